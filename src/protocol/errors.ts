@@ -1,0 +1,30 @@
+// Every error code the API can answer with, its HTTP status and default message.
+// docs/api.md lists the same table; a test keeps the two in step.
+export const errorCodes = {
+  invalid_body: { status: 400, message: "The request body is not valid." },
+  invalid_json: { status: 400, message: "The request body is not valid JSON." },
+  invalid_query: { status: 400, message: "The query string is not valid." },
+  idempotency_key_required: { status: 400, message: "This request needs an Idempotency-Key header." },
+  unauthenticated: { status: 401, message: "Sign in first." },
+  invalid_credentials: { status: 401, message: "Email or password is wrong." },
+  payment_declined: { status: 402, message: "The payment was declined." },
+  forbidden: { status: 403, message: "You may not do that." },
+  not_found: { status: 404, message: "Not found." },
+  method_not_allowed: { status: 405, message: "Method not allowed." },
+  sold_out: { status: 409, message: "Sold out." },
+  offer_not_active: { status: 409, message: "This offer is not on sale right now." },
+  idempotency_in_progress: { status: 409, message: "A request with this Idempotency-Key is still running." },
+  conflict: { status: 409, message: "The resource changed; try again." },
+  body_too_large: { status: 413, message: "The request body is too large." },
+  unsupported_media_type: { status: 415, message: "Send JSON (Content-Type: application/json)." },
+  idempotency_mismatch: { status: 422, message: "This Idempotency-Key was used with a different request." },
+  rate_limited: { status: 429, message: "Too many requests; slow down." },
+  internal: { status: 500, message: "Something went wrong on our side." },
+  unavailable: { status: 503, message: "Temporarily unavailable." },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { loginBody } from "../../protocol/api.js";
+import { parseWith } from "../http/validate.js";
+import { AppError } from "../platform/errors.js";
+import { type Account, type AccountService, SESSION_COOKIE } from "./service.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    account: Account | null;
+  }
+}
+
+export const CSRF_HEADER = "x-showcart-csrf";
+
+// Resolves the session cookie once per request. Cookie-authenticated writes must carry a custom header, which a
+// cross-site form cannot send without a CORS preflight we never grant (plus SameSite=Lax on the cookie).
+export function registerAuth(app: FastifyInstance, accounts: AccountService, opts: { secureCookie: boolean }) {
+  app.decorateRequest("account", null);
+  app.addHook("preHandler", async (req) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (!token) return;
+    req.account = await accounts.accountForSession(token);
+    if (req.account && req.method !== "GET" && req.method !== "HEAD" && req.headers[CSRF_HEADER] === undefined && req.url.startsWith("/api/")) {
+      throw new AppError("forbidden", `Cookie-authenticated writes need the ${CSRF_HEADER} header.`);
+    }
+  });
+
+  app.post("/api/auth/login", async (req, reply) => {
+    const body = parseWith(loginBody, req.body);
+    const { account, token, expiresAt } = await accounts.login(body.email, body.password);
+    setSessionCookie(reply, token, expiresAt, opts.secureCookie);
+    return { account: publicAccount(account) };
+  });
+
+  app.post("/api/auth/logout", async (req, reply) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) await accounts.logout(token);
+    reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return { ok: true };
+  });
+
+  app.get("/api/auth/me", async (req) => ({ account: publicAccount(requireAccount(req)) }));
+}
+
+function setSessionCookie(reply: FastifyReply, token: string, expiresAt: Date, secure: boolean) {
+  reply.setCookie(SESSION_COOKIE, token, { path: "/", httpOnly: true, sameSite: "lax", secure, expires: expiresAt });
+}
+
+export function requireAccount(req: FastifyRequest): Account {
+  if (!req.account) throw new AppError("unauthenticated");
+  return req.account;
+}
+
+export function publicAccount(a: Account) {
+  return { id: a.id, email: a.email, displayName: a.displayName, role: a.role };
+}

@@ -1,0 +1,173 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { AccountService, registerAuth } from "./accounts/index.js";
+import { CatalogService } from "./catalog/index.js";
+import { ChatService } from "./chat/index.js";
+import { CommissionService } from "./commissions/index.js";
+import type { Config } from "./config.js";
+import { openDb, pingDb, type DbHandle } from "./db/index.js";
+import { demoImageSvg } from "./demo/images.js";
+import { seedDemo, type DemoInfo } from "./demo/seed.js";
+import { createHttpApp } from "./http/app.js";
+import { webRoutes } from "./http/web.js";
+import { createMedia, startSyntheticSource, type Media } from "./media/index.js";
+import { OfferService } from "./offers/index.js";
+import { registerOfferRoutes } from "./offers/routes.js";
+import { OrderService } from "./orders/index.js";
+import { registerOrderRoutes } from "./orders/routes.js";
+import { TestPaymentProvider, type PaymentProvider } from "./payments/index.js";
+import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
+import { systemClock, type Clock } from "./platform/clock.js";
+import { AppError } from "./platform/errors.js";
+import { RealtimeHub } from "./realtime/hub.js";
+import { registerRealtimeRoutes } from "./realtime/routes.js";
+import { ShowService } from "./shows/index.js";
+import { registerShowRoutes } from "./shows/routes.js";
+
+export interface ServerOverrides {
+  clock?: Clock;
+  payments?: PaymentProvider;
+  /** Start the periodic sweepers (offer expiry, stale payments). Tests drive them by hand with a manual clock. */
+  sweepers?: boolean;
+  logger?: boolean;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  rtmpPort: number;
+  rtmpUrl: string;
+  demo: DemoInfo | null;
+  db: DbHandle;
+  services: { accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus };
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const clock = overrides.clock ?? systemClock;
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  const app = createHttpApp({
+    logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'] },
+  });
+  const log = app.log;
+
+  const db = await openDb({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, dataDir: path.join(config.dataDir, "pglite") });
+  const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
+  const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
+
+  const accounts = new AccountService(db.db, clock);
+  const catalog = new CatalogService(db.db, clock);
+  const shows = new ShowService(db.db, clock, bus);
+  const offers = new OfferService(db.db, clock, bus);
+  const commissions = new CommissionService(db.db, clock);
+  const orders = new OrderService(db.db, clock, bus, offers, shows, commissions, overrides.payments ?? new TestPaymentProvider());
+  const chat = new ChatService(db.db, clock, bus);
+
+  const media = createMedia({
+    ffmpegPath: config.ffmpegPath,
+    mediaDir: config.mediaDir,
+    rtmpPort: config.RTMP_PORT,
+    rtmpHost: config.RTMP_HOST,
+    segmentSeconds: config.HLS_SEGMENT_SECONDS,
+    listSize: config.HLS_LIST_SIZE,
+    log: log.child({ module: "media" }),
+    resolveStreamKey: async (key) => {
+      const showId = await shows.showIdForStreamKey(key);
+      return showId ? { showId } : null;
+    },
+    onLive: (showId) => void shows.setStatus(showId, "live").catch((err) => log.error({ err, showId }, "set live failed")),
+    onOffline: (showId) => void shows.setStatus(showId, "offline").catch((err) => log.error({ err, showId }, "set offline failed")),
+  });
+
+  const hub = new RealtimeHub({
+    bus,
+    log: log.child({ module: "realtime" }),
+    tickMs: config.REALTIME_TICK_MS,
+    snapshot: async (showId) => {
+      const [show, list, recent] = await Promise.all([shows.show(showId), offers.activeOffers(showId), chat.recent(showId)]);
+      return { status: show.status, offers: list, chat: recent };
+    },
+    offerView: (offerId) => offers.offer(offerId),
+    studioStats: async (showId, viewers) => {
+      const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showCommission(showId)]);
+      return { viewers, ...sales, commission, currency: "EUR" };
+    },
+  });
+
+  const publicHost = () => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : "localhost");
+  const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
+
+  registerAuth(app, accounts, { secureCookie: config.COOKIE_SECURE });
+  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
+  registerOfferRoutes(app, { offers, shows, catalog });
+  registerOrderRoutes(app, { orders });
+  registerRealtimeRoutes(app, { hub, shows, chat, clock });
+  app.register(media.routes);
+  app.register(webRoutes, { distDir: path.resolve("dist/web") });
+
+  app.get<{ Params: { name: string } }>("/images/demo/:name", async (req, reply) => {
+    const svg = demoImageSvg(req.params.name.replace(/\.svg$/, ""));
+    if (!svg) throw new AppError("not_found");
+    return reply.type("image/svg+xml").header("Cache-Control", "public, max-age=86400").send(svg);
+  });
+
+  app.get("/healthz", async (_req, reply) => {
+    const dbOk = await pingDb(db.db);
+    const m = media.status();
+    const ok = dbOk && m.rtmp;
+    return reply.status(ok ? 200 : 503).send({ ok, db: { ok: dbOk, kind: db.kind }, media: m, bus: busKind });
+  });
+
+  await media.start();
+  hub.start();
+
+  const timers: NodeJS.Timeout[] = [];
+  if (overrides.sweepers !== false) {
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((err) => log.error({ err }, "sweeper failed")), ms);
+      t.unref();
+      timers.push(t);
+    };
+    every(1000, () => offers.closeExpired());
+    every(30_000, () => orders.recoverStalePending(60_000));
+    await orders.recoverStalePending(60_000);
+  }
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const port = (app.server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  let demo: DemoInfo | null = null;
+  let synthetic: { stop(): Promise<void> } | null = null;
+  if (config.DEMO) {
+    demo = await seedDemo({ db: db.db, dataDir: config.dataDir, accounts, catalog, shows, offers, commissionBp: config.DEFAULT_COMMISSION_BP });
+    synthetic = startSyntheticSource({ ffmpegPath: config.ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${demo.streamKey}`, log: log.child({ module: "demo-source" }) });
+  }
+
+  let closed = false;
+  return {
+    app,
+    url,
+    port,
+    rtmpPort: media.rtmpPort(),
+    rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
+    demo,
+    db,
+    services: { accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) clearInterval(t);
+      await synthetic?.stop();
+      hub.close();
+      await app.close();
+      await media.stop();
+      await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { CatalogService, productView, type Product } from "./service.js";

@@ -1,0 +1,1 @@
+export { ChatService, ChatRateLimiter, cleanChatText, cleanDisplayName } from "./service.js";

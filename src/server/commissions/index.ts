@@ -1,0 +1,1 @@
+export { CommissionService, commissionFor } from "./service.js";

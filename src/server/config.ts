@@ -1,0 +1,64 @@
+import path from "node:path";
+import { z } from "zod";
+import { createRequire } from "node:module";
+
+const bool = z
+  .enum(["0", "1", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+// Every setting in one place. Environment variable names are the keys in UPPER_SNAKE_CASE (see README).
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z.string().optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
+  REDIS_URL: z.string().optional(),
+  BUS: z.enum(["memory", "redis"]).optional(),
+  RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
+  RTMP_HOST: z.string().default("0.0.0.0"),
+  FFMPEG_PATH: z.string().optional(),
+  DEMO: bool.default(true),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2),
+  HLS_LIST_SIZE: z.coerce.number().int().min(3).max(60).default(6),
+  DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
+  REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
+  COOKIE_SECURE: bool.default(false),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends RawConfig {
+  dataDir: string;
+  mediaDir: string;
+  ffmpegPath: string;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${issues}`);
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.DATA_DIR);
+  return {
+    ...raw,
+    dataDir,
+    mediaDir: path.join(dataDir, "media"),
+    ffmpegPath: raw.FFMPEG_PATH ?? defaultFfmpegPath(),
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+// The npm-shipped binaries (ffmpeg 4.1); FFMPEG_PATH / FFPROBE_PATH point at a newer build.
+export function defaultFfmpegPath(): string {
+  return path.join(path.dirname(require.resolve("@ffmpeg-installer/linux-x64/package.json")), "ffmpeg");
+}
+
+export function defaultFfprobePath(): string {
+  return process.env.FFPROBE_PATH ?? path.join(path.dirname(require.resolve("@ffprobe-installer/linux-x64/package.json")), "ffprobe");
+}

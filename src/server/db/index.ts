@@ -1,0 +1,99 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { migrations } from "./migrations.js";
+import { PGliteDialect } from "./pglite-driver.js";
+import type { Database } from "./schema.js";
+
+export type { Database } from "./schema.js";
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+// int8 (bigint: money sums, counts) as a JS number: minor units stay far below 2^53.
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+pg.types.setTypeParser(INT8_OID, (v) => Number(v));
+pg.types.setTypeParser(NUMERIC_OID, (v) => Number(v));
+
+export interface OpenDbOptions {
+  databaseUrl?: string;
+  /** PGlite data directory; "memory://" for an in-memory database. */
+  dataDir?: string;
+  poolSize?: number;
+  /** PostgreSQL only: use (and create) this schema, e.g. one per test file. */
+  schema?: string;
+}
+
+export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
+  if (opts.databaseUrl) {
+    if (opts.schema) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new Error(`bad schema name ${opts.schema}`);
+      const admin = new pg.Client({ connectionString: opts.databaseUrl });
+      await admin.connect();
+      await admin.query(`create schema if not exists ${opts.schema}`);
+      await admin.end();
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrate(db);
+    return { db, kind: "postgres", close: () => db.destroy() };
+  }
+  const dir = opts.dataDir ?? "memory://";
+  if (!dir.startsWith("memory://")) fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  const client = new PGlite(dir, {
+    parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
+  });
+  await client.waitReady;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  await migrate(db);
+  return { db, kind: "pglite", close: () => db.destroy() };
+}
+
+// Applies pending migrations in order, one transaction each, under an advisory lock so several nodes starting
+// together against one PostgreSQL do not race.
+export async function migrate(db: Db): Promise<number[]> {
+  const applied: number[] = [];
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(727274)`.execute(conn);
+    try {
+      await sql`create table if not exists schema_migrations (id integer primary key, name text not null, applied_at timestamptz not null)`.execute(
+        conn,
+      );
+      const done = new Set((await conn.selectFrom("schema_migrations").select("id").execute()).map((r) => r.id));
+      for (const m of migrations) {
+        if (done.has(m.id)) continue;
+        await conn.transaction().execute(async (tx) => {
+          // One statement at a time: PGlite's extended-protocol query takes a single statement.
+          for (const stmt of m.sql.split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) {
+            await sql.raw(stmt).execute(tx);
+          }
+          await tx.insertInto("schema_migrations").values({ id: m.id, name: m.name, applied_at: new Date() }).execute();
+        });
+        applied.push(m.id);
+      }
+    } finally {
+      await sql`select pg_advisory_unlock(727274)`.execute(conn);
+    }
+  });
+  return applied;
+}
+
+export async function pingDb(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

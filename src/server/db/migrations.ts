@@ -1,0 +1,124 @@
+// Numbered migrations. Each is plain SQL that runs unchanged on PGlite and PostgreSQL.
+// Money columns are bigint minor units; bigint is parsed to a JS number (see db/index.ts).
+export const migrations: { id: number; name: string; sql: string }[] = [
+  {
+    id: 1,
+    name: "foundation",
+    sql: `
+create table merchants (
+  id text primary key,
+  name text not null,
+  created_at timestamptz not null
+);
+
+create table accounts (
+  id text primary key,
+  email text not null,
+  password_hash text not null,
+  display_name text not null,
+  role text not null check (role in ('host', 'merchant', 'admin')),
+  merchant_id text references merchants(id),
+  created_at timestamptz not null
+);
+create unique index accounts_email_key on accounts (lower(email));
+
+create table sessions (
+  token_hash text primary key,
+  account_id text not null references accounts(id),
+  created_at timestamptz not null,
+  expires_at timestamptz not null
+);
+create index sessions_account_idx on sessions (account_id);
+
+create table products (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  title text not null,
+  description text not null default '',
+  image_url text not null default '',
+  price bigint not null check (price >= 0),
+  currency text not null,
+  created_at timestamptz not null
+);
+create index products_merchant_idx on products (merchant_id);
+
+create table shows (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  host_account_id text not null references accounts(id),
+  slug text not null unique,
+  title text not null,
+  status text not null check (status in ('scheduled', 'live', 'offline', 'ended')),
+  stream_key text not null unique,
+  commission_rate_bp integer not null check (commission_rate_bp between 0 and 10000),
+  scheduled_at timestamptz,
+  created_at timestamptz not null
+);
+
+create table offers (
+  id text primary key,
+  show_id text not null references shows(id),
+  product_id text not null references products(id),
+  title text not null,
+  description text not null,
+  image_url text not null,
+  list_price bigint not null,
+  show_price bigint not null check (show_price >= 0),
+  currency text not null,
+  quantity integer not null check (quantity > 0),
+  remaining integer not null check (remaining >= 0 and remaining <= quantity),
+  starts_at timestamptz not null,
+  ends_at timestamptz not null,
+  pinned boolean not null default false,
+  closed_at timestamptz,
+  created_at timestamptz not null
+);
+create index offers_show_idx on offers (show_id);
+
+create table orders (
+  id text primary key,
+  offer_id text not null references offers(id),
+  show_id text not null references shows(id),
+  quantity integer not null check (quantity > 0),
+  unit_price bigint not null,
+  total bigint not null,
+  currency text not null,
+  buyer_name text not null,
+  buyer_email text not null,
+  shipping text not null,
+  status text not null check (status in ('pending_payment', 'paid', 'payment_failed')),
+  payment_ref text,
+  idempotency_key text not null unique,
+  request_hash text not null,
+  created_at timestamptz not null,
+  updated_at timestamptz not null
+);
+create index orders_show_idx on orders (show_id);
+create index orders_offer_idx on orders (offer_id);
+
+create table ledger_entries (
+  id text primary key,
+  host_account_id text not null references accounts(id),
+  show_id text not null references shows(id),
+  order_id text not null references orders(id),
+  kind text not null check (kind in ('commission')),
+  amount bigint not null,
+  currency text not null,
+  rate_bp integer not null,
+  created_at timestamptz not null,
+  unique (order_id, kind)
+);
+create index ledger_host_idx on ledger_entries (host_account_id);
+
+create table chat_messages (
+  id text primary key,
+  show_id text not null references shows(id),
+  author text not null,
+  role text not null,
+  text text not null,
+  created_at timestamptz not null
+);
+create index chat_show_idx on chat_messages (show_id, created_at);
+`,
+  },
+];

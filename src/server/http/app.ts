@@ -1,0 +1,78 @@
+import cookie from "@fastify/cookie";
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { errorCodes, type ErrorBody, type ErrorCode } from "../../protocol/errors.js";
+import { randomId } from "../platform/ids.js";
+import { AppError } from "../platform/errors.js";
+
+export interface HttpAppOptions {
+  logger: FastifyServerOptions["logger"] | false;
+  bodyLimit?: number;
+  trustProxy?: boolean;
+}
+
+// Fastify's own error codes that are the client's fault, mapped to ours.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "body_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "invalid_body",
+  FST_ERR_VALIDATION: "invalid_body",
+  FST_ERR_BAD_URL: "not_found",
+  FST_ERR_ASYNC_CONSTRAINT: "invalid_body",
+};
+
+export function errorBody(code: ErrorCode, message?: string, details?: unknown): ErrorBody {
+  return { error: { code, message: message ?? errorCodes[code].message, ...(details === undefined ? {} : { details }) } };
+}
+
+export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+    genReqId: () => randomId("req"),
+    // Secrets never reach logs: the stream key travels in bodies and headers only, cookies are redacted.
+    disableRequestLogging: false,
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  // The default JSON parser maps a syntax error to a generic 400; ours names it.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = body as string;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError("invalid_json"), undefined);
+    }
+  });
+
+  app.register(cookie);
+  app.register(websocket, { options: { maxPayload: 16 * 1024 } });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) req.log.error({ err }, "request failed");
+      return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
+    }
+    const e = err as { code?: string; statusCode?: number; message?: string };
+    const mapped = e.code ? fastifyCodes[e.code] : undefined;
+    if (mapped) return reply.status(errorCodes[mapped].status).send(errorBody(mapped));
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      const code: ErrorCode = e.statusCode === 404 ? "not_found" : e.statusCode === 413 ? "body_too_large" : e.statusCode === 415 ? "unsupported_media_type" : "invalid_body";
+      return reply.status(e.statusCode).send(errorBody(code));
+    }
+    req.log.error({ err, reqId: req.id }, "unhandled error");
+    return reply.status(500).send(errorBody("internal", `${errorCodes.internal.message} (request ${req.id})`));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send(errorBody("not_found", `No route for ${req.method} ${req.url.split("?")[0]}`));
+  });
+
+  app.get("/api/ping", async () => ({ ok: true }));
+  return app;
+}

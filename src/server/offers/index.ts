@@ -1,0 +1,1 @@
+export { OfferService, offerView, type Reservation } from "./service.js";

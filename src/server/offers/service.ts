@@ -1,0 +1,197 @@
+import { sql, type Transaction } from "kysely";
+import type { OfferView } from "../../protocol/api.js";
+import type { Database, Db } from "../db/index.js";
+import type { Product } from "../catalog/index.js";
+import type { Bus } from "../platform/bus.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
+
+type OfferRow = Database["offers"] extends infer T ? { [K in keyof T]: T[K] extends import("kysely").ColumnType<infer S, unknown, unknown> ? S : T[K] } : never;
+
+export function offerView(r: OfferRow, now: Date): OfferView {
+  const endsAt = new Date(r.ends_at);
+  return {
+    id: r.id,
+    showId: r.show_id,
+    productId: r.product_id,
+    title: r.title,
+    description: r.description,
+    imageUrl: r.image_url,
+    price: Number(r.list_price),
+    showPrice: Number(r.show_price),
+    currency: r.currency,
+    quantity: r.quantity,
+    remaining: r.remaining,
+    startsAt: new Date(r.starts_at).toISOString(),
+    endsAt: endsAt.toISOString(),
+    pinned: r.pinned,
+    status: r.closed_at || endsAt.getTime() <= now.getTime() ? "ended" : "active",
+  };
+}
+
+export interface Reservation {
+  offerId: string;
+  showId: string;
+  remaining: number;
+  unitPrice: number;
+  currency: string;
+}
+
+// Stock for the offers in a show. The invariant 0 <= remaining <= quantity lives in SQL (check constraint plus a
+// conditional decrement), so no interleaving of requests can sell a unit twice.
+export class OfferService {
+  // Latest remaining count seen per offer, from our own writes and the bus. Only a hint to answer obvious
+  // sold-out attempts without a transaction; the conditional UPDATE stays the truth.
+  readonly #remainingHint = new Map<string, number>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly bus: Bus,
+  ) {
+    bus.subscribe("offer.updated", (e) => this.#remainingHint.set(e.offerId, e.remaining));
+  }
+
+  async create(showId: string, product: Product, input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean }): Promise<OfferView> {
+    const now = this.clock.now();
+    const id = randomId("ofr");
+    await this.db
+      .insertInto("offers")
+      .values({
+        id,
+        show_id: showId,
+        product_id: product.id,
+        title: product.title,
+        description: product.description,
+        image_url: product.imageUrl,
+        list_price: product.price,
+        show_price: input.showPrice,
+        currency: product.currency,
+        quantity: input.quantity,
+        remaining: input.quantity,
+        starts_at: now,
+        ends_at: new Date(now.getTime() + input.durationSeconds * 1000),
+        pinned: false,
+        closed_at: null,
+        created_at: now,
+      })
+      .execute();
+    this.#remainingHint.set(id, input.quantity);
+    if (input.pin) return this.setPinned(id, true);
+    return this.offer(id);
+  }
+
+  async row(offerId: string, db: Db | Transaction<Database> = this.db): Promise<OfferRow> {
+    const row = await db.selectFrom("offers").selectAll().where("id", "=", offerId).executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such offer.");
+    return row as OfferRow;
+  }
+
+  async offer(offerId: string): Promise<OfferView> {
+    return offerView(await this.row(offerId), this.clock.now());
+  }
+
+  /** Offers a viewer can still see: not closed and not past their end. */
+  async activeOffers(showId: string): Promise<OfferView[]> {
+    const now = this.clock.now();
+    const rows = await this.db
+      .selectFrom("offers")
+      .selectAll()
+      .where("show_id", "=", showId)
+      .where("closed_at", "is", null)
+      .where("ends_at", ">", now)
+      .orderBy("pinned", "desc")
+      .orderBy("created_at", "desc")
+      .execute();
+    return rows.map((r) => offerView(r as OfferRow, now));
+  }
+
+  /** Pins one offer; any other pinned offer of the show is unpinned (one card at a time). */
+  async setPinned(offerId: string, pinned: boolean): Promise<OfferView> {
+    const now = this.clock.now();
+    const row = await this.row(offerId);
+    if (pinned && (row.closed_at || new Date(row.ends_at) <= now)) throw new AppError("offer_not_active", "An ended offer cannot be pinned.");
+    const unpinned = await this.db.transaction().execute(async (tx) => {
+      let others: { id: string }[] = [];
+      if (pinned) {
+        others = await tx.updateTable("offers").set({ pinned: false }).where("show_id", "=", row.show_id).where("pinned", "=", true).where("id", "!=", offerId).returning("id").execute();
+      }
+      await tx.updateTable("offers").set({ pinned }).where("id", "=", offerId).execute();
+      return others;
+    });
+    for (const o of unpinned) await this.bus.publish("offer.unpinned", { showId: row.show_id, offerId: o.id });
+    await this.bus.publish(pinned ? "offer.pinned" : "offer.unpinned", { showId: row.show_id, offerId });
+    return this.offer(offerId);
+  }
+
+  async end(offerId: string): Promise<OfferView> {
+    const now = this.clock.now();
+    const res = await this.db.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
+    if (res) await this.bus.publish("offer.ended", { showId: res.show_id, offerId, reason: "closed" });
+    return this.offer(offerId);
+  }
+
+  /** Closes offers whose time ran out; the sweeper calls this every second with the injected clock. */
+  async closeExpired(): Promise<number> {
+    const now = this.clock.now();
+    const rows = await this.db
+      .updateTable("offers")
+      .set({ closed_at: sql<Date>`ends_at`, pinned: false })
+      .where("closed_at", "is", null)
+      .where("ends_at", "<=", now)
+      .returning(["id", "show_id"])
+      .execute();
+    for (const r of rows) await this.bus.publish("offer.ended", { showId: r.show_id, offerId: r.id, reason: "expired" });
+    return rows.length;
+  }
+
+  /** True when we know for sure there is not enough stock; false means "ask the database". */
+  knownShort(offerId: string, quantity: number): boolean {
+    const hint = this.#remainingHint.get(offerId);
+    return hint !== undefined && hint < quantity;
+  }
+
+  noteRemaining(offerId: string, remaining: number): void {
+    this.#remainingHint.set(offerId, remaining);
+  }
+
+  /**
+   * Takes `quantity` units inside the caller's transaction, or explains why not (sold_out, offer_not_active,
+   * not_found). The single conditional UPDATE is the oversell guard.
+   */
+  async take(tx: Transaction<Database>, offerId: string, quantity: number): Promise<Reservation> {
+    const now = this.clock.now();
+    const row = await tx
+      .updateTable("offers")
+      .set({ remaining: sql<number>`remaining - ${quantity}` })
+      .where("id", "=", offerId)
+      .where("remaining", ">=", quantity)
+      .where("pinned", "=", true)
+      .where("closed_at", "is", null)
+      .where("starts_at", "<=", now)
+      .where("ends_at", ">", now)
+      .returning(["id", "show_id", "remaining", "show_price", "currency"])
+      .executeTakeFirst();
+    if (row) return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency };
+    const o = await this.row(offerId, tx);
+    if (o.closed_at || !o.pinned || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
+    this.#remainingHint.set(offerId, o.remaining);
+    throw new AppError("sold_out", o.remaining === 0 ? "Sold out." : `Only ${o.remaining} left.`, { remaining: o.remaining });
+  }
+
+  async giveBack(tx: Transaction<Database>, offerId: string, quantity: number): Promise<number> {
+    const row = await tx
+      .updateTable("offers")
+      .set({ remaining: sql<number>`remaining + ${quantity}` })
+      .where("id", "=", offerId)
+      .returning("remaining")
+      .executeTakeFirstOrThrow();
+    return row.remaining;
+  }
+
+  async publishRemaining(showId: string, offerId: string, remaining: number): Promise<void> {
+    this.#remainingHint.set(offerId, remaining);
+    await this.bus.publish("offer.updated", { showId, offerId, remaining });
+  }
+}

@@ -1,0 +1,1 @@
+export { OrderService, orderView, requestHash } from "./service.js";

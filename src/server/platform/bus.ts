@@ -1,0 +1,71 @@
+import { EventEmitter } from "node:events";
+import { Redis } from "ioredis";
+
+// Domain events between modules (and, with Redis, between nodes). Handlers get the event as published.
+export interface BusEvents {
+  "offer.pinned": { showId: string; offerId: string };
+  "offer.unpinned": { showId: string; offerId: string };
+  "offer.updated": { showId: string; offerId: string; remaining: number };
+  "offer.ended": { showId: string; offerId: string; reason: "expired" | "sold_out" | "closed" };
+  "order.paid": { showId: string; orderId: string; offerId: string; quantity: number; total: number; currency: string; commission: number };
+  "show.status": { showId: string; status: "scheduled" | "live" | "offline" | "ended" };
+  "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host"; text: string; at: string };
+}
+export type BusTopic = keyof BusEvents;
+
+export interface Bus {
+  publish<K extends BusTopic>(topic: K, event: BusEvents[K]): Promise<void>;
+  subscribe<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void;
+  close(): Promise<void>;
+}
+
+export class MemoryBus implements Bus {
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+  async publish<K extends BusTopic>(topic: K, event: BusEvents[K]): Promise<void> {
+    this.#emitter.emit(topic, event);
+  }
+  subscribe<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void {
+    this.#emitter.on(topic, handler);
+    return () => this.#emitter.off(topic, handler);
+  }
+  async close(): Promise<void> {
+    this.#emitter.removeAllListeners();
+  }
+}
+
+// Redis pub/sub: every node publishes once to one channel per topic and delivers to its local subscribers.
+export class RedisBus implements Bus {
+  readonly #local = new MemoryBus();
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+  readonly #prefix: string;
+  readonly #channels = new Set<string>();
+
+  constructor(url: string, prefix = "showcart:") {
+    this.#pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    this.#sub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    this.#prefix = prefix;
+    this.#sub.on("message", (channel: string, message: string) => {
+      const topic = channel.slice(this.#prefix.length) as BusTopic;
+      void this.#local.publish(topic, JSON.parse(message));
+    });
+  }
+
+  async publish<K extends BusTopic>(topic: K, event: BusEvents[K]): Promise<void> {
+    await this.#pub.publish(this.#prefix + topic, JSON.stringify(event));
+  }
+
+  subscribe<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void {
+    const channel = this.#prefix + topic;
+    if (!this.#channels.has(channel)) {
+      this.#channels.add(channel);
+      void this.#sub.subscribe(channel);
+    }
+    return this.#local.subscribe(topic, handler);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#pub.quit(), this.#sub.quit()]);
+    await this.#local.close();
+  }
+}

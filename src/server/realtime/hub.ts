@@ -1,0 +1,129 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { StudioStats } from "../../protocol/api.js";
+import type { Snapshot } from "../../protocol/realtime.js";
+import type { Bus } from "../platform/bus.js";
+import { Room, type RoomSocket } from "./room.js";
+
+export interface HubDeps {
+  bus: Bus;
+  log: FastifyBaseLogger;
+  tickMs: number;
+  snapshot(showId: string): Promise<Omit<Snapshot, "epoch" | "seq" | "viewers">>;
+  offerView(offerId: string): Promise<unknown>;
+  studioStats(showId: string, viewers: number): Promise<StudioStats>;
+}
+
+const studioRoomId = (showId: string) => `studio:${showId}`;
+
+/**
+ * All rooms of this node: one per show (viewers) and one per show studio (hosts: revenue and commission stay out
+ * of the public room). Bus events become room events; a timer flushes every room once per tick.
+ */
+export class RealtimeHub {
+  readonly rooms = new Map<string, Room>();
+  #timer: NodeJS.Timeout | null = null;
+  #unsubscribe: (() => void)[] = [];
+  #viewersSent = new Map<string, number>();
+  #statsDirty = new Set<string>();
+
+  constructor(private readonly deps: HubDeps) {
+    const { bus } = deps;
+    this.#unsubscribe = [
+      bus.subscribe("chat.posted", ({ showId, ...msg }) => this.toShow(showId, "chat.posted", msg)),
+      bus.subscribe("offer.updated", ({ showId, offerId, remaining }) => this.toShow(showId, "offer.updated", { offerId, remaining })),
+      bus.subscribe("offer.ended", ({ showId, offerId, reason }) => this.toShow(showId, "offer.ended", { offerId, reason })),
+      bus.subscribe("offer.unpinned", ({ showId, offerId }) => this.toShow(showId, "offer.unpinned", { offerId })),
+      bus.subscribe("offer.pinned", ({ showId, offerId }) => {
+        void this.deps.offerView(offerId).then(
+          (offer) => this.toShow(showId, "offer.pinned", { offer }),
+          (err) => this.deps.log.warn({ err, offerId }, "offer.pinned: offer not readable"),
+        );
+      }),
+      bus.subscribe("show.status", ({ showId, status }) => this.toShow(showId, "show.status", { status })),
+      bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
+    ];
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.tick(), this.deps.tickMs);
+    this.#timer.unref();
+  }
+
+  room(id: string): Room {
+    let r = this.rooms.get(id);
+    if (!r) {
+      r = new Room(id);
+      this.rooms.set(id, r);
+    }
+    return r;
+  }
+
+  showRoom(showId: string): Room {
+    return this.room(showId);
+  }
+
+  studioRoom(showId: string): Room {
+    return this.room(studioRoomId(showId));
+  }
+
+  /** An event for a show goes to its public room and mirrors into its studio room. */
+  toShow(showId: string, t: string, d: unknown): void {
+    this.room(showId).push(t, d);
+    const studio = this.rooms.get(studioRoomId(showId));
+    if (studio) studio.push(t, d);
+  }
+
+  viewers(showId: string): number {
+    return this.rooms.get(showId)?.sockets.size ?? 0;
+  }
+
+  async snapshot(room: Room, showId: string): Promise<Snapshot> {
+    const base = await this.deps.snapshot(showId);
+    return { ...base, epoch: room.epoch, seq: room.seq, viewers: this.viewers(showId) };
+  }
+
+  markStatsDirty(showId: string): void {
+    this.#statsDirty.add(showId);
+  }
+
+  tick(): void {
+    for (const [id, room] of this.rooms) {
+      if (id.startsWith("studio:")) continue;
+      const viewers = room.sockets.size;
+      if (this.#viewersSent.get(id) !== viewers) {
+        this.#viewersSent.set(id, viewers);
+        this.toShow(id, "viewers.counted", { viewers });
+        this.#statsDirty.add(id);
+      }
+    }
+    for (const showId of this.#statsDirty) {
+      const studio = this.rooms.get(studioRoomId(showId));
+      if (!studio || studio.sockets.size === 0) continue;
+      void this.deps.studioStats(showId, this.viewers(showId)).then(
+        (stats) => studio.push("stats.updated", stats),
+        (err) => this.deps.log.warn({ err, showId }, "studio stats failed"),
+      );
+    }
+    this.#statsDirty.clear();
+    for (const room of this.rooms.values()) room.flush();
+  }
+
+  add(room: Room, socket: RoomSocket): void {
+    room.sockets.add(socket);
+  }
+
+  remove(room: Room, socket: RoomSocket): void {
+    room.sockets.delete(socket);
+  }
+
+  /** Tell every client to reconnect (elsewhere) and close. */
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const u of this.#unsubscribe) u();
+    for (const room of this.rooms.values()) {
+      room.flush();
+      for (const s of room.sockets) s.close(1012, "server restarting");
+      room.sockets.clear();
+    }
+  }
+}

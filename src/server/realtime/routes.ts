@@ -1,0 +1,117 @@
+import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import { z } from "zod";
+import { chatSendSchema } from "../../protocol/api.js";
+import type { ServerFrame } from "../../protocol/realtime.js";
+import { ChatRateLimiter, cleanDisplayName, type ChatService } from "../chat/index.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { canManage, type ShowService } from "../shows/index.js";
+import type { RealtimeHub } from "./hub.js";
+import type { Room } from "./room.js";
+
+const connectQuery = z.object({
+  since: z.coerce.number().int().min(0).optional(),
+  epoch: z.string().max(32).optional(),
+  name: z.string().max(200).optional(),
+});
+
+const command = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("chat.send"), d: chatSendSchema.loose() }),
+  z.object({ t: z.literal("ping"), d: z.unknown().optional() }),
+]);
+
+const MAX_FRAME_BYTES = 4096;
+
+function sendFrame(socket: WebSocket, frame: ServerFrame) {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: RealtimeHub; shows: ShowService; chat: ChatService; clock: Clock }) {
+  const { hub, shows, chat, clock } = deps;
+
+  async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>) {
+    const missed = room.since(q.epoch, q.since);
+    if (missed) {
+      hub.add(room, socket);
+      sendFrame(socket, { t: "hello", d: { epoch: room.epoch, seq: room.seq, resumed: true } });
+      if (missed.length) sendFrame(socket, { t: "batch", d: missed });
+      return;
+    }
+    const snap = await hub.snapshot(room, showId);
+    // The snapshot reflects state at `room.seq` as read; events pushed meanwhile arrive with the next flush and are
+    // applied on top (clients skip seq <= snapshot seq).
+    hub.add(room, socket);
+    sendFrame(socket, { t: "hello", d: { epoch: room.epoch, seq: snap.seq, resumed: false } });
+    sendFrame(socket, { t: "snapshot", d: snap });
+  }
+
+  app.get<{ Params: { showId: string }; Querystring: Record<string, string> }>("/ws/shows/:showId", { websocket: true }, (socket, req) => {
+    const pending: Buffer[] = [];
+    let handle: ((raw: Buffer, isBinary: boolean) => void) | null = null;
+    socket.on("message", (raw: Buffer, isBinary: boolean) => (handle ? handle(raw, isBinary) : pending.push(raw)));
+    let room: Room | null = null;
+    socket.on("close", () => room && hub.remove(room, socket));
+    socket.on("error", () => socket.terminate());
+
+    void (async () => {
+      const q = connectQuery.safeParse(req.query);
+      if (!q.success) throw new AppError("invalid_query");
+      const show = await shows.show(req.params.showId);
+      const isHost = req.account !== null && canManage(req.account, show);
+      const author = isHost ? req.account!.displayName : cleanDisplayName(q.data.name);
+      const limiter = new ChatRateLimiter(clock);
+      room = hub.showRoom(show.id);
+      if (socket.readyState !== socket.OPEN) return;
+      await join(socket, room, show.id, q.data);
+
+      handle = (raw, isBinary) => {
+        if (isBinary || raw.length > MAX_FRAME_BYTES) return sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "Send JSON text frames up to 4 KB." } });
+        let msg: unknown;
+        try {
+          msg = JSON.parse(raw.toString("utf8"));
+        } catch {
+          return sendFrame(socket, { t: "error", d: { code: "invalid_json", message: "Frames are JSON." } });
+        }
+        const cmd = command.safeParse(msg);
+        if (!cmd.success) {
+          const issue = cmd.error.issues[0];
+          return sendFrame(socket, { t: "error", d: { code: "invalid_body", message: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}` } });
+        }
+        if (cmd.data.t === "ping") return sendFrame(socket, { t: "pong", d: { at: clock.now().getTime() } });
+        if (!isHost && !limiter.tryTake()) return sendFrame(socket, { t: "error", d: { code: "rate_limited", message: "You are sending messages too fast." } });
+        chat.post(show.id, author, isHost ? "host" : "viewer", cmd.data.d.text).catch((err: unknown) => {
+          if (err instanceof AppError) sendFrame(socket, { t: "error", d: { code: err.code, message: err.message } });
+          else req.log.error({ err }, "chat post failed");
+        });
+      };
+      for (const raw of pending.splice(0)) handle(raw, false);
+    })().catch((err: unknown) => {
+      const e = err instanceof AppError ? err : null;
+      if (!e) req.log.error({ err }, "websocket join failed");
+      sendFrame(socket, { t: "error", d: { code: e?.code ?? "internal", message: e?.message ?? "join failed" } });
+      socket.close(e?.status === 404 ? 4404 : 1011, e?.code ?? "internal");
+    });
+  });
+
+  app.get<{ Params: { showId: string }; Querystring: Record<string, string> }>("/ws/studio/:showId", { websocket: true }, (socket, req) => {
+    let room: Room | null = null;
+    socket.on("close", () => room && hub.remove(room, socket));
+    socket.on("error", () => socket.terminate());
+    socket.on("message", () => sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "The studio stream is read-only; chat on /ws/shows." } }));
+    void (async () => {
+      if (!req.account) throw new AppError("unauthenticated");
+      const show = await shows.requireManager(req.account, req.params.showId);
+      const q = connectQuery.safeParse(req.query);
+      room = hub.studioRoom(show.id);
+      if (socket.readyState !== socket.OPEN) return;
+      await join(socket, room, show.id, q.success ? q.data : {});
+      hub.markStatsDirty(show.id);
+    })().catch((err: unknown) => {
+      const e = err instanceof AppError ? err : null;
+      if (!e) req.log.error({ err }, "studio join failed");
+      sendFrame(socket, { t: "error", d: { code: e?.code ?? "internal", message: e?.message ?? "join failed" } });
+      socket.close(e?.status === 401 ? 4401 : e?.status === 403 ? 4403 : 4404, e?.code ?? "internal");
+    });
+  });
+}

@@ -1,0 +1,1 @@
+export { ShowService, canManage, newStreamKey, type Show } from "./service.js";

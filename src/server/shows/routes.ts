@@ -1,0 +1,65 @@
+import type { FastifyInstance } from "fastify";
+import type { ShowView } from "../../protocol/api.js";
+import { requireAccount } from "../accounts/index.js";
+import { productView, type CatalogService } from "../catalog/index.js";
+import type { OfferService } from "../offers/index.js";
+import type { ShowService, Show } from "./service.js";
+import { redact } from "../platform/ids.js";
+
+export const playbackUrl = (showId: string) => `/live/${showId}/index.m3u8`;
+
+export async function showView(show: Show, deps: { offers: OfferService; catalog: CatalogService }): Promise<ShowView> {
+  const [offers, merchantName] = await Promise.all([deps.offers.activeOffers(show.id), deps.catalog.merchantName(show.merchantId)]);
+  return {
+    id: show.id,
+    slug: show.slug,
+    title: show.title,
+    status: show.status,
+    hostName: show.hostName,
+    merchantName,
+    playbackUrl: playbackUrl(show.id),
+    scheduledAt: show.scheduledAt?.toISOString() ?? null,
+    commissionRateBp: show.commissionRateBp,
+    offers,
+  };
+}
+
+export interface ShowRouteDeps {
+  shows: ShowService;
+  offers: OfferService;
+  catalog: CatalogService;
+  rtmpUrl(): string;
+  onStreamKeyRotated(showId: string): void;
+}
+
+export function registerShowRoutes(app: FastifyInstance, deps: ShowRouteDeps) {
+  const { shows, catalog } = deps;
+
+  app.get("/api/shows", async () => {
+    const list = await shows.listShows();
+    return { shows: await Promise.all(list.map((s) => showView(s, deps))) };
+  });
+
+  app.get<{ Params: { idOrSlug: string } }>("/api/shows/:idOrSlug", async (req) => ({ show: await showView(await shows.show(req.params.idOrSlug), deps) }));
+
+  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId", async (req) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    const [view, products, key] = await Promise.all([showView(show, deps), catalog.productsOf(show.merchantId), shows.streamKey(show.id)]);
+    return { show: view, products: products.map(productView), ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) } };
+  });
+
+  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/stream-key/reveal", async (req, reply) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    reply.header("Cache-Control", "no-store");
+    return { streamKey: await shows.streamKey(show.id) };
+  });
+
+  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/stream-key/rotate", async (req, reply) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    const streamKey = await shows.rotateStreamKey(show.id);
+    // The old key is revoked: whoever streams with it is disconnected.
+    deps.onStreamKeyRotated(show.id);
+    reply.header("Cache-Control", "no-store");
+    return { streamKey };
+  });
+}

@@ -1,0 +1,154 @@
+import type { ShowStatus } from "../../protocol/api.js";
+import type { Account } from "../accounts/index.js";
+import type { Db } from "../db/index.js";
+import type { Bus } from "../platform/bus.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { randomId, secretToken } from "../platform/ids.js";
+
+export interface Show {
+  id: string;
+  merchantId: string;
+  hostAccountId: string;
+  hostName: string;
+  slug: string;
+  title: string;
+  status: ShowStatus;
+  commissionRateBp: number;
+  scheduledAt: Date | null;
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const newStreamKey = () => `sk_${secretToken(24)}`;
+
+export class ShowService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly bus: Bus,
+  ) {}
+
+  async createShow(input: {
+    merchantId: string;
+    hostAccountId: string;
+    slug: string;
+    title: string;
+    commissionRateBp: number;
+    scheduledAt?: Date | null;
+    streamKey?: string;
+  }): Promise<Show & { streamKey: string }> {
+    if (!SLUG.test(input.slug)) throw new AppError("invalid_body", "slug: lowercase letters, digits and dashes");
+    const id = randomId("shw");
+    const streamKey = input.streamKey ?? newStreamKey();
+    await this.db
+      .insertInto("shows")
+      .values({
+        id,
+        merchant_id: input.merchantId,
+        host_account_id: input.hostAccountId,
+        slug: input.slug,
+        title: input.title,
+        status: "scheduled",
+        stream_key: streamKey,
+        commission_rate_bp: input.commissionRateBp,
+        scheduled_at: input.scheduledAt ?? null,
+        created_at: this.clock.now(),
+      })
+      .execute();
+    return { ...(await this.show(id)), streamKey };
+  }
+
+  private baseQuery() {
+    return this.db
+      .selectFrom("shows")
+      .innerJoin("accounts", "accounts.id", "shows.host_account_id")
+      .select([
+        "shows.id",
+        "shows.merchant_id",
+        "shows.host_account_id",
+        "accounts.display_name as host_name",
+        "shows.slug",
+        "shows.title",
+        "shows.status",
+        "shows.commission_rate_bp",
+        "shows.scheduled_at",
+        "shows.created_at",
+      ]);
+  }
+
+  /** By id or by slug. */
+  async show(idOrSlug: string): Promise<Show> {
+    const row = await this.baseQuery()
+      .where((eb) => eb.or([eb("shows.id", "=", idOrSlug), eb("shows.slug", "=", idOrSlug)]))
+      .executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such show.");
+    return toShow(row);
+  }
+
+  async listShows(): Promise<Show[]> {
+    const rows = await this.baseQuery().where("shows.status", "!=", "ended").orderBy("shows.created_at", "desc").limit(100).execute();
+    // Live first, then upcoming by start time.
+    const rank = { live: 0, offline: 1, scheduled: 2, ended: 3 } as const;
+    return rows.map(toShow).sort((a, b) => rank[a.status] - rank[b.status] || (a.scheduledAt?.getTime() ?? 0) - (b.scheduledAt?.getTime() ?? 0));
+  }
+
+  async showIdForStreamKey(key: string): Promise<string | null> {
+    if (!/^sk_[A-Za-z0-9_-]{10,100}$/.test(key)) return null;
+    const row = await this.db.selectFrom("shows").select(["id", "status"]).where("stream_key", "=", key).executeTakeFirst();
+    if (!row || row.status === "ended") return null;
+    return row.id;
+  }
+
+  async setStatus(showId: string, status: ShowStatus): Promise<void> {
+    const res = await this.db.updateTable("shows").set({ status }).where("id", "=", showId).where("status", "!=", status).executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) await this.bus.publish("show.status", { showId, status });
+  }
+
+  async streamKey(showId: string): Promise<string> {
+    const row = await this.db.selectFrom("shows").select("stream_key").where("id", "=", showId).executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such show.");
+    return row.stream_key;
+  }
+
+  async rotateStreamKey(showId: string): Promise<string> {
+    const key = newStreamKey();
+    const res = await this.db.updateTable("shows").set({ stream_key: key }).where("id", "=", showId).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw new AppError("not_found", "No such show.");
+    return key;
+  }
+
+  /** The show's host, the merchant's own accounts, and platform admins manage a show. */
+  async requireManager(account: Account, showIdOrSlug: string): Promise<Show> {
+    const show = await this.show(showIdOrSlug);
+    if (!canManage(account, show)) throw new AppError("forbidden", "Only the show's host or merchant can do that.");
+    return show;
+  }
+}
+
+export function canManage(account: Account, show: Pick<Show, "hostAccountId" | "merchantId">): boolean {
+  return account.role === "admin" || account.id === show.hostAccountId || (account.role === "merchant" && account.merchantId === show.merchantId);
+}
+
+function toShow(r: {
+  id: string;
+  merchant_id: string;
+  host_account_id: string;
+  host_name: string;
+  slug: string;
+  title: string;
+  status: ShowStatus;
+  commission_rate_bp: number;
+  scheduled_at: Date | string | null;
+}): Show {
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    hostAccountId: r.host_account_id,
+    hostName: r.host_name,
+    slug: r.slug,
+    title: r.title,
+    status: r.status,
+    commissionRateBp: r.commission_rate_bp,
+    scheduledAt: r.scheduled_at ? new Date(r.scheduled_at) : null,
+  };
+}

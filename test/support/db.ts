@@ -1,0 +1,19 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { openDb, type DbHandle } from "../../src/server/db/index.js";
+
+export type Backend = "pglite" | "postgres";
+
+/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export const backends: Backend[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+export const uniqueSchema = () => `t_${randomBytes(6).toString("hex")}`;
+
+export async function openTestDb(backend: Backend): Promise<DbHandle> {
+  if (backend === "postgres") {
+    const schema = uniqueSchema();
+    const handle = await openDb({ databaseUrl: process.env.TEST_DATABASE_URL, schema });
+    return { ...handle, close: async () => (await sql.raw(`drop schema ${schema} cascade`).execute(handle.db), handle.close()) };
+  }
+  return openDb({ dataDir: "memory://" });
+}

@@ -1,0 +1,37 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startServer, type RunningServer, type ServerOverrides } from "../../src/server/app.js";
+import { loadConfig } from "../../src/server/config.js";
+import { uniqueSchema, type Backend } from "./db.js";
+
+export interface TestServer extends RunningServer {
+  demo: NonNullable<RunningServer["demo"]>;
+}
+
+/** The whole server on port 0 (HTTP and RTMP) with a temporary data dir; the demo seed and live source by default. */
+export async function startTestServer(opts: { demo?: boolean; backend?: Backend; env?: Record<string, string> } & ServerOverrides = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-test-"));
+  const backend = opts.backend ?? "pglite";
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    RTMP_PORT: "0",
+    RTMP_HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    DEMO: opts.demo === false ? "0" : "1",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    ...(backend === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: uniqueSchema() } : {}),
+    ...opts.env,
+  });
+  const server = await startServer(config, opts);
+  const close = server.close.bind(server);
+  return {
+    ...server,
+    demo: server.demo as TestServer["demo"],
+    async close() {
+      await close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
