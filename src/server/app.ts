@@ -32,6 +32,8 @@ export interface ServerOverrides {
   /** Start the periodic sweepers (offer expiry, stale payments). Tests drive them by hand with a manual clock. */
   sweepers?: boolean;
   logger?: boolean;
+  /** With DEMO on: feed the demo show from the synthetic ffmpeg source (default true). */
+  synthetic?: boolean;
 }
 
 export interface RunningServer {
@@ -122,6 +124,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     return reply.status(ok ? 200 : 503).send({ ok, db: { ok: dbOk, kind: db.kind }, media: m, bus: busKind });
   });
 
+  if (db.kind === "pglite") await orders.loadIdempotencyKeys();
   await media.start();
   hub.start();
 
@@ -145,7 +148,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   let synthetic: { stop(): Promise<void> } | null = null;
   if (config.DEMO) {
     demo = await seedDemo({ db: db.db, dataDir: config.dataDir, accounts, catalog, shows, offers, commissionBp: config.DEFAULT_COMMISSION_BP });
-    synthetic = startSyntheticSource({ ffmpegPath: config.ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${demo.streamKey}`, log: log.child({ module: "demo-source" }) });
+    if (overrides.synthetic !== false) synthetic = startSyntheticSource({ ffmpegPath: config.ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${demo.streamKey}`, log: log.child({ module: "demo-source" }) });
   }
 
   let closed = false;

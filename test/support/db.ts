@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
+import pg from "pg";
 import { openDb, type DbHandle } from "../../src/server/db/index.js";
 
 export type Backend = "pglite" | "postgres";
@@ -16,4 +17,14 @@ export async function openTestDb(backend: Backend): Promise<DbHandle> {
     return { ...handle, close: async () => (await sql.raw(`drop schema ${schema} cascade`).execute(handle.db), handle.close()) };
   }
   return openDb({ dataDir: "memory://" });
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
 }

@@ -21,6 +21,8 @@ export async function commerceFixture(handle: DbHandle, opts: { commissionBp?: n
   const offers = new OfferService(db, clock, bus);
   const commissions = new CommissionService(db, clock);
   const orders = new OrderService(db, clock, bus, offers, shows, commissions, new TestPaymentProvider());
+  // As the server does: on PGlite the process-local idempotency key set is authoritative.
+  if (handle.kind === "pglite") await orders.loadIdempotencyKeys();
   const merchant = await catalog.createMerchant("Test Shop");
   const host = await accounts.createAccount({ email: `host-${Math.random()}@t.test`, password: "pw-123456", displayName: "Host", role: "host", merchantId: merchant.id });
   const product = await catalog.createProduct({ merchantId: merchant.id, title: "Thing", description: "", imageUrl: "", price: 1000, currency: "EUR" });

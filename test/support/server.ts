@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { startServer, type RunningServer, type ServerOverrides } from "../../src/server/app.js";
 import { loadConfig } from "../../src/server/config.js";
-import { uniqueSchema, type Backend } from "./db.js";
+import { dropSchema, uniqueSchema, type Backend } from "./db.js";
 
 export interface TestServer extends RunningServer {
   demo: NonNullable<RunningServer["demo"]>;
@@ -13,6 +13,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(opts: { demo?: boolean; backend?: Backend; env?: Record<string, string> } & ServerOverrides = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-test-"));
   const backend = opts.backend ?? "pglite";
+  const schema = backend === "postgres" ? uniqueSchema() : null;
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -21,7 +22,7 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     DATA_DIR: dataDir,
     DEMO: opts.demo === false ? "0" : "1",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
-    ...(backend === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: uniqueSchema() } : {}),
+    ...(backend === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: schema! } : {}),
     ...opts.env,
   });
   const server = await startServer(config, opts);
@@ -31,6 +32,7 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     demo: server.demo as TestServer["demo"],
     async close() {
       await close();
+      if (schema) await dropSchema(schema);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

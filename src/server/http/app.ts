@@ -33,8 +33,6 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     trustProxy: opts.trustProxy ?? false,
     genReqId: () => randomId("req"),
-    // Secrets never reach logs: the stream key travels in bodies and headers only, cookies are redacted.
-    disableRequestLogging: false,
     routerOptions: { maxParamLength: 200 },
   });
 

@@ -59,6 +59,12 @@ export function orderView(r: OrderRow): OrderView {
  * order paid and writes the host's commission, or marks it failed and gives the units back.
  */
 export class OrderService {
+  // Idempotency keys this process has used. With PGlite exactly one process owns the database, so after
+  // loadIdempotencyKeys() the set is complete and a key not in it cannot have an order: a sold-out attempt with a
+  // fresh key is answered without touching the database. On PostgreSQL (several nodes) it is never trusted alone.
+  readonly #keys = new Set<string>();
+  #keysComplete = false;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -69,11 +75,25 @@ export class OrderService {
     private readonly payments: PaymentProvider,
   ) {}
 
+  /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
+  async loadIdempotencyKeys(): Promise<number> {
+    const rows = await this.db.selectFrom("orders").select("idempotency_key").execute();
+    for (const r of rows) this.#keys.add(r.idempotency_key);
+    this.#keysComplete = true;
+    return rows.length;
+  }
+
   async placeOrder(body: CreateOrderBody, idempotencyKey: string): Promise<PlaceOrderResult> {
-    const hash = requestHash(body);
-    const replay = await this.replay(idempotencyKey, hash);
-    if (replay) return replay;
+    if (!this.#keysComplete || this.#keys.has(idempotencyKey)) {
+      const replay = await this.replay(idempotencyKey, requestHash(body));
+      if (replay) return replay;
+    }
+    // Most attempts in a flash sale end here, without a database round trip.
     if (this.offers.knownShort(body.offerId, body.quantity)) throw new AppError("sold_out");
+    const hash = requestHash(body);
+    // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
+    const fresh = !this.#keys.has(idempotencyKey);
+    this.#keys.add(idempotencyKey);
 
     const now = this.clock.now();
     const orderId = randomId("ord");
@@ -105,6 +125,7 @@ export class OrderService {
         return r;
       });
     } catch (err) {
+      if (fresh && !isUniqueViolation(err)) this.#keys.delete(idempotencyKey);
       // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
       if (isUniqueViolation(err)) {
         const again = await this.replay(idempotencyKey, hash);
@@ -128,13 +149,26 @@ export class OrderService {
       throw new AppError("payment_declined", undefined, { orderId, reason: charge.reason });
     }
 
-    const show = await this.shows.show(reservation.showId);
+    const terms = await this.shows.commissionTerms(reservation.showId);
     const commission = await this.db.transaction().execute(async (tx) => {
       await tx.updateTable("orders").set({ status: "paid", payment_ref: charge.ref, updated_at: this.clock.now() }).where("id", "=", orderId).execute();
-      return this.commissions.recordForOrder(tx, { orderId, showId: show.id, hostAccountId: show.hostAccountId, total, currency: reservation.currency, rateBp: show.commissionRateBp });
+      return this.commissions.recordForOrder(tx, { orderId, showId: reservation.showId, hostAccountId: terms.hostAccountId, total, currency: reservation.currency, rateBp: terms.rateBp });
     });
-    await this.bus.publish("order.paid", { showId: show.id, orderId, offerId: body.offerId, quantity: body.quantity, total, currency: reservation.currency, commission });
-    return { order: await this.order(orderId), replayed: false };
+    await this.bus.publish("order.paid", { showId: reservation.showId, orderId, offerId: body.offerId, quantity: body.quantity, total, currency: reservation.currency, commission });
+    const order: OrderView = {
+      id: orderId,
+      status: "paid",
+      offerId: body.offerId,
+      showId: reservation.showId,
+      quantity: body.quantity,
+      unitPrice: reservation.unitPrice,
+      total,
+      currency: reservation.currency,
+      buyer: { name: body.buyer.name, email: body.buyer.email },
+      shipping: body.shipping,
+      createdAt: now.toISOString(),
+    };
+    return { order, replayed: false };
   }
 
   private async replay(idempotencyKey: string, hash: string): Promise<PlaceOrderResult | null> {

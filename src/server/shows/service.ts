@@ -22,6 +22,8 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export const newStreamKey = () => `sk_${secretToken(24)}`;
 
 export class ShowService {
+  readonly #terms = new Map<string, { hostAccountId: string; rateBp: number }>();
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -90,6 +92,21 @@ export class ShowService {
     // Live first, then upcoming by start time.
     const rank = { live: 0, offline: 1, scheduled: 2, ended: 3 } as const;
     return rows.map(toShow).sort((a, b) => rank[a.status] - rank[b.status] || (a.scheduledAt?.getTime() ?? 0) - (b.scheduledAt?.getTime() ?? 0));
+  }
+
+  /**
+   * Who earns from a show's sales and at what rate. Read on every paid order, so cached per show; a show's host and
+   * rate are fixed once it exists (changing them is a future, explicit operation that will clear this).
+   */
+  async commissionTerms(showId: string): Promise<{ hostAccountId: string; rateBp: number }> {
+    let terms = this.#terms.get(showId);
+    if (!terms) {
+      const row = await this.db.selectFrom("shows").select(["host_account_id", "commission_rate_bp"]).where("id", "=", showId).executeTakeFirst();
+      if (!row) throw new AppError("not_found", "No such show.");
+      terms = { hostAccountId: row.host_account_id, rateBp: row.commission_rate_bp };
+      this.#terms.set(showId, terms);
+    }
+    return terms;
   }
 
   async showIdForStreamKey(key: string): Promise<string | null> {

@@ -1,0 +1,30 @@
+import { flashSale } from "./flash-sale.js";
+
+// `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
+const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
+  "flash-sale": async (a) => {
+    const out = [await flashSale({ attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency) })];
+    const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
+    if (pg) out.push(await flashSale({ attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency), databaseUrl: pg }));
+    return out;
+  },
+};
+
+function num(v: unknown): number | undefined {
+  return v === undefined ? undefined : Number(v);
+}
+
+const [name, ...rest] = process.argv.slice(2);
+const args: Record<string, string> = {};
+for (let i = 0; i < rest.length; i += 2) args[rest[i]!.replace(/^--/, "")] = rest[i + 1]!;
+const names = name ? [name] : Object.keys(benches);
+for (const n of names) {
+  const bench = benches[n];
+  if (!bench) {
+    console.error(`unknown bench "${n}"; available: ${Object.keys(benches).join(", ")}`);
+    process.exit(2);
+  }
+  const result = await bench(args);
+  for (const line of Array.isArray(result) ? result : [result]) process.stdout.write(JSON.stringify(line) + "\n");
+}
+process.exit(0);

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Agent, request } from "undici";
+
+export interface ChildServer {
+  url: string;
+  demo: { showId: string; hostEmail: string; hostPassword: string };
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The real server in its own process (so the load generator does not share its event loop), embedded defaults. */
+export async function startChildServer(env: Record<string, string> = {}): Promise<ChildServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
+  const proc = spawn(process.execPath, ["--import", "tsx", path.resolve("bench/server-child.ts")], {
+    env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", DEMO: "1", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const info = await new Promise<{ url: string; demo: ChildServer["demo"] }>((resolve, reject) => {
+    let buf = "";
+    proc.stdout!.on("data", (c: Buffer) => {
+      buf += c.toString();
+      const line = buf.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve(JSON.parse(line));
+    });
+    proc.on("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    ...info,
+    proc,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGTERM");
+        await exited;
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LoadResult {
+  count: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** `total` requests from `concurrency` keep-alive clients; `make(i)` builds request i; `classify` names the outcome. */
+export async function runLoad(
+  url: string,
+  total: number,
+  concurrency: number,
+  make: (i: number) => { method: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string },
+  classify: (status: number, body: string) => string = (s) => String(s),
+): Promise<LoadResult> {
+  const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  async function worker() {
+    while (next < total) {
+      const i = next++;
+      const r = make(i);
+      const t0 = performance.now();
+      const res = await request(url + r.path, { method: r.method, headers: r.headers, body: r.body, dispatcher });
+      const text = await res.body.text();
+      latencies.push(performance.now() - t0);
+      const k = classify(res.statusCode, text);
+      statuses[k] = (statuses[k] ?? 0) + 1;
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await dispatcher.close();
+  latencies.sort((a, b) => a - b);
+  return { count: total, seconds, perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses };
+}
+
+export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+// Every ffmpeg this process started and that has not exited yet.
+const running = new Set<ChildProcess>();
+
+// Last resort for an exit without stop(): 'exit' handlers must be synchronous, so SIGKILL (no grace) and move on.
+process.on("exit", () => {
+  for (const child of running) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+export interface FfmpegExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface FfmpegRun {
+  readonly pid: number | undefined;
+  readonly exited: Promise<FfmpegExit>;
+  hasExited(): boolean;
+  /** The last lines ffmpeg wrote to stderr, for the log line when it dies. */
+  stderrTail(): string[];
+  /** SIGTERM (ffmpeg finishes its outputs, e.g. writes #EXT-X-ENDLIST), SIGKILL after graceMs; resolves on exit. */
+  terminate(graceMs?: number): Promise<FfmpegExit>;
+}
+
+const STDERR_TAIL_LINES = 12;
+
+export function spawnFfmpeg(ffmpegPath: string, args: string[]): FfmpegRun {
+  // Not detached: the child stays in our process group, so a terminal ^C reaches it too.
+  const child = spawn(ffmpegPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  running.add(child);
+  const tail: string[] = [];
+  let partial = "";
+  // stderr must be drained or ffmpeg blocks once the pipe buffer fills.
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    const lines = (partial + chunk).split(/\r?\n|\r/);
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      tail.push(line);
+      if (tail.length > STDERR_TAIL_LINES) tail.shift();
+    }
+  });
+
+  let done = false;
+  const exited = new Promise<FfmpegExit>((resolve) => {
+    const finish = (exit: FfmpegExit) => {
+      if (done) return;
+      done = true;
+      running.delete(child);
+      resolve(exit);
+    };
+    child.once("exit", (code, signal) => finish({ code, signal }));
+    // spawn failure (missing binary): 'error' without 'exit'
+    child.once("error", () => finish({ code: -1, signal: null }));
+  });
+
+  return {
+    pid: child.pid,
+    exited,
+    hasExited: () => done,
+    stderrTail: () => (partial ? [...tail, partial] : [...tail]),
+    async terminate(graceMs = 3000) {
+      if (done) return exited;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => {
+        if (!done) child.kill("SIGKILL");
+      }, graceMs);
+      const exit = await exited;
+      clearTimeout(timer);
+      return exit;
+    },
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryBus, RedisBus, type Bus, type BusEvents } from "./bus.js";
+
+const redisUrl = process.env.TEST_REDIS_URL;
+const kinds: ("memory" | "redis")[] = redisUrl ? ["memory", "redis"] : ["memory"];
+
+describe.each(kinds)("%s bus", (kind) => {
+  const open: Bus[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+
+  // Two nodes on Redis share events; on memory both handles are the same in-process bus.
+  function pair(): [Bus, Bus] {
+    if (kind === "memory") {
+      const b = new MemoryBus();
+      open.push(b);
+      return [b, b];
+    }
+    const prefix = `showcart-test-${Math.random().toString(36).slice(2)}:`;
+    const a = new RedisBus(redisUrl!, prefix);
+    const b = new RedisBus(redisUrl!, prefix);
+    open.push(a, b);
+    return [a, b];
+  }
+
+  it("delivers every published event, in order, to subscribers on the other node", async () => {
+    const [a, b] = pair();
+    const got: BusEvents["offer.updated"][] = [];
+    const done = new Promise<void>((resolve) =>
+      b.subscribe("offer.updated", (e) => {
+        got.push(e);
+        if (got.length === 50) resolve();
+      }),
+    );
+    if (kind === "redis") await new Promise((r) => setTimeout(r, 200)); // SUBSCRIBE round trip before publishing
+    for (let i = 0; i < 50; i++) await a.publish("offer.updated", { showId: "s1", offerId: "o1", remaining: 50 - i });
+    await done;
+    expect(got.map((e) => e.remaining)).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
+  });
+
+  it("stops delivering after unsubscribe", async () => {
+    const [a, b] = pair();
+    let n = 0;
+    const off = b.subscribe("show.status", () => n++);
+    off();
+    let other = 0;
+    const seen = new Promise<void>((r) => b.subscribe("show.status", () => (other++, r())));
+    if (kind === "redis") await new Promise((r) => setTimeout(r, 200));
+    await a.publish("show.status", { showId: "s1", status: "live" });
+    await seen;
+    expect(n).toBe(0);
+    expect(other).toBe(1);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { MAX_BUFFERED_BYTES, Room, type RoomSocket } from "./room.js";
+
+class FakeSocket implements RoomSocket {
+  frames: string[] = [];
+  bufferedAmount = 0;
+  closed: [number | undefined, string | undefined] | null = null;
+  send(data: string) {
+    this.frames.push(data);
+  }
+  close(code?: number, reason?: string) {
+    this.closed = [code, reason];
+  }
+}
+
+describe("Room", () => {
+  it("numbers events 1, 2, 3… and sends one serialised batch per tick to every socket", () => {
+    const room = new Room("s1");
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    room.sockets.add(a);
+    room.sockets.add(b);
+    room.push("chat.posted", { text: "hi" });
+    room.push("chat.posted", { text: "ho" });
+    expect(room.flush()).toBeGreaterThan(0);
+    expect(a.frames).toHaveLength(1);
+    expect(b.frames[0]).toBe(a.frames[0]); // the very same string
+    const batch = JSON.parse(a.frames[0]!);
+    expect(batch.t).toBe("batch");
+    expect(batch.d.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
+    expect(room.flush()).toBe(0);
+  });
+
+  it("coalesces stock and viewer counters to their latest value within a tick", () => {
+    const room = new Room("s1");
+    const s = new FakeSocket();
+    room.sockets.add(s);
+    room.push("offer.updated", { offerId: "o1", remaining: 9 });
+    room.push("offer.updated", { offerId: "o2", remaining: 4 });
+    room.push("offer.updated", { offerId: "o1", remaining: 7 });
+    room.push("viewers.counted", { viewers: 3 });
+    room.push("viewers.counted", { viewers: 5 });
+    room.flush();
+    const events = JSON.parse(s.frames[0]!).d;
+    expect(events).toEqual([
+      { t: "offer.updated", seq: 1, d: { offerId: "o1", remaining: 7 } },
+      { t: "offer.updated", seq: 2, d: { offerId: "o2", remaining: 4 } },
+      { t: "viewers.counted", seq: 3, d: { viewers: 5 } },
+    ]);
+  });
+
+  it("resumes a client with exactly the events it missed, in order", () => {
+    const room = new Room("s1");
+    for (let i = 0; i < 10; i++) room.push("chat.posted", { i });
+    room.flush();
+    room.push("chat.posted", { i: 10 }); // pending, not flushed: comes with the next flush instead
+    const missed = room.since(room.epoch, 6);
+    expect(missed!.map((e) => e.seq)).toEqual([7, 8, 9, 10]);
+    expect(room.since(room.epoch, 10)).toEqual([]);
+  });
+
+  it("asks for a snapshot when the epoch changed or the gap is older than the history", () => {
+    const room = new Room("s1", 5);
+    for (let i = 0; i < 20; i++) room.push("chat.posted", { i });
+    room.flush();
+    expect(room.since("another-epoch", 18)).toBeNull();
+    expect(room.since(room.epoch, 3)).toBeNull();
+    expect(room.since(room.epoch, 99)).toBeNull();
+    expect(room.since(room.epoch, 15)!.map((e) => e.seq)).toEqual([16, 17, 18, 19, 20]);
+  });
+
+  it("closes a socket that fell too far behind without holding up the others", () => {
+    const room = new Room("s1");
+    const slow = new FakeSocket();
+    const fast = new FakeSocket();
+    slow.bufferedAmount = MAX_BUFFERED_BYTES + 1;
+    room.sockets.add(slow);
+    room.sockets.add(fast);
+    room.push("offer.updated", { offerId: "o1", remaining: 1 });
+    room.flush();
+    expect(slow.closed).toEqual([4008, "too slow"]);
+    expect(room.sockets.has(slow)).toBe(false);
+    expect(fast.frames).toHaveLength(1);
+  });
+});
