@@ -52,7 +52,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const clock = overrides.clock ?? systemClock;
   fs.mkdirSync(config.dataDir, { recursive: true });
 
-  const app = createHttpApp({
+  const app = await createHttpApp({
     logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'] },
   });
   const log = app.log;

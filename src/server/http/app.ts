@@ -23,16 +23,21 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_ASYNC_CONSTRAINT: "invalid_body",
 };
 
+// Request ids: a per-process prefix plus a counter; unique enough for logs and far cheaper than random bytes per request.
+const reqPrefix = randomId("req");
+let reqCounter = 0;
+const nextRequestId = () => `${reqPrefix}-${(++reqCounter).toString(36)}`;
+
 export function errorBody(code: ErrorCode, message?: string, details?: unknown): ErrorBody {
   return { error: { code, message: message ?? errorCodes[code].message, ...(details === undefined ? {} : { details }) } };
 }
 
-export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
+export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     trustProxy: opts.trustProxy ?? false,
-    genReqId: () => randomId("req"),
+    genReqId: nextRequestId,
     routerOptions: { maxParamLength: 200 },
   });
 
@@ -48,8 +53,9 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     }
   });
 
-  app.register(cookie);
-  app.register(websocket, { options: { maxPayload: 16 * 1024 } });
+  // Awaited so their route hooks see every route registered afterwards ({ websocket: true } needs it).
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {

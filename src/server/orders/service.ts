@@ -89,7 +89,7 @@ export class OrderService {
       if (replay) return replay;
     }
     // Most attempts in a flash sale end here, without a database round trip.
-    if (this.offers.knownShort(body.offerId, body.quantity)) throw new AppError("sold_out");
+    if (this.offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
     const hash = requestHash(body);
     // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
     const fresh = !this.#keys.has(idempotencyKey);

@@ -1,0 +1,168 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+export interface WebRoutesOptions {
+  /** Output of `npm run build:web`: holds manifest.json and assets/. */
+  distDir: string;
+  /** Extra origins (CDN for HLS or product images) allowed by the pages' Content-Security-Policy. */
+  extraOrigins?: string[];
+}
+
+interface PageAssets {
+  js: string;
+  preload: string[];
+  css: string[];
+}
+interface WebManifest {
+  entries: Record<string, PageAssets>;
+}
+
+type Page = "home" | "viewer" | "studio" | "login";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".woff2": "font/woff2",
+};
+// esbuild's [hash] is 8 characters of base32; such names never change content, so caches may keep them forever.
+const HASHED_NAME = /-[A-Z0-9]{8}\.[a-z0-9.]+$/;
+const FAVICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23e4245b'/%3E%3C/svg%3E";
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// A first guess for <html lang> so the shell is right before the script runs; the client has the final say.
+function langFromHeader(acceptLanguage: string | undefined): "de" | "en" {
+  for (const part of (acceptLanguage ?? "").split(",")) {
+    const base = part.trim().slice(0, 2).toLowerCase();
+    if (base === "de" || base === "en") return base;
+  }
+  return "en";
+}
+
+function contentSecurityPolicy(extra: string[]): string {
+  const more = extra.length ? ` ${extra.join(" ")}` : "";
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' data:${more}`,
+    // MSE playback attaches a blob: URL to <video>; hls.js runs its transmuxer in a blob: worker.
+    `media-src 'self' blob:${more}`,
+    "worker-src 'self' blob:",
+    `connect-src 'self'${more}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/**
+ * Serves the web app: one small HTML shell per page (no-cache) that loads that page's hashed bundle, and the
+ * bundles themselves under /assets (immutable, pre-compressed br/gz when the client accepts them).
+ */
+export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): Promise<void> {
+  const distDir = path.resolve(opts.distDir);
+  const assetsDir = path.join(distDir, "assets");
+  const manifestPath = path.join(distDir, "manifest.json");
+  const csp = contentSecurityPolicy(opts.extraOrigins ?? []);
+
+  // Re-read when a rebuild replaced the manifest, so a running dev server picks up `npm run build:web`.
+  let cached: { mtimeMs: number; manifest: WebManifest } | null = null;
+  function manifest(): WebManifest | null {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(manifestPath);
+    } catch {
+      return null;
+    }
+    if (!cached || cached.mtimeMs !== stat.mtimeMs) {
+      cached = { mtimeMs: stat.mtimeMs, manifest: JSON.parse(fs.readFileSync(manifestPath, "utf8")) as WebManifest };
+    }
+    return cached.manifest;
+  }
+
+  function sendPage(page: Page, req: FastifyRequest, reply: FastifyReply) {
+    const assets = manifest()?.entries[page];
+    reply
+      .header("Cache-Control", "no-cache")
+      .header("Content-Security-Policy", csp)
+      .header("X-Content-Type-Options", "nosniff")
+      .header("Referrer-Policy", "same-origin")
+      .type("text/html; charset=utf-8");
+    if (!assets) {
+      req.log.error({ manifestPath }, "web assets missing: run `npm run build:web`");
+      return reply
+        .status(503)
+        .send("<!doctype html><title>Showcart</title><p>The web app is not built yet. Run <code>npm run build:web</code>.</p>");
+    }
+    const head = [
+      ...assets.css.map((href) => `<link rel="stylesheet" href="${escapeAttr(href)}">`),
+      ...assets.preload.map((href) => `<link rel="modulepreload" href="${escapeAttr(href)}">`),
+      `<script type="module" src="${escapeAttr(assets.js)}"></script>`,
+    ].join("\n");
+    return reply.send(`<!doctype html>
+<html lang="${langFromHeader(req.headers["accept-language"])}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="theme-color" content="#e4245b">
+<title>Showcart</title>
+<link rel="icon" href="${FAVICON}">
+${head}
+</head>
+<body>
+<div id="app"></div>
+<noscript>Showcart needs JavaScript to play the show and take orders.</noscript>
+</body>
+</html>
+`);
+  }
+
+  app.get("/", (req, reply) => sendPage("home", req, reply));
+  app.get("/login", (req, reply) => sendPage("login", req, reply));
+  app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));
+  app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
+
+  app.get<{ Params: { "*": string } }>("/assets/*", async (req, reply) => {
+    const rel = req.params["*"];
+    const file = path.resolve(assetsDir, rel);
+    // Only files inside assets/, and not the pre-compressed twins (those are chosen by Accept-Encoding below).
+    if (!file.startsWith(assetsDir + path.sep) || rel.includes("\0") || /\.(br|gz)$/.test(file)) {
+      return reply.status(404).send({ error: { code: "not_found", message: "Not found." } });
+    }
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (!stat?.isFile()) return reply.status(404).send({ error: { code: "not_found", message: "Not found." } });
+
+    const ext = path.extname(file);
+    const accept = String(req.headers["accept-encoding"] ?? "");
+    let served = file;
+    let size = stat.size;
+    if (ext === ".js" || ext === ".css") {
+      reply.header("Vary", "Accept-Encoding");
+      for (const [enc, suffix] of [["br", ".br"], ["gzip", ".gz"]] as const) {
+        if (!new RegExp(`\\b${enc}\\b`).test(accept)) continue;
+        const twin = await fs.promises.stat(file + suffix).catch(() => null);
+        if (!twin?.isFile()) continue;
+        served = file + suffix;
+        size = twin.size;
+        reply.header("Content-Encoding", enc);
+        break;
+      }
+    }
+    return reply
+      .type(CONTENT_TYPES[ext] ?? "application/octet-stream")
+      .header("Content-Length", size)
+      .header("X-Content-Type-Options", "nosniff")
+      .header("Cache-Control", HASHED_NAME.test(file) ? "public, max-age=31536000, immutable" : "no-cache")
+      .send(fs.createReadStream(served));
+  });
+}
