@@ -1,0 +1,74 @@
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("the server process (npm start)", () => {
+  it("goes live with the demo, keeps the stream key out of its output, and leaves no ffmpeg behind on SIGTERM", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-proc-"));
+    const proc = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+      env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    proc.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        const t = setInterval(() => {
+          const m = out.match(/Showcart is running: (http:\/\/localhost:\d+)\//);
+          if (m) (clearInterval(t), resolve(m[1]!));
+        }, 100);
+        proc.once("exit", (code) => (clearInterval(t), reject(new Error(`exited ${code}: ${out}`))));
+      });
+      // Live: the demo source published, a transcoder runs and the playlist lists segments.
+      const demo = (await (await fetch(`${base}/api/shows/demo`)).json()) as { show: { id: string; playbackUrl: string } };
+      let playlist = "";
+      for (let i = 0; i < 100 && !playlist.includes(".ts"); i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        const res = await fetch(base + demo.show.playbackUrl);
+        playlist = res.status === 200 ? await res.text() : "";
+      }
+      expect(playlist).toContain("#EXTM3U");
+      const show = (await (await fetch(`${base}/api/shows/demo`)).json()) as { show: { status: string } };
+      expect(show.show.status).toBe("live");
+
+      const creds = JSON.parse(fs.readFileSync(path.join(dataDir, "demo-login.json"), "utf8")) as { password: string };
+      expect(out).toContain(creds.password); // printed on purpose, for the local demo
+      const streamKey = out.match(/sk_[A-Za-z0-9_-]{20,}/);
+      expect(streamKey).toBeNull(); // never a full stream key in logs
+
+      const children = childPids(proc.pid!);
+      expect(children.length).toBeGreaterThanOrEqual(2); // synthetic source + transcoder
+      const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+      proc.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(children.filter(alive)).toEqual([]);
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
