@@ -85,6 +85,10 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     onOffline: (showId) => void shows.setStatus(showId, "offline").catch((err) => log.error({ err, showId }, "set offline failed")),
   });
 
+  const studioStats = async (showId: string, viewers: number) => {
+    const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showCommission(showId)]);
+    return { viewers, ...sales, commission, currency: "EUR" };
+  };
   const hub = new RealtimeHub({
     bus,
     log: log.child({ module: "realtime" }),
@@ -94,17 +98,14 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       return { status: show.status, offers: list, chat: recent };
     },
     offerView: (offerId) => offers.offer(offerId),
-    studioStats: async (showId, viewers) => {
-      const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showCommission(showId)]);
-      return { viewers, ...sales, commission, currency: "EUR" };
-    },
+    studioStats,
   });
 
   const publicHost = () => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : "localhost");
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
   registerAuth(app, accounts, { secureCookie: config.COOKIE_SECURE });
-  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
+  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
   registerOrderRoutes(app, { orders });
   registerRealtimeRoutes(app, { hub, shows, chat, clock });

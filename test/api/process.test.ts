@@ -15,10 +15,11 @@ function childPids(pid: number): number[] {
   }
 }
 
+// Running, as opposed to gone or a zombie waiting for init to reap it (an exited process holds no resources).
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -65,7 +66,7 @@ describe("the server process (npm start)", () => {
       proc.kill("SIGTERM");
       expect(await exited).toBe(0);
       await new Promise((r) => setTimeout(r, 200));
-      expect(children.filter(alive)).toEqual([]);
+      expect(children.filter(alive).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").slice(0, 120))).toEqual([]);
     } finally {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       fs.rmSync(dataDir, { recursive: true, force: true });

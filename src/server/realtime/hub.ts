@@ -25,6 +25,7 @@ export class RealtimeHub {
   #unsubscribe: (() => void)[] = [];
   #viewersSent = new Map<string, number>();
   #statsDirty = new Set<string>();
+  #staff = new Map<string, Set<RoomSocket>>();
 
   constructor(private readonly deps: HubDeps) {
     const { bus } = deps;
@@ -73,8 +74,10 @@ export class RealtimeHub {
     if (studio) studio.push(t, d);
   }
 
+  /** Sockets in the show's room, less the show's own staff (a host's studio chat is not an audience). */
   viewers(showId: string): number {
-    return this.rooms.get(showId)?.sockets.size ?? 0;
+    const room = this.rooms.get(showId);
+    return room ? room.sockets.size - (this.#staff.get(showId)?.size ?? 0) : 0;
   }
 
   async snapshot(room: Room, showId: string): Promise<Snapshot> {
@@ -89,7 +92,7 @@ export class RealtimeHub {
   tick(): void {
     for (const [id, room] of this.rooms) {
       if (id.startsWith("studio:")) continue;
-      const viewers = room.sockets.size;
+      const viewers = this.viewers(id);
       if (this.#viewersSent.get(id) !== viewers) {
         this.#viewersSent.set(id, viewers);
         this.toShow(id, "viewers.counted", { viewers });
@@ -108,12 +111,18 @@ export class RealtimeHub {
     for (const room of this.rooms.values()) room.flush();
   }
 
-  add(room: Room, socket: RoomSocket): void {
+  add(room: Room, socket: RoomSocket, opts: { staff?: boolean } = {}): void {
     room.sockets.add(socket);
+    if (opts.staff) {
+      let staff = this.#staff.get(room.id);
+      if (!staff) this.#staff.set(room.id, (staff = new Set()));
+      staff.add(socket);
+    }
   }
 
   remove(room: Room, socket: RoomSocket): void {
     room.sockets.delete(socket);
+    this.#staff.get(room.id)?.delete(socket);
   }
 
   /** Tell every client to reconnect (elsewhere) and close. */

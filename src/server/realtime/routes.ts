@@ -30,10 +30,10 @@ function sendFrame(socket: WebSocket, frame: ServerFrame) {
 export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: RealtimeHub; shows: ShowService; chat: ChatService; clock: Clock }) {
   const { hub, shows, chat, clock } = deps;
 
-  async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>) {
+  async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false) {
     const missed = room.since(q.epoch, q.since);
     if (missed) {
-      hub.add(room, socket);
+      hub.add(room, socket, { staff });
       sendFrame(socket, { t: "hello", d: { epoch: room.epoch, seq: room.seq, resumed: true } });
       if (missed.length) sendFrame(socket, { t: "batch", d: missed });
       return;
@@ -41,7 +41,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
     const snap = await hub.snapshot(room, showId);
     // The snapshot reflects state at `room.seq` as read; events pushed meanwhile arrive with the next flush and are
     // applied on top (clients skip seq <= snapshot seq).
-    hub.add(room, socket);
+    hub.add(room, socket, { staff });
     sendFrame(socket, { t: "hello", d: { epoch: room.epoch, seq: snap.seq, resumed: false } });
     sendFrame(socket, { t: "snapshot", d: snap });
   }
@@ -63,7 +63,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
       const limiter = new ChatRateLimiter(clock);
       room = hub.showRoom(show.id);
       if (socket.readyState !== socket.OPEN) return;
-      await join(socket, room, show.id, q.data);
+      await join(socket, room, show.id, q.data, isHost);
 
       handle = (raw, isBinary) => {
         if (isBinary || raw.length > MAX_FRAME_BYTES) return sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "Send JSON text frames up to 4 KB." } });

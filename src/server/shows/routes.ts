@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { ShowView } from "../../protocol/api.js";
+import type { ShowView, StudioStats } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { productView, type CatalogService } from "../catalog/index.js";
 import type { OfferService } from "../offers/index.js";
@@ -29,6 +29,7 @@ export interface ShowRouteDeps {
   offers: OfferService;
   catalog: CatalogService;
   rtmpUrl(): string;
+  studioStats(showId: string): Promise<StudioStats>;
   onStreamKeyRotated(showId: string): void;
 }
 
@@ -44,8 +45,8 @@ export function registerShowRoutes(app: FastifyInstance, deps: ShowRouteDeps) {
 
   app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId", async (req) => {
     const show = await shows.requireManager(requireAccount(req), req.params.showId);
-    const [view, products, key] = await Promise.all([showView(show, deps), catalog.productsOf(show.merchantId), shows.streamKey(show.id)]);
-    return { show: view, products: products.map(productView), ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) } };
+    const [view, products, key, stats] = await Promise.all([showView(show, deps), catalog.productsOf(show.merchantId), shows.streamKey(show.id), deps.studioStats(show.id)]);
+    return { show: view, products: products.map(productView), ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) }, stats };
   });
 
   app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/stream-key/reveal", async (req, reply) => {

@@ -1,0 +1,98 @@
+// Builds the web app into dist/web: hashed, minified ES modules + one stylesheet, pre-compressed (br, gz),
+// and manifest.json, which src/server/http/web.ts reads to write the <script>/<link> tags of each page.
+import { mkdir, rm, writeFile, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import * as esbuild from "esbuild";
+import { CHAT_MAX_LENGTH } from "../src/protocol/api.js";
+
+export interface WebManifest {
+  /** Per page entry: its module, the chunks it imports statically (for modulepreload), and the stylesheet. */
+  entries: Record<string, { js: string; preload: string[]; css: string[] }>;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const PAGES = ["home", "viewer", "studio", "login"] as const;
+
+export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<WebManifest> {
+  const assetsDir = path.join(outDir, "assets");
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(assetsDir, { recursive: true });
+
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [
+      ...PAGES.map((p) => ({ in: `src/web/pages/${p}.tsx`, out: p })),
+      { in: "src/web/styles.css", out: "styles" },
+    ],
+    outdir: assetsDir,
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: "esm",
+    target: "es2020",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunks/[name]-[hash]",
+    assetNames: "[name]-[hash]",
+    sourcemap: "linked",
+    metafile: true,
+    legalComments: "linked",
+    define: { __CHAT_MAX_LENGTH__: String(CHAT_MAX_LENGTH) },
+    logLevel: "warning",
+  });
+
+  const url = (file: string) => `/assets/${path.relative(assetsDir, path.resolve(root, file)).split(path.sep).join("/")}`;
+  const outputs = result.metafile.outputs;
+  const byEntry = new Map<string, string>();
+  for (const [file, out] of Object.entries(outputs)) if (out.entryPoint) byEntry.set(out.entryPoint, file);
+
+  const cssFile = byEntry.get("src/web/styles.css");
+  if (!cssFile) throw new Error("build-web: the stylesheet entry produced no output");
+  const manifest: WebManifest = { entries: {} };
+  for (const page of PAGES) {
+    const jsFile = byEntry.get(`src/web/pages/${page}.tsx`);
+    if (!jsFile) throw new Error(`build-web: no output for page ${page}`);
+    // Static imports only; hls.js is a dynamic import and must not be preloaded on pages without video.
+    const preload = new Set<string>();
+    const visit = (file: string) => {
+      for (const imp of outputs[file]?.imports ?? []) {
+        if (imp.kind !== "import-statement" || imp.external || preload.has(imp.path)) continue;
+        preload.add(imp.path);
+        visit(imp.path);
+      }
+    };
+    visit(jsFile);
+    manifest.entries[page] = { js: url(jsFile), preload: [...preload].map(url), css: [url(cssFile)] };
+  }
+
+  // Pre-compress once here so the server can send .br/.gz without spending CPU per request.
+  const brotli = promisify(zlib.brotliCompress);
+  const gzip = promisify(zlib.gzip);
+  await Promise.all(
+    Object.keys(outputs)
+      .filter((f) => /\.(js|css)$/.test(f))
+      .map(async (f) => {
+        const abs = path.resolve(root, f);
+        const data = await readFile(abs);
+        const [br, gz] = await Promise.all([
+          brotli(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 10, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }),
+          gzip(data, { level: 9 }),
+        ]);
+        await Promise.all([writeFile(`${abs}.br`, br), writeFile(`${abs}.gz`, gz)]);
+      }),
+  );
+
+  await writeFile(path.join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  const manifest = await buildWeb();
+  const pages = Object.keys(manifest.entries).join(", ");
+  console.log(`build-web: ${pages} → dist/web in ${Math.round(performance.now() - started)} ms`);
+}

@@ -1,0 +1,54 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer } from "../../../test/support/server.js";
+
+// The page shells and bundles as a browser receives them (needs `npm run build:web`, which `pretest` runs).
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+let server: TestServer;
+const manifest = JSON.parse(fs.readFileSync(path.resolve("dist/web/manifest.json"), "utf8")) as {
+  entries: Record<string, { js: string; preload: string[]; css: string[] }>;
+};
+
+beforeAll(async () => {
+  server = await startTestServer({ demo: false });
+}, 60_000);
+afterAll(() => server?.close());
+
+describe("web pages and assets", () => {
+  it.each([
+    ["/", "home"],
+    ["/shows/some-show", "viewer"],
+    ["/studio/shw_1", "studio"],
+    ["/login", "login"],
+  ])("serves %s as an uncached shell that loads the %s bundle", async (url, entry) => {
+    const res = await fetch(server.url + url, { headers: { "accept-language": "de-DE,de;q=0.9" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const html = await res.text();
+    expect(html).toContain(`<html lang="de">`);
+    expect(html).toContain(`<script type="module" src="${manifest.entries[entry].js}"></script>`);
+  });
+
+  it("serves hashed bundles immutable and pre-compressed", async () => {
+    const js = manifest.entries.viewer.js;
+    const br = await fetch(server.url + js, { headers: { "accept-encoding": "gzip, br" } });
+    expect(br.status).toBe(200);
+    expect(br.headers.get("content-encoding")).toBe("br");
+    expect(br.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(br.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const plain = await fetch(server.url + js, { headers: { "accept-encoding": "identity" } });
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    // fetch decodes br transparently, so both bodies are the same module text.
+    expect(await br.text()).toBe(await plain.text());
+  });
+
+  it("refuses paths outside the assets directory and unknown files", async () => {
+    for (const p of ["/assets/../manifest.json", "/assets/%2e%2e/manifest.json", "/assets/nope-AAAAAAAA.js"]) {
+      const res = await fetch(server.url + p);
+      expect(res.status, p).toBe(404);
+    }
+  });
+});

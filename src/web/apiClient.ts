@@ -1,0 +1,59 @@
+import { observeServerDate } from "./serverClock.js";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** A request that never reached the server or got no answer; safe to retry with the same idempotency key. */
+export class NetworkError extends Error {}
+
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+async function request<T>(method: "GET" | "POST", path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
+  if (method === "POST") {
+    // The server's CSRF guard for cookie-authenticated requests: a custom header a cross-site form cannot send.
+    headers["x-showcart-csrf"] = "1";
+    if (opts.body !== undefined) headers["content-type"] = "application/json";
+  }
+  const sentAt = Date.now();
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      credentials: "same-origin",
+    });
+  } catch (err) {
+    throw new NetworkError(String(err));
+  }
+  observeServerDate(res.headers.get("date"), sentAt, Date.now());
+  let json: unknown = null;
+  try {
+    json = res.status === 204 ? null : await res.json();
+  } catch {
+    if (res.ok) throw new NetworkError("The server answered with something that is not JSON.");
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? "internal", err?.message ?? res.statusText, err?.details);
+  }
+  return json as T;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>("GET", path),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    request<T>("POST", path, { body: body ?? {}, headers }),
+};

@@ -1,0 +1,125 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { useI18n } from "../i18n.js";
+import { Icon } from "./Icon.js";
+
+interface Props {
+  src: string;
+  /** Start muted (autoplay policies only allow muted autoplay) and offer an unmute button. */
+  testId?: string;
+}
+
+// After a fatal error (the playlist 404s until the first segments exist, the encoder dropped) try again from scratch.
+const RESTART_AFTER_MS = 3000;
+
+/**
+ * Plays a live HLS stream: hls.js over MSE where available, the browser's native HLS otherwise (Safari/iOS).
+ * hls.js is loaded lazily so the page and its offer card render before ~370 kB of player code arrive.
+ */
+export function LivePlayer({ src, testId = "player" }: Props) {
+  const { t } = useI18n();
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const [muted, setMuted] = useState(true);
+  const [playing, setPlaying] = useState(false);
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    let disposed = false;
+    let restartTimer: ReturnType<typeof setTimeout> | undefined;
+    let destroyHls: (() => void) | undefined;
+
+    const tryPlay = () => {
+      video.muted = true;
+      video.play().catch(() => {
+        // Autoplay refused even muted (data saver, policies): the native controls stay usable.
+      });
+    };
+
+    const startNative = () => {
+      video.src = src;
+      video.addEventListener("loadedmetadata", tryPlay, { once: true });
+      video.load();
+    };
+
+    const startHls = async () => {
+      const { default: Hls } = await import("hls.js/light");
+      if (disposed) return;
+      if (!Hls.isSupported()) {
+        if (video.canPlayType("application/vnd.apple.mpegurl")) startNative();
+        return;
+      }
+      const hls = new Hls({
+        lowLatencyMode: true,
+        liveSyncDurationCount: 3,
+        // The playlist is missing until the transcoder wrote its first segments; keep asking for a while.
+        manifestLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: 10_000,
+            maxLoadTimeMs: 20_000,
+            timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
+            errorRetry: { maxNumRetry: 6, retryDelayMs: 1000, maxRetryDelayMs: 4000 },
+          },
+        },
+      });
+      destroyHls = () => hls.destroy();
+      hls.on(Hls.Events.MANIFEST_PARSED, tryPlay);
+      hls.on(Hls.Events.ERROR, (_e, data) => {
+        if (!data.fatal) return;
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+          hls.recoverMediaError();
+          return;
+        }
+        hls.destroy();
+        destroyHls = undefined;
+        if (!disposed) restartTimer = setTimeout(() => void startHls(), RESTART_AFTER_MS);
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    };
+
+    // Prefer hls.js (MSE gives us retry control); fall back to native HLS where MSE is missing (iPhone Safari).
+    const hasMse = typeof window.MediaSource !== "undefined" || "ManagedMediaSource" in window;
+    if (!hasMse && video.canPlayType("application/vnd.apple.mpegurl")) startNative();
+    else void startHls();
+
+    const onPlaying = () => setPlaying(true);
+    const onWaiting = () => setPlaying(false);
+    const onVolume = () => setMuted(video.muted);
+    video.addEventListener("playing", onPlaying);
+    video.addEventListener("waiting", onWaiting);
+    video.addEventListener("volumechange", onVolume);
+    return () => {
+      disposed = true;
+      clearTimeout(restartTimer);
+      destroyHls?.();
+      video.removeEventListener("playing", onPlaying);
+      video.removeEventListener("waiting", onWaiting);
+      video.removeEventListener("volumechange", onVolume);
+      video.removeAttribute("src");
+      video.load();
+    };
+  }, [src]);
+
+  const toggleMute = () => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.muted = !video.muted;
+    if (!video.muted && video.paused) void video.play().catch(() => undefined);
+  };
+
+  return (
+    <div class="player" data-testid={testId}>
+      <video ref={videoRef} muted autoplay playsInline data-testid={`${testId}-video`} />
+      {!playing && (
+        <div class="player-overlay" aria-live="polite">
+          <span class="spinner" aria-hidden="true" />
+          {t("player.loading")}
+        </div>
+      )}
+      <button type="button" class={`player-mute${muted ? " is-muted" : ""}`} onClick={toggleMute} data-testid="unmute">
+        <Icon name={muted ? "mute" : "volume"} />
+        {muted ? t("player.unmute") : t("player.mute")}
+      </button>
+    </div>
+  );
+}

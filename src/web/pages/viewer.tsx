@@ -1,0 +1,169 @@
+import { render } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { OfferView, ShowView } from "../../protocol/api.js";
+import { ApiError, api } from "../apiClient.js";
+import { ChatPanel } from "../components/ChatPanel.js";
+import { CheckoutSheet } from "../components/CheckoutSheet.js";
+import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
+import { Icon } from "../components/Icon.js";
+import { LivePlayer } from "../components/LivePlayer.js";
+import { OfferCard } from "../components/OfferCard.js";
+import { useI18n } from "../i18n.js";
+import { serverNow } from "../serverClock.js";
+import { pinnedOffer } from "../showState.js";
+import { useRoom } from "../useRoom.js";
+
+const NAME_KEY = "showcart.chatName";
+const NOTICE_MS = 5000;
+
+function storedName(): string | null {
+  try {
+    return localStorage.getItem(NAME_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function OffAir({ show, status }: { show: ShowView; status: ShowView["status"] }) {
+  const { t, locale } = useI18n();
+  const lead =
+    status === "scheduled" && show.scheduledAt
+      ? t("show.scheduledLead", { time: formatStart(show.scheduledAt, locale, serverNow()) })
+      : status === "ended"
+        ? t("show.endedLead")
+        : t("show.awayLead");
+  return (
+    <div class="player off-air" data-testid="off-air">
+      <div>
+        <p class="off-air-icon">
+          <Icon name="pause" size={40} />
+        </p>
+        <h2>{status === "ended" ? t("status.ended") : t("show.away")}</h2>
+        <p>{lead}</p>
+      </div>
+    </div>
+  );
+}
+
+function LiveShow({ show }: { show: ShowView }) {
+  const { t } = useI18n();
+  const [name, setName] = useState(storedName);
+  const [checkout, setCheckout] = useState<OfferView | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const { room, connected, error, connection } = useRoom(
+    `/ws/shows/${encodeURIComponent(show.id)}`,
+    { status: show.status, viewers: 0, offers: show.offers, chat: [] },
+    { params: () => ({ name: name ?? undefined }) },
+  );
+
+  useEffect(() => {
+    if (!error) return;
+    setNotice(error.code === "rate_limited" ? t("chat.rateLimited") : t("chat.error", { message: error.message }));
+    const id = setTimeout(() => setNotice(null), NOTICE_MS);
+    return () => clearTimeout(id);
+  }, [error]);
+
+  const changeName = useCallback(
+    (n: string) => {
+      try {
+        localStorage.setItem(NAME_KEY, n);
+      } catch {
+        // Kept for this visit only.
+      }
+      setName(n);
+    },
+    [setName],
+  );
+  // The server reads the display name from the socket URL, so a new name means a new (resumed) connection.
+  const connectedName = useRef(name);
+  useEffect(() => {
+    if (name === connectedName.current) return;
+    connectedName.current = name;
+    connection.current?.reconnect();
+  }, [name]);
+
+  const pinned = pinnedOffer(room);
+  // While the sheet is open it follows the live offer (stock, end) even if the host pins something else.
+  const checkoutOffer = checkout ? (room.offers.find((o) => o.id === checkout.id) ?? checkout) : null;
+  const closeCheckout = useCallback(() => setCheckout(null), []);
+
+  return (
+    <>
+      <Header>
+        <span class="viewers" data-testid="viewer-count">
+          <Icon name="eye" /> {t("show.viewers", { n: room.viewers })}
+        </span>
+      </Header>
+      <main class="viewer">
+        <div class="stage">
+          {room.status === "live" ? <LivePlayer src={show.playbackUrl} /> : <OffAir show={show} status={room.status} />}
+          <div class="stage-info">
+            <StatusBadge status={room.status} />
+            <h1 data-testid="show-title">{show.title}</h1>
+            <p class="muted">{t("home.by", { host: show.hostName, merchant: show.merchantName })}</p>
+          </div>
+        </div>
+        <aside class="sidebar">
+          {pinned ? (
+            <OfferCard offer={pinned} onBuy={setCheckout} />
+          ) : (
+            <div class="panel offer-empty" data-testid="no-offer">
+              {t("offer.none")}
+            </div>
+          )}
+          <ChatPanel
+            messages={room.chat}
+            connected={connected}
+            name={name}
+            onNameChange={changeName}
+            notice={notice}
+            onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
+          />
+        </aside>
+      </main>
+      {checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} />}
+    </>
+  );
+}
+
+function ViewerPage() {
+  const { t } = useI18n();
+  const slug = decodeURIComponent(location.pathname.split("/")[2] ?? "");
+  const [show, setShow] = useState<ShowView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = () => {
+    setError(null);
+    api
+      .get<{ show: ShowView }>(`/api/shows/${encodeURIComponent(slug)}`)
+      .then((r) => {
+        setShow(r.show);
+        document.title = `${r.show.title} · Showcart`;
+      })
+      .catch((err) => setError(err instanceof ApiError && err.status === 404 ? "not_found" : "failed"));
+  };
+  useEffect(load, [slug]);
+
+  if (error) {
+    return (
+      <>
+        <Header />
+        <LoadError
+          message={error === "not_found" ? t("show.notFound") : t("common.error")}
+          onRetry={error === "not_found" ? undefined : load}
+        />
+      </>
+    );
+  }
+  if (!show) {
+    return (
+      <>
+        <Header />
+        <Centered>{t("common.loading")}</Centered>
+      </>
+    );
+  }
+  return <LiveShow show={show} />;
+}
+
+render(<ViewerPage />, document.getElementById("app")!);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { OfferView } from "../protocol/api.js";
+import type { Envelope } from "../protocol/realtime.js";
+import { CHAT_HISTORY_LIMIT, type RoomState, applyRoomEvent, pinnedOffer } from "./showState.js";
+
+const offer = (id: string, pinned = false): OfferView => ({
+  id,
+  showId: "s1",
+  productId: `p-${id}`,
+  title: id,
+  description: "",
+  imageUrl: "/x.svg",
+  price: 1000,
+  showPrice: 800,
+  currency: "EUR",
+  quantity: 10,
+  remaining: 10,
+  startsAt: "2030-01-01T00:00:00Z",
+  endsAt: "2030-01-01T01:00:00Z",
+  pinned,
+  status: "active",
+});
+const room = (offers: OfferView[]): RoomState => ({ status: "live", viewers: 0, offers, chat: [] });
+const e = (t: string, d: unknown): Envelope => ({ t, seq: 1, d });
+
+describe("applyRoomEvent", () => {
+  it("keeps exactly one pinned offer when another is pinned", () => {
+    const s = applyRoomEvent(room([offer("a", true), offer("b")]), e("offer.pinned", { offer: offer("b", true) }));
+    expect(s.offers.filter((o) => o.pinned).map((o) => o.id)).toEqual(["b"]);
+    expect(pinnedOffer(s)?.id).toBe("b");
+  });
+
+  it("updates units left and keeps a sold-out pinned offer on screen", () => {
+    let s = applyRoomEvent(room([offer("a", true)]), e("offer.updated", { offerId: "a", remaining: 3 }));
+    expect(pinnedOffer(s)?.remaining).toBe(3);
+    s = applyRoomEvent(s, e("offer.ended", { offerId: "a", reason: "sold_out" }));
+    expect(pinnedOffer(s)).toMatchObject({ id: "a", remaining: 0, status: "ended" });
+  });
+
+  it("caps the chat history", () => {
+    let s = room([]);
+    for (let i = 0; i < CHAT_HISTORY_LIMIT + 5; i++) {
+      s = applyRoomEvent(s, e("chat.posted", { id: `m${i}`, author: "a", role: "viewer", text: "x", at: "" }));
+    }
+    expect(s.chat).toHaveLength(CHAT_HISTORY_LIMIT);
+    expect(s.chat[0].id).toBe("m5");
+  });
+});

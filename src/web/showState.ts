@@ -1,0 +1,76 @@
+import type { OfferView, ShowStatus } from "../protocol/api.js";
+import type { ChatPosted, Envelope, ServerEvents, Snapshot } from "../protocol/realtime.js";
+
+export const CHAT_HISTORY_LIMIT = 200;
+
+/** What a page knows about a live room; rebuilt from a snapshot and advanced by events. */
+export interface RoomState {
+  status: ShowStatus;
+  viewers: number;
+  offers: OfferView[];
+  chat: ChatPosted[];
+}
+
+export function roomFromSnapshot(s: Snapshot): RoomState {
+  return { status: s.status, viewers: s.viewers, offers: s.offers, chat: s.chat.slice(-CHAT_HISTORY_LIMIT) };
+}
+
+function mapOffer(state: RoomState, offerId: string, fn: (o: OfferView) => OfferView): OfferView[] {
+  return state.offers.map((o) => (o.id === offerId ? fn(o) : o));
+}
+
+export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
+  switch (ev.t as keyof ServerEvents) {
+    case "chat.posted": {
+      const msg = ev.d as ServerEvents["chat.posted"];
+      const chat = state.chat.length >= CHAT_HISTORY_LIMIT ? state.chat.slice(1) : state.chat.slice();
+      chat.push(msg);
+      return { ...state, chat };
+    }
+    case "offer.pinned": {
+      const { offer } = ev.d as ServerEvents["offer.pinned"];
+      // One pinned offer at a time: pinning one unpins the rest.
+      const others = state.offers.filter((o) => o.id !== offer.id).map((o) => (o.pinned ? { ...o, pinned: false } : o));
+      return { ...state, offers: [...others, { ...offer, pinned: true }] };
+    }
+    case "offer.unpinned": {
+      const { offerId } = ev.d as ServerEvents["offer.unpinned"];
+      return { ...state, offers: mapOffer(state, offerId, (o) => ({ ...o, pinned: false })) };
+    }
+    case "offer.updated": {
+      const { offerId, remaining } = ev.d as ServerEvents["offer.updated"];
+      return { ...state, offers: mapOffer(state, offerId, (o) => ({ ...o, remaining })) };
+    }
+    case "offer.ended": {
+      const { offerId, reason } = ev.d as ServerEvents["offer.ended"];
+      // Kept (not removed) so a pinned card can say "sold out"/"ended" until the host pins something else.
+      return {
+        ...state,
+        offers: mapOffer(state, offerId, (o) => ({
+          ...o,
+          status: "ended",
+          remaining: reason === "sold_out" ? 0 : o.remaining,
+        })),
+      };
+    }
+    case "viewers.counted":
+      return { ...state, viewers: (ev.d as ServerEvents["viewers.counted"]).viewers };
+    case "show.status":
+      return { ...state, status: (ev.d as ServerEvents["show.status"]).status };
+    default:
+      return state;
+  }
+}
+
+/** Merges an offer from an API response; the events that follow (higher seq) still have the last word. */
+export function withOffer(state: RoomState, offer: OfferView): RoomState {
+  const others = state.offers.filter((o) => o.id !== offer.id);
+  return {
+    ...state,
+    offers: [...(offer.pinned ? others.map((o) => (o.pinned ? { ...o, pinned: false } : o)) : others), offer],
+  };
+}
+
+export function pinnedOffer(state: RoomState): OfferView | undefined {
+  return state.offers.find((o) => o.pinned);
+}

@@ -1,0 +1,49 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Envelope } from "../protocol/realtime.js";
+import { type RealtimeConnection, connectRealtime } from "./realtime.js";
+import { type RoomState, applyRoomEvent, roomFromSnapshot } from "./showState.js";
+
+interface Options {
+  params?: () => Record<string, string | undefined>;
+  /** Events beyond the room state (e.g. `stats.updated` in the studio). */
+  onEvent?: (ev: Envelope) => void;
+}
+
+export interface RoomError {
+  code: string;
+  message: string;
+  at: number;
+}
+
+/** Keeps a RoomState in sync with a realtime room for as long as the component is mounted. */
+export function useRoom(path: string, initial: RoomState, opts: Options = {}) {
+  const [room, setRoom] = useState<RoomState>(initial);
+  const [connected, setConnected] = useState(false);
+  const [error, setError] = useState<RoomError | null>(null);
+  const connection = useRef<RealtimeConnection | null>(null);
+  const optsRef = useRef(opts);
+  optsRef.current = opts;
+
+  useEffect(() => {
+    const conn = connectRealtime({
+      path,
+      params: () => optsRef.current.params?.() ?? {},
+      handlers: {
+        onSnapshot: (s) => setRoom(roomFromSnapshot(s)),
+        onEvent: (ev) => {
+          setRoom((r) => applyRoomEvent(r, ev));
+          optsRef.current.onEvent?.(ev);
+        },
+        onError: (e) => setError({ ...e, at: Date.now() }),
+        onState: (s) => setConnected(s === "open"),
+      },
+    });
+    connection.current = conn;
+    return () => {
+      conn.close();
+      connection.current = null;
+    };
+  }, [path]);
+
+  return { room, setRoom, connected, error, connection };
+}

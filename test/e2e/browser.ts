@@ -1,0 +1,40 @@
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from "playwright-core";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Debian's Chromium, headless, with autoplay allowed so muted-autoplay playback can be asserted. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+}
+
+/** A fresh visitor: own cookies and localStorage, English UI, and page errors collected for the assertions. */
+export async function newVisitor(
+  browser: Browser,
+  baseURL: string,
+  opts: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext({ baseURL, locale: "en-GB", ...opts });
+  const errors: string[] = [];
+  context.on("page", (page) => {
+    page.on("pageerror", (err) => errors.push(err.message));
+    // An alert means script ran from user content — the chat XSS check relies on this.
+    page.on("dialog", (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+  });
+  return { context, errors };
+}
