@@ -1,4 +1,5 @@
 import { flashSale } from "./flash-sale.js";
+import { viewerWeight } from "./viewer-weight.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -8,6 +9,7 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
     if (pg) out.push(await flashSale({ attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency), databaseUrl: pg }));
     return out;
   },
+  "viewer-weight": () => viewerWeight(),
 };
 
 function num(v: unknown): number | undefined {
