@@ -39,9 +39,15 @@ describe("the server process (npm start)", () => {
       const base = await new Promise<string>((resolve, reject) => {
         const t = setInterval(() => {
           const m = out.match(/Showcart is running: (http:\/\/localhost:\d+)\//);
-          if (m) (clearInterval(t), resolve(m[1]!));
+          if (m) {
+            clearInterval(t);
+            resolve(m[1]!);
+          }
         }, 100);
-        proc.once("exit", (code) => (clearInterval(t), reject(new Error(`exited ${code}: ${out}`))));
+        proc.once("exit", (code) => {
+          clearInterval(t);
+          reject(new Error(`exited ${code}: ${out}`));
+        });
       });
       // Live: the demo source published, a transcoder runs and the playlist lists segments.
       const demo = (await (await fetch(`${base}/api/shows/demo`)).json()) as { show: { id: string; playbackUrl: string } };

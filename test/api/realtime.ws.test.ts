@@ -16,14 +16,21 @@ class Client {
       const f = JSON.parse(raw.toString()) as ServerFrame;
       this.frames.push(f);
       if (f.t === "batch") this.events.push(...f.d);
-      this.#waiters = this.#waiters.filter((w) => (w.pred(f) ? (w.resolve(f), false) : true));
+      const ready = this.#waiters.filter((w) => w.pred(f));
+      this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+      for (const w of ready) w.resolve(f);
     });
-    ws.on("close", (code, reason) => (this.closed = { code, reason: reason.toString() }));
+    ws.on("close", (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+    });
   }
   static async open(url: string, headers: Record<string, string> = {}): Promise<Client> {
     const ws = new WebSocket(url, { headers });
     const c = new Client(ws);
-    await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
     return c;
   }
   waitFor(pred: (f: ServerFrame) => boolean, ms = 5000): Promise<ServerFrame> {
@@ -31,7 +38,13 @@ class Client {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`timed out; frames: ${JSON.stringify(this.frames).slice(0, 500)}`)), ms);
-      this.#waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
+      this.#waiters.push({
+        pred,
+        resolve: (f) => {
+          clearTimeout(t);
+          resolve(f);
+        },
+      });
     });
   }
   waitEvent(pred: (e: Envelope) => boolean, ms = 5000): Promise<Envelope> {

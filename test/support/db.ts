@@ -14,7 +14,13 @@ export async function openTestDb(backend: Backend): Promise<DbHandle> {
   if (backend === "postgres") {
     const schema = uniqueSchema();
     const handle = await openDb({ databaseUrl: process.env.TEST_DATABASE_URL, schema });
-    return { ...handle, close: async () => (await sql.raw(`drop schema ${schema} cascade`).execute(handle.db), handle.close()) };
+    return {
+      ...handle,
+      close: async () => {
+        await sql.raw(`drop schema ${schema} cascade`).execute(handle.db);
+        await handle.close();
+      },
+    };
   }
   return openDb({ dataDir: "memory://" });
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { CreateOrderBody, OrderView } from "../../protocol/api.js";
 import type { CommissionService } from "../commissions/index.js";
 import type { Database, Db } from "../db/index.js";
-import type { OfferService } from "../offers/index.js";
+import type { OfferService, Reservation } from "../offers/index.js";
 import type { PaymentProvider } from "../payments/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
@@ -97,7 +97,7 @@ export class OrderService {
 
     const now = this.clock.now();
     const orderId = randomId("ord");
-    let reservation;
+    let reservation: Reservation;
     try {
       reservation = await this.db.transaction().execute(async (tx) => {
         const r = await this.offers.take(tx, body.offerId, body.quantity);

@@ -90,7 +90,7 @@ export class RealtimeHub {
   }
 
   tick(): void {
-    for (const [id, room] of this.rooms) {
+    for (const id of this.rooms.keys()) {
       if (id.startsWith("studio:")) continue;
       const viewers = this.viewers(id);
       if (this.#viewersSent.get(id) !== viewers) {
@@ -114,8 +114,8 @@ export class RealtimeHub {
   add(room: Room, socket: RoomSocket, opts: { staff?: boolean } = {}): void {
     room.sockets.add(socket);
     if (opts.staff) {
-      let staff = this.#staff.get(room.id);
-      if (!staff) this.#staff.set(room.id, (staff = new Set()));
+      const staff = this.#staff.get(room.id) ?? new Set<RoomSocket>();
+      this.#staff.set(room.id, staff);
       staff.add(socket);
     }
   }
