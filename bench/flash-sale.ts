@@ -1,68 +1,157 @@
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
 import { request } from "undici";
-import { round, runLoad, startChildServer } from "./support.js";
+import { openDb } from "../src/server/db/index.js";
+import { round, runLoad, startChildServer, type ChildServer } from "./support.js";
+
+interface FlashSaleArgs {
+  attempts?: number;
+  units?: number;
+  concurrency?: number;
+  databaseUrl?: string;
+  /** Kill -9 the server when about a third of the units are sold, restart it, and count confirmed orders lost. */
+  crash?: boolean;
+}
+
+const buyerBody = (offerId: string, i: number) =>
+  JSON.stringify({
+    offerId,
+    quantity: 1,
+    buyer: { name: `Buyer ${i}`, email: `buyer${i}@example.com` },
+    shipping: { name: `Buyer ${i}`, line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" },
+    payment: { method: "test_card", number: "4242424242424242" },
+  });
+
+async function json<T>(res: Promise<{ body: { json(): Promise<unknown> } }>): Promise<T> {
+  return (await (await res).body.json()) as T;
+}
+
+async function hostSession(server: ChildServer) {
+  const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }) });
+  await login.body.text();
+  return { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
+}
+
+/** The database's raw rate of single-row update transactions, measured beside the server in the same run. */
+async function dbTxPerSecond(databaseUrl: string | undefined, concurrency: number): Promise<number> {
+  const dir = databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "showcart-dbtx-"));
+  const schema = `bench_tx_${Date.now()}`;
+  const h = await openDb(databaseUrl ? { databaseUrl, schema } : { dataDir: path.join(dir!, "pglite") });
+  try {
+    await sql`create table bench_counter (id int primary key, n bigint not null)`.execute(h.db);
+    await sql`insert into bench_counter values (1, 0)`.execute(h.db);
+    const n = 2000;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < n) await h.db.transaction().execute((tx) => sql`update bench_counter set n = n + 1 where id = 1`.execute(tx));
+      }),
+    );
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    if (databaseUrl) await sql.raw(`drop schema ${schema} cascade`).execute(h.db);
+    await h.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 // Flash sale: many buyers, one pinned offer, over real HTTP against the server in its own process.
-// Baseline: the trivial GET /api/ping route of the same server, same client, same concurrency, same run.
-export async function flashSale(args: { attempts?: number; units?: number; concurrency?: number; databaseUrl?: string }) {
-  const attempts = args.attempts ?? 5000;
+// Baselines in the same run: GET /api/ping on the same server, same client and concurrency; the database's raw
+// single-row transaction rate.
+export async function flashSale(args: FlashSaleArgs) {
+  const attempts = args.attempts ?? 10_000;
   const units = args.units ?? 100;
-  const concurrency = args.concurrency ?? 100;
-  const server = await startChildServer(args.databaseUrl ? { DATABASE_URL: args.databaseUrl, DATABASE_SCHEMA: `bench_${Date.now()}` } : {});
+  const concurrency = args.concurrency ?? 500;
+  const env: Record<string, string> = args.databaseUrl ? { DATABASE_URL: args.databaseUrl, DATABASE_SCHEMA: `bench_${Date.now()}` } : {};
+  let server = await startChildServer(env);
   try {
-    const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }) });
-    const cookie = String(login.headers["set-cookie"]).split(";")[0]!;
-    await login.body.text();
-    const auth = { cookie, "x-showcart-csrf": "1", "content-type": "application/json" };
-    const studio = (await (await request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: auth })).body.json()) as { products: { id: string }[] };
-    const created = await request(`${server.url}/api/studio/shows/${server.demo.showId}/offers`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ productId: studio.products[0]!.id, showPrice: 4999, quantity: units, durationSeconds: 3600, pin: true }),
-    });
-    const offerId = ((await created.body.json()) as { offer: { id: string } }).offer.id;
+    const auth = await hostSession(server);
+    const studio = await json<{ products: { id: string }[] }>(request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: auth }));
+    const created = await json<{ offer: { id: string } }>(
+      request(`${server.url}/api/studio/shows/${server.demo.showId}/offers`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ productId: studio.products[0]!.id, showPrice: 4999, quantity: units, durationSeconds: 3600, pin: true }),
+      }),
+    );
+    const offerId = created.offer.id;
 
-    // Warm up both paths (JIT, connections) before measuring.
-    await runLoad(server.url, 500, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    // Warm up (JIT, connections) before measuring.
+    await runLoad(server.url, 1000, concurrency, () => ({ method: "GET", path: "/api/ping" }));
     const baseline = await runLoad(server.url, attempts, concurrency, () => ({ method: "GET", path: "/api/ping" }));
 
-    const body = (i: number) =>
-      JSON.stringify({
-        offerId,
-        quantity: 1,
-        buyer: { name: `Buyer ${i}`, email: `buyer${i}@example.com` },
-        shipping: { name: `Buyer ${i}`, line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" },
-        payment: { method: "test_card", number: "4242424242424242" },
-      });
+    const confirmedIds: string[] = [];
+    let lastConfirmedMs = 0;
+    let killed: Promise<void> | null = null;
     const sale = await runLoad(
       server.url,
       attempts,
       concurrency,
-      (i) => ({ method: "POST", path: "/api/orders", headers: { "content-type": "application/json", "idempotency-key": randomUUID() }, body: body(i) }),
-      (status, text) => (status === 201 ? "confirmed" : status === 409 && text.includes("sold_out") ? "sold_out" : `other_${status}`),
+      (i) => ({ method: "POST", path: "/api/orders", headers: { "content-type": "application/json", "idempotency-key": randomUUID() }, body: buyerBody(offerId, i) }),
+      (status, text) => (status === 201 ? "confirmed" : status === 409 && text.includes("sold_out") ? "sold_out" : status === 0 ? "refused" : `other_${status}`),
+      (_i, status, text, atMs) => {
+        if (status !== 201) return;
+        confirmedIds.push((JSON.parse(text) as { order: { id: string } }).order.id);
+        lastConfirmedMs = atMs;
+        if (args.crash && !killed && confirmedIds.length >= units / 3) killed = server.kill();
+      },
     );
-    const show = (await (await request(`${server.url}/api/shows/${server.demo.showId}`)).body.json()) as { show: { offers: { id: string; remaining: number }[] } };
-    const remaining = show.show.offers.find((o) => o.id === offerId)?.remaining ?? -1;
+    if (killed) {
+      await killed;
+      server = await startChildServer(env, { dataDir: server.dataDir });
+    }
     const confirmed = sale.statuses.confirmed ?? 0;
+    let lost = 0;
+    for (const id of confirmedIds) {
+      const res = await request(`${server.url}/api/orders/${id}`);
+      const body = (await res.body.json()) as { order?: { status: string } };
+      if (res.statusCode !== 200 || body.order?.status !== "paid") lost++;
+    }
+    const show = await json<{ show: { offers: { id: string; remaining: number }[] } }>(request(`${server.url}/api/shows/${server.demo.showId}`));
+    const remaining = show.show.offers.find((o) => o.id === offerId)?.remaining ?? -1;
+    const stats = await json<{ stats: { unitsSold: number } }>(request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: await hostSession(server) }));
+    const sold = stats.stats.unitsSold;
+    const dbTx = await dbTxPerSecond(args.databaseUrl, args.databaseUrl ? 10 : 1);
+    const confirmedPerS = confirmed / Math.max(0.001, lastConfirmedMs / 1000);
     return {
-      bench: "flash-sale",
+      bench: args.crash ? "flash-sale-crash" : "flash-sale",
       backend: args.databaseUrl ? "postgres" : "pglite",
       attempts,
       units,
       concurrency,
       attempts_per_s: round(sale.perSecond),
       confirmed,
+      confirmed_per_s: round(confirmedPerS),
       sold_out: sale.statuses.sold_out ?? 0,
-      errors: attempts - confirmed - (sale.statuses.sold_out ?? 0),
-      oversold: Math.max(0, confirmed - units) + (confirmed + remaining !== units ? Math.abs(confirmed + remaining - units) : 0),
+      refused_while_down: sale.statuses.refused ?? 0,
+      other: attempts - confirmed - (sale.statuses.sold_out ?? 0) - (sale.statuses.refused ?? 0),
+      // Sold per the database beyond the offer's quantity, or units neither sold, held nor available.
+      oversold: Math.max(0, sold - units),
+      stock_consistent: sold + remaining <= units && (args.crash || sold + remaining === units),
+      units_sold: sold,
       remaining,
+      lost_after_crash: args.crash ? lost : undefined,
+      lost_confirmed: lost,
       p50_ms: round(sale.p50, 2),
       p99_ms: round(sale.p99, 2),
       baseline_rps: round(baseline.perSecond),
-      baseline_p99_ms: round(baseline.p99, 2),
       ratio: round(sale.perSecond / baseline.perSecond, 3),
+      db_tx_per_s: round(dbTx),
+      confirmed_ratio: round(confirmedPerS / dbTx, 3),
     };
   } finally {
     await server.stop();
+    if (args.databaseUrl) await dropSchema(args.databaseUrl, env.DATABASE_SCHEMA!);
   }
+}
+
+async function dropSchema(databaseUrl: string, schema: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`).finally(() => client.end());
 }

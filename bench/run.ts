@@ -1,15 +1,22 @@
 import { flashSale } from "./flash-sale.js";
 import { viewerWeight } from "./viewer-weight.js";
+import { latency } from "./latency.js";
+import { firstFrame } from "./first-frame.js";
+import { transcode } from "./transcode.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
   "flash-sale": async (a) => {
-    const out = [await flashSale({ attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency) })];
+    const common = { attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency) };
+    const out = [await flashSale(common), await flashSale({ ...common, crash: true })];
     const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
-    if (pg) out.push(await flashSale({ attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency), databaseUrl: pg }));
+    if (pg) out.push(await flashSale({ ...common, databaseUrl: pg }), await flashSale({ ...common, databaseUrl: pg, crash: true }));
     return out;
   },
   "viewer-weight": () => viewerWeight(),
+  latency: (a) => latency({ seconds: num(a.seconds) }),
+  "first-frame": (a) => firstFrame({ runs: num(a.runs) }),
+  transcode: (a) => transcode({ seconds: num(a.seconds) }),
 };
 
 function num(v: unknown): number | undefined {

@@ -8,12 +8,15 @@ export interface ChildServer {
   url: string;
   demo: { showId: string; hostEmail: string; hostPassword: string };
   proc: ChildProcess;
+  dataDir: string;
+  /** SIGKILL, no shutdown: the data dir stays for a restart. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** The real server in its own process (so the load generator does not share its event loop), embedded defaults. */
-export async function startChildServer(env: Record<string, string> = {}): Promise<ChildServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
+export async function startChildServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<ChildServer> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
   const proc = spawn(process.execPath, ["--import", "tsx", path.resolve("bench/server-child.ts")], {
     env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", DEMO: "1", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -30,6 +33,11 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
   return {
     ...info,
     proc,
+    dataDir,
+    kill() {
+      proc.kill("SIGKILL");
+      return new Promise((r) => proc.once("exit", () => r()));
+    },
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once("exit", r));
@@ -62,6 +70,7 @@ export async function runLoad(
   concurrency: number,
   make: (i: number) => { method: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string },
   classify: (status: number, body: string) => string = (s) => String(s),
+  onResponse?: (i: number, status: number, body: string, atMs: number) => void,
 ): Promise<LoadResult> {
   const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
@@ -73,10 +82,19 @@ export async function runLoad(
       const i = next++;
       const r = make(i);
       const t0 = performance.now();
-      const res = await request(url + r.path, { method: r.method, headers: r.headers, body: r.body, dispatcher });
-      const text = await res.body.text();
+      let status: number;
+      let text: string;
+      try {
+        const res = await request(url + r.path, { method: r.method, headers: r.headers, body: r.body, dispatcher });
+        status = res.statusCode;
+        text = await res.body.text();
+      } catch {
+        status = 0; // connection refused or reset (the crash variant kills the server mid-run)
+        text = "";
+      }
       latencies.push(performance.now() - t0);
-      const k = classify(res.statusCode, text);
+      onResponse?.(i, status, text, performance.now() - started);
+      const k = classify(status, text);
       statuses[k] = (statuses[k] ?? 0) + 1;
     }
   }

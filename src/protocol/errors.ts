@@ -15,6 +15,8 @@ export const errorCodes = {
   offer_not_active: { status: 409, message: "This offer is not on sale right now." },
   idempotency_in_progress: { status: 409, message: "A request with this Idempotency-Key is still running." },
   conflict: { status: 409, message: "The resource changed; try again." },
+  hold_expired: { status: 409, message: "The reservation ran out; the units are back on sale." },
+  already_publishing: { status: 409, message: "This show already has a publisher (OBS or another browser)." },
   body_too_large: { status: 413, message: "The request body is too large." },
   unsupported_media_type: { status: 415, message: "Send JSON (Content-Type: application/json)." },
   idempotency_mismatch: { status: 422, message: "This Idempotency-Key was used with a different request." },

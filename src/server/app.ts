@@ -11,9 +11,16 @@ import { openDb, pingDb, type DbHandle } from "./db/index.js";
 import { demoImageSvg } from "./demo/images.js";
 import { seedDemo, type DemoInfo } from "./demo/seed.js";
 import { createHttpApp } from "./http/app.js";
+import { registerDevMailbox } from "./mail/routes.js";
+import { createMailer, type Mailer } from "./mail/index.js";
+import { Outbox } from "./outbox/index.js";
 import { webRoutes } from "./http/web.js";
-import { createMedia, startSyntheticSource, type Media } from "./media/index.js";
+import { createMedia, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
+import { createBrowserIngest, loopbackRtmpUrl } from "./media/browser-ingest.js";
+import { PlaybackAggregator, registerTelemetryRoutes } from "./telemetry/index.js";
 import { OfferService } from "./offers/index.js";
+import { RecordingService, registerRecordingRoutes } from "./recordings/index.js";
+import { SecretBox, SimulcastService, loadSecretsKey, registerSimulcastRoutes } from "./simulcast/index.js";
 import { registerOfferRoutes } from "./offers/routes.js";
 import { OrderService } from "./orders/index.js";
 import { registerOrderRoutes } from "./orders/routes.js";
@@ -44,7 +51,7 @@ export interface RunningServer {
   rtmpUrl: string;
   demo: DemoInfo | null;
   db: DbHandle;
-  services: { accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus };
+  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService };
   close(): Promise<void>;
 }
 
@@ -61,12 +68,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
 
-  const accounts = new AccountService(db.db, clock);
+  const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }));
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
+  outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));
+  const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  const accounts = new AccountService(db.db, clock, outbox, publicUrl.replace(/\/$/, ""));
   const catalog = new CatalogService(db.db, clock);
   const shows = new ShowService(db.db, clock, bus);
   const offers = new OfferService(db.db, clock, bus);
   const commissions = new CommissionService(db.db, clock);
-  const orders = new OrderService(db.db, clock, bus, offers, shows, commissions, overrides.payments ?? new TestPaymentProvider());
+  const orders = new OrderService(db.db, clock, bus, offers, shows, commissions, overrides.payments ?? new TestPaymentProvider(), config.CART_HOLD_SECONDS * 1000);
   const chat = new ChatService(db.db, clock, bus);
 
   const media = createMedia({
@@ -76,18 +87,56 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpHost: config.RTMP_HOST,
     segmentSeconds: config.HLS_SEGMENT_SECONDS,
     listSize: config.HLS_LIST_SIZE,
+    ladder: parseLadder(config.HLS_LADDER),
+    partTargetSeconds: config.HLS_PART_TARGET_SECONDS,
+    reconnectGraceSeconds: config.RECONNECT_GRACE_SECONDS,
     log: log.child({ module: "media" }),
     resolveStreamKey: async (key) => {
       const showId = await shows.showIdForStreamKey(key);
       return showId ? { showId } : null;
     },
-    onLive: (showId) => void shows.setStatus(showId, "live").catch((err) => log.error({ err, showId }, "set live failed")),
-    onOffline: (showId) => void shows.setStatus(showId, "offline").catch((err) => log.error({ err, showId }, "set offline failed")),
+    onLive: (showId) => {
+      void shows.setStatus(showId, "live").catch((err) => log.error({ err, showId }, "set live failed"));
+      recordings.onLive(showId);
+      simulcast.onLive(showId);
+    },
+    onReconnecting: (showId) =>
+      void shows.setStatus(showId, "reconnecting").catch((err) => log.error({ err, showId }, "set reconnecting failed")),
+    onOffline: (showId) => {
+      void shows.setStatus(showId, "offline").catch((err) => log.error({ err, showId }, "set offline failed"));
+      recordings.onOffline(showId);
+      simulcast.onOffline(showId);
+    },
+  });
+  const recordings = new RecordingService({
+    db: db.db,
+    clock,
+    offers,
+    ffmpegPath: config.ffmpegPath,
+    mediaDir: config.mediaDir,
+    segmentSeconds: config.RECORDING_SEGMENT_SECONDS,
+    previewSeconds: config.PREVIEW_SECONDS,
+    maxSeconds: config.RECORDING_MAX_MINUTES * 60,
+    enabled: config.RECORDINGS,
+    log: log.child({ module: "recordings" }),
+    playUrl: (showId) => media.playUrl(showId),
+  });
+  const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
+  if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
+  const simulcast = new SimulcastService({
+    db: db.db,
+    clock,
+    box: new SecretBox(secrets.key),
+    ffmpegPath: config.ffmpegPath,
+    log: log.child({ module: "simulcast" }),
+    playUrl: (showId) => media.playUrl(showId),
+    isLive: (showId) => media.showState(showId) !== undefined,
   });
 
+  const playback = new PlaybackAggregator(clock);
   const studioStats = async (showId: string, viewers: number) => {
     const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showCommission(showId)]);
-    return { viewers, ...sales, commission, currency: "EUR" };
+    return { viewers, ...sales, commission, currency: "EUR", ...playback.summary(showId) };
   };
   const hub = new RealtimeHub({
     bus,
@@ -105,9 +154,23 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
   registerAuth(app, accounts, { secureCookie: config.COOKIE_SECURE });
-  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
+  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
   registerOrderRoutes(app, { orders });
+  if (mailer.list) registerDevMailbox(app, mailer);
+  registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
+  registerSimulcastRoutes(app, { simulcast, shows });
+  registerTelemetryRoutes(app, { aggregator: playback, clock, isLive: (showId) => media.status().live.includes(showId) });
+  const browserIngest = createBrowserIngest({
+    ffmpegPath: config.ffmpegPath,
+    requireManager: (account, showId) => shows.requireManager(account, showId),
+    streamKey: (showId) => shows.streamKey(showId),
+    rtmpBaseUrl: () => loopbackRtmpUrl(config.RTMP_HOST, media.rtmpPort()),
+    isPublishing: (showId) => media.status().live.includes(showId),
+    log: log.child({ module: "browser-ingest" }),
+    clock,
+  });
+  browserIngest.register(app);
   registerRealtimeRoutes(app, { hub, shows, chat, clock });
   app.register(media.routes);
   app.register(webRoutes, { distDir: path.resolve("dist/web") });
@@ -126,6 +189,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   });
 
   if (db.kind === "pglite") await orders.loadIdempotencyKeys();
+  await recordings.recoverInterrupted();
   await media.start();
   hub.start();
 
@@ -137,9 +201,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       timers.push(t);
     };
     every(1000, () => offers.closeExpired());
-    every(30_000, () => orders.recoverStalePending(60_000));
-    await orders.recoverStalePending(60_000);
+    outbox.start();
+    every(1000, () => orders.expireHolds());
+    await orders.expireHolds();
   }
+  // Playback telemetry changes without any other event: refresh open studios' delay and rebuffering every 5 s.
+  const telemetryTimer = setInterval(() => {
+    for (const showId of playback.activeShows()) hub.markStatsDirty(showId);
+  }, 5000);
+  telemetryTimer.unref();
+  timers.push(telemetryTimer);
 
   await app.listen({ port: config.PORT, host: config.HOST });
   const port = (app.server.address() as AddressInfo).port;
@@ -161,14 +232,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
     demo,
     db,
-    services: { accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus },
+    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus, recordings, simulcast },
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
       await synthetic?.stop();
+      await browserIngest.stop();
       hub.close();
+      await outbox.stop();
       await app.close();
+      // Recorders first: a graceful stop writes each recording's ENDLIST before the ingest goes away.
+      await Promise.all([recordings.stop(), simulcast.stop()]);
       await media.stop();
       await bus.close();
       await db.close();

@@ -23,9 +23,21 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2),
   HLS_LIST_SIZE: z.coerce.number().int().min(3).max(60).default(6),
+  // Rendition heights, highest first; checked by parseLadder (media) at startup.
+  HLS_LADDER: z.string().regex(/^\s*\d{3,4}p?\s*(,\s*\d{3,4}p?\s*)*$/).default("720,480,240"),
+  HLS_PART_TARGET_SECONDS: z.coerce.number().min(0.1).max(2).default(0.3),
+  RECONNECT_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(30),
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
   COOKIE_SECURE: bool.default(false),
+  CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default("Showcart <no-reply@showcart.local>"),
+  RECORDING_SEGMENT_SECONDS: z.coerce.number().min(2).max(6).default(4),
+  PREVIEW_SECONDS: z.coerce.number().min(3).max(15).default(12),
+  RECORDINGS: bool.default(true),
+  RECORDING_MAX_MINUTES: z.coerce.number().min(1).max(24 * 60).default(240),
+  SECRETS_KEY: z.string().optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -19,9 +19,9 @@ interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-async function request<T>(method: "GET" | "POST", path: string, opts: RequestOptions = {}): Promise<T> {
+async function request<T>(method: "GET" | "POST" | "DELETE", path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
-  if (method === "POST") {
+  if (method !== "GET") {
     // The server's CSRF guard for cookie-authenticated requests: a custom header a cross-site form cannot send.
     headers["x-showcart-csrf"] = "1";
     if (opts.body !== undefined) headers["content-type"] = "application/json";
@@ -56,4 +56,5 @@ export const api = {
   get: <T>(path: string) => request<T>("GET", path),
   post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
     request<T>("POST", path, { body: body ?? {}, headers }),
+  del: <T>(path: string) => request<T>("DELETE", path),
 };

@@ -94,6 +94,25 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
     expect(show.body.show.offers.find((o: { id: string }) => o.id === offer.id).remaining).toBe(5);
   });
 
+  it("holds units without payment, then pays or cancels the hold over HTTP", async () => {
+    const offer = await newOffer(2);
+    const { payment: _, ...hold } = orderBody(offer.id);
+    const held = await postOrder(server.url, hold);
+    expect(held.status).toBe(201);
+    expect(held.body.order).toMatchObject({ status: "pending_payment", holdExpiresAt: expect.any(String) });
+    const badPay = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "cash" } } });
+    expect([badPay.status, badPay.body.error.code]).toEqual([400, "invalid_body"]);
+    const paid = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } } });
+    expect([paid.status, paid.body.order.status]).toEqual([200, "paid"]);
+    const other = await postOrder(server.url, hold);
+    const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`);
+    expect(cancelled.body.order.status).toBe("cancelled");
+    const show = await request(server.url, "GET", `/api/shows/${showId}`);
+    expect(show.body.show.offers.find((o: { id: string }) => o.id === offer.id).remaining).toBe(1);
+    const unknown = await request(server.url, "POST", "/api/orders/ord_nope/pay", { body: { payment: { method: "test_card", number: "4242424242424242" } } });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, "not_found"]);
+  });
+
   it("serves the public show API with playback URL and the pinned offer", async () => {
     const list = await request(server.url, "GET", "/api/shows");
     expect(list.status).toBe(200);

@@ -49,15 +49,15 @@ describe("the server process (npm start)", () => {
           reject(new Error(`exited ${code}: ${out}`));
         });
       });
-      // Live: the demo source published, a transcoder runs and the playlist lists segments.
+      // Live: the demo source published, a transcoder runs and the master playlist lists the renditions.
       const demo = (await (await fetch(`${base}/api/shows/demo`)).json()) as { show: { id: string; playbackUrl: string } };
       let playlist = "";
-      for (let i = 0; i < 100 && !playlist.includes(".ts"); i++) {
+      for (let i = 0; i < 100 && !playlist.includes("#EXT-X-STREAM-INF"); i++) {
         await new Promise((r) => setTimeout(r, 300));
         const res = await fetch(base + demo.show.playbackUrl);
         playlist = res.status === 200 ? await res.text() : "";
       }
-      expect(playlist).toContain("#EXTM3U");
+      expect(playlist).toContain("#EXT-X-STREAM-INF");
       const show = (await (await fetch(`${base}/api/shows/demo`)).json()) as { show: { status: string } };
       expect(show.show.status).toBe("live");
 

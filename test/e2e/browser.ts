@@ -2,8 +2,11 @@ import { type Browser, type BrowserContext, type BrowserContextOptions, chromium
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** Debian's Chromium, headless, with autoplay allowed so muted-autoplay playback can be asserted. */
-export function launchChromium(): Promise<Browser> {
+/** Chromium's fake camera and microphone (a test pattern and a beep), granted without a permission prompt. */
+export const FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
+
+/** Debian's Chromium, headless, with autoplay allowed so muted-autoplay playback can be asserted; `args` adds flags. */
+export function launchChromium(opts: { args?: string[] } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -16,6 +19,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--autoplay-policy=no-user-gesture-required",
+      ...(opts.args ?? []),
     ],
   });
 }

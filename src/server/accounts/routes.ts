@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { loginBody } from "../../protocol/api.js";
+import { loginBody, passwordResetBody, passwordResetRequestBody, signUpBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import { type Account, type AccountService, SESSION_COOKIE } from "./service.js";
@@ -27,9 +27,28 @@ export function registerAuth(app: FastifyInstance, accounts: AccountService, opt
 
   app.post("/api/auth/login", async (req, reply) => {
     const body = parseWith(loginBody, req.body);
-    const { account, token, expiresAt } = await accounts.login(body.email, body.password);
+    const { account, token, expiresAt } = await accounts.login(body.email, body.password, req.ip);
     setSessionCookie(reply, token, expiresAt, opts.secureCookie);
     return { account: publicAccount(account) };
+  });
+
+  app.post("/api/auth/signup", async (req, reply) => {
+    const body = parseWith(signUpBody, req.body);
+    const { account, token, expiresAt } = await accounts.signUp(body);
+    setSessionCookie(reply, token, expiresAt, opts.secureCookie);
+    return reply.status(201).send({ account: publicAccount(account) });
+  });
+
+  app.post("/api/auth/password-reset", async (req, reply) => {
+    const body = parseWith(passwordResetRequestBody, req.body);
+    await accounts.requestPasswordReset(body.email, body.lang);
+    return reply.status(202).send({ ok: true });
+  });
+
+  app.post("/api/auth/password-reset/confirm", async (req) => {
+    const body = parseWith(passwordResetBody, req.body);
+    await accounts.resetPassword(body.token, body.password);
+    return { ok: true };
   });
 
   app.post("/api/auth/logout", async (req, reply) => {

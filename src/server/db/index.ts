@@ -71,7 +71,7 @@ export async function migrate(db: Db): Promise<number[]> {
         conn,
       );
       const done = new Set((await conn.selectFrom("schema_migrations").select("id").execute()).map((r) => r.id));
-      for (const m of migrations) {
+      for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
         if (done.has(m.id)) continue;
         await conn.transaction().execute(async (tx) => {
           // One statement at a time: PGlite's extended-protocol query takes a single statement.

@@ -121,4 +121,96 @@ create table chat_messages (
 create index chat_show_idx on chat_messages (show_id, created_at);
 `,
   },
+  {
+    id: 2,
+    name: "recordings and offer pin events",
+    sql: `
+create table recordings (
+  id text primary key,
+  show_id text not null references shows(id),
+  status text not null check (status in ('recording', 'ready', 'failed')),
+  started_at timestamptz not null,
+  ended_at timestamptz,
+  duration_ms integer,
+  path text not null,
+  has_poster boolean not null default false,
+  has_preview boolean not null default false
+);
+create index recordings_show_idx on recordings (show_id, started_at);
+
+create table offer_pin_events (
+  id text primary key,
+  show_id text not null references shows(id),
+  offer_id text not null references offers(id),
+  pinned boolean not null,
+  at timestamptz not null
+);
+create index offer_pin_events_show_idx on offer_pin_events (show_id, at);
+`,
+  },
+  {
+    id: 3,
+    name: "simulcast destinations",
+    sql: `
+create table simulcast_destinations (
+  id text primary key,
+  show_id text not null references shows(id),
+  name text not null,
+  url text not null,
+  stream_key_enc text not null,
+  stream_key_hint text not null,
+  enabled boolean not null default true,
+  created_at timestamptz not null
+);
+create index simulcast_destinations_show_idx on simulcast_destinations (show_id);
+`,
+  },
+  {
+    id: 6,
+    name: "buyer accounts, password resets, outbox",
+    sql: `
+alter table accounts drop constraint if exists accounts_role_check;
+alter table accounts add constraint accounts_role_check check (role in ('buyer', 'host', 'merchant', 'staff', 'admin'));
+
+create table password_resets (
+  token_hash text primary key,
+  account_id text not null references accounts(id),
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  used_at timestamptz
+);
+create index password_resets_account_idx on password_resets (account_id);
+
+create table outbox (
+  id text primary key,
+  topic text not null,
+  payload text not null,
+  created_at timestamptz not null,
+  available_at timestamptz not null,
+  attempts integer not null default 0,
+  processed_at timestamptz,
+  last_error text
+);
+create index outbox_pending_idx on outbox (available_at) where processed_at is null;
+`,
+  },
+  {
+    id: 7,
+    name: "order holds",
+    sql: `
+alter table orders add column hold_expires_at timestamptz;
+alter table orders add column payment_lock_until timestamptz;
+alter table orders drop constraint if exists orders_status_check;
+alter table orders add constraint orders_status_check check (status in ('pending_payment', 'paid', 'payment_failed', 'expired', 'cancelled'));
+create index orders_hold_idx on orders (hold_expires_at) where status = 'pending_payment';
+`,
+  },
+  {
+    id: 5,
+    name: "show status reconnecting",
+    sql: `
+alter table shows drop constraint if exists shows_status_check;
+alter table shows add constraint shows_status_check check (status in ('scheduled', 'live', 'reconnecting', 'offline', 'ended'));
+`,
+  },
 ];

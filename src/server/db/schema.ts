@@ -9,7 +9,7 @@ export interface Database {
     email: string;
     password_hash: string;
     display_name: string;
-    role: "host" | "merchant" | "admin";
+    role: "buyer" | "host" | "merchant" | "staff" | "admin";
     merchant_id: string | null;
     created_at: Timestamp;
   };
@@ -30,7 +30,7 @@ export interface Database {
     host_account_id: string;
     slug: string;
     title: string;
-    status: "scheduled" | "live" | "offline" | "ended";
+    status: "scheduled" | "live" | "reconnecting" | "offline" | "ended";
     stream_key: string;
     commission_rate_bp: number;
     scheduled_at: Timestamp | null;
@@ -65,8 +65,10 @@ export interface Database {
     buyer_name: string;
     buyer_email: string;
     shipping: string;
-    status: "pending_payment" | "paid" | "payment_failed";
+    status: "pending_payment" | "paid" | "payment_failed" | "expired" | "cancelled";
     payment_ref: string | null;
+    hold_expires_at: Timestamp | null;
+    payment_lock_until: Timestamp | null;
     idempotency_key: string;
     request_hash: string;
     created_at: Timestamp;
@@ -84,5 +86,40 @@ export interface Database {
     created_at: Timestamp;
   };
   chat_messages: { id: string; show_id: string; author: string; role: string; text: string; created_at: Timestamp };
+  password_resets: { token_hash: string; account_id: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
+  outbox: {
+    id: string;
+    topic: string;
+    payload: string;
+    created_at: Timestamp;
+    available_at: Timestamp;
+    attempts: ColumnType<number, number | undefined, number>;
+    processed_at: Timestamp | null;
+    last_error: string | null;
+  };
   schema_migrations: { id: number; name: string; applied_at: Timestamp };
+  recordings: {
+    id: string;
+    show_id: string;
+    status: "recording" | "ready" | "failed";
+    started_at: Timestamp;
+    ended_at: Timestamp | null;
+    duration_ms: number | null;
+    /** Directory relative to the media dir: recordings/<showId>/<recordingId>. */
+    path: string;
+    has_poster: boolean;
+    has_preview: boolean;
+  };
+  offer_pin_events: { id: string; show_id: string; offer_id: string; pinned: boolean; at: Timestamp };
+  simulcast_destinations: {
+    id: string;
+    show_id: string;
+    name: string;
+    url: string;
+    /** AES-256-GCM: base64url(iv ‖ tag ‖ ciphertext). */
+    stream_key_enc: string;
+    stream_key_hint: string;
+    enabled: boolean;
+    created_at: Timestamp;
+  };
 }

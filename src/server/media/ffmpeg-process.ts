@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 
 // Every ffmpeg this process started and that has not exited yet.
 const running = new Set<ChildProcess>();
@@ -21,19 +22,27 @@ export interface FfmpegExit {
 
 export interface FfmpegRun {
   readonly pid: number | undefined;
+  /** ffmpeg's stdin when spawned with `{ stdin: true }` (input `pipe:0`), else null. */
+  readonly stdin: Writable | null;
   readonly exited: Promise<FfmpegExit>;
   hasExited(): boolean;
   /** The last lines ffmpeg wrote to stderr, for the log line when it dies. */
   stderrTail(): string[];
+  /** Readable ends of the extra output pipes (`pipe:3`, `pipe:4`, …) requested with `pipes`. */
+  readonly pipes: Readable[];
   /** SIGTERM (ffmpeg finishes its outputs, e.g. writes #EXT-X-ENDLIST), SIGKILL after graceMs; resolves on exit. */
   terminate(graceMs?: number): Promise<FfmpegExit>;
 }
 
 const STDERR_TAIL_LINES = 12;
 
-export function spawnFfmpeg(ffmpegPath: string, args: string[]): FfmpegRun {
+export function spawnFfmpeg(ffmpegPath: string, args: string[], opts: { stdin?: boolean; pipes?: number } = {}): FfmpegRun {
+  const extra = Array.from({ length: opts.pipes ?? 0 }, () => "pipe" as const);
   // Not detached: the child stays in our process group, so a terminal ^C reaches it too.
-  const child = spawn(ffmpegPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(ffmpegPath, args, { stdio: [opts.stdin ? "pipe" : "ignore", "ignore", "pipe", ...extra] });
+  const pipes = extra.map((_, i) => child.stdio[3 + i] as Readable);
+  // Writing after ffmpeg exited raises EPIPE on the stream; the exit itself is what callers act on.
+  child.stdin?.on("error", () => undefined);
   running.add(child);
   const tail: string[] = [];
   let partial = "";
@@ -64,6 +73,8 @@ export function spawnFfmpeg(ffmpegPath: string, args: string[]): FfmpegRun {
 
   return {
     pid: child.pid,
+    stdin: child.stdin ?? null,
+    pipes,
     exited,
     hasExited: () => done,
     stderrTail: () => (partial ? [...tail, partial] : [...tail]),

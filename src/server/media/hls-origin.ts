@@ -1,74 +1,158 @@
-import { open, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { AppError } from "../platform/errors.js";
+import type { LlHlsPackager } from "./ll-hls/packager.js";
 
 const SHOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const RENDITION = /^\d{3,4}p$/;
 const PLAYLIST = "index.m3u8";
-const SEGMENT = /^[A-Za-z0-9_-]{1,64}\.(ts|m4s|mp4)$/;
+const MEDIA_FILE = /^[a-z0-9]+-[psi]\d{1,12}\.(m4s|mp4)$/;
 
-const SEGMENT_TYPES: Record<string, string> = {
-  ts: "video/mp2t",
-  m4s: "video/iso.segment",
-  mp4: "video/mp4",
-};
+// The master playlist needs every rendition's codecs and size: held until each has media, at most this long.
+const MASTER_WAIT_MS = 10_000;
 
-const PLAYLIST_READ_ATTEMPTS = 5;
-const PLAYLIST_RETRY_MS = 15;
+export interface OriginRendition {
+  name: string;
+  packager: LlHlsPackager;
+  /** Peak bits/s for BANDWIDTH (configured video + audio bitrate). */
+  bandwidth: number;
+}
 
-// ffmpeg 4.1's HLS muxer rewrites the playlist in place (open O_TRUNC, then write; its rename path is broken),
-// so a read can land between the two and see an empty file. A complete playlist starts with #EXTM3U and ends
-// with a newline; anything else is read again shortly after.
-async function readPlaylist(file: string): Promise<Buffer> {
-  for (let attempt = 1; ; attempt++) {
-    const body = await readFile(file).catch(() => null);
-    if (!body) throw new AppError("not_found");
-    if (body.subarray(0, 7).toString() === "#EXTM3U" && body[body.length - 1] === 0x0a) return body;
-    if (attempt === PLAYLIST_READ_ATTEMPTS) throw new AppError("unavailable");
-    await new Promise((resolve) => setTimeout(resolve, PLAYLIST_RETRY_MS));
-  }
+/** What the origin serves: the renditions of a show that is live (or reconnecting), highest first. */
+export interface OriginShows {
+  renditions(showId: string): OriginRendition[] | undefined;
+  /** Resolves when every rendition of the show has media (or the show is gone). */
+  whenReady(showId: string, timeoutMs: number): Promise<void>;
+  /** Every show's renditions, to release held requests when the HTTP server closes. */
+  all(): OriginRendition[];
 }
 
 export function liveDir(mediaDir: string, showId: string): string {
   return path.join(mediaDir, "live", showId);
 }
 
-/** GET /live/:showId/index.m3u8 and /live/:showId/<segment>, straight from the transcoder's output directory. */
-export function hlsOriginRoutes(mediaDir: string): FastifyPluginAsync {
+/** The master playlist: one EXT-X-STREAM-INF per rendition that has media. */
+export function masterPlaylist(renditions: OriginRendition[]): string {
+  // No EXT-X-INDEPENDENT-SEGMENTS here: a passed-through rendition may not start every segment on a keyframe; each
+  // media playlist says so itself when it holds.
+  const lines = ["#EXTM3U", "#EXT-X-VERSION:6"];
+  for (const r of renditions) {
+    const tracks = r.packager.tracks();
+    if (tracks.length === 0) continue;
+    const video = tracks.find((t) => t.handler === "vide");
+    const codecs = tracks.map((t) => t.codec).filter(Boolean).join(",");
+    const attrs = [`BANDWIDTH=${r.bandwidth}`];
+    if (video && video.width > 0) attrs.push(`RESOLUTION=${video.width}x${video.height}`);
+    if (codecs) attrs.push(`CODECS="${codecs}"`);
+    attrs.push(`NAME="${r.name}"`);
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(",")}`, `${r.name}/${PLAYLIST}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function parseDirective(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^\d{1,12}$/.test(value)) throw new AppError("invalid_query");
+  return Number(value);
+}
+
+const M3U8 = "application/vnd.apple.mpegurl";
+
+// A held request that ran out of time is routine in LL-HLS (an encoder reconnecting, a viewer asking ahead), not a
+// server fault: answered like AppError("unavailable") but without the error-level log line the error handler writes.
+function heldTooLong(reply: FastifyReply) {
+  const e = new AppError("unavailable");
+  return reply.status(e.status).header("retry-after", "1").send({ error: { code: e.code, message: e.message } });
+}
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/**
+ * LL-HLS origin, all from memory:
+ *   GET /live/:showId/index.m3u8                       master playlist
+ *   GET /live/:showId/:rendition/index.m3u8            media playlist; `_HLS_msn`/`_HLS_part` block (RFC 8216bis)
+ *   GET /live/:showId/:rendition/<tag>-{i,p,s}<n>.*    init section, part, segment; the hinted next part blocks
+ */
+export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
+  const renditionOf = (showId: string, name: string): OriginRendition => {
+    if (!SHOW_ID.test(showId) || !RENDITION.test(name)) throw new AppError("not_found");
+    const r = shows.renditions(showId)?.find((x) => x.name === name);
+    if (!r) throw new AppError("not_found");
+    return r;
+  };
+  const cors = (reply: FastifyReply) => reply.header("access-control-allow-origin", "*");
+
   return async (app) => {
-    app.get<{ Params: { showId: string; file: string } }>("/live/:showId/:file", async (request, reply) => {
-      const { showId, file } = request.params;
-      // The player embeds on merchants' sites, so media is readable cross-origin (errors included).
-      reply.header("access-control-allow-origin", "*");
-      if (!SHOW_ID.test(showId)) throw new AppError("not_found");
-      const dir = liveDir(mediaDir, showId);
-
-      if (file === PLAYLIST) {
-        const body = await readPlaylist(path.join(dir, PLAYLIST));
-        return reply
-          .header("content-type", "application/vnd.apple.mpegurl")
-          .header("cache-control", "no-cache")
-          .send(body);
-      }
-
-      const match = SEGMENT.exec(file);
-      if (!match) throw new AppError("not_found");
-      // Open first, then stat the handle: a segment deleted after open (delete_segments) still reads in full.
-      const handle = await open(path.join(dir, file), "r").catch(() => null);
-      if (!handle) throw new AppError("not_found");
-      try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) throw new AppError("not_found");
-        reply
-          .header("content-type", SEGMENT_TYPES[match[1]])
-          .header("content-length", String(stat.size))
-          // Segment names are never reused (one name prefix per transcoder run), so they can be cached forever.
-          .header("cache-control", "public, max-age=31536000, immutable");
-      } catch (err) {
-        await handle.close();
-        throw err;
-      }
-      return reply.send(handle.createReadStream());
+    // Held requests would keep the HTTP server from closing for up to 3 target durations: answer them now.
+    let closing = false;
+    app.addHook("preClose", async () => {
+      closing = true;
+      for (const r of shows.all()) r.packager.releaseHeld();
     });
+    const hold = (ms: number) => (closing ? 0 : ms);
+
+    app.get<{ Params: { showId: string } }>(`/live/:showId/${PLAYLIST}`, async (request, reply) => {
+      // The player embeds on merchants' sites, so media is readable cross-origin (errors included).
+      cors(reply);
+      const { showId } = request.params;
+      if (!SHOW_ID.test(showId) || !shows.renditions(showId)) throw new AppError("not_found");
+      await shows.whenReady(showId, hold(MASTER_WAIT_MS));
+      const renditions = shows.renditions(showId);
+      if (!renditions) throw new AppError("not_found");
+      const body = masterPlaylist(renditions);
+      if (!body.includes("#EXT-X-STREAM-INF")) throw new AppError("unavailable");
+      return reply.header("content-type", M3U8).header("cache-control", "no-cache").send(body);
+    });
+
+    app.get<{ Params: { showId: string; rendition: string }; Querystring: Record<string, unknown> }>(
+      `/live/:showId/:rendition/${PLAYLIST}`,
+      async (request, reply) => {
+        cors(reply);
+        const { packager } = renditionOf(request.params.showId, request.params.rendition);
+        const msn = parseDirective(request.query._HLS_msn);
+        const part = parseDirective(request.query._HLS_part);
+        if (part !== undefined && msn === undefined) throw new AppError("invalid_query");
+        const holdMs = hold(packager.targetDuration * 3 * 1000);
+        if (msn !== undefined) {
+          if (packager.checkBlocking(msn, part) === "bad_request") throw new AppError("invalid_query");
+          // RFC 8216bis §6.2.5.2: hold until the playlist has it; beyond three target durations → 503.
+          if (!(await packager.waitForPlaylist(msn, part, holdMs))) return heldTooLong(reply);
+        } else if (!packager.hasMedia()) {
+          // Between go-live and the first part (a second or so): wait briefly rather than 404 the player.
+          await packager.waitForPlaylist(0, 0, holdMs);
+          if (!packager.hasMedia()) return heldTooLong(reply);
+        }
+        return reply
+          .header("content-type", M3U8)
+          // A blocking response is for one delivery directive (a unique URL), so it may be cached briefly.
+          .header("cache-control", msn !== undefined ? `public, max-age=${packager.targetDuration}` : "no-cache")
+          .send(packager.playlist());
+      },
+    );
+
+    app.get<{ Params: { showId: string; rendition: string; file: string } }>(
+      "/live/:showId/:rendition/:file",
+      async (request, reply) => {
+        cors(reply);
+        const { file } = request.params;
+        const match = MEDIA_FILE.exec(file);
+        if (!match) throw new AppError("not_found");
+        const { packager } = renditionOf(request.params.showId, request.params.rendition);
+        const found = packager.resource(file);
+        let bytes: Buffer | undefined;
+        if (found === "pending") {
+          // A preload hint: answer as soon as the part exists.
+          bytes = await packager.waitForPart(file, hold(packager.targetDuration * 3 * 1000));
+          if (!bytes) return heldTooLong(reply);
+        } else if (found) {
+          bytes = found.bytes;
+        }
+        if (!bytes) throw new AppError("not_found");
+        return reply
+          .header("content-type", match[1] === "mp4" ? "video/mp4" : "video/iso.segment")
+          // Names are never reused (a random tag per live session, numbers only grow), so they cache forever.
+          .header("cache-control", IMMUTABLE)
+          .send(bytes);
+      },
+    );
   };
 }

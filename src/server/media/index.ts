@@ -1,10 +1,14 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
 import { RtmpIngest } from "./rtmp-ingest.js";
 import { ShowTranscoder } from "./transcoder.js";
-import { hlsOriginRoutes, liveDir } from "./hls-origin.js";
+import { hlsOriginRoutes, type OriginRendition } from "./hls-origin.js";
+import { LlHlsPackager } from "./ll-hls/packager.js";
+import { ladderFor } from "./ll-hls/ladder.js";
 
 export { startSyntheticSource, findClockFont, type SyntheticSource, type SyntheticSourceOptions } from "./synthetic-source.js";
-export { liveDir } from "./hls-origin.js";
+export { liveDir, masterPlaylist } from "./hls-origin.js";
+export { LlHlsPackager } from "./ll-hls/packager.js";
+export { ladderFor, parseLadder, ladderTranscodeArgs, type Rung } from "./ll-hls/ladder.js";
 
 export interface MediaDeps {
   ffmpegPath: string;
@@ -18,8 +22,18 @@ export interface MediaDeps {
   resolveStreamKey(key: string): Promise<{ showId: string } | null>;
   /** A publish was accepted and its transcoder started. */
   onLive(showId: string): void;
-  /** The publisher went away (or was disconnected). */
+  /** The publisher went away (or was disconnected) and did not come back within the reconnect grace period. */
   onOffline(showId: string): void;
+  /** The publisher dropped; the show continues if it republishes within reconnectGraceSeconds. */
+  onReconnecting?(showId: string): void;
+  /** Rendition heights, e.g. [720, 480, 240] (default); the top one is passed through when the input fits. */
+  ladder?: number[];
+  /** LL-HLS PART-TARGET in seconds (default 0.3). */
+  partTargetSeconds?: number;
+  /** How long a dropped publisher may take to come back to the same show (default 0: offline at once). */
+  reconnectGraceSeconds?: number;
+  /** A running ffmpeg that produced nothing for this long is restarted (default 6). */
+  stallSeconds?: number;
 }
 
 export interface Media {
@@ -33,24 +47,46 @@ export interface Media {
   disconnectShow(showId: string): void;
   /** The running transcoder's pid, if any (tests and diagnostics). */
   transcoderPid(showId: string): number | undefined;
-  /** GET /live/:showId/index.m3u8 and /live/:showId/<segment>. */
+  /** Loopback RTMP pull URL of a live show (with its per-publish play token; never log it), null when not live. */
+  playUrl(showId: string): string | null;
+  /** "live" (publisher connected), "reconnecting" (inside the grace period), or undefined (not on air). */
+  showState(showId: string): "live" | "reconnecting" | undefined;
+  /** The show's renditions and whether the top one is passed through (tests, diagnostics, benches). */
+  renditions(showId: string): Array<{ name: string; copy: boolean }>;
+  /** Recent parts of one rendition: when each became available and its PDT capture estimate (benches). */
+  partTimings(showId: string, rendition: string): Array<{ n: number; availableAt: number; capturedAt: number; duration: number }>;
+  /** GET /live/:showId/index.m3u8 (master), /live/:showId/<rendition>/index.m3u8 (LL-HLS) and its media. */
   routes: FastifyPluginAsync;
 }
 
+interface LiveShow {
+  renditions: OriginRendition[];
+  packagers: Map<string, LlHlsPackager>;
+  graceTimer: NodeJS.Timeout | null;
+}
+
 const STOP_GRACE_MS = 3000;
+const DEFAULT_LADDER = [720, 480, 240];
+const DEFAULT_PART_TARGET_SECONDS = 0.3;
+const DEFAULT_STALL_SECONDS = 6;
 
 export function createMedia(deps: MediaDeps): Media {
   const log = deps.log;
+  const heights = [...(deps.ladder ?? DEFAULT_LADDER)].sort((a, b) => b - a);
+  const partTargetSeconds = deps.partTargetSeconds ?? DEFAULT_PART_TARGET_SECONDS;
+  const graceMs = (deps.reconnectGraceSeconds ?? 0) * 1000;
   const transcoders = new Map<string, ShowTranscoder>();
-  // A show's previous transcoder may still be writing its final playlist when the same show publishes again.
+  // A show's previous transcoder may still be flushing its last fragments when the same show publishes again.
   const stopping = new Map<string, Promise<void>>();
+  // Shows on air (live or reconnecting): their renditions outlive a publisher, so a reconnect continues them.
+  const shows = new Map<string, LiveShow>();
   // Shows we reported live, so onOffline pairs with an onLive.
   const live = new Set<string>();
   let stopped = false;
 
-  const notify = (what: "onLive" | "onOffline", showId: string) => {
+  const notify = (what: "onLive" | "onOffline" | "onReconnecting", showId: string) => {
     try {
-      deps[what](showId);
+      deps[what]?.(showId);
     } catch (err) {
       log.error({ err, showId }, `media ${what} handler threw`);
     }
@@ -67,6 +103,30 @@ export function createMedia(deps: MediaDeps): Media {
     return done;
   };
 
+  const newShow = (showId: string): LiveShow => {
+    const packagers = new Map<string, LlHlsPackager>();
+    const renditions = ladderFor(heights).map((rung) => {
+      const packager = new LlHlsPackager({
+        segmentSeconds: deps.segmentSeconds,
+        partTargetSeconds,
+        listSize: deps.listSize,
+        onWarning: (message, details) => log.warn({ showId, rendition: rung.name, ...details }, message),
+      });
+      packagers.set(rung.name, packager);
+      // BANDWIDTH is a peak: the encoder's maxrate plus audio plus ~10% container overhead.
+      return { name: rung.name, packager, bandwidth: Math.round((rung.videoKbps + rung.audioKbps) * 1100) };
+    });
+    return { renditions, packagers, graceTimer: null };
+  };
+
+  const endShow = (showId: string) => {
+    const show = shows.get(showId);
+    if (show?.graceTimer) clearTimeout(show.graceTimer);
+    shows.delete(showId);
+    for (const r of show?.renditions ?? []) r.packager.close();
+    if (live.delete(showId)) notify("onOffline", showId);
+  };
+
   const ingest: RtmpIngest = new RtmpIngest({
     log,
     resolveStreamKey: deps.resolveStreamKey,
@@ -74,12 +134,24 @@ export function createMedia(deps: MediaDeps): Media {
       if (stopped) return ingest.kick(showId);
       const inputUrl = ingest.playUrl(showId, loopbackHost(deps.rtmpHost));
       if (!inputUrl) return;
+      let show = shows.get(showId);
+      if (show?.graceTimer) {
+        clearTimeout(show.graceTimer);
+        show.graceTimer = null;
+        log.info({ showId }, "publisher reconnected within the grace period; the show continues");
+      }
+      if (!show) {
+        show = newShow(showId);
+        shows.set(showId, show);
+      }
       const transcoder = new ShowTranscoder({
         ffmpegPath: deps.ffmpegPath,
         inputUrl,
-        outDir: liveDir(deps.mediaDir, showId),
+        heights,
+        packagers: show.packagers,
         segmentSeconds: deps.segmentSeconds,
-        listSize: deps.listSize,
+        partTargetSeconds,
+        stallSeconds: deps.stallSeconds ?? DEFAULT_STALL_SECONDS,
         log: log.child({ showId }),
       });
       transcoders.set(showId, transcoder);
@@ -92,7 +164,15 @@ export function createMedia(deps: MediaDeps): Media {
     },
     onUnpublish(showId) {
       void stopTranscoder(showId);
-      if (live.delete(showId)) notify("onOffline", showId);
+      const show = shows.get(showId);
+      if (!show) return;
+      if (graceMs <= 0 || stopped) return endShow(showId);
+      // Same show, same playlists: a publisher back within the grace period continues after a discontinuity.
+      show.graceTimer = setTimeout(() => {
+        log.info({ showId }, "publisher did not reconnect within the grace period");
+        endShow(showId);
+      }, graceMs);
+      notify("onReconnecting", showId);
     },
   });
 
@@ -108,6 +188,7 @@ export function createMedia(deps: MediaDeps): Media {
       await Promise.all([...all, ...stopping.values()]);
       await ingest.close();
       await Promise.all([...stopping.values()]);
+      for (const showId of [...shows.keys()]) endShow(showId);
     },
     rtmpPort: () => ingest.port(),
     status: () => ({
@@ -117,7 +198,28 @@ export function createMedia(deps: MediaDeps): Media {
     }),
     disconnectShow: (showId) => ingest.kick(showId),
     transcoderPid: (showId) => transcoders.get(showId)?.pid(),
-    routes: hlsOriginRoutes(deps.mediaDir),
+    playUrl: (showId) => ingest.playUrl(showId, loopbackHost(deps.rtmpHost)),
+    showState: (showId) => (!shows.has(showId) ? undefined : shows.get(showId)!.graceTimer ? "reconnecting" : "live"),
+    renditions: (showId) => {
+      const rungs = transcoders.get(showId)?.rungs() ?? [];
+      return (shows.get(showId)?.renditions ?? []).map((r) => ({
+        name: r.name,
+        copy: rungs.find((x) => x.name === r.name)?.copy ?? false,
+      }));
+    },
+    partTimings: (showId, rendition) =>
+      (shows.get(showId)?.packagers.get(rendition)?.segments() ?? []).flatMap((s) =>
+        s.parts.map((p) => ({ n: p.n, availableAt: p.availableAt, capturedAt: p.capturedAt, duration: p.duration })),
+      ),
+    routes: hlsOriginRoutes({
+      renditions: (showId) => shows.get(showId)?.renditions,
+      all: () => [...shows.values()].flatMap((s) => s.renditions),
+      async whenReady(showId, timeoutMs) {
+        const show = shows.get(showId);
+        if (!show) return;
+        await Promise.all(show.renditions.map((r) => r.packager.waitForPlaylist(0, 0, timeoutMs)));
+      },
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,8 +30,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 }
 
 function segmentsOf(playlist: string): string[] {
-  return playlist.split("\n").filter((l) => l.endsWith(".ts"));
+  return playlist.split("\n").filter((l) => !l.startsWith("#") && l.endsWith(".m4s"));
 }
+
+const sequence = (t: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(t)?.[1]);
 
 async function probeStreams(file: string): Promise<Array<{ codec_type: string; codec_name: string; height?: number }>> {
   // The npm ffprobe (static, glibc) segfaults converting MPEG-TS service names through iconv: its static gconv
@@ -72,8 +74,8 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
   const events: string[] = [];
   const transcoderPids = new Set<number>();
 
-  const playlist = async (showId: string) => {
-    const res = await fetch(`${base}/live/${showId}/index.m3u8`);
+  const playlist = async (showId: string, rendition = "240p") => {
+    const res = await fetch(`${base}/live/${showId}/${rendition}/index.m3u8`);
     return res.ok ? res.text() : undefined;
   };
 
@@ -91,6 +93,9 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
       rtmpHost: "127.0.0.1",
       segmentSeconds: 2,
       listSize: 6,
+      // The top rung is passed through (the source is 720p H.264): one small encode keeps the test cheap.
+      ladder: [720, 240],
+      stallSeconds: 3,
       log: app.log,
       resolveStreamKey: async (key) => {
         const showId = keys.get(key);
@@ -113,11 +118,24 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("turns an RTMP publish into a 720p HLS playlist whose segments decode as H.264 + AAC", async () => {
+  it("turns an RTMP publish into an LL-HLS ladder: master playlist, renditions, parts that decode as H.264 + AAC", async () => {
     expect(media.rtmpPort()).toBeGreaterThan(0);
     source = startSyntheticSource({ ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${GOOD_KEY}`, log: app.log });
     await waitFor("onLive", () => events.includes("live:shw_good"), 10_000);
     expect(media.status().live).toEqual(["shw_good"]);
+
+    // The master playlist is held until every rendition has media, then lists them highest first.
+    const master = await fetch(`${base}/live/shw_good/index.m3u8`);
+    expect(master.status).toBe(200);
+    expect(master.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
+    expect(master.headers.get("cache-control")).toBe("no-cache");
+    expect(master.headers.get("access-control-allow-origin")).toBe("*");
+    const variants = (await master.text()).split("\n").filter((l) => l.startsWith("#EXT-X-STREAM-INF"));
+    expect(variants).toHaveLength(2);
+    expect(variants[0]).toMatch(/RESOLUTION=1280x720,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
+    expect(variants[1]).toMatch(/RESOLUTION=\d+x240,/);
+    // The demo source is H.264 720p already: the top rung is passed through, not re-encoded.
+    expect(media.renditions("shw_good")).toEqual([{ name: "720p", copy: true }, { name: "240p", copy: false }]);
 
     const text = await waitFor("two segments", async () => {
       const t = await playlist("shw_good");
@@ -125,29 +143,54 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     }, 25_000);
     transcoderPids.add(media.transcoderPid("shw_good")!);
     expect(media.status().transcoders).toBe(1);
+    expect(text).toMatch(/#EXT-X-TARGETDURATION:2\n/);
+    expect(text).toContain("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.9");
+    expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="[a-z0-9]+-p\d+\.m4s"/);
 
-    const res = await fetch(`${base}/live/shw_good/index.m3u8`);
-    expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
-    expect(res.headers.get("cache-control")).toBe("no-cache");
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    expect(text).toMatch(/#EXT-X-TARGETDURATION:[23]\b/);
-
-    const segment = segmentsOf(text)[0];
-    const seg = await fetch(`${base}/live/shw_good/${segment}`);
+    const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)![1]!;
+    const segment = segmentsOf(text)[1]!;
+    const seg = await fetch(`${base}/live/shw_good/240p/${segment}`);
     expect(seg.status).toBe(200);
-    expect(seg.headers.get("content-type")).toBe("video/mp2t");
+    expect(seg.headers.get("content-type")).toBe("video/iso.segment");
     expect(seg.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(seg.headers.get("access-control-allow-origin")).toBe("*");
-    const file = path.join(dir, segment);
-    await writeFile(file, Buffer.from(await seg.arrayBuffer()));
+    const initBytes = Buffer.from(await (await fetch(`${base}/live/shw_good/240p/${init}`)).arrayBuffer());
+    const file = path.join(dir, "segment.mp4");
+    await writeFile(file, Buffer.concat([initBytes, Buffer.from(await seg.arrayBuffer())]));
     const streams = await probeStreams(file);
-    expect(streams.find((s) => s.codec_type === "video")).toMatchObject({ codec_name: "h264", height: 720 });
+    expect(streams.find((s) => s.codec_type === "video")).toMatchObject({ codec_name: "h264", height: 240 });
     expect(streams.find((s) => s.codec_type === "audio")).toMatchObject({ codec_name: "aac" });
-  }, 45_000);
+    // A plain HLS client (ffprobe's HLS demuxer knows nothing of parts) reads the same playlist.
+    const viaHls = await probeStreams(`${base}/live/shw_good/240p/index.m3u8`);
+    expect(viaHls.map((s) => s.codec_name).sort()).toEqual(["aac", "h264"]);
 
-  it("restarts a transcoder killed mid-stream and keeps the playlist growing", async () => {
-    const before = await playlist("shw_good");
-    const oldSegments = new Set(segmentsOf(before!));
+    // Blocking reload: a request for the next part is held until that part exists, then answered.
+    const part = (t: string) => {
+      const parts = t.split("\n").filter((l) => l.startsWith("#EXT-X-PART:"));
+      return { count: parts.length, msn: Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(t)![1]) + segmentsOf(t).length };
+    };
+    const now = (await playlist("shw_good"))!;
+    const { msn } = part(now);
+    const openParts = now.slice(now.lastIndexOf(".m4s\n#EXT-X-PROGRAM-DATE-TIME")).split("\n").filter((l) => l.startsWith("#EXT-X-PART:")).length;
+    const blocked = await fetch(`${base}/live/shw_good/240p/index.m3u8?_HLS_msn=${msn}&_HLS_part=${openParts}`);
+    expect(blocked.status).toBe(200);
+    expect(blocked.headers.get("cache-control")).toBe("public, max-age=2");
+    const next = await blocked.text();
+    expect(next.length).toBeGreaterThan(0);
+    expect(next).not.toBe(now);
+    // The hinted part is served once it exists.
+    const hint = /PRELOAD-HINT:TYPE=PART,URI="([^"]+)"/.exec(next)![1]!;
+    const hinted = await fetch(`${base}/live/shw_good/240p/${hint}`);
+    expect(hinted.status).toBe(200);
+    expect((await hinted.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    // Malformed and far-future delivery directives are 400 at once.
+    for (const q of ["_HLS_msn=abc", "_HLS_part=1", `_HLS_msn=${msn + 10}`, `_HLS_msn=${msn}&_HLS_part=99`]) {
+      expect((await fetch(`${base}/live/shw_good/240p/index.m3u8?${q}`)).status, q).toBe(400);
+    }
+  }, 60_000);
+
+  it("restarts a transcoder killed mid-stream and keeps the playlist growing after a discontinuity", async () => {
+    const before = (await playlist("shw_good"))!;
     const pid = media.transcoderPid("shw_good")!;
     process.kill(pid, "SIGKILL");
 
@@ -156,19 +199,25 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
       return p !== undefined && p !== pid ? p : undefined;
     }, 10_000);
     transcoderPids.add(newPid);
-    const fresh = await waitFor("a segment from the new transcoder", async () => {
+    const after = await waitFor("a segment from the new transcoder", async () => {
       const t = await playlist("shw_good");
-      return t ? segmentsOf(t).find((s) => !oldSegments.has(s) && s.split("_")[0] !== [...oldSegments][0].split("_")[0]) : undefined;
+      return t && /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[a-z0-9]+-i1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART[^\n]+\n)*#EXTINF/.test(t) ? t : undefined;
     }, 20_000);
-    const after = (await playlist("shw_good"))!;
-    const sequence = (t: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(t)?.[1]);
-    expect(sequence(after)).toBeGreaterThanOrEqual(sequence(before!));
-    expect(after).toContain("#EXT-X-DISCONTINUITY");
-    const file = path.join(dir, "after-restart.ts");
-    await writeFile(file, Buffer.from(await (await fetch(`${base}/live/shw_good/${fresh}`)).arrayBuffer()));
-    expect((await probeStreams(file)).map((s) => s.codec_name).sort()).toEqual(["aac", "h264"]);
+    expect(sequence(after)).toBeGreaterThanOrEqual(sequence(before));
     expect(events).toEqual(["live:shw_good"]);
   }, 40_000);
+
+  it("restarts a stalled transcoder", async () => {
+    const pid = media.transcoderPid("shw_good")!;
+    process.kill(pid, "SIGSTOP");
+    const newPid = await waitFor("a replacement for the stalled transcoder", () => {
+      const p = media.transcoderPid("shw_good");
+      return p !== undefined && p !== pid ? p : undefined;
+    }, 15_000);
+    transcoderPids.add(newPid);
+    expect(running(pid)).toBe(false);
+    expect(logLines.join("")).toContain("transcoder stalled");
+  }, 20_000);
 
   it("disconnects a show's publisher on demand, and the same key can publish again", async () => {
     media.disconnectShow("shw_good");
@@ -218,37 +267,42 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
   }, 20_000);
 
   it("serves only well-formed media paths", async () => {
-    const showDir = path.join(dir, "media", "live", "shw_static");
-    await mkdir(showDir, { recursive: true });
-    await writeFile(path.join(showDir, "index.m3u8"), "#EXTM3U\n");
-    await writeFile(path.join(showDir, "part_00001.m4s"), "x");
-    await writeFile(path.join(showDir, "init.mp4"), "x");
-    await writeFile(path.join(dir, "media", "secret.ts"), "TOP-SECRET-BYTES");
-    const emptyDir = path.join(dir, "media", "live", "shw_truncated");
-    await mkdir(emptyDir, { recursive: true });
-    await writeFile(path.join(emptyDir, "index.m3u8"), "");
-
+    await writeFile(path.join(dir, "secret.m4s"), "TOP-SECRET-BYTES");
     const get = (p: string) => fetch(`${base}${p}`);
-    expect((await get("/live/shw_static/index.m3u8")).status).toBe(200);
-    // ffmpeg 4.1 truncates then rewrites the playlist: an empty read is retried, then answered 503, never served.
-    expect((await get("/live/shw_truncated/index.m3u8")).status).toBe(503);
-    expect((await get("/live/shw_static/part_00001.m4s")).headers.get("content-type")).toBe("video/iso.segment");
-    expect((await get("/live/shw_static/init.mp4")).headers.get("content-type")).toBe("video/mp4");
+    const live = (await playlist("shw_good"))!;
+    const tag = /URI="([a-z0-9]+)-i/.exec(live)![1]!;
+    expect((await get(`/live/shw_good/240p/${tag}-i0.mp4`)).headers.get("content-type")).toBe("video/mp4");
     for (const bad of [
-      "/live/shw_static/..%2F..%2Fsecret.ts",
-      "/live/..%2Fshw_static/index.m3u8",
-      "/live/shw_static/../../secret.ts",
-      "/live/shw_static/index.m3u8.tmp",
-      "/live/shw_static/other.m3u8",
-      "/live/shw_static/nope_00001.ts",
-      "/live/shw_static/a.exe",
+      "/live/shw_good/240p/..%2F..%2F..%2Fsecret.m4s",
+      "/live/..%2Fshw_good/index.m3u8",
+      "/live/shw_good/../../secret.m4s",
+      "/live/shw_good/240p/index.m3u8.tmp",
+      "/live/shw_good/240p/other.m3u8",
+      `/live/shw_good/240p/${tag}-p999999.m4s`,
+      `/live/shw_good/240p/zzzz-p1.m4s`,
+      `/live/shw_good/240p/${tag}-x1.m4s`,
+      `/live/shw_good/240p/${tag}-i0.m4s`,
+      "/live/shw_good/1080p/index.m3u8",
+      "/live/shw_good/abc/index.m3u8",
+      "/live/shw_good/a.exe",
       "/live/shw%20static/index.m3u8",
       "/live/nobody/index.m3u8",
+      "/live/nobody/240p/index.m3u8",
     ]) {
       const res = await get(bad);
       expect(res.status, bad).toBe(404);
       expect(await res.text(), bad).not.toContain("TOP-SECRET-BYTES");
     }
+  });
+
+  it("answers held requests at once when the HTTP server closes", async () => {
+    const now = await waitFor("a playlist", () => playlist("shw_good"), 10_000);
+    const next = sequence(now) + segmentsOf(now).length + 1;
+    // Two segments ahead: legal, and held for seconds while the stream is live.
+    const held = fetch(`${base}/live/shw_good/240p/index.m3u8?_HLS_msn=${next}`);
+    await new Promise((r) => setTimeout(r, 200));
+    await app.close();
+    expect((await held).status).toBe(503);
   });
 
   it("stop() ends every ffmpeg it started and closes the ingest", async () => {
@@ -261,5 +315,86 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     const sourcePid = source!.pid();
     await source!.stop();
     if (sourcePid) expect(isAlive(sourcePid)).toBe(false);
+  }, 15_000);
+});
+
+describe("encoder reconnects (real ffmpeg)", () => {
+  let app: FastifyInstance;
+  let media: Media;
+  let base: string;
+  let source: SyntheticSource | null = null;
+  const events: string[] = [];
+
+  beforeAll(async () => {
+    app = fastify({ logger: false });
+    media = createMedia({
+      ffmpegPath,
+      mediaDir: path.join(tmpdir(), "showcart-media-unused"),
+      rtmpPort: 0,
+      rtmpHost: "127.0.0.1",
+      segmentSeconds: 1,
+      listSize: 8,
+      ladder: [240],
+      reconnectGraceSeconds: 4,
+      log: app.log,
+      resolveStreamKey: async (key) => (key === GOOD_KEY ? { showId: "shw_rc" } : null),
+      onLive: (showId) => void events.push(`live:${showId}`),
+      onOffline: (showId) => void events.push(`offline:${showId}`),
+      onReconnecting: (showId) => void events.push(`reconnecting:${showId}`),
+    });
+    await app.register(media.routes);
+    await media.start();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  });
+
+  afterAll(async () => {
+    await source?.stop();
+    await media?.stop();
+    await app?.close();
+  });
+
+  const playlist = async () => {
+    const res = await fetch(`${base}/live/shw_rc/240p/index.m3u8`);
+    return res.ok ? res.text() : undefined;
+  };
+  const publish = () => startSyntheticSource({ ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${GOOD_KEY}`, fontFile: null });
+
+  it("continues the same playlist after a discontinuity when the encoder is back within the grace period", async () => {
+    source = publish();
+    const before = await waitFor("segments", async () => {
+      const t = await playlist();
+      return t && segmentsOf(t).length >= 2 ? t : undefined;
+    }, 25_000);
+    await source.stop();
+    await waitFor("reconnecting", () => events.includes("reconnecting:shw_rc"), 5_000);
+    expect(media.showState("shw_rc")).toBe("reconnecting");
+    // Viewers keep their playlist during the gap: same URL, same segments, no end.
+    const gap = (await playlist())!;
+    expect(segmentsOf(gap).slice(0, 2)).toEqual(segmentsOf(before).slice(0, 2));
+    expect(gap).not.toContain("#EXT-X-ENDLIST");
+
+    source = publish();
+    await waitFor("live again", () => events.filter((e) => e === "live:shw_rc").length === 2, 10_000);
+    const after = await waitFor("a segment after the reconnect", async () => {
+      const t = await playlist();
+      return t && /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[a-z0-9]+-i1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART[^\n]+\n)*#EXTINF/.test(t) ? t : undefined;
+    }, 25_000);
+    expect(sequence(after)).toBeGreaterThanOrEqual(sequence(before));
+    // Same session tag: the segment names continue, the media sequence did not reset.
+    const numbers = segmentsOf(after).map((u) => Number(/-s(\d+)\.m4s$/.exec(u)![1]));
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+    expect(segmentsOf(after)[0]!.split("-")[0]).toBe(segmentsOf(before)[0]!.split("-")[0]);
+    expect(events).toEqual(["live:shw_rc", "reconnecting:shw_rc", "live:shw_rc"]);
+    expect(media.showState("shw_rc")).toBe("live");
+  }, 70_000);
+
+  it("goes offline when the encoder stays away past the grace period", async () => {
+    await source!.stop();
+    source = null;
+    await waitFor("offline", () => events.includes("offline:shw_rc"), 10_000);
+    expect(media.showState("shw_rc")).toBeUndefined();
+    expect(await playlist()).toBeUndefined();
   }, 15_000);
 });

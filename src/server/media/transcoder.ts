@@ -1,76 +1,72 @@
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
 import type { FastifyBaseLogger } from "fastify";
 import { spawnFfmpeg, type FfmpegRun } from "./ffmpeg-process.js";
+import type { LlHlsPackager } from "./ll-hls/packager.js";
+import { ladderFor, ladderTranscodeArgs, parseInputInfo, type InputInfo, type Rung } from "./ll-hls/ladder.js";
+
+export { OUTPUT_FPS } from "./ll-hls/ladder.js";
 
 export interface TranscoderOptions {
   ffmpegPath: string;
   /** Pull URL of the show's stream on our own ingest. Carries a play token: never log it unredacted. */
   inputUrl: string;
-  outDir: string;
+  /** Rendition heights, highest first; one packager per height, keyed by rung name ("720p"). */
+  heights: number[];
+  packagers: Map<string, LlHlsPackager>;
   segmentSeconds: number;
-  listSize: number;
+  partTargetSeconds: number;
+  /** No new media for this long while ffmpeg runs → it is killed and restarted. */
+  stallSeconds: number;
+  /** Probe the input first so an H.264 source at the top rung's height is passed through, not re-encoded. */
+  probe?: boolean;
   log: FastifyBaseLogger;
 }
 
-export const OUTPUT_FPS = 30;
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 // A run that lasted this long was healthy: the next crash starts the backoff from the beginning again.
 const HEALTHY_RUN_MS = 30_000;
+// ffmpeg opens the input and probes it before its first fragment: that start-up is not a stall.
+const STARTUP_ALLOWANCE_MS = 15_000;
+const PROBE_TIMEOUT_MS = 5_000;
+const WATCHDOG_MS = 1_000;
 
-export function hlsTranscodeArgs(o: {
-  inputUrl: string;
-  outDir: string;
-  segmentSeconds: number;
-  listSize: number;
-  runTag: string;
-  /** Continue an existing playlist (after a crash) rather than start one. */
-  append: boolean;
-}): string[] {
-  // One GOP per segment: segments can only be cut on keyframes, so keyint = fps × segment length, no scenecut.
-  const gop = Math.round(OUTPUT_FPS * o.segmentSeconds);
-  return [
-    "-hide_banner", "-nostdin", "-loglevel", "warning",
-    "-i", o.inputUrl,
-    "-map", "0:v:0", "-map", "0:a:0?",
-    "-vf", "scale=-2:720", "-r", String(OUTPUT_FPS), "-pix_fmt", "yuv420p",
-    // 2 cores for everything: veryfast + zerolatency keeps one 720p30 encode well under one core.
-    "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
-    "-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0",
-    "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k",
-    "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-    "-f", "hls",
-    "-hls_time", String(o.segmentSeconds),
-    "-hls_list_size", String(o.listSize),
-    // append_list: a restarted ffmpeg continues the playlist and its media sequence, marking a discontinuity,
-    // instead of starting over at sequence 0 (which players would ignore as stale).
-    "-hls_flags", `delete_segments+independent_segments${o.append ? "+append_list" : ""}`,
-    // Segment names are unique per run: they are served as immutable, so a restart must never reuse a name.
-    "-hls_segment_filename", path.join(o.outDir, `${o.runTag}_%05d.ts`),
-    path.join(o.outDir, "index.m3u8"),
-  ];
-}
-
-/** One show's ffmpeg: pulls from the ingest, writes HLS, is restarted with backoff when it dies while the show is live. */
+/**
+ * One show's ffmpeg: pulls from the ingest, writes every rendition as fMP4 into its packager, is restarted with
+ * backoff when it dies (or stalls) while the show is live. Each run is a discontinuity in every rendition.
+ */
 export class ShowTranscoder {
   readonly #o: TranscoderOptions;
   #run: FfmpegRun | null = null;
   #stopping = false;
   #crashes = 0;
   #restartTimer: NodeJS.Timeout | null = null;
+  #watchdog: NodeJS.Timeout | null = null;
   #restarts = 0;
+  #stalls = 0;
+  #rungs: Rung[] | null = null;
+  #runStartedAt = 0;
+  #lastDataAt = 0;
+  #runDone: Promise<void> = Promise.resolve();
 
   constructor(options: TranscoderOptions) {
     this.#o = options;
   }
 
-  /** Starts a fresh live session: the show's old playlist and segments are removed first. */
   async start(): Promise<void> {
-    await rm(this.#o.outDir, { recursive: true, force: true });
-    await mkdir(this.#o.outDir, { recursive: true });
-    if (!this.#stopping) this.#spawn();
+    const input = this.#o.probe === false ? {} : await probeInput(this.#o.ffmpegPath, this.#o.inputUrl);
+    if (this.#stopping) return;
+    this.#rungs = ladderFor(this.#o.heights, input);
+    this.#o.log.info(
+      { input, rungs: this.#rungs.map((r) => `${r.name}${r.copy ? " (copy)" : ""}`) },
+      "transcoder ladder",
+    );
+    this.#copyAudio = input.audioCodec === "aac";
+    this.#spawn();
+    this.#watchdog = setInterval(() => this.#checkStall(), WATCHDOG_MS);
+    this.#watchdog.unref();
   }
+
+  #copyAudio = false;
 
   pid(): number | undefined {
     return this.#run && !this.#run.hasExited() ? this.#run.pid : undefined;
@@ -84,21 +80,79 @@ export class ShowTranscoder {
     return this.#restarts;
   }
 
+  stalls(): number {
+    return this.#stalls;
+  }
+
+  rungs(): Rung[] {
+    return this.#rungs ?? [];
+  }
+
+  /** Ends ffmpeg (its last fragments still reach the packagers) and resolves once every rendition is closed. */
   async stop(graceMs = 3000): Promise<void> {
     this.#stopping = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    if (this.#watchdog) clearInterval(this.#watchdog);
     this.#restartTimer = null;
+    this.#watchdog = null;
     await this.#run?.terminate(graceMs);
+    await this.#runDone;
+  }
+
+  #checkStall(): void {
+    const run = this.#run;
+    if (!run || run.hasExited() || this.#stopping) return;
+    const now = performance.now();
+    const since = this.#lastDataAt > 0 ? now - this.#lastDataAt : now - this.#runStartedAt - STARTUP_ALLOWANCE_MS;
+    if (since < this.#o.stallSeconds * 1000) return;
+    this.#stalls += 1;
+    this.#o.log.warn({ pid: run.pid, silentMs: Math.round(since) }, "transcoder stalled; killing it for a restart");
+    // SIGKILL: a stalled ffmpeg may not react to SIGTERM; the exit handler restarts it.
+    void run.terminate(0);
   }
 
   #spawn(): void {
-    const runTag = `s${randomBytes(4).toString("hex")}`;
-    const args = hlsTranscodeArgs({ ...this.#o, runTag, append: this.#restarts > 0 });
-    const run = spawnFfmpeg(this.#o.ffmpegPath, args);
+    const rungs = this.#rungs!;
+    const args = ladderTranscodeArgs({
+      inputUrl: this.#o.inputUrl,
+      rungs,
+      segmentSeconds: this.#o.segmentSeconds,
+      partTargetSeconds: this.#o.partTargetSeconds,
+      copyAudio: this.#copyAudio,
+    });
+    const run = spawnFfmpeg(this.#o.ffmpegPath, args, { pipes: rungs.length });
     this.#run = run;
-    const startedAt = performance.now();
+    this.#runStartedAt = performance.now();
+    this.#lastDataAt = 0;
+    const startedAt = this.#runStartedAt;
     this.#o.log.info({ pid: run.pid, args: args.map(redactPlayToken) }, "transcoder started");
-    void run.exited.then((exit) => {
+
+    const packagers = rungs.map((r) => this.#o.packagers.get(r.name)!);
+    for (const p of packagers) p.beginRun();
+    const drained = run.pipes.map(
+      (pipe, i) =>
+        new Promise<void>((resolve) => {
+          pipe.on("data", (chunk: Buffer) => {
+            this.#lastDataAt = performance.now();
+            try {
+              packagers[i]!.push(chunk);
+            } catch (err) {
+              this.#o.log.error({ err: (err as Error).message, rendition: rungs[i]!.name }, "corrupt fMP4 from ffmpeg");
+              void run.terminate(0);
+            }
+          });
+          pipe.once("close", () => resolve());
+          pipe.once("error", () => resolve());
+        }),
+    );
+    this.#runDone = run.exited.then(async () => {
+      // 'exit' can come before the pipes are drained: the last fragments still belong to this run.
+      await Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 1000))]);
+      for (const p of packagers) p.endRun();
+    });
+
+    void this.#runDone.then(async () => {
+      const exit = await run.exited;
       if (this.#stopping) {
         this.#o.log.info({ pid: run.pid, ...exit }, "transcoder stopped");
         return;
@@ -118,6 +172,29 @@ export class ShowTranscoder {
       }, delay);
     });
   }
+}
+
+/** What the input carries, from the stream lines ffmpeg prints when it opens it ({} when that fails). */
+export function probeInput(ffmpegPath: string, inputUrl: string): Promise<InputInfo> {
+  return new Promise((resolve) => {
+    const child = spawn(ffmpegPath, ["-hide_banner", "-nostdin", "-i", inputUrl], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (c: string) => {
+      stderr += c;
+      // "Stream #0:…" lines are complete once ffmpeg complains about the missing output.
+      if (/At least one output file must be specified/.test(stderr)) child.kill("SIGKILL");
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), PROBE_TIMEOUT_MS);
+    child.once("close", () => {
+      clearTimeout(timer);
+      resolve(parseInputInfo(stderr));
+    });
+    child.once("error", () => {
+      clearTimeout(timer);
+      resolve({});
+    });
+  });
 }
 
 export function redactPlayToken(s: string): string {

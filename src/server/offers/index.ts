@@ -1,1 +1,1 @@
-export { OfferService, offerView, type Reservation } from "./service.js";
+export { OfferService, offerView, type PinEvent, type Reservation } from "./service.js";

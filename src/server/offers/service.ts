@@ -30,6 +30,23 @@ export function offerView(r: OfferRow, now: Date): OfferView {
   };
 }
 
+// Show states in which the replay sells every open offer, pinned or not. A scheduled show sells only what is pinned.
+const AFTER_SHOW: ("offline" | "ended")[] = ["offline", "ended"];
+
+async function recordPinEvents(tx: Transaction<Database>, showId: string, events: { offerId: string; pinned: boolean }[], at: Date): Promise<void> {
+  if (!events.length) return;
+  await tx
+    .insertInto("offer_pin_events")
+    .values(events.map((e) => ({ id: randomId("pin"), show_id: showId, offer_id: e.offerId, pinned: e.pinned, at })))
+    .execute();
+}
+
+export interface PinEvent {
+  offerId: string;
+  pinned: boolean;
+  at: Date;
+}
+
 export interface Reservation {
   offerId: string;
   showId: string;
@@ -117,7 +134,10 @@ export class OfferService {
       if (pinned) {
         others = await tx.updateTable("offers").set({ pinned: false }).where("show_id", "=", row.show_id).where("pinned", "=", true).where("id", "!=", offerId).returning("id").execute();
       }
-      await tx.updateTable("offers").set({ pinned }).where("id", "=", offerId).execute();
+      const changed = await tx.updateTable("offers").set({ pinned }).where("id", "=", offerId).where("pinned", "!=", pinned).returning("id").execute();
+      // The replay's timeline: every pin change, written with the change itself.
+      const events = [...others.map((o) => ({ offerId: o.id, pinned: false })), ...changed.map((o) => ({ offerId: o.id, pinned }))];
+      await recordPinEvents(tx, row.show_id, events, now);
       return others;
     });
     for (const o of unpinned) await this.bus.publish("offer.unpinned", { showId: row.show_id, offerId: o.id });
@@ -127,7 +147,12 @@ export class OfferService {
 
   async end(offerId: string): Promise<OfferView> {
     const now = this.clock.now();
-    const res = await this.db.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
+    const res = await this.db.transaction().execute(async (tx) => {
+      const before = await tx.selectFrom("offers").select("pinned").where("id", "=", offerId).where("closed_at", "is", null).executeTakeFirst();
+      const closed = await tx.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
+      if (closed && before?.pinned) await recordPinEvents(tx, closed.show_id, [{ offerId, pinned: false }], now);
+      return closed;
+    });
     if (res) await this.bus.publish("offer.ended", { showId: res.show_id, offerId, reason: "closed" });
     return this.offer(offerId);
   }
@@ -135,15 +160,29 @@ export class OfferService {
   /** Closes offers whose time ran out; the sweeper calls this every second with the injected clock. */
   async closeExpired(): Promise<number> {
     const now = this.clock.now();
-    const rows = await this.db
-      .updateTable("offers")
-      .set({ closed_at: sql<Date>`ends_at`, pinned: false })
-      .where("closed_at", "is", null)
-      .where("ends_at", "<=", now)
-      .returning(["id", "show_id"])
-      .execute();
+    const rows = await this.db.transaction().execute(async (tx) => {
+      const wasPinned = await tx.selectFrom("offers").select(["id", "show_id", "ends_at"]).where("closed_at", "is", null).where("ends_at", "<=", now).where("pinned", "=", true).execute();
+      const closed = await tx
+        .updateTable("offers")
+        .set({ closed_at: sql<Date>`ends_at`, pinned: false })
+        .where("closed_at", "is", null)
+        .where("ends_at", "<=", now)
+        .returning(["id", "show_id"])
+        .execute();
+      const closedIds = new Set(closed.map((r) => r.id));
+      for (const r of wasPinned) {
+        if (closedIds.has(r.id)) await recordPinEvents(tx, r.show_id, [{ offerId: r.id, pinned: false }], new Date(r.ends_at));
+      }
+      return closed;
+    });
     for (const r of rows) await this.bus.publish("offer.ended", { showId: r.show_id, offerId: r.id, reason: "expired" });
     return rows.length;
+  }
+
+  /** Pin changes of a show up to `until`, oldest first: the replay's timeline. */
+  async pinEvents(showId: string, until: Date): Promise<PinEvent[]> {
+    const rows = await this.db.selectFrom("offer_pin_events").select(["offer_id", "pinned", "at"]).where("show_id", "=", showId).where("at", "<=", until).orderBy("at").orderBy("id").execute();
+    return rows.map((r) => ({ offerId: r.offer_id, pinned: r.pinned, at: new Date(r.at) }));
   }
 
   /** True when we know for sure there is not enough stock; false means "ask the database". */
@@ -167,7 +206,13 @@ export class OfferService {
       .set({ remaining: sql<number>`remaining - ${quantity}` })
       .where("id", "=", offerId)
       .where("remaining", ">=", quantity)
-      .where("pinned", "=", true)
+      // Live: only the pinned card sells. After the show (offline/ended, i.e. the replay) every open offer does.
+      .where((eb) =>
+        eb.or([
+          eb("pinned", "=", true),
+          eb.exists(eb.selectFrom("shows").select("shows.id").whereRef("shows.id", "=", "offers.show_id").where("shows.status", "in", AFTER_SHOW)),
+        ]),
+      )
       .where("closed_at", "is", null)
       .where("starts_at", "<=", now)
       .where("ends_at", ">", now)
@@ -175,7 +220,8 @@ export class OfferService {
       .executeTakeFirst();
     if (row) return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency };
     const o = await this.row(offerId, tx);
-    if (o.closed_at || !o.pinned || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
+    const needsPin = !o.pinned && !(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
+    if (o.closed_at || needsPin || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
     this.#remainingHint.set(offerId, o.remaining);
     throw new AppError("sold_out", o.remaining === 0 ? "Sold out." : `Only ${o.remaining} left.`, { remaining: o.remaining });
   }

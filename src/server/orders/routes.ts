@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { createOrderBody } from "../../protocol/api.js";
+import { createOrderBody, payOrderBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { OrderService } from "./service.js";
@@ -18,6 +18,13 @@ export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderS
     if (replayed) reply.header("Idempotent-Replayed", "true");
     return reply.status(201).send({ order });
   });
+
+  app.post<{ Params: { orderId: string } }>("/api/orders/:orderId/pay", async (req) => {
+    const body = parseWith(payOrderBody, req.body);
+    return { order: await deps.orders.pay(req.params.orderId, body.payment) };
+  });
+
+  app.post<{ Params: { orderId: string } }>("/api/orders/:orderId/cancel", async (req) => ({ order: await deps.orders.cancel(req.params.orderId) }));
 
   // Order ids are unguessable (96 random bits); the id is the buyer's receipt link.
   app.get<{ Params: { orderId: string } }>("/api/orders/:orderId", async (req) => ({ order: await deps.orders.order(req.params.orderId) }));

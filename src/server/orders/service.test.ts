@@ -81,6 +81,19 @@ describe.each(backends)("orders on %s", (backend) => {
     expect(await code(f.orders.placeOrder(orderBody("ofr_doesnotexist"), "key-inactive-3"))).toBe("not_found");
   });
 
+  it("sells an open offer that is not pinned from the replay, but only pinned offers while live", async () => {
+    const f = await setup(5);
+    const other = await f.offers.create(f.show.id, f.product, { showPrice: 500, quantity: 3, durationSeconds: 600 });
+    await f.shows.setStatus(f.show.id, "live");
+    expect(await code(f.orders.placeOrder(orderBody(other.id), "key-replay-rule-1"))).toBe("offer_not_active");
+    await f.shows.setStatus(f.show.id, "offline");
+    const { order } = await f.orders.placeOrder(orderBody(other.id), "key-replay-rule-2");
+    expect(order).toMatchObject({ status: "paid", unitPrice: 500 });
+    // Closed or expired offers stay unsellable after the show too.
+    await f.offers.end(other.id);
+    expect(await code(f.orders.placeOrder(orderBody(other.id), "key-replay-rule-3"))).toBe("offer_not_active");
+  });
+
   it("asks for more than is left → sold_out, with the count left", async () => {
     const f = await setup(3);
     await f.orders.placeOrder(orderBody(f.offer.id, { quantity: 2 }), "key-short-1");
@@ -89,21 +102,71 @@ describe.each(backends)("orders on %s", (backend) => {
     expect(order.status).toBe("paid");
   });
 
-  it("fails orders stuck in pending_payment after a crash and gives their units back", async () => {
+  it("expires one-tap orders stuck in pending_payment after a crash and gives their units back", async () => {
     const f = await setup(5);
     await f.db.transaction().execute(async (tx) => {
       await f.offers.take(tx, f.offer.id, 2);
       const now = f.clock.now();
+      const lock = new Date(now.getTime() + 60_000);
       await tx
         .insertInto("orders")
-        .values({ id: "ord_stuck", offer_id: f.offer.id, show_id: f.show.id, quantity: 2, unit_price: 799, total: 1598, currency: "EUR", buyer_name: "x", buyer_email: "x@x.de", shipping: "{}", status: "pending_payment", payment_ref: null, idempotency_key: "key-stuck", request_hash: "h", created_at: now, updated_at: now })
+        .values({ id: "ord_stuck", offer_id: f.offer.id, show_id: f.show.id, quantity: 2, unit_price: 799, total: 1598, currency: "EUR", buyer_name: "x", buyer_email: "x@x.de", shipping: "{}", status: "pending_payment", payment_ref: null, idempotency_key: "key-stuck", request_hash: "h", hold_expires_at: lock, payment_lock_until: lock, created_at: now, updated_at: now })
         .execute();
     });
     expect((await f.offers.offer(f.offer.id)).remaining).toBe(3);
-    expect(await f.orders.recoverStalePending(60_000)).toBe(0);
+    expect(await f.orders.expireHolds()).toBe(0);
     f.clock.advance(61_000);
-    expect(await f.orders.recoverStalePending(60_000)).toBe(1);
+    expect(await f.orders.expireHolds()).toBe(1);
     expect((await f.offers.offer(f.offer.id)).remaining).toBe(5);
-    expect((await f.orders.order("ord_stuck")).status).toBe("payment_failed");
+    expect((await f.orders.order("ord_stuck")).status).toBe("expired");
+  });
+
+  it("holds units for the checkout timer, confirms on payment, and keeps the hold after a declined card", async () => {
+    const f = await setup(3);
+    const { payment: _, ...hold } = orderBody(f.offer.id, { quantity: 2 });
+    const { order } = await f.orders.placeOrder(hold, "key-hold-1");
+    expect(order.status).toBe("pending_payment");
+    expect(order.holdExpiresAt).toBe(new Date(f.clock.now().getTime() + 5 * 60_000).toISOString());
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(1);
+    // Same key, same body: the same hold.
+    expect((await f.orders.placeOrder(hold, "key-hold-1")).order.id).toBe(order.id);
+    expect(await code(f.orders.pay(order.id, { number: TEST_CARD_DECLINED }))).toBe("payment_declined");
+    expect((await f.orders.order(order.id)).status).toBe("pending_payment");
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(1);
+    f.clock.advance(4 * 60_000);
+    const paid = await f.orders.pay(order.id, { number: "4242424242424242" });
+    expect(paid).toMatchObject({ status: "paid", holdExpiresAt: null, total: 1598 });
+    expect((await f.orders.pay(order.id, { number: "4242424242424242" })).status).toBe("paid"); // paying twice: same order
+    expect(await f.commissions.showCommission(f.show.id)).toBe(159);
+    f.clock.advance(10 * 60_000);
+    expect(await f.orders.expireHolds()).toBe(0);
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(1);
+  });
+
+  it("puts the units of a lapsed or abandoned hold back on sale, and refuses to pay it then", async () => {
+    const f = await setup(2);
+    const { payment: _, ...hold } = orderBody(f.offer.id);
+    const a = (await f.orders.placeOrder(hold, "key-lapse-1")).order;
+    const b = (await f.orders.placeOrder(hold, "key-lapse-2")).order;
+    expect(await code(f.orders.placeOrder(hold, "key-lapse-3"))).toBe("sold_out");
+    expect((await f.orders.cancel(b.id)).status).toBe("cancelled");
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(1);
+    f.clock.advance(5 * 60_000);
+    expect(await f.orders.expireHolds()).toBe(1);
+    expect((await f.orders.order(a.id)).status).toBe("expired");
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(2);
+    expect(await code(f.orders.pay(a.id, { number: "4242424242424242" }))).toBe("hold_expired");
+    expect(await code(f.orders.cancel(a.id))).toBe("conflict");
+  });
+
+  it("charges a held order once when two payments race", async () => {
+    const f = await setup(1);
+    const { payment: _, ...hold } = orderBody(f.offer.id);
+    const { order } = await f.orders.placeOrder(hold, "key-race-pay");
+    const results = await Promise.all([1, 2, 3].map(() => code(f.orders.pay(order.id, { number: "4242424242424242" }))));
+    expect(results.filter((r) => r === "ok").length).toBeGreaterThanOrEqual(1);
+    for (const r of results) expect(["ok", "idempotency_in_progress"]).toContain(r);
+    const entries = await f.db.selectFrom("ledger_entries").select("id").where("order_id", "=", order.id).execute();
+    expect(entries).toHaveLength(1);
   });
 });

@@ -10,7 +10,16 @@ import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
 
-type OrderRow = Omit<Database["orders"], "created_at" | "updated_at"> & { created_at: Date | string; updated_at: Date | string };
+type OrderRow = Omit<Database["orders"], "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
+  created_at: Date | string;
+  updated_at: Date | string;
+  hold_expires_at: Date | string | null;
+  payment_lock_until: Date | string | null;
+};
+
+// How long one charge may take before the order is considered abandoned by a crashed process.
+const PAYMENT_LOCK_MS = 60_000;
+export const DEFAULT_HOLD_MS = 5 * 60_000;
 
 export interface PlaceOrderResult {
   order: OrderView;
@@ -20,8 +29,8 @@ export interface PlaceOrderResult {
 // Same key + same body → same order. The hash covers a canonical form of the body, with a digest of the card number
 // instead of the number itself.
 export function requestHash(body: CreateOrderBody): string {
-  const card = createHash("sha256").update(body.payment.number.replace(/\s+/g, "")).digest("hex");
-  return createHash("sha256").update(canonicalJson({ ...body, payment: { method: body.payment.method, card } })).digest("base64url");
+  const payment = body.payment && { method: body.payment.method, card: createHash("sha256").update(body.payment.number.replace(/\s+/g, "")).digest("hex") };
+  return createHash("sha256").update(canonicalJson({ ...body, payment })).digest("base64url");
 }
 
 function canonicalJson(v: unknown): string {
@@ -50,6 +59,7 @@ export function orderView(r: OrderRow): OrderView {
     buyer: { name: r.buyer_name, email: r.buyer_email },
     shipping: JSON.parse(r.shipping),
     createdAt: new Date(r.created_at).toISOString(),
+    holdExpiresAt: r.status === "pending_payment" && r.hold_expires_at ? new Date(r.hold_expires_at).toISOString() : null,
   };
 }
 
@@ -73,6 +83,7 @@ export class OrderService {
     private readonly shows: ShowService,
     private readonly commissions: CommissionService,
     private readonly payments: PaymentProvider,
+    private readonly holdMs: number = DEFAULT_HOLD_MS,
   ) {}
 
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
@@ -83,9 +94,14 @@ export class OrderService {
     return rows.length;
   }
 
+  /**
+   * Takes the units and creates the order. With `payment` it is charged at once (one-tap buy): paid, or
+   * payment_failed with the units back. Without, the order is a hold: the units stay reserved for the buyer until
+   * `holdExpiresAt`, and `pay()` confirms it.
+   */
   async placeOrder(body: CreateOrderBody, idempotencyKey: string): Promise<PlaceOrderResult> {
     if (!this.#keysComplete || this.#keys.has(idempotencyKey)) {
-      const replay = await this.replay(idempotencyKey, requestHash(body));
+      const replay = await this.replay(idempotencyKey, requestHash(body), body.payment !== undefined);
       if (replay) return replay;
     }
     // Most attempts in a flash sale end here, without a database round trip.
@@ -97,6 +113,8 @@ export class OrderService {
 
     const now = this.clock.now();
     const orderId = randomId("ord");
+    // A one-tap order holds its units only for the charge; a hold for the checkout timer.
+    const holdExpiresAt = new Date(now.getTime() + (body.payment ? PAYMENT_LOCK_MS : this.holdMs));
     let reservation: Reservation;
     try {
       reservation = await this.db.transaction().execute(async (tx) => {
@@ -118,6 +136,8 @@ export class OrderService {
             payment_ref: null,
             idempotency_key: idempotencyKey,
             request_hash: hash,
+            hold_expires_at: holdExpiresAt,
+            payment_lock_until: body.payment ? holdExpiresAt : null,
             created_at: now,
             updated_at: now,
           })
@@ -128,54 +148,115 @@ export class OrderService {
       if (fresh && !isUniqueViolation(err)) this.#keys.delete(idempotencyKey);
       // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
       if (isUniqueViolation(err)) {
-        const again = await this.replay(idempotencyKey, hash);
+        const again = await this.replay(idempotencyKey, hash, body.payment !== undefined);
         if (again) return again;
       }
       throw err;
     }
     await this.offers.publishRemaining(reservation.showId, body.offerId, reservation.remaining);
 
-    const total = reservation.unitPrice * body.quantity;
+    const row = {
+      id: orderId,
+      offer_id: body.offerId,
+      show_id: reservation.showId,
+      quantity: body.quantity,
+      unit_price: reservation.unitPrice,
+      total: reservation.unitPrice * body.quantity,
+      currency: reservation.currency,
+      buyer_name: body.buyer.name,
+      buyer_email: body.buyer.email,
+      shipping: JSON.stringify(body.shipping),
+      status: "pending_payment" as const,
+      payment_ref: null,
+      idempotency_key: idempotencyKey,
+      request_hash: hash,
+      hold_expires_at: holdExpiresAt,
+      payment_lock_until: null,
+      created_at: now,
+      updated_at: now,
+    };
+    if (!body.payment) return { order: orderView(row), replayed: false };
+    return { order: await this.#charge(row, body.payment.number, idempotencyKey, "one_tap"), replayed: false };
+  }
+
+  /** Pays a held order. A declined card keeps the hold (the buyer may try another card until it runs out). */
+  async pay(orderId: string, payment: { number: string }): Promise<OrderView> {
+    const now = this.clock.now();
+    const lockUntil = new Date(now.getTime() + PAYMENT_LOCK_MS);
+    // Claim the order for one charge at a time; the lock also keeps the expiry sweeper away during the charge.
+    const claimed = await this.db
+      .updateTable("orders")
+      .set({ payment_lock_until: lockUntil, updated_at: now })
+      .where("id", "=", orderId)
+      .where("status", "=", "pending_payment")
+      .where("hold_expires_at", ">", now)
+      .where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]))
+      .returningAll()
+      .executeTakeFirst();
+    if (!claimed) {
+      const current = await this.order(orderId);
+      if (current.status === "paid") return current; // paying twice is answered with the paid order
+      if (current.status === "pending_payment" && current.holdExpiresAt && new Date(current.holdExpiresAt) > now) throw new AppError("idempotency_in_progress", "A payment for this order is in progress.");
+      throw new AppError("hold_expired");
+    }
+    return this.#charge(claimed, payment.number, `${orderId}:${randomId("pay")}`, "hold");
+  }
+
+  /** The buyer abandons a held order: the units go back on sale at once. */
+  async cancel(orderId: string): Promise<OrderView> {
+    const released = await this.#release(orderId, "cancelled");
+    if (!released) {
+      const current = await this.order(orderId);
+      if (current.status === "cancelled") return current;
+      throw new AppError("conflict", `The order is ${current.status}; only a held order can be cancelled.`);
+    }
+    return this.order(orderId);
+  }
+
+  async #charge(row: OrderRow, cardNumber: string, chargeKey: string, mode: "one_tap" | "hold"): Promise<OrderView> {
+    const total = Number(row.total);
     const charge = await this.payments
-      .charge({ amount: total, currency: reservation.currency, cardNumber: body.payment.number, idempotencyKey, description: `Showcart order ${orderId}` })
+      .charge({ amount: total, currency: row.currency, cardNumber, idempotencyKey: chargeKey, description: `Showcart order ${row.id}` })
       .catch(() => ({ ok: false as const, reason: "card_declined" as const }));
 
     if (!charge.ok) {
-      const remaining = await this.db.transaction().execute(async (tx) => {
-        await tx.updateTable("orders").set({ status: "payment_failed", updated_at: this.clock.now() }).where("id", "=", orderId).execute();
-        return this.offers.giveBack(tx, body.offerId, body.quantity);
-      });
-      await this.offers.publishRemaining(reservation.showId, body.offerId, remaining);
-      throw new AppError("payment_declined", undefined, { orderId, reason: charge.reason });
+      if (mode === "one_tap") {
+        await this.#release(row.id, "payment_failed", { ignoreLock: true });
+      } else {
+        await this.db.updateTable("orders").set({ payment_lock_until: null, updated_at: this.clock.now() }).where("id", "=", row.id).execute();
+      }
+      throw new AppError("payment_declined", undefined, { orderId: row.id, reason: charge.reason, holdKept: mode === "hold" });
     }
 
-    const terms = await this.shows.commissionTerms(reservation.showId);
+    const terms = await this.shows.commissionTerms(row.show_id);
+    const paidAt = this.clock.now();
     const commission = await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable("orders").set({ status: "paid", payment_ref: charge.ref, updated_at: this.clock.now() }).where("id", "=", orderId).execute();
-      return this.commissions.recordForOrder(tx, { orderId, showId: reservation.showId, hostAccountId: terms.hostAccountId, total, currency: reservation.currency, rateBp: terms.rateBp });
+      await tx.updateTable("orders").set({ status: "paid", payment_ref: charge.ref, payment_lock_until: null, updated_at: paidAt }).where("id", "=", row.id).execute();
+      return this.commissions.recordForOrder(tx, { orderId: row.id, showId: row.show_id, hostAccountId: terms.hostAccountId, total, currency: row.currency, rateBp: terms.rateBp });
     });
-    await this.bus.publish("order.paid", { showId: reservation.showId, orderId, offerId: body.offerId, quantity: body.quantity, total, currency: reservation.currency, commission });
-    const order: OrderView = {
-      id: orderId,
-      status: "paid",
-      offerId: body.offerId,
-      showId: reservation.showId,
-      quantity: body.quantity,
-      unitPrice: reservation.unitPrice,
-      total,
-      currency: reservation.currency,
-      buyer: { name: body.buyer.name, email: body.buyer.email },
-      shipping: body.shipping,
-      createdAt: now.toISOString(),
-    };
-    return { order, replayed: false };
+    await this.bus.publish("order.paid", { showId: row.show_id, orderId: row.id, offerId: row.offer_id, quantity: row.quantity, total, currency: row.currency, commission });
+    return orderView({ ...row, status: "paid", payment_ref: charge.ref, payment_lock_until: null, updated_at: paidAt });
   }
 
-  private async replay(idempotencyKey: string, hash: string): Promise<PlaceOrderResult | null> {
+  /** pending_payment → `to`, units back on sale, in one transaction. False if the order was not pending (or locked). */
+  async #release(orderId: string, to: "expired" | "cancelled" | "payment_failed", opts: { ignoreLock?: boolean } = {}): Promise<boolean> {
+    const now = this.clock.now();
+    const res = await this.db.transaction().execute(async (tx) => {
+      let q = tx.updateTable("orders").set({ status: to, payment_lock_until: null, updated_at: now }).where("id", "=", orderId).where("status", "=", "pending_payment");
+      if (!opts.ignoreLock) q = q.where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]));
+      const o = await q.returning(["offer_id", "show_id", "quantity"]).executeTakeFirst();
+      if (!o) return null;
+      return { ...o, remaining: await this.offers.giveBack(tx, o.offer_id, o.quantity) };
+    });
+    if (res) await this.offers.publishRemaining(res.show_id, res.offer_id, res.remaining);
+    return res !== null;
+  }
+
+  private async replay(idempotencyKey: string, hash: string, oneTap: boolean): Promise<PlaceOrderResult | null> {
     const row = await this.db.selectFrom("orders").selectAll().where("idempotency_key", "=", idempotencyKey).executeTakeFirst();
     if (!row) return null;
     if (row.request_hash !== hash) throw new AppError("idempotency_mismatch");
-    if (row.status === "pending_payment") throw new AppError("idempotency_in_progress");
+    if (row.status === "pending_payment" && oneTap) throw new AppError("idempotency_in_progress");
     if (row.status === "payment_failed") throw new AppError("payment_declined", undefined, { orderId: row.id, replayed: true });
     return { order: orderView(row), replayed: true };
   }
@@ -198,25 +279,21 @@ export class OrderService {
   }
 
   /**
-   * Orders stuck in pending_payment (the process died between taking stock and recording the charge result) are
-   * failed and their units returned. The built-in provider charges synchronously, so anything older than `olderThanMs`
-   * cannot still be in flight.
+   * Ends holds that ran out: checkout timers the buyer let lapse, and one-tap orders whose process died between taking
+   * the stock and recording the charge (their hold is the payment lock, one minute). Units go back on sale.
    */
-  async recoverStalePending(olderThanMs: number): Promise<number> {
-    const cutoff = new Date(this.clock.now().getTime() - olderThanMs);
-    const stale = await this.db.selectFrom("orders").select(["id"]).where("status", "=", "pending_payment").where("created_at", "<", cutoff).execute();
+  async expireHolds(): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.db
+      .selectFrom("orders")
+      .select("id")
+      .where("status", "=", "pending_payment")
+      .where("hold_expires_at", "<=", now)
+      .where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]))
+      .limit(500)
+      .execute();
     let n = 0;
-    for (const { id } of stale) {
-      const res = await this.db.transaction().execute(async (tx) => {
-        const o = await tx.updateTable("orders").set({ status: "payment_failed", updated_at: this.clock.now() }).where("id", "=", id).where("status", "=", "pending_payment").returning(["offer_id", "show_id", "quantity"]).executeTakeFirst();
-        if (!o) return null;
-        return { ...o, remaining: await this.offers.giveBack(tx, o.offer_id, o.quantity) };
-      });
-      if (res) {
-        n++;
-        await this.offers.publishRemaining(res.show_id, res.offer_id, res.remaining);
-      }
-    }
+    for (const { id } of due) if (await this.#release(id, "expired")) n++;
     return n;
   }
 }

@@ -8,7 +8,7 @@ export interface BusEvents {
   "offer.updated": { showId: string; offerId: string; remaining: number };
   "offer.ended": { showId: string; offerId: string; reason: "expired" | "sold_out" | "closed" };
   "order.paid": { showId: string; orderId: string; offerId: string; quantity: number; total: number; currency: string; commission: number };
-  "show.status": { showId: string; status: "scheduled" | "live" | "offline" | "ended" };
+  "show.status": { showId: string; status: "scheduled" | "live" | "reconnecting" | "offline" | "ended" };
   "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host"; text: string; at: string };
 }
 export type BusTopic = keyof BusEvents;

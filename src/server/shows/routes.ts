@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { ShowView, StudioStats } from "../../protocol/api.js";
+import type { ReplayView, ShowView, StudioStats } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { productView, type CatalogService } from "../catalog/index.js";
 import type { OfferService } from "../offers/index.js";
@@ -8,8 +8,8 @@ import { redact } from "../platform/ids.js";
 
 export const playbackUrl = (showId: string) => `/live/${showId}/index.m3u8`;
 
-export async function showView(show: Show, deps: { offers: OfferService; catalog: CatalogService }): Promise<ShowView> {
-  const [offers, merchantName] = await Promise.all([deps.offers.activeOffers(show.id), deps.catalog.merchantName(show.merchantId)]);
+export async function showView(show: Show, deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null> }): Promise<ShowView> {
+  const [offers, merchantName, replay] = await Promise.all([deps.offers.activeOffers(show.id), deps.catalog.merchantName(show.merchantId), deps.replay ? deps.replay(show) : null]);
   return {
     id: show.id,
     slug: show.slug,
@@ -21,6 +21,7 @@ export async function showView(show: Show, deps: { offers: OfferService; catalog
     scheduledAt: show.scheduledAt?.toISOString() ?? null,
     commissionRateBp: show.commissionRateBp,
     offers,
+    replay,
   };
 }
 
@@ -29,6 +30,8 @@ export interface ShowRouteDeps {
   offers: OfferService;
   catalog: CatalogService;
   rtmpUrl(): string;
+  /** The shoppable replay of a show that is not live (recordings module), if any. */
+  replay?: (show: Show) => Promise<ReplayView | null>;
   studioStats(showId: string): Promise<StudioStats>;
   onStreamKeyRotated(showId: string): void;
 }

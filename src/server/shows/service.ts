@@ -90,7 +90,7 @@ export class ShowService {
   async listShows(): Promise<Show[]> {
     const rows = await this.baseQuery().where("shows.status", "!=", "ended").orderBy("shows.created_at", "desc").limit(100).execute();
     // Live first, then upcoming by start time.
-    const rank = { live: 0, offline: 1, scheduled: 2, ended: 3 } as const;
+    const rank = { live: 0, reconnecting: 0, offline: 1, scheduled: 2, ended: 3 } as const;
     return rows.map(toShow).sort((a, b) => rank[a.status] - rank[b.status] || (a.scheduledAt?.getTime() ?? 0) - (b.scheduledAt?.getTime() ?? 0));
   }
 
@@ -143,7 +143,7 @@ export class ShowService {
 }
 
 export function canManage(account: Account, show: Pick<Show, "hostAccountId" | "merchantId">): boolean {
-  return account.role === "admin" || account.id === show.hostAccountId || (account.role === "merchant" && account.merchantId === show.merchantId);
+  return account.role === "admin" || account.id === show.hostAccountId || ((account.role === "merchant" || account.role === "staff") && account.merchantId === show.merchantId);
 }
 
 function toShow(r: {

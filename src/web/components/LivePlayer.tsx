@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useI18n } from "../i18n.js";
+import { usePlaybackTelemetry } from "../telemetry.js";
 import { Icon } from "./Icon.js";
+import { QualityMenu, type QualityLevel } from "./QualityMenu.js";
 
 interface Props {
   src: string;
@@ -18,8 +20,13 @@ const RESTART_AFTER_MS = 3000;
 export function LivePlayer({ src, testId = "player" }: Props) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
+  const telemetryHls = usePlaybackTelemetry(videoRef, src);
   const [muted, setMuted] = useState(true);
   const [playing, setPlaying] = useState(false);
+  // Renditions from the master playlist, and the viewer's choice (-1 = automatic ABR).
+  const [levels, setLevels] = useState<QualityLevel[]>([]);
+  const [level, setLevel] = useState(-1);
+  const setHlsLevel = useRef<(level: number) => void>(() => undefined);
 
   useEffect(() => {
     const video = videoRef.current;
@@ -49,8 +56,25 @@ export function LivePlayer({ src, testId = "player" }: Props) {
         return;
       }
       const hls = new Hls({
+        // LL-HLS: blocking playlist reloads, parts and preload hints; playback sits PART-HOLD-BACK behind the edge.
+        // No liveSyncDuration(Count) here: hls.js lets either override PART-HOLD-BACK as the target latency.
         lowLatencyMode: true,
-        liveSyncDurationCount: 3,
+        // Catch up (up to 10% faster) after a stall instead of staying further behind live for good.
+        maxLiveSyncPlaybackRate: 1.1,
+        // hls.js moves the target latency back by this much per stall (default 1 s, up to a target duration): a
+        // busy phone stalling twice would otherwise sit 2 s further behind for the rest of the show.
+        liveSyncOnStallIncrease: 0.3,
+        backBufferLength: 30,
+        // An encoder reconnect leaves the playlist unchanged for up to RECONNECT_GRACE_SECONDS (blocking reloads
+        // answer 503 meanwhile): keep asking rather than give up, so playback resumes without a reload.
+        playlistLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: 10_000,
+            maxLoadTimeMs: 20_000,
+            timeoutRetry: { maxNumRetry: 4, retryDelayMs: 0, maxRetryDelayMs: 0 },
+            errorRetry: { maxNumRetry: 40, retryDelayMs: 500, maxRetryDelayMs: 2000 },
+          },
+        },
         // The playlist is missing until the transcoder wrote its first segments; keep asking for a while.
         manifestLoadPolicy: {
           default: {
@@ -62,7 +86,16 @@ export function LivePlayer({ src, testId = "player" }: Props) {
         },
       });
       destroyHls = () => hls.destroy();
-      hls.on(Hls.Events.MANIFEST_PARSED, tryPlay);
+      telemetryHls.current = hls;
+      hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
+        setLevels(data.levels.map((l, index) => ({ index, height: l.height })));
+        tryPlay();
+      });
+      setHlsLevel.current = (next) => {
+        // currentLevel switches now (flushing the buffer); -1 hands the choice back to ABR.
+        hls.currentLevel = next;
+        setLevel(next);
+      };
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
@@ -116,6 +149,7 @@ export function LivePlayer({ src, testId = "player" }: Props) {
           {t("player.loading")}
         </div>
       )}
+      <QualityMenu levels={levels} value={level} onChange={(l) => setHlsLevel.current(l)} />
       <button type="button" class={`player-mute${muted ? " is-muted" : ""}`} onClick={toggleMute} data-testid="unmute">
         <Icon name={muted ? "mute" : "volume"} />
         {muted ? t("player.unmute") : t("player.mute")}

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ShowView } from "../../protocol/api.js";
 import { NetworkError, api } from "../apiClient.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
+import { ReplayThumb } from "../components/ReplayThumb.js";
 import { useI18n } from "../i18n.js";
 import { formatMoney } from "../money.js";
 import { serverNow } from "../serverClock.js";
@@ -10,11 +11,20 @@ import { serverNow } from "../serverClock.js";
 function ShowCard({ show }: { show: ShowView }) {
   const { t, locale } = useI18n();
   const pinned = show.offers.find((o) => o.pinned) ?? show.offers[0];
+  const [hover, setHover] = useState(false);
+  const on = () => setHover(true);
+  const off = () => setHover(false);
   return (
     <li>
-      <a class="show-card" href={`/shows/${encodeURIComponent(show.slug)}`} data-testid="show-card" data-slug={show.slug}>
+      <a class="show-card" href={`/shows/${encodeURIComponent(show.slug)}`} data-testid="show-card" data-slug={show.slug} onMouseEnter={on} onMouseLeave={off} onFocus={on} onBlur={off}>
         <div class="show-thumb">
-          {pinned ? <img src={pinned.imageUrl} alt="" loading="lazy" /> : <span aria-hidden="true">▶</span>}
+          {show.replay?.posterUrl ? (
+            <ReplayThumb replay={show.replay} active={hover} />
+          ) : pinned ? (
+            <img src={pinned.imageUrl} alt="" loading="lazy" />
+          ) : (
+            <span aria-hidden="true">▶</span>
+          )}
           <StatusBadge status={show.status} />
         </div>
         <div class="show-info">
@@ -86,7 +96,7 @@ function HomePage() {
           </Centered>
         ) : (
           <>
-            <Section title={t("home.live")} shows={shows.filter((s) => s.status === "live")} testId="shows-live" />
+            <Section title={t("home.live")} shows={shows.filter((s) => s.status === "live" || s.status === "reconnecting")} testId="shows-live" />
             <Section
               title={t("home.upcoming")}
               shows={shows.filter((s) => s.status === "scheduled").sort(byStart)}

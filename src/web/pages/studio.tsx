@@ -7,8 +7,10 @@ import { ChatPanel } from "../components/ChatPanel.js";
 import { Centered, Header, LoadError, StatusBadge } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../components/LivePlayer.js";
+import { BrowserPublisher } from "../components/BrowserPublisher.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
 import { formatCountdown } from "../components/OfferCard.js";
+import { SimulcastPanel } from "../components/SimulcastPanel.js";
 import { useI18n } from "../i18n.js";
 import { formatMoney, parsePriceToCents } from "../money.js";
 import { connectRealtime } from "../realtime.js";
@@ -389,7 +391,9 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
               <h2>{t("studio.products")}</h2>
               <CreateOfferForm showId={show.id} products={data.products} onOffer={mergeOffer} />
             </section>
+            <BrowserPublisher showId={show.id} stats={stats} />
             <IngestPanel showId={show.id} ingest={data.ingest} />
+            <SimulcastPanel showId={show.id} />
           </div>
           <div class="studio-side">
             <ChatPanel

@@ -8,9 +8,12 @@ import { Centered, Header, LoadError, StatusBadge, formatStart } from "../compon
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../components/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
+import { replayOfferAt } from "../components/OfferTimeline.js";
+import { ReplayPlayer } from "../components/ReplayPlayer.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
 import { pinnedOffer } from "../showState.js";
+import { useReplay } from "../useReplay.js";
 import { useRoom } from "../useRoom.js";
 
 const NAME_KEY = "showcart.chatName";
@@ -82,7 +85,12 @@ function LiveShow({ show }: { show: ShowView }) {
     connection.current?.reconnect();
   }, [name]);
 
-  const pinned = pinnedOffer(room);
+  // After the show a finished recording turns the page into a replay: the card follows the offer timeline.
+  // "reconnecting" keeps the player: the same playlist continues once the encoder is back.
+  const onAir = room.status === "live" || room.status === "reconnecting";
+  const replay = useReplay(show, room.status);
+  const [replayTime, setReplayTime] = useState(0);
+  const pinned = replay ? replayOfferAt(replay.markers, replayTime, room.offers) : pinnedOffer(room);
   // While the sheet is open it follows the live offer (stock, end) even if the host pins something else.
   const checkoutOffer = checkout ? (room.offers.find((o) => o.id === checkout.id) ?? checkout) : null;
   const closeCheckout = useCallback(() => setCheckout(null), []);
@@ -96,7 +104,13 @@ function LiveShow({ show }: { show: ShowView }) {
       </Header>
       <main class="viewer">
         <div class="stage">
-          {room.status === "live" ? <LivePlayer src={show.playbackUrl} /> : <OffAir show={show} status={room.status} />}
+          {replay ? (
+            <ReplayPlayer replay={replay} onTime={setReplayTime} />
+          ) : onAir ? (
+            <LivePlayer src={show.playbackUrl} />
+          ) : (
+            <OffAir show={show} status={room.status} />
+          )}
           <div class="stage-info">
             <StatusBadge status={room.status} />
             <h1 data-testid="show-title">{show.title}</h1>

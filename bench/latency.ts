@@ -1,0 +1,66 @@
+import { playerUrl, quantile, r0, startLiveRig, type LiveRig } from "./live-video.js";
+
+// Glass-to-glass latency: the source paints its capture wall clock into each frame; Chromium (hls.js) reads it back
+// from the frame on screen (requestVideoFrameCallback → canvas) and subtracts it from the display time.
+// Baseline in the same run: the same stream played as plain HLS (full 2 s segments, hls.js 3 segments behind live).
+
+interface Sample {
+  g2g: number;
+  pdt: number | null;
+  level: number;
+}
+
+async function measure(rig: LiveRig, ll: boolean, seconds: number) {
+  const page = await rig.browser.newPage();
+  await page.goto(playerUrl(rig, ll));
+  await page.waitForFunction(() => (window as unknown as { samples: unknown[] }).samples.length > 0, undefined, { timeout: 30_000 });
+  // Let the player settle at its live position before measuring.
+  await page.waitForTimeout(5_000);
+  const stallsBefore = await page.evaluate(() => (window as unknown as { stalls: number }).stalls);
+  await page.evaluate(() => ((window as unknown as { samples: unknown[] }).samples.length = 0));
+  await page.waitForTimeout(seconds * 1000);
+  const samples = (await page.evaluate(() => (window as unknown as { samples: Sample[] }).samples)) as Sample[];
+  const { stalls, target } = await page.evaluate(() => {
+    const w = window as unknown as { stalls: number; hls: { targetLatency: number | null } };
+    return { stalls: w.stalls, target: w.hls.targetLatency };
+  });
+  await page.close();
+  // A misread barcode (a frame mid-transition) gives an absurd value; anything outside 0–30 s is discarded.
+  const good = samples.filter((s) => s.g2g > 0 && s.g2g < 30_000);
+  const pdt = good.map((s) => s.pdt).filter((x): x is number => x !== null);
+  return {
+    samples: good.length,
+    discarded: samples.length - good.length,
+    p50_ms: r0(quantile(good.map((s) => s.g2g), 50)),
+    p95_ms: r0(quantile(good.map((s) => s.g2g), 95)),
+    pdt_p50_ms: r0(quantile(pdt, 50)),
+    // Playback stalls during the window, and hls.js's target latency at its end (PART-HOLD-BACK + stall allowance).
+    stalls: stalls - stallsBefore,
+    hls_target_latency_ms: target === null ? null : Math.round(target * 1000),
+    height: good.at(-1)?.level ?? null,
+  };
+}
+
+export async function latency(opts: { seconds?: number } = {}) {
+  const seconds = opts.seconds ?? 60;
+  const rig = await startLiveRig();
+  try {
+    const ll = await measure(rig, true, seconds);
+    const parts = rig.media.partTimings(rig.showId, "720p");
+    const plain = await measure(rig, false, seconds);
+    // When a part became available at the origin vs the PDT the origin gave its first frame (its capture estimate).
+    const delays = parts.map((p) => p.availableAt - p.capturedAt);
+    return {
+      bench: "latency",
+      seconds,
+      renditions: rig.media.renditions(rig.showId),
+      ll_hls: ll,
+      origin_part_delay_ms: { p50: r0(quantile(delays, 50)), p95: r0(quantile(delays, 95)), parts: delays.length },
+      baseline_plain_hls: plain,
+      ratio_p50: ll.p50_ms && plain.p50_ms ? Math.round((ll.p50_ms / plain.p50_ms) * 1000) / 1000 : null,
+      target_p50_ms: 1500,
+    };
+  } finally {
+    await rig.stop();
+  }
+}

@@ -1,0 +1,1 @@
+export { createMailer, type Mailer, type MailMessage, type StoredMail } from "./service.js";

@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import type { Clock } from "../platform/clock.js";
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface StoredMail extends MailMessage {
+  id: string;
+  from: string;
+  at: string;
+}
+
+export interface Mailer {
+  readonly kind: "smtp" | "file";
+  send(msg: MailMessage, id: string): Promise<void>;
+  /** The dev mailbox (file transport only). */
+  list?(): StoredMail[];
+}
+
+/**
+ * SMTP (nodemailer) when SMTP_URL is set; otherwise every message is written as JSON to <dir>, which the dev mailbox
+ * page shows. The outbox id names the file, so a retried delivery overwrites rather than duplicates.
+ */
+export function createMailer(opts: { smtpUrl?: string; from: string; dir: string; clock: Clock }): Mailer {
+  if (opts.smtpUrl) {
+    const transport = nodemailer.createTransport(opts.smtpUrl);
+    return {
+      kind: "smtp",
+      async send(msg, id) {
+        await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: `<${id}@showcart>` });
+      },
+    };
+  }
+  fs.mkdirSync(opts.dir, { recursive: true });
+  const transport = nodemailer.createTransport({ jsonTransport: true });
+  return {
+    kind: "file",
+    async send(msg, id) {
+      // Render through nodemailer anyway, so the addresses and headers are validated like a real send.
+      await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text });
+      const stored: StoredMail = { id, from: opts.from, ...msg, at: opts.clock.now().toISOString() };
+      const file = path.join(opts.dir, `${id}.json`);
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(stored));
+      fs.renameSync(`${file}.tmp`, file);
+    },
+    list() {
+      return fs
+        .readdirSync(opts.dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(opts.dir, f), "utf8")) as StoredMail)
+        .sort((a, b) => (a.at < b.at ? 1 : -1))
+        .slice(0, 200);
+    },
+  };
+}

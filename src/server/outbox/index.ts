@@ -1,0 +1,1 @@
+export { Outbox, retryDelayMs, type OutboxTopic, type OutboxTopics } from "./service.js";

@@ -1,0 +1,2 @@
+export { RecordingService, recordingView, recorderArgs, type RecordingDeps } from "./service.js";
+export { registerRecordingRoutes } from "./routes.js";

@@ -1,0 +1,81 @@
+import type { Database, Db } from "../db/index.js";
+
+type Row = Database["recordings"];
+export interface RecordingRow {
+  id: string;
+  showId: string;
+  status: Row["status"];
+  startedAt: Date;
+  endedAt: Date | null;
+  durationMs: number | null;
+  path: string;
+  hasPoster: boolean;
+  hasPreview: boolean;
+}
+
+function toRow(r: {
+  id: string;
+  show_id: string;
+  status: Row["status"];
+  started_at: Date | string;
+  ended_at: Date | string | null;
+  duration_ms: number | null;
+  path: string;
+  has_poster: boolean;
+  has_preview: boolean;
+}): RecordingRow {
+  return {
+    id: r.id,
+    showId: r.show_id,
+    status: r.status,
+    startedAt: new Date(r.started_at),
+    endedAt: r.ended_at ? new Date(r.ended_at) : null,
+    durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    path: r.path,
+    hasPoster: r.has_poster,
+    hasPreview: r.has_preview,
+  };
+}
+
+/** The recordings table: one row per live session of a show. */
+export class RecordingStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(r: { id: string; showId: string; startedAt: Date; path: string }): Promise<void> {
+    await this.db
+      .insertInto("recordings")
+      .values({ id: r.id, show_id: r.showId, status: "recording", started_at: r.startedAt, ended_at: null, duration_ms: null, path: r.path, has_poster: false, has_preview: false })
+      .execute();
+  }
+
+  async finish(id: string, r: { status: "ready" | "failed"; endedAt: Date; durationMs: number | null }): Promise<void> {
+    await this.db.updateTable("recordings").set({ status: r.status, ended_at: r.endedAt, duration_ms: r.durationMs }).where("id", "=", id).execute();
+  }
+
+  async setDerivatives(id: string, d: { hasPoster: boolean; hasPreview: boolean }): Promise<void> {
+    await this.db.updateTable("recordings").set({ has_poster: d.hasPoster, has_preview: d.hasPreview }).where("id", "=", id).execute();
+  }
+
+  async byShow(showId: string): Promise<RecordingRow[]> {
+    const rows = await this.db.selectFrom("recordings").selectAll().where("show_id", "=", showId).orderBy("started_at", "desc").limit(100).execute();
+    return rows.map(toRow);
+  }
+
+  async latestReady(showId: string): Promise<RecordingRow | null> {
+    const row = await this.db
+      .selectFrom("recordings")
+      .selectAll()
+      .where("show_id", "=", showId)
+      .where("status", "=", "ready")
+      .orderBy("started_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toRow(row) : null;
+  }
+
+  /** Rows a previous process left in `recording` (it died while the show was live). */
+  async unfinished(): Promise<RecordingRow[]> {
+    const rows = await this.db.selectFrom("recordings").selectAll().where("status", "=", "recording").execute();
+    return rows.map(toRow);
+  }
+}

@@ -1,0 +1,3 @@
+export { SimulcastService, publishUrl, relayArgs, type SimulcastDeps } from "./service.js";
+export { SecretBox, loadSecretsKey, parseSecretsKey } from "./secret-box.js";
+export { registerSimulcastRoutes } from "./routes.js";

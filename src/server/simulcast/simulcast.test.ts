@@ -1,0 +1,135 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { login, request } from "../../../test/support/http.js";
+import { startTestServer, type TestServer } from "../../../test/support/server.js";
+import { defaultFfmpegPath } from "../config.js";
+import { startSyntheticSource, type SyntheticSource } from "../media/index.js";
+import { RtmpIngest } from "../media/rtmp-ingest.js";
+import { SecretBox, loadSecretsKey, parseSecretsKey } from "./secret-box.js";
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 45_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("secret box", () => {
+  it("seals with a fresh IV, opens only with the same key and binding", () => {
+    const box = new SecretBox(Buffer.alloc(32, 7));
+    const a = box.seal("live_123_secret", "dst_1");
+    expect(a).not.toContain("live_123_secret");
+    expect(box.seal("live_123_secret", "dst_1")).not.toBe(a);
+    expect(box.open(a, "dst_1")).toBe("live_123_secret");
+    expect(() => box.open(a, "dst_2")).toThrow();
+    expect(() => new SecretBox(Buffer.alloc(32, 8)).open(a, "dst_1")).toThrow();
+  });
+
+  it("reads SECRETS_KEY as hex or base64 and otherwise generates a mode-600 key file once", () => {
+    expect(parseSecretsKey("ab".repeat(32))).toHaveLength(32);
+    expect(parseSecretsKey(Buffer.alloc(32, 1).toString("base64"))).toHaveLength(32);
+    expect(() => parseSecretsKey("short")).toThrow();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-secrets-"));
+    const first = loadSecretsKey({ dataDir: dir });
+    expect(first.source).toBe("generated");
+    expect(fs.statSync(first.file!).mode & 0o777).toBe(0o600);
+    const again = loadSecretsKey({ dataDir: dir });
+    expect(again.source).toBe("file");
+    expect(again.key.equals(first.key)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("simulcast to an RTMP destination", () => {
+  const DEST_KEY = "dest-key-8f3a9c2e71";
+  let server: TestServer;
+  let dest: RtmpIngest;
+  let source: SyntheticSource | undefined;
+  let cookie: string;
+  const published: string[] = [];
+  const unpublished: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1" } });
+    // A second ingest stands in for YouTube/Twitch: it accepts one key and tells us when a stream arrives.
+    dest = new RtmpIngest({
+      log: server.app.log.child({ module: "destination" }),
+      resolveStreamKey: async (key) => (key === DEST_KEY ? { showId: "restream" } : null),
+      onPublish: (id) => published.push(id),
+      onUnpublish: (id) => unpublished.push(id),
+    });
+    await dest.listen("127.0.0.1", 0);
+    cookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+  }, 60_000);
+
+  afterAll(async () => {
+    await source?.stop();
+    await server?.close();
+    await dest?.close();
+  });
+
+  const base = () => `/api/studio/shows/${server.demo.showId}/destinations`;
+
+  it("refuses bad input, strangers and unknown destinations", async () => {
+    const cases: [string, Promise<{ status: number; body: any }>, number, string][] = [
+      ["not signed in", request(server.url, "GET", base()), 401, "unauthenticated"],
+      ["http URL", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "http://example.com/live", streamKey: "k" } }), 400, "invalid_body"],
+      ["key with spaces", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live", streamKey: "a b" } }), 400, "invalid_body"],
+      ["missing key", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live" } }), 400, "invalid_body"],
+      ["unknown field", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live", streamKey: "k", extra: 1 } }), 400, "invalid_body"],
+      ["unknown destination", request(server.url, "DELETE", `${base()}/dst_nope`, { cookie }), 404, "not_found"],
+      ["enable unknown", request(server.url, "POST", `${base()}/dst_nope/enable`, { cookie }), 404, "not_found"],
+      ["unknown show", request(server.url, "GET", "/api/studio/shows/shw_nope/destinations", { cookie }), 404, "not_found"],
+    ];
+    for (const [name, p, status, code] of cases) {
+      const res = await p;
+      expect(res.status, name).toBe(status);
+      expect(res.body.error.code, name).toBe(code);
+    }
+  });
+
+  it("restreams the live show to the destination, keeps the key encrypted, and stops when disabled", async () => {
+    const created = await request(server.url, "POST", base(), { cookie, body: { name: "Test platform", url: `rtmp://127.0.0.1:${dest.port()}/live`, streamKey: DEST_KEY } });
+    expect(created.status).toBe(201);
+    const id = created.body.destination.id as string;
+    expect(created.body.destination).toMatchObject({ name: "Test platform", enabled: true, status: "idle" });
+    expect(JSON.stringify(created.body)).not.toContain(DEST_KEY);
+    const row = await server.db.db.selectFrom("simulcast_destinations").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(DEST_KEY);
+    expect(row.stream_key_hint).toBe(DEST_KEY.slice(0, 4) + `…(${DEST_KEY.length})`);
+
+    source = startSyntheticSource({ ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(), rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`, durationSeconds: 60, restartDelayMs: 600_000 });
+    await until("destination receives the stream", () => published.includes("restream"));
+    await until("relay reported live", async () => {
+      const list = await request(server.url, "GET", base(), { cookie });
+      return list.body.destinations.find((d: { id: string }) => d.id === id)?.status === "live";
+    });
+    const list = await request(server.url, "GET", base(), { cookie });
+    expect(JSON.stringify(list.body)).not.toContain(DEST_KEY);
+
+    // A destination that refuses the key: error status with ffmpeg's last words (key scrubbed), retried with backoff.
+    const wrongKey = "wrong-key-5d1e0b7c";
+    const bad = await request(server.url, "POST", base(), { cookie, body: { name: "Refuses", url: `rtmp://127.0.0.1:${dest.port()}/live`, streamKey: wrongKey } });
+    const failed = await until("relay error", async () => {
+      const res = await request(server.url, "GET", base(), { cookie });
+      const d = res.body.destinations.find((x: { id: string }) => x.id === bad.body.destination.id);
+      return d?.status === "error" ? d : null;
+    });
+    expect(failed.lastError).toEqual(expect.any(String));
+    expect(failed.lastError).not.toContain(wrongKey);
+    expect((await request(server.url, "DELETE", `${base()}/${bad.body.destination.id}`, { cookie })).status).toBe(200);
+
+    const disabled = await request(server.url, "POST", `${base()}/${id}/disable`, { cookie });
+    expect(disabled.body.destination).toMatchObject({ enabled: false, status: "idle" });
+    await until("destination stream ends", () => unpublished.includes("restream"));
+
+    const removed = await request(server.url, "DELETE", `${base()}/${id}`, { cookie });
+    expect(removed.status).toBe(200);
+    expect((await request(server.url, "GET", base(), { cookie })).body.destinations).toEqual([]);
+  }, 90_000);
+});

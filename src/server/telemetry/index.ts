@@ -1,0 +1,2 @@
+export { PlaybackAggregator, quantile, type PlaybackSummary } from "./aggregator.js";
+export { registerTelemetryRoutes, type TelemetryRouteDeps } from "./routes.js";

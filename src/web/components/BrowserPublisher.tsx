@@ -1,0 +1,316 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { IngestServerFrame, StudioStats } from "../../protocol/api.js";
+import { useI18n } from "../i18n.js";
+import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
+
+// H.264 first: the server then copies the video instead of encoding it again (Chromium on Debian records it in WebM).
+const MIME_CANDIDATES = [
+  "video/webm;codecs=h264,opus",
+  "video/mp4;codecs=avc1,mp4a.40.2",
+  "video/mp4;codecs=avc1",
+  "video/webm;codecs=vp8,opus",
+  "video/webm",
+];
+const TIMESLICE_MS = 250;
+// The server closes WebSocket frames over 16 KiB; recorder chunks are sliced to fit.
+const FRAME_BYTES = 16_000;
+// An uplink this far behind cannot carry the stream; stop rather than publish minutes late.
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const VIDEO_BITRATE = 2_500_000;
+const KEYFRAME_MS = 2000;
+
+type Phase = "idle" | "preview" | "connecting" | "live" | "stopping";
+type Source = "camera" | "screen";
+
+export function pickRecorderMime(isSupported: (t: string) => boolean): string | null {
+  return MIME_CANDIDATES.find((t) => isSupported(t)) ?? null;
+}
+
+interface TrackStats {
+  discardedFrames?: number;
+}
+
+/** Go live from the studio: camera (or screen) and microphone recorded by MediaRecorder, streamed to /ws/ingest. */
+export function BrowserPublisher({ showId, stats }: { showId: string; stats: StudioStats }) {
+  const { t } = useI18n();
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const streamRef = useRef<MediaStream | null>(null);
+  const sessionRef = useRef<{ stop(): void } | null>(null);
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [error, setError] = useState<string | null>(null);
+  const [source, setSource] = useState<Source>("camera");
+  const [facing, setFacing] = useState<"user" | "environment">("user");
+  const [cameras, setCameras] = useState<MediaDeviceInfo[]>([]);
+  const [mics, setMics] = useState<MediaDeviceInfo[]>([]);
+  const [cameraId, setCameraId] = useState("");
+  const [micId, setMicId] = useState("");
+  const [micMuted, setMicMuted] = useState(false);
+  const [cameraOff, setCameraOff] = useState(false);
+  const [health, setHealth] = useState<PublisherHealth | null>(null);
+  const supported = typeof MediaRecorder !== "undefined" && !!navigator.mediaDevices?.getUserMedia;
+  const publishing = phase === "connecting" || phase === "live" || phase === "stopping";
+
+  const setStream = (stream: MediaStream | null) => {
+    for (const track of streamRef.current?.getTracks() ?? []) if (!stream?.getTracks().includes(track)) track.stop();
+    streamRef.current = stream;
+    if (videoRef.current) videoRef.current.srcObject = stream;
+    for (const track of stream?.getAudioTracks() ?? []) track.enabled = !micMuted;
+    for (const track of stream?.getVideoTracks() ?? []) track.enabled = !cameraOff;
+  };
+
+  const acquire = async (opts: { source?: Source; cameraId?: string; micId?: string; facing?: "user" | "environment" } = {}) => {
+    const src = opts.source ?? source;
+    const cam = opts.cameraId ?? cameraId;
+    const mic = opts.micId ?? micId;
+    const face = opts.facing ?? facing;
+    setError(null);
+    try {
+      const audio: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, ...(mic ? { deviceId: { exact: mic } } : {}) };
+      let stream: MediaStream;
+      if (src === "screen") {
+        const screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 30 }, audio: false });
+        const voice = await navigator.mediaDevices.getUserMedia({ audio });
+        stream = new MediaStream([...screen.getVideoTracks(), ...voice.getAudioTracks()]);
+      } else {
+        const video: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 }, ...(cam ? { deviceId: { exact: cam } } : { facingMode: face }) };
+        stream = await navigator.mediaDevices.getUserMedia({ video, audio });
+      }
+      setStream(stream);
+      // Labels and ids are only listed once the user granted access.
+      const devices = await navigator.mediaDevices.enumerateDevices();
+      setCameras(devices.filter((d) => d.kind === "videoinput"));
+      setMics(devices.filter((d) => d.kind === "audioinput"));
+      setPhase((p) => (p === "idle" ? "preview" : p));
+      return stream;
+    } catch (err) {
+      setError(t("golive.deviceError", { message: (err as Error).message || String(err) }));
+      return null;
+    }
+  };
+
+  const start = async () => {
+    const stream = streamRef.current ?? (await acquire());
+    if (!stream) return;
+    const mimeType = pickRecorderMime((m) => MediaRecorder.isTypeSupported(m));
+    if (!mimeType) return setError(t("golive.unsupported"));
+    setError(null);
+    setPhase("connecting");
+    const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/ingest/${encodeURIComponent(showId)}`);
+    // A keyframe every 2 s (Chromium ≥ 127; others ignore it): copied H.264 must be cuttable into 2 s segments.
+    const options = { mimeType, videoBitsPerSecond: VIDEO_BITRATE, audioBitsPerSecond: 128_000, videoKeyFrameIntervalDuration: KEYFRAME_MS };
+    const recorder = new MediaRecorder(stream, options);
+    let stopping = false;
+    let refused = false;
+    let sent = 0;
+    let chunks = 0;
+    let lastChunkAt = 0;
+    let gaps = 0;
+    // Chunks are sent strictly in order: arrayBuffer() is async, so each waits for the previous one.
+    let queue = Promise.resolve();
+    const videoTrack = stream.getVideoTracks()[0];
+
+    const finish = (message: string | null) => {
+      if (recorder.state !== "inactive") recorder.stop();
+      clearInterval(timer);
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+      sessionRef.current = null;
+      setHealth(null);
+      setPhase(streamRef.current ? "preview" : "idle");
+      if (message) setError(message);
+    };
+
+    recorder.ondataavailable = (e) => {
+      const now = performance.now();
+      if (chunks > 0 && now - lastChunkAt > TIMESLICE_MS * 2) gaps += 1;
+      chunks += 1;
+      lastChunkAt = now;
+      const blob = e.data;
+      queue = queue.then(async () => {
+        if (blob.size === 0 || ws.readyState !== WebSocket.OPEN) return;
+        const buf = await blob.arrayBuffer();
+        for (let i = 0; i < buf.byteLength; i += FRAME_BYTES) ws.send(buf.slice(i, i + FRAME_BYTES));
+        sent += buf.byteLength;
+        if (ws.bufferedAmount > MAX_QUEUED_BYTES) finish(t("golive.tooSlow"));
+      });
+    };
+    recorder.onerror = (e) => finish(t("golive.recorderError", { message: String((e as Event & { error?: Error }).error?.message ?? "") }));
+    recorder.onstop = () => {
+      // The last chunk arrives before onstop; once it is sent, ask the server to end the publish cleanly.
+      if (stopping) void queue.then(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ t: "ingest.stop" })));
+    };
+
+    ws.onopen = () => ws.send(JSON.stringify({ t: "ingest.start", d: { mimeType } }));
+    ws.onmessage = (ev) => {
+      if (typeof ev.data !== "string") return;
+      const frame = JSON.parse(ev.data) as IngestServerFrame;
+      if (frame.t === "ingest.accepted") recorder.start(TIMESLICE_MS);
+      else if (frame.t === "ingest.live") setPhase("live");
+      else if (frame.t === "error") {
+        refused = true;
+        setError(frame.d.code === "already_publishing" ? t("golive.busy") : frame.d.message);
+      }
+    };
+    // The server's own error frame says more than "connection lost"; keep it.
+    ws.onclose = () => finish(stopping || refused ? null : t("golive.disconnected"));
+
+    let lastSent = 0;
+    const timer = setInterval(() => {
+      const trackStats = (videoTrack as MediaStreamTrack & { stats?: TrackStats } | undefined)?.stats;
+      const fromTrack = typeof trackStats?.discardedFrames === "number";
+      setHealth({
+        bytesPerSecond: sent - lastSent,
+        queuedBytes: ws.bufferedAmount,
+        dropped: fromTrack ? trackStats!.discardedFrames! : gaps,
+        droppedSource: fromTrack ? "track" : "gaps",
+      });
+      lastSent = sent;
+    }, 1000);
+
+    sessionRef.current = {
+      stop() {
+        stopping = true;
+        setPhase("stopping");
+        if (recorder.state !== "inactive") recorder.stop();
+        else if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ t: "ingest.stop" }));
+        else finish(null);
+      },
+    };
+  };
+
+  useEffect(
+    () => () => {
+      sessionRef.current?.stop();
+      for (const track of streamRef.current?.getTracks() ?? []) track.stop();
+    },
+    [],
+  );
+
+  const toggleMic = () => {
+    const next = !micMuted;
+    setMicMuted(next);
+    for (const track of streamRef.current?.getAudioTracks() ?? []) track.enabled = !next;
+  };
+  const toggleCamera = () => {
+    const next = !cameraOff;
+    setCameraOff(next);
+    // A disabled track keeps the recording going with black frames, so viewers stay connected.
+    for (const track of streamRef.current?.getVideoTracks() ?? []) track.enabled = !next;
+  };
+  const flip = () => {
+    const next = facing === "user" ? "environment" : "user";
+    setFacing(next);
+    setCameraId("");
+    void acquire({ facing: next, cameraId: "" });
+  };
+  const switchSource = (next: Source) => {
+    setSource(next);
+    void acquire({ source: next });
+  };
+
+  if (!supported) {
+    return (
+      <section class="panel" data-testid="golive">
+        <h2>{t("golive.title")}</h2>
+        <p class="muted">{t("golive.unsupported")}</p>
+        <StudioHealth stats={stats} publisher={null} />
+      </section>
+    );
+  }
+
+  return (
+    <section class="panel golive" data-testid="golive" data-phase={phase}>
+      <h2>{t("golive.title")}</h2>
+      <p class="muted">{t("golive.lead")}</p>
+      <div class={`golive-preview${source === "camera" && facing === "user" ? " is-mirrored" : ""}`}>
+        <video ref={videoRef} muted autoplay playsInline data-testid="golive-preview" />
+        {phase === "idle" && (
+          <button type="button" class="btn" onClick={() => void acquire()} data-testid="golive-camera-on">
+            {t("golive.enable")}
+          </button>
+        )}
+        {phase === "live" && <span class="badge badge-live golive-onair">{t("golive.onAir")}</span>}
+      </div>
+      {phase !== "idle" && (
+        <div class="golive-controls">
+          <label class="field">
+            <span>{t("golive.source")}</span>
+            <select value={source} disabled={publishing} onChange={(e) => switchSource(e.currentTarget.value as Source)} data-testid="golive-source">
+              <option value="camera">{t("golive.sourceCamera")}</option>
+              {typeof navigator.mediaDevices.getDisplayMedia === "function" && <option value="screen">{t("golive.sourceScreen")}</option>}
+            </select>
+          </label>
+          {source === "camera" && (
+            <label class="field">
+              <span>{t("golive.camera")}</span>
+              <select
+                value={cameraId}
+                disabled={publishing}
+                onChange={(e) => {
+                  setCameraId(e.currentTarget.value);
+                  void acquire({ cameraId: e.currentTarget.value });
+                }}
+                data-testid="golive-camera"
+              >
+                <option value="">{t("golive.defaultDevice")}</option>
+                {cameras.map((d, i) => (
+                  <option value={d.deviceId}>{d.label || `${t("golive.camera")} ${i + 1}`}</option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label class="field">
+            <span>{t("golive.microphone")}</span>
+            <select
+              value={micId}
+              disabled={publishing}
+              onChange={(e) => {
+                setMicId(e.currentTarget.value);
+                void acquire({ micId: e.currentTarget.value });
+              }}
+              data-testid="golive-mic"
+            >
+              <option value="">{t("golive.defaultDevice")}</option>
+              {mics.map((d, i) => (
+                <option value={d.deviceId}>{d.label || `${t("golive.microphone")} ${i + 1}`}</option>
+              ))}
+            </select>
+          </label>
+          <div class="golive-buttons">
+            <button type="button" class={`btn btn-small${micMuted ? " is-active" : ""}`} aria-pressed={micMuted} onClick={toggleMic} data-testid="golive-mute">
+              {micMuted ? t("golive.unmuteMic") : t("golive.muteMic")}
+            </button>
+            <button type="button" class={`btn btn-small${cameraOff ? " is-active" : ""}`} aria-pressed={cameraOff} onClick={toggleCamera} data-testid="golive-camera-off">
+              {cameraOff ? t("golive.cameraOn") : t("golive.cameraOff")}
+            </button>
+            {source === "camera" && (
+              <button type="button" class="btn btn-small" disabled={publishing} onClick={flip} data-testid="golive-flip">
+                {t("golive.flip")}
+              </button>
+            )}
+          </div>
+          {publishing && <p class="muted golive-hint">{t("golive.switchHint")}</p>}
+        </div>
+      )}
+      {error && (
+        <p class="alert" role="alert" data-testid="golive-error">
+          {error}
+        </p>
+      )}
+      <div class="golive-actions">
+        {publishing ? (
+          <button type="button" class="btn btn-danger" disabled={phase === "stopping"} onClick={() => sessionRef.current?.stop()} data-testid="golive-stop">
+            {t("golive.stop")}
+          </button>
+        ) : (
+          <button type="button" class="btn btn-primary" onClick={() => void start()} data-testid="golive-start">
+            {t("golive.start")}
+          </button>
+        )}
+        <span class="muted" data-testid="golive-status">
+          {t(`golive.phase.${phase}`)}
+        </span>
+      </div>
+      <StudioHealth stats={stats} publisher={health} />
+    </section>
+  );
+}
