@@ -131,6 +131,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     log: log.child({ module: "simulcast" }),
     playUrl: (showId) => media.playUrl(showId),
     isLive: (showId) => media.showState(showId) !== undefined,
+    allowInternalHosts: config.SIMULCAST_ALLOW_PRIVATE,
   });
 
   const playback = new PlaybackAggregator(clock);

@@ -30,6 +30,7 @@ export const configSchema = z.object({
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
   COOKIE_SECURE: bool.default(false),
+  SIMULCAST_ALLOW_PRIVATE: bool.default(false),
   CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Showcart <no-reply@showcart.local>"),

@@ -27,7 +27,7 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1" } }), launchChromium()]);
+  [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } }), launchChromium()]);
   const { shows, offers, catalog, recordings } = server.services;
   const showId = server.demo.showId;
   source = startSyntheticSource({

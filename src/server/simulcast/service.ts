@@ -8,6 +8,7 @@ import { randomId, redact } from "../platform/ids.js";
 import { stopGracefully } from "../recordings/service.js";
 import type { SecretBox } from "./secret-box.js";
 import { DestinationStore, type DestinationRow } from "./store.js";
+import { assertPublicRtmpHost } from "./destination-host.js";
 
 export interface SimulcastDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface SimulcastDeps {
   playUrl(showId: string): string | null;
   /** Is the show on air (live, or inside the reconnect grace period)? */
   isLive(showId: string): boolean;
+  /** Allow destinations on loopback/private networks (SSRF guard off). */
+  allowInternalHosts?: boolean;
   /** Restart delays after a relay fails; the last one repeats. */
   backoffMs?: number[];
 }
@@ -82,6 +85,7 @@ export class SimulcastService {
   async create(showId: string, body: CreateDestinationBody): Promise<DestinationView> {
     const existing = await this.#store.byShow(showId);
     if (existing.length >= MAX_DESTINATIONS) throw new AppError("conflict", `At most ${MAX_DESTINATIONS} destinations per show.`);
+    await assertPublicRtmpHost(body.url, this.#d.allowInternalHosts ?? false);
     const id = randomId("dst");
     const row: DestinationRow = {
       id,

@@ -55,7 +55,7 @@ describe("simulcast to an RTMP destination", () => {
   const unpublished: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1" } });
+    server = await startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } });
     // A second ingest stands in for YouTube/Twitch: it accepts one key and tells us when a stream arrives.
     dest = new RtmpIngest({
       log: server.app.log.child({ module: "destination" }),
