@@ -23,6 +23,14 @@ export const createOrderBody = z.strictObject({
     city: text(100),
     country: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. DE"),
   }),
+  /** A present: ships to `shipping` (the recipient), with a message on a packing slip without prices. */
+  gift: z
+    .strictObject({
+      message: z.string().trim().min(1).max(500),
+      /** Tell the recipient it is on its way (when it ships). */
+      notifyEmail: z.string().trim().max(254).pipe(z.email()).optional(),
+    })
+    .optional(),
   /** Without payment the order is a hold: the units are reserved until holdExpiresAt; pay with POST /api/orders/:id/pay. */
   payment: paymentSchema.optional(),
 });
@@ -149,7 +157,7 @@ export type CreateDestinationBody = z.infer<typeof createDestinationBody>;
 
 export interface OrderView {
   id: string;
-  status: "pending_payment" | "paid" | "payment_failed" | "expired" | "cancelled";
+  status: "pending_payment" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded";
   offerId: string;
   showId: string;
   quantity: number;
@@ -161,7 +169,19 @@ export interface OrderView {
   createdAt: string;
   /** While pending_payment: when the reserved units go back on sale. */
   holdExpiresAt: string | null;
+  gift: { message: string; notifyEmail?: string } | null;
+  shipment: { carrier: string; trackingNumber: string } | null;
+  refundedQuantity: number;
+  refundedAmount: number;
 }
+
+export const fulfilOrderBody = z.strictObject({ carrier: z.string().trim().min(1).max(60), trackingNumber: z.string().trim().min(1).max(80) });
+export const refundOrderBody = z.strictObject({ quantity: z.number().int().min(1).max(100).optional(), reason: z.string().trim().max(200).optional() });
+export const adminOrdersQuery = z.strictObject({
+  showId: z.string().max(64).optional(),
+  status: z.enum(["pending_payment", "paid", "payment_failed", "expired", "cancelled", "fulfilled", "delivered", "refunded"]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
 
 export interface ProductView {
   id: string;

@@ -24,6 +24,7 @@ import { SecretBox, SimulcastService, loadSecretsKey, registerSimulcastRoutes } 
 import { registerOfferRoutes } from "./offers/routes.js";
 import { OrderService } from "./orders/index.js";
 import { registerOrderRoutes } from "./orders/routes.js";
+import { registerOrderAdminRoutes } from "./orders/admin-routes.js";
 import { TestPaymentProvider, type PaymentProvider } from "./payments/index.js";
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
@@ -77,7 +78,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const shows = new ShowService(db.db, clock, bus);
   const offers = new OfferService(db.db, clock, bus);
   const commissions = new CommissionService(db.db, clock);
-  const orders = new OrderService(db.db, clock, bus, offers, shows, commissions, overrides.payments ?? new TestPaymentProvider(), config.CART_HOLD_SECONDS * 1000);
+  const orders = new OrderService({
+    db: db.db,
+    clock,
+    bus,
+    offers,
+    shows,
+    commissions,
+    payments: overrides.payments ?? new TestPaymentProvider(),
+    holdMs: config.CART_HOLD_SECONDS * 1000,
+    outbox,
+  });
   const chat = new ChatService(db.db, clock, bus);
 
   const media = createMedia({
@@ -158,6 +169,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
   registerOrderRoutes(app, { orders });
+  registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
   if (mailer.list) registerDevMailbox(app, mailer);
   registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
   registerSimulcastRoutes(app, { simulcast, shows });

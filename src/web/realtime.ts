@@ -140,7 +140,7 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
   }
 
   function send(command: ClientCommand): boolean {
-    if (!socket || socket.readyState !== 1 /* OPEN */) return false;
+    if (socket?.readyState !== 1 /* OPEN */) return false;
     socket.send(JSON.stringify(command));
     return true;
   }

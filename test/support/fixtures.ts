@@ -9,6 +9,9 @@ import { TEST_CARD_OK, TestPaymentProvider } from "../../src/server/payments/ind
 import { MemoryBus } from "../../src/server/platform/bus.js";
 import { ManualClock } from "../../src/server/platform/clock.js";
 import { ShowService } from "../../src/server/shows/index.js";
+import { Outbox } from "../../src/server/outbox/index.js";
+
+export const silentLog = { warn() {}, error() {}, info() {}, debug() {}, trace() {}, fatal() {}, child: () => silentLog } as never;
 
 /** Real services on a real database, with a manual clock and the in-process bus. */
 export async function commerceFixture(handle: DbHandle, opts: { commissionBp?: number } = {}) {
@@ -20,14 +23,15 @@ export async function commerceFixture(handle: DbHandle, opts: { commissionBp?: n
   const shows = new ShowService(db, clock, bus);
   const offers = new OfferService(db, clock, bus);
   const commissions = new CommissionService(db, clock);
-  const orders = new OrderService(db, clock, bus, offers, shows, commissions, new TestPaymentProvider());
+  const outbox = new Outbox(db, clock, silentLog);
+  const orders = new OrderService({ db, clock, bus, offers, shows, commissions, payments: new TestPaymentProvider(), outbox });
   // As the server does: on PGlite the process-local idempotency key set is authoritative.
   if (handle.kind === "pglite") await orders.loadIdempotencyKeys();
   const merchant = await catalog.createMerchant("Test Shop");
   const host = await accounts.createAccount({ email: `host-${Math.random()}@t.test`, password: "pw-123456", displayName: "Host", role: "host", merchantId: merchant.id });
   const product = await catalog.createProduct({ merchantId: merchant.id, title: "Thing", description: "", imageUrl: "", price: 1000, currency: "EUR" });
   const show = await shows.createShow({ merchantId: merchant.id, hostAccountId: host.id, slug: `s-${Math.random().toString(36).slice(2, 10)}`, title: "Show", commissionRateBp: opts.commissionBp ?? 1000 });
-  return { clock, bus, db, accounts, catalog, shows, offers, commissions, orders, merchant, host, product, show };
+  return { outbox, clock, bus, db, accounts, catalog, shows, offers, commissions, orders, merchant, host, product, show };
 }
 
 export function orderBody(offerId: string, overrides: Partial<CreateOrderBody> = {}): CreateOrderBody {

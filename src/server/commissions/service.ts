@@ -31,14 +31,48 @@ export class CommissionService {
         show_id: input.showId,
         order_id: input.orderId,
         kind: "commission",
+        refund_id: null,
         amount,
         currency: input.currency,
         rate_bp: input.rateBp,
         created_at: this.clock.now(),
       })
-      .onConflict((oc) => oc.columns(["order_id", "kind"]).doNothing())
+      .onConflict((oc) => oc.column("order_id").where("kind", "=", "commission").doNothing())
       .execute();
     return amount;
+  }
+
+  /**
+   * A refund takes back the commission it paid for: floor(refund × rate) for a partial refund, and for the refund that
+   * completes the order exactly what is left, so the order's entries sum to zero and no cent is lost to rounding.
+   * Append-only: a reversal is a negative entry, never an edit. One per refund id.
+   */
+  async reverseForRefund(
+    tx: Transaction<Database>,
+    input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean },
+  ): Promise<number> {
+    const entries = await tx.selectFrom("ledger_entries").selectAll().where("order_id", "=", input.orderId).execute();
+    const original = entries.find((e) => e.kind === "commission");
+    if (!original) return 0;
+    const left = entries.reduce((sum, e) => sum + Number(e.amount), 0);
+    const amount = input.completesRefund ? left : Math.min(left, commissionFor(input.refundAmount, original.rate_bp));
+    if (amount <= 0) return 0;
+    await tx
+      .insertInto("ledger_entries")
+      .values({
+        id: randomId("led"),
+        host_account_id: original.host_account_id,
+        show_id: original.show_id,
+        order_id: input.orderId,
+        kind: "commission_reversal",
+        refund_id: input.refundId,
+        amount: -amount,
+        currency: original.currency,
+        rate_bp: original.rate_bp,
+        created_at: this.clock.now(),
+      })
+      .execute();
+    return -amount;
   }
 
   async showCommission(showId: string): Promise<number> {

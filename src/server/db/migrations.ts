@@ -213,4 +213,35 @@ alter table shows drop constraint if exists shows_status_check;
 alter table shows add constraint shows_status_check check (status in ('scheduled', 'live', 'reconnecting', 'offline', 'ended'));
 `,
   },
+  {
+    id: 8,
+    name: "order lifecycle, history, gifts, commission reversals",
+    sql: `
+alter table orders drop constraint if exists orders_status_check;
+alter table orders add constraint orders_status_check check (status in ('pending_payment', 'paid', 'payment_failed', 'expired', 'cancelled', 'fulfilled', 'delivered', 'refunded'));
+alter table orders add column gift text;
+alter table orders add column carrier text;
+alter table orders add column tracking_number text;
+alter table orders add column refunded_quantity integer not null default 0;
+alter table orders add column refunded_amount bigint not null default 0;
+alter table orders add constraint orders_refund_bounds check (refunded_quantity between 0 and quantity and refunded_amount between 0 and total);
+
+create table order_events (
+  id text primary key,
+  seq bigserial not null,
+  order_id text not null references orders(id),
+  type text not null,
+  data text not null,
+  at timestamptz not null
+);
+create index order_events_order_idx on order_events (order_id, at);
+
+alter table ledger_entries drop constraint if exists ledger_entries_kind_check;
+alter table ledger_entries add constraint ledger_entries_kind_check check (kind in ('commission', 'commission_reversal'));
+alter table ledger_entries add column refund_id text;
+alter table ledger_entries drop constraint if exists ledger_entries_order_id_kind_key;
+create unique index ledger_commission_once on ledger_entries (order_id) where kind = 'commission';
+create unique index ledger_reversal_once on ledger_entries (refund_id) where refund_id is not null;
+`,
+  },
 ];

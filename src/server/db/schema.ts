@@ -65,10 +65,15 @@ export interface Database {
     buyer_name: string;
     buyer_email: string;
     shipping: string;
-    status: "pending_payment" | "paid" | "payment_failed" | "expired" | "cancelled";
+    status: "pending_payment" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded";
     payment_ref: string | null;
     hold_expires_at: Timestamp | null;
     payment_lock_until: Timestamp | null;
+    gift: string | null;
+    carrier: string | null;
+    tracking_number: string | null;
+    refunded_quantity: ColumnType<number, number | undefined, number>;
+    refunded_amount: ColumnType<number, number | undefined, number>;
     idempotency_key: string;
     request_hash: string;
     created_at: Timestamp;
@@ -79,13 +84,15 @@ export interface Database {
     host_account_id: string;
     show_id: string;
     order_id: string;
-    kind: "commission";
+    kind: "commission" | "commission_reversal";
+    refund_id: string | null;
     amount: number;
     currency: string;
     rate_bp: number;
     created_at: Timestamp;
   };
   chat_messages: { id: string; show_id: string; author: string; role: string; text: string; created_at: Timestamp };
+  order_events: { id: string; seq: ColumnType<number, never, never>; order_id: string; type: string; data: string; at: Timestamp };
   password_resets: { token_hash: string; account_id: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
   outbox: {
     id: string;

@@ -22,12 +22,20 @@ class IngestClient {
     ws.on("message", (raw, binary) => {
       if (!binary) this.frames.push(JSON.parse(raw.toString()) as IngestServerFrame);
     });
-    this.closedP = new Promise((resolve) => ws.on("close", (code, reason) => resolve((this.closed = { code, reason: reason.toString() }))));
+    this.closedP = new Promise((resolve) =>
+      ws.on("close", (code, reason) => {
+        this.closed = { code, reason: reason.toString() };
+        resolve(this.closed);
+      }),
+    );
   }
   static async open(url: string, cookie?: string): Promise<IngestClient> {
     const ws = new WebSocket(url, { headers: cookie ? { cookie } : {} });
     const c = new IngestClient(ws);
-    await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
     return c;
   }
   async waitFor(pred: (f: IngestServerFrame) => boolean, ms: number): Promise<IngestServerFrame> {

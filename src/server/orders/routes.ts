@@ -27,5 +27,8 @@ export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderS
   app.post<{ Params: { orderId: string } }>("/api/orders/:orderId/cancel", async (req) => ({ order: await deps.orders.cancel(req.params.orderId) }));
 
   // Order ids are unguessable (96 random bits); the id is the buyer's receipt link.
-  app.get<{ Params: { orderId: string } }>("/api/orders/:orderId", async (req) => ({ order: await deps.orders.order(req.params.orderId) }));
+  app.get<{ Params: { orderId: string } }>("/api/orders/:orderId", async (req) => ({
+    order: await deps.orders.order(req.params.orderId),
+    history: await deps.orders.history(req.params.orderId),
+  }));
 }

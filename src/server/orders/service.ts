@@ -2,15 +2,18 @@ import { createHash } from "node:crypto";
 import type { CreateOrderBody, OrderView } from "../../protocol/api.js";
 import type { CommissionService } from "../commissions/index.js";
 import type { Database, Db } from "../db/index.js";
+import { sql, type Selectable, type Transaction } from "kysely";
 import type { OfferService, Reservation } from "../offers/index.js";
 import type { PaymentProvider } from "../payments/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { Outbox } from "../outbox/index.js";
 import type { ShowService } from "../shows/index.js";
+import { orderEmail } from "./emails.js";
 
-type OrderRow = Omit<Database["orders"], "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
+export type OrderRow = Omit<Selectable<Database["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
   updated_at: Date | string;
   hold_expires_at: Date | string | null;
@@ -20,6 +23,20 @@ type OrderRow = Omit<Database["orders"], "created_at" | "updated_at" | "hold_exp
 // How long one charge may take before the order is considered abandoned by a crashed process.
 const PAYMENT_LOCK_MS = 60_000;
 export const DEFAULT_HOLD_MS = 5 * 60_000;
+
+export interface OrderDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  offers: OfferService;
+  shows: ShowService;
+  commissions: CommissionService;
+  payments: PaymentProvider;
+  /** How long a checkout hold keeps the units (default 5 minutes). */
+  holdMs?: number;
+  /** Order emails (confirmation, shipped, refunded) go out through it; without, none are sent. */
+  outbox?: Outbox;
+}
 
 export interface PlaceOrderResult {
   order: OrderView;
@@ -46,6 +63,13 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
 }
 
+export type OrderEventType = "created" | "held" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded";
+
+/** The order's append-only history: one row per transition, written in the transition's own transaction. */
+export async function recordOrderEvent(tx: Transaction<Database>, orderId: string, type: OrderEventType, at: Date, data: Record<string, unknown>): Promise<void> {
+  await tx.insertInto("order_events").values({ id: randomId("oev"), order_id: orderId, type, data: JSON.stringify(data), at }).execute();
+}
+
 export function orderView(r: OrderRow): OrderView {
   return {
     id: r.id,
@@ -60,6 +84,10 @@ export function orderView(r: OrderRow): OrderView {
     shipping: JSON.parse(r.shipping),
     createdAt: new Date(r.created_at).toISOString(),
     holdExpiresAt: r.status === "pending_payment" && r.hold_expires_at ? new Date(r.hold_expires_at).toISOString() : null,
+    gift: r.gift ? JSON.parse(r.gift) : null,
+    shipment: r.carrier ? { carrier: r.carrier, trackingNumber: r.tracking_number ?? "" } : null,
+    refundedQuantity: r.refunded_quantity,
+    refundedAmount: Number(r.refunded_amount),
   };
 }
 
@@ -75,16 +103,27 @@ export class OrderService {
   readonly #keys = new Set<string>();
   #keysComplete = false;
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly bus: Bus,
-    private readonly offers: OfferService,
-    private readonly shows: ShowService,
-    private readonly commissions: CommissionService,
-    private readonly payments: PaymentProvider,
-    private readonly holdMs: number = DEFAULT_HOLD_MS,
-  ) {}
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly bus: Bus;
+  private readonly offers: OfferService;
+  private readonly shows: ShowService;
+  private readonly commissions: CommissionService;
+  private readonly payments: PaymentProvider;
+  private readonly holdMs: number;
+  private readonly outbox: Outbox | null;
+
+  constructor(deps: OrderDeps) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.bus = deps.bus;
+    this.offers = deps.offers;
+    this.shows = deps.shows;
+    this.commissions = deps.commissions;
+    this.payments = deps.payments;
+    this.holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
+    this.outbox = deps.outbox ?? null;
+  }
 
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
   async loadIdempotencyKeys(): Promise<number> {
@@ -138,10 +177,12 @@ export class OrderService {
             request_hash: hash,
             hold_expires_at: holdExpiresAt,
             payment_lock_until: body.payment ? holdExpiresAt : null,
+            gift: body.gift ? JSON.stringify(body.gift) : null,
             created_at: now,
             updated_at: now,
           })
           .execute();
+        await recordOrderEvent(tx, orderId, body.payment ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
         return r;
       });
     } catch (err) {
@@ -172,6 +213,11 @@ export class OrderService {
       request_hash: hash,
       hold_expires_at: holdExpiresAt,
       payment_lock_until: null,
+      gift: body.gift ? JSON.stringify(body.gift) : null,
+      carrier: null,
+      tracking_number: null,
+      refunded_quantity: 0,
+      refunded_amount: 0,
       created_at: now,
       updated_at: now,
     };
@@ -232,6 +278,8 @@ export class OrderService {
     const paidAt = this.clock.now();
     const commission = await this.db.transaction().execute(async (tx) => {
       await tx.updateTable("orders").set({ status: "paid", payment_ref: charge.ref, payment_lock_until: null, updated_at: paidAt }).where("id", "=", row.id).execute();
+      await recordOrderEvent(tx, row.id, "paid", paidAt, { amount: total, paymentRef: charge.ref });
+      if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("confirmation", orderView({ ...row, status: "paid" })));
       return this.commissions.recordForOrder(tx, { orderId: row.id, showId: row.show_id, hostAccountId: terms.hostAccountId, total, currency: row.currency, rateBp: terms.rateBp });
     });
     await this.bus.publish("order.paid", { showId: row.show_id, orderId: row.id, offerId: row.offer_id, quantity: row.quantity, total, currency: row.currency, commission });
@@ -246,6 +294,7 @@ export class OrderService {
       if (!opts.ignoreLock) q = q.where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]));
       const o = await q.returning(["offer_id", "show_id", "quantity"]).executeTakeFirst();
       if (!o) return null;
+      await recordOrderEvent(tx, orderId, to, now, {});
       return { ...o, remaining: await this.offers.giveBack(tx, o.offer_id, o.quantity) };
     });
     if (res) await this.offers.publishRemaining(res.show_id, res.offer_id, res.remaining);
@@ -261,6 +310,111 @@ export class OrderService {
     return { order: orderView(row), replayed: true };
   }
 
+  async #row(orderId: string, db: Db | Transaction<Database> = this.db): Promise<OrderRow> {
+    const row = await db.selectFrom("orders").selectAll().where("id", "=", orderId).executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such order.");
+    return row;
+  }
+
+  async history(orderId: string): Promise<{ type: string; at: string; data: unknown }[]> {
+    const rows = await this.db.selectFrom("order_events").select(["type", "at", "data"]).where("order_id", "=", orderId).orderBy("seq").execute();
+    return rows.map((r) => ({ type: r.type, at: new Date(r.at).toISOString(), data: JSON.parse(r.data) }));
+  }
+
+  /** paid → fulfilled with carrier and tracking; the buyer (and a gift's recipient, if asked) are told by email. */
+  async fulfil(orderId: string, shipment: { carrier: string; trackingNumber: string }): Promise<OrderView> {
+    const now = this.clock.now();
+    const order = await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("orders")
+        .set({ status: "fulfilled", carrier: shipment.carrier, tracking_number: shipment.trackingNumber, updated_at: now })
+        .where("id", "=", orderId)
+        .where("status", "=", "paid")
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return null;
+      await recordOrderEvent(tx, orderId, "fulfilled", now, shipment);
+      const view = orderView(row);
+      if (this.outbox) {
+        await this.outbox.enqueue(tx, "email.send", orderEmail("shipped", view));
+        if (view.gift?.notifyEmail) await this.outbox.enqueue(tx, "email.send", orderEmail("gift_notice", view));
+      }
+      return view;
+    });
+    if (order) return order;
+    const current = await this.order(orderId);
+    throw new AppError("conflict", `The order is ${current.status}; only a paid order can be fulfilled.`);
+  }
+
+  /** fulfilled → delivered. */
+  async deliver(orderId: string): Promise<OrderView> {
+    const now = this.clock.now();
+    const order = await this.db.transaction().execute(async (tx) => {
+      const row = await tx.updateTable("orders").set({ status: "delivered", updated_at: now }).where("id", "=", orderId).where("status", "=", "fulfilled").returningAll().executeTakeFirst();
+      if (!row) return null;
+      await recordOrderEvent(tx, orderId, "delivered", now, {});
+      return orderView(row);
+    });
+    if (order) return order;
+    const current = await this.order(orderId);
+    throw new AppError("conflict", `The order is ${current.status}; only a shipped order can be delivered.`);
+  }
+
+  /**
+   * Refunds `quantity` units (default: all not yet refunded) of a paid, shipped or delivered order. Before shipping
+   * the units go back on sale. The host's commission is reversed in the same transaction; the order becomes
+   * `refunded` once every unit is. The provider refund runs first, under an idempotency key per refund.
+   */
+  async refund(orderId: string, opts: { quantity?: number; reason?: string } = {}): Promise<OrderView> {
+    const row = await this.#row(orderId);
+    if (!["paid", "fulfilled", "delivered"].includes(row.status) || !row.payment_ref) throw new AppError("conflict", `The order is ${row.status}; it cannot be refunded.`);
+    const open = row.quantity - row.refunded_quantity;
+    const quantity = opts.quantity ?? open;
+    if (quantity > open) throw new AppError("invalid_body", `quantity: only ${open} unit(s) left to refund`);
+    const refundNo = row.refunded_quantity; // refunds of one order are numbered by the units already refunded
+    const refundId = `${orderId}:refund:${refundNo}`;
+    const completes = quantity === open;
+    // The last refund takes what is left, so partial refunds never add up to more or less than the total.
+    const amount = completes ? Number(row.total) - Number(row.refunded_amount) : Number(row.unit_price) * quantity;
+    const paid = await this.payments.refund({ ref: row.payment_ref, amount, currency: row.currency, idempotencyKey: refundId });
+    if (!paid.ok) throw new AppError("payment_declined", `The refund failed: ${paid.reason}`);
+    const now = this.clock.now();
+    const result = await this.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable("orders")
+        .set((eb) => ({
+          refunded_quantity: eb("refunded_quantity", "+", quantity),
+          refunded_amount: eb("refunded_amount", "+", amount),
+          status: completes ? "refunded" : row.status,
+          updated_at: now,
+        }))
+        .where("id", "=", orderId)
+        .where("refunded_quantity", "=", row.refunded_quantity) // a concurrent refund changed it: retry from the top
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) return null;
+      const reversal = await this.commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
+      const restock = row.status === "paid";
+      const remaining = restock ? await this.offers.giveBack(tx, row.offer_id, quantity) : null;
+      await recordOrderEvent(tx, orderId, "refunded", now, { quantity, amount, restocked: restock, commissionReversed: reversal, refundRef: paid.ref, reason: opts.reason ?? null });
+      const view = orderView(updated);
+      if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("refunded", view, { amount }));
+      return { view, remaining };
+    });
+    if (!result) throw new AppError("conflict", "The order changed while refunding; try again.");
+    if (result.remaining !== null) await this.offers.publishRemaining(row.show_id, row.offer_id, result.remaining);
+    return result.view;
+  }
+
+  /** Orders of a show (or of every show of a merchant), newest first, for the merchant's admin and CSV export. */
+  async list(filter: { showIds: string[]; status?: OrderView["status"]; limit?: number }): Promise<OrderView[]> {
+    if (filter.showIds.length === 0) return [];
+    let q = this.db.selectFrom("orders").selectAll().where("show_id", "in", filter.showIds);
+    if (filter.status) q = q.where("status", "=", filter.status);
+    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(filter.limit ?? 200).execute();
+    return rows.map(orderView);
+  }
+
   async order(orderId: string): Promise<OrderView> {
     const row = await this.db.selectFrom("orders").selectAll().where("id", "=", orderId).executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such order.");
@@ -271,9 +425,9 @@ export class OrderService {
   async showSales(showId: string): Promise<{ unitsSold: number; revenue: number }> {
     const row = await this.db
       .selectFrom("orders")
-      .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>("quantity"), eb.lit(0)).as("units"), eb.fn.coalesce(eb.fn.sum<number>("total"), eb.lit(0)).as("revenue")])
+      .select([sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"), sql<number>`coalesce(sum(total - refunded_amount), 0)`.as("revenue")])
       .where("show_id", "=", showId)
-      .where("status", "=", "paid")
+      .where("status", "in", ["paid", "fulfilled", "delivered", "refunded"])
       .executeTakeFirstOrThrow();
     return { unitsSold: Number(row.units), revenue: Number(row.revenue) };
   }

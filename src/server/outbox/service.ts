@@ -58,9 +58,12 @@ export class Outbox {
     setImmediate(() => void this.processDue().catch((err) => this.log.error({ err }, "outbox processing failed")));
   }
 
-  /** Delivers every due row once. Returns how many were delivered. Safe to call concurrently across nodes. */
+  /**
+   * Delivers every row due now. Returns how many were delivered (including by a pass already running). One pass at a time per process (a call during a pass
+   * runs another pass after it, so rows committed meanwhile are included); safe across nodes.
+   */
   processDue(limit = 50): Promise<number> {
-    if (this.#running) return this.#running;
+    if (this.#running) return this.#running.then((n) => this.processDue(limit).then((m) => n + m));
     this.#running = this.#process(limit).finally(() => {
       this.#running = null;
     });

@@ -13,6 +13,8 @@ export type ChargeResult = { ok: true; ref: string } | { ok: false; reason: "car
 export interface PaymentProvider {
   readonly name: string;
   charge(req: ChargeRequest): Promise<ChargeResult>;
+  /** Pays back `amount` of a charge; the same idempotency key never refunds twice. */
+  refund(req: { ref: string; amount: number; currency: string; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
 }
 
 export const TEST_CARD_OK = "4242424242424242";
@@ -41,5 +43,10 @@ export class TestPaymentProvider implements PaymentProvider {
     if (number !== TEST_CARD_OK) return { ok: false, reason: "card_declined" };
     const ref = `test_ch_${createHash("sha256").update(req.idempotencyKey).digest("base64url").slice(0, 20)}`;
     return { ok: true, ref };
+  }
+
+  async refund(req: { ref: string; amount: number; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {
+    if (!req.ref.startsWith("test_ch_") || req.amount <= 0) return { ok: false, reason: "invalid_refund" };
+    return { ok: true, ref: `test_re_${createHash("sha256").update(req.idempotencyKey).digest("base64url").slice(0, 20)}` };
   }
 }

@@ -1,1 +1,1 @@
-export { ShowService, canManage, newStreamKey, type Show } from "./service.js";
+export { ShowService, canManage, requireMerchantStaff, newStreamKey, type Show } from "./service.js";

@@ -134,12 +134,22 @@ export class ShowService {
     return key;
   }
 
+  async showIdsOfMerchant(merchantId: string): Promise<string[]> {
+    return (await this.db.selectFrom("shows").select("id").where("merchant_id", "=", merchantId).execute()).map((r) => r.id);
+  }
+
   /** The show's host, the merchant's own accounts, and platform admins manage a show. */
   async requireManager(account: Account, showIdOrSlug: string): Promise<Show> {
     const show = await this.show(showIdOrSlug);
     if (!canManage(account, show)) throw new AppError("forbidden", "Only the show's host or merchant can do that.");
     return show;
   }
+}
+
+/** Orders, refunds and fulfilment: the merchant's owner and staff, and platform admins; not hosts. */
+export function requireMerchantStaff(account: Account, merchantId: string): void {
+  const ok = account.role === "admin" || ((account.role === "merchant" || account.role === "staff") && account.merchantId === merchantId);
+  if (!ok) throw new AppError("forbidden", "Only the merchant's owner or staff can do that.");
 }
 
 export function canManage(account: Account, show: Pick<Show, "hostAccountId" | "merchantId">): boolean {

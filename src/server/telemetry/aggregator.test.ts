@@ -18,9 +18,9 @@ describe("playback aggregator", () => {
     const clock = new ManualClock();
     const agg = new PlaybackAggregator(clock);
     const delays = [1000, 1200, 1400, 1600, 1800, 2000, 2200, 2400, 2600, 9000];
-    delays.forEach((d, i) => agg.record("shw_a", report(`session-${i}`, { liveDelayMs: 99_000 })));
+    for (let i = 0; i < delays.length; i++) agg.record("shw_a", report(`session-${i}`, { liveDelayMs: 99_000 }));
     // A later report replaces the session's delay rather than adding a second sample.
-    delays.forEach((d, i) => agg.record("shw_a", report(`session-${i}`, { liveDelayMs: d })));
+    for (const [i, d] of delays.entries()) agg.record("shw_a", report(`session-${i}`, { liveDelayMs: d }));
     const s = agg.summary("shw_a")!;
     expect(s.viewersReporting).toBe(10);
     expect(s.medianDelayMs).toBe(1900);
