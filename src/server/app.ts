@@ -180,6 +180,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     streamKey: (showId) => shows.streamKey(showId),
     rtmpBaseUrl: () => loopbackRtmpUrl(config.RTMP_HOST, media.rtmpPort()),
     isPublishing: (showId) => media.status().live.includes(showId),
+    endShowNow: (showId) => media.endShowNow(showId),
     log: log.child({ module: "browser-ingest" }),
     clock,
   });

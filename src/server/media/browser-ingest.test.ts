@@ -76,8 +76,8 @@ describe("browser go-live over /ws/ingest", () => {
       "-t", "20", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", "50",
       "-c:a", "libopus", "-b:a", "48k", "-f", "webm", file,
     ]);
-    // No reconnect grace: Stop must turn the show offline at once for the assertions below.
-    [server] = await Promise.all([startTestServer({ synthetic: false, env: { RECONNECT_GRACE_SECONDS: "0" } }), gen]);
+    // The default 30 s reconnect grace: a deliberate Stop must still turn the show offline at once.
+    [server] = await Promise.all([startTestServer({ synthetic: false, env: { RECONNECT_GRACE_SECONDS: "30" } }), gen]);
     webm = await readFile(file);
     ws = server.url.replace("http", "ws");
     hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);

@@ -14,6 +14,8 @@ export interface BrowserIngestDeps {
   streamKey(showId: string): Promise<string>;
   /** Our own RTMP ingest on loopback, e.g. rtmp://127.0.0.1:1935/live (the key is appended). */
   rtmpBaseUrl(): string;
+  /** The host pressed Stop: end the show without the reconnect grace period. */
+  endShowNow?(showId: string): void;
   /** True while the RTMP ingest has a publisher for the show (OBS, or this module's ffmpeg). */
   isPublishing(showId: string): boolean;
   log: FastifyBaseLogger;
@@ -171,7 +173,11 @@ export function createBrowserIngest(deps: BrowserIngestDeps): BrowserIngest {
         if (!cmd.success) return send(socket, { t: "error", d: { code: "invalid_body", message: cmd.error.issues[0]?.message ?? "invalid command" } });
         if (cmd.data.t === "ingest.stop") {
           if (!publish) return socket.close(1000, "stopped");
-          void publish.end("stopped").then(() => socket.close(1000, "stopped"));
+          deps.endShowNow?.(showId);
+          void publish.end("stopped").then(() => {
+            deps.endShowNow?.(showId);
+            socket.close(1000, "stopped");
+          });
           return;
         }
         if (publish) return send(socket, { t: "error", d: { code: "invalid_body", message: "Already publishing on this socket." } });

@@ -49,6 +49,11 @@ export interface Media {
   transcoderPid(showId: string): number | undefined;
   /** Loopback RTMP pull URL of a live show (with its per-publish play token; never log it), null when not live. */
   playUrl(showId: string): string | null;
+  /**
+   * The host ended the show on purpose (the studio's Stop): skip the reconnect grace period. Called before or after
+   * the publisher's disconnect; either order ends the show at once.
+   */
+  endShowNow(showId: string): void;
   /** "live" (publisher connected), "reconnecting" (inside the grace period), or undefined (not on air). */
   showState(showId: string): "live" | "reconnecting" | undefined;
   /** The show's renditions and whether the top one is passed through (tests, diagnostics, benches). */
@@ -119,6 +124,9 @@ export function createMedia(deps: MediaDeps): Media {
     return { renditions, packagers, graceTimer: null };
   };
 
+  // Shows whose next unpublish is a deliberate end, not a drop.
+  const endOnUnpublish = new Set<string>();
+
   const endShow = (showId: string) => {
     const show = shows.get(showId);
     if (show?.graceTimer) clearTimeout(show.graceTimer);
@@ -134,6 +142,7 @@ export function createMedia(deps: MediaDeps): Media {
       if (stopped) return ingest.kick(showId);
       const inputUrl = ingest.playUrl(showId, loopbackHost(deps.rtmpHost));
       if (!inputUrl) return;
+      endOnUnpublish.delete(showId);
       let show = shows.get(showId);
       if (show?.graceTimer) {
         clearTimeout(show.graceTimer);
@@ -166,7 +175,7 @@ export function createMedia(deps: MediaDeps): Media {
       void stopTranscoder(showId);
       const show = shows.get(showId);
       if (!show) return;
-      if (graceMs <= 0 || stopped) return endShow(showId);
+      if (graceMs <= 0 || stopped || endOnUnpublish.delete(showId)) return endShow(showId);
       // Same show, same playlists: a publisher back within the grace period continues after a discontinuity.
       show.graceTimer = setTimeout(() => {
         log.info({ showId }, "publisher did not reconnect within the grace period");
@@ -199,6 +208,12 @@ export function createMedia(deps: MediaDeps): Media {
     disconnectShow: (showId) => ingest.kick(showId),
     transcoderPid: (showId) => transcoders.get(showId)?.pid(),
     playUrl: (showId) => ingest.playUrl(showId, loopbackHost(deps.rtmpHost)),
+    endShowNow: (showId) => {
+      const show = shows.get(showId);
+      if (!show) return;
+      if (show.graceTimer) return endShow(showId);
+      endOnUnpublish.add(showId);
+    },
     showState: (showId) => (!shows.has(showId) ? undefined : shows.get(showId)!.graceTimer ? "reconnecting" : "live"),
     renditions: (showId) => {
       const rungs = transcoders.get(showId)?.rungs() ?? [];

@@ -375,7 +375,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
           <div class="studio-main">
             <section class="panel">
               <h2>{t("studio.preview")}</h2>
-              {room.status === "live" ? (
+              {room.status === "live" || room.status === "reconnecting" ? (
                 <LivePlayer src={show.playbackUrl} testId="preview" />
               ) : (
                 <div class="player off-air" data-testid="off-air">
