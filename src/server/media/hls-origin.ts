@@ -125,7 +125,13 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
           .header("content-type", M3U8)
           // A blocking response is for one delivery directive (a unique URL), so it may be cached briefly.
           .header("cache-control", msn !== undefined ? `public, max-age=${packager.targetDuration}` : "no-cache")
-          .send(packager.playlist());
+          .send(
+            packager.playlist(
+              (shows.renditions(request.params.showId) ?? [])
+                .filter((r) => r.name !== request.params.rendition)
+                .map((r) => ({ uri: `../${r.name}/${PLAYLIST}`, packager: r.packager })),
+            ),
+          );
       },
     );
 

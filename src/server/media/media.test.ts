@@ -146,6 +146,8 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     expect(text).toMatch(/#EXT-X-TARGETDURATION:2\n/);
     expect(text).toContain("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.9");
     expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="[a-z0-9]+-p\d+\.m4s"/);
+    // Which playlist is this? The 240p one (see playlist() below) reports on the other rung, 720p.
+    expect(text).toMatch(/#EXT-X-RENDITION-REPORT:URI="\.\.\/720p\/index\.m3u8",LAST-MSN=\d+,LAST-PART=\d+\n/);
 
     const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)![1]!;
     const segment = segmentsOf(text)[1]!;

@@ -390,8 +390,12 @@ export class LlHlsPackager {
 
   // ---- playlist ---------------------------------------------------------------------------------------------------
 
-  /** The media playlist: complete segments (plain HLS clients need nothing else) plus parts near the live edge. */
-  playlist(): string {
+  /**
+   * The media playlist: complete segments (plain HLS clients need nothing else) plus parts near the live edge, and a
+   * rendition report (RFC 8216bis §4.4.5.4) for each other rendition of the show, so a client switching rungs can
+   * ask the other playlist for the right msn/part straight away.
+   */
+  playlist(others: { uri: string; packager: LlHlsPackager }[] = []): string {
     const listed = this.#listedSegments();
     const partHoldBack = round3(this.#o.partTargetSeconds * 3);
     const lines = [
@@ -430,6 +434,10 @@ export class LlHlsPackager {
     if (!this.#ended && listed.length > 0) {
       // After a discontinuity the next part belongs to a segment not listed yet; hinting it would be wrong.
       if (!this.#discontinuityNext) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${this.nextPartName()}"`);
+    }
+    for (const o of others) {
+      const last = o.packager.lastPart();
+      if (last) lines.push(`#EXT-X-RENDITION-REPORT:URI="${o.uri}",LAST-MSN=${last.msn},LAST-PART=${last.index}`);
     }
     if (this.#finished) lines.push("#EXT-X-ENDLIST");
     return lines.join("\n") + "\n";
