@@ -231,6 +231,22 @@ describe("LL-HLS packager", () => {
     expect(Date.parse(p.segments[1]!.pdt!) - Date.parse(p.segments[0]!.pdt!)).toBeCloseTo(2000, -2);
   });
 
+  it("never lists a part longer than PART-TARGET: such segments appear whole, and an open one not at all", () => {
+    // The recording's fragments are ~0.27 s; with a 0.1 s target every part is too long.
+    const clock = { t: Date.parse("2026-11-25T12:00:00Z") };
+    const packager = new LlHlsPackager({ segmentSeconds: SEGMENT_SECONDS, partTargetSeconds: 0.1, listSize: 6, now: () => clock.t, tag: "t1" });
+    const boxes = topLevelBoxes(recording);
+    const cut = boxes.findIndex((b, i) => b.type === "moof" && i > boxes.length * 0.8);
+    feed(Buffer.concat(boxes.slice(0, cut).map((b) => b.bytes)), packager, clock);
+    const p = parsePlaylist(packager.playlist());
+    expect(p.parts).toEqual([]);
+    expect(p.hint).toBeUndefined();
+    expect(p.segments.map((s) => s.uri)).toEqual(["t1-s0.m4s", "t1-s1.m4s"]);
+    for (const s of p.segments) expect(s.pdt).toBeDefined();
+    // Nothing dangles after the last complete segment (no PDT or map of the hidden open segment).
+    expect(p.lines.at(-1)).toBe("t1-s1.m4s");
+  });
+
   it("keeps the media sequence going and marks a discontinuity with a new map when ffmpeg restarts", () => {
     const { packager, clock } = makePackager(5);
     feed(recording, packager, clock);

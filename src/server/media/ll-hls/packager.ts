@@ -412,15 +412,23 @@ export class LlHlsPackager {
     const withParts = new Set(
       listed.filter((s) => s.complete).slice(-SEGMENTS_WITH_PARTS).map((s) => s.msn),
     );
+    // A part longer than PART-TARGET (a timestamp gap when the ingest hands over from its cached GOP, or a source
+    // with sparse keyframes in copy mode) may not be listed as a part (RFC 8216bis: parts are at most PART-TARGET).
+    // Its segment is then listed as a whole once complete, and not at all while open (no hint into it either).
+    const maxPart = this.#o.partTargetSeconds + 0.001;
+    const oversized = (seg: Segment) => seg.parts.some((p) => p.duration > maxPart);
+    const open = listed.at(-1);
+    const openHidden = open !== undefined && !open.complete && oversized(open);
     let mapped = -1;
     listed.forEach((seg, i) => {
+      if (openHidden && seg === open) return;
       if (seg.discontinuity && i > 0) lines.push("#EXT-X-DISCONTINUITY");
       if (seg.initId !== mapped) {
         lines.push(`#EXT-X-MAP:URI="${this.initName(seg.initId)}"`);
         mapped = seg.initId;
       }
       lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(Math.round(seg.pdt)).toISOString()}`);
-      if (!seg.complete || withParts.has(seg.msn)) {
+      if ((!seg.complete || withParts.has(seg.msn)) && !oversized(seg)) {
         for (const p of seg.parts) {
           lines.push(
             `#EXT-X-PART:DURATION=${round5(p.duration)},URI="${this.partName(p.n)}"${p.independent ? ",INDEPENDENT=YES" : ""}`,
@@ -433,7 +441,7 @@ export class LlHlsPackager {
     });
     if (!this.#ended && listed.length > 0) {
       // After a discontinuity the next part belongs to a segment not listed yet; hinting it would be wrong.
-      if (!this.#discontinuityNext) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${this.nextPartName()}"`);
+      if (!this.#discontinuityNext && !openHidden) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${this.nextPartName()}"`);
     }
     for (const o of others) {
       const last = o.packager.lastPart();
