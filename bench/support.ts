@@ -17,7 +17,7 @@ export interface ChildServer {
 /** The real server in its own process (so the load generator does not share its event loop), embedded defaults. */
 export async function startChildServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<ChildServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
-  const proc = spawn(process.execPath, ["--import", "tsx", path.resolve("bench/server-child.ts")], {
+  const proc = spawn(process.execPath, ["--import", "tsx", path.resolve("test/support/server-child.ts")], {
     env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", DEMO: "1", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
