@@ -9,32 +9,60 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 
-const paymentSchema = z.strictObject({ method: z.literal("test_card"), number: z.string().regex(/^[0-9 ]{12,23}$/) });
+const testCardPayment = z.strictObject({ method: z.literal("test_card"), number: z.string().regex(/^[0-9 ]{12,23}$/) });
+/** Stripe (PAYMENT_PROVIDER=stripe): a PaymentMethod id made in the browser by Stripe.js, so the card never reaches us. */
+const stripePayment = z.strictObject({ method: z.literal("stripe"), paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, "a Stripe PaymentMethod id (pm_…)") });
+const paymentSchema = z.discriminatedUnion("method", [testCardPayment, stripePayment]);
+export type PaymentBody = z.infer<typeof paymentSchema>;
 
-export const createOrderBody = z.strictObject({
-  offerId: idSchema,
-  quantity: z.number().int().min(1).max(100),
-  buyer: z.strictObject({ name: text(120), email: z.string().trim().max(254).pipe(z.email()) }),
-  shipping: z.strictObject({
-    name: text(120),
-    line1: text(200),
-    line2: z.string().trim().max(200).optional(),
-    postalCode: text(16),
-    city: text(100),
-    country: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. DE"),
-  }),
-  /** A present: ships to `shipping` (the recipient), with a message on a packing slip without prices. */
-  gift: z
-    .strictObject({
-      message: z.string().trim().min(1).max(500),
-      /** Tell the recipient it is on its way (when it ships). */
-      notifyEmail: z.string().trim().max(254).pipe(z.email()).optional(),
-    })
-    .optional(),
-  /** Without payment the order is a hold: the units are reserved until holdExpiresAt; pay with POST /api/orders/:id/pay. */
-  payment: paymentSchema.optional(),
+export const buyerSchema = z.strictObject({ name: text(120), email: z.string().trim().max(254).pipe(z.email()) });
+export const shippingSchema = z.strictObject({
+  name: text(120),
+  line1: text(200),
+  line2: z.string().trim().max(200).optional(),
+  postalCode: text(16),
+  city: text(100),
+  country: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. DE"),
 });
-export const payOrderBody = z.strictObject({ payment: paymentSchema });
+export type ShippingAddress = z.infer<typeof shippingSchema>;
+/** A present: ships to `shipping` (the recipient), with a message on a packing slip without prices. */
+const giftSchema = z.strictObject({
+  message: z.string().trim().min(1).max(500),
+  /** Tell the recipient it is on its way (when it ships). */
+  notifyEmail: z.string().trim().max(254).pipe(z.email()).optional(),
+});
+
+export const createOrderBody = z
+  .strictObject({
+    offerId: idSchema,
+    quantity: z.number().int().min(1).max(100),
+    /** Required with `payment` (one-tap by card); a hold may leave them for pay time. */
+    buyer: buyerSchema.optional(),
+    shipping: shippingSchema.optional(),
+    gift: giftSchema.optional(),
+    /** Without payment the order is a hold: the units are reserved until holdExpiresAt; pay with POST /api/orders/:id/pay. */
+    payment: paymentSchema.optional(),
+    /** Signed-in one-tap: the account's saved card, its saved address (unless `shipping` is given) and its name/email. */
+    useSaved: z.literal(true).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.payment && b.useSaved) ctx.addIssue({ code: "custom", path: ["useSaved"], message: "either payment or useSaved" });
+    if (b.payment && !b.buyer) ctx.addIssue({ code: "custom", path: ["buyer"], message: "required with payment" });
+    if (b.payment && !b.shipping) ctx.addIssue({ code: "custom", path: ["shipping"], message: "required with payment" });
+  });
+// Paying a hold: a card (or the saved one), plus the buyer and address if the hold was placed without them.
+export const payOrderBody = z
+  .strictObject({
+    payment: paymentSchema.optional(),
+    useSaved: z.literal(true).optional(),
+    buyer: buyerSchema.optional(),
+    shipping: shippingSchema.optional(),
+    gift: giftSchema.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.payment === !b.useSaved) ctx.addIssue({ code: "custom", path: ["payment"], message: "either payment or useSaved" });
+  });
+export type PayOrderBody = z.infer<typeof payOrderBody>;
 export type CreateOrderBody = z.infer<typeof createOrderBody>;
 
 export const loginBody = z.strictObject({ email: z.string().trim().max(254), password: z.string().min(1).max(200) });
@@ -46,6 +74,19 @@ export const signUpBody = z.strictObject({
   password: newPassword,
   displayName: z.string().trim().min(1).max(60),
 });
+export const inviteBody = z.strictObject({
+  email: z.string().trim().max(254).pipe(z.email()),
+  role: z.enum(["host", "staff"]),
+  lang: z.enum(["de", "en"]).optional(),
+});
+export const acceptInviteBody = z.strictObject({ token: z.string().min(20).max(100), password: newPassword, displayName: z.string().trim().min(1).max(60) });
+export const createShowBody = z.strictObject({
+  title: z.string().trim().min(1).max(120),
+  slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "lowercase letters, digits and dashes"),
+  hostAccountId: z.string().min(1).max(64),
+  scheduledAt: z.iso.datetime().optional(),
+  commissionRateBp: z.number().int().min(0).max(10_000).optional(),
+});
 export const passwordResetRequestBody = z.strictObject({ email: z.string().trim().max(254), lang: z.enum(["de", "en"]).optional() });
 export const passwordResetBody = z.strictObject({ token: z.string().min(20).max(100), password: newPassword });
 
@@ -55,6 +96,10 @@ export const createOfferBody = z.strictObject({
   quantity: z.number().int().min(1).max(1_000_000),
   durationSeconds: z.number().int().min(10).max(7 * 24 * 3600),
   pin: z.boolean().optional(),
+  /** Units one buyer (account, or email/card for guests) may hold or buy of this offer. */
+  perBuyerLimit: z.number().int().min(1).max(1000).optional(),
+  /** Reserve the offer's units from this variant's stock (unsold ones go back when the offer closes). */
+  variantId: idSchema.optional(),
 });
 
 export const pinOfferBody = z.strictObject({ pinned: z.boolean() });
@@ -81,6 +126,8 @@ export interface OfferView {
   endsAt: string;
   pinned: boolean;
   status: "active" | "ended";
+  /** Units one buyer may hold or buy (absent: no limit). */
+  perBuyerLimit?: number;
 }
 
 export interface ShowView {
@@ -165,7 +212,8 @@ export interface OrderView {
   total: number;
   currency: string;
   buyer: { name: string; email: string };
-  shipping: CreateOrderBody["shipping"];
+  /** Empty strings on a hold placed without them, until it is paid. */
+  shipping: ShippingAddress;
   createdAt: string;
   /** While pending_payment: when the reserved units go back on sale. */
   holdExpiresAt: string | null;
@@ -173,6 +221,20 @@ export interface OrderView {
   shipment: { carrier: string; trackingNumber: string } | null;
   refundedQuantity: number;
   refundedAmount: number;
+  /** VAT rate of the product when ordered (basis points, 1900 = 19 %) and the VAT contained in `total`. */
+  vatRateBp: number;
+  vat: number;
+}
+
+/**
+ * A payment that needs the buyer (3-D Secure): the order stays pending_payment and keeps its hold. Hand `clientSecret`
+ * to Stripe.js (`stripe.handleNextAction`) or open `url`, then POST /api/orders/:id/pay with the same payment again.
+ */
+export interface NextAction {
+  type: "redirect_to_url" | "use_stripe_sdk";
+  clientSecret: string;
+  /** redirect_to_url only: the bank's authentication page. */
+  url?: string;
 }
 
 export const fulfilOrderBody = z.strictObject({ carrier: z.string().trim().min(1).max(60), trackingNumber: z.string().trim().min(1).max(80) });
@@ -183,12 +245,88 @@ export const adminOrdersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
+/** A signed-in buyer's saved details (never the card number: brand, last 4 digits and an opaque provider token). */
+export interface SavedBuyerDetails {
+  address: ShippingAddress | null;
+  paymentMethod: { brand: string; last4: string } | null;
+}
+export const savePaymentMethodBody = testCardPayment;
+
+export const joinWaitlistBody = z.strictObject({ email: z.string().trim().max(254).pipe(z.email()).optional() });
+/** A place on a sold-out offer's waitlist. `claim`: units came back and are held for this entry until `expiresAt`. */
+export interface WaitlistEntryView {
+  id: string;
+  offerId: string;
+  status: "waiting" | "offered" | "claimed" | "lapsed" | "left";
+  /** 1 = next in line (while waiting). */
+  position: number | null;
+  claim: { orderId: string; expiresAt: string } | null;
+}
+
 export interface ProductView {
   id: string;
   title: string;
   description: string;
   imageUrl: string;
   price: number;
+  currency: string;
+}
+
+// Merchant catalog (/api/admin/products). Prices are gross (VAT included) in cents; VAT rates in basis points.
+export const vatRateSchema = z.number().int().min(0).max(3000);
+const skuSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -");
+const variantLabel = z.string().trim().max(40);
+const stockSchema = z.number().int().min(0).max(1_000_000);
+export const createVariantBody = z.strictObject({ sku: skuSchema, size: variantLabel.optional(), colour: variantLabel.optional(), stock: stockSchema });
+export const updateVariantBody = z
+  .strictObject({ sku: skuSchema.optional(), size: variantLabel.optional(), colour: variantLabel.optional(), stock: stockSchema.optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
+export const createProductBody = z.strictObject({
+  title: text(200),
+  description: z.string().trim().max(5000).optional(),
+  price: z.number().int().min(0).max(100_000_000),
+  currency: z.literal("EUR").optional(),
+  vatRateBp: vatRateSchema,
+  variants: z.array(createVariantBody).max(100).optional(),
+});
+export const updateProductBody = z
+  .strictObject({ title: text(200).optional(), description: z.string().trim().max(5000).optional(), price: z.number().int().min(0).max(100_000_000).optional(), vatRateBp: vatRateSchema.optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
+export const adminMerchantQuery = z.strictObject({ merchantId: z.string().max(64).optional() });
+export const adminOffersQuery = z.strictObject({ merchantId: z.string().max(64).optional(), showId: z.string().max(64).optional() });
+export type CreateProductBody = z.infer<typeof createProductBody>;
+export type CreateVariantBody = z.infer<typeof createVariantBody>;
+
+export interface VariantView {
+  id: string;
+  productId: string;
+  sku: string;
+  size: string;
+  colour: string;
+  stock: number;
+}
+
+export interface AdminProductView extends ProductView {
+  vatRateBp: number;
+  /** 400 px wide WebP of an uploaded picture (imageUrl is the 800 px one), else null. */
+  thumbUrl: string | null;
+  variants: VariantView[];
+  createdAt: string;
+}
+
+/** One show of the merchant with its sales (net of refunds) for the admin's summary. */
+export interface ShowSalesView {
+  id: string;
+  slug: string;
+  title: string;
+  status: ShowStatus;
+  commissionRateBp: number;
+  orders: number;
+  unitsSold: number;
+  revenue: number;
+  refundedUnits: number;
+  refunds: number;
+  commission: number;
   currency: string;
 }
 

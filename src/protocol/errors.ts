@@ -5,6 +5,7 @@ export const errorCodes = {
   invalid_json: { status: 400, message: "The request body is not valid JSON." },
   invalid_query: { status: 400, message: "The query string is not valid." },
   idempotency_key_required: { status: 400, message: "This request needs an Idempotency-Key header." },
+  invalid_signature: { status: 400, message: "The webhook signature is not valid." },
   unauthenticated: { status: 401, message: "Sign in first." },
   invalid_credentials: { status: 401, message: "Email or password is wrong." },
   payment_declined: { status: 402, message: "The payment was declined." },
@@ -15,7 +16,9 @@ export const errorCodes = {
   offer_not_active: { status: 409, message: "This offer is not on sale right now." },
   idempotency_in_progress: { status: 409, message: "A request with this Idempotency-Key is still running." },
   conflict: { status: 409, message: "The resource changed; try again." },
+  insufficient_stock: { status: 409, message: "Not enough stock of this variant." },
   hold_expired: { status: 409, message: "The reservation ran out; the units are back on sale." },
+  limit_exceeded: { status: 409, message: "You have reached the limit per buyer for this offer." },
   already_publishing: { status: 409, message: "This show already has a publisher (OBS or another browser)." },
   body_too_large: { status: 413, message: "The request body is too large." },
   unsupported_media_type: { status: 415, message: "Send JSON (Content-Type: application/json)." },
@@ -23,6 +26,7 @@ export const errorCodes = {
   rate_limited: { status: 429, message: "Too many requests; slow down." },
   internal: { status: 500, message: "Something went wrong on our side." },
   unavailable: { status: 503, message: "Temporarily unavailable." },
+  payment_pending: { status: 503, message: "The payment provider has not confirmed the payment yet; the units stay reserved." },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -17,6 +17,8 @@ export interface ChatPosted {
 
 export interface ServerEvents {
   "chat.posted": ChatPosted;
+  /** Reactions of the last tick, counted per emoji (one event per node per tick; clients add them up). */
+  "reactions.counted": { counts: Partial<Record<Reaction, number>> };
   "offer.pinned": { offer: OfferView };
   "offer.unpinned": { offerId: string };
   "offer.updated": { offerId: string; remaining: number };
@@ -24,6 +26,8 @@ export interface ServerEvents {
   "viewers.counted": { viewers: number };
   "show.status": { status: ShowStatus };
   "stats.updated": StudioStats;
+  /** Units came back for a waitlisted viewer: the one whose entry id hashes to `entryKey` claims them. */
+  "waitlist.offered": { offerId: string; entryKey: string };
 }
 export type ServerEventType = keyof ServerEvents;
 
@@ -37,13 +41,22 @@ export interface Snapshot {
   chat: ChatPosted[];
 }
 
+/** Bumped on incompatible changes to frames or events; sent in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
 // Frames on the wire: a server frame is either a hello/snapshot or a batch of events.
 export type ServerFrame =
-  | { t: "hello"; d: { epoch: string; seq: number; resumed: boolean } }
+  | { t: "hello"; d: { v: typeof PROTOCOL_VERSION; epoch: string; seq: number; resumed: boolean } }
   | { t: "snapshot"; d: Snapshot }
   | { t: "batch"; d: Envelope[] }
   | { t: "error"; d: { code: string; message: string } }
-  | { t: "pong"; d: { at: number } };
+  | { t: "pong"; d: { at: number } }
+  /** The server is going away (draining): reconnect after `afterMs`, resuming from the last seq. */
+  | { t: "reconnect"; d: { afterMs: number } };
 
 // Client → server commands (imperative names).
-export type ClientCommand = { t: "chat.send"; d: { text: string } } | { t: "ping"; d?: unknown };
+/** The reactions a viewer can send; anything else is refused. */
+export const REACTIONS = ["❤️", "🔥", "😂", "😮", "👏"] as const;
+export type Reaction = (typeof REACTIONS)[number];
+
+export type ClientCommand = { t: "chat.send"; d: { text: string } } | { t: "reaction.send"; d: { emoji: Reaction } } | { t: "ping"; d?: unknown };

@@ -1,9 +1,14 @@
+import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { AccountService, registerAuth } from "./accounts/index.js";
+import { AccountService, InviteService, registerAuth, registerInviteRoutes } from "./accounts/index.js";
+import { registerShowAdminRoutes } from "./shows/admin-routes.js";
+import { BuyerService, registerBuyerRoutes } from "./buyers/index.js";
+import { WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
 import { CatalogService } from "./catalog/index.js";
+import { registerCatalogRoutes } from "./catalog/routes.js";
 import { ChatService } from "./chat/index.js";
 import { CommissionService } from "./commissions/index.js";
 import type { Config } from "./config.js";
@@ -25,14 +30,16 @@ import { registerOfferRoutes } from "./offers/routes.js";
 import { OrderService } from "./orders/index.js";
 import { registerOrderRoutes } from "./orders/routes.js";
 import { registerOrderAdminRoutes } from "./orders/admin-routes.js";
-import { TestPaymentProvider, type PaymentProvider } from "./payments/index.js";
+import { StripeWebhooks, TestPaymentProvider, registerStripeWebhookRoute, stripeProviderFromConfig, type PaymentProvider } from "./payments/index.js";
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { AppError } from "./platform/errors.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { registerRealtimeRoutes } from "./realtime/routes.js";
+import { RealtimeMetrics } from "./realtime/metrics.js";
 import { ShowService } from "./shows/index.js";
 import { registerShowRoutes } from "./shows/routes.js";
+import { WebhookService, registerWebhookRoutes } from "./webhooks/index.js";
 
 export interface ServerOverrides {
   clock?: Clock;
@@ -52,7 +59,7 @@ export interface RunningServer {
   rtmpUrl: string;
   demo: DemoInfo | null;
   db: DbHandle;
-  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService };
+  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService };
   close(): Promise<void>;
 }
 
@@ -78,6 +85,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const shows = new ShowService(db.db, clock, bus);
   const offers = new OfferService(db.db, clock, bus);
   const commissions = new CommissionService(db.db, clock);
+  const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
+  if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
+  // Merchant webhooks: enqueued by orders and offers inside their transactions, delivered by the outbox.
+  const webhooks = new WebhookService({ db: db.db, clock, outbox, box: new SecretBox(secrets.key), allowInternalHosts: config.WEBHOOKS_ALLOW_PRIVATE });
+  outbox.handle("webhook.deliver", (payload, meta) => webhooks.deliver(payload, meta.attempts));
+  offers.onSoldOut((tx, offer) => webhooks.enqueueForShow(tx, offer.showId, "offer.sold_out", { offer }));
+  const payments = overrides.payments ?? (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider());
+  const waitlist = new WaitlistService({ db: db.db, clock, bus, outbox, claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}` });
+  // Per-buyer limits match guests by card: a keyed hash, so the stored value says nothing without the server's key.
+  const cardFingerprint = (n: string) => createHmac("sha256", secrets.key).update(`card:${n.replace(/\s+/g, "")}`).digest("base64url");
   const orders = new OrderService({
     db: db.db,
     clock,
@@ -85,10 +102,14 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     offers,
     shows,
     commissions,
-    payments: overrides.payments ?? new TestPaymentProvider(),
+    payments,
     holdMs: config.CART_HOLD_SECONDS * 1000,
     outbox,
+    webhooks,
+    cardFingerprint,
+    waitlist,
   });
+  const buyers = new BuyerService(db.db, clock, payments, cardFingerprint);
   const chat = new ChatService(db.db, clock, bus);
 
   const media = createMedia({
@@ -131,9 +152,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     enabled: config.RECORDINGS,
     log: log.child({ module: "recordings" }),
     playUrl: (showId) => media.playUrl(showId),
+    sessionGapSeconds: config.RECONNECT_GRACE_SECONDS,
   });
-  const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
-  if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
   const simulcast = new SimulcastService({
     db: db.db,
     clock,
@@ -150,8 +170,10 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showCommission(showId)]);
     return { viewers, ...sales, commission, currency: "EUR", ...playback.summary(showId) };
   };
+  const realtimeMetrics = new RealtimeMetrics();
   const hub = new RealtimeHub({
     bus,
+    metrics: realtimeMetrics,
     log: log.child({ module: "realtime" }),
     tickMs: config.REALTIME_TICK_MS,
     snapshot: async (showId) => {
@@ -166,10 +188,20 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
   registerAuth(app, accounts, { secureCookie: config.COOKIE_SECURE });
+  registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.COOKIE_SECURE });
+  registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
-  registerOrderRoutes(app, { orders });
+  registerOrderRoutes(app, { orders, buyers });
+  if (payments.name === "stripe" && config.STRIPE_WEBHOOK_SECRET) {
+    const events = { succeeded: orders.settleProviderPayment.bind(orders), failed: orders.providerPaymentFailed.bind(orders) };
+    registerStripeWebhookRoute(app, { webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }) });
+  } else if (payments.name === "stripe") log.warn("STRIPE_WEBHOOK_SECRET is not set: payments finished after 3-D Secure or a timeout are only seen when the buyer pays again");
+  registerBuyerRoutes(app, { buyers });
+  registerWaitlistRoutes(app, { waitlist });
   registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
+  registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
+  registerWebhookRoutes(app, { webhooks });
   if (mailer.list) registerDevMailbox(app, mailer);
   registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
   registerSimulcastRoutes(app, { simulcast, shows });
@@ -185,7 +217,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     clock,
   });
   browserIngest.register(app);
-  registerRealtimeRoutes(app, { hub, shows, chat, clock });
+  registerRealtimeRoutes(app, { hub, shows, chat, clock, metrics: realtimeMetrics, heartbeatMs: config.REALTIME_HEARTBEAT_MS });
+  app.get("/metrics", async (_req, reply) => {
+    hub.updateGauges();
+    return reply.type(realtimeMetrics.registry.contentType).header("cache-control", "no-store").send(await realtimeMetrics.registry.metrics());
+  });
   app.register(media.routes);
   app.register(webRoutes, { distDir: path.resolve("dist/web") });
 
@@ -246,7 +282,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
     demo,
     db,
-    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus, recordings, simulcast },
+    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus, recordings, simulcast, webhooks },
     async close() {
       if (closed) return;
       closed = true;

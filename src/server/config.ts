@@ -28,9 +28,11 @@ export const configSchema = z.object({
   HLS_PART_TARGET_SECONDS: z.coerce.number().min(0.1).max(2).default(0.3),
   RECONNECT_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(30),
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
+  REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
   COOKIE_SECURE: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
   CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Showcart <no-reply@showcart.local>"),
@@ -39,6 +41,15 @@ export const configSchema = z.object({
   RECORDINGS: bool.default(true),
   RECORDING_MAX_MINUTES: z.coerce.number().min(1).max(24 * 60).default(240),
   SECRETS_KEY: z.string().optional(),
+  // Payments: the built-in test provider (no network) unless PAYMENT_PROVIDER=stripe with a secret key.
+  PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  // Another Stripe API origin (tests: a local server playing recorded responses).
+  STRIPE_API_BASE: z.string().url().optional(),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(20_000),
+  // Where the bank's 3-D Secure page sends the buyer back, `{orderId}` filled in; without it Stripe.js handles it in place.
+  STRIPE_RETURN_URL: z.string().url().optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

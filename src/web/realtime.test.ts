@@ -59,7 +59,7 @@ describe("connectRealtime", () => {
   it("applies each event once, in order, skipping ones the snapshot already covers", () => {
     const { events, snapshots, last } = connect();
     last().open();
-    last().frame({ t: "hello", d: { epoch: "e1", seq: 10, resumed: false } });
+    last().frame({ t: "hello", d: { v: 1, epoch: "e1", seq: 10, resumed: false } });
     last().frame({ t: "snapshot", d: snapshot("e1", 10) });
     last().frame({ t: "batch", d: [ev(9), ev(10), ev(11), ev(12)] });
     last().frame({ t: "batch", d: [ev(12), ev(13)] });
@@ -78,7 +78,7 @@ describe("connectRealtime", () => {
     expect(FakeSocket.all).toHaveLength(2);
     expect(last().url).toBe("ws://test/ws/shows/s1?since=5&epoch=e1&name=Ann");
     last().open();
-    last().frame({ t: "hello", d: { epoch: "e1", seq: 7, resumed: true } });
+    last().frame({ t: "hello", d: { v: 1, epoch: "e1", seq: 7, resumed: true } });
     last().frame({ t: "batch", d: [ev(6), ev(7)] });
     expect(events).toEqual([5, 6, 7]);
   });
@@ -100,6 +100,20 @@ describe("connectRealtime", () => {
     last().drop(4404);
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(5);
+  });
+
+  it("on a server's drain notice comes back after the suggested delay and resumes", () => {
+    const { last } = connect(() => 1);
+    last().open();
+    last().frame({ t: "hello", d: { v: 1, epoch: "e1", seq: 7, resumed: false } });
+    last().frame({ t: "reconnect", d: { afterMs: 1234 } });
+    last().drop(1012);
+    vi.advanceTimersByTime(1200);
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(last().url).toContain("since=7");
+    expect(last().url).toContain("epoch=e1");
   });
 
   it("sends commands only while open and never reconnects after close()", () => {

@@ -52,6 +52,7 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let openedAt = 0;
   let closed = false;
+  let drainDelayMs: number | null = null;
 
   const setState = (s: ConnectionState) => opts.handlers.onState?.(s);
 
@@ -94,6 +95,10 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
         return;
       case "pong":
         return;
+      case "reconnect":
+        // The server is draining: come back after its suggested delay (spread across clients), resuming.
+        drainDelayMs = Math.max(0, Math.min(frame.d.afterMs, BACKOFF_MAX_MS));
+        return;
     }
   }
 
@@ -129,6 +134,11 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
       if (ev.code >= 4400 && ev.code < 4500) return;
       if (openedAt && Date.now() - openedAt > STABLE_AFTER_MS) attempt = 0;
       openedAt = 0;
+      if (drainDelayMs !== null) {
+        retryTimer = setTimeout(open, drainDelayMs);
+        drainDelayMs = null;
+        return;
+      }
       const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
       attempt++;
       // Full jitter: a room full of viewers dropped by one restart must not come back in lockstep.

@@ -9,6 +9,8 @@ export interface RoomState {
   viewers: number;
   offers: OfferView[];
   chat: ChatPosted[];
+  /** The latest batch of reactions (seq tells two equal batches apart), for the floating animation. */
+  reactions?: { seq: number; counts: ServerEvents["reactions.counted"]["counts"] };
 }
 
 export function roomFromSnapshot(s: Snapshot): RoomState {
@@ -57,6 +59,8 @@ export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
       return { ...state, viewers: (ev.d as ServerEvents["viewers.counted"]).viewers };
     case "show.status":
       return { ...state, status: (ev.d as ServerEvents["show.status"]).status };
+    case "reactions.counted":
+      return { ...state, reactions: { seq: ev.seq, counts: (ev.d as ServerEvents["reactions.counted"]).counts } };
     default:
       return state;
   }

@@ -57,6 +57,14 @@ describe("access rules: every route × every role", () => {
     { name: "GET /api/admin/orders/:id", allowed: MERCHANT, call: (c) => request(server.url, "GET", `/api/admin/orders/${orderId}`, { cookie: c }) },
     { name: "GET packing slip", allowed: MERCHANT, call: (c) => request(server.url, "GET", `/api/admin/orders/${orderId}/packing-slip`, { cookie: c }) },
     { name: "POST /api/admin/orders/:id/deliver", allowed: MERCHANT, call: (c) => request(server.url, "POST", `/api/admin/orders/${orderId}/deliver`, { cookie: c }) },
+    // Merchant-wide lists answer for the caller's own merchant: any merchant's owner (and its staff) may call them.
+    { name: "GET /api/admin/invites", allowed: ["merchant", "otherMerchant"], call: (c) => request(server.url, "GET", "/api/admin/invites", { cookie: c }) },
+    { name: "POST /api/admin/shows (bad body)", allowed: ["merchant", "staff", "otherMerchant"], call: (c) => request(server.url, "POST", "/api/admin/shows", { cookie: c, body: {} }) },
+    { name: "GET /api/admin/sales", allowed: ["merchant", "staff", "otherMerchant", "admin"], call: (c) => request(server.url, "GET", "/api/admin/sales", { cookie: c }) },
+    { name: "GET /api/admin/products", allowed: ["merchant", "staff", "otherMerchant", "admin"], call: (c) => request(server.url, "GET", "/api/admin/products", { cookie: c }) },
+    { name: "GET /api/admin/hosts", allowed: ["merchant", "staff", "otherMerchant"], call: (c) => request(server.url, "GET", "/api/admin/hosts", { cookie: c }) },
+    // An admin without merchantId gets 400 (it must name the merchant): allowed, as far as access goes.
+    { name: "GET /api/admin/webhooks", allowed: ["merchant", "staff", "otherMerchant", "admin"], call: (c) => request(server.url, "GET", "/api/admin/webhooks", { cookie: c }) },
     { name: "POST /api/admin/orders/:id/refund (bad body)", allowed: MERCHANT, call: (c) => request(server.url, "POST", `/api/admin/orders/${orderId}/refund`, { cookie: c, body: { quantity: 0 } }) },
   ];
 

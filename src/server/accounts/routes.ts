@@ -61,7 +61,7 @@ export function registerAuth(app: FastifyInstance, accounts: AccountService, opt
   app.get("/api/auth/me", async (req) => ({ account: publicAccount(requireAccount(req)) }));
 }
 
-function setSessionCookie(reply: FastifyReply, token: string, expiresAt: Date, secure: boolean) {
+export function setSessionCookie(reply: FastifyReply, token: string, expiresAt: Date, secure: boolean) {
   reply.setCookie(SESSION_COOKIE, token, { path: "/", httpOnly: true, sameSite: "lax", secure, expires: expiresAt });
 }
 

@@ -1,1 +1,4 @@
-export { CatalogService, productView, type Product } from "./service.js";
+export { CatalogService, productView, productImageUrl, variantLabel, type Product, type Variant } from "./service.js";
+export { reserveVariantStock, returnVariantStock } from "./stock.js";
+export { vatIncluded } from "./vat.js";
+export { storeProductImage, MAX_IMAGE_BYTES } from "./images.js";

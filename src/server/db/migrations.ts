@@ -244,4 +244,147 @@ create unique index ledger_commission_once on ledger_entries (order_id) where ki
 create unique index ledger_reversal_once on ledger_entries (refund_id) where refund_id is not null;
 `,
   },
+  {
+    id: 11,
+    name: "per-buyer limits, saved buyer details",
+    sql: `
+alter table offers add column per_buyer_limit integer check (per_buyer_limit is null or per_buyer_limit > 0);
+alter table orders add column account_id text references accounts(id);
+alter table orders add column card_fingerprint text;
+
+create table buyer_addresses (
+  account_id text primary key references accounts(id),
+  name text not null,
+  line1 text not null,
+  line2 text,
+  postal_code text not null,
+  city text not null,
+  country text not null,
+  updated_at timestamptz not null
+);
+
+create table buyer_payment_methods (
+  account_id text primary key references accounts(id),
+  brand text not null,
+  last4 text not null,
+  fingerprint text not null,
+  token text not null,
+  created_at timestamptz not null
+);
+`,
+  },
+  {
+    id: 12,
+    name: "waitlists",
+    sql: `
+create table waitlist_entries (
+  id text primary key,
+  seq bigserial not null,
+  offer_id text not null references offers(id),
+  email text not null,
+  account_id text references accounts(id),
+  status text not null check (status in ('waiting', 'offered', 'claimed', 'lapsed', 'left')),
+  order_id text references orders(id),
+  created_at timestamptz not null,
+  offered_at timestamptz
+);
+create unique index waitlist_once on waitlist_entries (offer_id, email) where status in ('waiting', 'offered');
+create index waitlist_queue on waitlist_entries (offer_id, seq) where status = 'waiting';
+create index waitlist_order on waitlist_entries (order_id) where order_id is not null;
+`,
+  },
+  {
+    id: 10,
+    name: "outgoing webhooks",
+    sql: `
+create table webhook_endpoints (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  url text not null,
+  events text not null,
+  description text,
+  secret_enc text not null,
+  secret_hint text not null,
+  created_at timestamptz not null,
+  deleted_at timestamptz
+);
+create index webhook_endpoints_merchant_idx on webhook_endpoints (merchant_id) where deleted_at is null;
+
+create table webhook_deliveries (
+  id text primary key,
+  endpoint_id text not null references webhook_endpoints(id),
+  event_id text not null,
+  event_type text not null,
+  attempt integer not null,
+  status_code integer,
+  response_excerpt text,
+  duration_ms integer not null,
+  error text,
+  attempted_at timestamptz not null
+);
+create index webhook_deliveries_endpoint_idx on webhook_deliveries (endpoint_id, attempted_at);
+`,
+  },
+  {
+    id: 13,
+    name: "catalog: VAT rates, variants with stock, product images; VAT on offers and orders",
+    sql: `
+alter table products add column vat_rate_bp integer not null default 1900 check (vat_rate_bp between 0 and 3000);
+alter table products add column image_id text;
+alter table products add column archived_at timestamptz;
+
+create table product_variants (
+  id text primary key,
+  product_id text not null references products(id),
+  merchant_id text not null references merchants(id),
+  sku text not null,
+  size text not null default '',
+  colour text not null default '',
+  stock integer not null check (stock >= 0),
+  created_at timestamptz not null,
+  archived_at timestamptz
+);
+create unique index product_variants_sku_key on product_variants (merchant_id, lower(sku));
+create index product_variants_product_idx on product_variants (product_id);
+
+alter table offers add column variant_id text references product_variants(id);
+alter table offers add column vat_rate_bp integer not null default 0;
+update offers set vat_rate_bp = (select p.vat_rate_bp from products p where p.id = offers.product_id);
+alter table orders add column vat_rate_bp integer not null default 0;
+update orders set vat_rate_bp = (select o.vat_rate_bp from offers o where o.id = orders.offer_id);
+`,
+  },
+  {
+    id: 14,
+    name: "merchant invites",
+    sql: `
+create table invites (
+  id text primary key,
+  token_hash text not null unique,
+  merchant_id text not null references merchants(id),
+  email text not null,
+  role text not null check (role in ('host', 'staff')),
+  invited_by text not null references accounts(id),
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  accepted_at timestamptz,
+  revoked_at timestamptz,
+  account_id text references accounts(id)
+);
+create index invites_merchant_idx on invites (merchant_id, created_at);
+`,
+  },
+  {
+    id: 9,
+    name: "stripe webhook events (each handled once)",
+    sql: `
+create table stripe_events (
+  id text primary key,
+  type text not null,
+  order_id text,
+  claimed_at timestamptz not null,
+  processed_at timestamptz
+);
+`,
+  },
 ];

@@ -3,6 +3,8 @@ import type { ColumnType } from "kysely";
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface Database {
+  /** Incoming Stripe webhook events: claimed before handling, processed_at once handled (each event id once). */
+  stripe_events: { id: string; type: string; order_id: string | null; claimed_at: Timestamp; processed_at: Timestamp | null };
   merchants: { id: string; name: string; created_at: Timestamp };
   accounts: {
     id: string;
@@ -22,7 +24,23 @@ export interface Database {
     image_url: string;
     price: number;
     currency: string;
+    /** VAT contained in the gross price, in basis points (1900 = 19 %). */
+    vat_rate_bp: ColumnType<number, number | undefined, number>;
+    /** Uploaded picture: DATA_DIR/media/products/<id>/<image_id>-<width>.webp; image_url then points at it. */
+    image_id: ColumnType<string | null, string | null | undefined, string | null>;
+    archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
     created_at: Timestamp;
+  };
+  product_variants: {
+    id: string;
+    product_id: string;
+    merchant_id: string;
+    sku: string;
+    size: string;
+    colour: string;
+    stock: number;
+    created_at: Timestamp;
+    archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   };
   shows: {
     id: string;
@@ -52,7 +70,12 @@ export interface Database {
     ends_at: Timestamp;
     pinned: boolean;
     closed_at: Timestamp | null;
+    /** Units of this variant were reserved for the offer at creation; unsold ones go back when it closes. */
+    variant_id: ColumnType<string | null, string | null | undefined, string | null>;
+    vat_rate_bp: ColumnType<number, number | undefined, number>;
     created_at: Timestamp;
+    /** Units one buyer may hold or buy of this offer (null: no limit). */
+    per_buyer_limit: ColumnType<number | null, number | null | undefined, number | null>;
   };
   orders: {
     id: string;
@@ -74,10 +97,31 @@ export interface Database {
     tracking_number: string | null;
     refunded_quantity: ColumnType<number, number | undefined, number>;
     refunded_amount: ColumnType<number, number | undefined, number>;
+    /** The offer's VAT rate when the order was placed (basis points). */
+    vat_rate_bp: ColumnType<number, number | undefined, number>;
     idempotency_key: string;
     request_hash: string;
     created_at: Timestamp;
     updated_at: Timestamp;
+    /** The signed-in buyer, if any. */
+    account_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Keyed SHA-256 of the card number (never the number): per-buyer limits for guests. */
+    card_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  buyer_addresses: { account_id: string; name: string; line1: string; line2: string | null; postal_code: string; city: string; country: string; updated_at: Timestamp };
+  buyer_payment_methods: { account_id: string; brand: string; last4: string; fingerprint: string; token: string; created_at: Timestamp };
+  waitlist_entries: {
+    id: string;
+    seq: ColumnType<number, never, never>;
+    offer_id: string;
+    /** Lower-cased. */
+    email: string;
+    account_id: string | null;
+    status: "waiting" | "offered" | "claimed" | "lapsed" | "left";
+    /** The timed hold made for this entry when units came back. */
+    order_id: string | null;
+    created_at: Timestamp;
+    offered_at: Timestamp | null;
   };
   ledger_entries: {
     id: string;
@@ -93,6 +137,19 @@ export interface Database {
   };
   chat_messages: { id: string; show_id: string; author: string; role: string; text: string; created_at: Timestamp };
   order_events: { id: string; seq: ColumnType<number, never, never>; order_id: string; type: string; data: string; at: Timestamp };
+  invites: {
+    id: string;
+    token_hash: string;
+    merchant_id: string;
+    email: string;
+    role: "host" | "staff";
+    invited_by: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    accepted_at: Timestamp | null;
+    revoked_at: Timestamp | null;
+    account_id: string | null;
+  };
   password_resets: { token_hash: string; account_id: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
   outbox: {
     id: string;
@@ -128,5 +185,30 @@ export interface Database {
     stream_key_hint: string;
     enabled: boolean;
     created_at: Timestamp;
+  };
+  webhook_endpoints: {
+    id: string;
+    merchant_id: string;
+    url: string;
+    /** Comma-separated event types. */
+    events: string;
+    description: string | null;
+    /** AES-256-GCM (SecretBox, aad = endpoint id): base64url(iv ‖ tag ‖ ciphertext). */
+    secret_enc: string;
+    secret_hint: string;
+    created_at: Timestamp;
+    deleted_at: Timestamp | null;
+  };
+  webhook_deliveries: {
+    id: string;
+    endpoint_id: string;
+    event_id: string;
+    event_type: string;
+    attempt: number;
+    status_code: number | null;
+    response_excerpt: string | null;
+    duration_ms: number;
+    error: string | null;
+    attempted_at: Timestamp;
   };
 }

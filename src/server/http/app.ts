@@ -59,7 +59,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {
-      if (err.status >= 500) req.log.error({ err }, "request failed");
+      // 503s are expected states (a payment provider slow to answer, a playlist being rewritten): warn, not error.
+      if (err.status === 503) req.log.warn({ code: err.code }, "request answered 503");
+      else if (err.status >= 500) req.log.error({ err }, "request failed");
       return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
     }
     const e = err as { code?: string; statusCode?: number; message?: string };

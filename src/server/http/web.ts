@@ -18,7 +18,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -129,6 +129,9 @@ ${head}
 
   app.get("/", (req, reply) => sendPage("home", req, reply));
   app.get("/login", (req, reply) => sendPage("login", req, reply));
+  app.get("/admin", (req, reply) => sendPage("admin", req, reply));
+  // Password reset and team invites; the emailed links carry their token in the URL fragment.
+  for (const path of ["/forgot-password", "/reset-password", "/accept-invite"]) app.get(path, (req, reply) => sendPage("account", req, reply));
   app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));
   app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
 

@@ -15,7 +15,9 @@ export function registerOfferRoutes(app: FastifyInstance, deps: { offers: OfferS
     const body = parseWith(createOfferBody, req.body);
     const product = await catalog.product(body.productId).catch(() => null);
     if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", "productId: not a product of this show's merchant");
-    const offer = await offers.create(show.id, product, body);
+    const variant = body.variantId ? await catalog.variant(body.variantId).catch(() => null) : undefined;
+    if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", "variantId: not a variant of this product");
+    const offer = await offers.create(show.id, product, body, variant);
     return reply.status(201).send({ offer });
   });
 

@@ -1,7 +1,7 @@
 import { sql, type Transaction } from "kysely";
 import type { OfferView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
-import type { Product } from "../catalog/index.js";
+import { type Product, type Variant, reserveVariantStock, returnVariantStock, variantLabel } from "../catalog/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -27,6 +27,7 @@ export function offerView(r: OfferRow, now: Date): OfferView {
     endsAt: endsAt.toISOString(),
     pinned: r.pinned,
     status: r.closed_at || endsAt.getTime() <= now.getTime() ? "ended" : "active",
+    ...(r.per_buyer_limit != null ? { perBuyerLimit: r.per_buyer_limit } : {}),
   };
 }
 
@@ -53,6 +54,25 @@ export interface Reservation {
   remaining: number;
   unitPrice: number;
   currency: string;
+  /** Units one buyer may have of this offer; the caller checks it in the same transaction. */
+  perBuyerLimit: number | null;
+  /** The product's VAT rate (basis points), copied to the offer when it was created. */
+  vatRateBp: number;
+}
+
+/**
+ * Stock rule for offers made from a variant: creating the offer moves its `quantity` out of the variant's stock;
+ * when the offer closes (ended or expired) its unsold `remaining` moves back and the offer keeps 0. Units released
+ * after that (an expired hold, a refund before shipping) go straight back to the variant (see giveBack).
+ */
+async function returnUnsold(tx: Transaction<Database>, offerIds: string[]): Promise<void> {
+  if (offerIds.length === 0) return;
+  const rows = await tx.selectFrom("offers").select(["id", "variant_id", "remaining"]).where("id", "in", offerIds).where("variant_id", "is not", null).where("remaining", ">", 0).execute();
+  for (const r of rows) {
+    if (!r.variant_id) continue;
+    await returnVariantStock(tx, r.variant_id, r.remaining);
+    await tx.updateTable("offers").set({ remaining: 0 }).where("id", "=", r.id).execute();
+  }
 }
 
 // Stock for the offers in a show. The invariant 0 <= remaining <= quantity lives in SQL (check constraint plus a
@@ -70,30 +90,38 @@ export class OfferService {
     bus.subscribe("offer.updated", (e) => this.#remainingHint.set(e.offerId, e.remaining));
   }
 
-  async create(showId: string, product: Product, input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean }): Promise<OfferView> {
+  async create(showId: string, product: Product, input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number }, variant?: Variant): Promise<OfferView> {
     const now = this.clock.now();
     const id = randomId("ofr");
-    await this.db
-      .insertInto("offers")
-      .values({
-        id,
-        show_id: showId,
-        product_id: product.id,
-        title: product.title,
-        description: product.description,
-        image_url: product.imageUrl,
-        list_price: product.price,
-        show_price: input.showPrice,
-        currency: product.currency,
-        quantity: input.quantity,
-        remaining: input.quantity,
-        starts_at: now,
-        ends_at: new Date(now.getTime() + input.durationSeconds * 1000),
-        pinned: false,
-        closed_at: null,
-        created_at: now,
-      })
-      .execute();
+    const label = variant ? variantLabel(variant) : "";
+    // With a variant, the offer's units leave the variant's stock in the same transaction (see returnUnsold).
+    await this.db.transaction().execute(async (tx) => {
+      if (variant) await reserveVariantStock(tx, variant.id, input.quantity);
+      await tx
+        .insertInto("offers")
+        .values({
+          id,
+          show_id: showId,
+          product_id: product.id,
+          title: label ? `${product.title} (${label})` : product.title,
+          description: product.description,
+          image_url: product.imageUrl,
+          list_price: product.price,
+          show_price: input.showPrice,
+          currency: product.currency,
+          variant_id: variant?.id ?? null,
+          vat_rate_bp: product.vatRateBp,
+          quantity: input.quantity,
+          remaining: input.quantity,
+          starts_at: now,
+          ends_at: new Date(now.getTime() + input.durationSeconds * 1000),
+          pinned: false,
+          closed_at: null,
+          created_at: now,
+          per_buyer_limit: input.perBuyerLimit ?? null,
+        })
+        .execute();
+    });
     this.#remainingHint.set(id, input.quantity);
     if (input.pin) return this.setPinned(id, true);
     return this.offer(id);
@@ -151,6 +179,7 @@ export class OfferService {
       const before = await tx.selectFrom("offers").select("pinned").where("id", "=", offerId).where("closed_at", "is", null).executeTakeFirst();
       const closed = await tx.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
       if (closed && before?.pinned) await recordPinEvents(tx, closed.show_id, [{ offerId, pinned: false }], now);
+      if (closed) await returnUnsold(tx, [offerId]);
       return closed;
     });
     if (res) await this.bus.publish("offer.ended", { showId: res.show_id, offerId, reason: "closed" });
@@ -173,6 +202,7 @@ export class OfferService {
       for (const r of wasPinned) {
         if (closedIds.has(r.id)) await recordPinEvents(tx, r.show_id, [{ offerId: r.id, pinned: false }], new Date(r.ends_at));
       }
+      await returnUnsold(tx, [...closedIds]);
       return closed;
     });
     for (const r of rows) await this.bus.publish("offer.ended", { showId: r.show_id, offerId: r.id, reason: "expired" });
@@ -183,6 +213,13 @@ export class OfferService {
   async pinEvents(showId: string, until: Date): Promise<PinEvent[]> {
     const rows = await this.db.selectFrom("offer_pin_events").select(["offer_id", "pinned", "at"]).where("show_id", "=", showId).where("at", "<=", until).orderBy("at").orderBy("id").execute();
     return rows.map((r) => ({ offerId: r.offer_id, pinned: r.pinned, at: new Date(r.at) }));
+  }
+
+  #onSoldOut: ((tx: Transaction<Database>, offer: OfferView) => Promise<unknown>) | null = null;
+
+  /** Runs inside the transaction whose take() sold the last unit (outgoing webhook offer.sold_out). */
+  onSoldOut(fn: (tx: Transaction<Database>, offer: OfferView) => Promise<unknown>): void {
+    this.#onSoldOut = fn;
   }
 
   /** True when we know for sure there is not enough stock; false means "ask the database". */
@@ -216,9 +253,10 @@ export class OfferService {
       .where("closed_at", "is", null)
       .where("starts_at", "<=", now)
       .where("ends_at", ">", now)
-      .returning(["id", "show_id", "remaining", "show_price", "currency"])
+      .returning(["id", "show_id", "remaining", "show_price", "currency", "per_buyer_limit", "vat_rate_bp"])
       .executeTakeFirst();
-    if (row) return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency };
+    if (row?.remaining === 0 && this.#onSoldOut) await this.#onSoldOut(tx, offerView(await this.row(offerId, tx), now));
+    if (row) return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency, perBuyerLimit: row.per_buyer_limit, vatRateBp: row.vat_rate_bp };
     const o = await this.row(offerId, tx);
     const needsPin = !o.pinned && !(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
     if (o.closed_at || needsPin || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
@@ -231,9 +269,22 @@ export class OfferService {
       .updateTable("offers")
       .set({ remaining: sql<number>`remaining + ${quantity}` })
       .where("id", "=", offerId)
+      // A closed offer made from a variant gave its units back already: these go to the variant too.
+      .where((eb) => eb.or([eb("closed_at", "is", null), eb("variant_id", "is", null)]))
       .returning("remaining")
-      .executeTakeFirstOrThrow();
-    return row.remaining;
+      .executeTakeFirst();
+    if (row) return row.remaining;
+    const closed = await tx.selectFrom("offers").select(["variant_id", "remaining"]).where("id", "=", offerId).executeTakeFirstOrThrow();
+    if (closed.variant_id) await returnVariantStock(tx, closed.variant_id, quantity);
+    return closed.remaining;
+  }
+
+  /** Every offer of these shows (open and ended), newest first, with the variant it was made from. */
+  async offersOfShows(showIds: string[]): Promise<(OfferView & { variantId: string | null; vatRateBp: number })[]> {
+    if (showIds.length === 0) return [];
+    const now = this.clock.now();
+    const rows = await this.db.selectFrom("offers").selectAll().where("show_id", "in", showIds).orderBy("created_at", "desc").orderBy("id", "desc").limit(500).execute();
+    return rows.map((r) => ({ ...offerView(r as OfferRow, now), variantId: r.variant_id, vatRateBp: r.vat_rate_bp }));
   }
 
   async publishRemaining(showId: string, offerId: string, remaining: number): Promise<void> {

@@ -6,7 +6,7 @@ import { AppError } from "../platform/errors.js";
 import { requireMerchantStaff, type ShowService } from "../shows/index.js";
 import type { OrderService } from "./service.js";
 
-const CSV_COLUMNS = ["id", "createdAt", "status", "showId", "offerId", "quantity", "unitPrice", "total", "refundedAmount", "currency", "buyerName", "buyerEmail", "shipToName", "line1", "line2", "postalCode", "city", "country", "gift", "carrier", "trackingNumber"] as const;
+const CSV_COLUMNS = ["id", "createdAt", "status", "showId", "offerId", "quantity", "unitPrice", "total", "refundedAmount", "currency", "buyerName", "buyerEmail", "shipToName", "line1", "line2", "postalCode", "city", "country", "gift", "carrier", "trackingNumber", "vatRateBp", "vat"] as const;
 
 // RFC 4180 quoting, and a leading ' for cells a spreadsheet would run as a formula (CSV injection).
 function csvCell(v: unknown): string {
@@ -18,7 +18,7 @@ function csvCell(v: unknown): string {
 export function ordersCsv(orders: OrderView[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const o of orders) {
-    const row = [o.id, o.createdAt, o.status, o.showId, o.offerId, o.quantity, o.unitPrice, o.total, o.refundedAmount, o.currency, o.buyer.name, o.buyer.email, o.shipping.name, o.shipping.line1, o.shipping.line2 ?? "", o.shipping.postalCode, o.shipping.city, o.shipping.country, o.gift ? "yes" : "", o.shipment?.carrier ?? "", o.shipment?.trackingNumber ?? ""];
+    const row = [o.id, o.createdAt, o.status, o.showId, o.offerId, o.quantity, o.unitPrice, o.total, o.refundedAmount, o.currency, o.buyer.name, o.buyer.email, o.shipping.name, o.shipping.line1, o.shipping.line2 ?? "", o.shipping.postalCode, o.shipping.city, o.shipping.country, o.gift ? "yes" : "", o.shipment?.carrier ?? "", o.shipment?.trackingNumber ?? "", o.vatRateBp, o.vat];
     lines.push(row.map(csvCell).join(","));
   }
   return `${lines.join("\r\n")}\r\n`;

@@ -2,6 +2,9 @@ import type { OrderView } from "../../protocol/api.js";
 
 const euros = (cents: number, currency: string) => new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
 
+// Prices are gross: the receipt names the VAT they contain ("incl. 19 % VAT: €3.19").
+const vatNote = (o: OrderView) => (o.vatRateBp > 0 ? ` (incl. ${o.vatRateBp / 100} % VAT: ${euros(o.vat, o.currency)})` : "");
+
 type Kind = "confirmation" | "shipped" | "refunded" | "gift_notice";
 
 /** The buyer's emails for an order (English; the buyer's language is not stored yet). */
@@ -13,7 +16,7 @@ export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: numbe
       return {
         to: order.buyer.email,
         subject: `Your Showcart order …${ref}`,
-        text: `Hello ${order.buyer.name},\n\nthank you! We received ${order.quantity} × for ${euros(order.total, order.currency)}.\n${order.gift ? "It is a gift and ships to:" : "It ships to:"}\n${address}\n\nOrder: ${order.id}`,
+        text: `Hello ${order.buyer.name},\n\nthank you! We received ${order.quantity} × for ${euros(order.total, order.currency)}${vatNote(order)}.\n${order.gift ? "It is a gift and ships to:" : "It ships to:"}\n${address}\n\nOrder: ${order.id}`,
       };
     case "shipped":
       return {

@@ -1,17 +1,19 @@
 import { createHash } from "node:crypto";
-import type { CreateOrderBody, OrderView } from "../../protocol/api.js";
+import type { CreateOrderBody, NextAction, OrderView, PayOrderBody, PaymentBody } from "../../protocol/api.js";
 import type { CommissionService } from "../commissions/index.js";
 import type { Database, Db } from "../db/index.js";
 import { sql, type Selectable, type Transaction } from "kysely";
 import type { OfferService, Reservation } from "../offers/index.js";
-import type { PaymentProvider } from "../payments/index.js";
+import type { ChargeResult, PaymentProvider } from "../payments/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { Outbox } from "../outbox/index.js";
+import type { WebhookEvents } from "../webhooks/index.js";
 import type { ShowService } from "../shows/index.js";
 import { orderEmail } from "./emails.js";
+import { vatIncluded } from "../catalog/index.js";
 
 export type OrderRow = Omit<Selectable<Database["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
@@ -36,18 +38,71 @@ export interface OrderDeps {
   holdMs?: number;
   /** Order emails (confirmation, shipped, refunded) go out through it; without, none are sent. */
   outbox?: Outbox;
+  /** Outgoing merchant webhooks (order.paid/fulfilled/refunded), enqueued in each transition's transaction. */
+  webhooks?: WebhookEvents;
+  /** Keyed hash of a card number for per-buyer limits (the server salts it with its secret); never the number. */
+  cardFingerprint?: (cardNumber: string) => string;
+  /** Sold-out waitlists: released units go to the next waiting buyer as a timed hold before they go back on sale. */
+  waitlist?: WaitlistHooks;
+  /** How long a waitlisted buyer has to claim released units (default 2 minutes). */
+  claimMs?: number;
+}
+
+/** What the orders module asks of the waitlist, inside its own transactions (see src/server/waitlist). */
+export interface WaitlistHooks {
+  next(tx: Transaction<Database>, offerId: string): Promise<{ id: string; email: string; accountId: string | null } | null>;
+  offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerTitle: string; email: string; expiresAt: Date }): Promise<void>;
+  released(tx: Transaction<Database>, orderId: string): Promise<void>;
+  claimed(tx: Transaction<Database>, orderId: string): Promise<void>;
+  announce(showId: string, offerId: string, entryId: string): Promise<void>;
+}
+
+export const DEFAULT_CLAIM_MS = 2 * 60_000;
+
+/** Who is buying, beyond the body: the signed-in account and, for one-tap with saved details, the saved card. */
+export interface BuyerContext {
+  accountId?: string | null;
+  savedCard?: { token: string; fingerprint: string };
+}
+
+/** A card to charge: typed in, or saved with the provider (token). */
+export type CardInput = { number: string } | { token: string; fingerprint: string };
+
+/** The body's payment as a card to charge. A provider-side payment method (Stripe) has no fingerprint of ours. */
+export function cardInput(p: PaymentBody): CardInput {
+  return p.method === "test_card" ? { number: p.number } : { token: p.paymentMethodId, fingerprint: "" };
+}
+
+// Orders that count towards a per-buyer limit: held or bought and not (fully) refunded.
+const LIMIT_STATUSES = ["pending_payment", "paid", "fulfilled", "delivered"] as const;
+// A hold placed before the buyer typed anything: filled in when it is paid.
+const NO_ADDRESS = { name: "", line1: "", postalCode: "", city: "", country: "" };
+
+export function defaultCardFingerprint(cardNumber: string): string {
+  return createHash("sha256").update(`showcart-card:${cardNumber.replace(/\s+/g, "")}`).digest("base64url");
 }
 
 export interface PlaceOrderResult {
   order: OrderView;
   replayed: boolean;
+  /** The payment needs the buyer (3-D Secure): the order stays pending_payment with its hold. */
+  nextAction?: NextAction;
 }
+
+/** A payment attempt's answer: the order, and what the buyer must do when the provider asks for authentication. */
+export interface ChargeOutcome {
+  order: OrderView;
+  nextAction?: NextAction;
+}
+
+const SETTLED_STATUSES: readonly string[] = ["paid", "fulfilled", "delivered", "refunded"];
 
 // Same key + same body → same order. The hash covers a canonical form of the body, with a digest of the card number
 // instead of the number itself.
-export function requestHash(body: CreateOrderBody): string {
-  const payment = body.payment && { method: body.payment.method, card: createHash("sha256").update(body.payment.number.replace(/\s+/g, "")).digest("hex") };
-  return createHash("sha256").update(canonicalJson({ ...body, payment })).digest("base64url");
+export function requestHash(body: CreateOrderBody, accountId?: string | null): string {
+  const payment =
+    body.payment && (body.payment.method === "test_card" ? { method: body.payment.method, card: createHash("sha256").update(body.payment.number.replace(/\s+/g, "")).digest("hex") } : body.payment);
+  return createHash("sha256").update(canonicalJson({ ...body, payment, account: accountId ?? undefined })).digest("base64url");
 }
 
 function canonicalJson(v: unknown): string {
@@ -63,7 +118,7 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
 }
 
-export type OrderEventType = "created" | "held" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded";
+export type OrderEventType = "created" | "held" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded" | "payment_action_required" | "late_payment_refunded";
 
 /** The order's append-only history: one row per transition, written in the transition's own transaction. */
 export async function recordOrderEvent(tx: Transaction<Database>, orderId: string, type: OrderEventType, at: Date, data: Record<string, unknown>): Promise<void> {
@@ -88,6 +143,8 @@ export function orderView(r: OrderRow): OrderView {
     shipment: r.carrier ? { carrier: r.carrier, trackingNumber: r.tracking_number ?? "" } : null,
     refundedQuantity: r.refunded_quantity,
     refundedAmount: Number(r.refunded_amount),
+    vatRateBp: r.vat_rate_bp,
+    vat: vatIncluded(Number(r.total), r.vat_rate_bp),
   };
 }
 
@@ -112,6 +169,10 @@ export class OrderService {
   private readonly payments: PaymentProvider;
   private readonly holdMs: number;
   private readonly outbox: Outbox | null;
+  private readonly webhooks: WebhookEvents | null;
+  private readonly waitlist: WaitlistHooks | null;
+  private readonly claimMs: number;
+  private readonly fingerprint: (cardNumber: string) => string;
 
   constructor(deps: OrderDeps) {
     this.db = deps.db;
@@ -123,6 +184,37 @@ export class OrderService {
     this.payments = deps.payments;
     this.holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
     this.outbox = deps.outbox ?? null;
+    this.webhooks = deps.webhooks ?? null;
+    this.waitlist = deps.waitlist ?? null;
+    this.claimMs = deps.claimMs ?? DEFAULT_CLAIM_MS;
+    this.fingerprint = deps.cardFingerprint ?? defaultCardFingerprint;
+  }
+
+  /**
+   * Per-buyer limit, inside the transaction that takes or pays: the buyer's units of this offer over held and bought
+   * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (take()'s
+   * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
+   */
+  async #checkLimit(tx: Transaction<Database>, offerId: string, limit: number | null, quantity: number, who: { accountId?: string | null; email?: string | null; fingerprint?: string | null }, excludeOrderId?: string): Promise<void> {
+    if (limit === null) return;
+    if (quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer.`, { limit, already: 0 });
+    const email = who.email?.trim().toLowerCase() || null;
+    if (!who.accountId && !email && !who.fingerprint) return; // an anonymous hold: checked when it is paid
+    let q = tx
+      .selectFrom("orders")
+      .select(sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"))
+      .where("offer_id", "=", offerId)
+      .where("status", "in", [...LIMIT_STATUSES])
+      .where((eb) =>
+        eb.or([
+          ...(who.accountId ? [eb("account_id", "=", who.accountId)] : []),
+          ...(email ? [eb(sql`lower(buyer_email)`, "=", email)] : []),
+          ...(who.fingerprint ? [eb("card_fingerprint", "=", who.fingerprint)] : []),
+        ]),
+      );
+    if (excludeOrderId) q = q.where("id", "!=", excludeOrderId);
+    const already = Number((await q.executeTakeFirstOrThrow()).units);
+    if (already + quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer; you have ${already}.`, { limit, already });
   }
 
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
@@ -138,14 +230,24 @@ export class OrderService {
    * payment_failed with the units back. Without, the order is a hold: the units stay reserved for the buyer until
    * `holdExpiresAt`, and `pay()` confirms it.
    */
-  async placeOrder(body: CreateOrderBody, idempotencyKey: string): Promise<PlaceOrderResult> {
+  async placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
+    const accountId = ctx.accountId ?? null;
+    // One-tap: a typed card, or the signed-in buyer's saved one.
+    if (body.payment) this.assertPaymentMethod(body.payment.method);
+    const card: CardInput | null = body.payment ? cardInput(body.payment) : (ctx.savedCard ?? null);
+    if (card && (!body.buyer || !body.shipping)) throw new AppError("invalid_body", "buyer and shipping are required to pay");
     if (!this.#keysComplete || this.#keys.has(idempotencyKey)) {
-      const replay = await this.replay(idempotencyKey, requestHash(body), body.payment !== undefined);
+      const replay = await this.replay(idempotencyKey, requestHash(body, accountId), card !== null);
+      // A one-tap order still waiting for 3-D Secure: the same request continues it (next action again, or paid).
+      if (replay && card && replay.order.status === "pending_payment") return { ...(await this.payWithOutcome(replay.order.id, card)), replayed: true };
       if (replay) return replay;
     }
     // Most attempts in a flash sale end here, without a database round trip.
     if (this.offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
-    const hash = requestHash(body);
+    const hash = requestHash(body, accountId);
+    const fingerprint = card ? ("number" in card ? this.fingerprint(card.number) : card.fingerprint) : null;
+    const buyer = body.buyer ?? { name: "", email: "" };
+    const shipping = JSON.stringify(body.shipping ?? NO_ADDRESS);
     // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
     const fresh = !this.#keys.has(idempotencyKey);
     this.#keys.add(idempotencyKey);
@@ -153,11 +255,13 @@ export class OrderService {
     const now = this.clock.now();
     const orderId = randomId("ord");
     // A one-tap order holds its units only for the charge; a hold for the checkout timer.
-    const holdExpiresAt = new Date(now.getTime() + (body.payment ? PAYMENT_LOCK_MS : this.holdMs));
+    const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.holdMs));
     let reservation: Reservation;
     try {
       reservation = await this.db.transaction().execute(async (tx) => {
         const r = await this.offers.take(tx, body.offerId, body.quantity);
+        // take()'s UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
+        await this.#checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: buyer.email, fingerprint });
         await tx
           .insertInto("orders")
           .values({
@@ -168,28 +272,31 @@ export class OrderService {
             unit_price: r.unitPrice,
             total: r.unitPrice * body.quantity,
             currency: r.currency,
-            buyer_name: body.buyer.name,
-            buyer_email: body.buyer.email,
-            shipping: JSON.stringify(body.shipping),
+            vat_rate_bp: r.vatRateBp,
+            buyer_name: buyer.name,
+            buyer_email: buyer.email,
+            shipping,
             status: "pending_payment",
             payment_ref: null,
             idempotency_key: idempotencyKey,
             request_hash: hash,
             hold_expires_at: holdExpiresAt,
-            payment_lock_until: body.payment ? holdExpiresAt : null,
+            payment_lock_until: card ? holdExpiresAt : null,
             gift: body.gift ? JSON.stringify(body.gift) : null,
             created_at: now,
             updated_at: now,
+            account_id: accountId,
+            card_fingerprint: fingerprint || null,
           })
           .execute();
-        await recordOrderEvent(tx, orderId, body.payment ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
+        await recordOrderEvent(tx, orderId, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
         return r;
       });
     } catch (err) {
       if (fresh && !isUniqueViolation(err)) this.#keys.delete(idempotencyKey);
       // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
       if (isUniqueViolation(err)) {
-        const again = await this.replay(idempotencyKey, hash, body.payment !== undefined);
+        const again = await this.replay(idempotencyKey, hash, card !== null);
         if (again) return again;
       }
       throw err;
@@ -204,9 +311,10 @@ export class OrderService {
       unit_price: reservation.unitPrice,
       total: reservation.unitPrice * body.quantity,
       currency: reservation.currency,
-      buyer_name: body.buyer.name,
-      buyer_email: body.buyer.email,
-      shipping: JSON.stringify(body.shipping),
+      vat_rate_bp: reservation.vatRateBp,
+      buyer_name: buyer.name,
+      buyer_email: buyer.email,
+      shipping,
       status: "pending_payment" as const,
       payment_ref: null,
       idempotency_key: idempotencyKey,
@@ -220,32 +328,63 @@ export class OrderService {
       refunded_amount: 0,
       created_at: now,
       updated_at: now,
+      account_id: accountId,
+      card_fingerprint: fingerprint || null,
     };
-    if (!body.payment) return { order: orderView(row), replayed: false };
-    return { order: await this.#charge(row, body.payment.number, idempotencyKey, "one_tap"), replayed: false };
+    if (!card) return { order: orderView(row), replayed: false };
+    return { ...(await this.#charge(row, card, idempotencyKey, "one_tap")), replayed: false };
   }
 
-  /** Pays a held order. A declined card keeps the hold (the buyer may try another card until it runs out). */
-  async pay(orderId: string, payment: { number: string }): Promise<OrderView> {
+  /**
+   * Pays a held order. A declined card keeps the hold (the buyer may try another card until it runs out). A hold
+   * placed without buyer and address gets them here; the per-buyer limit is checked again with the email and card.
+   */
+  async pay(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<OrderView> {
+    return (await this.payWithOutcome(orderId, payment, details)).order;
+  }
+
+  /** pay(), with the provider's next action when the buyer has to authenticate (3-D Secure). */
+  async payWithOutcome(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<ChargeOutcome> {
+    if ("number" in payment) this.assertPaymentMethod("test_card");
     const now = this.clock.now();
     const lockUntil = new Date(now.getTime() + PAYMENT_LOCK_MS);
+    const fingerprint = "number" in payment ? this.fingerprint(payment.number) : payment.fingerprint;
     // Claim the order for one charge at a time; the lock also keeps the expiry sweeper away during the charge.
-    const claimed = await this.db
-      .updateTable("orders")
-      .set({ payment_lock_until: lockUntil, updated_at: now })
-      .where("id", "=", orderId)
-      .where("status", "=", "pending_payment")
-      .where("hold_expires_at", ">", now)
-      .where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]))
-      .returningAll()
-      .executeTakeFirst();
+    const claimed = await this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("orders")
+        .set({
+          payment_lock_until: lockUntil,
+          updated_at: now,
+          card_fingerprint: fingerprint || null,
+          ...(details.buyer ? { buyer_name: details.buyer.name, buyer_email: details.buyer.email } : {}),
+          ...(details.shipping ? { shipping: JSON.stringify(details.shipping) } : {}),
+          ...(details.gift ? { gift: JSON.stringify(details.gift) } : {}),
+        })
+        .where("id", "=", orderId)
+        .where("status", "=", "pending_payment")
+        .where("hold_expires_at", ">", now)
+        .where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]))
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return null;
+      if (!row.buyer_email || !JSON.parse(row.shipping).line1) {
+        throw new AppError("invalid_body", "buyer and shipping are required to pay this hold", [
+          ...(row.buyer_email ? [] : [{ path: "buyer", message: "required" }]),
+          ...(JSON.parse(row.shipping).line1 ? [] : [{ path: "shipping", message: "required" }]),
+        ]);
+      }
+      const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", row.offer_id).forUpdate().executeTakeFirstOrThrow();
+      await this.#checkLimit(tx, row.offer_id, offer.per_buyer_limit, row.quantity, { accountId: row.account_id, email: row.buyer_email, fingerprint }, row.id);
+      return row;
+    });
     if (!claimed) {
       const current = await this.order(orderId);
-      if (current.status === "paid") return current; // paying twice is answered with the paid order
+      if (current.status === "paid") return { order: current }; // paying twice is answered with the paid order
       if (current.status === "pending_payment" && current.holdExpiresAt && new Date(current.holdExpiresAt) > now) throw new AppError("idempotency_in_progress", "A payment for this order is in progress.");
       throw new AppError("hold_expired");
     }
-    return this.#charge(claimed, payment.number, `${orderId}:${randomId("pay")}`, "hold");
+    return this.#charge(claimed, payment, `${orderId}:${randomId("pay")}`, "hold");
   }
 
   /** The buyer abandons a held order: the units go back on sale at once. */
@@ -259,31 +398,141 @@ export class OrderService {
     return this.order(orderId);
   }
 
-  async #charge(row: OrderRow, cardNumber: string, chargeKey: string, mode: "one_tap" | "hold"): Promise<OrderView> {
+  /** 400 when the configured provider does not take this payment method (a card number only goes to the test provider). */
+  assertPaymentMethod(method: PaymentBody["method"]): void {
+    const methods: readonly string[] = this.payments.methods ?? ["test_card"];
+    if (!methods.includes(method)) throw new AppError("invalid_body", `payment.method: this shop takes ${methods.join(", ")}`, [{ path: "payment.method", message: `one of ${methods.join(", ")}` }]);
+  }
+
+  async #charge(row: OrderRow, card: CardInput, chargeKey: string, mode: "one_tap" | "hold"): Promise<ChargeOutcome> {
     const total = Number(row.total);
-    const charge = await this.payments
-      .charge({ amount: total, currency: row.currency, cardNumber, idempotencyKey: chargeKey, description: `Showcart order ${row.id}` })
-      .catch(() => ({ ok: false as const, reason: "card_declined" as const }));
+    const source = "number" in card ? { cardNumber: card.number } : { cardNumber: "", paymentMethod: card.token };
+    // A provider that throws told us nothing about the charge: handled like a timeout (hold kept), never as a decline.
+    const charge: ChargeResult = await this.payments
+      .charge({ amount: total, currency: row.currency, ...source, idempotencyKey: chargeKey, description: `Showcart order ${row.id}`, orderId: row.id, ref: row.payment_ref })
+      .catch(() => ({ ok: false as const, reason: "pending" as const }));
 
-    if (!charge.ok) {
-      if (mode === "one_tap") {
-        await this.#release(row.id, "payment_failed", { ignoreLock: true });
-      } else {
-        await this.db.updateTable("orders").set({ payment_lock_until: null, updated_at: this.clock.now() }).where("id", "=", row.id).execute();
-      }
-      throw new AppError("payment_declined", undefined, { orderId: row.id, reason: charge.reason, holdKept: mode === "hold" });
+    if (charge.ok) return { order: await this.#markPaid(row, charge.ref) };
+    if (charge.reason === "requires_action") return this.#awaitAction(row, charge.ref, charge.nextAction, mode);
+    const now = this.clock.now();
+    if (charge.reason === "pending") {
+      // One-tap keeps its lock: its one-minute hold lapses to the sweeper unless the provider's webhook confirms first.
+      // A checkout hold frees the lock: paying again is safe, the provider finds the same payment (one intent per order).
+      await this.db
+        .updateTable("orders")
+        .set({ payment_ref: charge.ref ?? row.payment_ref, ...(mode === "hold" ? { payment_lock_until: null } : {}), updated_at: now })
+        .where("id", "=", row.id)
+        .where("status", "=", "pending_payment")
+        .execute();
+      throw new AppError("payment_pending", undefined, { orderId: row.id, holdKept: true });
     }
+    if (mode === "one_tap") {
+      await this.#release(row.id, "payment_failed", { ignoreLock: true });
+    } else {
+      await this.db
+        .updateTable("orders")
+        .set({ payment_lock_until: null, payment_ref: charge.ref ?? row.payment_ref, updated_at: now })
+        .where("id", "=", row.id)
+        .where("status", "=", "pending_payment")
+        .execute();
+    }
+    throw new AppError("payment_declined", undefined, { orderId: row.id, reason: charge.reason, holdKept: mode === "hold" });
+  }
 
+  /** pending_payment → paid with the commission, once: the charge's answer and the provider's webhook may both report it. */
+  async #markPaid(row: OrderRow, ref: string): Promise<OrderView> {
+    const total = Number(row.total);
     const terms = await this.shows.commissionTerms(row.show_id);
     const paidAt = this.clock.now();
-    const commission = await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable("orders").set({ status: "paid", payment_ref: charge.ref, payment_lock_until: null, updated_at: paidAt }).where("id", "=", row.id).execute();
-      await recordOrderEvent(tx, row.id, "paid", paidAt, { amount: total, paymentRef: charge.ref });
-      if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("confirmation", orderView({ ...row, status: "paid" })));
-      return this.commissions.recordForOrder(tx, { orderId: row.id, showId: row.show_id, hostAccountId: terms.hostAccountId, total, currency: row.currency, rateBp: terms.rateBp });
+    const done = await this.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable("orders")
+        .set({ status: "paid", payment_ref: ref, payment_lock_until: null, updated_at: paidAt })
+        .where("id", "=", row.id)
+        .where("status", "=", "pending_payment")
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) return null;
+      const view = orderView(updated);
+      await recordOrderEvent(tx, row.id, "paid", paidAt, { amount: total, paymentRef: ref });
+      if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("confirmation", view));
+      await this.webhooks?.enqueueForShow(tx, row.show_id, "order.paid", { order: view });
+      await this.waitlist?.claimed(tx, row.id);
+      const commission = await this.commissions.recordForOrder(tx, { orderId: row.id, showId: row.show_id, hostAccountId: terms.hostAccountId, total, currency: row.currency, rateBp: terms.rateBp });
+      return { view, commission };
     });
-    await this.bus.publish("order.paid", { showId: row.show_id, orderId: row.id, offerId: row.offer_id, quantity: row.quantity, total, currency: row.currency, commission });
-    return orderView({ ...row, status: "paid", payment_ref: charge.ref, payment_lock_until: null, updated_at: paidAt });
+    if (!done) {
+      const current = await this.#row(row.id);
+      if (current.payment_ref === ref && SETTLED_STATUSES.includes(current.status)) return orderView(current);
+      // The hold ended while the payment ran: the buyer gets the money back; the units stay with whoever has them now.
+      await this.#refundLatePayment(current, ref);
+      throw new AppError("hold_expired", "The reservation ran out before the payment finished; the payment was refunded.", { orderId: row.id, refunded: true });
+    }
+    await this.bus.publish("order.paid", { showId: row.show_id, orderId: row.id, offerId: row.offer_id, quantity: row.quantity, total, currency: row.currency, commission: done.commission });
+    return done.view;
+  }
+
+  /** The buyer must authenticate: the order stays pending with its hold; the provider's reference is kept to resume. */
+  async #awaitAction(row: OrderRow, ref: string, nextAction: NextAction, mode: "one_tap" | "hold"): Promise<ChargeOutcome> {
+    const now = this.clock.now();
+    // A one-tap order held its units only for the charge; waiting for the buyer's bank makes it a checkout hold.
+    const holdUntil = mode === "one_tap" ? new Date(now.getTime() + this.holdMs) : null;
+    const updated = await this.db.transaction().execute(async (tx) => {
+      const r = await tx
+        .updateTable("orders")
+        .set({ payment_ref: ref, payment_lock_until: null, updated_at: now, ...(holdUntil ? { hold_expires_at: holdUntil } : {}) })
+        .where("id", "=", row.id)
+        .where("status", "=", "pending_payment")
+        .returningAll()
+        .executeTakeFirst();
+      if (r) await recordOrderEvent(tx, row.id, "payment_action_required", now, { paymentRef: ref, action: nextAction.type });
+      return r;
+    });
+    if (!updated) return { order: await this.order(row.id) }; // settled meanwhile (webhook), or the hold ended
+    return { order: orderView(updated), nextAction };
+  }
+
+  async #refundLatePayment(row: OrderRow, ref: string): Promise<void> {
+    const amount = Number(row.total);
+    const res = await this.payments.refund({ ref, amount, currency: row.currency, idempotencyKey: `${row.id}:late:${ref}` });
+    if (!res.ok) throw new AppError("payment_pending", `Refunding a payment that came too late failed (${res.reason}); it is retried.`, { orderId: row.id });
+    const now = this.clock.now();
+    await this.db.transaction().execute((tx) => recordOrderEvent(tx, row.id, "late_payment_refunded", now, { paymentRef: ref, amount, refundRef: res.ref, status: row.status }));
+  }
+
+  /**
+   * The provider reports a succeeded payment (Stripe webhook `payment_intent.succeeded`): a pending order is paid,
+   * once however often it is reported; a payment for an order that ended meanwhile (hold expired, cancelled) is refunded.
+   */
+  async settleProviderPayment(p: { orderId: string; ref: string; amount: number; currency: string }): Promise<"paid" | "already_paid" | "refunded" | "unknown_order" | "amount_mismatch"> {
+    const row = await this.db.selectFrom("orders").selectAll().where("id", "=", p.orderId).executeTakeFirst();
+    if (!row) return "unknown_order";
+    if (Number(row.total) !== p.amount || row.currency !== p.currency) return "amount_mismatch";
+    if (row.payment_ref === p.ref && SETTLED_STATUSES.includes(row.status)) return "already_paid";
+    if (row.status === "pending_payment") {
+      try {
+        await this.#markPaid(row, p.ref);
+        return "paid";
+      } catch (err) {
+        if (err instanceof AppError && err.code === "hold_expired") return "refunded";
+        throw err;
+      }
+    }
+    await this.#refundLatePayment(row, p.ref);
+    return "refunded";
+  }
+
+  /**
+   * The provider reports a failed attempt (decline, failed 3-D Secure). The usual rules: a one-tap order whose charge
+   * outcome was still open gives its units back; a checkout hold (or a one-tap order waiting for 3-D Secure) keeps them.
+   */
+  async providerPaymentFailed(p: { orderId: string; ref: string; reason: string }): Promise<"released" | "hold_kept" | "ignored"> {
+    const row = await this.db.selectFrom("orders").select(["status"]).where("id", "=", p.orderId).executeTakeFirst();
+    if (row?.status !== "pending_payment") return "ignored";
+    const events = await this.db.selectFrom("order_events").select("type").where("order_id", "=", p.orderId).orderBy("seq").execute();
+    const oneTap = events[0]?.type === "created" && !events.some((e) => e.type === "payment_action_required");
+    if (oneTap && (await this.#release(p.orderId, "payment_failed", { ignoreLock: true }))) return "released";
+    return "hold_kept";
   }
 
   /** pending_payment → `to`, units back on sale, in one transaction. False if the order was not pending (or locked). */
@@ -292,20 +541,84 @@ export class OrderService {
     const res = await this.db.transaction().execute(async (tx) => {
       let q = tx.updateTable("orders").set({ status: to, payment_lock_until: null, updated_at: now }).where("id", "=", orderId).where("status", "=", "pending_payment");
       if (!opts.ignoreLock) q = q.where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]));
-      const o = await q.returning(["offer_id", "show_id", "quantity"]).executeTakeFirst();
+      const o = await q.returningAll().executeTakeFirst();
       if (!o) return null;
       await recordOrderEvent(tx, orderId, to, now, {});
-      return { ...o, remaining: await this.offers.giveBack(tx, o.offer_id, o.quantity) };
+      await this.waitlist?.released(tx, orderId);
+      const restocked = await this.#restock(tx, o, o.quantity, now);
+      return { ...o, ...restocked };
     });
-    if (res) await this.offers.publishRemaining(res.show_id, res.offer_id, res.remaining);
+    if (res) await this.#announceRestock(res.show_id, res.offer_id, res);
+    // A payment still open with the provider (3-D Secure not finished) is given up, so it cannot succeed afterwards.
+    if (res?.payment_ref && this.payments.cancel) void this.payments.cancel({ ref: res.payment_ref, idempotencyKey: `${orderId}:cancel` }).catch(() => {});
     return res !== null;
+  }
+
+  /**
+   * Units coming back from `source` (a released hold or a refund before shipping): while the offer is on sale they go
+   * to its waitlist first, one unit per waiting buyer in order, as a new hold of `claimMs` for them — the units move
+   * from one reservation to the next, so sold + held + available = quantity holds throughout. What nobody waits for
+   * goes back on sale.
+   */
+  async #restock(tx: Transaction<Database>, source: OrderRow, quantity: number, now: Date): Promise<{ remaining: number; offeredTo: string[] }> {
+    const offeredTo: string[] = [];
+    let left = quantity;
+    if (this.waitlist) {
+      const offer = await this.offers.row(source.offer_id, tx);
+      const onSale = !offer.closed_at && new Date(offer.ends_at) > now;
+      while (onSale && left > 0) {
+        const entry = await this.waitlist.next(tx, source.offer_id);
+        if (!entry) break;
+        const holdId = randomId("ord");
+        const expiresAt = new Date(now.getTime() + this.claimMs);
+        await tx
+          .insertInto("orders")
+          .values({
+            id: holdId,
+            offer_id: source.offer_id,
+            show_id: source.show_id,
+            quantity: 1,
+            unit_price: source.unit_price,
+            total: source.unit_price,
+            currency: source.currency,
+            vat_rate_bp: source.vat_rate_bp,
+            buyer_name: "",
+            buyer_email: entry.email,
+            shipping: JSON.stringify(NO_ADDRESS),
+            status: "pending_payment",
+            payment_ref: null,
+            idempotency_key: `waitlist:${entry.id}`,
+            request_hash: "",
+            hold_expires_at: expiresAt,
+            payment_lock_until: null,
+            gift: null,
+            created_at: now,
+            updated_at: now,
+            account_id: entry.accountId,
+            card_fingerprint: null,
+          })
+          .execute();
+        await recordOrderEvent(tx, holdId, "held", now, { quantity: 1, holdExpiresAt: expiresAt.toISOString(), waitlistEntryId: entry.id, from: source.id });
+        await this.waitlist.offered(tx, entry.id, { orderId: holdId, showId: source.show_id, offerTitle: offer.title, email: entry.email, expiresAt });
+        offeredTo.push(entry.id);
+        left--;
+      }
+    }
+    const remaining = left > 0 ? await this.offers.giveBack(tx, source.offer_id, left) : (await this.offers.row(source.offer_id, tx)).remaining;
+    return { remaining, offeredTo };
+  }
+
+  async #announceRestock(showId: string, offerId: string, r: { remaining: number; offeredTo: string[] }): Promise<void> {
+    await this.offers.publishRemaining(showId, offerId, r.remaining);
+    for (const entryId of r.offeredTo) await this.waitlist?.announce(showId, offerId, entryId);
   }
 
   private async replay(idempotencyKey: string, hash: string, oneTap: boolean): Promise<PlaceOrderResult | null> {
     const row = await this.db.selectFrom("orders").selectAll().where("idempotency_key", "=", idempotencyKey).executeTakeFirst();
     if (!row) return null;
     if (row.request_hash !== hash) throw new AppError("idempotency_mismatch");
-    if (row.status === "pending_payment" && oneTap) throw new AppError("idempotency_in_progress");
+    // A one-tap order waiting for 3-D Secure is answered as it stands; POST /pay with the same payment continues it.
+    if (row.status === "pending_payment" && oneTap && !row.payment_ref) throw new AppError("idempotency_in_progress");
     if (row.status === "payment_failed") throw new AppError("payment_declined", undefined, { orderId: row.id, replayed: true });
     return { order: orderView(row), replayed: true };
   }
@@ -339,6 +652,7 @@ export class OrderService {
         await this.outbox.enqueue(tx, "email.send", orderEmail("shipped", view));
         if (view.gift?.notifyEmail) await this.outbox.enqueue(tx, "email.send", orderEmail("gift_notice", view));
       }
+      await this.webhooks?.enqueueForShow(tx, view.showId, "order.fulfilled", { order: view });
       return view;
     });
     if (order) return order;
@@ -395,14 +709,16 @@ export class OrderService {
       if (!updated) return null;
       const reversal = await this.commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
       const restock = row.status === "paid";
-      const remaining = restock ? await this.offers.giveBack(tx, row.offer_id, quantity) : null;
+      const restocked = restock ? await this.#restock(tx, row, quantity, now) : null;
+      const remaining = restocked?.remaining ?? null;
       await recordOrderEvent(tx, orderId, "refunded", now, { quantity, amount, restocked: restock, commissionReversed: reversal, refundRef: paid.ref, reason: opts.reason ?? null });
       const view = orderView(updated);
       if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("refunded", view, { amount }));
-      return { view, remaining };
+      await this.webhooks?.enqueueForShow(tx, view.showId, "order.refunded", { order: view, refund: { quantity, amount } });
+      return { view, remaining, restocked };
     });
     if (!result) throw new AppError("conflict", "The order changed while refunding; try again.");
-    if (result.remaining !== null) await this.offers.publishRemaining(row.show_id, row.offer_id, result.remaining);
+    if (result.restocked) await this.#announceRestock(row.show_id, row.offer_id, result.restocked);
     return result.view;
   }
 
@@ -430,6 +746,28 @@ export class OrderService {
       .where("status", "in", ["paid", "fulfilled", "delivered", "refunded"])
       .executeTakeFirstOrThrow();
     return { unitsSold: Number(row.units), revenue: Number(row.revenue) };
+  }
+
+  /** Per show, for the merchant's summary: orders with money taken, units and revenue net of refunds, and the refunds. */
+  async salesByShow(showIds: string[]): Promise<Map<string, { orders: number; unitsSold: number; revenue: number; refundedUnits: number; refunds: number }>> {
+    const out = new Map<string, { orders: number; unitsSold: number; revenue: number; refundedUnits: number; refunds: number }>();
+    if (showIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom("orders")
+      .select([
+        "show_id",
+        sql<number>`count(*)`.as("orders"),
+        sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"),
+        sql<number>`coalesce(sum(total - refunded_amount), 0)`.as("revenue"),
+        sql<number>`coalesce(sum(refunded_quantity), 0)`.as("refunded_units"),
+        sql<number>`coalesce(sum(refunded_amount), 0)`.as("refunds"),
+      ])
+      .where("show_id", "in", showIds)
+      .where("status", "in", ["paid", "fulfilled", "delivered", "refunded"])
+      .groupBy("show_id")
+      .execute();
+    for (const r of rows) out.set(r.show_id, { orders: Number(r.orders), unitsSold: Number(r.units), revenue: Number(r.revenue), refundedUnits: Number(r.refunded_units), refunds: Number(r.refunds) });
+    return out;
   }
 
   /**

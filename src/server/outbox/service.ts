@@ -3,9 +3,12 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Database, Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
+import type { WebhookEvent } from "../../protocol/webhooks.js";
 
 export interface OutboxTopics {
   "email.send": { to: string; subject: string; text: string };
+  /** One event for one merchant endpoint (src/server/webhooks); the event id is the same on every retry. */
+  "webhook.deliver": { endpointId: string; event: WebhookEvent };
 }
 export type OutboxTopic = keyof OutboxTopics;
 type Handler<K extends OutboxTopic> = (payload: OutboxTopics[K], meta: { id: string; attempts: number }) => Promise<void>;

@@ -1,20 +1,40 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import type { NextAction, PaymentBody } from "../../protocol/api.js";
 
 export interface ChargeRequest {
   amount: number;
   currency: string;
+  /** The card number; empty when `paymentMethod` (a saved method's token) is charged instead. */
   cardNumber: string;
+  paymentMethod?: string;
+  /** Unique per payment attempt. */
   idempotencyKey: string;
   description: string;
+  /** The order being paid: a provider that keeps one payment per order (Stripe's PaymentIntent) keys it by this. */
+  orderId?: string;
+  /** The provider's reference from an earlier attempt on this order (e.g. an intent awaiting 3-D Secure). */
+  ref?: string | null;
 }
 
-export type ChargeResult = { ok: true; ref: string } | { ok: false; reason: "card_declined" | "invalid_card" };
+export type ChargeResult =
+  | { ok: true; ref: string }
+  | { ok: false; reason: "card_declined" | "invalid_card"; ref?: string }
+  /** The buyer has to authenticate (3-D Secure) before the payment can finish; `ref` is the pending payment. */
+  | { ok: false; reason: "requires_action"; ref: string; nextAction: NextAction }
+  /** Outcome unknown (timeout, provider error, still processing): keep the hold; a retry or a webhook settles it. */
+  | { ok: false; reason: "pending"; ref?: string };
 
 export interface PaymentProvider {
   readonly name: string;
   charge(req: ChargeRequest): Promise<ChargeResult>;
+  /** Saves a card with the provider for later charges: an opaque token plus what may be shown (brand, last 4). */
+  tokenize?(cardNumber: string): Promise<{ ok: true; token: string; brand: string; last4: string } | { ok: false; reason: "invalid_card" }>;
   /** Pays back `amount` of a charge; the same idempotency key never refunds twice. */
   refund(req: { ref: string; amount: number; currency: string; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
+  /** Payment methods of the checkout body this provider takes (default: test_card). */
+  readonly methods?: readonly PaymentBody["method"][];
+  /** Gives up a pending payment (a hold that ended), so the buyer can no longer complete it. Best effort. */
+  cancel?(req: { ref: string; idempotencyKey: string }): Promise<void>;
 }
 
 export const TEST_CARD_OK = "4242424242424242";
@@ -37,12 +57,26 @@ export function luhnValid(digits: string): boolean {
 // The reference is derived from the idempotency key, as a real provider would return the same charge on retry.
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
+  readonly methods = ["test_card"] as const;
   async charge(req: ChargeRequest): Promise<ChargeResult> {
+    if (req.paymentMethod) {
+      if (!req.paymentMethod.startsWith("pm_test_")) return { ok: false, reason: "invalid_card" };
+      if (!req.paymentMethod.startsWith("pm_test_ok_")) return { ok: false, reason: "card_declined" };
+      return { ok: true, ref: `test_ch_${createHash("sha256").update(req.idempotencyKey).digest("base64url").slice(0, 20)}` };
+    }
     const number = req.cardNumber.replace(/\s+/g, "");
     if (!luhnValid(number)) return { ok: false, reason: "invalid_card" };
     if (number !== TEST_CARD_OK) return { ok: false, reason: "card_declined" };
     const ref = `test_ch_${createHash("sha256").update(req.idempotencyKey).digest("base64url").slice(0, 20)}`;
     return { ok: true, ref };
+  }
+
+  // Like Stripe's test payment methods, the token says how charges behave; it never contains the number.
+  async tokenize(cardNumber: string): Promise<{ ok: true; token: string; brand: string; last4: string } | { ok: false; reason: "invalid_card" }> {
+    const number = cardNumber.replace(/\s+/g, "");
+    if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) return { ok: false, reason: "invalid_card" };
+    const brand = number.startsWith("4") ? "visa" : /^5[1-5]/.test(number) ? "mastercard" : number.startsWith("3") ? "amex" : "card";
+    return { ok: true, token: `pm_test_${number === TEST_CARD_OK ? "ok" : "declined"}_${randomBytes(12).toString("base64url")}`, brand, last4: number.slice(-4) };
   }
 
   async refund(req: { ref: string; amount: number; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {

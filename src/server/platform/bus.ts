@@ -10,6 +10,10 @@ export interface BusEvents {
   "order.paid": { showId: string; orderId: string; offerId: string; quantity: number; total: number; currency: string; commission: number };
   "show.status": { showId: string; status: "scheduled" | "live" | "reconnecting" | "offline" | "ended" };
   "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host"; text: string; at: string };
+  /** One node's reactions for a show over one realtime tick. */
+  "reactions.counted": { showId: string; counts: Record<string, number> };
+  /** A waitlisted buyer's claim is ready; `entryKey` is a hash of the secret entry id. */
+  "waitlist.offered": { showId: string; offerId: string; entryKey: string };
 }
 export type BusTopic = keyof BusEvents;
 

@@ -2,10 +2,12 @@ import type { FastifyBaseLogger } from "fastify";
 import type { StudioStats } from "../../protocol/api.js";
 import type { Snapshot } from "../../protocol/realtime.js";
 import type { Bus } from "../platform/bus.js";
+import type { RealtimeMetrics } from "./metrics.js";
 import { Room, type RoomSocket } from "./room.js";
 
 export interface HubDeps {
   bus: Bus;
+  metrics?: RealtimeMetrics;
   log: FastifyBaseLogger;
   tickMs: number;
   snapshot(showId: string): Promise<Omit<Snapshot, "epoch" | "seq" | "viewers">>;
@@ -26,6 +28,8 @@ export class RealtimeHub {
   #viewersSent = new Map<string, number>();
   #statsDirty = new Set<string>();
   #staff = new Map<string, Set<RoomSocket>>();
+  // Reactions of the current tick per show, summed here and published once per tick (to every node via the bus).
+  #reactions = new Map<string, Record<string, number>>();
 
   constructor(private readonly deps: HubDeps) {
     const { bus } = deps;
@@ -40,7 +44,9 @@ export class RealtimeHub {
           (err) => this.deps.log.warn({ err, offerId }, "offer.pinned: offer not readable"),
         );
       }),
+      bus.subscribe("reactions.counted", ({ showId, counts }) => this.toShow(showId, "reactions.counted", { counts })),
       bus.subscribe("show.status", ({ showId, status }) => this.toShow(showId, "show.status", { status })),
+      bus.subscribe("waitlist.offered", ({ showId, offerId, entryKey }) => this.toShow(showId, "waitlist.offered", { offerId, entryKey })),
       bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
     ];
   }
@@ -89,7 +95,17 @@ export class RealtimeHub {
     this.#statsDirty.add(showId);
   }
 
+  addReaction(showId: string, emoji: string): void {
+    const counts = this.#reactions.get(showId) ?? {};
+    counts[emoji] = (counts[emoji] ?? 0) + 1;
+    this.#reactions.set(showId, counts);
+  }
+
   tick(): void {
+    for (const [showId, counts] of this.#reactions) {
+      void this.deps.bus.publish("reactions.counted", { showId, counts }).catch((err) => this.deps.log.warn({ err }, "reactions publish failed"));
+    }
+    this.#reactions.clear();
     for (const id of this.rooms.keys()) {
       if (id.startsWith("studio:")) continue;
       const viewers = this.viewers(id);
@@ -108,7 +124,27 @@ export class RealtimeHub {
       );
     }
     this.#statsDirty.clear();
-    for (const room of this.rooms.values()) room.flush();
+    const m = this.deps.metrics;
+    for (const room of this.rooms.values()) {
+      const s = room.flush();
+      if (!m || s.events === 0) continue;
+      m.batchSize.observe(s.events);
+      m.eventsOut.inc(s.delivered);
+      m.framesOut.inc(s.frames);
+      if (s.dropped) m.dropped.inc(s.dropped);
+      if (s.closed) m.slowClosed.inc(s.closed);
+    }
+  }
+
+  /** Socket and room gauges, refreshed when /metrics is scraped. */
+  updateGauges(): void {
+    const m = this.deps.metrics;
+    if (!m) return;
+    const sizes = [...this.rooms.entries()].map(([id, r]) => [id, r.sockets.size] as const).filter(([, n]) => n > 0);
+    m.sockets.set(sizes.reduce((s, [, n]) => s + n, 0));
+    m.rooms.set(sizes.length);
+    m.roomSockets.reset();
+    for (const [id, n] of sizes.sort((a, b) => b[1] - a[1]).slice(0, 20)) m.roomSockets.set({ room: id }, n);
   }
 
   add(room: Room, socket: RoomSocket, opts: { staff?: boolean } = {}): void {
@@ -125,13 +161,19 @@ export class RealtimeHub {
     this.#staff.get(room.id)?.delete(socket);
   }
 
-  /** Tell every client to reconnect (elsewhere) and close. */
-  close(): void {
+  /**
+   * Draining: tell every client to reconnect (to another node, or to this one when it is back) after a random delay
+   * of up to `spreadMs`, so they do not all come back at once; then close with 1012 (service restart).
+   */
+  close(spreadMs = 2000): void {
     if (this.#timer) clearInterval(this.#timer);
     for (const u of this.#unsubscribe) u();
     for (const room of this.rooms.values()) {
       room.flush();
-      for (const s of room.sockets) s.close(1012, "server restarting");
+      for (const s of room.sockets) {
+        s.send(JSON.stringify({ t: "reconnect", d: { afterMs: Math.floor(Math.random() * spreadMs) } }));
+        s.close(1012, "server restarting");
+      }
       room.sockets.clear();
     }
   }

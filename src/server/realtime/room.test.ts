@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_BUFFERED_BYTES, Room, type RoomSocket } from "./room.js";
+import { MAX_BUFFERED_BYTES, Room, SOFT_BUFFERED_BYTES, type RoomSocket } from "./room.js";
 
 class FakeSocket implements RoomSocket {
   frames: string[] = [];
@@ -22,13 +22,13 @@ describe("Room", () => {
     room.sockets.add(b);
     room.push("chat.posted", { text: "hi" });
     room.push("chat.posted", { text: "ho" });
-    expect(room.flush()).toBeGreaterThan(0);
+    expect(room.flush()).toMatchObject({ events: 2, frames: 2, delivered: 4, dropped: 0 });
     expect(a.frames).toHaveLength(1);
     expect(b.frames[0]).toBe(a.frames[0]); // the very same string
     const batch = JSON.parse(a.frames[0]!);
     expect(batch.t).toBe("batch");
     expect(batch.d.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
-    expect(room.flush()).toBe(0);
+    expect(room.flush().frames).toBe(0);
   });
 
   it("coalesces stock and viewer counters to their latest value within a tick", () => {
@@ -67,6 +67,27 @@ describe("Room", () => {
     expect(room.since(room.epoch, 3)).toBeNull();
     expect(room.since(room.epoch, 99)).toBeNull();
     expect(room.since(room.epoch, 15)!.map((e) => e.seq)).toEqual([16, 17, 18, 19, 20]);
+  });
+
+  it("gives a lagging socket only stock, offer and status events, and drops its chat (counted)", () => {
+    const room = new Room("s1");
+    const lagging = new FakeSocket();
+    const fine = new FakeSocket();
+    lagging.bufferedAmount = SOFT_BUFFERED_BYTES + 1;
+    room.sockets.add(lagging);
+    room.sockets.add(fine);
+    room.push("chat.posted", { text: "hi" });
+    room.push("offer.updated", { offerId: "o1", remaining: 3 });
+    room.push("chat.posted", { text: "ho" });
+    const stats = room.flush();
+    expect(stats).toMatchObject({ events: 3, frames: 2, delivered: 4, dropped: 2, closed: 0 });
+    expect(JSON.parse(lagging.frames[0]!).d.map((e: { t: string }) => e.t)).toEqual(["offer.updated"]);
+    expect(JSON.parse(fine.frames[0]!).d).toHaveLength(3);
+    // Only chat pending: the lagging socket gets no frame at all.
+    room.push("chat.posted", { text: "again" });
+    room.flush();
+    expect(lagging.frames).toHaveLength(1);
+    expect(fine.frames).toHaveLength(2);
   });
 
   it("closes a socket that fell too far behind without holding up the others", () => {

@@ -13,6 +13,26 @@ const coalesceKey = (t: string, d: unknown) => (t === "offer.updated" ? `${t}:${
 
 // A socket further behind than this is closed: it would otherwise hold an ever-growing buffer.
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+// A socket further behind than this gets only the events that must never be lost (stock, offers, status): chat and
+// the like are dropped for it (counted) until it catches up.
+export const SOFT_BUFFERED_BYTES = 256 * 1024;
+// Events a slow socket may lose. Everything else (offer.*, show.status, counters) always goes out.
+const DROPPABLE = new Set(["chat.posted", "reactions.counted"]);
+
+export interface FlushStats {
+  /** Events in the batch. */
+  events: number;
+  /** Frames written (one per socket). */
+  frames: number;
+  /** Events delivered, summed over sockets. */
+  delivered: number;
+  /** Events withheld from slow sockets. */
+  dropped: number;
+  /** Sockets closed for being too far behind. */
+  closed: number;
+  /** Bytes of the full frame. */
+  bytes: number;
+}
 
 /**
  * One show's event stream. Events get a monotonically increasing `seq` within the room's `epoch`; each tick the
@@ -64,23 +84,45 @@ export class Room {
     return this.#history.slice(since + 1 - oldest);
   }
 
-  /** Serialise pending events once and write them to every socket. Returns the frame size sent (0 when idle). */
-  flush(): number {
-    if (this.#pending.length === 0) return 0;
+  /**
+   * Serialise pending events once and write them to every socket. Sockets that fell behind (SOFT_BUFFERED_BYTES)
+   * get a second variant without droppable events — also serialised once — and those far behind are closed.
+   */
+  flush(): FlushStats {
+    const stats: FlushStats = { events: this.#pending.length, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0 };
+    if (this.#pending.length === 0) return stats;
     const batch = this.#pending;
     this.#pending = [];
     this.#coalesced.clear();
     this.#history.push(...batch);
     if (this.#history.length > this.historySize) this.#history.splice(0, this.#history.length - this.historySize);
     const frame = JSON.stringify({ t: "batch", d: batch });
+    stats.bytes = frame.length;
+    let essential: { frame: string | null; events: number } | null = null;
     for (const s of this.sockets) {
       if (s.bufferedAmount > MAX_BUFFERED_BYTES) {
         this.sockets.delete(s);
         s.close(4008, "too slow");
+        stats.closed++;
+        continue;
+      }
+      if (s.bufferedAmount > SOFT_BUFFERED_BYTES) {
+        if (!essential) {
+          const kept = batch.filter((e) => !DROPPABLE.has(e.t));
+          essential = { frame: kept.length ? JSON.stringify({ t: "batch", d: kept }) : null, events: kept.length };
+        }
+        stats.dropped += batch.length - essential.events;
+        if (essential.frame) {
+          s.send(essential.frame);
+          stats.frames++;
+          stats.delivered += essential.events;
+        }
         continue;
       }
       s.send(frame);
+      stats.frames++;
+      stats.delivered += batch.length;
     }
-    return frame.length;
+    return stats;
   }
 }

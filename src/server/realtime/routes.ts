@@ -2,12 +2,13 @@ import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { chatSendSchema } from "../../protocol/api.js";
-import type { ServerFrame } from "../../protocol/realtime.js";
+import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/realtime.js";
 import { ChatRateLimiter, cleanDisplayName, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { canManage, type ShowService } from "../shows/index.js";
 import type { RealtimeHub } from "./hub.js";
+import type { RealtimeMetrics } from "./metrics.js";
 import type { Room } from "./room.js";
 
 const connectQuery = z.object({
@@ -18,6 +19,7 @@ const connectQuery = z.object({
 
 const command = z.discriminatedUnion("t", [
   z.object({ t: z.literal("chat.send"), d: chatSendSchema.loose() }),
+  z.object({ t: z.literal("reaction.send"), d: z.object({ emoji: z.enum(REACTIONS) }) }),
   z.object({ t: z.literal("ping"), d: z.unknown().optional() }),
 ]);
 
@@ -27,14 +29,47 @@ function sendFrame(socket: WebSocket, frame: ServerFrame) {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
 }
 
-export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: RealtimeHub; shows: ShowService; chat: ChatService; clock: Clock }) {
-  const { hub, shows, chat, clock } = deps;
+export interface RealtimeRouteDeps {
+  hub: RealtimeHub;
+  shows: ShowService;
+  chat: ChatService;
+  clock: Clock;
+  metrics?: RealtimeMetrics;
+  /** WebSocket ping interval; a socket that missed the previous ping's pong is terminated (dead-connection reaping). */
+  heartbeatMs?: number;
+}
+
+export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRouteDeps) {
+  const { hub, shows, chat, clock, metrics } = deps;
+
+  // Heartbeat: protocol-level pings (browsers answer them without any script). Phones that lost their network never
+  // send a close frame; without this their sockets would count as viewers and buffer events until TCP gives up.
+  const alive = new Map<WebSocket, boolean>();
+  const watch = (socket: WebSocket) => {
+    alive.set(socket, true);
+    socket.on("pong", () => alive.set(socket, true));
+    socket.on("close", () => alive.delete(socket));
+  };
+  const heartbeat = setInterval(() => {
+    for (const [socket, ok] of alive) {
+      if (!ok) {
+        alive.delete(socket);
+        metrics?.reaped.inc();
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, deps.heartbeatMs ?? 20_000);
+  heartbeat.unref();
+  app.addHook("onClose", async () => clearInterval(heartbeat));
 
   async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false) {
     const missed = room.since(q.epoch, q.since);
     if (missed) {
       hub.add(room, socket, { staff });
-      sendFrame(socket, { t: "hello", d: { epoch: room.epoch, seq: room.seq, resumed: true } });
+      sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: room.seq, resumed: true } });
       if (missed.length) sendFrame(socket, { t: "batch", d: missed });
       return;
     }
@@ -42,7 +77,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
     // The snapshot reflects state at `room.seq` as read; events pushed meanwhile arrive with the next flush and are
     // applied on top (clients skip seq <= snapshot seq).
     hub.add(room, socket, { staff });
-    sendFrame(socket, { t: "hello", d: { epoch: room.epoch, seq: snap.seq, resumed: false } });
+    sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: snap.seq, resumed: false } });
     sendFrame(socket, { t: "snapshot", d: snap });
   }
 
@@ -51,6 +86,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
     let handle: ((raw: Buffer, isBinary: boolean) => void) | null = null;
     socket.on("message", (raw: Buffer, isBinary: boolean) => (handle ? handle(raw, isBinary) : pending.push(raw)));
     let room: Room | null = null;
+    watch(socket);
     socket.on("close", () => room && hub.remove(room, socket));
     socket.on("error", () => socket.terminate());
 
@@ -61,6 +97,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
       const isHost = req.account !== null && canManage(req.account, show);
       const author = isHost ? req.account!.displayName : cleanDisplayName(q.data.name);
       const limiter = new ChatRateLimiter(clock);
+      // Reactions are cheap (counted, never stored) but still bounded: 20 at once, 10 per second.
+      const reactionLimiter = new ChatRateLimiter(clock, 20, 10);
       room = hub.showRoom(show.id);
       if (socket.readyState !== socket.OPEN) return;
       await join(socket, room, show.id, q.data, isHost);
@@ -73,12 +111,19 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
         } catch {
           return sendFrame(socket, { t: "error", d: { code: "invalid_json", message: "Frames are JSON." } });
         }
+        alive.set(socket, true);
         const cmd = command.safeParse(msg);
+        metrics?.commandsIn.inc({ type: cmd.success ? cmd.data.t : "invalid" });
         if (!cmd.success) {
           const issue = cmd.error.issues[0];
           return sendFrame(socket, { t: "error", d: { code: "invalid_body", message: `${issue?.path.join(".") || "frame"}: ${issue?.message ?? "invalid"}` } });
         }
         if (cmd.data.t === "ping") return sendFrame(socket, { t: "pong", d: { at: clock.now().getTime() } });
+        if (cmd.data.t === "reaction.send") {
+          // Over the limit: silently not counted (a storm of taps needs no error frame back).
+          if (reactionLimiter.tryTake()) hub.addReaction(show.id, cmd.data.d.emoji);
+          return;
+        }
         if (!isHost && !limiter.tryTake()) return sendFrame(socket, { t: "error", d: { code: "rate_limited", message: "You are sending messages too fast." } });
         chat.post(show.id, author, isHost ? "host" : "viewer", cmd.data.d.text).catch((err: unknown) => {
           if (err instanceof AppError) sendFrame(socket, { t: "error", d: { code: err.code, message: err.message } });
@@ -96,6 +141,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: { hub: Realti
 
   app.get<{ Params: { showId: string }; Querystring: Record<string, string> }>("/ws/studio/:showId", { websocket: true }, (socket, req) => {
     let room: Room | null = null;
+    watch(socket);
     socket.on("close", () => room && hub.remove(room, socket));
     socket.on("error", () => socket.terminate());
     socket.on("message", () => sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "The studio stream is read-only; chat on /ws/shows." } }));

@@ -37,3 +37,22 @@ export async function finalisePlaylist(file: string): Promise<PlaylistSummary | 
   }
   return { ...summary, ended: true };
 }
+
+/**
+ * Several finished recordings as one VOD playlist: their segments in order (URIs pointing into each recording's
+ * folder), an EXT-X-DISCONTINUITY where one recording ends and the next begins (timestamps and encoder may change).
+ */
+export function sessionPlaylist(parts: { id: string; text: string }[]): string {
+  let target = 1;
+  const body: string[] = [];
+  parts.forEach((part, i) => {
+    if (i > 0) body.push("#EXT-X-DISCONTINUITY");
+    for (const line of part.text.split(/\r?\n/)) {
+      const t = /^#EXT-X-TARGETDURATION:(\d+)/.exec(line);
+      if (t) target = Math.max(target, Number(t[1]));
+      if (line.startsWith("#EXTINF:") || line === "#EXT-X-DISCONTINUITY") body.push(line);
+      else if (line && !line.startsWith("#")) body.push(`../${part.id}/${line}`);
+    }
+  });
+  return ["#EXTM3U", "#EXT-X-VERSION:3", `#EXT-X-TARGETDURATION:${target}`, "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", ...body, "#EXT-X-ENDLIST", ""].join("\n");
+}

@@ -3,7 +3,8 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
-import { PREVIEW, POSTER, recordingsDir, type RecordingService } from "./service.js";
+import { sessionPlaylist } from "./playlist.js";
+import { PREVIEW, POSTER, SESSION_PLAYLIST, recordingsDir, type RecordingService } from "./service.js";
 
 const SHOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const RECORDING_ID = /^rec_[A-Za-z0-9_-]{1,64}$/;
@@ -50,6 +51,13 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: { recordings
     // Every part is matched against a strict pattern before it touches a path: no dots, no slashes, no escapes.
     if (!SHOW_ID.test(showId) || !RECORDING_ID.test(recordingId)) throw new AppError("not_found");
     const dir = path.join(root, showId, recordingId);
+
+    if (file === SESSION_PLAYLIST) {
+      const parts = await deps.recordings.latestSession(showId, recordingId);
+      if (parts.length === 0) throw new AppError("not_found");
+      const texts = await Promise.all(parts.map(async (p) => ({ id: p.id, text: (await readPlaylist(path.join(root, showId, p.id, PLAYLIST))).toString("utf8") })));
+      return reply.header("content-type", "application/vnd.apple.mpegurl").header("cache-control", "public, max-age=3600").send(sessionPlaylist(texts));
+    }
 
     if (file === PLAYLIST) {
       const body = await readPlaylist(path.join(dir, PLAYLIST));

@@ -27,9 +27,29 @@ export interface RecordingDeps {
   enabled?: boolean;
   /** Loopback pull URL of the show's live stream on our ingest (with its play token), null when not live. */
   playUrl(showId: string): string | null;
+  /**
+   * Recordings that follow each other with at most this gap (the encoder dropped and came back within the reconnect
+   * grace period) are one show session: the replay plays them back to back.
+   */
+  sessionGapSeconds?: number;
+}
+
+/** Where a moment of wall-clock time falls on a replay made of several recordings played back to back. */
+export function replayOffset(parts: { startedAt: Date; durationMs: number }[], at: Date): number | null {
+  let before = 0;
+  for (const p of parts) {
+    const start = p.startedAt.getTime();
+    // In the gap before this part (the encoder was away): the moment the picture came back.
+    if (at.getTime() < start) return p === parts[0] ? null : before;
+    if (at.getTime() < start + p.durationMs) return before + (at.getTime() - start) / 1000;
+    before += p.durationMs / 1000;
+  }
+  return before;
 }
 
 const PLAYLIST = "index.m3u8";
+/** The replay of a session of several recordings: their playlists back to back, with discontinuities. */
+export const SESSION_PLAYLIST = "session.m3u8";
 export const POSTER = "poster.jpg";
 export const PREVIEW = "preview.mp4";
 const INPUT_TIMEOUT_SECONDS = 2;
@@ -192,24 +212,52 @@ export class RecordingService {
    * The shoppable replay: the latest finished recording of a show that is not live, with a marker for every offer
    * pinned during it (offset from the recording's start; an offer already pinned when it began sits at 0).
    */
+  /**
+   * The recordings of a show's latest session, oldest first: the latest finished recording and those right before it
+   * that end within `sessionGapSeconds` of the next one's start (a reconnect splits a recording, not the show).
+   */
+  async latestSession(showId: string, endingWith?: string): Promise<RecordingRow[]> {
+    let ready = (await this.#store.byShow(showId)).filter((r) => r.status === "ready" && r.durationMs !== null && r.endedAt);
+    if (endingWith) ready = ready.slice(Math.max(0, ready.findIndex((r) => r.id === endingWith)));
+    if (!ready.length || (endingWith && ready[0]!.id !== endingWith)) return [];
+    // + 5 s: the recorder notices a silent input after 2 s and restarts after a 1 s backoff.
+    const gapMs = (this.#d.sessionGapSeconds ?? 0) * 1000 + 5_000;
+    const session = [ready[0]!];
+    for (const r of ready.slice(1)) {
+      const next = session[0]!;
+      if (next.startedAt.getTime() - r.endedAt!.getTime() > gapMs) break;
+      session.unshift(r);
+    }
+    return session;
+  }
+
+  /**
+   * The shoppable replay: the latest session of a show that is not live (one recording, or several played back to
+   * back when the encoder reconnected), with a marker for every offer pinned during it (offset on the replay's
+   * timeline; an offer already pinned when it began sits at 0; one pinned while the encoder was away, at the moment
+   * the picture came back).
+   */
   async replay(show: { id: string; status: string }): Promise<ReplayView | null> {
     if (show.status !== "offline" && show.status !== "ended") return null;
-    const rec = await this.#store.latestReady(show.id);
+    const parts = await this.latestSession(show.id);
+    const rec = parts.at(-1);
     if (!rec || rec.durationMs === null || !rec.endedAt) return null;
-    const view = recordingView(rec);
-    const duration = rec.durationMs / 1000;
+    const view = recordingView(parts.length > 1 ? { ...rec, hasPoster: parts[0]!.hasPoster, hasPreview: parts[0]!.hasPreview, id: parts[0]!.id } : rec);
+    const timed = parts.map((p) => ({ startedAt: p.startedAt, durationMs: p.durationMs ?? 0 }));
+    const duration = timed.reduce((s, p) => s + p.durationMs, 0) / 1000;
     const events = await this.#d.offers.pinEvents(show.id, rec.endedAt);
     const pinnedAtStart = new Set<string>();
     const timeline: { offerId: string; atSeconds: number }[] = [];
     for (const e of events) {
-      const offset = (e.at.getTime() - rec.startedAt.getTime()) / 1000;
-      if (offset < 0) {
+      const offset = replayOffset(timed, e.at);
+      if (offset === null) {
         if (e.pinned) pinnedAtStart.add(e.offerId);
         else pinnedAtStart.delete(e.offerId);
       } else if (e.pinned) {
         timeline.push({ offerId: e.offerId, atSeconds: Math.min(Math.round(offset * 10) / 10, duration) });
       }
     }
+    if (parts.length > 1) view.playbackUrl = `/vod/${show.id}/${rec.id}/${SESSION_PLAYLIST}`;
     const all = [...[...pinnedAtStart].map((offerId) => ({ offerId, atSeconds: 0 })), ...timeline];
     const offers = new Map(await Promise.all([...new Set(all.map((m) => m.offerId))].map(async (id) => [id, await this.#d.offers.offer(id)] as const)));
     const markers: ReplayMarker[] = all.map((m) => {

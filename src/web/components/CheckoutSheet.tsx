@@ -1,15 +1,22 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CreateOrderBody, OfferView, OrderView } from "../../protocol/api.js";
+import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../apiClient.js";
 import { type MessageKey, useI18n } from "../i18n.js";
 import { formatMoney } from "../money.js";
+import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
+import { HoldTimer } from "./HoldTimer.js";
 import { offerAvailability } from "./OfferCard.js";
 
 interface Props {
   /** The live offer (kept up to date by the page), so stock and end are reflected while the sheet is open. */
   offer: OfferView;
   onClose(): void;
+  /** A signed-in buyer: name and email come from the account; with a saved address and card, one tap pays. */
+  account?: BuyerAccount | null;
+  saved?: SavedBuyerDetails | null;
+  /** A waitlist claim: the units are already held for this order; the sheet pays it instead of reserving. */
+  claimOrderId?: string;
 }
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
@@ -25,6 +32,8 @@ type Field =
   | "shipping.postalCode"
   | "shipping.city"
   | "shipping.country"
+  | "shipping.name"
+  | "gift.message"
   | "payment.number";
 
 interface Form {
@@ -37,6 +46,9 @@ interface Form {
   city: string;
   country: string;
   card: string;
+  gift: boolean;
+  recipient: string;
+  message: string;
 }
 
 const EMPTY_FORM: Form = {
@@ -49,44 +61,64 @@ const EMPTY_FORM: Form = {
   city: "",
   country: "DE",
   card: TEST_CARD,
+  gift: false,
+  recipient: "",
+  message: "",
 };
 
-function bodyFor(offer: OfferView, f: Form): CreateOrderBody {
+/**
+ * What the buyer types decides the pay body. Signed in with saved details: the saved card (and address, unless it is
+ * a gift to someone else). A guest: buyer, address and card from the form.
+ */
+function payBodyFor(f: Form, oneTap: boolean, signedIn: boolean): PayOrderBody {
+  const address = {
+    name: (f.gift ? f.recipient : f.name).trim(),
+    line1: f.line1.trim(),
+    ...(f.line2.trim() ? { line2: f.line2.trim() } : {}),
+    postalCode: f.postalCode.trim(),
+    city: f.city.trim(),
+    country: f.country,
+  };
+  const gift = f.gift ? { gift: { message: f.message.trim() } } : {};
+  if (oneTap) return { useSaved: true, ...(f.gift ? { shipping: address } : {}), ...gift };
   return {
-    offerId: offer.id,
-    quantity: f.quantity,
-    buyer: { name: f.name.trim(), email: f.email.trim() },
-    shipping: {
-      name: f.name.trim(),
-      line1: f.line1.trim(),
-      ...(f.line2.trim() ? { line2: f.line2.trim() } : {}),
-      postalCode: f.postalCode.trim(),
-      city: f.city.trim(),
-      country: f.country,
-    },
+    ...(signedIn ? {} : { buyer: { name: f.name.trim(), email: f.email.trim() } }),
+    shipping: signedIn && !f.gift ? { ...address, name: f.name.trim() } : address,
     payment: { method: "test_card", number: f.card.trim() },
+    ...gift,
   };
 }
 
 // Checks the browser can do without a round trip; the server's zod schema stays the authority.
-function localErrors(f: Form): Partial<Record<Field, MessageKey>> {
+function localErrors(f: Form, oneTap: boolean, signedIn: boolean): Partial<Record<Field, MessageKey>> {
   const errors: Partial<Record<Field, MessageKey>> = {};
-  if (!f.name.trim()) errors["buyer.name"] = "field.required";
-  if (!f.email.trim()) errors["buyer.email"] = "field.required";
-  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(f.email.trim())) errors["buyer.email"] = "field.invalid";
-  if (!f.line1.trim()) errors["shipping.line1"] = "field.required";
-  if (!f.postalCode.trim()) errors["shipping.postalCode"] = "field.required";
-  if (!f.city.trim()) errors["shipping.city"] = "field.required";
-  if (!/^[0-9 ]{12,23}$/.test(f.card.trim())) errors["payment.number"] = "field.invalid";
+  const needsAddress = !oneTap || f.gift;
+  if (!signedIn || (needsAddress && !f.gift)) {
+    if (!f.name.trim()) errors["buyer.name"] = "field.required";
+  }
+  if (!signedIn) {
+    if (!f.email.trim()) errors["buyer.email"] = "field.required";
+    else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(f.email.trim())) errors["buyer.email"] = "field.invalid";
+  }
+  if (needsAddress) {
+    if (!f.line1.trim()) errors["shipping.line1"] = "field.required";
+    if (!f.postalCode.trim()) errors["shipping.postalCode"] = "field.required";
+    if (!f.city.trim()) errors["shipping.city"] = "field.required";
+  }
+  if (f.gift) {
+    if (!f.recipient.trim()) errors["shipping.name"] = "field.required";
+    if (!f.message.trim()) errors["gift.message"] = "field.required";
+  }
+  if (!oneTap && !/^[0-9 ]{12,23}$/.test(f.card.trim())) errors["payment.number"] = "field.invalid";
   return errors;
 }
 
 function serverFieldErrors(details: unknown): Partial<Record<Field, MessageKey>> {
   const errors: Partial<Record<Field, MessageKey>> = {};
   if (!Array.isArray(details)) return errors;
-  for (const issue of details as { path?: unknown[] }[]) {
-    const path = Array.isArray(issue?.path) ? issue.path.join(".") : "";
-    // The buyer's name doubles as the shipping name, so report both on the one input.
+  for (const issue of details as { path?: unknown }[]) {
+    const path = Array.isArray(issue?.path) ? issue.path.join(".") : typeof issue?.path === "string" ? issue.path : "";
+    // The buyer's name doubles as the shipping name (unless it is a gift), so report both on the one input.
     const field = (path === "shipping.name" ? "buyer.name" : path) as Field;
     errors[field] = "field.invalid";
   }
@@ -100,27 +132,119 @@ const ERROR_MESSAGES: Record<string, MessageKey> = {
   offer_expired: "checkout.notActive",
   idempotency_mismatch: "checkout.mismatch",
   invalid_body: "checkout.invalid",
+  hold_expired: "hold.expired",
+  limit_exceeded: "checkout.limit",
 };
 
-export function CheckoutSheet({ offer, onClose }: Props) {
+type HoldState =
+  | { phase: "reserving" }
+  | { phase: "held"; order: OrderView }
+  | { phase: "failed"; code: string; key: MessageKey; limit?: number }
+  | { phase: "expired" };
+
+const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: number; details?: unknown } => {
+  if (err instanceof ApiError) {
+    const limit = (err.details as { limit?: number } | undefined)?.limit;
+    return { code: err.code, key: ERROR_MESSAGES[err.code] ?? "common.error", limit, details: err.details };
+  }
+  if (err instanceof NetworkError) return { code: "network", key: "common.network" };
+  return { code: "internal", key: "common.error" };
+};
+
+export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: Props) {
   const { t, locale } = useI18n();
   const now = useServerNow();
   const [form, setForm] = useState<Form>(EMPTY_FORM);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, MessageKey>>>({});
-  const [error, setError] = useState<{ key: MessageKey; code: string } | null>(null);
+  const [error, setError] = useState<{ key: MessageKey; code: string; limit?: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [order, setOrder] = useState<OrderView | null>(null);
-  // One key per checkout attempt: a retry of the very same body reuses it, so a lost response never charges twice.
-  const attempt = useRef<{ key: string; body: string } | null>(null);
+  const [hold, setHold] = useState<HoldState>({ phase: "reserving" });
+  // The hold being placed, so a Pay pressed meanwhile waits for it instead of failing.
+  const pendingHold = useRef<Promise<OrderView | null> | null>(null);
+  const heldOrder = useRef<OrderView | null>(null);
   const dialogRef = useRef<HTMLDivElement>(null);
 
+  const signedIn = Boolean(account);
+  const oneTap = Boolean(account && saved?.address && saved.paymentMethod);
+  const held = hold.phase === "held" ? hold.order : null;
   const availability = offerAvailability(offer, now);
-  const maxQuantity = Math.max(1, Math.min(MAX_PER_ORDER, offer.remaining));
+  // Our own held units are not in `remaining` any more, so they count towards what we may choose.
+  const maxQuantity = Math.max(1, Math.min(MAX_PER_ORDER, offer.remaining + (held?.quantity ?? 0), offer.perBuyerLimit ?? MAX_PER_ORDER));
   const quantity = Math.min(form.quantity, maxQuantity);
   const total = offer.showPrice * quantity;
 
+  /** Pressing Buy reserves the units at once; the timer shows how long they stay ours. */
+  const reserve = (q: number): Promise<OrderView | null> => {
+    setHold({ phase: "reserving" });
+    const p = api
+      .post<{ order: OrderView }>("/api/orders", { offerId: offer.id, quantity: q }, { "idempotency-key": crypto.randomUUID() })
+      .then(
+        (r) => {
+          heldOrder.current = r.order;
+          setHold({ phase: "held", order: r.order });
+          return r.order;
+        },
+        (err) => {
+          heldOrder.current = null;
+          const e = errorFrom(err);
+          setHold({ phase: "failed", code: e.code, key: e.key, limit: e.limit });
+          return null;
+        },
+      );
+    pendingHold.current = p;
+    return p;
+  };
+
+  const release = (o: OrderView | null) => {
+    if (o && o.status === "pending_payment") void api.post(`/api/orders/${o.id}/cancel`).catch(() => {});
+  };
+
+  /** A waitlist claim: the hold exists already (one unit, for the claim's time). */
+  const loadClaim = (orderId: string) => {
+    const p = api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`).then(
+      (r) => {
+        if (r.order.status !== "pending_payment") {
+          setHold({ phase: "expired" });
+          return null;
+        }
+        heldOrder.current = r.order;
+        setHold({ phase: "held", order: r.order });
+        setForm((f) => ({ ...f, quantity: r.order.quantity, email: r.order.buyer.email || f.email }));
+        return r.order;
+      },
+      (err) => {
+        const e = errorFrom(err);
+        setHold({ phase: "failed", code: e.code, key: e.key });
+        return null;
+      },
+    );
+    pendingHold.current = p;
+  };
+
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && !busy && onClose();
+    if (claimOrderId) loadClaim(claimOrderId);
+    else void reserve(form.quantity);
+    // Leaving the page gives the units back at once instead of when the hold runs out.
+    const onHide = () => {
+      const o = heldOrder.current;
+      if (o?.status === "pending_payment") {
+        void fetch(`/api/orders/${o.id}/cancel`, { method: "POST", keepalive: true, headers: { "x-showcart-csrf": "1", "content-type": "application/json" }, body: "{}" }).catch(() => {});
+      }
+    };
+    addEventListener("pagehide", onHide);
+    return () => removeEventListener("pagehide", onHide);
+  }, []);
+
+  /** Closing the sheet abandons the hold: the units go back on sale for everyone. */
+  const close = () => {
+    release(heldOrder.current);
+    heldOrder.current = null;
+    onClose();
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && !busy && close();
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, [busy, onClose]);
@@ -133,13 +257,33 @@ export function CheckoutSheet({ offer, onClose }: Props) {
 
   const set = (k: keyof Form) => (e: Event) => {
     const el = e.currentTarget as HTMLInputElement | HTMLSelectElement;
-    setForm((f) => ({ ...f, [k]: k === "quantity" ? Number(el.value) : el.value }));
+    const value = k === "gift" ? (el as HTMLInputElement).checked : k === "quantity" ? Number(el.value) : el.value;
+    setForm((f) => ({ ...f, [k]: value }));
+  };
+
+  const changeQuantity = async (e: Event) => {
+    const q = Number((e.currentTarget as HTMLSelectElement).value);
+    setForm((f) => ({ ...f, quantity: q }));
+    if (held && held.quantity === q) return;
+    // A new quantity is a new hold: give the old one back first so our own units count as available.
+    await pendingHold.current;
+    const old = heldOrder.current;
+    heldOrder.current = null;
+    if (old?.status === "pending_payment") await api.post(`/api/orders/${old.id}/cancel`).catch(() => {});
+    await reserve(q);
+  };
+
+  const onExpired = () => {
+    // The server's sweeper ends the hold too; cancelling covers a clock that runs a little ahead of the server's.
+    release(heldOrder.current);
+    heldOrder.current = null;
+    setHold({ phase: "expired" });
   };
 
   const submit = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
-    const local = localErrors(form);
+    const local = localErrors(form, oneTap, signedIn);
     setFieldErrors(local);
     if (Object.keys(local).length) {
       setError({ key: "checkout.invalid", code: "invalid_body" });
@@ -147,26 +291,19 @@ export function CheckoutSheet({ offer, onClose }: Props) {
       requestAnimationFrame(() => dialogRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
       return;
     }
-    const body = bodyFor(offer, { ...form, quantity });
-    const json = JSON.stringify(body);
-    if (!attempt.current || attempt.current.body !== json) attempt.current = { key: crypto.randomUUID(), body: json };
     setBusy(true);
     setError(null);
     try {
-      const res = await api.post<{ order: OrderView }>("/api/orders", body, {
-        "idempotency-key": attempt.current.key,
-      });
-      if (res.order.status === "payment_failed") setError({ key: "checkout.declined", code: "payment_declined" });
-      else setOrder(res.order);
+      const target = heldOrder.current ?? (await pendingHold.current);
+      if (!target) return;
+      const res = await api.post<{ order: OrderView }>(`/api/orders/${target.id}/pay`, payBodyFor(form, oneTap, signedIn));
+      heldOrder.current = null;
+      setOrder(res.order);
     } catch (err) {
-      if (err instanceof ApiError) {
-        setError({ key: ERROR_MESSAGES[err.code] ?? "common.error", code: err.code });
-        if (err.code === "invalid_body") setFieldErrors(serverFieldErrors(err.details));
-      } else if (err instanceof NetworkError) {
-        setError({ key: "common.network", code: "network" });
-      } else {
-        setError({ key: "common.error", code: "internal" });
-      }
+      const e = errorFrom(err);
+      if (e.code === "hold_expired") onExpired();
+      setError({ key: e.key, code: e.code, limit: e.limit });
+      if (e.code === "invalid_body") setFieldErrors(serverFieldErrors(e.details));
     } finally {
       setBusy(false);
     }
@@ -192,9 +329,11 @@ export function CheckoutSheet({ offer, onClose }: Props) {
       {fieldErrors[field] && <small class="field-error">{t(fieldErrors[field]!)}</small>}
     </label>
   );
+  const showAddress = !oneTap || form.gift;
+  const canPay = hold.phase === "held" || hold.phase === "reserving";
 
   return (
-    <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && !busy && onClose()}>
+    <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && !busy && close()}>
       <div
         class="sheet"
         role="dialog"
@@ -205,7 +344,7 @@ export function CheckoutSheet({ offer, onClose }: Props) {
       >
         <header class="sheet-head">
           <h2 id="checkout-title">{order ? t("checkout.success") : t("checkout.title")}</h2>
-          <button type="button" class="icon-btn" onClick={onClose} disabled={busy} aria-label={t("common.close")}>
+          <button type="button" class="icon-btn" onClick={close} disabled={busy} aria-label={t("common.close")} data-testid="checkout-close">
             ✕
           </button>
         </header>
@@ -221,6 +360,18 @@ export function CheckoutSheet({ offer, onClose }: Props) {
               <dd>× {order.quantity}</dd>
               <dt>{t("checkout.total")}</dt>
               <dd data-testid="order-total">{formatMoney(order.total, order.currency, locale)}</dd>
+              {order.vatRateBp > 0 && (
+                <>
+                  <dt>{t("checkout.vatIncluded", { rate: order.vatRateBp / 100 })}</dt>
+                  <dd data-testid="order-vat">{formatMoney(order.vat, order.currency, locale)}</dd>
+                </>
+              )}
+              {order.gift && (
+                <>
+                  <dt>{t("checkout.giftFor")}</dt>
+                  <dd data-testid="order-gift-recipient">{order.shipping.name}</dd>
+                </>
+              )}
             </dl>
             <p class="muted">{t("checkout.emailNote", { email: order.buyer.email })}</p>
             <button type="button" class="btn btn-primary btn-block" onClick={onClose} data-testid="checkout-done">
@@ -237,64 +388,133 @@ export function CheckoutSheet({ offer, onClose }: Props) {
               </div>
               <label class="field field-qty">
                 <span>{t("checkout.quantity")}</span>
-                <select value={quantity} onChange={set("quantity")} data-testid="checkout-quantity">
+                <select value={quantity} onChange={changeQuantity} disabled={busy || hold.phase === "reserving" || Boolean(claimOrderId)} data-testid="checkout-quantity">
                   {Array.from({ length: maxQuantity }, (_, i) => (
                     <option value={i + 1}>{i + 1}</option>
                   ))}
                 </select>
               </label>
             </div>
-            <fieldset>
-              <legend>{t("checkout.buyer")}</legend>
-              {input("buyer.name", "name", "checkout.name", { autoComplete: "name", required: true })}
-              {input("buyer.email", "email", "checkout.email", { type: "email", autoComplete: "email", required: true })}
-            </fieldset>
-            <fieldset>
-              <legend>{t("checkout.shipping")}</legend>
-              {input("shipping.line1", "line1", "checkout.line1", { autoComplete: "address-line1", required: true })}
-              {input("shipping.line2", "line2", "checkout.line2", { autoComplete: "address-line2" })}
-              <div class="field-row">
-                {input("shipping.postalCode", "postalCode", "checkout.postalCode", {
-                  autoComplete: "postal-code",
-                  required: true,
-                  inputMode: "numeric",
-                })}
-                {input("shipping.city", "city", "checkout.city", { autoComplete: "address-level2", required: true })}
-              </div>
-              <label class="field">
-                <span>{t("checkout.country")}</span>
-                <select value={form.country} onChange={set("country")} data-testid="checkout-country">
-                  {COUNTRIES.map((c) => (
-                    <option value={c}>{regionNames.of(c) ?? c}</option>
-                  ))}
-                </select>
-              </label>
-            </fieldset>
-            <fieldset>
-              <legend>{t("checkout.payment")}</legend>
-              {input("payment.number", "card", "checkout.card", {
-                inputMode: "numeric",
-                autoComplete: "off",
-                maxLength: 23,
-              })}
-              <p class="note" data-testid="test-card-note">
-                {t("checkout.testNote")}
+            {hold.phase === "held" && hold.order.holdExpiresAt && <HoldTimer expiresAt={hold.order.holdExpiresAt} onExpired={onExpired} />}
+            {hold.phase === "reserving" && (
+              <p class="hold-timer" data-testid="hold-reserving">
+                {t("hold.reserving")}
               </p>
-            </fieldset>
-            {availability !== "available" && !error && (
+            )}
+            {hold.phase === "expired" && (
+              <div class="alert" role="alert" data-testid="hold-expired">
+                <p>{t("hold.expired")}</p>
+                <button type="button" class="btn" onClick={() => void reserve(quantity)} data-testid="hold-again">
+                  {t("hold.again")}
+                </button>
+              </div>
+            )}
+            {hold.phase === "failed" && (
+              <div class="alert" role="alert" data-testid="checkout-error" data-code={hold.code}>
+                <p>{hold.code === "limit_exceeded" ? t("checkout.limit", { n: hold.limit ?? 0 }) : t(hold.key)}</p>
+                {hold.code !== "sold_out" && hold.code !== "offer_not_active" && (
+                  <button type="button" class="btn" onClick={() => void reserve(quantity)}>
+                    {t("common.retry")}
+                  </button>
+                )}
+              </div>
+            )}
+            {oneTap && saved?.paymentMethod && (
+              <div class="saved-details" data-testid="checkout-saved">
+                <p>
+                  <strong>{t("buyer.payWith")}</strong>{" "}
+                  <span data-testid="checkout-saved-card">
+                    {saved.paymentMethod.brand.toUpperCase()} •••• {saved.paymentMethod.last4}
+                  </span>
+                </p>
+                {!form.gift && saved.address && (
+                  <p>
+                    <strong>{t("buyer.shipTo")}</strong> {saved.address.name}, {saved.address.line1}, {saved.address.postalCode} {saved.address.city}
+                  </p>
+                )}
+              </div>
+            )}
+            {!signedIn && (
+              <fieldset>
+                <legend>{t("checkout.buyer")}</legend>
+                {input("buyer.name", "name", "checkout.name", { autoComplete: "name", required: true })}
+                {input("buyer.email", "email", "checkout.email", { type: "email", autoComplete: "email", required: true })}
+              </fieldset>
+            )}
+            <label class="check">
+              <input type="checkbox" checked={form.gift} onChange={set("gift")} data-testid="checkout-gift" />
+              <span>{t("checkout.gift")}</span>
+            </label>
+            {form.gift && (
+              <fieldset>
+                <legend>{t("checkout.giftLegend")}</legend>
+                {input("shipping.name", "recipient", "checkout.recipient", { autoComplete: "off", required: true })}
+                <label class={`field${fieldErrors["gift.message"] ? " has-error" : ""}`}>
+                  <span>{t("checkout.giftMessage")}</span>
+                  <textarea
+                    name="gift.message"
+                    maxLength={500}
+                    rows={2}
+                    value={form.message}
+                    onInput={set("message")}
+                    aria-invalid={fieldErrors["gift.message"] ? "true" : undefined}
+                    data-testid="checkout-message"
+                  />
+                  {fieldErrors["gift.message"] && <small class="field-error">{t(fieldErrors["gift.message"]!)}</small>}
+                </label>
+              </fieldset>
+            )}
+            {showAddress && (
+              <fieldset>
+                <legend>{form.gift ? t("checkout.giftAddress") : t("checkout.shipping")}</legend>
+                {signedIn && !form.gift && input("buyer.name", "name", "checkout.name", { autoComplete: "name", required: true })}
+                {input("shipping.line1", "line1", "checkout.line1", { autoComplete: form.gift ? "off" : "address-line1", required: true })}
+                {input("shipping.line2", "line2", "checkout.line2", { autoComplete: form.gift ? "off" : "address-line2" })}
+                <div class="field-row">
+                  {input("shipping.postalCode", "postalCode", "checkout.postalCode", {
+                    autoComplete: form.gift ? "off" : "postal-code",
+                    required: true,
+                    inputMode: "numeric",
+                  })}
+                  {input("shipping.city", "city", "checkout.city", { autoComplete: form.gift ? "off" : "address-level2", required: true })}
+                </div>
+                <label class="field">
+                  <span>{t("checkout.country")}</span>
+                  <select value={form.country} onChange={set("country")} data-testid="checkout-country">
+                    {COUNTRIES.map((c) => (
+                      <option value={c}>{regionNames.of(c) ?? c}</option>
+                    ))}
+                  </select>
+                </label>
+              </fieldset>
+            )}
+            {!oneTap && (
+              <fieldset>
+                <legend>{t("checkout.payment")}</legend>
+                {input("payment.number", "card", "checkout.card", {
+                  inputMode: "numeric",
+                  autoComplete: "off",
+                  maxLength: 23,
+                })}
+                <p class="note" data-testid="test-card-note">
+                  {t("checkout.testNote")}
+                </p>
+              </fieldset>
+            )}
+            {!held && hold.phase !== "failed" && availability !== "available" && !error && (
               <p class="alert" role="alert" data-testid="checkout-error" data-code={availability}>
                 {availability === "sold_out" ? t("checkout.soldOut") : t("checkout.notActive")}
               </p>
             )}
             {error && (
               <p class="alert" role="alert" data-testid="checkout-error" data-code={error.code}>
-                {t(error.key)}
+                {error.code === "limit_exceeded" ? t("checkout.limit", { n: error.limit ?? 0 }) : t(error.key)}
               </p>
             )}
             <button
               type="submit"
               class="btn btn-primary btn-block"
-              disabled={busy || availability !== "available"}
+              disabled={busy || !canPay}
               data-testid="checkout-submit"
             >
               {busy ? t("checkout.paying") : t("checkout.pay", { amount: formatMoney(total, offer.currency, locale) })}

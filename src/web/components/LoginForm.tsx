@@ -68,6 +68,11 @@ export function LoginForm({ onSignedIn }: { onSignedIn(account: Account): void }
       <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="login-submit">
         {t("login.submit")}
       </button>
+      <p class="note">
+        <a href="/forgot-password" data-testid="forgot-link">
+          {t("login.forgot")}
+        </a>
+      </p>
     </form>
   );
 }

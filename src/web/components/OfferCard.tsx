@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import type { OfferView } from "../../protocol/api.js";
 import { useI18n } from "../i18n.js";
 import { formatMoney } from "../money.js";
@@ -6,6 +7,8 @@ import { useServerNow } from "../useServerNow.js";
 interface Props {
   offer: OfferView;
   onBuy(offer: OfferView): void;
+  /** Shown under a sold-out card (the waitlist). */
+  soldOut?: ComponentChildren;
 }
 
 export function formatCountdown(ms: number): string {
@@ -26,7 +29,7 @@ export function offerAvailability(offer: OfferView, now: number): OfferAvailabil
 }
 
 /** The offer the host pinned: what is on screen right now, with price, stock and countdown. */
-export function OfferCard({ offer, onBuy }: Props) {
+export function OfferCard({ offer, onBuy, soldOut }: Props) {
   const { t, locale } = useI18n();
   const now = useServerNow();
   const availability = offerAvailability(offer, now);
@@ -65,7 +68,13 @@ export function OfferCard({ offer, onBuy }: Props) {
           ) : availability === "ended" ? (
             <span class="offer-countdown">{t("offer.ended")}</span>
           ) : null}
+          {offer.perBuyerLimit !== undefined && availability === "available" && (
+            <span class="offer-limit" data-testid="offer-limit">
+              {t("offer.perBuyer", { n: offer.perBuyerLimit })}
+            </span>
+          )}
         </p>
+        {availability === "sold_out" && offer.status === "active" && soldOut}
       </div>
       <button
         type="button"

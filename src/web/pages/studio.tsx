@@ -160,6 +160,7 @@ function CreateOfferForm({
   const [price, setPrice] = useState("");
   const [quantity, setQuantity] = useState("10");
   const [minutes, setMinutes] = useState("10");
+  const [perBuyer, setPerBuyer] = useState("");
   const [pin, setPin] = useState(true);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -180,6 +181,7 @@ function CreateOfferForm({
         quantity: Number(quantity),
         durationSeconds: Math.round(Number(minutes) * 60),
         pin,
+        ...(perBuyer.trim() ? { perBuyerLimit: Number(perBuyer) } : {}),
       });
       onOffer(offer);
       setMessage({ ok: true, text: t("studio.offerCreated") });
@@ -236,6 +238,17 @@ function CreateOfferForm({
             value={minutes}
             onInput={(e) => setMinutes(e.currentTarget.value)}
             data-testid="offer-duration"
+          />
+        </label>
+        <label class="field">
+          <span>{t("studio.perBuyerLimit")}</span>
+          <input
+            type="number"
+            min={1}
+            placeholder="—"
+            value={perBuyer}
+            onInput={(e) => setPerBuyer(e.currentTarget.value)}
+            data-testid="offer-per-buyer-limit"
           />
         </label>
       </div>

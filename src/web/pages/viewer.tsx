@@ -1,18 +1,22 @@
 import { render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { OfferView, ShowView } from "../../protocol/api.js";
+import type { OfferView, OrderView, ShowView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
+import { AccountMenu } from "../components/AccountMenu.js";
 import { ChatPanel } from "../components/ChatPanel.js";
+import { Reactions } from "../components/Reactions.js";
 import { CheckoutSheet } from "../components/CheckoutSheet.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../components/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
+import { WaitlistButton, entryKeyOf, storedEntryId } from "../components/WaitlistButton.js";
 import { replayOfferAt } from "../components/OfferTimeline.js";
 import { ReplayPlayer } from "../components/ReplayPlayer.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
 import { pinnedOffer } from "../showState.js";
+import { useBuyer } from "../useBuyer.js";
 import { useReplay } from "../useReplay.js";
 import { useRoom } from "../useRoom.js";
 
@@ -53,11 +57,36 @@ function LiveShow({ show }: { show: ShowView }) {
   const [name, setName] = useState(storedName);
   const [checkout, setCheckout] = useState<OfferView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const buyer = useBuyer();
+  // A waitlist claim: units held for this browser's entry (from the emailed link, or announced live).
+  const [claim, setClaim] = useState<{ offerId: string; orderId: string } | null>(null);
   const { room, connected, error, connection } = useRoom(
     `/ws/shows/${encodeURIComponent(show.id)}`,
     { status: show.status, viewers: 0, offers: show.offers, chat: [] },
-    { params: () => ({ name: name ?? undefined }) },
+    {
+      params: () => ({ name: name ?? undefined }),
+      onEvent: (ev) => {
+        if (ev.t !== "waitlist.offered") return;
+        const d = ev.d as { offerId: string; entryKey: string };
+        const entryId = storedEntryId(d.offerId);
+        if (!entryId) return;
+        void entryKeyOf(entryId).then(async (key) => {
+          if (key !== d.entryKey) return;
+          const r = await api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(entryId)}`);
+          if (r.entry.claim) setClaim({ offerId: d.offerId, orderId: r.entry.claim.orderId });
+        });
+      },
+    },
   );
+
+  useEffect(() => {
+    const orderId = new URLSearchParams(location.search).get("claim");
+    if (!orderId) return;
+    api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`).then(
+      (r) => setClaim({ offerId: r.order.offerId, orderId }),
+      () => {},
+    );
+  }, []);
 
   useEffect(() => {
     if (!error) return;
@@ -93,7 +122,11 @@ function LiveShow({ show }: { show: ShowView }) {
   const pinned = replay ? replayOfferAt(replay.markers, replayTime, room.offers) : pinnedOffer(room);
   // While the sheet is open it follows the live offer (stock, end) even if the host pins something else.
   const checkoutOffer = checkout ? (room.offers.find((o) => o.id === checkout.id) ?? checkout) : null;
-  const closeCheckout = useCallback(() => setCheckout(null), []);
+  const closeCheckout = useCallback(() => {
+    setCheckout(null);
+    setClaim(null);
+  }, []);
+  const claimOffer = claim ? (room.offers.find((o) => o.id === claim.offerId) ?? null) : null;
 
   return (
     <>
@@ -101,6 +134,7 @@ function LiveShow({ show }: { show: ShowView }) {
         <span class="viewers" data-testid="viewer-count">
           <Icon name="eye" /> {t("show.viewers", { n: room.viewers })}
         </span>
+        <AccountMenu buyer={buyer} />
       </Header>
       <main class="viewer">
         <div class="stage">
@@ -111,6 +145,7 @@ function LiveShow({ show }: { show: ShowView }) {
           ) : (
             <OffAir show={show} status={room.status} />
           )}
+          {onAir && !replay && <Reactions burst={room.reactions} onSend={(emoji) => connection.current?.send({ t: "reaction.send", d: { emoji } })} />}
           <div class="stage-info">
             <StatusBadge status={room.status} />
             <h1 data-testid="show-title">{show.title}</h1>
@@ -119,7 +154,7 @@ function LiveShow({ show }: { show: ShowView }) {
         </div>
         <aside class="sidebar">
           {pinned ? (
-            <OfferCard offer={pinned} onBuy={setCheckout} />
+            <OfferCard offer={pinned} onBuy={setCheckout} soldOut={<WaitlistButton offer={pinned} accountEmail={buyer.account?.email} />} />
           ) : (
             <div class="panel offer-empty" data-testid="no-offer">
               {t("offer.none")}
@@ -135,7 +170,11 @@ function LiveShow({ show }: { show: ShowView }) {
           />
         </aside>
       </main>
-      {checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} />}
+      {claim && claimOffer ? (
+        <CheckoutSheet key={claim.orderId} offer={claimOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} claimOrderId={claim.orderId} />
+      ) : (
+        checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} />
+      )}
     </>
   );
 }

@@ -1,0 +1,2 @@
+export { BuyerService, type SavedCheckout } from "./service.js";
+export { registerBuyerRoutes } from "./routes.js";

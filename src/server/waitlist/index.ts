@@ -1,0 +1,2 @@
+export { WaitlistService, entryKey } from "./service.js";
+export { registerWaitlistRoutes } from "./routes.js";

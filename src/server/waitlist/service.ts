@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import type { Transaction } from "kysely";
+import type { WaitlistEntryView } from "../../protocol/api.js";
+import type { Database, Db } from "../db/index.js";
+import type { Outbox } from "../outbox/index.js";
+import type { Bus } from "../platform/bus.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
+
+/** What a realtime client may know about an entry it holds: a hash of the (secret) entry id. */
+export const entryKey = (entryId: string) => createHash("sha256").update(entryId).digest("base64url").slice(0, 16);
+
+export interface WaitlistDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  outbox?: Outbox;
+  /** The link in the claim email: opens the show with the held order's checkout. */
+  claimUrl(showId: string, orderId: string): string;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
+}
+
+/**
+ * Waitlists of sold-out offers. Units that come back (expired or cancelled holds, declined one-tap, refunds before
+ * shipping) go to the longest-waiting entry first, as a timed hold the orders module creates in the same
+ * transaction; an unclaimed hold expires like any other and its unit moves on to the next entry.
+ */
+export class WaitlistService {
+  constructor(private readonly deps: WaitlistDeps) {}
+
+  /** Joins the waitlist of a sold-out offer, once per email (joining again answers the same entry). */
+  async join(offerId: string, input: { email: string; accountId: string | null }): Promise<WaitlistEntryView> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const offer = await db.selectFrom("offers").select(["remaining", "closed_at", "ends_at"]).where("id", "=", offerId).executeTakeFirst();
+    if (!offer) throw new AppError("not_found", "No such offer.");
+    if (offer.closed_at || new Date(offer.ends_at) <= now) throw new AppError("offer_not_active");
+    if (offer.remaining > 0) throw new AppError("conflict", "This offer is not sold out; buy it instead.", { remaining: offer.remaining });
+    const email = input.email.trim().toLowerCase();
+    const id = randomId("wle");
+    try {
+      await db.insertInto("waitlist_entries").values({ id, offer_id: offerId, email, account_id: input.accountId, status: "waiting", order_id: null, created_at: now, offered_at: null }).execute();
+      return this.entry(id);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const existing = await db.selectFrom("waitlist_entries").select("id").where("offer_id", "=", offerId).where("email", "=", email).where("status", "in", ["waiting", "offered"]).executeTakeFirstOrThrow();
+      return this.entry(existing.id);
+    }
+  }
+
+  /** The entry by its id (an unguessable token, the waitlisted buyer's only handle on it). */
+  async entry(entryId: string): Promise<WaitlistEntryView> {
+    const { db } = this.deps;
+    const e = await db
+      .selectFrom("waitlist_entries")
+      .leftJoin("orders", "orders.id", "waitlist_entries.order_id")
+      .select(["waitlist_entries.id", "waitlist_entries.offer_id", "waitlist_entries.status", "waitlist_entries.seq", "waitlist_entries.order_id", "orders.hold_expires_at", "orders.status as order_status"])
+      .where("waitlist_entries.id", "=", entryId)
+      .executeTakeFirst();
+    if (!e) throw new AppError("not_found", "No such waitlist entry.");
+    let position: number | null = null;
+    if (e.status === "waiting") {
+      const ahead = await db.selectFrom("waitlist_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("offer_id", "=", e.offer_id).where("status", "=", "waiting").where("seq", "<=", e.seq).executeTakeFirstOrThrow();
+      position = Number(ahead.n);
+    }
+    const claim = e.status === "offered" && e.order_id && e.order_status === "pending_payment" && e.hold_expires_at ? { orderId: e.order_id, expiresAt: new Date(e.hold_expires_at).toISOString() } : null;
+    return { id: e.id, offerId: e.offer_id, status: e.status, position, claim };
+  }
+
+  async leave(entryId: string): Promise<WaitlistEntryView> {
+    await this.deps.db.updateTable("waitlist_entries").set({ status: "left" }).where("id", "=", entryId).where("status", "=", "waiting").execute();
+    return this.entry(entryId);
+  }
+
+  // The hooks below run inside the orders module's transactions.
+
+  /** The longest-waiting entry of the offer, now marked offered; null when nobody waits. */
+  async next(tx: Transaction<Database>, offerId: string): Promise<{ id: string; email: string; accountId: string | null } | null> {
+    const now = this.deps.clock.now();
+    const row = await tx
+      .updateTable("waitlist_entries")
+      .set({ status: "offered", offered_at: now })
+      .where("id", "=", (eb) =>
+        eb.selectFrom("waitlist_entries").select("id").where("offer_id", "=", offerId).where("status", "=", "waiting").orderBy("seq").limit(1).forUpdate().skipLocked(),
+      )
+      .where("status", "=", "waiting")
+      .returning(["id", "email", "account_id"])
+      .executeTakeFirst();
+    return row ? { id: row.id, email: row.email, accountId: row.account_id } : null;
+  }
+
+  /** Links the timed hold to the entry and emails the claim link (through the outbox, so only if this commits). */
+  async offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerTitle: string; email: string; expiresAt: Date }): Promise<void> {
+    await tx.updateTable("waitlist_entries").set({ order_id: hold.orderId }).where("id", "=", entryId).execute();
+    if (!this.deps.outbox) return;
+    const minutes = Math.max(1, Math.round((hold.expiresAt.getTime() - this.deps.clock.now().getTime()) / 60_000));
+    await this.deps.outbox.enqueue(tx, "email.send", {
+      to: hold.email,
+      subject: `Showcart: ${hold.offerTitle} is available for you`,
+      text: `Good news: a unit of "${hold.offerTitle}" came back and is reserved for you for ${minutes} minute(s).\n\nClaim it here before it goes to the next person on the waitlist:\n${this.deps.claimUrl(hold.showId, hold.orderId)}\n`,
+    });
+  }
+
+  /** A hold made for an entry ended unpaid (expired or cancelled): the entry is done, the unit moves on. */
+  async released(tx: Transaction<Database>, orderId: string): Promise<void> {
+    await tx.updateTable("waitlist_entries").set({ status: "lapsed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
+  }
+
+  async claimed(tx: Transaction<Database>, orderId: string): Promise<void> {
+    await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
+  }
+
+  /** After commit: tells the entry's browser (if connected to the show) that its claim is ready. */
+  async announce(showId: string, offerId: string, entryId: string): Promise<void> {
+    await this.deps.bus.publish("waitlist.offered", { showId, offerId, entryKey: entryKey(entryId) });
+  }
+}

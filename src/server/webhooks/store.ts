@@ -1,0 +1,44 @@
+import type { Insertable, Selectable, Transaction } from "kysely";
+import type { Database, Db } from "../db/index.js";
+
+export type EndpointRow = Selectable<Database["webhook_endpoints"]>;
+export type DeliveryRow = Selectable<Database["webhook_deliveries"]>;
+type Executor = Db | Transaction<Database>;
+
+export async function insertEndpoint(db: Executor, row: Insertable<Database["webhook_endpoints"]>): Promise<void> {
+  await db.insertInto("webhook_endpoints").values(row).execute();
+}
+
+export function liveEndpointsOfMerchant(db: Executor, merchantId: string): Promise<EndpointRow[]> {
+  return db.selectFrom("webhook_endpoints").selectAll().where("merchant_id", "=", merchantId).where("deleted_at", "is", null).orderBy("created_at").orderBy("id").execute();
+}
+
+/**
+ * The live endpoints of the merchant that owns the show, in the caller's transaction (on PGlite a query outside it
+ * would wait for the transaction's own connection). One indexed query; no endpoints is the common case.
+ */
+export function liveEndpointsForShow(tx: Executor, showId: string): Promise<Pick<EndpointRow, "id" | "events">[]> {
+  return tx
+    .selectFrom("webhook_endpoints")
+    .select(["id", "events"])
+    .where("merchant_id", "=", (eb) => eb.selectFrom("shows").select("shows.merchant_id").where("shows.id", "=", showId))
+    .where("deleted_at", "is", null)
+    .execute();
+}
+
+export function endpointById(db: Executor, id: string): Promise<EndpointRow | undefined> {
+  return db.selectFrom("webhook_endpoints").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function markEndpointDeleted(db: Executor, id: string, at: Date): Promise<boolean> {
+  const res = await db.updateTable("webhook_endpoints").set({ deleted_at: at }).where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+export async function insertDelivery(db: Executor, row: Insertable<Database["webhook_deliveries"]>): Promise<void> {
+  await db.insertInto("webhook_deliveries").values(row).execute();
+}
+
+export function deliveriesOfEndpoint(db: Executor, endpointId: string, limit: number): Promise<DeliveryRow[]> {
+  return db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", endpointId).orderBy("attempted_at", "desc").orderBy("attempt", "desc").limit(limit).execute();
+}

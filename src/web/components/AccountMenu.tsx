@@ -1,0 +1,237 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { SavedBuyerDetails } from "../../protocol/api.js";
+import { ApiError, NetworkError, api } from "../apiClient.js";
+import { useI18n } from "../i18n.js";
+import type { BuyerAccount, BuyerState } from "../useBuyer.js";
+
+const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
+
+function messageFor(err: unknown, t: ReturnType<typeof useI18n>["t"]): string {
+  if (err instanceof ApiError) {
+    if (err.code === "invalid_credentials") return t("login.invalid");
+    if (err.code === "conflict") return t("buyer.exists");
+    if (err.code === "invalid_body" || err.code === "rate_limited") return err.message;
+  }
+  if (err instanceof NetworkError) return t("common.network");
+  return t("common.error");
+}
+
+function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
+  const { t } = useI18n();
+  const [mode, setMode] = useState<"signin" | "signup">("signin");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const res =
+        mode === "signup"
+          ? await api.post<{ account: BuyerAccount }>("/api/auth/signup", { email: email.trim(), password, displayName: name.trim() })
+          : await api.post<{ account: BuyerAccount }>("/api/auth/login", { email: email.trim(), password });
+      onSignedIn(res.account);
+    } catch (err) {
+      setError(messageFor(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="account-form" onSubmit={submit} data-testid={`account-${mode}`}>
+      <div class="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={mode === "signin"} class={mode === "signin" ? "is-active" : ""} onClick={() => setMode("signin")} data-testid="account-tab-signin">
+          {t("buyer.signIn")}
+        </button>
+        <button type="button" role="tab" aria-selected={mode === "signup"} class={mode === "signup" ? "is-active" : ""} onClick={() => setMode("signup")} data-testid="account-tab-signup">
+          {t("buyer.signUp")}
+        </button>
+      </div>
+      {mode === "signup" && (
+        <label class="field">
+          <span>{t("checkout.name")}</span>
+          <input autoComplete="name" required value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="account-name" />
+        </label>
+      )}
+      <label class="field">
+        <span>{t("login.email")}</span>
+        <input type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="account-email" />
+      </label>
+      <label class="field">
+        <span>{t("login.password")}</span>
+        <input
+          type="password"
+          autoComplete={mode === "signup" ? "new-password" : "current-password"}
+          minLength={mode === "signup" ? 10 : undefined}
+          required
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          data-testid="account-password"
+        />
+      </label>
+      {mode === "signup" && <p class="note">{t("buyer.passwordHint")}</p>}
+      {error && (
+        <p class="alert" role="alert" data-testid="account-error">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="account-submit">
+        {mode === "signup" ? t("buyer.signUp") : t("buyer.signIn")}
+      </button>
+    </form>
+  );
+}
+
+function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null; onSaved(d: SavedBuyerDetails): void }) {
+  const { t, locale } = useI18n();
+  const a = saved?.address;
+  const [address, setAddress] = useState({ name: a?.name ?? "", line1: a?.line1 ?? "", line2: a?.line2 ?? "", postalCode: a?.postalCode ?? "", city: a?.city ?? "", country: a?.country ?? "DE" });
+  const [card, setCard] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const regionNames = new Intl.DisplayNames([locale], { type: "region" });
+
+  const run = async (fn: () => Promise<{ details: SavedBuyerDetails }>, ok: string) => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      onSaved((await fn()).details);
+      setDone(ok);
+    } catch (err) {
+      setError(messageFor(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const saveAddress = (e: Event) => {
+    e.preventDefault();
+    const body = { ...address, line2: address.line2.trim() || undefined };
+    void run(() => api.post("/api/me/address", body), t("buyer.addressSaved"));
+  };
+  const saveCard = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      const r = await api.post<{ details: SavedBuyerDetails }>("/api/me/payment-method", { method: "test_card", number: card.trim() });
+      setCard("");
+      return r;
+    }, t("buyer.cardSaved"));
+  };
+  const field = (k: keyof typeof address, label: Parameters<typeof t>[0], extra: Record<string, string | boolean> = {}) => (
+    <label class="field">
+      <span>{t(label)}</span>
+      <input value={address[k]} onInput={(e) => setAddress((x) => ({ ...x, [k]: e.currentTarget.value }))} data-testid={`saved-${k}`} {...extra} />
+    </label>
+  );
+
+  return (
+    <div class="saved-forms">
+      <form onSubmit={saveAddress} data-testid="saved-address-form">
+        <h3>{t("checkout.shipping")}</h3>
+        {field("name", "checkout.name", { required: true, autoComplete: "name" })}
+        {field("line1", "checkout.line1", { required: true, autoComplete: "address-line1" })}
+        {field("line2", "checkout.line2", { autoComplete: "address-line2" })}
+        <div class="field-row">
+          {field("postalCode", "checkout.postalCode", { required: true, autoComplete: "postal-code" })}
+          {field("city", "checkout.city", { required: true, autoComplete: "address-level2" })}
+        </div>
+        <label class="field">
+          <span>{t("checkout.country")}</span>
+          <select value={address.country} onChange={(e) => setAddress((x) => ({ ...x, country: e.currentTarget.value }))} data-testid="saved-country">
+            {COUNTRIES.map((c) => (
+              <option value={c}>{regionNames.of(c) ?? c}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="btn btn-block" disabled={busy} data-testid="saved-address-submit">
+          {t("buyer.saveAddress")}
+        </button>
+      </form>
+      <form onSubmit={saveCard} data-testid="saved-card-form">
+        <h3>{t("checkout.payment")}</h3>
+        {saved?.paymentMethod && (
+          <p data-testid="saved-card">
+            {saved.paymentMethod.brand.toUpperCase()} •••• {saved.paymentMethod.last4}
+          </p>
+        )}
+        <label class="field">
+          <span>{t("checkout.card")}</span>
+          <input inputMode="numeric" autoComplete="off" maxLength={23} value={card} onInput={(e) => setCard(e.currentTarget.value)} data-testid="saved-card-number" />
+        </label>
+        <p class="note">{t("checkout.testNote")}</p>
+        <button type="submit" class="btn btn-block" disabled={busy || !card.trim()} data-testid="saved-card-submit">
+          {saved?.paymentMethod ? t("buyer.replaceCard") : t("buyer.saveCard")}
+        </button>
+      </form>
+      {done && (
+        <p class="note" role="status" data-testid="saved-status">
+          {done}
+        </p>
+      )}
+      {error && (
+        <p class="alert" role="alert" data-testid="saved-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** The viewer page's small account menu: sign up / sign in, saved address and card for one-tap buying, sign out. */
+export function AccountMenu({ buyer }: { buyer: BuyerState }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const { account, saved } = buyer;
+
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    const onDown = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("mousedown", onDown);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("mousedown", onDown);
+    };
+  }, [open]);
+
+  if (account === undefined) return null;
+  const signOut = async () => {
+    await api.post("/api/auth/logout").catch(() => {});
+    buyer.setAccount(null);
+    setOpen(false);
+  };
+
+  return (
+    <div class="account-menu" ref={ref}>
+      <button type="button" class="btn btn-small" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="account-button">
+        {account ? account.displayName : t("buyer.signIn")}
+      </button>
+      {open && (
+        <div class="account-popover panel" role="dialog" aria-label={t("buyer.account")} data-testid="account-popover">
+          {account ? (
+            <>
+              <p class="account-who" data-testid="account-signed-in">
+                {t("buyer.signedInAs", { email: account.email })}
+              </p>
+              <p class="muted">{saved?.address && saved.paymentMethod ? t("buyer.oneTapReady") : t("buyer.oneTapLead")}</p>
+              <SavedDetailsForm key={saved ? "loaded" : "loading"} saved={saved} onSaved={buyer.setSaved} />
+              <button type="button" class="btn btn-block" onClick={signOut} data-testid="account-signout">
+                {t("buyer.signOut")}
+              </button>
+            </>
+          ) : (
+            <AuthForms onSignedIn={(a) => buyer.setAccount(a)} />
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+import { useEffect } from "preact/hooks";
+import { useI18n } from "../i18n.js";
+import { useServerNow } from "../useServerNow.js";
+import { formatCountdown } from "./OfferCard.js";
+
+interface Props {
+  /** The order's `holdExpiresAt` (server time). */
+  expiresAt: string;
+  onExpired(): void;
+}
+
+/** How long the reserved units stay the buyer's, on the server's clock (like the offer countdown). */
+export function HoldTimer({ expiresAt, onExpired }: Props) {
+  const { t } = useI18n();
+  const now = useServerNow(500);
+  const left = Date.parse(expiresAt) - now;
+  const expired = left <= 0;
+  useEffect(() => {
+    if (expired) onExpired();
+  }, [expired]);
+  const seconds = Math.max(0, Math.ceil(left / 1000));
+  return (
+    <p class={`hold-timer${seconds <= 30 ? " is-urgent" : ""}`} role="timer" aria-live="off" data-testid="hold-timer" data-seconds={seconds}>
+      {t("hold.reserved", { time: formatCountdown(left) })}
+    </p>
+  );
+}

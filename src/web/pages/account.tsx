@@ -1,0 +1,122 @@
+import { render } from "preact";
+import { useState } from "preact/hooks";
+import { ApiError, api } from "../apiClient.js";
+import { Header } from "../components/Layout.js";
+import { getLang, useI18n } from "../i18n.js";
+
+// The emailed links carry their token in the fragment (#token=…): it never reaches a server log or a Referer.
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+
+function useSubmit(action: () => Promise<void>) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "invalid_body" && err.message.startsWith("token")) setError(t("account.token.invalid"));
+      else setError(err instanceof ApiError ? err.message : t("common.error"));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
+function Forgot() {
+  const { t } = useI18n();
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState(false);
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.post("/api/auth/password-reset", { email: email.trim(), lang: getLang() });
+    setSent(true);
+  });
+  return (
+    <form class="panel login" onSubmit={submit} data-testid="forgot-form">
+      <h1>{t("account.forgot.title")}</h1>
+      <p>{t("account.forgot.text")}</p>
+      <label class="field">
+        <span>{t("login.email")}</span>
+        <input type="email" required autoComplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="forgot-email" />
+      </label>
+      {sent && <p class="note" role="status" data-testid="forgot-sent">{t("account.forgot.sent")}</p>}
+      {error && <p class="alert" role="alert">{error}</p>}
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy || sent}>
+        {t("account.forgot.submit")}
+      </button>
+    </form>
+  );
+}
+
+function Reset() {
+  const { t } = useI18n();
+  const [password, setPassword] = useState("");
+  const [done, setDone] = useState(false);
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.post("/api/auth/password-reset/confirm", { token, password });
+    setDone(true);
+  });
+  if (!token) return <p class="panel alert">{t("account.token.missing")}</p>;
+  return (
+    <form class="panel login" onSubmit={submit} data-testid="reset-form">
+      <h1>{t("account.reset.title")}</h1>
+      <label class="field">
+        <span>{t("account.password.new")}</span>
+        <input type="password" required minLength={10} autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="reset-password" />
+      </label>
+      {done && (
+        <p class="note" role="status" data-testid="reset-done">
+          {t("account.reset.done")} <a href="/login">{t("login.submit")}</a>
+        </p>
+      )}
+      {error && <p class="alert" role="alert" data-testid="reset-error">{error}</p>}
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy || done} data-testid="reset-submit">
+        {t("account.reset.submit")}
+      </button>
+    </form>
+  );
+}
+
+function AcceptInvite() {
+  const { t } = useI18n();
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.post("/api/auth/accept-invite", { token, password, displayName: name.trim() });
+    location.assign("/");
+  });
+  if (!token) return <p class="panel alert">{t("account.token.missing")}</p>;
+  return (
+    <form class="panel login" onSubmit={submit} data-testid="invite-form">
+      <h1>{t("account.invite.title")}</h1>
+      <label class="field">
+        <span>{t("account.invite.name")}</span>
+        <input required maxLength={60} autoComplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="invite-name" />
+      </label>
+      <label class="field">
+        <span>{t("account.password.new")}</span>
+        <input type="password" required minLength={10} autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="invite-password" />
+      </label>
+      {error && <p class="alert" role="alert">{error}</p>}
+      <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="invite-submit">
+        {t("account.invite.submit")}
+      </button>
+    </form>
+  );
+}
+
+function AccountPage() {
+  const view = location.pathname === "/reset-password" ? <Reset /> : location.pathname === "/accept-invite" ? <AcceptInvite /> : <Forgot />;
+  return (
+    <>
+      <Header />
+      <main class="page-narrow">{view}</main>
+    </>
+  );
+}
+
+render(<AccountPage />, document.getElementById("app")!);
