@@ -253,6 +253,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     every(1000, () => offers.closeExpired());
     outbox.start();
     every(1000, () => orders.expireHolds());
+    every(3600_000, () => orders.retireOldIdempotencyKeys());
     await orders.expireHolds();
   }
   // Playback telemetry changes without any other event: refresh open studios' delay and rebuffering every 5 s.

@@ -8,10 +8,14 @@ export function observeServerDate(dateHeader: string | null, sentAt: number, rec
   const server = Date.parse(dateHeader);
   if (Number.isNaN(server)) return;
   const rtt = receivedAt - sentAt;
-  if (rtt > bestRtt) return;
-  bestRtt = rtt;
   // The header has 1 s resolution and is truncated, so the true server time is on average 0.5 s later.
-  offsetMs = server + 500 - (sentAt + receivedAt) / 2;
+  const candidate = server + 500 - (sentAt + receivedAt) / 2;
+  // A sample that disagrees by more than its own uncertainty means the device clock jumped (set by hand, NTP):
+  // start over from it, whatever its round trip.
+  const jumped = Math.abs(candidate - offsetMs) > rtt / 2 + 2000;
+  if (rtt > bestRtt && !jumped) return;
+  bestRtt = rtt;
+  offsetMs = candidate;
 }
 
 export function serverNow(): number {

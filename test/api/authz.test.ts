@@ -48,6 +48,7 @@ describe("access rules: every route × every role", () => {
 
   const routes: { name: string; allowed: Role[]; call: (cookie?: string) => Promise<{ status: number }> }[] = [
     { name: "GET /api/auth/me", allowed: SIGNED_IN, call: (c) => request(server.url, "GET", "/api/auth/me", { cookie: c }) },
+    { name: "GET /api/me/checkout-details", allowed: SIGNED_IN, call: (c) => request(server.url, "GET", "/api/me/checkout-details", { cookie: c }) },
     { name: "GET /api/studio/shows/:id", allowed: STUDIO, call: (c) => request(server.url, "GET", `/api/studio/shows/${showId}`, { cookie: c }) },
     { name: "POST stream-key/reveal", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/shows/${showId}/stream-key/reveal`, { cookie: c }) },
     { name: "POST /api/studio/shows/:id/offers", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie: c, body: { productId, showPrice: 100, quantity: 1, durationSeconds: 60 } }) },

@@ -165,7 +165,8 @@ describe("buyer journey", () => {
     await page.getByTestId("hold-timer").waitFor({ timeout: LONG });
     const seconds = Number(await page.getByTestId("hold-timer").getAttribute("data-seconds"));
     expect(seconds).toBeGreaterThan(60);
-    expect(seconds).toBeLessThanOrEqual(120);
+    // 120 s claims; the display may read one second more (the server's Date header has 1 s resolution).
+    expect(seconds).toBeLessThanOrEqual(121);
     await expect(page.getByTestId("checkout-email").inputValue()).resolves.toBe("patient@example.com");
     await page.getByTestId("checkout-name").fill("Pat Ient");
     await page.getByTestId("checkout-line1").fill("Geduldweg 3");

@@ -51,6 +51,24 @@ describe.each(backends)("orders on %s", (backend) => {
     expect(await code(f.orders.placeOrder(orderBody(f.offer.id, { quantity: 2 }), "key-replay-1"))).toBe("idempotency_mismatch");
   });
 
+  it("forgets an Idempotency-Key after 24 hours: the same key then places a new order", async () => {
+    const s = await setup(10);
+    // An offer that outlasts the two days this test moves the clock by.
+    const f = { ...s, offer: await s.offers.create(s.show.id, s.product, { showPrice: 799, quantity: 10, durationSeconds: 7 * 24 * 3600, pin: true }) };
+    const first = await f.orders.placeOrder(orderBody(f.offer.id), "key-ttl-1");
+    f.clock.advance(23 * 3600_000);
+    expect((await f.orders.placeOrder(orderBody(f.offer.id), "key-ttl-1")).order.id).toBe(first.order.id);
+    f.clock.advance(3600_000);
+    const again = await f.orders.placeOrder(orderBody(f.offer.id, { quantity: 2 }), "key-ttl-1");
+    expect(again.replayed).toBe(false);
+    expect(again.order.id).not.toBe(first.order.id);
+    // The sweeper retires keys in bulk too; the first order itself is untouched.
+    f.clock.advance(25 * 3600_000);
+    expect(await f.orders.retireOldIdempotencyKeys()).toBe(1);
+    expect((await f.orders.order(first.order.id)).status).toBe("paid");
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(7);
+  });
+
   it("creates one order when the same key races itself", async () => {
     const f = await setup(10);
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => f.orders.placeOrder(orderBody(f.offer.id), "key-race-1")));

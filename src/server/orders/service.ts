@@ -22,6 +22,11 @@ export type OrderRow = Omit<Selectable<Database["orders"]>, "created_at" | "upda
   payment_lock_until: Date | string | null;
 };
 
+// Idempotency keys are kept this long; afterwards the same key starts a new request. Retired keys are renamed to
+// RETIRED_KEY + order id, which frees the unique index without losing the row.
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600 * 1000;
+const RETIRED_KEY = "retired:";
+
 // How long one charge may take before the order is considered abandoned by a crashed process.
 const PAYMENT_LOCK_MS = 60_000;
 export const DEFAULT_HOLD_MS = 5 * 60_000;
@@ -219,7 +224,7 @@ export class OrderService {
 
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
   async loadIdempotencyKeys(): Promise<number> {
-    const rows = await this.db.selectFrom("orders").select("idempotency_key").execute();
+    const rows = await this.db.selectFrom("orders").select("idempotency_key").where("idempotency_key", "not like", `${RETIRED_KEY}%`).execute();
     for (const r of rows) this.#keys.add(r.idempotency_key);
     this.#keysComplete = true;
     return rows.length;
@@ -616,6 +621,11 @@ export class OrderService {
   private async replay(idempotencyKey: string, hash: string, oneTap: boolean): Promise<PlaceOrderResult | null> {
     const row = await this.db.selectFrom("orders").selectAll().where("idempotency_key", "=", idempotencyKey).executeTakeFirst();
     if (!row) return null;
+    // Keys live 24 hours (as Stripe's do): an older one is retired and the request counts as new.
+    if (new Date(row.created_at).getTime() <= this.clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS) {
+      await this.#retireKeys([row.id]);
+      return null;
+    }
     if (row.request_hash !== hash) throw new AppError("idempotency_mismatch");
     // A one-tap order waiting for 3-D Secure is answered as it stands; POST /pay with the same payment continues it.
     if (row.status === "pending_payment" && oneTap && !row.payment_ref) throw new AppError("idempotency_in_progress");
@@ -774,6 +784,32 @@ export class OrderService {
    * Ends holds that ran out: checkout timers the buyer let lapse, and one-tap orders whose process died between taking
    * the stock and recording the charge (their hold is the payment lock, one minute). Units go back on sale.
    */
+  /** Frees the idempotency keys of orders older than 24 hours (run hourly); returns how many. */
+  async retireOldIdempotencyKeys(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS);
+    const rows = await this.db
+      .selectFrom("orders")
+      .select("id")
+      .where("created_at", "<=", cutoff)
+      .where("idempotency_key", "not like", `${RETIRED_KEY}%`)
+      .limit(5000)
+      .execute();
+    await this.#retireKeys(rows.map((r) => r.id));
+    return rows.length;
+  }
+
+  // The process-local key set may keep a retired key: it only makes "no such key" answers cheap, so a stale entry
+  // costs one database lookup, nothing more.
+  async #retireKeys(orderIds: string[]): Promise<void> {
+    if (!orderIds.length) return;
+    await this.db
+      .updateTable("orders")
+      .set({ idempotency_key: sql<string>`${RETIRED_KEY} || id` })
+      .where("id", "in", orderIds)
+      .where("idempotency_key", "not like", `${RETIRED_KEY}%`)
+      .execute();
+  }
+
   async expireHolds(): Promise<number> {
     const now = this.clock.now();
     const due = await this.db
