@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { IngestServerFrame, StudioStats } from "../../protocol/api.js";
-import { useI18n } from "../i18n.js";
+import { useStudioText } from "../studioText.js";
 import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
 
 // H.264 first: the server then copies the video instead of encoding it again (Chromium on Debian records it in WebM).
@@ -32,7 +32,7 @@ interface TrackStats {
 
 /** Go live from the studio: camera (or screen) and microphone recorded by MediaRecorder, streamed to /ws/ingest. */
 export function BrowserPublisher({ showId, stats }: { showId: string; stats: StudioStats }) {
-  const { t } = useI18n();
+  const { t } = useStudioText();
   const videoRef = useRef<HTMLVideoElement>(null);
   const streamRef = useRef<MediaStream | null>(null);
   const sessionRef = useRef<{ stop(): void } | null>(null);

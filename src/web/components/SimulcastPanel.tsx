@@ -1,14 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import type { DestinationView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
-import { useI18n } from "../i18n.js";
+import { useStudioText } from "../studioText.js";
 
 // Relay status lives in the server process only; a slow poll keeps the badges current without a socket event.
 const POLL_MS = 5000;
 
 /** Studio: RTMP destinations this show is restreamed to while live (the stream key is write-only). */
 export function SimulcastPanel({ showId }: { showId: string }) {
-  const { t } = useI18n();
+  const { t } = useStudioText();
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/destinations`;
   const [list, setList] = useState<DestinationView[] | null>(null);
   const [name, setName] = useState("");

@@ -1,5 +1,5 @@
 import type { StudioStats } from "../../protocol/api.js";
-import { useI18n } from "../i18n.js";
+import { useStudioText } from "../studioText.js";
 
 /** Measured in the studio while it publishes from the browser. */
 export interface PublisherHealth {
@@ -14,7 +14,7 @@ export interface PublisherHealth {
 
 /** Outgoing bitrate and dropped frames of a browser publish, and the audience's delay and rebuffering. */
 export function StudioHealth({ stats, publisher }: { stats: StudioStats; publisher: PublisherHealth | null }) {
-  const { t, locale } = useI18n();
+  const { t, locale } = useStudioText();
   const n = (v: number, digits = 0) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v);
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? "—" : `${n(ms / 1000, 1)} s`);
   const row = (label: string, value: string, testId: string, note?: string) => (

@@ -11,7 +11,7 @@ import { BrowserPublisher } from "../components/BrowserPublisher.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { SimulcastPanel } from "../components/SimulcastPanel.js";
-import { useI18n } from "../i18n.js";
+import { useStudioText } from "../studioText.js";
 import { formatMoney, parsePriceToCents } from "../money.js";
 import { connectRealtime } from "../realtime.js";
 import { withOffer } from "../showState.js";
@@ -30,7 +30,7 @@ function errorMessage(err: unknown, fallback: string): string {
 }
 
 function Counters({ stats }: { stats: StudioStats }) {
-  const { t, locale } = useI18n();
+  const { t, locale } = useStudioText();
   const item = (label: string, value: string, testId: string) => (
     <div class="counter">
       <span class="counter-value" data-testid={testId}>
@@ -51,7 +51,7 @@ function Counters({ stats }: { stats: StudioStats }) {
 }
 
 function CopyButton({ value }: { value: string }) {
-  const { t } = useI18n();
+  const { t } = useStudioText();
   const [copied, setCopied] = useState(false);
   const copy = () =>
     navigator.clipboard?.writeText(value).then(
@@ -69,7 +69,7 @@ function CopyButton({ value }: { value: string }) {
 }
 
 function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["ingest"] }) {
-  const { t } = useI18n();
+  const { t } = useStudioText();
   const [key, setKey] = useState<string | null>(null);
   const [visible, setVisible] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -155,7 +155,7 @@ function CreateOfferForm({
   products: ProductView[];
   onOffer(offer: OfferView): void;
 }) {
-  const { t, locale } = useI18n();
+  const { t, locale } = useStudioText();
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const [price, setPrice] = useState("");
   const [quantity, setQuantity] = useState("10");
@@ -269,7 +269,7 @@ function CreateOfferForm({
 }
 
 function OffersList({ offers, onOffer }: { offers: OfferView[]; onOffer(offer: OfferView): void }) {
-  const { t, locale } = useI18n();
+  const { t, locale } = useStudioText();
   const now = useServerNow();
   const [error, setError] = useState<string | null>(null);
   const act = (offerId: string, action: "pin" | "unpin" | "end") => {
@@ -330,7 +330,7 @@ function OffersList({ offers, onOffer }: { offers: OfferView[]; onOffer(offer: O
 }
 
 function Studio({ data, account, onSignOut }: { data: StudioData; account: Account; onSignOut(): void }) {
-  const { t } = useI18n();
+  const { t } = useStudioText();
   const { show } = data;
   // Counters start at zero until the first stats.updated if the response carried none.
   const [stats, setStats] = useState<StudioStats>(
@@ -429,7 +429,7 @@ type PageState =
   | { kind: "ready"; data: StudioData; account: Account };
 
 function StudioPage() {
-  const { t } = useI18n();
+  const { t } = useStudioText();
   const showId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
   const [state, setState] = useState<PageState>({ kind: "loading" });
 

@@ -5,14 +5,16 @@ import { ApiError, api } from "../apiClient.js";
 import { AccountMenu } from "../components/AccountMenu.js";
 import { ChatPanel } from "../components/ChatPanel.js";
 import { Reactions } from "../components/Reactions.js";
-import { CheckoutSheet } from "../components/CheckoutSheet.js";
+import { lazyComponent } from "../lazy.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../components/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
 import { WaitlistButton, entryKeyOf, storedEntryId } from "../components/WaitlistButton.js";
 import { replayOfferAt } from "../components/OfferTimeline.js";
-import { ReplayPlayer } from "../components/ReplayPlayer.js";
+// Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
+const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js").then((m) => m.CheckoutSheet));
+const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
 import { pinnedOffer } from "../showState.js";
