@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { until } from "../support/until.js";
 
 function open(url: string, opts: WebSocket.ClientOptions = {}) {
   const ws = new WebSocket(url, opts);
@@ -14,13 +15,6 @@ function open(url: string, opts: WebSocket.ClientOptions = {}) {
   return { ws, frames, closed, opened };
 }
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("realtime operations", () => {
   let server: TestServer | null = null;

@@ -4,6 +4,7 @@ import { defaultFfmpegPath } from "../../src/server/config.js";
 import { startSyntheticSource, type SyntheticSource } from "../../src/server/media/index.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { launchChromium, newVisitor } from "./browser.js";
+import { until } from "../support/until.js";
 
 // A show that was live for ~8 s with an offer pinned during it, then its publisher stopped: the viewer page is a
 // shoppable replay. Waits are generous (2 shared cores); nothing asserts on elapsed time.
@@ -16,15 +17,6 @@ let source: SyntheticSource | undefined;
 let offerId = "";
 let offerTitle = "";
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = LONG): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } }), launchChromium()]);

@@ -10,6 +10,7 @@ import { login } from "../../../test/support/http.js";
 import { startTestServer, type TestServer } from "../../../test/support/server.js";
 import { defaultFfmpegPath } from "../config.js";
 import { browserIngestArgs, loopbackRtmpUrl } from "./browser-ingest.js";
+import { until as waitUntil } from "../../../test/support/until.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -49,15 +50,6 @@ class IngestClient {
   }
 }
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("browser go-live over /ws/ingest", () => {
   let server: TestServer;

@@ -11,6 +11,7 @@ import { defaultFfmpegPath, defaultFfprobePath } from "../config.js";
 import { AppError } from "../platform/errors.js";
 import { createMedia, startSyntheticSource, type Media, type SyntheticSource } from "./index.js";
 import { isAlive } from "./ffmpeg-process.js";
+import { until as waitFor } from "../../../test/support/until.js";
 
 const execFileAsync = promisify(execFile);
 const ffmpegPath = defaultFfmpegPath();
@@ -19,15 +20,6 @@ const ffprobePath = defaultFfprobePath();
 const GOOD_KEY = "sk_live_good_4c7f0f1e9b2a";
 const REVOKED_KEY = "sk_live_revoked_77aa01";
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function segmentsOf(playlist: string): string[] {
   return playlist.split("\n").filter((l) => !l.startsWith("#") && l.endsWith(".m4s"));

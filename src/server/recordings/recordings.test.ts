@@ -7,19 +7,11 @@ import { startTestServer, type TestServer } from "../../../test/support/server.j
 import { defaultFfmpegPath } from "../config.js";
 import { startSyntheticSource, type SyntheticSource } from "../media/index.js";
 import { finalisePlaylist, summarisePlaylist } from "./playlist.js";
+import { until } from "../../../test/support/until.js";
 
 // One real live session (synthetic ffmpeg source → our RTMP ingest → recorder) shared by the tests below.
 const STREAM_SECONDS = 7;
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("recordings", () => {
   let server: TestServer;

@@ -8,16 +8,8 @@ import { defaultFfmpegPath } from "../config.js";
 import { startSyntheticSource, type SyntheticSource } from "../media/index.js";
 import { RtmpIngest } from "../media/rtmp-ingest.js";
 import { SecretBox, loadSecretsKey, parseSecretsKey } from "./secret-box.js";
+import { until } from "../../../test/support/until.js";
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("secret box", () => {
   it("seals with a fresh IV, opens only with the same key and binding", () => {
