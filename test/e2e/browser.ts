@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -41,4 +41,22 @@ export async function newVisitor(
     });
   });
   return { context, errors };
+}
+
+/** Live playback starts mid-stream, so "plays" means currentTime moved on by over a second once playing. */
+export async function waitForPlayback(page: Page, timeoutMs: number): Promise<void> {
+  const started = await page.waitForFunction(
+    () => {
+      const v = document.querySelector<HTMLVideoElement>("[data-testid=player-video]");
+      return v && !v.paused && v.readyState >= 3 ? { t: v.currentTime } : null;
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 250 },
+  );
+  const { t } = (await started.jsonValue()) as { t: number };
+  await page.waitForFunction(
+    (from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1,
+    t,
+    { timeout: timeoutMs, polling: 250 },
+  );
 }

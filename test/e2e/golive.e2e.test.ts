@@ -1,7 +1,7 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
-import { FAKE_MEDIA_ARGS, launchChromium, newVisitor } from "./browser.js";
+import { FAKE_MEDIA_ARGS, launchChromium, newVisitor, waitForPlayback } from "./browser.js";
 
 // A host goes live from the studio with Chromium's fake camera and microphone (no OBS, no demo source), and a
 // viewer plays the show. Waits are generous (2 shared cores); nothing asserts on elapsed time.
@@ -28,23 +28,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function waitForPlayback(page: Page): Promise<void> {
-  const started = await page.waitForFunction(
-    () => {
-      const v = document.querySelector<HTMLVideoElement>("[data-testid=player-video]");
-      return v && !v.paused && v.readyState >= 3 ? { t: v.currentTime } : null;
-    },
-    undefined,
-    { timeout: LONG, polling: 250 },
-  );
-  const { t } = (await started.jsonValue()) as { t: number };
-  await page.waitForFunction(
-    (from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1,
-    t,
-    { timeout: LONG, polling: 250 },
-  );
-}
-
 describe("go live from the browser", () => {
   it("publishes the studio's camera and microphone; a viewer plays it; the studio sees bitrate and audience telemetry", async () => {
     const hostVisitor = await newVisitor(browser, server.url);
@@ -65,7 +48,7 @@ describe("go live from the browser", () => {
 
     const page = await viewer.context.newPage();
     await page.goto(`/shows/${show.slug}`);
-    await waitForPlayback(page);
+    await waitForPlayback(page, LONG);
 
     await studio.waitForFunction(() => /[1-9]/.test(document.querySelector("[data-testid=health-bitrate]")?.textContent ?? ""), undefined, { timeout: LONG });
     // The viewer reports every 5 s; the studio's stats refresh every 5 s.

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/server.js";
-import { launchChromium, newVisitor } from "./browser.js";
+import { launchChromium, newVisitor, waitForPlayback } from "./browser.js";
 
 // Journeys through the real server (PGlite, demo seed, synthetic live video) and the built web app.
 // The first HLS segments take a few seconds to appear, so waits are generous; nothing asserts on elapsed time.
@@ -32,24 +32,6 @@ async function joinChat(page: Page, name: string): Promise<void> {
   await page.getByTestId("chat-input").waitFor();
 }
 
-/** Live playback starts mid-stream, so "plays" means currentTime moved on by over a second once playing. */
-async function waitForPlayback(page: Page): Promise<void> {
-  const started = await page.waitForFunction(
-    () => {
-      const v = document.querySelector<HTMLVideoElement>("[data-testid=player-video]");
-      return v && !v.paused && v.readyState >= 3 ? { t: v.currentTime } : null;
-    },
-    undefined,
-    { timeout: LONG, polling: 250 },
-  );
-  const { t } = (await started.jsonValue()) as { t: number };
-  await page.waitForFunction(
-    (from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1,
-    t,
-    { timeout: LONG, polling: 250 },
-  );
-}
-
 async function remainingOf(page: Page): Promise<number> {
   return Number(await page.getByTestId("offer-remaining").getAttribute("data-remaining"));
 }
@@ -60,7 +42,7 @@ describe("viewer and studio journeys", () => {
     const page = await context.newPage();
     await openShow(page);
     await expect(page.getByTestId("status-badge").getAttribute("data-status")).resolves.toBe("live");
-    await waitForPlayback(page);
+    await waitForPlayback(page, LONG);
     const video = await page.getByTestId("player-video").evaluate((v: HTMLVideoElement) => ({ muted: v.muted, paused: v.paused }));
     expect(video).toEqual({ muted: true, paused: false });
     await page.getByTestId("unmute").click();
@@ -236,7 +218,7 @@ describe("viewer and studio journeys", () => {
     await expect(page.getByTestId("player-video").count()).resolves.toBe(0);
 
     await server.services.shows.setStatus(server.demo.showId, "live");
-    await waitForPlayback(page);
+    await waitForPlayback(page, LONG);
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
