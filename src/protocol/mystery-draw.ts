@@ -74,7 +74,7 @@ export async function drawMysteryUnit<T extends OddsItem>(seed: Uint8Array, orde
   if (total < 1) throw new Error("no item in stock");
   const orderHash = await crypto.sha256(new TextEncoder().encode(orderId));
   // Keep the block drawIndex accepted (its last call), so the audit stores exactly what the ticket came from.
-  let last = new Uint8Array();
+  let last: Uint8Array = new Uint8Array();
   const hmac = async (k: Uint8Array, m: Uint8Array) => {
     last = await crypto.hmacSha256(k, m);
     return last;
