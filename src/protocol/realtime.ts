@@ -1,4 +1,4 @@
-import type { OfferView, ShowStatus, StudioStats } from "./api.js";
+import type { AuctionView, OfferView, ShowStatus, StudioStats } from "./api.js";
 
 // Server → client envelope. `seq` grows by one per event within an `epoch` of the room.
 export interface Envelope<T extends string = string, D = unknown> {
@@ -28,6 +28,16 @@ export interface ServerEvents {
   "stats.updated": StudioStats;
   /** Units came back for a waitlisted viewer: the one whose entry id hashes to `entryKey` claims them. */
   "waitlist.offered": { offerId: string; entryKey: string };
+  /** An auction went live (or a scheduled one was created: status says which). */
+  "auction.started": { auction: AuctionView };
+  /** An accepted bid: the visible price, the masked leader, and endsAt (a soft close moves it). */
+  "auction.bid": { auctionId: string; price: number; minimumBid: number; leader: string; leaderKey: string; bidCount: number; endsAt: string | null; at: string };
+  /** A bid in the soft-close window reset the remaining time. */
+  "auction.extended": { auctionId: string; endsAt: string };
+  /** Bidding ended (`ended`: the timer ran out; `cancelled` by the studio). The winner must pay within the hold. */
+  "auction.closed": { auctionId: string; reason: "ended" | "cancelled"; winner: string | null; winnerKey: string | null; price: number | null };
+  /** The previous bidder did not pay: the next one (by maximum) is offered it at their own maximum. */
+  "auction.offered_next": { auctionId: string; rank: number; bidder: string; bidderKey: string; price: number };
 }
 export type ServerEventType = keyof ServerEvents;
 
@@ -39,6 +49,8 @@ export interface Snapshot {
   viewers: number;
   offers: OfferView[];
   chat: ChatPosted[];
+  /** Auctions of the show still running or waiting for the winner's payment. */
+  auctions?: AuctionView[];
 }
 
 /** Bumped on incompatible changes to frames or events; sent in `hello`. */

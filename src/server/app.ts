@@ -10,6 +10,7 @@ import { WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
 import { CatalogService } from "./catalog/index.js";
 import { registerCatalogRoutes } from "./catalog/routes.js";
 import { ChatService } from "./chat/index.js";
+import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
 import { CommissionService } from "./commissions/index.js";
 import type { Config } from "./config.js";
 import { openDb, pingDb, type DbHandle } from "./db/index.js";
@@ -59,7 +60,7 @@ export interface RunningServer {
   rtmpUrl: string;
   demo: DemoInfo | null;
   db: DbHandle;
-  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService };
+  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService };
   close(): Promise<void>;
 }
 
@@ -111,6 +112,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   });
   const buyers = new BuyerService(db.db, clock, payments, cardFingerprint);
   const chat = new ChatService(db.db, clock, bus);
+  const auctions = new AuctionService({ db: db.db, clock, bus, shows, offers, orders });
 
   const media = createMedia({
     ffmpegPath: config.ffmpegPath,
@@ -177,8 +179,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     log: log.child({ module: "realtime" }),
     tickMs: config.REALTIME_TICK_MS,
     snapshot: async (showId) => {
-      const [show, list, recent] = await Promise.all([shows.show(showId), offers.activeOffers(showId), chat.recent(showId)]);
-      return { status: show.status, offers: list, chat: recent };
+      const [show, list, recent, open] = await Promise.all([shows.show(showId), offers.activeOffers(showId), chat.recent(showId), auctions.ofShow(showId, true)]);
+      return { status: show.status, offers: list, chat: recent, auctions: open };
     },
     offerView: (offerId) => offers.offer(offerId),
     studioStats,
@@ -192,6 +194,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
+  registerAuctionRoutes(app, { auctions, shows, catalog });
   registerOrderRoutes(app, { orders, buyers });
   if (payments.name === "stripe" && config.STRIPE_WEBHOOK_SECRET) {
     const events = { succeeded: orders.settleProviderPayment.bind(orders), failed: orders.providerPaymentFailed.bind(orders) };
@@ -253,6 +256,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     every(1000, () => offers.closeExpired());
     outbox.start();
     every(1000, () => orders.expireHolds());
+    every(250, () => auctions.sweep());
     every(3600_000, () => orders.retireOldIdempotencyKeys());
     await orders.expireHolds();
   }
@@ -283,7 +287,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
     demo,
     db,
-    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus, recordings, simulcast, webhooks },
+    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus, recordings, simulcast, webhooks, auctions },
     async close() {
       if (closed) return;
       closed = true;

@@ -13,7 +13,7 @@ import type { Outbox } from "../outbox/index.js";
 import type { WebhookEvents } from "../webhooks/index.js";
 import type { ShowService } from "../shows/index.js";
 import { orderEmail } from "./emails.js";
-import { vatIncluded } from "../catalog/index.js";
+import { reserveVariantStock, vatIncluded } from "../catalog/index.js";
 
 export type OrderRow = Omit<Selectable<Database["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
@@ -401,6 +401,64 @@ export class OrderService {
       throw new AppError("conflict", `The order is ${current.status}; only a held order can be cancelled.`);
     }
     return this.order(orderId);
+  }
+
+  /**
+   * Auctions: a checkout hold for an auction's winner (or the next bidder after a lapse) at the awarded price, on the
+   * auction's closed offer of one unit. The unit is taken the way giveBack() returns it for a closed offer (from the
+   * variant's stock, or the offer's `remaining`), so expiry, cancel and refunds work unchanged. Paid with pay().
+   */
+  async placeAwardedOrder(input: { offerId: string; unitPrice: number; accountId: string; buyer: { name: string; email: string }; holdMs: number; idempotencyKey: string; data: Record<string, unknown> }): Promise<OrderView> {
+    const now = this.clock.now();
+    const orderId = randomId("ord");
+    const holdExpiresAt = new Date(now.getTime() + input.holdMs);
+    try {
+      const row = await this.db.transaction().execute(async (tx) => {
+        const offer = await this.offers.row(input.offerId, tx);
+        if (offer.closed_at && offer.variant_id) await reserveVariantStock(tx, offer.variant_id, 1);
+        else {
+          const took = await tx.updateTable("offers").set({ remaining: sql<number>`remaining - 1` }).where("id", "=", offer.id).where("remaining", ">=", 1).returning("id").executeTakeFirst();
+          if (!took) throw new AppError("sold_out");
+        }
+        const inserted = await tx
+          .insertInto("orders")
+          .values({
+            id: orderId,
+            offer_id: offer.id,
+            show_id: offer.show_id,
+            quantity: 1,
+            unit_price: input.unitPrice,
+            total: input.unitPrice,
+            currency: offer.currency,
+            vat_rate_bp: offer.vat_rate_bp,
+            buyer_name: input.buyer.name,
+            buyer_email: input.buyer.email,
+            shipping: JSON.stringify(NO_ADDRESS),
+            status: "pending_payment",
+            payment_ref: null,
+            idempotency_key: input.idempotencyKey,
+            request_hash: "",
+            hold_expires_at: holdExpiresAt,
+            payment_lock_until: null,
+            gift: null,
+            created_at: now,
+            updated_at: now,
+            account_id: input.accountId,
+            card_fingerprint: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordOrderEvent(tx, orderId, "held", now, { quantity: 1, holdExpiresAt: holdExpiresAt.toISOString(), ...input.data });
+        return inserted;
+      });
+      this.#keys.add(input.idempotencyKey);
+      return orderView(row);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Awarded before (a sweeper retried after a crash): the same award, once.
+      const existing = await this.db.selectFrom("orders").selectAll().where("idempotency_key", "=", input.idempotencyKey).executeTakeFirstOrThrow();
+      return orderView(existing);
+    }
   }
 
   /** 400 when the configured provider does not take this payment method (a card number only goes to the test provider). */

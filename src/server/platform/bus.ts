@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
+import type { AuctionView } from "../../protocol/api.js";
+import type { ServerEvents } from "../../protocol/realtime.js";
 
 // Domain events between modules (and, with Redis, between nodes). Handlers get the event as published.
 export interface BusEvents {
@@ -14,6 +16,11 @@ export interface BusEvents {
   "reactions.counted": { showId: string; counts: Record<string, number> };
   /** A waitlisted buyer's claim is ready; `entryKey` is a hash of the secret entry id. */
   "waitlist.offered": { showId: string; offerId: string; entryKey: string };
+  "auction.started": { showId: string; auction: AuctionView };
+  "auction.bid": { showId: string } & ServerEvents["auction.bid"];
+  "auction.extended": { showId: string; auctionId: string; endsAt: string };
+  "auction.closed": { showId: string } & ServerEvents["auction.closed"];
+  "auction.offered_next": { showId: string } & ServerEvents["auction.offered_next"];
 }
 export type BusTopic = keyof BusEvents;
 

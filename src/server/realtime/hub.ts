@@ -48,6 +48,11 @@ export class RealtimeHub {
       bus.subscribe("show.status", ({ showId, status }) => this.toShow(showId, "show.status", { status })),
       bus.subscribe("waitlist.offered", ({ showId, offerId, entryKey }) => this.toShow(showId, "waitlist.offered", { offerId, entryKey })),
       bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
+      bus.subscribe("auction.started", ({ showId, ...d }) => this.toShow(showId, "auction.started", d)),
+      bus.subscribe("auction.bid", ({ showId, ...d }) => this.toShow(showId, "auction.bid", d)),
+      bus.subscribe("auction.extended", ({ showId, ...d }) => this.toShow(showId, "auction.extended", d)),
+      bus.subscribe("auction.closed", ({ showId, ...d }) => this.toShow(showId, "auction.closed", d)),
+      bus.subscribe("auction.offered_next", ({ showId, ...d }) => this.toShow(showId, "auction.offered_next", d)),
     ];
   }
 

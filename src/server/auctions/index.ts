@@ -1,0 +1,2 @@
+export { AuctionService, applyBid, auctionView, bidderKey, maskName, DEFAULT_SOFT_CLOSE_SECONDS } from "./service.js";
+export { registerAuctionRoutes } from "./routes.js";

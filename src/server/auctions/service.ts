@@ -1,0 +1,407 @@
+import { createHash } from "node:crypto";
+import type { AuctionBidResult, AuctionView, CreateAuctionBody } from "../../protocol/api.js";
+import type { ErrorCode } from "../../protocol/errors.js";
+import type { Account } from "../accounts/index.js";
+import type { Product, Variant } from "../catalog/index.js";
+import type { Db } from "../db/index.js";
+import type { OfferService } from "../offers/index.js";
+import type { OrderService } from "../orders/index.js";
+import type { Bus } from "../platform/bus.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
+import type { ShowService } from "../shows/index.js";
+import { type AuctionRow, auctionStore as store } from "./store.js";
+
+export const DEFAULT_SOFT_CLOSE_SECONDS = 10;
+export const DEFAULT_AUCTION_HOLD_SECONDS = 300;
+
+/** "Mia Bauer" → "M***r": enough to tell bidders apart on screen, not to identify them. */
+export function maskName(name: string): string {
+  const chars = [...name.trim()];
+  if (chars.length === 0) return "***";
+  if (chars.length < 3) return `${chars[0]}***`;
+  return `${chars[0]}***${chars[chars.length - 1]}`;
+}
+
+/** A per-auction pseudonym of an account: lets a client recognise itself in events without ids on the wire. */
+export function bidderKey(auctionId: string, accountId: string): string {
+  return createHash("sha256").update(`auction:${auctionId}:${accountId}`).digest("base64url").slice(0, 16);
+}
+
+/**
+ * The proxy-bidding rule (eBay style), applied to one new maximum. State: the leader and their secret maximum, the
+ * visible price. Invariant: price = min(highest max, second-highest max + increment), or the start price with one
+ * bidder. Equal maxima: the earlier bid keeps the lead (a new max must be strictly higher to take it).
+ */
+export function applyBid(
+  s: { startPrice: number; increment: number; price: number; leaderId: string | null; leaderMax: number | null },
+  bid: { accountId: string; max: number },
+): { ok: true; price: number; leaderId: string; leaderMax: number; tookLead: boolean } | { ok: false; minimum: number } {
+  if (s.leaderId === null || s.leaderMax === null) {
+    if (bid.max < s.startPrice) return { ok: false, minimum: s.startPrice };
+    return { ok: true, price: s.startPrice, leaderId: bid.accountId, leaderMax: bid.max, tookLead: true };
+  }
+  if (bid.accountId === s.leaderId) {
+    // The leader raises their own maximum: the visible price stays (nobody bid against them).
+    const minimum = Math.max(s.leaderMax + 1, s.price + s.increment);
+    if (bid.max < minimum) return { ok: false, minimum };
+    return { ok: true, price: s.price, leaderId: s.leaderId, leaderMax: bid.max, tookLead: false };
+  }
+  const minimum = s.price + s.increment;
+  if (bid.max < minimum) return { ok: false, minimum };
+  if (bid.max > s.leaderMax) return { ok: true, price: Math.min(bid.max, s.leaderMax + s.increment), leaderId: bid.accountId, leaderMax: bid.max, tookLead: true };
+  return { ok: true, price: Math.min(s.leaderMax, bid.max + s.increment), leaderId: s.leaderId, leaderMax: s.leaderMax, tookLead: false };
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+export function auctionView(r: AuctionRow): AuctionView {
+  const hasBids = r.leader_account_id !== null;
+  return {
+    id: r.id,
+    showId: r.show_id,
+    productId: r.product_id,
+    title: r.title,
+    imageUrl: r.image_url,
+    currency: r.currency,
+    startPrice: Number(r.start_price),
+    minIncrement: Number(r.min_increment),
+    softCloseSeconds: r.soft_close_ms / 1000,
+    durationSeconds: r.duration_ms / 1000,
+    status: r.status,
+    startsAt: iso(r.starts_at),
+    endsAt: iso(r.ends_at),
+    currentPrice: Number(r.current_price),
+    minimumBid: hasBids ? Number(r.current_price) + Number(r.min_increment) : Number(r.start_price),
+    bidCount: r.bid_count,
+    leader: hasBids ? maskName(r.leader_name ?? "") : null,
+    leaderKey: r.leader_account_id ? bidderKey(r.id, r.leader_account_id) : null,
+    award:
+      r.award_account_id && r.award_price !== null
+        ? { rank: r.award_rank, bidder: maskName(r.award_name ?? ""), bidderKey: bidderKey(r.id, r.award_account_id), price: Number(r.award_price) }
+        : null,
+  };
+}
+
+export interface AuctionDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  shows: ShowService;
+  offers: OfferService;
+  orders: OrderService;
+}
+
+type Bidder = Pick<Account, "id" | "displayName" | "email" | "role" | "merchantId">;
+
+/**
+ * Live auctions: server-authoritative with the injected clock. Bids on one auction are serialised by its row lock
+ * (SELECT … FOR UPDATE in a short transaction) and the clock is read after the lock is taken, so a bid counts at the
+ * moment it is decided: the first committed wins; one decided at or after ends_at is refused with auction_closed.
+ * Closing and awarding run in sweep(), which reads the same clock, never a client's.
+ */
+export class AuctionService {
+  readonly #staff = new Map<string, { hostAccountId: string; merchantId: string }>();
+
+  constructor(private readonly deps: AuctionDeps) {}
+
+  /** The show's hosts (its host, and hosts of its merchant) and the merchant's owner and staff cannot bid. */
+  async #mayBid(showId: string, account: Bidder): Promise<boolean> {
+    let s = this.#staff.get(showId);
+    if (!s) {
+      const show = await this.deps.shows.show(showId);
+      s = { hostAccountId: show.hostAccountId, merchantId: show.merchantId };
+      this.#staff.set(showId, s);
+    }
+    return account.id !== s.hostAccountId && account.merchantId !== s.merchantId;
+  }
+
+  async create(showId: string, createdBy: string, product: Product, body: CreateAuctionBody, variant?: Variant): Promise<AuctionView> {
+    const { clock, db } = this.deps;
+    const softClose = body.softCloseSeconds ?? DEFAULT_SOFT_CLOSE_SECONDS;
+    const holdSeconds = body.holdSeconds ?? DEFAULT_AUCTION_HOLD_SECONDS;
+    // The item travels as a one-unit offer that is closed at once: never on sale as an offer, but the winner's order
+    // is placed on it, so payment, commission, refunds and merchant admin work as for any order.
+    const offer = await this.deps.offers.create(showId, product, { showPrice: body.startPrice, quantity: 1, durationSeconds: 60 }, variant);
+    await this.deps.offers.end(offer.id);
+    const now = clock.now();
+    const id = randomId("auc");
+    await db.transaction().execute(async (tx) => {
+      await store.insertAuction(tx, {
+        id,
+        show_id: showId,
+        product_id: product.id,
+        variant_id: variant?.id ?? null,
+        offer_id: offer.id,
+        title: offer.title,
+        image_url: product.imageUrl,
+        currency: product.currency,
+        start_price: body.startPrice,
+        min_increment: body.minIncrement,
+        duration_ms: body.durationSeconds * 1000,
+        soft_close_ms: softClose * 1000,
+        hold_ms: holdSeconds * 1000,
+        status: "scheduled",
+        starts_at: null,
+        ends_at: null,
+        current_price: body.startPrice,
+        leader_account_id: null,
+        leader_name: null,
+        leader_max: null,
+        award_account_id: null,
+        award_order_id: null,
+        award_price: null,
+        award_name: null,
+        created_by: createdBy,
+        created_at: now,
+        closed_at: null,
+      });
+      await store.event(tx, { auctionId: id, type: "created", at: now, accountId: createdBy, amount: body.startPrice, data: { ...body, softCloseSeconds: softClose, holdSeconds, offerId: offer.id } });
+    });
+    const view = await this.auction(id);
+    await this.deps.bus.publish("auction.started", { showId, auction: view });
+    return view;
+  }
+
+  async row(id: string): Promise<AuctionRow> {
+    const r = await store.auction(this.deps.db, id);
+    if (!r) throw new AppError("not_found", "No such auction.");
+    return r;
+  }
+
+  async auction(id: string, viewer?: Bidder | null): Promise<AuctionView> {
+    const r = await this.row(id);
+    const view = auctionView(r);
+    if (!viewer) return view;
+    const maxAmount = await store.maxOf(this.deps.db, id, viewer.id);
+    return {
+      ...view,
+      you: {
+        key: bidderKey(id, viewer.id),
+        maxAmount,
+        leading: r.leader_account_id === viewer.id,
+        awardOrderId: r.status === "awarded" && r.award_account_id === viewer.id ? r.award_order_id : null,
+        canBid: await this.#mayBid(r.show_id, viewer),
+      },
+    };
+  }
+
+  async ofShow(showId: string, openOnly = false): Promise<AuctionView[]> {
+    return (await store.ofShow(this.deps.db, showId, openOnly)).map(auctionView);
+  }
+
+  async events(id: string) {
+    return store.events(this.deps.db, id);
+  }
+
+  /** scheduled → live: the timer starts now (server clock); pre-bids stand. */
+  async start(id: string, by: string): Promise<AuctionView> {
+    const now = this.deps.clock.now();
+    const r = await this.deps.db.transaction().execute(async (tx) => {
+      const a = await store.lockAuction(tx, id);
+      if (!a) throw new AppError("not_found", "No such auction.");
+      if (a.status !== "scheduled") throw new AppError("conflict", `The auction is ${a.status}; only a scheduled one can start.`);
+      const endsAt = new Date(now.getTime() + a.duration_ms);
+      const u = await store.updateAuction(tx, id, a.version, { status: "live", starts_at: now, ends_at: endsAt });
+      await store.event(tx, { auctionId: id, type: "started", at: now, accountId: by, amount: Number(a.current_price), data: { endsAt: endsAt.toISOString(), preBids: a.bid_count } });
+      return u!;
+    });
+    const view = auctionView(r);
+    await this.deps.bus.publish("auction.started", { showId: r.show_id, auction: view });
+    return view;
+  }
+
+  /** scheduled or live → cancelled: nobody wins. */
+  async cancel(id: string, by: string): Promise<AuctionView> {
+    const now = this.deps.clock.now();
+    const r = await this.deps.db.transaction().execute(async (tx) => {
+      const a = await store.lockAuction(tx, id);
+      if (!a) throw new AppError("not_found", "No such auction.");
+      if (a.status !== "scheduled" && a.status !== "live") throw new AppError("conflict", `The auction is ${a.status}; it can no longer be cancelled.`);
+      const u = await store.updateAuction(tx, id, a.version, { status: "cancelled", closed_at: now });
+      await store.event(tx, { auctionId: id, type: "cancelled", at: now, accountId: by });
+      return u!;
+    });
+    await this.deps.bus.publish("auction.closed", { showId: r.show_id, auctionId: id, reason: "cancelled", winner: null, winnerKey: null, price: null });
+    return auctionView(r);
+  }
+
+  /**
+   * A bid: `maxAmount` is the bidder's secret maximum. Before the auction starts it is a pre-bid. Accepted and refused
+   * bids both land in the audit log, in the same transaction as the decision. Same key + same amount → same answer.
+   */
+  async placeBid(id: string, account: Bidder, maxAmount: number, idempotencyKey: string, opts: { preBidOnly?: boolean } = {}): Promise<AuctionBidResult & { replayed: boolean }> {
+    const { db, clock } = this.deps;
+    const first = await store.auction(db, id);
+    if (!first) throw new AppError("not_found", "No such auction.");
+    const allowed = await this.#mayBid(first.show_id, account);
+    const outcome = await db.transaction().execute(async (tx) => {
+      const a = await store.lockAuction(tx, id);
+      if (!a) throw new AppError("not_found", "No such auction.");
+      // Read after the lock: this instant decides whether the bid is in time.
+      const now = clock.now();
+      const prior = await store.bidByKey(tx, id, account.id, idempotencyKey);
+      if (prior) {
+        if (Number(prior.max_amount) !== maxAmount) throw new AppError("idempotency_mismatch");
+        return { kind: "replay" as const, a, bid: prior };
+      }
+      const refuse = async (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
+        await store.event(tx, { auctionId: id, type: "bid_refused", at: now, accountId: account.id, amount: maxAmount, reason: code, data: details });
+        return { kind: "refused" as const, code, message, details };
+      };
+      if (!allowed) return refuse("cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
+      const preBid = a.status === "scheduled";
+      if (opts.preBidOnly && !preBid) return refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
+      if (!preBid && a.status !== "live") return refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
+      const endsAt = a.ends_at ? new Date(a.ends_at) : null;
+      if (!preBid && endsAt && now.getTime() >= endsAt.getTime()) return refuse("auction_closed", "Bidding ended.", { endsAt: endsAt.toISOString(), at: now.toISOString() });
+      const price = Number(a.current_price);
+      const step = applyBid(
+        { startPrice: Number(a.start_price), increment: Number(a.min_increment), price, leaderId: a.leader_account_id, leaderMax: a.leader_max === null ? null : Number(a.leader_max) },
+        { accountId: account.id, max: maxAmount },
+      );
+      if (!step.ok) return refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
+      // Soft close: a bid with N seconds or less left sets the remaining time back to N.
+      let newEnds = endsAt;
+      if (!preBid && endsAt && a.soft_close_ms > 0 && endsAt.getTime() - now.getTime() <= a.soft_close_ms) {
+        newEnds = new Date(now.getTime() + a.soft_close_ms);
+      }
+      const extended = newEnds !== null && endsAt !== null && newEnds.getTime() > endsAt.getTime();
+      const bidId = randomId("bid");
+      await store.insertBid(tx, { id: bidId, auction_id: id, account_id: account.id, bidder_name: account.displayName, bidder_email: account.email, max_amount: maxAmount, pre_bid: preBid, idempotency_key: idempotencyKey, created_at: now });
+      const leaderName = step.leaderId === account.id ? account.displayName : a.leader_name;
+      const u = await store.updateAuction(tx, id, a.version, {
+        current_price: step.price,
+        leader_account_id: step.leaderId,
+        leader_name: leaderName,
+        leader_max: step.leaderMax,
+        bid_count: a.bid_count + 1,
+        ...(extended ? { ends_at: newEnds } : {}),
+      });
+      if (!u) throw new AppError("conflict"); // unreachable under the row lock
+      await store.event(tx, { auctionId: id, type: "bid_accepted", at: now, accountId: account.id, amount: maxAmount, data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice: price } });
+      if (extended) await store.event(tx, { auctionId: id, type: "extended", at: now, data: { from: endsAt?.toISOString(), to: newEnds?.toISOString(), bidId } });
+      return { kind: "accepted" as const, a: u, bid: { id: bidId, max_amount: maxAmount, pre_bid: preBid }, extended, now };
+    });
+    if (outcome.kind === "refused") throw AppError.expected(outcome.code, outcome.message, outcome.details);
+    const view = auctionView(outcome.a);
+    const result = { auction: view, bid: { id: outcome.bid.id, maxAmount: Number(outcome.bid.max_amount), preBid: outcome.bid.pre_bid, leading: outcome.a.leader_account_id === account.id } };
+    if (outcome.kind === "replay") return { ...result, replayed: true };
+    const showId = outcome.a.show_id;
+    await this.deps.bus.publish("auction.bid", {
+      showId,
+      auctionId: id,
+      price: view.currentPrice,
+      minimumBid: view.minimumBid,
+      leader: view.leader ?? "",
+      leaderKey: view.leaderKey ?? "",
+      bidCount: view.bidCount,
+      endsAt: view.endsAt,
+      at: outcome.now.toISOString(),
+    });
+    if (outcome.extended && view.endsAt) await this.deps.bus.publish("auction.extended", { showId, auctionId: id, endsAt: view.endsAt });
+    return { ...result, replayed: false };
+  }
+
+  /**
+   * The timer: closes live auctions whose ends_at has passed (by the injected clock), then moves awards along: the
+   * winner gets a checkout hold; a lapsed hold passes the item to the next bidder by maximum, at their maximum.
+   */
+  async sweep(): Promise<{ closed: number; advanced: number }> {
+    let closed = 0;
+    for (const id of await store.dueToClose(this.deps.db, this.deps.clock.now())) if (await this.#close(id)) closed++;
+    let advanced = 0;
+    for (const a of await store.awarded(this.deps.db)) if (await this.#advanceAward(a)) advanced++;
+    return { closed, advanced };
+  }
+
+  async #close(id: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const r = await this.deps.db.transaction().execute(async (tx) => {
+      const a = await store.lockAuction(tx, id);
+      if (a?.status !== "live" || !a.ends_at || new Date(a.ends_at).getTime() > now.getTime()) return null;
+      const winner = a.leader_account_id;
+      const u = await store.updateAuction(tx, id, a.version, { status: winner ? "awarded" : "unsold", closed_at: a.ends_at });
+      await store.event(tx, { auctionId: id, type: "closed", at: now, accountId: winner, amount: winner ? Number(a.current_price) : null, data: { endsAt: new Date(a.ends_at).toISOString(), bids: a.bid_count } });
+      if (!winner) await store.event(tx, { auctionId: id, type: "unsold", at: now, reason: "no_bids" });
+      return u!;
+    });
+    if (!r) return false;
+    const view = auctionView(r);
+    await this.deps.bus.publish("auction.closed", { showId: r.show_id, auctionId: id, reason: "ended", winner: view.leader, winnerKey: view.leaderKey, price: r.leader_account_id ? view.currentPrice : null });
+    if (r.status === "awarded") await this.#advanceAward(r);
+    return true;
+  }
+
+  /** One step of the award chain for an `awarded` auction; true if something changed. */
+  async #advanceAward(a: AuctionRow): Promise<boolean> {
+    const { db, clock, orders } = this.deps;
+    if (a.award_order_id) {
+      const order = await orders.order(a.award_order_id);
+      if (order.status === "pending_payment") return false;
+      const now = clock.now();
+      if (order.status === "paid" || order.status === "fulfilled" || order.status === "delivered" || order.status === "refunded") {
+        return db.transaction().execute(async (tx) => {
+          const u = await tx.updateTable("auctions").set({ status: "sold", version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returning("id").executeTakeFirst();
+          if (u) await store.event(tx, { auctionId: a.id, type: "sold", at: now, accountId: a.award_account_id, amount: Number(a.award_price), data: { orderId: order.id, rank: a.award_rank } });
+          return u !== undefined;
+        });
+      }
+      // expired, cancelled or payment_failed: the hold lapsed; the next bidder is asked.
+      const lapsed = await db.transaction().execute(async (tx) => {
+        const u = await tx.updateTable("auctions").set({ award_order_id: null, version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returningAll().executeTakeFirst();
+        if (u) await store.event(tx, { auctionId: a.id, type: "award_lapsed", at: now, accountId: a.award_account_id, amount: Number(a.award_price), reason: order.status, data: { orderId: order.id, rank: a.award_rank } });
+        return u;
+      });
+      if (!lapsed) return false;
+      a = lapsed;
+    }
+    return this.#offer(a);
+  }
+
+  /** Offers the item to the bidder at rank award_rank + 1: the winner at the closing price, later ones at their maximum. */
+  async #offer(a: AuctionRow): Promise<boolean> {
+    const { db, clock, orders, bus } = this.deps;
+    const ranked = await store.rankedBidders(db, a.id);
+    const rank = a.award_rank + 1;
+    const next = ranked[rank - 1];
+    const now = clock.now();
+    if (!next) {
+      return db.transaction().execute(async (tx) => {
+        const u = await tx.updateTable("auctions").set({ status: "unsold", version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returning("id").executeTakeFirst();
+        if (u) await store.event(tx, { auctionId: a.id, type: "unsold", at: now, reason: "no_more_bidders", data: { offered: a.award_rank } });
+        return u !== undefined;
+      });
+    }
+    const price = rank === 1 ? Number(a.current_price) : next.max;
+    let order: Awaited<ReturnType<OrderService["placeAwardedOrder"]>>;
+    try {
+      order = await orders.placeAwardedOrder({
+        offerId: a.offer_id,
+        unitPrice: price,
+        accountId: next.accountId,
+        buyer: { name: next.name, email: next.email },
+        holdMs: a.hold_ms,
+        idempotencyKey: `auction:${a.id}:${rank}`,
+        data: { auctionId: a.id, rank },
+      });
+    } catch (err) {
+      // A variant's last unit sold elsewhere while the auction ran: nothing left to hand over.
+      if (!(err instanceof AppError) || (err.code !== "insufficient_stock" && err.code !== "sold_out")) throw err;
+      return db.transaction().execute(async (tx) => {
+        const u = await tx.updateTable("auctions").set({ status: "unsold", version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returning("id").executeTakeFirst();
+        if (u) await store.event(tx, { auctionId: a.id, type: "unsold", at: now, reason: err.code, data: { rank } });
+        return u !== undefined;
+      });
+    }
+    const u = await db.transaction().execute(async (tx) => {
+      const row = await store.updateAuction(tx, a.id, a.version, { award_rank: rank, award_account_id: next.accountId, award_name: next.name, award_order_id: order.id, award_price: price });
+      if (row) await store.event(tx, { auctionId: a.id, type: rank === 1 ? "awarded" : "offered_next", at: now, accountId: next.accountId, amount: price, data: { orderId: order.id, rank, holdExpiresAt: order.holdExpiresAt, max: next.max } });
+      return row;
+    });
+    if (!u) return false;
+    if (rank > 1) await bus.publish("auction.offered_next", { showId: a.show_id, auctionId: a.id, rank, bidder: maskName(next.name), bidderKey: bidderKey(a.id, next.accountId), price });
+    return true;
+  }
+}
