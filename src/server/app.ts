@@ -38,6 +38,7 @@ import { AppError } from "./platform/errors.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { registerRealtimeRoutes } from "./realtime/routes.js";
 import { RealtimeMetrics } from "./realtime/metrics.js";
+import { RedisRoomStream } from "./realtime/stream.js";
 import { ShowService } from "./shows/index.js";
 import { registerShowRoutes } from "./shows/routes.js";
 import { WebhookService, registerWebhookRoutes } from "./webhooks/index.js";
@@ -69,6 +70,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   fs.mkdirSync(config.dataDir, { recursive: true });
 
   const app = await createHttpApp({
+    websocketDeflate: config.REALTIME_DEFLATE,
     logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'] },
   });
   const log = app.log;
@@ -178,6 +180,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     metrics: realtimeMetrics,
     log: log.child({ module: "realtime" }),
     tickMs: config.REALTIME_TICK_MS,
+    now: () => clock.now().getTime(),
+    // Several nodes: room seq numbers and viewer counts live in Redis (see docs/operations.md, "Several nodes").
+    stream: busKind === "redis" && config.REDIS_URL ? new RedisRoomStream(config.REDIS_URL, { onError: (err) => log.warn({ err }, "realtime stream (redis) error") }) : undefined,
     snapshot: async (showId) => {
       const [show, list, recent, open] = await Promise.all([shows.show(showId), offers.activeOffers(showId), chat.recent(showId), auctions.ofShow(showId, true)]);
       return { status: show.status, offers: list, chat: recent, auctions: open };
@@ -294,7 +299,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       for (const t of timers) clearInterval(t);
       await synthetic?.stop();
       await browserIngest.stop();
-      hub.close();
+      await hub.close();
       await outbox.stop();
       await app.close();
       // Recorders first: a graceful stop writes each recording's ENDLIST before the ingest goes away.

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
+  // permessage-deflate for WebSocket frames: smaller frames, but one compression per socket per frame (see bench fanout).
+  REALTIME_DEFLATE: bool.default(false),
   COOKIE_SECURE: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),

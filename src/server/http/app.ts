@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   logger: FastifyServerOptions["logger"] | false;
   bodyLimit?: number;
   trustProxy?: boolean;
+  /** permessage-deflate on WebSockets (off by default: it costs a compression per socket per frame). */
+  websocketDeflate?: boolean;
 }
 
 // Fastify's own error codes that are the client's fault, mapped to ours.
@@ -55,7 +57,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
 
   // Awaited so their route hooks see every route registered afterwards ({ websocket: true } needs it).
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: 16 * 1024, perMessageDeflate: opts.websocketDeflate ?? false } });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {

@@ -26,7 +26,10 @@ export type BusTopic = keyof BusEvents;
 
 export interface Bus {
   publish<K extends BusTopic>(topic: K, event: BusEvents[K]): Promise<void>;
+  /** Events published by any node (with Redis: every node's handler runs once per event). */
   subscribe<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void;
+  /** Events published by this process only, delivered synchronously (the realtime hub: one origin per event). */
+  subscribeLocal<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,9 @@ export class MemoryBus implements Bus {
     this.#emitter.on(topic, handler);
     return () => this.#emitter.off(topic, handler);
   }
+  subscribeLocal<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void {
+    return this.subscribe(topic, handler);
+  }
   async close(): Promise<void> {
     this.#emitter.removeAllListeners();
   }
@@ -47,6 +53,8 @@ export class MemoryBus implements Bus {
 // Redis pub/sub: every node publishes once to one channel per topic and delivers to its local subscribers.
 export class RedisBus implements Bus {
   readonly #local = new MemoryBus();
+  // Events this node published, for subscribeLocal.
+  readonly #origin = new MemoryBus();
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #prefix: string;
@@ -63,6 +71,7 @@ export class RedisBus implements Bus {
   }
 
   async publish<K extends BusTopic>(topic: K, event: BusEvents[K]): Promise<void> {
+    void this.#origin.publish(topic, event);
     await this.#pub.publish(this.#prefix + topic, JSON.stringify(event));
   }
 
@@ -75,8 +84,12 @@ export class RedisBus implements Bus {
     return this.#local.subscribe(topic, handler);
   }
 
+  subscribeLocal<K extends BusTopic>(topic: K, handler: (event: BusEvents[K]) => void): () => void {
+    return this.#origin.subscribe(topic, handler);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.#pub.quit(), this.#sub.quit()]);
-    await this.#local.close();
+    await Promise.all([this.#local.close(), this.#origin.close()]);
   }
 }

@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { StudioStats } from "../../protocol/api.js";
-import type { Snapshot } from "../../protocol/realtime.js";
+import type { Envelope, Snapshot } from "../../protocol/realtime.js";
 import type { Bus } from "../platform/bus.js";
 import type { RealtimeMetrics } from "./metrics.js";
-import { Room, type RoomSocket } from "./room.js";
+import { Room, TEXT, type RoomSocket } from "./room.js";
+import { LocalRoomStream, type RoomStream } from "./stream.js";
 
 export interface HubDeps {
   bus: Bus;
@@ -13,9 +14,16 @@ export interface HubDeps {
   snapshot(showId: string): Promise<Omit<Snapshot, "epoch" | "seq" | "viewers">>;
   offerView(offerId: string): Promise<unknown>;
   studioStats(showId: string, viewers: number): Promise<StudioStats>;
+  /** Where room events are numbered and fanned out: in process by default, Redis for several nodes. */
+  stream?: RoomStream;
+  /** Server time in ms (batch frames carry it as `at`). */
+  now?: () => number;
+  /** With a shared stream: how often this node reports its viewer counts (merged over nodes in Redis). */
+  presenceMs?: number;
 }
 
 const studioRoomId = (showId: string) => `studio:${showId}`;
+const isStudioRoom = (id: string) => id.startsWith("studio:");
 
 /**
  * All rooms of this node: one per show (viewers) and one per show studio (hosts: revenue and commission stay out
@@ -30,9 +38,20 @@ export class RealtimeHub {
   #staff = new Map<string, Set<RoomSocket>>();
   // Reactions of the current tick per show, summed here and published once per tick (to every node via the bus).
   #reactions = new Map<string, Record<string, number>>();
+  readonly stream: RoomStream;
+  readonly #now: () => number;
+  // Viewer counts summed over nodes, as last announced in each show room.
+  #merged = new Map<string, number>();
+  #lastPresence = 0;
+  #draining = false;
 
   constructor(private readonly deps: HubDeps) {
-    const { bus } = deps;
+    this.#now = deps.now ?? Date.now;
+    this.stream = deps.stream ?? new LocalRoomStream();
+    this.stream.onEvent((roomId, epoch, env) => this.#receive(roomId, epoch, env));
+    // Only events published on this node: each one enters its room once, from its origin node, and the stream numbers
+    // it and fans it out to every node. (Every node's events here would put each one into the room once per node.)
+    const bus = { subscribe: deps.bus.subscribeLocal.bind(deps.bus) };
     this.#unsubscribe = [
       bus.subscribe("chat.posted", ({ showId, ...msg }) => this.toShow(showId, "chat.posted", msg)),
       bus.subscribe("offer.updated", ({ showId, offerId, remaining }) => this.toShow(showId, "offer.updated", { offerId, remaining })),
@@ -44,10 +63,10 @@ export class RealtimeHub {
           (err) => this.deps.log.warn({ err, offerId }, "offer.pinned: offer not readable"),
         );
       }),
-      bus.subscribe("reactions.counted", ({ showId, counts }) => this.toShow(showId, "reactions.counted", { counts })),
       bus.subscribe("show.status", ({ showId, status }) => this.toShow(showId, "show.status", { status })),
       bus.subscribe("waitlist.offered", ({ showId, offerId, entryKey }) => this.toShow(showId, "waitlist.offered", { offerId, entryKey })),
-      bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
+      // Every node's sales: each node refreshes the studio sockets it holds.
+      deps.bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
       bus.subscribe("auction.started", ({ showId, ...d }) => this.toShow(showId, "auction.started", d)),
       bus.subscribe("auction.bid", ({ showId, ...d }) => this.toShow(showId, "auction.bid", d)),
       bus.subscribe("auction.extended", ({ showId, ...d }) => this.toShow(showId, "auction.extended", d)),
@@ -78,22 +97,63 @@ export class RealtimeHub {
     return this.room(studioRoomId(showId));
   }
 
-  /** An event for a show goes to its public room and mirrors into its studio room. */
+  /**
+   * An event for a show: numbered by the stream and delivered to the show room on every node (and mirrored into the
+   * studio rooms there). Call it once per event cluster-wide, from the node where the event happened.
+   */
   toShow(showId: string, t: string, d: unknown): void {
-    this.room(showId).push(t, d);
-    const studio = this.rooms.get(studioRoomId(showId));
-    if (studio) studio.push(t, d);
+    this.stream.publish(showId, t, d);
   }
 
-  /** Sockets in the show's room, less the show's own staff (a host's studio chat is not an audience). */
-  viewers(showId: string): number {
+  #receive(roomId: string, epoch: string, env: Envelope): void {
+    const room = this.room(roomId);
+    const now = this.#now();
+    const result = room.accept(epoch, env, now);
+    if (result === "duplicate") return;
+    // This node lost part of the stream (a new epoch, or messages missed while Redis was away): its clients may have
+    // missed a stock change, so they come back and get a snapshot (or resume from history that has no hole).
+    if (result === "reset") this.#sendAway(room, 1000);
+    if (env.t === "viewers.counted") {
+      this.#merged.set(roomId, (env.d as { viewers: number }).viewers);
+      this.#statsDirty.add(roomId);
+    }
+    const studio = this.rooms.get(studioRoomId(roomId));
+    if (studio) studio.push(env.t, env.d, now);
+  }
+
+  /** Sockets in the show's room on this node, less the show's own staff (a host's studio chat is not an audience). */
+  localViewers(showId: string): number {
     const room = this.rooms.get(showId);
     return room ? room.sockets.size - (this.#staff.get(showId)?.size ?? 0) : 0;
   }
 
+  /** Viewers of a show: exact on one node; over several nodes the sum they last reported (at most ~presenceMs old). */
+  viewers(showId: string): number {
+    if (!this.stream.shared) return this.localViewers(showId);
+    return this.#merged.get(showId) ?? this.localViewers(showId);
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Make sure the room knows its epoch and seq before a client is told them (a shared room asks the stream). */
+  async ready(room: Room): Promise<void> {
+    if (room.positioned) return;
+    if (isStudioRoom(room.id)) return room.position(room.epoch, 0);
+    const head = await this.stream.head(room.id);
+    room.position(head.epoch, head.seq);
+  }
+
+  /**
+   * State for a joining client. The seq is taken before the database is read, so every event that may be missing
+   * from the snapshot has a higher seq and still reaches the client (applying one twice is harmless).
+   */
   async snapshot(room: Room, showId: string): Promise<Snapshot> {
+    await this.ready(room);
+    const { epoch, seq } = room;
     const base = await this.deps.snapshot(showId);
-    return { ...base, epoch: room.epoch, seq: room.seq, viewers: this.viewers(showId) };
+    return { ...base, epoch, seq, viewers: this.viewers(showId) };
   }
 
   markStatsDirty(showId: string): void {
@@ -107,24 +167,28 @@ export class RealtimeHub {
   }
 
   tick(): void {
-    for (const [showId, counts] of this.#reactions) {
-      void this.deps.bus.publish("reactions.counted", { showId, counts }).catch((err) => this.deps.log.warn({ err }, "reactions publish failed"));
-    }
+    const warn = (msg: string) => (err: unknown) => this.deps.log.warn({ err }, msg);
+    // Reactions are summed per node and tick, then numbered like any event (one event per node per tick).
+    for (const [showId, counts] of this.#reactions) this.toShow(showId, "reactions.counted", { counts });
     this.#reactions.clear();
+    const now = this.#now();
+    const heartbeat = this.stream.shared && now - this.#lastPresence >= (this.deps.presenceMs ?? 1000);
+    if (heartbeat) this.#lastPresence = now;
     for (const id of this.rooms.keys()) {
-      if (id.startsWith("studio:")) continue;
-      const viewers = this.viewers(id);
-      if (this.#viewersSent.get(id) !== viewers) {
+      if (isStudioRoom(id)) continue;
+      const viewers = this.localViewers(id);
+      const sent = this.#viewersSent.get(id);
+      // A change goes out at once; over Redis each node also re-reports every presenceMs (its entry has a TTL).
+      if (sent !== viewers || (heartbeat && (viewers > 0 || sent !== 0))) {
         this.#viewersSent.set(id, viewers);
-        this.toShow(id, "viewers.counted", { viewers });
-        this.#statsDirty.add(id);
+        this.stream.reportViewers(id, viewers).catch(warn("viewer count report failed"));
       }
     }
     for (const showId of this.#statsDirty) {
       const studio = this.rooms.get(studioRoomId(showId));
       if (!studio || studio.sockets.size === 0) continue;
       void this.deps.studioStats(showId, this.viewers(showId)).then(
-        (stats) => studio.push("stats.updated", stats),
+        (stats) => studio.push("stats.updated", stats, this.#now()),
         (err) => this.deps.log.warn({ err, showId }, "studio stats failed"),
       );
     }
@@ -166,20 +230,33 @@ export class RealtimeHub {
     this.#staff.get(room.id)?.delete(socket);
   }
 
+  /** Tell a room's clients to reconnect after a random delay of up to `spreadMs`, then close with 1012 (restart). */
+  #sendAway(room: Room, spreadMs: number): void {
+    for (const s of room.sockets) {
+      s.send(JSON.stringify({ t: "reconnect", d: { afterMs: Math.floor(Math.random() * spreadMs) } }), TEXT);
+      s.close(1012, "server restarting");
+    }
+    room.sockets.clear();
+    this.#staff.delete(room.id);
+  }
+
   /**
-   * Draining: tell every client to reconnect (to another node, or to this one when it is back) after a random delay
-   * of up to `spreadMs`, so they do not all come back at once; then close with 1012 (service restart).
+   * Draining: from now on joins are turned away (`draining`); pending events go out, then every client is told to
+   * reconnect (to another node, or to this one when it is back) after a random delay of up to `spreadMs`, so they do
+   * not all come back at once. Our viewer counts leave the merged count at once.
    */
-  close(spreadMs = 2000): void {
+  async close(spreadMs = 2000): Promise<void> {
+    this.#draining = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const u of this.#unsubscribe) u();
     for (const room of this.rooms.values()) {
       room.flush();
-      for (const s of room.sockets) {
-        s.send(JSON.stringify({ t: "reconnect", d: { afterMs: Math.floor(Math.random() * spreadMs) } }));
-        s.close(1012, "server restarting");
-      }
-      room.sockets.clear();
+      this.#sendAway(room, spreadMs);
     }
+    if (this.stream.shared) {
+      const shows = [...this.#viewersSent].filter(([id, n]) => n > 0 && !isStudioRoom(id)).map(([id]) => id);
+      await Promise.allSettled(shows.map((id) => this.stream.reportViewers(id, 0)));
+    }
+    await this.stream.close();
   }
 }

@@ -5,8 +5,9 @@ class FakeSocket implements RoomSocket {
   frames: string[] = [];
   bufferedAmount = 0;
   closed: [number | undefined, string | undefined] | null = null;
-  send(data: string) {
-    this.frames.push(data);
+  send(data: string | Buffer, opts: { binary: boolean }) {
+    expect(opts.binary).toBe(false);
+    this.frames.push(String(data));
   }
   close(code?: number, reason?: string) {
     this.closed = [code, reason];
@@ -24,14 +25,14 @@ describe("Room", () => {
     room.push("chat.posted", { text: "ho" });
     expect(room.flush()).toMatchObject({ events: 2, frames: 2, delivered: 4, dropped: 0 });
     expect(a.frames).toHaveLength(1);
-    expect(b.frames[0]).toBe(a.frames[0]); // the very same string
+    expect(b.frames[0]).toBe(a.frames[0]);
     const batch = JSON.parse(a.frames[0]!);
     expect(batch.t).toBe("batch");
     expect(batch.d.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
     expect(room.flush().frames).toBe(0);
   });
 
-  it("coalesces stock and viewer counters to their latest value within a tick", () => {
+  it("coalesces stock and viewer counters to their latest value within a tick, keeping the latest seq", () => {
     const room = new Room("s1");
     const s = new FakeSocket();
     room.sockets.add(s);
@@ -43,10 +44,12 @@ describe("Room", () => {
     room.flush();
     const events = JSON.parse(s.frames[0]!).d;
     expect(events).toEqual([
-      { t: "offer.updated", seq: 1, d: { offerId: "o1", remaining: 7 } },
       { t: "offer.updated", seq: 2, d: { offerId: "o2", remaining: 4 } },
-      { t: "viewers.counted", seq: 3, d: { viewers: 5 } },
+      { t: "offer.updated", seq: 3, d: { offerId: "o1", remaining: 7 } },
+      { t: "viewers.counted", seq: 5, d: { viewers: 5 } },
     ]);
+    // History keeps every event: a client resuming on another node, whose batches were cut elsewhere, misses none.
+    expect(room.since(room.epoch, 0)!.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("resumes a client with exactly the events it missed, in order", () => {
@@ -102,5 +105,38 @@ describe("Room", () => {
     expect(slow.closed).toEqual([4008, "too slow"]);
     expect(room.sockets.has(slow)).toBe(false);
     expect(fast.frames).toHaveLength(1);
+  });
+
+  it("takes events numbered by a shared stream, skips duplicates and starts afresh after a gap or a new epoch", () => {
+    const room = new Room("s1");
+    const s = new FakeSocket();
+    room.sockets.add(s);
+    room.position("E1", 10);
+    expect(room.accept("E1", { t: "chat.posted", seq: 10, d: {} })).toBe("duplicate");
+    expect(room.accept("E1", { t: "chat.posted", seq: 11, d: { i: 11 } })).toBe("ok");
+    expect(room.accept("E1", { t: "offer.updated", seq: 12, d: { offerId: "o1", remaining: 3 } })).toBe("ok");
+    room.flush();
+    expect(room.since("E1", 10)!.map((e) => e.seq)).toEqual([11, 12]);
+    // A client from a node that is ahead: nothing to replay here; what it saw is skipped by seq on arrival.
+    expect(room.since("E1", 14, true)).toEqual([]);
+    expect(room.since("E1", 14)).toBeNull();
+    // Seq 13 never arrived: this node's history can no longer vouch for the range.
+    expect(room.accept("E1", { t: "chat.posted", seq: 14, d: {} })).toBe("reset");
+    room.flush();
+    expect(room.since("E1", 11)).toBeNull();
+    expect(room.since("E1", 13)!.map((e) => e.seq)).toEqual([14]);
+    expect(room.accept("E2", { t: "chat.posted", seq: 1, d: {} })).toBe("reset");
+    expect(room.epoch).toBe("E2");
+    expect(room.seq).toBe(1);
+  });
+
+  it("stamps each batch with the server time its oldest event arrived", () => {
+    const room = new Room("s1");
+    const s = new FakeSocket();
+    room.sockets.add(s);
+    room.push("chat.posted", { i: 1 }, 1000);
+    room.push("chat.posted", { i: 2 }, 1030);
+    room.flush();
+    expect(JSON.parse(s.frames[0]!).at).toBe(1000);
   });
 });

@@ -1,15 +1,19 @@
 import { randomBytes } from "node:crypto";
 import type { Envelope } from "../../protocol/realtime.js";
 
+// Frames are text: a Buffer is sent with `{ binary: false }` (ws's own option), so it is encoded once for all sockets.
+export const TEXT = { binary: false };
+
 export interface RoomSocket {
-  send(data: string): void;
+  send(data: string | Buffer, opts: { binary: boolean }): void;
   readonly bufferedAmount: number;
   close(code?: number, reason?: string): void;
 }
 
-// Event types whose latest value replaces earlier ones within one tick (keyed by `coalesceKey`).
+// Event types of which only the latest per key matters: within one tick's frame the earlier ones are left out (their
+// seq is simply skipped; clients only require seq to grow). History keeps them all.
 const COALESCED = new Set(["offer.updated", "viewers.counted", "stats.updated"]);
-const coalesceKey = (t: string, d: unknown) => (t === "offer.updated" ? `${t}:${(d as { offerId: string }).offerId}` : t);
+const coalesceKey = (e: Envelope) => (e.t === "offer.updated" ? `${e.t}:${(e.d as { offerId: string }).offerId}` : e.t);
 
 // A socket further behind than this is closed: it would otherwise hold an ever-growing buffer.
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -20,7 +24,7 @@ export const SOFT_BUFFERED_BYTES = 256 * 1024;
 const DROPPABLE = new Set(["chat.posted", "reactions.counted"]);
 
 export interface FlushStats {
-  /** Events in the batch. */
+  /** Events in the batch (after coalescing). */
   events: number;
   /** Frames written (one per socket). */
   frames: number;
@@ -34,95 +38,156 @@ export interface FlushStats {
   bytes: number;
 }
 
+/** What `accept` did with an event numbered elsewhere. */
+export type AcceptResult = "ok" | "duplicate" | "reset";
+
 /**
- * One show's event stream. Events get a monotonically increasing `seq` within the room's `epoch`; each tick the
- * pending events are serialised once and the same string is written to every socket. A bounded history lets a
+ * One show's event stream on this node. Events carry a monotonically increasing `seq` within the room's `epoch`:
+ * assigned here (`push`, a node-local room such as the studio) or by the RoomStream for every node (`accept`). Each
+ * tick the pending events are serialised once and the same bytes go to every socket. A bounded history lets a
  * reconnecting client resume from its last seq.
  */
 export class Room {
-  readonly epoch = randomBytes(6).toString("base64url");
   readonly sockets = new Set<RoomSocket>();
+  #epoch: string;
   #seq = 0;
+  #flushedSeq = 0;
   #pending: Envelope[] = [];
-  #coalesced = new Map<string, number>(); // key → index in #pending
+  #pendingSince = 0;
   #history: Envelope[] = [];
+  #positioned = false;
 
   constructor(
     readonly id: string,
     private readonly historySize = 1000,
-  ) {}
+  ) {
+    this.#epoch = randomBytes(6).toString("base64url");
+  }
 
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** Last seq pushed or accepted (pending included). */
   get seq(): number {
     return this.#seq;
   }
 
-  push(t: string, d: unknown): void {
-    const key = COALESCED.has(t) ? coalesceKey(t, d) : null;
-    if (key !== null) {
-      const at = this.#coalesced.get(key);
-      if (at !== undefined) {
-        // Replace in place: same seq slot, newest value.
-        this.#pending[at] = { ...this.#pending[at], d };
-        return;
-      }
-    }
-    const env: Envelope = { t, seq: ++this.#seq, d };
-    if (key !== null) this.#coalesced.set(key, this.#pending.length);
+  /** Whether the room knows its place in a shared stream (set by the first `accept` or by `position`). */
+  get positioned(): boolean {
+    return this.#positioned;
+  }
+
+  /** A local event: numbered here. */
+  push(t: string, d: unknown, now = 0): void {
+    this.#positioned = true;
+    this.#enqueue({ t, seq: ++this.#seq, d }, now);
+  }
+
+  /** Start a shared room at the stream's head (nothing before it is in this node's history). */
+  position(epoch: string, seq: number): void {
+    if (this.#positioned) return;
+    this.#positioned = true;
+    this.#epoch = epoch;
+    this.#seq = this.#flushedSeq = seq;
+  }
+
+  /**
+   * An event numbered by the stream. Events arrive in seq order; one at or below the room's seq is a duplicate. A
+   * new epoch, or a gap (the node missed messages, e.g. while its Redis connection was down), starts the history
+   * afresh: `reset` tells the caller that connected sockets must be brought back (they get a snapshot).
+   */
+  accept(epoch: string, env: Envelope, now = 0): AcceptResult {
+    if (!this.#positioned) this.position(epoch, env.seq - 1);
+    let result: AcceptResult = "ok";
+    if (epoch !== this.#epoch || env.seq > this.#seq + 1) {
+      this.#epoch = epoch;
+      this.#history = [];
+      this.#pending = [];
+      this.#seq = this.#flushedSeq = env.seq - 1;
+      result = "reset";
+    } else if (env.seq <= this.#seq) return "duplicate";
+    this.#seq = env.seq;
+    this.#enqueue(env, now);
+    return result;
+  }
+
+  #enqueue(env: Envelope, now: number): void {
+    if (this.#pending.length === 0) this.#pendingSince = now;
     this.#pending.push(env);
   }
 
   /**
    * Flushed events after `since`, or null when they are no longer in history (the client needs a snapshot).
-   * Pending events are not included: a socket added in the same tick receives them with the next flush.
+   * Pending events are not included: a socket added in the same tick receives them with the next flush. In a shared
+   * stream a client may come from a node that is a few events ahead of this one (`since` past our last flush): it
+   * has nothing to catch up here, and the events it already saw are skipped by seq when they arrive.
    */
-  since(epoch: string | undefined, since: number | undefined): Envelope[] | null {
-    const flushedSeq = this.#seq - this.#pending.length;
-    if (epoch !== this.epoch || since === undefined || !Number.isInteger(since) || since < 0 || since > flushedSeq) return null;
-    if (since === flushedSeq) return [];
+  since(epoch: string | undefined, since: number | undefined, allowAhead = false): Envelope[] | null {
+    if (epoch !== this.#epoch || since === undefined || !Number.isInteger(since) || since < 0) return null;
+    if (since >= this.#flushedSeq) return since === this.#flushedSeq || allowAhead ? [] : null;
     const oldest = this.#history[0]?.seq;
     if (oldest === undefined || since + 1 < oldest) return null;
+    // History holds consecutive seqs (a gap resets it), so the index follows from the seq.
     return this.#history.slice(since + 1 - oldest);
   }
 
   /**
    * Serialise pending events once and write them to every socket. Sockets that fell behind (SOFT_BUFFERED_BYTES)
    * get a second variant without droppable events — also serialised once — and those far behind are closed.
+   * `at` (server time of the oldest event's arrival in this room) lets clients measure delivery latency.
    */
   flush(): FlushStats {
-    const stats: FlushStats = { events: this.#pending.length, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0 };
+    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0 };
     if (this.#pending.length === 0) return stats;
-    const batch = this.#pending;
+    const pending = this.#pending;
     this.#pending = [];
-    this.#coalesced.clear();
-    this.#history.push(...batch);
+    this.#flushedSeq = this.#seq;
+    for (const e of pending) this.#history.push(e);
     if (this.#history.length > this.historySize) this.#history.splice(0, this.#history.length - this.historySize);
-    const frame = JSON.stringify({ t: "batch", d: batch });
+    const batch = coalesce(pending);
+    stats.events = batch.length;
+    if (this.sockets.size === 0) return stats;
+    const at = this.#pendingSince;
+    const text = JSON.stringify({ t: "batch", at, d: batch });
+    const frame = Buffer.from(text);
     stats.bytes = frame.length;
-    let essential: { frame: string | null; events: number } | null = null;
+    let essential: { frame: Buffer | null; events: number } | null = null;
     for (const s of this.sockets) {
-      if (s.bufferedAmount > MAX_BUFFERED_BYTES) {
+      const buffered = s.bufferedAmount;
+      if (buffered > MAX_BUFFERED_BYTES) {
         this.sockets.delete(s);
         s.close(4008, "too slow");
         stats.closed++;
         continue;
       }
-      if (s.bufferedAmount > SOFT_BUFFERED_BYTES) {
+      if (buffered > SOFT_BUFFERED_BYTES) {
         if (!essential) {
           const kept = batch.filter((e) => !DROPPABLE.has(e.t));
-          essential = { frame: kept.length ? JSON.stringify({ t: "batch", d: kept }) : null, events: kept.length };
+          essential = { frame: kept.length ? Buffer.from(JSON.stringify({ t: "batch", at, d: kept })) : null, events: kept.length };
         }
         stats.dropped += batch.length - essential.events;
         if (essential.frame) {
-          s.send(essential.frame);
+          s.send(essential.frame, TEXT);
           stats.frames++;
           stats.delivered += essential.events;
         }
         continue;
       }
-      s.send(frame);
+      s.send(frame, TEXT);
       stats.frames++;
       stats.delivered += batch.length;
     }
     return stats;
   }
+}
+
+/** Leaves out counter events superseded later in the same batch (same key); order is kept. */
+export function coalesce(batch: Envelope[]): Envelope[] {
+  if (!batch.some((e) => COALESCED.has(e.t))) return batch;
+  const last = new Map<string, number>();
+  batch.forEach((e, i) => {
+    if (COALESCED.has(e.t)) last.set(coalesceKey(e), i);
+  });
+  return batch.filter((e, i) => !COALESCED.has(e.t) || last.get(coalesceKey(e)) === i);
 }

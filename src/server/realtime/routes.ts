@@ -66,7 +66,15 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
   app.addHook("onClose", async () => clearInterval(heartbeat));
 
   async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false) {
-    const missed = room.since(q.epoch, q.since);
+    // Draining: this node takes no one new; the client goes to another node (or back here once restarted).
+    if (hub.draining) {
+      sendFrame(socket, { t: "reconnect", d: { afterMs: Math.floor(Math.random() * 1000) } });
+      return socket.close(1012, "server restarting");
+    }
+    await hub.ready(room);
+    if (socket.readyState !== socket.OPEN) return;
+    // With several nodes the client may come from one a few events ahead of this one: nothing to replay then.
+    const missed = room.since(q.epoch, q.since, hub.stream.shared);
     if (missed) {
       hub.add(room, socket, { staff });
       sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: room.seq, resumed: true } });
@@ -74,11 +82,18 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       return;
     }
     const snap = await hub.snapshot(room, showId);
-    // The snapshot reflects state at `room.seq` as read; events pushed meanwhile arrive with the next flush and are
-    // applied on top (clients skip seq <= snapshot seq).
+    if (socket.readyState !== socket.OPEN) return;
     hub.add(room, socket, { staff });
-    sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: snap.seq, resumed: false } });
+    sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: snap.epoch, seq: snap.seq, resumed: false } });
     sendFrame(socket, { t: "snapshot", d: snap });
+    // Events flushed while the database was read went out before this socket was in the room: send them now (the
+    // snapshot may already reflect some; applying a stock figure twice is harmless).
+    const during = room.since(snap.epoch, snap.seq, true);
+    if (during === null) {
+      // The room started a new epoch meanwhile: start over.
+      sendFrame(socket, { t: "reconnect", d: { afterMs: 0 } });
+      socket.close(1012, "server restarting");
+    } else if (during.length) sendFrame(socket, { t: "batch", d: during });
   }
 
   app.get<{ Params: { showId: string }; Querystring: Record<string, string> }>("/ws/shows/:showId", { websocket: true }, (socket, req) => {
