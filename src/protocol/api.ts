@@ -44,6 +44,10 @@ export const createOrderBody = z
     payment: paymentSchema.optional(),
     /** Signed-in one-tap: the account's saved card, its saved address (unless `shipping` is given) and its name/email. */
     useSaved: z.literal(true).optional(),
+    /** A coupon code dropped in this show (signed-in buyers; see "Coupon drops" in docs/api.md). */
+    coupon: z.string().trim().min(1).max(40).optional(),
+    /** The buyer confirms being 18 or older: required for a mystery offer of a merchant with the 18+ switch on. */
+    ageConfirmed: z.literal(true).optional(),
   })
   .superRefine((b, ctx) => {
     if (b.payment && b.useSaved) ctx.addIssue({ code: "custom", path: ["useSaved"], message: "either payment or useSaved" });
@@ -122,6 +126,8 @@ export interface OfferView {
   currency: string;
   quantity: number;
   remaining: number;
+  /** Grows with every stock change; a client ignores an offer.updated older than what it shows. */
+  stockVersion?: number;
   startsAt: string;
   endsAt: string;
   pinned: boolean;
@@ -226,6 +232,14 @@ export interface OrderView {
   vat: number;
 }
 
+/** What was bought, for the buyer's order page (GET /api/orders/:id `item`). */
+export interface OrderItemView {
+  title: string;
+  imageUrl: string;
+  showSlug: string;
+  showTitle: string;
+}
+
 /**
  * A payment that needs the buyer (3-D Secure): the order stays pending_payment and keeps its hold. Hand `clientSecret`
  * to Stripe.js (`stripe.handleNextAction`) or open `url`, then POST /api/orders/:id/pay with the same payment again.
@@ -243,6 +257,8 @@ export const adminOrdersQuery = z.strictObject({
   showId: z.string().max(64).optional(),
   status: z.enum(["pending_payment", "paid", "payment_failed", "expired", "cancelled", "fulfilled", "delivered", "refunded"]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  /** Platform admins: the merchant whose orders to list (owner and staff always get their own). */
+  merchantId: z.string().max(64).optional(),
 });
 
 /** A signed-in buyer's saved details (never the card number: brand, last 4 digits and an opaque provider token). */
@@ -420,4 +436,352 @@ export interface AuctionView {
 export interface AuctionBidResult {
   auction: AuctionView;
   bid: { id: string; maxAmount: number; preBid: boolean; leading: boolean };
+}
+
+// Chat moderation (studio and viewer reports). Words: 2–40 characters; a trailing `*` blocks every word starting so.
+export const CHAT_MODES = ["everyone", "signed_in", "buyers"] as const;
+export type ChatMode = (typeof CHAT_MODES)[number];
+export const chatSettingsBody = z.strictObject({
+  slowModeSeconds: z.number().int().min(0).max(3600).optional(),
+  mode: z.enum(CHAT_MODES).optional(),
+  linksAllowed: z.boolean().optional(),
+});
+const chatWord = z.string().trim().min(2).max(40).regex(/^[^\s*]+\*?$/, "one word, optionally ending in *");
+export const chatWordsBody = z.strictObject({ block: z.array(chatWord).max(500), allow: z.array(chatWord).max(500) });
+export const chatPinBody = z.strictObject({ text: z.string().trim().min(1).max(280) });
+export const chatModeratorBody = z.strictObject({ email: z.string().trim().email().max(200) });
+export const chatTimeoutBody = z.strictObject({ minutes: z.number().int().min(1).max(7 * 24 * 60) });
+export const chatBanBody = z.strictObject({
+  /** account: the signed-in author (and their device); device: the browser's device id; ip: the client address. */
+  by: z.array(z.enum(["account", "device", "ip"])).min(1).max(3).optional(),
+  /** Also delete the author's messages of the last `deleteRecentMinutes` in this show (default 10; 0: none). */
+  deleteRecentMinutes: z.number().int().min(0).max(24 * 60).optional(),
+  reason: z.string().trim().max(200).optional(),
+});
+export const chatReportReasons = ["spam", "abuse", "scam", "other"] as const;
+export const chatReportSchema = z.strictObject({ messageId: z.string().min(1).max(64), reason: z.enum(chatReportReasons) });
+
+export interface ChatSettingsView {
+  slowModeSeconds: number;
+  mode: ChatMode;
+  linksAllowed: boolean;
+}
+export interface ChatRestrictionView {
+  id: string;
+  kind: "ban" | "timeout";
+  by: "account" | "device" | "ip";
+  /** The author's display name when it was made. */
+  label: string;
+  reason: string;
+  showId: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+}
+export interface ChatReportView {
+  id: string;
+  reason: (typeof chatReportReasons)[number];
+  createdAt: string;
+  /** Open reports on one message are listed once, with their count. */
+  count: number;
+  message: { id: string; author: string; text: string; at: string; deleted: boolean };
+}
+export interface ChatModerationView {
+  settings: ChatSettingsView;
+  pinned: { id: string; text: string; author: string; at: string } | null;
+  moderators: { accountId: string; displayName: string; email: string }[];
+  words: { defaults: { en: string[]; de: string[] }; block: string[]; allow: string[] };
+  reports: ChatReportView[];
+  restrictions: ChatRestrictionView[];
+  /** What the caller may do: `manage` (host/merchant) or `moderate` (appointed moderator). */
+  you: "manage" | "moderate";
+}
+
+
+// Giveaways (provably fair: src/protocol/fairness.ts) and polls.
+const isoCountry = z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2, e.g. DE");
+export const createGiveawayBody = z.strictObject({
+  title: z.string().trim().min(1).max(120),
+  winners: z.number().int().min(1).max(50).optional(),
+  /** Chat keyword: a signed-in viewer whose message is this word enters (case-insensitive). */
+  keyword: z.string().trim().min(2).max(30).regex(/^[^\s]+$/, "one word").optional(),
+  allowedCountries: z.array(isoCountry).min(1).max(60).optional(),
+  requireAdult: z.boolean().optional(),
+  /** Entries close by themselves this long after opening (otherwise the studio closes them). */
+  durationSeconds: z.number().int().min(10).max(24 * 3600).optional(),
+});
+export const enterGiveawayBody = z.strictObject({
+  /** Self-declared country, used when the account has no saved address. */
+  country: isoCountry.optional(),
+  adultConfirmed: z.boolean().optional(),
+});
+export type GiveawayStatus = "draft" | "open" | "closed" | "drawn" | "cancelled";
+export interface GiveawayView {
+  id: string;
+  showId: string;
+  title: string;
+  keyword: string | null;
+  winnerCount: number;
+  allowedCountries: string[] | null;
+  requireAdult: boolean;
+  status: GiveawayStatus;
+  /** hex SHA-256 of the seed, public from creation on. */
+  commitment: string;
+  /** The seed (hex), revealed at the draw; null before. */
+  seed: string | null;
+  listHash: string | null;
+  entries: number;
+  openedAt: string | null;
+  closesAt: string | null;
+  drawnAt: string | null;
+  winners: { entryId: string; name: string }[];
+}
+export interface GiveawayEntryView {
+  id: string;
+  giveawayId: string;
+  via: "button" | "chat";
+  createdAt: string;
+}
+/** Everything needed to recompute a draw; entrant ids are pseudonymous entry ids, sorted canonically. */
+export interface GiveawayVerification {
+  giveawayId: string;
+  title: string;
+  status: GiveawayStatus;
+  commitment: string;
+  seed: string | null;
+  listHash: string | null;
+  entrants: string[] | null;
+  winnerCount: number;
+  winners: string[];
+}
+
+export const pollOptionInput = z
+  .strictObject({ label: z.string().trim().min(1).max(80).optional(), productId: idSchema.optional() })
+  .refine((o) => o.label !== undefined || o.productId !== undefined, "label or productId");
+export const createPollBody = z.strictObject({
+  question: z.string().trim().min(1).max(140),
+  options: z.array(pollOptionInput).min(2).max(6),
+  /** Eurovision style: counts are revealed at close only. */
+  hiddenResults: z.boolean().optional(),
+  durationSeconds: z.number().int().min(10).max(24 * 3600).optional(),
+  /** "Which product next?": every option is a product; at close the winner becomes a pinned offer on these terms. */
+  pinWinner: z
+    .strictObject({
+      showPrice: z.number().int().min(0).max(100_000_000),
+      quantity: z.number().int().min(1).max(1_000_000),
+      durationSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+    })
+    .optional(),
+});
+export const votePollBody = z.strictObject({ optionId: idSchema });
+export type PollStatus = "draft" | "open" | "closed";
+export interface PollView {
+  id: string;
+  showId: string;
+  question: string;
+  status: PollStatus;
+  hiddenResults: boolean;
+  /** votes: null while hidden (Eurovision style) to viewers. */
+  options: { id: string; label: string; productId: string | null; imageUrl: string | null; votes: number | null }[];
+  totalVotes: number | null;
+  openedAt: string | null;
+  closesAt: string | null;
+  winnerOptionId: string | null;
+  pinnedOfferId: string | null;
+  pinWinner: { showPrice: number; quantity: number; durationSeconds: number } | null;
+}
+
+// ── Commissions, ledger and payouts (docs/api.md "Host commissions") ──
+const bp = z.number().int().min(0).max(10_000);
+const cents = z.number().int().min(0).max(100_000_000);
+export const commissionOverride = z
+  .strictObject({
+    productId: z.string().min(1).max(64).optional(),
+    category: z.string().min(1).max(64).optional(),
+    percentBp: bp.optional(),
+    fixedPerUnit: cents.optional(),
+  })
+  .refine((o) => (o.productId === undefined) !== (o.category === undefined), "exactly one of productId or category")
+  .refine((o) => o.percentBp !== undefined || o.fixedPerUnit !== undefined, "percentBp or fixedPerUnit");
+export const commissionRulesBody = z
+  .strictObject({
+    /** Percent of net (gross − VAT − discounts; refunds reverse it). */
+    percentBp: bp.default(0),
+    /** Fixed amount per unit sold, minor units. */
+    fixedPerUnit: cents.default(0),
+    /** By the show's revenue (net of refunds) before the order: the highest `fromRevenue` reached sets the percentage. */
+    tiers: z.array(z.strictObject({ fromRevenue: cents, percentBp: bp })).max(20).default([]),
+    overrides: z.array(commissionOverride).max(200).default([]),
+    /** Category name → product ids (the catalog has no categories of its own yet). */
+    categories: z.record(z.string().min(1).max(64), z.array(z.string().min(1).max(64)).max(1000)).default({}),
+    returnWindowDays: z.number().int().min(0).max(365).default(14),
+    attributionWindowDays: z.number().int().min(0).max(90).default(7),
+    /** Smallest available balance paid out on demand or in the monthly run, minor units. */
+    payoutMinimum: cents.default(1000),
+  })
+  .refine((r) => new Set(r.tiers.map((t) => t.fromRevenue)).size === r.tiers.length, "tiers: fromRevenue must be unique");
+export type CommissionRules = z.output<typeof commissionRulesBody>;
+export interface CommissionRuleSetView {
+  version: number;
+  /** null: retired (new orders use each show's own rate on the gross total). */
+  rules: CommissionRules | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+export const showHostsBody = z.strictObject({
+  hosts: z
+    .array(z.strictObject({ accountId: z.string().min(1).max(64), shareBp: z.number().int().min(1).max(10_000) }))
+    .min(1)
+    .max(10)
+    .refine((h) => h.reduce((s, x) => s + x.shareBp, 0) === 10_000, "shareBp must sum to 10000")
+    .refine((h) => new Set(h.map((x) => x.accountId)).size === h.length, "each host once"),
+});
+export const payoutAccountBody = z.strictObject({
+  holderName: z.string().trim().min(1).max(70),
+  iban: z.string().trim().min(15).max(42).optional(),
+  bic: z.string().trim().min(8).max(11).optional(),
+  stripeAccountId: z.string().regex(/^acct_[A-Za-z0-9]{6,64}$/).optional(),
+});
+export const merchantPayoutSettingsBody = z.strictObject({
+  debtorName: z.string().trim().min(1).max(70),
+  iban: z.string().trim().min(15).max(42),
+  bic: z.string().trim().min(8).max(11),
+});
+export const runPayoutBody = z.strictObject({
+  method: z.enum(["sepa", "stripe"]).default("sepa"),
+  /** Only this host (on demand); default every host of the merchant with enough available. */
+  hostAccountId: z.string().min(1).max(64).optional(),
+  currency: currencySchema.default("EUR"),
+});
+export interface EarningsBalances {
+  currency: string;
+  pending: number;
+  available: number;
+  paid: number;
+}
+export interface PayoutView {
+  id: string;
+  hostAccountId: string;
+  amount: number;
+  currency: string;
+  method: "sepa" | "stripe";
+  status: "pending" | "sent" | "failed";
+  periodStart: string | null;
+  periodEnd: string;
+  batchId: string;
+  createdAt: string;
+}
+
+// Coupon drops (docs/api.md "Coupon drops"): percent in basis points or a fixed amount in minor units, claimable for
+// `minutes` or by the first `maxClaims` accounts, whichever ends first.
+export const couponCodeSchema = z.string().trim().min(3).max(40).regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _");
+export const dropCouponBody = z
+  .strictObject({
+    /** Generated (8 characters) when left out. Case does not matter. */
+    code: couponCodeSchema.optional(),
+    percentBp: z.number().int().min(1).max(10_000).optional(),
+    amount: z.number().int().min(1).max(100_000_000).optional(),
+    minutes: z.number().int().min(1).max(24 * 60),
+    maxClaims: z.number().int().min(1).max(1_000_000).optional(),
+    /** Currency of a fixed amount (default EUR); a fixed coupon applies only to orders in it. */
+    currency: currencySchema.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.percentBp === undefined) === (b.amount === undefined)) ctx.addIssue({ code: "custom", path: ["percentBp"], message: "either percentBp or amount" });
+  });
+export type DropCouponBody = z.infer<typeof dropCouponBody>;
+export const claimCouponBody = z.strictObject({ code: couponCodeSchema });
+
+export interface CouponView {
+  id: string;
+  showId: string;
+  code: string;
+  kind: "percent" | "fixed";
+  percentBp: number | null;
+  amount: number | null;
+  currency: string;
+  expiresAt: string;
+  maxClaims: number | null;
+  claims: number;
+  status: "active" | "expired" | "exhausted" | "ended";
+}
+export interface CouponClaimView {
+  coupon: CouponView;
+  claimedAt: string;
+  /** The order that used the claim (while it is held or bought). */
+  orderId: string | null;
+}
+/** The discount recorded for an order: total = gross − amount; VAT and the host's commission are computed on total. */
+export interface OrderDiscountView {
+  orderId: string;
+  couponId: string;
+  code: string;
+  kind: "percent" | "fixed";
+  percentBp: number | null;
+  gross: number;
+  amount: number;
+  currency: string;
+}
+
+// Mystery items (docs/api.md "Mystery items"): odds in basis points, exactly 10 000 over the pool.
+export const mysteryPoolItemBody = z.strictObject({
+  productId: idSchema,
+  variantId: idSchema.optional(),
+  oddsBp: z.number().int().min(1).max(10_000),
+  /** Units of this item in the pool. */
+  quantity: z.number().int().min(1).max(100_000),
+});
+export const createMysteryPoolBody = z
+  .strictObject({
+    title: z.string().trim().min(1).max(120),
+    showPrice: z.number().int().min(0).max(100_000_000),
+    durationSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+    pin: z.boolean().optional(),
+    perBuyerLimit: z.number().int().min(1).max(1000).optional(),
+    items: z.array(mysteryPoolItemBody).min(2).max(50),
+  })
+  .superRefine((b, ctx) => {
+    const sum = b.items.reduce((s, i) => s + i.oddsBp, 0);
+    if (sum !== 10_000) ctx.addIssue({ code: "custom", path: ["items"], message: `odds must sum to 10000 basis points (100 %), not ${sum}` });
+  });
+export type CreateMysteryPoolBody = z.infer<typeof createMysteryPoolBody>;
+export const mysterySettingsBody = z.strictObject({ adultOnly: z.boolean() });
+
+export interface MysteryItemView {
+  id: string;
+  title: string;
+  imageUrl: string;
+  productId: string;
+  variantId: string | null;
+  /** The odds published when the pool opened. */
+  oddsBp: number;
+  /** The odds now: renormalised proportionally over the items still in stock (0 when this one ran out). */
+  currentOddsBp: number;
+  quantity: number;
+  remaining: number;
+}
+export interface MysteryPoolView {
+  id: string;
+  showId: string;
+  offerId: string;
+  title: string;
+  /** hex SHA-256 of the secret seed, published when the pool opened. */
+  commitment: string;
+  oddsVersion: number;
+  items: MysteryItemView[];
+  adultOnly: boolean;
+  soldOut: boolean;
+  status: "open" | "closed";
+  /** The seed (hex), revealed once the pool is closed and no hold of it is still waiting for payment. */
+  seed: string | null;
+}
+export interface MysteryDrawView {
+  orderId: string;
+  unit: number;
+  itemId: string;
+  title: string;
+  imageUrl: string;
+  oddsVersion: number;
+  ticket: number;
+  hmac: string;
+  drawnAt: string;
 }

@@ -1,4 +1,6 @@
 import type { AuctionView, OfferView, ShowStatus, StudioStats } from "./api.js";
+import type { CouponView, MysteryPoolView } from "./api.js";
+import type { GiveawayView, PollView } from "./api.js";
 
 // Server → client envelope. `seq` grows by one per event within an `epoch` of the room.
 export interface Envelope<T extends string = string, D = unknown> {
@@ -10,8 +12,16 @@ export interface Envelope<T extends string = string, D = unknown> {
 export interface ChatPosted {
   id: string;
   author: string;
-  role: "viewer" | "host";
+  role: "viewer" | "host" | "moderator";
   text: string;
+  at: string;
+}
+
+/** The host's pinned chat message (one per show). */
+export interface ChatPinned {
+  id: string;
+  text: string;
+  author: string;
   at: string;
 }
 
@@ -21,13 +31,17 @@ export interface ServerEvents {
   "reactions.counted": { counts: Partial<Record<Reaction, number>> };
   "offer.pinned": { offer: OfferView };
   "offer.unpinned": { offerId: string };
-  "offer.updated": { offerId: string; remaining: number };
+  "offer.updated": { offerId: string; remaining: number; version?: number };
   "offer.ended": { offerId: string; reason: "expired" | "sold_out" | "closed" };
   "viewers.counted": { viewers: number };
   "show.status": { status: ShowStatus };
   "stats.updated": StudioStats;
   /** Units came back for a waitlisted viewer: the one whose entry id hashes to `entryKey` claims them. */
   "waitlist.offered": { offerId: string; entryKey: string };
+  /** Chat messages removed by a moderator (or by a ban): clients drop them. */
+  "chat.deleted": { ids: string[] };
+  "chat.pinned": ChatPinned;
+  "chat.unpinned": { id: string };
   /** An auction went live (or a scheduled one was created: status says which). */
   "auction.started": { auction: AuctionView };
   /** An accepted bid: the visible price, the masked leader, and endsAt (a soft close moves it). */
@@ -38,6 +52,32 @@ export interface ServerEvents {
   "auction.closed": { auctionId: string; reason: "ended" | "cancelled"; winner: string | null; winnerKey: string | null; price: number | null };
   /** The previous bidder did not pay: the next one (by maximum) is offered it at their own maximum. */
   "auction.offered_next": { auctionId: string; rank: number; bidder: string; bidderKey: string; price: number };
+  /** Entries opened; the commitment (sha256 of the still secret seed) is in the view. */
+  "giveaway.opened": { giveaway: GiveawayView };
+  /** Entry count, coalesced (at most one per show per tick and node). */
+  "giveaway.entries": { giveawayId: string; entries: number };
+  /** Entries froze; listHash is the SHA-256 of the canonical entrant list. */
+  "giveaway.closed": { giveawayId: string; entries: number; listHash: string };
+  /** The draw: winners and the revealed seed (anyone can recompute on /verify/giveaway/:id). */
+  "giveaway.drawn": { giveawayId: string; winners: { entryId: string; name: string }[]; seed: string; listHash: string };
+  "poll.opened": { poll: PollView };
+  /** Live counts per option, coalesced per tick; never sent for hidden-result polls. */
+  "poll.counted": { pollId: string; counts: Record<string, number>; total: number };
+  /** Final result (counts revealed), winner and, for a product poll, the pinned offer. */
+  "poll.closed": { poll: PollView };
+  /** Studio only: a commission for this show was written; `pending` is the hosts' pending earnings from it (minor units). */
+  "earnings.updated": { pending: number; currency: string };
+  /** The host dropped a coupon: claim it with one tap until expiresAt (or until maxClaims accounts have). */
+  "coupon.dropped": { coupon: CouponView };
+  /** Claims so far (the viewer shows how many are left). */
+  "coupon.claimed": { couponId: string; claims: number; maxClaims: number | null };
+  "coupon.ended": { couponId: string };
+  /** A mystery pool opened: items, published odds and the commitment (sha256 of the secret seed). */
+  "mystery.opened": { pool: MysteryPoolView };
+  /** An item ran out: the odds renormalised over the items left (proportionally), as a new odds version. */
+  "mystery.odds": { poolId: string; oddsVersion: number; items: { id: string; currentOddsBp: number; remaining: number }[]; soldOut: boolean };
+  /** The pool closed; `seed` is revealed once no hold of it waits for payment (else null: GET the pool later). */
+  "mystery.closed": { poolId: string; seed: string | null };
 }
 export type ServerEventType = keyof ServerEvents;
 
@@ -49,6 +89,8 @@ export interface Snapshot {
   viewers: number;
   offers: OfferView[];
   chat: ChatPosted[];
+  /** The host's pinned chat message, if any. */
+  pinnedChat?: ChatPinned | null;
   /** Auctions of the show still running or waiting for the winner's payment. */
   auctions?: AuctionView[];
 }
@@ -61,7 +103,7 @@ export type ServerFrame =
   | { t: "hello"; d: { v: typeof PROTOCOL_VERSION; epoch: string; seq: number; resumed: boolean } }
   | { t: "snapshot"; d: Snapshot }
   | { t: "batch"; d: Envelope[] }
-  | { t: "error"; d: { code: string; message: string } }
+  | { t: "error"; d: { code: string; message: string; retryAfterMs?: number } }
   | { t: "pong"; d: { at: number } }
   /** The server is going away (draining): reconnect after `afterMs`, resuming from the last seq. */
   | { t: "reconnect"; d: { afterMs: number } };
@@ -71,4 +113,7 @@ export type ServerFrame =
 export const REACTIONS = ["❤️", "🔥", "😂", "😮", "👏"] as const;
 export type Reaction = (typeof REACTIONS)[number];
 
-export type ClientCommand = { t: "chat.send"; d: { text: string } } | { t: "reaction.send"; d: { emoji: Reaction } } | { t: "ping"; d?: unknown };
+export type ClientCommand =
+  | { t: "chat.send"; d: { text: string } }
+  | { t: "chat.report"; d: { messageId: string; reason: "spam" | "abuse" | "scam" | "other" } }
+  | { t: "reaction.send"; d: { emoji: Reaction } } | { t: "ping"; d?: unknown };

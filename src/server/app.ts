@@ -3,15 +3,19 @@ import fs from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
+import { Gauge } from "prom-client";
 import { AccountService, InviteService, registerAuth, registerInviteRoutes } from "./accounts/index.js";
 import { registerShowAdminRoutes } from "./shows/admin-routes.js";
 import { BuyerService, registerBuyerRoutes } from "./buyers/index.js";
 import { WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
 import { CatalogService } from "./catalog/index.js";
 import { registerCatalogRoutes } from "./catalog/routes.js";
-import { ChatService } from "./chat/index.js";
+import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, registerChatRoutes } from "./chat/index.js";
 import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
-import { CommissionService } from "./commissions/index.js";
+import { CouponService, registerCouponRoutes } from "./coupons/index.js";
+import { CommissionService, PayoutService, StripeConnectTransfers, registerCommissionRoutes } from "./commissions/index.js";
+import { GiveawayService, registerGiveawayRoutes } from "./giveaways/index.js";
+import { PollService, registerPollRoutes } from "./polls/index.js";
 import type { Config } from "./config.js";
 import { openDb, pingDb, type DbHandle } from "./db/index.js";
 import { demoImageSvg } from "./demo/images.js";
@@ -31,6 +35,9 @@ import { registerOfferRoutes } from "./offers/routes.js";
 import { OrderService } from "./orders/index.js";
 import { registerOrderRoutes } from "./orders/routes.js";
 import { registerOrderAdminRoutes } from "./orders/admin-routes.js";
+import { OrderAccess } from "./orders/buyer-access.js";
+import { registerPaymentsConfigRoute } from "./payments/config-routes.js";
+import { registerMerchantListRoute } from "./catalog/merchants-routes.js";
 import { StripeWebhooks, TestPaymentProvider, registerStripeWebhookRoute, stripeProviderFromConfig, type PaymentProvider } from "./payments/index.js";
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
@@ -61,7 +68,7 @@ export interface RunningServer {
   rtmpUrl: string;
   demo: DemoInfo | null;
   db: DbHandle;
-  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; chat: ChatService; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService };
+  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; payouts: PayoutService; chat: ChatService; chatModeration: ChatModeration; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService; giveaways: GiveawayService; polls: PollService; coupons: CouponService };
   close(): Promise<void>;
 }
 
@@ -71,7 +78,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
 
   const app = await createHttpApp({
     websocketDeflate: config.REALTIME_DEFLATE,
-    logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]'] },
+    logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', 'req.headers["x-order-token"]'] },
   });
   const log = app.log;
 
@@ -79,15 +86,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
 
-  const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }));
+  const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }), bus);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
   outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));
   const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   const accounts = new AccountService(db.db, clock, outbox, publicUrl.replace(/\/$/, ""));
   const catalog = new CatalogService(db.db, clock);
-  const shows = new ShowService(db.db, clock, bus);
-  const offers = new OfferService(db.db, clock, bus);
-  const commissions = new CommissionService(db.db, clock);
+  const shows = new ShowService(db.db, clock, outbox);
+  const offers = new OfferService(db.db, clock, bus, outbox);
+  const commissions = new CommissionService(db.db, clock, { bus });
+  // Host payouts: SEPA files always; Stripe Connect transfers when a Stripe key is configured.
+  const payoutService = new PayoutService(db.db, clock, config.STRIPE_SECRET_KEY ? new StripeConnectTransfers({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS }) : null);
   const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
   if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
   // Merchant webhooks: enqueued by orders and offers inside their transactions, delivered by the outbox.
@@ -95,13 +104,13 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   outbox.handle("webhook.deliver", (payload, meta) => webhooks.deliver(payload, meta.attempts));
   offers.onSoldOut((tx, offer) => webhooks.enqueueForShow(tx, offer.showId, "offer.sold_out", { offer }));
   const payments = overrides.payments ?? (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider());
-  const waitlist = new WaitlistService({ db: db.db, clock, bus, outbox, claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}` });
+  const waitlist = new WaitlistService({ db: db.db, clock, outbox, claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}` });
   // Per-buyer limits match guests by card: a keyed hash, so the stored value says nothing without the server's key.
   const cardFingerprint = (n: string) => createHmac("sha256", secrets.key).update(`card:${n.replace(/\s+/g, "")}`).digest("base64url");
+  const orderAccess = new OrderAccess(db.db, secrets.key);
   const orders = new OrderService({
     db: db.db,
     clock,
-    bus,
     offers,
     shows,
     commissions,
@@ -111,10 +120,22 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     webhooks,
     cardFingerprint,
     waitlist,
+    orderUrl: (orderId) => orderAccess.pageUrl(publicUrl, orderId),
   });
   const buyers = new BuyerService(db.db, clock, payments, cardFingerprint);
-  const chat = new ChatService(db.db, clock, bus);
+  // Chat limits are counted in Redis when there is one (shared by every node), else in this process.
+  const chatLimiter = config.REDIS_URL ? new RedisLimiterStore(config.REDIS_URL) : new MemoryLimiterStore();
+  const chatClientKey = (ip: string) => createHmac("sha256", secrets.key).update(`chat-ip:${ip}`).digest("base64url").slice(0, 24);
+  const chat = new ChatService({ db: db.db, clock, bus, limiter: chatLimiter, clientKey: chatClientKey, limits: { ipLimit: config.CHAT_IP_LIMIT } });
+  const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
   const auctions = new AuctionService({ db: db.db, clock, bus, shows, offers, orders });
+  // Coupon drops: a coupon in the order body is applied in the order's own transaction (OrderService hook).
+  const coupons = new CouponService(db.db, clock, outbox);
+  orders.use(coupons.orderHooks());
+  const giveaways = new GiveawayService({ db: db.db, clock, bus, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
+  const polls = new PollService({ db: db.db, clock, bus, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
+  // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.
+  bus.subscribeLocal("chat.posted", (ev) => void giveaways.onChatPosted(ev).catch((err) => log.error({ err }, "giveaway chat entry failed")));
 
   const media = createMedia({
     ffmpegPath: config.ffmpegPath,
@@ -171,7 +192,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
 
   const playback = new PlaybackAggregator(clock);
   const studioStats = async (showId: string, viewers: number) => {
-    const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showCommission(showId)]);
+    const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showPendingEarnings(showId)]);
     return { viewers, ...sales, commission, currency: "EUR", ...playback.summary(showId) };
   };
   const realtimeMetrics = new RealtimeMetrics();
@@ -185,7 +206,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     stream: busKind === "redis" && config.REDIS_URL ? new RedisRoomStream(config.REDIS_URL, { onError: (err) => log.warn({ err }, "realtime stream (redis) error") }) : undefined,
     snapshot: async (showId) => {
       const [show, list, recent, open] = await Promise.all([shows.show(showId), offers.activeOffers(showId), chat.recent(showId), auctions.ofShow(showId, true)]);
-      return { status: show.status, offers: list, chat: recent, auctions: open };
+      const pinnedChat = (await chat.rules.forShow(showId)).pinned;
+      return { status: show.status, offers: list, chat: recent, auctions: open, pinnedChat };
     },
     offerView: (offerId) => offers.offer(offerId),
     studioStats,
@@ -199,8 +221,21 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
+  registerGiveawayRoutes(app, { giveaways, shows });
+  registerPollRoutes(app, { polls, shows });
   registerAuctionRoutes(app, { auctions, shows, catalog });
-  registerOrderRoutes(app, { orders, buyers });
+  registerCouponRoutes(app, { coupons, shows });
+  registerOrderRoutes(app, {
+    orders,
+    buyers,
+    access: orderAccess,
+    item: async (o) => {
+      const [offer, show] = await Promise.all([offers.offer(o.offerId), shows.show(o.showId)]);
+      return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title };
+    },
+  });
+  registerPaymentsConfigRoute(app, { provider: payments.name === "stripe" ? "stripe" : "test", publishableKey: config.STRIPE_PUBLISHABLE_KEY });
+  registerMerchantListRoute(app, { db: db.db });
   if (payments.name === "stripe" && config.STRIPE_WEBHOOK_SECRET) {
     const events = { succeeded: orders.settleProviderPayment.bind(orders), failed: orders.providerPaymentFailed.bind(orders) };
     registerStripeWebhookRoute(app, { webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }) });
@@ -209,6 +244,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerWaitlistRoutes(app, { waitlist });
   registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
   registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
+  registerCommissionRoutes(app, { commissions, payouts: payoutService, shows, clock, secureCookie: config.COOKIE_SECURE, publicUrl: publicUrl.replace(/\/$/, "") });
   registerWebhookRoutes(app, { webhooks });
   if (mailer.list) registerDevMailbox(app, mailer);
   registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
@@ -225,13 +261,25 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     clock,
   });
   browserIngest.register(app);
+  registerChatRoutes(app, { chat, moderation: chatModeration });
   registerRealtimeRoutes(app, { hub, shows, chat, clock, metrics: realtimeMetrics, heartbeatMs: config.REALTIME_HEARTBEAT_MS });
+  new Gauge({
+    name: "showcart_outbox_pending",
+    help: "Outbox rows not yet delivered, by topic (bus.publish: domain events; email.send; webhook.deliver)",
+    labelNames: ["topic"],
+    registers: [realtimeMetrics.registry],
+    async collect() {
+      this.reset();
+      const pending = await outbox.pendingByTopic().catch(() => ({}) as Record<string, number>);
+      for (const topic of ["bus.publish", "email.send", "webhook.deliver"]) this.set({ topic }, pending[topic] ?? 0);
+    },
+  });
   app.get("/metrics", async (_req, reply) => {
     hub.updateGauges();
     return reply.type(realtimeMetrics.registry.contentType).header("cache-control", "no-store").send(await realtimeMetrics.registry.metrics());
   });
   app.register(media.routes);
-  app.register(webRoutes, { distDir: path.resolve("dist/web") });
+  app.register(webRoutes, { distDir: path.resolve("dist/web"), stripe: payments.name === "stripe" });
 
   app.get<{ Params: { name: string } }>("/images/demo/:name", async (req, reply) => {
     const svg = demoImageSvg(req.params.name.replace(/\.svg$/, ""));
@@ -246,8 +294,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     return reply.status(ok ? 200 : 503).send({ ok, db: { ok: dbOk, kind: db.kind }, media: m, bus: busKind });
   });
 
-  if (db.kind === "pglite") await orders.loadIdempotencyKeys();
+  // One node owns the orders when the database is PGlite, or when no shared bus is configured (several nodes need
+  // REDIS_URL; without it they would not see each other's stock events either): its key set is then complete.
+  if (db.kind === "pglite" || busKind === "memory") await orders.loadIdempotencyKeys();
   await recordings.recoverInterrupted();
+  await outbox.recoverUnrelayed();
   await media.start();
   hub.start();
 
@@ -259,8 +310,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       timers.push(t);
     };
     every(1000, () => offers.closeExpired());
+    every(1000, () => giveaways.closeDue());
+    every(1000, () => polls.closeDue());
     outbox.start();
     every(1000, () => orders.expireHolds());
+    every(60_000, () => commissions.matureDue());
     every(250, () => auctions.sweep());
     every(3600_000, () => orders.retireOldIdempotencyKeys());
     await orders.expireHolds();
@@ -292,7 +346,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
     demo,
     db,
-    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, chat, hub, media, bus, recordings, simulcast, webhooks, auctions },
+    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, payouts: payoutService, chat, chatModeration, hub, media, bus, recordings, simulcast, webhooks, auctions, giveaways, polls, coupons },
     async close() {
       if (closed) return;
       closed = true;
@@ -300,11 +354,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await synthetic?.stop();
       await browserIngest.stop();
       await hub.close();
+      giveaways.stop();
+      polls.stop();
       await outbox.stop();
       await app.close();
       // Recorders first: a graceful stop writes each recording's ENDLIST before the ingest goes away.
       await Promise.all([recordings.stop(), simulcast.stop()]);
       await media.stop();
+      chat.rules.close();
+      await chatLimiter.close();
       await bus.close();
       await db.close();
     },

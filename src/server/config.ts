@@ -32,6 +32,8 @@ export const configSchema = z.object({
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
   // permessage-deflate for WebSocket frames: smaller frames, but one compression per socket per frame (see bench fanout).
   REALTIME_DEFLATE: bool.default(false),
+  // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.
+  CHAT_IP_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   COOKIE_SECURE: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
@@ -47,6 +49,8 @@ export const configSchema = z.object({
   PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  // Stripe.js in the browser checkout (pk_live_… / pk_test_…); public, unlike the secret key.
+  STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[A-Za-z0-9]+$/, "a Stripe publishable key (pk_test_… or pk_live_…)").optional(),
   // Another Stripe API origin (tests: a local server playing recorded responses).
   STRIPE_API_BASE: z.string().url().optional(),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(20_000),

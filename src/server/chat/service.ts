@@ -1,19 +1,28 @@
 import type { ChatPosted } from "../../protocol/realtime.js";
+import type { chatReportReasons } from "../../protocol/api.js";
+import type { Account } from "../accounts/index.js";
 import type { Db } from "../db/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import { containsLink } from "./blocked-words.js";
+import type { LimiterStore } from "./limiter-store.js";
+import { ChatRules, chatPower, type RoomRules, type SubjectType } from "./rules.js";
 
-// Control characters (except none we want) are stripped; text is stored as text and rendered as text by clients.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Control characters, zero-width characters and bidi overrides/isolates are stripped (an RTL override would flip
+// the rest of the line in other people's chat); text is stored as text and rendered as text by clients.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+// Unpaired surrogates cannot be encoded as UTF-8; they come out as U+FFFD instead of breaking JSON elsewhere.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+export const CHAT_TEXT_MAX = 280;
 
 export function cleanChatText(raw: string): string {
-  return raw.replace(CONTROL, " ").replace(/\s+/g, " ").trim();
+  return raw.replace(LONE_SURROGATE, "\ufffd").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
 }
 
 export function cleanDisplayName(raw: string | undefined): string {
-  const name = cleanChatText(raw ?? "").slice(0, 40);
+  const name = [...cleanChatText(raw ?? "")].slice(0, 40).join("");
   return name.length > 0 ? name : "Guest";
 }
 
@@ -39,24 +48,190 @@ export class ChatRateLimiter {
   }
 }
 
-export class ChatService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly bus: Bus,
-  ) {}
+/** Who is posting: the signed-in account if any, the browser's device id if sent, and the client address. */
+export interface ChatSender {
+  account: Account | null;
+  /** Display name shown with the message (guests choose theirs; staff post as their account name). */
+  name: string;
+  deviceId: string | null;
+  ip: string;
+  /** Per-socket fallback key for the per-user limit when there is neither account nor device id. */
+  connectionId: string;
+}
 
-  async post(showId: string, author: string, role: ChatPosted["role"], rawText: string): Promise<ChatPosted> {
+export interface ChatLimits {
+  /** Messages per user (account, else device, else connection) per window. */
+  userLimit: number;
+  userWindowMs: number;
+  /** Messages per client address per window (0: off). Loose: offices and carriers share addresses. */
+  ipLimit: number;
+  ipWindowMs: number;
+  /** Reports per reporter per minute. */
+  reportsPerMinute: number;
+}
+
+export const DEFAULT_CHAT_LIMITS: ChatLimits = { userLimit: 5, userWindowMs: 5000, ipLimit: 100, ipWindowMs: 10_000, reportsPerMinute: 10 };
+
+const PAID_STATUSES = ["paid", "fulfilled", "delivered"] as const;
+const DEVICE_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+export function validDeviceId(raw: string | undefined): string | null {
+  return raw && DEVICE_ID.test(raw) ? raw : null;
+}
+
+/** The per-user key of limits and slow mode: account, else device id, else the connection. */
+const userKey = (s: ChatSender) => (s.account ? `a:${s.account.id}` : s.deviceId ? `d:${s.deviceId}` : `c:${s.connectionId}`);
+
+export interface ChatServiceDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  limiter: LimiterStore;
+  /** Keyed hash of a client address: stored and matched instead of the address itself. */
+  clientKey: (ip: string) => string;
+  limits?: Partial<ChatLimits>;
+  rules?: ChatRules;
+}
+
+export class ChatService {
+  readonly rules: ChatRules;
+  readonly limits: ChatLimits;
+  readonly #buyers = new Set<string>();
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly bus: Bus;
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.bus = deps.bus;
+    this.rules = deps.rules ?? new ChatRules(deps.db, deps.clock, deps.bus);
+    this.limits = { ...DEFAULT_CHAT_LIMITS, ...deps.limits };
+  }
+
+  /** The identities a sender can be restricted by, most specific first. */
+  subjectsOf(sender: Pick<ChatSender, "account" | "deviceId" | "ip">): { type: SubjectType; value: string }[] {
+    const out: { type: SubjectType; value: string }[] = [];
+    if (sender.account) out.push({ type: "account", value: sender.account.id });
+    if (sender.deviceId) out.push({ type: "device", value: sender.deviceId });
+    out.push({ type: "ip", value: this.deps.clientKey(sender.ip) });
+    return out;
+  }
+
+  /** Refuses with chat_banned / chat_muted when a ban or timeout applies to any of the sender's identities. */
+  checkRestrictions(rules: RoomRules, subjects: { type: SubjectType; value: string }[]): void {
+    const now = this.clock.now().getTime();
+    let mutedUntil = 0;
+    for (const r of rules.restrictions) {
+      if (r.expiresAt !== null && r.expiresAt <= now) continue;
+      if (!subjects.some((s) => s.type === r.subjectType && s.value === r.subject)) continue;
+      if (r.kind === "ban") throw AppError.expected("chat_banned");
+      mutedUntil = Math.max(mutedUntil, r.expiresAt ?? Number.MAX_SAFE_INTEGER);
+    }
+    if (mutedUntil > 0) {
+      const retryAfterMs = mutedUntil - now;
+      throw AppError.expected("chat_muted", `You are timed out for ${Math.ceil(retryAfterMs / 60_000)} more minute(s).`, { retryAfterMs });
+    }
+  }
+
+  async #isBuyer(accountId: string, merchantId: string): Promise<boolean> {
+    const key = `${merchantId}:${accountId}`;
+    if (this.#buyers.has(key)) return true;
+    // Read-only look at orders: a paid (or later) order of this account in any show of this merchant.
+    const row = await this.db
+      .selectFrom("orders")
+      .innerJoin("shows", "shows.id", "orders.show_id")
+      .select("orders.id")
+      .where("orders.account_id", "=", accountId)
+      .where("shows.merchant_id", "=", merchantId)
+      .where("orders.status", "in", PAID_STATUSES)
+      .limit(1)
+      .executeTakeFirst();
+    if (row) this.#buyers.add(key);
+    return row !== undefined;
+  }
+
+  async post(showId: string, sender: ChatSender, rawText: string): Promise<ChatPosted> {
     const text = cleanChatText(rawText);
-    if (text.length === 0) throw new AppError("invalid_body", "text: empty message");
-    const msg: ChatPosted = { id: randomId("msg"), author, role, text, at: this.clock.now().toISOString() };
-    await this.db.insertInto("chat_messages").values({ id: msg.id, show_id: showId, author, role, text, created_at: msg.at }).execute();
+    if (text.length === 0) throw AppError.expected("invalid_body", "text: empty message");
+    if ([...text].length > CHAT_TEXT_MAX) throw AppError.expected("invalid_body", `text: at most ${CHAT_TEXT_MAX} characters`);
+    const rules = await this.rules.forShow(showId);
+    const power = chatPower(rules, sender.account);
+    const subjects = this.subjectsOf(sender);
+    if (power !== "manage") this.checkRestrictions(rules, subjects);
+    if (power === null) {
+      const { mode, linksAllowed, slowModeSeconds } = rules.settings;
+      if (mode === "signed_in" && !sender.account) throw AppError.expected("unauthenticated", "Sign in to chat in this show right now.");
+      if (mode === "buyers" && !(sender.account && (await this.#isBuyer(sender.account.id, rules.merchantId)))) throw AppError.expected("chat_buyers_only");
+      if (rules.words.find(text)) throw AppError.expected("chat_blocked_word");
+      if (!linksAllowed && containsLink(text)) throw AppError.expected("chat_link_blocked");
+      await this.#limit(showId, sender, subjects);
+      if (slowModeSeconds > 0) {
+        const wait = await this.deps.limiter.cooldown(`slow:${showId}:${userKey(sender)}`, slowModeSeconds * 1000, this.clock.now().getTime());
+        if (wait > 0) throw AppError.expected("chat_slow_mode", `Slow mode: wait ${Math.ceil(wait / 1000)} s.`, { retryAfterMs: wait });
+      }
+    } else if (power === "moderate") {
+      await this.#limit(showId, sender, subjects);
+    }
+    const role: ChatPosted["role"] = power === "manage" ? "host" : power === "moderate" ? "moderator" : "viewer";
+    const msg: ChatPosted = { id: randomId("msg"), author: sender.name, role, text, at: this.clock.now().toISOString() };
+    await this.db
+      .insertInto("chat_messages")
+      .values({
+        id: msg.id,
+        show_id: showId,
+        author: msg.author,
+        role,
+        text,
+        created_at: msg.at,
+        account_id: sender.account?.id ?? null,
+        device_id: sender.deviceId,
+        client_key: this.deps.clientKey(sender.ip),
+      })
+      .execute();
     await this.bus.publish("chat.posted", { showId, ...msg });
     return msg;
   }
 
+  async #limit(showId: string, sender: ChatSender, subjects: { type: SubjectType; value: string }[]): Promise<void> {
+    const now = this.clock.now().getTime();
+    const { userLimit, userWindowMs, ipLimit, ipWindowMs } = this.limits;
+    const user = userKey(sender);
+    const ipKey = subjects[subjects.length - 1]!.value;
+    const [userWait, ipWait] = await Promise.all([
+      this.deps.limiter.hit(`user:${showId}:${user}`, userLimit, userWindowMs, now),
+      ipLimit > 0 ? this.deps.limiter.hit(`ip:${ipKey}`, ipLimit, ipWindowMs, now) : Promise.resolve(0),
+    ]);
+    const wait = Math.max(userWait, ipWait);
+    if (wait > 0) throw AppError.expected("rate_limited", "You are sending messages too fast.", { retryAfterMs: wait });
+  }
+
   async recent(showId: string, limit = 50): Promise<ChatPosted[]> {
-    const rows = await this.db.selectFrom("chat_messages").selectAll().where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+    const rows = await this.db
+      .selectFrom("chat_messages")
+      .select(["id", "author", "role", "text", "created_at"])
+      .where("show_id", "=", showId)
+      .where("deleted_at", "is", null)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
     return rows.reverse().map((r) => ({ id: r.id, author: r.author, role: r.role as ChatPosted["role"], text: r.text, at: new Date(r.created_at).toISOString() }));
+  }
+
+  /** A viewer flags a message for the studio's moderation queue; one report per message and reporter counts. */
+  async report(showId: string, reporter: Pick<ChatSender, "account" | "deviceId" | "ip">, messageId: string, reason: (typeof chatReportReasons)[number]): Promise<void> {
+    const subjects = this.subjectsOf(reporter);
+    const key = `${subjects[0]!.type}:${subjects[0]!.value}`;
+    const wait = await this.deps.limiter.hit(`report:${key}`, this.limits.reportsPerMinute, 60_000, this.clock.now().getTime());
+    if (wait > 0) throw AppError.expected("rate_limited", "Too many reports; try again in a minute.", { retryAfterMs: wait });
+    const msg = await this.db.selectFrom("chat_messages").select(["id", "deleted_at"]).where("id", "=", messageId).where("show_id", "=", showId).executeTakeFirst();
+    if (!msg) throw AppError.expected("not_found", "No such chat message.");
+    if (msg.deleted_at) return;
+    await this.db
+      .insertInto("chat_reports")
+      .values({ id: randomId("rep"), show_id: showId, message_id: messageId, reporter: key, reason, status: "open", created_at: this.clock.now() })
+      .onConflict((oc) => oc.columns(["message_id", "reporter"]).doNothing())
+      .execute();
   }
 }

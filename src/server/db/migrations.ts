@@ -375,6 +375,14 @@ create index invites_merchant_idx on invites (merchant_id, created_at);
 `,
   },
   {
+    id: 15,
+    name: "offer stock version (orders stock events), domain events through the outbox",
+    sql: `
+alter table offers add column stock_version bigint not null default 0;
+create index outbox_topic_pending_idx on outbox (topic) where processed_at is null;
+`,
+  },
+  {
     id: 9,
     name: "stripe webhook events (each handled once)",
     sql: `
@@ -453,6 +461,446 @@ create table auction_events (
   at timestamptz not null
 );
 create index auction_events_auction_idx on auction_events (auction_id, seq);
+`,
+  },
+  {
+    id: 20,
+    name: "a signed-in buyer's orders (account page)",
+    sql: `
+create index orders_account_idx on orders (account_id, created_at) where account_id is not null;
+`,
+  },
+  {
+    id: 25,
+    name: "chat moderation: authors, settings, moderators, bans and timeouts, word lists, reports",
+    sql: `
+alter table chat_messages add column account_id text;
+alter table chat_messages add column device_id text;
+alter table chat_messages add column client_key text;
+alter table chat_messages add column deleted_at timestamptz;
+create index chat_messages_account_idx on chat_messages (show_id, account_id) where account_id is not null;
+
+create table chat_settings (
+  show_id text primary key references shows(id),
+  slow_mode_seconds integer not null default 0 check (slow_mode_seconds between 0 and 3600),
+  mode text not null default 'everyone' check (mode in ('everyone', 'signed_in', 'buyers')),
+  links_allowed boolean not null default false,
+  pinned_id text,
+  pinned_text text,
+  pinned_author text,
+  pinned_at timestamptz,
+  updated_at timestamptz not null
+);
+
+create table chat_moderators (
+  show_id text not null references shows(id),
+  account_id text not null references accounts(id),
+  appointed_by text not null references accounts(id),
+  created_at timestamptz not null,
+  primary key (show_id, account_id)
+);
+
+create table chat_restrictions (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  show_id text references shows(id),
+  kind text not null check (kind in ('ban', 'timeout')),
+  subject_type text not null check (subject_type in ('account', 'device', 'ip')),
+  subject text not null,
+  label text not null default '',
+  reason text not null default '',
+  expires_at timestamptz,
+  created_by text not null references accounts(id),
+  created_at timestamptz not null,
+  lifted_at timestamptz
+);
+create index chat_restrictions_active_idx on chat_restrictions (merchant_id) where lifted_at is null;
+
+create table chat_word_rules (
+  merchant_id text not null references merchants(id),
+  word text not null,
+  action text not null check (action in ('block', 'allow')),
+  created_at timestamptz not null,
+  primary key (merchant_id, word)
+);
+
+create table chat_reports (
+  id text primary key,
+  show_id text not null references shows(id),
+  message_id text not null references chat_messages(id),
+  reporter text not null,
+  reason text not null,
+  status text not null default 'open' check (status in ('open', 'dismissed', 'actioned')),
+  created_at timestamptz not null,
+  resolved_at timestamptz,
+  resolved_by text,
+  unique (message_id, reporter)
+);
+create index chat_reports_open_idx on chat_reports (show_id, created_at) where status = 'open';
+`,
+  },
+  {
+    id: 35,
+    name: "commissions: rule sets, co-hosts, share links, attribution, double-entry ledger",
+    sql: `
+create table commission_rule_sets (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  version integer not null check (version > 0),
+  rules text,
+  created_by text references accounts(id),
+  created_at timestamptz not null,
+  unique (merchant_id, version)
+);
+
+create table show_hosts (
+  show_id text not null references shows(id),
+  account_id text not null references accounts(id),
+  share_bp integer not null check (share_bp between 1 and 10000),
+  primary key (show_id, account_id)
+);
+
+create table host_share_codes (
+  code text primary key,
+  show_id text not null references shows(id),
+  account_id text not null references accounts(id),
+  created_at timestamptz not null,
+  unique (show_id, account_id)
+);
+
+create table order_attributions (
+  order_id text primary key references orders(id),
+  show_id text not null references shows(id),
+  merchant_id text not null references merchants(id),
+  source text not null check (source in ('live', 'replay', 'link')),
+  ref_code text,
+  ref_at timestamptz,
+  hosts text not null,
+  rule_version integer not null,
+  created_at timestamptz not null
+);
+
+create table ledger_transactions (
+  id text primary key,
+  kind text not null check (kind in ('commission', 'reversal', 'mature', 'payout')),
+  merchant_id text not null references merchants(id),
+  order_id text references orders(id),
+  refund_id text,
+  payout_id text,
+  rule_version integer,
+  rate_bp integer,
+  fixed_per_unit integer,
+  matures_at timestamptz,
+  memo text not null default '',
+  created_at timestamptz not null
+);
+create unique index ledger_tx_commission_once on ledger_transactions (order_id) where kind = 'commission';
+create unique index ledger_tx_mature_once on ledger_transactions (order_id) where kind = 'mature';
+create unique index ledger_tx_reversal_once on ledger_transactions (refund_id) where kind = 'reversal';
+create index ledger_tx_due_idx on ledger_transactions (matures_at) where kind = 'commission';
+
+create table ledger_postings (
+  id text primary key,
+  transaction_id text not null references ledger_transactions(id),
+  account text not null,
+  host_account_id text references accounts(id),
+  merchant_id text not null references merchants(id),
+  show_id text references shows(id),
+  order_id text references orders(id),
+  amount bigint not null,
+  currency text not null check (currency ~ '^[A-Z]{3}$'),
+  created_at timestamptz not null
+);
+create index ledger_postings_tx_idx on ledger_postings (transaction_id);
+create index ledger_postings_account_idx on ledger_postings (account, currency);
+create index ledger_postings_host_idx on ledger_postings (host_account_id, created_at);
+create index ledger_postings_show_idx on ledger_postings (show_id);
+create index ledger_postings_order_idx on ledger_postings (order_id);
+
+create function ledger_append_only() returns trigger language plpgsql as $$ begin raise exception 'the commission ledger is append-only'; end $$;
+create trigger ledger_transactions_append_only before update or delete on ledger_transactions for each row execute function ledger_append_only();
+create trigger ledger_postings_append_only before update or delete on ledger_postings for each row execute function ledger_append_only();
+
+insert into ledger_transactions (id, kind, merchant_id, order_id, refund_id, payout_id, rule_version, rate_bp, matures_at, memo, created_at)
+  select 'ltx_' || e.id, case e.kind when 'commission' then 'commission' else 'reversal' end, s.merchant_id, e.order_id,
+    coalesce(e.refund_id, case when e.kind = 'commission' then null else e.id end), null, 0, e.rate_bp,
+    case when e.kind = 'commission' then e.created_at + interval '14 days' else null end, 'migrated', e.created_at
+  from ledger_entries e join shows s on s.id = e.show_id;
+insert into ledger_postings (id, transaction_id, account, host_account_id, merchant_id, show_id, order_id, amount, currency, created_at)
+  select 'lp_' || e.id || '_h', 'ltx_' || e.id, 'host:' || e.host_account_id || ':pending', e.host_account_id, s.merchant_id, e.show_id, e.order_id, e.amount, e.currency, e.created_at
+  from ledger_entries e join shows s on s.id = e.show_id;
+insert into ledger_postings (id, transaction_id, account, host_account_id, merchant_id, show_id, order_id, amount, currency, created_at)
+  select 'lp_' || e.id || '_m', 'ltx_' || e.id, 'merchant:' || s.merchant_id || ':commission_expense', null, s.merchant_id, e.show_id, e.order_id, -e.amount, e.currency, e.created_at
+  from ledger_entries e join shows s on s.id = e.show_id;
+drop table ledger_entries;
+
+create view ledger_entries as
+  select p.id, p.host_account_id, p.show_id, p.order_id,
+    case t.kind when 'commission' then 'commission' else 'commission_reversal' end as kind,
+    t.refund_id, p.amount, p.currency, coalesce(t.rate_bp, 0) as rate_bp, p.created_at
+  from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+  where t.kind in ('commission', 'reversal') and p.host_account_id is not null;
+
+create view ledger_balances as
+  select account, currency, coalesce(sum(amount), 0)::bigint as balance, count(*) as postings
+  from ledger_postings group by account, currency;
+`,
+  },
+  {
+    id: 36,
+    name: "commissions: payout accounts and payouts",
+    sql: `
+create table host_payout_accounts (
+  account_id text primary key references accounts(id),
+  holder_name text not null,
+  iban text,
+  bic text,
+  stripe_account_id text,
+  updated_at timestamptz not null
+);
+
+create table merchant_payout_settings (
+  merchant_id text primary key references merchants(id),
+  debtor_name text not null,
+  iban text not null,
+  bic text not null,
+  updated_at timestamptz not null
+);
+
+create table payouts (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  host_account_id text not null references accounts(id),
+  currency text not null,
+  amount bigint not null check (amount > 0),
+  method text not null check (method in ('sepa', 'stripe')),
+  status text not null check (status in ('pending', 'sent', 'failed')),
+  period_start timestamptz,
+  period_end timestamptz not null,
+  batch_id text not null,
+  external_ref text,
+  created_at timestamptz not null
+);
+create index payouts_host_idx on payouts (host_account_id, created_at);
+create index payouts_batch_idx on payouts (batch_id);
+`,
+  },
+  {
+    id: 50,
+    name: "giveaways: commit-reveal seed, one entry per account, append-only audit log",
+    sql: `
+create table giveaways (
+  id text primary key,
+  show_id text not null references shows(id),
+  title text not null,
+  keyword text,
+  winner_count integer not null check (winner_count between 1 and 50),
+  allowed_countries text,
+  require_adult boolean not null,
+  duration_ms integer,
+  status text not null check (status in ('draft', 'open', 'closed', 'drawn', 'cancelled')),
+  seed_hex text not null,
+  commitment text not null,
+  list_hash text,
+  winners text,
+  created_by text not null references accounts(id),
+  created_at timestamptz not null,
+  opened_at timestamptz,
+  closes_at timestamptz,
+  closed_at timestamptz,
+  drawn_at timestamptz
+);
+create index giveaways_show_idx on giveaways (show_id, created_at);
+create index giveaways_due_idx on giveaways (status, closes_at);
+
+create table giveaway_entries (
+  id text primary key,
+  giveaway_id text not null references giveaways(id),
+  account_id text not null references accounts(id),
+  display_name text not null,
+  country text,
+  country_source text,
+  adult_confirmed boolean not null,
+  via text not null check (via in ('button', 'chat')),
+  created_at timestamptz not null
+);
+create unique index giveaway_entries_once on giveaway_entries (giveaway_id, account_id);
+
+create table giveaway_audit (
+  seq bigserial primary key,
+  giveaway_id text not null references giveaways(id),
+  type text not null,
+  account_id text,
+  data text not null,
+  at timestamptz not null
+);
+create index giveaway_audit_idx on giveaway_audit (giveaway_id, seq);
+`,
+  },
+  {
+    id: 51,
+    name: "polls: 2-6 options, one vote per account, stored results, audit log",
+    sql: `
+create table polls (
+  id text primary key,
+  show_id text not null references shows(id),
+  question text not null,
+  hidden_results boolean not null,
+  duration_ms integer,
+  pin_show_price bigint,
+  pin_quantity integer,
+  pin_duration_seconds integer,
+  status text not null check (status in ('draft', 'open', 'closed')),
+  winner_option_id text,
+  pinned_offer_id text,
+  created_by text not null references accounts(id),
+  created_at timestamptz not null,
+  opened_at timestamptz,
+  closes_at timestamptz,
+  closed_at timestamptz
+);
+create index polls_show_idx on polls (show_id, created_at);
+create index polls_due_idx on polls (status, closes_at);
+
+create table poll_options (
+  id text primary key,
+  poll_id text not null references polls(id),
+  position integer not null,
+  label text not null,
+  product_id text references products(id),
+  votes integer
+);
+create index poll_options_poll_idx on poll_options (poll_id, position);
+
+create table poll_votes (
+  poll_id text not null references polls(id),
+  account_id text not null references accounts(id),
+  option_id text not null references poll_options(id),
+  created_at timestamptz not null,
+  primary key (poll_id, account_id)
+);
+create index poll_votes_option_idx on poll_votes (option_id);
+
+create table poll_audit (
+  seq bigserial primary key,
+  poll_id text not null references polls(id),
+  type text not null,
+  account_id text,
+  data text not null,
+  at timestamptz not null
+);
+create index poll_audit_idx on poll_audit (poll_id, seq);
+`,
+  },
+  {
+    id: 55,
+    name: "coupon drops: codes with a claim window and claim cap, one claim per account, discounts recorded per order",
+    sql: `
+create table coupons (
+  id text primary key,
+  show_id text not null references shows(id),
+  code text not null,
+  kind text not null check (kind in ('percent', 'fixed')),
+  percent_bp integer check (percent_bp between 1 and 10000),
+  amount bigint check (amount > 0),
+  currency text not null,
+  max_claims integer check (max_claims > 0),
+  claims integer not null default 0 check (claims >= 0 and (max_claims is null or claims <= max_claims)),
+  created_by text not null references accounts(id),
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  ended_at timestamptz,
+  check ((kind = 'percent' and percent_bp is not null and amount is null) or (kind = 'fixed' and amount is not null and percent_bp is null))
+);
+create unique index coupons_show_code_key on coupons (show_id, upper(code));
+
+create table coupon_claims (
+  coupon_id text not null references coupons(id),
+  account_id text not null references accounts(id),
+  claimed_at timestamptz not null,
+  order_id text references orders(id),
+  primary key (coupon_id, account_id)
+);
+
+create table order_discounts (
+  order_id text primary key references orders(id),
+  coupon_id text not null references coupons(id),
+  code text not null,
+  kind text not null,
+  percent_bp integer,
+  gross bigint not null check (gross >= 0),
+  amount bigint not null check (amount >= 0 and amount <= gross),
+  currency text not null,
+  created_at timestamptz not null
+);
+create index order_discounts_coupon_idx on order_discounts (coupon_id);
+`,
+  },
+  {
+    id: 56,
+    name: "mystery items: pools with committed seeds, odds versions, stock per item, append-only draws, 18+ switch",
+    sql: `
+create table mystery_settings (
+  merchant_id text primary key references merchants(id),
+  adult_only boolean not null,
+  updated_at timestamptz not null
+);
+
+create table mystery_pools (
+  id text primary key,
+  show_id text not null references shows(id),
+  offer_id text not null unique references offers(id),
+  title text not null,
+  seed_hex text not null,
+  commitment text not null,
+  odds_version integer not null default 1,
+  created_by text not null references accounts(id),
+  created_at timestamptz not null,
+  closed_at timestamptz
+);
+create index mystery_pools_show_idx on mystery_pools (show_id, created_at);
+
+create table mystery_pool_items (
+  id text primary key,
+  pool_id text not null references mystery_pools(id),
+  position integer not null,
+  product_id text not null references products(id),
+  variant_id text references product_variants(id),
+  title text not null,
+  image_url text not null,
+  odds_bp integer not null check (odds_bp between 1 and 10000),
+  quantity integer not null check (quantity > 0),
+  remaining integer not null check (remaining >= 0 and remaining <= quantity),
+  unique (pool_id, position)
+);
+
+create table mystery_odds_versions (
+  pool_id text not null references mystery_pools(id),
+  version integer not null,
+  items text not null,
+  created_at timestamptz not null,
+  primary key (pool_id, version)
+);
+
+create table mystery_draws (
+  seq bigserial primary key,
+  pool_id text not null references mystery_pools(id),
+  order_id text not null references orders(id),
+  unit integer not null check (unit >= 0),
+  item_id text not null references mystery_pool_items(id),
+  odds_version integer not null,
+  ticket integer not null,
+  hmac text not null,
+  drawn_at timestamptz not null,
+  unique (order_id, unit)
+);
+create index mystery_draws_pool_idx on mystery_draws (pool_id, seq);
+
+create table mystery_age_confirmations (
+  order_id text primary key references orders(id),
+  pool_id text not null references mystery_pools(id),
+  confirmed_at timestamptz not null
+);
 `,
   },
 ];

@@ -76,6 +76,8 @@ export interface Database {
     created_at: Timestamp;
     /** Units one buyer may hold or buy of this offer (null: no limit). */
     per_buyer_limit: ColumnType<number | null, number | null | undefined, number | null>;
+    /** Grows with every change of `remaining`: orders offer.updated events that may arrive out of order. */
+    stock_version: ColumnType<number, number | undefined, number>;
   };
   orders: {
     id: string;
@@ -123,6 +125,70 @@ export interface Database {
     created_at: Timestamp;
     offered_at: Timestamp | null;
   };
+  /** Merchant commission rules, one row per version (append-only); `rules` null = retired (back to the show's rate). */
+  commission_rule_sets: { id: string; merchant_id: string; version: number; rules: string | null; created_by: string | null; created_at: Timestamp };
+  /** Co-hosts of a show and their share of its commission (basis points summing to 10 000). */
+  show_hosts: { show_id: string; account_id: string; share_bp: number };
+  host_share_codes: { code: string; show_id: string; account_id: string; created_at: Timestamp };
+  /** Which show, host(s), source and rule version an order belongs to; `hosts` is JSON [{accountId, shareBp}]. */
+  order_attributions: {
+    order_id: string;
+    show_id: string;
+    merchant_id: string;
+    source: "live" | "replay" | "link";
+    ref_code: string | null;
+    ref_at: Timestamp | null;
+    hosts: string;
+    rule_version: number;
+    created_at: Timestamp;
+  };
+  /** Double-entry commission ledger: a transaction's postings sum to zero per currency. Append-only (trigger). */
+  ledger_transactions: {
+    id: string;
+    kind: "commission" | "reversal" | "mature" | "payout";
+    merchant_id: string;
+    order_id: string | null;
+    refund_id: string | null;
+    payout_id: string | null;
+    rule_version: number | null;
+    rate_bp: number | null;
+    fixed_per_unit: number | null;
+    matures_at: Timestamp | null;
+    memo: ColumnType<string, string | undefined, string>;
+    created_at: Timestamp;
+  };
+  ledger_postings: {
+    id: string;
+    transaction_id: string;
+    /** host:<id>:pending|available|paid, merchant:<id>:commission_expense … */
+    account: string;
+    host_account_id: string | null;
+    merchant_id: string;
+    show_id: string | null;
+    order_id: string | null;
+    amount: number;
+    currency: string;
+    created_at: Timestamp;
+  };
+  /** View: balance per account and currency, summed from postings. */
+  ledger_balances: { account: string; currency: string; balance: number; postings: number };
+  host_payout_accounts: { account_id: string; holder_name: string; iban: string | null; bic: string | null; stripe_account_id: string | null; updated_at: Timestamp };
+  merchant_payout_settings: { merchant_id: string; debtor_name: string; iban: string; bic: string; updated_at: Timestamp };
+  payouts: {
+    id: string;
+    merchant_id: string;
+    host_account_id: string;
+    currency: string;
+    amount: number;
+    method: "sepa" | "stripe";
+    status: "pending" | "sent" | "failed";
+    period_start: Timestamp | null;
+    period_end: Timestamp;
+    batch_id: string;
+    external_ref: string | null;
+    created_at: Timestamp;
+  };
+  /** View over ledger_postings (host side of commission and reversal transactions), kept for older readers. */
   ledger_entries: {
     id: string;
     host_account_id: string;
@@ -135,7 +201,58 @@ export interface Database {
     rate_bp: number;
     created_at: Timestamp;
   };
-  chat_messages: { id: string; show_id: string; author: string; role: string; text: string; created_at: Timestamp };
+  chat_messages: {
+    id: string;
+    show_id: string;
+    author: string;
+    role: string;
+    text: string;
+    created_at: Timestamp;
+    /** Who wrote it, for moderation (never sent to clients): account, client device id, keyed hash of the address. */
+    account_id: ColumnType<string | null, string | null | undefined, string | null>;
+    device_id: ColumnType<string | null, string | null | undefined, string | null>;
+    client_key: ColumnType<string | null, string | null | undefined, string | null>;
+    deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  };
+  chat_settings: {
+    show_id: string;
+    slow_mode_seconds: number;
+    mode: "everyone" | "signed_in" | "buyers";
+    links_allowed: boolean;
+    pinned_id: string | null;
+    pinned_text: string | null;
+    pinned_author: string | null;
+    pinned_at: Timestamp | null;
+    updated_at: Timestamp;
+  };
+  chat_moderators: { show_id: string; account_id: string; appointed_by: string; created_at: Timestamp };
+  chat_restrictions: {
+    id: string;
+    merchant_id: string;
+    /** null: every show of the merchant (bans). */
+    show_id: string | null;
+    kind: "ban" | "timeout";
+    subject_type: "account" | "device" | "ip";
+    subject: string;
+    label: string;
+    reason: string;
+    expires_at: Timestamp | null;
+    created_by: string;
+    created_at: Timestamp;
+    lifted_at: Timestamp | null;
+  };
+  chat_word_rules: { merchant_id: string; word: string; action: "block" | "allow"; created_at: Timestamp };
+  chat_reports: {
+    id: string;
+    show_id: string;
+    message_id: string;
+    reporter: string;
+    reason: string;
+    status: "open" | "dismissed" | "actioned";
+    created_at: Timestamp;
+    resolved_at: Timestamp | null;
+    resolved_by: string | null;
+  };
   order_events: { id: string; seq: ColumnType<number, never, never>; order_id: string; type: string; data: string; at: Timestamp };
   invites: {
     id: string;
@@ -198,6 +315,56 @@ export interface Database {
   auction_bids: { id: string; seq: ColumnType<number, never, never>; auction_id: string; account_id: string; bidder_name: string; bidder_email: string; max_amount: number; pre_bid: boolean; idempotency_key: string; created_at: Timestamp };
   /** Append-only: every accepted and refused bid and every step of the auction, with the reason. */
   auction_events: { id: string; seq: ColumnType<number, never, never>; auction_id: string; type: string; account_id: string | null; amount: number | null; reason: string | null; data: string; at: Timestamp };
+  /** Provably fair giveaways: seed_hex stays secret until the draw; commitment = sha256(seed) is public from the start. */
+  giveaways: {
+    id: string;
+    show_id: string;
+    title: string;
+    keyword: string | null;
+    winner_count: number;
+    /** Comma-separated ISO 3166 codes; null: every country. */
+    allowed_countries: string | null;
+    require_adult: boolean;
+    duration_ms: number | null;
+    status: "draft" | "open" | "closed" | "drawn" | "cancelled";
+    seed_hex: string;
+    commitment: string;
+    list_hash: string | null;
+    /** JSON array of winning entry ids in draw order. */
+    winners: string | null;
+    created_by: string;
+    created_at: Timestamp;
+    opened_at: Timestamp | null;
+    closes_at: Timestamp | null;
+    closed_at: Timestamp | null;
+    drawn_at: Timestamp | null;
+  };
+  giveaway_entries: { id: string; giveaway_id: string; account_id: string; display_name: string; country: string | null; country_source: string | null; adult_confirmed: boolean; via: "button" | "chat"; created_at: Timestamp };
+  /** Append-only: open, entry, close, draw (with the revealed seed). */
+  giveaway_audit: { seq: ColumnType<number, never, never>; giveaway_id: string; type: string; account_id: string | null; data: string; at: Timestamp };
+  polls: {
+    id: string;
+    show_id: string;
+    question: string;
+    hidden_results: boolean;
+    duration_ms: number | null;
+    /** "Which product next?": the winning product becomes an offer with these terms at close (null: no pin). */
+    pin_show_price: number | null;
+    pin_quantity: number | null;
+    pin_duration_seconds: number | null;
+    status: "draft" | "open" | "closed";
+    winner_option_id: string | null;
+    pinned_offer_id: string | null;
+    created_by: string;
+    created_at: Timestamp;
+    opened_at: Timestamp | null;
+    closes_at: Timestamp | null;
+    closed_at: Timestamp | null;
+  };
+  /** `votes` is written at close (the stored result); live counts come from poll_votes. */
+  poll_options: { id: string; poll_id: string; position: number; label: string; product_id: string | null; votes: number | null };
+  poll_votes: { poll_id: string; account_id: string; option_id: string; created_at: Timestamp };
+  poll_audit: { seq: ColumnType<number, never, never>; poll_id: string; type: string; account_id: string | null; data: string; at: Timestamp };
   schema_migrations: { id: number; name: string; applied_at: Timestamp };
   recordings: {
     id: string;
@@ -248,4 +415,76 @@ export interface Database {
     error: string | null;
     attempted_at: Timestamp;
   };
+  /** Coupon drops (src/server/coupons): percent (basis points) or a fixed amount off, claimable until expires_at. */
+  coupons: {
+    id: string;
+    show_id: string;
+    code: string;
+    kind: "percent" | "fixed";
+    percent_bp: number | null;
+    amount: number | null;
+    currency: string;
+    /** The first `max_claims` claims win (null: no cap); `claims` counts them. */
+    max_claims: number | null;
+    claims: ColumnType<number, number | undefined, number>;
+    created_by: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    ended_at: Timestamp | null;
+  };
+  /** One claim per account and coupon; order_id is the order that used it (a failed or lapsed order frees it). */
+  coupon_claims: { coupon_id: string; account_id: string; claimed_at: Timestamp; order_id: string | null };
+  /** The discount an order got: its total is gross − amount. Commission and VAT are computed on that total. */
+  order_discounts: {
+    order_id: string;
+    coupon_id: string;
+    code: string;
+    kind: "percent" | "fixed";
+    percent_bp: number | null;
+    gross: number;
+    amount: number;
+    currency: string;
+    created_at: Timestamp;
+  };
+  mystery_settings: { merchant_id: string; adult_only: boolean; updated_at: Timestamp };
+  /** A mystery pool sells through its own offer; seed_hex stays secret until the pool is closed and settled. */
+  mystery_pools: {
+    id: string;
+    show_id: string;
+    offer_id: string;
+    title: string;
+    seed_hex: string;
+    commitment: string;
+    odds_version: ColumnType<number, number | undefined, number>;
+    created_by: string;
+    created_at: Timestamp;
+    closed_at: Timestamp | null;
+  };
+  mystery_pool_items: {
+    id: string;
+    pool_id: string;
+    position: number;
+    product_id: string;
+    variant_id: string | null;
+    title: string;
+    image_url: string;
+    odds_bp: number;
+    quantity: number;
+    remaining: number;
+  };
+  /** The items in stock at each odds version (JSON [{id, oddsBp}] in pool order): what a draw of that version used. */
+  mystery_odds_versions: { pool_id: string; version: number; items: string; created_at: Timestamp };
+  /** Append-only: one row per drawn unit. */
+  mystery_draws: {
+    seq: ColumnType<number, never, never>;
+    pool_id: string;
+    order_id: string;
+    unit: number;
+    item_id: string;
+    odds_version: number;
+    ticket: number;
+    hmac: string;
+    drawn_at: Timestamp;
+  };
+  mystery_age_confirmations: { order_id: string; pool_id: string; confirmed_at: Timestamp };
 }

@@ -7,11 +7,16 @@ import type { ServerEvents } from "../../protocol/realtime.js";
 export interface BusEvents {
   "offer.pinned": { showId: string; offerId: string };
   "offer.unpinned": { showId: string; offerId: string };
-  "offer.updated": { showId: string; offerId: string; remaining: number };
+  "offer.updated": { showId: string; offerId: string; remaining: number; version: number };
   "offer.ended": { showId: string; offerId: string; reason: "expired" | "sold_out" | "closed" };
   "order.paid": { showId: string; orderId: string; offerId: string; quantity: number; total: number; currency: string; commission: number };
   "show.status": { showId: string; status: "scheduled" | "live" | "reconnecting" | "offline" | "ended" };
-  "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host"; text: string; at: string };
+  "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host" | "moderator"; text: string; at: string };
+  "chat.deleted": { showId: string; ids: string[] };
+  "chat.pinned": { showId: string; id: string; text: string; author: string; at: string };
+  "chat.unpinned": { showId: string; id: string };
+  /** Chat rules of a merchant (and maybe one show) changed: every node drops its cached bans, settings and words. */
+  "chat.rules.changed": { merchantId: string; showId: string | null };
   /** One node's reactions for a show over one realtime tick. */
   "reactions.counted": { showId: string; counts: Record<string, number> };
   /** A waitlisted buyer's claim is ready; `entryKey` is a hash of the secret entry id. */
@@ -21,6 +26,21 @@ export interface BusEvents {
   "auction.extended": { showId: string; auctionId: string; endsAt: string };
   "auction.closed": { showId: string } & ServerEvents["auction.closed"];
   "auction.offered_next": { showId: string } & ServerEvents["auction.offered_next"];
+  "giveaway.opened": { showId: string } & ServerEvents["giveaway.opened"];
+  "giveaway.entries": { showId: string } & ServerEvents["giveaway.entries"];
+  "giveaway.closed": { showId: string } & ServerEvents["giveaway.closed"];
+  "giveaway.drawn": { showId: string } & ServerEvents["giveaway.drawn"];
+  "poll.opened": { showId: string } & ServerEvents["poll.opened"];
+  "poll.counted": { showId: string } & ServerEvents["poll.counted"];
+  "poll.closed": { showId: string } & ServerEvents["poll.closed"];
+  /** A commission was written for the show (studio only): the hosts' pending earnings from it. */
+  "earnings.updated": { showId: string; pending: number; currency: string };
+  "coupon.dropped": { showId: string } & ServerEvents["coupon.dropped"];
+  "coupon.claimed": { showId: string } & ServerEvents["coupon.claimed"];
+  "coupon.ended": { showId: string } & ServerEvents["coupon.ended"];
+  "mystery.opened": { showId: string } & ServerEvents["mystery.opened"];
+  "mystery.odds": { showId: string } & ServerEvents["mystery.odds"];
+  "mystery.closed": { showId: string } & ServerEvents["mystery.closed"];
 }
 export type BusTopic = keyof BusEvents;
 

@@ -36,6 +36,7 @@ export class RealtimeHub {
   #viewersSent = new Map<string, number>();
   #statsDirty = new Set<string>();
   #staff = new Map<string, Set<RoomSocket>>();
+  #stockVersion = new Map<string, number>();
   // Reactions of the current tick per show, summed here and published once per tick (to every node via the bus).
   #reactions = new Map<string, Record<string, number>>();
   readonly stream: RoomStream;
@@ -54,7 +55,15 @@ export class RealtimeHub {
     const bus = { subscribe: deps.bus.subscribeLocal.bind(deps.bus) };
     this.#unsubscribe = [
       bus.subscribe("chat.posted", ({ showId, ...msg }) => this.toShow(showId, "chat.posted", msg)),
-      bus.subscribe("offer.updated", ({ showId, offerId, remaining }) => this.toShow(showId, "offer.updated", { offerId, remaining })),
+      bus.subscribe("chat.deleted", ({ showId, ids }) => this.toShow(showId, "chat.deleted", { ids })),
+      bus.subscribe("chat.pinned", ({ showId, ...pinned }) => this.toShow(showId, "chat.pinned", pinned)),
+      bus.subscribe("chat.unpinned", ({ showId, id }) => this.toShow(showId, "chat.unpinned", { id })),
+      bus.subscribe("offer.updated", ({ showId, offerId, remaining, version }) => {
+        // Two orders' events can be relayed in the other order than they committed: the older stock figure is dropped.
+        if ((this.#stockVersion.get(offerId) ?? -1) > version) return;
+        this.#stockVersion.set(offerId, version);
+        this.toShow(showId, "offer.updated", { offerId, remaining, version });
+      }),
       bus.subscribe("offer.ended", ({ showId, offerId, reason }) => this.toShow(showId, "offer.ended", { offerId, reason })),
       bus.subscribe("offer.unpinned", ({ showId, offerId }) => this.toShow(showId, "offer.unpinned", { offerId })),
       bus.subscribe("offer.pinned", ({ showId, offerId }) => {
@@ -67,11 +76,26 @@ export class RealtimeHub {
       bus.subscribe("waitlist.offered", ({ showId, offerId, entryKey }) => this.toShow(showId, "waitlist.offered", { offerId, entryKey })),
       // Every node's sales: each node refreshes the studio sockets it holds.
       deps.bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
+      // Studio only (earnings stay out of the public room), from every node: each pushes to the studio sockets it holds.
+      deps.bus.subscribe("earnings.updated", ({ showId, ...d }) => this.rooms.get(studioRoomId(showId))?.push("earnings.updated", d, this.#now())),
       bus.subscribe("auction.started", ({ showId, ...d }) => this.toShow(showId, "auction.started", d)),
       bus.subscribe("auction.bid", ({ showId, ...d }) => this.toShow(showId, "auction.bid", d)),
       bus.subscribe("auction.extended", ({ showId, ...d }) => this.toShow(showId, "auction.extended", d)),
       bus.subscribe("auction.closed", ({ showId, ...d }) => this.toShow(showId, "auction.closed", d)),
       bus.subscribe("auction.offered_next", ({ showId, ...d }) => this.toShow(showId, "auction.offered_next", d)),
+      bus.subscribe("coupon.dropped", ({ showId, ...d }) => this.toShow(showId, "coupon.dropped", d)),
+      bus.subscribe("coupon.claimed", ({ showId, ...d }) => this.toShow(showId, "coupon.claimed", d)),
+      bus.subscribe("coupon.ended", ({ showId, ...d }) => this.toShow(showId, "coupon.ended", d)),
+      bus.subscribe("mystery.opened", ({ showId, ...d }) => this.toShow(showId, "mystery.opened", d)),
+      bus.subscribe("mystery.odds", ({ showId, ...d }) => this.toShow(showId, "mystery.odds", d)),
+      bus.subscribe("mystery.closed", ({ showId, ...d }) => this.toShow(showId, "mystery.closed", d)),
+      bus.subscribe("giveaway.opened", ({ showId, ...d }) => this.toShow(showId, "giveaway.opened", d)),
+      bus.subscribe("giveaway.entries", ({ showId, ...d }) => this.toShow(showId, "giveaway.entries", d)),
+      bus.subscribe("giveaway.closed", ({ showId, ...d }) => this.toShow(showId, "giveaway.closed", d)),
+      bus.subscribe("giveaway.drawn", ({ showId, ...d }) => this.toShow(showId, "giveaway.drawn", d)),
+      bus.subscribe("poll.opened", ({ showId, ...d }) => this.toShow(showId, "poll.opened", d)),
+      bus.subscribe("poll.counted", ({ showId, ...d }) => this.toShow(showId, "poll.counted", d)),
+      bus.subscribe("poll.closed", ({ showId, ...d }) => this.toShow(showId, "poll.closed", d)),
     ];
   }
 

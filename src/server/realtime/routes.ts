@@ -3,7 +3,7 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { chatSendSchema } from "../../protocol/api.js";
 import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/realtime.js";
-import { ChatRateLimiter, cleanDisplayName, type ChatService } from "../chat/index.js";
+import { ChatRateLimiter, chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { canManage, type ShowService } from "../shows/index.js";
@@ -15,10 +15,13 @@ const connectQuery = z.object({
   since: z.coerce.number().int().min(0).optional(),
   epoch: z.string().max(32).optional(),
   name: z.string().max(200).optional(),
+  /** Random id the browser keeps (localStorage) so a guest can be banned or timed out by device. */
+  device: z.string().max(100).optional(),
 });
 
 const command = z.discriminatedUnion("t", [
   z.object({ t: z.literal("chat.send"), d: chatSendSchema.loose() }),
+  chatReportCommand,
   z.object({ t: z.literal("reaction.send"), d: z.object({ emoji: z.enum(REACTIONS) }) }),
   z.object({ t: z.literal("ping"), d: z.unknown().optional() }),
 ]);
@@ -110,8 +113,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       if (!q.success) throw new AppError("invalid_query");
       const show = await shows.show(req.params.showId);
       const isHost = req.account !== null && canManage(req.account, show);
-      const author = isHost ? req.account!.displayName : cleanDisplayName(q.data.name);
-      const limiter = new ChatRateLimiter(clock);
+      const chatter = chatSocket(chat, { showId: show.id, account: req.account, isHost, name: q.data.name, device: q.data.device, ip: req.ip });
       // Reactions are cheap (counted, never stored) but still bounded: 20 at once, 10 per second.
       const reactionLimiter = new ChatRateLimiter(clock, 20, 10);
       room = hub.showRoom(show.id);
@@ -139,9 +141,9 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
           if (reactionLimiter.tryTake()) hub.addReaction(show.id, cmd.data.d.emoji);
           return;
         }
-        if (!isHost && !limiter.tryTake()) return sendFrame(socket, { t: "error", d: { code: "rate_limited", message: "You are sending messages too fast." } });
-        chat.post(show.id, author, isHost ? "host" : "viewer", cmd.data.d.text).catch((err: unknown) => {
-          if (err instanceof AppError) sendFrame(socket, { t: "error", d: { code: err.code, message: err.message } });
+        // Chat limits (per user and per address, shared across nodes), bans and word rules live in the chat module.
+        chatter.run(cmd.data).catch((err: unknown) => {
+          if (err instanceof AppError) sendFrame(socket, { t: "error", d: chatErrorFrame(err) });
           else req.log.error({ err }, "chat post failed");
         });
       };
