@@ -28,16 +28,25 @@ export interface RoomStream {
 
 const newEpoch = () => randomBytes(6).toString("base64url");
 
+/**
+ * Stock figures carry the offer's stock version: two nodes may publish them in the other order than the database
+ * committed them, so the stream drops one older than the last it numbered (else viewers would keep a stale count).
+ */
+function stockVersion(t: string, d: unknown): [key: string, version: number] | null {
+  const v = d as { offerId?: string; version?: number };
+  return t === "offer.updated" && typeof v.version === "number" && typeof v.offerId === "string" ? [`v:${v.offerId}`, v.version] : null;
+}
+
 /** Single node: numbering in process, delivery synchronous. */
 export class LocalRoomStream implements RoomStream {
   readonly shared = false;
-  #rooms = new Map<string, { epoch: string; seq: number; viewers: number }>();
+  #rooms = new Map<string, { epoch: string; seq: number; viewers: number; versions: Map<string, number> }>();
   #handlers: StreamHandler[] = [];
 
   #room(roomId: string) {
     let r = this.#rooms.get(roomId);
     if (!r) {
-      r = { epoch: newEpoch(), seq: 0, viewers: -1 };
+      r = { epoch: newEpoch(), seq: 0, viewers: -1, versions: new Map() };
       this.#rooms.set(roomId, r);
     }
     return r;
@@ -45,6 +54,11 @@ export class LocalRoomStream implements RoomStream {
 
   publish(roomId: string, t: string, d: unknown): void {
     const r = this.#room(roomId);
+    const v = stockVersion(t, d);
+    if (v) {
+      if ((r.versions.get(v[0]) ?? -1) > v[1]) return;
+      r.versions.set(v[0], v[1]);
+    }
     const env: Envelope = { t, seq: ++r.seq, d };
     for (const h of this.#handlers) h(roomId, r.epoch, env);
   }
@@ -75,7 +89,12 @@ export class LocalRoomStream implements RoomStream {
 // Bumps the room's seq and publishes the event in the same atomic step, so the order on the channel is seq order.
 // The room hash holds `seq`, `epoch` (new whenever the hash was lost: the seq restarts with it) and `viewers`.
 const SEQUENCE_AND_PUBLISH = `
-local function sequence(room, epochCandidate, ttl, channel, roomId, t, d)
+local function sequence(room, epochCandidate, ttl, channel, roomId, t, d, vkey, version)
+  if vkey and vkey ~= '' then
+    local cur = tonumber(redis.call('HGET', room, vkey) or '-1')
+    if cur > tonumber(version) then return 0 end
+    redis.call('HSET', room, vkey, version)
+  end
   local seq = redis.call('HINCRBY', room, 'seq', 1)
   local epoch = redis.call('HGET', room, 'epoch')
   if not epoch then
@@ -88,9 +107,9 @@ local function sequence(room, epochCandidate, ttl, channel, roomId, t, d)
 end
 `;
 
-// KEYS: room hash. ARGV: epoch candidate, ttl s, channel, room id, type, data (JSON).
+// KEYS: room hash. ARGV: epoch candidate, ttl s, channel, room id, type, data (JSON), stock version key or '', version.
 const PUBLISH_SCRIPT = `${SEQUENCE_AND_PUBLISH}
-return sequence(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])`;
+return sequence(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])`;
 
 // KEYS: room hash. ARGV: epoch candidate, ttl s.
 const HEAD_SCRIPT = `
@@ -123,7 +142,7 @@ end
 return total`;
 
 type ScriptRedis = Redis & {
-  roomPublish(key: string, epoch: string, ttl: number, channel: string, roomId: string, t: string, d: string): Promise<number>;
+  roomPublish(key: string, epoch: string, ttl: number, channel: string, roomId: string, t: string, d: string, vkey: string, version: number): Promise<number>;
   roomHead(key: string, epoch: string, ttl: number): Promise<[string, number]>;
   roomViewers(presence: string, room: string, node: string, count: number, ttlMs: number, epoch: string, roomTtl: number, channel: string, roomId: string): Promise<number>;
 };
@@ -193,7 +212,8 @@ export class RedisRoomStream implements RoomStream {
   }
 
   publish(roomId: string, t: string, d: unknown): void {
-    this.#cmd.roomPublish(this.#roomKey(roomId), newEpoch(), this.#roomTtl, this.#channel, roomId, t, JSON.stringify(d)).catch(this.#onError);
+    const v = stockVersion(t, d);
+    this.#cmd.roomPublish(this.#roomKey(roomId), newEpoch(), this.#roomTtl, this.#channel, roomId, t, JSON.stringify(d), v?.[0] ?? "", v?.[1] ?? 0).catch(this.#onError);
   }
 
   onEvent(handler: StreamHandler): void {
