@@ -64,7 +64,8 @@ export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: Au
   // Public: anyone may look; a signed-in caller also gets `you`.
   app.get<{ Params: { showId: string } }>("/api/shows/:showId/auctions", async (req) => {
     const show = await shows.show(req.params.showId);
-    return { auctions: await auctions.ofShow(show.id) };
+    // Open ones only (scheduled, live, awarded): what a viewer can still bid on or pay for.
+    return { auctions: await auctions.ofShow(show.id, true) };
   });
 
   app.get<{ Params: { auctionId: string } }>("/api/auctions/:auctionId", async (req) => ({ auction: await auctions.auction(req.params.auctionId, req.account) }));

@@ -11,6 +11,7 @@ import { BrowserPublisher } from "../components/BrowserPublisher.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { SimulcastPanel } from "../components/SimulcastPanel.js";
+import { AuctionStudio } from "../components/AuctionStudio.js";
 import { useStudioText } from "../studioText.js";
 import { formatMoney, parsePriceToCents } from "../money.js";
 import { connectRealtime } from "../realtime.js";
@@ -403,6 +404,10 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
             <section class="panel">
               <h2>{t("studio.products")}</h2>
               <CreateOfferForm showId={show.id} products={data.products} onOffer={mergeOffer} />
+            </section>
+            <section class="panel">
+              <h2>{t("studio.auctions")}</h2>
+              <AuctionStudio showId={show.id} products={data.products} />
             </section>
             <BrowserPublisher showId={show.id} stats={stats} />
             <IngestPanel showId={show.id} ingest={data.ingest} />

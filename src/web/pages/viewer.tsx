@@ -15,6 +15,9 @@ import { replayOfferAt } from "../components/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
+// Auctions: the card (and its texts) load only once the show has one.
+const AuctionPanel = lazyComponent(() => import("../components/AuctionCard.js").then((m) => m.AuctionPanel));
+import type { Envelope } from "../../protocol/realtime.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
 import { pinnedOffer } from "../showState.js";
@@ -62,12 +65,26 @@ function LiveShow({ show }: { show: ShowView }) {
   const buyer = useBuyer();
   // A waitlist claim: units held for this browser's entry (from the emailed link, or announced live).
   const [claim, setClaim] = useState<{ offerId: string; orderId: string } | null>(null);
+  const [hasAuction, setHasAuction] = useState(false);
+  const auctionListeners = useRef(new Set<(ev: Envelope) => void>());
+  const subscribeAuction = useCallback((fn: (ev: Envelope) => void) => {
+    auctionListeners.current.add(fn);
+    return () => void auctionListeners.current.delete(fn);
+  }, []);
+  useEffect(() => {
+    api.get<{ auctions: unknown[] }>(`/api/shows/${encodeURIComponent(show.id)}/auctions`).then((r) => r.auctions.length > 0 && setHasAuction(true), () => {});
+  }, [show.id]);
   const { room, connected, error, connection } = useRoom(
     `/ws/shows/${encodeURIComponent(show.id)}`,
     { status: show.status, viewers: 0, offers: show.offers, chat: [] },
     {
       params: () => ({ name: name ?? undefined }),
       onEvent: (ev) => {
+        if (ev.t.startsWith("auction.")) {
+          setHasAuction(true);
+          for (const fn of auctionListeners.current) fn(ev);
+          return;
+        }
         if (ev.t !== "waitlist.offered") return;
         const d = ev.d as { offerId: string; entryKey: string };
         const entryId = storedEntryId(d.offerId);
@@ -162,6 +179,7 @@ function LiveShow({ show }: { show: ShowView }) {
               {t("offer.none")}
             </div>
           )}
+          {hasAuction && <AuctionPanel showId={show.id} account={buyer.account} saved={buyer.saved} subscribe={subscribeAuction} />}
           <ChatPanel
             messages={room.chat}
             connected={connected}
