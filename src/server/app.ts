@@ -21,6 +21,7 @@ import { openDb, pingDb, type DbHandle } from "./db/index.js";
 import { demoImageSvg } from "./demo/images.js";
 import { seedDemo, type DemoInfo } from "./demo/seed.js";
 import { createHttpApp } from "./http/app.js";
+import { expireIdempotencyKeys, registerIdempotency } from "./http/idempotency.js";
 import { registerDevMailbox } from "./mail/routes.js";
 import { createMailer, type Mailer } from "./mail/index.js";
 import { Outbox } from "./outbox/index.js";
@@ -217,6 +218,10 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
   registerAuth(app, accounts, { secureCookie: config.COOKIE_SECURE });
+  // Every other creating POST honours Idempotency-Key. Orders and bids keep their own (the key is part of the row
+  // they write); sign-in answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
+  const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
+  registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
   registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.COOKIE_SECURE });
   registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
@@ -317,6 +322,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     every(60_000, () => commissions.matureDue());
     every(250, () => auctions.sweep());
     every(3600_000, () => orders.retireOldIdempotencyKeys());
+    every(3600_000, () => expireIdempotencyKeys(db.db, clock));
     await orders.expireHolds();
   }
   // Playback telemetry changes without any other event: refresh open studios' delay and rebuffering every 5 s.

@@ -37,6 +37,14 @@ describe("applyRoomEvent", () => {
     expect(pinnedOffer(s)).toMatchObject({ id: "a", remaining: 0, status: "ended" });
   });
 
+  it("ignores a stock figure older than the one it shows", () => {
+    let s = applyRoomEvent(room([offer("a", true)]), e("offer.updated", { offerId: "a", remaining: 4, version: 6 }));
+    s = applyRoomEvent(s, e("offer.updated", { offerId: "a", remaining: 5, version: 5 }));
+    expect(pinnedOffer(s)).toMatchObject({ remaining: 4, stockVersion: 6 });
+    s = applyRoomEvent(s, e("offer.updated", { offerId: "a", remaining: 3, version: 7 }));
+    expect(pinnedOffer(s)).toMatchObject({ remaining: 3, stockVersion: 7 });
+  });
+
   it("caps the chat history", () => {
     let s = room([]);
     for (let i = 0; i < CHAT_HISTORY_LIMIT + 5; i++) {

@@ -40,8 +40,9 @@ export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
       return { ...state, offers: mapOffer(state, offerId, (o) => ({ ...o, pinned: false })) };
     }
     case "offer.updated": {
-      const { offerId, remaining } = ev.d as ServerEvents["offer.updated"];
-      return { ...state, offers: mapOffer(state, offerId, (o) => ({ ...o, remaining })) };
+      const { offerId, remaining, version } = ev.d as ServerEvents["offer.updated"];
+      // A figure older than the one shown (the snapshot may be newer than an event still in flight) is ignored.
+      return { ...state, offers: mapOffer(state, offerId, (o) => (version !== undefined && o.stockVersion !== undefined && version < o.stockVersion ? o : { ...o, remaining, stockVersion: version ?? o.stockVersion })) };
     }
     case "offer.ended": {
       const { offerId, reason } = ev.d as ServerEvents["offer.ended"];

@@ -3,6 +3,7 @@ import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { runLoad, startChildServer, type ChildServer } from "../../bench/support.js";
 import { backends, dropSchema, uniqueSchema } from "../support/db.js";
+import { until } from "../support/until.js";
 
 const body = (offerId: string, i: number) =>
   JSON.stringify({
@@ -70,5 +71,7 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
     // Units of orders in flight at the kill are held (pending_payment) until their one-minute lock lapses.
     expect(stats.stats.unitsSold).toBeGreaterThanOrEqual(confirmed.length);
     expect(stats.stats.unitsSold + remaining).toBeLessThanOrEqual(units);
+    // Stock and order events committed before the kill but never published are sent by the restarted server.
+    await until("the outbox to relay every committed event", async () => /showcart_outbox_pending\{topic="bus.publish"\} 0\b/.test(await (await request(`${server!.url}/metrics`)).body.text()), 30_000);
   }, 120_000);
 });

@@ -20,11 +20,11 @@ export async function commerceFixture(handle: DbHandle, opts: { commissionBp?: n
   const db = handle.db;
   const accounts = new AccountService(db, clock);
   const catalog = new CatalogService(db, clock);
-  const shows = new ShowService(db, clock, bus);
-  const offers = new OfferService(db, clock, bus);
+  const outbox = new Outbox(db, clock, silentLog, bus);
+  const shows = new ShowService(db, clock, outbox);
+  const offers = new OfferService(db, clock, bus, outbox);
   const commissions = new CommissionService(db, clock);
-  const outbox = new Outbox(db, clock, silentLog);
-  const orders = new OrderService({ db, clock, bus, offers, shows, commissions, payments: new TestPaymentProvider(), outbox });
+  const orders = new OrderService({ db, clock, offers, shows, commissions, payments: new TestPaymentProvider(), outbox });
   // As the server does: on PGlite the process-local idempotency key set is authoritative.
   if (handle.kind === "pglite") await orders.loadIdempotencyKeys();
   const merchant = await catalog.createMerchant("Test Shop");

@@ -383,6 +383,23 @@ create index outbox_topic_pending_idx on outbox (topic) where processed_at is nu
 `,
   },
   {
+    id: 16,
+    name: "stored answers of creating POSTs by Idempotency-Key",
+    sql: `
+create table idempotency_requests (
+  scope text not null,
+  key text not null,
+  request_hash text not null,
+  status_code int,
+  content_type text,
+  body text,
+  created_at timestamptz not null,
+  primary key (scope, key)
+);
+create index idempotency_requests_created_idx on idempotency_requests (created_at);
+`,
+  },
+  {
     id: 9,
     name: "stripe webhook events (each handled once)",
     sql: `

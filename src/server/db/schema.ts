@@ -365,6 +365,16 @@ export interface Database {
   poll_options: { id: string; poll_id: string; position: number; label: string; product_id: string | null; votes: number | null };
   poll_votes: { poll_id: string; account_id: string; option_id: string; created_at: Timestamp };
   poll_audit: { seq: ColumnType<number, never, never>; poll_id: string; type: string; account_id: string | null; data: string; at: Timestamp };
+  /** The first answer to a creating POST, by (account or "anonymous", Idempotency-Key); null status while it runs. */
+  idempotency_requests: {
+    scope: string;
+    key: string;
+    request_hash: string;
+    status_code: number | null;
+    content_type: string | null;
+    body: string | null;
+    created_at: Timestamp;
+  };
   schema_migrations: { id: number; name: string; applied_at: Timestamp };
   recordings: {
     id: string;

@@ -3,6 +3,7 @@ import type { OfferView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
 import { type Product, type Variant, reserveVariantStock, returnVariantStock, variantLabel } from "../catalog/index.js";
 import type { Bus } from "../platform/bus.js";
+import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -28,6 +29,7 @@ export function offerView(r: OfferRow, now: Date): OfferView {
     pinned: r.pinned,
     status: r.closed_at || endsAt.getTime() <= now.getTime() ? "ended" : "active",
     ...(r.per_buyer_limit != null ? { perBuyerLimit: r.per_buyer_limit } : {}),
+    stockVersion: Number(r.stock_version),
   };
 }
 
@@ -58,6 +60,8 @@ export interface Reservation {
   perBuyerLimit: number | null;
   /** The product's VAT rate (basis points), copied to the offer when it was created. */
   vatRateBp: number;
+  /** The offer's stock version after this take (see offers.stock_version). */
+  version: number;
 }
 
 /**
@@ -71,7 +75,7 @@ async function returnUnsold(tx: Transaction<Database>, offerIds: string[]): Prom
   for (const r of rows) {
     if (!r.variant_id) continue;
     await returnVariantStock(tx, r.variant_id, r.remaining);
-    await tx.updateTable("offers").set({ remaining: 0 }).where("id", "=", r.id).execute();
+    await tx.updateTable("offers").set({ remaining: 0, stock_version: sql<number>`stock_version + 1` }).where("id", "=", r.id).execute();
   }
 }
 
@@ -82,12 +86,16 @@ export class OfferService {
   // sold-out attempts without a transaction; the conditional UPDATE stays the truth.
   readonly #remainingHint = new Map<string, number>();
 
+  readonly #hintVersion = new Map<string, number>();
+
+  /** Every event leaves through the outbox (written with the change, relayed after commit); the bus feeds the hints. */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly bus: Bus,
+    bus: Bus,
+    private readonly outbox: Outbox,
   ) {
-    bus.subscribe("offer.updated", (e) => this.#remainingHint.set(e.offerId, e.remaining));
+    bus.subscribe("offer.updated", (e) => this.noteRemaining(e.offerId, e.remaining, e.version));
   }
 
   async create(showId: string, product: Product, input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number }, variant?: Variant): Promise<OfferView> {
@@ -122,7 +130,7 @@ export class OfferService {
         })
         .execute();
     });
-    this.#remainingHint.set(id, input.quantity);
+    this.noteRemaining(id, input.quantity, 0);
     if (input.pin) return this.setPinned(id, true);
     return this.offer(id);
   }
@@ -157,38 +165,41 @@ export class OfferService {
     const now = this.clock.now();
     const row = await this.row(offerId);
     if (pinned && (row.closed_at || new Date(row.ends_at) <= now)) throw new AppError("offer_not_active", "An ended offer cannot be pinned.");
-    const unpinned = await this.db.transaction().execute(async (tx) => {
+    const events = this.outbox.batch();
+    await this.db.transaction().execute(async (tx) => {
       let others: { id: string }[] = [];
       if (pinned) {
         others = await tx.updateTable("offers").set({ pinned: false }).where("show_id", "=", row.show_id).where("pinned", "=", true).where("id", "!=", offerId).returning("id").execute();
       }
       const changed = await tx.updateTable("offers").set({ pinned }).where("id", "=", offerId).where("pinned", "!=", pinned).returning("id").execute();
       // The replay's timeline: every pin change, written with the change itself.
-      const events = [...others.map((o) => ({ offerId: o.id, pinned: false })), ...changed.map((o) => ({ offerId: o.id, pinned }))];
-      await recordPinEvents(tx, row.show_id, events, now);
-      return others;
+      const pins = [...others.map((o) => ({ offerId: o.id, pinned: false })), ...changed.map((o) => ({ offerId: o.id, pinned }))];
+      await recordPinEvents(tx, row.show_id, pins, now);
+      for (const o of others) await events.emit(tx, "offer.unpinned", { showId: row.show_id, offerId: o.id });
+      await events.emit(tx, pinned ? "offer.pinned" : "offer.unpinned", { showId: row.show_id, offerId });
     });
-    for (const o of unpinned) await this.bus.publish("offer.unpinned", { showId: row.show_id, offerId: o.id });
-    await this.bus.publish(pinned ? "offer.pinned" : "offer.unpinned", { showId: row.show_id, offerId });
+    await events.publish();
     return this.offer(offerId);
   }
 
   async end(offerId: string): Promise<OfferView> {
     const now = this.clock.now();
-    const res = await this.db.transaction().execute(async (tx) => {
+    const events = this.outbox.batch();
+    await this.db.transaction().execute(async (tx) => {
       const before = await tx.selectFrom("offers").select("pinned").where("id", "=", offerId).where("closed_at", "is", null).executeTakeFirst();
       const closed = await tx.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
       if (closed && before?.pinned) await recordPinEvents(tx, closed.show_id, [{ offerId, pinned: false }], now);
       if (closed) await returnUnsold(tx, [offerId]);
-      return closed;
+      if (closed) await events.emit(tx, "offer.ended", { showId: closed.show_id, offerId, reason: "closed" });
     });
-    if (res) await this.bus.publish("offer.ended", { showId: res.show_id, offerId, reason: "closed" });
+    await events.publish();
     return this.offer(offerId);
   }
 
   /** Closes offers whose time ran out; the sweeper calls this every second with the injected clock. */
   async closeExpired(): Promise<number> {
     const now = this.clock.now();
+    const events = this.outbox.batch();
     const rows = await this.db.transaction().execute(async (tx) => {
       const wasPinned = await tx.selectFrom("offers").select(["id", "show_id", "ends_at"]).where("closed_at", "is", null).where("ends_at", "<=", now).where("pinned", "=", true).execute();
       const closed = await tx
@@ -203,9 +214,10 @@ export class OfferService {
         if (closedIds.has(r.id)) await recordPinEvents(tx, r.show_id, [{ offerId: r.id, pinned: false }], new Date(r.ends_at));
       }
       await returnUnsold(tx, [...closedIds]);
+      for (const r of closed) await events.emit(tx, "offer.ended", { showId: r.show_id, offerId: r.id, reason: "expired" });
       return closed;
     });
-    for (const r of rows) await this.bus.publish("offer.ended", { showId: r.show_id, offerId: r.id, reason: "expired" });
+    await events.publish();
     return rows.length;
   }
 
@@ -222,13 +234,27 @@ export class OfferService {
     this.#onSoldOut = fn;
   }
 
+  readonly #showOf = new Map<string, string>();
+
+  /** The show an offer belongs to (never changes, so cached); null for an unknown offer. */
+  async offerShow(offerId: string): Promise<string | null> {
+    const known = this.#showOf.get(offerId);
+    if (known) return known;
+    const row = await this.db.selectFrom("offers").select("show_id").where("id", "=", offerId).executeTakeFirst();
+    if (row) this.#showOf.set(offerId, row.show_id);
+    return row?.show_id ?? null;
+  }
+
   /** True when we know for sure there is not enough stock; false means "ask the database". */
   knownShort(offerId: string, quantity: number): boolean {
     const hint = this.#remainingHint.get(offerId);
     return hint !== undefined && hint < quantity;
   }
 
-  noteRemaining(offerId: string, remaining: number): void {
+  /** A newer stock figure (by version) replaces the hint; one that arrives late is ignored. */
+  noteRemaining(offerId: string, remaining: number, version: number): void {
+    if ((this.#hintVersion.get(offerId) ?? -1) > version) return;
+    this.#hintVersion.set(offerId, version);
     this.#remainingHint.set(offerId, remaining);
   }
 
@@ -236,11 +262,11 @@ export class OfferService {
    * Takes `quantity` units inside the caller's transaction, or explains why not (sold_out, offer_not_active,
    * not_found). The single conditional UPDATE is the oversell guard.
    */
-  async take(tx: Transaction<Database>, offerId: string, quantity: number): Promise<Reservation> {
+  async take(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<Reservation> {
     const now = this.clock.now();
     const row = await tx
       .updateTable("offers")
-      .set({ remaining: sql<number>`remaining - ${quantity}` })
+      .set({ remaining: sql<number>`remaining - ${quantity}`, stock_version: sql<number>`stock_version + 1` })
       .where("id", "=", offerId)
       .where("remaining", ">=", quantity)
       // Live: only the pinned card sells. After the show (offline/ended, i.e. the replay) every open offer does.
@@ -253,27 +279,34 @@ export class OfferService {
       .where("closed_at", "is", null)
       .where("starts_at", "<=", now)
       .where("ends_at", ">", now)
-      .returning(["id", "show_id", "remaining", "show_price", "currency", "per_buyer_limit", "vat_rate_bp"])
+      .returning(["id", "show_id", "remaining", "show_price", "currency", "per_buyer_limit", "vat_rate_bp", "stock_version"])
       .executeTakeFirst();
     if (row?.remaining === 0 && this.#onSoldOut) await this.#onSoldOut(tx, offerView(await this.row(offerId, tx), now));
-    if (row) return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency, perBuyerLimit: row.per_buyer_limit, vatRateBp: row.vat_rate_bp };
+    if (row) {
+      const version = Number(row.stock_version);
+      await events.emit(tx, "offer.updated", { showId: row.show_id, offerId, remaining: row.remaining, version });
+      return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency, perBuyerLimit: row.per_buyer_limit, vatRateBp: row.vat_rate_bp, version };
+    }
     const o = await this.row(offerId, tx);
     const needsPin = !o.pinned && !(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
     if (o.closed_at || needsPin || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
-    this.#remainingHint.set(offerId, o.remaining);
+    this.noteRemaining(offerId, o.remaining, Number(o.stock_version));
     throw new AppError("sold_out", o.remaining === 0 ? "Sold out." : `Only ${o.remaining} left.`, { remaining: o.remaining });
   }
 
-  async giveBack(tx: Transaction<Database>, offerId: string, quantity: number): Promise<number> {
+  async giveBack(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<number> {
     const row = await tx
       .updateTable("offers")
-      .set({ remaining: sql<number>`remaining + ${quantity}` })
+      .set({ remaining: sql<number>`remaining + ${quantity}`, stock_version: sql<number>`stock_version + 1` })
       .where("id", "=", offerId)
       // A closed offer made from a variant gave its units back already: these go to the variant too.
       .where((eb) => eb.or([eb("closed_at", "is", null), eb("variant_id", "is", null)]))
-      .returning("remaining")
+      .returning(["show_id", "remaining", "stock_version"])
       .executeTakeFirst();
-    if (row) return row.remaining;
+    if (row) {
+      await events.emit(tx, "offer.updated", { showId: row.show_id, offerId, remaining: row.remaining, version: Number(row.stock_version) });
+      return row.remaining;
+    }
     const closed = await tx.selectFrom("offers").select(["variant_id", "remaining"]).where("id", "=", offerId).executeTakeFirstOrThrow();
     if (closed.variant_id) await returnVariantStock(tx, closed.variant_id, quantity);
     return closed.remaining;
@@ -285,10 +318,5 @@ export class OfferService {
     const now = this.clock.now();
     const rows = await this.db.selectFrom("offers").selectAll().where("show_id", "in", showIds).orderBy("created_at", "desc").orderBy("id", "desc").limit(500).execute();
     return rows.map((r) => ({ ...offerView(r as OfferRow, now), variantId: r.variant_id, vatRateBp: r.vat_rate_bp }));
-  }
-
-  async publishRemaining(showId: string, offerId: string, remaining: number): Promise<void> {
-    this.#remainingHint.set(offerId, remaining);
-    await this.bus.publish("offer.updated", { showId, offerId, remaining });
   }
 }

@@ -5,11 +5,10 @@ import type { Database, Db } from "../db/index.js";
 import { sql, type Selectable, type Transaction } from "kysely";
 import type { OfferService, Reservation } from "../offers/index.js";
 import type { ChargeResult, PaymentProvider } from "../payments/index.js";
-import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
-import type { Outbox } from "../outbox/index.js";
+import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { WebhookEvents } from "../webhooks/index.js";
 import type { ShowService } from "../shows/index.js";
 import { orderEmail } from "./emails.js";
@@ -34,15 +33,14 @@ export const DEFAULT_HOLD_MS = 5 * 60_000;
 export interface OrderDeps {
   db: Db;
   clock: Clock;
-  bus: Bus;
   offers: OfferService;
   shows: ShowService;
   commissions: CommissionService;
   payments: PaymentProvider;
   /** How long a checkout hold keeps the units (default 5 minutes). */
   holdMs?: number;
-  /** Order emails (confirmation, shipped, refunded) go out through it; without, none are sent. */
-  outbox?: Outbox;
+  /** Emails, webhooks and domain events (offer.updated, order.paid…) leave only through it. */
+  outbox: Outbox;
   /** Outgoing merchant webhooks (order.paid/fulfilled/refunded), enqueued in each transition's transaction. */
   webhooks?: WebhookEvents;
   /** Keyed hash of a card number for per-buyer limits (the server salts it with its secret); never the number. */
@@ -51,15 +49,16 @@ export interface OrderDeps {
   waitlist?: WaitlistHooks;
   /** How long a waitlisted buyer has to claim released units (default 2 minutes). */
   claimMs?: number;
+  /** The buyer's order page (with its access token) for the links in order emails. */
+  orderUrl?: (orderId: string) => string;
 }
 
 /** What the orders module asks of the waitlist, inside its own transactions (see src/server/waitlist). */
 export interface WaitlistHooks {
   next(tx: Transaction<Database>, offerId: string): Promise<{ id: string; email: string; accountId: string | null } | null>;
-  offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerTitle: string; email: string; expiresAt: Date }): Promise<void>;
+  offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerId: string; offerTitle: string; email: string; expiresAt: Date }, events: EventBatch): Promise<void>;
   released(tx: Transaction<Database>, orderId: string): Promise<void>;
   claimed(tx: Transaction<Database>, orderId: string): Promise<void>;
-  announce(showId: string, offerId: string, entryId: string): Promise<void>;
 }
 
 export const DEFAULT_CLAIM_MS = 2 * 60_000;
@@ -67,6 +66,8 @@ export const DEFAULT_CLAIM_MS = 2 * 60_000;
 /** Who is buying, beyond the body: the signed-in account and, for one-tap with saved details, the saved card. */
 export interface BuyerContext {
   accountId?: string | null;
+  /** The host share-link cookie (`sc_ref`), if any: commissions attribute the order with it. */
+  referral?: string | null;
   savedCard?: { token: string; fingerprint: string };
 }
 
@@ -119,6 +120,9 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The in-transaction charge was not approved at once: roll back and take the two-step path. */
+class ChargeNotApproved extends Error {}
+
 function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
 }
@@ -154,6 +158,17 @@ export function orderView(r: OrderRow): OrderView {
 }
 
 /**
+ * Steps of other modules inside the order's own transactions (coupons: src/server/coupons, mystery items:
+ * src/server/mystery), registered with OrderService.use(). A hook that throws rolls the whole step back.
+ */
+export interface OrderHooks {
+  /** placeOrder, after the order row is written: may refuse the order (AppError) or return a discount (minor units) off its total. */
+  created?(tx: Transaction<Database>, order: { id: string; offerId: string; showId: string; quantity: number; gross: number; currency: string; accountId: string | null }, body: CreateOrderBody, events: EventBatch): Promise<{ discount: number } | undefined>;
+  /** The transaction that marks the order paid (must not fail for a payment already taken). */
+  paid?(tx: Transaction<Database>, order: OrderRow, events: EventBatch): Promise<void>;
+}
+
+/**
  * Checkout for a pinned show offer. Transaction 1 takes the stock with a conditional UPDATE and inserts the order
  * (pending_payment) under a unique idempotency key; the charge runs outside any transaction; transaction 2 marks the
  * order paid and writes the host's commission, or marks it failed and gives the units back.
@@ -161,38 +176,53 @@ export function orderView(r: OrderRow): OrderView {
 export class OrderService {
   // Idempotency keys this process has used. With PGlite exactly one process owns the database, so after
   // loadIdempotencyKeys() the set is complete and a key not in it cannot have an order: a sold-out attempt with a
-  // fresh key is answered without touching the database. On PostgreSQL (several nodes) it is never trusted alone.
+  // fresh key is answered without touching the database. The same holds on PostgreSQL with the in-process bus (one node,
+  // see app.ts); with several nodes (Redis bus) the set is never trusted alone.
   readonly #keys = new Set<string>();
   #keysComplete = false;
+  readonly #hooks: OrderHooks[] = [];
+
+  /** Adds another module's steps to order creation and payment (see OrderHooks). */
+  use(hooks: OrderHooks): void {
+    this.#hooks.push(hooks);
+  }
+
+  /** Runs the created hooks; a discount lowers the order's total in the same transaction. Returns the discount. */
+  async #created(tx: Transaction<Database>, order: Parameters<NonNullable<OrderHooks["created"]>>[1], body: CreateOrderBody, events: EventBatch): Promise<number> {
+    let discount = 0;
+    for (const h of this.#hooks) discount += (await h.created?.(tx, order, body, events))?.discount ?? 0;
+    if (discount > 0) await tx.updateTable("orders").set({ total: order.gross - discount }).where("id", "=", order.id).execute();
+    return discount;
+  }
 
   private readonly db: Db;
   private readonly clock: Clock;
-  private readonly bus: Bus;
   private readonly offers: OfferService;
   private readonly shows: ShowService;
   private readonly commissions: CommissionService;
   private readonly payments: PaymentProvider;
   private readonly holdMs: number;
-  private readonly outbox: Outbox | null;
+  private readonly outbox: Outbox;
   private readonly webhooks: WebhookEvents | null;
   private readonly waitlist: WaitlistHooks | null;
   private readonly claimMs: number;
   private readonly fingerprint: (cardNumber: string) => string;
+  private readonly orderUrl: (orderId: string) => string | undefined;
 
   constructor(deps: OrderDeps) {
     this.db = deps.db;
     this.clock = deps.clock;
-    this.bus = deps.bus;
     this.offers = deps.offers;
     this.shows = deps.shows;
     this.commissions = deps.commissions;
     this.payments = deps.payments;
     this.holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
-    this.outbox = deps.outbox ?? null;
+    this.outbox = deps.outbox;
     this.webhooks = deps.webhooks ?? null;
     this.waitlist = deps.waitlist ?? null;
     this.claimMs = deps.claimMs ?? DEFAULT_CLAIM_MS;
     this.fingerprint = deps.cardFingerprint ?? defaultCardFingerprint;
+    this.orderUrl = deps.orderUrl ?? (() => undefined);
   }
 
   /**
@@ -235,7 +265,11 @@ export class OrderService {
    * payment_failed with the units back. Without, the order is a hold: the units stay reserved for the buyer until
    * `holdExpiresAt`, and `pay()` confirms it.
    */
-  async placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
+  placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
+    return this.#place(body, idempotencyKey, ctx, true);
+  }
+
+  async #place(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext, allowInTxCharge: boolean): Promise<PlaceOrderResult> {
     const accountId = ctx.accountId ?? null;
     // One-tap: a typed card, or the signed-in buyer's saved one.
     if (body.payment) this.assertPaymentMethod(body.payment.method);
@@ -262,9 +296,19 @@ export class OrderService {
     // A one-tap order holds its units only for the charge; a hold for the checkout timer.
     const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.holdMs));
     let reservation: Reservation;
+    const events = this.outbox.batch();
+    // An in-process provider (the test provider) is asked inside the transaction: approved, the order commits paid in
+    // one transaction. Any other answer rolls it back and the order takes the usual two-step path below.
+    const inTxCharge = allowInTxCharge && card !== null && this.payments.inProcess === true;
+    const showId = inTxCharge ? await this.offers.offerShow(body.offerId) : null;
+    const terms = showId ? await this.shows.commissionTerms(showId) : null;
+    let paidInTx: OrderView | null = null;
+    let discount = 0;
     try {
       reservation = await this.db.transaction().execute(async (tx) => {
-        const r = await this.offers.take(tx, body.offerId, body.quantity);
+        // Requests queued behind the one that sold the last unit learn it here, before any statement of theirs runs.
+        if (this.offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
+        const r = await this.offers.take(tx, body.offerId, body.quantity, events);
         // take()'s UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
         await this.#checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: buyer.email, fingerprint });
         await tx
@@ -295,9 +339,24 @@ export class OrderService {
           })
           .execute();
         await recordOrderEvent(tx, orderId, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
+        discount = await this.#created(tx, { id: orderId, offerId: body.offerId, showId: r.showId, quantity: body.quantity, gross: r.unitPrice * body.quantity, currency: r.currency, accountId }, body, events);
+        await this.commissions.attribute(tx, { orderId, showId: r.showId, referral: ctx.referral ?? null, at: now });
+        if (inTxCharge && card && terms) {
+          const total = r.unitPrice * body.quantity - discount;
+          const charge = await this.payments.charge({ amount: total, currency: r.currency, cardNumber: "number" in card ? card.number : "", ...("token" in card ? { paymentMethod: card.token } : {}), idempotencyKey, description: `Showcart order ${orderId}`, orderId, ref: null });
+          if (!charge.ok) throw new ChargeNotApproved();
+          const paid = await this.#paidIn(tx, orderId, charge.ref, total, terms, events);
+          if (!paid) throw new ChargeNotApproved();
+          paidInTx = paid.view;
+        }
         return r;
       });
     } catch (err) {
+      if (err instanceof ChargeNotApproved) {
+        // Nothing was written; the two-step path charges again under the same key (the provider answers alike).
+        if (fresh) this.#keys.delete(idempotencyKey);
+        return this.#place(body, idempotencyKey, ctx, false);
+      }
       if (fresh && !isUniqueViolation(err)) this.#keys.delete(idempotencyKey);
       // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
       if (isUniqueViolation(err)) {
@@ -306,7 +365,8 @@ export class OrderService {
       }
       throw err;
     }
-    await this.offers.publishRemaining(reservation.showId, body.offerId, reservation.remaining);
+    await events.publish();
+    if (paidInTx) return { order: paidInTx, replayed: false };
 
     const row = {
       id: orderId,
@@ -314,7 +374,7 @@ export class OrderService {
       show_id: reservation.showId,
       quantity: body.quantity,
       unit_price: reservation.unitPrice,
-      total: reservation.unitPrice * body.quantity,
+      total: reservation.unitPrice * body.quantity - discount,
       currency: reservation.currency,
       vat_rate_bp: reservation.vatRateBp,
       buyer_name: buyer.name,
@@ -507,23 +567,8 @@ export class OrderService {
     const total = Number(row.total);
     const terms = await this.shows.commissionTerms(row.show_id);
     const paidAt = this.clock.now();
-    const done = await this.db.transaction().execute(async (tx) => {
-      const updated = await tx
-        .updateTable("orders")
-        .set({ status: "paid", payment_ref: ref, payment_lock_until: null, updated_at: paidAt })
-        .where("id", "=", row.id)
-        .where("status", "=", "pending_payment")
-        .returningAll()
-        .executeTakeFirst();
-      if (!updated) return null;
-      const view = orderView(updated);
-      await recordOrderEvent(tx, row.id, "paid", paidAt, { amount: total, paymentRef: ref });
-      if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("confirmation", view));
-      await this.webhooks?.enqueueForShow(tx, row.show_id, "order.paid", { order: view });
-      await this.waitlist?.claimed(tx, row.id);
-      const commission = await this.commissions.recordForOrder(tx, { orderId: row.id, showId: row.show_id, hostAccountId: terms.hostAccountId, total, currency: row.currency, rateBp: terms.rateBp });
-      return { view, commission };
-    });
+    const events = this.outbox.batch();
+    const done = await this.db.transaction().execute((tx) => this.#paidIn(tx, row.id, ref, total, terms, events, paidAt));
     if (!done) {
       const current = await this.#row(row.id);
       if (current.payment_ref === ref && SETTLED_STATUSES.includes(current.status)) return orderView(current);
@@ -531,8 +576,29 @@ export class OrderService {
       await this.#refundLatePayment(current, ref);
       throw new AppError("hold_expired", "The reservation ran out before the payment finished; the payment was refunded.", { orderId: row.id, refunded: true });
     }
-    await this.bus.publish("order.paid", { showId: row.show_id, orderId: row.id, offerId: row.offer_id, quantity: row.quantity, total, currency: row.currency, commission: done.commission });
+    await events.publish();
     return done.view;
+  }
+
+  /** pending_payment → paid inside `tx`, with everything that goes with it; null if the order was not pending. */
+  async #paidIn(tx: Transaction<Database>, orderId: string, ref: string, total: number, terms: { hostAccountId: string; rateBp: number }, events: EventBatch, paidAt = this.clock.now()): Promise<{ view: OrderView; commission: number } | null> {
+    const updated = await tx
+      .updateTable("orders")
+      .set({ status: "paid", payment_ref: ref, payment_lock_until: null, updated_at: paidAt })
+      .where("id", "=", orderId)
+      .where("status", "=", "pending_payment")
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) return null;
+    const view = orderView(updated);
+    await recordOrderEvent(tx, orderId, "paid", paidAt, { amount: total, paymentRef: ref });
+    for (const h of this.#hooks) await h.paid?.(tx, updated, events);
+    await this.outbox.enqueue(tx, "email.send", orderEmail("confirmation", view, { link: this.orderUrl(view.id) }));
+    await this.webhooks?.enqueueForShow(tx, view.showId, "order.paid", { order: view });
+    await this.waitlist?.claimed(tx, orderId);
+    const commission = await this.commissions.recordForOrder(tx, { orderId, showId: view.showId, hostAccountId: terms.hostAccountId, total, currency: view.currency, rateBp: terms.rateBp });
+    await events.emit(tx, "order.paid", { showId: view.showId, orderId, offerId: view.offerId, quantity: view.quantity, total, currency: view.currency, commission });
+    return { view, commission };
   }
 
   /** The buyer must authenticate: the order stays pending with its hold; the provider's reference is kept to resume. */
@@ -601,6 +667,7 @@ export class OrderService {
   /** pending_payment → `to`, units back on sale, in one transaction. False if the order was not pending (or locked). */
   async #release(orderId: string, to: "expired" | "cancelled" | "payment_failed", opts: { ignoreLock?: boolean } = {}): Promise<boolean> {
     const now = this.clock.now();
+    const events = this.outbox.batch();
     const res = await this.db.transaction().execute(async (tx) => {
       let q = tx.updateTable("orders").set({ status: to, payment_lock_until: null, updated_at: now }).where("id", "=", orderId).where("status", "=", "pending_payment");
       if (!opts.ignoreLock) q = q.where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]));
@@ -608,10 +675,10 @@ export class OrderService {
       if (!o) return null;
       await recordOrderEvent(tx, orderId, to, now, {});
       await this.waitlist?.released(tx, orderId);
-      const restocked = await this.#restock(tx, o, o.quantity, now);
-      return { ...o, ...restocked };
+      await this.#restock(tx, o, o.quantity, now, events);
+      return o;
     });
-    if (res) await this.#announceRestock(res.show_id, res.offer_id, res);
+    await events.publish();
     // A payment still open with the provider (3-D Secure not finished) is given up, so it cannot succeed afterwards.
     if (res?.payment_ref && this.payments.cancel) void this.payments.cancel({ ref: res.payment_ref, idempotencyKey: `${orderId}:cancel` }).catch(() => {});
     return res !== null;
@@ -623,8 +690,7 @@ export class OrderService {
    * from one reservation to the next, so sold + held + available = quantity holds throughout. What nobody waits for
    * goes back on sale.
    */
-  async #restock(tx: Transaction<Database>, source: OrderRow, quantity: number, now: Date): Promise<{ remaining: number; offeredTo: string[] }> {
-    const offeredTo: string[] = [];
+  async #restock(tx: Transaction<Database>, source: OrderRow, quantity: number, now: Date, events: EventBatch): Promise<void> {
     let left = quantity;
     if (this.waitlist) {
       const offer = await this.offers.row(source.offer_id, tx);
@@ -662,18 +728,11 @@ export class OrderService {
           })
           .execute();
         await recordOrderEvent(tx, holdId, "held", now, { quantity: 1, holdExpiresAt: expiresAt.toISOString(), waitlistEntryId: entry.id, from: source.id });
-        await this.waitlist.offered(tx, entry.id, { orderId: holdId, showId: source.show_id, offerTitle: offer.title, email: entry.email, expiresAt });
-        offeredTo.push(entry.id);
+        await this.waitlist.offered(tx, entry.id, { orderId: holdId, showId: source.show_id, offerId: source.offer_id, offerTitle: offer.title, email: entry.email, expiresAt }, events);
         left--;
       }
     }
-    const remaining = left > 0 ? await this.offers.giveBack(tx, source.offer_id, left) : (await this.offers.row(source.offer_id, tx)).remaining;
-    return { remaining, offeredTo };
-  }
-
-  async #announceRestock(showId: string, offerId: string, r: { remaining: number; offeredTo: string[] }): Promise<void> {
-    await this.offers.publishRemaining(showId, offerId, r.remaining);
-    for (const entryId of r.offeredTo) await this.waitlist?.announce(showId, offerId, entryId);
+    if (left > 0) await this.offers.giveBack(tx, source.offer_id, left, events);
   }
 
   private async replay(idempotencyKey: string, hash: string, oneTap: boolean): Promise<PlaceOrderResult | null> {
@@ -716,10 +775,8 @@ export class OrderService {
       if (!row) return null;
       await recordOrderEvent(tx, orderId, "fulfilled", now, shipment);
       const view = orderView(row);
-      if (this.outbox) {
-        await this.outbox.enqueue(tx, "email.send", orderEmail("shipped", view));
-        if (view.gift?.notifyEmail) await this.outbox.enqueue(tx, "email.send", orderEmail("gift_notice", view));
-      }
+      await this.outbox.enqueue(tx, "email.send", orderEmail("shipped", view, { link: this.orderUrl(view.id) }));
+      if (view.gift?.notifyEmail) await this.outbox.enqueue(tx, "email.send", orderEmail("gift_notice", view));
       await this.webhooks?.enqueueForShow(tx, view.showId, "order.fulfilled", { order: view });
       return view;
     });
@@ -757,10 +814,11 @@ export class OrderService {
     const refundId = `${orderId}:refund:${refundNo}`;
     const completes = quantity === open;
     // The last refund takes what is left, so partial refunds never add up to more or less than the total.
-    const amount = completes ? Number(row.total) - Number(row.refunded_amount) : Number(row.unit_price) * quantity;
+    const amount = completes ? Number(row.total) - Number(row.refunded_amount) : Math.floor((Number(row.total) * quantity) / row.quantity); // pro rata: a discount is shared by the units
     const paid = await this.payments.refund({ ref: row.payment_ref, amount, currency: row.currency, idempotencyKey: refundId });
     if (!paid.ok) throw new AppError("payment_declined", `The refund failed: ${paid.reason}`);
     const now = this.clock.now();
+    const events = this.outbox.batch();
     const result = await this.db.transaction().execute(async (tx) => {
       const updated = await tx
         .updateTable("orders")
@@ -777,17 +835,16 @@ export class OrderService {
       if (!updated) return null;
       const reversal = await this.commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
       const restock = row.status === "paid";
-      const restocked = restock ? await this.#restock(tx, row, quantity, now) : null;
-      const remaining = restocked?.remaining ?? null;
+      if (restock) await this.#restock(tx, row, quantity, now, events);
       await recordOrderEvent(tx, orderId, "refunded", now, { quantity, amount, restocked: restock, commissionReversed: reversal, refundRef: paid.ref, reason: opts.reason ?? null });
       const view = orderView(updated);
-      if (this.outbox) await this.outbox.enqueue(tx, "email.send", orderEmail("refunded", view, { amount }));
+      await this.outbox.enqueue(tx, "email.send", orderEmail("refunded", view, { amount, link: this.orderUrl(view.id) }));
       await this.webhooks?.enqueueForShow(tx, view.showId, "order.refunded", { order: view, refund: { quantity, amount } });
-      return { view, remaining, restocked };
+      return view;
     });
     if (!result) throw new AppError("conflict", "The order changed while refunding; try again.");
-    if (result.restocked) await this.#announceRestock(row.show_id, row.offer_id, result.restocked);
-    return result.view;
+    await events.publish();
+    return result;
   }
 
   /** Orders of a show (or of every show of a merchant), newest first, for the merchant's admin and CSV export. */

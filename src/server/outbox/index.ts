@@ -1,1 +1,1 @@
-export { Outbox, retryDelayMs, type OutboxTopic, type OutboxTopics } from "./service.js";
+export { EventBatch, Outbox, RELAY_GRACE_MS, retryDelayMs, type OutboxTopic, type OutboxTopics } from "./service.js";

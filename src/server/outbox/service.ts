@@ -4,16 +4,57 @@ import type { Database, Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
 import type { WebhookEvent } from "../../protocol/webhooks.js";
+import type { Bus, BusEvents, BusTopic } from "../platform/bus.js";
 
 export interface OutboxTopics {
   "email.send": { to: string; subject: string; text: string };
   /** One event for one merchant endpoint (src/server/webhooks); the event id is the same on every retry. */
   "webhook.deliver": { endpointId: string; event: WebhookEvent };
+  /** A domain event for the bus (offer.updated, order.paid…), written with the change it reports. */
+  "bus.publish": { topic: BusTopic; event: BusEvents[BusTopic] };
 }
 export type OutboxTopic = keyof OutboxTopics;
 type Handler<K extends OutboxTopic> = (payload: OutboxTopics[K], meta: { id: string; attempts: number }) => Promise<void>;
 
 const MAX_ATTEMPTS = 8;
+/**
+ * A domain event row is published by the node that committed it right after the commit, then marked in a batch. The
+ * sweeper takes it over only when it is still unmarked this long after commit: the node died in between.
+ */
+export const RELAY_GRACE_MS = 10_000;
+const MARK_EVERY_MS = 50;
+
+interface RelayedEvent {
+  id: string;
+  topic: BusTopic;
+  event: BusEvents[BusTopic];
+}
+
+/**
+ * The events of one transaction: `emit` writes each as an outbox row inside it; after the commit, `publish` hands them
+ * to the bus at once (no extra round trip before subscribers hear of the change). A rolled-back transaction takes its
+ * rows with it and its batch is never published.
+ */
+export class EventBatch {
+  #events: RelayedEvent[] = [];
+  constructor(private readonly outbox: Outbox) {}
+
+  async emit<K extends BusTopic>(tx: Transaction<Database>, topic: K, event: BusEvents[K]): Promise<void> {
+    const id = await this.outbox.insertEvent(tx, topic, event);
+    this.#events.push({ id, topic, event });
+  }
+
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** After commit. Never throws: an event the bus did not take stays unmarked and the sweeper sends it later. */
+  async publish(): Promise<void> {
+    const events = this.#events;
+    this.#events = [];
+    await this.outbox.relay(events);
+  }
+}
 // 5 s, 10 s, 20 s … capped at 30 min between attempts.
 export const retryDelayMs = (attempts: number) => Math.min(30 * 60_000, 5_000 * 2 ** Math.max(0, attempts - 1));
 
@@ -25,12 +66,93 @@ export class Outbox {
   readonly #handlers = new Map<string, Handler<OutboxTopic>>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<number> | null = null;
+  #toMark: string[] = [];
+  #markTimer: NodeJS.Timeout | null = null;
+  #marking: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    private readonly bus: Bus,
+  ) {
+    // Rows the committing node did not get to mark (it crashed): sent by whichever node sweeps them first.
+    this.handle("bus.publish", (p) => bus.publish(p.topic, p.event));
+  }
+
+  /** Events of one transaction, relayed to the bus after its commit (see EventBatch). */
+  batch(): EventBatch {
+    return new EventBatch(this);
+  }
+
+  /** One event written and relayed on its own: for changes made outside a transaction of the caller's. */
+  async emitNow<K extends BusTopic>(topic: K, event: BusEvents[K]): Promise<void> {
+    const batch = this.batch();
+    await this.db.transaction().execute((tx) => batch.emit(tx, topic, event));
+    await batch.publish();
+  }
+
+  async insertEvent<K extends BusTopic>(tx: Transaction<Database>, topic: K, event: BusEvents[K]): Promise<string> {
+    const id = randomId("evt");
+    const now = this.clock.now();
+    await tx
+      .insertInto("outbox")
+      .values({ id, topic: "bus.publish", payload: JSON.stringify({ topic, event }), created_at: now, available_at: new Date(now.getTime() + RELAY_GRACE_MS) })
+      .execute();
+    return id;
+  }
+
+  async relay(events: RelayedEvent[]): Promise<void> {
+    for (const e of events) {
+      try {
+        await this.bus.publish(e.topic, e.event);
+        this.#toMark.push(e.id);
+      } catch (err) {
+        this.log.warn({ err, topic: e.topic }, "bus publish failed; the outbox sweeper retries it");
+      }
+    }
+    if (this.#toMark.length > 0 && !this.#markTimer) {
+      this.#markTimer = setTimeout(() => {
+        this.#markTimer = null;
+        void this.flushMarks();
+      }, MARK_EVERY_MS);
+      this.#markTimer.unref();
+    }
+  }
+
+  /** Marks relayed events as sent, many per statement. A crash before this only means the sweeper sends them again. */
+  flushMarks(): Promise<void> {
+    this.#marking = this.#marking.then(async () => {
+      while (this.#toMark.length > 0) {
+        const ids = this.#toMark.splice(0, 500);
+        await this.db
+          .updateTable("outbox")
+          .set({ processed_at: this.clock.now() })
+          .where("id", "in", ids)
+          .where("processed_at", "is", null)
+          .execute()
+          .catch((err) => this.log.warn({ err }, "marking relayed events failed; they may be sent twice"));
+      }
+    });
+    return this.#marking;
+  }
+
+  /**
+   * At start: events a previous run committed but never relayed (killed between commit and publish) are due now
+   * instead of after the grace period. Events may reach subscribers twice; they carry state, so that is harmless.
+   */
+  async recoverUnrelayed(): Promise<number> {
+    const res = await this.db
+      .updateTable("outbox")
+      .set({ available_at: this.clock.now() })
+      .where("topic", "=", "bus.publish")
+      .where("processed_at", "is", null)
+      .where("available_at", ">", this.clock.now())
+      .executeTakeFirst();
+    const n = Number(res.numUpdatedRows);
+    if (n > 0) this.kick();
+    return n;
+  }
 
   async enqueue<K extends OutboxTopic>(tx: Transaction<Database> | Db, topic: K, payload: OutboxTopics[K]): Promise<string> {
     const id = randomId("obx");
@@ -49,10 +171,13 @@ export class Outbox {
     this.#timer.unref();
   }
 
-  stop(): Promise<unknown> {
+  async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    return this.#running ?? Promise.resolve();
+    if (this.#markTimer) clearTimeout(this.#markTimer);
+    this.#markTimer = null;
+    await this.flushMarks();
+    await this.#running;
   }
 
   /** Process soon, without waiting for the next tick (a new row was just committed). */
@@ -109,6 +234,12 @@ export class Outbox {
       }
     }
     return delivered;
+  }
+
+  /** Rows not yet delivered, per topic (for /metrics: a growing count means a stuck handler or a dead bus). */
+  async pendingByTopic(): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom("outbox").select(["topic", sql<number>`count(*)::int`.as("n")]).where("processed_at", "is", null).groupBy("topic").execute();
+    return Object.fromEntries(rows.map((r) => [r.topic, Number(r.n)]));
   }
 
   async pending(): Promise<number> {

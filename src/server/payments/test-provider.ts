@@ -35,6 +35,11 @@ export interface PaymentProvider {
   readonly methods?: readonly PaymentBody["method"][];
   /** Gives up a pending payment (a hold that ended), so the buyer can no longer complete it. Best effort. */
   cancel?(req: { ref: string; idempotencyKey: string }): Promise<void>;
+  /**
+   * Answers charges in-process without I/O: an approved one-tap charge may then run inside the order's transaction
+   * (one transaction instead of two). Never set for a provider that calls out over the network.
+   */
+  readonly inProcess?: boolean;
 }
 
 export const TEST_CARD_OK = "4242424242424242";
@@ -58,6 +63,7 @@ export function luhnValid(digits: string): boolean {
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
   readonly methods = ["test_card"] as const;
+  readonly inProcess = true;
   async charge(req: ChargeRequest): Promise<ChargeResult> {
     if (req.paymentMethod) {
       if (!req.paymentMethod.startsWith("pm_test_")) return { ok: false, reason: "invalid_card" };

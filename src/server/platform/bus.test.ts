@@ -34,7 +34,7 @@ describe.each(kinds)("%s bus", (kind) => {
       }),
     );
     if (kind === "redis") await new Promise((r) => setTimeout(r, 200)); // SUBSCRIBE round trip before publishing
-    for (let i = 0; i < 50; i++) await a.publish("offer.updated", { showId: "s1", offerId: "o1", remaining: 50 - i });
+    for (let i = 0; i < 50; i++) await a.publish("offer.updated", { showId: "s1", offerId: "o1", remaining: 50 - i, version: i });
     await done;
     expect(got.map((e) => e.remaining)).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
   });

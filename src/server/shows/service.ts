@@ -1,7 +1,7 @@
 import type { ShowStatus } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { Db } from "../db/index.js";
-import type { Bus } from "../platform/bus.js";
+import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
@@ -27,7 +27,7 @@ export class ShowService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly bus: Bus,
+    private readonly outbox: Outbox,
   ) {}
 
   async createShow(input: {
@@ -117,8 +117,12 @@ export class ShowService {
   }
 
   async setStatus(showId: string, status: ShowStatus): Promise<void> {
-    const res = await this.db.updateTable("shows").set({ status }).where("id", "=", showId).where("status", "!=", status).executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) await this.bus.publish("show.status", { showId, status });
+    const events = this.outbox.batch();
+    await this.db.transaction().execute(async (tx) => {
+      const res = await tx.updateTable("shows").set({ status }).where("id", "=", showId).where("status", "!=", status).executeTakeFirst();
+      if (Number(res.numUpdatedRows) > 0) await events.emit(tx, "show.status", { showId, status });
+    });
+    await events.publish();
   }
 
   async streamKey(showId: string): Promise<string> {

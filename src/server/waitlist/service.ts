@@ -2,8 +2,7 @@ import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { WaitlistEntryView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
-import type { Outbox } from "../outbox/index.js";
-import type { Bus } from "../platform/bus.js";
+import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -14,8 +13,7 @@ export const entryKey = (entryId: string) => createHash("sha256").update(entryId
 export interface WaitlistDeps {
   db: Db;
   clock: Clock;
-  bus: Bus;
-  outbox?: Outbox;
+  outbox: Outbox;
   /** The link in the claim email: opens the show with the held order's checkout. */
   claimUrl(showId: string, orderId: string): string;
 }
@@ -93,10 +91,10 @@ export class WaitlistService {
     return row ? { id: row.id, email: row.email, accountId: row.account_id } : null;
   }
 
-  /** Links the timed hold to the entry and emails the claim link (through the outbox, so only if this commits). */
-  async offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerTitle: string; email: string; expiresAt: Date }): Promise<void> {
+  /** Links the hold to the entry, emails the claim link and tells the entry's browser (both only if this commits). */
+  async offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerId: string; offerTitle: string; email: string; expiresAt: Date }, events: EventBatch): Promise<void> {
     await tx.updateTable("waitlist_entries").set({ order_id: hold.orderId }).where("id", "=", entryId).execute();
-    if (!this.deps.outbox) return;
+    await events.emit(tx, "waitlist.offered", { showId: hold.showId, offerId: hold.offerId, entryKey: entryKey(entryId) });
     const minutes = Math.max(1, Math.round((hold.expiresAt.getTime() - this.deps.clock.now().getTime()) / 60_000));
     await this.deps.outbox.enqueue(tx, "email.send", {
       to: hold.email,
@@ -114,8 +112,4 @@ export class WaitlistService {
     await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
   }
 
-  /** After commit: tells the entry's browser (if connected to the show) that its claim is ready. */
-  async announce(showId: string, offerId: string, entryId: string): Promise<void> {
-    await this.deps.bus.publish("waitlist.offered", { showId, offerId, entryKey: entryKey(entryId) });
-  }
 }

@@ -23,8 +23,8 @@ describe.each(backends)("waitlist on %s", (backend) => {
     const f = await commerceFixture(handle);
     const announced: { offerId: string; entryKey: string }[] = [];
     f.bus.subscribe("waitlist.offered", (e) => announced.push(e));
-    const waitlist = new WaitlistService({ db: f.db, clock: f.clock, bus: f.bus, outbox: f.outbox, claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}` });
-    const orders = new OrderService({ db: f.db, clock: f.clock, bus: f.bus, offers: f.offers, shows: f.shows, commissions: f.commissions, payments: new TestPaymentProvider(), outbox: f.outbox, waitlist });
+    const waitlist = new WaitlistService({ db: f.db, clock: f.clock, outbox: f.outbox, claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}` });
+    const orders = new OrderService({ db: f.db, clock: f.clock, offers: f.offers, shows: f.shows, commissions: f.commissions, payments: new TestPaymentProvider(), outbox: f.outbox, waitlist });
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 900, quantity, durationSeconds: 3600, pin: true });
     // sold + held + available = quantity, whatever happened.
     const invariant = async () => {
