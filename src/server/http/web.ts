@@ -7,6 +7,8 @@ export interface WebRoutesOptions {
   distDir: string;
   /** Extra origins (CDN for HLS or product images) allowed by the pages' Content-Security-Policy. */
   extraOrigins?: string[];
+  /** PAYMENT_PROVIDER=stripe: the checkout loads Stripe.js, which needs its script, frames and API in the CSP. */
+  stripe?: boolean;
 }
 
 interface PageAssets {
@@ -18,7 +20,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -47,17 +49,23 @@ function langFromHeader(acceptLanguage: string | undefined): "de" | "en" {
   return "en";
 }
 
-function contentSecurityPolicy(extra: string[]): string {
+// Stripe.js: https://docs.stripe.com/security/guide#content-security-policy
+const STRIPE_SCRIPT = " https://js.stripe.com";
+const STRIPE_FRAMES = " https://js.stripe.com https://hooks.stripe.com";
+const STRIPE_CONNECT = " https://api.stripe.com";
+
+function contentSecurityPolicy(extra: string[], stripe = false): string {
   const more = extra.length ? ` ${extra.join(" ")}` : "";
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    `script-src 'self'${stripe ? STRIPE_SCRIPT : ""}`,
+    ...(stripe ? [`frame-src 'self'${STRIPE_FRAMES}`] : []),
     "style-src 'self'",
     `img-src 'self' data:${more}`,
     // MSE playback attaches a blob: URL to <video>; hls.js runs its transmuxer in a blob: worker.
     `media-src 'self' blob:${more}`,
     "worker-src 'self' blob:",
-    `connect-src 'self'${more}`,
+    `connect-src 'self'${more}${stripe ? STRIPE_CONNECT : ""}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -73,7 +81,7 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
   const distDir = path.resolve(opts.distDir);
   const assetsDir = path.join(distDir, "assets");
   const manifestPath = path.join(distDir, "manifest.json");
-  const csp = contentSecurityPolicy(opts.extraOrigins ?? []);
+  const csp = contentSecurityPolicy(opts.extraOrigins ?? [], opts.stripe);
 
   // Re-read when a rebuild replaced the manifest, so a running dev server picks up `npm run build:web`.
   let cached: { mtimeMs: number; manifest: WebManifest } | null = null;
@@ -130,6 +138,9 @@ ${head}
   app.get("/", (req, reply) => sendPage("home", req, reply));
   app.get("/login", (req, reply) => sendPage("login", req, reply));
   app.get("/admin", (req, reply) => sendPage("admin", req, reply));
+  // The buyer's order page; a guest's access token rides in the fragment (#t=…), never in the logged path.
+  app.get("/orders/:orderId", (req, reply) => sendPage("order", req, reply));
+  app.get("/account", (req, reply) => sendPage("account", req, reply));
   // Password reset and team invites; the emailed links carry their token in the URL fragment.
   for (const path of ["/forgot-password", "/reset-password", "/accept-invite"]) app.get(path, (req, reply) => sendPage("account", req, reply));
   app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));

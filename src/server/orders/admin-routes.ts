@@ -54,9 +54,11 @@ export function registerOrderAdminRoutes(app: FastifyInstance, deps: { orders: O
       requireMerchantStaff(account, show.merchantId);
       showIds = [show.id];
     } else {
-      if (!account.merchantId) throw new AppError("invalid_query", "showId: required for accounts without a merchant");
-      requireMerchantStaff(account, account.merchantId);
-      showIds = await shows.showIdsOfMerchant(account.merchantId);
+      // A platform admin names the merchant (the /admin merchant picker); owner and staff always get their own.
+      const merchantId = account.role === "admin" ? q.merchantId : account.merchantId;
+      if (!merchantId) throw new AppError("invalid_query", "showId or merchantId: required for accounts without a merchant");
+      requireMerchantStaff(account, merchantId);
+      showIds = await shows.showIdsOfMerchant(merchantId);
     }
     return orders.list({ showIds, status: q.status, limit: q.limit });
   }

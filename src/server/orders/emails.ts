@@ -8,27 +8,29 @@ const vatNote = (o: OrderView) => (o.vatRateBp > 0 ? ` (incl. ${o.vatRateBp / 10
 type Kind = "confirmation" | "shipped" | "refunded" | "gift_notice";
 
 /** The buyer's emails for an order (English; the buyer's language is not stored yet). */
-export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: number } = {}): { to: string; subject: string; text: string } {
+export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: number; link?: string } = {}): { to: string; subject: string; text: string } {
   const ref = order.id.slice(-8);
+  // The buyer's order page; its access token sits in the link's #fragment (see orders/buyer-access.ts).
+  const orderLine = `Order: ${order.id}${extra.link ? `\nYour order page: ${extra.link}` : ""}`;
   const address = [order.shipping.name, order.shipping.line1, order.shipping.line2, `${order.shipping.postalCode} ${order.shipping.city}`, order.shipping.country].filter(Boolean).join("\n");
   switch (kind) {
     case "confirmation":
       return {
         to: order.buyer.email,
         subject: `Your Showcart order …${ref}`,
-        text: `Hello ${order.buyer.name},\n\nthank you! We received ${order.quantity} × for ${euros(order.total, order.currency)}${vatNote(order)}.\n${order.gift ? "It is a gift and ships to:" : "It ships to:"}\n${address}\n\nOrder: ${order.id}`,
+        text: `Hello ${order.buyer.name},\n\nthank you! We received ${order.quantity} × for ${euros(order.total, order.currency)}${vatNote(order)}.\n${order.gift ? "It is a gift and ships to:" : "It ships to:"}\n${address}\n\n${orderLine}`,
       };
     case "shipped":
       return {
         to: order.buyer.email,
         subject: `Your Showcart order …${ref} is on its way`,
-        text: `Hello ${order.buyer.name},\n\nyour order shipped with ${order.shipment?.carrier}, tracking number ${order.shipment?.trackingNumber}.\n\nOrder: ${order.id}`,
+        text: `Hello ${order.buyer.name},\n\nyour order shipped with ${order.shipment?.carrier}, tracking number ${order.shipment?.trackingNumber}.\n\n${orderLine}`,
       };
     case "refunded":
       return {
         to: order.buyer.email,
         subject: `Refund for your Showcart order …${ref}`,
-        text: `Hello ${order.buyer.name},\n\nwe refunded ${euros(extra.amount ?? 0, order.currency)} to your card.\n\nOrder: ${order.id}`,
+        text: `Hello ${order.buyer.name},\n\nwe refunded ${euros(extra.amount ?? 0, order.currency)} to your card.\n\n${orderLine}`,
       };
     case "gift_notice":
       return {

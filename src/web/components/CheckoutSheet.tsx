@@ -3,8 +3,10 @@ import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../.
 import { ApiError, NetworkError, api } from "../apiClient.js";
 import { type MessageKey, useI18n } from "../i18n.js";
 import { formatMoney } from "../money.js";
+import { type OrderKey, orderPageHref, useOrderText } from "../orderText.js";
 import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
+import { type PayAnswer, type PaymentsConfig, PaymentStepError, type StripeCardElement, type StripeJs, loadStripe, payOrder, paymentFor } from "./checkoutPayment.js";
 import { HoldTimer } from "./HoldTimer.js";
 import { offerAvailability } from "./OfferCard.js";
 
@@ -22,6 +24,16 @@ interface Props {
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
 const MAX_PER_ORDER = 10;
 const TEST_CARD = "4242 4242 4242 4242";
+
+// Asked once per page: which provider takes the card (the built-in test one, or Stripe with its publishable key).
+let paymentsConfig: Promise<PaymentsConfig> | null = null;
+function getPaymentsConfig(): Promise<PaymentsConfig> {
+  paymentsConfig ??= api.get<PaymentsConfig>("/api/payments/config").catch((err) => {
+    paymentsConfig = null;
+    throw err;
+  });
+  return paymentsConfig;
+}
 
 type Field =
   | "quantity"
@@ -70,7 +82,7 @@ const EMPTY_FORM: Form = {
  * What the buyer types decides the pay body. Signed in with saved details: the saved card (and address, unless it is
  * a gift to someone else). A guest: buyer, address and card from the form.
  */
-function payBodyFor(f: Form, oneTap: boolean, signedIn: boolean): PayOrderBody {
+function payBodyFor(f: Form, oneTap: boolean, signedIn: boolean, payment: PayOrderBody["payment"]): PayOrderBody {
   const address = {
     name: (f.gift ? f.recipient : f.name).trim(),
     line1: f.line1.trim(),
@@ -84,13 +96,13 @@ function payBodyFor(f: Form, oneTap: boolean, signedIn: boolean): PayOrderBody {
   return {
     ...(signedIn ? {} : { buyer: { name: f.name.trim(), email: f.email.trim() } }),
     shipping: signedIn && !f.gift ? { ...address, name: f.name.trim() } : address,
-    payment: { method: "test_card", number: f.card.trim() },
+    payment,
     ...gift,
   };
 }
 
 // Checks the browser can do without a round trip; the server's zod schema stays the authority.
-function localErrors(f: Form, oneTap: boolean, signedIn: boolean): Partial<Record<Field, MessageKey>> {
+function localErrors(f: Form, oneTap: boolean, signedIn: boolean, testCard: boolean): Partial<Record<Field, MessageKey>> {
   const errors: Partial<Record<Field, MessageKey>> = {};
   const needsAddress = !oneTap || f.gift;
   if (!signedIn || (needsAddress && !f.gift)) {
@@ -109,7 +121,7 @@ function localErrors(f: Form, oneTap: boolean, signedIn: boolean): Partial<Recor
     if (!f.recipient.trim()) errors["shipping.name"] = "field.required";
     if (!f.message.trim()) errors["gift.message"] = "field.required";
   }
-  if (!oneTap && !/^[0-9 ]{12,23}$/.test(f.card.trim())) errors["payment.number"] = "field.invalid";
+  if (!oneTap && testCard && !/^[0-9 ]{12,23}$/.test(f.card.trim())) errors["payment.number"] = "field.invalid";
   return errors;
 }
 
@@ -152,13 +164,22 @@ const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: numbe
 };
 
 export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: Props) {
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
+  const ot = useOrderText().t;
   const now = useServerNow();
   const [form, setForm] = useState<Form>(EMPTY_FORM);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, MessageKey>>>({});
   const [error, setError] = useState<{ key: MessageKey; code: string; limit?: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [order, setOrder] = useState<OrderView | null>(null);
+  const [accessToken, setAccessToken] = useState<string | undefined>(undefined);
+  const [payments, setPayments] = useState<PaymentsConfig | null>(null);
+  // Stripe's card field: loaded on demand (never with the page), mounted into cardMount while the form shows.
+  const [cardState, setCardState] = useState<"loading" | "ready" | "failed">("loading");
+  const [cardComplete, setCardComplete] = useState(false);
+  const [payNotice, setPayNotice] = useState<{ key: OrderKey; orderId?: string; token?: string; detail?: string } | null>(null);
+  const stripeCard = useRef<{ stripe: StripeJs; card: StripeCardElement } | null>(null);
+  const cardMount = useRef<HTMLDivElement>(null);
   const [hold, setHold] = useState<HoldState>({ phase: "reserving" });
   // The hold being placed, so a Pay pressed meanwhile waits for it instead of failing.
   const pendingHold = useRef<Promise<OrderView | null> | null>(null);
@@ -255,6 +276,35 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
     return () => document.body.classList.remove("has-sheet");
   }, []);
 
+  useEffect(() => {
+    getPaymentsConfig().then(setPayments, () => setCardState("failed"));
+  }, []);
+
+  // With Stripe, the card field is Stripe's own iframe (the number never touches our page); it is set up when the
+  // form shows a card field and taken down when the sheet closes or the order is done.
+  const needsStripeCard = payments?.provider === "stripe" && !oneTap && !order;
+  useEffect(() => {
+    if (!needsStripeCard || !payments?.publishableKey) return;
+    let cancelled = false;
+    setCardState("loading");
+    loadStripe(payments.publishableKey).then(
+      (stripe) => {
+        if (cancelled || !cardMount.current) return;
+        const card = stripe.elements({ locale: lang }).create("card", { hidePostalCode: true });
+        card.mount(cardMount.current);
+        card.on("change", (e) => setCardComplete(e.complete));
+        stripeCard.current = { stripe, card };
+        setCardState("ready");
+      },
+      () => !cancelled && setCardState("failed"),
+    );
+    return () => {
+      cancelled = true;
+      stripeCard.current?.card.destroy();
+      stripeCard.current = null;
+    };
+  }, [needsStripeCard, payments?.publishableKey]);
+
   const set = (k: keyof Form) => (e: Event) => {
     const el = e.currentTarget as HTMLInputElement | HTMLSelectElement;
     const value = k === "gift" ? (el as HTMLInputElement).checked : k === "quantity" ? Number(el.value) : el.value;
@@ -283,7 +333,8 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
   const submit = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
-    const local = localErrors(form, oneTap, signedIn);
+    const useStripe = payments?.provider === "stripe" && !oneTap;
+    const local = localErrors(form, oneTap, signedIn, !useStripe);
     setFieldErrors(local);
     if (Object.keys(local).length) {
       setError({ key: "checkout.invalid", code: "invalid_body" });
@@ -291,15 +342,46 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
       requestAnimationFrame(() => dialogRef.current?.querySelector<HTMLElement>("[aria-invalid=true]")?.focus());
       return;
     }
+    if (useStripe && (!stripeCard.current || !cardComplete)) {
+      setPayNotice({ key: stripeCard.current ? "checkout.cardIncomplete" : "checkout.cardUnavailable" });
+      return;
+    }
     setBusy(true);
     setError(null);
+    setPayNotice(null);
     try {
       const target = heldOrder.current ?? (await pendingHold.current);
       if (!target) return;
-      const res = await api.post<{ order: OrderView }>(`/api/orders/${target.id}/pay`, payBodyFor(form, oneTap, signedIn));
+      let payment: PayOrderBody["payment"];
+      if (useStripe && stripeCard.current) {
+        const { stripe, card } = stripeCard.current;
+        const made = await stripe.createPaymentMethod({ type: "card", card, billing_details: { name: form.name.trim() || account?.displayName, email: form.email.trim() || account?.email } });
+        if (!made.paymentMethod) {
+          setPayNotice({ key: "checkout.cardIncomplete", detail: made.error?.message });
+          return;
+        }
+        payment = paymentFor("stripe", { card: form.card, paymentMethodId: made.paymentMethod.id });
+      } else if (!oneTap) payment = paymentFor("test", { card: form.card });
+      const res = await payOrder(target.id, payBodyFor(form, oneTap, signedIn, payment), {
+        pay: (id, body) => api.post<PayAnswer>(`/api/orders/${encodeURIComponent(id)}/pay`, body),
+        status: async (id) => (await api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(id)}`)).order,
+        handleNextAction: async (clientSecret) => {
+          const stripe = stripeCard.current?.stripe ?? (payments?.publishableKey ? await loadStripe(payments.publishableKey) : null);
+          if (!stripe) return { error: "Stripe.js is not available" };
+          const r = await stripe.handleNextAction({ clientSecret });
+          return r.error ? { error: r.error.message ?? "authentication failed" } : {};
+        },
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      });
       heldOrder.current = null;
       setOrder(res.order);
+      setAccessToken(res.accessToken);
     } catch (err) {
+      if (err instanceof PaymentStepError) {
+        // The hold stays: the buyer may try again (authentication failed) or wait for the bank (still pending).
+        setPayNotice(err.code === "authentication_failed" ? { key: "checkout.authFailed", detail: err.message } : { key: "checkout.stillPending", orderId: err.answer?.order.id, token: err.answer?.accessToken });
+        return;
+      }
       const e = errorFrom(err);
       if (e.code === "hold_expired") onExpired();
       setError({ key: e.key, code: e.code, limit: e.limit });
@@ -330,7 +412,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
     </label>
   );
   const showAddress = !oneTap || form.gift;
-  const canPay = hold.phase === "held" || hold.phase === "reserving";
+  const canPay = (hold.phase === "held" || hold.phase === "reserving") && (oneTap || payments !== null);
 
   return (
     <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && !busy && close()}>
@@ -374,6 +456,11 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
               )}
             </dl>
             <p class="muted">{t("checkout.emailNote", { email: order.buyer.email })}</p>
+            <p>
+              <a class="link" href={orderPageHref(order.id, accessToken)} target="_blank" rel="noopener" data-testid="order-page-link">
+                {ot("checkout.viewOrder")}
+              </a>
+            </p>
             <button type="button" class="btn btn-primary btn-block" onClick={onClose} data-testid="checkout-done">
               {t("checkout.done")}
             </button>
@@ -488,7 +575,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
                 </label>
               </fieldset>
             )}
-            {!oneTap && (
+            {!oneTap && payments?.provider === "test" && (
               <fieldset>
                 <legend>{t("checkout.payment")}</legend>
                 {input("payment.number", "card", "checkout.card", {
@@ -500,6 +587,27 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
                   {t("checkout.testNote")}
                 </p>
               </fieldset>
+            )}
+            {!oneTap && payments?.provider === "stripe" && (
+              <fieldset data-testid="stripe-card">
+                <legend>{t("checkout.payment")}</legend>
+                <div class="field" ref={cardMount} data-testid="stripe-card-mount" />
+                {cardState === "loading" && <p class="muted">{ot("checkout.cardLoading")}</p>}
+                {cardState === "failed" && <p class="alert">{ot("checkout.cardUnavailable")}</p>}
+                <p class="note">{ot("checkout.cardNote")}</p>
+              </fieldset>
+            )}
+            {!oneTap && !payments && cardState === "failed" && <p class="alert">{ot("checkout.cardUnavailable")}</p>}
+            {payNotice && (
+              <div class="alert" role="alert" data-testid="checkout-pay-notice" data-code={payNotice.key}>
+                <p>{ot(payNotice.key)}</p>
+                {payNotice.detail && <p class="muted">{payNotice.detail}</p>}
+                {payNotice.orderId && (
+                  <a class="link" href={orderPageHref(payNotice.orderId, payNotice.token)} target="_blank" rel="noopener">
+                    {ot("checkout.viewOrder")}
+                  </a>
+                )}
+              </div>
             )}
             {!held && hold.phase !== "failed" && availability !== "available" && !error && (
               <p class="alert" role="alert" data-testid="checkout-error" data-code={availability}>
