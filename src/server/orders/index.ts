@@ -1,1 +1,1 @@
-export { OrderService, orderView, requestHash } from "./service.js";
+export { OrderService, orderView, requestHash, type OrderHooks, type OrderRow } from "./service.js";

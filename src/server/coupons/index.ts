@@ -1,0 +1,2 @@
+export { CLAIM_USE_GRACE_MS, CouponService, couponView, discountFor } from "./service.js";
+export { registerCouponRoutes } from "./routes.js";

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from "fastify";
+import { claimCouponBody, dropCouponBody } from "../../protocol/api.js";
+import { requireAccount } from "../accounts/index.js";
+import { parseWith } from "../http/validate.js";
+import type { ShowService } from "../shows/index.js";
+import type { CouponService } from "./service.js";
+
+export function registerCouponRoutes(app: FastifyInstance, deps: { coupons: CouponService; shows: ShowService }) {
+  const { coupons, shows } = deps;
+
+  // Studio: the show's host, the merchant's owner/staff, admins.
+  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/coupons", async (req, reply) => {
+    const account = requireAccount(req);
+    const show = await shows.requireManager(account, req.params.showId);
+    const body = parseWith(dropCouponBody, req.body);
+    return reply.status(201).send({ coupon: await coupons.drop(show.id, account.id, body) });
+  });
+
+  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/coupons", async (req) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    return { coupons: await coupons.ofShow(show.id) };
+  });
+
+  app.post<{ Params: { couponId: string } }>("/api/studio/coupons/:couponId/end", async (req) => {
+    const account = requireAccount(req);
+    const coupon = await coupons.coupon(req.params.couponId);
+    await shows.requireManager(account, coupon.showId);
+    return { coupon: await coupons.end(coupon.id) };
+  });
+
+  // Viewers: the codes are public (they were dropped on stream); claiming needs an account (once per account).
+  app.get<{ Params: { showId: string } }>("/api/shows/:showId/coupons", async (req) => {
+    const show = await shows.show(req.params.showId);
+    return { coupons: await coupons.ofShow(show.id, { activeOnly: true }) };
+  });
+
+  app.post<{ Params: { showId: string } }>("/api/shows/:showId/coupons/claim", async (req, reply) => {
+    const account = requireAccount(req);
+    const show = await shows.show(req.params.showId);
+    const body = parseWith(claimCouponBody, req.body);
+    const { replayed, ...claim } = await coupons.claim(show.id, body.code, account.id);
+    return reply.status(replayed ? 200 : 201).send({ claim });
+  });
+
+  app.get<{ Params: { showId: string } }>("/api/shows/:showId/coupons/mine", async (req) => {
+    const account = requireAccount(req);
+    const show = await shows.show(req.params.showId);
+    return { claims: await coupons.claimsOf(show.id, account.id) };
+  });
+
+  // Same rule as GET /api/orders/:orderId: the unguessable order id opens it.
+  app.get<{ Params: { orderId: string } }>("/api/orders/:orderId/discount", async (req) => ({ discount: await coupons.orderDiscount(req.params.orderId) }));
+}
