@@ -129,7 +129,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const chatClientKey = (ip: string) => createHmac("sha256", secrets.key).update(`chat-ip:${ip}`).digest("base64url").slice(0, 24);
   const chat = new ChatService({ db: db.db, clock, bus, limiter: chatLimiter, clientKey: chatClientKey, limits: { ipLimit: config.CHAT_IP_LIMIT } });
   const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
-  const auctions = new AuctionService({ db: db.db, clock, bus, shows, offers, orders });
+  const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders });
   // Coupon drops: a coupon in the order body is applied in the order's own transaction (OrderService hook).
   const coupons = new CouponService(db.db, clock, outbox);
   orders.use(coupons.orderHooks());

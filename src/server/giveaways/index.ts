@@ -1,0 +1,2 @@
+export { GiveawayService, nodeFairnessCrypto, type GiveawayInput } from "./service.js";
+export { registerGiveawayRoutes } from "./routes.js";

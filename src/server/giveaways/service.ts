@@ -1,0 +1,358 @@
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import type { GiveawayEntryView, GiveawayVerification, GiveawayView } from "../../protocol/api.js";
+import { type FairnessCrypto, commitmentOf, drawWinners, entrantListHash, fromHex, sortedEntrants, toHex } from "../../protocol/fairness.js";
+import type { Account } from "../accounts/index.js";
+import type { Db } from "../db/index.js";
+import type { Bus } from "../platform/bus.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
+import { type Show, canManage } from "../shows/index.js";
+
+export const nodeFairnessCrypto: FairnessCrypto = {
+  sha256: async (d) => new Uint8Array(createHash("sha256").update(d).digest()),
+  hmacSha256: async (k, m) => new Uint8Array(createHmac("sha256", k).update(m).digest()),
+};
+
+export interface GiveawayInput {
+  title: string;
+  winners?: number;
+  keyword?: string;
+  allowedCountries?: string[];
+  requireAdult?: boolean;
+  durationSeconds?: number;
+}
+
+export interface GiveawayDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  /** 32 random bytes per giveaway; injected in tests. */
+  randomSeed?: () => Uint8Array;
+  /** Entry counts are published at most once per this many ms per giveaway (0: only on flushCounts()). */
+  coalesceMs?: number;
+  log?: { error(obj: unknown, msg?: string): void };
+}
+
+type Row = {
+  id: string;
+  show_id: string;
+  title: string;
+  keyword: string | null;
+  winner_count: number;
+  allowed_countries: string | null;
+  require_adult: boolean;
+  duration_ms: number | null;
+  status: GiveawayView["status"];
+  seed_hex: string;
+  commitment: string;
+  list_hash: string | null;
+  winners: string | null;
+  opened_at: Date | null;
+  closes_at: Date | null;
+  drawn_at: Date | null;
+};
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+/**
+ * Provably fair giveaways. The seed is drawn at creation and only its SHA-256 is shown until the draw; entries freeze
+ * at close (the entrant list hash is published then), and the draw is `drawWinners` from src/protocol/fairness.ts.
+ */
+export class GiveawayService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #bus: Bus;
+  readonly #randomSeed: () => Uint8Array;
+  readonly #coalesceMs: number;
+  readonly #log: GiveawayDeps["log"];
+  readonly #dirty = new Map<string, string>(); // giveawayId → showId
+  #flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(deps: GiveawayDeps) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#bus = deps.bus;
+    this.#randomSeed = deps.randomSeed ?? (() => new Uint8Array(randomBytes(32)));
+    this.#coalesceMs = deps.coalesceMs ?? 250;
+    this.#log = deps.log;
+  }
+
+  async create(show: Show, account: Account, input: GiveawayInput): Promise<GiveawayView> {
+    const seed = this.#randomSeed();
+    if (seed.length !== 32) throw new Error("giveaway seed must be 32 bytes");
+    const commitment = await commitmentOf(seed, nodeFairnessCrypto.sha256);
+    const id = randomId("gva");
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto("giveaways")
+        .values({
+          id,
+          show_id: show.id,
+          title: input.title,
+          keyword: input.keyword ? input.keyword.toLowerCase() : null,
+          winner_count: input.winners ?? 1,
+          allowed_countries: input.allowedCountries?.length ? [...new Set(input.allowedCountries)].join(",") : null,
+          require_adult: input.requireAdult ?? false,
+          duration_ms: input.durationSeconds ? input.durationSeconds * 1000 : null,
+          status: "draft",
+          seed_hex: toHex(seed),
+          commitment,
+          created_by: account.id,
+          created_at: now,
+        })
+        .execute();
+      await audit(tx, id, "created", account.id, { commitment, winners: input.winners ?? 1 }, now);
+    });
+    return this.view(id);
+  }
+
+  async open(id: string, account: Account): Promise<GiveawayView> {
+    const now = this.#clock.now();
+    const g = await this.#row(id);
+    const closesAt = g.duration_ms ? new Date(now.getTime() + g.duration_ms) : null;
+    const done = await this.#db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable("giveaways").set({ status: "open", opened_at: now, closes_at: closesAt }).where("id", "=", id).where("status", "=", "draft").returning("id").executeTakeFirst();
+      if (r) await audit(tx, id, "opened", account.id, { commitment: g.commitment, closesAt: iso(closesAt) }, now);
+      return !!r;
+    });
+    if (!done) throw new AppError("conflict", "Only a draft giveaway can be opened.");
+    const view = await this.view(id);
+    await this.#bus.publish("giveaway.opened", { showId: g.show_id, giveaway: view });
+    return view;
+  }
+
+  /** One entry per account (unique index); eligibility is checked here, the open window in SQL. */
+  async enter(id: string, account: Account, input: { country?: string; adultConfirmed?: boolean }, via: "button" | "chat", show?: Show): Promise<GiveawayEntryView> {
+    const now = this.#clock.now();
+    const g = await this.#row(id);
+    if (g.status !== "open" || (g.closes_at && new Date(g.closes_at) <= now)) throw AppError.expected("giveaway_closed");
+    if (show && canManage(account, show)) throw AppError.expected("not_eligible", "The show's host and team cannot enter its giveaways.", { reason: "own_show" });
+    if (g.require_adult && input.adultConfirmed !== true) throw AppError.expected("not_eligible", "Confirm that you are 18 or older.", { reason: "age" });
+    // A saved delivery address decides the country; without one the entrant's own declaration does.
+    const address = await this.#db.selectFrom("buyer_addresses").select("country").where("account_id", "=", account.id).executeTakeFirst();
+    const country = address?.country ?? input.country ?? null;
+    const countrySource = address ? "address" : input.country ? "declared" : null;
+    const allowed = g.allowed_countries?.split(",") ?? null;
+    if (allowed && (!country || !allowed.includes(country))) {
+      throw AppError.expected("not_eligible", country ? `Entries from ${country} are not allowed in this giveaway.` : "Tell us your country to enter.", { reason: "country", allowed });
+    }
+    const entryId = randomId("gve");
+    const result = await this.#db.transaction().execute(async (tx) => {
+      // FOR SHARE: a concurrent close (UPDATE) waits for this entry to commit, or this one sees the giveaway closed,
+      // so the entrant list the close freezes is exactly the committed entries.
+      const open = await tx.selectFrom("giveaways").select("id").where("id", "=", id).where("status", "=", "open").forShare().executeTakeFirst();
+      if (!open) return { closed: true as const };
+      const inserted = await tx
+        .insertInto("giveaway_entries")
+        .values({ id: entryId, giveaway_id: id, account_id: account.id, display_name: account.displayName, country, country_source: countrySource, adult_confirmed: input.adultConfirmed === true, via, created_at: now })
+        .onConflict((oc) => oc.columns(["giveaway_id", "account_id"]).doNothing())
+        .returning("id")
+        .executeTakeFirst();
+      if (!inserted) return { duplicate: true as const };
+      await audit(tx, id, "entry", account.id, { entryId, via, country, countrySource, adultConfirmed: input.adultConfirmed === true }, now);
+      return { ok: true as const };
+    });
+    if ("closed" in result) throw AppError.expected("giveaway_closed");
+    if ("duplicate" in result) {
+      const existing = await this.myEntry(id, account.id);
+      throw AppError.expected("already_entered", undefined, { entryId: existing?.id });
+    }
+    this.#markDirty(id, g.show_id);
+    return { id: entryId, giveawayId: id, via, createdAt: now.toISOString() };
+  }
+
+  /** Freezes the entrant list and publishes its hash. Idempotent for an already closed giveaway. */
+  async close(id: string, accountId: string | null): Promise<GiveawayView> {
+    const now = this.#clock.now();
+    const closed = await this.#db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable("giveaways").set({ status: "closed", closed_at: now }).where("id", "=", id).where("status", "=", "open").returning(["show_id"]).executeTakeFirst();
+      if (!r) return null;
+      const ids = (await tx.selectFrom("giveaway_entries").select("id").where("giveaway_id", "=", id).execute()).map((e) => e.id);
+      const listHash = toHex(await entrantListHash(ids, nodeFairnessCrypto.sha256));
+      await tx.updateTable("giveaways").set({ list_hash: listHash }).where("id", "=", id).execute();
+      await audit(tx, id, "closed", accountId, { entries: ids.length, listHash }, now);
+      return { showId: r.show_id, entries: ids.length, listHash };
+    });
+    if (closed) {
+      this.#dirty.delete(id);
+      await this.#bus.publish("giveaway.closed", { showId: closed.showId, giveawayId: id, entries: closed.entries, listHash: closed.listHash });
+    } else {
+      const g = await this.#row(id);
+      if (g.status === "draft") throw new AppError("conflict", "The giveaway has not been opened.");
+    }
+    return this.view(id);
+  }
+
+  /** Closes giveaways whose entry window ran out (the sweeper calls this every second). */
+  async closeDue(): Promise<number> {
+    const due = await this.#db.selectFrom("giveaways").select("id").where("status", "=", "open").where("closes_at", "<=", this.#clock.now()).execute();
+    for (const g of due) await this.close(g.id, null);
+    return due.length;
+  }
+
+  /** Closes entries if still open, draws the winners and reveals the seed. */
+  async draw(id: string, account: Account): Promise<GiveawayView> {
+    const g0 = await this.#row(id);
+    if (g0.status === "draft") throw new AppError("conflict", "Open the giveaway before drawing.");
+    if (g0.status === "open") await this.close(id, account.id);
+    const now = this.#clock.now();
+    const drawn = await this.#db.transaction().execute(async (tx) => {
+      const g = await tx.selectFrom("giveaways").selectAll().where("id", "=", id).where("status", "=", "closed").forUpdate().executeTakeFirst();
+      if (!g) return null;
+      const entries = await tx.selectFrom("giveaway_entries").select(["id", "display_name"]).where("giveaway_id", "=", id).execute();
+      const seed = fromHex(g.seed_hex);
+      const result = await drawWinners(seed, entries.map((e) => e.id), g.winner_count, nodeFairnessCrypto);
+      const listHash = toHex(result.listHash);
+      if (g.list_hash && g.list_hash !== listHash) throw new Error(`giveaway ${id}: entrant list changed after close`);
+      await tx.updateTable("giveaways").set({ status: "drawn", drawn_at: now, winners: JSON.stringify(result.winners), list_hash: listHash }).where("id", "=", id).execute();
+      await audit(tx, id, "drawn", account.id, { listHash, entrants: entries.length, indexes: result.indexes, winners: result.winners }, now);
+      await audit(tx, id, "revealed", account.id, { seed: g.seed_hex, commitment: g.commitment }, now);
+      const names = new Map(entries.map((e) => [e.id, e.display_name]));
+      return { showId: g.show_id, seed: g.seed_hex, listHash, winners: result.winners.map((entryId) => ({ entryId, name: names.get(entryId) ?? "" })) };
+    });
+    if (!drawn) throw new AppError("conflict", "This giveaway has already been drawn or was cancelled.");
+    await this.#bus.publish("giveaway.drawn", { showId: drawn.showId, giveawayId: id, winners: drawn.winners, seed: drawn.seed, listHash: drawn.listHash });
+    return this.view(id);
+  }
+
+  /**
+   * Chat keyword entry (subscribed to the bus's `chat.posted`): a signed-in viewer whose message has the giveaway's
+   * keyword as a word enters, under the button's rules. Giveaways that need the 18+ confirmation or a declared
+   * country cannot be entered by chat (the form asks); such messages, repeats and guests are ignored.
+   */
+  async onChatPosted(ev: { showId: string; id: string; role: string; text: string }): Promise<GiveawayEntryView | null> {
+    if (ev.role !== "viewer") return null;
+    const words = new Set(ev.text.toLowerCase().split(/[\s.,!?;:]+/).filter(Boolean));
+    if (words.size === 0) return null;
+    const open = await this.#db.selectFrom("giveaways").select(["id", "keyword"]).where("show_id", "=", ev.showId).where("status", "=", "open").where("keyword", "is not", null).execute();
+    const g = open.find((o) => o.keyword && words.has(o.keyword));
+    if (!g) return null;
+    const author = await this.#db
+      .selectFrom("chat_messages")
+      .innerJoin("accounts", "accounts.id", "chat_messages.account_id")
+      .select(["accounts.id", "accounts.email", "accounts.display_name", "accounts.role", "accounts.merchant_id"])
+      .where("chat_messages.id", "=", ev.id)
+      .executeTakeFirst();
+    if (!author) return null;
+    const account: Account = { id: author.id, email: author.email, displayName: author.display_name, role: author.role, merchantId: author.merchant_id };
+    try {
+      return await this.enter(g.id, account, {}, "chat");
+    } catch (err) {
+      if (err instanceof AppError) return null;
+      throw err;
+    }
+  }
+
+  async view(id: string): Promise<GiveawayView> {
+    const g = await this.#row(id);
+    const count = await this.#db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", id).executeTakeFirstOrThrow();
+    let winners: GiveawayView["winners"] = [];
+    const ids: string[] = g.winners ? JSON.parse(g.winners) : [];
+    if (ids.length) {
+      const rows = await this.#db.selectFrom("giveaway_entries").select(["id", "display_name"]).where("id", "in", ids).execute();
+      const names = new Map(rows.map((r) => [r.id, r.display_name]));
+      winners = ids.map((entryId) => ({ entryId, name: names.get(entryId) ?? "" }));
+    }
+    return {
+      id: g.id,
+      showId: g.show_id,
+      title: g.title,
+      keyword: g.keyword,
+      winnerCount: g.winner_count,
+      allowedCountries: g.allowed_countries?.split(",") ?? null,
+      requireAdult: g.require_adult,
+      status: g.status,
+      commitment: g.commitment,
+      seed: g.status === "drawn" ? g.seed_hex : null,
+      listHash: g.list_hash,
+      entries: Number(count.n),
+      openedAt: iso(g.opened_at),
+      closesAt: iso(g.closes_at),
+      drawnAt: iso(g.drawn_at),
+      winners,
+    };
+  }
+
+  /** What viewers see: the latest giveaway of the show that is not a draft. */
+  async current(showId: string): Promise<GiveawayView | null> {
+    const r = await this.#db.selectFrom("giveaways").select("id").where("show_id", "=", showId).where("status", "!=", "draft").orderBy("created_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
+    return r ? this.view(r.id) : null;
+  }
+
+  async list(showId: string): Promise<GiveawayView[]> {
+    const rows = await this.#db.selectFrom("giveaways").select("id").where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(50).execute();
+    return Promise.all(rows.map((r) => this.view(r.id)));
+  }
+
+  async myEntry(id: string, accountId: string): Promise<GiveawayEntryView | null> {
+    const e = await this.#db.selectFrom("giveaway_entries").select(["id", "via", "created_at"]).where("giveaway_id", "=", id).where("account_id", "=", accountId).executeTakeFirst();
+    return e ? { id: e.id, giveawayId: id, via: e.via, createdAt: new Date(e.created_at).toISOString() } : null;
+  }
+
+  /** Public: the entrant list once frozen, the seed once drawn. */
+  async verification(id: string): Promise<GiveawayVerification> {
+    const g = await this.#row(id);
+    if (g.status === "draft") throw new AppError("not_found", "No such giveaway.");
+    const frozen = g.status === "closed" || g.status === "drawn";
+    const entrants = frozen ? sortedEntrants((await this.#db.selectFrom("giveaway_entries").select("id").where("giveaway_id", "=", id).execute()).map((e) => e.id)) : null;
+    return {
+      giveawayId: g.id,
+      title: g.title,
+      status: g.status,
+      commitment: g.commitment,
+      seed: g.status === "drawn" ? g.seed_hex : null,
+      listHash: g.list_hash,
+      entrants,
+      winnerCount: g.winner_count,
+      winners: g.winners ? JSON.parse(g.winners) : [],
+    };
+  }
+
+  async auditLog(id: string) {
+    const rows = await this.#db.selectFrom("giveaway_audit").selectAll().where("giveaway_id", "=", id).orderBy("seq").execute();
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, accountId: r.account_id, data: JSON.parse(r.data) as unknown, at: new Date(r.at).toISOString() }));
+  }
+
+  async showIdOf(id: string): Promise<string> {
+    return (await this.#row(id)).show_id;
+  }
+
+  /** Publishes the pending coalesced entry counts now. */
+  async flushCounts(): Promise<void> {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    const dirty = [...this.#dirty];
+    this.#dirty.clear();
+    for (const [giveawayId, showId] of dirty) {
+      const c = await this.#db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", giveawayId).executeTakeFirstOrThrow();
+      await this.#bus.publish("giveaway.entries", { showId, giveawayId, entries: Number(c.n) });
+    }
+  }
+
+  stop(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+  }
+
+  #markDirty(giveawayId: string, showId: string) {
+    this.#dirty.set(giveawayId, showId);
+    if (this.#flushTimer || this.#coalesceMs <= 0) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      this.flushCounts().catch((err) => this.#log?.error({ err }, "giveaway count flush failed"));
+    }, this.#coalesceMs);
+    this.#flushTimer.unref();
+  }
+
+  async #row(id: string): Promise<Row> {
+    const g = await this.#db.selectFrom("giveaways").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!g) throw new AppError("not_found", "No such giveaway.");
+    return g as Row;
+  }
+}
+
+async function audit(tx: Db, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) {
+  await tx.insertInto("giveaway_audit").values({ giveaway_id: giveawayId, type, account_id: accountId, data: JSON.stringify(data), at }).execute();
+}

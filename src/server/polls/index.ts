@@ -1,0 +1,2 @@
+export { PollService, type PollInput } from "./service.js";
+export { registerPollRoutes } from "./routes.js";

@@ -1,0 +1,286 @@
+import type { PollView } from "../../protocol/api.js";
+import type { Account } from "../accounts/index.js";
+import type { CatalogService } from "../catalog/index.js";
+import type { Db } from "../db/index.js";
+import type { OfferService } from "../offers/index.js";
+import type { Bus } from "../platform/bus.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
+import type { Show } from "../shows/index.js";
+
+export interface PollInput {
+  question: string;
+  options: { label?: string; productId?: string }[];
+  hiddenResults?: boolean;
+  durationSeconds?: number;
+  pinWinner?: { showPrice: number; quantity: number; durationSeconds: number };
+}
+
+export interface PollDeps {
+  db: Db;
+  clock: Clock;
+  bus: Bus;
+  catalog: CatalogService;
+  offers: OfferService;
+  /** Live counts are published at most once per this many ms per poll (0: only on flushCounts()). */
+  coalesceMs?: number;
+  log?: { error(obj: unknown, msg?: string): void };
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+/**
+ * Polls: one vote per signed-in account (primary key (poll, account): a repeated vote is refused, so votes need no
+ * Idempotency-Key). Results are written to poll_options at close; a product poll can pin its winner as an offer.
+ */
+export class PollService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #bus: Bus;
+  readonly #catalog: CatalogService;
+  readonly #offers: OfferService;
+  readonly #coalesceMs: number;
+  readonly #log: PollDeps["log"];
+  readonly #dirty = new Map<string, string>(); // pollId → showId
+  #flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(deps: PollDeps) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#bus = deps.bus;
+    this.#catalog = deps.catalog;
+    this.#offers = deps.offers;
+    this.#coalesceMs = deps.coalesceMs ?? 250;
+    this.#log = deps.log;
+  }
+
+  async create(show: Show, account: Account, input: PollInput): Promise<PollView> {
+    if (input.pinWinner && input.options.some((o) => !o.productId)) throw new AppError("invalid_body", "pinWinner: every option must be a product");
+    const options: { label: string; productId: string | null }[] = [];
+    for (const o of input.options) {
+      if (!o.productId) {
+        options.push({ label: o.label ?? "", productId: null });
+        continue;
+      }
+      const product = await this.#catalog.product(o.productId).catch(() => null);
+      if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", "options.productId: not a product of this show's merchant");
+      options.push({ label: o.label ?? product.title, productId: product.id });
+    }
+    const id = randomId("pol");
+    const now = this.#clock.now();
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto("polls")
+        .values({
+          id,
+          show_id: show.id,
+          question: input.question,
+          hidden_results: input.hiddenResults ?? false,
+          duration_ms: input.durationSeconds ? input.durationSeconds * 1000 : null,
+          pin_show_price: input.pinWinner?.showPrice ?? null,
+          pin_quantity: input.pinWinner?.quantity ?? null,
+          pin_duration_seconds: input.pinWinner?.durationSeconds ?? null,
+          status: "draft",
+          created_by: account.id,
+          created_at: now,
+        })
+        .execute();
+      await tx
+        .insertInto("poll_options")
+        .values(options.map((o, position) => ({ id: randomId("pop"), poll_id: id, position, label: o.label, product_id: o.productId, votes: null })))
+        .execute();
+      await audit(tx, id, "created", account.id, { question: input.question, options, hiddenResults: input.hiddenResults ?? false, pinWinner: input.pinWinner ?? null }, now);
+    });
+    return this.view(id, { reveal: true });
+  }
+
+  async open(id: string, account: Account): Promise<PollView> {
+    const now = this.#clock.now();
+    const p = await this.#row(id);
+    const closesAt = p.duration_ms ? new Date(now.getTime() + p.duration_ms) : null;
+    const done = await this.#db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable("polls").set({ status: "open", opened_at: now, closes_at: closesAt }).where("id", "=", id).where("status", "=", "draft").returning("id").executeTakeFirst();
+      if (r) await audit(tx, id, "opened", account.id, { closesAt: iso(closesAt) }, now);
+      return !!r;
+    });
+    if (!done) throw new AppError("conflict", "Only a draft poll can be opened.");
+    const view = await this.view(id, { reveal: false });
+    await this.#bus.publish("poll.opened", { showId: p.show_id, poll: view });
+    return view;
+  }
+
+  async vote(id: string, account: Account, optionId: string): Promise<{ optionId: string }> {
+    const now = this.#clock.now();
+    const p = await this.#row(id);
+    if (p.status !== "open" || (p.closes_at && new Date(p.closes_at) <= now)) throw AppError.expected("poll_closed");
+    const option = await this.#db.selectFrom("poll_options").select("id").where("id", "=", optionId).where("poll_id", "=", id).executeTakeFirst();
+    if (!option) throw new AppError("invalid_body", "optionId: not an option of this poll");
+    const result = await this.#db.transaction().execute(async (tx) => {
+      // FOR SHARE: a concurrent close waits for this vote, or this vote sees the poll closed (results are final).
+      const open = await tx.selectFrom("polls").select("id").where("id", "=", id).where("status", "=", "open").forShare().executeTakeFirst();
+      if (!open) return "closed" as const;
+      const inserted = await tx
+        .insertInto("poll_votes")
+        .values({ poll_id: id, account_id: account.id, option_id: optionId, created_at: now })
+        .onConflict((oc) => oc.columns(["poll_id", "account_id"]).doNothing())
+        .returning("option_id")
+        .executeTakeFirst();
+      if (!inserted) return "duplicate" as const;
+      await audit(tx, id, "vote", account.id, { optionId }, now);
+      return "ok" as const;
+    });
+    if (result === "closed") throw AppError.expected("poll_closed");
+    if (result === "duplicate") throw AppError.expected("already_voted", undefined, { optionId: (await this.myVote(id, account.id))?.optionId });
+    if (!p.hidden_results) this.#markDirty(id, p.show_id);
+    return { optionId };
+  }
+
+  /** Stores the result; the most votes win, a tie goes to the option listed first; no votes, no winner. */
+  async close(id: string, accountId: string | null): Promise<PollView> {
+    const now = this.#clock.now();
+    const closed = await this.#db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable("polls").set({ status: "closed", closed_at: now }).where("id", "=", id).where("status", "=", "open").returningAll().executeTakeFirst();
+      if (!r) return null;
+      const counts = await countVotes(tx, id);
+      const options = await tx.selectFrom("poll_options").select(["id", "position", "product_id"]).where("poll_id", "=", id).orderBy("position").execute();
+      let winner: (typeof options)[number] | null = null;
+      for (const o of options) {
+        await tx.updateTable("poll_options").set({ votes: counts[o.id] ?? 0 }).where("id", "=", o.id).execute();
+        if ((counts[o.id] ?? 0) > 0 && (!winner || (counts[o.id] ?? 0) > (counts[winner.id] ?? 0))) winner = o;
+      }
+      await tx.updateTable("polls").set({ winner_option_id: winner?.id ?? null }).where("id", "=", id).execute();
+      await audit(tx, id, "closed", accountId, { counts, winnerOptionId: winner?.id ?? null }, now);
+      return { poll: r, winner };
+    });
+    if (!closed) {
+      const p = await this.#row(id);
+      if (p.status === "draft") throw new AppError("conflict", "The poll has not been opened.");
+      return this.view(id, { reveal: true });
+    }
+    this.#dirty.delete(id);
+    const { poll, winner } = closed;
+    if (winner?.product_id && poll.pin_show_price !== null && poll.pin_quantity !== null && poll.pin_duration_seconds !== null) {
+      await this.#pinWinner(poll.id, poll.show_id, winner.product_id, { showPrice: Number(poll.pin_show_price), quantity: poll.pin_quantity, durationSeconds: poll.pin_duration_seconds }, accountId);
+    }
+    const view = await this.view(id, { reveal: true });
+    await this.#bus.publish("poll.closed", { showId: poll.show_id, poll: view });
+    return view;
+  }
+
+  async #pinWinner(pollId: string, showId: string, productId: string, terms: { showPrice: number; quantity: number; durationSeconds: number }, accountId: string | null) {
+    const now = this.#clock.now();
+    try {
+      const product = await this.#catalog.product(productId);
+      const offer = await this.#offers.create(showId, product, { ...terms, pin: true });
+      await this.#db.transaction().execute(async (tx) => {
+        await tx.updateTable("polls").set({ pinned_offer_id: offer.id }).where("id", "=", pollId).execute();
+        await audit(tx, pollId, "pinned", accountId, { productId, offerId: offer.id, ...terms }, now);
+      });
+    } catch (err) {
+      // The result stands; the studio can still create the offer by hand.
+      this.#log?.error({ err, pollId }, "poll: pinning the winning product failed");
+      await audit(this.#db, pollId, "pin_failed", accountId, { productId, message: err instanceof Error ? err.message : String(err) }, now);
+    }
+  }
+
+  async closeDue(): Promise<number> {
+    const due = await this.#db.selectFrom("polls").select("id").where("status", "=", "open").where("closes_at", "<=", this.#clock.now()).execute();
+    for (const p of due) await this.close(p.id, null);
+    return due.length;
+  }
+
+  /** `reveal`: counts even while a hidden-result poll is open (the studio); viewers get null until close. */
+  async view(id: string, opts: { reveal: boolean }): Promise<PollView> {
+    const p = await this.#row(id);
+    const options = await this.#db.selectFrom("poll_options").selectAll().where("poll_id", "=", id).orderBy("position").execute();
+    const products = options.filter((o) => o.product_id);
+    const images = new Map<string, string>();
+    for (const o of products) {
+      const product = await this.#catalog.product(o.product_id as string).catch(() => null);
+      if (product) images.set(o.id, product.imageUrl);
+    }
+    const show = p.status === "closed" || opts.reveal || !p.hidden_results;
+    const counts = p.status === "closed" ? Object.fromEntries(options.map((o) => [o.id, o.votes ?? 0])) : show ? await countVotes(this.#db, id) : {};
+    const total = Object.values(counts).reduce((s, n) => s + n, 0);
+    return {
+      id: p.id,
+      showId: p.show_id,
+      question: p.question,
+      status: p.status,
+      hiddenResults: p.hidden_results,
+      options: options.map((o) => ({ id: o.id, label: o.label, productId: o.product_id, imageUrl: images.get(o.id) ?? null, votes: show ? (counts[o.id] ?? 0) : null })),
+      totalVotes: show ? total : null,
+      openedAt: iso(p.opened_at),
+      closesAt: iso(p.closes_at),
+      winnerOptionId: p.winner_option_id,
+      pinnedOfferId: p.pinned_offer_id,
+      pinWinner: p.pin_show_price !== null && p.pin_quantity !== null && p.pin_duration_seconds !== null ? { showPrice: Number(p.pin_show_price), quantity: p.pin_quantity, durationSeconds: p.pin_duration_seconds } : null,
+    };
+  }
+
+  async current(showId: string): Promise<PollView | null> {
+    const r = await this.#db.selectFrom("polls").select("id").where("show_id", "=", showId).where("status", "!=", "draft").orderBy("created_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
+    return r ? this.view(r.id, { reveal: false }) : null;
+  }
+
+  async list(showId: string): Promise<PollView[]> {
+    const rows = await this.#db.selectFrom("polls").select("id").where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(50).execute();
+    return Promise.all(rows.map((r) => this.view(r.id, { reveal: true })));
+  }
+
+  async myVote(id: string, accountId: string): Promise<{ optionId: string } | null> {
+    const v = await this.#db.selectFrom("poll_votes").select("option_id").where("poll_id", "=", id).where("account_id", "=", accountId).executeTakeFirst();
+    return v ? { optionId: v.option_id } : null;
+  }
+
+  async auditLog(id: string) {
+    const rows = await this.#db.selectFrom("poll_audit").selectAll().where("poll_id", "=", id).orderBy("seq").execute();
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, accountId: r.account_id, data: JSON.parse(r.data) as unknown, at: new Date(r.at).toISOString() }));
+  }
+
+  async showIdOf(id: string): Promise<string> {
+    return (await this.#row(id)).show_id;
+  }
+
+  async flushCounts(): Promise<void> {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    const dirty = [...this.#dirty];
+    this.#dirty.clear();
+    for (const [pollId, showId] of dirty) {
+      const counts = await countVotes(this.#db, pollId);
+      await this.#bus.publish("poll.counted", { showId, pollId, counts, total: Object.values(counts).reduce((s, n) => s + n, 0) });
+    }
+  }
+
+  stop(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+  }
+
+  #markDirty(pollId: string, showId: string) {
+    this.#dirty.set(pollId, showId);
+    if (this.#flushTimer || this.#coalesceMs <= 0) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      this.flushCounts().catch((err) => this.#log?.error({ err }, "poll count flush failed"));
+    }, this.#coalesceMs);
+    this.#flushTimer.unref();
+  }
+
+  async #row(id: string) {
+    const p = await this.#db.selectFrom("polls").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!p) throw new AppError("not_found", "No such poll.");
+    return p;
+  }
+}
+
+async function countVotes(db: Db, pollId: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom("poll_votes").select(["option_id", (eb) => eb.fn.countAll<number>().as("n")]).where("poll_id", "=", pollId).groupBy("option_id").execute();
+  return Object.fromEntries(rows.map((r) => [r.option_id, Number(r.n)]));
+}
+
+async function audit(tx: Db, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) {
+  await tx.insertInto("poll_audit").values({ poll_id: pollId, type, account_id: accountId, data: JSON.stringify(data), at }).execute();
+}
