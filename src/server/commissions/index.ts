@@ -1,1 +1,5 @@
 export { CommissionService, commissionFor } from "./service.js";
+export { PayoutService, statementCsv, statementPdf } from "./payouts.js";
+export { StripeConnectTransfers, type PayoutTransfers } from "./stripe-connect.js";
+export { registerCommissionRoutes } from "./routes.js";
+export { REF_COOKIE } from "./attribution.js";

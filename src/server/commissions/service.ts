@@ -1,96 +1,302 @@
+import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
+import type { CommissionRuleSetView, CommissionRules, EarningsBalances } from "../../protocol/api.js";
+import { vatIncluded } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
+import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution } from "./attribution.js";
+import { hostAccount, hostBalances, merchantExpense, orderHostBalances, postTransaction, type Posting } from "./ledger.js";
+import { DEFAULT_RETURN_WINDOW_DAYS, lineCommission, splitBetweenHosts, type HostShare } from "./rules.js";
 
-/**
- * Commission in minor units: floor(total × rate_bp / 10 000). Rounding is always down to the cent, so the host is
- * never paid a fraction that was not earned; the sub-cent remainder stays with the merchant. Integer arithmetic only.
- */
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Legacy helper (version 0 rules): floor(total × rate_bp / 10 000). */
 export function commissionFor(total: number, rateBp: number): number {
   return Math.floor((total * rateBp) / 10_000);
 }
 
+export interface CommissionOptions {
+  /** With a bus, every commission written for a show is announced to its studio (`earnings.updated`). */
+  bus?: Bus;
+}
+
+/**
+ * Host commissions on a double-entry ledger (see ledger.ts and docs/api.md "Host commissions"): merchant rule sets
+ * (versioned), attribution of orders to shows and hosts, commission at payment, reversal at refund, and the move from
+ * pending to available after the return window. Balances are always sums of postings.
+ */
 export class CommissionService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-  ) {}
+    private readonly opts: CommissionOptions = {},
+  ) {
+    // order.paid is published after the payment's transaction committed: the commission is in the ledger by then.
+    // Local only: the node where the sale happened announces it once; the hub fans it out to every node's studio sockets.
+    opts.bus?.subscribeLocal("order.paid", ({ showId }) => void this.#announce(showId).catch(() => {}));
+  }
 
-  /** Writes the host's entry for a paid order in the caller's transaction. Unique (order_id, kind) makes it once-only. */
-  async recordForOrder(
-    tx: Transaction<Database>,
-    input: { orderId: string; showId: string; hostAccountId: string; total: number; currency: string; rateBp: number },
-  ): Promise<number> {
-    const amount = commissionFor(input.total, input.rateBp);
-    await tx
-      .insertInto("ledger_entries")
-      .values({
-        id: randomId("led"),
-        host_account_id: input.hostAccountId,
-        show_id: input.showId,
-        order_id: input.orderId,
-        kind: "commission",
-        refund_id: null,
-        amount,
-        currency: input.currency,
-        rate_bp: input.rateBp,
-        created_at: this.clock.now(),
-      })
-      .onConflict((oc) => oc.column("order_id").where("kind", "=", "commission").doNothing())
-      .execute();
-    return amount;
+  async #announce(showId: string): Promise<void> {
+    if (!this.opts.bus) return;
+    const pending = await this.showPendingEarnings(showId);
+    await this.opts.bus.publish("earnings.updated", { showId, pending, currency: "EUR" });
+  }
+
+  /** Hook for the orders module, inside the transaction that creates the order: who it belongs to (see attribution.ts). */
+  attribute(tx: Transaction<Database>, input: { orderId: string; showId: string; referral: string | null; at: Date }): Promise<Attribution> {
+    return attributeOrder(tx, input);
   }
 
   /**
-   * A refund takes back the commission it paid for: floor(refund × rate) for a partial refund, and for the refund that
-   * completes the order exactly what is left, so the order's entries sum to zero and no cent is lost to rounding.
-   * Append-only: a reversal is a negative entry, never an edit. One per refund id.
+   * Writes the commission of a paid order in the caller's transaction, once (unique per order): the merchant's
+   * commission expense against each attributed host's pending account, under the rule version stored on the order.
+   * `rateBp` is the show's own rate, used only when the order falls under no rule set (version 0).
    */
-  async reverseForRefund(
+  async recordForOrder(
     tx: Transaction<Database>,
-    input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean },
+    input: { orderId: string; showId: string; hostAccountId: string; total: number; currency: string; rateBp: number; discount?: number },
   ): Promise<number> {
-    const entries = await tx.selectFrom("ledger_entries").selectAll().where("order_id", "=", input.orderId).execute();
-    const original = entries.find((e) => e.kind === "commission");
-    if (!original) return 0;
-    const left = entries.reduce((sum, e) => sum + Number(e.amount), 0);
-    const amount = input.completesRefund ? left : Math.min(left, commissionFor(input.refundAmount, original.rate_bp));
-    if (amount <= 0) return 0;
-    await tx
-      .insertInto("ledger_entries")
-      .values({
-        id: randomId("led"),
-        host_account_id: original.host_account_id,
-        show_id: original.show_id,
-        order_id: input.orderId,
-        kind: "commission_reversal",
-        refund_id: input.refundId,
-        amount: -amount,
-        currency: original.currency,
-        rate_bp: original.rate_bp,
-        created_at: this.clock.now(),
-      })
-      .execute();
-    return -amount;
+    const order = await tx
+      .selectFrom("orders")
+      .innerJoin("offers", "offers.id", "orders.offer_id")
+      .select(["orders.quantity", "orders.vat_rate_bp", "orders.created_at", "offers.product_id"])
+      .where("orders.id", "=", input.orderId)
+      .executeTakeFirstOrThrow();
+    const attribution = await this.#attribution(tx, input.orderId, input.showId, new Date(order.created_at));
+    const set = await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion);
+    const showRevenueBefore = set.rules?.tiers.length ? await this.#showRevenue(tx, input.showId, input.orderId) : 0;
+    const line = { productId: order.product_id, units: order.quantity, gross: input.total, vat: vatIncluded(input.total, order.vat_rate_bp), discount: input.discount ?? 0 };
+    const c = lineCommission(set, line, { showRevenueBefore, showRateBp: input.rateBp });
+    const parts = splitBetweenHosts(c.amount, attribution.hosts);
+    const postings: Posting[] = [{ account: merchantExpense(attribution.merchantId), showId: input.showId, amount: -c.amount, currency: input.currency }];
+    for (const [hostId, amount] of parts) postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: input.showId, amount, currency: input.currency });
+    const now = this.clock.now();
+    const returnDays = set.rules?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
+    await postTransaction(
+      tx,
+      now,
+      {
+        kind: "commission",
+        merchantId: attribution.merchantId,
+        orderId: input.orderId,
+        ruleVersion: set.version,
+        rateBp: c.rateBp,
+        fixedPerUnit: c.fixedPerUnit,
+        maturesAt: new Date(now.getTime() + returnDays * DAY_MS),
+        memo: `${attribution.source} sale`,
+      },
+      postings,
+    );
+    return c.amount;
   }
 
+  async #attribution(tx: Transaction<Database>, orderId: string, showId: string, at: Date): Promise<Attribution> {
+    const row = await tx.selectFrom("order_attributions").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+    // Orders made without the hook (waitlist holds, older rows) are attributed when paid, as of their creation.
+    return row ? attributionFromRow(row) : attributeOrder(tx, { orderId, showId, referral: null, at });
+  }
+
+  async #showRevenue(tx: Transaction<Database>, showId: string, exceptOrderId: string): Promise<number> {
+    const row = await tx
+      .selectFrom("orders")
+      .select(sql<string>`coalesce(sum(total - refunded_amount), 0)`.as("revenue"))
+      .where("show_id", "=", showId)
+      .where("id", "!=", exceptOrderId)
+      .where("status", "in", ["paid", "fulfilled", "delivered", "refunded"])
+      .executeTakeFirstOrThrow();
+    return Number(row.revenue);
+  }
+
+  /**
+   * A refund takes back the commission on what it refunds: floor(refunded net × the rate used) + fixed × units, split
+   * between the hosts like the commission was, never more than a host still has from the order; the refund that
+   * completes the order takes exactly what is left, so a fully refunded order nets to zero for every host. Taken from
+   * pending while the order is in its return window, else from available — which may go negative after a payout and
+   * is carried to the next statement. Append-only; once per refund id.
+   */
+  async reverseForRefund(tx: Transaction<Database>, input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean }): Promise<number> {
+    const original = await tx.selectFrom("ledger_transactions").selectAll().where("order_id", "=", input.orderId).where("kind", "=", "commission").executeTakeFirst();
+    if (!original) return 0;
+    const order = await tx.selectFrom("orders").select(["unit_price", "vat_rate_bp", "currency", "show_id"]).where("id", "=", input.orderId).executeTakeFirstOrThrow();
+    const attrRow = await tx.selectFrom("order_attributions").selectAll().where("order_id", "=", input.orderId).executeTakeFirst();
+    const hosts: HostShare[] = attrRow ? attributionFromRow(attrRow).hosts : await showHostShares(tx, order.show_id);
+    const left = await orderHostBalances(tx, input.orderId);
+    const leftTotal = [...left.values()].reduce((s, b) => s + b.total, 0);
+    const take = new Map<string, number>();
+    if (input.completesRefund) {
+      for (const [hostId, b] of left) take.set(hostId, b.total);
+    } else {
+      const rateBp = original.rate_bp ?? 0;
+      let amount: number;
+      if (original.rule_version === 0 || original.fixed_per_unit === null) {
+        amount = commissionFor(input.refundAmount, rateBp);
+      } else {
+        const unitPrice = Number(order.unit_price);
+        const units = unitPrice > 0 ? Math.round(input.refundAmount / unitPrice) : 0;
+        const net = input.refundAmount - vatIncluded(input.refundAmount, order.vat_rate_bp);
+        amount = Math.min(net, Math.floor((net * rateBp) / 10_000) + original.fixed_per_unit * units);
+      }
+      amount = Math.max(0, Math.min(leftTotal, amount));
+      for (const [hostId, part] of splitBetweenHosts(amount, hosts)) take.set(hostId, Math.max(0, Math.min(part, left.get(hostId)?.total ?? 0)));
+    }
+    const postings: Posting[] = [];
+    let total = 0;
+    for (const [hostId, amount] of take) {
+      if (amount <= 0) continue;
+      const fromPending = Math.min(amount, Math.max(0, left.get(hostId)?.pending ?? 0));
+      postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: order.show_id, amount: -fromPending, currency: order.currency });
+      postings.push({ account: hostAccount(hostId, "available"), hostAccountId: hostId, showId: order.show_id, amount: -(amount - fromPending), currency: order.currency });
+      total += amount;
+    }
+    if (total === 0) return 0;
+    postings.push({ account: merchantExpense(original.merchant_id), showId: order.show_id, amount: total, currency: order.currency });
+    const id = await postTransaction(tx, this.clock.now(), { kind: "reversal", merchantId: original.merchant_id, orderId: input.orderId, refundId: input.refundId, ruleVersion: original.rule_version, rateBp: original.rate_bp, memo: input.completesRefund ? "full refund" : "partial refund" }, postings);
+    return id ? -total : 0;
+  }
+
+  /**
+   * Sweeper (driven by the injected clock): commissions whose return window has passed move from pending to
+   * available, per order and host, once. Returns how many orders matured.
+   */
+  async matureDue(limit = 500): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.db
+      .selectFrom("ledger_transactions as c")
+      .leftJoin("ledger_transactions as m", (j) => j.onRef("m.order_id", "=", "c.order_id").on("m.kind", "=", "mature"))
+      .select(["c.order_id", "c.merchant_id"])
+      .where("c.kind", "=", "commission")
+      .where("c.matures_at", "<=", now)
+      .where("m.id", "is", null)
+      .orderBy("c.matures_at")
+      .limit(limit)
+      .execute();
+    let n = 0;
+    for (const d of due) {
+      const done = await this.db.transaction().execute(async (tx) => {
+        const left = await orderHostBalances(tx, d.order_id!);
+        const currency = (await tx.selectFrom("orders").select(["currency", "show_id"]).where("id", "=", d.order_id!).executeTakeFirstOrThrow());
+        const postings: Posting[] = [];
+        for (const [hostId, b] of left) {
+          if (b.pending === 0) continue;
+          postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: currency.show_id, amount: -b.pending, currency: currency.currency });
+          postings.push({ account: hostAccount(hostId, "available"), hostAccountId: hostId, showId: currency.show_id, amount: b.pending, currency: currency.currency });
+        }
+        return postTransaction(tx, now, { kind: "mature", merchantId: d.merchant_id, orderId: d.order_id, memo: "return window passed" }, postings);
+      });
+      if (done) n++;
+    }
+    return n;
+  }
+
+  /** The show's commission net of reversals (all hosts): what the merchant's sales summary shows. */
   async showCommission(showId: string): Promise<number> {
     const row = await this.db
-      .selectFrom("ledger_entries")
-      .select(sql<number>`coalesce(sum(amount), 0)::bigint`.as("total"))
-      .where("show_id", "=", showId)
+      .selectFrom("ledger_postings")
+      .innerJoin("ledger_transactions", "ledger_transactions.id", "ledger_postings.transaction_id")
+      .select(sql<string>`coalesce(sum(ledger_postings.amount), 0)`.as("total"))
+      .where("ledger_postings.show_id", "=", showId)
+      .where("ledger_postings.host_account_id", "is not", null)
+      .where("ledger_transactions.kind", "in", ["commission", "reversal"])
       .executeTakeFirstOrThrow();
     return Number(row.total);
   }
 
-  async hostBalance(hostAccountId: string, currency = "EUR"): Promise<number> {
+  /** The hosts' pending earnings from this show: what the studio shows ticking during the show. */
+  async showPendingEarnings(showId: string): Promise<number> {
     const row = await this.db
-      .selectFrom("ledger_entries")
-      .select(sql<number>`coalesce(sum(amount), 0)::bigint`.as("total"))
-      .where("host_account_id", "=", hostAccountId)
-      .where("currency", "=", currency)
+      .selectFrom("ledger_postings")
+      .select(sql<string>`coalesce(sum(amount), 0)`.as("total"))
+      .where("show_id", "=", showId)
+      .where("account", "like", "host:%:pending")
       .executeTakeFirstOrThrow();
     return Number(row.total);
   }
+
+  /** Everything the host earned, net of reversals (pending + available + paid), in one currency. */
+  async hostBalance(hostAccountId: string, currency = "EUR"): Promise<number> {
+    const b = (await hostBalances(this.db, hostAccountId)).find((x) => x.currency === currency);
+    return b ? b.pending + b.available + b.paid : 0;
+  }
+
+  balances(hostAccountId: string): Promise<EarningsBalances[]> {
+    return hostBalances(this.db, hostAccountId);
+  }
+
+  // ── Rule sets (versioned, append-only) ──
+
+  async ruleSets(merchantId: string): Promise<CommissionRuleSetView[]> {
+    const rows = await this.db.selectFrom("commission_rule_sets").selectAll().where("merchant_id", "=", merchantId).orderBy("version", "desc").execute();
+    return rows.map(ruleSetView);
+  }
+
+  async ruleSet(merchantId: string, version: number): Promise<CommissionRuleSetView> {
+    const row = await this.db.selectFrom("commission_rule_sets").selectAll().where("merchant_id", "=", merchantId).where("version", "=", version).executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such rule set version.");
+    return ruleSetView(row);
+  }
+
+  /** A new version (create and update alike); `rules` null retires the rule set. Earlier versions stay for old orders. */
+  async publishRuleSet(merchantId: string, rules: CommissionRules | null, createdBy: string | null): Promise<CommissionRuleSetView> {
+    try {
+      const row = await this.db.transaction().execute(async (tx) => {
+        const last = await tx.selectFrom("commission_rule_sets").select(sql<number>`coalesce(max(version), 0)`.as("v")).where("merchant_id", "=", merchantId).executeTakeFirstOrThrow();
+        return tx
+          .insertInto("commission_rule_sets")
+          .values({ id: randomId("crs"), merchant_id: merchantId, version: Number(last.v) + 1, rules: rules ? JSON.stringify(rules) : null, created_by: createdBy, created_at: this.clock.now() })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
+      return ruleSetView(row);
+    } catch (err) {
+      if ((err as { code?: string }).code === "23505") throw new AppError("conflict", "Another version was published at the same time; reload and try again.");
+      throw err;
+    }
+  }
+
+  // ── Co-hosts and share links ──
+
+  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[]): Promise<HostShare[]> {
+    const ids = hosts.map((h) => h.accountId);
+    const found = await this.db.selectFrom("accounts").select(["id", "role", "merchant_id"]).where("id", "in", ids).execute();
+    for (const id of ids) {
+      const a = found.find((f) => f.id === id);
+      if (!a || a.merchant_id !== merchantId || !["host", "merchant", "staff"].includes(a.role)) throw new AppError("invalid_body", `hosts: ${id} is not a host of this merchant`);
+    }
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom("show_hosts").where("show_id", "=", showId).execute();
+      await tx.insertInto("show_hosts").values(hosts.map((h) => ({ show_id: showId, account_id: h.accountId, share_bp: h.shareBp }))).execute();
+    });
+    return showHostShares(this.db, showId);
+  }
+
+  showHosts(showId: string): Promise<HostShare[]> {
+    return showHostShares(this.db, showId);
+  }
+
+  /** The host's share code for a show (made on first ask); the link is `/shows/<show>?ref=<code>`. */
+  async shareCode(showId: string, accountId: string): Promise<string> {
+    const existing = await this.db.selectFrom("host_share_codes").select("code").where("show_id", "=", showId).where("account_id", "=", accountId).executeTakeFirst();
+    if (existing) return existing.code;
+    const code = randomBytes(8).toString("hex").slice(0, 12);
+    await this.db.insertInto("host_share_codes").values({ code, show_id: showId, account_id: accountId, created_at: this.clock.now() }).onConflict((oc) => oc.doNothing()).execute();
+    const row = await this.db.selectFrom("host_share_codes").select("code").where("show_id", "=", showId).where("account_id", "=", accountId).executeTakeFirstOrThrow();
+    return row.code;
+  }
+
+  async shareCodeShow(code: string): Promise<string | null> {
+    const row = await this.db.selectFrom("host_share_codes").select("show_id").where("code", "=", code).executeTakeFirst();
+    return row?.show_id ?? null;
+  }
+
+  async attributionOf(orderId: string): Promise<Attribution | null> {
+    const row = await this.db.selectFrom("order_attributions").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+    return row ? attributionFromRow(row) : null;
+  }
+}
+
+function ruleSetView(r: { version: number; rules: string | null; created_at: Date | string; created_by: string | null }): CommissionRuleSetView {
+  return { version: r.version, rules: r.rules ? (JSON.parse(r.rules) as CommissionRules) : null, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by };
 }

@@ -21,7 +21,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderS
     if (!key.success) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
     let body = parseWith(createOrderBody, req.body);
     // A signed-in buyer's orders count towards per-buyer limits by account; their name and email fill in the buyer.
-    const ctx: BuyerContext = { accountId: req.account?.id ?? null };
+    const ctx: BuyerContext = { accountId: req.account?.id ?? null, referral: req.cookies?.sc_ref ?? null };
     if (req.account && !body.buyer) body = { ...body, buyer: { name: req.account.displayName, email: req.account.email } };
     if (body.useSaved) {
       const account = requireAccount(req);

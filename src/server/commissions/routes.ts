@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { adminMerchantQuery, commissionRulesBody, merchantPayoutSettingsBody, payoutAccountBody, runPayoutBody, showHostsBody } from "../../protocol/api.js";
+import { requireAccount } from "../accounts/index.js";
+import { parseWith } from "../http/validate.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { requireMerchantStaff, type ShowService } from "../shows/index.js";
+import { REF_COOKIE, SHARE_CODE, refCookieValue } from "./attribution.js";
+import { type PayoutService, statementCsv, statementPdf } from "./payouts.js";
+import type { CommissionService } from "./service.js";
+
+export interface CommissionRouteDeps {
+  commissions: CommissionService;
+  payouts: PayoutService;
+  shows: ShowService;
+  clock: Clock;
+  secureCookie: boolean;
+  publicUrl: string;
+}
+
+const STATEMENT_FILE = /^(\d{4}-\d{2})\.(csv|pdf)$/;
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+// The cookie outlives any attribution window a merchant can set (max 90 days); the window is applied per order.
+const REF_COOKIE_MAX_AGE_S = 90 * 24 * 3600;
+
+function merchantOf(req: FastifyRequest): string {
+  const query = parseWith(adminMerchantQuery, req.query ?? {}, "invalid_query");
+  const account = requireAccount(req);
+  const merchantId = account.role === "admin" ? query.merchantId : account.merchantId;
+  if (account.role === "admin" && !merchantId) throw new AppError("invalid_query", "merchantId: required for platform admins");
+  if (!merchantId) throw new AppError("forbidden", "Only the merchant's owner or staff can do that.");
+  requireMerchantStaff(account, merchantId);
+  return merchantId;
+}
+
+/**
+ * Commission rules and payouts for merchants (/api/admin/…), earnings for hosts (/api/earnings…), co-hosts and share
+ * links for the studio, and the share-link cookie on /shows/:id?ref=…
+ */
+export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionRouteDeps) {
+  const { commissions, payouts, shows } = deps;
+
+  // A host's share link: remember the code and when it was opened (first-party, HttpOnly; last touch wins).
+  app.addHook("onRequest", async (req, reply) => {
+    if (req.method !== "GET" || !req.url.startsWith("/shows/")) return;
+    const url = new URL(req.url, "http://x");
+    const ref = url.searchParams.get("ref");
+    const m = /^\/shows\/([^/]+)$/.exec(url.pathname);
+    if (!m || !ref || !SHARE_CODE.test(ref)) return;
+    const codeShow = await commissions.shareCodeShow(ref);
+    if (!codeShow) return;
+    const show = await shows.show(decodeURIComponent(m[1]!)).catch(() => null);
+    if (!show || show.id !== codeShow) return;
+    reply.setCookie(REF_COOKIE, refCookieValue(ref, deps.clock.now()), { path: "/", httpOnly: true, sameSite: "lax", secure: deps.secureCookie, maxAge: REF_COOKIE_MAX_AGE_S });
+  });
+
+  // ── Merchant: rule sets ──
+  app.get("/api/admin/commission-rules", async (req) => {
+    const versions = await commissions.ruleSets(merchantOf(req));
+    return { current: versions[0] ?? null, versions };
+  });
+  app.post("/api/admin/commission-rules", async (req, reply) => {
+    const merchantId = merchantOf(req);
+    const rules = parseWith(commissionRulesBody, req.body);
+    return reply.status(201).send({ ruleSet: await commissions.publishRuleSet(merchantId, rules, requireAccount(req).id) });
+  });
+  app.get<{ Params: { version: string } }>("/api/admin/commission-rules/:version", async (req) => {
+    const v = z.coerce.number().int().min(1).max(1_000_000).safeParse(req.params.version);
+    if (!v.success) throw new AppError("not_found", "No such rule set version.");
+    return { ruleSet: await commissions.ruleSet(merchantOf(req), v.data) };
+  });
+  app.delete("/api/admin/commission-rules", async (req) => {
+    return { ruleSet: await commissions.publishRuleSet(merchantOf(req), null, requireAccount(req).id) };
+  });
+
+  // ── Merchant: co-hosts of a show ──
+  app.get<{ Params: { showId: string } }>("/api/admin/shows/:showId/hosts", async (req) => {
+    const show = await shows.show(req.params.showId);
+    requireMerchantStaff(requireAccount(req), show.merchantId);
+    return { hosts: await commissions.showHosts(show.id) };
+  });
+  app.put<{ Params: { showId: string } }>("/api/admin/shows/:showId/hosts", async (req) => {
+    const show = await shows.show(req.params.showId);
+    requireMerchantStaff(requireAccount(req), show.merchantId);
+    const body = parseWith(showHostsBody, req.body);
+    return { hosts: await commissions.setShowHosts(show.id, show.merchantId, body.hosts) };
+  });
+
+  // ── Merchant: payouts ──
+  app.get("/api/admin/payout-settings", async (req) => ({ settings: await payouts.merchantSettings(merchantOf(req)) }));
+  app.put("/api/admin/payout-settings", async (req) => {
+    const merchantId = merchantOf(req);
+    await payouts.setMerchantSettings(merchantId, parseWith(merchantPayoutSettingsBody, req.body));
+    return { settings: await payouts.merchantSettings(merchantId) };
+  });
+  app.get("/api/admin/payouts", async (req) => {
+    const merchantId = merchantOf(req);
+    const [list, available] = await Promise.all([payouts.list({ merchantId }), payouts.available(merchantId, "EUR")]);
+    return { payouts: list, available: [...available].map(([hostAccountId, amount]) => ({ hostAccountId, amount, currency: "EUR" })) };
+  });
+  app.post("/api/admin/payouts", async (req, reply) => {
+    const merchantId = merchantOf(req);
+    const body = parseWith(runPayoutBody, req.body ?? {});
+    return reply.status(201).send(await payouts.run(merchantId, body));
+  });
+  app.get<{ Params: { batchId: string } }>("/api/admin/payouts/batches/:batchId/pain.001.xml", async (req, reply) => {
+    const merchantId = merchantOf(req);
+    if (!ID.test(req.params.batchId)) throw new AppError("not_found", "No such SEPA batch.");
+    const xml = await payouts.painForBatch(merchantId, req.params.batchId);
+    return reply
+      .type("application/xml; charset=utf-8")
+      .header("content-disposition", `attachment; filename="pain.001-${req.params.batchId}.xml"`)
+      .header("cache-control", "no-store")
+      .send(xml);
+  });
+
+  // ── Host: own earnings ──
+  app.get("/api/earnings", async (req) => {
+    const account = requireAccount(req);
+    const [balances, list, months, payoutAccount] = await Promise.all([commissions.balances(account.id), payouts.list({ hostAccountId: account.id }), payouts.statementMonths(account.id), payouts.hostPayoutAccount(account.id)]);
+    return { balances, payouts: list, statements: months, payoutAccount };
+  });
+  app.put("/api/earnings/payout-account", async (req) => {
+    const account = requireAccount(req);
+    await payouts.setHostPayoutAccount(account.id, parseWith(payoutAccountBody, req.body));
+    return { payoutAccount: await payouts.hostPayoutAccount(account.id) };
+  });
+  app.get<{ Params: { file: string } }>("/api/earnings/statements/:file", async (req, reply) => {
+    const account = requireAccount(req);
+    const m = STATEMENT_FILE.exec(req.params.file);
+    if (!m) throw new AppError("not_found", "Statements are /api/earnings/statements/YYYY-MM.csv or .pdf");
+    const statement = await payouts.statement(account.id, m[1]!);
+    reply.header("content-disposition", `attachment; filename="statement-${m[1]}.${m[2]}"`).header("cache-control", "no-store");
+    return m[2] === "csv" ? reply.type("text/csv; charset=utf-8").send(statementCsv(statement)) : reply.type("application/pdf").send(statementPdf(statement));
+  });
+
+  // ── Studio: the host's share link and the show's pending earnings ──
+  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/share-link", async (req) => {
+    const account = requireAccount(req);
+    const show = await shows.show(req.params.showId);
+    const hosts = await commissions.showHosts(show.id);
+    if (account.id !== show.hostAccountId && !hosts.some((h) => h.accountId === account.id)) throw new AppError("forbidden", "Only a host of the show has a share link.");
+    const code = await commissions.shareCode(show.id, account.id);
+    return { code, url: `${deps.publicUrl}/shows/${encodeURIComponent(show.slug)}?ref=${code}` };
+  });
+  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/earnings", async (req) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    return { pending: await commissions.showPendingEarnings(show.id), commission: await commissions.showCommission(show.id), currency: "EUR" };
+  });
+}
