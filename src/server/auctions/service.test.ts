@@ -58,7 +58,7 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
   beforeAll(async () => {
     handle = await openTestDb(backend);
     f = await commerceFixture(handle);
-    auctions = new AuctionService({ db: f.db, clock: f.clock, bus: f.bus, shows: f.shows, offers: f.offers, orders: f.orders });
+    auctions = new AuctionService({ db: f.db, clock: f.clock, outbox: f.outbox, shows: f.shows, offers: f.offers, orders: f.orders });
     for (const name of ["Anna", "Ben", "Cleo"]) {
       const a = await f.accounts.createAccount({ email: `${name.toLowerCase()}-${Math.random()}@t.test`, password: "pw-123456", displayName: name, role: "buyer", merchantId: null });
       buyers.push({ id: a.id, displayName: a.displayName, email: a.email, role: "buyer", merchantId: null });

@@ -6,7 +6,7 @@ import type { Product, Variant } from "../catalog/index.js";
 import type { Db } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderService } from "../orders/index.js";
-import type { Bus } from "../platform/bus.js";
+import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -87,10 +87,11 @@ export function auctionView(r: AuctionRow): AuctionView {
 export interface AuctionDeps {
   db: Db;
   clock: Clock;
-  bus: Bus;
   shows: ShowService;
   offers: OfferService;
   orders: OrderService;
+  /** Events leave as outbox rows written with the change (relayed after the commit, swept after a crash). */
+  outbox: Outbox;
 }
 
 type Bidder = Pick<Account, "id" | "displayName" | "email" | "role" | "merchantId">;
@@ -127,6 +128,7 @@ export class AuctionService {
     await this.deps.offers.end(offer.id);
     const now = clock.now();
     const id = randomId("auc");
+    const events = this.deps.outbox.batch();
     await db.transaction().execute(async (tx) => {
       await store.insertAuction(tx, {
         id,
@@ -158,10 +160,11 @@ export class AuctionService {
         closed_at: null,
       });
       await store.event(tx, { auctionId: id, type: "created", at: now, accountId: createdBy, amount: body.startPrice, data: { ...body, softCloseSeconds: softClose, holdSeconds, offerId: offer.id } });
+      const row = await store.auction(tx, id);
+      await events.emit(tx, "auction.started", { showId, auction: auctionView(row!) });
     });
-    const view = await this.auction(id);
-    await this.deps.bus.publish("auction.started", { showId, auction: view });
-    return view;
+    await events.publish();
+    return this.auction(id);
   }
 
   async row(id: string): Promise<AuctionRow> {
@@ -198,6 +201,7 @@ export class AuctionService {
   /** scheduled → live: the timer starts now (server clock); pre-bids stand. */
   async start(id: string, by: string): Promise<AuctionView> {
     const now = this.deps.clock.now();
+    const events = this.deps.outbox.batch();
     const r = await this.deps.db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
@@ -205,25 +209,27 @@ export class AuctionService {
       const endsAt = new Date(now.getTime() + a.duration_ms);
       const u = await store.updateAuction(tx, id, a.version, { status: "live", starts_at: now, ends_at: endsAt });
       await store.event(tx, { auctionId: id, type: "started", at: now, accountId: by, amount: Number(a.current_price), data: { endsAt: endsAt.toISOString(), preBids: a.bid_count } });
+      await events.emit(tx, "auction.started", { showId: u!.show_id, auction: auctionView(u!) });
       return u!;
     });
-    const view = auctionView(r);
-    await this.deps.bus.publish("auction.started", { showId: r.show_id, auction: view });
-    return view;
+    await events.publish();
+    return auctionView(r);
   }
 
   /** scheduled or live → cancelled: nobody wins. */
   async cancel(id: string, by: string): Promise<AuctionView> {
     const now = this.deps.clock.now();
+    const events = this.deps.outbox.batch();
     const r = await this.deps.db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
       if (a.status !== "scheduled" && a.status !== "live") throw new AppError("conflict", `The auction is ${a.status}; it can no longer be cancelled.`);
       const u = await store.updateAuction(tx, id, a.version, { status: "cancelled", closed_at: now });
       await store.event(tx, { auctionId: id, type: "cancelled", at: now, accountId: by });
+      await events.emit(tx, "auction.closed", { showId: a.show_id, auctionId: id, reason: "cancelled", winner: null, winnerKey: null, price: null });
       return u!;
     });
-    await this.deps.bus.publish("auction.closed", { showId: r.show_id, auctionId: id, reason: "cancelled", winner: null, winnerKey: null, price: null });
+    await events.publish();
     return auctionView(r);
   }
 
@@ -236,6 +242,7 @@ export class AuctionService {
     const first = await store.auction(db, id);
     if (!first) throw new AppError("not_found", "No such auction.");
     const allowed = await this.#mayBid(first.show_id, account);
+    const events = this.deps.outbox.batch();
     const outcome = await db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
@@ -282,25 +289,26 @@ export class AuctionService {
       if (!u) throw new AppError("conflict"); // unreachable under the row lock
       await store.event(tx, { auctionId: id, type: "bid_accepted", at: now, accountId: account.id, amount: maxAmount, data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice: price } });
       if (extended) await store.event(tx, { auctionId: id, type: "extended", at: now, data: { from: endsAt?.toISOString(), to: newEnds?.toISOString(), bidId } });
-      return { kind: "accepted" as const, a: u, bid: { id: bidId, max_amount: maxAmount, pre_bid: preBid }, extended, now };
+      const view = auctionView(u);
+      await events.emit(tx, "auction.bid", {
+        showId: u.show_id,
+        auctionId: id,
+        price: view.currentPrice,
+        minimumBid: view.minimumBid,
+        leader: view.leader ?? "",
+        leaderKey: view.leaderKey ?? "",
+        bidCount: view.bidCount,
+        endsAt: view.endsAt,
+        at: now.toISOString(),
+      });
+      if (extended && view.endsAt) await events.emit(tx, "auction.extended", { showId: u.show_id, auctionId: id, endsAt: view.endsAt });
+      return { kind: "accepted" as const, a: u, bid: { id: bidId, max_amount: maxAmount, pre_bid: preBid } };
     });
     if (outcome.kind === "refused") throw AppError.expected(outcome.code, outcome.message, outcome.details);
     const view = auctionView(outcome.a);
     const result = { auction: view, bid: { id: outcome.bid.id, maxAmount: Number(outcome.bid.max_amount), preBid: outcome.bid.pre_bid, leading: outcome.a.leader_account_id === account.id } };
     if (outcome.kind === "replay") return { ...result, replayed: true };
-    const showId = outcome.a.show_id;
-    await this.deps.bus.publish("auction.bid", {
-      showId,
-      auctionId: id,
-      price: view.currentPrice,
-      minimumBid: view.minimumBid,
-      leader: view.leader ?? "",
-      leaderKey: view.leaderKey ?? "",
-      bidCount: view.bidCount,
-      endsAt: view.endsAt,
-      at: outcome.now.toISOString(),
-    });
-    if (outcome.extended && view.endsAt) await this.deps.bus.publish("auction.extended", { showId, auctionId: id, endsAt: view.endsAt });
+    await events.publish();
     return { ...result, replayed: false };
   }
 
@@ -318,6 +326,7 @@ export class AuctionService {
 
   async #close(id: string): Promise<boolean> {
     const now = this.deps.clock.now();
+    const events = this.deps.outbox.batch();
     const r = await this.deps.db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (a?.status !== "live" || !a.ends_at || new Date(a.ends_at).getTime() > now.getTime()) return null;
@@ -325,11 +334,12 @@ export class AuctionService {
       const u = await store.updateAuction(tx, id, a.version, { status: winner ? "awarded" : "unsold", closed_at: a.ends_at });
       await store.event(tx, { auctionId: id, type: "closed", at: now, accountId: winner, amount: winner ? Number(a.current_price) : null, data: { endsAt: new Date(a.ends_at).toISOString(), bids: a.bid_count } });
       if (!winner) await store.event(tx, { auctionId: id, type: "unsold", at: now, reason: "no_bids" });
+      const view = auctionView(u!);
+      await events.emit(tx, "auction.closed", { showId: a.show_id, auctionId: id, reason: "ended", winner: view.leader, winnerKey: view.leaderKey, price: winner ? view.currentPrice : null });
       return u!;
     });
     if (!r) return false;
-    const view = auctionView(r);
-    await this.deps.bus.publish("auction.closed", { showId: r.show_id, auctionId: id, reason: "ended", winner: view.leader, winnerKey: view.leaderKey, price: r.leader_account_id ? view.currentPrice : null });
+    await events.publish();
     if (r.status === "awarded") await this.#advanceAward(r);
     return true;
   }
@@ -362,7 +372,7 @@ export class AuctionService {
 
   /** Offers the item to the bidder at rank award_rank + 1: the winner at the closing price, later ones at their maximum. */
   async #offer(a: AuctionRow): Promise<boolean> {
-    const { db, clock, orders, bus } = this.deps;
+    const { db, clock, orders } = this.deps;
     const ranked = await store.rankedBidders(db, a.id);
     const rank = a.award_rank + 1;
     const next = ranked[rank - 1];
@@ -395,13 +405,15 @@ export class AuctionService {
         return u !== undefined;
       });
     }
+    const events = this.deps.outbox.batch();
     const u = await db.transaction().execute(async (tx) => {
       const row = await store.updateAuction(tx, a.id, a.version, { award_rank: rank, award_account_id: next.accountId, award_name: next.name, award_order_id: order.id, award_price: price });
       if (row) await store.event(tx, { auctionId: a.id, type: rank === 1 ? "awarded" : "offered_next", at: now, accountId: next.accountId, amount: price, data: { orderId: order.id, rank, holdExpiresAt: order.holdExpiresAt, max: next.max } });
+      if (row && rank > 1) await events.emit(tx, "auction.offered_next", { showId: a.show_id, auctionId: a.id, rank, bidder: maskName(next.name), bidderKey: bidderKey(a.id, next.accountId), price });
       return row;
     });
     if (!u) return false;
-    if (rank > 1) await bus.publish("auction.offered_next", { showId: a.show_id, auctionId: a.id, rank, bidder: maskName(next.name), bidderKey: bidderKey(a.id, next.accountId), price });
+    await events.publish();
     return true;
   }
 }
