@@ -59,7 +59,12 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
         },
       },
     });
-    return () => conn.close();
+    // "Sold" follows the winner's payment, which is not an auction event: a slow poll picks it up.
+    const poll = setInterval(load, 5000);
+    return () => {
+      clearInterval(poll);
+      conn.close();
+    };
   }, [showId]);
 
   useEffect(() => {
