@@ -20,7 +20,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -141,10 +141,14 @@ ${head}
   // The buyer's order page; a guest's access token rides in the fragment (#t=…), never in the logged path.
   app.get("/orders/:orderId", (req, reply) => sendPage("order", req, reply));
   app.get("/account", (req, reply) => sendPage("account", req, reply));
+  // A host's commission: balances, statements (CSV/PDF) and payouts.
+  app.get("/earnings", (req, reply) => sendPage("earnings", req, reply));
   // Password reset and team invites; the emailed links carry their token in the URL fragment.
   for (const path of ["/forgot-password", "/reset-password", "/accept-invite"]) app.get(path, (req, reply) => sendPage("account", req, reply));
   app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));
   app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
+  // Public recomputation of a giveaway draw (provably fair).
+  app.get("/verify/giveaway/:giveawayId", (req, reply) => sendPage("verify", req, reply));
 
   app.get<{ Params: { "*": string } }>("/assets/*", async (req, reply) => {
     const rel = req.params["*"];
