@@ -13,6 +13,7 @@ import { registerCatalogRoutes } from "./catalog/routes.js";
 import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, registerChatRoutes } from "./chat/index.js";
 import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
 import { CouponService, registerCouponRoutes } from "./coupons/index.js";
+import { MysteryService, registerMysteryRoutes } from "./mystery/index.js";
 import { CommissionService, PayoutService, StripeConnectTransfers, registerCommissionRoutes } from "./commissions/index.js";
 import { GiveawayService, registerGiveawayRoutes } from "./giveaways/index.js";
 import { PollService, registerPollRoutes } from "./polls/index.js";
@@ -69,7 +70,7 @@ export interface RunningServer {
   rtmpUrl: string;
   demo: DemoInfo | null;
   db: DbHandle;
-  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; payouts: PayoutService; chat: ChatService; chatModeration: ChatModeration; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService; giveaways: GiveawayService; polls: PollService; coupons: CouponService };
+  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; payouts: PayoutService; chat: ChatService; chatModeration: ChatModeration; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService; giveaways: GiveawayService; polls: PollService; coupons: CouponService; mystery: MysteryService };
   close(): Promise<void>;
 }
 
@@ -133,6 +134,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // Coupon drops: a coupon in the order body is applied in the order's own transaction (OrderService hook).
   const coupons = new CouponService(db.db, clock, outbox);
   orders.use(coupons.orderHooks());
+  // Mystery items: 18+ check and room in the pool when ordering, the draw inside the paid transaction.
+  const mystery = new MysteryService(db.db, clock, outbox, offers);
+  orders.use(mystery.orderHooks());
   const giveaways = new GiveawayService({ db: db.db, clock, bus, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
   const polls = new PollService({ db: db.db, clock, bus, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
   // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.
@@ -230,6 +234,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerPollRoutes(app, { polls, shows });
   registerAuctionRoutes(app, { auctions, shows, catalog });
   registerCouponRoutes(app, { coupons, shows });
+  registerMysteryRoutes(app, { mystery, shows, catalog });
   registerOrderRoutes(app, {
     orders,
     buyers,
@@ -352,7 +357,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
     demo,
     db,
-    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, payouts: payoutService, chat, chatModeration, hub, media, bus, recordings, simulcast, webhooks, auctions, giveaways, polls, coupons },
+    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, payouts: payoutService, chat, chatModeration, hub, media, bus, recordings, simulcast, webhooks, auctions, giveaways, polls, coupons, mystery },
     async close() {
       if (closed) return;
       closed = true;

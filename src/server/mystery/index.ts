@@ -1,0 +1,2 @@
+export { MysteryService, nodeFairnessCrypto, type PoolItemInput } from "./service.js";
+export { registerMysteryRoutes } from "./routes.js";

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from "fastify";
+import { createMysteryPoolBody, mysterySettingsBody } from "../../protocol/api.js";
+import { requireAccount } from "../accounts/index.js";
+import type { CatalogService } from "../catalog/index.js";
+import { parseWith } from "../http/validate.js";
+import { AppError } from "../platform/errors.js";
+import { type ShowService, requireMerchantStaff } from "../shows/index.js";
+import type { MysteryService, PoolItemInput } from "./service.js";
+
+export function registerMysteryRoutes(app: FastifyInstance, deps: { mystery: MysteryService; shows: ShowService; catalog: CatalogService }) {
+  const { mystery, shows, catalog } = deps;
+
+  // Studio: the show's host, the merchant's owner/staff, admins.
+  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/mystery", async (req, reply) => {
+    const account = requireAccount(req);
+    const show = await shows.requireManager(account, req.params.showId);
+    const body = parseWith(createMysteryPoolBody, req.body);
+    const items: PoolItemInput[] = [];
+    for (const [n, i] of body.items.entries()) {
+      const product = await catalog.product(i.productId).catch(() => null);
+      if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", `items.${n}.productId: not a product of this show's merchant`);
+      const variant = i.variantId ? await catalog.variant(i.variantId).catch(() => null) : undefined;
+      if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", `items.${n}.variantId: not a variant of this product`);
+      items.push({ product, variant, oddsBp: i.oddsBp, quantity: i.quantity });
+    }
+    const { items: _, ...pool } = body;
+    return reply.status(201).send({ pool: await mystery.create(show.id, account.id, pool, items) });
+  });
+
+  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/mystery", async (req) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    return { pools: await mystery.ofShow(show.id) };
+  });
+
+  app.post<{ Params: { poolId: string } }>("/api/studio/mystery/:poolId/close", async (req) => {
+    const account = requireAccount(req);
+    const pool = await mystery.pool(req.params.poolId);
+    await shows.requireManager(account, pool.showId);
+    return { pool: await mystery.close(pool.id) };
+  });
+
+  // The full audit (every draw with its order id) is for the show's managers: order ids open orders.
+  app.get<{ Params: { poolId: string } }>("/api/studio/mystery/:poolId/audit", async (req) => {
+    const account = requireAccount(req);
+    const pool = await mystery.pool(req.params.poolId);
+    await shows.requireManager(account, pool.showId);
+    return { pool, ...(await mystery.audit(pool.id)) };
+  });
+
+  // The merchant's 18+ switch: owner, staff, admins.
+  app.get<{ Params: { merchantId: string } }>("/api/merchants/:merchantId/mystery-settings", async (req) => {
+    requireMerchantStaff(requireAccount(req), req.params.merchantId);
+    return { settings: await mystery.settings(req.params.merchantId) };
+  });
+
+  app.put<{ Params: { merchantId: string } }>("/api/merchants/:merchantId/mystery-settings", async (req) => {
+    requireMerchantStaff(requireAccount(req), req.params.merchantId);
+    const body = parseWith(mysterySettingsBody, req.body);
+    return { settings: await mystery.setSettings(req.params.merchantId, body.adultOnly) };
+  });
+
+  // Viewers: pools with their items and odds (shown before buying), the seed once revealed.
+  app.get<{ Params: { showId: string } }>("/api/shows/:showId/mystery", async (req) => {
+    const show = await shows.show(req.params.showId);
+    return { pools: (await mystery.ofShow(show.id)).filter((p) => p.status === "open") };
+  });
+
+  app.get<{ Params: { poolId: string } }>("/api/mystery/:poolId", async (req) => ({ pool: await mystery.pool(req.params.poolId) }));
+
+  // Same rule as GET /api/orders/:orderId: the unguessable order id opens it. The buyer's draws, to reveal and verify.
+  app.get<{ Params: { orderId: string } }>("/api/orders/:orderId/mystery", async (req) => {
+    const draws = await mystery.drawsOfOrder(req.params.orderId);
+    const poolId = draws.length ? await mystery.poolIdOfOrder(req.params.orderId) : null;
+    return { draws, pool: poolId ? await mystery.pool(poolId) : null };
+  });
+}
