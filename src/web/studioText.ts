@@ -121,6 +121,12 @@ const en = {
   "simulcast.status.error": "Error",
   "simulcast.off": "Off",
   "studio.perBuyerLimit": "Max per buyer",
+  "studio.variants": "Variants in this offer",
+  "studio.variantHelp": "Tick the sizes/colours to sell and their units; each becomes its own offer, taking its units from that variant's stock.",
+  "studio.variantStock": "{n} in stock",
+  "studio.variantPickOne": "Pick at least one variant with units.",
+  "studio.variantTooMany": "{label}: only {n} in stock.",
+  "studio.variantOffersCreated": "{n} offers created.",
 };
 
 export type StudioKey = keyof typeof en;
@@ -243,6 +249,12 @@ const de: Record<StudioKey, string> = {
   "simulcast.status.error": "Fehler",
   "simulcast.off": "Aus",
   "studio.perBuyerLimit": "Max. pro Person",
+  "studio.variants": "Varianten in diesem Angebot",
+  "studio.variantHelp": "Wähle Größen/Farben und ihre Stückzahl; jede wird ein eigenes Angebot und nimmt ihre Stücke aus dem Bestand der Variante.",
+  "studio.variantStock": "{n} auf Lager",
+  "studio.variantPickOne": "Wähle mindestens eine Variante mit Stückzahl.",
+  "studio.variantTooMany": "{label}: nur {n} auf Lager.",
+  "studio.variantOffersCreated": "{n} Angebote erstellt.",
 };
 
 export type StudioT = (key: StudioKey | MessageKey, vars?: Record<string, string | number>) => string;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ReplayView, ShowView, StudioStats } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
-import { productView, type CatalogService } from "../catalog/index.js";
+import type { CatalogService } from "../catalog/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { ShowService, Show } from "./service.js";
 import { redact } from "../platform/ids.js";
@@ -48,8 +48,10 @@ export function registerShowRoutes(app: FastifyInstance, deps: ShowRouteDeps) {
 
   app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId", async (req) => {
     const show = await shows.requireManager(requireAccount(req), req.params.showId);
-    const [view, products, key, stats] = await Promise.all([showView(show, deps), catalog.productsOf(show.merchantId), shows.streamKey(show.id), deps.studioStats(show.id)]);
-    return { show: view, products: products.map(productView), ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) }, stats };
+    const [view, products, key, stats] = await Promise.all([showView(show, deps), catalog.adminProducts(show.merchantId), shows.streamKey(show.id), deps.studioStats(show.id)]);
+    // Each product with its variants (size/colour and stock): the offer form lets the host pick which go on sale.
+    const studioProducts = products.map(({ id, title, description, imageUrl, price, currency, variants }) => ({ id, title, description, imageUrl, price, currency, variants }));
+    return { show: view, products: studioProducts, ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) }, stats };
   });
 
   app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/stream-key/reveal", async (req, reply) => {

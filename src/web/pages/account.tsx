@@ -1,8 +1,12 @@
 import { render } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import type { OrderView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
 import { Header } from "../components/Layout.js";
+import { type Account, LoginForm } from "../components/LoginForm.js";
 import { getLang, useI18n } from "../i18n.js";
+import { formatMoney } from "../money.js";
+import { orderPageHref, useOrderText } from "../orderText.js";
 
 // The emailed links carry their token in the fragment (#token=…): it never reaches a server log or a Referer.
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -109,8 +113,65 @@ function AcceptInvite() {
   );
 }
 
+/** /account: the signed-in buyer's order history, each order linking to its page (opened by the session). */
+function OrderHistory() {
+  const { t, locale } = useOrderText();
+  const [account, setAccount] = useState<Account | null | undefined>(undefined);
+  const [orders, setOrders] = useState<OrderView[] | null>(null);
+  const [error, setError] = useState(false);
+  useEffect(() => {
+    api.get<{ account: Account }>("/api/auth/me").then(
+      (r) => setAccount(r.account),
+      () => setAccount(null),
+    );
+  }, []);
+  useEffect(() => {
+    if (!account) return;
+    api.get<{ orders: OrderView[] }>("/api/me/orders").then(
+      (r) => setOrders(r.orders),
+      () => setError(true),
+    );
+  }, [account]);
+  if (account === undefined) return <p class="muted">{t("order.loading")}</p>;
+  if (account === null) {
+    return (
+      <>
+        <p class="note">{t("account.orders.signIn")}</p>
+        <LoginForm onSignedIn={setAccount} />
+      </>
+    );
+  }
+  return (
+    <section class="panel admin-detail" data-testid="account-orders">
+      <h1>{t("account.orders.title")}</h1>
+      <p class="muted">{account.email}</p>
+      {error && <p class="alert">{t("common.error")}</p>}
+      {orders?.length === 0 && <p class="muted">{t("account.orders.empty")}</p>}
+      {orders && orders.length > 0 && (
+        <table class="admin-table">
+          <tbody>
+            {orders.map((o) => (
+              <tr data-testid="account-order" data-order-id={o.id}>
+                <td>{new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(o.createdAt))}</td>
+                <td>{t(`order.status.${o.status}`)}</td>
+                <td>{formatMoney(o.total, o.currency, locale)}</td>
+                <td>
+                  <a class="link" href={orderPageHref(o.id)} data-testid="account-order-link">
+                    {t("account.orders.open")}
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 function AccountPage() {
-  const view = location.pathname === "/reset-password" ? <Reset /> : location.pathname === "/accept-invite" ? <AcceptInvite /> : <Forgot />;
+  const path = location.pathname;
+  const view = path === "/account" ? <OrderHistory /> : path === "/reset-password" ? <Reset /> : path === "/accept-invite" ? <AcceptInvite /> : <Forgot />;
   return (
     <>
       <Header />

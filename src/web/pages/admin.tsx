@@ -6,11 +6,69 @@ import { useAdminText } from "../components/admin/adminText.js";
 import { OrdersPanel, errorText } from "../components/admin/OrdersPanel.js";
 import { ProductsPanel } from "../components/admin/ProductsPanel.js";
 import { ShowsPanel } from "../components/admin/ShowsPanel.js";
+import { scoped, setActingMerchant } from "../components/admin/merchantScope.js";
 import { Centered, Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
 
 type Tab = "orders" | "products" | "shows";
 const MERCHANT_ROLES = ["merchant", "staff", "admin"];
+
+interface MerchantChoice {
+  id: string;
+  name: string;
+}
+const PICKED_KEY = "showcart-admin-merchant";
+
+/** A platform admin's /admin: pick a merchant, then the same dashboard acts for it (every list and creation). */
+function AdminDashboard({ account }: { account: Account }) {
+  const { t } = useAdminText();
+  const [merchants, setMerchants] = useState<MerchantChoice[] | null>(null);
+  const [picked, setPicked] = useState<string>("");
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.get<{ merchants: MerchantChoice[] }>("/api/admin/merchants").then(
+      (r) => {
+        setMerchants(r.merchants);
+        let remembered: string | null = null;
+        try {
+          remembered = localStorage.getItem(PICKED_KEY);
+        } catch {
+          // storage blocked: pick again next time
+        }
+        if (remembered && r.merchants.some((m) => m.id === remembered)) pick(remembered);
+      },
+      (err) => setError(errorText(err, t)),
+    );
+  }, []);
+  const pick = (id: string) => {
+    setActingMerchant(id || null);
+    setPicked(id);
+    try {
+      if (id) localStorage.setItem(PICKED_KEY, id);
+    } catch {
+      // remembered for this visit only
+    }
+  };
+  return (
+    <>
+      <div class="page admin-filters" data-testid="merchant-picker">
+        <label class="field">
+          <span>{t("admin.merchant")}</span>
+          <select value={picked} onChange={(e) => pick(e.currentTarget.value)} disabled={!merchants?.length} data-testid="merchant-select">
+            <option value="">—</option>
+            {merchants?.map((m) => (
+              <option value={m.id}>{m.name}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {error && <p class="alert">{error}</p>}
+      {merchants?.length === 0 && <p class="page muted">{t("admin.noMerchants")}</p>}
+      {/* A new merchant is a fresh dashboard: its panels load that merchant's data from the start. */}
+      {picked ? <Dashboard key={picked} account={account} /> : merchants && merchants.length > 0 && <p class="page muted" data-testid="merchant-pick-hint">{t("admin.pickMerchant")}</p>}
+    </>
+  );
+}
 
 function Dashboard({ account }: { account: Account }) {
   const { t } = useAdminText();
@@ -21,7 +79,7 @@ function Dashboard({ account }: { account: Account }) {
 
   const load = async () => {
     try {
-      const [p, s] = await Promise.all([api.get<{ products: AdminProductView[] }>("/api/admin/products"), api.get<{ shows: ShowSalesView[] }>("/api/admin/sales")]);
+      const [p, s] = await Promise.all([api.get<{ products: AdminProductView[] }>(scoped("/api/admin/products")), api.get<{ shows: ShowSalesView[] }>(scoped("/api/admin/sales"))]);
       setProducts(p.products);
       setShows(s.shows);
       setError(null);
@@ -85,6 +143,8 @@ function AdminPage() {
         <main class="page-narrow">
           <LoginForm onSignedIn={setAccount} />
         </main>
+      ) : account.role === "admin" ? (
+        <AdminDashboard account={account} />
       ) : MERCHANT_ROLES.includes(account.role) ? (
         <Dashboard account={account} />
       ) : (

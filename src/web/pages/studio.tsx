@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { OfferView, ProductView, ShowView, StudioStats } from "../../protocol/api.js";
+import type { OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { ApiError, api } from "../apiClient.js";
 import { ChatPanel } from "../components/ChatPanel.js";
@@ -147,13 +147,17 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
   );
 }
 
+/** Studio products carry their variants (size/colour with stock) so an offer can be made per variant. */
+type StudioProduct = ProductView & { variants?: VariantView[] };
+const variantName = (v: VariantView) => [v.size, v.colour].filter(Boolean).join(" / ") || v.sku;
+
 function CreateOfferForm({
   showId,
   products,
   onOffer,
 }: {
   showId: string;
-  products: ProductView[];
+  products: StudioProduct[];
   onOffer(offer: OfferView): void;
 }) {
   const { t, locale } = useStudioText();
@@ -165,7 +169,10 @@ function CreateOfferForm({
   const [pin, setPin] = useState(true);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // Per variant: units to put on sale ("" = not in this offer).
+  const [variantUnits, setVariantUnits] = useState<Record<string, string>>({});
   const product = products.find((p) => p.id === productId);
+  const variants = product?.variants ?? [];
 
   if (!products.length) return <p class="muted">{t("studio.noProducts")}</p>;
 
@@ -173,20 +180,25 @@ function CreateOfferForm({
     e.preventDefault();
     const showPrice = parsePriceToCents(price);
     if (showPrice === null) return setMessage({ ok: false, text: t("studio.priceInvalid") });
+    // The offer API takes one variant per offer: each picked variant becomes its own offer with its own units.
+    const picked = variants.map((v) => ({ v, units: Number(variantUnits[v.id] || 0) })).filter((p) => p.units > 0);
+    if (variants.length > 0) {
+      if (picked.length === 0) return setMessage({ ok: false, text: t("studio.variantPickOne") });
+      const over = picked.find((p) => p.units > p.v.stock);
+      if (over) return setMessage({ ok: false, text: t("studio.variantTooMany", { label: variantName(over.v), n: over.v.stock }) });
+    }
     setBusy(true);
     setMessage(null);
+    const base = { productId, showPrice, durationSeconds: Math.round(Number(minutes) * 60), ...(perBuyer.trim() ? { perBuyerLimit: Number(perBuyer) } : {}) };
+    const bodies = variants.length > 0 ? picked.map((p, i) => ({ ...base, variantId: p.v.id, quantity: p.units, pin: pin && i === 0 })) : [{ ...base, quantity: Number(quantity), pin }];
     try {
-      const { offer } = await api.post<{ offer: OfferView }>(`/api/studio/shows/${encodeURIComponent(showId)}/offers`, {
-        productId,
-        showPrice,
-        quantity: Number(quantity),
-        durationSeconds: Math.round(Number(minutes) * 60),
-        pin,
-        ...(perBuyer.trim() ? { perBuyerLimit: Number(perBuyer) } : {}),
-      });
-      onOffer(offer);
-      setMessage({ ok: true, text: t("studio.offerCreated") });
+      for (const body of bodies) {
+        const { offer } = await api.post<{ offer: OfferView }>(`/api/studio/shows/${encodeURIComponent(showId)}/offers`, body);
+        onOffer(offer);
+      }
+      setMessage({ ok: true, text: bodies.length > 1 ? t("studio.variantOffersCreated", { n: bodies.length }) : t("studio.offerCreated") });
       setPrice("");
+      setVariantUnits({});
     } catch (err) {
       setMessage({ ok: false, text: errorMessage(err, t("common.error")) });
     } finally {
@@ -198,7 +210,14 @@ function CreateOfferForm({
     <form class="offer-form" onSubmit={submit} data-testid="create-offer-form">
       <label class="field">
         <span>{t("studio.product")}</span>
-        <select value={productId} onChange={(e) => setProductId(e.currentTarget.value)} data-testid="offer-product">
+        <select
+          value={productId}
+          onChange={(e) => {
+            setProductId(e.currentTarget.value);
+            setVariantUnits({});
+          }}
+          data-testid="offer-product"
+        >
           {products.map((p) => (
             <option value={p.id}>
               {p.title} — {formatMoney(p.price, p.currency, locale)}
@@ -218,17 +237,19 @@ function CreateOfferForm({
             data-testid="offer-price"
           />
         </label>
-        <label class="field">
-          <span>{t("studio.quantity")}</span>
-          <input
-            type="number"
-            min={1}
-            required
-            value={quantity}
-            onInput={(e) => setQuantity(e.currentTarget.value)}
-            data-testid="offer-quantity"
-          />
-        </label>
+        {variants.length === 0 && (
+          <label class="field">
+            <span>{t("studio.quantity")}</span>
+            <input
+              type="number"
+              min={1}
+              required
+              value={quantity}
+              onInput={(e) => setQuantity(e.currentTarget.value)}
+              data-testid="offer-quantity"
+            />
+          </label>
+        )}
         <label class="field">
           <span>{t("studio.duration")}</span>
           <input
@@ -253,6 +274,44 @@ function CreateOfferForm({
           />
         </label>
       </div>
+      {variants.length > 0 && (
+        <fieldset data-testid="offer-variants">
+          <legend>{t("studio.variants")}</legend>
+          <p class="muted">{t("studio.variantHelp")}</p>
+          {variants.map((v) => (
+            <div class="field-row" data-testid="offer-variant" data-variant-id={v.id}>
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={Number(variantUnits[v.id] || 0) > 0}
+                  disabled={v.stock === 0}
+                  onChange={(e) => {
+                    const on = e.currentTarget.checked;
+                    setVariantUnits((u) => ({ ...u, [v.id]: on ? String(Math.min(v.stock, 10)) : "" }));
+                  }}
+                  data-testid="offer-variant-pick"
+                />
+                {variantName(v)} <span class="muted">({t("studio.variantStock", { n: v.stock })})</span>
+              </label>
+              <label class="field">
+                <span>{t("studio.quantity")}</span>
+                <input
+                  type="number"
+                  min={0}
+                  max={v.stock}
+                  value={variantUnits[v.id] ?? ""}
+                  disabled={v.stock === 0}
+                  onInput={(e) => {
+                    const value = e.currentTarget.value;
+                    setVariantUnits((u) => ({ ...u, [v.id]: value }));
+                  }}
+                  data-testid="offer-variant-units"
+                />
+              </label>
+            </div>
+          ))}
+        </fieldset>
+      )}
       <label class="check">
         <input type="checkbox" checked={pin} onChange={(e) => setPin(e.currentTarget.checked)} data-testid="offer-pin" />
         {t("studio.pinNow")}

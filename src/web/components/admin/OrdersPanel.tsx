@@ -3,6 +3,7 @@ import type { OrderView, ShowSalesView } from "../../../protocol/api.js";
 import { ApiError, api } from "../../apiClient.js";
 import { formatMoney } from "../../money.js";
 import { type AdminT, percent, useAdminText } from "./adminText.js";
+import { scoped } from "./merchantScope.js";
 
 const STATUSES: OrderView["status"][] = ["pending_payment", "paid", "fulfilled", "delivered", "refunded", "cancelled", "expired", "payment_failed"];
 
@@ -168,7 +169,7 @@ export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
   const suffix = query ? `?${query}` : "";
 
   const load = () =>
-    api.get<{ orders: OrderView[] }>(`/api/admin/orders${suffix}`).then(
+    api.get<{ orders: OrderView[] }>(scoped(`/api/admin/orders${suffix}`)).then(
       (r) => {
         setOrders(r.orders);
         setError(null);
@@ -199,7 +200,7 @@ export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
               ))}
             </select>
           </label>
-          <a class="btn btn-small" href={`/api/admin/orders.csv${suffix}`} download data-testid="orders-csv">
+          <a class="btn btn-small" href={scoped(`/api/admin/orders.csv${suffix}`)} download data-testid="orders-csv">
             {t("orders.csv")}
           </a>
         </div>

@@ -4,6 +4,7 @@ import { ApiError, NetworkError, api } from "../../apiClient.js";
 import { formatMoney, parsePriceToCents } from "../../money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
+import { scoped } from "./merchantScope.js";
 
 // German rates as the presets (standard, reduced, zero); any other EU rate can be typed in.
 const VAT_PRESETS = [1900, 700, 0];
@@ -129,7 +130,7 @@ function ProductEditor({ product, onSaved, onClose }: { product: AdminProductVie
     setBusy(true);
     try {
       const body = { title: title.trim(), description: description.trim(), price: cents, vatRateBp: vat };
-      const r = product ? await api.patch<{ product: AdminProductView }>(`/api/admin/products/${product.id}`, body) : await api.post<{ product: AdminProductView }>("/api/admin/products", body);
+      const r = product ? await api.patch<{ product: AdminProductView }>(`/api/admin/products/${product.id}`, body) : await api.post<{ product: AdminProductView }>(scoped("/api/admin/products"), body);
       await onSaved(r.product);
       setMessage({ ok: true, text: t("admin.saved") });
     } catch (err) {

@@ -4,6 +4,7 @@ import { api } from "../../apiClient.js";
 import { formatMoney, parsePriceToCents } from "../../money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
+import { scoped } from "./merchantScope.js";
 
 type AdminOffer = OfferView & { variantId: string | null; vatRateBp: number };
 
@@ -97,7 +98,7 @@ export function ShowsPanel({ shows, products, onChanged }: { shows: ShowSalesVie
   const [offers, setOffers] = useState<AdminOffer[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = () =>
-    api.get<{ offers: AdminOffer[] }>("/api/admin/offers").then(
+    api.get<{ offers: AdminOffer[] }>(scoped("/api/admin/offers")).then(
       (r) => setOffers(r.offers),
       (err) => setError(errorText(err, t)),
     );
