@@ -1,0 +1,127 @@
+import fs from "node:fs";
+import { validateXML } from "xmllint-wasm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/server/platform/clock.js";
+import { backends } from "../support/db.js";
+import { orderBody } from "../support/fixtures.js";
+import { login, postOrder, request } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const XSD = fs.readFileSync(new URL("../fixtures/pain.001.001.03.xsd", import.meta.url), "utf8");
+const DAY = 24 * 3600 * 1000;
+
+describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => {
+  let server: TestServer;
+  let host: string;
+  let merchant: string;
+  let offerId: string;
+  const clock = new ManualClock("2026-11-02T10:00:00Z");
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend, clock, synthetic: false, sweepers: false });
+    host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+    const show = await request(server.url, "GET", "/api/shows/demo");
+    offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
+  }, 300_000);
+  afterAll(async () => server?.close());
+
+  it("lets the merchant (not the host or a stranger) version rule sets, with validation", async () => {
+    expect((await request(server.url, "GET", "/api/admin/commission-rules")).status).toBe(401);
+    expect((await request(server.url, "GET", "/api/admin/commission-rules", { cookie: host })).body.error.code).toBe("forbidden");
+    expect((await request(server.url, "POST", "/api/admin/commission-rules", { cookie: host, body: { percentBp: 1000 } })).body.error.code).toBe("forbidden");
+    const bad = await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { percentBp: 20_000 } });
+    expect([bad.status, bad.body.error.code]).toEqual([400, "invalid_body"]);
+    expect((await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { overrides: [{ productId: "p" }] } })).status).toBe(400);
+    const v1 = await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { percentBp: 500 } });
+    expect(v1.status).toBe(201);
+    expect(v1.body.ruleSet).toMatchObject({ version: 1, rules: { percentBp: 500, fixedPerUnit: 0, returnWindowDays: 14, attributionWindowDays: 7 } });
+    const retired = await request(server.url, "DELETE", "/api/admin/commission-rules", { cookie: merchant });
+    expect(retired.body.ruleSet).toMatchObject({ version: 2, rules: null });
+    const v3 = await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { percentBp: 1000, fixedPerUnit: 10, payoutMinimum: 100 } });
+    expect(v3.body.ruleSet.version).toBe(3);
+    const list = await request(server.url, "GET", "/api/admin/commission-rules", { cookie: merchant });
+    expect(list.body.current.version).toBe(3);
+    expect(list.body.versions.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
+    expect((await request(server.url, "GET", "/api/admin/commission-rules/1", { cookie: merchant })).body.ruleSet.rules.percentBp).toBe(500);
+    expect((await request(server.url, "GET", "/api/admin/commission-rules/99", { cookie: merchant })).status).toBe(404);
+    const hosts = await request(server.url, "PUT", `/api/admin/shows/${server.demo.showId}/hosts`, { cookie: merchant, body: { hosts: [{ accountId: "acc_x", shareBp: 5000 }] } });
+    expect([hosts.status, hosts.body.error.code]).toEqual([400, "invalid_body"]);
+  });
+
+  it("attributes an order from the host's share link to the host, under the rule version in force, and shows it in the studio and earnings", async () => {
+    const link = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}/share-link`, { cookie: host });
+    expect(link.body.url).toMatch(/\/shows\/demo\?ref=[a-z0-9]{12}$/);
+    expect((await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}/share-link`, { cookie: merchant })).body.error.code).toBe("forbidden");
+    // Opening the link sets the first-party cookie; a made-up code does not.
+    const opened = await fetch(`${server.url}/shows/demo?ref=${link.body.code}`, { redirect: "manual" });
+    const cookie = opened.headers.getSetCookie().find((c) => c.startsWith("sc_ref="));
+    expect(cookie).toMatch(new RegExp(`^sc_ref=${link.body.code}\\.${clock.now().getTime()}; .*HttpOnly`));
+    const bogus = await fetch(`${server.url}/shows/demo?ref=aaaaaaaaaaaa`, { redirect: "manual" });
+    expect(bogus.headers.getSetCookie().some((c) => c.startsWith("sc_ref="))).toBe(false);
+
+    clock.advance(3600_000); // an hour later (the demo offer runs two hours); the window itself is tested in ledger.test.ts
+    const placed = await request(server.url, "POST", "/api/orders", { body: orderBody(offerId, { quantity: 2 }), headers: { "idempotency-key": "commission-link-1", cookie: cookie!.split(";")[0]! } });
+    expect(placed.status).toBe(201);
+    const attribution = await server.services.commissions.attributionOf(placed.body.order.id);
+    expect(attribution).toMatchObject({ source: "link", refCode: link.body.code, ruleVersion: 3 });
+    const o = placed.body.order;
+    const expected = Math.floor(((o.total - o.vat) * 1000) / 10_000) + 2 * 10;
+    const studio = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}/earnings`, { cookie: host });
+    expect(studio.body).toMatchObject({ pending: expected, currency: "EUR" });
+    // The studio's commission figure is the same live pending earnings.
+    const studioView = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}`, { cookie: host });
+    expect(studioView.body.stats.commission).toBe(expected);
+    const earnings = await request(server.url, "GET", "/api/earnings", { cookie: host });
+    expect(earnings.body.balances).toEqual([{ currency: "EUR", pending: expected, available: 0, paid: 0 }]);
+    // An order without the cookie goes to the show's host all the same (replay: the demo show is not on air).
+    const plain = await postOrder(server.url, orderBody(offerId));
+    expect((await server.services.commissions.attributionOf(plain.body.order.id))?.source).toMatch(/^(live|replay)$/);
+  });
+
+  it("pays out available earnings as a SEPA file that validates against the XSD, with statements as CSV and PDF", async () => {
+    const badIban = await request(server.url, "PUT", "/api/earnings/payout-account", { cookie: host, body: { holderName: "Demo Host", iban: "DE89370400440532013001", bic: "COBADEFFXXX" } });
+    expect([badIban.status, badIban.body.error.code]).toEqual([400, "invalid_body"]);
+    const saved = await request(server.url, "PUT", "/api/earnings/payout-account", { cookie: host, body: { holderName: "Demo Höst", iban: "DE89 3704 0044 0532 0130 00", bic: "COBADEFFXXX" } });
+    expect(saved.body.payoutAccount).toEqual({ holderName: "Demo Höst", iban: "DE89…3000", bic: "COBADEFFXXX", stripeAccountId: null });
+    // No bank account for the merchant yet: a SEPA run is refused.
+    expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } })).body.error.code).toBe("conflict");
+    expect((await request(server.url, "PUT", "/api/admin/payout-settings", { cookie: merchant, body: { debtorName: "Demo Shop", iban: "GB82WEST12345698765432", bic: "NWBKGB2L" } })).status).toBe(200);
+    expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: host, body: { method: "sepa" } })).body.error.code).toBe("forbidden");
+    // Still pending (inside the return window): nothing to pay.
+    expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } })).body.payouts).toEqual([]);
+    clock.advance(15 * DAY);
+    expect(await server.services.commissions.matureDue()).toBeGreaterThanOrEqual(1);
+    const before = (await request(server.url, "GET", "/api/earnings", { cookie: host })).body.balances[0];
+    expect(before.pending).toBe(0);
+    const run = await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } });
+    expect(run.status).toBe(201);
+    expect(run.body.payouts).toHaveLength(1);
+    expect(run.body.payouts[0]).toMatchObject({ amount: before.available, method: "sepa", status: "pending" });
+    const after = (await request(server.url, "GET", "/api/earnings", { cookie: host })).body;
+    expect(after.balances[0]).toMatchObject({ pending: 0, available: 0, paid: before.available });
+    expect(after.payouts).toHaveLength(1);
+
+    const pain = await fetch(`${server.url}/api/admin/payouts/batches/${run.body.payouts[0].batchId}/pain.001.xml`, { headers: { cookie: merchant } });
+    expect(pain.headers.get("content-type")).toMatch(/application\/xml/);
+    const xml = await pain.text();
+    const valid = await validateXML({ xml: [{ fileName: "p.xml", contents: xml }], schema: [{ fileName: "pain.001.001.03.xsd", contents: XSD }] });
+    expect(valid.errors).toEqual([]);
+    expect(xml).toContain("<Nm>Demo Hoest</Nm>");
+    expect((await request(server.url, "GET", "/api/admin/payouts", { cookie: merchant })).body.payouts[0].status).toBe("sent");
+    expect((await fetch(`${server.url}/api/admin/payouts/batches/pob_nope/pain.001.xml`, { headers: { cookie: merchant } })).status).toBe(404);
+
+    const month = "2026-11";
+    expect(after.statements).toContain(month);
+    const csv = await fetch(`${server.url}/api/earnings/statements/${month}.csv`, { headers: { cookie: host } });
+    expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
+    const text = await csv.text();
+    expect(text.split("\r\n")[0]).toBe("date,kind,order,show,account,amount,currency");
+    expect(text).toMatch(/,payout,,,paid,\d+\.\d\d,EUR/);
+    const pdf = Buffer.from(await (await fetch(`${server.url}/api/earnings/statements/${month}.pdf`, { headers: { cookie: host } })).arrayBuffer()).toString("latin1");
+    expect(pdf.startsWith("%PDF-1.4")).toBe(true);
+    expect(pdf).toContain(`(Showcart commission statement ${month}) Tj`);
+    expect((await fetch(`${server.url}/api/earnings/statements/2026-13.pdf`, { headers: { cookie: host } })).status).toBe(400);
+    expect((await fetch(`${server.url}/api/earnings/statements/x.exe`, { headers: { cookie: host } })).status).toBe(404);
+  });
+});
