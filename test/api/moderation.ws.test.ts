@@ -80,7 +80,7 @@ describe("chat moderation over WebSocket and REST", () => {
     expect((await request(server.url, "GET", `/api/shows/${showId}/chat`)).body.settings.slowModeSeconds).toBe(60);
     await studio("PATCH", "/settings", { body: { slowModeSeconds: 0 } });
 
-    const pin = await studio("PUT", "/pin", { body: { text: "20 % off everything tonight" } });
+    const pin = await studio("POST", "/pin", { body: { text: "20 % off everything tonight" } });
     expect(pin.status).toBe(200);
     await c.waitEvent((e) => e.t === "chat.pinned" && (e.d as { text: string }).text === "20 % off everything tonight");
     const fresh = await open("name=Fresh");
@@ -136,8 +136,8 @@ describe("chat moderation over WebSocket and REST", () => {
     // Moderators: delete and time out; not ban, not settings, not pin, not words, not appoint.
     expect((await studio("POST", `/messages/${id}/ban`, { cookie: modCookie, body: {} })).status).toBe(403);
     expect((await studio("PATCH", "/settings", { cookie: modCookie, body: { linksAllowed: true } })).status).toBe(403);
-    expect((await studio("PUT", "/pin", { cookie: modCookie, body: { text: "mine" } })).status).toBe(403);
-    expect((await studio("PUT", "/words", { cookie: modCookie, body: { block: ["x1"], allow: [] } })).status).toBe(403);
+    expect((await studio("POST", "/pin", { cookie: modCookie, body: { text: "mine" } })).status).toBe(403);
+    expect((await studio("POST", "/words", { cookie: modCookie, body: { block: ["x1"], allow: [] } })).status).toBe(403);
     expect((await studio("DELETE", `/messages/${id}`, { cookie: modCookie })).status).toBe(200);
     await guest.waitEvent((e) => e.t === "chat.deleted" && (e.d as { ids: string[] }).ids.includes(id));
     // A signed-in moderator's messages carry the moderator role and may hold links.
@@ -155,7 +155,7 @@ describe("chat moderation over WebSocket and REST", () => {
     ] as const) {
       expect((await studio(method, path, { cookie: buyerCookie, body: method === "POST" ? { minutes: 1 } : undefined })).status).toBe(403);
     }
-    const words = await studio("PUT", "/words", { body: { block: ["knallkopp"], allow: [] } });
+    const words = await studio("POST", "/words", { body: { block: ["knallkopp"], allow: [] } });
     expect(words.body.words.block).toEqual(["knallkopp"]);
     guest.send({ t: "chat.send", d: { text: "K.N.A.L.L.K.O.P.P" } });
     await guest.waitError("chat_blocked_word");

@@ -33,13 +33,13 @@ export function registerChatRoutes(app: FastifyInstance, deps: { chat: ChatServi
     return { settings: await moderation.updateSettings(ctx, body) };
   });
 
-  app.put<ShowParams>(`${base}/words`, async (req) => {
+  app.post<ShowParams>(`${base}/words`, async (req) => {
     const body = parseWith(chatWordsBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
     return { words: await moderation.setWords(ctx, body.block, body.allow) };
   });
 
-  app.put<ShowParams>(`${base}/pin`, async (req) => {
+  app.post<ShowParams>(`${base}/pin`, async (req) => {
     const body = parseWith(chatPinBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
     return { pinned: await moderation.pin(ctx, body.text) };

@@ -1,7 +1,51 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { CHAT_MAX_LENGTH } from "../protocolConstants.js";
-import type { ChatPosted } from "../../protocol/realtime.js";
-import { useI18n } from "../i18n.js";
+import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../protocol/realtime.js";
+import { api } from "../apiClient.js";
+import { type MessageKey, useI18n } from "../i18n.js";
+
+/** A refused command as the socket reported it; `retryAfterMs` for slow mode, timeouts and limits. */
+export interface ChatError {
+  code: string;
+  message: string;
+  at: number;
+  retryAfterMs?: number;
+}
+
+/** A per-message action offered to the host or a moderator (delete, timeout, ban). */
+export interface ChatAction {
+  label: string;
+  testId: string;
+  run(message: ChatPosted): void;
+}
+
+const REPORT_REASONS = ["spam", "abuse", "scam"] as const;
+const ERROR_TEXT: Record<string, MessageKey> = {
+  rate_limited: "chat.rateLimited",
+  chat_slow_mode: "chat.slowMode",
+  chat_muted: "chat.muted",
+  chat_banned: "chat.banned",
+  chat_blocked_word: "chat.blockedWord",
+  chat_link_blocked: "chat.linkBlocked",
+  chat_buyers_only: "chat.buyersOnly",
+  unauthenticated: "chat.signInToChat",
+};
+const DEVICE_KEY = "showcart.device";
+
+/** The browser's random device id (sent when connecting; lets moderators ban a guest's device). */
+export function chatDeviceId(): string | undefined {
+  try {
+    let id = localStorage.getItem(DEVICE_KEY);
+    if (!id) {
+      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      localStorage.setItem(DEVICE_KEY, id);
+    }
+    return id;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Props {
   messages: ChatPosted[];
@@ -12,12 +56,40 @@ interface Props {
   name?: string | null;
   onNameChange?: (name: string) => void;
   notice?: string | null;
+  /** The last refused chat command: shown in words, with a countdown for slow mode and timeouts. */
+  error?: ChatError | null;
+  /** The host's pinned message, shown above the messages. */
+  pinned?: ChatPinned | null;
+  /** Viewers flag a message for the studio's moderation queue. */
+  onReport?: (messageId: string, reason: (typeof REPORT_REASONS)[number]) => void;
+  /** Moderation buttons per viewer message (studio, moderators). */
+  actions?: ChatAction[];
 }
 
 const NAME_MAX_LENGTH = 40;
 
-export function ChatPanel({ messages, connected, onSend, name, onNameChange, notice }: Props) {
+export function ChatPanel({ messages, connected, onSend, name, onNameChange, notice, error, pinned, onReport, actions }: Props) {
   const { t, locale } = useI18n();
+  const [reporting, setReporting] = useState<string | null>(null);
+  const [reported, setReported] = useState<ReadonlySet<string>>(new Set());
+  // Refusals stay for 5 s, or until the wait they announce is over (ticking once a second).
+  const [now, setNow] = useState(Date.now);
+  const until = error ? error.at + Math.max(error.retryAfterMs ?? 0, 5000) : 0;
+  useEffect(() => {
+    if (!error) return;
+    setNow(Date.now());
+    const id = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= until) clearInterval(id);
+    }, 1000);
+    return () => clearInterval(id);
+  }, [error]);
+  const waitSeconds = error?.retryAfterMs ? Math.ceil((error.at + error.retryAfterMs - now) / 1000) : 0;
+  const errorText =
+    error && now < until
+      ? t(ERROR_TEXT[error.code] ?? "chat.error", { message: error.message, s: Math.max(waitSeconds, 0), min: Math.max(Math.ceil(waitSeconds / 60), 1) })
+      : null;
+  const slowWait = error?.code === "chat_slow_mode" && waitSeconds > 0;
   const [draft, setDraft] = useState("");
   const [nameDraft, setNameDraft] = useState(name ?? "");
   const [editingName, setEditingName] = useState(false);
@@ -77,6 +149,13 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
           </button>
         )}
       </header>
+      {pinned && (
+        // Text node only, like every message.
+        <p class="chat-notice" role="note" data-testid="chat-pinned" style={{ margin: 0, padding: "8px 14px", borderBottom: "1px solid var(--line)", color: "inherit" }}>
+          <strong>📌 {pinned.author}: </strong>
+          {pinned.text}
+        </p>
+      )}
       <ol class="chat-list" ref={listRef} onScroll={onScroll} data-testid="chat-messages" aria-live="polite">
         {messages.length === 0 && <li class="chat-empty">{t("chat.empty")}</li>}
         {messages.map((m) => (
@@ -96,9 +175,49 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
             <time class="chat-time" dateTime={m.at}>
               {timeFmt.format(new Date(m.at))}
             </time>
+            {m.role === "viewer" && (onReport || actions?.length) ? (
+              <span style={{ gridColumn: "1 / -1", display: "flex", gap: "8px", fontSize: "0.75rem" }}>
+                {actions?.map((a) => (
+                  <button key={a.testId} type="button" class="link" onClick={() => a.run(m)} data-testid={a.testId}>
+                    {a.label}
+                  </button>
+                ))}
+                {onReport &&
+                  (reported.has(m.id) ? (
+                    <span class="muted" data-testid="chat-reported">
+                      {t("chat.reported")}
+                    </span>
+                  ) : reporting === m.id ? (
+                    REPORT_REASONS.map((r) => (
+                      <button
+                        key={r}
+                        type="button"
+                        class="link"
+                        data-testid={`chat-report-${r}`}
+                        onClick={() => {
+                          onReport(m.id, r);
+                          setReported((s) => new Set(s).add(m.id));
+                          setReporting(null);
+                        }}
+                      >
+                        {t(`chat.reason.${r}`)}
+                      </button>
+                    ))
+                  ) : (
+                    <button type="button" class="link" onClick={() => setReporting(m.id)} data-testid="chat-report" aria-label={t("chat.report")}>
+                      {t("chat.report")}
+                    </button>
+                  ))}
+              </span>
+            ) : null}
           </li>
         ))}
       </ol>
+      {errorText && (
+        <p class="chat-notice" role="status" data-testid="chat-error" data-code={error?.code}>
+          {errorText}
+        </p>
+      )}
       {notice && (
         <p class="chat-notice" role="status" data-testid="chat-notice">
           {notice}
@@ -144,11 +263,50 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
           <span class={`chat-count${remaining < 20 ? " is-low" : ""}`} data-testid="chat-count" aria-live="polite">
             {remaining}
           </span>
-          <button type="submit" class="btn" disabled={!connected || !draft.trim()} data-testid="chat-send">
-            {t("chat.send")}
+          <button type="submit" class="btn" disabled={!connected || !draft.trim() || slowWait} data-testid="chat-send">
+            {slowWait ? `${waitSeconds} s` : t("chat.send")}
           </button>
         </form>
       )}
     </section>
   );
+}
+
+/**
+ * Chat state beyond the room snapshot: deleted messages (hidden as `chat.deleted` arrives), the pinned message
+ * (fetched on every (re)connect, then kept by `chat.pinned`/`chat.unpinned`), and moderator actions for a signed-in
+ * moderator of this show.
+ */
+export function useChatExtras(showId: string, connected: boolean, signedIn: boolean) {
+  const { t } = useI18n();
+  const [pinned, setPinned] = useState<ChatPinned | null>(null);
+  const [deleted, setDeleted] = useState<ReadonlySet<string>>(new Set());
+  const [canModerate, setCanModerate] = useState(false);
+  const base = `/api/shows/${encodeURIComponent(showId)}/chat`;
+  const studio = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
+  useEffect(() => {
+    if (!connected) return;
+    api.get<{ pinned: ChatPinned | null }>(base).then((r) => setPinned(r.pinned), () => {});
+  }, [connected, showId]);
+  useEffect(() => {
+    if (!signedIn) return setCanModerate(false);
+    // 403 for everyone but the show's staff and moderators.
+    api.get(`${studio}/moderation`).then(() => setCanModerate(true), () => setCanModerate(false));
+  }, [signedIn, showId]);
+  const onEvent = (ev: Envelope): boolean => {
+    if (ev.t === "chat.deleted") {
+      const { ids } = ev.d as ServerEvents["chat.deleted"];
+      setDeleted((s) => new Set([...s, ...ids]));
+    } else if (ev.t === "chat.pinned") setPinned(ev.d as ChatPinned);
+    else if (ev.t === "chat.unpinned") setPinned(null);
+    else return false;
+    return true;
+  };
+  const actions: ChatAction[] | undefined = canModerate
+    ? [
+        { label: t("chat.delete"), testId: "chat-delete", run: (m) => void api.del(`${studio}/messages/${encodeURIComponent(m.id)}`).catch(() => {}) },
+        { label: t("chat.timeout"), testId: "chat-timeout", run: (m) => void api.post(`${studio}/messages/${encodeURIComponent(m.id)}/timeout`, { minutes: 5 }).catch(() => {}) },
+      ]
+    : undefined;
+  return { pinned, onEvent, actions, visible: (messages: ChatPosted[]) => (deleted.size ? messages.filter((m) => !deleted.has(m.id)) : messages) };
 }

@@ -3,7 +3,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { ApiError, api } from "../apiClient.js";
-import { ChatPanel } from "../components/ChatPanel.js";
+import { ChatPanel, useChatExtras } from "../components/ChatPanel.js";
+import { lazyComponent } from "../lazy.js";
 import { Centered, Header, LoadError, StatusBadge } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../components/LivePlayer.js";
@@ -18,6 +19,8 @@ import { connectRealtime } from "../realtime.js";
 import { withOffer } from "../showState.js";
 import { useRoom } from "../useRoom.js";
 import { useServerNow } from "../useServerNow.js";
+// Chat moderation: its own chunk, loaded when the studio renders it.
+const ModerationPanel = lazyComponent(() => import("../components/ModerationPanel.js").then((m) => m.ModerationPanel));
 
 interface StudioData {
   show: ShowView;
@@ -48,6 +51,25 @@ function Counters({ stats }: { stats: StudioStats }) {
       {item(t("studio.revenue"), formatMoney(stats.revenue, stats.currency, locale), "stat-revenue")}
       {item(t("studio.commission"), formatMoney(stats.commission, stats.currency, locale), "stat-commission")}
     </section>
+  );
+}
+
+/** The host's own share link for this show (orders through it within the attribution window are theirs). */
+function ShareLink({ showId }: { showId: string }) {
+  const { t } = useStudioText();
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    // Merchant accounts have no link (403): the block stays hidden.
+    api.get<{ url: string }>(`/api/studio/shows/${encodeURIComponent(showId)}/share-link`).then(
+      (r) => setUrl(r.url),
+      () => setUrl(null),
+    );
+  }, [showId]);
+  if (!url) return null;
+  return (
+    <p class="muted share-link" data-testid="share-link">
+      {t("studio.shareLink")} <code>{url}</code> <CopyButton value={url} />
+    </p>
   );
 }
 
@@ -396,7 +418,6 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const [stats, setStats] = useState<StudioStats>(
     data.stats ?? { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" },
   );
-  const [notice, setNotice] = useState<string | null>(null);
   // The show room carries offers and chat (the host's cookie makes its messages role "host");
   // the read-only studio room adds the sales counters.
   const { room, setRoom, connected, error, connection } = useRoom(`/ws/shows/${encodeURIComponent(show.id)}`, {
@@ -404,7 +425,13 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
     viewers: data.stats?.viewers ?? 0,
     offers: show.offers,
     chat: [],
-  });
+  }, { onEvent: (ev) => void chatExtras.onEvent(ev) });
+  const chatExtras = useChatExtras(show.id, connected, true);
+  const studioChat = `/api/studio/shows/${encodeURIComponent(show.id)}/chat`;
+  const chatActions = [
+    ...(chatExtras.actions ?? []),
+    { label: t("mod.ban"), testId: "chat-ban", run: (m: { id: string }) => void api.post(`${studioChat}/messages/${encodeURIComponent(m.id)}/ban`, { deleteRecentMinutes: 10 }).catch(() => {}) },
+  ];
   const mergeOffer = (offer: OfferView) => setRoom((r) => withOffer(r, offer));
   useEffect(() => {
     const conn = connectRealtime({
@@ -413,17 +440,16 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
         onSnapshot: () => undefined,
         onEvent: (ev: Envelope) => {
           if (ev.t === "stats.updated") setStats(ev.d as ServerEvents["stats.updated"]);
+          // A sale's commission was written: the hosts' pending earnings from this show, at once (before the stats tick).
+          if (ev.t === "earnings.updated") {
+            const d = ev.d as ServerEvents["earnings.updated"];
+            setStats((s) => ({ ...s, commission: d.pending, currency: d.currency }));
+          }
         },
       },
     });
     return () => conn.close();
   }, [show.id]);
-  useEffect(() => {
-    if (!error) return;
-    setNotice(error.code === "rate_limited" ? t("chat.rateLimited") : t("chat.error", { message: error.message }));
-    const id = setTimeout(() => setNotice(null), 5000);
-    return () => clearTimeout(id);
-  }, [error]);
 
   return (
     <>
@@ -440,7 +466,11 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
             <h1 data-testid="studio-title">{show.title}</h1>
             <a href={`/shows/${encodeURIComponent(show.slug)}`} target="_blank" rel="noopener">
               {t("studio.openViewer")} <Icon name="external" size={14} />
+            </a>{" "}
+            <a href="/earnings" data-testid="studio-earnings-link">
+              {t("studio.earnings")}
             </a>
+            <ShareLink showId={show.id} />
           </div>
           <Counters stats={stats} />
         </div>
@@ -471,12 +501,18 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
             <BrowserPublisher showId={show.id} stats={stats} />
             <IngestPanel showId={show.id} ingest={data.ingest} />
             <SimulcastPanel showId={show.id} />
+            <section class="panel">
+              <h2>{t("studio.moderation")}</h2>
+              <ModerationPanel showId={show.id} />
+            </section>
           </div>
           <div class="studio-side">
             <ChatPanel
-              messages={room.chat}
+              messages={chatExtras.visible(room.chat)}
               connected={connected}
-              notice={notice}
+              error={error}
+              pinned={chatExtras.pinned}
+              actions={chatActions}
               onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
             />
           </div>

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { OfferView, OrderView, ShowView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
 import { AccountMenu } from "../components/AccountMenu.js";
-import { ChatPanel } from "../components/ChatPanel.js";
+import { ChatPanel, chatDeviceId, useChatExtras } from "../components/ChatPanel.js";
 import { Reactions } from "../components/Reactions.js";
 import { lazyComponent } from "../lazy.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
@@ -17,6 +17,9 @@ const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js
 const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 // Auctions: the card (and its texts) load only once the show has one.
 const AuctionPanel = lazyComponent(() => import("../components/AuctionCard.js").then((m) => m.AuctionPanel));
+// Giveaways and polls: their panels (and texts) load only once the show has one.
+const GiveawayPanel = lazyComponent(() => import("../components/GiveawayPanel.js").then((m) => m.GiveawayPanel));
+const PollPanel = lazyComponent(() => import("../components/PollPanel.js").then((m) => m.PollPanel));
 import type { Envelope } from "../../protocol/realtime.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
@@ -26,7 +29,6 @@ import { useReplay } from "../useReplay.js";
 import { useRoom } from "../useRoom.js";
 
 const NAME_KEY = "showcart.chatName";
-const NOTICE_MS = 5000;
 
 function storedName(): string | null {
   try {
@@ -61,7 +63,6 @@ function LiveShow({ show }: { show: ShowView }) {
   const { t } = useI18n();
   const [name, setName] = useState(storedName);
   const [checkout, setCheckout] = useState<OfferView | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const buyer = useBuyer();
   // A waitlist claim: units held for this browser's entry (from the emailed link, or announced live).
   const [claim, setClaim] = useState<{ offerId: string; orderId: string } | null>(null);
@@ -71,6 +72,17 @@ function LiveShow({ show }: { show: ShowView }) {
     auctionListeners.current.add(fn);
     return () => void auctionListeners.current.delete(fn);
   }, []);
+  const [games, setGames] = useState({ giveaway: false, poll: false });
+  const gameListeners = useRef(new Set<(ev: Envelope) => void>());
+  const subscribeGames = useCallback((fn: (ev: Envelope) => void) => {
+    gameListeners.current.add(fn);
+    return () => void gameListeners.current.delete(fn);
+  }, []);
+  useEffect(() => {
+    const id = encodeURIComponent(show.id);
+    api.get<{ giveaway: unknown }>(`/api/shows/${id}/giveaways/current`).then((r) => r.giveaway && setGames((g) => ({ ...g, giveaway: true })), () => {});
+    api.get<{ poll: unknown }>(`/api/shows/${id}/polls/current`).then((r) => r.poll && setGames((g) => ({ ...g, poll: true })), () => {});
+  }, [show.id]);
   useEffect(() => {
     api.get<{ auctions: unknown[] }>(`/api/shows/${encodeURIComponent(show.id)}/auctions`).then((r) => r.auctions.length > 0 && setHasAuction(true), () => {});
   }, [show.id]);
@@ -78,8 +90,15 @@ function LiveShow({ show }: { show: ShowView }) {
     `/ws/shows/${encodeURIComponent(show.id)}`,
     { status: show.status, viewers: 0, offers: show.offers, chat: [] },
     {
-      params: () => ({ name: name ?? undefined }),
+      params: () => ({ name: name ?? undefined, device: chatDeviceId() }),
       onEvent: (ev) => {
+        if (chatExtras.onEvent(ev)) return;
+        const game = ev.t.startsWith("giveaway.") ? "giveaway" : ev.t.startsWith("poll.") ? "poll" : null;
+        if (game) {
+          setGames((g) => (g[game] ? g : { ...g, [game]: true }));
+          for (const fn of gameListeners.current) fn(ev);
+          return;
+        }
         if (ev.t.startsWith("auction.")) {
           setHasAuction(true);
           for (const fn of auctionListeners.current) fn(ev);
@@ -107,12 +126,8 @@ function LiveShow({ show }: { show: ShowView }) {
     );
   }, []);
 
-  useEffect(() => {
-    if (!error) return;
-    setNotice(error.code === "rate_limited" ? t("chat.rateLimited") : t("chat.error", { message: error.message }));
-    const id = setTimeout(() => setNotice(null), NOTICE_MS);
-    return () => clearTimeout(id);
-  }, [error]);
+  // Refusals (slow mode, timeouts, words…) are shown by the chat panel itself.
+  const chatExtras = useChatExtras(show.id, connected, buyer.account != null);
 
   const changeName = useCallback(
     (n: string) => {
@@ -179,13 +194,18 @@ function LiveShow({ show }: { show: ShowView }) {
               {t("offer.none")}
             </div>
           )}
+          {games.giveaway && <GiveawayPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} />}
+          {games.poll && <PollPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} />}
           {hasAuction && <AuctionPanel showId={show.id} account={buyer.account} saved={buyer.saved} subscribe={subscribeAuction} />}
           <ChatPanel
-            messages={room.chat}
+            messages={chatExtras.visible(room.chat)}
             connected={connected}
             name={name}
             onNameChange={changeName}
-            notice={notice}
+            error={error}
+            pinned={chatExtras.pinned}
+            actions={chatExtras.actions}
+            onReport={(messageId, reason) => connection.current?.send({ t: "chat.report", d: { messageId, reason } })}
             onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
           />
         </aside>
