@@ -3,6 +3,7 @@ import { viewerWeight } from "./viewer-weight.js";
 import { latency } from "./latency.js";
 import { firstFrame } from "./first-frame.js";
 import { transcode } from "./transcode.js";
+import { auctionBench } from "./auction.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -17,6 +18,7 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
   latency: (a) => latency({ seconds: num(a.seconds) }),
   "first-frame": (a) => firstFrame({ runs: num(a.runs) }),
   transcode: (a) => transcode({ seconds: num(a.seconds) }),
+  auction: (a) => auctionBench({ bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) }),
 };
 
 function num(v: unknown): number | undefined {

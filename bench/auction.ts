@@ -1,0 +1,152 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { request } from "undici";
+import WebSocket from "ws";
+import { hashPassword } from "../src/server/accounts/index.js";
+import { openDb } from "../src/server/db/index.js";
+import { percentile, round, runLoad, startChildServer } from "./support.js";
+
+interface AuctionBenchArgs {
+  bidders?: number;
+  bids?: number;
+  concurrency?: number;
+}
+
+/**
+ * Seeds `n` buyer accounts with sessions into the PGlite data dir before the server starts: the server never opens a
+ * database another process holds, and 2,000 argon2id sign-ups would take minutes on a small machine (one hash is
+ * shared: every bidder has the same password). Session tokens are stored as SHA-256, as the accounts module does.
+ */
+async function seedBidders(dataDir: string, n: number): Promise<string[]> {
+  const h = await openDb({ dataDir: path.join(dataDir, "pglite") });
+  const hash = await hashPassword("bench-password-1");
+  const now = new Date();
+  const expires = new Date(now.getTime() + 24 * 3600_000);
+  const cookies: string[] = [];
+  try {
+    for (let start = 0; start < n; start += 500) {
+      const accounts = [];
+      const sessions = [];
+      for (let i = start; i < Math.min(n, start + 500); i++) {
+        const id = `acc_bench_${i}`;
+        const token = randomBytes(32).toString("base64url");
+        accounts.push({ id, email: `bidder${i}@bench.test`, password_hash: hash, display_name: `Bidder ${i}`, role: "buyer" as const, merchant_id: null, created_at: now });
+        sessions.push({ token_hash: createHash("sha256").update(token).digest("base64url"), account_id: id, created_at: now, expires_at: expires });
+        cookies.push(`sc_session=${token}`);
+      }
+      await h.db.insertInto("accounts").values(accounts).execute();
+      await h.db.insertInto("sessions").values(sessions).execute();
+    }
+  } finally {
+    await h.close();
+  }
+  return cookies;
+}
+
+// Auction bidding: `bidders` signed-in buyers bid over real HTTP against the server in its own process (PGlite);
+// a WebSocket viewer on the show's room timestamps each `auction.bid` event. Bid-to-broadcast latency = event arrival
+// minus the send time of the request whose answer carried that bid count. Baseline in the same run: GET /api/ping on
+// the same server with the same client and concurrency.
+export async function auctionBench(args: AuctionBenchArgs) {
+  const bidders = args.bidders ?? 2000;
+  const total = args.bids ?? 2000;
+  const concurrency = args.concurrency ?? 500;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-auction-"));
+  const cookies = await seedBidders(dataDir, bidders);
+  const server = await startChildServer({}, { dataDir });
+  let ws: WebSocket | null = null;
+  try {
+    const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }) });
+    await login.body.text();
+    const auth = { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
+    const studio = (await (await request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: auth })).body.json()) as { products: { id: string }[] };
+    const created = (await (
+      await request(`${server.url}/api/studio/shows/${server.demo.showId}/auctions`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ productId: studio.products[1]!.id, startPrice: 100, minIncrement: 1, durationSeconds: 3600, softCloseSeconds: 10 }),
+      })
+    ).body.json()) as { auction: { id: string } };
+    const auctionId = created.auction.id;
+    await (await request(`${server.url}/api/studio/auctions/${auctionId}/start`, { method: "POST", headers: auth, body: "{}" })).body.text();
+
+    const eventAt = new Map<number, number>();
+    ws = new WebSocket(`${server.url.replace("http", "ws")}/ws/shows/${server.demo.showId}`);
+    await new Promise<void>((resolve, reject) => {
+      ws!.once("open", () => resolve());
+      ws!.once("error", reject);
+    });
+    ws.on("message", (raw) => {
+      const at = performance.now();
+      const frame = JSON.parse(String(raw)) as { t: string; d: unknown };
+      if (frame.t !== "batch") return;
+      for (const ev of frame.d as { t: string; d: { auctionId: string; bidCount: number } }[]) {
+        if (ev.t === "auction.bid" && ev.d.auctionId === auctionId) eventAt.set(ev.d.bidCount, at);
+      }
+    });
+
+    await runLoad(server.url, 1000, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    const baseline = await runLoad(server.url, total, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+
+    // Maxima rise with the request number (increment 1), so most bids beat the price and a bid overtaken in flight
+    // by a later one is refused as too low: both paths are measured.
+    const sentAt: number[] = [];
+    const countOf: (number | null)[] = [];
+    const t0 = performance.now();
+    const load = await runLoad(
+      server.url,
+      total,
+      concurrency,
+      (i) => {
+        sentAt[i] = performance.now();
+        return {
+          method: "POST",
+          path: `/api/auctions/${auctionId}/bids`,
+          headers: { cookie: cookies[i % bidders]!, "x-showcart-csrf": "1", "content-type": "application/json", "idempotency-key": randomUUID() },
+          body: JSON.stringify({ maxAmount: 200 + i * 5 }),
+        };
+      },
+      (status, text) => (status === 201 ? "accepted" : status === 409 && text.includes("bid_too_low") ? "bid_too_low" : `other_${status}`),
+      (i, status, text) => {
+        countOf[i] = status === 201 ? (JSON.parse(text) as { auction: { bidCount: number } }).auction.bidCount : null;
+      },
+    );
+    const accepted = load.statuses.accepted ?? 0;
+    // Let the last events arrive (one realtime tick, generously).
+    const deadline = performance.now() + 5000;
+    while (eventAt.size < accepted && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const latencies: number[] = [];
+    for (let i = 0; i < total; i++) {
+      const n = countOf[i];
+      const at = n == null ? undefined : eventAt.get(n);
+      if (at !== undefined) latencies.push(at - sentAt[i]!);
+    }
+    latencies.sort((a, b) => a - b);
+    const acceptedPerS = accepted / load.seconds;
+    return {
+      bench: "auction",
+      backend: "pglite",
+      bidders,
+      bids: total,
+      concurrency,
+      accepted,
+      bid_too_low: load.statuses.bid_too_low ?? 0,
+      other: total - accepted - (load.statuses.bid_too_low ?? 0),
+      accepted_per_s: round(acceptedPerS),
+      bids_per_s: round(load.perSecond),
+      bid_p50_ms: round(load.p50, 2),
+      bid_p99_ms: round(load.p99, 2),
+      events_received: eventAt.size,
+      broadcast_p50_ms: round(percentile(latencies, 50), 2),
+      broadcast_p99_ms: round(percentile(latencies, 99), 2),
+      baseline_rps: round(baseline.perSecond),
+      ratio: round(load.perSecond / baseline.perSecond, 3),
+      seconds: round((performance.now() - t0) / 1000, 1),
+    };
+  } finally {
+    ws?.close();
+    await server.stop();
+  }
+}
