@@ -367,8 +367,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await hub.close();
       giveaways.stop();
       polls.stop();
-      await outbox.stop();
       await app.close();
+      // After the last request: what it relayed is marked sent before the database closes.
+      await outbox.stop();
       // Recorders first: a graceful stop writes each recording's ENDLIST before the ingest goes away.
       await Promise.all([recordings.stop(), simulcast.stop()]);
       await media.stop();

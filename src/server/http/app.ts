@@ -5,6 +5,12 @@ import { errorCodes, type ErrorBody, type ErrorCode } from "../../protocol/error
 import { randomId } from "../platform/ids.js";
 import { AppError } from "../platform/errors.js";
 
+declare module "fastify" {
+  interface FastifyInstance {
+    routeList: { method: string; url: string }[];
+  }
+}
+
 export interface HttpAppOptions {
   logger: FastifyServerOptions["logger"] | false;
   bodyLimit?: number;
@@ -41,6 +47,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     trustProxy: opts.trustProxy ?? false,
     genReqId: nextRequestId,
     routerOptions: { maxParamLength: 200 },
+  });
+
+  // Every route as registered (method, URL pattern): the no-500 sweep in test/api walks them all.
+  const routes: { method: string; url: string }[] = [];
+  app.decorate("routeList", routes);
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
   });
 
   // The default JSON parser maps a syntax error to a generic 400; ours names it.

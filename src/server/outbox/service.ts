@@ -69,6 +69,7 @@ export class Outbox {
   #toMark: string[] = [];
   #markTimer: NodeJS.Timeout | null = null;
   #marking: Promise<void> = Promise.resolve();
+  #stopped = false;
 
   constructor(
     private readonly db: Db,
@@ -111,7 +112,7 @@ export class Outbox {
         this.log.warn({ err, topic: e.topic }, "bus publish failed; the outbox sweeper retries it");
       }
     }
-    if (this.#toMark.length > 0 && !this.#markTimer) {
+    if (this.#toMark.length > 0 && !this.#markTimer && !this.#stopped) {
       this.#markTimer = setTimeout(() => {
         this.#markTimer = null;
         void this.flushMarks();
@@ -171,7 +172,9 @@ export class Outbox {
     this.#timer.unref();
   }
 
+  /** Stops the sweeper and marks what was relayed; rows left unsent are picked up by the next start. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     if (this.#markTimer) clearTimeout(this.#markTimer);
@@ -182,7 +185,7 @@ export class Outbox {
 
   /** Process soon, without waiting for the next tick (a new row was just committed). */
   kick(): void {
-    if (this.#running) return;
+    if (this.#running || this.#stopped) return;
     setImmediate(() => void this.processDue().catch((err) => this.log.error({ err }, "outbox processing failed")));
   }
 
