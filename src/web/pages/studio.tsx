@@ -13,6 +13,9 @@ import { type Account, LoginForm } from "../components/LoginForm.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { SimulcastPanel } from "../components/SimulcastPanel.js";
 import { AuctionStudio } from "../components/AuctionStudio.js";
+import { GiveawayStudio } from "../components/GiveawayStudio.js";
+import { PollStudio } from "../components/PollStudio.js";
+import { useGameText } from "../components/GiveawayText.js";
 import { useStudioText } from "../studioText.js";
 import { formatMoney, parsePriceToCents } from "../money.js";
 import { connectRealtime } from "../realtime.js";
@@ -411,6 +414,22 @@ function OffersList({ offers, onOffer }: { offers: OfferView[]; onOffer(offer: O
   );
 }
 
+function GamesStudio({ showId, products }: { showId: string; products: ProductView[] }) {
+  const { t } = useGameText();
+  return (
+    <>
+      <section class="panel">
+        <h2>{t("studio.giveaways")}</h2>
+        <GiveawayStudio showId={showId} />
+      </section>
+      <section class="panel">
+        <h2>{t("studio.polls")}</h2>
+        <PollStudio showId={showId} products={products} />
+      </section>
+    </>
+  );
+}
+
 function Studio({ data, account, onSignOut }: { data: StudioData; account: Account; onSignOut(): void }) {
   const { t } = useStudioText();
   const { show } = data;
@@ -498,6 +517,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
               <h2>{t("studio.auctions")}</h2>
               <AuctionStudio showId={show.id} products={data.products} />
             </section>
+            <GamesStudio showId={show.id} products={data.products} />
             <BrowserPublisher showId={show.id} stats={stats} />
             <IngestPanel showId={show.id} ingest={data.ingest} />
             <SimulcastPanel showId={show.id} />
