@@ -3,6 +3,7 @@ import { viewerWeight } from "./viewer-weight.js";
 import { latency } from "./latency.js";
 import { firstFrame } from "./first-frame.js";
 import { transcode } from "./transcode.js";
+import { fanout } from "./fanout.js";
 import { auctionBench } from "./auction.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
@@ -18,6 +19,9 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
   latency: (a) => latency({ seconds: num(a.seconds) }),
   "first-frame": (a) => firstFrame({ runs: num(a.runs) }),
   transcode: (a) => transcode({ seconds: num(a.seconds) }),
+  // `--sockets 10000 --seconds 30 --nodes 1|3 --deflate 0|1 --workers 4 --baseline 0|1` (3 nodes: PostgreSQL + Redis).
+  fanout: (a) =>
+    fanout({ sockets: num(a.sockets), seconds: num(a.seconds), nodes: num(a.nodes), workers: num(a.workers), deflate: a.deflate === "1", baseline: a.baseline !== "0", databaseUrl: a["database-url"], redisUrl: a["redis-url"] }),
   auction: (a) => auctionBench({ bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) }),
 };
 

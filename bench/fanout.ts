@@ -1,0 +1,442 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import { createServer } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Agent, request } from "undici";
+import WebSocket, { WebSocketServer } from "ws";
+import { round, startChildServer, type ChildServer } from "./support.js";
+
+// Fan-out: N sockets in one show, a mixed load (chat, reactions, stock changes), the server in its own process and
+// the clients in several others. Baseline in the same run: a plain `ws` server that broadcasts every event as its own
+// frame to every socket (serialised once per event), offered the same load by the same clients.
+
+export interface FanoutArgs {
+  sockets?: number;
+  seconds?: number;
+  nodes?: number;
+  deflate?: boolean;
+  chatPerSecond?: number;
+  reactionsPerSecond?: number;
+  stockPerSecond?: number;
+  workers?: number;
+  /** Skip the baseline (e.g. for the deflate variant). */
+  baseline?: boolean;
+  databaseUrl?: string;
+  redisUrl?: string;
+}
+
+type Mode = "showcart" | "baseline";
+
+interface WorkerStart {
+  mode: Mode;
+  urls: string[];
+  sockets: number;
+  offset: number;
+  /** Sockets of this worker that send chat and reactions. */
+  senders: number;
+  chatPerSecond: number;
+  reactionsPerSecond: number;
+}
+
+interface WorkerResult {
+  connected: number;
+  closed: number;
+  frames: number;
+  events: number;
+  stockSeen: number;
+  stockKeys: string[];
+  /** Latency histogram in 1 ms buckets (last bucket: ≥ 10 s). */
+  hist: number[];
+  errors: Record<string, number>;
+}
+
+const HIST = 10_001;
+const progress = (msg: string) => process.stderr.write(`[fanout ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const self = fileURLToPath(import.meta.url);
+
+// ---- client worker (a child process): opens its share of the sockets, sends its share of chat and reactions ----
+
+async function worker() {
+  const send = (m: unknown) => process.send!(m);
+  const cfg = await new Promise<WorkerStart>((r) => process.once("message", (m) => r(m as WorkerStart)));
+  const sockets: WebSocket[] = [];
+  const stats = { frames: 0, events: 0, stockSeen: 0, closed: 0 };
+  const hist = new Array<number>(HIST).fill(0);
+  const stockKeys = new Set<string>();
+  const errors: Record<string, number> = {};
+  let measuring = false;
+  let loading = false;
+  // Every socket gets the same bytes for a batch: parse a frame once, keyed by its length and head (`at` is in it).
+  const cache = new Map<string, { events: number; stock: number; at: number }>();
+  const summarise = (raw: Buffer) => {
+    const key = `${raw.length}:${raw.toString("latin1", 0, Math.min(raw.length, 64))}`;
+    let s = cache.get(key);
+    if (!s) {
+      const f = JSON.parse(raw.toString()) as { t: string; at?: number; d: unknown };
+      if (f.t === "batch") {
+        const d = f.d as { t: string; d: { offerId?: string; version?: number; remaining?: number } }[];
+        const stock = d.filter((e) => e.t === "offer.updated");
+        for (const e of stock) if (loading) stockKeys.add(`${e.d.offerId}:${e.d.version ?? e.d.remaining}`);
+        s = { events: d.length, stock: stock.length, at: f.at ?? 0 };
+      } else if (f.t === "error") {
+        const code = (f.d as { code: string }).code;
+        errors[code] = (errors[code] ?? 0) + 1;
+        return null;
+      } else if (cfg.mode === "baseline") {
+        const e = f.d as { offerId?: string; version?: number };
+        if (f.t === "offer.updated" && loading) stockKeys.add(`${e.offerId}:${e.version}`);
+        s = { events: 1, stock: f.t === "offer.updated" ? 1 : 0, at: f.at ?? 0 };
+      } else return f as never;
+      if (cache.size > 5000) cache.clear();
+      cache.set(key, s);
+    }
+    return s;
+  };
+  let first: { epoch: string; seq: number } | null = null;
+  const open = (i: number) =>
+    new Promise<void>((resolve) => {
+      const url = cfg.urls[(cfg.offset + i) % cfg.urls.length]!;
+      // The first socket takes a snapshot; the rest resume from its position (no database read per join).
+      const q = cfg.mode === "showcart" && first ? `?epoch=${first.epoch}&since=${first.seq}&device=b${cfg.offset + i}` : `?device=b${cfg.offset + i}`;
+      const ws = new WebSocket(url + q, { perMessageDeflate: true, skipUTF8Validation: true });
+      let done = false;
+      const finish = () => {
+        if (!done) {
+          done = true;
+          resolve();
+        }
+      };
+      ws.on("message", (raw: Buffer) => {
+        if (!first && cfg.mode === "showcart" && raw.includes("snapshot")) {
+          const f = JSON.parse(raw.toString()) as { t: string; d: { epoch: string; seq: number } };
+          if (f.t === "snapshot") first = { epoch: f.d.epoch, seq: f.d.seq };
+        }
+        // The first socket waits for its snapshot (the others resume from it); the rest are in at `hello`.
+        if (first || cfg.mode !== "showcart") finish();
+        const s = summarise(raw);
+        if (!s || !("events" in s)) return;
+        if (loading) stats.stockSeen += s.stock;
+        if (!measuring) return;
+        stats.frames++;
+        stats.events += s.events;
+        if (s.at) hist[Math.max(0, Math.min(HIST - 1, Date.now() - s.at))]!++;
+      });
+      ws.on("open", () => {
+        sockets[i] = ws;
+        if (cfg.mode === "baseline") finish();
+      });
+      ws.on("close", () => {
+        stats.closed++;
+        finish();
+      });
+      ws.on("error", () => {
+        errors.connect = (errors.connect ?? 0) + 1;
+        finish();
+      });
+    });
+  // Connect in waves so the server's accept queue is not flooded.
+  await open(0);
+  for (let i = 1; i < cfg.sockets; i += 50) await Promise.all(Array.from({ length: Math.min(50, cfg.sockets - i) }, (_, k) => open(i + k)));
+  send({ t: "connected", n: sockets.filter(Boolean).length });
+
+  let timer: NodeJS.Timeout | null = null;
+  process.on("message", (m: { t: string }) => {
+    if (m.t === "load") {
+      loading = true;
+      // Every 50 ms: this worker's share of chat and reactions, spread over its sender sockets.
+      let chatDue = 0;
+      let reactDue = 0;
+      let next = 0;
+      const emojis = ["❤️", "🔥", "😂", "😮", "👏"];
+      timer = setInterval(() => {
+        chatDue += cfg.chatPerSecond / 20;
+        reactDue += cfg.reactionsPerSecond / 20;
+        const pick = () => sockets[next++ % cfg.senders];
+        for (; chatDue >= 1; chatDue--) {
+          const ws = pick();
+          if (ws?.readyState === WebSocket.OPEN && ws.bufferedAmount < 65_536) ws.send(JSON.stringify({ t: "chat.send", d: { text: `hi ${Date.now()}` } }));
+        }
+        for (; reactDue >= 1; reactDue--) {
+          const ws = pick();
+          if (ws?.readyState === WebSocket.OPEN && ws.bufferedAmount < 65_536) ws.send(JSON.stringify({ t: "reaction.send", d: { emoji: emojis[next % 5] } }));
+        }
+      }, 50);
+    } else if (m.t === "measure") measuring = true;
+    else if (m.t === "unload") {
+      if (timer) clearInterval(timer);
+      measuring = false;
+    } else if (m.t === "report") {
+      loading = false;
+      const result: WorkerResult = { connected: sockets.filter(Boolean).length, closed: stats.closed, frames: stats.frames, events: stats.events, stockSeen: stats.stockSeen, stockKeys: [...stockKeys], hist, errors };
+      send({ t: "result", result });
+      for (const ws of sockets) ws?.terminate();
+      setTimeout(() => process.exit(0), 200);
+    }
+  });
+}
+
+// ---- baseline server (a child process): per-event broadcast with plain ws ----
+
+async function baselineServer() {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  let seq = 0;
+  const broadcast = (t: string, d: unknown) => {
+    const frame = JSON.stringify({ t, seq: ++seq, at: Date.now(), d });
+    for (const c of wss.clients) if (c.readyState === WebSocket.OPEN) c.send(frame);
+  };
+  wss.on("connection", (ws) => {
+    ws.on("message", (raw) => {
+      let m: { t: string; d: { text?: string; emoji?: string; offerId?: string; remaining?: number; version?: number } };
+      try {
+        m = JSON.parse(raw.toString());
+      } catch {
+        return;
+      }
+      if (m.t === "chat.send") broadcast("chat.posted", { id: randomUUID(), author: "Guest", role: "viewer", text: m.d.text, at: new Date().toISOString() });
+      else if (m.t === "reaction.send") broadcast("reaction.sent", { emoji: m.d.emoji });
+      else if (m.t === "stock") broadcast("offer.updated", m.d);
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  const port = (http.address() as { port: number }).port;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+}
+
+// ---- the bench (parent) ----
+
+function spawnScript(role: string, ipc: boolean): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", self, role], { stdio: ipc ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "pipe", "inherit"] });
+}
+
+function rssKb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+const quantileOf = (hist: number[], q: number) => {
+  const total = hist.reduce((s, n) => s + n, 0);
+  let acc = 0;
+  for (let i = 0; i < hist.length; i++) {
+    acc += hist[i]!;
+    if (acc >= total * q) return i;
+  }
+  return hist.length - 1;
+};
+
+async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl">>, stock: (stop: AbortSignal) => Promise<number>, pids: number[]) {
+  const per = Math.ceil(a.sockets / a.workers);
+  const senders = Math.min(per, Math.ceil(600 / a.workers));
+  const procs = Array.from({ length: a.workers }, () => spawnScript("worker", true));
+  const wait = (p: ChildProcess, t: string) => new Promise<any>((r) => p.on("message", (m: { t: string }) => m.t === t && r(m)));
+  const rssBefore = pids.reduce((s, pid) => s + rssKb(pid), 0);
+  const connectStart = performance.now();
+  const connected = procs.map((p) => wait(p, "connected"));
+  for (const [i, p] of procs.entries()) {
+    p.send({ mode, urls, sockets: Math.min(per, a.sockets - i * per), offset: i * per, senders, chatPerSecond: a.chatPerSecond / a.workers, reactionsPerSecond: a.reactionsPerSecond / a.workers } satisfies WorkerStart);
+  }
+  const sockets = (await Promise.all(connected)).reduce((s, m) => s + m.n, 0);
+  progress(`${mode}: ${sockets} sockets connected`);
+  const connectSeconds = (performance.now() - connectStart) / 1000;
+  const rssConnected = pids.reduce((s, pid) => s + rssKb(pid), 0);
+  for (const p of procs) p.send({ t: "load" });
+  const stop = new AbortController();
+  const stockDone = stock(stop.signal);
+  progress(`${mode}: load on`);
+  await new Promise((r) => setTimeout(r, 3000)); // warm-up
+  for (const p of procs) p.send({ t: "measure" });
+  progress(`${mode}: measuring for ${a.seconds} s`);
+  const t0 = performance.now();
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, pids.reduce((s, pid) => s + rssKb(pid), 0))), 1000);
+  await new Promise((r) => setTimeout(r, a.seconds * 1000));
+  for (const p of procs) p.send({ t: "unload" });
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  stop.abort();
+  const ordersOk = await stockDone;
+  await new Promise((r) => setTimeout(r, 3000)); // in-flight frames arrive
+  const results = procs.map((p) => wait(p, "result"));
+  for (const p of procs) p.send({ t: "report" });
+  const all = (await Promise.all(results)).map((m) => m.result as WorkerResult);
+  const hist = new Array<number>(HIST).fill(0);
+  for (const r of all) for (const [i, n] of r.hist.entries()) hist[i]! += n;
+  const keys = new Set(all.flatMap((r) => r.stockKeys));
+  const seen = all.reduce((s, r) => s + r.stockSeen, 0);
+  const events = all.reduce((s, r) => s + r.events, 0);
+  const frames = all.reduce((s, r) => s + r.frames, 0);
+  const errors: Record<string, number> = {};
+  for (const r of all) for (const [k, n] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + n;
+  return {
+    sockets,
+    connect_seconds: round(connectSeconds),
+    events_delivered_per_s: Math.round(events / seconds),
+    frames_per_s: Math.round(frames / seconds),
+    p50_ms: quantileOf(hist, 0.5),
+    p99_ms: quantileOf(hist, 0.99),
+    // Every stock change (offer, version) that reached any socket must reach all of them; and every sold unit's
+    // change must reach some socket.
+    stock_updates: ordersOk,
+    stock_events_lost: Math.max(0, keys.size * sockets - seen) + Math.max(0, ordersOk - keys.size) * sockets,
+    sockets_closed: all.reduce((s, r) => s + r.closed, 0),
+    errors,
+    rss_per_socket_kb: round((Math.max(rssPeak, rssConnected) - rssBefore) / Math.max(1, sockets)),
+  };
+}
+
+export async function fanout(args: FanoutArgs = {}) {
+  const a = {
+    sockets: args.sockets ?? 10_000,
+    seconds: args.seconds ?? 30,
+    nodes: args.nodes ?? 1,
+    deflate: args.deflate ?? false,
+    chatPerSecond: args.chatPerSecond ?? 200,
+    reactionsPerSecond: args.reactionsPerSecond ?? 2000,
+    stockPerSecond: args.stockPerSecond ?? 20,
+    workers: args.workers ?? 4,
+    baseline: args.baseline ?? true,
+  };
+  const env: Record<string, string> = {
+    REALTIME_DEFLATE: a.deflate ? "1" : "0",
+    // All bench clients share one address: the per-address chat limit would refuse them (per-socket limits stay on).
+    CHAT_IP_LIMIT: "0",
+    SECRETS_KEY: randomBytes(32).toString("hex"),
+  };
+  const nodes: ChildServer[] = [];
+  let schema: string | null = null;
+  if (a.nodes > 1) {
+    const databaseUrl = args.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+    const redisUrl = args.redisUrl ?? process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
+    if (!databaseUrl || !redisUrl) throw new Error("--nodes needs PostgreSQL and Redis: --database-url/--redis-url or BENCH_DATABASE_URL/BENCH_REDIS_URL");
+    schema = `bench_fanout_${Date.now()}`;
+    Object.assign(env, { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl, BUS: "redis" });
+  }
+  try {
+    nodes.push(await startChildServer(env));
+    progress("server started");
+    for (let i = 1; i < a.nodes; i++) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
+      fs.copyFileSync(path.join(nodes[0]!.dataDir, "demo-login.json"), path.join(dataDir, "demo-login.json"));
+      nodes.push(await startChildServer(env, { dataDir }));
+    }
+    const server = nodes[0]!;
+    const showId = server.demo.showId;
+    const dispatcher = new Agent({ connections: 8 });
+    const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }), dispatcher });
+    await login.body.text();
+    const auth = { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
+    const studio = (await (await request(`${server.url}/api/studio/shows/${showId}`, { headers: auth, dispatcher })).body.json()) as { products: { id: string }[] };
+    // Ten offers bought in turn: one offer changes every 0.5 s, so no two of its changes share a 50 ms tick and every
+    // change must reach every socket (none may be coalesced away).
+    const offers: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await request(`${server.url}/api/studio/shows/${showId}/offers`, {
+        method: "POST",
+        headers: auth,
+        dispatcher,
+        body: JSON.stringify({ productId: studio.products[i % studio.products.length]!.id, showPrice: 999, quantity: 100_000, durationSeconds: 7200, perBuyerLimit: 1000, pin: i === 0 }),
+      });
+      const body = (await res.body.json()) as { offer?: { id: string } };
+      if (!body.offer) throw new Error(`offer not created: ${res.statusCode} ${JSON.stringify(body)}`);
+      offers.push(body.offer.id);
+    }
+    const wsUrls = nodes.map((n) => `${n.url.replace("http", "ws")}/ws/shows/${showId}`);
+    const showcartStock = async (signal: AbortSignal) => {
+      let ok = 0;
+      let i = 0;
+      const inflight: Promise<void>[] = [];
+      while (!signal.aborted) {
+        const n = i++;
+        const node = nodes[n % nodes.length]!;
+        inflight.push(
+          request(`${node.url}/api/orders`, {
+            method: "POST",
+            dispatcher,
+            headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+            body: JSON.stringify({
+              offerId: offers[n % offers.length],
+              quantity: 1,
+              buyer: { name: `Fan ${n}`, email: `fan${n}@example.com` },
+              shipping: { name: `Fan ${n}`, line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" },
+              payment: { method: "test_card", number: "4242424242424242" },
+            }),
+          }).then(
+            async (res) => {
+              await res.body.text();
+              if (res.statusCode === 201) ok++;
+            },
+            () => {},
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 1000 / a.stockPerSecond));
+      }
+      await Promise.all(inflight);
+      return ok;
+    };
+    const pids = nodes.map((n) => n.proc.pid!);
+    const showcart = await runClients("showcart", wsUrls, a, showcartStock, pids);
+    for (const n of nodes) await n.stop();
+    nodes.length = 0;
+
+    let baseline: Awaited<ReturnType<typeof runClients>> | null = null;
+    if (a.baseline) {
+      const proc = spawnScript("baseline-server", false);
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          proc.stdout!.on("data", (c: Buffer) => resolve((JSON.parse(c.toString()) as { url: string }).url));
+          proc.on("exit", (code) => reject(new Error(`baseline server exited with ${code}`)));
+        });
+        const wsUrl = `${url.replace("http", "ws")}/`;
+        const baselineStock = async (signal: AbortSignal) => {
+          const ctl = new WebSocket(wsUrl);
+          await new Promise((r) => ctl.once("open", r));
+          let n = 0;
+          while (!signal.aborted) {
+            ctl.send(JSON.stringify({ t: "stock", d: { offerId: offers[n % offers.length], remaining: 100_000 - n, version: n } }));
+            n++;
+            await new Promise((r) => setTimeout(r, 1000 / a.stockPerSecond));
+          }
+          ctl.close();
+          return n;
+        };
+        baseline = await runClients("baseline", [wsUrl], { ...a, sockets: a.sockets }, baselineStock, [proc.pid!]);
+      } finally {
+        proc.kill("SIGKILL");
+      }
+    }
+    await dispatcher.close();
+    return {
+      bench: "fanout",
+      nodes: a.nodes,
+      deflate: a.deflate,
+      seconds: a.seconds,
+      offered_per_s: { chat: a.chatPerSecond, reactions: a.reactionsPerSecond, stock: a.stockPerSecond },
+      ...showcart,
+      baseline: baseline && {
+        events_delivered_per_s: baseline.events_delivered_per_s,
+        frames_per_s: baseline.frames_per_s,
+        p50_ms: baseline.p50_ms,
+        p99_ms: baseline.p99_ms,
+        stock_events_lost: baseline.stock_events_lost,
+        rss_per_socket_kb: baseline.rss_per_socket_kb,
+      },
+      ratio: baseline ? round(showcart.events_delivered_per_s / Math.max(1, baseline.events_delivered_per_s), 2) : null,
+      cpus: os.cpus().length,
+    };
+  } finally {
+    for (const n of nodes) await n.stop().catch(() => {});
+    if (schema) {
+      const pg = await import("pg");
+      const client = new pg.default.Client({ connectionString: args.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`).finally(() => client.end());
+    }
+  }
+}
+
+const role = process.argv[1] === self ? process.argv[2] : undefined;
+if (role === "worker") void worker();
+else if (role === "baseline-server") void baselineServer();
