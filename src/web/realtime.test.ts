@@ -83,6 +83,43 @@ describe("connectRealtime", () => {
     expect(events).toEqual([5, 6, 7]);
   });
 
+  it("never goes back to an older stock count after resuming on a node that is behind, or in a new epoch", () => {
+    const stock: number[] = [];
+    const conn = connectRealtime({
+      path: "/ws/shows/s1",
+      origin: "ws://test",
+      createSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+      random: () => 0.5,
+      handlers: {
+        onSnapshot: (s) => stock.push(s.offers[0]?.remaining ?? -1),
+        onEvent: (e) => e.t === "offer.updated" && stock.push((e.d as { remaining: number }).remaining),
+      },
+    });
+    const sold = (seq: number, remaining: number): Envelope => ({ t: "offer.updated", seq, d: { offerId: "o1", remaining } });
+    const last = () => FakeSocket.all[FakeSocket.all.length - 1]!;
+    last().open();
+    last().frame({ t: "hello", d: { v: 1, epoch: "e1", seq: 4, resumed: false } });
+    last().frame({ t: "snapshot", d: { ...snapshot("e1", 4), offers: [{ id: "o1", remaining: 10 } as never] } });
+    last().frame({ t: "batch", d: [sold(5, 9), sold(6, 8)] });
+    last().drop();
+    vi.advanceTimersByTime(15_000);
+    // Another node, one event behind: its hello says seq 5; it then relays 6 (already applied) and 7.
+    last().open();
+    last().frame({ t: "hello", d: { v: 1, epoch: "e1", seq: 5, resumed: true } });
+    last().frame({ t: "batch", d: [sold(6, 8), sold(7, 7)] });
+    expect(stock).toEqual([10, 9, 8, 7]);
+    last().drop();
+    vi.advanceTimersByTime(15_000);
+    expect(last().url).toContain("since=7");
+    // The room's history was lost (new epoch): a snapshot replaces the count, and numbering starts again.
+    last().open();
+    last().frame({ t: "hello", d: { v: 1, epoch: "e2", seq: 2, resumed: false } });
+    last().frame({ t: "snapshot", d: { ...snapshot("e2", 2), offers: [{ id: "o1", remaining: 5 } as never] } });
+    last().frame({ t: "batch", d: [sold(3, 4)] });
+    expect(stock).toEqual([10, 9, 8, 7, 5, 4]);
+    conn.close();
+  });
+
   it("backs off exponentially with jitter and stops on 44xx closes", () => {
     const { last } = connect(() => 1);
     const delays: number[] = [];
