@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Account } from "../../src/server/accounts/index.js";
 import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, type ChatLimits, type ChatSender, type LimiterStore } from "../../src/server/chat/index.js";
@@ -69,6 +70,15 @@ describe("chat text rules (normalisation)", () => {
     ["nice mug!", false],
   ])("link in %j: %s", (text, yes) => {
     expect(containsLink(text)).toBe(yes);
+  });
+});
+
+describe("chat rendering", () => {
+  it("puts chat text into the page as text nodes only: no HTML injection API in the chat and moderation panels", () => {
+    for (const file of ["src/web/components/ChatPanel.tsx", "src/web/components/ModerationPanel.tsx"]) {
+      const source = fs.readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+      expect(source).not.toMatch(/dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    }
   });
 });
 
