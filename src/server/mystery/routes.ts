@@ -47,16 +47,18 @@ export function registerMysteryRoutes(app: FastifyInstance, deps: { mystery: Mys
     return { pool, ...(await mystery.audit(pool.id)) };
   });
 
-  // The merchant's 18+ switch: owner, staff, admins.
-  app.get<{ Params: { merchantId: string } }>("/api/merchants/:merchantId/mystery-settings", async (req) => {
-    requireMerchantStaff(requireAccount(req), req.params.merchantId);
-    return { settings: await mystery.settings(req.params.merchantId) };
+  // The merchant's 18+ switch, from a show's studio: its managers read it; the merchant's owner/staff (or an admin) set it.
+  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/mystery-settings", async (req) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    return { settings: await mystery.settings(show.merchantId) };
   });
 
-  app.put<{ Params: { merchantId: string } }>("/api/merchants/:merchantId/mystery-settings", async (req) => {
-    requireMerchantStaff(requireAccount(req), req.params.merchantId);
+  app.patch<{ Params: { showId: string } }>("/api/studio/shows/:showId/mystery-settings", async (req) => {
+    const account = requireAccount(req);
+    const show = await shows.requireManager(account, req.params.showId);
+    requireMerchantStaff(account, show.merchantId);
     const body = parseWith(mysterySettingsBody, req.body);
-    return { settings: await mystery.setSettings(req.params.merchantId, body.adultOnly) };
+    return { settings: await mystery.setSettings(show.merchantId, body.adultOnly) };
   });
 
   // Viewers: pools with their items and odds (shown before buying), the seed once revealed.

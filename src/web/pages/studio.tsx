@@ -13,6 +13,8 @@ import { type Account, LoginForm } from "../components/LoginForm.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { SimulcastPanel } from "../components/SimulcastPanel.js";
 import { AuctionStudio } from "../components/AuctionStudio.js";
+import { CouponStudio } from "../components/CouponStudio.js";
+import { MysteryStudio } from "../components/MysteryStudio.js";
 import { GiveawayStudio } from "../components/GiveawayStudio.js";
 import { PollStudio } from "../components/PollStudio.js";
 import { useGameText } from "../components/GiveawayText.js";
@@ -516,6 +518,14 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
             <section class="panel">
               <h2>{t("studio.auctions")}</h2>
               <AuctionStudio showId={show.id} products={data.products} />
+            </section>
+            <section class="panel">
+              <h2>{t("studio.mystery")}</h2>
+              <MysteryStudio showId={show.id} products={data.products} />
+            </section>
+            <section class="panel">
+              <h2>{t("studio.coupons")}</h2>
+              <CouponStudio showId={show.id} />
             </section>
             <GamesStudio showId={show.id} products={data.products} />
             <BrowserPublisher showId={show.id} stats={stats} />
