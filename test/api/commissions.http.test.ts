@@ -92,6 +92,9 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } })).body.payouts).toEqual([]);
     clock.advance(15 * DAY);
     expect(await server.services.commissions.matureDue()).toBeGreaterThanOrEqual(1);
+    // Sessions are shorter than the return window: sign in again.
+    host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
     const before = (await request(server.url, "GET", "/api/earnings", { cookie: host })).body.balances[0];
     expect(before.pending).toBe(0);
     const run = await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } });

@@ -4,13 +4,14 @@ import type { AdminProductView, ShowSalesView } from "../../protocol/api.js";
 import { api } from "../apiClient.js";
 import { useAdminText } from "../components/admin/adminText.js";
 import { OrdersPanel, errorText } from "../components/admin/OrdersPanel.js";
+import { PayoutsPanel } from "../components/admin/PayoutsPanel.js";
 import { ProductsPanel } from "../components/admin/ProductsPanel.js";
 import { ShowsPanel } from "../components/admin/ShowsPanel.js";
 import { scoped, setActingMerchant } from "../components/admin/merchantScope.js";
 import { Centered, Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
 
-type Tab = "orders" | "products" | "shows";
+type Tab = "orders" | "products" | "shows" | "payouts";
 const MERCHANT_ROLES = ["merchant", "staff", "admin"];
 
 interface MerchantChoice {
@@ -105,11 +106,13 @@ function Dashboard({ account }: { account: Account }) {
         {tabButton("orders")}
         {tabButton("products")}
         {tabButton("shows")}
+        {tabButton("payouts")}
       </div>
       {error && <p class="alert">{error}</p>}
       {tab === "orders" && <OrdersPanel shows={shows} />}
       {tab === "products" && <ProductsPanel products={products} onChanged={load} />}
       {tab === "shows" && <ShowsPanel shows={shows} products={products} onChanged={load} />}
+      {tab === "payouts" && <PayoutsPanel />}
     </main>
   );
 }

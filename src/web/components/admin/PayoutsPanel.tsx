@@ -1,0 +1,235 @@
+import { useEffect, useState } from "preact/hooks";
+import type { CommissionRuleSetView, PayoutView } from "../../../protocol/api.js";
+import { ApiError, api } from "../../apiClient.js";
+import { useI18n } from "../../i18n.js";
+import { formatMoney } from "../../money.js";
+import { scoped } from "./merchantScope.js";
+
+// Commission rules and host payouts in /admin. Strings live here (only this panel uses them).
+const text = {
+  en: {
+    rules: "Commission rules",
+    rulesVersion: "Version {version} in force since {date}.",
+    rulesNone: "No rule set: each show's own rate applies to the gross total.",
+    rulesRetired: "Retired (version {version}): each show's own rate applies.",
+    rulesHint: "JSON: percentBp (of net), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — see docs/api.md.",
+    publish: "Publish as new version",
+    bank: "Bank account for SEPA payouts",
+    debtor: "Account holder",
+    save: "Save",
+    saved: "Saved.",
+    available: "Available to pay out",
+    nothing: "Nothing available yet (commission becomes available after the return window).",
+    run: "Run SEPA payout",
+    ran: "{n} payout(s) created.",
+    skipped: "Skipped {host}: {reason}",
+    history: "Payouts",
+    noPayouts: "No payouts yet.",
+    download: "pain.001 file",
+    host: "Host",
+    amount: "Amount",
+    status: "Status",
+  },
+  de: {
+    rules: "Provisionsregeln",
+    rulesVersion: "Version {version} gilt seit {date}.",
+    rulesNone: "Keine Regeln: Es gilt der Satz der jeweiligen Show auf den Bruttobetrag.",
+    rulesRetired: "Zurückgezogen (Version {version}): Es gilt der Satz der jeweiligen Show.",
+    rulesHint: "JSON: percentBp (vom Netto), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — siehe docs/api.md.",
+    publish: "Als neue Version veröffentlichen",
+    bank: "Bankkonto für SEPA-Auszahlungen",
+    debtor: "Kontoinhaber",
+    save: "Speichern",
+    saved: "Gespeichert.",
+    available: "Auszahlbar",
+    nothing: "Noch nichts auszahlbar (Provision wird nach der Rückgabefrist verfügbar).",
+    run: "SEPA-Auszahlung ausführen",
+    ran: "{n} Auszahlung(en) erstellt.",
+    skipped: "{host} übersprungen: {reason}",
+    history: "Auszahlungen",
+    noPayouts: "Noch keine Auszahlungen.",
+    download: "pain.001-Datei",
+    host: "Host",
+    amount: "Betrag",
+    status: "Status",
+  },
+};
+type Key = keyof typeof text.en;
+
+function usePayoutText() {
+  const { lang, locale } = useI18n();
+  const dict = text[lang as keyof typeof text] ?? text.en;
+  return { locale, p: (k: Key, vars: Record<string, string | number> = {}) => dict[k].replace(/\{(\w+)\}/g, (_, v: string) => String(vars[v] ?? "")) };
+}
+
+async function putJson(path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(path, { method: "PUT", credentials: "same-origin", headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" }, body: JSON.stringify(body) });
+  const json = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
+  return json;
+}
+
+const message = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
+
+function RulesEditor() {
+  const { p, locale } = usePayoutText();
+  const [current, setCurrent] = useState<CommissionRuleSetView | null | undefined>(undefined);
+  const [draft, setDraft] = useState("");
+  const [note, setNote] = useState<string | null>(null);
+  const load = () =>
+    api.get<{ current: CommissionRuleSetView | null }>(scoped("/api/admin/commission-rules")).then((r) => {
+      setCurrent(r.current);
+      setDraft(JSON.stringify(r.current?.rules ?? { percentBp: 1000 }, null, 2));
+    }, (err) => setNote(message(err)));
+  useEffect(() => void load(), []);
+  const publish = async () => {
+    setNote(null);
+    try {
+      await api.post(scoped("/api/admin/commission-rules"), JSON.parse(draft));
+      setNote(p("saved"));
+      await load();
+    } catch (err) {
+      setNote(message(err));
+    }
+  };
+  return (
+    <section class="panel" data-testid="commission-rules">
+      <h2>{p("rules")}</h2>
+      {current === null && <p class="muted">{p("rulesNone")}</p>}
+      {current && !current.rules && <p class="muted">{p("rulesRetired", { version: current.version })}</p>}
+      {current?.rules && <p class="muted">{p("rulesVersion", { version: current.version, date: new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(current.createdAt)) })}</p>}
+      <p class="muted">{p("rulesHint")}</p>
+      <textarea rows={8} class="code" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} data-testid="rules-json" />
+      {note && <p class="note">{note}</p>}
+      <button type="button" class="btn" onClick={publish} data-testid="rules-publish">
+        {p("publish")}
+      </button>
+    </section>
+  );
+}
+
+export function PayoutsPanel() {
+  const { p, locale } = usePayoutText();
+  const [payouts, setPayouts] = useState<PayoutView[]>([]);
+  const [available, setAvailable] = useState<{ hostAccountId: string; amount: number; currency: string }[]>([]);
+  const [bank, setBank] = useState({ debtorName: "", iban: "", bic: "" });
+  const [note, setNote] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const load = async () => {
+    try {
+      const [list, settings] = await Promise.all([
+        api.get<{ payouts: PayoutView[]; available: { hostAccountId: string; amount: number; currency: string }[] }>(scoped("/api/admin/payouts")),
+        api.get<{ settings: { debtorName: string; iban: string; bic: string } | null }>(scoped("/api/admin/payout-settings")),
+      ]);
+      setPayouts(list.payouts);
+      setAvailable(list.available);
+      if (settings.settings) setBank(settings.settings);
+    } catch (err) {
+      setNote(message(err));
+    }
+  };
+  useEffect(() => void load(), []);
+  const saveBank = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await putJson(scoped("/api/admin/payout-settings"), bank);
+      setNote(p("saved"));
+    } catch (err) {
+      setNote(message(err));
+    }
+  };
+  const run = async () => {
+    setBusy(true);
+    setNote(null);
+    try {
+      const r = await api.post<{ payouts: PayoutView[]; skipped: { hostAccountId: string; reason: string }[] }>(scoped("/api/admin/payouts"), { method: "sepa" }, { "idempotency-key": `payout-run-${Date.now()}` });
+      setNote([p("ran", { n: r.payouts.length }), ...r.skipped.map((s) => p("skipped", { host: s.hostAccountId, reason: s.reason }))].join(" "));
+      await load();
+    } catch (err) {
+      setNote(message(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const batches = [...new Set(payouts.filter((x) => x.method === "sepa").map((x) => x.batchId))];
+  return (
+    <div data-testid="payouts-panel">
+      <RulesEditor />
+      <section class="panel">
+        <h2>{p("available")}</h2>
+        {available.filter((a) => a.amount > 0).length === 0 ? (
+          <p class="muted">{p("nothing")}</p>
+        ) : (
+          <table class="admin-table" data-testid="payouts-available">
+            <tbody>
+              {available.map((a) => (
+                <tr>
+                  <td>{a.hostAccountId}</td>
+                  <td>{formatMoney(a.amount, a.currency, locale)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {note && (
+          <p class="note" role="status" data-testid="payouts-note">
+            {note}
+          </p>
+        )}
+        <button type="button" class="btn btn-primary" onClick={run} disabled={busy} data-testid="payouts-run">
+          {p("run")}
+        </button>
+      </section>
+      <form class="panel" onSubmit={saveBank}>
+        <h2>{p("bank")}</h2>
+        <label class="field">
+          <span>{p("debtor")}</span>
+          <input required maxLength={70} value={bank.debtorName} onInput={(e) => setBank({ ...bank, debtorName: e.currentTarget.value })} />
+        </label>
+        <label class="field">
+          <span>IBAN</span>
+          <input required value={bank.iban} onInput={(e) => setBank({ ...bank, iban: e.currentTarget.value })} />
+        </label>
+        <label class="field">
+          <span>BIC</span>
+          <input required value={bank.bic} onInput={(e) => setBank({ ...bank, bic: e.currentTarget.value })} />
+        </label>
+        <button type="submit" class="btn">
+          {p("save")}
+        </button>
+      </form>
+      <section class="panel">
+        <h2>{p("history")}</h2>
+        {payouts.length === 0 ? (
+          <p class="muted">{p("noPayouts")}</p>
+        ) : (
+          <table class="admin-table" data-testid="payouts-history">
+            <thead>
+              <tr>
+                <th>{p("host")}</th>
+                <th>{p("amount")}</th>
+                <th>{p("status")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {payouts.map((x) => (
+                <tr>
+                  <td>{x.hostAccountId}</td>
+                  <td>{formatMoney(x.amount, x.currency, locale)}</td>
+                  <td>{x.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {batches.map((b) => (
+          <p>
+            <a class="link" href={scoped(`/api/admin/payouts/batches/${encodeURIComponent(b)}/pain.001.xml`)} download data-testid="pain-download">
+              {p("download")} {b}
+            </a>
+          </p>
+        ))}
+      </section>
+    </div>
+  );
+}
