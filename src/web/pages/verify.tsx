@@ -95,7 +95,7 @@ function VerifyPage() {
           <dt>{t("verify.listHash")}</dt>
           <dd>{data.listHash ? <code>{data.listHash}</code> : "—"}</dd>
           <dt>{t("verify.winners")}</dt>
-          <dd data-testid="verify-winners">{data.winners.length ? data.winners.join(", ") : "—"}</dd>
+          <dd data-testid="verify-winner-ids">{data.winners.length ? data.winners.join(", ") : "—"}</dd>
         </dl>
         {data.seed && (
           <ul class="verify-steps">
