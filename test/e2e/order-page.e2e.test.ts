@@ -88,7 +88,7 @@ describe("buyer order page", () => {
     await stranger.getByTestId("order-page-error").waitFor({ timeout: LONG });
     expect(guest.errors).toEqual([]);
     await guest.context.close();
-  });
+  }, 120_000);
 
   it("lists a signed-in buyer's orders on /account, each opening its page by session", async () => {
     await request(server.url, "POST", "/api/auth/signup", { body: { email: "konto@example.com", password: "a long enough password", displayName: "Konto" } });
@@ -113,7 +113,7 @@ describe("buyer order page", () => {
     await expect(page.getByTestId("order-page").getAttribute("data-status")).resolves.toBe("paid");
     expect(visitor.errors).toEqual([]);
     await visitor.context.close();
-  });
+  }, 120_000);
 });
 
 describe("admin merchant picker", () => {
@@ -146,5 +146,62 @@ describe("admin merchant picker", () => {
     await expect(page.getByTestId("merchant-select").inputValue()).resolves.toBe(other);
     expect(visitor.errors).toEqual([]);
     await visitor.context.close();
-  });
+  }, 120_000);
+});
+
+describe("studio offer form with variants", () => {
+  it("lets the host pick variants and units; each becomes an offer taking its units from that variant's stock", async () => {
+    const created = await request(server.url, "POST", "/api/admin/products", {
+      cookie: merchant,
+      body: {
+        title: "Hoodie Variante",
+        price: 4900,
+        vatRateBp: 1900,
+        variants: [
+          { sku: "HV-S", size: "S", colour: "Schwarz", stock: 5 },
+          { sku: "HV-M", size: "M", colour: "Schwarz", stock: 3 },
+          { sku: "HV-L", size: "L", colour: "Schwarz", stock: 0 },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    const product = created.body.product as { id: string; variants: { id: string; sku: string }[] };
+    const idOf = (sku: string) => product.variants.find((v) => v.sku === sku)!.id;
+
+    const host = await newVisitor(browser, server.url, { viewport: { width: 1280, height: 900 } });
+    const studio = await host.context.newPage();
+    await studio.goto(`/studio/${server.demo.showId}`);
+    await studio.getByTestId("login-email").fill(server.demo.hostEmail);
+    await studio.getByTestId("login-password").fill(server.demo.hostPassword);
+    await studio.getByTestId("login-submit").click();
+    await studio.getByTestId("offer-product").waitFor({ timeout: LONG });
+    await studio.getByTestId("offer-product").selectOption(product.id);
+    await studio.getByTestId("offer-variants").waitFor({ timeout: LONG });
+    await expect(studio.getByTestId("offer-quantity").count()).resolves.toBe(0);
+    const row = (sku: string) => studio.locator(`[data-testid=offer-variant][data-variant-id="${idOf(sku)}"]`);
+    await expect(row("HV-L").getByTestId("offer-variant-pick").isDisabled()).resolves.toBe(true);
+
+    await studio.getByTestId("offer-price").fill("39,00");
+    await studio.getByTestId("offer-duration").fill("5");
+    // Nothing picked, or more units than in stock: stopped before any offer is made.
+    await studio.getByTestId("create-offer").click();
+    await studio.getByTestId("create-offer-message").filter({ hasText: "Pick at least one variant with units." }).waitFor({ timeout: LONG });
+    await row("HV-S").getByTestId("offer-variant-pick").check();
+    await expect(row("HV-S").getByTestId("offer-variant-units").inputValue()).resolves.toBe("5");
+    await row("HV-S").getByTestId("offer-variant-units").fill("2");
+    await row("HV-M").getByTestId("offer-variant-units").fill("4");
+    // The units field's max is the variant's stock: the browser refuses the form before it reaches the server.
+    await expect(row("HV-M").getByTestId("offer-variant-units").evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow)).resolves.toBe(true);
+    await row("HV-M").getByTestId("offer-variant-units").fill("3");
+    await studio.getByTestId("create-offer").click();
+    await studio.getByTestId("create-offer-message").filter({ hasText: "2 offers created." }).waitFor({ timeout: LONG });
+
+    const offers = (await request(server.url, "GET", `/api/admin/offers?showId=${server.demo.showId}`, { cookie: merchant })).body.offers as { variantId: string | null; quantity: number }[];
+    const mine = offers.filter((o) => o.variantId === idOf("HV-S") || o.variantId === idOf("HV-M"));
+    expect(mine.map((o) => [o.variantId, o.quantity]).sort()).toEqual([[idOf("HV-M"), 3], [idOf("HV-S"), 2]].sort());
+    const after = (await request(server.url, "GET", `/api/admin/products/${product.id}`, { cookie: merchant })).body.product as { variants: { sku: string; stock: number }[] };
+    expect(Object.fromEntries(after.variants.map((v) => [v.sku, v.stock]))).toEqual({ "HV-S": 3, "HV-M": 0, "HV-L": 0 });
+    expect(host.errors).toEqual([]);
+    await host.context.close();
+  }, 120_000);
 });

@@ -104,5 +104,5 @@ describe("checkout with Stripe (Stripe.js stand-in)", () => {
     expect(JSON.stringify(api.requests)).not.toContain("4000002760003184");
     expect(visitor.errors).toEqual([]);
     await visitor.context.close();
-  });
+  }, 120_000);
 });
