@@ -102,7 +102,8 @@ export const PROTOCOL_VERSION = 1;
 export type ServerFrame =
   | { t: "hello"; d: { v: typeof PROTOCOL_VERSION; epoch: string; seq: number; resumed: boolean } }
   | { t: "snapshot"; d: Snapshot }
-  | { t: "batch"; d: Envelope[] }
+  /** `at`: server time (ms) when the batch's oldest event reached the room on this node (absent on a resume replay). */
+  | { t: "batch"; at?: number; d: Envelope[] }
   | { t: "error"; d: { code: string; message: string; retryAfterMs?: number } }
   | { t: "pong"; d: { at: number } }
   /** The server is going away (draining): reconnect after `afterMs`, resuming from the last seq. */
