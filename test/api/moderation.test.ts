@@ -4,10 +4,11 @@ import type { Account } from "../../src/server/accounts/index.js";
 import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, type ChatLimits, type ChatSender, type LimiterStore } from "../../src/server/chat/index.js";
 import { WordFilter, containsLink, effectiveWords } from "../../src/server/chat/blocked-words.js";
 import type { DbHandle } from "../../src/server/db/index.js";
-import type { BusEvents } from "../../src/server/platform/bus.js";
+import { type BusEvents, RedisBus } from "../../src/server/platform/bus.js";
 import { AppError } from "../../src/server/platform/errors.js";
 import { backends, openTestDb } from "../support/db.js";
 import { commerceFixture, orderBody } from "../support/fixtures.js";
+import { until } from "../support/until.js";
 
 // Real databases on a shared 2-core machine: generous per-test time.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -289,6 +290,36 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     expect(await outcome(nodeB.chat.post(f.show.id, ann, "on node B"))).toBe("chat_banned");
     await f.moderation.updateSettings(f.manage, { slowModeSeconds: 60 });
     expect((await nodeB.chat.rules.forShow(f.show.id)).settings.slowModeSeconds).toBe(60);
+  });
+
+  it.runIf(process.env.TEST_REDIS_URL)("with Redis pub/sub between two nodes: a ban and a setting made on one hold on the other", async () => {
+    const f = await setup();
+    const prefix = `showcart-test:${Math.random().toString(36).slice(2)}:`;
+    const busA = new RedisBus(process.env.TEST_REDIS_URL!, prefix);
+    const busB = new RedisBus(process.env.TEST_REDIS_URL!, prefix);
+    closers.push(() => busA.close(), () => busB.close());
+    const make = (bus: RedisBus) => {
+      const chat = new ChatService({ db: f.db, clock: f.clock, bus, limiter: f.limiter, clientKey: (ip) => `k:${ip}` });
+      closers.push(() => chat.rules.close());
+      return { chat, moderation: new ChatModeration({ db: f.db, clock: f.clock, bus, rules: chat.rules }) };
+    };
+    const a = make(busA);
+    const b = make(busB);
+    // Redis pub/sub delivers only to subscriptions already made: wait until B hears A.
+    let heard = false;
+    closers.push(busB.subscribe("chat.rules.changed", (e) => e.merchantId === "probe" && (heard = true)));
+    await until("node B subscribed", async () => {
+      await busA.publish("chat.rules.changed", { merchantId: "probe", showId: null });
+      return heard;
+    }, 10_000, 100);
+    const ann = f.guest();
+    expect(await outcome(b.chat.post(f.show.id, ann, "cached on B"))).toBe("ok");
+    const m = await a.chat.post(f.show.id, ann, "bad on A");
+    const ctx = await a.moderation.context(f.host, f.show.id, "manage");
+    await a.moderation.ban(ctx, m.id, { by: ["device"], deleteRecentMinutes: 0 });
+    await until("ban seen on node B", async () => (await outcome(b.chat.post(f.show.id, ann, "on B"))) === "chat_banned", 10_000, 50);
+    await a.moderation.updateSettings(ctx, { linksAllowed: true });
+    await until("setting seen on node B", async () => (await b.chat.rules.forShow(f.show.id)).settings.linksAllowed, 10_000, 50);
   });
 
   it("refuses blocked words after normalisation; the merchant edits the list", async () => {
