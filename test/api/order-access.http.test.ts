@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StripePaymentProvider } from "../../src/server/payments/index.js";
+import { backends } from "../support/db.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 
-describe("the buyer's way back to an order", () => {
+describe.each(backends)("the buyer's way back to an order on %s", (backend) => {
   let server: TestServer;
   let offerId: string;
   let buyer: string;
   let otherBuyer: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ synthetic: false });
+    server = await startTestServer({ synthetic: false, backend });
     const show = await request(server.url, "GET", "/api/shows/demo");
     offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
     for (const email of ["mine@example.com", "theirs@example.com"]) {
@@ -104,7 +105,7 @@ describe("payments config with Stripe", () => {
   });
 });
 
-describe("platform admin acting for a merchant", () => {
+describe.each(backends)("platform admin acting for a merchant on %s", (backend) => {
   let server: TestServer;
   let admin: string;
   let merchant: string;
@@ -113,7 +114,7 @@ describe("platform admin acting for a merchant", () => {
   let orderId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ synthetic: false });
+    server = await startTestServer({ synthetic: false, backend });
     const { accounts, catalog, shows } = server.services;
     demoMerchant = (await shows.show(server.demo.showId)).merchantId;
     otherMerchant = (await catalog.createMerchant("Zweiter Laden")).id;
