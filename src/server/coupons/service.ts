@@ -148,13 +148,16 @@ export class CouponService {
     const rows = await this.db
       .selectFrom("coupon_claims")
       .innerJoin("coupons", "coupons.id", "coupon_claims.coupon_id")
+      .leftJoin("orders", "orders.id", "coupon_claims.order_id")
       .selectAll("coupons")
-      .select(["coupon_claims.claimed_at", "coupon_claims.order_id"])
+      .select(["coupon_claims.claimed_at", "coupon_claims.order_id", "orders.status as order_status"])
       .where("coupons.show_id", "=", showId)
       .where("coupon_claims.account_id", "=", accountId)
       .orderBy("coupon_claims.claimed_at", "desc")
       .execute();
-    return rows.map((r) => ({ coupon: couponView(r, now), claimedAt: new Date(r.claimed_at).toISOString(), orderId: r.order_id }));
+    // A claim whose order lapsed (expired, cancelled, declined) is free again: shown without its order.
+    const released = (status: string | null) => status !== null && (RELEASED_ORDER_STATUSES as readonly string[]).includes(status);
+    return rows.map((r) => ({ coupon: couponView(r, now), claimedAt: new Date(r.claimed_at).toISOString(), orderId: released(r.order_status) ? null : r.order_id }));
   }
 
   /** The discount recorded for an order, or null: what the receipt (and commission code) reads. */

@@ -19,6 +19,8 @@ interface Props {
   saved?: SavedBuyerDetails | null;
   /** A waitlist claim: the units are already held for this order; the sheet pays it instead of reserving. */
   claimOrderId?: string;
+  /** Sent with the order: a claimed coupon code, the 18+ confirmation for a mystery offer (coupons, mystery modules). */
+  orderExtras?: { coupon?: string; ageConfirmed?: true };
 }
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
@@ -163,7 +165,7 @@ const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: numbe
   return { code: "internal", key: "common.error" };
 };
 
-export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: Props) {
+export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, orderExtras }: Props) {
   const { t, locale, lang } = useI18n();
   const ot = useOrderText().t;
   const now = useServerNow();
@@ -199,7 +201,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId }: 
   const reserve = (q: number): Promise<OrderView | null> => {
     setHold({ phase: "reserving" });
     const p = api
-      .post<{ order: OrderView }>("/api/orders", { offerId: offer.id, quantity: q }, { "idempotency-key": crypto.randomUUID() })
+      .post<{ order: OrderView }>("/api/orders", { offerId: offer.id, quantity: q, ...orderExtras }, { "idempotency-key": crypto.randomUUID() })
       .then(
         (r) => {
           heldOrder.current = r.order;

@@ -20,6 +20,9 @@ const AuctionPanel = lazyComponent(() => import("../components/AuctionCard.js").
 // Giveaways and polls: their panels (and texts) load only once the show has one.
 const GiveawayPanel = lazyComponent(() => import("../components/GiveawayPanel.js").then((m) => m.GiveawayPanel));
 const PollPanel = lazyComponent(() => import("../components/PollPanel.js").then((m) => m.PollPanel));
+// Mystery pools and coupon drops: loaded only once the show has one.
+const MysteryPanel = lazyComponent(() => import("../components/MysteryPanel.js").then((m) => m.MysteryPanel));
+const CouponPanel = lazyComponent(() => import("../components/CouponDrop.js").then((m) => m.CouponPanel));
 import type { Envelope } from "../../protocol/realtime.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
@@ -72,7 +75,11 @@ function LiveShow({ show }: { show: ShowView }) {
     auctionListeners.current.add(fn);
     return () => void auctionListeners.current.delete(fn);
   }, []);
-  const [games, setGames] = useState({ giveaway: false, poll: false });
+  const [games, setGames] = useState({ giveaway: false, poll: false, mystery: false, coupon: false });
+  // Sent with the order: the claimed coupon code and the 18+ confirmation for a mystery offer.
+  const [coupon, setCoupon] = useState<string | null>(null);
+  const [ageConfirmed, setAgeConfirmed] = useState(false);
+  const [checkoutsClosed, setCheckoutsClosed] = useState(0);
   const gameListeners = useRef(new Set<(ev: Envelope) => void>());
   const subscribeGames = useCallback((fn: (ev: Envelope) => void) => {
     gameListeners.current.add(fn);
@@ -82,6 +89,8 @@ function LiveShow({ show }: { show: ShowView }) {
     const id = encodeURIComponent(show.id);
     api.get<{ giveaway: unknown }>(`/api/shows/${id}/giveaways/current`).then((r) => r.giveaway && setGames((g) => ({ ...g, giveaway: true })), () => {});
     api.get<{ poll: unknown }>(`/api/shows/${id}/polls/current`).then((r) => r.poll && setGames((g) => ({ ...g, poll: true })), () => {});
+    api.get<{ pools: unknown[] }>(`/api/shows/${id}/mystery`).then((r) => r.pools.length > 0 && setGames((g) => ({ ...g, mystery: true })), () => {});
+    api.get<{ coupons: unknown[] }>(`/api/shows/${id}/coupons`).then((r) => r.coupons.length > 0 && setGames((g) => ({ ...g, coupon: true })), () => {});
   }, [show.id]);
   useEffect(() => {
     api.get<{ auctions: unknown[] }>(`/api/shows/${encodeURIComponent(show.id)}/auctions`).then((r) => r.auctions.length > 0 && setHasAuction(true), () => {});
@@ -93,7 +102,7 @@ function LiveShow({ show }: { show: ShowView }) {
       params: () => ({ name: name ?? undefined, device: chatDeviceId() }),
       onEvent: (ev) => {
         if (chatExtras.onEvent(ev)) return;
-        const game = ev.t.startsWith("giveaway.") ? "giveaway" : ev.t.startsWith("poll.") ? "poll" : null;
+        const game = ev.t.startsWith("giveaway.") ? "giveaway" : ev.t.startsWith("poll.") ? "poll" : ev.t.startsWith("mystery.") ? "mystery" : ev.t.startsWith("coupon.") ? "coupon" : null;
         if (game) {
           setGames((g) => (g[game] ? g : { ...g, [game]: true }));
           for (const fn of gameListeners.current) fn(ev);
@@ -159,6 +168,7 @@ function LiveShow({ show }: { show: ShowView }) {
   const closeCheckout = useCallback(() => {
     setCheckout(null);
     setClaim(null);
+    setCheckoutsClosed((n) => n + 1);
   }, []);
   const claimOffer = claim ? (room.offers.find((o) => o.id === claim.offerId) ?? null) : null;
 
@@ -196,6 +206,8 @@ function LiveShow({ show }: { show: ShowView }) {
           )}
           {games.giveaway && <GiveawayPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} />}
           {games.poll && <PollPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} />}
+          {games.coupon && <CouponPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} onClaimed={setCoupon} refreshKey={checkoutsClosed} />}
+          {games.mystery && <MysteryPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} onAgeConfirmed={setAgeConfirmed} refreshKey={checkoutsClosed} />}
           {hasAuction && <AuctionPanel showId={show.id} account={buyer.account} saved={buyer.saved} subscribe={subscribeAuction} />}
           <ChatPanel
             messages={chatExtras.visible(room.chat)}
@@ -213,7 +225,7 @@ function LiveShow({ show }: { show: ShowView }) {
       {claim && claimOffer ? (
         <CheckoutSheet key={claim.orderId} offer={claimOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} claimOrderId={claim.orderId} />
       ) : (
-        checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} />
+        checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }} />
       )}
     </>
   );

@@ -1,0 +1,122 @@
+import { useEffect, useState } from "preact/hooks";
+import type { CouponClaimView, CouponView } from "../../protocol/api.js";
+import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
+import { ApiError, api } from "../apiClient.js";
+import { formatMoney } from "../money.js";
+import type { BuyerAccount } from "../useBuyer.js";
+import { useServerNow } from "../useServerNow.js";
+import { adoptCss } from "./GiveawayText.js";
+import { type MysteryKey, useMysteryText } from "./MysteryText.js";
+import { formatCountdown } from "./OfferCard.js";
+
+adoptCss(`
+.coupon{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;border:2px dashed #e8590c;border-radius:10px;padding:.6rem .8rem;background:#fff4e6;animation:coupon-drop .5s cubic-bezier(.2,.8,.2,1)}
+.coupon-code{font:600 1.1rem ui-monospace,monospace;letter-spacing:.08em}
+.coupon-worth{font-weight:700;color:#d9480f}
+.coupon-small{font-size:.8rem;opacity:.75;flex-basis:100%}
+@keyframes coupon-drop{0%{transform:translateY(-40%) rotate(-4deg);opacity:0}100%{transform:none;opacity:1}}
+@media (prefers-reduced-motion:reduce){.coupon{animation:none}}
+`);
+
+interface Props {
+  showId: string;
+  account: BuyerAccount | null | undefined;
+  subscribe(fn: (ev: Envelope) => void): () => void;
+  /** The claimed code, to apply at checkout. */
+  onClaimed(code: string | null): void;
+  /** Changes when a checkout closes: the claim may have been used (or freed again). */
+  refreshKey: number;
+}
+
+/** Viewer: the host's dropped coupons, claimed with one tap (signed in); a claimed code is applied at checkout. */
+export function CouponPanel({ showId, account, subscribe, onClaimed, refreshKey }: Props) {
+  const { t, locale } = useMysteryText();
+  const now = useServerNow(500);
+  const [coupons, setCoupons] = useState<CouponView[]>([]);
+  const [claimed, setClaimed] = useState<Set<string>>(new Set());
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.get<{ coupons: CouponView[] }>(`/api/shows/${encodeURIComponent(showId)}/coupons`).then(
+      (r) => setCoupons(r.coupons),
+      () => {},
+    );
+  }, [showId]);
+  useEffect(() => {
+    if (!account) return setClaimed(new Set());
+    api.get<{ claims: CouponClaimView[] }>(`/api/shows/${encodeURIComponent(showId)}/coupons/mine`).then(
+      (r) => {
+        const usable = r.claims.filter((c) => !c.orderId && c.coupon.status !== "ended");
+        setClaimed(new Set(usable.map((c) => c.coupon.id)));
+        onClaimed(usable[0]?.coupon.code ?? null);
+      },
+      () => {},
+    );
+  }, [showId, account?.id, refreshKey]);
+  useEffect(
+    () =>
+      subscribe((ev) => {
+        if (ev.t === "coupon.dropped") {
+          const { coupon } = ev.d as ServerEvents["coupon.dropped"];
+          setCoupons((cs) => [coupon, ...cs.filter((c) => c.id !== coupon.id)]);
+        } else if (ev.t === "coupon.claimed") {
+          const d = ev.d as ServerEvents["coupon.claimed"];
+          setCoupons((cs) => cs.map((c) => (c.id === d.couponId ? { ...c, claims: Math.max(c.claims, d.claims) } : c)));
+        } else if (ev.t === "coupon.ended") {
+          const d = ev.d as ServerEvents["coupon.ended"];
+          setCoupons((cs) => cs.filter((c) => c.id !== d.couponId));
+        }
+      }),
+    [subscribe],
+  );
+
+  const live = coupons.filter((c) => new Date(c.expiresAt).getTime() > now && (c.maxClaims === null || c.claims < c.maxClaims || claimed.has(c.id)));
+  if (live.length === 0) return null;
+
+  const claim = async (c: CouponView) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await api.post(`/api/shows/${encodeURIComponent(showId)}/coupons/claim`, { code: c.code }, { "idempotency-key": crypto.randomUUID() });
+      setClaimed((s) => new Set(s).add(c.id));
+      onClaimed(c.code);
+    } catch (err) {
+      const code = err instanceof ApiError ? err.code : "other";
+      const key = `coupon.error.${code}` as MysteryKey;
+      setMessage(t(key.startsWith("coupon.error.coupon_") ? key : "coupon.error.other"));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" data-testid="coupon-panel">
+      {live.map((c) => {
+        const worth = c.kind === "percent" ? `${((c.percentBp ?? 0) / 100).toLocaleString(locale)} %` : formatMoney(c.amount ?? 0, c.currency, locale);
+        return (
+          <div class="coupon" key={c.id} data-testid="coupon">
+            <span class="coupon-code">{c.code}</span>
+            <span class="coupon-worth">{t("coupon.off", { value: worth })}</span>
+            {claimed.has(c.id) ? (
+              <span data-testid="coupon-claimed">✓ {t("coupon.claimed")}</span>
+            ) : account ? (
+              <button type="button" class="btn btn-primary btn-small" disabled={busy} onClick={() => void claim(c)} data-testid="coupon-claim">
+                {t("coupon.claim")}
+              </button>
+            ) : (
+              <a class="btn btn-small" href={`/login?next=${encodeURIComponent(location.pathname)}`}>
+                {t("coupon.signIn")}
+              </a>
+            )}
+            <span class="coupon-small">
+              {t("coupon.endsIn", { time: formatCountdown(new Date(c.expiresAt).getTime() - now) })}
+              {c.maxClaims !== null && <> · {t("coupon.left", { n: Math.max(0, c.maxClaims - c.claims) })}</>}
+            </span>
+          </div>
+        );
+      })}
+      {message && <p class="error">{message}</p>}
+    </section>
+  );
+}
