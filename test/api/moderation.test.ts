@@ -307,7 +307,11 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     const b = make(busB);
     // Redis pub/sub delivers only to subscriptions already made: wait until B hears A.
     let heard = false;
-    closers.push(busB.subscribe("chat.rules.changed", (e) => e.merchantId === "probe" && (heard = true)));
+    closers.push(
+      busB.subscribe("chat.rules.changed", (e) => {
+        if (e.merchantId === "probe") heard = true;
+      }),
+    );
     await until("node B subscribed", async () => {
       await busA.publish("chat.rules.changed", { merchantId: "probe", showId: null });
       return heard;
