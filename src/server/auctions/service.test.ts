@@ -64,7 +64,7 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
       buyers.push({ id: a.id, displayName: a.displayName, email: a.email, role: "buyer", merchantId: null });
     }
     for (const t of ["auction.started", "auction.bid", "auction.extended", "auction.closed", "auction.offered_next"] as const) f.bus.subscribe(t, (d) => busEvents.push({ t, d }));
-  }, 120_000);
+  }, 300_000);
   afterAll(() => handle?.close());
 
   const make = async (over: Partial<{ startPrice: number; minIncrement: number; durationSeconds: number; softCloseSeconds: number; holdSeconds: number }> = {}) =>

@@ -104,6 +104,8 @@ type Bidder = Pick<Account, "id" | "displayName" | "email" | "role" | "merchantI
  */
 export class AuctionService {
   readonly #staff = new Map<string, { hostAccountId: string; merchantId: string }>();
+  // An auction's show never changes: remembered so a bid needs no read before its transaction.
+  readonly #showOf = new Map<string, string>();
 
   constructor(private readonly deps: AuctionDeps) {}
 
@@ -239,9 +241,15 @@ export class AuctionService {
    */
   async placeBid(id: string, account: Bidder, maxAmount: number, idempotencyKey: string, opts: { preBidOnly?: boolean } = {}): Promise<AuctionBidResult & { replayed: boolean }> {
     const { db, clock } = this.deps;
-    const first = await store.auction(db, id);
-    if (!first) throw new AppError("not_found", "No such auction.");
-    const allowed = await this.#mayBid(first.show_id, account);
+    let showId = this.#showOf.get(id);
+    if (!showId) {
+      const first = await store.auction(db, id);
+      if (!first) throw new AppError("not_found", "No such auction.");
+      showId = first.show_id;
+      if (this.#showOf.size > 10_000) this.#showOf.clear();
+      this.#showOf.set(id, showId);
+    }
+    const allowed = await this.#mayBid(showId, account);
     const events = this.deps.outbox.batch();
     const outcome = await db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
