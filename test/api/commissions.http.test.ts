@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import WebSocket from "ws";
 import { validateXML } from "xmllint-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/server/platform/clock.js";
@@ -6,6 +7,7 @@ import { backends } from "../support/db.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { until } from "../support/until.js";
 
 const XSD = fs.readFileSync(new URL("../fixtures/pain.001.001.03.xsd", import.meta.url), "utf8");
 const DAY = 24 * 3600 * 1000;
@@ -77,6 +79,29 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     // An order without the cookie goes to the show's host all the same (replay: the demo show is not on air).
     const plain = await postOrder(server.url, orderBody(offerId));
     expect((await server.services.commissions.attributionOf(plain.body.order.id))?.source).toMatch(/^(live|replay)$/);
+  });
+
+  it("announces each sale's commission to the studio room only (earnings.updated), never to viewers", async () => {
+    const wsBase = server.url.replace("http", "ws");
+    const collect = (path: string, headers: Record<string, string> = {}) => {
+      const frames: string[] = [];
+      const ws = new WebSocket(wsBase + path, { headers });
+      ws.on("message", (raw) => frames.push(raw.toString()));
+      return { ws, frames, open: new Promise((r) => ws.once("open", r)) };
+    };
+    const studio = collect(`/ws/studio/${server.demo.showId}`, { cookie: host });
+    const viewer = collect(`/ws/shows/${server.demo.showId}`);
+    await Promise.all([studio.open, viewer.open]);
+    await until("both snapshots", () => studio.frames.some((f) => f.includes('"snapshot"')) && viewer.frames.some((f) => f.includes('"snapshot"')));
+    const placed = await postOrder(server.url, orderBody(offerId));
+    expect(placed.status).toBe(201);
+    const pending = (await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}/earnings`, { cookie: host })).body.pending;
+    await until("earnings.updated in the studio", () => studio.frames.some((f) => f.includes('"earnings.updated"') && f.includes(`"pending":${pending}`)));
+    // The public room got the sale's stock change, but not the earnings.
+    await until("offer.updated for viewers", () => viewer.frames.some((f) => f.includes('"offer.updated"')));
+    expect(viewer.frames.some((f) => f.includes("earnings.updated"))).toBe(false);
+    studio.ws.close();
+    viewer.ws.close();
   });
 
   it("pays out available earnings as a SEPA file that validates against the XSD, with statements as CSV and PDF", async () => {
