@@ -1,0 +1,76 @@
+import type { Browser, BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orderBody } from "../support/fixtures.js";
+import { login, request } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { launchChromium, newVisitor } from "./browser.js";
+
+// The host's studio shows the commission of a sale the moment it is paid (earnings.updated), the sale came through
+// the host's share link opened in a real browser (first-party cookie), and /earnings shows the same pending amount.
+let server: TestServer;
+let browser: Browser;
+const LONG = 45_000;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false }), launchChromium()]);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function signedIn(cookie: string): Promise<{ context: BrowserContext; errors: string[] }> {
+  const v = await newVisitor(browser, server.url);
+  const [name, value] = cookie.split("=") as [string, string];
+  await v.context.addCookies([{ name, value, url: server.url }]);
+  return v;
+}
+
+const digits = (s: string | null) => Number((s ?? "").replace(/\D/g, ""));
+
+describe("host earnings", () => {
+  it("the host's studio shows the commission of a sale made through the host's share link, live, and /earnings lists it", async () => {
+    const host = await signedIn(await login(server.url, server.demo.hostEmail, server.demo.hostPassword));
+    const studio = await host.context.newPage();
+    await studio.goto(`/studio/${server.demo.showId}`);
+    await studio.getByTestId("studio-title").waitFor({ timeout: LONG });
+    const shareText = await studio.getByTestId("share-link").locator("code").textContent({ timeout: LONG });
+    const shareUrl = new URL(shareText!);
+    expect(shareUrl.searchParams.get("ref")).toMatch(/^[a-z0-9]{12}$/);
+    const before = digits(await studio.getByTestId("stat-commission").textContent());
+
+    // A buyer opens the share link (the server sets the first-party cookie) and buys from that browser.
+    const buyer = await newVisitor(browser, server.url);
+    const page = await buyer.context.newPage();
+    await page.goto(`${shareUrl.pathname}${shareUrl.search}`);
+    await page.getByTestId("show-title").waitFor({ timeout: LONG });
+    expect((await buyer.context.cookies()).some((c) => c.name === "sc_ref" && c.httpOnly)).toBe(true);
+    const show = await request(server.url, "GET", "/api/shows/demo");
+    const offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
+    const order = await page.evaluate(async (body) => {
+      const res = await fetch("/api/orders", { method: "POST", headers: { "content-type": "application/json", "idempotency-key": `e2e-earnings-${Date.now()}` }, body: JSON.stringify(body) });
+      return (await res.json()).order as { id: string; total: number };
+    }, orderBody(offerId, { quantity: 2 }));
+    expect((await server.services.commissions.attributionOf(order.id))?.source).toBe("link");
+    // Demo merchant has no rule set: the show's rate (10 %) on the gross total, rounded down.
+    const commission = Math.floor((order.total * 1000) / 10_000);
+
+    // The studio's commission figure moves by exactly that commission without a reload.
+    await expect
+      .poll(async () => digits(await studio.getByTestId("stat-commission").textContent()), { timeout: LONG, interval: 250 })
+      .toBe(before + commission);
+
+    // The host's earnings page: pending earnings, and this month's statement to download.
+    const earnings = await host.context.newPage();
+    await earnings.goto("/earnings");
+    await earnings.getByTestId("earnings-pending").waitFor({ timeout: LONG });
+    expect(digits(await earnings.getByTestId("earnings-pending").textContent())).toBe(before + commission);
+    const csvHref = await earnings.getByTestId("statement-csv").first().getAttribute("href");
+    expect(csvHref).toMatch(/^\/api\/earnings\/statements\/\d{4}-\d{2}\.csv$/);
+    const csv = await earnings.evaluate(async (href) => (await fetch(href!)).text(), csvHref);
+    expect(csv).toContain(order.id);
+    expect([...host.errors, ...buyer.errors]).toEqual([]);
+    await Promise.all([host.context.close(), buyer.context.close()]);
+  }, 300_000);
+});
