@@ -139,8 +139,8 @@ async function worker() {
     });
   // Connect in waves so the server's accept queue is not flooded.
   await open(0);
-  for (let i = 1; i < cfg.sockets; i += 50) await Promise.all(Array.from({ length: Math.min(50, cfg.sockets - i) }, (_, k) => open(i + k)));
-  send({ t: "connected", n: sockets.filter(Boolean).length });
+  for (let i = 1; i < cfg.sockets; i += 100) await Promise.all(Array.from({ length: Math.min(100, cfg.sockets - i) }, (_, k) => open(i + k)));
+  send({ t: "connected", n: sockets.filter((ws) => ws?.readyState === WebSocket.OPEN).length });
 
   let timer: NodeJS.Timeout | null = null;
   process.on("message", (m: { t: string }) => {
@@ -227,7 +227,7 @@ const quantileOf = (hist: number[], q: number) => {
   return hist.length - 1;
 };
 
-async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl">>, stock: (stop: AbortSignal) => Promise<number>, pids: number[]) {
+async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl">>, stock: (stop: AbortSignal) => Promise<number>, pids: number[], onWindowEnd?: () => void) {
   const per = Math.ceil(a.sockets / a.workers);
   const senders = Math.min(per, Math.ceil(600 / a.workers));
   const procs = Array.from({ length: a.workers }, () => spawnScript("worker", true));
@@ -256,6 +256,7 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   for (const p of procs) p.send({ t: "unload" });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
+  onWindowEnd?.();
   stop.abort();
   const ordersOk = await stockDone;
   await new Promise((r) => setTimeout(r, 3000)); // in-flight frames arrive
@@ -392,6 +393,7 @@ export async function fanout(args: FanoutArgs = {}) {
         const wsUrl = `${url.replace("http", "ws")}/`;
         const baselineStock = async (signal: AbortSignal) => {
           const ctl = new WebSocket(wsUrl);
+          ctl.on("error", () => {});
           await new Promise((r) => ctl.once("open", r));
           let n = 0;
           while (!signal.aborted) {
@@ -399,10 +401,12 @@ export async function fanout(args: FanoutArgs = {}) {
             n++;
             await new Promise((r) => setTimeout(r, 1000 / a.stockPerSecond));
           }
-          ctl.close();
+          ctl.terminate();
           return n;
         };
-        baseline = await runClients("baseline", [wsUrl], { ...a, sockets: a.sockets }, baselineStock, [proc.pid!]);
+        // The baseline's backlog after the window would take minutes to drain: it stops when the window ends (what it
+        // had not delivered by then counts as not delivered).
+        baseline = await runClients("baseline", [wsUrl], a, baselineStock, [proc.pid!], () => proc.kill("SIGKILL"));
       } finally {
         proc.kill("SIGKILL");
       }
