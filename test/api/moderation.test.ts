@@ -332,6 +332,7 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "Du Arschl0ch"))).toBe("chat_blocked_word");
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "classic mug, I assume?"))).toBe("ok");
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "Knallkopp!"))).toBe("ok");
+    expect(await outcome(f.chat.post(f.show.id, f.guest({ name: "Sh1tlord 5h17" }), "hi"))).toBe("chat_blocked_word");
     await f.moderation.setWords(f.manage, ["knallkopp"], ["scam"]);
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "K n a l l k o p p"))).toBe("chat_blocked_word");
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "is this a scam?"))).toBe("ok");
@@ -353,6 +354,7 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     const f = await setup();
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "cheaper at evil-shop.com"))).toBe("chat_link_blocked");
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "go to https://x.test"))).toBe("chat_link_blocked");
+    expect(await outcome(f.chat.post(f.show.id, f.guest({ name: "cheap-deals.com" }), "hi"))).toBe("chat_link_blocked");
     expect(await outcome(f.chat.post(f.show.id, f.guest({ account: f.host }), "our shop: https://shop.example.com"))).toBe("ok");
     await f.moderation.updateSettings(f.manage, { linksAllowed: true });
     expect(await outcome(f.chat.post(f.show.id, f.guest(), "cheaper at evil-shop.com"))).toBe("ok");

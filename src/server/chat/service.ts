@@ -165,6 +165,9 @@ export class ChatService {
       if (mode === "buyers" && !(sender.account && (await this.#isBuyer(sender.account.id, rules.merchantId)))) throw AppError.expected("chat_buyers_only");
       if (rules.words.find(text)) throw AppError.expected("chat_blocked_word");
       if (!linksAllowed && containsLink(text)) throw AppError.expected("chat_link_blocked");
+      // Guests choose their display name: the same rules apply to it (else the name carries the insult or the link).
+      if (rules.words.find(sender.name)) throw AppError.expected("chat_blocked_word", "Your chat name contains a word that is not allowed here.");
+      if (!linksAllowed && containsLink(sender.name)) throw AppError.expected("chat_link_blocked", "Links are not allowed in chat names.");
       await this.#limit(showId, sender, subjects);
       if (slowModeSeconds > 0) {
         const wait = await this.deps.limiter.cooldown(`slow:${showId}:${userKey(sender)}`, slowModeSeconds * 1000, this.clock.now().getTime());
