@@ -8,6 +8,8 @@ import type { DbHandle } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
 import { refCookieValue } from "./attribution.js";
 import { PayoutService, statementCsv } from "./payouts.js";
+import { StripeConnectTransfers } from "./stripe-connect.js";
+import { FakeTransfersApi } from "./stripe-connect-fake.js";
 
 const DAY = 24 * 3600 * 1000;
 const IBANS = ["DE89370400440532013000", "GB82WEST12345698765432", "FR1420041010050500013M02606"];
@@ -184,6 +186,39 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
     expect(onDemand.payouts).toEqual([]);
     expect(onDemand.skipped[0]).toMatchObject({ hostAccountId: f.host.id, available: -403 + 201 });
     await checkLedger(f, [order.id, second.order.id]);
+  }, 400_000);
+
+  it("pays by Stripe Connect; a refused transfer moves the money back to available and marks the payout failed", async () => {
+    const api = await new FakeTransfersApi().start();
+    try {
+      const f = await setup(handle);
+      const stripe = new PayoutService(f.db, f.clock, new StripeConnectTransfers({ secretKey: "sk_test_123", apiBase: api.url, timeoutMs: 10_000 }));
+      await f.commissions.publishRuleSet(f.merchant.id, commissionRulesBody.parse({ percentBp: 1000, payoutMinimum: 1 }), null);
+      await f.commissions.setShowHosts(f.show.id, f.merchant.id, [
+        { accountId: f.host.id, shareBp: 5000 },
+        { accountId: f.cohost.id, shareBp: 5000 },
+      ]);
+      await stripe.setHostPayoutAccount(f.host.id, { holderName: "Host", stripeAccountId: "acct_1Host000001" });
+      await stripe.setHostPayoutAccount(f.cohost.id, { holderName: "Co", stripeAccountId: "acct_missing000" });
+      const offer = await f.newOffer();
+      const { order } = await f.orders.placeOrder(orderBody(offer.id, { quantity: 2 }), `k-stripe-${backend}`);
+      f.clock.advance(15 * 24 * 3600 * 1000);
+      await f.commissions.matureDue();
+      const [hostBefore] = await f.commissions.balances(f.host.id);
+      const [coBefore] = await f.commissions.balances(f.cohost.id);
+      const run = await stripe.run(f.merchant.id, { method: "stripe", currency: "EUR" });
+      const byHost = new Map(run.payouts.map((p) => [p.hostAccountId, p]));
+      expect(byHost.get(f.host.id)).toMatchObject({ status: "sent", amount: hostBefore!.available });
+      expect(byHost.get(f.cohost.id)).toMatchObject({ status: "failed", amount: coBefore!.available });
+      expect(await f.commissions.balances(f.host.id)).toEqual([{ currency: "EUR", pending: 0, available: 0, paid: hostBefore!.available }]);
+      expect(await f.commissions.balances(f.cohost.id)).toEqual([{ currency: "EUR", pending: 0, available: coBefore!.available, paid: 0 }]);
+      expect(api.requests.filter((r) => r.path === "/v1/transfers").map((r) => r.key)).toEqual(expect.arrayContaining([`payout:${byHost.get(f.host.id)!.id}`]));
+      // The third host has no Stripe account and nothing available: not paid, not listed as paid.
+      expect(byHost.has(f.third.id)).toBe(false);
+      await checkLedger(f, [order.id]);
+    } finally {
+      await api.stop();
+    }
   }, 400_000);
 
   it("is append-only: postings and transactions cannot be changed or deleted", async () => {
