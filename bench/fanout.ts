@@ -259,7 +259,8 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   onWindowEnd?.();
   stop.abort();
   const ordersOk = await stockDone;
-  await new Promise((r) => setTimeout(r, 3000)); // in-flight frames arrive
+  // In-flight frames arrive (an overloaded server may still be flushing its last ticks).
+  await new Promise((r) => setTimeout(r, mode === "showcart" ? 10_000 : 3000));
   const results = procs.map((p) => wait(p, "result"));
   for (const p of procs) p.send({ t: "report" });
   const all = (await Promise.all(results)).map((m) => m.result as WorkerResult);
@@ -284,7 +285,10 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
     stock_events_lost: Math.max(0, keys.size * sockets - seen) + Math.max(0, ordersOk - keys.size) * sockets,
     sockets_closed: all.reduce((s, r) => s + r.closed, 0),
     errors,
+    // Growth of the server's RSS from before the first socket to the peak; RSS also moves with GC, so the absolute
+    // figures are given too.
     rss_per_socket_kb: round((Math.max(rssPeak, rssConnected) - rssBefore) / Math.max(1, sockets)),
+    server_rss_mb: { before: Math.round(rssBefore / 1024), connected: Math.round(rssConnected / 1024), peak: Math.round(rssPeak / 1024) },
   };
 }
 
