@@ -48,6 +48,8 @@ interface WorkerResult {
   events: number;
   stockSeen: number;
   stockKeys: string[];
+  /** Per offer, the last stock version each socket ended with (offer → version → sockets). */
+  finals: Record<string, Record<string, number>>;
   /** Latency histogram in 1 ms buckets (last bucket: ≥ 10 s). */
   hist: number[];
   errors: Record<string, number>;
@@ -70,7 +72,8 @@ async function worker() {
   let measuring = false;
   let loading = false;
   // Every socket gets the same bytes for a batch: parse a frame once, keyed by its length and head (`at` is in it).
-  const cache = new Map<string, { events: number; stock: number; at: number }>();
+  const cache = new Map<string, { events: number; stock: number; at: number; versions?: [string, number][] }>();
+  const lastVersion: Map<string, number>[] = [];
   const summarise = (raw: Buffer) => {
     const key = `${raw.length}:${raw.toString("latin1", 0, Math.min(raw.length, 64))}`;
     let s = cache.get(key);
@@ -80,7 +83,7 @@ async function worker() {
         const d = f.d as { t: string; d: { offerId?: string; version?: number; remaining?: number } }[];
         const stock = d.filter((e) => e.t === "offer.updated");
         for (const e of stock) if (loading) stockKeys.add(`${e.d.offerId}:${e.d.version ?? e.d.remaining}`);
-        s = { events: d.length, stock: stock.length, at: f.at ?? 0 };
+        s = { events: d.length, stock: stock.length, at: f.at ?? 0, versions: stock.map((e) => [e.d.offerId!, e.d.version ?? -e.d.remaining!] as [string, number]) };
       } else if (f.t === "error") {
         const code = (f.d as { code: string }).code;
         errors[code] = (errors[code] ?? 0) + 1;
@@ -119,6 +122,11 @@ async function worker() {
         const s = summarise(raw);
         if (!s || !("events" in s)) return;
         if (loading) stats.stockSeen += s.stock;
+        if (s.versions?.length) {
+          const mine = lastVersion[i] ?? new Map<string, number>();
+          lastVersion[i] = mine;
+          for (const [offer, v] of s.versions) mine.set(offer, Math.max(v, mine.get(offer) ?? -Infinity));
+        }
         if (!measuring) return;
         stats.frames++;
         stats.events += s.events;
@@ -170,7 +178,15 @@ async function worker() {
       measuring = false;
     } else if (m.t === "report") {
       loading = false;
-      const result: WorkerResult = { connected: sockets.filter(Boolean).length, closed: stats.closed, frames: stats.frames, events: stats.events, stockSeen: stats.stockSeen, stockKeys: [...stockKeys], hist, errors };
+      const finals: WorkerResult["finals"] = {};
+      for (const mine of lastVersion) {
+        for (const [offer, v] of mine ?? []) {
+          const per = finals[offer] ?? {};
+          finals[offer] = per;
+          per[v] = (per[v] ?? 0) + 1;
+        }
+      }
+      const result: WorkerResult = { connected: sockets.filter(Boolean).length, closed: stats.closed, frames: stats.frames, events: stats.events, stockSeen: stats.stockSeen, stockKeys: [...stockKeys], finals, hist, errors };
       send({ t: "result", result });
       for (const ws of sockets) ws?.terminate();
       setTimeout(() => process.exit(0), 200);
@@ -270,6 +286,11 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   const seen = all.reduce((s, r) => s + r.stockSeen, 0);
   const events = all.reduce((s, r) => s + r.events, 0);
   const frames = all.reduce((s, r) => s + r.frames, 0);
+  // Sockets that ended with an older stock figure for an offer than the newest any socket got: a stale count.
+  const newest = new Map<string, number>();
+  for (const r of all) for (const [offer, per] of Object.entries(r.finals)) for (const v of Object.keys(per)) newest.set(offer, Math.max(Number(v), newest.get(offer) ?? -Infinity));
+  let stale = 0;
+  for (const r of all) for (const [offer, per] of Object.entries(r.finals)) for (const [v, n] of Object.entries(per)) if (Number(v) < newest.get(offer)!) stale += n;
   const errors: Record<string, number> = {};
   for (const r of all) for (const [k, n] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + n;
   return {
@@ -283,6 +304,9 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
     // change must reach some socket.
     stock_updates: ordersOk,
     stock_events_lost: Math.max(0, keys.size * sockets - seen) + Math.max(0, ordersOk - keys.size) * sockets,
+    // Of those, what matters to a viewer: sockets left showing an older stock figure than the newest one at the end
+    // (a change left out of a late node's frame because a newer one superseded it in the same frame is not stale).
+    stock_stale_at_end: stale,
     sockets_closed: all.reduce((s, r) => s + r.closed, 0),
     errors,
     // Growth of the server's RSS from before the first socket to the peak; RSS also moves with GC, so the absolute
