@@ -149,7 +149,11 @@ export interface ShowView {
   offers: OfferView[];
   /** After the show (offline/ended) with a finished recording: the shoppable replay, else null. */
   replay: ReplayView | null;
+  /** Games running now (open auctions, giveaways, polls, mystery pools, active coupon drops): the page loads their panels. */
+  games?: GameKind[];
 }
+
+export type GameKind = "auction" | "giveaway" | "poll" | "mystery" | "coupon";
 
 export interface ReplayMarker {
   offerId: string;

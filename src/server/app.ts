@@ -21,6 +21,7 @@ import type { Config } from "./config.js";
 import { openDb, pingDb, type DbHandle } from "./db/index.js";
 import { demoImageSvg } from "./demo/images.js";
 import { seedDemo, type DemoInfo } from "./demo/seed.js";
+import type { GameKind } from "../protocol/api.js";
 import { createHttpApp } from "./http/app.js";
 import { expireIdempotencyKeys, registerIdempotency } from "./http/idempotency.js";
 import { registerDevMailbox } from "./mail/routes.js";
@@ -228,7 +229,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
   registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.COOKIE_SECURE });
   registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
-  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
+  const gamesOf = async (showId: string): Promise<GameKind[]> => {
+    const [a, g, p, m, c] = await Promise.all([auctions.ofShow(showId, true), giveaways.current(showId), polls.current(showId), mystery.ofShow(showId), coupons.ofShow(showId, { activeOnly: true })]);
+    const on: [GameKind, boolean][] = [["auction", a.length > 0], ["giveaway", g != null], ["poll", p != null], ["mystery", m.some((x) => x.status === "open")], ["coupon", c.length > 0]];
+    return on.filter(([, yes]) => yes).map(([k]) => k);
+  };
+  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, games: gamesOf, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
   registerOfferRoutes(app, { offers, shows, catalog });
   registerGiveawayRoutes(app, { giveaways, shows });
   registerPollRoutes(app, { polls, shows });

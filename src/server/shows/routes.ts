@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { ReplayView, ShowView, StudioStats } from "../../protocol/api.js";
+import type { GameKind, ReplayView, ShowView, StudioStats } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
 import type { OfferService } from "../offers/index.js";
@@ -8,8 +8,8 @@ import { redact } from "../platform/ids.js";
 
 export const playbackUrl = (showId: string) => `/live/${showId}/index.m3u8`;
 
-export async function showView(show: Show, deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null> }): Promise<ShowView> {
-  const [offers, merchantName, replay] = await Promise.all([deps.offers.activeOffers(show.id), deps.catalog.merchantName(show.merchantId), deps.replay ? deps.replay(show) : null]);
+export async function showView(show: Show, deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null>; games?: (showId: string) => Promise<GameKind[]> }): Promise<ShowView> {
+  const [offers, merchantName, replay, games] = await Promise.all([deps.offers.activeOffers(show.id), deps.catalog.merchantName(show.merchantId), deps.replay ? deps.replay(show) : null, deps.games ? deps.games(show.id) : []]);
   return {
     id: show.id,
     slug: show.slug,
@@ -22,6 +22,7 @@ export async function showView(show: Show, deps: { offers: OfferService; catalog
     commissionRateBp: show.commissionRateBp,
     offers,
     replay,
+    games,
   };
 }
 
@@ -33,6 +34,8 @@ export interface ShowRouteDeps {
   /** The shoppable replay of a show that is not live (recordings module), if any. */
   replay?: (show: Show) => Promise<ReplayView | null>;
   studioStats(showId: string): Promise<StudioStats>;
+  /** Which games the show has running (see ShowView.games). */
+  games?: (showId: string) => Promise<GameKind[]>;
   onStreamKeyRotated(showId: string): void;
 }
 

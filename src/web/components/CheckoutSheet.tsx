@@ -1,9 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../apiClient.js";
-import { type MessageKey, useI18n } from "../i18n.js";
+
 import { formatMoney } from "../money.js";
 import { type OrderKey, orderPageHref, useOrderText } from "../orderText.js";
+
+// Every string of the sheet: the order texts (loaded with this chunk) and the shared ones.
+type MessageKey = OrderKey | import("../i18n.js").MessageKey;
 import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { type PayAnswer, type PaymentsConfig, PaymentStepError, type StripeCardElement, type StripeJs, loadStripe, payOrder, paymentFor } from "./checkoutPayment.js";
@@ -166,8 +169,8 @@ const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: numbe
 };
 
 export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, orderExtras }: Props) {
-  const { t, locale, lang } = useI18n();
-  const ot = useOrderText().t;
+  const { t, locale, lang } = useOrderText();
+  const ot = t;
   const now = useServerNow();
   const [form, setForm] = useState<Form>(EMPTY_FORM);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, MessageKey>>>({});

@@ -15,14 +15,8 @@ import { replayOfferAt } from "../components/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
-// Auctions: the card (and its texts) load only once the show has one.
-const AuctionPanel = lazyComponent(() => import("../components/AuctionCard.js").then((m) => m.AuctionPanel));
-// Giveaways and polls: their panels (and texts) load only once the show has one.
-const GiveawayPanel = lazyComponent(() => import("../components/GiveawayPanel.js").then((m) => m.GiveawayPanel));
-const PollPanel = lazyComponent(() => import("../components/PollPanel.js").then((m) => m.PollPanel));
-// Mystery pools and coupon drops: loaded only once the show has one.
-const MysteryPanel = lazyComponent(() => import("../components/MysteryPanel.js").then((m) => m.MysteryPanel));
-const CouponPanel = lazyComponent(() => import("../components/CouponDrop.js").then((m) => m.CouponPanel));
+// Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
+const GamePanels = lazyComponent(() => import("../components/GamePanels.js").then((m) => m.GamePanels));
 import type { Envelope } from "../../protocol/realtime.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
@@ -69,32 +63,17 @@ function LiveShow({ show }: { show: ShowView }) {
   const buyer = useBuyer();
   // A waitlist claim: units held for this browser's entry (from the emailed link, or announced live).
   const [claim, setClaim] = useState<{ offerId: string; orderId: string } | null>(null);
-  const [hasAuction, setHasAuction] = useState(false);
-  const auctionListeners = useRef(new Set<(ev: Envelope) => void>());
-  const subscribeAuction = useCallback((fn: (ev: Envelope) => void) => {
-    auctionListeners.current.add(fn);
-    return () => void auctionListeners.current.delete(fn);
-  }, []);
-  const [games, setGames] = useState({ giveaway: false, poll: false, mystery: false, coupon: false });
   // Sent with the order: the claimed coupon code and the 18+ confirmation for a mystery offer.
   const [coupon, setCoupon] = useState<string | null>(null);
   const [ageConfirmed, setAgeConfirmed] = useState(false);
   const [checkoutsClosed, setCheckoutsClosed] = useState(0);
-  const gameListeners = useRef(new Set<(ev: Envelope) => void>());
-  const subscribeGames = useCallback((fn: (ev: Envelope) => void) => {
-    gameListeners.current.add(fn);
-    return () => void gameListeners.current.delete(fn);
+  // The games' code loads only for a show that has one running, or once one starts.
+  const [gamesOn, setGamesOn] = useState((show.games?.length ?? 0) > 0);
+  const listeners = useRef(new Set<(ev: Envelope) => void>());
+  const subscribe = useCallback((fn: (ev: Envelope) => void) => {
+    listeners.current.add(fn);
+    return () => void listeners.current.delete(fn);
   }, []);
-  useEffect(() => {
-    const id = encodeURIComponent(show.id);
-    api.get<{ giveaway: unknown }>(`/api/shows/${id}/giveaways/current`).then((r) => r.giveaway && setGames((g) => ({ ...g, giveaway: true })), () => {});
-    api.get<{ poll: unknown }>(`/api/shows/${id}/polls/current`).then((r) => r.poll && setGames((g) => ({ ...g, poll: true })), () => {});
-    api.get<{ pools: unknown[] }>(`/api/shows/${id}/mystery`).then((r) => r.pools.length > 0 && setGames((g) => ({ ...g, mystery: true })), () => {});
-    api.get<{ coupons: unknown[] }>(`/api/shows/${id}/coupons`).then((r) => r.coupons.length > 0 && setGames((g) => ({ ...g, coupon: true })), () => {});
-  }, [show.id]);
-  useEffect(() => {
-    api.get<{ auctions: unknown[] }>(`/api/shows/${encodeURIComponent(show.id)}/auctions`).then((r) => r.auctions.length > 0 && setHasAuction(true), () => {});
-  }, [show.id]);
   const { room, connected, error, connection } = useRoom(
     `/ws/shows/${encodeURIComponent(show.id)}`,
     { status: show.status, viewers: 0, offers: show.offers, chat: [] },
@@ -102,17 +81,8 @@ function LiveShow({ show }: { show: ShowView }) {
       params: () => ({ name: name ?? undefined, device: chatDeviceId() }),
       onEvent: (ev) => {
         if (chatExtras.onEvent(ev)) return;
-        const game = ev.t.startsWith("giveaway.") ? "giveaway" : ev.t.startsWith("poll.") ? "poll" : ev.t.startsWith("mystery.") ? "mystery" : ev.t.startsWith("coupon.") ? "coupon" : null;
-        if (game) {
-          setGames((g) => (g[game] ? g : { ...g, [game]: true }));
-          for (const fn of gameListeners.current) fn(ev);
-          return;
-        }
-        if (ev.t.startsWith("auction.")) {
-          setHasAuction(true);
-          for (const fn of auctionListeners.current) fn(ev);
-          return;
-        }
+        if (/^(auction|giveaway|poll|mystery|coupon)\./.test(ev.t)) setGamesOn(true);
+        for (const fn of listeners.current) fn(ev);
         if (ev.t !== "waitlist.offered") return;
         const d = ev.d as { offerId: string; entryKey: string };
         const entryId = storedEntryId(d.offerId);
@@ -204,11 +174,7 @@ function LiveShow({ show }: { show: ShowView }) {
               {t("offer.none")}
             </div>
           )}
-          {games.giveaway && <GiveawayPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} />}
-          {games.poll && <PollPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} />}
-          {games.coupon && <CouponPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} onClaimed={setCoupon} refreshKey={checkoutsClosed} />}
-          {games.mystery && <MysteryPanel showId={show.id} account={buyer.account} subscribe={subscribeGames} onAgeConfirmed={setAgeConfirmed} refreshKey={checkoutsClosed} />}
-          {hasAuction && <AuctionPanel showId={show.id} account={buyer.account} saved={buyer.saved} subscribe={subscribeAuction} />}
+          {gamesOn && <GamePanels showId={show.id} initial={show.games ?? []} account={buyer.account} saved={buyer.saved} subscribe={subscribe} onCouponClaimed={setCoupon} onAgeConfirmed={setAgeConfirmed} refreshKey={checkoutsClosed} />}
           <ChatPanel
             messages={chatExtras.visible(room.chat)}
             connected={connected}
