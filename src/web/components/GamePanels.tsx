@@ -1,4 +1,3 @@
-import { useEffect, useState } from "preact/hooks";
 import type { GameKind, SavedBuyerDetails } from "../../protocol/api.js";
 import type { Envelope } from "../../protocol/realtime.js";
 import { lazyComponent } from "../lazy.js";
@@ -11,12 +10,10 @@ const PollPanel = lazyComponent(() => import("./PollPanel.js").then((m) => m.Pol
 const MysteryPanel = lazyComponent(() => import("./MysteryPanel.js").then((m) => m.MysteryPanel));
 const CouponPanel = lazyComponent(() => import("./CouponDrop.js").then((m) => m.CouponPanel));
 
-export const GAMES: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
-
 export interface GamePanelsProps {
   showId: string;
-  /** Games the show had when the page loaded (ShowView.games); others appear with their first event. */
-  initial: GameKind[];
+  /** Games the show has: ShowView.games at load, plus any whose first event the page has seen since. */
+  games: ReadonlySet<GameKind>;
   account: BuyerAccount | null | undefined;
   saved: SavedBuyerDetails | null;
   /** The page's room events; returns an unsubscribe function. */
@@ -32,15 +29,7 @@ export interface GamePanelsProps {
  * the player, offer and chat come first; each panel mounts once its game exists.
  */
 export function GamePanels(p: GamePanelsProps) {
-  const [games, setGames] = useState(() => new Set(p.initial));
-  useEffect(
-    () =>
-      p.subscribe((ev) => {
-        const game = ev.t.slice(0, ev.t.indexOf(".")) as GameKind;
-        if (GAMES.includes(game)) setGames((s) => (s.has(game) ? s : new Set([...s, game])));
-      }),
-    [p.showId],
-  );
+  const games = p.games;
   return (
     <>
       {games.has("giveaway") && <GiveawayPanel showId={p.showId} account={p.account} subscribe={p.subscribe} />}

@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { OfferView, OrderView, ShowView, WaitlistEntryView } from "../../protocol/api.js";
+import type { GameKind, OfferView, OrderView, ShowView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
 import { AccountMenu } from "../components/AccountMenu.js";
 import { ChatPanel, chatDeviceId, useChatExtras } from "../components/ChatPanel.js";
@@ -16,6 +16,7 @@ import { replayOfferAt } from "../components/OfferTimeline.js";
 const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 // Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
+const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
 const GamePanels = lazyComponent(() => import("../components/GamePanels.js").then((m) => m.GamePanels));
 import type { Envelope } from "../../protocol/realtime.js";
 import { useI18n } from "../i18n.js";
@@ -68,7 +69,7 @@ function LiveShow({ show }: { show: ShowView }) {
   const [ageConfirmed, setAgeConfirmed] = useState(false);
   const [checkoutsClosed, setCheckoutsClosed] = useState(0);
   // The games' code loads only for a show that has one running, or once one starts.
-  const [gamesOn, setGamesOn] = useState((show.games?.length ?? 0) > 0);
+  const [games, setGames] = useState<ReadonlySet<GameKind>>(() => new Set(show.games ?? []));
   const listeners = useRef(new Set<(ev: Envelope) => void>());
   const subscribe = useCallback((fn: (ev: Envelope) => void) => {
     listeners.current.add(fn);
@@ -81,7 +82,8 @@ function LiveShow({ show }: { show: ShowView }) {
       params: () => ({ name: name ?? undefined, device: chatDeviceId() }),
       onEvent: (ev) => {
         if (chatExtras.onEvent(ev)) return;
-        if (/^(auction|giveaway|poll|mystery|coupon)\./.test(ev.t)) setGamesOn(true);
+        const kind = ev.t.slice(0, ev.t.indexOf(".")) as GameKind;
+        if (GAME_KINDS.includes(kind)) setGames((g) => (g.has(kind) ? g : new Set([...g, kind])));
         for (const fn of listeners.current) fn(ev);
         if (ev.t !== "waitlist.offered") return;
         const d = ev.d as { offerId: string; entryKey: string };
@@ -174,7 +176,7 @@ function LiveShow({ show }: { show: ShowView }) {
               {t("offer.none")}
             </div>
           )}
-          {gamesOn && <GamePanels showId={show.id} initial={show.games ?? []} account={buyer.account} saved={buyer.saved} subscribe={subscribe} onCouponClaimed={setCoupon} onAgeConfirmed={setAgeConfirmed} refreshKey={checkoutsClosed} />}
+          {games.size > 0 && <GamePanels showId={show.id} games={games} account={buyer.account} saved={buyer.saved} subscribe={subscribe} onCouponClaimed={setCoupon} onAgeConfirmed={setAgeConfirmed} refreshKey={checkoutsClosed} />}
           <ChatPanel
             messages={chatExtras.visible(room.chat)}
             connected={connected}
