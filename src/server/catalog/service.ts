@@ -3,6 +3,7 @@ import type { Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import { isUniqueViolation } from "../db/index.js";
 
 export interface Product extends ProductView {
   merchantId: string;
@@ -47,9 +48,6 @@ const toProduct = (r: ProductRow): Product => ({
 
 const toVariant = (r: VariantRow): Variant => ({ id: r.id, productId: r.product_id, merchantId: r.merchant_id, sku: r.sku, size: r.size, colour: r.colour, stock: r.stock });
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
 
 function skuTaken(err: unknown): never {
   if (isUniqueViolation(err)) throw new AppError("conflict", "sku: already used by another variant of this merchant");

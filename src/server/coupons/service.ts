@@ -7,6 +7,7 @@ import type { OrderHooks } from "../orders/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import { isUniqueViolation } from "../db/index.js";
 
 type CouponRow = Selectable<Database["coupons"]>;
 
@@ -44,9 +45,6 @@ export function discountFor(coupon: { kind: "percent" | "fixed"; percent_bp: num
   return Math.min(Number(coupon.amount ?? 0), gross);
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
 
 /**
  * Coupon drops. The claim cap is one conditional UPDATE (claims < max_claims, before expires_at), the once-per-account

@@ -97,3 +97,8 @@ export async function pingDb(db: Db): Promise<boolean> {
     return false;
   }
 }
+
+/** PostgreSQL's unique_violation (23505), from pg or PGlite: the row a concurrent request inserted first. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
+}

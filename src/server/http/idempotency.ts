@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { isUniqueViolation } from "../db/index.js";
+import { canonicalJson } from "../platform/canonical-json.js";
 
 /** Keys live 24 hours, as Stripe's do; after that the same key counts as new. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -14,19 +16,7 @@ declare module "fastify" {
   }
 }
 
-/** JSON with sorted keys, so the same body sent with its fields in another order hashes alike. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
 
 const pathOf = (req: FastifyRequest) => req.url.split("?")[0] ?? req.url;
 

@@ -13,6 +13,8 @@ import type { WebhookEvents } from "../webhooks/index.js";
 import type { ShowService } from "../shows/index.js";
 import { orderEmail } from "./emails.js";
 import { reserveVariantStock, vatIncluded } from "../catalog/index.js";
+import { isUniqueViolation } from "../db/index.js";
+import { canonicalJson } from "../platform/canonical-json.js";
 
 export type OrderRow = Omit<Selectable<Database["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
@@ -111,21 +113,10 @@ export function requestHash(body: CreateOrderBody, accountId?: string | null): s
   return createHash("sha256").update(canonicalJson({ ...body, payment, account: accountId ?? undefined })).digest("base64url");
 }
 
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** The in-transaction charge was not approved at once: roll back and take the two-step path. */
 class ChargeNotApproved extends Error {}
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
 
 export type OrderEventType = "created" | "held" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded" | "payment_action_required" | "late_payment_refunded";
 

@@ -6,6 +6,7 @@ import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import { isUniqueViolation } from "../db/index.js";
 
 /** What a realtime client may know about an entry it holds: a hash of the (secret) entry id. */
 export const entryKey = (entryId: string) => createHash("sha256").update(entryId).digest("base64url").slice(0, 16);
@@ -18,9 +19,6 @@ export interface WaitlistDeps {
   claimUrl(showId: string, orderId: string): string;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
 
 /**
  * Waitlists of sold-out offers. Units that come back (expired or cancelled holds, declined one-tap, refunds before
