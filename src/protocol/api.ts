@@ -788,4 +788,6 @@ export interface MysteryDrawView {
   ticket: number;
   hmac: string;
   drawnAt: string;
+  /** Set when the unit was refunded before shipping and its item went back to the pool. */
+  returnedAt: string | null;
 }

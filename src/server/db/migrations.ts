@@ -920,4 +920,21 @@ create table mystery_age_confirmations (
 );
 `,
   },
+  {
+    id: 57,
+    name: "mystery items: a drawn unit refunded before shipping goes back to the pool (append-only returns)",
+    sql: `
+create table mystery_returns (
+  draw_seq bigint primary key references mystery_draws(seq),
+  pool_id text not null references mystery_pools(id),
+  order_id text not null references orders(id),
+  unit integer not null,
+  item_id text not null references mystery_pool_items(id),
+  refund_id text not null,
+  odds_version integer not null,
+  returned_at timestamptz not null
+);
+create index mystery_returns_pool_idx on mystery_returns (pool_id);
+`,
+  },
 ];

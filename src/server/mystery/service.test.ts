@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, openTestDb } from "../../../test/support/db.js";
 import { commerceFixture, orderBody } from "../../../test/support/fixtures.js";
+import type { OrderView } from "../../protocol/api.js";
 import { fromHex } from "../../protocol/fairness.js";
 import { drawMysteryUnit } from "../../protocol/mystery-draw.js";
 import type { DbHandle } from "../db/index.js";
@@ -132,7 +133,7 @@ describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) =
     expect(await code(f.orders.placeOrder(orderBody(plain.id), "key-adult-3"))).toBe("ok");
   });
 
-  it("keeps the seed secret while a hold can still be paid, and sells no unit the pool cannot fill after a refund", async () => {
+  it("keeps the seed secret while a hold can still be paid", async () => {
     const f = await setup([1, 1, 1], [3000, 3000, 4000]);
     const paid = (await f.orders.placeOrder(orderBody(f.pool.offerId, { quantity: 2 }), "key-seed-1")).order;
     const hold = (await f.orders.placeOrder(orderBody(f.pool.offerId, { payment: undefined }), "key-seed-2")).order;
@@ -140,14 +141,55 @@ describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) =
     expect((await f.mystery.pool(f.pool.id)).seed).toBeNull();
     await f.orders.cancel(hold.id);
     expect((await f.mystery.pool(f.pool.id)).seed).toMatch(/^[0-9a-f]{64}$/);
-
-    // Another pool: a refund before shipping puts the unit back on the offer, but its drawn item stays drawn.
-    const g = await setup([1, 1, 1], [3000, 3000, 4000]);
-    const orders = [];
-    for (let i = 0; i < 3; i++) orders.push((await g.orders.placeOrder(orderBody(g.pool.offerId), `key-refund-${i}`)).order);
-    await g.orders.refund(orders[0].id);
-    expect((await g.offers.offer(g.pool.offerId)).remaining).toBe(1);
-    expect(await code(g.orders.placeOrder(orderBody(g.pool.offerId), "key-refund-x"))).toBe("sold_out");
     expect(paid.status).toBe("paid");
+  });
+
+  it("puts the drawn item of a unit refunded before shipping back in the pool, renormalises, and audits the return", async () => {
+    const f = await setup([1, 1, 1], [3000, 3000, 4000]);
+    const orders: OrderView[] = [];
+    for (let i = 0; i < 3; i++) orders.push((await f.orders.placeOrder(orderBody(f.pool.offerId), `key-refund-${i}`)).order);
+    expect((await f.mystery.pool(f.pool.id)).soldOut).toBe(true);
+    const [drawn] = await f.mystery.drawsOfOrder(orders[0].id);
+    const eventsBefore = f.odds_events.length;
+
+    await f.orders.refund(orders[0].id, { reason: "changed mind" });
+    expect((await f.offers.offer(f.pool.offerId)).remaining).toBe(1);
+    const pool = await f.mystery.pool(f.pool.id);
+    // The one item back in stock carries all the odds; the others stay at zero.
+    expect(pool.items.map((i) => [i.id === drawn.itemId ? 1 : 0, i.remaining, i.currentOddsBp])).toEqual(pool.items.map((i) => (i.id === drawn.itemId ? [1, 1, 10_000] : [0, 0, 0])));
+    expect(pool.soldOut).toBe(false);
+    expect(pool.oddsVersion).toBe(5); // 1 all, 2–4 as each ran out, 5 the item back
+    expect(f.odds_events.slice(eventsBefore)).toEqual([
+      { showId: f.show.id, poolId: f.pool.id, oddsVersion: 5, soldOut: false, items: pool.items.map((i) => ({ id: i.id, currentOddsBp: i.currentOddsBp, remaining: i.remaining })) },
+    ]);
+    const audit = await f.mystery.audit(f.pool.id);
+    expect(audit.versions.at(-1)).toEqual({ version: 5, items: [{ id: drawn.itemId, oddsBp: pool.items.find((i) => i.id === drawn.itemId)?.oddsBp }] });
+    expect(audit.draws.find((d) => d.orderId === orders[0].id)?.returnedAt).toBe(f.clock.now().toISOString());
+    expect(audit.draws.filter((d) => d.returnedAt === null)).toHaveLength(2);
+    const returns = await f.db.selectFrom("mystery_returns").selectAll().where("pool_id", "=", f.pool.id).execute();
+    expect(returns).toMatchObject([{ order_id: orders[0].id, unit: 0, item_id: drawn.itemId, refund_id: `${orders[0].id}:refund:0`, odds_version: 5 }]);
+
+    // The unit sells again and draws that item, with the new version.
+    const again = (await f.orders.placeOrder(orderBody(f.pool.offerId), "key-refund-again")).order;
+    expect(again.status).toBe("paid");
+    expect(await f.mystery.drawsOfOrder(again.id)).toMatchObject([{ itemId: drawn.itemId, oddsVersion: 5, returnedAt: null }]);
+    expect(await code(f.orders.placeOrder(orderBody(f.pool.offerId), "key-refund-x"))).toBe("sold_out");
+  });
+
+  it("returns only the refunded units of a partial refund, last drawn first, and nothing once shipped", async () => {
+    const f = await setup([2, 2, 2], [3000, 3000, 4000]);
+    const { order } = await f.orders.placeOrder(orderBody(f.pool.offerId, { quantity: 3 }), "key-partial");
+    const draws = await f.mystery.drawsOfOrder(order.id);
+    await f.orders.refund(order.id, { quantity: 1 });
+    expect((await f.mystery.drawsOfOrder(order.id)).map((d) => d.returnedAt !== null)).toEqual([false, false, true]);
+    const remaining = async () => (await f.mystery.pool(f.pool.id)).items.reduce((s, i) => s + i.remaining, 0);
+    expect(await remaining()).toBe(4);
+    expect((await f.mystery.pool(f.pool.id)).items.find((i) => i.id === draws[2].itemId)?.remaining).toBeGreaterThan(0);
+
+    // Shipped: the refund gives money back but nothing returns to the pool or the offer.
+    await f.orders.fulfil(order.id, { carrier: "DHL", trackingNumber: "T1" });
+    await f.orders.refund(order.id);
+    expect(await remaining()).toBe(4);
+    expect((await f.mystery.drawsOfOrder(order.id)).map((d) => d.returnedAt !== null)).toEqual([false, false, true]);
   });
 });

@@ -135,11 +135,12 @@ export class MysteryService {
     const rows = await this.db
       .selectFrom("mystery_draws")
       .innerJoin("mystery_pool_items", "mystery_pool_items.id", "mystery_draws.item_id")
-      .select(["mystery_draws.order_id", "mystery_draws.unit", "mystery_draws.item_id", "mystery_draws.odds_version", "mystery_draws.ticket", "mystery_draws.hmac", "mystery_draws.drawn_at", "mystery_pool_items.title", "mystery_pool_items.image_url"])
+      .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
+      .select(["mystery_draws.order_id", "mystery_draws.unit", "mystery_draws.item_id", "mystery_draws.odds_version", "mystery_draws.ticket", "mystery_draws.hmac", "mystery_draws.drawn_at", "mystery_pool_items.title", "mystery_pool_items.image_url", "mystery_returns.returned_at"])
       .where("mystery_draws.order_id", "=", orderId)
       .orderBy("mystery_draws.unit")
       .execute();
-    return rows.map((r) => ({ orderId: r.order_id, unit: r.unit, itemId: r.item_id, title: r.title, imageUrl: r.image_url, oddsVersion: r.odds_version, ticket: r.ticket, hmac: r.hmac, drawnAt: new Date(r.drawn_at).toISOString() }));
+    return rows.map((r) => ({ orderId: r.order_id, unit: r.unit, itemId: r.item_id, title: r.title, imageUrl: r.image_url, oddsVersion: r.odds_version, ticket: r.ticket, hmac: r.hmac, drawnAt: new Date(r.drawn_at).toISOString(), returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null }));
   }
 
   /** The audit log of a pool with the item set of every odds version: with the revealed seed, anyone re-runs each draw. */
@@ -148,13 +149,14 @@ export class MysteryService {
     const draws = await this.db
       .selectFrom("mystery_draws")
       .innerJoin("mystery_pool_items", "mystery_pool_items.id", "mystery_draws.item_id")
-      .select(["mystery_draws.order_id", "mystery_draws.unit", "mystery_draws.item_id", "mystery_draws.odds_version", "mystery_draws.ticket", "mystery_draws.hmac", "mystery_draws.drawn_at", "mystery_pool_items.title", "mystery_pool_items.image_url"])
+      .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
+      .select(["mystery_draws.order_id", "mystery_draws.unit", "mystery_draws.item_id", "mystery_draws.odds_version", "mystery_draws.ticket", "mystery_draws.hmac", "mystery_draws.drawn_at", "mystery_pool_items.title", "mystery_pool_items.image_url", "mystery_returns.returned_at"])
       .where("mystery_draws.pool_id", "=", poolId)
       .orderBy("mystery_draws.seq")
       .execute();
     return {
       versions: versions.map((v) => ({ version: v.version, items: JSON.parse(v.items) as OddsItem[] })),
-      draws: draws.map((r) => ({ orderId: r.order_id, unit: r.unit, itemId: r.item_id, title: r.title, imageUrl: r.image_url, oddsVersion: r.odds_version, ticket: r.ticket, hmac: r.hmac, drawnAt: new Date(r.drawn_at).toISOString() })),
+      draws: draws.map((r) => ({ orderId: r.order_id, unit: r.unit, itemId: r.item_id, title: r.title, imageUrl: r.image_url, oddsVersion: r.odds_version, ticket: r.ticket, hmac: r.hmac, drawnAt: new Date(r.drawn_at).toISOString(), returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null })),
     };
   }
 
@@ -165,13 +167,14 @@ export class MysteryService {
         return undefined;
       },
       paid: (tx, order, events) => this.#drawOrder(tx, order, events),
+      refunded: (tx, order, refund, events) => (refund.restocked ? this.#returnUnits(tx, order, refund, events) : Promise.resolve()),
     };
   }
 
   /**
    * Placing a mystery order: the 18+ confirmation when the merchant asks for it (stored with the order), and room in
-   * the pool — items left minus units held and not yet drawn — so no paid unit is ever without an item (a refund puts
-   * a unit back on the offer, not its drawn item back in the pool).
+   * the pool — items left minus units held and not yet drawn — so no paid unit is ever without an item (a refund
+   * before shipping puts the unit back on the offer and its drawn item back in the pool, see #returnUnits).
    */
   async #admit(tx: Transaction<Database>, order: { id: string; offerId: string; quantity: number }, body: CreateOrderBody): Promise<void> {
     const pool = await tx
@@ -229,6 +232,54 @@ export class MysteryService {
     }
     if (!changed) return;
     await tx.updateTable("mystery_pools").set({ odds_version: version }).where("id", "=", pool.id).execute();
+    await this.#emitOdds(tx, pool, events);
+  }
+
+  /**
+   * A refund before shipping: the item drawn for each refunded unit goes back to the pool (the unit went back on the
+   * offer in the same transaction), the last drawn units first. An item back from zero joins the item set again, so a
+   * new odds version is written; either way `mystery.odds` tells viewers the counts. Each return is an audit row.
+   */
+  async #returnUnits(tx: Transaction<Database>, order: OrderRow, refund: { id: string; quantity: number }, events: EventBatch): Promise<void> {
+    const pool = await tx.selectFrom("mystery_pools").selectAll().where("offer_id", "=", order.offer_id).forUpdate().executeTakeFirst();
+    if (!pool) return;
+    const draws = await tx
+      .selectFrom("mystery_draws")
+      .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
+      .select(["mystery_draws.seq", "mystery_draws.unit", "mystery_draws.item_id"])
+      .where("mystery_draws.order_id", "=", order.id)
+      .where("mystery_returns.draw_seq", "is", null)
+      .orderBy("mystery_draws.unit", "desc")
+      .limit(refund.quantity)
+      .execute();
+    if (draws.length === 0) return;
+    let reopened = false;
+    for (const d of draws) {
+      const item = await tx
+        .updateTable("mystery_pool_items")
+        .set({ remaining: sql<number>`remaining + 1` })
+        .where("id", "=", d.item_id)
+        .where("remaining", "<", sql<number>`quantity`)
+        .returning("remaining")
+        .executeTakeFirstOrThrow();
+      if (item.remaining === 1) reopened = true;
+    }
+    let version = pool.odds_version;
+    const now = this.clock.now();
+    if (reopened) {
+      version++;
+      const inStock = await tx.selectFrom("mystery_pool_items").selectAll().where("pool_id", "=", pool.id).where("remaining", ">", 0).orderBy("position").execute();
+      await tx.insertInto("mystery_odds_versions").values({ pool_id: pool.id, version, items: JSON.stringify(inStock.map(weight)), created_at: now }).execute();
+      await tx.updateTable("mystery_pools").set({ odds_version: version }).where("id", "=", pool.id).execute();
+    }
+    await tx
+      .insertInto("mystery_returns")
+      .values(draws.map((d) => ({ draw_seq: d.seq, pool_id: pool.id, order_id: order.id, unit: d.unit, item_id: d.item_id, refund_id: refund.id, odds_version: version, returned_at: now })))
+      .execute();
+    await this.#emitOdds(tx, pool, events);
+  }
+
+  async #emitOdds(tx: Transaction<Database>, pool: PoolRow, events: EventBatch): Promise<void> {
     const view = await this.#view(tx, pool.id);
     await events.emit(tx, "mystery.odds", {
       showId: pool.show_id,

@@ -157,6 +157,8 @@ export interface OrderHooks {
   created?(tx: Transaction<Database>, order: { id: string; offerId: string; showId: string; quantity: number; gross: number; currency: string; accountId: string | null }, body: CreateOrderBody, events: EventBatch): Promise<{ discount: number } | undefined>;
   /** The transaction that marks the order paid (must not fail for a payment already taken). */
   paid?(tx: Transaction<Database>, order: OrderRow, events: EventBatch): Promise<void>;
+  /** The refund's transaction, after its units went back (`restocked`: refunded before shipping). */
+  refunded?(tx: Transaction<Database>, order: OrderRow, refund: { id: string; quantity: number; restocked: boolean }, events: EventBatch): Promise<void>;
 }
 
 /**
@@ -827,6 +829,7 @@ export class OrderService {
       const reversal = await this.commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
       const restock = row.status === "paid";
       if (restock) await this.#restock(tx, row, quantity, now, events);
+      for (const h of this.#hooks) await h.refunded?.(tx, updated, { id: refundId, quantity, restocked: restock }, events);
       await recordOrderEvent(tx, orderId, "refunded", now, { quantity, amount, restocked: restock, commissionReversed: reversal, refundRef: paid.ref, reason: opts.reason ?? null });
       const view = orderView(updated);
       await this.outbox.enqueue(tx, "email.send", orderEmail("refunded", view, { amount, link: this.orderUrl(view.id) }));
