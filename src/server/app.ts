@@ -138,8 +138,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // Mystery items: 18+ check and room in the pool when ordering, the draw inside the paid transaction.
   const mystery = new MysteryService(db.db, clock, outbox, offers);
   orders.use(mystery.orderHooks());
-  const giveaways = new GiveawayService({ db: db.db, clock, bus, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
-  const polls = new PollService({ db: db.db, clock, bus, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
+  const giveaways = new GiveawayService({ db: db.db, clock, bus, outbox, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
+  const polls = new PollService({ db: db.db, clock, bus, outbox, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
   // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.
   bus.subscribeLocal("chat.posted", (ev) => void giveaways.onChatPosted(ev).catch((err) => log.error({ err }, "giveaway chat entry failed")));
 

@@ -27,7 +27,7 @@ describe.each(backends)("giveaways on %s", (backend) => {
     const f = await commerceFixture(handle);
     const events: { topic: string; e: unknown }[] = [];
     for (const topic of ["giveaway.opened", "giveaway.entries", "giveaway.closed", "giveaway.drawn"] as const) f.bus.subscribe(topic, (e) => events.push({ topic, e }));
-    service = new GiveawayService({ db: f.db, clock: f.clock, bus: f.bus, coalesceMs: 0 });
+    service = new GiveawayService({ db: f.db, clock: f.clock, bus: f.bus, outbox: f.outbox, coalesceMs: 0 });
     let n = 0;
     // Straight into the table: hashing a password per viewer (argon2) would be most of this test's time.
     const viewer = async (): Promise<Account> => {
@@ -35,7 +35,12 @@ describe.each(backends)("giveaways on %s", (backend) => {
       await f.db.insertInto("accounts").values({ id: account.id, email: account.email, password_hash: "-", display_name: account.displayName, role: "buyer", merchant_id: null, created_at: f.clock.now() }).execute();
       return account;
     };
-    return { ...f, giveaways: service, events, viewer };
+    // Lifecycle events written as outbox rows (topic bus.publish) in the transaction of the change.
+    const outboxed = async () =>
+      (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "bus.publish").execute())
+        .map((r) => (JSON.parse(r.payload) as { topic: string }).topic)
+        .filter((t) => t.startsWith("giveaway."));
+    return { ...f, giveaways: service, events, viewer, outboxed };
   }
 
   it("publishes the commitment at open, freezes entries at close, and reveals a seed that reproduces the draw", async () => {
@@ -73,6 +78,15 @@ describe.each(backends)("giveaways on %s", (backend) => {
     const log = await f.giveaways.auditLog(g.id);
     expect(log.map((r) => r.type)).toEqual(["created", "opened", ...ids.map(() => "entry"), "closed", "drawn", "revealed"]);
     expect(await code(f.giveaways.draw(g.id, f.host))).toBe("conflict"); // drawn once
+
+    // Opened, closed and drawn went through the outbox with their changes; the entry counts did not.
+    expect((await f.outboxed()).sort()).toEqual(["giveaway.closed", "giveaway.drawn", "giveaway.opened"]);
+    // A refused change writes and publishes nothing.
+    const before = f.events.length;
+    expect(await code(f.giveaways.open(g.id, f.host))).toBe("conflict");
+    expect(await code(f.giveaways.close(g.id, f.host.id))).toBe("ok"); // idempotent: already past closing
+    expect(f.events.length).toBe(before);
+    expect(await f.outboxed()).toHaveLength(3);
   });
 
   it("reproduces every draw: 15 giveaways with different entrant counts", async () => {

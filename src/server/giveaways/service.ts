@@ -1,8 +1,10 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
+import type { Transaction } from "kysely";
 import type { GiveawayEntryView, GiveawayVerification, GiveawayView } from "../../protocol/api.js";
 import { type FairnessCrypto, commitmentOf, drawWinners, entrantListHash, fromHex, sortedEntrants, toHex } from "../../protocol/fairness.js";
 import type { Account } from "../accounts/index.js";
-import type { Db } from "../db/index.js";
+import type { Database, Db } from "../db/index.js";
+import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -26,7 +28,10 @@ export interface GiveawayInput {
 export interface GiveawayDeps {
   db: Db;
   clock: Clock;
+  /** Coalesced entry counts go straight to the bus (a lost one is superseded by the next). */
   bus: Bus;
+  /** Lifecycle events (opened, closed, drawn) are written with the change they report and published after commit. */
+  outbox: Outbox;
   /** 32 random bytes per giveaway; injected in tests. */
   randomSeed?: () => Uint8Array;
   /** Entry counts are published at most once per this many ms per giveaway (0: only on flushCounts()). */
@@ -63,6 +68,7 @@ export class GiveawayService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #bus: Bus;
+  readonly #outbox: Outbox;
   readonly #randomSeed: () => Uint8Array;
   readonly #coalesceMs: number;
   readonly #log: GiveawayDeps["log"];
@@ -73,6 +79,7 @@ export class GiveawayService {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#bus = deps.bus;
+    this.#outbox = deps.outbox;
     this.#randomSeed = deps.randomSeed ?? (() => new Uint8Array(randomBytes(32)));
     this.#coalesceMs = deps.coalesceMs ?? 250;
     this.#log = deps.log;
@@ -112,14 +119,17 @@ export class GiveawayService {
     const now = this.#clock.now();
     const g = await this.#row(id);
     const closesAt = g.duration_ms ? new Date(now.getTime() + g.duration_ms) : null;
-    const done = await this.#db.transaction().execute(async (tx) => {
+    const events = this.#outbox.batch();
+    const view = await this.#db.transaction().execute(async (tx) => {
       const r = await tx.updateTable("giveaways").set({ status: "open", opened_at: now, closes_at: closesAt }).where("id", "=", id).where("status", "=", "draft").returning("id").executeTakeFirst();
-      if (r) await audit(tx, id, "opened", account.id, { commitment: g.commitment, closesAt: iso(closesAt) }, now);
-      return !!r;
+      if (!r) return null;
+      await audit(tx, id, "opened", account.id, { commitment: g.commitment, closesAt: iso(closesAt) }, now);
+      const opened = await this.view(id, tx);
+      await events.emit(tx, "giveaway.opened", { showId: g.show_id, giveaway: opened });
+      return opened;
     });
-    if (!done) throw new AppError("conflict", "Only a draft giveaway can be opened.");
-    const view = await this.view(id);
-    await this.#bus.publish("giveaway.opened", { showId: g.show_id, giveaway: view });
+    if (!view) throw new AppError("conflict", "Only a draft giveaway can be opened.");
+    await events.publish();
     return view;
   }
 
@@ -166,6 +176,7 @@ export class GiveawayService {
   /** Freezes the entrant list and publishes its hash. Idempotent for an already closed giveaway. */
   async close(id: string, accountId: string | null): Promise<GiveawayView> {
     const now = this.#clock.now();
+    const events = this.#outbox.batch();
     const closed = await this.#db.transaction().execute(async (tx) => {
       const r = await tx.updateTable("giveaways").set({ status: "closed", closed_at: now }).where("id", "=", id).where("status", "=", "open").returning(["show_id"]).executeTakeFirst();
       if (!r) return null;
@@ -173,11 +184,12 @@ export class GiveawayService {
       const listHash = toHex(await entrantListHash(ids, nodeFairnessCrypto.sha256));
       await tx.updateTable("giveaways").set({ list_hash: listHash }).where("id", "=", id).execute();
       await audit(tx, id, "closed", accountId, { entries: ids.length, listHash }, now);
-      return { showId: r.show_id, entries: ids.length, listHash };
+      await events.emit(tx, "giveaway.closed", { showId: r.show_id, giveawayId: id, entries: ids.length, listHash });
+      return true;
     });
     if (closed) {
       this.#dirty.delete(id);
-      await this.#bus.publish("giveaway.closed", { showId: closed.showId, giveawayId: id, entries: closed.entries, listHash: closed.listHash });
+      await events.publish();
     } else {
       const g = await this.#row(id);
       if (g.status === "draft") throw new AppError("conflict", "The giveaway has not been opened.");
@@ -198,6 +210,7 @@ export class GiveawayService {
     if (g0.status === "draft") throw new AppError("conflict", "Open the giveaway before drawing.");
     if (g0.status === "open") await this.close(id, account.id);
     const now = this.#clock.now();
+    const events = this.#outbox.batch();
     const drawn = await this.#db.transaction().execute(async (tx) => {
       const g = await tx.selectFrom("giveaways").selectAll().where("id", "=", id).where("status", "=", "closed").forUpdate().executeTakeFirst();
       if (!g) return null;
@@ -210,10 +223,12 @@ export class GiveawayService {
       await audit(tx, id, "drawn", account.id, { listHash, entrants: entries.length, indexes: result.indexes, winners: result.winners }, now);
       await audit(tx, id, "revealed", account.id, { seed: g.seed_hex, commitment: g.commitment }, now);
       const names = new Map(entries.map((e) => [e.id, e.display_name]));
-      return { showId: g.show_id, seed: g.seed_hex, listHash, winners: result.winners.map((entryId) => ({ entryId, name: names.get(entryId) ?? "" })) };
+      const winners = result.winners.map((entryId) => ({ entryId, name: names.get(entryId) ?? "" }));
+      await events.emit(tx, "giveaway.drawn", { showId: g.show_id, giveawayId: id, winners, seed: g.seed_hex, listHash });
+      return true;
     });
     if (!drawn) throw new AppError("conflict", "This giveaway has already been drawn or was cancelled.");
-    await this.#bus.publish("giveaway.drawn", { showId: drawn.showId, giveawayId: id, winners: drawn.winners, seed: drawn.seed, listHash: drawn.listHash });
+    await events.publish();
     return this.view(id);
   }
 
@@ -245,13 +260,14 @@ export class GiveawayService {
     }
   }
 
-  async view(id: string): Promise<GiveawayView> {
-    const g = await this.#row(id);
-    const count = await this.#db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", id).executeTakeFirstOrThrow();
+  /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */
+  async view(id: string, db: Db | Transaction<Database> = this.#db): Promise<GiveawayView> {
+    const g = await this.#row(id, db);
+    const count = await db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", id).executeTakeFirstOrThrow();
     let winners: GiveawayView["winners"] = [];
     const ids: string[] = g.winners ? JSON.parse(g.winners) : [];
     if (ids.length) {
-      const rows = await this.#db.selectFrom("giveaway_entries").select(["id", "display_name"]).where("id", "in", ids).execute();
+      const rows = await db.selectFrom("giveaway_entries").select(["id", "display_name"]).where("id", "in", ids).execute();
       const names = new Map(rows.map((r) => [r.id, r.display_name]));
       winners = ids.map((entryId) => ({ entryId, name: names.get(entryId) ?? "" }));
     }
@@ -346,8 +362,8 @@ export class GiveawayService {
     this.#flushTimer.unref();
   }
 
-  async #row(id: string): Promise<Row> {
-    const g = await this.#db.selectFrom("giveaways").selectAll().where("id", "=", id).executeTakeFirst();
+  async #row(id: string, db: Db | Transaction<Database> = this.#db): Promise<Row> {
+    const g = await db.selectFrom("giveaways").selectAll().where("id", "=", id).executeTakeFirst();
     if (!g) throw new AppError("not_found", "No such giveaway.");
     return g as Row;
   }

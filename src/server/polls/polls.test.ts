@@ -28,7 +28,7 @@ describe.each(backends)(
       const f = await commerceFixture(handle);
       const events: { topic: string; e: unknown }[] = [];
       for (const topic of ["poll.opened", "poll.counted", "poll.closed"] as const) f.bus.subscribe(topic, (e) => events.push({ topic, e }));
-      service = new PollService({ db: f.db, clock: f.clock, bus: f.bus, catalog: f.catalog, offers: f.offers, coalesceMs: 0 });
+      service = new PollService({ db: f.db, clock: f.clock, bus: f.bus, outbox: f.outbox, catalog: f.catalog, offers: f.offers, coalesceMs: 0 });
       let n = 0;
       // Straight into the table: hashing a password per viewer (argon2) would be most of this test's time.
       const viewer = async (): Promise<Account> => {
@@ -36,7 +36,12 @@ describe.each(backends)(
         await f.db.insertInto("accounts").values({ id: account.id, email: account.email, password_hash: "-", display_name: account.displayName, role: "buyer", merchant_id: null, created_at: f.clock.now() }).execute();
         return account;
       };
-      return { ...f, polls: service, events, viewer };
+      // Lifecycle events written as outbox rows (topic bus.publish) in the transaction of the change.
+      const outboxed = async () =>
+        (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "bus.publish").execute())
+          .map((r) => (JSON.parse(r.payload) as { topic: string }).topic)
+          .filter((t) => t.startsWith("poll."));
+      return { ...f, polls: service, events, viewer, outboxed };
     }
 
     it("counts one vote per account (also concurrently), publishes coalesced counts and stores the result", async () => {
@@ -66,6 +71,14 @@ describe.each(backends)(
       const stored = await f.db.selectFrom("poll_options").select(["id", "votes"]).where("poll_id", "=", p.id).orderBy("position").execute();
       expect(stored.map((o) => o.votes)).toEqual([4, 3, 0]);
       expect((await f.polls.auditLog(p.id)).map((r) => r.type).filter((t) => t !== "vote")).toEqual(["created", "opened", "closed"]);
+
+      // Opened and closed went through the outbox with their changes; the live counts did not. A refused change writes nothing.
+      expect((await f.outboxed()).sort()).toEqual(["poll.closed", "poll.opened"]);
+      const before = f.events.length;
+      expect(await code(f.polls.open(p.id, f.host))).toBe("conflict");
+      await f.polls.close(p.id, f.host.id);
+      expect(f.events.length).toBe(before);
+      expect(await f.outboxed()).toHaveLength(2);
     });
 
     it("hides the counts of a Eurovision-style poll from viewers until close (and sends no live counts)", async () => {
@@ -112,6 +125,9 @@ describe.each(backends)(
       await f.polls.vote(p.id, await f.viewer(), p.options[1].id);
       const closed = await f.polls.close(p.id, f.host.id);
       expect(closed.pinnedOfferId).toBeTruthy();
+      // poll.closed at the close, and again once the winner is pinned (with the offer).
+      const closedEvents = f.events.filter((e) => e.topic === "poll.closed").map((e) => (e.e as { poll: { pinnedOfferId: string | null } }).poll.pinnedOfferId);
+      expect(closedEvents).toEqual([null, closed.pinnedOfferId]);
       const offer = await f.offers.offer(closed.pinnedOfferId as string);
       expect(offer).toMatchObject({ productId: other.id, showPrice: 1900, remaining: 5, pinned: true });
     });

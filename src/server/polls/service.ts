@@ -1,8 +1,10 @@
+import type { Transaction } from "kysely";
 import type { PollView } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
-import type { Db } from "../db/index.js";
+import type { Database, Db } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
+import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -20,7 +22,10 @@ export interface PollInput {
 export interface PollDeps {
   db: Db;
   clock: Clock;
+  /** Coalesced live counts go straight to the bus (a lost one is superseded by the next). */
   bus: Bus;
+  /** Lifecycle events (opened, closed) are written with the change they report and published after commit. */
+  outbox: Outbox;
   catalog: CatalogService;
   offers: OfferService;
   /** Live counts are published at most once per this many ms per poll (0: only on flushCounts()). */
@@ -38,6 +43,7 @@ export class PollService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #bus: Bus;
+  readonly #outbox: Outbox;
   readonly #catalog: CatalogService;
   readonly #offers: OfferService;
   readonly #coalesceMs: number;
@@ -49,6 +55,7 @@ export class PollService {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#bus = deps.bus;
+    this.#outbox = deps.outbox;
     this.#catalog = deps.catalog;
     this.#offers = deps.offers;
     this.#coalesceMs = deps.coalesceMs ?? 250;
@@ -99,14 +106,18 @@ export class PollService {
     const now = this.#clock.now();
     const p = await this.#row(id);
     const closesAt = p.duration_ms ? new Date(now.getTime() + p.duration_ms) : null;
-    const done = await this.#db.transaction().execute(async (tx) => {
+    const images = await this.#images(id);
+    const events = this.#outbox.batch();
+    const view = await this.#db.transaction().execute(async (tx) => {
       const r = await tx.updateTable("polls").set({ status: "open", opened_at: now, closes_at: closesAt }).where("id", "=", id).where("status", "=", "draft").returning("id").executeTakeFirst();
-      if (r) await audit(tx, id, "opened", account.id, { closesAt: iso(closesAt) }, now);
-      return !!r;
+      if (!r) return null;
+      await audit(tx, id, "opened", account.id, { closesAt: iso(closesAt) }, now);
+      const opened = await this.#view(tx, id, { reveal: false }, images);
+      await events.emit(tx, "poll.opened", { showId: p.show_id, poll: opened });
+      return opened;
     });
-    if (!done) throw new AppError("conflict", "Only a draft poll can be opened.");
-    const view = await this.view(id, { reveal: false });
-    await this.#bus.publish("poll.opened", { showId: p.show_id, poll: view });
+    if (!view) throw new AppError("conflict", "Only a draft poll can be opened.");
+    await events.publish();
     return view;
   }
 
@@ -139,6 +150,8 @@ export class PollService {
   /** Stores the result; the most votes win, a tie goes to the option listed first; no votes, no winner. */
   async close(id: string, accountId: string | null): Promise<PollView> {
     const now = this.#clock.now();
+    const images = await this.#images(id);
+    const events = this.#outbox.batch();
     const closed = await this.#db.transaction().execute(async (tx) => {
       const r = await tx.updateTable("polls").set({ status: "closed", closed_at: now }).where("id", "=", id).where("status", "=", "open").returningAll().executeTakeFirst();
       if (!r) return null;
@@ -151,6 +164,7 @@ export class PollService {
       }
       await tx.updateTable("polls").set({ winner_option_id: winner?.id ?? null }).where("id", "=", id).execute();
       await audit(tx, id, "closed", accountId, { counts, winnerOptionId: winner?.id ?? null }, now);
+      await events.emit(tx, "poll.closed", { showId: r.show_id, poll: await this.#view(tx, id, { reveal: true }, images) });
       return { poll: r, winner };
     });
     if (!closed) {
@@ -159,24 +173,27 @@ export class PollService {
       return this.view(id, { reveal: true });
     }
     this.#dirty.delete(id);
+    await events.publish();
     const { poll, winner } = closed;
     if (winner?.product_id && poll.pin_show_price !== null && poll.pin_quantity !== null && poll.pin_duration_seconds !== null) {
-      await this.#pinWinner(poll.id, poll.show_id, winner.product_id, { showPrice: Number(poll.pin_show_price), quantity: poll.pin_quantity, durationSeconds: poll.pin_duration_seconds }, accountId);
+      await this.#pinWinner(poll.id, poll.show_id, winner.product_id, { showPrice: Number(poll.pin_show_price), quantity: poll.pin_quantity, durationSeconds: poll.pin_duration_seconds }, accountId, images);
     }
-    const view = await this.view(id, { reveal: true });
-    await this.#bus.publish("poll.closed", { showId: poll.show_id, poll: view });
-    return view;
+    return this.view(id, { reveal: true });
   }
 
-  async #pinWinner(pollId: string, showId: string, productId: string, terms: { showPrice: number; quantity: number; durationSeconds: number }, accountId: string | null) {
+  /** After the close committed (the offer is created in a transaction of its own); `poll.closed` is sent again with the pinned offer. */
+  async #pinWinner(pollId: string, showId: string, productId: string, terms: { showPrice: number; quantity: number; durationSeconds: number }, accountId: string | null, images: Map<string, string>) {
     const now = this.#clock.now();
     try {
       const product = await this.#catalog.product(productId);
       const offer = await this.#offers.create(showId, product, { ...terms, pin: true });
+      const events = this.#outbox.batch();
       await this.#db.transaction().execute(async (tx) => {
         await tx.updateTable("polls").set({ pinned_offer_id: offer.id }).where("id", "=", pollId).execute();
         await audit(tx, pollId, "pinned", accountId, { productId, offerId: offer.id, ...terms }, now);
+        await events.emit(tx, "poll.closed", { showId, poll: await this.#view(tx, pollId, { reveal: true }, images) });
       });
+      await events.publish();
     } catch (err) {
       // The result stands; the studio can still create the offer by hand.
       this.#log?.error({ err, pollId }, "poll: pinning the winning product failed");
@@ -192,16 +209,26 @@ export class PollService {
 
   /** `reveal`: counts even while a hidden-result poll is open (the studio); viewers get null until close. */
   async view(id: string, opts: { reveal: boolean }): Promise<PollView> {
-    const p = await this.#row(id);
-    const options = await this.#db.selectFrom("poll_options").selectAll().where("poll_id", "=", id).orderBy("position").execute();
-    const products = options.filter((o) => o.product_id);
+    return this.#view(this.#db, id, opts, await this.#images(id));
+  }
+
+  /** Product images of the options (option id → url), read through the catalog: outside any transaction of ours. */
+  async #images(id: string): Promise<Map<string, string>> {
+    const options = await this.#db.selectFrom("poll_options").select(["id", "product_id"]).where("poll_id", "=", id).where("product_id", "is not", null).execute();
     const images = new Map<string, string>();
-    for (const o of products) {
+    for (const o of options) {
       const product = await this.#catalog.product(o.product_id as string).catch(() => null);
       if (product) images.set(o.id, product.imageUrl);
     }
+    return images;
+  }
+
+  /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */
+  async #view(db: Db | Transaction<Database>, id: string, opts: { reveal: boolean }, images: Map<string, string>): Promise<PollView> {
+    const p = await this.#row(id, db);
+    const options = await db.selectFrom("poll_options").selectAll().where("poll_id", "=", id).orderBy("position").execute();
     const show = p.status === "closed" || opts.reveal || !p.hidden_results;
-    const counts = p.status === "closed" ? Object.fromEntries(options.map((o) => [o.id, o.votes ?? 0])) : show ? await countVotes(this.#db, id) : {};
+    const counts = p.status === "closed" ? Object.fromEntries(options.map((o) => [o.id, o.votes ?? 0])) : show ? await countVotes(db, id) : {};
     const total = Object.values(counts).reduce((s, n) => s + n, 0);
     return {
       id: p.id,
@@ -269,14 +296,14 @@ export class PollService {
     this.#flushTimer.unref();
   }
 
-  async #row(id: string) {
-    const p = await this.#db.selectFrom("polls").selectAll().where("id", "=", id).executeTakeFirst();
+  async #row(id: string, db: Db | Transaction<Database> = this.#db) {
+    const p = await db.selectFrom("polls").selectAll().where("id", "=", id).executeTakeFirst();
     if (!p) throw new AppError("not_found", "No such poll.");
     return p;
   }
 }
 
-async function countVotes(db: Db, pollId: string): Promise<Record<string, number>> {
+async function countVotes(db: Db | Transaction<Database>, pollId: string): Promise<Record<string, number>> {
   const rows = await db.selectFrom("poll_votes").select(["option_id", (eb) => eb.fn.countAll<number>().as("n")]).where("poll_id", "=", pollId).groupBy("option_id").execute();
   return Object.fromEntries(rows.map((r) => [r.option_id, Number(r.n)]));
 }
