@@ -14,7 +14,7 @@ import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, reg
 import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
 import { CouponService, registerCouponRoutes } from "./coupons/index.js";
 import { MysteryService, registerMysteryRoutes } from "./mystery/index.js";
-import { CommissionService, PayoutService, StripeConnectTransfers, registerCommissionRoutes } from "./commissions/index.js";
+import { CommissionService, PayoutScheduler, PayoutService, StripeConnectTransfers, registerCommissionRoutes } from "./commissions/index.js";
 import { GiveawayService, registerGiveawayRoutes } from "./giveaways/index.js";
 import { PollService, registerPollRoutes } from "./polls/index.js";
 import type { Config } from "./config.js";
@@ -100,6 +100,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const commissions = new CommissionService(db.db, clock, { bus });
   // Host payouts: SEPA files always; Stripe Connect transfers when a Stripe key is configured.
   const payoutService = new PayoutService(db.db, clock, config.STRIPE_SECRET_KEY ? new StripeConnectTransfers({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS }) : null);
+  // Monthly runs: SEPA for every merchant with a bank account, then Stripe Connect when configured (see payout-scheduler.ts).
+  const payoutScheduler = new PayoutScheduler(db.db, clock, payoutService, { methods: config.STRIPE_SECRET_KEY ? ["sepa", "stripe"] : ["sepa"], log: log.child({ module: "payouts" }) });
   const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
   if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
   // Merchant webhooks: enqueued by orders and offers inside their transactions, delivered by the outbox.
@@ -331,6 +333,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     outbox.start();
     every(1000, () => orders.expireHolds());
     every(60_000, () => commissions.matureDue());
+    if (config.PAYOUTS_MONTHLY) every(60_000, () => payoutScheduler.runDue());
     every(250, () => auctions.sweep());
     every(3600_000, () => orders.retireOldIdempotencyKeys());
     every(3600_000, () => expireIdempotencyKeys(db.db, clock));

@@ -37,6 +37,8 @@ export const configSchema = z.object({
   COOKIE_SECURE: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  // Monthly host payouts: on the 1st (UTC) every merchant with payout settings gets one run (docs/operations.md).
+  PAYOUTS_MONTHLY: bool.default(true),
   CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Showcart <no-reply@showcart.local>"),

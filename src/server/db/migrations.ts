@@ -937,4 +937,21 @@ create table mystery_returns (
 create index mystery_returns_pool_idx on mystery_returns (pool_id);
 `,
   },
+  {
+    id: 58,
+    name: "commissions: monthly payout runs, one claim per merchant and month",
+    sql: `
+create table payout_schedule_runs (
+  merchant_id text not null references merchants(id),
+  month text not null check (month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
+  status text not null check (status in ('running', 'done', 'failed')),
+  claimed_by text not null,
+  claimed_at timestamptz not null,
+  attempts integer not null default 1,
+  finished_at timestamptz,
+  result text,
+  primary key (merchant_id, month)
+);
+`,
+  },
 ];
