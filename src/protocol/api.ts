@@ -715,6 +715,25 @@ export interface CouponClaimView {
   orderId: string | null;
 }
 /** The discount recorded for an order: total = gross − amount; VAT and the host's commission are computed on total. */
+// Checkout shows a claimed coupon's discount before any hold is placed (docs/api.md "Coupon drops").
+export const couponPreviewQuery = z.strictObject({
+  code: couponCodeSchema,
+  quantity: z.coerce.number().int().min(1).max(100).default(1),
+});
+/** What `code` takes off `quantity` units of an offer for the signed-in buyer: what the order will then record. */
+export interface CouponPreviewView {
+  offerId: string;
+  couponId: string;
+  code: string;
+  kind: "percent" | "fixed";
+  percentBp: number | null;
+  quantity: number;
+  gross: number;
+  discount: number;
+  total: number;
+  currency: string;
+}
+
 export interface OrderDiscountView {
   orderId: string;
   couponId: string;

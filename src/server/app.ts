@@ -241,7 +241,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerGiveawayRoutes(app, { giveaways, shows });
   registerPollRoutes(app, { polls, shows });
   registerAuctionRoutes(app, { auctions, shows, catalog });
-  registerCouponRoutes(app, { coupons, shows });
+  registerCouponRoutes(app, { coupons, shows, offers });
   registerMysteryRoutes(app, { mystery, shows, catalog });
   registerOrderRoutes(app, {
     orders,

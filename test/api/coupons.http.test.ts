@@ -36,6 +36,17 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     const bad = await request(server.url, "POST", `/api/shows/${showId}/coupons/claim`, { cookie: buyer, body: { code: "NOSUCH" } });
     expect(bad).toMatchObject({ status: 422, body: { error: { code: "coupon_invalid" } } });
 
+    // Checkout previews the discount before any hold: signed in, zod-checked query, standard error shape.
+    const preview = `/api/offers/${offerId}/coupon-preview`;
+    expect((await request(server.url, "GET", `${preview}?code=HTTP20`)).status).toBe(401);
+    const shown = await request(server.url, "GET", `${preview}?code=http20&quantity=2`, { cookie: buyer });
+    expect(shown.status).toBe(200);
+    const unit = shown.body.preview.gross / 2;
+    expect(shown.body.preview).toMatchObject({ offerId, code: "HTTP20", kind: "percent", percentBp: 2000, quantity: 2, discount: Math.floor((unit * 2 * 2000) / 10_000), total: unit * 2 - Math.floor((unit * 2 * 2000) / 10_000) });
+    expect(await request(server.url, "GET", `${preview}?code=HTTP20&quantity=0`, { cookie: buyer })).toMatchObject({ status: 400, body: { error: { code: "invalid_query" } } });
+    expect(await request(server.url, "GET", `${preview}?code=NOSUCH`, { cookie: buyer })).toMatchObject({ status: 422, body: { error: { code: "coupon_invalid" } } });
+    expect(await request(server.url, "GET", `/api/offers/off_nope/coupon-preview?code=HTTP20`, { cookie: buyer })).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+
     const key = randomUUID();
     const body = orderBody(offerId, { coupon: "HTTP20" });
     const placed = await request(server.url, "POST", "/api/orders", { cookie: buyer, body, headers: { "idempotency-key": key } });
@@ -49,6 +60,7 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     expect(replay.body.order).toMatchObject({ id: order.id, total: order.total });
     const again = await request(server.url, "POST", "/api/orders", { cookie: buyer, body, headers: { "idempotency-key": randomUUID() } });
     expect(again).toMatchObject({ status: 409, body: { error: { code: "coupon_already_used" } } });
+    expect(await request(server.url, "GET", `${preview}?code=HTTP20`, { cookie: buyer })).toMatchObject({ status: 409, body: { error: { code: "coupon_already_used" } } });
     // Buyers cannot drop coupons.
     expect((await request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, { cookie: buyer, body: { percentBp: 100, minutes: 1 } })).status).toBe(403);
   });

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
-import { claimCouponBody, dropCouponBody } from "../../protocol/api.js";
+import { claimCouponBody, couponPreviewQuery, dropCouponBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
+import type { OfferService } from "../offers/index.js";
 import type { ShowService } from "../shows/index.js";
 import type { CouponService } from "./service.js";
 
-export function registerCouponRoutes(app: FastifyInstance, deps: { coupons: CouponService; shows: ShowService }) {
-  const { coupons, shows } = deps;
+export function registerCouponRoutes(app: FastifyInstance, deps: { coupons: CouponService; shows: ShowService; offers: OfferService }) {
+  const { coupons, shows, offers } = deps;
 
   // Studio: the show's host, the merchant's owner/staff, admins.
   app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/coupons", async (req, reply) => {
@@ -46,6 +47,14 @@ export function registerCouponRoutes(app: FastifyInstance, deps: { coupons: Coup
     const account = requireAccount(req);
     const show = await shows.show(req.params.showId);
     return { claims: await coupons.claimsOf(show.id, account.id) };
+  });
+
+  // Checkout, before the hold: the discount and the new total of a claimed (or claimable) code. Claims nothing.
+  app.get<{ Params: { offerId: string } }>("/api/offers/:offerId/coupon-preview", async (req) => {
+    const account = requireAccount(req);
+    const query = parseWith(couponPreviewQuery, req.query ?? {}, "invalid_query");
+    const offer = await offers.offer(req.params.offerId);
+    return { preview: await coupons.preview(offer, query.code, query.quantity, account.id) };
   });
 
   // Same rule as GET /api/orders/:orderId: the unguessable order id opens it.

@@ -77,6 +77,29 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
     expect((await f.offers.offer(f.offer.id)).remaining).toBe(49);
   });
 
+  it("previews the discount and total an order would get, under the order's rules, and claims nothing", async () => {
+    const f = await setup();
+    const [a, b, c] = await f.buyers(3);
+    const coupon = await f.coupons.drop(f.show.id, f.host.id, { code: "PEEK15", percentBp: 1500, minutes: 5, maxClaims: 1 });
+    const offer = await f.offers.offer(f.offer.id);
+    // 3 × 7.99 = 23.97; 15 % = 359.55 → 359 (rounded down, as at order time).
+    expect(await f.coupons.preview(offer, "peek15", 3, a)).toEqual({ offerId: offer.id, couponId: coupon.id, code: "PEEK15", kind: "percent", percentBp: 1500, quantity: 3, gross: 2397, discount: 359, total: 2038, currency: "EUR" });
+    expect((await f.coupons.coupon(coupon.id)).claims).toBe(0);
+    expect(await code(f.coupons.preview(offer, "NOPE", 1, a))).toBe("coupon_invalid");
+    // The order records exactly what the preview showed.
+    const { order } = await f.orders.placeOrder(orderBody(f.offer.id, { quantity: 3, coupon: "PEEK15" }), "key-peek-1", { accountId: a });
+    expect(order.total).toBe(2038);
+    expect(await code(f.coupons.preview(offer, "PEEK15", 1, a))).toBe("coupon_already_used");
+    expect(await code(f.coupons.preview(offer, "PEEK15", 1, b))).toBe("coupon_exhausted"); // its one claim is taken
+    await f.coupons.drop(f.show.id, f.host.id, { code: "EUR2", amount: 200, minutes: 5 });
+    await f.coupons.claim(f.show.id, "EUR2", c);
+    f.clock.advance(5 * 60_000);
+    expect(await code(f.coupons.preview(offer, "EUR2", 1, b))).toBe("coupon_expired"); // not claimed in time
+    expect((await f.coupons.preview(offer, "EUR2", 1, c)).total).toBe(599); // claimed in time: the grace applies
+    f.clock.advance(CLAIM_USE_GRACE_MS);
+    expect(await code(f.coupons.preview(offer, "EUR2", 1, c))).toBe("coupon_expired");
+  });
+
   it("uses a coupon on one of two concurrent orders of the same account", async () => {
     const f = await setup();
     const [a] = await f.buyers(1);

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { type Selectable, type Transaction, sql } from "kysely";
-import type { CouponClaimView, CouponView, CreateOrderBody, DropCouponBody, OrderDiscountView } from "../../protocol/api.js";
+import type { CouponClaimView, CouponPreviewView, CouponView, CreateOrderBody, DropCouponBody, OrderDiscountView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { OrderHooks } from "../orders/index.js";
@@ -163,6 +163,31 @@ export class CouponService {
     const r = await db.selectFrom("order_discounts").selectAll().where("order_id", "=", orderId).executeTakeFirst();
     if (!r) return null;
     return { orderId: r.order_id, couponId: r.coupon_id, code: r.code, kind: r.kind, percentBp: r.percent_bp, gross: Number(r.gross), amount: Number(r.amount), currency: r.currency };
+  }
+
+  /**
+   * What the coupon would take off an order of `quantity` units of the offer, for this account, under the rules
+   * #apply enforces at order time (window, cap, grace after claiming, one use, currency) — read only: nothing is
+   * claimed. Checkout shows it before placing the hold; the order itself stays the authority.
+   */
+  async preview(offer: { id: string; showId: string; showPrice: number; currency: string }, code: string, quantity: number, accountId: string): Promise<CouponPreviewView> {
+    const now = this.clock.now();
+    const coupon = await this.db.transaction().execute(async (tx) => {
+      const c = await this.#byCode(tx, offer.showId, code);
+      if (c.kind === "fixed" && c.currency !== offer.currency) throw new AppError("coupon_invalid", `This coupon is for orders in ${c.currency}.`);
+      const claim = await tx.selectFrom("coupon_claims").selectAll().where("coupon_id", "=", c.id).where("account_id", "=", accountId).executeTakeFirst();
+      if (claim) {
+        if (claim.order_id && !(await this.#orderReleased(tx, claim.order_id))) throw new AppError("coupon_already_used");
+        if (c.ended_at || new Date(c.expires_at).getTime() + CLAIM_USE_GRACE_MS <= now.getTime()) throw new AppError("coupon_expired");
+      } else {
+        if (c.ended_at || new Date(c.expires_at).getTime() <= now.getTime()) throw new AppError("coupon_expired");
+        if (c.max_claims !== null && c.claims >= c.max_claims) throw new AppError("coupon_exhausted");
+      }
+      return c;
+    });
+    const gross = offer.showPrice * quantity;
+    const discount = discountFor(coupon, gross);
+    return { offerId: offer.id, couponId: coupon.id, code: coupon.code, kind: coupon.kind, percentBp: coupon.percent_bp, quantity, gross, discount, total: gross - discount, currency: offer.currency };
   }
 
   /** The orders hook: `coupon` in the order body is applied in the order's own transaction. */

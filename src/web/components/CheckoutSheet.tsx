@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
+import type { CouponPreviewView, OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../apiClient.js";
 
 import { formatMoney } from "../money.js";
@@ -159,6 +159,13 @@ type HoldState =
   | { phase: "failed"; code: string; key: MessageKey; limit?: number }
   | { phase: "expired" };
 
+// The price summary's layout, as element styles (set through the DOM, so the page's CSP allows them) rather than in
+// styles.css, which every viewer downloads on first load.
+const SUMMARY_STYLE = { display: "grid", gridTemplateColumns: "1fr auto", gap: "4px 16px", margin: "0 0 14px" };
+const SUMMARY_VALUE = { margin: 0, textAlign: "right", fontWeight: 700 };
+
+type CouponState = { phase: "checking" } | { phase: "ok"; preview: CouponPreviewView } | { phase: "unusable"; code: string };
+
 const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: number; details?: unknown } => {
   if (err instanceof ApiError) {
     const limit = (err.details as { limit?: number } | undefined)?.limit;
@@ -198,7 +205,27 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, or
   // Our own held units are not in `remaining` any more, so they count towards what we may choose.
   const maxQuantity = Math.max(1, Math.min(MAX_PER_ORDER, offer.remaining + (held?.quantity ?? 0), offer.perBuyerLimit ?? MAX_PER_ORDER));
   const quantity = Math.min(form.quantity, maxQuantity);
-  const total = offer.showPrice * quantity;
+  const gross = offer.showPrice * quantity;
+  const couponCode = orderExtras?.coupon;
+  const [coupon, setCoupon] = useState<CouponState | null>(couponCode ? { phase: "checking" } : null);
+  // The held order's total is the authority once there is one; before that, the coupon preview's.
+  const preview = coupon?.phase === "ok" && coupon.preview.quantity === quantity ? coupon.preview : null;
+  const total = held && held.quantity === quantity ? held.total : (preview?.total ?? gross);
+
+  // A claimed coupon: its discount and the new total are asked for at once, without waiting for the hold.
+  useEffect(() => {
+    if (!couponCode) return;
+    let cancelled = false;
+    setCoupon((c) => (c?.phase === "ok" ? c : { phase: "checking" }));
+    const q = new URLSearchParams({ code: couponCode, quantity: String(quantity) });
+    api.get<{ preview: CouponPreviewView }>(`/api/offers/${encodeURIComponent(offer.id)}/coupon-preview?${q}`).then(
+      (r) => !cancelled && setCoupon({ phase: "ok", preview: r.preview }),
+      () => !cancelled && setCoupon({ phase: "unusable", code: couponCode }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [offer.id, couponCode, quantity]);
 
   /** Pressing Buy reserves the units at once; the timer shows how long they stay ours. */
   const reserve = (q: number): Promise<OrderView | null> => {
@@ -487,6 +514,32 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, or
                 </select>
               </label>
             </div>
+            {coupon?.phase === "checking" && (
+              <p class="muted" data-testid="checkout-coupon-checking">
+                {ot("checkout.couponChecking", { code: couponCode ?? "" })}
+              </p>
+            )}
+            {preview && (
+              <dl style={SUMMARY_STYLE} data-testid="checkout-summary">
+                <dt>{ot("checkout.subtotal")}</dt>
+                <dd style={SUMMARY_VALUE} data-testid="checkout-subtotal">
+                  {formatMoney(preview.gross, preview.currency, locale)}
+                </dd>
+                <dt>{ot("checkout.coupon", { code: preview.code })}</dt>
+                <dd style={SUMMARY_VALUE} data-testid="checkout-discount">
+                  −{formatMoney(preview.discount, preview.currency, locale)}
+                </dd>
+                <dt>{t("checkout.total")}</dt>
+                <dd style={SUMMARY_VALUE} data-testid="checkout-total">
+                  {formatMoney(total, offer.currency, locale)}
+                </dd>
+              </dl>
+            )}
+            {coupon?.phase === "unusable" && (
+              <p class="alert" data-testid="checkout-coupon-unusable">
+                {ot("checkout.couponUnusable", { code: coupon.code })}
+              </p>
+            )}
             {hold.phase === "held" && hold.order.holdExpiresAt && <HoldTimer expiresAt={hold.order.holdExpiresAt} onExpired={onExpired} />}
             {hold.phase === "reserving" && (
               <p class="hold-timer" data-testid="hold-reserving">
