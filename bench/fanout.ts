@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import WebSocket, { WebSocketServer } from "ws";
+import { inflateMessage, RawWs } from "./raw-ws.js";
 import { round, startChildServer, type ChildServer } from "./support.js";
 
 // Fan-out: N sockets in one show, a mixed load (chat, reactions, stock changes), the server in its own process and
@@ -45,17 +46,27 @@ interface WorkerResult {
   connected: number;
   closed: number;
   frames: number;
+  /** Of those, frames that arrived compressed. */
+  deflated: number;
   events: number;
-  stockSeen: number;
-  stockKeys: string[];
+  /** Per socket and offer: stock versions received, and the first/last of them (to count coalesced changes). */
+  stockReceived: number;
+  stockSpan: number;
+  /** A version lower than one the socket had already received (must never happen). */
+  stockBackwards: number;
   /** Per offer, the last stock version each socket ended with (offer → version → sockets). */
   finals: Record<string, Record<string, number>>;
+  /** Per offer, the lowest version any socket of the worker received while the load ran. */
+  firsts: Record<string, number>;
   /** Latency histogram in 1 ms buckets (last bucket: ≥ 10 s). */
   hist: number[];
   errors: Record<string, number>;
 }
 
 const HIST = 10_001;
+// Chat lines of 3–10 words, so frames compress like real chat (not like one repeated line).
+const WORDS = "hallo super toll wie viel kostet das ist es noch da ich will haben wow schön farbe größe love this price link please size medium omg 😍 gift for my sister".split(" ");
+const chatLine = () => Array.from({ length: 3 + Math.floor(Math.random() * 8) }, () => WORDS[Math.floor(Math.random() * WORDS.length)]).join(" ");
 const progress = (msg: string) => process.stderr.write(`[fanout ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const self = fileURLToPath(import.meta.url);
 
@@ -64,34 +75,34 @@ const self = fileURLToPath(import.meta.url);
 async function worker() {
   const send = (m: unknown) => process.send!(m);
   const cfg = await new Promise<WorkerStart>((r) => process.once("message", (m) => r(m as WorkerStart)));
-  const sockets: WebSocket[] = [];
-  const stats = { frames: 0, events: 0, stockSeen: 0, closed: 0 };
+  const sockets: RawWs[] = [];
+  const stats = { frames: 0, deflated: 0, events: 0, closed: 0 };
   const hist = new Array<number>(HIST).fill(0);
-  const stockKeys = new Set<string>();
   const errors: Record<string, number> = {};
   let measuring = false;
   let loading = false;
   // Every socket gets the same bytes for a batch: parse a frame once, keyed by its length and head (`at` is in it).
-  const cache = new Map<string, { events: number; stock: number; at: number; versions?: [string, number][] }>();
-  const lastVersion: Map<string, number>[] = [];
-  const summarise = (raw: Buffer) => {
-    const key = `${raw.length}:${raw.toString("latin1", 0, Math.min(raw.length, 64))}`;
+  const cache = new Map<string, { events: number; at: number; versions?: [string, number][] }>();
+  // Per socket and offer: [first, last, received] stock versions while the load runs.
+  const stockOf: Map<string, [number, number, number]>[] = [];
+  let stockBackwards = 0;
+  // A compressed frame is keyed by its compressed bytes and inflated once (see raw-ws.ts).
+  const summarise = (raw: Buffer, compressed: boolean) => {
+    const key = `${compressed ? "z" : ""}${raw.length}:${raw.toString("latin1", 0, Math.min(raw.length, 64))}:${raw.toString("latin1", Math.max(0, raw.length - 16))}`;
     let s = cache.get(key);
     if (!s) {
-      const f = JSON.parse(raw.toString()) as { t: string; at?: number; d: unknown };
+      const f = JSON.parse((compressed ? inflateMessage(raw) : raw).toString()) as { t: string; at?: number; d: unknown };
       if (f.t === "batch") {
         const d = f.d as { t: string; d: { offerId?: string; version?: number; remaining?: number } }[];
         const stock = d.filter((e) => e.t === "offer.updated");
-        for (const e of stock) if (loading) stockKeys.add(`${e.d.offerId}:${e.d.version ?? e.d.remaining}`);
-        s = { events: d.length, stock: stock.length, at: f.at ?? 0, versions: stock.map((e) => [e.d.offerId!, e.d.version ?? -e.d.remaining!] as [string, number]) };
+        s = { events: d.length, at: f.at ?? 0, versions: stock.map((e) => [e.d.offerId!, e.d.version!] as [string, number]) };
       } else if (f.t === "error") {
         const code = (f.d as { code: string }).code;
         errors[code] = (errors[code] ?? 0) + 1;
         return null;
       } else if (cfg.mode === "baseline") {
         const e = f.d as { offerId?: string; version?: number };
-        if (f.t === "offer.updated" && loading) stockKeys.add(`${e.offerId}:${e.version}`);
-        s = { events: 1, stock: f.t === "offer.updated" ? 1 : 0, at: f.at ?? 0 };
+        s = { events: 1, at: f.at ?? 0, versions: f.t === "offer.updated" ? [[e.offerId!, e.version!]] : undefined };
       } else return f as never;
       if (cache.size > 5000) cache.clear();
       cache.set(key, s);
@@ -104,7 +115,8 @@ async function worker() {
       const url = cfg.urls[(cfg.offset + i) % cfg.urls.length]!;
       // The first socket takes a snapshot; the rest resume from its position (no database read per join).
       const q = cfg.mode === "showcart" && first ? `?epoch=${first.epoch}&since=${first.seq}&device=b${cfg.offset + i}` : `?device=b${cfg.offset + i}`;
-      const ws = new WebSocket(url + q, { perMessageDeflate: true, skipUTF8Validation: true });
+      // Offers permessage-deflate, as browsers do (the server decides).
+      const ws = new RawWs(url + q, { deflate: true });
       let done = false;
       const finish = () => {
         if (!done) {
@@ -112,43 +124,48 @@ async function worker() {
           resolve();
         }
       };
-      ws.on("message", (raw: Buffer) => {
-        if (!first && cfg.mode === "showcart" && raw.includes("snapshot")) {
+      ws.onmessage = (raw, compressed) => {
+        if (!first && cfg.mode === "showcart" && !compressed && raw.includes("snapshot")) {
           const f = JSON.parse(raw.toString()) as { t: string; d: { epoch: string; seq: number } };
           if (f.t === "snapshot") first = { epoch: f.d.epoch, seq: f.d.seq };
         }
         // The first socket waits for its snapshot (the others resume from it); the rest are in at `hello`.
         if (first || cfg.mode !== "showcart") finish();
-        const s = summarise(raw);
+        const s = summarise(raw, compressed);
         if (!s || !("events" in s)) return;
-        if (loading) stats.stockSeen += s.stock;
-        if (s.versions?.length) {
-          const mine = lastVersion[i] ?? new Map<string, number>();
-          lastVersion[i] = mine;
-          for (const [offer, v] of s.versions) mine.set(offer, Math.max(v, mine.get(offer) ?? -Infinity));
+        if (loading && s.versions?.length) {
+          const mine = stockOf[i] ?? new Map<string, [number, number, number]>();
+          stockOf[i] = mine;
+          for (const [offer, v] of s.versions) {
+            const had = mine.get(offer);
+            if (!had) mine.set(offer, [v, v, 1]);
+            else if (v <= had[1]) stockBackwards++;
+            else mine.set(offer, [had[0], v, had[2] + 1]);
+          }
         }
         if (!measuring) return;
         stats.frames++;
+        if (compressed) stats.deflated++;
         stats.events += s.events;
         if (s.at) hist[Math.max(0, Math.min(HIST - 1, Date.now() - s.at))]!++;
-      });
-      ws.on("open", () => {
+      };
+      ws.onopen = () => {
         sockets[i] = ws;
         if (cfg.mode === "baseline") finish();
-      });
-      ws.on("close", () => {
+      };
+      ws.onclose = () => {
         stats.closed++;
         finish();
-      });
-      ws.on("error", () => {
+      };
+      ws.onerror = () => {
         errors.connect = (errors.connect ?? 0) + 1;
         finish();
-      });
+      };
     });
   // Connect in waves so the server's accept queue is not flooded.
   await open(0);
   for (let i = 1; i < cfg.sockets; i += 100) await Promise.all(Array.from({ length: Math.min(100, cfg.sockets - i) }, (_, k) => open(i + k)));
-  send({ t: "connected", n: sockets.filter((ws) => ws?.readyState === WebSocket.OPEN).length });
+  send({ t: "connected", n: sockets.filter((ws) => ws?.readyState === RawWs.OPEN).length });
 
   let timer: NodeJS.Timeout | null = null;
   process.on("message", (m: { t: string }) => {
@@ -165,11 +182,11 @@ async function worker() {
         const pick = () => sockets[next++ % cfg.senders];
         for (; chatDue >= 1; chatDue--) {
           const ws = pick();
-          if (ws?.readyState === WebSocket.OPEN && ws.bufferedAmount < 65_536) ws.send(JSON.stringify({ t: "chat.send", d: { text: `hi ${Date.now()}` } }));
+          if (ws?.readyState === RawWs.OPEN && ws.bufferedAmount < 65_536) ws.send(JSON.stringify({ t: "chat.send", d: { text: chatLine() } }));
         }
         for (; reactDue >= 1; reactDue--) {
           const ws = pick();
-          if (ws?.readyState === WebSocket.OPEN && ws.bufferedAmount < 65_536) ws.send(JSON.stringify({ t: "reaction.send", d: { emoji: emojis[next % 5] } }));
+          if (ws?.readyState === RawWs.OPEN && ws.bufferedAmount < 65_536) ws.send(JSON.stringify({ t: "reaction.send", d: { emoji: emojis[next % 5] } }));
         }
       }, 50);
     } else if (m.t === "measure") measuring = true;
@@ -179,14 +196,20 @@ async function worker() {
     } else if (m.t === "report") {
       loading = false;
       const finals: WorkerResult["finals"] = {};
-      for (const mine of lastVersion) {
-        for (const [offer, v] of mine ?? []) {
+      const firsts: WorkerResult["firsts"] = {};
+      let stockReceived = 0;
+      let stockSpan = 0;
+      for (const mine of stockOf) {
+        for (const [offer, [from, to, n]] of mine ?? []) {
           const per = finals[offer] ?? {};
           finals[offer] = per;
-          per[v] = (per[v] ?? 0) + 1;
+          per[to] = (per[to] ?? 0) + 1;
+          firsts[offer] = Math.min(from, firsts[offer] ?? Infinity);
+          stockReceived += n;
+          stockSpan += to - from + 1;
         }
       }
-      const result: WorkerResult = { connected: sockets.filter(Boolean).length, closed: stats.closed, frames: stats.frames, events: stats.events, stockSeen: stats.stockSeen, stockKeys: [...stockKeys], finals, hist, errors };
+      const result: WorkerResult = { connected: sockets.filter(Boolean).length, closed: stats.closed, frames: stats.frames, deflated: stats.deflated, events: stats.events, stockReceived, stockSpan, stockBackwards, finals, firsts, hist, errors };
       send({ t: "result", result });
       for (const ws of sockets) ws?.terminate();
       setTimeout(() => process.exit(0), 200);
@@ -282,15 +305,36 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   const all = (await Promise.all(results)).map((m) => m.result as WorkerResult);
   const hist = new Array<number>(HIST).fill(0);
   for (const r of all) for (const [i, n] of r.hist.entries()) hist[i]! += n;
-  const keys = new Set(all.flatMap((r) => r.stockKeys));
-  const seen = all.reduce((s, r) => s + r.stockSeen, 0);
   const events = all.reduce((s, r) => s + r.events, 0);
   const frames = all.reduce((s, r) => s + r.frames, 0);
-  // Sockets that ended with an older stock figure for an offer than the newest any socket got: a stale count.
+  // Stock versions grow by one per sold unit. Per offer, the changes made while the load ran are the versions from the
+  // lowest any socket saw to the newest any socket saw. A socket loses a change when it never receives that version
+  // nor a newer one (it ends on an older figure, or never hears of the offer). A change superseded by a newer one in
+  // the same frame is coalesced, not lost (the issue's rule: counters go out at their latest value per tick).
   const newest = new Map<string, number>();
+  const oldest = new Map<string, number>();
   for (const r of all) for (const [offer, per] of Object.entries(r.finals)) for (const v of Object.keys(per)) newest.set(offer, Math.max(Number(v), newest.get(offer) ?? -Infinity));
+  for (const r of all) for (const [offer, v] of Object.entries(r.firsts)) oldest.set(offer, Math.min(v, oldest.get(offer) ?? Infinity));
+  let lost = 0;
   let stale = 0;
-  for (const r of all) for (const [offer, per] of Object.entries(r.finals)) for (const [v, n] of Object.entries(per)) if (Number(v) < newest.get(offer)!) stale += n;
+  for (const [offer, top] of newest) {
+    let reached = 0;
+    for (const r of all) {
+      for (const [v, n] of Object.entries(r.finals[offer] ?? {})) {
+        reached += n;
+        if (Number(v) < top) {
+          stale += n;
+          lost += (top - Number(v)) * n;
+        }
+      }
+    }
+    lost += (sockets - reached) * (top - oldest.get(offer)! + 1);
+  }
+  const changes = [...newest].reduce((s, [offer, top]) => s + top - oldest.get(offer)! + 1, 0);
+  // Orders that succeeded but whose change no socket ever saw.
+  lost += Math.max(0, ordersOk - changes) * sockets;
+  const received = all.reduce((s, r) => s + r.stockReceived, 0);
+  const span = all.reduce((s, r) => s + r.stockSpan, 0);
   const errors: Record<string, number> = {};
   for (const r of all) for (const [k, n] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + n;
   return {
@@ -298,15 +342,17 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
     connect_seconds: round(connectSeconds),
     events_delivered_per_s: Math.round(events / seconds),
     frames_per_s: Math.round(frames / seconds),
+    frames_deflated_share: round(all.reduce((s, r) => s + r.deflated, 0) / Math.max(1, frames), 3),
     p50_ms: quantileOf(hist, 0.5),
     p99_ms: quantileOf(hist, 0.99),
-    // Every stock change (offer, version) that reached any socket must reach all of them; and every sold unit's
-    // change must reach some socket.
     stock_updates: ordersOk,
-    stock_events_lost: Math.max(0, keys.size * sockets - seen) + Math.max(0, ordersOk - keys.size) * sockets,
-    // Of those, what matters to a viewer: sockets left showing an older stock figure than the newest one at the end
-    // (a change left out of a late node's frame because a newer one superseded it in the same frame is not stale).
+    stock_events_lost: lost,
+    // Sockets left showing an older stock figure than the newest one at the end.
     stock_stale_at_end: stale,
+    // Versions received out of order (a lower one after a higher one).
+    stock_backwards: all.reduce((s, r) => s + r.stockBackwards, 0),
+    // Share of the changes (per socket) that arrived as their own event rather than superseded within a frame.
+    stock_changes_delivered_share: round(received / Math.max(1, span), 3),
     sockets_closed: all.reduce((s, r) => s + r.closed, 0),
     errors,
     // Growth of the server's RSS from before the first socket to the peak; RSS also moves with GC, so the absolute
@@ -321,7 +367,7 @@ export async function fanout(args: FanoutArgs = {}) {
     sockets: args.sockets ?? 10_000,
     seconds: args.seconds ?? 30,
     nodes: args.nodes ?? 1,
-    deflate: args.deflate ?? false,
+    deflate: args.deflate ?? true,
     chatPerSecond: args.chatPerSecond ?? 200,
     reactionsPerSecond: args.reactionsPerSecond ?? 2000,
     stockPerSecond: args.stockPerSecond ?? 20,
@@ -342,6 +388,10 @@ export async function fanout(args: FanoutArgs = {}) {
     if (!databaseUrl || !redisUrl) throw new Error("--nodes needs PostgreSQL and Redis: --database-url/--redis-url or BENCH_DATABASE_URL/BENCH_REDIS_URL");
     schema = `bench_fanout_${Date.now()}`;
     Object.assign(env, { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl, BUS: "redis" });
+  } else if (args.databaseUrl) {
+    // One node on PostgreSQL (the database work leaves the node's event loop), in-process bus.
+    schema = `bench_fanout_${Date.now()}`;
+    Object.assign(env, { DATABASE_URL: args.databaseUrl, DATABASE_SCHEMA: schema });
   }
   try {
     nodes.push(await startChildServer(env));
@@ -358,21 +408,21 @@ export async function fanout(args: FanoutArgs = {}) {
     await login.body.text();
     const auth = { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
     const studio = (await (await request(`${server.url}/api/studio/shows/${showId}`, { headers: auth, dispatcher })).body.json()) as { products: { id: string }[] };
-    // Ten offers bought in turn: one offer changes every 0.5 s, so no two of its changes share a 50 ms tick and every
-    // change must reach every socket (none may be coalesced away).
+    // The pinned offer (only a pinned offer sells during a live show) changes with every order.
     const offers: string[] = [];
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 1; i++) {
       const res = await request(`${server.url}/api/studio/shows/${showId}/offers`, {
         method: "POST",
         headers: auth,
         dispatcher,
-        body: JSON.stringify({ productId: studio.products[i % studio.products.length]!.id, showPrice: 999, quantity: 100_000, durationSeconds: 7200, perBuyerLimit: 1000, pin: i === 0 }),
+        body: JSON.stringify({ productId: studio.products[i % studio.products.length]!.id, showPrice: 999, quantity: 100_000, durationSeconds: 7200, perBuyerLimit: 1000, pin: true }),
       });
       const body = (await res.body.json()) as { offer?: { id: string } };
       if (!body.offer) throw new Error(`offer not created: ${res.statusCode} ${JSON.stringify(body)}`);
       offers.push(body.offer.id);
     }
     const wsUrls = nodes.map((n) => `${n.url.replace("http", "ws")}/ws/shows/${showId}`);
+    const orderRefusals: Record<string, number> = {};
     const showcartStock = async (signal: AbortSignal) => {
       let ok = 0;
       let i = 0;
@@ -394,10 +444,16 @@ export async function fanout(args: FanoutArgs = {}) {
             }),
           }).then(
             async (res) => {
-              await res.body.text();
+              const text = await res.body.text();
               if (res.statusCode === 201) ok++;
+              else {
+                const code = `${res.statusCode} ${(JSON.parse(text) as { error?: { code?: string } }).error?.code ?? ""}`.trim();
+                orderRefusals[code] = (orderRefusals[code] ?? 0) + 1;
+              }
             },
-            () => {},
+            () => {
+              orderRefusals.network = (orderRefusals.network ?? 0) + 1;
+            },
           ),
         );
         await new Promise((r) => setTimeout(r, 1000 / a.stockPerSecond));
@@ -443,10 +499,12 @@ export async function fanout(args: FanoutArgs = {}) {
     return {
       bench: "fanout",
       nodes: a.nodes,
+      database: env.DATABASE_URL ? "postgres" : "pglite",
       deflate: a.deflate,
       seconds: a.seconds,
       offered_per_s: { chat: a.chatPerSecond, reactions: a.reactionsPerSecond, stock: a.stockPerSecond },
       ...showcart,
+      order_refusals: orderRefusals,
       baseline: baseline && {
         events_delivered_per_s: baseline.events_delivered_per_s,
         frames_per_s: baseline.frames_per_s,
@@ -462,7 +520,7 @@ export async function fanout(args: FanoutArgs = {}) {
     for (const n of nodes) await n.stop().catch(() => {});
     if (schema) {
       const pg = await import("pg");
-      const client = new pg.default.Client({ connectionString: args.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL });
+      const client = new pg.default.Client({ connectionString: env.DATABASE_URL });
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`).finally(() => client.end());
     }

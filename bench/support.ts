@@ -14,10 +14,14 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** The real server in its own process (so the load generator does not share its event loop), embedded defaults. */
+/**
+ * The real server in its own process (so the load generator does not share its event loop), embedded defaults.
+ * `BENCH_SERVER_NODE_ARGS` adds node flags to the server only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ */
 export async function startChildServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<ChildServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
-  const proc = spawn(process.execPath, ["--import", "tsx", path.resolve("test/support/server-child.ts")], {
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.resolve("test/support/server-child.ts")], {
     env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", DEMO: "1", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -30,8 +30,8 @@ export const configSchema = z.object({
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
-  // permessage-deflate for WebSocket frames: smaller frames, but one compression per socket per frame (see bench fanout).
-  REALTIME_DEFLATE: bool.default(false),
+  // permessage-deflate for WebSocket frames, compressed once per batch for every socket (src/server/realtime/deflate.ts).
+  REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.
   CHAT_IP_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   COOKIE_SECURE: bool.default(false),

@@ -1,7 +1,10 @@
+import type { Insertable } from "kysely";
 import type { ChatPosted } from "../../protocol/realtime.js";
 import type { chatReportReasons } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { Db } from "../db/index.js";
+import { GroupInsert } from "../db/group-insert.js";
+import type { Database } from "../db/schema.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -97,6 +100,8 @@ export class ChatService {
   readonly rules: ChatRules;
   readonly limits: ChatLimits;
   readonly #buyers = new Set<string>();
+  // Messages are stored (grouped under load) before they are published.
+  readonly #log: GroupInsert<Insertable<Database["chat_messages"]>>;
   private readonly db: Db;
   private readonly clock: Clock;
   private readonly bus: Bus;
@@ -107,6 +112,7 @@ export class ChatService {
     this.bus = deps.bus;
     this.rules = deps.rules ?? new ChatRules(deps.db, deps.clock, deps.bus);
     this.limits = { ...DEFAULT_CHAT_LIMITS, ...deps.limits };
+    this.#log = new GroupInsert((rows) => this.db.insertInto("chat_messages").values(rows).execute());
   }
 
   /** The identities a sender can be restricted by, most specific first. */
@@ -178,9 +184,7 @@ export class ChatService {
     }
     const role: ChatPosted["role"] = power === "manage" ? "host" : power === "moderate" ? "moderator" : "viewer";
     const msg: ChatPosted = { id: randomId("msg"), author: sender.name, role, text, at: this.clock.now().toISOString() };
-    await this.db
-      .insertInto("chat_messages")
-      .values({
+    await this.#log.add({
         id: msg.id,
         show_id: showId,
         author: msg.author,
@@ -190,8 +194,7 @@ export class ChatService {
         account_id: sender.account?.id ?? null,
         device_id: sender.deviceId,
         client_key: this.deps.clientKey(sender.ip),
-      })
-      .execute();
+      });
     await this.bus.publish("chat.posted", { showId, ...msg });
     return msg;
   }

@@ -58,6 +58,8 @@ type Row = {
   drawn_at: Date | null;
 };
 
+const KEYWORDS_TTL_MS = 1000;
+
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 /**
@@ -73,6 +75,10 @@ export class GiveawayService {
   readonly #coalesceMs: number;
   readonly #log: GiveawayDeps["log"];
   readonly #dirty = new Map<string, string>(); // giveawayId → showId
+  // Open keyword giveaways per show, read at most once a second: every chat message is checked against them.
+  // Opening one on this node clears its show's entry; on another node it is seen within KEYWORDS_TTL_MS. A stale "open"
+  // is harmless (enter() checks the giveaway's state itself).
+  readonly #keywords = new Map<string, { at: number; open: { id: string; keyword: string | null }[] }>();
   #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: GiveawayDeps) {
@@ -129,6 +135,7 @@ export class GiveawayService {
       return opened;
     });
     if (!view) throw new AppError("conflict", "Only a draft giveaway can be opened.");
+    this.#keywords.delete(g.show_id);
     await events.publish();
     return view;
   }
@@ -241,7 +248,7 @@ export class GiveawayService {
     if (ev.role !== "viewer") return null;
     const words = new Set(ev.text.toLowerCase().split(/[\s.,!?;:]+/).filter(Boolean));
     if (words.size === 0) return null;
-    const open = await this.#db.selectFrom("giveaways").select(["id", "keyword"]).where("show_id", "=", ev.showId).where("status", "=", "open").where("keyword", "is not", null).execute();
+    const open = await this.#openKeywords(ev.showId);
     const g = open.find((o) => o.keyword && words.has(o.keyword));
     if (!g) return null;
     const author = await this.#db
@@ -258,6 +265,16 @@ export class GiveawayService {
       if (err instanceof AppError) return null;
       throw err;
     }
+  }
+
+  async #openKeywords(showId: string): Promise<{ id: string; keyword: string | null }[]> {
+    const now = this.#clock.now().getTime();
+    const cached = this.#keywords.get(showId);
+    if (cached && now - cached.at < KEYWORDS_TTL_MS && now >= cached.at) return cached.open;
+    const open = await this.#db.selectFrom("giveaways").select(["id", "keyword"]).where("show_id", "=", showId).where("status", "=", "open").where("keyword", "is not", null).execute();
+    if (this.#keywords.size > 10_000) this.#keywords.clear();
+    this.#keywords.set(showId, { at: now, open });
+    return open;
   }
 
   /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */

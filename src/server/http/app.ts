@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { errorCodes, type ErrorBody, type ErrorCode } from "../../protocol/errors.js";
 import { randomId } from "../platform/ids.js";
 import { AppError } from "../platform/errors.js";
+import { perMessageDeflateOptions } from "../realtime/deflate.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -70,7 +71,12 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
 
   // Awaited so their route hooks see every route registered afterwards ({ websocket: true } needs it).
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 16 * 1024, perMessageDeflate: opts.websocketDeflate ?? false } });
+  await app.register(websocket, { options: { maxPayload: 16 * 1024, perMessageDeflate: perMessageDeflateOptions(opts.websocketDeflate ?? false) },
+    // A client's protocol error (bad UTF-8, oversize frame) is its fault, not ours: logged at info, and the socket is
+    // not terminated here — ws has already sent the close frame with the code (1007, 1009) and ends the connection
+    // itself (terminating could cut that frame off).
+    errorHandler: (error, _socket, request) => request.log.info({ err: error }, "websocket protocol error"),
+  });
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {

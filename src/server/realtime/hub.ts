@@ -3,7 +3,7 @@ import type { StudioStats } from "../../protocol/api.js";
 import type { Envelope, Snapshot } from "../../protocol/realtime.js";
 import type { Bus } from "../platform/bus.js";
 import type { RealtimeMetrics } from "./metrics.js";
-import { Room, TEXT, type RoomSocket } from "./room.js";
+import { type DeflatedWriter, type FlushStats, Room, TEXT, type RoomSocket } from "./room.js";
 import { LocalRoomStream, type RoomStream } from "./stream.js";
 
 export interface HubDeps {
@@ -18,7 +18,11 @@ export interface HubDeps {
   stream?: RoomStream;
   /** Server time in ms (batch frames carry it as `at`). */
   now?: () => number;
-  /** With a shared stream: how often this node reports its viewer counts (merged over nodes in Redis). */
+  /**
+   * How often a room's viewer count may go out (default 1 s): a change waits for the next slot, so 10,000 viewers
+   * joining do not send the whole room a new count every tick. With a shared stream this node also re-reports its
+   * counts (merged over nodes in Redis) this often.
+   */
   presenceMs?: number;
 }
 
@@ -34,6 +38,7 @@ export class RealtimeHub {
   #timer: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void)[] = [];
   #viewersSent = new Map<string, number>();
+  #viewersSentAt = new Map<string, number>();
   #statsDirty = new Set<string>();
   #staff = new Map<string, Set<RoomSocket>>();
   #stockVersion = new Map<string, number>();
@@ -196,15 +201,19 @@ export class RealtimeHub {
     for (const [showId, counts] of this.#reactions) this.toShow(showId, "reactions.counted", { counts });
     this.#reactions.clear();
     const now = this.#now();
-    const heartbeat = this.stream.shared && now - this.#lastPresence >= (this.deps.presenceMs ?? 1000);
+    const presenceMs = this.deps.presenceMs ?? 1000;
+    const heartbeat = this.stream.shared && now - this.#lastPresence >= presenceMs;
     if (heartbeat) this.#lastPresence = now;
     for (const id of this.rooms.keys()) {
       if (isStudioRoom(id)) continue;
       const viewers = this.localViewers(id);
       const sent = this.#viewersSent.get(id);
-      // A change goes out at once; over Redis each node also re-reports every presenceMs (its entry has a TTL).
-      if (sent !== viewers || (heartbeat && (viewers > 0 || sent !== 0))) {
+      // A change goes out at most once per presenceMs per room (the first one at once); over Redis each node also
+      // re-reports every presenceMs (its entry has a TTL).
+      const due = sent !== viewers && now - (this.#viewersSentAt.get(id) ?? -Infinity) >= presenceMs;
+      if (due || (heartbeat && (viewers > 0 || sent !== 0))) {
         this.#viewersSent.set(id, viewers);
+        this.#viewersSentAt.set(id, now);
         this.stream.reportViewers(id, viewers).catch(warn("viewer count report failed"));
       }
     }
@@ -219,13 +228,21 @@ export class RealtimeHub {
     this.#statsDirty.clear();
     const m = this.deps.metrics;
     for (const room of this.rooms.values()) {
-      const s = room.flush();
-      if (!m || s.events === 0) continue;
-      m.batchSize.observe(s.events);
-      m.eventsOut.inc(s.delivered);
-      m.framesOut.inc(s.frames);
-      if (s.dropped) m.dropped.inc(s.dropped);
-      if (s.closed) m.slowClosed.inc(s.closed);
+      if (!m) {
+        room.flush();
+        continue;
+      }
+      const started = performance.now();
+      room.flush((s: FlushStats) => {
+        if (s.events === 0) return;
+        m.batchSize.observe(s.events);
+        m.eventsOut.inc(s.delivered);
+        m.framesOut.inc(s.frames);
+        if (s.frames) m.flushSeconds.observe((performance.now() - started) / 1000);
+        if (s.deflated) m.framesDeflated.inc(s.deflated);
+        if (s.dropped) m.dropped.inc(s.dropped);
+        if (s.closed) m.slowClosed.inc(s.closed);
+      });
     }
   }
 
@@ -240,8 +257,10 @@ export class RealtimeHub {
     for (const [id, n] of sizes.sort((a, b) => b[1] - a[1]).slice(0, 20)) m.roomSockets.set({ room: id }, n);
   }
 
-  add(room: Room, socket: RoomSocket, opts: { staff?: boolean } = {}): void {
+  /** `deflate`: the socket's writer of shared compressed frames, when it negotiated them. */
+  add(room: Room, socket: RoomSocket, opts: { staff?: boolean; deflate?: DeflatedWriter | null } = {}): void {
     room.sockets.add(socket);
+    if (opts.deflate) room.deflaters.set(socket, opts.deflate);
     if (opts.staff) {
       const staff = this.#staff.get(room.id) ?? new Set<RoomSocket>();
       this.#staff.set(room.id, staff);
@@ -251,6 +270,7 @@ export class RealtimeHub {
 
   remove(room: Room, socket: RoomSocket): void {
     room.sockets.delete(socket);
+    room.deflaters.delete(socket);
     this.#staff.get(room.id)?.delete(socket);
   }
 
@@ -261,6 +281,7 @@ export class RealtimeHub {
       s.close(1012, "server restarting");
     }
     room.sockets.clear();
+    room.deflaters.clear();
     this.#staff.delete(room.id);
   }
 
@@ -274,7 +295,9 @@ export class RealtimeHub {
     if (this.#timer) clearInterval(this.#timer);
     for (const u of this.#unsubscribe) u();
     for (const room of this.rooms.values()) {
-      room.flush();
+      while (room.writing) await new Promise((r) => setImmediate(r));
+      // Everything at once (a flush still writing in slices finishes first: its rest goes out before the goodbye).
+      room.flush(undefined, Number.POSITIVE_INFINITY);
       this.#sendAway(room, spreadMs);
     }
     if (this.stream.shared) {

@@ -1,8 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type { Envelope } from "../../protocol/realtime.js";
+import { deflatedFrame } from "./deflate.js";
 
 // Frames are text: a Buffer is sent with `{ binary: false }` (ws's own option), so it is encoded once for all sockets.
-export const TEXT = { binary: false };
+// ws never compresses one itself (`compress: false`): compression, when negotiated, is shared (see deflate.ts).
+export const TEXT = { binary: false, compress: false };
+
+/** Writes an already framed, compressed message to one socket; false when it could not (plain frame instead). */
+export type DeflatedWriter = (frame: Buffer) => boolean;
+
+// A flush writes to this many sockets, then lets the event loop breathe (orders, joins) before the next slice: a
+// 10,000-viewer room would otherwise hold the loop for the whole write. The room's next flush waits for the last slice,
+// so every socket still gets the batches in order.
+export const FLUSH_SLICE = 1000;
 
 export interface RoomSocket {
   send(data: string | Buffer, opts: { binary: boolean }): void;
@@ -36,6 +46,10 @@ export interface FlushStats {
   closed: number;
   /** Bytes of the full frame. */
   bytes: number;
+  /** Frames that went out compressed (shared compression). */
+  deflated: number;
+  /** Bytes of the compressed full frame (0 when no socket takes it). */
+  deflatedBytes: number;
 }
 
 /** What `accept` did with an event numbered elsewhere. */
@@ -49,6 +63,8 @@ export type AcceptResult = "ok" | "duplicate" | "reset";
  */
 export class Room {
   readonly sockets = new Set<RoomSocket>();
+  /** Sockets that take shared compressed frames, with their writer. */
+  readonly deflaters = new Map<RoomSocket, DeflatedWriter>();
   #epoch: string;
   #seq = 0;
   #flushedSeq = 0;
@@ -56,6 +72,7 @@ export class Room {
   #pendingSince = 0;
   #history: Envelope[] = [];
   #positioned = false;
+  #writing = false;
 
   constructor(
     readonly id: string,
@@ -132,14 +149,24 @@ export class Room {
     return this.#history.slice(since + 1 - oldest);
   }
 
+  /** Whether a flush is still writing its batch to the room's sockets (in slices). */
+  get writing(): boolean {
+    return this.#writing;
+  }
+
   /**
    * Serialise pending events once and write them to every socket. Sockets that fell behind (SOFT_BUFFERED_BYTES)
-   * get a second variant without droppable events — also serialised once — and those far behind are closed.
-   * `at` (server time of the oldest event's arrival in this room) lets clients measure delivery latency.
+   * get a second variant without droppable events — also serialised once — and those far behind are closed. Sockets
+   * that negotiated compression get the same frame compressed once. `at` (server time of the oldest event's arrival
+   * in this room) lets clients measure delivery latency.
+   *
+   * Up to `slice` sockets are written at once; the rest follow in later turns of the event loop, and a flush called
+   * meanwhile waits (its events stay pending). The stats are complete when `done` is called (at once for a room of at
+   * most `slice` sockets, and then also in the returned object).
    */
-  flush(): FlushStats {
-    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0 };
-    if (this.#pending.length === 0) return stats;
+  flush(done?: (stats: FlushStats) => void, slice = FLUSH_SLICE): FlushStats {
+    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0, deflated: 0, deflatedBytes: 0 };
+    if (this.#pending.length === 0 || this.#writing) return stats;
     const pending = this.#pending;
     this.#pending = [];
     this.#flushedSeq = this.#seq;
@@ -147,38 +174,75 @@ export class Room {
     if (this.#history.length > this.historySize) this.#history.splice(0, this.#history.length - this.historySize);
     const batch = coalesce(pending);
     stats.events = batch.length;
-    if (this.sockets.size === 0) return stats;
-    const at = this.#pendingSince;
-    const text = JSON.stringify({ t: "batch", at, d: batch });
-    const frame = Buffer.from(text);
-    stats.bytes = frame.length;
-    let essential: { frame: Buffer | null; events: number } | null = null;
-    for (const s of this.sockets) {
-      const buffered = s.bufferedAmount;
-      if (buffered > MAX_BUFFERED_BYTES) {
-        this.sockets.delete(s);
-        s.close(4008, "too slow");
-        stats.closed++;
-        continue;
-      }
-      if (buffered > SOFT_BUFFERED_BYTES) {
-        if (!essential) {
-          const kept = batch.filter((e) => !DROPPABLE.has(e.t));
-          essential = { frame: kept.length ? Buffer.from(JSON.stringify({ t: "batch", at, d: kept })) : null, events: kept.length };
-        }
-        stats.dropped += batch.length - essential.events;
-        if (essential.frame) {
-          s.send(essential.frame, TEXT);
-          stats.frames++;
-          stats.delivered += essential.events;
-        }
-        continue;
-      }
-      s.send(frame, TEXT);
-      stats.frames++;
-      stats.delivered += batch.length;
+    if (this.sockets.size === 0) {
+      done?.(stats);
+      return stats;
     }
+    const full = new FrameVariant(batch, this.#pendingSince);
+    stats.bytes = full.plain.length;
+    let essential: FrameVariant | null = null;
+    const targets = [...this.sockets];
+    const write = (from: number) => {
+      const to = Math.min(targets.length, from + slice);
+      for (let i = from; i < to; i++) {
+        const s = targets[i]!;
+        if (!this.sockets.has(s)) continue;
+        const buffered = s.bufferedAmount;
+        if (buffered > MAX_BUFFERED_BYTES) {
+          this.sockets.delete(s);
+          this.deflaters.delete(s);
+          s.close(4008, "too slow");
+          stats.closed++;
+          continue;
+        }
+        let variant = full;
+        if (buffered > SOFT_BUFFERED_BYTES) {
+          essential ??= new FrameVariant(batch.filter((e) => !DROPPABLE.has(e.t)), full.at);
+          stats.dropped += batch.length - essential.events;
+          variant = essential;
+          if (variant.events === 0) continue;
+        }
+        const deflater = this.deflaters.get(s);
+        if (deflater?.(variant.deflated())) stats.deflated++;
+        else s.send(variant.plain, TEXT);
+        stats.frames++;
+        stats.delivered += variant.events;
+      }
+      if (to < targets.length) {
+        this.#writing = true;
+        setImmediate(() => write(to));
+        return;
+      }
+      this.#writing = false;
+      stats.deflatedBytes = full.deflatedBytes;
+      done?.(stats);
+    };
+    write(0);
     return stats;
+  }
+}
+
+/** One frame's bytes, plain and (on first use) compressed. */
+class FrameVariant {
+  readonly plain: Buffer;
+  readonly events: number;
+  #deflated: Buffer | null = null;
+
+  constructor(
+    events: Envelope[],
+    readonly at: number,
+  ) {
+    this.events = events.length;
+    this.plain = Buffer.from(JSON.stringify({ t: "batch", at, d: events }));
+  }
+
+  deflated(): Buffer {
+    this.#deflated ??= deflatedFrame(this.plain);
+    return this.#deflated;
+  }
+
+  get deflatedBytes(): number {
+    return this.#deflated?.length ?? 0;
   }
 }
 

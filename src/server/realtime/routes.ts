@@ -6,7 +6,8 @@ import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/re
 import { ChatRateLimiter, chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
-import { canManage, type ShowService } from "../shows/index.js";
+import { canManage, type Show, type ShowService } from "../shows/index.js";
+import { sharedDeflateWriter } from "./deflate.js";
 import type { RealtimeHub } from "./hub.js";
 import type { RealtimeMetrics } from "./metrics.js";
 import type { Room } from "./room.js";
@@ -68,6 +69,20 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
   heartbeat.unref();
   app.addHook("onClose", async () => clearInterval(heartbeat));
 
+  // A show's row for joins, read at most once a second per show: 10,000 viewers joining in a burst need one read, not
+  // 10,000 (what a join uses of it — id, merchant, host — does not change while it is live).
+  const joinCache = new Map<string, { at: number; show: Promise<Show> }>();
+  const showOf = (idOrSlug: string): Promise<Show> => {
+    const now = clock.now().getTime();
+    const hit = joinCache.get(idOrSlug);
+    if (hit && now >= hit.at && now - hit.at < 1000) return hit.show;
+    const show = shows.show(idOrSlug);
+    if (joinCache.size > 10_000) joinCache.clear();
+    joinCache.set(idOrSlug, { at: now, show });
+    show.catch(() => joinCache.delete(idOrSlug));
+    return show;
+  };
+
   async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false) {
     // Draining: this node takes no one new; the client goes to another node (or back here once restarted).
     if (hub.draining) {
@@ -79,14 +94,14 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
     // With several nodes the client may come from one a few events ahead of this one: nothing to replay then.
     const missed = room.since(q.epoch, q.since, hub.stream.shared);
     if (missed) {
-      hub.add(room, socket, { staff });
+      hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket) });
       sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: room.seq, resumed: true } });
       if (missed.length) sendFrame(socket, { t: "batch", d: missed });
       return;
     }
     const snap = await hub.snapshot(room, showId);
     if (socket.readyState !== socket.OPEN) return;
-    hub.add(room, socket, { staff });
+    hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket) });
     sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: snap.epoch, seq: snap.seq, resumed: false } });
     sendFrame(socket, { t: "snapshot", d: snap });
     // Events flushed while the database was read went out before this socket was in the room: send them now (the
@@ -106,12 +121,11 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
     let room: Room | null = null;
     watch(socket);
     socket.on("close", () => room && hub.remove(room, socket));
-    socket.on("error", () => socket.terminate());
 
     void (async () => {
       const q = connectQuery.safeParse(req.query);
       if (!q.success) throw new AppError("invalid_query");
-      const show = await shows.show(req.params.showId);
+      const show = await showOf(req.params.showId);
       const isHost = req.account !== null && canManage(req.account, show);
       const chatter = chatSocket(chat, { showId: show.id, account: req.account, isHost, name: q.data.name, device: q.data.device, ip: req.ip });
       // Reactions are cheap (counted, never stored) but still bounded: 20 at once, 10 per second.
@@ -160,7 +174,6 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
     let room: Room | null = null;
     watch(socket);
     socket.on("close", () => room && hub.remove(room, socket));
-    socket.on("error", () => socket.terminate());
     socket.on("message", () => sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "The studio stream is read-only; chat on /ws/shows." } }));
     void (async () => {
       if (!req.account) throw new AppError("unauthenticated");
