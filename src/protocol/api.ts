@@ -280,7 +280,8 @@ export interface WaitlistEntryView {
   status: "waiting" | "offered" | "claimed" | "lapsed" | "left";
   /** 1 = next in line (while waiting). */
   position: number | null;
-  claim: { orderId: string; expiresAt: string } | null;
+  /** `accessToken` (GET /api/waitlist/:entryId only): the claim order's token for `X-Order-Token`. */
+  claim: { orderId: string; expiresAt: string; accessToken?: string } | null;
 }
 
 export interface ProductView {

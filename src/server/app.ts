@@ -109,10 +109,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   outbox.handle("webhook.deliver", (payload, meta) => webhooks.deliver(payload, meta.attempts));
   offers.onSoldOut((tx, offer) => webhooks.enqueueForShow(tx, offer.showId, "offer.sold_out", { offer }));
   const payments = overrides.payments ?? (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider());
-  const waitlist = new WaitlistService({ db: db.db, clock, outbox, claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}` });
+  const orderAccess = new OrderAccess(db.db, secrets.key);
+  // The claim link carries the order's access token in the fragment (never sent to the server, never in a log), so
+  // the claim checkout may show the waitlister's own details.
+  const waitlist = new WaitlistService({ db: db.db, clock, outbox, claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}#t=${orderAccess.token(orderId)}` });
   // Per-buyer limits match guests by card: a keyed hash, so the stored value says nothing without the server's key.
   const cardFingerprint = (n: string) => createHmac("sha256", secrets.key).update(`card:${n.replace(/\s+/g, "")}`).digest("base64url");
-  const orderAccess = new OrderAccess(db.db, secrets.key);
   const orders = new OrderService({
     db: db.db,
     clock,
@@ -259,7 +261,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     registerStripeWebhookRoute(app, { webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }) });
   } else if (payments.name === "stripe") log.warn("STRIPE_WEBHOOK_SECRET is not set: payments finished after 3-D Secure or a timeout are only seen when the buyer pays again");
   registerBuyerRoutes(app, { buyers });
-  registerWaitlistRoutes(app, { waitlist });
+  registerWaitlistRoutes(app, { waitlist, orderToken: (orderId) => orderAccess.token(orderId) });
   registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
   registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
   registerCommissionRoutes(app, { commissions, payouts: payoutService, shows, clock, secureCookie: config.COOKIE_SECURE, publicUrl: publicUrl.replace(/\/$/, "") });

@@ -41,8 +41,13 @@ describe.each(backends)("the buyer's way back to an order on %s", (backend) => {
     const otherOrders = await postOrder(server.url, orderBody(offerId));
     const crossed = await request(server.url, "GET", `/api/orders/${otherOrders.body.order.id}`, { headers: { "x-order-token": token } });
     expect(crossed.status).toBe(403);
-    // The id alone still answers (checkout polling, waitlist claims) and says that is all it proved.
-    expect((await request(server.url, "GET", `/api/orders/${id}`)).body.access).toBe("id");
+    // The id alone still answers (checkout polling, waitlist claims) and says that is all it proved: status and
+    // amounts, but no personal data.
+    const bare = await request(server.url, "GET", `/api/orders/${id}`);
+    expect(bare.body).toMatchObject({ access: "id", order: { id, status: "paid", total: withToken.body.order.total, gift: { message: "" } } });
+    const full = withToken.body.order;
+    const text = JSON.stringify(bare.body);
+    for (const secret of [full.buyer.email, full.buyer.name, full.shipping.line1, full.shipping.postalCode, full.shipping.city, "For you"]) expect(text).not.toContain(secret);
   });
 
   it("replays the same token with an idempotent retry", async () => {

@@ -94,9 +94,10 @@ describe("buyer journey", () => {
     await remainingIs(other, before - 2);
     await page.getByTestId("checkout-done").click();
 
-    const first = (await request(server.url, "GET", `/api/orders/${firstId}`)).body.order;
+    // What was stored (the id alone would see no personal data over HTTP).
+    const first = await server.services.orders.order(firstId);
     expect(first).toMatchObject({ status: "paid", buyer: { email: "erika@example.com" }, shipping: { city: "Berlin" }, gift: null });
-    const gift = (await request(server.url, "GET", `/api/orders/${giftId}`)).body.order;
+    const gift = await server.services.orders.order(giftId);
     expect(gift).toMatchObject({ status: "paid", buyer: { name: "Erika Mustermann" }, shipping: { name: "Max Beispiel", city: "München" }, gift: { message: "Alles Gute zum Geburtstag!" } });
 
     // The merchant refunds the gift before shipping: the unit goes back on sale on both viewer pages.
@@ -174,7 +175,7 @@ describe("buyer journey", () => {
     await page.getByTestId("checkout-city").fill("Köln");
     await page.getByTestId("checkout-submit").click();
     await page.getByTestId("order-confirmation").waitFor({ timeout: LONG });
-    const claimed = (await request(server.url, "GET", `/api/orders/${(await page.getByTestId("order-id").textContent())!}`)).body.order;
+    const claimed = await server.services.orders.order((await page.getByTestId("order-id").textContent())!);
     expect(claimed).toMatchObject({ status: "paid", offerId, buyer: { email: "patient@example.com" } });
     expect(errors).toEqual([]);
     await context.close();

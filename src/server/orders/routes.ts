@@ -72,6 +72,16 @@ export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderS
       if (req.account && (await deps.access.ownerAccountId(order.id)) === req.account.id) access = "owner";
     }
     const [history, item] = await Promise.all([deps.orders.history(order.id), deps.item ? deps.item(order) : null]);
+    // The id alone (checkout polling, waitlist claims) proves nothing about who asks: status, amounts and the
+    // history's steps, but no name, email, address, gift message, tracking number or refund reason. The link token or
+    // the buyer's session shows everything.
+    if (deps.access && access === "id") {
+      const steps = history.map((e) => {
+        const { trackingNumber: _t, reason: _r, ...data } = e.data as Record<string, unknown>;
+        return { ...e, data };
+      });
+      return { order: withoutPersonalData(order), history: steps, item, access };
+    }
     return { order, history, item, access };
   });
 
@@ -81,4 +91,18 @@ export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderS
     if (!deps.access) return { orders: [] };
     return { orders: await deps.access.ordersOfAccount(account.id) };
   });
+}
+
+const initial = (s: string) => (s ? `${[...s][0]}…` : "");
+
+/** An order as the id alone may see it: personal fields reduced to initials (the shape stays an OrderView). */
+export function withoutPersonalData(order: OrderView): OrderView {
+  const at = order.buyer.email.indexOf("@");
+  return {
+    ...order,
+    buyer: { name: initial(order.buyer.name), email: at > 0 ? `${initial(order.buyer.email)}@${order.buyer.email.slice(at + 1)}` : "" },
+    shipping: { name: initial(order.shipping.name), line1: "", postalCode: "", city: "", country: order.shipping.country },
+    gift: order.gift ? { message: "" } : null,
+    shipment: order.shipment ? { carrier: order.shipment.carrier, trackingNumber: "" } : null,
+  };
 }

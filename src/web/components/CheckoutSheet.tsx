@@ -22,6 +22,8 @@ interface Props {
   saved?: SavedBuyerDetails | null;
   /** A waitlist claim: the units are already held for this order; the sheet pays it instead of reserving. */
   claimOrderId?: string;
+  /** The claim order's access token (from the waitlist entry or the claim link): shows the waitlister's details. */
+  claimToken?: string;
   /** Sent with the order: a claimed coupon code, the 18+ confirmation for a mystery offer (coupons, mystery modules). */
   orderExtras?: { coupon?: string; ageConfirmed?: true };
 }
@@ -175,7 +177,7 @@ const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: numbe
   return { code: "internal", key: "common.error" };
 };
 
-export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, orderExtras }: Props) {
+export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, claimToken, orderExtras }: Props) {
   const { t, locale, lang } = useOrderText();
   const ot = t;
   const now = useServerNow();
@@ -255,7 +257,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, or
 
   /** A waitlist claim: the hold exists already (one unit, for the claim's time). */
   const loadClaim = (orderId: string) => {
-    const p = api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`).then(
+    const p = api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`, claimToken ? { "x-order-token": claimToken } : undefined).then(
       (r) => {
         if (r.order.status !== "pending_payment") {
           setHold({ phase: "expired" });
@@ -263,7 +265,8 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, or
         }
         heldOrder.current = r.order;
         setHold({ phase: "held", order: r.order });
-        setForm((f) => ({ ...f, quantity: r.order.quantity, email: r.order.buyer.email || f.email }));
+        // Without the token the answer has no personal data (the email is masked): keep what the form has.
+        setForm((f) => ({ ...f, quantity: r.order.quantity, email: claimToken ? r.order.buyer.email || f.email : f.email }));
         return r.order;
       },
       (err) => {

@@ -63,7 +63,7 @@ function LiveShow({ show }: { show: ShowView }) {
   const [checkout, setCheckout] = useState<OfferView | null>(null);
   const buyer = useBuyer();
   // A waitlist claim: units held for this browser's entry (from the emailed link, or announced live).
-  const [claim, setClaim] = useState<{ offerId: string; orderId: string } | null>(null);
+  const [claim, setClaim] = useState<{ offerId: string; orderId: string; token?: string } | null>(null);
   // Sent with the order: the claimed coupon code and the 18+ confirmation for a mystery offer.
   const [coupon, setCoupon] = useState<string | null>(null);
   const [ageConfirmed, setAgeConfirmed] = useState(false);
@@ -92,7 +92,7 @@ function LiveShow({ show }: { show: ShowView }) {
         void entryKeyOf(entryId).then(async (key) => {
           if (key !== d.entryKey) return;
           const r = await api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(entryId)}`);
-          if (r.entry.claim) setClaim({ offerId: d.offerId, orderId: r.entry.claim.orderId });
+          if (r.entry.claim) setClaim({ offerId: d.offerId, orderId: r.entry.claim.orderId, token: r.entry.claim.accessToken });
         });
       },
     },
@@ -101,8 +101,11 @@ function LiveShow({ show }: { show: ShowView }) {
   useEffect(() => {
     const orderId = new URLSearchParams(location.search).get("claim");
     if (!orderId) return;
+    // The claim email's link has the order's token in the fragment: keep it for the checkout, drop it from the bar.
+    const token = new URLSearchParams(location.hash.slice(1)).get("t") ?? undefined;
+    if (token) history.replaceState(null, "", location.pathname + location.search);
     api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`).then(
-      (r) => setClaim({ offerId: r.order.offerId, orderId }),
+      (r) => setClaim({ offerId: r.order.offerId, orderId, token }),
       () => {},
     );
   }, []);
@@ -191,7 +194,7 @@ function LiveShow({ show }: { show: ShowView }) {
         </aside>
       </main>
       {claim && claimOffer ? (
-        <CheckoutSheet key={claim.orderId} offer={claimOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} claimOrderId={claim.orderId} />
+        <CheckoutSheet key={claim.orderId} offer={claimOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} claimOrderId={claim.orderId} claimToken={claim.token} />
       ) : (
         checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }} />
       )}
