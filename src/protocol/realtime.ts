@@ -67,6 +67,8 @@ export interface ServerEvents {
   "poll.closed": { poll: PollView };
   /** Studio only: a commission for this show was written; `pending` is the hosts' pending earnings from it (minor units). */
   "earnings.updated": { pending: number; currency: string };
+  /** Studio only: a new chat report is in the moderation queue. */
+  "chat.reported": Record<string, never>;
   /** The host dropped a coupon: claim it with one tap until expiresAt (or until maxClaims accounts have). */
   "coupon.dropped": { coupon: CouponView };
   /** Claims so far (the viewer shows how many are left). */

@@ -93,10 +93,14 @@ describe("chat moderation over WebSocket and REST", () => {
   it("takes viewer reports over the socket into the studio queue; the studio acts on them", async () => {
     const author = await open("name=Shady&device=shady-device-0000000001");
     const reporter = await open("name=Rita&device=rita-device-00000000001");
+    const studioStream = await ChatClient.open(`${ws}/ws/studio/${showId}`, { cookie: hostCookie });
+    clients.push(studioStream);
     author.send({ t: "chat.send", d: { text: "DM me for cheaper prices" } });
     const ev = await reporter.waitEvent(posted("DM me for cheaper prices"));
     const messageId = (ev.d as { id: string }).id;
     reporter.send({ t: "chat.report", d: { messageId, reason: "scam" } });
+    // The studio hears of it at once (its moderation queue reloads).
+    await studioStream.waitEvent((e) => e.t === "chat.reported");
     reporter.send({ t: "chat.report", d: { messageId: "msg_unknown", reason: "scam" } });
     await reporter.waitError("not_found");
     reporter.send({ t: "chat.report", d: { messageId, reason: "nonsense" } });

@@ -234,10 +234,12 @@ export class ChatService {
     const msg = await this.db.selectFrom("chat_messages").select(["id", "deleted_at"]).where("id", "=", messageId).where("show_id", "=", showId).executeTakeFirst();
     if (!msg) throw AppError.expected("not_found", "No such chat message.");
     if (msg.deleted_at) return;
-    await this.db
+    const added = await this.db
       .insertInto("chat_reports")
       .values({ id: randomId("rep"), show_id: showId, message_id: messageId, reporter: key, reason, status: "open", created_at: this.clock.now() })
       .onConflict((oc) => oc.columns(["message_id", "reporter"]).doNothing())
-      .execute();
+      .returning("id")
+      .executeTakeFirst();
+    if (added) await this.bus.publish("chat.reported", { showId });
   }
 }

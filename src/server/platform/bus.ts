@@ -35,6 +35,8 @@ export interface BusEvents {
   "poll.closed": { showId: string } & ServerEvents["poll.closed"];
   /** A commission was written for the show (studio only): the hosts' pending earnings from it. */
   "earnings.updated": { showId: string; pending: number; currency: string };
+  /** A viewer reported a chat message: the studio's moderation queue reloads (studio rooms only). */
+  "chat.reported": { showId: string };
   "coupon.dropped": { showId: string } & ServerEvents["coupon.dropped"];
   "coupon.claimed": { showId: string } & ServerEvents["coupon.claimed"];
   "coupon.ended": { showId: string } & ServerEvents["coupon.ended"];

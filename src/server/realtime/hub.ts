@@ -83,6 +83,7 @@ export class RealtimeHub {
       deps.bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
       // Studio only (earnings stay out of the public room), from every node: each pushes to the studio sockets it holds.
       deps.bus.subscribe("earnings.updated", ({ showId, ...d }) => this.rooms.get(studioRoomId(showId))?.push("earnings.updated", d, this.#now())),
+      deps.bus.subscribe("chat.reported", ({ showId }) => this.rooms.get(studioRoomId(showId))?.push("chat.reported", {}, this.#now())),
       bus.subscribe("auction.started", ({ showId, ...d }) => this.toShow(showId, "auction.started", d)),
       bus.subscribe("auction.bid", ({ showId, ...d }) => this.toShow(showId, "auction.bid", d)),
       bus.subscribe("auction.extended", ({ showId, ...d }) => this.toShow(showId, "auction.extended", d)),

@@ -10,9 +10,10 @@ const words = (text: string) => [...new Set(text.split(/[\s,]+/).map((w) => w.tr
 
 /**
  * The studio's chat moderation: settings, pinned message, blocked words, moderators, the reports queue and active
- * bans/timeouts. Everything user-written is rendered as text. Reports are polled (the queue is not pushed).
+ * bans/timeouts. Everything user-written is rendered as text. A new report reloads the queue at once (`reports` counts
+ * the studio stream's `chat.reported` events); the view is also refreshed on a timer.
  */
-export function ModerationPanel({ showId }: { showId: string }) {
+export function ModerationPanel({ showId, reports = 0 }: { showId: string; reports?: number }) {
   const { t } = useStudioText();
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
   const [view, setView] = useState<ChatModerationView | null>(null);
@@ -43,6 +44,9 @@ export function ModerationPanel({ showId }: { showId: string }) {
     const id = setInterval(() => void load(), REFRESH_MS);
     return () => clearInterval(id);
   }, [showId]);
+  useEffect(() => {
+    if (reports > 0) void load();
+  }, [reports]);
 
   /** Runs a change, shows its error or a short "saved", and reloads the view. */
   const act = async (what: () => Promise<unknown>, okText?: string) => {

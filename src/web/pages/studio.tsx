@@ -436,6 +436,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const { t } = useStudioText();
   const { show } = data;
   // Counters start at zero until the first stats.updated if the response carried none.
+  const [reports, setReports] = useState(0);
   const [stats, setStats] = useState<StudioStats>(
     data.stats ?? { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" },
   );
@@ -461,6 +462,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
         onSnapshot: () => undefined,
         onEvent: (ev: Envelope) => {
           if (ev.t === "stats.updated") setStats(ev.d as ServerEvents["stats.updated"]);
+          if (ev.t === "chat.reported") setReports((n) => n + 1);
           // A sale's commission was written: the hosts' pending earnings from this show, at once (before the stats tick).
           if (ev.t === "earnings.updated") {
             const d = ev.d as ServerEvents["earnings.updated"];
@@ -533,7 +535,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
             <SimulcastPanel showId={show.id} />
             <section class="panel">
               <h2>{t("studio.moderation")}</h2>
-              <ModerationPanel showId={show.id} />
+              <ModerationPanel showId={show.id} reports={reports} />
             </section>
           </div>
           <div class="studio-side">
