@@ -43,6 +43,14 @@ export async function newVisitor(
   return { context, errors };
 }
 
+/** A visitor signed in with a session cookie (`name=value`, as `login()` returns it). */
+export async function signedInVisitor(browser: Browser, baseURL: string, cookie: string): Promise<{ context: BrowserContext; errors: string[] }> {
+  const v = await newVisitor(browser, baseURL);
+  const [name, value] = cookie.split("=") as [string, string];
+  await v.context.addCookies([{ name, value, url: baseURL }]);
+  return v;
+}
+
 /** Live playback starts mid-stream, so "plays" means currentTime moved on by over a second once playing. */
 export async function waitForPlayback(page: Page, timeoutMs: number): Promise<void> {
   const started = await page.waitForFunction(

@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { launchChromium, newVisitor } from "./browser.js";
+import { launchChromium, signedInVisitor } from "./browser.js";
 
 let server: TestServer;
 let browser: Browser;
@@ -18,13 +18,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A browser context signed in as `cookie` (name=value of the session cookie). */
-async function signedIn(cookie: string): Promise<{ context: BrowserContext; errors: string[] }> {
-  const v = await newVisitor(browser, server.url);
-  const [name, value] = cookie.split("=") as [string, string];
-  await v.context.addCookies([{ name, value, url: server.url }]);
-  return v;
-}
+const signedIn = (cookie: string) => signedInVisitor(browser, server.url, cookie);
 
 const euros = (cents: number) => (cents / 100).toFixed(2);
 

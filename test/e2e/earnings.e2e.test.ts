@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { launchChromium, newVisitor } from "./browser.js";
+import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
 // The host's studio shows the commission of a sale the moment it is paid (earnings.updated), the sale came through
 // the host's share link opened in a real browser (first-party cookie), and /earnings shows the same pending amount.
@@ -20,12 +20,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signedIn(cookie: string): Promise<{ context: BrowserContext; errors: string[] }> {
-  const v = await newVisitor(browser, server.url);
-  const [name, value] = cookie.split("=") as [string, string];
-  await v.context.addCookies([{ name, value, url: server.url }]);
-  return v;
-}
+const signedIn = (cookie: string) => signedInVisitor(browser, server.url, cookie);
 
 const digits = (s: string | null) => Number((s ?? "").replace(/\D/g, ""));
 
