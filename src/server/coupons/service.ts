@@ -174,15 +174,9 @@ export class CouponService {
     const now = this.clock.now();
     const coupon = await this.db.transaction().execute(async (tx) => {
       const c = await this.#byCode(tx, offer.showId, code);
-      if (c.kind === "fixed" && c.currency !== offer.currency) throw new AppError("coupon_invalid", `This coupon is for orders in ${c.currency}.`);
       const claim = await tx.selectFrom("coupon_claims").selectAll().where("coupon_id", "=", c.id).where("account_id", "=", accountId).executeTakeFirst();
-      if (claim) {
-        if (claim.order_id && !(await this.#orderReleased(tx, claim.order_id))) throw new AppError("coupon_already_used");
-        if (c.ended_at || new Date(c.expires_at).getTime() + CLAIM_USE_GRACE_MS <= now.getTime()) throw new AppError("coupon_expired");
-      } else {
-        if (c.ended_at || new Date(c.expires_at).getTime() <= now.getTime()) throw new AppError("coupon_expired");
-        if (c.max_claims !== null && c.claims >= c.max_claims) throw new AppError("coupon_exhausted");
-      }
+      if (claim?.order_id && !(await this.#orderReleased(tx, claim.order_id))) throw new AppError("coupon_already_used");
+      assertUsable(c, offer.currency, Boolean(claim), now);
       return c;
     });
     const gross = offer.showPrice * quantity;
@@ -200,15 +194,10 @@ export class CouponService {
     if (!order.accountId) throw new AppError("coupon_invalid", "Sign in to use a coupon (one use per account).");
     const now = this.clock.now();
     let coupon = await this.#byCode(tx, order.showId, body.coupon);
-    if (coupon.kind === "fixed" && coupon.currency !== order.currency) throw new AppError("coupon_invalid", `This coupon is for orders in ${coupon.currency}.`);
     const claim = await tx.selectFrom("coupon_claims").selectAll().where("coupon_id", "=", coupon.id).where("account_id", "=", order.accountId).executeTakeFirst();
-    if (claim) {
-      // Claimed in time: usable for a while after the window closed, unless the host ended the coupon.
-      if (coupon.ended_at || new Date(coupon.expires_at).getTime() + CLAIM_USE_GRACE_MS <= now.getTime()) throw new AppError("coupon_expired");
-    } else {
-      // Not claimed yet: checkout claims it, under the same window and cap.
-      coupon = await this.#takeClaim(tx, coupon, order.accountId, now, events);
-    }
+    assertUsable(coupon, order.currency, Boolean(claim), now);
+    // Not claimed yet: checkout claims it, under the same window and cap (a conditional write: the authority).
+    if (!claim) coupon = await this.#takeClaim(tx, coupon, order.accountId, now, events);
     const used = await tx
       .updateTable("coupon_claims")
       .set({ order_id: order.id })
@@ -250,7 +239,7 @@ export class CouponService {
       .executeTakeFirst();
     if (!updated) {
       const current = await tx.selectFrom("coupons").selectAll().where("id", "=", coupon.id).executeTakeFirstOrThrow();
-      if (current.ended_at || new Date(current.expires_at).getTime() <= now.getTime()) throw new AppError("coupon_expired");
+      assertUsable(current, current.currency, false, now);
       throw new AppError("coupon_exhausted");
     }
     // The coupon's row lock (taken by the UPDATE) orders concurrent claims of one account: the second finds the row.
@@ -269,4 +258,16 @@ export class CouponService {
     const o = await tx.selectFrom("orders").select("status").where("id", "=", orderId).executeTakeFirst();
     return !o || (RELEASED_ORDER_STATUSES as readonly string[]).includes(o.status);
   }
+}
+
+/**
+ * The coupon's own rules for an order in `currency` (checkout preview and the order alike): a fixed amount only in its
+ * currency; a claimed coupon is usable until a while after its window closed (unless the host ended it); an unclaimed
+ * one only inside the window and under the cap.
+ */
+function assertUsable(c: CouponRow, currency: string, claimed: boolean, now: Date): void {
+  if (c.kind === "fixed" && c.currency !== currency) throw new AppError("coupon_invalid", `This coupon is for orders in ${c.currency}.`);
+  const closesAt = new Date(c.expires_at).getTime() + (claimed ? CLAIM_USE_GRACE_MS : 0);
+  if (c.ended_at || closesAt <= now.getTime()) throw new AppError("coupon_expired");
+  if (!claimed && c.max_claims !== null && c.claims >= c.max_claims) throw new AppError("coupon_exhausted");
 }

@@ -10,6 +10,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { type Show, canManage } from "../shows/index.js";
+import { TtlCache } from "../platform/ttl-cache.js";
 
 export const nodeFairnessCrypto: FairnessCrypto = {
   sha256: async (d) => new Uint8Array(createHash("sha256").update(d).digest()),
@@ -78,12 +79,13 @@ export class GiveawayService {
   // Open keyword giveaways per show, read at most once a second: every chat message is checked against them.
   // Opening one on this node clears its show's entry; on another node it is seen within KEYWORDS_TTL_MS. A stale "open"
   // is harmless (enter() checks the giveaway's state itself).
-  readonly #keywords = new Map<string, { at: number; open: { id: string; keyword: string | null }[] }>();
+  readonly #keywords: TtlCache<{ id: string; keyword: string | null }[]>;
   #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: GiveawayDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#keywords = new TtlCache(deps.clock, KEYWORDS_TTL_MS);
     this.#bus = deps.bus;
     this.#outbox = deps.outbox;
     this.#randomSeed = deps.randomSeed ?? (() => new Uint8Array(randomBytes(32)));
@@ -267,14 +269,8 @@ export class GiveawayService {
     }
   }
 
-  async #openKeywords(showId: string): Promise<{ id: string; keyword: string | null }[]> {
-    const now = this.#clock.now().getTime();
-    const cached = this.#keywords.get(showId);
-    if (cached && now - cached.at < KEYWORDS_TTL_MS && now >= cached.at) return cached.open;
-    const open = await this.#db.selectFrom("giveaways").select(["id", "keyword"]).where("show_id", "=", showId).where("status", "=", "open").where("keyword", "is not", null).execute();
-    if (this.#keywords.size > 10_000) this.#keywords.clear();
-    this.#keywords.set(showId, { at: now, open });
-    return open;
+  #openKeywords(showId: string): Promise<{ id: string; keyword: string | null }[]> {
+    return this.#keywords.get(showId, () => this.#db.selectFrom("giveaways").select(["id", "keyword"]).where("show_id", "=", showId).where("status", "=", "open").where("keyword", "is not", null).execute());
   }
 
   /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */

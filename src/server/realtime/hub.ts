@@ -229,13 +229,9 @@ export class RealtimeHub {
     this.#statsDirty.clear();
     const m = this.deps.metrics;
     for (const room of this.rooms.values()) {
-      if (!m) {
-        room.flush();
-        continue;
-      }
       const started = performance.now();
       room.flush((s: FlushStats) => {
-        if (s.events === 0) return;
+        if (!m || s.events === 0) return;
         m.batchSize.observe(s.events);
         m.eventsOut.inc(s.delivered);
         m.framesOut.inc(s.frames);

@@ -48,8 +48,6 @@ export interface FlushStats {
   bytes: number;
   /** Frames that went out compressed (shared compression). */
   deflated: number;
-  /** Bytes of the compressed full frame (0 when no socket takes it). */
-  deflatedBytes: number;
 }
 
 /** What `accept` did with an event numbered elsewhere. */
@@ -165,7 +163,7 @@ export class Room {
    * most `slice` sockets, and then also in the returned object).
    */
   flush(done?: (stats: FlushStats) => void, slice = FLUSH_SLICE): FlushStats {
-    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0, deflated: 0, deflatedBytes: 0 };
+    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0, deflated: 0 };
     if (this.#pending.length === 0 || this.#writing) return stats;
     const pending = this.#pending;
     this.#pending = [];
@@ -214,7 +212,6 @@ export class Room {
         return;
       }
       this.#writing = false;
-      stats.deflatedBytes = full.deflatedBytes;
       done?.(stats);
     };
     write(0);
@@ -239,10 +236,6 @@ class FrameVariant {
   deflated(): Buffer {
     this.#deflated ??= deflatedFrame(this.plain);
     return this.#deflated;
-  }
-
-  get deflatedBytes(): number {
-    return this.#deflated?.length ?? 0;
   }
 }
 

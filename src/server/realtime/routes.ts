@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/re
 import { ChatRateLimiter, chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { TtlCache } from "../platform/ttl-cache.js";
 import { canManage, type Show, type ShowService } from "../shows/index.js";
 import { sharedDeflateWriter } from "./deflate.js";
 import type { RealtimeHub } from "./hub.js";
@@ -71,17 +72,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
 
   // A show's row for joins, read at most once a second per show: 10,000 viewers joining in a burst need one read, not
   // 10,000 (what a join uses of it — id, merchant, host — does not change while it is live).
-  const joinCache = new Map<string, { at: number; show: Promise<Show> }>();
-  const showOf = (idOrSlug: string): Promise<Show> => {
-    const now = clock.now().getTime();
-    const hit = joinCache.get(idOrSlug);
-    if (hit && now >= hit.at && now - hit.at < 1000) return hit.show;
-    const show = shows.show(idOrSlug);
-    if (joinCache.size > 10_000) joinCache.clear();
-    joinCache.set(idOrSlug, { at: now, show });
-    show.catch(() => joinCache.delete(idOrSlug));
-    return show;
-  };
+  const joinCache = new TtlCache<Show>(clock, 1000);
+  const showOf = (idOrSlug: string) => joinCache.get(idOrSlug, () => shows.show(idOrSlug));
 
   async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false) {
     // Draining: this node takes no one new; the client goes to another node (or back here once restarted).
