@@ -45,6 +45,7 @@ import { StripeWebhooks, TestPaymentProvider, registerStripeWebhookRoute, stripe
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { AppError } from "./platform/errors.js";
+import { RateLimits } from "./platform/rate-limit.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { registerRealtimeRoutes } from "./realtime/routes.js";
 import { RealtimeMetrics } from "./realtime/metrics.js";
@@ -81,6 +82,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
 
   const app = await createHttpApp({
     websocketDeflate: config.REALTIME_DEFLATE,
+    trustProxy: config.trustProxy,
     logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', 'req.headers["x-order-token"]'] },
   });
   const log = app.log;
@@ -89,6 +91,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
 
+  // Abuse limits (sign-in, sign-up, resets, holds, telemetry, chat by address): shared in Redis across nodes.
+  const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL });
   const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }), bus);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
   outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));
@@ -226,12 +230,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const publicHost = () => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : "localhost");
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
-  registerAuth(app, accounts, { secureCookie: config.COOKIE_SECURE });
+  registerAuth(app, accounts, { secureCookie: config.cookieSecure });
   // Every other creating POST honours Idempotency-Key. Orders and bids keep their own (the key is part of the row
   // they write); sign-in answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
   const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
   registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
-  registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.COOKIE_SECURE });
+  registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.cookieSecure });
   registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   const gamesOf = async (showId: string): Promise<GameKind[]> => {
     const [a, g, p, m, c] = await Promise.all([auctions.ofShow(showId, true), giveaways.current(showId), polls.current(showId), mystery.ofShow(showId), coupons.ofShow(showId, { activeOnly: true })]);
@@ -264,9 +268,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerWaitlistRoutes(app, { waitlist, orderToken: (orderId) => orderAccess.token(orderId) });
   registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
   registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
-  registerCommissionRoutes(app, { commissions, payouts: payoutService, shows, clock, secureCookie: config.COOKIE_SECURE, publicUrl: publicUrl.replace(/\/$/, "") });
+  registerCommissionRoutes(app, { commissions, payouts: payoutService, shows, clock, secureCookie: config.cookieSecure, publicUrl: publicUrl.replace(/\/$/, "") });
   registerWebhookRoutes(app, { webhooks });
-  if (mailer.list) registerDevMailbox(app, mailer);
+  // The dev mailbox shows reset links, invites and order links: only when the operator turns it on (DEV_MAILBOX=1).
+  if (config.DEV_MAILBOX && mailer.list) registerDevMailbox(app, mailer);
+  if (config.DEV_MAILBOX && mailer.list) log.warn("DEV_MAILBOX=1: every email sent is readable at /dev/mailbox by anyone who can reach this server");
+  else log.info(mailer.list ? "dev mailbox off (DEV_MAILBOX=1 turns it on); emails are written to DATA_DIR/mail" : "dev mailbox off (SMTP_URL is set)");
   registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
   registerSimulcastRoutes(app, { simulcast, shows });
   registerTelemetryRoutes(app, { aggregator: playback, clock, isLive: (showId) => media.status().live.includes(showId) });
@@ -386,6 +393,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await media.stop();
       chat.rules.close();
       await chatLimiter.close();
+      await rateLimits.close();
       await bus.close();
       await db.close();
     },

@@ -34,7 +34,20 @@ export const configSchema = z.object({
   REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.
   CHAT_IP_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(100),
-  COOKIE_SECURE: bool.default(false),
+  // Session cookie `Secure`: on whenever PUBLIC_URL is https; COOKIE_SECURE=1 forces it (0 turns it off, e.g. plain-http trials).
+  COOKIE_SECURE: bool.optional(),
+  // Behind a reverse proxy: how far to trust X-Forwarded-For (Fastify's trustProxy): a hop count ("1"), or a
+  // comma-separated list of proxy addresses/CIDRs ("127.0.0.1,10.0.0.0/8"). Unset: the socket's address is the client.
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, "a hop count or a comma-separated list of addresses/CIDRs")
+    .optional(),
+  // Other origins allowed to send cookie-authenticated writes and open WebSockets (comma-separated https://host[:port]).
+  ALLOWED_ORIGINS: z.string().optional(),
+  // /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; without a token it answers only loopback clients.
+  METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  // The dev mailbox (/dev/mailbox, /api/dev/mailbox) shows every email sent without SMTP: only when asked for.
+  DEV_MAILBOX: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
   // Monthly host payouts: on the 1st (UTC) every merchant with payout settings gets one run (docs/operations.md).
@@ -63,6 +76,12 @@ export const configSchema = z.object({
 export type RawConfig = z.infer<typeof configSchema>;
 
 export interface Config extends RawConfig {
+  /** COOKIE_SECURE, else whether PUBLIC_URL is https. */
+  cookieSecure: boolean;
+  /** TRUST_PROXY as Fastify takes it: a hop count, a list of addresses/CIDRs, or false. */
+  trustProxy: number | string[] | false;
+  /** Origins that may send cookie-authenticated writes besides the request's own: PUBLIC_URL's and ALLOWED_ORIGINS. */
+  allowedOrigins: string[];
   dataDir: string;
   mediaDir: string;
   ffmpegPath: string;
@@ -76,12 +95,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const raw = parsed.data;
   const dataDir = path.resolve(raw.DATA_DIR);
+  const publicOrigin = raw.PUBLIC_URL ? new URL(raw.PUBLIC_URL).origin : null;
+  const allowedOrigins = [publicOrigin, ...(raw.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean).map(originOf)].filter((o): o is string => !!o);
   return {
     ...raw,
+    cookieSecure: raw.COOKIE_SECURE ?? publicOrigin?.startsWith("https:") ?? false,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    allowedOrigins: [...new Set(allowedOrigins)],
     dataDir,
     mediaDir: path.join(dataDir, "media"),
     ffmpegPath: raw.FFMPEG_PATH ?? defaultFfmpegPath(),
   };
+}
+
+function originOf(raw: string): string {
+  try {
+    return new URL(raw).origin;
+  } catch {
+    throw new Error(`Invalid configuration: ALLOWED_ORIGINS: ${raw} is not an origin (https://host[:port])`);
+  }
+}
+
+function parseTrustProxy(raw: string | undefined): number | string[] | false {
+  if (!raw) return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  return raw.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 const require = createRequire(import.meta.url);

@@ -15,7 +15,8 @@ declare module "fastify" {
 export interface HttpAppOptions {
   logger: FastifyServerOptions["logger"] | false;
   bodyLimit?: number;
-  trustProxy?: boolean;
+  /** Fastify's trustProxy: hop count or proxy addresses/CIDRs (TRUST_PROXY); false: the socket's address is the client. */
+  trustProxy?: boolean | number | string[];
   /** permessage-deflate on WebSockets (off by default: it costs a compression per socket per frame). */
   websocketDeflate?: boolean;
 }
@@ -37,6 +38,8 @@ const reqPrefix = randomId("req");
 let reqCounter = 0;
 const nextRequestId = () => `${reqPrefix}-${(++reqCounter).toString(36)}`;
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export function errorBody(code: ErrorCode, message?: string, details?: unknown): ErrorBody {
   return { error: { code, message: message ?? errorCodes[code].message, ...(details === undefined ? {} : { details }) } };
 }
@@ -45,7 +48,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: opts.logger,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
-    trustProxy: opts.trustProxy ?? false,
+    // A hop count trusts that many proxies nearest the server (proxy-addr's rule; Fastify's types take it as a function).
+    trustProxy: typeof opts.trustProxy === "number" ? trustHops(opts.trustProxy) : (opts.trustProxy ?? false),
     genReqId: nextRequestId,
     routerOptions: { maxParamLength: 200 },
   });
