@@ -10,6 +10,8 @@ export const errorCodes = {
   invalid_credentials: { status: 401, message: "Email or password is wrong." },
   payment_declined: { status: 402, message: "The payment was declined." },
   forbidden: { status: 403, message: "You may not do that." },
+  order_access_denied: { status: 403, message: "This order needs its link (access token), the buyer's sign-in or the shop's staff." },
+  waitlist_access_denied: { status: 403, message: "This waitlist entry needs its link (entry token) or the sign-in that joined it." },
   not_found: { status: 404, message: "Not found." },
   method_not_allowed: { status: 405, message: "Method not allowed." },
   sold_out: { status: 409, message: "Sold out." },
