@@ -46,6 +46,7 @@ import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { AppError } from "./platform/errors.js";
 import { RateLimits } from "./platform/rate-limit.js";
+import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { registerRealtimeRoutes } from "./realtime/routes.js";
 import { RealtimeMetrics } from "./realtime/metrics.js";
@@ -62,6 +63,8 @@ export interface ServerOverrides {
   logger?: boolean;
   /** With DEMO on: feed the demo show from the synthetic ffmpeg source (default true). */
   synthetic?: boolean;
+  /** DNS for simulcast destinations (a stand-in in tests). */
+  resolveHost?: ResolveHost;
 }
 
 export interface RunningServer {
@@ -202,6 +205,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     playUrl: (showId) => media.playUrl(showId),
     isLive: (showId) => media.showState(showId) !== undefined,
     allowInternalHosts: config.SIMULCAST_ALLOW_PRIVATE,
+    resolveHost: overrides.resolveHost,
   });
 
   const playback = new PlaybackAggregator(clock);

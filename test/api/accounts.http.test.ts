@@ -16,7 +16,7 @@ async function mailTo(server: TestServer, to: string, timeoutMs = 10_000) {
 describe("accounts over HTTP", () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ synthetic: false });
+    server = await startTestServer({ synthetic: false, env: { DEV_MAILBOX: "1" } });
   });
   afterAll(async () => server?.close());
 

@@ -18,7 +18,7 @@ describe("merchant invites hosts and staff, and schedules shows", () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ synthetic: false });
+    server = await startTestServer({ synthetic: false, env: { DEV_MAILBOX: "1" } });
     owner = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
   });
   afterAll(async () => server?.close());

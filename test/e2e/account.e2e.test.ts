@@ -8,7 +8,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ synthetic: false }), launchChromium()]);
+  [server, browser] = await Promise.all([startTestServer({ synthetic: false, env: { DEV_MAILBOX: "1" } }), launchChromium()]);
 }, 60_000);
 
 afterAll(async () => {

@@ -5,10 +5,12 @@ import { spawnFfmpeg, type FfmpegRun } from "../media/ffmpeg-process.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, redact } from "../platform/ids.js";
+import { checkedAddressOf, hostOfUrl, type ResolveHost } from "../platform/public-address.js";
 import { stopGracefully } from "../recordings/service.js";
 import type { SecretBox } from "./secret-box.js";
 import { DestinationStore, type DestinationRow } from "./store.js";
 import { assertPublicRtmpHost } from "./destination-host.js";
+import { openPinnedBridge } from "./pinned-bridge.js";
 
 export interface SimulcastDeps {
   db: Db;
@@ -22,6 +24,8 @@ export interface SimulcastDeps {
   isLive(showId: string): boolean;
   /** Allow destinations on loopback/private networks (SSRF guard off). */
   allowInternalHosts?: boolean;
+  /** DNS for destination hosts (a stand-in in tests); checked and pinned before every connect. */
+  resolveHost?: ResolveHost;
   /** Restart delays after a relay fails; the last one repeats. */
   backoffMs?: number[];
 }
@@ -33,7 +37,8 @@ const LIVE_AFTER_MS = 3000;
 const HEALTHY_RUN_MS = 30_000;
 const MAX_DESTINATIONS = 10;
 
-export function relayArgs(inputUrl: string, targetUrl: string): string[] {
+/** `tcUrl` is the destination's own URL: ffmpeg connects to our pinned bridge, the service must see its real name. */
+export function relayArgs(inputUrl: string, targetUrl: string, tcUrl: string): string[] {
   return [
     "-hide_banner", "-nostdin", "-loglevel", "warning",
     "-rw_timeout", "5000000",
@@ -41,7 +46,7 @@ export function relayArgs(inputUrl: string, targetUrl: string): string[] {
     "-map", "0:v:0", "-map", "0:a:0?",
     // Restream what the host sends, untouched: no CPU per destination.
     "-c", "copy",
-    "-f", "flv", targetUrl,
+    "-f", "flv", "-rtmp_tcurl", tcUrl, targetUrl,
   ];
 }
 
@@ -85,7 +90,7 @@ export class SimulcastService {
   async create(showId: string, body: CreateDestinationBody): Promise<DestinationView> {
     const existing = await this.#store.byShow(showId);
     if (existing.length >= MAX_DESTINATIONS) throw new AppError("conflict", `At most ${MAX_DESTINATIONS} destinations per show.`);
-    await assertPublicRtmpHost(body.url, this.#d.allowInternalHosts ?? false);
+    await assertPublicRtmpHost(body.url, this.#d.allowInternalHosts ?? false, this.#d.resolveHost);
     const id = randomId("dst");
     const row: DestinationRow = {
       id,
@@ -160,24 +165,37 @@ export class SimulcastService {
     }
     const relay: Relay = { destinationId: row.id, showId: row.showId, status: "connecting", lastError: null, run: null, timer: null, failures: 0, stopped: false };
     this.#relays.set(row.id, relay);
-    this.#spawn(relay, publishUrl(row.url, key), key);
+    this.#spawn(relay, row.url, key);
   }
 
-  #spawn(relay: Relay, target: string, key: string): void {
+  #spawn(relay: Relay, url: string, key: string): void {
     if (relay.stopped) return;
-    const log = this.#d.log.child({ showId: relay.showId, destinationId: relay.destinationId });
     const input = this.#d.playUrl(relay.showId);
     if (!input) {
       // On air but between publishers (reconnect grace): try again shortly.
       relay.status = "connecting";
-      relay.timer = setTimeout(() => this.#spawn(relay, target, key), 1000);
+      relay.timer = setTimeout(() => this.#spawn(relay, url, key), 1000);
       return;
     }
     relay.status = "connecting";
-    const run = spawnFfmpeg(this.#d.ffmpegPath, relayArgs(input, target));
+    void this.#connect(relay, url, key, input).catch((err: unknown) => this.#retry(relay, url, key, err instanceof Error ? err.message : String(err)));
+  }
+
+  /** Checks the destination's address now (every connect: a name may resolve elsewhere since it was saved), then relays to exactly that address. */
+  async #connect(relay: Relay, url: string, key: string, input: string): Promise<void> {
+    const log = this.#d.log.child({ showId: relay.showId, destinationId: relay.destinationId });
+    const u = new URL(url);
+    const host = hostOfUrl(url);
+    const address = await checkedAddressOf(host, { allowInternal: this.#d.allowInternalHosts ?? false, resolve: this.#d.resolveHost });
+    if (relay.stopped) return;
+    const secure = u.protocol === "rtmps:";
+    const bridge = await openPinnedBridge({ address, port: Number(u.port) || (secure ? 443 : 1935), tls: secure, servername: host });
+    if (relay.stopped) return bridge.close();
+    const target = publishUrl(`rtmp://127.0.0.1:${bridge.port}${url.replace(/^rtmps?:\/\/[^/]+/, "")}`, key);
+    const run = spawnFfmpeg(this.#d.ffmpegPath, relayArgs(input, target, url));
     relay.run = run;
     const started = performance.now();
-    log.info({ pid: run.pid, target: safeTarget(target, key) }, "simulcast relay started");
+    log.info({ pid: run.pid, target: safeTarget(publishUrl(url, key), key), address }, "simulcast relay started");
     const liveTimer = setTimeout(() => {
       if (relay.run === run && !run.hasExited()) {
         relay.status = "live";
@@ -186,18 +204,26 @@ export class SimulcastService {
     }, LIVE_AFTER_MS);
     void run.exited.then((exit) => {
       clearTimeout(liveTimer);
+      bridge.close();
       relay.run = null;
       if (relay.stopped) return;
-      const message = scrub(run.stderrTail().at(-1) ?? `ffmpeg exited (${exit.code ?? exit.signal})`, key);
       if (performance.now() - started > HEALTHY_RUN_MS) relay.failures = 0;
-      const backoff = this.#d.backoffMs ?? DEFAULT_BACKOFF_MS;
-      const delay = backoff[Math.min(relay.failures, backoff.length - 1)];
-      relay.failures += 1;
-      relay.status = "error";
-      relay.lastError = message;
-      log.warn({ ...exit, restartInMs: delay, error: message }, "simulcast relay exited; retrying");
-      relay.timer = setTimeout(() => this.#spawn(relay, target, key), delay);
+      // The bridge knows why the destination could not be reached; ffmpeg only saw its socket close.
+      const said = (run.stderrTail().at(-1) ?? `ffmpeg exited (${exit.code ?? exit.signal})`).split(`127.0.0.1:${bridge.port}`).join(u.host);
+      this.#retry(relay, url, key, scrub(bridge.error ?? said, key), exit);
     });
+  }
+
+  /** Shows the failure as the destination's status and tries again with backoff. */
+  #retry(relay: Relay, url: string, key: string, message: string, exit?: object): void {
+    if (relay.stopped) return;
+    const backoff = this.#d.backoffMs ?? DEFAULT_BACKOFF_MS;
+    const delay = backoff[Math.min(relay.failures, backoff.length - 1)];
+    relay.failures += 1;
+    relay.status = "error";
+    relay.lastError = message;
+    this.#d.log.warn({ showId: relay.showId, destinationId: relay.destinationId, ...exit, restartInMs: delay, error: message }, "simulcast relay failed; retrying");
+    relay.timer = setTimeout(() => this.#spawn(relay, url, key), delay);
   }
 
   async #stopRelay(destinationId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,20 @@ import { startSyntheticSource, type SyntheticSource } from "../media/index.js";
 import { RtmpIngest } from "../media/rtmp-ingest.js";
 import { SecretBox, loadSecretsKey, parseSecretsKey } from "./secret-box.js";
 import { until } from "../../../test/support/until.js";
+import { backends } from "../../../test/support/db.js";
+import type { ResolveHost } from "../platform/public-address.js";
+
+/** A DNS stand-in: names the test controls, anything else does not resolve. */
+function standInDns(names: Map<string, string[]>): ResolveHost & { asked: string[] } {
+  const asked: string[] = [];
+  const resolve = async (host: string) => {
+    asked.push(host);
+    const found = names.get(host);
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+    return found;
+  };
+  return Object.assign(resolve, { asked });
+}
 
 
 describe("secret box", () => {
@@ -47,7 +62,8 @@ describe("simulcast to an RTMP destination", () => {
   const unpublished: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } });
+    // restream.test resolves only through the stand-in: the relay can reach it only by the address we resolved.
+    server = await startTestServer({ demo: true, synthetic: false, resolveHost: standInDns(new Map([["restream.test", ["127.0.0.1"]]])), env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } });
     // A second ingest stands in for YouTube/Twitch: it accepts one key and tells us when a stream arrives.
     dest = new RtmpIngest({
       log: server.app.log.child({ module: "destination" }),
@@ -86,7 +102,7 @@ describe("simulcast to an RTMP destination", () => {
   });
 
   it("restreams the live show to the destination, keeps the key encrypted, and stops when disabled", async () => {
-    const created = await request(server.url, "POST", base(), { cookie, body: { name: "Test platform", url: `rtmp://127.0.0.1:${dest.port()}/live`, streamKey: DEST_KEY } });
+    const created = await request(server.url, "POST", base(), { cookie, body: { name: "Test platform", url: `rtmp://restream.test:${dest.port()}/live`, streamKey: DEST_KEY } });
     expect(created.status).toBe(201);
     const id = created.body.destination.id as string;
     expect(created.body.destination).toMatchObject({ name: "Test platform", enabled: true, status: "idle" });
@@ -123,5 +139,59 @@ describe("simulcast to an RTMP destination", () => {
     const removed = await request(server.url, "DELETE", `${base()}/${id}`, { cookie });
     expect(removed.status).toBe(200);
     expect((await request(server.url, "GET", base(), { cookie })).body.destinations).toEqual([]);
+  }, 90_000);
+});
+
+describe.each(backends)("simulcast SSRF guard at connect time (%s)", (backend) => {
+  let server: TestServer;
+  let trap: net.Server;
+  let connections = 0;
+  const names = new Map<string, string[]>();
+  const dns = standInDns(names);
+
+  beforeAll(async () => {
+    // SIMULCAST_ALLOW_PRIVATE off; the demo show is live (synthetic source), so a new destination starts relaying at once.
+    server = await startTestServer({ backend, demo: true, resolveHost: dns });
+    trap = net.createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((resolve) => trap?.close(resolve));
+  });
+
+  it("never connects to a destination saved while its name did not resolve that later resolves to 127.0.0.1", async () => {
+    const cookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    const base = `/api/studio/shows/${server.demo.showId}/destinations`;
+    await until("demo show live", () => server.services.media.showState(server.demo.showId) !== undefined);
+    const port = (trap.address() as net.AddressInfo).port;
+    const created = await request(server.url, "POST", base, { cookie, body: { name: "Later", url: `rtmp://later.test:${port}/live`, streamKey: "k-later" } });
+    expect(created.status).toBe(201); // nothing to refuse yet: the name does not resolve
+    const id = created.body.destination.id as string;
+    const destination = async () => (await request(server.url, "GET", base, { cookie })).body.destinations.find((d: { id: string }) => d.id === id);
+    await until("unresolved name shown as the error", async () => (await destination())?.lastError?.includes("does not resolve"));
+
+    names.set("later.test", ["127.0.0.1"]);
+    const askedBefore = dns.asked.filter((h) => h === "later.test").length;
+    const refused = await until("refusal shown in the studio", async () => {
+      const d = await destination();
+      return d?.lastError?.includes("internal address") ? d : null;
+    });
+    expect(refused).toMatchObject({ status: "error", lastError: "later.test resolves to an internal address (127.0.0.1)" });
+    // Resolved and checked again on the next retry, still refused.
+    await until("checked again on retry", () => dns.asked.filter((h) => h === "later.test").length >= askedBefore + 2, 20_000);
+    expect(connections).toBe(0);
+
+    // A rebinding answer (a public address plus an internal one) is refused too.
+    names.set("later.test", ["8.8.8.8", "127.0.0.1"]);
+    const askedNow = dns.asked.length;
+    await until("checked the rebinding answer", () => dns.asked.length > askedNow, 20_000);
+    await until("refused", async () => (await destination())?.lastError?.includes("internal address"));
+    expect(connections).toBe(0);
+    expect((await request(server.url, "DELETE", `${base}/${id}`, { cookie })).status).toBe(200);
   }, 90_000);
 });

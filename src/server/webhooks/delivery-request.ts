@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { isInternalAddress } from "../simulcast/destination-host.js";
+import { isInternalAddress } from "../platform/public-address.js";
 import { InternalAddressError, publicOnlyLookup } from "./endpoint-host.js";
 
 export const EXCERPT_BYTES = 1024;

@@ -1,23 +1,21 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { lookup } from "node:dns/promises";
-import { isIP, type LookupFunction } from "node:net";
+import type { LookupFunction } from "node:net";
 import { AppError } from "../platform/errors.js";
-import { isInternalAddress } from "../simulcast/destination-host.js";
+import { InternalAddressError, isInternalAddress, isInternalHost } from "../platform/public-address.js";
 
-// The simulcast SSRF guard, for http(s) endpoints: a merchant account must not make the server POST into its own
-// network. Checked when the endpoint is saved, and again on every connection (the name may resolve elsewhere later).
+// The SSRF guard (platform/public-address.ts) for http(s) endpoints: a merchant account must not make the server POST
+// into its own network. Checked when the endpoint is saved, and again on every connection (the name may resolve
+// elsewhere later): http.request connects to the address publicOnlyLookup checked, so rebinding cannot slip between.
+
+export { InternalAddressError };
 
 /** Refuses an endpoint whose host is, or resolves to, an internal address, unless `allowInternal` (WEBHOOKS_ALLOW_PRIVATE=1). */
 export async function assertPublicWebhookHost(url: string, allowInternal: boolean): Promise<void> {
   if (allowInternal) return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]);
-  if (host === "localhost" || host.endsWith(".localhost") || addresses.some(isInternalAddress)) {
+  if (await isInternalHost(url)) {
     throw new AppError("invalid_body", "url: the endpoint must be a public host (set WEBHOOKS_ALLOW_PRIVATE=1 to allow internal hosts)");
   }
 }
-
-export class InternalAddressError extends Error {}
 
 /** A `lookup` for http.request that fails when any address the name resolves to is internal, so we never connect there. */
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
