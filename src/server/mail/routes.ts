@@ -4,8 +4,8 @@ import type { Mailer } from "./service.js";
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
- * The dev mailbox: with no SMTP_URL every email lands in DATA_DIR/mail and is readable here. It exists only with the
- * file transport, i.e. never on a server configured to send real mail.
+ * The dev mailbox: with no SMTP_URL every email lands in DATA_DIR/mail and is readable here, by anyone (reset links
+ * included). Registered only when the operator sets DEV_MAILBOX=1 and there is no SMTP (app.ts); never by default.
  */
 export function registerDevMailbox(app: FastifyInstance, mailer: Mailer) {
   const list = () => mailer.list?.() ?? [];
