@@ -12,6 +12,7 @@ export const errorCodes = {
   forbidden: { status: 403, message: "You may not do that." },
   order_access_denied: { status: 403, message: "This order needs its link (access token), the buyer's sign-in or the shop's staff." },
   waitlist_access_denied: { status: 403, message: "This waitlist entry needs its link (entry token) or the sign-in that joined it." },
+  origin_not_allowed: { status: 403, message: "Requests with your session may only come from this site's own pages." },
   not_found: { status: 404, message: "Not found." },
   method_not_allowed: { status: 405, message: "Method not allowed." },
   sold_out: { status: 409, message: "Sold out." },

@@ -24,6 +24,7 @@ import { seedDemo, type DemoInfo } from "./demo/seed.js";
 import type { GameKind } from "../protocol/api.js";
 import { createHttpApp } from "./http/app.js";
 import { expireIdempotencyKeys, registerIdempotency } from "./http/idempotency.js";
+import { registerMetricsRoute, startMetricsListener, type MetricsListener } from "./http/metrics-endpoint.js";
 import { registerDevMailbox } from "./mail/routes.js";
 import { createMailer, type Mailer } from "./mail/index.js";
 import { Outbox } from "./outbox/index.js";
@@ -73,6 +74,8 @@ export interface RunningServer {
   port: number;
   rtmpPort: number;
   rtmpUrl: string;
+  /** The METRICS_LISTEN listener's port, or null without one. */
+  metricsPort: number | null;
   demo: DemoInfo | null;
   db: DbHandle;
   services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; payouts: PayoutService; chat: ChatService; chatModeration: ChatModeration; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService; giveaways: GiveawayService; polls: PollService; coupons: CouponService; mystery: MysteryService };
@@ -234,9 +237,10 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const publicHost = () => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : "localhost");
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
-  registerAuth(app, accounts, { secureCookie: config.cookieSecure });
+  registerAuth(app, accounts, { secureCookie: config.cookieSecure, allowedOrigins: config.allowedOrigins });
   // Every other creating POST honours Idempotency-Key. Orders and bids keep their own (the key is part of the row
   // they write); sign-in answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
+  // Matched against the route the router chose (its pattern), not the raw URL.
   const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
   registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
   registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.cookieSecure });
@@ -305,10 +309,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       for (const topic of ["bus.publish", "email.send", "webhook.deliver"]) this.set({ topic }, pending[topic] ?? 0);
     },
   });
-  app.get("/metrics", async (_req, reply) => {
-    hub.updateGauges();
-    return reply.type(realtimeMetrics.registry.contentType).header("cache-control", "no-store").send(await realtimeMetrics.registry.metrics());
-  });
+  const metricsSource = {
+    contentType: realtimeMetrics.registry.contentType,
+    render: () => {
+      hub.updateGauges();
+      return realtimeMetrics.registry.metrics();
+    },
+  };
+  // Main port only with METRICS_TOKEN; METRICS_LISTEN adds a listener of its own (docs/operations.md, Security).
+  registerMetricsRoute(app, { token: config.METRICS_TOKEN, source: metricsSource });
+  if (!config.METRICS_TOKEN && !config.METRICS_LISTEN) log.info("/metrics off: set METRICS_TOKEN (main port, bearer) or METRICS_LISTEN (own listener)");
   app.register(media.routes);
   app.register(webRoutes, { distDir: path.resolve("dist/web"), stripe: payments.name === "stripe" });
 
@@ -360,6 +370,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   timers.push(telemetryTimer);
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  const metricsListener: MetricsListener | null = config.METRICS_LISTEN ? await startMetricsListener(config.METRICS_LISTEN, metricsSource, (err) => log.error({ err }, "metrics failed")) : null;
+  if (metricsListener) log.info({ listen: config.METRICS_LISTEN, port: metricsListener.port }, "/metrics listener");
   const port = (app.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 
@@ -377,6 +389,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     port,
     rtmpPort: media.rtmpPort(),
     rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live`,
+    metricsPort: metricsListener?.port ?? null,
     demo,
     db,
     services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, payouts: payoutService, chat, chatModeration, hub, media, bus, recordings, simulcast, webhooks, auctions, giveaways, polls, coupons, mystery },
@@ -387,6 +400,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await synthetic?.stop();
       await browserIngest.stop();
       await hub.close();
+      await metricsListener?.close();
       giveaways.stop();
       polls.stop();
       await app.close();

@@ -44,8 +44,13 @@ export const configSchema = z.object({
     .optional(),
   // Other origins allowed to send cookie-authenticated writes and open WebSockets (comma-separated https://host[:port]).
   ALLOWED_ORIGINS: z.string().optional(),
-  // /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; without a token it answers only loopback clients.
+  // /metrics on the main port needs `Authorization: Bearer <METRICS_TOKEN>`; without a token it is not served there.
   METRICS_TOKEN: z.string().min(16, "at least 16 characters").optional(),
+  // A separate plain-HTTP listener for /metrics only, e.g. 127.0.0.1:9464 (port 0: any free port); no token needed there.
+  METRICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464 or [::1]:9464")
+    .optional(),
   // The dev mailbox (/dev/mailbox, /api/dev/mailbox) shows every email sent without SMTP: only when asked for.
   DEV_MAILBOX: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),

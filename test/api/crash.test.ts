@@ -34,7 +34,7 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
 
   it("loses no order that got a 201, and sells no unit twice", async () => {
     schema = backend === "postgres" ? uniqueSchema() : null;
-    const env: Record<string, string> = schema ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, DATABASE_SCHEMA: schema } : {};
+    const env: Record<string, string> = { METRICS_TOKEN: "metrics-token-for-tests", ...(schema ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, DATABASE_SCHEMA: schema } : {}) };
     server = await startChildServer(env);
     const headers = await hostHeaders(server);
     const studio = await json<{ products: { id: string }[] }>(request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers }));
@@ -72,6 +72,6 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
     expect(stats.stats.unitsSold).toBeGreaterThanOrEqual(confirmed.length);
     expect(stats.stats.unitsSold + remaining).toBeLessThanOrEqual(units);
     // Stock and order events committed before the kill but never published are sent by the restarted server.
-    await until("the outbox to relay every committed event", async () => /showcart_outbox_pending\{topic="bus.publish"\} 0\b/.test(await (await request(`${server!.url}/metrics`)).body.text()), 30_000);
+    await until("the outbox to relay every committed event", async () => /showcart_outbox_pending\{topic="bus.publish"\} 0\b/.test(await (await request(`${server!.url}/metrics`, { headers: { authorization: "Bearer metrics-token-for-tests" } })).body.text()), 30_000);
   }, 120_000);
 });

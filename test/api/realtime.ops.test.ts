@@ -24,7 +24,7 @@ describe("realtime operations", () => {
   }, 60_000);
 
   it("reaps a socket that stops answering pings, and keeps one that answers", async () => {
-    server = await startTestServer({ synthetic: false, env: { REALTIME_HEARTBEAT_MS: "150" } });
+    server = await startTestServer({ synthetic: false, env: { REALTIME_HEARTBEAT_MS: "150", METRICS_LISTEN: "127.0.0.1:0" } });
     const base = server.url.replace("http", "ws");
     const dead = open(`${base}/ws/shows/${server.demo.showId}`, { autoPong: false });
     const live = open(`${base}/ws/shows/${server.demo.showId}`);
@@ -33,7 +33,8 @@ describe("realtime operations", () => {
     expect(code).toBe(1006); // terminated without a close handshake
     await new Promise((r) => setTimeout(r, 500));
     expect(live.ws.readyState).toBe(WebSocket.OPEN);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    // Without METRICS_TOKEN /metrics is only on the METRICS_LISTEN listener.
+    const metrics = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^showcart_realtime_sockets_reaped_total 1$/m);
     expect(metrics).toMatch(/^showcart_realtime_sockets 1$/m);
     expect(metrics).toMatch(/^showcart_nodejs_eventloop_lag_seconds /m);
@@ -41,7 +42,7 @@ describe("realtime operations", () => {
   }, 60_000);
 
   it("counts commands, delivered events and batch sizes in /metrics", async () => {
-    server = await startTestServer({ synthetic: false });
+    server = await startTestServer({ synthetic: false, env: { METRICS_TOKEN: "metrics-token-for-tests" } });
     const base = server.url.replace("http", "ws");
     const a = open(`${base}/ws/shows/${server.demo.showId}?name=A`);
     const b = open(`${base}/ws/shows/${server.demo.showId}?name=B`);
@@ -50,7 +51,7 @@ describe("realtime operations", () => {
     a.ws.send(JSON.stringify({ t: "chat.send", d: { text: "hello metrics" } }));
     a.ws.send("not json");
     await until("chat delivered", () => b.frames.some((f) => f.t === "batch" && JSON.stringify(f.d).includes("hello metrics")));
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: "Bearer metrics-token-for-tests" } })).text();
     expect(metrics).toMatch(/^showcart_realtime_commands_in_total\{type="chat.send"\} 1$/m);
     expect(metrics).toMatch(/^showcart_realtime_events_delivered_total [1-9]\d*$/m);
     expect(metrics).toMatch(/^showcart_realtime_room_sockets\{room="shw_[^"]+"\} 2$/m);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { loginBody, passwordResetBody, passwordResetRequestBody, signUpBody } from "../../protocol/api.js";
+import { CSRF_HEADER, guardCookieRequest } from "../http/cross-site.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import { type Account, type AccountService, SESSION_COOKIE } from "./service.js";
@@ -10,19 +11,17 @@ declare module "fastify" {
   }
 }
 
-export const CSRF_HEADER = "x-showcart-csrf";
+export { CSRF_HEADER };
 
-// Resolves the session cookie once per request. Cookie-authenticated writes must carry a custom header, which a
-// cross-site form cannot send without a CORS preflight we never grant (plus SameSite=Lax on the cookie).
-export function registerAuth(app: FastifyInstance, accounts: AccountService, opts: { secureCookie: boolean }) {
+// Resolves the session cookie once per request. Cookie-authenticated writes must carry a custom header and come from
+// our own origin, and cookie-authenticated WebSockets from our own origin (http/cross-site.ts; SameSite=Lax besides).
+export function registerAuth(app: FastifyInstance, accounts: AccountService, opts: { secureCookie: boolean; allowedOrigins: readonly string[] }) {
   app.decorateRequest("account", null);
   app.addHook("preHandler", async (req) => {
     const token = req.cookies[SESSION_COOKIE];
     if (!token) return;
     req.account = await accounts.accountForSession(token);
-    if (req.account && req.method !== "GET" && req.method !== "HEAD" && req.headers[CSRF_HEADER] === undefined && req.url.startsWith("/api/")) {
-      throw new AppError("forbidden", `Cookie-authenticated writes need the ${CSRF_HEADER} header.`);
-    }
+    if (req.account) guardCookieRequest(req, opts.allowedOrigins);
   });
 
   app.post("/api/auth/login", async (req, reply) => {

@@ -82,11 +82,20 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     errorHandler: (error, _socket, request) => request.log.info({ err: error }, "websocket protocol error"),
   });
 
+  // Every answer (JSON, media, errors): a browser must never guess a script or page out of it.
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (!reply.hasHeader("x-content-type-options")) reply.header("x-content-type-options", "nosniff");
+    return payload;
+  });
+
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {
       // 503s are expected states (a payment provider slow to answer, a playlist being rewritten): warn, not error.
       if (err.status === 503) req.log.warn({ code: err.code }, "request answered 503");
       else if (err.status >= 500) req.log.error({ err }, "request failed");
+      // A limit's refusal says when to come back, in the header clients and proxies know (whole seconds).
+      const retryAfterMs = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+      if (err.status === 429 && typeof retryAfterMs === "number") reply.header("retry-after", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
       return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
     }
     const e = err as { code?: string; statusCode?: number; message?: string };

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { isUniqueViolation } from "../db/index.js";
 import { canonicalJson } from "../platform/canonical-json.js";
+import { matchedRoute, requestPath } from "./request-path.js";
 
 /** Keys live 24 hours, as Stripe's do; after that the same key counts as new. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -16,10 +17,6 @@ declare module "fastify" {
   }
 }
 
-
-
-const pathOf = (req: FastifyRequest) => req.url.split("?")[0] ?? req.url;
-
 /**
  * Stripe's idempotency for every creating POST under /api that has no rule of its own: with an `Idempotency-Key`
  * header, the first answer (2xx or 4xx) is stored and the same key with the same method, path and body answers it
@@ -28,15 +25,17 @@ const pathOf = (req: FastifyRequest) => req.url.split("?")[0] ?? req.url;
  * Keys are scoped to the signed-in account (anonymous callers share one scope; their keys are random).
  * Registered after the session hook, so `req.account` is known.
  */
-export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock; skip: (method: string, path: string) => boolean }): void {
+export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock; skip: (method: string, route: string) => boolean }): void {
   const { db, clock } = deps;
   app.decorateRequest("idempotency", null);
 
   app.addHook("preHandler", async (req, reply) => {
     if (req.method !== "POST") return;
     const raw = req.headers["idempotency-key"];
-    const path = pathOf(req);
-    if (raw === undefined || !path.startsWith("/api/") || deps.skip(req.method, path)) return;
+    // Decided on the matched route (`/api/orders/:orderId/pay`), so `/%61pi/…` is the same request as `/api/…`.
+    const route = matchedRoute(req);
+    if (raw === undefined || !route?.startsWith("/api/") || deps.skip(req.method, route)) return;
+    const path = requestPath(req);
     if (typeof raw !== "string" || !KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
     // Multipart uploads are not buffered as a body we could compare: the key is refused rather than half-honoured.
     if (req.body !== undefined && (typeof req.body !== "object" || Buffer.isBuffer(req.body))) throw new AppError("invalid_body", "Idempotency-Key is supported on JSON requests only.");

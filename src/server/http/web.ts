@@ -73,6 +73,10 @@ function contentSecurityPolicy(extra: string[], stripe = false): string {
   ].join("; ");
 }
 
+// Camera, microphone and screen capture only where the host goes live from the browser; no page needs location.
+const STUDIO_PERMISSIONS = "camera=(self), microphone=(self), display-capture=(self), geolocation=()";
+const PAGE_PERMISSIONS = "camera=(), microphone=(), display-capture=(), geolocation=()";
+
 /**
  * Serves the web app: one small HTML shell per page (no-cache) that loads that page's hashed bundle, and the
  * bundles themselves under /assets (immutable, pre-compressed br/gz when the client accepts them).
@@ -104,7 +108,10 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
       .header("Cache-Control", "no-cache")
       .header("Content-Security-Policy", csp)
       .header("X-Content-Type-Options", "nosniff")
-      .header("Referrer-Policy", "same-origin")
+      // Other sites learn our origin at most, never a path (order pages carry ids in theirs).
+      .header("Referrer-Policy", "strict-origin-when-cross-origin")
+      // Decided by the page the route serves, not by the URL.
+      .header("Permissions-Policy", page === "studio" ? STUDIO_PERMISSIONS : PAGE_PERMISSIONS)
       .type("text/html; charset=utf-8");
     if (!assets) {
       req.log.error({ manifestPath }, "web assets missing: run `npm run build:web`");
