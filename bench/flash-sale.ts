@@ -86,6 +86,7 @@ export async function flashSale(args: FlashSaleArgs) {
     const baseline = await runLoad(server.url, attempts, concurrency, () => ({ method: "GET", path: "/api/ping" }));
 
     const confirmedIds: string[] = [];
+    const accessTokens = new Map<string, string>();
     let lastConfirmedMs = 0;
     let killed: Promise<void> | null = null;
     const sale = await runLoad(
@@ -96,7 +97,9 @@ export async function flashSale(args: FlashSaleArgs) {
       (status, text) => (status === 201 ? "confirmed" : status === 409 && text.includes("sold_out") ? "sold_out" : status === 0 ? "refused" : `other_${status}`),
       (_i, status, text, atMs) => {
         if (status !== 201) return;
-        confirmedIds.push((JSON.parse(text) as { order: { id: string } }).order.id);
+        const placed = JSON.parse(text) as { order: { id: string }; accessToken: string };
+        confirmedIds.push(placed.order.id);
+        accessTokens.set(placed.order.id, placed.accessToken);
         lastConfirmedMs = atMs;
         if (args.crash && !killed && confirmedIds.length >= units / 3) killed = server.kill();
       },
@@ -108,7 +111,7 @@ export async function flashSale(args: FlashSaleArgs) {
     const confirmed = sale.statuses.confirmed ?? 0;
     let lost = 0;
     for (const id of confirmedIds) {
-      const res = await request(`${server.url}/api/orders/${id}`);
+      const res = await request(`${server.url}/api/orders/${id}`, { headers: { "x-order-token": accessTokens.get(id) ?? "" } });
       const body = (await res.body.json()) as { order?: { status: string } };
       if (res.statusCode !== 200 || body.order?.status !== "paid") lost++;
     }

@@ -39,7 +39,7 @@ describe("merchant order admin over HTTP", () => {
     expect(shipped.body.order.status).toBe("fulfilled");
     const refunded = await request(server.url, "POST", `/api/admin/orders/${id}/refund`, { cookie: merchant, body: { quantity: 1, reason: "damaged" } });
     expect(refunded.body.order).toMatchObject({ refundedQuantity: 1, status: "fulfilled" });
-    const buyerView = await request(server.url, "GET", `/api/orders/${id}`);
+    const buyerView = await request(server.url, "GET", `/api/orders/${id}`, { headers: { "x-order-token": body.accessToken } });
     expect(buyerView.body.history.map((e: { type: string }) => e.type)).toEqual(["created", "paid", "fulfilled", "refunded"]);
     const bad = [
       await request(server.url, "POST", `/api/admin/orders/${id}/refund`, { cookie: merchant, body: { quantity: 0 } }),

@@ -53,7 +53,7 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     expect(placed.status).toBe(201);
     const { order } = placed.body;
     expect(order.total).toBe(order.unitPrice - Math.floor((order.unitPrice * 2000) / 10_000));
-    const discount = await request(server.url, "GET", `/api/orders/${order.id}/discount`);
+    const discount = await request(server.url, "GET", `/api/orders/${order.id}/discount`, { cookie: buyer });
     expect(discount.body.discount).toMatchObject({ code: "HTTP20", gross: order.unitPrice, amount: order.unitPrice - order.total });
     // The same key replays the same order; a new key with the used coupon is refused.
     const replay = await request(server.url, "POST", "/api/orders", { cookie: buyer, body, headers: { "idempotency-key": key } });
@@ -79,7 +79,7 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
 
     const placed = await request(server.url, "POST", "/api/orders", { body: orderBody(pool.offerId, { quantity: 2 }), headers: { "idempotency-key": randomUUID() } });
     expect(placed.status).toBe(201);
-    const mine = await request(server.url, "GET", `/api/orders/${placed.body.order.id}/mystery`);
+    const mine = await request(server.url, "GET", `/api/orders/${placed.body.order.id}/mystery`, { headers: { "x-order-token": placed.body.accessToken } });
     expect(mine.body.draws).toHaveLength(2);
     expect(mine.body.pool).toMatchObject({ id: pool.id, seed: null });
 

@@ -43,6 +43,7 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
       request(`${server.url}/api/studio/shows/${server.demo.showId}/offers`, { method: "POST", headers, body: JSON.stringify({ productId: studio.products[0]!.id, showPrice: 999, quantity: units, durationSeconds: 3600, pin: true }) }),
     );
     const confirmed: string[] = [];
+    const accessTokens = new Map<string, string>();
     let killed: Promise<void> | null = null;
     const victim = server;
     await runLoad(
@@ -53,7 +54,9 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
       undefined,
       (_i, status, text) => {
         if (status !== 201) return;
-        confirmed.push((JSON.parse(text) as { order: { id: string } }).order.id);
+        const placed = JSON.parse(text) as { order: { id: string }; accessToken: string };
+        confirmed.push(placed.order.id);
+        accessTokens.set(placed.order.id, placed.accessToken);
         if (!killed && confirmed.length >= units / 4) killed = victim.kill();
       },
     );
@@ -61,7 +64,7 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
     await killed;
     server = await startChildServer(env, { dataDir: victim.dataDir });
     for (const id of confirmed) {
-      const res = await request(`${server.url}/api/orders/${id}`);
+      const res = await request(`${server.url}/api/orders/${id}`, { headers: { "x-order-token": accessTokens.get(id) ?? "" } });
       const got = (await res.body.json()) as { order?: { status: string } };
       expect({ id, status: res.statusCode, order: got.order?.status }).toEqual({ id, status: 200, order: "paid" });
     }

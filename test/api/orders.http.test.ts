@@ -100,12 +100,13 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
     const held = await postOrder(server.url, hold);
     expect(held.status).toBe(201);
     expect(held.body.order).toMatchObject({ status: "pending_payment", holdExpiresAt: expect.any(String) });
-    const badPay = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "cash" } } });
+    const holder = { "x-order-token": held.body.accessToken };
+    const badPay = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "cash" } }, headers: holder });
     expect([badPay.status, badPay.body.error.code]).toEqual([400, "invalid_body"]);
-    const paid = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } } });
+    const paid = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } }, headers: holder });
     expect([paid.status, paid.body.order.status]).toEqual([200, "paid"]);
     const other = await postOrder(server.url, hold);
-    const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`);
+    const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`, { headers: { "x-order-token": other.body.accessToken } });
     expect(cancelled.body.order.status).toBe("cancelled");
     const show = await request(server.url, "GET", `/api/shows/${showId}`);
     expect(show.body.show.offers.find((o: { id: string }) => o.id === offer.id).remaining).toBe(1);

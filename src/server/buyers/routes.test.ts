@@ -51,9 +51,10 @@ describe("signed-in buyers, holds and limits over HTTP", () => {
 
     const hold = await postOrder(server.url, { offerId: id, quantity: 2 });
     expect(hold.body.order).toMatchObject({ status: "pending_payment", buyer: { email: "" } });
-    expect((await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } } })).body.error.code).toBe("invalid_body");
+    const holder = { "x-order-token": hold.body.accessToken };
+    expect((await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } }, headers: holder })).body.error.code).toBe("invalid_body");
     const { buyer: who, shipping } = orderBody(id);
-    const paid = await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, { body: { buyer: who, shipping, payment: { method: "test_card", number: "4242424242424242" } } });
+    const paid = await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, { body: { buyer: who, shipping, payment: { method: "test_card", number: "4242424242424242" } }, headers: holder });
     expect(paid.body.order.status).toBe("paid");
 
     const again = await postOrder(server.url, orderBody(id));

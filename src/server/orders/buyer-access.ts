@@ -1,10 +1,15 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { OrderView } from "../../protocol/api.js";
+import type { Account } from "../accounts/index.js";
 import type { Db } from "../db/index.js";
+import { AppError } from "../platform/errors.js";
 import { orderView } from "./service.js";
 
 /** Header that carries an order access token; headers are not part of the request log line (the URL is). */
 export const ORDER_TOKEN_HEADER = "x-order-token";
+
+/** How a request proved it may act on an order. */
+export type OrderAccessKind = "owner" | "token" | "staff";
 
 /**
  * The buyer's way back to an order: a signed-in buyer by session (the order's account), a guest by an access token.
@@ -36,6 +41,31 @@ export class OrderAccess {
   /** The buyer's page for the order; the token sits in the fragment, which browsers never send to a server. */
   pageUrl(publicUrl: string, orderId: string): string {
     return `${publicUrl.replace(/\/$/, "")}/orders/${encodeURIComponent(orderId)}#t=${this.token(orderId)}`;
+  }
+
+  /**
+   * The one rule for every /api/orders/:orderId… route. Order ids are not secrets (hosts see them in earnings, auction
+   * events and the mystery audit), so the id alone proves nothing: the request needs the order's token in
+   * X-Order-Token, the session of the account that placed it, or the session of the merchant's staff (or an admin).
+   * A token that is sent must be right: a wrong one is refused even with a session, so a broken link says so.
+   */
+  async require(req: { headers: Record<string, string | string[] | undefined>; account?: Account | null }, orderId: string): Promise<OrderAccessKind> {
+    const row = await this.db
+      .selectFrom("orders")
+      .innerJoin("shows", "shows.id", "orders.show_id")
+      .select(["orders.account_id", "shows.merchant_id"])
+      .where("orders.id", "=", orderId)
+      .executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such order.");
+    const token = req.headers[ORDER_TOKEN_HEADER];
+    if (token !== undefined) {
+      if (!this.verify(orderId, typeof token === "string" ? token : undefined)) throw new AppError("order_access_denied", "This order link is not valid.");
+      return "token";
+    }
+    const account = req.account;
+    if (account && row.account_id === account.id) return "owner";
+    if (account && (account.role === "admin" || ((account.role === "merchant" || account.role === "staff") && account.merchantId === row.merchant_id))) return "staff";
+    throw new AppError("order_access_denied");
   }
 
   async ownerAccountId(orderId: string): Promise<string | null> {

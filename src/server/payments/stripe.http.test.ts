@@ -52,7 +52,17 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
     return res.body.offer as { id: string };
   }
   const remaining = async (offerId: string) => (await request(server.url, "GET", `/api/shows/${showId}`)).body.show.offers.find((o: { id: string }) => o.id === offerId).remaining as number;
-  const orderOf = (id: string) => request(server.url, "GET", `/api/orders/${id}`).then((r) => r.body as { order: { status: string }; history: { type: string; data: any }[] });
+  const orderOf = (id: string) => request(server.url, "GET", `/api/orders/${id}`, { cookie: merchantCookie }).then((r) => r.body as { order: { status: string }; history: { type: string; data: any }[] });
+  // Each order's access token, from the answer that placed it (or its error's details): what the buyer's checkout keeps.
+  const tokens = new Map<string, string>();
+  const place = async (...args: Parameters<typeof postOrder>) => {
+    const res = await postOrder(...args);
+    const id = res.body.order?.id ?? res.body.error?.details?.orderId;
+    const token = res.body.accessToken ?? res.body.error?.details?.accessToken;
+    if (id && token) tokens.set(id, token);
+    return res;
+  };
+  const holder = (id: string) => ({ "x-order-token": tokens.get(id) ?? "" });
   const intentOf = (orderId: string) => [...api.intents.values()].find((pi) => pi.metadata.order_id === orderId)!;
   function sendEvent(type: "payment_intent.succeeded" | "payment_intent.payment_failed", intent: object, opts: { id?: string; secret?: string } = {}) {
     const event = stripeFixture(`event.${type}`);
@@ -65,11 +75,11 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("pays a one-tap order with a Stripe PaymentMethod; test_card is refused before any unit is taken", async () => {
     const offer = await newOffer(3);
-    const res = await postOrder(server.url, orderBody(offer.id, { payment: visa }));
+    const res = await place(server.url, orderBody(offer.id, { payment: visa }));
     expect(res.status).toBe(201);
     expect(res.body.order.status).toBe("paid");
     expect((await orderOf(res.body.order.id)).history.find((e) => e.type === "paid")!.data.paymentRef).toBe(intentOf(res.body.order.id).id);
-    const card = await postOrder(server.url, orderBody(offer.id));
+    const card = await place(server.url, orderBody(offer.id));
     expect(card.status).toBe(400);
     expect(card.body.error.code).toBe("invalid_body");
     expect(await remaining(offer.id)).toBe(2);
@@ -77,20 +87,20 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("gives the units back on a one-tap decline; a hold keeps them and the next card pays the same intent", async () => {
     const offer = await newOffer(1);
-    const oneTap = await postOrder(server.url, orderBody(offer.id, { payment: declined }));
+    const oneTap = await place(server.url, orderBody(offer.id, { payment: declined }));
     expect(oneTap.status).toBe(402);
     expect(oneTap.body.error).toMatchObject({ code: "payment_declined", details: { holdKept: false } });
     expect(await remaining(offer.id)).toBe(1);
 
-    const hold = await postOrder(server.url, orderBody(offer.id, { payment: undefined }));
+    const hold = await place(server.url, orderBody(offer.id, { payment: undefined }));
     expect(hold.status).toBe(201);
     const id = hold.body.order.id;
-    const no = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: declined } });
+    const no = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: declined }, headers: holder(id) });
     expect(no.status).toBe(402);
     expect(no.body.error.details.holdKept).toBe(true);
     expect((await orderOf(id)).order.status).toBe("pending_payment");
     expect(await remaining(offer.id)).toBe(0);
-    const yes = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: visa } });
+    const yes = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: visa }, headers: holder(id) });
     expect(yes.status).toBe(200);
     expect(yes.body.order.status).toBe("paid");
     expect([...api.intents.values()].filter((pi) => pi.metadata.order_id === id)).toHaveLength(1);
@@ -98,7 +108,7 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("3-D Secure: 202 with nextAction and the hold kept; paying again after the buyer authenticated confirms", async () => {
     const offer = await newOffer(2);
-    const res = await postOrder(server.url, orderBody(offer.id, { payment: threeDS }), "key-3ds-round-trip");
+    const res = await place(server.url, orderBody(offer.id, { payment: threeDS }), "key-3ds-round-trip");
     expect(res.status).toBe(202);
     expect(res.body.order.status).toBe("pending_payment");
     expect(res.body.nextAction).toEqual({ type: "use_stripe_sdk", clientSecret: intentOf(res.body.order.id).client_secret });
@@ -108,15 +118,15 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
     const id = res.body.order.id;
     // The same checkout request again (same key) continues it: the same order and the same next action.
-    const replayed = await postOrder(server.url, orderBody(offer.id, { payment: threeDS }), "key-3ds-round-trip");
+    const replayed = await place(server.url, orderBody(offer.id, { payment: threeDS }), "key-3ds-round-trip");
     expect(replayed.status).toBe(202);
     expect(replayed.headers.get("idempotent-replayed")).toBe("true");
     expect(replayed.body).toMatchObject({ order: { id, status: "pending_payment" }, nextAction: res.body.nextAction });
-    const still = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: threeDS } });
+    const still = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: threeDS }, headers: holder(id) });
     expect(still.status).toBe(202);
     expect(still.body.nextAction.clientSecret).toBe(res.body.nextAction.clientSecret);
     api.completeAction(intentOf(id).id);
-    const paid = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: threeDS } });
+    const paid = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: threeDS }, headers: holder(id) });
     expect(paid.status).toBe(200);
     expect(paid.body.order.status).toBe("paid");
     expect(await server.services.commissions.showCommission(showId)).toBeGreaterThan(0);
@@ -125,7 +135,7 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("3-D Secure finished in the browser: the signed webhook confirms the order once, however often it is delivered", async () => {
     const offer = await newOffer(1);
-    const res = await postOrder(server.url, orderBody(offer.id, { payment: threeDS }));
+    const res = await place(server.url, orderBody(offer.id, { payment: threeDS }));
     expect(res.status).toBe(202);
     const id = res.body.order.id;
     const intent = api.completeAction(intentOf(id).id);
@@ -144,7 +154,7 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("answers 400 invalid_signature for a bad or missing signature and changes nothing", async () => {
     const offer = await newOffer(1);
-    const res = await postOrder(server.url, orderBody(offer.id, { payment: threeDS }));
+    const res = await place(server.url, orderBody(offer.id, { payment: threeDS }));
     const intent = api.completeAction(intentOf(res.body.order.id).id);
     const forged = sendEvent("payment_intent.succeeded", intent, { secret: "whsec_wrong" });
     expect((await forged.res).status).toBe(400);
@@ -160,9 +170,9 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("a failed 3-D Secure keeps a checkout hold (payment_failed webhook); the hold still expires", async () => {
     const offer = await newOffer(1);
-    const hold = await postOrder(server.url, orderBody(offer.id, { payment: undefined }));
+    const hold = await place(server.url, orderBody(offer.id, { payment: undefined }));
     const id = hold.body.order.id;
-    expect((await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: threeDS } })).status).toBe(202);
+    expect((await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: threeDS }, headers: holder(id) })).status).toBe(202);
     const failed = api.failAction(intentOf(id).id);
     expect((await sendEvent("payment_intent.payment_failed", failed).res).status).toBe(200);
     expect((await orderOf(id)).order.status).toBe("pending_payment");
@@ -178,7 +188,7 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
   it("a Stripe timeout leaves the one-tap order pending with its hold; it expires, and a late success is refunded", async () => {
     const offer = await newOffer(1);
     api.hang = /\/confirm$/;
-    const res = await postOrder(server.url, orderBody(offer.id, { payment: visa }));
+    const res = await place(server.url, orderBody(offer.id, { payment: visa }));
     api.hang = null;
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ code: "payment_pending", details: { holdKept: true } });
@@ -200,14 +210,14 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("a hold whose payment timed out may pay again at once: the same intent is confirmed, one charge", async () => {
     const offer = await newOffer(1);
-    const id = (await postOrder(server.url, orderBody(offer.id, { payment: undefined }))).body.order.id;
+    const id = (await place(server.url, orderBody(offer.id, { payment: undefined }))).body.order.id;
     api.hang = /\/confirm$/;
-    const slow = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: visa } });
+    const slow = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: visa }, headers: holder(id) });
     api.hang = null;
     expect(slow.status).toBe(503);
     expect(slow.body.error.code).toBe("payment_pending");
     expect((await orderOf(id)).order.status).toBe("pending_payment");
-    const again = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: visa } });
+    const again = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: visa }, headers: holder(id) });
     expect(again.status).toBe(200);
     expect(again.body.order.status).toBe("paid");
     expect([...api.intents.values()].filter((pi) => pi.metadata.order_id === id)).toHaveLength(1);
@@ -215,7 +225,7 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
 
   it("refunds through Stripe with an idempotency key from the merchant's admin", async () => {
     const offer = await newOffer(2);
-    const res = await postOrder(server.url, orderBody(offer.id, { quantity: 2, payment: visa }));
+    const res = await place(server.url, orderBody(offer.id, { quantity: 2, payment: visa }));
     const id = res.body.order.id;
     const refund = await request(server.url, "POST", `/api/admin/orders/${id}/refund`, { cookie: merchantCookie, body: { quantity: 1 } });
     expect(refund.status).toBe(200);

@@ -198,6 +198,10 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   // The hold being placed, so a Pay pressed meanwhile waits for it instead of failing.
   const pendingHold = useRef<Promise<OrderView | null> | null>(null);
   const heldOrder = useRef<OrderView | null>(null);
+  // The held order's access token (X-Order-Token): every call about the hold proves it is ours with it. An auction
+  // winner's hold has none here; their session proves it.
+  const holdToken = useRef<string | undefined>(claimToken);
+  const tokenHeader = (): Record<string, string> | undefined => (holdToken.current ? { "x-order-token": holdToken.current } : undefined);
   const dialogRef = useRef<HTMLDivElement>(null);
 
   const signedIn = Boolean(account);
@@ -233,10 +237,11 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   const reserve = (q: number): Promise<OrderView | null> => {
     setHold({ phase: "reserving" });
     const p = api
-      .post<{ order: OrderView }>("/api/orders", { offerId: offer.id, quantity: q, ...orderExtras }, { "idempotency-key": crypto.randomUUID() })
+      .post<{ order: OrderView; accessToken?: string }>("/api/orders", { offerId: offer.id, quantity: q, ...orderExtras }, { "idempotency-key": crypto.randomUUID() })
       .then(
         (r) => {
           heldOrder.current = r.order;
+          holdToken.current = r.accessToken;
           setHold({ phase: "held", order: r.order });
           return r.order;
         },
@@ -252,12 +257,12 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   };
 
   const release = (o: OrderView | null) => {
-    if (o && o.status === "pending_payment") void api.post(`/api/orders/${o.id}/cancel`).catch(() => {});
+    if (o && o.status === "pending_payment") void api.post(`/api/orders/${o.id}/cancel`, {}, tokenHeader()).catch(() => {});
   };
 
   /** A waitlist claim: the hold exists already (one unit, for the claim's time). */
   const loadClaim = (orderId: string) => {
-    const p = api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`, claimToken ? { "x-order-token": claimToken } : undefined).then(
+    const p = api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`, tokenHeader()).then(
       (r) => {
         if (r.order.status !== "pending_payment") {
           setHold({ phase: "expired" });
@@ -265,8 +270,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
         }
         heldOrder.current = r.order;
         setHold({ phase: "held", order: r.order });
-        // Without the token the answer has no personal data (the email is masked): keep what the form has.
-        setForm((f) => ({ ...f, quantity: r.order.quantity, email: claimToken ? r.order.buyer.email || f.email : f.email }));
+        setForm((f) => ({ ...f, quantity: r.order.quantity, email: r.order.buyer.email || f.email }));
         return r.order;
       },
       (err) => {
@@ -285,7 +289,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
     const onHide = () => {
       const o = heldOrder.current;
       if (o?.status === "pending_payment") {
-        void fetch(`/api/orders/${o.id}/cancel`, { method: "POST", keepalive: true, headers: { "x-showcart-csrf": "1", "content-type": "application/json" }, body: "{}" }).catch(() => {});
+        void fetch(`/api/orders/${o.id}/cancel`, { method: "POST", keepalive: true, headers: { "x-showcart-csrf": "1", "content-type": "application/json", ...tokenHeader() }, body: "{}" }).catch(() => {});
       }
     };
     addEventListener("pagehide", onHide);
@@ -354,7 +358,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
     await pendingHold.current;
     const old = heldOrder.current;
     heldOrder.current = null;
-    if (old?.status === "pending_payment") await api.post(`/api/orders/${old.id}/cancel`).catch(() => {});
+    if (old?.status === "pending_payment") await api.post(`/api/orders/${old.id}/cancel`, {}, tokenHeader()).catch(() => {});
     await reserve(q);
   };
 
@@ -398,8 +402,8 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
         payment = paymentFor("stripe", { card: form.card, paymentMethodId: made.paymentMethod.id });
       } else if (!oneTap) payment = paymentFor("test", { card: form.card });
       const res = await payOrder(target.id, payBodyFor(form, oneTap, signedIn, payment), {
-        pay: (id, body) => api.post<PayAnswer>(`/api/orders/${encodeURIComponent(id)}/pay`, body),
-        status: async (id) => (await api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(id)}`)).order,
+        pay: (id, body) => api.post<PayAnswer>(`/api/orders/${encodeURIComponent(id)}/pay`, body, tokenHeader()),
+        status: async (id) => (await api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(id)}`, tokenHeader())).order,
         handleNextAction: async (clientSecret) => {
           const stripe = stripeCard.current?.stripe ?? (payments?.publishableKey ? await loadStripe(payments.publishableKey) : null);
           if (!stripe) return { error: "Stripe.js is not available" };

@@ -17,18 +17,22 @@ class HttpError extends Error {
   }
 }
 
+// Each hold's access token, as the checkout keeps it from the POST /api/orders answer.
+const tokens = new Map<string, string>();
+const holder = (orderId: string) => ({ "x-order-token": tokens.get(orderId) ?? "" });
+
 function httpSteps(server: TestServer, bank: (clientSecret: string) => Promise<{ error?: string }>) {
   const calls = { pay: 0, status: 0, bank: 0, sleeps: [] as number[] };
   const steps: PaySteps = {
     async pay(orderId, body) {
       calls.pay++;
-      const res = await request(server.url, "POST", `/api/orders/${orderId}/pay`, { body });
+      const res = await request(server.url, "POST", `/api/orders/${orderId}/pay`, { body, headers: holder(orderId) });
       if (res.status >= 400) throw new HttpError(res.status, res.body.error.code);
       return res.body as PayAnswer;
     },
     async status(orderId) {
       calls.status++;
-      return (await request(server.url, "GET", `/api/orders/${orderId}`)).body.order as OrderView;
+      return (await request(server.url, "GET", `/api/orders/${orderId}`, { headers: holder(orderId) })).body.order as OrderView;
     },
     async handleNextAction(clientSecret) {
       calls.bank++;
@@ -47,6 +51,7 @@ const payBody = (payment: PayOrderBody["payment"]): PayOrderBody => ({ buyer, sh
 async function hold(server: TestServer, offerId: string): Promise<string> {
   const res = await postOrder(server.url, { offerId, quantity: 1 });
   expect(res.status).toBe(201);
+  tokens.set(res.body.order.id, res.body.accessToken);
   return res.body.order.id;
 }
 
@@ -72,7 +77,7 @@ describe("checkout payment steps with the built-in test provider", () => {
     const { steps } = httpSteps(server, async () => ({}));
     const id = await hold(server, offerId);
     await expect(payOrder(id, payBody(paymentFor("test", { card: "4000 0000 0000 0002" })), steps)).rejects.toMatchObject({ status: 402, code: "payment_declined" });
-    expect((await request(server.url, "GET", `/api/orders/${id}`)).body.order.status).toBe("pending_payment");
+    expect((await request(server.url, "GET", `/api/orders/${id}`, { headers: holder(id) })).body.order.status).toBe("pending_payment");
   });
 
   it("builds the payment part for each provider", () => {
@@ -139,7 +144,7 @@ describe("checkout payment steps with Stripe (recorded API, Stripe.js played)", 
     expect(err).toBeInstanceOf(PaymentStepError);
     expect((err as PaymentStepError).code).toBe("authentication_failed");
     expect(calls.pay).toBe(1);
-    expect((await request(server.url, "GET", `/api/orders/${id}`)).body.order.status).toBe("pending_payment");
+    expect((await request(server.url, "GET", `/api/orders/${id}`, { headers: holder(id) })).body.order.status).toBe("pending_payment");
   });
 
   it("waits for a bank that is slow to confirm, then reports still_pending without giving the units back", async () => {
@@ -150,7 +155,7 @@ describe("checkout payment steps with Stripe (recorded API, Stripe.js played)", 
     expect(err.answer?.order.id).toBe(id);
     expect(calls.sleeps.length).toBe(calls.status);
     expect(calls.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10_000);
-    expect((await request(server.url, "GET", `/api/orders/${id}`)).body.order.status).toBe("pending_payment");
+    expect((await request(server.url, "GET", `/api/orders/${id}`, { headers: holder(id) })).body.order.status).toBe("pending_payment");
   });
 
   it("finishes as soon as the order turns paid while polling (e.g. by the webhook)", async () => {

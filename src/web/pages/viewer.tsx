@@ -104,7 +104,7 @@ function LiveShow({ show }: { show: ShowView }) {
     // The claim email's link has the order's token in the fragment: keep it for the checkout, drop it from the bar.
     const token = new URLSearchParams(location.hash.slice(1)).get("t") ?? undefined;
     if (token) history.replaceState(null, "", location.pathname + location.search);
-    api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`).then(
+    api.get<{ order: OrderView }>(`/api/orders/${encodeURIComponent(orderId)}`, token ? { "x-order-token": token } : undefined).then(
       (r) => setClaim({ offerId: r.order.offerId, orderId, token }),
       () => {},
     );

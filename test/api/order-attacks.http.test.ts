@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "../support/db.js";
+import { orderBody } from "../support/fixtures.js";
+import { login, postOrder, request } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const CARD = { method: "test_card", number: "4242424242424242" } as const;
+const PASSWORD = "a long password";
+
+describe.each(backends)("who may act on an order, a hold or a waitlist entry, on %s", (backend) => {
+  let server: TestServer;
+  let host: string;
+  let merchant: string;
+  let buyer: string;
+  let stranger: string;
+  let productId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ synthetic: false, backend });
+    host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+    for (const email of ["winner@example.com", "stranger@example.com"]) {
+      await server.services.accounts.createAccount({ email, password: "a long password", displayName: email.split("@")[0]!, role: "buyer", merchantId: null });
+    }
+    buyer = await login(server.url, "winner@example.com", PASSWORD);
+    stranger = await login(server.url, "stranger@example.com", PASSWORD);
+    const studio = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}`, { cookie: host });
+    productId = studio.body.products[0].id;
+  }, 180_000);
+  afterAll(async () => server?.close());
+
+  /** A fresh pinned offer of the demo show. */
+  async function newOffer(quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
+    const made = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie: host, body: { productId, showPrice: 700, quantity, durationSeconds: 600, pin: true, ...extra } });
+    expect(made.status).toBe(201);
+    return made.body.offer.id;
+  }
+  const remaining = async (offerId: string) => (await server.services.offers.offer(offerId)).remaining;
+  const orderRow = (id: string) => server.services.orders.order(id);
+  const historyOf = (id: string) => server.services.orders.history(id);
+
+  describe("the order id alone", () => {
+    it("opens nothing on a paid order: no order, no personal data, no token", async () => {
+      const offerId = await newOffer(5);
+      const placed = await postOrder(server.url, orderBody(offerId, { gift: { message: "Secret note" } }));
+      expect(placed.body.order.status).toBe("paid");
+      const { id } = placed.body.order;
+      const token = placed.body.accessToken as string;
+      const before = await historyOf(id);
+
+      for (const [method, path, body] of [
+        ["GET", `/api/orders/${id}`, undefined],
+        ["POST", `/api/orders/${id}/pay`, { payment: CARD }],
+        ["POST", `/api/orders/${id}/cancel`, {}],
+        ["GET", `/api/orders/${id}/discount`, undefined],
+        ["GET", `/api/orders/${id}/mystery`, undefined],
+      ] as const) {
+        for (const cookie of [undefined, stranger, host]) {
+          const res = await request(server.url, method, path, { body, cookie });
+          expect([path, res.status, res.body.error?.code]).toEqual([path, 403, "order_access_denied"]);
+          const text = JSON.stringify(res.body);
+          for (const secret of [token, "Secret note", placed.body.order.buyer.email, placed.body.order.shipping.line1]) expect(text).not.toContain(secret);
+        }
+      }
+      const wrong = await request(server.url, "GET", `/api/orders/${id}`, { headers: { "x-order-token": `${token.slice(0, -2)}xx` } });
+      expect([wrong.status, wrong.body.error.code]).toEqual([403, "order_access_denied"]);
+      expect((await request(server.url, "GET", "/api/orders/ord_nope", { headers: { "x-order-token": token } })).status).toBe(404);
+      expect(await historyOf(id)).toEqual(before);
+
+      // The legitimate ways in: the token, the merchant's staff.
+      const own = await request(server.url, "GET", `/api/orders/${id}`, { headers: { "x-order-token": token } });
+      expect(own.body).toMatchObject({ access: "token", order: { id, gift: { message: "Secret note" } } });
+      expect((await request(server.url, "GET", `/api/orders/${id}`, { cookie: merchant })).body).toMatchObject({ access: "staff", order: { id } });
+      const payAgain = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: CARD }, headers: { "x-order-token": token } });
+      expect([payAgain.status, payAgain.body.order.status, payAgain.body.accessToken]).toEqual([200, "paid", token]);
+    });
+
+    it("neither cancels nor pays someone else's hold, and the buyer with the token still does", async () => {
+      const offerId = await newOffer(3);
+      const hold = await postOrder(server.url, { offerId, quantity: 2 });
+      const { id } = hold.body.order;
+      const token = hold.body.accessToken as string;
+      expect(await remaining(offerId)).toBe(1);
+
+      const cancel = await request(server.url, "POST", `/api/orders/${id}/cancel`, { body: {} });
+      expect([cancel.status, cancel.body.error.code]).toEqual([403, "order_access_denied"]);
+      const pay = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: CARD, buyer: { name: "Thief", email: "thief@example.com" }, shipping: orderBody(offerId).shipping } });
+      expect([pay.status, pay.body.error.code]).toEqual([403, "order_access_denied"]);
+      expect(await orderRow(id)).toMatchObject({ status: "pending_payment", buyer: { email: "" } });
+      expect(await remaining(offerId)).toBe(1);
+
+      const paid = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: CARD, buyer: orderBody(offerId).buyer, shipping: orderBody(offerId).shipping }, headers: { "x-order-token": token } });
+      expect(paid.body.order.status).toBe("paid");
+      const other = await postOrder(server.url, { offerId, quantity: 1 });
+      const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`, { body: {}, headers: { "x-order-token": other.body.accessToken } });
+      expect(cancelled.body.order.status).toBe("cancelled");
+      expect(await remaining(offerId)).toBe(1);
+    });
+
+    it("leaves an auction winner's awarded hold to the winner's session", async () => {
+      const offerId = await newOffer(1);
+      const winner = await request(server.url, "GET", "/api/auth/me", { cookie: buyer });
+      const award = await server.services.orders.placeAwardedOrder({ offerId, unitPrice: 1500, accountId: winner.body.account.id, buyer: { name: "Winner", email: "winner@example.com" }, holdMs: 600_000, idempotencyKey: `award:${offerId}`, data: { auctionId: "auc_test" } });
+
+      for (const cookie of [undefined, stranger, host]) {
+        expect((await request(server.url, "POST", `/api/orders/${award.id}/cancel`, { body: {}, cookie })).body.error.code).toBe("order_access_denied");
+        expect((await request(server.url, "POST", `/api/orders/${award.id}/pay`, { body: { payment: CARD, shipping: orderBody(offerId).shipping }, cookie })).body.error.code).toBe("order_access_denied");
+        expect((await request(server.url, "GET", `/api/orders/${award.id}`, { cookie })).status).toBe(403);
+      }
+      expect((await orderRow(award.id)).status).toBe("pending_payment");
+
+      expect((await request(server.url, "GET", `/api/orders/${award.id}`, { cookie: buyer })).body.access).toBe("owner");
+      const paid = await request(server.url, "POST", `/api/orders/${award.id}/pay`, { cookie: buyer, body: { payment: CARD, shipping: orderBody(offerId).shipping } });
+      expect(paid.body.order).toMatchObject({ status: "paid", total: 1500 });
+    });
+  });
+});
