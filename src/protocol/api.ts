@@ -77,7 +77,10 @@ export const signUpBody = z.strictObject({
   email: z.string().trim().max(254).pipe(z.email()),
   password: newPassword,
   displayName: z.string().trim().min(1).max(60),
+  /** Language of the confirmation email. */
+  lang: z.enum(["de", "en"]).optional(),
 });
+export const signUpConfirmBody = z.strictObject({ token: z.string().min(20).max(100) });
 export const inviteBody = z.strictObject({
   email: z.string().trim().max(254).pipe(z.email()),
   role: z.enum(["host", "staff"]),
@@ -493,7 +496,8 @@ export interface ChatReportView {
 export interface ChatModerationView {
   settings: ChatSettingsView;
   pinned: { id: string; text: string; author: string; at: string } | null;
-  moderators: { accountId: string; displayName: string; email: string }[];
+  /** Appointments by email: no account details (the studio sees only what the host typed). */
+  moderators: { id: string; email: string }[];
   words: { defaults: { en: string[]; de: string[] }; block: string[]; allow: string[] };
   reports: ChatReportView[];
   restrictions: ChatRestrictionView[];

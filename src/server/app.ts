@@ -103,7 +103,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
   outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));
   const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
-  const accounts = new AccountService(db.db, clock, outbox, publicUrl.replace(/\/$/, ""));
+  const accounts = new AccountService(db.db, clock, outbox, publicUrl.replace(/\/$/, ""), rateLimits);
   const catalog = new CatalogService(db.db, clock);
   const shows = new ShowService(db.db, clock, outbox);
   const offers = new OfferService(db.db, clock, bus, outbox);
@@ -143,7 +143,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // Chat limits are counted in Redis when there is one (shared by every node), else in this process.
   const chatLimiter = config.REDIS_URL ? new RedisLimiterStore(config.REDIS_URL) : new MemoryLimiterStore();
   const chatClientKey = (ip: string) => createHmac("sha256", secrets.key).update(`chat-ip:${ip}`).digest("base64url").slice(0, 24);
-  const chat = new ChatService({ db: db.db, clock, bus, limiter: chatLimiter, clientKey: chatClientKey, limits: { ipLimit: config.CHAT_IP_LIMIT } });
+  const chat = new ChatService({ db: db.db, clock, bus, limiter: chatLimiter, rateLimits, clientKey: chatClientKey, limits: { ipLimit: config.CHAT_IP_LIMIT } });
   const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
   const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders });
   // Coupon drops: a coupon in the order body is applied in the order's own transaction (OrderService hook).
@@ -284,7 +284,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   else log.info(mailer.list ? "dev mailbox off (DEV_MAILBOX=1 turns it on); emails are written to DATA_DIR/mail" : "dev mailbox off (SMTP_URL is set)");
   registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
   registerSimulcastRoutes(app, { simulcast, shows });
-  registerTelemetryRoutes(app, { aggregator: playback, clock, isLive: (showId) => media.status().live.includes(showId) });
+  registerTelemetryRoutes(app, { aggregator: playback, rateLimits, isLive: (showId) => media.status().live.includes(showId) });
   const browserIngest = createBrowserIngest({
     ffmpegPath: config.ffmpegPath,
     requireManager: (account, showId) => shows.requireManager(account, showId),

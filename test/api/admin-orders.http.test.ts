@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 describe("merchant order admin over HTTP", () => {
@@ -24,7 +25,7 @@ describe("merchant order admin over HTTP", () => {
     expect((await request(server.url, "GET", "/api/admin/orders")).status).toBe(401);
     expect((await request(server.url, "GET", "/api/admin/orders", { cookie: host })).body.error.code).toBe("forbidden");
     expect((await request(server.url, "POST", `/api/admin/orders/${id}/refund`, { cookie: host, body: {} })).body.error.code).toBe("forbidden");
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "shopper@example.com", password: "a long password", displayName: "S" } });
+    await createBuyer(server, "shopper@example.com", "a long password", "S");
     const buyer = await login(server.url, "shopper@example.com", "a long password");
     expect((await request(server.url, "GET", `/api/admin/orders/${id}`, { cookie: buyer })).body.error.code).toBe("forbidden");
     const list = await request(server.url, "GET", "/api/admin/orders?status=paid", { cookie: merchant });

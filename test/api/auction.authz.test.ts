@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 type Role = "anonymous" | "buyer" | "host" | "otherHost" | "merchant" | "staff" | "otherMerchant" | "admin";
@@ -27,7 +28,7 @@ describe("auction routes × roles", () => {
     await accounts.createAccount({ email: "admin@platform.test", password: pw, displayName: "Admin", role: "admin", merchantId: null });
     await accounts.createAccount({ email: "owner@other.test", password: pw, displayName: "Other owner", role: "merchant", merchantId: other.id });
     await accounts.createAccount({ email: "host@other.test", password: pw, displayName: "Other host", role: "host", merchantId: other.id });
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "buyer@authz.test", password: pw, displayName: "Buyer" } });
+    await createBuyer(server, "buyer@authz.test", pw, "Buyer");
     cookies.set("anonymous", undefined);
     cookies.set("buyer", await login(server.url, "buyer@authz.test", pw));
     cookies.set("host", await login(server.url, server.demo.hostEmail, server.demo.hostPassword));

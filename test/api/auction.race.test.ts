@@ -4,6 +4,7 @@ import { bidderKey } from "../../src/server/auctions/index.js";
 import { ManualClock } from "../../src/server/platform/clock.js";
 import { backends } from "../support/db.js";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const BIDDERS = 100;
@@ -11,15 +12,9 @@ const BIDS = 2000;
 const START = 1000;
 const INCREMENT = 100;
 
-async function signUp(base: string, i: number): Promise<{ cookie: string; id: string }> {
-  const res = await fetch(`${base}/api/auth/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: `bidder-${i}-${Math.random().toString(36).slice(2)}@race.test`, password: "race-password-1", displayName: `Bidder ${i}` }),
-  });
-  if (res.status !== 201) throw new Error(`signup ${res.status}: ${await res.text()}`);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("sc_session="))!.split(";")[0]!;
-  return { cookie, id: ((await res.json()) as { account: { id: string } }).account.id };
+async function signUp(server: TestServer, i: number): Promise<{ cookie: string; id: string }> {
+  const { account, cookie } = await createBuyer(server, `bidder-${i}-${Math.random().toString(36).slice(2)}@race.test`, "race-password-1", `Bidder ${i}`);
+  return { cookie, id: account.id };
 }
 
 // 2,000 bids over real HTTP while the (manual) server clock crosses ends_at: the row lock decides the order, the
@@ -33,7 +28,7 @@ describe.each(backends)("auction race at the closing millisecond (%s)", (backend
   beforeAll(async () => {
     server = await startTestServer({ backend, clock, sweepers: false, synthetic: false });
     hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
-    for (let i = 0; i < BIDDERS; i += 10) bidders.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => signUp(server.url, i + k)))));
+    for (let i = 0; i < BIDDERS; i += 10) bidders.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => signUp(server, i + k)))));
   }, 600_000);
   afterAll(() => server?.close());
 

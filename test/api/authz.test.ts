@@ -1,81 +1,274 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-type Role = "anonymous" | "buyer" | "host" | "otherHost" | "merchant" | "staff" | "otherMerchant" | "admin";
-const ROLES: Role[] = ["anonymous", "buyer", "host", "otherHost", "merchant", "staff", "otherMerchant", "admin"];
-const STUDIO: Role[] = ["host", "merchant", "staff", "admin"];
-const MERCHANT: Role[] = ["merchant", "staff", "admin"];
+type Role = "anonymous" | "buyer" | "moderator" | "host" | "sameMerchantHost" | "otherHost" | "merchant" | "staff" | "otherMerchant" | "admin";
+const ROLES: Role[] = ["anonymous", "buyer", "moderator", "host", "sameMerchantHost", "otherHost", "merchant", "staff", "otherMerchant", "admin"];
 const SIGNED_IN: Role[] = ROLES.filter((r) => r !== "anonymous");
+// The demo show's team: its host, the merchant's owner and staff, the platform admin. Not a host of another show of
+// the same merchant, not a chat moderator.
+const STUDIO: Role[] = ["host", "merchant", "staff", "admin"];
+const MODERATORS: Role[] = [...STUDIO, "moderator"];
+const MERCHANT: Role[] = ["merchant", "staff", "admin"];
+// Merchant-wide lists answer for the caller's own merchant: any merchant's owner and staff (admin names the merchant).
+const ANY_MERCHANT: Role[] = ["merchant", "staff", "otherMerchant", "admin"];
+// Anyone signed in, except the show's host and the merchant's accounts (cannot_bid_own_show, not_eligible are not 403s).
+const BIDDERS: Role[] = ["buyer", "moderator", "sameMerchantHost", "otherHost", "otherMerchant", "admin"];
 
-// Every protected route × every role, as in the access table of docs/api.md. A denied request is 401 (anonymous) or
-// 403 (signed in); an allowed one may still fail for other reasons (bad body, state), but never with 401/403.
+/**
+ * Routes anyone may call (docs/api.md's access table says "anyone"), and routes guarded by something other than a role.
+ * Every other registered route must have a row in the matrix below: a new route without one fails the coverage test.
+ */
+const PUBLIC = new Set([
+  "POST /api/auth/login", "POST /api/auth/signup", "POST /api/auth/signup/confirm", "POST /api/auth/password-reset",
+  "POST /api/auth/password-reset/confirm", "POST /api/auth/accept-invite", "POST /api/auth/logout",
+  "GET /api/shows", "GET /api/shows/:idOrSlug", "GET /api/shows/:idOrSlug/recordings", "GET /api/shows/:showId/chat",
+  "GET /api/shows/:showId/giveaways/current", "GET /api/giveaways/:giveawayId/verification", "GET /api/shows/:showId/polls/current",
+  "GET /api/shows/:showId/auctions", "GET /api/auctions/:auctionId", "GET /api/shows/:showId/coupons",
+  "GET /api/shows/:showId/mystery", "GET /api/mystery/:poolId", "POST /api/orders", "GET /api/payments/config",
+  "POST /api/shows/:showId/telemetry", "GET /media/products/:productId/:file", "GET /vod/:showId/:recordingId/:file",
+  "GET /live/:showId/index.m3u8", "GET /live/:showId/:rendition/index.m3u8", "GET /live/:showId/:rendition/:file",
+  "GET /images/demo/:name", "GET /healthz", "GET /api/ping", "GET /ws/shows/:showId",
+  // Web pages: the page asks for a login where it needs one; the data behind it is guarded by the API routes.
+  "GET /", "GET /login", "GET /admin", "GET /orders/:orderId", "GET /account", "GET /earnings", "GET /forgot-password",
+  "GET /reset-password", "GET /accept-invite", "GET /shows/:slug", "GET /studio/:showId", "GET /verify/giveaway/:giveawayId", "GET /assets/*",
+  // Waitlist entries open with the entry's own token, not a role: test/api/waitlist tests.
+  "POST /api/offers/:offerId/waitlist", "GET /api/waitlist/:entryId", "POST /api/waitlist/:entryId/leave",
+  // Guarded by a signature or a bearer token, not a session: payments' webhook tests, the metrics tests.
+  "POST /api/payments/stripe/webhook", "GET /metrics",
+  // WebSocket upgrades, checked by session and Origin at the upgrade: test/api/realtime.ws.test.ts, moderation.ws.test.ts.
+  "GET /ws/studio/:showId", "GET /ws/ingest/:showId",
+]);
+
+interface Row {
+  /** The registered route, "METHOD /pattern" as in app.routeList. */
+  route: string;
+  allowed: Role[];
+  path: () => string;
+  body?: unknown;
+  headers?: () => Record<string, string>;
+}
+
+// Every protected route × every role, as in the access table of docs/api.md. A denied request is 401 or 403; an
+// allowed one may still fail for other reasons (bad body, unknown id, state), but never with 401/403.
 describe("access rules: every route × every role", () => {
   let server: TestServer;
   const cookies = new Map<Role, string | undefined>();
-  let showId: string;
-  let offerId: string;
-  let orderId: string;
-  let productId: string;
+  const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     server = await startTestServer({ synthetic: false });
     const { accounts, catalog, shows } = server.services;
-    const demoMerchant = (await shows.show(server.demo.showId)).merchantId;
+    const showId = server.demo.showId;
+    const demoMerchant = (await shows.show(showId)).merchantId;
     const other = await catalog.createMerchant("Other Shop");
     const pw = "authz-password-1";
     await accounts.createAccount({ email: "staff@demo.test", password: pw, displayName: "Staff", role: "staff", merchantId: demoMerchant });
     await accounts.createAccount({ email: "admin@platform.test", password: pw, displayName: "Admin", role: "admin", merchantId: null });
     await accounts.createAccount({ email: "owner@other.test", password: pw, displayName: "Other owner", role: "merchant", merchantId: other.id });
     await accounts.createAccount({ email: "host@other.test", password: pw, displayName: "Other host", role: "host", merchantId: other.id });
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "buyer@authz.test", password: pw, displayName: "Buyer" } });
+    const secondHost = await accounts.createAccount({ email: "host2@demo.test", password: pw, displayName: "Second host", role: "host", merchantId: demoMerchant });
+    await createBuyer(server, "buyer@authz.test", pw, "Buyer");
+    await createBuyer(server, "mod@authz.test", pw, "Moderator");
     cookies.set("anonymous", undefined);
     cookies.set("buyer", await login(server.url, "buyer@authz.test", pw));
+    cookies.set("moderator", await login(server.url, "mod@authz.test", pw));
     cookies.set("host", await login(server.url, server.demo.hostEmail, server.demo.hostPassword));
+    cookies.set("sameMerchantHost", await login(server.url, "host2@demo.test", pw));
     cookies.set("otherHost", await login(server.url, "host@other.test", pw));
     cookies.set("merchant", await login(server.url, server.demo.merchantEmail, server.demo.hostPassword));
     cookies.set("staff", await login(server.url, "staff@demo.test", pw));
     cookies.set("otherMerchant", await login(server.url, "owner@other.test", pw));
     cookies.set("admin", await login(server.url, "admin@platform.test", pw));
-    showId = server.demo.showId;
+    const host = cookies.get("host");
+    const merchant = cookies.get("merchant");
+    const ok = async (res: Promise<{ status: number; body: any }>, what: string) => {
+      const r = await res;
+      if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+
+    // A second show of the same merchant with its own host: that host is no one on the demo show.
+    const second = await ok(request(server.url, "POST", "/api/admin/shows", { cookie: merchant, body: { title: "Second show", slug: "second-show", hostAccountId: secondHost.id } }), "second show");
+    ids.secondShow = second.show.id;
+    // The moderator is appointed by the demo show's host, through the moderation API.
+    await ok(request(server.url, "POST", `/api/studio/shows/${showId}/chat/moderators`, { cookie: host, body: { email: "mod@authz.test" } }), "appoint moderator");
+
+    ids.show = showId;
     const show = await request(server.url, "GET", `/api/shows/${showId}`);
-    offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
-    orderId = (await postOrder(server.url, orderBody(offerId))).body.order.id;
-    productId = (await catalog.productsOf(demoMerchant))[0]!.id;
-  });
+    ids.offer = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
+    ids.order = (await postOrder(server.url, orderBody(ids.offer))).body.order.id;
+    const products = await catalog.productsOf(demoMerchant);
+    ids.product = products[0]!.id;
+    ids.doomedProduct = products.at(-1)!.id;
+    const extraOffer = await ok(request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie: host, body: { productId: ids.product, showPrice: 100, quantity: 1, durationSeconds: 600 } }), "offer");
+    ids.extraOffer = extraOffer.offer.id;
+    ids.giveaway = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/giveaways`, { cookie: host, body: { title: "Tote" } }), "giveaway")).giveaway.id;
+    ids.poll = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/polls`, { cookie: host, body: { question: "A or B?", options: [{ label: "A" }, { label: "B" }] } }), "poll")).poll.id;
+    ids.coupon = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, { cookie: host, body: { code: "authz10", percentBp: 1000, minutes: 5, maxClaims: 10 } }), "coupon")).coupon.id;
+    const items = products.slice(0, 2).map((p, i) => ({ productId: p.id, oddsBp: i === 0 ? 2500 : 7500, quantity: 3 }));
+    ids.pool = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, { cookie: host, body: { title: "Bag", showPrice: 500, durationSeconds: 600, items } }), "mystery")).pool.id;
+    ids.auction = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, { cookie: host, body: { productId: ids.product, startPrice: 500, minIncrement: 50, durationSeconds: 60 } }), "auction")).auction.id;
+    await ok(request(server.url, "POST", `/api/studio/auctions/${ids.auction}/cancel`, { cookie: host }), "cancel auction");
+  }, 180_000);
   afterAll(async () => server?.close());
 
-  const routes: { name: string; allowed: Role[]; call: (cookie?: string) => Promise<{ status: number }> }[] = [
-    { name: "GET /api/auth/me", allowed: SIGNED_IN, call: (c) => request(server.url, "GET", "/api/auth/me", { cookie: c }) },
-    { name: "GET /api/me/checkout-details", allowed: SIGNED_IN, call: (c) => request(server.url, "GET", "/api/me/checkout-details", { cookie: c }) },
-    { name: "GET /api/studio/shows/:id", allowed: STUDIO, call: (c) => request(server.url, "GET", `/api/studio/shows/${showId}`, { cookie: c }) },
-    { name: "POST stream-key/reveal", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/shows/${showId}/stream-key/reveal`, { cookie: c }) },
-    { name: "POST /api/studio/shows/:id/offers", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie: c, body: { productId, showPrice: 100, quantity: 1, durationSeconds: 60 } }) },
-    { name: "POST /api/studio/offers/:id/pin", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/offers/${offerId}/pin`, { cookie: c, body: { pinned: true } }) },
-    { name: "GET destinations", allowed: STUDIO, call: (c) => request(server.url, "GET", `/api/studio/shows/${showId}/destinations`, { cookie: c }) },
-    { name: "GET /api/admin/orders?showId", allowed: MERCHANT, call: (c) => request(server.url, "GET", `/api/admin/orders?showId=${showId}`, { cookie: c }) },
-    { name: "GET /api/admin/orders/:id", allowed: MERCHANT, call: (c) => request(server.url, "GET", `/api/admin/orders/${orderId}`, { cookie: c }) },
-    { name: "GET packing slip", allowed: MERCHANT, call: (c) => request(server.url, "GET", `/api/admin/orders/${orderId}/packing-slip`, { cookie: c }) },
-    { name: "POST /api/admin/orders/:id/deliver", allowed: MERCHANT, call: (c) => request(server.url, "POST", `/api/admin/orders/${orderId}/deliver`, { cookie: c }) },
-    // Merchant-wide lists answer for the caller's own merchant: any merchant's owner (and its staff) may call them.
-    { name: "GET /api/admin/invites", allowed: ["merchant", "otherMerchant"], call: (c) => request(server.url, "GET", "/api/admin/invites", { cookie: c }) },
-    { name: "POST /api/admin/shows (bad body)", allowed: ["merchant", "staff", "otherMerchant"], call: (c) => request(server.url, "POST", "/api/admin/shows", { cookie: c, body: {} }) },
-    { name: "GET /api/admin/sales", allowed: ["merchant", "staff", "otherMerchant", "admin"], call: (c) => request(server.url, "GET", "/api/admin/sales", { cookie: c }) },
-    { name: "GET /api/admin/products", allowed: ["merchant", "staff", "otherMerchant", "admin"], call: (c) => request(server.url, "GET", "/api/admin/products", { cookie: c }) },
-    { name: "GET /api/admin/hosts", allowed: ["merchant", "staff", "otherMerchant"], call: (c) => request(server.url, "GET", "/api/admin/hosts", { cookie: c }) },
-    // An admin without merchantId gets 400 (it must name the merchant): allowed, as far as access goes.
-    { name: "GET /api/admin/webhooks", allowed: ["merchant", "staff", "otherMerchant", "admin"], call: (c) => request(server.url, "GET", "/api/admin/webhooks", { cookie: c }) },
-    { name: "POST /api/admin/orders/:id/refund (bad body)", allowed: MERCHANT, call: (c) => request(server.url, "POST", `/api/admin/orders/${orderId}/refund`, { cookie: c, body: { quantity: 0 } }) },
+  const s = () => `/api/studio/shows/${ids.show}`;
+  const chat = () => `${s()}/chat`;
+  const rows: Row[] = [
+    { route: "GET /api/auth/me", allowed: SIGNED_IN, path: () => "/api/auth/me" },
+    { route: "GET /api/me/checkout-details", allowed: SIGNED_IN, path: () => "/api/me/checkout-details" },
+    { route: "POST /api/me/address", allowed: SIGNED_IN, path: () => "/api/me/address", body: {} },
+    { route: "POST /api/me/payment-method", allowed: SIGNED_IN, path: () => "/api/me/payment-method", body: {} },
+    { route: "DELETE /api/me/payment-method", allowed: SIGNED_IN, path: () => "/api/me/payment-method" },
+    { route: "GET /api/me/orders", allowed: SIGNED_IN, path: () => "/api/me/orders" },
+    { route: "GET /api/admin/merchants", allowed: ["admin"], path: () => "/api/admin/merchants" },
+
+    // Orders: the order's token, the session that placed it, or the merchant's staff (this one is a guest's, no token sent).
+    { route: "GET /api/orders/:orderId", allowed: MERCHANT, path: () => `/api/orders/${ids.order}` },
+    { route: "POST /api/orders/:orderId/pay", allowed: MERCHANT, path: () => `/api/orders/${ids.order}/pay`, body: {} },
+    { route: "POST /api/orders/:orderId/cancel", allowed: MERCHANT, path: () => `/api/orders/${ids.order}/cancel` },
+    { route: "GET /api/orders/:orderId/discount", allowed: MERCHANT, path: () => `/api/orders/${ids.order}/discount` },
+    { route: "GET /api/orders/:orderId/mystery", allowed: MERCHANT, path: () => `/api/orders/${ids.order}/mystery` },
+
+    // Studio: the show's team.
+    { route: "GET /api/studio/shows/:showId", allowed: STUDIO, path: s },
+    { route: "POST /api/studio/shows/:showId/stream-key/reveal", allowed: STUDIO, path: () => `${s()}/stream-key/reveal` },
+    { route: "POST /api/studio/shows/:showId/stream-key/rotate", allowed: STUDIO, path: () => `${s()}/stream-key/rotate` },
+    { route: "POST /api/studio/shows/:showId/offers", allowed: STUDIO, path: () => `${s()}/offers`, body: {} },
+    { route: "POST /api/studio/offers/:offerId/pin", allowed: STUDIO, path: () => `/api/studio/offers/${ids.offer}/pin`, body: { pinned: true } },
+    { route: "POST /api/studio/offers/:offerId/end", allowed: STUDIO, path: () => `/api/studio/offers/${ids.extraOffer}/end` },
+    { route: "GET /api/studio/shows/:showId/earnings", allowed: STUDIO, path: () => `${s()}/earnings` },
+    // Each host of the show has their own share code; merchant accounts have none.
+    { route: "GET /api/studio/shows/:showId/share-link", allowed: ["host"], path: () => `${s()}/share-link` },
+
+    // Games, studio side.
+    { route: "POST /api/studio/shows/:showId/giveaways", allowed: STUDIO, path: () => `${s()}/giveaways`, body: {} },
+    { route: "GET /api/studio/shows/:showId/giveaways", allowed: STUDIO, path: () => `${s()}/giveaways` },
+    { route: "POST /api/studio/giveaways/:giveawayId/open", allowed: STUDIO, path: () => `/api/studio/giveaways/${ids.giveaway}/open` },
+    { route: "POST /api/studio/giveaways/:giveawayId/close", allowed: STUDIO, path: () => `/api/studio/giveaways/${ids.giveaway}/close` },
+    { route: "POST /api/studio/giveaways/:giveawayId/draw", allowed: STUDIO, path: () => `/api/studio/giveaways/${ids.giveaway}/draw` },
+    { route: "GET /api/studio/giveaways/:giveawayId/audit", allowed: STUDIO, path: () => `/api/studio/giveaways/${ids.giveaway}/audit` },
+    { route: "POST /api/studio/shows/:showId/polls", allowed: STUDIO, path: () => `${s()}/polls`, body: {} },
+    { route: "GET /api/studio/shows/:showId/polls", allowed: STUDIO, path: () => `${s()}/polls` },
+    { route: "POST /api/studio/polls/:pollId/open", allowed: STUDIO, path: () => `/api/studio/polls/${ids.poll}/open` },
+    { route: "POST /api/studio/polls/:pollId/close", allowed: STUDIO, path: () => `/api/studio/polls/${ids.poll}/close` },
+    { route: "GET /api/studio/polls/:pollId/audit", allowed: STUDIO, path: () => `/api/studio/polls/${ids.poll}/audit` },
+    { route: "POST /api/studio/shows/:showId/auctions", allowed: STUDIO, path: () => `${s()}/auctions`, body: {} },
+    { route: "GET /api/studio/shows/:showId/auctions", allowed: STUDIO, path: () => `${s()}/auctions` },
+    { route: "POST /api/studio/auctions/:auctionId/start", allowed: STUDIO, path: () => `/api/studio/auctions/${ids.auction}/start` },
+    { route: "POST /api/studio/auctions/:auctionId/cancel", allowed: STUDIO, path: () => `/api/studio/auctions/${ids.auction}/cancel` },
+    { route: "GET /api/studio/auctions/:auctionId/events", allowed: STUDIO, path: () => `/api/studio/auctions/${ids.auction}/events` },
+    { route: "POST /api/studio/shows/:showId/coupons", allowed: STUDIO, path: () => `${s()}/coupons`, body: {} },
+    { route: "GET /api/studio/shows/:showId/coupons", allowed: STUDIO, path: () => `${s()}/coupons` },
+    { route: "POST /api/studio/coupons/:couponId/end", allowed: STUDIO, path: () => `/api/studio/coupons/${ids.coupon}/end` },
+    { route: "POST /api/studio/shows/:showId/mystery", allowed: STUDIO, path: () => `${s()}/mystery`, body: {} },
+    { route: "GET /api/studio/shows/:showId/mystery", allowed: STUDIO, path: () => `${s()}/mystery` },
+    { route: "POST /api/studio/mystery/:poolId/close", allowed: STUDIO, path: () => `/api/studio/mystery/${ids.pool}/close` },
+    { route: "GET /api/studio/mystery/:poolId/audit", allowed: STUDIO, path: () => `/api/studio/mystery/${ids.pool}/audit` },
+    { route: "GET /api/studio/shows/:showId/mystery-settings", allowed: STUDIO, path: () => `${s()}/mystery-settings` },
+    { route: "PATCH /api/studio/shows/:showId/mystery-settings", allowed: MERCHANT, path: () => `${s()}/mystery-settings`, body: {} },
+
+    // Games, viewer side: signed-in accounts (the show's own accounts get game-specific refusals, not 403).
+    { route: "POST /api/giveaways/:giveawayId/entries", allowed: SIGNED_IN, path: () => `/api/giveaways/${ids.giveaway}/entries`, body: {} },
+    { route: "GET /api/giveaways/:giveawayId/entries/me", allowed: SIGNED_IN, path: () => `/api/giveaways/${ids.giveaway}/entries/me` },
+    { route: "POST /api/polls/:pollId/votes", allowed: SIGNED_IN, path: () => `/api/polls/${ids.poll}/votes`, body: {} },
+    { route: "GET /api/polls/:pollId/votes/me", allowed: SIGNED_IN, path: () => `/api/polls/${ids.poll}/votes/me` },
+    { route: "POST /api/auctions/:auctionId/bids", allowed: BIDDERS, path: () => `/api/auctions/${ids.auction}/bids`, body: { maxAmount: 1000 }, headers: () => ({ "idempotency-key": `authz-${Math.random()}` }) },
+    { route: "POST /api/auctions/:auctionId/pre-bids", allowed: BIDDERS, path: () => `/api/auctions/${ids.auction}/pre-bids`, body: { maxAmount: 1000 }, headers: () => ({ "idempotency-key": `authz-${Math.random()}` }) },
+    { route: "POST /api/shows/:showId/coupons/claim", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/coupons/claim`, body: { code: "NOSUCH" } },
+    { route: "GET /api/shows/:showId/coupons/mine", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/coupons/mine` },
+    { route: "GET /api/offers/:offerId/coupon-preview", allowed: SIGNED_IN, path: () => `/api/offers/${ids.offer}/coupon-preview?code=NOSUCH&quantity=1` },
+
+    // Simulcast destinations: the show's team.
+    { route: "GET /api/studio/shows/:showId/destinations", allowed: STUDIO, path: () => `${s()}/destinations` },
+    { route: "POST /api/studio/shows/:showId/destinations", allowed: STUDIO, path: () => `${s()}/destinations`, body: {} },
+    { route: "DELETE /api/studio/shows/:showId/destinations/:destinationId", allowed: STUDIO, path: () => `${s()}/destinations/dst_nope` },
+    { route: "POST /api/studio/shows/:showId/destinations/:destinationId/enable", allowed: STUDIO, path: () => `${s()}/destinations/dst_nope/enable` },
+    { route: "POST /api/studio/shows/:showId/destinations/:destinationId/disable", allowed: STUDIO, path: () => `${s()}/destinations/dst_nope/disable` },
+
+    // Chat moderation: appointed moderators may delete, time out and handle reports; only the team changes the rules.
+    { route: "GET /api/studio/shows/:showId/chat/moderation", allowed: MODERATORS, path: () => `${chat()}/moderation` },
+    { route: "DELETE /api/studio/shows/:showId/chat/messages/:messageId", allowed: MODERATORS, path: () => `${chat()}/messages/msg_nope` },
+    { route: "POST /api/studio/shows/:showId/chat/messages/:messageId/timeout", allowed: MODERATORS, path: () => `${chat()}/messages/msg_nope/timeout`, body: { minutes: 5 } },
+    { route: "DELETE /api/studio/shows/:showId/chat/restrictions/:restrictionId", allowed: MODERATORS, path: () => `${chat()}/restrictions/rst_nope` },
+    { route: "POST /api/studio/shows/:showId/chat/reports/:reportId/dismiss", allowed: MODERATORS, path: () => `${chat()}/reports/rpt_nope/dismiss` },
+    { route: "POST /api/studio/shows/:showId/chat/messages/:messageId/ban", allowed: STUDIO, path: () => `${chat()}/messages/msg_nope/ban`, body: {} },
+    { route: "PATCH /api/studio/shows/:showId/chat/settings", allowed: STUDIO, path: () => `${chat()}/settings`, body: { nope: 1 } },
+    { route: "POST /api/studio/shows/:showId/chat/words", allowed: STUDIO, path: () => `${chat()}/words`, body: {} },
+    { route: "POST /api/studio/shows/:showId/chat/pin", allowed: STUDIO, path: () => `${chat()}/pin`, body: {} },
+    { route: "DELETE /api/studio/shows/:showId/chat/pin", allowed: STUDIO, path: () => `${chat()}/pin` },
+    { route: "POST /api/studio/shows/:showId/chat/moderators", allowed: STUDIO, path: () => `${chat()}/moderators`, body: {} },
+    { route: "DELETE /api/studio/shows/:showId/chat/moderators/:moderatorId", allowed: STUDIO, path: () => `${chat()}/moderators/acc_nope` },
+
+    // Merchant admin.
+    { route: "POST /api/admin/invites", allowed: ["merchant", "otherMerchant"], path: () => "/api/admin/invites", body: {} },
+    { route: "GET /api/admin/invites", allowed: ["merchant", "otherMerchant"], path: () => "/api/admin/invites" },
+    { route: "DELETE /api/admin/invites/:inviteId", allowed: ["merchant", "otherMerchant"], path: () => "/api/admin/invites/inv_nope" },
+    { route: "GET /api/admin/hosts", allowed: ["merchant", "staff", "otherMerchant"], path: () => "/api/admin/hosts" },
+    { route: "POST /api/admin/shows", allowed: ["merchant", "staff", "otherMerchant"], path: () => "/api/admin/shows", body: {} },
+    { route: "GET /api/admin/orders", allowed: MERCHANT, path: () => `/api/admin/orders?showId=${ids.show}` },
+    { route: "GET /api/admin/orders.csv", allowed: MERCHANT, path: () => `/api/admin/orders.csv?showId=${ids.show}` },
+    { route: "GET /api/admin/orders/:orderId", allowed: MERCHANT, path: () => `/api/admin/orders/${ids.order}` },
+    { route: "GET /api/admin/orders/:orderId/packing-slip", allowed: MERCHANT, path: () => `/api/admin/orders/${ids.order}/packing-slip` },
+    { route: "POST /api/admin/orders/:orderId/fulfil", allowed: MERCHANT, path: () => `/api/admin/orders/${ids.order}/fulfil`, body: {} },
+    { route: "POST /api/admin/orders/:orderId/deliver", allowed: MERCHANT, path: () => `/api/admin/orders/${ids.order}/deliver` },
+    { route: "POST /api/admin/orders/:orderId/refund", allowed: MERCHANT, path: () => `/api/admin/orders/${ids.order}/refund`, body: { quantity: 0 } },
+    { route: "GET /api/admin/products", allowed: ANY_MERCHANT, path: () => "/api/admin/products" },
+    { route: "POST /api/admin/products", allowed: ANY_MERCHANT, path: () => "/api/admin/products", body: {} },
+    { route: "GET /api/admin/products/:id", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}` },
+    { route: "PATCH /api/admin/products/:id", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}`, body: { nope: 1 } },
+    { route: "DELETE /api/admin/products/:id", allowed: MERCHANT, path: () => `/api/admin/products/${ids.doomedProduct}` },
+    { route: "POST /api/admin/products/:id/variants", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/variants`, body: {} },
+    { route: "PATCH /api/admin/products/:id/variants/:variantId", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/variants/var_nope`, body: {} },
+    { route: "DELETE /api/admin/products/:id/variants/:variantId", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/variants/var_nope` },
+    { route: "POST /api/admin/products/:id/image", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/image`, body: {} },
+    { route: "GET /api/admin/sales", allowed: ANY_MERCHANT, path: () => "/api/admin/sales" },
+    { route: "GET /api/admin/offers", allowed: ANY_MERCHANT, path: () => "/api/admin/offers" },
+    { route: "GET /api/admin/webhooks", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks" },
+    { route: "POST /api/admin/webhooks", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks", body: {} },
+    { route: "DELETE /api/admin/webhooks/:endpointId", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope" },
+    { route: "GET /api/admin/webhooks/:endpointId/deliveries", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope/deliveries" },
+
+    // Commissions and payouts.
+    { route: "GET /api/admin/commission-rules", allowed: ANY_MERCHANT, path: () => "/api/admin/commission-rules" },
+    { route: "POST /api/admin/commission-rules", allowed: ANY_MERCHANT, path: () => "/api/admin/commission-rules", body: {} },
+    { route: "GET /api/admin/commission-rules/:version", allowed: ANY_MERCHANT, path: () => "/api/admin/commission-rules/999" },
+    { route: "DELETE /api/admin/commission-rules", allowed: ANY_MERCHANT, path: () => "/api/admin/commission-rules" },
+    { route: "GET /api/admin/shows/:showId/hosts", allowed: MERCHANT, path: () => `/api/admin/shows/${ids.show}/hosts` },
+    { route: "PUT /api/admin/shows/:showId/hosts", allowed: MERCHANT, path: () => `/api/admin/shows/${ids.show}/hosts`, body: {} },
+    { route: "GET /api/admin/payout-settings", allowed: ANY_MERCHANT, path: () => "/api/admin/payout-settings" },
+    { route: "PUT /api/admin/payout-settings", allowed: ANY_MERCHANT, path: () => "/api/admin/payout-settings", body: {} },
+    { route: "GET /api/admin/payouts", allowed: ANY_MERCHANT, path: () => "/api/admin/payouts" },
+    { route: "POST /api/admin/payouts", allowed: ANY_MERCHANT, path: () => "/api/admin/payouts", body: { nope: 1 } },
+    { route: "GET /api/admin/payouts/batches/:batchId/pain.001.xml", allowed: ANY_MERCHANT, path: () => "/api/admin/payouts/batches/pob_nope/pain.001.xml" },
+    // Earnings: every signed-in account sees its own (none for most).
+    { route: "GET /api/earnings", allowed: SIGNED_IN, path: () => "/api/earnings" },
+    { route: "PUT /api/earnings/payout-account", allowed: SIGNED_IN, path: () => "/api/earnings/payout-account", body: {} },
+    { route: "GET /api/earnings/statements/:file", allowed: SIGNED_IN, path: () => "/api/earnings/statements/2026-01.csv" },
   ];
 
-  it.each(routes.map((r) => [r.name, r] as const))("%s", async (_name, route) => {
-    const outcome: Record<string, string> = {};
-    const expected: Record<string, string> = {};
-    for (const role of ROLES) {
-      const res = await route.call(cookies.get(role));
-      outcome[role] = res.status === 401 || res.status === 403 ? String(res.status) : "allowed";
-      expected[role] = route.allowed.includes(role) ? "allowed" : role === "anonymous" ? "401" : "403";
+  it("has a row for every registered route that is not public", () => {
+    const registered = new Set(server.app.routeList.filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS").map((r) => `${r.method} ${r.url}`));
+    const covered = new Set(rows.map((r) => r.route));
+    const missing = [...registered].filter((r) => !PUBLIC.has(r) && !covered.has(r));
+    expect(missing, "protected routes without a row in the authz matrix").toEqual([]);
+    // And no row for a route that no longer exists (a renamed route would otherwise go untested).
+    expect([...covered].filter((r) => !registered.has(r))).toEqual([]);
+  });
+
+  it.each(rows.map((r) => [r.route, r] as const))("%s", async (_name, row) => {
+    const outcome: Partial<Record<Role, string>> = {};
+    const expected: Partial<Record<Role, string>> = {};
+    const method = row.route.split(" ")[0]!;
+    // Denied roles first: an allowed call may change state (delete, end, rotate) that a later refusal must not depend on.
+    const order = [...ROLES.filter((r) => !row.allowed.includes(r)), ...ROLES.filter((r) => row.allowed.includes(r))];
+    for (const role of order) {
+      const res = await request(server.url, method, row.path(), { cookie: cookies.get(role), body: row.body, headers: row.headers?.() });
+      outcome[role] = res.status === 401 || res.status === 403 ? "denied" : "allowed";
+      expected[role] = row.allowed.includes(role) ? "allowed" : "denied";
     }
     expect(outcome).toEqual(expected);
   });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { type TestServer, startTestServer } from "../support/server.js";
 
 // Coupon drops and mystery pools over real HTTP: studio routes, one-tap claim, checkout with the Idempotency-Key.
@@ -16,7 +17,7 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     server = await startTestServer({ synthetic: false });
     showId = server.demo.showId;
     host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "coupon-buyer@http.test", password: "buyer-password-1", displayName: "Coupon Buyer" } });
+    await createBuyer(server, "coupon-buyer@http.test", "buyer-password-1", "Coupon Buyer");
     buyer = await login(server.url, "coupon-buyer@http.test", "buyer-password-1");
     const show = await request(server.url, "GET", `/api/shows/${showId}`);
     offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 // Giveaways and polls over HTTP: role rules, zod validation (4xx, never 500), one entry / one vote per account.
@@ -13,7 +14,7 @@ describe("giveaway and poll routes", () => {
     server = await startTestServer({ synthetic: false });
     host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
     for (const [i, name] of ["games-a@example.com", "games-b@example.com"].entries()) {
-      await request(server.url, "POST", "/api/auth/signup", { body: { email: name, password: "correct horse battery", displayName: `Games ${i}` } });
+      await createBuyer(server, name, "correct horse battery", `Games ${i}`);
     }
     buyer = await login(server.url, "games-a@example.com", "correct horse battery");
     buyer2 = await login(server.url, "games-b@example.com", "correct horse battery");

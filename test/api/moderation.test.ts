@@ -6,6 +6,7 @@ import { WordFilter, containsLink, effectiveWords } from "../../src/server/chat/
 import type { DbHandle } from "../../src/server/db/index.js";
 import { type BusEvents, RedisBus } from "../../src/server/platform/bus.js";
 import { AppError } from "../../src/server/platform/errors.js";
+import { RateLimits } from "../../src/server/platform/rate-limit.js";
 import { backends, openTestDb } from "../support/db.js";
 import { commerceFixture, orderBody } from "../support/fixtures.js";
 import { until } from "../support/until.js";
@@ -16,6 +17,9 @@ vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 const limiterKinds: ("memory" | "redis")[] = process.env.TEST_REDIS_URL ? ["memory", "redis"] : ["memory"];
 const newLimiter = (kind: "memory" | "redis"): LimiterStore =>
   kind === "redis" ? new RedisLimiterStore(process.env.TEST_REDIS_URL!, `showcart-test:${Math.random().toString(36).slice(2)}:`) : new MemoryLimiterStore();
+// The per-address flood limit counts in RateLimits (wall clock), in the same kind of store.
+const newRateLimits = (kind: "memory" | "redis") =>
+  kind === "redis" ? new RateLimits({ redisUrl: process.env.TEST_REDIS_URL!, prefix: `showcart-test:${Math.random().toString(36).slice(2)}` }) : new RateLimits();
 
 /** The code a promise is refused with (AppError), or "ok". */
 async function outcome(p: Promise<unknown>): Promise<string> {
@@ -118,8 +122,10 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
   async function setup(limits: Partial<ChatLimits> = {}) {
     const f = await commerceFixture(handle);
     const limiter = newLimiter(limiterKind);
+    const rateLimits = newRateLimits(limiterKind);
+    closers.push(() => rateLimits.close());
     const node = (l: LimiterStore = limiter) => {
-      const chat = new ChatService({ db: f.db, clock: f.clock, bus: f.bus, limiter: l, clientKey: (ip) => `k:${ip}`, limits });
+      const chat = new ChatService({ db: f.db, clock: f.clock, bus: f.bus, limiter: l, rateLimits, clientKey: (ip) => `k:${ip}`, limits });
       const moderation = new ChatModeration({ db: f.db, clock: f.clock, bus: f.bus, rules: chat.rules });
       closers.push(() => chat.rules.close());
       return { chat, moderation };
@@ -135,7 +141,7 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
       const a = await f.accounts.createAccount({ email: `u${++n}-${Math.random()}@t.test`, password: "pw-123456", displayName: `User ${n}`, role, merchantId: null });
       return { account: a, sender: guest({ account: a, name: a.displayName }) };
     };
-    return { ...f, chat, moderation, manage, events, guest, signedIn, node, limiter };
+    return { ...f, chat, moderation, manage, events, guest, signedIn, node, limiter, rateLimits };
   }
 
   it("limits messages per user per window, and per client address across users", async () => {
@@ -149,8 +155,10 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     expect(await outcome(f.chat.post(f.show.id, bob, "hello"))).toBe("ok");
     expect(await outcome(f.chat.post(f.show.id, bob, "hello 2"))).toBe("rate_limited");
     expect(await outcome(f.chat.post(f.show.id, f.guest({ ip: "10.1.1.2" }), "elsewhere"))).toBe("ok");
+    // The per-user window follows the injected clock; the address limit is a wall-clock flood limit and still holds.
     f.clock.advance(10_000);
-    expect(await outcome(f.chat.post(f.show.id, ann, "later"))).toBe("ok");
+    expect(await outcome(f.chat.post(f.show.id, ann, "later, same address"))).toBe("rate_limited");
+    expect(await outcome(f.chat.post(f.show.id, { ...ann, ip: "10.1.1.3" }, "later"))).toBe("ok");
     // The host is never limited.
     for (let i = 0; i < 8; i++) await f.chat.post(f.show.id, f.guest({ account: f.host, ip: "10.1.1.1" }), `host ${i}`);
   });
@@ -213,7 +221,7 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     const bad = await f.chat.post(f.show.id, f.guest(), "buy my stuff");
     await f.moderation.deleteMessage(ctx, bad.id);
     expect((await f.chat.recent(f.show.id)).map((m) => m.id)).not.toContain(bad.id);
-    await f.moderation.removeModerator(f.manage, mod.account.id);
+    await f.moderation.removeModerator(f.manage, (await f.moderation.view(f.manage)).moderators[0]!.id);
     await expect(f.moderation.context(mod.account, f.show.id, "moderate")).rejects.toMatchObject({ code: "forbidden" });
   });
 
@@ -299,7 +307,7 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     const busB = new RedisBus(process.env.TEST_REDIS_URL!, prefix);
     closers.push(() => busA.close(), () => busB.close());
     const make = (bus: RedisBus) => {
-      const chat = new ChatService({ db: f.db, clock: f.clock, bus, limiter: f.limiter, clientKey: (ip) => `k:${ip}` });
+      const chat = new ChatService({ db: f.db, clock: f.clock, bus, limiter: f.limiter, rateLimits: f.rateLimits, clientKey: (ip) => `k:${ip}` });
       closers.push(() => chat.rules.close());
       return { chat, moderation: new ChatModeration({ db: f.db, clock: f.clock, bus, rules: chat.rules }) };
     };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Envelope } from "../../src/protocol/realtime.js";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { ChatClient } from "../support/chat-client.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -121,8 +122,8 @@ describe("chat moderation over WebSocket and REST", () => {
 
   it("lets only the host/merchant manage, appointed moderators moderate, and refuses everyone else", async () => {
     const pw = "moderator-password-1";
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "mod@ws.test", password: pw, displayName: "Moe" } });
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "buyer@ws.test", password: pw, displayName: "Bea" } });
+    await createBuyer(server, "mod@ws.test", pw, "Moe");
+    await createBuyer(server, "buyer@ws.test", pw, "Bea");
     const modCookie = await login(server.url, "mod@ws.test", pw);
     const buyerCookie = await login(server.url, "buyer@ws.test", pw);
     expect((await studio("GET", "/moderation", { cookie: "" })).status).toBe(401);
@@ -163,7 +164,7 @@ describe("chat moderation over WebSocket and REST", () => {
     expect(words.body.words.block).toEqual(["knallkopp"]);
     guest.send({ t: "chat.send", d: { text: "K.N.A.L.L.K.O.P.P" } });
     await guest.waitError("chat_blocked_word");
-    expect((await studio("DELETE", `/moderators/${view.body.moderators[0].accountId}`)).status).toBe(200);
+    expect((await studio("DELETE", `/moderators/${view.body.moderators[0].id}`)).status).toBe(200);
     expect((await studio("GET", "/moderation", { cookie: modCookie })).status).toBe(403);
   });
 });

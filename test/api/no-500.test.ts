@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 // Bodies a careless or hostile client sends: nothing, the wrong JSON type, unknown or mistyped fields, absurd numbers.
@@ -32,7 +33,7 @@ describe("no route answers bad input with a 500", () => {
     const { accounts } = server.services;
     const pw = "a long password 123";
     await accounts.createAccount({ email: "admin@sweep.test", password: pw, displayName: "Admin", role: "admin", merchantId: null });
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "buyer@sweep.test", password: pw, displayName: "B" } });
+    await createBuyer(server, "buyer@sweep.test", pw, "B");
     cookies.set("anonymous", undefined);
     cookies.set("buyer", await login(server.url, "buyer@sweep.test", pw));
     cookies.set("host", await login(server.url, server.demo.hostEmail, server.demo.hostPassword));

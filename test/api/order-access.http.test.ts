@@ -3,6 +3,7 @@ import { StripePaymentProvider } from "../../src/server/payments/index.js";
 import { backends } from "../support/db.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 
@@ -17,7 +18,7 @@ describe.each(backends)("the buyer's way back to an order on %s", (backend) => {
     const show = await request(server.url, "GET", "/api/shows/demo");
     offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
     for (const email of ["mine@example.com", "theirs@example.com"]) {
-      await request(server.url, "POST", "/api/auth/signup", { body: { email, password: "a long password", displayName: email.split("@")[0] } });
+      await createBuyer(server, email, "a long password", email.split("@")[0]);
     }
     buyer = await login(server.url, "mine@example.com", "a long password");
     otherBuyer = await login(server.url, "theirs@example.com", "a long password");

@@ -1,6 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 import { launchChromium, newVisitor } from "./browser.js";
@@ -59,8 +60,7 @@ describe("auction journey", () => {
     await page.getByTestId("auction-winning").waitFor({ timeout: LONG });
 
     // A second bidder over the API pushes the price up to 25 + 2 by proxy; the viewer stays ahead at 27.
-    const rival = await fetch(`${server.url}/api/auth/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "rival@example.com", password: "a long enough password", displayName: "Rival" }) });
-    const rivalCookie = rival.headers.getSetCookie().find((c) => c.startsWith("sc_session="))!.split(";")[0]!;
+    const { cookie: rivalCookie } = await createBuyer(server, "rival@example.com", "a long enough password", "Rival");
     const auctionId = (await studio.locator("[data-testid=studio-auction]").first().getAttribute("data-id"))!;
     const rivalBid = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: rivalCookie, headers: { "idempotency-key": "rival-bid-0001" }, body: { maxAmount: 2500 } });
     expect(rivalBid.status).toBe(201);

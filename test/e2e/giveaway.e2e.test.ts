@@ -1,6 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { login, request } from "../support/http.js";
+import { login } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
@@ -24,8 +25,7 @@ describe("giveaway", () => {
     const viewers = [];
     for (let i = 0; i < 3; i++) {
       const email = `fan${i}-${Date.now()}@example.com`;
-      const res = await request(server.url, "POST", "/api/auth/signup", { body: { email, password: "correct horse battery", displayName: `Fan ${i}` } });
-      expect(res.status).toBeLessThan(300);
+      await createBuyer(server, email, "correct horse battery", `Fan ${i}`);
       viewers.push(await signedIn(await login(server.url, email, "correct horse battery")));
     }
     const host = await signedIn(await login(server.url, server.demo.hostEmail, server.demo.hostPassword));

@@ -1,6 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
+import { createBuyer } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 import { launchChromium, newVisitor } from "./browser.js";
@@ -91,7 +92,7 @@ describe("buyer order page", () => {
   }, 120_000);
 
   it("lists a signed-in buyer's orders on /account, each opening its page by session", async () => {
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "konto@example.com", password: "a long enough password", displayName: "Konto" } });
+    await createBuyer(server, "konto@example.com", "a long enough password", "Konto");
     const cookie = await login(server.url, "konto@example.com", "a long enough password");
     const show = await request(server.url, "GET", `/api/shows/${server.demo.slug}`);
     const offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;

@@ -1,4 +1,4 @@
-export { AccountService, LoginLimiter, hashPassword, SESSION_COOKIE, type Account } from "./service.js";
+export { AccountService, ACCOUNT_LIMITS, hashPassword, SESSION_COOKIE, type Account } from "./service.js";
 export { InviteService, type InviteView } from "./invites.js";
 export { registerInviteRoutes } from "./invite-routes.js";
 export { registerAuth, requireAccount, publicAccount, CSRF_HEADER } from "./routes.js";

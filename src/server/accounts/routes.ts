@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { loginBody, passwordResetBody, passwordResetRequestBody, signUpBody } from "../../protocol/api.js";
+import { loginBody, passwordResetBody, passwordResetRequestBody, signUpBody, signUpConfirmBody } from "../../protocol/api.js";
 import { CSRF_HEADER, guardCookieRequest } from "../http/cross-site.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
@@ -31,22 +31,29 @@ export function registerAuth(app: FastifyInstance, accounts: AccountService, opt
     return { account: publicAccount(account) };
   });
 
+  // Always 202 with the same body, whether or not the email has an account: the emailed link decides the rest.
   app.post("/api/auth/signup", async (req, reply) => {
     const body = parseWith(signUpBody, req.body);
-    const { account, token, expiresAt } = await accounts.signUp(body);
+    await accounts.requestSignUp(body, req.ip);
+    return reply.status(202).send({ status: "verification_sent" });
+  });
+
+  app.post("/api/auth/signup/confirm", async (req, reply) => {
+    const body = parseWith(signUpConfirmBody, req.body);
+    const { account, token, expiresAt } = await accounts.confirmSignUp(body.token, req.ip);
     setSessionCookie(reply, token, expiresAt, opts.secureCookie);
     return reply.status(201).send({ account: publicAccount(account) });
   });
 
   app.post("/api/auth/password-reset", async (req, reply) => {
     const body = parseWith(passwordResetRequestBody, req.body);
-    await accounts.requestPasswordReset(body.email, body.lang);
+    await accounts.requestPasswordReset(body.email, body.lang, req.ip);
     return reply.status(202).send({ ok: true });
   });
 
   app.post("/api/auth/password-reset/confirm", async (req) => {
     const body = parseWith(passwordResetBody, req.body);
-    await accounts.resetPassword(body.token, body.password);
+    await accounts.resetPassword(body.token, body.password, req.ip);
     return { ok: true };
   });
 

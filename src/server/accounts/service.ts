@@ -3,8 +3,10 @@ import { hash, verify } from "@node-rs/argon2";
 import type { Db } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
+import { isUniqueViolation } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
+import { type RateLimit, type RateRule, RateLimits, rateLimited } from "../platform/rate-limit.js";
 
 export interface Account {
   id: string;
@@ -23,11 +25,36 @@ const ARGON2 = { algorithm: 2 as const, memoryCost: 19456, timeCost: 2, parallel
 let dummyHash: Promise<string> | null = null;
 
 const RESET_TTL_MS = 60 * 60 * 1000;
-// Failed logins within the window before 429 rate_limited: per email (guessing one account's password), and a looser
-// limit per client address (many accounts from one machine; loose because offices and carriers share addresses).
-const LOGIN_FAILURES_PER_EMAIL = 10;
-const LOGIN_FAILURES_PER_CLIENT = 100;
-const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+// A sign-up link is good for a day: long enough to find the mail the next morning.
+const SIGNUP_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * Abuse limits of the account routes, counted by wall clock in platform/rate-limit.ts (shared through Redis when
+ * REDIS_URL is set). Keys are the client address (`req.ip`: TRUST_PROXY decides what that is) and/or the email.
+ */
+export const ACCOUNT_LIMITS = {
+  // One address guessing one account: 10 attempts in 15 min stop that address for that account for an hour. Only the
+  // guesser's address is hurt (an owner who forgot their password can still reset it, or sign in from elsewhere).
+  loginPair: { name: "login-address-account", points: 10, windowSeconds: 15 * 60, blockSeconds: 3600 },
+  // One address guessing many accounts: loose, since offices and carriers share one address; a success is given back.
+  loginAddress: { name: "login-address", points: 100, windowSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  // Attempts on one account from anywhere since its last success: the first 10 are free, then each further attempt
+  // takes the account's one slot for 1, 2, 4 … 60 s (a distributed guesser gets ~60 tries an hour; the owner waits
+  // a minute at most, so this cannot lock anyone out for long).
+  loginAccount: { name: "login-account", points: 10, windowSeconds: 15 * 60 },
+  loginSlot: { name: "login-account-slot", points: 1, windowSeconds: 60 },
+  // Each sign-up costs an argon2 hash and an email: 10 an hour per address, 3 an hour per email (no inbox flooding).
+  signupAddress: { name: "signup-address", points: 10, windowSeconds: 3600 },
+  signupEmail: { name: "signup-email", points: 3, windowSeconds: 3600 },
+  // Reset requests send email: 10 an hour per address, 3 an hour per email.
+  resetAddress: { name: "reset-address", points: 10, windowSeconds: 3600 },
+  resetEmail: { name: "reset-email", points: 3, windowSeconds: 3600 },
+  // Emailed-link tokens (reset, sign-up) tried per address: 20 per 15 min, a good one given back. The token is checked
+  // before any argon2 work, so a wrong one costs one database read.
+  tokenAddress: { name: "token-address", points: 20, windowSeconds: 15 * 60, blockSeconds: 15 * 60 },
+} satisfies Record<string, RateRule>;
+const LOGIN_MAX_DELAY_SECONDS = 60;
+type AccountLimits = { [K in keyof typeof ACCOUNT_LIMITS]: RateLimit };
 
 const tokenHash = (token: string) => createHash("sha256").update(token).digest("base64url");
 
@@ -35,66 +62,82 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
 }
 
-/** Sliding-window failure counter (per node; the realtime issue moves shared limits to Redis). */
-export class LoginLimiter {
-  readonly #failures = new Map<string, number[]>();
-  constructor(
-    private readonly clock: Clock,
-    private readonly windowMs = LOGIN_WINDOW_MS,
-  ) {}
-  static allowed(key: string): number {
-    return key.startsWith("client:") ? LOGIN_FAILURES_PER_CLIENT : LOGIN_FAILURES_PER_EMAIL;
-  }
-  #recent(key: string): number[] {
-    const cutoff = this.clock.now().getTime() - this.windowMs;
-    const list = (this.#failures.get(key) ?? []).filter((t) => t > cutoff);
-    if (list.length) this.#failures.set(key, list);
-    else this.#failures.delete(key);
-    return list;
-  }
-  check(keys: string[]): void {
-    if (keys.some((k) => this.#recent(k).length >= LoginLimiter.allowed(k))) throw new AppError("rate_limited", "Too many failed sign-ins; try again in 15 minutes.");
-  }
-  fail(keys: string[]): void {
-    const now = this.clock.now().getTime();
-    for (const k of keys) this.#failures.set(k, [...this.#recent(k), now]);
-  }
-  reset(keys: string[]): void {
-    for (const k of keys) this.#failures.delete(k);
-  }
-}
-
 export class AccountService {
-  readonly limiter: LoginLimiter;
+  readonly #limits: AccountLimits;
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly outbox?: Outbox,
     private readonly publicUrl: string = "http://localhost:3000",
+    rateLimits: RateLimits = new RateLimits(),
   ) {
-    this.limiter = new LoginLimiter(clock);
+    this.#limits = Object.fromEntries(Object.entries(ACCOUNT_LIMITS).map(([k, rule]) => [k, rateLimits.limit(rule)])) as AccountLimits;
   }
 
-  /** A buyer account (guest checkout stays possible); signs the new account in. */
-  async signUp(input: { email: string; password: string; displayName: string }) {
+  /**
+   * Sign-up by emailed link, with the same answer whether or not the email has an account (no account enumeration):
+   * a new email gets a link that creates the account (confirmSignUp), a taken one a "you already have an account"
+   * mail. The password is hashed either way, so both take as long.
+   */
+  async requestSignUp(input: { email: string; password: string; displayName: string; lang?: "de" | "en" }, clientAddress: string): Promise<void> {
     const email = input.email.trim().toLowerCase();
-    const exists = await this.db.selectFrom("accounts").select("id").where("email", "=", email).executeTakeFirst();
-    if (exists) throw new AppError("conflict", "An account with this email exists; sign in or reset the password.");
+    await this.#limits.signupAddress.take(clientAddress);
+    await this.#limits.signupEmail.take(email);
+    const passwordHash = await hashPassword(input.password);
+    const outbox = this.#requireOutbox();
+    const lang = input.lang ?? "en";
+    const taken = await this.db.selectFrom("accounts").select("display_name").where("email", "=", email).executeTakeFirst();
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      if (taken) {
+        await outbox.enqueue(tx, "email.send", accountExistsEmail(email, taken.display_name, this.publicUrl, lang));
+        return;
+      }
+      const token = secretToken(32);
+      await tx
+        .insertInto("signup_verifications")
+        .values({ token_hash: tokenHash(token), email, display_name: input.displayName, password_hash: passwordHash, created_at: now, expires_at: new Date(now.getTime() + SIGNUP_TTL_MS), used_at: null })
+        .execute();
+      await outbox.enqueue(tx, "email.send", confirmSignUpEmail(email, input.displayName, `${this.publicUrl}/confirm-signup#token=${token}`, lang));
+    });
+  }
+
+  /** The emailed sign-up link: creates the buyer account (once) and signs it in. */
+  async confirmSignUp(token: string, clientAddress: string): Promise<{ account: Account; token: string; expiresAt: Date }> {
+    await this.#limits.tokenAddress.take(clientAddress);
+    const now = this.clock.now();
+    const pending = await this.db
+      .updateTable("signup_verifications")
+      .set({ used_at: now })
+      .where("token_hash", "=", tokenHash(token))
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .returning(["email", "display_name", "password_hash"])
+      .executeTakeFirst();
+    if (!pending) throw new AppError("invalid_body", "token: the link is invalid, used or expired; sign up again");
+    await this.#limits.tokenAddress.refund(clientAddress);
+    const id = randomId("acc");
     try {
-      await this.createAccount({ email, password: input.password, displayName: input.displayName, role: "buyer", merchantId: null });
+      await this.db
+        .insertInto("accounts")
+        .values({ id, email: pending.email, password_hash: pending.password_hash, display_name: pending.display_name, role: "buyer", merchant_id: null, created_at: now })
+        .execute();
     } catch (err) {
-      if ((err as { code?: string }).code === "23505") throw new AppError("conflict", "An account with this email exists; sign in or reset the password.");
+      // Two links for one email (or an invite accepted meanwhile): only the mailbox's owner can get here.
+      if (isUniqueViolation(err)) throw new AppError("conflict", "An account with this email exists; sign in or reset the password.");
       throw err;
     }
-    return this.login(email, input.password);
+    return this.#startSession({ id, email: pending.email, displayName: pending.display_name, role: "buyer", merchantId: null });
   }
 
   /**
    * Always answers the same way, whether or not the email has an account (no account enumeration). If it has one, a
    * single-use link valid for an hour is emailed through the outbox.
    */
-  async requestPasswordReset(emailRaw: string, lang: "de" | "en" = "en"): Promise<void> {
+  async requestPasswordReset(emailRaw: string, lang: "de" | "en" = "en", clientAddress?: string): Promise<void> {
     const email = emailRaw.trim().toLowerCase();
+    if (clientAddress !== undefined) await this.#limits.resetAddress.take(clientAddress);
+    await this.#limits.resetEmail.take(email);
     const row = await this.db.selectFrom("accounts").select(["id", "display_name"]).where("email", "=", email).executeTakeFirst();
     if (!row || !this.outbox) return;
     const token = secretToken(32);
@@ -107,9 +150,23 @@ export class AccountService {
     });
   }
 
-  /** Sets the new password, uses up the token and ends every session of the account. */
-  async resetPassword(token: string, password: string): Promise<void> {
+  /**
+   * Sets the new password, uses up the token and ends every session of the account. The token is checked (and
+   * wrong ones counted per address) before argon2 runs: a made-up token costs one read, not a hash.
+   */
+  async resetPassword(token: string, password: string, clientAddress?: string): Promise<void> {
+    if (clientAddress !== undefined) await this.#limits.tokenAddress.take(clientAddress);
     const now = this.clock.now();
+    const valid = await this.db
+      .selectFrom("password_resets")
+      .innerJoin("accounts", "accounts.id", "password_resets.account_id")
+      .select("accounts.email")
+      .where("token_hash", "=", tokenHash(token))
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .executeTakeFirst();
+    if (!valid) throw new AppError("invalid_body", "token: the link is invalid, used or expired; request a new one");
+    if (clientAddress !== undefined) await this.#limits.tokenAddress.refund(clientAddress);
     const hashed = await hashPassword(password);
     const done = await this.db.transaction().execute(async (tx) => {
       const reset = await tx
@@ -126,6 +183,8 @@ export class AccountService {
       return true;
     });
     if (!done) throw new AppError("invalid_body", "token: the link is invalid, used or expired; request a new one");
+    // The owner proved the mailbox: sign-in delays on the account end.
+    await Promise.all([this.#limits.loginAccount.reset(valid.email), this.#limits.loginSlot.reset(valid.email)]);
   }
 
   async createAccount(input: { email: string; password: string; displayName: string; role: Account["role"]; merchantId: string | null }): Promise<Account> {
@@ -145,28 +204,60 @@ export class AccountService {
     return { id, email: input.email.toLowerCase(), displayName: input.displayName, role: input.role, merchantId: input.merchantId };
   }
 
-  async login(email: string, password: string, clientKey?: string): Promise<{ account: Account; token: string; expiresAt: Date }> {
+  /**
+   * Signs in with email and password. Limits (ACCOUNT_LIMITS) are counted per attempt before argon2 runs, so parallel
+   * guesses are counted too; a refusal is 429 rate_limited with retryAfterMs.
+   */
+  async login(email: string, password: string, clientAddress?: string): Promise<{ account: Account; token: string; expiresAt: Date }> {
     const normalised = email.trim().toLowerCase();
-    const limitKeys = [`email:${normalised}`, ...(clientKey ? [`client:${clientKey}`] : [])];
-    this.limiter.check(limitKeys);
+    await this.#checkLoginLimits(normalised, clientAddress);
     const row = await this.db.selectFrom("accounts").selectAll().where("email", "=", normalised).executeTakeFirst();
     if (!row) {
       dummyHash ??= hashPassword("not-a-real-password");
       await verify(await dummyHash, password).catch(() => false);
-      this.limiter.fail(limitKeys);
       throw new AppError("invalid_credentials");
     }
     const ok = await verify(row.password_hash, password).catch(() => false);
-    if (!ok) {
-      this.limiter.fail(limitKeys);
-      throw new AppError("invalid_credentials");
+    if (!ok) throw new AppError("invalid_credentials");
+    const l = this.#limits;
+    await Promise.all([
+      l.loginAccount.reset(normalised),
+      l.loginSlot.reset(normalised),
+      ...(clientAddress === undefined ? [] : [l.loginPair.reset(`${clientAddress}|${normalised}`), l.loginAddress.refund(clientAddress)]),
+    ]);
+    return this.#startSession(toAccount(row));
+  }
+
+  async #checkLoginLimits(email: string, clientAddress: string | undefined): Promise<void> {
+    const l = this.#limits;
+    if (clientAddress !== undefined) {
+      const waits = await Promise.all([l.loginPair.hit(`${clientAddress}|${email}`), l.loginAddress.hit(clientAddress)]);
+      const wait = Math.max(...waits);
+      if (wait > 0) throw rateLimited(wait, `Too many sign-in attempts; try again in ${Math.ceil(wait / 1000)} s.`);
     }
-    this.limiter.reset([`email:${normalised}`]);
+    if ((await l.loginAccount.hit(email)) === 0) return;
+    // Past the free attempts: the n-th further attempt holds the account's slot for 2^(n-1) s (max a minute).
+    const further = (await l.loginAccount.used(email)) - ACCOUNT_LIMITS.loginAccount.points;
+    const delaySeconds = Math.min(2 ** Math.max(0, further - 1), LOGIN_MAX_DELAY_SECONDS);
+    const wait = await l.loginSlot.hit(email, 1, delaySeconds);
+    if (wait > 0) {
+      // A refused attempt does not lengthen the next delay (the owner retrying early is not punished).
+      await l.loginAccount.refund(email);
+      throw rateLimited(wait, `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 1000)} s.`);
+    }
+  }
+
+  async #startSession(account: Account): Promise<{ account: Account; token: string; expiresAt: Date }> {
     const token = secretToken(32);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-    await this.db.insertInto("sessions").values({ token_hash: tokenHash(token), account_id: row.id, created_at: now, expires_at: expiresAt }).execute();
-    return { account: toAccount(row), token, expiresAt };
+    await this.db.insertInto("sessions").values({ token_hash: tokenHash(token), account_id: account.id, created_at: now, expires_at: expiresAt }).execute();
+    return { account, token, expiresAt };
+  }
+
+  #requireOutbox(): Outbox {
+    if (!this.outbox) throw new Error("AccountService needs the outbox to send sign-up mail");
+    return this.outbox;
   }
 
   async logout(token: string): Promise<void> {
@@ -203,5 +294,36 @@ function resetEmail(to: string, name: string, link: string, lang: "de" | "en") {
     to,
     subject: "Showcart: reset your password",
     text: `Hello ${name},\n\nuse this link to reset your Showcart password (valid for one hour, once):\n${link}\n\nIf you did not ask for this, ignore this email.`,
+  };
+}
+
+function confirmSignUpEmail(to: string, name: string, link: string, lang: "de" | "en") {
+  if (lang === "de") {
+    return {
+      to,
+      subject: "Showcart: E-Mail-Adresse bestätigen",
+      text: `Hallo ${name},\n\nüber diesen Link bestätigst du deine E-Mail-Adresse und legst dein Showcart-Konto an (24 Stunden gültig, nur einmal):\n${link}\n\nWenn du das nicht warst, ignoriere diese E-Mail.`,
+    };
+  }
+  return {
+    to,
+    subject: "Showcart: confirm your email",
+    text: `Hello ${name},\n\nuse this link to confirm your email and create your Showcart account (valid for 24 hours, once):\n${link}\n\nIf this was not you, ignore this email.`,
+  };
+}
+
+// Sent instead of a sign-up link when the email has an account: the owner learns someone tried, nobody else learns anything.
+function accountExistsEmail(to: string, name: string, publicUrl: string, lang: "de" | "en") {
+  if (lang === "de") {
+    return {
+      to,
+      subject: "Showcart: Du hast schon ein Konto",
+      text: `Hallo ${name},\n\njemand wollte mit dieser E-Mail-Adresse ein Showcart-Konto anlegen. Du hast schon eines: melde dich an (${publicUrl}/login) oder setze dein Passwort zurück (${publicUrl}/forgot-password).\n\nWenn du das nicht warst, ignoriere diese E-Mail.`,
+    };
+  }
+  return {
+    to,
+    subject: "Showcart: you already have an account",
+    text: `Hello ${name},\n\nsomeone asked to create a Showcart account with this email. You already have one: sign in (${publicUrl}/login) or reset your password (${publicUrl}/forgot-password).\n\nIf this was not you, ignore this email.`,
   };
 }

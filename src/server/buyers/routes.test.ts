@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../../../test/support/fixtures.js";
 import { login, postOrder, request } from "../../../test/support/http.js";
+import { createBuyer } from "../../../test/support/accounts.js";
 import { startTestServer, type TestServer } from "../../../test/support/server.js";
 
 describe("signed-in buyers, holds and limits over HTTP", () => {
@@ -10,7 +11,7 @@ describe("signed-in buyers, holds and limits over HTTP", () => {
 
   beforeAll(async () => {
     server = await startTestServer({ synthetic: false });
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "one@tap.test", password: "a long password", displayName: "One Tap" } });
+    await createBuyer(server, "one@tap.test", "a long password", "One Tap");
     buyer = await login(server.url, "one@tap.test", "a long password");
     const show = await request(server.url, "GET", "/api/shows/demo");
     offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;

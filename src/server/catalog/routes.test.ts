@@ -2,6 +2,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../../../test/support/fixtures.js";
 import { login, postOrder, request } from "../../../test/support/http.js";
+import { createBuyer } from "../../../test/support/accounts.js";
 import { startTestServer, type TestServer } from "../../../test/support/server.js";
 
 async function upload(base: string, productId: string, cookie: string, data: Buffer, type: string) {
@@ -19,7 +20,7 @@ describe("merchant catalog over HTTP", () => {
     server = await startTestServer({ synthetic: false });
     merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
     host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "cat-buyer@example.com", password: "a long password", displayName: "B" } });
+    await createBuyer(server, "cat-buyer@example.com", "a long password", "B");
     buyer = await login(server.url, "cat-buyer@example.com", "a long password");
   }, 60_000);
   afterAll(async () => server?.close());

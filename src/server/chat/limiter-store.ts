@@ -1,7 +1,8 @@
 import { Redis } from "ioredis";
 
 /**
- * Counters for chat limits, shared by every node when it is Redis. Time comes from the caller (the injected clock),
+ * Counters for the chat rules hosts set or tests step through (per-user window, slow mode, reports), shared by every
+ * node when it is Redis. Flood limits (per address, reactions) are wall-clock RateLimits (platform/rate-limit.ts). Time comes from the caller (the injected clock),
  * so windows and cooldowns follow a ManualClock in tests; Redis expiry only cleans up old keys.
  */
 export interface LimiterStore {

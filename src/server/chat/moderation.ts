@@ -42,20 +42,14 @@ export class ChatModeration {
     const { db } = this.deps;
     const showId = ctx.rules.showId;
     const [moderators, restrictions, reports] = await Promise.all([
-      db
-        .selectFrom("chat_moderators")
-        .innerJoin("accounts", "accounts.id", "chat_moderators.account_id")
-        .select(["accounts.id", "accounts.display_name", "accounts.email"])
-        .where("chat_moderators.show_id", "=", showId)
-        .orderBy("chat_moderators.created_at")
-        .execute(),
+      db.selectFrom("chat_moderator_appointments").select(["id", "email"]).where("show_id", "=", showId).orderBy("created_at").orderBy("id").execute(),
       this.restrictions(ctx),
       this.reports(showId),
     ]);
     return {
       settings: ctx.rules.settings,
       pinned: ctx.rules.pinned,
-      moderators: moderators.map((m) => ({ accountId: m.id, displayName: m.display_name, email: m.email })),
+      moderators: moderators.map((m) => ({ id: m.id, email: m.email })),
       words: { defaults: { en: [...DEFAULT_BLOCKED_WORDS.en], de: [...DEFAULT_BLOCKED_WORDS.de] }, block: ctx.rules.block, allow: ctx.rules.allow },
       reports,
       restrictions,
@@ -162,24 +156,24 @@ export class ChatModeration {
     if (row) await this.deps.bus.publish("chat.unpinned", { showId: ctx.rules.showId, id: row.pinned_id ?? "" });
   }
 
-  async addModerator(ctx: ModeratorContext, email: string): Promise<{ accountId: string; displayName: string; email: string }> {
-    const account = await this.deps.db
-      .selectFrom("accounts")
-      .select(["id", "display_name", "email"])
-      .where((eb) => eb(eb.fn("lower", ["email"]), "=", email.trim().toLowerCase()))
-      .executeTakeFirst();
-    if (!account) throw new AppError("not_found", "No account with this email: the moderator signs up first.");
+  /**
+   * Appoints whoever has (or later creates) an account with this email. The answer is the email as typed and an
+   * appointment id, the same whether or not an account exists: the studio learns nothing about other people's accounts.
+   */
+  async addModerator(ctx: ModeratorContext, emailRaw: string): Promise<{ id: string; email: string }> {
+    const email = emailRaw.trim().toLowerCase();
     await this.deps.db
-      .insertInto("chat_moderators")
-      .values({ show_id: ctx.rules.showId, account_id: account.id, appointed_by: ctx.account.id, created_at: this.deps.clock.now() })
-      .onConflict((oc) => oc.columns(["show_id", "account_id"]).doNothing())
+      .insertInto("chat_moderator_appointments")
+      .values({ id: randomId("mod"), show_id: ctx.rules.showId, email, appointed_by: ctx.account.id, created_at: this.deps.clock.now() })
+      .onConflict((oc) => oc.columns(["show_id", "email"]).doNothing())
       .execute();
+    const row = await this.deps.db.selectFrom("chat_moderator_appointments").select(["id", "email"]).where("show_id", "=", ctx.rules.showId).where("email", "=", email).executeTakeFirstOrThrow();
     await this.deps.rules.changed(ctx.rules.merchantId, ctx.rules.showId);
-    return { accountId: account.id, displayName: account.display_name, email: account.email };
+    return { id: row.id, email: row.email };
   }
 
-  async removeModerator(ctx: ModeratorContext, accountId: string): Promise<void> {
-    const res = await this.deps.db.deleteFrom("chat_moderators").where("show_id", "=", ctx.rules.showId).where("account_id", "=", accountId).executeTakeFirst();
+  async removeModerator(ctx: ModeratorContext, appointmentId: string): Promise<void> {
+    const res = await this.deps.db.deleteFrom("chat_moderator_appointments").where("show_id", "=", ctx.rules.showId).where("id", "=", appointmentId).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new AppError("not_found", "Not a moderator of this show.");
     await this.deps.rules.changed(ctx.rules.merchantId, ctx.rules.showId);
   }

@@ -57,9 +57,9 @@ export function registerChatRoutes(app: FastifyInstance, deps: { chat: ChatServi
     return reply.status(201).send({ moderator: await moderation.addModerator(ctx, body.email) });
   });
 
-  app.delete<{ Params: { showId: string; accountId: string } }>(`${base}/moderators/:accountId`, async (req) => {
+  app.delete<{ Params: { showId: string; moderatorId: string } }>(`${base}/moderators/:moderatorId`, async (req) => {
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
-    await moderation.removeModerator(ctx, req.params.accountId);
+    await moderation.removeModerator(ctx, req.params.moderatorId);
     return { ok: true };
   });
 

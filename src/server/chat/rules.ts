@@ -26,6 +26,7 @@ export interface RoomRules {
   hostAccountId: string;
   settings: ChatSettingsView;
   pinned: ChatPinned | null;
+  /** Emails (lower-case) the host appointed: an account with one of them moderates, whenever it was created. */
   moderators: Set<string>;
   restrictions: Restriction[];
   words: WordFilter;
@@ -95,7 +96,7 @@ export class ChatRules {
     if (!show) throw new AppError("not_found", "No such show.");
     const [settings, moderators, restrictions, words] = await Promise.all([
       this.db.selectFrom("chat_settings").selectAll().where("show_id", "=", showId).executeTakeFirst(),
-      this.db.selectFrom("chat_moderators").select("account_id").where("show_id", "=", showId).execute(),
+      this.db.selectFrom("chat_moderator_appointments").select("email").where("show_id", "=", showId).execute(),
       this.db
         .selectFrom("chat_restrictions")
         .select(["id", "show_id", "kind", "subject_type", "subject", "expires_at"])
@@ -117,7 +118,7 @@ export class ChatRules {
         settings?.pinned_id && settings.pinned_text && settings.pinned_at
           ? { id: settings.pinned_id, text: settings.pinned_text, author: settings.pinned_author ?? "", at: new Date(settings.pinned_at).toISOString() }
           : null,
-      moderators: new Set(moderators.map((m) => m.account_id)),
+      moderators: new Set(moderators.map((m) => m.email)),
       restrictions: restrictions.map((r) => ({
         id: r.id,
         showId: r.show_id,
@@ -138,5 +139,5 @@ export class ChatRules {
 export function chatPower(rules: Pick<RoomRules, "hostAccountId" | "merchantId" | "moderators">, account: Account | null): "manage" | "moderate" | null {
   if (!account) return null;
   if (canManage(account, { hostAccountId: rules.hostAccountId, merchantId: rules.merchantId })) return "manage";
-  return rules.moderators.has(account.id) ? "moderate" : null;
+  return rules.moderators.has(account.email.toLowerCase()) ? "moderate" : null;
 }

@@ -10,6 +10,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { containsLink } from "./blocked-words.js";
+import type { RateLimit, RateLimits, RateRule } from "../platform/rate-limit.js";
 import type { LimiterStore } from "./limiter-store.js";
 import { ChatRules, chatPower, type RoomRules, type SubjectType } from "./rules.js";
 
@@ -29,27 +30,11 @@ export function cleanDisplayName(raw: string | undefined): string {
   return name.length > 0 ? name : "Guest";
 }
 
-/** Token bucket per connection: `burst` messages at once, refilled at `perSecond`. Clock-driven for tests. */
-export class ChatRateLimiter {
-  #tokens: number;
-  #at: number;
-  constructor(
-    private readonly clock: Clock,
-    private readonly burst = 5,
-    private readonly perSecond = 1,
-  ) {
-    this.#tokens = burst;
-    this.#at = clock.now().getTime();
-  }
-  tryTake(): boolean {
-    const now = this.clock.now().getTime();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.perSecond);
-    this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
+/**
+ * Reactions per socket: counted, never stored, but still bounded (20 per 2 s). A socket lives on one node, so this
+ * is counted in that node's memory even with Redis.
+ */
+export const REACTION_LIMIT: RateRule = { name: "reactions-socket", points: 20, windowSeconds: 2, local: true };
 
 /** Who is posting: the signed-in account if any, the browser's device id if sent, and the client address. */
 export interface ChatSender {
@@ -66,7 +51,11 @@ export interface ChatLimits {
   /** Messages per user (account, else device, else connection) per window. */
   userLimit: number;
   userWindowMs: number;
-  /** Messages per client address per window (0: off). Loose: offices and carriers share addresses. */
+  /**
+   * Messages per client address per window (0: off). Loose: offices and carriers share addresses. A flood limit, so
+   * counted by wall clock in RateLimits (shared through Redis); the per-user window, slow mode and reports are rules
+   * hosts set and tests step through, so they stay on the injected clock (LimiterStore).
+   */
   ipLimit: number;
   ipWindowMs: number;
   /** Reports per reporter per minute. */
@@ -89,7 +78,10 @@ export interface ChatServiceDeps {
   db: Db;
   clock: Clock;
   bus: Bus;
+  /** Per-user windows, slow mode, reports (injected clock). */
   limiter: LimiterStore;
+  /** The per-address flood limit (wall clock; Redis when configured). */
+  rateLimits: RateLimits;
   /** Keyed hash of a client address: stored and matched instead of the address itself. */
   clientKey: (ip: string) => string;
   limits?: Partial<ChatLimits>;
@@ -99,6 +91,9 @@ export interface ChatServiceDeps {
 export class ChatService {
   readonly rules: ChatRules;
   readonly limits: ChatLimits;
+  readonly #addressLimit: RateLimit | null;
+  /** Reactions per socket (key: a socket id). */
+  readonly reactions: RateLimit;
   readonly #buyers = new Set<string>();
   // Messages are stored (grouped under load) before they are published.
   readonly #log: GroupInsert<Insertable<Database["chat_messages"]>>;
@@ -112,6 +107,9 @@ export class ChatService {
     this.bus = deps.bus;
     this.rules = deps.rules ?? new ChatRules(deps.db, deps.clock, deps.bus);
     this.limits = { ...DEFAULT_CHAT_LIMITS, ...deps.limits };
+    const { ipLimit, ipWindowMs } = this.limits;
+    this.reactions = deps.rateLimits.limit(REACTION_LIMIT);
+    this.#addressLimit = ipLimit > 0 ? deps.rateLimits.limit({ name: `chat-address-${ipLimit}-${ipWindowMs}`, points: ipLimit, windowSeconds: Math.max(1, Math.round(ipWindowMs / 1000)) }) : null;
     this.#log = new GroupInsert((rows) => this.db.insertInto("chat_messages").values(rows).execute());
   }
 
@@ -201,12 +199,12 @@ export class ChatService {
 
   async #limit(showId: string, sender: ChatSender, subjects: { type: SubjectType; value: string }[]): Promise<void> {
     const now = this.clock.now().getTime();
-    const { userLimit, userWindowMs, ipLimit, ipWindowMs } = this.limits;
+    const { userLimit, userWindowMs } = this.limits;
     const user = userKey(sender);
     const ipKey = subjects[subjects.length - 1]!.value;
     const [userWait, ipWait] = await Promise.all([
       this.deps.limiter.hit(`user:${showId}:${user}`, userLimit, userWindowMs, now),
-      ipLimit > 0 ? this.deps.limiter.hit(`ip:${ipKey}`, ipLimit, ipWindowMs, now) : Promise.resolve(0),
+      this.#addressLimit ? this.#addressLimit.hit(ipKey) : Promise.resolve(0),
     ]);
     const wait = Math.max(userWait, ipWait);
     if (wait > 0) throw AppError.expected("rate_limited", "You are sending messages too fast.", { retryAfterMs: wait });

@@ -954,4 +954,32 @@ create table payout_schedule_runs (
 );
 `,
   },
+  {
+    id: 59,
+    name: "sign-up by emailed link; chat moderators appointed by email",
+    sql: `
+create table signup_verifications (
+  token_hash text primary key,
+  email text not null,
+  display_name text not null,
+  password_hash text not null,
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  used_at timestamptz
+);
+create index signup_verifications_expires_idx on signup_verifications (expires_at);
+create table chat_moderator_appointments (
+  id text primary key,
+  show_id text not null references shows(id),
+  email text not null,
+  appointed_by text not null references accounts(id),
+  created_at timestamptz not null,
+  unique (show_id, email)
+);
+insert into chat_moderator_appointments (id, show_id, email, appointed_by, created_at)
+select 'mod_' || md5(m.show_id || ':' || m.account_id), m.show_id, a.email, m.appointed_by, m.created_at
+from chat_moderators m join accounts a on a.id = m.account_id;
+drop table chat_moderators;
+`,
+  },
 ];

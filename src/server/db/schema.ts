@@ -236,7 +236,8 @@ export interface Database {
     pinned_at: Timestamp | null;
     updated_at: Timestamp;
   };
-  chat_moderators: { show_id: string; account_id: string; appointed_by: string; created_at: Timestamp };
+  /** Appointed by email (lower-case): applies to the account with that email, whenever it exists. */
+  chat_moderator_appointments: { id: string; show_id: string; email: string; appointed_by: string; created_at: Timestamp };
   chat_restrictions: {
     id: string;
     merchant_id: string;
@@ -279,6 +280,7 @@ export interface Database {
     account_id: string | null;
   };
   password_resets: { token_hash: string; account_id: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
+  signup_verifications: { token_hash: string; email: string; display_name: string; password_hash: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
   outbox: {
     id: string;
     topic: string;

@@ -16,14 +16,21 @@ export interface RateRule {
   windowSeconds: number;
   /** Once over the limit, refuse for this long (default: until the window ends). */
   blockSeconds?: number;
+  /** Counted in this process even when Redis is there: for keys that live on one node (a socket). */
+  local?: boolean;
 }
 
 export interface RateLimit {
   readonly rule: RateRule;
   /** Counts `points` against `key`; over the limit it throws `rate_limited` with `retryAfterMs`. */
   take(key: string, points?: number): Promise<void>;
-  /** Counts without throwing: 0 when within the limit, else ms until the next attempt may pass. */
-  hit(key: string, points?: number): Promise<number>;
+  /**
+   * Counts without throwing: 0 when within the limit, else ms until the next attempt may pass. `windowSeconds`
+   * replaces the rule's window for a key that starts here (a key that exists keeps its expiry).
+   */
+  hit(key: string, points?: number, windowSeconds?: number): Promise<number>;
+  /** Gives back points counted earlier (an attempt that turned out fine). */
+  refund(key: string, points?: number): Promise<void>;
   /** Ms until `key` may pass again (0: now), counting nothing. */
   waitMs(key: string): Promise<number>;
   /** Points used in the current window. */
@@ -53,7 +60,7 @@ export class RateLimits {
     if (existing) return existing;
     const opts = { keyPrefix: `${this.#prefix}:${rule.name}`, points: rule.points, duration: rule.windowSeconds, blockDuration: rule.blockSeconds ?? 0 };
     // With Redis, a node that loses it keeps limiting on its own counts (insurance) rather than letting floods through.
-    const impl: RateLimiterAbstract = this.#redis ? new RateLimiterRedis({ ...opts, storeClient: this.#redis, insuranceLimiter: new RateLimiterMemory(opts) }) : new RateLimiterMemory(opts);
+    const impl: RateLimiterAbstract = this.#redis && !rule.local ? new RateLimiterRedis({ ...opts, storeClient: this.#redis, insuranceLimiter: new RateLimiterMemory(opts) }) : new RateLimiterMemory(opts);
     const made = new FlexibleLimit(rule, impl);
     this.#limits.set(rule.name, made);
     return made;
@@ -64,15 +71,20 @@ export class RateLimits {
   }
 }
 
+/** The 429 every limit answers: `retryAfterMs` in details (the HTTP layer also sends it as Retry-After). */
+export function rateLimited(waitMs: number, message = `Too many requests; try again in ${Math.ceil(waitMs / 1000)} s.`): AppError {
+  return AppError.expected("rate_limited", message, { retryAfterMs: waitMs });
+}
+
 class FlexibleLimit implements RateLimit {
   constructor(
     readonly rule: RateRule,
     private readonly impl: RateLimiterAbstract,
   ) {}
 
-  async hit(key: string, points = 1): Promise<number> {
+  async hit(key: string, points = 1, windowSeconds?: number): Promise<number> {
     try {
-      await this.impl.consume(key, points);
+      await this.impl.consume(key, points, windowSeconds === undefined ? {} : { customDuration: windowSeconds });
       return 0;
     } catch (res) {
       if (res instanceof RateLimiterRes) return Math.max(1, res.msBeforeNext);
@@ -82,7 +94,11 @@ class FlexibleLimit implements RateLimit {
 
   async take(key: string, points = 1): Promise<void> {
     const wait = await this.hit(key, points);
-    if (wait > 0) throw AppError.expected("rate_limited", `Too many requests; try again in ${Math.ceil(wait / 1000)} s.`, { retryAfterMs: wait });
+    if (wait > 0) throw rateLimited(wait);
+  }
+
+  async refund(key: string, points = 1): Promise<void> {
+    await this.impl.reward(key, points);
   }
 
   async waitMs(key: string): Promise<number> {

@@ -3,9 +3,10 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { chatSendSchema } from "../../protocol/api.js";
 import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/realtime.js";
-import { ChatRateLimiter, chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
+import { chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
 import { TtlCache } from "../platform/ttl-cache.js";
 import { canManage, type Show, type ShowService } from "../shows/index.js";
 import { sharedDeflateWriter } from "./deflate.js";
@@ -120,8 +121,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       const show = await showOf(req.params.showId);
       const isHost = req.account !== null && canManage(req.account, show);
       const chatter = chatSocket(chat, { showId: show.id, account: req.account, isHost, name: q.data.name, device: q.data.device, ip: req.ip });
-      // Reactions are cheap (counted, never stored) but still bounded: 20 at once, 10 per second.
-      const reactionLimiter = new ChatRateLimiter(clock, 20, 10);
+      // Reactions are cheap (counted, never stored) but still bounded per socket (chat's REACTION_LIMIT).
+      const reactionKey = randomId("sock");
       room = hub.showRoom(show.id);
       if (socket.readyState !== socket.OPEN) return;
       await join(socket, room, show.id, q.data, isHost);
@@ -144,7 +145,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
         if (cmd.data.t === "ping") return sendFrame(socket, { t: "pong", d: { at: clock.now().getTime() } });
         if (cmd.data.t === "reaction.send") {
           // Over the limit: silently not counted (a storm of taps needs no error frame back).
-          if (reactionLimiter.tryTake()) hub.addReaction(show.id, cmd.data.d.emoji);
+          const emoji = cmd.data.d.emoji;
+          void chat.reactions.hit(reactionKey).then((wait) => wait === 0 && hub.addReaction(show.id, emoji));
           return;
         }
         // Chat limits (per user and per address, shared across nodes), bans and word rules live in the chat module.

@@ -1,27 +1,26 @@
 import type { FastifyInstance } from "fastify";
 import { idSchema, playbackReportBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
-import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import type { RateLimits, RateRule } from "../platform/rate-limit.js";
 import type { PlaybackAggregator } from "./aggregator.js";
-import { KeyedRateLimiter } from "./rate-limit.js";
 
 export interface TelemetryRouteDeps {
   aggregator: PlaybackAggregator;
-  clock: Clock;
+  rateLimits: RateLimits;
   /** Reports for shows that are not live are accepted and dropped (no database lookup per report). */
   isLive(showId: string): boolean;
 }
 
-// A player reports every ~5 s; 20 at once and 4/s sustained lets ~20 viewers share one address (NAT, offices).
-const BURST = 20;
-const PER_SECOND = 4;
+// A player reports every ~5 s: 40 per 10 s per client address lets ~20 players share one address (NAT, offices)
+// with room for a burst when a page reloads.
+export const TELEMETRY_LIMIT: RateRule = { name: "telemetry-address", points: 40, windowSeconds: 10 };
 
 export function registerTelemetryRoutes(app: FastifyInstance, deps: TelemetryRouteDeps) {
-  const limiter = new KeyedRateLimiter(deps.clock, BURST, PER_SECOND);
+  const limit = deps.rateLimits.limit(TELEMETRY_LIMIT);
 
   app.post<{ Params: { showId: string } }>("/api/shows/:showId/telemetry", async (req, reply) => {
-    if (!limiter.tryTake(req.ip)) throw new AppError("rate_limited");
+    await limit.take(req.ip);
     const showId = req.params.showId;
     if (!idSchema.safeParse(showId).success) throw new AppError("not_found", "No such show.");
     const report = parseWith(playbackReportBody, req.body);

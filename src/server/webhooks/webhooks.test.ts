@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../../../test/support/db.js";
 import { orderBody } from "../../../test/support/fixtures.js";
 import { login, postOrder, request } from "../../../test/support/http.js";
+import { createBuyer } from "../../../test/support/accounts.js";
 import { startTestServer, type TestServer } from "../../../test/support/server.js";
 import { retryDelayMs } from "../outbox/index.js";
 import { ManualClock } from "../platform/clock.js";
@@ -90,7 +91,7 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
     server = await startTestServer({ backend, synthetic: false, sweepers: false, clock, env: { WEBHOOKS_ALLOW_PRIVATE: "1" } });
     host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
     merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
-    await request(server.url, "POST", "/api/auth/signup", { body: { email: "hooks-buyer@example.com", password: "a long password", displayName: "B" } });
+    await createBuyer(server, "hooks-buyer@example.com", "a long password", "B");
     buyer = await login(server.url, "hooks-buyer@example.com", "a long password");
     merchantId = (await server.services.shows.show(server.demo.showId)).merchantId;
     const show = await request(server.url, "GET", "/api/shows/demo");

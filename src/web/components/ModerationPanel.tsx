@@ -200,9 +200,9 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
           <h3>{t("mod.moderators")}</h3>
           <ul class="plain-list" data-testid="mod-moderators">
             {view.moderators.map((m) => (
-              <li key={m.accountId}>
-                {m.displayName} <span class="muted">{m.email}</span>{" "}
-                <button type="button" class="link" onClick={() => act(() => api.del(`${base}/moderators/${encodeURIComponent(m.accountId)}`))}>
+              <li key={m.id}>
+                {m.email}{" "}
+                <button type="button" class="link" onClick={() => act(() => api.del(`${base}/moderators/${encodeURIComponent(m.id)}`))}>
                   {t("mod.remove")}
                 </button>
               </li>
