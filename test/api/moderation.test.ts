@@ -225,6 +225,25 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     await expect(f.moderation.context(mod.account, f.show.id, "moderate")).rejects.toMatchObject({ code: "forbidden" });
   });
 
+  it("appoints by email: the same answer whether or not an account exists, no account details; a later sign-up moderates", async () => {
+    const f = await setup();
+    const existing = await f.signedIn();
+    const later = `later-${Math.random().toString(36).slice(2)}@t.test`;
+    const known = await f.moderation.addModerator(f.manage, existing.account.email);
+    const unknown = await f.moderation.addModerator(f.manage, `  ${later.toUpperCase()} `);
+    expect(Object.keys(known).sort()).toEqual(["email", "id"]);
+    expect(Object.keys(unknown).sort()).toEqual(["email", "id"]);
+    expect(known.email).toBe(existing.account.email);
+    expect(unknown.email).toBe(later);
+    const listed = (await f.moderation.view(f.manage)).moderators;
+    expect(listed).toHaveLength(2);
+    expect(listed).toEqual(expect.arrayContaining([known, unknown]));
+    // Appointing the same email again changes nothing and answers the same appointment.
+    expect(await f.moderation.addModerator(f.manage, later)).toEqual(unknown);
+    const account = await f.accounts.createAccount({ email: later, password: "pw-123456", displayName: "Late", role: "buyer", merchantId: null });
+    expect((await f.moderation.context(account, f.show.id, "moderate")).power).toBe("moderate");
+  });
+
   it("deletes a message for everyone: gone from recent chat, chat.deleted on the bus", async () => {
     const f = await setup();
     const a = await f.chat.post(f.show.id, f.guest(), "keep me");

@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
-import { createBuyer } from "../support/accounts.js";
+import { createBuyer, mailedToken } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 import { launchChromium, newVisitor } from "./browser.js";
@@ -36,6 +36,13 @@ describe("auction journey", () => {
     await page.getByTestId("account-email").fill("ada.bidder@example.com");
     await page.getByTestId("account-password").fill("a long enough password");
     await page.getByTestId("account-submit").click();
+    // The account exists once the emailed link is opened: one click there signs in.
+    await page.getByTestId("account-signup-sent").waitFor({ timeout: LONG });
+    await page.goto(`/confirm-signup#token=${await mailedToken(server, "ada.bidder@example.com", "confirm-signup")}`);
+    await page.getByTestId("confirm-signup-submit").click();
+    await page.getByTestId("confirm-signup-done").waitFor({ timeout: LONG });
+    await page.goto(`/shows/${server.demo.slug}`);
+    await page.getByTestId("account-button").click();
     await page.getByTestId("account-signed-in").waitFor({ timeout: LONG });
     await page.keyboard.press("Escape");
 

@@ -1,6 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
+import { mailedToken } from "../support/accounts.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { launchChromium, newVisitor } from "./browser.js";
 
@@ -45,6 +46,13 @@ describe("buyer journey", () => {
     await page.getByTestId("account-email").fill("erika@example.com");
     await page.getByTestId("account-password").fill("a long enough password");
     await page.getByTestId("account-submit").click();
+    // The account exists once the emailed link is opened: one click there signs in.
+    await page.getByTestId("account-signup-sent").waitFor({ timeout: LONG });
+    await page.goto(`/confirm-signup#token=${await mailedToken(server, "erika@example.com", "confirm-signup")}`);
+    await page.getByTestId("confirm-signup-submit").click();
+    await page.getByTestId("confirm-signup-done").waitFor({ timeout: LONG });
+    await openShow(page);
+    await page.getByTestId("account-button").click();
     await page.getByTestId("account-signed-in").waitFor({ timeout: LONG });
 
     // Save an address and the test card: only brand and last 4 come back.

@@ -10,3 +10,16 @@ export async function createBuyer(server: Pick<RunningServer, "url" | "services"
   const account = await server.services.accounts.createAccount({ email, password, displayName, role: "buyer", merchantId: null });
   return { account, cookie: await login(server.url, email, password) };
 }
+
+/** The token of an emailed link to `page` (e.g. "confirm-signup") sent to `to`, read from the server's file mailer. */
+export async function mailedToken(server: Pick<RunningServer, "services">, to: string, page: string, timeoutMs = 10_000): Promise<string> {
+  const link = new RegExp(`/${page}#token=([A-Za-z0-9_-]+)`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await server.services.outbox.processDue();
+    const mail = (server.services.mailer.list?.() ?? []).find((m) => m.to === to && link.test(m.text)); // newest first
+    if (mail) return link.exec(mail.text)![1]!;
+    if (Date.now() > deadline) throw new Error(`no ${page} mail for ${to}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

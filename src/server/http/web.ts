@@ -151,7 +151,7 @@ ${head}
   // A host's commission: balances, statements (CSV/PDF) and payouts.
   app.get("/earnings", (req, reply) => sendPage("earnings", req, reply));
   // Password reset and team invites; the emailed links carry their token in the URL fragment.
-  for (const path of ["/forgot-password", "/reset-password", "/accept-invite"]) app.get(path, (req, reply) => sendPage("account", req, reply));
+  for (const path of ["/forgot-password", "/reset-password", "/accept-invite", "/confirm-signup"]) app.get(path, (req, reply) => sendPage("account", req, reply));
   app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));
   app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
   // Public recomputation of a giveaway draw (provably fair).

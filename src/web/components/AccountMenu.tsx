@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { SavedBuyerDetails } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../apiClient.js";
-import { useI18n } from "../i18n.js";
+import { getLang, useI18n } from "../i18n.js";
 import type { BuyerAccount, BuyerState } from "../useBuyer.js";
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
@@ -9,7 +9,6 @@ const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
 function messageFor(err: unknown, t: ReturnType<typeof useI18n>["t"]): string {
   if (err instanceof ApiError) {
     if (err.code === "invalid_credentials") return t("login.invalid");
-    if (err.code === "conflict") return t("buyer.exists");
     if (err.code === "invalid_body" || err.code === "rate_limited") return err.message;
   }
   if (err instanceof NetworkError) return t("common.network");
@@ -24,17 +23,19 @@ function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Sign-up answers the same for every email and mails a link; the account exists once the link is opened.
+  const [sentTo, setSentTo] = useState<string | null>(null);
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const res =
-        mode === "signup"
-          ? await api.post<{ account: BuyerAccount }>("/api/auth/signup", { email: email.trim(), password, displayName: name.trim() })
-          : await api.post<{ account: BuyerAccount }>("/api/auth/login", { email: email.trim(), password });
-      onSignedIn(res.account);
+      if (mode === "signup") {
+        await api.post("/api/auth/signup", { email: email.trim(), password, displayName: name.trim(), lang: getLang() });
+        setSentTo(email.trim());
+        setPassword("");
+      } else onSignedIn((await api.post<{ account: BuyerAccount }>("/api/auth/login", { email: email.trim(), password })).account);
     } catch (err) {
       setError(messageFor(err, t));
     } finally {
@@ -42,6 +43,13 @@ function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
     }
   };
 
+  if (mode === "signup" && sentTo) {
+    return (
+      <p class="note" role="status" data-testid="account-signup-sent">
+        {t("buyer.checkEmail", { email: sentTo })}
+      </p>
+    );
+  }
   return (
     <form class="account-form" onSubmit={submit} data-testid={`account-${mode}`}>
       <div class="tabs" role="tablist">

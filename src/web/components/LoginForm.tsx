@@ -26,7 +26,8 @@ export function LoginForm({ onSignedIn }: { onSignedIn(account: Account): void }
     } catch (err) {
       if (err instanceof ApiError && (err.code === "invalid_credentials" || err.code === "invalid_body")) {
         setError(t("login.invalid"));
-      } else if (err instanceof NetworkError) setError(t("common.network"));
+      } else if (err instanceof ApiError && err.code === "rate_limited") setError(err.message);
+      else if (err instanceof NetworkError) setError(t("common.network"));
       else setError(t("common.error"));
     } finally {
       setBusy(false);

@@ -85,6 +85,34 @@ function Reset() {
   );
 }
 
+/** The emailed sign-up link: one click creates the account and signs in (a click, so mail scanners that open links do not). */
+function ConfirmSignUp() {
+  const { t } = useI18n();
+  const [done, setDone] = useState(false);
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.post("/api/auth/signup/confirm", { token });
+    setDone(true);
+  });
+  if (!token) return <p class="panel alert">{t("account.token.missing")}</p>;
+  return (
+    <form class="panel login" onSubmit={submit} data-testid="confirm-signup-form">
+      <h1>{t("account.signup.title")}</h1>
+      <p>{done ? t("account.signup.done") : t("account.signup.text")}</p>
+      {done && (
+        <p class="note" role="status" data-testid="confirm-signup-done">
+          <a href="/">{t("home.title")}</a>
+        </p>
+      )}
+      {error && <p class="alert" role="alert" data-testid="confirm-signup-error">{error}</p>}
+      {!done && (
+        <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="confirm-signup-submit">
+          {t("account.signup.submit")}
+        </button>
+      )}
+    </form>
+  );
+}
+
 function AcceptInvite() {
   const { t } = useI18n();
   const [name, setName] = useState("");
@@ -171,7 +199,7 @@ function OrderHistory() {
 
 function AccountPage() {
   const path = location.pathname;
-  const view = path === "/account" ? <OrderHistory /> : path === "/reset-password" ? <Reset /> : path === "/accept-invite" ? <AcceptInvite /> : <Forgot />;
+  const view = path === "/account" ? <OrderHistory /> : path === "/reset-password" ? <Reset /> : path === "/accept-invite" ? <AcceptInvite /> : path === "/confirm-signup" ? <ConfirmSignUp /> : <Forgot />;
   return (
     <>
       <Header />
