@@ -286,6 +286,16 @@ export interface WaitlistEntryView {
   /** `accessToken` (GET /api/waitlist/:entryId only): the claim order's token for `X-Order-Token`. */
   claim: { orderId: string; expiresAt: string; accessToken?: string } | null;
 }
+/**
+ * POST /api/offers/:offerId/waitlist. `entry` and `entryToken` (for `X-Waitlist-Token`) only when this request made
+ * the entry or the signed-in account owns it; for an email that already waits both are null and `linkEmailed` says
+ * whether its address was sent a link to its entry.
+ */
+export interface JoinWaitlistAnswer {
+  entry: WaitlistEntryView | null;
+  entryToken: string | null;
+  linkEmailed: boolean;
+}
 
 export interface ProductView {
   id: string;

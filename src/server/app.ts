@@ -7,7 +7,7 @@ import { Gauge } from "prom-client";
 import { AccountService, InviteService, registerAuth, registerInviteRoutes } from "./accounts/index.js";
 import { registerShowAdminRoutes } from "./shows/admin-routes.js";
 import { BuyerService, registerBuyerRoutes } from "./buyers/index.js";
-import { WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
+import { WaitlistEntryAccess, WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
 import { CatalogService } from "./catalog/index.js";
 import { registerCatalogRoutes } from "./catalog/routes.js";
 import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, registerChatRoutes } from "./chat/index.js";
@@ -89,7 +89,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const app = await createHttpApp({
     websocketDeflate: config.REALTIME_DEFLATE,
     trustProxy: config.trustProxy,
-    logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', 'req.headers["x-order-token"]'] },
+    logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', 'req.headers["x-order-token"]', 'req.headers["x-waitlist-token"]'] },
   });
   const log = app.log;
 
@@ -122,7 +122,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const orderAccess = new OrderAccess(db.db, secrets.key);
   // The claim link carries the order's access token in the fragment (never sent to the server, never in a log), so
   // the claim checkout may show the waitlister's own details.
-  const waitlist = new WaitlistService({ db: db.db, clock, outbox, claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}#t=${orderAccess.token(orderId)}` });
+  // An entry's token goes only to the browser that joined and, by a link in the fragment, to the entry's address.
+  const waitlistAccess = new WaitlistEntryAccess(secrets.key);
+  const waitlistLinks = rateLimits.limit({ name: "waitlist-link", points: 3, windowSeconds: 3600 });
+  const waitlist = new WaitlistService({
+    db: db.db,
+    clock,
+    outbox,
+    claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}#t=${orderAccess.token(orderId)}`,
+    entryUrl: (showId, entryId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?waitlist=${encodeURIComponent(entryId)}#wt=${waitlistAccess.token(entryId)}`,
+    mayEmailEntryLink: async (entryId) => (await waitlistLinks.hit(entryId)) === 0,
+  });
   // Per-buyer limits match guests by card: a keyed hash, so the stored value says nothing without the server's key.
   const cardFingerprint = (n: string) => createHmac("sha256", secrets.key).update(`card:${n.replace(/\s+/g, "")}`).digest("base64url");
   const orders = new OrderService({
@@ -273,7 +283,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     registerStripeWebhookRoute(app, { webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }) });
   } else if (payments.name === "stripe") log.warn("STRIPE_WEBHOOK_SECRET is not set: payments finished after 3-D Secure or a timeout are only seen when the buyer pays again");
   registerBuyerRoutes(app, { buyers });
-  registerWaitlistRoutes(app, { waitlist, orderToken: (orderId) => orderAccess.token(orderId) });
+  const waitlistJoins = rateLimits.limit({ name: "waitlist-join", points: 30, windowSeconds: 600 });
+  registerWaitlistRoutes(app, { waitlist, access: waitlistAccess, orderToken: (orderId) => orderAccess.token(orderId), rateLimit: (req) => waitlistJoins.take(req.ip) });
   registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
   registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
   registerCommissionRoutes(app, { commissions, payouts: payoutService, shows, clock, secureCookie: config.cookieSecure, publicUrl: publicUrl.replace(/\/$/, "") });

@@ -3,6 +3,7 @@ import { backends } from "../support/db.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { until } from "../support/until.js";
 
 const CARD = { method: "test_card", number: "4242424242424242" } as const;
 const PASSWORD = "a long password";
@@ -112,6 +113,70 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
       expect((await request(server.url, "GET", `/api/orders/${award.id}`, { cookie: buyer })).body.access).toBe("owner");
       const paid = await request(server.url, "POST", `/api/orders/${award.id}/pay`, { cookie: buyer, body: { payment: CARD, shipping: orderBody(offerId).shipping } });
       expect(paid.body.order).toMatchObject({ status: "paid", total: 1500 });
+    });
+  });
+
+  describe("a waitlist entry", () => {
+    it("is never handed out for an email; the waitlister still claims and pays the unit that came back", async () => {
+      const offerId = await newOffer(1);
+      const sold = await postOrder(server.url, orderBody(offerId));
+      expect(sold.body.order.status).toBe("paid");
+
+      const joined = await request(server.url, "POST", `/api/offers/${offerId}/waitlist`, { body: { email: "patient@example.com" } });
+      expect(joined.status).toBe(201);
+      const entryId = joined.body.entry.id as string;
+      const holder = { "x-waitlist-token": joined.body.entryToken as string };
+      expect(joined.body).toMatchObject({ entry: { status: "waiting", position: 1 }, entryToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), linkEmailed: false });
+
+      // The attacker joins with the same email (any case), as a guest and signed in: no entry id, no token.
+      for (const cookie of [undefined, stranger]) {
+        const taken = await request(server.url, "POST", `/api/offers/${offerId}/waitlist`, { body: { email: "Patient@EXAMPLE.com" }, cookie });
+        expect([taken.status, taken.body]).toEqual([201, { entry: null, entryToken: null, linkEmailed: true }]);
+        expect(JSON.stringify(taken.body)).not.toContain(entryId);
+      }
+      // The address is sent a link to its own entry instead (token in the fragment).
+      const link = await until("the entry link email", () => server.services.mailer.list?.().find((m) => m.to === "patient@example.com" && m.text.includes(`?waitlist=${entryId}#wt=${holder["x-waitlist-token"]}`)));
+      expect(link).toBeTruthy();
+
+      // Even knowing the entry id, neither a guest nor another account reads, leaves or claims it.
+      for (const cookie of [undefined, stranger]) {
+        for (const headers of [undefined, { "x-waitlist-token": "x".repeat(43) }]) {
+          const read = await request(server.url, "GET", `/api/waitlist/${entryId}`, { cookie, headers });
+          expect([read.status, read.body.error.code]).toEqual([403, "waitlist_access_denied"]);
+          const left = await request(server.url, "POST", `/api/waitlist/${entryId}/leave`, { body: {}, cookie, headers });
+          expect([left.status, left.body.error.code]).toEqual([403, "waitlist_access_denied"]);
+        }
+      }
+      expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { headers: holder })).body.entry).toMatchObject({ id: entryId, status: "waiting", position: 1 });
+
+      // The unit comes back (refund before shipping): it is held for the waitlister.
+      expect((await request(server.url, "POST", `/api/admin/orders/${sold.body.order.id}/refund`, { cookie: merchant, body: {} })).status).toBe(200);
+      const offered = await request(server.url, "GET", `/api/waitlist/${entryId}`, { headers: holder });
+      expect(offered.body.entry).toMatchObject({ status: "offered", claim: { orderId: expect.any(String), accessToken: expect.any(String) } });
+      const claim = offered.body.entry.claim as { orderId: string; accessToken: string };
+      for (const cookie of [undefined, stranger]) {
+        const pay = await request(server.url, "POST", `/api/orders/${claim.orderId}/pay`, { body: { payment: CARD, buyer: { name: "Thief", email: "thief@example.com" }, shipping: orderBody(offerId).shipping }, cookie });
+        expect([pay.status, pay.body.error.code]).toEqual([403, "order_access_denied"]);
+      }
+      expect(await orderRow(claim.orderId)).toMatchObject({ status: "pending_payment", buyer: { email: "patient@example.com" } });
+
+      const paid = await request(server.url, "POST", `/api/orders/${claim.orderId}/pay`, { body: { payment: CARD, buyer: { name: "Patient", email: "patient@example.com" }, shipping: orderBody(offerId).shipping }, headers: { "x-order-token": claim.accessToken } });
+      expect(paid.body.order).toMatchObject({ status: "paid", buyer: { email: "patient@example.com" } });
+      expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { headers: holder })).body.entry.status).toBe("claimed");
+    });
+
+    it("belongs to the signed-in account that joined: its session opens it, another account's does not", async () => {
+      const offerId = await newOffer(1);
+      await postOrder(server.url, orderBody(offerId));
+      const joined = await request(server.url, "POST", `/api/offers/${offerId}/waitlist`, { body: {}, cookie: buyer });
+      const entryId = joined.body.entry.id as string;
+      expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { cookie: buyer })).body.entry.id).toBe(entryId);
+      // Joining again from the owning account answers the same entry.
+      expect((await request(server.url, "POST", `/api/offers/${offerId}/waitlist`, { body: {}, cookie: buyer })).body.entry.id).toBe(entryId);
+      expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { cookie: stranger })).body.error.code).toBe("waitlist_access_denied");
+      expect((await request(server.url, "POST", `/api/waitlist/${entryId}/leave`, { body: {}, cookie: stranger })).status).toBe(403);
+      expect((await request(server.url, "POST", `/api/waitlist/${entryId}/leave`, { body: {}, cookie: buyer })).body.entry.status).toBe("left");
+      expect((await request(server.url, "GET", "/api/waitlist/wle_nope", { cookie: buyer })).status).toBe(404);
     });
   });
 });

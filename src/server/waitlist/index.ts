@@ -1,2 +1,3 @@
-export { WaitlistService, entryKey } from "./service.js";
+export { WaitlistService, entryKey, type JoinOutcome } from "./service.js";
 export { registerWaitlistRoutes } from "./routes.js";
+export { WaitlistEntryAccess, WAITLIST_TOKEN_HEADER } from "./entry-access.js";

@@ -17,7 +17,18 @@ export interface WaitlistDeps {
   outbox: Outbox;
   /** The link in the claim email: opens the show with the held order's checkout. */
   claimUrl(showId: string, orderId: string): string;
+  /** The link that gives an entry back to its email address (the entry's token in the fragment). */
+  entryUrl?(showId: string, entryId: string): string;
+  /** May this entry's link be emailed now? (a rate limit, so joining cannot be used to flood an inbox) */
+  mayEmailEntryLink?(entryId: string): Promise<boolean>;
 }
+
+/**
+ * A join's outcome. `mine`: the entry was made by this request, or belongs to the signed-in account that asked —
+ * only then may the caller learn the entry (its id and token). Otherwise the email already waits, and its address
+ * was sent a link to the entry instead.
+ */
+export type JoinOutcome = { mine: true; entry: WaitlistEntryView } | { mine: false; emailed: boolean };
 
 
 /**
@@ -28,11 +39,14 @@ export interface WaitlistDeps {
 export class WaitlistService {
   constructor(private readonly deps: WaitlistDeps) {}
 
-  /** Joins the waitlist of a sold-out offer, once per email (joining again answers the same entry). */
-  async join(offerId: string, input: { email: string; accountId: string | null }): Promise<WaitlistEntryView> {
+  /**
+   * Joins the waitlist of a sold-out offer, once per email. Joining again for an email that already waits hands the
+   * entry only to the account that owns it; anyone else gets nothing, and the email is sent a link to its entry.
+   */
+  async join(offerId: string, input: { email: string; accountId: string | null }): Promise<JoinOutcome> {
     const { db, clock } = this.deps;
     const now = clock.now();
-    const offer = await db.selectFrom("offers").select(["remaining", "closed_at", "ends_at"]).where("id", "=", offerId).executeTakeFirst();
+    const offer = await db.selectFrom("offers").select(["remaining", "closed_at", "ends_at", "show_id", "title"]).where("id", "=", offerId).executeTakeFirst();
     if (!offer) throw new AppError("not_found", "No such offer.");
     if (offer.closed_at || new Date(offer.ends_at) <= now) throw new AppError("offer_not_active");
     if (offer.remaining > 0) throw new AppError("conflict", "This offer is not sold out; buy it instead.", { remaining: offer.remaining });
@@ -40,12 +54,27 @@ export class WaitlistService {
     const id = randomId("wle");
     try {
       await db.insertInto("waitlist_entries").values({ id, offer_id: offerId, email, account_id: input.accountId, status: "waiting", order_id: null, created_at: now, offered_at: null }).execute();
-      return this.entry(id);
+      return { mine: true, entry: await this.entry(id) };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const existing = await db.selectFrom("waitlist_entries").select("id").where("offer_id", "=", offerId).where("email", "=", email).where("status", "in", ["waiting", "offered"]).executeTakeFirstOrThrow();
-      return this.entry(existing.id);
+      const existing = await db.selectFrom("waitlist_entries").select(["id", "account_id"]).where("offer_id", "=", offerId).where("email", "=", email).where("status", "in", ["waiting", "offered"]).executeTakeFirstOrThrow();
+      if (input.accountId && existing.account_id === input.accountId) return { mine: true, entry: await this.entry(existing.id) };
+      const { entryUrl, mayEmailEntryLink } = this.deps;
+      if (!entryUrl || (mayEmailEntryLink && !(await mayEmailEntryLink(existing.id)))) return { mine: false, emailed: false };
+      await this.deps.outbox.enqueue(db, "email.send", {
+        to: email,
+        subject: `Showcart: your place on the waitlist for ${offer.title}`,
+        text: `Someone asked to put this address on the waitlist for "${offer.title}". It is already on it; this link opens your place in line (keep it to yourself):\n${entryUrl(offer.show_id, existing.id)}\n\nIf that was not you, ignore this email.\n`,
+      });
+      return { mine: false, emailed: true };
     }
+  }
+
+  /** The account that joined with the entry (null for a guest's entry); not_found for an unknown entry. */
+  async ownerAccountId(entryId: string): Promise<string | null> {
+    const row = await this.deps.db.selectFrom("waitlist_entries").select("account_id").where("id", "=", entryId).executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such waitlist entry.");
+    return row.account_id;
   }
 
   /** The entry by its id (an unguessable token, the waitlisted buyer's only handle on it). */

@@ -23,7 +23,13 @@ describe.each(backends)("waitlist on %s", (backend) => {
     const f = await commerceFixture(handle);
     const announced: { offerId: string; entryKey: string }[] = [];
     f.bus.subscribe("waitlist.offered", (e) => announced.push(e));
-    const waitlist = new WaitlistService({ db: f.db, clock: f.clock, outbox: f.outbox, claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}` });
+    const waitlist = new WaitlistService({ db: f.db, clock: f.clock, outbox: f.outbox, claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}`, entryUrl: (showId, entryId) => `http://shop.test/shows/${showId}?waitlist=${entryId}#wt=token` });
+    // Joins that made (or own) an entry; the tests below join with fresh emails.
+    const join = async (offerId: string, who: { email: string; accountId: string | null }) => {
+      const joined = await waitlist.join(offerId, who);
+      if (!joined.mine) throw new Error(`${who.email} already waits`);
+      return joined.entry;
+    };
     const orders = new OrderService({ db: f.db, clock: f.clock, offers: f.offers, shows: f.shows, commissions: f.commissions, payments: new TestPaymentProvider(), outbox: f.outbox, waitlist });
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 900, quantity, durationSeconds: 3600, pin: true });
     // sold + held + available = quantity, whatever happened.
@@ -36,17 +42,20 @@ describe.each(backends)("waitlist on %s", (backend) => {
         .executeTakeFirstOrThrow();
       return Number(r.n) + (await f.offers.offer(offer.id)).remaining;
     };
-    return { ...f, waitlist, orders, offer, announced, invariant };
+    return { ...f, waitlist, join, orders, offer, announced, invariant };
   }
 
   it("offers released units to the waitlist in order as timed claims, then back on sale", async () => {
     const f = await setup(2);
-    expect(await code(f.waitlist.join(f.offer.id, { email: "early@example.com", accountId: null }))).toBe("conflict"); // not sold out yet
+    expect(await code(f.join(f.offer.id, { email: "early@example.com", accountId: null }))).toBe("conflict"); // not sold out yet
     const a = await f.orders.placeOrder(orderBody(f.offer.id), "wl-a");
     await f.orders.placeOrder(orderBody(f.offer.id, { buyer: { name: "B", email: "b@example.com" } }), "wl-b");
-    const alice = await f.waitlist.join(f.offer.id, { email: "Alice@example.com", accountId: null });
-    const bob = await f.waitlist.join(f.offer.id, { email: "bob@example.com", accountId: null });
-    expect((await f.waitlist.join(f.offer.id, { email: "alice@example.com", accountId: null })).id).toBe(alice.id); // once per email
+    const alice = await f.join(f.offer.id, { email: "Alice@example.com", accountId: null });
+    const bob = await f.join(f.offer.id, { email: "bob@example.com", accountId: null });
+    // Once per email; joining again names no entry, and Alice's address gets the link to hers.
+    expect(await f.waitlist.join(f.offer.id, { email: "alice@EXAMPLE.com", accountId: null })).toEqual({ mine: false, emailed: true });
+    const link = (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "email.send").execute()).map((m) => JSON.parse(m.payload)).find((p) => p.to === "alice@example.com");
+    expect(link?.text).toContain(`?waitlist=${alice.id}#wt=`);
     expect([alice.position, bob.position]).toEqual([1, 2]);
 
     // A refund before shipping: the unit goes to Alice, not back on sale.
@@ -58,7 +67,7 @@ describe.each(backends)("waitlist on %s", (backend) => {
     expect(Date.parse(offered.claim!.expiresAt) - f.clock.now().getTime()).toBe(2 * 60_000);
     expect(f.announced).toEqual([{ showId: f.show.id, offerId: f.offer.id, entryKey: entryKey(alice.id) }]);
     const mail = await f.db.selectFrom("outbox").select("payload").where("topic", "=", "email.send").execute();
-    expect(mail.map((m) => JSON.parse(m.payload)).find((p) => p.to === "alice@example.com")?.text).toContain(`?claim=${offered.claim!.orderId}`);
+    expect(mail.map((m) => JSON.parse(m.payload)).find((p) => p.to === "alice@example.com" && p.text.includes("?claim="))?.text).toContain(`?claim=${offered.claim!.orderId}`);
     expect((await f.waitlist.entry(bob.id)).position).toBe(1);
     expect(await f.invariant()).toBe(2);
 
@@ -81,10 +90,20 @@ describe.each(backends)("waitlist on %s", (backend) => {
     expect(await f.invariant()).toBe(2);
   });
 
+  it("hands an entry to the signed-in account that joined, never to another account with the same email", async () => {
+    const f = await setup(1);
+    await f.orders.placeOrder(orderBody(f.offer.id), "wl-sold");
+    const [owner, other] = await Promise.all(["owner", "other"].map((n) => f.accounts.createAccount({ email: `${n}@example.com`, password: "a long password", displayName: n, role: "buyer", merchantId: null })));
+    const mine = await f.join(f.offer.id, { email: "owner@example.com", accountId: owner!.id });
+    expect(await f.waitlist.join(f.offer.id, { email: "owner@example.com", accountId: owner!.id })).toEqual({ mine: true, entry: mine });
+    expect(await f.waitlist.join(f.offer.id, { email: "OWNER@example.com", accountId: other!.id })).toEqual({ mine: false, emailed: true });
+    expect(await f.waitlist.ownerAccountId(mine.id)).toBe(owner!.id);
+  });
+
   it("gives a cancelled hold's units to the waitlist and the rest back on sale", async () => {
     const f = await setup(3);
     const hold = await f.orders.placeOrder({ offerId: f.offer.id, quantity: 3 }, "wl-hold");
-    const only = await f.waitlist.join(f.offer.id, { email: "only@example.com", accountId: null });
+    const only = await f.join(f.offer.id, { email: "only@example.com", accountId: null });
     await f.orders.cancel(hold.order.id);
     expect((await f.waitlist.entry(only.id)).status).toBe("offered");
     expect((await f.offers.offer(f.offer.id)).remaining).toBe(2);

@@ -1,17 +1,45 @@
 import { useEffect, useState } from "preact/hooks";
-import type { OfferView, WaitlistEntryView } from "../../protocol/api.js";
+import type { JoinWaitlistAnswer, OfferView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../apiClient.js";
 import { useI18n } from "../i18n.js";
 
 const storageKey = (offerId: string) => `showcart.waitlist.${offerId}`;
 
-/** The waitlist entry this browser holds for an offer (its id is the secret handle), if any. */
-export function storedEntryId(offerId: string): string | null {
+/** The waitlist entry this browser holds for an offer, with its token (X-Waitlist-Token), if any. */
+function storedEntry(offerId: string): { id: string; token?: string } | null {
   try {
-    return localStorage.getItem(storageKey(offerId));
+    const raw = localStorage.getItem(storageKey(offerId));
+    if (!raw) return null;
+    // Entries stored before tokens existed are a bare id: the signed-in account that joined still opens them.
+    return raw.startsWith("{") ? (JSON.parse(raw) as { id: string; token?: string }) : { id: raw };
   } catch {
     return null;
   }
+}
+
+function storeEntry(offerId: string, entry: { id: string; token?: string }): void {
+  try {
+    localStorage.setItem(storageKey(offerId), JSON.stringify(entry));
+  } catch {
+    // Kept for this page view only.
+  }
+}
+
+export function storedEntryId(offerId: string): string | null {
+  return storedEntry(offerId)?.id ?? null;
+}
+
+/** The headers that prove this browser holds the offer's entry. */
+export function waitlistHeaders(offerId: string): Record<string, string> | undefined {
+  const token = storedEntry(offerId)?.token;
+  return token ? { "x-waitlist-token": token } : undefined;
+}
+
+/** The entry link emailed to an address that already waits (`?waitlist=<id>#wt=<token>`), if this page was opened by one. */
+function entryLink(): { id: string; token: string } | null {
+  const id = new URLSearchParams(location.search).get("waitlist");
+  const token = new URLSearchParams(location.hash.slice(1)).get("wt");
+  return id && token ? { id, token } : null;
 }
 
 /** What the realtime `waitlist.offered` event carries instead of the entry id: the first 16 chars of its SHA-256. */
@@ -28,10 +56,25 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [linkSent, setLinkSent] = useState(false);
 
   useEffect(() => {
+    const link = entryLink();
+    if (link) {
+      // The emailed link: the entry becomes this browser's if it is this offer's; the token leaves the address bar.
+      api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(link.id)}`, { "x-waitlist-token": link.token }).then(
+        (r) => {
+          if (r.entry.offerId !== offer.id) return;
+          storeEntry(offer.id, link);
+          history.replaceState(null, "", location.pathname);
+          setEntry(r.entry);
+        },
+        () => {},
+      );
+      return;
+    }
     const id = storedEntryId(offer.id);
-    if (id) api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(id)}`).then((r) => setEntry(r.entry), () => {});
+    if (id) api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(id)}`, waitlistHeaders(offer.id)).then((r) => setEntry(r.entry), () => {});
   }, [offer.id]);
 
   const join = async (e?: Event) => {
@@ -40,12 +83,13 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<{ entry: WaitlistEntryView }>(`/api/offers/${encodeURIComponent(offer.id)}/waitlist`, accountEmail ? {} : { email: email.trim() });
-      try {
-        localStorage.setItem(storageKey(offer.id), r.entry.id);
-      } catch {
-        // Kept for this page view only.
+      const r = await api.post<JoinWaitlistAnswer>(`/api/offers/${encodeURIComponent(offer.id)}/waitlist`, accountEmail ? {} : { email: email.trim() });
+      if (!r.entry) {
+        // The address already waits: its entry goes to that inbox as a link, never to this answer.
+        setLinkSent(true);
+        return;
       }
+      storeEntry(offer.id, { id: r.entry.id, token: r.entryToken ?? undefined });
       setEntry(r.entry);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : err instanceof NetworkError ? t("common.network") : t("common.error"));
@@ -54,6 +98,13 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
     }
   };
 
+  if (linkSent) {
+    return (
+      <p class="note waitlist-joined" role="status" data-testid="waitlist-link-sent">
+        {t("waitlist.linkSent")}
+      </p>
+    );
+  }
   if (entry && (entry.status === "waiting" || entry.status === "offered")) {
     return (
       <p class="note waitlist-joined" role="status" data-testid="waitlist-joined">

@@ -10,7 +10,7 @@ import { Centered, Header, LoadError, StatusBadge, formatStart } from "../compon
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../components/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
-import { WaitlistButton, entryKeyOf, storedEntryId } from "../components/WaitlistButton.js";
+import { WaitlistButton, entryKeyOf, storedEntryId, waitlistHeaders } from "../components/WaitlistButton.js";
 import { replayOfferAt } from "../components/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js").then((m) => m.CheckoutSheet));
@@ -91,7 +91,7 @@ function LiveShow({ show }: { show: ShowView }) {
         if (!entryId) return;
         void entryKeyOf(entryId).then(async (key) => {
           if (key !== d.entryKey) return;
-          const r = await api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(entryId)}`);
+          const r = await api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(entryId)}`, waitlistHeaders(d.offerId));
           if (r.entry.claim) setClaim({ offerId: d.offerId, orderId: r.entry.claim.orderId, token: r.entry.claim.accessToken });
         });
       },
