@@ -61,12 +61,13 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
       expect(placed.status).toBe(201);
       const id = placed.body.order.id;
       const before = (await request(a.url, "GET", `/api/admin/orders/${id}`, { cookie: merchant })).body;
-      for (const attack of [
+      const attacks: { path: string; headers: Record<string, string> }[] = [
         { path: `/%61pi/admin/orders/${id}/refund`, headers: { cookie: merchant } },
         { path: `/api/admin/orders/${id}/refund`, headers: { cookie: merchant } },
         { path: `/api/admin/orders/${id}/refund`, headers: { cookie: merchant, "x-showcart-csrf": "1", origin: EVIL } },
         { path: `/api/admin/orders/${id}/refund`, headers: { cookie: merchant, "x-showcart-csrf": "1", origin: "null" } },
-      ]) {
+      ];
+      for (const attack of attacks) {
         const res = await rawRequest(a.url, "POST", attack.path, { headers: attack.headers, body: JSON.stringify({ quantity: 1, reason: "csrf" }) });
         expect(res.status, attack.path).toBe(403);
         expect(["forbidden", "origin_not_allowed"]).toContain(res.json?.error?.code);
