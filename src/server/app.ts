@@ -267,10 +267,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerAuctionRoutes(app, { auctions, shows, catalog });
   registerCouponRoutes(app, { coupons, shows, offers });
   registerMysteryRoutes(app, { mystery, shows, catalog });
+  const holdsPerAddress = rateLimits.limit({ name: "holds-address", points: Math.max(1, config.HOLDS_PER_ADDRESS_PER_MINUTE), windowSeconds: 60 });
+  const holdsPerDevice = rateLimits.limit({ name: "holds-device", points: Math.max(1, config.HOLDS_PER_DEVICE_PER_MINUTE), windowSeconds: 60 });
   registerOrderRoutes(app, {
     orders,
     buyers,
     access: orderAccess,
+    clientKey: (identity) => createHmac("sha256", secrets.key).update(`order-client:${identity}`).digest("base64url").slice(0, 32),
+    placementLimit: async (address, device) => {
+      if (config.HOLDS_PER_ADDRESS_PER_MINUTE > 0) await holdsPerAddress.take(address);
+      if (device && config.HOLDS_PER_DEVICE_PER_MINUTE > 0) await holdsPerDevice.take(device);
+    },
     item: async (o) => {
       const [offer, show] = await Promise.all([offers.offer(o.offerId), shows.show(o.showId)]);
       return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title };

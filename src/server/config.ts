@@ -34,6 +34,10 @@ export const configSchema = z.object({
   REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.
   CHAT_IP_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  // Orders and holds placed per minute (0: off), per client address (loose: carrier NAT puts many buyers behind one)
+  // and per device (the X-Device-Id a browser sends). Load tests and benches from one machine raise or turn them off.
+  HOLDS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  HOLDS_PER_DEVICE_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(20),
   // Session cookie `Secure`: on whenever PUBLIC_URL is https; COOKIE_SECURE=1 forces it (0 turns it off, e.g. plain-http trials).
   COOKIE_SECURE: bool.optional(),
   // Behind a reverse proxy: how far to trust X-Forwarded-For (Fastify's trustProxy): a hop count ("1"), or a

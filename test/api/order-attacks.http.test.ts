@@ -180,3 +180,55 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
     });
   });
 });
+
+describe.each(backends)("holds by one client on %s", (backend) => {
+  let server: TestServer;
+  let host: string;
+  let productId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ synthetic: false, backend, env: { HOLDS_PER_ADDRESS_PER_MINUTE: "8", HOLDS_PER_DEVICE_PER_MINUTE: "3" } });
+    host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    productId = (await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}`, { cookie: host })).body.products[0].id;
+  }, 180_000);
+  afterAll(async () => server?.close());
+
+  async function newOffer(quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
+    const made = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie: host, body: { productId, showPrice: 700, quantity, durationSeconds: 600, pin: true, ...extra } });
+    return made.body.offer.id;
+  }
+  const hold = (offerId: string, device?: string) => postOrder(server.url, { offerId, quantity: 1 }, undefined, device ? { "x-device-id": device } : {});
+  const remaining = async (offerId: string) => (await server.services.offers.offer(offerId)).remaining;
+
+  it("counts anonymous holds against the per-buyer limit by device, else by address; another device still buys", async () => {
+    const offerId = await newOffer(5, { perBuyerLimit: 1 });
+    expect((await hold(offerId)).status).toBe(201);
+    const again = await hold(offerId);
+    expect([again.status, again.body.error.code, again.body.error.details]).toEqual([409, "limit_exceeded", { limit: 1, already: 1 }]);
+    expect(await remaining(offerId)).toBe(4);
+    // A browser sends its device id: buyers behind one address (carrier NAT) are told apart, each limited alike.
+    const first = await hold(offerId, "device-aaaaaaaa");
+    expect(first.status).toBe(201);
+    expect((await hold(offerId, "device-aaaaaaaa")).body.error.code).toBe("limit_exceeded");
+    expect(await remaining(offerId)).toBe(3);
+    // Giving a hold back frees the buyer's place.
+    await request(server.url, "POST", `/api/orders/${first.body.order.id}/cancel`, { body: {}, headers: { "x-order-token": first.body.accessToken } });
+    expect((await hold(offerId, "device-aaaaaaaa")).status).toBe(201);
+  });
+
+  it("rate-limits placing per device and per address (429 rate_limited, nothing taken)", async () => {
+    const offerId = await newOffer(50);
+    for (let i = 0; i < 3; i++) expect((await hold(offerId, "device-bbbbbbbb")).status).toBe(201);
+    const device = await hold(offerId, "device-bbbbbbbb");
+    expect([device.status, device.body.error.code]).toEqual([429, "rate_limited"]);
+    // Fresh device ids do not get around the address's limit (8 a minute; 1 + 3 + 4 used by the two tests so far).
+    let refused: Awaited<ReturnType<typeof hold>> | null = null;
+    for (let i = 0; i < 10 && !refused; i++) {
+      const res = await hold(offerId, `device-fresh-${i}-xxxx`);
+      if (res.status !== 201) refused = res;
+    }
+    expect([refused?.status, refused?.body.error.code]).toEqual([429, "rate_limited"]);
+    const taken = 50 - (await remaining(offerId));
+    expect(taken).toBeLessThanOrEqual(8);
+  });
+});

@@ -25,8 +25,8 @@ export async function request<T = any>(base: string, method: string, path: strin
   return { status: res.status, body, headers: res.headers };
 }
 
-export function postOrder(base: string, body: CreateOrderBody | unknown, key: string = randomUUID()) {
-  return request(base, "POST", "/api/orders", { body, headers: { "idempotency-key": key } });
+export function postOrder(base: string, body: CreateOrderBody | unknown, key: string = randomUUID(), headers: Record<string, string> = {}) {
+  return request(base, "POST", "/api/orders", { body, headers: { "idempotency-key": key, ...headers } });
 }
 
 export async function login(base: string, email: string, password: string): Promise<string> {

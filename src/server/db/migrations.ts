@@ -982,4 +982,12 @@ from chat_moderators m join accounts a on a.id = m.account_id;
 drop table chat_moderators;
 `,
   },
+  {
+    id: 60,
+    name: "orders: the placing client's keyed device or address hash, for per-buyer limits of guests",
+    sql: `
+alter table orders add column client_key text;
+create index orders_offer_client_idx on orders (offer_id, client_key) where client_key is not null;
+`,
+  },
 ];

@@ -109,6 +109,8 @@ export interface Database {
     account_id: ColumnType<string | null, string | null | undefined, string | null>;
     /** Keyed SHA-256 of the card number (never the number): per-buyer limits for guests. */
     card_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Keyed hash of the placing client's device id, else its address: per-buyer limits for anonymous holds. */
+    client_key: ColumnType<string | null, string | null | undefined, string | null>;
   };
   buyer_addresses: { account_id: string; name: string; line1: string; line2: string | null; postal_code: string; city: string; country: string; updated_at: Timestamp };
   buyer_payment_methods: { account_id: string; brand: string; last4: string; fingerprint: string; token: string; created_at: Timestamp };

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { type OrderItemView, type OrderView, createOrderBody, payOrderBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
@@ -20,7 +20,24 @@ declare module "fastify" {
 /** Every route below /api/orders/:<param>, whichever module registers it (coupons' discount, mystery draws…). */
 const ORDER_ROUTE = /^\/api\/orders\/:(\w+)/;
 
-export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderService; buyers?: BuyerService; access: OrderAccess; item?: (order: OrderView) => Promise<OrderItemView> }) {
+/** The browser's device id (the web client sends the one its chat uses); anything else is ignored. */
+const deviceId = (req: FastifyRequest): string | null => {
+  const raw = req.headers["x-device-id"];
+  return typeof raw === "string" && /^[\x21-\x7e]{8,100}$/.test(raw) ? raw : null;
+};
+
+export interface OrderRouteDeps {
+  orders: OrderService;
+  buyers?: BuyerService;
+  access: OrderAccess;
+  item?: (order: OrderView) => Promise<OrderItemView>;
+  /** Keyed hash of a client identity ("device:…" or "address:…"), so stored orders name no device or address. */
+  clientKey?: (identity: string) => string;
+  /** Counts a placement against the per-address and per-device rate limits; throws rate_limited. */
+  placementLimit?: (address: string, device: string | null) => Promise<void>;
+}
+
+export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) {
   // The buyer's key to the order page (#t=… in its link); deterministic, so a replayed request gets the same one.
   const withToken = <T extends { order: { id: string } }>(res: T) => ({ ...res, accessToken: deps.access.token(res.order.id) });
   // A declined or still pending payment answers with the order's id in the error (the hold may be kept): the buyer who
@@ -49,8 +66,12 @@ export function registerOrderRoutes(app: FastifyInstance, deps: { orders: OrderS
     const key = idempotencyKey.safeParse(rawKey);
     if (!key.success) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
     let body = parseWith(createOrderBody, req.body);
+    const device = deviceId(req);
+    await deps.placementLimit?.(req.ip, device);
     // A signed-in buyer's orders count towards per-buyer limits by account; their name and email fill in the buyer.
-    const ctx: BuyerContext = { accountId: req.account?.id ?? null, referral: req.cookies?.sc_ref ?? null };
+    // A guest's hold belongs to its device (else its address) for per-buyer limits, even before any details are typed.
+    const clientKey = deps.clientKey ? deps.clientKey(device ? `device:${device}` : `address:${req.ip}`) : null;
+    const ctx: BuyerContext = { accountId: req.account?.id ?? null, referral: req.cookies?.sc_ref ?? null, clientKey };
     if (req.account && !body.buyer) body = { ...body, buyer: { name: req.account.displayName, email: req.account.email } };
     if (body.useSaved) {
       const account = requireAccount(req);

@@ -71,6 +71,8 @@ export interface BuyerContext {
   /** The host share-link cookie (`sc_ref`), if any: commissions attribute the order with it. */
   referral?: string | null;
   savedCard?: { token: string; fingerprint: string };
+  /** Keyed hash of the placing client (its device id, else its address): who an anonymous hold belongs to. */
+  clientKey?: string | null;
 }
 
 /** A card to charge: typed in, or saved with the provider (token). */
@@ -223,11 +225,12 @@ export class OrderService {
    * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (take()'s
    * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
    */
-  async #checkLimit(tx: Transaction<Database>, offerId: string, limit: number | null, quantity: number, who: { accountId?: string | null; email?: string | null; fingerprint?: string | null }, excludeOrderId?: string): Promise<void> {
+  async #checkLimit(tx: Transaction<Database>, offerId: string, limit: number | null, quantity: number, who: { accountId?: string | null; email?: string | null; fingerprint?: string | null; clientKey?: string | null }, excludeOrderId?: string): Promise<void> {
     if (limit === null) return;
     if (quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer.`, { limit, already: 0 });
     const email = who.email?.trim().toLowerCase() || null;
-    if (!who.accountId && !email && !who.fingerprint) return; // an anonymous hold: checked when it is paid
+    // A hold without buyer details still has its client (device, else address), so one client cannot hold it all.
+    if (!who.accountId && !email && !who.fingerprint && !who.clientKey) return;
     let q = tx
       .selectFrom("orders")
       .select(sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"))
@@ -238,6 +241,7 @@ export class OrderService {
           ...(who.accountId ? [eb("account_id", "=", who.accountId)] : []),
           ...(email ? [eb(sql`lower(buyer_email)`, "=", email)] : []),
           ...(who.fingerprint ? [eb("card_fingerprint", "=", who.fingerprint)] : []),
+          ...(who.clientKey ? [eb("client_key", "=", who.clientKey)] : []),
         ]),
       );
     if (excludeOrderId) q = q.where("id", "!=", excludeOrderId);
@@ -303,7 +307,7 @@ export class OrderService {
         if (this.offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
         const r = await this.offers.take(tx, body.offerId, body.quantity, events);
         // take()'s UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
-        await this.#checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: buyer.email, fingerprint });
+        await this.#checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: buyer.email, fingerprint, clientKey: ctx.clientKey });
         await tx
           .insertInto("orders")
           .values({
@@ -329,6 +333,7 @@ export class OrderService {
             updated_at: now,
             account_id: accountId,
             card_fingerprint: fingerprint || null,
+            client_key: ctx.clientKey ?? null,
           })
           .execute();
         await recordOrderEvent(tx, orderId, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
@@ -388,6 +393,7 @@ export class OrderService {
       updated_at: now,
       account_id: accountId,
       card_fingerprint: fingerprint || null,
+      client_key: ctx.clientKey ?? null,
     };
     if (!card) return { order: orderView(row), replayed: false };
     return { ...(await this.#charge(row, card, idempotencyKey, "one_tap")), replayed: false };
@@ -433,7 +439,7 @@ export class OrderService {
         ]);
       }
       const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", row.offer_id).forUpdate().executeTakeFirstOrThrow();
-      await this.#checkLimit(tx, row.offer_id, offer.per_buyer_limit, row.quantity, { accountId: row.account_id, email: row.buyer_email, fingerprint }, row.id);
+      await this.#checkLimit(tx, row.offer_id, offer.per_buyer_limit, row.quantity, { accountId: row.account_id, email: row.buyer_email, fingerprint, clientKey: row.client_key }, row.id);
       return row;
     });
     if (!claimed) {

@@ -1,3 +1,4 @@
+import { chatDeviceId } from "./ChatPanel.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CouponPreviewView, OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../apiClient.js";
@@ -168,6 +169,13 @@ const SUMMARY_VALUE = { margin: 0, textAlign: "right", fontWeight: 700 };
 
 type CouponState = { phase: "checking" } | { phase: "ok"; preview: CouponPreviewView } | { phase: "unusable"; code: string };
 
+// The browser's device id (the chat's): per-buyer limits and hold rate limits count a guest's holds by it, so buyers
+// sharing an address (carrier NAT) are told apart.
+const deviceHeader = (): Record<string, string> => {
+  const id = chatDeviceId();
+  return id ? { "x-device-id": id } : {};
+};
+
 const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: number; details?: unknown } => {
   if (err instanceof ApiError) {
     const limit = (err.details as { limit?: number } | undefined)?.limit;
@@ -237,7 +245,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   const reserve = (q: number): Promise<OrderView | null> => {
     setHold({ phase: "reserving" });
     const p = api
-      .post<{ order: OrderView; accessToken?: string }>("/api/orders", { offerId: offer.id, quantity: q, ...orderExtras }, { "idempotency-key": crypto.randomUUID() })
+      .post<{ order: OrderView; accessToken?: string }>("/api/orders", { offerId: offer.id, quantity: q, ...orderExtras }, { "idempotency-key": crypto.randomUUID(), ...deviceHeader() })
       .then(
         (r) => {
           heldOrder.current = r.order;
