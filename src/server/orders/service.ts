@@ -249,6 +249,17 @@ export class OrderService {
     if (already + quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer; you have ${already}.`, { limit, already });
   }
 
+  /**
+   * The card's keyed fingerprint for per-buyer limits: from the number, the saved card, or the provider's fingerprint
+   * of a payment method (Stripe's card.fingerprint), so a guest cannot pass the limit by changing the email.
+   */
+  async #cardFingerprint(card: CardInput): Promise<string> {
+    if ("number" in card) return this.fingerprint(card.number);
+    if (card.fingerprint || !this.payments.cardFingerprint) return card.fingerprint;
+    const theirs = await this.payments.cardFingerprint(card.token);
+    return theirs ? this.fingerprint(`provider:${this.payments.name}:${theirs}`) : "";
+  }
+
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
   async loadIdempotencyKeys(): Promise<number> {
     const rows = await this.db.selectFrom("orders").select("idempotency_key").where("idempotency_key", "not like", `${RETIRED_KEY}%`).execute();
@@ -281,7 +292,7 @@ export class OrderService {
     // Most attempts in a flash sale end here, without a database round trip.
     if (this.offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
     const hash = requestHash(body, accountId);
-    const fingerprint = card ? ("number" in card ? this.fingerprint(card.number) : card.fingerprint) : null;
+    const fingerprint = card ? await this.#cardFingerprint(card) : null;
     const buyer = body.buyer ?? { name: "", email: "" };
     const shipping = JSON.stringify(body.shipping ?? NO_ADDRESS);
     // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
@@ -412,7 +423,7 @@ export class OrderService {
     if ("number" in payment) this.assertPaymentMethod("test_card");
     const now = this.clock.now();
     const lockUntil = new Date(now.getTime() + PAYMENT_LOCK_MS);
-    const fingerprint = "number" in payment ? this.fingerprint(payment.number) : payment.fingerprint;
+    const fingerprint = await this.#cardFingerprint(payment);
     // Claim the order for one charge at a time; the lock also keeps the expiry sweeper away during the charge.
     const claimed = await this.db.transaction().execute(async (tx) => {
       const row = await tx

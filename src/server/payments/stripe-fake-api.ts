@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -100,6 +101,15 @@ export class FakeStripeApi {
       const [status, body] = this.#post(path, params);
       this.#replays.set(key, { status, body, params: raw });
       return [status, body];
+    }
+    // Stripe's test PaymentMethods (pm_card_visa…) stand for one card each: the same card gives the same fingerprint.
+    const pmPath = /^\/v1\/payment_methods\/([^/]+)$/.exec(path);
+    if (req.method === "GET" && pmPath) {
+      const id = pmPath[1]!;
+      const card = stripeFixture("payment_method.card");
+      card.id = id;
+      card.card.fingerprint = id === "pm_card_visa" ? card.card.fingerprint : createHash("sha256").update(id).digest("base64url").slice(0, 16);
+      return [200, card];
     }
     const m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
     if (req.method === "GET" && m) {

@@ -45,6 +45,15 @@ export class StripePaymentProvider implements PaymentProvider {
     this.#returnUrl = opts.returnUrl ?? (() => undefined);
   }
 
+  /** card.fingerprint of the PaymentMethod; null when Stripe cannot say (the limit then counts email, account, client). */
+  async cardFingerprint(paymentMethodId: string): Promise<string | null> {
+    try {
+      return (await this.client.paymentMethods.retrieve(paymentMethodId)).card?.fingerprint ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   async charge(req: ChargeRequest): Promise<ChargeResult> {
     if (!req.orderId) throw new Error("StripePaymentProvider.charge needs the order id");
     const pm = req.paymentMethod;

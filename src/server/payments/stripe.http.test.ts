@@ -223,6 +223,20 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
     expect([...api.intents.values()].filter((pi) => pi.metadata.order_id === id)).toHaveLength(1);
   });
 
+  it("limits guests by the card's Stripe fingerprint: another email with the same card is refused", async () => {
+    const made = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId, showPrice: 1299, quantity: 5, durationSeconds: 3600, pin: true, perBuyerLimit: 1 } });
+    const offerId = made.body.offer.id as string;
+    const guest = (email: string, pm: string, device: string) =>
+      postOrder(server.url, orderBody(offerId, { buyer: { name: "Guest", email }, payment: { method: "stripe", paymentMethodId: pm } }), undefined, { "x-device-id": device });
+    expect((await guest("first@example.com", "pm_card_visa", "device-guest-1")).body.order.status).toBe("paid");
+    const again = await guest("second@example.com", "pm_card_visa", "device-guest-2");
+    expect([again.status, again.body.error.code]).toEqual([409, "limit_exceeded"]);
+    expect(await remaining(offerId)).toBe(4);
+    // Another card is another buyer.
+    expect((await guest("third@example.com", "pm_card_mastercard", "device-guest-3")).body.order.status).toBe("paid");
+    expect(api.requests.some((r) => r.path === "/v1/payment_methods/pm_card_visa")).toBe(true);
+  });
+
   it("refunds through Stripe with an idempotency key from the merchant's admin", async () => {
     const offer = await newOffer(2);
     const res = await place(server.url, orderBody(offer.id, { quantity: 2, payment: visa }));

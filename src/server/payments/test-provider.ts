@@ -40,6 +40,8 @@ export interface PaymentProvider {
    * (one transaction instead of two). Never set for a provider that calls out over the network.
    */
   readonly inProcess?: boolean;
+  /** The provider's fingerprint of a payment method's card (same card, same value): per-buyer limits for guests. */
+  cardFingerprint?(paymentMethodId: string): Promise<string | null>;
 }
 
 export const TEST_CARD_OK = "4242424242424242";
