@@ -7,8 +7,10 @@ import { publicAccount, requireAccount, setSessionCookie } from "./routes.js";
 export function registerInviteRoutes(app: FastifyInstance, deps: { invites: InviteService; secureCookie: boolean }) {
   const { invites } = deps;
   app.post("/api/admin/invites", async (req, reply) => {
+    // Who asks before what they sent: an anonymous caller learns nothing about the body's rules.
+    const account = requireAccount(req);
     const body = parseWith(inviteBody, req.body);
-    return reply.status(201).send({ invite: await invites.invite(requireAccount(req), body) });
+    return reply.status(201).send({ invite: await invites.invite(account, body) });
   });
   app.get("/api/admin/invites", async (req) => ({ invites: await invites.list(requireAccount(req)) }));
   app.delete<{ Params: { inviteId: string } }>("/api/admin/invites/:inviteId", async (req) => {

@@ -28,20 +28,20 @@ export function registerChatRoutes(app: FastifyInstance, deps: { chat: ChatServi
   });
 
   app.patch<ShowParams>(`${base}/settings`, async (req) => {
-    const body = parseWith(chatSettingsBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
+    const body = parseWith(chatSettingsBody, req.body);
     return { settings: await moderation.updateSettings(ctx, body) };
   });
 
   app.post<ShowParams>(`${base}/words`, async (req) => {
-    const body = parseWith(chatWordsBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
+    const body = parseWith(chatWordsBody, req.body);
     return { words: await moderation.setWords(ctx, body.block, body.allow) };
   });
 
   app.post<ShowParams>(`${base}/pin`, async (req) => {
-    const body = parseWith(chatPinBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
+    const body = parseWith(chatPinBody, req.body);
     return { pinned: await moderation.pin(ctx, body.text) };
   });
 
@@ -52,8 +52,8 @@ export function registerChatRoutes(app: FastifyInstance, deps: { chat: ChatServi
   });
 
   app.post<ShowParams>(`${base}/moderators`, async (req, reply) => {
-    const body = parseWith(chatModeratorBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
+    const body = parseWith(chatModeratorBody, req.body);
     return reply.status(201).send({ moderator: await moderation.addModerator(ctx, body.email) });
   });
 
@@ -70,14 +70,14 @@ export function registerChatRoutes(app: FastifyInstance, deps: { chat: ChatServi
   });
 
   app.post<MessageParams>(`${base}/messages/:messageId/timeout`, async (req, reply) => {
-    const body = parseWith(chatTimeoutBody, req.body);
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "moderate");
+    const body = parseWith(chatTimeoutBody, req.body);
     return reply.status(201).send({ restriction: await moderation.timeout(ctx, req.params.messageId, body.minutes) });
   });
 
   app.post<MessageParams>(`${base}/messages/:messageId/ban`, async (req, reply) => {
-    const body = parseWith(chatBanBody, req.body ?? {});
     const ctx = await moderation.context(requireAccount(req), req.params.showId, "manage");
+    const body = parseWith(chatBanBody, req.body ?? {});
     return reply.status(201).send(await moderation.ban(ctx, req.params.messageId, body));
   });
 
