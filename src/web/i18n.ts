@@ -1,6 +1,9 @@
-import { useEffect, useState } from "preact/hooks";
+// The app's common strings. Every dictionary (this one, order, studio, admin, games) is made with
+// defineMessages from ./i18n/messages.ts: one lookup, `{var}` substitution and plurals by Intl.PluralRules.
+import { type Lang, getLang, localeFor, setLang } from "./i18n/lang";
+import { type Message, type MessageFormat, type MessageVars, defineMessages, useMessages } from "./i18n/messages";
 
-export type Lang = "de" | "en";
+export { getLang, localeFor, setLang, type Lang };
 
 const en = {
   "app.name": "Showcart",
@@ -135,7 +138,7 @@ const en = {
 
 export type MessageKey = keyof typeof en;
 
-const de: Record<MessageKey, string> = {
+const de: Record<MessageKey, Message> = {
   "app.name": "Showcart",
   "lang.switch": "Sprache",
   "status.live": "Live",
@@ -266,63 +269,15 @@ const de: Record<MessageKey, string> = {
   "waitlist.email": "E-Mail für die Warteliste",
 };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, de };
-const STORAGE_KEY = "showcart.lang";
+export const coreMessages = defineMessages(en, de);
 
-function detectLang(): Lang {
-  try {
-    const stored = localStorage.getItem(STORAGE_KEY);
-    if (stored === "de" || stored === "en") return stored;
-  } catch {
-    // Storage can be unavailable (private mode, sandboxed iframes); fall through to the browser language.
-  }
-  const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
-  for (const l of preferred) {
-    const base = (l ?? "").slice(0, 2).toLowerCase();
-    if (base === "de" || base === "en") return base;
-  }
-  return "en";
+export function translate(lang: Lang, key: MessageKey, vars?: MessageVars): string {
+  return coreMessages.format(lang, key, vars);
 }
 
-let current: Lang = detectLang();
-const listeners = new Set<(lang: Lang) => void>();
-document.documentElement.lang = current;
-
-export function getLang(): Lang {
-  return current;
-}
-
-export function setLang(lang: Lang): void {
-  current = lang;
-  document.documentElement.lang = lang;
-  try {
-    localStorage.setItem(STORAGE_KEY, lang);
-  } catch {
-    // Not persisted; the switch still applies to this page.
-  }
-  for (const fn of listeners) fn(lang);
-}
-
-/** BCP 47 locale for Intl formatting. */
-export function localeFor(lang: Lang): string {
-  return lang === "de" ? "de-DE" : "en-GB";
-}
-
-export function translate(lang: Lang, key: MessageKey, vars?: Record<string, string | number>): string {
-  const template = dictionaries[lang][key] ?? en[key];
-  if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
-}
-
-export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+export type Translate = MessageFormat<MessageKey>;
 
 /** Re-renders the calling component when the language changes. */
 export function useI18n(): { lang: Lang; t: Translate; locale: string } {
-  const [lang, setState] = useState(current);
-  useEffect(() => {
-    listeners.add(setState);
-    setState(current);
-    return () => void listeners.delete(setState);
-  }, []);
-  return { lang, t: (key, vars) => translate(lang, key, vars), locale: localeFor(lang) };
+  return useMessages(coreMessages);
 }
