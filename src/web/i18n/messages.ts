@@ -17,7 +17,10 @@ export interface Messages<K extends string> {
 const pluralRules = new Map<Lang, Intl.PluralRules>();
 function pluralCategory(lang: Lang, n: number): Intl.LDMLPluralRule {
   let rules = pluralRules.get(lang);
-  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(localeFor(lang))));
+  if (!rules) {
+    rules = new Intl.PluralRules(localeFor(lang));
+    pluralRules.set(lang, rules);
+  }
   return rules.select(n);
 }
 
