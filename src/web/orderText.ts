@@ -1,4 +1,5 @@
-import { type MessageKey, useI18n } from "./i18n.js";
+import { type MessageKey, coreMessages } from "./i18n.js";
+import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "./i18n/messages.js";
 
 // Strings of the buyer's order page, the account's order list and the card payment step of the checkout. They live
 // here rather than in i18n.ts so the viewer's first load (benchmarked) does not carry them: the checkout sheet that
@@ -91,7 +92,7 @@ const en = {
 
 export type OrderKey = keyof typeof en;
 
-const de: Record<OrderKey, string> = {
+const de: Record<OrderKey, Message> = {
   "order.title": "Deine Bestellung",
   "order.ref": "Bestellung {ref}",
   "order.loading": "Bestellung wird geladen…",
@@ -176,18 +177,13 @@ const de: Record<OrderKey, string> = {
   "buyer.shipTo": "Lieferung an",
 };
 
-export type OrderT = (key: OrderKey | MessageKey, vars?: Record<string, string | number>) => string;
+const orderMessages = combineMessages(defineMessages(en, de), coreMessages);
+
+export type OrderT = MessageFormat<OrderKey | MessageKey>;
 
 /** Like useI18n, with the order strings added. */
 export function useOrderText() {
-  const i18n = useI18n();
-  const dict: Record<string, string> = i18n.lang === "de" ? de : en;
-  const t: OrderT = (key, vars) => {
-    const template = dict[key] ?? (en as Record<string, string>)[key];
-    if (template === undefined) return i18n.t(key as MessageKey, vars);
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-  };
-  return { ...i18n, t };
+  return useMessages(orderMessages);
 }
 
 /** The link to an order's page; a guest's access token goes in the fragment, which no server ever receives. */

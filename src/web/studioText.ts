@@ -1,4 +1,5 @@
-import { type MessageKey, useI18n } from "./i18n.js";
+import { type MessageKey, coreMessages } from "./i18n.js";
+import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "./i18n/messages.js";
 
 // The studio's own strings (studio, go-live, health, simulcast) live here rather than in i18n.ts: only the studio
 // page loads them, so the viewer bundle (whose weight is benchmarked) does not carry them. Language and locale come
@@ -57,7 +58,7 @@ const en = {
   "studio.auctionCancel": "Cancel auction",
   "studio.auctionNone": "No auctions yet.",
   "studio.auctionBids": "Bids",
-  "studio.auctionLeader": "{name} leads at {amount} · {n} bids",
+  "studio.auctionLeader": { one: "{name} leads at {amount} · {n} bid", other: "{name} leads at {amount} · {n} bids" },
   "studio.auctionNoBids": "No bids yet",
   "studio.auctionEndsIn": "Ends in {time}",
   "studio.auctionStatus.scheduled": "Pre-bidding",
@@ -208,12 +209,12 @@ const en = {
   "studio.variantStock": "{n} in stock",
   "studio.variantPickOne": "Pick at least one variant with units.",
   "studio.variantTooMany": "{label}: only {n} in stock.",
-  "studio.variantOffersCreated": "{n} offers created.",
+  "studio.variantOffersCreated": { one: "{n} offer created.", other: "{n} offers created." },
 };
 
 export type StudioKey = keyof typeof en;
 
-const de: Record<StudioKey, string> = {
+const de: Record<StudioKey, Message> = {
   "studio.coupons": "Gutschein-Drops",
   "studio.couponCode": "Code",
   "studio.couponCodeAuto": "(automatisch)",
@@ -267,7 +268,7 @@ const de: Record<StudioKey, string> = {
   "studio.auctionCancel": "Auktion abbrechen",
   "studio.auctionNone": "Noch keine Auktionen.",
   "studio.auctionBids": "Gebote",
-  "studio.auctionLeader": "{name} führt mit {amount} · {n} Gebote",
+  "studio.auctionLeader": { one: "{name} führt mit {amount} · {n} Gebot", other: "{name} führt mit {amount} · {n} Gebote" },
   "studio.auctionNoBids": "Noch keine Gebote",
   "studio.auctionEndsIn": "Endet in {time}",
   "studio.auctionStatus.scheduled": "Vorab-Gebote",
@@ -418,19 +419,14 @@ const de: Record<StudioKey, string> = {
   "studio.variantStock": "{n} auf Lager",
   "studio.variantPickOne": "Wähle mindestens eine Variante mit Stückzahl.",
   "studio.variantTooMany": "{label}: nur {n} auf Lager.",
-  "studio.variantOffersCreated": "{n} Angebote erstellt.",
+  "studio.variantOffersCreated": { one: "{n} Angebot erstellt.", other: "{n} Angebote erstellt." },
 };
 
-export type StudioT = (key: StudioKey | MessageKey, vars?: Record<string, string | number>) => string;
+const studioMessages = combineMessages(defineMessages(en, de), coreMessages);
+
+export type StudioT = MessageFormat<StudioKey | MessageKey>;
 
 /** Like useI18n, with the studio's strings added. */
 export function useStudioText() {
-  const i18n = useI18n();
-  const dict: Record<string, string> = i18n.lang === "de" ? de : en;
-  const t: StudioT = (key, vars) => {
-    const template = dict[key] ?? (en as Record<string, string>)[key];
-    if (template === undefined) return i18n.t(key as MessageKey, vars);
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-  };
-  return { ...i18n, t };
+  return useMessages(studioMessages);
 }

@@ -4,12 +4,12 @@ import type { EarningsBalances, PayoutView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
-import { useI18n } from "../i18n.js";
+import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../money.js";
 
 // The host's earnings page. Its strings live here (only this page uses them), in both languages.
-const text = {
-  en: {
+const earningsMessages = defineMessages(
+  {
     title: "Your earnings",
     signIn: "Sign in to see your commission.",
     pending: "Pending",
@@ -33,7 +33,7 @@ const text = {
     status_sent: "sent",
     status_failed: "failed",
   },
-  de: {
+  {
     title: "Deine Einnahmen",
     signIn: "Melde dich an, um deine Provision zu sehen.",
     pending: "Vorgemerkt",
@@ -57,13 +57,11 @@ const text = {
     status_sent: "überwiesen",
     status_failed: "fehlgeschlagen",
   },
-};
-type Key = keyof typeof text.en;
+);
 
 function useText() {
-  const { lang, locale } = useI18n();
-  const dict = text[lang as keyof typeof text] ?? text.en;
-  return { locale, e: (k: Key, vars: Record<string, string> = {}) => dict[k].replace(/\{(\w+)\}/g, (_, v: string) => vars[v] ?? "") };
+  const { locale, t } = useMessages(earningsMessages);
+  return { locale, e: t };
 }
 
 /** PUT with the CSRF header (the shared client has GET/POST/PATCH/DELETE only). */
@@ -227,7 +225,7 @@ function EarningsView() {
                     <td>{dateFmt.format(new Date(p.createdAt))}</td>
                     <td>{formatMoney(p.amount, p.currency, locale)}</td>
                     <td>{p.method === "sepa" ? "SEPA" : "Stripe"}</td>
-                    <td>{e(`status_${p.status}` as Key)}</td>
+                    <td>{e(`status_${p.status}`)}</td>
                   </tr>
                 ))}
               </tbody>

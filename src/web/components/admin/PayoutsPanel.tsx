@@ -1,13 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CommissionRuleSetView, PayoutView } from "../../../protocol/api.js";
 import { ApiError, api } from "../../apiClient.js";
-import { useI18n } from "../../i18n.js";
+import { defineMessages, useMessages } from "../../i18n/messages.js";
 import { formatMoney } from "../../money.js";
 import { scoped } from "./merchantScope.js";
 
 // Commission rules and host payouts in /admin. Strings live here (only this panel uses them).
-const text = {
-  en: {
+const payoutMessages = defineMessages(
+  {
     rules: "Commission rules",
     rulesVersion: "Version {version} in force since {date}.",
     rulesNone: "No rule set: each show's own rate applies to the gross total.",
@@ -21,7 +21,7 @@ const text = {
     available: "Available to pay out",
     nothing: "Nothing available yet (commission becomes available after the return window).",
     run: "Run SEPA payout",
-    ran: "{n} payout(s) created.",
+    ran: { one: "{n} payout created.", other: "{n} payouts created." },
     skipped: "Skipped {host}: {reason}",
     history: "Payouts",
     noPayouts: "No payouts yet.",
@@ -30,7 +30,7 @@ const text = {
     amount: "Amount",
     status: "Status",
   },
-  de: {
+  {
     rules: "Provisionsregeln",
     rulesVersion: "Version {version} gilt seit {date}.",
     rulesNone: "Keine Regeln: Es gilt der Satz der jeweiligen Show auf den Bruttobetrag.",
@@ -44,7 +44,7 @@ const text = {
     available: "Auszahlbar",
     nothing: "Noch nichts auszahlbar (Provision wird nach der Rückgabefrist verfügbar).",
     run: "SEPA-Auszahlung ausführen",
-    ran: "{n} Auszahlung(en) erstellt.",
+    ran: { one: "{n} Auszahlung erstellt.", other: "{n} Auszahlungen erstellt." },
     skipped: "{host} übersprungen: {reason}",
     history: "Auszahlungen",
     noPayouts: "Noch keine Auszahlungen.",
@@ -53,13 +53,11 @@ const text = {
     amount: "Betrag",
     status: "Status",
   },
-};
-type Key = keyof typeof text.en;
+);
 
 function usePayoutText() {
-  const { lang, locale } = useI18n();
-  const dict = text[lang as keyof typeof text] ?? text.en;
-  return { locale, p: (k: Key, vars: Record<string, string | number> = {}) => dict[k].replace(/\{(\w+)\}/g, (_, v: string) => String(vars[v] ?? "")) };
+  const { locale, t } = useMessages(payoutMessages);
+  return { locale, p: t };
 }
 
 async function putJson(path: string, body: unknown): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { useI18n } from "../../i18n.js";
+import { type Message, type MessageFormat, defineMessages, useMessages } from "../../i18n/messages.js";
 
 // The merchant admin's strings live here rather than in i18n.ts: only /admin loads them, so the viewer bundle
 // (whose weight is benchmarked) does not carry them. Language and locale still come from the shared switch.
@@ -66,7 +66,7 @@ const en = {
   "products.archive": "Archive",
   "products.variants": "Variants",
   "products.stock": "Stock",
-  "products.variantCount": "{n} variant(s), {stock} in stock",
+  "products.variantCount": { one: "{n} variant, {stock} in stock", other: "{n} variants, {stock} in stock" },
   "products.noVariants": "No variants: offers take their quantity as given.",
   "products.sku": "SKU",
   "products.size": "Size",
@@ -103,7 +103,7 @@ const en = {
 
 export type AdminKey = keyof typeof en;
 
-const de: Record<AdminKey, string> = {
+const de: Record<AdminKey, Message> = {
   "admin.title": "Händler-Verwaltung",
   "admin.notMerchant": "Diese Seite ist für Inhaber und Mitarbeitende des Shops. Du bist als {email} angemeldet.",
   "admin.signOut": "Abmelden",
@@ -167,7 +167,7 @@ const de: Record<AdminKey, string> = {
   "products.archive": "Archivieren",
   "products.variants": "Varianten",
   "products.stock": "Bestand",
-  "products.variantCount": "{n} Variante(n), {stock} auf Lager",
+  "products.variantCount": { one: "{n} Variante, {stock} auf Lager", other: "{n} Varianten, {stock} auf Lager" },
   "products.noVariants": "Keine Varianten: Angebote nehmen ihre Menge wie angegeben.",
   "products.sku": "Artikelnummer",
   "products.size": "Größe",
@@ -202,17 +202,13 @@ const de: Record<AdminKey, string> = {
   "shows.studio": "Studio",
 };
 
-export type AdminT = (key: AdminKey, vars?: Record<string, string | number>) => string;
+const adminMessages = defineMessages(en, de);
+
+export type AdminT = MessageFormat<AdminKey>;
 
 /** The admin's strings in the current language, plus the locale for Intl formatting. */
 export function useAdminText(): { t: AdminT; locale: string } {
-  const { lang, locale } = useI18n();
-  const dict = lang === "de" ? de : en;
-  const t: AdminT = (key, vars) => {
-    const template = dict[key] ?? en[key];
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-  };
-  return { t, locale };
+  return useMessages(adminMessages);
 }
 
 /** "19" for 1900 basis points, "5.5" for 550 (shown as a percentage). */
