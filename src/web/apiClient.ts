@@ -1,9 +1,14 @@
+import type { ErrorCode } from "../protocol/errors.js";
 import { observeServerDate } from "./serverClock.js";
+
+export type { ErrorCode };
+/** The server's codes plus the client's own: "network" when no answer came. */
+export type ClientErrorCode = ErrorCode | "network";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -46,7 +51,8 @@ async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: str
     if (res.ok) throw new NetworkError("The server answered with something that is not JSON.");
   }
   if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    // The server answers only with codes from protocol/errors.ts (the error handler maps everything else to internal).
+    const err = (json as { error?: { code?: ErrorCode; message?: string; details?: unknown } } | null)?.error;
     throw new ApiError(res.status, err?.code ?? "internal", err?.message ?? res.statusText, err?.details);
   }
   return json as T;

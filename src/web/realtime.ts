@@ -1,4 +1,5 @@
 import type { ClientCommand, Envelope, ServerFrame, Snapshot } from "../protocol/realtime.js";
+import type { ErrorCode } from "../protocol/errors.js";
 
 export type ConnectionState = "connecting" | "open" | "closed";
 
@@ -7,7 +8,7 @@ export interface RealtimeHandlers {
   onSnapshot(snapshot: Snapshot): void;
   /** One event, in order, never one already applied. */
   onEvent(event: Envelope): void;
-  onError?(error: { code: string; message: string }): void;
+  onError?(error: { code: ErrorCode; message: string }): void;
   onState?(state: ConnectionState): void;
 }
 
@@ -91,7 +92,8 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
         }
         return;
       case "error":
-        opts.handlers.onError?.(frame.d);
+        // Socket errors use the same catalogue as the REST answers.
+        opts.handlers.onError?.(frame.d as { code: ErrorCode; message: string });
         return;
       case "pong":
         return;

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { ErrorCode } from "../protocol/errors.js";
 import type { Envelope } from "../protocol/realtime.js";
 import { type RealtimeConnection, connectRealtime } from "./realtime.js";
 import { type RoomState, applyRoomEvent, roomFromSnapshot } from "./showState.js";
@@ -10,7 +11,7 @@ interface Options {
 }
 
 export interface RoomError {
-  code: string;
+  code: ErrorCode;
   message: string;
   at: number;
 }

@@ -1,12 +1,13 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { CHAT_MAX_LENGTH } from "../protocolConstants.js";
+import type { ErrorCode } from "../../protocol/errors.js";
 import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { api } from "../apiClient.js";
 import { type MessageKey, useI18n } from "../i18n.js";
 
 /** A refused command as the socket reported it; `retryAfterMs` for slow mode, timeouts and limits. */
 export interface ChatError {
-  code: string;
+  code: ErrorCode;
   message: string;
   at: number;
   retryAfterMs?: number;
@@ -20,7 +21,7 @@ export interface ChatAction {
 }
 
 const REPORT_REASONS = ["spam", "abuse", "scam"] as const;
-const ERROR_TEXT: Record<string, MessageKey> = {
+const ERROR_TEXT: Partial<Record<ErrorCode, MessageKey>> = {
   rate_limited: "chat.rateLimited",
   chat_slow_mode: "chat.slowMode",
   chat_muted: "chat.muted",

@@ -1,7 +1,7 @@
 import { chatDeviceId } from "./ChatPanel.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CouponPreviewView, OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
-import { ApiError, NetworkError, api } from "../apiClient.js";
+import { ApiError, type ClientErrorCode, type ErrorCode, NetworkError, api } from "../apiClient.js";
 
 import { formatMoney } from "../money.js";
 import { type OrderKey, orderPageHref, useOrderText } from "../orderText.js";
@@ -145,11 +145,10 @@ function serverFieldErrors(details: unknown): Partial<Record<Field, MessageKey>>
   return errors;
 }
 
-const ERROR_MESSAGES: Record<string, MessageKey> = {
+const ERROR_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   payment_declined: "checkout.declined",
   sold_out: "checkout.soldOut",
   offer_not_active: "checkout.notActive",
-  offer_expired: "checkout.notActive",
   idempotency_mismatch: "checkout.mismatch",
   invalid_body: "checkout.invalid",
   hold_expired: "hold.expired",
@@ -159,7 +158,7 @@ const ERROR_MESSAGES: Record<string, MessageKey> = {
 type HoldState =
   | { phase: "reserving" }
   | { phase: "held"; order: OrderView }
-  | { phase: "failed"; code: string; key: MessageKey; limit?: number }
+  | { phase: "failed"; code: ClientErrorCode; key: MessageKey; limit?: number }
   | { phase: "expired" };
 
 // The price summary's layout, as element styles (set through the DOM, so the page's CSP allows them) rather than in
@@ -176,7 +175,7 @@ const deviceHeader = (): Record<string, string> => {
   return id ? { "x-device-id": id } : {};
 };
 
-const errorFrom = (err: unknown): { code: string; key: MessageKey; limit?: number; details?: unknown } => {
+const errorFrom = (err: unknown): { code: ClientErrorCode; key: MessageKey; limit?: number; details?: unknown } => {
   if (err instanceof ApiError) {
     const limit = (err.details as { limit?: number } | undefined)?.limit;
     return { code: err.code, key: ERROR_MESSAGES[err.code] ?? "common.error", limit, details: err.details };
@@ -191,7 +190,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   const now = useServerNow();
   const [form, setForm] = useState<Form>(EMPTY_FORM);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, MessageKey>>>({});
-  const [error, setError] = useState<{ key: MessageKey; code: string; limit?: number } | null>(null);
+  const [error, setError] = useState<{ key: MessageKey; code: ClientErrorCode; limit?: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [order, setOrder] = useState<OrderView | null>(null);
   const [accessToken, setAccessToken] = useState<string | undefined>(undefined);

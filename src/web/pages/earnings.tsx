@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { EarningsBalances, PayoutView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { ApiError, type ErrorCode, api } from "../apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../components/LoginForm.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
@@ -67,7 +67,7 @@ function useText() {
 /** PUT with the CSRF header (the shared client has GET/POST/PATCH/DELETE only). */
 async function putJson(path: string, body: unknown): Promise<unknown> {
   const res = await fetch(path, { method: "PUT", credentials: "same-origin", headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" }, body: JSON.stringify(body) });
-  const json = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const json = (await res.json().catch(() => null)) as { error?: { code?: ErrorCode; message?: string } } | null;
   if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
   return json;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CommissionRuleSetView, PayoutView } from "../../../protocol/api.js";
-import { ApiError, api } from "../../apiClient.js";
+import { ApiError, type ErrorCode, api } from "../../apiClient.js";
 import { defineMessages, useMessages } from "../../i18n/messages.js";
 import { formatMoney } from "../../money.js";
 import { scoped } from "./merchantScope.js";
@@ -62,7 +62,7 @@ function usePayoutText() {
 
 async function putJson(path: string, body: unknown): Promise<unknown> {
   const res = await fetch(path, { method: "PUT", credentials: "same-origin", headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" }, body: JSON.stringify(body) });
-  const json = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const json = (await res.json().catch(() => null)) as { error?: { code?: ErrorCode; message?: string } } | null;
   if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
   return json;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, VariantView } from "../../../protocol/api.js";
-import { ApiError, NetworkError, api } from "../../apiClient.js";
+import { ApiError, type ErrorCode, NetworkError, api } from "../../apiClient.js";
 import { formatMoney, parsePriceToCents } from "../../money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
@@ -22,7 +22,7 @@ async function uploadImage(productId: string, file: File): Promise<AdminProductV
   } catch (err) {
     throw new NetworkError(String(err));
   }
-  const json = (await res.json().catch(() => null)) as { product?: AdminProductView; error?: { code: string; message: string } } | null;
+  const json = (await res.json().catch(() => null)) as { product?: AdminProductView; error?: { code: ErrorCode; message: string } } | null;
   if (!res.ok || !json?.product) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
   return json.product;
 }
