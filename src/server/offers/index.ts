@@ -1,2 +1,1 @@
-export { OfferService, offerView, type PinEvent } from "./service.js";
-export type { Reservation } from "../inventory/index.js";
+export { OfferService, offerView, type PinEvent, type Reservation } from "./service.js";

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { currencySchema } from "./common.js";
+
+// ── Commissions, ledger and payouts (docs/api.md "Host commissions") ──
+const bp = z.number().int().min(0).max(10_000);
+const cents = z.number().int().min(0).max(100_000_000);
+export const commissionOverride = z
+  .strictObject({
+    productId: z.string().min(1).max(64).optional(),
+    category: z.string().min(1).max(64).optional(),
+    percentBp: bp.optional(),
+    fixedPerUnit: cents.optional(),
+  })
+  .refine((o) => (o.productId === undefined) !== (o.category === undefined), "exactly one of productId or category")
+  .refine((o) => o.percentBp !== undefined || o.fixedPerUnit !== undefined, "percentBp or fixedPerUnit");
+export const commissionRulesBody = z
+  .strictObject({
+    /** Percent of net (gross − VAT − discounts; refunds reverse it). */
+    percentBp: bp.default(0),
+    /** Fixed amount per unit sold, minor units. */
+    fixedPerUnit: cents.default(0),
+    /** By the show's revenue (net of refunds) before the order: the highest `fromRevenue` reached sets the percentage. */
+    tiers: z.array(z.strictObject({ fromRevenue: cents, percentBp: bp })).max(20).default([]),
+    overrides: z.array(commissionOverride).max(200).default([]),
+    /** Category name → product ids (the catalog has no categories of its own yet). */
+    categories: z.record(z.string().min(1).max(64), z.array(z.string().min(1).max(64)).max(1000)).default({}),
+    returnWindowDays: z.number().int().min(0).max(365).default(14),
+    attributionWindowDays: z.number().int().min(0).max(90).default(7),
+    /** Smallest available balance paid out on demand or in the monthly run, minor units. */
+    payoutMinimum: cents.default(1000),
+  })
+  .refine((r) => new Set(r.tiers.map((t) => t.fromRevenue)).size === r.tiers.length, "tiers: fromRevenue must be unique");
+export type CommissionRules = z.output<typeof commissionRulesBody>;
+export interface CommissionRuleSetView {
+  version: number;
+  /** null: retired (new orders use each show's own rate on the gross total). */
+  rules: CommissionRules | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+export const showHostsBody = z.strictObject({
+  hosts: z
+    .array(z.strictObject({ accountId: z.string().min(1).max(64), shareBp: z.number().int().min(1).max(10_000) }))
+    .min(1)
+    .max(10)
+    .refine((h) => h.reduce((s, x) => s + x.shareBp, 0) === 10_000, "shareBp must sum to 10000")
+    .refine((h) => new Set(h.map((x) => x.accountId)).size === h.length, "each host once"),
+});
+export const payoutAccountBody = z.strictObject({
+  holderName: z.string().trim().min(1).max(70),
+  iban: z.string().trim().min(15).max(42).optional(),
+  bic: z.string().trim().min(8).max(11).optional(),
+  stripeAccountId: z.string().regex(/^acct_[A-Za-z0-9]{6,64}$/).optional(),
+});
+export const merchantPayoutSettingsBody = z.strictObject({
+  debtorName: z.string().trim().min(1).max(70),
+  iban: z.string().trim().min(15).max(42),
+  bic: z.string().trim().min(8).max(11),
+});
+export const runPayoutBody = z.strictObject({
+  method: z.enum(["sepa", "stripe"]).default("sepa"),
+  /** Only this host (on demand); default every host of the merchant with enough available. */
+  hostAccountId: z.string().min(1).max(64).optional(),
+  currency: currencySchema.default("EUR"),
+});
+export interface EarningsBalances {
+  currency: string;
+  pending: number;
+  available: number;
+  paid: number;
+}
+export interface PayoutView {
+  id: string;
+  hostAccountId: string;
+  amount: number;
+  currency: string;
+  method: "sepa" | "stripe";
+  status: "pending" | "sent" | "failed";
+  periodStart: string | null;
+  periodEnd: string;
+  batchId: string;
+  createdAt: string;
+}

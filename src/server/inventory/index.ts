@@ -1,1 +1,0 @@
-export { Inventory, takeVariantStock, type Reservation, type SoldOutListener, type StockSource } from "./service.js";
