@@ -3,6 +3,7 @@ import { z } from "zod";
 import { createAuctionBody, placeBidBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
+import { registerGameRoutes, registerStudioActions } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
@@ -21,53 +22,41 @@ function keyOf(req: FastifyRequest): string {
 export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: AuctionService; shows: ShowService; catalog: CatalogService }) {
   const { auctions, shows, catalog } = deps;
 
-  // Studio: the show's host, the merchant's owner/staff, admins.
-  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/auctions", async (req, reply) => {
-    const account = requireAccount(req);
-    const show = await shows.requireManager(account, req.params.showId);
-    const body = parseWith(createAuctionBody, req.body);
-    const product = await catalog.product(body.productId).catch(() => null);
-    if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", "productId: not a product of this show's merchant");
-    const variant = body.variantId ? await catalog.variant(body.variantId).catch(() => null) : undefined;
-    if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", "variantId: not a variant of this product");
-    return reply.status(201).send({ auction: await auctions.create(show.id, account.id, product, body, variant) });
+  // Studio: the show's host, the merchant's owner/staff, admins. Public: open ones only (scheduled, live, awarded):
+  // what a viewer can still bid on or pay for.
+  registerGameRoutes(app, shows, {
+    path: "auctions",
+    one: "auction",
+    many: "auctions",
+    create: async (show, account, raw) => {
+      const body = parseWith(createAuctionBody, raw);
+      const product = await catalog.product(body.productId).catch(() => null);
+      if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", "productId: not a product of this show's merchant");
+      const variant = body.variantId ? await catalog.variant(body.variantId).catch(() => null) : undefined;
+      if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", "variantId: not a variant of this product");
+      return auctions.create(show.id, account.id, product, body, variant);
+    },
+    list: (showId) => auctions.ofShow(showId),
+    live: (showId) => auctions.ofShow(showId, true),
   });
-
-  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/auctions", async (req) => {
-    const show = await shows.requireManager(requireAccount(req), req.params.showId);
-    return { auctions: await auctions.ofShow(show.id) };
-  });
-
-  const managed = async (req: FastifyRequest<{ Params: { auctionId: string } }>) => {
-    const account = requireAccount(req);
-    const a = await auctions.auction(req.params.auctionId);
-    await shows.requireManager(account, a.showId);
-    return { account, auction: a };
-  };
-
-  app.post<{ Params: { auctionId: string } }>("/api/studio/auctions/:auctionId/start", async (req) => {
-    const { account, auction } = await managed(req);
-    return { auction: await auctions.start(auction.id, account.id) };
-  });
-
-  app.post<{ Params: { auctionId: string } }>("/api/studio/auctions/:auctionId/cancel", async (req) => {
-    const { account, auction } = await managed(req);
-    return { auction: await auctions.cancel(auction.id, account.id) };
+  const managed = registerStudioActions(app, shows, {
+    path: "auctions",
+    param: "auctionId",
+    one: "auction",
+    find: (id) => auctions.auction(id),
+    actions: {
+      start: (id, account) => auctions.start(id, account.id),
+      cancel: (id, account) => auctions.cancel(id, account.id),
+    },
   });
 
   /** The audit log: every accepted and refused bid (with the bidder's maximum) and every step. Staff only. */
   app.get<{ Params: { auctionId: string } }>("/api/studio/auctions/:auctionId/events", async (req) => {
-    const { auction } = await managed(req);
+    const { game: auction } = await managed(req, req.params.auctionId);
     return { auction, events: await auctions.events(auction.id) };
   });
 
   // Public: anyone may look; a signed-in caller also gets `you`.
-  app.get<{ Params: { showId: string } }>("/api/shows/:showId/auctions", async (req) => {
-    const show = await shows.show(req.params.showId);
-    // Open ones only (scheduled, live, awarded): what a viewer can still bid on or pay for.
-    return { auctions: await auctions.ofShow(show.id, true) };
-  });
-
   app.get<{ Params: { auctionId: string } }>("/api/auctions/:auctionId", async (req) => ({ auction: await auctions.auction(req.params.auctionId, req.account) }));
 
   const bid = (preBidOnly: boolean) => async (req: FastifyRequest<{ Params: { auctionId: string } }>, reply: FastifyReply) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { claimCouponBody, couponPreviewQuery, dropCouponBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
+import { registerGameRoutes, registerStudioActions } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
 import type { OfferService } from "../offers/index.js";
 import type { ShowService } from "../shows/index.js";
@@ -9,30 +10,22 @@ import type { CouponService } from "./service.js";
 export function registerCouponRoutes(app: FastifyInstance, deps: { coupons: CouponService; shows: ShowService; offers: OfferService }) {
   const { coupons, shows, offers } = deps;
 
-  // Studio: the show's host, the merchant's owner/staff, admins.
-  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/coupons", async (req, reply) => {
-    const account = requireAccount(req);
-    const show = await shows.requireManager(account, req.params.showId);
-    const body = parseWith(dropCouponBody, req.body);
-    return reply.status(201).send({ coupon: await coupons.drop(show.id, account.id, body) });
+  // Studio: the show's host, the merchant's owner/staff, admins. Viewers: the codes are public (they were dropped on
+  // stream); claiming needs an account (once per account).
+  registerGameRoutes(app, shows, {
+    path: "coupons",
+    one: "coupon",
+    many: "coupons",
+    create: (show, account, body) => coupons.drop(show.id, account.id, parseWith(dropCouponBody, body)),
+    list: (showId) => coupons.ofShow(showId),
+    live: (showId) => coupons.ofShow(showId, { activeOnly: true }),
   });
-
-  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/coupons", async (req) => {
-    const show = await shows.requireManager(requireAccount(req), req.params.showId);
-    return { coupons: await coupons.ofShow(show.id) };
-  });
-
-  app.post<{ Params: { couponId: string } }>("/api/studio/coupons/:couponId/end", async (req) => {
-    const account = requireAccount(req);
-    const coupon = await coupons.coupon(req.params.couponId);
-    await shows.requireManager(account, coupon.showId);
-    return { coupon: await coupons.end(coupon.id) };
-  });
-
-  // Viewers: the codes are public (they were dropped on stream); claiming needs an account (once per account).
-  app.get<{ Params: { showId: string } }>("/api/shows/:showId/coupons", async (req) => {
-    const show = await shows.show(req.params.showId);
-    return { coupons: await coupons.ofShow(show.id, { activeOnly: true }) };
+  registerStudioActions(app, shows, {
+    path: "coupons",
+    param: "couponId",
+    one: "coupon",
+    find: (id) => coupons.coupon(id),
+    actions: { end: (id) => coupons.end(id) },
   });
 
   app.post<{ Params: { showId: string } }>("/api/shows/:showId/coupons/claim", async (req, reply) => {

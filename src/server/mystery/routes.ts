@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { createMysteryPoolBody, mysterySettingsBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
+import { registerGameRoutes, registerStudioActions } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import { type ShowService, requireMerchantStaff } from "../shows/index.js";
@@ -10,40 +11,39 @@ import type { MysteryService, PoolItemInput } from "./service.js";
 export function registerMysteryRoutes(app: FastifyInstance, deps: { mystery: MysteryService; shows: ShowService; catalog: CatalogService }) {
   const { mystery, shows, catalog } = deps;
 
-  // Studio: the show's host, the merchant's owner/staff, admins.
-  app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/mystery", async (req, reply) => {
-    const account = requireAccount(req);
-    const show = await shows.requireManager(account, req.params.showId);
-    const body = parseWith(createMysteryPoolBody, req.body);
-    const items: PoolItemInput[] = [];
-    for (const [n, i] of body.items.entries()) {
-      const product = await catalog.product(i.productId).catch(() => null);
-      if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", `items.${n}.productId: not a product of this show's merchant`);
-      const variant = i.variantId ? await catalog.variant(i.variantId).catch(() => null) : undefined;
-      if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", `items.${n}.variantId: not a variant of this product`);
-      items.push({ product, variant, oddsBp: i.oddsBp, quantity: i.quantity });
-    }
-    const { items: _, ...pool } = body;
-    return reply.status(201).send({ pool: await mystery.create(show.id, account.id, pool, items) });
+  // Studio: the show's host, the merchant's owner/staff, admins. Viewers: pools with their items and odds (shown
+  // before buying), the seed once revealed.
+  registerGameRoutes(app, shows, {
+    path: "mystery",
+    one: "pool",
+    many: "pools",
+    create: async (show, account, raw) => {
+      const body = parseWith(createMysteryPoolBody, raw);
+      const items: PoolItemInput[] = [];
+      for (const [n, i] of body.items.entries()) {
+        const product = await catalog.product(i.productId).catch(() => null);
+        if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", `items.${n}.productId: not a product of this show's merchant`);
+        const variant = i.variantId ? await catalog.variant(i.variantId).catch(() => null) : undefined;
+        if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", `items.${n}.variantId: not a variant of this product`);
+        items.push({ product, variant, oddsBp: i.oddsBp, quantity: i.quantity });
+      }
+      const { items: _, ...pool } = body;
+      return mystery.create(show.id, account.id, pool, items);
+    },
+    list: (showId) => mystery.ofShow(showId),
+    live: async (showId) => (await mystery.ofShow(showId)).filter((p) => p.status === "open"),
   });
-
-  app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/mystery", async (req) => {
-    const show = await shows.requireManager(requireAccount(req), req.params.showId);
-    return { pools: await mystery.ofShow(show.id) };
-  });
-
-  app.post<{ Params: { poolId: string } }>("/api/studio/mystery/:poolId/close", async (req) => {
-    const account = requireAccount(req);
-    const pool = await mystery.pool(req.params.poolId);
-    await shows.requireManager(account, pool.showId);
-    return { pool: await mystery.close(pool.id) };
+  const managed = registerStudioActions(app, shows, {
+    path: "mystery",
+    param: "poolId",
+    one: "pool",
+    find: (id) => mystery.pool(id),
+    actions: { close: (id) => mystery.close(id) },
   });
 
   // The full audit (every draw with its order id) is for the show's managers: order ids open orders.
   app.get<{ Params: { poolId: string } }>("/api/studio/mystery/:poolId/audit", async (req) => {
-    const account = requireAccount(req);
-    const pool = await mystery.pool(req.params.poolId);
-    await shows.requireManager(account, pool.showId);
+    const { game: pool } = await managed(req, req.params.poolId);
     return { pool, ...(await mystery.audit(pool.id)) };
   });
 
@@ -59,12 +59,6 @@ export function registerMysteryRoutes(app: FastifyInstance, deps: { mystery: Mys
     requireMerchantStaff(account, show.merchantId);
     const body = parseWith(mysterySettingsBody, req.body);
     return { settings: await mystery.setSettings(show.merchantId, body.adultOnly) };
-  });
-
-  // Viewers: pools with their items and odds (shown before buying), the seed once revealed.
-  app.get<{ Params: { showId: string } }>("/api/shows/:showId/mystery", async (req) => {
-    const show = await shows.show(req.params.showId);
-    return { pools: (await mystery.ofShow(show.id)).filter((p) => p.status === "open") };
   });
 
   app.get<{ Params: { poolId: string } }>("/api/mystery/:poolId", async (req) => ({ pool: await mystery.pool(req.params.poolId) }));

@@ -1,10 +1,10 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
 import { type Selectable, type Transaction, sql } from "kysely";
 import type { CreateMysteryPoolBody, CreateOrderBody, MysteryDrawView, MysteryItemView, MysteryPoolView } from "../../protocol/api.js";
-import { type FairnessCrypto, commitmentOf, fromHex, toHex } from "../../protocol/fairness.js";
+import { type FairnessCrypto, fromHex } from "../../protocol/fairness.js";
 import { type OddsItem, displayOdds, drawMysteryUnit, oddsProblem } from "../../protocol/mystery-draw.js";
 import { type Product, type Variant, variantLabel } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
+import { commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderHooks, OrderRow } from "../orders/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
@@ -15,10 +15,7 @@ import { randomId } from "../platform/ids.js";
 type PoolRow = Selectable<Database["mystery_pools"]>;
 type ItemRow = Selectable<Database["mystery_pool_items"]>;
 
-export const nodeFairnessCrypto: FairnessCrypto = {
-  sha256: async (d) => new Uint8Array(createHash("sha256").update(d).digest()),
-  hmacSha256: async (k, m) => new Uint8Array(createHmac("sha256", k).update(m).digest()),
-};
+export { nodeFairnessCrypto };
 
 /** An item of the pool as the draw sees it: its id and published odds (the weight). */
 const weight = (i: ItemRow): OddsItem => ({ id: i.id, oddsBp: i.odds_bp });
@@ -71,7 +68,7 @@ export class MysteryService {
     // pinned only once the pool exists.
     const listing: Product = { ...items[0].product, title: body.title, description: "", price: body.showPrice };
     const offer = await this.offers.create(showId, listing, { showPrice: body.showPrice, quantity, durationSeconds: body.durationSeconds, perBuyerLimit: body.perBuyerLimit });
-    const seed = randomBytes(32);
+    const { seedHex, commitment } = await commitSeed(randomSeed(), this.crypto.sha256);
     const poolId = randomId("mys");
     const now = this.clock.now();
     const rows: ItemRow[] = items.map((i, position) => ({
@@ -90,7 +87,7 @@ export class MysteryService {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto("mystery_pools")
-        .values({ id: poolId, show_id: showId, offer_id: offer.id, title: body.title, seed_hex: toHex(seed), commitment: await commitmentOf(seed, this.crypto.sha256), odds_version: 1, created_by: createdBy, created_at: now, closed_at: null })
+        .values({ id: poolId, show_id: showId, offer_id: offer.id, title: body.title, seed_hex: seedHex, commitment, odds_version: 1, created_by: createdBy, created_at: now, closed_at: null })
         .execute();
       await tx.insertInto("mystery_pool_items").values(rows).execute();
       await tx.insertInto("mystery_odds_versions").values({ pool_id: poolId, version: 1, items: JSON.stringify(rows.map(weight)), created_at: now }).execute();
