@@ -1,5 +1,6 @@
 import type { OfferView, ShowStatus } from "../protocol/api.js";
 import type { ChatPosted, Envelope, ServerEvents, Snapshot } from "../protocol/realtime.js";
+import { isStaleStock } from "../protocol/stock.js";
 
 export const CHAT_HISTORY_LIMIT = 200;
 
@@ -41,8 +42,9 @@ export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
     }
     case "offer.updated": {
       const { offerId, remaining, version } = ev.d as ServerEvents["offer.updated"];
-      // A figure older than the one shown (the snapshot may be newer than an event still in flight) is ignored.
-      return { ...state, offers: mapOffer(state, offerId, (o) => (version !== undefined && o.stockVersion !== undefined && version < o.stockVersion ? o : { ...o, remaining, stockVersion: version ?? o.stockVersion })) };
+      // The server's stream only ever sends newer figures, but a snapshot (or an API answer) may be newer than an event
+      // still in flight across a reconnect: the protocol's one rule keeps the newer figure.
+      return { ...state, offers: mapOffer(state, offerId, (o) => (isStaleStock(o.stockVersion, version) ? o : { ...o, remaining, stockVersion: version ?? o.stockVersion })) };
     }
     case "offer.ended": {
       const { offerId, reason } = ev.d as ServerEvents["offer.ended"];

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { StudioStats } from "../../protocol/api.js";
 import type { Envelope, Snapshot } from "../../protocol/realtime.js";
-import type { Bus } from "../platform/bus.js";
+import type { Bus, BusEvents } from "../platform/bus.js";
 import type { RealtimeMetrics } from "./metrics.js";
 import { type DeflatedWriter, type FlushStats, Room, TEXT, type RoomSocket } from "./room.js";
 import { LocalRoomStream, type RoomStream } from "./stream.js";
@@ -26,6 +26,67 @@ export interface HubDeps {
   presenceMs?: number;
 }
 
+/** Bus topics about one show (the ones a room can carry). */
+type ShowTopic = { [K in keyof BusEvents]: BusEvents[K] extends { showId: string } ? K : never }[keyof BusEvents];
+
+/**
+ * How a bus event reaches the rooms. `show`: the public show room on every node (mirrored into the studio rooms there),
+ * numbered by the stream; taken from the origin node's bus only, so each event enters its room once. `studio`: the
+ * show's studio room only (earnings stay out of the public room); every node pushes to the studio sockets it holds.
+ * `stats`: no message, the studio's stats are refreshed on the next tick (every node's sales). The room gets `fields`
+ * of the event (default: all but showId); `offer: true` sends the pinned offer's view instead.
+ */
+type Forward<K extends ShowTopic> = { to: "show" | "studio"; fields?: readonly Exclude<keyof BusEvents[K], "showId">[]; offer?: true } | { to: "stats" };
+
+const SHOW = { to: "show" } as const;
+
+/** Every event the rooms carry: a new one is a line here (and its types in bus.ts and protocol/realtime.ts). */
+const FORWARDED: { readonly [K in ShowTopic]?: Forward<K> } = {
+  "chat.posted": SHOW,
+  "chat.deleted": { to: "show", fields: ["ids"] },
+  "chat.pinned": SHOW,
+  "chat.unpinned": { to: "show", fields: ["id"] },
+  // Stock figures reach the stream in relay order; the stream drops one older than the room's (isStaleStock).
+  "offer.updated": { to: "show", fields: ["offerId", "remaining", "version"] },
+  "offer.ended": { to: "show", fields: ["offerId", "reason"] },
+  "offer.unpinned": { to: "show", fields: ["offerId"] },
+  "offer.pinned": { to: "show", offer: true },
+  "show.status": { to: "show", fields: ["status"] },
+  "waitlist.offered": { to: "show", fields: ["offerId", "entryKey"] },
+  "order.paid": { to: "stats" },
+  "earnings.updated": { to: "studio" },
+  "chat.reported": { to: "studio", fields: [] },
+  "auction.started": SHOW,
+  "auction.bid": SHOW,
+  "auction.extended": SHOW,
+  "auction.closed": SHOW,
+  "auction.offered_next": SHOW,
+  "coupon.dropped": SHOW,
+  "coupon.claimed": SHOW,
+  "coupon.ended": SHOW,
+  "mystery.opened": SHOW,
+  "mystery.odds": SHOW,
+  "mystery.closed": SHOW,
+  "giveaway.opened": SHOW,
+  "giveaway.entries": SHOW,
+  "giveaway.closed": SHOW,
+  "giveaway.drawn": SHOW,
+  "poll.opened": SHOW,
+  "poll.counted": SHOW,
+  "poll.closed": SHOW,
+};
+
+/** What a room gets of a bus event: the declared fields, in their order, or everything but the show id. */
+function roomData(e: { showId: string }, fields: readonly PropertyKey[] | undefined): unknown {
+  if (!fields) {
+    const { showId: _, ...d } = e;
+    return d;
+  }
+  const d: Record<PropertyKey, unknown> = {};
+  for (const k of fields) d[k] = (e as Record<PropertyKey, unknown>)[k];
+  return d;
+}
+
 const studioRoomId = (showId: string) => `studio:${showId}`;
 const isStudioRoom = (id: string) => id.startsWith("studio:");
 
@@ -41,7 +102,6 @@ export class RealtimeHub {
   #viewersSentAt = new Map<string, number>();
   #statsDirty = new Set<string>();
   #staff = new Map<string, Set<RoomSocket>>();
-  #stockVersion = new Map<string, number>();
   // Reactions of the current tick per show, summed here and published once per tick (to every node via the bus).
   #reactions = new Map<string, Record<string, number>>();
   readonly stream: RoomStream;
@@ -55,54 +115,26 @@ export class RealtimeHub {
     this.#now = deps.now ?? Date.now;
     this.stream = deps.stream ?? new LocalRoomStream();
     this.stream.onEvent((roomId, epoch, env) => this.#receive(roomId, epoch, env));
+    for (const topic of Object.keys(FORWARDED) as ShowTopic[]) this.#unsubscribe.push(this.#forward(topic, FORWARDED[topic] as Forward<ShowTopic>));
+  }
+
+  #forward(topic: ShowTopic, f: Forward<ShowTopic>): () => void {
+    const bus = this.deps.bus;
+    if (f.to === "stats") return bus.subscribe(topic, ({ showId }) => this.#statsDirty.add(showId));
+    const fields = f.fields as readonly PropertyKey[] | undefined;
+    if (f.to === "studio") return bus.subscribe(topic, (e) => this.rooms.get(studioRoomId(e.showId))?.push(topic, roomData(e, fields), this.#now()));
     // Only events published on this node: each one enters its room once, from its origin node, and the stream numbers
     // it and fans it out to every node. (Every node's events here would put each one into the room once per node.)
-    const bus = { subscribe: deps.bus.subscribeLocal.bind(deps.bus) };
-    this.#unsubscribe = [
-      bus.subscribe("chat.posted", ({ showId, ...msg }) => this.toShow(showId, "chat.posted", msg)),
-      bus.subscribe("chat.deleted", ({ showId, ids }) => this.toShow(showId, "chat.deleted", { ids })),
-      bus.subscribe("chat.pinned", ({ showId, ...pinned }) => this.toShow(showId, "chat.pinned", pinned)),
-      bus.subscribe("chat.unpinned", ({ showId, id }) => this.toShow(showId, "chat.unpinned", { id })),
-      bus.subscribe("offer.updated", ({ showId, offerId, remaining, version }) => {
-        // Two orders' events can be relayed in the other order than they committed: the older stock figure is dropped.
-        if ((this.#stockVersion.get(offerId) ?? -1) > version) return;
-        this.#stockVersion.set(offerId, version);
-        this.toShow(showId, "offer.updated", { offerId, remaining, version });
-      }),
-      bus.subscribe("offer.ended", ({ showId, offerId, reason }) => this.toShow(showId, "offer.ended", { offerId, reason })),
-      bus.subscribe("offer.unpinned", ({ showId, offerId }) => this.toShow(showId, "offer.unpinned", { offerId })),
-      bus.subscribe("offer.pinned", ({ showId, offerId }) => {
+    if (f.offer) {
+      return bus.subscribeLocal(topic, (e) => {
+        const { showId, offerId } = e as BusEvents["offer.pinned"];
         void this.deps.offerView(offerId).then(
-          (offer) => this.toShow(showId, "offer.pinned", { offer }),
-          (err) => this.deps.log.warn({ err, offerId }, "offer.pinned: offer not readable"),
+          (offer) => this.toShow(showId, topic, { offer }),
+          (err) => this.deps.log.warn({ err, offerId }, `${topic}: offer not readable`),
         );
-      }),
-      bus.subscribe("show.status", ({ showId, status }) => this.toShow(showId, "show.status", { status })),
-      bus.subscribe("waitlist.offered", ({ showId, offerId, entryKey }) => this.toShow(showId, "waitlist.offered", { offerId, entryKey })),
-      // Every node's sales: each node refreshes the studio sockets it holds.
-      deps.bus.subscribe("order.paid", ({ showId }) => this.#statsDirty.add(showId)),
-      // Studio only (earnings stay out of the public room), from every node: each pushes to the studio sockets it holds.
-      deps.bus.subscribe("earnings.updated", ({ showId, ...d }) => this.rooms.get(studioRoomId(showId))?.push("earnings.updated", d, this.#now())),
-      deps.bus.subscribe("chat.reported", ({ showId }) => this.rooms.get(studioRoomId(showId))?.push("chat.reported", {}, this.#now())),
-      bus.subscribe("auction.started", ({ showId, ...d }) => this.toShow(showId, "auction.started", d)),
-      bus.subscribe("auction.bid", ({ showId, ...d }) => this.toShow(showId, "auction.bid", d)),
-      bus.subscribe("auction.extended", ({ showId, ...d }) => this.toShow(showId, "auction.extended", d)),
-      bus.subscribe("auction.closed", ({ showId, ...d }) => this.toShow(showId, "auction.closed", d)),
-      bus.subscribe("auction.offered_next", ({ showId, ...d }) => this.toShow(showId, "auction.offered_next", d)),
-      bus.subscribe("coupon.dropped", ({ showId, ...d }) => this.toShow(showId, "coupon.dropped", d)),
-      bus.subscribe("coupon.claimed", ({ showId, ...d }) => this.toShow(showId, "coupon.claimed", d)),
-      bus.subscribe("coupon.ended", ({ showId, ...d }) => this.toShow(showId, "coupon.ended", d)),
-      bus.subscribe("mystery.opened", ({ showId, ...d }) => this.toShow(showId, "mystery.opened", d)),
-      bus.subscribe("mystery.odds", ({ showId, ...d }) => this.toShow(showId, "mystery.odds", d)),
-      bus.subscribe("mystery.closed", ({ showId, ...d }) => this.toShow(showId, "mystery.closed", d)),
-      bus.subscribe("giveaway.opened", ({ showId, ...d }) => this.toShow(showId, "giveaway.opened", d)),
-      bus.subscribe("giveaway.entries", ({ showId, ...d }) => this.toShow(showId, "giveaway.entries", d)),
-      bus.subscribe("giveaway.closed", ({ showId, ...d }) => this.toShow(showId, "giveaway.closed", d)),
-      bus.subscribe("giveaway.drawn", ({ showId, ...d }) => this.toShow(showId, "giveaway.drawn", d)),
-      bus.subscribe("poll.opened", ({ showId, ...d }) => this.toShow(showId, "poll.opened", d)),
-      bus.subscribe("poll.counted", ({ showId, ...d }) => this.toShow(showId, "poll.counted", d)),
-      bus.subscribe("poll.closed", ({ showId, ...d }) => this.toShow(showId, "poll.closed", d)),
-    ];
+      });
+    }
+    return bus.subscribeLocal(topic, (e) => this.toShow(e.showId, topic, roomData(e, fields)));
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Envelope } from "../../protocol/realtime.js";
+import { isStaleStock } from "../../protocol/stock.js";
 
 /** A room event as numbered by the stream: every node receives the same (epoch, seq) for it. */
 export type StreamHandler = (roomId: string, epoch: string, env: Envelope) => void;
@@ -29,8 +30,9 @@ export interface RoomStream {
 const newEpoch = () => randomBytes(6).toString("base64url");
 
 /**
- * Stock figures carry the offer's stock version: two nodes may publish them in the other order than the database
- * committed them, so the stream drops one older than the last it numbered (else viewers would keep a stale count).
+ * Stock figures carry the offer's stock version: two nodes (or two relays) may publish them in the other order than
+ * the database committed them, so the stream drops one older than the last it numbered (isStaleStock; the Redis script
+ * applies the same rule): every socket of the room sees an offer's versions only grow. This is the server's one filter.
  */
 function stockVersion(t: string, d: unknown): [key: string, version: number] | null {
   const v = d as { offerId?: string; version?: number };
@@ -56,7 +58,7 @@ export class LocalRoomStream implements RoomStream {
     const r = this.#room(roomId);
     const v = stockVersion(t, d);
     if (v) {
-      if ((r.versions.get(v[0]) ?? -1) > v[1]) return;
+      if (isStaleStock(r.versions.get(v[0]), v[1])) return;
       r.versions.set(v[0], v[1]);
     }
     const env: Envelope = { t, seq: ++r.seq, d };
@@ -91,6 +93,7 @@ export class LocalRoomStream implements RoomStream {
 const SEQUENCE_AND_PUBLISH = `
 local function sequence(room, epochCandidate, ttl, channel, roomId, t, d, vkey, version)
   if vkey and vkey ~= '' then
+    -- isStaleStock (protocol/stock.ts): a version below the one last numbered is dropped.
     local cur = tonumber(redis.call('HGET', room, vkey) or '-1')
     if cur > tonumber(version) then return 0 end
     redis.call('HSET', room, vkey, version)
