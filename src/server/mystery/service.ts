@@ -208,18 +208,12 @@ export class MysteryService {
       // Cannot happen while #admit keeps holds within the pool; a payment already taken must not fail here.
       if (inStock.length === 0) return;
       const draw = await drawMysteryUnit(seed, order.id, unit, inStock.map(weight), this.crypto);
-      const took = await tx
-        .updateTable("mystery_pool_items")
-        .set({ remaining: sql<number>`remaining - 1` })
-        .where("id", "=", draw.item.id)
-        .where("remaining", ">", 0)
-        .returning("remaining")
-        .executeTakeFirstOrThrow();
+      const itemLeft = await this.offers.inventory.reserve(tx, { kind: "mystery_item", itemId: draw.item.id }, 1, events);
       await tx
         .insertInto("mystery_draws")
         .values({ pool_id: pool.id, order_id: order.id, unit, item_id: draw.item.id, odds_version: version, ticket: draw.ticket, hmac: draw.hmac, drawn_at: now })
         .execute();
-      if (took.remaining === 0) {
+      if (itemLeft === 0) {
         // The item ran out: the next draw uses the items left, weighted by their published odds (proportional).
         version++;
         changed = true;
@@ -252,14 +246,8 @@ export class MysteryService {
     if (draws.length === 0) return;
     let reopened = false;
     for (const d of draws) {
-      const item = await tx
-        .updateTable("mystery_pool_items")
-        .set({ remaining: sql<number>`remaining + 1` })
-        .where("id", "=", d.item_id)
-        .where("remaining", "<", sql<number>`quantity`)
-        .returning("remaining")
-        .executeTakeFirstOrThrow();
-      if (item.remaining === 1) reopened = true;
+      const itemLeft = await this.offers.inventory.release(tx, { kind: "mystery_item", itemId: d.item_id }, 1, events);
+      if (itemLeft === 1) reopened = true;
     }
     let version = pool.odds_version;
     const now = this.clock.now();
