@@ -54,7 +54,7 @@ import { RealtimeMetrics } from "./realtime/metrics.js";
 import { RedisRoomStream } from "./realtime/stream.js";
 import { ShowService } from "./shows/index.js";
 import { registerShowRoutes } from "./shows/routes.js";
-import { WebhookService, registerWebhookRoutes } from "./webhooks/index.js";
+import { WebhookService, enqueueOrderWebhooks, registerWebhookRoutes } from "./webhooks/index.js";
 
 export interface ServerOverrides {
   clock?: Clock;
@@ -98,7 +98,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
 
   // Abuse limits (sign-in, sign-up, resets, holds, telemetry, chat by address): shared in Redis across nodes.
-  const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL, onError: (err) => log.warn({ err }, "rate limits (redis) error") });
+  const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL });
   const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }), bus);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
   outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));
@@ -144,9 +144,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     payments,
     holdMs: config.CART_HOLD_SECONDS * 1000,
     outbox,
-    webhooks,
     cardFingerprint,
-    waitlist,
     orderUrl: (orderId) => orderAccess.pageUrl(publicUrl, orderId),
   });
   const buyers = new BuyerService(db.db, clock, payments, cardFingerprint);
@@ -156,12 +154,14 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const chat = new ChatService({ db: db.db, clock, bus, limiter: chatLimiter, rateLimits, clientKey: chatClientKey, limits: { ipLimit: config.CHAT_IP_LIMIT } });
   const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
   const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders });
-  // Coupon drops: a coupon in the order body is applied in the order's own transaction (OrderService hook).
   const coupons = new CouponService(db.db, clock, outbox);
-  orders.use(coupons.orderHooks());
-  // Mystery items: 18+ check and room in the pool when ordering, the draw inside the paid transaction.
   const mystery = new MysteryService(db.db, clock, outbox, offers);
-  orders.use(mystery.orderHooks());
+  // Order subscribers (orders.on), run inside the order's transactions in this order: coupons (discount when placed),
+  // mystery items (18+ and pool room when placed, the draw when paid), merchant webhooks, the sold-out waitlist.
+  coupons.subscribeToOrders(orders);
+  mystery.subscribeToOrders(orders);
+  enqueueOrderWebhooks(orders, webhooks);
+  waitlist.subscribeToOrders(orders);
   const giveaways = new GiveawayService({ db: db.db, clock, bus, outbox, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
   const polls = new PollService({ db: db.db, clock, bus, outbox, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
   // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.

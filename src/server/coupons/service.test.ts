@@ -24,7 +24,7 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
   async function setup(opts: { commissionBp?: number } = {}) {
     const f = await commerceFixture(handle, opts);
     const coupons = new CouponService(f.db, f.clock, f.outbox);
-    f.orders.use(coupons.orderHooks());
+    coupons.subscribeToOrders(f.orders);
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 799, quantity: 50, durationSeconds: 3 * 3600, pin: true });
     // Buyers straight into the table: password hashing would dominate a test with dozens of accounts.
     const buyers = async (n: number) => {

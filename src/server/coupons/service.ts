@@ -3,7 +3,7 @@ import { type Selectable, type Transaction, sql } from "kysely";
 import type { CouponClaimView, CouponPreviewView, CouponView, CreateOrderBody, DropCouponBody, OrderDiscountView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
-import type { OrderHooks } from "../orders/index.js";
+import type { OrderSubscriptions } from "../orders/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -184,9 +184,9 @@ export class CouponService {
     return { offerId: offer.id, couponId: coupon.id, code: coupon.code, kind: coupon.kind, percentBp: coupon.percent_bp, quantity, gross, discount, total: gross - discount, currency: offer.currency };
   }
 
-  /** The orders hook: `coupon` in the order body is applied in the order's own transaction. */
-  orderHooks(): OrderHooks {
-    return { created: (tx, order, body, events) => this.#apply(tx, order, body, events) };
+  /** `coupon` in the order body is applied in the order's own transaction (its discount lowers the total). */
+  subscribeToOrders(orders: OrderSubscriptions): void {
+    orders.on("placed", (tx, order, body, events) => this.#apply(tx, order, body, events));
   }
 
   async #apply(tx: Transaction<Database>, order: { id: string; showId: string; gross: number; currency: string; accountId: string | null }, body: CreateOrderBody, events: EventBatch): Promise<{ discount: number } | undefined> {

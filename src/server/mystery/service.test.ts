@@ -25,7 +25,7 @@ describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) =
   async function setup(quantities: [number, number, number] = [3, 5, 2], odds: [number, number, number] = [2000, 3000, 5000]) {
     const f = await commerceFixture(handle);
     const mystery = new MysteryService(f.db, f.clock, f.outbox, f.offers);
-    f.orders.use(mystery.orderHooks());
+    mystery.subscribeToOrders(f.orders);
     const product = (title: string) => f.catalog.createProduct({ merchantId: f.merchant.id, title, description: "", imageUrl: "", price: 2000, currency: "EUR" });
     const items = [await product("Gold pin"), await product("Tote bag"), await product("Sticker")].map((p, i) => ({ product: p, oddsBp: odds[i], quantity: quantities[i] }));
     const odds_events: unknown[] = [];

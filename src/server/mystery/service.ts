@@ -6,7 +6,7 @@ import { type Product, type Variant, variantLabel } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
 import { commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
-import type { OrderHooks, OrderRow } from "../orders/index.js";
+import type { OrderRow, OrderSubscriptions } from "../orders/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -157,15 +157,14 @@ export class MysteryService {
     };
   }
 
-  orderHooks(): OrderHooks {
-    return {
-      created: async (tx, order, body) => {
-        await this.#admit(tx, order, body);
-        return undefined;
-      },
-      paid: (tx, order, events) => this.#drawOrder(tx, order, events),
-      refunded: (tx, order, refund, events) => (refund.restocked ? this.#returnUnits(tx, order, refund, events) : Promise.resolve()),
-    };
+  /** Placing: the 18+ check and room in the pool; paid: the draw; refunded before shipping: the items go back. */
+  subscribeToOrders(orders: OrderSubscriptions): void {
+    orders.on("placed", async (tx, order, body) => {
+      await this.#admit(tx, order, body);
+      return undefined;
+    });
+    orders.on("paid", (tx, order, _view, events) => this.#drawOrder(tx, order, events));
+    orders.on("refunded", (tx, order, _view, refund, events) => (refund.restocked ? this.#returnUnits(tx, order, refund, events) : Promise.resolve()));
   }
 
   /**

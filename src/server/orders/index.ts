@@ -1,1 +1,8 @@
-export { OrderService, orderView, requestHash, type OrderHooks, type OrderRow } from "./service.js";
+// The orders module's door: what other modules may call or subscribe to.
+export { OrderService, DEFAULT_HOLD_MS, DEFAULT_CLAIM_MS, cardInput, defaultCardFingerprint, type OrderDeps, type BuyerContext, type CardInput, type PlaceOrderResult } from "./service.js";
+export type { OrderSubscribers, OrderSubscriptions, OrderEventName, PlacedOrder, OrderRefund, ReturnedUnits } from "./events.js";
+export { orderView, type OrderRow } from "./store.js";
+export { requestHash } from "./idempotency.js";
+export { registerOrderRoutes } from "./routes.js";
+export { registerOrderAdminRoutes } from "./admin-routes.js";
+export { OrderAccess } from "./buyer-access.js";

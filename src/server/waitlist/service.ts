@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { WaitlistEntryView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
+import type { OrderSubscriptions, ReturnedUnits } from "../orders/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -101,7 +102,31 @@ export class WaitlistService {
     return this.entry(entryId);
   }
 
-  // The hooks below run inside the orders module's transactions.
+  /**
+   * The waitlist's part in orders, inside their transactions: units that come back go to waiting buyers as claim
+   * holds; a claim hold that ends unpaid lapses its entry; a paid one claims it.
+   */
+  subscribeToOrders(orders: OrderSubscriptions): void {
+    orders.on("released", (tx, order) => this.released(tx, order.id));
+    orders.on("returned", (tx, units, events) => this.offerReturned(tx, units, events));
+    orders.on("paid", (tx, order) => this.claimed(tx, order.id));
+  }
+
+  /** One unit per waiting buyer, longest-waiting first, as a hold of their own; returns how many units were offered. */
+  async offerReturned(tx: Transaction<Database>, units: ReturnedUnits, events: EventBatch): Promise<number> {
+    const { source } = units;
+    let offered = 0;
+    while (offered < units.quantity) {
+      const entry = await this.next(tx, source.offer_id);
+      if (!entry) break;
+      const hold = await units.hold({ email: entry.email, accountId: entry.accountId, idempotencyKey: `waitlist:${entry.id}`, data: { waitlistEntryId: entry.id } });
+      await this.offered(tx, entry.id, { orderId: hold.orderId, showId: source.show_id, offerId: source.offer_id, offerTitle: units.offerTitle, email: entry.email, expiresAt: hold.expiresAt }, events);
+      offered++;
+    }
+    return offered;
+  }
+
+  // The steps below run inside the orders module's transactions.
 
   /** The longest-waiting entry of the offer, now marked offered; null when nobody waits. */
   async next(tx: Transaction<Database>, offerId: string): Promise<{ id: string; email: string; accountId: string | null } | null> {

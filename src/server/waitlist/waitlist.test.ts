@@ -30,7 +30,8 @@ describe.each(backends)("waitlist on %s", (backend) => {
       if (!joined.mine) throw new Error(`${who.email} already waits`);
       return joined.entry;
     };
-    const orders = new OrderService({ db: f.db, clock: f.clock, offers: f.offers, shows: f.shows, commissions: f.commissions, payments: new TestPaymentProvider(), outbox: f.outbox, waitlist });
+    const orders = new OrderService({ db: f.db, clock: f.clock, offers: f.offers, shows: f.shows, commissions: f.commissions, payments: new TestPaymentProvider(), outbox: f.outbox });
+    waitlist.subscribeToOrders(orders);
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 900, quantity, durationSeconds: 3600, pin: true });
     // sold + held + available = quantity, whatever happened.
     const invariant = async () => {

@@ -1,0 +1,293 @@
+import { sql, type Transaction } from "kysely";
+import type { CreateOrderBody, NextAction, OrderView, PayOrderBody } from "../../protocol/api.js";
+import { reserveVariantStock } from "../catalog/index.js";
+import { type Database, isUniqueViolation } from "../db/index.js";
+import { AppError } from "../platform/errors.js";
+import { randomId } from "../platform/ids.js";
+import { requestHash } from "./idempotency.js";
+import { type CardInput, type ChargeOutcome, type OrderPayment, cardInput } from "./payment.js";
+import type { OrderContext } from "./service.js";
+import { type BuyerKeys, NO_ADDRESS, type NewOrder, buyerUnits, insertOrder, newOrderRow, orderRow, orderView, recordOrderEvent } from "./store.js";
+
+// How long one charge may take before the order is considered abandoned by a crashed process.
+const PAYMENT_LOCK_MS = 60_000;
+
+/** Who is buying, beyond the body: the signed-in account and, for one-tap with saved details, the saved card. */
+export interface BuyerContext {
+  accountId?: string | null;
+  /** The host share-link cookie (`sc_ref`), if any: commissions attribute the order with it. */
+  referral?: string | null;
+  savedCard?: { token: string; fingerprint: string };
+  /** Keyed hash of the placing client (its device id, else its address): who an anonymous hold belongs to. */
+  clientKey?: string | null;
+}
+
+export interface PlaceOrderResult {
+  order: OrderView;
+  replayed: boolean;
+  /** The payment needs the buyer (3-D Secure): the order stays pending_payment with its hold. */
+  nextAction?: NextAction;
+}
+
+/** What one placing request resolved before its attempt(s): the same for the in-transaction try and the two-step path. */
+interface PlaceRequest {
+  body: CreateOrderBody;
+  idempotencyKey: string;
+  ctx: BuyerContext;
+  accountId: string | null;
+  card: CardInput | null;
+  hash: string;
+  fingerprint: string | null;
+  buyer: { name: string; email: string };
+  shipping: string;
+}
+
+/**
+ * Per-buyer limit, inside the transaction that takes or pays: the buyer's units of this offer over held and bought
+ * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (take()'s
+ * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
+ */
+async function checkLimit(tx: Transaction<Database>, offerId: string, limit: number | null, quantity: number, who: BuyerKeys, excludeOrderId?: string): Promise<void> {
+  if (limit === null) return;
+  if (quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer.`, { limit, already: 0 });
+  const email = who.email?.trim().toLowerCase() || null;
+  // A hold without buyer details still has its client (device, else address), so one client cannot hold it all.
+  if (!who.accountId && !email && !who.fingerprint && !who.clientKey) return;
+  const already = await buyerUnits(tx, offerId, { ...who, email }, excludeOrderId);
+  if (already + quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer; you have ${already}.`, { limit, already });
+}
+
+/**
+ * Checkout for a pinned show offer. Transaction 1 takes the stock with a conditional UPDATE and inserts the order
+ * (pending_payment) under a unique idempotency key; the charge runs outside any transaction; transaction 2 marks the
+ * order paid and writes the host's commission, or marks it failed and gives the units back. An in-process provider
+ * is asked inside transaction 1 instead, so an approved one-tap order commits paid in one transaction.
+ */
+export class Checkout {
+  constructor(
+    private readonly ctx: OrderContext,
+    private readonly payment: OrderPayment,
+  ) {}
+
+  /**
+   * Takes the units and creates the order. With `payment` it is charged at once (one-tap buy): paid, or
+   * payment_failed with the units back. Without, the order is a hold: the units stay reserved for the buyer until
+   * `holdExpiresAt`, and `pay()` confirms it.
+   */
+  async placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
+    const { keys, offers, payments } = this.ctx;
+    const accountId = ctx.accountId ?? null;
+    // One-tap: a typed card, or the signed-in buyer's saved one.
+    if (body.payment) this.payment.assertPaymentMethod(body.payment.method);
+    const card: CardInput | null = body.payment ? cardInput(body.payment) : (ctx.savedCard ?? null);
+    if (card && (!body.buyer || !body.shipping)) throw new AppError("invalid_body", "buyer and shipping are required to pay");
+    if (keys.mayExist(idempotencyKey)) {
+      const replay = await keys.replay(idempotencyKey, requestHash(body, accountId), card !== null);
+      // A one-tap order still waiting for 3-D Secure: the same request continues it (next action again, or paid).
+      if (replay && card && replay.order.status === "pending_payment") return { ...(await this.payWithOutcome(replay.order.id, card)), replayed: true };
+      if (replay) return replay;
+    }
+    // Most attempts in a flash sale end here, without a database round trip.
+    if (offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
+    const req: PlaceRequest = {
+      body,
+      idempotencyKey,
+      ctx,
+      accountId,
+      card,
+      hash: requestHash(body, accountId),
+      fingerprint: card ? await this.payment.cardFingerprint(card) : null,
+      buyer: body.buyer ?? { name: "", email: "" },
+      shipping: JSON.stringify(body.shipping ?? NO_ADDRESS),
+    };
+    // An in-process provider (the test provider) is asked inside the transaction: approved, the order commits paid in
+    // one transaction. Any other answer rolls it back (nothing was written) and the order takes the two-step path,
+    // charged again under the same key (the provider answers alike).
+    if (card !== null && payments.inProcess === true) {
+      const paid = await this.#attempt(req, true);
+      if (paid) return paid;
+    }
+    return (await this.#attempt(req, false)) as PlaceOrderResult;
+  }
+
+  /** One try at placing: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
+  async #attempt(req: PlaceRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
+    const { db, clock, keys, offers, shows, outbox, commissions, subscribers, payments } = this.ctx;
+    const { body, idempotencyKey, card, accountId } = req;
+    // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
+    const fresh = keys.claim(idempotencyKey);
+    const now = clock.now();
+    // A one-tap order holds its units only for the charge; a hold for the checkout timer.
+    const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.ctx.holdMs));
+    const events = outbox.batch();
+    const showId = inTxCharge ? await offers.offerShow(body.offerId) : null;
+    const terms = showId ? await shows.commissionTerms(showId) : null;
+    let order: NewOrder | null = null;
+    let paidInTx: OrderView | null = null;
+    let notApproved = false;
+    try {
+      order = await db.transaction().execute(async (tx) => {
+        // Requests queued behind the one that sold the last unit learn it here, before any statement of theirs runs.
+        if (offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
+        const r = await offers.take(tx, body.offerId, body.quantity, events);
+        // take()'s UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
+        await checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: req.buyer.email, fingerprint: req.fingerprint, clientKey: req.ctx.clientKey });
+        const gross = r.unitPrice * body.quantity;
+        const o: NewOrder = {
+          id: randomId("ord"),
+          offerId: body.offerId,
+          showId: r.showId,
+          quantity: body.quantity,
+          unitPrice: r.unitPrice,
+          total: gross,
+          currency: r.currency,
+          vatRateBp: r.vatRateBp,
+          buyer: req.buyer,
+          shipping: req.shipping,
+          idempotencyKey,
+          requestHash: req.hash,
+          holdExpiresAt,
+          paymentLockUntil: card ? holdExpiresAt : null,
+          gift: body.gift ? JSON.stringify(body.gift) : null,
+          at: now,
+          accountId,
+          cardFingerprint: req.fingerprint || null,
+          clientKey: req.ctx.clientKey ?? null,
+        };
+        await insertOrder(tx, o);
+        await recordOrderEvent(tx, o.id, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
+        const discount = await subscribers.placed(tx, { id: o.id, offerId: body.offerId, showId: r.showId, quantity: body.quantity, gross, currency: r.currency, accountId }, body, events);
+        if (discount > 0) {
+          o.total = gross - discount;
+          await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
+        }
+        await commissions.attribute(tx, { orderId: o.id, showId: r.showId, referral: req.ctx.referral ?? null, at: now });
+        if (inTxCharge && card && terms) {
+          const charge = await payments.charge({ amount: o.total, currency: r.currency, cardNumber: "number" in card ? card.number : "", ...("token" in card ? { paymentMethod: card.token } : {}), idempotencyKey, description: `Showcart order ${o.id}`, orderId: o.id, ref: null });
+          if (!charge.ok) throw new ChargeNotApproved();
+          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, terms, events);
+          if (!paidInTx) throw new ChargeNotApproved();
+        }
+        return o;
+      });
+    } catch (err) {
+      notApproved = err instanceof ChargeNotApproved;
+      if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
+      if (notApproved) return null;
+      // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
+      if (isUniqueViolation(err)) {
+        const again = await keys.replay(idempotencyKey, req.hash, card !== null);
+        if (again) return again;
+      }
+      throw err;
+    }
+    await events.publish();
+    if (paidInTx) return { order: paidInTx, replayed: false };
+    // The row as written, with payment_lock_until as the charge below expects it (it runs under the lock).
+    const row = newOrderRow(order);
+    row.payment_lock_until = null;
+    if (!card) return { order: orderView(row), replayed: false };
+    return { ...(await this.payment.charge(row, card, idempotencyKey, "one_tap")), replayed: false };
+  }
+
+  /** pay(), with the provider's next action when the buyer has to authenticate (3-D Secure). */
+  async payWithOutcome(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<ChargeOutcome> {
+    const { db, clock } = this.ctx;
+    if ("number" in payment) this.payment.assertPaymentMethod("test_card");
+    const now = clock.now();
+    const lockUntil = new Date(now.getTime() + PAYMENT_LOCK_MS);
+    const fingerprint = await this.payment.cardFingerprint(payment);
+    // Claim the order for one charge at a time; the lock also keeps the expiry sweeper away during the charge.
+    const claimed = await db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("orders")
+        .set({
+          payment_lock_until: lockUntil,
+          updated_at: now,
+          card_fingerprint: fingerprint || null,
+          ...(details.buyer ? { buyer_name: details.buyer.name, buyer_email: details.buyer.email } : {}),
+          ...(details.shipping ? { shipping: JSON.stringify(details.shipping) } : {}),
+          ...(details.gift ? { gift: JSON.stringify(details.gift) } : {}),
+        })
+        .where("id", "=", orderId)
+        .where("status", "=", "pending_payment")
+        .where("hold_expires_at", ">", now)
+        .where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]))
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return null;
+      if (!row.buyer_email || !JSON.parse(row.shipping).line1) {
+        throw new AppError("invalid_body", "buyer and shipping are required to pay this hold", [
+          ...(row.buyer_email ? [] : [{ path: "buyer", message: "required" }]),
+          ...(JSON.parse(row.shipping).line1 ? [] : [{ path: "shipping", message: "required" }]),
+        ]);
+      }
+      const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", row.offer_id).forUpdate().executeTakeFirstOrThrow();
+      await checkLimit(tx, row.offer_id, offer.per_buyer_limit, row.quantity, { accountId: row.account_id, email: row.buyer_email, fingerprint, clientKey: row.client_key }, row.id);
+      return row;
+    });
+    if (!claimed) {
+      const current = orderView(await orderRow(db, orderId));
+      if (current.status === "paid") return { order: current }; // paying twice is answered with the paid order
+      if (current.status === "pending_payment" && current.holdExpiresAt && new Date(current.holdExpiresAt) > now) throw new AppError("idempotency_in_progress", "A payment for this order is in progress.");
+      throw new AppError("hold_expired");
+    }
+    return this.payment.charge(claimed, payment, `${orderId}:${randomId("pay")}`, "hold");
+  }
+
+  /**
+   * Auctions: a checkout hold for an auction's winner (or the next bidder after a lapse) at the awarded price, on the
+   * auction's closed offer of one unit. The unit is taken the way giveBack() returns it for a closed offer (from the
+   * variant's stock, or the offer's `remaining`), so expiry, cancel and refunds work unchanged. Paid with pay().
+   */
+  async placeAwardedOrder(input: { offerId: string; unitPrice: number; accountId: string; buyer: { name: string; email: string }; holdMs: number; idempotencyKey: string; data: Record<string, unknown> }): Promise<OrderView> {
+    const { db, clock, offers, keys } = this.ctx;
+    const now = clock.now();
+    const orderId = randomId("ord");
+    const holdExpiresAt = new Date(now.getTime() + input.holdMs);
+    try {
+      const row = await db.transaction().execute(async (tx) => {
+        const offer = await offers.row(input.offerId, tx);
+        if (offer.closed_at && offer.variant_id) await reserveVariantStock(tx, offer.variant_id, 1);
+        else {
+          const took = await tx.updateTable("offers").set({ remaining: sql<number>`remaining - 1` }).where("id", "=", offer.id).where("remaining", ">=", 1).returning("id").executeTakeFirst();
+          if (!took) throw new AppError("sold_out");
+        }
+        const o: NewOrder = {
+          id: orderId,
+          offerId: offer.id,
+          showId: offer.show_id,
+          quantity: 1,
+          unitPrice: input.unitPrice,
+          total: input.unitPrice,
+          currency: offer.currency,
+          vatRateBp: offer.vat_rate_bp,
+          buyer: input.buyer,
+          shipping: JSON.stringify(NO_ADDRESS),
+          idempotencyKey: input.idempotencyKey,
+          requestHash: "",
+          holdExpiresAt,
+          paymentLockUntil: null,
+          gift: null,
+          at: now,
+          accountId: input.accountId,
+          cardFingerprint: null,
+          clientKey: null,
+        };
+        await insertOrder(tx, o);
+        await recordOrderEvent(tx, orderId, "held", now, { quantity: 1, holdExpiresAt: holdExpiresAt.toISOString(), ...input.data });
+        return newOrderRow(o);
+      });
+      keys.claim(input.idempotencyKey);
+      return orderView(row);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Awarded before (a sweeper retried after a crash): the same award, once.
+      const existing = await db.selectFrom("orders").selectAll().where("idempotency_key", "=", input.idempotencyKey).executeTakeFirstOrThrow();
+      return orderView(existing);
+    }
+  }
+}
+
+/** The in-transaction charge was not approved at once: roll back and take the two-step path. */
+class ChargeNotApproved extends Error {}

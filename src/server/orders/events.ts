@@ -1,0 +1,110 @@
+import type { Transaction } from "kysely";
+import type { CreateOrderBody, OrderView } from "../../protocol/api.js";
+import type { Database } from "../db/index.js";
+import type { EventBatch } from "../outbox/index.js";
+import type { OrderRow } from "./store.js";
+
+type Tx = Transaction<Database>;
+
+/** A just-placed order (its row written, before any discount). */
+export interface PlacedOrder {
+  id: string;
+  offerId: string;
+  showId: string;
+  quantity: number;
+  gross: number;
+  currency: string;
+  accountId: string | null;
+}
+
+export interface OrderRefund {
+  /** `orderId:refund:n`, unique per refund of the order. */
+  id: string;
+  quantity: number;
+  amount: number;
+  /** Refunded before shipping: the units went back (to the waitlist or on sale). */
+  restocked: boolean;
+}
+
+/** Units coming back from an order (a released hold, a refund before shipping) while their offer is on sale. */
+export interface ReturnedUnits {
+  source: OrderRow;
+  offerTitle: string;
+  quantity: number;
+  now: Date;
+  /** Makes a claim hold of one unit for a waiting buyer (an order of its own, pending_payment until it expires). */
+  hold(to: { email: string; accountId: string | null; idempotencyKey: string; data: Record<string, unknown> }): Promise<{ orderId: string; expiresAt: Date }>;
+}
+
+/**
+ * What other modules may do inside an order's transactions, by event. Each runs in the transaction of the transition
+ * with the outbox batch of its events; a subscriber that throws rolls the whole transition back (so `paid` ones must
+ * not fail for a payment already taken). Subscribers run in the order they were registered.
+ */
+export interface OrderSubscribers {
+  /** placeOrder, after the order row is written: may refuse the order (AppError) or take a discount (minor units) off its total. */
+  placed: (tx: Tx, order: PlacedOrder, body: CreateOrderBody, events: EventBatch) => Promise<{ discount: number } | undefined>;
+  /** pending_payment → paid. */
+  paid: (tx: Tx, order: OrderRow, view: OrderView, events: EventBatch) => Promise<void>;
+  /** paid → fulfilled (shipped). */
+  fulfilled: (tx: Tx, order: OrderRow, view: OrderView) => Promise<void>;
+  /** A refund of some or all units, after the units went back. */
+  refunded: (tx: Tx, order: OrderRow, view: OrderView, refund: OrderRefund, events: EventBatch) => Promise<void>;
+  /** pending_payment → expired, cancelled or payment_failed (`order.status`), before its units go back. */
+  released: (tx: Tx, order: OrderRow, events: EventBatch) => Promise<void>;
+  /** Units coming back while the offer is on sale: a subscriber may keep some (as claim holds); returns how many. */
+  returned: (tx: Tx, units: ReturnedUnits, events: EventBatch) => Promise<number>;
+}
+
+export type OrderEventName = keyof OrderSubscribers;
+
+/** What a module needs to subscribe (OrderService has it). */
+export interface OrderSubscriptions {
+  on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void;
+}
+
+/** The one extension point of orders: `orders.on("paid", (tx, order) => …)`. */
+export class OrderEvents implements OrderSubscriptions {
+  readonly #subs: { [K in OrderEventName]: OrderSubscribers[K][] } = { placed: [], paid: [], fulfilled: [], refunded: [], released: [], returned: [] };
+
+  on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void {
+    this.#subs[event].push(subscriber);
+  }
+
+  has(event: OrderEventName): boolean {
+    return this.#subs[event].length > 0;
+  }
+
+  /** Runs the placed subscribers; returns the sum of their discounts. */
+  async placed(tx: Tx, order: PlacedOrder, body: CreateOrderBody, events: EventBatch): Promise<number> {
+    let discount = 0;
+    for (const s of this.#subs.placed) discount += (await s(tx, order, body, events))?.discount ?? 0;
+    return discount;
+  }
+
+  async paid(tx: Tx, order: OrderRow, view: OrderView, events: EventBatch): Promise<void> {
+    for (const s of this.#subs.paid) await s(tx, order, view, events);
+  }
+
+  async fulfilled(tx: Tx, order: OrderRow, view: OrderView): Promise<void> {
+    for (const s of this.#subs.fulfilled) await s(tx, order, view);
+  }
+
+  async refunded(tx: Tx, order: OrderRow, view: OrderView, refund: OrderRefund, events: EventBatch): Promise<void> {
+    for (const s of this.#subs.refunded) await s(tx, order, view, refund, events);
+  }
+
+  async released(tx: Tx, order: OrderRow, events: EventBatch): Promise<void> {
+    for (const s of this.#subs.released) await s(tx, order, events);
+  }
+
+  /** Offers the units to the returned subscribers in turn; returns how many are left over (to go back on sale). */
+  async returned(tx: Tx, units: ReturnedUnits, events: EventBatch): Promise<number> {
+    let left = units.quantity;
+    for (const s of this.#subs.returned) {
+      if (left <= 0) break;
+      left -= await s(tx, left === units.quantity ? units : { ...units, quantity: left }, events);
+    }
+    return left;
+  }
+}
