@@ -1,9 +1,11 @@
 import type { AdminProductView, CreateProductBody, CreateVariantBody, ProductView, VariantView } from "../../protocol/api.js";
+import type { Selectable } from "kysely";
 import type { Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { isUniqueViolation } from "../db/index.js";
+import type { CatalogTables } from "./schema.js";
 
 export interface Product extends ProductView {
   merchantId: string;
@@ -15,19 +17,8 @@ export interface Variant extends VariantView {
   merchantId: string;
 }
 
-type ProductRow = {
-  id: string;
-  merchant_id: string;
-  title: string;
-  description: string;
-  image_url: string;
-  price: number;
-  currency: string;
-  vat_rate_bp: number;
-  image_id: string | null;
-  created_at: Date | string;
-};
-type VariantRow = { id: string; product_id: string; merchant_id: string; sku: string; size: string; colour: string; stock: number };
+type ProductRow = Omit<Selectable<CatalogTables["products"]>, "archived_at">;
+type VariantRow = Omit<Selectable<CatalogTables["product_variants"]>, "created_at" | "archived_at">;
 
 // Only EUR for now: every price and VAT rule here assumes two minor digits and EU VAT.
 const CURRENCY = "EUR";

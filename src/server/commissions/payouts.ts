@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { PayoutView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
@@ -8,6 +8,7 @@ import { currentRuleSet } from "./attribution.js";
 import { type HostBucket, hostAccount, postTransaction } from "./ledger.js";
 import { renderPdf, type PdfLine } from "./pdf.js";
 import { DEFAULT_PAYOUT_MINIMUM } from "./rules.js";
+import type { CommissionsTables } from "./schema.js";
 import { isValidBic, isValidIban, normalizeIban, painXml } from "./sepa.js";
 import type { PayoutTransfers } from "./stripe-connect.js";
 
@@ -30,14 +31,7 @@ export interface Statement {
   closing: Record<HostBucket, number>;
 }
 
-interface PayoutRow {
-  id: string;
-  merchant_id: string;
-  host_account_id: string;
-  currency: string;
-  amount: number;
-  method: "sepa" | "stripe";
-}
+type PayoutRow = Pick<Selectable<CommissionsTables["payouts"]>, "id" | "merchant_id" | "host_account_id" | "currency" | "amount" | "method">;
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const bucketOf = (account: string) => account.slice(account.lastIndexOf(":") + 1) as HostBucket;

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Database, Db } from "../db/index.js";
+import type { RecordingsTables } from "./schema.js";
 
 type Row = Database["recordings"];
 export interface RecordingRow {
@@ -13,17 +15,7 @@ export interface RecordingRow {
   hasPreview: boolean;
 }
 
-function toRow(r: {
-  id: string;
-  show_id: string;
-  status: Row["status"];
-  started_at: Date | string;
-  ended_at: Date | string | null;
-  duration_ms: number | null;
-  path: string;
-  has_poster: boolean;
-  has_preview: boolean;
-}): RecordingRow {
+function toRow(r: Selectable<RecordingsTables["recordings"]>): RecordingRow {
   return {
     id: r.id,
     showId: r.show_id,

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Db } from "../db/index.js";
+import type { SimulcastTables } from "./schema.js";
 
 export interface DestinationRow {
   id: string;
@@ -11,7 +13,7 @@ export interface DestinationRow {
   createdAt: Date;
 }
 
-type Raw = { id: string; show_id: string; name: string; url: string; stream_key_enc: string; stream_key_hint: string; enabled: boolean; created_at: Date | string };
+type Raw = Selectable<SimulcastTables["simulcast_destinations"]>;
 
 const toRow = (r: Raw): DestinationRow => ({
   id: r.id,
