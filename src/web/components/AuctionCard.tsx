@@ -6,7 +6,7 @@ import { formatMoney, parsePriceToCents } from "../money.js";
 import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { useAuctionText } from "./AuctionText.js";
-import { CheckoutSheet } from "./CheckoutSheet.js";
+import { CheckoutSheet } from "../checkout/CheckoutSheet.js";
 import { formatCountdown } from "./OfferCard.js";
 
 interface Props {

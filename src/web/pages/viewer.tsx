@@ -13,7 +13,7 @@ import { OfferCard } from "../components/OfferCard.js";
 import { WaitlistButton, entryKeyOf, storedEntryId, waitlistHeaders } from "../components/WaitlistButton.js";
 import { replayOfferAt } from "../components/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
-const CheckoutSheet = lazyComponent(() => import("../components/CheckoutSheet.js").then((m) => m.CheckoutSheet));
+const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 // Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
 const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];

@@ -1,7 +1,7 @@
 import { useEffect } from "preact/hooks";
 import { useI18n } from "../i18n.js";
 import { useServerNow } from "../useServerNow.js";
-import { formatCountdown } from "./OfferCard.js";
+import { formatCountdown } from "../components/OfferCard.js";
 
 interface Props {
   /** The order's `holdExpiresAt` (server time). */
