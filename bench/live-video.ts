@@ -6,7 +6,7 @@ import fastify, { type FastifyInstance } from "fastify";
 import { chromium, type Browser } from "playwright-core";
 import { defaultFfmpegPath } from "../src/server/config.js";
 import { createMedia, type Media } from "../src/server/media/index.js";
-import { spawnFfmpeg, type FfmpegRun } from "../src/server/media/ffmpeg-process.js";
+import { spawnFfmpeg, type FfmpegRun } from "../src/server/platform/ffmpeg-process.js";
 
 // Shared by the latency and first-frame benches: the real media pipeline (RTMP ingest → ffmpeg ladder → LL-HLS
 // origin) in this process, a "camera" that paints its capture wall clock into every frame, and headless Chromium

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { defaultFfmpegPath } from "../src/server/config.js";
-import { spawnFfmpeg } from "../src/server/media/ffmpeg-process.js";
+import { spawnFfmpeg } from "../src/server/platform/ffmpeg-process.js";
 import { ladderFor, ladderTranscodeArgs, parseInputInfo } from "../src/server/media/ll-hls/ladder.js";
 
 // CPU cost of the transcoder: core-seconds of ffmpeg CPU (utime + stime from /proc/<pid>/stat) per second of input,

@@ -1,4 +1,5 @@
 export { CatalogService, productView, productImageUrl, variantLabel, type Product, type Variant } from "./service.js";
-export { reserveVariantStock, returnVariantStock } from "./stock.js";
+// Until orders reserve through the inventory (the auction award): variant stock is the inventory's.
+export { takeVariantStock as reserveVariantStock } from "../inventory/index.js";
 export { vatIncluded } from "./vat.js";
 export { storeProductImage, MAX_IMAGE_BYTES } from "./images.js";

@@ -1,9 +1,9 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
-import type { Transaction } from "kysely";
+import type { Selectable, Transaction } from "kysely";
 import type { GiveawayEntryView, GiveawayVerification, GiveawayView } from "../../protocol/api.js";
-import { type FairnessCrypto, commitmentOf, drawWinners, entrantListHash, fromHex, sortedEntrants, toHex } from "../../protocol/fairness.js";
+import { drawWinners, entrantListHash, fromHex, sortedEntrants, toHex } from "../../protocol/fairness.js";
 import type { Account } from "../accounts/index.js";
 import type { Database, Db } from "../db/index.js";
+import { GameAuditLog, LiveCounts, closeDueGames, commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
@@ -12,10 +12,7 @@ import { randomId } from "../platform/ids.js";
 import { type Show, canManage } from "../shows/index.js";
 import { TtlCache } from "../platform/ttl-cache.js";
 
-export const nodeFairnessCrypto: FairnessCrypto = {
-  sha256: async (d) => new Uint8Array(createHash("sha256").update(d).digest()),
-  hmacSha256: async (k, m) => new Uint8Array(createHmac("sha256", k).update(m).digest()),
-};
+export { nodeFairnessCrypto };
 
 export interface GiveawayInput {
   title: string;
@@ -40,28 +37,14 @@ export interface GiveawayDeps {
   log?: { error(obj: unknown, msg?: string): void };
 }
 
-type Row = {
-  id: string;
-  show_id: string;
-  title: string;
-  keyword: string | null;
-  winner_count: number;
-  allowed_countries: string | null;
-  require_adult: boolean;
-  duration_ms: number | null;
-  status: GiveawayView["status"];
-  seed_hex: string;
-  commitment: string;
-  list_hash: string | null;
-  winners: string | null;
-  opened_at: Date | null;
-  closes_at: Date | null;
-  drawn_at: Date | null;
-};
+type Row = Selectable<Database["giveaways"]>;
 
 const KEYWORDS_TTL_MS = 1000;
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+const auditLog = new GameAuditLog("giveaway_audit", "giveaway_id");
+const audit = (tx: Db, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) => auditLog.write(tx, giveawayId, type, accountId, data, at);
 
 /**
  * Provably fair giveaways. The seed is drawn at creation and only its SHA-256 is shown until the draw; entries freeze
@@ -73,14 +56,11 @@ export class GiveawayService {
   readonly #bus: Bus;
   readonly #outbox: Outbox;
   readonly #randomSeed: () => Uint8Array;
-  readonly #coalesceMs: number;
-  readonly #log: GiveawayDeps["log"];
-  readonly #dirty = new Map<string, string>(); // giveawayId → showId
+  readonly #entryCounts: LiveCounts;
   // Open keyword giveaways per show, read at most once a second: every chat message is checked against them.
   // Opening one on this node clears its show's entry; on another node it is seen within KEYWORDS_TTL_MS. A stale "open"
   // is harmless (enter() checks the giveaway's state itself).
   readonly #keywords: TtlCache<{ id: string; keyword: string | null }[]>;
-  #flushTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: GiveawayDeps) {
     this.#db = deps.db;
@@ -88,15 +68,15 @@ export class GiveawayService {
     this.#keywords = new TtlCache(deps.clock, KEYWORDS_TTL_MS);
     this.#bus = deps.bus;
     this.#outbox = deps.outbox;
-    this.#randomSeed = deps.randomSeed ?? (() => new Uint8Array(randomBytes(32)));
-    this.#coalesceMs = deps.coalesceMs ?? 250;
-    this.#log = deps.log;
+    this.#randomSeed = deps.randomSeed ?? randomSeed;
+    this.#entryCounts = new LiveCounts((giveawayId, showId) => this.#publishCount(giveawayId, showId), {
+      coalesceMs: deps.coalesceMs ?? 250,
+      onError: (err) => deps.log?.error({ err }, "giveaway count flush failed"),
+    });
   }
 
   async create(show: Show, account: Account, input: GiveawayInput): Promise<GiveawayView> {
-    const seed = this.#randomSeed();
-    if (seed.length !== 32) throw new Error("giveaway seed must be 32 bytes");
-    const commitment = await commitmentOf(seed, nodeFairnessCrypto.sha256);
+    const { seedHex, commitment } = await commitSeed(this.#randomSeed());
     const id = randomId("gva");
     const now = this.#clock.now();
     await this.#db.transaction().execute(async (tx) => {
@@ -112,7 +92,7 @@ export class GiveawayService {
           require_adult: input.requireAdult ?? false,
           duration_ms: input.durationSeconds ? input.durationSeconds * 1000 : null,
           status: "draft",
-          seed_hex: toHex(seed),
+          seed_hex: seedHex,
           commitment,
           created_by: account.id,
           created_at: now,
@@ -178,7 +158,7 @@ export class GiveawayService {
       const existing = await this.myEntry(id, account.id);
       throw AppError.expected("already_entered", undefined, { entryId: existing?.id });
     }
-    this.#markDirty(id, g.show_id);
+    this.#entryCounts.mark(id, g.show_id);
     return { id: entryId, giveawayId: id, via, createdAt: now.toISOString() };
   }
 
@@ -197,7 +177,7 @@ export class GiveawayService {
       return true;
     });
     if (closed) {
-      this.#dirty.delete(id);
+      this.#entryCounts.forget(id);
       await events.publish();
     } else {
       const g = await this.#row(id);
@@ -208,9 +188,7 @@ export class GiveawayService {
 
   /** Closes giveaways whose entry window ran out (the sweeper calls this every second). */
   async closeDue(): Promise<number> {
-    const due = await this.#db.selectFrom("giveaways").select("id").where("status", "=", "open").where("closes_at", "<=", this.#clock.now()).execute();
-    for (const g of due) await this.close(g.id, null);
-    return due.length;
+    return closeDueGames(this.#db, "giveaways", this.#clock.now(), (id) => this.close(id, null));
   }
 
   /** Closes entries if still open, draws the winners and reveals the seed. */
@@ -339,9 +317,8 @@ export class GiveawayService {
     };
   }
 
-  async auditLog(id: string) {
-    const rows = await this.#db.selectFrom("giveaway_audit").selectAll().where("giveaway_id", "=", id).orderBy("seq").execute();
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, accountId: r.account_id, data: JSON.parse(r.data) as unknown, at: new Date(r.at).toISOString() }));
+  auditLog(id: string) {
+    return auditLog.read(this.#db, id);
   }
 
   async showIdOf(id: string): Promise<string> {
@@ -349,39 +326,22 @@ export class GiveawayService {
   }
 
   /** Publishes the pending coalesced entry counts now. */
-  async flushCounts(): Promise<void> {
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushTimer = null;
-    const dirty = [...this.#dirty];
-    this.#dirty.clear();
-    for (const [giveawayId, showId] of dirty) {
-      const c = await this.#db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", giveawayId).executeTakeFirstOrThrow();
-      await this.#bus.publish("giveaway.entries", { showId, giveawayId, entries: Number(c.n) });
-    }
+  flushCounts(): Promise<void> {
+    return this.#entryCounts.flush();
   }
 
   stop(): void {
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushTimer = null;
+    this.#entryCounts.stop();
   }
 
-  #markDirty(giveawayId: string, showId: string) {
-    this.#dirty.set(giveawayId, showId);
-    if (this.#flushTimer || this.#coalesceMs <= 0) return;
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = null;
-      this.flushCounts().catch((err) => this.#log?.error({ err }, "giveaway count flush failed"));
-    }, this.#coalesceMs);
-    this.#flushTimer.unref();
+  async #publishCount(giveawayId: string, showId: string) {
+    const c = await this.#db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", giveawayId).executeTakeFirstOrThrow();
+    await this.#bus.publish("giveaway.entries", { showId, giveawayId, entries: Number(c.n) });
   }
 
   async #row(id: string, db: Db | Transaction<Database> = this.#db): Promise<Row> {
     const g = await db.selectFrom("giveaways").selectAll().where("id", "=", id).executeTakeFirst();
     if (!g) throw new AppError("not_found", "No such giveaway.");
-    return g as Row;
+    return g;
   }
-}
-
-async function audit(tx: Db, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) {
-  await tx.insertInto("giveaway_audit").values({ giveaway_id: giveawayId, type, account_id: accountId, data: JSON.stringify(data), at }).execute();
 }

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { errorCodes, type ErrorBody, type ErrorCode } from "../../protocol/errors.js";
 import { randomId } from "../platform/ids.js";
 import { AppError } from "../platform/errors.js";
-import { perMessageDeflateOptions } from "../realtime/deflate.js";
+import { perMessageDeflateOptions } from "../platform/deflate.js";
 
 declare module "fastify" {
   interface FastifyInstance {

@@ -5,7 +5,7 @@ import type { Account } from "../accounts/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { redact } from "../platform/ids.js";
-import { spawnFfmpeg, type FfmpegRun } from "./ffmpeg-process.js";
+import { spawnFfmpeg, type FfmpegRun } from "../platform/ffmpeg-process.js";
 
 export interface BrowserIngestDeps {
   ffmpegPath: string;

@@ -10,7 +10,7 @@ import fastify, { type FastifyInstance } from "fastify";
 import { defaultFfmpegPath, defaultFfprobePath } from "../config.js";
 import { AppError } from "../platform/errors.js";
 import { createMedia, startSyntheticSource, type Media, type SyntheticSource } from "./index.js";
-import { isAlive } from "./ffmpeg-process.js";
+import { isAlive } from "../platform/ffmpeg-process.js";
 import { until as waitFor } from "../../../test/support/until.js";
 
 const execFileAsync = promisify(execFile);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { FastifyBaseLogger } from "fastify";
 import { redact } from "../platform/ids.js";
-import { spawnFfmpeg, type FfmpegRun } from "./ffmpeg-process.js";
+import { spawnFfmpeg, type FfmpegRun } from "../platform/ffmpeg-process.js";
 
 export interface SyntheticSourceOptions {
   ffmpegPath: string;

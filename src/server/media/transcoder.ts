@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { FastifyBaseLogger } from "fastify";
-import { spawnFfmpeg, type FfmpegRun } from "./ffmpeg-process.js";
+import { spawnFfmpeg, type FfmpegRun } from "../platform/ffmpeg-process.js";
 import type { LlHlsPackager } from "./ll-hls/packager.js";
 import { ladderFor, ladderTranscodeArgs, parseInputInfo, type InputInfo, type Rung } from "./ll-hls/ladder.js";
 

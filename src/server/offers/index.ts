@@ -1,1 +1,2 @@
-export { OfferService, offerView, type PinEvent, type Reservation } from "./service.js";
+export { OfferService, offerView, type PinEvent } from "./service.js";
+export type { Reservation } from "../inventory/index.js";

@@ -1,7 +1,8 @@
 import { sql, type Transaction } from "kysely";
 import type { OfferView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
-import { type Product, type Variant, reserveVariantStock, returnVariantStock, variantLabel } from "../catalog/index.js";
+import { type Product, type Variant, variantLabel } from "../catalog/index.js";
+import { Inventory, type Reservation } from "../inventory/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
@@ -33,9 +34,6 @@ export function offerView(r: OfferRow, now: Date): OfferView {
   };
 }
 
-// Show states in which the replay sells every open offer, pinned or not. A scheduled show sells only what is pinned.
-const AFTER_SHOW: ("offline" | "ended")[] = ["offline", "ended"];
-
 async function recordPinEvents(tx: Transaction<Database>, showId: string, events: { offerId: string; pinned: boolean }[], at: Date): Promise<void> {
   if (!events.length) return;
   await tx
@@ -50,53 +48,20 @@ export interface PinEvent {
   at: Date;
 }
 
-export interface Reservation {
-  offerId: string;
-  showId: string;
-  remaining: number;
-  unitPrice: number;
-  currency: string;
-  /** Units one buyer may have of this offer; the caller checks it in the same transaction. */
-  perBuyerLimit: number | null;
-  /** The product's VAT rate (basis points), copied to the offer when it was created. */
-  vatRateBp: number;
-  /** The offer's stock version after this take (see offers.stock_version). */
-  version: number;
-}
-
 /**
- * Stock rule for offers made from a variant: creating the offer moves its `quantity` out of the variant's stock;
- * when the offer closes (ended or expired) its unsold `remaining` moves back and the offer keeps 0. Units released
- * after that (an expired hold, a refund before shipping) go straight back to the variant (see giveBack).
+ * The offers of a show: created, pinned, ended. Their stock (remaining, stock_version) is written only by the
+ * inventory: when an offer is made from a variant, creating it moves its `quantity` out of the variant's stock, and
+ * closing it (ended or expired) moves the unsold units back (Inventory.returnUnsold).
  */
-async function returnUnsold(tx: Transaction<Database>, offerIds: string[]): Promise<void> {
-  if (offerIds.length === 0) return;
-  const rows = await tx.selectFrom("offers").select(["id", "variant_id", "remaining"]).where("id", "in", offerIds).where("variant_id", "is not", null).where("remaining", ">", 0).execute();
-  for (const r of rows) {
-    if (!r.variant_id) continue;
-    await returnVariantStock(tx, r.variant_id, r.remaining);
-    await tx.updateTable("offers").set({ remaining: 0, stock_version: sql<number>`stock_version + 1` }).where("id", "=", r.id).execute();
-  }
-}
-
-// Stock for the offers in a show. The invariant 0 <= remaining <= quantity lives in SQL (check constraint plus a
-// conditional decrement), so no interleaving of requests can sell a unit twice.
 export class OfferService {
-  // Latest remaining count seen per offer, from our own writes and the bus. Only a hint to answer obvious
-  // sold-out attempts without a transaction; the conditional UPDATE stays the truth.
-  readonly #remainingHint = new Map<string, number>();
-
-  readonly #hintVersion = new Map<string, number>();
-
-  /** Every event leaves through the outbox (written with the change, relayed after commit); the bus feeds the hints. */
+  /** Every event leaves through the outbox (written with the change, relayed after commit). */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     bus: Bus,
     private readonly outbox: Outbox,
-  ) {
-    bus.subscribe("offer.updated", (e) => this.noteRemaining(e.offerId, e.remaining, e.version));
-  }
+    readonly inventory: Inventory = new Inventory(clock, bus),
+  ) {}
 
   async create(showId: string, product: Product, input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number }, variant?: Variant): Promise<OfferView> {
     const now = this.clock.now();
@@ -104,7 +69,7 @@ export class OfferService {
     const label = variant ? variantLabel(variant) : "";
     // With a variant, the offer's units leave the variant's stock in the same transaction (see returnUnsold).
     await this.db.transaction().execute(async (tx) => {
-      if (variant) await reserveVariantStock(tx, variant.id, input.quantity);
+      if (variant) await this.inventory.reserve(tx, { kind: "variant", variantId: variant.id }, input.quantity, this.outbox.batch());
       await tx
         .insertInto("offers")
         .values({
@@ -130,7 +95,7 @@ export class OfferService {
         })
         .execute();
     });
-    this.noteRemaining(id, input.quantity, 0);
+    this.inventory.noteRemaining(id, input.quantity, 0);
     if (input.pin) return this.setPinned(id, true);
     return this.offer(id);
   }
@@ -189,7 +154,7 @@ export class OfferService {
       const before = await tx.selectFrom("offers").select("pinned").where("id", "=", offerId).where("closed_at", "is", null).executeTakeFirst();
       const closed = await tx.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
       if (closed && before?.pinned) await recordPinEvents(tx, closed.show_id, [{ offerId, pinned: false }], now);
-      if (closed) await returnUnsold(tx, [offerId]);
+      if (closed) await this.inventory.returnUnsold(tx, [offerId]);
       if (closed) await events.emit(tx, "offer.ended", { showId: closed.show_id, offerId, reason: "closed" });
     });
     await events.publish();
@@ -213,7 +178,7 @@ export class OfferService {
       for (const r of wasPinned) {
         if (closedIds.has(r.id)) await recordPinEvents(tx, r.show_id, [{ offerId: r.id, pinned: false }], new Date(r.ends_at));
       }
-      await returnUnsold(tx, [...closedIds]);
+      await this.inventory.returnUnsold(tx, [...closedIds]);
       for (const r of closed) await events.emit(tx, "offer.ended", { showId: r.show_id, offerId: r.id, reason: "expired" });
       return closed;
     });
@@ -227,11 +192,9 @@ export class OfferService {
     return rows.map((r) => ({ offerId: r.offer_id, pinned: r.pinned, at: new Date(r.at) }));
   }
 
-  #onSoldOut: ((tx: Transaction<Database>, offer: OfferView) => Promise<unknown>) | null = null;
-
-  /** Runs inside the transaction whose take() sold the last unit (outgoing webhook offer.sold_out). */
+  /** Runs inside the transaction that sold the last unit (outgoing webhook offer.sold_out). */
   onSoldOut(fn: (tx: Transaction<Database>, offer: OfferView) => Promise<unknown>): void {
-    this.#onSoldOut = fn;
+    this.inventory.onSoldOut(async (tx, offerId, now) => fn(tx, offerView(await this.row(offerId, tx), now)));
   }
 
   readonly #showOf = new Map<string, string>();
@@ -245,71 +208,19 @@ export class OfferService {
     return row?.show_id ?? null;
   }
 
-  /** True when we know for sure there is not enough stock; false means "ask the database". */
+  /** Until orders call the inventory themselves: see Inventory.knownShort. */
   knownShort(offerId: string, quantity: number): boolean {
-    const hint = this.#remainingHint.get(offerId);
-    return hint !== undefined && hint < quantity;
+    return this.inventory.knownShort(offerId, quantity);
   }
 
-  /** A newer stock figure (by version) replaces the hint; one that arrives late is ignored. */
-  noteRemaining(offerId: string, remaining: number, version: number): void {
-    if ((this.#hintVersion.get(offerId) ?? -1) > version) return;
-    this.#hintVersion.set(offerId, version);
-    this.#remainingHint.set(offerId, remaining);
+  /** Until orders call the inventory themselves: Inventory.reserve of the offer. */
+  take(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<Reservation> {
+    return this.inventory.reserve(tx, { kind: "offer", offerId }, quantity, events);
   }
 
-  /**
-   * Takes `quantity` units inside the caller's transaction, or explains why not (sold_out, offer_not_active,
-   * not_found). The single conditional UPDATE is the oversell guard.
-   */
-  async take(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<Reservation> {
-    const now = this.clock.now();
-    const row = await tx
-      .updateTable("offers")
-      .set({ remaining: sql<number>`remaining - ${quantity}`, stock_version: sql<number>`stock_version + 1` })
-      .where("id", "=", offerId)
-      .where("remaining", ">=", quantity)
-      // Live: only the pinned card sells. After the show (offline/ended, i.e. the replay) every open offer does.
-      .where((eb) =>
-        eb.or([
-          eb("pinned", "=", true),
-          eb.exists(eb.selectFrom("shows").select("shows.id").whereRef("shows.id", "=", "offers.show_id").where("shows.status", "in", AFTER_SHOW)),
-        ]),
-      )
-      .where("closed_at", "is", null)
-      .where("starts_at", "<=", now)
-      .where("ends_at", ">", now)
-      .returning(["id", "show_id", "remaining", "show_price", "currency", "per_buyer_limit", "vat_rate_bp", "stock_version"])
-      .executeTakeFirst();
-    if (row?.remaining === 0 && this.#onSoldOut) await this.#onSoldOut(tx, offerView(await this.row(offerId, tx), now));
-    if (row) {
-      const version = Number(row.stock_version);
-      await events.emit(tx, "offer.updated", { showId: row.show_id, offerId, remaining: row.remaining, version });
-      return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency, perBuyerLimit: row.per_buyer_limit, vatRateBp: row.vat_rate_bp, version };
-    }
-    const o = await this.row(offerId, tx);
-    const needsPin = !o.pinned && !(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
-    if (o.closed_at || needsPin || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
-    this.noteRemaining(offerId, o.remaining, Number(o.stock_version));
-    throw new AppError("sold_out", o.remaining === 0 ? "Sold out." : `Only ${o.remaining} left.`, { remaining: o.remaining });
-  }
-
-  async giveBack(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<number> {
-    const row = await tx
-      .updateTable("offers")
-      .set({ remaining: sql<number>`remaining + ${quantity}`, stock_version: sql<number>`stock_version + 1` })
-      .where("id", "=", offerId)
-      // A closed offer made from a variant gave its units back already: these go to the variant too.
-      .where((eb) => eb.or([eb("closed_at", "is", null), eb("variant_id", "is", null)]))
-      .returning(["show_id", "remaining", "stock_version"])
-      .executeTakeFirst();
-    if (row) {
-      await events.emit(tx, "offer.updated", { showId: row.show_id, offerId, remaining: row.remaining, version: Number(row.stock_version) });
-      return row.remaining;
-    }
-    const closed = await tx.selectFrom("offers").select(["variant_id", "remaining"]).where("id", "=", offerId).executeTakeFirstOrThrow();
-    if (closed.variant_id) await returnVariantStock(tx, closed.variant_id, quantity);
-    return closed.remaining;
+  /** Until orders call the inventory themselves: Inventory.release to the offer. */
+  giveBack(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<number> {
+    return this.inventory.release(tx, { kind: "offer", offerId }, quantity, events);
   }
 
   /** Every offer of these shows (open and ended), newest first, with the variant it was made from. */

@@ -1,4 +1,5 @@
-export { TestPaymentProvider, TEST_CARD_OK, TEST_CARD_DECLINED, luhnValid, type PaymentProvider, type ChargeRequest, type ChargeResult } from "./test-provider.js";
+export type { PaymentProvider, ChargeRequest, ChargeResult } from "./provider.js";
+export { TestPaymentProvider, TEST_CARD_OK, TEST_CARD_DECLINED, luhnValid } from "./test-provider.js";
 export { StripePaymentProvider, stripeProviderFromConfig, type StripeProviderOptions } from "./stripe-provider.js";
 export { StripeWebhooks, type StripePaymentEvents } from "./stripe-webhooks.js";
 export { registerStripeWebhookRoute } from "./stripe-routes.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import Stripe from "stripe";
 import type { NextAction } from "../../protocol/api.js";
-import type { ChargeRequest, ChargeResult, PaymentProvider } from "./test-provider.js";
+import type { ChargeRequest, ChargeResult, PaymentProvider } from "./provider.js";
 
 export interface StripeProviderOptions {
   secretKey: string;

@@ -3,6 +3,7 @@ import type { PollView } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
+import { GameAuditLog, LiveCounts, closeDueGames } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
@@ -35,6 +36,9 @@ export interface PollDeps {
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
+const auditLog = new GameAuditLog("poll_audit", "poll_id");
+const audit = (tx: Db, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) => auditLog.write(tx, pollId, type, accountId, data, at);
+
 /**
  * Polls: one vote per signed-in account (primary key (poll, account): a repeated vote is refused, so votes need no
  * Idempotency-Key). Results are written to poll_options at close; a product poll can pin its winner as an offer.
@@ -46,10 +50,8 @@ export class PollService {
   readonly #outbox: Outbox;
   readonly #catalog: CatalogService;
   readonly #offers: OfferService;
-  readonly #coalesceMs: number;
   readonly #log: PollDeps["log"];
-  readonly #dirty = new Map<string, string>(); // pollId → showId
-  #flushTimer: NodeJS.Timeout | null = null;
+  readonly #voteCounts: LiveCounts;
 
   constructor(deps: PollDeps) {
     this.#db = deps.db;
@@ -58,8 +60,11 @@ export class PollService {
     this.#outbox = deps.outbox;
     this.#catalog = deps.catalog;
     this.#offers = deps.offers;
-    this.#coalesceMs = deps.coalesceMs ?? 250;
     this.#log = deps.log;
+    this.#voteCounts = new LiveCounts((pollId, showId) => this.#publishCounts(pollId, showId), {
+      coalesceMs: deps.coalesceMs ?? 250,
+      onError: (err) => deps.log?.error({ err }, "poll count flush failed"),
+    });
   }
 
   async create(show: Show, account: Account, input: PollInput): Promise<PollView> {
@@ -143,7 +148,7 @@ export class PollService {
     });
     if (result === "closed") throw AppError.expected("poll_closed");
     if (result === "duplicate") throw AppError.expected("already_voted", undefined, { optionId: (await this.myVote(id, account.id))?.optionId });
-    if (!p.hidden_results) this.#markDirty(id, p.show_id);
+    if (!p.hidden_results) this.#voteCounts.mark(id, p.show_id);
     return { optionId };
   }
 
@@ -172,7 +177,7 @@ export class PollService {
       if (p.status === "draft") throw new AppError("conflict", "The poll has not been opened.");
       return this.view(id, { reveal: true });
     }
-    this.#dirty.delete(id);
+    this.#voteCounts.forget(id);
     await events.publish();
     const { poll, winner } = closed;
     if (winner?.product_id && poll.pin_show_price !== null && poll.pin_quantity !== null && poll.pin_duration_seconds !== null) {
@@ -202,9 +207,7 @@ export class PollService {
   }
 
   async closeDue(): Promise<number> {
-    const due = await this.#db.selectFrom("polls").select("id").where("status", "=", "open").where("closes_at", "<=", this.#clock.now()).execute();
-    for (const p of due) await this.close(p.id, null);
-    return due.length;
+    return closeDueGames(this.#db, "polls", this.#clock.now(), (id) => this.close(id, null));
   }
 
   /** `reveal`: counts even while a hidden-result poll is open (the studio); viewers get null until close. */
@@ -261,39 +264,26 @@ export class PollService {
     return v ? { optionId: v.option_id } : null;
   }
 
-  async auditLog(id: string) {
-    const rows = await this.#db.selectFrom("poll_audit").selectAll().where("poll_id", "=", id).orderBy("seq").execute();
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, accountId: r.account_id, data: JSON.parse(r.data) as unknown, at: new Date(r.at).toISOString() }));
+  auditLog(id: string) {
+    return auditLog.read(this.#db, id);
   }
 
   async showIdOf(id: string): Promise<string> {
     return (await this.#row(id)).show_id;
   }
 
-  async flushCounts(): Promise<void> {
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushTimer = null;
-    const dirty = [...this.#dirty];
-    this.#dirty.clear();
-    for (const [pollId, showId] of dirty) {
-      const counts = await countVotes(this.#db, pollId);
-      await this.#bus.publish("poll.counted", { showId, pollId, counts, total: Object.values(counts).reduce((s, n) => s + n, 0) });
-    }
+  /** Publishes the pending coalesced vote counts now. */
+  flushCounts(): Promise<void> {
+    return this.#voteCounts.flush();
   }
 
   stop(): void {
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#flushTimer = null;
+    this.#voteCounts.stop();
   }
 
-  #markDirty(pollId: string, showId: string) {
-    this.#dirty.set(pollId, showId);
-    if (this.#flushTimer || this.#coalesceMs <= 0) return;
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = null;
-      this.flushCounts().catch((err) => this.#log?.error({ err }, "poll count flush failed"));
-    }, this.#coalesceMs);
-    this.#flushTimer.unref();
+  async #publishCounts(pollId: string, showId: string) {
+    const counts = await countVotes(this.#db, pollId);
+    await this.#bus.publish("poll.counted", { showId, pollId, counts, total: Object.values(counts).reduce((s, n) => s + n, 0) });
   }
 
   async #row(id: string, db: Db | Transaction<Database> = this.#db) {
@@ -306,8 +296,4 @@ export class PollService {
 async function countVotes(db: Db | Transaction<Database>, pollId: string): Promise<Record<string, number>> {
   const rows = await db.selectFrom("poll_votes").select(["option_id", (eb) => eb.fn.countAll<number>().as("n")]).where("poll_id", "=", pollId).groupBy("option_id").execute();
   return Object.fromEntries(rows.map((r) => [r.option_id, Number(r.n)]));
-}
-
-async function audit(tx: Db, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) {
-  await tx.insertInto("poll_audit").values({ poll_id: pollId, type, account_id: accountId, data: JSON.stringify(data), at }).execute();
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Envelope } from "../../protocol/realtime.js";
-import { deflatedFrame } from "./deflate.js";
+import { deflatedFrame } from "../platform/deflate.js";
 
 // Frames are text: a Buffer is sent with `{ binary: false }` (ws's own option), so it is encoded once for all sockets.
 // ws never compresses one itself (`compress: false`): compression, when negotiated, is shared (see deflate.ts).

@@ -9,7 +9,7 @@ import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { TtlCache } from "../platform/ttl-cache.js";
 import { canManage, type Show, type ShowService } from "../shows/index.js";
-import { sharedDeflateWriter } from "./deflate.js";
+import { sharedDeflateWriter } from "../platform/deflate.js";
 import type { RealtimeHub } from "./hub.js";
 import type { RealtimeMetrics } from "./metrics.js";
 import type { Room } from "./room.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { FastifyBaseLogger } from "fastify";
 import type { RecordingView, ReplayMarker, ReplayView } from "../../protocol/api.js";
 import type { Db } from "../db/index.js";
-import { spawnFfmpeg, type FfmpegRun } from "../media/ffmpeg-process.js";
+import { spawnFfmpeg, stopGracefully, type FfmpegRun } from "../platform/ffmpeg-process.js";
 import type { OfferService } from "../offers/index.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
@@ -99,23 +99,6 @@ export function recorderArgs(inputUrl: string, outDir: string, segmentSeconds: n
  * signal would interrupt the blocked read but also the trailer's writes (ffmpeg's interrupt callback stays set),
  * leaving an empty playlist — so never two.
  */
-export async function stopGracefully(run: FfmpegRun, graceMs = (INPUT_TIMEOUT_SECONDS + 4) * 1000): Promise<void> {
-  if (run.hasExited() || run.pid === undefined) return;
-  const pid = run.pid;
-  const signal = (sig: NodeJS.Signals) => {
-    if (run.hasExited()) return;
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal("SIGTERM");
-  const kill = setTimeout(() => signal("SIGKILL"), graceMs);
-  await run.exited;
-  clearTimeout(kill);
-}
-
 function redactToken(s: string): string {
   return s.replace(/([?&]token=)[^&\s]+/g, "$1<redacted>");
 }

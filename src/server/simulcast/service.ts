@@ -1,12 +1,11 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { CreateDestinationBody, DestinationStatus, DestinationView } from "../../protocol/api.js";
 import type { Db } from "../db/index.js";
-import { spawnFfmpeg, type FfmpegRun } from "../media/ffmpeg-process.js";
+import { spawnFfmpeg, stopGracefully, type FfmpegRun } from "../platform/ffmpeg-process.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, redact } from "../platform/ids.js";
 import { checkedAddressOf, hostOfUrl, type ResolveHost } from "../platform/public-address.js";
-import { stopGracefully } from "../recordings/service.js";
 import type { SecretBox } from "./secret-box.js";
 import { DestinationStore, type DestinationRow } from "./store.js";
 import { assertPublicRtmpHost } from "./destination-host.js";

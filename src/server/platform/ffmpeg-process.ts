@@ -99,3 +99,21 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** SIGTERM (ffmpeg then finishes its output: a recording's ENDLIST, a muxer trailer), SIGKILL after `graceMs`. */
+export async function stopGracefully(run: FfmpegRun, graceMs = 6000): Promise<void> {
+  if (run.hasExited() || run.pid === undefined) return;
+  const pid = run.pid;
+  const signal = (sig: NodeJS.Signals) => {
+    if (run.hasExited()) return;
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal("SIGTERM");
+  const kill = setTimeout(() => signal("SIGKILL"), graceMs);
+  await run.exited;
+  clearTimeout(kill);
+}

@@ -1,0 +1,6 @@
+// The games kernel: what giveaways, polls, mystery pools, coupon drops and auctions share.
+export { GameAuditLog, type GameAuditEntry, type SqlHandle } from "./audit-log.js";
+export { closeDueGames } from "./close-sweeper.js";
+export { LiveCounts } from "./live-counts.js";
+export { type GameRouteSpec, gameManager, registerGameRoutes, registerStudioActions } from "./routes.js";
+export { commitSeed, nodeFairnessCrypto, randomSeed } from "./seeds.js";

@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type Account, requireAccount } from "../accounts/index.js";
+import type { Show, ShowService } from "../shows/index.js";
+
+/** What every show game answers over HTTP; the reply keys are the game's own (`giveaway`/`giveaways`, `pool`/`pools`…). */
+export interface GameRouteSpec {
+  /** The path segment: /api/studio/shows/:showId/<path>, /api/shows/:showId/<path>… */
+  path: string;
+  /** Reply keys: one game, a list of games. */
+  one: string;
+  many: string;
+  /** POST /api/studio/shows/:showId/<path> → 201 { <one> }; parses the raw body itself. */
+  create(show: Show, account: Account, body: unknown): Promise<unknown>;
+  /** GET /api/studio/shows/:showId/<path> → { <many> }: every game of the show, for the studio. */
+  list(showId: string): Promise<unknown[]>;
+  /** GET /api/shows/:showId/<path>/current → { <one> }: the one viewers see (giveaways, polls). */
+  current?(showId: string): Promise<unknown>;
+  /** GET /api/shows/:showId/<path> → { <many> }: the ones viewers can still play (coupons, mystery, auctions). */
+  live?(showId: string): Promise<unknown[]>;
+}
+
+/**
+ * The routes every game shares. Studio routes need the show's host, the merchant's owner/staff or an admin
+ * (shows.requireManager), checked before the body is read; viewer routes are public.
+ */
+export function registerGameRoutes(app: FastifyInstance, shows: ShowService, spec: GameRouteSpec): void {
+  app.post<{ Params: { showId: string } }>(`/api/studio/shows/:showId/${spec.path}`, async (req, reply) => {
+    const account = requireAccount(req);
+    const show = await shows.requireManager(account, req.params.showId);
+    return reply.status(201).send({ [spec.one]: await spec.create(show, account, req.body) });
+  });
+  app.get<{ Params: { showId: string } }>(`/api/studio/shows/:showId/${spec.path}`, async (req) => {
+    const show = await shows.requireManager(requireAccount(req), req.params.showId);
+    return { [spec.many]: await spec.list(show.id) };
+  });
+  const { current, live } = spec;
+  if (current) {
+    app.get<{ Params: { showId: string } }>(`/api/shows/:showId/${spec.path}/current`, async (req) => {
+      const show = await shows.show(req.params.showId);
+      return { [spec.one]: await current(show.id) };
+    });
+  }
+  if (live) {
+    app.get<{ Params: { showId: string } }>(`/api/shows/:showId/${spec.path}`, async (req) => {
+      const show = await shows.show(req.params.showId);
+      return { [spec.many]: await live(show.id) };
+    });
+  }
+}
+
+/**
+ * The studio's check for one game's routes (open, close, draw, audit…): signed in, then the game exists (404), then
+ * the caller manages its show (403). Returns the caller and what `find` read.
+ */
+export function gameManager<G extends { showId: string }>(shows: ShowService, find: (gameId: string) => Promise<G>) {
+  return async (req: FastifyRequest, gameId: string): Promise<{ account: Account; game: G }> => {
+    const account = requireAccount(req);
+    const game = await find(gameId);
+    await shows.requireManager(account, game.showId);
+    return { account, game };
+  };
+}
+
+/**
+ * The studio's lifecycle buttons of one game: POST /api/studio/<path>/:<param>/<action> → { <one>: … }, each behind
+ * gameManager's check. `find` reads the game (404 when there is none) and says which show it belongs to.
+ */
+export function registerStudioActions<G extends { showId: string }>(
+  app: FastifyInstance,
+  shows: ShowService,
+  spec: { path: string; param: string; one: string; find: (gameId: string) => Promise<G>; actions: Record<string, (gameId: string, account: Account, game: G) => Promise<unknown>> },
+): (req: FastifyRequest, gameId: string) => Promise<{ account: Account; game: G }> {
+  const managed = gameManager(shows, spec.find);
+  for (const [action, run] of Object.entries(spec.actions)) {
+    app.post<{ Params: Record<string, string> }>(`/api/studio/${spec.path}/:${spec.param}/${action}`, async (req) => {
+      const gameId = req.params[spec.param];
+      const { account, game } = await managed(req, gameId);
+      return { [spec.one]: await run(gameId, account, game) };
+    });
+  }
+  return managed;
+}

@@ -1,0 +1,1 @@
+export { Inventory, takeVariantStock, type Reservation, type SoldOutListener, type StockSource } from "./service.js";

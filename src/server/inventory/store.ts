@@ -1,0 +1,130 @@
+import { sql, type Transaction } from "kysely";
+import type { Database } from "../db/index.js";
+
+// The stock columns: offers.remaining (+ stock_version), product_variants.stock, mystery_pool_items.remaining. Each
+// write is one statement; every take is a conditional UPDATE … WHERE left >= $n RETURNING, so no interleaving of
+// transactions can take a unit twice (check constraints >= 0 back it). Never read-then-write here (STYLE.md, PGlite).
+
+type Tx = Transaction<Database>;
+
+// Show states in which the replay sells every open offer, pinned or not. A scheduled show sells only what is pinned.
+export const AFTER_SHOW: ("offline" | "ended")[] = ["offline", "ended"];
+
+/** Takes units of an offer that is on sale now (live: the pinned card; replay: any open offer), or nothing. */
+export function takeOnSale(tx: Tx, offerId: string, quantity: number, now: Date) {
+  return (
+    tx
+      .updateTable("offers")
+      .set({ remaining: sql<number>`remaining - ${quantity}`, stock_version: sql<number>`stock_version + 1` })
+      .where("id", "=", offerId)
+      .where("remaining", ">=", quantity)
+      // Live: only the pinned card sells. After the show (offline/ended, i.e. the replay) every open offer does.
+      .where((eb) =>
+        eb.or([
+          eb("pinned", "=", true),
+          eb.exists(eb.selectFrom("shows").select("shows.id").whereRef("shows.id", "=", "offers.show_id").where("shows.status", "in", AFTER_SHOW)),
+        ]),
+      )
+      .where("closed_at", "is", null)
+      .where("starts_at", "<=", now)
+      .where("ends_at", ">", now)
+      .returning(["id", "show_id", "remaining", "show_price", "currency", "per_buyer_limit", "vat_rate_bp", "stock_version"])
+      .executeTakeFirst()
+  );
+}
+
+/** Why takeOnSale took nothing: the offer's state (undefined: no such offer) and whether its show is over. */
+export async function offerState(tx: Tx, offerId: string) {
+  const o = await tx.selectFrom("offers").select(["show_id", "pinned", "closed_at", "starts_at", "ends_at", "remaining", "stock_version"]).where("id", "=", offerId).executeTakeFirst();
+  if (!o) return undefined;
+  const afterShow = o.pinned ? false : !!(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
+  return { ...o, afterShow };
+}
+
+/**
+ * Takes units held by the offer itself whatever its sale state, except from a closed offer made from a variant (its
+ * units went back to the variant when it closed). The mirror of returnToOffer.
+ */
+export function takeFromOffer(tx: Tx, offerId: string, quantity: number) {
+  return tx
+    .updateTable("offers")
+    .set({ remaining: sql<number>`remaining - ${quantity}`, stock_version: sql<number>`stock_version + 1` })
+    .where("id", "=", offerId)
+    .where("remaining", ">=", quantity)
+    .where((eb) => eb.or([eb("closed_at", "is", null), eb("variant_id", "is", null)]))
+    .returning(["show_id", "remaining", "stock_version"])
+    .executeTakeFirst();
+}
+
+/** Puts units back on the offer, unless it is a closed offer made from a variant (those go to the variant). */
+export function returnToOffer(tx: Tx, offerId: string, quantity: number) {
+  return tx
+    .updateTable("offers")
+    .set({ remaining: sql<number>`remaining + ${quantity}`, stock_version: sql<number>`stock_version + 1` })
+    .where("id", "=", offerId)
+    .where((eb) => eb.or([eb("closed_at", "is", null), eb("variant_id", "is", null)]))
+    .returning(["show_id", "remaining", "stock_version"])
+    .executeTakeFirst();
+}
+
+export function offerStockOwner(tx: Tx, offerId: string) {
+  return tx.selectFrom("offers").select(["variant_id", "closed_at", "remaining"]).where("id", "=", offerId).executeTakeFirstOrThrow();
+}
+
+/** Closed offers made from a variant with units unsold: their `remaining` goes back to the variant. */
+export function unsoldOfVariantOffers(tx: Tx, offerIds: string[]) {
+  return tx.selectFrom("offers").select(["id", "variant_id", "remaining"]).where("id", "in", offerIds).where("variant_id", "is not", null).where("remaining", ">", 0).execute();
+}
+
+export async function emptyOffer(tx: Tx, offerId: string): Promise<void> {
+  await tx.updateTable("offers").set({ remaining: 0, stock_version: sql<number>`stock_version + 1` }).where("id", "=", offerId).execute();
+}
+
+export function takeFromVariant(tx: Tx, variantId: string, quantity: number) {
+  return tx
+    .updateTable("product_variants")
+    .set({ stock: sql<number>`stock - ${quantity}` })
+    .where("id", "=", variantId)
+    .where("archived_at", "is", null)
+    .where("stock", ">=", quantity)
+    .returning("stock")
+    .executeTakeFirst();
+}
+
+export function variantState(tx: Tx, variantId: string) {
+  return tx.selectFrom("product_variants").select(["stock", "archived_at"]).where("id", "=", variantId).executeTakeFirst();
+}
+
+/** Back on the variant's shelf; answers its stock (0 for nothing returned or no such variant). */
+export async function returnToVariant(tx: Tx, variantId: string, quantity: number): Promise<number> {
+  if (quantity <= 0) return 0;
+  const row = await tx
+    .updateTable("product_variants")
+    .set({ stock: sql<number>`stock + ${quantity}` })
+    .where("id", "=", variantId)
+    .returning("stock")
+    .executeTakeFirst();
+  return row?.stock ?? 0;
+}
+
+/** A mystery pool item's units; the caller knows the item has them (it holds the pool's row lock). */
+export function takeFromMysteryItem(tx: Tx, itemId: string, quantity: number) {
+  return tx
+    .updateTable("mystery_pool_items")
+    .set({ remaining: sql<number>`remaining - ${quantity}` })
+    .where("id", "=", itemId)
+    .where("remaining", ">=", quantity)
+    .returning("remaining")
+    .executeTakeFirstOrThrow();
+}
+
+/** Back to a mystery pool item, never above the quantity it was stocked with. */
+export function returnToMysteryItem(tx: Tx, itemId: string, quantity: number) {
+  return tx
+    .updateTable("mystery_pool_items")
+    .set({ remaining: sql<number>`remaining + ${quantity}` })
+    .where("id", "=", itemId)
+    .where(sql<number>`remaining + ${quantity}`, "<=", sql<number>`quantity`)
+    .returning("remaining")
+    .executeTakeFirstOrThrow();
+}

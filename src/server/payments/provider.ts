@@ -1,0 +1,45 @@
+import type { NextAction, PaymentBody } from "../../protocol/api.js";
+
+/** What orders ask of a payment provider (the built-in test provider, Stripe). */
+export interface ChargeRequest {
+  amount: number;
+  currency: string;
+  /** The card number; empty when `paymentMethod` (a saved method's token) is charged instead. */
+  cardNumber: string;
+  paymentMethod?: string;
+  /** Unique per payment attempt. */
+  idempotencyKey: string;
+  description: string;
+  /** The order being paid: a provider that keeps one payment per order (Stripe's PaymentIntent) keys it by this. */
+  orderId?: string;
+  /** The provider's reference from an earlier attempt on this order (e.g. an intent awaiting 3-D Secure). */
+  ref?: string | null;
+}
+
+export type ChargeResult =
+  | { ok: true; ref: string }
+  | { ok: false; reason: "card_declined" | "invalid_card"; ref?: string }
+  /** The buyer has to authenticate (3-D Secure) before the payment can finish; `ref` is the pending payment. */
+  | { ok: false; reason: "requires_action"; ref: string; nextAction: NextAction }
+  /** Outcome unknown (timeout, provider error, still processing): keep the hold; a retry or a webhook settles it. */
+  | { ok: false; reason: "pending"; ref?: string };
+
+export interface PaymentProvider {
+  readonly name: string;
+  charge(req: ChargeRequest): Promise<ChargeResult>;
+  /** Saves a card with the provider for later charges: an opaque token plus what may be shown (brand, last 4). */
+  tokenize?(cardNumber: string): Promise<{ ok: true; token: string; brand: string; last4: string } | { ok: false; reason: "invalid_card" }>;
+  /** Pays back `amount` of a charge; the same idempotency key never refunds twice. */
+  refund(req: { ref: string; amount: number; currency: string; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
+  /** Payment methods of the checkout body this provider takes (default: test_card). */
+  readonly methods?: readonly PaymentBody["method"][];
+  /** Gives up a pending payment (a hold that ended), so the buyer can no longer complete it. Best effort. */
+  cancel?(req: { ref: string; idempotencyKey: string }): Promise<void>;
+  /**
+   * Answers charges in-process without I/O: an approved one-tap charge may then run inside the order's transaction
+   * (one transaction instead of two). Never set for a provider that calls out over the network.
+   */
+  readonly inProcess?: boolean;
+  /** The provider's fingerprint of a payment method's card (same card, same value): per-buyer limits for guests. */
+  cardFingerprint?(paymentMethodId: string): Promise<string | null>;
+}
