@@ -1,1 +1,1 @@
-export { Inventory, takeVariantStock, type Reservation, type SoldOutListener, type StockSource } from "./service.js";
+export { Inventory, type Reservation, type SoldOutListener, type StockSource } from "./service.js";

@@ -73,6 +73,20 @@ describe.each(backends)("inventory on %s", (backend) => {
     expect(f.updates.at(-1)).toEqual({ showId: f.show.id, offerId: offer.id, remaining: 1, version: 2 });
   });
 
+  it("an awarded auction hold bumps the offer's stock version and sends offer.updated", async () => {
+    const f = await setup();
+    const offer = await f.offers.create(f.show.id, f.product, { showPrice: 100, quantity: 1, durationSeconds: 60 });
+    await f.offers.end(offer.id);
+    const award = { offerId: offer.id, unitPrice: 420, accountId: f.host.id, buyer: { name: "Bidder", email: "bidder@example.com" }, holdMs: 60_000, idempotencyKey: `award:${offer.id}`, data: {} };
+    const order = await f.orders.placeAwardedOrder(award);
+    expect(order).toMatchObject({ status: "pending_payment", quantity: 1, total: 420 });
+    expect(await f.offers.offer(offer.id)).toMatchObject({ remaining: 0, stockVersion: 1 });
+    expect(f.updates).toEqual([{ showId: f.show.id, offerId: offer.id, remaining: 0, version: 1 }]);
+    // Cancelled: the unit goes back to the offer, again versioned.
+    await f.orders.cancel(order.id);
+    expect(f.updates.at(-1)).toEqual({ showId: f.show.id, offerId: offer.id, remaining: 1, version: 2 });
+  });
+
   it("takes an award of a closed offer made from a variant from the variant, where its release goes too", async () => {
     const f = await setup();
     const created = await f.catalog.createProductWithVariants(f.merchant.id, { title: "Hoodie", description: "", price: 4999, vatRateBp: 1900, variants: [{ sku: "INV-M", stock: 3 }] });

@@ -37,8 +37,8 @@ export interface Reservation {
   version: number;
 }
 
-/** A variant's units, or why not (not_found, insufficient_stock). Exported for orders' auction award until it reserves here. */
-export async function takeVariantStock(tx: Tx, variantId: string, quantity: number): Promise<number> {
+/** A variant's units, or why not (not_found, insufficient_stock). */
+async function takeVariantStock(tx: Tx, variantId: string, quantity: number): Promise<number> {
   const row = await store.takeFromVariant(tx, variantId, quantity);
   if (row) return row.stock;
   const v = await store.variantState(tx, variantId);

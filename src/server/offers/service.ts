@@ -2,9 +2,9 @@ import { sql, type Transaction } from "kysely";
 import type { OfferView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
 import { type Product, type Variant, variantLabel } from "../catalog/index.js";
-import { Inventory, type Reservation } from "../inventory/index.js";
+import { Inventory } from "../inventory/index.js";
 import type { Bus } from "../platform/bus.js";
-import type { EventBatch, Outbox } from "../outbox/index.js";
+import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -206,21 +206,6 @@ export class OfferService {
     const row = await this.db.selectFrom("offers").select("show_id").where("id", "=", offerId).executeTakeFirst();
     if (row) this.#showOf.set(offerId, row.show_id);
     return row?.show_id ?? null;
-  }
-
-  /** Until orders call the inventory themselves: see Inventory.knownShort. */
-  knownShort(offerId: string, quantity: number): boolean {
-    return this.inventory.knownShort(offerId, quantity);
-  }
-
-  /** Until orders call the inventory themselves: Inventory.reserve of the offer. */
-  take(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<Reservation> {
-    return this.inventory.reserve(tx, { kind: "offer", offerId }, quantity, events);
-  }
-
-  /** Until orders call the inventory themselves: Inventory.release to the offer. */
-  giveBack(tx: Transaction<Database>, offerId: string, quantity: number, events: EventBatch): Promise<number> {
-    return this.inventory.release(tx, { kind: "offer", offerId }, quantity, events);
   }
 
   /** Every offer of these shows (open and ended), newest first, with the variant it was made from. */

@@ -1,6 +1,5 @@
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { CreateOrderBody, NextAction, OrderView, PayOrderBody } from "../../protocol/api.js";
-import { reserveVariantStock } from "../catalog/index.js";
 import { type Database, isUniqueViolation } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -75,7 +74,7 @@ export class Checkout {
    * `holdExpiresAt`, and `pay()` confirms it.
    */
   async placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
-    const { keys, offers, payments } = this.ctx;
+    const { keys, inventory, payments } = this.ctx;
     const accountId = ctx.accountId ?? null;
     // One-tap: a typed card, or the signed-in buyer's saved one.
     if (body.payment) this.payment.assertPaymentMethod(body.payment.method);
@@ -88,7 +87,7 @@ export class Checkout {
       if (replay) return replay;
     }
     // Most attempts in a flash sale end here, without a database round trip.
-    if (offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
+    if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
     const req: PlaceRequest = {
       body,
       idempotencyKey,
@@ -112,7 +111,7 @@ export class Checkout {
 
   /** One try at placing: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
   async #attempt(req: PlaceRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
-    const { db, clock, keys, offers, shows, outbox, commissions, subscribers, payments } = this.ctx;
+    const { db, clock, keys, offers, inventory, shows, outbox, commissions, subscribers, payments } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
     // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
     const fresh = keys.claim(idempotencyKey);
@@ -128,9 +127,9 @@ export class Checkout {
     try {
       order = await db.transaction().execute(async (tx) => {
         // Requests queued behind the one that sold the last unit learn it here, before any statement of theirs runs.
-        if (offers.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
-        const r = await offers.take(tx, body.offerId, body.quantity, events);
-        // take()'s UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
+        if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
+        const r = await inventory.reserve(tx, { kind: "offer", offerId: body.offerId }, body.quantity, events);
+        // The reservation's UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
         await checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: req.buyer.email, fingerprint: req.fingerprint, clientKey: req.ctx.clientKey });
         const gross = r.unitPrice * body.quantity;
         const o: NewOrder = {
@@ -237,22 +236,20 @@ export class Checkout {
 
   /**
    * Auctions: a checkout hold for an auction's winner (or the next bidder after a lapse) at the awarded price, on the
-   * auction's closed offer of one unit. The unit is taken the way giveBack() returns it for a closed offer (from the
-   * variant's stock, or the offer's `remaining`), so expiry, cancel and refunds work unchanged. Paid with pay().
+   * auction's closed offer of one unit. The unit is taken the way a release returns it for a closed offer (from the
+   * variant's stock, or the offer's `remaining`, with offer.updated), so expiry, cancel and refunds work unchanged.
+   * Paid with pay().
    */
   async placeAwardedOrder(input: { offerId: string; unitPrice: number; accountId: string; buyer: { name: string; email: string }; holdMs: number; idempotencyKey: string; data: Record<string, unknown> }): Promise<OrderView> {
-    const { db, clock, offers, keys } = this.ctx;
+    const { db, clock, offers, inventory, outbox, keys } = this.ctx;
     const now = clock.now();
     const orderId = randomId("ord");
     const holdExpiresAt = new Date(now.getTime() + input.holdMs);
+    const events = outbox.batch();
     try {
       const row = await db.transaction().execute(async (tx) => {
         const offer = await offers.row(input.offerId, tx);
-        if (offer.closed_at && offer.variant_id) await reserveVariantStock(tx, offer.variant_id, 1);
-        else {
-          const took = await tx.updateTable("offers").set({ remaining: sql<number>`remaining - 1` }).where("id", "=", offer.id).where("remaining", ">=", 1).returning("id").executeTakeFirst();
-          if (!took) throw new AppError("sold_out");
-        }
+        await inventory.reserve(tx, { kind: "award", offerId: offer.id }, 1, events);
         const o: NewOrder = {
           id: orderId,
           offerId: offer.id,
@@ -279,6 +276,7 @@ export class Checkout {
         return newOrderRow(o);
       });
       keys.claim(input.idempotencyKey);
+      await events.publish();
       return orderView(row);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

@@ -44,7 +44,7 @@ export class OrderLifecycle {
    */
   async #restock(tx: Transaction<Database>, source: OrderRow, quantity: number, now: Date, events: EventBatch): Promise<void> {
     let left = quantity;
-    const { offers, subscribers, claimMs } = this.ctx;
+    const { offers, inventory, subscribers, claimMs } = this.ctx;
     if (subscribers.has("returned")) {
       const offer = await offers.row(source.offer_id, tx);
       const onSale = !offer.closed_at && new Date(offer.ends_at) > now;
@@ -79,7 +79,7 @@ export class OrderLifecycle {
         left = await subscribers.returned(tx, { source, offerTitle: offer.title, quantity, now, hold }, events);
       }
     }
-    if (left > 0) await offers.giveBack(tx, source.offer_id, left, events);
+    if (left > 0) await inventory.release(tx, { kind: "offer", offerId: source.offer_id }, left, events);
   }
 
   /** The buyer abandons a held order: the units go back on sale at once. */

@@ -123,7 +123,7 @@ describe.each(backends)("orders on %s", (backend) => {
   it("expires one-tap orders stuck in pending_payment after a crash and gives their units back", async () => {
     const f = await setup(5);
     await f.db.transaction().execute(async (tx) => {
-      await f.offers.take(tx, f.offer.id, 2, f.outbox.batch());
+      await f.offers.inventory.reserve(tx, { kind: "offer", offerId: f.offer.id }, 2, f.outbox.batch());
       const now = f.clock.now();
       const lock = new Date(now.getTime() + 60_000);
       await tx

@@ -1,6 +1,7 @@
 import type { CreateOrderBody, OrderView, PayOrderBody } from "../../protocol/api.js";
 import type { CommissionService } from "../commissions/index.js";
 import type { Db } from "../db/index.js";
+import type { Inventory } from "../inventory/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { PaymentProvider } from "../payments/index.js";
@@ -30,6 +31,8 @@ export interface OrderDeps {
   holdMs?: number;
   /** Emails and domain events (offer.updated, order.paid…) leave only through it. */
   outbox: Outbox;
+  /** Where orders reserve and release stock (default: the offers' inventory, the one writer of stock). */
+  inventory?: Inventory;
   /** Keyed hash of a card number for per-buyer limits (the server salts it with its secret); never the number. */
   cardFingerprint?: (cardNumber: string) => string;
   /** How long a waitlisted buyer has to claim released units (default 2 minutes). */
@@ -43,6 +46,7 @@ export interface OrderContext {
   db: Db;
   clock: Clock;
   offers: OfferService;
+  inventory: Inventory;
   shows: ShowService;
   commissions: CommissionService;
   payments: PaymentProvider;
@@ -71,6 +75,7 @@ export class OrderService {
       db: deps.db,
       clock: deps.clock,
       offers: deps.offers,
+      inventory: deps.inventory ?? deps.offers.inventory,
       shows: deps.shows,
       commissions: deps.commissions,
       payments: deps.payments,
