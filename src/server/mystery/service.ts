@@ -183,7 +183,7 @@ export class MysteryService {
     if (!pool) return;
     if (pool.adult_only && !body.ageConfirmed) throw new AppError("invalid_body", "ageConfirmed: this shop sells mystery items to adults only; confirm you are 18 or older", [{ path: "ageConfirmed", message: "required (18+)" }]);
     if (body.ageConfirmed) await tx.insertInto("mystery_age_confirmations").values({ order_id: order.id, pool_id: pool.id, confirmed_at: this.clock.now() }).execute();
-    // take() holds the offer's row lock: holds of this pool are counted one after the other.
+    // The inventory's reservation holds the offer's row lock: holds of this pool are counted one after the other.
     const left = await tx.selectFrom("mystery_pool_items").select(sql<number>`coalesce(sum(remaining), 0)`.as("n")).where("pool_id", "=", pool.id).executeTakeFirstOrThrow();
     const held = await tx
       .selectFrom("orders")

@@ -43,7 +43,7 @@ interface PlaceRequest {
 
 /**
  * Per-buyer limit, inside the transaction that takes or pays: the buyer's units of this offer over held and bought
- * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (take()'s
+ * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (the reservation's
  * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
  */
 async function checkLimit(tx: Transaction<Database>, offerId: string, limit: number | null, quantity: number, who: BuyerKeys, excludeOrderId?: string): Promise<void> {
