@@ -80,7 +80,7 @@ describe("chat text rules (normalisation)", () => {
 
 describe("chat rendering", () => {
   it("puts chat text into the page as text nodes only: no HTML injection API in the chat and moderation panels", () => {
-    for (const file of ["src/web/components/ChatPanel.tsx", "src/web/components/ModerationPanel.tsx"]) {
+    for (const file of ["src/web/chat/ChatPanel.tsx", "src/web/chat/ModerationPanel.tsx"]) {
       const source = fs.readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
       expect(source).not.toMatch(/dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
     }

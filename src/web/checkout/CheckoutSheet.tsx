@@ -3,7 +3,7 @@ import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../.
 import { api } from "../apiClient.js";
 import { offerAvailability } from "../components/OfferCard.js";
 import { formatMoney } from "../money.js";
-import { orderPageHref, useOrderText } from "../orderText.js";
+import { orderPageHref, useOrderText } from "../orders/orderText.js";
 import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { type PayAnswer, PaymentStepError, loadStripe, payOrder, paymentFor } from "./checkoutPayment.js";

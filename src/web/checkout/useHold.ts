@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OfferView, OrderView } from "../../protocol/api.js";
 import { ApiError, type ClientErrorCode, NetworkError, api } from "../apiClient.js";
-import { chatDeviceId } from "../components/ChatPanel.js";
+import { chatDeviceId } from "../chat/ChatPanel.js";
 import type { CheckoutMessageKey } from "./checkoutState.js";
 
 export type HoldState =

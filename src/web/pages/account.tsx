@@ -3,10 +3,10 @@ import { useEffect, useState } from "preact/hooks";
 import type { OrderView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
 import { Header } from "../components/Layout.js";
-import { type Account, LoginForm } from "../components/LoginForm.js";
+import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { getLang, useI18n } from "../i18n.js";
 import { formatMoney } from "../money.js";
-import { orderPageHref, useOrderText } from "../orderText.js";
+import { orderPageHref, useOrderText } from "../orders/orderText.js";
 
 // The emailed links carry their token in the fragment (#token=…): it never reaches a server log or a Referer.
 const token = new URLSearchParams(location.hash.slice(1)).get("token");

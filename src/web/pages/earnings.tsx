@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { EarningsBalances, PayoutView } from "../../protocol/api.js";
 import { ApiError, type ErrorCode, api } from "../apiClient.js";
 import { Header } from "../components/Layout.js";
-import { type Account, LoginForm } from "../components/LoginForm.js";
+import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../money.js";
 

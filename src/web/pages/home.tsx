@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ShowView } from "../../protocol/api.js";
 import { NetworkError, api } from "../apiClient.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
-import { ReplayThumb } from "../components/ReplayThumb.js";
+import { ReplayThumb } from "../recordings/ReplayThumb.js";
 import { useI18n } from "../i18n.js";
 import { formatMoney } from "../money.js";
 import { serverNow } from "../serverClock.js";

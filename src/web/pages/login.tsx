@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { Header } from "../components/Layout.js";
-import { LoginForm } from "../components/LoginForm.js";
-import { safeNext } from "../loginRedirect.js";
+import { LoginForm } from "../accounts/LoginForm.js";
+import { safeNext } from "../accounts/loginRedirect.js";
 
 function LoginPage() {
   return (

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { OrderItemView, OrderView } from "../../protocol/api.js";
 import { Centered, Header } from "../components/Layout.js";
 import { formatMoney } from "../money.js";
-import { type OrderT, useOrderText } from "../orderText.js";
+import { type OrderT, useOrderText } from "../orders/orderText.js";
 
 interface HistoryEntry {
   type: string;

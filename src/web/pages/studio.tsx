@@ -3,15 +3,15 @@ import { useEffect, useState } from "preact/hooks";
 import type { OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { ApiError, api } from "../apiClient.js";
-import { ChatPanel, useChatExtras } from "../components/ChatPanel.js";
+import { ChatPanel, useChatExtras } from "../chat/ChatPanel.js";
 import { lazyComponent } from "../lazy.js";
 import { Centered, Header, LoadError, StatusBadge } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
-import { LivePlayer } from "../components/LivePlayer.js";
-import { BrowserPublisher } from "../components/BrowserPublisher.js";
-import { type Account, LoginForm } from "../components/LoginForm.js";
+import { LivePlayer } from "../media/LivePlayer.js";
+import { BrowserPublisher } from "../media/BrowserPublisher.js";
+import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { SimulcastPanel } from "../components/SimulcastPanel.js";
+import { SimulcastPanel } from "../simulcast/SimulcastPanel.js";
 import { AuctionStudio } from "../components/AuctionStudio.js";
 import { CouponStudio } from "../components/CouponStudio.js";
 import { MysteryStudio } from "../components/MysteryStudio.js";
@@ -25,7 +25,7 @@ import { withOffer } from "../showState.js";
 import { useRoom } from "../useRoom.js";
 import { useServerNow } from "../useServerNow.js";
 // Chat moderation: its own chunk, loaded when the studio renders it.
-const ModerationPanel = lazyComponent(() => import("../components/ModerationPanel.js").then((m) => m.ModerationPanel));
+const ModerationPanel = lazyComponent(() => import("../chat/ModerationPanel.js").then((m) => m.ModerationPanel));
 
 interface StudioData {
   show: ShowView;

@@ -2,19 +2,19 @@ import { render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { GameKind, OfferView, OrderView, ShowView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
-import { AccountMenu } from "../components/AccountMenu.js";
-import { ChatPanel, chatDeviceId, useChatExtras } from "../components/ChatPanel.js";
+import { AccountMenu } from "../accounts/AccountMenu.js";
+import { ChatPanel, chatDeviceId, useChatExtras } from "../chat/ChatPanel.js";
 import { Reactions } from "../components/Reactions.js";
 import { lazyComponent } from "../lazy.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
-import { LivePlayer } from "../components/LivePlayer.js";
+import { LivePlayer } from "../media/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
-import { WaitlistButton, entryKeyOf, storedEntryId, waitlistHeaders } from "../components/WaitlistButton.js";
-import { replayOfferAt } from "../components/OfferTimeline.js";
+import { WaitlistButton, entryKeyOf, storedEntryId, waitlistHeaders } from "../waitlist/WaitlistButton.js";
+import { replayOfferAt } from "../recordings/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js").then((m) => m.CheckoutSheet));
-const ReplayPlayer = lazyComponent(() => import("../components/ReplayPlayer.js").then((m) => m.ReplayPlayer));
+const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 // Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
 const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
 const GamePanels = lazyComponent(() => import("../components/GamePanels.js").then((m) => m.GamePanels));
@@ -23,7 +23,7 @@ import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";
 import { pinnedOffer } from "../showState.js";
 import { useBuyer } from "../useBuyer.js";
-import { useReplay } from "../useReplay.js";
+import { useReplay } from "../recordings/useReplay.js";
 import { useRoom } from "../useRoom.js";
 
 const NAME_KEY = "showcart.chatName";

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useI18n } from "../i18n.js";
 import { usePlaybackTelemetry } from "../telemetry.js";
-import { Icon } from "./Icon.js";
+import { Icon } from "../components/Icon.js";
 import { QualityMenu, type QualityLevel } from "./QualityMenu.js";
 
 interface Props {

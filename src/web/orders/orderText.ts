@@ -1,5 +1,5 @@
-import { type MessageKey, coreMessages } from "./i18n.js";
-import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "./i18n/messages.js";
+import { type MessageKey, coreMessages } from "../i18n.js";
+import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
 // Strings of the buyer's order page, the account's order list and the card payment step of the checkout. They live
 // here rather than in i18n.ts so the viewer's first load (benchmarked) does not carry them: the checkout sheet that

@@ -1,4 +1,4 @@
-import { type Message, type MessageFormat, defineMessages, useMessages } from "../../i18n/messages.js";
+import { type Message, type MessageFormat, defineMessages, useMessages } from "../i18n/messages.js";
 
 // The merchant admin's strings live here rather than in i18n.ts: only /admin loads them, so the viewer bundle
 // (whose weight is benchmarked) does not carry them. Language and locale still come from the shared switch.
