@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { GiveawayVerification } from "../../protocol/api.js";
 import { commitmentOf, drawWinners, entrantListHash, fromHex, subtleFairnessCrypto, toHex } from "../../protocol/fairness.js";
 import { ApiError, api } from "../apiClient.js";
-import { adoptCss, useGameText } from "../components/GiveawayText.js";
+import { adoptCss, useGameText } from "../games/GiveawayText.js";
 import { Centered, Header, LoadError } from "../components/Layout.js";
 
 adoptCss(`

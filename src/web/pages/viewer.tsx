@@ -17,7 +17,7 @@ const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js")
 const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 // Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
 const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
-const GamePanels = lazyComponent(() => import("../components/GamePanels.js").then((m) => m.GamePanels));
+const GamePanels = lazyComponent(() => import("../games/GamePanels.js").then((m) => m.GamePanels));
 import type { Envelope } from "../../protocol/realtime.js";
 import { useI18n } from "../i18n.js";
 import { serverNow } from "../serverClock.js";

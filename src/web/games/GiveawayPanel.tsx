@@ -5,7 +5,7 @@ import { ApiError, api } from "../apiClient.js";
 import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { adoptCss, useGameText } from "./GiveawayText.js";
-import { formatCountdown } from "./OfferCard.js";
+import { formatCountdown } from "../components/OfferCard.js";
 
 adoptCss(`
 .giveaway{display:grid;gap:.5rem;border:2px solid #f59f00}

@@ -1,8 +1,9 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { PollView, ProductView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { api } from "../apiClient.js";
 import { parsePriceToCents } from "../money.js";
 import { useGameText } from "./GiveawayText.js";
+import { CheckField, Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 const MAX_OPTIONS = 6;
 
@@ -10,7 +11,7 @@ const MAX_OPTIONS = 6;
 // offer the winner becomes at close.
 export function PollStudio({ showId, products }: { showId: string; products: ProductView[] }) {
   const { t } = useGameText();
-  const [list, setList] = useState<PollView[]>([]);
+  const { list, busy, message, act: run } = useStudioGames<PollView>(showId, "polls", "polls", { refreshMs: 2000, refreshWhile: (l) => l.some((p) => p.status === "open") });
   const [question, setQuestion] = useState("");
   const [options, setOptions] = useState<{ label: string; productId: string }[]>([
     { label: "", productId: "" },
@@ -22,34 +23,7 @@ export function PollStudio({ showId, products }: { showId: string; products: Pro
   const [pinPrice, setPinPrice] = useState("");
   const [pinQuantity, setPinQuantity] = useState("10");
   const [pinDuration, setPinDuration] = useState("600");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  const load = () =>
-    api.get<{ polls: PollView[] }>(`/api/studio/shows/${encodeURIComponent(showId)}/polls`).then(
-      (r) => setList(r.polls),
-      () => {},
-    );
-  useEffect(() => void load(), [showId]);
-  const anyOpen = list.some((p) => p.status === "open");
-  useEffect(() => {
-    if (!anyOpen) return;
-    const id = setInterval(load, 2000);
-    return () => clearInterval(id);
-  }, [anyOpen]);
-
-  const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      await load();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   const setOption = (i: number, patch: Partial<{ label: string; productId: string }>) => setOptions((o) => o.map((x, j) => (j === i ? { ...x, ...patch } : x)));
   const create = (e: Event) => {
     e.preventDefault();
@@ -74,21 +48,14 @@ export function PollStudio({ showId, products }: { showId: string; products: Pro
   return (
     <div data-testid="poll-studio">
       <form class="form-grid" onSubmit={create}>
-        <label>
-          {t("studio.question")}
-          <input value={question} required maxLength={140} onInput={(e) => setQuestion((e.target as HTMLInputElement).value)} data-testid="poll-question" />
-        </label>
+        <Field label={t("studio.question")} value={question} required maxLength={140} onValue={setQuestion} data-testid="poll-question" />
         {options.map((o, i) => (
           <label key={i}>
             {t("studio.option", { n: i + 1 })}
             <input value={o.label} maxLength={80} onInput={(e) => setOption(i, { label: (e.target as HTMLInputElement).value })} data-testid="poll-option-label" />
             <select value={o.productId} onChange={(e) => setOption(i, { productId: (e.target as HTMLSelectElement).value })} aria-label={t("studio.optionProduct")}>
               <option value="">{t("studio.optionProduct")}: —</option>
-              {products.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.title}
-                </option>
-              ))}
+              <ProductOptions products={products} />
             </select>
           </label>
         ))}
@@ -97,41 +64,21 @@ export function PollStudio({ showId, products }: { showId: string; products: Pro
             +
           </button>
         )}
-        <label>
-          <input type="checkbox" checked={hidden} onChange={(e) => setHidden((e.target as HTMLInputElement).checked)} /> {t("studio.hiddenResults")}
-        </label>
-        <label>
-          {t("studio.duration")}
-          <input type="number" min={10} value={duration} onInput={(e) => setDuration((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          <input type="checkbox" checked={pin} onChange={(e) => setPin((e.target as HTMLInputElement).checked)} /> {t("studio.pinWinner")}
-        </label>
+        <CheckField label={t("studio.hiddenResults")} checked={hidden} onValue={setHidden} />
+        <Field label={t("studio.duration")} type="number" min={10} value={duration} onValue={setDuration} />
+        <CheckField label={t("studio.pinWinner")} checked={pin} onValue={setPin} />
         {pin && (
           <>
-            <label>
-              {t("studio.pinPrice")}
-              <input inputMode="decimal" value={pinPrice} onInput={(e) => setPinPrice((e.target as HTMLInputElement).value)} />
-            </label>
-            <label>
-              {t("studio.pinQuantity")}
-              <input type="number" min={1} value={pinQuantity} onInput={(e) => setPinQuantity((e.target as HTMLInputElement).value)} />
-            </label>
-            <label>
-              {t("studio.pinDuration")}
-              <input type="number" min={10} value={pinDuration} onInput={(e) => setPinDuration((e.target as HTMLInputElement).value)} />
-            </label>
+            <Field label={t("studio.pinPrice")} inputMode="decimal" value={pinPrice} onValue={setPinPrice} />
+            <Field label={t("studio.pinQuantity")} type="number" min={1} value={pinQuantity} onValue={setPinQuantity} />
+            <Field label={t("studio.pinDuration")} type="number" min={10} value={pinDuration} onValue={setPinDuration} />
           </>
         )}
         <button type="submit" class="btn" disabled={busy || !question.trim()} data-testid="poll-create">
           {t("studio.create")}
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <StudioNotice message={message} alert />
       <ul class="list">
         {list.map((p) => (
           <li key={p.id} data-testid="studio-poll" data-status={p.status}>

@@ -1,11 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AuctionView, ProductView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { api } from "../apiClient.js";
 import { formatMoney, parsePriceToCents } from "../money.js";
 import { connectRealtime } from "../realtime.js";
 import { type StudioKey, useStudioText } from "../studioText.js";
 import { useServerNow } from "../useServerNow.js";
-import { formatCountdown } from "./OfferCard.js";
+import { formatCountdown } from "../components/OfferCard.js";
+import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 interface AuditEvent {
   seq: number;
@@ -19,23 +20,17 @@ interface AuditEvent {
 export function AuctionStudio({ showId, products }: { showId: string; products: ProductView[] }) {
   const { t, locale } = useStudioText();
   const now = useServerNow(500);
-  const [auctions, setAuctions] = useState<AuctionView[]>([]);
+  // "Sold" follows the winner's payment, which is not an auction event: a slow poll picks it up.
+  const { list: auctions, load, busy, message, setMessage, act } = useStudioGames<AuctionView>(showId, "auctions", "auctions", { refreshMs: 5000, fallbackError: t("common.error") });
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const [startPrice, setStartPrice] = useState("10");
   const [increment, setIncrement] = useState("1");
   const [duration, setDuration] = useState("60");
   const [softClose, setSoftClose] = useState("10");
   const [hold, setHold] = useState("300");
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const [watching, setWatching] = useState<string | null>(null);
   const [log, setLog] = useState<AuditEvent[]>([]);
 
-  const load = () =>
-    api.get<{ auctions: AuctionView[] }>(`/api/studio/shows/${encodeURIComponent(showId)}/auctions`).then(
-      (r) => setAuctions(r.auctions),
-      () => {},
-    );
   const loadLog = (id: string) =>
     api.get<{ events: AuditEvent[] }>(`/api/studio/auctions/${encodeURIComponent(id)}/events`).then(
       (r) => setLog(r.events.filter((e) => e.type === "bid_accepted" || e.type === "bid_refused").slice(-30).reverse()),
@@ -43,7 +38,6 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
     );
 
   useEffect(() => {
-    void load();
     // The studio room mirrors the show's events; any auction event refreshes the list (and the open bid log).
     let timer: ReturnType<typeof setTimeout> | null = null;
     const conn = connectRealtime({
@@ -59,31 +53,12 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
         },
       },
     });
-    // "Sold" follows the winner's payment, which is not an auction event: a slow poll picks it up.
-    const poll = setInterval(load, 5000);
-    return () => {
-      clearInterval(poll);
-      conn.close();
-    };
+    return () => conn.close();
   }, [showId]);
 
   useEffect(() => {
     if (watching) void loadLog(watching);
   }, [watching, auctions]);
-
-  const act = async (fn: () => Promise<unknown>, ok?: string) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await fn();
-      if (ok) setMessage({ kind: "ok", text: ok });
-      await load();
-    } catch (err) {
-      setMessage({ kind: "error", text: err instanceof ApiError ? err.message : t("common.error") });
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const create = (e: Event) => {
     e.preventDefault();
@@ -111,31 +86,14 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
         <label>
           {t("studio.product")}
           <select value={productId} onChange={(e) => setProductId((e.target as HTMLSelectElement).value)} data-testid="auction-product">
-            {products.map((p) => (
-              <option value={p.id}>{p.title}</option>
-            ))}
+            <ProductOptions products={products} />
           </select>
         </label>
-        <label>
-          {t("studio.auctionStartPrice")}
-          <input value={startPrice} inputMode="decimal" onInput={(e) => setStartPrice((e.target as HTMLInputElement).value)} data-testid="auction-start-price" />
-        </label>
-        <label>
-          {t("studio.auctionIncrement")}
-          <input value={increment} inputMode="decimal" onInput={(e) => setIncrement((e.target as HTMLInputElement).value)} data-testid="auction-increment" />
-        </label>
-        <label>
-          {t("studio.auctionDuration")}
-          <input value={duration} inputMode="numeric" onInput={(e) => setDuration((e.target as HTMLInputElement).value)} data-testid="auction-duration" />
-        </label>
-        <label>
-          {t("studio.auctionSoftClose")}
-          <input value={softClose} inputMode="numeric" onInput={(e) => setSoftClose((e.target as HTMLInputElement).value)} data-testid="auction-soft-close" />
-        </label>
-        <label>
-          {t("studio.auctionHold")}
-          <input value={hold} inputMode="numeric" onInput={(e) => setHold((e.target as HTMLInputElement).value)} data-testid="auction-hold" />
-        </label>
+        <Field label={t("studio.auctionStartPrice")} value={startPrice} inputMode="decimal" onValue={setStartPrice} data-testid="auction-start-price" />
+        <Field label={t("studio.auctionIncrement")} value={increment} inputMode="decimal" onValue={setIncrement} data-testid="auction-increment" />
+        <Field label={t("studio.auctionDuration")} value={duration} inputMode="numeric" onValue={setDuration} data-testid="auction-duration" />
+        <Field label={t("studio.auctionSoftClose")} value={softClose} inputMode="numeric" onValue={setSoftClose} data-testid="auction-soft-close" />
+        <Field label={t("studio.auctionHold")} value={hold} inputMode="numeric" onValue={setHold} data-testid="auction-hold" />
         <button type="submit" class="btn" disabled={busy} data-testid="auction-create">
           {t("studio.auctionCreate")}
         </button>

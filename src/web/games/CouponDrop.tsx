@@ -7,7 +7,7 @@ import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { adoptCss } from "./GiveawayText.js";
 import { type MysteryKey, useMysteryText } from "./MysteryText.js";
-import { formatCountdown } from "./OfferCard.js";
+import { formatCountdown } from "../components/OfferCard.js";
 
 adoptCss(`
 .coupon{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;border:2px dashed #e8590c;border-radius:10px;padding:.6rem .8rem;background:#fff4e6;animation:coupon-drop .5s cubic-bezier(.2,.8,.2,1)}

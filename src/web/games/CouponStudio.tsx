@@ -1,49 +1,22 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { CouponView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { api } from "../apiClient.js";
 import { formatMoney, parsePriceToCents } from "../money.js";
 import { useStudioText } from "../studioText.js";
 import { useServerNow } from "../useServerNow.js";
-import { formatCountdown } from "./OfferCard.js";
+import { formatCountdown } from "../components/OfferCard.js";
+import { Field, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 /** Studio: drop a coupon live (percent or fixed, valid for N minutes or the first M claims), watch claims, end it. */
 export function CouponStudio({ showId }: { showId: string }) {
   const { t, locale } = useStudioText();
   const now = useServerNow(1000);
-  const [coupons, setCoupons] = useState<CouponView[]>([]);
+  const { list: coupons, busy, message, setMessage, act } = useStudioGames<CouponView>(showId, "coupons", "coupons", { refreshMs: 5000, fallbackError: t("common.error") });
   const [code, setCode] = useState("");
   const [kind, setKind] = useState<"percent" | "fixed">("percent");
   const [value, setValue] = useState("10");
   const [minutes, setMinutes] = useState("10");
   const [maxClaims, setMaxClaims] = useState("");
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const load = () =>
-    api.get<{ coupons: CouponView[] }>(`/api/studio/shows/${encodeURIComponent(showId)}/coupons`).then(
-      (r) => setCoupons(r.coupons),
-      () => {},
-    );
-  useEffect(() => {
-    void load();
-    const poll = setInterval(load, 5000);
-    return () => clearInterval(poll);
-  }, [showId]);
-
-  const act = async (fn: () => Promise<unknown>, ok?: string) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await fn();
-      if (ok) setMessage({ kind: "ok", text: ok });
-      await load();
-    } catch (err) {
-      setMessage({ kind: "error", text: err instanceof ApiError ? err.message : t("common.error") });
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const drop = (e: Event) => {
     e.preventDefault();
     const amount = kind === "fixed" ? parsePriceToCents(value) : null;
@@ -70,10 +43,7 @@ export function CouponStudio({ showId }: { showId: string }) {
   return (
     <div class="coupon-studio" data-testid="coupon-studio">
       <form class="form-grid" onSubmit={drop}>
-        <label>
-          {t("studio.couponCode")}
-          <input value={code} maxLength={40} placeholder={t("studio.couponCodeAuto")} onInput={(e) => setCode((e.target as HTMLInputElement).value)} data-testid="coupon-code" />
-        </label>
+        <Field label={t("studio.couponCode")} value={code} maxLength={40} placeholder={t("studio.couponCodeAuto")} onValue={setCode} data-testid="coupon-code" />
         <label>
           {t("studio.couponKind")}
           <select value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value as "percent" | "fixed")} data-testid="coupon-kind">
@@ -81,23 +51,14 @@ export function CouponStudio({ showId }: { showId: string }) {
             <option value="fixed">{t("studio.couponFixed")}</option>
           </select>
         </label>
-        <label>
-          {kind === "percent" ? t("studio.couponPercentValue") : t("studio.couponFixedValue")}
-          <input value={value} inputMode="decimal" onInput={(e) => setValue((e.target as HTMLInputElement).value)} data-testid="coupon-value" />
-        </label>
-        <label>
-          {t("studio.couponMinutes")}
-          <input value={minutes} inputMode="numeric" onInput={(e) => setMinutes((e.target as HTMLInputElement).value)} data-testid="coupon-minutes" />
-        </label>
-        <label>
-          {t("studio.couponMaxClaims")}
-          <input value={maxClaims} inputMode="numeric" placeholder="∞" onInput={(e) => setMaxClaims((e.target as HTMLInputElement).value)} data-testid="coupon-max-claims" />
-        </label>
+        <Field label={kind === "percent" ? t("studio.couponPercentValue") : t("studio.couponFixedValue")} value={value} inputMode="decimal" onValue={setValue} data-testid="coupon-value" />
+        <Field label={t("studio.couponMinutes")} value={minutes} inputMode="numeric" onValue={setMinutes} data-testid="coupon-minutes" />
+        <Field label={t("studio.couponMaxClaims")} value={maxClaims} inputMode="numeric" placeholder="∞" onValue={setMaxClaims} data-testid="coupon-max-claims" />
         <button type="submit" class="btn btn-primary" disabled={busy} data-testid="coupon-drop">
           {t("studio.couponDrop")}
         </button>
       </form>
-      {message && <p class={message.kind === "ok" ? "notice" : "error"}>{message.text}</p>}
+      <StudioNotice message={message} />
       {coupons.length === 0 ? (
         <p class="muted">{t("studio.couponNone")}</p>
       ) : (

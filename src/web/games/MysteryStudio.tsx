@@ -1,8 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
 import type { MysteryPoolView, ProductView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { api } from "../apiClient.js";
 import { parsePriceToCents } from "../money.js";
 import { useStudioText } from "../studioText.js";
+import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 interface Row {
   productId: string;
@@ -19,43 +20,19 @@ function toBp(percent: string): number | null {
 /** Studio: build a mystery pool (items, odds that must sum to 100 %, units each), sell it, close it (reveals the seed). */
 export function MysteryStudio({ showId, products }: { showId: string; products: ProductView[] }) {
   const { t, locale } = useStudioText();
-  const [pools, setPools] = useState<MysteryPoolView[]>([]);
+  const { list: pools, busy, message, setMessage, act } = useStudioGames<MysteryPoolView>(showId, "mystery", "pools", { refreshMs: 5000, fallbackError: t("common.error") });
   const [title, setTitle] = useState("");
   const [price, setPrice] = useState("9.99");
   const [duration, setDuration] = useState("600");
   const [rows, setRows] = useState<Row[]>(() => products.slice(0, 2).map((p, i) => ({ productId: p.id, odds: i === 0 ? "20" : "80", quantity: "10" })));
   const [adultOnly, setAdultOnly] = useState(false);
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  const load = () =>
-    api.get<{ pools: MysteryPoolView[] }>(`/api/studio/shows/${encodeURIComponent(showId)}/mystery`).then(
-      (r) => setPools(r.pools),
-      () => {},
-    );
   useEffect(() => {
-    void load();
     api.get<{ settings: { adultOnly: boolean } }>(`/api/studio/shows/${encodeURIComponent(showId)}/mystery-settings`).then(
       (r) => setAdultOnly(r.settings.adultOnly),
       () => {},
     );
-    const poll = setInterval(load, 5000);
-    return () => clearInterval(poll);
   }, [showId]);
-
-  const act = async (fn: () => Promise<unknown>, ok?: string) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await fn();
-      if (ok) setMessage({ kind: "ok", text: ok });
-      await load();
-    } catch (err) {
-      setMessage({ kind: "error", text: err instanceof ApiError ? err.message : t("common.error") });
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const bps = rows.map((r) => toBp(r.odds));
   const sum = bps.reduce<number>((s, b) => s + (b ?? 0), 0);
@@ -100,18 +77,9 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
         {t("studio.mysteryAdultOnly")}
       </label>
       <form class="form-grid" onSubmit={create}>
-        <label>
-          {t("studio.mysteryTitle")}
-          <input value={title} maxLength={120} placeholder={t("studio.mysteryDefaultTitle")} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} data-testid="mystery-title" />
-        </label>
-        <label>
-          {t("studio.mysteryPrice")}
-          <input value={price} inputMode="decimal" onInput={(e) => setPrice((e.target as HTMLInputElement).value)} data-testid="mystery-price" />
-        </label>
-        <label>
-          {t("studio.mysteryDuration")}
-          <input value={duration} inputMode="numeric" onInput={(e) => setDuration((e.target as HTMLInputElement).value)} data-testid="mystery-duration" />
-        </label>
+        <Field label={t("studio.mysteryTitle")} value={title} maxLength={120} placeholder={t("studio.mysteryDefaultTitle")} onValue={setTitle} data-testid="mystery-title" />
+        <Field label={t("studio.mysteryPrice")} value={price} inputMode="decimal" onValue={setPrice} data-testid="mystery-price" />
+        <Field label={t("studio.mysteryDuration")} value={duration} inputMode="numeric" onValue={setDuration} data-testid="mystery-duration" />
         <table class="mystery-odds-editor">
           <thead>
             <tr>
@@ -126,9 +94,7 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
               <tr key={i} data-testid="mystery-row">
                 <td>
                   <select value={r.productId} onChange={(e) => setRow(i, { productId: (e.target as HTMLSelectElement).value })}>
-                    {products.map((p) => (
-                      <option value={p.id}>{p.title}</option>
-                    ))}
+                    <ProductOptions products={products} />
                   </select>
                 </td>
                 <td>
@@ -165,7 +131,7 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
           {t("studio.mysteryCreate")}
         </button>
       </form>
-      {message && <p class={message.kind === "ok" ? "notice" : "error"}>{message.text}</p>}
+      <StudioNotice message={message} />
       {pools.length === 0 ? (
         <p class="muted">{t("studio.mysteryNone")}</p>
       ) : (

@@ -7,7 +7,7 @@ import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { useAuctionText } from "./AuctionText.js";
 import { CheckoutSheet } from "../checkout/CheckoutSheet.js";
-import { formatCountdown } from "./OfferCard.js";
+import { formatCountdown } from "../components/OfferCard.js";
 
 interface Props {
   showId: string;

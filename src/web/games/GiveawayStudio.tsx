@@ -1,47 +1,21 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { GiveawayView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { api } from "../apiClient.js";
 import { useGameText } from "./GiveawayText.js";
+import { CheckField, Field, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 // Studio controls for giveaways: create (the seed is committed at once), open, close, draw. Counts refresh while one is
 // open; the host's realtime room carries the same events, but a short poll keeps this panel self-contained.
 export function GiveawayStudio({ showId }: { showId: string }) {
   const { t } = useGameText();
-  const [list, setList] = useState<GiveawayView[]>([]);
+  const { list, busy, message, act: run } = useStudioGames<GiveawayView>(showId, "giveaways", "giveaways", { refreshMs: 2000, refreshWhile: (l) => l.some((g) => g.status === "open") });
   const [title, setTitle] = useState("");
   const [winners, setWinners] = useState("1");
   const [keyword, setKeyword] = useState("");
   const [countries, setCountries] = useState("");
   const [adult, setAdult] = useState(false);
   const [duration, setDuration] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  const load = () =>
-    api.get<{ giveaways: GiveawayView[] }>(`/api/studio/shows/${encodeURIComponent(showId)}/giveaways`).then(
-      (r) => setList(r.giveaways),
-      () => {},
-    );
-  useEffect(() => void load(), [showId]);
-  const anyOpen = list.some((g) => g.status === "open");
-  useEffect(() => {
-    if (!anyOpen) return;
-    const id = setInterval(load, 2000);
-    return () => clearInterval(id);
-  }, [anyOpen]);
-
-  const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      await load();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
   const create = (e: Event) => {
     e.preventDefault();
     const allowed = countries
@@ -65,38 +39,17 @@ export function GiveawayStudio({ showId }: { showId: string }) {
   return (
     <div class="giveaway-studio" data-testid="giveaway-studio">
       <form class="form-grid" onSubmit={create}>
-        <label>
-          {t("studio.giveawayTitle")}
-          <input value={title} required maxLength={120} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} data-testid="giveaway-title" />
-        </label>
-        <label>
-          {t("studio.winners")}
-          <input type="number" min={1} max={50} value={winners} onInput={(e) => setWinners((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          {t("studio.keyword")}
-          <input value={keyword} maxLength={30} onInput={(e) => setKeyword((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          {t("studio.countries")}
-          <input value={countries} onInput={(e) => setCountries((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          {t("studio.duration")}
-          <input type="number" min={10} value={duration} onInput={(e) => setDuration((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          <input type="checkbox" checked={adult} onChange={(e) => setAdult((e.target as HTMLInputElement).checked)} /> {t("studio.adult")}
-        </label>
+        <Field label={t("studio.giveawayTitle")} value={title} onValue={setTitle} required maxLength={120} data-testid="giveaway-title" />
+        <Field label={t("studio.winners")} type="number" min={1} max={50} value={winners} onValue={setWinners} />
+        <Field label={t("studio.keyword")} value={keyword} maxLength={30} onValue={setKeyword} />
+        <Field label={t("studio.countries")} value={countries} onValue={setCountries} />
+        <Field label={t("studio.duration")} type="number" min={10} value={duration} onValue={setDuration} />
+        <CheckField label={t("studio.adult")} checked={adult} onValue={setAdult} />
         <button type="submit" class="btn" disabled={busy || !title.trim()} data-testid="giveaway-create">
           {t("studio.create")}
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <StudioNotice message={message} alert />
       <ul class="list">
         {list.map((g) => (
           <li key={g.id} data-testid="studio-giveaway" data-status={g.status}>
