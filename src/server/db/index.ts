@@ -3,7 +3,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { migrations } from "./migrations.js";
+import { type PlannedMigration, migrationPlan, statementsOf } from "./migrations.js";
 import { PGliteDialect } from "./pglite-driver.js";
 import type { Database } from "./schema.js";
 
@@ -60,9 +60,10 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   return { db, kind: "pglite", close: () => db.destroy() };
 }
 
-// Applies pending migrations in order, one transaction each, under an advisory lock so several nodes starting
-// together against one PostgreSQL do not race.
-export async function migrate(db: Db): Promise<number[]> {
+// Applies pending migrations in id order under an advisory lock, so several nodes starting together against one
+// PostgreSQL do not race. Each id's parts (one per module, in db/migrations.ts's module order) run in one
+// transaction that records the id once: an id in schema_migrations is never run again, in any part.
+export async function migrate(db: Db, plan: PlannedMigration[] = migrationPlan()): Promise<number[]> {
   const applied: number[] = [];
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(727274)`.execute(conn);
@@ -71,12 +72,11 @@ export async function migrate(db: Db): Promise<number[]> {
         conn,
       );
       const done = new Set((await conn.selectFrom("schema_migrations").select("id").execute()).map((r) => r.id));
-      for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+      for (const m of plan) {
         if (done.has(m.id)) continue;
         await conn.transaction().execute(async (tx) => {
-          // One statement at a time: PGlite's extended-protocol query takes a single statement.
-          for (const stmt of m.sql.split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) {
-            await sql.raw(stmt).execute(tx);
+          for (const part of m.parts) {
+            for (const stmt of statementsOf(part.sql)) await sql.raw(stmt).execute(tx);
           }
           await tx.insertInto("schema_migrations").values({ id: m.id, name: m.name, applied_at: new Date() }).execute();
         });

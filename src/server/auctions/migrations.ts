@@ -1,0 +1,74 @@
+import type { Migration } from "../db/migration.js";
+
+// This module's part of each migration. Ids are global and never reused: a migration that spans modules has a
+// part with the same id and name in each of them, and db/migrations.ts runs the parts together.
+export const auctionsMigrations: Migration[] = [
+  {
+    id: 45,
+    name: "auctions: auctions, bids (each bidder's secret maximum), append-only audit log",
+    sql: `
+create table auctions (
+  id text primary key,
+  show_id text not null references shows(id),
+  product_id text not null references products(id),
+  variant_id text,
+  offer_id text not null references offers(id),
+  title text not null,
+  image_url text not null,
+  currency text not null,
+  start_price bigint not null check (start_price >= 0),
+  min_increment bigint not null check (min_increment > 0),
+  duration_ms integer not null check (duration_ms > 0),
+  soft_close_ms integer not null check (soft_close_ms >= 0),
+  hold_ms integer not null check (hold_ms > 0),
+  status text not null check (status in ('scheduled', 'live', 'awarded', 'sold', 'unsold', 'cancelled')),
+  starts_at timestamptz,
+  ends_at timestamptz,
+  current_price bigint not null,
+  leader_account_id text references accounts(id),
+  leader_name text,
+  leader_max bigint,
+  bid_count integer not null default 0,
+  version integer not null default 0,
+  award_rank integer not null default 0,
+  award_account_id text references accounts(id),
+  award_order_id text references orders(id),
+  award_price bigint,
+  award_name text,
+  created_by text not null references accounts(id),
+  created_at timestamptz not null,
+  closed_at timestamptz
+);
+create index auctions_show_idx on auctions (show_id, created_at);
+create index auctions_due_idx on auctions (status, ends_at);
+
+create table auction_bids (
+  id text primary key,
+  seq bigserial not null,
+  auction_id text not null references auctions(id),
+  account_id text not null references accounts(id),
+  bidder_name text not null,
+  bidder_email text not null,
+  max_amount bigint not null check (max_amount > 0),
+  pre_bid boolean not null,
+  idempotency_key text not null,
+  created_at timestamptz not null
+);
+create unique index auction_bids_key on auction_bids (auction_id, account_id, idempotency_key);
+create index auction_bids_rank on auction_bids (auction_id, max_amount desc, seq);
+
+create table auction_events (
+  id text primary key,
+  seq bigserial not null,
+  auction_id text not null references auctions(id),
+  type text not null,
+  account_id text,
+  amount bigint,
+  reason text,
+  data text not null,
+  at timestamptz not null
+);
+create index auction_events_auction_idx on auction_events (auction_id, seq);
+`,
+  },
+];

@@ -1,0 +1,52 @@
+import type { Migration } from "../db/migration.js";
+
+// This module's part of each migration. Ids are global and never reused: a migration that spans modules has a
+// part with the same id and name in each of them, and db/migrations.ts runs the parts together.
+export const catalogMigrations: Migration[] = [
+  {
+    id: 1,
+    name: "foundation",
+    sql: `
+create table merchants (
+  id text primary key,
+  name text not null,
+  created_at timestamptz not null
+);
+
+create table products (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  title text not null,
+  description text not null default '',
+  image_url text not null default '',
+  price bigint not null check (price >= 0),
+  currency text not null,
+  created_at timestamptz not null
+);
+create index products_merchant_idx on products (merchant_id);
+`,
+  },
+  {
+    id: 13,
+    name: "catalog: VAT rates, variants with stock, product images; VAT on offers and orders",
+    sql: `
+alter table products add column vat_rate_bp integer not null default 1900 check (vat_rate_bp between 0 and 3000);
+alter table products add column image_id text;
+alter table products add column archived_at timestamptz;
+
+create table product_variants (
+  id text primary key,
+  product_id text not null references products(id),
+  merchant_id text not null references merchants(id),
+  sku text not null,
+  size text not null default '',
+  colour text not null default '',
+  stock integer not null check (stock >= 0),
+  created_at timestamptz not null,
+  archived_at timestamptz
+);
+create unique index product_variants_sku_key on product_variants (merchant_id, lower(sku));
+create index product_variants_product_idx on product_variants (product_id);
+`,
+  },
+];

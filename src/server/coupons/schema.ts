@@ -1,0 +1,38 @@
+import type { ColumnType } from "kysely";
+import type { Timestamp } from "../db/column-types.js";
+
+// Coupon drops, claims and the discount each order got: the tables this module writes.
+// db/schema.ts composes every module's tables into `Database`.
+export interface CouponsTables {
+  /** Coupon drops (src/server/coupons): percent (basis points) or a fixed amount off, claimable until expires_at. */
+  coupons: {
+    id: string;
+    show_id: string;
+    code: string;
+    kind: "percent" | "fixed";
+    percent_bp: number | null;
+    amount: number | null;
+    currency: string;
+    /** The first `max_claims` claims win (null: no cap); `claims` counts them. */
+    max_claims: number | null;
+    claims: ColumnType<number, number | undefined, number>;
+    created_by: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    ended_at: Timestamp | null;
+  };
+  /** One claim per account and coupon; order_id is the order that used it (a failed or lapsed order frees it). */
+  coupon_claims: { coupon_id: string; account_id: string; claimed_at: Timestamp; order_id: string | null };
+  /** The discount an order got: its total is gross − amount. Commission and VAT are computed on that total. */
+  order_discounts: {
+    order_id: string;
+    coupon_id: string;
+    code: string;
+    kind: "percent" | "fixed";
+    percent_bp: number | null;
+    gross: number;
+    amount: number;
+    currency: string;
+    created_at: Timestamp;
+  };
+}

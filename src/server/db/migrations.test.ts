@@ -1,0 +1,114 @@
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Backend, backends, dropSchema, uniqueSchema } from "../../../test/support/db.js";
+import { type Db, migrate } from "./index.js";
+import { migrationPlan, moduleMigrations } from "./migrations.js";
+import { PGliteDialect } from "./pglite-driver.js";
+
+describe("migrationPlan", () => {
+  it("groups the modules' parts by id, in id order, each id's parts in module order", () => {
+    const plan = migrationPlan([
+      { module: "a", migrations: [{ id: 7, name: "seven", sql: "a7" }, { id: 2, name: "two", sql: "a2" }] },
+      { module: "b", migrations: [{ id: 2, name: "two", sql: "b2" }] },
+    ]);
+    expect(plan).toEqual([
+      { id: 2, name: "two", parts: [{ module: "a", sql: "a2" }, { module: "b", sql: "b2" }] },
+      { id: 7, name: "seven", parts: [{ module: "a", sql: "a7" }] },
+    ]);
+  });
+
+  it("refuses parts of one id with different names, and two parts of one id in one module", () => {
+    expect(() =>
+      migrationPlan([
+        { module: "a", migrations: [{ id: 2, name: "two", sql: "" }] },
+        { module: "b", migrations: [{ id: 2, name: "deux", sql: "" }] },
+      ]),
+    ).toThrow(/migration 2: b names it "deux"/);
+    expect(() => migrationPlan([{ module: "a", migrations: [{ id: 2, name: "two", sql: "" }, { id: 2, name: "two", sql: "" }] }])).toThrow(
+      /migration 2: a has two parts/,
+    );
+  });
+
+  it("keeps the released history: 28 ids, each recorded under its released name", () => {
+    const plan = migrationPlan();
+    expect(plan.map((m) => m.id)).toEqual([1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 20, 25, 35, 36, 45, 50, 51, 55, 56, 57, 58, 59, 60]);
+    expect(plan.find((m) => m.id === 1)?.parts.map((p) => p.module)).toEqual(["catalog", "accounts", "shows", "offers", "orders", "commissions", "chat"]);
+    expect(new Set(moduleMigrations.map((m) => m.module)).size).toBe(moduleMigrations.length);
+  });
+});
+
+/** An empty database (openDb would run every migration first). */
+async function emptyDb(backend: Backend): Promise<{ db: Db; close(): Promise<void> }> {
+  if (backend === "postgres") {
+    const schema = uniqueSchema();
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const pool = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
+    const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      close: async () => {
+        await db.destroy();
+        await dropSchema(schema);
+      },
+    };
+  }
+  const db: Db = new Kysely({ dialect: new PGliteDialect(new PGlite("memory://")) });
+  return { db, close: () => db.destroy() };
+}
+
+describe.each(backends)("migrate (%s)", (backend) => {
+  let handle: { db: Db; close(): Promise<void> } | undefined;
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+  });
+
+  const exists = async (table: string) =>
+    (await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = ${table}`.execute(handle!.db))
+      .rows[0].n === 1;
+
+  it("runs no part of an id the database recorded, and every part of a new id in module order, recorded once", async () => {
+    handle = await emptyDb(backend);
+    const foundation = { id: 1, name: "foundation", parts: [{ module: "catalog", sql: "create table merchants (id text primary key);\n" }] };
+    expect(await migrate(handle.db, [foundation])).toEqual([1]);
+    const applied = await migrate(handle.db, [
+      // Recorded now: running its part again would fail (merchants exists).
+      foundation,
+      {
+        id: 100_001,
+        name: "test: two parts",
+        parts: [
+          { module: "a", sql: "create table t_parent (id text primary key);\n" },
+          { module: "b", sql: "create table t_child (id text primary key, parent_id text references t_parent(id));\n" },
+        ],
+      },
+    ]);
+    expect(applied).toEqual([100_001]);
+    expect(await exists("t_child")).toBe(true);
+    const recorded = await handle.db.selectFrom("schema_migrations").select(["id", "name"]).where("id", "=", 100_001).execute();
+    expect(recorded).toEqual([{ id: 100_001, name: "test: two parts" }]);
+  });
+
+  it("rolls back every part of an id when one part fails, and records nothing", async () => {
+    handle = await emptyDb(backend);
+    await expect(
+      migrate(handle.db, [
+        {
+          id: 100_002,
+          name: "test: second part fails",
+          parts: [
+            { module: "a", sql: "create table t_first (id text primary key);\n" },
+            { module: "b", sql: "create table t_second (id text references t_missing(id));\n" },
+          ],
+        },
+      ]),
+    ).rejects.toThrow();
+    expect(await exists("t_first")).toBe(false);
+    expect(await handle.db.selectFrom("schema_migrations").select("id").where("id", "=", 100_002).execute()).toEqual([]);
+  });
+});

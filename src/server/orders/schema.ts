@@ -1,0 +1,41 @@
+import type { ColumnType } from "kysely";
+import type { Timestamp } from "../db/column-types.js";
+
+// Orders and their event history: the tables this module writes.
+// db/schema.ts composes every module's tables into `Database`.
+export interface OrdersTables {
+  orders: {
+    id: string;
+    offer_id: string;
+    show_id: string;
+    quantity: number;
+    unit_price: number;
+    total: number;
+    currency: string;
+    buyer_name: string;
+    buyer_email: string;
+    shipping: string;
+    status: "pending_payment" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded";
+    payment_ref: string | null;
+    hold_expires_at: Timestamp | null;
+    payment_lock_until: Timestamp | null;
+    gift: string | null;
+    carrier: string | null;
+    tracking_number: string | null;
+    refunded_quantity: ColumnType<number, number | undefined, number>;
+    refunded_amount: ColumnType<number, number | undefined, number>;
+    /** The offer's VAT rate when the order was placed (basis points). */
+    vat_rate_bp: ColumnType<number, number | undefined, number>;
+    idempotency_key: string;
+    request_hash: string;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+    /** The signed-in buyer, if any. */
+    account_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Keyed SHA-256 of the card number (never the number): per-buyer limits for guests. */
+    card_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Keyed hash of the placing client's device id, else its address: per-buyer limits for anonymous holds. */
+    client_key: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  order_events: { id: string; seq: ColumnType<number, never, never>; order_id: string; type: string; data: string; at: Timestamp };
+}

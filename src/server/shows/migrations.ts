@@ -1,0 +1,32 @@
+import type { Migration } from "../db/migration.js";
+
+// This module's part of each migration. Ids are global and never reused: a migration that spans modules has a
+// part with the same id and name in each of them, and db/migrations.ts runs the parts together.
+export const showsMigrations: Migration[] = [
+  {
+    id: 1,
+    name: "foundation",
+    sql: `
+create table shows (
+  id text primary key,
+  merchant_id text not null references merchants(id),
+  host_account_id text not null references accounts(id),
+  slug text not null unique,
+  title text not null,
+  status text not null check (status in ('scheduled', 'live', 'offline', 'ended')),
+  stream_key text not null unique,
+  commission_rate_bp integer not null check (commission_rate_bp between 0 and 10000),
+  scheduled_at timestamptz,
+  created_at timestamptz not null
+);
+`,
+  },
+  {
+    id: 5,
+    name: "show status reconnecting",
+    sql: `
+alter table shows drop constraint if exists shows_status_check;
+alter table shows add constraint shows_status_check check (status in ('scheduled', 'live', 'reconnecting', 'offline', 'ended'));
+`,
+  },
+];

@@ -1,0 +1,20 @@
+import type { ColumnType } from "kysely";
+import type { Timestamp } from "../db/column-types.js";
+
+// Waitlist entries per offer: the tables this module writes.
+// db/schema.ts composes every module's tables into `Database`.
+export interface WaitlistTables {
+  waitlist_entries: {
+    id: string;
+    seq: ColumnType<number, never, never>;
+    offer_id: string;
+    /** Lower-cased. */
+    email: string;
+    account_id: string | null;
+    status: "waiting" | "offered" | "claimed" | "lapsed" | "left";
+    /** The timed hold made for this entry when units came back. */
+    order_id: string | null;
+    created_at: Timestamp;
+    offered_at: Timestamp | null;
+  };
+}
