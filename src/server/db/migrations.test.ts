@@ -1,7 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, backends, dropSchema, uniqueSchema } from "../../../test/support/db.js";
 import { type Db, migrate } from "./index.js";
 import { migrationPlan, moduleMigrations } from "./migrations.js";
@@ -62,10 +62,13 @@ async function emptyDb(backend: Backend): Promise<{ db: Db; close(): Promise<voi
 }
 
 describe.each(backends)("migrate (%s)", (backend) => {
+  // One empty database for both tests (a PGlite takes seconds to start): their ids and tables differ.
   let handle: { db: Db; close(): Promise<void> } | undefined;
-  afterEach(async () => {
+  beforeAll(async () => {
+    handle = await emptyDb(backend);
+  });
+  afterAll(async () => {
     await handle?.close();
-    handle = undefined;
   });
 
   const exists = async (table: string) =>
@@ -73,10 +76,9 @@ describe.each(backends)("migrate (%s)", (backend) => {
       .rows[0].n === 1;
 
   it("runs no part of an id the database recorded, and every part of a new id in module order, recorded once", async () => {
-    handle = await emptyDb(backend);
     const foundation = { id: 1, name: "foundation", parts: [{ module: "catalog", sql: "create table merchants (id text primary key);\n" }] };
-    expect(await migrate(handle.db, [foundation])).toEqual([1]);
-    const applied = await migrate(handle.db, [
+    expect(await migrate(handle!.db, [foundation])).toEqual([1]);
+    const applied = await migrate(handle!.db, [
       // Recorded now: running its part again would fail (merchants exists).
       foundation,
       {
@@ -90,14 +92,13 @@ describe.each(backends)("migrate (%s)", (backend) => {
     ]);
     expect(applied).toEqual([100_001]);
     expect(await exists("t_child")).toBe(true);
-    const recorded = await handle.db.selectFrom("schema_migrations").select(["id", "name"]).where("id", "=", 100_001).execute();
+    const recorded = await handle!.db.selectFrom("schema_migrations").select(["id", "name"]).where("id", "=", 100_001).execute();
     expect(recorded).toEqual([{ id: 100_001, name: "test: two parts" }]);
   });
 
   it("rolls back every part of an id when one part fails, and records nothing", async () => {
-    handle = await emptyDb(backend);
     await expect(
-      migrate(handle.db, [
+      migrate(handle!.db, [
         {
           id: 100_002,
           name: "test: second part fails",
@@ -109,6 +110,6 @@ describe.each(backends)("migrate (%s)", (backend) => {
       ]),
     ).rejects.toThrow();
     expect(await exists("t_first")).toBe(false);
-    expect(await handle.db.selectFrom("schema_migrations").select("id").where("id", "=", 100_002).execute()).toEqual([]);
+    expect(await handle!.db.selectFrom("schema_migrations").select("id").where("id", "=", 100_002).execute()).toEqual([]);
   });
 });
