@@ -98,7 +98,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
 
   // Abuse limits (sign-in, sign-up, resets, holds, telemetry, chat by address): shared in Redis across nodes.
-  const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL });
+  const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL, onError: (err) => log.warn({ err }, "rate limits (redis) error") });
   const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }), bus);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
   outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));

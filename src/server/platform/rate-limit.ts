@@ -45,8 +45,11 @@ export class RateLimits {
   readonly #limits = new Map<string, RateLimit>();
   readonly #prefix: string;
 
-  constructor(opts: { redisUrl?: string; prefix?: string } = {}) {
+  constructor(opts: { redisUrl?: string; prefix?: string; onError?: (err: Error) => void } = {}) {
     this.#redis = opts.redisUrl ? new Redis(opts.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3, enableOfflineQueue: true }) : null;
+    // ioredis reconnects by itself; without a listener a dropped connection is printed as an unhandled error event.
+    // Meanwhile the insurance limiter counts (see limit()), so a refused Redis call is not a lost limit.
+    this.#redis?.on("error", (err) => opts.onError?.(err));
     this.#prefix = opts.prefix ?? "showcart:rl";
   }
 
