@@ -66,7 +66,7 @@ window.stalls = 0;
 const v = document.getElementById("v");
 v.addEventListener("waiting", () => { if (window.firstFrameMs !== null) window.stalls++; });
 const ctx = document.getElementById("c").getContext("2d", { willReadFrequently: true });
-// The player's own settings (src/web/components/LivePlayer.tsx) for LL; plain HLS: hls.js defaults (3 segments back).
+// The player's own settings (src/web/media/LivePlayer.tsx) for LL; plain HLS: hls.js defaults (3 segments back).
 const hls = new Hls(ll ? { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.1, liveSyncOnStallIncrease: 0.3, backBufferLength: 30 }
                      : { lowLatencyMode: false });
 hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {
