@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createAuctionBody, placeBidBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
-import { registerGameRoutes, registerStudioActions } from "../games/index.js";
+import { merchantProduct, registerGameRoutes, registerStudioActions } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
@@ -30,10 +30,7 @@ export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: Au
     many: "auctions",
     create: async (show, account, raw) => {
       const body = parseWith(createAuctionBody, raw);
-      const product = await catalog.product(body.productId).catch(() => null);
-      if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", "productId: not a product of this show's merchant");
-      const variant = body.variantId ? await catalog.variant(body.variantId).catch(() => null) : undefined;
-      if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", "variantId: not a variant of this product");
+      const { product, variant } = await merchantProduct(catalog, show, body);
       return auctions.create(show.id, account.id, product, body, variant);
     },
     list: (showId) => auctions.ofShow(showId),

@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { z } from "zod";
 import { type Account, requireAccount } from "../accounts/index.js";
+import type { CatalogService, Product, Variant } from "../catalog/index.js";
+import { parseWith } from "../http/validate.js";
+import { AppError } from "../platform/errors.js";
 import type { Show, ShowService } from "../shows/index.js";
+import type { GameAuditEntry } from "./audit-log.js";
 
 /** What every show game answers over HTTP; the reply keys are the game's own (`giveaway`/`giveaways`, `pool`/`pools`…). */
 export interface GameRouteSpec {
@@ -79,4 +84,59 @@ export function registerStudioActions<G extends { showId: string }>(
     });
   }
   return managed;
+}
+
+/** A game that goes draft → open → closed under the studio's buttons, with an audit log (giveaways, polls). */
+export interface StagedGameService<V, I> {
+  create(show: Show, account: Account, input: I): Promise<V>;
+  list(showId: string): Promise<V[]>;
+  current(showId: string): Promise<V | null>;
+  showIdOf(gameId: string): Promise<string>;
+  open(gameId: string, account: Account): Promise<V>;
+  close(gameId: string, accountId: string | null): Promise<V>;
+  auditLog(gameId: string): Promise<GameAuditEntry[]>;
+}
+
+/**
+ * Every route of a staged game but the viewers' own (entering, voting): create and list, the viewers' current one,
+ * open, close and any `more` buttons, and GET /api/studio/<path>/:<param>/audit.
+ */
+export function registerStagedGameRoutes<V, S extends z.ZodType>(
+  app: FastifyInstance,
+  shows: ShowService,
+  game: StagedGameService<V, z.infer<S>>,
+  spec: { path: string; one: string; param: string; createBody: S; more?: Record<string, (gameId: string, account: Account) => Promise<V>> },
+): void {
+  registerGameRoutes(app, shows, {
+    path: spec.path,
+    one: spec.one,
+    many: spec.path,
+    create: (show, account, body) => game.create(show, account, parseWith(spec.createBody, body)),
+    list: (showId) => game.list(showId),
+    current: (showId) => game.current(showId),
+  });
+  const managed = registerStudioActions(app, shows, {
+    path: spec.path,
+    param: spec.param,
+    one: spec.one,
+    find: async (id) => ({ showId: await game.showIdOf(id) }),
+    actions: { open: (id, account) => game.open(id, account), close: (id, account) => game.close(id, account.id), ...spec.more },
+  });
+  app.get<{ Params: Record<string, string> }>(`/api/studio/${spec.path}/:${spec.param}/audit`, async (req) => {
+    const gameId = req.params[spec.param];
+    await managed(req, gameId);
+    return { audit: await game.auditLog(gameId) };
+  });
+}
+
+/**
+ * A product (and variant) a studio names for a game: it must be the show's merchant's, the variant that product's.
+ * `at`: where in the body, for the error's message ("items.2.").
+ */
+export async function merchantProduct(catalog: CatalogService, show: Show, ids: { productId: string; variantId?: string }, at = ""): Promise<{ product: Product; variant: Variant | undefined }> {
+  const product = await catalog.product(ids.productId).catch(() => null);
+  if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", `${at}productId: not a product of this show's merchant`);
+  const variant = ids.variantId ? await catalog.variant(ids.variantId).catch(() => null) : undefined;
+  if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", `${at}variantId: not a variant of this product`);
+  return { product, variant };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createGiveawayBody, enterGiveawayBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
-import { registerGameRoutes, registerStudioActions } from "../games/index.js";
+import { registerStagedGameRoutes } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
 import type { ShowService } from "../shows/index.js";
 import type { GiveawayService } from "./service.js";
@@ -10,28 +10,12 @@ import type { GiveawayService } from "./service.js";
 // reading a giveaway and its verification data is public.
 export function registerGiveawayRoutes(app: FastifyInstance, deps: { giveaways: GiveawayService; shows: ShowService }) {
   const { giveaways, shows } = deps;
-  registerGameRoutes(app, shows, {
+  registerStagedGameRoutes(app, shows, giveaways, {
     path: "giveaways",
     one: "giveaway",
-    many: "giveaways",
-    create: (show, account, body) => giveaways.create(show, account, parseWith(createGiveawayBody, body)),
-    list: (showId) => giveaways.list(showId),
-    current: (showId) => giveaways.current(showId),
-  });
-  const managed = registerStudioActions(app, shows, {
-    path: "giveaways",
     param: "giveawayId",
-    one: "giveaway",
-    find: async (id) => ({ showId: await giveaways.showIdOf(id) }),
-    actions: {
-      open: (id, account) => giveaways.open(id, account),
-      close: (id, account) => giveaways.close(id, account.id),
-      draw: (id, account) => giveaways.draw(id, account),
-    },
-  });
-  app.get<{ Params: { giveawayId: string } }>("/api/studio/giveaways/:giveawayId/audit", async (req) => {
-    await managed(req, req.params.giveawayId);
-    return { audit: await giveaways.auditLog(req.params.giveawayId) };
+    createBody: createGiveawayBody,
+    more: { draw: (id, account) => giveaways.draw(id, account) },
   });
 
   app.get<{ Params: { giveawayId: string } }>("/api/giveaways/:giveawayId/verification", async (req) => ({ verification: await giveaways.verification(req.params.giveawayId) }));

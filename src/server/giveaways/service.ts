@@ -53,7 +53,6 @@ const audit = (tx: Db, giveawayId: string, type: string, accountId: string | nul
 export class GiveawayService {
   readonly #db: Db;
   readonly #clock: Clock;
-  readonly #bus: Bus;
   readonly #outbox: Outbox;
   readonly #randomSeed: () => Uint8Array;
   readonly #entryCounts: LiveCounts;
@@ -66,10 +65,13 @@ export class GiveawayService {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#keywords = new TtlCache(deps.clock, KEYWORDS_TTL_MS);
-    this.#bus = deps.bus;
     this.#outbox = deps.outbox;
     this.#randomSeed = deps.randomSeed ?? randomSeed;
-    this.#entryCounts = new LiveCounts((giveawayId, showId) => this.#publishCount(giveawayId, showId), {
+    const publishCount = async (giveawayId: string, showId: string) => {
+      const c = await deps.db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", giveawayId).executeTakeFirstOrThrow();
+      await deps.bus.publish("giveaway.entries", { showId, giveawayId, entries: Number(c.n) });
+    };
+    this.#entryCounts = new LiveCounts(publishCount, {
       coalesceMs: deps.coalesceMs ?? 250,
       onError: (err) => deps.log?.error({ err }, "giveaway count flush failed"),
     });
@@ -332,11 +334,6 @@ export class GiveawayService {
 
   stop(): void {
     this.#entryCounts.stop();
-  }
-
-  async #publishCount(giveawayId: string, showId: string) {
-    const c = await this.#db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", giveawayId).executeTakeFirstOrThrow();
-    await this.#bus.publish("giveaway.entries", { showId, giveawayId, entries: Number(c.n) });
   }
 
   async #row(id: string, db: Db | Transaction<Database> = this.#db): Promise<Row> {

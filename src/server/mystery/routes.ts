@@ -2,9 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { createMysteryPoolBody, mysterySettingsBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
-import { registerGameRoutes, registerStudioActions } from "../games/index.js";
+import { merchantProduct, registerGameRoutes, registerStudioActions } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
-import { AppError } from "../platform/errors.js";
 import { type ShowService, requireMerchantStaff } from "../shows/index.js";
 import type { MysteryService, PoolItemInput } from "./service.js";
 
@@ -21,10 +20,7 @@ export function registerMysteryRoutes(app: FastifyInstance, deps: { mystery: Mys
       const body = parseWith(createMysteryPoolBody, raw);
       const items: PoolItemInput[] = [];
       for (const [n, i] of body.items.entries()) {
-        const product = await catalog.product(i.productId).catch(() => null);
-        if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", `items.${n}.productId: not a product of this show's merchant`);
-        const variant = i.variantId ? await catalog.variant(i.variantId).catch(() => null) : undefined;
-        if (variant === null || (variant && variant.productId !== product.id)) throw new AppError("invalid_body", `items.${n}.variantId: not a variant of this product`);
+        const { product, variant } = await merchantProduct(catalog, show, i, `items.${n}.`);
         items.push({ product, variant, oddsBp: i.oddsBp, quantity: i.quantity });
       }
       const { items: _, ...pool } = body;

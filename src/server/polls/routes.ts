@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createPollBody, votePollBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
-import { registerGameRoutes, registerStudioActions } from "../games/index.js";
+import { registerStagedGameRoutes } from "../games/index.js";
 import { parseWith } from "../http/validate.js";
 import type { ShowService } from "../shows/index.js";
 import type { PollService } from "./service.js";
@@ -10,28 +10,7 @@ import type { PollService } from "./service.js";
 // account is the rule); reading a poll is public (counts hidden while a Eurovision-style poll is open).
 export function registerPollRoutes(app: FastifyInstance, deps: { polls: PollService; shows: ShowService }) {
   const { polls, shows } = deps;
-  registerGameRoutes(app, shows, {
-    path: "polls",
-    one: "poll",
-    many: "polls",
-    create: (show, account, body) => polls.create(show, account, parseWith(createPollBody, body)),
-    list: (showId) => polls.list(showId),
-    current: (showId) => polls.current(showId),
-  });
-  const managed = registerStudioActions(app, shows, {
-    path: "polls",
-    param: "pollId",
-    one: "poll",
-    find: async (id) => ({ showId: await polls.showIdOf(id) }),
-    actions: {
-      open: (id, account) => polls.open(id, account),
-      close: (id, account) => polls.close(id, account.id),
-    },
-  });
-  app.get<{ Params: { pollId: string } }>("/api/studio/polls/:pollId/audit", async (req) => {
-    await managed(req, req.params.pollId);
-    return { audit: await polls.auditLog(req.params.pollId) };
-  });
+  registerStagedGameRoutes(app, shows, polls, { path: "polls", one: "poll", param: "pollId", createBody: createPollBody });
 
   app.post<{ Params: { pollId: string } }>("/api/polls/:pollId/votes", async (req, reply) => {
     const account = requireAccount(req);

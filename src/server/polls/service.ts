@@ -46,7 +46,6 @@ const audit = (tx: Db, pollId: string, type: string, accountId: string | null, d
 export class PollService {
   readonly #db: Db;
   readonly #clock: Clock;
-  readonly #bus: Bus;
   readonly #outbox: Outbox;
   readonly #catalog: CatalogService;
   readonly #offers: OfferService;
@@ -56,12 +55,15 @@ export class PollService {
   constructor(deps: PollDeps) {
     this.#db = deps.db;
     this.#clock = deps.clock;
-    this.#bus = deps.bus;
     this.#outbox = deps.outbox;
     this.#catalog = deps.catalog;
     this.#offers = deps.offers;
     this.#log = deps.log;
-    this.#voteCounts = new LiveCounts((pollId, showId) => this.#publishCounts(pollId, showId), {
+    const publishCounts = async (pollId: string, showId: string) => {
+      const counts = await countVotes(deps.db, pollId);
+      await deps.bus.publish("poll.counted", { showId, pollId, counts, total: Object.values(counts).reduce((s, n) => s + n, 0) });
+    };
+    this.#voteCounts = new LiveCounts(publishCounts, {
       coalesceMs: deps.coalesceMs ?? 250,
       onError: (err) => deps.log?.error({ err }, "poll count flush failed"),
     });
@@ -279,11 +281,6 @@ export class PollService {
 
   stop(): void {
     this.#voteCounts.stop();
-  }
-
-  async #publishCounts(pollId: string, showId: string) {
-    const counts = await countVotes(this.#db, pollId);
-    await this.#bus.publish("poll.counted", { showId, pollId, counts, total: Object.values(counts).reduce((s, n) => s + n, 0) });
   }
 
   async #row(id: string, db: Db | Transaction<Database> = this.#db) {
