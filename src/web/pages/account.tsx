@@ -4,7 +4,8 @@ import type { OrderView } from "../../protocol/api.js";
 import { ApiError, api } from "../apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
-import { getLang, useI18n } from "../i18n.js";
+import { useAccountText } from "../accounts/accountText.js";
+import { getLang } from "../i18n.js";
 import { formatMoney } from "../money.js";
 import { orderPageHref, useOrderText } from "../orders/orderText.js";
 
@@ -12,7 +13,7 @@ import { orderPageHref, useOrderText } from "../orders/orderText.js";
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
 
 function useSubmit(action: () => Promise<void>) {
-  const { t } = useI18n();
+  const { t } = useAccountText();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
@@ -32,7 +33,7 @@ function useSubmit(action: () => Promise<void>) {
 }
 
 function Forgot() {
-  const { t } = useI18n();
+  const { t } = useAccountText();
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState(false);
   const { busy, error, submit } = useSubmit(async () => {
@@ -57,7 +58,7 @@ function Forgot() {
 }
 
 function Reset() {
-  const { t } = useI18n();
+  const { t } = useAccountText();
   const [password, setPassword] = useState("");
   const [done, setDone] = useState(false);
   const { busy, error, submit } = useSubmit(async () => {
@@ -87,7 +88,7 @@ function Reset() {
 
 /** The emailed sign-up link: one click creates the account and signs in (a click, so mail scanners that open links do not). */
 function ConfirmSignUp() {
-  const { t } = useI18n();
+  const { t } = useAccountText();
   const [done, setDone] = useState(false);
   const { busy, error, submit } = useSubmit(async () => {
     await api.post("/api/auth/signup/confirm", { token });
@@ -114,7 +115,7 @@ function ConfirmSignUp() {
 }
 
 function AcceptInvite() {
-  const { t } = useI18n();
+  const { t } = useAccountText();
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const { busy, error, submit } = useSubmit(async () => {

@@ -4,12 +4,12 @@ import type { ShowView } from "../../protocol/api.js";
 import { NetworkError, api } from "../apiClient.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
 import { ReplayThumb } from "../recordings/ReplayThumb.js";
-import { useI18n } from "../i18n.js";
+import { useHomeText } from "../shows/homeText.js";
 import { formatMoney } from "../money.js";
 import { serverNow } from "../serverClock.js";
 
 function ShowCard({ show }: { show: ShowView }) {
-  const { t, locale } = useI18n();
+  const { t, locale } = useHomeText();
   const pinned = show.offers.find((o) => o.pinned) ?? show.offers[0];
   const [hover, setHover] = useState(false);
   const on = () => setHover(true);
@@ -59,7 +59,7 @@ function Section({ title, shows, testId }: { title: string; shows: ShowView[]; t
 }
 
 function HomePage() {
-  const { t } = useI18n();
+  const { t } = useHomeText();
   const [shows, setShows] = useState<ShowView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
