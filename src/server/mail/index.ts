@@ -1,1 +1,2 @@
 export { createMailer, type Mailer, type MailMessage, type StoredMail } from "./service.js";
+export { registerDevMailbox } from "./routes.js";

@@ -244,3 +244,4 @@ function loopbackHost(rtmpHost: string): string {
   if (rtmpHost === "::") return "::1";
   return rtmpHost;
 }
+export { createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";

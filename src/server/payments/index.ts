@@ -3,3 +3,4 @@ export { TestPaymentProvider, TEST_CARD_OK, TEST_CARD_DECLINED, luhnValid } from
 export { StripePaymentProvider, stripeProviderFromConfig, type StripeProviderOptions } from "./stripe-provider.js";
 export { StripeWebhooks, type StripePaymentEvents } from "./stripe-webhooks.js";
 export { registerStripeWebhookRoute } from "./stripe-routes.js";
+export { registerPaymentsConfigRoute } from "./config-routes.js";

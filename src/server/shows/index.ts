@@ -1,1 +1,3 @@
 export { ShowService, canManage, requireMerchantStaff, newStreamKey, type Show } from "./service.js";
+export { registerShowRoutes } from "./routes.js";
+export { registerShowAdminRoutes } from "./admin-routes.js";

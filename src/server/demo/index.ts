@@ -1,0 +1,3 @@
+// The demo module's door: the seeded shop and show of `npm start`, and its product pictures.
+export { seedDemo, type DemoInfo } from "./seed.js";
+export { demoImageSvg } from "./images.js";
