@@ -38,7 +38,7 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
     merchant = await login(a.url, a.demo.merchantEmail, a.demo.hostPassword);
     const show = await request(a.url, "GET", "/api/shows/demo");
     offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => a?.close(), 60_000);
 
   describe("CSRF and Origin on cookie-authenticated writes", () => {
@@ -174,7 +174,7 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
     let b: TestServer;
     beforeAll(async () => {
       b = await startTestServer({ backend, synthetic: false, env: { PUBLIC_URL: EMBED, TRUST_PROXY: "1", METRICS_TOKEN, CHAT_IP_LIMIT: "2" } });
-    }, 60_000);
+    }, 180_000);
     afterAll(async () => b?.close(), 60_000);
 
     it("sets the session cookie Secure (and not without an https PUBLIC_URL)", async () => {

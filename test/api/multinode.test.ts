@@ -106,7 +106,7 @@ describe.skipIf(missing)(title, () => {
     // A killed node has no exit code (it has a signal): only remove its data dir.
     await Promise.all(nodes.map((n) => (n.proc.signalCode === null ? n.stop() : fs.rmSync(n.dataDir, { recursive: true, force: true }))));
     await dropSchema(schema);
-  }, 60_000);
+  }, 180_000);
 
   it("merges viewer counts over the nodes within seconds", async () => {
     await until("every node shows 3 viewers", () => viewers.every((v) => v.viewers() === 3), 20_000);
@@ -140,7 +140,7 @@ describe.skipIf(missing)(title, () => {
     }, 20_000);
     expect(a.event((e) => text(e) === "am I still here?")).toBeUndefined();
     expect(c.event((e) => text(e) === "am I still here?")).toBeUndefined();
-  }, 90_000);
+  }, 180_000);
 
   it("loses no event for a client that resumes on another node after its node is killed", async () => {
     const [a, , c] = viewers as [Viewer, Viewer, Viewer];

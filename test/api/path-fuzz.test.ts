@@ -61,7 +61,7 @@ describe.each(backends)("state-changing routes under path encodings on %s", (bac
     // Sign-out last: a request that got through there would leave the rest of the sweep without a session.
     const last = (r: { url: string }) => (r.url.startsWith("/api/auth/") ? 1 : 0);
     routes = server.app.routeList.filter((r) => !SAFE.has(r.method)).sort((x, y) => last(x) - last(y));
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => server?.close(), 60_000);
 
   const fill = (url: string) => url.replace(/:(\w+)/g, (_m, name: string) => ids[name] ?? `${name.slice(0, 3)}_fuzz0000`).replace(/\*$/, "x");

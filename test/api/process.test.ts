@@ -77,5 +77,5 @@ describe("the server process (npm start)", () => {
       if (proc.exitCode === null) proc.kill("SIGKILL");
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 180_000);
 });

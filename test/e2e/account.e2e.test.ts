@@ -53,5 +53,5 @@ describe("account pages", () => {
     expect(await page.getByTestId("reset-error").textContent()).toContain("invalid, used or expired");
     expect(errors).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 180_000);
 });

@@ -117,7 +117,7 @@ describe("buyer journey", () => {
     expect(buyer.errors).toEqual([]);
     expect(watcher.errors).toEqual([]);
     await Promise.all([buyer.context.close(), watcher.context.close()]);
-  }, 90_000);
+  }, 180_000);
 
   it("says clearly when the hold ran out, gives the units back, and can reserve again", async () => {
     const { context, errors } = await newVisitor(browser, server.url);
@@ -139,7 +139,7 @@ describe("buyer journey", () => {
     await remainingIs(page, before);
     expect(errors).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 180_000);
 
   it("puts a viewer on the waitlist of a sold-out offer and hands them a released unit as a timed claim", async () => {
     // The host pins a one-unit offer with a per-buyer limit; a guest buys it over the API.
@@ -187,5 +187,5 @@ describe("buyer journey", () => {
     expect(claimed).toMatchObject({ status: "paid", offerId, buyer: { email: "patient@example.com" } });
     expect(errors).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 180_000);
 });

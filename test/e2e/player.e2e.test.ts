@@ -40,7 +40,7 @@ describe("live player", () => {
     await expect(menu.inputValue()).resolves.toBe("-1");
     expect(errors).toEqual([]);
     await context.close();
-  }, 90_000);
+  }, 180_000);
 
   it("keeps playing through an encoder reconnect, showing the show as reconnecting meanwhile", async () => {
     const { context, errors } = await newVisitor(browser, server.url);

@@ -29,5 +29,5 @@ describe("reactions", () => {
     await pb.screenshot({ path: "/tmp/showcart-reactions.png" });
     expect([...a.errors, ...b.errors]).toEqual([]);
     await Promise.all([a.context.close(), b.context.close()]);
-  }, 90_000);
+  }, 180_000);
 });

@@ -118,7 +118,7 @@ describe("shoppable replay", () => {
     );
     expect(errors).toEqual([]);
     await context.close();
-  }, 90_000);
+  }, 180_000);
 
   it("lets the host add a simulcast destination in the studio without ever showing its key again", async () => {
     const { context, errors } = await newVisitor(browser, server.url, { viewport: { width: 1280, height: 900 } });
@@ -145,5 +145,5 @@ describe("shoppable replay", () => {
     await row.waitFor({ state: "detached", timeout: LONG });
     expect(errors).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 180_000);
 });

@@ -49,7 +49,7 @@ describe("viewer and studio journeys", () => {
     await expect(page.getByTestId("player-video").evaluate((v: HTMLVideoElement) => v.muted)).resolves.toBe(false);
     expect(errors).toEqual([]);
     await context.close();
-  }, 90_000);
+  }, 180_000);
 
   it("shows chat from one viewer to another, as text only", async () => {
     const alice = await newVisitor(browser, server.url);
@@ -79,7 +79,7 @@ describe("viewer and studio journeys", () => {
     expect(alice.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
     await Promise.all([alice.context.close(), bob.context.close()]);
-  }, 90_000);
+  }, 180_000);
 
   it("sells the pinned offer with the test card and updates units left for everyone", async () => {
     const buyer = await newVisitor(browser, server.url);
@@ -121,7 +121,7 @@ describe("viewer and studio journeys", () => {
     expect(buyer.errors).toEqual([]);
     expect(watcher.errors).toEqual([]);
     await Promise.all([buyer.context.close(), watcher.context.close()]);
-  }, 90_000);
+  }, 180_000);
 
   it("fits the offer card on a phone screen and switches to German", async () => {
     const phone = await newVisitor(browser, server.url, {
@@ -149,7 +149,7 @@ describe("viewer and studio journeys", () => {
     await expect(page.getByTestId("buy").textContent({ timeout: LONG })).resolves.toBe("Jetzt kaufen");
     expect(phone.errors).toEqual([]);
     await phone.context.close();
-  }, 90_000);
+  }, 180_000);
 
   it("lets the host sign in, create and pin an offer that viewers see at once", async () => {
     const host = await newVisitor(browser, server.url, { viewport: { width: 1280, height: 900 } });

@@ -22,7 +22,7 @@ describe("merchant catalog over HTTP", () => {
     host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
     await createBuyer(server, "cat-buyer@example.com", "a long password", "B");
     buyer = await login(server.url, "cat-buyer@example.com", "a long password");
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => server?.close());
 
   const newProduct = { title: "Tee", description: "Cotton", price: 1999, vatRateBp: 1900, variants: [{ sku: "TEE-S", size: "S", colour: "White", stock: 5 }] };

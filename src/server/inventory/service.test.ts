@@ -17,7 +17,7 @@ describe.each(backends)("inventory on %s", (backend) => {
   let handle: DbHandle;
   beforeAll(async () => {
     handle = await openTestDb(backend);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => handle?.close());
 
   async function setup() {

@@ -73,7 +73,7 @@ describe("browser go-live over /ws/ingest", () => {
     webm = await readFile(file);
     ws = server.url.replace("http", "ws");
     hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();
@@ -167,5 +167,5 @@ describe("browser go-live over /ws/ingest", () => {
     expect((await c.closedP).code).toBe(1000);
     await waitUntil("show offline", async () => (await server.services.shows.show(showId)).status === "offline", 15_000);
     expect(server.services.media.status().live).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

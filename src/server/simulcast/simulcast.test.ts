@@ -73,7 +73,7 @@ describe("simulcast to an RTMP destination", () => {
     });
     await dest.listen("127.0.0.1", 0);
     cookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await source?.stop();
@@ -139,7 +139,7 @@ describe("simulcast to an RTMP destination", () => {
     const removed = await request(server.url, "DELETE", `${base()}/${id}`, { cookie });
     expect(removed.status).toBe(200);
     expect((await request(server.url, "GET", base(), { cookie })).body.destinations).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe.each(backends)("simulcast SSRF guard at connect time (%s)", (backend) => {
@@ -157,7 +157,7 @@ describe.each(backends)("simulcast SSRF guard at connect time (%s)", (backend) =
       socket.destroy();
     });
     await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await server?.close();
@@ -193,5 +193,5 @@ describe.each(backends)("simulcast SSRF guard at connect time (%s)", (backend) =
     await until("refused", async () => (await destination())?.lastError?.includes("internal address"));
     expect(connections).toBe(0);
     expect((await request(server.url, "DELETE", `${base}/${id}`, { cookie })).status).toBe(200);
-  }, 90_000);
+  }, 180_000);
 });
