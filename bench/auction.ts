@@ -32,7 +32,15 @@ async function seedBidders(dataDir: string, n: number): Promise<string[]> {
       for (let i = start; i < Math.min(n, start + 500); i++) {
         const id = `acc_bench_${i}`;
         const token = randomBytes(32).toString("base64url");
-        accounts.push({ id, email: `bidder${i}@bench.test`, password_hash: hash, display_name: `Bidder ${i}`, role: "buyer" as const, merchant_id: null, created_at: now });
+        accounts.push({
+          id,
+          email: `bidder${i}@bench.test`,
+          password_hash: hash,
+          display_name: `Bidder ${i}`,
+          role: "buyer" as const,
+          merchant_id: null,
+          created_at: now,
+        });
         sessions.push({ token_hash: createHash("sha256").update(token).digest("base64url"), account_id: id, created_at: now, expires_at: expires });
         cookies.push(`sc_session=${token}`);
       }
@@ -58,10 +66,16 @@ export async function auctionBench(args: AuctionBenchArgs) {
   const server = await startChildServer({}, { dataDir });
   let ws: WebSocket | null = null;
   try {
-    const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }) });
+    const login = await request(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }),
+    });
     await login.body.text();
     const auth = { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
-    const studio = (await (await request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: auth })).body.json()) as { products: { id: string }[] };
+    const studio = (await (await request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: auth })).body.json()) as {
+      products: { id: string }[];
+    };
     const created = (await (
       await request(`${server.url}/api/studio/shows/${server.demo.showId}/auctions`, {
         method: "POST",

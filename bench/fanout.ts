@@ -65,7 +65,10 @@ interface WorkerResult {
 
 const HIST = 10_001;
 // Chat lines of 3–10 words, so frames compress like real chat (not like one repeated line).
-const WORDS = "hallo super toll wie viel kostet das ist es noch da ich will haben wow schön farbe größe love this price link please size medium omg 😍 gift for my sister".split(" ");
+const WORDS =
+  "hallo super toll wie viel kostet das ist es noch da ich will haben wow schön farbe größe love this price link please size medium omg 😍 gift for my sister".split(
+    " ",
+  );
 const chatLine = () => Array.from({ length: 3 + Math.floor(Math.random() * 8) }, () => WORDS[Math.floor(Math.random() * WORDS.length)]).join(" ");
 const progress = (msg: string) => process.stderr.write(`[fanout ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const self = fileURLToPath(import.meta.url);
@@ -209,7 +212,20 @@ async function worker() {
           stockSpan += to - from + 1;
         }
       }
-      const result: WorkerResult = { connected: sockets.filter(Boolean).length, closed: stats.closed, frames: stats.frames, deflated: stats.deflated, events: stats.events, stockReceived, stockSpan, stockBackwards, finals, firsts, hist, errors };
+      const result: WorkerResult = {
+        connected: sockets.filter(Boolean).length,
+        closed: stats.closed,
+        frames: stats.frames,
+        deflated: stats.deflated,
+        events: stats.events,
+        stockReceived,
+        stockSpan,
+        stockBackwards,
+        finals,
+        firsts,
+        hist,
+        errors,
+      };
       send({ t: "result", result });
       for (const ws of sockets) ws?.terminate();
       setTimeout(() => process.exit(0), 200);
@@ -266,7 +282,14 @@ const quantileOf = (hist: number[], q: number) => {
   return hist.length - 1;
 };
 
-async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl">>, stock: (stop: AbortSignal) => Promise<number>, pids: number[], onWindowEnd?: () => void) {
+async function runClients(
+  mode: Mode,
+  urls: string[],
+  a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl">>,
+  stock: (stop: AbortSignal) => Promise<number>,
+  pids: number[],
+  onWindowEnd?: () => void,
+) {
   const per = Math.ceil(a.sockets / a.workers);
   const senders = Math.min(per, Math.ceil(600 / a.workers));
   const procs = Array.from({ length: a.workers }, () => spawnScript("worker", true));
@@ -275,7 +298,15 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   const connectStart = performance.now();
   const connected = procs.map((p) => wait(p, "connected"));
   for (const [i, p] of procs.entries()) {
-    p.send({ mode, urls, sockets: Math.min(per, a.sockets - i * per), offset: i * per, senders, chatPerSecond: a.chatPerSecond / a.workers, reactionsPerSecond: a.reactionsPerSecond / a.workers } satisfies WorkerStart);
+    p.send({
+      mode,
+      urls,
+      sockets: Math.min(per, a.sockets - i * per),
+      offset: i * per,
+      senders,
+      chatPerSecond: a.chatPerSecond / a.workers,
+      reactionsPerSecond: a.reactionsPerSecond / a.workers,
+    } satisfies WorkerStart);
   }
   const sockets = (await Promise.all(connected)).reduce((s, m) => s + m.n, 0);
   progress(`${mode}: ${sockets} sockets connected`);
@@ -290,7 +321,14 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   progress(`${mode}: measuring for ${a.seconds} s`);
   const t0 = performance.now();
   let rssPeak = 0;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, pids.reduce((s, pid) => s + rssKb(pid), 0))), 1000);
+  const sampler = setInterval(
+    () =>
+      (rssPeak = Math.max(
+        rssPeak,
+        pids.reduce((s, pid) => s + rssKb(pid), 0),
+      )),
+    1000,
+  );
   await new Promise((r) => setTimeout(r, a.seconds * 1000));
   for (const p of procs) p.send({ t: "unload" });
   const seconds = (performance.now() - t0) / 1000;
@@ -313,7 +351,9 @@ async function runClients(mode: Mode, urls: string[], a: Required<Omit<FanoutArg
   // the same frame is coalesced, not lost (the issue's rule: counters go out at their latest value per tick).
   const newest = new Map<string, number>();
   const oldest = new Map<string, number>();
-  for (const r of all) for (const [offer, per] of Object.entries(r.finals)) for (const v of Object.keys(per)) newest.set(offer, Math.max(Number(v), newest.get(offer) ?? -Infinity));
+  for (const r of all)
+    for (const [offer, per] of Object.entries(r.finals))
+      for (const v of Object.keys(per)) newest.set(offer, Math.max(Number(v), newest.get(offer) ?? -Infinity));
   for (const r of all) for (const [offer, v] of Object.entries(r.firsts)) oldest.set(offer, Math.min(v, oldest.get(offer) ?? Infinity));
   let lost = 0;
   let stale = 0;
@@ -404,10 +444,17 @@ export async function fanout(args: FanoutArgs = {}) {
     const server = nodes[0]!;
     const showId = server.demo.showId;
     const dispatcher = new Agent({ connections: 8 });
-    const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }), dispatcher });
+    const login = await request(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }),
+      dispatcher,
+    });
     await login.body.text();
     const auth = { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
-    const studio = (await (await request(`${server.url}/api/studio/shows/${showId}`, { headers: auth, dispatcher })).body.json()) as { products: { id: string }[] };
+    const studio = (await (await request(`${server.url}/api/studio/shows/${showId}`, { headers: auth, dispatcher })).body.json()) as {
+      products: { id: string }[];
+    };
     // The pinned offer (only a pinned offer sells during a live show) changes with every order.
     const offers: string[] = [];
     for (let i = 0; i < 1; i++) {
@@ -415,7 +462,14 @@ export async function fanout(args: FanoutArgs = {}) {
         method: "POST",
         headers: auth,
         dispatcher,
-        body: JSON.stringify({ productId: studio.products[i % studio.products.length]!.id, showPrice: 999, quantity: 100_000, durationSeconds: 7200, perBuyerLimit: 1000, pin: true }),
+        body: JSON.stringify({
+          productId: studio.products[i % studio.products.length]!.id,
+          showPrice: 999,
+          quantity: 100_000,
+          durationSeconds: 7200,
+          perBuyerLimit: 1000,
+          pin: true,
+        }),
       });
       const body = (await res.body.json()) as { offer?: { id: string } };
       if (!body.offer) throw new Error(`offer not created: ${res.statusCode} ${JSON.stringify(body)}`);

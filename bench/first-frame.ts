@@ -15,10 +15,12 @@ export async function firstFrame(opts: { runs?: number } = {}) {
       const ms = await page.waitForFunction(() => (window as unknown as { firstFrameMs: number | null }).firstFrameMs, undefined, { timeout: 30_000 });
       frame.push(Number(await ms.jsonValue()));
       await page.goto(`${rig.base}/bench/blank.html`);
-      blank.push(await page.evaluate(() => {
-        const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-        return nav.loadEventEnd || performance.now();
-      }));
+      blank.push(
+        await page.evaluate(() => {
+          const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          return nav.loadEventEnd || performance.now();
+        }),
+      );
       await context.close();
     }
     const p50 = quantile(frame, 50)!;

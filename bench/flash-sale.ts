@@ -31,7 +31,11 @@ async function json<T>(res: Promise<{ body: { json(): Promise<unknown> } }>): Pr
 }
 
 async function hostSession(server: ChildServer) {
-  const login = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }) });
+  const login = await request(`${server.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }),
+  });
   await login.body.text();
   return { cookie: String(login.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
 }
@@ -93,8 +97,14 @@ export async function flashSale(args: FlashSaleArgs) {
       server.url,
       attempts,
       concurrency,
-      (i) => ({ method: "POST", path: "/api/orders", headers: { "content-type": "application/json", "idempotency-key": randomUUID() }, body: buyerBody(offerId, i) }),
-      (status, text) => (status === 201 ? "confirmed" : status === 409 && text.includes("sold_out") ? "sold_out" : status === 0 ? "refused" : `other_${status}`),
+      (i) => ({
+        method: "POST",
+        path: "/api/orders",
+        headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+        body: buyerBody(offerId, i),
+      }),
+      (status, text) =>
+        status === 201 ? "confirmed" : status === 409 && text.includes("sold_out") ? "sold_out" : status === 0 ? "refused" : `other_${status}`,
       (_i, status, text, atMs) => {
         if (status !== 201) return;
         const placed = JSON.parse(text) as { order: { id: string }; accessToken: string };
@@ -117,7 +127,9 @@ export async function flashSale(args: FlashSaleArgs) {
     }
     const show = await json<{ show: { offers: { id: string; remaining: number }[] } }>(request(`${server.url}/api/shows/${server.demo.showId}`));
     const remaining = show.show.offers.find((o) => o.id === offerId)?.remaining ?? -1;
-    const stats = await json<{ stats: { unitsSold: number } }>(request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: await hostSession(server) }));
+    const stats = await json<{ stats: { unitsSold: number } }>(
+      request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: await hostSession(server) }),
+    );
     const sold = stats.stats.unitsSold;
     const dbTx = await dbTxPerSecond(args.databaseUrl, args.databaseUrl ? 10 : 1);
     const confirmedPerS = confirmed / Math.max(0.001, lastConfirmedMs / 1000);

@@ -31,8 +31,18 @@ async function measure(rig: LiveRig, ll: boolean, seconds: number) {
   return {
     samples: good.length,
     discarded: samples.length - good.length,
-    p50_ms: r0(quantile(good.map((s) => s.g2g), 50)),
-    p95_ms: r0(quantile(good.map((s) => s.g2g), 95)),
+    p50_ms: r0(
+      quantile(
+        good.map((s) => s.g2g),
+        50,
+      ),
+    ),
+    p95_ms: r0(
+      quantile(
+        good.map((s) => s.g2g),
+        95,
+      ),
+    ),
     pdt_p50_ms: r0(quantile(pdt, 50)),
     // Playback stalls during the window, and hls.js's target latency at its end (PART-HOLD-BACK + stall allowance).
     stalls: stalls - stallsBefore,

@@ -33,7 +33,9 @@ export class RawWs {
     this.#socket.on("connect", () => {
       const key = randomBytes(16).toString("base64");
       const ext = opts.deflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "";
-      this.#socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}\r\n`);
+      this.#socket.write(
+        `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${ext}\r\n`,
+      );
     });
     this.#socket.on("data", (chunk: Buffer) => this.#data(chunk));
     this.#socket.on("error", (err) => this.onerror(err));

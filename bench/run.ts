@@ -22,7 +22,16 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
   // `--sockets 10000 --seconds 30 --nodes 1|3 --deflate 1|0 --workers 4 --baseline 1|0 --database-url postgres://…`
   // (3 nodes: PostgreSQL + Redis; one node: PGlite unless --database-url).
   fanout: (a) =>
-    fanout({ sockets: num(a.sockets), seconds: num(a.seconds), nodes: num(a.nodes), workers: num(a.workers), deflate: a.deflate !== "0", baseline: a.baseline !== "0", databaseUrl: a["database-url"], redisUrl: a["redis-url"] }),
+    fanout({
+      sockets: num(a.sockets),
+      seconds: num(a.seconds),
+      nodes: num(a.nodes),
+      workers: num(a.workers),
+      deflate: a.deflate !== "0",
+      baseline: a.baseline !== "0",
+      databaseUrl: a["database-url"],
+      redisUrl: a["redis-url"],
+    }),
   auction: (a) => auctionBench({ bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) }),
 };
 

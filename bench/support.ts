@@ -22,7 +22,18 @@ export async function startChildServer(env: Record<string, string> = {}, opts: {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.resolve("test/support/server-child.ts")], {
-    env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", DEMO: "1", HOLDS_PER_ADDRESS_PER_MINUTE: "0", HOLDS_PER_DEVICE_PER_MINUTE: "0", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      RTMP_PORT: "0",
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      DEMO: "1",
+      HOLDS_PER_ADDRESS_PER_MINUTE: "0",
+      HOLDS_PER_DEVICE_PER_MINUTE: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const info = await new Promise<{ url: string; demo: ChildServer["demo"] }>((resolve, reject) => {

@@ -20,10 +20,14 @@ export async function viewerWeight() {
     });
     await page.goto(`${server.url}/shows/demo`);
     // Wait until the player has started (hls.js loaded and attached) so lazily loaded code is counted.
-    await page.waitForFunction(() => {
-      const v = document.querySelector("video");
-      return !!v && v.currentTime > 0.5;
-    }, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector("video");
+        return !!v && v.currentTime > 0.5;
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.waitForLoadState("networkidle").catch(() => undefined);
     const files = [...scripts.entries()].map(([url, body]) => ({ file: new URL(url).pathname, raw: body.length, br: brotli(body) }));
     const hls = files.filter((f) => /hls/i.test(f.file));

@@ -23,10 +23,7 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
 
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: [
-      ...PAGES.map((p) => ({ in: `src/web/pages/${p}.tsx`, out: p })),
-      { in: "src/web/styles.css", out: "styles" },
-    ],
+    entryPoints: [...PAGES.map((p) => ({ in: `src/web/pages/${p}.tsx`, out: p })), { in: "src/web/styles.css", out: "styles" }],
     outdir: assetsDir,
     bundle: true,
     minify: true,

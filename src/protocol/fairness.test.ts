@@ -20,9 +20,7 @@ const nodeCrypto: FairnessCrypto = {
 describe("provably fair draw", () => {
   it("the commitment is the hex SHA-256 of the seed", async () => {
     const seed = fromHex("00".repeat(32));
-    expect(await commitmentOf(seed, nodeCrypto.sha256)).toBe(
-      "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
-    );
+    expect(await commitmentOf(seed, nodeCrypto.sha256)).toBe("66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925");
   });
 
   it("sorts the entrant list canonically and hashes its UTF-8 lines", async () => {

@@ -58,13 +58,7 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /** Index in [0, n) for one round of a draw; uniform because blocks at or above the largest multiple of n are rejected. */
-export async function drawIndex(
-  seed: Uint8Array,
-  listHash: Uint8Array,
-  n: number,
-  round: number,
-  hmac: HmacSha256,
-): Promise<number> {
+export async function drawIndex(seed: Uint8Array, listHash: Uint8Array, n: number, round: number, hmac: HmacSha256): Promise<number> {
   if (!Number.isInteger(n) || n < 1) throw new Error("drawIndex needs n >= 1");
   const bigN = BigInt(n);
   const limit = (TWO_256 / bigN) * bigN;

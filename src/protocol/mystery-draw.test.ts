@@ -34,16 +34,45 @@ async function simulate(items: typeof POOL, draws: number, seedHex: string): Pro
 describe("mystery draw", () => {
   it("accepts odds of exactly 10 000 basis points and explains anything else", () => {
     expect(oddsProblem(POOL)).toBeNull();
-    expect(oddsProblem([{ id: "a", oddsBp: 5000 }, { id: "b", oddsBp: 4999 }])).toMatch(/sum to 10000.*9999/);
-    expect(oddsProblem([{ id: "a", oddsBp: 5000 }, { id: "b", oddsBp: 5001 }])).toMatch(/10001/);
-    expect(oddsProblem([{ id: "a", oddsBp: 10_000 }, { id: "b", oddsBp: 0 }])).toMatch(/at least 1/);
-    expect(oddsProblem([{ id: "a", oddsBp: 5000.5 }, { id: "b", oddsBp: 4999.5 }])).toMatch(/whole/);
-    expect(oddsProblem([{ id: "a", oddsBp: 5000 }, { id: "a", oddsBp: 5000 }])).toMatch(/once/);
+    expect(
+      oddsProblem([
+        { id: "a", oddsBp: 5000 },
+        { id: "b", oddsBp: 4999 },
+      ]),
+    ).toMatch(/sum to 10000.*9999/);
+    expect(
+      oddsProblem([
+        { id: "a", oddsBp: 5000 },
+        { id: "b", oddsBp: 5001 },
+      ]),
+    ).toMatch(/10001/);
+    expect(
+      oddsProblem([
+        { id: "a", oddsBp: 10_000 },
+        { id: "b", oddsBp: 0 },
+      ]),
+    ).toMatch(/at least 1/);
+    expect(
+      oddsProblem([
+        { id: "a", oddsBp: 5000.5 },
+        { id: "b", oddsBp: 4999.5 },
+      ]),
+    ).toMatch(/whole/);
+    expect(
+      oddsProblem([
+        { id: "a", oddsBp: 5000 },
+        { id: "a", oddsBp: 5000 },
+      ]),
+    ).toMatch(/once/);
     expect(oddsProblem([{ id: "a", oddsBp: 10_000 }])).toMatch(/at least 2/);
   });
 
   it("maps tickets onto cumulative odds in pool order", () => {
-    const items = [{ id: "a", oddsBp: 1 }, { id: "b", oddsBp: 9_998 }, { id: "c", oddsBp: 1 }];
+    const items = [
+      { id: "a", oddsBp: 1 },
+      { id: "b", oddsBp: 9_998 },
+      { id: "c", oddsBp: 1 },
+    ];
     expect(itemForTicket(items, 0).id).toBe("a");
     expect(itemForTicket(items, 1).id).toBe("b");
     expect(itemForTicket(items, 9_998).id).toBe("b");
@@ -66,7 +95,9 @@ describe("mystery draw", () => {
     const b = await drawMysteryUnit(seed, "ord_123", 1, POOL, subtleFairnessCrypto());
     expect(b).toEqual(a);
     const orderHash = createHash("sha256").update("ord_123").digest();
-    const block = createHmac("sha256", seed).update(Buffer.concat([orderHash, Buffer.from([0, 0, 0, 1]), Buffer.from([0, 0, 0, 0])])).digest("hex");
+    const block = createHmac("sha256", seed)
+      .update(Buffer.concat([orderHash, Buffer.from([0, 0, 0, 1]), Buffer.from([0, 0, 0, 0])]))
+      .digest("hex");
     expect(a.hmac).toBe(block);
     expect(a.ticket).toBe(Number(BigInt(`0x${block}`) % 10_000n));
     expect(a.item).toBe(itemForTicket(POOL, a.ticket));
@@ -76,7 +107,10 @@ describe("mystery draw", () => {
 
   it("matches the published odds over 100 000 simulated draws (χ², 5 degrees of freedom)", async () => {
     const counts = await simulate(POOL, 100_000, "5e".repeat(32));
-    const chi = chiSquare(counts, POOL.map((i) => i.oddsBp));
+    const chi = chiSquare(
+      counts,
+      POOL.map((i) => i.oddsBp),
+    );
     expect(chi).toBeLessThan(CHI2_999[5]);
     // The same counts are far off any other odds: the test can tell.
     const skewed = [100, 400, 1500, 2500, 2500, 3000];
@@ -89,7 +123,12 @@ describe("mystery draw", () => {
   it("matches the renormalised odds when items ran out (χ² over 100 000 draws)", async () => {
     const left = POOL.filter((i) => i.id !== "sticker" && i.id !== "mug");
     const counts = await simulate(left, 100_000, "c3".repeat(32));
-    expect(chiSquare(counts, left.map((i) => i.oddsBp))).toBeLessThan(CHI2_999[4]);
+    expect(
+      chiSquare(
+        counts,
+        left.map((i) => i.oddsBp),
+      ),
+    ).toBeLessThan(CHI2_999[4]);
     expect(counts[0] / 100_000).toBeCloseTo(50 / 4500, 2);
   });
 });

@@ -69,7 +69,13 @@ export interface MysteryDraw<T extends OddsItem> {
 }
 
 /** One unit's draw. `inStock` is the pool's items still in stock, in pool order, weighted by their published bp. */
-export async function drawMysteryUnit<T extends OddsItem>(seed: Uint8Array, orderId: string, unit: number, inStock: readonly T[], crypto: FairnessCrypto): Promise<MysteryDraw<T>> {
+export async function drawMysteryUnit<T extends OddsItem>(
+  seed: Uint8Array,
+  orderId: string,
+  unit: number,
+  inStock: readonly T[],
+  crypto: FairnessCrypto,
+): Promise<MysteryDraw<T>> {
   const total = inStock.reduce((s, i) => s + i.oddsBp, 0);
   if (total < 1) throw new Error("no item in stock");
   const orderHash = await crypto.sha256(new TextEncoder().encode(orderId));

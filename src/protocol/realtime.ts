@@ -45,7 +45,16 @@ export interface ServerEvents {
   /** An auction went live (or a scheduled one was created: status says which). */
   "auction.started": { auction: AuctionView };
   /** An accepted bid: the visible price, the masked leader, and endsAt (a soft close moves it). */
-  "auction.bid": { auctionId: string; price: number; minimumBid: number; leader: string; leaderKey: string; bidCount: number; endsAt: string | null; at: string };
+  "auction.bid": {
+    auctionId: string;
+    price: number;
+    minimumBid: number;
+    leader: string;
+    leaderKey: string;
+    bidCount: number;
+    endsAt: string | null;
+    at: string;
+  };
   /** A bid in the soft-close window reset the remaining time. */
   "auction.extended": { auctionId: string; endsAt: string };
   /** Bidding ended (`ended`: the timer ran out; `cancelled` by the studio). The winner must pay within the hold. */
@@ -119,4 +128,5 @@ export type Reaction = (typeof REACTIONS)[number];
 export type ClientCommand =
   | { t: "chat.send"; d: { text: string } }
   | { t: "chat.report"; d: { messageId: string; reason: "spam" | "abuse" | "scam" | "other" } }
-  | { t: "reaction.send"; d: { emoji: Reaction } } | { t: "ping"; d?: unknown };
+  | { t: "reaction.send"; d: { emoji: Reaction } }
+  | { t: "ping"; d?: unknown };

@@ -31,7 +31,9 @@ const webhookUrl = z
   .refine((v) => {
     try {
       const u = new URL(v);
-      return (u.protocol === "https:" || u.protocol === "http:") && u.hostname !== "" && u.username === "" && u.password === "" && u.hash === "" && !/\s/.test(v);
+      return (
+        (u.protocol === "https:" || u.protocol === "http:") && u.hostname !== "" && u.username === "" && u.password === "" && u.hash === "" && !/\s/.test(v)
+      );
     } catch {
       return false;
     }

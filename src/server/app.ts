@@ -31,7 +31,14 @@ import { OfferService, registerOfferRoutes } from "./offers/index.js";
 import { RecordingService, registerRecordingRoutes } from "./recordings/index.js";
 import { SecretBox, SimulcastService, loadSecretsKey, registerSimulcastRoutes } from "./simulcast/index.js";
 import { OrderAccess, OrderService, registerOrderAdminRoutes, registerOrderRoutes } from "./orders/index.js";
-import { StripeWebhooks, TestPaymentProvider, registerPaymentsConfigRoute, registerStripeWebhookRoute, stripeProviderFromConfig, type PaymentProvider } from "./payments/index.js";
+import {
+  StripeWebhooks,
+  TestPaymentProvider,
+  registerPaymentsConfigRoute,
+  registerStripeWebhookRoute,
+  stripeProviderFromConfig,
+  type PaymentProvider,
+} from "./payments/index.js";
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { AppError } from "./platform/errors.js";
@@ -63,7 +70,30 @@ export interface RunningServer {
   metricsPort: number | null;
   demo: DemoInfo | null;
   db: DbHandle;
-  services: { outbox: Outbox; mailer: Mailer; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; orders: OrderService; commissions: CommissionService; payouts: PayoutService; chat: ChatService; chatModeration: ChatModeration; hub: RealtimeHub; media: Media; bus: Bus; recordings: RecordingService; simulcast: SimulcastService; webhooks: WebhookService; auctions: AuctionService; giveaways: GiveawayService; polls: PollService; coupons: CouponService; mystery: MysteryService };
+  services: {
+    outbox: Outbox;
+    mailer: Mailer;
+    accounts: AccountService;
+    catalog: CatalogService;
+    shows: ShowService;
+    offers: OfferService;
+    orders: OrderService;
+    commissions: CommissionService;
+    payouts: PayoutService;
+    chat: ChatService;
+    chatModeration: ChatModeration;
+    hub: RealtimeHub;
+    media: Media;
+    bus: Bus;
+    recordings: RecordingService;
+    simulcast: SimulcastService;
+    webhooks: WebhookService;
+    auctions: AuctionService;
+    giveaways: GiveawayService;
+    polls: PollService;
+    coupons: CouponService;
+    mystery: MysteryService;
+  };
   close(): Promise<void>;
 }
 
@@ -74,7 +104,19 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const app = await createHttpApp({
     websocketDeflate: config.REALTIME_DEFLATE,
     trustProxy: config.trustProxy,
-    logger: overrides.logger === false ? false : { level: config.LOG_LEVEL, redact: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', 'req.headers["x-order-token"]', 'req.headers["x-waitlist-token"]'] },
+    logger:
+      overrides.logger === false
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            redact: [
+              "req.headers.cookie",
+              "req.headers.authorization",
+              'res.headers["set-cookie"]',
+              'req.headers["x-order-token"]',
+              'req.headers["x-waitlist-token"]',
+            ],
+          },
   });
   const log = app.log;
 
@@ -94,9 +136,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const offers = new OfferService(db.db, clock, bus, outbox);
   const commissions = new CommissionService(db.db, clock, { bus });
   // Host payouts: SEPA files always; Stripe Connect transfers when a Stripe key is configured.
-  const payoutService = new PayoutService(db.db, clock, config.STRIPE_SECRET_KEY ? new StripeConnectTransfers({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS }) : null);
+  const payoutService = new PayoutService(
+    db.db,
+    clock,
+    config.STRIPE_SECRET_KEY
+      ? new StripeConnectTransfers({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS })
+      : null,
+  );
   // Monthly runs: SEPA for every merchant with a bank account, then Stripe Connect when configured (see payout-scheduler.ts).
-  const payoutScheduler = new PayoutScheduler(db.db, clock, payoutService, { methods: config.STRIPE_SECRET_KEY ? ["sepa", "stripe"] : ["sepa"], log: log.child({ module: "payouts" }) });
+  const payoutScheduler = new PayoutScheduler(db.db, clock, payoutService, {
+    methods: config.STRIPE_SECRET_KEY ? ["sepa", "stripe"] : ["sepa"],
+    log: log.child({ module: "payouts" }),
+  });
   const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
   if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
   // Merchant webhooks: enqueued by orders and offers inside their transactions, delivered by the outbox.
@@ -114,12 +165,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     db: db.db,
     clock,
     outbox,
-    claimUrl: (showId, orderId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}#t=${orderAccess.token(orderId)}`,
-    entryUrl: (showId, entryId) => `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?waitlist=${encodeURIComponent(entryId)}#wt=${waitlistAccess.token(entryId)}`,
+    claimUrl: (showId, orderId) =>
+      `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}#t=${orderAccess.token(orderId)}`,
+    entryUrl: (showId, entryId) =>
+      `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?waitlist=${encodeURIComponent(entryId)}#wt=${waitlistAccess.token(entryId)}`,
     mayEmailEntryLink: async (entryId) => (await waitlistLinks.hit(entryId)) === 0,
   });
   // Per-buyer limits match guests by card: a keyed hash, so the stored value says nothing without the server's key.
-  const cardFingerprint = (n: string) => createHmac("sha256", secrets.key).update(`card:${n.replace(/\s+/g, "")}`).digest("base64url");
+  const cardFingerprint = (n: string) =>
+    createHmac("sha256", secrets.key)
+      .update(`card:${n.replace(/\s+/g, "")}`)
+      .digest("base64url");
   const orders = new OrderService({
     db: db.db,
     clock,
@@ -136,7 +192,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // Chat limits are counted in Redis when there is one (shared by every node), else in this process.
   const chatLimiter = config.REDIS_URL ? new RedisLimiterStore(config.REDIS_URL) : new MemoryLimiterStore();
   const chatClientKey = (ip: string) => createHmac("sha256", secrets.key).update(`chat-ip:${ip}`).digest("base64url").slice(0, 24);
-  const chat = new ChatService({ db: db.db, clock, bus, limiter: chatLimiter, rateLimits, clientKey: chatClientKey, limits: { ipLimit: config.CHAT_IP_LIMIT } });
+  const chat = new ChatService({
+    db: db.db,
+    clock,
+    bus,
+    limiter: chatLimiter,
+    rateLimits,
+    clientKey: chatClientKey,
+    limits: { ipLimit: config.CHAT_IP_LIMIT },
+  });
   const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
   const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders });
   const coupons = new CouponService(db.db, clock, outbox);
@@ -172,8 +236,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       recordings.onLive(showId);
       simulcast.onLive(showId);
     },
-    onReconnecting: (showId) =>
-      void shows.setStatus(showId, "reconnecting").catch((err) => log.error({ err, showId }, "set reconnecting failed")),
+    onReconnecting: (showId) => void shows.setStatus(showId, "reconnecting").catch((err) => log.error({ err, showId }, "set reconnecting failed")),
     onOffline: (showId) => {
       void shows.setStatus(showId, "offline").catch((err) => log.error({ err, showId }, "set offline failed"));
       recordings.onOffline(showId);
@@ -219,9 +282,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     tickMs: config.REALTIME_TICK_MS,
     now: () => clock.now().getTime(),
     // Several nodes: room seq numbers and viewer counts live in Redis (see docs/operations.md, "Several nodes").
-    stream: busKind === "redis" && config.REDIS_URL ? new RedisRoomStream(config.REDIS_URL, { onError: (err) => log.warn({ err }, "realtime stream (redis) error") }) : undefined,
+    stream:
+      busKind === "redis" && config.REDIS_URL
+        ? new RedisRoomStream(config.REDIS_URL, { onError: (err) => log.warn({ err }, "realtime stream (redis) error") })
+        : undefined,
     snapshot: async (showId) => {
-      const [show, list, recent, open] = await Promise.all([shows.show(showId), offers.activeOffers(showId), chat.recent(showId), auctions.ofShow(showId, true)]);
+      const [show, list, recent, open] = await Promise.all([
+        shows.show(showId),
+        offers.activeOffers(showId),
+        chat.recent(showId),
+        auctions.ofShow(showId, true),
+      ]);
       const pinnedChat = (await chat.rules.forShow(showId)).pinned;
       return { status: show.status, offers: list, chat: recent, auctions: open, pinnedChat };
     },
@@ -241,11 +312,32 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.cookieSecure });
   registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   const gamesOf = async (showId: string): Promise<GameKind[]> => {
-    const [a, g, p, m, c] = await Promise.all([auctions.ofShow(showId, true), giveaways.current(showId), polls.current(showId), mystery.ofShow(showId), coupons.ofShow(showId, { activeOnly: true })]);
-    const on: [GameKind, boolean][] = [["auction", a.length > 0], ["giveaway", g != null], ["poll", p != null], ["mystery", m.some((x) => x.status === "open")], ["coupon", c.length > 0]];
+    const [a, g, p, m, c] = await Promise.all([
+      auctions.ofShow(showId, true),
+      giveaways.current(showId),
+      polls.current(showId),
+      mystery.ofShow(showId),
+      coupons.ofShow(showId, { activeOnly: true }),
+    ]);
+    const on: [GameKind, boolean][] = [
+      ["auction", a.length > 0],
+      ["giveaway", g != null],
+      ["poll", p != null],
+      ["mystery", m.some((x) => x.status === "open")],
+      ["coupon", c.length > 0],
+    ];
     return on.filter(([, yes]) => yes).map(([k]) => k);
   };
-  registerShowRoutes(app, { shows, offers, catalog, rtmpUrl, games: gamesOf, replay: (show) => recordings.replay(show), studioStats: (showId) => studioStats(showId, hub.viewers(showId)), onStreamKeyRotated: (showId) => media.disconnectShow(showId) });
+  registerShowRoutes(app, {
+    shows,
+    offers,
+    catalog,
+    rtmpUrl,
+    games: gamesOf,
+    replay: (show) => recordings.replay(show),
+    studioStats: (showId) => studioStats(showId, hub.viewers(showId)),
+    onStreamKeyRotated: (showId) => media.disconnectShow(showId),
+  });
   registerOfferRoutes(app, { offers, shows, catalog });
   registerGiveawayRoutes(app, { giveaways, shows });
   registerPollRoutes(app, { polls, shows });
@@ -272,14 +364,29 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerMerchantListRoute(app, { db: db.db });
   if (payments.name === "stripe" && config.STRIPE_WEBHOOK_SECRET) {
     const events = { succeeded: orders.settleProviderPayment.bind(orders), failed: orders.providerPaymentFailed.bind(orders) };
-    registerStripeWebhookRoute(app, { webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }) });
-  } else if (payments.name === "stripe") log.warn("STRIPE_WEBHOOK_SECRET is not set: payments finished after 3-D Secure or a timeout are only seen when the buyer pays again");
+    registerStripeWebhookRoute(app, {
+      webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }),
+    });
+  } else if (payments.name === "stripe")
+    log.warn("STRIPE_WEBHOOK_SECRET is not set: payments finished after 3-D Secure or a timeout are only seen when the buyer pays again");
   registerBuyerRoutes(app, { buyers });
   const waitlistJoins = rateLimits.limit({ name: "waitlist-join", points: 30, windowSeconds: 600 });
-  registerWaitlistRoutes(app, { waitlist, access: waitlistAccess, orderToken: (orderId) => orderAccess.token(orderId), rateLimit: (req) => waitlistJoins.take(req.ip) });
+  registerWaitlistRoutes(app, {
+    waitlist,
+    access: waitlistAccess,
+    orderToken: (orderId) => orderAccess.token(orderId),
+    rateLimit: (req) => waitlistJoins.take(req.ip),
+  });
   registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
   registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
-  registerCommissionRoutes(app, { commissions, payouts: payoutService, shows, clock, secureCookie: config.cookieSecure, publicUrl: publicUrl.replace(/\/$/, "") });
+  registerCommissionRoutes(app, {
+    commissions,
+    payouts: payoutService,
+    shows,
+    clock,
+    secureCookie: config.cookieSecure,
+    publicUrl: publicUrl.replace(/\/$/, ""),
+  });
   registerWebhookRoutes(app, { webhooks });
   // The dev mailbox shows reset links, invites and order links: only when the operator turns it on (DEV_MAILBOX=1).
   if (config.DEV_MAILBOX && mailer.list) registerDevMailbox(app, mailer);
@@ -373,7 +480,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   timers.push(telemetryTimer);
 
   await app.listen({ port: config.PORT, host: config.HOST });
-  const metricsListener: MetricsListener | null = config.METRICS_LISTEN ? await startMetricsListener(config.METRICS_LISTEN, metricsSource, (err) => log.error({ err }, "metrics failed")) : null;
+  const metricsListener: MetricsListener | null = config.METRICS_LISTEN
+    ? await startMetricsListener(config.METRICS_LISTEN, metricsSource, (err) => log.error({ err }, "metrics failed"))
+    : null;
   if (metricsListener) log.info({ listen: config.METRICS_LISTEN, port: metricsListener.port }, "/metrics listener");
   const port = (app.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -382,7 +491,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   let synthetic: { stop(): Promise<void> } | null = null;
   if (config.DEMO) {
     demo = await seedDemo({ db: db.db, dataDir: config.dataDir, accounts, catalog, shows, offers, commissionBp: config.DEFAULT_COMMISSION_BP });
-    if (overrides.synthetic !== false) synthetic = startSyntheticSource({ ffmpegPath: config.ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${demo.streamKey}`, log: log.child({ module: "demo-source" }) });
+    if (overrides.synthetic !== false)
+      synthetic = startSyntheticSource({
+        ffmpegPath: config.ffmpegPath,
+        rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${demo.streamKey}`,
+        log: log.child({ module: "demo-source" }),
+      });
   }
 
   let closed = false;
@@ -395,7 +509,30 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     metricsPort: metricsListener?.port ?? null,
     demo,
     db,
-    services: { outbox, mailer, accounts, catalog, shows, offers, orders, commissions, payouts: payoutService, chat, chatModeration, hub, media, bus, recordings, simulcast, webhooks, auctions, giveaways, polls, coupons, mystery },
+    services: {
+      outbox,
+      mailer,
+      accounts,
+      catalog,
+      shows,
+      offers,
+      orders,
+      commissions,
+      payouts: payoutService,
+      chat,
+      chatModeration,
+      hub,
+      media,
+      bus,
+      recordings,
+      simulcast,
+      webhooks,
+      auctions,
+      giveaways,
+      polls,
+      coupons,
+      mystery,
+    },
     async close() {
       if (closed) return;
       closed = true;

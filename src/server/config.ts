@@ -2,9 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { createRequire } from "node:module";
 
-const bool = z
-  .enum(["0", "1", "true", "false", "yes", "no"])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const bool = z.enum(["0", "1", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
 
 // Every setting in one place. Environment variable names are the keys in UPPER_SNAKE_CASE (see README).
 export const configSchema = z.object({
@@ -13,7 +11,10 @@ export const configSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .optional(),
   REDIS_URL: z.string().optional(),
   BUS: z.enum(["memory", "redis"]).optional(),
   RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
@@ -24,7 +25,10 @@ export const configSchema = z.object({
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2),
   HLS_LIST_SIZE: z.coerce.number().int().min(3).max(60).default(6),
   // Rendition heights, highest first; checked by parseLadder (media) at startup.
-  HLS_LADDER: z.string().regex(/^\s*\d{3,4}p?\s*(,\s*\d{3,4}p?\s*)*$/).default("720,480,240"),
+  HLS_LADDER: z
+    .string()
+    .regex(/^\s*\d{3,4}p?\s*(,\s*\d{3,4}p?\s*)*$/)
+    .default("720,480,240"),
   HLS_PART_TARGET_SECONDS: z.coerce.number().min(0.1).max(2).default(0.3),
   RECONNECT_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(30),
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
@@ -67,14 +71,21 @@ export const configSchema = z.object({
   RECORDING_SEGMENT_SECONDS: z.coerce.number().min(2).max(6).default(4),
   PREVIEW_SECONDS: z.coerce.number().min(3).max(15).default(12),
   RECORDINGS: bool.default(true),
-  RECORDING_MAX_MINUTES: z.coerce.number().min(1).max(24 * 60).default(240),
+  RECORDING_MAX_MINUTES: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 60)
+    .default(240),
   SECRETS_KEY: z.string().optional(),
   // Payments: the built-in test provider (no network) unless PAYMENT_PROVIDER=stripe with a secret key.
   PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   // Stripe.js in the browser checkout (pk_live_… / pk_test_…); public, unlike the secret key.
-  STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[A-Za-z0-9]+$/, "a Stripe publishable key (pk_test_… or pk_live_…)").optional(),
+  STRIPE_PUBLISHABLE_KEY: z
+    .string()
+    .regex(/^pk_(test|live)_[A-Za-z0-9]+$/, "a Stripe publishable key (pk_test_… or pk_live_…)")
+    .optional(),
   // Another Stripe API origin (tests: a local server playing recorded responses).
   STRIPE_API_BASE: z.string().url().optional(),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(20_000),
@@ -105,7 +116,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const raw = parsed.data;
   const dataDir = path.resolve(raw.DATA_DIR);
   const publicOrigin = raw.PUBLIC_URL ? new URL(raw.PUBLIC_URL).origin : null;
-  const allowedOrigins = [publicOrigin, ...(raw.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean).map(originOf)].filter((o): o is string => !!o);
+  const allowedOrigins = [
+    publicOrigin,
+    ...(raw.ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean)
+      .map(originOf),
+  ].filter((o): o is string => !!o);
   return {
     ...raw,
     cookieSecure: raw.COOKIE_SECURE ?? publicOrigin?.startsWith("https:") ?? false,
@@ -128,7 +146,10 @@ function originOf(raw: string): string {
 function parseTrustProxy(raw: string | undefined): number | string[] | false {
   if (!raw) return false;
   if (/^\d{1,2}$/.test(raw)) return Number(raw);
-  return raw.split(",").map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 const require = createRequire(import.meta.url);

@@ -5,11 +5,7 @@ import { loadConfig } from "./config.js";
 const config = loadConfig();
 const server = await startServer(config);
 const base = config.PUBLIC_URL ?? `http://localhost:${server.port}`;
-const lines = [
-  "",
-  `Showcart is running: ${base}/`,
-  `RTMP ingest (OBS server): rtmp://localhost:${server.rtmpPort}/live`,
-];
+const lines = ["", `Showcart is running: ${base}/`, `RTMP ingest (OBS server): rtmp://localhost:${server.rtmpPort}/live`];
 if (server.demo) {
   lines.push(
     `Demo show (viewer): ${base}/shows/${server.demo.slug}`,

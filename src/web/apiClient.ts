@@ -60,8 +60,7 @@ async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: str
 
 export const api = {
   get: <T>(path: string, headers?: Record<string, string>) => request<T>("GET", path, { headers }),
-  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
-    request<T>("POST", path, { body: body ?? {}, headers }),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>("POST", path, { body: body ?? {}, headers }),
   del: <T>(path: string) => request<T>("DELETE", path),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
 };

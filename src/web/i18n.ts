@@ -74,8 +74,7 @@ const en = {
   "checkout.country": "Country",
   "checkout.payment": "Payment",
   "checkout.card": "Card number",
-  "checkout.testNote":
-    "This is a test shop — no money moves. 4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 is declined.",
+  "checkout.testNote": "This is a test shop — no money moves. 4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 is declined.",
   "login.title": "Sign in to the studio",
   "login.email": "Email",
   "login.password": "Password",
@@ -182,8 +181,7 @@ const de: Record<MessageKey, Message> = {
   "checkout.country": "Land",
   "checkout.payment": "Zahlung",
   "checkout.card": "Kartennummer",
-  "checkout.testNote":
-    "Dies ist ein Testshop — es fließt kein Geld. 4242 4242 4242 4242 wird akzeptiert, 4000 0000 0000 0002 abgelehnt.",
+  "checkout.testNote": "Dies ist ein Testshop — es fließt kein Geld. 4242 4242 4242 4242 wird akzeptiert, 4000 0000 0000 0002 abgelehnt.",
   "login.title": "Im Studio anmelden",
   "login.email": "E-Mail",
   "login.password": "Passwort",

@@ -44,7 +44,10 @@ export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
       const { offerId, remaining, version } = ev.d as ServerEvents["offer.updated"];
       // The server's stream only ever sends newer figures, but a snapshot (or an API answer) may be newer than an event
       // still in flight across a reconnect: the protocol's one rule keeps the newer figure.
-      return { ...state, offers: mapOffer(state, offerId, (o) => (isStaleStock(o.stockVersion, version) ? o : { ...o, remaining, stockVersion: version ?? o.stockVersion })) };
+      return {
+        ...state,
+        offers: mapOffer(state, offerId, (o) => (isStaleStock(o.stockVersion, version) ? o : { ...o, remaining, stockVersion: version ?? o.stockVersion })),
+      };
     }
     case "offer.ended": {
       const { offerId, reason } = ev.d as ServerEvents["offer.ended"];

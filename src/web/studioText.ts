@@ -93,7 +93,8 @@ const en = {
   "mod.unpin": "Unpin",
   "mod.pinPlaceholder": "A message shown above the chat",
   "mod.words": "Blocked words",
-  "mod.wordsLead": "{n} common German and English insults are blocked already (also as f.u.c.k, fuuuck, f4ck, fück). Add your own, or allow default ones. A word ending in * blocks every word starting with it.",
+  "mod.wordsLead":
+    "{n} common German and English insults are blocked already (also as f.u.c.k, fuuuck, f4ck, fück). Add your own, or allow default ones. A word ending in * blocks every word starting with it.",
   "mod.wordsBlock": "Also block",
   "mod.wordsAllow": "Allow (from the default list)",
   "mod.save": "Save",
@@ -303,7 +304,8 @@ const de: Record<StudioKey, Message> = {
   "mod.unpin": "Lösen",
   "mod.pinPlaceholder": "Eine Nachricht über dem Chat",
   "mod.words": "Gesperrte Wörter",
-  "mod.wordsLead": "{n} gängige deutsche und englische Beleidigungen sind schon gesperrt (auch als f.u.c.k, fuuuck, f4ck, fück). Füge eigene hinzu oder erlaube Standardwörter. Ein Wort mit * am Ende sperrt alle Wörter, die so beginnen.",
+  "mod.wordsLead":
+    "{n} gängige deutsche und englische Beleidigungen sind schon gesperrt (auch als f.u.c.k, fuuuck, f4ck, fück). Füge eigene hinzu oder erlaube Standardwörter. Ein Wort mit * am Ende sperrt alle Wörter, die so beginnen.",
   "mod.wordsBlock": "Zusätzlich sperren",
   "mod.wordsAllow": "Erlauben (aus der Standardliste)",
   "mod.save": "Speichern",

@@ -24,7 +24,11 @@ export function useBuyer(): BuyerState {
   const setAccount = useCallback((a: BuyerAccount | null) => {
     setAccountState(a);
     setSaved(null);
-    if (a) api.get<{ details: SavedBuyerDetails }>("/api/me/checkout-details").then((r) => setSaved(r.details), () => {});
+    if (a)
+      api.get<{ details: SavedBuyerDetails }>("/api/me/checkout-details").then(
+        (r) => setSaved(r.details),
+        () => {},
+      );
   }, []);
   useEffect(() => {
     api.get<{ account: BuyerAccount }>("/api/auth/me").then(

@@ -114,7 +114,10 @@ describe.each(cases)("abuse limits (%s, %s)", (backend, store) => {
   it("limits sign-ups per address (10 an hour) and per email (3 an hour), the same for taken and free emails", async () => {
     const address = freshAddress();
     const signUp = (email: string, from = address) =>
-      request(proxied.url, "POST", "/api/auth/signup", { body: { email, password: "a long password", displayName: "S" }, headers: { "x-forwarded-for": from } });
+      request(proxied.url, "POST", "/api/auth/signup", {
+        body: { email, password: "a long password", displayName: "S" },
+        headers: { "x-forwarded-for": from },
+      });
     const taken = fresh("taken");
     await createBuyer(proxied, taken, "a long password");
     const answers: JsonResponse[] = [];
@@ -133,7 +136,8 @@ describe.each(cases)("abuse limits (%s, %s)", (backend, store) => {
   });
 
   it("limits reset requests per email (3 an hour) the same whether the email has an account, and per address (10 an hour)", async () => {
-    const ask = (email: string, from: string) => request(proxied.url, "POST", "/api/auth/password-reset", { body: { email }, headers: { "x-forwarded-for": from } });
+    const ask = (email: string, from: string) =>
+      request(proxied.url, "POST", "/api/auth/password-reset", { body: { email }, headers: { "x-forwarded-for": from } });
     const known = fresh("known");
     await createBuyer(proxied, known, "a long password");
     for (const email of [known, fresh("unknown")]) {
@@ -149,7 +153,10 @@ describe.each(cases)("abuse limits (%s, %s)", (backend, store) => {
 
   it("checks a reset token before hashing the new password: a bad one costs no argon2, and 20 bad ones from an address are refused", async () => {
     const confirm = (token: string, from: string) =>
-      request(proxied.url, "POST", "/api/auth/password-reset/confirm", { body: { token, password: "a new long password" }, headers: { "x-forwarded-for": from } });
+      request(proxied.url, "POST", "/api/auth/password-reset/confirm", {
+        body: { token, password: "a new long password" },
+        headers: { "x-forwarded-for": from },
+      });
     const address = freshAddress();
     const before = argon.hashes;
     const got = [];

@@ -23,7 +23,9 @@ describe("accounts over HTTP", () => {
   afterAll(async () => server?.close());
 
   it("signs up through an emailed link: the answer is the same for a taken email, whose owner gets a sign-in mail instead", async () => {
-    const res = await request(server.url, "POST", "/api/auth/signup", { body: { email: "Buyer.One@Example.com", password: "correct horse battery", displayName: "Buyer One" } });
+    const res = await request(server.url, "POST", "/api/auth/signup", {
+      body: { email: "Buyer.One@Example.com", password: "correct horse battery", displayName: "Buyer One" },
+    });
     expect([res.status, res.body]).toEqual([202, { status: "verification_sent" }]);
     expect(res.headers.getSetCookie()).toEqual([]);
     const [mail] = await mailTo(server, "buyer.one@example.com");
@@ -32,16 +34,23 @@ describe("accounts over HTTP", () => {
     const confirmed = await request(server.url, "POST", "/api/auth/signup/confirm", { body: { token } });
     expect(confirmed.status).toBe(201);
     expect(confirmed.body.account).toMatchObject({ email: "buyer.one@example.com", role: "buyer" });
-    const cookie = confirmed.headers.getSetCookie().find((c) => c.startsWith("sc_session="))!.split(";")[0]!;
+    const cookie = confirmed.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("sc_session="))!
+      .split(";")[0]!;
     expect((await request(server.url, "GET", "/api/auth/me", { cookie })).body.account.displayName).toBe("Buyer One");
     const reused = await request(server.url, "POST", "/api/auth/signup/confirm", { body: { token } });
     expect([reused.status, reused.body.error.code]).toEqual([400, "invalid_body"]);
 
     // The taken email: same status, same body, no cookie; the mail tells the owner to sign in or reset instead.
-    const again = await request(server.url, "POST", "/api/auth/signup", { body: { email: "buyer.one@example.com", password: "another long one", displayName: "X" } });
+    const again = await request(server.url, "POST", "/api/auth/signup", {
+      body: { email: "buyer.one@example.com", password: "another long one", displayName: "X" },
+    });
     expect([again.status, again.body]).toEqual([res.status, res.body]);
     expect(again.headers.getSetCookie()).toEqual([]);
-    const owner = await until("the owner's mail", async () => (await mailTo(server, "buyer.one@example.com")).find((m) => m.subject.includes("already have an account")));
+    const owner = await until("the owner's mail", async () =>
+      (await mailTo(server, "buyer.one@example.com")).find((m) => m.subject.includes("already have an account")),
+    );
     expect(owner.subject).toContain("already have an account");
     expect(owner.text).not.toMatch(/token=/);
     await login(server.url, "buyer.one@example.com", "correct horse battery"); // the password is unchanged

@@ -57,7 +57,7 @@ describe("merchant order admin over HTTP", () => {
   });
 
   it("exports orders as CSV with formula cells defused, and prints a packing slip without prices", async () => {
-    const gift = { message: "=HYPERLINK(\"http://evil\") <b>Alles Gute</b>" };
+    const gift = { message: '=HYPERLINK("http://evil") <b>Alles Gute</b>' };
     const { body } = await postOrder(server.url, orderBody(offerId, { gift, buyer: { name: "=cmd|' /C calc'!A0", email: "csv@example.com" } }));
     const csv = await fetch(`${server.url}/api/admin/orders.csv`, { headers: { cookie: merchant } });
     expect(csv.headers.get("content-type")).toContain("text/csv");

@@ -38,20 +38,61 @@ describe("auction routes × roles", () => {
     cookies.set("otherMerchant", await login(server.url, "owner@other.test", pw));
     cookies.set("admin", await login(server.url, "admin@platform.test", pw));
     const productId = (await catalog.productsOf(demoMerchant))[0]!.id;
-    const created = await request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, { cookie: cookies.get("host"), body: { productId, startPrice: 500, minIncrement: 50, durationSeconds: 60 } });
+    const created = await request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, {
+      cookie: cookies.get("host"),
+      body: { productId, startPrice: 500, minIncrement: 50, durationSeconds: 60 },
+    });
     auctionId = created.body.auction.id;
     await request(server.url, "POST", `/api/studio/auctions/${auctionId}/cancel`, { cookie: cookies.get("host") });
   }, 180_000);
   afterAll(async () => server?.close());
 
   const routes: { name: string; allowed: Role[]; call: (cookie?: string) => Promise<{ status: number; body: any }> }[] = [
-    { name: "GET /api/studio/shows/:id/auctions", allowed: STUDIO, call: (c) => request(server.url, "GET", `/api/studio/shows/${showId}/auctions`, { cookie: c }) },
-    { name: "POST /api/studio/shows/:id/auctions (bad body)", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, { cookie: c, body: {} }) },
-    { name: "POST /api/studio/auctions/:id/start", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/auctions/${auctionId}/start`, { cookie: c }) },
-    { name: "POST /api/studio/auctions/:id/cancel", allowed: STUDIO, call: (c) => request(server.url, "POST", `/api/studio/auctions/${auctionId}/cancel`, { cookie: c }) },
-    { name: "GET /api/studio/auctions/:id/events", allowed: STUDIO, call: (c) => request(server.url, "GET", `/api/studio/auctions/${auctionId}/events`, { cookie: c }) },
-    { name: "POST /api/auctions/:id/bids", allowed: BIDDERS, call: (c) => request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: c, headers: { "idempotency-key": `authz-${Math.random()}` }, body: { maxAmount: 1000 } }) },
-    { name: "POST /api/auctions/:id/pre-bids", allowed: BIDDERS, call: (c) => request(server.url, "POST", `/api/auctions/${auctionId}/pre-bids`, { cookie: c, headers: { "idempotency-key": `authz-${Math.random()}` }, body: { maxAmount: 1000 } }) },
+    {
+      name: "GET /api/studio/shows/:id/auctions",
+      allowed: STUDIO,
+      call: (c) => request(server.url, "GET", `/api/studio/shows/${showId}/auctions`, { cookie: c }),
+    },
+    {
+      name: "POST /api/studio/shows/:id/auctions (bad body)",
+      allowed: STUDIO,
+      call: (c) => request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, { cookie: c, body: {} }),
+    },
+    {
+      name: "POST /api/studio/auctions/:id/start",
+      allowed: STUDIO,
+      call: (c) => request(server.url, "POST", `/api/studio/auctions/${auctionId}/start`, { cookie: c }),
+    },
+    {
+      name: "POST /api/studio/auctions/:id/cancel",
+      allowed: STUDIO,
+      call: (c) => request(server.url, "POST", `/api/studio/auctions/${auctionId}/cancel`, { cookie: c }),
+    },
+    {
+      name: "GET /api/studio/auctions/:id/events",
+      allowed: STUDIO,
+      call: (c) => request(server.url, "GET", `/api/studio/auctions/${auctionId}/events`, { cookie: c }),
+    },
+    {
+      name: "POST /api/auctions/:id/bids",
+      allowed: BIDDERS,
+      call: (c) =>
+        request(server.url, "POST", `/api/auctions/${auctionId}/bids`, {
+          cookie: c,
+          headers: { "idempotency-key": `authz-${Math.random()}` },
+          body: { maxAmount: 1000 },
+        }),
+    },
+    {
+      name: "POST /api/auctions/:id/pre-bids",
+      allowed: BIDDERS,
+      call: (c) =>
+        request(server.url, "POST", `/api/auctions/${auctionId}/pre-bids`, {
+          cookie: c,
+          headers: { "idempotency-key": `authz-${Math.random()}` },
+          body: { maxAmount: 1000 },
+        }),
+    },
     { name: "GET /api/auctions/:id", allowed: ROLES, call: (c) => request(server.url, "GET", `/api/auctions/${auctionId}`, { cookie: c }) },
     { name: "GET /api/shows/:id/auctions", allowed: ROLES, call: (c) => request(server.url, "GET", `/api/shows/${showId}/auctions`, { cookie: c }) },
   ];
@@ -69,14 +110,26 @@ describe("auction routes × roles", () => {
 
   it("bids from the show's own accounts are refused with cannot_bid_own_show and audited", async () => {
     for (const role of ["host", "merchant", "staff"] as const) {
-      const res = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: cookies.get(role), headers: { "idempotency-key": `own-${role}-1` }, body: { maxAmount: 1000 } });
+      const res = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, {
+        cookie: cookies.get(role),
+        headers: { "idempotency-key": `own-${role}-1` },
+        body: { maxAmount: 1000 },
+      });
       expect(res.body.error.code).toBe("cannot_bid_own_show");
     }
-    const buyer = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: cookies.get("buyer"), headers: { "idempotency-key": "buyer-late-1" }, body: { maxAmount: 1000 } });
+    const buyer = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, {
+      cookie: cookies.get("buyer"),
+      headers: { "idempotency-key": "buyer-late-1" },
+      body: { maxAmount: 1000 },
+    });
     expect(buyer.body.error.code).toBe("auction_closed");
     const noKey = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: cookies.get("buyer"), body: { maxAmount: 1000 } });
     expect(noKey.body.error.code).toBe("idempotency_key_required");
-    const bad = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: cookies.get("buyer"), headers: { "idempotency-key": "buyer-bad-1" }, body: { maxAmount: -5 } });
+    const bad = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, {
+      cookie: cookies.get("buyer"),
+      headers: { "idempotency-key": "buyer-bad-1" },
+      body: { maxAmount: -5 },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("invalid_body");
     const log = await request(server.url, "GET", `/api/studio/auctions/${auctionId}/events`, { cookie: cookies.get("host") });

@@ -74,7 +74,9 @@ describe.each(backends)("auction race at the closing millisecond (%s)", (backend
     expect(accepted.length + refused.length).toBe(BIDS);
     for (const r of refused) expect(["bid_too_low", "auction_closed"]).toContain(r.body.error.code);
     expect(refused.some((r) => r.body.error.code === "auction_closed")).toBe(true);
-    console.log(`race (${backend}): ${accepted.length} accepted, ${refused.filter((r) => r.body.error.code === "bid_too_low").length} bid_too_low, ${refused.filter((r) => r.body.error.code === "auction_closed").length} auction_closed`);
+    console.log(
+      `race (${backend}): ${accepted.length} accepted, ${refused.filter((r) => r.body.error.code === "bid_too_low").length} bid_too_low, ${refused.filter((r) => r.body.error.code === "auction_closed").length} auction_closed`,
+    );
 
     // After the end: closed by the sweeper reading the same clock.
     clock.set(endsAt + 1);

@@ -23,24 +23,62 @@ const BIDDERS: Role[] = ["buyer", "moderator", "otherHost", "otherMerchant", "ad
  * Every other registered route must have a row in the matrix below: a new route without one fails the coverage test.
  */
 const PUBLIC = new Set([
-  "POST /api/auth/login", "POST /api/auth/signup", "POST /api/auth/signup/confirm", "POST /api/auth/password-reset",
-  "POST /api/auth/password-reset/confirm", "POST /api/auth/accept-invite", "POST /api/auth/logout",
-  "GET /api/shows", "GET /api/shows/:idOrSlug", "GET /api/shows/:idOrSlug/recordings", "GET /api/shows/:showId/chat",
-  "GET /api/shows/:showId/giveaways/current", "GET /api/giveaways/:giveawayId/verification", "GET /api/shows/:showId/polls/current",
-  "GET /api/shows/:showId/auctions", "GET /api/auctions/:auctionId", "GET /api/shows/:showId/coupons",
-  "GET /api/shows/:showId/mystery", "GET /api/mystery/:poolId", "POST /api/orders", "GET /api/payments/config",
-  "POST /api/shows/:showId/telemetry", "GET /media/products/:productId/:file", "GET /vod/:showId/:recordingId/:file",
-  "GET /live/:showId/index.m3u8", "GET /live/:showId/:rendition/index.m3u8", "GET /live/:showId/:rendition/:file",
-  "GET /images/demo/:name", "GET /healthz", "GET /api/ping", "GET /ws/shows/:showId",
+  "POST /api/auth/login",
+  "POST /api/auth/signup",
+  "POST /api/auth/signup/confirm",
+  "POST /api/auth/password-reset",
+  "POST /api/auth/password-reset/confirm",
+  "POST /api/auth/accept-invite",
+  "POST /api/auth/logout",
+  "GET /api/shows",
+  "GET /api/shows/:idOrSlug",
+  "GET /api/shows/:idOrSlug/recordings",
+  "GET /api/shows/:showId/chat",
+  "GET /api/shows/:showId/giveaways/current",
+  "GET /api/giveaways/:giveawayId/verification",
+  "GET /api/shows/:showId/polls/current",
+  "GET /api/shows/:showId/auctions",
+  "GET /api/auctions/:auctionId",
+  "GET /api/shows/:showId/coupons",
+  "GET /api/shows/:showId/mystery",
+  "GET /api/mystery/:poolId",
+  "POST /api/orders",
+  "GET /api/payments/config",
+  "POST /api/shows/:showId/telemetry",
+  "GET /media/products/:productId/:file",
+  "GET /vod/:showId/:recordingId/:file",
+  "GET /live/:showId/index.m3u8",
+  "GET /live/:showId/:rendition/index.m3u8",
+  "GET /live/:showId/:rendition/:file",
+  "GET /images/demo/:name",
+  "GET /healthz",
+  "GET /api/ping",
+  "GET /ws/shows/:showId",
   // Web pages: the page asks for a login where it needs one; the data behind it is guarded by the API routes.
-  "GET /", "GET /login", "GET /admin", "GET /orders/:orderId", "GET /account", "GET /earnings", "GET /forgot-password",
-  "GET /reset-password", "GET /accept-invite", "GET /confirm-signup", "GET /shows/:slug", "GET /studio/:showId", "GET /verify/giveaway/:giveawayId", "GET /assets/*",
+  "GET /",
+  "GET /login",
+  "GET /admin",
+  "GET /orders/:orderId",
+  "GET /account",
+  "GET /earnings",
+  "GET /forgot-password",
+  "GET /reset-password",
+  "GET /accept-invite",
+  "GET /confirm-signup",
+  "GET /shows/:slug",
+  "GET /studio/:showId",
+  "GET /verify/giveaway/:giveawayId",
+  "GET /assets/*",
   // Waitlist entries open with the entry's own token, not a role: test/api/waitlist tests.
-  "POST /api/offers/:offerId/waitlist", "GET /api/waitlist/:entryId", "POST /api/waitlist/:entryId/leave",
+  "POST /api/offers/:offerId/waitlist",
+  "GET /api/waitlist/:entryId",
+  "POST /api/waitlist/:entryId/leave",
   // Guarded by a signature or a bearer token, not a session: payments' webhook tests, the metrics tests.
-  "POST /api/payments/stripe/webhook", "GET /metrics",
+  "POST /api/payments/stripe/webhook",
+  "GET /metrics",
   // WebSocket upgrades, checked by session and Origin at the upgrade: test/api/realtime.ws.test.ts, moderation.ws.test.ts.
-  "GET /ws/studio/:showId", "GET /ws/ingest/:showId",
+  "GET /ws/studio/:showId",
+  "GET /ws/ingest/:showId",
 ]);
 
 // Some routes validate the body before they check access (a 400 says nothing and changes nothing, but it would read
@@ -72,7 +110,13 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     await accounts.createAccount({ email: "admin@platform.test", password: pw, displayName: "Admin", role: "admin", merchantId: null });
     await accounts.createAccount({ email: "owner@other.test", password: pw, displayName: "Other owner", role: "merchant", merchantId: other.id });
     await accounts.createAccount({ email: "host@other.test", password: pw, displayName: "Other host", role: "host", merchantId: other.id });
-    const secondHost = await accounts.createAccount({ email: "host2@demo.test", password: pw, displayName: "Second host", role: "host", merchantId: demoMerchant });
+    const secondHost = await accounts.createAccount({
+      email: "host2@demo.test",
+      password: pw,
+      displayName: "Second host",
+      role: "host",
+      merchantId: demoMerchant,
+    });
     await createBuyer(server, "buyer@authz.test", pw, "Buyer");
     await createBuyer(server, "mod@authz.test", pw, "Moderator");
     cookies.set("anonymous", undefined);
@@ -94,10 +138,16 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     };
 
     // A second show of the same merchant with its own host: that host is no one on the demo show.
-    const second = await ok(request(server.url, "POST", "/api/admin/shows", { cookie: merchant, body: { title: "Second show", slug: "second-show", hostAccountId: secondHost.id } }), "second show");
+    const second = await ok(
+      request(server.url, "POST", "/api/admin/shows", { cookie: merchant, body: { title: "Second show", slug: "second-show", hostAccountId: secondHost.id } }),
+      "second show",
+    );
     ids.secondShow = second.show.id;
     // The moderator is appointed by the demo show's host, through the moderation API.
-    await ok(request(server.url, "POST", `/api/studio/shows/${showId}/chat/moderators`, { cookie: host, body: { email: "mod@authz.test" } }), "appoint moderator");
+    await ok(
+      request(server.url, "POST", `/api/studio/shows/${showId}/chat/moderators`, { cookie: host, body: { email: "mod@authz.test" } }),
+      "appoint moderator",
+    );
 
     ids.show = showId;
     const show = await request(server.url, "GET", `/api/shows/${showId}`);
@@ -106,14 +156,54 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     const products = await catalog.productsOf(demoMerchant);
     ids.product = products[0]!.id;
     ids.doomedProduct = products.at(-1)!.id;
-    const extraOffer = await ok(request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie: host, body: { productId: ids.product, showPrice: 100, quantity: 1, durationSeconds: 600 } }), "offer");
+    const extraOffer = await ok(
+      request(server.url, "POST", `/api/studio/shows/${showId}/offers`, {
+        cookie: host,
+        body: { productId: ids.product, showPrice: 100, quantity: 1, durationSeconds: 600 },
+      }),
+      "offer",
+    );
     ids.extraOffer = extraOffer.offer.id;
-    ids.giveaway = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/giveaways`, { cookie: host, body: { title: "Tote" } }), "giveaway")).giveaway.id;
-    ids.poll = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/polls`, { cookie: host, body: { question: "A or B?", options: [{ label: "A" }, { label: "B" }] } }), "poll")).poll.id;
-    ids.coupon = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, { cookie: host, body: { code: "authz10", percentBp: 1000, minutes: 5, maxClaims: 10 } }), "coupon")).coupon.id;
+    ids.giveaway = (
+      await ok(request(server.url, "POST", `/api/studio/shows/${showId}/giveaways`, { cookie: host, body: { title: "Tote" } }), "giveaway")
+    ).giveaway.id;
+    ids.poll = (
+      await ok(
+        request(server.url, "POST", `/api/studio/shows/${showId}/polls`, {
+          cookie: host,
+          body: { question: "A or B?", options: [{ label: "A" }, { label: "B" }] },
+        }),
+        "poll",
+      )
+    ).poll.id;
+    ids.coupon = (
+      await ok(
+        request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, {
+          cookie: host,
+          body: { code: "authz10", percentBp: 1000, minutes: 5, maxClaims: 10 },
+        }),
+        "coupon",
+      )
+    ).coupon.id;
     const items = products.slice(0, 2).map((p, i) => ({ productId: p.id, oddsBp: i === 0 ? 2500 : 7500, quantity: 3 }));
-    ids.pool = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, { cookie: host, body: { title: "Bag", showPrice: 500, durationSeconds: 600, items } }), "mystery")).pool.id;
-    ids.auction = (await ok(request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, { cookie: host, body: { productId: ids.product, startPrice: 500, minIncrement: 50, durationSeconds: 60 } }), "auction")).auction.id;
+    ids.pool = (
+      await ok(
+        request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, {
+          cookie: host,
+          body: { title: "Bag", showPrice: 500, durationSeconds: 600, items },
+        }),
+        "mystery",
+      )
+    ).pool.id;
+    ids.auction = (
+      await ok(
+        request(server.url, "POST", `/api/studio/shows/${showId}/auctions`, {
+          cookie: host,
+          body: { productId: ids.product, startPrice: 500, minIncrement: 50, durationSeconds: 60 },
+        }),
+        "auction",
+      )
+    ).auction.id;
     await ok(request(server.url, "POST", `/api/studio/auctions/${ids.auction}/cancel`, { cookie: host }), "cancel auction");
   }, 180_000);
   afterAll(async () => server?.close());
@@ -179,8 +269,20 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "GET /api/giveaways/:giveawayId/entries/me", allowed: SIGNED_IN, path: () => `/api/giveaways/${ids.giveaway}/entries/me` },
     { route: "POST /api/polls/:pollId/votes", allowed: SIGNED_IN, path: () => `/api/polls/${ids.poll}/votes`, body: {} },
     { route: "GET /api/polls/:pollId/votes/me", allowed: SIGNED_IN, path: () => `/api/polls/${ids.poll}/votes/me` },
-    { route: "POST /api/auctions/:auctionId/bids", allowed: BIDDERS, path: () => `/api/auctions/${ids.auction}/bids`, body: { maxAmount: 1000 }, headers: () => ({ "idempotency-key": `authz-${Math.random()}` }) },
-    { route: "POST /api/auctions/:auctionId/pre-bids", allowed: BIDDERS, path: () => `/api/auctions/${ids.auction}/pre-bids`, body: { maxAmount: 1000 }, headers: () => ({ "idempotency-key": `authz-${Math.random()}` }) },
+    {
+      route: "POST /api/auctions/:auctionId/bids",
+      allowed: BIDDERS,
+      path: () => `/api/auctions/${ids.auction}/bids`,
+      body: { maxAmount: 1000 },
+      headers: () => ({ "idempotency-key": `authz-${Math.random()}` }),
+    },
+    {
+      route: "POST /api/auctions/:auctionId/pre-bids",
+      allowed: BIDDERS,
+      path: () => `/api/auctions/${ids.auction}/pre-bids`,
+      body: { maxAmount: 1000 },
+      headers: () => ({ "idempotency-key": `authz-${Math.random()}` }),
+    },
     { route: "POST /api/shows/:showId/coupons/claim", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/coupons/claim`, body: { code: "NOSUCH" } },
     { route: "GET /api/shows/:showId/coupons/mine", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/coupons/mine` },
     { route: "GET /api/offers/:offerId/coupon-preview", allowed: SIGNED_IN, path: () => `/api/offers/${ids.offer}/coupon-preview?code=NOSUCH&quantity=1` },
@@ -195,7 +297,12 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     // Chat moderation: appointed moderators may delete, time out and handle reports; only the team changes the rules.
     { route: "GET /api/studio/shows/:showId/chat/moderation", allowed: MODERATORS, path: () => `${chat()}/moderation` },
     { route: "DELETE /api/studio/shows/:showId/chat/messages/:messageId", allowed: MODERATORS, path: () => `${chat()}/messages/msg_nope` },
-    { route: "POST /api/studio/shows/:showId/chat/messages/:messageId/timeout", allowed: MODERATORS, path: () => `${chat()}/messages/msg_nope/timeout`, body: { minutes: 5 } },
+    {
+      route: "POST /api/studio/shows/:showId/chat/messages/:messageId/timeout",
+      allowed: MODERATORS,
+      path: () => `${chat()}/messages/msg_nope/timeout`,
+      body: { minutes: 5 },
+    },
     { route: "DELETE /api/studio/shows/:showId/chat/restrictions/:restrictionId", allowed: MODERATORS, path: () => `${chat()}/restrictions/rst_nope` },
     { route: "POST /api/studio/shows/:showId/chat/reports/:reportId/dismiss", allowed: MODERATORS, path: () => `${chat()}/reports/rpt_nope/dismiss` },
     { route: "POST /api/studio/shows/:showId/chat/messages/:messageId/ban", allowed: STUDIO, path: () => `${chat()}/messages/msg_nope/ban`, body: {} },
@@ -207,7 +314,12 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "DELETE /api/studio/shows/:showId/chat/moderators/:moderatorId", allowed: STUDIO, path: () => `${chat()}/moderators/acc_nope` },
 
     // Merchant admin.
-    { route: "POST /api/admin/invites", allowed: ["merchant", "otherMerchant"], path: () => "/api/admin/invites", body: { email: "invitee@authz.test", role: "host" } },
+    {
+      route: "POST /api/admin/invites",
+      allowed: ["merchant", "otherMerchant"],
+      path: () => "/api/admin/invites",
+      body: { email: "invitee@authz.test", role: "host" },
+    },
     { route: "GET /api/admin/invites", allowed: ["merchant", "otherMerchant"], path: () => "/api/admin/invites" },
     { route: "DELETE /api/admin/invites/:inviteId", allowed: ["merchant", "otherMerchant"], path: () => "/api/admin/invites/inv_nope" },
     { route: "GET /api/admin/hosts", allowed: ["merchant", "staff", "otherMerchant"], path: () => "/api/admin/hosts" },
@@ -225,13 +337,23 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "PATCH /api/admin/products/:id", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}`, body: { nope: 1 } },
     { route: "DELETE /api/admin/products/:id", allowed: MERCHANT, path: () => `/api/admin/products/${ids.doomedProduct}` },
     { route: "POST /api/admin/products/:id/variants", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/variants`, body: {} },
-    { route: "PATCH /api/admin/products/:id/variants/:variantId", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/variants/var_nope`, body: {} },
+    {
+      route: "PATCH /api/admin/products/:id/variants/:variantId",
+      allowed: MERCHANT,
+      path: () => `/api/admin/products/${ids.product}/variants/var_nope`,
+      body: {},
+    },
     { route: "DELETE /api/admin/products/:id/variants/:variantId", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/variants/var_nope` },
     { route: "POST /api/admin/products/:id/image", allowed: MERCHANT, path: () => `/api/admin/products/${ids.product}/image`, body: {} },
     { route: "GET /api/admin/sales", allowed: ANY_MERCHANT, path: () => "/api/admin/sales" },
     { route: "GET /api/admin/offers", allowed: ANY_MERCHANT, path: () => "/api/admin/offers" },
     { route: "GET /api/admin/webhooks", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks" },
-    { route: "POST /api/admin/webhooks", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks", body: { url: "https://hooks.invalid/showcart", events: ["order.paid"] } },
+    {
+      route: "POST /api/admin/webhooks",
+      allowed: ANY_MERCHANT,
+      path: () => "/api/admin/webhooks",
+      body: { url: "https://hooks.invalid/showcart", events: ["order.paid"] },
+    },
     { route: "DELETE /api/admin/webhooks/:endpointId", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope" },
     { route: "GET /api/admin/webhooks/:endpointId/deliveries", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope/deliveries" },
 

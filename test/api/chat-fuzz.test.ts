@@ -32,7 +32,12 @@ const tricky = fc.constantFrom(
   " ".repeat(1000),
   "\r\n\t",
 );
-const text = fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), fc.string({ unit: "grapheme", maxLength: 300 }), tricky, fc.tuple(tricky, fc.string()).map(([a, b]) => a + b));
+const text = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 400 }),
+  fc.string({ unit: "grapheme", maxLength: 300 }),
+  tricky,
+  fc.tuple(tricky, fc.string()).map(([a, b]) => a + b),
+);
 const json = fc.oneof(
   text.map((t) => ({ t: "chat.send", d: { text: t } })),
   fc.record({ t: fc.constantFrom("chat.send", "chat.report", "reaction.send", "ping"), d: fc.anything() }),
@@ -48,11 +53,17 @@ const frame: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 300 }).map((s) => ({ kind: "text" as const, data: s })) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ kind: "binary" as const, data: b })) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({ kind: "raw-text" as const, data: b })) },
-  { weight: 1, arbitrary: fc.integer({ min: 4000, max: 20_000 }).map((n) => ({ kind: "text" as const, data: JSON.stringify({ t: "chat.send", d: { text: "y".repeat(n) } }) })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 4000, max: 20_000 })
+      .map((n) => ({ kind: "text" as const, data: JSON.stringify({ t: "chat.send", d: { text: "y".repeat(n) } }) })),
+  },
   { weight: 1, arbitrary: fc.nat({ max: 2000 }).map((n) => ({ kind: "text" as const, data: "[".repeat(n + 1) })) },
 );
 
-const closedPromise = (c: ChatClient) => new Promise<void>((resolve) => (c.closed || c.ws.readyState === WebSocket.CLOSED ? resolve() : c.ws.once("close", () => resolve())));
+const closedPromise = (c: ChatClient) =>
+  new Promise<void>((resolve) => (c.closed || c.ws.readyState === WebSocket.CLOSED ? resolve() : c.ws.once("close", () => resolve())));
 
 function sendFrame(ws: WebSocket, f: Frame) {
   if (ws.readyState !== WebSocket.OPEN) return;
@@ -126,7 +137,9 @@ describe("chat fuzzing over a real WebSocket", () => {
     let sockets = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 25 }), fc.boolean(), async (frames, signedDevice) => {
-        const c = await ChatClient.open(`${wsBase}/ws/shows/${showId}?name=${encodeURIComponent("Fuzz\u202E")}${signedDevice ? `&device=fuzz-device-${++sockets}-0000000000` : ""}`);
+        const c = await ChatClient.open(
+          `${wsBase}/ws/shows/${showId}?name=${encodeURIComponent("Fuzz\u202E")}${signedDevice ? `&device=fuzz-device-${++sockets}-0000000000` : ""}`,
+        );
         clients.push(c);
         for (const f of frames) sendFrame(c.ws, f);
         c.send({ t: "ping" });
@@ -154,5 +167,4 @@ describe("chat fuzzing over a real WebSocket", () => {
       await probe();
     }
   });
-
 });

@@ -34,20 +34,28 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     expect((await request(server.url, "POST", "/api/admin/commission-rules", { cookie: host, body: { percentBp: 1000 } })).body.error.code).toBe("forbidden");
     const bad = await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { percentBp: 20_000 } });
     expect([bad.status, bad.body.error.code]).toEqual([400, "invalid_body"]);
-    expect((await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { overrides: [{ productId: "p" }] } })).status).toBe(400);
+    expect((await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { overrides: [{ productId: "p" }] } })).status).toBe(
+      400,
+    );
     const v1 = await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { percentBp: 500 } });
     expect(v1.status).toBe(201);
     expect(v1.body.ruleSet).toMatchObject({ version: 1, rules: { percentBp: 500, fixedPerUnit: 0, returnWindowDays: 14, attributionWindowDays: 7 } });
     const retired = await request(server.url, "DELETE", "/api/admin/commission-rules", { cookie: merchant });
     expect(retired.body.ruleSet).toMatchObject({ version: 2, rules: null });
-    const v3 = await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchant, body: { percentBp: 1000, fixedPerUnit: 10, payoutMinimum: 100 } });
+    const v3 = await request(server.url, "POST", "/api/admin/commission-rules", {
+      cookie: merchant,
+      body: { percentBp: 1000, fixedPerUnit: 10, payoutMinimum: 100 },
+    });
     expect(v3.body.ruleSet.version).toBe(3);
     const list = await request(server.url, "GET", "/api/admin/commission-rules", { cookie: merchant });
     expect(list.body.current.version).toBe(3);
     expect(list.body.versions.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
     expect((await request(server.url, "GET", "/api/admin/commission-rules/1", { cookie: merchant })).body.ruleSet.rules.percentBp).toBe(500);
     expect((await request(server.url, "GET", "/api/admin/commission-rules/99", { cookie: merchant })).status).toBe(404);
-    const hosts = await request(server.url, "PUT", `/api/admin/shows/${server.demo.showId}/hosts`, { cookie: merchant, body: { hosts: [{ accountId: "acc_x", shareBp: 5000 }] } });
+    const hosts = await request(server.url, "PUT", `/api/admin/shows/${server.demo.showId}/hosts`, {
+      cookie: merchant,
+      body: { hosts: [{ accountId: "acc_x", shareBp: 5000 }] },
+    });
     expect([hosts.status, hosts.body.error.code]).toEqual([400, "invalid_body"]);
   });
 
@@ -63,7 +71,10 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     expect(bogus.headers.getSetCookie().some((c) => c.startsWith("sc_ref="))).toBe(false);
 
     clock.advance(3600_000); // an hour later (the demo offer runs two hours); the window itself is tested in ledger.test.ts
-    const placed = await request(server.url, "POST", "/api/orders", { body: orderBody(offerId, { quantity: 2 }), headers: { "idempotency-key": "commission-link-1", cookie: cookie!.split(";")[0]! } });
+    const placed = await request(server.url, "POST", "/api/orders", {
+      body: orderBody(offerId, { quantity: 2 }),
+      headers: { "idempotency-key": "commission-link-1", cookie: cookie!.split(";")[0]! },
+    });
     expect(placed.status).toBe(201);
     const attribution = await server.services.commissions.attributionOf(placed.body.order.id);
     expect(attribution).toMatchObject({ source: "link", refCode: link.body.code, ruleVersion: 3 });
@@ -105,13 +116,26 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
   });
 
   it("pays out available earnings as a SEPA file that validates against the XSD, with statements as CSV and PDF", async () => {
-    const badIban = await request(server.url, "PUT", "/api/earnings/payout-account", { cookie: host, body: { holderName: "Demo Host", iban: "DE89370400440532013001", bic: "COBADEFFXXX" } });
+    const badIban = await request(server.url, "PUT", "/api/earnings/payout-account", {
+      cookie: host,
+      body: { holderName: "Demo Host", iban: "DE89370400440532013001", bic: "COBADEFFXXX" },
+    });
     expect([badIban.status, badIban.body.error.code]).toEqual([400, "invalid_body"]);
-    const saved = await request(server.url, "PUT", "/api/earnings/payout-account", { cookie: host, body: { holderName: "Demo Höst", iban: "DE89 3704 0044 0532 0130 00", bic: "COBADEFFXXX" } });
+    const saved = await request(server.url, "PUT", "/api/earnings/payout-account", {
+      cookie: host,
+      body: { holderName: "Demo Höst", iban: "DE89 3704 0044 0532 0130 00", bic: "COBADEFFXXX" },
+    });
     expect(saved.body.payoutAccount).toEqual({ holderName: "Demo Höst", iban: "DE89…3000", bic: "COBADEFFXXX", stripeAccountId: null });
     // No bank account for the merchant yet: a SEPA run is refused.
     expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } })).body.error.code).toBe("conflict");
-    expect((await request(server.url, "PUT", "/api/admin/payout-settings", { cookie: merchant, body: { debtorName: "Demo Shop", iban: "GB82WEST12345698765432", bic: "NWBKGB2L" } })).status).toBe(200);
+    expect(
+      (
+        await request(server.url, "PUT", "/api/admin/payout-settings", {
+          cookie: merchant,
+          body: { debtorName: "Demo Shop", iban: "GB82WEST12345698765432", bic: "NWBKGB2L" },
+        })
+      ).status,
+    ).toBe(200);
     expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: host, body: { method: "sepa" } })).body.error.code).toBe("forbidden");
     // Still pending (inside the return window): nothing to pay.
     expect((await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } })).body.payouts).toEqual([]);
@@ -146,7 +170,9 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     const text = await csv.text();
     expect(text.split("\r\n")[0]).toBe("date,kind,order,show,account,amount,currency");
     expect(text).toMatch(/,payout,,,paid,\d+\.\d\d,EUR/);
-    const pdf = Buffer.from(await (await fetch(`${server.url}/api/earnings/statements/${month}.pdf`, { headers: { cookie: host } })).arrayBuffer()).toString("latin1");
+    const pdf = Buffer.from(await (await fetch(`${server.url}/api/earnings/statements/${month}.pdf`, { headers: { cookie: host } })).arrayBuffer()).toString(
+      "latin1",
+    );
     expect(pdf.startsWith("%PDF-1.4")).toBe(true);
     expect(pdf).toContain(`(Showcart commission statement ${month}) Tj`);
     expect((await fetch(`${server.url}/api/earnings/statements/2026-13.pdf`, { headers: { cookie: host } })).status).toBe(400);

@@ -19,8 +19,22 @@ describe("SEPA credit transfer file (pain.001.001.03)", () => {
       executionDate: "2026-12-01",
       debtor,
       transfers: [
-        { endToEndId: "po_1", amount: 1, creditorName: "Zoë O'Brien <host>", iban: "GB82WEST12345698765432", bic: "NWBKGB2L", remittance: "Showcart commission po_1" },
-        { endToEndId: "po_2", amount: 123_456_78, creditorName: "José Ñúñez", iban: "FR1420041010050500013M02606", bic: "BNPAFRPPXXX", remittance: "x".repeat(200) },
+        {
+          endToEndId: "po_1",
+          amount: 1,
+          creditorName: "Zoë O'Brien <host>",
+          iban: "GB82WEST12345698765432",
+          bic: "NWBKGB2L",
+          remittance: "Showcart commission po_1",
+        },
+        {
+          endToEndId: "po_2",
+          amount: 123_456_78,
+          creditorName: "José Ñúñez",
+          iban: "FR1420041010050500013M02606",
+          bic: "BNPAFRPPXXX",
+          remittance: "x".repeat(200),
+        },
       ],
     });
     const result = await validate(xml);
@@ -33,7 +47,13 @@ describe("SEPA credit transfer file (pain.001.001.03)", () => {
   });
 
   it("the XSD really checks: a file with a broken BIC and a missing debtor account is refused", async () => {
-    const good = painXml({ messageId: "m", createdAt: new Date("2026-12-01T10:00:00Z"), executionDate: "2026-12-01", debtor, transfers: [{ endToEndId: "e", amount: 100, creditorName: "A", iban: "GB82WEST12345698765432", bic: "NWBKGB2L", remittance: "r" }] });
+    const good = painXml({
+      messageId: "m",
+      createdAt: new Date("2026-12-01T10:00:00Z"),
+      executionDate: "2026-12-01",
+      debtor,
+      transfers: [{ endToEndId: "e", amount: 100, creditorName: "A", iban: "GB82WEST12345698765432", bic: "NWBKGB2L", remittance: "r" }],
+    });
     expect((await validate(good)).valid).toBe(true);
     const bad = good.replace("<BIC>NWBKGB2L</BIC>", "<BIC>nwbk</BIC>").replace(/<DbtrAcct>.*?<\/DbtrAcct>/s, "");
     const result = await validate(bad);
@@ -58,7 +78,16 @@ describe("Stripe Connect transfers", () => {
     expect(again).toEqual(first);
     const sent = api.requests.filter((r) => r.path === "/v1/transfers");
     expect(sent[0]!.key).toBe("payout:po_abc");
-    expect(Object.fromEntries(sent[0]!.params)).toMatchObject({ amount: "4321", currency: "eur", destination: "acct_1Host000001", transfer_group: "po_abc", "metadata[payout_id]": "po_abc" });
-    expect(await stripe.transfer({ ...req, payoutId: "po_x", destination: "acct_missing000" })).toEqual({ ok: false, reason: "No such destination: 'acct_missing000'" });
+    expect(Object.fromEntries(sent[0]!.params)).toMatchObject({
+      amount: "4321",
+      currency: "eur",
+      destination: "acct_1Host000001",
+      transfer_group: "po_abc",
+      "metadata[payout_id]": "po_abc",
+    });
+    expect(await stripe.transfer({ ...req, payoutId: "po_x", destination: "acct_missing000" })).toEqual({
+      ok: false,
+      reason: "No such destination: 'acct_missing000'",
+    });
   });
 });

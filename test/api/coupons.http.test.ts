@@ -25,7 +25,10 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
   afterAll(async () => server?.close());
 
   it("drops a coupon, claims it with one tap and takes it off the order total at checkout", async () => {
-    const drop = await request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, { cookie: host, body: { code: "http20", percentBp: 2000, minutes: 5, maxClaims: 10 } });
+    const drop = await request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, {
+      cookie: host,
+      body: { code: "http20", percentBp: 2000, minutes: 5, maxClaims: 10 },
+    });
     expect(drop.status).toBe(201);
     expect(drop.body.coupon).toMatchObject({ code: "HTTP20", status: "active", maxClaims: 10, claims: 0 });
     expect((await request(server.url, "GET", `/api/shows/${showId}/coupons`)).body.coupons.map((c: { code: string }) => c.code)).toContain("HTTP20");
@@ -43,10 +46,27 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     const shown = await request(server.url, "GET", `${preview}?code=http20&quantity=2`, { cookie: buyer });
     expect(shown.status).toBe(200);
     const unit = shown.body.preview.gross / 2;
-    expect(shown.body.preview).toMatchObject({ offerId, code: "HTTP20", kind: "percent", percentBp: 2000, quantity: 2, discount: Math.floor((unit * 2 * 2000) / 10_000), total: unit * 2 - Math.floor((unit * 2 * 2000) / 10_000) });
-    expect(await request(server.url, "GET", `${preview}?code=HTTP20&quantity=0`, { cookie: buyer })).toMatchObject({ status: 400, body: { error: { code: "invalid_query" } } });
-    expect(await request(server.url, "GET", `${preview}?code=NOSUCH`, { cookie: buyer })).toMatchObject({ status: 422, body: { error: { code: "coupon_invalid" } } });
-    expect(await request(server.url, "GET", `/api/offers/off_nope/coupon-preview?code=HTTP20`, { cookie: buyer })).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+    expect(shown.body.preview).toMatchObject({
+      offerId,
+      code: "HTTP20",
+      kind: "percent",
+      percentBp: 2000,
+      quantity: 2,
+      discount: Math.floor((unit * 2 * 2000) / 10_000),
+      total: unit * 2 - Math.floor((unit * 2 * 2000) / 10_000),
+    });
+    expect(await request(server.url, "GET", `${preview}?code=HTTP20&quantity=0`, { cookie: buyer })).toMatchObject({
+      status: 400,
+      body: { error: { code: "invalid_query" } },
+    });
+    expect(await request(server.url, "GET", `${preview}?code=NOSUCH`, { cookie: buyer })).toMatchObject({
+      status: 422,
+      body: { error: { code: "coupon_invalid" } },
+    });
+    expect(await request(server.url, "GET", `/api/offers/off_nope/coupon-preview?code=HTTP20`, { cookie: buyer })).toMatchObject({
+      status: 404,
+      body: { error: { code: "not_found" } },
+    });
 
     const key = randomUUID();
     const body = orderBody(offerId, { coupon: "HTTP20" });
@@ -61,24 +81,38 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     expect(replay.body.order).toMatchObject({ id: order.id, total: order.total });
     const again = await request(server.url, "POST", "/api/orders", { cookie: buyer, body, headers: { "idempotency-key": randomUUID() } });
     expect(again).toMatchObject({ status: 409, body: { error: { code: "coupon_already_used" } } });
-    expect(await request(server.url, "GET", `${preview}?code=HTTP20`, { cookie: buyer })).toMatchObject({ status: 409, body: { error: { code: "coupon_already_used" } } });
+    expect(await request(server.url, "GET", `${preview}?code=HTTP20`, { cookie: buyer })).toMatchObject({
+      status: 409,
+      body: { error: { code: "coupon_already_used" } },
+    });
     // Buyers cannot drop coupons.
-    expect((await request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, { cookie: buyer, body: { percentBp: 100, minutes: 1 } })).status).toBe(403);
+    expect((await request(server.url, "POST", `/api/studio/shows/${showId}/coupons`, { cookie: buyer, body: { percentBp: 100, minutes: 1 } })).status).toBe(
+      403,
+    );
   });
 
   it("opens a mystery pool from the studio, refuses odds that do not sum to 100 %, and shows the buyer's draw", async () => {
     const products = (await request(server.url, "GET", `/api/studio/shows/${showId}`, { cookie: host })).body.products as { id: string }[];
     expect(products.length).toBeGreaterThanOrEqual(2);
     const items = (odds: [number, number]) => odds.map((oddsBp, i) => ({ productId: products[i].id, oddsBp, quantity: 3 }));
-    const wrong = await request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, { cookie: host, body: { title: "Bag", showPrice: 500, durationSeconds: 600, items: items([5000, 4000]) } });
+    const wrong = await request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, {
+      cookie: host,
+      body: { title: "Bag", showPrice: 500, durationSeconds: 600, items: items([5000, 4000]) },
+    });
     expect(wrong).toMatchObject({ status: 400, body: { error: { code: "invalid_body" } } });
-    const created = await request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, { cookie: host, body: { title: "Bag", showPrice: 500, durationSeconds: 600, pin: true, items: items([2500, 7500]) } });
+    const created = await request(server.url, "POST", `/api/studio/shows/${showId}/mystery`, {
+      cookie: host,
+      body: { title: "Bag", showPrice: 500, durationSeconds: 600, pin: true, items: items([2500, 7500]) },
+    });
     expect(created.status).toBe(201);
     const pool = created.body.pool;
     expect(pool.items.map((i: { oddsBp: number }) => i.oddsBp)).toEqual([2500, 7500]);
     expect((await request(server.url, "GET", `/api/shows/${showId}/mystery`)).body.pools.map((p: { id: string }) => p.id)).toContain(pool.id);
 
-    const placed = await request(server.url, "POST", "/api/orders", { body: orderBody(pool.offerId, { quantity: 2 }), headers: { "idempotency-key": randomUUID() } });
+    const placed = await request(server.url, "POST", "/api/orders", {
+      body: orderBody(pool.offerId, { quantity: 2 }),
+      headers: { "idempotency-key": randomUUID() },
+    });
     expect(placed.status).toBe(201);
     const mine = await request(server.url, "GET", `/api/orders/${placed.body.order.id}/mystery`, { headers: { "x-order-token": placed.body.accessToken } });
     expect(mine.body.draws).toHaveLength(2);
@@ -87,10 +121,15 @@ describe("coupon drops and mystery pools over HTTP", { timeout: 120_000 }, () =>
     // The 18+ switch: only the merchant's accounts set it; then ordering needs the confirmation.
     expect((await request(server.url, "PATCH", `/api/studio/shows/${showId}/mystery-settings`, { cookie: host, body: { adultOnly: true } })).status).toBe(403);
     const merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
-    expect((await request(server.url, "PATCH", `/api/studio/shows/${showId}/mystery-settings`, { cookie: merchant, body: { adultOnly: true } })).status).toBe(200);
+    expect((await request(server.url, "PATCH", `/api/studio/shows/${showId}/mystery-settings`, { cookie: merchant, body: { adultOnly: true } })).status).toBe(
+      200,
+    );
     const refused = await request(server.url, "POST", "/api/orders", { body: orderBody(pool.offerId), headers: { "idempotency-key": randomUUID() } });
     expect(refused).toMatchObject({ status: 400, body: { error: { code: "invalid_body" } } });
-    const confirmed = await request(server.url, "POST", "/api/orders", { body: orderBody(pool.offerId, { ageConfirmed: true }), headers: { "idempotency-key": randomUUID() } });
+    const confirmed = await request(server.url, "POST", "/api/orders", {
+      body: orderBody(pool.offerId, { ageConfirmed: true }),
+      headers: { "idempotency-key": randomUUID() },
+    });
     expect(confirmed.status).toBe(201);
 
     const closed = await request(server.url, "POST", `/api/studio/mystery/${pool.id}/close`, { cookie: host });

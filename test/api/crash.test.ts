@@ -19,7 +19,11 @@ async function json<T>(p: ReturnType<typeof request>): Promise<T> {
 }
 
 async function hostHeaders(server: ChildServer) {
-  const res = await request(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }) });
+  const res = await request(`${server.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: server.demo.hostEmail, password: server.demo.hostPassword }),
+  });
   await res.body.text();
   return { cookie: String(res.headers["set-cookie"]).split(";")[0]!, "x-showcart-csrf": "1", "content-type": "application/json" };
 }
@@ -34,13 +38,20 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
 
   it("loses no order that got a 201, and sells no unit twice", async () => {
     schema = backend === "postgres" ? uniqueSchema() : null;
-    const env: Record<string, string> = { METRICS_TOKEN: "metrics-token-for-tests", ...(schema ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, DATABASE_SCHEMA: schema } : {}) };
+    const env: Record<string, string> = {
+      METRICS_TOKEN: "metrics-token-for-tests",
+      ...(schema ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, DATABASE_SCHEMA: schema } : {}),
+    };
     server = await startChildServer(env);
     const headers = await hostHeaders(server);
     const studio = await json<{ products: { id: string }[] }>(request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers }));
     const units = 40;
     const { offer } = await json<{ offer: { id: string } }>(
-      request(`${server.url}/api/studio/shows/${server.demo.showId}/offers`, { method: "POST", headers, body: JSON.stringify({ productId: studio.products[0]!.id, showPrice: 999, quantity: units, durationSeconds: 3600, pin: true }) }),
+      request(`${server.url}/api/studio/shows/${server.demo.showId}/offers`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ productId: studio.products[0]!.id, showPrice: 999, quantity: units, durationSeconds: 3600, pin: true }),
+      }),
     );
     const confirmed: string[] = [];
     const accessTokens = new Map<string, string>();
@@ -50,7 +61,12 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
       server.url,
       400,
       40,
-      (i) => ({ method: "POST", path: "/api/orders", headers: { "content-type": "application/json", "idempotency-key": randomUUID() }, body: body(offer.id, i) }),
+      (i) => ({
+        method: "POST",
+        path: "/api/orders",
+        headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
+        body: body(offer.id, i),
+      }),
       undefined,
       (_i, status, text) => {
         if (status !== 201) return;
@@ -70,11 +86,20 @@ describe.each(backends)("kill -9 in the middle of a flash sale on %s", (backend)
     }
     const show = await json<{ show: { offers: { id: string; remaining: number }[] } }>(request(`${server.url}/api/shows/${server.demo.showId}`));
     const remaining = show.show.offers.find((o) => o.id === offer.id)!.remaining;
-    const stats = await json<{ stats: { unitsSold: number } }>(request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: await hostHeaders(server) }));
+    const stats = await json<{ stats: { unitsSold: number } }>(
+      request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: await hostHeaders(server) }),
+    );
     // Units of orders in flight at the kill are held (pending_payment) until their one-minute lock lapses.
     expect(stats.stats.unitsSold).toBeGreaterThanOrEqual(confirmed.length);
     expect(stats.stats.unitsSold + remaining).toBeLessThanOrEqual(units);
     // Stock and order events committed before the kill but never published are sent by the restarted server.
-    await until("the outbox to relay every committed event", async () => /showcart_outbox_pending\{topic="bus.publish"\} 0\b/.test(await (await request(`${server!.url}/metrics`, { headers: { authorization: "Bearer metrics-token-for-tests" } })).body.text()), 30_000);
+    await until(
+      "the outbox to relay every committed event",
+      async () =>
+        /showcart_outbox_pending\{topic="bus.publish"\} 0\b/.test(
+          await (await request(`${server!.url}/metrics`, { headers: { authorization: "Bearer metrics-token-for-tests" } })).body.text(),
+        ),
+      30_000,
+    );
   }, 120_000);
 });

@@ -25,7 +25,16 @@ describe.each(backends)("dev mailbox (%s)", (backend) => {
     afterAll(async () => server?.close());
 
     it("answers 404 on both mailbox pages, however the path is spelled", async () => {
-      for (const path of ["/api/dev/mailbox", "/dev/mailbox", "/dev/mailbox/", "/api/dev/mailbox/", "/%64ev/mailbox", "/api/dev/%6dailbox", "/DEV/MAILBOX", "/api/dev/mailbox?x=1"]) {
+      for (const path of [
+        "/api/dev/mailbox",
+        "/dev/mailbox",
+        "/dev/mailbox/",
+        "/api/dev/mailbox/",
+        "/%64ev/mailbox",
+        "/api/dev/%6dailbox",
+        "/DEV/MAILBOX",
+        "/api/dev/mailbox?x=1",
+      ]) {
         const res = await request(server.url, "GET", path);
         expect([res.status, res.body.error?.code], path).toEqual([404, "not_found"]);
       }

@@ -75,7 +75,10 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
       const after = (await request(a.url, "GET", `/api/admin/orders/${id}`, { cookie: merchant })).body;
       expect(after).toEqual(before);
       expect(after.order.refundedQuantity ?? 0).toBe(0);
-      const legit = await rawRequest(a.url, "POST", `/api/admin/orders/${id}/refund`, { headers: { cookie: merchant, "x-showcart-csrf": "1", origin: a.url }, body: JSON.stringify({ quantity: 1, reason: "damaged" }) });
+      const legit = await rawRequest(a.url, "POST", `/api/admin/orders/${id}/refund`, {
+        headers: { cookie: merchant, "x-showcart-csrf": "1", origin: a.url },
+        body: JSON.stringify({ quantity: 1, reason: "damaged" }),
+      });
       expect(legit.status).toBe(200);
       expect(legit.json.order.refundedQuantity).toBe(1);
     });
@@ -87,7 +90,10 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
       const cli = await rawRequest(a.url, "POST", path, { headers: { cookie: host, "x-showcart-csrf": "1" } });
       expect(cli.status).toBe(200);
       // Without a session cookie a write carries no ambient authority: a foreign page may post an anonymous order.
-      const anonymous = await rawRequest(a.url, "POST", "/api/orders", { headers: { origin: EVIL, "idempotency-key": crypto.randomUUID() }, body: JSON.stringify(orderBody(offerId)) });
+      const anonymous = await rawRequest(a.url, "POST", "/api/orders", {
+        headers: { origin: EVIL, "idempotency-key": crypto.randomUUID() },
+        body: JSON.stringify(orderBody(offerId)),
+      });
       expect(anonymous.status).toBe(201);
     });
   });
@@ -160,7 +166,10 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
       const statuses = await telemetryUntilLimited(a, (i) => `198.51.100.${(i % 250) + 1}`);
       expect(statuses.at(-1)).toBe(429);
       expect(statuses.slice(0, -1).every((s) => s === 204)).toBe(true);
-      const spoofed = await rawRequest(a.url, "POST", `/api/shows/${a.demo.showId}/telemetry`, { headers: { "x-forwarded-for": "203.0.113.250" }, body: JSON.stringify(REPORT) });
+      const spoofed = await rawRequest(a.url, "POST", `/api/shows/${a.demo.showId}/telemetry`, {
+        headers: { "x-forwarded-for": "203.0.113.250" },
+        body: JSON.stringify(REPORT),
+      });
       expect([spoofed.status, spoofed.json?.error?.code]).toEqual([429, "rate_limited"]);
     });
 
@@ -178,13 +187,21 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
     afterAll(async () => b?.close(), 60_000);
 
     it("sets the session cookie Secure (and not without an https PUBLIC_URL)", async () => {
-      const res = await fetch(`${b.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: b.demo.hostEmail, password: b.demo.hostPassword }) });
+      const res = await fetch(`${b.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: b.demo.hostEmail, password: b.demo.hostPassword }),
+      });
       expect(res.status).toBe(200);
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith("sc_session="))!;
       expect(cookie).toMatch(/;\s*Secure/i);
       expect(cookie).toMatch(/;\s*HttpOnly/i);
       expect(cookie).toMatch(/;\s*SameSite=Lax/i);
-      const plain = await fetch(`${a.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: a.demo.hostEmail, password: a.demo.hostPassword }) });
+      const plain = await fetch(`${a.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: a.demo.hostEmail, password: a.demo.hostPassword }),
+      });
       expect(plain.headers.getSetCookie().find((c) => c.startsWith("sc_session="))).not.toMatch(/Secure/i);
     });
 
@@ -201,7 +218,8 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
     });
 
     it("counts the forwarded client address in the telemetry limit", async () => {
-      const post = (xff: string) => rawRequest(b.url, "POST", `/api/shows/${b.demo.showId}/telemetry`, { headers: { "x-forwarded-for": xff }, body: JSON.stringify(REPORT) });
+      const post = (xff: string) =>
+        rawRequest(b.url, "POST", `/api/shows/${b.demo.showId}/telemetry`, { headers: { "x-forwarded-for": xff }, body: JSON.stringify(REPORT) });
       const statuses = await telemetryUntilLimited(b, () => "198.51.100.7");
       expect(statuses.at(-1)).toBe(429);
       expect(statuses.slice(0, -1).every((s) => s === 204)).toBe(true);
@@ -232,7 +250,14 @@ const REPORT = { sessionId: "sess-edge-1", startupMs: 500, liveDelayMs: 3000, in
 async function telemetryUntilLimited(server: TestServer, xff: (i: number) => string): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < 500 && statuses.at(-1) !== 429; i++) {
-    statuses.push((await rawRequest(server.url, "POST", `/api/shows/${server.demo.showId}/telemetry`, { headers: { "x-forwarded-for": xff(i) }, body: JSON.stringify(REPORT) })).status);
+    statuses.push(
+      (
+        await rawRequest(server.url, "POST", `/api/shows/${server.demo.showId}/telemetry`, {
+          headers: { "x-forwarded-for": xff(i) },
+          body: JSON.stringify(REPORT),
+        })
+      ).status,
+    );
   }
   return statuses;
 }
@@ -244,7 +269,10 @@ async function chatFrom(server: TestServer, addresses: string[]): Promise<string
   for (const xff of addresses) {
     n++;
     const text = `hello guest ${n} ${Math.random().toString(36).slice(2, 8)}`;
-    const c = await connect(`${server.url.replace("http", "ws")}/ws/shows/${server.demo.showId}?name=Guest${n}&device=device-${n}-${Math.random().toString(36).slice(2, 14)}`, { "x-forwarded-for": xff });
+    const c = await connect(
+      `${server.url.replace("http", "ws")}/ws/shows/${server.demo.showId}?name=Guest${n}&device=device-${n}-${Math.random().toString(36).slice(2, 14)}`,
+      { "x-forwarded-for": xff },
+    );
     await until("snapshot", () => c.frames.some((f) => f.t === "snapshot"));
     c.ws.send(JSON.stringify({ t: "chat.send", d: { text } }));
     await until("chat answered", () => c.frames.some((f) => (f.t === "batch" && JSON.stringify(f.d).includes(text)) || f.t === "error"));

@@ -63,16 +63,22 @@ describe("giveaway and poll routes", () => {
 
     const page = await fetch(`${server.url}/verify/giveaway/${id}`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("<div id=\"app\">");
+    expect(await page.text()).toContain('<div id="app">');
     expect((await request(server.url, "GET", "/api/giveaways/gva_nope/verification")).status).toBe(404);
   }, 120_000);
 
   it("takes one vote per signed-in account and refuses bad options with 4xx", async () => {
     const base = `/api/studio/shows/${server.demo.showId}/polls`;
     expect((await request(server.url, "POST", base, { body: { question: "Q?", options: [{ label: "A" }] }, cookie: host })).status).toBe(400); // < 2 options
-    expect((await request(server.url, "POST", base, { body: { question: "Q?", options: Array.from({ length: 7 }, (_, i) => ({ label: `O${i}` })) }, cookie: host })).status).toBe(400);
+    expect(
+      (await request(server.url, "POST", base, { body: { question: "Q?", options: Array.from({ length: 7 }, (_, i) => ({ label: `O${i}` })) }, cookie: host }))
+        .status,
+    ).toBe(400);
     expect((await request(server.url, "POST", base, { body: { question: "Q?", options: [{ label: "A" }, { label: "B" }] }, cookie: buyer })).status).toBe(403);
-    const created = await request(server.url, "POST", base, { body: { question: "Red or blue?", options: [{ label: "Red" }, { label: "Blue" }] }, cookie: host });
+    const created = await request(server.url, "POST", base, {
+      body: { question: "Red or blue?", options: [{ label: "Red" }, { label: "Blue" }] },
+      cookie: host,
+    });
     expect(created.status).toBe(201);
     const poll = created.body.poll;
     await request(server.url, "POST", `/api/studio/polls/${poll.id}/open`, { cookie: host });
@@ -81,7 +87,10 @@ describe("giveaway and poll routes", () => {
     expect((await request(server.url, "POST", votes, { body: { optionId: "pop_nope" }, cookie: buyer })).status).toBe(400);
     expect((await request(server.url, "POST", votes, { body: {}, cookie: buyer })).status).toBe(400);
     expect((await request(server.url, "POST", votes, { body: { optionId: poll.options[1].id }, cookie: buyer })).status).toBe(201);
-    expect((await request(server.url, "POST", votes, { body: { optionId: poll.options[0].id }, cookie: buyer })).body.error).toMatchObject({ code: "already_voted", details: { optionId: poll.options[1].id } });
+    expect((await request(server.url, "POST", votes, { body: { optionId: poll.options[0].id }, cookie: buyer })).body.error).toMatchObject({
+      code: "already_voted",
+      details: { optionId: poll.options[1].id },
+    });
     expect((await request(server.url, "POST", votes, { body: { optionId: poll.options[1].id }, cookie: buyer2 })).status).toBe(201);
     const current = await request(server.url, "GET", `/api/shows/${server.demo.slug}/polls/current`);
     expect(current.body.poll.options.map((o: { votes: number }) => o.votes)).toEqual([0, 2]);

@@ -51,7 +51,12 @@ describe("Idempotency-Key on creating POSTs", () => {
     const placed = await postOrder(server.url, orderBody(offerId, { quantity: 2 }));
     expect(placed.status).toBe(201);
     const id = placed.body.order.id;
-    const refund = () => request(server.url, "POST", `/api/admin/orders/${id}/refund`, { cookie: merchant, body: { quantity: 1 }, headers: { "idempotency-key": `refund-${id}` } });
+    const refund = () =>
+      request(server.url, "POST", `/api/admin/orders/${id}/refund`, {
+        cookie: merchant,
+        body: { quantity: 1 },
+        headers: { "idempotency-key": `refund-${id}` },
+      });
     const [a, b] = [await refund(), await refund()];
     expect([a.status, b.status, b.headers.get("idempotent-replayed")]).toEqual([200, 200, "true"]);
     const order = await request(server.url, "GET", `/api/admin/orders/${id}`, { cookie: merchant });

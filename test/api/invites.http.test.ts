@@ -42,7 +42,10 @@ describe("merchant invites hosts and staff, and schedules shows", () => {
   it("schedules a show for one of its hosts, whom the studio then lets in", async () => {
     const hosts = await request(server.url, "GET", "/api/admin/hosts", { cookie: owner });
     const nina = hosts.body.hosts.find((h: { displayName: string }) => h.displayName === "Nina");
-    const created = await request(server.url, "POST", "/api/admin/shows", { cookie: owner, body: { title: "Friday drop", slug: "friday-drop", hostAccountId: nina.id, scheduledAt: "2026-12-04T18:00:00Z" } });
+    const created = await request(server.url, "POST", "/api/admin/shows", {
+      cookie: owner,
+      body: { title: "Friday drop", slug: "friday-drop", hostAccountId: nina.id, scheduledAt: "2026-12-04T18:00:00Z" },
+    });
     expect(created.status).toBe(201);
     expect(created.body.show).toMatchObject({ slug: "friday-drop", status: "scheduled", hostName: "Nina", commissionRateBp: 1000 });
     expect(JSON.stringify(created.body)).not.toMatch(/sk_/);
@@ -60,8 +63,16 @@ describe("merchant invites hosts and staff, and schedules shows", () => {
       [await request(server.url, "POST", "/api/admin/invites", { cookie: host, body: { email: "a@b.de", role: "host" } }), 403, "forbidden"],
       [await request(server.url, "POST", "/api/admin/invites", { cookie: owner, body: { email: server.demo.hostEmail, role: "staff" } }), 409, "conflict"],
       [await request(server.url, "POST", "/api/admin/invites", { cookie: owner, body: { email: "x@y.de", role: "admin" } }), 400, "invalid_body"],
-      [await request(server.url, "POST", "/api/admin/shows", { cookie: owner, body: { title: "t", slug: "Bad Slug", hostAccountId: "acc_x" } }), 400, "invalid_body"],
-      [await request(server.url, "POST", "/api/admin/shows", { cookie: owner, body: { title: "t", slug: "ok-slug", hostAccountId: "acc_not_ours" } }), 400, "invalid_body"],
+      [
+        await request(server.url, "POST", "/api/admin/shows", { cookie: owner, body: { title: "t", slug: "Bad Slug", hostAccountId: "acc_x" } }),
+        400,
+        "invalid_body",
+      ],
+      [
+        await request(server.url, "POST", "/api/admin/shows", { cookie: owner, body: { title: "t", slug: "ok-slug", hostAccountId: "acc_not_ours" } }),
+        400,
+        "invalid_body",
+      ],
       [await request(server.url, "POST", "/api/admin/shows", { cookie: host, body: { title: "t", slug: "ok-slug-2", hostAccountId: "x" } }), 403, "forbidden"],
       [await request(server.url, "DELETE", "/api/admin/invites/inv_nope", { cookie: owner }), 404, "not_found"],
     ] as const;

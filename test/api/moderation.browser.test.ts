@@ -31,7 +31,8 @@ describe("chat moderation in the browser", () => {
     await page.getByTestId("chat-input").waitFor({ timeout: LONG });
     return { page, errors };
   }
-  const studio = (method: string, path: string, body?: unknown) => request(server.url, method, `/api/studio/shows/${server.demo.showId}/chat${path}`, { cookie: hostCookie, body });
+  const studio = (method: string, path: string, body?: unknown) =>
+    request(server.url, method, `/api/studio/shows/${server.demo.showId}/chat${path}`, { cookie: hostCookie, body });
 
   it("pins, reports, deletes from the studio panel and counts down slow mode; no script runs from chat", async () => {
     const ann = await viewer("Ann");
@@ -65,7 +66,9 @@ describe("chat moderation in the browser", () => {
 
     // Slow mode set in the studio panel: the second message is refused with a countdown on the send button.
     await host.getByTestId("mod-slow-mode").selectOption("60");
-    await expect.poll(async () => (await request(server.url, "GET", `/api/shows/${server.demo.showId}/chat`)).body.settings.slowModeSeconds, { timeout: LONG }).toBe(60);
+    await expect
+      .poll(async () => (await request(server.url, "GET", `/api/shows/${server.demo.showId}/chat`)).body.settings.slowModeSeconds, { timeout: LONG })
+      .toBe(60);
     await ann.page.getByTestId("chat-input").fill("one");
     await ann.page.getByTestId("chat-input").press("Enter");
     await bob.page.getByTestId("chat-message").filter({ hasText: "one" }).waitFor({ timeout: LONG });

@@ -1,7 +1,15 @@
 import fs from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Account } from "../../src/server/accounts/index.js";
-import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, type ChatLimits, type ChatSender, type LimiterStore } from "../../src/server/chat/index.js";
+import {
+  ChatModeration,
+  ChatService,
+  MemoryLimiterStore,
+  RedisLimiterStore,
+  type ChatLimits,
+  type ChatSender,
+  type LimiterStore,
+} from "../../src/server/chat/index.js";
 import { WordFilter, containsLink, effectiveWords } from "../../src/server/chat/blocked-words.js";
 import type { DbHandle } from "../../src/server/db/index.js";
 import { type BusEvents, RedisBus } from "../../src/server/platform/bus.js";
@@ -19,7 +27,9 @@ const newLimiter = (kind: "memory" | "redis"): LimiterStore =>
   kind === "redis" ? new RedisLimiterStore(process.env.TEST_REDIS_URL!, `showcart-test:${Math.random().toString(36).slice(2)}:`) : new MemoryLimiterStore();
 // The per-address flood limit counts in RateLimits (wall clock), in the same kind of store.
 const newRateLimits = (kind: "memory" | "redis") =>
-  kind === "redis" ? new RateLimits({ redisUrl: process.env.TEST_REDIS_URL!, prefix: `showcart-test:${Math.random().toString(36).slice(2)}` }) : new RateLimits();
+  kind === "redis"
+    ? new RateLimits({ redisUrl: process.env.TEST_REDIS_URL!, prefix: `showcart-test:${Math.random().toString(36).slice(2)}` })
+    : new RateLimits();
 
 /** The code a promise is refused with (AppError), or "ok". */
 async function outcome(p: Promise<unknown>): Promise<string> {
@@ -136,9 +146,22 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     for (const topic of ["chat.deleted", "chat.pinned", "chat.unpinned", "chat.posted"] as const) f.bus.subscribe(topic, (e) => events.push({ topic, e }));
     const manage = await moderation.context(f.host, f.show.id, "manage");
     let n = 0;
-    const guest = (over: Partial<ChatSender> = {}): ChatSender => ({ account: null, name: `Guest ${++n}`, deviceId: `device-${n}-abcdefghijklmnop`, ip: `10.0.0.${n}`, connectionId: `conn-${n}`, ...over });
+    const guest = (over: Partial<ChatSender> = {}): ChatSender => ({
+      account: null,
+      name: `Guest ${++n}`,
+      deviceId: `device-${n}-abcdefghijklmnop`,
+      ip: `10.0.0.${n}`,
+      connectionId: `conn-${n}`,
+      ...over,
+    });
     const signedIn = async (role: Account["role"] = "buyer") => {
-      const a = await f.accounts.createAccount({ email: `u${++n}-${Math.random()}@t.test`, password: "pw-123456", displayName: `User ${n}`, role, merchantId: null });
+      const a = await f.accounts.createAccount({
+        email: `u${++n}-${Math.random()}@t.test`,
+        password: "pw-123456",
+        displayName: `User ${n}`,
+        role,
+        merchantId: null,
+      });
       return { account: a, sender: guest({ account: a, name: a.displayName }) };
     };
     return { ...f, chat, moderation, manage, events, guest, signedIn, node, limiter, rateLimits };
@@ -264,7 +287,13 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     expect(err.code).toBe("chat_muted");
     expect(err.status).toBe(403);
     expect(err.details).toEqual({ retryAfterMs: 300_000 });
-    const otherShow = await f.shows.createShow({ merchantId: f.merchant.id, hostAccountId: f.host.id, slug: `o-${Math.random().toString(36).slice(2, 8)}`, title: "Other", commissionRateBp: 0 });
+    const otherShow = await f.shows.createShow({
+      merchantId: f.merchant.id,
+      hostAccountId: f.host.id,
+      slug: `o-${Math.random().toString(36).slice(2, 8)}`,
+      title: "Other",
+      commissionRateBp: 0,
+    });
     expect(await outcome(f.chat.post(otherShow.id, ann, "elsewhere"))).toBe("ok");
     f.clock.advance(5 * 60_000);
     expect(await outcome(f.chat.post(f.show.id, ann, "back"))).toBe("ok");
@@ -282,7 +311,13 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     // Same account from another device and address: still banned; in another show of the merchant too.
     const elsewhere = { ...troll.sender, deviceId: "another-device-123456789", ip: "192.168.9.9" };
     expect(await outcome(f.chat.post(f.show.id, elsewhere, "hi"))).toBe("chat_banned");
-    const otherShow = await f.shows.createShow({ merchantId: f.merchant.id, hostAccountId: f.host.id, slug: `b-${Math.random().toString(36).slice(2, 8)}`, title: "Other", commissionRateBp: 0 });
+    const otherShow = await f.shows.createShow({
+      merchantId: f.merchant.id,
+      hostAccountId: f.host.id,
+      slug: `b-${Math.random().toString(36).slice(2, 8)}`,
+      title: "Other",
+      commissionRateBp: 0,
+    });
     expect(await outcome(f.chat.post(otherShow.id, elsewhere, "hi"))).toBe("chat_banned");
     // Lifted: may chat again.
     const bans = await f.moderation.restrictions(f.manage);
@@ -324,7 +359,10 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     const prefix = `showcart-test:${Math.random().toString(36).slice(2)}:`;
     const busA = new RedisBus(process.env.TEST_REDIS_URL!, prefix);
     const busB = new RedisBus(process.env.TEST_REDIS_URL!, prefix);
-    closers.push(() => busA.close(), () => busB.close());
+    closers.push(
+      () => busA.close(),
+      () => busB.close(),
+    );
     const make = (bus: RedisBus) => {
       const chat = new ChatService({ db: f.db, clock: f.clock, bus, limiter: f.limiter, rateLimits: f.rateLimits, clientKey: (ip) => `k:${ip}` });
       closers.push(() => chat.rules.close());
@@ -339,10 +377,15 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
         if (e.merchantId === "probe") heard = true;
       }),
     );
-    await until("node B subscribed", async () => {
-      await busA.publish("chat.rules.changed", { merchantId: "probe", showId: null });
-      return heard;
-    }, 10_000, 100);
+    await until(
+      "node B subscribed",
+      async () => {
+        await busA.publish("chat.rules.changed", { merchantId: "probe", showId: null });
+        return heard;
+      },
+      10_000,
+      100,
+    );
     const ann = f.guest();
     expect(await outcome(b.chat.post(f.show.id, ann, "cached on B"))).toBe("ok");
     const m = await a.chat.post(f.show.id, ann, "bad on A");

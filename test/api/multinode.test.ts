@@ -133,11 +133,15 @@ describe.skipIf(missing)(title, () => {
     expect(ban.status).toBe(201);
     const deleted = (e: Envelope) => e.t === "chat.deleted" && (e.d as { ids: string[] }).ids.includes(msgId);
     await until("deletion on every node", () => viewers.every((v) => v.event(deleted)), 20_000);
-    await until("ban enforced on node B", async () => {
-      b.send({ t: "chat.send", d: { text: "am I still here?" } });
-      await new Promise((r) => setTimeout(r, 300));
-      return b.errors.includes("chat_banned");
-    }, 20_000);
+    await until(
+      "ban enforced on node B",
+      async () => {
+        b.send({ t: "chat.send", d: { text: "am I still here?" } });
+        await new Promise((r) => setTimeout(r, 300));
+        return b.errors.includes("chat_banned");
+      },
+      20_000,
+    );
     expect(a.event((e) => text(e) === "am I still here?")).toBeUndefined();
     expect(c.event((e) => text(e) === "am I still here?")).toBeUndefined();
   }, 180_000);
@@ -157,7 +161,11 @@ describe.skipIf(missing)(title, () => {
     await a.connect(nodes[1]!.url, showId, true);
     const hello = a.frames.find((f) => f.t === "hello");
     expect(hello?.t === "hello" && hello.d).toMatchObject({ epoch, resumed: true });
-    await until("A caught up", () => a.event((e) => e.seq > since && text(e) === "while you were away") && a.event((e) => e.seq > since && lastSold(e)), 20_000);
+    await until(
+      "A caught up",
+      () => a.event((e) => e.seq > since && text(e) === "while you were away") && a.event((e) => e.seq > since && lastSold(e)),
+      20_000,
+    );
     expect(a.frames.some((f) => f.t === "snapshot")).toBe(false);
     // Exactly the missed events: the replay holds every seq after `since`, once, in order (later live frames may
     // leave out superseded counters), and A ends up with the same events C was sent.

@@ -47,7 +47,9 @@ describe("no route answers bad input with a 500", () => {
   afterAll(async () => server?.close());
 
   it("holds for every route, caller and body", async () => {
-    const routes = server.app.routeList.filter((r) => r.url.startsWith("/api/") && r.method !== "HEAD" && r.method !== "OPTIONS" && !SKIP.some((re) => re.test(r.url)));
+    const routes = server.app.routeList.filter(
+      (r) => r.url.startsWith("/api/") && r.method !== "HEAD" && r.method !== "OPTIONS" && !SKIP.some((re) => re.test(r.url)),
+    );
     expect(routes.length).toBeGreaterThan(50);
     const failures: string[] = [];
     const fill = (url: string, known: boolean) =>
@@ -66,8 +68,12 @@ describe("no route answers bad input with a 500", () => {
         for (const [role, cookie] of cookies) {
           const bodies = route.method === "GET" || route.method === "DELETE" ? BODIES.slice(0, 1) : BODIES;
           for (const b of bodies) {
-            const res = await request(server.url, route.method, path, { cookie, ...(b.raw !== undefined ? { raw: b.raw } : b.body !== undefined ? { body: b.body } : {}) });
-            if (res.status >= 500 && res.status !== 503) failures.push(`${route.method} ${path} as ${role} with ${b.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+            const res = await request(server.url, route.method, path, {
+              cookie,
+              ...(b.raw !== undefined ? { raw: b.raw } : b.body !== undefined ? { body: b.body } : {}),
+            });
+            if (res.status >= 500 && res.status !== 503)
+              failures.push(`${route.method} ${path} as ${role} with ${b.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
           }
         }
       }

@@ -47,7 +47,8 @@ describe.each(backends)("the buyer's way back to an order on %s", (backend) => {
     expect([bare.status, bare.body.error.code]).toEqual([403, "order_access_denied"]);
     const full = withToken.body.order;
     const text = JSON.stringify(bare.body);
-    for (const secret of [full.buyer.email, full.buyer.name, full.shipping.line1, full.shipping.postalCode, full.shipping.city, "For you"]) expect(text).not.toContain(secret);
+    for (const secret of [full.buyer.email, full.buyer.name, full.shipping.line1, full.shipping.postalCode, full.shipping.city, "For you"])
+      expect(text).not.toContain(secret);
   });
 
   it("replays the same token with an idempotent retry", async () => {
@@ -66,7 +67,11 @@ describe.each(backends)("the buyer's way back to an order on %s", (backend) => {
   });
 
   it("shows a signed-in buyer their own orders and opens them by session", async () => {
-    const mine = await request(server.url, "POST", "/api/orders", { cookie: buyer, body: orderBody(offerId, { buyer: { name: "Mine", email: "mine@example.com" } }), headers: { "idempotency-key": "mine-order-1" } });
+    const mine = await request(server.url, "POST", "/api/orders", {
+      cookie: buyer,
+      body: orderBody(offerId, { buyer: { name: "Mine", email: "mine@example.com" } }),
+      headers: { "idempotency-key": "mine-order-1" },
+    });
     expect(mine.status).toBe(201);
     const id = mine.body.order.id;
     const list = await request(server.url, "GET", "/api/me/orders", { cookie: buyer });
@@ -124,7 +129,13 @@ describe.each(backends)("platform admin acting for a merchant on %s", (backend) 
     demoMerchant = (await shows.show(server.demo.showId)).merchantId;
     otherMerchant = (await catalog.createMerchant("Zweiter Laden")).id;
     await accounts.createAccount({ email: "admin@platform.test", password: "admin-password-1", displayName: "Admin", role: "admin", merchantId: null });
-    await accounts.createAccount({ email: "owner@zweiter.test", password: "owner-password-1", displayName: "Owner", role: "merchant", merchantId: otherMerchant });
+    await accounts.createAccount({
+      email: "owner@zweiter.test",
+      password: "owner-password-1",
+      displayName: "Owner",
+      role: "merchant",
+      merchantId: otherMerchant,
+    });
     admin = await login(server.url, "admin@platform.test", "admin-password-1");
     merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
     const show = await request(server.url, "GET", "/api/shows/demo");
@@ -136,7 +147,9 @@ describe.each(backends)("platform admin acting for a merchant on %s", (backend) 
     const list = await request(server.url, "GET", "/api/admin/merchants", { cookie: admin });
     expect(list.body.merchants.map((m: { id: string }) => m.id).sort()).toEqual([demoMerchant, otherMerchant].sort());
     expect((await request(server.url, "GET", "/api/admin/merchants", { cookie: merchant })).status).toBe(403);
-    expect((await request(server.url, "GET", "/api/admin/merchants", { cookie: await login(server.url, "owner@zweiter.test", "owner-password-1") })).status).toBe(403);
+    expect(
+      (await request(server.url, "GET", "/api/admin/merchants", { cookie: await login(server.url, "owner@zweiter.test", "owner-password-1") })).status,
+    ).toBe(403);
     expect((await request(server.url, "GET", "/api/admin/merchants")).status).toBe(401);
   });
 

@@ -32,7 +32,10 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
 
   /** A fresh pinned offer of the demo show. */
   async function newOffer(quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
-    const made = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie: host, body: { productId, showPrice: 700, quantity, durationSeconds: 600, pin: true, ...extra } });
+    const made = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, {
+      cookie: host,
+      body: { productId, showPrice: 700, quantity, durationSeconds: 600, pin: true, ...extra },
+    });
     expect(made.status).toBe(201);
     return made.body.offer.id;
   }
@@ -85,15 +88,23 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
 
       const cancel = await request(server.url, "POST", `/api/orders/${id}/cancel`, { body: {} });
       expect([cancel.status, cancel.body.error.code]).toEqual([403, "order_access_denied"]);
-      const pay = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: CARD, buyer: { name: "Thief", email: "thief@example.com" }, shipping: orderBody(offerId).shipping } });
+      const pay = await request(server.url, "POST", `/api/orders/${id}/pay`, {
+        body: { payment: CARD, buyer: { name: "Thief", email: "thief@example.com" }, shipping: orderBody(offerId).shipping },
+      });
       expect([pay.status, pay.body.error.code]).toEqual([403, "order_access_denied"]);
       expect(await orderRow(id)).toMatchObject({ status: "pending_payment", buyer: { email: "" } });
       expect(await remaining(offerId)).toBe(1);
 
-      const paid = await request(server.url, "POST", `/api/orders/${id}/pay`, { body: { payment: CARD, buyer: orderBody(offerId).buyer, shipping: orderBody(offerId).shipping }, headers: { "x-order-token": token } });
+      const paid = await request(server.url, "POST", `/api/orders/${id}/pay`, {
+        body: { payment: CARD, buyer: orderBody(offerId).buyer, shipping: orderBody(offerId).shipping },
+        headers: { "x-order-token": token },
+      });
       expect(paid.body.order.status).toBe("paid");
       const other = await postOrder(server.url, { offerId, quantity: 1 });
-      const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`, { body: {}, headers: { "x-order-token": other.body.accessToken } });
+      const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`, {
+        body: {},
+        headers: { "x-order-token": other.body.accessToken },
+      });
       expect(cancelled.body.order.status).toBe("cancelled");
       expect(await remaining(offerId)).toBe(1);
     });
@@ -101,17 +112,31 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
     it("leaves an auction winner's awarded hold to the winner's session", async () => {
       const offerId = await newOffer(1);
       const winner = await request(server.url, "GET", "/api/auth/me", { cookie: buyer });
-      const award = await server.services.orders.placeAwardedOrder({ offerId, unitPrice: 1500, accountId: winner.body.account.id, buyer: { name: "Winner", email: "winner@example.com" }, holdMs: 600_000, idempotencyKey: `award:${offerId}`, data: { auctionId: "auc_test" } });
+      const award = await server.services.orders.placeAwardedOrder({
+        offerId,
+        unitPrice: 1500,
+        accountId: winner.body.account.id,
+        buyer: { name: "Winner", email: "winner@example.com" },
+        holdMs: 600_000,
+        idempotencyKey: `award:${offerId}`,
+        data: { auctionId: "auc_test" },
+      });
 
       for (const cookie of [undefined, stranger, host]) {
         expect((await request(server.url, "POST", `/api/orders/${award.id}/cancel`, { body: {}, cookie })).body.error.code).toBe("order_access_denied");
-        expect((await request(server.url, "POST", `/api/orders/${award.id}/pay`, { body: { payment: CARD, shipping: orderBody(offerId).shipping }, cookie })).body.error.code).toBe("order_access_denied");
+        expect(
+          (await request(server.url, "POST", `/api/orders/${award.id}/pay`, { body: { payment: CARD, shipping: orderBody(offerId).shipping }, cookie })).body
+            .error.code,
+        ).toBe("order_access_denied");
         expect((await request(server.url, "GET", `/api/orders/${award.id}`, { cookie })).status).toBe(403);
       }
       expect((await orderRow(award.id)).status).toBe("pending_payment");
 
       expect((await request(server.url, "GET", `/api/orders/${award.id}`, { cookie: buyer })).body.access).toBe("owner");
-      const paid = await request(server.url, "POST", `/api/orders/${award.id}/pay`, { cookie: buyer, body: { payment: CARD, shipping: orderBody(offerId).shipping } });
+      const paid = await request(server.url, "POST", `/api/orders/${award.id}/pay`, {
+        cookie: buyer,
+        body: { payment: CARD, shipping: orderBody(offerId).shipping },
+      });
       expect(paid.body.order).toMatchObject({ status: "paid", total: 1500 });
     });
   });
@@ -126,7 +151,11 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
       expect(joined.status).toBe(201);
       const entryId = joined.body.entry.id as string;
       const holder = { "x-waitlist-token": joined.body.entryToken as string };
-      expect(joined.body).toMatchObject({ entry: { status: "waiting", position: 1 }, entryToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), linkEmailed: false });
+      expect(joined.body).toMatchObject({
+        entry: { status: "waiting", position: 1 },
+        entryToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        linkEmailed: false,
+      });
 
       // The attacker joins with the same email (any case), as a guest and signed in: no entry id, no token.
       for (const cookie of [undefined, stranger]) {
@@ -135,7 +164,9 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
         expect(JSON.stringify(taken.body)).not.toContain(entryId);
       }
       // The address is sent a link to its own entry instead (token in the fragment).
-      const link = await until("the entry link email", () => server.services.mailer.list?.().find((m) => m.to === "patient@example.com" && m.text.includes(`?waitlist=${entryId}#wt=${holder["x-waitlist-token"]}`)));
+      const link = await until("the entry link email", () =>
+        server.services.mailer.list?.().find((m) => m.to === "patient@example.com" && m.text.includes(`?waitlist=${entryId}#wt=${holder["x-waitlist-token"]}`)),
+      );
       expect(link).toBeTruthy();
 
       // Even knowing the entry id, neither a guest nor another account reads, leaves or claims it.
@@ -147,7 +178,11 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
           expect([left.status, left.body.error.code]).toEqual([403, "waitlist_access_denied"]);
         }
       }
-      expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { headers: holder })).body.entry).toMatchObject({ id: entryId, status: "waiting", position: 1 });
+      expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { headers: holder })).body.entry).toMatchObject({
+        id: entryId,
+        status: "waiting",
+        position: 1,
+      });
 
       // The unit comes back (refund before shipping): it is held for the waitlister.
       expect((await request(server.url, "POST", `/api/admin/orders/${sold.body.order.id}/refund`, { cookie: merchant, body: {} })).status).toBe(200);
@@ -155,12 +190,18 @@ describe.each(backends)("who may act on an order, a hold or a waitlist entry, on
       expect(offered.body.entry).toMatchObject({ status: "offered", claim: { orderId: expect.any(String), accessToken: expect.any(String) } });
       const claim = offered.body.entry.claim as { orderId: string; accessToken: string };
       for (const cookie of [undefined, stranger]) {
-        const pay = await request(server.url, "POST", `/api/orders/${claim.orderId}/pay`, { body: { payment: CARD, buyer: { name: "Thief", email: "thief@example.com" }, shipping: orderBody(offerId).shipping }, cookie });
+        const pay = await request(server.url, "POST", `/api/orders/${claim.orderId}/pay`, {
+          body: { payment: CARD, buyer: { name: "Thief", email: "thief@example.com" }, shipping: orderBody(offerId).shipping },
+          cookie,
+        });
         expect([pay.status, pay.body.error.code]).toEqual([403, "order_access_denied"]);
       }
       expect(await orderRow(claim.orderId)).toMatchObject({ status: "pending_payment", buyer: { email: "patient@example.com" } });
 
-      const paid = await request(server.url, "POST", `/api/orders/${claim.orderId}/pay`, { body: { payment: CARD, buyer: { name: "Patient", email: "patient@example.com" }, shipping: orderBody(offerId).shipping }, headers: { "x-order-token": claim.accessToken } });
+      const paid = await request(server.url, "POST", `/api/orders/${claim.orderId}/pay`, {
+        body: { payment: CARD, buyer: { name: "Patient", email: "patient@example.com" }, shipping: orderBody(offerId).shipping },
+        headers: { "x-order-token": claim.accessToken },
+      });
       expect(paid.body.order).toMatchObject({ status: "paid", buyer: { email: "patient@example.com" } });
       expect((await request(server.url, "GET", `/api/waitlist/${entryId}`, { headers: holder })).body.entry.status).toBe("claimed");
     });
@@ -194,7 +235,10 @@ describe.each(backends)("holds by one client on %s", (backend) => {
   afterAll(async () => server?.close());
 
   async function newOffer(quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
-    const made = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie: host, body: { productId, showPrice: 700, quantity, durationSeconds: 600, pin: true, ...extra } });
+    const made = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, {
+      cookie: host,
+      body: { productId, showPrice: 700, quantity, durationSeconds: 600, pin: true, ...extra },
+    });
     return made.body.offer.id;
   }
   const hold = (offerId: string, device?: string) => postOrder(server.url, { offerId, quantity: 1 }, undefined, device ? { "x-device-id": device } : {});

@@ -21,7 +21,10 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
   afterAll(async () => server?.close());
 
   async function newOffer(quantity: number) {
-    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId, showPrice: 999, quantity, durationSeconds: 600, pin: true } });
+    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, {
+      cookie,
+      body: { productId, showPrice: 999, quantity, durationSeconds: 600, pin: true },
+    });
     expect(res.status).toBe(201);
     return res.body.offer as { id: string; remaining: number };
   }
@@ -73,16 +76,47 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
       ["array body", request(server.url, "POST", "/api/orders", { body: [1, 2], headers: { "idempotency-key": "k-bad-5678" } }), 400, "invalid_body"],
       ["null body", request(server.url, "POST", "/api/orders", { raw: "null", headers: { "idempotency-key": "k-bad-9999" } }), 400, "invalid_body"],
       ["huge body", postOrder(server.url, { ...orderBody(offer.id), buyer: { name: "x".repeat(200_000), email: "a@b.de" } }), 413, "body_too_large"],
-      ["form body", request(server.url, "POST", "/api/orders", { raw: "a=b", headers: { "content-type": "application/x-www-form-urlencoded", "idempotency-key": "k-bad-form" } }), 415, "unsupported_media_type"],
+      [
+        "form body",
+        request(server.url, "POST", "/api/orders", {
+          raw: "a=b",
+          headers: { "content-type": "application/x-www-form-urlencoded", "idempotency-key": "k-bad-form" },
+        }),
+        415,
+        "unsupported_media_type",
+      ],
       ["unknown offer", postOrder(server.url, orderBody("ofr_unknown")), 404, "not_found"],
       ["unknown show", request(server.url, "GET", "/api/shows/nope-nope"), 404, "not_found"],
       ["unknown order", request(server.url, "GET", "/api/orders/ord_nope"), 404, "not_found"],
       ["unknown route", request(server.url, "GET", "/api/nothing-here"), 404, "not_found"],
       ["studio without login", request(server.url, "GET", `/api/studio/shows/${showId}`), 401, "unauthenticated"],
-      ["wrong password", request(server.url, "POST", "/api/auth/login", { body: { email: server.demo.hostEmail, password: "wrong" } }), 401, "invalid_credentials"],
-      ["cookie write without CSRF header", request(server.url, "POST", `/api/studio/shows/${showId}/stream-key/reveal`, { headers: { cookie } }), 403, "forbidden"],
-      ["bad offer body", request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId, showPrice: -1, quantity: 1, durationSeconds: 60 } }), 400, "invalid_body"],
-      ["foreign product", request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId: "prd_other", showPrice: 1, quantity: 1, durationSeconds: 60 } }), 400, "invalid_body"],
+      [
+        "wrong password",
+        request(server.url, "POST", "/api/auth/login", { body: { email: server.demo.hostEmail, password: "wrong" } }),
+        401,
+        "invalid_credentials",
+      ],
+      [
+        "cookie write without CSRF header",
+        request(server.url, "POST", `/api/studio/shows/${showId}/stream-key/reveal`, { headers: { cookie } }),
+        403,
+        "forbidden",
+      ],
+      [
+        "bad offer body",
+        request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId, showPrice: -1, quantity: 1, durationSeconds: 60 } }),
+        400,
+        "invalid_body",
+      ],
+      [
+        "foreign product",
+        request(server.url, "POST", `/api/studio/shows/${showId}/offers`, {
+          cookie,
+          body: { productId: "prd_other", showPrice: 1, quantity: 1, durationSeconds: 60 },
+        }),
+        400,
+        "invalid_body",
+      ],
     ];
     for (const [name, p, status, code] of cases) {
       const res = await p;
@@ -103,7 +137,10 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
     const holder = { "x-order-token": held.body.accessToken };
     const badPay = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "cash" } }, headers: holder });
     expect([badPay.status, badPay.body.error.code]).toEqual([400, "invalid_body"]);
-    const paid = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } }, headers: holder });
+    const paid = await request(server.url, "POST", `/api/orders/${held.body.order.id}/pay`, {
+      body: { payment: { method: "test_card", number: "4242424242424242" } },
+      headers: holder,
+    });
     expect([paid.status, paid.body.order.status]).toEqual([200, "paid"]);
     const other = await postOrder(server.url, hold);
     const cancelled = await request(server.url, "POST", `/api/orders/${other.body.order.id}/cancel`, { headers: { "x-order-token": other.body.accessToken } });
@@ -122,7 +159,17 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
     const bySlug = await request(server.url, "GET", "/api/shows/demo");
     const pinned = bySlug.body.show.offers.filter((o: { pinned: boolean }) => o.pinned);
     expect(pinned).toHaveLength(1);
-    expect(pinned[0]).toEqual(expect.objectContaining({ id: expect.any(String), title: expect.any(String), price: expect.any(Number), showPrice: expect.any(Number), remaining: expect.any(Number), endsAt: expect.any(String), pinned: true }));
+    expect(pinned[0]).toEqual(
+      expect.objectContaining({
+        id: expect.any(String),
+        title: expect.any(String),
+        price: expect.any(Number),
+        showPrice: expect.any(Number),
+        remaining: expect.any(Number),
+        endsAt: expect.any(String),
+        pinned: true,
+      }),
+    );
     const health = await request(server.url, "GET", "/healthz");
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ ok: true, db: { ok: true } });

@@ -50,7 +50,13 @@ describe.each(backends)("state-changing routes under path encodings on %s", (bac
 
   beforeAll(async () => {
     server = await startTestServer({ backend, synthetic: false });
-    await server.services.accounts.createAccount({ email: "admin@fuzz.test", password: "a long password", displayName: "Admin", role: "admin", merchantId: null });
+    await server.services.accounts.createAccount({
+      email: "admin@fuzz.test",
+      password: "a long password",
+      displayName: "Admin",
+      role: "admin",
+      merchantId: null,
+    });
     // A platform admin may do almost anything: a request that got through would really act.
     admin = await login(server.url, "admin@fuzz.test", "a long password");
     const show = await request(server.url, "GET", "/api/shows/demo");
@@ -69,7 +75,9 @@ describe.each(backends)("state-changing routes under path encodings on %s", (bac
   async function snapshot() {
     const [show, orders, me] = await Promise.all([
       request(server.url, "GET", "/api/shows/demo"),
-      request(server.url, "GET", `/api/admin/orders?merchantId=${encodeURIComponent((await server.services.shows.show(server.demo.showId)).merchantId)}`, { cookie: admin }),
+      request(server.url, "GET", `/api/admin/orders?merchantId=${encodeURIComponent((await server.services.shows.show(server.demo.showId)).merchantId)}`, {
+        cookie: admin,
+      }),
       request(server.url, "GET", "/api/auth/me", { cookie: admin }),
     ]);
     return { show: show.body, orders: orders.body, me: me.status, streamKey: await server.services.shows.streamKey(server.demo.showId) };
@@ -111,7 +119,10 @@ describe.each(backends)("state-changing routes under path encodings on %s", (bac
     const own = { cookie: admin, "x-showcart-csrf": "1", origin: server.url };
     const reveal = await rawRequest(server.url, "POST", `/api/studio/shows/${ids.showId}/stream-key/reveal`, { headers: own });
     expect([reveal.status, reveal.json?.streamKey]).toEqual([200, server.demo.streamKey]);
-    const fulfil = await rawRequest(server.url, "POST", `/api/admin/orders/${ids.orderId}/fulfil`, { headers: own, body: JSON.stringify({ carrier: "DHL", trackingNumber: "FZ1" }) });
+    const fulfil = await rawRequest(server.url, "POST", `/api/admin/orders/${ids.orderId}/fulfil`, {
+      headers: own,
+      body: JSON.stringify({ carrier: "DHL", trackingNumber: "FZ1" }),
+    });
     expect([fulfil.status, fulfil.json?.order?.status]).toEqual([200, "fulfilled"]);
     const logout = await rawRequest(server.url, "POST", "/api/auth/logout", { headers: own, body: "{}" });
     expect(logout.status).toBe(200);

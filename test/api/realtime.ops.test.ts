@@ -15,7 +15,6 @@ function open(url: string, opts: WebSocket.ClientOptions = {}) {
   return { ws, frames, closed, opened };
 }
 
-
 describe("realtime operations", () => {
   let server: TestServer | null = null;
   afterEach(async () => {

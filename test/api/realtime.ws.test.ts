@@ -160,7 +160,10 @@ describe("realtime over WebSocket", () => {
     const viewer = await open(`/ws/shows/${server.demo.showId}?name=Vic`);
     await viewer.waitFor((f) => f.t === "snapshot");
     const studio = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}`, { cookie });
-    const created = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie, body: { productId: studio.body.products[2].id, showPrice: 1500, quantity: 5, durationSeconds: 120, pin: true } });
+    const created = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, {
+      cookie,
+      body: { productId: studio.body.products[2].id, showPrice: 1500, quantity: 5, durationSeconds: 120, pin: true },
+    });
     expect(created.status).toBe(201);
     const pinned = await viewer.waitEvent((e) => e.t === "offer.pinned" && (e.d as { offer: { id: string } }).offer.id === created.body.offer.id);
     expect((pinned.d as { offer: { showPrice: number; remaining: number } }).offer).toMatchObject({ showPrice: 1500, remaining: 5 });

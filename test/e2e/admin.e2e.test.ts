@@ -51,11 +51,15 @@ describe("merchant admin journey", () => {
     await page.getByTestId("variant-add").click();
     await page.locator('[data-testid=variant-row][data-sku="BEANIE-GREY"]').waitFor({ timeout: LONG });
 
-    const png = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 40, g: 120, b: 200 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 40, g: 120, b: 200 } } })
+      .png()
+      .toBuffer();
     await page.getByTestId("product-file").setInputFiles({ name: "beanie.png", mimeType: "image/png", buffer: png });
     const img = page.getByTestId("product-image");
     await img.waitFor({ timeout: LONG });
-    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>("[data-testid=product-image]")?.naturalWidth ?? 0) > 0, undefined, { timeout: LONG });
+    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>("[data-testid=product-image]")?.naturalWidth ?? 0) > 0, undefined, {
+      timeout: LONG,
+    });
     expect(await img.getAttribute("src")).toMatch(/^\/media\/products\/.+-400\.webp$/);
 
     const products = await page.evaluate(() => fetch("/api/admin/products").then((r) => r.json()));
@@ -75,7 +79,11 @@ describe("merchant admin journey", () => {
     await page.getByTestId("fulfil-submit").click();
     await page.locator('[data-testid=order-detail][data-status="fulfilled"]').waitFor({ timeout: LONG });
     expect(await page.getByTestId("order-shipment").textContent()).toContain("00340434161094042557");
-    expect(await page.locator("[data-testid=order-history] li").evaluateAll((els) => els.map((e) => e.getAttribute("data-type")))).toEqual(["created", "paid", "fulfilled"]);
+    expect(await page.locator("[data-testid=order-history] li").evaluateAll((els) => els.map((e) => e.getAttribute("data-type")))).toEqual([
+      "created",
+      "paid",
+      "fulfilled",
+    ]);
 
     expect(errors).toEqual([]);
     await context.close();

@@ -57,7 +57,7 @@ describe("auction journey", () => {
     await studio.getByTestId("auction-duration").fill("8");
     await studio.getByTestId("auction-soft-close").fill("3");
     await studio.getByTestId("auction-create").click();
-    await studio.locator('[data-testid=studio-auction][data-status=scheduled]').waitFor({ timeout: LONG });
+    await studio.locator("[data-testid=studio-auction][data-status=scheduled]").waitFor({ timeout: LONG });
 
     // The viewer's auction card appears live (lazy-loaded on the first auction event) and takes a pre-bid.
     await page.getByTestId("auction-card").waitFor({ timeout: LONG });
@@ -69,7 +69,11 @@ describe("auction journey", () => {
     // A second bidder over the API pushes the price up to 25 + 2 by proxy; the viewer stays ahead at 27.
     const { cookie: rivalCookie } = await createBuyer(server, "rival@example.com", "a long enough password", "Rival");
     const auctionId = (await studio.locator("[data-testid=studio-auction]").first().getAttribute("data-id"))!;
-    const rivalBid = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, { cookie: rivalCookie, headers: { "idempotency-key": "rival-bid-0001" }, body: { maxAmount: 2500 } });
+    const rivalBid = await request(server.url, "POST", `/api/auctions/${auctionId}/bids`, {
+      cookie: rivalCookie,
+      headers: { "idempotency-key": "rival-bid-0001" },
+      body: { maxAmount: 2500 },
+    });
     expect(rivalBid.status).toBe(201);
     expect(rivalBid.body.bid.leading).toBe(false);
     await page.waitForFunction(() => document.querySelector("[data-testid=auction-price]")?.getAttribute("data-amount") === "2700", null, { timeout: LONG });
@@ -94,7 +98,7 @@ describe("auction journey", () => {
     await expect(page.getByTestId("order-total").textContent()).resolves.toMatch(/27/);
 
     // The auction is sold; the host's studio shows it.
-    await studio.locator('[data-testid=studio-auction][data-status=sold]').waitFor({ timeout: LONG });
+    await studio.locator("[data-testid=studio-auction][data-status=sold]").waitFor({ timeout: LONG });
     const host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
     const log = await request(server.url, "GET", `/api/studio/auctions/${auctionId}/events`, { cookie: host });
     const types: string[] = log.body.events.map((e: { type: string }) => e.type);

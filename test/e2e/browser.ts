@@ -25,11 +25,7 @@ export function launchChromium(opts: { args?: string[] } = {}): Promise<Browser>
 }
 
 /** A fresh visitor: own cookies and localStorage, English UI, and page errors collected for the assertions. */
-export async function newVisitor(
-  browser: Browser,
-  baseURL: string,
-  opts: BrowserContextOptions = {},
-): Promise<{ context: BrowserContext; errors: string[] }> {
+export async function newVisitor(browser: Browser, baseURL: string, opts: BrowserContextOptions = {}): Promise<{ context: BrowserContext; errors: string[] }> {
   const context = await browser.newContext({ baseURL, locale: "en-GB", ...opts });
   const errors: string[] = [];
   context.on("page", (page) => {
@@ -62,9 +58,8 @@ export async function waitForPlayback(page: Page, timeoutMs: number): Promise<vo
     { timeout: timeoutMs, polling: 250 },
   );
   const { t } = (await started.jsonValue()) as { t: number };
-  await page.waitForFunction(
-    (from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1,
-    t,
-    { timeout: timeoutMs, polling: 250 },
-  );
+  await page.waitForFunction((from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1, t, {
+    timeout: timeoutMs,
+    polling: 250,
+  });
 }

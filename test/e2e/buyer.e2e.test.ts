@@ -28,7 +28,9 @@ async function openShow(page: Page): Promise<void> {
 }
 
 const remainingIs = (page: Page, n: number) =>
-  page.waitForFunction((expected) => document.querySelector("[data-testid=offer-remaining]")?.getAttribute("data-remaining") === String(expected), n, { timeout: LONG });
+  page.waitForFunction((expected) => document.querySelector("[data-testid=offer-remaining]")?.getAttribute("data-remaining") === String(expected), n, {
+    timeout: LONG,
+  });
 
 describe("buyer journey", () => {
   it("signs up, saves details, one-tap buys, sends a gift, and sees a refund restock", async () => {
@@ -106,7 +108,12 @@ describe("buyer journey", () => {
     const first = await server.services.orders.order(firstId);
     expect(first).toMatchObject({ status: "paid", buyer: { email: "erika@example.com" }, shipping: { city: "Berlin" }, gift: null });
     const gift = await server.services.orders.order(giftId);
-    expect(gift).toMatchObject({ status: "paid", buyer: { name: "Erika Mustermann" }, shipping: { name: "Max Beispiel", city: "München" }, gift: { message: "Alles Gute zum Geburtstag!" } });
+    expect(gift).toMatchObject({
+      status: "paid",
+      buyer: { name: "Erika Mustermann" },
+      shipping: { name: "Max Beispiel", city: "München" },
+      gift: { message: "Alles Gute zum Geburtstag!" },
+    });
 
     // The merchant refunds the gift before shipping: the unit goes back on sale on both viewer pages.
     const merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
@@ -146,7 +153,10 @@ describe("buyer journey", () => {
     const host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
     const studio = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}`, { cookie: host });
     const productId = studio.body.products[0].id;
-    const created = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie: host, body: { productId, showPrice: 990, quantity: 1, durationSeconds: 600, pin: true, perBuyerLimit: 1 } });
+    const created = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, {
+      cookie: host,
+      body: { productId, showPrice: 990, quantity: 1, durationSeconds: 600, pin: true, perBuyerLimit: 1 },
+    });
     expect(created.body.offer.perBuyerLimit).toBe(1);
     const offerId = created.body.offer.id;
     const order = {

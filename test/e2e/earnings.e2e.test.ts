@@ -43,10 +43,17 @@ describe("host earnings", () => {
     expect((await buyer.context.cookies()).some((c) => c.name === "sc_ref" && c.httpOnly)).toBe(true);
     const show = await request(server.url, "GET", "/api/shows/demo");
     const offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
-    const order = await page.evaluate(async (body) => {
-      const res = await fetch("/api/orders", { method: "POST", headers: { "content-type": "application/json", "idempotency-key": `e2e-earnings-${Date.now()}` }, body: JSON.stringify(body) });
-      return (await res.json()).order as { id: string; total: number };
-    }, orderBody(offerId, { quantity: 2 }));
+    const order = await page.evaluate(
+      async (body) => {
+        const res = await fetch("/api/orders", {
+          method: "POST",
+          headers: { "content-type": "application/json", "idempotency-key": `e2e-earnings-${Date.now()}` },
+          body: JSON.stringify(body),
+        });
+        return (await res.json()).order as { id: string; total: number };
+      },
+      orderBody(offerId, { quantity: 2 }),
+    );
     expect((await server.services.commissions.attributionOf(order.id))?.source).toBe("link");
     // Demo merchant has no rule set: the show's rate (10 %) on the gross total, rounded down.
     const commission = Math.floor((order.total * 1000) / 10_000);

@@ -52,7 +52,10 @@ describe("go live from the browser", () => {
 
     await studio.waitForFunction(() => /[1-9]/.test(document.querySelector("[data-testid=health-bitrate]")?.textContent ?? ""), undefined, { timeout: LONG });
     // The viewer reports every 5 s; the studio's stats refresh every 5 s.
-    await studio.waitForFunction(() => Number(document.querySelector("[data-testid=health-reporting]")?.textContent) >= 1, undefined, { timeout: LONG, polling: 500 });
+    await studio.waitForFunction(() => Number(document.querySelector("[data-testid=health-reporting]")?.textContent) >= 1, undefined, {
+      timeout: LONG,
+      polling: 500,
+    });
 
     // Live delay is null until the playlists carry PROGRAM-DATE-TIME; when present it must be plausible.
     const { stats } = await studio.evaluate(() => fetch(`/api/studio/shows/${location.pathname.split("/")[2]}`).then((r) => r.json()));

@@ -66,7 +66,11 @@ describe("buyer order page", () => {
     await expect(orderPage.getByTestId("order-page-gift-recipient").textContent()).resolves.toBe("For Max Beispiel");
     await expect(orderPage.getByTestId("order-page-gift-message").textContent()).resolves.toBe("Alles Gute!");
     await expect(orderPage.getByTestId("order-page-vat").isVisible()).resolves.toBe(true);
-    const history = () => orderPage.getByTestId("order-page-history").locator("li").evaluateAll((items) => items.map((li) => li.getAttribute("data-type")));
+    const history = () =>
+      orderPage
+        .getByTestId("order-page-history")
+        .locator("li")
+        .evaluateAll((items) => items.map((li) => li.getAttribute("data-type")));
     await expect(history()).resolves.toEqual(["held", "paid"]);
     expect(apiCalls.length).toBeGreaterThan(0);
     expect(apiCalls.every((c) => !c.url.includes("#") && !c.url.includes("?") && c.token === href.split("#t=")[1])).toBe(true);
@@ -74,7 +78,10 @@ describe("buyer order page", () => {
     expect(new URL(orderPage.url()).hash).toBe("");
 
     // The merchant ships it: after a reload (token kept for the tab) the page shows carrier, tracking and the event.
-    const shipped = await request(server.url, "POST", `/api/admin/orders/${orderId}/fulfil`, { cookie: merchant, body: { carrier: "DHL", trackingNumber: "JD0042" } });
+    const shipped = await request(server.url, "POST", `/api/admin/orders/${orderId}/fulfil`, {
+      cookie: merchant,
+      body: { carrier: "DHL", trackingNumber: "JD0042" },
+    });
     expect(shipped.status).toBe(200);
     await orderPage.reload();
     await orderPage.getByTestId("order-shipment").waitFor({ timeout: LONG });
@@ -99,7 +106,13 @@ describe("buyer order page", () => {
     const placed = await request(server.url, "POST", "/api/orders", {
       cookie,
       headers: { "idempotency-key": "e2e-account-order" },
-      body: { offerId, quantity: 1, buyer: { name: "Konto", email: "konto@example.com" }, shipping: { name: "Konto", line1: "Weg 1", postalCode: "10115", city: "Berlin", country: "DE" }, payment: { method: "test_card", number: "4242424242424242" } },
+      body: {
+        offerId,
+        quantity: 1,
+        buyer: { name: "Konto", email: "konto@example.com" },
+        shipping: { name: "Konto", line1: "Weg 1", postalCode: "10115", city: "Berlin", country: "DE" },
+        payment: { method: "test_card", number: "4242424242424242" },
+      },
     });
     expect(placed.status).toBe(201);
     const visitor = await newVisitor(browser, server.url);
@@ -126,11 +139,16 @@ describe("admin merchant picker", () => {
     await page.getByTestId("login-password").fill("admin-password-1");
     await page.getByTestId("login-submit").click();
     await page.getByTestId("merchant-pick-hint").waitFor({ timeout: LONG });
-    const options = await page.getByTestId("merchant-select").locator("option").evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter(Boolean));
+    const options = await page
+      .getByTestId("merchant-select")
+      .locator("option")
+      .evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter(Boolean));
     expect(options).toContain(demoMerchantId);
     expect(options.length).toBe(2);
 
-    const ordersRequest = page.waitForRequest((r) => r.url().includes("/api/admin/orders?") && r.url().includes(`merchantId=${demoMerchantId}`), { timeout: LONG });
+    const ordersRequest = page.waitForRequest((r) => r.url().includes("/api/admin/orders?") && r.url().includes(`merchantId=${demoMerchantId}`), {
+      timeout: LONG,
+    });
     await page.getByTestId("merchant-select").selectOption(demoMerchantId);
     await ordersRequest;
     await page.getByTestId("admin").waitFor({ timeout: LONG });
@@ -192,15 +210,29 @@ describe("studio offer form with variants", () => {
     await row("HV-S").getByTestId("offer-variant-units").fill("2");
     await row("HV-M").getByTestId("offer-variant-units").fill("4");
     // The units field's max is the variant's stock: the browser refuses the form before it reaches the server.
-    await expect(row("HV-M").getByTestId("offer-variant-units").evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow)).resolves.toBe(true);
+    await expect(
+      row("HV-M")
+        .getByTestId("offer-variant-units")
+        .evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow),
+    ).resolves.toBe(true);
     await row("HV-M").getByTestId("offer-variant-units").fill("3");
     await studio.getByTestId("create-offer").click();
     await studio.getByTestId("create-offer-message").filter({ hasText: "2 offers created." }).waitFor({ timeout: LONG });
 
-    const offers = (await request(server.url, "GET", `/api/admin/offers?showId=${server.demo.showId}`, { cookie: merchant })).body.offers as { variantId: string | null; quantity: number }[];
+    const offers = (await request(server.url, "GET", `/api/admin/offers?showId=${server.demo.showId}`, { cookie: merchant })).body.offers as {
+      variantId: string | null;
+      quantity: number;
+    }[];
     const mine = offers.filter((o) => o.variantId === idOf("HV-S") || o.variantId === idOf("HV-M"));
-    expect(mine.map((o) => [o.variantId, o.quantity]).sort()).toEqual([[idOf("HV-M"), 3], [idOf("HV-S"), 2]].sort());
-    const after = (await request(server.url, "GET", `/api/admin/products/${product.id}`, { cookie: merchant })).body.product as { variants: { sku: string; stock: number }[] };
+    expect(mine.map((o) => [o.variantId, o.quantity]).sort()).toEqual(
+      [
+        [idOf("HV-M"), 3],
+        [idOf("HV-S"), 2],
+      ].sort(),
+    );
+    const after = (await request(server.url, "GET", `/api/admin/products/${product.id}`, { cookie: merchant })).body.product as {
+      variants: { sku: string; stock: number }[];
+    };
     expect(Object.fromEntries(after.variants.map((v) => [v.sku, v.stock]))).toEqual({ "HV-S": 3, "HV-M": 0, "HV-L": 0 });
     expect(host.errors).toEqual([]);
     await host.context.close();

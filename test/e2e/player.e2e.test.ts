@@ -31,11 +31,10 @@ describe("live player", () => {
     await expect(menu.inputValue()).resolves.toBe("-1");
 
     await menu.selectOption({ label: "240p" });
-    await page.waitForFunction(
-      (h) => document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.videoHeight === h,
-      240,
-      { timeout: LONG, polling: 250 },
-    );
+    await page.waitForFunction((h) => document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.videoHeight === h, 240, {
+      timeout: LONG,
+      polling: 250,
+    });
     await menu.selectOption({ label: "Auto" });
     await expect(menu.inputValue()).resolves.toBe("-1");
     expect(errors).toEqual([]);
@@ -46,11 +45,10 @@ describe("live player", () => {
     const { context, errors } = await newVisitor(browser, server.url);
     const page = await context.newPage();
     await page.goto(`/shows/${server.demo.slug}`);
-    await page.waitForFunction(
-      () => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > 1,
-      undefined,
-      { timeout: LONG, polling: 250 },
-    );
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > 1, undefined, {
+      timeout: LONG,
+      polling: 250,
+    });
     // The demo encoder drops (the synthetic source restarts by itself about a second later).
     server.services.media.disconnectShow(server.demo.showId);
     await page.getByTestId("status-badge").and(page.locator("[data-status=reconnecting]")).waitFor({ timeout: LONG });
@@ -58,11 +56,10 @@ describe("live player", () => {
     await page.getByTestId("status-badge").and(page.locator("[data-status=live]")).waitFor({ timeout: LONG });
     const before = await page.evaluate(() => document.querySelector<HTMLVideoElement>("[data-testid=player-video]")!.currentTime);
     // Same page, same player: playback carries on past the discontinuity.
-    await page.waitForFunction(
-      (from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 2,
-      before,
-      { timeout: LONG, polling: 250 },
-    );
+    await page.waitForFunction((from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 2, before, {
+      timeout: LONG,
+      polling: 250,
+    });
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);

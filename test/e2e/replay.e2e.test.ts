@@ -17,9 +17,11 @@ let source: SyntheticSource | undefined;
 let offerId = "";
 let offerTitle = "";
 
-
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } }), launchChromium()]);
+  [server, browser] = await Promise.all([
+    startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } }),
+    launchChromium(),
+  ]);
   const { shows, offers, catalog, recordings } = server.services;
   const showId = server.demo.showId;
   source = startSyntheticSource({

@@ -44,7 +44,13 @@ beforeAll(async () => {
     startTestServer({
       demo: true,
       synthetic: false,
-      env: { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: "sk_test_showcart", STRIPE_API_BASE: api.url, STRIPE_TIMEOUT_MS: "3000", STRIPE_PUBLISHABLE_KEY: "pk_test_showcartE2E" },
+      env: {
+        PAYMENT_PROVIDER: "stripe",
+        STRIPE_SECRET_KEY: "sk_test_showcart",
+        STRIPE_API_BASE: api.url,
+        STRIPE_TIMEOUT_MS: "3000",
+        STRIPE_PUBLISHABLE_KEY: "pk_test_showcartE2E",
+      },
     }),
     launchChromium(),
   ]);

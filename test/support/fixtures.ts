@@ -28,9 +28,21 @@ export async function commerceFixture(handle: DbHandle, opts: { commissionBp?: n
   // As the server does: on PGlite the process-local idempotency key set is authoritative.
   if (handle.kind === "pglite") await orders.loadIdempotencyKeys();
   const merchant = await catalog.createMerchant("Test Shop");
-  const host = await accounts.createAccount({ email: `host-${Math.random()}@t.test`, password: "pw-123456", displayName: "Host", role: "host", merchantId: merchant.id });
+  const host = await accounts.createAccount({
+    email: `host-${Math.random()}@t.test`,
+    password: "pw-123456",
+    displayName: "Host",
+    role: "host",
+    merchantId: merchant.id,
+  });
   const product = await catalog.createProduct({ merchantId: merchant.id, title: "Thing", description: "", imageUrl: "", price: 1000, currency: "EUR" });
-  const show = await shows.createShow({ merchantId: merchant.id, hostAccountId: host.id, slug: `s-${Math.random().toString(36).slice(2, 10)}`, title: "Show", commissionRateBp: opts.commissionBp ?? 1000 });
+  const show = await shows.createShow({
+    merchantId: merchant.id,
+    hostAccountId: host.id,
+    slug: `s-${Math.random().toString(36).slice(2, 10)}`,
+    title: "Show",
+    commissionRateBp: opts.commissionBp ?? 1000,
+  });
   return { outbox, clock, bus, db, accounts, catalog, shows, offers, commissions, orders, merchant, host, product, show };
 }
 

@@ -7,7 +7,12 @@ export interface JsonResponse<T = any> {
   headers: Headers;
 }
 
-export async function request<T = any>(base: string, method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; cookie?: string } = {}): Promise<JsonResponse<T>> {
+export async function request<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; raw?: string; headers?: Record<string, string>; cookie?: string } = {},
+): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined || opts.raw !== undefined) headers["content-type"] ??= "application/json";
   if (opts.cookie) {
@@ -30,7 +35,11 @@ export function postOrder(base: string, body: CreateOrderBody | unknown, key: st
 }
 
 export async function login(base: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith("sc_session="));
   if (!cookie) throw new Error("no session cookie");

@@ -7,11 +7,20 @@ export const createAuctionBody = z.strictObject({
   variantId: idSchema.optional(),
   startPrice: z.number().int().min(0).max(100_000_000),
   minIncrement: z.number().int().min(1).max(10_000_000),
-  durationSeconds: z.number().int().min(5).max(24 * 3600),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 3600),
   /** A bid in the last N seconds resets the remaining time to N (0: no soft close). */
   softCloseSeconds: z.number().int().min(0).max(600).default(10),
   /** How long the winner (and each next bidder after them) has to pay. */
-  holdSeconds: z.number().int().min(30).max(24 * 3600).default(300),
+  holdSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(24 * 3600)
+    .default(300),
 });
 export type CreateAuctionBody = z.input<typeof createAuctionBody>;
 /** `maxAmount` is the bidder's secret maximum: the server bids for them up to it (proxy bidding). */

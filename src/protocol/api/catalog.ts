@@ -12,7 +12,12 @@ export interface ProductView {
 
 // Merchant catalog (/api/admin/products). Prices are gross (VAT included) in cents; VAT rates in basis points.
 export const vatRateSchema = z.number().int().min(0).max(3000);
-const skuSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -");
+const skuSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -");
 const variantLabel = z.string().trim().max(40);
 const stockSchema = z.number().int().min(0).max(1_000_000);
 export const createVariantBody = z.strictObject({ sku: skuSchema, size: variantLabel.optional(), colour: variantLabel.optional(), stock: stockSchema });
@@ -28,7 +33,12 @@ export const createProductBody = z.strictObject({
   variants: z.array(createVariantBody).max(100).optional(),
 });
 export const updateProductBody = z
-  .strictObject({ title: trimmedText(200).optional(), description: z.string().trim().max(5000).optional(), price: z.number().int().min(0).max(100_000_000).optional(), vatRateBp: vatRateSchema.optional() })
+  .strictObject({
+    title: trimmedText(200).optional(),
+    description: z.string().trim().max(5000).optional(),
+    price: z.number().int().min(0).max(100_000_000).optional(),
+    vatRateBp: vatRateSchema.optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, { message: "nothing to change" });
 export const adminMerchantQuery = z.strictObject({ merchantId: z.string().max(64).optional() });
 export const adminOffersQuery = z.strictObject({ merchantId: z.string().max(64).optional(), showId: z.string().max(64).optional() });

@@ -11,16 +11,36 @@ export const chatSettingsBody = z.strictObject({
   mode: z.enum(CHAT_MODES).optional(),
   linksAllowed: z.boolean().optional(),
 });
-const chatWord = z.string().trim().min(2).max(40).regex(/^[^\s*]+\*?$/, "one word, optionally ending in *");
+const chatWord = z
+  .string()
+  .trim()
+  .min(2)
+  .max(40)
+  .regex(/^[^\s*]+\*?$/, "one word, optionally ending in *");
 export const chatWordsBody = z.strictObject({ block: z.array(chatWord).max(500), allow: z.array(chatWord).max(500) });
 export const chatPinBody = z.strictObject({ text: z.string().trim().min(1).max(280) });
 export const chatModeratorBody = z.strictObject({ email: z.string().trim().email().max(200) });
-export const chatTimeoutBody = z.strictObject({ minutes: z.number().int().min(1).max(7 * 24 * 60) });
+export const chatTimeoutBody = z.strictObject({
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+});
 export const chatBanBody = z.strictObject({
   /** account: the signed-in author (and their device); device: the browser's device id; ip: the client address. */
-  by: z.array(z.enum(["account", "device", "ip"])).min(1).max(3).optional(),
+  by: z
+    .array(z.enum(["account", "device", "ip"]))
+    .min(1)
+    .max(3)
+    .optional(),
   /** Also delete the author's messages of the last `deleteRecentMinutes` in this show (default 10; 0: none). */
-  deleteRecentMinutes: z.number().int().min(0).max(24 * 60).optional(),
+  deleteRecentMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .optional(),
   reason: z.string().trim().max(200).optional(),
 });
 export const chatReportReasons = ["spam", "abuse", "scam", "other"] as const;

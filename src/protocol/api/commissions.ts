@@ -20,7 +20,10 @@ export const commissionRulesBody = z
     /** Fixed amount per unit sold, minor units. */
     fixedPerUnit: cents.default(0),
     /** By the show's revenue (net of refunds) before the order: the highest `fromRevenue` reached sets the percentage. */
-    tiers: z.array(z.strictObject({ fromRevenue: cents, percentBp: bp })).max(20).default([]),
+    tiers: z
+      .array(z.strictObject({ fromRevenue: cents, percentBp: bp }))
+      .max(20)
+      .default([]),
     overrides: z.array(commissionOverride).max(200).default([]),
     /** Category name → product ids (the catalog has no categories of its own yet). */
     categories: z.record(z.string().min(1).max(64), z.array(z.string().min(1).max(64)).max(1000)).default({}),
@@ -50,7 +53,10 @@ export const payoutAccountBody = z.strictObject({
   holderName: z.string().trim().min(1).max(70),
   iban: z.string().trim().min(15).max(42).optional(),
   bic: z.string().trim().min(8).max(11).optional(),
-  stripeAccountId: z.string().regex(/^acct_[A-Za-z0-9]{6,64}$/).optional(),
+  stripeAccountId: z
+    .string()
+    .regex(/^acct_[A-Za-z0-9]{6,64}$/)
+    .optional(),
 });
 export const merchantPayoutSettingsBody = z.strictObject({
   debtorName: z.string().trim().min(1).max(70),

@@ -7,4 +7,8 @@ export type Money = z.infer<typeof moneySchema>;
 
 export const trimmedText = (max: number) => z.string().trim().min(1).max(max);
 
-export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);

@@ -3,14 +3,23 @@ import { currencySchema } from "./common.js";
 
 // Coupon drops (docs/api.md "Coupon drops"): percent in basis points or a fixed amount in minor units, claimable for
 // `minutes` or by the first `maxClaims` accounts, whichever ends first.
-export const couponCodeSchema = z.string().trim().min(3).max(40).regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _");
+export const couponCodeSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(40)
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _");
 export const dropCouponBody = z
   .strictObject({
     /** Generated (8 characters) when left out. Case does not matter. */
     code: couponCodeSchema.optional(),
     percentBp: z.number().int().min(1).max(10_000).optional(),
     amount: z.number().int().min(1).max(100_000_000).optional(),
-    minutes: z.number().int().min(1).max(24 * 60),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
     maxClaims: z.number().int().min(1).max(1_000_000).optional(),
     /** Currency of a fixed amount (default EUR); a fixed coupon applies only to orders in it. */
     currency: currencySchema.optional(),

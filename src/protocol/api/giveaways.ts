@@ -6,11 +6,22 @@ export const createGiveawayBody = z.strictObject({
   title: z.string().trim().min(1).max(120),
   winners: z.number().int().min(1).max(50).optional(),
   /** Chat keyword: a signed-in viewer whose message is this word enters (case-insensitive). */
-  keyword: z.string().trim().min(2).max(30).regex(/^[^\s]+$/, "one word").optional(),
+  keyword: z
+    .string()
+    .trim()
+    .min(2)
+    .max(30)
+    .regex(/^[^\s]+$/, "one word")
+    .optional(),
   allowedCountries: z.array(isoCountry).min(1).max(60).optional(),
   requireAdult: z.boolean().optional(),
   /** Entries close by themselves this long after opening (otherwise the studio closes them). */
-  durationSeconds: z.number().int().min(10).max(24 * 3600).optional(),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 3600)
+    .optional(),
 });
 export const enterGiveawayBody = z.strictObject({
   /** Self-declared country, used when the account has no saved address. */

@@ -16,7 +16,16 @@ export type PlaybackReport = z.infer<typeof playbackReportBody>;
 
 // Browser go-live (`/ws/ingest/:showId`): JSON text commands, binary frames carry the MediaRecorder output.
 export const ingestCommand = z.discriminatedUnion("t", [
-  z.strictObject({ t: z.literal("ingest.start"), d: z.strictObject({ mimeType: z.string().min(1).max(100).regex(/^[\w/.;=, +-]+$/) }) }),
+  z.strictObject({
+    t: z.literal("ingest.start"),
+    d: z.strictObject({
+      mimeType: z
+        .string()
+        .min(1)
+        .max(100)
+        .regex(/^[\w/.;=, +-]+$/),
+    }),
+  }),
   z.strictObject({ t: z.literal("ingest.stop"), d: z.unknown().optional() }),
 ]);
 export type IngestCommand = z.infer<typeof ingestCommand>;

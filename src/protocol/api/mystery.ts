@@ -13,7 +13,11 @@ export const createMysteryPoolBody = z
   .strictObject({
     title: z.string().trim().min(1).max(120),
     showPrice: z.number().int().min(0).max(100_000_000),
-    durationSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+    durationSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 24 * 3600),
     pin: z.boolean().optional(),
     perBuyerLimit: z.number().int().min(1).max(1000).optional(),
     items: z.array(mysteryPoolItemBody).min(2).max(50),

@@ -5,7 +5,11 @@ export const createOfferBody = z.strictObject({
   productId: idSchema,
   showPrice: z.number().int().min(0).max(100_000_000),
   quantity: z.number().int().min(1).max(1_000_000),
-  durationSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600),
   pin: z.boolean().optional(),
   /** Units one buyer (account, or email/card for guests) may hold or buy of this offer. */
   perBuyerLimit: z.number().int().min(1).max(1000).optional(),

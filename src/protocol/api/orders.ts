@@ -3,7 +3,10 @@ import { idSchema, trimmedText } from "./common.js";
 
 const testCardPayment = z.strictObject({ method: z.literal("test_card"), number: z.string().regex(/^[0-9 ]{12,23}$/) });
 /** Stripe (PAYMENT_PROVIDER=stripe): a PaymentMethod id made in the browser by Stripe.js, so the card never reaches us. */
-const stripePayment = z.strictObject({ method: z.literal("stripe"), paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, "a Stripe PaymentMethod id (pm_…)") });
+const stripePayment = z.strictObject({
+  method: z.literal("stripe"),
+  paymentMethodId: z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, "a Stripe PaymentMethod id (pm_…)"),
+});
 const paymentSchema = z.discriminatedUnion("method", [testCardPayment, stripePayment]);
 export type PaymentBody = z.infer<typeof paymentSchema>;
 

@@ -9,13 +9,22 @@ export const createPollBody = z.strictObject({
   options: z.array(pollOptionInput).min(2).max(6),
   /** Eurovision style: counts are revealed at close only. */
   hiddenResults: z.boolean().optional(),
-  durationSeconds: z.number().int().min(10).max(24 * 3600).optional(),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(24 * 3600)
+    .optional(),
   /** "Which product next?": every option is a product; at close the winner becomes a pinned offer on these terms. */
   pinWinner: z
     .strictObject({
       showPrice: z.number().int().min(0).max(100_000_000),
       quantity: z.number().int().min(1).max(1_000_000),
-      durationSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+      durationSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .max(7 * 24 * 3600),
     })
     .optional(),
 });

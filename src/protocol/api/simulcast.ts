@@ -22,7 +22,11 @@ export const createDestinationBody = z.strictObject({
     .trim()
     .max(500)
     .regex(/^rtmps?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$/, "rtmp:// or rtmps:// URL without spaces"),
-  streamKey: z.string().min(1).max(512).regex(/^[\x21-\x7e]+$/, "visible ASCII characters, no spaces"),
+  streamKey: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[\x21-\x7e]+$/, "visible ASCII characters, no spaces"),
   enabled: z.boolean().optional(),
 });
 export type CreateDestinationBody = z.infer<typeof createDestinationBody>;

@@ -47,7 +47,16 @@ export class InviteService {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto("invites")
-        .values({ id, token_hash: tokenHash(token), merchant_id: merchantId, email, role: input.role, invited_by: owner.id, created_at: now, expires_at: expiresAt })
+        .values({
+          id,
+          token_hash: tokenHash(token),
+          merchant_id: merchantId,
+          email,
+          role: input.role,
+          invited_by: owner.id,
+          created_at: now,
+          expires_at: expiresAt,
+        })
         .execute();
       await this.outbox.enqueue(tx, "email.send", inviteEmail(email, merchant.name, owner.displayName, input.role, link, input.lang ?? "en"));
     });
@@ -94,7 +103,13 @@ export class InviteService {
       .executeTakeFirst();
     if (!invite) throw new AppError("invalid_body", "token: the invite is invalid, used, revoked or expired");
     try {
-      const account = await this.accounts.createAccount({ email: invite.email, password: input.password, displayName: input.displayName, role: invite.role, merchantId: invite.merchant_id });
+      const account = await this.accounts.createAccount({
+        email: invite.email,
+        password: input.password,
+        displayName: input.displayName,
+        role: invite.role,
+        merchantId: invite.merchant_id,
+      });
       await this.db.updateTable("invites").set({ account_id: account.id }).where("id", "=", invite.id).execute();
     } catch (err) {
       await this.db.updateTable("invites").set({ accepted_at: null }).where("id", "=", invite.id).execute();
@@ -108,6 +123,14 @@ export class InviteService {
 function inviteEmail(to: string, merchant: string, inviter: string, role: "host" | "staff", link: string, lang: "de" | "en") {
   const what = role === "host" ? (lang === "de" ? "als Host" : "as a host") : lang === "de" ? "ins Team" : "to the team";
   return lang === "de"
-    ? { to, subject: `${merchant} lädt dich zu Showcart ein`, text: `Hallo,\n\n${inviter} lädt dich ${what} von ${merchant} auf Showcart ein. Über diesen Link legst du dein Konto an (7 Tage gültig):\n${link}` }
-    : { to, subject: `${merchant} invites you to Showcart`, text: `Hello,\n\n${inviter} invites you ${what} of ${merchant} on Showcart. Create your account with this link (valid for 7 days):\n${link}` };
+    ? {
+        to,
+        subject: `${merchant} lädt dich zu Showcart ein`,
+        text: `Hallo,\n\n${inviter} lädt dich ${what} von ${merchant} auf Showcart ein. Über diesen Link legst du dein Konto an (7 Tage gültig):\n${link}`,
+      }
+    : {
+        to,
+        subject: `${merchant} invites you to Showcart`,
+        text: `Hello,\n\n${inviter} invites you ${what} of ${merchant} on Showcart. Create your account with this link (valid for 7 days):\n${link}`,
+      };
 }

@@ -27,5 +27,13 @@ export interface AccountsTables {
     account_id: string | null;
   };
   password_resets: { token_hash: string; account_id: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
-  signup_verifications: { token_hash: string; email: string; display_name: string; password_hash: string; created_at: Timestamp; expires_at: Timestamp; used_at: Timestamp | null };
+  signup_verifications: {
+    token_hash: string;
+    email: string;
+    display_name: string;
+    password_hash: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    used_at: Timestamp | null;
+  };
 }

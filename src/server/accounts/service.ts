@@ -96,7 +96,15 @@ export class AccountService {
       const token = secretToken(32);
       await tx
         .insertInto("signup_verifications")
-        .values({ token_hash: tokenHash(token), email, display_name: input.displayName, password_hash: passwordHash, created_at: now, expires_at: new Date(now.getTime() + SIGNUP_TTL_MS), used_at: null })
+        .values({
+          token_hash: tokenHash(token),
+          email,
+          display_name: input.displayName,
+          password_hash: passwordHash,
+          created_at: now,
+          expires_at: new Date(now.getTime() + SIGNUP_TTL_MS),
+          used_at: null,
+        })
         .execute();
       await outbox.enqueue(tx, "email.send", confirmSignUpEmail(email, input.displayName, `${this.publicUrl}/confirm-signup#token=${token}`, lang));
     });
@@ -120,7 +128,15 @@ export class AccountService {
     try {
       await this.db
         .insertInto("accounts")
-        .values({ id, email: pending.email, password_hash: pending.password_hash, display_name: pending.display_name, role: "buyer", merchant_id: null, created_at: now })
+        .values({
+          id,
+          email: pending.email,
+          password_hash: pending.password_hash,
+          display_name: pending.display_name,
+          role: "buyer",
+          merchant_id: null,
+          created_at: now,
+        })
         .execute();
     } catch (err) {
       // Two links for one email (or an invite accepted meanwhile): only the mailbox's owner can get here.
@@ -145,7 +161,10 @@ export class AccountService {
     const link = `${this.publicUrl}/reset-password#token=${token}`;
     const outbox = this.outbox;
     await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto("password_resets").values({ token_hash: tokenHash(token), account_id: row.id, created_at: now, expires_at: new Date(now.getTime() + RESET_TTL_MS), used_at: null }).execute();
+      await tx
+        .insertInto("password_resets")
+        .values({ token_hash: tokenHash(token), account_id: row.id, created_at: now, expires_at: new Date(now.getTime() + RESET_TTL_MS), used_at: null })
+        .execute();
       await outbox.enqueue(tx, "email.send", resetEmail(email, row.display_name, link, lang));
     });
   }
@@ -251,7 +270,10 @@ export class AccountService {
     const token = secretToken(32);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-    await this.db.insertInto("sessions").values({ token_hash: tokenHash(token), account_id: account.id, created_at: now, expires_at: expiresAt }).execute();
+    await this.db
+      .insertInto("sessions")
+      .values({ token_hash: tokenHash(token), account_id: account.id, created_at: now, expires_at: expiresAt })
+      .execute();
     return { account, token, expiresAt };
   }
 

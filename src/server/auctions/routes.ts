@@ -9,7 +9,11 @@ import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
 import { type AuctionService, bidderKey } from "./service.js";
 
-const idempotencyKey = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/);
+const idempotencyKey = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/);
 
 function keyOf(req: FastifyRequest): string {
   const raw = req.headers["idempotency-key"];
@@ -54,7 +58,9 @@ export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: Au
   });
 
   // Public: anyone may look; a signed-in caller also gets `you`.
-  app.get<{ Params: { auctionId: string } }>("/api/auctions/:auctionId", async (req) => ({ auction: await auctions.auction(req.params.auctionId, req.account) }));
+  app.get<{ Params: { auctionId: string } }>("/api/auctions/:auctionId", async (req) => ({
+    auction: await auctions.auction(req.params.auctionId, req.account),
+  }));
 
   const bid = (preBidOnly: boolean) => async (req: FastifyRequest<{ Params: { auctionId: string } }>, reply: FastifyReply) => {
     const account = requireAccount(req);

@@ -38,7 +38,28 @@ export interface AuctionsTables {
     created_at: Timestamp;
     closed_at: Timestamp | null;
   };
-  auction_bids: { id: string; seq: ColumnType<number, never, never>; auction_id: string; account_id: string; bidder_name: string; bidder_email: string; max_amount: number; pre_bid: boolean; idempotency_key: string; created_at: Timestamp };
+  auction_bids: {
+    id: string;
+    seq: ColumnType<number, never, never>;
+    auction_id: string;
+    account_id: string;
+    bidder_name: string;
+    bidder_email: string;
+    max_amount: number;
+    pre_bid: boolean;
+    idempotency_key: string;
+    created_at: Timestamp;
+  };
   /** Append-only: every accepted and refused bid and every step of the auction, with the reason. */
-  auction_events: { id: string; seq: ColumnType<number, never, never>; auction_id: string; type: string; account_id: string | null; amount: number | null; reason: string | null; data: string; at: Timestamp };
+  auction_events: {
+    id: string;
+    seq: ColumnType<number, never, never>;
+    auction_id: string;
+    type: string;
+    account_id: string | null;
+    amount: number | null;
+    reason: string | null;
+    data: string;
+    at: Timestamp;
+  };
 }

@@ -60,15 +60,32 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
     f = await commerceFixture(handle);
     auctions = new AuctionService({ db: f.db, clock: f.clock, outbox: f.outbox, shows: f.shows, offers: f.offers, orders: f.orders });
     for (const name of ["Anna", "Ben", "Cleo"]) {
-      const a = await f.accounts.createAccount({ email: `${name.toLowerCase()}-${Math.random()}@t.test`, password: "pw-123456", displayName: name, role: "buyer", merchantId: null });
+      const a = await f.accounts.createAccount({
+        email: `${name.toLowerCase()}-${Math.random()}@t.test`,
+        password: "pw-123456",
+        displayName: name,
+        role: "buyer",
+        merchantId: null,
+      });
       buyers.push({ id: a.id, displayName: a.displayName, email: a.email, role: "buyer", merchantId: null });
     }
-    for (const t of ["auction.started", "auction.bid", "auction.extended", "auction.closed", "auction.offered_next"] as const) f.bus.subscribe(t, (d) => busEvents.push({ t, d }));
+    for (const t of ["auction.started", "auction.bid", "auction.extended", "auction.closed", "auction.offered_next"] as const)
+      f.bus.subscribe(t, (d) => busEvents.push({ t, d }));
   }, 300_000);
   afterAll(() => handle?.close());
 
-  const make = async (over: Partial<{ startPrice: number; minIncrement: number; durationSeconds: number; softCloseSeconds: number; holdSeconds: number }> = {}) =>
-    auctions.create(f.show.id, f.host.id, f.product, { productId: f.product.id, startPrice: 1000, minIncrement: 100, durationSeconds: 60, softCloseSeconds: 10, holdSeconds: 120, ...over });
+  const make = async (
+    over: Partial<{ startPrice: number; minIncrement: number; durationSeconds: number; softCloseSeconds: number; holdSeconds: number }> = {},
+  ) =>
+    auctions.create(f.show.id, f.host.id, f.product, {
+      productId: f.product.id,
+      startPrice: 1000,
+      minIncrement: 100,
+      durationSeconds: 60,
+      softCloseSeconds: 10,
+      holdSeconds: 120,
+      ...over,
+    });
   let n = 0;
   const bid = (id: string, who: (typeof buyers)[number], max: number) => auctions.placeBid(id, who, max, `key-${++n}-${Math.random()}`);
   const [anna, ben, cleo] = [0, 1, 2].map((i) => () => buyers[i]!);
@@ -168,7 +185,13 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
     await auctions.start(a.id, f.host.id);
     const host = { id: f.host.id, displayName: "Host", email: f.host.email, role: "host" as const, merchantId: f.merchant.id };
     expect(await codeOf(auctions.placeBid(a.id, host, 5000, "host-bid-1"))).toBe("cannot_bid_own_show");
-    const staff = await f.accounts.createAccount({ email: `staff-${Math.random()}@t.test`, password: "pw-123456", displayName: "Staff", role: "staff", merchantId: f.merchant.id });
+    const staff = await f.accounts.createAccount({
+      email: `staff-${Math.random()}@t.test`,
+      password: "pw-123456",
+      displayName: "Staff",
+      role: "staff",
+      merchantId: f.merchant.id,
+    });
     expect(await codeOf(auctions.placeBid(a.id, staff, 5000, "staff-bid-1"))).toBe("cannot_bid_own_show");
     const log = await auctions.events(a.id);
     expect(log.filter((e) => e.type === "bid_refused").map((e) => e.reason)).toEqual(["cannot_bid_own_show", "cannot_bid_own_show"]);

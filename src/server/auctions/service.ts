@@ -50,7 +50,8 @@ export function applyBid(
   }
   const minimum = s.price + s.increment;
   if (bid.max < minimum) return { ok: false, minimum };
-  if (bid.max > s.leaderMax) return { ok: true, price: Math.min(bid.max, s.leaderMax + s.increment), leaderId: bid.accountId, leaderMax: bid.max, tookLead: true };
+  if (bid.max > s.leaderMax)
+    return { ok: true, price: Math.min(bid.max, s.leaderMax + s.increment), leaderId: bid.accountId, leaderMax: bid.max, tookLead: true };
   return { ok: true, price: Math.min(s.leaderMax, bid.max + s.increment), leaderId: s.leaderId, leaderMax: s.leaderMax, tookLead: false };
 }
 
@@ -161,7 +162,14 @@ export class AuctionService {
         created_at: now,
         closed_at: null,
       });
-      await store.event(tx, { auctionId: id, type: "created", at: now, accountId: createdBy, amount: body.startPrice, data: { ...body, softCloseSeconds: softClose, holdSeconds, offerId: offer.id } });
+      await store.event(tx, {
+        auctionId: id,
+        type: "created",
+        at: now,
+        accountId: createdBy,
+        amount: body.startPrice,
+        data: { ...body, softCloseSeconds: softClose, holdSeconds, offerId: offer.id },
+      });
       const row = await store.auction(tx, id);
       await events.emit(tx, "auction.started", { showId, auction: auctionView(row!) });
     });
@@ -210,7 +218,14 @@ export class AuctionService {
       if (a.status !== "scheduled") throw new AppError("conflict", `The auction is ${a.status}; only a scheduled one can start.`);
       const endsAt = new Date(now.getTime() + a.duration_ms);
       const u = await store.updateAuction(tx, id, a.version, { status: "live", starts_at: now, ends_at: endsAt });
-      await store.event(tx, { auctionId: id, type: "started", at: now, accountId: by, amount: Number(a.current_price), data: { endsAt: endsAt.toISOString(), preBids: a.bid_count } });
+      await store.event(tx, {
+        auctionId: id,
+        type: "started",
+        at: now,
+        accountId: by,
+        amount: Number(a.current_price),
+        data: { endsAt: endsAt.toISOString(), preBids: a.bid_count },
+      });
       await events.emit(tx, "auction.started", { showId: u!.show_id, auction: auctionView(u!) });
       return u!;
     });
@@ -239,7 +254,13 @@ export class AuctionService {
    * A bid: `maxAmount` is the bidder's secret maximum. Before the auction starts it is a pre-bid. Accepted and refused
    * bids both land in the audit log, in the same transaction as the decision. Same key + same amount → same answer.
    */
-  async placeBid(id: string, account: Bidder, maxAmount: number, idempotencyKey: string, opts: { preBidOnly?: boolean } = {}): Promise<AuctionBidResult & { replayed: boolean }> {
+  async placeBid(
+    id: string,
+    account: Bidder,
+    maxAmount: number,
+    idempotencyKey: string,
+    opts: { preBidOnly?: boolean } = {},
+  ): Promise<AuctionBidResult & { replayed: boolean }> {
     const { db, clock } = this.deps;
     let showId = this.#showOf.get(id);
     if (!showId) {
@@ -270,10 +291,17 @@ export class AuctionService {
       if (opts.preBidOnly && !preBid) return refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
       if (!preBid && a.status !== "live") return refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
       const endsAt = a.ends_at ? new Date(a.ends_at) : null;
-      if (!preBid && endsAt && now.getTime() >= endsAt.getTime()) return refuse("auction_closed", "Bidding ended.", { endsAt: endsAt.toISOString(), at: now.toISOString() });
+      if (!preBid && endsAt && now.getTime() >= endsAt.getTime())
+        return refuse("auction_closed", "Bidding ended.", { endsAt: endsAt.toISOString(), at: now.toISOString() });
       const price = Number(a.current_price);
       const step = applyBid(
-        { startPrice: Number(a.start_price), increment: Number(a.min_increment), price, leaderId: a.leader_account_id, leaderMax: a.leader_max === null ? null : Number(a.leader_max) },
+        {
+          startPrice: Number(a.start_price),
+          increment: Number(a.min_increment),
+          price,
+          leaderId: a.leader_account_id,
+          leaderMax: a.leader_max === null ? null : Number(a.leader_max),
+        },
         { accountId: account.id, max: maxAmount },
       );
       if (!step.ok) return refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
@@ -284,7 +312,17 @@ export class AuctionService {
       }
       const extended = newEnds !== null && endsAt !== null && newEnds.getTime() > endsAt.getTime();
       const bidId = randomId("bid");
-      await store.insertBid(tx, { id: bidId, auction_id: id, account_id: account.id, bidder_name: account.displayName, bidder_email: account.email, max_amount: maxAmount, pre_bid: preBid, idempotency_key: idempotencyKey, created_at: now });
+      await store.insertBid(tx, {
+        id: bidId,
+        auction_id: id,
+        account_id: account.id,
+        bidder_name: account.displayName,
+        bidder_email: account.email,
+        max_amount: maxAmount,
+        pre_bid: preBid,
+        idempotency_key: idempotencyKey,
+        created_at: now,
+      });
       const leaderName = step.leaderId === account.id ? account.displayName : a.leader_name;
       const u = await store.updateAuction(tx, id, a.version, {
         current_price: step.price,
@@ -295,8 +333,16 @@ export class AuctionService {
         ...(extended ? { ends_at: newEnds } : {}),
       });
       if (!u) throw new AppError("conflict"); // unreachable under the row lock
-      await store.event(tx, { auctionId: id, type: "bid_accepted", at: now, accountId: account.id, amount: maxAmount, data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice: price } });
-      if (extended) await store.event(tx, { auctionId: id, type: "extended", at: now, data: { from: endsAt?.toISOString(), to: newEnds?.toISOString(), bidId } });
+      await store.event(tx, {
+        auctionId: id,
+        type: "bid_accepted",
+        at: now,
+        accountId: account.id,
+        amount: maxAmount,
+        data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice: price },
+      });
+      if (extended)
+        await store.event(tx, { auctionId: id, type: "extended", at: now, data: { from: endsAt?.toISOString(), to: newEnds?.toISOString(), bidId } });
       const view = auctionView(u);
       await events.emit(tx, "auction.bid", {
         showId: u.show_id,
@@ -314,7 +360,10 @@ export class AuctionService {
     });
     if (outcome.kind === "refused") throw AppError.expected(outcome.code, outcome.message, outcome.details);
     const view = auctionView(outcome.a);
-    const result = { auction: view, bid: { id: outcome.bid.id, maxAmount: Number(outcome.bid.max_amount), preBid: outcome.bid.pre_bid, leading: outcome.a.leader_account_id === account.id } };
+    const result = {
+      auction: view,
+      bid: { id: outcome.bid.id, maxAmount: Number(outcome.bid.max_amount), preBid: outcome.bid.pre_bid, leading: outcome.a.leader_account_id === account.id },
+    };
     if (outcome.kind === "replay") return { ...result, replayed: true };
     await events.publish();
     return { ...result, replayed: false };
@@ -340,10 +389,24 @@ export class AuctionService {
       if (a?.status !== "live" || !a.ends_at || new Date(a.ends_at).getTime() > now.getTime()) return null;
       const winner = a.leader_account_id;
       const u = await store.updateAuction(tx, id, a.version, { status: winner ? "awarded" : "unsold", closed_at: a.ends_at });
-      await store.event(tx, { auctionId: id, type: "closed", at: now, accountId: winner, amount: winner ? Number(a.current_price) : null, data: { endsAt: new Date(a.ends_at).toISOString(), bids: a.bid_count } });
+      await store.event(tx, {
+        auctionId: id,
+        type: "closed",
+        at: now,
+        accountId: winner,
+        amount: winner ? Number(a.current_price) : null,
+        data: { endsAt: new Date(a.ends_at).toISOString(), bids: a.bid_count },
+      });
       if (!winner) await store.event(tx, { auctionId: id, type: "unsold", at: now, reason: "no_bids" });
       const view = auctionView(u!);
-      await events.emit(tx, "auction.closed", { showId: a.show_id, auctionId: id, reason: "ended", winner: view.leader, winnerKey: view.leaderKey, price: winner ? view.currentPrice : null });
+      await events.emit(tx, "auction.closed", {
+        showId: a.show_id,
+        auctionId: id,
+        reason: "ended",
+        winner: view.leader,
+        winnerKey: view.leaderKey,
+        price: winner ? view.currentPrice : null,
+      });
       return u!;
     });
     if (!r) return false;
@@ -361,15 +424,44 @@ export class AuctionService {
       const now = clock.now();
       if (order.status === "paid" || order.status === "fulfilled" || order.status === "delivered" || order.status === "refunded") {
         return db.transaction().execute(async (tx) => {
-          const u = await tx.updateTable("auctions").set({ status: "sold", version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returning("id").executeTakeFirst();
-          if (u) await store.event(tx, { auctionId: a.id, type: "sold", at: now, accountId: a.award_account_id, amount: Number(a.award_price), data: { orderId: order.id, rank: a.award_rank } });
+          const u = await tx
+            .updateTable("auctions")
+            .set({ status: "sold", version: a.version + 1 })
+            .where("id", "=", a.id)
+            .where("version", "=", a.version)
+            .returning("id")
+            .executeTakeFirst();
+          if (u)
+            await store.event(tx, {
+              auctionId: a.id,
+              type: "sold",
+              at: now,
+              accountId: a.award_account_id,
+              amount: Number(a.award_price),
+              data: { orderId: order.id, rank: a.award_rank },
+            });
           return u !== undefined;
         });
       }
       // expired, cancelled or payment_failed: the hold lapsed; the next bidder is asked.
       const lapsed = await db.transaction().execute(async (tx) => {
-        const u = await tx.updateTable("auctions").set({ award_order_id: null, version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returningAll().executeTakeFirst();
-        if (u) await store.event(tx, { auctionId: a.id, type: "award_lapsed", at: now, accountId: a.award_account_id, amount: Number(a.award_price), reason: order.status, data: { orderId: order.id, rank: a.award_rank } });
+        const u = await tx
+          .updateTable("auctions")
+          .set({ award_order_id: null, version: a.version + 1 })
+          .where("id", "=", a.id)
+          .where("version", "=", a.version)
+          .returningAll()
+          .executeTakeFirst();
+        if (u)
+          await store.event(tx, {
+            auctionId: a.id,
+            type: "award_lapsed",
+            at: now,
+            accountId: a.award_account_id,
+            amount: Number(a.award_price),
+            reason: order.status,
+            data: { orderId: order.id, rank: a.award_rank },
+          });
         return u;
       });
       if (!lapsed) return false;
@@ -387,7 +479,13 @@ export class AuctionService {
     const now = clock.now();
     if (!next) {
       return db.transaction().execute(async (tx) => {
-        const u = await tx.updateTable("auctions").set({ status: "unsold", version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returning("id").executeTakeFirst();
+        const u = await tx
+          .updateTable("auctions")
+          .set({ status: "unsold", version: a.version + 1 })
+          .where("id", "=", a.id)
+          .where("version", "=", a.version)
+          .returning("id")
+          .executeTakeFirst();
         if (u) await store.event(tx, { auctionId: a.id, type: "unsold", at: now, reason: "no_more_bidders", data: { offered: a.award_rank } });
         return u !== undefined;
       });
@@ -408,16 +506,44 @@ export class AuctionService {
       // A variant's last unit sold elsewhere while the auction ran: nothing left to hand over.
       if (!(err instanceof AppError) || (err.code !== "insufficient_stock" && err.code !== "sold_out")) throw err;
       return db.transaction().execute(async (tx) => {
-        const u = await tx.updateTable("auctions").set({ status: "unsold", version: a.version + 1 }).where("id", "=", a.id).where("version", "=", a.version).returning("id").executeTakeFirst();
+        const u = await tx
+          .updateTable("auctions")
+          .set({ status: "unsold", version: a.version + 1 })
+          .where("id", "=", a.id)
+          .where("version", "=", a.version)
+          .returning("id")
+          .executeTakeFirst();
         if (u) await store.event(tx, { auctionId: a.id, type: "unsold", at: now, reason: err.code, data: { rank } });
         return u !== undefined;
       });
     }
     const events = this.deps.outbox.batch();
     const u = await db.transaction().execute(async (tx) => {
-      const row = await store.updateAuction(tx, a.id, a.version, { award_rank: rank, award_account_id: next.accountId, award_name: next.name, award_order_id: order.id, award_price: price });
-      if (row) await store.event(tx, { auctionId: a.id, type: rank === 1 ? "awarded" : "offered_next", at: now, accountId: next.accountId, amount: price, data: { orderId: order.id, rank, holdExpiresAt: order.holdExpiresAt, max: next.max } });
-      if (row && rank > 1) await events.emit(tx, "auction.offered_next", { showId: a.show_id, auctionId: a.id, rank, bidder: maskName(next.name), bidderKey: bidderKey(a.id, next.accountId), price });
+      const row = await store.updateAuction(tx, a.id, a.version, {
+        award_rank: rank,
+        award_account_id: next.accountId,
+        award_name: next.name,
+        award_order_id: order.id,
+        award_price: price,
+      });
+      if (row)
+        await store.event(tx, {
+          auctionId: a.id,
+          type: rank === 1 ? "awarded" : "offered_next",
+          at: now,
+          accountId: next.accountId,
+          amount: price,
+          data: { orderId: order.id, rank, holdExpiresAt: order.holdExpiresAt, max: next.max },
+        });
+      if (row && rank > 1)
+        await events.emit(tx, "auction.offered_next", {
+          showId: a.show_id,
+          auctionId: a.id,
+          rank,
+          bidder: maskName(next.name),
+          bidderKey: bidderKey(a.id, next.accountId),
+          price,
+        });
       return row;
     });
     if (!u) return false;

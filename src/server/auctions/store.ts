@@ -50,28 +50,71 @@ export const auctionStore = {
   },
 
   async bidByKey(tx: Tx, auctionId: string, accountId: string, key: string): Promise<BidRow | undefined> {
-    return tx.selectFrom("auction_bids").selectAll().where("auction_id", "=", auctionId).where("account_id", "=", accountId).where("idempotency_key", "=", key).executeTakeFirst();
+    return tx
+      .selectFrom("auction_bids")
+      .selectAll()
+      .where("auction_id", "=", auctionId)
+      .where("account_id", "=", accountId)
+      .where("idempotency_key", "=", key)
+      .executeTakeFirst();
   },
 
   async insertBid(tx: Tx, bid: Omit<BidRow, "seq">): Promise<void> {
     await tx.insertInto("auction_bids").values(bid).execute();
   },
 
-  async event(db: Db | Tx, e: { auctionId: string; type: AuctionEventType; at: Date; accountId?: string | null; amount?: number | null; reason?: string | null; data?: Record<string, unknown> }): Promise<void> {
+  async event(
+    db: Db | Tx,
+    e: {
+      auctionId: string;
+      type: AuctionEventType;
+      at: Date;
+      accountId?: string | null;
+      amount?: number | null;
+      reason?: string | null;
+      data?: Record<string, unknown>;
+    },
+  ): Promise<void> {
     await db
       .insertInto("auction_events")
-      .values({ id: randomId("aev"), auction_id: e.auctionId, type: e.type, account_id: e.accountId ?? null, amount: e.amount ?? null, reason: e.reason ?? null, data: JSON.stringify(e.data ?? {}), at: e.at })
+      .values({
+        id: randomId("aev"),
+        auction_id: e.auctionId,
+        type: e.type,
+        account_id: e.accountId ?? null,
+        amount: e.amount ?? null,
+        reason: e.reason ?? null,
+        data: JSON.stringify(e.data ?? {}),
+        at: e.at,
+      })
       .execute();
   },
 
-  async events(db: Db, auctionId: string, limit = 5000): Promise<{ seq: number; type: string; accountId: string | null; amount: number | null; reason: string | null; data: unknown; at: Date }[]> {
+  async events(
+    db: Db,
+    auctionId: string,
+    limit = 5000,
+  ): Promise<{ seq: number; type: string; accountId: string | null; amount: number | null; reason: string | null; data: unknown; at: Date }[]> {
     const rows = await db.selectFrom("auction_events").selectAll().where("auction_id", "=", auctionId).orderBy("seq").limit(limit).execute();
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, accountId: r.account_id, amount: r.amount === null ? null : Number(r.amount), reason: r.reason, data: JSON.parse(r.data), at: new Date(r.at) }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      type: r.type,
+      accountId: r.account_id,
+      amount: r.amount === null ? null : Number(r.amount),
+      reason: r.reason,
+      data: JSON.parse(r.data),
+      at: new Date(r.at),
+    }));
   },
 
   /** The account's highest maximum in this auction (null: no bid yet). */
   async maxOf(db: Db, auctionId: string, accountId: string): Promise<number | null> {
-    const row = await db.selectFrom("auction_bids").select((eb) => eb.fn.max("max_amount").as("m")).where("auction_id", "=", auctionId).where("account_id", "=", accountId).executeTakeFirst();
+    const row = await db
+      .selectFrom("auction_bids")
+      .select((eb) => eb.fn.max("max_amount").as("m"))
+      .where("auction_id", "=", auctionId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
     return row?.m == null ? null : Number(row.m);
   },
 

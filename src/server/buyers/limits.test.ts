@@ -54,7 +54,13 @@ describe.each(backends)("per-buyer limits on %s", (backend) => {
 
   it("counts a signed-in buyer's holds by account, and checks a guest hold again when it is paid", async () => {
     const f = await setup(2);
-    const account = await f.accounts.createAccount({ email: "sam@example.com", password: "a long password", displayName: "Sam", role: "buyer", merchantId: null });
+    const account = await f.accounts.createAccount({
+      email: "sam@example.com",
+      password: "a long password",
+      displayName: "Sam",
+      role: "buyer",
+      merchantId: null,
+    });
     const hold = (key: string, quantity: number) => f.orders.placeOrder({ offerId: f.offer.id, quantity }, key, { accountId: account.id });
     expect(await code(hold("acc-1", 2))).toBe("ok");
     expect(await code(hold("acc-2", 1))).toBe("limit_exceeded");
@@ -77,7 +83,13 @@ describe.each(backends)("per-buyer limits on %s", (backend) => {
 
   it("saves a card as brand, last 4 and a token, and one-taps with it", async () => {
     const f = await setup(5);
-    const account = await f.accounts.createAccount({ email: "kim@example.com", password: "a long password", displayName: "Kim", role: "buyer", merchantId: null });
+    const account = await f.accounts.createAccount({
+      email: "kim@example.com",
+      password: "a long password",
+      displayName: "Kim",
+      role: "buyer",
+      merchantId: null,
+    });
     const buyers = new BuyerService(f.db, f.clock, new TestPaymentProvider(), defaultCardFingerprint);
     expect(await code(buyers.forCheckout(account.id))).toBe("invalid_body");
     await buyers.saveAddress(account.id, { name: "Kim", line1: "Weg 2", postalCode: "20095", city: "Hamburg", country: "DE" });
@@ -86,7 +98,11 @@ describe.each(backends)("per-buyer limits on %s", (backend) => {
     const row = await f.db.selectFrom("buyer_payment_methods").selectAll().executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain("4242424242424242");
     const saved = await buyers.forCheckout(account.id);
-    const { order } = await f.orders.placeOrder({ offerId: f.offer.id, quantity: 1, useSaved: true, buyer: { name: "Kim", email: "kim@example.com" }, shipping: saved.address }, "saved-1", { accountId: account.id, savedCard: saved.card });
+    const { order } = await f.orders.placeOrder(
+      { offerId: f.offer.id, quantity: 1, useSaved: true, buyer: { name: "Kim", email: "kim@example.com" }, shipping: saved.address },
+      "saved-1",
+      { accountId: account.id, savedCard: saved.card },
+    );
     expect(order).toMatchObject({ status: "paid", shipping: { city: "Hamburg" } });
     expect(await code(buyers.savePaymentMethod(account.id, "4242 4242 4242 4241"))).toBe("invalid_body");
   });

@@ -30,7 +30,10 @@ describe("signed-in buyers, holds and limits over HTTP", () => {
     const card = await request(server.url, "POST", "/api/me/payment-method", { cookie: buyer, body: { method: "test_card", number: "4242 4242 4242 4242" } });
     expect(card.body.details).toEqual({ address, paymentMethod: { brand: "visa", last4: "4242" } });
     expect(JSON.stringify(card.body)).not.toMatch(/4242424242424242|pm_test/);
-    expect((await request(server.url, "POST", "/api/me/payment-method", { cookie: buyer, body: { method: "test_card", number: "1234 5678 9012 3456" } })).body.error.code).toBe("invalid_body");
+    expect(
+      (await request(server.url, "POST", "/api/me/payment-method", { cookie: buyer, body: { method: "test_card", number: "1234 5678 9012 3456" } })).body.error
+        .code,
+    ).toBe("invalid_body");
     expect((await request(server.url, "GET", "/api/me/checkout-details")).status).toBe(401);
 
     const paid = await request(server.url, "POST", "/api/orders", { cookie: buyer, body: tap, headers: { "idempotency-key": "tap-one-first" } });
@@ -48,21 +51,45 @@ describe("signed-in buyers, holds and limits over HTTP", () => {
       body: { productId: studio.body.products[0].id, showPrice: 500, quantity: 10, durationSeconds: 600, pin: true, perBuyerLimit: 2 },
     });
     const id = limited.body.offer.id;
-    expect((await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, { cookie: host, body: { productId: studio.body.products[0].id, showPrice: 1, quantity: 1, durationSeconds: 60, perBuyerLimit: 0 } })).status).toBe(400);
+    expect(
+      (
+        await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/offers`, {
+          cookie: host,
+          body: { productId: studio.body.products[0].id, showPrice: 1, quantity: 1, durationSeconds: 60, perBuyerLimit: 0 },
+        })
+      ).status,
+    ).toBe(400);
 
     const hold = await postOrder(server.url, { offerId: id, quantity: 2 });
     expect(hold.body.order).toMatchObject({ status: "pending_payment", buyer: { email: "" } });
     const holder = { "x-order-token": hold.body.accessToken };
-    expect((await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, { body: { payment: { method: "test_card", number: "4242424242424242" } }, headers: holder })).body.error.code).toBe("invalid_body");
+    expect(
+      (
+        await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, {
+          body: { payment: { method: "test_card", number: "4242424242424242" } },
+          headers: holder,
+        })
+      ).body.error.code,
+    ).toBe("invalid_body");
     const { buyer: who, shipping } = orderBody(id);
-    const paid = await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, { body: { buyer: who, shipping, payment: { method: "test_card", number: "4242424242424242" } }, headers: holder });
+    const paid = await request(server.url, "POST", `/api/orders/${hold.body.order.id}/pay`, {
+      body: { buyer: who, shipping, payment: { method: "test_card", number: "4242424242424242" } },
+      headers: holder,
+    });
     expect(paid.body.order.status).toBe("paid");
 
     const again = await postOrder(server.url, orderBody(id));
     expect([again.status, again.body.error.code, again.body.error.details]).toEqual([409, "limit_exceeded", { limit: 2, already: 2 }]);
-    const tooMany = await request(server.url, "POST", "/api/orders", { cookie: buyer, body: { offerId: id, quantity: 3 }, headers: { "idempotency-key": "too-many-1" } });
+    const tooMany = await request(server.url, "POST", "/api/orders", {
+      cookie: buyer,
+      body: { offerId: id, quantity: 3 },
+      headers: { "idempotency-key": "too-many-1" },
+    });
     expect(tooMany.body.error.code).toBe("limit_exceeded");
-    expect((await request(server.url, "GET", `/api/shows/${server.demo.showId}`)).body.show.offers.find((o: { id: string }) => o.id === id)).toMatchObject({ perBuyerLimit: 2, remaining: 8 });
+    expect((await request(server.url, "GET", `/api/shows/${server.demo.showId}`)).body.show.offers.find((o: { id: string }) => o.id === id)).toMatchObject({
+      perBuyerLimit: 2,
+      remaining: 8,
+    });
   });
 
   it("refuses waitlists for offers on sale, and needs an email from guests", async () => {

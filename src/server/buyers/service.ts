@@ -34,7 +34,15 @@ export class BuyerService {
   }
 
   async saveAddress(accountId: string, address: ShippingAddress): Promise<SavedBuyerDetails> {
-    const values = { name: address.name, line1: address.line1, line2: address.line2 ?? null, postal_code: address.postalCode, city: address.city, country: address.country, updated_at: this.clock.now() };
+    const values = {
+      name: address.name,
+      line1: address.line1,
+      line2: address.line2 ?? null,
+      postal_code: address.postalCode,
+      city: address.city,
+      country: address.country,
+      updated_at: this.clock.now(),
+    };
     await this.db
       .insertInto("buyer_addresses")
       .values({ account_id: accountId, ...values })
@@ -68,7 +76,10 @@ export class BuyerService {
       this.db.selectFrom("buyer_payment_methods").select(["token", "fingerprint"]).where("account_id", "=", accountId).executeTakeFirst(),
     ]);
     const missing = [...(a.address ? [] : ["address"]), ...(pm ? [] : ["payment method"])];
-    if (!a.address || !pm) throw new AppError("invalid_body", `useSaved: save a ${missing.join(" and a ")} first`, [{ path: "useSaved", message: `no saved ${missing.join(", ")}` }]);
+    if (!a.address || !pm)
+      throw new AppError("invalid_body", `useSaved: save a ${missing.join(" and a ")} first`, [
+        { path: "useSaved", message: `no saved ${missing.join(", ")}` },
+      ]);
     return { address: a.address, card: { token: pm.token, fingerprint: pm.fingerprint } };
   }
 }

@@ -6,7 +6,11 @@ import { createBuyer } from "../../../test/support/accounts.js";
 import { startTestServer, type TestServer } from "../../../test/support/server.js";
 
 async function upload(base: string, productId: string, cookie: string, data: Buffer, type: string) {
-  const res = await fetch(`${base}/api/admin/products/${productId}/image`, { method: "POST", headers: { cookie, "x-showcart-csrf": "1", "content-type": type }, body: new Uint8Array(data) });
+  const res = await fetch(`${base}/api/admin/products/${productId}/image`, {
+    method: "POST",
+    headers: { cookie, "x-showcart-csrf": "1", "content-type": type },
+    body: new Uint8Array(data),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -54,25 +58,51 @@ describe("merchant catalog over HTTP", () => {
     expect(patched.body.product).toMatchObject({ price: 2499, vatRateBp: 700 });
     const variant = await request(server.url, "POST", `/api/admin/products/${id}/variants`, { cookie: merchant, body: { sku: "TEE-M", size: "M", stock: 3 } });
     expect(variant.status).toBe(201);
-    const restocked = await request(server.url, "PATCH", `/api/admin/products/${id}/variants/${variant.body.variant.id}`, { cookie: merchant, body: { stock: 9 } });
+    const restocked = await request(server.url, "PATCH", `/api/admin/products/${id}/variants/${variant.body.variant.id}`, {
+      cookie: merchant,
+      body: { stock: 9 },
+    });
     expect(restocked.body.variant.stock).toBe(9);
   });
 
   it("answers bad input with 4xx codes, never 500", async () => {
-    const { body } = await request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, variants: [{ sku: "BAD-1", stock: 1 }] } });
+    const { body } = await request(server.url, "POST", "/api/admin/products", {
+      cookie: merchant,
+      body: { ...newProduct, variants: [{ sku: "BAD-1", stock: 1 }] },
+    });
     const id = body.product.id;
     const cases: [string, Promise<{ status: number; body: any }>, number, string][] = [
       ["negative price", request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, price: -1 } }), 400, "invalid_body"],
-      ["VAT over 30 %", request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, vatRateBp: 5000 } }), 400, "invalid_body"],
+      [
+        "VAT over 30 %",
+        request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, vatRateBp: 5000 } }),
+        400,
+        "invalid_body",
+      ],
       ["USD", request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, currency: "USD" } }), 400, "invalid_body"],
       ["unknown field", request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, colour: "red" } }), 400, "invalid_body"],
-      ["negative stock", request(server.url, "POST", `/api/admin/products/${id}/variants`, { cookie: merchant, body: { sku: "N", stock: -1 } }), 400, "invalid_body"],
-      ["sku with spaces", request(server.url, "POST", `/api/admin/products/${id}/variants`, { cookie: merchant, body: { sku: "a b", stock: 1 } }), 400, "invalid_body"],
+      [
+        "negative stock",
+        request(server.url, "POST", `/api/admin/products/${id}/variants`, { cookie: merchant, body: { sku: "N", stock: -1 } }),
+        400,
+        "invalid_body",
+      ],
+      [
+        "sku with spaces",
+        request(server.url, "POST", `/api/admin/products/${id}/variants`, { cookie: merchant, body: { sku: "a b", stock: 1 } }),
+        400,
+        "invalid_body",
+      ],
       ["taken sku", request(server.url, "POST", `/api/admin/products/${id}/variants`, { cookie: merchant, body: { sku: "bad-1", stock: 1 } }), 409, "conflict"],
       ["empty patch", request(server.url, "PATCH", `/api/admin/products/${id}`, { cookie: merchant, body: {} }), 400, "invalid_body"],
       ["not JSON", request(server.url, "POST", "/api/admin/products", { cookie: merchant, raw: "{nope" }), 400, "invalid_json"],
       ["unknown product", request(server.url, "PATCH", "/api/admin/products/prd_nope", { cookie: merchant, body: { price: 1 } }), 404, "not_found"],
-      ["unknown variant", request(server.url, "PATCH", `/api/admin/products/${id}/variants/var_nope`, { cookie: merchant, body: { stock: 1 } }), 404, "not_found"],
+      [
+        "unknown variant",
+        request(server.url, "PATCH", `/api/admin/products/${id}/variants/var_nope`, { cookie: merchant, body: { stock: 1 } }),
+        404,
+        "not_found",
+      ],
       ["query", request(server.url, "GET", "/api/admin/products?x=1", { cookie: merchant }), 400, "invalid_query"],
     ];
     for (const [name, p, status, code] of cases) {
@@ -84,12 +114,17 @@ describe("merchant catalog over HTTP", () => {
   it("stores an uploaded picture as 400 and 800 px WebP, served immutable; refuses non-images and > 10 MB", async () => {
     const { body } = await request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, variants: [] } });
     const id = body.product.id;
-    const png = await sharp({ create: { width: 1200, height: 900, channels: 3, background: { r: 228, g: 36, b: 91 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 1200, height: 900, channels: 3, background: { r: 228, g: 36, b: 91 } } })
+      .png()
+      .toBuffer();
     const res = await upload(server.url, id, merchant, png, "image/png");
     expect(res.status).toBe(200);
     expect(res.body.product.imageUrl).toMatch(/^\/media\/products\/prd_[\w-]+\/img_[\w-]+-800\.webp$/);
     expect(res.body.product.thumbUrl).toMatch(/-400\.webp$/);
-    for (const [url, width] of [[res.body.product.imageUrl, 800], [res.body.product.thumbUrl, 400]] as const) {
+    for (const [url, width] of [
+      [res.body.product.imageUrl, 800],
+      [res.body.product.thumbUrl, 400],
+    ] as const) {
       const img = await fetch(server.url + url);
       expect(img.headers.get("content-type")).toBe("image/webp");
       expect(img.headers.get("cache-control")).toContain("immutable");
@@ -97,7 +132,9 @@ describe("merchant catalog over HTTP", () => {
       expect({ format: meta.format, width: meta.width, height: meta.height }).toEqual({ format: "webp", width, height: width * 0.75 });
     }
     // A small picture is not enlarged.
-    const tiny = await sharp({ create: { width: 50, height: 40, channels: 4, background: "#00ff0080" } }).webp().toBuffer();
+    const tiny = await sharp({ create: { width: 50, height: 40, channels: 4, background: "#00ff0080" } })
+      .webp()
+      .toBuffer();
     const small = await upload(server.url, id, merchant, tiny, "image/webp");
     const smallMeta = await sharp(Buffer.from(await (await fetch(server.url + small.body.product.imageUrl)).arrayBuffer())).metadata();
     expect(smallMeta.width).toBe(50);
@@ -118,13 +155,19 @@ describe("merchant catalog over HTTP", () => {
       [413, "body_too_large"],
       [404, "not_found"],
     ]);
-    expect((await fetch(`${server.url}/api/admin/products/${id}/image`, { method: "POST", headers: { "content-type": "image/png" }, body: new Uint8Array(png) })).status).toBe(401);
+    expect(
+      (await fetch(`${server.url}/api/admin/products/${id}/image`, { method: "POST", headers: { "content-type": "image/png" }, body: new Uint8Array(png) }))
+        .status,
+    ).toBe(401);
     expect((await fetch(`${server.url}/media/products/${id}/img_nope-800.webp`)).status).toBe(404);
     expect((await fetch(`${server.url}/media/products/${id}/..%2f..%2fsecrets.key`)).status).toBe(404);
   });
 
   it("creates an offer from a variant, reserving its stock, and lists offers and per-show sales", async () => {
-    const { body } = await request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, variants: [{ sku: "OFR-1", size: "L", stock: 4 }] } });
+    const { body } = await request(server.url, "POST", "/api/admin/products", {
+      cookie: merchant,
+      body: { ...newProduct, variants: [{ sku: "OFR-1", size: "L", stock: 4 }] },
+    });
     const product = body.product;
     const variantId = product.variants[0].id;
     const base = `/api/studio/shows/${server.demo.showId}/offers`;
@@ -135,7 +178,10 @@ describe("merchant catalog over HTTP", () => {
     expect((await request(server.url, "GET", `/api/admin/products/${product.id}`, { cookie: merchant })).body.product.variants[0].stock).toBe(1);
     const short = await request(server.url, "POST", base, { cookie: merchant, body: { ...offerBody, pin: false } });
     expect([short.status, short.body.error.code, short.body.error.details]).toEqual([409, "insufficient_stock", { stock: 1 }]);
-    const other = await request(server.url, "POST", "/api/admin/products", { cookie: merchant, body: { ...newProduct, variants: [{ sku: "OFR-2", stock: 4 }] } });
+    const other = await request(server.url, "POST", "/api/admin/products", {
+      cookie: merchant,
+      body: { ...newProduct, variants: [{ sku: "OFR-2", stock: 4 }] },
+    });
     const mismatch = await request(server.url, "POST", base, { cookie: merchant, body: { ...offerBody, variantId: other.body.product.variants[0].id } });
     expect([mismatch.status, mismatch.body.error.code]).toEqual([400, "invalid_body"]);
 

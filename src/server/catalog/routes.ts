@@ -1,7 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { adminMerchantQuery, adminOffersQuery, createProductBody, createVariantBody, updateProductBody, updateVariantBody, type ShowSalesView } from "../../protocol/api.js";
+import {
+  adminMerchantQuery,
+  adminOffersQuery,
+  createProductBody,
+  createVariantBody,
+  updateProductBody,
+  updateVariantBody,
+  type ShowSalesView,
+} from "../../protocol/api.js";
 import { SESSION_COOKIE, requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
@@ -105,10 +113,13 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: CatalogRouteDe
       if (!req.cookies[SESSION_COOKIE]) throw new AppError("unauthenticated");
     });
     scope.addContentTypeParser([...IMAGE_CONTENT_TYPES], { parseAs: "buffer", bodyLimit: MAX_IMAGE_BYTES }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser("*", (_req, _payload, done) => done(new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp)."), undefined));
+    scope.addContentTypeParser("*", (_req, _payload, done) =>
+      done(new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp)."), undefined),
+    );
     scope.post<{ Params: { id: string } }>("/api/admin/products/:id/image", { bodyLimit: MAX_IMAGE_BYTES }, async (req) => {
       await productForStaff(req, req.params.id);
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp).");
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+        throw new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp).");
       const { imageId } = await storeProductImage(deps.mediaDir, req.params.id, req.body);
       return { product: await catalog.setImage(req.params.id, imageId) };
     });

@@ -60,7 +60,12 @@ describe.each(backends)("catalog on %s", (backend) => {
         { sku: "HOOD-L-BLK", size: "L", colour: "Black", stock: 2 },
       ],
     });
-    return { ...f, hoodie: product, hoodieProduct: await f.catalog.product(product.id), variant: await f.catalog.variant(product.variants.find((v) => v.sku === "HOOD-M-BLK")!.id) };
+    return {
+      ...f,
+      hoodie: product,
+      hoodieProduct: await f.catalog.product(product.id),
+      variant: await f.catalog.variant(product.variants.find((v) => v.sku === "HOOD-M-BLK")!.id),
+    };
   }
   const stockOf = async (f: Awaited<ReturnType<typeof setup>>, variantId: string) => (await f.catalog.variant(variantId)).stock;
 
@@ -74,7 +79,9 @@ describe.each(backends)("catalog on %s", (backend) => {
     expect(await code(f.catalog.addVariant(f.hoodie.id, { sku: "hood-m-blk", stock: 1 }))).toBe("conflict");
     // A product whose variant SKU is taken is not created at all.
     const before = (await f.catalog.adminProducts(f.merchant.id)).length;
-    expect(await code(f.catalog.createProductWithVariants(f.merchant.id, { title: "X", price: 1, vatRateBp: 700, variants: [{ sku: "HOOD-L-BLK", stock: 1 }] }))).toBe("conflict");
+    expect(
+      await code(f.catalog.createProductWithVariants(f.merchant.id, { title: "X", price: 1, vatRateBp: 700, variants: [{ sku: "HOOD-L-BLK", stock: 1 }] })),
+    ).toBe("conflict");
     expect((await f.catalog.adminProducts(f.merchant.id)).length).toBe(before);
 
     const edited = await f.catalog.updateProduct(f.hoodie.id, { price: 3999, vatRateBp: 700 });
@@ -91,7 +98,9 @@ describe.each(backends)("catalog on %s", (backend) => {
   it("never takes a variant's stock below zero when offers are created concurrently", async () => {
     const f = await setup();
     const quantities = Array.from({ length: 16 }, (_, i) => 1 + (i % 3)); // 32 units asked of 10
-    const results = await Promise.allSettled(quantities.map((q) => f.offers.create(f.show.id, f.hoodieProduct, { showPrice: 100, quantity: q, durationSeconds: 600 }, f.variant)));
+    const results = await Promise.allSettled(
+      quantities.map((q) => f.offers.create(f.show.id, f.hoodieProduct, { showPrice: 100, quantity: q, durationSeconds: 600 }, f.variant)),
+    );
     const taken = results.reduce((s, r, i) => s + (r.status === "fulfilled" ? quantities[i]! : 0), 0);
     const refused = results.filter((r) => r.status === "rejected").map((r) => (r.reason as AppError).code);
     expect(new Set(refused)).toEqual(new Set(["insufficient_stock"]));
@@ -127,7 +136,15 @@ describe.each(backends)("catalog on %s", (backend) => {
 
   it("copies the product's VAT rate to the offer, so a later rate change does not touch orders of it", async () => {
     const f = await setup();
-    const book = await f.catalog.createProduct({ merchantId: f.merchant.id, title: "Book", description: "", imageUrl: "", price: 2140, currency: "EUR", vatRateBp: 700 });
+    const book = await f.catalog.createProduct({
+      merchantId: f.merchant.id,
+      title: "Book",
+      description: "",
+      imageUrl: "",
+      price: 2140,
+      currency: "EUR",
+      vatRateBp: 700,
+    });
     const offer = await f.offers.create(f.show.id, book, { showPrice: 1070, quantity: 5, durationSeconds: 600, pin: true });
     await f.catalog.updateProduct(book.id, { vatRateBp: 1900 });
     const { order } = await f.orders.placeOrder(orderBody(offer.id), "cat-vat");

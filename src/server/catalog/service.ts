@@ -37,8 +37,15 @@ const toProduct = (r: ProductRow): Product => ({
   vatRateBp: r.vat_rate_bp,
 });
 
-const toVariant = (r: VariantRow): Variant => ({ id: r.id, productId: r.product_id, merchantId: r.merchant_id, sku: r.sku, size: r.size, colour: r.colour, stock: r.stock });
-
+const toVariant = (r: VariantRow): Variant => ({
+  id: r.id,
+  productId: r.product_id,
+  merchantId: r.merchant_id,
+  sku: r.sku,
+  size: r.size,
+  colour: r.colour,
+  stock: r.stock,
+});
 
 function skuTaken(err: unknown): never {
   if (isUniqueViolation(err)) throw new AppError("conflict", "sku: already used by another variant of this merchant");
@@ -85,7 +92,14 @@ export class CatalogService {
 
   /** The merchant's products that are not archived, oldest first. */
   async productsOf(merchantId: string): Promise<Product[]> {
-    const rows = await this.db.selectFrom("products").selectAll().where("merchant_id", "=", merchantId).where("archived_at", "is", null).orderBy("created_at").orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("products")
+      .selectAll()
+      .where("merchant_id", "=", merchantId)
+      .where("archived_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
     return rows.map(toProduct);
   }
 
@@ -98,7 +112,14 @@ export class CatalogService {
   // --- merchant admin ---
 
   async adminProducts(merchantId: string): Promise<AdminProductView[]> {
-    const rows = await this.db.selectFrom("products").selectAll().where("merchant_id", "=", merchantId).where("archived_at", "is", null).orderBy("created_at").orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("products")
+      .selectAll()
+      .where("merchant_id", "=", merchantId)
+      .where("archived_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
     if (rows.length === 0) return [];
     const variants = await this.db
       .selectFrom("product_variants")
@@ -112,13 +133,25 @@ export class CatalogService {
       .orderBy("created_at")
       .orderBy("sku")
       .execute();
-    return rows.map((r) => adminView(r, variants.filter((v) => v.product_id === r.id)));
+    return rows.map((r) =>
+      adminView(
+        r,
+        variants.filter((v) => v.product_id === r.id),
+      ),
+    );
   }
 
   async adminProduct(id: string): Promise<AdminProductView> {
     const row = await this.db.selectFrom("products").selectAll().where("id", "=", id).where("archived_at", "is", null).executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such product.");
-    const variants = await this.db.selectFrom("product_variants").selectAll().where("product_id", "=", id).where("archived_at", "is", null).orderBy("created_at").orderBy("sku").execute();
+    const variants = await this.db
+      .selectFrom("product_variants")
+      .selectAll()
+      .where("product_id", "=", id)
+      .where("archived_at", "is", null)
+      .orderBy("created_at")
+      .orderBy("sku")
+      .execute();
     return adminView(row, variants);
   }
 
@@ -131,9 +164,23 @@ export class CatalogService {
       .execute(async (tx) => {
         await tx
           .insertInto("products")
-          .values({ id, merchant_id: merchantId, title: body.title, description: body.description ?? "", image_url: "", price: body.price, currency: CURRENCY, vat_rate_bp: body.vatRateBp, created_at: now })
+          .values({
+            id,
+            merchant_id: merchantId,
+            title: body.title,
+            description: body.description ?? "",
+            image_url: "",
+            price: body.price,
+            currency: CURRENCY,
+            vat_rate_bp: body.vatRateBp,
+            created_at: now,
+          })
           .execute();
-        for (const v of body.variants ?? []) await tx.insertInto("product_variants").values(variantValues(id, merchantId, v, now)).execute();
+        for (const v of body.variants ?? [])
+          await tx
+            .insertInto("product_variants")
+            .values(variantValues(id, merchantId, v, now))
+            .execute();
       })
       .catch(skuTaken);
     return this.adminProduct(id);
@@ -188,7 +235,12 @@ export class CatalogService {
   }
 
   async archiveVariant(id: string): Promise<void> {
-    const res = await this.db.updateTable("product_variants").set({ archived_at: this.clock.now() }).where("id", "=", id).where("archived_at", "is", null).executeTakeFirst();
+    const res = await this.db
+      .updateTable("product_variants")
+      .set({ archived_at: this.clock.now() })
+      .where("id", "=", id)
+      .where("archived_at", "is", null)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new AppError("not_found", "No such variant.");
   }
 
@@ -206,7 +258,16 @@ export class CatalogService {
 }
 
 function variantValues(productId: string, merchantId: string, v: CreateVariantBody, now: Date) {
-  return { id: randomId("var"), product_id: productId, merchant_id: merchantId, sku: v.sku, size: v.size ?? "", colour: v.colour ?? "", stock: v.stock, created_at: now };
+  return {
+    id: randomId("var"),
+    product_id: productId,
+    merchant_id: merchantId,
+    sku: v.sku,
+    size: v.size ?? "",
+    colour: v.colour ?? "",
+    stock: v.stock,
+    created_at: now,
+  };
 }
 
 const toVariantView = (r: VariantRow): VariantView => ({ id: r.id, productId: r.product_id, sku: r.sku, size: r.size, colour: r.colour, stock: r.stock });

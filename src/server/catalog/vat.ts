@@ -5,7 +5,8 @@
  * above float error for amounts below 2^53 / 10 000, so Math.round on the quotient is exact.
  */
 export function vatIncluded(gross: number, rateBp: number): number {
-  if (!Number.isSafeInteger(gross) || !Number.isInteger(rateBp) || rateBp < 0 || gross < 0) throw new RangeError("vatIncluded: gross and rate must be non-negative integers");
+  if (!Number.isSafeInteger(gross) || !Number.isInteger(rateBp) || rateBp < 0 || gross < 0)
+    throw new RangeError("vatIncluded: gross and rate must be non-negative integers");
   if (rateBp === 0 || gross === 0) return 0;
   return Math.round((gross * rateBp) / (10_000 + rateBp));
 }

@@ -3,8 +3,46 @@
 
 /** Default lists (lower case, as typed). A merchant adds words to these or allows some of them back. */
 export const DEFAULT_BLOCKED_WORDS: Record<"en" | "de", readonly string[]> = {
-  en: ["fuck", "fucking", "fucker", "motherfucker", "shit", "bullshit", "bitch", "cunt", "asshole", "dickhead", "bastard", "slut", "whore", "wanker", "retard", "faggot", "nigger", "scam", "scammer"],
-  de: ["scheiße", "scheisse", "arschloch", "fotze", "hurensohn", "hure", "wichser", "missgeburt", "spast", "behindert", "schlampe", "fick", "ficken", "verpiss", "kanake", "betrug", "betrüger"],
+  en: [
+    "fuck",
+    "fucking",
+    "fucker",
+    "motherfucker",
+    "shit",
+    "bullshit",
+    "bitch",
+    "cunt",
+    "asshole",
+    "dickhead",
+    "bastard",
+    "slut",
+    "whore",
+    "wanker",
+    "retard",
+    "faggot",
+    "nigger",
+    "scam",
+    "scammer",
+  ],
+  de: [
+    "scheiße",
+    "scheisse",
+    "arschloch",
+    "fotze",
+    "hurensohn",
+    "hure",
+    "wichser",
+    "missgeburt",
+    "spast",
+    "behindert",
+    "schlampe",
+    "fick",
+    "ficken",
+    "verpiss",
+    "kanake",
+    "betrug",
+    "betrüger",
+  ],
 };
 
 const LEET: Record<string, string> = { "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", $: "s" };
@@ -30,7 +68,9 @@ const squeeze = (s: string) => s.replace(/(\p{L})\1+/gu, "$1");
  * "f u c k" → "fuck"), so one-letter tokens in a row are joined.
  */
 export function matchTokens(text: string): string[] {
-  const raw = foldText(text).split(/[^\p{L}]+/u).filter(Boolean);
+  const raw = foldText(text)
+    .split(/[^\p{L}]+/u)
+    .filter(Boolean);
   const out: string[] = [];
   let run = "";
   for (const t of raw) {

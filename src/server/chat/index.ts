@@ -1,4 +1,13 @@
-export { ChatService, REACTION_LIMIT, cleanChatText, cleanDisplayName, validDeviceId, DEFAULT_CHAT_LIMITS, type ChatSender, type ChatLimits } from "./service.js";
+export {
+  ChatService,
+  REACTION_LIMIT,
+  cleanChatText,
+  cleanDisplayName,
+  validDeviceId,
+  DEFAULT_CHAT_LIMITS,
+  type ChatSender,
+  type ChatLimits,
+} from "./service.js";
 export { ChatModeration } from "./moderation.js";
 export { ChatRules } from "./rules.js";
 export { MemoryLimiterStore, RedisLimiterStore, type LimiterStore } from "./limiter-store.js";

@@ -33,7 +33,10 @@ export class ChatModeration {
     const rules = await this.deps.rules.forShow(showId);
     const power = chatPower(rules, account);
     if (!power || (need === "manage" && power !== "manage")) {
-      throw new AppError("forbidden", need === "manage" ? "Only the show's host or merchant can do that." : "Only the show's host, merchant or moderators can do that.");
+      throw new AppError(
+        "forbidden",
+        need === "manage" ? "Only the show's host or merchant can do that." : "Only the show's host, merchant or moderators can do that.",
+      );
     }
     return { account, rules, power };
   }
@@ -85,7 +88,16 @@ export class ChatModeration {
     const rows = await this.deps.db
       .selectFrom("chat_reports")
       .innerJoin("chat_messages", "chat_messages.id", "chat_reports.message_id")
-      .select(["chat_reports.id", "chat_reports.reason", "chat_reports.created_at", "chat_messages.id as message_id", "chat_messages.author", "chat_messages.text", "chat_messages.created_at as message_at", "chat_messages.deleted_at"])
+      .select([
+        "chat_reports.id",
+        "chat_reports.reason",
+        "chat_reports.created_at",
+        "chat_messages.id as message_id",
+        "chat_messages.author",
+        "chat_messages.text",
+        "chat_messages.created_at as message_at",
+        "chat_messages.deleted_at",
+      ])
       .where("chat_reports.show_id", "=", showId)
       .where("chat_reports.status", "=", "open")
       .orderBy("chat_reports.created_at")
@@ -136,7 +148,13 @@ export class ChatModeration {
     const values = { pinned_id: pinned.id, pinned_text: text, pinned_author: pinned.author, pinned_at: now, updated_at: now };
     await this.deps.db
       .insertInto("chat_settings")
-      .values({ show_id: ctx.rules.showId, slow_mode_seconds: ctx.rules.settings.slowModeSeconds, mode: ctx.rules.settings.mode, links_allowed: ctx.rules.settings.linksAllowed, ...values })
+      .values({
+        show_id: ctx.rules.showId,
+        slow_mode_seconds: ctx.rules.settings.slowModeSeconds,
+        mode: ctx.rules.settings.mode,
+        links_allowed: ctx.rules.settings.linksAllowed,
+        ...values,
+      })
       .onConflict((oc) => oc.column("show_id").doUpdateSet(values))
       .execute();
     await this.deps.rules.changed(ctx.rules.merchantId, ctx.rules.showId);
@@ -167,13 +185,22 @@ export class ChatModeration {
       .values({ id: randomId("mod"), show_id: ctx.rules.showId, email, appointed_by: ctx.account.id, created_at: this.deps.clock.now() })
       .onConflict((oc) => oc.columns(["show_id", "email"]).doNothing())
       .execute();
-    const row = await this.deps.db.selectFrom("chat_moderator_appointments").select(["id", "email"]).where("show_id", "=", ctx.rules.showId).where("email", "=", email).executeTakeFirstOrThrow();
+    const row = await this.deps.db
+      .selectFrom("chat_moderator_appointments")
+      .select(["id", "email"])
+      .where("show_id", "=", ctx.rules.showId)
+      .where("email", "=", email)
+      .executeTakeFirstOrThrow();
     await this.deps.rules.changed(ctx.rules.merchantId, ctx.rules.showId);
     return { id: row.id, email: row.email };
   }
 
   async removeModerator(ctx: ModeratorContext, appointmentId: string): Promise<void> {
-    const res = await this.deps.db.deleteFrom("chat_moderator_appointments").where("show_id", "=", ctx.rules.showId).where("id", "=", appointmentId).executeTakeFirst();
+    const res = await this.deps.db
+      .deleteFrom("chat_moderator_appointments")
+      .where("show_id", "=", ctx.rules.showId)
+      .where("id", "=", appointmentId)
+      .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new AppError("not_found", "Not a moderator of this show.");
     await this.deps.rules.changed(ctx.rules.merchantId, ctx.rules.showId);
   }
@@ -188,7 +215,11 @@ export class ChatModeration {
     await this.deps.db.transaction().execute(async (tx) => {
       await tx.deleteFrom("chat_word_rules").where("merchant_id", "=", merchantId).execute();
       const rows = [...b.map((word) => ({ word, action: "block" as const })), ...a.map((word) => ({ word, action: "allow" as const }))];
-      if (rows.length) await tx.insertInto("chat_word_rules").values(rows.map((r) => ({ merchant_id: merchantId, ...r, created_at: now }))).execute();
+      if (rows.length)
+        await tx
+          .insertInto("chat_word_rules")
+          .values(rows.map((r) => ({ merchant_id: merchantId, ...r, created_at: now })))
+          .execute();
     });
     await this.deps.rules.changed(merchantId, null);
     return { block: b, allow: a };
@@ -230,7 +261,8 @@ export class ChatModeration {
 
   #guardTarget(ctx: ModeratorContext, msg: { account_id: string | null; role: string }) {
     // Staff cannot be restricted from their own show's chat (and moderators cannot restrict each other).
-    if (msg.role === "host" || (msg.role === "moderator" && ctx.power !== "manage")) throw new AppError("forbidden", "The show's host and moderators cannot be restricted here.");
+    if (msg.role === "host" || (msg.role === "moderator" && ctx.power !== "manage"))
+      throw new AppError("forbidden", "The show's host and moderators cannot be restricted here.");
     if (msg.account_id && msg.account_id === ctx.account.id) throw new AppError("forbidden", "You cannot restrict yourself.");
   }
 
@@ -238,25 +270,56 @@ export class ChatModeration {
   async timeout(ctx: ModeratorContext, messageId: string, minutes: number): Promise<ChatRestrictionView> {
     const msg = await this.#message(ctx.rules.showId, messageId);
     this.#guardTarget(ctx, msg);
-    const subject: [SubjectType, string] | null = msg.account_id ? ["account", msg.account_id] : msg.device_id ? ["device", msg.device_id] : msg.client_key ? ["ip", msg.client_key] : null;
+    const subject: [SubjectType, string] | null = msg.account_id
+      ? ["account", msg.account_id]
+      : msg.device_id
+        ? ["device", msg.device_id]
+        : msg.client_key
+          ? ["ip", msg.client_key]
+          : null;
     if (!subject) throw new AppError("invalid_body", "This message has no author to time out.");
     const now = this.deps.clock.now();
     const expiresAt = new Date(now.getTime() + minutes * 60_000);
     const id = randomId("rst");
     await this.deps.db
       .insertInto("chat_restrictions")
-      .values({ id, merchant_id: ctx.rules.merchantId, show_id: ctx.rules.showId, kind: "timeout", subject_type: subject[0], subject: subject[1], label: msg.author, reason: "", expires_at: expiresAt, created_by: ctx.account.id, created_at: now })
+      .values({
+        id,
+        merchant_id: ctx.rules.merchantId,
+        show_id: ctx.rules.showId,
+        kind: "timeout",
+        subject_type: subject[0],
+        subject: subject[1],
+        label: msg.author,
+        reason: "",
+        expires_at: expiresAt,
+        created_by: ctx.account.id,
+        created_at: now,
+      })
       .execute();
     await this.#resolveReports(ctx, [messageId], "actioned");
     await this.deps.rules.changed(ctx.rules.merchantId, ctx.rules.showId);
-    return { id, kind: "timeout", by: subject[0], label: msg.author, reason: "", showId: ctx.rules.showId, expiresAt: expiresAt.toISOString(), createdAt: now.toISOString() };
+    return {
+      id,
+      kind: "timeout",
+      by: subject[0],
+      label: msg.author,
+      reason: "",
+      showId: ctx.rules.showId,
+      expiresAt: expiresAt.toISOString(),
+      createdAt: now.toISOString(),
+    };
   }
 
   /**
    * Bans the author from all of the merchant's shows by account (with its device), device and/or address, and
    * removes their messages of the last `deleteRecentMinutes` in this show.
    */
-  async ban(ctx: ModeratorContext, messageId: string, opts: { by?: SubjectType[]; deleteRecentMinutes?: number; reason?: string }): Promise<{ restrictions: ChatRestrictionView[]; deleted: string[] }> {
+  async ban(
+    ctx: ModeratorContext,
+    messageId: string,
+    opts: { by?: SubjectType[]; deleteRecentMinutes?: number; reason?: string },
+  ): Promise<{ restrictions: ChatRestrictionView[]; deleted: string[] }> {
     const msg = await this.#message(ctx.rules.showId, messageId);
     this.#guardTarget(ctx, msg);
     const by = new Set(opts.by ?? (msg.account_id ? ["account", "device"] : ["device", "ip"]));
@@ -302,27 +365,54 @@ export class ChatModeration {
           ]),
         )
         .execute();
-      deleted = await this.deleteMessages(ctx, recent.map((r) => r.id));
+      deleted = await this.deleteMessages(
+        ctx,
+        recent.map((r) => r.id),
+      );
     }
     await this.#resolveReports(ctx, [messageId], "actioned");
     return {
-      restrictions: rows.map((r) => ({ id: r.id, kind: "ban", by: r.subject_type, label: r.label, reason, showId: null, expiresAt: null, createdAt: now.toISOString() })),
+      restrictions: rows.map((r) => ({
+        id: r.id,
+        kind: "ban",
+        by: r.subject_type,
+        label: r.label,
+        reason,
+        showId: null,
+        expiresAt: null,
+        createdAt: now.toISOString(),
+      })),
       deleted,
     };
   }
 
   /** Lifts a ban or timeout early. Moderators may lift timeouts; bans need the host or merchant. */
   async lift(ctx: ModeratorContext, restrictionId: string): Promise<void> {
-    const row = await this.deps.db.selectFrom("chat_restrictions").select(["id", "kind", "show_id"]).where("id", "=", restrictionId).where("merchant_id", "=", ctx.rules.merchantId).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom("chat_restrictions")
+      .select(["id", "kind", "show_id"])
+      .where("id", "=", restrictionId)
+      .where("merchant_id", "=", ctx.rules.merchantId)
+      .executeTakeFirst();
     if (!row || (row.show_id !== null && row.show_id !== ctx.rules.showId)) throw new AppError("not_found", "No such ban or timeout.");
     if (row.kind === "ban" && ctx.power !== "manage") throw new AppError("forbidden", "Only the show's host or merchant can lift a ban.");
-    await this.deps.db.updateTable("chat_restrictions").set({ lifted_at: this.deps.clock.now() }).where("id", "=", restrictionId).where("lifted_at", "is", null).execute();
+    await this.deps.db
+      .updateTable("chat_restrictions")
+      .set({ lifted_at: this.deps.clock.now() })
+      .where("id", "=", restrictionId)
+      .where("lifted_at", "is", null)
+      .execute();
     await this.deps.rules.changed(ctx.rules.merchantId, row.show_id);
   }
 
   /** Closes the open reports on a message without action. */
   async dismissReport(ctx: ModeratorContext, reportId: string): Promise<void> {
-    const row = await this.deps.db.selectFrom("chat_reports").select("message_id").where("id", "=", reportId).where("show_id", "=", ctx.rules.showId).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom("chat_reports")
+      .select("message_id")
+      .where("id", "=", reportId)
+      .where("show_id", "=", ctx.rules.showId)
+      .executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such report.");
     await this.#resolveReports(ctx, [row.message_id], "dismissed");
   }

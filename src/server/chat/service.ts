@@ -109,7 +109,10 @@ export class ChatService {
     this.limits = { ...DEFAULT_CHAT_LIMITS, ...deps.limits };
     const { ipLimit, ipWindowMs } = this.limits;
     this.reactions = deps.rateLimits.limit(REACTION_LIMIT);
-    this.#addressLimit = ipLimit > 0 ? deps.rateLimits.limit({ name: `chat-address-${ipLimit}-${ipWindowMs}`, points: ipLimit, windowSeconds: Math.max(1, Math.round(ipWindowMs / 1000)) }) : null;
+    this.#addressLimit =
+      ipLimit > 0
+        ? deps.rateLimits.limit({ name: `chat-address-${ipLimit}-${ipWindowMs}`, points: ipLimit, windowSeconds: Math.max(1, Math.round(ipWindowMs / 1000)) })
+        : null;
     this.#log = new GroupInsert((rows) => this.db.insertInto("chat_messages").values(rows).execute());
   }
 
@@ -183,16 +186,16 @@ export class ChatService {
     const role: ChatPosted["role"] = power === "manage" ? "host" : power === "moderate" ? "moderator" : "viewer";
     const msg: ChatPosted = { id: randomId("msg"), author: sender.name, role, text, at: this.clock.now().toISOString() };
     await this.#log.add({
-        id: msg.id,
-        show_id: showId,
-        author: msg.author,
-        role,
-        text,
-        created_at: msg.at,
-        account_id: sender.account?.id ?? null,
-        device_id: sender.deviceId,
-        client_key: this.deps.clientKey(sender.ip),
-      });
+      id: msg.id,
+      show_id: showId,
+      author: msg.author,
+      role,
+      text,
+      created_at: msg.at,
+      account_id: sender.account?.id ?? null,
+      device_id: sender.deviceId,
+      client_key: this.deps.clientKey(sender.ip),
+    });
     await this.bus.publish("chat.posted", { showId, ...msg });
     return msg;
   }
@@ -220,16 +223,28 @@ export class ChatService {
       .orderBy("id", "desc")
       .limit(limit)
       .execute();
-    return rows.reverse().map((r) => ({ id: r.id, author: r.author, role: r.role as ChatPosted["role"], text: r.text, at: new Date(r.created_at).toISOString() }));
+    return rows
+      .reverse()
+      .map((r) => ({ id: r.id, author: r.author, role: r.role as ChatPosted["role"], text: r.text, at: new Date(r.created_at).toISOString() }));
   }
 
   /** A viewer flags a message for the studio's moderation queue; one report per message and reporter counts. */
-  async report(showId: string, reporter: Pick<ChatSender, "account" | "deviceId" | "ip">, messageId: string, reason: (typeof chatReportReasons)[number]): Promise<void> {
+  async report(
+    showId: string,
+    reporter: Pick<ChatSender, "account" | "deviceId" | "ip">,
+    messageId: string,
+    reason: (typeof chatReportReasons)[number],
+  ): Promise<void> {
     const subjects = this.subjectsOf(reporter);
     const key = `${subjects[0]!.type}:${subjects[0]!.value}`;
     const wait = await this.deps.limiter.hit(`report:${key}`, this.limits.reportsPerMinute, 60_000, this.clock.now().getTime());
     if (wait > 0) throw AppError.expected("rate_limited", "Too many reports; try again in a minute.", { retryAfterMs: wait });
-    const msg = await this.db.selectFrom("chat_messages").select(["id", "deleted_at"]).where("id", "=", messageId).where("show_id", "=", showId).executeTakeFirst();
+    const msg = await this.db
+      .selectFrom("chat_messages")
+      .select(["id", "deleted_at"])
+      .where("id", "=", messageId)
+      .where("show_id", "=", showId)
+      .executeTakeFirst();
     if (!msg) throw AppError.expected("not_found", "No such chat message.");
     if (msg.deleted_at) return;
     const added = await this.db

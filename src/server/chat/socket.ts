@@ -12,7 +12,10 @@ export const chatReportCommand = z.object({ t: z.literal("chat.report"), d: chat
  * Chat commands of one viewer socket: who is speaking (account, device id from the connect query, address), and the
  * error frame for a refusal. Expected refusals carry `retryAfterMs` (slow mode, timeouts, limits).
  */
-export function chatSocket(chat: ChatService, opts: { showId: string; account: Account | null; isHost: boolean; name: string | undefined; device: string | undefined; ip: string }) {
+export function chatSocket(
+  chat: ChatService,
+  opts: { showId: string; account: Account | null; isHost: boolean; name: string | undefined; device: string | undefined; ip: string },
+) {
   const sender = {
     account: opts.account,
     name: opts.isHost && opts.account ? opts.account.displayName : cleanDisplayName(opts.name),

@@ -33,13 +33,24 @@ type Q = Db | Transaction<Database>;
 
 /** The merchant's rule set in force (highest version), or version 0 when it never made one. */
 export async function currentRuleSet(db: Q, merchantId: string): Promise<RuleSet> {
-  const row = await db.selectFrom("commission_rule_sets").select(["version", "rules"]).where("merchant_id", "=", merchantId).orderBy("version", "desc").limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom("commission_rule_sets")
+    .select(["version", "rules"])
+    .where("merchant_id", "=", merchantId)
+    .orderBy("version", "desc")
+    .limit(1)
+    .executeTakeFirst();
   return row ? { version: row.version, rules: row.rules ? (JSON.parse(row.rules) as CommissionRules) : null } : { version: 0, rules: null };
 }
 
 export async function ruleSetVersion(db: Q, merchantId: string, version: number): Promise<RuleSet> {
   if (version === 0) return { version: 0, rules: null };
-  const row = await db.selectFrom("commission_rule_sets").select(["version", "rules"]).where("merchant_id", "=", merchantId).where("version", "=", version).executeTakeFirst();
+  const row = await db
+    .selectFrom("commission_rule_sets")
+    .select(["version", "rules"])
+    .where("merchant_id", "=", merchantId)
+    .where("version", "=", version)
+    .executeTakeFirst();
   return row ? { version: row.version, rules: row.rules ? (JSON.parse(row.rules) as CommissionRules) : null } : { version: 0, rules: null };
 }
 
@@ -58,7 +69,10 @@ export async function showHostShares(db: Q, showId: string, showHost?: string): 
  * The rule set version in force is stored with it, so later rule changes never rewrite a past order's commission.
  */
 // Runs inside every checkout's transaction: a handful of indexed reads and one insert (once per order by its key).
-export async function attributeOrder(tx: Transaction<Database>, input: { orderId: string; showId: string; referral: string | null; at: Date }): Promise<Attribution> {
+export async function attributeOrder(
+  tx: Transaction<Database>,
+  input: { orderId: string; showId: string; referral: string | null; at: Date },
+): Promise<Attribution> {
   const show = await tx.selectFrom("shows").select(["merchant_id", "status", "host_account_id"]).where("id", "=", input.showId).executeTakeFirstOrThrow();
   const set = await currentRuleSet(tx, show.merchant_id);
   const windowMs = (set.rules?.attributionWindowDays ?? DEFAULT_ATTRIBUTION_WINDOW_DAYS) * 24 * 3600 * 1000;

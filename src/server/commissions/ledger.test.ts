@@ -23,8 +23,20 @@ const code = (p: Promise<unknown>) =>
 async function setup(handle: DbHandle) {
   const f = await commerceFixture(handle, { commissionBp: 1000 });
   const payouts = new PayoutService(f.db, f.clock);
-  const cohost = await f.accounts.createAccount({ email: `co-${Math.random()}@t.test`, password: "pw-123456", displayName: "Co Host", role: "host", merchantId: f.merchant.id });
-  const third = await f.accounts.createAccount({ email: `th-${Math.random()}@t.test`, password: "pw-123456", displayName: "Third", role: "host", merchantId: f.merchant.id });
+  const cohost = await f.accounts.createAccount({
+    email: `co-${Math.random()}@t.test`,
+    password: "pw-123456",
+    displayName: "Co Host",
+    role: "host",
+    merchantId: f.merchant.id,
+  });
+  const third = await f.accounts.createAccount({
+    email: `th-${Math.random()}@t.test`,
+    password: "pw-123456",
+    displayName: "Third",
+    role: "host",
+    merchantId: f.merchant.id,
+  });
   const hosts = [f.host.id, cohost.id, third.id];
   for (const [i, id] of hosts.entries()) await payouts.setHostPayoutAccount(id, { holderName: `Host ${i}`, iban: IBANS[i]!, bic: "COBADEFFXXX" });
   await payouts.setMerchantSettings(f.merchant.id, { debtorName: "Test Shop", iban: "DE89370400440532013000", bic: "COBADEFFXXX" });
@@ -63,7 +75,12 @@ async function checkLedger(f: Awaited<ReturnType<typeof setup>>, orderIds: strin
     const own = postings.filter((p) => p.order_id === orderId && p.host_account_id !== null);
     const perHost = new Map<string, number>();
     for (const p of own) perHost.set(p.host_account_id!, (perHost.get(p.host_account_id!) ?? 0) + Number(p.amount));
-    const commission = await f.db.selectFrom("ledger_transactions").selectAll().where("order_id", "=", orderId).where("kind", "=", "commission").executeTakeFirst();
+    const commission = await f.db
+      .selectFrom("ledger_transactions")
+      .selectAll()
+      .where("order_id", "=", orderId)
+      .where("kind", "=", "commission")
+      .executeTakeFirst();
     if (o.status === "refunded") {
       // A full refund returns every host's total for the order to zero.
       for (const [, v] of perHost) expect(v).toBe(0);
@@ -102,7 +119,13 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
     expect(order.total).toBe(3597);
     const attribution = await f.commissions.attributionOf(order.id);
     expect(attribution).toMatchObject({ source: "live", ruleVersion: rs.version });
-    expect(new Map(attribution!.hosts.map((h) => [h.accountId, h.shareBp]))).toEqual(new Map([[f.host.id, 5000], [f.cohost.id, 3000], [f.third.id, 2000]]));
+    expect(new Map(attribution!.hosts.map((h) => [h.accountId, h.shareBp]))).toEqual(
+      new Map([
+        [f.host.id, 5000],
+        [f.cohost.id, 3000],
+        [f.third.id, 2000],
+      ]),
+    );
     const tx = await f.db.selectFrom("ledger_transactions").selectAll().where("order_id", "=", order.id).executeTakeFirstOrThrow();
     expect(tx).toMatchObject({ kind: "commission", rule_version: rs.version, rate_bp: 1000, fixed_per_unit: 25 });
     const parts = await f.db.selectFrom("ledger_postings").select(["account", "amount"]).where("transaction_id", "=", tx.id).orderBy("amount").execute();
@@ -136,7 +159,11 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
     const opened = f.clock.now();
     f.clock.advance(6 * DAY);
     const viaLink = (await f.orders.placeOrder(orderBody(offer.id), `k-link-${backend}`, { referral: refCookieValue(code, opened) })).order;
-    expect(await f.commissions.attributionOf(viaLink.id)).toMatchObject({ source: "link", refCode: code, hosts: [{ accountId: f.cohost.id, shareBp: 10_000 }] });
+    expect(await f.commissions.attributionOf(viaLink.id)).toMatchObject({
+      source: "link",
+      refCode: code,
+      hosts: [{ accountId: f.cohost.id, shareBp: 10_000 }],
+    });
     f.clock.advance(2 * DAY); // 8 days after the click: outside the window
     const offer2 = await f.newOffer();
     const late = (await f.orders.placeOrder(orderBody(offer2.id), `k-late-${backend}`, { referral: refCookieValue(code, opened) })).order;
@@ -231,7 +258,11 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
 
   it("keeps its invariants over random orders, partial and full refunds, passing time and payouts", async () => {
     const f = await setup(handle);
-    await f.commissions.publishRuleSet(f.merchant.id, commissionRulesBody.parse({ percentBp: 1234, fixedPerUnit: 7, tiers: [{ fromRevenue: 5000, percentBp: 1777 }], payoutMinimum: 1 }), null);
+    await f.commissions.publishRuleSet(
+      f.merchant.id,
+      commissionRulesBody.parse({ percentBp: 1234, fixedPerUnit: 7, tiers: [{ fromRevenue: 5000, percentBp: 1777 }], payoutMinimum: 1 }),
+      null,
+    );
     await f.commissions.setShowHosts(f.show.id, f.merchant.id, [
       { accountId: f.host.id, shareBp: 3334 },
       { accountId: f.cohost.id, shareBp: 3333 },

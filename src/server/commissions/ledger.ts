@@ -87,7 +87,10 @@ export async function postTransaction(tx: Transaction<Database>, at: Date, t: Le
 }
 
 /** A host's balances per currency, summed from postings (there are no stored totals). */
-export async function hostBalances(db: Db | Transaction<Database>, hostId: string): Promise<{ currency: string; pending: number; available: number; paid: number }[]> {
+export async function hostBalances(
+  db: Db | Transaction<Database>,
+  hostId: string,
+): Promise<{ currency: string; pending: number; available: number; paid: number }[]> {
   const rows = await db
     .selectFrom("ledger_postings")
     .select(["account", "currency", sql<string>`sum(amount)`.as("balance")])
@@ -106,7 +109,10 @@ export async function hostBalances(db: Db | Transaction<Database>, hostId: strin
 }
 
 /** Per host and bucket, what one order still carries (used to reverse a refund from where the money sits now). */
-export async function orderHostBalances(tx: Transaction<Database>, orderId: string): Promise<Map<string, { pending: number; available: number; total: number }>> {
+export async function orderHostBalances(
+  tx: Transaction<Database>,
+  orderId: string,
+): Promise<Map<string, { pending: number; available: number; total: number }>> {
   const rows = await tx
     .selectFrom("ledger_postings")
     .select(["host_account_id", "account", sql<string>`sum(amount)`.as("balance")])

@@ -73,7 +73,18 @@ describe.each(backends)("monthly payout scheduler on %s", (backend: Backend) => 
     await f.commissions.matureDue();
     // A node claimed August's run (no node was up on the 1st: the first sweep later in the month takes it) and died
     // before finishing; whatever it paid would already have left `available`.
-    await f.db.insertInto("payout_schedule_runs").values({ merchant_id: f.merchant.id, month: "2026-08", status: "running", claimed_by: "node_dead", claimed_at: f.clock.now(), finished_at: null, result: null }).execute();
+    await f.db
+      .insertInto("payout_schedule_runs")
+      .values({
+        merchant_id: f.merchant.id,
+        month: "2026-08",
+        status: "running",
+        claimed_by: "node_dead",
+        claimed_at: f.clock.now(),
+        finished_at: null,
+        result: null,
+      })
+      .execute();
     f.clock.advance(PAYOUT_CLAIM_LEASE_MS - 1);
     expect((await f.node().runDue()).find((r) => r.merchantId === f.merchant.id)).toBeUndefined();
     f.clock.advance(1);

@@ -44,7 +44,9 @@ export class PayoutScheduler {
     const stale = new Date(now.getTime() - PAYOUT_CLAIM_LEASE_MS);
     const candidates = await this.db
       .selectFrom("merchant_payout_settings")
-      .leftJoin("payout_schedule_runs", (j) => j.onRef("payout_schedule_runs.merchant_id", "=", "merchant_payout_settings.merchant_id").on("payout_schedule_runs.month", "=", month))
+      .leftJoin("payout_schedule_runs", (j) =>
+        j.onRef("payout_schedule_runs.merchant_id", "=", "merchant_payout_settings.merchant_id").on("payout_schedule_runs.month", "=", month),
+      )
       .select(["merchant_payout_settings.merchant_id", "payout_schedule_runs.status", "payout_schedule_runs.claimed_at"])
       .orderBy("merchant_payout_settings.merchant_id")
       .execute();

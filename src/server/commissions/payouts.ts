@@ -68,21 +68,37 @@ export class PayoutService {
     if (body.iban !== undefined && !isValidIban(body.iban)) throw new AppError("invalid_body", "iban: not a valid IBAN (length or check digits)");
     if (body.bic !== undefined && !isValidBic(body.bic)) throw new AppError("invalid_body", "bic: not a valid BIC");
     if ((body.iban === undefined) !== (body.bic === undefined)) throw new AppError("invalid_body", "iban and bic go together");
-    const row = { holder_name: body.holderName, iban: body.iban ? normalizeIban(body.iban) : null, bic: body.bic?.replace(/\s+/g, "").toUpperCase() ?? null, stripe_account_id: body.stripeAccountId ?? null, updated_at: this.clock.now() };
-    await this.db.insertInto("host_payout_accounts").values({ account_id: accountId, ...row }).onConflict((oc) => oc.column("account_id").doUpdateSet(row)).execute();
+    const row = {
+      holder_name: body.holderName,
+      iban: body.iban ? normalizeIban(body.iban) : null,
+      bic: body.bic?.replace(/\s+/g, "").toUpperCase() ?? null,
+      stripe_account_id: body.stripeAccountId ?? null,
+      updated_at: this.clock.now(),
+    };
+    await this.db
+      .insertInto("host_payout_accounts")
+      .values({ account_id: accountId, ...row })
+      .onConflict((oc) => oc.column("account_id").doUpdateSet(row))
+      .execute();
   }
 
   async hostPayoutAccount(accountId: string): Promise<{ holderName: string; iban: string | null; bic: string | null; stripeAccountId: string | null } | null> {
     const r = await this.db.selectFrom("host_payout_accounts").selectAll().where("account_id", "=", accountId).executeTakeFirst();
     // The IBAN is shown masked: enough to recognise it, not to copy it.
-    return r ? { holderName: r.holder_name, iban: r.iban ? `${r.iban.slice(0, 4)}…${r.iban.slice(-4)}` : null, bic: r.bic, stripeAccountId: r.stripe_account_id } : null;
+    return r
+      ? { holderName: r.holder_name, iban: r.iban ? `${r.iban.slice(0, 4)}…${r.iban.slice(-4)}` : null, bic: r.bic, stripeAccountId: r.stripe_account_id }
+      : null;
   }
 
   async setMerchantSettings(merchantId: string, body: { debtorName: string; iban: string; bic: string }): Promise<void> {
     if (!isValidIban(body.iban)) throw new AppError("invalid_body", "iban: not a valid IBAN (length or check digits)");
     if (!isValidBic(body.bic)) throw new AppError("invalid_body", "bic: not a valid BIC");
     const row = { debtor_name: body.debtorName, iban: normalizeIban(body.iban), bic: body.bic.replace(/\s+/g, "").toUpperCase(), updated_at: this.clock.now() };
-    await this.db.insertInto("merchant_payout_settings").values({ merchant_id: merchantId, ...row }).onConflict((oc) => oc.column("merchant_id").doUpdateSet(row)).execute();
+    await this.db
+      .insertInto("merchant_payout_settings")
+      .values({ merchant_id: merchantId, ...row })
+      .onConflict((oc) => oc.column("merchant_id").doUpdateSet(row))
+      .execute();
   }
 
   async merchantSettings(merchantId: string): Promise<{ debtorName: string; iban: string; bic: string } | null> {
@@ -108,10 +124,14 @@ export class PayoutService {
    * details for the method are skipped and listed. Serialised per merchant (advisory lock), so two runs never pay
    * the same balance twice.
    */
-  async run(merchantId: string, opts: { method: "sepa" | "stripe"; currency: string; hostAccountId?: string }): Promise<{ payouts: PayoutView[]; skipped: { hostAccountId: string; available: number; reason: string }[] }> {
+  async run(
+    merchantId: string,
+    opts: { method: "sepa" | "stripe"; currency: string; hostAccountId?: string },
+  ): Promise<{ payouts: PayoutView[]; skipped: { hostAccountId: string; available: number; reason: string }[] }> {
     if (opts.method === "sepa" && opts.currency !== "EUR") throw new AppError("invalid_body", "currency: SEPA transfers are in EUR");
     if (opts.method === "stripe" && !this.transfers) throw new AppError("conflict", "Stripe Connect is not configured on this server.");
-    if (opts.method === "sepa" && !(await this.merchantSettings(merchantId))) throw new AppError("conflict", "Set the merchant's bank account (payout settings) before a SEPA run.");
+    if (opts.method === "sepa" && !(await this.merchantSettings(merchantId)))
+      throw new AppError("conflict", "Set the merchant's bank account (payout settings) before a SEPA run.");
     const set = await currentRuleSet(this.db, merchantId);
     const minimum = Math.max(1, set.rules?.payoutMinimum ?? DEFAULT_PAYOUT_MINIMUM);
     const now = this.clock.now();
@@ -145,7 +165,12 @@ export class PayoutService {
           skipped.push({ hostAccountId: hostId, available: amount, reason: "no Stripe account" });
           continue;
         }
-        const last = await tx.selectFrom("payouts").select(sql<Date | null>`max(period_end)`.as("end")).where("merchant_id", "=", merchantId).where("host_account_id", "=", hostId).executeTakeFirstOrThrow();
+        const last = await tx
+          .selectFrom("payouts")
+          .select(sql<Date | null>`max(period_end)`.as("end"))
+          .where("merchant_id", "=", merchantId)
+          .where("host_account_id", "=", hostId)
+          .executeTakeFirstOrThrow();
         const payout = {
           id: randomId("po"),
           merchant_id: merchantId,
@@ -177,15 +202,34 @@ export class PayoutService {
   // The transfer runs after the ledger moved the money to paid; a refused transfer moves it back (a second payout
   // transaction, never an edit) and the payout is marked failed.
   async #sendStripe(p: PayoutRow): Promise<void> {
-    const details = await this.db.selectFrom("host_payout_accounts").select("stripe_account_id").where("account_id", "=", p.host_account_id).executeTakeFirstOrThrow();
-    const r = await this.transfers!.transfer({ payoutId: p.id, amount: p.amount, currency: p.currency, destination: details.stripe_account_id!, description: `Showcart commission payout ${p.id}` });
+    const details = await this.db
+      .selectFrom("host_payout_accounts")
+      .select("stripe_account_id")
+      .where("account_id", "=", p.host_account_id)
+      .executeTakeFirstOrThrow();
+    const r = await this.transfers!.transfer({
+      payoutId: p.id,
+      amount: p.amount,
+      currency: p.currency,
+      destination: details.stripe_account_id!,
+      description: `Showcart commission payout ${p.id}`,
+    });
     await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable("payouts").set({ status: r.ok ? "sent" : "failed", external_ref: r.ok ? r.ref : null }).where("id", "=", p.id).execute();
+      await tx
+        .updateTable("payouts")
+        .set({ status: r.ok ? "sent" : "failed", external_ref: r.ok ? r.ref : null })
+        .where("id", "=", p.id)
+        .execute();
       if (!r.ok) {
-        await postTransaction(tx, this.clock.now(), { kind: "payout", merchantId: p.merchant_id, payoutId: p.id, memo: `payout failed: ${r.reason}`.slice(0, 200) }, [
-          { account: hostAccount(p.host_account_id, "paid"), hostAccountId: p.host_account_id, amount: -p.amount, currency: p.currency },
-          { account: hostAccount(p.host_account_id, "available"), hostAccountId: p.host_account_id, amount: p.amount, currency: p.currency },
-        ]);
+        await postTransaction(
+          tx,
+          this.clock.now(),
+          { kind: "payout", merchantId: p.merchant_id, payoutId: p.id, memo: `payout failed: ${r.reason}`.slice(0, 200) },
+          [
+            { account: hostAccount(p.host_account_id, "paid"), hostAccountId: p.host_account_id, amount: -p.amount, currency: p.currency },
+            { account: hostAccount(p.host_account_id, "available"), hostAccountId: p.host_account_id, amount: p.amount, currency: p.currency },
+          ],
+        );
       }
     });
   }
@@ -218,7 +262,14 @@ export class PayoutService {
       createdAt: now,
       executionDate: now.toISOString().slice(0, 10),
       debtor: { name: settings.debtorName, iban: settings.iban, bic: settings.bic },
-      transfers: rows.map((r) => ({ endToEndId: r.id, amount: Number(r.amount), creditorName: r.holder_name, iban: r.iban!, bic: r.bic!, remittance: `Showcart commission ${r.id}` })),
+      transfers: rows.map((r) => ({
+        endToEndId: r.id,
+        amount: Number(r.amount),
+        creditorName: r.holder_name,
+        iban: r.iban!,
+        bic: r.bic!,
+        remittance: `Showcart commission ${r.id}`,
+      })),
     });
     await this.db.updateTable("payouts").set({ status: "sent" }).where("batch_id", "=", batchId).where("status", "=", "pending").execute();
     return xml;
@@ -250,7 +301,15 @@ export class PayoutService {
     const rows = await this.db
       .selectFrom("ledger_postings")
       .innerJoin("ledger_transactions", "ledger_transactions.id", "ledger_postings.transaction_id")
-      .select(["ledger_postings.created_at", "ledger_transactions.kind", "ledger_postings.order_id", "ledger_postings.show_id", "ledger_postings.account", "ledger_postings.amount", "ledger_postings.id"])
+      .select([
+        "ledger_postings.created_at",
+        "ledger_transactions.kind",
+        "ledger_postings.order_id",
+        "ledger_postings.show_id",
+        "ledger_postings.account",
+        "ledger_postings.amount",
+        "ledger_postings.id",
+      ])
       .where("ledger_postings.host_account_id", "=", hostAccountId)
       .where("ledger_postings.currency", "=", currency)
       .where("ledger_postings.created_at", ">=", start)

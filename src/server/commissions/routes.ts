@@ -52,7 +52,13 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
     if (!codeShow) return;
     const show = await shows.show(decodeURIComponent(m[1]!)).catch(() => null);
     if (!show || show.id !== codeShow) return;
-    reply.setCookie(REF_COOKIE, refCookieValue(ref, deps.clock.now()), { path: "/", httpOnly: true, sameSite: "lax", secure: deps.secureCookie, maxAge: REF_COOKIE_MAX_AGE_S });
+    reply.setCookie(REF_COOKIE, refCookieValue(ref, deps.clock.now()), {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: deps.secureCookie,
+      maxAge: REF_COOKIE_MAX_AGE_S,
+    });
   });
 
   // ── Merchant: rule sets ──
@@ -118,7 +124,12 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
   // ── Host: own earnings ──
   app.get("/api/earnings", async (req) => {
     const account = requireAccount(req);
-    const [balances, list, months, payoutAccount] = await Promise.all([commissions.balances(account.id), payouts.list({ hostAccountId: account.id }), payouts.statementMonths(account.id), payouts.hostPayoutAccount(account.id)]);
+    const [balances, list, months, payoutAccount] = await Promise.all([
+      commissions.balances(account.id),
+      payouts.list({ hostAccountId: account.id }),
+      payouts.statementMonths(account.id),
+      payouts.hostPayoutAccount(account.id),
+    ]);
     return { balances, payouts: list, statements: months, payoutAccount };
   });
   app.put("/api/earnings/payout-account", async (req) => {
@@ -140,7 +151,8 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
     const account = requireAccount(req);
     const show = await shows.show(req.params.showId);
     const hosts = await commissions.showHosts(show.id);
-    if (account.id !== show.hostAccountId && !hosts.some((h) => h.accountId === account.id)) throw new AppError("forbidden", "Only a host of the show has a share link.");
+    if (account.id !== show.hostAccountId && !hosts.some((h) => h.accountId === account.id))
+      throw new AppError("forbidden", "Only a host of the show has a share link.");
     const code = await commissions.shareCode(show.id, account.id);
     return { code, url: `${deps.publicUrl}/shows/${encodeURIComponent(show.slug)}?ref=${code}` };
   });

@@ -21,7 +21,13 @@ describe("commission rules", () => {
   });
 
   it("picks the tier reached by the show's revenue before the order", () => {
-    const set = rules({ percentBp: 500, tiers: [{ fromRevenue: 10_000, percentBp: 1000 }, { fromRevenue: 50_000, percentBp: 1500 }] });
+    const set = rules({
+      percentBp: 500,
+      tiers: [
+        { fromRevenue: 10_000, percentBp: 1000 },
+        { fromRevenue: 50_000, percentBp: 1500 },
+      ],
+    });
     expect(lineCommission(set, line, { showRevenueBefore: 9_999, showRateBp: 0 }).rateBp).toBe(500);
     expect(lineCommission(set, line, { showRevenueBefore: 10_000, showRateBp: 0 }).rateBp).toBe(1000);
     expect(lineCommission(set, line, { showRevenueBefore: 80_000, showRateBp: 0 }).rateBp).toBe(1500);
@@ -50,13 +56,36 @@ describe("commission rules", () => {
     expect(commissionRulesBody.safeParse({ percentBp: 10_001 }).success).toBe(false);
     expect(commissionRulesBody.safeParse({ overrides: [{ productId: "a", category: "b", percentBp: 1 }] }).success).toBe(false);
     expect(commissionRulesBody.safeParse({ overrides: [{ productId: "a" }] }).success).toBe(false);
-    expect(commissionRulesBody.safeParse({ tiers: [{ fromRevenue: 1, percentBp: 1 }, { fromRevenue: 1, percentBp: 2 }] }).success).toBe(false);
+    expect(
+      commissionRulesBody.safeParse({
+        tiers: [
+          { fromRevenue: 1, percentBp: 1 },
+          { fromRevenue: 1, percentBp: 2 },
+        ],
+      }).success,
+    ).toBe(false);
     expect(commissionRulesBody.safeParse({ fixedPerUnit: 1.5 }).success).toBe(false);
   });
 
   it("splits between co-hosts without creating or losing a cent; the remainder goes to the largest share", () => {
-    expect([...splitBetweenHosts(101, [{ accountId: "b", shareBp: 5000 }, { accountId: "a", shareBp: 5000 }])]).toEqual([["b", 50], ["a", 51]]);
-    expect(Object.fromEntries(splitBetweenHosts(100, [{ accountId: "x", shareBp: 3333 }, { accountId: "y", shareBp: 3333 }, { accountId: "z", shareBp: 3334 }]))).toEqual({ x: 33, y: 33, z: 34 });
+    expect([
+      ...splitBetweenHosts(101, [
+        { accountId: "b", shareBp: 5000 },
+        { accountId: "a", shareBp: 5000 },
+      ]),
+    ]).toEqual([
+      ["b", 50],
+      ["a", 51],
+    ]);
+    expect(
+      Object.fromEntries(
+        splitBetweenHosts(100, [
+          { accountId: "x", shareBp: 3333 },
+          { accountId: "y", shareBp: 3333 },
+          { accountId: "z", shareBp: 3334 },
+        ]),
+      ),
+    ).toEqual({ x: 33, y: 33, z: 34 });
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 6 }), (amount, weights) => {
         // Shares in bp summing to 10 000 from random weights.
@@ -64,7 +93,10 @@ describe("commission rules", () => {
         const shares = weights.map((w) => Math.floor((w * 10_000) / total));
         shares[0]! += 10_000 - shares.reduce((s, x) => s + x, 0);
         fc.pre(shares.every((s) => s >= 1));
-        const parts = splitBetweenHosts(amount, shares.map((shareBp, i) => ({ accountId: `h${i}`, shareBp })));
+        const parts = splitBetweenHosts(
+          amount,
+          shares.map((shareBp, i) => ({ accountId: `h${i}`, shareBp })),
+        );
         const sum = [...parts.values()].reduce((s, x) => s + x, 0);
         expect(sum).toBe(amount);
         for (const [id, part] of parts) expect(Math.abs(part - (amount * shares[Number(id.slice(1))]!) / 10_000)).toBeLessThan(shares.length + 1);
@@ -76,10 +108,30 @@ describe("commission rules", () => {
 
 describe("ledger transactions", () => {
   it("must sum to zero per currency in whole cents", () => {
-    expect(() => assertBalanced([{ account: "a", amount: 5, currency: "EUR" }, { account: "b", amount: -5, currency: "EUR" }])).not.toThrow();
-    expect(() => assertBalanced([{ account: "a", amount: 5, currency: "EUR" }, { account: "b", amount: -4, currency: "EUR" }])).toThrow(UnbalancedTransaction);
-    expect(() => assertBalanced([{ account: "a", amount: 5, currency: "EUR" }, { account: "b", amount: -5, currency: "USD" }])).toThrow(UnbalancedTransaction);
-    expect(() => assertBalanced([{ account: "a", amount: 0.5, currency: "EUR" }, { account: "b", amount: -0.5, currency: "EUR" }])).toThrow(/whole number/);
+    expect(() =>
+      assertBalanced([
+        { account: "a", amount: 5, currency: "EUR" },
+        { account: "b", amount: -5, currency: "EUR" },
+      ]),
+    ).not.toThrow();
+    expect(() =>
+      assertBalanced([
+        { account: "a", amount: 5, currency: "EUR" },
+        { account: "b", amount: -4, currency: "EUR" },
+      ]),
+    ).toThrow(UnbalancedTransaction);
+    expect(() =>
+      assertBalanced([
+        { account: "a", amount: 5, currency: "EUR" },
+        { account: "b", amount: -5, currency: "USD" },
+      ]),
+    ).toThrow(UnbalancedTransaction);
+    expect(() =>
+      assertBalanced([
+        { account: "a", amount: 0.5, currency: "EUR" },
+        { account: "b", amount: -0.5, currency: "EUR" },
+      ]),
+    ).toThrow(/whole number/);
   });
 });
 
@@ -107,7 +159,15 @@ describe("SEPA", () => {
 
   it("refuses a file with an invalid creditor IBAN", () => {
     const debtor = { name: "Shop", iban: "DE89370400440532013000", bic: "COBADEFFXXX" };
-    expect(() => painXml({ messageId: "m1", createdAt: new Date(), executionDate: "2026-12-01", debtor, transfers: [{ endToEndId: "e1", amount: 100, creditorName: "A", iban: "DE00370400440532013000", bic: "COBADEFFXXX", remittance: "x" }] })).toThrow(/IBAN/);
+    expect(() =>
+      painXml({
+        messageId: "m1",
+        createdAt: new Date(),
+        executionDate: "2026-12-01",
+        debtor,
+        transfers: [{ endToEndId: "e1", amount: 100, creditorName: "A", iban: "DE00370400440532013000", bic: "COBADEFFXXX", remittance: "x" }],
+      }),
+    ).toThrow(/IBAN/);
   });
 });
 
@@ -121,12 +181,16 @@ describe("statement PDF", () => {
     const startxref = Number(/startxref\n(\d+)\n%%EOF/.exec(s)![1]);
     expect(s.slice(startxref, startxref + 4)).toBe("xref");
     const [, , count] = /xref\n(\d+) (\d+)\n/.exec(s.slice(startxref))!.map(Number) as [number, number, number];
-    const entries = s.slice(startxref).split("\n").slice(3, 2 + count);
+    const entries = s
+      .slice(startxref)
+      .split("\n")
+      .slice(3, 2 + count);
     for (const [i, e] of entries.entries()) expect(s.slice(Number(e.slice(0, 10)), Number(e.slice(0, 10)) + 10)).toMatch(new RegExp(`^${i + 1} 0 obj`));
     // 130 lines do not fit on one A4 page: the pages object counts them.
     expect(/\/Type \/Pages \/Kids \[[^\]]+\] \/Count (\d+)/.exec(s)![1]).toBe("3");
     expect(s).toContain("(Line 129 \\(Gr\xf6\xdfe\\) \\\\ ok) Tj");
     // Each content stream's /Length is its byte length.
-    for (const m of s.matchAll(/<< \/Length (\d+) >>\nstream\n/g)) expect(s.slice(m.index! + m[0].length + Number(m[1]), m.index! + m[0].length + Number(m[1]) + 10)).toBe("\nendstream");
+    for (const m of s.matchAll(/<< \/Length (\d+) >>\nstream\n/g))
+      expect(s.slice(m.index! + m[0].length + Number(m[1]), m.index! + m[0].length + Number(m[1]) + 10)).toBe("\nendstream");
   });
 });

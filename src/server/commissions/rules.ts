@@ -38,7 +38,9 @@ export function lineCommission(set: RuleSet, line: CommissionLine, ctx: { showRe
   }
   const r = set.rules;
   const net = Math.max(0, line.gross - line.vat - line.discount);
-  const override = r.overrides.find((o) => o.productId === line.productId) ?? r.overrides.find((o) => o.category !== undefined && (r.categories[o.category] ?? []).includes(line.productId));
+  const override =
+    r.overrides.find((o) => o.productId === line.productId) ??
+    r.overrides.find((o) => o.category !== undefined && (r.categories[o.category] ?? []).includes(line.productId));
   const tier = [...r.tiers].sort((a, b) => b.fromRevenue - a.fromRevenue).find((t) => ctx.showRevenueBefore >= t.fromRevenue);
   const rateBp = override?.percentBp ?? tier?.percentBp ?? r.percentBp;
   const fixedPerUnit = override?.fixedPerUnit ?? r.fixedPerUnit;

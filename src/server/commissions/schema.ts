@@ -51,7 +51,14 @@ export interface CommissionsTables {
   };
   /** View: balance per account and currency, summed from postings. */
   ledger_balances: { account: string; currency: string; balance: number; postings: number };
-  host_payout_accounts: { account_id: string; holder_name: string; iban: string | null; bic: string | null; stripe_account_id: string | null; updated_at: Timestamp };
+  host_payout_accounts: {
+    account_id: string;
+    holder_name: string;
+    iban: string | null;
+    bic: string | null;
+    stripe_account_id: string | null;
+    updated_at: Timestamp;
+  };
   merchant_payout_settings: { merchant_id: string; debtor_name: string; iban: string; bic: string; updated_at: Timestamp };
   /** The monthly payout run of a merchant: the row is the claim (one per merchant and month, whichever node inserts it). */
   payout_schedule_runs: {

@@ -68,11 +68,18 @@ export class CommissionService {
     const attribution = await this.#attribution(tx, input.orderId, input.showId, new Date(order.created_at));
     const set = await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion);
     const showRevenueBefore = set.rules?.tiers.length ? await this.#showRevenue(tx, input.showId, input.orderId) : 0;
-    const line = { productId: order.product_id, units: order.quantity, gross: input.total, vat: vatIncluded(input.total, order.vat_rate_bp), discount: input.discount ?? 0 };
+    const line = {
+      productId: order.product_id,
+      units: order.quantity,
+      gross: input.total,
+      vat: vatIncluded(input.total, order.vat_rate_bp),
+      discount: input.discount ?? 0,
+    };
     const c = lineCommission(set, line, { showRevenueBefore, showRateBp: input.rateBp });
     const parts = splitBetweenHosts(c.amount, attribution.hosts);
     const postings: Posting[] = [{ account: merchantExpense(attribution.merchantId), showId: input.showId, amount: -c.amount, currency: input.currency }];
-    for (const [hostId, amount] of parts) postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: input.showId, amount, currency: input.currency });
+    for (const [hostId, amount] of parts)
+      postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: input.showId, amount, currency: input.currency });
     const now = this.clock.now();
     const returnDays = set.rules?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
     await postTransaction(
@@ -117,10 +124,22 @@ export class CommissionService {
    * pending while the order is in its return window, else from available — which may go negative after a payout and
    * is carried to the next statement. Append-only; once per refund id.
    */
-  async reverseForRefund(tx: Transaction<Database>, input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean }): Promise<number> {
-    const original = await tx.selectFrom("ledger_transactions").selectAll().where("order_id", "=", input.orderId).where("kind", "=", "commission").executeTakeFirst();
+  async reverseForRefund(
+    tx: Transaction<Database>,
+    input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean },
+  ): Promise<number> {
+    const original = await tx
+      .selectFrom("ledger_transactions")
+      .selectAll()
+      .where("order_id", "=", input.orderId)
+      .where("kind", "=", "commission")
+      .executeTakeFirst();
     if (!original) return 0;
-    const order = await tx.selectFrom("orders").select(["unit_price", "vat_rate_bp", "currency", "show_id"]).where("id", "=", input.orderId).executeTakeFirstOrThrow();
+    const order = await tx
+      .selectFrom("orders")
+      .select(["unit_price", "vat_rate_bp", "currency", "show_id"])
+      .where("id", "=", input.orderId)
+      .executeTakeFirstOrThrow();
     const attrRow = await tx.selectFrom("order_attributions").selectAll().where("order_id", "=", input.orderId).executeTakeFirst();
     const hosts: HostShare[] = attrRow ? attributionFromRow(attrRow).hosts : await showHostShares(tx, order.show_id);
     const left = await orderHostBalances(tx, input.orderId);
@@ -148,12 +167,31 @@ export class CommissionService {
       if (amount <= 0) continue;
       const fromPending = Math.min(amount, Math.max(0, left.get(hostId)?.pending ?? 0));
       postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: order.show_id, amount: -fromPending, currency: order.currency });
-      postings.push({ account: hostAccount(hostId, "available"), hostAccountId: hostId, showId: order.show_id, amount: -(amount - fromPending), currency: order.currency });
+      postings.push({
+        account: hostAccount(hostId, "available"),
+        hostAccountId: hostId,
+        showId: order.show_id,
+        amount: -(amount - fromPending),
+        currency: order.currency,
+      });
       total += amount;
     }
     if (total === 0) return 0;
     postings.push({ account: merchantExpense(original.merchant_id), showId: order.show_id, amount: total, currency: order.currency });
-    const id = await postTransaction(tx, this.clock.now(), { kind: "reversal", merchantId: original.merchant_id, orderId: input.orderId, refundId: input.refundId, ruleVersion: original.rule_version, rateBp: original.rate_bp, memo: input.completesRefund ? "full refund" : "partial refund" }, postings);
+    const id = await postTransaction(
+      tx,
+      this.clock.now(),
+      {
+        kind: "reversal",
+        merchantId: original.merchant_id,
+        orderId: input.orderId,
+        refundId: input.refundId,
+        ruleVersion: original.rule_version,
+        rateBp: original.rate_bp,
+        memo: input.completesRefund ? "full refund" : "partial refund",
+      },
+      postings,
+    );
     return id ? -total : 0;
   }
 
@@ -177,12 +215,24 @@ export class CommissionService {
     for (const d of due) {
       const done = await this.db.transaction().execute(async (tx) => {
         const left = await orderHostBalances(tx, d.order_id!);
-        const currency = (await tx.selectFrom("orders").select(["currency", "show_id"]).where("id", "=", d.order_id!).executeTakeFirstOrThrow());
+        const currency = await tx.selectFrom("orders").select(["currency", "show_id"]).where("id", "=", d.order_id!).executeTakeFirstOrThrow();
         const postings: Posting[] = [];
         for (const [hostId, b] of left) {
           if (b.pending === 0) continue;
-          postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: currency.show_id, amount: -b.pending, currency: currency.currency });
-          postings.push({ account: hostAccount(hostId, "available"), hostAccountId: hostId, showId: currency.show_id, amount: b.pending, currency: currency.currency });
+          postings.push({
+            account: hostAccount(hostId, "pending"),
+            hostAccountId: hostId,
+            showId: currency.show_id,
+            amount: -b.pending,
+            currency: currency.currency,
+          });
+          postings.push({
+            account: hostAccount(hostId, "available"),
+            hostAccountId: hostId,
+            showId: currency.show_id,
+            amount: b.pending,
+            currency: currency.currency,
+          });
         }
         return postTransaction(tx, now, { kind: "mature", merchantId: d.merchant_id, orderId: d.order_id, memo: "return window passed" }, postings);
       });
@@ -233,7 +283,12 @@ export class CommissionService {
   }
 
   async ruleSet(merchantId: string, version: number): Promise<CommissionRuleSetView> {
-    const row = await this.db.selectFrom("commission_rule_sets").selectAll().where("merchant_id", "=", merchantId).where("version", "=", version).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("commission_rule_sets")
+      .selectAll()
+      .where("merchant_id", "=", merchantId)
+      .where("version", "=", version)
+      .executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such rule set version.");
     return ruleSetView(row);
   }
@@ -242,10 +297,21 @@ export class CommissionService {
   async publishRuleSet(merchantId: string, rules: CommissionRules | null, createdBy: string | null): Promise<CommissionRuleSetView> {
     try {
       const row = await this.db.transaction().execute(async (tx) => {
-        const last = await tx.selectFrom("commission_rule_sets").select(sql<number>`coalesce(max(version), 0)`.as("v")).where("merchant_id", "=", merchantId).executeTakeFirstOrThrow();
+        const last = await tx
+          .selectFrom("commission_rule_sets")
+          .select(sql<number>`coalesce(max(version), 0)`.as("v"))
+          .where("merchant_id", "=", merchantId)
+          .executeTakeFirstOrThrow();
         return tx
           .insertInto("commission_rule_sets")
-          .values({ id: randomId("crs"), merchant_id: merchantId, version: Number(last.v) + 1, rules: rules ? JSON.stringify(rules) : null, created_by: createdBy, created_at: this.clock.now() })
+          .values({
+            id: randomId("crs"),
+            merchant_id: merchantId,
+            version: Number(last.v) + 1,
+            rules: rules ? JSON.stringify(rules) : null,
+            created_by: createdBy,
+            created_at: this.clock.now(),
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
       });
@@ -263,11 +329,15 @@ export class CommissionService {
     const found = await this.db.selectFrom("accounts").select(["id", "role", "merchant_id"]).where("id", "in", ids).execute();
     for (const id of ids) {
       const a = found.find((f) => f.id === id);
-      if (!a || a.merchant_id !== merchantId || !["host", "merchant", "staff"].includes(a.role)) throw new AppError("invalid_body", `hosts: ${id} is not a host of this merchant`);
+      if (!a || a.merchant_id !== merchantId || !["host", "merchant", "staff"].includes(a.role))
+        throw new AppError("invalid_body", `hosts: ${id} is not a host of this merchant`);
     }
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom("show_hosts").where("show_id", "=", showId).execute();
-      await tx.insertInto("show_hosts").values(hosts.map((h) => ({ show_id: showId, account_id: h.accountId, share_bp: h.shareBp }))).execute();
+      await tx
+        .insertInto("show_hosts")
+        .values(hosts.map((h) => ({ show_id: showId, account_id: h.accountId, share_bp: h.shareBp })))
+        .execute();
     });
     return showHostShares(this.db, showId);
   }
@@ -278,11 +348,25 @@ export class CommissionService {
 
   /** The host's share code for a show (made on first ask); the link is `/shows/<show>?ref=<code>`. */
   async shareCode(showId: string, accountId: string): Promise<string> {
-    const existing = await this.db.selectFrom("host_share_codes").select("code").where("show_id", "=", showId).where("account_id", "=", accountId).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom("host_share_codes")
+      .select("code")
+      .where("show_id", "=", showId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
     if (existing) return existing.code;
     const code = randomBytes(8).toString("hex").slice(0, 12);
-    await this.db.insertInto("host_share_codes").values({ code, show_id: showId, account_id: accountId, created_at: this.clock.now() }).onConflict((oc) => oc.doNothing()).execute();
-    const row = await this.db.selectFrom("host_share_codes").select("code").where("show_id", "=", showId).where("account_id", "=", accountId).executeTakeFirstOrThrow();
+    await this.db
+      .insertInto("host_share_codes")
+      .values({ code, show_id: showId, account_id: accountId, created_at: this.clock.now() })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom("host_share_codes")
+      .select("code")
+      .where("show_id", "=", showId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirstOrThrow();
     return row.code;
   }
 
@@ -298,5 +382,10 @@ export class CommissionService {
 }
 
 function ruleSetView(r: { version: number; rules: string | null; created_at: Date | string; created_by: string | null }): CommissionRuleSetView {
-  return { version: r.version, rules: r.rules ? (JSON.parse(r.rules) as CommissionRules) : null, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by };
+  return {
+    version: r.version,
+    rules: r.rules ? (JSON.parse(r.rules) as CommissionRules) : null,
+    createdAt: new Date(r.created_at).toISOString(),
+    createdBy: r.created_by,
+  };
 }

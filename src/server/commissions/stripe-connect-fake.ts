@@ -14,12 +14,26 @@ export class FakeTransfersApi {
       const key = req.headers["idempotency-key"] as string | undefined;
       this.requests.push({ path: req.url ?? "", key, params });
       res.setHeader("content-type", "application/json");
-      if (req.method !== "POST" || req.url !== "/v1/transfers") return res.writeHead(404).end(JSON.stringify({ error: { type: "invalid_request_error", message: "Unrecognized request URL" } }));
-      if (!key) return res.writeHead(400).end(JSON.stringify({ error: { type: "invalid_request_error", message: "Idempotency-Key required by this stand-in" } }));
-      if (params.get("destination") === "acct_missing000") return res.writeHead(400).end(JSON.stringify({ error: { type: "invalid_request_error", code: "resource_missing", message: "No such destination: 'acct_missing000'" } }));
+      if (req.method !== "POST" || req.url !== "/v1/transfers")
+        return res.writeHead(404).end(JSON.stringify({ error: { type: "invalid_request_error", message: "Unrecognized request URL" } }));
+      if (!key)
+        return res.writeHead(400).end(JSON.stringify({ error: { type: "invalid_request_error", message: "Idempotency-Key required by this stand-in" } }));
+      if (params.get("destination") === "acct_missing000")
+        return res
+          .writeHead(400)
+          .end(JSON.stringify({ error: { type: "invalid_request_error", code: "resource_missing", message: "No such destination: 'acct_missing000'" } }));
       const id = this.#byKey.get(key) ?? `tr_${this.#byKey.size + 1}`;
       this.#byKey.set(key, id);
-      res.writeHead(200).end(JSON.stringify({ id, object: "transfer", amount: Number(params.get("amount")), currency: params.get("currency"), destination: params.get("destination"), transfer_group: params.get("transfer_group") }));
+      res.writeHead(200).end(
+        JSON.stringify({
+          id,
+          object: "transfer",
+          amount: Number(params.get("amount")),
+          currency: params.get("currency"),
+          destination: params.get("destination"),
+          transfer_group: params.get("transfer_group"),
+        }),
+      );
     });
   });
   url = "";

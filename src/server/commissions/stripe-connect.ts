@@ -37,7 +37,14 @@ export class StripeConnectTransfers implements PayoutTransfers {
   async transfer(req: TransferRequest): Promise<TransferResult> {
     try {
       const t = await this.client.transfers.create(
-        { amount: req.amount, currency: req.currency.toLowerCase(), destination: req.destination, description: req.description, transfer_group: req.payoutId, metadata: { payout_id: req.payoutId } },
+        {
+          amount: req.amount,
+          currency: req.currency.toLowerCase(),
+          destination: req.destination,
+          description: req.description,
+          transfer_group: req.payoutId,
+          metadata: { payout_id: req.payoutId },
+        },
         { idempotencyKey: `payout:${req.payoutId}` },
       );
       return { ok: true, ref: t.id };

@@ -31,7 +31,17 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
       const ids = Array.from({ length: n }, () => randomId("acc"));
       await f.db
         .insertInto("accounts")
-        .values(ids.map((id) => ({ id, email: `${id}@buyer.test`, password_hash: "-", display_name: "Buyer", role: "buyer" as const, merchant_id: null, created_at: f.clock.now() })))
+        .values(
+          ids.map((id) => ({
+            id,
+            email: `${id}@buyer.test`,
+            password_hash: "-",
+            display_name: "Buyer",
+            role: "buyer" as const,
+            merchant_id: null,
+            created_at: f.clock.now(),
+          })),
+        )
         .execute();
       return ids;
     };
@@ -83,7 +93,18 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
     const coupon = await f.coupons.drop(f.show.id, f.host.id, { code: "PEEK15", percentBp: 1500, minutes: 5, maxClaims: 1 });
     const offer = await f.offers.offer(f.offer.id);
     // 3 × 7.99 = 23.97; 15 % = 359.55 → 359 (rounded down, as at order time).
-    expect(await f.coupons.preview(offer, "peek15", 3, a)).toEqual({ offerId: offer.id, couponId: coupon.id, code: "PEEK15", kind: "percent", percentBp: 1500, quantity: 3, gross: 2397, discount: 359, total: 2038, currency: "EUR" });
+    expect(await f.coupons.preview(offer, "peek15", 3, a)).toEqual({
+      offerId: offer.id,
+      couponId: coupon.id,
+      code: "PEEK15",
+      kind: "percent",
+      percentBp: 1500,
+      quantity: 3,
+      gross: 2397,
+      discount: 359,
+      total: 2038,
+      currency: "EUR",
+    });
     expect((await f.coupons.coupon(coupon.id)).claims).toBe(0);
     expect(await code(f.coupons.preview(offer, "NOPE", 1, a))).toBe("coupon_invalid");
     // The order records exactly what the preview showed.
@@ -104,10 +125,17 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
     const f = await setup();
     const [a] = await f.buyers(1);
     await f.coupons.drop(f.show.id, f.host.id, { code: "RACE", percentBp: 500, minutes: 5 });
-    const results = await Promise.all([0, 1, 2, 3].map((i) => code(f.orders.placeOrder(orderBody(f.offer.id, { coupon: "RACE" }), `key-race-${i}`, { accountId: a }))));
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => code(f.orders.placeOrder(orderBody(f.offer.id, { coupon: "RACE" }), `key-race-${i}`, { accountId: a }))),
+    );
     expect(results.filter((r) => r === "ok")).toHaveLength(1);
     expect(results.filter((r) => r === "coupon_already_used")).toHaveLength(3);
-    const discounts = await f.db.selectFrom("order_discounts").innerJoin("orders", "orders.id", "order_discounts.order_id").select("order_id").where("orders.offer_id", "=", f.offer.id).execute();
+    const discounts = await f.db
+      .selectFrom("order_discounts")
+      .innerJoin("orders", "orders.id", "order_discounts.order_id")
+      .select("order_id")
+      .where("orders.offer_id", "=", f.offer.id)
+      .execute();
     expect(discounts).toHaveLength(1);
   });
 
@@ -120,7 +148,14 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
     // 3 × 7.99 = 23.97; 10 % = 2.397 → 2.39 off (rounded down) → 21.58
     expect(order).toMatchObject({ status: "paid", unitPrice: 799, total: 2158 });
     expect(order.vat).toBe(vatIncluded(2158, order.vatRateBp));
-    expect(await f.coupons.orderDiscount(order.id)).toMatchObject({ code: "TENOFF", kind: "percent", percentBp: 1000, gross: 2397, amount: 239, currency: "EUR" });
+    expect(await f.coupons.orderDiscount(order.id)).toMatchObject({
+      code: "TENOFF",
+      kind: "percent",
+      percentBp: 1000,
+      gross: 2397,
+      amount: 239,
+      currency: "EUR",
+    });
     expect((await f.orders.order(order.id)).total).toBe(2158);
     // Commission 10 % of the discounted 21.58, rounded down.
     expect(await f.commissions.showCommission(f.show.id)).toBe(215);

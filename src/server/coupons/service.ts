@@ -45,7 +45,6 @@ export function discountFor(coupon: { kind: "percent" | "fixed"; percent_bp: num
   return Math.min(Number(coupon.amount ?? 0), gross);
 }
 
-
 /**
  * Coupon drops. The claim cap is one conditional UPDATE (claims < max_claims, before expires_at), the once-per-account
  * rule the primary key (coupon, account), the single use the conditional UPDATE of the claim's order_id: no
@@ -105,7 +104,13 @@ export class CouponService {
     const now = this.clock.now();
     const events = this.outbox.batch();
     const row = await this.db.transaction().execute(async (tx) => {
-      const r = await tx.updateTable("coupons").set({ ended_at: now }).where("id", "=", couponId).where("ended_at", "is", null).returningAll().executeTakeFirst();
+      const r = await tx
+        .updateTable("coupons")
+        .set({ ended_at: now })
+        .where("id", "=", couponId)
+        .where("ended_at", "is", null)
+        .returningAll()
+        .executeTakeFirst();
       if (r) await events.emit(tx, "coupon.ended", { showId: r.show_id, couponId });
       return r;
     });
@@ -128,7 +133,12 @@ export class CouponService {
     const events = this.outbox.batch();
     const res = await this.db.transaction().execute(async (tx) => {
       const coupon = await this.#byCode(tx, showId, code);
-      const existing = await tx.selectFrom("coupon_claims").selectAll().where("coupon_id", "=", coupon.id).where("account_id", "=", accountId).executeTakeFirst();
+      const existing = await tx
+        .selectFrom("coupon_claims")
+        .selectAll()
+        .where("coupon_id", "=", coupon.id)
+        .where("account_id", "=", accountId)
+        .executeTakeFirst();
       if (existing) {
         if (existing.order_id && !(await this.#orderReleased(tx, existing.order_id))) throw new AppError("coupon_already_used");
         return { coupon, claimedAt: new Date(existing.claimed_at), orderId: null, replayed: true };
@@ -155,14 +165,27 @@ export class CouponService {
       .execute();
     // A claim whose order lapsed (expired, cancelled, declined) is free again: shown without its order.
     const released = (status: string | null) => status !== null && (RELEASED_ORDER_STATUSES as readonly string[]).includes(status);
-    return rows.map((r) => ({ coupon: couponView(r, now), claimedAt: new Date(r.claimed_at).toISOString(), orderId: released(r.order_status) ? null : r.order_id }));
+    return rows.map((r) => ({
+      coupon: couponView(r, now),
+      claimedAt: new Date(r.claimed_at).toISOString(),
+      orderId: released(r.order_status) ? null : r.order_id,
+    }));
   }
 
   /** The discount recorded for an order, or null: what the receipt (and commission code) reads. */
   async orderDiscount(orderId: string, db: Db | Transaction<Database> = this.db): Promise<OrderDiscountView | null> {
     const r = await db.selectFrom("order_discounts").selectAll().where("order_id", "=", orderId).executeTakeFirst();
     if (!r) return null;
-    return { orderId: r.order_id, couponId: r.coupon_id, code: r.code, kind: r.kind, percentBp: r.percent_bp, gross: Number(r.gross), amount: Number(r.amount), currency: r.currency };
+    return {
+      orderId: r.order_id,
+      couponId: r.coupon_id,
+      code: r.code,
+      kind: r.kind,
+      percentBp: r.percent_bp,
+      gross: Number(r.gross),
+      amount: Number(r.amount),
+      currency: r.currency,
+    };
   }
 
   /**
@@ -170,7 +193,12 @@ export class CouponService {
    * #apply enforces at order time (window, cap, grace after claiming, one use, currency) — read only: nothing is
    * claimed. Checkout shows it before placing the hold; the order itself stays the authority.
    */
-  async preview(offer: { id: string; showId: string; showPrice: number; currency: string }, code: string, quantity: number, accountId: string): Promise<CouponPreviewView> {
+  async preview(
+    offer: { id: string; showId: string; showPrice: number; currency: string },
+    code: string,
+    quantity: number,
+    accountId: string,
+  ): Promise<CouponPreviewView> {
     const now = this.clock.now();
     const coupon = await this.db.transaction().execute(async (tx) => {
       const c = await this.#byCode(tx, offer.showId, code);
@@ -181,7 +209,18 @@ export class CouponService {
     });
     const gross = offer.showPrice * quantity;
     const discount = discountFor(coupon, gross);
-    return { offerId: offer.id, couponId: coupon.id, code: coupon.code, kind: coupon.kind, percentBp: coupon.percent_bp, quantity, gross, discount, total: gross - discount, currency: offer.currency };
+    return {
+      offerId: offer.id,
+      couponId: coupon.id,
+      code: coupon.code,
+      kind: coupon.kind,
+      percentBp: coupon.percent_bp,
+      quantity,
+      gross,
+      discount,
+      total: gross - discount,
+      currency: offer.currency,
+    };
   }
 
   /** `coupon` in the order body is applied in the order's own transaction (its discount lowers the total). */
@@ -189,12 +228,22 @@ export class CouponService {
     orders.on("placed", (tx, order, body, events) => this.#apply(tx, order, body, events));
   }
 
-  async #apply(tx: Transaction<Database>, order: { id: string; showId: string; gross: number; currency: string; accountId: string | null }, body: CreateOrderBody, events: EventBatch): Promise<{ discount: number } | undefined> {
+  async #apply(
+    tx: Transaction<Database>,
+    order: { id: string; showId: string; gross: number; currency: string; accountId: string | null },
+    body: CreateOrderBody,
+    events: EventBatch,
+  ): Promise<{ discount: number } | undefined> {
     if (!body.coupon) return undefined;
     if (!order.accountId) throw new AppError("coupon_invalid", "Sign in to use a coupon (one use per account).");
     const now = this.clock.now();
     let coupon = await this.#byCode(tx, order.showId, body.coupon);
-    const claim = await tx.selectFrom("coupon_claims").selectAll().where("coupon_id", "=", coupon.id).where("account_id", "=", order.accountId).executeTakeFirst();
+    const claim = await tx
+      .selectFrom("coupon_claims")
+      .selectAll()
+      .where("coupon_id", "=", coupon.id)
+      .where("account_id", "=", order.accountId)
+      .executeTakeFirst();
     assertUsable(coupon, order.currency, Boolean(claim), now);
     // Not claimed yet: checkout claims it, under the same window and cap (a conditional write: the authority).
     if (!claim) coupon = await this.#takeClaim(tx, coupon, order.accountId, now, events);
@@ -203,14 +252,36 @@ export class CouponService {
       .set({ order_id: order.id })
       .where("coupon_id", "=", coupon.id)
       .where("account_id", "=", order.accountId)
-      .where((eb) => eb.or([eb("order_id", "is", null), eb("order_id", "in", eb.selectFrom("orders").select("id").where("status", "in", [...RELEASED_ORDER_STATUSES]))]))
+      .where((eb) =>
+        eb.or([
+          eb("order_id", "is", null),
+          eb(
+            "order_id",
+            "in",
+            eb
+              .selectFrom("orders")
+              .select("id")
+              .where("status", "in", [...RELEASED_ORDER_STATUSES]),
+          ),
+        ]),
+      )
       .returning("order_id")
       .executeTakeFirst();
     if (!used) throw new AppError("coupon_already_used");
     const amount = discountFor(coupon, order.gross);
     await tx
       .insertInto("order_discounts")
-      .values({ order_id: order.id, coupon_id: coupon.id, code: coupon.code, kind: coupon.kind, percent_bp: coupon.percent_bp, gross: order.gross, amount, currency: order.currency, created_at: now })
+      .values({
+        order_id: order.id,
+        coupon_id: coupon.id,
+        code: coupon.code,
+        kind: coupon.kind,
+        percent_bp: coupon.percent_bp,
+        gross: order.gross,
+        amount,
+        currency: order.currency,
+        created_at: now,
+      })
       .execute();
     return { discount: amount };
   }

@@ -68,9 +68,7 @@ export async function migrate(db: Db, plan: PlannedMigration[] = migrationPlan()
   await db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(727274)`.execute(conn);
     try {
-      await sql`create table if not exists schema_migrations (id integer primary key, name text not null, applied_at timestamptz not null)`.execute(
-        conn,
-      );
+      await sql`create table if not exists schema_migrations (id integer primary key, name text not null, applied_at timestamptz not null)`.execute(conn);
       const done = new Set((await conn.selectFrom("schema_migrations").select("id").execute()).map((r) => r.id));
       for (const m of plan) {
         if (done.has(m.id)) continue;

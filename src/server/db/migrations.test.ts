@@ -10,11 +10,24 @@ import { PGliteDialect } from "./pglite-driver.js";
 describe("migrationPlan", () => {
   it("groups the modules' parts by id, in id order, each id's parts in module order", () => {
     const plan = migrationPlan([
-      { module: "a", migrations: [{ id: 7, name: "seven", sql: "a7" }, { id: 2, name: "two", sql: "a2" }] },
+      {
+        module: "a",
+        migrations: [
+          { id: 7, name: "seven", sql: "a7" },
+          { id: 2, name: "two", sql: "a2" },
+        ],
+      },
       { module: "b", migrations: [{ id: 2, name: "two", sql: "b2" }] },
     ]);
     expect(plan).toEqual([
-      { id: 2, name: "two", parts: [{ module: "a", sql: "a2" }, { module: "b", sql: "b2" }] },
+      {
+        id: 2,
+        name: "two",
+        parts: [
+          { module: "a", sql: "a2" },
+          { module: "b", sql: "b2" },
+        ],
+      },
       { id: 7, name: "seven", parts: [{ module: "a", sql: "a7" }] },
     ]);
   });
@@ -26,9 +39,17 @@ describe("migrationPlan", () => {
         { module: "b", migrations: [{ id: 2, name: "deux", sql: "" }] },
       ]),
     ).toThrow(/migration 2: b names it "deux"/);
-    expect(() => migrationPlan([{ module: "a", migrations: [{ id: 2, name: "two", sql: "" }, { id: 2, name: "two", sql: "" }] }])).toThrow(
-      /migration 2: a has two parts/,
-    );
+    expect(() =>
+      migrationPlan([
+        {
+          module: "a",
+          migrations: [
+            { id: 2, name: "two", sql: "" },
+            { id: 2, name: "two", sql: "" },
+          ],
+        },
+      ]),
+    ).toThrow(/migration 2: a has two parts/);
   });
 
   it("keeps the released history: 28 ids, each recorded under its released name", () => {
@@ -72,8 +93,11 @@ describe.each(backends)("migrate (%s)", (backend) => {
   });
 
   const exists = async (table: string) =>
-    (await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = ${table}`.execute(handle!.db))
-      .rows[0].n === 1;
+    (
+      await sql<{
+        n: number;
+      }>`select count(*)::int as n from information_schema.tables where table_schema = current_schema() and table_name = ${table}`.execute(handle!.db)
+    ).rows[0].n === 1;
 
   it("runs no part of an id the database recorded, and every part of a new id in module order, recorded once", async () => {
     const foundation = { id: 1, name: "foundation", parts: [{ module: "catalog", sql: "create table merchants (id text primary key);\n" }] };

@@ -25,7 +25,15 @@ const MERCHANT_EMAIL = "merchant@demo.showcart.local";
  * kept in <dataDir>/demo-login.json (mode 600) so every start can print it again. Each start makes sure the demo
  * show has a pinned, open offer to buy.
  */
-export async function seedDemo(deps: { db: Db; dataDir: string; accounts: AccountService; catalog: CatalogService; shows: ShowService; offers: OfferService; commissionBp: number }): Promise<DemoInfo> {
+export async function seedDemo(deps: {
+  db: Db;
+  dataDir: string;
+  accounts: AccountService;
+  catalog: CatalogService;
+  shows: ShowService;
+  offers: OfferService;
+  commissionBp: number;
+}): Promise<DemoInfo> {
   const credFile = path.join(deps.dataDir, "demo-login.json");
   const existing = await deps.db.selectFrom("shows").select(["id"]).where("slug", "=", DEMO_SLUG).executeTakeFirst();
   let info: DemoInfo;
@@ -40,15 +48,35 @@ export async function seedDemo(deps: { db: Db; dataDir: string; accounts: Accoun
       { title: "Stoneware Mug, 350 ml", description: "Hand-glazed, dishwasher safe.", image: "mug", price: 2_490 },
     ];
     for (const p of products) {
-      await deps.catalog.createProduct({ merchantId: merchant.id, title: p.title, description: p.description, imageUrl: `/images/demo/${p.image}.svg`, price: p.price, currency: "EUR" });
+      await deps.catalog.createProduct({
+        merchantId: merchant.id,
+        title: p.title,
+        description: p.description,
+        imageUrl: `/images/demo/${p.image}.svg`,
+        price: p.price,
+        currency: "EUR",
+      });
     }
-    const show = await deps.shows.createShow({ merchantId: merchant.id, hostAccountId: host.id, slug: DEMO_SLUG, title: "Showcart Demo Live", commissionRateBp: deps.commissionBp });
+    const show = await deps.shows.createShow({
+      merchantId: merchant.id,
+      hostAccountId: host.id,
+      slug: DEMO_SLUG,
+      title: "Showcart Demo Live",
+      commissionRateBp: deps.commissionBp,
+    });
     info = { showId: show.id, slug: DEMO_SLUG, hostEmail: HOST_EMAIL, hostPassword: password, merchantEmail: MERCHANT_EMAIL, streamKey: show.streamKey };
     fs.mkdirSync(deps.dataDir, { recursive: true });
     fs.writeFileSync(credFile, JSON.stringify({ hostEmail: HOST_EMAIL, merchantEmail: MERCHANT_EMAIL, password }), { mode: 0o600 });
   } else {
     const creds = JSON.parse(fs.readFileSync(credFile, "utf8")) as { hostEmail: string; merchantEmail: string; password: string };
-    info = { showId: existing.id, slug: DEMO_SLUG, hostEmail: creds.hostEmail, hostPassword: creds.password, merchantEmail: creds.merchantEmail, streamKey: await deps.shows.streamKey(existing.id) };
+    info = {
+      showId: existing.id,
+      slug: DEMO_SLUG,
+      hostEmail: creds.hostEmail,
+      hostPassword: creds.password,
+      merchantEmail: creds.merchantEmail,
+      streamKey: await deps.shows.streamKey(existing.id),
+    };
   }
   const show = await deps.shows.show(info.showId);
   const open = await deps.offers.activeOffers(show.id);

@@ -22,11 +22,25 @@ export class GameAuditLog {
   ) {}
 
   async write(db: SqlHandle, gameId: string, type: string, accountId: string | null, data: unknown, at: Date): Promise<void> {
-    await sql`insert into ${sql.table(this.table)} (${sql.ref(this.gameColumn)}, type, account_id, data, at) values (${gameId}, ${type}, ${accountId}, ${JSON.stringify(data)}, ${at})`.execute(db);
+    await sql`insert into ${sql.table(this.table)} (${sql.ref(this.gameColumn)}, type, account_id, data, at) values (${gameId}, ${type}, ${accountId}, ${JSON.stringify(data)}, ${at})`.execute(
+      db,
+    );
   }
 
   async read(db: SqlHandle, gameId: string): Promise<GameAuditEntry[]> {
-    const { rows } = await sql<{ seq: number | string; type: string; account_id: string | null; data: string; at: Date | string }>`select seq, type, account_id, data, at from ${sql.table(this.table)} where ${sql.ref(this.gameColumn)} = ${gameId} order by seq`.execute(db);
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, accountId: r.account_id, data: JSON.parse(r.data) as unknown, at: new Date(r.at).toISOString() }));
+    const { rows } = await sql<{
+      seq: number | string;
+      type: string;
+      account_id: string | null;
+      data: string;
+      at: Date | string;
+    }>`select seq, type, account_id, data, at from ${sql.table(this.table)} where ${sql.ref(this.gameColumn)} = ${gameId} order by seq`.execute(db);
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      type: r.type,
+      accountId: r.account_id,
+      data: JSON.parse(r.data) as unknown,
+      at: new Date(r.at).toISOString(),
+    }));
   }
 }

@@ -2,5 +2,13 @@
 export { GameAuditLog, type GameAuditEntry, type SqlHandle } from "./audit-log.js";
 export { closeDueGames } from "./close-sweeper.js";
 export { LiveCounts } from "./live-counts.js";
-export { type GameRouteSpec, type StagedGameService, gameManager, merchantProduct, registerGameRoutes, registerStagedGameRoutes, registerStudioActions } from "./routes.js";
+export {
+  type GameRouteSpec,
+  type StagedGameService,
+  gameManager,
+  merchantProduct,
+  registerGameRoutes,
+  registerStagedGameRoutes,
+  registerStudioActions,
+} from "./routes.js";
 export { commitSeed, nodeFairnessCrypto, randomSeed } from "./seeds.js";

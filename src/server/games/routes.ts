@@ -73,7 +73,13 @@ export function gameManager<G extends { showId: string }>(shows: ShowService, fi
 export function registerStudioActions<G extends { showId: string }>(
   app: FastifyInstance,
   shows: ShowService,
-  spec: { path: string; param: string; one: string; find: (gameId: string) => Promise<G>; actions: Record<string, (gameId: string, account: Account, game: G) => Promise<unknown>> },
+  spec: {
+    path: string;
+    param: string;
+    one: string;
+    find: (gameId: string) => Promise<G>;
+    actions: Record<string, (gameId: string, account: Account, game: G) => Promise<unknown>>;
+  },
 ): (req: FastifyRequest, gameId: string) => Promise<{ account: Account; game: G }> {
   const managed = gameManager(shows, spec.find);
   for (const [action, run] of Object.entries(spec.actions)) {
@@ -133,7 +139,12 @@ export function registerStagedGameRoutes<V, S extends z.ZodType>(
  * A product (and variant) a studio names for a game: it must be the show's merchant's, the variant that product's.
  * `at`: where in the body, for the error's message ("items.2.").
  */
-export async function merchantProduct(catalog: CatalogService, show: Show, ids: { productId: string; variantId?: string }, at = ""): Promise<{ product: Product; variant: Variant | undefined }> {
+export async function merchantProduct(
+  catalog: CatalogService,
+  show: Show,
+  ids: { productId: string; variantId?: string },
+  at = "",
+): Promise<{ product: Product; variant: Variant | undefined }> {
   const product = await catalog.product(ids.productId).catch(() => null);
   if (!product || product.merchantId !== show.merchantId) throw new AppError("invalid_body", `${at}productId: not a product of this show's merchant`);
   const variant = ids.variantId ? await catalog.variant(ids.variantId).catch(() => null) : undefined;

@@ -18,7 +18,9 @@ export function registerGiveawayRoutes(app: FastifyInstance, deps: { giveaways: 
     more: { draw: (id, account) => giveaways.draw(id, account) },
   });
 
-  app.get<{ Params: { giveawayId: string } }>("/api/giveaways/:giveawayId/verification", async (req) => ({ verification: await giveaways.verification(req.params.giveawayId) }));
+  app.get<{ Params: { giveawayId: string } }>("/api/giveaways/:giveawayId/verification", async (req) => ({
+    verification: await giveaways.verification(req.params.giveawayId),
+  }));
   app.post<{ Params: { giveawayId: string } }>("/api/giveaways/:giveawayId/entries", async (req, reply) => {
     const account = requireAccount(req);
     const body = parseWith(enterGiveawayBody, req.body ?? {});

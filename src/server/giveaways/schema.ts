@@ -28,7 +28,17 @@ export interface GiveawaysTables {
     closed_at: Timestamp | null;
     drawn_at: Timestamp | null;
   };
-  giveaway_entries: { id: string; giveaway_id: string; account_id: string; display_name: string; country: string | null; country_source: string | null; adult_confirmed: boolean; via: "button" | "chat"; created_at: Timestamp };
+  giveaway_entries: {
+    id: string;
+    giveaway_id: string;
+    account_id: string;
+    display_name: string;
+    country: string | null;
+    country_source: string | null;
+    adult_confirmed: boolean;
+    via: "button" | "chat";
+    created_at: Timestamp;
+  };
   /** Append-only: open, entry, close, draw (with the revealed seed). */
   giveaway_audit: { seq: ColumnType<number, never, never>; giveaway_id: string; type: string; account_id: string | null; data: string; at: Timestamp };
 }

@@ -44,7 +44,8 @@ const KEYWORDS_TTL_MS = 1000;
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 const auditLog = new GameAuditLog("giveaway_audit", "giveaway_id");
-const audit = (tx: Db, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) => auditLog.write(tx, giveawayId, type, accountId, data, at);
+const audit = (tx: Db, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) =>
+  auditLog.write(tx, giveawayId, type, accountId, data, at);
 
 /**
  * Provably fair giveaways. The seed is drawn at creation and only its SHA-256 is shown until the draw; entries freeze
@@ -68,7 +69,11 @@ export class GiveawayService {
     this.#outbox = deps.outbox;
     this.#randomSeed = deps.randomSeed ?? randomSeed;
     const publishCount = async (giveawayId: string, showId: string) => {
-      const c = await deps.db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", giveawayId).executeTakeFirstOrThrow();
+      const c = await deps.db
+        .selectFrom("giveaway_entries")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("giveaway_id", "=", giveawayId)
+        .executeTakeFirstOrThrow();
       await deps.bus.publish("giveaway.entries", { showId, giveawayId, entries: Number(c.n) });
     };
     this.#entryCounts = new LiveCounts(publishCount, {
@@ -111,7 +116,13 @@ export class GiveawayService {
     const closesAt = g.duration_ms ? new Date(now.getTime() + g.duration_ms) : null;
     const events = this.#outbox.batch();
     const view = await this.#db.transaction().execute(async (tx) => {
-      const r = await tx.updateTable("giveaways").set({ status: "open", opened_at: now, closes_at: closesAt }).where("id", "=", id).where("status", "=", "draft").returning("id").executeTakeFirst();
+      const r = await tx
+        .updateTable("giveaways")
+        .set({ status: "open", opened_at: now, closes_at: closesAt })
+        .where("id", "=", id)
+        .where("status", "=", "draft")
+        .returning("id")
+        .executeTakeFirst();
       if (!r) return null;
       await audit(tx, id, "opened", account.id, { commitment: g.commitment, closesAt: iso(closesAt) }, now);
       const opened = await this.view(id, tx);
@@ -125,11 +136,18 @@ export class GiveawayService {
   }
 
   /** One entry per account (unique index); eligibility is checked here, the open window in SQL. */
-  async enter(id: string, account: Account, input: { country?: string; adultConfirmed?: boolean }, via: "button" | "chat", show?: Show): Promise<GiveawayEntryView> {
+  async enter(
+    id: string,
+    account: Account,
+    input: { country?: string; adultConfirmed?: boolean },
+    via: "button" | "chat",
+    show?: Show,
+  ): Promise<GiveawayEntryView> {
     const now = this.#clock.now();
     const g = await this.#row(id);
     if (g.status !== "open" || (g.closes_at && new Date(g.closes_at) <= now)) throw AppError.expected("giveaway_closed");
-    if (show && canManage(account, show)) throw AppError.expected("not_eligible", "The show's host and team cannot enter its giveaways.", { reason: "own_show" });
+    if (show && canManage(account, show))
+      throw AppError.expected("not_eligible", "The show's host and team cannot enter its giveaways.", { reason: "own_show" });
     if (g.require_adult && input.adultConfirmed !== true) throw AppError.expected("not_eligible", "Confirm that you are 18 or older.", { reason: "age" });
     // A saved delivery address decides the country; without one the entrant's own declaration does.
     const address = await this.#db.selectFrom("buyer_addresses").select("country").where("account_id", "=", account.id).executeTakeFirst();
@@ -137,7 +155,10 @@ export class GiveawayService {
     const countrySource = address ? "address" : input.country ? "declared" : null;
     const allowed = g.allowed_countries?.split(",") ?? null;
     if (allowed && (!country || !allowed.includes(country))) {
-      throw AppError.expected("not_eligible", country ? `Entries from ${country} are not allowed in this giveaway.` : "Tell us your country to enter.", { reason: "country", allowed });
+      throw AppError.expected("not_eligible", country ? `Entries from ${country} are not allowed in this giveaway.` : "Tell us your country to enter.", {
+        reason: "country",
+        allowed,
+      });
     }
     const entryId = randomId("gve");
     const result = await this.#db.transaction().execute(async (tx) => {
@@ -147,7 +168,17 @@ export class GiveawayService {
       if (!open) return { closed: true as const };
       const inserted = await tx
         .insertInto("giveaway_entries")
-        .values({ id: entryId, giveaway_id: id, account_id: account.id, display_name: account.displayName, country, country_source: countrySource, adult_confirmed: input.adultConfirmed === true, via, created_at: now })
+        .values({
+          id: entryId,
+          giveaway_id: id,
+          account_id: account.id,
+          display_name: account.displayName,
+          country,
+          country_source: countrySource,
+          adult_confirmed: input.adultConfirmed === true,
+          via,
+          created_at: now,
+        })
         .onConflict((oc) => oc.columns(["giveaway_id", "account_id"]).doNothing())
         .returning("id")
         .executeTakeFirst();
@@ -169,7 +200,13 @@ export class GiveawayService {
     const now = this.#clock.now();
     const events = this.#outbox.batch();
     const closed = await this.#db.transaction().execute(async (tx) => {
-      const r = await tx.updateTable("giveaways").set({ status: "closed", closed_at: now }).where("id", "=", id).where("status", "=", "open").returning(["show_id"]).executeTakeFirst();
+      const r = await tx
+        .updateTable("giveaways")
+        .set({ status: "closed", closed_at: now })
+        .where("id", "=", id)
+        .where("status", "=", "open")
+        .returning(["show_id"])
+        .executeTakeFirst();
       if (!r) return null;
       const ids = (await tx.selectFrom("giveaway_entries").select("id").where("giveaway_id", "=", id).execute()).map((e) => e.id);
       const listHash = toHex(await entrantListHash(ids, nodeFairnessCrypto.sha256));
@@ -205,10 +242,19 @@ export class GiveawayService {
       if (!g) return null;
       const entries = await tx.selectFrom("giveaway_entries").select(["id", "display_name"]).where("giveaway_id", "=", id).execute();
       const seed = fromHex(g.seed_hex);
-      const result = await drawWinners(seed, entries.map((e) => e.id), g.winner_count, nodeFairnessCrypto);
+      const result = await drawWinners(
+        seed,
+        entries.map((e) => e.id),
+        g.winner_count,
+        nodeFairnessCrypto,
+      );
       const listHash = toHex(result.listHash);
       if (g.list_hash && g.list_hash !== listHash) throw new Error(`giveaway ${id}: entrant list changed after close`);
-      await tx.updateTable("giveaways").set({ status: "drawn", drawn_at: now, winners: JSON.stringify(result.winners), list_hash: listHash }).where("id", "=", id).execute();
+      await tx
+        .updateTable("giveaways")
+        .set({ status: "drawn", drawn_at: now, winners: JSON.stringify(result.winners), list_hash: listHash })
+        .where("id", "=", id)
+        .execute();
       await audit(tx, id, "drawn", account.id, { listHash, entrants: entries.length, indexes: result.indexes, winners: result.winners }, now);
       await audit(tx, id, "revealed", account.id, { seed: g.seed_hex, commitment: g.commitment }, now);
       const names = new Map(entries.map((e) => [e.id, e.display_name]));
@@ -228,7 +274,12 @@ export class GiveawayService {
    */
   async onChatPosted(ev: { showId: string; id: string; role: string; text: string }): Promise<GiveawayEntryView | null> {
     if (ev.role !== "viewer") return null;
-    const words = new Set(ev.text.toLowerCase().split(/[\s.,!?;:]+/).filter(Boolean));
+    const words = new Set(
+      ev.text
+        .toLowerCase()
+        .split(/[\s.,!?;:]+/)
+        .filter(Boolean),
+    );
     if (words.size === 0) return null;
     const open = await this.#openKeywords(ev.showId);
     const g = open.find((o) => o.keyword && words.has(o.keyword));
@@ -250,13 +301,25 @@ export class GiveawayService {
   }
 
   #openKeywords(showId: string): Promise<{ id: string; keyword: string | null }[]> {
-    return this.#keywords.get(showId, () => this.#db.selectFrom("giveaways").select(["id", "keyword"]).where("show_id", "=", showId).where("status", "=", "open").where("keyword", "is not", null).execute());
+    return this.#keywords.get(showId, () =>
+      this.#db
+        .selectFrom("giveaways")
+        .select(["id", "keyword"])
+        .where("show_id", "=", showId)
+        .where("status", "=", "open")
+        .where("keyword", "is not", null)
+        .execute(),
+    );
   }
 
   /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */
   async view(id: string, db: Db | Transaction<Database> = this.#db): Promise<GiveawayView> {
     const g = await this.#row(id, db);
-    const count = await db.selectFrom("giveaway_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("giveaway_id", "=", id).executeTakeFirstOrThrow();
+    const count = await db
+      .selectFrom("giveaway_entries")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("giveaway_id", "=", id)
+      .executeTakeFirstOrThrow();
     let winners: GiveawayView["winners"] = [];
     const ids: string[] = g.winners ? JSON.parse(g.winners) : [];
     if (ids.length) {
@@ -286,17 +349,37 @@ export class GiveawayService {
 
   /** What viewers see: the latest giveaway of the show that is not a draft. */
   async current(showId: string): Promise<GiveawayView | null> {
-    const r = await this.#db.selectFrom("giveaways").select("id").where("show_id", "=", showId).where("status", "!=", "draft").orderBy("created_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
+    const r = await this.#db
+      .selectFrom("giveaways")
+      .select("id")
+      .where("show_id", "=", showId)
+      .where("status", "!=", "draft")
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
     return r ? this.view(r.id) : null;
   }
 
   async list(showId: string): Promise<GiveawayView[]> {
-    const rows = await this.#db.selectFrom("giveaways").select("id").where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(50).execute();
+    const rows = await this.#db
+      .selectFrom("giveaways")
+      .select("id")
+      .where("show_id", "=", showId)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(50)
+      .execute();
     return Promise.all(rows.map((r) => this.view(r.id)));
   }
 
   async myEntry(id: string, accountId: string): Promise<GiveawayEntryView | null> {
-    const e = await this.#db.selectFrom("giveaway_entries").select(["id", "via", "created_at"]).where("giveaway_id", "=", id).where("account_id", "=", accountId).executeTakeFirst();
+    const e = await this.#db
+      .selectFrom("giveaway_entries")
+      .select(["id", "via", "created_at"])
+      .where("giveaway_id", "=", id)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
     return e ? { id: e.id, giveawayId: id, via: e.via, createdAt: new Date(e.created_at).toISOString() } : null;
   }
 
@@ -305,7 +388,9 @@ export class GiveawayService {
     const g = await this.#row(id);
     if (g.status === "draft") throw new AppError("not_found", "No such giveaway.");
     const frozen = g.status === "closed" || g.status === "drawn";
-    const entrants = frozen ? sortedEntrants((await this.#db.selectFrom("giveaway_entries").select("id").where("giveaway_id", "=", id).execute()).map((e) => e.id)) : null;
+    const entrants = frozen
+      ? sortedEntrants((await this.#db.selectFrom("giveaway_entries").select("id").where("giveaway_id", "=", id).execute()).map((e) => e.id))
+      : null;
     return {
       giveawayId: g.id,
       title: g.title,

@@ -75,7 +75,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
 
   // Awaited so their route hooks see every route registered afterwards ({ websocket: true } needs it).
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 16 * 1024, perMessageDeflate: perMessageDeflateOptions(opts.websocketDeflate ?? false) },
+  await app.register(websocket, {
+    options: { maxPayload: 16 * 1024, perMessageDeflate: perMessageDeflateOptions(opts.websocketDeflate ?? false) },
     // A client's protocol error (bad UTF-8, oversize frame) is its fault, not ours: logged at info, and the socket is
     // not terminated here — ws has already sent the close frame with the code (1007, 1009) and ends the connection
     // itself (terminating could cut that frame off).
@@ -102,7 +103,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     const mapped = e.code ? fastifyCodes[e.code] : undefined;
     if (mapped) return reply.status(errorCodes[mapped].status).send(errorBody(mapped));
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-      const code: ErrorCode = e.statusCode === 404 ? "not_found" : e.statusCode === 413 ? "body_too_large" : e.statusCode === 415 ? "unsupported_media_type" : "invalid_body";
+      const code: ErrorCode =
+        e.statusCode === 404 ? "not_found" : e.statusCode === 413 ? "body_too_large" : e.statusCode === 415 ? "unsupported_media_type" : "invalid_body";
       return reply.status(e.statusCode).send(errorBody(code));
     }
     req.log.error({ err, reqId: req.id }, "unhandled error");

@@ -38,13 +38,19 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
     const path = requestPath(req);
     if (typeof raw !== "string" || !KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
     // Multipart uploads are not buffered as a body we could compare: the key is refused rather than half-honoured.
-    if (req.body !== undefined && (typeof req.body !== "object" || Buffer.isBuffer(req.body))) throw new AppError("invalid_body", "Idempotency-Key is supported on JSON requests only.");
+    if (req.body !== undefined && (typeof req.body !== "object" || Buffer.isBuffer(req.body)))
+      throw new AppError("invalid_body", "Idempotency-Key is supported on JSON requests only.");
     const scope = req.account?.id ?? "anonymous";
-    const hash = createHash("sha256").update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`).digest("base64url");
+    const hash = createHash("sha256")
+      .update(`${req.method} ${path}\n${canonicalJson(req.body ?? null)}`)
+      .digest("base64url");
     const now = clock.now();
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await db.insertInto("idempotency_requests").values({ scope, key: raw, request_hash: hash, status_code: null, content_type: null, body: null, created_at: now }).execute();
+        await db
+          .insertInto("idempotency_requests")
+          .values({ scope, key: raw, request_hash: hash, status_code: null, content_type: null, body: null, created_at: now })
+          .execute();
         req.idempotency = { scope, key: raw };
         return;
       } catch (err) {

@@ -30,7 +30,10 @@ export function registerMetricsRoute(app: FastifyInstance, opts: { token: string
       reply.header("www-authenticate", 'Bearer realm="metrics"');
       throw new AppError("unauthenticated", "/metrics needs Authorization: Bearer <METRICS_TOKEN>.");
     }
-    return reply.type(opts.source.contentType).header("cache-control", "no-store").send(await opts.source.render());
+    return reply
+      .type(opts.source.contentType)
+      .header("cache-control", "no-store")
+      .send(await opts.source.render());
   });
 }
 
@@ -47,11 +50,16 @@ export async function startMetricsListener(listen: string, source: MetricsSource
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];
     if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
-      res.writeHead(404, { "content-type": "application/json", "x-content-type-options": "nosniff" }).end(JSON.stringify({ error: { code: "not_found", message: "Only GET /metrics here." } }));
+      res
+        .writeHead(404, { "content-type": "application/json", "x-content-type-options": "nosniff" })
+        .end(JSON.stringify({ error: { code: "not_found", message: "Only GET /metrics here." } }));
       return;
     }
     source.render().then(
-      (body) => res.writeHead(200, { "content-type": source.contentType, "cache-control": "no-store", "x-content-type-options": "nosniff" }).end(req.method === "HEAD" ? undefined : body),
+      (body) =>
+        res
+          .writeHead(200, { "content-type": source.contentType, "cache-control": "no-store", "x-content-type-options": "nosniff" })
+          .end(req.method === "HEAD" ? undefined : body),
       (err: unknown) => {
         onError(err);
         res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "internal", message: "Metrics failed." } }));

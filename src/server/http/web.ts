@@ -115,9 +115,7 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
       .type("text/html; charset=utf-8");
     if (!assets) {
       req.log.error({ manifestPath }, "web assets missing: run `npm run build:web`");
-      return reply
-        .status(503)
-        .send("<!doctype html><title>Showcart</title><p>The web app is not built yet. Run <code>npm run build:web</code>.</p>");
+      return reply.status(503).send("<!doctype html><title>Showcart</title><p>The web app is not built yet. Run <code>npm run build:web</code>.</p>");
     }
     const head = [
       ...assets.css.map((href) => `<link rel="stylesheet" href="${escapeAttr(href)}">`),
@@ -151,7 +149,8 @@ ${head}
   // A host's commission: balances, statements (CSV/PDF) and payouts.
   app.get("/earnings", (req, reply) => sendPage("earnings", req, reply));
   // Password reset and team invites; the emailed links carry their token in the URL fragment.
-  for (const path of ["/forgot-password", "/reset-password", "/accept-invite", "/confirm-signup"]) app.get(path, (req, reply) => sendPage("account", req, reply));
+  for (const path of ["/forgot-password", "/reset-password", "/accept-invite", "/confirm-signup"])
+    app.get(path, (req, reply) => sendPage("account", req, reply));
   app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));
   app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
   // Public recomputation of a giveaway draw (provably fair).
@@ -173,7 +172,10 @@ ${head}
     let size = stat.size;
     if (ext === ".js" || ext === ".css") {
       reply.header("Vary", "Accept-Encoding");
-      for (const [enc, suffix] of [["br", ".br"], ["gzip", ".gz"]] as const) {
+      for (const [enc, suffix] of [
+        ["br", ".br"],
+        ["gzip", ".gz"],
+      ] as const) {
         if (!new RegExp(`\\b${enc}\\b`).test(accept)) continue;
         const twin = await fs.promises.stat(file + suffix).catch(() => null);
         if (!twin?.isFile()) continue;

@@ -28,7 +28,9 @@ describe.each(backends)("inventory on %s", (backend) => {
     // One transaction with its own event batch, published after commit as the services do.
     const change = async (kind: "reserve" | "release", source: StockSource, quantity: number) => {
       const events = f.outbox.batch();
-      const left = await f.db.transaction().execute((tx) => (kind === "reserve" ? inventory.reserve(tx, source, quantity, events) : inventory.release(tx, source, quantity, events)));
+      const left = await f.db
+        .transaction()
+        .execute((tx) => (kind === "reserve" ? inventory.reserve(tx, source, quantity, events) : inventory.release(tx, source, quantity, events)));
       await events.publish();
       return left;
     };
@@ -77,7 +79,15 @@ describe.each(backends)("inventory on %s", (backend) => {
     const f = await setup();
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 100, quantity: 1, durationSeconds: 60 });
     await f.offers.end(offer.id);
-    const award = { offerId: offer.id, unitPrice: 420, accountId: f.host.id, buyer: { name: "Bidder", email: "bidder@example.com" }, holdMs: 60_000, idempotencyKey: `award:${offer.id}`, data: {} };
+    const award = {
+      offerId: offer.id,
+      unitPrice: 420,
+      accountId: f.host.id,
+      buyer: { name: "Bidder", email: "bidder@example.com" },
+      holdMs: 60_000,
+      idempotencyKey: `award:${offer.id}`,
+      data: {},
+    };
     const order = await f.orders.placeAwardedOrder(award);
     expect(order).toMatchObject({ status: "pending_payment", quantity: 1, total: 420 });
     expect(await f.offers.offer(offer.id)).toMatchObject({ remaining: 0, stockVersion: 1 });
@@ -89,7 +99,13 @@ describe.each(backends)("inventory on %s", (backend) => {
 
   it("takes an award of a closed offer made from a variant from the variant, where its release goes too", async () => {
     const f = await setup();
-    const created = await f.catalog.createProductWithVariants(f.merchant.id, { title: "Hoodie", description: "", price: 4999, vatRateBp: 1900, variants: [{ sku: "INV-M", stock: 3 }] });
+    const created = await f.catalog.createProductWithVariants(f.merchant.id, {
+      title: "Hoodie",
+      description: "",
+      price: 4999,
+      vatRateBp: 1900,
+      variants: [{ sku: "INV-M", stock: 3 }],
+    });
     const variant = await f.catalog.variant(created.variants[0]!.id);
     const offer = await f.offers.create(f.show.id, await f.catalog.product(created.id), { showPrice: 100, quantity: 1, durationSeconds: 60 }, variant);
     expect((await f.catalog.variant(variant.id)).stock).toBe(2);

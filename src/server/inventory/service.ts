@@ -148,7 +148,16 @@ export class Inventory {
       if (row.remaining === 0) for (const fn of this.#soldOut) await fn(tx, offerId, now);
       const version = Number(row.stock_version);
       await events.emit(tx, "offer.updated", { showId: row.show_id, offerId, remaining: row.remaining, version });
-      return { offerId, showId: row.show_id, remaining: row.remaining, unitPrice: Number(row.show_price), currency: row.currency, perBuyerLimit: row.per_buyer_limit, vatRateBp: row.vat_rate_bp, version };
+      return {
+        offerId,
+        showId: row.show_id,
+        remaining: row.remaining,
+        unitPrice: Number(row.show_price),
+        currency: row.currency,
+        perBuyerLimit: row.per_buyer_limit,
+        vatRateBp: row.vat_rate_bp,
+        version,
+      };
     }
     const o = await store.offerState(tx, offerId);
     if (!o) throw new AppError("not_found", "No such offer.");

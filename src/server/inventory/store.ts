@@ -35,9 +35,15 @@ export function takeOnSale(tx: Tx, offerId: string, quantity: number, now: Date)
 
 /** Why takeOnSale took nothing: the offer's state (undefined: no such offer) and whether its show is over. */
 export async function offerState(tx: Tx, offerId: string) {
-  const o = await tx.selectFrom("offers").select(["show_id", "pinned", "closed_at", "starts_at", "ends_at", "remaining", "stock_version"]).where("id", "=", offerId).executeTakeFirst();
+  const o = await tx
+    .selectFrom("offers")
+    .select(["show_id", "pinned", "closed_at", "starts_at", "ends_at", "remaining", "stock_version"])
+    .where("id", "=", offerId)
+    .executeTakeFirst();
   if (!o) return undefined;
-  const afterShow = o.pinned ? false : !!(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
+  const afterShow = o.pinned
+    ? false
+    : !!(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
   return { ...o, afterShow };
 }
 
@@ -73,7 +79,13 @@ export function offerStockOwner(tx: Tx, offerId: string) {
 
 /** Closed offers made from a variant with units unsold: their `remaining` goes back to the variant. */
 export function unsoldOfVariantOffers(tx: Tx, offerIds: string[]) {
-  return tx.selectFrom("offers").select(["id", "variant_id", "remaining"]).where("id", "in", offerIds).where("variant_id", "is not", null).where("remaining", ">", 0).execute();
+  return tx
+    .selectFrom("offers")
+    .select(["id", "variant_id", "remaining"])
+    .where("id", "in", offerIds)
+    .where("variant_id", "is not", null)
+    .where("remaining", ">", 0)
+    .execute();
 }
 
 export async function emptyOffer(tx: Tx, offerId: string): Promise<void> {

@@ -12,7 +12,10 @@ export function registerDevMailbox(app: FastifyInstance, mailer: Mailer) {
   app.get("/api/dev/mailbox", async () => ({ messages: list() }));
   app.get("/dev/mailbox", async (_req, reply) => {
     const items = list()
-      .map((m) => `<article><h2>${escapeHtml(m.subject)}</h2><p><b>To:</b> ${escapeHtml(m.to)} · ${escapeHtml(m.at)}</p><pre>${escapeHtml(m.text)}</pre></article>`)
+      .map(
+        (m) =>
+          `<article><h2>${escapeHtml(m.subject)}</h2><p><b>To:</b> ${escapeHtml(m.to)} · ${escapeHtml(m.at)}</p><pre>${escapeHtml(m.text)}</pre></article>`,
+      )
       .join("");
     return reply
       .type("text/html; charset=utf-8")

@@ -50,7 +50,6 @@ class IngestClient {
   }
 }
 
-
 describe("browser go-live over /ws/ingest", () => {
   let server: TestServer;
   let ws: string;
@@ -63,10 +62,37 @@ describe("browser go-live over /ws/ingest", () => {
     const file = path.join(dir, "camera.webm");
     // What a browser without H.264 recording sends: VP8 + Opus in WebM (the server transcodes the video to H.264).
     const gen = execFileAsync(defaultFfmpegPath(), [
-      "-hide_banner", "-loglevel", "error", "-y",
-      "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-      "-t", "20", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", "50",
-      "-c:a", "libopus", "-b:a", "48k", "-f", "webm", file,
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=640x360:rate=25",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=frequency=440:sample_rate=48000",
+      "-t",
+      "20",
+      "-c:v",
+      "libvpx",
+      "-deadline",
+      "realtime",
+      "-cpu-used",
+      "8",
+      "-b:v",
+      "300k",
+      "-g",
+      "50",
+      "-c:a",
+      "libopus",
+      "-b:a",
+      "48k",
+      "-f",
+      "webm",
+      file,
     ]);
     // The default 30 s reconnect grace: a deliberate Stop must still turn the show offline at once.
     [server] = await Promise.all([startTestServer({ synthetic: false, env: { RECONNECT_GRACE_SECONDS: "30" } }), gen]);
@@ -97,7 +123,13 @@ describe("browser go-live over /ws/ingest", () => {
     expect(anon.frames[0]).toMatchObject({ t: "error", d: { code: "unauthenticated" } });
 
     const merchant = await server.services.catalog.createMerchant("Other Shop");
-    await server.services.accounts.createAccount({ email: "other-host@example.com", password: "other-password-1", displayName: "Other", role: "host", merchantId: merchant.id });
+    await server.services.accounts.createAccount({
+      email: "other-host@example.com",
+      password: "other-password-1",
+      displayName: "Other",
+      role: "host",
+      merchantId: merchant.id,
+    });
     const otherCookie = await login(server.url, "other-host@example.com", "other-password-1");
     const other = await IngestClient.open(`${ws}/ws/ingest/${server.demo.showId}`, otherCookie);
     expect((await other.closedP).code).toBe(4403);

@@ -56,16 +56,35 @@ const MIME = /^video\/(webm|mp4|x-matroska)\b/i;
 export function browserIngestArgs(mimeType: string, publishUrl: string): string[] {
   const h264 = isH264(mimeType);
   return [
-    "-hide_banner", "-nostdin", "-loglevel", "error",
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
     // Recorder output has no index and starts streaming at once: probe little so the show starts quickly.
-    "-probesize", "1000000", "-analyzeduration", "2000000",
-    "-i", "pipe:0",
-    "-map", "0:v:0", "-map", "0:a:0?",
+    "-probesize",
+    "1000000",
+    "-analyzeduration",
+    "2000000",
+    "-i",
+    "pipe:0",
+    "-map",
+    "0:v:0",
+    "-map",
+    "0:a:0?",
     ...(h264
       ? ["-c:v", "copy"]
       : ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced*2)"]),
-    "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-    "-f", "flv", publishUrl,
+    "-c:a",
+    "aac",
+    "-b:a",
+    "128k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-f",
+    "flv",
+    publishUrl,
   ];
 }
 
@@ -184,7 +203,8 @@ export function createBrowserIngest(deps: BrowserIngestDeps): BrowserIngest {
         const mimeType = cmd.data.d.mimeType;
         if (!MIME.test(mimeType)) return fail("invalid_body", "Record video/webm or video/mp4.", 1008);
         if (stopped) return fail("unavailable", "The server is shutting down.", 1012);
-        if (active.has(showId) || deps.isPublishing(showId)) return fail("already_publishing", "This show already has a publisher (OBS or another browser).", 4409);
+        if (active.has(showId) || deps.isPublishing(showId))
+          return fail("already_publishing", "This show already has a publisher (OBS or another browser).", 4409);
         publish = startPublish(socket, showId, mimeType, log);
       };
       for (const p of pending.splice(0)) onFrame(p.raw, p.binary);

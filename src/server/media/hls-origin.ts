@@ -40,7 +40,10 @@ export function masterPlaylist(renditions: OriginRendition[]): string {
     const tracks = r.packager.tracks();
     if (tracks.length === 0) continue;
     const video = tracks.find((t) => t.handler === "vide");
-    const codecs = tracks.map((t) => t.codec).filter(Boolean).join(",");
+    const codecs = tracks
+      .map((t) => t.codec)
+      .filter(Boolean)
+      .join(",");
     const attrs = [`BANDWIDTH=${r.bandwidth}`];
     if (video && video.width > 0) attrs.push(`RESOLUTION=${video.width}x${video.height}`);
     if (codecs) attrs.push(`CODECS="${codecs}"`);
@@ -62,7 +65,10 @@ const M3U8 = "application/vnd.apple.mpegurl";
 // server fault: answered like AppError("unavailable") but without the error-level log line the error handler writes.
 function heldTooLong(reply: FastifyReply) {
   const e = new AppError("unavailable");
-  return reply.status(e.status).header("retry-after", "1").send({ error: { code: e.code, message: e.message } });
+  return reply
+    .status(e.status)
+    .header("retry-after", "1")
+    .send({ error: { code: e.code, message: e.message } });
 }
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
@@ -121,44 +127,45 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
           await packager.waitForPlaylist(0, 0, holdMs);
           if (!packager.hasMedia()) return heldTooLong(reply);
         }
-        return reply
-          .header("content-type", M3U8)
-          // A blocking response is for one delivery directive (a unique URL), so it may be cached briefly.
-          .header("cache-control", msn !== undefined ? `public, max-age=${packager.targetDuration}` : "no-cache")
-          .send(
-            packager.playlist(
-              (shows.renditions(request.params.showId) ?? [])
-                .filter((r) => r.name !== request.params.rendition)
-                .map((r) => ({ uri: `../${r.name}/${PLAYLIST}`, packager: r.packager })),
-            ),
-          );
+        return (
+          reply
+            .header("content-type", M3U8)
+            // A blocking response is for one delivery directive (a unique URL), so it may be cached briefly.
+            .header("cache-control", msn !== undefined ? `public, max-age=${packager.targetDuration}` : "no-cache")
+            .send(
+              packager.playlist(
+                (shows.renditions(request.params.showId) ?? [])
+                  .filter((r) => r.name !== request.params.rendition)
+                  .map((r) => ({ uri: `../${r.name}/${PLAYLIST}`, packager: r.packager })),
+              ),
+            )
+        );
       },
     );
 
-    app.get<{ Params: { showId: string; rendition: string; file: string } }>(
-      "/live/:showId/:rendition/:file",
-      async (request, reply) => {
-        cors(reply);
-        const { file } = request.params;
-        const match = MEDIA_FILE.exec(file);
-        if (!match) throw new AppError("not_found");
-        const { packager } = renditionOf(request.params.showId, request.params.rendition);
-        const found = packager.resource(file);
-        let bytes: Buffer | undefined;
-        if (found === "pending") {
-          // A preload hint: answer as soon as the part exists.
-          bytes = await packager.waitForPart(file, hold(packager.targetDuration * 3 * 1000));
-          if (!bytes) return heldTooLong(reply);
-        } else if (found) {
-          bytes = found.bytes;
-        }
-        if (!bytes) throw new AppError("not_found");
-        return reply
+    app.get<{ Params: { showId: string; rendition: string; file: string } }>("/live/:showId/:rendition/:file", async (request, reply) => {
+      cors(reply);
+      const { file } = request.params;
+      const match = MEDIA_FILE.exec(file);
+      if (!match) throw new AppError("not_found");
+      const { packager } = renditionOf(request.params.showId, request.params.rendition);
+      const found = packager.resource(file);
+      let bytes: Buffer | undefined;
+      if (found === "pending") {
+        // A preload hint: answer as soon as the part exists.
+        bytes = await packager.waitForPart(file, hold(packager.targetDuration * 3 * 1000));
+        if (!bytes) return heldTooLong(reply);
+      } else if (found) {
+        bytes = found.bytes;
+      }
+      if (!bytes) throw new AppError("not_found");
+      return (
+        reply
           .header("content-type", match[1] === "mp4" ? "video/mp4" : "video/iso.segment")
           // Names are never reused (a random tag per live session, numbers only grow), so they cache forever.
           .header("cache-control", IMMUTABLE)
-          .send(bytes);
-      },
-    );
+          .send(bytes)
+      );
+    });
   };
 }

@@ -165,9 +165,7 @@ export function createMedia(deps: MediaDeps): Media {
       });
       transcoders.set(showId, transcoder);
       const previous = stopping.get(showId) ?? Promise.resolve();
-      void previous
-        .then(() => transcoder.start())
-        .catch((err: unknown) => log.error({ err, showId }, "transcoder failed to start"));
+      void previous.then(() => transcoder.start()).catch((err: unknown) => log.error({ err, showId }, "transcoder failed to start"));
       live.add(showId);
       notify("onLive", showId);
     },

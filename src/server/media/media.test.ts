@@ -20,7 +20,6 @@ const ffprobePath = defaultFfprobePath();
 const GOOD_KEY = "sk_live_good_4c7f0f1e9b2a";
 const REVOKED_KEY = "sk_live_revoked_77aa01";
 
-
 function segmentsOf(playlist: string): string[] {
   return playlist.split("\n").filter((l) => !l.startsWith("#") && l.endsWith(".m4s"));
 }
@@ -30,11 +29,9 @@ const sequence = (t: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(t)?.[1
 async function probeStreams(file: string): Promise<Array<{ codec_type: string; codec_name: string; height?: number }>> {
   // The npm ffprobe (static, glibc) segfaults converting MPEG-TS service names through iconv: its static gconv
   // dlopen crashes. With no gconv modules to find, iconv_open fails cleanly and probing works.
-  const { stdout } = await execFileAsync(
-    ffprobePath,
-    ["-v", "error", "-show_entries", "stream=codec_type,codec_name,height", "-of", "json", file],
-    { env: { ...process.env, GCONV_PATH: "/nonexistent" } },
-  );
+  const { stdout } = await execFileAsync(ffprobePath, ["-v", "error", "-show_entries", "stream=codec_type,codec_name,height", "-of", "json", file], {
+    env: { ...process.env, GCONV_PATH: "/nonexistent" },
+  });
   return JSON.parse(stdout).streams;
 }
 
@@ -127,12 +124,19 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     expect(variants[0]).toMatch(/RESOLUTION=1280x720,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
     expect(variants[1]).toMatch(/RESOLUTION=\d+x240,/);
     // The demo source is H.264 720p already: the top rung is passed through, not re-encoded.
-    expect(media.renditions("shw_good")).toEqual([{ name: "720p", copy: true }, { name: "240p", copy: false }]);
+    expect(media.renditions("shw_good")).toEqual([
+      { name: "720p", copy: true },
+      { name: "240p", copy: false },
+    ]);
 
-    const text = await waitFor("two segments", async () => {
-      const t = await playlist("shw_good");
-      return t && segmentsOf(t).length >= 2 ? t : undefined;
-    }, 25_000);
+    const text = await waitFor(
+      "two segments",
+      async () => {
+        const t = await playlist("shw_good");
+        return t && segmentsOf(t).length >= 2 ? t : undefined;
+      },
+      25_000,
+    );
     transcoderPids.add(media.transcoderPid("shw_good")!);
     expect(media.status().transcoders).toBe(1);
     expect(text).toMatch(/#EXT-X-TARGETDURATION:2\n/);
@@ -165,7 +169,10 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     };
     const now = (await playlist("shw_good"))!;
     const { msn } = part(now);
-    const openParts = now.slice(now.lastIndexOf(".m4s\n#EXT-X-PROGRAM-DATE-TIME")).split("\n").filter((l) => l.startsWith("#EXT-X-PART:")).length;
+    const openParts = now
+      .slice(now.lastIndexOf(".m4s\n#EXT-X-PROGRAM-DATE-TIME"))
+      .split("\n")
+      .filter((l) => l.startsWith("#EXT-X-PART:")).length;
     const blocked = await fetch(`${base}/live/shw_good/240p/index.m3u8?_HLS_msn=${msn}&_HLS_part=${openParts}`);
     expect(blocked.status).toBe(200);
     expect(blocked.headers.get("cache-control")).toBe("public, max-age=2");
@@ -188,15 +195,25 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     const pid = media.transcoderPid("shw_good")!;
     process.kill(pid, "SIGKILL");
 
-    const newPid = await waitFor("a new transcoder", () => {
-      const p = media.transcoderPid("shw_good");
-      return p !== undefined && p !== pid ? p : undefined;
-    }, 10_000);
+    const newPid = await waitFor(
+      "a new transcoder",
+      () => {
+        const p = media.transcoderPid("shw_good");
+        return p !== undefined && p !== pid ? p : undefined;
+      },
+      10_000,
+    );
     transcoderPids.add(newPid);
-    const after = await waitFor("a segment from the new transcoder", async () => {
-      const t = await playlist("shw_good");
-      return t && /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[a-z0-9]+-i1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART[^\n]+\n)*#EXTINF/.test(t) ? t : undefined;
-    }, 20_000);
+    const after = await waitFor(
+      "a segment from the new transcoder",
+      async () => {
+        const t = await playlist("shw_good");
+        return t && /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[a-z0-9]+-i1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART[^\n]+\n)*#EXTINF/.test(t)
+          ? t
+          : undefined;
+      },
+      20_000,
+    );
     expect(sequence(after)).toBeGreaterThanOrEqual(sequence(before));
     expect(events).toEqual(["live:shw_good"]);
   }, 40_000);
@@ -204,10 +221,14 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
   it("restarts a stalled transcoder", async () => {
     const pid = media.transcoderPid("shw_good")!;
     process.kill(pid, "SIGSTOP");
-    const newPid = await waitFor("a replacement for the stalled transcoder", () => {
-      const p = media.transcoderPid("shw_good");
-      return p !== undefined && p !== pid ? p : undefined;
-    }, 15_000);
+    const newPid = await waitFor(
+      "a replacement for the stalled transcoder",
+      () => {
+        const p = media.transcoderPid("shw_good");
+        return p !== undefined && p !== pid ? p : undefined;
+      },
+      15_000,
+    );
     transcoderPids.add(newPid);
     expect(running(pid)).toBe(false);
     expect(logLines.join("")).toContain("transcoder stalled");
@@ -226,10 +247,30 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
   it("refuses an unknown or revoked key and a foreign app, without logging the key", async () => {
     const publish = (url: string) =>
       new Promise<number | null>((resolve) => {
-        const child = spawn(ffmpegPath, [
-          "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15",
-          "-t", "5", "-c:v", "libx264", "-preset", "ultrafast", "-f", "flv", url,
-        ], { stdio: "ignore" });
+        const child = spawn(
+          ffmpegPath,
+          [
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=15",
+            "-t",
+            "5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-f",
+            "flv",
+            url,
+          ],
+          { stdio: "ignore" },
+        );
         child.on("exit", (code) => resolve(code));
       });
     const port = media.rtmpPort();
@@ -357,10 +398,14 @@ describe("encoder reconnects (real ffmpeg)", () => {
 
   it("continues the same playlist after a discontinuity when the encoder is back within the grace period", async () => {
     source = publish();
-    const before = await waitFor("segments", async () => {
-      const t = await playlist();
-      return t && segmentsOf(t).length >= 2 ? t : undefined;
-    }, 25_000);
+    const before = await waitFor(
+      "segments",
+      async () => {
+        const t = await playlist();
+        return t && segmentsOf(t).length >= 2 ? t : undefined;
+      },
+      25_000,
+    );
     await source.stop();
     await waitFor("reconnecting", () => events.includes("reconnecting:shw_rc"), 5_000);
     expect(media.showState("shw_rc")).toBe("reconnecting");
@@ -371,10 +416,16 @@ describe("encoder reconnects (real ffmpeg)", () => {
 
     source = publish();
     await waitFor("live again", () => events.filter((e) => e === "live:shw_rc").length === 2, 10_000);
-    const after = await waitFor("a segment after the reconnect", async () => {
-      const t = await playlist();
-      return t && /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[a-z0-9]+-i1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART[^\n]+\n)*#EXTINF/.test(t) ? t : undefined;
-    }, 25_000);
+    const after = await waitFor(
+      "a segment after the reconnect",
+      async () => {
+        const t = await playlist();
+        return t && /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[a-z0-9]+-i1\.mp4"\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n(#EXT-X-PART[^\n]+\n)*#EXTINF/.test(t)
+          ? t
+          : undefined;
+      },
+      25_000,
+    );
     expect(sequence(after)).toBeGreaterThanOrEqual(sequence(before));
     // Same session tag: the segment names continue, the media sequence did not reset.
     const numbers = segmentsOf(after).map((u) => Number(/-s(\d+)\.m4s$/.exec(u)![1]));

@@ -134,11 +134,14 @@ export class RtmpIngest {
     this.#listening = false;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     // Wait for each socket's own 'close' too: publishers report offline from there.
-    const sockets = [...this.#sockets].map((s) => new Promise<void>((resolve) => {
-      if (s.closed) return resolve();
-      s.once("close", () => resolve());
-      s.destroy();
-    }));
+    const sockets = [...this.#sockets].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.closed) return resolve();
+          s.once("close", () => resolve());
+          s.destroy();
+        }),
+    );
     await Promise.all([closed, ...sockets]);
   }
 

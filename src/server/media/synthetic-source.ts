@@ -40,22 +40,53 @@ export function findClockFont(): string | null {
 export function syntheticSourceArgs(rtmpUrl: string, fontFile: string | null, durationSeconds?: number): string[] {
   // Filter-graph escaping: ':' separates options and '\' escapes; font paths here never contain either.
   const clock = fontFile
-    ? [
-        "-vf",
-        `drawtext=fontfile=${fontFile}:text='%{localtime}':x=24:y=24:fontsize=48:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8`,
-      ]
+    ? ["-vf", `drawtext=fontfile=${fontFile}:text='%{localtime}':x=24:y=24:fontsize=48:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8`]
     : [];
   return [
-    "-hide_banner", "-nostdin", "-loglevel", "error",
-    "-re", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
-    "-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=1280x720:rate=30",
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440:sample_rate=48000",
     ...(durationSeconds ? ["-t", String(durationSeconds)] : []),
     ...clock,
     // ultrafast: the source only stands in for a camera; the transcoder is the encode we pay for.
-    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "60",
-    "-b:v", "2000k", "-maxrate", "2000k", "-bufsize", "4000k",
-    "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
-    "-f", "flv", rtmpUrl,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-tune",
+    "zerolatency",
+    "-pix_fmt",
+    "yuv420p",
+    "-g",
+    "60",
+    "-b:v",
+    "2000k",
+    "-maxrate",
+    "2000k",
+    "-bufsize",
+    "4000k",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "96k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-f",
+    "flv",
+    rtmpUrl,
   ];
 }
 
@@ -87,10 +118,7 @@ export function startSyntheticSource(opts: SyntheticSourceOptions): SyntheticSou
     opts.log?.info({ pid: current.pid, url: safeUrl }, "synthetic source publishing");
     void current.exited.then((exit) => {
       if (stopped) return;
-      opts.log?.warn(
-        { ...exit, url: safeUrl, stderr: current.stderrTail().map(scrub) },
-        "synthetic source exited; restarting",
-      );
+      opts.log?.warn({ ...exit, url: safeUrl, stderr: current.stderrTail().map(scrub) }, "synthetic source exited; restarting");
       timer = setTimeout(start, restartDelayMs);
     });
   };

@@ -56,10 +56,7 @@ export class ShowTranscoder {
     const input = this.#o.probe === false ? {} : await probeInput(this.#o.ffmpegPath, this.#o.inputUrl);
     if (this.#stopping) return;
     this.#rungs = ladderFor(this.#o.heights, input);
-    this.#o.log.info(
-      { input, rungs: this.#rungs.map((r) => `${r.name}${r.copy ? " (copy)" : ""}`) },
-      "transcoder ladder",
-    );
+    this.#o.log.info({ input, rungs: this.#rungs.map((r) => `${r.name}${r.copy ? " (copy)" : ""}`) }, "transcoder ladder");
     this.#copyAudio = input.audioCodec === "aac";
     this.#spawn();
     this.#watchdog = setInterval(() => this.#checkStall(), WATCHDOG_MS);

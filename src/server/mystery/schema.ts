@@ -46,5 +46,14 @@ export interface MysteryTables {
   };
   mystery_age_confirmations: { order_id: string; pool_id: string; confirmed_at: Timestamp };
   /** Append-only: a drawn unit refunded before shipping, back in the pool (odds_version: the version it opened). */
-  mystery_returns: { draw_seq: number; pool_id: string; order_id: string; unit: number; item_id: string; refund_id: string; odds_version: number; returned_at: Timestamp };
+  mystery_returns: {
+    draw_seq: number;
+    pool_id: string;
+    order_id: string;
+    unit: number;
+    item_id: string;
+    refund_id: string;
+    odds_version: number;
+    returned_at: Timestamp;
+  };
 }

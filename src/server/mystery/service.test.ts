@@ -26,8 +26,13 @@ describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) =
     const f = await commerceFixture(handle);
     const mystery = new MysteryService(f.db, f.clock, f.outbox, f.offers);
     mystery.subscribeToOrders(f.orders);
-    const product = (title: string) => f.catalog.createProduct({ merchantId: f.merchant.id, title, description: "", imageUrl: "", price: 2000, currency: "EUR" });
-    const items = [await product("Gold pin"), await product("Tote bag"), await product("Sticker")].map((p, i) => ({ product: p, oddsBp: odds[i], quantity: quantities[i] }));
+    const product = (title: string) =>
+      f.catalog.createProduct({ merchantId: f.merchant.id, title, description: "", imageUrl: "", price: 2000, currency: "EUR" });
+    const items = [await product("Gold pin"), await product("Tote bag"), await product("Sticker")].map((p, i) => ({
+      product: p,
+      oddsBp: odds[i],
+      quantity: quantities[i],
+    }));
     const odds_events: unknown[] = [];
     f.bus.subscribe("mystery.odds", (e) => void odds_events.push(e));
     const pool = await mystery.create(f.show.id, f.host.id, { title: "Surprise bag", showPrice: 999, durationSeconds: 3600, pin: true }, items);
@@ -38,7 +43,10 @@ describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) =
     const f = await commerceFixture(handle);
     const mystery = new MysteryService(f.db, f.clock, f.outbox, f.offers);
     const items = [5000, 4999].map((oddsBp) => ({ product: f.product, oddsBp, quantity: 1 }));
-    await expect(mystery.create(f.show.id, f.host.id, { title: "Bad", showPrice: 100, durationSeconds: 60 }, items)).rejects.toMatchObject({ code: "invalid_body", message: expect.stringMatching(/9999/) });
+    await expect(mystery.create(f.show.id, f.host.id, { title: "Bad", showPrice: 100, durationSeconds: 60 }, items)).rejects.toMatchObject({
+      code: "invalid_body",
+      message: expect.stringMatching(/9999/),
+    });
   });
 
   it("publishes the commitment and the odds before anyone buys", async () => {
@@ -156,11 +164,19 @@ describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) =
     expect((await f.offers.offer(f.pool.offerId)).remaining).toBe(1);
     const pool = await f.mystery.pool(f.pool.id);
     // The one item back in stock carries all the odds; the others stay at zero.
-    expect(pool.items.map((i) => [i.id === drawn.itemId ? 1 : 0, i.remaining, i.currentOddsBp])).toEqual(pool.items.map((i) => (i.id === drawn.itemId ? [1, 1, 10_000] : [0, 0, 0])));
+    expect(pool.items.map((i) => [i.id === drawn.itemId ? 1 : 0, i.remaining, i.currentOddsBp])).toEqual(
+      pool.items.map((i) => (i.id === drawn.itemId ? [1, 1, 10_000] : [0, 0, 0])),
+    );
     expect(pool.soldOut).toBe(false);
     expect(pool.oddsVersion).toBe(5); // 1 all, 2–4 as each ran out, 5 the item back
     expect(f.odds_events.slice(eventsBefore)).toEqual([
-      { showId: f.show.id, poolId: f.pool.id, oddsVersion: 5, soldOut: false, items: pool.items.map((i) => ({ id: i.id, currentOddsBp: i.currentOddsBp, remaining: i.remaining })) },
+      {
+        showId: f.show.id,
+        poolId: f.pool.id,
+        oddsVersion: 5,
+        soldOut: false,
+        items: pool.items.map((i) => ({ id: i.id, currentOddsBp: i.currentOddsBp, remaining: i.remaining })),
+      },
     ]);
     const audit = await f.mystery.audit(f.pool.id);
     expect(audit.versions.at(-1)).toEqual({ version: 5, items: [{ id: drawn.itemId, oddsBp: pool.items.find((i) => i.id === drawn.itemId)?.oddsBp }] });

@@ -67,7 +67,12 @@ export class MysteryService {
     // The offer's units are exactly the pool's items, so every unit sold has an item to draw. Created unpinned: it is
     // pinned only once the pool exists.
     const listing: Product = { ...items[0].product, title: body.title, description: "", price: body.showPrice };
-    const offer = await this.offers.create(showId, listing, { showPrice: body.showPrice, quantity, durationSeconds: body.durationSeconds, perBuyerLimit: body.perBuyerLimit });
+    const offer = await this.offers.create(showId, listing, {
+      showPrice: body.showPrice,
+      quantity,
+      durationSeconds: body.durationSeconds,
+      perBuyerLimit: body.perBuyerLimit,
+    });
     const { seedHex, commitment } = await commitSeed(randomSeed(), this.crypto.sha256);
     const poolId = randomId("mys");
     const now = this.clock.now();
@@ -87,10 +92,24 @@ export class MysteryService {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto("mystery_pools")
-        .values({ id: poolId, show_id: showId, offer_id: offer.id, title: body.title, seed_hex: seedHex, commitment, odds_version: 1, created_by: createdBy, created_at: now, closed_at: null })
+        .values({
+          id: poolId,
+          show_id: showId,
+          offer_id: offer.id,
+          title: body.title,
+          seed_hex: seedHex,
+          commitment,
+          odds_version: 1,
+          created_by: createdBy,
+          created_at: now,
+          closed_at: null,
+        })
         .execute();
       await tx.insertInto("mystery_pool_items").values(rows).execute();
-      await tx.insertInto("mystery_odds_versions").values({ pool_id: poolId, version: 1, items: JSON.stringify(rows.map(weight)), created_at: now }).execute();
+      await tx
+        .insertInto("mystery_odds_versions")
+        .values({ pool_id: poolId, version: 1, items: JSON.stringify(rows.map(weight)), created_at: now })
+        .execute();
       await events.emit(tx, "mystery.opened", { showId, pool: await this.#view(tx, poolId) });
     });
     await events.publish();
@@ -112,7 +131,14 @@ export class MysteryService {
 
   /** Pools of a show, newest first. */
   async ofShow(showId: string): Promise<MysteryPoolView[]> {
-    const rows = await this.db.selectFrom("mystery_pools").select("id").where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(50).execute();
+    const rows = await this.db
+      .selectFrom("mystery_pools")
+      .select("id")
+      .where("show_id", "=", showId)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(50)
+      .execute();
     return Promise.all(rows.map((r) => this.pool(r.id)));
   }
 
@@ -133,11 +159,33 @@ export class MysteryService {
       .selectFrom("mystery_draws")
       .innerJoin("mystery_pool_items", "mystery_pool_items.id", "mystery_draws.item_id")
       .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
-      .select(["mystery_draws.order_id", "mystery_draws.unit", "mystery_draws.item_id", "mystery_draws.odds_version", "mystery_draws.ticket", "mystery_draws.hmac", "mystery_draws.drawn_at", "mystery_pool_items.title", "mystery_pool_items.image_url", "mystery_returns.returned_at"])
+      .select([
+        "mystery_draws.order_id",
+        "mystery_draws.unit",
+        "mystery_draws.item_id",
+        "mystery_draws.odds_version",
+        "mystery_draws.ticket",
+        "mystery_draws.hmac",
+        "mystery_draws.drawn_at",
+        "mystery_pool_items.title",
+        "mystery_pool_items.image_url",
+        "mystery_returns.returned_at",
+      ])
       .where("mystery_draws.order_id", "=", orderId)
       .orderBy("mystery_draws.unit")
       .execute();
-    return rows.map((r) => ({ orderId: r.order_id, unit: r.unit, itemId: r.item_id, title: r.title, imageUrl: r.image_url, oddsVersion: r.odds_version, ticket: r.ticket, hmac: r.hmac, drawnAt: new Date(r.drawn_at).toISOString(), returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null }));
+    return rows.map((r) => ({
+      orderId: r.order_id,
+      unit: r.unit,
+      itemId: r.item_id,
+      title: r.title,
+      imageUrl: r.image_url,
+      oddsVersion: r.odds_version,
+      ticket: r.ticket,
+      hmac: r.hmac,
+      drawnAt: new Date(r.drawn_at).toISOString(),
+      returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null,
+    }));
   }
 
   /** The audit log of a pool with the item set of every odds version: with the revealed seed, anyone re-runs each draw. */
@@ -147,13 +195,35 @@ export class MysteryService {
       .selectFrom("mystery_draws")
       .innerJoin("mystery_pool_items", "mystery_pool_items.id", "mystery_draws.item_id")
       .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
-      .select(["mystery_draws.order_id", "mystery_draws.unit", "mystery_draws.item_id", "mystery_draws.odds_version", "mystery_draws.ticket", "mystery_draws.hmac", "mystery_draws.drawn_at", "mystery_pool_items.title", "mystery_pool_items.image_url", "mystery_returns.returned_at"])
+      .select([
+        "mystery_draws.order_id",
+        "mystery_draws.unit",
+        "mystery_draws.item_id",
+        "mystery_draws.odds_version",
+        "mystery_draws.ticket",
+        "mystery_draws.hmac",
+        "mystery_draws.drawn_at",
+        "mystery_pool_items.title",
+        "mystery_pool_items.image_url",
+        "mystery_returns.returned_at",
+      ])
       .where("mystery_draws.pool_id", "=", poolId)
       .orderBy("mystery_draws.seq")
       .execute();
     return {
       versions: versions.map((v) => ({ version: v.version, items: JSON.parse(v.items) as OddsItem[] })),
-      draws: draws.map((r) => ({ orderId: r.order_id, unit: r.unit, itemId: r.item_id, title: r.title, imageUrl: r.image_url, oddsVersion: r.odds_version, ticket: r.ticket, hmac: r.hmac, drawnAt: new Date(r.drawn_at).toISOString(), returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null })),
+      draws: draws.map((r) => ({
+        orderId: r.order_id,
+        unit: r.unit,
+        itemId: r.item_id,
+        title: r.title,
+        imageUrl: r.image_url,
+        oddsVersion: r.odds_version,
+        ticket: r.ticket,
+        hmac: r.hmac,
+        drawnAt: new Date(r.drawn_at).toISOString(),
+        returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null,
+      })),
     };
   }
 
@@ -181,10 +251,18 @@ export class MysteryService {
       .where("mystery_pools.offer_id", "=", order.offerId)
       .executeTakeFirst();
     if (!pool) return;
-    if (pool.adult_only && !body.ageConfirmed) throw new AppError("invalid_body", "ageConfirmed: this shop sells mystery items to adults only; confirm you are 18 or older", [{ path: "ageConfirmed", message: "required (18+)" }]);
-    if (body.ageConfirmed) await tx.insertInto("mystery_age_confirmations").values({ order_id: order.id, pool_id: pool.id, confirmed_at: this.clock.now() }).execute();
+    if (pool.adult_only && !body.ageConfirmed)
+      throw new AppError("invalid_body", "ageConfirmed: this shop sells mystery items to adults only; confirm you are 18 or older", [
+        { path: "ageConfirmed", message: "required (18+)" },
+      ]);
+    if (body.ageConfirmed)
+      await tx.insertInto("mystery_age_confirmations").values({ order_id: order.id, pool_id: pool.id, confirmed_at: this.clock.now() }).execute();
     // The inventory's reservation holds the offer's row lock: holds of this pool are counted one after the other.
-    const left = await tx.selectFrom("mystery_pool_items").select(sql<number>`coalesce(sum(remaining), 0)`.as("n")).where("pool_id", "=", pool.id).executeTakeFirstOrThrow();
+    const left = await tx
+      .selectFrom("mystery_pool_items")
+      .select(sql<number>`coalesce(sum(remaining), 0)`.as("n"))
+      .where("pool_id", "=", pool.id)
+      .executeTakeFirstOrThrow();
     const held = await tx
       .selectFrom("orders")
       .select(sql<number>`coalesce(sum(quantity), 0)`.as("n"))
@@ -203,21 +281,39 @@ export class MysteryService {
     let version = pool.odds_version;
     let changed = false;
     for (let unit = 0; unit < order.quantity; unit++) {
-      const inStock = await tx.selectFrom("mystery_pool_items").selectAll().where("pool_id", "=", pool.id).where("remaining", ">", 0).orderBy("position").execute();
+      const inStock = await tx
+        .selectFrom("mystery_pool_items")
+        .selectAll()
+        .where("pool_id", "=", pool.id)
+        .where("remaining", ">", 0)
+        .orderBy("position")
+        .execute();
       // Cannot happen while #admit keeps holds within the pool; a payment already taken must not fail here.
       if (inStock.length === 0) return;
       const draw = await drawMysteryUnit(seed, order.id, unit, inStock.map(weight), this.crypto);
       const itemLeft = await this.offers.inventory.reserve(tx, { kind: "mystery_item", itemId: draw.item.id }, 1, events);
       await tx
         .insertInto("mystery_draws")
-        .values({ pool_id: pool.id, order_id: order.id, unit, item_id: draw.item.id, odds_version: version, ticket: draw.ticket, hmac: draw.hmac, drawn_at: now })
+        .values({
+          pool_id: pool.id,
+          order_id: order.id,
+          unit,
+          item_id: draw.item.id,
+          odds_version: version,
+          ticket: draw.ticket,
+          hmac: draw.hmac,
+          drawn_at: now,
+        })
         .execute();
       if (itemLeft === 0) {
         // The item ran out: the next draw uses the items left, weighted by their published odds (proportional).
         version++;
         changed = true;
         const left = inStock.filter((i) => i.id !== draw.item.id);
-        await tx.insertInto("mystery_odds_versions").values({ pool_id: pool.id, version, items: JSON.stringify(left.map(weight)), created_at: now }).execute();
+        await tx
+          .insertInto("mystery_odds_versions")
+          .values({ pool_id: pool.id, version, items: JSON.stringify(left.map(weight)), created_at: now })
+          .execute();
       }
     }
     if (!changed) return;
@@ -252,13 +348,33 @@ export class MysteryService {
     const now = this.clock.now();
     if (reopened) {
       version++;
-      const inStock = await tx.selectFrom("mystery_pool_items").selectAll().where("pool_id", "=", pool.id).where("remaining", ">", 0).orderBy("position").execute();
-      await tx.insertInto("mystery_odds_versions").values({ pool_id: pool.id, version, items: JSON.stringify(inStock.map(weight)), created_at: now }).execute();
+      const inStock = await tx
+        .selectFrom("mystery_pool_items")
+        .selectAll()
+        .where("pool_id", "=", pool.id)
+        .where("remaining", ">", 0)
+        .orderBy("position")
+        .execute();
+      await tx
+        .insertInto("mystery_odds_versions")
+        .values({ pool_id: pool.id, version, items: JSON.stringify(inStock.map(weight)), created_at: now })
+        .execute();
       await tx.updateTable("mystery_pools").set({ odds_version: version }).where("id", "=", pool.id).execute();
     }
     await tx
       .insertInto("mystery_returns")
-      .values(draws.map((d) => ({ draw_seq: d.seq, pool_id: pool.id, order_id: order.id, unit: d.unit, item_id: d.item_id, refund_id: refund.id, odds_version: version, returned_at: now })))
+      .values(
+        draws.map((d) => ({
+          draw_seq: d.seq,
+          pool_id: pool.id,
+          order_id: order.id,
+          unit: d.unit,
+          item_id: d.item_id,
+          refund_id: refund.id,
+          odds_version: version,
+          returned_at: now,
+        })),
+      )
       .execute();
     await this.#emitOdds(tx, pool, events);
   }
@@ -295,7 +411,13 @@ export class MysteryService {
     let seed: string | null = null;
     if (closed) {
       // Revealed only when no hold can still be paid: a buyer who knew the seed could otherwise pick their draw.
-      const pending = await db.selectFrom("orders").select("id").where("offer_id", "=", pool.offer_id).where("status", "=", "pending_payment").limit(1).executeTakeFirst();
+      const pending = await db
+        .selectFrom("orders")
+        .select("id")
+        .where("offer_id", "=", pool.offer_id)
+        .where("status", "=", "pending_payment")
+        .limit(1)
+        .executeTakeFirst();
       if (!pending) seed = pool.seed_hex;
     }
     const itemViews: MysteryItemView[] = items.map((i) => ({

@@ -63,7 +63,12 @@ export class OfferService {
     readonly inventory: Inventory = new Inventory(clock, bus),
   ) {}
 
-  async create(showId: string, product: Product, input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number }, variant?: Variant): Promise<OfferView> {
+  async create(
+    showId: string,
+    product: Product,
+    input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number },
+    variant?: Variant,
+  ): Promise<OfferView> {
     const now = this.clock.now();
     const id = randomId("ofr");
     const label = variant ? variantLabel(variant) : "";
@@ -134,7 +139,14 @@ export class OfferService {
     await this.db.transaction().execute(async (tx) => {
       let others: { id: string }[] = [];
       if (pinned) {
-        others = await tx.updateTable("offers").set({ pinned: false }).where("show_id", "=", row.show_id).where("pinned", "=", true).where("id", "!=", offerId).returning("id").execute();
+        others = await tx
+          .updateTable("offers")
+          .set({ pinned: false })
+          .where("show_id", "=", row.show_id)
+          .where("pinned", "=", true)
+          .where("id", "!=", offerId)
+          .returning("id")
+          .execute();
       }
       const changed = await tx.updateTable("offers").set({ pinned }).where("id", "=", offerId).where("pinned", "!=", pinned).returning("id").execute();
       // The replay's timeline: every pin change, written with the change itself.
@@ -152,7 +164,13 @@ export class OfferService {
     const events = this.outbox.batch();
     await this.db.transaction().execute(async (tx) => {
       const before = await tx.selectFrom("offers").select("pinned").where("id", "=", offerId).where("closed_at", "is", null).executeTakeFirst();
-      const closed = await tx.updateTable("offers").set({ closed_at: now, pinned: false }).where("id", "=", offerId).where("closed_at", "is", null).returning("show_id").executeTakeFirst();
+      const closed = await tx
+        .updateTable("offers")
+        .set({ closed_at: now, pinned: false })
+        .where("id", "=", offerId)
+        .where("closed_at", "is", null)
+        .returning("show_id")
+        .executeTakeFirst();
       if (closed && before?.pinned) await recordPinEvents(tx, closed.show_id, [{ offerId, pinned: false }], now);
       if (closed) await this.inventory.returnUnsold(tx, [offerId]);
       if (closed) await events.emit(tx, "offer.ended", { showId: closed.show_id, offerId, reason: "closed" });
@@ -166,7 +184,13 @@ export class OfferService {
     const now = this.clock.now();
     const events = this.outbox.batch();
     const rows = await this.db.transaction().execute(async (tx) => {
-      const wasPinned = await tx.selectFrom("offers").select(["id", "show_id", "ends_at"]).where("closed_at", "is", null).where("ends_at", "<=", now).where("pinned", "=", true).execute();
+      const wasPinned = await tx
+        .selectFrom("offers")
+        .select(["id", "show_id", "ends_at"])
+        .where("closed_at", "is", null)
+        .where("ends_at", "<=", now)
+        .where("pinned", "=", true)
+        .execute();
       const closed = await tx
         .updateTable("offers")
         .set({ closed_at: sql<Date>`ends_at`, pinned: false })
@@ -188,7 +212,14 @@ export class OfferService {
 
   /** Pin changes of a show up to `until`, oldest first: the replay's timeline. */
   async pinEvents(showId: string, until: Date): Promise<PinEvent[]> {
-    const rows = await this.db.selectFrom("offer_pin_events").select(["offer_id", "pinned", "at"]).where("show_id", "=", showId).where("at", "<=", until).orderBy("at").orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("offer_pin_events")
+      .select(["offer_id", "pinned", "at"])
+      .where("show_id", "=", showId)
+      .where("at", "<=", until)
+      .orderBy("at")
+      .orderBy("id")
+      .execute();
     return rows.map((r) => ({ offerId: r.offer_id, pinned: r.pinned, at: new Date(r.at) }));
   }
 
@@ -212,7 +243,14 @@ export class OfferService {
   async offersOfShows(showIds: string[]): Promise<(OfferView & { variantId: string | null; vatRateBp: number })[]> {
     if (showIds.length === 0) return [];
     const now = this.clock.now();
-    const rows = await this.db.selectFrom("offers").selectAll().where("show_id", "in", showIds).orderBy("created_at", "desc").orderBy("id", "desc").limit(500).execute();
+    const rows = await this.db
+      .selectFrom("offers")
+      .selectAll()
+      .where("show_id", "in", showIds)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(500)
+      .execute();
     return rows.map((r) => ({ ...offerView(r as OfferRow, now), variantId: r.variant_id, vatRateBp: r.vat_rate_bp }));
   }
 }

@@ -6,7 +6,31 @@ import { AppError } from "../platform/errors.js";
 import { requireMerchantStaff, type ShowService } from "../shows/index.js";
 import type { OrderService } from "./service.js";
 
-const CSV_COLUMNS = ["id", "createdAt", "status", "showId", "offerId", "quantity", "unitPrice", "total", "refundedAmount", "currency", "buyerName", "buyerEmail", "shipToName", "line1", "line2", "postalCode", "city", "country", "gift", "carrier", "trackingNumber", "vatRateBp", "vat"] as const;
+const CSV_COLUMNS = [
+  "id",
+  "createdAt",
+  "status",
+  "showId",
+  "offerId",
+  "quantity",
+  "unitPrice",
+  "total",
+  "refundedAmount",
+  "currency",
+  "buyerName",
+  "buyerEmail",
+  "shipToName",
+  "line1",
+  "line2",
+  "postalCode",
+  "city",
+  "country",
+  "gift",
+  "carrier",
+  "trackingNumber",
+  "vatRateBp",
+  "vat",
+] as const;
 
 // RFC 4180 quoting, and a leading ' for cells a spreadsheet would run as a formula (CSV injection).
 function csvCell(v: unknown): string {
@@ -18,7 +42,31 @@ function csvCell(v: unknown): string {
 export function ordersCsv(orders: OrderView[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const o of orders) {
-    const row = [o.id, o.createdAt, o.status, o.showId, o.offerId, o.quantity, o.unitPrice, o.total, o.refundedAmount, o.currency, o.buyer.name, o.buyer.email, o.shipping.name, o.shipping.line1, o.shipping.line2 ?? "", o.shipping.postalCode, o.shipping.city, o.shipping.country, o.gift ? "yes" : "", o.shipment?.carrier ?? "", o.shipment?.trackingNumber ?? "", o.vatRateBp, o.vat];
+    const row = [
+      o.id,
+      o.createdAt,
+      o.status,
+      o.showId,
+      o.offerId,
+      o.quantity,
+      o.unitPrice,
+      o.total,
+      o.refundedAmount,
+      o.currency,
+      o.buyer.name,
+      o.buyer.email,
+      o.shipping.name,
+      o.shipping.line1,
+      o.shipping.line2 ?? "",
+      o.shipping.postalCode,
+      o.shipping.city,
+      o.shipping.country,
+      o.gift ? "yes" : "",
+      o.shipment?.carrier ?? "",
+      o.shipment?.trackingNumber ?? "",
+      o.vatRateBp,
+      o.vat,
+    ];
     lines.push(row.map(csvCell).join(","));
   }
   return `${lines.join("\r\n")}\r\n`;
@@ -28,12 +76,20 @@ const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;")
 
 /** A packing slip without prices: what goes in the parcel (a gift's message included). */
 export function packingSlipHtml(o: OrderView, title: string): string {
-  const address = [o.shipping.name, o.shipping.line1, o.shipping.line2, `${o.shipping.postalCode} ${o.shipping.city}`, o.shipping.country].filter(Boolean).map((l) => escapeHtml(String(l))).join("<br>");
-  const gift = o.gift ? `<section><h2>A present for you</h2><p>From ${escapeHtml(o.buyer.name)}:</p><blockquote>${escapeHtml(o.gift.message)}</blockquote></section>` : "";
+  const address = [o.shipping.name, o.shipping.line1, o.shipping.line2, `${o.shipping.postalCode} ${o.shipping.city}`, o.shipping.country]
+    .filter(Boolean)
+    .map((l) => escapeHtml(String(l)))
+    .join("<br>");
+  const gift = o.gift
+    ? `<section><h2>A present for you</h2><p>From ${escapeHtml(o.buyer.name)}:</p><blockquote>${escapeHtml(o.gift.message)}</blockquote></section>`
+    : "";
   return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Packing slip ${escapeHtml(o.id)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}</style><h1>Packing slip</h1><p>Order ${escapeHtml(o.id)}</p><h2>Ship to</h2><p>${address}</p><h2>Contents</h2><p>${o.quantity - o.refundedQuantity} × ${escapeHtml(title)}</p>${gift}</html>`;
 }
 
-export function registerOrderAdminRoutes(app: FastifyInstance, deps: { orders: OrderService; shows: ShowService; offerTitle(offerId: string): Promise<string> }) {
+export function registerOrderAdminRoutes(
+  app: FastifyInstance,
+  deps: { orders: OrderService; shows: ShowService; offerTitle(offerId: string): Promise<string> },
+) {
   const { orders, shows } = deps;
 
   /** The order, after checking the account works for the merchant that sold it. */

@@ -64,7 +64,8 @@ export class OrderAccess {
     }
     const account = req.account;
     if (account && row.account_id === account.id) return "owner";
-    if (account && (account.role === "admin" || ((account.role === "merchant" || account.role === "staff") && account.merchantId === row.merchant_id))) return "staff";
+    if (account && (account.role === "admin" || ((account.role === "merchant" || account.role === "staff") && account.merchantId === row.merchant_id)))
+      return "staff";
     throw new AppError("order_access_denied");
   }
 

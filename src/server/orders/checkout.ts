@@ -46,7 +46,14 @@ interface PlaceRequest {
  * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (the reservation's
  * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
  */
-async function checkLimit(tx: Transaction<Database>, offerId: string, limit: number | null, quantity: number, who: BuyerKeys, excludeOrderId?: string): Promise<void> {
+async function checkLimit(
+  tx: Transaction<Database>,
+  offerId: string,
+  limit: number | null,
+  quantity: number,
+  who: BuyerKeys,
+  excludeOrderId?: string,
+): Promise<void> {
   if (limit === null) return;
   if (quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer.`, { limit, already: 0 });
   const email = who.email?.trim().toLowerCase() || null;
@@ -130,7 +137,12 @@ export class Checkout {
         if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
         const r = await inventory.reserve(tx, { kind: "offer", offerId: body.offerId }, body.quantity, events);
         // The reservation's UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
-        await checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, { accountId, email: req.buyer.email, fingerprint: req.fingerprint, clientKey: req.ctx.clientKey });
+        await checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, {
+          accountId,
+          email: req.buyer.email,
+          fingerprint: req.fingerprint,
+          clientKey: req.ctx.clientKey,
+        });
         const gross = r.unitPrice * body.quantity;
         const o: NewOrder = {
           id: randomId("ord"),
@@ -155,14 +167,28 @@ export class Checkout {
         };
         await insertOrder(tx, o);
         await recordOrderEvent(tx, o.id, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
-        const discount = await subscribers.placed(tx, { id: o.id, offerId: body.offerId, showId: r.showId, quantity: body.quantity, gross, currency: r.currency, accountId }, body, events);
+        const discount = await subscribers.placed(
+          tx,
+          { id: o.id, offerId: body.offerId, showId: r.showId, quantity: body.quantity, gross, currency: r.currency, accountId },
+          body,
+          events,
+        );
         if (discount > 0) {
           o.total = gross - discount;
           await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
         }
         await commissions.attribute(tx, { orderId: o.id, showId: r.showId, referral: req.ctx.referral ?? null, at: now });
         if (inTxCharge && card && terms) {
-          const charge = await payments.charge({ amount: o.total, currency: r.currency, cardNumber: "number" in card ? card.number : "", ...("token" in card ? { paymentMethod: card.token } : {}), idempotencyKey, description: `Showcart order ${o.id}`, orderId: o.id, ref: null });
+          const charge = await payments.charge({
+            amount: o.total,
+            currency: r.currency,
+            cardNumber: "number" in card ? card.number : "",
+            ...("token" in card ? { paymentMethod: card.token } : {}),
+            idempotencyKey,
+            description: `Showcart order ${o.id}`,
+            orderId: o.id,
+            ref: null,
+          });
           if (!charge.ok) throw new ChargeNotApproved();
           paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, terms, events);
           if (!paidInTx) throw new ChargeNotApproved();
@@ -222,13 +248,21 @@ export class Checkout {
         ]);
       }
       const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", row.offer_id).forUpdate().executeTakeFirstOrThrow();
-      await checkLimit(tx, row.offer_id, offer.per_buyer_limit, row.quantity, { accountId: row.account_id, email: row.buyer_email, fingerprint, clientKey: row.client_key }, row.id);
+      await checkLimit(
+        tx,
+        row.offer_id,
+        offer.per_buyer_limit,
+        row.quantity,
+        { accountId: row.account_id, email: row.buyer_email, fingerprint, clientKey: row.client_key },
+        row.id,
+      );
       return row;
     });
     if (!claimed) {
       const current = orderView(await orderRow(db, orderId));
       if (current.status === "paid") return { order: current }; // paying twice is answered with the paid order
-      if (current.status === "pending_payment" && current.holdExpiresAt && new Date(current.holdExpiresAt) > now) throw new AppError("idempotency_in_progress", "A payment for this order is in progress.");
+      if (current.status === "pending_payment" && current.holdExpiresAt && new Date(current.holdExpiresAt) > now)
+        throw new AppError("idempotency_in_progress", "A payment for this order is in progress.");
       throw new AppError("hold_expired");
     }
     return this.payment.charge(claimed, payment, `${orderId}:${randomId("pay")}`, "hold");
@@ -240,7 +274,15 @@ export class Checkout {
    * variant's stock, or the offer's `remaining`, with offer.updated), so expiry, cancel and refunds work unchanged.
    * Paid with pay().
    */
-  async placeAwardedOrder(input: { offerId: string; unitPrice: number; accountId: string; buyer: { name: string; email: string }; holdMs: number; idempotencyKey: string; data: Record<string, unknown> }): Promise<OrderView> {
+  async placeAwardedOrder(input: {
+    offerId: string;
+    unitPrice: number;
+    accountId: string;
+    buyer: { name: string; email: string };
+    holdMs: number;
+    idempotencyKey: string;
+    data: Record<string, unknown>;
+  }): Promise<OrderView> {
     const { db, clock, offers, inventory, outbox, keys } = this.ctx;
     const now = clock.now();
     const orderId = randomId("ord");

@@ -12,7 +12,15 @@ export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: numbe
   const ref = order.id.slice(-8);
   // The buyer's order page; its access token sits in the link's #fragment (see orders/buyer-access.ts).
   const orderLine = `Order: ${order.id}${extra.link ? `\nYour order page: ${extra.link}` : ""}`;
-  const address = [order.shipping.name, order.shipping.line1, order.shipping.line2, `${order.shipping.postalCode} ${order.shipping.city}`, order.shipping.country].filter(Boolean).join("\n");
+  const address = [
+    order.shipping.name,
+    order.shipping.line1,
+    order.shipping.line2,
+    `${order.shipping.postalCode} ${order.shipping.city}`,
+    order.shipping.country,
+  ]
+    .filter(Boolean)
+    .join("\n");
   switch (kind) {
     case "confirmation":
       return {

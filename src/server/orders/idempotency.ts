@@ -17,8 +17,13 @@ const RETIRED_KEY = "retired:";
 // instead of the number itself.
 export function requestHash(body: CreateOrderBody, accountId?: string | null): string {
   const payment =
-    body.payment && (body.payment.method === "test_card" ? { method: body.payment.method, card: createHash("sha256").update(body.payment.number.replace(/\s+/g, "")).digest("hex") } : body.payment);
-  return createHash("sha256").update(canonicalJson({ ...body, payment, account: accountId ?? undefined })).digest("base64url");
+    body.payment &&
+    (body.payment.method === "test_card"
+      ? { method: body.payment.method, card: createHash("sha256").update(body.payment.number.replace(/\s+/g, "")).digest("hex") }
+      : body.payment);
+  return createHash("sha256")
+    .update(canonicalJson({ ...body, payment, account: accountId ?? undefined }))
+    .digest("base64url");
 }
 
 /**

@@ -1,5 +1,15 @@
 // The orders module's door: what other modules may call or subscribe to.
-export { OrderService, DEFAULT_HOLD_MS, DEFAULT_CLAIM_MS, cardInput, defaultCardFingerprint, type OrderDeps, type BuyerContext, type CardInput, type PlaceOrderResult } from "./service.js";
+export {
+  OrderService,
+  DEFAULT_HOLD_MS,
+  DEFAULT_CLAIM_MS,
+  cardInput,
+  defaultCardFingerprint,
+  type OrderDeps,
+  type BuyerContext,
+  type CardInput,
+  type PlaceOrderResult,
+} from "./service.js";
 export type { OrderSubscribers, OrderSubscriptions, OrderEventName, PlacedOrder, OrderRefund, ReturnedUnits } from "./events.js";
 export { orderView, type OrderRow } from "./store.js";
 export { requestHash } from "./idempotency.js";

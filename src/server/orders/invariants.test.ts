@@ -35,11 +35,15 @@ describe.each(backends)("stock invariant under random order sequences on %s", (b
   afterAll(async () => handle?.close());
 
   async function ledgerOf(offerId: string) {
-    const [offer] = await sql<{ remaining: number; quantity: number }>`select remaining, quantity from offers where id = ${offerId}`.execute(f.db).then((r) => r.rows);
+    const [offer] = await sql<{ remaining: number; quantity: number }>`select remaining, quantity from offers where id = ${offerId}`
+      .execute(f.db)
+      .then((r) => r.rows);
     const [sums] = await sql<{ held: number; sold: number }>`
       select coalesce(sum(case when status = 'pending_payment' then quantity else 0 end), 0)::int as held,
              coalesce(sum(case when status in ('paid', 'refunded') then quantity - refunded_quantity else 0 end), 0)::int as sold
-      from orders where offer_id = ${offerId}`.execute(f.db).then((r) => r.rows);
+      from orders where offer_id = ${offerId}`
+      .execute(f.db)
+      .then((r) => r.rows);
     return { available: Number(offer!.remaining), held: Number(sums!.held), sold: Number(sums!.sold), quantity: Number(offer!.quantity) };
   }
 
@@ -52,9 +56,10 @@ describe.each(backends)("stock invariant under random order sequences on %s", (b
         const orders: string[] = [];
         for (const [n, o] of ops.entries()) {
           const key = `prop-${backend}-${run}-${n}`;
-          const swallow = (p: Promise<unknown>) => p.catch((e: { code?: string }) => {
-            if (!e.code) throw e; // only expected business errors (sold_out, hold_expired, conflict…) are fine
-          });
+          const swallow = (p: Promise<unknown>) =>
+            p.catch((e: { code?: string }) => {
+              if (!e.code) throw e; // only expected business errors (sold_out, hold_expired, conflict…) are fine
+            });
           if (o.k === "hold") {
             const { payment: _, ...hold } = orderBody(offer.id, { quantity: o.q });
             await swallow(f.orders.placeOrder(hold, key).then((r) => orders.push(r.order.id)));
@@ -91,7 +96,12 @@ describe.each(backends)("stock invariant under random order sequences on %s", (b
       { numRuns: backend === "pglite" ? 25 : 15, seed: 20261125 },
     );
     // The sequences really exercised every path (not just errors).
-    const statuses = await f.db.selectFrom("orders").select(["status"]).select((eb) => eb.fn.countAll<number>().as("n")).groupBy("status").execute();
+    const statuses = await f.db
+      .selectFrom("orders")
+      .select(["status"])
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .groupBy("status")
+      .execute();
     const seen = new Set(statuses.map((s) => s.status));
     for (const s of ["paid", "pending_payment", "expired", "cancelled", "payment_failed", "refunded"]) expect(seen, s).toContain(s);
   }, 120_000);

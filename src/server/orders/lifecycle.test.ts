@@ -65,7 +65,10 @@ describe.each(backends)("order lifecycle on %s", (backend) => {
     const sent: { to: string; subject: string; text: string }[] = [];
     f.outbox.handle("email.send", async (m) => void sent.push(m));
     const gift = { message: "Happy birthday, Oma!", notifyEmail: "oma@example.com" };
-    const { order } = await f.orders.placeOrder(orderBody(f.offer.id, { gift, shipping: { name: "Oma Erna", line1: "Dorfstr. 2", postalCode: "01234", city: "Dresden", country: "DE" } }), "key-life-4");
+    const { order } = await f.orders.placeOrder(
+      orderBody(f.offer.id, { gift, shipping: { name: "Oma Erna", line1: "Dorfstr. 2", postalCode: "01234", city: "Dresden", country: "DE" } }),
+      "key-life-4",
+    );
     expect(order.gift).toEqual(gift);
     await f.orders.fulfil(order.id, { carrier: "DHL", trackingNumber: "JD0002" });
     await f.orders.refund(order.id);

@@ -21,7 +21,11 @@ export class OrderLifecycle {
     const now = clock.now();
     const events = outbox.batch();
     const res = await db.transaction().execute(async (tx) => {
-      let q = tx.updateTable("orders").set({ status: to, payment_lock_until: null, updated_at: now }).where("id", "=", orderId).where("status", "=", "pending_payment");
+      let q = tx
+        .updateTable("orders")
+        .set({ status: to, payment_lock_until: null, updated_at: now })
+        .where("id", "=", orderId)
+        .where("status", "=", "pending_payment");
       if (!opts.ignoreLock) q = q.where((eb) => eb.or([eb("payment_lock_until", "is", null), eb("payment_lock_until", "<=", now)]));
       const o = await q.returningAll().executeTakeFirst();
       if (!o) return null;
@@ -123,7 +127,13 @@ export class OrderLifecycle {
     const { db, clock } = this.ctx;
     const now = clock.now();
     const order = await db.transaction().execute(async (tx) => {
-      const row = await tx.updateTable("orders").set({ status: "delivered", updated_at: now }).where("id", "=", orderId).where("status", "=", "fulfilled").returningAll().executeTakeFirst();
+      const row = await tx
+        .updateTable("orders")
+        .set({ status: "delivered", updated_at: now })
+        .where("id", "=", orderId)
+        .where("status", "=", "fulfilled")
+        .returningAll()
+        .executeTakeFirst();
       if (!row) return null;
       await recordOrderEvent(tx, orderId, "delivered", now, {});
       return orderView(row);
@@ -141,7 +151,8 @@ export class OrderLifecycle {
   async refund(orderId: string, opts: { quantity?: number; reason?: string } = {}): Promise<OrderView> {
     const { db, clock, outbox, payments, commissions, orderUrl } = this.ctx;
     const row = await orderRow(db, orderId);
-    if (!["paid", "fulfilled", "delivered"].includes(row.status) || !row.payment_ref) throw new AppError("conflict", `The order is ${row.status}; it cannot be refunded.`);
+    if (!["paid", "fulfilled", "delivered"].includes(row.status) || !row.payment_ref)
+      throw new AppError("conflict", `The order is ${row.status}; it cannot be refunded.`);
     const open = row.quantity - row.refunded_quantity;
     const quantity = opts.quantity ?? open;
     if (quantity > open) throw new AppError("invalid_body", `quantity: only ${open} unit(s) left to refund`);
@@ -172,7 +183,14 @@ export class OrderLifecycle {
       const reversal = await commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
       const restock = row.status === "paid";
       if (restock) await this.#restock(tx, row, quantity, now, events);
-      await recordOrderEvent(tx, orderId, "refunded", now, { quantity, amount, restocked: restock, commissionReversed: reversal, refundRef: paid.ref, reason: opts.reason ?? null });
+      await recordOrderEvent(tx, orderId, "refunded", now, {
+        quantity,
+        amount,
+        restocked: restock,
+        commissionReversed: reversal,
+        refundRef: paid.ref,
+        reason: opts.reason ?? null,
+      });
       const view = orderView(updated);
       await outbox.enqueue(tx, "email.send", orderEmail("refunded", view, { amount, link: orderUrl(view.id) }));
       await this.ctx.subscribers.refunded(tx, updated, view, { id: refundId, quantity, amount, restocked: restock }, events);

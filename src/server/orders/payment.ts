@@ -19,7 +19,9 @@ export function cardInput(p: PaymentBody): CardInput {
 }
 
 export function defaultCardFingerprint(cardNumber: string): string {
-  return createHash("sha256").update(`showcart-card:${cardNumber.replace(/\s+/g, "")}`).digest("base64url");
+  return createHash("sha256")
+    .update(`showcart-card:${cardNumber.replace(/\s+/g, "")}`)
+    .digest("base64url");
 }
 
 /** A payment attempt's answer: the order, and what the buyer must do when the provider asks for authentication. */
@@ -56,7 +58,10 @@ export class OrderPayment {
   /** 400 when the configured provider does not take this payment method (a card number only goes to the test provider). */
   assertPaymentMethod(method: PaymentBody["method"]): void {
     const methods: readonly string[] = this.ctx.payments.methods ?? ["test_card"];
-    if (!methods.includes(method)) throw new AppError("invalid_body", `payment.method: this shop takes ${methods.join(", ")}`, [{ path: "payment.method", message: `one of ${methods.join(", ")}` }]);
+    if (!methods.includes(method))
+      throw new AppError("invalid_body", `payment.method: this shop takes ${methods.join(", ")}`, [
+        { path: "payment.method", message: `one of ${methods.join(", ")}` },
+      ]);
   }
 
   /** Charges a pending order outside any transaction, then records the answer (paid, hold kept, or released). */
@@ -66,7 +71,15 @@ export class OrderPayment {
     const source = "number" in card ? { cardNumber: card.number } : { cardNumber: "", paymentMethod: card.token };
     // A provider that throws told us nothing about the charge: handled like a timeout (hold kept), never as a decline.
     const charge: ChargeResult = await payments
-      .charge({ amount: total, currency: row.currency, ...source, idempotencyKey: chargeKey, description: `Showcart order ${row.id}`, orderId: row.id, ref: row.payment_ref })
+      .charge({
+        amount: total,
+        currency: row.currency,
+        ...source,
+        idempotencyKey: chargeKey,
+        description: `Showcart order ${row.id}`,
+        orderId: row.id,
+        ref: row.payment_ref,
+      })
       .catch(() => ({ ok: false as const, reason: "pending" as const }));
 
     if (charge.ok) return { order: await this.#markPaid(row, charge.ref) };
@@ -118,7 +131,15 @@ export class OrderPayment {
    * pending_payment → paid inside `tx`: the history, the confirmation email, the `paid` subscribers, the host's
    * commission and the order.paid event. Null if the order was not pending.
    */
-  async paidIn(tx: Transaction<Database>, orderId: string, ref: string, total: number, terms: CommissionTerms, events: EventBatch, paidAt = this.ctx.clock.now()): Promise<OrderView | null> {
+  async paidIn(
+    tx: Transaction<Database>,
+    orderId: string,
+    ref: string,
+    total: number,
+    terms: CommissionTerms,
+    events: EventBatch,
+    paidAt = this.ctx.clock.now(),
+  ): Promise<OrderView | null> {
     const updated = await tx
       .updateTable("orders")
       .set({ status: "paid", payment_ref: ref, payment_lock_until: null, updated_at: paidAt })
@@ -132,8 +153,23 @@ export class OrderPayment {
     await this.ctx.outbox.enqueue(tx, "email.send", orderEmail("confirmation", view, { link: this.ctx.orderUrl(view.id) }));
     await this.ctx.subscribers.paid(tx, updated, view, events);
     // The ledger's figure is part of the order.paid event, so the commission is written here rather than by a subscriber.
-    const commission = await this.ctx.commissions.recordForOrder(tx, { orderId, showId: view.showId, hostAccountId: terms.hostAccountId, total, currency: view.currency, rateBp: terms.rateBp });
-    await events.emit(tx, "order.paid", { showId: view.showId, orderId, offerId: view.offerId, quantity: view.quantity, total, currency: view.currency, commission });
+    const commission = await this.ctx.commissions.recordForOrder(tx, {
+      orderId,
+      showId: view.showId,
+      hostAccountId: terms.hostAccountId,
+      total,
+      currency: view.currency,
+      rateBp: terms.rateBp,
+    });
+    await events.emit(tx, "order.paid", {
+      showId: view.showId,
+      orderId,
+      offerId: view.offerId,
+      quantity: view.quantity,
+      total,
+      currency: view.currency,
+      commission,
+    });
     return view;
   }
 
@@ -162,14 +198,21 @@ export class OrderPayment {
     const res = await this.ctx.payments.refund({ ref, amount, currency: row.currency, idempotencyKey: `${row.id}:late:${ref}` });
     if (!res.ok) throw new AppError("payment_pending", `Refunding a payment that came too late failed (${res.reason}); it is retried.`, { orderId: row.id });
     const now = this.ctx.clock.now();
-    await this.ctx.db.transaction().execute((tx) => recordOrderEvent(tx, row.id, "late_payment_refunded", now, { paymentRef: ref, amount, refundRef: res.ref, status: row.status }));
+    await this.ctx.db
+      .transaction()
+      .execute((tx) => recordOrderEvent(tx, row.id, "late_payment_refunded", now, { paymentRef: ref, amount, refundRef: res.ref, status: row.status }));
   }
 
   /**
    * The provider reports a succeeded payment (Stripe webhook `payment_intent.succeeded`): a pending order is paid,
    * once however often it is reported; a payment for an order that ended meanwhile (hold expired, cancelled) is refunded.
    */
-  async settleProviderPayment(p: { orderId: string; ref: string; amount: number; currency: string }): Promise<"paid" | "already_paid" | "refunded" | "unknown_order" | "amount_mismatch"> {
+  async settleProviderPayment(p: {
+    orderId: string;
+    ref: string;
+    amount: number;
+    currency: string;
+  }): Promise<"paid" | "already_paid" | "refunded" | "unknown_order" | "amount_mismatch"> {
     const row = await this.ctx.db.selectFrom("orders").selectAll().where("id", "=", p.orderId).executeTakeFirst();
     if (!row) return "unknown_order";
     if (Number(row.total) !== p.amount || row.currency !== p.currency) return "amount_mismatch";

@@ -8,7 +8,11 @@ import { requireAccount } from "../accounts/index.js";
 import type { OrderAccess, OrderAccessKind } from "./buyer-access.js";
 import { type BuyerContext, type CardInput, type OrderService, cardInput } from "./service.js";
 
-const idempotencyKey = z.string().min(8).max(200).regex(/^[\x21-\x7e]+$/);
+const idempotencyKey = z
+  .string()
+  .min(8)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/);
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -128,7 +128,26 @@ describe.each(backends)("orders on %s", (backend) => {
       const lock = new Date(now.getTime() + 60_000);
       await tx
         .insertInto("orders")
-        .values({ id: "ord_stuck", offer_id: f.offer.id, show_id: f.show.id, quantity: 2, unit_price: 799, total: 1598, currency: "EUR", buyer_name: "x", buyer_email: "x@x.de", shipping: "{}", status: "pending_payment", payment_ref: null, idempotency_key: "key-stuck", request_hash: "h", hold_expires_at: lock, payment_lock_until: lock, created_at: now, updated_at: now })
+        .values({
+          id: "ord_stuck",
+          offer_id: f.offer.id,
+          show_id: f.show.id,
+          quantity: 2,
+          unit_price: 799,
+          total: 1598,
+          currency: "EUR",
+          buyer_name: "x",
+          buyer_email: "x@x.de",
+          shipping: "{}",
+          status: "pending_payment",
+          payment_ref: null,
+          idempotency_key: "key-stuck",
+          request_hash: "h",
+          hold_expires_at: lock,
+          payment_lock_until: lock,
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
     });
     expect((await f.offers.offer(f.offer.id)).remaining).toBe(3);

@@ -112,11 +112,25 @@ export function newOrderRow(o: NewOrder): OrderRow {
   };
 }
 
-export type OrderEventType = "created" | "held" | "paid" | "payment_failed" | "expired" | "cancelled" | "fulfilled" | "delivered" | "refunded" | "payment_action_required" | "late_payment_refunded";
+export type OrderEventType =
+  | "created"
+  | "held"
+  | "paid"
+  | "payment_failed"
+  | "expired"
+  | "cancelled"
+  | "fulfilled"
+  | "delivered"
+  | "refunded"
+  | "payment_action_required"
+  | "late_payment_refunded";
 
 /** The order's append-only history: one row per transition, written in the transition's own transaction. */
 export async function recordOrderEvent(tx: Tx, orderId: string, type: OrderEventType, at: Date, data: Record<string, unknown>): Promise<void> {
-  await tx.insertInto("order_events").values({ id: randomId("oev"), order_id: orderId, type, data: JSON.stringify(data), at }).execute();
+  await tx
+    .insertInto("order_events")
+    .values({ id: randomId("oev"), order_id: orderId, type, data: JSON.stringify(data), at })
+    .execute();
 }
 
 export async function orderRow(db: Db | Tx, orderId: string): Promise<OrderRow> {
@@ -158,7 +172,11 @@ export async function listOrders(db: Db, filter: { showIds: string[]; status?: O
   if (filter.showIds.length === 0) return [];
   let q = db.selectFrom("orders").selectAll().where("show_id", "in", filter.showIds);
   if (filter.status) q = q.where("status", "=", filter.status);
-  const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(filter.limit ?? 200).execute();
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(filter.limit ?? 200)
+    .execute();
   return rows.map(orderView);
 }
 
@@ -193,7 +211,14 @@ export async function salesByShow(db: Db, showIds: string[]): Promise<Map<string
     .where("status", "in", [...SETTLED_STATUSES])
     .groupBy("show_id")
     .execute();
-  for (const r of rows) out.set(r.show_id, { orders: Number(r.orders), unitsSold: Number(r.units), revenue: Number(r.revenue), refundedUnits: Number(r.refunded_units), refunds: Number(r.refunds) });
+  for (const r of rows)
+    out.set(r.show_id, {
+      orders: Number(r.orders),
+      unitsSold: Number(r.units),
+      revenue: Number(r.revenue),
+      refundedUnits: Number(r.refunded_units),
+      refunds: Number(r.refunds),
+    });
   return out;
 }
 

@@ -5,7 +5,15 @@ import { MemoryBus } from "../platform/bus.js";
 import { ManualClock } from "../platform/clock.js";
 import { Outbox, RELAY_GRACE_MS, retryDelayMs } from "./service.js";
 
-const silent = { warn() {}, error() {}, info() {}, debug() {}, child() { return silent; } } as never;
+const silent = {
+  warn() {},
+  error() {},
+  info() {},
+  debug() {},
+  child() {
+    return silent;
+  },
+} as never;
 
 describe.each(backends)("outbox on %s", (backend) => {
   let handle: DbHandle;
@@ -85,7 +93,9 @@ describe.each(backends)("outbox on %s", (backend) => {
     const clock = new ManualClock();
     const crashed = new Outbox(handle.db, clock, silent, new MemoryBus());
     const lost = crashed.batch();
-    await handle.db.transaction().execute((tx) => lost.emit(tx, "order.paid", { showId: "s", orderId: "ord_1", offerId: "o", quantity: 1, total: 100, currency: "EUR", commission: 10 }));
+    await handle.db
+      .transaction()
+      .execute((tx) => lost.emit(tx, "order.paid", { showId: "s", orderId: "ord_1", offerId: "o", quantity: 1, total: 100, currency: "EUR", commission: 10 }));
     // …the process dies here, between commit and publish. A new one starts on the same database:
     const bus = new MemoryBus();
     const restarted = new Outbox(handle.db, clock, silent, bus);

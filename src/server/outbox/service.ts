@@ -158,7 +158,10 @@ export class Outbox {
   async enqueue<K extends OutboxTopic>(tx: Transaction<Database> | Db, topic: K, payload: OutboxTopics[K]): Promise<string> {
     const id = randomId("obx");
     const now = this.clock.now();
-    await tx.insertInto("outbox").values({ id, topic, payload: JSON.stringify(payload), created_at: now, available_at: now }).execute();
+    await tx
+      .insertInto("outbox")
+      .values({ id, topic, payload: JSON.stringify(payload), created_at: now, available_at: now })
+      .execute();
     this.kick();
     return id;
   }
@@ -233,7 +236,11 @@ export class Outbox {
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         this.log.warn({ outboxId: row.id, topic: row.topic, attempts, err: message }, "outbox delivery failed; will retry");
-        await this.db.updateTable("outbox").set({ last_error: message.slice(0, 500) }).where("id", "=", row.id).execute();
+        await this.db
+          .updateTable("outbox")
+          .set({ last_error: message.slice(0, 500) })
+          .where("id", "=", row.id)
+          .execute();
       }
     }
     return delivered;
@@ -241,7 +248,12 @@ export class Outbox {
 
   /** Rows not yet delivered, per topic (for /metrics: a growing count means a stuck handler or a dead bus). */
   async pendingByTopic(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom("outbox").select(["topic", sql<number>`count(*)::int`.as("n")]).where("processed_at", "is", null).groupBy("topic").execute();
+    const rows = await this.db
+      .selectFrom("outbox")
+      .select(["topic", sql<number>`count(*)::int`.as("n")])
+      .where("processed_at", "is", null)
+      .groupBy("topic")
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.topic, Number(r.n)]));
   }
 

@@ -58,14 +58,31 @@ export class FakeStripeApi {
   /** The buyer passes 3-D Secure in the browser: the intent succeeds. */
   completeAction(intentId: string): Intent {
     const pi = this.#intent(intentId);
-    Object.assign(pi, stripeFixture("payment_intent.succeeded"), { id: pi.id, client_secret: pi.client_secret, amount: pi.amount, amount_received: pi.amount, currency: pi.currency, metadata: pi.metadata, description: pi.description, payment_method: pi.payment_method, latest_charge: `ch_${rand(24)}` });
+    Object.assign(pi, stripeFixture("payment_intent.succeeded"), {
+      id: pi.id,
+      client_secret: pi.client_secret,
+      amount: pi.amount,
+      amount_received: pi.amount,
+      currency: pi.currency,
+      metadata: pi.metadata,
+      description: pi.description,
+      payment_method: pi.payment_method,
+      latest_charge: `ch_${rand(24)}`,
+    });
     return pi;
   }
 
   /** The buyer fails 3-D Secure: the intent goes back to requires_payment_method. */
   failAction(intentId: string): Intent {
     const pi = this.#intent(intentId);
-    Object.assign(pi, stripeFixture("payment_intent.authentication_failed"), { id: pi.id, client_secret: pi.client_secret, amount: pi.amount, currency: pi.currency, metadata: pi.metadata, description: pi.description });
+    Object.assign(pi, stripeFixture("payment_intent.authentication_failed"), {
+      id: pi.id,
+      client_secret: pi.client_secret,
+      amount: pi.amount,
+      currency: pi.currency,
+      metadata: pi.metadata,
+      description: pi.description,
+    });
     return pi;
   }
 
@@ -90,12 +107,22 @@ export class FakeStripeApi {
   }
 
   #answer(req: http.IncomingMessage, path: string, params: Record<string, string>, raw: string, key: string | undefined): [number, unknown] {
-    if (req.headers.authorization !== "Bearer sk_test_showcart") return [401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } }];
+    if (req.headers.authorization !== "Bearer sk_test_showcart")
+      return [401, { error: { type: "invalid_request_error", message: "Invalid API Key provided" } }];
     if (req.method === "POST") {
       if (!key) return [400, { error: { type: "invalid_request_error", message: "Showcart's test server requires an Idempotency-Key on every POST" } }];
       const seen = this.#replays.get(key);
       if (seen) {
-        if (seen.params !== raw) return [400, { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } }];
+        if (seen.params !== raw)
+          return [
+            400,
+            {
+              error: {
+                type: "idempotency_error",
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+              },
+            },
+          ];
         return [seen.status, seen.body];
       }
       const [status, body] = this.#post(path, params);
@@ -145,7 +172,15 @@ export class FakeStripeApi {
         return [400, err];
       }
       const pm = p.payment_method ?? "";
-      const keep = { id: pi.id, client_secret: pi.client_secret, amount: pi.amount, currency: pi.currency, metadata: pi.metadata, description: pi.description, payment_method: pm };
+      const keep = {
+        id: pi.id,
+        client_secret: pi.client_secret,
+        amount: pi.amount,
+        currency: pi.currency,
+        metadata: pi.metadata,
+        description: pi.description,
+        payment_method: pm,
+      };
       if (pm === "pm_card_visa" || pm === "pm_card_mastercard") {
         Object.assign(pi, stripeFixture("payment_intent.succeeded"), keep, { amount_received: pi.amount, latest_charge: `ch_${rand(24)}` });
         return [200, structuredClone(pi)];
@@ -159,7 +194,11 @@ export class FakeStripeApi {
       if (pm === "pm_card_authenticationRequired" || pm === "pm_card_threeDSecure2Required") {
         const redirect = p.return_url !== undefined;
         Object.assign(pi, stripeFixture(redirect ? "payment_intent.requires_action.redirect" : "payment_intent.requires_action"), keep);
-        if (redirect) pi.next_action.redirect_to_url = { return_url: p.return_url, url: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${pi.id}&payment_intent_client_secret=${pi.client_secret}` };
+        if (redirect)
+          pi.next_action.redirect_to_url = {
+            return_url: p.return_url,
+            url: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${pi.id}&payment_intent_client_secret=${pi.client_secret}`,
+          };
         return [200, structuredClone(pi)];
       }
       const err = stripeFixture("error.resource_missing");
@@ -171,13 +210,30 @@ export class FakeStripeApi {
       const pi = this.intents.get(m[1]!);
       if (!pi) return [404, stripeFixture("error.resource_missing")];
       if (pi.status === "succeeded") return [400, stripeFixture("error.payment_intent_unexpected_state")];
-      Object.assign(pi, { status: "canceled", cancellation_reason: p.cancellation_reason ?? null, canceled_at: Math.floor(Date.now() / 1000), next_action: null });
+      Object.assign(pi, {
+        status: "canceled",
+        cancellation_reason: p.cancellation_reason ?? null,
+        canceled_at: Math.floor(Date.now() / 1000),
+        next_action: null,
+      });
       return [200, structuredClone(pi)];
     }
     if (path === "/v1/refunds") {
       const pi = this.intents.get(p.payment_intent ?? "");
-      if (pi?.status !== "succeeded") return [400, { error: { type: "invalid_request_error", code: "charge_not_refundable", message: "This PaymentIntent has no successful charge to refund." } }];
-      const refund = { ...stripeFixture("refund.succeeded"), id: `re_${rand(24)}`, amount: Number(p.amount ?? pi.amount), currency: pi.currency, payment_intent: pi.id, charge: pi.latest_charge, created: Math.floor(Date.now() / 1000) };
+      if (pi?.status !== "succeeded")
+        return [
+          400,
+          { error: { type: "invalid_request_error", code: "charge_not_refundable", message: "This PaymentIntent has no successful charge to refund." } },
+        ];
+      const refund = {
+        ...stripeFixture("refund.succeeded"),
+        id: `re_${rand(24)}`,
+        amount: Number(p.amount ?? pi.amount),
+        currency: pi.currency,
+        payment_intent: pi.id,
+        charge: pi.latest_charge,
+        created: Math.floor(Date.now() / 1000),
+      };
       this.refunds.set(refund.id, refund);
       return [200, refund];
     }

@@ -7,7 +7,16 @@ describe("Stripe payment provider", () => {
   let api: FakeStripeApi;
   let stripe: StripePaymentProvider;
   const charge = (orderId: string, paymentMethod: string | undefined, attempt: string, ref?: string | null) =>
-    stripe.charge({ orderId, amount: 1299, currency: "EUR", cardNumber: "", paymentMethod, idempotencyKey: attempt, description: `Showcart order ${orderId}`, ref });
+    stripe.charge({
+      orderId,
+      amount: 1299,
+      currency: "EUR",
+      cardNumber: "",
+      paymentMethod,
+      idempotencyKey: attempt,
+      description: `Showcart order ${orderId}`,
+      ref,
+    });
 
   beforeAll(async () => {
     api = await new FakeStripeApi().start();
@@ -37,7 +46,11 @@ describe("Stripe payment provider", () => {
 
   it("asks for 3-D Secure, then reports the intent succeeded once the buyer passed it, without confirming again", async () => {
     const first = await charge("ord_3ds1", "pm_card_authenticationRequired", "attempt-1");
-    expect(first).toMatchObject({ ok: false, reason: "requires_action", nextAction: { type: "use_stripe_sdk", clientSecret: expect.stringMatching(/^pi_\w+_secret_/) } });
+    expect(first).toMatchObject({
+      ok: false,
+      reason: "requires_action",
+      nextAction: { type: "use_stripe_sdk", clientSecret: expect.stringMatching(/^pi_\w+_secret_/) },
+    });
     const ref = (first as { ref: string }).ref;
     api.completeAction(ref);
     const confirmsBefore = api.requests.filter((r) => r.path.endsWith("/confirm")).length;
@@ -46,9 +59,26 @@ describe("Stripe payment provider", () => {
   });
 
   it("answers redirect_to_url with the bank's page when a return URL is configured", async () => {
-    const withReturn = new StripePaymentProvider({ secretKey: "sk_test_showcart", apiBase: api.url, maxNetworkRetries: 0, returnUrl: (id) => `https://shop.example/orders/${id}` });
-    const res = await withReturn.charge({ orderId: "ord_3ds2", amount: 500, currency: "EUR", cardNumber: "", paymentMethod: "pm_card_authenticationRequired", idempotencyKey: "a1", description: "x" });
-    expect(res).toMatchObject({ ok: false, reason: "requires_action", nextAction: { type: "redirect_to_url", url: expect.stringContaining("hooks.stripe.com") } });
+    const withReturn = new StripePaymentProvider({
+      secretKey: "sk_test_showcart",
+      apiBase: api.url,
+      maxNetworkRetries: 0,
+      returnUrl: (id) => `https://shop.example/orders/${id}`,
+    });
+    const res = await withReturn.charge({
+      orderId: "ord_3ds2",
+      amount: 500,
+      currency: "EUR",
+      cardNumber: "",
+      paymentMethod: "pm_card_authenticationRequired",
+      idempotencyKey: "a1",
+      description: "x",
+    });
+    expect(res).toMatchObject({
+      ok: false,
+      reason: "requires_action",
+      nextAction: { type: "redirect_to_url", url: expect.stringContaining("hooks.stripe.com") },
+    });
     expect(api.requests.at(-1)!.params.return_url).toBe("https://shop.example/orders/ord_3ds2");
   });
 

@@ -60,7 +60,8 @@ export class StripePaymentProvider implements PaymentProvider {
     let intent: Intent | null = null;
     try {
       intent = req.ref ? await this.client.paymentIntents.retrieve(req.ref) : await this.#createIntent(req);
-      if (intent.amount !== req.amount || intent.currency !== req.currency.toLowerCase()) throw new Error(`PaymentIntent ${intent.id} does not match order ${req.orderId}`);
+      if (intent.amount !== req.amount || intent.currency !== req.currency.toLowerCase())
+        throw new Error(`PaymentIntent ${intent.id} does not match order ${req.orderId}`);
       // Already settled, or the buyer comes back from 3-D Secure with the method they started with: report, don't confirm.
       if (intent.status === "succeeded" || intent.status === "processing" || intent.status === "canceled") return this.#outcome(intent);
       if (intent.status === "requires_action" && (!pm || pm === paymentMethodId(intent))) return this.#outcome(intent);
@@ -77,13 +78,22 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
-  async refund(req: { ref: string; amount: number; currency: string; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {
+  async refund(req: {
+    ref: string;
+    amount: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {
     try {
-      const refund = await this.client.refunds.create({ payment_intent: req.ref, amount: req.amount }, { idempotencyKey: `refund:${keyDigest(req.idempotencyKey)}` });
+      const refund = await this.client.refunds.create(
+        { payment_intent: req.ref, amount: req.amount },
+        { idempotencyKey: `refund:${keyDigest(req.idempotencyKey)}` },
+      );
       if (refund.status === "failed" || refund.status === "canceled") return { ok: false, reason: refund.failure_reason ?? refund.status };
       return { ok: true, ref: refund.id };
     } catch (err) {
-      if (err instanceof Stripe.errors.StripeError && err.type !== "StripeConnectionError" && err.type !== "StripeAPIError") return { ok: false, reason: err.code ?? err.type };
+      if (err instanceof Stripe.errors.StripeError && err.type !== "StripeConnectionError" && err.type !== "StripeAPIError")
+        return { ok: false, reason: err.code ?? err.type };
       return { ok: false, reason: "unavailable" };
     }
   }
@@ -138,7 +148,8 @@ export class StripePaymentProvider implements PaymentProvider {
         return { ok: false, reason: "pending", ref: intentRef };
       }
     }
-    if (err.type === "StripeInvalidRequestError" && err.param === "payment_method") return { ok: false, reason: "invalid_card", ...(intentRef ? { ref: intentRef } : {}) };
+    if (err.type === "StripeInvalidRequestError" && err.param === "payment_method")
+      return { ok: false, reason: "invalid_card", ...(intentRef ? { ref: intentRef } : {}) };
     // Connection errors, timeouts, Stripe's 5xx and rate limits, an invalid key: nothing is known about the charge.
     return { ok: false, reason: "pending", ...(intentRef ? { ref: intentRef } : {}) };
   }
@@ -152,12 +163,18 @@ function paymentMethodId(intent: Intent): string | null {
 function nextAction(intent: Intent): NextAction | null {
   const clientSecret = intent.client_secret;
   if (!clientSecret) return null;
-  if (intent.next_action?.type === "redirect_to_url" && intent.next_action.redirect_to_url?.url) return { type: "redirect_to_url", clientSecret, url: intent.next_action.redirect_to_url.url };
+  if (intent.next_action?.type === "redirect_to_url" && intent.next_action.redirect_to_url?.url)
+    return { type: "redirect_to_url", clientSecret, url: intent.next_action.redirect_to_url.url };
   return { type: "use_stripe_sdk", clientSecret };
 }
 
 /** The provider from the STRIPE_* settings (see README); fails at start when the secret key is missing. */
-export function stripeProviderFromConfig(c: { STRIPE_SECRET_KEY?: string; STRIPE_API_BASE?: string; STRIPE_TIMEOUT_MS: number; STRIPE_RETURN_URL?: string }): StripePaymentProvider {
+export function stripeProviderFromConfig(c: {
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_API_BASE?: string;
+  STRIPE_TIMEOUT_MS: number;
+  STRIPE_RETURN_URL?: string;
+}): StripePaymentProvider {
   if (!c.STRIPE_SECRET_KEY) throw new Error("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY");
   const template = c.STRIPE_RETURN_URL;
   return new StripePaymentProvider({

@@ -33,7 +33,13 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
       synthetic: false,
       sweepers: false,
       clock,
-      env: { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: "sk_test_showcart", STRIPE_WEBHOOK_SECRET: WHSEC, STRIPE_API_BASE: api.url, STRIPE_TIMEOUT_MS: "400" },
+      env: {
+        PAYMENT_PROVIDER: "stripe",
+        STRIPE_SECRET_KEY: "sk_test_showcart",
+        STRIPE_WEBHOOK_SECRET: WHSEC,
+        STRIPE_API_BASE: api.url,
+        STRIPE_TIMEOUT_MS: "400",
+      },
     });
     showId = server.demo.showId;
     cookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
@@ -47,12 +53,19 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
   });
 
   async function newOffer(quantity: number) {
-    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId, showPrice: 1299, quantity, durationSeconds: 3600, pin: true } });
+    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, {
+      cookie,
+      body: { productId, showPrice: 1299, quantity, durationSeconds: 3600, pin: true },
+    });
     expect(res.status).toBe(201);
     return res.body.offer as { id: string };
   }
-  const remaining = async (offerId: string) => (await request(server.url, "GET", `/api/shows/${showId}`)).body.show.offers.find((o: { id: string }) => o.id === offerId).remaining as number;
-  const orderOf = (id: string) => request(server.url, "GET", `/api/orders/${id}`, { cookie: merchantCookie }).then((r) => r.body as { order: { status: string }; history: { type: string; data: any }[] });
+  const remaining = async (offerId: string) =>
+    (await request(server.url, "GET", `/api/shows/${showId}`)).body.show.offers.find((o: { id: string }) => o.id === offerId).remaining as number;
+  const orderOf = (id: string) =>
+    request(server.url, "GET", `/api/orders/${id}`, { cookie: merchantCookie }).then(
+      (r) => r.body as { order: { status: string }; history: { type: string; data: any }[] },
+    );
   // Each order's access token, from the answer that placed it (or its error's details): what the buyer's checkout keeps.
   const tokens = new Map<string, string>();
   const place = async (...args: Parameters<typeof postOrder>) => {
@@ -70,7 +83,13 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
     event.data.object = intent;
     const payload = JSON.stringify(event);
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? WHSEC });
-    return { id: event.id as string, res: request(server.url, "POST", "/api/payments/stripe/webhook", { raw: payload, headers: { "stripe-signature": signature, "content-type": "application/json; charset=utf-8" } }) };
+    return {
+      id: event.id as string,
+      res: request(server.url, "POST", "/api/payments/stripe/webhook", {
+        raw: payload,
+        headers: { "stripe-signature": signature, "content-type": "application/json; charset=utf-8" },
+      }),
+    };
   }
 
   it("pays a one-tap order with a Stripe PaymentMethod; test_card is refused before any unit is taken", async () => {
@@ -130,7 +149,13 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
     expect(paid.status).toBe(200);
     expect(paid.body.order.status).toBe("paid");
     expect(await server.services.commissions.showCommission(showId)).toBeGreaterThan(0);
-    expect((await orderOf(id)).history.map((e) => e.type)).toEqual(["created", "payment_action_required", "payment_action_required", "payment_action_required", "paid"]);
+    expect((await orderOf(id)).history.map((e) => e.type)).toEqual([
+      "created",
+      "payment_action_required",
+      "payment_action_required",
+      "payment_action_required",
+      "paid",
+    ]);
   });
 
   it("3-D Secure finished in the browser: the signed webhook confirms the order once, however often it is delivered", async () => {
@@ -224,10 +249,15 @@ describe.each(backends)("Stripe payments over HTTP on %s", (backend) => {
   });
 
   it("limits guests by the card's Stripe fingerprint: another email with the same card is refused", async () => {
-    const made = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie, body: { productId, showPrice: 1299, quantity: 5, durationSeconds: 3600, pin: true, perBuyerLimit: 1 } });
+    const made = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, {
+      cookie,
+      body: { productId, showPrice: 1299, quantity: 5, durationSeconds: 3600, pin: true, perBuyerLimit: 1 },
+    });
     const offerId = made.body.offer.id as string;
     const guest = (email: string, pm: string, device: string) =>
-      postOrder(server.url, orderBody(offerId, { buyer: { name: "Guest", email }, payment: { method: "stripe", paymentMethodId: pm } }), undefined, { "x-device-id": device });
+      postOrder(server.url, orderBody(offerId, { buyer: { name: "Guest", email }, payment: { method: "stripe", paymentMethodId: pm } }), undefined, {
+        "x-device-id": device,
+      });
     expect((await guest("first@example.com", "pm_card_visa", "device-guest-1")).body.order.status).toBe("paid");
     const again = await guest("second@example.com", "pm_card_visa", "device-guest-2");
     expect([again.status, again.body.error.code]).toEqual([409, "limit_exceeded"]);

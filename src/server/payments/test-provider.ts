@@ -41,7 +41,12 @@ export class TestPaymentProvider implements PaymentProvider {
     const number = cardNumber.replace(/\s+/g, "");
     if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) return { ok: false, reason: "invalid_card" };
     const brand = number.startsWith("4") ? "visa" : /^5[1-5]/.test(number) ? "mastercard" : number.startsWith("3") ? "amex" : "card";
-    return { ok: true, token: `pm_test_${number === TEST_CARD_OK ? "ok" : "declined"}_${randomBytes(12).toString("base64url")}`, brand, last4: number.slice(-4) };
+    return {
+      ok: true,
+      token: `pm_test_${number === TEST_CARD_OK ? "ok" : "declined"}_${randomBytes(12).toString("base64url")}`,
+      brand,
+      last4: number.slice(-4),
+    };
   }
 
   async refund(req: { ref: string; amount: number; idempotencyKey: string }): Promise<{ ok: true; ref: string } | { ok: false; reason: string }> {

@@ -45,10 +45,12 @@ describe.each(kinds)("%s bus", (kind) => {
     const off = b.subscribe("show.status", () => n++);
     off();
     let other = 0;
-    const seen = new Promise<void>((r) => b.subscribe("show.status", () => {
+    const seen = new Promise<void>((r) =>
+      b.subscribe("show.status", () => {
         other++;
         r();
-      }));
+      }),
+    );
     if (kind === "redis") await new Promise((r) => setTimeout(r, 200));
     await a.publish("show.status", { showId: "s1", status: "live" });
     await seen;

@@ -63,7 +63,10 @@ export class RateLimits {
     if (existing) return existing;
     const opts = { keyPrefix: `${this.#prefix}:${rule.name}`, points: rule.points, duration: rule.windowSeconds, blockDuration: rule.blockSeconds ?? 0 };
     // With Redis, a node that loses it keeps limiting on its own counts (insurance) rather than letting floods through.
-    const impl: RateLimiterAbstract = this.#redis && !rule.local ? new RateLimiterRedis({ ...opts, storeClient: this.#redis, insuranceLimiter: new RateLimiterMemory(opts) }) : new RateLimiterMemory(opts);
+    const impl: RateLimiterAbstract =
+      this.#redis && !rule.local
+        ? new RateLimiterRedis({ ...opts, storeClient: this.#redis, insuranceLimiter: new RateLimiterMemory(opts) })
+        : new RateLimiterMemory(opts);
     const made = new FlexibleLimit(rule, impl);
     this.#limits.set(rule.name, made);
     return made;

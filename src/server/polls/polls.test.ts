@@ -33,7 +33,18 @@ describe.each(backends)(
       // Straight into the table: hashing a password per viewer (argon2) would be most of this test's time.
       const viewer = async (): Promise<Account> => {
         const account: Account = { id: randomId("acc"), email: `p${n++}-${Math.random()}@t.test`, displayName: `Voter ${n}`, role: "buyer", merchantId: null };
-        await f.db.insertInto("accounts").values({ id: account.id, email: account.email, password_hash: "-", display_name: account.displayName, role: "buyer", merchant_id: null, created_at: f.clock.now() }).execute();
+        await f.db
+          .insertInto("accounts")
+          .values({
+            id: account.id,
+            email: account.email,
+            password_hash: "-",
+            display_name: account.displayName,
+            role: "buyer",
+            merchant_id: null,
+            created_at: f.clock.now(),
+          })
+          .execute();
         return account;
       };
       // Lifecycle events written as outbox rows (topic bus.publish) in the transaction of the change.
@@ -117,9 +128,28 @@ describe.each(backends)(
 
     it("a 'which product next?' poll pins the winning product as an offer on the studio's terms", async () => {
       const f = await setup();
-      const other = await f.catalog.createProduct({ merchantId: f.merchant.id, title: "Other thing", description: "", imageUrl: "", price: 2500, currency: "EUR" });
-      expect(await code(f.polls.create(f.show, f.host, { question: "Next?", options: [{ productId: f.product.id }, { label: "Surprise" }], pinWinner: { showPrice: 500, quantity: 3, durationSeconds: 600 } }))).toBe("invalid_body");
-      const p = await f.polls.create(f.show, f.host, { question: "Next?", options: [{ productId: f.product.id }, { productId: other.id }], pinWinner: { showPrice: 1900, quantity: 5, durationSeconds: 600 } });
+      const other = await f.catalog.createProduct({
+        merchantId: f.merchant.id,
+        title: "Other thing",
+        description: "",
+        imageUrl: "",
+        price: 2500,
+        currency: "EUR",
+      });
+      expect(
+        await code(
+          f.polls.create(f.show, f.host, {
+            question: "Next?",
+            options: [{ productId: f.product.id }, { label: "Surprise" }],
+            pinWinner: { showPrice: 500, quantity: 3, durationSeconds: 600 },
+          }),
+        ),
+      ).toBe("invalid_body");
+      const p = await f.polls.create(f.show, f.host, {
+        question: "Next?",
+        options: [{ productId: f.product.id }, { productId: other.id }],
+        pinWinner: { showPrice: 1900, quantity: 5, durationSeconds: 600 },
+      });
       expect(p.options.map((o) => o.label)).toEqual(["Thing", "Other thing"]);
       await f.polls.open(p.id, f.host);
       await f.polls.vote(p.id, await f.viewer(), p.options[1].id);

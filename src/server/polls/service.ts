@@ -37,7 +37,8 @@ export interface PollDeps {
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 const auditLog = new GameAuditLog("poll_audit", "poll_id");
-const audit = (tx: Db, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) => auditLog.write(tx, pollId, type, accountId, data, at);
+const audit = (tx: Db, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) =>
+  auditLog.write(tx, pollId, type, accountId, data, at);
 
 /**
  * Polls: one vote per signed-in account (primary key (poll, account): a repeated vote is refused, so votes need no
@@ -104,7 +105,14 @@ export class PollService {
         .insertInto("poll_options")
         .values(options.map((o, position) => ({ id: randomId("pop"), poll_id: id, position, label: o.label, product_id: o.productId, votes: null })))
         .execute();
-      await audit(tx, id, "created", account.id, { question: input.question, options, hiddenResults: input.hiddenResults ?? false, pinWinner: input.pinWinner ?? null }, now);
+      await audit(
+        tx,
+        id,
+        "created",
+        account.id,
+        { question: input.question, options, hiddenResults: input.hiddenResults ?? false, pinWinner: input.pinWinner ?? null },
+        now,
+      );
     });
     return this.view(id, { reveal: true });
   }
@@ -116,7 +124,13 @@ export class PollService {
     const images = await this.#images(id);
     const events = this.#outbox.batch();
     const view = await this.#db.transaction().execute(async (tx) => {
-      const r = await tx.updateTable("polls").set({ status: "open", opened_at: now, closes_at: closesAt }).where("id", "=", id).where("status", "=", "draft").returning("id").executeTakeFirst();
+      const r = await tx
+        .updateTable("polls")
+        .set({ status: "open", opened_at: now, closes_at: closesAt })
+        .where("id", "=", id)
+        .where("status", "=", "draft")
+        .returning("id")
+        .executeTakeFirst();
       if (!r) return null;
       await audit(tx, id, "opened", account.id, { closesAt: iso(closesAt) }, now);
       const opened = await this.#view(tx, id, { reveal: false }, images);
@@ -160,16 +174,30 @@ export class PollService {
     const images = await this.#images(id);
     const events = this.#outbox.batch();
     const closed = await this.#db.transaction().execute(async (tx) => {
-      const r = await tx.updateTable("polls").set({ status: "closed", closed_at: now }).where("id", "=", id).where("status", "=", "open").returningAll().executeTakeFirst();
+      const r = await tx
+        .updateTable("polls")
+        .set({ status: "closed", closed_at: now })
+        .where("id", "=", id)
+        .where("status", "=", "open")
+        .returningAll()
+        .executeTakeFirst();
       if (!r) return null;
       const counts = await countVotes(tx, id);
       const options = await tx.selectFrom("poll_options").select(["id", "position", "product_id"]).where("poll_id", "=", id).orderBy("position").execute();
       let winner: (typeof options)[number] | null = null;
       for (const o of options) {
-        await tx.updateTable("poll_options").set({ votes: counts[o.id] ?? 0 }).where("id", "=", o.id).execute();
+        await tx
+          .updateTable("poll_options")
+          .set({ votes: counts[o.id] ?? 0 })
+          .where("id", "=", o.id)
+          .execute();
         if ((counts[o.id] ?? 0) > 0 && (!winner || (counts[o.id] ?? 0) > (counts[winner.id] ?? 0))) winner = o;
       }
-      await tx.updateTable("polls").set({ winner_option_id: winner?.id ?? null }).where("id", "=", id).execute();
+      await tx
+        .updateTable("polls")
+        .set({ winner_option_id: winner?.id ?? null })
+        .where("id", "=", id)
+        .execute();
       await audit(tx, id, "closed", accountId, { counts, winnerOptionId: winner?.id ?? null }, now);
       await events.emit(tx, "poll.closed", { showId: r.show_id, poll: await this.#view(tx, id, { reveal: true }, images) });
       return { poll: r, winner };
@@ -183,13 +211,27 @@ export class PollService {
     await events.publish();
     const { poll, winner } = closed;
     if (winner?.product_id && poll.pin_show_price !== null && poll.pin_quantity !== null && poll.pin_duration_seconds !== null) {
-      await this.#pinWinner(poll.id, poll.show_id, winner.product_id, { showPrice: Number(poll.pin_show_price), quantity: poll.pin_quantity, durationSeconds: poll.pin_duration_seconds }, accountId, images);
+      await this.#pinWinner(
+        poll.id,
+        poll.show_id,
+        winner.product_id,
+        { showPrice: Number(poll.pin_show_price), quantity: poll.pin_quantity, durationSeconds: poll.pin_duration_seconds },
+        accountId,
+        images,
+      );
     }
     return this.view(id, { reveal: true });
   }
 
   /** After the close committed (the offer is created in a transaction of its own); `poll.closed` is sent again with the pinned offer. */
-  async #pinWinner(pollId: string, showId: string, productId: string, terms: { showPrice: number; quantity: number; durationSeconds: number }, accountId: string | null, images: Map<string, string>) {
+  async #pinWinner(
+    pollId: string,
+    showId: string,
+    productId: string,
+    terms: { showPrice: number; quantity: number; durationSeconds: number },
+    accountId: string | null,
+    images: Map<string, string>,
+  ) {
     const now = this.#clock.now();
     try {
       const product = await this.#catalog.product(productId);
@@ -219,7 +261,12 @@ export class PollService {
 
   /** Product images of the options (option id → url), read through the catalog: outside any transaction of ours. */
   async #images(id: string): Promise<Map<string, string>> {
-    const options = await this.#db.selectFrom("poll_options").select(["id", "product_id"]).where("poll_id", "=", id).where("product_id", "is not", null).execute();
+    const options = await this.#db
+      .selectFrom("poll_options")
+      .select(["id", "product_id"])
+      .where("poll_id", "=", id)
+      .where("product_id", "is not", null)
+      .execute();
     const images = new Map<string, string>();
     for (const o of options) {
       const product = await this.#catalog.product(o.product_id as string).catch(() => null);
@@ -241,23 +288,47 @@ export class PollService {
       question: p.question,
       status: p.status,
       hiddenResults: p.hidden_results,
-      options: options.map((o) => ({ id: o.id, label: o.label, productId: o.product_id, imageUrl: images.get(o.id) ?? null, votes: show ? (counts[o.id] ?? 0) : null })),
+      options: options.map((o) => ({
+        id: o.id,
+        label: o.label,
+        productId: o.product_id,
+        imageUrl: images.get(o.id) ?? null,
+        votes: show ? (counts[o.id] ?? 0) : null,
+      })),
       totalVotes: show ? total : null,
       openedAt: iso(p.opened_at),
       closesAt: iso(p.closes_at),
       winnerOptionId: p.winner_option_id,
       pinnedOfferId: p.pinned_offer_id,
-      pinWinner: p.pin_show_price !== null && p.pin_quantity !== null && p.pin_duration_seconds !== null ? { showPrice: Number(p.pin_show_price), quantity: p.pin_quantity, durationSeconds: p.pin_duration_seconds } : null,
+      pinWinner:
+        p.pin_show_price !== null && p.pin_quantity !== null && p.pin_duration_seconds !== null
+          ? { showPrice: Number(p.pin_show_price), quantity: p.pin_quantity, durationSeconds: p.pin_duration_seconds }
+          : null,
     };
   }
 
   async current(showId: string): Promise<PollView | null> {
-    const r = await this.#db.selectFrom("polls").select("id").where("show_id", "=", showId).where("status", "!=", "draft").orderBy("created_at", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
+    const r = await this.#db
+      .selectFrom("polls")
+      .select("id")
+      .where("show_id", "=", showId)
+      .where("status", "!=", "draft")
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
     return r ? this.view(r.id, { reveal: false }) : null;
   }
 
   async list(showId: string): Promise<PollView[]> {
-    const rows = await this.#db.selectFrom("polls").select("id").where("show_id", "=", showId).orderBy("created_at", "desc").orderBy("id", "desc").limit(50).execute();
+    const rows = await this.#db
+      .selectFrom("polls")
+      .select("id")
+      .where("show_id", "=", showId)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(50)
+      .execute();
     return Promise.all(rows.map((r) => this.view(r.id, { reveal: true })));
   }
 
@@ -291,6 +362,11 @@ export class PollService {
 }
 
 async function countVotes(db: Db | Transaction<Database>, pollId: string): Promise<Record<string, number>> {
-  const rows = await db.selectFrom("poll_votes").select(["option_id", (eb) => eb.fn.countAll<number>().as("n")]).where("poll_id", "=", pollId).groupBy("option_id").execute();
+  const rows = await db
+    .selectFrom("poll_votes")
+    .select(["option_id", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("poll_id", "=", pollId)
+    .groupBy("option_id")
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.option_id, Number(r.n)]));
 }

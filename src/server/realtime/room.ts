@@ -195,7 +195,10 @@ export class Room {
         }
         let variant = full;
         if (buffered > SOFT_BUFFERED_BYTES) {
-          essential ??= new FrameVariant(batch.filter((e) => !DROPPABLE.has(e.t)), full.at);
+          essential ??= new FrameVariant(
+            batch.filter((e) => !DROPPABLE.has(e.t)),
+            full.at,
+          );
           stats.dropped += batch.length - essential.events;
           variant = essential;
           if (variant.events === 0) continue;

@@ -128,7 +128,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       await join(socket, room, show.id, q.data, isHost);
 
       handle = (raw, isBinary) => {
-        if (isBinary || raw.length > MAX_FRAME_BYTES) return sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "Send JSON text frames up to 4 KB." } });
+        if (isBinary || raw.length > MAX_FRAME_BYTES)
+          return sendFrame(socket, { t: "error", d: { code: "invalid_body", message: "Send JSON text frames up to 4 KB." } });
         let msg: unknown;
         try {
           msg = JSON.parse(raw.toString("utf8"));

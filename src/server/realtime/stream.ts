@@ -147,7 +147,17 @@ return total`;
 type ScriptRedis = Redis & {
   roomPublish(key: string, epoch: string, ttl: number, channel: string, roomId: string, t: string, d: string, vkey: string, version: number): Promise<number>;
   roomHead(key: string, epoch: string, ttl: number): Promise<[string, number]>;
-  roomViewers(presence: string, room: string, node: string, count: number, ttlMs: number, epoch: string, roomTtl: number, channel: string, roomId: string): Promise<number>;
+  roomViewers(
+    presence: string,
+    room: string,
+    node: string,
+    count: number,
+    ttlMs: number,
+    epoch: string,
+    roomTtl: number,
+    channel: string,
+    roomId: string,
+  ): Promise<number>;
 };
 
 export interface RedisRoomStreamOptions {
@@ -216,7 +226,9 @@ export class RedisRoomStream implements RoomStream {
 
   publish(roomId: string, t: string, d: unknown): void {
     const v = stockVersion(t, d);
-    this.#cmd.roomPublish(this.#roomKey(roomId), newEpoch(), this.#roomTtl, this.#channel, roomId, t, JSON.stringify(d), v?.[0] ?? "", v?.[1] ?? 0).catch(this.#onError);
+    this.#cmd
+      .roomPublish(this.#roomKey(roomId), newEpoch(), this.#roomTtl, this.#channel, roomId, t, JSON.stringify(d), v?.[0] ?? "", v?.[1] ?? 0)
+      .catch(this.#onError);
   }
 
   onEvent(handler: StreamHandler): void {
@@ -229,7 +241,17 @@ export class RedisRoomStream implements RoomStream {
   }
 
   reportViewers(showId: string, count: number): Promise<number> {
-    return this.#cmd.roomViewers(`${this.#prefix}presence:${showId}`, this.#roomKey(showId), this.nodeId, count, this.#presenceTtlMs, newEpoch(), this.#roomTtl, this.#channel, showId);
+    return this.#cmd.roomViewers(
+      `${this.#prefix}presence:${showId}`,
+      this.#roomKey(showId),
+      this.nodeId,
+      count,
+      this.#presenceTtlMs,
+      newEpoch(),
+      this.#roomTtl,
+      this.#channel,
+      showId,
+    );
   }
 
   async close(): Promise<void> {

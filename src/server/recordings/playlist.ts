@@ -54,5 +54,14 @@ export function sessionPlaylist(parts: { id: string; text: string }[]): string {
       else if (line && !line.startsWith("#")) body.push(`../${part.id}/${line}`);
     }
   });
-  return ["#EXTM3U", "#EXT-X-VERSION:3", `#EXT-X-TARGETDURATION:${target}`, "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", ...body, "#EXT-X-ENDLIST", ""].join("\n");
+  return [
+    "#EXTM3U",
+    "#EXT-X-VERSION:3",
+    `#EXT-X-TARGETDURATION:${target}`,
+    "#EXT-X-MEDIA-SEQUENCE:0",
+    "#EXT-X-PLAYLIST-TYPE:VOD",
+    ...body,
+    "#EXT-X-ENDLIST",
+    "",
+  ].join("\n");
 }

@@ -12,7 +12,6 @@ import { until } from "../../../test/support/until.js";
 // One real live session (synthetic ffmpeg source → our RTMP ingest → recorder) shared by the tests below.
 const STREAM_SECONDS = 7;
 
-
 describe("recordings", () => {
   let server: TestServer;
   let source: SyntheticSource;
@@ -25,7 +24,12 @@ describe("recordings", () => {
     const { shows, offers, catalog, recordings } = server.services;
     const show = await shows.show(server.demo.showId);
     const products = await catalog.productsOf(show.merchantId);
-    source = startSyntheticSource({ ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(), rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`, durationSeconds: STREAM_SECONDS, restartDelayMs: 600_000 });
+    source = startSyntheticSource({
+      ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(),
+      rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`,
+      durationSeconds: STREAM_SECONDS,
+      restartDelayMs: 600_000,
+    });
     await until("recording", () => recordings.isRecording(show.id));
     const rec = await until("recording row", async () => (await recordings.recordings(show.id))[0]);
     await new Promise((r) => setTimeout(r, 2500));
@@ -70,12 +74,21 @@ describe("recordings", () => {
     const part = await fetch(`${server.url}${rec.previewUrl}`, { headers: { range: "bytes=0-15" } });
     expect(part.status).toBe(206);
     expect(part.headers.get("content-type")).toBe("video/mp4");
-    expect(Buffer.from(await part.arrayBuffer()).subarray(4, 8).toString()).toBe("ftyp");
+    expect(
+      Buffer.from(await part.arrayBuffer())
+        .subarray(4, 8)
+        .toString(),
+    ).toBe("ftyp");
   });
 
   it("gives the show a replay with a marker where the offer was pinned", async () => {
     const res = await fetch(`${server.url}/api/shows/${server.demo.slug}`);
-    const { show } = (await res.json()) as { show: { status: string; replay: { playbackUrl: string; durationSeconds: number; posterUrl: string; markers: { offerId: string; atSeconds: number; title: string }[] } } };
+    const { show } = (await res.json()) as {
+      show: {
+        status: string;
+        replay: { playbackUrl: string; durationSeconds: number; posterUrl: string; markers: { offerId: string; atSeconds: number; title: string }[] };
+      };
+    };
     expect(show.status).toBe("offline");
     expect(show.replay.playbackUrl).toMatch(/^\/vod\/shw_[^/]+\/rec_[^/]+\/index\.m3u8$/);
     expect(show.replay.posterUrl).toMatch(/poster\.jpg$/);
@@ -94,7 +107,14 @@ describe("recordings", () => {
   it("refuses paths outside the recordings with 404 not_found", async () => {
     const [rec] = await server.services.recordings.recordings(server.demo.showId);
     const base = rec.playbackUrl.replace("/index.m3u8", "");
-    for (const p of [`${base}/..%2F..%2Fpglite`, `${base}/seg_1.ts`, `${base}/other.m3u8`, `/vod/${server.demo.showId}/notarec/index.m3u8`, `/vod/..%2F/rec_x/index.m3u8`, `${base}/seg_99999.ts`]) {
+    for (const p of [
+      `${base}/..%2F..%2Fpglite`,
+      `${base}/seg_1.ts`,
+      `${base}/other.m3u8`,
+      `/vod/${server.demo.showId}/notarec/index.m3u8`,
+      `/vod/..%2F/rec_x/index.m3u8`,
+      `${base}/seg_99999.ts`,
+    ]) {
       const res = await fetch(`${server.url}${p}`);
       expect(res.status, p).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
@@ -110,7 +130,10 @@ describe("recording playlists", () => {
     const { mkdirSync, writeFileSync, rmSync } = await import("node:fs");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, "index.m3u8");
-    writeFileSync(file, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4.000000,\nseg_00000.ts\n#EXTINF:2.500000,\nseg_00001.ts\n");
+    writeFileSync(
+      file,
+      "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4.000000,\nseg_00000.ts\n#EXTINF:2.500000,\nseg_00001.ts\n",
+    );
     expect(await finalisePlaylist(file)).toEqual({ segments: 2, durationMs: 6500, ended: true });
     const text = readFileSync(file, "utf8");
     expect(summarisePlaylist(text)).toEqual({ segments: 2, durationMs: 6500, ended: true });
@@ -136,13 +159,34 @@ describe.each(backends)("pin timeline and recovery on %s (no ffmpeg)", (backend)
       const rel = `recordings/${f.show.id}/rec_dead1`;
       mkdirSync(path.join(mediaDir, rel), { recursive: true });
       writeFileSync(path.join(mediaDir, rel, "index.m3u8"), "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:4.0,\nseg_00000.ts\n#EXTINF:4.0,\nseg_00001.ts\n");
-      await f.db.insertInto("recordings").values({ id: "rec_dead1", show_id: f.show.id, status: "recording", started_at: f.clock.now(), ended_at: null, duration_ms: null, path: rel, has_poster: false, has_preview: false }).execute();
+      await f.db
+        .insertInto("recordings")
+        .values({
+          id: "rec_dead1",
+          show_id: f.show.id,
+          status: "recording",
+          started_at: f.clock.now(),
+          ended_at: null,
+          duration_ms: null,
+          path: rel,
+          has_poster: false,
+          has_preview: false,
+        })
+        .execute();
       f.clock.advance(3000);
       const b = await f.offers.create(f.show.id, f.product, { showPrice: 200, quantity: 5, durationSeconds: 600, pin: true });
       f.clock.advance(2000);
       await f.offers.end(b.id);
 
-      const recordings = new RecordingService({ db: f.db, clock: f.clock, offers: f.offers, ffmpegPath: "/nonexistent", mediaDir, log: silentLog(), playUrl: () => null });
+      const recordings = new RecordingService({
+        db: f.db,
+        clock: f.clock,
+        offers: f.offers,
+        ffmpegPath: "/nonexistent",
+        mediaDir,
+        log: silentLog(),
+        playUrl: () => null,
+      });
       expect(await recordings.recoverInterrupted()).toBe(1);
       const [rec] = await recordings.recordings(f.show.id);
       expect(rec).toMatchObject({ status: "ready", durationSeconds: 8 });
@@ -157,7 +201,14 @@ describe.each(backends)("pin timeline and recovery on %s (no ffmpeg)", (backend)
       ]);
       expect(replay!.markers[1].offer.status).toBe("ended");
       const events = await f.offers.pinEvents(f.show.id, f.clock.now());
-      expect(events.map((e) => [e.offerId, e.pinned])).toEqual(expect.arrayContaining([[a.id, true], [a.id, false], [b.id, true], [b.id, false]]));
+      expect(events.map((e) => [e.offerId, e.pinned])).toEqual(
+        expect.arrayContaining([
+          [a.id, true],
+          [a.id, false],
+          [b.id, true],
+          [b.id, false],
+        ]),
+      );
     } finally {
       await handle.close();
       rmSync(mediaDir, { recursive: true, force: true });

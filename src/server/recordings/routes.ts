@@ -55,7 +55,9 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: { recordings
     if (file === SESSION_PLAYLIST) {
       const parts = await deps.recordings.latestSession(showId, recordingId);
       if (parts.length === 0) throw new AppError("not_found");
-      const texts = await Promise.all(parts.map(async (p) => ({ id: p.id, text: (await readPlaylist(path.join(root, showId, p.id, PLAYLIST))).toString("utf8") })));
+      const texts = await Promise.all(
+        parts.map(async (p) => ({ id: p.id, text: (await readPlaylist(path.join(root, showId, p.id, PLAYLIST))).toString("utf8") })),
+      );
       return reply.header("content-type", "application/vnd.apple.mpegurl").header("cache-control", "public, max-age=3600").send(sessionPlaylist(texts));
     }
 

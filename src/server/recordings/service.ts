@@ -75,20 +75,33 @@ export function recordingView(r: RecordingRow): RecordingView {
 
 export function recorderArgs(inputUrl: string, outDir: string, segmentSeconds: number, maxSeconds?: number): string[] {
   return [
-    "-hide_banner", "-nostdin", "-loglevel", "warning",
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "warning",
     // Our ingest keeps players attached when the publisher leaves, so a stopped stream looks like silence, not EOF:
     // a read that waits this long ends the input normally and ffmpeg writes its trailer (last segment, playlist).
-    "-rw_timeout", String(INPUT_TIMEOUT_SECONDS * 1_000_000),
-    "-i", inputUrl,
-    "-map", "0:v:0", "-map", "0:a:0?",
+    "-rw_timeout",
+    String(INPUT_TIMEOUT_SECONDS * 1_000_000),
+    "-i",
+    inputUrl,
+    "-map",
+    "0:v:0",
+    "-map",
+    "0:a:0?",
     // No re-encode: the recording costs disk, not CPU. The live transcoder is the encode we pay for.
-    "-c", "copy",
+    "-c",
+    "copy",
     ...(maxSeconds ? ["-t", String(maxSeconds)] : []),
-    "-f", "hls",
-    "-hls_time", String(segmentSeconds),
+    "-f",
+    "hls",
+    "-hls_time",
+    String(segmentSeconds),
     // EVENT while recording (a playlist that only grows); finalisePlaylist() marks it VOD at the end.
-    "-hls_playlist_type", "event",
-    "-hls_segment_filename", path.join(outDir, "seg_%05d.ts"),
+    "-hls_playlist_type",
+    "event",
+    "-hls_segment_filename",
+    path.join(outDir, "seg_%05d.ts"),
     path.join(outDir, PLAYLIST),
   ];
 }
@@ -201,7 +214,13 @@ export class RecordingService {
    */
   async latestSession(showId: string, endingWith?: string): Promise<RecordingRow[]> {
     let ready = (await this.#store.byShow(showId)).filter((r) => r.status === "ready" && r.durationMs !== null && r.endedAt);
-    if (endingWith) ready = ready.slice(Math.max(0, ready.findIndex((r) => r.id === endingWith)));
+    if (endingWith)
+      ready = ready.slice(
+        Math.max(
+          0,
+          ready.findIndex((r) => r.id === endingWith),
+        ),
+      );
     if (!ready.length || (endingWith && ready[0]!.id !== endingWith)) return [];
     // + 5 s: the recorder notices a silent input after 2 s and restarts after a 1 s backoff.
     const gapMs = (this.#d.sessionGapSeconds ?? 0) * 1000 + 5_000;
@@ -251,7 +270,9 @@ export class RecordingService {
   }
 
   #track(p: Promise<unknown>): void {
-    const tracked: Promise<unknown> = p.catch((err: unknown) => this.#d.log.error({ err }, "recording task failed")).finally(() => this.#pending.delete(tracked));
+    const tracked: Promise<unknown> = p
+      .catch((err: unknown) => this.#d.log.error({ err }, "recording task failed"))
+      .finally(() => this.#pending.delete(tracked));
     this.#pending.add(tracked);
   }
 
@@ -323,12 +344,37 @@ export class RecordingService {
     const clipFrom = durationSeconds > 25 ? 5 : 0;
     const clipLength = Math.min(this.#d.previewSeconds ?? 12, Math.max(1, durationSeconds - clipFrom));
     const base = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"];
-    const hasPoster = await this.#helper([...base, "-ss", posterAt.toFixed(2), "-i", input, "-frames:v", "1", "-vf", "scale=-2:360", "-q:v", "4", path.join(dir, POSTER)], path.join(dir, POSTER));
+    const hasPoster = await this.#helper(
+      [...base, "-ss", posterAt.toFixed(2), "-i", input, "-frames:v", "1", "-vf", "scale=-2:360", "-q:v", "4", path.join(dir, POSTER)],
+      path.join(dir, POSTER),
+    );
     const hasPreview = await this.#helper(
       [
-        ...base, "-ss", String(clipFrom), "-i", input, "-t", clipLength.toFixed(2), "-an",
-        "-vf", "scale=-2:360", "-r", "24", "-c:v", "libx264", "-preset", "veryfast", "-crf", "30",
-        "-pix_fmt", "yuv420p", "-profile:v", "main", "-movflags", "+faststart", path.join(dir, PREVIEW),
+        ...base,
+        "-ss",
+        String(clipFrom),
+        "-i",
+        input,
+        "-t",
+        clipLength.toFixed(2),
+        "-an",
+        "-vf",
+        "scale=-2:360",
+        "-r",
+        "24",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "30",
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "main",
+        "-movflags",
+        "+faststart",
+        path.join(dir, PREVIEW),
       ],
       path.join(dir, PREVIEW),
     );

@@ -45,7 +45,17 @@ describe("a show session split by a reconnect", () => {
         writeFileSync(path.join(mediaDir, rel, "index.m3u8"), `#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:${seconds}.0,\nseg_00000.ts\n#EXT-X-ENDLIST\n`);
         await f.db
           .insertInto("recordings")
-          .values({ id, show_id: f.show.id, status: "ready", started_at: startedAt, ended_at: new Date(startedAt.getTime() + seconds * 1000), duration_ms: seconds * 1000, path: rel, has_poster: true, has_preview: false })
+          .values({
+            id,
+            show_id: f.show.id,
+            status: "ready",
+            started_at: startedAt,
+            ended_at: new Date(startedAt.getTime() + seconds * 1000),
+            duration_ms: seconds * 1000,
+            path: rel,
+            has_poster: true,
+            has_preview: false,
+          })
           .execute();
       };
       const at = (s: number) => new Date(start.getTime() + s * 1000);
@@ -56,7 +66,16 @@ describe("a show session split by a reconnect", () => {
       const offer = await f.offers.create(f.show.id, f.product, { showPrice: 100, quantity: 5, durationSeconds: 600, pin: true });
       f.clock.set(at(60));
 
-      const recordings = new RecordingService({ db: f.db, clock: f.clock, offers: f.offers, ffmpegPath: "/nonexistent", mediaDir, log: silentLog, playUrl: () => null, sessionGapSeconds: 30 });
+      const recordings = new RecordingService({
+        db: f.db,
+        clock: f.clock,
+        offers: f.offers,
+        ffmpegPath: "/nonexistent",
+        mediaDir,
+        log: silentLog,
+        playUrl: () => null,
+        sessionGapSeconds: 30,
+      });
       expect((await recordings.latestSession(f.show.id)).map((r) => r.id)).toEqual(["rec_one", "rec_two"]);
       const replay = (await recordings.replay({ id: f.show.id, status: "offline" }))!;
       expect(replay.durationSeconds).toBe(40);
@@ -64,7 +83,16 @@ describe("a show session split by a reconnect", () => {
       expect(replay.posterUrl).toContain("/rec_one/");
       expect(replay.markers.map((m) => [m.offerId, m.atSeconds])).toEqual([[offer.id, 15]]);
       // Without the grace period the two are separate sessions: the replay is the latest recording alone.
-      const strict = new RecordingService({ db: f.db, clock: f.clock, offers: f.offers, ffmpegPath: "/nonexistent", mediaDir, log: silentLog, playUrl: () => null, sessionGapSeconds: 0 });
+      const strict = new RecordingService({
+        db: f.db,
+        clock: f.clock,
+        offers: f.offers,
+        ffmpegPath: "/nonexistent",
+        mediaDir,
+        log: silentLog,
+        playUrl: () => null,
+        sessionGapSeconds: 0,
+      });
       expect((await strict.replay({ id: f.show.id, status: "offline" }))!.playbackUrl).toBe(`/vod/${f.show.id}/rec_two/index.m3u8`);
     } finally {
       await handle.close();

@@ -36,7 +36,17 @@ export class RecordingStore {
   async insert(r: { id: string; showId: string; startedAt: Date; path: string }): Promise<void> {
     await this.db
       .insertInto("recordings")
-      .values({ id: r.id, show_id: r.showId, status: "recording", started_at: r.startedAt, ended_at: null, duration_ms: null, path: r.path, has_poster: false, has_preview: false })
+      .values({
+        id: r.id,
+        show_id: r.showId,
+        status: "recording",
+        started_at: r.startedAt,
+        ended_at: null,
+        duration_ms: null,
+        path: r.path,
+        has_poster: false,
+        has_preview: false,
+      })
       .execute();
   }
 

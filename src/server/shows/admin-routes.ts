@@ -18,7 +18,13 @@ export function registerShowAdminRoutes(app: FastifyInstance, deps: { shows: Sho
 
   app.get("/api/admin/hosts", async (req) => {
     const merchantId = merchantOf(req);
-    const rows = await db.selectFrom("accounts").select(["id", "display_name", "email"]).where("merchant_id", "=", merchantId).where("role", "=", "host").orderBy("display_name").execute();
+    const rows = await db
+      .selectFrom("accounts")
+      .select(["id", "display_name", "email"])
+      .where("merchant_id", "=", merchantId)
+      .where("role", "=", "host")
+      .orderBy("display_name")
+      .execute();
     return { hosts: rows.map((r) => ({ id: r.id, displayName: r.display_name, email: r.email })) };
   });
 
@@ -26,7 +32,13 @@ export function registerShowAdminRoutes(app: FastifyInstance, deps: { shows: Sho
   app.post("/api/admin/shows", async (req, reply) => {
     const merchantId = merchantOf(req);
     const body = parseWith(createShowBody, req.body);
-    const host = await db.selectFrom("accounts").select(["id"]).where("id", "=", body.hostAccountId).where("merchant_id", "=", merchantId).where("role", "=", "host").executeTakeFirst();
+    const host = await db
+      .selectFrom("accounts")
+      .select(["id"])
+      .where("id", "=", body.hostAccountId)
+      .where("merchant_id", "=", merchantId)
+      .where("role", "=", "host")
+      .executeTakeFirst();
     if (!host) throw new AppError("invalid_body", "hostAccountId: not a host of this merchant");
     try {
       const show = await shows.createShow({
@@ -38,7 +50,17 @@ export function registerShowAdminRoutes(app: FastifyInstance, deps: { shows: Sho
         scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null,
       });
       // The stream key is for the host's studio (reveal there); it is not part of this answer.
-      return reply.status(201).send({ show: { id: show.id, slug: show.slug, title: show.title, status: show.status, hostName: show.hostName, scheduledAt: show.scheduledAt?.toISOString() ?? null, commissionRateBp: show.commissionRateBp } });
+      return reply.status(201).send({
+        show: {
+          id: show.id,
+          slug: show.slug,
+          title: show.title,
+          status: show.status,
+          hostName: show.hostName,
+          scheduledAt: show.scheduledAt?.toISOString() ?? null,
+          commissionRateBp: show.commissionRateBp,
+        },
+      });
     } catch (err) {
       if ((err as { code?: string }).code === "23505") throw new AppError("conflict", "slug: already taken");
       throw err;

@@ -8,8 +8,16 @@ import { redact } from "../platform/ids.js";
 
 export const playbackUrl = (showId: string) => `/live/${showId}/index.m3u8`;
 
-export async function showView(show: Show, deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null>; games?: (showId: string) => Promise<GameKind[]> }): Promise<ShowView> {
-  const [offers, merchantName, replay, games] = await Promise.all([deps.offers.activeOffers(show.id), deps.catalog.merchantName(show.merchantId), deps.replay ? deps.replay(show) : null, deps.games ? deps.games(show.id) : []]);
+export async function showView(
+  show: Show,
+  deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null>; games?: (showId: string) => Promise<GameKind[]> },
+): Promise<ShowView> {
+  const [offers, merchantName, replay, games] = await Promise.all([
+    deps.offers.activeOffers(show.id),
+    deps.catalog.merchantName(show.merchantId),
+    deps.replay ? deps.replay(show) : null,
+    deps.games ? deps.games(show.id) : [],
+  ]);
   return {
     id: show.id,
     slug: show.slug,
@@ -51,9 +59,22 @@ export function registerShowRoutes(app: FastifyInstance, deps: ShowRouteDeps) {
 
   app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId", async (req) => {
     const show = await shows.requireManager(requireAccount(req), req.params.showId);
-    const [view, products, key, stats] = await Promise.all([showView(show, deps), catalog.adminProducts(show.merchantId), shows.streamKey(show.id), deps.studioStats(show.id)]);
+    const [view, products, key, stats] = await Promise.all([
+      showView(show, deps),
+      catalog.adminProducts(show.merchantId),
+      shows.streamKey(show.id),
+      deps.studioStats(show.id),
+    ]);
     // Each product with its variants (size/colour and stock): the offer form lets the host pick which go on sale.
-    const studioProducts = products.map(({ id, title, description, imageUrl, price, currency, variants }) => ({ id, title, description, imageUrl, price, currency, variants }));
+    const studioProducts = products.map(({ id, title, description, imageUrl, price, currency, variants }) => ({
+      id,
+      title,
+      description,
+      imageUrl,
+      price,
+      currency,
+      variants,
+    }));
     return { show: view, products: studioProducts, ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) }, stats };
   });
 

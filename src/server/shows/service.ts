@@ -157,7 +157,11 @@ export function requireMerchantStaff(account: Account, merchantId: string): void
 }
 
 export function canManage(account: Account, show: Pick<Show, "hostAccountId" | "merchantId">): boolean {
-  return account.role === "admin" || account.id === show.hostAccountId || ((account.role === "merchant" || account.role === "staff") && account.merchantId === show.merchantId);
+  return (
+    account.role === "admin" ||
+    account.id === show.hostAccountId ||
+    ((account.role === "merchant" || account.role === "staff") && account.merchantId === show.merchantId)
+  );
 }
 
 function toShow(r: {

@@ -29,7 +29,12 @@ describe("the connect-time address check", () => {
   };
 
   it("returns the checked address to connect to, and refuses internal, mixed, local and unresolved names", async () => {
-    const resolve = dns({ "public.test": ["8.8.8.8"], "inside.test": ["10.0.0.7"], "mixed.test": ["8.8.8.8", "127.0.0.1"], "mapped.test": ["::ffff:169.254.169.254"] });
+    const resolve = dns({
+      "public.test": ["8.8.8.8"],
+      "inside.test": ["10.0.0.7"],
+      "mixed.test": ["8.8.8.8", "127.0.0.1"],
+      "mapped.test": ["::ffff:169.254.169.254"],
+    });
     await expect(checkedAddressOf("public.test", { allowInternal: false, resolve })).resolves.toBe("8.8.8.8");
     await expect(checkedAddressOf("1.1.1.1", { allowInternal: false, resolve })).resolves.toBe("1.1.1.1");
     for (const host of ["inside.test", "mixed.test", "mapped.test", "nowhere.test", "localhost", "a.localhost", "127.0.0.1", "::1"]) {
@@ -42,6 +47,8 @@ describe("the connect-time address check", () => {
 
   it("lets a name that does not resolve yet be saved (the connect-time check refuses it later)", async () => {
     await expect(assertPublicRtmpHost("rtmp://later.test/live", false, dns({}))).resolves.toBeUndefined();
-    await expect(assertPublicRtmpHost("rtmp://inside.test/live", false, dns({ "inside.test": ["192.168.0.9"] }))).rejects.toMatchObject({ code: "invalid_body" });
+    await expect(assertPublicRtmpHost("rtmp://inside.test/live", false, dns({ "inside.test": ["192.168.0.9"] }))).rejects.toMatchObject({
+      code: "invalid_body",
+    });
   });
 });

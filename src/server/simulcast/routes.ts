@@ -21,7 +21,10 @@ export function registerSimulcastRoutes(app: FastifyInstance, deps: { simulcast:
   app.post<{ Params: Params }>(base, async (req, reply) => {
     const show = await shows.requireManager(requireAccount(req), req.params.showId);
     const body = parseWith(createDestinationBody, req.body);
-    return reply.status(201).header("Cache-Control", "no-store").send({ destination: await simulcast.create(show.id, body) });
+    return reply
+      .status(201)
+      .header("Cache-Control", "no-store")
+      .send({ destination: await simulcast.create(show.id, body) });
   });
 
   app.delete<{ Params: Params }>(`${base}/:destinationId`, async (req) => {
@@ -30,7 +33,10 @@ export function registerSimulcastRoutes(app: FastifyInstance, deps: { simulcast:
     return { ok: true };
   });
 
-  for (const [action, enabled] of [["enable", true], ["disable", false]] as const) {
+  for (const [action, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
     app.post<{ Params: Params }>(`${base}/:destinationId/${action}`, async (req) => {
       const show = await shows.requireManager(requireAccount(req), req.params.showId);
       return { destination: await simulcast.setEnabled(show.id, req.params.destinationId, enabled) };

@@ -39,13 +39,26 @@ const MAX_DESTINATIONS = 10;
 /** `tcUrl` is the destination's own URL: ffmpeg connects to our pinned bridge, the service must see its real name. */
 export function relayArgs(inputUrl: string, targetUrl: string, tcUrl: string): string[] {
   return [
-    "-hide_banner", "-nostdin", "-loglevel", "warning",
-    "-rw_timeout", "5000000",
-    "-i", inputUrl,
-    "-map", "0:v:0", "-map", "0:a:0?",
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "warning",
+    "-rw_timeout",
+    "5000000",
+    "-i",
+    inputUrl,
+    "-map",
+    "0:v:0",
+    "-map",
+    "0:a:0?",
     // Restream what the host sends, untouched: no CPU per destination.
-    "-c", "copy",
-    "-f", "flv", "-rtmp_tcurl", tcUrl, targetUrl,
+    "-c",
+    "copy",
+    "-f",
+    "flv",
+    "-rtmp_tcurl",
+    tcUrl,
+    targetUrl,
   ];
 }
 
@@ -150,7 +163,17 @@ export class SimulcastService {
 
   #view(r: DestinationRow): DestinationView {
     const s = this.status(r.id);
-    return { id: r.id, showId: r.showId, name: r.name, url: r.url, streamKeyHint: r.streamKeyHint, enabled: r.enabled, status: s.status, lastError: s.lastError, createdAt: r.createdAt.toISOString() };
+    return {
+      id: r.id,
+      showId: r.showId,
+      name: r.name,
+      url: r.url,
+      streamKeyHint: r.streamKeyHint,
+      enabled: r.enabled,
+      status: s.status,
+      lastError: s.lastError,
+      createdAt: r.createdAt.toISOString(),
+    };
   }
 
   #startRelay(row: DestinationRow): void {
@@ -162,7 +185,16 @@ export class SimulcastService {
       this.#last.set(row.id, { status: "error", lastError: "The stored stream key cannot be decrypted (secrets key changed); add the destination again." });
       return;
     }
-    const relay: Relay = { destinationId: row.id, showId: row.showId, status: "connecting", lastError: null, run: null, timer: null, failures: 0, stopped: false };
+    const relay: Relay = {
+      destinationId: row.id,
+      showId: row.showId,
+      status: "connecting",
+      lastError: null,
+      run: null,
+      timer: null,
+      failures: 0,
+      stopped: false,
+    };
     this.#relays.set(row.id, relay);
     this.#spawn(relay, row.url, key);
   }
@@ -221,7 +253,10 @@ export class SimulcastService {
     relay.failures += 1;
     relay.status = "error";
     relay.lastError = message;
-    this.#d.log.warn({ showId: relay.showId, destinationId: relay.destinationId, ...exit, restartInMs: delay, error: message }, "simulcast relay failed; retrying");
+    this.#d.log.warn(
+      { showId: relay.showId, destinationId: relay.destinationId, ...exit, restartInMs: delay, error: message },
+      "simulcast relay failed; retrying",
+    );
     relay.timer = setTimeout(() => this.#spawn(relay, url, key), delay);
   }
 

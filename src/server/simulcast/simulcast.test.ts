@@ -25,7 +25,6 @@ function standInDns(names: Map<string, string[]>): ResolveHost & { asked: string
   return Object.assign(resolve, { asked });
 }
 
-
 describe("secret box", () => {
   it("seals with a fresh IV, opens only with the same key and binding", () => {
     const box = new SecretBox(Buffer.alloc(32, 7));
@@ -63,7 +62,12 @@ describe("simulcast to an RTMP destination", () => {
 
   beforeAll(async () => {
     // restream.test resolves only through the stand-in: the relay can reach it only by the address we resolved.
-    server = await startTestServer({ demo: true, synthetic: false, resolveHost: standInDns(new Map([["restream.test", ["127.0.0.1"]]])), env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } });
+    server = await startTestServer({
+      demo: true,
+      synthetic: false,
+      resolveHost: standInDns(new Map([["restream.test", ["127.0.0.1"]]])),
+      env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" },
+    });
     // A second ingest stands in for YouTube/Twitch: it accepts one key and tells us when a stream arrives.
     dest = new RtmpIngest({
       log: server.app.log.child({ module: "destination" }),
@@ -87,9 +91,19 @@ describe("simulcast to an RTMP destination", () => {
     const cases: [string, Promise<{ status: number; body: any }>, number, string][] = [
       ["not signed in", request(server.url, "GET", base()), 401, "unauthenticated"],
       ["http URL", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "http://example.com/live", streamKey: "k" } }), 400, "invalid_body"],
-      ["key with spaces", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live", streamKey: "a b" } }), 400, "invalid_body"],
+      [
+        "key with spaces",
+        request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live", streamKey: "a b" } }),
+        400,
+        "invalid_body",
+      ],
       ["missing key", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live" } }), 400, "invalid_body"],
-      ["unknown field", request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live", streamKey: "k", extra: 1 } }), 400, "invalid_body"],
+      [
+        "unknown field",
+        request(server.url, "POST", base(), { cookie, body: { name: "x", url: "rtmp://example.com/live", streamKey: "k", extra: 1 } }),
+        400,
+        "invalid_body",
+      ],
       ["unknown destination", request(server.url, "DELETE", `${base()}/dst_nope`, { cookie }), 404, "not_found"],
       ["enable unknown", request(server.url, "POST", `${base()}/dst_nope/enable`, { cookie }), 404, "not_found"],
       ["unknown show", request(server.url, "GET", "/api/studio/shows/shw_nope/destinations", { cookie }), 404, "not_found"],
@@ -102,7 +116,10 @@ describe("simulcast to an RTMP destination", () => {
   });
 
   it("restreams the live show to the destination, keeps the key encrypted, and stops when disabled", async () => {
-    const created = await request(server.url, "POST", base(), { cookie, body: { name: "Test platform", url: `rtmp://restream.test:${dest.port()}/live`, streamKey: DEST_KEY } });
+    const created = await request(server.url, "POST", base(), {
+      cookie,
+      body: { name: "Test platform", url: `rtmp://restream.test:${dest.port()}/live`, streamKey: DEST_KEY },
+    });
     expect(created.status).toBe(201);
     const id = created.body.destination.id as string;
     expect(created.body.destination).toMatchObject({ name: "Test platform", enabled: true, status: "idle" });
@@ -111,7 +128,12 @@ describe("simulcast to an RTMP destination", () => {
     expect(JSON.stringify(row)).not.toContain(DEST_KEY);
     expect(row.stream_key_hint).toBe(DEST_KEY.slice(0, 4) + `…(${DEST_KEY.length})`);
 
-    source = startSyntheticSource({ ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(), rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`, durationSeconds: 60, restartDelayMs: 600_000 });
+    source = startSyntheticSource({
+      ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(),
+      rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`,
+      durationSeconds: 60,
+      restartDelayMs: 600_000,
+    });
     await until("destination receives the stream", () => published.includes("restream"));
     await until("relay reported live", async () => {
       const list = await request(server.url, "GET", base(), { cookie });
@@ -122,7 +144,10 @@ describe("simulcast to an RTMP destination", () => {
 
     // A destination that refuses the key: error status with ffmpeg's last words (key scrubbed), retried with backoff.
     const wrongKey = "wrong-key-5d1e0b7c";
-    const bad = await request(server.url, "POST", base(), { cookie, body: { name: "Refuses", url: `rtmp://127.0.0.1:${dest.port()}/live`, streamKey: wrongKey } });
+    const bad = await request(server.url, "POST", base(), {
+      cookie,
+      body: { name: "Refuses", url: `rtmp://127.0.0.1:${dest.port()}/live`, streamKey: wrongKey },
+    });
     const failed = await until("relay error", async () => {
       const res = await request(server.url, "GET", base(), { cookie });
       const d = res.body.destinations.find((x: { id: string }) => x.id === bad.body.destination.id);

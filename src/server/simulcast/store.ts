@@ -33,7 +33,16 @@ export class DestinationStore {
   async insert(r: DestinationRow): Promise<void> {
     await this.db
       .insertInto("simulcast_destinations")
-      .values({ id: r.id, show_id: r.showId, name: r.name, url: r.url, stream_key_enc: r.streamKeyEnc, stream_key_hint: r.streamKeyHint, enabled: r.enabled, created_at: r.createdAt })
+      .values({
+        id: r.id,
+        show_id: r.showId,
+        name: r.name,
+        url: r.url,
+        stream_key_enc: r.streamKeyEnc,
+        stream_key_hint: r.streamKeyHint,
+        enabled: r.enabled,
+        created_at: r.createdAt,
+      })
       .execute();
   }
 

@@ -13,7 +13,12 @@ describe("POST /api/shows/:showId/telemetry", () => {
   const clock = new ManualClock();
   const aggregator = new PlaybackAggregator(clock);
   const post = (showId: string, body: unknown, raw?: string) =>
-    app.inject({ method: "POST", url: `/api/shows/${showId}/telemetry`, headers: { "content-type": "application/json" }, payload: raw ?? JSON.stringify(body) });
+    app.inject({
+      method: "POST",
+      url: `/api/shows/${showId}/telemetry`,
+      headers: { "content-type": "application/json" },
+      payload: raw ?? JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     app = await createHttpApp({ logger: false });
@@ -55,7 +60,13 @@ describe("POST /api/shows/:showId/telemetry", () => {
   it("rate limits one address: 40 per 10 s, then 429 rate_limited with Retry-After; another address still reports", async () => {
     // Each address counts apart (the earlier tests used a few of this address's points, so count from a fresh one).
     const from = (ip: string) =>
-      app.inject({ method: "POST", url: "/api/shows/shw_live/telemetry", remoteAddress: ip, headers: { "content-type": "application/json" }, payload: JSON.stringify(good) });
+      app.inject({
+        method: "POST",
+        url: "/api/shows/shw_live/telemetry",
+        remoteAddress: ip,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify(good),
+      });
     const codes: number[] = [];
     for (let i = 0; i < 45; i++) codes.push((await from("192.0.2.7")).statusCode);
     expect(codes.filter((c) => c === 204)).toHaveLength(40);

@@ -8,7 +8,10 @@ import type { WaitlistService } from "./service.js";
 // Anyone may join a sold-out offer's waitlist (a signed-in account's email is used when none is given). The entry is
 // then reached with its token (X-Waitlist-Token), given only to the browser that made the entry and, by email link,
 // to its address — or with the session of the account that joined. An email is never enough.
-export function registerWaitlistRoutes(app: FastifyInstance, deps: { waitlist: WaitlistService; access: WaitlistEntryAccess; orderToken: (orderId: string) => string; rateLimit?: (req: FastifyRequest) => Promise<void> }) {
+export function registerWaitlistRoutes(
+  app: FastifyInstance,
+  deps: { waitlist: WaitlistService; access: WaitlistEntryAccess; orderToken: (orderId: string) => string; rateLimit?: (req: FastifyRequest) => Promise<void> },
+) {
   const { waitlist, access } = deps;
 
   /** The one rule for an entry: its token, or the session of the account that joined; a wrong token is refused. */
@@ -16,7 +19,8 @@ export function registerWaitlistRoutes(app: FastifyInstance, deps: { waitlist: W
     const owner = await waitlist.ownerAccountId(entryId);
     const token = req.headers[WAITLIST_TOKEN_HEADER];
     if (token !== undefined) {
-      if (!access.verify(entryId, typeof token === "string" ? token : undefined)) throw new AppError("waitlist_access_denied", "This waitlist link is not valid.");
+      if (!access.verify(entryId, typeof token === "string" ? token : undefined))
+        throw new AppError("waitlist_access_denied", "This waitlist link is not valid.");
       return;
     }
     if (owner && req.account?.id === owner) return;

@@ -31,7 +31,6 @@ export interface WaitlistDeps {
  */
 export type JoinOutcome = { mine: true; entry: WaitlistEntryView } | { mine: false; emailed: boolean };
 
-
 /**
  * Waitlists of sold-out offers. Units that come back (expired or cancelled holds, declined one-tap, refunds before
  * shipping) go to the longest-waiting entry first, as a timed hold the orders module creates in the same
@@ -54,11 +53,20 @@ export class WaitlistService {
     const email = input.email.trim().toLowerCase();
     const id = randomId("wle");
     try {
-      await db.insertInto("waitlist_entries").values({ id, offer_id: offerId, email, account_id: input.accountId, status: "waiting", order_id: null, created_at: now, offered_at: null }).execute();
+      await db
+        .insertInto("waitlist_entries")
+        .values({ id, offer_id: offerId, email, account_id: input.accountId, status: "waiting", order_id: null, created_at: now, offered_at: null })
+        .execute();
       return { mine: true, entry: await this.entry(id) };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const existing = await db.selectFrom("waitlist_entries").select(["id", "account_id"]).where("offer_id", "=", offerId).where("email", "=", email).where("status", "in", ["waiting", "offered"]).executeTakeFirstOrThrow();
+      const existing = await db
+        .selectFrom("waitlist_entries")
+        .select(["id", "account_id"])
+        .where("offer_id", "=", offerId)
+        .where("email", "=", email)
+        .where("status", "in", ["waiting", "offered"])
+        .executeTakeFirstOrThrow();
       if (input.accountId && existing.account_id === input.accountId) return { mine: true, entry: await this.entry(existing.id) };
       const { entryUrl, mayEmailEntryLink } = this.deps;
       if (!entryUrl || (mayEmailEntryLink && !(await mayEmailEntryLink(existing.id)))) return { mine: false, emailed: false };
@@ -84,16 +92,33 @@ export class WaitlistService {
     const e = await db
       .selectFrom("waitlist_entries")
       .leftJoin("orders", "orders.id", "waitlist_entries.order_id")
-      .select(["waitlist_entries.id", "waitlist_entries.offer_id", "waitlist_entries.status", "waitlist_entries.seq", "waitlist_entries.order_id", "orders.hold_expires_at", "orders.status as order_status"])
+      .select([
+        "waitlist_entries.id",
+        "waitlist_entries.offer_id",
+        "waitlist_entries.status",
+        "waitlist_entries.seq",
+        "waitlist_entries.order_id",
+        "orders.hold_expires_at",
+        "orders.status as order_status",
+      ])
       .where("waitlist_entries.id", "=", entryId)
       .executeTakeFirst();
     if (!e) throw new AppError("not_found", "No such waitlist entry.");
     let position: number | null = null;
     if (e.status === "waiting") {
-      const ahead = await db.selectFrom("waitlist_entries").select((eb) => eb.fn.countAll<number>().as("n")).where("offer_id", "=", e.offer_id).where("status", "=", "waiting").where("seq", "<=", e.seq).executeTakeFirstOrThrow();
+      const ahead = await db
+        .selectFrom("waitlist_entries")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("offer_id", "=", e.offer_id)
+        .where("status", "=", "waiting")
+        .where("seq", "<=", e.seq)
+        .executeTakeFirstOrThrow();
       position = Number(ahead.n);
     }
-    const claim = e.status === "offered" && e.order_id && e.order_status === "pending_payment" && e.hold_expires_at ? { orderId: e.order_id, expiresAt: new Date(e.hold_expires_at).toISOString() } : null;
+    const claim =
+      e.status === "offered" && e.order_id && e.order_status === "pending_payment" && e.hold_expires_at
+        ? { orderId: e.order_id, expiresAt: new Date(e.hold_expires_at).toISOString() }
+        : null;
     return { id: e.id, offerId: e.offer_id, status: e.status, position, claim };
   }
 
@@ -119,8 +144,25 @@ export class WaitlistService {
     while (offered < units.quantity) {
       const entry = await this.next(tx, source.offer_id);
       if (!entry) break;
-      const hold = await units.hold({ email: entry.email, accountId: entry.accountId, idempotencyKey: `waitlist:${entry.id}`, data: { waitlistEntryId: entry.id } });
-      await this.offered(tx, entry.id, { orderId: hold.orderId, showId: source.show_id, offerId: source.offer_id, offerTitle: units.offerTitle, email: entry.email, expiresAt: hold.expiresAt }, events);
+      const hold = await units.hold({
+        email: entry.email,
+        accountId: entry.accountId,
+        idempotencyKey: `waitlist:${entry.id}`,
+        data: { waitlistEntryId: entry.id },
+      });
+      await this.offered(
+        tx,
+        entry.id,
+        {
+          orderId: hold.orderId,
+          showId: source.show_id,
+          offerId: source.offer_id,
+          offerTitle: units.offerTitle,
+          email: entry.email,
+          expiresAt: hold.expiresAt,
+        },
+        events,
+      );
       offered++;
     }
     return offered;
@@ -135,7 +177,15 @@ export class WaitlistService {
       .updateTable("waitlist_entries")
       .set({ status: "offered", offered_at: now })
       .where("id", "=", (eb) =>
-        eb.selectFrom("waitlist_entries").select("id").where("offer_id", "=", offerId).where("status", "=", "waiting").orderBy("seq").limit(1).forUpdate().skipLocked(),
+        eb
+          .selectFrom("waitlist_entries")
+          .select("id")
+          .where("offer_id", "=", offerId)
+          .where("status", "=", "waiting")
+          .orderBy("seq")
+          .limit(1)
+          .forUpdate()
+          .skipLocked(),
       )
       .where("status", "=", "waiting")
       .returning(["id", "email", "account_id"])
@@ -144,7 +194,12 @@ export class WaitlistService {
   }
 
   /** Links the hold to the entry, emails the claim link and tells the entry's browser (both only if this commits). */
-  async offered(tx: Transaction<Database>, entryId: string, hold: { orderId: string; showId: string; offerId: string; offerTitle: string; email: string; expiresAt: Date }, events: EventBatch): Promise<void> {
+  async offered(
+    tx: Transaction<Database>,
+    entryId: string,
+    hold: { orderId: string; showId: string; offerId: string; offerTitle: string; email: string; expiresAt: Date },
+    events: EventBatch,
+  ): Promise<void> {
     await tx.updateTable("waitlist_entries").set({ order_id: hold.orderId }).where("id", "=", entryId).execute();
     await events.emit(tx, "waitlist.offered", { showId: hold.showId, offerId: hold.offerId, entryKey: entryKey(entryId) });
     const minutes = Math.max(1, Math.round((hold.expiresAt.getTime() - this.deps.clock.now().getTime()) / 60_000));
@@ -163,5 +218,4 @@ export class WaitlistService {
   async claimed(tx: Transaction<Database>, orderId: string): Promise<void> {
     await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
   }
-
 }

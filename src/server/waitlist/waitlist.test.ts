@@ -23,14 +23,28 @@ describe.each(backends)("waitlist on %s", (backend) => {
     const f = await commerceFixture(handle);
     const announced: { offerId: string; entryKey: string }[] = [];
     f.bus.subscribe("waitlist.offered", (e) => announced.push(e));
-    const waitlist = new WaitlistService({ db: f.db, clock: f.clock, outbox: f.outbox, claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}`, entryUrl: (showId, entryId) => `http://shop.test/shows/${showId}?waitlist=${entryId}#wt=token` });
+    const waitlist = new WaitlistService({
+      db: f.db,
+      clock: f.clock,
+      outbox: f.outbox,
+      claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}`,
+      entryUrl: (showId, entryId) => `http://shop.test/shows/${showId}?waitlist=${entryId}#wt=token`,
+    });
     // Joins that made (or own) an entry; the tests below join with fresh emails.
     const join = async (offerId: string, who: { email: string; accountId: string | null }) => {
       const joined = await waitlist.join(offerId, who);
       if (!joined.mine) throw new Error(`${who.email} already waits`);
       return joined.entry;
     };
-    const orders = new OrderService({ db: f.db, clock: f.clock, offers: f.offers, shows: f.shows, commissions: f.commissions, payments: new TestPaymentProvider(), outbox: f.outbox });
+    const orders = new OrderService({
+      db: f.db,
+      clock: f.clock,
+      offers: f.offers,
+      shows: f.shows,
+      commissions: f.commissions,
+      payments: new TestPaymentProvider(),
+      outbox: f.outbox,
+    });
     waitlist.subscribeToOrders(orders);
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 900, quantity, durationSeconds: 3600, pin: true });
     // sold + held + available = quantity, whatever happened.
@@ -55,7 +69,9 @@ describe.each(backends)("waitlist on %s", (backend) => {
     const bob = await f.join(f.offer.id, { email: "bob@example.com", accountId: null });
     // Once per email; joining again names no entry, and Alice's address gets the link to hers.
     expect(await f.waitlist.join(f.offer.id, { email: "alice@EXAMPLE.com", accountId: null })).toEqual({ mine: false, emailed: true });
-    const link = (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "email.send").execute()).map((m) => JSON.parse(m.payload)).find((p) => p.to === "alice@example.com");
+    const link = (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "email.send").execute())
+      .map((m) => JSON.parse(m.payload))
+      .find((p) => p.to === "alice@example.com");
     expect(link?.text).toContain(`?waitlist=${alice.id}#wt=`);
     expect([alice.position, bob.position]).toEqual([1, 2]);
 
@@ -68,7 +84,9 @@ describe.each(backends)("waitlist on %s", (backend) => {
     expect(Date.parse(offered.claim!.expiresAt) - f.clock.now().getTime()).toBe(2 * 60_000);
     expect(f.announced).toEqual([{ showId: f.show.id, offerId: f.offer.id, entryKey: entryKey(alice.id) }]);
     const mail = await f.db.selectFrom("outbox").select("payload").where("topic", "=", "email.send").execute();
-    expect(mail.map((m) => JSON.parse(m.payload)).find((p) => p.to === "alice@example.com" && p.text.includes("?claim="))?.text).toContain(`?claim=${offered.claim!.orderId}`);
+    expect(mail.map((m) => JSON.parse(m.payload)).find((p) => p.to === "alice@example.com" && p.text.includes("?claim="))?.text).toContain(
+      `?claim=${offered.claim!.orderId}`,
+    );
     expect((await f.waitlist.entry(bob.id)).position).toBe(1);
     expect(await f.invariant()).toBe(2);
 
@@ -81,7 +99,11 @@ describe.each(backends)("waitlist on %s", (backend) => {
     expect(await f.invariant()).toBe(2);
 
     // Bob claims it: pays his hold with his details.
-    const paid = await f.orders.pay(bobs.claim!.orderId, { number: TEST_CARD_OK }, { buyer: { name: "Bob", email: "bob@example.com" }, shipping: orderBody(f.offer.id).shipping! });
+    const paid = await f.orders.pay(
+      bobs.claim!.orderId,
+      { number: TEST_CARD_OK },
+      { buyer: { name: "Bob", email: "bob@example.com" }, shipping: orderBody(f.offer.id).shipping! },
+    );
     expect(paid).toMatchObject({ status: "paid", quantity: 1, unitPrice: 900 });
     expect((await f.waitlist.entry(bob.id)).status).toBe("claimed");
 
@@ -94,7 +116,11 @@ describe.each(backends)("waitlist on %s", (backend) => {
   it("hands an entry to the signed-in account that joined, never to another account with the same email", async () => {
     const f = await setup(1);
     await f.orders.placeOrder(orderBody(f.offer.id), "wl-sold");
-    const [owner, other] = await Promise.all(["owner", "other"].map((n) => f.accounts.createAccount({ email: `${n}@example.com`, password: "a long password", displayName: n, role: "buyer", merchantId: null })));
+    const [owner, other] = await Promise.all(
+      ["owner", "other"].map((n) =>
+        f.accounts.createAccount({ email: `${n}@example.com`, password: "a long password", displayName: n, role: "buyer", merchantId: null }),
+      ),
+    );
     const mine = await f.join(f.offer.id, { email: "owner@example.com", accountId: owner!.id });
     expect(await f.waitlist.join(f.offer.id, { email: "owner@example.com", accountId: owner!.id })).toEqual({ mine: true, entry: mine });
     expect(await f.waitlist.join(f.offer.id, { email: "OWNER@example.com", accountId: other!.id })).toEqual({ mine: false, emailed: true });

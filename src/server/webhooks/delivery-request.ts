@@ -16,7 +16,12 @@ export interface DeliveryResponse {
  * One POST, no redirects followed (a 3xx is not a delivery). Resolves with the status and the start of the body, or
  * rejects on a network error, an internal address (unless allowed) or when the whole exchange takes over `timeoutMs`.
  */
-export function postJson(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; allowInternal: boolean }): Promise<DeliveryResponse> {
+export function postJson(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: { timeoutMs: number; allowInternal: boolean },
+): Promise<DeliveryResponse> {
   const u = new URL(url);
   const literal = u.hostname.replace(/^\[|\]$/g, "");
   if (!opts.allowInternal && isIP(literal) && isInternalAddress(literal)) return Promise.reject(new InternalAddressError(`${literal} is an internal address`));
@@ -42,7 +47,10 @@ export function postJson(url: string, body: string, headers: Record<string, stri
         const chunks: Buffer[] = [];
         let size = 0;
         const done = () => {
-          const excerpt = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString("utf8").replace(/\u0000/g, "");
+          const excerpt = Buffer.concat(chunks)
+            .subarray(0, EXCERPT_BYTES)
+            .toString("utf8")
+            .replace(/\u0000/g, "");
           finish(null, { statusCode: res.statusCode ?? 0, excerpt });
           res.destroy();
         };

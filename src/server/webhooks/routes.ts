@@ -15,7 +15,8 @@ function merchantFor(account: Account, requested: string | undefined, code: "inv
     if (!merchantId) throw new AppError(code, "merchantId: required for accounts without a merchant");
     return merchantId;
   }
-  if ((account.role !== "merchant" && account.role !== "staff") || !account.merchantId) throw new AppError("forbidden", "Only the merchant's owner or staff can manage webhooks.");
+  if ((account.role !== "merchant" && account.role !== "staff") || !account.merchantId)
+    throw new AppError("forbidden", "Only the merchant's owner or staff can manage webhooks.");
   requireMerchantStaff(account, requested ?? account.merchantId);
   return account.merchantId;
 }
@@ -26,7 +27,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
 
   async function endpointFor(req: FastifyRequest<{ Params: Params }>): Promise<string> {
     const account = requireAccount(req);
-    if (account.role !== "admin" && account.role !== "merchant" && account.role !== "staff") throw new AppError("forbidden", "Only the merchant's owner or staff can manage webhooks.");
+    if (account.role !== "admin" && account.role !== "merchant" && account.role !== "staff")
+      throw new AppError("forbidden", "Only the merchant's owner or staff can manage webhooks.");
     requireMerchantStaff(account, await webhooks.merchantOf(req.params.endpointId));
     return req.params.endpointId;
   }

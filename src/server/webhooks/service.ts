@@ -146,7 +146,9 @@ export class WebhookService implements WebhookEvents {
   }
 }
 
-function endpointView(r: Pick<store.EndpointRow, "id" | "merchant_id" | "url" | "events" | "description" | "secret_hint"> & { created_at: Date | string }): WebhookEndpointView {
+function endpointView(
+  r: Pick<store.EndpointRow, "id" | "merchant_id" | "url" | "events" | "description" | "secret_hint"> & { created_at: Date | string },
+): WebhookEndpointView {
   return {
     id: r.id,
     merchantId: r.merchant_id,

@@ -10,7 +10,14 @@ export async function insertEndpoint(db: Executor, row: Insertable<Database["web
 }
 
 export function liveEndpointsOfMerchant(db: Executor, merchantId: string): Promise<EndpointRow[]> {
-  return db.selectFrom("webhook_endpoints").selectAll().where("merchant_id", "=", merchantId).where("deleted_at", "is", null).orderBy("created_at").orderBy("id").execute();
+  return db
+    .selectFrom("webhook_endpoints")
+    .selectAll()
+    .where("merchant_id", "=", merchantId)
+    .where("deleted_at", "is", null)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
 }
 
 /**
@@ -40,5 +47,12 @@ export async function insertDelivery(db: Executor, row: Insertable<Database["web
 }
 
 export function deliveriesOfEndpoint(db: Executor, endpointId: string, limit: number): Promise<DeliveryRow[]> {
-  return db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", endpointId).orderBy("attempted_at", "desc").orderBy("attempt", "desc").limit(limit).execute();
+  return db
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("endpoint_id", "=", endpointId)
+    .orderBy("attempted_at", "desc")
+    .orderBy("attempt", "desc")
+    .limit(limit)
+    .execute();
 }

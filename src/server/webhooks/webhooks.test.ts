@@ -109,7 +109,13 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
       expect(created.headers.get("cache-control")).toBe("no-store");
       const secret: string = created.body.secret;
       expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-      expect(created.body.endpoint).toMatchObject({ url: r.url, events: ["order.paid"], merchantId, description: "ERP", secretHint: `${secret.slice(0, 10)}…` });
+      expect(created.body.endpoint).toMatchObject({
+        url: r.url,
+        events: ["order.paid"],
+        merchantId,
+        description: "ERP",
+        secretHint: `${secret.slice(0, 10)}…`,
+      });
       const listed = await request(server.url, "GET", "/api/admin/webhooks", { cookie: merchant });
       expect(JSON.stringify(listed.body)).not.toContain(secret);
       expect(listed.body.endpoints.map((e: { id: string }) => e.id)).toContain(created.body.endpoint.id);
@@ -127,7 +133,9 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
       expect(headers["showcart-event-id"]).toBe(event.id);
 
       const log = await request(server.url, "GET", `/api/admin/webhooks/${created.body.endpoint.id}/deliveries`, { cookie: merchant });
-      expect(log.body.deliveries).toEqual([expect.objectContaining({ eventId: event.id, eventType: "order.paid", attempt: 1, ok: true, statusCode: 200, responseExcerpt: "thanks", error: null })]);
+      expect(log.body.deliveries).toEqual([
+        expect.objectContaining({ eventId: event.id, eventType: "order.paid", attempt: 1, ok: true, statusCode: 200, responseExcerpt: "thanks", error: null }),
+      ]);
       expect((await request(server.url, "DELETE", `/api/admin/webhooks/${created.body.endpoint.id}`, { cookie: merchant })).body).toEqual({ ok: true });
       await postOrder(server.url, orderBody(offerId));
       await server.services.outbox.processDue();
@@ -152,7 +160,11 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
       const [first, second] = r.received;
       expect(second!.headers["showcart-event-id"]).toBe(first!.headers["showcart-event-id"]);
       expect(second!.body).toBe(first!.body);
-      expect(verifySignature(String(second!.headers["showcart-signature"]), second!.body, created.body.secret, { nowSeconds: Math.floor(clock.now().getTime() / 1000) })).toBe(true);
+      expect(
+        verifySignature(String(second!.headers["showcart-signature"]), second!.body, created.body.secret, {
+          nowSeconds: Math.floor(clock.now().getTime() / 1000),
+        }),
+      ).toBe(true);
       const log = await request(server.url, "GET", `/api/admin/webhooks/${created.body.endpoint.id}/deliveries`, { cookie: merchant });
       expect(log.body.deliveries.map((d: { attempt: number; statusCode: number; ok: boolean }) => [d.attempt, d.statusCode, d.ok])).toEqual([
         [2, 200, true],
@@ -199,25 +211,45 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
       expect((await request(server.url, "GET", `/api/admin/webhooks/${id}/deliveries`, { cookie })).status).toBe(403);
       expect((await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie })).status).toBe(403);
     }
-    await server.services.accounts.createAccount({ email: "hooks-staff@example.com", password: "a long password", displayName: "Staff", role: "staff", merchantId });
+    await server.services.accounts.createAccount({
+      email: "hooks-staff@example.com",
+      password: "a long password",
+      displayName: "Staff",
+      role: "staff",
+      merchantId,
+    });
     const staff = await login(server.url, "hooks-staff@example.com", "a long password");
     expect((await request(server.url, "GET", "/api/admin/webhooks", { cookie: staff })).body.endpoints.map((e: { id: string }) => e.id)).toContain(id);
     // Another merchant's owner neither sees nor touches it.
     const other = await server.services.catalog.createMerchant("Other Shop");
-    await server.services.accounts.createAccount({ email: "other-owner@example.com", password: "a long password", displayName: "O", role: "merchant", merchantId: other.id });
+    await server.services.accounts.createAccount({
+      email: "other-owner@example.com",
+      password: "a long password",
+      displayName: "O",
+      role: "merchant",
+      merchantId: other.id,
+    });
     const stranger = await login(server.url, "other-owner@example.com", "a long password");
     expect((await request(server.url, "GET", "/api/admin/webhooks", { cookie: stranger })).body.endpoints).toEqual([]);
     expect((await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie: stranger })).status).toBe(403);
     expect((await create(stranger, { url: "https://example.com/x", events: ["order.paid"], merchantId })).status).toBe(403);
     expect((await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie: staff })).status).toBe(200);
     // A platform admin names the merchant.
-    await server.services.accounts.createAccount({ email: "hooks-admin@example.com", password: "a long password", displayName: "A", role: "admin", merchantId: null });
+    await server.services.accounts.createAccount({
+      email: "hooks-admin@example.com",
+      password: "a long password",
+      displayName: "A",
+      role: "admin",
+      merchantId: null,
+    });
     const admin = await login(server.url, "hooks-admin@example.com", "a long password");
     expect((await request(server.url, "GET", "/api/admin/webhooks", { cookie: admin })).body.error.code).toBe("invalid_query");
     expect((await create(admin, { url: "https://example.com/x", events: ["order.paid"], merchantId: "mer_nope" })).body.error.code).toBe("not_found");
     const byAdmin = await create(admin, { url: "https://example.com/x", events: ["order.paid"], merchantId: other.id });
     expect(byAdmin.status).toBe(201);
-    expect((await request(server.url, "GET", "/api/admin/webhooks", { cookie: stranger })).body.endpoints.map((e: { id: string }) => e.id)).toEqual([byAdmin.body.endpoint.id]);
+    expect((await request(server.url, "GET", "/api/admin/webhooks", { cookie: stranger })).body.endpoints.map((e: { id: string }) => e.id)).toEqual([
+      byAdmin.body.endpoint.id,
+    ]);
     expect((await request(server.url, "DELETE", `/api/admin/webhooks/${byAdmin.body.endpoint.id}`, { cookie: admin })).status).toBe(200);
   });
 

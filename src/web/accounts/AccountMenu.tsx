@@ -53,10 +53,24 @@ function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
   return (
     <form class="account-form" onSubmit={submit} data-testid={`account-${mode}`}>
       <div class="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={mode === "signin"} class={mode === "signin" ? "is-active" : ""} onClick={() => setMode("signin")} data-testid="account-tab-signin">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={mode === "signin"}
+          class={mode === "signin" ? "is-active" : ""}
+          onClick={() => setMode("signin")}
+          data-testid="account-tab-signin"
+        >
           {t("buyer.signIn")}
         </button>
-        <button type="button" role="tab" aria-selected={mode === "signup"} class={mode === "signup" ? "is-active" : ""} onClick={() => setMode("signup")} data-testid="account-tab-signup">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={mode === "signup"}
+          class={mode === "signup" ? "is-active" : ""}
+          onClick={() => setMode("signup")}
+          data-testid="account-tab-signup"
+        >
           {t("buyer.signUp")}
         </button>
       </div>
@@ -98,7 +112,14 @@ function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
 function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null; onSaved(d: SavedBuyerDetails): void }) {
   const { t, locale } = useI18n();
   const a = saved?.address;
-  const [address, setAddress] = useState({ name: a?.name ?? "", line1: a?.line1 ?? "", line2: a?.line2 ?? "", postalCode: a?.postalCode ?? "", city: a?.city ?? "", country: a?.country ?? "DE" });
+  const [address, setAddress] = useState({
+    name: a?.name ?? "",
+    line1: a?.line1 ?? "",
+    line2: a?.line2 ?? "",
+    postalCode: a?.postalCode ?? "",
+    city: a?.city ?? "",
+    country: a?.country ?? "DE",
+  });
   const [card, setCard] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -170,7 +191,14 @@ function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null;
         )}
         <label class="field">
           <span>{t("checkout.card")}</span>
-          <input inputMode="numeric" autoComplete="off" maxLength={23} value={card} onInput={(e) => setCard(e.currentTarget.value)} data-testid="saved-card-number" />
+          <input
+            inputMode="numeric"
+            autoComplete="off"
+            maxLength={23}
+            value={card}
+            onInput={(e) => setCard(e.currentTarget.value)}
+            data-testid="saved-card-number"
+          />
         </label>
         <p class="note">{t("checkout.testNote")}</p>
         <button type="submit" class="btn btn-block" disabled={busy || !card.trim()} data-testid="saved-card-submit">

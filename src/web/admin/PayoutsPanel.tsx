@@ -12,7 +12,8 @@ const payoutMessages = defineMessages(
     rulesVersion: "Version {version} in force since {date}.",
     rulesNone: "No rule set: each show's own rate applies to the gross total.",
     rulesRetired: "Retired (version {version}): each show's own rate applies.",
-    rulesHint: "JSON: percentBp (of net), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — see docs/api.md.",
+    rulesHint:
+      "JSON: percentBp (of net), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — see docs/api.md.",
     publish: "Publish as new version",
     bank: "Bank account for SEPA payouts",
     debtor: "Account holder",
@@ -35,7 +36,8 @@ const payoutMessages = defineMessages(
     rulesVersion: "Version {version} gilt seit {date}.",
     rulesNone: "Keine Regeln: Es gilt der Satz der jeweiligen Show auf den Bruttobetrag.",
     rulesRetired: "Zurückgezogen (Version {version}): Es gilt der Satz der jeweiligen Show.",
-    rulesHint: "JSON: percentBp (vom Netto), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — siehe docs/api.md.",
+    rulesHint:
+      "JSON: percentBp (vom Netto), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — siehe docs/api.md.",
     publish: "Als neue Version veröffentlichen",
     bank: "Bankkonto für SEPA-Auszahlungen",
     debtor: "Kontoinhaber",
@@ -61,7 +63,12 @@ function usePayoutText() {
 }
 
 async function putJson(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(path, { method: "PUT", credentials: "same-origin", headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" }, body: JSON.stringify(body) });
+  const res = await fetch(path, {
+    method: "PUT",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json().catch(() => null)) as { error?: { code?: ErrorCode; message?: string } } | null;
   if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
   return json;
@@ -75,10 +82,13 @@ function RulesEditor() {
   const [draft, setDraft] = useState("");
   const [note, setNote] = useState<string | null>(null);
   const load = () =>
-    api.get<{ current: CommissionRuleSetView | null }>(scoped("/api/admin/commission-rules")).then((r) => {
-      setCurrent(r.current);
-      setDraft(JSON.stringify(r.current?.rules ?? { percentBp: 1000 }, null, 2));
-    }, (err) => setNote(message(err)));
+    api.get<{ current: CommissionRuleSetView | null }>(scoped("/api/admin/commission-rules")).then(
+      (r) => {
+        setCurrent(r.current);
+        setDraft(JSON.stringify(r.current?.rules ?? { percentBp: 1000 }, null, 2));
+      },
+      (err) => setNote(message(err)),
+    );
   useEffect(() => void load(), []);
   const publish = async () => {
     setNote(null);
@@ -95,7 +105,11 @@ function RulesEditor() {
       <h2>{p("rules")}</h2>
       {current === null && <p class="muted">{p("rulesNone")}</p>}
       {current && !current.rules && <p class="muted">{p("rulesRetired", { version: current.version })}</p>}
-      {current?.rules && <p class="muted">{p("rulesVersion", { version: current.version, date: new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(current.createdAt)) })}</p>}
+      {current?.rules && (
+        <p class="muted">
+          {p("rulesVersion", { version: current.version, date: new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(current.createdAt)) })}
+        </p>
+      )}
       <p class="muted">{p("rulesHint")}</p>
       <textarea rows={8} class="code" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} data-testid="rules-json" />
       {note && <p class="note">{note}</p>}
@@ -140,7 +154,11 @@ export function PayoutsPanel() {
     setBusy(true);
     setNote(null);
     try {
-      const r = await api.post<{ payouts: PayoutView[]; skipped: { hostAccountId: string; reason: string }[] }>(scoped("/api/admin/payouts"), { method: "sepa" }, { "idempotency-key": `payout-run-${Date.now()}` });
+      const r = await api.post<{ payouts: PayoutView[]; skipped: { hostAccountId: string; reason: string }[] }>(
+        scoped("/api/admin/payouts"),
+        { method: "sepa" },
+        { "idempotency-key": `payout-run-${Date.now()}` },
+      );
       setNote([p("ran", { n: r.payouts.length }), ...r.skipped.map((s) => p("skipped", { host: s.hostAccountId, reason: s.reason }))].join(" "));
       await load();
     } catch (err) {

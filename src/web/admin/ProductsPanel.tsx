@@ -33,14 +33,26 @@ function VatField({ value, onChange }: { value: number; onChange(bp: number): vo
   return (
     <label class="field">
       <span>{t("products.vat")}</span>
-      <select value={preset ? String(value) : "other"} onChange={(e) => onChange(e.currentTarget.value === "other" ? 2100 : Number(e.currentTarget.value))} data-testid="product-vat">
+      <select
+        value={preset ? String(value) : "other"}
+        onChange={(e) => onChange(e.currentTarget.value === "other" ? 2100 : Number(e.currentTarget.value))}
+        data-testid="product-vat"
+      >
         {VAT_PRESETS.map((bp) => (
           <option value={String(bp)}>{percent(bp, locale)} %</option>
         ))}
         <option value="other">{t("products.vatOther")}</option>
       </select>
       {!preset && (
-        <input type="number" min={0} max={30} step={0.1} value={value / 100} onInput={(e) => onChange(Math.round(Number(e.currentTarget.value) * 100))} aria-label={t("products.vatOther")} />
+        <input
+          type="number"
+          min={0}
+          max={30}
+          step={0.1}
+          value={value / 100}
+          onInput={(e) => onChange(Math.round(Number(e.currentTarget.value) * 100))}
+          aria-label={t("products.vatOther")}
+        />
       )}
     </label>
   );
@@ -66,7 +78,15 @@ function VariantRow({ productId, variant, onSaved }: { productId: string; varian
       <td>{variant.size}</td>
       <td>{variant.colour}</td>
       <td>
-        <input class="input-narrow" type="number" min={0} value={stock} onInput={(e) => setStock(e.currentTarget.value)} aria-label={t("products.stock")} data-testid="variant-stock" />
+        <input
+          class="input-narrow"
+          type="number"
+          min={0}
+          value={stock}
+          onInput={(e) => setStock(e.currentTarget.value)}
+          aria-label={t("products.stock")}
+          data-testid="variant-stock"
+        />
         {Number(stock) !== variant.stock && (
           <button type="button" class="btn btn-small" onClick={save} data-testid="variant-save">
             {t("products.save")}
@@ -101,10 +121,41 @@ function AddVariantForm({ productId, onAdded }: { productId: string; onAdded(): 
   };
   return (
     <form class="admin-form admin-inline" onSubmit={submit} data-testid="variant-form">
-      <input required maxLength={64} placeholder={t("products.sku")} value={sku} onInput={(e) => setSku(e.currentTarget.value)} aria-label={t("products.sku")} data-testid="variant-sku" />
-      <input maxLength={40} placeholder={t("products.size")} value={size} onInput={(e) => setSize(e.currentTarget.value)} aria-label={t("products.size")} data-testid="variant-size" />
-      <input maxLength={40} placeholder={t("products.colour")} value={colour} onInput={(e) => setColour(e.currentTarget.value)} aria-label={t("products.colour")} data-testid="variant-colour" />
-      <input class="input-narrow" type="number" min={0} required value={stock} onInput={(e) => setStock(e.currentTarget.value)} aria-label={t("products.stock")} data-testid="variant-new-stock" />
+      <input
+        required
+        maxLength={64}
+        placeholder={t("products.sku")}
+        value={sku}
+        onInput={(e) => setSku(e.currentTarget.value)}
+        aria-label={t("products.sku")}
+        data-testid="variant-sku"
+      />
+      <input
+        maxLength={40}
+        placeholder={t("products.size")}
+        value={size}
+        onInput={(e) => setSize(e.currentTarget.value)}
+        aria-label={t("products.size")}
+        data-testid="variant-size"
+      />
+      <input
+        maxLength={40}
+        placeholder={t("products.colour")}
+        value={colour}
+        onInput={(e) => setColour(e.currentTarget.value)}
+        aria-label={t("products.colour")}
+        data-testid="variant-colour"
+      />
+      <input
+        class="input-narrow"
+        type="number"
+        min={0}
+        required
+        value={stock}
+        onInput={(e) => setStock(e.currentTarget.value)}
+        aria-label={t("products.stock")}
+        data-testid="variant-new-stock"
+      />
       <button type="submit" class="btn btn-small" data-testid="variant-add">
         {t("products.addVariant")}
       </button>
@@ -130,7 +181,9 @@ function ProductEditor({ product, onSaved, onClose }: { product: AdminProductVie
     setBusy(true);
     try {
       const body = { title: title.trim(), description: description.trim(), price: cents, vatRateBp: vat };
-      const r = product ? await api.patch<{ product: AdminProductView }>(`/api/admin/products/${product.id}`, body) : await api.post<{ product: AdminProductView }>(scoped("/api/admin/products"), body);
+      const r = product
+        ? await api.patch<{ product: AdminProductView }>(`/api/admin/products/${product.id}`, body)
+        : await api.post<{ product: AdminProductView }>(scoped("/api/admin/products"), body);
       await onSaved(r.product);
       setMessage({ ok: true, text: t("admin.saved") });
     } catch (err) {
@@ -255,7 +308,11 @@ export function ProductsPanel({ products, onChanged }: { products: AdminProductV
           <ul class="admin-list">
             {products.map((p) => (
               <li data-testid="product-row" data-product-id={p.id}>
-                {p.thumbUrl || p.imageUrl ? <img class="admin-thumb" src={p.thumbUrl ?? p.imageUrl} alt="" width={48} height={48} /> : <span class="admin-thumb" />}
+                {p.thumbUrl || p.imageUrl ? (
+                  <img class="admin-thumb" src={p.thumbUrl ?? p.imageUrl} alt="" width={48} height={48} />
+                ) : (
+                  <span class="admin-thumb" />
+                )}
                 <div class="admin-list-body">
                   <strong>{p.title}</strong>
                   <span class="muted">

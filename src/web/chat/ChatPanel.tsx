@@ -39,7 +39,10 @@ export function chatDeviceId(): string | undefined {
     let id = localStorage.getItem(DEVICE_KEY);
     if (!id) {
       const bytes = crypto.getRandomValues(new Uint8Array(16));
-      id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      id = btoa(String.fromCharCode(...bytes))
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")
+        .replace(/=+$/, "");
       localStorage.setItem(DEVICE_KEY, id);
     }
     return id;
@@ -152,7 +155,12 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
       </header>
       {pinned && (
         // Text node only, like every message.
-        <p class="chat-notice" role="note" data-testid="chat-pinned" style={{ margin: 0, padding: "8px 14px", borderBottom: "1px solid var(--line)", color: "inherit" }}>
+        <p
+          class="chat-notice"
+          role="note"
+          data-testid="chat-pinned"
+          style={{ margin: 0, padding: "8px 14px", borderBottom: "1px solid var(--line)", color: "inherit" }}
+        >
           <strong>📌 {pinned.author}: </strong>
           {pinned.text}
         </p>
@@ -287,12 +295,18 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
   const studio = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
   useEffect(() => {
     if (!connected) return;
-    api.get<{ pinned: ChatPinned | null }>(base).then((r) => setPinned(r.pinned), () => {});
+    api.get<{ pinned: ChatPinned | null }>(base).then(
+      (r) => setPinned(r.pinned),
+      () => {},
+    );
   }, [connected, showId]);
   useEffect(() => {
     if (!signedIn) return setCanModerate(false);
     // 403 for everyone but the show's staff and moderators.
-    api.get(`${studio}/moderation`).then(() => setCanModerate(true), () => setCanModerate(false));
+    api.get(`${studio}/moderation`).then(
+      () => setCanModerate(true),
+      () => setCanModerate(false),
+    );
   }, [signedIn, showId]);
   const onEvent = (ev: Envelope): boolean => {
     if (ev.t === "chat.deleted") {
@@ -306,7 +320,11 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
   const actions: ChatAction[] | undefined = canModerate
     ? [
         { label: t("chat.delete"), testId: "chat-delete", run: (m) => void api.del(`${studio}/messages/${encodeURIComponent(m.id)}`).catch(() => {}) },
-        { label: t("chat.timeout"), testId: "chat-timeout", run: (m) => void api.post(`${studio}/messages/${encodeURIComponent(m.id)}/timeout`, { minutes: 5 }).catch(() => {}) },
+        {
+          label: t("chat.timeout"),
+          testId: "chat-timeout",
+          run: (m) => void api.post(`${studio}/messages/${encodeURIComponent(m.id)}/timeout`, { minutes: 5 }).catch(() => {}),
+        },
       ]
     : undefined;
   return { pinned, onEvent, actions, visible: (messages: ChatPosted[]) => (deleted.size ? messages.filter((m) => !deleted.has(m.id)) : messages) };

@@ -6,7 +6,14 @@ import { useStudioText } from "../studioText.js";
 const SLOW_MODE_CHOICES = [0, 5, 10, 30, 60, 120, 300];
 const MODES: ChatMode[] = ["everyone", "signed_in", "buyers"];
 const REFRESH_MS = 10_000;
-const words = (text: string) => [...new Set(text.split(/[\s,]+/).map((w) => w.trim().toLowerCase()).filter(Boolean))];
+const words = (text: string) => [
+  ...new Set(
+    text
+      .split(/[\s,]+/)
+      .map((w) => w.trim().toLowerCase())
+      .filter(Boolean),
+  ),
+];
 
 /**
  * The studio's chat moderation: settings, pinned message, blocked words, moderators, the reports queue and active
@@ -137,16 +144,23 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
           onChange={(e) => void settings({ slowModeSeconds: Number(e.currentTarget.value) })}
           data-testid="mod-slow-mode"
         >
-          {[...new Set([...SLOW_MODE_CHOICES, view.settings.slowModeSeconds])].sort((a, b) => a - b).map((s) => (
-            <option key={s} value={String(s)}>
-              {s === 0 ? t("mod.off") : `${s} s`}
-            </option>
-          ))}
+          {[...new Set([...SLOW_MODE_CHOICES, view.settings.slowModeSeconds])]
+            .sort((a, b) => a - b)
+            .map((s) => (
+              <option key={s} value={String(s)}>
+                {s === 0 ? t("mod.off") : `${s} s`}
+              </option>
+            ))}
         </select>
       </label>
       <label>
         {t("mod.mode")}{" "}
-        <select value={view.settings.mode} disabled={!manage} onChange={(e) => void settings({ mode: e.currentTarget.value as ChatMode })} data-testid="mod-mode">
+        <select
+          value={view.settings.mode}
+          disabled={!manage}
+          onChange={(e) => void settings({ mode: e.currentTarget.value as ChatMode })}
+          data-testid="mod-mode"
+        >
           {MODES.map((m) => (
             <option key={m} value={m}>
               {t(`mod.mode.${m}`)}
@@ -155,7 +169,13 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
         </select>
       </label>
       <label>
-        <input type="checkbox" checked={view.settings.linksAllowed} disabled={!manage} onChange={(e) => void settings({ linksAllowed: e.currentTarget.checked })} data-testid="mod-links" />{" "}
+        <input
+          type="checkbox"
+          checked={view.settings.linksAllowed}
+          disabled={!manage}
+          onChange={(e) => void settings({ linksAllowed: e.currentTarget.checked })}
+          data-testid="mod-links"
+        />{" "}
         {t("mod.links")}
       </label>
 
@@ -177,7 +197,13 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
               if (pinDraft.trim()) void act(() => api.post(`${base}/pin`, { text: pinDraft.trim() })).then(() => setPinDraft(""));
             }}
           >
-            <input value={pinDraft} maxLength={280} placeholder={t("mod.pinPlaceholder")} onInput={(e) => setPinDraft(e.currentTarget.value)} data-testid="mod-pin-input" />
+            <input
+              value={pinDraft}
+              maxLength={280}
+              placeholder={t("mod.pinPlaceholder")}
+              onInput={(e) => setPinDraft(e.currentTarget.value)}
+              data-testid="mod-pin-input"
+            />
             <button type="submit" class="btn btn-small" disabled={!pinDraft.trim()} data-testid="mod-pin">
               {t("mod.pin")}
             </button>
@@ -193,7 +219,12 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
             {t("mod.wordsAllow")}
             <textarea rows={2} value={allowDraft} onInput={(e) => setAllowDraft(e.currentTarget.value)} data-testid="mod-words-allow" />
           </label>
-          <button type="button" class="btn btn-small" onClick={() => act(() => api.post(`${base}/words`, { block: words(blockDraft), allow: words(allowDraft) }), t("mod.saved"))} data-testid="mod-words-save">
+          <button
+            type="button"
+            class="btn btn-small"
+            onClick={() => act(() => api.post(`${base}/words`, { block: words(blockDraft), allow: words(allowDraft) }), t("mod.saved"))}
+            data-testid="mod-words-save"
+          >
             {t("mod.save")}
           </button>
 
@@ -215,7 +246,13 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
               if (modEmail.trim()) void act(() => api.post(`${base}/moderators`, { email: modEmail.trim() })).then(() => setModEmail(""));
             }}
           >
-            <input type="email" value={modEmail} placeholder={t("mod.moderatorEmail")} onInput={(e) => setModEmail(e.currentTarget.value)} data-testid="mod-add-email" />
+            <input
+              type="email"
+              value={modEmail}
+              placeholder={t("mod.moderatorEmail")}
+              onInput={(e) => setModEmail(e.currentTarget.value)}
+              data-testid="mod-add-email"
+            />
             <button type="submit" class="btn btn-small" disabled={!modEmail.trim()} data-testid="mod-add">
               {t("mod.add")}
             </button>

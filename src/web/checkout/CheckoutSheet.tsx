@@ -7,7 +7,16 @@ import { orderPageHref, useOrderText } from "../orders/orderText.js";
 import type { BuyerAccount } from "../useBuyer.js";
 import { useServerNow } from "../useServerNow.js";
 import { type PayAnswer, PaymentStepError, loadStripe, payOrder, paymentFor } from "./checkoutPayment.js";
-import { type CheckoutMessageKey as MessageKey, type Field, type Form, checkoutReducer, initialCheckout, localErrors, payBodyFor, serverFieldErrors } from "./checkoutState.js";
+import {
+  type CheckoutMessageKey as MessageKey,
+  type Field,
+  type Form,
+  checkoutReducer,
+  initialCheckout,
+  localErrors,
+  payBodyFor,
+  serverFieldErrors,
+} from "./checkoutState.js";
 import { HoldTimer } from "./HoldTimer.js";
 import { useCouponPreview } from "./useCouponPreview.js";
 import { errorFrom, useHold } from "./useHold.js";
@@ -42,7 +51,17 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   const now = useServerNow();
   const [{ form, fieldErrors, error, busy, order, accessToken, payNotice }, dispatch] = useReducer(checkoutReducer, initialCheckout);
   const dialogRef = useRef<HTMLDivElement>(null);
-  const { hold, held, tokenHeader, reserve, changeQuantity: holdQuantity, abandon, expire, orderToPay, paid } = useHold({
+  const {
+    hold,
+    held,
+    tokenHeader,
+    reserve,
+    changeQuantity: holdQuantity,
+    abandon,
+    expire,
+    orderToPay,
+    paid,
+  } = useHold({
     offer,
     orderExtras,
     claimOrderId,
@@ -120,7 +139,11 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
       let payment: PayOrderBody["payment"];
       if (useStripe && stripeCard.current) {
         const { stripe, card } = stripeCard.current;
-        const made = await stripe.createPaymentMethod({ type: "card", card, billing_details: { name: form.name.trim() || account?.displayName, email: form.email.trim() || account?.email } });
+        const made = await stripe.createPaymentMethod({
+          type: "card",
+          card,
+          billing_details: { name: form.name.trim() || account?.displayName, email: form.email.trim() || account?.email },
+        });
         if (!made.paymentMethod) {
           dispatch({ type: "notice", notice: { key: "checkout.cardIncomplete", detail: made.error?.message } });
           return;
@@ -145,25 +168,27 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
         // The hold stays: the buyer may try again (authentication failed) or wait for the bank (still pending).
         dispatch({
           type: "notice",
-          notice: err.code === "authentication_failed" ? { key: "checkout.authFailed", detail: err.message } : { key: "checkout.stillPending", orderId: err.answer?.order.id, token: err.answer?.accessToken },
+          notice:
+            err.code === "authentication_failed"
+              ? { key: "checkout.authFailed", detail: err.message }
+              : { key: "checkout.stillPending", orderId: err.answer?.order.id, token: err.answer?.accessToken },
         });
         return;
       }
       const e = errorFrom(err);
       if (e.code === "hold_expired") onExpired();
-      dispatch({ type: "failed", error: { key: e.key, code: e.code, limit: e.limit }, fieldErrors: e.code === "invalid_body" ? serverFieldErrors(e.details) : undefined });
+      dispatch({
+        type: "failed",
+        error: { key: e.key, code: e.code, limit: e.limit },
+        fieldErrors: e.code === "invalid_body" ? serverFieldErrors(e.details) : undefined,
+      });
     } finally {
       dispatch({ type: "settled" });
     }
   };
 
   const regionNames = new Intl.DisplayNames([locale], { type: "region" });
-  const input = (
-    field: Field,
-    key: keyof Form,
-    label: MessageKey,
-    extra: Record<string, string | number | boolean> = {},
-  ) => (
+  const input = (field: Field, key: keyof Form, label: MessageKey, extra: Record<string, string | number | boolean> = {}) => (
     <label class={`field${fieldErrors[field] ? " has-error" : ""}`}>
       <span>{t(label)}</span>
       <input
@@ -182,14 +207,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
 
   return (
     <div class="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && !busy && close()}>
-      <div
-        class="sheet"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="checkout-title"
-        ref={dialogRef}
-        data-testid="checkout"
-      >
+      <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="checkout-title" ref={dialogRef} data-testid="checkout">
         <header class="sheet-head">
           <h2 id="checkout-title">{order ? t("checkout.success") : t("checkout.title")}</h2>
           <button type="button" class="icon-btn" onClick={close} disabled={busy} aria-label={t("common.close")} data-testid="checkout-close">
@@ -241,7 +259,12 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
               </div>
               <label class="field field-qty">
                 <span>{t("checkout.quantity")}</span>
-                <select value={quantity} onChange={changeQuantity} disabled={busy || hold.phase === "reserving" || Boolean(claimOrderId)} data-testid="checkout-quantity">
+                <select
+                  value={quantity}
+                  onChange={changeQuantity}
+                  disabled={busy || hold.phase === "reserving" || Boolean(claimOrderId)}
+                  data-testid="checkout-quantity"
+                >
                   {Array.from({ length: maxQuantity }, (_, i) => (
                     <option value={i + 1}>{i + 1}</option>
                   ))}
@@ -411,12 +434,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
                 {error.code === "limit_exceeded" ? t("checkout.limit", { n: error.limit ?? 0 }) : t(error.key)}
               </p>
             )}
-            <button
-              type="submit"
-              class="btn btn-primary btn-block"
-              disabled={busy || !canPay}
-              data-testid="checkout-submit"
-            >
+            <button type="submit" class="btn btn-primary btn-block" disabled={busy || !canPay} data-testid="checkout-submit">
               {busy ? t("checkout.paying") : t("checkout.pay", { amount: formatMoney(total, offer.currency, locale) })}
             </button>
           </form>

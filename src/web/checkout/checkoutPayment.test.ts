@@ -76,7 +76,10 @@ describe("checkout payment steps with the built-in test provider", () => {
   it("lets a decline through as the API error (the sheet shows it; the hold is kept)", async () => {
     const { steps } = httpSteps(server, async () => ({}));
     const id = await hold(server, offerId);
-    await expect(payOrder(id, payBody(paymentFor("test", { card: "4000 0000 0000 0002" })), steps)).rejects.toMatchObject({ status: 402, code: "payment_declined" });
+    await expect(payOrder(id, payBody(paymentFor("test", { card: "4000 0000 0000 0002" })), steps)).rejects.toMatchObject({
+      status: 402,
+      code: "payment_declined",
+    });
     expect((await request(server.url, "GET", `/api/orders/${id}`, { headers: holder(id) })).body.order.status).toBe("pending_payment");
   });
 
@@ -100,7 +103,13 @@ describe("checkout payment steps with Stripe (recorded API, Stripe.js played)", 
     api = await new FakeStripeApi().start();
     server = await startTestServer({
       synthetic: false,
-      env: { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: "sk_test_showcart", STRIPE_API_BASE: api.url, STRIPE_TIMEOUT_MS: "2000", STRIPE_PUBLISHABLE_KEY: "pk_test_showcart" },
+      env: {
+        PAYMENT_PROVIDER: "stripe",
+        STRIPE_SECRET_KEY: "sk_test_showcart",
+        STRIPE_API_BASE: api.url,
+        STRIPE_TIMEOUT_MS: "2000",
+        STRIPE_PUBLISHABLE_KEY: "pk_test_showcart",
+      },
     });
     showId = server.demo.showId;
     host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
@@ -112,7 +121,10 @@ describe("checkout payment steps with Stripe (recorded API, Stripe.js played)", 
   });
 
   async function newOffer(): Promise<string> {
-    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, { cookie: host, body: { productId, showPrice: 1299, quantity: 5, durationSeconds: 3600, pin: true } });
+    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/offers`, {
+      cookie: host,
+      body: { productId, showPrice: 1299, quantity: 5, durationSeconds: 3600, pin: true },
+    });
     expect(res.status).toBe(201);
     return res.body.offer.id;
   }

@@ -75,7 +75,11 @@ export interface StripeCardElement {
 }
 export interface StripeJs {
   elements(opts?: { locale?: string }): { create(type: "card", opts?: Record<string, unknown>): StripeCardElement };
-  createPaymentMethod(opts: { type: "card"; card: StripeCardElement; billing_details?: { name?: string; email?: string } }): Promise<{ paymentMethod?: { id: string }; error?: { message?: string } }>;
+  createPaymentMethod(opts: {
+    type: "card";
+    card: StripeCardElement;
+    billing_details?: { name?: string; email?: string };
+  }): Promise<{ paymentMethod?: { id: string }; error?: { message?: string } }>;
   handleNextAction(opts: { clientSecret: string }): Promise<{ error?: { message?: string } }>;
 }
 

@@ -138,7 +138,15 @@ export type CheckoutAction =
   | { type: "failed"; error: NonNullable<CheckoutState["error"]>; fieldErrors?: CheckoutState["fieldErrors"] }
   | { type: "settled" };
 
-export const initialCheckout: CheckoutState = { form: EMPTY_FORM, fieldErrors: {}, error: null, busy: false, order: null, accessToken: undefined, payNotice: null };
+export const initialCheckout: CheckoutState = {
+  form: EMPTY_FORM,
+  fieldErrors: {},
+  error: null,
+  busy: false,
+  order: null,
+  accessToken: undefined,
+  payNotice: null,
+};
 
 export function checkoutReducer(state: CheckoutState, action: CheckoutAction): CheckoutState {
   switch (action.type) {

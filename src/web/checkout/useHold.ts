@@ -64,7 +64,11 @@ export function useHold({ offer, orderExtras, claimOrderId, claimToken, initialQ
   const reserve = (q: number): Promise<OrderView | null> => {
     setHold({ phase: "reserving" });
     const p = api
-      .post<{ order: OrderView; accessToken?: string }>("/api/orders", { offerId: offer.id, quantity: q, ...orderExtras }, { "idempotency-key": crypto.randomUUID(), ...deviceHeader() })
+      .post<{ order: OrderView; accessToken?: string }>(
+        "/api/orders",
+        { offerId: offer.id, quantity: q, ...orderExtras },
+        { "idempotency-key": crypto.randomUUID(), ...deviceHeader() },
+      )
       .then(
         (r) => {
           heldOrder.current = r.order;
@@ -115,7 +119,12 @@ export function useHold({ offer, orderExtras, claimOrderId, claimToken, initialQ
     const onHide = () => {
       const o = heldOrder.current;
       if (o?.status === "pending_payment") {
-        void fetch(`/api/orders/${o.id}/cancel`, { method: "POST", keepalive: true, headers: { "x-showcart-csrf": "1", "content-type": "application/json", ...tokenHeader() }, body: "{}" }).catch(() => {});
+        void fetch(`/api/orders/${o.id}/cancel`, {
+          method: "POST",
+          keepalive: true,
+          headers: { "x-showcart-csrf": "1", "content-type": "application/json", ...tokenHeader() },
+          body: "{}",
+        }).catch(() => {});
       }
     };
     addEventListener("pagehide", onHide);

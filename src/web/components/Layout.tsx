@@ -5,13 +5,7 @@ import { type Lang, setLang, useI18n } from "../i18n.js";
 export function LangSwitch() {
   const { lang, t } = useI18n();
   const option = (l: Lang) => (
-    <button
-      type="button"
-      class={lang === l ? "is-active" : ""}
-      aria-pressed={lang === l}
-      onClick={() => setLang(l)}
-      data-testid={`lang-${l}`}
-    >
+    <button type="button" class={lang === l ? "is-active" : ""} aria-pressed={lang === l} onClick={() => setLang(l)} data-testid={`lang-${l}`}>
       {l.toUpperCase()}
     </button>
   );

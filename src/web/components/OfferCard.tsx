@@ -76,18 +76,8 @@ export function OfferCard({ offer, onBuy, soldOut }: Props) {
         </p>
         {availability === "sold_out" && offer.status === "active" && soldOut}
       </div>
-      <button
-        type="button"
-        class="btn btn-buy"
-        disabled={availability !== "available"}
-        onClick={() => onBuy(offer)}
-        data-testid="buy"
-      >
-        {availability === "available"
-          ? t("offer.buy")
-          : availability === "sold_out"
-            ? t("offer.soldOut")
-            : t("offer.ended")}
+      <button type="button" class="btn btn-buy" disabled={availability !== "available"} onClick={() => onBuy(offer)} data-testid="buy">
+        {availability === "available" ? t("offer.buy") : availability === "sold_out" ? t("offer.soldOut") : t("offer.ended")}
       </button>
     </article>
   );

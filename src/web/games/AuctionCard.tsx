@@ -102,7 +102,17 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
           }
           case "auction.bid": {
             const d = ev.d as ServerEvents["auction.bid"];
-            setList((l) => upsert(l, d.auctionId, (a) => ({ ...a, currentPrice: d.price, minimumBid: d.minimumBid, leader: d.leader, leaderKey: d.leaderKey, bidCount: d.bidCount, endsAt: d.endsAt })));
+            setList((l) =>
+              upsert(l, d.auctionId, (a) => ({
+                ...a,
+                currentPrice: d.price,
+                minimumBid: d.minimumBid,
+                leader: d.leader,
+                leaderKey: d.leaderKey,
+                bidCount: d.bidCount,
+                endsAt: d.endsAt,
+              })),
+            );
             setBump((b) => b + 1);
             return;
           }
@@ -149,7 +159,11 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
     setBusy(true);
     setMessage(null);
     try {
-      const r = await api.post<AuctionBidResult>(`/api/auctions/${encodeURIComponent(auction.id)}/bids`, { maxAmount }, { "idempotency-key": crypto.randomUUID() });
+      const r = await api.post<AuctionBidResult>(
+        `/api/auctions/${encodeURIComponent(auction.id)}/bids`,
+        { maxAmount },
+        { "idempotency-key": crypto.randomUUID() },
+      );
       setList((l) => upsert(l, auction.id, (a) => (r.auction.bidCount >= a.bidCount ? { ...r.auction } : a)));
       setYou(r.auction.you ?? null);
       setMessage({ kind: "ok", text: t("auction.bidPlaced") });
@@ -212,7 +226,9 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
           {left > 0 ? t("auction.endsIn", { time: formatCountdown(left) }) : t("auction.ending")}
         </p>
       )}
-      {extended && Date.now() - extended < 3000 && auction.status === "live" && <p class="muted">{t("auction.extended", { seconds: auction.softCloseSeconds })}</p>}
+      {extended && Date.now() - extended < 3000 && auction.status === "live" && (
+        <p class="muted">{t("auction.extended", { seconds: auction.softCloseSeconds })}</p>
+      )}
       {open && bidBefore && (
         <p class={`auction-you ${mine ? "is-winning" : "is-outbid"}`} data-testid={mine ? "auction-winning" : "auction-outbid"}>
           {mine ? t("auction.winning", { max: money(you?.maxAmount ?? 0) }) : t("auction.outbid")}
@@ -243,7 +259,14 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
             >
               <label>
                 <span class="muted">{t("auction.maxLabel")}</span>
-                <input type="text" inputMode="decimal" value={maxInput} onInput={(e) => setMaxInput((e.target as HTMLInputElement).value)} placeholder={(auction.minimumBid / 100).toFixed(2)} data-testid="auction-max-input" />
+                <input
+                  type="text"
+                  inputMode="decimal"
+                  value={maxInput}
+                  onInput={(e) => setMaxInput((e.target as HTMLInputElement).value)}
+                  placeholder={(auction.minimumBid / 100).toFixed(2)}
+                  data-testid="auction-max-input"
+                />
               </label>
               <button type="submit" disabled={busy || !maxInput} data-testid="auction-max-submit">
                 {t("auction.placeMax")}
@@ -265,7 +288,11 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
       {awardMine && auction.award && (
         <div data-testid="auction-won">
           <p>
-            <strong>{auction.award.rank === 1 ? t("auction.youWon", { amount: money(auction.award.price) }) : t("auction.offeredYou", { amount: money(auction.award.price) })}</strong>
+            <strong>
+              {auction.award.rank === 1
+                ? t("auction.youWon", { amount: money(auction.award.price) })
+                : t("auction.offeredYou", { amount: money(auction.award.price) })}
+            </strong>
           </p>
           <button type="button" class="primary" onClick={() => setPaying(true)} data-testid="auction-pay">
             {t("auction.pay")}

@@ -21,7 +21,14 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
   const { t, locale } = useStudioText();
   const now = useServerNow(500);
   // "Sold" follows the winner's payment, which is not an auction event: a slow poll picks it up.
-  const { list: auctions, load, busy, message, setMessage, act } = useStudioGames<AuctionView>(showId, "auctions", "auctions", { refreshMs: 5000, fallbackError: t("common.error") });
+  const {
+    list: auctions,
+    load,
+    busy,
+    message,
+    setMessage,
+    act,
+  } = useStudioGames<AuctionView>(showId, "auctions", "auctions", { refreshMs: 5000, fallbackError: t("common.error") });
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const [startPrice, setStartPrice] = useState("10");
   const [increment, setIncrement] = useState("1");
@@ -33,7 +40,13 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
 
   const loadLog = (id: string) =>
     api.get<{ events: AuditEvent[] }>(`/api/studio/auctions/${encodeURIComponent(id)}/events`).then(
-      (r) => setLog(r.events.filter((e) => e.type === "bid_accepted" || e.type === "bid_refused").slice(-30).reverse()),
+      (r) =>
+        setLog(
+          r.events
+            .filter((e) => e.type === "bid_accepted" || e.type === "bid_refused")
+            .slice(-30)
+            .reverse(),
+        ),
       () => {},
     );
 
@@ -122,12 +135,24 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
                 {a.award && <div class="muted">{t("studio.auctionAward", { name: a.award.bidder, rank: a.award.rank, amount: money(a.award.price) })}</div>}
                 <div class="row">
                   {a.status === "scheduled" && (
-                    <button type="button" class="btn btn-small" disabled={busy} onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/start`))} data-testid="auction-start">
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      disabled={busy}
+                      onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/start`))}
+                      data-testid="auction-start"
+                    >
                       {t("studio.auctionStart")}
                     </button>
                   )}
                   {(a.status === "scheduled" || a.status === "live") && (
-                    <button type="button" class="btn btn-small" disabled={busy} onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/cancel`))} data-testid="auction-cancel">
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      disabled={busy}
+                      onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/cancel`))}
+                      data-testid="auction-cancel"
+                    >
                       {t("studio.auctionCancel")}
                     </button>
                   )}

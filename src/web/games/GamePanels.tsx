@@ -34,8 +34,12 @@ export function GamePanels(p: GamePanelsProps) {
     <>
       {games.has("giveaway") && <GiveawayPanel showId={p.showId} account={p.account} subscribe={p.subscribe} />}
       {games.has("poll") && <PollPanel showId={p.showId} account={p.account} subscribe={p.subscribe} />}
-      {games.has("coupon") && <CouponPanel showId={p.showId} account={p.account} subscribe={p.subscribe} onClaimed={p.onCouponClaimed} refreshKey={p.refreshKey} />}
-      {games.has("mystery") && <MysteryPanel showId={p.showId} account={p.account} subscribe={p.subscribe} onAgeConfirmed={p.onAgeConfirmed} refreshKey={p.refreshKey} />}
+      {games.has("coupon") && (
+        <CouponPanel showId={p.showId} account={p.account} subscribe={p.subscribe} onClaimed={p.onCouponClaimed} refreshKey={p.refreshKey} />
+      )}
+      {games.has("mystery") && (
+        <MysteryPanel showId={p.showId} account={p.account} subscribe={p.subscribe} onAgeConfirmed={p.onAgeConfirmed} refreshKey={p.refreshKey} />
+      )}
       {games.has("auction") && <AuctionPanel showId={p.showId} account={p.account} saved={p.saved} subscribe={p.subscribe} />}
     </>
   );

@@ -97,7 +97,8 @@ export function GiveawayPanel({ showId, account, subscribe }: Props) {
       const code = err instanceof ApiError ? err.code : "other";
       if (code === "not_eligible") setMessage(t("giveaway.error.not_eligible", { message: err instanceof ApiError ? err.message : "" }));
       else setMessage(code === "already_entered" || code === "giveaway_closed" ? t(`giveaway.error.${code}`) : t("giveaway.error.other"));
-      if (code === "already_entered") void api.get<{ entry: GiveawayEntryView | null }>(`/api/giveaways/${encodeURIComponent(g.id)}/entries/me`).then((r) => setEntry(r.entry));
+      if (code === "already_entered")
+        void api.get<{ entry: GiveawayEntryView | null }>(`/api/giveaways/${encodeURIComponent(g.id)}/entries/me`).then((r) => setEntry(r.entry));
     } finally {
       setBusy(false);
     }
@@ -143,7 +144,8 @@ export function GiveawayPanel({ showId, account, subscribe }: Props) {
             )}
             {g.requireAdult && (
               <label>
-                <input type="checkbox" checked={adult} onChange={(e) => setAdult((e.target as HTMLInputElement).checked)} data-testid="giveaway-adult" /> {t("giveaway.adult")}
+                <input type="checkbox" checked={adult} onChange={(e) => setAdult((e.target as HTMLInputElement).checked)} data-testid="giveaway-adult" />{" "}
+                {t("giveaway.adult")}
               </label>
             )}
             <button type="button" class="btn btn-primary" disabled={busy || !account} onClick={enter} data-testid="giveaway-enter">
@@ -170,7 +172,14 @@ export function GiveawayPanel({ showId, account, subscribe }: Props) {
           ) : (
             <p>{t("giveaway.none")}</p>
           )}
-          {entry && (won ? <p class="giveaway-won" data-testid="giveaway-you-won">{t("giveaway.youWon")}</p> : <p>{t("giveaway.notWon")}</p>)}
+          {entry &&
+            (won ? (
+              <p class="giveaway-won" data-testid="giveaway-you-won">
+                {t("giveaway.youWon")}
+              </p>
+            ) : (
+              <p>{t("giveaway.notWon")}</p>
+            ))}
         </>
       )}
       <p class="giveaway-small" title={g.commitment}>

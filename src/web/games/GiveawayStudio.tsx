@@ -8,7 +8,12 @@ import { CheckField, Field, StudioNotice, useStudioGames } from "./StudioForm.js
 // open; the host's realtime room carries the same events, but a short poll keeps this panel self-contained.
 export function GiveawayStudio({ showId }: { showId: string }) {
   const { t } = useGameText();
-  const { list, busy, message, act: run } = useStudioGames<GiveawayView>(showId, "giveaways", "giveaways", { refreshMs: 2000, refreshWhile: (l) => l.some((g) => g.status === "open") });
+  const {
+    list,
+    busy,
+    message,
+    act: run,
+  } = useStudioGames<GiveawayView>(showId, "giveaways", "giveaways", { refreshMs: 2000, refreshWhile: (l) => l.some((g) => g.status === "open") });
   const [title, setTitle] = useState("");
   const [winners, setWinners] = useState("1");
   const [keyword, setKeyword] = useState("");

@@ -20,7 +20,13 @@ function toBp(percent: string): number | null {
 /** Studio: build a mystery pool (items, odds that must sum to 100 %, units each), sell it, close it (reveals the seed). */
 export function MysteryStudio({ showId, products }: { showId: string; products: ProductView[] }) {
   const { t, locale } = useStudioText();
-  const { list: pools, busy, message, setMessage, act } = useStudioGames<MysteryPoolView>(showId, "mystery", "pools", { refreshMs: 5000, fallbackError: t("common.error") });
+  const {
+    list: pools,
+    busy,
+    message,
+    setMessage,
+    act,
+  } = useStudioGames<MysteryPoolView>(showId, "mystery", "pools", { refreshMs: 5000, fallbackError: t("common.error") });
   const [title, setTitle] = useState("");
   const [price, setPrice] = useState("9.99");
   const [duration, setDuration] = useState("600");
@@ -77,7 +83,14 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
         {t("studio.mysteryAdultOnly")}
       </label>
       <form class="form-grid" onSubmit={create}>
-        <Field label={t("studio.mysteryTitle")} value={title} maxLength={120} placeholder={t("studio.mysteryDefaultTitle")} onValue={setTitle} data-testid="mystery-title" />
+        <Field
+          label={t("studio.mysteryTitle")}
+          value={title}
+          maxLength={120}
+          placeholder={t("studio.mysteryDefaultTitle")}
+          onValue={setTitle}
+          data-testid="mystery-title"
+        />
         <Field label={t("studio.mysteryPrice")} value={price} inputMode="decimal" onValue={setPrice} data-testid="mystery-price" />
         <Field label={t("studio.mysteryDuration")} value={duration} inputMode="numeric" onValue={setDuration} data-testid="mystery-duration" />
         <table class="mystery-odds-editor">
@@ -98,7 +111,14 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
                   </select>
                 </td>
                 <td>
-                  <input value={r.odds} inputMode="decimal" size={6} onInput={(e) => setRow(i, { odds: (e.target as HTMLInputElement).value })} data-testid="mystery-odds" /> %
+                  <input
+                    value={r.odds}
+                    inputMode="decimal"
+                    size={6}
+                    onInput={(e) => setRow(i, { odds: (e.target as HTMLInputElement).value })}
+                    data-testid="mystery-odds"
+                  />{" "}
+                  %
                 </td>
                 <td>
                   <input value={r.quantity} inputMode="numeric" size={5} onInput={(e) => setRow(i, { quantity: (e.target as HTMLInputElement).value })} />
@@ -116,7 +136,12 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
           <tfoot>
             <tr>
               <td>
-                <button type="button" class="btn btn-small" disabled={rows.length >= 50} onClick={() => setRows((rs) => [...rs, { productId: products[0].id, odds: "0", quantity: "1" }])}>
+                <button
+                  type="button"
+                  class="btn btn-small"
+                  disabled={rows.length >= 50}
+                  onClick={() => setRows((rs) => [...rs, { productId: products[0].id, odds: "0", quantity: "1" }])}
+                >
                   {t("studio.mysteryAddItem")}
                 </button>
               </td>
@@ -138,7 +163,8 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
         <ul class="list">
           {pools.map((p) => (
             <li key={p.id} data-testid="studio-mystery-pool">
-              <strong>{p.title}</strong> · {p.status === "open" ? (p.soldOut ? t("studio.mysterySoldOut") : t("studio.mysteryOpen")) : t("studio.mysteryClosed")} · v{p.oddsVersion}
+              <strong>{p.title}</strong> ·{" "}
+              {p.status === "open" ? (p.soldOut ? t("studio.mysterySoldOut") : t("studio.mysteryOpen")) : t("studio.mysteryClosed")} · v{p.oddsVersion}
               <ul>
                 {p.items.map((i) => (
                   <li key={i.id}>
@@ -147,7 +173,12 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
                 ))}
               </ul>
               {p.status === "open" && (
-                <button type="button" class="btn btn-small" disabled={busy} onClick={() => void act(() => api.post(`/api/studio/mystery/${encodeURIComponent(p.id)}/close`))}>
+                <button
+                  type="button"
+                  class="btn btn-small"
+                  disabled={busy}
+                  onClick={() => void act(() => api.post(`/api/studio/mystery/${encodeURIComponent(p.id)}/close`))}
+                >
                   {t("studio.mysteryClose")}
                 </button>
               )}

@@ -11,7 +11,12 @@ const MAX_OPTIONS = 6;
 // offer the winner becomes at close.
 export function PollStudio({ showId, products }: { showId: string; products: ProductView[] }) {
   const { t } = useGameText();
-  const { list, busy, message, act: run } = useStudioGames<PollView>(showId, "polls", "polls", { refreshMs: 2000, refreshWhile: (l) => l.some((p) => p.status === "open") });
+  const {
+    list,
+    busy,
+    message,
+    act: run,
+  } = useStudioGames<PollView>(showId, "polls", "polls", { refreshMs: 2000, refreshWhile: (l) => l.some((p) => p.status === "open") });
   const [question, setQuestion] = useState("");
   const [options, setOptions] = useState<{ label: string; productId: string }[]>([
     { label: "", productId: "" },
@@ -29,7 +34,9 @@ export function PollStudio({ showId, products }: { showId: string; products: Pro
     e.preventDefault();
     const body = {
       question,
-      options: options.filter((o) => o.label.trim() || o.productId).map((o) => ({ ...(o.label.trim() ? { label: o.label.trim() } : {}), ...(o.productId ? { productId: o.productId } : {}) })),
+      options: options
+        .filter((o) => o.label.trim() || o.productId)
+        .map((o) => ({ ...(o.label.trim() ? { label: o.label.trim() } : {}), ...(o.productId ? { productId: o.productId } : {}) })),
       hiddenResults: hidden,
       ...(Number(duration) > 0 ? { durationSeconds: Number(duration) } : {}),
       ...(pin ? { pinWinner: { showPrice: parsePriceToCents(pinPrice) ?? -1, quantity: Number(pinQuantity), durationSeconds: Number(pinDuration) } } : {}),
@@ -52,8 +59,17 @@ export function PollStudio({ showId, products }: { showId: string; products: Pro
         {options.map((o, i) => (
           <label key={i}>
             {t("studio.option", { n: i + 1 })}
-            <input value={o.label} maxLength={80} onInput={(e) => setOption(i, { label: (e.target as HTMLInputElement).value })} data-testid="poll-option-label" />
-            <select value={o.productId} onChange={(e) => setOption(i, { productId: (e.target as HTMLSelectElement).value })} aria-label={t("studio.optionProduct")}>
+            <input
+              value={o.label}
+              maxLength={80}
+              onInput={(e) => setOption(i, { label: (e.target as HTMLInputElement).value })}
+              data-testid="poll-option-label"
+            />
+            <select
+              value={o.productId}
+              onChange={(e) => setOption(i, { productId: (e.target as HTMLSelectElement).value })}
+              aria-label={t("studio.optionProduct")}
+            >
               <option value="">{t("studio.optionProduct")}: —</option>
               <ProductOptions products={products} />
             </select>

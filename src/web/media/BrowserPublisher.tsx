@@ -4,13 +4,7 @@ import { useStudioText } from "../studioText.js";
 import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
 
 // H.264 first: the server then copies the video instead of encoding it again (Chromium on Debian records it in WebM).
-const MIME_CANDIDATES = [
-  "video/webm;codecs=h264,opus",
-  "video/mp4;codecs=avc1,mp4a.40.2",
-  "video/mp4;codecs=avc1",
-  "video/webm;codecs=vp8,opus",
-  "video/webm",
-];
+const MIME_CANDIDATES = ["video/webm;codecs=h264,opus", "video/mp4;codecs=avc1,mp4a.40.2", "video/mp4;codecs=avc1", "video/webm;codecs=vp8,opus", "video/webm"];
 const TIMESLICE_MS = 250;
 // The server closes WebSocket frames over 16 KiB; recorder chunks are sliced to fit.
 const FRAME_BYTES = 16_000;
@@ -72,7 +66,12 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
         const voice = await navigator.mediaDevices.getUserMedia({ audio });
         stream = new MediaStream([...screen.getVideoTracks(), ...voice.getAudioTracks()]);
       } else {
-        const video: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 }, ...(cam ? { deviceId: { exact: cam } } : { facingMode: face }) };
+        const video: MediaTrackConstraints = {
+          width: { ideal: 1280 },
+          height: { ideal: 720 },
+          frameRate: { ideal: 30 },
+          ...(cam ? { deviceId: { exact: cam } } : { facingMode: face }),
+        };
         stream = await navigator.mediaDevices.getUserMedia({ video, audio });
       }
       setStream(stream);
@@ -155,7 +154,7 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
 
     let lastSent = 0;
     const timer = setInterval(() => {
-      const trackStats = (videoTrack as MediaStreamTrack & { stats?: TrackStats } | undefined)?.stats;
+      const trackStats = (videoTrack as (MediaStreamTrack & { stats?: TrackStats }) | undefined)?.stats;
       const fromTrack = typeof trackStats?.discardedFrames === "number";
       setHealth({
         bytesPerSecond: sent - lastSent,
@@ -279,7 +278,13 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
             <button type="button" class={`btn btn-small${micMuted ? " is-active" : ""}`} aria-pressed={micMuted} onClick={toggleMic} data-testid="golive-mute">
               {micMuted ? t("golive.unmuteMic") : t("golive.muteMic")}
             </button>
-            <button type="button" class={`btn btn-small${cameraOff ? " is-active" : ""}`} aria-pressed={cameraOff} onClick={toggleCamera} data-testid="golive-camera-off">
+            <button
+              type="button"
+              class={`btn btn-small${cameraOff ? " is-active" : ""}`}
+              aria-pressed={cameraOff}
+              onClick={toggleCamera}
+              data-testid="golive-camera-off"
+            >
               {cameraOff ? t("golive.cameraOn") : t("golive.cameraOff")}
             </button>
             {source === "camera" && (

@@ -30,14 +30,26 @@ export function StudioHealth({ stats, publisher }: { stats: StudioStats; publish
     <div class="health" data-testid="studio-health">
       {publisher && (
         <>
-          {row(t("health.bitrate"), `${n((publisher.bytesPerSecond * 8) / 1000)} kbit/s`, "health-bitrate",
-            publisher.queuedBytes > 256 * 1024 ? t("health.queued", { kb: n(publisher.queuedBytes / 1024) }) : undefined)}
-          {row(t("health.dropped"), publisher.dropped === null ? "—" : n(publisher.dropped), "health-dropped",
-            publisher.droppedSource === "track" ? t("health.droppedTrack") : t("health.droppedGaps"))}
+          {row(
+            t("health.bitrate"),
+            `${n((publisher.bytesPerSecond * 8) / 1000)} kbit/s`,
+            "health-bitrate",
+            publisher.queuedBytes > 256 * 1024 ? t("health.queued", { kb: n(publisher.queuedBytes / 1024) }) : undefined,
+          )}
+          {row(
+            t("health.dropped"),
+            publisher.dropped === null ? "—" : n(publisher.dropped),
+            "health-dropped",
+            publisher.droppedSource === "track" ? t("health.droppedTrack") : t("health.droppedGaps"),
+          )}
         </>
       )}
-      {row(t("health.delay"), seconds(stats.medianDelayMs), "health-delay",
-        stats.p90DelayMs != null ? t("health.p90", { value: seconds(stats.p90DelayMs) }) : undefined)}
+      {row(
+        t("health.delay"),
+        seconds(stats.medianDelayMs),
+        "health-delay",
+        stats.p90DelayMs != null ? t("health.p90", { value: seconds(stats.p90DelayMs) }) : undefined,
+      )}
       {row(t("health.rebuffer"), stats.rebufferRatio == null ? "—" : `${n(stats.rebufferRatio * 100, 1)} %`, "health-rebuffer")}
       {row(t("health.startup"), seconds(stats.medianStartupMs), "health-startup")}
       {row(t("health.reporting"), n(stats.viewersReporting ?? 0), "health-reporting")}

@@ -137,7 +137,8 @@ const de: Record<OrderKey, Message> = {
   "checkout.cardUnavailable": "Das Kartenfeld konnte nicht geladen werden. Prüfe deine Verbindung und versuche es erneut.",
   "checkout.cardIncomplete": "Bitte gib deine Kartendaten vollständig ein.",
   "checkout.authFailed": "Deine Bank hat die Zahlung nicht bestätigt. Deine Artikel bleiben reserviert; versuche es erneut oder nimm eine andere Karte.",
-  "checkout.stillPending": "Deine Bank hat die Zahlung noch nicht bestätigt. Wir schicken dir eine E-Mail, sobald sie da ist; der Status steht auf deiner Bestellseite.",
+  "checkout.stillPending":
+    "Deine Bank hat die Zahlung noch nicht bestätigt. Wir schicken dir eine E-Mail, sobald sie da ist; der Status steht auf deiner Bestellseite.",
   "checkout.cardNote": "Kartendaten gehen direkt an Stripe; Showcart sieht deine Kartennummer nie.",
   "common.close": "Schließen",
   "checkout.title": "Zur Kasse",

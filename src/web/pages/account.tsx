@@ -48,8 +48,16 @@ function Forgot() {
         <span>{t("login.email")}</span>
         <input type="email" required autoComplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="forgot-email" />
       </label>
-      {sent && <p class="note" role="status" data-testid="forgot-sent">{t("account.forgot.sent")}</p>}
-      {error && <p class="alert" role="alert">{error}</p>}
+      {sent && (
+        <p class="note" role="status" data-testid="forgot-sent">
+          {t("account.forgot.sent")}
+        </p>
+      )}
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
       <button type="submit" class="btn btn-primary btn-block" disabled={busy || sent}>
         {t("account.forgot.submit")}
       </button>
@@ -71,14 +79,26 @@ function Reset() {
       <h1>{t("account.reset.title")}</h1>
       <label class="field">
         <span>{t("account.password.new")}</span>
-        <input type="password" required minLength={10} autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="reset-password" />
+        <input
+          type="password"
+          required
+          minLength={10}
+          autoComplete="new-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          data-testid="reset-password"
+        />
       </label>
       {done && (
         <p class="note" role="status" data-testid="reset-done">
           {t("account.reset.done")} <a href="/login">{t("login.submit")}</a>
         </p>
       )}
-      {error && <p class="alert" role="alert" data-testid="reset-error">{error}</p>}
+      {error && (
+        <p class="alert" role="alert" data-testid="reset-error">
+          {error}
+        </p>
+      )}
       <button type="submit" class="btn btn-primary btn-block" disabled={busy || done} data-testid="reset-submit">
         {t("account.reset.submit")}
       </button>
@@ -104,7 +124,11 @@ function ConfirmSignUp() {
           <a href="/">{t("home.title")}</a>
         </p>
       )}
-      {error && <p class="alert" role="alert" data-testid="confirm-signup-error">{error}</p>}
+      {error && (
+        <p class="alert" role="alert" data-testid="confirm-signup-error">
+          {error}
+        </p>
+      )}
       {!done && (
         <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="confirm-signup-submit">
           {t("account.signup.submit")}
@@ -132,9 +156,21 @@ function AcceptInvite() {
       </label>
       <label class="field">
         <span>{t("account.password.new")}</span>
-        <input type="password" required minLength={10} autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="invite-password" />
+        <input
+          type="password"
+          required
+          minLength={10}
+          autoComplete="new-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          data-testid="invite-password"
+        />
       </label>
-      {error && <p class="alert" role="alert">{error}</p>}
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
       <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="invite-submit">
         {t("account.invite.submit")}
       </button>
@@ -200,7 +236,18 @@ function OrderHistory() {
 
 function AccountPage() {
   const path = location.pathname;
-  const view = path === "/account" ? <OrderHistory /> : path === "/reset-password" ? <Reset /> : path === "/accept-invite" ? <AcceptInvite /> : path === "/confirm-signup" ? <ConfirmSignUp /> : <Forgot />;
+  const view =
+    path === "/account" ? (
+      <OrderHistory />
+    ) : path === "/reset-password" ? (
+      <Reset />
+    ) : path === "/accept-invite" ? (
+      <AcceptInvite />
+    ) : path === "/confirm-signup" ? (
+      <ConfirmSignUp />
+    ) : (
+      <Forgot />
+    );
   return (
     <>
       <Header />

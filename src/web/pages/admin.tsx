@@ -66,7 +66,16 @@ function AdminDashboard({ account }: { account: Account }) {
       {error && <p class="alert">{error}</p>}
       {merchants?.length === 0 && <p class="page muted">{t("admin.noMerchants")}</p>}
       {/* A new merchant is a fresh dashboard: its panels load that merchant's data from the start. */}
-      {picked ? <Dashboard key={picked} account={account} /> : merchants && merchants.length > 0 && <p class="page muted" data-testid="merchant-pick-hint">{t("admin.pickMerchant")}</p>}
+      {picked ? (
+        <Dashboard key={picked} account={account} />
+      ) : (
+        merchants &&
+        merchants.length > 0 && (
+          <p class="page muted" data-testid="merchant-pick-hint">
+            {t("admin.pickMerchant")}
+          </p>
+        )
+      )}
     </>
   );
 }
@@ -80,7 +89,10 @@ function Dashboard({ account }: { account: Account }) {
 
   const load = async () => {
     try {
-      const [p, s] = await Promise.all([api.get<{ products: AdminProductView[] }>(scoped("/api/admin/products")), api.get<{ shows: ShowSalesView[] }>(scoped("/api/admin/sales"))]);
+      const [p, s] = await Promise.all([
+        api.get<{ products: AdminProductView[] }>(scoped("/api/admin/products")),
+        api.get<{ shows: ShowSalesView[] }>(scoped("/api/admin/sales")),
+      ]);
       setProducts(p.products);
       setShows(s.shows);
       setError(null);

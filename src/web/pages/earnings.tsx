@@ -66,7 +66,12 @@ function useText() {
 
 /** PUT with the CSRF header (the shared client has GET/POST/PATCH/DELETE only). */
 async function putJson(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(path, { method: "PUT", credentials: "same-origin", headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" }, body: JSON.stringify(body) });
+  const res = await fetch(path, {
+    method: "PUT",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json().catch(() => null)) as { error?: { code?: ErrorCode; message?: string } } | null;
   if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
   return json;
@@ -107,7 +112,15 @@ function PayoutAccountForm({ current, onSaved }: { current: Earnings["payoutAcco
       </label>
       <label class="field">
         <span>{e("iban")}</span>
-        <input required minLength={15} maxLength={42} autoComplete="off" value={iban} onInput={(x) => setIban(x.currentTarget.value)} data-testid="payout-iban" />
+        <input
+          required
+          minLength={15}
+          maxLength={42}
+          autoComplete="off"
+          value={iban}
+          onInput={(x) => setIban(x.currentTarget.value)}
+          data-testid="payout-iban"
+        />
       </label>
       <label class="field">
         <span>{e("bic")}</span>
@@ -141,8 +154,7 @@ function EarningsView() {
       () => setAccount(null),
     );
   }, []);
-  const load = () =>
-    api.get<Earnings>("/api/earnings").then(setData, (err) => setError(err instanceof ApiError ? err.message : String(err)));
+  const load = () => api.get<Earnings>("/api/earnings").then(setData, (err) => setError(err instanceof ApiError ? err.message : String(err)));
   useEffect(() => {
     if (account) void load();
   }, [account]);

@@ -16,7 +16,16 @@ function ShowCard({ show }: { show: ShowView }) {
   const off = () => setHover(false);
   return (
     <li>
-      <a class="show-card" href={`/shows/${encodeURIComponent(show.slug)}`} data-testid="show-card" data-slug={show.slug} onMouseEnter={on} onMouseLeave={off} onFocus={on} onBlur={off}>
+      <a
+        class="show-card"
+        href={`/shows/${encodeURIComponent(show.slug)}`}
+        data-testid="show-card"
+        data-slug={show.slug}
+        onMouseEnter={on}
+        onMouseLeave={off}
+        onFocus={on}
+        onBlur={off}
+      >
         <div class="show-thumb">
           {show.replay?.posterUrl ? (
             <ReplayThumb replay={show.replay} active={hover} />
@@ -73,7 +82,14 @@ function HomePage() {
   useEffect(() => {
     load();
     // Shows go live and off air; a slow poll keeps the badges honest without a socket per listing.
-    const id = setInterval(() => api.get<{ shows: ShowView[] }>("/api/shows").then((r) => setShows(r.shows), () => undefined), 30_000);
+    const id = setInterval(
+      () =>
+        api.get<{ shows: ShowView[] }>("/api/shows").then(
+          (r) => setShows(r.shows),
+          () => undefined,
+        ),
+      30_000,
+    );
     return () => clearInterval(id);
   }, []);
 
@@ -97,11 +113,7 @@ function HomePage() {
         ) : (
           <>
             <Section title={t("home.live")} shows={shows.filter((s) => s.status === "live" || s.status === "reconnecting")} testId="shows-live" />
-            <Section
-              title={t("home.upcoming")}
-              shows={shows.filter((s) => s.status === "scheduled").sort(byStart)}
-              testId="shows-upcoming"
-            />
+            <Section title={t("home.upcoming")} shows={shows.filter((s) => s.status === "scheduled").sort(byStart)} testId="shows-upcoming" />
             <Section title={t("home.others")} shows={shows.filter((s) => s.status === "offline")} testId="shows-offline" />
           </>
         )}

@@ -67,7 +67,13 @@ function OrderDetails({ data }: { data: OrderPageData }) {
   const { t, locale } = useOrderText();
   const { order, history, item } = data;
   const money = (cents: number) => formatMoney(cents, order.currency, locale);
-  const address = [order.shipping.name, order.shipping.line1, order.shipping.line2, `${order.shipping.postalCode} ${order.shipping.city}`, order.shipping.country].filter((l) => l?.trim());
+  const address = [
+    order.shipping.name,
+    order.shipping.line1,
+    order.shipping.line2,
+    `${order.shipping.postalCode} ${order.shipping.city}`,
+    order.shipping.country,
+  ].filter((l) => l?.trim());
   return (
     <article class="panel admin-detail" data-testid="order-page" data-status={order.status}>
       <h1>{t("order.title")}</h1>
@@ -80,9 +86,7 @@ function OrderDetails({ data }: { data: OrderPageData }) {
         </span>
       </p>
       {order.shipment && (
-        <p data-testid="order-shipment">
-          {t("order.shipment", { carrier: order.shipment.carrier, tracking: order.shipment.trackingNumber })}
-        </p>
+        <p data-testid="order-shipment">{t("order.shipment", { carrier: order.shipment.carrier, tracking: order.shipment.trackingNumber })}</p>
       )}
 
       <h3>{t("order.items")}</h3>

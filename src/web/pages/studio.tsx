@@ -178,15 +178,7 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
 type StudioProduct = ProductView & { variants?: VariantView[] };
 const variantName = (v: VariantView) => [v.size, v.colour].filter(Boolean).join(" / ") || v.sku;
 
-function CreateOfferForm({
-  showId,
-  products,
-  onOffer,
-}: {
-  showId: string;
-  products: StudioProduct[];
-  onOffer(offer: OfferView): void;
-}) {
+function CreateOfferForm({ showId, products, onOffer }: { showId: string; products: StudioProduct[]; onOffer(offer: OfferView): void }) {
   const { t, locale } = useStudioText();
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const [price, setPrice] = useState("");
@@ -217,7 +209,10 @@ function CreateOfferForm({
     setBusy(true);
     setMessage(null);
     const base = { productId, showPrice, durationSeconds: Math.round(Number(minutes) * 60), ...(perBuyer.trim() ? { perBuyerLimit: Number(perBuyer) } : {}) };
-    const bodies = variants.length > 0 ? picked.map((p, i) => ({ ...base, variantId: p.v.id, quantity: p.units, pin: pin && i === 0 })) : [{ ...base, quantity: Number(quantity), pin }];
+    const bodies =
+      variants.length > 0
+        ? picked.map((p, i) => ({ ...base, variantId: p.v.id, quantity: p.units, pin: pin && i === 0 }))
+        : [{ ...base, quantity: Number(quantity), pin }];
     try {
       for (const body of bodies) {
         const { offer } = await api.post<{ offer: OfferView }>(`/api/studio/shows/${encodeURIComponent(showId)}/offers`, body);
@@ -267,27 +262,12 @@ function CreateOfferForm({
         {variants.length === 0 && (
           <label class="field">
             <span>{t("studio.quantity")}</span>
-            <input
-              type="number"
-              min={1}
-              required
-              value={quantity}
-              onInput={(e) => setQuantity(e.currentTarget.value)}
-              data-testid="offer-quantity"
-            />
+            <input type="number" min={1} required value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} data-testid="offer-quantity" />
           </label>
         )}
         <label class="field">
           <span>{t("studio.duration")}</span>
-          <input
-            type="number"
-            min={1}
-            step="any"
-            required
-            value={minutes}
-            onInput={(e) => setMinutes(e.currentTarget.value)}
-            data-testid="offer-duration"
-          />
+          <input type="number" min={1} step="any" required value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} data-testid="offer-duration" />
         </label>
         <label class="field">
           <span>{t("studio.perBuyerLimit")}</span>
@@ -390,8 +370,7 @@ function OffersList({ offers, onOffer }: { offers: OfferView[]; onOffer(offer: O
                   {o.pinned && <span class="badge badge-live">{t("studio.pinned")}</span>}
                 </strong>
                 <span class="muted">
-                  {formatMoney(o.showPrice, o.currency, locale)} · {t("offer.left", { n: o.remaining })} ·{" "}
-                  {formatCountdown(Date.parse(o.endsAt) - now)}
+                  {formatMoney(o.showPrice, o.currency, locale)} · {t("offer.left", { n: o.remaining })} · {formatCountdown(Date.parse(o.endsAt) - now)}
                 </span>
               </div>
               <div class="offer-list-actions">
@@ -437,22 +416,28 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const { show } = data;
   // Counters start at zero until the first stats.updated if the response carried none.
   const [reports, setReports] = useState(0);
-  const [stats, setStats] = useState<StudioStats>(
-    data.stats ?? { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" },
-  );
+  const [stats, setStats] = useState<StudioStats>(data.stats ?? { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" });
   // The show room carries offers and chat (the host's cookie makes its messages role "host");
   // the read-only studio room adds the sales counters.
-  const { room, setRoom, connected, error, connection } = useRoom(`/ws/shows/${encodeURIComponent(show.id)}`, {
-    status: show.status,
-    viewers: data.stats?.viewers ?? 0,
-    offers: show.offers,
-    chat: [],
-  }, { onEvent: (ev) => void chatExtras.onEvent(ev) });
+  const { room, setRoom, connected, error, connection } = useRoom(
+    `/ws/shows/${encodeURIComponent(show.id)}`,
+    {
+      status: show.status,
+      viewers: data.stats?.viewers ?? 0,
+      offers: show.offers,
+      chat: [],
+    },
+    { onEvent: (ev) => void chatExtras.onEvent(ev) },
+  );
   const chatExtras = useChatExtras(show.id, connected, true);
   const studioChat = `/api/studio/shows/${encodeURIComponent(show.id)}/chat`;
   const chatActions = [
     ...(chatExtras.actions ?? []),
-    { label: t("mod.ban"), testId: "chat-ban", run: (m: { id: string }) => void api.post(`${studioChat}/messages/${encodeURIComponent(m.id)}/ban`, { deleteRecentMinutes: 10 }).catch(() => {}) },
+    {
+      label: t("mod.ban"),
+      testId: "chat-ban",
+      run: (m: { id: string }) => void api.post(`${studioChat}/messages/${encodeURIComponent(m.id)}/ban`, { deleteRecentMinutes: 10 }).catch(() => {}),
+    },
   ];
   const mergeOffer = (offer: OfferView) => setRoom((r) => withOffer(r, offer));
   useEffect(() => {
@@ -574,10 +559,8 @@ function StudioPage() {
       setState({ kind: "ready", data, account });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setState({ kind: "login" });
-      else if (err instanceof ApiError && err.status === 403)
-        setState({ kind: "error", message: t("studio.forbidden"), retry: false });
-      else if (err instanceof ApiError && err.status === 404)
-        setState({ kind: "error", message: t("studio.notFound"), retry: false });
+      else if (err instanceof ApiError && err.status === 403) setState({ kind: "error", message: t("studio.forbidden"), retry: false });
+      else if (err instanceof ApiError && err.status === 404) setState({ kind: "error", message: t("studio.notFound"), retry: false });
       else setState({ kind: "error", message: t("common.error"), retry: true });
     }
   };

@@ -179,7 +179,18 @@ function LiveShow({ show }: { show: ShowView }) {
               {t("offer.none")}
             </div>
           )}
-          {games.size > 0 && <GamePanels showId={show.id} games={games} account={buyer.account} saved={buyer.saved} subscribe={subscribe} onCouponClaimed={setCoupon} onAgeConfirmed={setAgeConfirmed} refreshKey={checkoutsClosed} />}
+          {games.size > 0 && (
+            <GamePanels
+              showId={show.id}
+              games={games}
+              account={buyer.account}
+              saved={buyer.saved}
+              subscribe={subscribe}
+              onCouponClaimed={setCoupon}
+              onAgeConfirmed={setAgeConfirmed}
+              refreshKey={checkoutsClosed}
+            />
+          )}
           <ChatPanel
             messages={chatExtras.visible(room.chat)}
             connected={connected}
@@ -194,9 +205,25 @@ function LiveShow({ show }: { show: ShowView }) {
         </aside>
       </main>
       {claim && claimOffer ? (
-        <CheckoutSheet key={claim.orderId} offer={claimOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} claimOrderId={claim.orderId} claimToken={claim.token} />
+        <CheckoutSheet
+          key={claim.orderId}
+          offer={claimOffer}
+          onClose={closeCheckout}
+          account={buyer.account}
+          saved={buyer.saved}
+          claimOrderId={claim.orderId}
+          claimToken={claim.token}
+        />
       ) : (
-        checkoutOffer && <CheckoutSheet offer={checkoutOffer} onClose={closeCheckout} account={buyer.account} saved={buyer.saved} orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }} />
+        checkoutOffer && (
+          <CheckoutSheet
+            offer={checkoutOffer}
+            onClose={closeCheckout}
+            account={buyer.account}
+            saved={buyer.saved}
+            orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }}
+          />
+        )
       )}
     </>
   );
@@ -224,10 +251,7 @@ function ViewerPage() {
     return (
       <>
         <Header />
-        <LoadError
-          message={error === "not_found" ? t("show.notFound") : t("common.error")}
-          onRetry={error === "not_found" ? undefined : load}
-        />
+        <LoadError message={error === "not_found" ? t("show.notFound") : t("common.error")} onRetry={error === "not_found" ? undefined : load} />
       </>
     );
   }

@@ -62,7 +62,13 @@ export function OfferTimeline({ markers, durationSeconds, currentTime, onSeek }:
         <ol class="replay-chapters">
           {markers.map((m, i) => (
             <li key={`${m.offerId}-${i}`}>
-              <button type="button" class={current === m ? "is-current" : ""} onClick={() => onSeek(m.atSeconds, m)} data-testid="replay-chapter" data-offer-id={m.offerId}>
+              <button
+                type="button"
+                class={current === m ? "is-current" : ""}
+                onClick={() => onSeek(m.atSeconds, m)}
+                data-testid="replay-chapter"
+                data-offer-id={m.offerId}
+              >
                 <span class="replay-chapter-time">{formatOffset(m.atSeconds)}</span>
                 <img src={m.offer.imageUrl} alt="" width={28} height={28} loading="lazy" />
                 <span class="replay-chapter-title">{m.title}</span>

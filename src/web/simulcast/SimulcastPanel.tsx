@@ -94,7 +94,13 @@ export function SimulcastPanel({ showId }: { showId: string }) {
         </label>
         <label class="field">
           <span>{t("simulcast.url")}</span>
-          <input required placeholder="rtmp://a.rtmp.youtube.com/live2" value={url} onInput={(e) => setUrl(e.currentTarget.value)} data-testid="destination-url" />
+          <input
+            required
+            placeholder="rtmp://a.rtmp.youtube.com/live2"
+            value={url}
+            onInput={(e) => setUrl(e.currentTarget.value)}
+            data-testid="destination-url"
+          />
         </label>
         <label class="field">
           <span>{t("simulcast.key")}</span>

@@ -45,7 +45,11 @@ function entryLink(): { id: string; token: string } | null {
 /** What the realtime `waitlist.offered` event carries instead of the entry id: the first 16 chars of its SHA-256. */
 export async function entryKeyOf(entryId: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(entryId)));
-  return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "").slice(0, 16);
+  return btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")
+    .slice(0, 16);
 }
 
 /** On a sold-out card: join the waitlist (email, or the signed-in account's), then show the place in line. */
@@ -74,7 +78,11 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
       return;
     }
     const id = storedEntryId(offer.id);
-    if (id) api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(id)}`, waitlistHeaders(offer.id)).then((r) => setEntry(r.entry), () => {});
+    if (id)
+      api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(id)}`, waitlistHeaders(offer.id)).then(
+        (r) => setEntry(r.entry),
+        () => {},
+      );
   }, [offer.id]);
 
   const join = async (e?: Event) => {
@@ -115,7 +123,15 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
   return (
     <form class="waitlist" onSubmit={join} data-testid="waitlist">
       {asking && !accountEmail && (
-        <input type="email" required placeholder={t("waitlist.email")} aria-label={t("waitlist.email")} value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="waitlist-email" />
+        <input
+          type="email"
+          required
+          placeholder={t("waitlist.email")}
+          aria-label={t("waitlist.email")}
+          value={email}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+          data-testid="waitlist-email"
+        />
       )}
       <button type="submit" class="btn btn-small" disabled={busy} data-testid="waitlist-join">
         {t("waitlist.join")}

@@ -118,8 +118,14 @@ export function parseMoov(moov: Buffer): TrackInfo[] {
     const width = tkhd.bytes.readUInt32BE(tkhd.bytes.length - 8) >>> 16;
     const height = tkhd.bytes.readUInt32BE(tkhd.bytes.length - 4) >>> 16;
     tracks.push({
-      id, timescale, handler, defaultSampleDuration: defaults.duration, defaultSampleFlags: defaults.flags,
-      codec: codecOf(mdia), width, height,
+      id,
+      timescale,
+      handler,
+      defaultSampleDuration: defaults.duration,
+      defaultSampleFlags: defaults.flags,
+      codec: codecOf(mdia),
+      width,
+      height,
     });
   }
   return tracks;

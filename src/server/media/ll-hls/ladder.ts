@@ -90,12 +90,30 @@ export function ladderTranscodeArgs(o: LadderArgsOptions): string[] {
     const video = rung.copy
       ? ["-map", "0:v:0", "-c:v", "copy"]
       : [
-          "-map", `[v${encoded.indexOf(rung)}]`,
+          "-map",
+          `[v${encoded.indexOf(rung)}]`,
           // 2 cores for everything: veryfast + zerolatency (no B-frames, no lookahead: a frame leaves the encoder
           // as soon as it is coded, which LL-HLS parts need).
-          "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
-          "-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0",
-          "-b:v", `${rung.videoKbps}k`, "-maxrate", `${rung.videoKbps}k`, "-bufsize", `${rung.videoKbps * 2}k`,
+          "-c:v",
+          "libx264",
+          "-preset",
+          "veryfast",
+          "-tune",
+          "zerolatency",
+          "-profile:v",
+          "main",
+          "-g",
+          String(gop),
+          "-keyint_min",
+          String(gop),
+          "-sc_threshold",
+          "0",
+          "-b:v",
+          `${rung.videoKbps}k`,
+          "-maxrate",
+          `${rung.videoKbps}k`,
+          "-bufsize",
+          `${rung.videoKbps * 2}k`,
         ];
     const audio = o.copyAudio
       ? ["-map", "0:a:0?", "-c:a", "copy"]
@@ -103,19 +121,16 @@ export function ladderTranscodeArgs(o: LadderArgsOptions): string[] {
     return [
       ...video,
       ...audio,
-      "-f", "mp4",
+      "-f",
+      "mp4",
       // empty_moov: the init section comes first, alone; frag_keyframe: every keyframe starts a fragment (so a
       // segment can start there); default_base_moof: CMAF-style offsets; skip_trailer: no mfra at the end.
-      "-movflags", "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
-      "-frag_duration", String(fragUs),
+      "-movflags",
+      "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
+      "-frag_duration",
+      String(fragUs),
       `pipe:${3 + pipeIndex}`,
     ];
   });
-  return [
-    "-hide_banner", "-nostdin", "-loglevel", "warning",
-    "-fflags", "nobuffer",
-    "-i", o.inputUrl,
-    ...filter,
-    ...outputs,
-  ];
+  return ["-hide_banner", "-nostdin", "-loglevel", "warning", "-fflags", "nobuffer", "-i", o.inputUrl, ...filter, ...outputs];
 }

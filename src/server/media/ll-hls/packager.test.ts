@@ -23,10 +23,20 @@ async function recordFragmentedMp4(): Promise<Buffer> {
   const { stdout } = await execFileAsync(
     defaultFfmpegPath(),
     [
-      "-hide_banner", "-nostdin", "-loglevel", "error",
-      "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
-      "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-      "-t", "7",
+      "-hide_banner",
+      "-nostdin",
+      "-loglevel",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=320x240:rate=30",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=frequency=440:sample_rate=48000",
+      "-t",
+      "7",
       ...outputArgs.map((a) => (a === "0:a:0?" ? "1:a:0" : a)),
       "pipe:1",
     ],
@@ -161,7 +171,10 @@ describe("fMP4 box reading", () => {
     const boxes = topLevelBoxes(recording);
     expect(boxes.slice(0, 2).map((b) => b.type)).toEqual(["ftyp", "moov"]);
     const tracks = parseMoov(boxes[1]!.bytes);
-    expect(tracks.map((t) => [t.handler, t.codec?.slice(0, 4)])).toEqual([["vide", "avc1"], ["soun", "mp4a"]]);
+    expect(tracks.map((t) => [t.handler, t.codec?.slice(0, 4)])).toEqual([
+      ["vide", "avc1"],
+      ["soun", "mp4a"],
+    ]);
     expect(tracks[0]).toMatchObject({ width: 320, height: 240 });
     const fragments = boxes.filter((b) => b.type === "moof").map((b) => parseMoof(b.bytes, tracks)[0]!);
     expect(fragments.length).toBeGreaterThan(20);
@@ -391,7 +404,11 @@ describe("ladder", () => {
       "Input #0, flv, from 'rtmp://x':\n  Stream #0:0: Video: h264 (Constrained Baseline), yuv420p(progressive), 1280x720, 2000 kb/s, 30 fps\n  Stream #0:1: Audio: aac (LC), 48000 Hz, stereo, fltp, 96 kb/s\n",
     );
     expect(info).toEqual({ videoCodec: "h264", width: 1280, height: 720, audioCodec: "aac" });
-    expect(ladderFor([240, 720, 480], info).map((r) => [r.name, r.copy])).toEqual([["720p", true], ["480p", false], ["240p", false]]);
+    expect(ladderFor([240, 720, 480], info).map((r) => [r.name, r.copy])).toEqual([
+      ["720p", true],
+      ["480p", false],
+      ["240p", false],
+    ]);
     expect(ladderFor([1080, 720], info).every((r) => !r.copy)).toBe(true);
     const args = ladderTranscodeArgs({ inputUrl: "rtmp://x", rungs: ladderFor([720, 240], info), segmentSeconds: 2, partTargetSeconds: 0.3 });
     expect(args.filter((a) => a.startsWith("pipe:"))).toEqual(["pipe:3", "pipe:4"]);

@@ -410,7 +410,10 @@ export class LlHlsPackager {
     ];
     if (listed.length > 0 && listed.every((s) => s.independent)) lines.push("#EXT-X-INDEPENDENT-SEGMENTS");
     const withParts = new Set(
-      listed.filter((s) => s.complete).slice(-SEGMENTS_WITH_PARTS).map((s) => s.msn),
+      listed
+        .filter((s) => s.complete)
+        .slice(-SEGMENTS_WITH_PARTS)
+        .map((s) => s.msn),
     );
     // A part longer than PART-TARGET (a timestamp gap when the ingest hands over from its cached GOP, or a source
     // with sparse keyframes in copy mode) may not be listed as a part (RFC 8216bis: parts are at most PART-TARGET).
@@ -430,9 +433,7 @@ export class LlHlsPackager {
       lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(Math.round(seg.pdt)).toISOString()}`);
       if ((!seg.complete || withParts.has(seg.msn)) && !oversized(seg)) {
         for (const p of seg.parts) {
-          lines.push(
-            `#EXT-X-PART:DURATION=${round5(p.duration)},URI="${this.partName(p.n)}"${p.independent ? ",INDEPENDENT=YES" : ""}`,
-          );
+          lines.push(`#EXT-X-PART:DURATION=${round5(p.duration)},URI="${this.partName(p.n)}"${p.independent ? ",INDEPENDENT=YES" : ""}`);
         }
       }
       if (seg.complete) {
