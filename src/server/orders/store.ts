@@ -49,34 +49,8 @@ export interface NewOrder {
 }
 
 export async function insertOrder(tx: Tx, o: NewOrder): Promise<void> {
-  await tx
-    .insertInto("orders")
-    .values({
-      id: o.id,
-      offer_id: o.offerId,
-      show_id: o.showId,
-      quantity: o.quantity,
-      unit_price: o.unitPrice,
-      total: o.total,
-      currency: o.currency,
-      vat_rate_bp: o.vatRateBp,
-      buyer_name: o.buyer.name,
-      buyer_email: o.buyer.email,
-      shipping: o.shipping,
-      status: "pending_payment",
-      payment_ref: null,
-      idempotency_key: o.idempotencyKey,
-      request_hash: o.requestHash,
-      hold_expires_at: o.holdExpiresAt,
-      payment_lock_until: o.paymentLockUntil,
-      gift: o.gift,
-      created_at: o.at,
-      updated_at: o.at,
-      account_id: o.accountId,
-      card_fingerprint: o.cardFingerprint,
-      client_key: o.clientKey,
-    })
-    .execute();
+  // The same row newOrderRow describes; its carrier, tracking number and refunded figures are the columns' defaults.
+  await tx.insertInto("orders").values(newOrderRow(o)).execute();
 }
 
 /** The row insertOrder wrote (as the database holds it after `total` was lowered by a discount), without reading it. */
