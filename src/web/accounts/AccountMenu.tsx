@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { SavedBuyerDetails } from "../../protocol/api.js";
-import { ApiError, NetworkError, api } from "../apiClient.js";
-import { getLang, useI18n } from "../i18n.js";
-import type { BuyerAccount, BuyerState } from "../useBuyer.js";
+import { ApiError, NetworkError, api } from "../platform/apiClient.js";
+import { getLang, useI18n } from "../i18n/coreText.js";
+import type { BuyerAccount, BuyerState } from "../buyers/useBuyer.js";
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
 

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
-import { ApiError, NetworkError, api } from "../apiClient.js";
-import { useI18n } from "../i18n.js";
+import { ApiError, NetworkError, api } from "../platform/apiClient.js";
+import { useI18n } from "../i18n/coreText.js";
 
 export interface Account {
   id: string;

@@ -1,4 +1,4 @@
-import { coreMessages } from "../i18n.js";
+import { coreMessages } from "../i18n/coreText.js";
 import { combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
 // The account pages' strings (password reset, invitation, sign-up confirmation): only /account loads them, so the

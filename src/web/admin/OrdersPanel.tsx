@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { OrderView, ShowSalesView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
-import { formatMoney } from "../money.js";
+import { ApiError, api } from "../platform/apiClient.js";
+import { formatMoney } from "../platform/money.js";
 import { type AdminT, percent, useAdminText } from "./adminText.js";
 import { scoped } from "./merchantScope.js";
 

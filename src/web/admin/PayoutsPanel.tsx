@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CommissionRuleSetView, PayoutView } from "../../protocol/api.js";
-import { ApiError, type ErrorCode, api } from "../apiClient.js";
+import { ApiError, type ErrorCode, api } from "../platform/apiClient.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { formatMoney } from "../money.js";
+import { formatMoney } from "../platform/money.js";
 import { scoped } from "./merchantScope.js";
 
 // Commission rules and host payouts in /admin. Strings live here (only this panel uses them).

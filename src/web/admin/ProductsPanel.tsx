@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, VariantView } from "../../protocol/api.js";
-import { ApiError, type ErrorCode, NetworkError, api } from "../apiClient.js";
-import { formatMoney, parsePriceToCents } from "../money.js";
+import { ApiError, type ErrorCode, NetworkError, api } from "../platform/apiClient.js";
+import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
 import { scoped } from "./merchantScope.js";

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, OfferView, ShowSalesView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
-import { formatMoney, parsePriceToCents } from "../money.js";
+import { api } from "../platform/apiClient.js";
+import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
 import { scoped } from "./merchantScope.js";

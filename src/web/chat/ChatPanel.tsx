@@ -1,9 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { CHAT_MAX_LENGTH } from "../protocolConstants.js";
+import { CHAT_MAX_LENGTH } from "../platform/protocolConstants.js";
 import type { ErrorCode } from "../../protocol/errors.js";
 import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { api } from "../apiClient.js";
-import { type MessageKey, useI18n } from "../i18n.js";
+import { api } from "../platform/apiClient.js";
+import { type MessageKey, useI18n } from "../i18n/coreText.js";
 
 /** A refused command as the socket reported it; `retryAfterMs` for slow mode, timeouts and limits. */
 export interface ChatError {

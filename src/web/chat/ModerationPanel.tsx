@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ChatMode, ChatModerationView, ChatReportView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
-import { useStudioText } from "../studioText.js";
+import { ApiError, api } from "../platform/apiClient.js";
+import { useStudioText } from "../shows/studioText.js";
 
 const SLOW_MODE_CHOICES = [0, 5, 10, 30, 60, 120, 300];
 const MODES: ChatMode[] = ["everyone", "signed_in", "buyers"];

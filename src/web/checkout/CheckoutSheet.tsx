@@ -1,11 +1,11 @@
 import { useEffect, useReducer, useRef } from "preact/hooks";
 import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { offerAvailability } from "../components/OfferCard.js";
-import { formatMoney } from "../money.js";
+import { formatMoney } from "../platform/money.js";
 import { orderPageHref, useOrderText } from "../orders/orderText.js";
-import type { BuyerAccount } from "../useBuyer.js";
-import { useServerNow } from "../useServerNow.js";
+import type { BuyerAccount } from "../buyers/useBuyer.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { type PayAnswer, PaymentStepError, loadStripe, payOrder, paymentFor } from "./checkoutPayment.js";
 import {
   type CheckoutMessageKey as MessageKey,

@@ -1,6 +1,6 @@
 import { useEffect } from "preact/hooks";
-import { useI18n } from "../i18n.js";
-import { useServerNow } from "../useServerNow.js";
+import { useI18n } from "../i18n/coreText.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
 
 interface Props {

@@ -1,6 +1,6 @@
 import type { OrderView, PayOrderBody } from "../../protocol/api.js";
-import type { ClientErrorCode } from "../apiClient.js";
-import type { MessageKey } from "../i18n.js";
+import type { ClientErrorCode } from "../platform/apiClient.js";
+import type { MessageKey } from "../i18n/coreText.js";
 import type { OrderKey } from "../orders/orderText.js";
 
 // Every string of the sheet: the order texts (loaded with this chunk) and the shared ones.

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CouponPreviewView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
+import { api } from "../platform/apiClient.js";
 
 export type CouponState = { phase: "checking" } | { phase: "ok"; preview: CouponPreviewView } | { phase: "unusable"; code: string };
 

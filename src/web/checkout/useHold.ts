@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OfferView, OrderView } from "../../protocol/api.js";
-import { ApiError, type ClientErrorCode, NetworkError, api } from "../apiClient.js";
+import { ApiError, type ClientErrorCode, NetworkError, api } from "../platform/apiClient.js";
 import { chatDeviceId } from "../chat/ChatPanel.js";
 import type { CheckoutMessageKey } from "./checkoutState.js";
 

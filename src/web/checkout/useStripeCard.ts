@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api } from "../apiClient.js";
+import { api } from "../platform/apiClient.js";
 import type { Lang } from "../i18n/lang.js";
 import { type PaymentsConfig, type StripeCardElement, type StripeJs, loadStripe } from "./checkoutPayment.js";
 

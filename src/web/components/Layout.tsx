@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import type { ShowStatus } from "../../protocol/api.js";
-import { type Lang, setLang, useI18n } from "../i18n.js";
+import { type Lang, setLang, useI18n } from "../i18n/coreText.js";
 
 export function LangSwitch() {
   const { lang, t } = useI18n();

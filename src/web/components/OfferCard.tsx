@@ -1,8 +1,8 @@
 import type { ComponentChildren } from "preact";
 import type { OfferView } from "../../protocol/api.js";
-import { useI18n } from "../i18n.js";
-import { formatMoney } from "../money.js";
-import { useServerNow } from "../useServerNow.js";
+import { useI18n } from "../i18n/coreText.js";
+import { formatMoney } from "../platform/money.js";
+import { useServerNow } from "../platform/useServerNow.js";
 
 interface Props {
   offer: OfferView;

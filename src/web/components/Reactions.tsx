@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { REACTIONS, type Reaction } from "../../protocol/realtime.js";
-import { useI18n } from "../i18n.js";
-import type { RoomState } from "../showState.js";
+import { useI18n } from "../i18n/coreText.js";
+import type { RoomState } from "../realtime/showState.js";
 
 interface Floater {
   id: number;

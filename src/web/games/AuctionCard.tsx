@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuctionBidResult, AuctionView, OfferView, SavedBuyerDetails } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../apiClient.js";
-import { formatMoney, parsePriceToCents } from "../money.js";
-import type { BuyerAccount } from "../useBuyer.js";
-import { useServerNow } from "../useServerNow.js";
+import { ApiError, api } from "../platform/apiClient.js";
+import { formatMoney, parsePriceToCents } from "../platform/money.js";
+import type { BuyerAccount } from "../buyers/useBuyer.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { useAuctionText } from "./AuctionText.js";
 import { CheckoutSheet } from "../checkout/CheckoutSheet.js";
 import { formatCountdown } from "../components/OfferCard.js";

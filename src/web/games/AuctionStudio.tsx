@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AuctionView, ProductView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
-import { formatMoney, parsePriceToCents } from "../money.js";
-import { connectRealtime } from "../realtime.js";
-import { type StudioKey, useStudioText } from "../studioText.js";
-import { useServerNow } from "../useServerNow.js";
+import { api } from "../platform/apiClient.js";
+import { formatMoney, parsePriceToCents } from "../platform/money.js";
+import { connectRealtime } from "../realtime/connectRealtime.js";
+import { type StudioKey, useStudioText } from "../shows/studioText.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 

@@ -1,4 +1,4 @@
-import { useI18n } from "../i18n.js";
+import { useI18n } from "../i18n/coreText.js";
 
 // The auction card's strings live with the card (a lazily loaded chunk), not in i18n.ts: a viewer of a show without an
 // auction never downloads them, and the viewer's first load stays within its weight budget.

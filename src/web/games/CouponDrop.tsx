@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CouponClaimView, CouponView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../apiClient.js";
-import { formatMoney } from "../money.js";
-import type { BuyerAccount } from "../useBuyer.js";
-import { useServerNow } from "../useServerNow.js";
+import { ApiError, api } from "../platform/apiClient.js";
+import { formatMoney } from "../platform/money.js";
+import type { BuyerAccount } from "../buyers/useBuyer.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { adoptCss } from "./GiveawayText.js";
 import { type MysteryKey, useMysteryText } from "./MysteryText.js";
 import { formatCountdown } from "../components/OfferCard.js";

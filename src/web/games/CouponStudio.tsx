@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
 import type { CouponView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
-import { formatMoney, parsePriceToCents } from "../money.js";
-import { useStudioText } from "../studioText.js";
-import { useServerNow } from "../useServerNow.js";
+import { api } from "../platform/apiClient.js";
+import { formatMoney, parsePriceToCents } from "../platform/money.js";
+import { useStudioText } from "../shows/studioText.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { Field, StudioNotice, useStudioGames } from "./StudioForm.js";
 

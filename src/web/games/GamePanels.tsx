@@ -1,7 +1,7 @@
 import type { GameKind, SavedBuyerDetails } from "../../protocol/api.js";
 import type { Envelope } from "../../protocol/realtime.js";
-import { lazyComponent } from "../lazy.js";
-import type { BuyerAccount } from "../useBuyer.js";
+import { lazyComponent } from "../platform/lazy.js";
+import type { BuyerAccount } from "../buyers/useBuyer.js";
 
 // Each game's panel (and its texts) loads only once the show has that game.
 const AuctionPanel = lazyComponent(() => import("./AuctionCard.js").then((m) => m.AuctionPanel));

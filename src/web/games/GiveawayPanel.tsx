@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { GiveawayEntryView, GiveawayView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../apiClient.js";
-import type { BuyerAccount } from "../useBuyer.js";
-import { useServerNow } from "../useServerNow.js";
+import { ApiError, api } from "../platform/apiClient.js";
+import type { BuyerAccount } from "../buyers/useBuyer.js";
+import { useServerNow } from "../platform/useServerNow.js";
 import { adoptCss, useGameText } from "./GiveawayText.js";
 import { formatCountdown } from "../components/OfferCard.js";
 

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { GiveawayView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { useGameText } from "./GiveawayText.js";
 import { CheckField, Field, StudioNotice, useStudioGames } from "./StudioForm.js";
 

@@ -1,4 +1,4 @@
-import { useI18n } from "../i18n.js";
+import { useI18n } from "../i18n/coreText.js";
 
 // Giveaway, poll and verification strings live with their lazily loaded chunks, not in i18n.ts: a viewer of a show
 // without a game never downloads them, and the viewer's first load stays within its weight budget.

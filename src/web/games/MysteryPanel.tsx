@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { MysteryDrawView, MysteryPoolView, OrderView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { api } from "../apiClient.js";
-import type { BuyerAccount } from "../useBuyer.js";
+import { api } from "../platform/apiClient.js";
+import type { BuyerAccount } from "../buyers/useBuyer.js";
 import { adoptCss } from "./GiveawayText.js";
 import { useMysteryText } from "./MysteryText.js";
 

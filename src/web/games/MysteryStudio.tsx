@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { MysteryPoolView, ProductView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
-import { parsePriceToCents } from "../money.js";
-import { useStudioText } from "../studioText.js";
+import { api } from "../platform/apiClient.js";
+import { parsePriceToCents } from "../platform/money.js";
+import { useStudioText } from "../shows/studioText.js";
 import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 interface Row {

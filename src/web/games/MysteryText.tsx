@@ -1,4 +1,4 @@
-import { useI18n } from "../i18n.js";
+import { useI18n } from "../i18n/coreText.js";
 
 // Mystery and coupon strings travel with their lazily loaded chunks (as the giveaway texts do), not in i18n.ts: a
 // viewer of a show without them never downloads them, and the viewer's first load stays within its weight budget.

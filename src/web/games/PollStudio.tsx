@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { PollView, ProductView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
-import { parsePriceToCents } from "../money.js";
+import { api } from "../platform/apiClient.js";
+import { parsePriceToCents } from "../platform/money.js";
 import { useGameText } from "./GiveawayText.js";
 import { CheckField, Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 

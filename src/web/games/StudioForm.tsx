@@ -1,7 +1,7 @@
 import type { ComponentChildren, InputHTMLAttributes } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ProductView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { ApiError, api } from "../platform/apiClient.js";
 
 // What the five game studios (giveaway, poll, mystery, coupon, auction) share: the show's list of games kept fresh, one
 // studio call at a time with its outcome, and the form's labelled inputs.

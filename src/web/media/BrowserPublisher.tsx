@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { IngestServerFrame, StudioStats } from "../../protocol/api.js";
-import { useStudioText } from "../studioText.js";
+import { useStudioText } from "../shows/studioText.js";
 import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
 
 // H.264 first: the server then copies the video instead of encoding it again (Chromium on Debian records it in WebM).

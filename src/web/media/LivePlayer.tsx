@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useI18n } from "../i18n.js";
-import { usePlaybackTelemetry } from "../telemetry.js";
+import { useI18n } from "../i18n/coreText.js";
+import { usePlaybackTelemetry } from "../telemetry/playbackTelemetry.js";
 import { Icon } from "../components/Icon.js";
 import { QualityMenu, type QualityLevel } from "./QualityMenu.js";
 

@@ -1,4 +1,4 @@
-import { useI18n } from "../i18n.js";
+import { useI18n } from "../i18n/coreText.js";
 
 export interface QualityLevel {
   /** hls.js level index. */

@@ -1,5 +1,5 @@
 import type { StudioStats } from "../../protocol/api.js";
-import { useStudioText } from "../studioText.js";
+import { useStudioText } from "../shows/studioText.js";
 
 /** Measured in the studio while it publishes from the browser. */
 export interface PublisherHealth {

@@ -1,4 +1,4 @@
-import { type MessageKey, coreMessages } from "../i18n.js";
+import { type MessageKey, coreMessages } from "../i18n/coreText.js";
 import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
 // Strings of the buyer's order page, the account's order list and the card payment step of the checkout. They live

@@ -1,12 +1,12 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { OrderView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { ApiError, api } from "../platform/apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { useAccountText } from "../accounts/accountText.js";
-import { getLang } from "../i18n.js";
-import { formatMoney } from "../money.js";
+import { getLang } from "../i18n/coreText.js";
+import { formatMoney } from "../platform/money.js";
 import { orderPageHref, useOrderText } from "../orders/orderText.js";
 
 // The emailed links carry their token in the fragment (#token=…): it never reaches a server log or a Referer.

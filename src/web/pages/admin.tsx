@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, ShowSalesView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { useAdminText } from "../admin/adminText.js";
 import { OrdersPanel, errorText } from "../admin/OrdersPanel.js";
 import { PayoutsPanel } from "../admin/PayoutsPanel.js";

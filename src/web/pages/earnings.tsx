@@ -1,11 +1,11 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { EarningsBalances, PayoutView } from "../../protocol/api.js";
-import { ApiError, type ErrorCode, api } from "../apiClient.js";
+import { ApiError, type ErrorCode, api } from "../platform/apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { formatMoney } from "../money.js";
+import { formatMoney } from "../platform/money.js";
 
 // The host's earnings page. Its strings live here (only this page uses them), in both languages.
 const earningsMessages = defineMessages(

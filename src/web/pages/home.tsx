@@ -1,12 +1,12 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ShowView } from "../../protocol/api.js";
-import { NetworkError, api } from "../apiClient.js";
+import { NetworkError, api } from "../platform/apiClient.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
 import { ReplayThumb } from "../recordings/ReplayThumb.js";
 import { useHomeText } from "../shows/homeText.js";
-import { formatMoney } from "../money.js";
-import { serverNow } from "../serverClock.js";
+import { formatMoney } from "../platform/money.js";
+import { serverNow } from "../platform/serverClock.js";
 
 function ShowCard({ show }: { show: ShowView }) {
   const { t, locale } = useHomeText();

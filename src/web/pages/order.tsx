@@ -2,7 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { OrderItemView, OrderView } from "../../protocol/api.js";
 import { Centered, Header } from "../components/Layout.js";
-import { formatMoney } from "../money.js";
+import { formatMoney } from "../platform/money.js";
 import { type OrderT, useOrderText } from "../orders/orderText.js";
 
 interface HistoryEntry {

@@ -2,7 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { GiveawayVerification } from "../../protocol/api.js";
 import { commitmentOf, drawWinners, entrantListHash, fromHex, subtleFairnessCrypto, toHex } from "../../protocol/fairness.js";
-import { ApiError, api } from "../apiClient.js";
+import { ApiError, api } from "../platform/apiClient.js";
 import { adoptCss, useGameText } from "../games/GiveawayText.js";
 import { Centered, Header, LoadError } from "../components/Layout.js";
 

@@ -1,11 +1,11 @@
 import { render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { GameKind, OfferView, OrderView, ShowView, WaitlistEntryView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
+import { ApiError, api } from "../platform/apiClient.js";
 import { AccountMenu } from "../accounts/AccountMenu.js";
 import { ChatPanel, chatDeviceId, useChatExtras } from "../chat/ChatPanel.js";
 import { Reactions } from "../components/Reactions.js";
-import { lazyComponent } from "../lazy.js";
+import { lazyComponent } from "../platform/lazy.js";
 import { Centered, Header, LoadError, StatusBadge, formatStart } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
@@ -19,12 +19,12 @@ const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js")
 const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
 const GamePanels = lazyComponent(() => import("../games/GamePanels.js").then((m) => m.GamePanels));
 import type { Envelope } from "../../protocol/realtime.js";
-import { useI18n } from "../i18n.js";
-import { serverNow } from "../serverClock.js";
-import { pinnedOffer } from "../showState.js";
-import { useBuyer } from "../useBuyer.js";
+import { useI18n } from "../i18n/coreText.js";
+import { serverNow } from "../platform/serverClock.js";
+import { pinnedOffer } from "../realtime/showState.js";
+import { useBuyer } from "../buyers/useBuyer.js";
 import { useReplay } from "../recordings/useReplay.js";
-import { useRoom } from "../useRoom.js";
+import { useRoom } from "../realtime/useRoom.js";
 
 const NAME_KEY = "showcart.chatName";
 

@@ -1,5 +1,5 @@
 import type { OfferView, ReplayMarker } from "../../protocol/api.js";
-import { useI18n } from "../i18n.js";
+import { useI18n } from "../i18n/coreText.js";
 
 export function formatOffset(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ReplayMarker, ReplayView } from "../../protocol/api.js";
-import { useI18n } from "../i18n.js";
+import { useI18n } from "../i18n/coreText.js";
 import { OfferTimeline } from "./OfferTimeline.js";
 
 interface Props {

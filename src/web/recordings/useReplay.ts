@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ReplayView, ShowStatus, ShowView } from "../../protocol/api.js";
-import { api } from "../apiClient.js";
+import { api } from "../platform/apiClient.js";
 
 const POLL_MS = 4000;
 const MAX_POLLS = 20;

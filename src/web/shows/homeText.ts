@@ -1,4 +1,4 @@
-import { coreMessages } from "../i18n.js";
+import { coreMessages } from "../i18n/coreText.js";
 import { combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
 // The home page's strings (the list of shows): only / loads them, so the viewer's first load (whose weight is

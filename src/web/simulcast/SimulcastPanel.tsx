@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { DestinationView } from "../../protocol/api.js";
-import { ApiError, api } from "../apiClient.js";
-import { useStudioText } from "../studioText.js";
+import { ApiError, api } from "../platform/apiClient.js";
+import { useStudioText } from "../shows/studioText.js";
 
 // Relay status lives in the server process only; a slow poll keeps the badges current without a socket event.
 const POLL_MS = 5000;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { JoinWaitlistAnswer, OfferView, WaitlistEntryView } from "../../protocol/api.js";
-import { ApiError, NetworkError, api } from "../apiClient.js";
-import { useI18n } from "../i18n.js";
+import { ApiError, NetworkError, api } from "../platform/apiClient.js";
+import { useI18n } from "../i18n/coreText.js";
 
 const storageKey = (offerId: string) => `showcart.waitlist.${offerId}`;
 

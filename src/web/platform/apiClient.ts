@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../protocol/errors.js";
+import type { ErrorCode } from "../../protocol/errors.js";
 import { observeServerDate } from "./serverClock.js";
 
 export type { ErrorCode };

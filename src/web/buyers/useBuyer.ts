@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
-import type { SavedBuyerDetails } from "../protocol/api.js";
-import { api } from "./apiClient.js";
+import type { SavedBuyerDetails } from "../../protocol/api.js";
+import { api } from "../platform/apiClient.js";
 
 export interface BuyerAccount {
   id: string;

@@ -1,7 +1,7 @@
 // The app's common strings. Every dictionary (this one, order, studio, admin, games) is made with
 // defineMessages from ./i18n/messages.ts: one lookup, `{var}` substitution and plurals by Intl.PluralRules.
-import { type Lang, getLang, localeFor, setLang } from "./i18n/lang";
-import { type Message, type MessageFormat, type MessageVars, defineMessages, useMessages } from "./i18n/messages";
+import { type Lang, getLang, localeFor, setLang } from "./lang";
+import { type Message, type MessageFormat, type MessageVars, defineMessages, useMessages } from "./messages";
 
 export { getLang, localeFor, setLang, type Lang };
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, type MutableRef } from "preact/hooks";
-import type { PlaybackReport } from "../protocol/api.js";
-import { serverNow } from "./serverClock.js";
+import type { PlaybackReport } from "../../protocol/api.js";
+import { serverNow } from "../platform/serverClock.js";
 
 const REPORT_EVERY_MS = 5000;
 // Mirrors the server's bounds (playbackReportBody): out-of-range values are sent as null or clamped, never rejected.

@@ -1,5 +1,5 @@
-import type { ClientCommand, Envelope, ServerFrame, Snapshot } from "../protocol/realtime.js";
-import type { ErrorCode } from "../protocol/errors.js";
+import type { ClientCommand, Envelope, ServerFrame, Snapshot } from "../../protocol/realtime.js";
+import type { ErrorCode } from "../../protocol/errors.js";
 
 export type ConnectionState = "connecting" | "open" | "closed";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { OfferView } from "../protocol/api.js";
-import type { Envelope } from "../protocol/realtime.js";
+import type { OfferView } from "../../protocol/api.js";
+import type { Envelope } from "../../protocol/realtime.js";
 import { CHAT_HISTORY_LIMIT, type RoomState, applyRoomEvent, pinnedOffer } from "./showState.js";
 
 const offer = (id: string, pinned = false): OfferView => ({

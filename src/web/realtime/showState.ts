@@ -1,6 +1,6 @@
-import type { OfferView, ShowStatus } from "../protocol/api.js";
-import type { ChatPosted, Envelope, ServerEvents, Snapshot } from "../protocol/realtime.js";
-import { isStaleStock } from "../protocol/stock.js";
+import type { OfferView, ShowStatus } from "../../protocol/api.js";
+import type { ChatPosted, Envelope, ServerEvents, Snapshot } from "../../protocol/realtime.js";
+import { isStaleStock } from "../../protocol/stock.js";
 
 export const CHAT_HISTORY_LIMIT = 200;
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Envelope, ServerFrame, Snapshot } from "../protocol/realtime.js";
-import { connectRealtime } from "./realtime.js";
+import type { Envelope, ServerFrame, Snapshot } from "../../protocol/realtime.js";
+import { connectRealtime } from "./connectRealtime.js";
 
 class FakeSocket {
   static all: FakeSocket[] = [];

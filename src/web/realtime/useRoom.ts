@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ErrorCode } from "../protocol/errors.js";
-import type { Envelope } from "../protocol/realtime.js";
-import { type RealtimeConnection, connectRealtime } from "./realtime.js";
+import type { ErrorCode } from "../../protocol/errors.js";
+import type { Envelope } from "../../protocol/realtime.js";
+import { type RealtimeConnection, connectRealtime } from "./connectRealtime.js";
 import { type RoomState, applyRoomEvent, roomFromSnapshot } from "./showState.js";
 
 interface Options {
