@@ -356,6 +356,13 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     },
     { route: "DELETE /api/admin/webhooks/:endpointId", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope" },
     { route: "GET /api/admin/webhooks/:endpointId/deliveries", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope/deliveries" },
+    { route: "POST /api/admin/webhooks/:endpointId/secret/reveal", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope/secret/reveal" },
+    { route: "POST /api/admin/webhooks/:endpointId/secret/rotate", allowed: ANY_MERCHANT, path: () => "/api/admin/webhooks/whe_nope/secret/rotate" },
+    {
+      route: "POST /api/admin/webhooks/:endpointId/deliveries/:deliveryId/retry",
+      allowed: ANY_MERCHANT,
+      path: () => "/api/admin/webhooks/whe_nope/deliveries/whd_nope/retry",
+    },
 
     // Commissions and payouts.
     { route: "GET /api/admin/commission-rules", allowed: ANY_MERCHANT, path: () => "/api/admin/commission-rules" },

@@ -166,6 +166,40 @@ export class Outbox {
     return id;
   }
 
+  /**
+   * Runs a row's payload again now (a merchant's "retry" in the webhook delivery log): the row of `topic` created in
+   * [from, to] whose payload contains `needle` and passes `match` is made due at once while it is still being retried;
+   * once delivered or given up, a copy is enqueued (its attempts count from 1 again). False when there is no such row.
+   * The time window keeps the scan short: the payload has no index.
+   */
+  async redeliver<K extends OutboxTopic>(
+    topic: K,
+    find: { needle: string; from: Date; to: Date; match: (payload: OutboxTopics[K]) => boolean },
+  ): Promise<boolean> {
+    const rows = await this.db
+      .selectFrom("outbox")
+      .select(["id", "payload", "attempts", "processed_at"])
+      .where("topic", "=", topic)
+      .where("created_at", ">=", find.from)
+      .where("created_at", "<=", find.to)
+      .where("payload", "like", `%${find.needle.replace(/[\\%_]/g, "\\$&")}%`)
+      .orderBy("created_at", "desc")
+      .execute();
+    const row = rows.find((r) => find.match(JSON.parse(r.payload) as OutboxTopics[K]));
+    if (!row) return false;
+    const now = this.clock.now();
+    const pending = await this.db
+      .updateTable("outbox")
+      .set({ available_at: now })
+      .where("id", "=", row.id)
+      .where("processed_at", "is", null)
+      .where("attempts", "<", MAX_ATTEMPTS)
+      .executeTakeFirst();
+    if (Number(pending.numUpdatedRows) === 0) await this.enqueue(this.db, topic, JSON.parse(row.payload) as OutboxTopics[K]);
+    else this.kick();
+    return true;
+  }
+
   handle<K extends OutboxTopic>(topic: K, handler: Handler<K>): void {
     this.#handlers.set(topic, handler as unknown as Handler<OutboxTopic>);
   }

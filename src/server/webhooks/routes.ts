@@ -52,6 +52,23 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { webhooks: We
     return { ok: true };
   });
 
+  app.post<{ Params: Params }>("/api/admin/webhooks/:endpointId/secret/reveal", async (req, reply) => {
+    const secret = await webhooks.revealSecret(await endpointFor(req));
+    reply.header("Cache-Control", "no-store");
+    return { secret };
+  });
+
+  app.post<{ Params: Params }>("/api/admin/webhooks/:endpointId/secret/rotate", async (req, reply) => {
+    const rotated = await webhooks.rotateSecret(await endpointFor(req));
+    reply.header("Cache-Control", "no-store");
+    return rotated;
+  });
+
+  app.post<{ Params: Params & { deliveryId: string } }>("/api/admin/webhooks/:endpointId/deliveries/:deliveryId/retry", async (req, reply) => {
+    await webhooks.retryDelivery(await endpointFor(req), req.params.deliveryId);
+    return reply.status(202).send({ ok: true });
+  });
+
   app.get<{ Params: Params }>("/api/admin/webhooks/:endpointId/deliveries", async (req, reply) => {
     const id = await endpointFor(req);
     const q = parseWith(webhookDeliveriesQuery, req.query, "invalid_query");

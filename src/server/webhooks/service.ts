@@ -18,7 +18,14 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 /** The part of the outbox the webhooks need: rows written in the caller's transaction. */
 export interface WebhookOutbox {
   enqueue(tx: Transaction<Database> | Db, topic: "webhook.deliver", payload: OutboxTopics["webhook.deliver"]): Promise<string>;
+  redeliver(
+    topic: "webhook.deliver",
+    find: { needle: string; from: Date; to: Date; match: (payload: OutboxTopics["webhook.deliver"]) => boolean },
+  ): Promise<boolean>;
 }
+
+// A row's attempts (8, with backoff) span about 11 minutes: the event's outbox row was written within this of any attempt.
+const ATTEMPTS_SPAN_MS = 60 * 60_000;
 
 export interface WebhookDeps {
   db: Db;
@@ -89,6 +96,39 @@ export class WebhookService implements WebhookEvents {
   /** Deletes the endpoint: nothing more is delivered to it, including retries already queued. */
   async remove(endpointId: string): Promise<void> {
     if (!(await store.markEndpointDeleted(this.deps.db, endpointId, this.deps.clock.now()))) throw new AppError("not_found", "No such webhook endpoint.");
+  }
+
+  /** The whole signing secret of a live endpoint (the merchant's owner or staff asked to see it again). */
+  async revealSecret(endpointId: string): Promise<string> {
+    const row = await store.endpointById(this.deps.db, endpointId);
+    if (!row || row.deleted_at) throw new AppError("not_found", "No such webhook endpoint.");
+    return this.deps.box.open(row.secret_enc, row.id);
+  }
+
+  /** A new signing secret; every delivery from now on (queued retries too) is signed with it, the old one stops at once. */
+  async rotateSecret(endpointId: string): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
+    const secret = newSigningSecret();
+    if (!(await store.updateSecret(this.deps.db, endpointId, this.deps.box.seal(secret, endpointId), secretHint(secret))))
+      throw new AppError("not_found", "No such webhook endpoint.");
+    const row = await store.endpointById(this.deps.db, endpointId);
+    return { endpoint: endpointView(row!), secret };
+  }
+
+  /**
+   * Sends the event of one logged delivery again now, with the same event id and body: a row still being retried
+   * becomes due at once, a delivered or given-up one is queued again (its attempts count from 1).
+   */
+  async retryDelivery(endpointId: string, deliveryId: string): Promise<void> {
+    const d = await store.deliveryById(this.deps.db, deliveryId);
+    if (!d || d.endpoint_id !== endpointId) throw new AppError("not_found", "No such delivery.");
+    const at = new Date(d.attempted_at);
+    const found = await this.deps.outbox.redeliver("webhook.deliver", {
+      needle: `"id":"${d.event_id}"`,
+      from: new Date(at.getTime() - ATTEMPTS_SPAN_MS),
+      to: at,
+      match: (p) => p.endpointId === endpointId && p.event.id === d.event_id,
+    });
+    if (!found) throw new AppError("conflict", "This event is no longer kept and cannot be sent again.");
   }
 
   async deliveries(endpointId: string, limit = 100): Promise<WebhookDeliveryView[]> {

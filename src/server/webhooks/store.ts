@@ -56,3 +56,17 @@ export function deliveriesOfEndpoint(db: Executor, endpointId: string, limit: nu
     .limit(limit)
     .execute();
 }
+
+export async function updateSecret(db: Executor, id: string, secretEnc: string, hint: string): Promise<boolean> {
+  const res = await db
+    .updateTable("webhook_endpoints")
+    .set({ secret_enc: secretEnc, secret_hint: hint })
+    .where("id", "=", id)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+export function deliveryById(db: Executor, id: string): Promise<DeliveryRow | undefined> {
+  return db.selectFrom("webhook_deliveries").selectAll().where("id", "=", id).executeTakeFirst();
+}

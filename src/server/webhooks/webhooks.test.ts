@@ -177,6 +177,82 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
     }
   });
 
+  it("reveals and rotates the signing secret: later deliveries are signed with the new one", async () => {
+    const r = await receiver();
+    try {
+      const created = await create(merchant, { url: r.url, events: ["order.paid"] });
+      const id = created.body.endpoint.id;
+      const revealed = await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/reveal`, { cookie: merchant });
+      expect(revealed.status).toBe(200);
+      expect(revealed.headers.get("cache-control")).toBe("no-store");
+      expect(revealed.body).toEqual({ secret: created.body.secret });
+      const rotated = await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/rotate`, { cookie: merchant });
+      expect(rotated.status).toBe(200);
+      expect(rotated.headers.get("cache-control")).toBe("no-store");
+      const secret: string = rotated.body.secret;
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      expect(secret).not.toBe(created.body.secret);
+      expect(rotated.body.endpoint).toMatchObject({ id, secretHint: `${secret.slice(0, 10)}…` });
+      expect((await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/reveal`, { cookie: merchant })).body).toEqual({ secret });
+
+      await postOrder(server.url, orderBody(offerId));
+      await server.services.outbox.processDue();
+      expect(r.received).toHaveLength(1);
+      const { headers, body } = r.received[0]!;
+      const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+      expect(verifySignature(String(headers["showcart-signature"]), body, secret, { nowSeconds })).toBe(true);
+      expect(verifySignature(String(headers["showcart-signature"]), body, created.body.secret, { nowSeconds })).toBe(false);
+      await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie: merchant });
+      const gone = await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/rotate`, { cookie: merchant });
+      expect([gone.status, gone.body.error.code]).toEqual([404, "not_found"]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("retries a logged delivery on demand with the same event, while retrying and after it was delivered", async () => {
+    const r = await receiver([500]);
+    try {
+      const created = await create(merchant, { url: r.url, events: ["order.paid"] });
+      const id = created.body.endpoint.id;
+      await postOrder(server.url, orderBody(offerId));
+      await server.services.outbox.processDue();
+      const log = async () => (await request(server.url, "GET", `/api/admin/webhooks/${id}/deliveries`, { cookie: merchant })).body.deliveries;
+      const [failed] = await log();
+      expect(failed).toMatchObject({ attempt: 1, ok: false, statusCode: 500 });
+      // Still in backoff: the retry makes it due now instead of in 5 s (no clock advance).
+      const retried = await request(server.url, "POST", `/api/admin/webhooks/${id}/deliveries/${failed.id}/retry`, { cookie: merchant });
+      expect([retried.status, retried.body]).toEqual([202, { ok: true }]);
+      await server.services.outbox.processDue();
+      expect(r.received).toHaveLength(2);
+      expect((await log()).map((d: { attempt: number; ok: boolean }) => [d.attempt, d.ok])).toEqual([
+        [2, true],
+        [1, false],
+      ]);
+      // Delivered already: sent once more on demand, same id and body.
+      const [delivered] = await log();
+      clock.advance(1000); // the log is newest first
+      expect((await request(server.url, "POST", `/api/admin/webhooks/${id}/deliveries/${delivered.id}/retry`, { cookie: merchant })).status).toBe(202);
+      await server.services.outbox.processDue();
+      expect(r.received).toHaveLength(3);
+      expect(r.received[2]!.body).toBe(r.received[0]!.body);
+      expect(r.received[2]!.headers["showcart-event-id"]).toBe(failed.eventId);
+      expect((await log())[0]).toMatchObject({ eventId: failed.eventId, attempt: 1, ok: true });
+      // Another endpoint's delivery id, or none: 404.
+      const other = await create(merchant, { url: "https://example.com/other", events: ["order.paid"] });
+      const cross = await request(server.url, "POST", `/api/admin/webhooks/${other.body.endpoint.id}/deliveries/${failed.id}/retry`, { cookie: merchant });
+      const none = await request(server.url, "POST", `/api/admin/webhooks/${id}/deliveries/whd_nope/retry`, { cookie: merchant });
+      expect([cross.status, cross.body.error.code, none.status, none.body.error.code]).toEqual([404, "not_found", 404, "not_found"]);
+      // Hosts and buyers cannot trigger it.
+      for (const cookie of [host, buyer])
+        expect((await request(server.url, "POST", `/api/admin/webhooks/${id}/deliveries/${failed.id}/retry`, { cookie })).status).toBe(403);
+      await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie: merchant });
+      await request(server.url, "DELETE", `/api/admin/webhooks/${other.body.endpoint.id}`, { cookie: merchant });
+    } finally {
+      await r.close();
+    }
+  });
+
   it("sends offer.sold_out, order.fulfilled and order.refunded", async () => {
     const r = await receiver();
     try {
@@ -210,6 +286,8 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
       expect((await create(cookie, { url: "https://example.com/x", events: ["order.paid"] })).status).toBe(403);
       expect((await request(server.url, "GET", `/api/admin/webhooks/${id}/deliveries`, { cookie })).status).toBe(403);
       expect((await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie })).status).toBe(403);
+      expect((await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/reveal`, { cookie })).status).toBe(403);
+      expect((await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/rotate`, { cookie })).status).toBe(403);
     }
     await server.services.accounts.createAccount({
       email: "hooks-staff@example.com",
@@ -232,6 +310,7 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
     const stranger = await login(server.url, "other-owner@example.com", "a long password");
     expect((await request(server.url, "GET", "/api/admin/webhooks", { cookie: stranger })).body.endpoints).toEqual([]);
     expect((await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie: stranger })).status).toBe(403);
+    expect((await request(server.url, "POST", `/api/admin/webhooks/${id}/secret/reveal`, { cookie: stranger })).status).toBe(403);
     expect((await create(stranger, { url: "https://example.com/x", events: ["order.paid"], merchantId })).status).toBe(403);
     expect((await request(server.url, "DELETE", `/api/admin/webhooks/${id}`, { cookie: staff })).status).toBe(200);
     // A platform admin names the merchant.
