@@ -5,6 +5,7 @@ export * from "./api/orders.js";
 export * from "./api/accounts.js";
 export * from "./api/shows.js";
 export * from "./api/offers.js";
+export * from "./api/lineup.js";
 export * from "./api/chat.js";
 export * from "./api/simulcast.js";
 export * from "./api/waitlist.js";

@@ -20,6 +20,7 @@ export const errorCodes = {
   idempotency_in_progress: { status: 409, message: "A request with this Idempotency-Key is still running." },
   conflict: { status: 409, message: "The resource changed; try again." },
   insufficient_stock: { status: 409, message: "Not enough stock of this variant." },
+  lineup_exhausted: { status: 409, message: "Nothing further in the show's line-up can be pinned." },
   hold_expired: { status: 409, message: "The reservation ran out; the units are back on sale." },
   limit_exceeded: { status: 409, message: "You have reached the limit per buyer for this offer." },
   bid_too_low: { status: 409, message: "The bid is below the minimum next bid." },

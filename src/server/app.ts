@@ -27,7 +27,7 @@ import { Outbox } from "./outbox/index.js";
 import { webRoutes } from "./http/web.js";
 import { createBrowserIngest, createMedia, loopbackRtmpUrl, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
 import { PlaybackAggregator, registerTelemetryRoutes } from "./telemetry/index.js";
-import { OfferService, registerOfferRoutes } from "./offers/index.js";
+import { LineupService, OfferService, registerLineupRoutes, registerOfferRoutes } from "./offers/index.js";
 import { RecordingService, registerRecordingRoutes } from "./recordings/index.js";
 import { SecretBox, SimulcastService, loadSecretsKey, registerSimulcastRoutes } from "./simulcast/index.js";
 import { OrderAccess, OrderService, registerOrderAdminRoutes, registerOrderRoutes } from "./orders/index.js";
@@ -339,6 +339,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
   });
   registerOfferRoutes(app, { offers, shows, catalog });
+  const lineup = new LineupService(db.db, clock, offers, catalog);
+  registerLineupRoutes(app, { lineup, shows });
   registerGiveawayRoutes(app, { giveaways, shows });
   registerPollRoutes(app, { polls, shows });
   registerAuctionRoutes(app, { auctions, shows, catalog });

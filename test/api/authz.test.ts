@@ -234,6 +234,14 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "POST /api/studio/offers/:offerId/pin", allowed: STUDIO, path: () => `/api/studio/offers/${ids.offer}/pin`, body: { pinned: true } },
     { route: "POST /api/studio/offers/:offerId/end", allowed: STUDIO, path: () => `/api/studio/offers/${ids.extraOffer}/end` },
     { route: "GET /api/studio/shows/:showId/earnings", allowed: STUDIO, path: () => `${s()}/earnings` },
+    // The show's line-up (studio).
+    { route: "GET /api/studio/shows/:showId/lineup", allowed: STUDIO, path: () => `${s()}/lineup` },
+    { route: "POST /api/studio/shows/:showId/lineup", allowed: STUDIO, path: () => `${s()}/lineup`, body: {} },
+    { route: "PUT /api/studio/shows/:showId/lineup/order", allowed: STUDIO, path: () => `${s()}/lineup/order`, body: { itemIds: [] } },
+    { route: "POST /api/studio/shows/:showId/lineup/pin-next", allowed: STUDIO, path: () => `${s()}/lineup/pin-next` },
+    { route: "POST /api/studio/shows/:showId/lineup/open", allowed: STUDIO, path: () => `${s()}/lineup/open`, body: { itemIds: ["lup_nope"] } },
+    { route: "POST /api/studio/shows/:showId/lineup/:itemId/pin", allowed: STUDIO, path: () => `${s()}/lineup/lup_nope/pin` },
+    { route: "DELETE /api/studio/shows/:showId/lineup/:itemId", allowed: STUDIO, path: () => `${s()}/lineup/lup_nope` },
     // Each host of the show has their own share code; merchant accounts have none.
     { route: "GET /api/studio/shows/:showId/share-link", allowed: ["host"], path: () => `${s()}/share-link` },
 

@@ -11,6 +11,8 @@ export const createOfferBody = z.strictObject({
     .min(10)
     .max(7 * 24 * 3600),
   pin: z.boolean().optional(),
+  /** While the show is live, sell only while this offer is the pinned card (default: any open offer sells). */
+  sellsOnlyWhilePinned: z.boolean().optional(),
   /** Units one buyer (account, or email/card for guests) may hold or buy of this offer. */
   perBuyerLimit: z.number().int().min(1).max(1000).optional(),
   /** Reserve the offer's units from this variant's stock (unsold ones go back when the offer closes). */
@@ -39,4 +41,6 @@ export interface OfferView {
   status: "active" | "ended";
   /** Units one buyer may hold or buy (absent: no limit). */
   perBuyerLimit?: number;
+  /** Present (true) when a live show sells this offer only while it is the pinned card (absent: any open offer sells). */
+  sellsOnlyWhilePinned?: boolean;
 }

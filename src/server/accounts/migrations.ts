@@ -80,4 +80,41 @@ create table signup_verifications (
 create index signup_verifications_expires_idx on signup_verifications (expires_at);
 `,
   },
+  {
+    id: 62,
+    name: "show set-up: shops' details, team memberships, show details and line-ups",
+    sql: `
+create table merchant_members (
+  account_id text not null references accounts(id),
+  merchant_id text not null references merchants(id),
+  role text not null check (role in ('merchant', 'staff', 'host')),
+  created_at timestamptz not null,
+  primary key (account_id, merchant_id)
+);
+create index merchant_members_merchant_idx on merchant_members (merchant_id, role);
+insert into merchant_members (account_id, merchant_id, role, created_at)
+  select id, merchant_id, role, created_at from accounts where merchant_id is not null and role in ('merchant', 'staff', 'host');
+
+alter table accounts add column email_verified_at timestamptz;
+update accounts set email_verified_at = created_at;
+
+create table email_verifications (
+  token_hash text primary key,
+  account_id text not null references accounts(id),
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  used_at timestamptz
+);
+create index email_verifications_account_idx on email_verifications (account_id);
+`,
+  },
+  {
+    id: 72,
+    name: "documents: the buyer's and host's language for emails and statements, the SEPA pain.001 version",
+    sql: `
+alter table accounts add column lang text check (lang in ('de', 'en'));
+alter table signup_verifications add column lang text check (lang in ('de', 'en'));
+alter table invites add column lang text check (lang in ('de', 'en'));
+`,
+  },
 ];

@@ -49,4 +49,20 @@ create unique index product_variants_sku_key on product_variants (merchant_id, l
 create index product_variants_product_idx on product_variants (product_id);
 `,
   },
+  {
+    id: 62,
+    name: "show set-up: shops' details, team memberships, show details and line-ups",
+    sql: `
+alter table merchants add column legal_name text not null default '';
+alter table merchants add column address_line1 text not null default '';
+alter table merchants add column address_line2 text not null default '';
+alter table merchants add column postal_code text not null default '';
+alter table merchants add column city text not null default '';
+alter table merchants add column country text not null default 'DE';
+alter table merchants add column vat_id text not null default '';
+alter table merchants add column currency text not null default 'EUR';
+alter table merchants add column time_zone text not null default 'Europe/Berlin';
+alter table merchants add column logo_image_id text;
+`,
+  },
 ];

@@ -1,3 +1,5 @@
 export { OfferService, offerView, type PinEvent } from "./service.js";
 export { registerOfferRoutes } from "./routes.js";
 export type { Reservation } from "../inventory/index.js";
+export { LineupService, DEFAULT_LINEUP_DURATION_SECONDS } from "./lineup.js";
+export { registerLineupRoutes } from "./lineup-routes.js";

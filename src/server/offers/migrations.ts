@@ -65,4 +65,29 @@ update offers set vat_rate_bp = (select p.vat_rate_bp from products p where p.id
 alter table offers add column stock_version bigint not null default 0;
 `,
   },
+  {
+    id: 62,
+    name: "show set-up: shops' details, team memberships, show details and line-ups",
+    sql: `
+alter table offers add column sells_only_while_pinned boolean not null default false;
+
+create table lineup_items (
+  id text primary key,
+  show_id text not null references shows(id),
+  product_id text not null references products(id),
+  variant_id text references product_variants(id),
+  show_price bigint not null check (show_price >= 0),
+  quantity integer not null check (quantity between 1 and 1000000),
+  per_buyer_limit integer check (per_buyer_limit between 1 and 1000),
+  start_pinned boolean not null default false,
+  sells_only_while_pinned boolean not null default false,
+  duration_seconds integer not null default 14400 check (duration_seconds between 10 and 604800),
+  position integer not null,
+  offer_id text references offers(id),
+  created_at timestamptz not null
+);
+create index lineup_items_show_idx on lineup_items (show_id, position);
+create unique index lineup_items_offer_key on lineup_items (offer_id);
+`,
+  },
 ];

@@ -28,6 +28,24 @@ export interface OffersTables {
     per_buyer_limit: ColumnType<number | null, number | null | undefined, number | null>;
     /** Grows with every change of `remaining`: orders offer.updated events that may arrive out of order. */
     stock_version: ColumnType<number, number | undefined, number>;
+    /** While the show is live, sells only while pinned (false: any open offer of the live show sells). */
+    sells_only_while_pinned: ColumnType<boolean, boolean | undefined, boolean>;
+  };
+  /** A show's planned items, in order; each becomes an offer when pinned or opened (offer_id then set, once). */
+  lineup_items: {
+    id: string;
+    show_id: string;
+    product_id: string;
+    variant_id: string | null;
+    show_price: number;
+    quantity: number;
+    per_buyer_limit: number | null;
+    start_pinned: boolean;
+    sells_only_while_pinned: boolean;
+    duration_seconds: number;
+    position: number;
+    offer_id: string | null;
+    created_at: Timestamp;
   };
   offer_pin_events: { id: string; show_id: string; offer_id: string; pinned: boolean; at: Timestamp };
 }

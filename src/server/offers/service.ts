@@ -30,6 +30,7 @@ export function offerView(r: OfferRow, now: Date): OfferView {
     pinned: r.pinned,
     status: r.closed_at || endsAt.getTime() <= now.getTime() ? "ended" : "active",
     ...(r.per_buyer_limit != null ? { perBuyerLimit: r.per_buyer_limit } : {}),
+    ...(r.sells_only_while_pinned ? { sellsOnlyWhilePinned: true } : {}),
     stockVersion: Number(r.stock_version),
   };
 }
@@ -66,8 +67,10 @@ export class OfferService {
   async create(
     showId: string,
     product: Product,
-    input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number },
+    input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number | null; sellsOnlyWhilePinned?: boolean },
     variant?: Variant,
+    /** Runs in the creating transaction after the insert (the line-up links its item to the offer there). */
+    inTransaction?: (tx: Transaction<Database>, offerId: string) => Promise<void>,
   ): Promise<OfferView> {
     const now = this.clock.now();
     const id = randomId("ofr");
@@ -97,8 +100,10 @@ export class OfferService {
           closed_at: null,
           created_at: now,
           per_buyer_limit: input.perBuyerLimit ?? null,
+          sells_only_while_pinned: input.sellsOnlyWhilePinned ?? false,
         })
         .execute();
+      if (inTransaction) await inTransaction(tx, id);
     });
     this.inventory.noteRemaining(id, input.quantity, 0);
     if (input.pin) return this.setPinned(id, true);

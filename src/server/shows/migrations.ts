@@ -29,4 +29,15 @@ alter table shows drop constraint if exists shows_status_check;
 alter table shows add constraint shows_status_check check (status in ('scheduled', 'live', 'reconnecting', 'offline', 'ended'));
 `,
   },
+  {
+    id: 62,
+    name: "show set-up: shops' details, team memberships, show details and line-ups",
+    sql: `
+alter table shows add column description text not null default '';
+alter table shows add column cover_image_id text;
+alter table shows add column language text not null default 'de';
+alter table shows add column planned_games jsonb not null default '[]';
+alter table shows add column cancelled_at timestamptz;
+`,
+  },
 ];

@@ -1,3 +1,4 @@
+import type { ColumnType } from "kysely";
 import type { Timestamp } from "../db/column-types.js";
 
 // Shows: the tables this module writes.
@@ -14,5 +15,14 @@ export interface ShowsTables {
     commission_rate_bp: number;
     scheduled_at: Timestamp | null;
     created_at: Timestamp;
+    description: ColumnType<string, string | undefined, string>;
+    /** Uploaded cover: DATA_DIR/media/shows/<id>/<image_id>-<width>.webp. */
+    cover_image_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** The language the show is held in (BCP 47 primary tag: "de", "en"). */
+    language: ColumnType<string, string | undefined, string>;
+    /** Games the merchant plans for the show (GameKind[]); written as JSON text. */
+    planned_games: ColumnType<string[], string | undefined, string>;
+    /** Set when the merchant cancelled the show (its status is then "ended"). */
+    cancelled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   };
 }
