@@ -111,7 +111,7 @@ function RulesEditor() {
         </p>
       )}
       <p class="muted">{p("rulesHint")}</p>
-      <textarea rows={8} class="code" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} data-testid="rules-json" />
+      <textarea rows={8} class="code" aria-label={p("rules")} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} data-testid="rules-json" />
       {note && <p class="note">{note}</p>}
       <button type="button" class="btn" onClick={publish} data-testid="rules-publish">
         {p("publish")}

@@ -106,7 +106,11 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
             {rows.map((r, i) => (
               <tr key={i} data-testid="mystery-row">
                 <td>
-                  <select value={r.productId} onChange={(e) => setRow(i, { productId: (e.target as HTMLSelectElement).value })}>
+                  <select
+                    value={r.productId}
+                    aria-label={t("studio.mysteryRowProduct", { n: i + 1 })}
+                    onChange={(e) => setRow(i, { productId: (e.target as HTMLSelectElement).value })}
+                  >
                     <ProductOptions products={products} />
                   </select>
                 </td>
@@ -115,17 +119,29 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
                     value={r.odds}
                     inputMode="decimal"
                     size={6}
+                    aria-label={t("studio.mysteryRowOdds", { n: i + 1 })}
                     onInput={(e) => setRow(i, { odds: (e.target as HTMLInputElement).value })}
                     data-testid="mystery-odds"
                   />{" "}
                   %
                 </td>
                 <td>
-                  <input value={r.quantity} inputMode="numeric" size={5} onInput={(e) => setRow(i, { quantity: (e.target as HTMLInputElement).value })} />
+                  <input
+                    value={r.quantity}
+                    inputMode="numeric"
+                    size={5}
+                    aria-label={t("studio.mysteryRowUnits", { n: i + 1 })}
+                    onInput={(e) => setRow(i, { quantity: (e.target as HTMLInputElement).value })}
+                  />
                 </td>
                 <td>
                   {rows.length > 2 && (
-                    <button type="button" class="btn btn-small" onClick={() => setRows((rs) => rs.filter((_, n) => n !== i))}>
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      aria-label={t("studio.mysteryRowRemove", { n: i + 1 })}
+                      onClick={() => setRows((rs) => rs.filter((_, n) => n !== i))}
+                    >
                       ×
                     </button>
                   )}

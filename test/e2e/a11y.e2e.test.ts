@@ -1,0 +1,155 @@
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { orderBody } from "../support/fixtures.js";
+import { login, postOrder, request } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
+
+// Every page passes axe-core with no serious or critical finding (issue #14): contrast, labels, names. axe's source is
+// evaluated in the page (no network, and Runtime.evaluate is not subject to the pages' CSP), and runs on the page as a
+// visitor sees it once its `ready` element is there. A new page is one entry in PAGES.
+const LONG = 30_000;
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let server: TestServer;
+/** A second server on an empty database (DEMO=0), started only when an entry asks for it. */
+let emptyServer: TestServer | undefined;
+let browser: Browser;
+const cookies: Partial<Record<Who, string>> = {};
+let orderId = "";
+let orderHref = "";
+
+type Who = "host" | "merchant";
+
+interface A11yPage {
+  name: string;
+  /** Signed in as the demo host or merchant; a guest otherwise. */
+  as?: Who;
+  /** "empty": the server with no merchant and no demo (first-run pages); the demo server otherwise. */
+  on?: "empty";
+  /** Path to open, read once the server is up. */
+  path: () => string;
+  /** data-testid of the element whose presence means the page has rendered. */
+  ready: string;
+  /** What to do before the check (open a sheet, a tab), after `ready`. */
+  prepare?: (page: Page) => Promise<void>;
+}
+
+const openCheckout = async (page: Page) => {
+  await page.getByTestId("buy").click();
+  await page.getByTestId("checkout").waitFor({ timeout: LONG });
+  await page.getByTestId("hold-timer").waitFor({ timeout: LONG });
+};
+
+/** Clicks each test id in turn, waiting for it to be there first (a tab, then a row's button…), then waits for `shown`. */
+const clickThrough =
+  (testIds: string[], shown: string) =>
+  async (page: Page): Promise<void> => {
+    for (const id of testIds) await page.getByTestId(id).first().click({ timeout: LONG });
+    await page.getByTestId(shown).first().waitFor({ timeout: LONG });
+  };
+
+/** The admin's order list with the paid order placed in beforeAll opened (its fulfil form showing). */
+const openPaidOrder = async (page: Page) => {
+  await page.locator(`[data-testid=order-row][data-order-id="${orderId}"]`).getByTestId("order-open").click({ timeout: LONG });
+  await page.getByTestId("fulfil-form").waitFor({ timeout: LONG });
+};
+
+const PAGES: A11yPage[] = [
+  { name: "home", path: () => "/", ready: "show-card" },
+  { name: "viewer with the checkout open", path: () => `/shows/${server.demo.slug}`, ready: "offer-card", prepare: openCheckout },
+  { name: "studio", as: "host", path: () => `/studio/${server.demo.showId}`, ready: "studio-title" },
+  { name: "admin: an order opened", as: "merchant", path: () => "/admin", ready: "admin", prepare: openPaidOrder },
+  { name: "admin: products", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-products", "product-edit"], "variant-form") },
+  { name: "admin: shows", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-shows"], "show-summary") },
+  {
+    name: "admin: payouts and commission rules",
+    as: "merchant",
+    path: () => "/admin",
+    ready: "admin",
+    prepare: clickThrough(["tab-payouts"], "payouts-panel"),
+  },
+  { name: "earnings", as: "host", path: () => "/earnings", ready: "earnings-pending" },
+  { name: "login", path: () => "/login", ready: "login-email" },
+  { name: "order page", path: () => orderHref, ready: "order-page" },
+  { name: "home with no shows (DEMO=0)", on: "empty", path: () => "/", ready: "no-shows" },
+];
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** axe's serious and critical violations on the page as it is now. */
+async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+const describeViolations = (vs: AxeViolation[]) =>
+  vs.map((v) => `${v.impact} ${v.id} (${v.help}):\n${v.nodes.map((n) => `  ${JSON.stringify(n.target)} — ${n.failureSummary ?? ""}`).join("\n")}`).join("\n");
+
+beforeAll(async () => {
+  [server, browser, emptyServer] = await Promise.all([
+    startTestServer({ demo: true, synthetic: false }),
+    launchChromium(),
+    PAGES.some((p) => p.on === "empty") ? startTestServer({ demo: false, synthetic: false }) : undefined,
+  ]);
+  cookies.host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+  cookies.merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+  const show = await request(server.url, "GET", `/api/shows/${server.demo.slug}`);
+  const offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
+  const placed = await postOrder(server.url, orderBody(offerId));
+  expect(placed.status).toBe(201);
+  orderId = placed.body.order.id;
+  orderHref = `/orders/${orderId}#t=${placed.body.accessToken}`;
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([server?.close(), emptyServer?.close()]);
+});
+
+describe("accessibility (axe-core: no serious or critical violations)", () => {
+  for (const entry of PAGES) {
+    it(`${entry.name}`, async () => {
+      const base = entry.on === "empty" ? emptyServer!.url : server.url;
+      const visitor = entry.as ? await signedInVisitor(browser, base, cookies[entry.as]!) : await newVisitor(browser, base);
+      const page = await visitor.context.newPage();
+      await page.goto(entry.path());
+      await page
+        .getByTestId(entry.ready)
+        .first()
+        .waitFor({ timeout: LONG })
+        .catch(async (err: Error) => {
+          const text = (
+            await page
+              .locator("body")
+              .innerText()
+              .catch(() => "")
+          ).slice(0, 500);
+          throw new Error(`${entry.name}: ${entry.ready} never showed (${err.message}); page errors: ${JSON.stringify(visitor.errors)}; page text: ${text}`);
+        });
+      await entry.prepare?.(page);
+      const violations = await seriousViolations(page);
+      // Compared as text so a failure prints each violation's id, targets and what axe says to fix.
+      expect(describeViolations(violations)).toBe("");
+      expect(visitor.errors).toEqual([]);
+      await visitor.context.close();
+    }, 180_000);
+  }
+});
