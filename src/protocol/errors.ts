@@ -17,6 +17,8 @@ export const errorCodes = {
   method_not_allowed: { status: 405, message: "Method not allowed." },
   sold_out: { status: 409, message: "Sold out." },
   offer_not_active: { status: 409, message: "This offer is not on sale right now." },
+  offer_not_pinned: { status: 409, message: "This offer sells only while it is the pinned card." },
+  bag_mixed_shows: { status: 400, message: "A bag holds offers of one show only." },
   idempotency_in_progress: { status: 409, message: "A request with this Idempotency-Key is still running." },
   conflict: { status: 409, message: "The resource changed; try again." },
   insufficient_stock: { status: 409, message: "Not enough stock of this variant." },

@@ -12,8 +12,8 @@ type Tx = Transaction<Database>;
 /** Where units are taken from or go back to. */
 export type StockSource =
   /**
-   * An offer's units. Reserving sells them: only while the offer is on sale (live: pinned; replay: open; within its
-   * time). Released units go back on the offer, or to its variant once the offer closed (its unsold units went there).
+   * An offer's units. Reserving sells them: only while the offer is on sale (live: pinned, or open and not sold only
+   * while pinned; replay: open; within its time). Released units go back on the offer, or to its variant once the offer closed (its unsold units went there).
    */
   | { kind: "offer"; offerId: string }
   /** An auction's awarded unit: taken from wherever release({ kind: "offer" }) would put it back, sale state aside. */
@@ -74,8 +74,8 @@ export class Inventory {
   }
 
   /**
-   * Takes `quantity` units inside the caller's transaction, or explains why not: sold_out, offer_not_active, not_found
-   * (offers); insufficient_stock, not_found (variants). One conditional UPDATE is the oversell guard.
+   * Takes `quantity` units inside the caller's transaction, or explains why not: sold_out, offer_not_active,
+   * offer_not_pinned, not_found (offers); insufficient_stock, not_found (variants). One conditional UPDATE is the oversell guard.
    */
   reserve(tx: Tx, source: { kind: "offer"; offerId: string }, quantity: number, events: EventBatch): Promise<Reservation>;
   reserve(tx: Tx, source: StockSource, quantity: number, events: EventBatch): Promise<number>;
@@ -161,7 +161,9 @@ export class Inventory {
     }
     const o = await store.offerState(tx, offerId);
     if (!o) throw new AppError("not_found", "No such offer.");
-    if (o.closed_at || (!o.pinned && !o.afterShow) || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
+    if (o.closed_at || new Date(o.starts_at) > now || new Date(o.ends_at) <= now) throw new AppError("offer_not_active");
+    if (!o.pinned && o.onAir && o.sells_only_while_pinned) throw new AppError("offer_not_pinned", undefined, { offerId });
+    if (!o.pinned && !o.afterShow && !o.onAir) throw new AppError("offer_not_active");
     this.noteRemaining(offerId, o.remaining, Number(o.stock_version));
     throw new AppError("sold_out", o.remaining === 0 ? "Sold out." : `Only ${o.remaining} left.`, { remaining: o.remaining });
   }

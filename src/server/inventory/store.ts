@@ -9,8 +9,13 @@ type Tx = Transaction<Database>;
 
 // Show states in which the replay sells every open offer, pinned or not. A scheduled show sells only what is pinned.
 export const AFTER_SHOW: ("offline" | "ended")[] = ["offline", "ended"];
+// Show states in which every open offer sells (the shop tab), except one that sells only while pinned.
+export const ON_AIR: ("live" | "reconnecting")[] = ["live", "reconnecting"];
 
-/** Takes units of an offer that is on sale now (live: the pinned card; replay: any open offer), or nothing. */
+/**
+ * Takes units of an offer that is on sale now (live: the pinned card, and any open offer not marked "sells only while
+ * pinned"; replay: any open offer), or nothing.
+ */
 export function takeOnSale(tx: Tx, offerId: string, quantity: number, now: Date) {
   return (
     tx
@@ -18,11 +23,20 @@ export function takeOnSale(tx: Tx, offerId: string, quantity: number, now: Date)
       .set({ remaining: sql<number>`remaining - ${quantity}`, stock_version: sql<number>`stock_version + 1` })
       .where("id", "=", offerId)
       .where("remaining", ">=", quantity)
-      // Live: only the pinned card sells. After the show (offline/ended, i.e. the replay) every open offer does.
+      // The pinned card always sells. Live, so does every other open offer unless it sells only while pinned; after
+      // the show (offline/ended, i.e. the replay) every open offer does. Scheduled: only the pinned card.
       .where((eb) =>
         eb.or([
           eb("pinned", "=", true),
-          eb.exists(eb.selectFrom("shows").select("shows.id").whereRef("shows.id", "=", "offers.show_id").where("shows.status", "in", AFTER_SHOW)),
+          eb.exists(
+            eb
+              .selectFrom("shows")
+              .select("shows.id")
+              .whereRef("shows.id", "=", "offers.show_id")
+              .where((s) =>
+                s.or([s("shows.status", "in", AFTER_SHOW), s.and([s("shows.status", "in", ON_AIR), s("offers.sells_only_while_pinned", "=", false)])]),
+              ),
+          ),
         ]),
       )
       .where("closed_at", "is", null)
@@ -33,18 +47,21 @@ export function takeOnSale(tx: Tx, offerId: string, quantity: number, now: Date)
   );
 }
 
-/** Why takeOnSale took nothing: the offer's state (undefined: no such offer) and whether its show is over. */
+/**
+ * Why takeOnSale took nothing: the offer's state (undefined: no such offer), whether its show is over (the replay
+ * sells it) and whether it is live (it sells unpinned unless `sells_only_while_pinned`).
+ */
 export async function offerState(tx: Tx, offerId: string) {
   const o = await tx
     .selectFrom("offers")
-    .select(["show_id", "pinned", "closed_at", "starts_at", "ends_at", "remaining", "stock_version"])
+    .select(["show_id", "pinned", "closed_at", "starts_at", "ends_at", "remaining", "stock_version", "sells_only_while_pinned"])
     .where("id", "=", offerId)
     .executeTakeFirst();
   if (!o) return undefined;
-  const afterShow = o.pinned
-    ? false
-    : !!(await tx.selectFrom("shows").select("id").where("id", "=", o.show_id).where("status", "in", AFTER_SHOW).executeTakeFirst());
-  return { ...o, afterShow };
+  const status = o.pinned ? null : (await tx.selectFrom("shows").select("status").where("id", "=", o.show_id).executeTakeFirst())?.status;
+  const afterShow = !!status && (AFTER_SHOW as string[]).includes(status);
+  const onAir = !!status && (ON_AIR as string[]).includes(status);
+  return { ...o, afterShow, onAir };
 }
 
 /**

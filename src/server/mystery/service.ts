@@ -242,7 +242,7 @@ export class MysteryService {
    * the pool — items left minus units held and not yet drawn — so no paid unit is ever without an item (a refund
    * before shipping puts the unit back on the offer and its drawn item back in the pool, see #returnUnits).
    */
-  async #admit(tx: Transaction<Database>, order: { id: string; offerId: string; quantity: number }, body: CreateOrderBody): Promise<void> {
+  async #admit(tx: Transaction<Database>, order: { id: string; offerId: string; quantity: number; bag?: true }, body: CreateOrderBody): Promise<void> {
     const pool = await tx
       .selectFrom("mystery_pools")
       .innerJoin("shows", "shows.id", "mystery_pools.show_id")
@@ -251,6 +251,9 @@ export class MysteryService {
       .where("mystery_pools.offer_id", "=", order.offerId)
       .executeTakeFirst();
     if (!pool) return;
+    // A draw belongs to an order of the pool's offer alone (its units and refunds are the order's own).
+    if (order.bag)
+      throw new AppError("invalid_body", "lines: a mystery offer is bought on its own, not in a bag", [{ path: "lines", message: "mystery offer" }]);
     if (pool.adult_only && !body.ageConfirmed)
       throw new AppError("invalid_body", "ageConfirmed: this shop sells mystery items to adults only; confirm you are 18 or older", [
         { path: "ageConfirmed", message: "required (18+)" },

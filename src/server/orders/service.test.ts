@@ -99,11 +99,14 @@ describe.each(backends)("orders on %s", (backend) => {
     expect(await code(f.orders.placeOrder(orderBody("ofr_doesnotexist"), "key-inactive-3"))).toBe("not_found");
   });
 
-  it("sells an open offer that is not pinned from the replay, but only pinned offers while live", async () => {
+  it("sells an open offer that is not pinned while live (unless it sells only while pinned) and from the replay", async () => {
     const f = await setup(5);
     const other = await f.offers.create(f.show.id, f.product, { showPrice: 500, quantity: 3, durationSeconds: 600 });
+    expect(await code(f.orders.placeOrder(orderBody(other.id), "key-replay-rule-0"))).toBe("offer_not_active"); // scheduled: only the pinned card
     await f.shows.setStatus(f.show.id, "live");
-    expect(await code(f.orders.placeOrder(orderBody(other.id), "key-replay-rule-1"))).toBe("offer_not_active");
+    expect((await f.orders.placeOrder(orderBody(other.id), "key-replay-rule-1")).order.status).toBe("paid");
+    await f.db.updateTable("offers").set({ sells_only_while_pinned: true }).where("id", "=", other.id).execute();
+    expect(await code(f.orders.placeOrder(orderBody(other.id), "key-replay-rule-1b"))).toBe("offer_not_pinned");
     await f.shows.setStatus(f.show.id, "offline");
     const { order } = await f.orders.placeOrder(orderBody(other.id), "key-replay-rule-2");
     expect(order).toMatchObject({ status: "paid", unitPrice: 500 });
