@@ -6,10 +6,15 @@ import { ManualClock } from "../../src/server/platform/clock.js";
 import { backends } from "../support/db.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
+import { pdfTextRuns } from "../support/pdf-text.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 
-const XSD = fs.readFileSync(new URL("../fixtures/pain.001.001.03.xsd", import.meta.url), "utf8");
+const XSD_03 = fs.readFileSync(new URL("../fixtures/pain.001.001.03.xsd", import.meta.url), "utf8");
+// The .09 schema written out for the elements we use (see its top comment; the official file is not in the npm registry).
+const XSD_09 = fs.readFileSync(new URL("../fixtures/pain.001.001.09-subset.xsd", import.meta.url), "utf8");
+const validatePain = (xml: string, xsd: string) =>
+  validateXML({ xml: [{ fileName: "p.xml", contents: xml }], schema: [{ fileName: "pain.xsd", contents: xsd }] });
 const DAY = 24 * 3600 * 1000;
 
 describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => {
@@ -154,12 +159,28 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     expect(after.balances[0]).toMatchObject({ pending: 0, available: 0, paid: before.available });
     expect(after.payouts).toHaveLength(1);
 
-    const pain = await fetch(`${server.url}/api/admin/payouts/batches/${run.body.payouts[0].batchId}/pain.001.xml`, { headers: { cookie: merchant } });
+    const painUrl = `${server.url}/api/admin/payouts/batches/${run.body.payouts[0].batchId}/pain.001.xml`;
+    const pain = await fetch(painUrl, { headers: { cookie: merchant } });
     expect(pain.headers.get("content-type")).toMatch(/application\/xml/);
     const xml = await pain.text();
-    const valid = await validateXML({ xml: [{ fileName: "p.xml", contents: xml }], schema: [{ fileName: "pain.001.001.03.xsd", contents: XSD }] });
-    expect(valid.errors).toEqual([]);
+    // pain.001.001.09 by default; .03 for this one file with ?version=, or for every file from the payout settings.
+    expect(xml).toContain("urn:iso:std:iso:20022:tech:xsd:pain.001.001.09");
+    expect((await validatePain(xml, XSD_09)).errors).toEqual([]);
     expect(xml).toContain("<Nm>Demo Hoest</Nm>");
+    const xml03 = await (await fetch(`${painUrl}?version=03`, { headers: { cookie: merchant } })).text();
+    expect(xml03).toContain("urn:iso:std:iso:20022:tech:xsd:pain.001.001.03");
+    expect((await validatePain(xml03, XSD_03)).errors).toEqual([]);
+    const badVersion = await request(server.url, "GET", `/api/admin/payouts/batches/${run.body.payouts[0].batchId}/pain.001.xml?version=02`, {
+      cookie: merchant,
+    });
+    expect([badVersion.status, badVersion.body.error.code]).toEqual([400, "invalid_query"]);
+    const settings03 = await request(server.url, "PUT", "/api/admin/payout-settings", {
+      cookie: merchant,
+      body: { debtorName: "Demo Shop", iban: "GB82WEST12345698765432", bic: "NWBKGB2L", painVersion: "pain.001.001.03" },
+    });
+    expect(settings03.body.settings.painVersion).toBe("pain.001.001.03");
+    expect(await (await fetch(painUrl, { headers: { cookie: merchant } })).text()).toContain("urn:iso:std:iso:20022:tech:xsd:pain.001.001.03");
+    expect(await (await fetch(`${painUrl}?version=pain.001.001.09`, { headers: { cookie: merchant } })).text()).toContain("pain.001.001.09");
     expect((await request(server.url, "GET", "/api/admin/payouts", { cookie: merchant })).body.payouts[0].status).toBe("sent");
     expect((await fetch(`${server.url}/api/admin/payouts/batches/pob_nope/pain.001.xml`, { headers: { cookie: merchant } })).status).toBe(404);
 
@@ -170,11 +191,17 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     const text = await csv.text();
     expect(text.split("\r\n")[0]).toBe("date,kind,order,show,account,amount,currency");
     expect(text).toMatch(/,payout,,,paid,\d+\.\d\d,EUR/);
-    const pdf = Buffer.from(await (await fetch(`${server.url}/api/earnings/statements/${month}.pdf`, { headers: { cookie: host } })).arrayBuffer()).toString(
-      "latin1",
-    );
-    expect(pdf.startsWith("%PDF-1.4")).toBe(true);
-    expect(pdf).toContain(`(Showcart commission statement ${month}) Tj`);
+    const pdfText = async (query: string) => {
+      const res = await fetch(`${server.url}/api/earnings/statements/${month}.pdf${query}`, { headers: { cookie: host } });
+      expect(res.headers.get("content-type")).toBe("application/pdf");
+      return pdfTextRuns(Buffer.from(await res.arrayBuffer())).map((r) => r.text);
+    };
+    expect(await pdfText("")).toContain(`Showcart · Commission statement ${month}`);
+    const de = await pdfText("?lang=de");
+    expect(de).toContain(`Showcart · Provisionsabrechnung ${month}`);
+    expect(de).toContain("Auszahlung");
+    expect(de.some((t) => /^\d+,\d\d\s€$/.test(t))).toBe(true);
+    expect((await request(server.url, "GET", `/api/earnings/statements/${month}.pdf?lang=fr`, { cookie: host })).body.error.code).toBe("invalid_query");
     expect((await fetch(`${server.url}/api/earnings/statements/2026-13.pdf`, { headers: { cookie: host } })).status).toBe(400);
     expect((await fetch(`${server.url}/api/earnings/statements/x.exe`, { headers: { cookie: host } })).status).toBe(404);
   });

@@ -58,10 +58,24 @@ export const payoutAccountBody = z.strictObject({
     .regex(/^acct_[A-Za-z0-9]{6,64}$/)
     .optional(),
 });
+/** The pain.001 versions of the SEPA bank file: .09 by default (German banks stop taking .03 by 11/2026), .03 still selectable. */
+export const painVersions = ["pain.001.001.09", "pain.001.001.03"] as const;
+export type PainVersion = (typeof painVersions)[number];
 export const merchantPayoutSettingsBody = z.strictObject({
   debtorName: z.string().trim().min(1).max(70),
   iban: z.string().trim().min(15).max(42),
   bic: z.string().trim().min(8).max(11),
+  painVersion: z.enum(painVersions).optional(),
+});
+/** GET /api/earnings/statements/:month.pdf: the statement's language (default: the host's account language, else English). */
+export const statementQuery = z.strictObject({ lang: z.enum(["de", "en"]).optional() });
+/** GET …/pain.001.xml: `version` overrides the merchant's setting for this one file ("09" and "03" are short for the full names). */
+export const painExportQuery = z.strictObject({
+  merchantId: z.string().max(64).optional(),
+  version: z
+    .enum([...painVersions, "09", "03"])
+    .transform((v): PainVersion => (v === "09" ? "pain.001.001.09" : v === "03" ? "pain.001.001.03" : v))
+    .optional(),
 });
 export const runPayoutBody = z.strictObject({
   method: z.enum(["sepa", "stripe"]).default("sepa"),

@@ -109,8 +109,8 @@ create index email_verifications_account_idx on email_verifications (account_id)
 `,
   },
   {
-    id: 72,
-    name: "documents: the buyer's and host's language for emails and statements, the SEPA pain.001 version",
+    id: 73,
+    name: "documents: the buyer's and the host's language for emails and statements",
     sql: `
 alter table accounts add column lang text check (lang in ('de', 'en'));
 alter table signup_verifications add column lang text check (lang in ('de', 'en'));

@@ -197,4 +197,12 @@ create table payout_schedule_runs (
 );
 `,
   },
+  {
+    id: 72,
+    name: "commissions: the pain.001 version of a merchant's SEPA bank file",
+    sql: `
+alter table merchant_payout_settings add column pain_version text not null default 'pain.001.001.09'
+  check (pain_version in ('pain.001.001.09', 'pain.001.001.03'));
+`,
+  },
 ];

@@ -1,15 +1,16 @@
 import { type Selectable, sql } from "kysely";
-import type { PayoutView } from "../../protocol/api.js";
+import type { PainVersion, PayoutView } from "../../protocol/api.js";
 import type { Database, Db } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { type CsvValue, csvDocument } from "../platform/csv.js";
 import { randomId } from "../platform/ids.js";
 import { currentRuleSet } from "./attribution.js";
 import { type HostBucket, hostAccount, postTransaction } from "./ledger.js";
-import { renderPdf, type PdfLine } from "./pdf.js";
+import { type PdfBlock, renderPdf } from "./pdf.js";
 import { DEFAULT_PAYOUT_MINIMUM } from "./rules.js";
 import type { CommissionsTables } from "./schema.js";
-import { isValidBic, isValidIban, normalizeIban, painXml } from "./sepa.js";
+import { DEFAULT_PAIN_VERSION, isValidBic, isValidIban, normalizeBic, normalizeIban, painXml } from "./sepa.js";
 import type { PayoutTransfers } from "./stripe-connect.js";
 
 export interface StatementLine {
@@ -24,6 +25,8 @@ export interface StatementLine {
 export interface Statement {
   hostAccountId: string;
   hostName: string;
+  /** The host's account language (null: not known). */
+  hostLang: "de" | "en" | null;
   month: string;
   currency: string;
   opening: Record<HostBucket, number>;
@@ -71,7 +74,7 @@ export class PayoutService {
     const row = {
       holder_name: body.holderName,
       iban: body.iban ? normalizeIban(body.iban) : null,
-      bic: body.bic?.replace(/\s+/g, "").toUpperCase() ?? null,
+      bic: body.bic ? normalizeBic(body.bic) : null,
       stripe_account_id: body.stripeAccountId ?? null,
       updated_at: this.clock.now(),
     };
@@ -90,10 +93,16 @@ export class PayoutService {
       : null;
   }
 
-  async setMerchantSettings(merchantId: string, body: { debtorName: string; iban: string; bic: string }): Promise<void> {
+  async setMerchantSettings(merchantId: string, body: { debtorName: string; iban: string; bic: string; painVersion?: PainVersion }): Promise<void> {
     if (!isValidIban(body.iban)) throw new AppError("invalid_body", "iban: not a valid IBAN (length or check digits)");
     if (!isValidBic(body.bic)) throw new AppError("invalid_body", "bic: not a valid BIC");
-    const row = { debtor_name: body.debtorName, iban: normalizeIban(body.iban), bic: body.bic.replace(/\s+/g, "").toUpperCase(), updated_at: this.clock.now() };
+    const row = {
+      debtor_name: body.debtorName,
+      iban: normalizeIban(body.iban),
+      bic: normalizeBic(body.bic),
+      updated_at: this.clock.now(),
+      ...(body.painVersion ? { pain_version: body.painVersion } : {}),
+    };
     await this.db
       .insertInto("merchant_payout_settings")
       .values({ merchant_id: merchantId, ...row })
@@ -101,9 +110,9 @@ export class PayoutService {
       .execute();
   }
 
-  async merchantSettings(merchantId: string): Promise<{ debtorName: string; iban: string; bic: string } | null> {
+  async merchantSettings(merchantId: string): Promise<{ debtorName: string; iban: string; bic: string; painVersion: PainVersion } | null> {
     const r = await this.db.selectFrom("merchant_payout_settings").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst();
-    return r ? { debtorName: r.debtor_name, iban: r.iban, bic: r.bic } : null;
+    return r ? { debtorName: r.debtor_name, iban: r.iban, bic: r.bic, painVersion: r.pain_version ?? DEFAULT_PAIN_VERSION } : null;
   }
 
   /** Available balance per host at this merchant, in one currency. */
@@ -241,8 +250,8 @@ export class PayoutService {
     return (await q.orderBy("created_at", "desc").orderBy("id").limit(500).execute()).map(payoutView);
   }
 
-  /** The merchant's bank file for one SEPA batch; generating it marks the batch sent. */
-  async painForBatch(merchantId: string, batchId: string): Promise<string> {
+  /** The merchant's bank file for one SEPA batch (in the settings' pain.001 version unless one is asked for); generating it marks the batch sent. */
+  async painForBatch(merchantId: string, batchId: string, version?: PainVersion): Promise<string> {
     const settings = await this.merchantSettings(merchantId);
     if (!settings) throw new AppError("conflict", "Set the merchant's bank account (payout settings) first.");
     const rows = await this.db
@@ -257,20 +266,23 @@ export class PayoutService {
       .execute();
     if (!rows.length) throw new AppError("not_found", "No such SEPA batch.");
     const now = this.clock.now();
-    const xml = painXml({
-      messageId: batchId,
-      createdAt: now,
-      executionDate: now.toISOString().slice(0, 10),
-      debtor: { name: settings.debtorName, iban: settings.iban, bic: settings.bic },
-      transfers: rows.map((r) => ({
-        endToEndId: r.id,
-        amount: Number(r.amount),
-        creditorName: r.holder_name,
-        iban: r.iban!,
-        bic: r.bic!,
-        remittance: `Showcart commission ${r.id}`,
-      })),
-    });
+    const xml = painXml(
+      {
+        messageId: batchId,
+        createdAt: now,
+        executionDate: now.toISOString().slice(0, 10),
+        debtor: { name: settings.debtorName, iban: settings.iban, bic: settings.bic },
+        transfers: rows.map((r) => ({
+          endToEndId: r.id,
+          amount: Number(r.amount),
+          creditorName: r.holder_name,
+          iban: r.iban!,
+          bic: r.bic!,
+          remittance: `Showcart commission ${r.id}`,
+        })),
+      },
+      version ?? settings.painVersion,
+    );
     await this.db.updateTable("payouts").set({ status: "sent" }).where("batch_id", "=", batchId).where("status", "=", "pending").execute();
     return xml;
   }
@@ -287,7 +299,7 @@ export class PayoutService {
     if (!m) throw new AppError("invalid_query", "month: YYYY-MM");
     const start = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
     const end = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1));
-    const host = await this.db.selectFrom("accounts").select("display_name").where("id", "=", hostAccountId).executeTakeFirst();
+    const host = await this.db.selectFrom("accounts").select(["display_name", "lang"]).where("id", "=", hostAccountId).executeTakeFirst();
     const before = await this.db
       .selectFrom("ledger_postings")
       .select(["account", sql<string>`sum(amount)`.as("balance")])
@@ -323,20 +335,13 @@ export class PayoutService {
       closing[bucket] += Number(r.amount);
       return { at: new Date(r.created_at).toISOString(), kind: r.kind, orderId: r.order_id, showId: r.show_id, bucket, amount: Number(r.amount) };
     });
-    return { hostAccountId, hostName: host?.display_name ?? hostAccountId, month, currency, opening, lines, closing };
+    return { hostAccountId, hostName: host?.display_name ?? hostAccountId, hostLang: host?.lang ?? null, month, currency, opening, lines, closing };
   }
 }
 
-const csvCell = (v: string | number | null) => {
-  const s = v === null ? "" : String(v);
-  // A leading = + - @ would be a formula in a spreadsheet: quote it with an apostrophe.
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
 export function statementCsv(s: Statement): string {
   const head = ["date", "kind", "order", "show", "account", "amount", "currency"];
-  const rows: (string | number | null)[][] = [
+  const rows: CsvValue[][] = [
     [`${s.month}-01`, "opening", null, null, "pending", euros(s.opening.pending), s.currency],
     [`${s.month}-01`, "opening", null, null, "available", euros(s.opening.available), s.currency],
     [`${s.month}-01`, "opening", null, null, "paid", euros(s.opening.paid), s.currency],
@@ -345,20 +350,71 @@ export function statementCsv(s: Statement): string {
     ["", "closing", null, null, "available", euros(s.closing.available), s.currency],
     ["", "closing", null, null, "paid", euros(s.closing.paid), s.currency],
   ];
-  return [head, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  return csvDocument(head, rows);
 }
 
-export function statementPdf(s: Statement): Buffer {
-  const lines: PdfLine[] = [
-    { text: `Showcart commission statement ${s.month}`, size: 16, bold: true },
-    { text: `Host: ${s.hostName} (${s.hostAccountId})` },
-    { text: `Currency: ${s.currency}` },
-    { text: "" },
-    { text: `Opening  pending ${euros(s.opening.pending)}  available ${euros(s.opening.available)}  paid ${euros(s.opening.paid)}`, bold: true },
-    { text: "" },
-    ...s.lines.map((l) => ({ text: `${l.at.slice(0, 10)}  ${l.kind.padEnd(10)}  ${l.bucket.padEnd(9)}  ${euros(l.amount).padStart(10)}  ${l.orderId ?? ""}` })),
-    { text: "" },
-    { text: `Closing  pending ${euros(s.closing.pending)}  available ${euros(s.closing.available)}  paid ${euros(s.closing.paid)}`, bold: true },
+const STATEMENT_TEXT = {
+  en: {
+    locale: "en-GB",
+    title: (month: string) => `Commission statement ${month}`,
+    host: "Host",
+    currency: "Currency",
+    opening: "Opening balance",
+    closing: "Closing balance",
+    columns: { date: "Date", kind: "Entry", bucket: "Account", amount: "Amount", order: "Order" },
+    kinds: { commission: "Commission", reversal: "Reversal", mature: "Released", payout: "Payout" } as Record<string, string>,
+    buckets: { pending: "pending", available: "available", paid: "paid out" } as Record<HostBucket, string>,
+    none: "No entries this month.",
+  },
+  de: {
+    locale: "de-DE",
+    title: (month: string) => `Provisionsabrechnung ${month}`,
+    host: "Host",
+    currency: "Währung",
+    opening: "Anfangsbestand",
+    closing: "Endbestand",
+    columns: { date: "Datum", kind: "Buchung", bucket: "Konto", amount: "Betrag", order: "Bestellung" },
+    kinds: { commission: "Provision", reversal: "Storno", mature: "Freigegeben", payout: "Auszahlung" } as Record<string, string>,
+    buckets: { pending: "vorgemerkt", available: "verfügbar", paid: "ausgezahlt" } as Record<HostBucket, string>,
+    none: "Keine Buchungen in diesem Monat.",
+  },
+};
+
+/** A month's statement as an A4 PDF in the host's language: balances and one aligned table row per posting. */
+export function statementPdf(s: Statement, lang: "de" | "en" = "en"): Promise<Buffer> {
+  const t = STATEMENT_TEXT[lang];
+  const money = (cents: number) => new Intl.NumberFormat(t.locale, { style: "currency", currency: s.currency }).format(cents / 100);
+  const date = (iso: string) => new Intl.DateTimeFormat(t.locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
+  const balances: PdfBlock = {
+    kind: "table",
+    columns: [
+      { header: "", width: 135 },
+      ...(["pending", "available", "paid"] as const).map((b) => ({ header: t.buckets[b], width: 120, align: "right" as const })),
+    ],
+    rows: [
+      { cells: [t.opening, money(s.opening.pending), money(s.opening.available), money(s.opening.paid)] },
+      { cells: [t.closing, money(s.closing.pending), money(s.closing.available), money(s.closing.paid)], bold: true },
+    ],
+  };
+  const postings: PdfBlock = {
+    kind: "table",
+    columns: [
+      { header: t.columns.date, width: 80 },
+      { header: t.columns.kind, width: 90 },
+      { header: t.columns.bucket, width: 80 },
+      { header: t.columns.amount, width: 95, align: "right" },
+      { header: t.columns.order, width: 150 },
+    ],
+    rows: s.lines.map((l) => ({ cells: [date(l.at), t.kinds[l.kind] ?? l.kind, t.buckets[l.bucket], money(l.amount), l.orderId ?? ""] })),
+  };
+  const blocks: PdfBlock[] = [
+    { kind: "title", text: `Showcart · ${t.title(s.month)}` },
+    { kind: "text", text: `${t.host}: ${s.hostName} (${s.hostAccountId})` },
+    { kind: "text", text: `${t.currency}: ${s.currency}` },
+    { kind: "gap" },
+    balances,
+    { kind: "gap" },
+    ...(s.lines.length ? [postings] : [{ kind: "text", text: t.none } as const]),
   ];
-  return renderPdf(lines, { title: `Commission statement ${s.month}` });
+  return renderPdf(blocks, { title: t.title(s.month), lang });
 }

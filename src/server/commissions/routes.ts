@@ -1,6 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { adminMerchantQuery, commissionRulesBody, merchantPayoutSettingsBody, payoutAccountBody, runPayoutBody, showHostsBody } from "../../protocol/api.js";
+import {
+  adminMerchantQuery,
+  commissionRulesBody,
+  merchantPayoutSettingsBody,
+  painExportQuery,
+  statementQuery,
+  payoutAccountBody,
+  runPayoutBody,
+  showHostsBody,
+} from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
 import type { Clock } from "../platform/clock.js";
@@ -24,8 +33,7 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 // The cookie outlives any attribution window a merchant can set (max 90 days); the window is applied per order.
 const REF_COOKIE_MAX_AGE_S = 90 * 24 * 3600;
 
-function merchantOf(req: FastifyRequest): string {
-  const query = parseWith(adminMerchantQuery, req.query ?? {}, "invalid_query");
+function merchantOf(req: FastifyRequest, query: { merchantId?: string } = parseWith(adminMerchantQuery, req.query ?? {}, "invalid_query")): string {
   const account = requireAccount(req);
   const merchantId = account.role === "admin" ? query.merchantId : account.merchantId;
   if (account.role === "admin" && !merchantId) throw new AppError("invalid_query", "merchantId: required for platform admins");
@@ -111,9 +119,10 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
     return reply.status(201).send(await payouts.run(merchantId, body));
   });
   app.get<{ Params: { batchId: string } }>("/api/admin/payouts/batches/:batchId/pain.001.xml", async (req, reply) => {
-    const merchantId = merchantOf(req);
+    const query = parseWith(painExportQuery, req.query ?? {}, "invalid_query");
+    const merchantId = merchantOf(req, query);
     if (!ID.test(req.params.batchId)) throw new AppError("not_found", "No such SEPA batch.");
-    const xml = await payouts.painForBatch(merchantId, req.params.batchId);
+    const xml = await payouts.painForBatch(merchantId, req.params.batchId, query.version);
     return reply
       .type("application/xml; charset=utf-8")
       .header("content-disposition", `attachment; filename="pain.001-${req.params.batchId}.xml"`)
@@ -143,7 +152,10 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
     if (!m) throw new AppError("not_found", "Statements are /api/earnings/statements/YYYY-MM.csv or .pdf");
     const statement = await payouts.statement(account.id, m[1]!);
     reply.header("content-disposition", `attachment; filename="statement-${m[1]}.${m[2]}"`).header("cache-control", "no-store");
-    return m[2] === "csv" ? reply.type("text/csv; charset=utf-8").send(statementCsv(statement)) : reply.type("application/pdf").send(statementPdf(statement));
+    if (m[2] === "csv") return reply.type("text/csv; charset=utf-8").send(statementCsv(statement));
+    const { lang } = parseWith(statementQuery, req.query ?? {}, "invalid_query");
+    // The language asked for (the earnings page passes its own), else the host's account language.
+    return reply.type("application/pdf").send(await statementPdf(statement, lang ?? statement.hostLang ?? "en"));
   });
 
   // ── Studio: the host's share link and the show's pending earnings ──

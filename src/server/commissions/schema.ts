@@ -1,6 +1,8 @@
 import type { ColumnType } from "kysely";
 import type { Timestamp } from "../db/column-types.js";
 
+type PainVersion = "pain.001.001.09" | "pain.001.001.03";
+
 // Commission rules, co-hosts, attribution, the double-entry ledger and payouts: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
 export interface CommissionsTables {
@@ -59,7 +61,15 @@ export interface CommissionsTables {
     stripe_account_id: string | null;
     updated_at: Timestamp;
   };
-  merchant_payout_settings: { merchant_id: string; debtor_name: string; iban: string; bic: string; updated_at: Timestamp };
+  merchant_payout_settings: {
+    merchant_id: string;
+    debtor_name: string;
+    iban: string;
+    bic: string;
+    updated_at: Timestamp;
+    /** The pain.001 version of the bank file: .09 (the EPC's since 2023), .03 for banks that still want it. */
+    pain_version: ColumnType<PainVersion, PainVersion | undefined, PainVersion>;
+  };
   /** The monthly payout run of a merchant: the row is the claim (one per merchant and month, whichever node inserts it). */
   payout_schedule_runs: {
     merchant_id: string;

@@ -1,70 +1,30 @@
-// SEPA credit transfer initiation (ISO 20022 pain.001.001.03, as the EPC SCT implementation guidelines use it) and
-// IBAN/BIC checks.
+// SEPA credit transfer initiation (ISO 20022 pain.001.001.09 by default, .03 for banks that still want it, as the EPC
+// SCT implementation guidelines use them) and IBAN/BIC checks.
+import { electronicFormatIBAN, isValidBIC, isValidIBAN } from "ibantools";
+import type { PainVersion } from "../../protocol/api.js";
 
-/** IBAN length per country (SEPA members and a few neighbours), from the SWIFT IBAN registry. */
-const IBAN_LENGTHS: Record<string, number> = {
-  AD: 24,
-  AT: 20,
-  BE: 16,
-  BG: 22,
-  CH: 21,
-  CY: 28,
-  CZ: 24,
-  DE: 22,
-  DK: 18,
-  EE: 20,
-  ES: 24,
-  FI: 18,
-  FR: 27,
-  GB: 22,
-  GI: 23,
-  GR: 27,
-  HR: 21,
-  HU: 28,
-  IE: 22,
-  IS: 26,
-  IT: 27,
-  LI: 21,
-  LT: 20,
-  LU: 20,
-  LV: 21,
-  MC: 27,
-  MT: 31,
-  NL: 18,
-  NO: 15,
-  PL: 28,
-  PT: 25,
-  RO: 24,
-  SE: 24,
-  SI: 19,
-  SK: 24,
-  SM: 27,
-  VA: 22,
-};
+export const DEFAULT_PAIN_VERSION: PainVersion = "pain.001.001.09";
 
 export function normalizeIban(iban: string): string {
-  return iban.replace(/\s+/g, "").toUpperCase();
+  return electronicFormatIBAN(iban) ?? iban.replace(/\s+/g, "").toUpperCase();
 }
 
-/** ISO 13616: known country, its length, and (digits of the rearranged IBAN) mod 97 = 1. */
+/**
+ * ISO 13616 through ibantools (its country table follows the SWIFT IBAN registry, so Albania, Moldova, Montenegro,
+ * North Macedonia and Serbia are known): the country's length, its BBAN format and the mod-97 check digits.
+ */
 export function isValidIban(input: string): boolean {
-  const iban = normalizeIban(input);
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;
-  const len = IBAN_LENGTHS[iban.slice(0, 2)];
-  if (len === undefined || iban.length !== len) return false;
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let rest = 0;
-  for (const ch of rearranged) {
-    const v = ch >= "A" ? String(ch.charCodeAt(0) - 55) : ch;
-    for (const d of v) rest = (rest * 10 + Number(d)) % 97;
-  }
-  return rest === 1;
+  return isValidIBAN(normalizeIban(input));
 }
 
-/** ISO 9362: 4 letters bank, 2 letters country, 2 location, optional 3 branch (the XSD's pattern, plus a known country). */
+export function normalizeBic(input: string): string {
+  return input.replace(/\s+/g, "").toUpperCase();
+}
+
+/** ISO 9362: 4 bank, 2 country (a known one), 2 location, optional 3 branch. */
 export function isValidBic(input: string): boolean {
-  const bic = input.replace(/\s+/g, "").toUpperCase();
-  return /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/.test(bic);
+  const bic = normalizeBic(input);
+  return /^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic) && isValidBIC(bic);
 }
 
 /** The SEPA character set (EPC guidelines §1.4): Latin letters, digits and / - ? : ( ) . , ' + space. */
@@ -106,8 +66,15 @@ export interface SepaTransfer {
 
 export class SepaError extends Error {}
 
-/** One pain.001.001.03 document: one payment information block (the merchant's account), one transfer per payout. */
-export function painXml(input: { messageId: string; createdAt: Date; executionDate: string; debtor: SepaDebtor; transfers: SepaTransfer[] }): string {
+/**
+ * One pain.001 document: one payment information block (the merchant's account), one transfer per payout. The two
+ * versions differ, for what we write, in the namespace, the agents' BIC element (.03 BIC, .09 BICFI) and the
+ * execution date (.09 wraps it in <Dt>, the choice that also allows a date-time).
+ */
+export function painXml(
+  input: { messageId: string; createdAt: Date; executionDate: string; debtor: SepaDebtor; transfers: SepaTransfer[] },
+  version: PainVersion = DEFAULT_PAIN_VERSION,
+): string {
   const { debtor, transfers } = input;
   if (transfers.length === 0) throw new SepaError("no transfers");
   if (!isValidIban(debtor.iban)) throw new SepaError("debtor IBAN is not valid");
@@ -117,6 +84,8 @@ export function painXml(input: { messageId: string; createdAt: Date; executionDa
     if (!isValidBic(t.bic)) throw new SepaError(`creditor BIC of ${t.endToEndId} is not valid`);
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.executionDate)) throw new SepaError("execution date must be YYYY-MM-DD");
+  const v09 = version === "pain.001.001.09";
+  const agent = (bic: string) => (v09 ? `<BICFI>${xml(normalizeBic(bic))}</BICFI>` : `<BIC>${xml(normalizeBic(bic))}</BIC>`);
   const sum = sepaAmount(transfers.reduce((s, t) => s + t.amount, 0));
   const msgId = sepaText(input.messageId, 35);
   const created = input.createdAt.toISOString().slice(0, 19);
@@ -125,7 +94,7 @@ export function painXml(input: { messageId: string; createdAt: Date; executionDa
       (t) => `      <CdtTrfTxInf>
         <PmtId><EndToEndId>${xml(sepaText(t.endToEndId, 35))}</EndToEndId></PmtId>
         <Amt><InstdAmt Ccy="EUR">${sepaAmount(t.amount)}</InstdAmt></Amt>
-        <CdtrAgt><FinInstnId><BIC>${xml(t.bic.replace(/\s+/g, "").toUpperCase())}</BIC></FinInstnId></CdtrAgt>
+        <CdtrAgt><FinInstnId>${agent(t.bic)}</FinInstnId></CdtrAgt>
         <Cdtr><Nm>${xml(sepaText(t.creditorName, 70))}</Nm></Cdtr>
         <CdtrAcct><Id><IBAN>${normalizeIban(t.iban)}</IBAN></Id></CdtrAcct>
         <RmtInf><Ustrd>${xml(sepaText(t.remittance, 140))}</Ustrd></RmtInf>
@@ -133,7 +102,7 @@ export function painXml(input: { messageId: string; createdAt: Date; executionDa
     )
     .join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:${version}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
   <CstmrCdtTrfInitn>
     <GrpHdr>
       <MsgId>${xml(msgId)}</MsgId>
@@ -149,10 +118,10 @@ export function painXml(input: { messageId: string; createdAt: Date; executionDa
       <NbOfTxs>${transfers.length}</NbOfTxs>
       <CtrlSum>${sum}</CtrlSum>
       <PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>
-      <ReqdExctnDt>${input.executionDate}</ReqdExctnDt>
+      <ReqdExctnDt>${v09 ? `<Dt>${input.executionDate}</Dt>` : input.executionDate}</ReqdExctnDt>
       <Dbtr><Nm>${xml(sepaText(debtor.name, 70))}</Nm></Dbtr>
       <DbtrAcct><Id><IBAN>${normalizeIban(debtor.iban)}</IBAN></Id></DbtrAcct>
-      <DbtrAgt><FinInstnId><BIC>${xml(debtor.bic.replace(/\s+/g, "").toUpperCase())}</BIC></FinInstnId></DbtrAgt>
+      <DbtrAgt><FinInstnId>${agent(debtor.bic)}</FinInstnId></DbtrAgt>
       <ChrgBr>SLEV</ChrgBr>
 ${txs}
     </PmtInf>

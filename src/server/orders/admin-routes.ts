@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { adminOrdersQuery, fulfilOrderBody, refundOrderBody, type OrderView } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
+import { csvDocument } from "../platform/csv.js";
 import { AppError } from "../platform/errors.js";
 import { requireMerchantStaff, type ShowService } from "../shows/index.js";
 import type { OrderService } from "./service.js";
@@ -32,44 +33,34 @@ const CSV_COLUMNS = [
   "vat",
 ] as const;
 
-// RFC 4180 quoting, and a leading ' for cells a spreadsheet would run as a formula (CSV injection).
-function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? "" : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function ordersCsv(orders: OrderView[]): string {
-  const lines = [CSV_COLUMNS.join(",")];
-  for (const o of orders) {
-    const row = [
-      o.id,
-      o.createdAt,
-      o.status,
-      o.showId,
-      o.offerId,
-      o.quantity,
-      o.unitPrice,
-      o.total,
-      o.refundedAmount,
-      o.currency,
-      o.buyer.name,
-      o.buyer.email,
-      o.shipping.name,
-      o.shipping.line1,
-      o.shipping.line2 ?? "",
-      o.shipping.postalCode,
-      o.shipping.city,
-      o.shipping.country,
-      o.gift ? "yes" : "",
-      o.shipment?.carrier ?? "",
-      o.shipment?.trackingNumber ?? "",
-      o.vatRateBp,
-      o.vat,
-    ];
-    lines.push(row.map(csvCell).join(","));
-  }
-  return `${lines.join("\r\n")}\r\n`;
+  const rows = orders.map((o) => [
+    o.id,
+    o.createdAt,
+    o.status,
+    o.showId,
+    o.offerId,
+    o.quantity,
+    o.unitPrice,
+    o.total,
+    o.refundedAmount,
+    o.currency,
+    o.buyer.name,
+    o.buyer.email,
+    o.shipping.name,
+    o.shipping.line1,
+    o.shipping.line2 ?? "",
+    o.shipping.postalCode,
+    o.shipping.city,
+    o.shipping.country,
+    o.gift ? "yes" : "",
+    o.shipment?.carrier ?? "",
+    o.shipment?.trackingNumber ?? "",
+    o.vatRateBp,
+    o.vat,
+  ]);
+  // One CSV writer for every export (platform/csv.ts): RFC 4180 quoting and formula cells prefixed with '.
+  return csvDocument(CSV_COLUMNS, rows);
 }
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -95,4 +95,11 @@ alter table orders add column client_key text;
 create index orders_offer_client_idx on orders (offer_id, client_key) where client_key is not null;
 `,
   },
+  {
+    id: 73,
+    name: "documents: the buyer's and the host's language for emails and statements",
+    sql: `
+alter table orders add column lang text not null default 'en' check (lang in ('de', 'en'));
+`,
+  },
 ];

@@ -36,6 +36,8 @@ export interface OrdersTables {
     card_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
     /** Keyed hash of the placing client's device id, else its address: per-buyer limits for anonymous holds. */
     client_key: ColumnType<string | null, string | null | undefined, string | null>;
+    /** The buyer's language at checkout: the order's emails are written in it. */
+    lang: ColumnType<"de" | "en", "de" | "en" | undefined, "de" | "en">;
   };
   order_events: { id: string; seq: ColumnType<number, never, never>; order_id: string; type: string; data: string; at: Timestamp };
 }

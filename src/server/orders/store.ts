@@ -46,6 +46,8 @@ export interface NewOrder {
   accountId: string | null;
   cardFingerprint: string | null;
   clientKey: string | null;
+  /** The buyer's language at checkout (the order's emails are written in it); absent: English. */
+  lang?: "de" | "en";
 }
 
 export async function insertOrder(tx: Tx, o: NewOrder): Promise<void> {
@@ -83,6 +85,7 @@ export function newOrderRow(o: NewOrder): OrderRow {
     account_id: o.accountId,
     card_fingerprint: o.cardFingerprint,
     client_key: o.clientKey,
+    lang: o.lang ?? "en",
   };
 }
 

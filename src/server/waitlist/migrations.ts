@@ -23,4 +23,11 @@ create index waitlist_queue on waitlist_entries (offer_id, seq) where status = '
 create index waitlist_order on waitlist_entries (order_id) where order_id is not null;
 `,
   },
+  {
+    id: 73,
+    name: "documents: the buyer's and the host's language for emails and statements",
+    sql: `
+alter table waitlist_entries add column lang text check (lang in ('de', 'en'));
+`,
+  },
 ];

@@ -16,5 +16,7 @@ export interface WaitlistTables {
     order_id: string | null;
     created_at: Timestamp;
     offered_at: Timestamp | null;
+    /** The language of the claim email (the page the buyer joined from). */
+    lang: ColumnType<"de" | "en" | null, "de" | "en" | null | undefined, "de" | "en" | null>;
   };
 }
