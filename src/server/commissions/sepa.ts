@@ -21,10 +21,13 @@ export function normalizeBic(input: string): string {
   return input.replace(/\s+/g, "").toUpperCase();
 }
 
-/** ISO 9362: 4 bank, 2 country (a known one), 2 location, optional 3 branch. */
+/**
+ * ISO 9362 through ibantools (4 bank, 2 country, a known one, 2 location, optional 3 branch), plus the location rules
+ * banks apply: it does not start with 0 or 1 (0 there marks a test BIC) and its second character is not the letter O.
+ */
 export function isValidBic(input: string): boolean {
   const bic = normalizeBic(input);
-  return /^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic) && isValidBIC(bic);
+  return /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/.test(bic) && isValidBIC(bic);
 }
 
 /** The SEPA character set (EPC guidelines §1.4): Latin letters, digits and / - ? : ( ) . , ' + space. */
