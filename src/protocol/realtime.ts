@@ -1,6 +1,7 @@
 import type { AuctionView, OfferView, ShowStatus, StudioStats } from "./api.js";
 import type { CouponView, MysteryPoolView } from "./api.js";
 import type { GiveawayView, PollView } from "./api.js";
+import type { ErrorCode } from "./errors.js";
 
 // Server → client envelope. `seq` grows by one per event within an `epoch` of the room.
 export interface Envelope<T extends string = string, D = unknown> {
@@ -109,13 +110,21 @@ export interface Snapshot {
 /** Bumped on incompatible changes to frames or events; sent in `hello`. */
 export const PROTOCOL_VERSION = 1;
 
+/** An error frame's body: `retryAfterMs` on refusals that pass with time (slow mode, timeouts, limits). */
+export interface SocketError {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+
 // Frames on the wire: a server frame is either a hello/snapshot or a batch of events.
 export type ServerFrame =
   | { t: "hello"; d: { v: typeof PROTOCOL_VERSION; epoch: string; seq: number; resumed: boolean } }
   | { t: "snapshot"; d: Snapshot }
   /** `at`: server time (ms) when the batch's oldest event reached the room on this node (absent on a resume replay). */
   | { t: "batch"; at?: number; d: Envelope[] }
-  | { t: "error"; d: { code: string; message: string; retryAfterMs?: number } }
+  /** Socket refusals use the same catalogue as the REST answers (errors.ts). */
+  | { t: "error"; d: SocketError }
   | { t: "pong"; d: { at: number } }
   /** The server is going away (draining): reconnect after `afterMs`, resuming from the last seq. */
   | { t: "reconnect"; d: { afterMs: number } };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ErrorCode } from "../errors.js";
 
 // Playback telemetry: one report per player every ~5 s (and on unload). Interval fields cover the time since the
 // previous report of the same session; bounds keep one report from skewing the show's aggregate.
@@ -35,4 +36,4 @@ export type IngestServerFrame =
   | { t: "ingest.live"; d: Record<string, never> }
   | { t: "ingest.stats"; d: { receivedBytesPerSecond: number } }
   | { t: "ingest.ended"; d: { reason: "stopped" | "encoder_exited" } }
-  | { t: "error"; d: { code: string; message: string } };
+  | { t: "error"; d: { code: ErrorCode; message: string } };

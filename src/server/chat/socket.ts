@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { chatReportSchema } from "../../protocol/api.js";
+import type { SocketError } from "../../protocol/realtime.js";
 import type { Account } from "../accounts/index.js";
 import type { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -31,7 +32,7 @@ export function chatSocket(
   };
 }
 
-export function chatErrorFrame(err: AppError): { code: string; message: string; retryAfterMs?: number } {
+export function chatErrorFrame(err: AppError): SocketError {
   const retry = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   return typeof retry === "number" ? { code: err.code, message: err.message, retryAfterMs: retry } : { code: err.code, message: err.message };
 }

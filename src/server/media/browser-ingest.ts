@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { ingestCommand, type IngestServerFrame } from "../../protocol/api.js";
+import type { ErrorCode } from "../../protocol/errors.js";
 import type { Account } from "../accounts/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -144,7 +145,7 @@ export function createBrowserIngest(deps: BrowserIngestDeps): BrowserIngest {
     const bytes = new TokenBucket(deps.clock, BYTES_BURST, BYTES_PER_SECOND);
     const frames = new TokenBucket(deps.clock, FRAMES_BURST, FRAMES_PER_SECOND);
 
-    const fail = (code: string, message: string, closeCode: number) => {
+    const fail = (code: ErrorCode, message: string, closeCode: number) => {
       send(socket, { t: "error", d: { code, message } });
       socket.close(closeCode, code);
     };

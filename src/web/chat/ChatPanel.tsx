@@ -4,14 +4,10 @@ import type { ErrorCode } from "../../protocol/errors.js";
 import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { api } from "../platform/apiClient.js";
 import { type MessageKey, useI18n } from "../i18n/coreText.js";
+import type { RoomError } from "../realtime/useRoom.js";
 
 /** A refused command as the socket reported it; `retryAfterMs` for slow mode, timeouts and limits. */
-export interface ChatError {
-  code: ErrorCode;
-  message: string;
-  at: number;
-  retryAfterMs?: number;
-}
+export type ChatError = RoomError;
 
 /** A per-message action offered to the host or a moderator (delete, timeout, ban). */
 export interface ChatAction {

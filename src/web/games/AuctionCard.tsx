@@ -1,24 +1,21 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuctionBidResult, AuctionView, OfferView, SavedBuyerDetails } from "../../protocol/api.js";
-import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import type { ServerEvents } from "../../protocol/realtime.js";
+import { type ApiError, api } from "../platform/apiClient.js";
+import { adoptCss } from "../platform/adoptCss.js";
 import { formatMoney, parsePriceToCents } from "../platform/money.js";
-import type { BuyerAccount } from "../buyers/useBuyer.js";
 import { useServerNow } from "../platform/useServerNow.js";
 import { useAuctionText } from "./AuctionText.js";
 import { CheckoutSheet } from "../checkout/CheckoutSheet.js";
 import { formatCountdown } from "../components/OfferCard.js";
+import { type GamePanelProps, refusalKey, refusedWith, signInHref, usePanelAction, useRoomEvents } from "./viewerPanel.js";
 
-interface Props {
-  showId: string;
-  account: BuyerAccount | null | undefined;
+interface Props extends GamePanelProps {
   saved: SavedBuyerDetails | null;
-  /** The page's room events; returns an unsubscribe function. */
-  subscribe(fn: (ev: Envelope) => void): () => void;
 }
 
 // Styles travel with the chunk (the shared stylesheet is loaded by every viewer, auction or not).
-const CSS = `
+adoptCss(`
 .auction-card{display:grid;gap:.5rem}
 .auction-head{display:flex;justify-content:space-between;align-items:center;gap:.5rem}
 .auction-item{display:flex;gap:.75rem;align-items:center}
@@ -35,7 +32,7 @@ const CSS = `
 .auction-max{display:flex;gap:.4rem;align-items:end}
 .auction-max input{width:7rem}
 @media (prefers-reduced-motion:reduce){.auction-bump{animation:none}}
-`;
+`);
 
 /** The auction a viewer should see: a live one first, then one open for pre-bids, then one waiting for payment. */
 function current(list: AuctionView[]): AuctionView | null {
@@ -54,8 +51,7 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
   const [you, setYou] = useState<AuctionView["you"] | null>(null);
   const [bump, setBump] = useState(0);
   const [extended, setExtended] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const { busy, message, run } = usePanelAction();
   const [maxInput, setMaxInput] = useState("");
   const [paying, setPaying] = useState(false);
   const auction = current(list);
@@ -91,59 +87,59 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
     if (!account) setYou(null);
   }, [auction?.id, account?.id]);
 
-  useEffect(
-    () =>
-      subscribe((ev) => {
-        switch (ev.t) {
-          case "auction.started": {
-            const { auction: a } = ev.d as ServerEvents["auction.started"];
-            setList((l) => [a, ...l.filter((x) => x.id !== a.id)]);
-            return;
-          }
-          case "auction.bid": {
-            const d = ev.d as ServerEvents["auction.bid"];
-            setList((l) =>
-              upsert(l, d.auctionId, (a) => ({
-                ...a,
-                currentPrice: d.price,
-                minimumBid: d.minimumBid,
-                leader: d.leader,
-                leaderKey: d.leaderKey,
-                bidCount: d.bidCount,
-                endsAt: d.endsAt,
-              })),
-            );
-            setBump((b) => b + 1);
-            return;
-          }
-          case "auction.extended": {
-            const d = ev.d as ServerEvents["auction.extended"];
-            setList((l) => upsert(l, d.auctionId, (a) => ({ ...a, endsAt: d.endsAt })));
-            setExtended(Date.now());
-            return;
-          }
-          case "auction.closed": {
-            const d = ev.d as ServerEvents["auction.closed"];
-            setList((l) =>
-              upsert(l, d.auctionId, (a) => ({
-                ...a,
-                status: d.reason === "cancelled" ? "cancelled" : d.winner ? "awarded" : "unsold",
-                award: d.winner && d.winnerKey && d.price !== null ? { rank: 1, bidder: d.winner, bidderKey: d.winnerKey, price: d.price } : null,
-              })),
-            );
-            // The winner's hold is made right after the close: ask for it.
-            if (d.winnerKey) setTimeout(() => loadYou(d.auctionId), 300);
-            return;
-          }
-          case "auction.offered_next": {
-            const d = ev.d as ServerEvents["auction.offered_next"];
-            setList((l) => upsert(l, d.auctionId, (a) => ({ ...a, award: { rank: d.rank, bidder: d.bidder, bidderKey: d.bidderKey, price: d.price } })));
-            loadYou(d.auctionId);
-            return;
-          }
+  useRoomEvents(
+    subscribe,
+    (ev) => {
+      switch (ev.t) {
+        case "auction.started": {
+          const { auction: a } = ev.d as ServerEvents["auction.started"];
+          setList((l) => [a, ...l.filter((x) => x.id !== a.id)]);
+          return;
         }
-      }),
-    [subscribe, account?.id],
+        case "auction.bid": {
+          const d = ev.d as ServerEvents["auction.bid"];
+          setList((l) =>
+            upsert(l, d.auctionId, (a) => ({
+              ...a,
+              currentPrice: d.price,
+              minimumBid: d.minimumBid,
+              leader: d.leader,
+              leaderKey: d.leaderKey,
+              bidCount: d.bidCount,
+              endsAt: d.endsAt,
+            })),
+          );
+          setBump((b) => b + 1);
+          return;
+        }
+        case "auction.extended": {
+          const d = ev.d as ServerEvents["auction.extended"];
+          setList((l) => upsert(l, d.auctionId, (a) => ({ ...a, endsAt: d.endsAt })));
+          setExtended(Date.now());
+          return;
+        }
+        case "auction.closed": {
+          const d = ev.d as ServerEvents["auction.closed"];
+          setList((l) =>
+            upsert(l, d.auctionId, (a) => ({
+              ...a,
+              status: d.reason === "cancelled" ? "cancelled" : d.winner ? "awarded" : "unsold",
+              award: d.winner && d.winnerKey && d.price !== null ? { rank: 1, bidder: d.winner, bidderKey: d.winnerKey, price: d.price } : null,
+            })),
+          );
+          // The winner's hold is made right after the close: ask for it.
+          if (d.winnerKey) setTimeout(() => loadYou(d.auctionId), 300);
+          return;
+        }
+        case "auction.offered_next": {
+          const d = ev.d as ServerEvents["auction.offered_next"];
+          setList((l) => upsert(l, d.auctionId, (a) => ({ ...a, award: { rank: d.rank, bidder: d.bidder, bidderKey: d.bidderKey, price: d.price } })));
+          loadYou(d.auctionId);
+          return;
+        }
+      }
+    },
+    [account?.id],
   );
 
   if (!auction) return null;
@@ -156,27 +152,24 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
 
   const place = async (maxAmount: number) => {
     if (!Number.isFinite(maxAmount) || maxAmount <= 0) return;
-    setBusy(true);
-    setMessage(null);
-    try {
-      const r = await api.post<AuctionBidResult>(
-        `/api/auctions/${encodeURIComponent(auction.id)}/bids`,
-        { maxAmount },
-        { "idempotency-key": crypto.randomUUID() },
-      );
-      setList((l) => upsert(l, auction.id, (a) => (r.auction.bidCount >= a.bidCount ? { ...r.auction } : a)));
-      setYou(r.auction.you ?? null);
-      setMessage({ kind: "ok", text: t("auction.bidPlaced") });
-      setMaxInput("");
-    } catch (err) {
-      const code = err instanceof ApiError ? err.code : "";
-      const min = err instanceof ApiError ? (err.details as { minimum?: number } | undefined)?.minimum : undefined;
-      if (code === "bid_too_low") setMessage({ kind: "error", text: t("auction.error.bid_too_low", { amount: money(min ?? auction.minimumBid) }) });
-      else if (code === "auction_closed" || code === "cannot_bid_own_show") setMessage({ kind: "error", text: t(`auction.error.${code}`) });
-      else setMessage({ kind: "error", text: t("auction.error.other") });
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const r = await api.post<AuctionBidResult>(
+          `/api/auctions/${encodeURIComponent(auction.id)}/bids`,
+          { maxAmount },
+          { "idempotency-key": crypto.randomUUID() },
+        );
+        setList((l) => upsert(l, auction.id, (a) => (r.auction.bidCount >= a.bidCount ? { ...r.auction } : a)));
+        setYou(r.auction.you ?? null);
+        setMaxInput("");
+        return t("auction.bidPlaced");
+      },
+      (err) => {
+        if (refusedWith(err) !== "bid_too_low") return t(refusalKey("auction", err, ["auction_closed", "cannot_bid_own_show"]));
+        const min = ((err as ApiError).details as { minimum?: number } | undefined)?.minimum;
+        return t("auction.error.bid_too_low", { amount: money(min ?? auction.minimumBid) });
+      },
+    );
   };
 
   const quick = [auction.minimumBid, auction.minimumBid + auction.minIncrement * 2, auction.minimumBid + auction.minIncrement * 5];
@@ -203,7 +196,6 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
 
   return (
     <section class="panel auction-card" data-testid="auction-card" data-status={auction.status} aria-live="polite">
-      <style>{CSS}</style>
       <div class="auction-head">
         <strong>{t("auction.title")}</strong>
         <span class="muted">{auction.status === "scheduled" ? t("auction.scheduled") : auction.status === "live" ? t("auction.live") : ""}</span>
@@ -236,7 +228,7 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
       )}
       {open &&
         (account === null ? (
-          <a class="button" href={`/login?next=${encodeURIComponent(location.pathname)}`} data-testid="auction-signin">
+          <a class="button" href={signInHref()} data-testid="auction-signin">
             {t("auction.signIn")}
           </a>
         ) : you && !you.canBid ? (

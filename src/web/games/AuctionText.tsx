@@ -1,6 +1,7 @@
-import { useI18n } from "../i18n/coreText.js";
+import { coreMessages } from "../i18n/coreText.js";
+import { type Message, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
-// The auction card's strings live with the card (a lazily loaded chunk), not in i18n.ts: a viewer of a show without an
+// The auction card's strings live with the card (a lazily loaded chunk), not in i18n/coreText.ts: a viewer of a show without an
 // auction never downloads them, and the viewer's first load stays within its weight budget.
 const en = {
   "auction.title": "Live auction",
@@ -11,7 +12,7 @@ const en = {
   "auction.extended": "+{seconds}s: a late bid extended the auction",
   "auction.startPrice": "Starting bid",
   "auction.currentPrice": "Current bid",
-  "auction.leader": "{name} leads · {n} bids",
+  "auction.leader": { one: "{name} leads · {n} bid", other: "{name} leads · {n} bids" },
   "auction.noBids": "No bids yet",
   "auction.winning": "You're winning (your max: {max})",
   "auction.outbid": "You've been outbid — bid again?",
@@ -37,7 +38,7 @@ const en = {
 };
 export type AuctionKey = keyof typeof en;
 
-const de: Record<AuctionKey, string> = {
+const de: Record<AuctionKey, Message> = {
   "auction.title": "Live-Auktion",
   "auction.scheduled": "Startet gleich — jetzt vorab bieten",
   "auction.live": "Live",
@@ -46,7 +47,7 @@ const de: Record<AuctionKey, string> = {
   "auction.extended": "+{seconds} s: ein spätes Gebot hat die Auktion verlängert",
   "auction.startPrice": "Startgebot",
   "auction.currentPrice": "Aktuelles Gebot",
-  "auction.leader": "{name} führt · {n} Gebote",
+  "auction.leader": { one: "{name} führt · {n} Gebot", other: "{name} führt · {n} Gebote" },
   "auction.noBids": "Noch keine Gebote",
   "auction.winning": "Du bist Höchstbietende*r (dein Maximum: {max})",
   "auction.outbid": "Du wurdest überboten — nochmal bieten?",
@@ -71,12 +72,9 @@ const de: Record<AuctionKey, string> = {
   "auction.sold": "Verkauft",
 };
 
+// Keys not found here are the shared ones (and importing them keeps the shared dictionary in one chunk with the helper).
+export const auctionMessages = combineMessages(defineMessages(en, de), coreMessages);
+
 export function useAuctionText() {
-  const i18n = useI18n();
-  const dict = i18n.lang === "de" ? de : en;
-  const t = (key: AuctionKey, vars?: Record<string, string | number>) => {
-    const template = dict[key] ?? en[key];
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-  };
-  return { ...i18n, t };
+  return useMessages(auctionMessages);
 }

@@ -1,13 +1,13 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { CouponClaimView, CouponView } from "../../protocol/api.js";
-import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import type { ServerEvents } from "../../protocol/realtime.js";
+import { api } from "../platform/apiClient.js";
 import { formatMoney } from "../platform/money.js";
-import type { BuyerAccount } from "../buyers/useBuyer.js";
 import { useServerNow } from "../platform/useServerNow.js";
-import { adoptCss } from "./GiveawayText.js";
-import { type MysteryKey, useMysteryText } from "./MysteryText.js";
+import { adoptCss } from "../platform/adoptCss.js";
+import { useMysteryText } from "./MysteryText.js";
 import { formatCountdown } from "../components/OfferCard.js";
+import { type GamePanelProps, refusalKey, signInHref, usePanelAction, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
 
 adoptCss(`
 .coupon{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;border:2px dashed #e8590c;border-radius:10px;padding:.6rem .8rem;background:#fff4e6;animation:coupon-drop .5s cubic-bezier(.2,.8,.2,1)}
@@ -18,10 +18,7 @@ adoptCss(`
 @media (prefers-reduced-motion:reduce){.coupon{animation:none}}
 `);
 
-interface Props {
-  showId: string;
-  account: BuyerAccount | null | undefined;
-  subscribe(fn: (ev: Envelope) => void): () => void;
+interface Props extends GamePanelProps {
   /** The claimed code, to apply at checkout. */
   onClaimed(code: string | null): void;
   /** Changes when a checkout closes: the claim may have been used (or freed again). */
@@ -34,61 +31,42 @@ export function CouponPanel({ showId, account, subscribe, onClaimed, refreshKey 
   const now = useServerNow(500);
   const [coupons, setCoupons] = useState<CouponView[]>([]);
   const [claimed, setClaimed] = useState<Set<string>>(new Set());
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, message, run } = usePanelAction();
 
-  useEffect(() => {
-    api.get<{ coupons: CouponView[] }>(`/api/shows/${encodeURIComponent(showId)}/coupons`).then(
-      (r) => setCoupons(r.coupons),
-      () => {},
-    );
-  }, [showId]);
-  useEffect(() => {
+  useQuietLoad(() => api.get<{ coupons: CouponView[] }>(`/api/shows/${encodeURIComponent(showId)}/coupons`).then((r) => setCoupons(r.coupons)), [showId]);
+  useQuietLoad(async () => {
     if (!account) return setClaimed(new Set());
-    api.get<{ claims: CouponClaimView[] }>(`/api/shows/${encodeURIComponent(showId)}/coupons/mine`).then(
-      (r) => {
-        const usable = r.claims.filter((c) => !c.orderId && c.coupon.status !== "ended");
-        setClaimed(new Set(usable.map((c) => c.coupon.id)));
-        onClaimed(usable[0]?.coupon.code ?? null);
-      },
-      () => {},
-    );
+    const r = await api.get<{ claims: CouponClaimView[] }>(`/api/shows/${encodeURIComponent(showId)}/coupons/mine`);
+    const usable = r.claims.filter((c) => !c.orderId && c.coupon.status !== "ended");
+    setClaimed(new Set(usable.map((c) => c.coupon.id)));
+    onClaimed(usable[0]?.coupon.code ?? null);
   }, [showId, account?.id, refreshKey]);
-  useEffect(
-    () =>
-      subscribe((ev) => {
-        if (ev.t === "coupon.dropped") {
-          const { coupon } = ev.d as ServerEvents["coupon.dropped"];
-          setCoupons((cs) => [coupon, ...cs.filter((c) => c.id !== coupon.id)]);
-        } else if (ev.t === "coupon.claimed") {
-          const d = ev.d as ServerEvents["coupon.claimed"];
-          setCoupons((cs) => cs.map((c) => (c.id === d.couponId ? { ...c, claims: Math.max(c.claims, d.claims) } : c)));
-        } else if (ev.t === "coupon.ended") {
-          const d = ev.d as ServerEvents["coupon.ended"];
-          setCoupons((cs) => cs.filter((c) => c.id !== d.couponId));
-        }
-      }),
-    [subscribe],
-  );
+  useRoomEvents(subscribe, (ev) => {
+    if (ev.t === "coupon.dropped") {
+      const { coupon } = ev.d as ServerEvents["coupon.dropped"];
+      setCoupons((cs) => [coupon, ...cs.filter((c) => c.id !== coupon.id)]);
+    } else if (ev.t === "coupon.claimed") {
+      const d = ev.d as ServerEvents["coupon.claimed"];
+      setCoupons((cs) => cs.map((c) => (c.id === d.couponId ? { ...c, claims: Math.max(c.claims, d.claims) } : c)));
+    } else if (ev.t === "coupon.ended") {
+      const d = ev.d as ServerEvents["coupon.ended"];
+      setCoupons((cs) => cs.filter((c) => c.id !== d.couponId));
+    }
+  });
 
   const live = coupons.filter((c) => new Date(c.expiresAt).getTime() > now && (c.maxClaims === null || c.claims < c.maxClaims || claimed.has(c.id)));
   if (live.length === 0) return null;
 
-  const claim = async (c: CouponView) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await api.post(`/api/shows/${encodeURIComponent(showId)}/coupons/claim`, { code: c.code }, { "idempotency-key": crypto.randomUUID() });
-      setClaimed((s) => new Set(s).add(c.id));
-      onClaimed(c.code);
-    } catch (err) {
-      const code = err instanceof ApiError ? err.code : "other";
-      const key = `coupon.error.${code}` as MysteryKey;
-      setMessage(t(key.startsWith("coupon.error.coupon_") ? key : "coupon.error.other"));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const claim = (c: CouponView) =>
+    run(
+      async () => {
+        await api.post(`/api/shows/${encodeURIComponent(showId)}/coupons/claim`, { code: c.code }, { "idempotency-key": crypto.randomUUID() });
+        setClaimed((s) => new Set(s).add(c.id));
+        onClaimed(c.code);
+        return undefined;
+      },
+      (err) => t(refusalKey("coupon", err, ["coupon_expired", "coupon_exhausted", "coupon_already_used", "coupon_invalid"])),
+    );
 
   return (
     <section class="panel" data-testid="coupon-panel">
@@ -105,7 +83,7 @@ export function CouponPanel({ showId, account, subscribe, onClaimed, refreshKey 
                 {t("coupon.claim")}
               </button>
             ) : (
-              <a class="btn btn-small" href={`/login?next=${encodeURIComponent(location.pathname)}`}>
+              <a class="btn btn-small" href={signInHref()}>
                 {t("coupon.signIn")}
               </a>
             )}
@@ -116,7 +94,7 @@ export function CouponPanel({ showId, account, subscribe, onClaimed, refreshKey 
           </div>
         );
       })}
-      {message && <p class="error">{message}</p>}
+      {message && <p class="error">{message.text}</p>}
     </section>
   );
 }

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { GiveawayEntryView, GiveawayView } from "../../protocol/api.js";
-import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../platform/apiClient.js";
-import type { BuyerAccount } from "../buyers/useBuyer.js";
+import type { ServerEvents } from "../../protocol/realtime.js";
+import { type ApiError, api } from "../platform/apiClient.js";
 import { useServerNow } from "../platform/useServerNow.js";
-import { adoptCss, useGameText } from "./GiveawayText.js";
+import { adoptCss } from "../platform/adoptCss.js";
+import { useGameText } from "./GiveawayText.js";
 import { formatCountdown } from "../components/OfferCard.js";
+import { type GamePanelProps, openUntil, refusalKey, refusedWith, signInHref, usePanelAction, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
 
 adoptCss(`
 .giveaway{display:grid;gap:.5rem;border:2px solid #f59f00}
@@ -22,87 +23,67 @@ adoptCss(`
 @media (prefers-reduced-motion:reduce){.giveaway-pop,.giveaway-winners li{animation:none}}
 `);
 
-interface Props {
-  showId: string;
-  account: BuyerAccount | null | undefined;
-  /** The page's room events; returns an unsubscribe function. */
-  subscribe(fn: (ev: Envelope) => void): () => void;
-}
-
-export function GiveawayPanel({ showId, account, subscribe }: Props) {
+export function GiveawayPanel({ showId, account, subscribe }: GamePanelProps) {
   const { t } = useGameText();
   const now = useServerNow(500);
   const [g, setG] = useState<GiveawayView | null>(null);
   const [entry, setEntry] = useState<GiveawayEntryView | null>(null);
   const [adult, setAdult] = useState(false);
   const [country, setCountry] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
+  const { busy, message, setMessage, run } = usePanelAction();
   const [pop, setPop] = useState(0);
   const gRef = useRef(g);
   gRef.current = g;
 
-  const load = () =>
-    api.get<{ giveaway: GiveawayView | null }>(`/api/shows/${encodeURIComponent(showId)}/giveaways/current`).then(
-      (r) => setG(r.giveaway),
-      () => {},
-    );
-  useEffect(() => void load(), [showId]);
-  useEffect(
-    () =>
-      subscribe((ev) => {
-        if (ev.t === "giveaway.opened") {
-          setG((ev.d as ServerEvents["giveaway.opened"]).giveaway);
-          setEntry(null);
-          setMessage(null);
-        } else if (ev.t === "giveaway.entries") {
-          const d = ev.d as ServerEvents["giveaway.entries"];
-          setG((cur) => (cur && cur.id === d.giveawayId ? { ...cur, entries: d.entries } : cur));
-          setPop((n) => n + 1);
-        } else if (ev.t === "giveaway.closed") {
-          const d = ev.d as ServerEvents["giveaway.closed"];
-          setG((cur) => (cur && cur.id === d.giveawayId ? { ...cur, status: "closed", entries: d.entries, listHash: d.listHash } : cur));
-        } else if (ev.t === "giveaway.drawn") {
-          const d = ev.d as ServerEvents["giveaway.drawn"];
-          if (gRef.current?.id !== d.giveawayId) return void load();
-          setG((cur) => (cur ? { ...cur, status: "drawn", winners: d.winners, seed: d.seed, listHash: d.listHash } : cur));
-        }
-      }),
-    [subscribe],
+  const load = useQuietLoad(
+    () => api.get<{ giveaway: GiveawayView | null }>(`/api/shows/${encodeURIComponent(showId)}/giveaways/current`).then((r) => setG(r.giveaway)),
+    [showId],
   );
+  useRoomEvents(subscribe, (ev) => {
+    if (ev.t === "giveaway.opened") {
+      setG((ev.d as ServerEvents["giveaway.opened"]).giveaway);
+      setEntry(null);
+      setMessage(null);
+    } else if (ev.t === "giveaway.entries") {
+      const d = ev.d as ServerEvents["giveaway.entries"];
+      setG((cur) => (cur && cur.id === d.giveawayId ? { ...cur, entries: d.entries } : cur));
+      setPop((n) => n + 1);
+    } else if (ev.t === "giveaway.closed") {
+      const d = ev.d as ServerEvents["giveaway.closed"];
+      setG((cur) => (cur && cur.id === d.giveawayId ? { ...cur, status: "closed", entries: d.entries, listHash: d.listHash } : cur));
+    } else if (ev.t === "giveaway.drawn") {
+      const d = ev.d as ServerEvents["giveaway.drawn"];
+      if (gRef.current?.id !== d.giveawayId) return void load();
+      setG((cur) => (cur ? { ...cur, status: "drawn", winners: d.winners, seed: d.seed, listHash: d.listHash } : cur));
+    }
+  });
+  const loadEntry = (id: string) =>
+    api.get<{ entry: GiveawayEntryView | null }>(`/api/giveaways/${encodeURIComponent(id)}/entries/me`).then((r) => setEntry(r.entry));
   useEffect(() => {
     setEntry(null);
-    if (!account || !g) return;
-    api.get<{ entry: GiveawayEntryView | null }>(`/api/giveaways/${encodeURIComponent(g.id)}/entries/me`).then(
-      (r) => setEntry(r.entry),
-      () => {},
-    );
+    if (account && g) loadEntry(g.id).catch(() => {});
   }, [account?.id, g?.id]);
 
   if (!g) return null;
-  const closesIn = g.closesAt ? new Date(g.closesAt).getTime() - now : null;
-  const open = g.status === "open" && (closesIn === null || closesIn > 0);
+  const { open, closesIn } = openUntil(g.status, g.closesAt, now);
   const won = !!entry && g.winners.some((w) => w.entryId === entry.id);
 
-  const enter = async () => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      const r = await api.post<{ entry: GiveawayEntryView }>(`/api/giveaways/${encodeURIComponent(g.id)}/entries`, {
-        ...(g.requireAdult ? { adultConfirmed: adult } : {}),
-        ...(country ? { country } : {}),
-      });
-      setEntry(r.entry);
-    } catch (err) {
-      const code = err instanceof ApiError ? err.code : "other";
-      if (code === "not_eligible") setMessage(t("giveaway.error.not_eligible", { message: err instanceof ApiError ? err.message : "" }));
-      else setMessage(code === "already_entered" || code === "giveaway_closed" ? t(`giveaway.error.${code}`) : t("giveaway.error.other"));
-      if (code === "already_entered")
-        void api.get<{ entry: GiveawayEntryView | null }>(`/api/giveaways/${encodeURIComponent(g.id)}/entries/me`).then((r) => setEntry(r.entry));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const enter = () =>
+    run(
+      async () => {
+        const r = await api.post<{ entry: GiveawayEntryView }>(`/api/giveaways/${encodeURIComponent(g.id)}/entries`, {
+          ...(g.requireAdult ? { adultConfirmed: adult } : {}),
+          ...(country ? { country } : {}),
+        });
+        setEntry(r.entry);
+        return undefined;
+      },
+      (err) => {
+        if (refusedWith(err) === "already_entered") loadEntry(g.id).catch(() => {});
+        if (refusedWith(err) === "not_eligible") return t("giveaway.error.not_eligible", { message: (err as ApiError).message });
+        return t(refusalKey("giveaway", err, ["already_entered", "giveaway_closed"]));
+      },
+    );
 
   return (
     <section class="panel giveaway" data-testid="giveaway" data-status={g.status}>
@@ -124,7 +105,7 @@ export function GiveawayPanel({ showId, account, subscribe }: Props) {
             {t("giveaway.entered")}
           </p>
         ) : account === null ? (
-          <a class="button" href={`/login?next=${encodeURIComponent(location.pathname)}`} data-testid="giveaway-signin">
+          <a class="button" href={signInHref()} data-testid="giveaway-signin">
             {t("giveaway.signIn")}
           </a>
         ) : (
@@ -156,7 +137,7 @@ export function GiveawayPanel({ showId, account, subscribe }: Props) {
         ))}
       {message && (
         <p class="error" role="alert" data-testid="giveaway-message">
-          {message}
+          {message.text}
         </p>
       )}
       {!open && g.status !== "drawn" && <p data-testid="giveaway-closed">{t("giveaway.closed")}</p>}

@@ -1,6 +1,7 @@
-import { useI18n } from "../i18n/coreText.js";
+import { coreMessages } from "../i18n/coreText.js";
+import { type Message, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
-// Giveaway, poll and verification strings live with their lazily loaded chunks, not in i18n.ts: a viewer of a show
+// Giveaway, poll and verification strings live with their lazily loaded chunks, not in i18n/coreText.ts: a viewer of a show
 // without a game never downloads them, and the viewer's first load stays within its weight budget.
 const en = {
   "giveaway.title": "Giveaway",
@@ -44,7 +45,7 @@ const en = {
     "winner index = HMAC-SHA256(key = seed, message = listHash ‖ round ‖ counter) read as a 256-bit number; values at or above the largest multiple of the number of entrants are skipped (counter + 1), the rest is reduced modulo that number. Each round draws from the sorted list without the earlier winners.",
   "verify.notFound": "No such giveaway.",
   "poll.title": "Poll",
-  "poll.votes": "{n} votes",
+  "poll.votes": { one: "{n} vote", other: "{n} votes" },
   "poll.hidden": "Results are revealed when voting closes.",
   "poll.endsIn": "Closes in {time}",
   "poll.vote": "Vote",
@@ -86,10 +87,10 @@ const en = {
 };
 export type GameKey = keyof typeof en;
 
-const de: Record<GameKey, string> = {
+const de: Record<GameKey, Message> = {
   "giveaway.title": "Gewinnspiel",
   "giveaway.noPurchase": "Kein Kauf nötig. Eine Teilnahme pro Konto.",
-  "giveaway.entries": "{n} nehmen teil",
+  "giveaway.entries": { one: "{n} nimmt teil", other: "{n} nehmen teil" },
   "giveaway.endsIn": "Teilnahme noch {time}",
   "giveaway.enter": "Jetzt mitmachen",
   "giveaway.keyword": "…oder schreib {keyword} in den Chat (angemeldet).",
@@ -128,7 +129,7 @@ const de: Record<GameKey, string> = {
     "Gewinner-Index = HMAC-SHA256(Schlüssel = Seed, Nachricht = Listen-Hash ‖ Runde ‖ Zähler) als 256-Bit-Zahl; Werte ab dem größten Vielfachen der Teilnahmezahl werden übersprungen (Zähler + 1), der Rest modulo dieser Zahl genommen. Jede Runde zieht aus der sortierten Liste ohne die bisherigen Gewinner:innen.",
   "verify.notFound": "Dieses Gewinnspiel gibt es nicht.",
   "poll.title": "Abstimmung",
-  "poll.votes": "{n} Stimmen",
+  "poll.votes": { one: "{n} Stimme", other: "{n} Stimmen" },
   "poll.hidden": "Das Ergebnis wird am Ende der Abstimmung aufgedeckt.",
   "poll.endsIn": "Endet in {time}",
   "poll.vote": "Abstimmen",
@@ -169,23 +170,9 @@ const de: Record<GameKey, string> = {
   "studio.openPoll": "Abstimmung starten",
 };
 
-export function useGameText() {
-  const i18n = useI18n();
-  const dict = i18n.lang === "de" ? de : en;
-  const t = (key: GameKey, vars?: Record<string, string | number>) => {
-    const template = dict[key] ?? en[key];
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-  };
-  return { ...i18n, t };
-}
+// Keys not found here are the shared ones (and importing them keeps the shared dictionary in one chunk with the helper).
+export const gameMessages = combineMessages(defineMessages(en, de), coreMessages);
 
-/** Styles that travel with a chunk: a constructed sheet (the CSP allows no inline <style>). */
-export function adoptCss(css: string): void {
-  try {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  } catch {
-    // Old browsers: unstyled but working.
-  }
+export function useGameText() {
+  return useMessages(gameMessages);
 }

@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import type { MysteryDrawView, MysteryPoolView, OrderView } from "../../protocol/api.js";
-import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
+import type { ServerEvents } from "../../protocol/realtime.js";
 import { api } from "../platform/apiClient.js";
-import type { BuyerAccount } from "../buyers/useBuyer.js";
-import { adoptCss } from "./GiveawayText.js";
+import { adoptCss } from "../platform/adoptCss.js";
 import { useMysteryText } from "./MysteryText.js";
+import { type GamePanelProps, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
 
 adoptCss(`
 .mystery{display:grid;gap:.5rem}
@@ -45,10 +45,7 @@ function markSeen(key: string): void {
   }
 }
 
-interface Props {
-  showId: string;
-  account: BuyerAccount | null | undefined;
-  subscribe(fn: (ev: Envelope) => void): () => void;
+interface Props extends GamePanelProps {
   /** The buyer's 18+ confirmation, sent with the order (when the shop asks for it). */
   onAgeConfirmed(confirmed: boolean): void;
   /** Changes when a checkout closes: look for new draws to reveal. */
@@ -63,35 +60,26 @@ export function MysteryPanel({ showId, account, subscribe, onAgeConfirmed, refre
   const [adult, setAdult] = useState(false);
   const [reveal, setReveal] = useState<(MysteryDrawView & { open: boolean }) | null>(null);
 
-  const load = () =>
-    api.get<{ pools: MysteryPoolView[] }>(`/api/shows/${encodeURIComponent(showId)}/mystery`).then(
-      (r) => setPools(r.pools),
-      () => {},
-    );
-  useEffect(() => void load(), [showId]);
-  useEffect(
-    () =>
-      subscribe((ev) => {
-        if (ev.t === "mystery.opened") {
-          const { pool } = ev.d as ServerEvents["mystery.opened"];
-          setPools((ps) => [pool, ...ps.filter((p) => p.id !== pool.id)]);
-        } else if (ev.t === "mystery.odds") {
-          const d = ev.d as ServerEvents["mystery.odds"];
-          setPools((ps) =>
-            ps.map((p) => {
-              if (p.id !== d.poolId || p.oddsVersion >= d.oddsVersion) return p;
-              const next = new Map(d.items.map((i) => [i.id, i]));
-              setRaised(new Set(p.items.filter((i) => (next.get(i.id)?.currentOddsBp ?? 0) > i.currentOddsBp).map((i) => i.id)));
-              return { ...p, oddsVersion: d.oddsVersion, soldOut: d.soldOut, items: p.items.map((i) => ({ ...i, ...(next.get(i.id) ?? {}) })) };
-            }),
-          );
-        } else if (ev.t === "mystery.closed") {
-          const d = ev.d as ServerEvents["mystery.closed"];
-          setPools((ps) => ps.filter((p) => p.id !== d.poolId));
-        }
-      }),
-    [subscribe],
-  );
+  useQuietLoad(() => api.get<{ pools: MysteryPoolView[] }>(`/api/shows/${encodeURIComponent(showId)}/mystery`).then((r) => setPools(r.pools)), [showId]);
+  useRoomEvents(subscribe, (ev) => {
+    if (ev.t === "mystery.opened") {
+      const { pool } = ev.d as ServerEvents["mystery.opened"];
+      setPools((ps) => [pool, ...ps.filter((p) => p.id !== pool.id)]);
+    } else if (ev.t === "mystery.odds") {
+      const d = ev.d as ServerEvents["mystery.odds"];
+      setPools((ps) =>
+        ps.map((p) => {
+          if (p.id !== d.poolId || p.oddsVersion >= d.oddsVersion) return p;
+          const next = new Map(d.items.map((i) => [i.id, i]));
+          setRaised(new Set(p.items.filter((i) => (next.get(i.id)?.currentOddsBp ?? 0) > i.currentOddsBp).map((i) => i.id)));
+          return { ...p, oddsVersion: d.oddsVersion, soldOut: d.soldOut, items: p.items.map((i) => ({ ...i, ...(next.get(i.id) ?? {}) })) };
+        }),
+      );
+    } else if (ev.t === "mystery.closed") {
+      const d = ev.d as ServerEvents["mystery.closed"];
+      setPools((ps) => ps.filter((p) => p.id !== d.poolId));
+    }
+  });
 
   // After a checkout: the signed-in buyer's paid orders of these pools, and a draw not yet revealed on this device.
   useEffect(() => {

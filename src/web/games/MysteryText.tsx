@@ -1,6 +1,7 @@
-import { useI18n } from "../i18n/coreText.js";
+import { coreMessages } from "../i18n/coreText.js";
+import { type Message, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
-// Mystery and coupon strings travel with their lazily loaded chunks (as the giveaway texts do), not in i18n.ts: a
+// Mystery and coupon strings travel with their lazily loaded chunks (as the giveaway texts do), not in i18n/coreText.ts: a
 // viewer of a show without them never downloads them, and the viewer's first load stays within its weight budget.
 const en = {
   "mystery.title": "Mystery: {title}",
@@ -35,7 +36,7 @@ const en = {
 };
 export type MysteryKey = keyof typeof en;
 
-const de: Record<MysteryKey, string> = {
+const de: Record<MysteryKey, Message> = {
   "mystery.title": "Überraschung: {title}",
   "mystery.lead": "Jede Tüte enthält einen dieser Artikel. Die Chancen stehen vor dem Kauf fest.",
   "mystery.odds": "{odds} %",
@@ -67,12 +68,9 @@ const de: Record<MysteryKey, string> = {
   "coupon.error.other": "Das hat nicht geklappt. Bitte versuch es nochmal.",
 };
 
+// Keys not found here are the shared ones (and importing them keeps the shared dictionary in one chunk with the helper).
+export const mysteryMessages = combineMessages(defineMessages(en, de), coreMessages);
+
 export function useMysteryText() {
-  const i18n = useI18n();
-  const dict = i18n.lang === "de" ? de : en;
-  const t = (key: MysteryKey, vars?: Record<string, string | number>) => {
-    const template = dict[key] ?? en[key];
-    return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-  };
-  return { ...i18n, t };
+  return useMessages(mysteryMessages);
 }

@@ -1,11 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import type { PollView } from "../../protocol/api.js";
-import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
-import { ApiError, api } from "../platform/apiClient.js";
-import type { BuyerAccount } from "../buyers/useBuyer.js";
+import type { ServerEvents } from "../../protocol/realtime.js";
+import { api } from "../platform/apiClient.js";
 import { useServerNow } from "../platform/useServerNow.js";
-import { adoptCss, useGameText } from "./GiveawayText.js";
+import { adoptCss } from "../platform/adoptCss.js";
+import { useGameText } from "./GiveawayText.js";
 import { formatCountdown } from "../components/OfferCard.js";
+import { type GamePanelProps, openUntil, refusalKey, signInHref, usePanelAction, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
 
 adoptCss(`
 .poll{display:grid;gap:.5rem}
@@ -22,39 +23,23 @@ adoptCss(`
 @media (prefers-reduced-motion:reduce){.poll-bar{transition:none}.poll-option.is-winner{animation:none}}
 `);
 
-interface Props {
-  showId: string;
-  account: BuyerAccount | null | undefined;
-  subscribe(fn: (ev: Envelope) => void): () => void;
-}
-
-export function PollPanel({ showId, account, subscribe }: Props) {
+export function PollPanel({ showId, account, subscribe }: GamePanelProps) {
   const { t } = useGameText();
   const now = useServerNow(500);
   const [poll, setPoll] = useState<PollView | null>(null);
   const [mine, setMine] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, message, setMessage, run } = usePanelAction();
 
-  const load = () =>
-    api.get<{ poll: PollView | null }>(`/api/shows/${encodeURIComponent(showId)}/polls/current`).then(
-      (r) => setPoll(r.poll),
-      () => {},
-    );
-  useEffect(() => void load(), [showId]);
-  useEffect(
-    () =>
-      subscribe((ev) => {
-        if (ev.t === "poll.opened" || ev.t === "poll.closed") {
-          setPoll((ev.d as ServerEvents["poll.opened"]).poll);
-          if (ev.t === "poll.opened") setMessage(null);
-        } else if (ev.t === "poll.counted") {
-          const d = ev.d as ServerEvents["poll.counted"];
-          setPoll((p) => (p && p.id === d.pollId ? { ...p, totalVotes: d.total, options: p.options.map((o) => ({ ...o, votes: d.counts[o.id] ?? 0 })) } : p));
-        }
-      }),
-    [subscribe],
-  );
+  useQuietLoad(() => api.get<{ poll: PollView | null }>(`/api/shows/${encodeURIComponent(showId)}/polls/current`).then((r) => setPoll(r.poll)), [showId]);
+  useRoomEvents(subscribe, (ev) => {
+    if (ev.t === "poll.opened" || ev.t === "poll.closed") {
+      setPoll((ev.d as ServerEvents["poll.opened"]).poll);
+      if (ev.t === "poll.opened") setMessage(null);
+    } else if (ev.t === "poll.counted") {
+      const d = ev.d as ServerEvents["poll.counted"];
+      setPoll((p) => (p && p.id === d.pollId ? { ...p, totalVotes: d.total, options: p.options.map((o) => ({ ...o, votes: d.counts[o.id] ?? 0 })) } : p));
+    }
+  });
   useEffect(() => {
     setMine(null);
     if (!account || !poll) return;
@@ -65,24 +50,19 @@ export function PollPanel({ showId, account, subscribe }: Props) {
   }, [account?.id, poll?.id]);
 
   if (!poll) return null;
-  const closesIn = poll.closesAt ? new Date(poll.closesAt).getTime() - now : null;
-  const open = poll.status === "open" && (closesIn === null || closesIn > 0);
+  const { open, closesIn } = openUntil(poll.status, poll.closesAt, now);
   const total = poll.totalVotes ?? 0;
   const canVote = open && !mine && !!account && !busy;
 
-  const vote = async (optionId: string) => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await api.post(`/api/polls/${encodeURIComponent(poll.id)}/votes`, { optionId });
-      setMine(optionId);
-    } catch (err) {
-      const code = err instanceof ApiError ? err.code : "other";
-      setMessage(code === "already_voted" || code === "poll_closed" ? t(`poll.error.${code}`) : t("poll.error.other"));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const vote = (optionId: string) =>
+    run(
+      async () => {
+        await api.post(`/api/polls/${encodeURIComponent(poll.id)}/votes`, { optionId });
+        setMine(optionId);
+        return undefined;
+      },
+      (err) => t(refusalKey("poll", err, ["already_voted", "poll_closed"])),
+    );
 
   return (
     <section class="panel poll" data-testid="poll" data-status={poll.status}>
@@ -110,7 +90,7 @@ export function PollPanel({ showId, account, subscribe }: Props) {
       {open && poll.hiddenResults && <p class="poll-small">{t("poll.hidden")}</p>}
       {open && closesIn !== null && <p class="poll-small">{t("poll.endsIn", { time: formatCountdown(closesIn) })}</p>}
       {open && account === null && (
-        <a class="button" href={`/login?next=${encodeURIComponent(location.pathname)}`}>
+        <a class="button" href={signInHref()}>
           {t("poll.signIn")}
         </a>
       )}
@@ -119,7 +99,7 @@ export function PollPanel({ showId, account, subscribe }: Props) {
       {poll.pinnedOfferId && <p>{t("poll.pinned")}</p>}
       {message && (
         <p class="error" role="alert">
-          {message}
+          {message.text}
         </p>
       )}
     </section>

@@ -2,8 +2,8 @@ import { type MessageKey, coreMessages } from "../i18n/coreText.js";
 import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
 // Strings of the buyer's order page, the account's order list and the card payment step of the checkout. They live
-// here rather than in i18n.ts so the viewer's first load (benchmarked) does not carry them: the checkout sheet that
-// uses some of them is a lazy chunk. Keys not found here are the shared ones from i18n.ts.
+// here rather than in i18n/coreText.ts so the viewer's first load (benchmarked) does not carry them: the checkout sheet that
+// uses some of them is a lazy chunk. Keys not found here are the shared ones from i18n/coreText.ts.
 const en = {
   "order.title": "Your order",
   "order.ref": "Order {ref}",
@@ -24,7 +24,7 @@ const en = {
   "order.line": "{qty} × {price}",
   "order.subtotal": "Total",
   "order.vat": "incl. {rate} % VAT",
-  "order.refundedAmount": "Refunded: {qty} unit(s), {amount}",
+  "order.refundedAmount": { one: "Refunded: {n} unit, {amount}", other: "Refunded: {n} units, {amount}" },
   "order.shipTo": "Ships to",
   "order.gift": "A gift",
   "order.giftFor": "For {name}",
@@ -34,7 +34,7 @@ const en = {
   "order.event.paid": "Payment received",
   "order.event.fulfilled": "Shipped ({carrier}, {tracking})",
   "order.event.delivered": "Delivered",
-  "order.event.refunded": "Refunded: {qty} unit(s), {amount}",
+  "order.event.refunded": { one: "Refunded: {n} unit, {amount}", other: "Refunded: {n} units, {amount}" },
   "order.event.cancelled": "Cancelled",
   "order.event.expired": "Reservation expired",
   "order.event.payment_failed": "Payment failed",
@@ -64,6 +64,7 @@ const en = {
   "checkout.declined": "Your card was declined. Try another card.",
   "checkout.soldOut": "Sorry — this offer just sold out.",
   "checkout.notActive": "Sorry — this offer has ended.",
+  "checkout.notPinned": "This item sells only while it is on screen.",
   "checkout.invalid": "Please check the highlighted fields.",
   "checkout.mismatch": "This checkout changed while it was being processed. Please submit again.",
   "checkout.success": "Thank you for your order!",
@@ -112,7 +113,7 @@ const de: Record<OrderKey, Message> = {
   "order.line": "{qty} × {price}",
   "order.subtotal": "Gesamt",
   "order.vat": "inkl. {rate} % MwSt.",
-  "order.refundedAmount": "Erstattet: {qty} Stück, {amount}",
+  "order.refundedAmount": "Erstattet: {n} Stück, {amount}",
   "order.shipTo": "Lieferadresse",
   "order.gift": "Ein Geschenk",
   "order.giftFor": "Für {name}",
@@ -122,7 +123,7 @@ const de: Record<OrderKey, Message> = {
   "order.event.paid": "Zahlung eingegangen",
   "order.event.fulfilled": "Versendet ({carrier}, {tracking})",
   "order.event.delivered": "Zugestellt",
-  "order.event.refunded": "Erstattet: {qty} Stück, {amount}",
+  "order.event.refunded": "Erstattet: {n} Stück, {amount}",
   "order.event.cancelled": "Storniert",
   "order.event.expired": "Reservierung abgelaufen",
   "order.event.payment_failed": "Zahlung fehlgeschlagen",
@@ -152,6 +153,7 @@ const de: Record<OrderKey, Message> = {
   "checkout.declined": "Deine Karte wurde abgelehnt. Versuche es mit einer anderen Karte.",
   "checkout.soldOut": "Leider ist dieses Angebot gerade ausverkauft.",
   "checkout.notActive": "Leider ist dieses Angebot abgelaufen.",
+  "checkout.notPinned": "Diesen Artikel gibt es nur, solange er im Bild ist.",
   "checkout.invalid": "Bitte prüfe die markierten Felder.",
   "checkout.mismatch": "Die Bestellung hat sich während der Verarbeitung geändert. Bitte sende sie erneut ab.",
   "checkout.success": "Danke für deine Bestellung!",
@@ -178,7 +180,7 @@ const de: Record<OrderKey, Message> = {
   "buyer.shipTo": "Lieferung an",
 };
 
-const orderMessages = combineMessages(defineMessages(en, de), coreMessages);
+export const orderMessages = combineMessages(defineMessages(en, de), coreMessages);
 
 export type OrderT = MessageFormat<OrderKey | MessageKey>;
 

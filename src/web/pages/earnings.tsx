@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { EarningsBalances, PayoutView } from "../../protocol/api.js";
-import { ApiError, type ErrorCode, api } from "../platform/apiClient.js";
+import { ApiError, api } from "../platform/apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
@@ -64,19 +64,6 @@ function useText() {
   return { locale, e: t };
 }
 
-/** PUT with the CSRF header (the shared client has GET/POST/PATCH/DELETE only). */
-async function putJson(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(path, {
-    method: "PUT",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json().catch(() => null)) as { error?: { code?: ErrorCode; message?: string } } | null;
-  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
-  return json;
-}
-
 interface Earnings {
   balances: EarningsBalances[];
   payouts: PayoutView[];
@@ -94,7 +81,7 @@ function PayoutAccountForm({ current, onSaved }: { current: Earnings["payoutAcco
     ev.preventDefault();
     setState({ busy: true, error: null, saved: false });
     try {
-      await putJson("/api/earnings/payout-account", { holderName, iban, bic });
+      await api.put("/api/earnings/payout-account", { holderName, iban, bic });
       setState({ busy: false, error: null, saved: true });
       setIban("");
       onSaved();

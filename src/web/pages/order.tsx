@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { OrderItemView, OrderView } from "../../protocol/api.js";
 import { Centered, Header } from "../components/Layout.js";
+import { ApiError, api } from "../platform/apiClient.js";
 import { formatMoney } from "../platform/money.js";
 import { type OrderT, useOrderText } from "../orders/orderText.js";
 
@@ -32,15 +33,8 @@ function storedToken(): string | null {
   }
 }
 
-async function loadOrder(): Promise<OrderPageData> {
-  // The token goes in a header (not the path or query), which request logs do not record; the session cookie comes along.
-  const res = await fetch(`/api/orders/${encodeURIComponent(orderId)}`, {
-    headers: { accept: "application/json", ...(token ? { "x-order-token": token } : {}) },
-    credentials: "same-origin",
-  });
-  if (!res.ok) throw Object.assign(new Error(`order ${res.status}`), { status: res.status });
-  return (await res.json()) as OrderPageData;
-}
+// The token goes in a header (not the path or query), which request logs do not record; the session cookie comes along.
+const loadOrder = () => api.get<OrderPageData>(`/api/orders/${encodeURIComponent(orderId)}`, token ? { "x-order-token": token } : {});
 
 const formatDate = (iso: string, locale: string) => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 
@@ -57,7 +51,7 @@ function eventLabel(e: HistoryEntry, order: OrderView, t: OrderT, locale: string
     case "fulfilled":
       return t("order.event.fulfilled", { carrier: String(d.carrier ?? ""), tracking: String(d.trackingNumber ?? "") });
     case "refunded":
-      return t("order.event.refunded", { qty: Number(d.quantity ?? 0), amount: formatMoney(Number(d.amount ?? 0), order.currency, locale) });
+      return t("order.event.refunded", { n: Number(d.quantity ?? 0), amount: formatMoney(Number(d.amount ?? 0), order.currency, locale) });
     default:
       return t("order.event.other", { type: e.type.replace(/_/g, " ") });
   }
@@ -111,7 +105,7 @@ function OrderDetails({ data }: { data: OrderPageData }) {
           {order.refundedQuantity > 0 && (
             <tr>
               <td colSpan={2} data-testid="order-page-refunded">
-                {t("order.refundedAmount", { qty: order.refundedQuantity, amount: money(order.refundedAmount) })}
+                {t("order.refundedAmount", { n: order.refundedQuantity, amount: money(order.refundedAmount) })}
               </td>
             </tr>
           )}
@@ -172,7 +166,7 @@ function OrderPage() {
     }
     loadOrder().then(
       (data) => setLoad({ state: "ok", data }),
-      (err: { status?: number }) => setLoad({ state: "error", status: err.status ?? 0 }),
+      (err: unknown) => setLoad({ state: "error", status: err instanceof ApiError ? err.status : 0 }),
     );
   }, []);
   return (

@@ -3,7 +3,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { GiveawayVerification } from "../../protocol/api.js";
 import { commitmentOf, drawWinners, entrantListHash, fromHex, subtleFairnessCrypto, toHex } from "../../protocol/fairness.js";
 import { ApiError, api } from "../platform/apiClient.js";
-import { adoptCss, useGameText } from "../games/GiveawayText.js";
+import { useGameText } from "../games/GiveawayText.js";
+import { adoptCss } from "../platform/adoptCss.js";
 import { Centered, Header, LoadError } from "../components/Layout.js";
 
 adoptCss(`

@@ -24,7 +24,7 @@ interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-async function request<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, opts: RequestOptions = {}): Promise<T> {
+async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
   if (method !== "GET") {
     // The server's CSRF guard for cookie-authenticated requests: a custom header a cross-site form cannot send.
@@ -63,4 +63,5 @@ export const api = {
   post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>("POST", path, { body: body ?? {}, headers }),
   del: <T>(path: string) => request<T>("DELETE", path),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
+  put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }),
 };

@@ -1,5 +1,4 @@
-import type { ClientCommand, Envelope, ServerFrame, Snapshot } from "../../protocol/realtime.js";
-import type { ErrorCode } from "../../protocol/errors.js";
+import type { ClientCommand, Envelope, ServerFrame, Snapshot, SocketError } from "../../protocol/realtime.js";
 
 export type ConnectionState = "connecting" | "open" | "closed";
 
@@ -8,7 +7,8 @@ export interface RealtimeHandlers {
   onSnapshot(snapshot: Snapshot): void;
   /** One event, in order, never one already applied. */
   onEvent(event: Envelope): void;
-  onError?(error: { code: ErrorCode; message: string }): void;
+  /** A refusal from the server, in the same catalogue as the REST answers. */
+  onError?(error: SocketError): void;
   onState?(state: ConnectionState): void;
 }
 
@@ -92,8 +92,7 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
         }
         return;
       case "error":
-        // Socket errors use the same catalogue as the REST answers.
-        opts.handlers.onError?.(frame.d as { code: ErrorCode; message: string });
+        opts.handlers.onError?.(frame.d);
         return;
       case "pong":
         return;

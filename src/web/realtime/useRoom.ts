@@ -1,6 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ErrorCode } from "../../protocol/errors.js";
-import type { Envelope } from "../../protocol/realtime.js";
+import type { Envelope, SocketError } from "../../protocol/realtime.js";
 import { type RealtimeConnection, connectRealtime } from "./connectRealtime.js";
 import { type RoomState, applyRoomEvent, roomFromSnapshot } from "./showState.js";
 
@@ -10,9 +9,8 @@ interface Options {
   onEvent?: (ev: Envelope) => void;
 }
 
-export interface RoomError {
-  code: ErrorCode;
-  message: string;
+/** A refusal the room's socket reported, and when (device time) it arrived. */
+export interface RoomError extends SocketError {
   at: number;
 }
 
