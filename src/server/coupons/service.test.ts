@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, openTestDb } from "../../../test/support/db.js";
 import { commerceFixture, orderBody } from "../../../test/support/fixtures.js";
+import { insertBuyers, outcome as code } from "../../../test/support/game-fixtures.js";
 import { vatIncluded } from "../catalog/index.js";
 import type { DbHandle } from "../db/index.js";
-import { AppError } from "../platform/errors.js";
-import { randomId } from "../platform/ids.js";
 import { CLAIM_USE_GRACE_MS, CouponService } from "./service.js";
-
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof AppError ? e.code : String(e)),
-  );
 
 // One database per backend (migrations are the slow part); every test has its own merchant, show and offer.
 describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) => {
@@ -26,25 +19,7 @@ describe.each(backends)("coupon drops on %s", { timeout: 120_000 }, (backend) =>
     const coupons = new CouponService(f.db, f.clock, f.outbox);
     coupons.subscribeToOrders(f.orders);
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 799, quantity: 50, durationSeconds: 3 * 3600, pin: true });
-    // Buyers straight into the table: password hashing would dominate a test with dozens of accounts.
-    const buyers = async (n: number) => {
-      const ids = Array.from({ length: n }, () => randomId("acc"));
-      await f.db
-        .insertInto("accounts")
-        .values(
-          ids.map((id) => ({
-            id,
-            email: `${id}@buyer.test`,
-            password_hash: "-",
-            display_name: "Buyer",
-            role: "buyer" as const,
-            merchant_id: null,
-            created_at: f.clock.now(),
-          })),
-        )
-        .execute();
-      return ids;
-    };
+    const buyers = async (n: number) => (await insertBuyers(f, n)).map((a) => a.id);
     return { ...f, coupons, offer, buyers };
   }
 

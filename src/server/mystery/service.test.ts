@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, openTestDb } from "../../../test/support/db.js";
 import { commerceFixture, orderBody } from "../../../test/support/fixtures.js";
+import { outcome as code } from "../../../test/support/game-fixtures.js";
 import type { OrderView } from "../../protocol/api.js";
 import { fromHex } from "../../protocol/fairness.js";
 import { drawMysteryUnit } from "../../protocol/mystery-draw.js";
 import type { DbHandle } from "../db/index.js";
-import { AppError } from "../platform/errors.js";
 import { MysteryService, nodeFairnessCrypto } from "./service.js";
-
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof AppError ? e.code : String(e)),
-  );
 
 // One database per backend (migrations are the slow part); every test has its own merchant, show and pool.
 describe.each(backends)("mystery pools on %s", { timeout: 120_000 }, (backend) => {

@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backends, openTestDb } from "../../../test/support/db.js";
 import { commerceFixture } from "../../../test/support/fixtures.js";
-import type { Account } from "../accounts/index.js";
+import { buyerSource, outcome as code, outboxedTopics, recordEvents } from "../../../test/support/game-fixtures.js";
 import type { DbHandle } from "../db/index.js";
-import { AppError } from "../platform/errors.js";
-import { randomId } from "../platform/ids.js";
 import { PollService } from "./service.js";
-
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof AppError ? e.code : String(e)),
-  );
 
 describe.each(backends)(
   "polls on %s",
@@ -26,33 +18,11 @@ describe.each(backends)(
     async function setup() {
       handle = await openTestDb(backend);
       const f = await commerceFixture(handle);
-      const events: { topic: string; e: unknown }[] = [];
-      for (const topic of ["poll.opened", "poll.counted", "poll.closed"] as const) f.bus.subscribe(topic, (e) => events.push({ topic, e }));
+      const events = recordEvents(f.bus, ["poll.opened", "poll.counted", "poll.closed"]);
       service = new PollService({ db: f.db, clock: f.clock, bus: f.bus, outbox: f.outbox, catalog: f.catalog, offers: f.offers, coalesceMs: 0 });
-      let n = 0;
-      // Straight into the table: hashing a password per viewer (argon2) would be most of this test's time.
-      const viewer = async (): Promise<Account> => {
-        const account: Account = { id: randomId("acc"), email: `p${n++}-${Math.random()}@t.test`, displayName: `Voter ${n}`, role: "buyer", merchantId: null };
-        await f.db
-          .insertInto("accounts")
-          .values({
-            id: account.id,
-            email: account.email,
-            password_hash: "-",
-            display_name: account.displayName,
-            role: "buyer",
-            merchant_id: null,
-            created_at: f.clock.now(),
-          })
-          .execute();
-        return account;
-      };
       // Lifecycle events written as outbox rows (topic bus.publish) in the transaction of the change.
-      const outboxed = async () =>
-        (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "bus.publish").execute())
-          .map((r) => (JSON.parse(r.payload) as { topic: string }).topic)
-          .filter((t) => t.startsWith("poll."));
-      return { ...f, polls: service, events, viewer, outboxed };
+      const outboxed = () => outboxedTopics(f.db, "poll.");
+      return { ...f, polls: service, events, viewer: buyerSource(f, "Voter"), outboxed };
     }
 
     it("counts one vote per account (also concurrently), publishes coalesced counts and stores the result", async () => {

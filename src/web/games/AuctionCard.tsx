@@ -8,7 +8,7 @@ import { useServerNow } from "../platform/useServerNow.js";
 import { useAuctionText } from "./AuctionText.js";
 import { CheckoutSheet } from "../checkout/CheckoutSheet.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { type GamePanelProps, refusalKey, refusedWith, signInHref, usePanelAction, useRoomEvents } from "./viewerPanel.js";
+import { type GamePanelProps, putFirst, refusalKey, refusedWith, signInHref, usePanelAction, useRoomEvents } from "./viewerPanel.js";
 
 interface Props extends GamePanelProps {
   saved: SavedBuyerDetails | null;
@@ -93,7 +93,7 @@ export function AuctionPanel({ showId, account, saved, subscribe }: Props) {
       switch (ev.t) {
         case "auction.started": {
           const { auction: a } = ev.d as ServerEvents["auction.started"];
-          setList((l) => [a, ...l.filter((x) => x.id !== a.id)]);
+          setList((l) => putFirst(l, a));
           return;
         }
         case "auction.bid": {

@@ -7,7 +7,7 @@ import { useServerNow } from "../platform/useServerNow.js";
 import { adoptCss } from "../platform/adoptCss.js";
 import { useMysteryText } from "./MysteryText.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { type GamePanelProps, refusalKey, signInHref, usePanelAction, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
+import { type GamePanelProps, putFirst, refusalKey, signInHref, usePanelAction, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
 
 adoptCss(`
 .coupon{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;border:2px dashed #e8590c;border-radius:10px;padding:.6rem .8rem;background:#fff4e6;animation:coupon-drop .5s cubic-bezier(.2,.8,.2,1)}
@@ -44,7 +44,7 @@ export function CouponPanel({ showId, account, subscribe, onClaimed, refreshKey 
   useRoomEvents(subscribe, (ev) => {
     if (ev.t === "coupon.dropped") {
       const { coupon } = ev.d as ServerEvents["coupon.dropped"];
-      setCoupons((cs) => [coupon, ...cs.filter((c) => c.id !== coupon.id)]);
+      setCoupons((cs) => putFirst(cs, coupon));
     } else if (ev.t === "coupon.claimed") {
       const d = ev.d as ServerEvents["coupon.claimed"];
       setCoupons((cs) => cs.map((c) => (c.id === d.couponId ? { ...c, claims: Math.max(c.claims, d.claims) } : c)));

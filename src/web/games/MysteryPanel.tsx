@@ -4,7 +4,7 @@ import type { ServerEvents } from "../../protocol/realtime.js";
 import { api } from "../platform/apiClient.js";
 import { adoptCss } from "../platform/adoptCss.js";
 import { useMysteryText } from "./MysteryText.js";
-import { type GamePanelProps, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
+import { type GamePanelProps, putFirst, useQuietLoad, useRoomEvents } from "./viewerPanel.js";
 
 adoptCss(`
 .mystery{display:grid;gap:.5rem}
@@ -64,7 +64,7 @@ export function MysteryPanel({ showId, account, subscribe, onAgeConfirmed, refre
   useRoomEvents(subscribe, (ev) => {
     if (ev.t === "mystery.opened") {
       const { pool } = ev.d as ServerEvents["mystery.opened"];
-      setPools((ps) => [pool, ...ps.filter((p) => p.id !== pool.id)]);
+      setPools((ps) => putFirst(ps, pool));
     } else if (ev.t === "mystery.odds") {
       const d = ev.d as ServerEvents["mystery.odds"];
       setPools((ps) =>

@@ -75,3 +75,6 @@ export function openUntil(status: string, closesAt: string | null, now: number):
   const closesIn = closesAt ? new Date(closesAt).getTime() - now : null;
   return { open: status === "open" && (closesIn === null || closesIn > 0), closesIn };
 }
+
+/** The list with `item` first, replacing an older copy of it (a game opened or dropped again). */
+export const putFirst = <T extends { id: string }>(list: readonly T[], item: T): T[] => [item, ...list.filter((x) => x.id !== item.id)];

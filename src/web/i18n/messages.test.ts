@@ -1,7 +1,13 @@
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 
 type MessagesModule = typeof import("./messages.js");
 let m: MessagesModule;
+let auction: typeof import("../games/AuctionText.js");
+let game: typeof import("../games/GiveawayText.js");
+let core: typeof import("./coreText.js");
+let order: typeof import("../orders/orderText.js");
 
 beforeAll(async () => {
   // lang.ts reads the browser's language and storage when loaded.
@@ -9,6 +15,12 @@ beforeAll(async () => {
   vi.stubGlobal("localStorage", { getItem: () => null, setItem: () => undefined });
   vi.stubGlobal("navigator", { languages: ["en-GB"], language: "en-GB" });
   m = await import("./messages.js");
+  [auction, game, core, order] = await Promise.all([
+    import("../games/AuctionText.js"),
+    import("../games/GiveawayText.js"),
+    import("./coreText.js"),
+    import("../orders/orderText.js"),
+  ]);
 });
 
 describe("defineMessages", () => {
@@ -33,5 +45,65 @@ describe("defineMessages", () => {
     expect(page.format("de", "b")).toBe("Kern b");
     expect(page.has("b")).toBe(true);
     expect(page.has("c")).toBe(false);
+  });
+});
+
+const webRoot = path.resolve(import.meta.dirname, "..");
+
+/** Every dictionary of the web client: the `*Text.ts(x)` files and the shared one. */
+function dictionaryFiles(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/Text\.tsx?$/.test(entry.name) && !entry.name.endsWith(".test.ts")) found.push(file);
+    }
+  };
+  walk(webRoot);
+  return found;
+}
+
+describe("the web client's dictionaries", () => {
+  it("are all made with defineMessages, none with a lookup of its own", () => {
+    const files = dictionaryFiles();
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    for (const file of files) {
+      const source = readFileSync(file, "utf8");
+      expect(source, path.relative(webRoot, file)).toContain("defineMessages(");
+      expect(source, path.relative(webRoot, file)).not.toMatch(/\.replace\(\/\\\{\(\\w\+\)\\\}\//);
+    }
+  });
+
+  it("give a count of {n} things plural forms instead of one text for every count", () => {
+    // "{n} bids" as a plain string would read "1 bids"; such a message must be { one, other }.
+    for (const file of dictionaryFiles()) {
+      const plainPlural = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => /^\s*"[\w.]+": "[^"]*\{n\} [a-z]+s\b/.test(line));
+      expect(plainPlural, path.relative(webRoot, file)).toEqual([]);
+    }
+  });
+});
+
+describe("counted messages", () => {
+  it("say 1 bid, 1 vote, 1 unit in English", () => {
+    expect(auction.auctionMessages.format("en", "auction.leader", { name: "Ada", n: 1 })).toBe("Ada leads · 1 bid");
+    expect(auction.auctionMessages.format("en", "auction.leader", { name: "Ada", n: 3 })).toBe("Ada leads · 3 bids");
+    expect(game.gameMessages.format("en", "poll.votes", { n: 1 })).toBe("1 vote");
+    expect(game.gameMessages.format("en", "poll.votes", { n: 0 })).toBe("0 votes");
+    expect(order.orderMessages.format("en", "order.refundedAmount", { n: 1, amount: "5 €" })).toBe("Refunded: 1 unit, 5 €");
+    expect(order.orderMessages.format("en", "order.refundedAmount", { n: 2, amount: "9 €" })).toBe("Refunded: 2 units, 9 €");
+  });
+
+  it("say 1 Gebot, 1 Stimme, 1 nimmt teil, 1 schaut zu in German", () => {
+    expect(auction.auctionMessages.format("de", "auction.leader", { name: "Ada", n: 1 })).toBe("Ada führt · 1 Gebot");
+    expect(auction.auctionMessages.format("de", "auction.leader", { name: "Ada", n: 2 })).toBe("Ada führt · 2 Gebote");
+    expect(game.gameMessages.format("de", "poll.votes", { n: 1 })).toBe("1 Stimme");
+    expect(game.gameMessages.format("de", "poll.votes", { n: 5 })).toBe("5 Stimmen");
+    expect(game.gameMessages.format("de", "giveaway.entries", { n: 1 })).toBe("1 nimmt teil");
+    expect(game.gameMessages.format("de", "giveaway.entries", { n: 7 })).toBe("7 nehmen teil");
+    expect(core.coreMessages.format("de", "show.viewers", { n: 1 })).toBe("1 schaut zu");
+    expect(core.coreMessages.format("de", "show.viewers", { n: 12 })).toBe("12 schauen zu");
   });
 });
