@@ -1,9 +1,9 @@
 import { type MessageKey, coreMessages } from "../i18n/coreText.js";
 import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
-// The studio's own strings (studio, go-live, health, simulcast) live here rather than in i18n.ts: only the studio
+// The studio's own strings (studio, go-live, health, simulcast) live here rather than in i18n/coreText.ts: only the studio
 // page loads them, so the viewer bundle (whose weight is benchmarked) does not carry them. Language and locale come
-// from the shared switch; keys not found here are the shared ones from i18n.ts.
+// from the shared switch; keys not found here are the shared ones from i18n/coreText.ts.
 const en = {
   "studio.coupons": "Coupon drops",
   "studio.couponCode": "Code",
