@@ -2,3 +2,4 @@ export { AccountService, ACCOUNT_LIMITS, hashPassword, SESSION_COOKIE, type Acco
 export { InviteService, type InviteView } from "./invites.js";
 export { registerInviteRoutes } from "./invite-routes.js";
 export { registerAuth, requireAccount, publicAccount, CSRF_HEADER } from "./routes.js";
+export { accountsModule } from "./plugin.js";

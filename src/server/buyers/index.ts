@@ -1,2 +1,3 @@
 export { BuyerService, type SavedCheckout } from "./service.js";
 export { registerBuyerRoutes } from "./routes.js";
+export { buyersModule } from "./plugin.js";

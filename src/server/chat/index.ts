@@ -13,3 +13,4 @@ export { ChatRules } from "./rules.js";
 export { MemoryLimiterStore, RedisLimiterStore, type LimiterStore } from "./limiter-store.js";
 export { registerChatRoutes } from "./routes.js";
 export { chatSocket, chatErrorFrame, chatReportCommand } from "./socket.js";
+export { chatModule } from "./plugin.js";

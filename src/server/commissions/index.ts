@@ -4,3 +4,4 @@ export { PayoutScheduler } from "./payout-scheduler.js";
 export { StripeConnectTransfers, type PayoutTransfers } from "./stripe-connect.js";
 export { registerCommissionRoutes } from "./routes.js";
 export { REF_COOKIE } from "./attribution.js";
+export { commissionsModule } from "./plugin.js";

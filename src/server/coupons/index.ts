@@ -1,2 +1,3 @@
 export { CLAIM_USE_GRACE_MS, CouponService, couponView, discountFor } from "./service.js";
 export { registerCouponRoutes } from "./routes.js";
+export { couponsModule } from "./plugin.js";

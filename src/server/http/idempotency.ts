@@ -5,7 +5,9 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { isUniqueViolation } from "../db/index.js";
 import { canonicalJson } from "../platform/canonical-json.js";
+import { appWide } from "./app-wide.js";
 import { matchedRoute, requestPath } from "./request-path.js";
+import type { Sweepers } from "./sweepers.js";
 
 /** Keys live 24 hours, as Stripe's do; after that the same key counts as new. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -94,3 +96,9 @@ export async function expireIdempotencyKeys(db: Db, clock: Clock): Promise<numbe
   const res = await db.deleteFrom("idempotency_requests").where("created_at", "<=", cutoff).executeTakeFirst();
   return Number(res.numDeletedRows);
 }
+
+/** The rule above for the whole app, and the hourly sweep of keys past their 24 hours. */
+export const idempotencyRule = appWide<Parameters<typeof registerIdempotency>[1] & { sweepers: Sweepers }>(async (app, opts) => {
+  registerIdempotency(app, opts);
+  opts.sweepers.install(app, (every) => every(3600_000, () => expireIdempotencyKeys(opts.db, opts.clock)));
+});

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { AppError } from "../platform/errors.js";
 
 export interface MetricsSource {
@@ -36,6 +36,12 @@ export function registerMetricsRoute(app: FastifyInstance, opts: { token: string
       .send(await opts.source.render());
   });
 }
+
+/** The main port's /metrics, and a line in the log when neither way of reading it is configured. */
+export const metricsRoute: FastifyPluginAsync<{ token: string | undefined; listen: string | undefined; source: MetricsSource }> = async (app, opts) => {
+  registerMetricsRoute(app, opts);
+  if (!opts.token && !opts.listen) app.log.info("/metrics off: set METRICS_TOKEN (main port, bearer) or METRICS_LISTEN (own listener)");
+};
 
 export interface MetricsListener {
   port: number;

@@ -243,3 +243,4 @@ function loopbackHost(rtmpHost: string): string {
   return rtmpHost;
 }
 export { createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
+export { mediaModule } from "./plugin.js";

@@ -1,2 +1,3 @@
 export { MysteryService, nodeFairnessCrypto, type PoolItemInput } from "./service.js";
 export { registerMysteryRoutes } from "./routes.js";
+export { mysteryModule } from "./plugin.js";

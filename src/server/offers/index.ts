@@ -3,3 +3,4 @@ export { registerOfferRoutes } from "./routes.js";
 export type { Reservation } from "../inventory/index.js";
 export { LineupService, DEFAULT_LINEUP_DURATION_SECONDS } from "./lineup.js";
 export { registerLineupRoutes } from "./lineup-routes.js";
+export { offersModule } from "./plugin.js";

@@ -4,3 +4,4 @@ export { StripePaymentProvider, stripeProviderFromConfig, type StripeProviderOpt
 export { StripeWebhooks, type StripePaymentEvents } from "./stripe-webhooks.js";
 export { registerStripeWebhookRoute } from "./stripe-routes.js";
 export { registerPaymentsConfigRoute } from "./config-routes.js";
+export { paymentsModule } from "./plugin.js";

@@ -1,2 +1,3 @@
 export { PollService, type PollInput } from "./service.js";
 export { registerPollRoutes } from "./routes.js";
+export { pollsModule } from "./plugin.js";

@@ -1,2 +1,3 @@
 export { RecordingService, recordingView, recorderArgs, type RecordingDeps } from "./service.js";
 export { registerRecordingRoutes } from "./routes.js";
+export { recordingsModule } from "./plugin.js";

@@ -1,0 +1,10 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { createBrowserIngest } from "./browser-ingest.js";
+import type { Media } from "./index.js";
+
+/** Browser publishing, the LL-HLS origin, and RTMP ingest listening once the app is ready. */
+export const mediaModule: FastifyPluginAsync<{ media: Media; browserIngest: ReturnType<typeof createBrowserIngest> }> = async (app, opts) => {
+  opts.browserIngest.register(app);
+  await app.register(opts.media.routes);
+  app.addHook("onReady", async () => opts.media.start());
+};

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync } from "fastify";
+import { Gauge, type Registry } from "prom-client";
+import type { Sweepers } from "../http/sweepers.js";
+import type { Outbox } from "./service.js";
+
+/**
+ * The outbox's relay: what a crash left unrelayed is made due when the app is ready (before any sweeper writes), then
+ * the relay loop runs with the sweepers. Its metric: rows not yet delivered, by topic.
+ */
+export const outboxModule: FastifyPluginAsync<{ outbox: Outbox; sweepers: Sweepers; metrics: Registry }> = async (app, { outbox, sweepers, metrics }) => {
+  new Gauge({
+    name: "showcart_outbox_pending",
+    help: "Outbox rows not yet delivered, by topic (bus.publish: domain events; email.send; webhook.deliver)",
+    labelNames: ["topic"],
+    registers: [metrics],
+    async collect() {
+      this.reset();
+      const pending = await outbox.pendingByTopic().catch(() => ({}) as Record<string, number>);
+      for (const topic of ["bus.publish", "email.send", "webhook.deliver"]) this.set({ topic }, pending[topic] ?? 0);
+    },
+  });
+  app.addHook("onReady", async () => void (await outbox.recoverUnrelayed()));
+  sweepers.install(app, () => outbox.start());
+};
