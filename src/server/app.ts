@@ -4,19 +4,10 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
-import { AccountService, FirstRun, InviteService, Memberships, registerAuth, registerInviteRoutes, registerSetupRoutes } from "./accounts/index.js";
+import { AccountService, InviteService, registerAuth, registerInviteRoutes } from "./accounts/index.js";
 import { BuyerService, registerBuyerRoutes } from "./buyers/index.js";
 import { WaitlistEntryAccess, WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
-import {
-  CatalogService,
-  IMAGE_CONTENT_TYPES,
-  MAX_IMAGE_BYTES,
-  MerchantService,
-  registerCatalogRoutes,
-  registerMerchantListRoute,
-  registerShopRoutes,
-  storeImage,
-} from "./catalog/index.js";
+import { CatalogService, registerCatalogRoutes, registerMerchantListRoute } from "./catalog/index.js";
 import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, registerChatRoutes } from "./chat/index.js";
 import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
 import { CouponService, registerCouponRoutes } from "./coupons/index.js";
@@ -54,7 +45,7 @@ import { AppError } from "./platform/errors.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub, RealtimeMetrics, RedisRoomStream, registerRealtimeRoutes } from "./realtime/index.js";
-import { ShowPlanner, ShowService, registerShowAdminRoutes, registerShowRoutes } from "./shows/index.js";
+import { ShowService, registerShowAdminRoutes, registerShowRoutes } from "./shows/index.js";
 import { WebhookService, enqueueOrderWebhooks, registerWebhookRoutes } from "./webhooks/index.js";
 
 export interface ServerOverrides {
@@ -189,6 +180,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     db: db.db,
     clock,
     offers,
+    shows,
+    commissions,
     payments,
     holdMs: config.CART_HOLD_SECONDS * 1000,
     outbox,
@@ -213,14 +206,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const coupons = new CouponService(db.db, clock, outbox);
   const mystery = new MysteryService(db.db, clock, outbox, offers);
   // Order subscribers (orders.on), run inside the order's transactions in this order: coupons (discount when placed),
-  // mystery items (18+ and pool room when placed, the draw when paid), merchant webhooks, the sold-out waitlist, and
-  // last the host's commission (attributed when placed, written when paid, reversed when refunded). Orders itself
-  // subscribed the buyer's emails first.
+  // mystery items (18+ and pool room when placed, the draw when paid), merchant webhooks, the sold-out waitlist.
   coupons.subscribeToOrders(orders);
   mystery.subscribeToOrders(orders);
   enqueueOrderWebhooks(orders, webhooks);
   waitlist.subscribeToOrders(orders);
-  commissions.subscribeToOrders(orders, shows);
   const giveaways = new GiveawayService({ db: db.db, clock, bus, outbox, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
   const polls = new PollService({ db: db.db, clock, bus, outbox, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
   // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.
@@ -320,33 +310,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
   registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
   registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.cookieSecure });
-  const lineup = new LineupService(db.db, clock, offers, catalog);
-  // The merchant's side (#14): shops, who works for which, the first run, and the show form.
-  const merchants = new MerchantService(db.db, clock);
-  const memberships = new Memberships(db.db, clock);
-  const firstRun = new FirstRun({ db: db.db, clock, accounts, outbox, publicUrl: publicUrl.replace(/\/$/, ""), shops: merchants });
-  registerSetupRoutes(app, { firstRun, secureCookie: config.cookieSecure });
-  registerShopRoutes(app, { merchants, mediaDir: config.mediaDir });
-  const planner = new ShowPlanner({
-    db: db.db,
-    clock,
-    shows,
-    defaultCommissionBp: config.DEFAULT_COMMISSION_BP,
-    lineup,
-    hosts: commissions,
-    members: memberships,
-    timeZoneOf: (merchantId) => merchants.timeZoneOf(merchantId),
-    endOpenOffers: async (showId) => {
-      for (const o of await offers.activeOffers(showId)) await offers.end(o.id);
-    },
-  });
-  registerShowAdminRoutes(app, {
-    shows,
-    planner,
-    hostsOf: async (merchantId) => memberships.of(merchantId, ["host"]),
-    images: { contentTypes: IMAGE_CONTENT_TYPES, maxBytes: MAX_IMAGE_BYTES, store: (folder, ownerId, data) => storeImage(config.mediaDir, folder, ownerId, data) },
-    mediaDir: config.mediaDir,
-  });
+  registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
   const gamesOf = async (showId: string): Promise<GameKind[]> => {
     const [a, g, p, m, c] = await Promise.all([
       auctions.ofShow(showId, true),
@@ -375,6 +339,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
   });
   registerOfferRoutes(app, { offers, shows, catalog });
+  const lineup = new LineupService(db.db, clock, offers, catalog);
   registerLineupRoutes(app, { lineup, shows });
   registerGiveawayRoutes(app, { giveaways, shows });
   registerPollRoutes(app, { polls, shows });

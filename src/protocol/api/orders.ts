@@ -43,6 +43,8 @@ export const createOrderBody = z
     coupon: z.string().trim().min(1).max(40).optional(),
     /** The buyer confirms being 18 or older: required for a mystery offer of a merchant with the 18+ switch on. */
     ageConfirmed: z.literal(true).optional(),
+    /** The buyer's page language: the order's emails are written in it (default English). */
+    lang: z.enum(["de", "en"]).optional(),
   })
   .superRefine((b, ctx) => {
     if (b.payment && b.useSaved) ctx.addIssue({ code: "custom", path: ["useSaved"], message: "either payment or useSaved" });
@@ -122,17 +124,4 @@ export interface SavedBuyerDetails {
   address: ShippingAddress | null;
   paymentMethod: { brand: string; last4: string } | null;
 }
-/**
- * Saving a card: the built-in provider's test card, or (Stripe) the SetupIntent that Stripe.js confirmed in the browser
- * with the client secret from POST /api/me/payment-method/setup; the card number never reaches us then.
- */
-export const savePaymentMethodBody = z.discriminatedUnion("method", [
-  testCardPayment,
-  z.strictObject({ method: z.literal("stripe"), setupIntentId: z.string().regex(/^seti_[A-Za-z0-9_]{1,200}$/, "a Stripe SetupIntent id (seti_…)") }),
-]);
-export type SavePaymentMethodBody = z.infer<typeof savePaymentMethodBody>;
-/** POST /api/me/payment-method/setup (Stripe): what Stripe.js needs to confirm the card setup in the browser. */
-export interface CardSetupView {
-  provider: "stripe";
-  clientSecret: string;
-}
+export const savePaymentMethodBody = testCardPayment;

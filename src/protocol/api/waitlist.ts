@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-export const joinWaitlistBody = z.strictObject({ email: z.string().trim().max(254).pipe(z.email()).optional() });
+export const joinWaitlistBody = z.strictObject({
+  email: z.string().trim().max(254).pipe(z.email()).optional(),
+  /** The page's language: the waitlist's emails to this entry are written in it (default English). */
+  lang: z.enum(["de", "en"]).optional(),
+});
 /** A place on a sold-out offer's waitlist. `claim`: units came back and are held for this entry until `expiresAt`. */
 export interface WaitlistEntryView {
   id: string;

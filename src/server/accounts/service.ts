@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import type { Transaction } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import type { Db } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
+import { accountExistsEmail, confirmSignUpEmail, resetEmail } from "./emails.js";
 import type { Clock } from "../platform/clock.js";
 import { isUniqueViolation } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
@@ -105,6 +105,7 @@ export class AccountService {
           created_at: now,
           expires_at: new Date(now.getTime() + SIGNUP_TTL_MS),
           used_at: null,
+          lang: input.lang ?? null,
         })
         .execute();
       await outbox.enqueue(tx, "email.send", confirmSignUpEmail(email, input.displayName, `${this.publicUrl}/confirm-signup#token=${token}`, lang));
@@ -121,7 +122,7 @@ export class AccountService {
       .where("token_hash", "=", tokenHash(token))
       .where("used_at", "is", null)
       .where("expires_at", ">", now)
-      .returning(["email", "display_name", "password_hash"])
+      .returning(["email", "display_name", "password_hash", "lang"])
       .executeTakeFirst();
     if (!pending) throw new AppError("invalid_body", "token: the link is invalid, used or expired; sign up again");
     await this.#limits.tokenAddress.refund(clientAddress);
@@ -137,8 +138,7 @@ export class AccountService {
           role: "buyer",
           merchant_id: null,
           created_at: now,
-          // The emailed link proved the address.
-          email_verified_at: now,
+          lang: pending.lang,
         })
         .execute();
     } catch (err) {
@@ -157,7 +157,7 @@ export class AccountService {
     const email = emailRaw.trim().toLowerCase();
     if (clientAddress !== undefined) await this.#limits.resetAddress.take(clientAddress);
     await this.#limits.resetEmail.take(email);
-    const row = await this.db.selectFrom("accounts").select(["id", "display_name"]).where("email", "=", email).executeTakeFirst();
+    const row = await this.db.selectFrom("accounts").select(["id", "display_name", "lang"]).where("email", "=", email).executeTakeFirst();
     if (!row || !this.outbox) return;
     const token = secretToken(32);
     const now = this.clock.now();
@@ -168,7 +168,8 @@ export class AccountService {
         .insertInto("password_resets")
         .values({ token_hash: tokenHash(token), account_id: row.id, created_at: now, expires_at: new Date(now.getTime() + RESET_TTL_MS), used_at: null })
         .execute();
-      await outbox.enqueue(tx, "email.send", resetEmail(email, row.display_name, link, lang));
+      // The account's language when it is known (set at sign-up or invite), else the page's the request came from.
+      await outbox.enqueue(tx, "email.send", resetEmail(email, row.display_name, link, row.lang ?? lang));
     });
   }
 
@@ -209,36 +210,29 @@ export class AccountService {
     await Promise.all([this.#limits.loginAccount.reset(valid.email), this.#limits.loginSlot.reset(valid.email)]);
   }
 
-  /**
-   * An account whose address is taken as confirmed (an invite link, an operator, the demo), and its membership of
-   * `merchantId` for owners, staff and hosts. `emailVerified: false` leaves it unconfirmed (the first-run admin).
-   */
-  async createAccount(
-    input: { email: string; password: string; displayName: string; role: Account["role"]; merchantId: string | null; emailVerified?: boolean },
-    inTx?: Transaction<Database>,
-  ): Promise<Account> {
+  async createAccount(input: {
+    email: string;
+    password: string;
+    displayName: string;
+    role: Account["role"];
+    merchantId: string | null;
+    /** The language of the account's emails and statements (null: not known). */
+    lang?: "de" | "en" | null;
+  }): Promise<Account> {
     const id = randomId("acc");
-    const passwordHash = await hashPassword(input.password);
-    const now = this.clock.now();
-    const write = async (tx: Transaction<Database>) => {
-      await tx
-        .insertInto("accounts")
-        .values({
-          id,
-          email: input.email.toLowerCase(),
-          password_hash: passwordHash,
-          display_name: input.displayName,
-          role: input.role,
-          merchant_id: input.merchantId,
-          created_at: now,
-          email_verified_at: input.emailVerified === false ? null : now,
-        })
-        .execute();
-      if (input.merchantId && (input.role === "merchant" || input.role === "staff" || input.role === "host"))
-        await tx.insertInto("merchant_members").values({ account_id: id, merchant_id: input.merchantId, role: input.role, created_at: now }).execute();
-    };
-    if (inTx) await write(inTx);
-    else await this.db.transaction().execute(write);
+    await this.db
+      .insertInto("accounts")
+      .values({
+        id,
+        email: input.email.toLowerCase(),
+        password_hash: await hashPassword(input.password),
+        display_name: input.displayName,
+        role: input.role,
+        merchant_id: input.merchantId,
+        created_at: this.clock.now(),
+        lang: input.lang ?? null,
+      })
+      .execute();
     return { id, email: input.email.toLowerCase(), displayName: input.displayName, role: input.role, merchantId: input.merchantId };
   }
 
@@ -321,50 +315,4 @@ export class AccountService {
 
 function toAccount(row: { id: string; email: string; display_name: string; role: Account["role"]; merchant_id: string | null }): Account {
   return { id: row.id, email: row.email, displayName: row.display_name, role: row.role, merchantId: row.merchant_id };
-}
-
-function resetEmail(to: string, name: string, link: string, lang: "de" | "en") {
-  if (lang === "de") {
-    return {
-      to,
-      subject: "Showcart: Passwort zurücksetzen",
-      text: `Hallo ${name},\n\nüber diesen Link setzt du dein Showcart-Passwort zurück (eine Stunde gültig, nur einmal):\n${link}\n\nWenn du das nicht angefordert hast, ignoriere diese E-Mail.`,
-    };
-  }
-  return {
-    to,
-    subject: "Showcart: reset your password",
-    text: `Hello ${name},\n\nuse this link to reset your Showcart password (valid for one hour, once):\n${link}\n\nIf you did not ask for this, ignore this email.`,
-  };
-}
-
-function confirmSignUpEmail(to: string, name: string, link: string, lang: "de" | "en") {
-  if (lang === "de") {
-    return {
-      to,
-      subject: "Showcart: E-Mail-Adresse bestätigen",
-      text: `Hallo ${name},\n\nüber diesen Link bestätigst du deine E-Mail-Adresse und legst dein Showcart-Konto an (24 Stunden gültig, nur einmal):\n${link}\n\nWenn du das nicht warst, ignoriere diese E-Mail.`,
-    };
-  }
-  return {
-    to,
-    subject: "Showcart: confirm your email",
-    text: `Hello ${name},\n\nuse this link to confirm your email and create your Showcart account (valid for 24 hours, once):\n${link}\n\nIf this was not you, ignore this email.`,
-  };
-}
-
-// Sent instead of a sign-up link when the email has an account: the owner learns someone tried, nobody else learns anything.
-function accountExistsEmail(to: string, name: string, publicUrl: string, lang: "de" | "en") {
-  if (lang === "de") {
-    return {
-      to,
-      subject: "Showcart: Du hast schon ein Konto",
-      text: `Hallo ${name},\n\njemand wollte mit dieser E-Mail-Adresse ein Showcart-Konto anlegen. Du hast schon eines: melde dich an (${publicUrl}/login) oder setze dein Passwort zurück (${publicUrl}/forgot-password).\n\nWenn du das nicht warst, ignoriere diese E-Mail.`,
-    };
-  }
-  return {
-    to,
-    subject: "Showcart: you already have an account",
-    text: `Hello ${name},\n\nsomeone asked to create a Showcart account with this email. You already have one: sign in (${publicUrl}/login) or reset your password (${publicUrl}/forgot-password).\n\nIf this was not you, ignore this email.`,
-  };
 }

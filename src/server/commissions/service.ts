@@ -3,12 +3,10 @@ import { sql, type Transaction } from "kysely";
 import type { CommissionRuleSetView, CommissionRules, EarningsBalances } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
-import type { OrderSubscriptions } from "../orders/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
-import type { ShowService } from "../shows/index.js";
 import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution } from "./attribution.js";
 import { hostAccount, hostBalances, merchantExpense, orderHostBalances, postTransaction, type Posting } from "./ledger.js";
 import { DEFAULT_RETURN_WINDOW_DAYS, lineCommission, splitBetweenHosts, type HostShare } from "./rules.js";
@@ -47,40 +45,7 @@ export class CommissionService {
     await this.opts.bus.publish("earnings.updated", { showId, pending, currency: "EUR" });
   }
 
-  /**
-   * The host's commission follows the order, inside its transactions: attributed when it is placed, written when it
-   * is paid (the figure goes into order.paid), taken back by a refund before its units go back (the figure goes into
-   * the refund's history row). Subscribed after the other order subscribers, as their effects came first before.
-   */
-  subscribeToOrders(orders: OrderSubscriptions, shows: Pick<ShowService, "commissionTerms">): void {
-    orders.on("placed", async (tx, order) => {
-      await this.attribute(tx, { orderId: order.id, showId: order.showId, referral: order.referral, at: order.at });
-      return undefined;
-    });
-    orders.on("paid", async (tx, order, view) => {
-      // Cached by the shows module; read in the order's transaction when it is not.
-      const terms = await shows.commissionTerms(view.showId, tx);
-      const commission = await this.recordForOrder(tx, {
-        orderId: order.id,
-        showId: view.showId,
-        hostAccountId: terms.hostAccountId,
-        total: Number(order.total),
-        currency: view.currency,
-        rateBp: terms.rateBp,
-      });
-      return { commission };
-    });
-    orders.on("refunding", async (tx, order, refund) => ({
-      commissionReversed: await this.reverseForRefund(tx, {
-        orderId: order.id,
-        refundId: refund.id,
-        refundAmount: refund.amount,
-        completesRefund: order.refunded_quantity === order.quantity,
-      }),
-    }));
-  }
-
-  /** Who an order belongs to, inside the transaction that creates it (see attribution.ts). */
+  /** Hook for the orders module, inside the transaction that creates the order: who it belongs to (see attribution.ts). */
   attribute(tx: Transaction<Database>, input: { orderId: string; showId: string; referral: string | null; at: Date }): Promise<Attribution> {
     return attributeOrder(tx, input);
   }
@@ -359,34 +324,21 @@ export class CommissionService {
 
   // ── Co-hosts and share links ──
 
-  /** Replaces a show's hosts and shares; inside `inTx` when given (the show form saves the show and its hosts at once). */
-  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[], inTx?: Transaction<Database>): Promise<HostShare[]> {
+  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[]): Promise<HostShare[]> {
     const ids = hosts.map((h) => h.accountId);
-    const q = inTx ?? this.db;
-    // A host may work for several shops: membership (merchant_members) or the account's first shop (accounts.merchant_id).
-    const found = await q
-      .selectFrom("accounts")
-      .leftJoin("merchant_members", (j) => j.onRef("merchant_members.account_id", "=", "accounts.id").on("merchant_members.merchant_id", "=", merchantId))
-      .select(["accounts.id", "accounts.role", "accounts.merchant_id", "merchant_members.merchant_id as member_of"])
-      .where("accounts.id", "in", ids)
-      .execute();
+    const found = await this.db.selectFrom("accounts").select(["id", "role", "merchant_id"]).where("id", "in", ids).execute();
     for (const id of ids) {
       const a = found.find((f) => f.id === id);
-      if (!a || (a.merchant_id !== merchantId && a.member_of !== merchantId) || !["host", "merchant", "staff"].includes(a.role))
+      if (!a || a.merchant_id !== merchantId || !["host", "merchant", "staff"].includes(a.role))
         throw new AppError("invalid_body", `hosts: ${id} is not a host of this merchant`);
     }
-    const write = async (tx: Transaction<Database>) => {
+    await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom("show_hosts").where("show_id", "=", showId).execute();
       await tx
         .insertInto("show_hosts")
         .values(hosts.map((h) => ({ show_id: showId, account_id: h.accountId, share_bp: h.shareBp })))
         .execute();
-    };
-    if (inTx) {
-      await write(inTx);
-      return showHostShares(inTx, showId);
-    }
-    await this.db.transaction().execute(write);
+    });
     return showHostShares(this.db, showId);
   }
 

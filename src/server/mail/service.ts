@@ -7,6 +7,8 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** The HTML part (emails enqueued before it existed have none). */
+  html?: string;
 }
 
 export interface StoredMail extends MailMessage {
@@ -32,7 +34,7 @@ export function createMailer(opts: { smtpUrl?: string; from: string; dir: string
     return {
       kind: "smtp",
       async send(msg, id) {
-        await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: `<${id}@showcart>` });
+        await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, messageId: `<${id}@showcart>` });
       },
     };
   }
@@ -42,7 +44,7 @@ export function createMailer(opts: { smtpUrl?: string; from: string; dir: string
     kind: "file",
     async send(msg, id) {
       // Render through nodemailer anyway, so the addresses and headers are validated like a real send.
-      await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text });
+      await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html });
       const stored: StoredMail = { id, from: opts.from, ...msg, at: opts.clock.now().toISOString() };
       const file = path.join(opts.dir, `${id}.json`);
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(stored));

@@ -118,7 +118,7 @@ export class Checkout {
 
   /** One try at placing: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
   async #attempt(req: PlaceRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
-    const { db, clock, keys, inventory, outbox, subscribers, payments } = this.ctx;
+    const { db, clock, keys, offers, inventory, shows, outbox, commissions, subscribers, payments } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
     // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
     const fresh = keys.claim(idempotencyKey);
@@ -126,6 +126,8 @@ export class Checkout {
     // A one-tap order holds its units only for the charge; a hold for the checkout timer.
     const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.ctx.holdMs));
     const events = outbox.batch();
+    const showId = inTxCharge ? await offers.offerShow(body.offerId) : null;
+    const terms = showId ? await shows.commissionTerms(showId) : null;
     let order: NewOrder | null = null;
     let paidInTx: OrderView | null = null;
     let notApproved = false;
@@ -162,22 +164,13 @@ export class Checkout {
           accountId,
           cardFingerprint: req.fingerprint || null,
           clientKey: req.ctx.clientKey ?? null,
+          lang: body.lang,
         };
         await insertOrder(tx, o);
         await recordOrderEvent(tx, o.id, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
         const discount = await subscribers.placed(
           tx,
-          {
-            id: o.id,
-            offerId: body.offerId,
-            showId: r.showId,
-            quantity: body.quantity,
-            gross,
-            currency: r.currency,
-            accountId,
-            referral: req.ctx.referral ?? null,
-            at: now,
-          },
+          { id: o.id, offerId: body.offerId, showId: r.showId, quantity: body.quantity, gross, currency: r.currency, accountId },
           body,
           events,
         );
@@ -185,7 +178,8 @@ export class Checkout {
           o.total = gross - discount;
           await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
         }
-        if (inTxCharge && card) {
+        await commissions.attribute(tx, { orderId: o.id, showId: r.showId, referral: req.ctx.referral ?? null, at: now });
+        if (inTxCharge && card && terms) {
           const charge = await payments.charge({
             amount: o.total,
             currency: r.currency,
@@ -197,7 +191,7 @@ export class Checkout {
             ref: null,
           });
           if (!charge.ok) throw new ChargeNotApproved();
-          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, events);
+          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, terms, events);
           if (!paidInTx) throw new ChargeNotApproved();
         }
         return o;

@@ -7,7 +7,8 @@ import type { WebhookEvent } from "../../protocol/webhooks.js";
 import type { Bus, BusEvents, BusTopic } from "../platform/bus.js";
 
 export interface OutboxTopics {
-  "email.send": { to: string; subject: string; text: string };
+  /** `html`: the HTML part (mail/template.ts renders both); rows written before it existed have text only. */
+  "email.send": { to: string; subject: string; text: string; html?: string };
   /** One event for one merchant endpoint (src/server/webhooks); the event id is the same on every retry. */
   "webhook.deliver": { endpointId: string; event: WebhookEvent };
   /** A domain event for the bus (offer.updated, order.paid…), written with the change it reports. */

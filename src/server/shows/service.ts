@@ -1,11 +1,10 @@
-import type { GameKind, ShowStatus } from "../../protocol/api.js";
+import type { ShowStatus } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
-import { type Db, type SharedTx, scoped } from "../db/index.js";
+import type { Db } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
-import type { ShowsTables } from "./schema.js";
 
 export interface Show {
   id: string;
@@ -17,11 +16,6 @@ export interface Show {
   status: ShowStatus;
   commissionRateBp: number;
   scheduledAt: Date | null;
-  description: string;
-  language: string;
-  coverImageId: string | null;
-  plannedGames: GameKind[];
-  cancelledAt: Date | null;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -81,11 +75,6 @@ export class ShowService {
         "shows.commission_rate_bp",
         "shows.scheduled_at",
         "shows.created_at",
-        "shows.description",
-        "shows.language",
-        "shows.cover_image_id",
-        "shows.planned_games",
-        "shows.cancelled_at",
       ]);
   }
 
@@ -107,17 +96,12 @@ export class ShowService {
 
   /**
    * Who earns from a show's sales and at what rate. Read on every paid order, so cached per show; a show's host and
-   * rate are fixed once it exists (changing them is a future, explicit operation that will clear this). Inside a
-   * transaction (an order's), pass it: a read outside it would wait for the one PGlite connection the transaction holds.
+   * rate are fixed once it exists (changing them is a future, explicit operation that will clear this).
    */
-  async commissionTerms(showId: string, tx?: SharedTx): Promise<{ hostAccountId: string; rateBp: number }> {
+  async commissionTerms(showId: string): Promise<{ hostAccountId: string; rateBp: number }> {
     let terms = this.#terms.get(showId);
     if (!terms) {
-      const row = await scoped<ShowsTables>(tx ?? this.db)
-        .selectFrom("shows")
-        .select(["host_account_id", "commission_rate_bp"])
-        .where("id", "=", showId)
-        .executeTakeFirst();
+      const row = await this.db.selectFrom("shows").select(["host_account_id", "commission_rate_bp"]).where("id", "=", showId).executeTakeFirst();
       if (!row) throw new AppError("not_found", "No such show.");
       terms = { hostAccountId: row.host_account_id, rateBp: row.commission_rate_bp };
       this.#terms.set(showId, terms);
@@ -139,11 +123,6 @@ export class ShowService {
       if (Number(res.numUpdatedRows) > 0) await events.emit(tx, "show.status", { showId, status });
     });
     await events.publish();
-  }
-
-  /** The show form changed its host or rate (only while scheduled): the cached terms go (this node's; see commissionTerms). */
-  forgetTerms(showId: string): void {
-    this.#terms.delete(showId);
   }
 
   async streamKey(showId: string): Promise<string> {
@@ -195,11 +174,6 @@ function toShow(r: {
   status: ShowStatus;
   commission_rate_bp: number;
   scheduled_at: Date | string | null;
-  description: string;
-  language: string;
-  cover_image_id: string | null;
-  planned_games: string[] | string;
-  cancelled_at: Date | string | null;
 }): Show {
   return {
     id: r.id,
@@ -211,11 +185,5 @@ function toShow(r: {
     status: r.status,
     commissionRateBp: r.commission_rate_bp,
     scheduledAt: r.scheduled_at ? new Date(r.scheduled_at) : null,
-    description: r.description,
-    language: r.language,
-    coverImageId: r.cover_image_id,
-    // jsonb arrives parsed from pg and PGlite alike; a string would be an older driver's raw text.
-    plannedGames: (typeof r.planned_games === "string" ? JSON.parse(r.planned_games) : r.planned_games) as GameKind[],
-    cancelledAt: r.cancelled_at ? new Date(r.cancelled_at) : null,
   };
 }

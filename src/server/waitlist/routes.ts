@@ -32,7 +32,7 @@ export function registerWaitlistRoutes(
     const email = body.email ?? req.account?.email;
     if (!email) throw new AppError("invalid_body", "email: required when not signed in", [{ path: "email", message: "required" }]);
     await deps.rateLimit?.(req);
-    const joined = await waitlist.join(req.params.offerId, { email, accountId: req.account?.id ?? null });
+    const joined = await waitlist.join(req.params.offerId, { email, accountId: req.account?.id ?? null, lang: body.lang });
     // One shape either way; an email already waiting gets a link to its entry instead of this answer naming it.
     if (joined.mine) return reply.status(201).send({ entry: joined.entry, entryToken: access.token(joined.entry.id), linkEmailed: false });
     return reply.status(201).send({ entry: null, entryToken: null, linkEmailed: joined.emailed });

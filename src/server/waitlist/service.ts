@@ -8,6 +8,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { isUniqueViolation } from "../db/index.js";
+import { alreadyWaitingEmail, claimEmail } from "./emails.js";
 
 /** What a realtime client may know about an entry it holds: a hash of the (secret) entry id. */
 export const entryKey = (entryId: string) => createHash("sha256").update(entryId).digest("base64url").slice(0, 16);
@@ -43,7 +44,7 @@ export class WaitlistService {
    * Joins the waitlist of a sold-out offer, once per email. Joining again for an email that already waits hands the
    * entry only to the account that owns it; anyone else gets nothing, and the email is sent a link to its entry.
    */
-  async join(offerId: string, input: { email: string; accountId: string | null }): Promise<JoinOutcome> {
+  async join(offerId: string, input: { email: string; accountId: string | null; lang?: "de" | "en" }): Promise<JoinOutcome> {
     const { db, clock } = this.deps;
     const now = clock.now();
     const offer = await db.selectFrom("offers").select(["remaining", "closed_at", "ends_at", "show_id", "title"]).where("id", "=", offerId).executeTakeFirst();
@@ -55,7 +56,17 @@ export class WaitlistService {
     try {
       await db
         .insertInto("waitlist_entries")
-        .values({ id, offer_id: offerId, email, account_id: input.accountId, status: "waiting", order_id: null, created_at: now, offered_at: null })
+        .values({
+          id,
+          offer_id: offerId,
+          email,
+          account_id: input.accountId,
+          status: "waiting",
+          order_id: null,
+          created_at: now,
+          offered_at: null,
+          lang: input.lang ?? null,
+        })
         .execute();
       return { mine: true, entry: await this.entry(id) };
     } catch (err) {
@@ -70,11 +81,7 @@ export class WaitlistService {
       if (input.accountId && existing.account_id === input.accountId) return { mine: true, entry: await this.entry(existing.id) };
       const { entryUrl, mayEmailEntryLink } = this.deps;
       if (!entryUrl || (mayEmailEntryLink && !(await mayEmailEntryLink(existing.id)))) return { mine: false, emailed: false };
-      await this.deps.outbox.enqueue(db, "email.send", {
-        to: email,
-        subject: `Showcart: your place on the waitlist for ${offer.title}`,
-        text: `Someone asked to put this address on the waitlist for "${offer.title}". It is already on it; this link opens your place in line (keep it to yourself):\n${entryUrl(offer.show_id, existing.id)}\n\nIf that was not you, ignore this email.\n`,
-      });
+      await this.deps.outbox.enqueue(db, "email.send", alreadyWaitingEmail(email, offer.title, entryUrl(offer.show_id, existing.id), input.lang ?? "en"));
       return { mine: false, emailed: true };
     }
   }
@@ -203,11 +210,13 @@ export class WaitlistService {
     await tx.updateTable("waitlist_entries").set({ order_id: hold.orderId }).where("id", "=", entryId).execute();
     await events.emit(tx, "waitlist.offered", { showId: hold.showId, offerId: hold.offerId, entryKey: entryKey(entryId) });
     const minutes = Math.max(1, Math.round((hold.expiresAt.getTime() - this.deps.clock.now().getTime()) / 60_000));
-    await this.deps.outbox.enqueue(tx, "email.send", {
-      to: hold.email,
-      subject: `Showcart: ${hold.offerTitle} is available for you`,
-      text: `Good news: a unit of "${hold.offerTitle}" came back and is reserved for you for ${minutes} minute(s).\n\nClaim it here before it goes to the next person on the waitlist:\n${this.deps.claimUrl(hold.showId, hold.orderId)}\n`,
-    });
+    // In the language of the page the buyer joined from.
+    const entry = await tx.selectFrom("waitlist_entries").select("lang").where("id", "=", entryId).executeTakeFirst();
+    await this.deps.outbox.enqueue(
+      tx,
+      "email.send",
+      claimEmail(hold.email, hold.offerTitle, minutes, this.deps.claimUrl(hold.showId, hold.orderId), entry?.lang ?? "en"),
+    );
   }
 
   /** A hold made for an entry ended unpaid (expired or cancelled): the entry is done, the unit moves on. */

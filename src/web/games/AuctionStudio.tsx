@@ -6,7 +6,7 @@ import { connectRealtime } from "../realtime/connectRealtime.js";
 import { type StudioKey, useStudioText } from "../shows/studioText.js";
 import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { Field, ProductOptions, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 interface AuditEvent {
   seq: number;
@@ -135,14 +135,26 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
                 {a.award && <div class="muted">{t("studio.auctionAward", { name: a.award.bidder, rank: a.award.rank, amount: money(a.award.price) })}</div>}
                 <div class="row">
                   {a.status === "scheduled" && (
-                    <StudioCall busy={busy} onCall={() => act(() => api.post(`/api/studio/auctions/${a.id}/start`))} testId="auction-start">
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      disabled={busy}
+                      onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/start`))}
+                      data-testid="auction-start"
+                    >
                       {t("studio.auctionStart")}
-                    </StudioCall>
+                    </button>
                   )}
                   {(a.status === "scheduled" || a.status === "live") && (
-                    <StudioCall busy={busy} onCall={() => act(() => api.post(`/api/studio/auctions/${a.id}/cancel`))} testId="auction-cancel">
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      disabled={busy}
+                      onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/cancel`))}
+                      data-testid="auction-cancel"
+                    >
                       {t("studio.auctionCancel")}
-                    </StudioCall>
+                    </button>
                   )}
                   <button type="button" class="btn btn-small" onClick={() => setWatching(watching === a.id ? null : a.id)} data-testid="auction-watch">
                     {t("studio.auctionBids")}
