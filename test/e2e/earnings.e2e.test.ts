@@ -72,6 +72,20 @@ describe("host earnings", () => {
     expect(csvHref).toMatch(/^\/api\/earnings\/statements\/\d{4}-\d{2}\.csv$/);
     const csv = await earnings.evaluate(async (href) => (await fetch(href!)).text(), csvHref);
     expect(csv).toContain(order.id);
+
+    // The payout account is saved with the API client's PUT: a wrong IBAN comes back as the server's message, a right
+    // one is kept and shown masked.
+    const form = earnings.getByTestId("payout-account-form");
+    await earnings.getByTestId("payout-holder").fill("Demo Host");
+    await earnings.getByTestId("payout-iban").fill("DE89370400440532013001"); // check digits do not match
+    await earnings.getByTestId("payout-bic").fill("COBADEFFXXX");
+    await form.getByRole("button").click();
+    await earnings.getByTestId("payout-error").waitFor({ timeout: LONG });
+    await earnings.getByTestId("payout-iban").fill("DE89370400440532013000");
+    await form.getByRole("button").click();
+    await form.getByRole("status").waitFor({ timeout: LONG });
+    await expect.poll(async () => earnings.getByTestId("payout-account-form").textContent(), { timeout: LONG }).toMatch(/3000/);
+    expect(await earnings.getByTestId("payout-error").count()).toBe(0);
     expect([...host.errors, ...buyer.errors]).toEqual([]);
     await Promise.all([host.context.close(), buyer.context.close()]);
   }, 300_000);

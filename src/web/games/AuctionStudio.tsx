@@ -6,7 +6,7 @@ import { connectRealtime } from "../realtime/connectRealtime.js";
 import { type StudioKey, useStudioText } from "../shows/studioText.js";
 import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { Field, ProductOptions, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 interface AuditEvent {
   seq: number;
@@ -135,26 +135,14 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
                 {a.award && <div class="muted">{t("studio.auctionAward", { name: a.award.bidder, rank: a.award.rank, amount: money(a.award.price) })}</div>}
                 <div class="row">
                   {a.status === "scheduled" && (
-                    <button
-                      type="button"
-                      class="btn btn-small"
-                      disabled={busy}
-                      onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/start`))}
-                      data-testid="auction-start"
-                    >
+                    <StudioCall busy={busy} onCall={() => act(() => api.post(`/api/studio/auctions/${a.id}/start`))} testId="auction-start">
                       {t("studio.auctionStart")}
-                    </button>
+                    </StudioCall>
                   )}
                   {(a.status === "scheduled" || a.status === "live") && (
-                    <button
-                      type="button"
-                      class="btn btn-small"
-                      disabled={busy}
-                      onClick={() => void act(() => api.post(`/api/studio/auctions/${a.id}/cancel`))}
-                      data-testid="auction-cancel"
-                    >
+                    <StudioCall busy={busy} onCall={() => act(() => api.post(`/api/studio/auctions/${a.id}/cancel`))} testId="auction-cancel">
                       {t("studio.auctionCancel")}
-                    </button>
+                    </StudioCall>
                   )}
                   <button type="button" class="btn btn-small" onClick={() => setWatching(watching === a.id ? null : a.id)} data-testid="auction-watch">
                     {t("studio.auctionBids")}

@@ -5,7 +5,7 @@ import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { useStudioText } from "../shows/studioText.js";
 import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { Field, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { Field, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 /** Studio: drop a coupon live (percent or fixed, valid for N minutes or the first M claims), watch claims, end it. */
 export function CouponStudio({ showId }: { showId: string }) {
@@ -99,14 +99,9 @@ export function CouponStudio({ showId }: { showId: string }) {
                 {t("studio.couponClaims", { n: c.claims, max: c.maxClaims ?? "∞" })}
                 {c.status === "active" && left > 0 && <> · {formatCountdown(left)}</>}
                 {c.status === "active" && (
-                  <button
-                    type="button"
-                    class="btn btn-small"
-                    disabled={busy}
-                    onClick={() => void act(() => api.post(`/api/studio/coupons/${encodeURIComponent(c.id)}/end`))}
-                  >
+                  <StudioCall busy={busy} onCall={() => act(() => api.post(`/api/studio/coupons/${encodeURIComponent(c.id)}/end`))}>
                     {t("studio.couponEnd")}
-                  </button>
+                  </StudioCall>
                 )}
               </li>
             );

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { GiveawayView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { useGameText } from "./GiveawayText.js";
-import { CheckField, Field, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { CheckField, Field, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 // Studio controls for giveaways: create (the seed is committed at once), open, close, draw. Counts refresh while one is
 // open; the host's realtime room carries the same events, but a short poll keeps this panel self-contained.
@@ -63,19 +63,19 @@ export function GiveawayStudio({ showId }: { showId: string }) {
             <small title={g.commitment}>{t("giveaway.commitment", { hash: g.commitment.slice(0, 16) })}</small>
             <div class="row">
               {g.status === "draft" && (
-                <button type="button" class="btn btn-small" disabled={busy} onClick={() => act(g, "open")} data-testid="giveaway-open">
+                <StudioCall busy={busy} onCall={() => act(g, "open")} testId="giveaway-open">
                   {t("studio.open")}
-                </button>
+                </StudioCall>
               )}
               {g.status === "open" && (
-                <button type="button" class="btn btn-small" disabled={busy} onClick={() => act(g, "close")} data-testid="giveaway-close">
+                <StudioCall busy={busy} onCall={() => act(g, "close")} testId="giveaway-close">
                   {t("studio.close")}
-                </button>
+                </StudioCall>
               )}
               {(g.status === "open" || g.status === "closed") && (
-                <button type="button" class="btn btn-small btn-primary" disabled={busy} onClick={() => act(g, "draw")} data-testid="giveaway-draw">
+                <StudioCall busy={busy} onCall={() => act(g, "draw")} primary testId="giveaway-draw">
                   {t("studio.draw")}
-                </button>
+                </StudioCall>
               )}
               {g.status === "drawn" && (
                 <span data-testid="studio-giveaway-winners">

@@ -3,7 +3,7 @@ import type { MysteryPoolView, ProductView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { parsePriceToCents } from "../platform/money.js";
 import { useStudioText } from "../shows/studioText.js";
-import { Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { Field, ProductOptions, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 interface Row {
   productId: string;
@@ -189,14 +189,9 @@ export function MysteryStudio({ showId, products }: { showId: string; products: 
                 ))}
               </ul>
               {p.status === "open" && (
-                <button
-                  type="button"
-                  class="btn btn-small"
-                  disabled={busy}
-                  onClick={() => void act(() => api.post(`/api/studio/mystery/${encodeURIComponent(p.id)}/close`))}
-                >
+                <StudioCall busy={busy} onCall={() => act(() => api.post(`/api/studio/mystery/${encodeURIComponent(p.id)}/close`))}>
                   {t("studio.mysteryClose")}
-                </button>
+                </StudioCall>
               )}
               {p.seed && <p class="muted mono">{t("studio.mysterySeed", { seed: p.seed })}</p>}
             </li>

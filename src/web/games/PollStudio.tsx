@@ -3,7 +3,7 @@ import type { PollView, ProductView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { parsePriceToCents } from "../platform/money.js";
 import { useGameText } from "./GiveawayText.js";
-import { CheckField, Field, ProductOptions, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { CheckField, Field, ProductOptions, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
 
 const MAX_OPTIONS = 6;
 
@@ -108,14 +108,14 @@ export function PollStudio({ showId, products }: { showId: string; products: Pro
               ))}
             </ul>
             {p.status === "draft" && (
-              <button type="button" class="btn btn-small" disabled={busy} onClick={() => act(p, "open")} data-testid="poll-open">
+              <StudioCall busy={busy} onCall={() => act(p, "open")} testId="poll-open">
                 {t("studio.openPoll")}
-              </button>
+              </StudioCall>
             )}
             {p.status === "open" && (
-              <button type="button" class="btn btn-small" disabled={busy} onClick={() => act(p, "close")} data-testid="poll-close">
+              <StudioCall busy={busy} onCall={() => act(p, "close")} testId="poll-close">
                 {t("studio.closePoll")}
-              </button>
+              </StudioCall>
             )}
           </li>
         ))}

@@ -100,3 +100,24 @@ export function ProductOptions({ products }: { products: ProductView[] }) {
     </>
   );
 }
+
+/** A studio call on one listed game (open, close, draw, end…): a small button, disabled while any call runs. */
+export function StudioCall({
+  busy,
+  onCall,
+  primary = false,
+  testId,
+  children,
+}: {
+  busy: boolean;
+  onCall: () => unknown;
+  primary?: boolean;
+  testId?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <button type="button" class={primary ? "btn btn-small btn-primary" : "btn btn-small"} disabled={busy} onClick={() => void onCall()} data-testid={testId}>
+      {children}
+    </button>
+  );
+}
