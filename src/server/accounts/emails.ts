@@ -62,6 +62,25 @@ const ACCOUNT_EXISTS: Record<EmailLang, (name: string, publicUrl: string) => Ema
   }),
 };
 
+// The first-run admin confirms the address Showcart was set up with.
+const VERIFY: Record<EmailLang, (name: string, link: string) => EmailBody> = {
+  en: (name, link) => ({
+    subject: "Showcart: confirm your email",
+    greeting: `Hello ${name},`,
+    parts: ["you set up Showcart. Please confirm your email address with this link; it works once, for 3 days.", { link, label: "Confirm my email" }],
+    footer: "If this was not you, ignore this email.",
+  }),
+  de: (name, link) => ({
+    subject: "Showcart: E-Mail-Adresse bestätigen",
+    greeting: `Hallo ${name},`,
+    parts: [
+      "du hast Showcart eingerichtet. Bitte bestätige deine E-Mail-Adresse über diesen Link; er gilt einmal, 3 Tage lang.",
+      { link, label: "E-Mail-Adresse bestätigen" },
+    ],
+    footer: "Wenn du das nicht warst, ignoriere diese E-Mail.",
+  }),
+};
+
 const INVITE: Record<EmailLang, (merchant: string, inviter: string, role: "host" | "staff", link: string) => EmailBody> = {
   en: (merchant, inviter, role, link) => ({
     subject: `${merchant} invites you to Showcart`,
@@ -90,6 +109,8 @@ export const confirmSignUpEmail = (to: string, name: string, link: string, lang:
 
 export const accountExistsEmail = (to: string, name: string, publicUrl: string, lang: EmailLang): EmailMessage =>
   renderEmail(to, lang, ACCOUNT_EXISTS[lang](name, publicUrl));
+
+export const verifyEmail = (to: string, name: string, link: string, lang: EmailLang): EmailMessage => renderEmail(to, lang, VERIFY[lang](name, link));
 
 export const inviteEmail = (to: string, merchant: string, inviter: string, role: "host" | "staff", link: string, lang: EmailLang): EmailMessage =>
   renderEmail(to, lang, INVITE[lang](merchant, inviter, role, link));

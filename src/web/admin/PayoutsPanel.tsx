@@ -1,14 +1,20 @@
 import { useEffect, useState } from "preact/hooks";
-import type { PayoutView } from "../../protocol/api.js";
+import type { CommissionRuleSetView, PainVersion, PayoutView } from "../../protocol/api.js";
 import { ApiError, type ErrorCode, api } from "../platform/apiClient.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../platform/money.js";
-import { CommissionRulesPanel } from "./CommissionRulesPanel.js";
 import { scoped } from "./merchantScope.js";
 
-// Host payouts in /admin (the commission rules form is CommissionRulesPanel). Strings live here (only this panel uses them).
+// Commission rules and host payouts in /admin. Strings live here (only this panel uses them).
 const payoutMessages = defineMessages(
   {
+    rules: "Commission rules",
+    rulesVersion: "Version {version} in force since {date}.",
+    rulesNone: "No rule set: each show's own rate applies to the gross total.",
+    rulesRetired: "Retired (version {version}): each show's own rate applies.",
+    rulesHint:
+      "JSON: percentBp (of net), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — see docs/api.md.",
+    publish: "Publish as new version",
     bank: "Bank account for SEPA payouts",
     debtor: "Account holder",
     save: "Save",
@@ -21,11 +27,22 @@ const payoutMessages = defineMessages(
     history: "Payouts",
     noPayouts: "No payouts yet.",
     download: "pain.001 file",
+    downloadOther: "as {version}",
+    painVersion: "Bank file format",
+    pain09: "pain.001.001.09 (current SEPA format)",
+    pain03: "pain.001.001.03 (older banks)",
     host: "Host",
     amount: "Amount",
     status: "Status",
   },
   {
+    rules: "Provisionsregeln",
+    rulesVersion: "Version {version} gilt seit {date}.",
+    rulesNone: "Keine Regeln: Es gilt der Satz der jeweiligen Show auf den Bruttobetrag.",
+    rulesRetired: "Zurückgezogen (Version {version}): Es gilt der Satz der jeweiligen Show.",
+    rulesHint:
+      "JSON: percentBp (vom Netto), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — siehe docs/api.md.",
+    publish: "Als neue Version veröffentlichen",
     bank: "Bankkonto für SEPA-Auszahlungen",
     debtor: "Kontoinhaber",
     save: "Speichern",
@@ -38,6 +55,10 @@ const payoutMessages = defineMessages(
     history: "Auszahlungen",
     noPayouts: "Noch keine Auszahlungen.",
     download: "pain.001-Datei",
+    downloadOther: "als {version}",
+    painVersion: "Format der Bankdatei",
+    pain09: "pain.001.001.09 (aktuelles SEPA-Format)",
+    pain03: "pain.001.001.03 (ältere Banken)",
     host: "Host",
     amount: "Betrag",
     status: "Status",
@@ -63,18 +84,67 @@ async function putJson(path: string, body: unknown): Promise<unknown> {
 
 const message = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
+function RulesEditor() {
+  const { p, locale } = usePayoutText();
+  const [current, setCurrent] = useState<CommissionRuleSetView | null | undefined>(undefined);
+  const [draft, setDraft] = useState("");
+  const [note, setNote] = useState<string | null>(null);
+  const load = () =>
+    api.get<{ current: CommissionRuleSetView | null }>(scoped("/api/admin/commission-rules")).then(
+      (r) => {
+        setCurrent(r.current);
+        setDraft(JSON.stringify(r.current?.rules ?? { percentBp: 1000 }, null, 2));
+      },
+      (err) => setNote(message(err)),
+    );
+  useEffect(() => void load(), []);
+  const publish = async () => {
+    setNote(null);
+    try {
+      await api.post(scoped("/api/admin/commission-rules"), JSON.parse(draft));
+      setNote(p("saved"));
+      await load();
+    } catch (err) {
+      setNote(message(err));
+    }
+  };
+  return (
+    <section class="panel" data-testid="commission-rules">
+      <h2>{p("rules")}</h2>
+      {current === null && <p class="muted">{p("rulesNone")}</p>}
+      {current && !current.rules && <p class="muted">{p("rulesRetired", { version: current.version })}</p>}
+      {current?.rules && (
+        <p class="muted">
+          {p("rulesVersion", { version: current.version, date: new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(current.createdAt)) })}
+        </p>
+      )}
+      <p class="muted">{p("rulesHint")}</p>
+      <textarea rows={8} class="code" aria-label={p("rules")} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} data-testid="rules-json" />
+      {note && <p class="note">{note}</p>}
+      <button type="button" class="btn" onClick={publish} data-testid="rules-publish">
+        {p("publish")}
+      </button>
+    </section>
+  );
+}
+
 export function PayoutsPanel() {
   const { p, locale } = usePayoutText();
   const [payouts, setPayouts] = useState<PayoutView[]>([]);
   const [available, setAvailable] = useState<{ hostAccountId: string; amount: number; currency: string }[]>([]);
-  const [bank, setBank] = useState({ debtorName: "", iban: "", bic: "" });
+  const [bank, setBank] = useState<{ debtorName: string; iban: string; bic: string; painVersion: PainVersion }>({
+    debtorName: "",
+    iban: "",
+    bic: "",
+    painVersion: "pain.001.001.09",
+  });
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const load = async () => {
     try {
       const [list, settings] = await Promise.all([
         api.get<{ payouts: PayoutView[]; available: { hostAccountId: string; amount: number; currency: string }[] }>(scoped("/api/admin/payouts")),
-        api.get<{ settings: { debtorName: string; iban: string; bic: string } | null }>(scoped("/api/admin/payout-settings")),
+        api.get<{ settings: { debtorName: string; iban: string; bic: string; painVersion: PainVersion } | null }>(scoped("/api/admin/payout-settings")),
       ]);
       setPayouts(list.payouts);
       setAvailable(list.available);
@@ -110,10 +180,12 @@ export function PayoutsPanel() {
       setBusy(false);
     }
   };
+  // The batch in the other version too, for a bank that wants it once.
+  const otherVersion: PainVersion = bank.painVersion === "pain.001.001.09" ? "pain.001.001.03" : "pain.001.001.09";
   const batches = [...new Set(payouts.filter((x) => x.method === "sepa").map((x) => x.batchId))];
   return (
     <div data-testid="payouts-panel">
-      <CommissionRulesPanel />
+      <RulesEditor />
       <section class="panel">
         <h2>{p("available")}</h2>
         {available.filter((a) => a.amount > 0).length === 0 ? (
@@ -153,6 +225,17 @@ export function PayoutsPanel() {
           <span>BIC</span>
           <input required value={bank.bic} onInput={(e) => setBank({ ...bank, bic: e.currentTarget.value })} />
         </label>
+        <label class="field">
+          <span>{p("painVersion")}</span>
+          <select
+            value={bank.painVersion}
+            onChange={(e) => setBank({ ...bank, painVersion: e.currentTarget.value as PainVersion })}
+            data-testid="payouts-pain-version"
+          >
+            <option value="pain.001.001.09">{p("pain09")}</option>
+            <option value="pain.001.001.03">{p("pain03")}</option>
+          </select>
+        </label>
         <button type="submit" class="btn">
           {p("save")}
         </button>
@@ -185,6 +268,14 @@ export function PayoutsPanel() {
           <p>
             <a class="link" href={scoped(`/api/admin/payouts/batches/${encodeURIComponent(b)}/pain.001.xml`)} download data-testid="pain-download">
               {p("download")} {b}
+            </a>{" "}
+            <a
+              class="link"
+              href={scoped(`/api/admin/payouts/batches/${encodeURIComponent(b)}/pain.001.xml?version=${otherVersion}`)}
+              download
+              data-testid="pain-download-other"
+            >
+              ({p("downloadOther", { version: otherVersion })})
             </a>
           </p>
         ))}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { OfferView, OrderView } from "../../protocol/api.js";
 import { ApiError, type ClientErrorCode, NetworkError, api } from "../platform/apiClient.js";
 import { chatDeviceId } from "../chat/ChatPanel.js";
+import { getLang } from "../i18n/lang.js";
 import type { CheckoutMessageKey } from "./checkoutState.js";
 
 export type HoldState =
@@ -66,7 +67,8 @@ export function useHold({ offer, orderExtras, claimOrderId, claimToken, initialQ
     const p = api
       .post<{ order: OrderView; accessToken?: string }>(
         "/api/orders",
-        { offerId: offer.id, quantity: q, ...orderExtras },
+        // The page's language goes with the order: its emails are written in it.
+        { offerId: offer.id, quantity: q, ...orderExtras, lang: getLang() },
         { "idempotency-key": crypto.randomUUID(), ...deviceHeader() },
       )
       .then(

@@ -204,7 +204,12 @@ function EarningsView() {
                       </a>
                     </td>
                     <td>
-                      <a class="link" href={`/api/earnings/statements/${m}.pdf`} download data-testid="statement-pdf">
+                      <a
+                        class="link"
+                        href={`/api/earnings/statements/${m}.pdf?lang=${locale.startsWith("de") ? "de" : "en"}`}
+                        download
+                        data-testid="statement-pdf"
+                      >
                         PDF
                       </a>
                     </td>

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { JoinWaitlistAnswer, OfferView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
 import { useI18n } from "../i18n/coreText.js";
+import { getLang } from "../i18n/lang.js";
 
 const storageKey = (offerId: string) => `showcart.waitlist.${offerId}`;
 
@@ -91,7 +92,10 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<JoinWaitlistAnswer>(`/api/offers/${encodeURIComponent(offer.id)}/waitlist`, accountEmail ? {} : { email: email.trim() });
+      const r = await api.post<JoinWaitlistAnswer>(
+        `/api/offers/${encodeURIComponent(offer.id)}/waitlist`,
+        accountEmail ? { lang: getLang() } : { email: email.trim(), lang: getLang() },
+      );
       if (!r.entry) {
         // The address already waits: its entry goes to that inbox as a link, never to this answer.
         setLinkSent(true);
