@@ -359,7 +359,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     },
     item: async (o) => {
       const [offer, show] = await Promise.all([offers.offer(o.offerId), shows.show(o.showId)]);
-      return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title };
+      // A bag's page names every line.
+      const lines = o.lines.length > 1 ? await Promise.all(o.lines.map(async (l) => ({ offerId: l.offerId, title: (await offers.offer(l.offerId)).title }))) : null;
+      return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title, ...(lines ? { lines } : {}) };
     },
   });
   registerPaymentsConfigRoute(app, { provider: payments.name === "stripe" ? "stripe" : "test", publishableKey: config.STRIPE_PUBLISHABLE_KEY });

@@ -43,6 +43,7 @@ const PUBLIC = new Set([
   "GET /api/shows/:showId/mystery",
   "GET /api/mystery/:poolId",
   "POST /api/orders",
+  "POST /api/orders/bag",
   "GET /api/payments/config",
   "POST /api/shows/:showId/telemetry",
   "GET /media/products/:productId/:file",

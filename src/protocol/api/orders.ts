@@ -51,6 +51,37 @@ export const createOrderBody = z
     if (b.payment && !b.buyer) ctx.addIssue({ code: "custom", path: ["buyer"], message: "required with payment" });
     if (b.payment && !b.shipping) ctx.addIssue({ code: "custom", path: ["shipping"], message: "required with payment" });
   });
+/** Lines a bag may hold (one checkout, one payment): a bag is for a show's few items, not a catalogue order. */
+export const MAX_BAG_LINES = 10;
+
+/**
+ * A bag: several offers of one show in one order and one payment (POST /api/orders/bag). Each line reserves its own
+ * units; the bag gets all of them or none. Without payment it is a hold, paid like any other with POST /api/orders/:id/pay.
+ */
+export const createBagOrderBody = z
+  .strictObject({
+    lines: z
+      .array(z.strictObject({ offerId: idSchema, quantity: z.number().int().min(1).max(100) }))
+      .min(1, "the bag is empty")
+      .max(MAX_BAG_LINES, `at most ${MAX_BAG_LINES} lines`),
+    buyer: buyerSchema.optional(),
+    shipping: shippingSchema.optional(),
+    gift: giftSchema.optional(),
+    payment: paymentSchema.optional(),
+    useSaved: z.literal(true).optional(),
+  })
+  .superRefine((b, ctx) => {
+    const seen = new Set<string>();
+    b.lines.forEach((l, i) => {
+      if (seen.has(l.offerId)) ctx.addIssue({ code: "custom", path: ["lines", i, "offerId"], message: "each offer once (set its quantity instead)" });
+      seen.add(l.offerId);
+    });
+    if (b.payment && b.useSaved) ctx.addIssue({ code: "custom", path: ["useSaved"], message: "either payment or useSaved" });
+    if (b.payment && !b.buyer) ctx.addIssue({ code: "custom", path: ["buyer"], message: "required with payment" });
+    if (b.payment && !b.shipping) ctx.addIssue({ code: "custom", path: ["shipping"], message: "required with payment" });
+  });
+export type CreateBagOrderBody = z.infer<typeof createBagOrderBody>;
+
 // Paying a hold: a card (or the saved one), plus the buyer and address if the hold was placed without them.
 export const payOrderBody = z
   .strictObject({
@@ -88,6 +119,18 @@ export interface OrderView {
   /** VAT rate of the product when ordered (basis points, 1900 = 19 %) and the VAT contained in `total`. */
   vatRateBp: number;
   vat: number;
+  /**
+   * What was bought, one line per offer. An order of one offer has one line (its own offerId, quantity, unitPrice);
+   * a bag has several, and then offerId/unitPrice above are its first line's, quantity the units of all lines.
+   */
+  lines: OrderLineView[];
+}
+
+export interface OrderLineView {
+  offerId: string;
+  quantity: number;
+  unitPrice: number;
+  vatRateBp: number;
 }
 
 /** What was bought, for the buyer's order page (GET /api/orders/:id `item`). */
@@ -96,6 +139,8 @@ export interface OrderItemView {
   imageUrl: string;
   showSlug: string;
   showTitle: string;
+  /** A bag: each line's offer title, in the order's line order. */
+  lines?: { offerId: string; title: string }[];
 }
 
 /**

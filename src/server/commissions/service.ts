@@ -62,7 +62,7 @@ export class CommissionService {
     const order = await tx
       .selectFrom("orders")
       .innerJoin("offers", "offers.id", "orders.offer_id")
-      .select(["orders.quantity", "orders.vat_rate_bp", "orders.created_at", "offers.product_id"])
+      .select(["orders.quantity", "orders.vat_rate_bp", "orders.created_at", "orders.line_count", "offers.product_id"])
       .where("orders.id", "=", input.orderId)
       .executeTakeFirstOrThrow();
     const attribution = await this.#attribution(tx, input.orderId, input.showId, new Date(order.created_at));
@@ -75,7 +75,10 @@ export class CommissionService {
       vat: vatIncluded(input.total, order.vat_rate_bp),
       discount: input.discount ?? 0,
     };
-    const c = lineCommission(set, line, { showRevenueBefore, showRateBp: input.rateBp });
+    const c =
+      order.line_count > 1
+        ? await this.#bagCommission(tx, input.orderId, set, { showRevenueBefore, showRateBp: input.rateBp })
+        : lineCommission(set, line, { showRevenueBefore, showRateBp: input.rateBp });
     const parts = splitBetweenHosts(c.amount, attribution.hosts);
     const postings: Posting[] = [{ account: merchantExpense(attribution.merchantId), showId: input.showId, amount: -c.amount, currency: input.currency }];
     for (const [hostId, amount] of parts)
@@ -98,6 +101,25 @@ export class CommissionService {
       postings,
     );
     return c.amount;
+  }
+
+  /**
+   * A bag (several offers in one order, no discount): each line under the rule of its own product, the amounts added
+   * up; the rate and fixed amount recorded are the first line's (a bag is refunded whole, which reverses exactly what is left).
+   */
+  async #bagCommission(tx: Transaction<Database>, orderId: string, set: Parameters<typeof lineCommission>[0], ctx: Parameters<typeof lineCommission>[2]) {
+    const lines = await tx
+      .selectFrom("order_lines")
+      .innerJoin("offers", "offers.id", "order_lines.offer_id")
+      .select(["order_lines.quantity", "order_lines.unit_price", "order_lines.vat_rate_bp", "offers.product_id"])
+      .where("order_lines.order_id", "=", orderId)
+      .orderBy("order_lines.line_no")
+      .execute();
+    const each = lines.map((l) => {
+      const gross = Number(l.unit_price) * l.quantity;
+      return lineCommission(set, { productId: l.product_id, units: l.quantity, gross, vat: vatIncluded(gross, l.vat_rate_bp), discount: 0 }, ctx);
+    });
+    return { ...each[0]!, amount: each.reduce((sum, c) => sum + c.amount, 0) };
   }
 
   async #attribution(tx: Transaction<Database>, orderId: string, showId: string, at: Date): Promise<Attribution> {

@@ -66,7 +66,7 @@ export function ordersCsv(orders: OrderView[]): string {
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A packing slip without prices: what goes in the parcel (a gift's message included). */
-export function packingSlipHtml(o: OrderView, title: string): string {
+export function packingSlipHtml(o: OrderView, title: string, lineTitles: readonly string[] = []): string {
   const address = [o.shipping.name, o.shipping.line1, o.shipping.line2, `${o.shipping.postalCode} ${o.shipping.city}`, o.shipping.country]
     .filter(Boolean)
     .map((l) => escapeHtml(String(l)))
@@ -74,7 +74,12 @@ export function packingSlipHtml(o: OrderView, title: string): string {
   const gift = o.gift
     ? `<section><h2>A present for you</h2><p>From ${escapeHtml(o.buyer.name)}:</p><blockquote>${escapeHtml(o.gift.message)}</blockquote></section>`
     : "";
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Packing slip ${escapeHtml(o.id)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}</style><h1>Packing slip</h1><p>Order ${escapeHtml(o.id)}</p><h2>Ship to</h2><p>${address}</p><h2>Contents</h2><p>${o.quantity - o.refundedQuantity} × ${escapeHtml(title)}</p>${gift}</html>`;
+  // A bag ships every line (it is refunded whole, so a line is either all there or the bag is refunded).
+  const contents =
+    o.lines.length > 1
+      ? o.lines.map((l, i) => `<p>${l.quantity} × ${escapeHtml(lineTitles[i] ?? l.offerId)}</p>`).join("")
+      : `<p>${o.quantity - o.refundedQuantity} × ${escapeHtml(title)}</p>`;
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Packing slip ${escapeHtml(o.id)}</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}</style><h1>Packing slip</h1><p>Order ${escapeHtml(o.id)}</p><h2>Ship to</h2><p>${address}</p><h2>Contents</h2>${contents}${gift}</html>`;
 }
 
 export function registerOrderAdminRoutes(
@@ -145,6 +150,12 @@ export function registerOrderAdminRoutes(
     return reply
       .type("text/html; charset=utf-8")
       .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
-      .send(packingSlipHtml(order, await deps.offerTitle(order.offerId)));
+      .send(
+        packingSlipHtml(
+          order,
+          await deps.offerTitle(order.offerId),
+          order.lines.length > 1 ? await Promise.all(order.lines.map((l) => deps.offerTitle(l.offerId))) : [],
+        ),
+      );
   });
 }

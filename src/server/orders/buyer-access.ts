@@ -3,7 +3,7 @@ import type { OrderView } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { Db } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
-import { orderView } from "./store.js";
+import { viewsWithLines } from "./store.js";
 
 /** Header that carries an order access token; headers are not part of the request log line (the URL is). */
 export const ORDER_TOKEN_HEADER = "x-order-token";
@@ -85,6 +85,6 @@ export class OrderAccess {
       .orderBy("id", "desc")
       .limit(limit)
       .execute();
-    return rows.map(orderView);
+    return viewsWithLines(this.db, rows);
   }
 }

@@ -6,10 +6,10 @@ import { randomId } from "../platform/ids.js";
 import { requestHash } from "./idempotency.js";
 import { type CardInput, type ChargeOutcome, type OrderPayment, cardInput } from "./payment.js";
 import type { OrderContext } from "./service.js";
-import { type BuyerKeys, NO_ADDRESS, type NewOrder, buyerUnits, insertOrder, newOrderRow, orderRow, orderView, recordOrderEvent } from "./store.js";
+import { type BuyerKeys, NO_ADDRESS, type NewOrder, bagLines, buyerUnits, insertOrder, newOrderRow, orderRow, orderView, recordOrderEvent } from "./store.js";
 
 // How long one charge may take before the order is considered abandoned by a crashed process.
-const PAYMENT_LOCK_MS = 60_000;
+export const PAYMENT_LOCK_MS = 60_000;
 
 /** Who is buying, beyond the body: the signed-in account and, for one-tap with saved details, the saved card. */
 export interface BuyerContext {
@@ -46,7 +46,7 @@ interface PlaceRequest {
  * orders (matched by account, email or card fingerprint), minus refunds. Callers hold the offer's row lock (the reservation's
  * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
  */
-async function checkLimit(
+export async function checkLimit(
   tx: Transaction<Database>,
   offerId: string,
   limit: number | null,
@@ -248,15 +248,19 @@ export class Checkout {
           ...(JSON.parse(row.shipping).line1 ? [] : [{ path: "shipping", message: "required" }]),
         ]);
       }
-      const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", row.offer_id).forUpdate().executeTakeFirstOrThrow();
-      await checkLimit(
-        tx,
-        row.offer_id,
-        offer.per_buyer_limit,
-        row.quantity,
-        { accountId: row.account_id, email: row.buyer_email, fingerprint, clientKey: row.client_key },
-        row.id,
-      );
+      // A bag is checked line by line, its offers locked in the order its placing took them (offer id).
+      const lines = row.line_count > 1 ? (await bagLines(tx, row.id)).sort((a, b) => (a.offer_id < b.offer_id ? -1 : 1)) : [row];
+      for (const line of lines) {
+        const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", line.offer_id).forUpdate().executeTakeFirstOrThrow();
+        await checkLimit(
+          tx,
+          line.offer_id,
+          offer.per_buyer_limit,
+          line.quantity,
+          { accountId: row.account_id, email: row.buyer_email, fingerprint, clientKey: row.client_key },
+          row.id,
+        );
+      }
       return row;
     });
     if (!claimed) {

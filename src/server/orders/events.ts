@@ -15,6 +15,8 @@ export interface PlacedOrder {
   gross: number;
   currency: string;
   accountId: string | null;
+  /** One line of a bag (the order holds other offers too; `quantity` and `gross` are this line's). */
+  bag?: true;
 }
 
 export interface OrderRefund {

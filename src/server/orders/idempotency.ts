@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
-import type { CreateOrderBody } from "../../protocol/api.js";
+import type { CreateBagOrderBody, CreateOrderBody } from "../../protocol/api.js";
 import type { Db } from "../db/index.js";
 import { canonicalJson } from "../platform/canonical-json.js";
 import type { Clock } from "../platform/clock.js";
@@ -15,7 +15,7 @@ const RETIRED_KEY = "retired:";
 
 // Same key + same body → same order. The hash covers a canonical form of the body, with a digest of the card number
 // instead of the number itself.
-export function requestHash(body: CreateOrderBody, accountId?: string | null): string {
+export function requestHash(body: CreateOrderBody | CreateBagOrderBody, accountId?: string | null): string {
   const payment =
     body.payment &&
     (body.payment.method === "test_card"

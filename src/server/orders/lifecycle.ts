@@ -6,7 +6,7 @@ import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { orderEmailIn } from "./emails.js";
 import type { OrderContext } from "./service.js";
-import { NO_ADDRESS, type OrderRow, insertOrder, orderRow, orderView, recordOrderEvent } from "./store.js";
+import { NO_ADDRESS, type OrderRow, bagLines, insertOrder, orderRow, orderView, recordOrderEvent } from "./store.js";
 
 /**
  * What happens to an order after it was placed: a hold released (expired, cancelled, declined one-tap), shipped,
@@ -31,13 +31,29 @@ export class OrderLifecycle {
       if (!o) return null;
       await recordOrderEvent(tx, orderId, to, now, {});
       await this.ctx.subscribers.released(tx, o, events);
-      await this.#restock(tx, o, o.quantity, now, events);
+      await this.#restockOrder(tx, o, now, events);
       return o;
     });
     await events.publish();
     // A payment still open with the provider (3-D Secure not finished) is given up, so it cannot succeed afterwards.
     if (res?.payment_ref && payments.cancel) void payments.cancel({ ref: res.payment_ref, idempotencyKey: `${orderId}:cancel` }).catch(() => {});
     return res !== null;
+  }
+
+  /** Every unit of the order back: an order of one offer its quantity, a bag each line's (the waitlist sees each line's offer). */
+  async #restockOrder(tx: Transaction<Database>, order: OrderRow, now: Date, events: EventBatch): Promise<void> {
+    if (order.line_count === 1) return this.#restock(tx, order, order.quantity - order.refunded_quantity, now, events);
+    for (const l of await bagLines(tx, order.id)) {
+      const line: OrderRow = {
+        ...order,
+        offer_id: l.offer_id,
+        quantity: l.quantity,
+        unit_price: l.unit_price,
+        vat_rate_bp: l.vat_rate_bp,
+        total: l.unit_price * l.quantity,
+      };
+      await this.#restock(tx, line, l.quantity, now, events);
+    }
   }
 
   /**
@@ -156,6 +172,8 @@ export class OrderLifecycle {
     const open = row.quantity - row.refunded_quantity;
     const quantity = opts.quantity ?? open;
     if (quantity > open) throw new AppError("invalid_body", `quantity: only ${open} unit(s) left to refund`);
+    // Which units a partial refund of a bag would mean is not said by a number: a bag is refunded whole.
+    if (row.line_count > 1 && quantity !== open) throw new AppError("invalid_body", `quantity: a bag is refunded whole (${open} units)`);
     const refundNo = row.refunded_quantity; // refunds of one order are numbered by the units already refunded
     const refundId = `${orderId}:refund:${refundNo}`;
     const completes = quantity === open;
@@ -182,7 +200,7 @@ export class OrderLifecycle {
       // The reversed figure goes into the refund's history row, so the ledger is written here rather than by a subscriber.
       const reversal = await commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
       const restock = row.status === "paid";
-      if (restock) await this.#restock(tx, row, quantity, now, events);
+      if (restock) await (row.line_count > 1 ? this.#restockOrder(tx, row, now, events) : this.#restock(tx, row, quantity, now, events));
       await recordOrderEvent(tx, orderId, "refunded", now, {
         quantity,
         amount,

@@ -96,6 +96,26 @@ create index orders_offer_client_idx on orders (offer_id, client_key) where clie
 `,
   },
   {
+    id: 66,
+    name: "orders: bags of several offers of one show in one order (order lines)",
+    // An order of one offer keeps it in its own columns (offer_id, quantity, unit_price) and has no lines: every order
+    // written before this migration stays valid as it is. A bag's lines are rows here; the order's columns then hold
+    // the first line's offer and price, the units of all lines, and the total of all lines.
+    sql: `
+alter table orders add column line_count integer not null default 1 check (line_count between 1 and 20);
+create table order_lines (
+  order_id text not null references orders(id),
+  line_no integer not null check (line_no >= 1),
+  offer_id text not null references offers(id),
+  quantity integer not null check (quantity > 0),
+  unit_price bigint not null check (unit_price >= 0),
+  vat_rate_bp integer not null,
+  primary key (order_id, line_no)
+);
+create index order_lines_offer_idx on order_lines (offer_id);
+`,
+  },
+  {
     id: 73,
     name: "documents: the buyer's and the host's language for emails and statements",
     sql: `

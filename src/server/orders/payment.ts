@@ -8,7 +8,7 @@ import { AppError } from "../platform/errors.js";
 import { orderEmailIn } from "./emails.js";
 import type { OrderLifecycle } from "./lifecycle.js";
 import type { OrderContext } from "./service.js";
-import { type OrderRow, SETTLED_STATUSES, orderRow, orderView, recordOrderEvent } from "./store.js";
+import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent } from "./store.js";
 
 /** A card to charge: typed in, or saved with the provider (token). */
 export type CardInput = { number: string } | { token: string; fingerprint: string };
@@ -148,7 +148,8 @@ export class OrderPayment {
       .returningAll()
       .executeTakeFirst();
     if (!updated) return null;
-    const view = orderView(updated);
+    // A bag's subscribers (the confirmation email, webhooks) see its lines; an order of one offer reads nothing more.
+    const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, orderId)) : orderView(updated);
     await recordOrderEvent(tx, orderId, "paid", paidAt, { amount: total, paymentRef: ref });
     await this.ctx.outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "confirmation", view, { link: this.ctx.orderUrl(view.id) }));
     await this.ctx.subscribers.paid(tx, updated, view, events);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { type OrderItemView, type OrderView, createOrderBody, payOrderBody } from "../../protocol/api.js";
+import { type OrderItemView, type OrderView, createBagOrderBody, createOrderBody, payOrderBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { BuyerService } from "../buyers/index.js";
@@ -87,6 +87,30 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
     const { order, replayed, nextAction } = await deps.orders.placeOrder(body, key.data, ctx).catch(tokenInError);
     if (replayed) reply.header("Idempotent-Replayed", "true");
     // 202: the order exists and holds its units, but the payment waits for the buyer (3-D Secure).
+    return nextAction ? reply.status(202).send(withToken({ order, nextAction })) : reply.status(201).send(withToken({ order }));
+  });
+
+  // A bag: several offers of one show, one order, one payment (or one hold, paid with /pay like any other).
+  app.post("/api/orders/bag", async (req, reply) => {
+    const rawKey = req.headers["idempotency-key"];
+    if (rawKey === undefined) throw new AppError("idempotency_key_required");
+    const key = idempotencyKey.safeParse(rawKey);
+    if (!key.success) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+    let body = parseWith(createBagOrderBody, req.body);
+    const device = deviceId(req);
+    await deps.placementLimit?.(req.ip, device);
+    const clientKey = deps.clientKey ? deps.clientKey(device ? `device:${device}` : `address:${req.ip}`) : null;
+    const ctx: BuyerContext = { accountId: req.account?.id ?? null, referral: req.cookies?.sc_ref ?? null, clientKey };
+    if (req.account && !body.buyer) body = { ...body, buyer: { name: req.account.displayName, email: req.account.email } };
+    if (body.useSaved) {
+      const account = requireAccount(req);
+      if (!deps.buyers) throw new AppError("invalid_body", "useSaved: saved details are not available");
+      const saved = await deps.buyers.forCheckout(account.id);
+      body = { ...body, shipping: body.shipping ?? saved.address };
+      ctx.savedCard = saved.card;
+    }
+    const { order, replayed, nextAction } = await deps.orders.placeBagOrder(body, key.data, ctx).catch(tokenInError);
+    if (replayed) reply.header("Idempotent-Replayed", "true");
     return nextAction ? reply.status(202).send(withToken({ order, nextAction })) : reply.status(201).send(withToken({ order }));
   });
 

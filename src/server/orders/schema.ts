@@ -36,8 +36,12 @@ export interface OrdersTables {
     card_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
     /** Keyed hash of the placing client's device id, else its address: per-buyer limits for anonymous holds. */
     client_key: ColumnType<string | null, string | null | undefined, string | null>;
+    /** 1: the order is its own columns' one offer; more: a bag, its lines in order_lines (the columns: line 1's offer, all units, the total). */
+    line_count: ColumnType<number, number | undefined, never>;
     /** The buyer's language at checkout: the order's emails are written in it. */
     lang: ColumnType<"de" | "en", "de" | "en" | undefined, "de" | "en">;
   };
+  /** A bag's lines (orders with line_count > 1); each line reserved its own units of its offer. Written once, with the order. */
+  order_lines: { order_id: string; line_no: number; offer_id: string; quantity: number; unit_price: number; vat_rate_bp: number };
   order_events: { id: string; seq: ColumnType<number, never, never>; order_id: string; type: string; data: string; at: Timestamp };
 }

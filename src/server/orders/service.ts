@@ -1,4 +1,4 @@
-import type { CreateOrderBody, OrderView, PayOrderBody } from "../../protocol/api.js";
+import type { CreateBagOrderBody, CreateOrderBody, OrderView, PayOrderBody } from "../../protocol/api.js";
 import type { CommissionService } from "../commissions/index.js";
 import type { Db } from "../db/index.js";
 import type { Inventory } from "../inventory/index.js";
@@ -7,12 +7,13 @@ import type { Outbox } from "../outbox/index.js";
 import type { PaymentProvider } from "../payments/index.js";
 import type { Clock } from "../platform/clock.js";
 import type { ShowService } from "../shows/index.js";
+import { BagCheckout } from "./bag.js";
 import { type BuyerContext, Checkout, type PlaceOrderResult } from "./checkout.js";
 import { OrderEvents, type OrderEventName, type OrderSubscribers } from "./events.js";
 import { IdempotencyKeys } from "./idempotency.js";
 import { OrderLifecycle } from "./lifecycle.js";
 import { type CardInput, type ChargeOutcome, OrderPayment, defaultCardFingerprint } from "./payment.js";
-import { type ShowSalesSummary, listOrders, orderHistory, orderRow, orderView, salesByShow, showSales } from "./store.js";
+import { type ShowSalesSummary, listOrders, orderHistory, orderRow, orderView, salesByShow, showSales, withLines } from "./store.js";
 
 export { cardInput, defaultCardFingerprint, type CardInput, type ChargeOutcome } from "./payment.js";
 export type { BuyerContext, PlaceOrderResult } from "./checkout.js";
@@ -111,17 +112,24 @@ export class OrderService {
     return this.#checkout.placeOrder(body, idempotencyKey, ctx);
   }
 
+  /** A bag: several offers of one show in one order and one payment; every line's units or none (see BagCheckout). */
+  async placeBagOrder(body: CreateBagOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
+    const res = await new BagCheckout(this.#ctx, this.#payment, this.#checkout).placeBagOrder(body, idempotencyKey, ctx);
+    return { ...res, order: await withLines(this.#ctx.db, res.order) };
+  }
+
   /**
    * Pays a held order. A declined card keeps the hold (the buyer may try another card until it runs out). A hold
    * placed without buyer and address gets them here; the per-buyer limit is checked again with the email and card.
    */
   async pay(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<OrderView> {
-    return (await this.#checkout.payWithOutcome(orderId, payment, details)).order;
+    return withLines(this.#ctx.db, (await this.#checkout.payWithOutcome(orderId, payment, details)).order);
   }
 
   /** pay(), with the provider's next action when the buyer has to authenticate (3-D Secure). */
-  payWithOutcome(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<ChargeOutcome> {
-    return this.#checkout.payWithOutcome(orderId, payment, details);
+  async payWithOutcome(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<ChargeOutcome> {
+    const res = await this.#checkout.payWithOutcome(orderId, payment, details);
+    return { ...res, order: await withLines(this.#ctx.db, res.order) };
   }
 
   placeAwardedOrder(input: Parameters<Checkout["placeAwardedOrder"]>[0]): Promise<OrderView> {
@@ -141,19 +149,19 @@ export class OrderService {
   }
 
   cancel(orderId: string): Promise<OrderView> {
-    return this.#lifecycle.cancel(orderId);
+    return this.#lifecycle.cancel(orderId).then((o) => withLines(this.#ctx.db, o));
   }
 
   fulfil(orderId: string, shipment: { carrier: string; trackingNumber: string }): Promise<OrderView> {
-    return this.#lifecycle.fulfil(orderId, shipment);
+    return this.#lifecycle.fulfil(orderId, shipment).then((o) => withLines(this.#ctx.db, o));
   }
 
   deliver(orderId: string): Promise<OrderView> {
-    return this.#lifecycle.deliver(orderId);
+    return this.#lifecycle.deliver(orderId).then((o) => withLines(this.#ctx.db, o));
   }
 
   refund(orderId: string, opts: { quantity?: number; reason?: string } = {}): Promise<OrderView> {
-    return this.#lifecycle.refund(orderId, opts);
+    return this.#lifecycle.refund(orderId, opts).then((o) => withLines(this.#ctx.db, o));
   }
 
   expireHolds(): Promise<number> {
@@ -161,7 +169,7 @@ export class OrderService {
   }
 
   async order(orderId: string): Promise<OrderView> {
-    return orderView(await orderRow(this.#ctx.db, orderId));
+    return withLines(this.#ctx.db, orderView(await orderRow(this.#ctx.db, orderId)));
   }
 
   history(orderId: string): Promise<{ type: string; at: string; data: unknown }[]> {

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from "kysely";
+import { type ExpressionBuilder, sql, type Selectable, type Transaction } from "kysely";
 import type { OrderView } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
@@ -48,6 +48,8 @@ export interface NewOrder {
   clientKey: string | null;
   /** The buyer's language at checkout (the order's emails are written in it); absent: English. */
   lang?: "de" | "en";
+  /** A bag's number of lines (its lines go to order_lines); absent: 1, an order of one offer. */
+  lineCount?: number;
 }
 
 export async function insertOrder(tx: Tx, o: NewOrder): Promise<void> {
@@ -86,6 +88,7 @@ export function newOrderRow(o: NewOrder): OrderRow {
     card_fingerprint: o.cardFingerprint,
     client_key: o.clientKey,
     lang: o.lang ?? "en",
+    line_count: o.lineCount ?? 1,
   };
 }
 
@@ -116,7 +119,17 @@ export async function orderRow(db: Db | Tx, orderId: string): Promise<OrderRow> 
   return row;
 }
 
-export function orderView(r: OrderRow): OrderView {
+export type OrderLineRow = Selectable<Database["order_lines"]>;
+
+/**
+ * The order as the API shows it. `lines`: an order of one offer is its own one line; a bag's lines come from
+ * order_lines (pass them; without them a bag's view has no lines until `withLines` adds them).
+ */
+export function orderView(r: OrderRow, bagLines?: readonly OrderLineRow[]): OrderView {
+  const single = (r.line_count ?? 1) === 1;
+  const lines = single
+    ? [{ offerId: r.offer_id, quantity: r.quantity, unitPrice: Number(r.unit_price), vatRateBp: r.vat_rate_bp }]
+    : (bagLines ?? []).map((l) => ({ offerId: l.offer_id, quantity: l.quantity, unitPrice: Number(l.unit_price), vatRateBp: l.vat_rate_bp }));
   return {
     id: r.id,
     status: r.status,
@@ -135,8 +148,49 @@ export function orderView(r: OrderRow): OrderView {
     refundedQuantity: r.refunded_quantity,
     refundedAmount: Number(r.refunded_amount),
     vatRateBp: r.vat_rate_bp,
-    vat: vatIncluded(Number(r.total), r.vat_rate_bp),
+    // A bag's lines may carry different rates (no discount applies to a bag, so each line's gross is its share).
+    vat:
+      single || !bagLines ? vatIncluded(Number(r.total), r.vat_rate_bp) : lines.reduce((sum, l) => sum + vatIncluded(l.unitPrice * l.quantity, l.vatRateBp), 0),
+    lines,
   };
+}
+
+/** A bag's lines, in order. */
+export function bagLines(db: Db | Tx, orderId: string): Promise<OrderLineRow[]> {
+  return db.selectFrom("order_lines").selectAll().where("order_id", "=", orderId).orderBy("line_no").execute();
+}
+
+/** Writes a bag's lines (line_no from 1), in the transaction that inserted the order. */
+export async function insertBagLines(tx: Tx, orderId: string, lines: readonly { offerId: string; quantity: number; unitPrice: number; vatRateBp: number }[]) {
+  await tx
+    .insertInto("order_lines")
+    .values(
+      lines.map((l, i) => ({
+        order_id: orderId,
+        line_no: i + 1,
+        offer_id: l.offerId,
+        quantity: l.quantity,
+        unit_price: l.unitPrice,
+        vat_rate_bp: l.vatRateBp,
+      })),
+    )
+    .execute();
+}
+
+/** Views of orders with their lines: bags' lines read in one query; orders of one offer need none. */
+export async function viewsWithLines(db: Db | Tx, rows: readonly OrderRow[]): Promise<OrderView[]> {
+  const bagIds = rows.filter((r) => (r.line_count ?? 1) > 1).map((r) => r.id);
+  if (bagIds.length === 0) return rows.map((r) => orderView(r));
+  const lines = await db.selectFrom("order_lines").selectAll().where("order_id", "in", bagIds).orderBy("order_id").orderBy("line_no").execute();
+  const byOrder = new Map<string, OrderLineRow[]>();
+  for (const l of lines) byOrder.set(l.order_id, [...(byOrder.get(l.order_id) ?? []), l]);
+  return rows.map((r) => orderView(r, byOrder.get(r.id)));
+}
+
+/** The same view with its lines: a bag's are read (one query); an order of one offer already has its line. */
+export async function withLines(db: Db | Tx, view: OrderView): Promise<OrderView> {
+  if (view.lines.length > 0) return view;
+  return orderView(await orderRow(db, view.id), await bagLines(db, view.id));
 }
 
 export async function orderHistory(db: Db, orderId: string): Promise<{ type: string; at: string; data: unknown }[]> {
@@ -154,7 +208,7 @@ export async function listOrders(db: Db, filter: { showIds: string[]; status?: O
     .orderBy("id", "desc")
     .limit(filter.limit ?? 200)
     .execute();
-  return rows.map(orderView);
+  return viewsWithLines(db, rows);
 }
 
 /** Sales of a show: paid units and revenue in minor units. */
@@ -210,21 +264,35 @@ export interface BuyerKeys {
   clientKey?: string | null;
 }
 
-/** The buyer's units of an offer over held and bought orders, minus refunds (the per-buyer limit's count). */
+/**
+ * The buyer's units of an offer over held and bought orders, minus refunds (the per-buyer limit's count): orders of
+ * that one offer, plus the offer's lines in bags (a bag is refunded whole, so a counted bag has no refunded units).
+ * One statement, so a purchase of one offer runs no more statements than before bags.
+ */
 export async function buyerUnits(tx: Tx, offerId: string, who: BuyerKeys & { email: string | null }, excludeOrderId?: string): Promise<number> {
-  let q = tx
-    .selectFrom("orders")
-    .select(sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"))
-    .where("offer_id", "=", offerId)
-    .where("status", "in", [...LIMIT_STATUSES])
-    .where((eb) =>
+  const ofBuyer = (eb: ExpressionBuilder<Database, "orders">) =>
+    eb.and([
+      eb("orders.status", "in", [...LIMIT_STATUSES]),
       eb.or([
-        ...(who.accountId ? [eb("account_id", "=", who.accountId)] : []),
-        ...(who.email ? [eb(sql`lower(buyer_email)`, "=", who.email)] : []),
-        ...(who.fingerprint ? [eb("card_fingerprint", "=", who.fingerprint)] : []),
-        ...(who.clientKey ? [eb("client_key", "=", who.clientKey)] : []),
+        ...(who.accountId ? [eb("orders.account_id", "=", who.accountId)] : []),
+        ...(who.email ? [eb(sql`lower(orders.buyer_email)`, "=", who.email)] : []),
+        ...(who.fingerprint ? [eb("orders.card_fingerprint", "=", who.fingerprint)] : []),
+        ...(who.clientKey ? [eb("orders.client_key", "=", who.clientKey)] : []),
       ]),
-    );
-  if (excludeOrderId) q = q.where("id", "!=", excludeOrderId);
-  return Number((await q.executeTakeFirstOrThrow()).units);
+      ...(excludeOrderId ? [eb("orders.id", "!=", excludeOrderId)] : []),
+    ]);
+  const inBags = tx
+    .selectFrom("order_lines")
+    .innerJoin("orders", "orders.id", "order_lines.order_id")
+    .select(sql<number>`coalesce(sum(order_lines.quantity), 0)`.as("units"))
+    .where("order_lines.offer_id", "=", offerId)
+    .where((eb) => ofBuyer(eb as unknown as ExpressionBuilder<Database, "orders">));
+  const row = await tx
+    .selectFrom("orders")
+    .select([sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"), inBags.as("in_bags")])
+    .where("offer_id", "=", offerId)
+    .where("line_count", "=", 1)
+    .where(ofBuyer)
+    .executeTakeFirstOrThrow();
+  return Number(row.units) + Number(row.in_bags ?? 0);
 }
