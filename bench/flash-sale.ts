@@ -15,6 +15,8 @@ interface FlashSaleArgs {
   databaseUrl?: string;
   /** Kill -9 the server when about a third of the units are sold, restart it, and count confirmed orders lost. */
   crash?: boolean;
+  /** Bags: each checkout buys one unit each of two offers of the live show (two lines, one order, one payment). */
+  bag?: boolean;
 }
 
 const buyerBody = (offerId: string, i: number) =>
@@ -25,6 +27,24 @@ const buyerBody = (offerId: string, i: number) =>
     shipping: { name: `Buyer ${i}`, line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" },
     payment: { method: "test_card", number: "4242424242424242" },
   });
+
+const bagBody = (offerIds: string[], i: number) =>
+  JSON.stringify({
+    lines: offerIds.map((offerId) => ({ offerId, quantity: 1 })),
+    buyer: { name: `Buyer ${i}`, email: `buyer${i}@example.com` },
+    shipping: { name: `Buyer ${i}`, line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" },
+    payment: { method: "test_card", number: "4242424242424242" },
+  });
+
+/** Live shows sell every open offer (a bag's second line is not pinned): waits for the demo's synthetic stream. */
+async function waitUntilLive(server: ChildServer): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    const show = await json<{ show: { status: string } }>(request(`${server.url}/api/shows/${server.demo.showId}`));
+    if (show.show.status === "live") return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("the demo show did not go live");
+}
 
 async function json<T>(res: Promise<{ body: { json(): Promise<unknown> } }>): Promise<T> {
   return (await (await res).body.json()) as T;
@@ -84,6 +104,18 @@ export async function flashSale(args: FlashSaleArgs) {
       }),
     );
     const offerId = created.offer.id;
+    const offerIds = [offerId];
+    if (args.bag) {
+      const second = await json<{ offer: { id: string } }>(
+        request(`${server.url}/api/studio/shows/${server.demo.showId}/offers`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ productId: studio.products[0]!.id, showPrice: 2999, quantity: units, durationSeconds: 3600 }),
+        }),
+      );
+      offerIds.push(second.offer.id);
+      await waitUntilLive(server);
+    }
 
     // Warm up (JIT, connections) before measuring.
     await runLoad(server.url, 1000, concurrency, () => ({ method: "GET", path: "/api/ping" }));
@@ -99,9 +131,9 @@ export async function flashSale(args: FlashSaleArgs) {
       concurrency,
       (i) => ({
         method: "POST",
-        path: "/api/orders",
+        path: args.bag ? "/api/orders/bag" : "/api/orders",
         headers: { "content-type": "application/json", "idempotency-key": randomUUID() },
-        body: buyerBody(offerId, i),
+        body: args.bag ? bagBody(offerIds, i) : buyerBody(offerId, i),
       }),
       (status, text) =>
         status === 201 ? "confirmed" : status === 409 && text.includes("sold_out") ? "sold_out" : status === 0 ? "refused" : `other_${status}`,
@@ -126,7 +158,9 @@ export async function flashSale(args: FlashSaleArgs) {
       if (res.statusCode !== 200 || body.order?.status !== "paid") lost++;
     }
     const show = await json<{ show: { offers: { id: string; remaining: number }[] } }>(request(`${server.url}/api/shows/${server.demo.showId}`));
-    const remaining = show.show.offers.find((o) => o.id === offerId)?.remaining ?? -1;
+    // Every offer of the sale (two for bags): units neither sold nor left would be lost, more sold than made oversold.
+    const remaining = offerIds.reduce((sum, id) => sum + (show.show.offers.find((o) => o.id === id)?.remaining ?? 0), 0);
+    const made = units * offerIds.length;
     const stats = await json<{ stats: { unitsSold: number } }>(
       request(`${server.url}/api/studio/shows/${server.demo.showId}`, { headers: await hostSession(server) }),
     );
@@ -134,10 +168,11 @@ export async function flashSale(args: FlashSaleArgs) {
     const dbTx = await dbTxPerSecond(args.databaseUrl, args.databaseUrl ? 10 : 1);
     const confirmedPerS = confirmed / Math.max(0.001, lastConfirmedMs / 1000);
     return {
-      bench: args.crash ? "flash-sale-crash" : "flash-sale",
+      bench: `flash-sale${args.bag ? "-bag" : ""}${args.crash ? "-crash" : ""}`,
       backend: args.databaseUrl ? "postgres" : "pglite",
       attempts,
       units,
+      lines_per_checkout: offerIds.length,
       concurrency,
       attempts_per_s: round(sale.perSecond),
       confirmed,
@@ -146,8 +181,8 @@ export async function flashSale(args: FlashSaleArgs) {
       refused_while_down: sale.statuses.refused ?? 0,
       other: attempts - confirmed - (sale.statuses.sold_out ?? 0) - (sale.statuses.refused ?? 0),
       // Sold per the database beyond the offer's quantity, or units neither sold, held nor available.
-      oversold: Math.max(0, sold - units),
-      stock_consistent: sold + remaining <= units && (args.crash || sold + remaining === units),
+      oversold: Math.max(0, sold - made),
+      stock_consistent: sold + remaining <= made && (args.crash || sold + remaining === made),
       units_sold: sold,
       remaining,
       lost_after_crash: args.crash ? lost : undefined,

@@ -10,9 +10,15 @@ import { auctionBench } from "./auction.js";
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
   "flash-sale": async (a) => {
     const common = { attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency) };
-    const out = [await flashSale(common), await flashSale({ ...common, crash: true })];
+    // The bag variant (two lines per checkout) runs beside the single-offer sale, each with its same-run baselines.
+    const out = [await flashSale(common), await flashSale({ ...common, bag: true }), await flashSale({ ...common, crash: true })];
     const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
-    if (pg) out.push(await flashSale({ ...common, databaseUrl: pg }), await flashSale({ ...common, databaseUrl: pg, crash: true }));
+    if (pg)
+      out.push(
+        await flashSale({ ...common, databaseUrl: pg }),
+        await flashSale({ ...common, databaseUrl: pg, bag: true }),
+        await flashSale({ ...common, databaseUrl: pg, crash: true }),
+      );
     return out;
   },
   "viewer-weight": () => viewerWeight(),

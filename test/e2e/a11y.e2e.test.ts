@@ -60,6 +60,12 @@ const openPaidOrder = async (page: Page) => {
 const PAGES: A11yPage[] = [
   { name: "home", path: () => "/", ready: "show-card" },
   { name: "viewer with the checkout open", path: () => `/shows/${server.demo.slug}`, ready: "offer-card", prepare: openCheckout },
+  {
+    name: "viewer: shop tab, bag checkout open",
+    path: () => `/shows/${server.demo.slug}`,
+    ready: "offer-card",
+    prepare: clickThrough(["tab-shop", "shop-add", "bag-checkout"], "hold-timer"),
+  },
   { name: "studio", as: "host", path: () => `/studio/${server.demo.showId}`, ready: "studio-title" },
   { name: "admin: an order opened", as: "merchant", path: () => "/admin", ready: "admin", prepare: openPaidOrder },
   { name: "admin: products", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-products", "product-edit"], "variant-form") },

@@ -69,6 +69,8 @@ export const createBagOrderBody = z
     gift: giftSchema.optional(),
     payment: paymentSchema.optional(),
     useSaved: z.literal(true).optional(),
+    /** The buyer's page language: the order's emails are written in it (default English). */
+    lang: z.enum(["de", "en"]).optional(),
   })
   .superRefine((b, ctx) => {
     const seen = new Set<string>();

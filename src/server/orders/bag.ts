@@ -140,6 +140,7 @@ export class BagCheckout {
           cardFingerprint: req.fingerprint || null,
           clientKey: req.ctx.clientKey ?? null,
           lineCount: lines.length,
+          lang: req.body.lang,
         };
         await insertOrder(tx, o);
         await insertBagLines(

@@ -71,8 +71,18 @@ function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChang
       <p>
         <strong data-testid="order-status">{t(`status.${o.status}`)}</strong> · {formatDate(o.createdAt, locale)}
       </p>
+      {o.lines.length > 1 && (
+        <ul data-testid="order-detail-lines">
+          {o.lines.map((l) => (
+            <li data-testid="order-detail-line" key={l.offerId}>
+              {l.quantity} × {money(l.unitPrice)}
+            </li>
+          ))}
+        </ul>
+      )}
       <p>
-        {o.quantity} × {money(o.unitPrice)} = <strong>{money(o.total)}</strong>{" "}
+        {o.lines.length === 1 && `${o.quantity} × ${money(o.unitPrice)} = `}
+        <strong>{money(o.total)}</strong>{" "}
         <span class="muted" data-testid="order-vat">
           ({t("orders.vat", { rate: percent(o.vatRateBp, locale) })}: {money(o.vat)})
         </span>
@@ -226,7 +236,10 @@ export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
                 <tr class={selected === o.id ? "is-selected" : ""} data-testid="order-row" data-order-id={o.id}>
                   <td>{formatDate(o.createdAt, locale)}</td>
                   <td>{o.buyer.name}</td>
-                  <td>{o.quantity}</td>
+                  <td data-lines={o.lines.length}>
+                    {o.quantity}
+                    {o.lines.length > 1 && <span class="muted"> · {t("orders.lines", { n: o.lines.length })}</span>}
+                  </td>
                   <td>{formatMoney(o.total, o.currency, locale)}</td>
                   <td>{t(`status.${o.status}`)}</td>
                   <td>

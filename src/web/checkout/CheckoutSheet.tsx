@@ -35,6 +35,10 @@ interface Props {
   claimToken?: string;
   /** Sent with the order: a claimed coupon code, the 18+ confirmation for a mystery offer (coupons, mystery modules). */
   orderExtras?: { coupon?: string; ageConfirmed?: true };
+  /** A bag from the shop tab: these offers of the show are held and paid as one order (`offer` is its first line's). */
+  bag?: { offer: OfferView; quantity: number }[];
+  /** Called once the order is paid (the viewer empties the bag). */
+  onPaid?(order: OrderView): void;
 }
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
@@ -45,7 +49,7 @@ const MAX_PER_ORDER = 10;
 const SUMMARY_STYLE = { display: "grid", gridTemplateColumns: "1fr auto", gap: "4px 16px", margin: "0 0 14px" };
 const SUMMARY_VALUE = { margin: 0, textAlign: "right", fontWeight: 700 };
 
-export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, claimToken, orderExtras }: Props) {
+export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, claimToken, orderExtras, bag, onPaid }: Props) {
   const { t, locale, lang } = useOrderText();
   const ot = t;
   const now = useServerNow();
@@ -66,6 +70,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
     orderExtras,
     claimOrderId,
     claimToken,
+    lines: bag?.map((l) => ({ offerId: l.offer.id, quantity: l.quantity })),
     initialQuantity: form.quantity,
     onClaimLoaded: (o: OrderView) => dispatch({ type: "claimLoaded", order: o }),
   });
@@ -76,8 +81,8 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
   // Our own held units are not in `remaining` any more, so they count towards what we may choose.
   const maxQuantity = Math.max(1, Math.min(MAX_PER_ORDER, offer.remaining + (held?.quantity ?? 0), offer.perBuyerLimit ?? MAX_PER_ORDER));
   const quantity = Math.min(form.quantity, maxQuantity);
-  const gross = offer.showPrice * quantity;
-  const couponCode = orderExtras?.coupon;
+  const gross = bag ? bag.reduce((sum, l) => sum + l.offer.showPrice * l.quantity, 0) : offer.showPrice * quantity;
+  const couponCode = bag ? undefined : orderExtras?.coupon;
   const coupon = useCouponPreview(offer.id, couponCode, quantity);
   // The held order's total is the authority once there is one; before that, the coupon preview's.
   const preview = coupon?.phase === "ok" && coupon.preview.quantity === quantity ? coupon.preview : null;
@@ -163,6 +168,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
       });
       paid();
       dispatch({ type: "paid", order: res.order, accessToken: res.accessToken });
+      onPaid?.(res.order);
     } catch (err) {
       if (err instanceof PaymentStepError) {
         // The hold stays: the buyer may try again (authentication failed) or wait for the bank (still pending).
@@ -222,8 +228,19 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
             <dl>
               <dt>{t("checkout.orderId")}</dt>
               <dd data-testid="order-id">{order.id}</dd>
-              <dt>{offer.title}</dt>
-              <dd>× {order.quantity}</dd>
+              {bag ? (
+                bag.map((l) => (
+                  <>
+                    <dt>{l.offer.title}</dt>
+                    <dd data-testid="order-line">× {order.lines.find((x) => x.offerId === l.offer.id)?.quantity ?? l.quantity}</dd>
+                  </>
+                ))
+              ) : (
+                <>
+                  <dt>{offer.title}</dt>
+                  <dd>× {order.quantity}</dd>
+                </>
+              )}
               <dt>{t("checkout.total")}</dt>
               <dd data-testid="order-total">{formatMoney(order.total, order.currency, locale)}</dd>
               {order.vatRateBp > 0 && (
@@ -251,26 +268,40 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
           </div>
         ) : (
           <form onSubmit={submit} noValidate>
-            <div class="sheet-offer">
-              <img src={offer.imageUrl} alt="" width={56} height={56} />
-              <div>
-                <strong>{offer.title}</strong>
-                <span class="muted">{formatMoney(offer.showPrice, offer.currency, locale)}</span>
+            {bag ? (
+              <ul class="sheet-bag" data-testid="checkout-bag">
+                {bag.map((l) => (
+                  <li class="sheet-offer" key={l.offer.id}>
+                    <img src={l.offer.imageUrl} alt="" width={56} height={56} />
+                    <div>
+                      <strong>{l.offer.title}</strong>
+                      <span class="muted">{t("order.line", { qty: l.quantity, price: formatMoney(l.offer.showPrice, l.offer.currency, locale) })}</span>
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <div class="sheet-offer">
+                <img src={offer.imageUrl} alt="" width={56} height={56} />
+                <div>
+                  <strong>{offer.title}</strong>
+                  <span class="muted">{formatMoney(offer.showPrice, offer.currency, locale)}</span>
+                </div>
+                <label class="field field-qty">
+                  <span>{t("checkout.quantity")}</span>
+                  <select
+                    value={quantity}
+                    onChange={changeQuantity}
+                    disabled={busy || hold.phase === "reserving" || Boolean(claimOrderId)}
+                    data-testid="checkout-quantity"
+                  >
+                    {Array.from({ length: maxQuantity }, (_, i) => (
+                      <option value={i + 1}>{i + 1}</option>
+                    ))}
+                  </select>
+                </label>
               </div>
-              <label class="field field-qty">
-                <span>{t("checkout.quantity")}</span>
-                <select
-                  value={quantity}
-                  onChange={changeQuantity}
-                  disabled={busy || hold.phase === "reserving" || Boolean(claimOrderId)}
-                  data-testid="checkout-quantity"
-                >
-                  {Array.from({ length: maxQuantity }, (_, i) => (
-                    <option value={i + 1}>{i + 1}</option>
-                  ))}
-                </select>
-              </label>
-            </div>
+            )}
             {coupon?.phase === "checking" && (
               <p class="muted" data-testid="checkout-coupon-checking">
                 {ot("checkout.couponChecking", { code: couponCode ?? "" })}
@@ -424,7 +455,7 @@ export function CheckoutSheet({ offer, onClose, account, saved, claimOrderId, cl
                 )}
               </div>
             )}
-            {!held && hold.phase !== "failed" && availability !== "available" && !error && (
+            {!bag && !held && hold.phase !== "failed" && availability !== "available" && !error && (
               <p class="alert" role="alert" data-testid="checkout-error" data-code={availability}>
                 {availability === "sold_out" ? t("checkout.soldOut") : t("checkout.notActive")}
               </p>

@@ -18,6 +18,8 @@ interface HoldOptions {
   /** A waitlist claim: the units are already held for this order (one unit, for the claim's time). */
   claimOrderId?: string;
   claimToken?: string;
+  /** A bag: these lines are held as one order (POST /api/orders/bag) instead of `offer` alone. */
+  lines?: readonly { offerId: string; quantity: number }[];
   initialQuantity: number;
   onClaimLoaded(order: OrderView): void;
 }
@@ -25,6 +27,7 @@ interface HoldOptions {
 const ERROR_MESSAGES: Partial<Record<ClientErrorCode, CheckoutMessageKey>> = {
   sold_out: "checkout.soldOut",
   offer_not_active: "checkout.notActive",
+  offer_not_pinned: "checkout.notPinned",
   idempotency_mismatch: "checkout.mismatch",
   invalid_body: "checkout.invalid",
   hold_expired: "hold.expired",
@@ -51,7 +54,7 @@ const deviceHeader = (): Record<string, string> => {
  * The units held for this sheet: reserved when it opens (or the waitlist claim's hold loaded), placed again for a new
  * quantity, given back when the sheet closes, the page is left or the timer runs out.
  */
-export function useHold({ offer, orderExtras, claimOrderId, claimToken, initialQuantity, onClaimLoaded }: HoldOptions) {
+export function useHold({ offer, orderExtras, claimOrderId, claimToken, lines, initialQuantity, onClaimLoaded }: HoldOptions) {
   const [hold, setHold] = useState<HoldState>({ phase: "reserving" });
   // The hold being placed, so a Pay pressed meanwhile waits for it instead of failing.
   const pendingHold = useRef<Promise<OrderView | null> | null>(null);
@@ -64,27 +67,23 @@ export function useHold({ offer, orderExtras, claimOrderId, claimToken, initialQ
   /** Pressing Buy reserves the units at once; the timer shows how long they stay ours. */
   const reserve = (q: number): Promise<OrderView | null> => {
     setHold({ phase: "reserving" });
-    const p = api
-      .post<{ order: OrderView; accessToken?: string }>(
-        "/api/orders",
-        // The page's language goes with the order: its emails are written in it.
-        { offerId: offer.id, quantity: q, ...orderExtras, lang: getLang() },
-        { "idempotency-key": crypto.randomUUID(), ...deviceHeader() },
-      )
-      .then(
-        (r) => {
-          heldOrder.current = r.order;
-          holdToken.current = r.accessToken;
-          setHold({ phase: "held", order: r.order });
-          return r.order;
-        },
-        (err) => {
-          heldOrder.current = null;
-          const e = errorFrom(err);
-          setHold({ phase: "failed", code: e.code, key: e.key, limit: e.limit });
-          return null;
-        },
-      );
+    // The page's language goes with the order: its emails are written in it.
+    const lang = getLang();
+    const [path, body] = lines ? ["/api/orders/bag", { lines, lang }] : ["/api/orders", { offerId: offer.id, quantity: q, ...orderExtras, lang }];
+    const p = api.post<{ order: OrderView; accessToken?: string }>(path, body, { "idempotency-key": crypto.randomUUID(), ...deviceHeader() }).then(
+      (r) => {
+        heldOrder.current = r.order;
+        holdToken.current = r.accessToken;
+        setHold({ phase: "held", order: r.order });
+        return r.order;
+      },
+      (err) => {
+        heldOrder.current = null;
+        const e = errorFrom(err);
+        setHold({ phase: "failed", code: e.code, key: e.key, limit: e.limit });
+        return null;
+      },
+    );
     pendingHold.current = p;
     return p;
   };

@@ -86,10 +86,19 @@ function OrderDetails({ data }: { data: OrderPageData }) {
       <h3>{t("order.items")}</h3>
       <table class="admin-table">
         <tbody>
-          <tr data-testid="order-line">
-            <td>{item?.title ?? order.offerId}</td>
-            <td>{t("order.line", { qty: order.quantity, price: money(order.unitPrice) })}</td>
-          </tr>
+          {order.lines.length > 1 ? (
+            order.lines.map((l) => (
+              <tr data-testid="order-line" key={l.offerId}>
+                <td>{item?.lines?.find((x) => x.offerId === l.offerId)?.title ?? l.offerId}</td>
+                <td>{t("order.line", { qty: l.quantity, price: money(l.unitPrice) })}</td>
+              </tr>
+            ))
+          ) : (
+            <tr data-testid="order-line">
+              <td>{item?.title ?? order.offerId}</td>
+              <td>{t("order.line", { qty: order.quantity, price: money(order.unitPrice) })}</td>
+            </tr>
+          )}
           <tr>
             <th>{t("order.subtotal")}</th>
             <th data-testid="order-page-total">{money(order.total)}</th>

@@ -15,6 +15,9 @@ import { replayOfferAt } from "../recordings/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js").then((m) => m.ReplayPlayer));
+// The shop tab (every offer of the show, and the bag): loaded when first opened.
+const ShopTab = lazyComponent(() => import("../checkout/ShopTab.js").then((m) => m.ShopTab));
+import type { BagLine } from "../checkout/ShopTab.js";
 // Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
 const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
 const GamePanels = lazyComponent(() => import("../games/GamePanels.js").then((m) => m.GamePanels));
@@ -68,6 +71,11 @@ function LiveShow({ show }: { show: ShowView }) {
   const [coupon, setCoupon] = useState<string | null>(null);
   const [ageConfirmed, setAgeConfirmed] = useState(false);
   const [checkoutsClosed, setCheckoutsClosed] = useState(0);
+  // The chat or the shop tab, and the bag: several offers of the show bought in one checkout.
+  const [tab, setTab] = useState<"chat" | "shop">("chat");
+  const [bag, setBag] = useState<BagLine[]>([]);
+  // The bag being checked out, as it was when checkout began (paying empties the bag, the sheet shows what was bought).
+  const [bagCheckout, setBagCheckout] = useState<BagLine[] | null>(null);
   // The games' code loads only for a show that has one running, or once one starts.
   const [games, setGames] = useState<ReadonlySet<GameKind>>(() => new Set(show.games ?? []));
   const listeners = useRef(new Set<(ev: Envelope) => void>());
@@ -143,9 +151,15 @@ function LiveShow({ show }: { show: ShowView }) {
   const closeCheckout = useCallback(() => {
     setCheckout(null);
     setClaim(null);
+    setBagCheckout(null);
     setCheckoutsClosed((n) => n + 1);
   }, []);
   const claimOffer = claim ? (room.offers.find((o) => o.id === claim.offerId) ?? null) : null;
+  const bagLines = (bagCheckout ?? []).flatMap((l) => {
+    const offer = room.offers.find((o) => o.id === l.offerId);
+    return offer ? [{ offer, quantity: l.quantity }] : [];
+  });
+  const bagUnits = bag.reduce((n, l) => n + l.quantity, 0);
 
   return (
     <>
@@ -191,17 +205,63 @@ function LiveShow({ show }: { show: ShowView }) {
               refreshKey={checkoutsClosed}
             />
           )}
-          <ChatPanel
-            messages={chatExtras.visible(room.chat)}
-            connected={connected}
-            name={name}
-            onNameChange={changeName}
-            error={error}
-            pinned={chatExtras.pinned}
-            actions={chatExtras.actions}
-            onReport={(messageId, reason) => connection.current?.send({ t: "chat.report", d: { messageId, reason } })}
-            onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
-          />
+          <div class="room-tabs" role="tablist" aria-label={t("shop.tabs")}>
+            <button
+              type="button"
+              role="tab"
+              id="room-tab-chat"
+              aria-selected={tab === "chat"}
+              aria-controls="room-panel-chat"
+              class={tab === "chat" ? "is-active" : undefined}
+              onClick={() => setTab("chat")}
+              data-testid="tab-chat"
+            >
+              {t("chat.title")}
+            </button>
+            <button
+              type="button"
+              role="tab"
+              id="room-tab-shop"
+              aria-selected={tab === "shop"}
+              aria-controls="room-panel-shop"
+              class={tab === "shop" ? "is-active" : undefined}
+              onClick={() => setTab("shop")}
+              data-testid="tab-shop"
+            >
+              {t("shop.tab")}
+              {bagUnits > 0 && (
+                <span class="tab-count" data-testid="bag-count">
+                  {bagUnits}
+                </span>
+              )}
+            </button>
+          </div>
+          {tab === "shop" && (
+            <div role="tabpanel" id="room-panel-shop" aria-labelledby="room-tab-shop">
+              <ShopTab
+                offers={room.offers}
+                status={room.status}
+                bag={bag}
+                onAdd={(offerId) => setBag((b) => (b.some((l) => l.offerId === offerId) ? b : [...b, { offerId, quantity: 1 }]))}
+                onQuantity={(offerId, quantity) => setBag((b) => b.map((l) => (l.offerId === offerId ? { ...l, quantity } : l)))}
+                onRemove={(offerId) => setBag((b) => b.filter((l) => l.offerId !== offerId))}
+                onCheckout={() => setBagCheckout(bag)}
+              />
+            </div>
+          )}
+          <div role="tabpanel" id="room-panel-chat" aria-labelledby="room-tab-chat" hidden={tab !== "chat"} class="room-panel-chat">
+            <ChatPanel
+              messages={chatExtras.visible(room.chat)}
+              connected={connected}
+              name={name}
+              onNameChange={changeName}
+              error={error}
+              pinned={chatExtras.pinned}
+              actions={chatExtras.actions}
+              onReport={(messageId, reason) => connection.current?.send({ t: "chat.report", d: { messageId, reason } })}
+              onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
+            />
+          </div>
         </aside>
       </main>
       {claim && claimOffer ? (
@@ -214,14 +274,23 @@ function LiveShow({ show }: { show: ShowView }) {
           claimOrderId={claim.orderId}
           claimToken={claim.token}
         />
+      ) : checkoutOffer ? (
+        <CheckoutSheet
+          offer={checkoutOffer}
+          onClose={closeCheckout}
+          account={buyer.account}
+          saved={buyer.saved}
+          orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }}
+        />
       ) : (
-        checkoutOffer && (
+        bagLines.length > 0 && (
           <CheckoutSheet
-            offer={checkoutOffer}
+            offer={bagLines[0]!.offer}
+            bag={bagLines}
             onClose={closeCheckout}
+            onPaid={() => setBag([])}
             account={buyer.account}
             saved={buyer.saved}
-            orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }}
           />
         )
       )}
