@@ -1,16 +1,16 @@
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
-import type { OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { LineupItemView, OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { ChatPanel, useChatExtras } from "../chat/ChatPanel.js";
 import { lazyComponent } from "../platform/lazy.js";
-import { Centered, Header, LoadError, StatusBadge } from "../components/Layout.js";
+import { Header, LoadError, StatusBadge } from "../components/Layout.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
 import { BrowserPublisher } from "../media/BrowserPublisher.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
-import { formatCountdown } from "../components/OfferCard.js";
 import { SimulcastPanel } from "../simulcast/SimulcastPanel.js";
 import { AuctionStudio } from "../games/AuctionStudio.js";
 import { CouponStudio } from "../games/CouponStudio.js";
@@ -23,8 +23,9 @@ import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { connectRealtime } from "../realtime/connectRealtime.js";
 import { withOffer } from "../realtime/showState.js";
 import { useRoom } from "../realtime/useRoom.js";
-import { useServerNow } from "../platform/useServerNow.js";
-// Chat moderation: its own chunk, loaded when the studio renders it.
+import { LineupPanel, PinnedNow } from "../shows/LineupPanel.js";
+import { useControlRoomText } from "../shows/controlRoomText.js";
+// Chat moderation: its own chunk, loaded when the studio opens its tab.
 const ModerationPanel = lazyComponent(() => import("../chat/ModerationPanel.js").then((m) => m.ModerationPanel));
 
 interface StudioData {
@@ -38,8 +39,12 @@ function errorMessage(err: unknown, fallback: string): string {
   return err instanceof ApiError ? err.message : fallback;
 }
 
-function Counters({ stats }: { stats: StudioStats }) {
+const EMPTY_STATS: StudioStats = { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" };
+
+/** The four live figures in fixed-width cells ("—" until the first figures arrive), so nothing around them moves. */
+function Counters({ stats }: { stats: StudioStats | null }) {
   const { t, locale } = useStudioText();
+  const { c } = useControlRoomText();
   const item = (label: string, value: string, testId: string) => (
     <div class="counter">
       <span class="counter-value" data-testid={testId}>
@@ -49,12 +54,13 @@ function Counters({ stats }: { stats: StudioStats }) {
     </div>
   );
   const n = new Intl.NumberFormat(locale);
+  const money = (v: number) => (stats ? formatMoney(v, stats.currency, locale) : "—");
   return (
-    <section class="counters" data-testid="studio-counters">
-      {item(t("studio.viewers"), n.format(stats.viewers), "stat-viewers")}
-      {item(t("studio.unitsSold"), n.format(stats.unitsSold), "stat-units")}
-      {item(t("studio.revenue"), formatMoney(stats.revenue, stats.currency, locale), "stat-revenue")}
-      {item(t("studio.commission"), formatMoney(stats.commission, stats.currency, locale), "stat-commission")}
+    <section class="counters" data-testid="studio-counters" aria-label={c("counters")} aria-live="off">
+      {item(t("studio.viewers"), stats ? n.format(stats.viewers) : "—", "stat-viewers")}
+      {item(t("studio.unitsSold"), stats ? n.format(stats.unitsSold) : "—", "stat-units")}
+      {item(t("studio.revenue"), money(stats?.revenue ?? 0), "stat-revenue")}
+      {item(t("studio.commission"), money(stats?.commission ?? 0), "stat-commission")}
     </section>
   );
 }
@@ -62,6 +68,7 @@ function Counters({ stats }: { stats: StudioStats }) {
 /** The host's own share link for this show (orders through it within the attribution window are theirs). */
 function ShareLink({ showId }: { showId: string }) {
   const { t } = useStudioText();
+  const { c } = useControlRoomText();
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
     // Merchant accounts have no link (403): the block stays hidden.
@@ -71,14 +78,19 @@ function ShareLink({ showId }: { showId: string }) {
     );
   }, [showId]);
   if (!url) return null;
+  // A copy button at the end of the links line (the URL itself only for screen readers and the tooltip): its arrival
+  // moves nothing.
   return (
-    <p class="muted share-link" data-testid="share-link">
-      {t("studio.shareLink")} <code>{url}</code> <CopyButton value={url} />
-    </p>
+    <span class="share-link" data-testid="share-link" title={url}>
+      <span class="sr-only">
+        {t("studio.shareLink")} <code>{url}</code>
+      </span>
+      <CopyButton value={url} label={c("copyShareLink")} />
+    </span>
   );
 }
 
-function CopyButton({ value }: { value: string }) {
+function CopyButton({ value, label }: { value: string; label?: string }) {
   const { t } = useStudioText();
   const [copied, setCopied] = useState(false);
   const copy = () =>
@@ -91,7 +103,7 @@ function CopyButton({ value }: { value: string }) {
     );
   return (
     <button type="button" class="btn btn-small" onClick={copy}>
-      {copied ? t("studio.copied") : t("studio.copy")}
+      {copied ? t("studio.copied") : (label ?? t("studio.copy"))}
     </button>
   );
 }
@@ -178,8 +190,21 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
 type StudioProduct = ProductView & { variants?: VariantView[] };
 const variantName = (v: VariantView) => [v.size, v.colour].filter(Boolean).join(" / ") || v.sku;
 
-function CreateOfferForm({ showId, products, onOffer }: { showId: string; products: StudioProduct[]; onOffer(offer: OfferView): void }) {
+function CreateOfferForm({
+  showId,
+  products,
+  onOffer,
+  onLineupChanged,
+}: {
+  showId: string;
+  products: StudioProduct[];
+  onOffer(offer: OfferView): void;
+  onLineupChanged(): void;
+}) {
   const { t, locale } = useStudioText();
+  const { c } = useControlRoomText();
+  // On: the item joins the show's line-up (planned, or pinned at once with "pin now") instead of becoming a loose offer.
+  const [toLineup, setToLineup] = useState(false);
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const [price, setPrice] = useState("");
   const [quantity, setQuantity] = useState("10");
@@ -213,12 +238,22 @@ function CreateOfferForm({ showId, products, onOffer }: { showId: string; produc
       variants.length > 0
         ? picked.map((p, i) => ({ ...base, variantId: p.v.id, quantity: p.units, pin: pin && i === 0 }))
         : [{ ...base, quantity: Number(quantity), pin }];
+    const show = `/api/studio/shows/${encodeURIComponent(showId)}`;
     try {
-      for (const body of bodies) {
-        const { offer } = await api.post<{ offer: OfferView }>(`/api/studio/shows/${encodeURIComponent(showId)}/offers`, body);
-        onOffer(offer);
+      if (toLineup) {
+        for (const { pin: pinIt, ...item } of bodies) {
+          const added = await api.post<{ item: LineupItemView }>(`${show}/lineup`, item);
+          if (pinIt) onOffer((await api.post<{ offer: OfferView }>(`${show}/lineup/${encodeURIComponent(added.item.id)}/pin`)).offer);
+        }
+        onLineupChanged();
+        setMessage({ ok: true, text: c("addedToLineup", { n: bodies.length }) });
+      } else {
+        for (const body of bodies) {
+          const { offer } = await api.post<{ offer: OfferView }>(`${show}/offers`, body);
+          onOffer(offer);
+        }
+        setMessage({ ok: true, text: bodies.length > 1 ? t("studio.variantOffersCreated", { n: bodies.length }) : t("studio.offerCreated") });
       }
-      setMessage({ ok: true, text: bodies.length > 1 ? t("studio.variantOffersCreated", { n: bodies.length }) : t("studio.offerCreated") });
       setPrice("");
       setVariantUnits({});
     } catch (err) {
@@ -323,6 +358,10 @@ function CreateOfferForm({ showId, products, onOffer }: { showId: string; produc
         <input type="checkbox" checked={pin} onChange={(e) => setPin(e.currentTarget.checked)} data-testid="offer-pin" />
         {t("studio.pinNow")}
       </label>
+      <label class="check">
+        <input type="checkbox" checked={toLineup} onChange={(e) => setToLineup(e.currentTarget.checked)} data-testid="offer-to-lineup" />
+        {c("toLineup")}
+      </label>
       {message && (
         <p class={message.ok ? "note" : "alert"} role="status" data-testid="create-offer-message">
           {message.text}
@@ -335,88 +374,121 @@ function CreateOfferForm({ showId, products, onOffer }: { showId: string; produc
   );
 }
 
-function OffersList({ offers, onOffer }: { offers: OfferView[]; onOffer(offer: OfferView): void }) {
-  const { t, locale } = useStudioText();
-  const now = useServerNow();
-  const [error, setError] = useState<string | null>(null);
-  const act = (offerId: string, action: "pin" | "unpin" | "end") => {
-    setError(null);
-    const path = `/api/studio/offers/${encodeURIComponent(offerId)}/${action === "end" ? "end" : "pin"}`;
-    const body = action === "end" ? {} : { pinned: action === "pin" };
-    // The offer.* event updates every open studio and viewer; the response just makes this one snappy.
-    api.post<{ offer: OfferView }>(path, body).then(
-      (r) => onOffer(r.offer),
-      (err) => setError(errorMessage(err, t("common.error"))),
-    );
+type WorkTab = "lineup" | "auction" | "mystery" | "coupon" | "giveaway" | "poll";
+
+/**
+ * Tabs whose panels all stay mounted (hidden when not chosen): a half-filled game form survives a look at the line-up,
+ * and the line-up's keyboard shortcuts work from any tab.
+ */
+function Tabs<K extends string>({
+  id,
+  tabs,
+  active,
+  onChange,
+  label,
+}: {
+  id: string;
+  tabs: { key: K; label: string }[];
+  active: K;
+  onChange(key: K): void;
+  label: string;
+}) {
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    const i = tabs.findIndex((t) => t.key === active);
+    const next = tabs[(i + (e.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length]!;
+    onChange(next.key);
+    document.getElementById(`${id}-tab-${next.key}`)?.focus();
+    e.preventDefault();
   };
-  const active = offers.filter((o) => o.status === "active");
   return (
-    <>
-      {error && (
-        <p class="alert" role="alert">
-          {error}
-        </p>
-      )}
-      {active.length === 0 ? (
-        <p class="muted">{t("studio.noOffers")}</p>
-      ) : (
-        <ul class="offer-list" data-testid="studio-offers">
-          {active.map((o) => (
-            <li key={o.id} class={o.pinned ? "is-pinned" : ""} data-testid="studio-offer" data-offer-id={o.id}>
-              <img src={o.imageUrl} alt="" width={48} height={48} />
-              <div class="offer-list-body">
-                <strong>
-                  {o.title}
-                  {o.pinned && <span class="badge badge-live">{t("studio.pinned")}</span>}
-                </strong>
-                <span class="muted">
-                  {formatMoney(o.showPrice, o.currency, locale)} · {t("offer.left", { n: o.remaining })} · {formatCountdown(Date.parse(o.endsAt) - now)}
-                </span>
-              </div>
-              <div class="offer-list-actions">
-                {o.pinned ? (
-                  <button type="button" class="btn btn-small" onClick={() => act(o.id, "unpin")} data-testid="unpin-offer">
-                    {t("studio.unpin")}
-                  </button>
-                ) : (
-                  <button type="button" class="btn btn-small" onClick={() => act(o.id, "pin")} data-testid="pin-offer">
-                    {t("studio.pin")}
-                  </button>
-                )}
-                <button type="button" class="btn btn-small btn-danger" onClick={() => act(o.id, "end")} data-testid="end-offer">
-                  {t("studio.end")}
-                </button>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-    </>
+    <div class="cr-tabs" role="tablist" aria-label={label} onKeyDown={onKeyDown}>
+      {tabs.map((tab) => (
+        <button
+          type="button"
+          role="tab"
+          id={`${id}-tab-${tab.key}`}
+          aria-selected={tab.key === active}
+          aria-controls={`${id}-panel-${tab.key}`}
+          tabIndex={tab.key === active ? 0 : -1}
+          class={tab.key === active ? "is-active" : ""}
+          onClick={() => onChange(tab.key)}
+          data-testid={`${id}-tab-${tab.key}`}
+        >
+          {tab.label}
+        </button>
+      ))}
+    </div>
   );
 }
 
-function GamesStudio({ showId, products }: { showId: string; products: ProductView[] }) {
-  const { t } = useGameText();
+function TabPanel({ id, tab, active, children }: { id: string; tab: string; active: boolean; children: ComponentChildren }) {
   return (
-    <>
-      <section class="panel">
-        <h2>{t("studio.giveaways")}</h2>
-        <GiveawayStudio showId={showId} />
-      </section>
-      <section class="panel">
-        <h2>{t("studio.polls")}</h2>
-        <PollStudio showId={showId} products={products} />
-      </section>
-    </>
+    <div role="tabpanel" id={`${id}-panel-${tab}`} aria-labelledby={`${id}-tab-${tab}`} hidden={!active} class="cr-tabpanel" data-testid={`${id}-panel-${tab}`}>
+      {children}
+    </div>
+  );
+}
+
+/** The preview: "connecting" until the room answers, the player while on air, the away card otherwise. */
+function Preview({ status, connected, playbackUrl }: { status: ShowView["status"]; connected: boolean; playbackUrl: string }) {
+  const { t } = useStudioText();
+  const { c } = useControlRoomText();
+  if (status === "live" || status === "reconnecting") return <LivePlayer src={playbackUrl} testId="preview" />;
+  if (!connected)
+    return (
+      <div class="player off-air" data-testid="preview-connecting" role="status">
+        <p>
+          <span class="spinner" aria-hidden="true" /> {c("connecting")}
+        </p>
+      </div>
+    );
+  return (
+    <div class="player off-air" data-testid="off-air">
+      <p>{t("show.away")}</p>
+    </div>
+  );
+}
+
+/** Set-up the host needs before the show, not during it: go-live source, stream key, simulcast. Kept mounted. */
+function SetupDrawer({ open, onClose, children }: { open: boolean; onClose(): void; children: ComponentChildren }) {
+  const { c } = useControlRoomText();
+  const closeRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    closeRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") onClose();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [open]);
+  return (
+    <aside id="studio-setup" class="cr-drawer" hidden={!open} aria-labelledby="studio-setup-title" data-testid="studio-setup">
+      <div class="cr-drawer-head">
+        <h2 id="studio-setup-title">{c("setupTitle")}</h2>
+        <button type="button" class="btn btn-small" ref={closeRef} onClick={onClose} data-testid="studio-setup-close">
+          {c("close")}
+        </button>
+      </div>
+      {children}
+    </aside>
   );
 }
 
 function Studio({ data, account, onSignOut }: { data: StudioData; account: Account; onSignOut(): void }) {
   const { t } = useStudioText();
+  const { c } = useControlRoomText();
+  const { t: g } = useGameText();
   const { show } = data;
-  // Counters start at zero until the first stats.updated if the response carried none.
   const [reports, setReports] = useState(0);
-  const [stats, setStats] = useState<StudioStats>(data.stats ?? { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" });
+  // Until the first stats.updated (when the response carried none) the counters show "—" in their reserved space.
+  const [stats, setStats] = useState<StudioStats | null>(data.stats ?? null);
+  const [work, setWork] = useState<WorkTab>("lineup");
+  const [side, setSide] = useState<"chat" | "moderation">("chat");
+  const [moderationSeen, setModerationSeen] = useState(false);
+  const [setupOpen, setSetupOpen] = useState(false);
+  const [lineupKey, setLineupKey] = useState(0);
   // The show room carries offers and chat (the host's cookie makes its messages role "host");
   // the read-only studio room adds the sales counters.
   const { room, setRoom, connected, error, connection } = useRoom(
@@ -451,13 +523,30 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
           // A sale's commission was written: the hosts' pending earnings from this show, at once (before the stats tick).
           if (ev.t === "earnings.updated") {
             const d = ev.d as ServerEvents["earnings.updated"];
-            setStats((s) => ({ ...s, commission: d.pending, currency: d.currency }));
+            setStats((s) => ({ ...(s ?? EMPTY_STATS), commission: d.pending, currency: d.currency }));
           }
         },
       },
     });
     return () => conn.close();
   }, [show.id]);
+
+  const workTabs: { key: WorkTab; label: string }[] = [
+    { key: "lineup", label: c("lineup") },
+    { key: "auction", label: c("tabAuction") },
+    { key: "mystery", label: c("tabMystery") },
+    { key: "coupon", label: c("tabCoupon") },
+    { key: "giveaway", label: c("tabGiveaway") },
+    { key: "poll", label: c("tabPoll") },
+  ];
+  const sideTabs: { key: "chat" | "moderation"; label: string }[] = [
+    { key: "chat", label: c("chat") },
+    { key: "moderation", label: reports > 0 ? c("moderation", { n: reports }) : c("moderationNoReports") },
+  ];
+  const chooseSide = (key: "chat" | "moderation") => {
+    setSide(key);
+    if (key === "moderation") setModerationSeen(true);
+  };
 
   return (
     <>
@@ -467,75 +556,151 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
           {t("login.logout")}
         </button>
       </Header>
-      <main class="studio">
-        <div class="studio-head">
-          <div>
-            <StatusBadge status={room.status} />
-            <h1 data-testid="studio-title">{show.title}</h1>
-            <a href={`/shows/${encodeURIComponent(show.slug)}`} target="_blank" rel="noopener">
-              {t("studio.openViewer")} <Icon name="external" size={14} />
-            </a>{" "}
-            <a href="/earnings" data-testid="studio-earnings-link">
-              {t("studio.earnings")}
-            </a>
-            <ShareLink showId={show.id} />
+      <main class="control-room" data-testid="control-room">
+        <div class="cr-head">
+          <div class="cr-title">
+            <div class="cr-title-line">
+              <StatusBadge status={room.status} />
+              <h1 data-testid="studio-title" title={show.title}>
+                {show.title}
+              </h1>
+            </div>
           </div>
           <Counters stats={stats} />
+          <button
+            type="button"
+            class="btn cr-setup-button"
+            onClick={() => setSetupOpen((o) => !o)}
+            aria-expanded={setupOpen}
+            aria-controls="studio-setup"
+            data-testid="studio-setup-open"
+          >
+            {c("setup")}
+          </button>
         </div>
-        <div class="studio-grid">
-          <div class="studio-main">
-            <section class="panel">
-              <h2>{t("studio.preview")}</h2>
-              {room.status === "live" || room.status === "reconnecting" ? (
-                <LivePlayer src={show.playbackUrl} testId="preview" />
-              ) : (
-                <div class="player off-air" data-testid="off-air">
-                  <p>{t("show.away")}</p>
+        <div class="cr-grid">
+          <section class="cr-stage" aria-labelledby="cr-preview-title">
+            <h2 id="cr-preview-title" class="sr-only">
+              {t("studio.preview")}
+            </h2>
+            <Preview status={room.status} connected={connected} playbackUrl={show.playbackUrl} />
+            <PinnedNow offers={room.offers} />
+            <p class="cr-links">
+              <a href={`/shows/${encodeURIComponent(show.slug)}`} target="_blank" rel="noopener">
+                {c("viewerLink")} <Icon name="external" size={14} />
+              </a>
+              <a href="/earnings" data-testid="studio-earnings-link">
+                {c("earningsLink")}
+              </a>
+              <ShareLink showId={show.id} />
+            </p>
+          </section>
+          <section class="cr-work panel" aria-label={c("workArea")}>
+            <Tabs<WorkTab> id="studio" tabs={workTabs} active={work} onChange={setWork} label={c("workArea")} />
+            <TabPanel id="studio" tab="lineup" active={work === "lineup"}>
+              <LineupPanel showId={show.id} offers={room.offers} onOffer={mergeOffer} reloadKey={lineupKey} />
+              <h3 class="lineup-sub">{c("addOnTheFly")}</h3>
+              <CreateOfferForm showId={show.id} products={data.products} onOffer={mergeOffer} onLineupChanged={() => setLineupKey((k) => k + 1)} />
+            </TabPanel>
+            <TabPanel id="studio" tab="auction" active={work === "auction"}>
+              <h3 class="sr-only">{t("studio.auctions")}</h3>
+              <AuctionStudio showId={show.id} products={data.products} />
+            </TabPanel>
+            <TabPanel id="studio" tab="mystery" active={work === "mystery"}>
+              <h3 class="sr-only">{t("studio.mystery")}</h3>
+              <MysteryStudio showId={show.id} products={data.products} />
+            </TabPanel>
+            <TabPanel id="studio" tab="coupon" active={work === "coupon"}>
+              <h3 class="sr-only">{t("studio.coupons")}</h3>
+              <CouponStudio showId={show.id} />
+            </TabPanel>
+            <TabPanel id="studio" tab="giveaway" active={work === "giveaway"}>
+              <h3 class="sr-only">{g("studio.giveaways")}</h3>
+              <GiveawayStudio showId={show.id} />
+            </TabPanel>
+            <TabPanel id="studio" tab="poll" active={work === "poll"}>
+              <h3 class="sr-only">{g("studio.polls")}</h3>
+              <PollStudio showId={show.id} products={data.products} />
+            </TabPanel>
+          </section>
+          <section class="cr-side" aria-label={c("chat")}>
+            <Tabs id="studio-side" tabs={sideTabs} active={side} onChange={chooseSide} label={c("chat")} />
+            <TabPanel id="studio-side" tab="chat" active={side === "chat"}>
+              <ChatPanel
+                messages={chatExtras.visible(room.chat)}
+                connected={connected}
+                error={error}
+                notice={connected ? undefined : c("chatConnecting")}
+                pinned={chatExtras.pinned}
+                actions={chatActions}
+                onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
+              />
+            </TabPanel>
+            <TabPanel id="studio-side" tab="moderation" active={side === "moderation"}>
+              {/* Its own chunk: loaded the first time the tab is opened, then kept. */}
+              {moderationSeen && (
+                <div class="panel">
+                  <h3 class="sr-only">{t("studio.moderation")}</h3>
+                  <ModerationPanel showId={show.id} reports={reports} />
                 </div>
               )}
-            </section>
-            <section class="panel">
-              <h2>{t("studio.offers")}</h2>
-              <OffersList offers={room.offers} onOffer={mergeOffer} />
-            </section>
-            <section class="panel">
-              <h2>{t("studio.products")}</h2>
-              <CreateOfferForm showId={show.id} products={data.products} onOffer={mergeOffer} />
-            </section>
-            <section class="panel">
-              <h2>{t("studio.auctions")}</h2>
-              <AuctionStudio showId={show.id} products={data.products} />
-            </section>
-            <section class="panel">
-              <h2>{t("studio.mystery")}</h2>
-              <MysteryStudio showId={show.id} products={data.products} />
-            </section>
-            <section class="panel">
-              <h2>{t("studio.coupons")}</h2>
-              <CouponStudio showId={show.id} />
-            </section>
-            <GamesStudio showId={show.id} products={data.products} />
-            <BrowserPublisher showId={show.id} stats={stats} />
-            <IngestPanel showId={show.id} ingest={data.ingest} />
-            <SimulcastPanel showId={show.id} />
-            <section class="panel">
-              <h2>{t("studio.moderation")}</h2>
-              <ModerationPanel showId={show.id} reports={reports} />
-            </section>
-          </div>
-          <div class="studio-side">
-            <ChatPanel
-              messages={chatExtras.visible(room.chat)}
-              connected={connected}
-              error={error}
-              pinned={chatExtras.pinned}
-              actions={chatActions}
-              onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
-            />
-          </div>
+            </TabPanel>
+          </section>
         </div>
+        <SetupDrawer open={setupOpen} onClose={() => setSetupOpen(false)}>
+          <BrowserPublisher showId={show.id} stats={stats ?? EMPTY_STATS} />
+          <IngestPanel showId={show.id} ingest={data.ingest} />
+          <SimulcastPanel showId={show.id} />
+        </SetupDrawer>
       </main>
     </>
+  );
+}
+
+/** The studio's shape while it loads: the same grid with placeholders, so nothing moves when the data arrives. */
+function ControlRoomSkeleton() {
+  const { c } = useControlRoomText();
+  return (
+    <main class="control-room is-loading" data-testid="studio-loading" aria-busy="true">
+      <div class="cr-head">
+        <div class="cr-title">
+          <div class="cr-title-line">
+            <span class="skeleton skeleton-line skeleton-title" />
+            <span class="muted" role="status">
+              {c("loadingStudio")}
+            </span>
+          </div>
+        </div>
+        <div class="counters" aria-hidden="true">
+          {[0, 1, 2, 3].map((i) => (
+            <div key={i} class="counter">
+              <span class="counter-value">—</span>
+              <span class="counter-label">&nbsp;</span>
+            </div>
+          ))}
+        </div>
+      </div>
+      <div class="cr-grid" aria-hidden="true">
+        <div class="cr-stage">
+          <div class="player off-air">
+            <p>
+              <span class="spinner" /> {c("connecting")}
+            </p>
+          </div>
+        </div>
+        <div class="cr-work panel">
+          {[0, 1, 2, 3].map((i) => (
+            <div key={i} class="lineup-row skeleton-row">
+              <span class="skeleton skeleton-thumb" />
+              <span class="skeleton skeleton-line" />
+            </div>
+          ))}
+        </div>
+        <div class="cr-side panel">
+          <span class="skeleton skeleton-line" />
+        </div>
+      </div>
+    </main>
   );
 }
 
@@ -575,7 +740,7 @@ function StudioPage() {
       return (
         <>
           <Header />
-          <Centered>{t("common.loading")}</Centered>
+          <ControlRoomSkeleton />
         </>
       );
     case "login":
