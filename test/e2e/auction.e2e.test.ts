@@ -51,6 +51,7 @@ describe("auction journey", () => {
     await studio.getByTestId("login-email").fill(server.demo.hostEmail);
     await studio.getByTestId("login-password").fill(server.demo.hostPassword);
     await studio.getByTestId("login-submit").click();
+    await studio.getByTestId("studio-tab-auction").click({ timeout: LONG }); // the games are tabs of the control room
     await studio.getByTestId("auction-studio").waitFor({ timeout: LONG });
     await studio.getByTestId("auction-start-price").fill("20");
     await studio.getByTestId("auction-increment").fill("2");

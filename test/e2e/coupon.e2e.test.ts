@@ -37,6 +37,7 @@ describe("coupon drop", () => {
     // Host: drop 20 % for 10 minutes from the studio.
     const studio = await host.context.newPage();
     await studio.goto(`/studio/${server.demo.showId}`);
+    await studio.getByTestId("studio-tab-coupon").click({ timeout: LONG }); // the games are tabs of the control room
     await studio.getByTestId("coupon-code").fill("LIVE20");
     await studio.getByTestId("coupon-value").fill("20");
     await studio.getByTestId("coupon-minutes").fill("10");

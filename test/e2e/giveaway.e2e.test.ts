@@ -33,6 +33,7 @@ describe("giveaway", () => {
     // Host: create and open a giveaway in the studio.
     const studio = await host.context.newPage();
     await studio.goto(`/studio/${server.demo.showId}`);
+    await studio.getByTestId("studio-tab-giveaway").click({ timeout: 20_000 }); // the games are tabs of the control room
     await studio.getByTestId("giveaway-title").fill("Demo tote bag");
     await studio.getByTestId("giveaway-create").click();
     await studio.getByTestId("giveaway-open").click();

@@ -39,6 +39,8 @@ describe("go live from the browser", () => {
     await studio.getByTestId("login-submit").click();
     await studio.getByTestId("studio-title").waitFor({ timeout: LONG });
 
+    // Going live from the browser is set-up: the control room's drawer (it stays mounted, and live, when closed).
+    await studio.getByTestId("studio-setup-open").click();
     await studio.getByTestId("golive-start").click();
     await studio.locator("[data-testid=golive][data-phase=live]").waitFor({ timeout: LONG });
     await expect(server.services.shows.show(show.id).then((s) => s.status)).resolves.toBe("live");

@@ -129,6 +129,7 @@ describe("shoppable replay", () => {
     await studio.getByTestId("login-email").fill(server.demo.hostEmail);
     await studio.getByTestId("login-password").fill(server.demo.hostPassword);
     await studio.getByTestId("login-submit").click();
+    await studio.getByTestId("studio-setup-open").click({ timeout: LONG }); // simulcast is in the control room's set-up drawer
     const panel = studio.getByTestId("simulcast");
     await panel.waitFor({ timeout: LONG });
     const key = "live_e2e_9f8e7d6c5b4a";

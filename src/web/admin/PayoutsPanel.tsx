@@ -1,20 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
-import type { CommissionRuleSetView, PainVersion, PayoutView } from "../../protocol/api.js";
+import type { PainVersion, PayoutView } from "../../protocol/api.js";
 import { ApiError, type ErrorCode, api } from "../platform/apiClient.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../platform/money.js";
+import { CommissionRulesPanel } from "./CommissionRulesPanel.js";
 import { scoped } from "./merchantScope.js";
 
-// Commission rules and host payouts in /admin. Strings live here (only this panel uses them).
+// Host payouts in /admin (the commission rules form is CommissionRulesPanel). Strings live here (only this panel uses them).
 const payoutMessages = defineMessages(
   {
-    rules: "Commission rules",
-    rulesVersion: "Version {version} in force since {date}.",
-    rulesNone: "No rule set: each show's own rate applies to the gross total.",
-    rulesRetired: "Retired (version {version}): each show's own rate applies.",
-    rulesHint:
-      "JSON: percentBp (of net), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — see docs/api.md.",
-    publish: "Publish as new version",
     bank: "Bank account for SEPA payouts",
     debtor: "Account holder",
     save: "Save",
@@ -36,13 +30,6 @@ const payoutMessages = defineMessages(
     status: "Status",
   },
   {
-    rules: "Provisionsregeln",
-    rulesVersion: "Version {version} gilt seit {date}.",
-    rulesNone: "Keine Regeln: Es gilt der Satz der jeweiligen Show auf den Bruttobetrag.",
-    rulesRetired: "Zurückgezogen (Version {version}): Es gilt der Satz der jeweiligen Show.",
-    rulesHint:
-      "JSON: percentBp (vom Netto), fixedPerUnit, tiers, overrides, categories, returnWindowDays, attributionWindowDays, payoutMinimum — siehe docs/api.md.",
-    publish: "Als neue Version veröffentlichen",
     bank: "Bankkonto für SEPA-Auszahlungen",
     debtor: "Kontoinhaber",
     save: "Speichern",
@@ -83,50 +70,6 @@ async function putJson(path: string, body: unknown): Promise<unknown> {
 }
 
 const message = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
-
-function RulesEditor() {
-  const { p, locale } = usePayoutText();
-  const [current, setCurrent] = useState<CommissionRuleSetView | null | undefined>(undefined);
-  const [draft, setDraft] = useState("");
-  const [note, setNote] = useState<string | null>(null);
-  const load = () =>
-    api.get<{ current: CommissionRuleSetView | null }>(scoped("/api/admin/commission-rules")).then(
-      (r) => {
-        setCurrent(r.current);
-        setDraft(JSON.stringify(r.current?.rules ?? { percentBp: 1000 }, null, 2));
-      },
-      (err) => setNote(message(err)),
-    );
-  useEffect(() => void load(), []);
-  const publish = async () => {
-    setNote(null);
-    try {
-      await api.post(scoped("/api/admin/commission-rules"), JSON.parse(draft));
-      setNote(p("saved"));
-      await load();
-    } catch (err) {
-      setNote(message(err));
-    }
-  };
-  return (
-    <section class="panel" data-testid="commission-rules">
-      <h2>{p("rules")}</h2>
-      {current === null && <p class="muted">{p("rulesNone")}</p>}
-      {current && !current.rules && <p class="muted">{p("rulesRetired", { version: current.version })}</p>}
-      {current?.rules && (
-        <p class="muted">
-          {p("rulesVersion", { version: current.version, date: new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(current.createdAt)) })}
-        </p>
-      )}
-      <p class="muted">{p("rulesHint")}</p>
-      <textarea rows={8} class="code" aria-label={p("rules")} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} data-testid="rules-json" />
-      {note && <p class="note">{note}</p>}
-      <button type="button" class="btn" onClick={publish} data-testid="rules-publish">
-        {p("publish")}
-      </button>
-    </section>
-  );
-}
 
 export function PayoutsPanel() {
   const { p, locale } = usePayoutText();
@@ -185,7 +128,7 @@ export function PayoutsPanel() {
   const batches = [...new Set(payouts.filter((x) => x.method === "sepa").map((x) => x.batchId))];
   return (
     <div data-testid="payouts-panel">
-      <RulesEditor />
+      <CommissionRulesPanel />
       <section class="panel">
         <h2>{p("available")}</h2>
         {available.filter((a) => a.amount > 0).length === 0 ? (

@@ -7,11 +7,12 @@ import { OrdersPanel, errorText } from "../admin/OrdersPanel.js";
 import { PayoutsPanel } from "../admin/PayoutsPanel.js";
 import { ProductsPanel } from "../admin/ProductsPanel.js";
 import { ShowsPanel } from "../admin/ShowsPanel.js";
+import { WebhooksPanel } from "../admin/WebhooksPanel.js";
 import { scoped, setActingMerchant } from "../admin/merchantScope.js";
 import { Centered, Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 
-type Tab = "orders" | "products" | "shows" | "payouts";
+type Tab = "orders" | "products" | "shows" | "payouts" | "webhooks";
 const MERCHANT_ROLES = ["merchant", "staff", "admin"];
 
 interface MerchantChoice {
@@ -119,12 +120,14 @@ function Dashboard({ account }: { account: Account }) {
         {tabButton("products")}
         {tabButton("shows")}
         {tabButton("payouts")}
+        {tabButton("webhooks")}
       </div>
       {error && <p class="alert">{error}</p>}
       {tab === "orders" && <OrdersPanel shows={shows} />}
       {tab === "products" && <ProductsPanel products={products} onChanged={load} />}
       {tab === "shows" && <ShowsPanel shows={shows} products={products} onChanged={load} />}
       {tab === "payouts" && <PayoutsPanel />}
+      {tab === "webhooks" && <WebhooksPanel />}
     </main>
   );
 }
