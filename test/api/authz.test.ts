@@ -216,6 +216,7 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "GET /api/me/checkout-details", allowed: SIGNED_IN, path: () => "/api/me/checkout-details" },
     { route: "POST /api/me/address", allowed: SIGNED_IN, path: () => "/api/me/address", body: {} },
     { route: "POST /api/me/payment-method", allowed: SIGNED_IN, path: () => "/api/me/payment-method", body: {} },
+    { route: "POST /api/me/payment-method/setup", allowed: SIGNED_IN, path: () => "/api/me/payment-method/setup", body: {} },
     { route: "DELETE /api/me/payment-method", allowed: SIGNED_IN, path: () => "/api/me/payment-method" },
     { route: "GET /api/me/orders", allowed: SIGNED_IN, path: () => "/api/me/orders" },
     { route: "GET /api/admin/merchants", allowed: ["admin"], path: () => "/api/admin/merchants" },

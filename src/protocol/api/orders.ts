@@ -171,4 +171,17 @@ export interface SavedBuyerDetails {
   address: ShippingAddress | null;
   paymentMethod: { brand: string; last4: string } | null;
 }
-export const savePaymentMethodBody = testCardPayment;
+/**
+ * Saving a card: the built-in provider's test card, or (Stripe) the SetupIntent that Stripe.js confirmed in the browser
+ * with the client secret from POST /api/me/payment-method/setup; the card number never reaches us then.
+ */
+export const savePaymentMethodBody = z.discriminatedUnion("method", [
+  testCardPayment,
+  z.strictObject({ method: z.literal("stripe"), setupIntentId: z.string().regex(/^seti_[A-Za-z0-9_]{1,200}$/, "a Stripe SetupIntent id (seti_…)") }),
+]);
+export type SavePaymentMethodBody = z.infer<typeof savePaymentMethodBody>;
+/** POST /api/me/payment-method/setup (Stripe): what Stripe.js needs to confirm the card setup in the browser. */
+export interface CardSetupView {
+  provider: "stripe";
+  clientSecret: string;
+}

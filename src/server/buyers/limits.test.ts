@@ -93,7 +93,7 @@ describe.each(backends)("per-buyer limits on %s", (backend) => {
     const buyers = new BuyerService(f.db, f.clock, new TestPaymentProvider(), defaultCardFingerprint);
     expect(await code(buyers.forCheckout(account.id))).toBe("invalid_body");
     await buyers.saveAddress(account.id, { name: "Kim", line1: "Weg 2", postalCode: "20095", city: "Hamburg", country: "DE" });
-    const details = await buyers.savePaymentMethod(account.id, "4242 4242 4242 4242");
+    const details = await buyers.savePaymentMethod(account.id, { method: "test_card", number: "4242 4242 4242 4242" });
     expect(details.paymentMethod).toEqual({ brand: "visa", last4: "4242" });
     const row = await f.db.selectFrom("buyer_payment_methods").selectAll().executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain("4242424242424242");
@@ -104,6 +104,6 @@ describe.each(backends)("per-buyer limits on %s", (backend) => {
       { accountId: account.id, savedCard: saved.card },
     );
     expect(order).toMatchObject({ status: "paid", shipping: { city: "Hamburg" } });
-    expect(await code(buyers.savePaymentMethod(account.id, "4242 4242 4242 4241"))).toBe("invalid_body");
+    expect(await code(buyers.savePaymentMethod(account.id, { method: "test_card", number: "4242 4242 4242 4241" }))).toBe("invalid_body");
   });
 });

@@ -28,4 +28,21 @@ create table buyer_payment_methods (
 );
 `,
   },
+  {
+    id: 70,
+    name: "saved cards with the payment provider's customer",
+    // Cards saved before this were saved with the built-in test provider (Stripe could not save cards).
+    sql: `
+create table buyer_payment_customers (
+  account_id text not null references accounts(id),
+  provider text not null,
+  customer_ref text not null,
+  created_at timestamptz not null,
+  primary key (account_id, provider)
+);
+
+alter table buyer_payment_methods add column provider text not null default 'test';
+alter table buyer_payment_methods add column customer_ref text;
+`,
+  },
 ];

@@ -11,7 +11,7 @@ import type { OrderContext } from "./service.js";
 import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent } from "./store.js";
 
 /** A card to charge: typed in, or saved with the provider (token). */
-export type CardInput = { number: string } | { token: string; fingerprint: string };
+export type CardInput = { number: string } | { token: string; fingerprint: string; customer?: string };
 
 /** The body's payment as a card to charge. A provider-side payment method (Stripe) has no fingerprint of ours. */
 export function cardInput(p: PaymentBody): CardInput {
@@ -68,7 +68,9 @@ export class OrderPayment {
   async charge(row: OrderRow, card: CardInput, chargeKey: string, mode: "one_tap" | "hold"): Promise<ChargeOutcome> {
     const { db, clock, payments } = this.ctx;
     const total = Number(row.total);
-    const source = "number" in card ? { cardNumber: card.number } : { cardNumber: "", paymentMethod: card.token };
+    // A saved card goes with the provider's customer it is attached to (Stripe charges it only on that customer's intent).
+    const source =
+      "number" in card ? { cardNumber: card.number } : { cardNumber: "", paymentMethod: card.token, ...(card.customer ? { customer: card.customer } : {}) };
     // A provider that throws told us nothing about the charge: handled like a timeout (hold kept), never as a decline.
     const charge: ChargeResult = await payments
       .charge({

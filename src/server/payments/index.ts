@@ -1,4 +1,4 @@
-export type { PaymentProvider, ChargeRequest, ChargeResult } from "./provider.js";
+export type { PaymentProvider, ChargeRequest, ChargeResult, CardSetupResult, ProviderSavedCard } from "./provider.js";
 export { TestPaymentProvider, TEST_CARD_OK, TEST_CARD_DECLINED, luhnValid } from "./test-provider.js";
 export { StripePaymentProvider, stripeProviderFromConfig, type StripeProviderOptions } from "./stripe-provider.js";
 export { StripeWebhooks, type StripePaymentEvents } from "./stripe-webhooks.js";

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import type { NextAction } from "../../protocol/api.js";
-import type { ChargeRequest, ChargeResult, PaymentProvider } from "./provider.js";
+import type { CardSetupResult, ChargeRequest, ChargeResult, PaymentProvider } from "./provider.js";
 
 export interface StripeProviderOptions {
   secretKey: string;
@@ -62,6 +62,14 @@ export class StripePaymentProvider implements PaymentProvider {
       intent = req.ref ? await this.client.paymentIntents.retrieve(req.ref) : await this.#createIntent(req);
       if (intent.amount !== req.amount || intent.currency !== req.currency.toLowerCase())
         throw new Error(`PaymentIntent ${intent.id} does not match order ${req.orderId}`);
+      // A saved card is attached to the buyer's Customer and can only be confirmed on an intent of that Customer (the
+      // order's intent may have been made for a card typed in earlier, without one).
+      if (req.customer && pm && customerId(intent) !== req.customer && (intent.status === "requires_payment_method" || intent.status === "requires_action"))
+        intent = await this.client.paymentIntents.update(
+          intent.id,
+          { customer: req.customer },
+          { idempotencyKey: `${req.orderId}:customer:${keyDigest(req.idempotencyKey)}` },
+        );
       // Already settled, or the buyer comes back from 3-D Secure with the method they started with: report, don't confirm.
       if (intent.status === "succeeded" || intent.status === "processing" || intent.status === "canceled") return this.#outcome(intent);
       if (intent.status === "requires_action" && (!pm || pm === paymentMethodId(intent))) return this.#outcome(intent);
@@ -98,6 +106,61 @@ export class StripePaymentProvider implements PaymentProvider {
     }
   }
 
+  /**
+   * One Customer per buyer account (created here the first time, under a key per account so a retried request finds
+   * the same one), then a SetupIntent for off-session use that Stripe.js confirms in the browser (`confirmCardSetup`,
+   * 3-D Secure included); the card then belongs to that Customer.
+   */
+  async startCardSetup(req: { customer: string | null; accountId: string; email: string }): Promise<{ customer: string; clientSecret: string }> {
+    const customer =
+      req.customer ??
+      (await this.client.customers.create({ email: req.email, metadata: { account_id: req.accountId } }, { idempotencyKey: `customer:${req.accountId}` })).id;
+    const setup = await this.client.setupIntents.create(
+      { customer, usage: "off_session", automatic_payment_methods: { enabled: true, allow_redirects: "never" }, metadata: { account_id: req.accountId } },
+      { idempotencyKey: `setup:${req.accountId}:${randomUUID()}` },
+    );
+    if (!setup.client_secret) throw new Error(`SetupIntent ${setup.id} came without a client secret`);
+    return { customer, clientSecret: setup.client_secret };
+  }
+
+  async finishCardSetup(req: { setupId: string; customer: string }): Promise<CardSetupResult> {
+    let setup: Stripe.SetupIntent;
+    try {
+      setup = await this.client.setupIntents.retrieve(req.setupId);
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) return { ok: false, reason: "not_found" };
+      throw err;
+    }
+    // Someone else's setup (its id is no secret to its own browser, but it is not this buyer's card).
+    const owner = typeof setup.customer === "string" ? setup.customer : (setup.customer?.id ?? null);
+    if (owner !== req.customer) return { ok: false, reason: "not_found" };
+    if (setup.status === "requires_payment_method" || setup.status === "canceled") return { ok: false, reason: "failed", status: setup.status };
+    if (setup.status !== "succeeded") return { ok: false, reason: "incomplete", status: setup.status };
+    const pmId = typeof setup.payment_method === "string" ? setup.payment_method : setup.payment_method?.id;
+    if (!pmId) return { ok: false, reason: "failed", status: setup.status };
+    const pm = await this.client.paymentMethods.retrieve(pmId);
+    return {
+      ok: true,
+      card: {
+        token: pm.id,
+        brand: pm.card?.brand ?? "card",
+        last4: pm.card?.last4 ?? "",
+        fingerprint: pm.card?.fingerprint ?? null,
+        customer: req.customer,
+      },
+    };
+  }
+
+  async removeCard(token: string): Promise<void> {
+    try {
+      await this.client.paymentMethods.detach(token, {}, { idempotencyKey: `detach:${keyDigest(token)}` });
+    } catch (err) {
+      // Already detached, or gone: it cannot be charged any more, which is what removing wants.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) return;
+      throw err;
+    }
+  }
+
   async cancel(req: { ref: string; idempotencyKey: string }): Promise<void> {
     await this.client.paymentIntents.cancel(req.ref, { cancellation_reason: "abandoned" }, { idempotencyKey: `cancel:${keyDigest(req.idempotencyKey)}` });
   }
@@ -112,6 +175,7 @@ export class StripePaymentProvider implements PaymentProvider {
         currency: req.currency.toLowerCase(),
         description: req.description,
         metadata: { order_id: req.orderId! },
+        ...(req.customer ? { customer: req.customer } : {}),
         automatic_payment_methods: { enabled: true, allow_redirects: redirects },
       },
       { idempotencyKey: `${req.orderId}:intent` },
@@ -153,6 +217,11 @@ export class StripePaymentProvider implements PaymentProvider {
     // Connection errors, timeouts, Stripe's 5xx and rate limits, an invalid key: nothing is known about the charge.
     return { ok: false, reason: "pending", ...(intentRef ? { ref: intentRef } : {}) };
   }
+}
+
+function customerId(intent: Intent): string | null {
+  const c = intent.customer;
+  return typeof c === "string" ? c : (c?.id ?? null);
 }
 
 function paymentMethodId(intent: Intent): string | null {

@@ -1,13 +1,19 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { SavedBuyerDetails } from "../../protocol/api.js";
+import type { CardSetupView, SavedBuyerDetails } from "../../protocol/api.js";
+import { useStripeCard } from "../checkout/useStripeCard.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
 import { getLang, useI18n } from "../i18n/coreText.js";
 import type { BuyerAccount, BuyerState } from "../buyers/useBuyer.js";
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
 
+/** Stripe.js could not confirm the card setup (declined, 3-D Secure failed): its message is already in the buyer's language. */
+class CardSetupFailed extends Error {}
+
 function messageFor(err: unknown, t: ReturnType<typeof useI18n>["t"]): string {
+  if (err instanceof CardSetupFailed) return err.message || t("buyer.cardNotSaved");
   if (err instanceof ApiError) {
+    if (err.code === "payment_declined" || err.code === "conflict") return t("buyer.cardNotSaved");
     if (err.code === "invalid_credentials") return t("login.invalid");
     if (err.code === "invalid_body" || err.code === "rate_limited") return err.message;
   }
@@ -121,6 +127,9 @@ function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null;
     country: a?.country ?? "DE",
   });
   const [card, setCard] = useState("");
+  // With Stripe the card goes into Stripe's own field (loaded when this form shows) and is saved through a SetupIntent.
+  const { payments, cardState, cardComplete, stripeCard, cardMount } = useStripeCard(getLang(), true);
+  const stripe = payments?.provider === "stripe";
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -147,11 +156,20 @@ function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null;
   const saveCard = (e: Event) => {
     e.preventDefault();
     void run(async () => {
+      if (stripe) {
+        const field = stripeCard.current;
+        if (!field) throw new CardSetupFailed(t("buyer.cardUnavailable"));
+        const { setup } = await api.post<{ setup: CardSetupView }>("/api/me/payment-method/setup", {});
+        const confirmed = await field.stripe.confirmCardSetup(setup.clientSecret, { payment_method: { card: field.card } });
+        if (!confirmed.setupIntent) throw new CardSetupFailed(confirmed.error?.message ?? "");
+        return api.post<{ details: SavedBuyerDetails }>("/api/me/payment-method", { method: "stripe", setupIntentId: confirmed.setupIntent.id });
+      }
       const r = await api.post<{ details: SavedBuyerDetails }>("/api/me/payment-method", { method: "test_card", number: card.trim() });
       setCard("");
       return r;
     }, t("buyer.cardSaved"));
   };
+  const removeCard = () => void run(() => api.del<{ details: SavedBuyerDetails }>("/api/me/payment-method"), t("buyer.cardRemoved"));
   const field = (k: keyof typeof address, label: Parameters<typeof t>[0], extra: Record<string, string | boolean> = {}) => (
     <label class="field">
       <span>{t(label)}</span>
@@ -189,21 +207,43 @@ function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null;
             {saved.paymentMethod.brand.toUpperCase()} •••• {saved.paymentMethod.last4}
           </p>
         )}
-        <label class="field">
-          <span>{t("checkout.card")}</span>
-          <input
-            inputMode="numeric"
-            autoComplete="off"
-            maxLength={23}
-            value={card}
-            onInput={(e) => setCard(e.currentTarget.value)}
-            data-testid="saved-card-number"
-          />
-        </label>
-        <p class="note">{t("checkout.testNote")}</p>
-        <button type="submit" class="btn btn-block" disabled={busy || !card.trim()} data-testid="saved-card-submit">
+        {stripe ? (
+          <div class="field">
+            <span>{t("buyer.stripeCard")}</span>
+            <div ref={cardMount} data-testid="saved-stripe-card" />
+            {cardState === "loading" && <p class="muted">{t("buyer.cardLoading")}</p>}
+            {cardState === "failed" && <p class="alert">{t("buyer.cardUnavailable")}</p>}
+            <p class="note">{t("buyer.stripeCardNote")}</p>
+          </div>
+        ) : (
+          <>
+            <label class="field">
+              <span>{t("checkout.card")}</span>
+              <input
+                inputMode="numeric"
+                autoComplete="off"
+                maxLength={23}
+                value={card}
+                onInput={(e) => setCard(e.currentTarget.value)}
+                data-testid="saved-card-number"
+              />
+            </label>
+            {payments && <p class="note">{t("checkout.testNote")}</p>}
+          </>
+        )}
+        <button
+          type="submit"
+          class="btn btn-block"
+          disabled={busy || !payments || (stripe ? !cardComplete || cardState !== "ready" : !card.trim())}
+          data-testid="saved-card-submit"
+        >
           {saved?.paymentMethod ? t("buyer.replaceCard") : t("buyer.saveCard")}
         </button>
+        {saved?.paymentMethod && (
+          <button type="button" class="btn btn-block" disabled={busy} onClick={removeCard} data-testid="saved-card-remove">
+            {t("buyer.removeCard")}
+          </button>
+        )}
       </form>
       {done && (
         <p class="note" role="status" data-testid="saved-status">

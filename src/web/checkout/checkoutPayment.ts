@@ -81,6 +81,11 @@ export interface StripeJs {
     billing_details?: { name?: string; email?: string };
   }): Promise<{ paymentMethod?: { id: string }; error?: { message?: string } }>;
   handleNextAction(opts: { clientSecret: string }): Promise<{ error?: { message?: string } }>;
+  /** Saving a card: confirms the SetupIntent (3-D Secure included, in Stripe's own dialog). */
+  confirmCardSetup(
+    clientSecret: string,
+    data: { payment_method: { card: StripeCardElement } },
+  ): Promise<{ setupIntent?: { id: string; status: string }; error?: { message?: string } }>;
 }
 
 const STRIPE_JS = "https://js.stripe.com/v3/";
