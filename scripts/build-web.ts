@@ -14,7 +14,7 @@ export interface WebManifest {
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const PAGES = ["home", "viewer", "studio", "login", "account", "admin", "order", "verify", "earnings"] as const;
+const PAGES = ["home", "viewer", "studio", "login", "account", "admin", "order", "verify", "earnings", "setup"] as const;
 
 export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<WebManifest> {
   const assetsDir = path.join(outDir, "assets");

@@ -10,6 +10,7 @@ export * from "./api/chat.js";
 export * from "./api/simulcast.js";
 export * from "./api/waitlist.js";
 export * from "./api/catalog.js";
+export * from "./api/merchants.js";
 export * from "./api/media.js";
 export * from "./api/auctions.js";
 export * from "./api/giveaways.js";

@@ -4,10 +4,19 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { Gauge } from "prom-client";
-import { AccountService, InviteService, registerAuth, registerInviteRoutes } from "./accounts/index.js";
+import { AccountService, FirstRun, InviteService, Memberships, registerAuth, registerInviteRoutes, registerSetupRoutes } from "./accounts/index.js";
 import { BuyerService, registerBuyerRoutes } from "./buyers/index.js";
 import { WaitlistEntryAccess, WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
-import { CatalogService, registerCatalogRoutes, registerMerchantListRoute } from "./catalog/index.js";
+import {
+  CatalogService,
+  IMAGE_CONTENT_TYPES,
+  MAX_IMAGE_BYTES,
+  MerchantService,
+  registerCatalogRoutes,
+  registerMerchantListRoute,
+  registerShopRoutes,
+  storeImage,
+} from "./catalog/index.js";
 import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, registerChatRoutes } from "./chat/index.js";
 import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
 import { CouponService, registerCouponRoutes } from "./coupons/index.js";
@@ -45,7 +54,7 @@ import { AppError } from "./platform/errors.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub, RealtimeMetrics, RedisRoomStream, registerRealtimeRoutes } from "./realtime/index.js";
-import { ShowService, registerShowAdminRoutes, registerShowRoutes } from "./shows/index.js";
+import { ShowPlanner, ShowService, registerShowAdminRoutes, registerShowRoutes } from "./shows/index.js";
 import { WebhookService, enqueueOrderWebhooks, registerWebhookRoutes } from "./webhooks/index.js";
 
 export interface ServerOverrides {
@@ -310,7 +319,33 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
   registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
   registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.cookieSecure });
-  registerShowAdminRoutes(app, { shows, db: db.db, defaultCommissionBp: config.DEFAULT_COMMISSION_BP });
+  const lineup = new LineupService(db.db, clock, offers, catalog);
+  // The merchant's side (#14): shops, who works for which, the first run, and the show form.
+  const merchants = new MerchantService(db.db, clock);
+  const memberships = new Memberships(db.db, clock);
+  const firstRun = new FirstRun({ db: db.db, clock, accounts, outbox, publicUrl: publicUrl.replace(/\/$/, ""), shops: merchants });
+  registerSetupRoutes(app, { firstRun, secureCookie: config.cookieSecure });
+  registerShopRoutes(app, { merchants, mediaDir: config.mediaDir });
+  const planner = new ShowPlanner({
+    db: db.db,
+    clock,
+    shows,
+    defaultCommissionBp: config.DEFAULT_COMMISSION_BP,
+    lineup,
+    hosts: commissions,
+    members: memberships,
+    timeZoneOf: (merchantId) => merchants.timeZoneOf(merchantId),
+    endOpenOffers: async (showId) => {
+      for (const o of await offers.activeOffers(showId)) await offers.end(o.id);
+    },
+  });
+  registerShowAdminRoutes(app, {
+    shows,
+    planner,
+    hostsOf: async (merchantId) => memberships.of(merchantId, ["host"]),
+    images: { contentTypes: IMAGE_CONTENT_TYPES, maxBytes: MAX_IMAGE_BYTES, store: (folder, ownerId, data) => storeImage(config.mediaDir, folder, ownerId, data) },
+    mediaDir: config.mediaDir,
+  });
   const gamesOf = async (showId: string): Promise<GameKind[]> => {
     const [a, g, p, m, c] = await Promise.all([
       auctions.ofShow(showId, true),
@@ -339,7 +374,6 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
   });
   registerOfferRoutes(app, { offers, shows, catalog });
-  const lineup = new LineupService(db.db, clock, offers, catalog);
   registerLineupRoutes(app, { lineup, shows });
   registerGiveawayRoutes(app, { giveaways, shows });
   registerPollRoutes(app, { polls, shows });
@@ -434,7 +468,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   registerMetricsRoute(app, { token: config.METRICS_TOKEN, source: metricsSource });
   if (!config.METRICS_TOKEN && !config.METRICS_LISTEN) log.info("/metrics off: set METRICS_TOKEN (main port, bearer) or METRICS_LISTEN (own listener)");
   app.register(media.routes);
-  app.register(webRoutes, { distDir: path.resolve("dist/web"), stripe: payments.name === "stripe" });
+  app.register(webRoutes, { distDir: path.resolve("dist/web"), stripe: payments.name === "stripe", firstRunNeeded: () => firstRun.needed() });
 
   app.get<{ Params: { name: string } }>("/images/demo/:name", async (req, reply) => {
     const svg = demoImageSvg(req.params.name.replace(/\.svg$/, ""));

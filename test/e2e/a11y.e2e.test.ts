@@ -80,7 +80,10 @@ const PAGES: A11yPage[] = [
   { name: "earnings", as: "host", path: () => "/earnings", ready: "earnings-pending" },
   { name: "login", path: () => "/login", ready: "login-email" },
   { name: "order page", path: () => orderHref, ready: "order-page" },
-  { name: "home with no shows (DEMO=0)", on: "empty", path: () => "/", ready: "no-shows" },
+  // An empty installation (DEMO=0) leads every page to the first-run page.
+  { name: "first run: /setup (DEMO=0)", on: "empty", path: () => "/", ready: "setup-form" },
+  { name: "admin: show form", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-shows", "new-show", "add-item"], "show-form") },
+  { name: "admin: team", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-team"], "invite-form") },
 ];
 
 interface AxeViolation {

@@ -16,7 +16,15 @@ export const inviteBody = z.strictObject({
   email: z.string().trim().max(254).pipe(z.email()),
   role: z.enum(["host", "staff"]),
   lang: z.enum(["de", "en"]).optional(),
+  /** Platform admins name the shop; owners invite to their own. */
+  merchantId: z.string().min(1).max(64).optional(),
 });
-export const acceptInviteBody = z.strictObject({ token: z.string().min(20).max(100), password: newPassword, displayName: z.string().trim().min(1).max(60) });
+/** A new account gives password and name; an existing one (a host joining another shop) is signed in and sends the token alone. */
+export const acceptInviteBody = z.strictObject({
+  token: z.string().min(20).max(100),
+  password: newPassword.optional(),
+  displayName: z.string().trim().min(1).max(60).optional(),
+});
+export const inviteInfoBody = z.strictObject({ token: z.string().min(20).max(100) });
 export const passwordResetRequestBody = z.strictObject({ email: z.string().trim().max(254), lang: z.enum(["de", "en"]).optional() });
 export const passwordResetBody = z.strictObject({ token: z.string().min(20).max(100), password: newPassword });

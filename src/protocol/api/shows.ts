@@ -1,13 +1,112 @@
 import { z } from "zod";
+import { idSchema } from "./common.js";
+import { type LineupItemView, lineupItemBody } from "./lineup.js";
 import type { OfferView } from "./offers.js";
 
-export const createShowBody = z.strictObject({
+export const GAME_KINDS = ["auction", "giveaway", "poll", "mystery", "coupon"] as const;
+const slugSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "lowercase letters, digits and dashes");
+/** A wall-clock time in the shop's time zone, as a datetime-local input gives it. */
+export const localDateTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, "YYYY-MM-DDTHH:mm");
+
+// The show form's fields (create and edit). Start time: `scheduledAt` (an instant, with Z or an offset) or
+// `startsAtLocal` (wall-clock time in the shop's time zone); null unschedules. Co-hosts' shares are of the host
+// commission; the main host keeps the rest (the shares must leave the host something: split_too_high otherwise).
+const showFormFields = {
   title: z.string().trim().min(1).max(120),
-  slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "lowercase letters, digits and dashes"),
-  hostAccountId: z.string().min(1).max(64),
-  scheduledAt: z.iso.datetime().optional(),
-  commissionRateBp: z.number().int().min(0).max(10_000).optional(),
+  description: z.string().trim().max(5000),
+  hostAccountId: idSchema,
+  scheduledAt: z.iso.datetime({ offset: true }).nullable(),
+  startsAtLocal: localDateTimeSchema,
+  commissionRateBp: z.number().int().min(0).max(10_000),
+  language: z.string().regex(/^[a-z]{2}$/, "a two-letter language code (de, en)"),
+  plannedGames: z
+    .array(z.enum(GAME_KINDS))
+    .max(GAME_KINDS.length)
+    .refine((g) => new Set(g).size === g.length, "each game once"),
+  coHosts: z
+    .array(z.strictObject({ accountId: idSchema, shareBp: z.number().int().min(1).max(10_000) }))
+    .max(9)
+    .refine((h) => new Set(h.map((x) => x.accountId)).size === h.length, "each co-host once"),
+  /** The planned items (replaces those not on sale yet), in order. */
+  lineup: z.array(lineupItemBody).max(200),
+};
+
+export const createShowBody = z
+  .strictObject({
+    ...showFormFields,
+    description: showFormFields.description.optional(),
+    scheduledAt: showFormFields.scheduledAt.optional(),
+    startsAtLocal: showFormFields.startsAtLocal.optional(),
+    commissionRateBp: showFormFields.commissionRateBp.optional(),
+    language: showFormFields.language.optional(),
+    plannedGames: showFormFields.plannedGames.optional(),
+    coHosts: showFormFields.coHosts.optional(),
+    lineup: showFormFields.lineup.optional(),
+    /** Made from the title when absent. */
+    slug: slugSchema.optional(),
+    /** Platform admins name the shop (owners and staff act for their own). */
+    merchantId: idSchema.optional(),
+  })
+  .refine((b) => !(b.scheduledAt && b.startsAtLocal), "give scheduledAt or startsAtLocal, not both");
+export type CreateShowBody = z.infer<typeof createShowBody>;
+
+export const updateShowBody = z
+  .strictObject({
+    title: showFormFields.title.optional(),
+    description: showFormFields.description.optional(),
+    hostAccountId: showFormFields.hostAccountId.optional(),
+    scheduledAt: showFormFields.scheduledAt.optional(),
+    startsAtLocal: showFormFields.startsAtLocal.optional(),
+    commissionRateBp: showFormFields.commissionRateBp.optional(),
+    language: showFormFields.language.optional(),
+    plannedGames: showFormFields.plannedGames.optional(),
+    coHosts: showFormFields.coHosts.optional(),
+    lineup: showFormFields.lineup.optional(),
+    slug: slugSchema.optional(),
+  })
+  .refine((b) => !(b.scheduledAt && b.startsAtLocal), "give scheduledAt or startsAtLocal, not both");
+export type UpdateShowBody = z.infer<typeof updateShowBody>;
+
+export const duplicateShowBody = z
+  .strictObject({
+    title: showFormFields.title.optional(),
+    slug: slugSchema.optional(),
+    scheduledAt: showFormFields.scheduledAt.optional(),
+    startsAtLocal: showFormFields.startsAtLocal.optional(),
+  })
+  .refine((b) => !(b.scheduledAt && b.startsAtLocal), "give scheduledAt or startsAtLocal, not both");
+
+export const adminShowsQuery = z.strictObject({
+  merchantId: idSchema.optional(),
+  /** upcoming: scheduled, not cancelled; live: live/reconnecting; past: offline/ended, not cancelled. */
+  status: z.enum(["all", "upcoming", "live", "past", "cancelled"]).optional(),
+  q: z.string().trim().max(120).optional(),
 });
+
+/** A show as the merchant's admin sees it (list and form). */
+export interface AdminShowView {
+  id: string;
+  merchantId: string;
+  slug: string;
+  title: string;
+  description: string;
+  status: ShowStatus;
+  cancelled: boolean;
+  /** UTC instant; `startsAtLocal` is the same on the shop's wall clock (`timeZone`). */
+  scheduledAt: string | null;
+  startsAtLocal: string | null;
+  timeZone: string;
+  language: string;
+  plannedGames: GameKind[];
+  coverUrl: string | null;
+  coverThumbUrl: string | null;
+  hostAccountId: string;
+  hostName: string;
+  commissionRateBp: number;
+  /** Every host with their share of the commission (the main host first; one row of 10000 without co-hosts). */
+  hosts: { accountId: string; displayName: string; shareBp: number }[];
+  lineup?: LineupItemView[];
+}
 // "reconnecting": the encoder dropped and the show waits RECONNECT_GRACE_SECONDS for it (players keep going).
 export type ShowStatus = "scheduled" | "live" | "reconnecting" | "offline" | "ended";
 
@@ -26,6 +125,11 @@ export interface ShowView {
   replay: ReplayView | null;
   /** Games running now (open auctions, giveaways, polls, mystery pools, active coupon drops): the page loads their panels. */
   games?: GameKind[];
+  /** The show form's details (absent on older servers' answers). */
+  description?: string;
+  language?: string;
+  coverUrl?: string | null;
+  plannedGames?: GameKind[];
 }
 
 export type GameKind = "auction" | "giveaway" | "poll" | "mystery" | "coupon";

@@ -12,6 +12,7 @@ const tokenHash = (token: string) => createHash("sha256").update(token).digest("
 
 export interface InviteView {
   id: string;
+  merchantId: string;
   email: string;
   role: "host" | "staff";
   status: "pending" | "accepted" | "expired" | "revoked";
@@ -29,16 +30,37 @@ export class InviteService {
     private readonly publicUrl: string,
   ) {}
 
-  static requireOwner(account: Account): string {
+  /** The shop an invite acts on: the owner's own, or the one a platform admin names (invalid_query without one). */
+  static requireOwner(account: Account, named?: string): string {
+    if (account.role === "admin") {
+      if (!named) throw new AppError("invalid_query", "merchantId: required for platform admins");
+      return named;
+    }
     if (account.role !== "merchant" || !account.merchantId) throw new AppError("forbidden", "Only the merchant's owner can invite.");
     return account.merchantId;
   }
 
-  async invite(owner: Account, input: { email: string; role: "host" | "staff"; lang?: "de" | "en" }): Promise<InviteView> {
-    const merchantId = InviteService.requireOwner(owner);
+  /**
+   * Emails an invite link. An address without an account gets an account when the link is used; a host of another
+   * shop may be invited as a host here too (a host works for several shops) and joins once signed in. Any other
+   * existing account, or one already in this shop: 409 conflict.
+   */
+  async invite(owner: Account, input: { email: string; role: "host" | "staff"; lang?: "de" | "en"; merchantId?: string }): Promise<InviteView> {
+    const merchantId = InviteService.requireOwner(owner, input.merchantId);
     const email = input.email.trim().toLowerCase();
-    const exists = await this.db.selectFrom("accounts").select("id").where("email", "=", email).executeTakeFirst();
-    if (exists) throw new AppError("conflict", "This email already has a Showcart account.");
+    const exists = await this.db.selectFrom("accounts").select(["id", "role"]).where("email", "=", email).executeTakeFirst();
+    if (exists) {
+      const member = await this.db
+        .selectFrom("merchant_members")
+        .select("role")
+        .where("account_id", "=", exists.id)
+        .where("merchant_id", "=", merchantId)
+        .executeTakeFirst();
+      if (member) throw new AppError("conflict", "This person already works for this shop.");
+      if (!(exists.role === "host" && input.role === "host")) throw new AppError("conflict", "This email already has a Showcart account.");
+    }
+    const shopExists = await this.db.selectFrom("merchants").select("id").where("id", "=", merchantId).executeTakeFirst();
+    if (!shopExists) throw new AppError("not_found", "No such shop.");
     const token = secretToken(32);
     const now = this.clock.now();
     const id = randomId("inv");
@@ -62,15 +84,16 @@ export class InviteService {
         .execute();
       await this.outbox.enqueue(tx, "email.send", inviteEmail(email, merchant.name, owner.displayName, input.role, link, input.lang ?? "en"));
     });
-    return { id, email, role: input.role, status: "pending", createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() };
+    return { id, merchantId, email, role: input.role, status: "pending", createdAt: now.toISOString(), expiresAt: expiresAt.toISOString() };
   }
 
-  async list(owner: Account): Promise<InviteView[]> {
-    const merchantId = InviteService.requireOwner(owner);
+  async list(owner: Account, named?: string): Promise<InviteView[]> {
+    const merchantId = InviteService.requireOwner(owner, named);
     const now = this.clock.now().getTime();
     const rows = await this.db.selectFrom("invites").selectAll().where("merchant_id", "=", merchantId).orderBy("created_at", "desc").limit(200).execute();
     return rows.map((r) => ({
       id: r.id,
+      merchantId: r.merchant_id,
       email: r.email,
       role: r.role,
       status: r.accepted_at ? "accepted" : r.revoked_at ? "revoked" : new Date(r.expires_at).getTime() <= now ? "expired" : "pending",
@@ -80,15 +103,62 @@ export class InviteService {
   }
 
   async revoke(owner: Account, inviteId: string): Promise<void> {
-    const merchantId = InviteService.requireOwner(owner);
+    // An admin may revoke any shop's invite; an owner only their own shop's.
+    const merchantId = owner.role === "admin" ? null : InviteService.requireOwner(owner);
     const res = await this.db
       .updateTable("invites")
       .set({ revoked_at: this.clock.now() })
       .where("id", "=", inviteId)
-      .where("merchant_id", "=", merchantId)
+      .$if(merchantId !== null, (q) => q.where("merchant_id", "=", merchantId!))
       .where("accepted_at", "is", null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new AppError("not_found", "No open invite with this id.");
+  }
+
+  /** What the accept page shows before anything is done: the shop, the role, and whether the address has an account. */
+  async info(token: string): Promise<{ email: string; role: "host" | "staff"; merchantName: string; existingAccount: boolean }> {
+    const now = this.clock.now();
+    const invite = await this.db
+      .selectFrom("invites")
+      .innerJoin("merchants", "merchants.id", "invites.merchant_id")
+      .select(["invites.email", "invites.role", "merchants.name"])
+      .where("token_hash", "=", tokenHash(token))
+      .where("accepted_at", "is", null)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .executeTakeFirst();
+    if (!invite) throw new AppError("invalid_body", "token: the invite is invalid, used, revoked or expired");
+    const existing = await this.db.selectFrom("accounts").select("id").where("email", "=", invite.email).executeTakeFirst();
+    return { email: invite.email, role: invite.role, merchantName: invite.name, existingAccount: !!existing };
+  }
+
+  /**
+   * An invite for an address that has an account (a host joining another shop): the signed-in account of that
+   * address accepts it, and becomes a member of the shop.
+   */
+  async acceptAsMember(token: string, account: Account | null): Promise<Account> {
+    if (!account) throw new AppError("unauthenticated", "Sign in with the invited address to accept.");
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      const invite = await tx
+        .updateTable("invites")
+        .set({ accepted_at: now, account_id: account.id })
+        .where("token_hash", "=", tokenHash(token))
+        .where("accepted_at", "is", null)
+        .where("revoked_at", "is", null)
+        .where("expires_at", ">", now)
+        .where("email", "=", account.email.toLowerCase())
+        .returningAll()
+        .executeTakeFirst();
+      if (!invite) throw new AppError("invalid_body", "token: the invite is invalid, used, revoked, expired, or for another address");
+      if (account.role !== invite.role) throw new AppError("conflict", `This account is a ${account.role}; the invite is for a ${invite.role}.`);
+      await tx
+        .insertInto("merchant_members")
+        .values({ account_id: account.id, merchant_id: invite.merchant_id, role: invite.role, created_at: now })
+        .onConflict((oc) => oc.columns(["account_id", "merchant_id"]).doNothing())
+        .execute();
+    });
+    return account;
   }
 
   /** Creates the invited account (role and merchant from the invite), once, and signs it in. */

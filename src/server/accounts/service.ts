@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import type { Db } from "../db/index.js";
+import type { Transaction } from "kysely";
+import type { Database, Db } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import { accountExistsEmail, confirmSignUpEmail, resetEmail } from "./emails.js";
 import type { Clock } from "../platform/clock.js";
@@ -139,6 +140,8 @@ export class AccountService {
           merchant_id: null,
           created_at: now,
           lang: pending.lang,
+          // The emailed link proved the address.
+          email_verified_at: now,
         })
         .execute();
     } catch (err) {
@@ -210,29 +213,46 @@ export class AccountService {
     await Promise.all([this.#limits.loginAccount.reset(valid.email), this.#limits.loginSlot.reset(valid.email)]);
   }
 
-  async createAccount(input: {
-    email: string;
-    password: string;
-    displayName: string;
-    role: Account["role"];
-    merchantId: string | null;
-    /** The language of the account's emails and statements (null: not known). */
-    lang?: "de" | "en" | null;
-  }): Promise<Account> {
+  /**
+   * An account whose address is taken as confirmed (an invite link, an operator, the demo), and its membership of
+   * `merchantId` for owners, staff and hosts. `emailVerified: false` leaves it unconfirmed (the first-run admin).
+   */
+  async createAccount(
+    input: {
+      email: string;
+      password: string;
+      displayName: string;
+      role: Account["role"];
+      merchantId: string | null;
+      emailVerified?: boolean;
+      /** The language of the account's emails and statements (null: not known). */
+      lang?: "de" | "en" | null;
+    },
+    inTx?: Transaction<Database>,
+  ): Promise<Account> {
     const id = randomId("acc");
-    await this.db
-      .insertInto("accounts")
-      .values({
-        id,
-        email: input.email.toLowerCase(),
-        password_hash: await hashPassword(input.password),
-        display_name: input.displayName,
-        role: input.role,
-        merchant_id: input.merchantId,
-        created_at: this.clock.now(),
-        lang: input.lang ?? null,
-      })
-      .execute();
+    const passwordHash = await hashPassword(input.password);
+    const now = this.clock.now();
+    const write = async (tx: Transaction<Database>) => {
+      await tx
+        .insertInto("accounts")
+        .values({
+          id,
+          email: input.email.toLowerCase(),
+          password_hash: passwordHash,
+          display_name: input.displayName,
+          role: input.role,
+          merchant_id: input.merchantId,
+          created_at: now,
+          email_verified_at: input.emailVerified === false ? null : now,
+          lang: input.lang ?? null,
+        })
+        .execute();
+      if (input.merchantId && (input.role === "merchant" || input.role === "staff" || input.role === "host"))
+        await tx.insertInto("merchant_members").values({ account_id: id, merchant_id: input.merchantId, role: input.role, created_at: now }).execute();
+    };
+    if (inTx) await write(inTx);
+    else await this.db.transaction().execute(write);
     return { id, email: input.email.toLowerCase(), displayName: input.displayName, role: input.role, merchantId: input.merchantId };
   }
 

@@ -17,7 +17,16 @@ sharp.concurrency(1);
  * writes it as 400 and 800 px wide WebP (never enlarged; metadata stripped) to
  * <mediaDir>/products/<productId>/<imageId>-<width>.webp. Not an image, or an unsupported one: 415.
  */
-export async function storeProductImage(mediaDir: string, productId: string, data: Buffer): Promise<{ imageId: string }> {
+export function storeProductImage(mediaDir: string, productId: string, data: Buffer): Promise<{ imageId: string }> {
+  return storeImage(mediaDir, "products", productId, data);
+}
+
+/** Where an uploaded picture of a show (cover) or a shop (logo) is served, like product pictures. */
+export const ownedImageUrl = (folder: "shows" | "merchants", ownerId: string, imageId: string, width: 400 | 800) =>
+  `/media/${folder}/${ownerId}/${imageId}-${width}.webp`;
+
+/** The same decoding, resizing and naming as product pictures, under <mediaDir>/<folder>/<ownerId>/ (show covers, shop logos). */
+export async function storeImage(mediaDir: string, folder: "products" | "shows" | "merchants", ownerId: string, data: Buffer): Promise<{ imageId: string }> {
   let format: string | undefined;
   try {
     format = (await sharp(data, { limitInputPixels: MAX_PIXELS }).metadata()).format;
@@ -26,7 +35,7 @@ export async function storeProductImage(mediaDir: string, productId: string, dat
   }
   if (format !== "jpeg" && format !== "png" && format !== "webp") throw new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image.");
   const imageId = randomId("img");
-  const dir = path.join(mediaDir, "products", productId);
+  const dir = path.join(mediaDir, folder, ownerId);
   await fs.mkdir(dir, { recursive: true });
   for (const width of WIDTHS) {
     let out: Buffer;

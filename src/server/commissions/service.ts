@@ -346,21 +346,34 @@ export class CommissionService {
 
   // ── Co-hosts and share links ──
 
-  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[]): Promise<HostShare[]> {
+  /** Replaces a show's hosts and shares; inside `inTx` when given (the show form saves the show and its hosts at once). */
+  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[], inTx?: Transaction<Database>): Promise<HostShare[]> {
     const ids = hosts.map((h) => h.accountId);
-    const found = await this.db.selectFrom("accounts").select(["id", "role", "merchant_id"]).where("id", "in", ids).execute();
+    const q = inTx ?? this.db;
+    // A host may work for several shops: membership (merchant_members) or the account's first shop (accounts.merchant_id).
+    const found = await q
+      .selectFrom("accounts")
+      .leftJoin("merchant_members", (j) => j.onRef("merchant_members.account_id", "=", "accounts.id").on("merchant_members.merchant_id", "=", merchantId))
+      .select(["accounts.id", "accounts.role", "accounts.merchant_id", "merchant_members.merchant_id as member_of"])
+      .where("accounts.id", "in", ids)
+      .execute();
     for (const id of ids) {
       const a = found.find((f) => f.id === id);
-      if (!a || a.merchant_id !== merchantId || !["host", "merchant", "staff"].includes(a.role))
+      if (!a || (a.merchant_id !== merchantId && a.member_of !== merchantId) || !["host", "merchant", "staff"].includes(a.role))
         throw new AppError("invalid_body", `hosts: ${id} is not a host of this merchant`);
     }
-    await this.db.transaction().execute(async (tx) => {
+    const write = async (tx: Transaction<Database>) => {
       await tx.deleteFrom("show_hosts").where("show_id", "=", showId).execute();
       await tx
         .insertInto("show_hosts")
         .values(hosts.map((h) => ({ show_id: showId, account_id: h.accountId, share_bp: h.shareBp })))
         .execute();
-    });
+    };
+    if (inTx) {
+      await write(inTx);
+      return showHostShares(inTx, showId);
+    }
+    await this.db.transaction().execute(write);
     return showHostShares(this.db, showId);
   }
 

@@ -9,6 +9,8 @@ export interface WebRoutesOptions {
   extraOrigins?: string[];
   /** PAYMENT_PROVIDER=stripe: the checkout loads Stripe.js, which needs its script, frames and API in the CSP. */
   stripe?: boolean;
+  /** An empty installation (no admin, no shop): every page leads to /setup until it is set up. */
+  firstRunNeeded?: () => Promise<boolean>;
 }
 
 interface PageAssets {
@@ -20,7 +22,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -140,9 +142,22 @@ ${head}
 `);
   }
 
+  // Until the first run is done every page leads to /setup; once set up, never asked again (nothing undoes it).
+  let setUp = !opts.firstRunNeeded;
+  app.addHook("onRequest", async (req, reply) => {
+    if (setUp || req.method !== "GET") return;
+    const route = req.routeOptions.url ?? "";
+    if (route === "/setup" || route === "/verify-email" || route.startsWith("/assets/")) return;
+    if (await opts.firstRunNeeded!()) return reply.redirect("/setup", 302);
+    setUp = true;
+  });
+
   app.get("/", (req, reply) => sendPage("home", req, reply));
   app.get("/login", (req, reply) => sendPage("login", req, reply));
   app.get("/admin", (req, reply) => sendPage("admin", req, reply));
+  // The first run of an empty installation, and the admin's emailed confirmation link (token in the fragment).
+  app.get("/setup", (req, reply) => sendPage("setup", req, reply));
+  app.get("/verify-email", (req, reply) => sendPage("setup", req, reply));
   // The buyer's order page; a guest's access token rides in the fragment (#t=…), never in the logged path.
   app.get("/orders/:orderId", (req, reply) => sendPage("order", req, reply));
   app.get("/account", (req, reply) => sendPage("account", req, reply));

@@ -2,3 +2,4 @@ export { ShowService, canManage, requireMerchantStaff, newStreamKey, type Show }
 export { registerShowRoutes } from "./routes.js";
 export { registerShowAdminRoutes } from "./admin-routes.js";
 export { showsModule } from "./plugin.js";
+export { ShowPlanner, slugFrom } from "./planner.js";

@@ -7,6 +7,8 @@ import type { ShowService, Show } from "./service.js";
 import { redact } from "../platform/ids.js";
 
 export const playbackUrl = (showId: string) => `/live/${showId}/index.m3u8`;
+/** A show's uploaded cover, 400 or 800 px wide WebP (stored like product pictures; see planner.ts). */
+export const showCoverUrl = (showId: string, imageId: string, width: 400 | 800) => `/media/shows/${showId}/${imageId}-${width}.webp`;
 
 export async function showView(
   show: Show,
@@ -31,6 +33,10 @@ export async function showView(
     offers,
     replay,
     games,
+    description: show.description,
+    language: show.language,
+    coverUrl: show.coverImageId ? showCoverUrl(show.id, show.coverImageId, 800) : null,
+    plannedGames: show.plannedGames,
   };
 }
 

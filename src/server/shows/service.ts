@@ -1,4 +1,4 @@
-import type { ShowStatus } from "../../protocol/api.js";
+import type { GameKind, ShowStatus } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { Db } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
@@ -16,6 +16,11 @@ export interface Show {
   status: ShowStatus;
   commissionRateBp: number;
   scheduledAt: Date | null;
+  description: string;
+  language: string;
+  coverImageId: string | null;
+  plannedGames: GameKind[];
+  cancelledAt: Date | null;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -75,6 +80,11 @@ export class ShowService {
         "shows.commission_rate_bp",
         "shows.scheduled_at",
         "shows.created_at",
+        "shows.description",
+        "shows.language",
+        "shows.cover_image_id",
+        "shows.planned_games",
+        "shows.cancelled_at",
       ]);
   }
 
@@ -123,6 +133,11 @@ export class ShowService {
       if (Number(res.numUpdatedRows) > 0) await events.emit(tx, "show.status", { showId, status });
     });
     await events.publish();
+  }
+
+  /** The show form changed its host or rate (only while scheduled): the cached terms go (this node's; see commissionTerms). */
+  forgetTerms(showId: string): void {
+    this.#terms.delete(showId);
   }
 
   async streamKey(showId: string): Promise<string> {
@@ -174,6 +189,11 @@ function toShow(r: {
   status: ShowStatus;
   commission_rate_bp: number;
   scheduled_at: Date | string | null;
+  description: string;
+  language: string;
+  cover_image_id: string | null;
+  planned_games: string[] | string;
+  cancelled_at: Date | string | null;
 }): Show {
   return {
     id: r.id,
@@ -185,5 +205,11 @@ function toShow(r: {
     status: r.status,
     commissionRateBp: r.commission_rate_bp,
     scheduledAt: r.scheduled_at ? new Date(r.scheduled_at) : null,
+    description: r.description,
+    language: r.language,
+    coverImageId: r.cover_image_id,
+    // jsonb arrives parsed from pg and PGlite alike; a string would be an older driver's raw text.
+    plannedGames: (typeof r.planned_games === "string" ? JSON.parse(r.planned_games) : r.planned_games) as GameKind[],
+    cancelledAt: r.cancelled_at ? new Date(r.cancelled_at) : null,
   };
 }

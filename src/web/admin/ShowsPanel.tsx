@@ -4,6 +4,7 @@ import { api } from "../platform/apiClient.js";
 import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
+import { ShowPlannerPanel } from "./ShowPlannerPanel.js";
 import { scoped } from "./merchantScope.js";
 
 type AdminOffer = OfferView & { variantId: string | null; vatRateBp: number };
@@ -115,9 +116,18 @@ export function ShowsPanel({ shows, products, onChanged }: { shows: ShowSalesVie
     }
   };
 
-  if (!shows.length) return <p class="muted">{t("shows.empty")}</p>;
+  // The show form and list (schedule, edit, duplicate, cancel), then each show's sales and offers.
+  const planner = <ShowPlannerPanel products={products} onChanged={() => void refresh()} />;
+  if (!shows.length)
+    return (
+      <div class="admin-shows">
+        {planner}
+        <p class="muted">{t("shows.empty")}</p>
+      </div>
+    );
   return (
     <div class="admin-shows">
+      {planner}
       {error && <p class="alert">{error}</p>}
       {shows.map((s) => {
         const money = (n: number) => formatMoney(n, s.currency, locale);

@@ -9,6 +9,8 @@ import { ProductsPanel } from "../admin/ProductsPanel.js";
 import { ShowsPanel } from "../admin/ShowsPanel.js";
 import { WebhooksPanel } from "../admin/WebhooksPanel.js";
 import { scoped, setActingMerchant } from "../admin/merchantScope.js";
+import { NewShopForm, TeamPanel } from "../admin/TeamPanel.js";
+import { useMerchantText } from "../admin/merchantText.js";
 import { Centered, Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 
@@ -42,6 +44,12 @@ function AdminDashboard({ account }: { account: Account }) {
       (err) => setError(errorText(err, t)),
     );
   }, []);
+  const shopCreated = (id: string) => {
+    api.get<{ merchants: MerchantChoice[] }>("/api/admin/merchants").then((r) => {
+      setMerchants(r.merchants);
+      pick(id);
+    });
+  };
   const pick = (id: string) => {
     setActingMerchant(id || null);
     setPicked(id);
@@ -63,6 +71,7 @@ function AdminDashboard({ account }: { account: Account }) {
             ))}
           </select>
         </label>
+        <NewShopForm onCreated={shopCreated} />
       </div>
       {error && <p class="alert">{error}</p>}
       {merchants?.length === 0 && <p class="page muted">{t("admin.noMerchants")}</p>}
@@ -83,7 +92,8 @@ function AdminDashboard({ account }: { account: Account }) {
 
 function Dashboard({ account }: { account: Account }) {
   const { t } = useAdminText();
-  const [tab, setTab] = useState<Tab>("orders");
+  const merchantText = useMerchantText();
+  const [tab, setTab] = useState<Tab | "team">("orders");
   const [products, setProducts] = useState<AdminProductView[]>([]);
   const [shows, setShows] = useState<ShowSalesView[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -120,6 +130,9 @@ function Dashboard({ account }: { account: Account }) {
         {tabButton("products")}
         {tabButton("shows")}
         {tabButton("payouts")}
+        <button type="button" role="tab" aria-selected={tab === "team"} class={tab === "team" ? "is-active" : ""} onClick={() => setTab("team")} data-testid="tab-team">
+          {merchantText.t("team.title")}
+        </button>
         {tabButton("webhooks")}
       </div>
       {error && <p class="alert">{error}</p>}
@@ -127,6 +140,7 @@ function Dashboard({ account }: { account: Account }) {
       {tab === "products" && <ProductsPanel products={products} onChanged={load} />}
       {tab === "shows" && <ShowsPanel shows={shows} products={products} onChanged={load} />}
       {tab === "payouts" && <PayoutsPanel />}
+      {tab === "team" && <TeamPanel canInvite={account.role === "merchant" || account.role === "admin"} />}
       {tab === "webhooks" && <WebhooksPanel />}
     </main>
   );

@@ -1,0 +1,196 @@
+import { useEffect, useState } from "preact/hooks";
+
+interface InviteView {
+  id: string;
+  email: string;
+  role: "host" | "staff";
+  status: "pending" | "accepted" | "expired" | "revoked";
+  createdAt: string;
+  expiresAt: string;
+}
+import { api } from "../platform/apiClient.js";
+import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf } from "./ShopForm.js";
+import { scoped } from "./merchantScope.js";
+import { useMerchantText } from "./merchantText.js";
+
+interface Host {
+  id: string;
+  displayName: string;
+  email: string;
+}
+
+function merchantField(): { merchantId?: string } {
+  const m = /merchantId=([^&]+)/.exec(scoped("/x"));
+  return m ? { merchantId: decodeURIComponent(m[1]!) } : {};
+}
+
+/** The shop's people: hosts, and invites (list with status, revoke with confirmation, the invite form). Owners and admins. */
+export function TeamPanel({ canInvite }: { canInvite: boolean }) {
+  const { t, locale, lang } = useMerchantText();
+  const [invites, setInvites] = useState<InviteView[]>([]);
+  const [hosts, setHosts] = useState<Host[]>([]);
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<"host" | "staff">("host");
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = async () => {
+    try {
+      const [h, i] = await Promise.all([
+        api.get<{ hosts: Host[] }>(scoped("/api/admin/hosts")),
+        canInvite ? api.get<{ invites: InviteView[] }>(scoped("/api/admin/invites")) : Promise.resolve({ invites: [] }),
+      ]);
+      setHosts(h.hosts);
+      setInvites(i.invites);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  useEffect(() => void load(), []);
+
+  const invite = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.post("/api/admin/invites", { email: email.trim(), role, lang, ...merchantField() });
+      setNote(t("team.sent", { email: email.trim() }));
+      setEmail("");
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const revoke = async (inv: InviteView) => {
+    if (!confirm(t("team.confirmRevoke", { email: inv.email }))) return;
+    try {
+      await api.del(`/api/admin/invites/${encodeURIComponent(inv.id)}`);
+      await load();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const date = (iso: string) => new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(iso));
+
+  return (
+    <section class="admin-section" data-testid="team-panel">
+      <h2>{t("team.hosts")}</h2>
+      {hosts.length === 0 ? (
+        <p class="muted">{t("team.noHosts")}</p>
+      ) : (
+        <ul data-testid="host-list">
+          {hosts.map((h) => (
+            <li>
+              {h.displayName} <span class="muted">{h.email}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!canInvite ? (
+        <p class="muted">{t("team.ownerOnly")}</p>
+      ) : (
+        <>
+          <form class="admin-form admin-inline" onSubmit={invite} data-testid="invite-form">
+            <h3>{t("team.invite")}</h3>
+            <label class="field">
+              <span>{t("team.email")}</span>
+              <input required type="email" maxLength={254} value={email} onInput={(e) => setEmail(e.currentTarget.value)} data-testid="invite-email" />
+            </label>
+            <label class="field">
+              <span>{t("team.role")}</span>
+              <select value={role} onChange={(e) => setRole(e.currentTarget.value as "host" | "staff")} data-testid="invite-role">
+                <option value="host">{t("team.role.host")}</option>
+                <option value="staff">{t("team.role.staff")}</option>
+              </select>
+            </label>
+            <button type="submit" class="btn btn-primary" data-testid="invite-send">
+              {t("team.send")}
+            </button>
+          </form>
+          {note && (
+            <p class="note" role="status" data-testid="invite-note">
+              {note}
+            </p>
+          )}
+          {invites.length === 0 ? (
+            <p class="muted">{t("team.empty")}</p>
+          ) : (
+            <table class="admin-table" data-testid="invite-list">
+              <thead>
+                <tr>
+                  <th scope="col">{t("team.email")}</th>
+                  <th scope="col">{t("team.role")}</th>
+                  <th scope="col">{t("team.status")}</th>
+                  <th scope="col">{t("team.expires")}</th>
+                  <th scope="col">
+                    <span class="sr-only">{t("team.revoke")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {invites.map((inv) => (
+                  <tr key={inv.id}>
+                    <td>{inv.email}</td>
+                    <td>{t(`team.role.${inv.role}`)}</td>
+                    <td data-testid={`invite-status-${inv.email}`}>{t(`team.status.${inv.status}`)}</td>
+                    <td>{date(inv.expiresAt)}</td>
+                    <td>
+                      {inv.status === "pending" && (
+                        <button type="button" class="btn btn-small btn-danger" onClick={() => void revoke(inv)}>
+                          {t("team.revoke")}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** A platform admin creates a further shop (then picks it in the merchant picker). */
+export function NewShopForm({ onCreated }: { onCreated(id: string): void }) {
+  const { t } = useMerchantText();
+  const [open, setOpen] = useState(false);
+  const [shop, setShop] = useState<ShopFieldsValue>(emptyShop);
+  const [error, setError] = useState<string | null>(null);
+  if (!open)
+    return (
+      <button type="button" class="btn btn-small" onClick={() => setOpen(true)} data-testid="new-shop">
+        {t("shop.new")}
+      </button>
+    );
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const r = await api.post<{ shop: { id: string } }>("/api/admin/merchants", shopBodyOf(shop));
+      setOpen(false);
+      setShop(emptyShop());
+      onCreated(r.shop.id);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <form class="panel admin-form" onSubmit={submit} data-testid="new-shop-form">
+      <h2>{t("shop.new")}</h2>
+      <ShopFields value={shop} onChange={setShop} idPrefix="new-shop" />
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="btn btn-primary">
+        {t("shop.create")}
+      </button>
+    </form>
+  );
+}
