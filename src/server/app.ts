@@ -189,8 +189,6 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     db: db.db,
     clock,
     offers,
-    shows,
-    commissions,
     payments,
     holdMs: config.CART_HOLD_SECONDS * 1000,
     outbox,
@@ -215,11 +213,14 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const coupons = new CouponService(db.db, clock, outbox);
   const mystery = new MysteryService(db.db, clock, outbox, offers);
   // Order subscribers (orders.on), run inside the order's transactions in this order: coupons (discount when placed),
-  // mystery items (18+ and pool room when placed, the draw when paid), merchant webhooks, the sold-out waitlist.
+  // mystery items (18+ and pool room when placed, the draw when paid), merchant webhooks, the sold-out waitlist, and
+  // last the host's commission (attributed when placed, written when paid, reversed when refunded). Orders itself
+  // subscribed the buyer's emails first.
   coupons.subscribeToOrders(orders);
   mystery.subscribeToOrders(orders);
   enqueueOrderWebhooks(orders, webhooks);
   waitlist.subscribeToOrders(orders);
+  commissions.subscribeToOrders(orders, shows);
   const giveaways = new GiveawayService({ db: db.db, clock, bus, outbox, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
   const polls = new PollService({ db: db.db, clock, bus, outbox, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
   // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.

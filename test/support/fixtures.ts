@@ -24,7 +24,8 @@ export async function commerceFixture(handle: DbHandle, opts: { commissionBp?: n
   const shows = new ShowService(db, clock, outbox);
   const offers = new OfferService(db, clock, bus, outbox);
   const commissions = new CommissionService(db, clock);
-  const orders = new OrderService({ db, clock, offers, shows, commissions, payments: new TestPaymentProvider(), outbox });
+  const orders = new OrderService({ db, clock, offers, payments: new TestPaymentProvider(), outbox });
+  commissions.subscribeToOrders(orders, shows);
   // As the server does: on PGlite the process-local idempotency key set is authoritative.
   if (handle.kind === "pglite") await orders.loadIdempotencyKeys();
   const merchant = await catalog.createMerchant("Test Shop");

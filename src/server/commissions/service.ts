@@ -3,10 +3,12 @@ import { sql, type Transaction } from "kysely";
 import type { CommissionRuleSetView, CommissionRules, EarningsBalances } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
+import type { OrderSubscriptions } from "../orders/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { ShowService } from "../shows/index.js";
 import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution } from "./attribution.js";
 import { hostAccount, hostBalances, merchantExpense, orderHostBalances, postTransaction, type Posting } from "./ledger.js";
 import { DEFAULT_RETURN_WINDOW_DAYS, lineCommission, splitBetweenHosts, type HostShare } from "./rules.js";
@@ -45,7 +47,40 @@ export class CommissionService {
     await this.opts.bus.publish("earnings.updated", { showId, pending, currency: "EUR" });
   }
 
-  /** Hook for the orders module, inside the transaction that creates the order: who it belongs to (see attribution.ts). */
+  /**
+   * The host's commission follows the order, inside its transactions: attributed when it is placed, written when it
+   * is paid (the figure goes into order.paid), taken back by a refund before its units go back (the figure goes into
+   * the refund's history row). Subscribed after the other order subscribers, as their effects came first before.
+   */
+  subscribeToOrders(orders: OrderSubscriptions, shows: Pick<ShowService, "commissionTerms">): void {
+    orders.on("placed", async (tx, order) => {
+      await this.attribute(tx, { orderId: order.id, showId: order.showId, referral: order.referral, at: order.at });
+      return undefined;
+    });
+    orders.on("paid", async (tx, order, view) => {
+      // Cached by the shows module; read in the order's transaction when it is not.
+      const terms = await shows.commissionTerms(view.showId, tx);
+      const commission = await this.recordForOrder(tx, {
+        orderId: order.id,
+        showId: view.showId,
+        hostAccountId: terms.hostAccountId,
+        total: Number(order.total),
+        currency: view.currency,
+        rateBp: terms.rateBp,
+      });
+      return { commission };
+    });
+    orders.on("refunding", async (tx, order, refund) => ({
+      commissionReversed: await this.reverseForRefund(tx, {
+        orderId: order.id,
+        refundId: refund.id,
+        refundAmount: refund.amount,
+        completesRefund: order.refunded_quantity === order.quantity,
+      }),
+    }));
+  }
+
+  /** Who an order belongs to, inside the transaction that creates it (see attribution.ts). */
   attribute(tx: Transaction<Database>, input: { orderId: string; showId: string; referral: string | null; at: Date }): Promise<Attribution> {
     return attributeOrder(tx, input);
   }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, type Transaction, sql } from "kysely";
 import pg from "pg";
 import { type PlannedMigration, migrationPlan, statementsOf } from "./migrations.js";
 import { PGliteDialect } from "./pglite-driver.js";
@@ -9,6 +9,24 @@ import type { Database } from "./schema.js";
 
 export type { Database } from "./schema.js";
 export type Db = Kysely<Database>;
+
+/**
+ * A transaction one module opened and hands to another (orders' subscribers, inventory, the outbox, commissions).
+ * Kysely's handle is invariant in its table map, so it crosses the boundary untyped; the receiving module types it
+ * to its own tables (a parameter `tx: Transaction<ItsTables>`, or `scoped`) before running a statement in it.
+ */
+export type SharedTx = Transaction<any>;
+
+/**
+ * A module's view of the database: the same connection (or transaction), typed to the tables the module owns (its
+ * schema.ts) plus any foreign table it declares for a statement that must join it. Services narrow the composition
+ * root's `Db` with this once, in their constructor, so a query on another module's table does not compile.
+ */
+export function scoped<T>(tx: SharedTx): Transaction<T>;
+export function scoped<T>(db: Kysely<any>): Kysely<T>;
+export function scoped<T>(db: Kysely<any>): Kysely<T> {
+  return db;
+}
 
 export interface DbHandle {
   db: Db;

@@ -118,7 +118,7 @@ export class Checkout {
 
   /** One try at placing: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
   async #attempt(req: PlaceRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
-    const { db, clock, keys, offers, inventory, shows, outbox, commissions, subscribers, payments } = this.ctx;
+    const { db, clock, keys, inventory, outbox, subscribers, payments } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
     // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
     const fresh = keys.claim(idempotencyKey);
@@ -126,8 +126,6 @@ export class Checkout {
     // A one-tap order holds its units only for the charge; a hold for the checkout timer.
     const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.ctx.holdMs));
     const events = outbox.batch();
-    const showId = inTxCharge ? await offers.offerShow(body.offerId) : null;
-    const terms = showId ? await shows.commissionTerms(showId) : null;
     let order: NewOrder | null = null;
     let paidInTx: OrderView | null = null;
     let notApproved = false;
@@ -170,7 +168,17 @@ export class Checkout {
         await recordOrderEvent(tx, o.id, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
         const discount = await subscribers.placed(
           tx,
-          { id: o.id, offerId: body.offerId, showId: r.showId, quantity: body.quantity, gross, currency: r.currency, accountId },
+          {
+            id: o.id,
+            offerId: body.offerId,
+            showId: r.showId,
+            quantity: body.quantity,
+            gross,
+            currency: r.currency,
+            accountId,
+            referral: req.ctx.referral ?? null,
+            at: now,
+          },
           body,
           events,
         );
@@ -178,8 +186,7 @@ export class Checkout {
           o.total = gross - discount;
           await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
         }
-        await commissions.attribute(tx, { orderId: o.id, showId: r.showId, referral: req.ctx.referral ?? null, at: now });
-        if (inTxCharge && card && terms) {
+        if (inTxCharge && card) {
           const charge = await payments.charge({
             amount: o.total,
             currency: r.currency,
@@ -191,7 +198,7 @@ export class Checkout {
             ref: null,
           });
           if (!charge.ok) throw new ChargeNotApproved();
-          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, terms, events);
+          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, events);
           if (!paidInTx) throw new ChargeNotApproved();
         }
         return o;

@@ -1,10 +1,10 @@
-import type { Transaction } from "kysely";
 import type { CreateOrderBody, OrderView } from "../../protocol/api.js";
-import type { Database } from "../db/index.js";
+import type { SharedTx } from "../db/index.js";
 import type { EventBatch } from "../outbox/index.js";
 import type { OrderRow } from "./store.js";
 
-type Tx = Transaction<Database>;
+// The order's transaction, handed to subscribers of other modules: each types it to its own tables.
+type Tx = SharedTx;
 
 /** A just-placed order (its row written, before any discount). */
 export interface PlacedOrder {
@@ -15,8 +15,21 @@ export interface PlacedOrder {
   gross: number;
   currency: string;
   accountId: string | null;
+  /** The host share-link cookie the order was placed with (commissions attribute it). */
+  referral: string | null;
+  at: Date;
   /** One line of a bag (the order holds other offers too; `quantity` and `gross` are this line's). */
   bag?: true;
+}
+
+/** What `paid` subscribers may report back: the host's commission written for the order (minor units, for `order.paid`). */
+export interface PaidFacts {
+  commission?: number;
+}
+
+/** What `refunding` subscribers may report back: the commission the refund took back (≤ 0, for the refund's history row). */
+export interface RefundFacts {
+  commissionReversed?: number;
 }
 
 export interface OrderRefund {
@@ -46,10 +59,12 @@ export interface ReturnedUnits {
 export interface OrderSubscribers {
   /** placeOrder, after the order row is written: may refuse the order (AppError) or take a discount (minor units) off its total. */
   placed: (tx: Tx, order: PlacedOrder, body: CreateOrderBody, events: EventBatch) => Promise<{ discount: number } | undefined>;
-  /** pending_payment → paid. */
-  paid: (tx: Tx, order: OrderRow, view: OrderView, events: EventBatch) => Promise<void>;
+  /** pending_payment → paid (before the order.paid event, which carries the sum of the commissions reported). */
+  paid: (tx: Tx, order: OrderRow, view: OrderView, events: EventBatch) => Promise<PaidFacts | undefined> | Promise<void>;
   /** paid → fulfilled (shipped). */
   fulfilled: (tx: Tx, order: OrderRow, view: OrderView) => Promise<void>;
+  /** A refund, right after the order's refunded figures are updated: before its units go back and its history row is written. */
+  refunding: (tx: Tx, order: OrderRow, refund: OrderRefund) => Promise<RefundFacts | undefined> | Promise<void>;
   /** A refund of some or all units, after the units went back. */
   refunded: (tx: Tx, order: OrderRow, view: OrderView, refund: OrderRefund, events: EventBatch) => Promise<void>;
   /** pending_payment → expired, cancelled or payment_failed (`order.status`), before its units go back. */
@@ -67,7 +82,15 @@ export interface OrderSubscriptions {
 
 /** The one extension point of orders: `orders.on("paid", (tx, order) => …)`. */
 export class OrderEvents implements OrderSubscriptions {
-  readonly #subs: { [K in OrderEventName]: OrderSubscribers[K][] } = { placed: [], paid: [], fulfilled: [], refunded: [], released: [], returned: [] };
+  readonly #subs: { [K in OrderEventName]: OrderSubscribers[K][] } = {
+    placed: [],
+    paid: [],
+    fulfilled: [],
+    refunding: [],
+    refunded: [],
+    released: [],
+    returned: [],
+  };
 
   on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void {
     this.#subs[event].push(subscriber);
@@ -84,12 +107,22 @@ export class OrderEvents implements OrderSubscriptions {
     return discount;
   }
 
-  async paid(tx: Tx, order: OrderRow, view: OrderView, events: EventBatch): Promise<void> {
-    for (const s of this.#subs.paid) await s(tx, order, view, events);
+  /** Runs the paid subscribers; returns the sum of the commissions they wrote. */
+  async paid(tx: Tx, order: OrderRow, view: OrderView, events: EventBatch): Promise<{ commission: number }> {
+    let commission = 0;
+    for (const s of this.#subs.paid) commission += (await s(tx, order, view, events))?.commission ?? 0;
+    return { commission };
   }
 
   async fulfilled(tx: Tx, order: OrderRow, view: OrderView): Promise<void> {
     for (const s of this.#subs.fulfilled) await s(tx, order, view);
+  }
+
+  /** Runs the refunding subscribers; returns the sum of the commissions they took back. */
+  async refunding(tx: Tx, order: OrderRow, refund: OrderRefund): Promise<{ commissionReversed: number }> {
+    let commissionReversed = 0;
+    for (const s of this.#subs.refunding) commissionReversed += (await s(tx, order, refund))?.commissionReversed ?? 0;
+    return { commissionReversed };
   }
 
   async refunded(tx: Tx, order: OrderRow, view: OrderView, refund: OrderRefund, events: EventBatch): Promise<void> {

@@ -4,7 +4,6 @@ import type { Database } from "../db/index.js";
 import type { EventBatch } from "../outbox/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
-import { orderEmailIn } from "./emails.js";
 import type { OrderContext } from "./service.js";
 import { NO_ADDRESS, type OrderRow, bagLines, insertOrder, orderRow, orderView, recordOrderEvent } from "./store.js";
 
@@ -113,9 +112,9 @@ export class OrderLifecycle {
     return orderView(await orderRow(this.ctx.db, orderId));
   }
 
-  /** paid → fulfilled with carrier and tracking; the buyer (and a gift's recipient, if asked) are told by email. */
+  /** paid → fulfilled with carrier and tracking; the buyer (and a gift's recipient, if asked) are told by email (a subscriber). */
   async fulfil(orderId: string, shipment: { carrier: string; trackingNumber: string }): Promise<OrderView> {
-    const { db, clock, outbox, orderUrl } = this.ctx;
+    const { db, clock } = this.ctx;
     const now = clock.now();
     const order = await db.transaction().execute(async (tx) => {
       const row = await tx
@@ -128,8 +127,6 @@ export class OrderLifecycle {
       if (!row) return null;
       await recordOrderEvent(tx, orderId, "fulfilled", now, shipment);
       const view = orderView(row);
-      await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "shipped", view, { link: orderUrl(view.id) }));
-      if (view.gift?.notifyEmail) await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "gift_notice", view));
       await this.ctx.subscribers.fulfilled(tx, row, view);
       return view;
     });
@@ -161,11 +158,12 @@ export class OrderLifecycle {
 
   /**
    * Refunds `quantity` units (default: all not yet refunded) of a paid, shipped or delivered order. Before shipping
-   * the units go back on sale. The host's commission is reversed in the same transaction; the order becomes
+   * the units go back on sale. The `refunding` subscribers (the host's commission reversed) run in the same transaction
+   * before the units go back, the `refunded` ones (the buyer's email first) after; the order becomes
    * `refunded` once every unit is. The provider refund runs first, under an idempotency key per refund.
    */
   async refund(orderId: string, opts: { quantity?: number; reason?: string } = {}): Promise<OrderView> {
-    const { db, clock, outbox, payments, commissions, orderUrl } = this.ctx;
+    const { db, clock, outbox, payments, subscribers } = this.ctx;
     const row = await orderRow(db, orderId);
     if (!["paid", "fulfilled", "delivered"].includes(row.status) || !row.payment_ref)
       throw new AppError("conflict", `The order is ${row.status}; it cannot be refunded.`);
@@ -197,21 +195,21 @@ export class OrderLifecycle {
         .returningAll()
         .executeTakeFirst();
       if (!updated) return null;
-      // The reversed figure goes into the refund's history row, so the ledger is written here rather than by a subscriber.
-      const reversal = await commissions.reverseForRefund(tx, { orderId, refundId, refundAmount: amount, completesRefund: completes });
       const restock = row.status === "paid";
+      const refund = { id: refundId, quantity, amount, restocked: restock };
+      // The reversed commission goes into the refund's history row.
+      const { commissionReversed } = await subscribers.refunding(tx, updated, refund);
       if (restock) await (row.line_count > 1 ? this.#restockOrder(tx, row, now, events) : this.#restock(tx, row, quantity, now, events));
       await recordOrderEvent(tx, orderId, "refunded", now, {
         quantity,
         amount,
         restocked: restock,
-        commissionReversed: reversal,
+        commissionReversed,
         refundRef: paid.ref,
         reason: opts.reason ?? null,
       });
       const view = orderView(updated);
-      await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "refunded", view, { amount, link: orderUrl(view.id) }));
-      await this.ctx.subscribers.refunded(tx, updated, view, { id: refundId, quantity, amount, restocked: restock }, events);
+      await subscribers.refunded(tx, updated, view, refund, events);
       return view;
     });
     if (!result) throw new AppError("conflict", "The order changed while refunding; try again.");

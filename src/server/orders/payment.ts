@@ -5,7 +5,6 @@ import type { Database } from "../db/index.js";
 import type { EventBatch } from "../outbox/index.js";
 import type { ChargeResult } from "../payments/index.js";
 import { AppError } from "../platform/errors.js";
-import { orderEmailIn } from "./emails.js";
 import type { OrderLifecycle } from "./lifecycle.js";
 import type { OrderContext } from "./service.js";
 import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent } from "./store.js";
@@ -29,9 +28,6 @@ export interface ChargeOutcome {
   order: OrderView;
   nextAction?: NextAction;
 }
-
-/** The show's commission terms, read before the paying transaction (they are cached by the shows module). */
-export type CommissionTerms = { hostAccountId: string; rateBp: number };
 
 /**
  * The payment side of an order: asking the provider, and marking the order paid exactly once, whether the charge's
@@ -111,13 +107,12 @@ export class OrderPayment {
     throw new AppError("payment_declined", undefined, { orderId: row.id, reason: charge.reason, holdKept: mode === "hold" });
   }
 
-  /** pending_payment → paid with the commission, once: the charge's answer and the provider's webhook may both report it. */
+  /** pending_payment → paid, once: the charge's answer and the provider's webhook may both report it. */
   async #markPaid(row: OrderRow, ref: string): Promise<OrderView> {
     const total = Number(row.total);
-    const terms = await this.ctx.shows.commissionTerms(row.show_id);
     const paidAt = this.ctx.clock.now();
     const events = this.ctx.outbox.batch();
-    const done = await this.ctx.db.transaction().execute((tx) => this.paidIn(tx, row.id, ref, total, terms, events, paidAt));
+    const done = await this.ctx.db.transaction().execute((tx) => this.paidIn(tx, row.id, ref, total, events, paidAt));
     if (!done) {
       const current = await orderRow(this.ctx.db, row.id);
       if (current.payment_ref === ref && SETTLED_STATUSES.includes(current.status)) return orderView(current);
@@ -130,15 +125,14 @@ export class OrderPayment {
   }
 
   /**
-   * pending_payment → paid inside `tx`: the history, the confirmation email, the `paid` subscribers, the host's
-   * commission and the order.paid event. Null if the order was not pending.
+   * pending_payment → paid inside `tx`: the history, the `paid` subscribers (the buyer's confirmation email first,
+   * the host's commission last) and the order.paid event with the commission they reported. Null if the order was not pending.
    */
   async paidIn(
     tx: Transaction<Database>,
     orderId: string,
     ref: string,
     total: number,
-    terms: CommissionTerms,
     events: EventBatch,
     paidAt = this.ctx.clock.now(),
   ): Promise<OrderView | null> {
@@ -153,17 +147,7 @@ export class OrderPayment {
     // A bag's subscribers (the confirmation email, webhooks) see its lines; an order of one offer reads nothing more.
     const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, orderId)) : orderView(updated);
     await recordOrderEvent(tx, orderId, "paid", paidAt, { amount: total, paymentRef: ref });
-    await this.ctx.outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "confirmation", view, { link: this.ctx.orderUrl(view.id) }));
-    await this.ctx.subscribers.paid(tx, updated, view, events);
-    // The ledger's figure is part of the order.paid event, so the commission is written here rather than by a subscriber.
-    const commission = await this.ctx.commissions.recordForOrder(tx, {
-      orderId,
-      showId: view.showId,
-      hostAccountId: terms.hostAccountId,
-      total,
-      currency: view.currency,
-      rateBp: terms.rateBp,
-    });
+    const { commission } = await this.ctx.subscribers.paid(tx, updated, view, events);
     await events.emit(tx, "order.paid", {
       showId: view.showId,
       orderId,

@@ -1,13 +1,12 @@
 import type { CreateBagOrderBody, CreateOrderBody, OrderView, PayOrderBody } from "../../protocol/api.js";
-import type { CommissionService } from "../commissions/index.js";
 import type { Db } from "../db/index.js";
 import type { Inventory } from "../inventory/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { PaymentProvider } from "../payments/index.js";
 import type { Clock } from "../platform/clock.js";
-import type { ShowService } from "../shows/index.js";
 import { BagCheckout } from "./bag.js";
+import { sendBuyerEmails } from "./buyer-emails.js";
 import { type BuyerContext, Checkout, type PlaceOrderResult } from "./checkout.js";
 import { OrderEvents, type OrderEventName, type OrderSubscribers } from "./events.js";
 import { IdempotencyKeys } from "./idempotency.js";
@@ -25,8 +24,6 @@ export interface OrderDeps {
   db: Db;
   clock: Clock;
   offers: OfferService;
-  shows: ShowService;
-  commissions: CommissionService;
   payments: PaymentProvider;
   /** How long a checkout hold keeps the units (default 5 minutes). */
   holdMs?: number;
@@ -48,8 +45,6 @@ export interface OrderContext {
   clock: Clock;
   offers: OfferService;
   inventory: Inventory;
-  shows: ShowService;
-  commissions: CommissionService;
   payments: PaymentProvider;
   outbox: Outbox;
   holdMs: number;
@@ -77,8 +72,6 @@ export class OrderService {
       clock: deps.clock,
       offers: deps.offers,
       inventory: deps.inventory ?? deps.offers.inventory,
-      shows: deps.shows,
-      commissions: deps.commissions,
       payments: deps.payments,
       outbox: deps.outbox,
       holdMs: deps.holdMs ?? DEFAULT_HOLD_MS,
@@ -91,6 +84,8 @@ export class OrderService {
     this.#lifecycle = new OrderLifecycle(this.#ctx);
     this.#payment = new OrderPayment(this.#ctx, this.#lifecycle);
     this.#checkout = new Checkout(this.#ctx, this.#payment);
+    // The buyer's emails are the first subscriber of every event they follow: enqueued before any other module's effects.
+    sendBuyerEmails(this, this.#ctx.outbox, this.#ctx.orderUrl);
   }
 
   /** Subscribes to an order event, run inside the transition's transaction (see OrderSubscribers). */

@@ -1,10 +1,11 @@
 import type { GameKind, ShowStatus } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
-import type { Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
+import type { ShowsTables } from "./schema.js";
 
 export interface Show {
   id: string;
@@ -106,12 +107,17 @@ export class ShowService {
 
   /**
    * Who earns from a show's sales and at what rate. Read on every paid order, so cached per show; a show's host and
-   * rate are fixed once it exists (changing them is a future, explicit operation that will clear this).
+   * rate are fixed once it exists (changing them is a future, explicit operation that will clear this). Inside a
+   * transaction (an order's), pass it: a read outside it would wait for the one PGlite connection the transaction holds.
    */
-  async commissionTerms(showId: string): Promise<{ hostAccountId: string; rateBp: number }> {
+  async commissionTerms(showId: string, tx?: SharedTx): Promise<{ hostAccountId: string; rateBp: number }> {
     let terms = this.#terms.get(showId);
     if (!terms) {
-      const row = await this.db.selectFrom("shows").select(["host_account_id", "commission_rate_bp"]).where("id", "=", showId).executeTakeFirst();
+      const row = await scoped<ShowsTables>(tx ?? this.db)
+        .selectFrom("shows")
+        .select(["host_account_id", "commission_rate_bp"])
+        .where("id", "=", showId)
+        .executeTakeFirst();
       if (!row) throw new AppError("not_found", "No such show.");
       terms = { hostAccountId: row.host_account_id, rateBp: row.commission_rate_bp };
       this.#terms.set(showId, terms);

@@ -40,12 +40,11 @@ describe.each(backends)("waitlist on %s", (backend) => {
       db: f.db,
       clock: f.clock,
       offers: f.offers,
-      shows: f.shows,
-      commissions: f.commissions,
       payments: new TestPaymentProvider(),
       outbox: f.outbox,
     });
     waitlist.subscribeToOrders(orders);
+    f.commissions.subscribeToOrders(orders, f.shows);
     const offer = await f.offers.create(f.show.id, f.product, { showPrice: 900, quantity, durationSeconds: 3600, pin: true });
     // sold + held + available = quantity, whatever happened.
     const invariant = async () => {
