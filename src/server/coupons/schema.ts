@@ -1,8 +1,18 @@
 import type { ColumnType } from "kysely";
 import type { Timestamp } from "../db/column-types.js";
+import type { OrdersTables } from "../orders/index.js";
 
 // Coupon drops, claims and the discount each order got: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The one foreign table coupons reads, declared (docs/architecture.md, "Declared joins"): an order's status. A claim
+ * is free again once its order lapsed, and that is decided inside the claiming UPDATE in the order's transaction, so
+ * two orders cannot both use one claim; the viewer's claim list reads the same column.
+ */
+export interface CouponsReads {
+  orders: Pick<OrdersTables["orders"], "id" | "status">;
+}
+
 export interface CouponsTables {
   /** Coupon drops (src/server/coupons): percent (basis points) or a fixed amount off, claimable until expires_at. */
   coupons: {

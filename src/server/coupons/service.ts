@@ -1,15 +1,20 @@
 import { randomInt } from "node:crypto";
-import { type Selectable, type Transaction, sql } from "kysely";
+import { type Kysely, type Selectable, type Transaction, sql } from "kysely";
 import type { CouponClaimView, CouponPreviewView, CouponView, CreateOrderBody, DropCouponBody, OrderDiscountView } from "../../protocol/api.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { OrderSubscriptions } from "../orders/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { isUniqueViolation } from "../db/index.js";
+import type { CouponsReads, CouponsTables } from "./schema.js";
 
-type CouponRow = Selectable<Database["coupons"]>;
+/** Coupons' view of the database: its own tables and the order status it reads (see schema.ts). */
+type CouponsDb = CouponsTables & CouponsReads;
+type Tx = Transaction<CouponsDb>;
+
+type CouponRow = Selectable<CouponsTables["coupons"]>;
 
 /** A claim made inside the window is honoured at checkout until this long after the window closed. */
 export const CLAIM_USE_GRACE_MS = 15 * 60_000;
@@ -51,11 +56,15 @@ export function discountFor(coupon: { kind: "percent" | "fixed"; percent_bp: num
  * interleaving of requests gets past any of them.
  */
 export class CouponService {
+  private readonly db: Kysely<CouponsDb>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async drop(showId: string, createdBy: string, body: DropCouponBody): Promise<CouponView> {
     const now = this.clock.now();
@@ -173,8 +182,9 @@ export class CouponService {
   }
 
   /** The discount recorded for an order, or null: what the receipt (and commission code) reads. */
-  async orderDiscount(orderId: string, db: Db | Transaction<Database> = this.db): Promise<OrderDiscountView | null> {
-    const r = await db.selectFrom("order_discounts").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+  async orderDiscount(orderId: string, tx?: SharedTx): Promise<OrderDiscountView | null> {
+    const r = await scoped<CouponsTables>(tx ?? this.db)
+      .selectFrom("order_discounts").selectAll().where("order_id", "=", orderId).executeTakeFirst();
     if (!r) return null;
     return {
       orderId: r.order_id,
@@ -229,7 +239,7 @@ export class CouponService {
   }
 
   async #apply(
-    tx: Transaction<Database>,
+    tx: Tx,
     order: { id: string; showId: string; gross: number; currency: string; accountId: string | null },
     body: CreateOrderBody,
     events: EventBatch,
@@ -286,7 +296,7 @@ export class CouponService {
     return { discount: amount };
   }
 
-  async #byCode(tx: Transaction<Database>, showId: string, code: string): Promise<CouponRow> {
+  async #byCode(tx: Tx, showId: string, code: string): Promise<CouponRow> {
     const row = await tx
       .selectFrom("coupons")
       .selectAll()
@@ -298,7 +308,7 @@ export class CouponService {
   }
 
   /** One more claim: the account's row (primary key: once per account) and the conditional count. */
-  async #takeClaim(tx: Transaction<Database>, coupon: CouponRow, accountId: string, now: Date, events: EventBatch): Promise<CouponRow> {
+  async #takeClaim(tx: Tx, coupon: CouponRow, accountId: string, now: Date, events: EventBatch): Promise<CouponRow> {
     const updated = await tx
       .updateTable("coupons")
       .set({ claims: sql<number>`claims + 1` })
@@ -325,7 +335,7 @@ export class CouponService {
     return updated;
   }
 
-  async #orderReleased(tx: Transaction<Database>, orderId: string): Promise<boolean> {
+  async #orderReleased(tx: Tx, orderId: string): Promise<boolean> {
     const o = await tx.selectFrom("orders").select("status").where("id", "=", orderId).executeTakeFirst();
     return !o || (RELEASED_ORDER_STATUSES as readonly string[]).includes(o.status);
   }

@@ -16,6 +16,8 @@ export type Db = Kysely<Database>;
  * to its own tables (a parameter `tx: Transaction<ItsTables>`, or `scoped`) before running a statement in it.
  */
 export type SharedTx = Transaction<any>;
+/** Any module's handle, the database or a transaction (the outbox writes through whichever it is given). */
+export type SharedDb = Kysely<any>;
 
 /**
  * A module's view of the database: the same connection (or transaction), typed to the tables the module owns (its

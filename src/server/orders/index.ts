@@ -12,6 +12,7 @@ export {
 } from "./service.js";
 export type { OrderSubscribers, OrderSubscriptions, OrderEventName, PlacedOrder, OrderRefund, ReturnedUnits, PaidFacts, RefundFacts } from "./events.js";
 export { orderView, type OrderRow } from "./store.js";
+export type { OrdersTables } from "./schema.js";
 export { requestHash } from "./idempotency.js";
 export { registerOrderRoutes } from "./routes.js";
 export { registerOrderAdminRoutes } from "./admin-routes.js";

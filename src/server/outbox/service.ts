@@ -1,6 +1,7 @@
-import { sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
+import type { OutboxTables } from "./schema.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
 import type { WebhookEvent } from "../../protocol/webhooks.js";
@@ -40,7 +41,7 @@ export class EventBatch {
   #events: RelayedEvent[] = [];
   constructor(private readonly outbox: Outbox) {}
 
-  async emit<K extends BusTopic>(tx: Transaction<Database>, topic: K, event: BusEvents[K]): Promise<void> {
+  async emit<K extends BusTopic>(tx: SharedTx, topic: K, event: BusEvents[K]): Promise<void> {
     const id = await this.outbox.insertEvent(tx, topic, event);
     this.#events.push({ id, topic, event });
   }
@@ -72,12 +73,15 @@ export class Outbox {
   #marking: Promise<void> = Promise.resolve();
   #stopped = false;
 
+  private readonly db: Kysely<OutboxTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly log: FastifyBaseLogger,
     private readonly bus: Bus,
   ) {
+    this.db = scoped(db);
     // Rows the committing node did not get to mark (it crashed): sent by whichever node sweeps them first.
     this.handle("bus.publish", (p) => bus.publish(p.topic, p.event));
   }
@@ -94,10 +98,10 @@ export class Outbox {
     await batch.publish();
   }
 
-  async insertEvent<K extends BusTopic>(tx: Transaction<Database>, topic: K, event: BusEvents[K]): Promise<string> {
+  async insertEvent<K extends BusTopic>(tx: SharedTx, topic: K, event: BusEvents[K]): Promise<string> {
     const id = randomId("evt");
     const now = this.clock.now();
-    await tx
+    await scoped<OutboxTables>(tx)
       .insertInto("outbox")
       .values({ id, topic: "bus.publish", payload: JSON.stringify({ topic, event }), created_at: now, available_at: new Date(now.getTime() + RELAY_GRACE_MS) })
       .execute();
@@ -156,10 +160,10 @@ export class Outbox {
     return n;
   }
 
-  async enqueue<K extends OutboxTopic>(tx: Transaction<Database> | Db, topic: K, payload: OutboxTopics[K]): Promise<string> {
+  async enqueue<K extends OutboxTopic>(tx: SharedDb, topic: K, payload: OutboxTopics[K]): Promise<string> {
     const id = randomId("obx");
     const now = this.clock.now();
-    await tx
+    await scoped<OutboxTables>(tx)
       .insertInto("outbox")
       .values({ id, topic, payload: JSON.stringify(payload), created_at: now, available_at: now })
       .execute();
