@@ -184,7 +184,10 @@ export class CouponService {
   /** The discount recorded for an order, or null: what the receipt (and commission code) reads. */
   async orderDiscount(orderId: string, tx?: SharedTx): Promise<OrderDiscountView | null> {
     const r = await scoped<CouponsTables>(tx ?? this.db)
-      .selectFrom("order_discounts").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+      .selectFrom("order_discounts")
+      .selectAll()
+      .where("order_id", "=", orderId)
+      .executeTakeFirst();
     if (!r) return null;
     return {
       orderId: r.order_id,
