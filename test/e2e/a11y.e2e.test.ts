@@ -3,6 +3,7 @@ import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
+import { createBuyer } from "../support/accounts.js";
 import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
@@ -21,11 +22,11 @@ const cookies: Partial<Record<Who, string>> = {};
 let orderId = "";
 let orderHref = "";
 
-type Who = "host" | "merchant";
+type Who = "host" | "merchant" | "buyer";
 
 interface A11yPage {
   name: string;
-  /** Signed in as the demo host or merchant; a guest otherwise. */
+  /** Signed in as the demo host or merchant, or a buyer with no saved details; a guest otherwise. */
   as?: Who;
   /** "empty": the server with no merchant and no demo (first-run pages); the demo server otherwise. */
   on?: "empty";
@@ -60,6 +61,13 @@ const openPaidOrder = async (page: Page) => {
 const PAGES: A11yPage[] = [
   { name: "home", path: () => "/", ready: "show-card" },
   { name: "viewer with the checkout open", path: () => `/shows/${server.demo.slug}`, ready: "offer-card", prepare: openCheckout },
+  {
+    name: "viewer: the buyer's account menu (saved address and card)",
+    as: "buyer",
+    path: () => `/shows/${server.demo.slug}`,
+    ready: "offer-card",
+    prepare: clickThrough(["account-button"], "saved-card-form"),
+  },
   {
     name: "viewer: shop tab, bag checkout open",
     path: () => `/shows/${server.demo.slug}`,
@@ -120,6 +128,7 @@ beforeAll(async () => {
   ]);
   cookies.host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
   cookies.merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+  cookies.buyer = (await createBuyer(server, "a11y@buyer.test", "a long password", "Ally Buyer")).cookie;
   const show = await request(server.url, "GET", `/api/shows/${server.demo.slug}`);
   const offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
   const placed = await postOrder(server.url, orderBody(offerId));
