@@ -3,59 +3,43 @@ import fs from "node:fs";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { Gauge } from "prom-client";
-import { AccountService, FirstRun, InviteService, Memberships, registerAuth, registerInviteRoutes, registerSetupRoutes } from "./accounts/index.js";
-import { BuyerService, registerBuyerRoutes } from "./buyers/index.js";
-import { WaitlistEntryAccess, WaitlistService, registerWaitlistRoutes } from "./waitlist/index.js";
-import {
-  CatalogService,
-  IMAGE_CONTENT_TYPES,
-  MAX_IMAGE_BYTES,
-  MerchantService,
-  registerCatalogRoutes,
-  registerMerchantListRoute,
-  registerShopRoutes,
-  storeImage,
-} from "./catalog/index.js";
-import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, registerChatRoutes } from "./chat/index.js";
-import { AuctionService, registerAuctionRoutes } from "./auctions/index.js";
-import { CouponService, registerCouponRoutes } from "./coupons/index.js";
-import { MysteryService, registerMysteryRoutes } from "./mystery/index.js";
-import { CommissionService, PayoutScheduler, PayoutService, StripeConnectTransfers, registerCommissionRoutes } from "./commissions/index.js";
-import { GiveawayService, registerGiveawayRoutes } from "./giveaways/index.js";
-import { PollService, registerPollRoutes } from "./polls/index.js";
+import { AccountService, FirstRun, InviteService, Memberships, accountsModule } from "./accounts/index.js";
+import { BuyerService, buyersModule } from "./buyers/index.js";
+import { WaitlistEntryAccess, WaitlistService, waitlistModule } from "./waitlist/index.js";
+import { CatalogService, IMAGE_CONTENT_TYPES, MAX_IMAGE_BYTES, MerchantService, catalogModule, storeImage } from "./catalog/index.js";
+import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, chatModule } from "./chat/index.js";
+import { AuctionService, auctionsModule } from "./auctions/index.js";
+import { CouponService, couponsModule } from "./coupons/index.js";
+import { MysteryService, mysteryModule } from "./mystery/index.js";
+import { CommissionService, PayoutScheduler, PayoutService, StripeConnectTransfers, commissionsModule } from "./commissions/index.js";
+import { GiveawayService, giveawaysModule } from "./giveaways/index.js";
+import { PollService, pollsModule } from "./polls/index.js";
 import type { Config } from "./config.js";
 import { openDb, pingDb, type DbHandle } from "./db/index.js";
-import { demoImageSvg, seedDemo, type DemoInfo } from "./demo/index.js";
+import { demoModule, seedDemo, type DemoInfo } from "./demo/index.js";
 import type { GameKind } from "../protocol/api.js";
 import { createHttpApp } from "./http/app.js";
-import { expireIdempotencyKeys, registerIdempotency } from "./http/idempotency.js";
-import { registerMetricsRoute, startMetricsListener, type MetricsListener } from "./http/metrics-endpoint.js";
-import { createMailer, registerDevMailbox, type Mailer } from "./mail/index.js";
-import { Outbox } from "./outbox/index.js";
+import { healthRoute } from "./http/health.js";
+import { idempotencyRule } from "./http/idempotency.js";
+import { metricsRoute, startMetricsListener, type MetricsListener } from "./http/metrics-endpoint.js";
+import { Sweepers } from "./http/sweepers.js";
+import { createMailer, mailModule, type Mailer } from "./mail/index.js";
+import { Outbox, outboxModule } from "./outbox/index.js";
 import { webRoutes } from "./http/web.js";
-import { createBrowserIngest, createMedia, loopbackRtmpUrl, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
-import { PlaybackAggregator, registerTelemetryRoutes } from "./telemetry/index.js";
-import { LineupService, OfferService, registerLineupRoutes, registerOfferRoutes } from "./offers/index.js";
-import { RecordingService, registerRecordingRoutes } from "./recordings/index.js";
-import { SecretBox, SimulcastService, loadSecretsKey, registerSimulcastRoutes } from "./simulcast/index.js";
-import { OrderAccess, OrderService, registerOrderAdminRoutes, registerOrderRoutes } from "./orders/index.js";
-import {
-  StripeWebhooks,
-  TestPaymentProvider,
-  registerPaymentsConfigRoute,
-  registerStripeWebhookRoute,
-  stripeProviderFromConfig,
-  type PaymentProvider,
-} from "./payments/index.js";
+import { createBrowserIngest, createMedia, loopbackRtmpUrl, mediaModule, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
+import { PlaybackAggregator, telemetryModule } from "./telemetry/index.js";
+import { LineupService, OfferService, offersModule } from "./offers/index.js";
+import { RecordingService, recordingsModule } from "./recordings/index.js";
+import { SecretBox, SimulcastService, loadSecretsKey, simulcastModule } from "./simulcast/index.js";
+import { OrderAccess, OrderService, orderAccessRule, ordersModule } from "./orders/index.js";
+import { StripeWebhooks, TestPaymentProvider, paymentsModule, stripeProviderFromConfig, type PaymentProvider } from "./payments/index.js";
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
-import { AppError } from "./platform/errors.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
-import { RealtimeHub, RealtimeMetrics, RedisRoomStream, registerRealtimeRoutes } from "./realtime/index.js";
-import { ShowPlanner, ShowService, registerShowAdminRoutes, registerShowRoutes } from "./shows/index.js";
-import { WebhookService, enqueueOrderWebhooks, registerWebhookRoutes } from "./webhooks/index.js";
+import { RealtimeHub, RealtimeMetrics, RedisRoomStream, realtimeModule } from "./realtime/index.js";
+import { ShowPlanner, ShowService, showsModule } from "./shows/index.js";
+import { WebhookService, enqueueOrderWebhooks, webhooksModule } from "./webhooks/index.js";
 
 export interface ServerOverrides {
   clock?: Clock;
@@ -313,40 +297,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const publicHost = () => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : "localhost");
   const rtmpUrl = () => `rtmp://${publicHost()}:${media.rtmpPort()}/live`;
 
-  registerAuth(app, accounts, { secureCookie: config.cookieSecure, allowedOrigins: config.allowedOrigins });
-  // Every other creating POST honours Idempotency-Key. Orders and bids keep their own (the key is part of the row
-  // they write); sign-in answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
-  // Matched against the route the router chose (its pattern), not the raw URL.
-  const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
-  registerIdempotency(app, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)) });
-  registerInviteRoutes(app, { invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")), secureCookie: config.cookieSecure });
-  const lineup = new LineupService(db.db, clock, offers, catalog);
-  // The merchant's side (#14): shops, who works for which, the first run, and the show form.
-  const merchants = new MerchantService(db.db, clock);
-  const memberships = new Memberships(db.db, clock);
-  const firstRun = new FirstRun({ db: db.db, clock, accounts, outbox, publicUrl: publicUrl.replace(/\/$/, ""), shops: merchants });
-  registerSetupRoutes(app, { firstRun, secureCookie: config.cookieSecure });
-  registerShopRoutes(app, { merchants, mediaDir: config.mediaDir });
-  const planner = new ShowPlanner({
-    db: db.db,
-    clock,
-    shows,
-    defaultCommissionBp: config.DEFAULT_COMMISSION_BP,
-    lineup,
-    hosts: commissions,
-    members: memberships,
-    timeZoneOf: (merchantId) => merchants.timeZoneOf(merchantId),
-    endOpenOffers: async (showId) => {
-      for (const o of await offers.activeOffers(showId)) await offers.end(o.id);
-    },
-  });
-  registerShowAdminRoutes(app, {
-    shows,
-    planner,
-    hostsOf: async (merchantId) => memberships.of(merchantId, ["host"]),
-    images: { contentTypes: IMAGE_CONTENT_TYPES, maxBytes: MAX_IMAGE_BYTES, store: (folder, ownerId, data) => storeImage(config.mediaDir, folder, ownerId, data) },
-    mediaDir: config.mediaDir,
-  });
+  const sweepers = new Sweepers({ enabled: overrides.sweepers !== false, onError: (err) => log.error({ err }, "sweeper failed") });
   const gamesOf = async (showId: string): Promise<GameKind[]> => {
     const [a, g, p, m, c] = await Promise.all([
       auctions.ofShow(showId, true),
@@ -364,7 +315,75 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     ];
     return on.filter(([, yes]) => yes).map(([k]) => k);
   };
-  registerShowRoutes(app, {
+  const lineup = new LineupService(db.db, clock, offers, catalog);
+  // The merchant's side (#14): shops, who works for which, the first run, and the show form.
+  const merchants = new MerchantService(db.db, clock);
+  const memberships = new Memberships(db.db, clock);
+  const firstRun = new FirstRun({ db: db.db, clock, accounts, outbox, publicUrl: publicUrl.replace(/\/$/, ""), shops: merchants });
+  const planner = new ShowPlanner({
+    db: db.db,
+    clock,
+    shows,
+    defaultCommissionBp: config.DEFAULT_COMMISSION_BP,
+    lineup,
+    hosts: commissions,
+    members: memberships,
+    timeZoneOf: (merchantId) => merchants.timeZoneOf(merchantId),
+    endOpenOffers: async (showId) => {
+      for (const o of await offers.activeOffers(showId)) await offers.end(o.id);
+    },
+  });
+  const holdsPerAddress = rateLimits.limit({ name: "holds-address", points: Math.max(1, config.HOLDS_PER_ADDRESS_PER_MINUTE), windowSeconds: 60 });
+  const holdsPerDevice = rateLimits.limit({ name: "holds-device", points: Math.max(1, config.HOLDS_PER_DEVICE_PER_MINUTE), windowSeconds: 60 });
+  const stripeWebhooks =
+    payments.name === "stripe" && config.STRIPE_WEBHOOK_SECRET
+      ? new StripeWebhooks({
+          db: db.db,
+          clock,
+          signingSecret: config.STRIPE_WEBHOOK_SECRET,
+          events: { succeeded: orders.settleProviderPayment.bind(orders), failed: orders.providerPaymentFailed.bind(orders) },
+          log: log.child({ module: "stripe" }),
+        })
+      : null;
+  const waitlistJoins = rateLimits.limit({ name: "waitlist-join", points: 30, windowSeconds: 600 });
+  const browserIngest = createBrowserIngest({
+    ffmpegPath: config.ffmpegPath,
+    requireManager: (account, showId) => shows.requireManager(account, showId),
+    streamKey: (showId) => shows.streamKey(showId),
+    rtmpBaseUrl: () => loopbackRtmpUrl(config.RTMP_HOST, media.rtmpPort()),
+    isPublishing: (showId) => media.status().live.includes(showId),
+    endShowNow: (showId) => media.endShowNow(showId),
+    log: log.child({ module: "browser-ingest" }),
+    clock,
+  });
+  const metricsSource = {
+    contentType: realtimeMetrics.registry.contentType,
+    render: () => {
+      hub.updateGauges();
+      return realtimeMetrics.registry.metrics();
+    },
+  };
+
+  // Each module registers its routes, starts its sweepers when the app is ready and stops them when it closes.
+  // Whole-app rules come first (a plugin's scope copies the app's hooks when it loads): sessions and cross-site checks,
+  // then idempotency, then the order access rule. Ready hooks run in this order too (whole-app plugins' first).
+  app.register(accountsModule, {
+    accounts,
+    invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")),
+    firstRun,
+    secureCookie: config.cookieSecure,
+    allowedOrigins: config.allowedOrigins,
+  });
+  // Every other creating POST honours Idempotency-Key. Orders and bids keep their own (the key is part of the row
+  // they write); sign-in answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
+  // Matched against the route the router chose (its pattern), not the raw URL.
+  const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
+  app.register(idempotencyRule, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)), sweepers });
+  app.register(orderAccessRule, { access: orderAccess });
+  app.register(outboxModule, { outbox, sweepers, metrics: realtimeMetrics.registry });
+  app.register(mailModule, { mailer, devMailbox: config.DEV_MAILBOX });
+  app.register(catalogModule, { catalog, merchants, shows, offers, orders, commissions, mediaDir: config.mediaDir, db: db.db });
+  app.register(showsModule, {
     shows,
     offers,
     catalog,
@@ -373,19 +392,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     replay: (show) => recordings.replay(show),
     studioStats: (showId) => studioStats(showId, hub.viewers(showId)),
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
+    planner,
+    hostsOf: async (merchantId) => memberships.of(merchantId, ["host"]),
+    images: { contentTypes: IMAGE_CONTENT_TYPES, maxBytes: MAX_IMAGE_BYTES, store: (folder, ownerId, data) => storeImage(config.mediaDir, folder, ownerId, data) },
+    mediaDir: config.mediaDir,
   });
-  registerOfferRoutes(app, { offers, shows, catalog });
-  registerLineupRoutes(app, { lineup, shows });
-  registerGiveawayRoutes(app, { giveaways, shows });
-  registerPollRoutes(app, { polls, shows });
-  registerAuctionRoutes(app, { auctions, shows, catalog });
-  registerCouponRoutes(app, { coupons, shows, offers });
-  registerMysteryRoutes(app, { mystery, shows, catalog });
-  const holdsPerAddress = rateLimits.limit({ name: "holds-address", points: Math.max(1, config.HOLDS_PER_ADDRESS_PER_MINUTE), windowSeconds: 60 });
-  const holdsPerDevice = rateLimits.limit({ name: "holds-device", points: Math.max(1, config.HOLDS_PER_DEVICE_PER_MINUTE), windowSeconds: 60 });
-  registerOrderRoutes(app, {
+  app.register(offersModule, { offers, lineup, shows, catalog, sweepers });
+  app.register(ordersModule, {
     orders,
     buyers,
+    shows,
     access: orderAccess,
     clientKey: (identity) => createHmac("sha256", secrets.key).update(`order-client:${identity}`).digest("base64url").slice(0, 32),
     placementLimit: async (address, device) => {
@@ -398,125 +414,53 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       const lines = o.lines.length > 1 ? await Promise.all(o.lines.map(async (l) => ({ offerId: l.offerId, title: (await offers.offer(l.offerId)).title }))) : null;
       return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title, ...(lines ? { lines } : {}) };
     },
+    offerTitle: async (offerId) => (await offers.offer(offerId)).title,
+    sweepers,
+    // One node owns the orders when the database is PGlite, or when no shared bus is configured (several nodes need
+    // REDIS_URL; without it they would not see each other's stock events either): its key set is then complete.
+    ownsIdempotencyKeys: db.kind === "pglite" || busKind === "memory",
   });
-  registerPaymentsConfigRoute(app, { provider: payments.name === "stripe" ? "stripe" : "test", publishableKey: config.STRIPE_PUBLISHABLE_KEY });
-  registerMerchantListRoute(app, { db: db.db });
-  if (payments.name === "stripe" && config.STRIPE_WEBHOOK_SECRET) {
-    const events = { succeeded: orders.settleProviderPayment.bind(orders), failed: orders.providerPaymentFailed.bind(orders) };
-    registerStripeWebhookRoute(app, {
-      webhooks: new StripeWebhooks({ db: db.db, clock, signingSecret: config.STRIPE_WEBHOOK_SECRET, events, log: log.child({ module: "stripe" }) }),
-    });
-  } else if (payments.name === "stripe")
-    log.warn("STRIPE_WEBHOOK_SECRET is not set: payments finished after 3-D Secure or a timeout are only seen when the buyer pays again");
-  registerBuyerRoutes(app, { buyers });
-  const waitlistJoins = rateLimits.limit({ name: "waitlist-join", points: 30, windowSeconds: 600 });
-  registerWaitlistRoutes(app, {
+  app.register(paymentsModule, { provider: payments.name === "stripe" ? "stripe" : "test", publishableKey: config.STRIPE_PUBLISHABLE_KEY, stripeWebhooks });
+  app.register(buyersModule, { buyers });
+  app.register(waitlistModule, {
     waitlist,
     access: waitlistAccess,
     orderToken: (orderId) => orderAccess.token(orderId),
     rateLimit: (req) => waitlistJoins.take(req.ip),
   });
-  registerOrderAdminRoutes(app, { orders, shows, offerTitle: async (offerId) => (await offers.offer(offerId)).title });
-  registerCatalogRoutes(app, { catalog, shows, offers, orders, commissions, mediaDir: config.mediaDir });
-  registerCommissionRoutes(app, {
+  app.register(commissionsModule, {
     commissions,
     payouts: payoutService,
+    monthlyPayouts: config.PAYOUTS_MONTHLY ? payoutScheduler : null,
     shows,
     clock,
     secureCookie: config.cookieSecure,
     publicUrl: publicUrl.replace(/\/$/, ""),
+    sweepers,
   });
-  registerWebhookRoutes(app, { webhooks });
-  // The dev mailbox shows reset links, invites and order links: only when the operator turns it on (DEV_MAILBOX=1).
-  if (config.DEV_MAILBOX && mailer.list) registerDevMailbox(app, mailer);
-  if (config.DEV_MAILBOX && mailer.list) log.warn("DEV_MAILBOX=1: every email sent is readable at /dev/mailbox by anyone who can reach this server");
-  else log.info(mailer.list ? "dev mailbox off (DEV_MAILBOX=1 turns it on); emails are written to DATA_DIR/mail" : "dev mailbox off (SMTP_URL is set)");
-  registerRecordingRoutes(app, { recordings, shows, mediaDir: config.mediaDir });
-  registerSimulcastRoutes(app, { simulcast, shows });
-  registerTelemetryRoutes(app, { aggregator: playback, rateLimits, isLive: (showId) => media.status().live.includes(showId) });
-  const browserIngest = createBrowserIngest({
-    ffmpegPath: config.ffmpegPath,
-    requireManager: (account, showId) => shows.requireManager(account, showId),
-    streamKey: (showId) => shows.streamKey(showId),
-    rtmpBaseUrl: () => loopbackRtmpUrl(config.RTMP_HOST, media.rtmpPort()),
-    isPublishing: (showId) => media.status().live.includes(showId),
-    endShowNow: (showId) => media.endShowNow(showId),
-    log: log.child({ module: "browser-ingest" }),
-    clock,
+  app.register(webhooksModule, { webhooks });
+  app.register(auctionsModule, { auctions, shows, catalog, sweepers });
+  app.register(giveawaysModule, { giveaways, shows, sweepers });
+  app.register(pollsModule, { polls, shows, sweepers });
+  app.register(couponsModule, { coupons, shows, offers });
+  app.register(mysteryModule, { mystery, shows, catalog });
+  app.register(chatModule, { chat, moderation: chatModeration });
+  app.register(recordingsModule, { recordings, shows, mediaDir: config.mediaDir });
+  app.register(simulcastModule, { simulcast, shows });
+  app.register(mediaModule, { media, browserIngest });
+  app.register(realtimeModule, { hub, shows, chat, clock, metrics: realtimeMetrics, heartbeatMs: config.REALTIME_HEARTBEAT_MS });
+  app.register(telemetryModule, {
+    aggregator: playback,
+    rateLimits,
+    isLive: (showId) => media.status().live.includes(showId),
+    sweepers,
+    statsChanged: (showId) => hub.markStatsDirty(showId),
   });
-  browserIngest.register(app);
-  registerChatRoutes(app, { chat, moderation: chatModeration });
-  registerRealtimeRoutes(app, { hub, shows, chat, clock, metrics: realtimeMetrics, heartbeatMs: config.REALTIME_HEARTBEAT_MS });
-  new Gauge({
-    name: "showcart_outbox_pending",
-    help: "Outbox rows not yet delivered, by topic (bus.publish: domain events; email.send; webhook.deliver)",
-    labelNames: ["topic"],
-    registers: [realtimeMetrics.registry],
-    async collect() {
-      this.reset();
-      const pending = await outbox.pendingByTopic().catch(() => ({}) as Record<string, number>);
-      for (const topic of ["bus.publish", "email.send", "webhook.deliver"]) this.set({ topic }, pending[topic] ?? 0);
-    },
-  });
-  const metricsSource = {
-    contentType: realtimeMetrics.registry.contentType,
-    render: () => {
-      hub.updateGauges();
-      return realtimeMetrics.registry.metrics();
-    },
-  };
   // Main port only with METRICS_TOKEN; METRICS_LISTEN adds a listener of its own (docs/operations.md, Security).
-  registerMetricsRoute(app, { token: config.METRICS_TOKEN, source: metricsSource });
-  if (!config.METRICS_TOKEN && !config.METRICS_LISTEN) log.info("/metrics off: set METRICS_TOKEN (main port, bearer) or METRICS_LISTEN (own listener)");
-  app.register(media.routes);
+  app.register(metricsRoute, { token: config.METRICS_TOKEN, listen: config.METRICS_LISTEN, source: metricsSource });
+  app.register(healthRoute, { db: { kind: db.kind, ping: () => pingDb(db.db) }, media: () => media.status(), bus: busKind });
+  app.register(demoModule);
   app.register(webRoutes, { distDir: path.resolve("dist/web"), stripe: payments.name === "stripe", firstRunNeeded: () => firstRun.needed() });
-
-  app.get<{ Params: { name: string } }>("/images/demo/:name", async (req, reply) => {
-    const svg = demoImageSvg(req.params.name.replace(/\.svg$/, ""));
-    if (!svg) throw new AppError("not_found");
-    return reply.type("image/svg+xml").header("Cache-Control", "public, max-age=86400").send(svg);
-  });
-
-  app.get("/healthz", async (_req, reply) => {
-    const dbOk = await pingDb(db.db);
-    const m = media.status();
-    const ok = dbOk && m.rtmp;
-    return reply.status(ok ? 200 : 503).send({ ok, db: { ok: dbOk, kind: db.kind }, media: m, bus: busKind });
-  });
-
-  // One node owns the orders when the database is PGlite, or when no shared bus is configured (several nodes need
-  // REDIS_URL; without it they would not see each other's stock events either): its key set is then complete.
-  if (db.kind === "pglite" || busKind === "memory") await orders.loadIdempotencyKeys();
-  await recordings.recoverInterrupted();
-  await outbox.recoverUnrelayed();
-  await media.start();
-  hub.start();
-
-  const timers: NodeJS.Timeout[] = [];
-  if (overrides.sweepers !== false) {
-    const every = (ms: number, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch((err) => log.error({ err }, "sweeper failed")), ms);
-      t.unref();
-      timers.push(t);
-    };
-    every(1000, () => offers.closeExpired());
-    every(1000, () => giveaways.closeDue());
-    every(1000, () => polls.closeDue());
-    outbox.start();
-    every(1000, () => orders.expireHolds());
-    every(60_000, () => commissions.matureDue());
-    if (config.PAYOUTS_MONTHLY) every(60_000, () => payoutScheduler.runDue());
-    every(250, () => auctions.sweep());
-    every(3600_000, () => orders.retireOldIdempotencyKeys());
-    every(3600_000, () => expireIdempotencyKeys(db.db, clock));
-    await orders.expireHolds();
-  }
-  // Playback telemetry changes without any other event: refresh open studios' delay and rebuffering every 5 s.
-  const telemetryTimer = setInterval(() => {
-    for (const showId of playback.activeShows()) hub.markStatsDirty(showId);
-  }, 5000);
-  telemetryTimer.unref();
-  timers.push(telemetryTimer);
 
   await app.listen({ port: config.PORT, host: config.HOST });
   const metricsListener: MetricsListener | null = config.METRICS_LISTEN
@@ -575,7 +519,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     async close() {
       if (closed) return;
       closed = true;
-      for (const t of timers) clearInterval(t);
+      // Every module's timers first, before anything they use goes away (their own onClose hooks find them stopped).
+      sweepers.stop();
       await synthetic?.stop();
       await browserIngest.stop();
       await hub.close();

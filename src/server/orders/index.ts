@@ -17,3 +17,4 @@ export { requestHash } from "./idempotency.js";
 export { registerOrderRoutes } from "./routes.js";
 export { registerOrderAdminRoutes } from "./admin-routes.js";
 export { OrderAccess } from "./buyer-access.js";
+export { ordersModule, orderAccessRule } from "./plugin.js";

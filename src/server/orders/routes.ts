@@ -41,6 +41,21 @@ export interface OrderRouteDeps {
   placementLimit?: (address: string, device: string | null) => Promise<void>;
 }
 
+/**
+ * One rule for who may act on an order (OrderAccess.require), checked on the matched route before any handler runs:
+ * a refused request changes nothing. It covers every /api/orders/:orderId… route, whichever module declares it
+ * (coupons' discount, mystery's draws). Runs after the session hook (registered earlier), so req.account is known.
+ */
+export function registerOrderAccessRule(app: FastifyInstance, access: OrderAccess) {
+  app.addHook("preHandler", async (req) => {
+    const param = ORDER_ROUTE.exec(req.routeOptions.url ?? "")?.[1];
+    if (!param) return;
+    const orderId = (req.params as Record<string, string | undefined>)[param];
+    if (orderId === undefined) return;
+    req.orderAccess = await access.require(req, orderId);
+  });
+}
+
 export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) {
   // The buyer's key to the order page (#t=… in its link); deterministic, so a replayed request gets the same one.
   const withToken = <T extends { order: { id: string } }>(res: T) => ({ ...res, accessToken: deps.access.token(res.order.id) });
@@ -53,16 +68,6 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
     }
     throw err;
   };
-
-  // One rule for who may act on an order (OrderAccess.require), checked on the matched route before any handler runs:
-  // a refused request changes nothing. Runs after the session hook (registered earlier), so req.account is known.
-  app.addHook("preHandler", async (req) => {
-    const param = ORDER_ROUTE.exec(req.routeOptions.url ?? "")?.[1];
-    if (!param) return;
-    const orderId = (req.params as Record<string, string | undefined>)[param];
-    if (orderId === undefined) return;
-    req.orderAccess = await deps.access.require(req, orderId);
-  });
 
   app.post("/api/orders", async (req, reply) => {
     const rawKey = req.headers["idempotency-key"];
