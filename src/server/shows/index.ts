@@ -1,3 +1,4 @@
+export type { ShowsTables } from "./schema.js";
 export { ShowService, canManage, requireMerchantStaff, newStreamKey, type Show } from "./service.js";
 export { registerShowRoutes } from "./routes.js";
 export { registerShowAdminRoutes } from "./admin-routes.js";

@@ -1,7 +1,16 @@
 import type { Timestamp } from "../db/column-types.js";
+import type { ShowsTables } from "../shows/index.js";
 
 // Outgoing webhook endpoints and their delivery log: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The one foreign table webhooks reads, declared (docs/architecture.md, "Declared joins"): a show's merchant. An
+ * order's or offer's event finds the merchant's endpoints in one statement inside the transaction of the change.
+ */
+export interface WebhooksReads {
+  shows: Pick<ShowsTables["shows"], "id" | "merchant_id">;
+}
+
 export interface WebhooksTables {
   webhook_endpoints: {
     id: string;

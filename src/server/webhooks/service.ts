@@ -1,7 +1,6 @@
 import { performance } from "node:perf_hooks";
-import type { Transaction } from "kysely";
 import type { CreateWebhookBody, WebhookDeliveryView, WebhookEndpointView, WebhookEvent, WebhookEventData, WebhookEventType } from "../../protocol/webhooks.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
 import type { OutboxTopics } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -17,7 +16,7 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 
 /** The part of the outbox the webhooks need: rows written in the caller's transaction. */
 export interface WebhookOutbox {
-  enqueue(tx: Transaction<Database> | Db, topic: "webhook.deliver", payload: OutboxTopics["webhook.deliver"]): Promise<string>;
+  enqueue(tx: SharedDb, topic: "webhook.deliver", payload: OutboxTopics["webhook.deliver"]): Promise<string>;
   redeliver(
     topic: "webhook.deliver",
     find: { needle: string; from: Date; to: Date; match: (payload: OutboxTopics["webhook.deliver"]) => boolean },
@@ -40,7 +39,7 @@ export interface WebhookDeps {
 
 /** The events a transition can emit: what orders and offers call, inside their own transactions. */
 export interface WebhookEvents {
-  enqueueForShow<K extends WebhookEventType>(tx: Transaction<Database>, showId: string, type: K, data: WebhookEventData[K]): Promise<string | null>;
+  enqueueForShow<K extends WebhookEventType>(tx: SharedTx, showId: string, type: K, data: WebhookEventData[K]): Promise<string | null>;
 }
 
 /**
@@ -50,15 +49,17 @@ export interface WebhookEvents {
  */
 export class WebhookService implements WebhookEvents {
   private readonly timeoutMs: number;
+  readonly #db: store.WebhooksDb;
 
   constructor(private readonly deps: WebhookDeps) {
     this.timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+    this.#db = scoped(deps.db);
   }
 
   /** Registers an endpoint; the signing secret is returned here and never again. */
   async create(merchantId: string, body: CreateWebhookBody): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
     await assertPublicWebhookHost(body.url, this.deps.allowInternalHosts);
-    const existing = await store.liveEndpointsOfMerchant(this.deps.db, merchantId);
+    const existing = await store.liveEndpointsOfMerchant(this.#db, merchantId);
     if (existing.length >= MAX_ENDPOINTS_PER_MERCHANT) throw new AppError("conflict", `At most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints per merchant.`);
     const id = randomId("whe");
     const secret = newSigningSecret();
@@ -74,7 +75,7 @@ export class WebhookService implements WebhookEvents {
       created_at: this.deps.clock.now(),
       deleted_at: null,
     };
-    await store.insertEndpoint(this.deps.db, row).catch((err) => {
+    await store.insertEndpoint(this.#db, row).catch((err) => {
       // An admin naming a merchant that does not exist (foreign key).
       if ((err as { code?: string }).code === "23503") throw new AppError("not_found", "No such merchant.");
       throw err;
@@ -83,24 +84,24 @@ export class WebhookService implements WebhookEvents {
   }
 
   async list(merchantId: string): Promise<WebhookEndpointView[]> {
-    return (await store.liveEndpointsOfMerchant(this.deps.db, merchantId)).map(endpointView);
+    return (await store.liveEndpointsOfMerchant(this.#db, merchantId)).map(endpointView);
   }
 
   /** The endpoint's merchant, for the routes' access check; not_found when unknown or deleted. */
   async merchantOf(endpointId: string): Promise<string> {
-    const row = await store.endpointById(this.deps.db, endpointId);
+    const row = await store.endpointById(this.#db, endpointId);
     if (!row || row.deleted_at) throw new AppError("not_found", "No such webhook endpoint.");
     return row.merchant_id;
   }
 
   /** Deletes the endpoint: nothing more is delivered to it, including retries already queued. */
   async remove(endpointId: string): Promise<void> {
-    if (!(await store.markEndpointDeleted(this.deps.db, endpointId, this.deps.clock.now()))) throw new AppError("not_found", "No such webhook endpoint.");
+    if (!(await store.markEndpointDeleted(this.#db, endpointId, this.deps.clock.now()))) throw new AppError("not_found", "No such webhook endpoint.");
   }
 
   /** The whole signing secret of a live endpoint (the merchant's owner or staff asked to see it again). */
   async revealSecret(endpointId: string): Promise<string> {
-    const row = await store.endpointById(this.deps.db, endpointId);
+    const row = await store.endpointById(this.#db, endpointId);
     if (!row || row.deleted_at) throw new AppError("not_found", "No such webhook endpoint.");
     return this.deps.box.open(row.secret_enc, row.id);
   }
@@ -108,9 +109,9 @@ export class WebhookService implements WebhookEvents {
   /** A new signing secret; every delivery from now on (queued retries too) is signed with it, the old one stops at once. */
   async rotateSecret(endpointId: string): Promise<{ endpoint: WebhookEndpointView; secret: string }> {
     const secret = newSigningSecret();
-    if (!(await store.updateSecret(this.deps.db, endpointId, this.deps.box.seal(secret, endpointId), secretHint(secret))))
+    if (!(await store.updateSecret(this.#db, endpointId, this.deps.box.seal(secret, endpointId), secretHint(secret))))
       throw new AppError("not_found", "No such webhook endpoint.");
-    const row = await store.endpointById(this.deps.db, endpointId);
+    const row = await store.endpointById(this.#db, endpointId);
     return { endpoint: endpointView(row!), secret };
   }
 
@@ -119,7 +120,7 @@ export class WebhookService implements WebhookEvents {
    * becomes due at once, a delivered or given-up one is queued again (its attempts count from 1).
    */
   async retryDelivery(endpointId: string, deliveryId: string): Promise<void> {
-    const d = await store.deliveryById(this.deps.db, deliveryId);
+    const d = await store.deliveryById(this.#db, deliveryId);
     if (!d || d.endpoint_id !== endpointId) throw new AppError("not_found", "No such delivery.");
     const at = new Date(d.attempted_at);
     const found = await this.deps.outbox.redeliver("webhook.deliver", {
@@ -132,12 +133,12 @@ export class WebhookService implements WebhookEvents {
   }
 
   async deliveries(endpointId: string, limit = 100): Promise<WebhookDeliveryView[]> {
-    return (await store.deliveriesOfEndpoint(this.deps.db, endpointId, limit)).map(deliveryView);
+    return (await store.deliveriesOfEndpoint(this.#db, endpointId, limit)).map(deliveryView);
   }
 
   /** Enqueues `type` for every endpoint of the show's merchant subscribed to it. Returns the event id, or null when none is. */
-  async enqueueForShow<K extends WebhookEventType>(tx: Transaction<Database>, showId: string, type: K, data: WebhookEventData[K]): Promise<string | null> {
-    const endpoints = (await store.liveEndpointsForShow(tx, showId)).filter((e) => e.events.split(",").includes(type));
+  async enqueueForShow<K extends WebhookEventType>(tx: SharedTx, showId: string, type: K, data: WebhookEventData[K]): Promise<string | null> {
+    const endpoints = (await store.liveEndpointsForShow(scoped<store.WebhooksView>(tx), showId)).filter((e) => e.events.split(",").includes(type));
     if (endpoints.length === 0) return null;
     const event: WebhookEvent<K> = { id: randomId("evt"), type, createdAt: this.deps.clock.now().toISOString(), data };
     for (const e of endpoints) await this.deps.outbox.enqueue(tx, "webhook.deliver", { endpointId: e.id, event: event as WebhookEvent });
@@ -149,7 +150,7 @@ export class WebhookService implements WebhookEvents {
    * A deleted endpoint gets nothing (the row is done).
    */
   async deliver(payload: OutboxTopics["webhook.deliver"], attempt: number): Promise<void> {
-    const endpoint = await store.endpointById(this.deps.db, payload.endpointId);
+    const endpoint = await store.endpointById(this.#db, payload.endpointId);
     if (!endpoint || endpoint.deleted_at) return;
     const secret = this.deps.box.open(endpoint.secret_enc, endpoint.id);
     const body = JSON.stringify(payload.event);
@@ -170,7 +171,7 @@ export class WebhookService implements WebhookEvents {
     } catch (err) {
       error = (err instanceof Error ? err.message : String(err)).slice(0, 500) || "request failed";
     }
-    await store.insertDelivery(this.deps.db, {
+    await store.insertDelivery(this.#db, {
       id: randomId("whd"),
       endpoint_id: endpoint.id,
       event_id: payload.event.id,

@@ -1,11 +1,14 @@
-import type { Insertable, Selectable, Transaction } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import type { Insertable, Kysely, Selectable } from "kysely";
+import type { WebhooksReads, WebhooksTables } from "./schema.js";
 
-export type EndpointRow = Selectable<Database["webhook_endpoints"]>;
-export type DeliveryRow = Selectable<Database["webhook_deliveries"]>;
-type Executor = Db | Transaction<Database>;
+export type EndpointRow = Selectable<WebhooksTables["webhook_endpoints"]>;
+export type DeliveryRow = Selectable<WebhooksTables["webhook_deliveries"]>;
+/** Webhooks' view of the database (a transaction is one too): its own tables and a show's merchant. */
+export type WebhooksView = WebhooksTables & WebhooksReads;
+export type WebhooksDb = Kysely<WebhooksView>;
+type Executor = WebhooksDb;
 
-export async function insertEndpoint(db: Executor, row: Insertable<Database["webhook_endpoints"]>): Promise<void> {
+export async function insertEndpoint(db: Executor, row: Insertable<WebhooksTables["webhook_endpoints"]>): Promise<void> {
   await db.insertInto("webhook_endpoints").values(row).execute();
 }
 
@@ -42,7 +45,7 @@ export async function markEndpointDeleted(db: Executor, id: string, at: Date): P
   return Number(res.numUpdatedRows) > 0;
 }
 
-export async function insertDelivery(db: Executor, row: Insertable<Database["webhook_deliveries"]>): Promise<void> {
+export async function insertDelivery(db: Executor, row: Insertable<WebhooksTables["webhook_deliveries"]>): Promise<void> {
   await db.insertInto("webhook_deliveries").values(row).execute();
 }
 
