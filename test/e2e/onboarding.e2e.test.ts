@@ -167,6 +167,37 @@ describe("onboarding from an empty installation (DEMO=0)", () => {
     expect(viewerErrors).toEqual([]);
     await viewerContext.close();
 
+    // A second shop; Ada, already a host, joins it from its invite by signing in (a host works for several shops).
+    const post = (path: string, body: unknown) =>
+      page.evaluate(
+        ([p, b]) =>
+          fetch(p as string, { method: "POST", headers: { "content-type": "application/json", "x-showcart-csrf": "1" }, body: JSON.stringify(b) }).then((r) =>
+            r.json(),
+          ),
+        [path, body] as const,
+      );
+    const second = await post("/api/admin/merchants", {
+      name: "Second Shop",
+      legalName: "Second Shop UG",
+      address: { line1: "Weg 2", postalCode: "20095", city: "Hamburg", country: "DE" },
+      vatId: "DE987654321",
+    });
+    await post("/api/admin/invites", { email: "ada@hosts.test", role: "host", merchantId: second.shop.id });
+    const join = await mailLink("ada@hosts.test", /Second Shop/);
+    const { context: adaContext, errors: adaErrors } = await newVisitor(browser, server.url);
+    const ada = await adaContext.newPage();
+    await ada.goto(`/accept-invite${new URL(join).hash}`);
+    await ada.getByTestId("join-form").waitFor({ timeout: LONG });
+    await ada.getByTestId("login-email").fill("ada@hosts.test");
+    await ada.getByTestId("login-password").fill("host password 123");
+    await ada.getByTestId("login-submit").click();
+    await ada.getByTestId("join-submit").click();
+    await ada.getByTestId("join-done").waitFor({ timeout: LONG });
+    const secondHosts = await page.evaluate((id) => fetch(`/api/admin/hosts?merchantId=${id}`).then((r) => r.json()), second.shop.id);
+    expect(secondHosts.hosts.map((h: { displayName: string }) => h.displayName)).toEqual(["Ada Host"]);
+    expect(adaErrors).toEqual([]);
+    await adaContext.close();
+
     expect(errors).toEqual([]);
     await context.close();
   }, 240_000);

@@ -3,6 +3,7 @@ import type { AdminProductView, AdminShowView, GameKind, ShopView } from "../../
 import { ApiError, api } from "../platform/apiClient.js";
 import { parsePriceToCents } from "../platform/money.js";
 import { uploadImage } from "./ShopForm.js";
+import { EmailReminder } from "./TeamPanel.js";
 import { scoped } from "./merchantScope.js";
 import { type MerchantT, useMerchantText } from "./merchantText.js";
 
@@ -476,6 +477,7 @@ export function ShowPlannerPanel({ products, onChanged }: { products: AdminProdu
 
   return (
     <section class="admin-section" data-testid="show-planner">
+      <EmailReminder />
       <div class="panel-head">
         <h2>{t("list.title")}</h2>
         <button type="button" class="btn btn-primary" onClick={() => setEditing("new")} data-testid="new-show">

@@ -9,7 +9,8 @@ interface InviteView {
   expiresAt: string;
 }
 import { api } from "../platform/apiClient.js";
-import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf } from "./ShopForm.js";
+import type { ShopView } from "../../protocol/api.js";
+import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf, uploadImage } from "./ShopForm.js";
 import { scoped } from "./merchantScope.js";
 import { useMerchantText } from "./merchantText.js";
 
@@ -73,6 +74,7 @@ export function TeamPanel({ canInvite }: { canInvite: boolean }) {
 
   return (
     <section class="admin-section" data-testid="team-panel">
+      <EmailReminder />
       <h2>{t("team.hosts")}</h2>
       {hosts.length === 0 ? (
         <p class="muted">{t("team.noHosts")}</p>
@@ -152,7 +154,108 @@ export function TeamPanel({ canInvite }: { canInvite: boolean }) {
           {error}
         </p>
       )}
+      {canInvite && <ShopDetails />}
     </section>
+  );
+}
+
+/** Until the signed-in account confirmed its address: a reminder with a button that sends the link again. */
+export function EmailReminder() {
+  const { t, lang } = useMerchantText();
+  const [verified, setVerified] = useState(true);
+  const [sent, setSent] = useState(false);
+  useEffect(() => {
+    api.get<{ verified: boolean }>("/api/auth/email-verification").then(
+      (r) => setVerified(r.verified),
+      () => undefined,
+    );
+  }, []);
+  if (verified) return null;
+  return (
+    <p class="note" role="status" data-testid="email-reminder">
+      {t("verify.unconfirmed")}{" "}
+      {sent ? (
+        t("verify.sent")
+      ) : (
+        <button type="button" class="btn btn-small" onClick={() => api.post("/api/auth/email-verification/resend", { lang }).then(() => setSent(true))}>
+          {t("verify.resend")}
+        </button>
+      )}
+    </p>
+  );
+}
+
+/** The shop's details and logo (owner and admins). */
+export function ShopDetails() {
+  const { t } = useMerchantText();
+  const [shop, setShop] = useState<ShopView | null>(null);
+  const [value, setValue] = useState<ShopFieldsValue | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const show = (s: ShopView) => {
+    setShop(s);
+    setValue({
+      name: s.name,
+      legalName: s.legalName,
+      line1: s.address.line1,
+      line2: s.address.line2,
+      postalCode: s.address.postalCode,
+      city: s.address.city,
+      country: s.address.country,
+      vatId: s.vatId,
+      timeZone: s.timeZone,
+    });
+  };
+  useEffect(() => {
+    api.get<{ shop: ShopView }>(scoped("/api/admin/shop")).then(
+      (r) => show(r.shop),
+      (err) => setError((err as Error).message),
+    );
+  }, []);
+  if (!value || !shop) return error ? <p class="alert">{error}</p> : null;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const { currency: _currency, ...patch } = shopBodyOf(value);
+      show((await api.patch<{ shop: ShopView }>(scoped("/api/admin/shop"), patch)).shop);
+      setNote(t("shop.saved"));
+      setError(null);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  const onLogo = async (e: Event) => {
+    const file = (e.currentTarget as HTMLInputElement).files?.[0];
+    if (!file) return;
+    try {
+      show((await uploadImage<{ shop: ShopView }>(scoped("/api/admin/shop/logo"), file)).shop);
+    } catch (err) {
+      setError(t("shop.logoFailed", { message: (err as Error).message }));
+    }
+  };
+  return (
+    <form class="admin-form" onSubmit={submit} data-testid="shop-details">
+      <h2>{t("shop.details")}</h2>
+      {shop.logoThumbUrl && <img class="admin-preview" src={shop.logoThumbUrl} alt={shop.name} width={200} />}
+      <ShopFields value={value} onChange={setValue} idPrefix="shop" />
+      <label class="field">
+        <span>{t("shop.logo")}</span>
+        <input type="file" accept="image/jpeg,image/png,image/webp" onChange={onLogo} data-testid="shop-logo" />
+      </label>
+      {note && (
+        <p class="note" role="status">
+          {note}
+        </p>
+      )}
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" class="btn btn-primary">
+        {t("shop.save")}
+      </button>
+    </form>
   );
 }
 

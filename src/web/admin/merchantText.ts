@@ -118,6 +118,12 @@ const en = {
   "list.confirmCancel": "Cancel the show “{title}”? Viewers will no longer see it.",
   "list.isCancelled": "cancelled",
   "list.items": { one: "{n} item", other: "{n} items" },
+  "join.existing": "{merchant} invites {email}, which already has a Showcart account. Sign in with it to join as a {role}.",
+  "join.accept": "Join {merchant}",
+  "join.done": "You now work for {merchant} too.",
+  "shop.details": "Shop details",
+  "shop.save": "Save shop details",
+  "shop.saved": "Shop details saved.",
 } as const;
 
 const de: Record<keyof typeof en, Message> = {
@@ -237,6 +243,12 @@ const de: Record<keyof typeof en, Message> = {
   "list.confirmCancel": "Die Show „{title}“ absagen? Zuschauer:innen sehen sie dann nicht mehr.",
   "list.isCancelled": "abgesagt",
   "list.items": { one: "{n} Produkt", other: "{n} Produkte" },
+  "join.existing": "{merchant} lädt {email} ein; dafür gibt es schon ein Showcart-Konto. Melde dich damit an, um als {role} beizutreten.",
+  "join.accept": "{merchant} beitreten",
+  "join.done": "Du arbeitest jetzt auch für {merchant}.",
+  "shop.details": "Angaben zum Shop",
+  "shop.save": "Angaben speichern",
+  "shop.saved": "Angaben gespeichert.",
 };
 
 const merchantMessages = defineMessages(en, de);

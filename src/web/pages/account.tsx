@@ -5,6 +5,7 @@ import { ApiError, api } from "../platform/apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { useAccountText } from "../accounts/accountText.js";
+import { useMerchantText } from "../admin/merchantText.js";
 import { getLang } from "../i18n/coreText.js";
 import { formatMoney } from "../platform/money.js";
 import { orderPageHref, useOrderText } from "../orders/orderText.js";
@@ -138,7 +139,67 @@ function ConfirmSignUp() {
   );
 }
 
+interface InviteInfo {
+  email: string;
+  role: "host" | "staff";
+  merchantName: string;
+  existingAccount: boolean;
+}
+
+/** An invite for an address that has an account (a host joining another shop): sign in with it, then join. */
+function JoinAsMember({ invite }: { invite: InviteInfo }) {
+  const m = useMerchantText();
+  const [account, setAccount] = useState<Account | null | undefined>(undefined);
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    api.get<{ account: Account }>("/api/auth/me").then(
+      (r) => setAccount(r.account),
+      () => setAccount(null),
+    );
+  }, []);
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.post("/api/auth/accept-invite", { token });
+    setDone(true);
+  });
+  const vars = { merchant: invite.merchantName, email: invite.email, role: m.t(`team.role.${invite.role}`) };
+  return (
+    <form class="panel login" onSubmit={submit} data-testid="join-form">
+      <h1>{m.t("join.accept", vars)}</h1>
+      <p>{m.t("join.existing", vars)}</p>
+      {account === null && <LoginForm onSignedIn={setAccount} />}
+      {done && (
+        <p class="note" role="status" data-testid="join-done">
+          {m.t("join.done", vars)}
+        </p>
+      )}
+      {error && (
+        <p class="alert" role="alert">
+          {error}
+        </p>
+      )}
+      {account && !done && (
+        <button type="submit" class="btn btn-primary btn-block" disabled={busy} data-testid="join-submit">
+          {m.t("join.accept", vars)}
+        </button>
+      )}
+    </form>
+  );
+}
+
 function AcceptInvite() {
+  const [invite, setInvite] = useState<InviteInfo | null>(null);
+  useEffect(() => {
+    if (token)
+      api.post<{ invite: InviteInfo }>("/api/auth/invite-info", { token }).then(
+        (r) => setInvite(r.invite),
+        () => undefined, // the form below reports a bad link when it is used
+      );
+  }, []);
+  if (invite?.existingAccount) return <JoinAsMember invite={invite} />;
+  return <NewInviteAccount />;
+}
+
+function NewInviteAccount() {
   const { t } = useAccountText();
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
