@@ -30,6 +30,23 @@ export interface LineCommission {
 }
 
 /**
+ * The rules that apply to a product: its own override, else the override of a category it is in (the first of each
+ * kind), and the highest tier the show's revenue before the order has reached. lineCommission takes the percentage from
+ * them in that order; /admin's preview names the one it took.
+ */
+export function applicableRules(
+  r: CommissionRules,
+  productId: string,
+  showRevenueBefore: number,
+): { override: CommissionRules["overrides"][number] | undefined; tier: CommissionRules["tiers"][number] | undefined } {
+  const override =
+    r.overrides.find((o) => o.productId === productId) ??
+    r.overrides.find((o) => o.category !== undefined && (r.categories[o.category] ?? []).includes(productId));
+  const tier = [...r.tiers].sort((a, b) => b.fromRevenue - a.fromRevenue).find((t) => showRevenueBefore >= t.fromRevenue);
+  return { override, tier };
+}
+
+/**
  * Commission of one line: floor(net × rate / 10 000) + fixed × units, never more than the line's net. The percentage is,
  * in order: a product override, a category override, the tier for the show's revenue before this order, the base rate.
  * Flooring keeps sub-cent fractions with the merchant: the host is never paid a fraction that was not earned.
@@ -40,10 +57,7 @@ export function lineCommission(set: RuleSet, line: CommissionLine, ctx: { showRe
   }
   const r = set.rules;
   const net = Math.max(0, line.gross - line.vat - line.discount);
-  const override =
-    r.overrides.find((o) => o.productId === line.productId) ??
-    r.overrides.find((o) => o.category !== undefined && (r.categories[o.category] ?? []).includes(line.productId));
-  const tier = [...r.tiers].sort((a, b) => b.fromRevenue - a.fromRevenue).find((t) => ctx.showRevenueBefore >= t.fromRevenue);
+  const { override, tier } = applicableRules(r, line.productId, ctx.showRevenueBefore);
   const rateBp = override?.percentBp ?? tier?.percentBp ?? r.percentBp;
   const fixedPerUnit = override?.fixedPerUnit ?? r.fixedPerUnit;
   const amount = Math.min(net, Math.floor((net * rateBp) / 10_000) + fixedPerUnit * line.units);

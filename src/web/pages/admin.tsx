@@ -130,6 +130,7 @@ function Dashboard({ account }: { account: Account }) {
         {tabButton("products")}
         {tabButton("shows")}
         {tabButton("payouts")}
+        {tabButton("webhooks")}
         <button type="button" role="tab" aria-selected={tab === "team"} class={tab === "team" ? "is-active" : ""} onClick={() => setTab("team")} data-testid="tab-team">
           {merchantText.t("team.title")}
         </button>
@@ -140,6 +141,7 @@ function Dashboard({ account }: { account: Account }) {
       {tab === "products" && <ProductsPanel products={products} onChanged={load} />}
       {tab === "shows" && <ShowsPanel shows={shows} products={products} onChanged={load} />}
       {tab === "payouts" && <PayoutsPanel />}
+      {tab === "webhooks" && <WebhooksPanel />}
       {tab === "team" && <TeamPanel canInvite={account.role === "merchant" || account.role === "admin"} />}
       {tab === "webhooks" && <WebhooksPanel />}
     </main>
