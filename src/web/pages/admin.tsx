@@ -134,7 +134,6 @@ function Dashboard({ account }: { account: Account }) {
         <button type="button" role="tab" aria-selected={tab === "team"} class={tab === "team" ? "is-active" : ""} onClick={() => setTab("team")} data-testid="tab-team">
           {merchantText.t("team.title")}
         </button>
-        {tabButton("webhooks")}
       </div>
       {error && <p class="alert">{error}</p>}
       {tab === "orders" && <OrdersPanel shows={shows} />}
@@ -143,7 +142,6 @@ function Dashboard({ account }: { account: Account }) {
       {tab === "payouts" && <PayoutsPanel />}
       {tab === "webhooks" && <WebhooksPanel />}
       {tab === "team" && <TeamPanel canInvite={account.role === "merchant" || account.role === "admin"} />}
-      {tab === "webhooks" && <WebhooksPanel />}
     </main>
   );
 }
