@@ -7,14 +7,15 @@ import type { OrderSubscriptions } from "./events.js";
  * subscribes this before anyone else can, so an email is enqueued ahead of every other module's subscriber.
  */
 export function sendBuyerEmails(orders: OrderSubscriptions, outbox: Outbox, orderUrl: (orderId: string) => string | undefined): void {
-  orders.on("paid", async (tx, _order, view) => {
-    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "confirmation", view, { link: orderUrl(view.id) }));
+  // In the checkout's language (the order row's lang); the emails read only the titles of what was bought.
+  orders.on("paid", async (tx, row, view) => {
+    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "confirmation", view, { link: orderUrl(view.id), lang: row.lang }));
   });
-  orders.on("fulfilled", async (tx, _order, view) => {
-    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "shipped", view, { link: orderUrl(view.id) }));
-    if (view.gift?.notifyEmail) await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "gift_notice", view));
+  orders.on("fulfilled", async (tx, row, view) => {
+    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "shipped", view, { link: orderUrl(view.id), lang: row.lang }));
+    if (view.gift?.notifyEmail) await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "gift_notice", view, { lang: row.lang }));
   });
-  orders.on("refunded", async (tx, _order, view, refund) => {
-    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "refunded", view, { amount: refund.amount, link: orderUrl(view.id) }));
+  orders.on("refunded", async (tx, row, view, refund) => {
+    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "refunded", view, { amount: refund.amount, link: orderUrl(view.id), lang: row.lang }));
   });
 }

@@ -132,21 +132,24 @@ export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: numbe
 
 type Line = { offerId: string; quantity: number; unitPrice: number };
 
-/** orderEmail with what it reads from the order's transaction: the checkout's language and the titles of what was bought. */
+/**
+ * orderEmail with what it reads from the order's transaction: the titles of what was bought, and the checkout's
+ * language unless the caller has the order's row (`lang`) at hand.
+ */
 export async function orderEmailIn(
   tx: Transaction<Database>,
   kind: Kind,
   order: OrderView,
-  extra: { amount?: number; link?: string } = {},
+  extra: { amount?: number; link?: string; lang?: EmailLang } = {},
 ): Promise<EmailMessage> {
   // A bag's view lists its lines; an order of one offer is its own line.
   const listed = (order as unknown as { lines?: Line[] }).lines;
   const lines: Line[] = listed?.length ? listed : [{ offerId: order.offerId, quantity: order.quantity, unitPrice: order.unitPrice }];
-  const row = await tx.selectFrom("orders").select("lang").where("id", "=", order.id).executeTakeFirst();
+  const lang = extra.lang ?? (await tx.selectFrom("orders").select("lang").where("id", "=", order.id).executeTakeFirst())?.lang ?? "en";
   const offerIds = lines.map((l) => l.offerId);
   const titles = await tx.selectFrom("offers").select(["id", "title"]).where("id", "in", offerIds).execute();
   const title = new Map(titles.map((t) => [t.id, t.title]));
   // Lines at their price; the total below them is what was charged (after a coupon, if any).
   const items = lines.map((l) => ({ title: title.get(l.offerId) ?? l.offerId, quantity: l.quantity, amount: l.unitPrice * l.quantity }));
-  return orderEmail(kind, order, { ...extra, lang: row?.lang ?? "en", items });
+  return orderEmail(kind, order, { ...extra, lang, items });
 }
