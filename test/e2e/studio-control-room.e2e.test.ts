@@ -149,7 +149,8 @@ describe("studio control room at 1024×768", () => {
     await page.goto(`/studio/${server.demo.showId}`);
     await page.locator("[data-testid=lineup-item]").first().waitFor({ timeout: LONG });
     await page.getByTestId("chat-input").waitFor({ timeout: LONG });
-    for (const id of ["studio-title", "studio-counters", "lineup-pin-next", "lineup-item", "chat-input", "pinned-now"]) expect(await onScreen(page, id), `${id} on screen`).toBe(true);
+    for (const id of ["studio-title", "studio-counters", "lineup-pin-next", "lineup-item", "chat-input", "pinned-now"])
+      expect(await onScreen(page, id), `${id} on screen`).toBe(true);
     await page.screenshot({ path: "/tmp/showcart-control-room-768.png" });
     expect(errors).toEqual([]);
     await context.close();
