@@ -394,7 +394,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
     planner,
     hostsOf: async (merchantId) => memberships.of(merchantId, ["host"]),
-    images: { contentTypes: IMAGE_CONTENT_TYPES, maxBytes: MAX_IMAGE_BYTES, store: (folder, ownerId, data) => storeImage(config.mediaDir, folder, ownerId, data) },
+    images: {
+      contentTypes: IMAGE_CONTENT_TYPES,
+      maxBytes: MAX_IMAGE_BYTES,
+      store: (folder, ownerId, data) => storeImage(config.mediaDir, folder, ownerId, data),
+    },
     mediaDir: config.mediaDir,
   });
   app.register(offersModule, { offers, lineup, shows, catalog, sweepers });
@@ -411,7 +415,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     item: async (o) => {
       const [offer, show] = await Promise.all([offers.offer(o.offerId), shows.show(o.showId)]);
       // A bag's page names every line.
-      const lines = o.lines.length > 1 ? await Promise.all(o.lines.map(async (l) => ({ offerId: l.offerId, title: (await offers.offer(l.offerId)).title }))) : null;
+      const lines =
+        o.lines.length > 1 ? await Promise.all(o.lines.map(async (l) => ({ offerId: l.offerId, title: (await offers.offer(l.offerId)).title }))) : null;
       return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title, ...(lines ? { lines } : {}) };
     },
     offerTitle: async (offerId) => (await offers.offer(offerId)).title,
