@@ -44,4 +44,17 @@ describe("an existing data directory from the previous release", () => {
     const playlistPath = path.join(dataDir, "media", "recordings");
     expect(fs.readdirSync(playlistPath).length).toBe(1);
   });
+
+  it("keeps every account's shop as a membership, its address confirmed, and the shop's details defaulted", async () => {
+    const db = server.db.db;
+    const team = await db.selectFrom("accounts").select(["id", "role", "merchant_id", "email_verified_at"]).where("merchant_id", "is not", null).execute();
+    expect(team.length).toBeGreaterThan(0);
+    const members = await db.selectFrom("merchant_members").select(["account_id", "merchant_id", "role"]).execute();
+    expect(members.map((m) => [m.account_id, m.merchant_id, m.role]).sort()).toEqual(team.map((a) => [a.id, a.merchant_id, a.role]).sort());
+    expect(team.every((a) => a.email_verified_at !== null)).toBe(true);
+    // The old setup no longer asks for a first run; the shop keeps working with EUR and the Berlin time zone.
+    expect((await request(server.url, "GET", "/api/auth/setup")).body).toEqual({ needed: false });
+    const shop = await db.selectFrom("merchants").select(["currency", "time_zone"]).executeTakeFirstOrThrow();
+    expect(shop).toEqual({ currency: "EUR", time_zone: "Europe/Berlin" });
+  });
 });
