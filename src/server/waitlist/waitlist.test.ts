@@ -31,7 +31,7 @@ describe.each(backends)("waitlist on %s", (backend) => {
       entryUrl: (showId, entryId) => `http://shop.test/shows/${showId}?waitlist=${entryId}#wt=token`,
     });
     // Joins that made (or own) an entry; the tests below join with fresh emails.
-    const join = async (offerId: string, who: { email: string; accountId: string | null }) => {
+    const join = async (offerId: string, who: { email: string; accountId: string | null; lang?: "de" | "en" }) => {
       const joined = await waitlist.join(offerId, who);
       if (!joined.mine) throw new Error(`${who.email} already waits`);
       return joined.entry;
@@ -134,5 +134,22 @@ describe.each(backends)("waitlist on %s", (backend) => {
     expect((await f.waitlist.entry(only.id)).status).toBe("offered");
     expect((await f.offers.offer(f.offer.id)).remaining).toBe(2);
     expect(await f.invariant()).toBe(3);
+  });
+
+  it("writes the claim email in the language the buyer joined in, with an HTML part", async () => {
+    const f = await setup(2);
+    const hold = await f.orders.placeOrder({ offerId: f.offer.id, quantity: 2 }, "wl-lang-hold");
+    const de = await f.join(f.offer.id, { email: "greta@example.com", accountId: null, lang: "de" });
+    const en = await f.join(f.offer.id, { email: "ann@example.com", accountId: null });
+    await f.orders.cancel(hold.order.id);
+    const mails = (await f.db.selectFrom("outbox").select("payload").where("topic", "=", "email.send").execute()).map(
+      (m) => JSON.parse(m.payload) as { to: string; subject: string; text: string; html: string },
+    );
+    const greta = mails.find((m) => m.to === "greta@example.com")!;
+    expect(greta.subject).toBe(`Showcart: ${f.offer.title} ist für dich da`);
+    expect(greta.text).toContain(`?claim=${(await f.waitlist.entry(de.id)).claim!.orderId}`);
+    expect(greta.html).toContain('<html lang="de">');
+    expect(mails.find((m) => m.to === "ann@example.com")!.subject).toBe(`Showcart: ${f.offer.title} is available for you`);
+    expect((await f.waitlist.entry(en.id)).status).toBe("offered");
   });
 });
