@@ -191,6 +191,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rateLimits,
     clientKey: chatClientKey,
     limits: { ipLimit: config.CHAT_IP_LIMIT },
+    shows,
+    orders,
   });
   const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
   const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders });

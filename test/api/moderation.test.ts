@@ -135,7 +135,17 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
     const rateLimits = newRateLimits(limiterKind);
     closers.push(() => rateLimits.close());
     const node = (l: LimiterStore = limiter) => {
-      const chat = new ChatService({ db: f.db, clock: f.clock, bus: f.bus, limiter: l, rateLimits, clientKey: (ip) => `k:${ip}`, limits });
+      const chat = new ChatService({
+        db: f.db,
+        clock: f.clock,
+        bus: f.bus,
+        limiter: l,
+        rateLimits,
+        clientKey: (ip) => `k:${ip}`,
+        limits,
+        shows: f.shows,
+        orders: f.orders,
+      });
       const moderation = new ChatModeration({ db: f.db, clock: f.clock, bus: f.bus, rules: chat.rules });
       closers.push(() => chat.rules.close());
       return { chat, moderation };
@@ -364,7 +374,16 @@ describe.each(backends.flatMap((b) => limiterKinds.map((l) => [b, l] as const)))
       () => busB.close(),
     );
     const make = (bus: RedisBus) => {
-      const chat = new ChatService({ db: f.db, clock: f.clock, bus, limiter: f.limiter, rateLimits: f.rateLimits, clientKey: (ip) => `k:${ip}` });
+      const chat = new ChatService({
+        db: f.db,
+        clock: f.clock,
+        bus,
+        limiter: f.limiter,
+        rateLimits: f.rateLimits,
+        clientKey: (ip) => `k:${ip}`,
+        shows: f.shows,
+        orders: f.orders,
+      });
       closers.push(() => chat.rules.close());
       return { chat, moderation: new ChatModeration({ db: f.db, clock: f.clock, bus, rules: chat.rules }) };
     };

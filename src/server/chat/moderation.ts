@@ -1,7 +1,9 @@
 import type { ChatModerationView, ChatReportView, ChatRestrictionView, ChatSettingsView } from "../../protocol/api.js";
 import type { ChatPinned } from "../../protocol/realtime.js";
 import type { Account } from "../accounts/index.js";
-import type { Db } from "../db/index.js";
+import type { Kysely } from "kysely";
+import { type Db, scoped } from "../db/index.js";
+import type { ChatTables } from "./schema.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -26,7 +28,11 @@ export interface ModeratorContext {
 
 /** Studio operations on a show's chat: settings, pin, moderators, words, delete, timeouts, bans, reports. */
 export class ChatModeration {
-  constructor(private readonly deps: ModerationDeps) {}
+  readonly #db: Kysely<ChatTables>;
+
+  constructor(private readonly deps: ModerationDeps) {
+    this.#db = scoped(deps.db);
+  }
 
   /** The host/merchant (manage) or an appointed moderator (moderate); others get 403. */
   async context(account: Account, showId: string, need: "manage" | "moderate"): Promise<ModeratorContext> {
@@ -62,7 +68,7 @@ export class ChatModeration {
 
   async restrictions(ctx: ModeratorContext): Promise<ChatRestrictionView[]> {
     const now = this.deps.clock.now();
-    const rows = await this.deps.db
+    const rows = await this.#db
       .selectFrom("chat_restrictions")
       .selectAll()
       .where("merchant_id", "=", ctx.rules.merchantId)
@@ -85,7 +91,7 @@ export class ChatModeration {
   }
 
   async reports(showId: string): Promise<ChatReportView[]> {
-    const rows = await this.deps.db
+    const rows = await this.#db
       .selectFrom("chat_reports")
       .innerJoin("chat_messages", "chat_messages.id", "chat_reports.message_id")
       .select([
@@ -131,7 +137,7 @@ export class ChatModeration {
       updated_at: now,
     };
     const first = { ...DEFAULT_SETTINGS, ...patch };
-    await this.deps.db
+    await this.#db
       .insertInto("chat_settings")
       .values({ show_id: ctx.rules.showId, slow_mode_seconds: first.slowModeSeconds, mode: first.mode, links_allowed: first.linksAllowed, updated_at: now })
       .onConflict((oc) => oc.column("show_id").doUpdateSet(set))
@@ -146,7 +152,7 @@ export class ChatModeration {
     const now = this.deps.clock.now();
     const pinned: ChatPinned = { id: randomId("pin"), text, author: ctx.account.displayName, at: now.toISOString() };
     const values = { pinned_id: pinned.id, pinned_text: text, pinned_author: pinned.author, pinned_at: now, updated_at: now };
-    await this.deps.db
+    await this.#db
       .insertInto("chat_settings")
       .values({
         show_id: ctx.rules.showId,
@@ -163,7 +169,7 @@ export class ChatModeration {
   }
 
   async unpin(ctx: ModeratorContext): Promise<void> {
-    const row = await this.deps.db
+    const row = await this.#db
       .updateTable("chat_settings")
       .set({ pinned_id: null, pinned_text: null, pinned_author: null, pinned_at: null, updated_at: this.deps.clock.now() })
       .where("show_id", "=", ctx.rules.showId)
@@ -180,12 +186,12 @@ export class ChatModeration {
    */
   async addModerator(ctx: ModeratorContext, emailRaw: string): Promise<{ id: string; email: string }> {
     const email = emailRaw.trim().toLowerCase();
-    await this.deps.db
+    await this.#db
       .insertInto("chat_moderator_appointments")
       .values({ id: randomId("mod"), show_id: ctx.rules.showId, email, appointed_by: ctx.account.id, created_at: this.deps.clock.now() })
       .onConflict((oc) => oc.columns(["show_id", "email"]).doNothing())
       .execute();
-    const row = await this.deps.db
+    const row = await this.#db
       .selectFrom("chat_moderator_appointments")
       .select(["id", "email"])
       .where("show_id", "=", ctx.rules.showId)
@@ -196,7 +202,7 @@ export class ChatModeration {
   }
 
   async removeModerator(ctx: ModeratorContext, appointmentId: string): Promise<void> {
-    const res = await this.deps.db
+    const res = await this.#db
       .deleteFrom("chat_moderator_appointments")
       .where("show_id", "=", ctx.rules.showId)
       .where("id", "=", appointmentId)
@@ -212,7 +218,7 @@ export class ChatModeration {
     const a = norm(allow).filter((w) => !b.includes(w));
     const now = this.deps.clock.now();
     const merchantId = ctx.rules.merchantId;
-    await this.deps.db.transaction().execute(async (tx) => {
+    await this.#db.transaction().execute(async (tx) => {
       await tx.deleteFrom("chat_word_rules").where("merchant_id", "=", merchantId).execute();
       const rows = [...b.map((word) => ({ word, action: "block" as const })), ...a.map((word) => ({ word, action: "allow" as const }))];
       if (rows.length)
@@ -226,7 +232,7 @@ export class ChatModeration {
   }
 
   async #message(showId: string, messageId: string) {
-    const msg = await this.deps.db
+    const msg = await this.#db
       .selectFrom("chat_messages")
       .select(["id", "author", "role", "account_id", "device_id", "client_key", "deleted_at"])
       .where("id", "=", messageId)
@@ -240,7 +246,7 @@ export class ChatModeration {
   async deleteMessages(ctx: ModeratorContext, messageIds: string[]): Promise<string[]> {
     if (messageIds.length === 0) return [];
     const now = this.deps.clock.now();
-    const rows = await this.deps.db
+    const rows = await this.#db
       .updateTable("chat_messages")
       .set({ deleted_at: now })
       .where("show_id", "=", ctx.rules.showId)
@@ -281,7 +287,7 @@ export class ChatModeration {
     const now = this.deps.clock.now();
     const expiresAt = new Date(now.getTime() + minutes * 60_000);
     const id = randomId("rst");
-    await this.deps.db
+    await this.#db
       .insertInto("chat_restrictions")
       .values({
         id,
@@ -345,14 +351,14 @@ export class ChatModeration {
       created_by: ctx.account.id,
       created_at: now,
     }));
-    await this.deps.db.insertInto("chat_restrictions").values(rows).execute();
+    await this.#db.insertInto("chat_restrictions").values(rows).execute();
     await this.deps.rules.changed(ctx.rules.merchantId, null);
 
     let deleted: string[] = [];
     const minutes = opts.deleteRecentMinutes ?? 10;
     if (minutes > 0) {
       const since = new Date(now.getTime() - minutes * 60_000);
-      const recent = await this.deps.db
+      const recent = await this.#db
         .selectFrom("chat_messages")
         .select("id")
         .where("show_id", "=", ctx.rules.showId)
@@ -388,7 +394,7 @@ export class ChatModeration {
 
   /** Lifts a ban or timeout early. Moderators may lift timeouts; bans need the host or merchant. */
   async lift(ctx: ModeratorContext, restrictionId: string): Promise<void> {
-    const row = await this.deps.db
+    const row = await this.#db
       .selectFrom("chat_restrictions")
       .select(["id", "kind", "show_id"])
       .where("id", "=", restrictionId)
@@ -396,7 +402,7 @@ export class ChatModeration {
       .executeTakeFirst();
     if (!row || (row.show_id !== null && row.show_id !== ctx.rules.showId)) throw new AppError("not_found", "No such ban or timeout.");
     if (row.kind === "ban" && ctx.power !== "manage") throw new AppError("forbidden", "Only the show's host or merchant can lift a ban.");
-    await this.deps.db
+    await this.#db
       .updateTable("chat_restrictions")
       .set({ lifted_at: this.deps.clock.now() })
       .where("id", "=", restrictionId)
@@ -407,7 +413,7 @@ export class ChatModeration {
 
   /** Closes the open reports on a message without action. */
   async dismissReport(ctx: ModeratorContext, reportId: string): Promise<void> {
-    const row = await this.deps.db
+    const row = await this.#db
       .selectFrom("chat_reports")
       .select("message_id")
       .where("id", "=", reportId)
@@ -419,7 +425,7 @@ export class ChatModeration {
 
   async #resolveReports(ctx: ModeratorContext, messageIds: string[], status: "dismissed" | "actioned"): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.deps.db
+    await this.#db
       .updateTable("chat_reports")
       .set({ status, resolved_at: this.deps.clock.now(), resolved_by: ctx.account.id })
       .where("show_id", "=", ctx.rules.showId)

@@ -1,11 +1,12 @@
 import type { ChatSettingsView } from "../../protocol/api.js";
 import type { ChatPinned } from "../../protocol/realtime.js";
 import type { Account } from "../accounts/index.js";
-import type { Db } from "../db/index.js";
+import type { Kysely } from "kysely";
+import { type Db, scoped } from "../db/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
-import { AppError } from "../platform/errors.js";
-import { canManage } from "../shows/index.js";
+import { type ShowService, canManage } from "../shows/index.js";
+import type { ChatTables } from "./schema.js";
 import { WordFilter, effectiveWords } from "./blocked-words.js";
 
 export type SubjectType = "account" | "device" | "ip";
@@ -45,11 +46,16 @@ export class ChatRules {
   readonly #cache = new Map<string, { merchantId: string | null; rules: Promise<RoomRules> }>();
   readonly #unsubscribe: () => void;
 
+  private readonly db: Kysely<ChatTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly bus: Bus,
+    /** The show's merchant and host, through the shows' door. */
+    private readonly shows: Pick<ShowService, "show">,
   ) {
+    this.db = scoped(db);
     this.#unsubscribe = bus.subscribe("chat.rules.changed", (e) => this.invalidate(e.merchantId, e.showId));
   }
 
@@ -92,27 +98,26 @@ export class ChatRules {
 
   async #load(showId: string): Promise<RoomRules> {
     const loadedAt = this.clock.now().getTime();
-    const show = await this.db.selectFrom("shows").select(["id", "merchant_id", "host_account_id"]).where("id", "=", showId).executeTakeFirst();
-    if (!show) throw new AppError("not_found", "No such show.");
+    const show = await this.shows.show(showId); // not_found when there is none
     const [settings, moderators, restrictions, words] = await Promise.all([
       this.db.selectFrom("chat_settings").selectAll().where("show_id", "=", showId).executeTakeFirst(),
       this.db.selectFrom("chat_moderator_appointments").select("email").where("show_id", "=", showId).execute(),
       this.db
         .selectFrom("chat_restrictions")
         .select(["id", "show_id", "kind", "subject_type", "subject", "expires_at"])
-        .where("merchant_id", "=", show.merchant_id)
+        .where("merchant_id", "=", show.merchantId)
         .where("lifted_at", "is", null)
         .where((eb) => eb.or([eb("show_id", "is", null), eb("show_id", "=", showId)]))
         .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date(loadedAt))]))
         .execute(),
-      this.db.selectFrom("chat_word_rules").select(["word", "action"]).where("merchant_id", "=", show.merchant_id).orderBy("word").execute(),
+      this.db.selectFrom("chat_word_rules").select(["word", "action"]).where("merchant_id", "=", show.merchantId).orderBy("word").execute(),
     ]);
     const block = words.filter((w) => w.action === "block").map((w) => w.word);
     const allow = words.filter((w) => w.action === "allow").map((w) => w.word);
     return {
       showId,
-      merchantId: show.merchant_id,
-      hostAccountId: show.host_account_id,
+      merchantId: show.merchantId,
+      hostAccountId: show.hostAccountId,
       settings: settings ? { slowModeSeconds: settings.slow_mode_seconds, mode: settings.mode, linksAllowed: settings.links_allowed } : { ...DEFAULT_SETTINGS },
       pinned:
         settings?.pinned_id && settings.pinned_text && settings.pinned_at

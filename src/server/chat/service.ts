@@ -1,10 +1,12 @@
-import type { Insertable } from "kysely";
+import type { Insertable, Kysely } from "kysely";
 import type { ChatPosted } from "../../protocol/realtime.js";
 import type { chatReportReasons } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import { GroupInsert } from "../db/group-insert.js";
-import type { Database } from "../db/schema.js";
+import type { OrderService } from "../orders/index.js";
+import type { ShowService } from "../shows/index.js";
+import type { ChatTables } from "./schema.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -64,7 +66,6 @@ export interface ChatLimits {
 
 export const DEFAULT_CHAT_LIMITS: ChatLimits = { userLimit: 5, userWindowMs: 5000, ipLimit: 100, ipWindowMs: 10_000, reportsPerMinute: 10 };
 
-const PAID_STATUSES = ["paid", "fulfilled", "delivered"] as const;
 const DEVICE_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function validDeviceId(raw: string | undefined): string | null {
@@ -86,6 +87,10 @@ export interface ChatServiceDeps {
   clientKey: (ip: string) => string;
   limits?: Partial<ChatLimits>;
   rules?: ChatRules;
+  /** A show's merchant, host and the merchant's shows (room rules, buyers-only mode): the shows' door. */
+  shows: Pick<ShowService, "show" | "showIdsOfMerchant">;
+  /** Who bought in those shows (buyers-only mode): the orders' door. */
+  orders: Pick<OrderService, "hasPaidOrder">;
 }
 
 export class ChatService {
@@ -96,16 +101,16 @@ export class ChatService {
   readonly reactions: RateLimit;
   readonly #buyers = new Set<string>();
   // Messages are stored (grouped under load) before they are published.
-  readonly #log: GroupInsert<Insertable<Database["chat_messages"]>>;
-  private readonly db: Db;
+  readonly #log: GroupInsert<Insertable<ChatTables["chat_messages"]>>;
+  private readonly db: Kysely<ChatTables>;
   private readonly clock: Clock;
   private readonly bus: Bus;
 
   constructor(private readonly deps: ChatServiceDeps) {
-    this.db = deps.db;
+    this.db = scoped(deps.db);
     this.clock = deps.clock;
     this.bus = deps.bus;
-    this.rules = deps.rules ?? new ChatRules(deps.db, deps.clock, deps.bus);
+    this.rules = deps.rules ?? new ChatRules(deps.db, deps.clock, deps.bus, deps.shows);
     this.limits = { ...DEFAULT_CHAT_LIMITS, ...deps.limits };
     const { ipLimit, ipWindowMs } = this.limits;
     this.reactions = deps.rateLimits.limit(REACTION_LIMIT);
@@ -144,18 +149,10 @@ export class ChatService {
   async #isBuyer(accountId: string, merchantId: string): Promise<boolean> {
     const key = `${merchantId}:${accountId}`;
     if (this.#buyers.has(key)) return true;
-    // Read-only look at orders: a paid (or later) order of this account in any show of this merchant.
-    const row = await this.db
-      .selectFrom("orders")
-      .innerJoin("shows", "shows.id", "orders.show_id")
-      .select("orders.id")
-      .where("orders.account_id", "=", accountId)
-      .where("shows.merchant_id", "=", merchantId)
-      .where("orders.status", "in", PAID_STATUSES)
-      .limit(1)
-      .executeTakeFirst();
-    if (row) this.#buyers.add(key);
-    return row !== undefined;
+    // A paid (or later) order of this account in any show of this merchant, asked through the shows' and orders' doors.
+    const bought = await this.deps.orders.hasPaidOrder(accountId, await this.deps.shows.showIdsOfMerchant(merchantId));
+    if (bought) this.#buyers.add(key);
+    return bought;
   }
 
   async post(showId: string, sender: ChatSender, rawText: string): Promise<ChatPosted> {

@@ -12,7 +12,7 @@ import { OrderEvents, type OrderEventName, type OrderSubscribers } from "./event
 import { IdempotencyKeys } from "./idempotency.js";
 import { OrderLifecycle } from "./lifecycle.js";
 import { type CardInput, type ChargeOutcome, OrderPayment, defaultCardFingerprint } from "./payment.js";
-import { type ShowSalesSummary, listOrders, orderHistory, orderRow, orderView, salesByShow, showSales, withLines } from "./store.js";
+import { type ShowSalesSummary, hasPaidOrder, listOrders, orderHistory, orderRow, orderView, salesByShow, showSales, withLines } from "./store.js";
 
 export { cardInput, defaultCardFingerprint, type CardInput, type ChargeOutcome } from "./payment.js";
 export type { BuyerContext, PlaceOrderResult } from "./checkout.js";
@@ -173,6 +173,11 @@ export class OrderService {
 
   list(filter: { showIds: string[]; status?: OrderView["status"]; limit?: number }): Promise<OrderView[]> {
     return listOrders(this.#ctx.db, filter);
+  }
+
+  /** Whether the account has a paid (or shipped, delivered) order in one of these shows: buyers-only chat asks. */
+  hasPaidOrder(accountId: string, showIds: string[]): Promise<boolean> {
+    return hasPaidOrder(this.#ctx.db, accountId, showIds);
   }
 
   showSales(showId: string): Promise<{ unitsSold: number; revenue: number }> {

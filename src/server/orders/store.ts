@@ -296,3 +296,17 @@ export async function buyerUnits(tx: Tx, offerId: string, who: BuyerKeys & { ema
     .executeTakeFirstOrThrow();
   return Number(row.units) + Number(row.in_bags ?? 0);
 }
+
+/** Whether the account has a paid (or shipped, delivered) order in one of these shows. */
+export async function hasPaidOrder(db: Db, accountId: string, showIds: string[]): Promise<boolean> {
+  if (showIds.length === 0) return false;
+  const row = await db
+    .selectFrom("orders")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("show_id", "in", showIds)
+    .where("status", "in", ["paid", "fulfilled", "delivered"])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
