@@ -1,4 +1,5 @@
 import type { Browser, Page } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -140,6 +141,10 @@ describe("onboarding from an empty installation (DEMO=0)", () => {
     await page.getByTestId("show-form-error").waitFor({ timeout: LONG });
     expect(await page.getByTestId("show-form-error").textContent()).toContain("3");
     await page.getByTestId("item-quantity-2").fill("4");
+    const cover = await sharp({ create: { width: 1600, height: 900, channels: 3, background: { r: 30, g: 30, b: 60 } } })
+      .jpeg()
+      .toBuffer();
+    await page.getByTestId("show-cover-new").setInputFiles({ name: "cover.jpg", mimeType: "image/jpeg", buffer: cover });
     await page.getByTestId("show-save").click();
     await page.getByTestId("show-list").getByText("Friday drop").waitFor({ timeout: LONG });
 
@@ -164,6 +169,8 @@ describe("onboarding from an empty installation (DEMO=0)", () => {
     await viewer.goto("/");
     const upcoming = viewer.getByTestId("shows-upcoming");
     await upcoming.getByText("Friday drop").waitFor({ timeout: LONG });
+    // Its cover, resized like product pictures, on the card.
+    expect(await upcoming.getByTestId("show-cover").getAttribute("src")).toMatch(/^\/media\/shows\/.+-800\.webp$/);
     expect(viewerErrors).toEqual([]);
     await viewerContext.close();
 

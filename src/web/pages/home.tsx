@@ -31,6 +31,8 @@ function ShowCard({ show }: { show: ShowView }) {
             <ReplayThumb replay={show.replay} active={hover} />
           ) : pinned ? (
             <img src={pinned.imageUrl} alt="" loading="lazy" />
+          ) : show.coverUrl ? (
+            <img src={show.coverUrl} alt="" loading="lazy" data-testid="show-cover" />
           ) : (
             <span aria-hidden="true">▶</span>
           )}
