@@ -1,4 +1,4 @@
-import type { CreateBagOrderBody, CreateOrderBody } from "../../protocol/api.js";
+import type { CreateBagOrderBody, CreateOrderBody, OrderView } from "../../protocol/api.js";
 import { isUniqueViolation } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -70,16 +70,19 @@ export class BagCheckout {
       shipping: JSON.stringify(body.shipping ?? NO_ADDRESS),
       showId: [...shows][0]!,
     };
-    return this.#place(req);
+    // As for one offer: an in-process provider (the test provider) is asked inside the transaction, so an approved
+    // bag commits paid in one transaction; any other answer rolls it back and the bag takes the two-step path (charged
+    // after commit under the same key, released whole on a decline).
+    if (card !== null && this.ctx.payments.inProcess === true) {
+      const paid = await this.#place(req, true);
+      if (paid) return paid;
+    }
+    return (await this.#place(req, false)) as PlaceOrderResult;
   }
 
-  /**
-   * The bag's transaction, then (one-tap) the charge after commit: paid, or released whole on a decline. Unlike an order
-   * of one offer, a bag is not charged inside its transaction even by the in-process test provider: one path for every
-   * provider keeps the bag's transaction as short as its reservations.
-   */
-  async #place(req: BagRequest): Promise<PlaceOrderResult> {
-    const { db, clock, keys, inventory, outbox, subscribers } = this.ctx;
+  /** One try at placing the bag: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
+  async #place(req: BagRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
+    const { db, clock, keys, inventory, outbox, subscribers, payments } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
     const fresh = keys.claim(idempotencyKey);
     const now = clock.now();
@@ -88,6 +91,7 @@ export class BagCheckout {
     const orderId = randomId("ord");
     let order: NewOrder | null = null;
     let lines: OrderLineRow[] = [];
+    let paidInTx: OrderView | null = null;
     try {
       order = await db.transaction().execute(async (tx) => {
         const taken = new Map<string, { unitPrice: number; vatRateBp: number; currency: string; showId: string }>();
@@ -171,10 +175,26 @@ export class BagCheckout {
           const discount = await subscribers.placed(tx, placed, lineBody, events);
           if (discount > 0) throw new AppError("invalid_body", "A bag takes no discounts.");
         }
+        if (inTxCharge && card) {
+          const charge = await payments.charge({
+            amount: o.total,
+            currency,
+            cardNumber: "number" in card ? card.number : "",
+            ...("token" in card ? { paymentMethod: card.token } : {}),
+            idempotencyKey,
+            description: `Showcart order ${o.id}`,
+            orderId: o.id,
+            ref: null,
+          });
+          if (!charge.ok) throw new ChargeNotApproved();
+          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, events);
+          if (!paidInTx) throw new ChargeNotApproved();
+        }
         return o;
       });
     } catch (err) {
       if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
+      if (err instanceof ChargeNotApproved) return null;
       if (isUniqueViolation(err)) {
         const again = await keys.replay(idempotencyKey, req.hash, card !== null);
         if (again) return again;
@@ -182,9 +202,14 @@ export class BagCheckout {
       throw err;
     }
     await events.publish();
+    // paidIn read the bag's lines in its transaction; the view it made has them.
+    if (paidInTx) return { order: paidInTx, replayed: false };
     const row = newOrderRow(order);
     row.payment_lock_until = null;
     if (!card) return { order: orderView(row, lines), replayed: false };
     return { ...(await this.payment.charge(row, card, idempotencyKey, "one_tap")), replayed: false };
   }
 }
+
+/** The in-transaction charge was not approved at once: roll back and take the two-step path. */
+class ChargeNotApproved extends Error {}
