@@ -1,7 +1,9 @@
 import type { CardSetupView, SavePaymentMethodBody, SavedBuyerDetails, ShippingAddress } from "../../protocol/api.js";
-import type { Db } from "../db/index.js";
+import type { Kysely } from "kysely";
+import { type Db, scoped } from "../db/index.js";
 import type { PaymentProvider } from "../payments/index.js";
 import type { Clock } from "../platform/clock.js";
+import type { BuyersTables } from "./schema.js";
 import { AppError } from "../platform/errors.js";
 
 /** What one-tap checkout needs from a signed-in buyer's saved details. */
@@ -16,12 +18,16 @@ export interface SavedCheckout {
  * provider; we keep brand, last 4 digits, the keyed fingerprint (for per-buyer limits) and the token — never the number.
  */
 export class BuyerService {
+  private readonly db: Kysely<BuyersTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly payments: PaymentProvider,
     private readonly cardFingerprint: (cardNumber: string) => string,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async details(accountId: string): Promise<SavedBuyerDetails> {
     const [a, pm] = await Promise.all([

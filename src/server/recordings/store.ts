@@ -1,8 +1,8 @@
-import type { Selectable } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import type { Kysely, Selectable } from "kysely";
+import { type Db, scoped } from "../db/index.js";
 import type { RecordingsTables } from "./schema.js";
 
-type Row = Database["recordings"];
+type Row = RecordingsTables["recordings"];
 export interface RecordingRow {
   id: string;
   showId: string;
@@ -31,7 +31,11 @@ function toRow(r: Selectable<RecordingsTables["recordings"]>): RecordingRow {
 
 /** The recordings table: one row per live session of a show. */
 export class RecordingStore {
-  constructor(private readonly db: Db) {}
+  private readonly db: Kysely<RecordingsTables>;
+
+  constructor(db: Db) {
+    this.db = scoped(db);
+  }
 
   async insert(r: { id: string; showId: string; startedAt: Date; path: string }): Promise<void> {
     await this.db

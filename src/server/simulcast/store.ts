@@ -1,5 +1,5 @@
-import type { Selectable } from "kysely";
-import type { Db } from "../db/index.js";
+import type { Kysely, Selectable } from "kysely";
+import { type Db, scoped } from "../db/index.js";
 import type { SimulcastTables } from "./schema.js";
 
 export interface DestinationRow {
@@ -28,7 +28,11 @@ const toRow = (r: Raw): DestinationRow => ({
 
 /** simulcast_destinations: the stream key only ever sealed (see SecretBox). */
 export class DestinationStore {
-  constructor(private readonly db: Db) {}
+  private readonly db: Kysely<SimulcastTables>;
+
+  constructor(db: Db) {
+    this.db = scoped(db);
+  }
 
   async insert(r: DestinationRow): Promise<void> {
     await this.db
