@@ -1,8 +1,8 @@
-import type { Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { PollView } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import { GameAuditLog, LiveCounts, closeDueGames } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { Outbox } from "../outbox/index.js";
@@ -11,6 +11,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { Show } from "../shows/index.js";
+import type { PollsTables } from "./schema.js";
 
 export interface PollInput {
   question: string;
@@ -34,10 +35,13 @@ export interface PollDeps {
   log?: { error(obj: unknown, msg?: string): void };
 }
 
+/** Polls' view of the database (a transaction is one too): its own tables. */
+type PollsDb = Kysely<PollsTables>;
+
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 const auditLog = new GameAuditLog("poll_audit", "poll_id");
-const audit = (tx: Db, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) =>
+const audit = (tx: PollsDb, pollId: string, type: string, accountId: string | null, data: unknown, at: Date) =>
   auditLog.write(tx, pollId, type, accountId, data, at);
 
 /**
@@ -45,7 +49,7 @@ const audit = (tx: Db, pollId: string, type: string, accountId: string | null, d
  * Idempotency-Key). Results are written to poll_options at close; a product poll can pin its winner as an offer.
  */
 export class PollService {
-  readonly #db: Db;
+  readonly #db: PollsDb;
   readonly #clock: Clock;
   readonly #outbox: Outbox;
   readonly #catalog: CatalogService;
@@ -54,14 +58,14 @@ export class PollService {
   readonly #voteCounts: LiveCounts;
 
   constructor(deps: PollDeps) {
-    this.#db = deps.db;
+    this.#db = scoped(deps.db);
     this.#clock = deps.clock;
     this.#outbox = deps.outbox;
     this.#catalog = deps.catalog;
     this.#offers = deps.offers;
     this.#log = deps.log;
     const publishCounts = async (pollId: string, showId: string) => {
-      const counts = await countVotes(deps.db, pollId);
+      const counts = await countVotes(this.#db, pollId);
       await deps.bus.publish("poll.counted", { showId, pollId, counts, total: Object.values(counts).reduce((s, n) => s + n, 0) });
     };
     this.#voteCounts = new LiveCounts(publishCounts, {
@@ -276,7 +280,7 @@ export class PollService {
   }
 
   /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */
-  async #view(db: Db | Transaction<Database>, id: string, opts: { reveal: boolean }, images: Map<string, string>): Promise<PollView> {
+  async #view(db: PollsDb, id: string, opts: { reveal: boolean }, images: Map<string, string>): Promise<PollView> {
     const p = await this.#row(id, db);
     const options = await db.selectFrom("poll_options").selectAll().where("poll_id", "=", id).orderBy("position").execute();
     const show = p.status === "closed" || opts.reveal || !p.hidden_results;
@@ -354,14 +358,14 @@ export class PollService {
     this.#voteCounts.stop();
   }
 
-  async #row(id: string, db: Db | Transaction<Database> = this.#db) {
+  async #row(id: string, db: PollsDb = this.#db) {
     const p = await db.selectFrom("polls").selectAll().where("id", "=", id).executeTakeFirst();
     if (!p) throw new AppError("not_found", "No such poll.");
     return p;
   }
 }
 
-async function countVotes(db: Db | Transaction<Database>, pollId: string): Promise<Record<string, number>> {
+async function countVotes(db: PollsDb, pollId: string): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom("poll_votes")
     .select(["option_id", (eb) => eb.fn.countAll<number>().as("n")])
