@@ -3,7 +3,7 @@ import type { AuctionBidResult, AuctionView, CreateAuctionBody } from "../../pro
 import type { ErrorCode } from "../../protocol/errors.js";
 import type { Account } from "../accounts/index.js";
 import type { Product, Variant } from "../catalog/index.js";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderService } from "../orders/index.js";
 import type { Outbox } from "../outbox/index.js";
@@ -11,7 +11,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
-import { type AuctionRow, auctionStore as store } from "./store.js";
+import { type AuctionRow, type AuctionsDb, auctionStore as store } from "./store.js";
 
 export const DEFAULT_SOFT_CLOSE_SECONDS = 10;
 export const DEFAULT_AUCTION_HOLD_SECONDS = 300;
@@ -108,7 +108,11 @@ export class AuctionService {
   // An auction's show never changes: remembered so a bid needs no read before its transaction.
   readonly #showOf = new Map<string, string>();
 
-  constructor(private readonly deps: AuctionDeps) {}
+  readonly #db: AuctionsDb;
+
+  constructor(private readonly deps: AuctionDeps) {
+    this.#db = scoped(deps.db);
+  }
 
   /** The show's hosts (its host, and hosts of its merchant) and the merchant's owner and staff cannot bid. */
   async #mayBid(showId: string, account: Bidder): Promise<boolean> {
@@ -122,7 +126,8 @@ export class AuctionService {
   }
 
   async create(showId: string, createdBy: string, product: Product, body: CreateAuctionBody, variant?: Variant): Promise<AuctionView> {
-    const { clock, db } = this.deps;
+    const { clock } = this.deps;
+    const db = this.#db;
     const softClose = body.softCloseSeconds ?? DEFAULT_SOFT_CLOSE_SECONDS;
     const holdSeconds = body.holdSeconds ?? DEFAULT_AUCTION_HOLD_SECONDS;
     // The item travels as a one-unit offer that is closed at once: never on sale as an offer, but the winner's order
@@ -178,7 +183,7 @@ export class AuctionService {
   }
 
   async row(id: string): Promise<AuctionRow> {
-    const r = await store.auction(this.deps.db, id);
+    const r = await store.auction(this.#db, id);
     if (!r) throw new AppError("not_found", "No such auction.");
     return r;
   }
@@ -187,7 +192,7 @@ export class AuctionService {
     const r = await this.row(id);
     const view = auctionView(r);
     if (!viewer) return view;
-    const maxAmount = await store.maxOf(this.deps.db, id, viewer.id);
+    const maxAmount = await store.maxOf(this.#db, id, viewer.id);
     return {
       ...view,
       you: {
@@ -201,18 +206,18 @@ export class AuctionService {
   }
 
   async ofShow(showId: string, openOnly = false): Promise<AuctionView[]> {
-    return (await store.ofShow(this.deps.db, showId, openOnly)).map(auctionView);
+    return (await store.ofShow(this.#db, showId, openOnly)).map(auctionView);
   }
 
   async events(id: string) {
-    return store.events(this.deps.db, id);
+    return store.events(this.#db, id);
   }
 
   /** scheduled → live: the timer starts now (server clock); pre-bids stand. */
   async start(id: string, by: string): Promise<AuctionView> {
     const now = this.deps.clock.now();
     const events = this.deps.outbox.batch();
-    const r = await this.deps.db.transaction().execute(async (tx) => {
+    const r = await this.#db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
       if (a.status !== "scheduled") throw new AppError("conflict", `The auction is ${a.status}; only a scheduled one can start.`);
@@ -237,7 +242,7 @@ export class AuctionService {
   async cancel(id: string, by: string): Promise<AuctionView> {
     const now = this.deps.clock.now();
     const events = this.deps.outbox.batch();
-    const r = await this.deps.db.transaction().execute(async (tx) => {
+    const r = await this.#db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
       if (a.status !== "scheduled" && a.status !== "live") throw new AppError("conflict", `The auction is ${a.status}; it can no longer be cancelled.`);
@@ -261,7 +266,8 @@ export class AuctionService {
     idempotencyKey: string,
     opts: { preBidOnly?: boolean } = {},
   ): Promise<AuctionBidResult & { replayed: boolean }> {
-    const { db, clock } = this.deps;
+    const { clock } = this.deps;
+    const db = this.#db;
     let showId = this.#showOf.get(id);
     if (!showId) {
       const first = await store.auction(db, id);
@@ -375,16 +381,16 @@ export class AuctionService {
    */
   async sweep(): Promise<{ closed: number; advanced: number }> {
     let closed = 0;
-    for (const id of await store.dueToClose(this.deps.db, this.deps.clock.now())) if (await this.#close(id)) closed++;
+    for (const id of await store.dueToClose(this.#db, this.deps.clock.now())) if (await this.#close(id)) closed++;
     let advanced = 0;
-    for (const a of await store.awarded(this.deps.db)) if (await this.#advanceAward(a)) advanced++;
+    for (const a of await store.awarded(this.#db)) if (await this.#advanceAward(a)) advanced++;
     return { closed, advanced };
   }
 
   async #close(id: string): Promise<boolean> {
     const now = this.deps.clock.now();
     const events = this.deps.outbox.batch();
-    const r = await this.deps.db.transaction().execute(async (tx) => {
+    const r = await this.#db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (a?.status !== "live" || !a.ends_at || new Date(a.ends_at).getTime() > now.getTime()) return null;
       const winner = a.leader_account_id;
@@ -417,7 +423,8 @@ export class AuctionService {
 
   /** One step of the award chain for an `awarded` auction; true if something changed. */
   async #advanceAward(a: AuctionRow): Promise<boolean> {
-    const { db, clock, orders } = this.deps;
+    const { clock, orders } = this.deps;
+    const db = this.#db;
     if (a.award_order_id) {
       const order = await orders.order(a.award_order_id);
       if (order.status === "pending_payment") return false;
@@ -472,7 +479,8 @@ export class AuctionService {
 
   /** Offers the item to the bidder at rank award_rank + 1: the winner at the closing price, later ones at their maximum. */
   async #offer(a: AuctionRow): Promise<boolean> {
-    const { db, clock, orders } = this.deps;
+    const { clock, orders } = this.deps;
+    const db = this.#db;
     const ranked = await store.rankedBidders(db, a.id);
     const rank = a.award_rank + 1;
     const next = ranked[rank - 1];

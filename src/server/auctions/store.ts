@@ -1,10 +1,13 @@
-import type { Insertable, Selectable, Transaction } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import { randomId } from "../platform/ids.js";
+import type { AuctionsTables } from "./schema.js";
 
-export type AuctionRow = Selectable<Database["auctions"]>;
-export type BidRow = Selectable<Database["auction_bids"]>;
-type Tx = Transaction<Database>;
+export type AuctionRow = Selectable<AuctionsTables["auctions"]>;
+export type BidRow = Selectable<AuctionsTables["auction_bids"]>;
+/** Auctions' view of the database: its own tables. */
+export type AuctionsDb = Kysely<AuctionsTables>;
+type Db = AuctionsDb;
+type Tx = Transaction<AuctionsTables>;
 
 export type AuctionEventType =
   | "created"
@@ -25,7 +28,7 @@ export const OPEN_STATUSES = ["scheduled", "live", "awarded"] as const;
 
 /** The SQL of auctions. Bids on one auction are serialised by the row lock taken in lockAuction. */
 export const auctionStore = {
-  async insertAuction(db: Db | Tx, row: Insertable<Database["auctions"]>): Promise<void> {
+  async insertAuction(db: Db | Tx, row: Insertable<AuctionsTables["auctions"]>): Promise<void> {
     await db.insertInto("auctions").values(row).execute();
   },
 
