@@ -384,7 +384,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   app.register(orderAccessRule, { access: orderAccess });
   app.register(outboxModule, { outbox, sweepers, metrics: realtimeMetrics.registry });
   app.register(mailModule, { mailer, devMailbox: config.DEV_MAILBOX });
-  app.register(catalogModule, { catalog, merchants, shows, offers, orders, commissions, mediaDir: config.mediaDir, db: db.db });
+  app.register(catalogModule, { catalog, merchants, shows, offers, orders, commissions, mediaDir: config.mediaDir });
   app.register(showsModule, {
     shows,
     offers,

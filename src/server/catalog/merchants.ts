@@ -1,13 +1,14 @@
-import type { Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { ShopBody, ShopView } from "../../protocol/api.js";
 import { isTimeZone } from "../../protocol/time-zone.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { ownedImageUrl } from "./images.js";
+import type { CatalogTables } from "./schema.js";
 
-type MerchantRow = Database["merchants"] extends infer T
+type MerchantRow = CatalogTables["merchants"] extends infer T
   ? { [K in keyof T]: T[K] extends import("kysely").ColumnType<infer S, unknown, unknown> ? S : T[K] }
   : never;
 
@@ -15,17 +16,23 @@ export const DEFAULT_TIME_ZONE = "Europe/Berlin";
 
 /** Shops: their legal details, address, VAT id, currency, time zone and logo (the merchants table). */
 export class MerchantService {
+  private readonly db: Kysely<CatalogTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   /** Whether any shop exists (the first-run page is only for an empty installation). */
-  async any(q: Db | Transaction<Database> = this.db): Promise<boolean> {
+  async any(tx?: SharedTx): Promise<boolean> {
+    const q = scoped<CatalogTables>(tx ?? this.db);
     return !!(await q.selectFrom("merchants").select("id").limit(1).executeTakeFirst());
   }
 
-  async create(input: ShopBody, q: Db | Transaction<Database> = this.db): Promise<ShopView> {
+  async create(input: ShopBody, tx?: SharedTx): Promise<ShopView> {
+    const q = scoped<CatalogTables>(tx ?? this.db);
     const timeZone = input.timeZone ?? DEFAULT_TIME_ZONE;
     if (!isTimeZone(timeZone)) throw new AppError("invalid_body", "shop.timeZone: not a time zone (e.g. Europe/Berlin)");
     const id = randomId("mer");

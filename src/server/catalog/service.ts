@@ -1,6 +1,6 @@
 import type { AdminProductView, CreateProductBody, CreateVariantBody, ProductView, VariantView } from "../../protocol/api.js";
-import type { Selectable } from "kysely";
-import type { Db } from "../db/index.js";
+import type { Kysely, Selectable } from "kysely";
+import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -54,10 +54,14 @@ function skuTaken(err: unknown): never {
 
 /** Merchants, their products (gross prices with a VAT rate) and the products' variants with stock. */
 export class CatalogService {
+  private readonly db: Kysely<CatalogTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async createMerchant(name: string): Promise<{ id: string; name: string }> {
     const id = randomId("mer");
