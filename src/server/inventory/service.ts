@@ -1,13 +1,13 @@
-import type { Transaction } from "kysely";
 import { isStaleStock } from "../../protocol/stock.js";
-import type { Database } from "../db/index.js";
+import type { SharedTx } from "../db/index.js";
 import type { EventBatch } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import * as store from "./store.js";
 
-type Tx = Transaction<Database>;
+// The caller's transaction (orders, mystery, auctions…): the store's statements are typed to the stock tables.
+type Tx = SharedTx;
 
 /** Where units are taken from or go back to. */
 export type StockSource =

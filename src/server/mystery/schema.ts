@@ -1,8 +1,23 @@
 import type { ColumnType } from "kysely";
 import type { Timestamp } from "../db/column-types.js";
+import type { OffersTables } from "../offers/index.js";
+import type { OrdersTables } from "../orders/index.js";
+import type { ShowsTables } from "../shows/index.js";
 
 // Mystery pools, their items, odds versions, draws and returns: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The foreign columns mystery reads, declared (docs/architecture.md, "Declared joins"). Placing an order counts the
+ * pool's room (items left minus units held) inside the order's transaction, under the offer's row lock, so no paid
+ * unit is ever without an item; the show's merchant picks the 18+ setting in the same statement. A pool's view
+ * reveals the seed only once its offer ended and no hold can still be paid, read with the pool row.
+ */
+export interface MysteryReads {
+  orders: Pick<OrdersTables["orders"], "id" | "offer_id" | "status" | "quantity">;
+  shows: Pick<ShowsTables["shows"], "id" | "merchant_id">;
+  offers: Pick<OffersTables["offers"], "id" | "closed_at" | "ends_at">;
+}
+
 export interface MysteryTables {
   mystery_settings: { merchant_id: string; adult_only: boolean; updated_at: Timestamp };
   /** A mystery pool sells through its own offer; seed_hex stays secret until the pool is closed and settled. */

@@ -1,9 +1,9 @@
-import { type Selectable, type Transaction, sql } from "kysely";
+import { type Kysely, type Selectable, type Transaction, sql } from "kysely";
 import type { CreateMysteryPoolBody, CreateOrderBody, MysteryDrawView, MysteryItemView, MysteryPoolView } from "../../protocol/api.js";
 import { type FairnessCrypto, fromHex } from "../../protocol/fairness.js";
 import { type OddsItem, displayOdds, drawMysteryUnit, oddsProblem } from "../../protocol/mystery-draw.js";
 import { type Product, type Variant, variantLabel } from "../catalog/index.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import { commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderRow, OrderSubscriptions } from "../orders/index.js";
@@ -11,9 +11,13 @@ import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { MysteryReads, MysteryTables } from "./schema.js";
 
-type PoolRow = Selectable<Database["mystery_pools"]>;
-type ItemRow = Selectable<Database["mystery_pool_items"]>;
+type PoolRow = Selectable<MysteryTables["mystery_pools"]>;
+type ItemRow = Selectable<MysteryTables["mystery_pool_items"]>;
+/** Mystery's view of the database: its own tables and the declared reads (schema.ts). */
+type MysteryView = MysteryTables & MysteryReads;
+type MysteryDb = Kysely<MysteryView>;
 
 export { nodeFairnessCrypto };
 
@@ -34,13 +38,17 @@ export interface PoolItemInput {
  * and an item's stock is taken with a conditional UPDATE that cannot go below zero.
  */
 export class MysteryService {
+  private readonly db: MysteryDb;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly outbox: Outbox,
     private readonly offers: OfferService,
     private readonly crypto: FairnessCrypto = nodeFairnessCrypto,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async settings(merchantId: string): Promise<{ adultOnly: boolean }> {
     const row = await this.db.selectFrom("mystery_settings").select("adult_only").where("merchant_id", "=", merchantId).executeTakeFirst();
@@ -242,7 +250,7 @@ export class MysteryService {
    * the pool — items left minus units held and not yet drawn — so no paid unit is ever without an item (a refund
    * before shipping puts the unit back on the offer and its drawn item back in the pool, see #returnUnits).
    */
-  async #admit(tx: Transaction<Database>, order: { id: string; offerId: string; quantity: number; bag?: true }, body: CreateOrderBody): Promise<void> {
+  async #admit(tx: Transaction<MysteryView>, order: { id: string; offerId: string; quantity: number; bag?: true }, body: CreateOrderBody): Promise<void> {
     const pool = await tx
       .selectFrom("mystery_pools")
       .innerJoin("shows", "shows.id", "mystery_pools.show_id")
@@ -276,7 +284,7 @@ export class MysteryService {
     if (Number(left.n) - Number(held.n) < order.quantity) throw new AppError("sold_out", "Every item of this mystery pool is taken.");
   }
 
-  async #drawOrder(tx: Transaction<Database>, order: OrderRow, events: EventBatch): Promise<void> {
+  async #drawOrder(tx: Transaction<MysteryView>, order: OrderRow, events: EventBatch): Promise<void> {
     const pool = await tx.selectFrom("mystery_pools").selectAll().where("offer_id", "=", order.offer_id).forUpdate().executeTakeFirst();
     if (!pool) return;
     const seed = fromHex(pool.seed_hex);
@@ -329,7 +337,7 @@ export class MysteryService {
    * offer in the same transaction), the last drawn units first. An item back from zero joins the item set again, so a
    * new odds version is written; either way `mystery.odds` tells viewers the counts. Each return is an audit row.
    */
-  async #returnUnits(tx: Transaction<Database>, order: OrderRow, refund: { id: string; quantity: number }, events: EventBatch): Promise<void> {
+  async #returnUnits(tx: Transaction<MysteryView>, order: OrderRow, refund: { id: string; quantity: number }, events: EventBatch): Promise<void> {
     const pool = await tx.selectFrom("mystery_pools").selectAll().where("offer_id", "=", order.offer_id).forUpdate().executeTakeFirst();
     if (!pool) return;
     const draws = await tx
@@ -382,7 +390,7 @@ export class MysteryService {
     await this.#emitOdds(tx, pool, events);
   }
 
-  async #emitOdds(tx: Transaction<Database>, pool: PoolRow, events: EventBatch): Promise<void> {
+  async #emitOdds(tx: Transaction<MysteryView>, pool: PoolRow, events: EventBatch): Promise<void> {
     const view = await this.#view(tx, pool.id);
     await events.emit(tx, "mystery.odds", {
       showId: pool.show_id,
@@ -393,13 +401,13 @@ export class MysteryService {
     });
   }
 
-  async #row(db: Db | Transaction<Database>, poolId: string): Promise<PoolRow> {
+  async #row(db: MysteryDb, poolId: string): Promise<PoolRow> {
     const row = await db.selectFrom("mystery_pools").selectAll().where("id", "=", poolId).executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such mystery pool.");
     return row;
   }
 
-  async #view(db: Db | Transaction<Database>, poolId: string): Promise<MysteryPoolView> {
+  async #view(db: MysteryDb, poolId: string): Promise<MysteryPoolView> {
     const pool = await this.#row(db, poolId);
     const items = await db.selectFrom("mystery_pool_items").selectAll().where("pool_id", "=", poolId).orderBy("position").execute();
     const offer = await db.selectFrom("offers").select(["closed_at", "ends_at"]).where("id", "=", pool.offer_id).executeTakeFirstOrThrow();
