@@ -131,7 +131,14 @@ function Dashboard({ account }: { account: Account }) {
         {tabButton("shows")}
         {tabButton("payouts")}
         {tabButton("webhooks")}
-        <button type="button" role="tab" aria-selected={tab === "team"} class={tab === "team" ? "is-active" : ""} onClick={() => setTab("team")} data-testid="tab-team">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === "team"}
+          class={tab === "team" ? "is-active" : ""}
+          onClick={() => setTab("team")}
+          data-testid="tab-team"
+        >
           {merchantText.t("team.title")}
         </button>
       </div>
