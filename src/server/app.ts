@@ -25,6 +25,7 @@ import { metricsRoute, startMetricsListener, type MetricsListener } from "./http
 import { Sweepers } from "./http/sweepers.js";
 import { createMailer, mailModule, type Mailer } from "./mail/index.js";
 import { Outbox, outboxModule } from "./outbox/index.js";
+import { Notifier } from "./notifications/index.js";
 import { webRoutes } from "./http/web.js";
 import { createBrowserIngest, createMedia, loopbackRtmpUrl, mediaModule, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
 import { PlaybackAggregator, telemetryModule } from "./telemetry/index.js";
@@ -66,6 +67,7 @@ export interface RunningServer {
   services: {
     outbox: Outbox;
     mailer: Mailer;
+    notifier: Notifier;
     accounts: AccountService;
     catalog: CatalogService;
     shows: ShowService;
@@ -122,6 +124,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const outbox = new Outbox(db.db, clock, log.child({ module: "outbox" }), bus);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dir: path.join(config.dataDir, "mail"), clock });
   outbox.handle("email.send", (msg, meta) => mailer.send(msg, meta.id));
+  // A show's reminders and go-live notices leave through the notifier's channels (notifications/notifier.ts), each
+  // writing outbox rows inside the fan-out's transaction: email, and Web Push when it is configured.
+  const notifier = new Notifier();
   const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   const accounts = new AccountService(db.db, clock, outbox, publicUrl.replace(/\/$/, ""), rateLimits);
   const catalog = new CatalogService(db.db, clock);
@@ -502,6 +507,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     services: {
       outbox,
       mailer,
+      notifier,
       accounts,
       catalog,
       shows,

@@ -1,0 +1,1 @@
+export { type NoticeKind, type NoticeRecipient, type NoticeSubscription, type NotificationChannel, Notifier, type ShowNotice } from "./notifier.js";
