@@ -163,6 +163,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     db: db.db,
     clock,
     outbox,
+    offers,
     claimUrl: (showId, orderId) =>
       `${publicUrl.replace(/\/$/, "")}/shows/${encodeURIComponent(showId)}?claim=${encodeURIComponent(orderId)}#t=${orderAccess.token(orderId)}`,
     entryUrl: (showId, entryId) =>

@@ -1,8 +1,17 @@
 import type { ColumnType } from "kysely";
 import type { Timestamp } from "../db/column-types.js";
+import type { OrdersTables } from "../orders/index.js";
 
 // Waitlist entries per offer: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The foreign columns waitlist reads, declared (docs/architecture.md, "Declared joins"): a claim hold's status and
+ * expiry, read in the same statement as its entry, so the claim an entry shows is the hold's state at that moment.
+ */
+export interface WaitlistReads {
+  orders: Pick<OrdersTables["orders"], "id" | "status" | "hold_expires_at">;
+}
+
 export interface WaitlistTables {
   waitlist_entries: {
     id: string;

@@ -1,14 +1,19 @@
 import { createHash } from "node:crypto";
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { WaitlistEntryView } from "../../protocol/api.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, isUniqueViolation, scoped } from "../db/index.js";
+import type { OfferService } from "../offers/index.js";
 import type { OrderSubscriptions, ReturnedUnits } from "../orders/index.js";
 import type { EventBatch, Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
-import { isUniqueViolation } from "../db/index.js";
 import { alreadyWaitingEmail, claimEmail } from "./emails.js";
+import type { WaitlistReads, WaitlistTables } from "./schema.js";
+
+/** Waitlist's view of the database: its own table and the declared read (schema.ts). */
+type WaitlistDb = Kysely<WaitlistTables & WaitlistReads>;
+type Tx = Transaction<WaitlistTables>;
 
 /** What a realtime client may know about an entry it holds: a hash of the (secret) entry id. */
 export const entryKey = (entryId: string) => createHash("sha256").update(entryId).digest("base64url").slice(0, 16);
@@ -17,6 +22,8 @@ export interface WaitlistDeps {
   db: Db;
   clock: Clock;
   outbox: Outbox;
+  /** Joining checks that the offer is sold out and still on sale. */
+  offers: Pick<OfferService, "row">;
   /** The link in the claim email: opens the show with the held order's checkout. */
   claimUrl(showId: string, orderId: string): string;
   /** The link that gives an entry back to its email address (the entry's token in the fragment). */
@@ -38,17 +45,20 @@ export type JoinOutcome = { mine: true; entry: WaitlistEntryView } | { mine: fal
  * transaction; an unclaimed hold expires like any other and its unit moves on to the next entry.
  */
 export class WaitlistService {
-  constructor(private readonly deps: WaitlistDeps) {}
+  private readonly db: WaitlistDb;
+
+  constructor(private readonly deps: WaitlistDeps) {
+    this.db = scoped(deps.db);
+  }
 
   /**
    * Joins the waitlist of a sold-out offer, once per email. Joining again for an email that already waits hands the
    * entry only to the account that owns it; anyone else gets nothing, and the email is sent a link to its entry.
    */
   async join(offerId: string, input: { email: string; accountId: string | null; lang?: "de" | "en" }): Promise<JoinOutcome> {
-    const { db, clock } = this.deps;
-    const now = clock.now();
-    const offer = await db.selectFrom("offers").select(["remaining", "closed_at", "ends_at", "show_id", "title"]).where("id", "=", offerId).executeTakeFirst();
-    if (!offer) throw new AppError("not_found", "No such offer.");
+    const { db } = this;
+    const now = this.deps.clock.now();
+    const offer = await this.deps.offers.row(offerId);
     if (offer.closed_at || new Date(offer.ends_at) <= now) throw new AppError("offer_not_active");
     if (offer.remaining > 0) throw new AppError("conflict", "This offer is not sold out; buy it instead.", { remaining: offer.remaining });
     const email = input.email.trim().toLowerCase();
@@ -88,14 +98,14 @@ export class WaitlistService {
 
   /** The account that joined with the entry (null for a guest's entry); not_found for an unknown entry. */
   async ownerAccountId(entryId: string): Promise<string | null> {
-    const row = await this.deps.db.selectFrom("waitlist_entries").select("account_id").where("id", "=", entryId).executeTakeFirst();
+    const row = await this.db.selectFrom("waitlist_entries").select("account_id").where("id", "=", entryId).executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such waitlist entry.");
     return row.account_id;
   }
 
   /** The entry by its id (an unguessable token, the waitlisted buyer's only handle on it). */
   async entry(entryId: string): Promise<WaitlistEntryView> {
-    const { db } = this.deps;
+    const { db } = this;
     const e = await db
       .selectFrom("waitlist_entries")
       .leftJoin("orders", "orders.id", "waitlist_entries.order_id")
@@ -130,7 +140,7 @@ export class WaitlistService {
   }
 
   async leave(entryId: string): Promise<WaitlistEntryView> {
-    await this.deps.db.updateTable("waitlist_entries").set({ status: "left" }).where("id", "=", entryId).where("status", "=", "waiting").execute();
+    await this.db.updateTable("waitlist_entries").set({ status: "left" }).where("id", "=", entryId).where("status", "=", "waiting").execute();
     return this.entry(entryId);
   }
 
@@ -145,7 +155,7 @@ export class WaitlistService {
   }
 
   /** One unit per waiting buyer, longest-waiting first, as a hold of their own; returns how many units were offered. */
-  async offerReturned(tx: Transaction<Database>, units: ReturnedUnits, events: EventBatch): Promise<number> {
+  async offerReturned(tx: Tx, units: ReturnedUnits, events: EventBatch): Promise<number> {
     const { source } = units;
     let offered = 0;
     while (offered < units.quantity) {
@@ -178,7 +188,7 @@ export class WaitlistService {
   // The steps below run inside the orders module's transactions.
 
   /** The longest-waiting entry of the offer, now marked offered; null when nobody waits. */
-  async next(tx: Transaction<Database>, offerId: string): Promise<{ id: string; email: string; accountId: string | null } | null> {
+  async next(tx: Tx, offerId: string): Promise<{ id: string; email: string; accountId: string | null } | null> {
     const now = this.deps.clock.now();
     const row = await tx
       .updateTable("waitlist_entries")
@@ -202,7 +212,7 @@ export class WaitlistService {
 
   /** Links the hold to the entry, emails the claim link and tells the entry's browser (both only if this commits). */
   async offered(
-    tx: Transaction<Database>,
+    tx: Tx,
     entryId: string,
     hold: { orderId: string; showId: string; offerId: string; offerTitle: string; email: string; expiresAt: Date },
     events: EventBatch,
@@ -220,11 +230,11 @@ export class WaitlistService {
   }
 
   /** A hold made for an entry ended unpaid (expired or cancelled): the entry is done, the unit moves on. */
-  async released(tx: Transaction<Database>, orderId: string): Promise<void> {
+  async released(tx: Tx, orderId: string): Promise<void> {
     await tx.updateTable("waitlist_entries").set({ status: "lapsed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
   }
 
-  async claimed(tx: Transaction<Database>, orderId: string): Promise<void> {
+  async claimed(tx: Tx, orderId: string): Promise<void> {
     await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
   }
 }

@@ -27,6 +27,7 @@ describe.each(backends)("waitlist on %s", (backend) => {
       db: f.db,
       clock: f.clock,
       outbox: f.outbox,
+      offers: f.offers,
       claimUrl: (showId, orderId) => `http://shop.test/shows/${showId}?claim=${orderId}`,
       entryUrl: (showId, entryId) => `http://shop.test/shows/${showId}?waitlist=${entryId}#wt=token`,
     });
