@@ -42,6 +42,18 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
     logLevel: "warning",
   });
 
+  // The service worker (Web Push): one classic script at a fixed name, since its URL is what browsers register.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ["src/web/push/service-worker.ts"],
+    outfile: path.join(outDir, "push-sw.js"),
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: "es2020",
+    logLevel: "warning",
+  });
+
   const url = (file: string) => `/assets/${path.relative(assetsDir, path.resolve(root, file)).split(path.sep).join("/")}`;
   const outputs = result.metafile.outputs;
   const byEntry = new Map<string, string>();

@@ -18,3 +18,4 @@ export * from "./api/polls.js";
 export * from "./api/commissions.js";
 export * from "./api/coupons.js";
 export * from "./api/mystery.js";
+export * from "./api/push.js";

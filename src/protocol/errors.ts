@@ -11,6 +11,7 @@ export const errorCodes = {
   payment_declined: { status: 402, message: "The payment was declined." },
   forbidden: { status: 403, message: "You may not do that." },
   order_access_denied: { status: 403, message: "This order needs its link (access token), the buyer's sign-in or the shop's staff." },
+  push_access_denied: { status: 403, message: "This push subscription needs the sign-in that made it or its token." },
   waitlist_access_denied: { status: 403, message: "This waitlist entry needs its link (entry token) or the sign-in that joined it." },
   origin_not_allowed: { status: 403, message: "Requests with your session may only come from this site's own pages." },
   not_found: { status: 404, message: "Not found." },

@@ -40,6 +40,7 @@ import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub, RealtimeMetrics, RedisRoomStream, realtimeModule } from "./realtime/index.js";
 import { ShowPlanner, ShowService, showsModule } from "./shows/index.js";
+import { PushService, PushSubscriptionAccess, loadVapidKeys, pushModule } from "./push/index.js";
 import { WebhookService, enqueueOrderWebhooks, webhooksModule } from "./webhooks/index.js";
 
 export interface ServerOverrides {
@@ -52,6 +53,8 @@ export interface ServerOverrides {
   synthetic?: boolean;
   /** DNS for simulcast destinations (a stand-in in tests). */
   resolveHost?: ResolveHost;
+  /** An extra CA trusted for Web Push endpoints (tests: the local push endpoint's self-signed certificate). */
+  pushCa?: string | Buffer;
 }
 
 export interface RunningServer {
@@ -88,6 +91,7 @@ export interface RunningServer {
     polls: PollService;
     coupons: CouponService;
     mystery: MysteryService;
+    push: PushService;
   };
   close(): Promise<void>;
 }
@@ -110,6 +114,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
               'res.headers["set-cookie"]',
               'req.headers["x-order-token"]',
               'req.headers["x-waitlist-token"]',
+              'req.headers["x-push-token"]',
             ],
           },
   });
@@ -152,6 +157,23 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const webhooks = new WebhookService({ db: db.db, clock, outbox, box: new SecretBox(secrets.key), allowInternalHosts: config.WEBHOOKS_ALLOW_PRIVATE });
   outbox.handle("webhook.deliver", (payload, meta) => webhooks.deliver(payload, meta.attempts));
   offers.onSoldOut((tx, offer) => webhooks.enqueueForShow(tx, offer.showId, "offer.sold_out", { offer }));
+  // Web Push: the VAPID pair is generated on the first start (DATA_DIR/vapid-keys.json and, sealed, the database,
+  // which every node reads: see push/vapid.ts).
+  const vapid = await loadVapidKeys({ db: db.db, clock, dataDir: config.dataDir, box: new SecretBox(secrets.key) });
+  if (vapid.source === "generated") log.info({ file: vapid.file }, "generated the Web Push (VAPID) key pair (mode 600); back it up with the database");
+  if (vapid.fileDiffers) log.warn({ file: vapid.file }, "the VAPID key pair in DATA_DIR differs from the database's; the database's is used");
+  const push = new PushService({
+    db: db.db,
+    clock,
+    outbox,
+    log: log.child({ module: "push" }),
+    keys: vapid.keys,
+    subject: config.VAPID_SUBJECT ?? vapidSubject(config),
+    access: new PushSubscriptionAccess(secrets.key),
+    allowPrivate: config.PUSH_ALLOW_PRIVATE,
+    ca: overrides.pushCa,
+  });
+  outbox.handle("push.send", async (job) => void (await push.deliver(job)));
   const payments = overrides.payments ?? (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider());
   const orderAccess = new OrderAccess(db.db, secrets.key);
   // The claim link carries the order's access token in the fragment (never sent to the server, never in a log), so
@@ -372,6 +394,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     },
   };
 
+  // A show's reminders and go-live notices also reach the browsers that opted in to Web Push.
+  notifier.addChannel(push.channel);
+
   // Each module registers its routes, starts its sweepers when the app is ready and stops them when it closes.
   // Whole-app rules come first (a plugin's scope copies the app's hooks when it loads): sessions and cross-site checks,
   // then idempotency, then the order access rule. Ready hooks run in this order too (whole-app plugins' first).
@@ -452,6 +477,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     sweepers,
   });
   app.register(webhooksModule, { webhooks });
+  app.register(pushModule, { push, distDir: path.resolve("dist/web") });
   app.register(auctionsModule, { auctions, shows, catalog, sweepers });
   app.register(giveawaysModule, { giveaways, shows, sweepers });
   app.register(pollsModule, { polls, shows, sweepers });
@@ -529,6 +555,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       polls,
       coupons,
       mystery,
+      push,
     },
     async close() {
       if (closed) return;
@@ -554,4 +581,11 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await db.close();
     },
   };
+}
+
+/** RFC 8292 `sub` when VAPID_SUBJECT is not set: the public https URL, else the sender address of emails. */
+function vapidSubject(config: Config): string {
+  if (config.PUBLIC_URL?.startsWith("https://")) return new URL(config.PUBLIC_URL).origin;
+  const address = /<([^>]+)>/.exec(config.MAIL_FROM)?.[1] ?? config.MAIL_FROM.trim();
+  return `mailto:${address}`;
 }

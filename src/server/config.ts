@@ -57,12 +57,20 @@ export const configSchema = z.object({
   // A separate plain-HTTP listener for /metrics only, e.g. 127.0.0.1:9464 (port 0: any free port); no token needed there.
   METRICS_LISTEN: z
     .string()
-    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464 or [::1]:9464")
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464 or [::1]:9464")
     .optional(),
   // The dev mailbox (/dev/mailbox, /api/dev/mailbox) shows every email sent without SMTP: only when asked for.
   DEV_MAILBOX: bool.default(false),
   SIMULCAST_ALLOW_PRIVATE: bool.default(false),
   WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+  // Web Push endpoints on loopback/private addresses (tests; a push service inside the network). Off: SSRF guard.
+  PUSH_ALLOW_PRIVATE: bool.default(false),
+  // VAPID `sub` (RFC 8292): how a push service reaches the operator, mailto: or https:. Default: PUBLIC_URL when it is
+  // https, else MAIL_FROM's address.
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, "a mailto: address or an https: URL")
+    .optional(),
   // Monthly host payouts: on the 1st (UTC) every merchant with payout settings gets one run (docs/operations.md).
   PAYOUTS_MONTHLY: bool.default(true),
   CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),

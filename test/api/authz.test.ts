@@ -1,3 +1,4 @@
+import { createECDH, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
@@ -79,6 +80,9 @@ const PUBLIC = new Set([
   "GET /studio/:showId",
   "GET /verify/giveaway/:giveawayId",
   "GET /assets/*",
+  // Web Push: the VAPID public key and the service worker script are for every browser.
+  "GET /api/push/vapid-key",
+  "GET /push/sw.js",
   // Waitlist entries open with the entry's own token, not a role: test/api/waitlist tests.
   "POST /api/offers/:offerId/waitlist",
   "GET /api/waitlist/:entryId",
@@ -90,6 +94,16 @@ const PUBLIC = new Set([
   "GET /ws/studio/:showId",
   "GET /ws/ingest/:showId",
 ]);
+
+/** A browser's push subscription (valid keys) at a public address: the authz server refuses internal endpoints. */
+function pushSubscription(name: string) {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://203.0.113.7/push/${name}`,
+    keys: { p256dh: ecdh.getPublicKey().toString("base64url"), auth: randomBytes(16).toString("base64url") },
+  };
+}
 
 // Some routes validate the body before they check access (a 400 says nothing and changes nothing, but it would read
 // as "allowed" here): their rows send a valid body.
@@ -215,6 +229,12 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
       )
     ).auction.id;
     await ok(request(server.url, "POST", `/api/studio/auctions/${ids.auction}/cancel`, { cookie: host }), "cancel auction");
+    ids.pushSubscription = (
+      await ok(
+        request(server.url, "POST", "/api/push/subscriptions", { cookie: cookies.get("buyer"), body: { subscription: pushSubscription("buyer") } }),
+        "push subscription",
+      )
+    ).subscription.id;
   }, 180_000);
   afterAll(async () => server?.close());
 
@@ -410,6 +430,11 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "GET /api/admin/payouts", allowed: ANY_MERCHANT, path: () => "/api/admin/payouts" },
     { route: "POST /api/admin/payouts", allowed: ANY_MERCHANT, path: () => "/api/admin/payouts", body: { nope: 1 } },
     { route: "GET /api/admin/payouts/batches/:batchId/pain.001.xml", allowed: ANY_MERCHANT, path: () => "/api/admin/payouts/batches/pob_nope/pain.001.xml" },
+    // Web Push: a signed-in account subscribes its browser (a guest only for a reminder it made: push tests); a
+    // subscription is removed by its owner (or its browser's token: push tests).
+    { route: "POST /api/push/subscriptions", allowed: SIGNED_IN, path: () => "/api/push/subscriptions", body: { subscription: pushSubscription("row") } },
+    { route: "DELETE /api/push/subscriptions/:subscriptionId", allowed: ["buyer"], path: () => `/api/push/subscriptions/${ids.pushSubscription}` },
+
     // Earnings: every signed-in account sees its own (none for most).
     { route: "GET /api/earnings", allowed: SIGNED_IN, path: () => "/api/earnings" },
     { route: "PUT /api/earnings/payout-account", allowed: SIGNED_IN, path: () => "/api/earnings/payout-account", body: {} },

@@ -13,6 +13,7 @@ import { ordersMigrations } from "../orders/migrations.js";
 import { outboxMigrations } from "../outbox/migrations.js";
 import { paymentsMigrations } from "../payments/migrations.js";
 import { pollsMigrations } from "../polls/migrations.js";
+import { pushMigrations } from "../push/migrations.js";
 import { recordingsMigrations } from "../recordings/migrations.js";
 import { showsMigrations } from "../shows/migrations.js";
 import { simulcastMigrations } from "../simulcast/migrations.js";
@@ -42,6 +43,7 @@ export const moduleMigrations: { module: string; migrations: Migration[] }[] = [
   { module: "polls", migrations: pollsMigrations },
   { module: "coupons", migrations: couponsMigrations },
   { module: "mystery", migrations: mysteryMigrations },
+  { module: "push", migrations: pushMigrations },
   { module: "outbox", migrations: outboxMigrations },
   { module: "http", migrations: httpMigrations },
 ];

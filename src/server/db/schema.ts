@@ -13,6 +13,7 @@ import type { OrdersTables } from "../orders/schema.js";
 import type { OutboxTables } from "../outbox/schema.js";
 import type { PaymentsTables } from "../payments/schema.js";
 import type { PollsTables } from "../polls/schema.js";
+import type { PushTables } from "../push/schema.js";
 import type { RecordingsTables } from "../recordings/schema.js";
 import type { ShowsTables } from "../shows/schema.js";
 import type { SimulcastTables } from "../simulcast/schema.js";
@@ -45,6 +46,7 @@ export interface Database
     OutboxTables,
     PaymentsTables,
     PollsTables,
+    PushTables,
     RecordingsTables,
     ShowsTables,
     SimulcastTables,

@@ -5,6 +5,7 @@ import type { OutboxTables } from "./schema.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
 import type { WebhookEvent } from "../../protocol/webhooks.js";
+import type { PushNoticePayload } from "../../protocol/api/push.js";
 import type { Bus, BusEvents, BusTopic } from "../platform/bus.js";
 
 export interface OutboxTopics {
@@ -12,6 +13,8 @@ export interface OutboxTopics {
   "email.send": { to: string; subject: string; text: string; html?: string };
   /** One event for one merchant endpoint (src/server/webhooks); the event id is the same on every retry. */
   "webhook.deliver": { endpointId: string; event: WebhookEvent };
+  /** One notice for one browser's push subscription (src/server/push); its keys are read when it is sent. */
+  "push.send": { subscriptionId: string; payload: PushNoticePayload; ttlSeconds: number; topic: string };
   /** A domain event for the bus (offer.updated, order.paid…), written with the change it reports. */
   "bus.publish": { topic: BusTopic; event: BusEvents[BusTopic] };
 }

@@ -1,5 +1,6 @@
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, type LookupFunction, isIP } from "node:net";
 
 // Addresses a tenant may not make the server connect to: loopback, private, link-local, CGNAT, multicast and the like.
 // Without this a merchant or host could aim a webhook or a simulcast relay at services inside our network (SSRF).
@@ -76,3 +77,14 @@ export async function isInternalHost(url: string, resolve: ResolveHost = resolve
   const addresses = isIP(host) ? [host] : await resolve(host).catch(() => [] as string[]);
   return addresses.some(isInternalAddress);
 }
+
+/** A `lookup` for http(s).request (webhooks, push) that fails when any address the name resolves to is internal, so we never connect there. */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, "", 0);
+    const internal = addresses.find((a) => isInternalAddress(a.address));
+    if (internal || addresses.length === 0) return callback(new InternalAddressError(`${hostname} resolves to an internal address`), "", 0);
+    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+    callback(null, addresses[0]!.address, addresses[0]!.family);
+  });
+};

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ShowNotice } from "../../src/server/notifications/index.js";
+import { createBuyer } from "../support/accounts.js";
+import { backends } from "../support/db.js";
+import { request } from "../support/http.js";
+import { PUSH_ENDPOINT_CA, PushEndpoint } from "../support/push-endpoint.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { until } from "../support/until.js";
+
+// Web Push over HTTP against a local RFC 8030 push service (test/support/push-endpoint.ts), which checks the VAPID
+// JWT and decrypts every message with the subscription's own keys.
+describe.each(backends)("web push over HTTP (%s)", (backend) => {
+  let server: TestServer;
+  let endpoint: PushEndpoint;
+  let ann: { account: { id: string }; cookie: string };
+  let ben: { account: { id: string }; cookie: string };
+
+  beforeAll(async () => {
+    endpoint = await PushEndpoint.start();
+    server = await startTestServer({ backend, synthetic: false, pushCa: PUSH_ENDPOINT_CA, env: { PUSH_ALLOW_PRIVATE: "1" } });
+    ann = await createBuyer(server, "ann@push.test", "a long password", "Ann");
+    ben = await createBuyer(server, "ben@push.test", "a long password", "Ben");
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await endpoint?.close();
+  });
+
+  const subscribe = (cookie: string | undefined, subscription: unknown, extra: Record<string, unknown> = {}) =>
+    request(server.url, "POST", "/api/push/subscriptions", { cookie, body: { subscription, ...extra } });
+
+  /** The notifier's fan-out for the demo show going live, to `accountIds` (as the reminders module calls it). */
+  async function goLiveNotice(accountIds: string[]) {
+    const show = await server.services.shows.show(server.demo.showId);
+    const notice: ShowNotice = {
+      kind: "show.live",
+      key: `show.live:${show.id}:${Math.random()}`,
+      show: { id: show.id, slug: show.slug, title: show.title, scheduledAt: null, coverUrl: null, shopName: "Demo Shop", hostName: "Demo Host" },
+      url: `${server.url}/shows/${show.slug}`,
+    };
+    await server.db.db.transaction().execute((tx) =>
+      server.services.notifier.queue(
+        tx,
+        notice,
+        accountIds.map((id) => ({
+          subscription: { kind: "follow", id: `fol_${id}`, target: "shop" },
+          accountId: id,
+          email: null,
+          lang: "en",
+          unsubscribeUrl: "",
+        })),
+      ),
+    );
+    await server.services.outbox.processDue();
+    return show;
+  }
+
+  it("hands out the VAPID public key and serves the service worker from the site's origin", async () => {
+    const key = await request(server.url, "GET", "/api/push/vapid-key");
+    expect(key.status).toBe(200);
+    expect(Buffer.from(key.body.publicKey, "base64url")).toHaveLength(65);
+    const sw = await fetch(`${server.url}/push/sw.js`);
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    expect(await sw.text()).toContain("showNotification");
+  });
+
+  it("a signed-in viewer's browser gets the go-live notice: the push service verifies the VAPID JWT and decrypts it", async () => {
+    const { publicKey } = (await request(server.url, "GET", "/api/push/vapid-key")).body;
+    const browser = endpoint.subscribe(publicKey);
+    const res = await subscribe(ann.cookie, browser);
+    expect(res.status).toBe(201);
+    expect(res.body.subscription).toMatchObject({ owner: "account" });
+    expect(typeof res.body.token).toBe("string");
+
+    const show = await goLiveNotice([ann.account.id]);
+    const [msg] = await until("the push message", () => endpoint.messagesFor(browser.id).length > 0 && endpoint.messagesFor(browser.id), 10_000);
+    expect(JSON.parse(msg!.text)).toMatchObject({
+      v: 1,
+      kind: "show.live",
+      title: `Live now: ${show.title}`,
+      url: `${server.url}/shows/${show.slug}`,
+      tag: `show:${show.id}`,
+    });
+    expect(msg!.vapid).toMatchObject({ aud: endpoint.origin, k: publicKey });
+    expect(msg!.vapid.sub).toMatch(/^mailto:/);
+    expect(endpoint.refused).toEqual([]);
+  });
+
+  it("removes the subscription when the push service answers 410 Gone, and sends nothing to it again", async () => {
+    const { publicKey } = (await request(server.url, "GET", "/api/push/vapid-key")).body;
+    const browser = endpoint.subscribe(publicKey);
+    const made = await subscribe(ben.cookie, browser);
+    expect(made.status).toBe(201);
+    endpoint.answer(browser.id, 410);
+    await goLiveNotice([ben.account.id]);
+    const gone = await until(
+      "the subscription's removal",
+      async () => (await server.db.db.selectFrom("push_subscriptions").select("id").where("id", "=", made.body.subscription.id).execute()).length === 0,
+      10_000,
+    );
+    expect(gone).toBe(true);
+    const tries = endpoint.refused.filter((r) => r.subscriptionId === browser.id).length;
+    expect(tries).toBe(1);
+    // The outbox row is done (not retried), and the next notice has no row for this browser at all.
+    await goLiveNotice([ben.account.id]);
+    expect(endpoint.refused.filter((r) => r.subscriptionId === browser.id).length).toBe(tries);
+    expect(await server.services.outbox.pendingByTopic()).not.toHaveProperty("push.send");
+  });
+
+  it("removes a subscription for its owner only: the account's session or the browser's token", async () => {
+    const made = await subscribe(ann.cookie, endpoint.subscribe());
+    const id = made.body.subscription.id as string;
+    const del = (opts: { cookie?: string; token?: string }) =>
+      request(server.url, "DELETE", `/api/push/subscriptions/${id}`, { cookie: opts.cookie, headers: opts.token ? { "x-push-token": opts.token } : {} });
+    expect((await del({})).body.error.code).toBe("unauthenticated");
+    const other = await del({ cookie: ben.cookie });
+    expect([other.status, other.body.error.code]).toEqual([403, "push_access_denied"]);
+    expect((await del({ token: "forged" })).body.error.code).toBe("push_access_denied");
+    const ok = await del({ token: made.body.token });
+    expect([ok.status, ok.body]).toEqual([200, { removed: true }]);
+    expect((await del({ cookie: ann.cookie })).status).toBe(404);
+  });
+
+  it("answers bad input with 4xx and a code", async () => {
+    const good = endpoint.subscribe();
+    const cases: [unknown, number, string][] = [
+      [{ subscription: { ...good, endpoint: "http://127.0.0.1/push/x" } }, 400, "invalid_body"],
+      [{ subscription: { ...good, endpoint: "not a url" } }, 400, "invalid_body"],
+      [{ subscription: { endpoint: good.endpoint } }, 400, "invalid_body"],
+      [{ subscription: { ...good, keys: { ...good.keys, auth: "short" } } }, 400, "invalid_body"],
+      [{ subscription: { ...good, keys: { ...good.keys, p256dh: `B${"A".repeat(86)}` } } }, 400, "invalid_body"],
+      [{ subscription: good, extra: 1 }, 400, "invalid_body"],
+      [{ subscription: good, lang: "fr" }, 400, "invalid_body"],
+      [{ subscription: { ...good, endpoint: `https://x.test/${"a".repeat(2100)}` } }, 400, "invalid_body"],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await request(server.url, "POST", "/api/push/subscriptions", { cookie: ann.cookie, body });
+      expect([res.status, res.body.error?.code], JSON.stringify(body).slice(0, 120)).toEqual([status, code]);
+    }
+    const notJson = await request(server.url, "POST", "/api/push/subscriptions", { cookie: ann.cookie, raw: "{" });
+    expect([notJson.status, notJson.body.error.code]).toEqual([400, "invalid_json"]);
+    // No session and no reminder: 401; a reminder whose token is wrong: 403.
+    expect((await subscribe(undefined, good)).body.error.code).toBe("unauthenticated");
+    const guest = await subscribe(undefined, good, { reminder: { id: "rem_nope", token: "nope" } });
+    expect([guest.status, guest.body.error.code]).toEqual([403, "push_access_denied"]);
+  });
+});
