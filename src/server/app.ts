@@ -235,7 +235,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   enqueueOrderWebhooks(orders, webhooks);
   waitlist.subscribeToOrders(orders);
   commissions.subscribeToOrders(orders, shows);
-  const giveaways = new GiveawayService({ db: db.db, clock, bus, outbox, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "giveaways" }) });
+  const giveaways = new GiveawayService({
+    db: db.db,
+    clock,
+    bus,
+    outbox,
+    coalesceMs: config.REALTIME_TICK_MS,
+    log: log.child({ module: "giveaways" }),
+    buyers,
+    chat,
+    accounts,
+  });
   const polls = new PollService({ db: db.db, clock, bus, outbox, catalog, offers, coalesceMs: config.REALTIME_TICK_MS, log: log.child({ module: "polls" }) });
   // Giveaway entry by chat keyword: read from the bus (on the node that took the message), so chat needs no hook.
   bus.subscribeLocal("chat.posted", (ev) => void giveaways.onChatPosted(ev).catch((err) => log.error({ err }, "giveaway chat entry failed")));

@@ -319,6 +319,12 @@ export class AccountService {
     await this.db.deleteFrom("sessions").where("token_hash", "=", tokenHash(token)).execute();
   }
 
+  /** The account by its id, or null. */
+  async account(id: string): Promise<Account | null> {
+    const row = await this.db.selectFrom("accounts").select(["id", "email", "display_name", "role", "merchant_id"]).where("id", "=", id).executeTakeFirst();
+    return row ? toAccount(row) : null;
+  }
+
   async accountForSession(token: string | undefined): Promise<Account | null> {
     if (!token || token.length > 100) return null;
     const row = await this.db

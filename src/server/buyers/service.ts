@@ -40,6 +40,12 @@ export class BuyerService {
     };
   }
 
+  /** The saved delivery address's country, or null without one (giveaways' eligibility). */
+  async addressCountry(accountId: string): Promise<string | null> {
+    const row = await this.db.selectFrom("buyer_addresses").select("country").where("account_id", "=", accountId).executeTakeFirst();
+    return row?.country ?? null;
+  }
+
   async saveAddress(accountId: string, address: ShippingAddress): Promise<SavedBuyerDetails> {
     const values = {
       name: address.name,

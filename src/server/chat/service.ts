@@ -210,6 +210,12 @@ export class ChatService {
     if (wait > 0) throw AppError.expected("rate_limited", "You are sending messages too fast.", { retryAfterMs: wait });
   }
 
+  /** The signed-in account that wrote the message; null for a guest's message or an unknown id. */
+  async authorAccountId(messageId: string): Promise<string | null> {
+    const row = await this.db.selectFrom("chat_messages").select("account_id").where("id", "=", messageId).executeTakeFirst();
+    return row?.account_id ?? null;
+  }
+
   async recent(showId: string, limit = 50): Promise<ChatPosted[]> {
     const rows = await this.db
       .selectFrom("chat_messages")

@@ -3,7 +3,12 @@ import { backends, openTestDb } from "../../../test/support/db.js";
 import { commerceFixture } from "../../../test/support/fixtures.js";
 import { buyerSource, outcome as code, outboxedTopics, recordEvents } from "../../../test/support/game-fixtures.js";
 import { commitmentOf, drawWinners, entrantListHash, fromHex, subtleFairnessCrypto, toHex } from "../../protocol/fairness.js";
+import { BuyerService } from "../buyers/index.js";
+import { ChatService, MemoryLimiterStore } from "../chat/index.js";
 import type { DbHandle } from "../db/index.js";
+import { defaultCardFingerprint } from "../orders/index.js";
+import { TestPaymentProvider } from "../payments/index.js";
+import { RateLimits } from "../platform/rate-limit.js";
 import type { AppError } from "../platform/errors.js";
 import { GiveawayService, nodeFairnessCrypto } from "./service.js";
 
@@ -12,8 +17,10 @@ describe.each(backends)(
   (backend) => {
     let handle: DbHandle;
     let service: GiveawayService | undefined;
+    let chat: ChatService | undefined;
     afterEach(async () => {
       service?.stop();
+      chat?.rules.close();
       await handle?.close();
     });
 
@@ -21,10 +28,21 @@ describe.each(backends)(
       handle = await openTestDb(backend);
       const f = await commerceFixture(handle);
       const events = recordEvents(f.bus, ["giveaway.opened", "giveaway.entries", "giveaway.closed", "giveaway.drawn"]);
-      service = new GiveawayService({ db: f.db, clock: f.clock, bus: f.bus, outbox: f.outbox, coalesceMs: 0 });
+      const buyers = new BuyerService(f.db, f.clock, new TestPaymentProvider(), defaultCardFingerprint);
+      chat = new ChatService({
+        db: f.db,
+        clock: f.clock,
+        bus: f.bus,
+        limiter: new MemoryLimiterStore(),
+        rateLimits: new RateLimits(),
+        clientKey: (ip) => `k:${ip}`,
+        shows: f.shows,
+        orders: f.orders,
+      });
+      service = new GiveawayService({ db: f.db, clock: f.clock, bus: f.bus, outbox: f.outbox, coalesceMs: 0, buyers, chat, accounts: f.accounts });
       // Lifecycle events written as outbox rows (topic bus.publish) in the transaction of the change.
       const outboxed = () => outboxedTopics(f.db, "giveaway.");
-      return { ...f, giveaways: service, events, viewer: buyerSource(f, "Viewer"), outboxed };
+      return { ...f, giveaways: service, buyers, events, viewer: buyerSource(f, "Viewer"), outboxed };
     }
 
     it("publishes the commitment at open, freezes entries at close, and reveals a seed that reproduces the draw", async () => {
@@ -160,10 +178,7 @@ describe.each(backends)(
       expect(await code(f.giveaways.enter(g.id, a, { country: "AT", adultConfirmed: true }, "button"))).toBe("ok");
       // A saved address outranks the declaration.
       const b = await f.viewer();
-      await f.db
-        .insertInto("buyer_addresses")
-        .values({ account_id: b.id, name: "B", line1: "Rue 1", line2: null, postal_code: "75001", city: "Paris", country: "FR", updated_at: f.clock.now() })
-        .execute();
+      await f.buyers.saveAddress(b.id, { name: "B", line1: "Rue 1", postalCode: "75001", city: "Paris", country: "FR" });
       expect(await code(f.giveaways.enter(g.id, b, { country: "DE", adultConfirmed: true }, "button"))).toBe("not_eligible");
       expect(await code(f.giveaways.enter(g.id, f.host, { country: "DE", adultConfirmed: true }, "button", f.show))).toBe("not_eligible");
     });

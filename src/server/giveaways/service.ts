@@ -1,8 +1,10 @@
-import type { Selectable, Transaction } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { GiveawayEntryView, GiveawayVerification, GiveawayView } from "../../protocol/api.js";
 import { drawWinners, entrantListHash, fromHex, sortedEntrants, toHex } from "../../protocol/fairness.js";
-import type { Account } from "../accounts/index.js";
-import type { Database, Db } from "../db/index.js";
+import type { Account, AccountService } from "../accounts/index.js";
+import type { BuyerService } from "../buyers/index.js";
+import type { ChatService } from "../chat/index.js";
+import { type Db, scoped } from "../db/index.js";
 import { GameAuditLog, LiveCounts, closeDueGames, commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
@@ -11,6 +13,7 @@ import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { type Show, canManage } from "../shows/index.js";
 import { TtlCache } from "../platform/ttl-cache.js";
+import type { GiveawaysTables } from "./schema.js";
 
 export { nodeFairnessCrypto };
 
@@ -35,16 +38,23 @@ export interface GiveawayDeps {
   /** Entry counts are published at most once per this many ms per giveaway (0: only on flushCounts()). */
   coalesceMs?: number;
   log?: { error(obj: unknown, msg?: string): void };
+  /** The entrant's saved delivery address decides the country: the buyers' door. */
+  buyers: Pick<BuyerService, "addressCountry">;
+  /** Who wrote a chat message (keyword entry): the chat's door, then the accounts' door for the account. */
+  chat: Pick<ChatService, "authorAccountId">;
+  accounts: Pick<AccountService, "account">;
 }
 
-type Row = Selectable<Database["giveaways"]>;
+/** Giveaways' view of the database (a transaction is one too): its own tables. */
+type GiveawaysDb = Kysely<GiveawaysTables>;
+type Row = Selectable<GiveawaysTables["giveaways"]>;
 
 const KEYWORDS_TTL_MS = 1000;
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
 const auditLog = new GameAuditLog("giveaway_audit", "giveaway_id");
-const audit = (tx: Db, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) =>
+const audit = (tx: GiveawaysDb, giveawayId: string, type: string, accountId: string | null, data: unknown, at: Date) =>
   auditLog.write(tx, giveawayId, type, accountId, data, at);
 
 /**
@@ -52,7 +62,8 @@ const audit = (tx: Db, giveawayId: string, type: string, accountId: string | nul
  * at close (the entrant list hash is published then), and the draw is `drawWinners` from src/protocol/fairness.ts.
  */
 export class GiveawayService {
-  readonly #db: Db;
+  readonly #db: GiveawaysDb;
+  readonly #deps: GiveawayDeps;
   readonly #clock: Clock;
   readonly #outbox: Outbox;
   readonly #randomSeed: () => Uint8Array;
@@ -63,7 +74,8 @@ export class GiveawayService {
   readonly #keywords: TtlCache<{ id: string; keyword: string | null }[]>;
 
   constructor(deps: GiveawayDeps) {
-    this.#db = deps.db;
+    this.#db = scoped(deps.db);
+    this.#deps = deps;
     this.#clock = deps.clock;
     this.#keywords = new TtlCache(deps.clock, KEYWORDS_TTL_MS);
     this.#outbox = deps.outbox;
@@ -150,9 +162,9 @@ export class GiveawayService {
       throw AppError.expected("not_eligible", "The show's host and team cannot enter its giveaways.", { reason: "own_show" });
     if (g.require_adult && input.adultConfirmed !== true) throw AppError.expected("not_eligible", "Confirm that you are 18 or older.", { reason: "age" });
     // A saved delivery address decides the country; without one the entrant's own declaration does.
-    const address = await this.#db.selectFrom("buyer_addresses").select("country").where("account_id", "=", account.id).executeTakeFirst();
-    const country = address?.country ?? input.country ?? null;
-    const countrySource = address ? "address" : input.country ? "declared" : null;
+    const addressCountry = await this.#deps.buyers.addressCountry(account.id);
+    const country = addressCountry ?? input.country ?? null;
+    const countrySource = addressCountry ? "address" : input.country ? "declared" : null;
     const allowed = g.allowed_countries?.split(",") ?? null;
     if (allowed && (!country || !allowed.includes(country))) {
       throw AppError.expected("not_eligible", country ? `Entries from ${country} are not allowed in this giveaway.` : "Tell us your country to enter.", {
@@ -284,14 +296,9 @@ export class GiveawayService {
     const open = await this.#openKeywords(ev.showId);
     const g = open.find((o) => o.keyword && words.has(o.keyword));
     if (!g) return null;
-    const author = await this.#db
-      .selectFrom("chat_messages")
-      .innerJoin("accounts", "accounts.id", "chat_messages.account_id")
-      .select(["accounts.id", "accounts.email", "accounts.display_name", "accounts.role", "accounts.merchant_id"])
-      .where("chat_messages.id", "=", ev.id)
-      .executeTakeFirst();
-    if (!author) return null;
-    const account: Account = { id: author.id, email: author.email, displayName: author.display_name, role: author.role, merchantId: author.merchant_id };
+    const authorId = await this.#deps.chat.authorAccountId(ev.id);
+    const account = authorId ? await this.#deps.accounts.account(authorId) : null;
+    if (!account) return null;
     try {
       return await this.enter(g.id, account, {}, "chat");
     } catch (err) {
@@ -313,7 +320,7 @@ export class GiveawayService {
   }
 
   /** `db`: the transaction's handle when called inside one (PGlite has a single connection). */
-  async view(id: string, db: Db | Transaction<Database> = this.#db): Promise<GiveawayView> {
+  async view(id: string, db: GiveawaysDb = this.#db): Promise<GiveawayView> {
     const g = await this.#row(id, db);
     const count = await db
       .selectFrom("giveaway_entries")
@@ -421,7 +428,7 @@ export class GiveawayService {
     this.#entryCounts.stop();
   }
 
-  async #row(id: string, db: Db | Transaction<Database> = this.#db): Promise<Row> {
+  async #row(id: string, db: GiveawaysDb = this.#db): Promise<Row> {
     const g = await db.selectFrom("giveaways").selectAll().where("id", "=", id).executeTakeFirst();
     if (!g) throw new AppError("not_found", "No such giveaway.");
     return g;
