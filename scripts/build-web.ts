@@ -54,6 +54,19 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
     logLevel: "warning",
   });
 
+  // The embed loader (embed.js, on merchants' pages): one small classic script, no chunks, at a stable URL.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ["src/web/embed/loader.ts"],
+    outfile: path.join(outDir, "embed.js"),
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: "es2020",
+    legalComments: "none",
+    logLevel: "warning",
+  });
+
   const url = (file: string) => `/assets/${path.relative(assetsDir, path.resolve(root, file)).split(path.sep).join("/")}`;
   const outputs = result.metafile.outputs;
   const byEntry = new Map<string, string>();
@@ -82,17 +95,15 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
   const brotli = promisify(zlib.brotliCompress);
   const gzip = promisify(zlib.gzip);
   await Promise.all(
-    Object.keys(outputs)
-      .filter((f) => /\.(js|css)$/.test(f))
-      .map(async (f) => {
-        const abs = path.resolve(root, f);
-        const data = await readFile(abs);
-        const [br, gz] = await Promise.all([
-          brotli(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 10, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }),
-          gzip(data, { level: 9 }),
-        ]);
-        await Promise.all([writeFile(`${abs}.br`, br), writeFile(`${abs}.gz`, gz)]);
-      }),
+    [...Object.keys(outputs).filter((f) => /\.(js|css)$/.test(f)), path.join(outDir, "embed.js")].map(async (f) => {
+      const abs = path.resolve(root, f);
+      const data = await readFile(abs);
+      const [br, gz] = await Promise.all([
+        brotli(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 10, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }),
+        gzip(data, { level: 9 }),
+      ]);
+      await Promise.all([writeFile(`${abs}.br`, br), writeFile(`${abs}.gz`, gz)]);
+    }),
   );
 
   await writeFile(path.join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);

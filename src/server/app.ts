@@ -17,6 +17,7 @@ import { PollService, pollsModule } from "./polls/index.js";
 import type { Config } from "./config.js";
 import { openDb, pingDb, type DbHandle } from "./db/index.js";
 import { demoModule, seedDemo, type DemoInfo } from "./demo/index.js";
+import { EmbedService, embedModule } from "./embed/index.js";
 import type { GameKind } from "../protocol/api.js";
 import { createHttpApp } from "./http/app.js";
 import { healthRoute } from "./http/health.js";
@@ -92,6 +93,7 @@ export interface RunningServer {
     coupons: CouponService;
     mystery: MysteryService;
     push: PushService;
+    embed: EmbedService;
   };
   close(): Promise<void>;
 }
@@ -359,6 +361,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // The merchant's side (#14): shops, who works for which, the first run, and the show form.
   const merchants = new MerchantService(db.db, clock);
   const memberships = new Memberships(db.db, clock);
+  const embed = new EmbedService({ db: db.db, clock, shows, merchants });
   const firstRun = new FirstRun({ db: db.db, clock, accounts, outbox, publicUrl: publicUrl.replace(/\/$/, ""), shops: merchants });
   const planner = new ShowPlanner({
     db: db.db,
@@ -493,6 +496,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   app.register(pollsModule, { polls, shows, sweepers });
   app.register(couponsModule, { coupons, shows, offers });
   app.register(mysteryModule, { mystery, shows, catalog });
+  app.register(embedModule, { embed, publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null });
   app.register(chatModule, { chat, moderation: chatModeration });
   app.register(recordingsModule, { recordings, shows, mediaDir: config.mediaDir });
   app.register(simulcastModule, { simulcast, shows });
@@ -509,7 +513,13 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   app.register(metricsRoute, { token: config.METRICS_TOKEN, listen: config.METRICS_LISTEN, source: metricsSource });
   app.register(healthRoute, { db: { kind: db.kind, ping: () => pingDb(db.db) }, media: () => media.status(), bus: busKind });
   app.register(demoModule);
-  app.register(webRoutes, { distDir: path.resolve("dist/web"), stripe: payments.name === "stripe", firstRunNeeded: () => firstRun.needed() });
+  app.register(webRoutes, {
+    distDir: path.resolve("dist/web"),
+    stripe: payments.name === "stripe",
+    firstRunNeeded: () => firstRun.needed(),
+    embedFrameAncestors: async (slug) => (await embed.embeddable(slug))?.origins ?? [],
+    publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null,
+  });
 
   await app.listen({ port: config.PORT, host: config.HOST });
   const metricsListener: MetricsListener | null = config.METRICS_LISTEN
@@ -566,6 +576,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       coupons,
       mystery,
       push,
+      embed,
     },
     async close() {
       if (closed) return;

@@ -83,6 +83,10 @@ const PUBLIC = new Set([
   // Web Push: the VAPID public key and the service worker script are for every browser.
   "GET /api/push/vapid-key",
   "GET /push/sw.js",
+  // The embeddable player: its page (framed only by the shop's sites, CSP), the loader script, oEmbed for CMSs.
+  "GET /embed/:slug",
+  "GET /embed.js",
+  "GET /oembed",
   // Waitlist entries open with the entry's own token, not a role: test/api/waitlist tests.
   "POST /api/offers/:offerId/waitlist",
   "GET /api/waitlist/:entryId",
@@ -369,6 +373,9 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "GET /api/admin/shop", allowed: ANY_MERCHANT, path: () => "/api/admin/shop" },
     { route: "PATCH /api/admin/shop", allowed: ["merchant", "otherMerchant", "admin"], path: () => "/api/admin/shop", body: { nope: 1 } },
     { route: "POST /api/admin/shop/logo", allowed: ["merchant", "otherMerchant", "admin"], path: () => "/api/admin/shop/logo", body: {} },
+    // The sites that may embed the shop's shows: the shop rule (owners change them, staff read them).
+    { route: "GET /api/admin/shop/embed", allowed: ANY_MERCHANT, path: () => "/api/admin/shop/embed" },
+    { route: "PUT /api/admin/shop/embed", allowed: ["merchant", "otherMerchant", "admin"], path: () => "/api/admin/shop/embed", body: { nope: 1 } },
     // The show form: the merchant rule (own shop's owner and staff; admins name the shop).
     { route: "GET /api/admin/hosts", allowed: ANY_MERCHANT, path: () => "/api/admin/hosts" },
     { route: "GET /api/admin/shows", allowed: ANY_MERCHANT, path: () => "/api/admin/shows" },

@@ -92,6 +92,9 @@ const PAGES: A11yPage[] = [
   { name: "first run: /setup (DEMO=0)", on: "empty", path: () => "/", ready: "setup-form" },
   { name: "admin: show form", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-shows", "new-show", "add-item"], "show-form") },
   { name: "admin: team", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-team"], "invite-form") },
+  // The embeddable player (opened directly: the page is the same inside a merchant's frame) and its admin tab.
+  { name: "embed with the checkout open", path: () => `/embed/${server.demo.slug}`, ready: "offer-card", prepare: openCheckout },
+  { name: "admin: embed settings", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-embed"], "embed-snippet") },
 ];
 
 interface AxeViolation {

@@ -5,6 +5,7 @@ import { catalogMigrations } from "../catalog/migrations.js";
 import { chatMigrations } from "../chat/migrations.js";
 import { commissionsMigrations } from "../commissions/migrations.js";
 import { couponsMigrations } from "../coupons/migrations.js";
+import { embedMigrations } from "../embed/migrations.js";
 import { giveawaysMigrations } from "../giveaways/migrations.js";
 import { httpMigrations } from "../http/migrations.js";
 import { mysteryMigrations } from "../mystery/migrations.js";
@@ -44,6 +45,7 @@ export const moduleMigrations: { module: string; migrations: Migration[] }[] = [
   { module: "coupons", migrations: couponsMigrations },
   { module: "mystery", migrations: mysteryMigrations },
   { module: "push", migrations: pushMigrations },
+  { module: "embed", migrations: embedMigrations },
   { module: "outbox", migrations: outboxMigrations },
   { module: "http", migrations: httpMigrations },
 ];

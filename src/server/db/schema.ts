@@ -5,6 +5,7 @@ import type { CatalogTables } from "../catalog/schema.js";
 import type { ChatTables } from "../chat/schema.js";
 import type { CommissionsTables } from "../commissions/schema.js";
 import type { CouponsTables } from "../coupons/schema.js";
+import type { EmbedTables } from "../embed/schema.js";
 import type { GiveawaysTables } from "../giveaways/schema.js";
 import type { HttpTables } from "../http/schema.js";
 import type { MysteryTables } from "../mystery/schema.js";
@@ -38,6 +39,7 @@ export interface Database
     ChatTables,
     CommissionsTables,
     CouponsTables,
+    EmbedTables,
     GiveawaysTables,
     HttpTables,
     MysteryTables,

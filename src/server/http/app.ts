@@ -92,7 +92,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) {
       // 503s are expected states (a payment provider slow to answer, a playlist being rewritten): warn, not error.
+      // 501 is oEmbed's answer to a format it does not offer: the client's choice, not our failure.
       if (err.status === 503) req.log.warn({ code: err.code }, "request answered 503");
+      else if (err.status === 501) req.log.info({ code: err.code }, "request answered 501");
       else if (err.status >= 500) req.log.error({ err }, "request failed");
       // A limit's refusal says when to come back, in the header clients and proxies know (whole seconds).
       const retryAfterMs = (err.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;

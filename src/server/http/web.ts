@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ownOrigin } from "./origin.js";
 
 export interface WebRoutesOptions {
   /** Output of `npm run build:web`: holds manifest.json and assets/. */
@@ -11,6 +12,10 @@ export interface WebRoutesOptions {
   stripe?: boolean;
   /** An empty installation (no admin, no shop): every page leads to /setup until it is set up. */
   firstRunNeeded?: () => Promise<boolean>;
+  /** The sites that may frame /embed/<slug> (the show's shop's list, embed module); none for an unknown slug. */
+  embedFrameAncestors?: (slug: string) => Promise<string[]>;
+  /** PUBLIC_URL's origin, for absolute links in the shell (oEmbed discovery); else the request's own origin. */
+  publicOrigin?: string | null;
 }
 
 interface PageAssets {
@@ -56,7 +61,11 @@ const STRIPE_SCRIPT = " https://js.stripe.com";
 const STRIPE_FRAMES = " https://js.stripe.com https://hooks.stripe.com";
 const STRIPE_CONNECT = " https://api.stripe.com";
 
-function contentSecurityPolicy(extra: string[], stripe = false): string {
+/**
+ * Every page refuses to be framed ('none'), except the embeddable player (/embed/<slug>), which names the sites its
+ * shop allows (already normalised origins: no spaces or semicolons can reach the header).
+ */
+function contentSecurityPolicy(extra: string[], stripe = false, frameAncestors: readonly string[] = []): string {
   const more = extra.length ? ` ${extra.join(" ")}` : "";
   return [
     "default-src 'self'",
@@ -71,7 +80,7 @@ function contentSecurityPolicy(extra: string[], stripe = false): string {
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    `frame-ancestors ${frameAncestors.length ? frameAncestors.join(" ") : "'none'"}`,
   ].join("; ");
 }
 
@@ -104,11 +113,11 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
     return cached.manifest;
   }
 
-  function sendPage(page: Page, req: FastifyRequest, reply: FastifyReply) {
+  function sendPage(page: Page, req: FastifyRequest, reply: FastifyReply, extra: { csp?: string; head?: string[] } = {}) {
     const assets = manifest()?.entries[page];
     reply
       .header("Cache-Control", "no-cache")
-      .header("Content-Security-Policy", csp)
+      .header("Content-Security-Policy", extra.csp ?? csp)
       .header("X-Content-Type-Options", "nosniff")
       // Other sites learn our origin at most, never a path (order pages carry ids in theirs).
       .header("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -120,6 +129,7 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
       return reply.status(503).send("<!doctype html><title>Showcart</title><p>The web app is not built yet. Run <code>npm run build:web</code>.</p>");
     }
     const head = [
+      ...(extra.head ?? []),
       ...assets.css.map((href) => `<link rel="stylesheet" href="${escapeAttr(href)}">`),
       ...assets.preload.map((href) => `<link rel="modulepreload" href="${escapeAttr(href)}">`),
       `<script type="module" src="${escapeAttr(assets.js)}"></script>`,
@@ -166,7 +176,19 @@ ${head}
   // Password reset and team invites; the emailed links carry their token in the URL fragment.
   for (const path of ["/forgot-password", "/reset-password", "/accept-invite", "/confirm-signup"])
     app.get(path, (req, reply) => sendPage("account", req, reply));
-  app.get("/shows/:slug", (req, reply) => sendPage("viewer", req, reply));
+  // oEmbed discovery (https://oembed.com/#section4): a CMS given the show's URL finds the embed code from here.
+  app.get<{ Params: { slug: string } }>("/shows/:slug", (req, reply) => {
+    const base = opts.publicOrigin ?? ownOrigin(req);
+    const showUrl = `${base}/shows/${encodeURIComponent(req.params.slug)}`;
+    const oembed = `${base}/oembed?url=${encodeURIComponent(showUrl)}&format=json`;
+    const discovery = base ? [`<link rel="alternate" type="application/json+oembed" href="${escapeAttr(oembed)}">`] : [];
+    return sendPage("viewer", req, reply, { head: discovery });
+  });
+  // The embeddable player: the viewer page in its compact layout, framed only by the sites the show's shop allows.
+  app.get<{ Params: { slug: string } }>("/embed/:slug", async (req, reply) => {
+    const ancestors = opts.embedFrameAncestors ? await opts.embedFrameAncestors(req.params.slug) : [];
+    return sendPage("viewer", req, reply, { csp: contentSecurityPolicy(opts.extraOrigins ?? [], opts.stripe, ancestors) });
+  });
   app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
   // Public recomputation of a giveaway draw (provably fair).
   app.get("/verify/giveaway/:giveawayId", (req, reply) => sendPage("verify", req, reply));
@@ -178,6 +200,18 @@ ${head}
     if (!file.startsWith(assetsDir + path.sep) || rel.includes("\0") || /\.(br|gz)$/.test(file)) {
       return reply.status(404).send({ error: { code: "not_found", message: "Not found." } });
     }
+    return sendFile(req, reply, file, HASHED_NAME.test(file) ? "public, max-age=31536000, immutable" : "no-cache");
+  });
+
+  // The embed loader merchants put on their pages: one stable URL (not hashed), so caches keep it a few minutes only.
+  // Cross-Origin-Resource-Policy lets a page that sets Cross-Origin-Embedder-Policy load it.
+  app.get("/embed.js", (req, reply) => {
+    reply.header("Cross-Origin-Resource-Policy", "cross-origin");
+    return sendFile(req, reply, path.join(distDir, "embed.js"), "public, max-age=300");
+  });
+
+  /** A built file, pre-compressed (br, gz) when the client accepts it and the twin exists. */
+  async function sendFile(req: FastifyRequest, reply: FastifyReply, file: string, cacheControl: string) {
     const stat = await fs.promises.stat(file).catch(() => null);
     if (!stat?.isFile()) return reply.status(404).send({ error: { code: "not_found", message: "Not found." } });
 
@@ -204,7 +238,7 @@ ${head}
       .type(CONTENT_TYPES[ext] ?? "application/octet-stream")
       .header("Content-Length", size)
       .header("X-Content-Type-Options", "nosniff")
-      .header("Cache-Control", HASHED_NAME.test(file) ? "public, max-age=31536000, immutable" : "no-cache")
+      .header("Cache-Control", cacheControl)
       .send(fs.createReadStream(served));
-  });
+  }
 }

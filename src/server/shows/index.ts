@@ -1,6 +1,6 @@
 export type { ShowsTables } from "./schema.js";
 export { ShowService, canManage, requireMerchantStaff, newStreamKey, type Show } from "./service.js";
-export { registerShowRoutes } from "./routes.js";
+export { registerShowRoutes, showCoverUrl } from "./routes.js";
 export { registerShowAdminRoutes } from "./admin-routes.js";
 export { showsModule } from "./plugin.js";
 export { ShowPlanner, slugFrom } from "./planner.js";

@@ -8,13 +8,14 @@ import { PayoutsPanel } from "../admin/PayoutsPanel.js";
 import { ProductsPanel } from "../admin/ProductsPanel.js";
 import { ShowsPanel } from "../admin/ShowsPanel.js";
 import { WebhooksPanel } from "../admin/WebhooksPanel.js";
+import { EmbedPanel } from "../admin/EmbedPanel.js";
 import { scoped, setActingMerchant } from "../admin/merchantScope.js";
 import { NewShopForm, TeamPanel } from "../admin/TeamPanel.js";
 import { useMerchantText } from "../admin/merchantText.js";
 import { Centered, Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 
-type Tab = "orders" | "products" | "shows" | "payouts" | "webhooks";
+type Tab = "orders" | "products" | "shows" | "payouts" | "webhooks" | "embed";
 const MERCHANT_ROLES = ["merchant", "staff", "admin"];
 
 interface MerchantChoice {
@@ -131,6 +132,7 @@ function Dashboard({ account }: { account: Account }) {
         {tabButton("shows")}
         {tabButton("payouts")}
         {tabButton("webhooks")}
+        {tabButton("embed")}
         <button
           type="button"
           role="tab"
@@ -148,6 +150,7 @@ function Dashboard({ account }: { account: Account }) {
       {tab === "shows" && <ShowsPanel shows={shows} products={products} onChanged={load} />}
       {tab === "payouts" && <PayoutsPanel />}
       {tab === "webhooks" && <WebhooksPanel />}
+      {tab === "embed" && <EmbedPanel shows={shows} canEdit={account.role === "merchant" || account.role === "admin"} />}
       {tab === "team" && <TeamPanel canInvite={account.role === "merchant" || account.role === "admin"} />}
     </main>
   );

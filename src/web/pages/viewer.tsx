@@ -28,6 +28,7 @@ import { pinnedOffer } from "../realtime/showState.js";
 import { useBuyer } from "../buyers/useBuyer.js";
 import { useReplay } from "../recordings/useReplay.js";
 import { useRoom } from "../realtime/useRoom.js";
+import { embedded, postToHost, purchaseDetail, reportHeight } from "../embed/bridge.js";
 
 const NAME_KEY = "showcart.chatName";
 
@@ -57,6 +58,21 @@ function OffAir({ show, status }: { show: ShowView; status: ShowView["status"] }
         <p>{lead}</p>
       </div>
     </div>
+  );
+}
+
+/** The embed's top bar (/embed/<slug>): no site header or account menu — a cross-site frame gets no session cookie. */
+function EmbedBar({ show, viewers }: { show: ShowView; viewers: number }) {
+  const { t } = useI18n();
+  return (
+    <header class="embed-bar">
+      <span class="viewers" data-testid="viewer-count">
+        <Icon name="eye" /> {t("show.viewers", { n: viewers })}
+      </span>
+      <a href={`/shows/${encodeURIComponent(show.slug)}`} target="_blank" rel="noopener" data-testid="embed-open">
+        {t("embed.open")}
+      </a>
+    </header>
   );
 }
 
@@ -140,6 +156,18 @@ function LiveShow({ show }: { show: ShowView }) {
     connection.current?.reconnect();
   }, [name]);
 
+  // The host page hears when the show goes live and when it ends (embed only; postToHost is a no-op elsewhere).
+  const postedStatus = useRef(show.status);
+  useEffect(() => {
+    if (!embedded || room.status === postedStatus.current) return;
+    postedStatus.current = room.status;
+    if (room.status === "live") postToHost("showcart:live", { show: { slug: show.slug } });
+    if (room.status === "ended") postToHost("showcart:ended", { show: { slug: show.slug } });
+  }, [room.status]);
+  const purchased = useCallback((order: OrderView) => {
+    if (embedded) postToHost("showcart:purchase", purchaseDetail(order));
+  }, []);
+
   // After the show a finished recording turns the page into a replay: the card follows the offer timeline.
   // "reconnecting" keeps the player: the same playlist continues once the encoder is back.
   const onAir = room.status === "live" || room.status === "reconnecting";
@@ -163,13 +191,17 @@ function LiveShow({ show }: { show: ShowView }) {
 
   return (
     <>
-      <Header>
-        <span class="viewers" data-testid="viewer-count">
-          <Icon name="eye" /> {t("show.viewers", { n: room.viewers })}
-        </span>
-        <AccountMenu buyer={buyer} />
-      </Header>
-      <main class="viewer">
+      {embedded ? (
+        <EmbedBar show={show} viewers={room.viewers} />
+      ) : (
+        <Header>
+          <span class="viewers" data-testid="viewer-count">
+            <Icon name="eye" /> {t("show.viewers", { n: room.viewers })}
+          </span>
+          <AccountMenu buyer={buyer} />
+        </Header>
+      )}
+      <main class={embedded ? "viewer embed" : "viewer"}>
         <div class="stage">
           {replay ? (
             <ReplayPlayer replay={replay} onTime={setReplayTime} />
@@ -273,6 +305,7 @@ function LiveShow({ show }: { show: ShowView }) {
           saved={buyer.saved}
           claimOrderId={claim.orderId}
           claimToken={claim.token}
+          onPaid={purchased}
         />
       ) : checkoutOffer ? (
         <CheckoutSheet
@@ -281,6 +314,7 @@ function LiveShow({ show }: { show: ShowView }) {
           account={buyer.account}
           saved={buyer.saved}
           orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }}
+          onPaid={purchased}
         />
       ) : (
         bagLines.length > 0 && (
@@ -288,7 +322,10 @@ function LiveShow({ show }: { show: ShowView }) {
             offer={bagLines[0]!.offer}
             bag={bagLines}
             onClose={closeCheckout}
-            onPaid={() => setBag([])}
+            onPaid={(order) => {
+              setBag([]);
+              purchased(order);
+            }}
             account={buyer.account}
             saved={buyer.saved}
           />
@@ -311,15 +348,17 @@ function ViewerPage() {
       .then((r) => {
         setShow(r.show);
         document.title = `${r.show.title} · Showcart`;
+        if (embedded) postToHost("showcart:ready", { show: { slug: r.show.slug, title: r.show.title, status: r.show.status } });
       })
       .catch((err) => setError(err instanceof ApiError && err.status === 404 ? "not_found" : "failed"));
   };
   useEffect(load, [slug]);
 
+  const Top = embedded ? () => null : Header;
   if (error) {
     return (
       <>
-        <Header />
+        <Top />
         <LoadError message={error === "not_found" ? t("show.notFound") : t("common.error")} onRetry={error === "not_found" ? undefined : load} />
       </>
     );
@@ -327,7 +366,7 @@ function ViewerPage() {
   if (!show) {
     return (
       <>
-        <Header />
+        <Top />
         <Centered>{t("common.loading")}</Centered>
       </>
     );
@@ -336,3 +375,4 @@ function ViewerPage() {
 }
 
 render(<ViewerPage />, document.getElementById("app")!);
+if (embedded) reportHeight();
