@@ -532,7 +532,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   let demo: DemoInfo | null = null;
   let synthetic: { stop(): Promise<void> } | null = null;
   if (config.DEMO) {
-    demo = await seedDemo({ db: db.db, dataDir: config.dataDir, accounts, catalog, shows, offers, commissionBp: config.DEFAULT_COMMISSION_BP });
+    demo = await seedDemo({ dataDir: config.dataDir, accounts, catalog, shows, offers, commissionBp: config.DEFAULT_COMMISSION_BP });
     if (overrides.synthetic !== false)
       synthetic = startSyntheticSource({
         ffmpegPath: config.ffmpegPath,

@@ -1,3 +1,4 @@
+export type { AccountsTables } from "./schema.js";
 export { AccountService, ACCOUNT_LIMITS, hashPassword, SESSION_COOKIE, type Account } from "./service.js";
 export { InviteService, type InviteView } from "./invites.js";
 export { registerInviteRoutes } from "./invite-routes.js";

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { AccountService } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
-import type { Db } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
 import { secretToken } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
@@ -26,7 +25,6 @@ const MERCHANT_EMAIL = "merchant@demo.showcart.local";
  * show has a pinned, open offer to buy.
  */
 export async function seedDemo(deps: {
-  db: Db;
   dataDir: string;
   accounts: AccountService;
   catalog: CatalogService;
@@ -35,9 +33,9 @@ export async function seedDemo(deps: {
   commissionBp: number;
 }): Promise<DemoInfo> {
   const credFile = path.join(deps.dataDir, "demo-login.json");
-  const existing = await deps.db.selectFrom("shows").select(["id"]).where("slug", "=", DEMO_SLUG).executeTakeFirst();
+  const existingId = await deps.shows.showIdForSlug(DEMO_SLUG);
   let info: DemoInfo;
-  if (!existing) {
+  if (!existingId) {
     const password = secretToken(9);
     const merchant = await deps.catalog.createMerchant("Showcart Demo Shop");
     await deps.accounts.createAccount({ email: MERCHANT_EMAIL, password, displayName: "Demo Shop", role: "merchant", merchantId: merchant.id });
@@ -70,12 +68,12 @@ export async function seedDemo(deps: {
   } else {
     const creds = JSON.parse(fs.readFileSync(credFile, "utf8")) as { hostEmail: string; merchantEmail: string; password: string };
     info = {
-      showId: existing.id,
+      showId: existingId,
       slug: DEMO_SLUG,
       hostEmail: creds.hostEmail,
       hostPassword: creds.password,
       merchantEmail: creds.merchantEmail,
-      streamKey: await deps.shows.streamKey(existing.id),
+      streamKey: await deps.shows.streamKey(existingId),
     };
   }
   const show = await deps.shows.show(info.showId);

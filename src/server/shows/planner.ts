@@ -1,8 +1,7 @@
-import type { Transaction, Updateable } from "kysely";
+import type { Kysely, Updateable } from "kysely";
 import type { AdminShowView, CreateShowBody, GameKind, LineupItemBody, LineupItemView, UpdateShowBody } from "../../protocol/api.js";
 import { utcToZonedLocal, zonedLocalToUtc } from "../../protocol/time-zone.js";
-import type { Database, Db } from "../db/index.js";
-import { isUniqueViolation } from "../db/index.js";
+import { type Db, type SharedTx, isUniqueViolation, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
@@ -10,7 +9,8 @@ import { showCoverUrl } from "./routes.js";
 import type { ShowsTables } from "./schema.js";
 import { newStreamKey, type Show, type ShowService } from "./service.js";
 
-type Tx = Transaction<Database>;
+// The form's transaction, handed to the line-up and the co-hosts (each types it to its own tables).
+type Tx = SharedTx;
 interface ShowRef {
   id: string;
   merchantId: string;
@@ -53,10 +53,14 @@ const SPLIT_FULL = 10_000;
  * stock, hosts, the time zone — is checked before it starts (PGlite has one connection, held by the transaction).
  */
 export class ShowPlanner {
-  constructor(private readonly deps: ShowPlannerDeps) {}
+  private readonly db: Kysely<ShowsTables>;
+
+  constructor(private readonly deps: ShowPlannerDeps) {
+    this.db = scoped(deps.db);
+  }
 
   async list(merchantId: string, filter: { status?: "all" | "upcoming" | "live" | "past" | "cancelled"; q?: string } = {}): Promise<AdminShowView[]> {
-    let query = this.deps.db.selectFrom("shows").select("id").where("merchant_id", "=", merchantId);
+    let query = this.db.selectFrom("shows").select("id").where("merchant_id", "=", merchantId);
     const status = filter.status ?? "all";
     if (status === "upcoming") query = query.where("status", "=", "scheduled").where("cancelled_at", "is", null);
     if (status === "live") query = query.where("status", "in", ["live", "reconnecting"]);
@@ -76,7 +80,8 @@ export class ShowPlanner {
   }
 
   async create(merchantId: string, body: CreateShowBody): Promise<AdminShowView> {
-    const { db, clock } = this.deps;
+    const { db } = this;
+    const { clock } = this.deps;
     const timeZone = await this.deps.timeZoneOf(merchantId);
     const scheduledAt = this.#startTime(body, timeZone, null);
     await this.#requireHost(body.hostAccountId, merchantId);
@@ -146,7 +151,7 @@ export class ShowPlanner {
     if (body.slug !== undefined) set.slug = body.slug;
     if (scheduledAt !== undefined) set.scheduled_at = scheduledAt;
     try {
-      await this.deps.db.transaction().execute(async (tx) => {
+      await this.db.transaction().execute(async (tx) => {
         if (Object.keys(set).length) await tx.updateTable("shows").set(set).where("id", "=", show.id).execute();
         if (hosts) await this.deps.hosts.setShowHosts(show.id, show.merchantId, hosts, tx);
         if (body.lineup) await this.deps.lineup.replacePlanned(tx, show, body.lineup);
@@ -163,7 +168,7 @@ export class ShowPlanner {
   async cancel(show: Show): Promise<AdminShowView> {
     if (show.cancelledAt) throw new AppError("conflict", "The show is already cancelled.");
     if (show.status !== "scheduled") throw new AppError("conflict", "Only a show that has not started can be cancelled.");
-    const res = await this.deps.db
+    const res = await this.db
       .updateTable("shows")
       .set({ status: "ended", cancelled_at: this.deps.clock.now() })
       .where("id", "=", show.id)
@@ -187,7 +192,7 @@ export class ShowPlanner {
     const hosts = await this.deps.hosts.showHosts(show.id);
     const id = randomId("shw");
     try {
-      await this.deps.db.transaction().execute(async (tx) => {
+      await this.db.transaction().execute(async (tx) => {
         await tx
           .insertInto("shows")
           .values({
@@ -218,7 +223,7 @@ export class ShowPlanner {
   }
 
   async setCover(show: Show, imageId: string): Promise<AdminShowView> {
-    await this.deps.db.updateTable("shows").set({ cover_image_id: imageId }).where("id", "=", show.id).execute();
+    await this.db.updateTable("shows").set({ cover_image_id: imageId }).where("id", "=", show.id).execute();
     return this.detail(await this.deps.shows.show(show.id));
   }
 

@@ -1,8 +1,18 @@
 import type { ColumnType } from "kysely";
+import type { AccountsTables } from "../accounts/index.js";
 import type { Timestamp } from "../db/column-types.js";
 
 // Shows: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The one foreign column shows reads, declared (docs/architecture.md, "Declared joins"): the host's display name. Every
+ * show read (the room's snapshot, the viewer and studio pages, each game's show check) names its host, read in the same
+ * statement as the show; a call to the accounts' door would add a round trip to each.
+ */
+export interface ShowsReads {
+  accounts: Pick<AccountsTables["accounts"], "id" | "display_name">;
+}
+
 export interface ShowsTables {
   shows: {
     id: string;

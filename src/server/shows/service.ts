@@ -1,3 +1,4 @@
+import type { Kysely } from "kysely";
 import type { GameKind, ShowStatus } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import { type Db, type SharedTx, scoped } from "../db/index.js";
@@ -5,7 +6,7 @@ import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
-import type { ShowsTables } from "./schema.js";
+import type { ShowsReads, ShowsTables } from "./schema.js";
 
 export interface Show {
   id: string;
@@ -29,12 +30,16 @@ export const newStreamKey = () => `sk_${secretToken(24)}`;
 
 export class ShowService {
   readonly #terms = new Map<string, { hostAccountId: string; rateBp: number }>();
+  /** Shows' view of the database: its own table and the declared read (schema.ts). */
+  private readonly db: Kysely<ShowsTables & ShowsReads>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async createShow(input: {
     merchantId: string;
@@ -130,6 +135,12 @@ export class ShowService {
     const row = await this.db.selectFrom("shows").select(["id", "status"]).where("stream_key", "=", key).executeTakeFirst();
     if (!row || row.status === "ended") return null;
     return row.id;
+  }
+
+  /** The show with this slug, or null. */
+  async showIdForSlug(slug: string): Promise<string | null> {
+    const row = await this.db.selectFrom("shows").select("id").where("slug", "=", slug).executeTakeFirst();
+    return row?.id ?? null;
   }
 
   async setStatus(showId: string, status: ShowStatus): Promise<void> {
