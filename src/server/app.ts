@@ -415,7 +415,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // then idempotency, then the order access rule. Ready hooks run in this order too (whole-app plugins' first).
   app.register(accountsModule, {
     accounts,
-    invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, "")),
+    invites: new InviteService(db.db, clock, accounts, outbox, publicUrl.replace(/\/$/, ""), merchants),
     firstRun,
     secureCookie: config.cookieSecure,
     allowedOrigins: config.allowedOrigins,

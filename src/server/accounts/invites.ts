@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import type { Db } from "../db/index.js";
+import type { Kysely } from "kysely";
+import { type Db, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
 import { inviteEmail } from "./emails.js";
+import type { AccountsTables } from "./schema.js";
 import type { Account, AccountService } from "./service.js";
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -22,13 +24,19 @@ export interface InviteView {
 
 /** A merchant's owner invites hosts and staff by email; the link creates their account inside the merchant. */
 export class InviteService {
+  private readonly db: Kysely<AccountsTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly accounts: AccountService,
     private readonly outbox: Outbox,
     private readonly publicUrl: string,
-  ) {}
+    /** Catalog's shops: the shop an invite names (not_found for none) and its name in the email and on the accept page. */
+    private readonly shops: { shop(id: string): Promise<{ name: string }> },
+  ) {
+    this.db = scoped(db);
+  }
 
   /** The shop an invite acts on: the owner's own, or the one a platform admin names (invalid_query without one). */
   static requireOwner(account: Account, named?: string): string {
@@ -59,13 +67,11 @@ export class InviteService {
       if (member) throw new AppError("conflict", "This person already works for this shop.");
       if (!(exists.role === "host" && input.role === "host")) throw new AppError("conflict", "This email already has a Showcart account.");
     }
-    const shopExists = await this.db.selectFrom("merchants").select("id").where("id", "=", merchantId).executeTakeFirst();
-    if (!shopExists) throw new AppError("not_found", "No such shop.");
+    const merchant = await this.shops.shop(merchantId);
     const token = secretToken(32);
     const now = this.clock.now();
     const id = randomId("inv");
     const expiresAt = new Date(now.getTime() + INVITE_TTL_MS);
-    const merchant = await this.db.selectFrom("merchants").select("name").where("id", "=", merchantId).executeTakeFirstOrThrow();
     const link = `${this.publicUrl}/accept-invite#token=${token}`;
     await this.db.transaction().execute(async (tx) => {
       await tx
@@ -120,16 +126,18 @@ export class InviteService {
     const now = this.clock.now();
     const invite = await this.db
       .selectFrom("invites")
-      .innerJoin("merchants", "merchants.id", "invites.merchant_id")
-      .select(["invites.email", "invites.role", "merchants.name"])
+      .select(["email", "role", "merchant_id"])
       .where("token_hash", "=", tokenHash(token))
       .where("accepted_at", "is", null)
       .where("revoked_at", "is", null)
       .where("expires_at", ">", now)
       .executeTakeFirst();
     if (!invite) throw new AppError("invalid_body", "token: the invite is invalid, used, revoked or expired");
-    const existing = await this.db.selectFrom("accounts").select("id").where("email", "=", invite.email).executeTakeFirst();
-    return { email: invite.email, role: invite.role, merchantName: invite.name, existingAccount: !!existing };
+    const [shop, existing] = await Promise.all([
+      this.shops.shop(invite.merchant_id),
+      this.db.selectFrom("accounts").select("id").where("email", "=", invite.email).executeTakeFirst(),
+    ]);
+    return { email: invite.email, role: invite.role, merchantName: shop.name, existingAccount: !!existing };
   }
 
   /**

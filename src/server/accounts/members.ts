@@ -1,6 +1,7 @@
-import type { Transaction } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import type { Kysely } from "kysely";
+import { type Db, type SharedDb, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
+import type { AccountsTables } from "./schema.js";
 
 export type MemberRole = "merchant" | "staff" | "host";
 
@@ -17,13 +18,18 @@ export interface Member {
  * what lists and checks of a shop's people read (migration 62 copied every existing account into them).
  */
 export class Memberships {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-  ) {}
+  private readonly db: Kysely<AccountsTables>;
 
-  async add(q: Db | Transaction<Database>, accountId: string, merchantId: string, role: MemberRole): Promise<void> {
-    await q
+  constructor(
+    db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.db = scoped(db);
+  }
+
+  /** `q`: the database or the caller's transaction. */
+  async add(q: SharedDb, accountId: string, merchantId: string, role: MemberRole): Promise<void> {
+    await scoped<AccountsTables>(q)
       .insertInto("merchant_members")
       .values({ account_id: accountId, merchant_id: merchantId, role, created_at: this.clock.now() })
       .onConflict((oc) => oc.columns(["account_id", "merchant_id"]).doNothing())

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import type { Transaction } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import type { Kysely, Transaction } from "kysely";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import { accountExistsEmail, confirmSignUpEmail, resetEmail } from "./emails.js";
 import type { Clock } from "../platform/clock.js";
 import { isUniqueViolation } from "../db/index.js";
+import type { AccountsTables } from "./schema.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
 import { type RateLimit, type RateRule, RateLimits, rateLimited } from "../platform/rate-limit.js";
@@ -66,13 +67,16 @@ export function hashPassword(password: string): Promise<string> {
 
 export class AccountService {
   readonly #limits: AccountLimits;
+  private readonly db: Kysely<AccountsTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly outbox?: Outbox,
     private readonly publicUrl: string = "http://localhost:3000",
     rateLimits: RateLimits = new RateLimits(),
   ) {
+    this.db = scoped(db);
     this.#limits = Object.fromEntries(Object.entries(ACCOUNT_LIMITS).map(([k, rule]) => [k, rateLimits.limit(rule)])) as AccountLimits;
   }
 
@@ -228,12 +232,13 @@ export class AccountService {
       /** The language of the account's emails and statements (null: not known). */
       lang?: "de" | "en" | null;
     },
-    inTx?: Transaction<Database>,
+    /** The caller's transaction (the first run's), typed here to the accounts' tables. */
+    inTx?: SharedTx,
   ): Promise<Account> {
     const id = randomId("acc");
     const passwordHash = await hashPassword(input.password);
     const now = this.clock.now();
-    const write = async (tx: Transaction<Database>) => {
+    const write = async (tx: Transaction<AccountsTables>) => {
       await tx
         .insertInto("accounts")
         .values({

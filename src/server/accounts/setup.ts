@@ -1,15 +1,17 @@
 import { createHash } from "node:crypto";
-import { sql, type Transaction } from "kysely";
+import { type Kysely, type Transaction, sql } from "kysely";
 import type { ShopBody, ShopView } from "../../protocol/api.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { secretToken } from "../platform/ids.js";
 import { verifyEmail } from "./emails.js";
+import type { AccountsTables } from "./schema.js";
 import type { Account, AccountService } from "./service.js";
 
-type Tx = Transaction<Database>;
+// The first run's transaction, handed to catalog's shops (typed there to its own tables).
+type Tx = SharedTx;
 // A confirmation link is good for three days: the admin may set up first and read mail later.
 const VERIFY_TTL_MS = 3 * 24 * 3600 * 1000;
 // Serialises concurrent first runs: both would otherwise see an empty installation.
@@ -32,10 +34,14 @@ export interface SetupDeps {
  * link (email_verified_at); until then the admin works normally and /admin shows a reminder.
  */
 export class FirstRun {
-  constructor(private readonly deps: SetupDeps) {}
+  private readonly db: Kysely<AccountsTables>;
+
+  constructor(private readonly deps: SetupDeps) {
+    this.db = scoped(deps.db);
+  }
 
   async needed(): Promise<boolean> {
-    const admin = await this.deps.db.selectFrom("accounts").select("id").where("role", "=", "admin").limit(1).executeTakeFirst();
+    const admin = await this.db.selectFrom("accounts").select("id").where("role", "=", "admin").limit(1).executeTakeFirst();
     return !admin && !(await this.deps.shops.any());
   }
 
@@ -45,7 +51,8 @@ export class FirstRun {
     lang?: "de" | "en";
   }): Promise<{ account: Account; shop: ShopView; session: { token: string; expiresAt: Date } }> {
     if (!(await this.needed())) throw new AppError("setup_done");
-    const { db, accounts } = this.deps;
+    const { db } = this;
+    const { accounts } = this.deps;
     const email = input.admin.email.trim().toLowerCase();
     const verifyToken = secretToken(32);
     const now = this.deps.clock.now();
@@ -68,16 +75,16 @@ export class FirstRun {
 
   /** A fresh confirmation link for a signed-in account whose address is not confirmed yet. */
   async resend(account: Account, lang: "de" | "en" = "en"): Promise<void> {
-    const row = await this.deps.db.selectFrom("accounts").select("email_verified_at").where("id", "=", account.id).executeTakeFirst();
+    const row = await this.db.selectFrom("accounts").select("email_verified_at").where("id", "=", account.id).executeTakeFirst();
     if (!row || row.email_verified_at) throw new AppError("conflict", "This address is confirmed already.");
     const token = secretToken(32);
-    await this.deps.db.transaction().execute((tx) => this.#sendVerification(tx, account, token, this.deps.clock.now(), lang));
+    await this.db.transaction().execute((tx) => this.#sendVerification(tx, account, token, this.deps.clock.now(), lang));
   }
 
   /** The emailed link: marks the address confirmed (once). */
   async verify(token: string): Promise<void> {
     const now = this.deps.clock.now();
-    const done = await this.deps.db.transaction().execute(async (tx) => {
+    const done = await this.db.transaction().execute(async (tx) => {
       const used = await tx
         .updateTable("email_verifications")
         .set({ used_at: now })
@@ -94,11 +101,11 @@ export class FirstRun {
   }
 
   async isVerified(accountId: string): Promise<boolean> {
-    const row = await this.deps.db.selectFrom("accounts").select("email_verified_at").where("id", "=", accountId).executeTakeFirst();
+    const row = await this.db.selectFrom("accounts").select("email_verified_at").where("id", "=", accountId).executeTakeFirst();
     return !!row?.email_verified_at;
   }
 
-  async #sendVerification(tx: Tx, account: Account, token: string, now: Date, lang: "de" | "en"): Promise<void> {
+  async #sendVerification(tx: Transaction<AccountsTables>, account: Account, token: string, now: Date, lang: "de" | "en"): Promise<void> {
     await tx
       .insertInto("email_verifications")
       .values({ token_hash: tokenHash(token), account_id: account.id, created_at: now, expires_at: new Date(now.getTime() + VERIFY_TTL_MS), used_at: null })
