@@ -582,7 +582,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       if (closed) return;
       closed = true;
       // Every module's timers first, before anything they use goes away (their own onClose hooks find them stopped).
-      sweepers.stop();
+      await sweepers.stop();
       await synthetic?.stop();
       await browserIngest.stop();
       await hub.close();

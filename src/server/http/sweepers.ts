@@ -10,6 +10,8 @@ export type Every = (ms: number, job: Job) => void;
  */
 export class Sweepers {
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Jobs running now: shutdown waits for them, so none finds the database closed under it. */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: { enabled: boolean; onError(err: unknown): void }) {}
 
@@ -18,7 +20,7 @@ export class Sweepers {
     const mine: NodeJS.Timeout[] = [];
     app.addHook("onReady", async () => {
       if (!this.opts.enabled) return;
-      await start((ms, job) => mine.push(this.#start(ms, () => void job().catch((err) => this.opts.onError(err)))));
+      await start((ms, job) => mine.push(this.#start(ms, () => this.#run(job))));
     });
     app.addHook("onClose", async () => this.#stop(mine));
   }
@@ -30,9 +32,17 @@ export class Sweepers {
     app.addHook("onClose", async () => this.#stop(mine));
   }
 
-  /** Every module's timers at once: the first step of shutdown. */
-  stop(): void {
+  /** Every module's timers at once, then the jobs already running: the first step of shutdown. */
+  async stop(): Promise<void> {
     this.#stop([...this.#timers]);
+    await Promise.allSettled([...this.#running]);
+  }
+
+  #run(job: Job): void {
+    const running = job()
+      .catch((err) => this.opts.onError(err))
+      .finally(() => this.#running.delete(running));
+    this.#running.add(running);
   }
 
   #start(ms: number, tick: () => void): NodeJS.Timeout {
