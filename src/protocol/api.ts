@@ -19,3 +19,4 @@ export * from "./api/commissions.js";
 export * from "./api/coupons.js";
 export * from "./api/mystery.js";
 export * from "./api/push.js";
+export * from "./api/notifications.js";

@@ -26,7 +26,8 @@ import { metricsRoute, startMetricsListener, type MetricsListener } from "./http
 import { Sweepers } from "./http/sweepers.js";
 import { createMailer, mailModule, type Mailer } from "./mail/index.js";
 import { Outbox, outboxModule } from "./outbox/index.js";
-import { Notifier } from "./notifications/index.js";
+import { EmailChannel, Notifier, ReminderService, UnsubscribeTokens, notificationsModule } from "./notifications/index.js";
+import { FollowService, followsModule } from "./follows/index.js";
 import { webRoutes } from "./http/web.js";
 import { createBrowserIngest, createMedia, loopbackRtmpUrl, mediaModule, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
 import { PlaybackAggregator, telemetryModule } from "./telemetry/index.js";
@@ -40,7 +41,7 @@ import { systemClock, type Clock } from "./platform/clock.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub, RealtimeMetrics, RedisRoomStream, realtimeModule } from "./realtime/index.js";
-import { ShowPlanner, ShowService, showsModule } from "./shows/index.js";
+import { ShowPlanner, ShowService, showCoverUrl, showsModule } from "./shows/index.js";
 import { PushService, PushSubscriptionAccess, loadVapidKeys, pushModule } from "./push/index.js";
 import { WebhookService, enqueueOrderWebhooks, webhooksModule } from "./webhooks/index.js";
 
@@ -72,6 +73,8 @@ export interface RunningServer {
     outbox: Outbox;
     mailer: Mailer;
     notifier: Notifier;
+    follows: FollowService;
+    reminders: ReminderService;
     accounts: AccountService;
     catalog: CatalogService;
     shows: ShowService;
@@ -174,6 +177,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     access: new PushSubscriptionAccess(secrets.key),
     allowPrivate: config.PUSH_ALLOW_PRIVATE,
     ca: overrides.pushCa,
+    // A guest's browser opts in for the reminder it just made, with the token "Remind me" answered.
+    guestReminder: (reminderId, token): Promise<boolean> => reminders.isGuestReminderToken(reminderId, token),
   });
   outbox.handle("push.send", async (job) => void (await push.deliver(job)));
   const payments = overrides.payments ?? (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider());
@@ -376,6 +381,31 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       for (const o of await offers.activeOffers(showId)) await offers.end(o.id);
     },
   });
+  // Follows, "Remind me" and a show's notices (reminder 15 minutes before, go-live), by email through the outbox.
+  const follows = new FollowService(db.db, clock, {
+    nameOf: async (target, id) => (target === "host" ? shows.hostName(id) : (await catalog.merchantName(id)) || null),
+  });
+  const unsubscribeTokens = new UnsubscribeTokens(secrets.key);
+  const baseUrl = publicUrl.replace(/\/$/, "");
+  const showPageUrl = (slug: string) => `${baseUrl}/shows/${encodeURIComponent(slug)}`;
+  notifier.addChannel(new EmailChannel(outbox, (id) => `${baseUrl}/api/unsubscribe/${unsubscribeTokens.token(id)}`));
+  const reminders = new ReminderService({
+    db: db.db,
+    clock,
+    shows,
+    follows,
+    accounts,
+    notifier,
+    tokens: unsubscribeTokens,
+    reminderRemoved: (tx, reminderId): Promise<void> => push.forgetReminder(tx, reminderId),
+    shop: async (merchantId) => ({ name: await catalog.merchantName(merchantId), timeZone: await merchants.timeZoneOf(merchantId) }),
+    urls: {
+      show: showPageUrl,
+      unsubscribe: (token) => `${baseUrl}/unsubscribe#t=${token}`,
+      cover: (show) => (show.coverImageId ? `${baseUrl}${showCoverUrl(show.id, show.coverImageId, 800)}` : null),
+    },
+  });
+  const guestReminders = rateLimits.limit({ name: "reminder-guest", points: 20, windowSeconds: 600 });
   const holdsPerAddress = rateLimits.limit({ name: "holds-address", points: Math.max(1, config.HOLDS_PER_ADDRESS_PER_MINUTE), windowSeconds: 60 });
   const holdsPerDevice = rateLimits.limit({ name: "holds-device", points: Math.max(1, config.HOLDS_PER_DEVICE_PER_MINUTE), windowSeconds: 60 });
   const stripeWebhooks =
@@ -491,6 +521,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   });
   app.register(webhooksModule, { webhooks });
   app.register(pushModule, { push, distDir: path.resolve("dist/web") });
+  app.register(followsModule, { follows, shows });
+  app.register(notificationsModule, {
+    reminders,
+    shows,
+    shopName: (merchantId) => catalog.merchantName(merchantId),
+    showUrl: showPageUrl,
+    now: () => clock.now(),
+    guestLimit: (req) => guestReminders.take(req.ip),
+    sweepers,
+    bus,
+    sweepMs: 5000,
+  });
   app.register(auctionsModule, { auctions, shows, catalog, sweepers });
   app.register(giveawaysModule, { giveaways, shows, sweepers });
   app.register(pollsModule, { polls, shows, sweepers });
@@ -555,6 +597,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       outbox,
       mailer,
       notifier,
+      follows,
+      reminders,
       accounts,
       catalog,
       shows,

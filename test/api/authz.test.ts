@@ -87,6 +87,13 @@ const PUBLIC = new Set([
   "GET /embed/:slug",
   "GET /embed.js",
   "GET /oembed",
+  // A scheduled show's page: its line-up preview, calendar file and "Remind me" (a guest's by address).
+  "GET /api/shows/:idOrSlug/lineup",
+  "GET /api/shows/:idOrSlug/calendar.ics",
+  "POST /api/shows/:idOrSlug/reminders",
+  // Unsubscribe links open with their own token, not a role: test/api/reminders.http.test.ts.
+  "POST /api/unsubscribe",
+  "POST /api/unsubscribe/:token",
   // Waitlist entries open with the entry's own token, not a role: test/api/waitlist tests.
   "POST /api/offers/:offerId/waitlist",
   "GET /api/waitlist/:entryId",
@@ -442,6 +449,14 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "POST /api/push/subscriptions", allowed: SIGNED_IN, path: () => "/api/push/subscriptions", body: { subscription: pushSubscription("row") } },
     { route: "DELETE /api/push/subscriptions/:subscriptionId", allowed: ["buyer"], path: () => `/api/push/subscriptions/${ids.pushSubscription}` },
 
+    // Reminders and follows: the signed-in viewer's own; follower counts for the show's team and the shop's staff.
+    { route: "GET /api/shows/:idOrSlug/reminder", allowed: SIGNED_IN, path: () => `/api/shows/${ids.secondShow}/reminder` },
+    { route: "DELETE /api/shows/:idOrSlug/reminder", allowed: SIGNED_IN, path: () => `/api/shows/${ids.secondShow}/reminder` },
+    { route: "GET /api/follows/:target/:targetId", allowed: SIGNED_IN, path: () => "/api/follows/shop/mch_nope" },
+    { route: "PUT /api/follows/:target/:targetId", allowed: SIGNED_IN, path: () => "/api/follows/shop/mch_nope" },
+    { route: "DELETE /api/follows/:target/:targetId", allowed: SIGNED_IN, path: () => "/api/follows/shop/mch_nope" },
+    { route: "GET /api/studio/shows/:showId/followers", allowed: STUDIO, path: () => `${s()}/followers` },
+    { route: "GET /api/admin/followers", allowed: ANY_MERCHANT, path: () => "/api/admin/followers" },
     // Earnings: every signed-in account sees its own (none for most).
     { route: "GET /api/earnings", allowed: SIGNED_IN, path: () => "/api/earnings" },
     { route: "PUT /api/earnings/payout-account", allowed: SIGNED_IN, path: () => "/api/earnings/payout-account", body: {} },

@@ -35,7 +35,16 @@ describe.each(backends)("web push over HTTP (%s)", (backend) => {
     const notice: ShowNotice = {
       kind: "show.live",
       key: `show.live:${show.id}:${Math.random()}`,
-      show: { id: show.id, slug: show.slug, title: show.title, scheduledAt: null, coverUrl: null, shopName: "Demo Shop", hostName: "Demo Host" },
+      show: {
+        id: show.id,
+        slug: show.slug,
+        title: show.title,
+        scheduledAt: null,
+        coverUrl: null,
+        shopName: "Demo Shop",
+        hostName: "Demo Host",
+        timeZone: "Europe/Berlin",
+      },
       url: `${server.url}/shows/${show.slug}`,
     };
     await server.db.db.transaction().execute((tx) =>

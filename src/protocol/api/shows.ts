@@ -117,6 +117,9 @@ export interface ShowView {
   status: ShowStatus;
   hostName: string;
   merchantName: string;
+  /** The host's account id and the shop's merchant id: what a viewer follows (absent on older servers' answers). */
+  hostId?: string;
+  merchantId?: string;
   playbackUrl: string;
   scheduledAt: string | null;
   commissionRateBp: number;

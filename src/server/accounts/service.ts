@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import type { Kysely, Transaction } from "kysely";
-import { type Db, type SharedTx, scoped } from "../db/index.js";
+import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import { accountExistsEmail, confirmSignUpEmail, resetEmail } from "./emails.js";
 import type { Clock } from "../platform/clock.js";
@@ -328,6 +328,17 @@ export class AccountService {
   async account(id: string): Promise<Account | null> {
     const row = await this.db.selectFrom("accounts").select(["id", "email", "display_name", "role", "merchant_id"]).where("id", "=", id).executeTakeFirst();
     return row ? toAccount(row) : null;
+  }
+
+  /** Where and in which language to write to these accounts (a notice's recipients); unknown ids are left out. */
+  async contacts(q: SharedDb, ids: readonly string[]): Promise<Map<string, { email: string; lang: "de" | "en" | null }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await scoped<AccountsTables>(q)
+      .selectFrom("accounts")
+      .select(["id", "email", "lang"])
+      .where("id", "in", [...ids])
+      .execute();
+    return new Map(rows.map((r) => [r.id, { email: r.email, lang: r.lang }]));
   }
 
   async accountForSession(token: string | undefined): Promise<Account | null> {

@@ -6,9 +6,11 @@ import { chatMigrations } from "../chat/migrations.js";
 import { commissionsMigrations } from "../commissions/migrations.js";
 import { couponsMigrations } from "../coupons/migrations.js";
 import { embedMigrations } from "../embed/migrations.js";
+import { followsMigrations } from "../follows/migrations.js";
 import { giveawaysMigrations } from "../giveaways/migrations.js";
 import { httpMigrations } from "../http/migrations.js";
 import { mysteryMigrations } from "../mystery/migrations.js";
+import { notificationsMigrations } from "../notifications/migrations.js";
 import { offersMigrations } from "../offers/migrations.js";
 import { ordersMigrations } from "../orders/migrations.js";
 import { outboxMigrations } from "../outbox/migrations.js";
@@ -44,6 +46,8 @@ export const moduleMigrations: { module: string; migrations: Migration[] }[] = [
   { module: "polls", migrations: pollsMigrations },
   { module: "coupons", migrations: couponsMigrations },
   { module: "mystery", migrations: mysteryMigrations },
+  { module: "follows", migrations: followsMigrations },
+  { module: "notifications", migrations: notificationsMigrations },
   { module: "push", migrations: pushMigrations },
   { module: "embed", migrations: embedMigrations },
   { module: "outbox", migrations: outboxMigrations },

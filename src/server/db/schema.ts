@@ -6,9 +6,11 @@ import type { ChatTables } from "../chat/schema.js";
 import type { CommissionsTables } from "../commissions/schema.js";
 import type { CouponsTables } from "../coupons/schema.js";
 import type { EmbedTables } from "../embed/schema.js";
+import type { FollowsTables } from "../follows/schema.js";
 import type { GiveawaysTables } from "../giveaways/schema.js";
 import type { HttpTables } from "../http/schema.js";
 import type { MysteryTables } from "../mystery/schema.js";
+import type { NotificationsTables } from "../notifications/schema.js";
 import type { OffersTables } from "../offers/schema.js";
 import type { OrdersTables } from "../orders/schema.js";
 import type { OutboxTables } from "../outbox/schema.js";
@@ -40,9 +42,11 @@ export interface Database
     CommissionsTables,
     CouponsTables,
     EmbedTables,
+    FollowsTables,
     GiveawaysTables,
     HttpTables,
     MysteryTables,
+    NotificationsTables,
     OffersTables,
     OrdersTables,
     OutboxTables,

@@ -9,6 +9,8 @@ export interface MailMessage {
   text: string;
   /** The HTML part (emails enqueued before it existed have none). */
   html?: string;
+  /** Extra headers (List-Unsubscribe and List-Unsubscribe-Post of a notice, RFC 8058). */
+  headers?: Record<string, string>;
 }
 
 export interface StoredMail extends MailMessage {
@@ -34,7 +36,15 @@ export function createMailer(opts: { smtpUrl?: string; from: string; dir: string
     return {
       kind: "smtp",
       async send(msg, id) {
-        await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, messageId: `<${id}@showcart>` });
+        await transport.sendMail({
+          from: opts.from,
+          to: msg.to,
+          subject: msg.subject,
+          text: msg.text,
+          html: msg.html,
+          headers: msg.headers,
+          messageId: `<${id}@showcart>`,
+        });
       },
     };
   }
@@ -44,7 +54,7 @@ export function createMailer(opts: { smtpUrl?: string; from: string; dir: string
     kind: "file",
     async send(msg, id) {
       // Render through nodemailer anyway, so the addresses and headers are validated like a real send.
-      await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html });
+      await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers });
       const stored: StoredMail = { id, from: opts.from, ...msg, at: opts.clock.now().toISOString() };
       const file = path.join(opts.dir, `${id}.json`);
       fs.writeFileSync(`${file}.tmp`, JSON.stringify(stored));

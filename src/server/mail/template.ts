@@ -30,6 +30,8 @@ export interface EmailBody {
   parts: readonly EmailPart[];
   /** The small print under everything (why the email came, what to do if unexpected). */
   footer?: string;
+  /** A notice someone subscribed to: the one-click link that ends that subscription, under the footer. */
+  unsubscribe?: { url: string; label: string };
 }
 
 const LOCALE: Record<EmailLang, string> = { de: "de-DE", en: "en-GB" };
@@ -79,13 +81,16 @@ function htmlPart(p: EmailPart): string {
 
 /** The email in both parts. Subject and text are plain strings; the HTML is a single self-contained page. */
 export function renderEmail(to: string, lang: EmailLang, body: EmailBody): EmailMessage {
-  const text = [body.greeting, ...body.parts.map(textPart), ...(body.footer ? [`--\n${body.footer}`] : [])].join("\n\n");
+  const small = [body.footer, body.unsubscribe ? `${body.unsubscribe.label}: ${safeUrl(body.unsubscribe.url)}` : undefined].filter((x) => x !== undefined);
+  const text = [body.greeting, ...body.parts.map(textPart), ...(small.length ? [`--\n${small.join("\n")}`] : [])].join("\n\n");
   const html = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(
     body.subject,
   )}</title></head><body style="margin:0;padding:24px;background:#f6f6f6"><div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:15px;line-height:1.5;color:#111">${para(
     escapeHtml(body.greeting),
-  )}${body.parts.map(htmlPart).join("")}${
-    body.footer ? `<p style="margin:24px 0 0;font-size:13px;color:#555">${withBreaks(body.footer)}</p>` : ""
+  )}${body.parts.map(htmlPart).join("")}${body.footer ? `<p style="margin:24px 0 0;font-size:13px;color:#555">${withBreaks(body.footer)}</p>` : ""}${
+    body.unsubscribe
+      ? `<p style="margin:8px 0 0;font-size:13px;color:#555"><a href="${escapeHtml(safeUrl(body.unsubscribe.url))}" style="color:#555">${escapeHtml(body.unsubscribe.label)}</a></p>`
+      : ""
   }</div></body></html>`;
   return { to, subject: body.subject, text: `${text}\n`, html };
 }

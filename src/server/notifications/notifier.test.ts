@@ -4,7 +4,7 @@ import { type NoticeRecipient, type NotificationChannel, Notifier, type ShowNoti
 const notice: ShowNotice = {
   kind: "show.live",
   key: "show.live:shw_1",
-  show: { id: "shw_1", slug: "s", title: "T", scheduledAt: null, coverUrl: null, shopName: "Shop", hostName: "Host" },
+  show: { id: "shw_1", slug: "s", title: "T", scheduledAt: null, coverUrl: null, shopName: "Shop", hostName: "Host", timeZone: "Europe/Berlin" },
   url: "http://localhost/shows/s",
 };
 const recipient: NoticeRecipient = {

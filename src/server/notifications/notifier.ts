@@ -22,6 +22,8 @@ export interface ShowNotice {
     coverUrl: string | null;
     shopName: string;
     hostName: string;
+    /** The shop's time zone (IANA), in which the start time is written. */
+    timeZone: string;
   };
   /** Absolute URL of the show's viewer page (the upcoming page before go-live, the live room after). */
   url: string;
@@ -47,6 +49,7 @@ export interface NotificationChannel {
    * Called inside the fan-out transaction, which runs only because this notice's unique key was just inserted, with
    * every recipient once (a viewer who both follows the shop and asked for a reminder is one recipient). Write what
    * must be delivered (outbox rows) through `tx`; a throw rolls the whole fan-out back and the next sweep retries it.
+   * Query nothing but `tx` here: on PGlite (one connection) another handle would wait for this transaction forever.
    */
   queue(tx: SharedTx, notice: ShowNotice, recipients: readonly NoticeRecipient[]): Promise<void>;
 }

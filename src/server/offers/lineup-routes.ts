@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { addLineupItemBody, openLineupBody, reorderLineupBody } from "../../protocol/api.js";
+import { type LineupPreviewItem, addLineupItemBody, openLineupBody, reorderLineupBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
 import type { ShowService } from "../shows/index.js";
@@ -13,6 +13,13 @@ export function registerLineupRoutes(app: FastifyInstance, deps: { lineup: Lineu
   const { lineup, shows } = deps;
   type P = { Params: { showId: string } };
   type PI = { Params: { showId: string; itemId: string } };
+
+  // Anyone: a scheduled show's page previews what it will sell (titles, pictures, prices; no stock, no settings).
+  app.get<{ Params: { idOrSlug: string } }>("/api/shows/:idOrSlug/lineup", async (req): Promise<{ items: LineupPreviewItem[] }> => {
+    const show = await shows.show(req.params.idOrSlug);
+    const items = await lineup.items(show);
+    return { items: items.map((i) => ({ title: i.title, imageUrl: i.imageUrl, price: i.price, showPrice: i.showPrice, currency: i.currency })) };
+  });
 
   app.get<P>("/api/studio/shows/:showId/lineup", async (req) => {
     const show = await shows.requireManager(requireAccount(req), req.params.showId);

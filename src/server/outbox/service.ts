@@ -10,7 +10,7 @@ import type { Bus, BusEvents, BusTopic } from "../platform/bus.js";
 
 export interface OutboxTopics {
   /** `html`: the HTML part (mail/template.ts renders both); rows written before it existed have text only. */
-  "email.send": { to: string; subject: string; text: string; html?: string };
+  "email.send": { to: string; subject: string; text: string; html?: string; headers?: Record<string, string> };
   /** One event for one merchant endpoint (src/server/webhooks); the event id is the same on every retry. */
   "webhook.deliver": { endpointId: string; event: WebhookEvent };
   /** One notice for one browser's push subscription (src/server/push); its keys are read when it is sent. */

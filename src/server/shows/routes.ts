@@ -27,6 +27,8 @@ export async function showView(
     status: show.status,
     hostName: show.hostName,
     merchantName,
+    hostId: show.hostAccountId,
+    merchantId: show.merchantId,
     playbackUrl: playbackUrl(show.id),
     scheduledAt: show.scheduledAt?.toISOString() ?? null,
     commissionRateBp: show.commissionRateBp,

@@ -94,6 +94,29 @@ export class ShowService {
       ]);
   }
 
+  /** Scheduled shows (not cancelled) starting in (from, to]: those whose "starting soon" reminder is due. */
+  async startingBetween(from: Date, to: Date): Promise<Show[]> {
+    const rows = await this.baseQuery()
+      .where("shows.status", "=", "scheduled")
+      .where("shows.cancelled_at", "is", null)
+      .where("shows.scheduled_at", ">", from)
+      .where("shows.scheduled_at", "<=", to)
+      .execute();
+    return rows.map(toShow);
+  }
+
+  /** Shows on air now (live, or reconnecting within its grace): those whose go-live notice is due once. */
+  async onAir(): Promise<Show[]> {
+    const rows = await this.baseQuery().where("shows.status", "in", ["live", "reconnecting"]).execute();
+    return rows.map(toShow);
+  }
+
+  /** The display name of an account that hosts (or hosted) a show, or null: only such accounts can be followed as hosts. */
+  async hostName(accountId: string): Promise<string | null> {
+    const row = await this.baseQuery().where("shows.host_account_id", "=", accountId).limit(1).executeTakeFirst();
+    return row?.host_name ?? null;
+  }
+
   /** By id or by slug. */
   async show(idOrSlug: string): Promise<Show> {
     const row = await this.baseQuery()

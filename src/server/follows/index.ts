@@ -1,0 +1,3 @@
+export type { FollowsTables } from "./schema.js";
+export { FollowService, type Follower, type FollowTargets } from "./service.js";
+export { followsModule } from "./plugin.js";
