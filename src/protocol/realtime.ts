@@ -1,4 +1,4 @@
-import type { AuctionView, OfferView, ShowStatus, StudioStats } from "./api.js";
+import type { AuctionView, CommissionShareView, OfferView, ShowStatus, StudioStats } from "./api.js";
 import type { CouponView, MysteryPoolView } from "./api.js";
 import type { GiveawayView, PollView } from "./api.js";
 import type { ErrorCode } from "./errors.js";
@@ -32,6 +32,10 @@ export interface ServerEvents {
   "reactions.counted": { counts: Partial<Record<Reaction, number>> };
   "offer.pinned": { offer: OfferView };
   "offer.unpinned": { offerId: string };
+  /** An offer went on sale without being pinned: the shop tab lists it at once. */
+  "offer.opened": { offer: OfferView };
+  /** The offers on sale that come from the show's line-up, in line-up order (the shop tab's order). */
+  "lineup.changed": { offerIds: string[] };
   "offer.updated": { offerId: string; remaining: number; version?: number };
   "offer.ended": { offerId: string; reason: "expired" | "sold_out" | "closed" };
   "viewers.counted": { viewers: number };
@@ -75,8 +79,11 @@ export interface ServerEvents {
   "poll.counted": { pollId: string; counts: Record<string, number>; total: number };
   /** Final result (counts revealed), winner and, for a product poll, the pinned offer. */
   "poll.closed": { poll: PollView };
-  /** Studio only: a commission for this show was written; `pending` is the hosts' pending earnings from it (minor units). */
-  "earnings.updated": { pending: number; currency: string };
+  /**
+   * Studio only: a commission for this show was written; `pending` is the hosts' pending earnings from it (minor
+   * units), `split` the same by host.
+   */
+  "earnings.updated": { pending: number; currency: string; split: CommissionShareView[] };
   /** Studio only: a new chat report is in the moderation queue. */
   "chat.reported": Record<string, never>;
   /** The host dropped a coupon: claim it with one tap until expiresAt (or until maxClaims accounts have). */
@@ -100,6 +107,8 @@ export interface Snapshot {
   status: ShowStatus;
   viewers: number;
   offers: OfferView[];
+  /** Offers from the show's line-up in its order (see lineup.changed); offers made on the fly are not in it. */
+  lineup?: string[];
   chat: ChatPosted[];
   /** The host's pinned chat message, if any. */
   pinnedChat?: ChatPinned | null;

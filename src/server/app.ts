@@ -142,7 +142,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const catalog = new CatalogService(db.db, clock);
   const shows = new ShowService(db.db, clock, outbox);
   const offers = new OfferService(db.db, clock, bus, outbox);
-  const commissions = new CommissionService(db.db, clock, { bus });
+  const memberships = new Memberships(db.db, clock);
+  const commissions = new CommissionService(db.db, clock, { bus, displayNames: (ids) => memberships.displayNames(ids) });
   // Host payouts: SEPA files always; Stripe Connect transfers when a Stripe key is configured.
   const payoutService = new PayoutService(
     db.db,
@@ -310,6 +311,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     resolveHost: overrides.resolveHost,
   });
 
+  const lineup = new LineupService(db.db, clock, offers, catalog, outbox);
   const playback = new PlaybackAggregator(clock);
   const studioStats = async (showId: string, viewers: number) => {
     const [sales, commission] = await Promise.all([orders.showSales(showId), commissions.showPendingEarnings(showId)]);
@@ -328,14 +330,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
         ? new RedisRoomStream(config.REDIS_URL, { onError: (err) => log.warn({ err }, "realtime stream (redis) error") })
         : undefined,
     snapshot: async (showId) => {
-      const [show, list, recent, open] = await Promise.all([
+      const [show, list, order, recent, open] = await Promise.all([
         shows.show(showId),
         offers.activeOffers(showId),
+        lineup.onSaleOrder(showId),
         chat.recent(showId),
         auctions.ofShow(showId, true),
       ]);
       const pinnedChat = (await chat.rules.forShow(showId)).pinned;
-      return { status: show.status, offers: list, chat: recent, auctions: open, pinnedChat };
+      return { status: show.status, offers: list, lineup: order, chat: recent, auctions: open, pinnedChat };
     },
     offerView: (offerId) => offers.offer(offerId),
     studioStats,
@@ -362,10 +365,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     ];
     return on.filter(([, yes]) => yes).map(([k]) => k);
   };
-  const lineup = new LineupService(db.db, clock, offers, catalog);
   // The merchant's side (#14): shops, who works for which, the first run, and the show form.
   const merchants = new MerchantService(db.db, clock);
-  const memberships = new Memberships(db.db, clock);
   const embed = new EmbedService({ db: db.db, clock, shows, merchants });
   const firstRun = new FirstRun({ db: db.db, clock, accounts, outbox, publicUrl: publicUrl.replace(/\/$/, ""), shops: merchants });
   const planner = new ShowPlanner({
@@ -466,7 +467,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl,
     games: gamesOf,
     replay: (show) => recordings.replay(show),
-    studioStats: (showId) => studioStats(showId, hub.viewers(showId)),
+    // The studio's first figures carry the commission by host; the ticks after it do not (earnings.updated does).
+    studioStats: async (showId) => ({ ...(await studioStats(showId, hub.viewers(showId))), commissionSplit: await commissions.showEarningsSplit(showId) }),
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
     planner,
     hostsOf: async (merchantId) => memberships.of(merchantId, ["host"]),
@@ -496,6 +498,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       return { title: offer.title, imageUrl: offer.imageUrl, showSlug: show.slug, showTitle: show.title, ...(lines ? { lines } : {}) };
     },
     offerTitle: async (offerId) => (await offers.offer(offerId)).title,
+    offerTitles: (offerIds) => offers.titles(offerIds),
     sweepers,
     // One node owns the orders when the database is PGlite, or when no shared bus is configured (several nodes need
     // REDIS_URL; without it they would not see each other's stock events either): its key set is then complete.

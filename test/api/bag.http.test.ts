@@ -19,6 +19,7 @@ describe.each(backends)("bags over HTTP on %s", (backend) => {
   let merchant: string;
   let showId: string;
   let productId: string;
+  let productTitle: string;
 
   beforeAll(async () => {
     server = await startTestServer({ backend, demo: true, synthetic: false });
@@ -27,6 +28,7 @@ describe.each(backends)("bags over HTTP on %s", (backend) => {
     merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
     const studio = await request(server.url, "GET", `/api/studio/shows/${showId}`, { cookie: host });
     productId = studio.body.products[1].id;
+    productTitle = studio.body.products[1].title;
     // Live: every open offer of the show sells, not only the pinned card (the shop tab).
     await server.services.shows.setStatus(showId, "live");
   }, 180_000);
@@ -154,7 +156,19 @@ describe.each(backends)("bags over HTTP on %s", (backend) => {
     expect(paid.status).toBe(200);
     expect(paid.body.order).toMatchObject({ status: "paid", total: 3000, lines: [{ offerId: a.id }, { offerId: b.id }] });
     const list = await request(server.url, "GET", `/api/admin/orders?showId=${showId}`, { cookie: merchant });
-    expect(list.body.orders.find((o: { id: string }) => o.id === again.body.order.id).lines).toHaveLength(2);
+    // Each line named (what the merchant packs), in the list, the detail and the CSV.
+    const listed = list.body.orders.find((o: { id: string }) => o.id === again.body.order.id);
+    expect(listed.lines.map((l: { offerId: string; title: string }) => [l.offerId, l.title])).toEqual([
+      [a.id, productTitle],
+      [b.id, productTitle],
+    ]);
+    const detail = await request(server.url, "GET", `/api/admin/orders/${again.body.order.id}`, { cookie: merchant });
+    expect(detail.body.order.lines.map((l: { title: string }) => l.title)).toEqual([productTitle, productTitle]);
+    const csv = await (await fetch(`${server.url}/api/admin/orders.csv?showId=${showId}`, { headers: { cookie: merchant } })).text();
+    expect(csv.split("\r\n")[0]).toMatch(/,items$/);
+    expect(csv.split("\r\n").find((l) => l.startsWith(again.body.order.id))).toContain(
+      `${lines[0]!.quantity} × ${productTitle}; ${lines[1]!.quantity} × ${productTitle}`,
+    );
     const page = await request(server.url, "GET", `/api/orders/${again.body.order.id}`, { headers: { "x-order-token": again.body.accessToken } });
     expect(page.body.order.lines.map((l: { offerId: string }) => l.offerId)).toEqual([a.id, b.id]);
 

@@ -113,6 +113,12 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     expect(placed.status).toBe(201);
     const pending = (await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}/earnings`, { cookie: host })).body.pending;
     await until("earnings.updated in the studio", () => studio.frames.some((f) => f.includes('"earnings.updated"') && f.includes(`"pending":${pending}`)));
+    // With the same figure by host (the demo show has one host, who has the whole split), named.
+    const frame = JSON.parse(studio.frames.find((f) => f.includes('"earnings.updated"') && f.includes(`"pending":${pending}`))!);
+    const updated = frame.d.find((e: { t: string }) => e.t === "earnings.updated").d;
+    expect(updated.split).toEqual([{ accountId: expect.any(String), displayName: expect.stringMatching(/\S/), shareBp: 10_000, amount: pending }]);
+    const studioView = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}`, { cookie: host });
+    expect(studioView.body.stats.commissionSplit).toEqual(updated.split);
     // The public room got the sale's stock change, but not the earnings.
     await until("offer.updated for viewers", () => viewer.frames.some((f) => f.includes('"offer.updated"')));
     expect(viewer.frames.some((f) => f.includes("earnings.updated"))).toBe(false);

@@ -79,7 +79,21 @@ describe.each(backends)("dev mailbox (%s)", (backend) => {
       const mail = (box.body.messages as { to: string; text: string }[]).find((m) => m.to === email && resetTokenIn(m.text));
       const token = resetTokenIn(mail!.text)!;
       const page = await fetch(`${server.url}/dev/mailbox`);
-      expect([page.status, await page.text()]).toEqual([200, expect.stringContaining(token)]);
+      const html = await page.text();
+      expect([page.status, html]).toEqual([200, expect.stringContaining(token)]);
+      // The HTML part, as it renders, in a frame that may run nothing and reads nothing of the page; no script at all.
+      expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none';/);
+      const frames = html.match(/<iframe [^>]*>/g) ?? [];
+      expect(frames.length).toBeGreaterThan(0);
+      for (const f of frames) {
+        expect(f).toMatch(/ sandbox="allow-popups allow-popups-to-escape-sandbox"/);
+        expect(f).not.toMatch(/allow-scripts|allow-same-origin/);
+      }
+      expect(html).not.toMatch(/<script/i);
+      // The toggle: the text part, its links clickable.
+      const text = await (await fetch(`${server.url}/dev/mailbox?part=text`)).text();
+      expect(text).not.toContain("<iframe");
+      expect(text).toMatch(new RegExp(`<a href="[^"]*#token=${token}" target="_blank" rel="noopener noreferrer">`));
       const done = await request(server.url, "POST", "/api/auth/password-reset/confirm", { body: { token, password: "a fresh password 42" } });
       expect(done.status).toBe(200);
       await login(server.url, email, "a fresh password 42");

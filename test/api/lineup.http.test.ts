@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends } from "../support/db.js";
 import { login, postOrder, request } from "../support/http.js";
 import { orderBody } from "../support/fixtures.js";
+import { ChatClient } from "../support/chat-client.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 describe.each(backends)("studio line-up (%s)", (backend) => {
@@ -125,5 +126,46 @@ describe.each(backends)("studio line-up (%s)", (backend) => {
     const xOffer = opened.body.lineup.items.find((i: { id: string }) => i.id === x.body.item.id).offerId;
     const bought = await postOrder(server.url, orderBody(xOffer));
     expect(bought.status).toBeLessThan(300);
+  });
+
+  it("tells every viewer when an item goes on sale unpinned and when the line-up's order changes", async () => {
+    const viewer = await ChatClient.open(`${server.url.replace("http", "ws")}/ws/shows/${showId}`);
+    try {
+      const snapshot = viewer.frames.find((f) => f.t === "snapshot");
+      const before: string[] = snapshot?.t === "snapshot" ? (snapshot.d.lineup ?? []) : [];
+      const p = await request(server.url, "POST", path(), { cookie: host, body: { productId, showPrice: 700, quantity: 2 } });
+      const q = await request(server.url, "POST", path(), { cookie: host, body: { productId, showPrice: 800, quantity: 2 } });
+      const opened = await request(server.url, "POST", `${path()}/open`, { cookie: host, body: { itemIds: [p.body.item.id, q.body.item.id] } });
+      const offerOf = (itemId: string) => opened.body.lineup.items.find((i: { id: string }) => i.id === itemId).offerId as string;
+      const [pOffer, qOffer] = [offerOf(p.body.item.id), offerOf(q.body.item.id)];
+      // Each new offer reaches the room with its view (units, price), not only at the next snapshot.
+      for (const [offerId, showPrice] of [
+        [pOffer, 700],
+        [qOffer, 800],
+      ] as const) {
+        const ev = await viewer.waitEvent((e) => e.t === "offer.opened" && (e.d as { offer: { id: string } }).offer.id === offerId);
+        expect((ev.d as { offer: object }).offer).toMatchObject({ id: offerId, showPrice, remaining: 2, pinned: false, status: "active" });
+      }
+      const order = async (lastTwo: string[]) =>
+        (await viewer.waitEvent((e) => e.t === "lineup.changed" && (e.d as { offerIds: string[] }).offerIds.slice(-2).join() === lastTwo.join())).d as {
+          offerIds: string[];
+        };
+      expect((await order([pOffer, qOffer])).offerIds).toEqual([...before, pOffer, qOffer]);
+
+      // The host moves q before p: viewers get the new order.
+      const items: { id: string }[] = (await request(server.url, "GET", path(), { cookie: host })).body.lineup.items;
+      const ids = items.map((i) => i.id).filter((id) => id !== q.body.item.id);
+      ids.splice(ids.indexOf(p.body.item.id), 0, q.body.item.id);
+      expect((await request(server.url, "PUT", `${path()}/order`, { cookie: host, body: { itemIds: ids } })).status).toBe(200);
+      const reordered = await order([qOffer, pOffer]);
+      expect(reordered.offerIds).toEqual([...before, qOffer, pOffer]);
+      // A new viewer's snapshot has the same order.
+      const late = await ChatClient.open(`${server.url.replace("http", "ws")}/ws/shows/${showId}`);
+      const lateSnapshot = late.frames.find((f) => f.t === "snapshot");
+      expect(lateSnapshot?.t === "snapshot" && lateSnapshot.d.lineup).toEqual(reordered.offerIds);
+      late.close();
+    } finally {
+      viewer.close();
+    }
   });
 });

@@ -145,7 +145,40 @@ afterAll(async () => {
   await Promise.all([server?.close(), emptyServer?.close()]);
 });
 
+/** Every badge the client renders (status, line-up states, simulcast destinations, chat and replay), by class. */
+const BADGES = [
+  "badge",
+  ...["scheduled", "live", "reconnecting", "offline", "ended", "host", "replay"].map((s) => `badge badge-${s}`),
+  ...["idle", "connecting", "live", "error"].map((s) => `badge destination-status-${s}`),
+  "badge lineup-state",
+];
+
 describe("accessibility (axe-core: no serious or critical violations)", () => {
+  it("every badge variant has at least 4.5:1 text contrast (small bold text)", async () => {
+    const visitor = await newVisitor(browser, server.url);
+    const page = await visitor.context.newPage();
+    await page.goto("/");
+    await page.getByTestId("show-card").first().waitFor({ timeout: LONG });
+    // The page's own stylesheet on one of each, on the page background and on a panel (surface).
+    await page.evaluate((classes) => {
+      for (const bg of ["", "panel"]) {
+        const box = document.createElement("div");
+        box.className = bg;
+        box.setAttribute("data-badges", bg || "page");
+        box.innerHTML = classes.map((c) => `<span class="${c}">${c.split(" ").at(-1)} 12</span> `).join("");
+        document.querySelector("main")?.append(box);
+      }
+    }, BADGES);
+    await page.evaluate(AXE_SOURCE);
+    const failing = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (ctx: object, opts: object) => Promise<{ violations: { nodes: { html: string }[] }[] }> } }).axe;
+      const result = await axe.run({ include: [["[data-badges]"]] }, { runOnly: ["color-contrast"], resultTypes: ["violations"] });
+      return result.violations.flatMap((v) => v.nodes.map((n) => n.html));
+    });
+    expect(failing).toEqual([]);
+    await visitor.context.close();
+  }, 120_000);
+
   for (const entry of PAGES) {
     it(`${entry.name}`, async () => {
       const base = entry.on === "empty" ? emptyServer!.url : server.url;

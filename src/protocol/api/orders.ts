@@ -133,6 +133,8 @@ export interface OrderLineView {
   quantity: number;
   unitPrice: number;
   vatRateBp: number;
+  /** The offer's title (product and variant), in the merchant's order list and detail. */
+  title?: string;
 }
 
 /** What was bought, for the buyer's order page (GET /api/orders/:id `item`). */

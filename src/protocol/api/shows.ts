@@ -182,12 +182,26 @@ export interface ShowSalesView {
   currency: string;
 }
 
+/** One host's part of a show's commission (pending, as the studio counts it). */
+export interface CommissionShareView {
+  accountId: string;
+  displayName: string;
+  /** The host's share of the show's split in basis points; null for a host outside it (e.g. removed after selling). */
+  shareBp: number | null;
+  amount: number;
+}
+
 export interface StudioStats {
   viewers: number;
   unitsSold: number;
   revenue: number;
   commission: number;
   currency: string;
+  /**
+   * `commission` by host, the show's split (main host first): in the studio's GET and in earnings.updated, not in the
+   * stats.updated ticks (it changes only with a commission).
+   */
+  commissionSplit?: CommissionShareView[];
   /** Playback telemetry over the last 30 s (absent when no viewer reported; delays null without PDT). */
   medianDelayMs?: number | null;
   p90DelayMs?: number | null;

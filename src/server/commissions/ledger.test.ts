@@ -137,6 +137,12 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
       [`host:${f.host.id}:pending`, 189],
     ]);
     expect(await f.commissions.showPendingEarnings(f.show.id)).toBe(377);
+    // The studio's split: the main host first, then by share, each amount the ledger's own (they add up to 377).
+    expect((await f.commissions.showEarningsSplit(f.show.id)).map((h) => [h.accountId, h.shareBp, h.amount])).toEqual([
+      [f.host.id, 5000, 189],
+      [f.cohost.id, 3000, 113],
+      [f.third.id, 2000, 75],
+    ]);
     // A partial refund of one unit: floor(10.08 × 10 %) + 25 = 125, split 63/37/25.
     await f.orders.refund(order.id, { quantity: 1 });
     expect(await f.commissions.showCommission(f.show.id)).toBe(377 - 125);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
-import type { CommissionRuleSetView, CommissionRules, EarningsBalances } from "../../protocol/api.js";
+import type { CommissionRuleSetView, CommissionRules, CommissionShareView, EarningsBalances } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
 import type { OrderSubscriptions } from "../orders/index.js";
@@ -23,6 +23,8 @@ export function commissionFor(total: number, rateBp: number): number {
 export interface CommissionOptions {
   /** With a bus, every commission written for a show is announced to its studio (`earnings.updated`). */
   bus?: Bus;
+  /** Accounts' display names (the studio's commission split names each host); without it the ids stand in. */
+  displayNames?: (accountIds: string[]) => Promise<Map<string, string>>;
 }
 
 /**
@@ -43,8 +45,8 @@ export class CommissionService {
 
   async #announce(showId: string): Promise<void> {
     if (!this.opts.bus) return;
-    const pending = await this.showPendingEarnings(showId);
-    await this.opts.bus.publish("earnings.updated", { showId, pending, currency: "EUR" });
+    const [pending, split] = await Promise.all([this.showPendingEarnings(showId), this.showEarningsSplit(showId)]);
+    await this.opts.bus.publish("earnings.updated", { showId, pending, currency: "EUR", split });
   }
 
   /**
@@ -320,6 +322,34 @@ export class CommissionService {
       .where("account", "like", "host:%:pending")
       .executeTakeFirstOrThrow();
     return Number(row.total);
+  }
+
+  /**
+   * The hosts' pending earnings from this show by host, beside each one's share of the show's split: the main host
+   * first, then the co-hosts by share, then anyone else who earned from it (shareBp null). The amounts add up to
+   * showPendingEarnings; each is the ledger's own (splitBetweenHosts), not recomputed from the shares.
+   */
+  async showEarningsSplit(showId: string): Promise<CommissionShareView[]> {
+    const [shares, earned, show] = await Promise.all([
+      showHostShares(this.db, showId),
+      this.db
+        .selectFrom("ledger_postings")
+        .select(["host_account_id", sql<string>`coalesce(sum(amount), 0)`.as("total")])
+        .where("show_id", "=", showId)
+        .where("account", "like", "host:%:pending")
+        .groupBy("host_account_id")
+        .execute(),
+      this.db.selectFrom("shows").select("host_account_id").where("id", "=", showId).executeTakeFirst(),
+    ]);
+    const amounts = new Map(earned.map((r) => [r.host_account_id!, Number(r.total)]));
+    const mainHost = show?.host_account_id;
+    const rows = shares
+      .map((s) => ({ accountId: s.accountId, shareBp: s.shareBp as number | null, amount: amounts.get(s.accountId) ?? 0 }))
+      .sort((a, b) => Number(b.accountId === mainHost) - Number(a.accountId === mainHost) || (b.shareBp ?? 0) - (a.shareBp ?? 0));
+    const listed = new Set(rows.map((r) => r.accountId));
+    for (const [accountId, amount] of amounts) if (!listed.has(accountId) && amount !== 0) rows.push({ accountId, shareBp: null, amount });
+    const names = (await this.opts.displayNames?.(rows.map((r) => r.accountId))) ?? new Map<string, string>();
+    return rows.map((r) => ({ ...r, displayName: names.get(r.accountId) ?? r.accountId }));
   }
 
   /** Everything the host earned, net of reversals (pending + available + paid), in one currency. */

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import type { LineupItemBody, LineupItemState, LineupItemView, OfferView } from "../../protocol/api.js";
 import { type CatalogService, type Product, type Variant, variantLabel } from "../catalog/index.js";
 import type { Database, Db } from "../db/index.js";
+import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
@@ -33,7 +34,32 @@ export class LineupService {
     private readonly clock: Clock,
     private readonly offers: OfferService,
     private readonly catalog: CatalogService,
+    private readonly outbox: Outbox,
   ) {}
+
+  /**
+   * The show's offers on sale that come from its line-up, in line-up order: the viewers' shop tab lists them so
+   * (snapshot `lineup`, event lineup.changed). Ended offers drop out; offers made on the fly are not in the line-up.
+   */
+  async onSaleOrder(showId: string, q: Q = this.db): Promise<string[]> {
+    const rows = await q
+      .selectFrom("lineup_items")
+      .innerJoin("offers", "offers.id", "lineup_items.offer_id")
+      .select("lineup_items.offer_id")
+      .where("lineup_items.show_id", "=", showId)
+      .where("offers.closed_at", "is", null)
+      .where("offers.ends_at", ">", this.clock.now())
+      .orderBy("lineup_items.position")
+      .orderBy("lineup_items.created_at")
+      .orderBy("lineup_items.id")
+      .execute();
+    return rows.map((r) => r.offer_id!);
+  }
+
+  /** Written in the transaction that changed what is on sale or its order; viewers re-sort their shop tab. */
+  async #announceOrder(tx: Tx, showId: string, events: ReturnType<Outbox["batch"]>): Promise<void> {
+    await events.emit(tx, "lineup.changed", { showId, offerIds: await this.onSaleOrder(showId, tx) });
+  }
 
   async items(show: ShowRef): Promise<LineupItemView[]> {
     const rows = (await this.db
@@ -163,13 +189,16 @@ export class LineupService {
 
   /** The whole line-up in a new order: `itemIds` must name every item of the show once. */
   async reorder(show: ShowRef, itemIds: string[]): Promise<LineupItemView[]> {
+    const events = this.outbox.batch();
     await this.db.transaction().execute(async (tx) => {
       const ids = (await tx.selectFrom("lineup_items").select("id").where("show_id", "=", show.id).execute()).map((r) => r.id);
       const known = new Set(ids);
       if (itemIds.length !== ids.length || itemIds.some((id) => !known.has(id)))
         throw new AppError("invalid_body", "itemIds: name every item of this show's line-up exactly once");
       for (const [position, id] of itemIds.entries()) await tx.updateTable("lineup_items").set({ position }).where("id", "=", id).execute();
+      await this.#announceOrder(tx, show.id, events);
     });
+    await events.publish();
     return this.items(show);
   }
 
@@ -243,7 +272,8 @@ export class LineupService {
       showPrice: Number(row.show_price),
       quantity: row.quantity,
     });
-    return this.offers.create(
+    const events = this.outbox.batch();
+    const offer = await this.offers.create(
       show.id,
       product,
       {
@@ -264,8 +294,11 @@ export class LineupService {
           .returning("id")
           .executeTakeFirst();
         if (!linked) throw new AppError("conflict", "This line-up item went on sale meanwhile.");
+        await this.#announceOrder(tx, show.id, events);
       },
     );
+    await events.publish();
+    return offer;
   }
 
   /** Positions 0…n-1 in the current order, leaving a gap at `insertAt`. */

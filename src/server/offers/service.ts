@@ -75,9 +75,10 @@ export class OfferService {
     const now = this.clock.now();
     const id = randomId("ofr");
     const label = variant ? variantLabel(variant) : "";
+    const events = this.outbox.batch();
     // With a variant, the offer's units leave the variant's stock in the same transaction (see returnUnsold).
     await this.db.transaction().execute(async (tx) => {
-      if (variant) await this.inventory.reserve(tx, { kind: "variant", variantId: variant.id }, input.quantity, this.outbox.batch());
+      if (variant) await this.inventory.reserve(tx, { kind: "variant", variantId: variant.id }, input.quantity, events);
       await tx
         .insertInto("offers")
         .values({
@@ -104,7 +105,11 @@ export class OfferService {
         })
         .execute();
       if (inTransaction) await inTransaction(tx, id);
+      // A pinned one is announced by setPinned (offer.pinned carries the offer); an unpinned one would otherwise reach
+      // viewers only with their next snapshot.
+      if (!input.pin) await events.emit(tx, "offer.opened", { showId, offerId: id });
     });
+    await events.publish();
     this.inventory.noteRemaining(id, input.quantity, 0);
     if (input.pin) return this.setPinned(id, true);
     return this.offer(id);
@@ -231,6 +236,14 @@ export class OfferService {
   /** Runs inside the transaction that sold the last unit (outgoing webhook offer.sold_out). */
   onSoldOut(fn: (tx: Transaction<Database>, offer: OfferView) => Promise<unknown>): void {
     this.inventory.onSoldOut(async (tx, offerId, now) => fn(tx, offerView(await this.row(offerId, tx), now)));
+  }
+
+  /** Offers' titles (product and variant) by id, in one read; unknown ids are left out. */
+  async titles(offerIds: readonly string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(offerIds)];
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom("offers").select(["id", "title"]).where("id", "in", ids).execute();
+    return new Map(rows.map((r) => [r.id, r.title]));
   }
 
   readonly #showOf = new Map<string, string>();

@@ -31,6 +31,7 @@ const CSV_COLUMNS = [
   "trackingNumber",
   "vatRateBp",
   "vat",
+  "items",
 ] as const;
 
 export function ordersCsv(orders: OrderView[]): string {
@@ -58,6 +59,8 @@ export function ordersCsv(orders: OrderView[]): string {
     o.shipment?.trackingNumber ?? "",
     o.vatRateBp,
     o.vat,
+    // What was bought, one "quantity × title" per line (the titles the order list carries).
+    o.lines.map((l) => `${l.quantity} × ${l.title ?? l.offerId}`).join("; "),
   ]);
   // One CSV writer for every export (platform/csv.ts): RFC 4180 quoting and formula cells prefixed with '.
   return csvDocument(CSV_COLUMNS, rows);
@@ -84,9 +87,20 @@ export function packingSlipHtml(o: OrderView, title: string, lineTitles: readonl
 
 export function registerOrderAdminRoutes(
   app: FastifyInstance,
-  deps: { orders: OrderService; shows: ShowService; offerTitle(offerId: string): Promise<string> },
+  deps: {
+    orders: OrderService;
+    shows: ShowService;
+    offerTitle(offerId: string): Promise<string>;
+    offerTitles(offerIds: string[]): Promise<Map<string, string>>;
+  },
 ) {
   const { orders, shows } = deps;
+
+  /** Each line named by its offer's title (one read for the whole list): what the merchant packs. */
+  async function withLineTitles(list: OrderView[]): Promise<OrderView[]> {
+    const titles = await deps.offerTitles(list.flatMap((o) => o.lines.map((l) => l.offerId)));
+    return list.map((o) => ({ ...o, lines: o.lines.map((l) => ({ ...l, title: titles.get(l.offerId) ?? "" })) }));
+  }
 
   /** The order, after checking the account works for the merchant that sold it. */
   async function orderForStaff(req: Parameters<typeof requireAccount>[0], orderId: string): Promise<OrderView> {
@@ -112,7 +126,7 @@ export function registerOrderAdminRoutes(
       requireMerchantStaff(account, merchantId);
       showIds = await shows.showIdsOfMerchant(merchantId);
     }
-    return orders.list({ showIds, status: q.status, limit: q.limit });
+    return withLineTitles(await orders.list({ showIds, status: q.status, limit: q.limit }));
   }
 
   app.get("/api/admin/orders", async (req) => ({ orders: await listFor(req) }));
@@ -127,7 +141,8 @@ export function registerOrderAdminRoutes(
 
   app.get<{ Params: { orderId: string } }>("/api/admin/orders/:orderId", async (req) => {
     const order = await orderForStaff(req, req.params.orderId);
-    return { order, history: await orders.history(order.id) };
+    const [titled] = await withLineTitles([order]);
+    return { order: titled, history: await orders.history(order.id) };
   });
 
   app.post<{ Params: { orderId: string } }>("/api/admin/orders/:orderId/fulfil", async (req) => {

@@ -7,6 +7,10 @@ import type { ServerEvents } from "../../protocol/realtime.js";
 export interface BusEvents {
   "offer.pinned": { showId: string; offerId: string };
   "offer.unpinned": { showId: string; offerId: string };
+  /** An offer went on sale without being pinned (the shop tab lists it). */
+  "offer.opened": { showId: string; offerId: string };
+  /** The show's offers on sale, in line-up order (written when the order of what is on sale changes). */
+  "lineup.changed": { showId: string; offerIds: string[] };
   "offer.updated": { showId: string; offerId: string; remaining: number; version: number };
   "offer.ended": { showId: string; offerId: string; reason: "expired" | "sold_out" | "closed" };
   "order.paid": { showId: string; orderId: string; offerId: string; quantity: number; total: number; currency: string; commission: number };
@@ -34,7 +38,7 @@ export interface BusEvents {
   "poll.counted": { showId: string } & ServerEvents["poll.counted"];
   "poll.closed": { showId: string } & ServerEvents["poll.closed"];
   /** A commission was written for the show (studio only): the hosts' pending earnings from it. */
-  "earnings.updated": { showId: string; pending: number; currency: string };
+  "earnings.updated": { showId: string } & ServerEvents["earnings.updated"];
   /** A viewer reported a chat message: the studio's moderation queue reloads (studio rooms only). */
   "chat.reported": { showId: string };
   "coupon.dropped": { showId: string } & ServerEvents["coupon.dropped"];

@@ -51,6 +51,8 @@ const FORWARDED: { readonly [K in ShowTopic]?: Forward<K> } = {
   "offer.ended": { to: "show", fields: ["offerId", "reason"] },
   "offer.unpinned": { to: "show", fields: ["offerId"] },
   "offer.pinned": { to: "show", offer: true },
+  "offer.opened": { to: "show", offer: true },
+  "lineup.changed": { to: "show", fields: ["offerIds"] },
   "show.status": { to: "show", fields: ["status"] },
   "waitlist.offered": { to: "show", fields: ["offerId", "entryKey"] },
   "order.paid": { to: "stats" },
@@ -127,7 +129,7 @@ export class RealtimeHub {
     // it and fans it out to every node. (Every node's events here would put each one into the room once per node.)
     if (f.offer) {
       return bus.subscribeLocal(topic, (e) => {
-        const { showId, offerId } = e as BusEvents["offer.pinned"];
+        const { showId, offerId } = e as BusEvents["offer.pinned" | "offer.opened"];
         void this.deps.offerView(offerId).then(
           (offer) => this.toShow(showId, topic, { offer }),
           (err) => this.deps.log.warn({ err, offerId }, `${topic}: offer not readable`),

@@ -71,15 +71,13 @@ function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChang
       <p>
         <strong data-testid="order-status">{t(`status.${o.status}`)}</strong> · {formatDate(o.createdAt, locale)}
       </p>
-      {o.lines.length > 1 && (
-        <ul data-testid="order-detail-lines">
-          {o.lines.map((l) => (
-            <li data-testid="order-detail-line" key={l.offerId}>
-              {l.quantity} × {money(l.unitPrice)}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ul class="order-lines" data-testid="order-detail-lines">
+        {o.lines.map((l) => (
+          <li data-testid="order-detail-line" key={l.offerId}>
+            {l.quantity} × {l.title} <span class="muted">({money(l.unitPrice)})</span>
+          </li>
+        ))}
+      </ul>
       <p>
         {o.lines.length === 1 && `${o.quantity} × ${money(o.unitPrice)} = `}
         <strong>{money(o.total)}</strong>{" "}
@@ -225,6 +223,7 @@ export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
               <tr>
                 <th>{t("orders.date")}</th>
                 <th>{t("orders.buyer")}</th>
+                <th>{t("orders.items")}</th>
                 <th>{t("orders.qty")}</th>
                 <th>{t("orders.total")}</th>
                 <th>{t("orders.status")}</th>
@@ -236,6 +235,15 @@ export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
                 <tr class={selected === o.id ? "is-selected" : ""} data-testid="order-row" data-order-id={o.id}>
                   <td>{formatDate(o.createdAt, locale)}</td>
                   <td>{o.buyer.name}</td>
+                  <td>
+                    <ul class="order-lines" data-testid="order-row-lines">
+                      {o.lines.map((l) => (
+                        <li data-testid="order-row-line" data-offer-id={l.offerId} key={l.offerId}>
+                          {l.quantity} × {l.title}
+                        </li>
+                      ))}
+                    </ul>
+                  </td>
                   <td data-lines={o.lines.length}>
                     {o.quantity}
                     {o.lines.length > 1 && <span class="muted"> · {t("orders.lines", { n: o.lines.length })}</span>}

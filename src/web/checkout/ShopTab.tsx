@@ -2,7 +2,7 @@ import { MAX_BAG_LINES, type OfferView, type ShowStatus } from "../../protocol/a
 import { formatMoney } from "../platform/money.js";
 import { useServerNow } from "../platform/useServerNow.js";
 import { useBagText } from "./bagText.js";
-import { canAddToBag, lineMax, shopState } from "./shopState.js";
+import { canAddToBag, lineMax, shopOrder, shopState } from "./shopState.js";
 
 /** One line of the viewer's bag: an offer of the show and how many. */
 export interface BagLine {
@@ -12,6 +12,8 @@ export interface BagLine {
 
 interface Props {
   offers: OfferView[];
+  /** The line-up's offers in line-up order (the room's lineupOrder). */
+  lineupOrder?: string[];
   status: ShowStatus;
   bag: BagLine[];
   onAdd(offerId: string): void;
@@ -24,11 +26,10 @@ interface Props {
  * The live room's shop tab: every offer of the show with price, units left (kept live by offer.updated) and state,
  * and the viewer's bag — several items of the show bought in one checkout with one payment.
  */
-export function ShopTab({ offers, status, bag, onAdd, onQuantity, onRemove, onCheckout }: Props) {
+export function ShopTab({ offers, lineupOrder, status, bag, onAdd, onQuantity, onRemove, onCheckout }: Props) {
   const { t, locale } = useBagText();
   const now = useServerNow();
-  // The pinned card first, then the newest.
-  const listed = [...offers].sort((a, b) => Number(b.pinned) - Number(a.pinned) || Date.parse(b.startsAt) - Date.parse(a.startsAt));
+  const listed = shopOrder(offers, lineupOrder);
   const byId = new Map(offers.map((o) => [o.id, o]));
   const lines = bag.flatMap((l) => {
     const offer = byId.get(l.offerId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OfferView } from "../../protocol/api.js";
-import { canAddToBag, lineMax, shopState } from "./shopState.js";
+import { canAddToBag, lineMax, shopOrder, shopState } from "./shopState.js";
 
 const NOW = Date.parse("2026-12-02T20:00:00Z");
 const offer = (o: Partial<OfferView> = {}): OfferView => ({
@@ -47,5 +47,21 @@ describe("the shop tab's offer states (the server's sale rule)", () => {
     expect(lineMax(offer({ remaining: 4 }))).toBe(4);
     expect(lineMax(offer({ remaining: 50 }))).toBe(10);
     expect(lineMax(offer({ remaining: 50, perBuyerLimit: 2 }))).toBe(2);
+  });
+});
+
+describe("the shop tab's order", () => {
+  it("puts the pinned card first, then the line-up in its order, then offers made on the fly, newest first", () => {
+    const at = (min: number) => new Date(NOW - min * 60_000).toISOString();
+    const offers = [
+      offer({ id: "fly-old", startsAt: at(30) }),
+      offer({ id: "l2", startsAt: at(1) }),
+      offer({ id: "fly-new", startsAt: at(2) }),
+      offer({ id: "l1", startsAt: at(5) }),
+      offer({ id: "l3", startsAt: at(9), pinned: true }),
+    ];
+    expect(shopOrder(offers, ["l1", "l2", "l3"]).map((o) => o.id)).toEqual(["l3", "l1", "l2", "fly-new", "fly-old"]);
+    // Without a line-up: newest first after the pinned card.
+    expect(shopOrder(offers).map((o) => o.id)).toEqual(["l3", "l2", "fly-new", "l1", "fly-old"]);
   });
 });

@@ -23,3 +23,15 @@ export const canAddToBag = (state: ShopState) => state === "pinned" || state ===
 
 /** How many of an offer one line may hold: what is left, the per-buyer limit, and a small cap. */
 export const lineMax = (offer: OfferView) => Math.max(1, Math.min(MAX_PER_LINE, offer.remaining, offer.perBuyerLimit ?? MAX_PER_LINE));
+
+/**
+ * The shop tab's order: the pinned card first, then the line-up's offers in line-up order (`lineupOrder`, kept live by
+ * lineup.changed), then offers made on the fly, newest first.
+ */
+export function shopOrder(offers: readonly OfferView[], lineupOrder: readonly string[] = []): OfferView[] {
+  const rank = new Map(lineupOrder.map((id, i) => [id, i]));
+  const place = (o: OfferView) => rank.get(o.id) ?? Number.POSITIVE_INFINITY;
+  return [...offers].sort(
+    (a, b) => Number(b.pinned) - Number(a.pinned) || place(a) - place(b) || Date.parse(b.startsAt) - Date.parse(a.startsAt) || a.id.localeCompare(b.id),
+  );
+}

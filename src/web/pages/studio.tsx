@@ -1,7 +1,7 @@
 import { render } from "preact";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { LineupItemView, OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
+import type { CommissionShareView, LineupItemView, OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { ChatPanel, useChatExtras } from "../chat/ChatPanel.js";
@@ -62,6 +62,29 @@ function Counters({ stats }: { stats: StudioStats | null }) {
       {item(t("studio.revenue"), money(stats?.revenue ?? 0), "stat-revenue")}
       {item(t("studio.commission"), money(stats?.commission ?? 0), "stat-commission")}
     </section>
+  );
+}
+
+/**
+ * The show's commission by host when it is shared (co-hosts): each host's share of the split and what it has earned
+ * so far. Present from the studio's first answer (no sales: every amount 0), so it moves nothing when sales come in.
+ */
+function CommissionSplit({ split, currency }: { split: CommissionShareView[]; currency: string }) {
+  const { locale } = useStudioText();
+  const { c } = useControlRoomText();
+  if (split.length < 2) return null;
+  const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 2 });
+  return (
+    <p class="commission-split" data-testid="commission-split">
+      <span class="muted">{c("commissionSplit")}</span>
+      {split.map((h) => (
+        <span class="commission-share" data-testid="commission-share" data-share-bp={h.shareBp ?? ""} data-amount={h.amount} key={h.accountId}>
+          {h.shareBp === null
+            ? c("commissionShareOutside", { name: h.displayName, amount: formatMoney(h.amount, currency, locale) })
+            : c("commissionShare", { name: h.displayName, share: percent.format(h.shareBp / 10_000), amount: formatMoney(h.amount, currency, locale) })}
+        </span>
+      ))}
+    </p>
   );
 }
 
@@ -484,6 +507,8 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const [reports, setReports] = useState(0);
   // Until the first stats.updated (when the response carried none) the counters show "—" in their reserved space.
   const [stats, setStats] = useState<StudioStats | null>(data.stats ?? null);
+  // By host: from the first answer, then with every commission (earnings.updated); the stats ticks do not carry it.
+  const [split, setSplit] = useState<CommissionShareView[]>(data.stats?.commissionSplit ?? []);
   const [work, setWork] = useState<WorkTab>("lineup");
   const [side, setSide] = useState<"chat" | "moderation">("chat");
   const [moderationSeen, setModerationSeen] = useState(false);
@@ -524,6 +549,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
           if (ev.t === "earnings.updated") {
             const d = ev.d as ServerEvents["earnings.updated"];
             setStats((s) => ({ ...(s ?? EMPTY_STATS), commission: d.pending, currency: d.currency }));
+            setSplit(d.split);
           }
         },
       },
@@ -594,6 +620,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
               </a>
               <ShareLink showId={show.id} />
             </p>
+            <CommissionSplit split={split} currency={stats?.currency ?? "EUR"} />
           </section>
           <section class="cr-work panel" aria-label={c("workArea")}>
             <Tabs<WorkTab> id="studio" tabs={workTabs} active={work} onChange={setWork} label={c("workArea")} />

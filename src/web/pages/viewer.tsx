@@ -272,6 +272,7 @@ function LiveShow({ show }: { show: ShowView }) {
             <div role="tabpanel" id="room-panel-shop" aria-labelledby="room-tab-shop">
               <ShopTab
                 offers={room.offers}
+                lineupOrder={room.lineupOrder}
                 status={room.status}
                 bag={bag}
                 onAdd={(offerId) => setBag((b) => (b.some((l) => l.offerId === offerId) ? b : [...b, { offerId, quantity: 1 }]))}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { OfferView } from "../../protocol/api.js";
 import type { Envelope } from "../../protocol/realtime.js";
-import { CHAT_HISTORY_LIMIT, type RoomState, applyRoomEvent, pinnedOffer } from "./showState.js";
+import { CHAT_HISTORY_LIMIT, type RoomState, applyRoomEvent, pinnedOffer, roomFromSnapshot } from "./showState.js";
 
 const offer = (id: string, pinned = false): OfferView => ({
   id,
@@ -43,6 +43,25 @@ describe("applyRoomEvent", () => {
     expect(pinnedOffer(s)).toMatchObject({ remaining: 4, stockVersion: 6 });
     s = applyRoomEvent(s, e("offer.updated", { offerId: "a", remaining: 3, version: 7 }));
     expect(pinnedOffer(s)).toMatchObject({ remaining: 3, stockVersion: 7 });
+  });
+
+  it("lists an offer opened without a pin, keeping the pinned one and a newer stock figure", () => {
+    let s = applyRoomEvent(room([offer("a", true)]), e("offer.opened", { offer: offer("b") }));
+    expect(s.offers.map((o) => [o.id, o.pinned])).toEqual([
+      ["a", true],
+      ["b", false],
+    ]);
+    s = applyRoomEvent(s, e("offer.updated", { offerId: "b", remaining: 7, version: 3 }));
+    // The same offer read before that sale (an older version) changes nothing.
+    s = applyRoomEvent(s, e("offer.opened", { offer: { ...offer("b"), stockVersion: 1 } }));
+    expect(s.offers.find((o) => o.id === "b")).toMatchObject({ remaining: 7, stockVersion: 3 });
+  });
+
+  it("takes the line-up order from the snapshot and from lineup.changed", () => {
+    let s = roomFromSnapshot({ epoch: "e", seq: 0, status: "live", viewers: 0, offers: [offer("a"), offer("b")], lineup: ["a", "b"], chat: [] });
+    expect(s.lineupOrder).toEqual(["a", "b"]);
+    s = applyRoomEvent(s, e("lineup.changed", { offerIds: ["b", "a"] }));
+    expect(s.lineupOrder).toEqual(["b", "a"]);
   });
 
   it("caps the chat history", () => {

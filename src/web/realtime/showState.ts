@@ -9,13 +9,15 @@ export interface RoomState {
   status: ShowStatus;
   viewers: number;
   offers: OfferView[];
+  /** The show's line-up offers on sale, in line-up order (the shop tab's order; absent before the first snapshot). */
+  lineupOrder?: string[];
   chat: ChatPosted[];
   /** The latest batch of reactions (seq tells two equal batches apart), for the floating animation. */
   reactions?: { seq: number; counts: ServerEvents["reactions.counted"]["counts"] };
 }
 
 export function roomFromSnapshot(s: Snapshot): RoomState {
-  return { status: s.status, viewers: s.viewers, offers: s.offers, chat: s.chat.slice(-CHAT_HISTORY_LIMIT) };
+  return { status: s.status, viewers: s.viewers, offers: s.offers, lineupOrder: s.lineup, chat: s.chat.slice(-CHAT_HISTORY_LIMIT) };
 }
 
 function mapOffer(state: RoomState, offerId: string, fn: (o: OfferView) => OfferView): OfferView[] {
@@ -36,6 +38,15 @@ export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
       const others = state.offers.filter((o) => o.id !== offer.id).map((o) => (o.pinned ? { ...o, pinned: false } : o));
       return { ...state, offers: [...others, { ...offer, pinned: true }] };
     }
+    case "offer.opened": {
+      const { offer } = ev.d as ServerEvents["offer.opened"];
+      // Read after its commit, so a figure of it may have arrived first: the newer stock figure stays.
+      const known = state.offers.find((o) => o.id === offer.id);
+      if (known && isStaleStock(known.stockVersion, offer.stockVersion)) return state;
+      return withOffer(state, known ? { ...offer, pinned: known.pinned } : offer);
+    }
+    case "lineup.changed":
+      return { ...state, lineupOrder: (ev.d as ServerEvents["lineup.changed"]).offerIds };
     case "offer.unpinned": {
       const { offerId } = ev.d as ServerEvents["offer.unpinned"];
       return { ...state, offers: mapOffer(state, offerId, (o) => ({ ...o, pinned: false })) };

@@ -53,6 +53,9 @@ const controlRoomMessages = defineMessages(
     toLineup: "Add to the line-up (pinned now only with “Pin now”)",
     addedToLineup: { one: "Added to the line-up.", other: "{n} items added to the line-up." },
     earningsLink: "Earnings",
+    commissionSplit: "Commission by host:",
+    commissionShare: "{name} ({share}): {amount}",
+    commissionShareOutside: "{name} (outside the split): {amount}",
   },
   {
     connecting: "Verbindung wird aufgebaut…",
@@ -105,6 +108,9 @@ const controlRoomMessages = defineMessages(
     toLineup: "Zum Ablauf hinzufügen (sofort angeheftet nur mit „Jetzt anheften“)",
     addedToLineup: { one: "Zum Ablauf hinzugefügt.", other: "{n} Artikel zum Ablauf hinzugefügt." },
     earningsLink: "Einnahmen",
+    commissionSplit: "Provision je Host:",
+    commissionShare: "{name} ({share}): {amount}",
+    commissionShareOutside: "{name} (außerhalb der Aufteilung): {amount}",
   },
 );
 
