@@ -92,8 +92,9 @@ describe.each(backends)("embeddable player (%s)", (backend) => {
     const embed = await fetch(`${server.url}/embed/demo`);
     expect(embed.status).toBe(200);
     expect(frameAncestors(embed.headers.get("content-security-policy"))).toBe("https://shop.example http://localhost:8080 https://www.shop.example");
-    for (const path of ["/shows/demo", "/", "/admin", "/embed/no-such-show"]) {
+    for (const path of ["/shows/demo", "/", "/admin", "/embed/no-such-show", "/embed/%00", "/embed/DEMO"]) {
       const res = await fetch(server.url + path);
+      expect(res.status, path).toBe(200);
       expect(frameAncestors(res.headers.get("content-security-policy")), path).toBe("'none'");
     }
     // The show page points CMSs to oEmbed.

@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBuyer } from "../support/accounts.js";
 import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { launchChromium, newVisitor } from "./browser.js";
@@ -65,6 +66,10 @@ describe("the embeddable player on a merchant's site", () => {
 
   it("loads when scrolled into view, plays the show, sells inside the frame and tells the page of the purchase", async () => {
     const visitor = await newVisitor(browser, allowed);
+    // Signed in to Showcart itself: the SameSite=Lax session cookie is not sent into another site's frame.
+    const { cookie } = await createBuyer(server, "signed-in@embed.test", "embed-buyer-password-1");
+    const [name, value] = cookie.split("=") as [string, string];
+    await visitor.context.addCookies([{ name, value, url: server.url }]);
     const page = await visitor.context.newPage();
     await page.goto(allowed);
     await page.waitForFunction(() => customElements.get("showcart-show") !== undefined, undefined, { timeout: LONG });
@@ -80,6 +85,12 @@ describe("the embeddable player on a merchant's site", () => {
     );
     const frame = embedFrame(page)!;
     expect(new URL(frame.url()).searchParams.get("parent")).toBe(allowed);
+    // The frame is a guest (docs/api.md, "Sessions inside the frame"); the same browser is signed in on Showcart's own pages.
+    expect(await frame.evaluate(() => fetch("/api/auth/me").then((r) => r.status))).toBe(401);
+    const own = await visitor.context.newPage();
+    await own.goto(`${server.url}/api/auth/me`);
+    expect(await own.evaluate(() => document.body.textContent)).toContain("signed-in@embed.test");
+    await own.close();
     const ready = (await eventsOf(page)).find((e) => e.type === "showcart:ready")!;
     expect(ready.target).toBe("showcart-show");
     expect(ready.detail.show).toMatchObject({ slug: server.demo.slug, status: "live" });

@@ -7,6 +7,9 @@ import type { Kysely } from "kysely";
 import type { EmbedTables } from "./schema.js";
 import { originsOf, replaceOrigins } from "./store.js";
 
+// A show slug (shows/service.ts's rule): anything else is no show, and never reaches SQL (a NUL byte would be a 500).
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
 export interface EmbedDeps {
   db: Db;
   clock: Clock;
@@ -38,6 +41,7 @@ export class EmbedService {
 
   /** A show by slug with its shop's origins; null for an unknown slug (the page then may be framed by nobody). */
   async embeddable(slug: string): Promise<{ show: Show; origins: string[] } | null> {
+    if (!SLUG.test(slug)) return null;
     const show = await this.#deps.shows.show(slug).catch((err: unknown) => {
       if (err instanceof AppError && err.code === "not_found") return null;
       throw err;
