@@ -31,7 +31,7 @@ function merchantPage(showcart: string, slug: string): string {
 }
 
 async function serveMerchantSite(showcart: string, slug: string): Promise<string> {
-  const site = http.createServer((req, res) => {
+  const site = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(merchantPage(showcart, slug));
   });
   await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
