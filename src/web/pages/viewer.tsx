@@ -28,7 +28,11 @@ import { pinnedOffer } from "../realtime/showState.js";
 import { useBuyer } from "../buyers/useBuyer.js";
 import { useReplay } from "../recordings/useReplay.js";
 import { useRoom } from "../realtime/useRoom.js";
-import { embedded, postToHost, purchaseDetail, reportHeight } from "../embed/bridge.js";
+// The embed (/embed/<slug>, framed by a merchant's site) talks to the host page through embed/bridge.ts, loaded
+// only there: the show page's viewers do not download it.
+const embedded = location.pathname.startsWith("/embed/");
+const embedBridge = embedded ? import("../embed/bridge.js") : null;
+const toHost = (send: (bridge: typeof import("../embed/bridge.js")) => void) => void embedBridge?.then(send);
 
 const NAME_KEY = "showcart.chatName";
 
@@ -156,16 +160,17 @@ function LiveShow({ show }: { show: ShowView }) {
     connection.current?.reconnect();
   }, [name]);
 
-  // The host page hears when the show goes live and when it ends (embed only; postToHost is a no-op elsewhere).
+  // The host page hears when the show goes live and when it ends (embed only).
   const postedStatus = useRef(show.status);
   useEffect(() => {
     if (!embedded || room.status === postedStatus.current) return;
     postedStatus.current = room.status;
-    if (room.status === "live") postToHost("showcart:live", { show: { slug: show.slug } });
-    if (room.status === "ended") postToHost("showcart:ended", { show: { slug: show.slug } });
+    const status = room.status;
+    if (status === "live") toHost((b) => b.postToHost("showcart:live", { show: { slug: show.slug } }));
+    if (status === "ended") toHost((b) => b.postToHost("showcart:ended", { show: { slug: show.slug } }));
   }, [room.status]);
   const purchased = useCallback((order: OrderView) => {
-    if (embedded) postToHost("showcart:purchase", purchaseDetail(order));
+    toHost((b) => b.postToHost("showcart:purchase", b.purchaseDetail(order)));
   }, []);
 
   // After the show a finished recording turns the page into a replay: the card follows the offer timeline.
@@ -349,7 +354,7 @@ function ViewerPage() {
       .then((r) => {
         setShow(r.show);
         document.title = `${r.show.title} · Showcart`;
-        if (embedded) postToHost("showcart:ready", { show: { slug: r.show.slug, title: r.show.title, status: r.show.status } });
+        toHost((b) => b.postToHost("showcart:ready", { show: { slug: r.show.slug, title: r.show.title, status: r.show.status } }));
       })
       .catch((err) => setError(err instanceof ApiError && err.status === 404 ? "not_found" : "failed"));
   };
@@ -376,4 +381,4 @@ function ViewerPage() {
 }
 
 render(<ViewerPage />, document.getElementById("app")!);
-if (embedded) reportHeight();
+toHost((b) => b.reportHeight());
