@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ShowNotice } from "../../src/server/notifications/index.js";
 import { createBuyer } from "../support/accounts.js";
 import { backends } from "../support/db.js";
 import { request } from "../support/http.js";
@@ -14,12 +13,14 @@ describe.each(backends)("web push over HTTP (%s)", (backend) => {
   let endpoint: PushEndpoint;
   let ann: { account: { id: string }; cookie: string };
   let ben: { account: { id: string }; cookie: string };
+  let merchantId: string;
 
   beforeAll(async () => {
     endpoint = await PushEndpoint.start();
     server = await startTestServer({ backend, synthetic: false, pushCa: PUSH_ENDPOINT_CA, env: { PUSH_ALLOW_PRIVATE: "1" } });
     ann = await createBuyer(server, "ann@push.test", "a long password", "Ann");
     ben = await createBuyer(server, "ben@push.test", "a long password", "Ben");
+    merchantId = (await server.services.shows.show(server.demo.showId)).merchantId;
   }, 120_000);
   afterAll(async () => {
     await server?.close();
@@ -29,40 +30,21 @@ describe.each(backends)("web push over HTTP (%s)", (backend) => {
   const subscribe = (cookie: string | undefined, subscription: unknown, extra: Record<string, unknown> = {}) =>
     request(server.url, "POST", "/api/push/subscriptions", { cookie, body: { subscription, ...extra } });
 
-  /** The notifier's fan-out for the demo show going live, to `accountIds` (as the reminders module calls it). */
-  async function goLiveNotice(accountIds: string[]) {
-    const show = await server.services.shows.show(server.demo.showId);
-    const notice: ShowNotice = {
-      kind: "show.live",
-      key: `show.live:${show.id}:${Math.random()}`,
-      show: {
-        id: show.id,
-        slug: show.slug,
-        title: show.title,
-        scheduledAt: null,
-        coverUrl: null,
-        shopName: "Demo Shop",
-        hostName: "Demo Host",
-        timeZone: "Europe/Berlin",
-      },
-      url: `${server.url}/shows/${show.slug}`,
-    };
-    await server.db.db.transaction().execute((tx) =>
-      server.services.notifier.queue(
-        tx,
-        notice,
-        accountIds.map((id) => ({
-          subscription: { kind: "follow", id: `fol_${id}`, target: "shop" },
-          accountId: id,
-          email: null,
-          lang: "en",
-          unsubscribeUrl: "",
-        })),
-      ),
-    );
-    await server.services.outbox.processDue();
-    return show;
+  /** A new show of the demo shop and host (each goes live once: a notice is fanned out once per show). */
+  async function newShow(title: string) {
+    const demo = await server.services.shows.show(server.demo.showId);
+    const slug = `push-${Math.random().toString(36).slice(2, 10)}`;
+    return server.services.shows.createShow({ merchantId: demo.merchantId, hostAccountId: demo.hostAccountId, slug, title, commissionRateBp: 1000 });
   }
+
+  /** The show goes live: the reminders module fans out its go-live notice (the sweep), the outbox sends it. */
+  async function goLive(showId: string) {
+    await server.services.shows.setStatus(showId, "live");
+    await server.services.reminders.sendDue();
+    await server.services.outbox.processDue();
+  }
+
+  const follow = (cookie: string) => request(server.url, "PUT", `/api/follows/shop/${merchantId}`, { cookie });
 
   it("hands out the VAPID public key and serves the service worker from the site's origin", async () => {
     const key = await request(server.url, "GET", "/api/push/vapid-key");
@@ -75,23 +57,26 @@ describe.each(backends)("web push over HTTP (%s)", (backend) => {
     expect(await sw.text()).toContain("showNotification");
   });
 
-  it("a signed-in viewer's browser gets the go-live notice: the push service verifies the VAPID JWT and decrypts it", async () => {
+  it("a follower's browser gets the go-live notice: the push service verifies the VAPID JWT and decrypts it", async () => {
     const { publicKey } = (await request(server.url, "GET", "/api/push/vapid-key")).body;
     const browser = endpoint.subscribe(publicKey);
-    const res = await subscribe(ann.cookie, browser);
+    expect((await follow(ann.cookie)).status).toBe(200);
+    // The page's language is the notice's (the show's would be the fallback).
+    const res = await subscribe(ann.cookie, browser, { lang: "en" });
     expect(res.status).toBe(201);
     expect(res.body.subscription).toMatchObject({ owner: "account" });
     expect(typeof res.body.token).toBe("string");
 
-    const show = await goLiveNotice([ann.account.id]);
+    const show = await newShow("Follower drop");
+    await goLive(show.id);
     const [msg] = await until("the push message", () => endpoint.messagesFor(browser.id).length > 0 && endpoint.messagesFor(browser.id), 10_000);
     expect(JSON.parse(msg!.text)).toMatchObject({
       v: 1,
       kind: "show.live",
       title: `Live now: ${show.title}`,
-      url: `${server.url}/shows/${show.slug}`,
       tag: `show:${show.id}`,
     });
+    expect(new URL(JSON.parse(msg!.text).url).pathname).toBe(`/shows/${show.slug}`);
     expect(msg!.vapid).toMatchObject({ aud: endpoint.origin, k: publicKey });
     expect(msg!.vapid.sub).toMatch(/^mailto:/);
     expect(endpoint.refused).toEqual([]);
@@ -100,10 +85,11 @@ describe.each(backends)("web push over HTTP (%s)", (backend) => {
   it("removes the subscription when the push service answers 410 Gone, and sends nothing to it again", async () => {
     const { publicKey } = (await request(server.url, "GET", "/api/push/vapid-key")).body;
     const browser = endpoint.subscribe(publicKey);
+    await follow(ben.cookie);
     const made = await subscribe(ben.cookie, browser);
     expect(made.status).toBe(201);
     endpoint.answer(browser.id, 410);
-    await goLiveNotice([ben.account.id]);
+    await goLive((await newShow("Gone drop")).id);
     const gone = await until(
       "the subscription's removal",
       async () => (await server.db.db.selectFrom("push_subscriptions").select("id").where("id", "=", made.body.subscription.id).execute()).length === 0,
@@ -113,9 +99,32 @@ describe.each(backends)("web push over HTTP (%s)", (backend) => {
     const tries = endpoint.refused.filter((r) => r.subscriptionId === browser.id).length;
     expect(tries).toBe(1);
     // The outbox row is done (not retried), and the next notice has no row for this browser at all.
-    await goLiveNotice([ben.account.id]);
+    await goLive((await newShow("After gone")).id);
     expect(endpoint.refused.filter((r) => r.subscriptionId === browser.id).length).toBe(tries);
     expect(await server.services.outbox.pendingByTopic()).not.toHaveProperty("push.send");
+  });
+
+  it("a guest's reminder: the browser that made it opts in with its token, and gets the notice when the show goes live", async () => {
+    const show = await newShow("Guest drop");
+    const reminded = await request(server.url, "POST", `/api/shows/${show.slug}/reminders`, { body: { email: "guest@push.test", lang: "de" } });
+    expect(reminded.status).toBe(201);
+    const reminder = { id: reminded.body.reminder.id as string, token: reminded.body.reminder.token as string };
+    const { publicKey } = (await request(server.url, "GET", "/api/push/vapid-key")).body;
+    const browser = endpoint.subscribe(publicKey);
+    // Another reminder's token, or none of ours: refused.
+    const other = await request(server.url, "POST", `/api/shows/${show.slug}/reminders`, { body: { email: "other@push.test" } });
+    expect((await subscribe(undefined, browser, { reminder: { id: reminder.id, token: other.body.reminder.token } })).body.error.code).toBe(
+      "push_access_denied",
+    );
+    const made = await subscribe(undefined, browser, { reminder, lang: "de" });
+    expect([made.status, made.body.subscription.owner]).toEqual([201, "reminder"]);
+
+    await goLive(show.id);
+    const [msg] = await until("the guest's push message", () => endpoint.messagesFor(browser.id).length > 0 && endpoint.messagesFor(browser.id), 10_000);
+    expect(JSON.parse(msg!.text)).toMatchObject({ kind: "show.live", title: "Jetzt live: Guest drop", lang: "de", tag: `show:${show.id}` });
+    // Unsubscribing the reminder (its emailed link) takes the browser's subscription with it.
+    expect((await request(server.url, "POST", "/api/unsubscribe", { body: { token: reminder.token } })).status).toBe(200);
+    expect(await server.db.db.selectFrom("push_subscriptions").select("id").where("id", "=", made.body.subscription.id).execute()).toEqual([]);
   });
 
   it("removes a subscription for its owner only: the account's session or the browser's token", async () => {

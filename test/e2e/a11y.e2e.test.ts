@@ -86,6 +86,7 @@ const PAGES: A11yPage[] = [
     prepare: clickThrough(["tab-payouts"], "payouts-panel"),
   },
   { name: "earnings", as: "host", path: () => "/earnings", ready: "earnings-pending" },
+  { name: "account: orders and the Web Push opt-in", as: "buyer", path: () => "/account", ready: "push-enable" },
   { name: "login", path: () => "/login", ready: "login-email" },
   { name: "order page", path: () => orderHref, ready: "order-page" },
   // An empty installation (DEMO=0) leads every page to the first-run page.

@@ -9,6 +9,7 @@ import { useMerchantText } from "../admin/merchantText.js";
 import { getLang } from "../i18n/coreText.js";
 import { formatMoney } from "../platform/money.js";
 import { orderPageHref, useOrderText } from "../orders/orderText.js";
+import { AccountNotifications } from "../push/PushOptIn.js";
 
 // The emailed links carry their token in the fragment (#token=…): it never reaches a server log or a Referer.
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -268,30 +269,33 @@ function OrderHistory() {
     );
   }
   return (
-    <section class="panel admin-detail" data-testid="account-orders">
-      <h1>{t("account.orders.title")}</h1>
-      <p class="muted">{account.email}</p>
-      {error && <p class="alert">{t("common.error")}</p>}
-      {orders?.length === 0 && <p class="muted">{t("account.orders.empty")}</p>}
-      {orders && orders.length > 0 && (
-        <table class="admin-table">
-          <tbody>
-            {orders.map((o) => (
-              <tr data-testid="account-order" data-order-id={o.id}>
-                <td>{new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(o.createdAt))}</td>
-                <td>{t(`order.status.${o.status}`)}</td>
-                <td>{formatMoney(o.total, o.currency, locale)}</td>
-                <td>
-                  <a class="link" href={orderPageHref(o.id)} data-testid="account-order-link">
-                    {t("account.orders.open")}
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+    <>
+      <section class="panel admin-detail" data-testid="account-orders">
+        <h1>{t("account.orders.title")}</h1>
+        <p class="muted">{account.email}</p>
+        {error && <p class="alert">{t("common.error")}</p>}
+        {orders?.length === 0 && <p class="muted">{t("account.orders.empty")}</p>}
+        {orders && orders.length > 0 && (
+          <table class="admin-table">
+            <tbody>
+              {orders.map((o) => (
+                <tr data-testid="account-order" data-order-id={o.id}>
+                  <td>{new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(o.createdAt))}</td>
+                  <td>{t(`order.status.${o.status}`)}</td>
+                  <td>{formatMoney(o.total, o.currency, locale)}</td>
+                  <td>
+                    <a class="link" href={orderPageHref(o.id)} data-testid="account-order-link">
+                      {t("account.orders.open")}
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <AccountNotifications />
+    </>
   );
 }
 

@@ -61,7 +61,7 @@ async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", p
 export const api = {
   get: <T>(path: string, headers?: Record<string, string>) => request<T>("GET", path, { headers }),
   post: <T>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>("POST", path, { body: body ?? {}, headers }),
-  del: <T>(path: string) => request<T>("DELETE", path),
+  del: <T>(path: string, headers?: Record<string, string>) => request<T>("DELETE", path, { headers }),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
   put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }),
 };

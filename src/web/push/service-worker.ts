@@ -35,11 +35,24 @@ interface WorkerScope {
 
 const sw = self as unknown as WorkerScope;
 
-/** Only this site's pages are opened (and its images shown), whatever a payload says; null for anything else. */
-function sameOrigin(raw: unknown, origin: string): string | null {
+/**
+ * The page to open: the payload's path on this site's origin, whatever origin the payload names (PUBLIC_URL may be
+ * another name for this site), so a notice never opens another site.
+ */
+function pageOnThisSite(raw: unknown, origin: string): string {
   try {
     const url = new URL(String(raw), origin);
-    return url.origin === origin ? url.href : null;
+    return new URL(`${url.pathname}${url.search}${url.hash}`, origin).href;
+  } catch {
+    return `${origin}/`;
+  }
+}
+
+/** The show's cover: this site's, or an https image (a CDN); anything else is left out. */
+function imageUrl(raw: unknown, origin: string): string | null {
+  try {
+    const url = new URL(String(raw), origin);
+    return url.origin === origin || url.protocol === "https:" ? url.href : null;
   } catch {
     return null;
   }
@@ -66,16 +79,16 @@ sw.addEventListener("push", (event) => {
     body: p?.body ?? "",
     tag: p?.tag ?? "showcart",
     lang: p?.lang ?? "en",
-    data: { url: sameOrigin(p?.url, sw.location.origin) ?? `${sw.location.origin}/` },
+    data: { url: pageOnThisSite(p?.url ?? "/", sw.location.origin) },
   };
-  const image = p?.image ? sameOrigin(p.image, sw.location.origin) : null;
+  const image = p?.image ? imageUrl(p.image, sw.location.origin) : null;
   if (image) options.image = image;
   event.waitUntil(sw.registration.showNotification(title, options));
 });
 
 sw.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const url = sameOrigin((event.notification.data as { url?: string } | null)?.url, sw.location.origin) ?? `${sw.location.origin}/`;
+  const url = pageOnThisSite((event.notification.data as { url?: string } | null)?.url ?? "/", sw.location.origin);
   event.waitUntil(
     (async () => {
       // A tab already on the show is brought forward; else a new one opens.

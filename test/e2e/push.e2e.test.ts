@@ -1,0 +1,157 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBuyer } from "../support/accounts.js";
+import { request } from "../support/http.js";
+import { PUSH_ENDPOINT_CA, PushEndpoint, type SubscriptionJson } from "../support/push-endpoint.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { until } from "../support/until.js";
+import { launchChromium, signedInVisitor } from "./browser.js";
+
+// Journey (2) of issue #15: a follower gets the go-live notice by Web Push.
+//
+// What is real: the page's opt-in code registers Showcart's service worker (/push/sw.js, scope /push/) in Chromium,
+// with notification permission granted, fetches the VAPID key and registers the subscription with the server; the
+// notice goes through the notifier's push channel and the outbox, web-push signs (VAPID) and encrypts (aes128gcm) it
+// and POSTs it over HTTPS to a push service; the push service (test/support/push-endpoint.ts) checks the JWT and
+// decrypts it with the subscription's keys; the decrypted payload is handed to the real service worker as a push
+// event (CDP ServiceWorker.deliverPushMessage), which shows the notification, read back with getNotifications().
+//
+// What is stood in: headless Chromium cannot subscribe at a real push service (pushManager.subscribe rejects: no
+// push messaging service here), so PushManager.subscribe is replaced in the page by one returning a subscription at
+// the local push service, whose keys the test holds; it records the applicationServerKey the page passed. And a
+// notification cannot be clicked headless: the test opens the notification's URL, as the worker's click handler would.
+const LONG = 40_000;
+
+let server: TestServer;
+let browser: Browser;
+let endpoint: PushEndpoint;
+
+beforeAll(async () => {
+  [endpoint, browser] = await Promise.all([PushEndpoint.start(), launchChromium()]);
+  server = await startTestServer({ demo: true, synthetic: false, pushCa: PUSH_ENDPOINT_CA, env: { PUSH_ALLOW_PRIVATE: "1" } });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await endpoint?.close();
+});
+
+/** Replaces PushManager.subscribe in every page of the context: it answers with `sub` and records the key it was given. */
+async function standInPushService(context: BrowserContext, sub: SubscriptionJson): Promise<void> {
+  await context.addInitScript((s: SubscriptionJson) => {
+    const w = window as unknown as { __pushSubscribeCalls: string[] };
+    w.__pushSubscribeCalls = [];
+    let current: unknown = null;
+    PushManager.prototype.getSubscription = async () => current as PushSubscription | null;
+    PushManager.prototype.subscribe = async (options?: PushSubscriptionOptionsInit) => {
+      const key = new Uint8Array(options?.applicationServerKey as ArrayBuffer);
+      w.__pushSubscribeCalls.push(
+        btoa(String.fromCharCode(...key))
+          .replace(/\+/g, "-")
+          .replace(/\//g, "_")
+          .replace(/=+$/, ""),
+      );
+      current = {
+        endpoint: s.endpoint,
+        expirationTime: null,
+        options: { applicationServerKey: key.buffer, userVisibleOnly: true },
+        toJSON: () => s,
+        unsubscribe: async () => {
+          current = null;
+          return true;
+        },
+      };
+      return current as PushSubscription;
+    };
+  }, sub);
+}
+
+/** The registration id of the worker whose scope is /push/ (CDP's ServiceWorker domain reports registrations). */
+async function pushRegistrationId(seen: { registrationId: string; scopeURL: string; isDeleted: boolean }[]): Promise<string> {
+  return until(
+    "the /push/ service worker registration",
+    () => seen.find((r) => new URL(r.scopeURL).pathname === "/push/" && !r.isDeleted)?.registrationId,
+    LONG,
+  );
+}
+
+async function notifications(page: Page) {
+  return page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration("/push/");
+    return (await reg!.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, lang: n.lang, data: n.data as { url: string } }));
+  });
+}
+
+describe("Web Push: a follower gets the go-live notice", () => {
+  it("opts in from the page, the push service decrypts the notice, the service worker shows it and it opens the live show", async () => {
+    const buyer = await createBuyer(server, "follower@push.test", "a long password", "Fran Follower");
+    // A scheduled show of the demo shop, which the buyer follows (the follow API; the page's follow button is the
+    // reminders engineer's).
+    const demo = await server.services.shows.show(server.demo.showId);
+    const show = await server.services.shows.createShow({
+      merchantId: demo.merchantId,
+      hostAccountId: demo.hostAccountId,
+      slug: "push-journey",
+      title: "Push Journey Drop",
+      commissionRateBp: 1000,
+    });
+    expect((await request(server.url, "PUT", `/api/follows/shop/${demo.merchantId}`, { cookie: buyer.cookie })).status).toBe(200);
+    const { publicKey } = await (await fetch(`${server.url}/api/push/vapid-key`)).json();
+    const sub = endpoint.subscribe(publicKey);
+    const visitor = await signedInVisitor(browser, server.url, buyer.cookie);
+    await visitor.context.grantPermissions(["notifications"], { origin: server.url });
+    await standInPushService(visitor.context, sub);
+    const page = await visitor.context.newPage();
+    const cdp = await visitor.context.newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: { registrations: typeof registrations }) => registrations.push(...e.registrations));
+    await cdp.send("ServiceWorker.enable");
+
+    // Opt in: the account page's "Also notify me on this device".
+    await page.goto("/account");
+    await page.getByTestId("push-enable").click({ timeout: LONG });
+    await page.getByTestId("push-on").waitFor({ timeout: LONG });
+    expect(await page.evaluate(() => (window as unknown as { __pushSubscribeCalls: string[] }).__pushSubscribeCalls)).toEqual([publicKey]);
+    const stored = await server.db.db.selectFrom("push_subscriptions").select(["endpoint", "account_id"]).where("endpoint", "=", sub.endpoint).execute();
+    expect(stored).toEqual([{ endpoint: sub.endpoint, account_id: buyer.account.id }]);
+    const registrationId = await pushRegistrationId(registrations);
+
+    // The show goes live: the reminders module's sweep fans out the go-live notice to the shop's followers, through
+    // the notifier's push channel and the outbox.
+    await server.services.shows.setStatus(show.id, "live");
+    await server.services.reminders.sendDue();
+    await server.services.outbox.processDue();
+    const [message] = await until(
+      "the push service to receive the notice",
+      () => endpoint.messagesFor(sub.id).length > 0 && endpoint.messagesFor(sub.id),
+      LONG,
+    );
+    expect(endpoint.refused).toEqual([]);
+    const payload = JSON.parse(message!.text);
+    expect(payload).toMatchObject({ kind: "show.live", title: `Live now: ${show.title}`, tag: `show:${show.id}` });
+    expect(new URL(payload.url).pathname).toBe(`/shows/${show.slug}`);
+
+    // The push service hands the decrypted bytes to the browser's service worker, which shows the notification.
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: message!.text });
+    const [shown] = await until(
+      "the notification",
+      async () => {
+        const list = await notifications(page);
+        return list.length > 0 && list;
+      },
+      LONG,
+    );
+    // The worker opens the payload's path on its own origin (here the payload names PUBLIC_URL's default,
+    // localhost:<PORT>, while the page is on 127.0.0.1).
+    expect(shown).toEqual({ title: payload.title, body: payload.body, tag: `show:${show.id}`, lang: "en", data: { url: `${server.url}/shows/${show.slug}` } });
+
+    // Clicking it opens the show (its URL, as the worker's click handler does): the live room.
+    await page.goto(shown!.data.url);
+    await page.getByTestId("show-title").waitFor({ timeout: LONG });
+    await page.getByTestId("player-video").waitFor({ state: "attached", timeout: LONG });
+    expect(new URL(page.url()).pathname).toBe(`/shows/${show.slug}`);
+    expect(visitor.errors).toEqual([]);
+    await visitor.context.close();
+  }, 240_000);
+});
