@@ -148,6 +148,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const payoutService = new PayoutService(
     db.db,
     clock,
+    accounts,
     config.STRIPE_SECRET_KEY
       ? new StripeConnectTransfers({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE, timeoutMs: config.STRIPE_TIMEOUT_MS })
       : null,

@@ -341,6 +341,12 @@ export class AccountService {
     return new Map(rows.map((r) => [r.id, { email: r.email, lang: r.lang }]));
   }
 
+  /** How the account is named and written to (a host's statement), or null. */
+  async profile(id: string): Promise<{ displayName: string; lang: "de" | "en" | null } | null> {
+    const row = await this.db.selectFrom("accounts").select(["display_name", "lang"]).where("id", "=", id).executeTakeFirst();
+    return row ? { displayName: row.display_name, lang: row.lang } : null;
+  }
+
   async accountForSession(token: string | undefined): Promise<Account | null> {
     if (!token || token.length > 100) return null;
     const row = await this.db

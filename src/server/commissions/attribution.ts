@@ -1,6 +1,6 @@
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { CommissionRules } from "../../protocol/api.js";
-import type { Database, Db } from "../db/index.js";
+import type { CommissionsTables, CommissionsView } from "./schema.js";
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS, type HostShare, type RuleSet } from "./rules.js";
 
 /** First-party cookie set when a viewer opens a host's share link (`/shows/:id?ref=<code>`): `<code>.<epoch ms>`. */
@@ -29,7 +29,9 @@ export interface Attribution {
   ruleVersion: number;
 }
 
-type Q = Db | Transaction<Database>;
+/** Commissions' view of the database (a transaction is one too): its own tables and the declared reads (schema.ts). */
+export type CommissionsDb = Kysely<CommissionsView>;
+type Q = CommissionsDb;
 
 /** The merchant's rule set in force (highest version), or version 0 when it never made one. */
 export async function currentRuleSet(db: Q, merchantId: string): Promise<RuleSet> {
@@ -70,7 +72,7 @@ export async function showHostShares(db: Q, showId: string, showHost?: string): 
  */
 // Runs inside every checkout's transaction: a handful of indexed reads and one insert (once per order by its key).
 export async function attributeOrder(
-  tx: Transaction<Database>,
+  tx: Transaction<CommissionsView>,
   input: { orderId: string; showId: string; referral: string | null; at: Date },
 ): Promise<Attribution> {
   const show = await tx.selectFrom("shows").select(["merchant_id", "status", "host_account_id"]).where("id", "=", input.showId).executeTakeFirstOrThrow();
@@ -110,7 +112,7 @@ export async function attributeOrder(
   return a;
 }
 
-export function attributionFromRow(r: Database["order_attributions"] extends infer T ? { [K in keyof T]: unknown } : never): Attribution {
+export function attributionFromRow(r: CommissionsTables["order_attributions"] extends infer T ? { [K in keyof T]: unknown } : never): Attribution {
   return {
     orderId: r.order_id as string,
     showId: r.show_id as string,

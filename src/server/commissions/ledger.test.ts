@@ -22,7 +22,7 @@ const code = (p: Promise<unknown>) =>
 
 async function setup(handle: DbHandle) {
   const f = await commerceFixture(handle, { commissionBp: 1000 });
-  const payouts = new PayoutService(f.db, f.clock);
+  const payouts = new PayoutService(f.db, f.clock, f.accounts);
   const cohost = await f.accounts.createAccount({
     email: `co-${Math.random()}@t.test`,
     password: "pw-123456",
@@ -225,7 +225,12 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
     const api = await new FakeTransfersApi().start();
     try {
       const f = await setup(handle);
-      const stripe = new PayoutService(f.db, f.clock, new StripeConnectTransfers({ secretKey: "sk_test_123", apiBase: api.url, timeoutMs: 10_000 }));
+      const stripe = new PayoutService(
+        f.db,
+        f.clock,
+        f.accounts,
+        new StripeConnectTransfers({ secretKey: "sk_test_123", apiBase: api.url, timeoutMs: 10_000 }),
+      );
       await f.commissions.publishRuleSet(f.merchant.id, commissionRulesBody.parse({ percentBp: 1000, payoutMinimum: 1 }), null);
       await f.commissions.setShowHosts(f.show.id, f.merchant.id, [
         { accountId: f.host.id, shareBp: 5000 },

@@ -1,5 +1,5 @@
-import { sql, type Transaction } from "kysely";
-import type { Database, Db } from "../db/index.js";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { CommissionsTables, CommissionsView } from "./schema.js";
 import { randomId } from "../platform/ids.js";
 
 export type HostBucket = "pending" | "available" | "paid";
@@ -17,7 +17,7 @@ export interface Posting {
 }
 
 export interface LedgerTransaction {
-  kind: Database["ledger_transactions"]["kind"];
+  kind: CommissionsTables["ledger_transactions"]["kind"];
   merchantId: string;
   orderId?: string | null;
   refundId?: string | null;
@@ -45,7 +45,7 @@ export function assertBalanced(postings: readonly Posting[]): void {
  * Appends one transaction with its postings (zero postings are dropped). Idempotent by the unique indexes on
  * (kind, order) and (reversal, refund): a transaction that already exists is not written again and null is returned.
  */
-export async function postTransaction(tx: Transaction<Database>, at: Date, t: LedgerTransaction, postings: readonly Posting[]): Promise<string | null> {
+export async function postTransaction(tx: Transaction<CommissionsView>, at: Date, t: LedgerTransaction, postings: readonly Posting[]): Promise<string | null> {
   assertBalanced(postings);
   const id = randomId("ltx");
   const row = await tx
@@ -88,7 +88,7 @@ export async function postTransaction(tx: Transaction<Database>, at: Date, t: Le
 
 /** A host's balances per currency, summed from postings (there are no stored totals). */
 export async function hostBalances(
-  db: Db | Transaction<Database>,
+  db: Kysely<CommissionsView>,
   hostId: string,
 ): Promise<{ currency: string; pending: number; available: number; paid: number }[]> {
   const rows = await db
@@ -110,7 +110,7 @@ export async function hostBalances(
 
 /** Per host and bucket, what one order still carries (used to reverse a refund from where the money sits now). */
 export async function orderHostBalances(
-  tx: Transaction<Database>,
+  tx: Transaction<CommissionsView>,
   orderId: string,
 ): Promise<Map<string, { pending: number; available: number; total: number }>> {
   const rows = await tx

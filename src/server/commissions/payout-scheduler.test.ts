@@ -20,7 +20,7 @@ describe.each(backends)("monthly payout scheduler on %s", (backend: Backend) => 
   /** A merchant with payout settings and a host with an IBAN (fixture clock: 2026-06-01 18:00 UTC). */
   async function setup() {
     const f = await commerceFixture(handle, { commissionBp: 1000 });
-    const payouts = new PayoutService(f.db, f.clock);
+    const payouts = new PayoutService(f.db, f.clock, f.accounts);
     await f.commissions.publishRuleSet(f.merchant.id, commissionRulesBody.parse({ percentBp: 1000, returnWindowDays: 14, payoutMinimum: 1 }), null);
     await payouts.setHostPayoutAccount(f.host.id, { holderName: "Host", iban: "DE89370400440532013000", bic: "COBADEFFXXX" });
     await payouts.setMerchantSettings(f.merchant.id, { debtorName: "Test Shop", iban: "DE89370400440532013000", bic: "COBADEFFXXX" });

@@ -1,8 +1,10 @@
+import type { Kysely } from "kysely";
 import type { PayoutView } from "../../protocol/api.js";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
 import type { PayoutService } from "./payouts.js";
+import type { CommissionsTables } from "./schema.js";
 
 /**
  * A claim still `running` (its node died mid-run) or `failed` is taken over after this long. Running again is safe:
@@ -29,13 +31,16 @@ export const payoutMonthOf = (d: Date) => d.toISOString().slice(0, 7);
  */
 export class PayoutScheduler {
   readonly #node = randomId("node");
+  private readonly db: Kysely<CommissionsTables>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly payouts: PayoutService,
     private readonly opts: { methods: ("sepa" | "stripe")[]; log?: { error(obj: unknown, msg?: string): void } },
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   /** Runs this month's payouts of every merchant not yet claimed; returns the runs this call made. */
   async runDue(): Promise<ScheduledPayoutRun[]> {

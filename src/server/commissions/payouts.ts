@@ -1,11 +1,12 @@
 import { type Selectable, sql } from "kysely";
 import type { PainVersion, PayoutView } from "../../protocol/api.js";
-import type { Database, Db } from "../db/index.js";
+import type { AccountService } from "../accounts/index.js";
+import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { type CsvValue, csvDocument } from "../platform/csv.js";
 import { randomId } from "../platform/ids.js";
-import { currentRuleSet } from "./attribution.js";
+import { type CommissionsDb, currentRuleSet } from "./attribution.js";
 import { type HostBucket, hostAccount, postTransaction } from "./ledger.js";
 import { type PdfBlock, renderPdf } from "./pdf.js";
 import { DEFAULT_PAYOUT_MINIMUM } from "./rules.js";
@@ -40,7 +41,7 @@ const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const bucketOf = (account: string) => account.slice(account.lastIndexOf(":") + 1) as HostBucket;
 const euros = (cents: number) => `${cents < 0 ? "-" : ""}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, "0")}`;
 
-function payoutView(r: Database["payouts"] extends infer T ? { [K in keyof T]: unknown } : never): PayoutView {
+function payoutView(r: CommissionsTables["payouts"] extends infer T ? { [K in keyof T]: unknown } : never): PayoutView {
   return {
     id: r.id as string,
     hostAccountId: r.host_account_id as string,
@@ -61,11 +62,17 @@ function payoutView(r: Database["payouts"] extends infer T ? { [K in keyof T]: u
  * Connect transfers. Each payout moves the amount from the host's available to paid account in the ledger.
  */
 export class PayoutService {
+  private readonly db: CommissionsDb;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
+    /** The host's name and language on a statement: the accounts' door. */
+    private readonly accounts: Pick<AccountService, "profile">,
     private readonly transfers: PayoutTransfers | null = null,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async setHostPayoutAccount(accountId: string, body: { holderName: string; iban?: string; bic?: string; stripeAccountId?: string }): Promise<void> {
     if (body.iban !== undefined && !isValidIban(body.iban)) throw new AppError("invalid_body", "iban: not a valid IBAN (length or check digits)");
@@ -299,7 +306,7 @@ export class PayoutService {
     if (!m) throw new AppError("invalid_query", "month: YYYY-MM");
     const start = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
     const end = new Date(Date.UTC(Number(m[1]), Number(m[2]), 1));
-    const host = await this.db.selectFrom("accounts").select(["display_name", "lang"]).where("id", "=", hostAccountId).executeTakeFirst();
+    const host = await this.accounts.profile(hostAccountId);
     const before = await this.db
       .selectFrom("ledger_postings")
       .select(["account", sql<string>`sum(amount)`.as("balance")])
@@ -335,7 +342,7 @@ export class PayoutService {
       closing[bucket] += Number(r.amount);
       return { at: new Date(r.created_at).toISOString(), kind: r.kind, orderId: r.order_id, showId: r.show_id, bucket, amount: Number(r.amount) };
     });
-    return { hostAccountId, hostName: host?.display_name ?? hostAccountId, hostLang: host?.lang ?? null, month, currency, opening, lines, closing };
+    return { hostAccountId, hostName: host?.displayName ?? hostAccountId, hostLang: host?.lang ?? null, month, currency, opening, lines, closing };
   }
 }
 

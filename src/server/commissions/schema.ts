@@ -1,10 +1,45 @@
 import type { ColumnType } from "kysely";
+import type { AccountsTables } from "../accounts/index.js";
 import type { Timestamp } from "../db/column-types.js";
+import type { OffersTables } from "../offers/index.js";
+import type { OrdersTables } from "../orders/index.js";
+import type { ShowsTables } from "../shows/index.js";
 
 type PainVersion = "pain.001.001.09" | "pain.001.001.03";
 
 // Commission rules, co-hosts, attribution, the double-entry ledger and payouts: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The foreign columns commissions reads, declared (docs/architecture.md, "Declared joins"). The commission follows the
+ * order inside its transactions (orders' `placed`, `paid`, `refunding` subscribers, on the purchase path): attribution
+ * reads the show's merchant, status and host; the commission reads the order's row, a bag's lines and each line's
+ * product (its rule), and tiered rules sum the show's revenue before it; a refund's reversal reads the order's price;
+ * maturing reads the order's currency and show in the maturing transaction. Co-hosts are checked against accounts and
+ * memberships inside the show form's transaction (PGlite's one connection is held by it).
+ */
+export interface CommissionsReads {
+  orders: Pick<
+    OrdersTables["orders"],
+    | "id"
+    | "offer_id"
+    | "show_id"
+    | "quantity"
+    | "unit_price"
+    | "total"
+    | "refunded_amount"
+    | "currency"
+    | "status"
+    | "vat_rate_bp"
+    | "created_at"
+    | "line_count"
+  >;
+  order_lines: Pick<OrdersTables["order_lines"], "order_id" | "line_no" | "offer_id" | "quantity" | "unit_price" | "vat_rate_bp">;
+  offers: Pick<OffersTables["offers"], "id" | "product_id">;
+  shows: Pick<ShowsTables["shows"], "id" | "merchant_id" | "status" | "host_account_id">;
+  accounts: Pick<AccountsTables["accounts"], "id" | "role" | "merchant_id">;
+  merchant_members: Pick<AccountsTables["merchant_members"], "account_id" | "merchant_id">;
+}
+
 export interface CommissionsTables {
   /** Merchant commission rules, one row per version (append-only); `rules` null = retired (back to the show's rate). */
   commission_rule_sets: { id: string; merchant_id: string; version: number; rules: string | null; created_by: string | null; created_at: Timestamp };
@@ -109,3 +144,6 @@ export interface CommissionsTables {
     created_at: Timestamp;
   };
 }
+
+/** Commissions' view of the database: its own tables and the declared reads. */
+export type CommissionsView = CommissionsTables & CommissionsReads;

@@ -2,16 +2,19 @@ import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { CommissionRuleSetView, CommissionRules, CommissionShareView, EarningsBalances } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { OrderSubscriptions } from "../orders/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
-import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution } from "./attribution.js";
+import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution, type CommissionsDb } from "./attribution.js";
 import { hostAccount, hostBalances, merchantExpense, orderHostBalances, postTransaction, type Posting } from "./ledger.js";
 import { DEFAULT_RETURN_WINDOW_DAYS, lineCommission, splitBetweenHosts, type HostShare } from "./rules.js";
+import type { CommissionsView } from "./schema.js";
+
+type Tx = Transaction<CommissionsView>;
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -33,11 +36,14 @@ export interface CommissionOptions {
  * pending to available after the return window. Balances are always sums of postings.
  */
 export class CommissionService {
+  private readonly db: CommissionsDb;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly opts: CommissionOptions = {},
   ) {
+    this.db = scoped(db);
     // order.paid is published after the payment's transaction committed: the commission is in the ledger by then.
     // Local only: the node where the sale happened announces it once; the hub fans it out to every node's studio sockets.
     opts.bus?.subscribeLocal("order.paid", ({ showId }) => void this.#announce(showId).catch(() => {}));
@@ -83,8 +89,8 @@ export class CommissionService {
   }
 
   /** Who an order belongs to, inside the transaction that creates it (see attribution.ts). */
-  attribute(tx: Transaction<Database>, input: { orderId: string; showId: string; referral: string | null; at: Date }): Promise<Attribution> {
-    return attributeOrder(tx, input);
+  attribute(tx: SharedTx, input: { orderId: string; showId: string; referral: string | null; at: Date }): Promise<Attribution> {
+    return attributeOrder(scoped(tx), input);
   }
 
   /**
@@ -93,9 +99,10 @@ export class CommissionService {
    * `rateBp` is the show's own rate, used only when the order falls under no rule set (version 0).
    */
   async recordForOrder(
-    tx: Transaction<Database>,
+    orderTx: SharedTx,
     input: { orderId: string; showId: string; hostAccountId: string; total: number; currency: string; rateBp: number; discount?: number },
   ): Promise<number> {
+    const tx: Tx = scoped(orderTx);
     const order = await tx
       .selectFrom("orders")
       .innerJoin("offers", "offers.id", "orders.offer_id")
@@ -144,7 +151,7 @@ export class CommissionService {
    * A bag (several offers in one order, no discount): each line under the rule of its own product, the amounts added
    * up; the rate and fixed amount recorded are the first line's (a bag is refunded whole, which reverses exactly what is left).
    */
-  async #bagCommission(tx: Transaction<Database>, orderId: string, set: Parameters<typeof lineCommission>[0], ctx: Parameters<typeof lineCommission>[2]) {
+  async #bagCommission(tx: Tx, orderId: string, set: Parameters<typeof lineCommission>[0], ctx: Parameters<typeof lineCommission>[2]) {
     const lines = await tx
       .selectFrom("order_lines")
       .innerJoin("offers", "offers.id", "order_lines.offer_id")
@@ -159,13 +166,13 @@ export class CommissionService {
     return { ...each[0]!, amount: each.reduce((sum, c) => sum + c.amount, 0) };
   }
 
-  async #attribution(tx: Transaction<Database>, orderId: string, showId: string, at: Date): Promise<Attribution> {
+  async #attribution(tx: Tx, orderId: string, showId: string, at: Date): Promise<Attribution> {
     const row = await tx.selectFrom("order_attributions").selectAll().where("order_id", "=", orderId).executeTakeFirst();
     // Orders made without the hook (waitlist holds, older rows) are attributed when paid, as of their creation.
     return row ? attributionFromRow(row) : attributeOrder(tx, { orderId, showId, referral: null, at });
   }
 
-  async #showRevenue(tx: Transaction<Database>, showId: string, exceptOrderId: string): Promise<number> {
+  async #showRevenue(tx: Tx, showId: string, exceptOrderId: string): Promise<number> {
     const row = await tx
       .selectFrom("orders")
       .select(sql<string>`coalesce(sum(total - refunded_amount), 0)`.as("revenue"))
@@ -183,10 +190,8 @@ export class CommissionService {
    * pending while the order is in its return window, else from available — which may go negative after a payout and
    * is carried to the next statement. Append-only; once per refund id.
    */
-  async reverseForRefund(
-    tx: Transaction<Database>,
-    input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean },
-  ): Promise<number> {
+  async reverseForRefund(orderTx: SharedTx, input: { orderId: string; refundId: string; refundAmount: number; completesRefund: boolean }): Promise<number> {
+    const tx: Tx = scoped(orderTx);
     const original = await tx
       .selectFrom("ledger_transactions")
       .selectAll()
@@ -412,9 +417,9 @@ export class CommissionService {
   // ── Co-hosts and share links ──
 
   /** Replaces a show's hosts and shares; inside `inTx` when given (the show form saves the show and its hosts at once). */
-  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[], inTx?: Transaction<Database>): Promise<HostShare[]> {
+  async setShowHosts(showId: string, merchantId: string, hosts: HostShare[], inTx?: SharedTx): Promise<HostShare[]> {
     const ids = hosts.map((h) => h.accountId);
-    const q = inTx ?? this.db;
+    const q = scoped<CommissionsView>(inTx ?? this.db);
     // A host may work for several shops: membership (merchant_members) or the account's first shop (accounts.merchant_id).
     const found = await q
       .selectFrom("accounts")
@@ -427,7 +432,7 @@ export class CommissionService {
       if (!a || (a.merchant_id !== merchantId && a.member_of !== merchantId) || !["host", "merchant", "staff"].includes(a.role))
         throw new AppError("invalid_body", `hosts: ${id} is not a host of this merchant`);
     }
-    const write = async (tx: Transaction<Database>) => {
+    const write = async (tx: Tx) => {
       await tx.deleteFrom("show_hosts").where("show_id", "=", showId).execute();
       await tx
         .insertInto("show_hosts")
@@ -435,8 +440,8 @@ export class CommissionService {
         .execute();
     };
     if (inTx) {
-      await write(inTx);
-      return showHostShares(inTx, showId);
+      await write(scoped<CommissionsView>(inTx));
+      return showHostShares(scoped<CommissionsView>(inTx), showId);
     }
     await this.db.transaction().execute(write);
     return showHostShares(this.db, showId);
