@@ -19,7 +19,7 @@ const merchantSites: http.Server[] = [];
 /** A merchant's page: the two lines from /admin below a tall header (the player starts out of view), and a log of events. */
 function merchantPage(showcart: string, slug: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Merchant shop</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Merchant shop</title>
 <script src="${showcart}/embed.js" async></script>
 <script>
   window.showcartEvents = [];
@@ -145,6 +145,50 @@ describe("the embeddable player on a merchant's site", () => {
     expect(visitor.errors).toEqual([]);
     await visitor.context.close();
   }, 240_000);
+
+  it("settles at its content's height on a phone, and ignores look-alike messages from anyone but its frame", async () => {
+    const visitor = await newVisitor(browser, allowed, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await visitor.context.newPage();
+    await page.goto(allowed);
+    await page.locator("#player").scrollIntoViewIfNeeded();
+    const frame = await (async () => {
+      await page.waitForFunction(
+        () => (window as unknown as { showcartEvents: LoggedEvent[] }).showcartEvents.some((e) => e.type === "showcart:ready"),
+        undefined,
+        {
+          timeout: LONG,
+        },
+      );
+      return embedFrame(page)!;
+    })();
+    await frame.getByTestId("offer-card").waitFor({ timeout: LONG });
+    await frame.waitForFunction(() => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > 1, undefined, {
+      timeout: LONG,
+      polling: 250,
+    });
+    // A frame whose content were sized by the viewport (vh) would grow with every height it reports: it settles instead.
+    const resizes = async () => (await eventsOf(page)).filter((e) => e.type === "showcart:resize").map((e) => e.detail.height as number);
+    const before = await resizes();
+    await page.waitForTimeout(3000);
+    const after = await resizes();
+    expect(after.length - before.length).toBeLessThanOrEqual(1);
+    expect(after.at(-1)!).toBeGreaterThan(400);
+    expect(after.at(-1)!).toBeLessThan(2500);
+    const box = await page.evaluate(() => document.querySelector("#player")!.getBoundingClientRect().width);
+    expect(box).toBeLessThanOrEqual(390);
+
+    // The merchant's page (or a script on it) posting our message shape itself: the loader only trusts its frame.
+    const count = (await eventsOf(page)).length;
+    await page.evaluate(() =>
+      window.postMessage({ source: "showcart-embed", type: "showcart:purchase", detail: { orderId: "ord_forged", total: 1, currency: "EUR" } }, "*"),
+    );
+    await page.waitForTimeout(500);
+    const events = await eventsOf(page);
+    expect(events.length).toBe(count);
+    expect(JSON.stringify(events)).not.toContain("ord_forged");
+    expect(visitor.errors).toEqual([]);
+    await visitor.context.close();
+  }, 180_000);
 
   it("is refused by the browser on a site the shop does not list (CSP frame-ancestors)", async () => {
     const visitor = await newVisitor(browser, refused);
