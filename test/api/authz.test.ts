@@ -76,6 +76,7 @@ const PUBLIC = new Set([
   "GET /setup",
   "GET /verify-email",
   "GET /confirm-signup",
+  "GET /unsubscribe",
   "GET /shows/:slug",
   "GET /studio/:showId",
   "GET /verify/giveaway/:giveawayId",

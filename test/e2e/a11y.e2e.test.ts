@@ -21,6 +21,7 @@ let browser: Browser;
 const cookies: Partial<Record<Who, string>> = {};
 let orderId = "";
 let orderHref = "";
+const UPCOMING = "a11y-upcoming";
 
 type Who = "host" | "merchant" | "buyer";
 
@@ -96,6 +97,21 @@ const PAGES: A11yPage[] = [
   // The embeddable player (opened directly: the page is the same inside a merchant's frame) and its admin tab.
   { name: "embed with the checkout open", path: () => `/embed/${server.demo.slug}`, ready: "offer-card", prepare: openCheckout },
   { name: "admin: embed settings", as: "merchant", path: () => "/admin", ready: "admin", prepare: clickThrough(["tab-embed"], "embed-snippet") },
+  // A scheduled show's page: countdown, line-up, "Remind me" (a guest's address form open), follow buttons.
+  {
+    name: "upcoming show: a guest's reminder form",
+    path: () => `/shows/${UPCOMING}`,
+    ready: "upcoming-stage",
+    prepare: clickThrough(["remind-button"], "remind-email"),
+  },
+  {
+    name: "upcoming show: signed in, reminder set, following",
+    as: "buyer",
+    path: () => `/shows/${UPCOMING}`,
+    ready: "upcoming",
+    prepare: clickThrough(["remind-button", "follow-shop"], "remind-set"),
+  },
+  { name: "unsubscribe page (a link that is not valid)", path: () => "/unsubscribe#t=rem_nope.nope", ready: "unsubscribe-state" },
 ];
 
 interface AxeViolation {
@@ -139,6 +155,22 @@ beforeAll(async () => {
   expect(placed.status).toBe(201);
   orderId = placed.body.order.id;
   orderHref = `/orders/${orderId}#t=${placed.body.accessToken}`;
+  const hosts = await request(server.url, "GET", "/api/admin/hosts", { cookie: cookies.merchant });
+  const products = await request(server.url, "GET", "/api/admin/products", { cookie: cookies.merchant });
+  const upcoming = await request(server.url, "POST", "/api/admin/shows", {
+    cookie: cookies.merchant,
+    body: {
+      title: "Coming up: spring collection",
+      slug: UPCOMING,
+      description: "New colours, first look.",
+      hostAccountId: hosts.body.hosts[0].id,
+      scheduledAt: new Date(Date.now() + 2 * 24 * 3600_000).toISOString(),
+      lineup: products.body.products
+        .slice(0, 2)
+        .map((p: { id: string; price: number }) => ({ productId: p.id, showPrice: Math.max(100, p.price - 300), quantity: 3 })),
+    },
+  });
+  expect(upcoming.status).toBe(201);
 }, 180_000);
 
 afterAll(async () => {

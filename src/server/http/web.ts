@@ -173,8 +173,8 @@ ${head}
   app.get("/account", (req, reply) => sendPage("account", req, reply));
   // A host's commission: balances, statements (CSV/PDF) and payouts.
   app.get("/earnings", (req, reply) => sendPage("earnings", req, reply));
-  // Password reset and team invites; the emailed links carry their token in the URL fragment.
-  for (const path of ["/forgot-password", "/reset-password", "/accept-invite", "/confirm-signup"])
+  // Password reset, team invites and unsubscribe links; the emailed links carry their token in the URL fragment.
+  for (const path of ["/forgot-password", "/reset-password", "/accept-invite", "/confirm-signup", "/unsubscribe"])
     app.get(path, (req, reply) => sendPage("account", req, reply));
   // oEmbed discovery (https://oembed.com/#section4): a CMS given the show's URL finds the embed code from here.
   app.get<{ Params: { slug: string } }>("/shows/:slug", (req, reply) => {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { ShopFollowers } from "../follows/FollowerCounts.js";
 import type { AdminProductView, OfferView, ShowSalesView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { formatMoney, parsePriceToCents } from "../platform/money.js";
@@ -117,7 +118,12 @@ export function ShowsPanel({ shows, products, onChanged }: { shows: ShowSalesVie
   };
 
   // The show form and list (schedule, edit, duplicate, cancel), then each show's sales and offers.
-  const planner = <ShowPlannerPanel products={products} onChanged={() => void refresh()} />;
+  const planner = (
+    <>
+      <ShopFollowers path={scoped("/api/admin/followers")} />
+      <ShowPlannerPanel products={products} onChanged={() => void refresh()} />
+    </>
+  );
   if (!shows.length)
     return (
       <div class="admin-shows">

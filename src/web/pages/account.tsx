@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { UnsubscribePage } from "../notifications/UnsubscribePage.js";
 import { useEffect, useState } from "preact/hooks";
 import type { OrderView } from "../../protocol/api.js";
 import { ApiError, api } from "../platform/apiClient.js";
@@ -310,6 +311,8 @@ function AccountPage() {
       <AcceptInvite />
     ) : path === "/confirm-signup" ? (
       <ConfirmSignUp />
+    ) : path === "/unsubscribe" ? (
+      <UnsubscribePage />
     ) : (
       <Forgot />
     );

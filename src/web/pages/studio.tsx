@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { StudioFollowers } from "../follows/FollowerCounts.js";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { CommissionShareView, LineupItemView, OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
@@ -591,6 +592,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
                 {show.title}
               </h1>
             </div>
+            <StudioFollowers showId={show.id} />
           </div>
           <Counters stats={stats} />
           <button

@@ -15,6 +15,9 @@ import { replayOfferAt } from "../recordings/OfferTimeline.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js").then((m) => m.ReplayPlayer));
+// A scheduled show's countdown, "Remind me", follows and line-up: only for a show that has not started.
+const UpcomingStage = lazyComponent(() => import("../shows/UpcomingShow.js").then((m) => m.UpcomingStage));
+const UpcomingDetails = lazyComponent(() => import("../shows/UpcomingShow.js").then((m) => m.UpcomingDetails));
 // The shop tab (every offer of the show, and the bag): loaded when first opened.
 const ShopTab = lazyComponent(() => import("../checkout/ShopTab.js").then((m) => m.ShopTab));
 import type { BagLine } from "../checkout/ShopTab.js";
@@ -176,6 +179,7 @@ function LiveShow({ show }: { show: ShowView }) {
   // After the show a finished recording turns the page into a replay: the card follows the offer timeline.
   // "reconnecting" keeps the player: the same playlist continues once the encoder is back.
   const onAir = room.status === "live" || room.status === "reconnecting";
+  const upcoming = room.status === "scheduled" && !show.replay;
   const replay = useReplay(show, room.status);
   const [replayTime, setReplayTime] = useState(0);
   const pinned = replay ? replayOfferAt(replay.markers, replayTime, room.offers) : pinnedOffer(room);
@@ -212,6 +216,8 @@ function LiveShow({ show }: { show: ShowView }) {
             <ReplayPlayer replay={replay} onTime={setReplayTime} />
           ) : onAir ? (
             <LivePlayer src={show.playbackUrl} />
+          ) : upcoming ? (
+            <UpcomingStage show={show} />
           ) : (
             <OffAir show={show} status={room.status} />
           )}
@@ -223,9 +229,10 @@ function LiveShow({ show }: { show: ShowView }) {
           </div>
         </div>
         <aside class="sidebar">
+          {upcoming && <UpcomingDetails show={show} account={embedded ? null : buyer.account} follows={!embedded} />}
           {pinned ? (
             <OfferCard offer={pinned} onBuy={setCheckout} soldOut={<WaitlistButton offer={pinned} accountEmail={buyer.account?.email} />} />
-          ) : (
+          ) : upcoming ? null : (
             <div class="panel offer-empty" data-testid="no-offer">
               {t("offer.none")}
             </div>
