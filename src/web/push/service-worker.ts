@@ -1,4 +1,5 @@
 import type { PushNoticePayload } from "../../protocol/api.js";
+import { imageUrl, pageOnThisSite } from "./noticeUrls.js";
 
 // Showcart's service worker (built on its own into dist/web/push-sw.js, served at /push/sw.js, scope /push/). It has
 // no fetch handler and its scope holds no page: it only shows a show's reminder or go-live notice when a push
@@ -34,29 +35,6 @@ interface WorkerScope {
 }
 
 const sw = self as unknown as WorkerScope;
-
-/**
- * The page to open: the payload's path on this site's origin, whatever origin the payload names (PUBLIC_URL may be
- * another name for this site), so a notice never opens another site.
- */
-function pageOnThisSite(raw: unknown, origin: string): string {
-  try {
-    const url = new URL(String(raw), origin);
-    return new URL(`${url.pathname}${url.search}${url.hash}`, origin).href;
-  } catch {
-    return `${origin}/`;
-  }
-}
-
-/** The show's cover: this site's, or an https image (a CDN); anything else is left out. */
-function imageUrl(raw: unknown, origin: string): string | null {
-  try {
-    const url = new URL(String(raw), origin);
-    return url.origin === origin || url.protocol === "https:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
 
 function parsePayload(event: PushEventLike): PushNoticePayload | null {
   try {
