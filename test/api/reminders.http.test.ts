@@ -221,6 +221,24 @@ describe.each(backends)("reminders, follows and go-live notices on %s", (backend
     ]);
   });
 
+  it("limits guests' reminders per client address (429 rate_limited), not signed-in viewers'", async () => {
+    const other = await server.services.shows.createShow({
+      merchantId,
+      hostAccountId: hostId,
+      slug: "limit-check",
+      title: "Limit check",
+      commissionRateBp: 1000,
+      scheduledAt: new Date(start.getTime() + 24 * 3600_000),
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++)
+      statuses.push((await request(server.url, "POST", `/api/shows/${other.slug}/reminders`, { body: { email: `many${i}@example.com` } })).status);
+    const limited = await request(server.url, "POST", `/api/shows/${other.slug}/reminders`, { body: { email: "one-more@example.com" } });
+    expect([limited.status, limited.body.error.code]).toEqual([429, "rate_limited"]);
+    expect(statuses.filter((s) => s === 201).length).toBeLessThanOrEqual(20);
+    expect((await request(server.url, "POST", `/api/shows/${other.slug}/reminders`, { cookie: buyers.sofia!.cookie, body: {} })).status).toBe(201);
+  });
+
   it("unsubscribes without sign-in, only the subscription the link was sent for", async () => {
     const guestMail = (await mailsTo("guest@example.com", /Live now/))[0]!;
     const gastMail = (await mailsTo("gast@example.de", /Jetzt live/))[0]!;
