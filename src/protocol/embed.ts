@@ -92,9 +92,18 @@ export interface EmbedEventDetail {
     lines: { offerId: string; quantity: number; unitPrice: number }[];
   };
   "showcart:resize": { height: number };
+  /** The show could not be loaded: no such show (`not_found`) or anything else (`failed`, the frame offers a retry). */
+  "showcart:error": { code: "not_found" | "failed" };
 }
 export type EmbedEventType = keyof EmbedEventDetail;
-export const EMBED_EVENT_TYPES: readonly EmbedEventType[] = ["showcart:ready", "showcart:live", "showcart:ended", "showcart:purchase", "showcart:resize"];
+export const EMBED_EVENT_TYPES: readonly EmbedEventType[] = [
+  "showcart:ready",
+  "showcart:live",
+  "showcart:ended",
+  "showcart:purchase",
+  "showcart:resize",
+  "showcart:error",
+];
 
 /** What the frame posts to its parent: `source` tells our messages from anyone else's on the same window. */
 export interface EmbedMessage<K extends EmbedEventType = EmbedEventType> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuyer } from "../support/accounts.js";
 import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { launchChromium, newVisitor } from "./browser.js";
+import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
 // The embeddable player on a merchant's own site (issue #15, journey 3). Showcart runs on 127.0.0.1; the merchant's
 // pages are served from `localhost` on other ports — another site to the browser, as a real shop's domain is (so no
@@ -53,8 +53,20 @@ describe("the embeddable player on a merchant's site", () => {
   beforeAll(async () => {
     [server, browser] = await Promise.all([startTestServer({ demo: true }), launchChromium()]);
     [allowed, refused] = await Promise.all([serveMerchantSite(server.url, server.demo.slug), serveMerchantSite(server.url, server.demo.slug)]);
+    // The shop's owner lists the merchant site in /admin → "On your website" and finds the two lines to paste.
     const merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
-    const set = await request(server.url, "PUT", "/api/admin/shop/embed", { cookie: merchant, body: { origins: [allowed] } });
+    const owner = await signedInVisitor(browser, server.url, merchant);
+    const admin = await owner.context.newPage();
+    await admin.goto("/admin");
+    await admin.getByTestId("tab-embed").click({ timeout: LONG });
+    await admin.getByTestId("embed-origins").fill(`${allowed}/\n`);
+    await admin.getByTestId("embed-save").click();
+    await admin.getByRole("status").waitFor({ timeout: LONG });
+    expect(await admin.getByTestId("embed-origins").inputValue()).toBe(allowed);
+    expect(await admin.getByTestId("embed-snippet").textContent()).toContain(`<showcart-show show="${server.demo.slug}"></showcart-show>`);
+    expect(owner.errors).toEqual([]);
+    await owner.context.close();
+    const set = await request(server.url, "GET", "/api/admin/shop/embed", { cookie: merchant });
     expect(set.body.origins).toEqual([allowed]);
   }, 90_000);
 

@@ -21,7 +21,7 @@ const embedMessages = defineMessages(
     copy: "Copy",
     copied: "Copied",
     events:
-      "The element fires showcart:ready, showcart:live, showcart:ended and showcart:purchase (order id, amounts and offers, never the buyer's details) for your analytics.",
+      "The element fires showcart:ready, showcart:live, showcart:ended, showcart:purchase and showcart:error (order id, amounts and offers, never the buyer's details) for your analytics.",
     guests:
       "Inside another site's page browsers send no Showcart sign-in, so buyers check out as guests there (email and card); accounts and one-tap buying stay on Showcart.",
   },
@@ -38,7 +38,7 @@ const embedMessages = defineMessages(
     copy: "Kopieren",
     copied: "Kopiert",
     events:
-      "Das Element meldet showcart:ready, showcart:live, showcart:ended und showcart:purchase (Bestellnummer, Beträge und Angebote, nie die Daten der Käufer) für deine Auswertung.",
+      "Das Element meldet showcart:ready, showcart:live, showcart:ended, showcart:purchase und showcart:error (Bestellnummer, Beträge und Angebote, nie die Daten der Käufer) für deine Auswertung.",
     guests:
       "In der Seite einer anderen Website senden Browser keine Showcart-Anmeldung mit; dort kaufen Kunden als Gast (E-Mail und Karte). Konto und Ein-Klick-Kauf gibt es auf Showcart.",
   },

@@ -363,7 +363,11 @@ function ViewerPage() {
         document.title = `${r.show.title} · Showcart`;
         toHost((b) => b.postToHost("showcart:ready", { show: { slug: r.show.slug, title: r.show.title, status: r.show.status } }));
       })
-      .catch((err) => setError(err instanceof ApiError && err.status === 404 ? "not_found" : "failed"));
+      .catch((err) => {
+        const code = err instanceof ApiError && err.status === 404 ? "not_found" : "failed";
+        setError(code);
+        toHost((b) => b.postToHost("showcart:error", { code }));
+      });
   };
   useEffect(load, [slug]);
 
