@@ -85,4 +85,23 @@ describe("accounts over HTTP", () => {
     expect([reused.status, reused.body.error.code]).toEqual([400, "invalid_body"]);
     expect((await mailTo(server, "nobody@example.com", 300)).length).toBe(0);
   });
+
+  it("lets a signed-in account choose its language, which its emails then use whatever page asks", async () => {
+    const email = "sprache@example.com";
+    const { cookie } = await createBuyer(server, email, "a long password", "Sprachwahl");
+    expect((await request(server.url, "GET", "/api/auth/me", { cookie })).body.account.lang).toBeNull();
+    expect((await request(server.url, "PATCH", "/api/auth/me", { body: { lang: "de" } })).status).toBe(401);
+    for (const body of [{}, { lang: "fr" }, { lang: "de", role: "admin" }]) {
+      const bad = await request(server.url, "PATCH", "/api/auth/me", { cookie, body });
+      expect([bad.status, bad.body.error.code], JSON.stringify(body)).toEqual([400, "invalid_body"]);
+    }
+    const set = await request(server.url, "PATCH", "/api/auth/me", { cookie, body: { lang: "de" } });
+    expect(set.status).toBe(200);
+    expect(set.body.account).toMatchObject({ email, lang: "de", role: "buyer" });
+    expect((await request(server.url, "GET", "/api/auth/me", { cookie })).body.account.lang).toBe("de");
+    // An English page asks for a reset: the account's German wins.
+    expect((await request(server.url, "POST", "/api/auth/password-reset", { body: { email, lang: "en" } })).status).toBe(202);
+    const [mail] = await mailTo(server, email);
+    expect(mail?.subject).toContain("Passwort");
+  });
 });

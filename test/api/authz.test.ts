@@ -254,6 +254,7 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
   const chat = () => `${s()}/chat`;
   const rows: Row[] = [
     { route: "GET /api/auth/me", allowed: SIGNED_IN, path: () => "/api/auth/me" },
+    { route: "PATCH /api/auth/me", allowed: SIGNED_IN, path: () => "/api/auth/me", body: {} },
     { route: "GET /api/me/checkout-details", allowed: SIGNED_IN, path: () => "/api/me/checkout-details" },
     { route: "POST /api/me/address", allowed: SIGNED_IN, path: () => "/api/me/address", body: {} },
     { route: "POST /api/me/payment-method", allowed: SIGNED_IN, path: () => "/api/me/payment-method", body: {} },

@@ -57,6 +57,14 @@ describe("buyer journey", () => {
     await page.getByTestId("account-button").click();
     await page.getByTestId("account-signed-in").waitFor({ timeout: LONG });
 
+    // The account's language, chosen in the same menu: the page switches and the account keeps it (for its emails).
+    await page.getByTestId("account-lang").selectOption("de");
+    await page.getByTestId("account-lang-status").getByText("Sprache gespeichert.").waitFor({ timeout: LONG });
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe("de");
+    expect((await page.evaluate(() => fetch("/api/auth/me").then((r) => r.json()))).account.lang).toBe("de");
+    await page.getByTestId("account-lang").selectOption("en");
+    await page.getByTestId("account-lang-status").getByText("Language saved.").waitFor({ timeout: LONG });
+
     // Save an address and the test card: only brand and last 4 come back.
     await page.getByTestId("saved-name").fill("Erika Mustermann");
     await page.getByTestId("saved-line1").fill("Hauptstraße 1");

@@ -26,5 +26,8 @@ export const acceptInviteBody = z.strictObject({
   displayName: z.string().trim().min(1).max(60).optional(),
 });
 export const inviteInfoBody = z.strictObject({ token: z.string().min(20).max(100) });
+/** The signed-in account's own settings (PATCH /api/auth/me): the language of its emails and statements. */
+export const updateMeBody = z.strictObject({ lang: z.enum(["de", "en"]) });
+
 export const passwordResetRequestBody = z.strictObject({ email: z.string().trim().max(254), lang: z.enum(["de", "en"]).optional() });
 export const passwordResetBody = z.strictObject({ token: z.string().min(20).max(100), password: newPassword });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { loginBody, passwordResetBody, passwordResetRequestBody, signUpBody, signUpConfirmBody } from "../../protocol/api.js";
+import { loginBody, passwordResetBody, passwordResetRequestBody, signUpBody, signUpConfirmBody, updateMeBody } from "../../protocol/api.js";
 import { CSRF_HEADER, guardCookieRequest } from "../http/cross-site.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
@@ -65,6 +65,13 @@ export function registerAuth(app: FastifyInstance, accounts: AccountService, opt
   });
 
   app.get("/api/auth/me", async (req) => ({ account: publicAccount(requireAccount(req)) }));
+
+  // The owner rule: a session changes only its own account (there is no id in the path to point elsewhere).
+  app.patch("/api/auth/me", async (req) => {
+    const account = requireAccount(req);
+    const body = parseWith(updateMeBody, req.body);
+    return { account: publicAccount(await accounts.setLang(account.id, body.lang)) };
+  });
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string, expiresAt: Date, secure: boolean) {
@@ -77,5 +84,5 @@ export function requireAccount(req: FastifyRequest): Account {
 }
 
 export function publicAccount(a: Account) {
-  return { id: a.id, email: a.email, displayName: a.displayName, role: a.role };
+  return { id: a.id, email: a.email, displayName: a.displayName, role: a.role, lang: a.lang ?? null };
 }

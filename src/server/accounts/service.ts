@@ -17,6 +17,8 @@ export interface Account {
   displayName: string;
   role: "buyer" | "host" | "merchant" | "staff" | "admin";
   merchantId: string | null;
+  /** The language of the account's emails and statements (null: not known yet; the page's language stands in). */
+  lang?: "de" | "en" | null;
 }
 
 export const SESSION_COOKIE = "sc_session";
@@ -326,8 +328,24 @@ export class AccountService {
 
   /** The account by its id, or null. */
   async account(id: string): Promise<Account | null> {
-    const row = await this.db.selectFrom("accounts").select(["id", "email", "display_name", "role", "merchant_id"]).where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("accounts")
+      .select(["id", "email", "display_name", "role", "merchant_id", "lang"])
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row ? toAccount(row) : null;
+  }
+
+  /** The account's language: every later email and statement to it is written in it (reset, notices, statements). */
+  async setLang(accountId: string, lang: "de" | "en"): Promise<Account> {
+    const row = await this.db
+      .updateTable("accounts")
+      .set({ lang })
+      .where("id", "=", accountId)
+      .returning(["id", "email", "display_name", "role", "merchant_id", "lang"])
+      .executeTakeFirst();
+    if (!row) throw new AppError("not_found", "No such account.");
+    return toAccount(row);
   }
 
   /** Where and in which language to write to these accounts (a notice's recipients); unknown ids are left out. */
@@ -361,6 +379,13 @@ export class AccountService {
   }
 }
 
-function toAccount(row: { id: string; email: string; display_name: string; role: Account["role"]; merchant_id: string | null }): Account {
-  return { id: row.id, email: row.email, displayName: row.display_name, role: row.role, merchantId: row.merchant_id };
+function toAccount(row: {
+  id: string;
+  email: string;
+  display_name: string;
+  role: Account["role"];
+  merchant_id: string | null;
+  lang?: "de" | "en" | null;
+}): Account {
+  return { id: row.id, email: row.email, displayName: row.display_name, role: row.role, merchantId: row.merchant_id, lang: row.lang ?? null };
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { CardSetupView, SavedBuyerDetails } from "../../protocol/api.js";
 import { useStripeCard } from "../checkout/useStripeCard.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
-import { getLang, useI18n } from "../i18n/coreText.js";
+import { type Lang, getLang, setLang, useI18n } from "../i18n/coreText.js";
 import type { BuyerAccount, BuyerState } from "../buyers/useBuyer.js";
 
 const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
@@ -259,6 +259,52 @@ function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null;
   );
 }
 
+/**
+ * The account's language: its emails (password reset, show notices) and statements are written in it, and this page
+ * switches with it. Stored on the account (PATCH /api/auth/me), so it holds on every device.
+ */
+function AccountLanguage({ account, onChanged }: { account: BuyerAccount; onChanged(a: BuyerAccount): void }) {
+  const { t, lang } = useI18n();
+  const [busy, setBusy] = useState(false);
+  // "saved" is worded at render time: the page has just switched language.
+  const [status, setStatus] = useState<"saved" | { error: string } | null>(null);
+  const change = async (next: Lang) => {
+    setBusy(true);
+    setStatus(null);
+    try {
+      const r = await api.patch<{ account: BuyerAccount }>("/api/auth/me", { lang: next });
+      setLang(next);
+      onChanged(r.account);
+      setStatus("saved");
+    } catch (err) {
+      setStatus({ error: messageFor(err, t) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="account-lang">
+      <label class="field">
+        <span>{t("buyer.lang")}</span>
+        <select value={account.lang ?? lang} disabled={busy} onChange={(e) => void change(e.currentTarget.value as Lang)} data-testid="account-lang">
+          <option value="de" lang="de">
+            Deutsch
+          </option>
+          <option value="en" lang="en">
+            English
+          </option>
+        </select>
+      </label>
+      <p class="muted">{t("buyer.langHint")}</p>
+      {status && (
+        <p class={status === "saved" ? "note" : "alert"} role="status" data-testid="account-lang-status">
+          {status === "saved" ? t("buyer.langSaved") : status.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** The viewer page's small account menu: sign up / sign in, saved address and card for one-tap buying, sign out. */
 export function AccountMenu({ buyer }: { buyer: BuyerState }) {
   const { t } = useI18n();
@@ -297,6 +343,7 @@ export function AccountMenu({ buyer }: { buyer: BuyerState }) {
               <p class="account-who" data-testid="account-signed-in">
                 {t("buyer.signedInAs", { email: account.email })}
               </p>
+              <AccountLanguage account={account} onChanged={(a) => buyer.updateAccount(a)} />
               <p class="muted">{saved?.address && saved.paymentMethod ? t("buyer.oneTapReady") : t("buyer.oneTapLead")}</p>
               <SavedDetailsForm key={saved ? "loaded" : "loading"} saved={saved} onSaved={buyer.setSaved} />
               <button type="button" class="btn btn-block" onClick={signOut} data-testid="account-signout">

@@ -7,6 +7,8 @@ export interface BuyerAccount {
   email: string;
   displayName: string;
   role: string;
+  /** The language of the account's emails (null: not chosen; the page's language stands in). */
+  lang?: "de" | "en" | null;
 }
 
 export interface BuyerState {
@@ -14,6 +16,8 @@ export interface BuyerState {
   account: BuyerAccount | null | undefined;
   saved: SavedBuyerDetails | null;
   setAccount(a: BuyerAccount | null): void;
+  /** The same account with changed settings (its saved details stay loaded). */
+  updateAccount(a: BuyerAccount): void;
   setSaved(s: SavedBuyerDetails): void;
 }
 
@@ -36,5 +40,6 @@ export function useBuyer(): BuyerState {
       () => setAccountState(null),
     );
   }, []);
-  return { account, saved, setAccount, setSaved };
+  const updateAccount = useCallback((a: BuyerAccount) => setAccountState(a), []);
+  return { account, saved, setAccount, updateAccount, setSaved };
 }
