@@ -24,7 +24,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HLS_SEGMENT_SECONDS: z.coerce.number().min(1).max(10).default(2),
   HLS_LIST_SIZE: z.coerce.number().int().min(3).max(60).default(6),
-  // Rendition heights, highest first; checked by parseLadder (media) at startup.
+  // Rendition sizes by short side (heights of a landscape source, widths of a portrait one); checked by parseLadder.
   HLS_LADDER: z
     .string()
     .regex(/^\s*\d{3,4}p?\s*(,\s*\d{3,4}p?\s*)*$/)

@@ -4,7 +4,8 @@ import { AppError } from "../platform/errors.js";
 import type { LlHlsPackager } from "./ll-hls/packager.js";
 
 const SHOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const RENDITION = /^\d{3,4}p$/;
+// A rung is named by its short side: 2 digits for a tiny source that the ladder does not scale up.
+const RENDITION = /^\d{2,4}p$/;
 const PLAYLIST = "index.m3u8";
 const MEDIA_FILE = /^[a-z0-9]+-[psi]\d{1,12}\.(m4s|mp4)$/;
 
@@ -79,8 +80,11 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
  *   GET /live/:showId/:rendition/<tag>-{i,p,s}<n>.*    init section, part, segment; the hinted next part blocks
  */
 export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
-  const renditionOf = (showId: string, name: string): OriginRendition => {
+  const renditionOf = async (showId: string, name: string, holdMs: number): Promise<OriginRendition> => {
     if (!SHOW_ID.test(showId) || !RENDITION.test(name)) throw new AppError("not_found");
+    // Between go-live and the probe of the source (which decides the rungs) an on-air show has none yet: a player
+    // that kept a rendition's URL waits for them rather than getting a 404.
+    if (shows.renditions(showId)?.length === 0) await shows.whenReady(showId, holdMs);
     const r = shows.renditions(showId)?.find((x) => x.name === name);
     if (!r) throw new AppError("not_found");
     return r;
@@ -113,7 +117,7 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
       `/live/:showId/:rendition/${PLAYLIST}`,
       async (request, reply) => {
         cors(reply);
-        const { packager } = renditionOf(request.params.showId, request.params.rendition);
+        const { packager } = await renditionOf(request.params.showId, request.params.rendition, hold(MASTER_WAIT_MS));
         const msn = parseDirective(request.query._HLS_msn);
         const part = parseDirective(request.query._HLS_part);
         if (part !== undefined && msn === undefined) throw new AppError("invalid_query");
@@ -148,7 +152,7 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
       const { file } = request.params;
       const match = MEDIA_FILE.exec(file);
       if (!match) throw new AppError("not_found");
-      const { packager } = renditionOf(request.params.showId, request.params.rendition);
+      const { packager } = await renditionOf(request.params.showId, request.params.rendition, hold(MASTER_WAIT_MS));
       const found = packager.resource(file);
       let bytes: Buffer | undefined;
       if (found === "pending") {

@@ -3,12 +3,12 @@ import { RtmpIngest } from "./rtmp-ingest.js";
 import { ShowTranscoder } from "./transcoder.js";
 import { hlsOriginRoutes, type OriginRendition } from "./hls-origin.js";
 import { LlHlsPackager } from "./ll-hls/packager.js";
-import { ladderFor } from "./ll-hls/ladder.js";
+import { ladderFor, type InputInfo, type Rung } from "./ll-hls/ladder.js";
 
 export { startSyntheticSource, findClockFont, type SyntheticSource, type SyntheticSourceOptions } from "./synthetic-source.js";
 export { liveDir, masterPlaylist } from "./hls-origin.js";
 export { LlHlsPackager } from "./ll-hls/packager.js";
-export { ladderFor, parseLadder, ladderTranscodeArgs, type Rung } from "./ll-hls/ladder.js";
+export { ladderFor, parseLadder, ladderTranscodeArgs, frameFor, type Rung } from "./ll-hls/ladder.js";
 
 export interface MediaDeps {
   ffmpegPath: string;
@@ -26,7 +26,10 @@ export interface MediaDeps {
   onOffline(showId: string): void;
   /** The publisher dropped; the show continues if it republishes within reconnectGraceSeconds. */
   onReconnecting?(showId: string): void;
-  /** Rendition heights, e.g. [720, 480, 240] (default); the top one is passed through when the input fits. */
+  /**
+   * Rendition sizes by short side, e.g. [720, 480, 240] (default): a landscape source's heights, a portrait one's
+   * widths; never above the source's own size. The top one is passed through when the input fits.
+   */
   ladder?: number[];
   /** LL-HLS PART-TARGET in seconds (default 0.3). */
   partTargetSeconds?: number;
@@ -65,9 +68,14 @@ export interface Media {
 }
 
 interface LiveShow {
+  /** Empty until the first publish was probed: the source's size decides the rungs (see ladderFor). */
   renditions: OriginRendition[];
+  sizes: number[];
   packagers: Map<string, LlHlsPackager>;
   graceTimer: NodeJS.Timeout | null;
+  /** Resolves once the renditions are known (or the show ended). */
+  laddered: Promise<void>;
+  ladderKnown(): void;
 }
 
 const STOP_GRACE_MS = 3000;
@@ -77,7 +85,7 @@ const DEFAULT_STALL_SECONDS = 6;
 
 export function createMedia(deps: MediaDeps): Media {
   const log = deps.log;
-  const heights = [...(deps.ladder ?? DEFAULT_LADDER)].sort((a, b) => b - a);
+  const sizes = [...(deps.ladder ?? DEFAULT_LADDER)].sort((a, b) => b - a);
   const partTargetSeconds = deps.partTargetSeconds ?? DEFAULT_PART_TARGET_SECONDS;
   const graceMs = (deps.reconnectGraceSeconds ?? 0) * 1000;
   const transcoders = new Map<string, ShowTranscoder>();
@@ -108,20 +116,31 @@ export function createMedia(deps: MediaDeps): Media {
     return done;
   };
 
-  const newShow = (showId: string): LiveShow => {
-    const packagers = new Map<string, LlHlsPackager>();
-    const renditions = ladderFor(heights).map((rung) => {
+  const newShow = (): LiveShow => {
+    let ladderKnown = () => {};
+    const laddered = new Promise<void>((resolve) => (ladderKnown = resolve));
+    return { renditions: [], sizes: [], packagers: new Map(), graceTimer: null, laddered, ladderKnown };
+  };
+
+  // The first publish's probe fixes the show's renditions; a reconnect continues them (same names, same playlists),
+  // scaled from whatever the returning source sends.
+  const ladderOf = (showId: string, show: LiveShow, input: InputInfo): Rung[] => {
+    const rungs = show.sizes.length === 0 ? ladderFor(sizes, input) : ladderFor(show.sizes, input, { upscale: true });
+    for (const rung of rungs) {
+      if (show.packagers.has(rung.name)) continue;
       const packager = new LlHlsPackager({
         segmentSeconds: deps.segmentSeconds,
         partTargetSeconds,
         listSize: deps.listSize,
         onWarning: (message, details) => log.warn({ showId, rendition: rung.name, ...details }, message),
       });
-      packagers.set(rung.name, packager);
+      show.packagers.set(rung.name, packager);
+      show.sizes.push(rung.size);
       // BANDWIDTH is a peak: the encoder's maxrate plus audio plus ~10% container overhead.
-      return { name: rung.name, packager, bandwidth: Math.round((rung.videoKbps + rung.audioKbps) * 1100) };
-    });
-    return { renditions, packagers, graceTimer: null };
+      show.renditions.push({ name: rung.name, packager, bandwidth: Math.round((rung.videoKbps + rung.audioKbps) * 1100) });
+    }
+    show.ladderKnown();
+    return rungs;
   };
 
   // Shows whose next unpublish is a deliberate end, not a drop.
@@ -131,6 +150,7 @@ export function createMedia(deps: MediaDeps): Media {
     const show = shows.get(showId);
     if (show?.graceTimer) clearTimeout(show.graceTimer);
     shows.delete(showId);
+    show?.ladderKnown();
     for (const r of show?.renditions ?? []) r.packager.close();
     if (live.delete(showId)) notify("onOffline", showId);
   };
@@ -150,13 +170,14 @@ export function createMedia(deps: MediaDeps): Media {
         log.info({ showId }, "publisher reconnected within the grace period; the show continues");
       }
       if (!show) {
-        show = newShow(showId);
+        show = newShow();
         shows.set(showId, show);
       }
+      const onAir = show;
       const transcoder = new ShowTranscoder({
         ffmpegPath: deps.ffmpegPath,
         inputUrl,
-        heights,
+        ladder: (input) => ladderOf(showId, onAir, input),
         packagers: show.packagers,
         segmentSeconds: deps.segmentSeconds,
         partTargetSeconds,
@@ -230,7 +251,12 @@ export function createMedia(deps: MediaDeps): Media {
       async whenReady(showId, timeoutMs) {
         const show = shows.get(showId);
         if (!show) return;
-        await Promise.all(show.renditions.map((r) => r.packager.waitForPlaylist(0, 0, timeoutMs)));
+        const deadline = performance.now() + timeoutMs;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([show.laddered, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+        clearTimeout(timer);
+        const left = Math.max(0, deadline - performance.now());
+        await Promise.all(show.renditions.map((r) => r.packager.waitForPlaylist(0, 0, left)));
       },
     }),
   };

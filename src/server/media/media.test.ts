@@ -443,3 +443,89 @@ describe("encoder reconnects (real ffmpeg)", () => {
     expect(await playlist()).toBeUndefined();
   }, 15_000);
 });
+
+describe("a portrait source (a phone held upright, real ffmpeg over RTMP)", () => {
+  let app: FastifyInstance;
+  let media: Media;
+  let base: string;
+  let dir: string;
+  let source: SyntheticSource | null = null;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "showcart-portrait-"));
+    app = fastify({ logger: false });
+    media = createMedia({
+      ffmpegPath,
+      mediaDir: path.join(dir, "media"),
+      rtmpPort: 0,
+      rtmpHost: "127.0.0.1",
+      segmentSeconds: 1,
+      listSize: 6,
+      // The top rung is passed through (720 wide, H.264); the 360 rung is encoded from the portrait picture.
+      ladder: [720, 360],
+      log: app.log,
+      resolveStreamKey: async (key) => (key === GOOD_KEY ? { showId: "shw_portrait" } : null),
+      onLive: () => {},
+      onOffline: () => {},
+    });
+    await app.register(media.routes);
+    await media.start();
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  });
+
+  afterAll(async () => {
+    await source?.stop();
+    await media?.stop();
+    await app?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps a 720x1280 source portrait in every rendition: RESOLUTION and the segments' own picture size", async () => {
+    source = startSyntheticSource({ ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${GOOD_KEY}`, fontFile: null, size: "720x1280" });
+    const master = await waitFor(
+      "the master playlist",
+      async () => {
+        const res = await fetch(`${base}/live/shw_portrait/index.m3u8`);
+        return res.ok ? res.text() : undefined;
+      },
+      30_000,
+    );
+    const variants = master.split("\n").filter((l) => l.startsWith("#EXT-X-STREAM-INF"));
+    expect(variants).toHaveLength(2);
+    expect(variants[0]).toMatch(/RESOLUTION=720x1280,.*NAME="720p"/);
+    expect(variants[1]).toMatch(/RESOLUTION=360x640,.*NAME="360p"/);
+    expect(media.renditions("shw_portrait")).toEqual([
+      { name: "720p", copy: true },
+      { name: "360p", copy: false },
+    ]);
+
+    for (const [rendition, width, height] of [
+      ["720p", 720, 1280],
+      ["360p", 360, 640],
+    ] as const) {
+      const text = await waitFor(
+        `two ${rendition} segments`,
+        async () => {
+          const res = await fetch(`${base}/live/shw_portrait/${rendition}/index.m3u8`);
+          const t = res.ok ? await res.text() : undefined;
+          return t && segmentsOf(t).length >= 2 ? t : undefined;
+        },
+        25_000,
+      );
+      const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)![1]!;
+      const get = async (file: string) => Buffer.from(await (await fetch(`${base}/live/shw_portrait/${rendition}/${file}`)).arrayBuffer());
+      const file = path.join(dir, `${rendition}.mp4`);
+      await writeFile(file, Buffer.concat([await get(init), await get(segmentsOf(text)[1]!)]));
+      const { stdout } = await execFileAsync(
+        ffprobePath,
+        ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "json", file],
+        {
+          env: { ...process.env, GCONV_PATH: "/nonexistent" },
+        },
+      );
+      expect(JSON.parse(stdout).streams[0], rendition).toEqual({ width, height });
+    }
+  }, 90_000);
+});

@@ -14,6 +14,8 @@ export interface SyntheticSourceOptions {
   fontFile?: string | null;
   /** Wait before republishing after ffmpeg exits. */
   restartDelayMs?: number;
+  /** Picture size, "1280x720" by default; "720x1280" stands in for a phone held upright. */
+  size?: string;
 }
 
 export interface SyntheticSource {
@@ -37,7 +39,7 @@ export function findClockFont(): string | null {
   return FONT_CANDIDATES.find((f) => existsSync(f)) ?? null;
 }
 
-export function syntheticSourceArgs(rtmpUrl: string, fontFile: string | null, durationSeconds?: number): string[] {
+export function syntheticSourceArgs(rtmpUrl: string, fontFile: string | null, durationSeconds?: number, size = "1280x720"): string[] {
   // Filter-graph escaping: ':' separates options and '\' escapes; font paths here never contain either.
   const clock = fontFile
     ? ["-vf", `drawtext=fontfile=${fontFile}:text='%{localtime}':x=24:y=24:fontsize=48:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8`]
@@ -51,7 +53,7 @@ export function syntheticSourceArgs(rtmpUrl: string, fontFile: string | null, du
     "-f",
     "lavfi",
     "-i",
-    "testsrc2=size=1280x720:rate=30",
+    `testsrc2=size=${size}:rate=30`,
     "-re",
     "-f",
     "lavfi",
@@ -95,7 +97,7 @@ export function redactRtmpUrl(url: string): string {
   return url.replace(/\/([^/?]+)(\?.*)?$/, (_m, key: string) => `/${redact(key)}`);
 }
 
-/** A test-pattern "camera": 720p30 bars with a wall clock and a 440 Hz tone, published to rtmpUrl until stop(). */
+/** A test-pattern "camera": 720p30 (or opts.size) bars with a wall clock and a 440 Hz tone, published to rtmpUrl until stop(). */
 export function startSyntheticSource(opts: SyntheticSourceOptions): SyntheticSource {
   const font = opts.fontFile === undefined ? findClockFont() : opts.fontFile;
   const restartDelayMs = opts.restartDelayMs ?? 1000;
@@ -103,7 +105,7 @@ export function startSyntheticSource(opts: SyntheticSourceOptions): SyntheticSou
   const key = /\/([^/?]+)(\?.*)?$/.exec(opts.rtmpUrl)?.[1] ?? "";
   const scrub = (line: string) => (key ? line.split(key).join(redact(key)) : line);
   if (!font) opts.log?.warn("synthetic source: no font file found, publishing without the clock overlay");
-  const args = syntheticSourceArgs(opts.rtmpUrl, font, opts.durationSeconds);
+  const args = syntheticSourceArgs(opts.rtmpUrl, font, opts.durationSeconds, opts.size);
 
   let stopped = false;
   let run: FfmpegRun | null = null;

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import type { FastifyBaseLogger } from "fastify";
 import { spawnFfmpeg, type FfmpegRun } from "../platform/ffmpeg-process.js";
 import type { LlHlsPackager } from "./ll-hls/packager.js";
-import { ladderFor, ladderTranscodeArgs, parseInputInfo, type InputInfo, type Rung } from "./ll-hls/ladder.js";
+import { ladderTranscodeArgs, parseInputInfo, type InputInfo, type Rung } from "./ll-hls/ladder.js";
 
 export { OUTPUT_FPS } from "./ll-hls/ladder.js";
 
@@ -10,14 +10,17 @@ export interface TranscoderOptions {
   ffmpegPath: string;
   /** Pull URL of the show's stream on our own ingest. Carries a play token: never log it unredacted. */
   inputUrl: string;
-  /** Rendition heights, highest first; one packager per height, keyed by rung name ("720p"). */
-  heights: number[];
+  /**
+   * The rungs for what the probe found (see ladderFor); called once per start, before ffmpeg, so the show can make a
+   * packager for each rung's name in `packagers`.
+   */
+  ladder(input: InputInfo): Rung[];
   packagers: Map<string, LlHlsPackager>;
   segmentSeconds: number;
   partTargetSeconds: number;
   /** No new media for this long while ffmpeg runs → it is killed and restarted. */
   stallSeconds: number;
-  /** Probe the input first so an H.264 source at the top rung's height is passed through, not re-encoded. */
+  /** Probe the input first: its size shapes the ladder (portrait stays portrait), an H.264 source that fits is copied. */
   probe?: boolean;
   log: FastifyBaseLogger;
 }
@@ -55,8 +58,11 @@ export class ShowTranscoder {
   async start(): Promise<void> {
     const input = this.#o.probe === false ? {} : await probeInput(this.#o.ffmpegPath, this.#o.inputUrl);
     if (this.#stopping) return;
-    this.#rungs = ladderFor(this.#o.heights, input);
-    this.#o.log.info({ input, rungs: this.#rungs.map((r) => `${r.name}${r.copy ? " (copy)" : ""}`) }, "transcoder ladder");
+    this.#rungs = this.#o.ladder(input);
+    this.#o.log.info(
+      { input, rungs: this.#rungs.map((r) => `${r.name}${r.frame ? ` ${r.frame.width}x${r.frame.height}` : ""}${r.copy ? " (copy)" : ""}`) },
+      "transcoder ladder",
+    );
     this.#copyAudio = input.audioCodec === "aac";
     this.#spawn();
     this.#watchdog = setInterval(() => this.#checkStall(), WATCHDOG_MS);

@@ -4,20 +4,23 @@
 export const OUTPUT_FPS = 30;
 
 export interface Rung {
-  /** "720p": the rendition's path segment under /live/<showId>/. */
+  /** "720p": the rendition's path segment under /live/<showId/>, named by its short side. */
   name: string;
-  height: number;
+  /** The short side: the height of a landscape picture, the width of a portrait one (a phone held upright). */
+  size: number;
+  /** The output picture, the source's aspect kept; absent when the source's size is unknown (then `size` high, 16:9). */
+  frame?: { width: number; height: number };
   videoKbps: number;
   audioKbps: number;
-  /** Pass the source's H.264 through (it already is H.264 at this height): no encode at all. */
+  /** Pass the source's H.264 through (it already is H.264 at this size): no encode at all. */
   copy: boolean;
 }
 
-// Kbit/s per height for 30 fps H.264 main profile; in between, scaled by pixel count.
+// Kbit/s per short side for 30 fps H.264 main profile (a 16:9 or 9:16 picture); in between, scaled by pixel count.
 const VIDEO_KBPS: Record<number, number> = { 1080: 4500, 720: 2500, 540: 1600, 480: 1200, 360: 800, 240: 400 };
 
-export function videoKbpsFor(height: number): number {
-  return VIDEO_KBPS[height] ?? Math.max(150, Math.round((2500 * (height * height)) / (720 * 720) / 50) * 50);
+export function videoKbpsFor(size: number): number {
+  return VIDEO_KBPS[size] ?? Math.max(150, Math.round((2500 * (size * size)) / (720 * 720) / 50) * 50);
 }
 
 export interface InputInfo {
@@ -27,23 +30,43 @@ export interface InputInfo {
   audioCodec?: string;
 }
 
-/** Rungs for the configured heights (highest first); the top rung copies the input when it already fits. */
-export function ladderFor(heights: number[], input: InputInfo = {}): Rung[] {
-  const sorted = [...new Set(heights)].sort((a, b) => b - a);
-  return sorted.map((height, i) => ({
-    name: `${height}p`,
-    height,
-    videoKbps: videoKbpsFor(height),
-    audioKbps: height >= 720 ? 128 : height >= 480 ? 96 : 64,
-    copy: i === 0 && input.videoCodec === "h264" && input.height === height,
-  }));
+const evenDown = (n: number) => Math.floor(n / 2) * 2;
+const evenNearest = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/** The picture of a rung of short side `size` for a width×height source: same aspect, even sides (H.264 4:2:0). */
+export function frameFor(size: number, width: number, height: number): { width: number; height: number } {
+  return width >= height ? { width: evenNearest((size * width) / height), height: size } : { width: size, height: evenNearest((size * height) / width) };
 }
 
-/** Parses HLS_LADDER ("720,480,240") into heights; even heights only, as H.264 4:2:0 needs. */
+/**
+ * Rungs for the configured sizes (short sides, highest first). A known source keeps its aspect in every rung (a
+ * portrait 720x1280 phone gets 720x1280, 480x854, 240x426, not a squashed 16:9), and is never scaled up: sizes above
+ * its short side collapse into one rung at the source's own size. The top rung copies the input when it already fits.
+ * `upscale` keeps every size as given (a reconnect continues the renditions the show already has).
+ */
+export function ladderFor(sizes: number[], input: InputInfo = {}, opts: { upscale?: boolean } = {}): Rung[] {
+  const known = input.width !== undefined && input.height !== undefined && input.width > 0 && input.height > 0;
+  const sourceShort = known ? evenDown(Math.min(input.width!, input.height!)) : Number.POSITIVE_INFINITY;
+  const capped = sizes.map((s) => (opts.upscale || sourceShort < 2 ? s : Math.min(s, sourceShort)));
+  const sorted = [...new Set(capped)].sort((a, b) => b - a);
+  return sorted.map((size, i) => {
+    const frame = known ? frameFor(size, input.width!, input.height!) : undefined;
+    return {
+      name: `${size}p`,
+      size,
+      ...(frame ? { frame } : {}),
+      videoKbps: videoKbpsFor(size),
+      audioKbps: size >= 720 ? 128 : size >= 480 ? 96 : 64,
+      copy: i === 0 && input.videoCodec === "h264" && frame !== undefined && frame.width === input.width && frame.height === input.height,
+    };
+  });
+}
+
+/** Parses HLS_LADDER ("720,480,240") into short sides (heights of a landscape source); even only, as H.264 4:2:0 needs. */
 export function parseLadder(value: string): number[] {
   const heights = value.split(",").map((s) => Number(s.trim().replace(/p$/, "")));
   if (heights.length === 0 || heights.some((h) => !Number.isInteger(h) || h < 144 || h > 2160 || h % 2 !== 0)) {
-    throw new Error(`invalid ladder "${value}": comma-separated even heights between 144 and 2160`);
+    throw new Error(`invalid ladder "${value}": comma-separated even sizes (short sides) between 144 and 2160`);
   }
   return heights;
 }
@@ -84,7 +107,7 @@ export function ladderTranscodeArgs(o: LadderArgsOptions): string[] {
       : [
           "-filter_complex",
           `[0:v:0]fps=${OUTPUT_FPS},split=${encoded.length}${encoded.map((_, i) => `[s${i}]`).join("")};` +
-            encoded.map((r, i) => `[s${i}]scale=-2:${r.height},format=yuv420p[v${i}]`).join(";"),
+            encoded.map((r, i) => `[s${i}]scale=${r.frame ? `${r.frame.width}:${r.frame.height}` : `-2:${r.size}`},format=yuv420p[v${i}]`).join(";"),
         ];
   const outputs = o.rungs.flatMap((rung, pipeIndex) => {
     const video = rung.copy

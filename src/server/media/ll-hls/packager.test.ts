@@ -409,9 +409,11 @@ describe("ladder", () => {
       ["480p", false],
       ["240p", false],
     ]);
-    expect(ladderFor([1080, 720], info).every((r) => !r.copy)).toBe(true);
+    // 1080 is above the source: never scaled up, it collapses into the copied 720 rung (ladder.test.ts: the rules).
+    expect(ladderFor([1080, 720], info).map((r) => [r.name, r.copy])).toEqual([["720p", true]]);
+    expect(ladderFor([1080, 720], { ...info, videoCodec: "hevc" }).every((r) => !r.copy)).toBe(true);
     const args = ladderTranscodeArgs({ inputUrl: "rtmp://x", rungs: ladderFor([720, 240], info), segmentSeconds: 2, partTargetSeconds: 0.3 });
     expect(args.filter((a) => a.startsWith("pipe:"))).toEqual(["pipe:3", "pipe:4"]);
-    expect(args.join(" ")).toContain("split=1[s0];[s0]scale=-2:240");
+    expect(args.join(" ")).toContain("split=1[s0];[s0]scale=426:240");
   });
 });
