@@ -461,8 +461,9 @@ describe("a portrait source (a phone held upright, real ffmpeg over RTMP)", () =
       rtmpHost: "127.0.0.1",
       segmentSeconds: 1,
       listSize: 6,
-      // The top rung is passed through (720 wide, H.264); the 360 rung is encoded from the portrait picture.
-      ladder: [720, 360],
+      // The top rung is passed through (720 wide, H.264); the 240 rung is encoded from the portrait picture (426 high:
+      // even sides, so not exactly 9:16, and still square pixels).
+      ladder: [720, 240],
       log: app.log,
       resolveStreamKey: async (key) => (key === GOOD_KEY ? { showId: "shw_portrait" } : null),
       onLive: () => {},
@@ -495,15 +496,15 @@ describe("a portrait source (a phone held upright, real ffmpeg over RTMP)", () =
     const variants = master.split("\n").filter((l) => l.startsWith("#EXT-X-STREAM-INF"));
     expect(variants).toHaveLength(2);
     expect(variants[0]).toMatch(/RESOLUTION=720x1280,.*NAME="720p"/);
-    expect(variants[1]).toMatch(/RESOLUTION=360x640,.*NAME="360p"/);
+    expect(variants[1]).toMatch(/RESOLUTION=240x426,.*NAME="240p"/);
     expect(media.renditions("shw_portrait")).toEqual([
       { name: "720p", copy: true },
-      { name: "360p", copy: false },
+      { name: "240p", copy: false },
     ]);
 
     for (const [rendition, width, height] of [
       ["720p", 720, 1280],
-      ["360p", 360, 640],
+      ["240p", 240, 426],
     ] as const) {
       const text = await waitFor(
         `two ${rendition} segments`,
@@ -520,12 +521,14 @@ describe("a portrait source (a phone held upright, real ffmpeg over RTMP)", () =
       await writeFile(file, Buffer.concat([await get(init), await get(segmentsOf(text)[1]!)]));
       const { stdout } = await execFileAsync(
         ffprobePath,
-        ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "json", file],
+        ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,sample_aspect_ratio", "-of", "json", file],
         {
           env: { ...process.env, GCONV_PATH: "/nonexistent" },
         },
       );
-      expect(JSON.parse(stdout).streams[0], rendition).toEqual({ width, height });
+      // Square pixels (or none stated): a player shows the picture at exactly this size.
+      expect(JSON.parse(stdout).streams[0], rendition).toMatchObject({ width, height });
+      expect([undefined, "1:1"], rendition).toContain(JSON.parse(stdout).streams[0].sample_aspect_ratio);
     }
   }, 90_000);
 });

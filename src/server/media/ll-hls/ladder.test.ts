@@ -29,6 +29,8 @@ describe("ladder choice by the source's short side", () => {
       ["240p", "240x426", false],
     ]);
     expect(scales(rungs)).toEqual(["scale=480:854", "scale=240:426"]);
+    // Square pixels: 240x426 is not exactly 9:16, and scale would otherwise mark the pixels a hair narrow.
+    expect(ladderTranscodeArgs({ inputUrl: "rtmp://x", rungs, segmentSeconds: 2, partTargetSeconds: 0.3 }).join(" ")).toContain("scale=240:426,setsar=1,");
     // Bitrates follow the short side: a 720x1280 rung has the pixels of a 1280x720 one.
     expect(rungs.map((r) => r.videoKbps)).toEqual(ladderFor(LADDER, h264(1280, 720)).map((r) => r.videoKbps));
     // A 1080x1920 phone: nothing fits the top rung exactly, so all three are encoded.

@@ -107,7 +107,9 @@ export function ladderTranscodeArgs(o: LadderArgsOptions): string[] {
       : [
           "-filter_complex",
           `[0:v:0]fps=${OUTPUT_FPS},split=${encoded.length}${encoded.map((_, i) => `[s${i}]`).join("")};` +
-            encoded.map((r, i) => `[s${i}]scale=${r.frame ? `${r.frame.width}:${r.frame.height}` : `-2:${r.size}`},format=yuv420p[v${i}]`).join(";"),
+            // setsar=1: rounding to even sides moves the aspect a hair (720x1280 → 240x426 is 0.16% wider), and scale
+            // would make up for it with non-square pixels, which players show as a 239-wide picture.
+            encoded.map((r, i) => `[s${i}]scale=${r.frame ? `${r.frame.width}:${r.frame.height},setsar=1` : `-2:${r.size}`},format=yuv420p[v${i}]`).join(";"),
         ];
   const outputs = o.rungs.flatMap((rung, pipeIndex) => {
     const video = rung.copy
