@@ -11,7 +11,7 @@ import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
 import { WaitlistButton, entryKeyOf, storedEntryId, waitlistHeaders } from "../waitlist/WaitlistButton.js";
-import { replayOfferAt } from "../recordings/OfferTimeline.js";
+import { replayOfferAt } from "../recordings/replayOffer.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js").then((m) => m.ReplayPlayer));

@@ -1,5 +1,6 @@
-import type { OfferView, ReplayMarker } from "../../protocol/api.js";
+import type { ReplayMarker } from "../../protocol/api.js";
 import { useI18n } from "../i18n/coreText.js";
+import { markerAt } from "./replayOffer.js";
 
 export function formatOffset(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -7,13 +8,6 @@ export function formatOffset(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const mm = h ? String(m).padStart(2, "0") : String(m);
   return `${h ? `${h}:` : ""}${mm}:${String(s % 60).padStart(2, "0")}`;
-}
-
-/** The marker whose offer is on screen at `t`: the last one pinned at or before it (a hair of slack for seeks). */
-export function markerAt(markers: ReplayMarker[], t: number): ReplayMarker | null {
-  let found: ReplayMarker | null = null;
-  for (const m of markers) if (m.atSeconds <= t + 0.25 && (!found || m.atSeconds >= found.atSeconds)) found = m;
-  return found;
 }
 
 interface Props {
@@ -79,11 +73,4 @@ export function OfferTimeline({ markers, durationSeconds, currentTime, onSeek }:
       )}
     </div>
   );
-}
-
-/** The replay's offer card at `t`: the offer of the marker at that time (live stock when it is still open). */
-export function replayOfferAt(markers: ReplayMarker[], t: number, open: OfferView[]): OfferView | null {
-  const m = markerAt(markers, t);
-  if (m) return open.find((o) => o.id === m.offerId) ?? m.offer;
-  return open[0] ?? null;
 }
