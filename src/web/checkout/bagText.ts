@@ -15,7 +15,8 @@ const bagMessages = combineMessages(
       "shop.state.onlyPinned": "Only while on screen",
       "shop.state.notYet": "When the show is live",
       "shop.add": "Add to bag",
-      "shop.addNamed": "Add {title} to bag",
+      // The button's name starts with its visible text, as speech input expects (axe: label-content-name-mismatch).
+      "shop.addNamed": "Add to bag: {title}",
       "shop.inBag": "In bag",
       "bag.heading": "Your bag",
       "bag.empty": "Your bag is empty.",
@@ -37,7 +38,7 @@ const bagMessages = combineMessages(
       "shop.state.onlyPinned": "Nur solange im Bild",
       "shop.state.notYet": "Sobald die Show live ist",
       "shop.add": "In die Tasche",
-      "shop.addNamed": "{title} in die Tasche legen",
+      "shop.addNamed": "In die Tasche: {title}",
       "shop.inBag": "In der Tasche",
       "bag.heading": "Deine Tasche",
       "bag.empty": "Deine Tasche ist leer.",
