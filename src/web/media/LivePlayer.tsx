@@ -88,7 +88,7 @@ export function LivePlayer({ src, testId = "player" }: Props) {
       destroyHls = () => hls.destroy();
       telemetryHls.current = hls;
       hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
-        setLevels(data.levels.map((l, index) => ({ index, height: l.height })));
+        setLevels(data.levels.map((l, index) => ({ index, size: Math.min(l.width, l.height) })));
         tryPlay();
       });
       setHlsLevel.current = (next) => {
@@ -142,7 +142,17 @@ export function LivePlayer({ src, testId = "player" }: Props) {
 
   return (
     <div class="player" data-testid={testId}>
-      <video ref={videoRef} muted autoplay playsInline data-testid={`${testId}-video`} />
+      <video
+        ref={videoRef}
+        muted
+        autoplay
+        playsInline
+        data-testid={`${testId}-video`}
+        // A landscape picture is not cropped to fill a portrait phone (styles.css, the phone-first live room).
+        onResize={({ currentTarget: v }) => {
+          v.dataset.wide = String(v.videoWidth > v.videoHeight);
+        }}
+      />
       {!playing && (
         <div class="player-overlay" aria-live="polite">
           <span class="spinner" aria-hidden="true" />

@@ -3,7 +3,8 @@ import { useI18n } from "../i18n/coreText.js";
 export interface QualityLevel {
   /** hls.js level index. */
   index: number;
-  height: number;
+  /** The picture's short side: a rendition's name ("720p" is 1280x720, or 720x1280 from a phone held upright). */
+  size: number;
 }
 
 interface Props {
@@ -17,10 +18,9 @@ interface Props {
 export function QualityMenu({ levels, value, onChange }: Props) {
   const { t } = useI18n();
   if (levels.length < 2) return null;
-  const sorted = [...levels].sort((a, b) => b.height - a.height);
+  const sorted = [...levels].sort((a, b) => b.size - a.size);
   return (
     <label class="player-quality">
-      <span class="sr-only">{t("player.quality")}</span>
       <select
         aria-label={t("player.quality")}
         data-testid="quality-menu"
@@ -29,7 +29,7 @@ export function QualityMenu({ levels, value, onChange }: Props) {
       >
         <option value="-1">{t("player.quality.auto")}</option>
         {sorted.map((l) => (
-          <option key={l.index} value={String(l.index)}>{`${l.height}p`}</option>
+          <option key={l.index} value={String(l.index)}>{`${l.size}p`}</option>
         ))}
       </select>
     </label>

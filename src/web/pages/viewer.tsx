@@ -197,6 +197,8 @@ function LiveShow({ show }: { show: ShowView }) {
     return offer ? [{ offer, quantity: l.quantity }] : [];
   });
   const bagUnits = bag.reduce((n, l) => n + l.quantity, 0);
+  // Phones: a swipe across the video to the left opens the shop tab, to the right goes back to the chat.
+  const swipeFrom = useRef<Touch>();
 
   return (
     <>
@@ -211,7 +213,19 @@ function LiveShow({ show }: { show: ShowView }) {
         </Header>
       )}
       <main class={embedded ? "viewer embed" : "viewer"}>
-        <div class="stage">
+        <div
+          class="stage"
+          onTouchStart={(e) => {
+            swipeFrom.current = e.touches[0];
+          }}
+          onTouchEnd={(e) => {
+            const a = swipeFrom.current!;
+            const b = e.changedTouches[0]!;
+            const dx = b.clientX - a.clientX;
+            // At least 60 px, and over twice as far sideways as up or down: a vertical drag is not a swipe.
+            if (dx * dx > 3600 + 4 * (b.clientY - a.clientY) ** 2) setTab(dx < 0 ? "shop" : "chat");
+          }}
+        >
           {replay ? (
             <ReplayPlayer replay={replay} onTime={setReplayTime} />
           ) : onAir ? (
