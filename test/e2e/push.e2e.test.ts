@@ -1,15 +1,14 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuyer } from "../support/accounts.js";
-import { request } from "../support/http.js";
 import { PUSH_ENDPOINT_CA, PushEndpoint, type SubscriptionJson } from "../support/push-endpoint.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
-import { launchChromium, signedInVisitor } from "./browser.js";
+import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
-// Journey (2) of issue #15: a follower gets the go-live notice by Web Push.
+// Journey (2) of issue #15: a follower, and a guest who pressed "Remind me", get the go-live notice by Web Push.
 //
-// What is real: the page's opt-in code registers Showcart's service worker (/push/sw.js, scope /push/) in Chromium,
+// What is real: the opt-in beside the follow button and under "Remind me" registers Showcart's service worker (/push/sw.js, scope /push/) in Chromium,
 // with notification permission granted, fetches the VAPID key and registers the subscription with the server; the
 // notice goes through the notifier's push channel and the outbox, web-push signs (VAPID) and encrypts (aes128gcm) it
 // and POSTs it over HTTPS to a push service; the push service (test/support/push-endpoint.ts) checks the JWT and
@@ -83,11 +82,22 @@ async function notifications(page: Page) {
   });
 }
 
-describe("Web Push: a follower gets the go-live notice", () => {
-  it("opts in from the page, the push service decrypts the notice, the service worker shows it and it opens the live show", async () => {
+/** A browser whose push subscription is `sub` at the local push service, with CDP watching its service workers. */
+async function pushBrowser(context: BrowserContext, sub: SubscriptionJson) {
+  await context.grantPermissions(["notifications"], { origin: server.url });
+  await standInPushService(context, sub);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
+  cdp.on("ServiceWorker.workerRegistrationUpdated", (e: { registrations: typeof registrations }) => registrations.push(...e.registrations));
+  await cdp.send("ServiceWorker.enable");
+  return { page, cdp, registrations };
+}
+
+describe("Web Push: a follower and a guest with a reminder get the go-live notice", () => {
+  it("opt in beside the follow button and beside Remind me; the push service decrypts the notice, the worker shows it, it opens the live show", async () => {
     const buyer = await createBuyer(server, "follower@push.test", "a long password", "Fran Follower");
-    // A scheduled show of the demo shop, which the buyer follows (the follow API; the page's follow button is the
-    // reminders engineer's).
+    // A scheduled show of the demo shop: its page offers "Remind me" and the follow buttons.
     const demo = await server.services.shows.show(server.demo.showId);
     const show = await server.services.shows.createShow({
       merchantId: demo.merchantId,
@@ -96,62 +106,88 @@ describe("Web Push: a follower gets the go-live notice", () => {
       title: "Push Journey Drop",
       commissionRateBp: 1000,
     });
-    expect((await request(server.url, "PUT", `/api/follows/shop/${demo.merchantId}`, { cookie: buyer.cookie })).status).toBe(200);
     const { publicKey } = await (await fetch(`${server.url}/api/push/vapid-key`)).json();
-    const sub = endpoint.subscribe(publicKey);
-    const visitor = await signedInVisitor(browser, server.url, buyer.cookie);
-    await visitor.context.grantPermissions(["notifications"], { origin: server.url });
-    await standInPushService(visitor.context, sub);
-    const page = await visitor.context.newPage();
-    const cdp = await visitor.context.newCDPSession(page);
-    const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
-    cdp.on("ServiceWorker.workerRegistrationUpdated", (e: { registrations: typeof registrations }) => registrations.push(...e.registrations));
-    await cdp.send("ServiceWorker.enable");
 
-    // Opt in: the account page's "Also notify me on this device".
-    await page.goto("/account");
-    await page.getByTestId("push-enable").click({ timeout: LONG });
-    await page.getByTestId("push-on").waitFor({ timeout: LONG });
-    expect(await page.evaluate(() => (window as unknown as { __pushSubscribeCalls: string[] }).__pushSubscribeCalls)).toEqual([publicKey]);
-    const stored = await server.db.db.selectFrom("push_subscriptions").select(["endpoint", "account_id"]).where("endpoint", "=", sub.endpoint).execute();
-    expect(stored).toEqual([{ endpoint: sub.endpoint, account_id: buyer.account.id }]);
-    const registrationId = await pushRegistrationId(registrations);
+    // The follower (signed in) follows the shop on the show's page; the opt-in appears beside the follow buttons.
+    const followerSub = endpoint.subscribe(publicKey);
+    const follower = await signedInVisitor(browser, server.url, buyer.cookie);
+    const f = await pushBrowser(follower.context, followerSub);
+    await f.page.goto(`/shows/${show.slug}`);
+    await f.page.getByTestId("follow-shop").click({ timeout: LONG });
+    await f.page.locator("[data-testid=follow-shop][aria-pressed=true]").waitFor({ timeout: LONG });
+    await f.page.getByTestId("push-enable").click({ timeout: LONG });
+    await f.page.getByTestId("push-on").waitFor({ timeout: LONG });
+    expect(await f.page.evaluate(() => (window as unknown as { __pushSubscribeCalls: string[] }).__pushSubscribeCalls)).toEqual([publicKey]);
 
-    // The show goes live: the reminders module's sweep fans out the go-live notice to the shop's followers, through
-    // the notifier's push channel and the outbox.
+    // The guest presses "Remind me" with an address; the opt-in under the reminder is for that reminder.
+    const guestSub = endpoint.subscribe(publicKey);
+    const guest = await newVisitor(browser, server.url);
+    const g = await pushBrowser(guest.context, guestSub);
+    await g.page.goto(`/shows/${show.slug}`);
+    await g.page.getByTestId("remind-button").click({ timeout: LONG });
+    await g.page.getByTestId("remind-email").fill("guest@push.test");
+    await g.page.getByTestId("remind-button").click();
+    await g.page.getByTestId("remind-set").waitFor({ timeout: LONG });
+    await g.page.getByTestId("push-enable").click({ timeout: LONG });
+    await g.page.getByTestId("push-on").waitFor({ timeout: LONG });
+
+    const stored = await server.db.db
+      .selectFrom("push_subscriptions")
+      .select(["endpoint", "account_id", "reminder_id"])
+      .where("endpoint", "in", [followerSub.endpoint, guestSub.endpoint])
+      .orderBy("account_id")
+      .execute();
+    expect(stored).toEqual([
+      { endpoint: followerSub.endpoint, account_id: buyer.account.id, reminder_id: null },
+      { endpoint: guestSub.endpoint, account_id: null, reminder_id: expect.stringMatching(/^rem_/) },
+    ]);
+
+    // The show goes live: the reminders module's sweep fans out the go-live notice to the shop's followers and the
+    // show's reminders, through the notifier's push channel and the outbox.
     await server.services.shows.setStatus(show.id, "live");
     await server.services.reminders.sendDue();
     await server.services.outbox.processDue();
-    const [message] = await until(
-      "the push service to receive the notice",
-      () => endpoint.messagesFor(sub.id).length > 0 && endpoint.messagesFor(sub.id),
-      LONG,
-    );
+
+    for (const [who, sub, b] of [
+      ["follower", followerSub, f],
+      ["guest", guestSub, g],
+    ] as const) {
+      const [message] = await until(
+        `the push service to receive the ${who}'s notice`,
+        () => endpoint.messagesFor(sub.id).length > 0 && endpoint.messagesFor(sub.id),
+        LONG,
+      );
+      const payload = JSON.parse(message!.text);
+      expect(payload).toMatchObject({ kind: "show.live", title: `Live now: ${show.title}`, tag: `show:${show.id}` });
+      expect(new URL(payload.url).pathname).toBe(`/shows/${show.slug}`);
+
+      // The push service hands the decrypted bytes to the browser's service worker, which shows the notification.
+      const registrationId = await pushRegistrationId(b.registrations);
+      await b.cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: message!.text });
+      const [shown] = await until(
+        `the ${who}'s notification`,
+        async () => {
+          const list = await notifications(b.page);
+          return list.length > 0 && list;
+        },
+        LONG,
+      );
+      // The worker opens the payload's path on its own origin (the payload names PUBLIC_URL's default, localhost).
+      expect(shown).toEqual({
+        title: payload.title,
+        body: payload.body,
+        tag: `show:${show.id}`,
+        lang: "en",
+        data: { url: `${server.url}/shows/${show.slug}` },
+      });
+
+      // Clicking it opens the show (its URL, as the worker's click handler does): the live room.
+      await b.page.goto(shown!.data.url);
+      await b.page.getByTestId("show-title").waitFor({ timeout: LONG });
+      await b.page.getByTestId("player-video").waitFor({ state: "attached", timeout: LONG });
+    }
     expect(endpoint.refused).toEqual([]);
-    const payload = JSON.parse(message!.text);
-    expect(payload).toMatchObject({ kind: "show.live", title: `Live now: ${show.title}`, tag: `show:${show.id}` });
-    expect(new URL(payload.url).pathname).toBe(`/shows/${show.slug}`);
-
-    // The push service hands the decrypted bytes to the browser's service worker, which shows the notification.
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: message!.text });
-    const [shown] = await until(
-      "the notification",
-      async () => {
-        const list = await notifications(page);
-        return list.length > 0 && list;
-      },
-      LONG,
-    );
-    // The worker opens the payload's path on its own origin (here the payload names PUBLIC_URL's default,
-    // localhost:<PORT>, while the page is on 127.0.0.1).
-    expect(shown).toEqual({ title: payload.title, body: payload.body, tag: `show:${show.id}`, lang: "en", data: { url: `${server.url}/shows/${show.slug}` } });
-
-    // Clicking it opens the show (its URL, as the worker's click handler does): the live room.
-    await page.goto(shown!.data.url);
-    await page.getByTestId("show-title").waitFor({ timeout: LONG });
-    await page.getByTestId("player-video").waitFor({ state: "attached", timeout: LONG });
-    expect(new URL(page.url()).pathname).toBe(`/shows/${show.slug}`);
-    expect(visitor.errors).toEqual([]);
-    await visitor.context.close();
-  }, 240_000);
+    expect([...follower.errors, ...guest.errors]).toEqual([]);
+    await Promise.all([follower.context.close(), guest.context.close()]);
+  }, 300_000);
 });

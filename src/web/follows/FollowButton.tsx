@@ -11,6 +11,8 @@ export interface FollowButtonProps {
   name: string;
   /** The signed-in viewer; null when signed out (the button leads to the login), undefined while unknown. */
   account: { id: string } | null | undefined;
+  /** Told whether the viewer follows, once known and after each toggle (the page offers Web Push to followers). */
+  onFollowing?: (following: boolean) => void;
 }
 
 const followPath = (target: FollowTarget, id: string) => `/api/follows/${target}/${encodeURIComponent(id)}`;
@@ -19,12 +21,15 @@ const followPath = (target: FollowTarget, id: string) => `/api/follows/${target}
  * Follow a host or a shop: a toggle for a signed-in viewer (aria-pressed), a link to sign in otherwise. Reusable on
  * the upcoming page and on shop and host pages.
  */
-export function FollowButton({ target, targetId, name, account }: FollowButtonProps) {
+export function FollowButton({ target, targetId, name, account, onFollowing }: FollowButtonProps) {
   const { t } = useFollowText();
   const [following, setFollowing] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const self = target === "host" && account?.id === targetId;
+  useEffect(() => {
+    if (following !== null) onFollowing?.(following);
+  }, [following]);
 
   useEffect(() => {
     setFollowing(null);

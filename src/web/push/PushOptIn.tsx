@@ -1,6 +1,8 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { disablePush, enablePush, pushState, type PushState } from "./pushClient.js";
 import { usePushText } from "./pushText.js";
+
+const PUSH_CHANGED = "showcart:push-changed";
 
 /**
  * "Also notify me on this device": Web Push for the signed-in account (follows and its reminders), or for a guest's
@@ -12,6 +14,12 @@ export function PushOptIn({ reminder }: { reminder?: { id: string; token: string
   const [state, setState] = useState<PushState>(() => pushState(owner));
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState(false);
+  // Two opt-ins for one owner on a page (beside "Remind me" and beside the follow buttons) show the same state.
+  useEffect(() => {
+    const sync = () => setState(pushState(owner));
+    window.addEventListener(PUSH_CHANGED, sync);
+    return () => window.removeEventListener(PUSH_CHANGED, sync);
+  }, [owner]);
   if (state === "unsupported") return null;
 
   const run = async (action: () => Promise<PushState>) => {
@@ -19,6 +27,7 @@ export function PushOptIn({ reminder }: { reminder?: { id: string; token: string
     setFailed(false);
     try {
       setState(await action());
+      window.dispatchEvent(new Event(PUSH_CHANGED));
     } catch {
       setFailed(true);
     } finally {

@@ -65,6 +65,7 @@ export function UpcomingDetails({
 }) {
   const { t, locale } = useReminderText();
   const [lineup, setLineup] = useState<LineupPreviewItem[] | null>(null);
+  const [following, setFollowing] = useState<{ host?: boolean; shop?: boolean }>({});
   useEffect(() => {
     api.get<{ items: LineupPreviewItem[] }>(`/api/shows/${encodeURIComponent(show.slug)}/lineup`).then(
       (r) => setLineup(r.items),
@@ -89,10 +90,28 @@ export function UpcomingDetails({
       )}
       {follows && (
         <div class="follow-row">
-          {show.hostId && <FollowButton target="host" targetId={show.hostId} name={show.hostName} account={account} />}
-          {show.merchantId && <FollowButton target="shop" targetId={show.merchantId} name={show.merchantName} account={account} />}
+          {show.hostId && (
+            <FollowButton
+              target="host"
+              targetId={show.hostId}
+              name={show.hostName}
+              account={account}
+              onFollowing={(host) => setFollowing((f) => ({ ...f, host }))}
+            />
+          )}
+          {show.merchantId && (
+            <FollowButton
+              target="shop"
+              targetId={show.merchantId}
+              name={show.merchantName}
+              account={account}
+              onFollowing={(shop) => setFollowing((f) => ({ ...f, shop }))}
+            />
+          )}
         </div>
       )}
+      {/* A follower's go-live notices can reach this device too (the account's Web Push). */}
+      {follows && account && (following.host || following.shop) && <PushOptIn />}
       {show.description && (
         <p class="upcoming-description" data-testid="upcoming-description">
           {show.description}
