@@ -12,6 +12,16 @@ const manifest = JSON.parse(fs.readFileSync(path.resolve("dist/web/manifest.json
 
 beforeAll(async () => {
   server = await startTestServer({ demo: false });
+  // Without a shop every page leads to /setup (the first run); the shells are what a set-up install serves.
+  const done = await fetch(`${server.url}/api/auth/setup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      admin: { email: "admin@web.test", password: "admin password 1", displayName: "Web Admin" },
+      shop: { name: "Web Shop", legalName: "Web Shop GmbH", vatId: "DE 123 456 789", address: { line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" } },
+    }),
+  });
+  expect(done.status).toBe(201);
 }, 60_000);
 afterAll(() => server?.close());
 
