@@ -18,7 +18,12 @@ beforeAll(async () => {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       admin: { email: "admin@web.test", password: "admin password 1", displayName: "Web Admin" },
-      shop: { name: "Web Shop", legalName: "Web Shop GmbH", vatId: "DE 123 456 789", address: { line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" } },
+      shop: {
+        name: "Web Shop",
+        legalName: "Web Shop GmbH",
+        vatId: "DE 123 456 789",
+        address: { line1: "Hauptstr. 1", postalCode: "10115", city: "Berlin", country: "DE" },
+      },
     }),
   });
   expect(done.status).toBe(201);
