@@ -88,7 +88,7 @@ export class RedisBus implements Bus {
 
   constructor(url: string, prefix = "showcart:") {
     this.#pub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    this.#sub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    this.#sub = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3, enableReadyCheck: false });
     this.#prefix = prefix;
     this.#sub.on("message", (channel: string, message: string) => {
       const topic = channel.slice(this.#prefix.length) as BusTopic;
