@@ -28,6 +28,7 @@ import { createMailer, mailModule, type Mailer } from "./mail/index.js";
 import { Outbox, outboxModule } from "./outbox/index.js";
 import { EmailChannel, Notifier, ReminderService, UnsubscribeTokens, notificationsModule } from "./notifications/index.js";
 import { FollowService, followsModule } from "./follows/index.js";
+import { PageMetaRegistry } from "./http/page-meta.js";
 import { webRoutes } from "./http/web.js";
 import { createBrowserIngest, createMedia, loopbackRtmpUrl, mediaModule, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
 import { PlaybackAggregator, telemetryModule } from "./telemetry/index.js";
@@ -141,6 +142,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const accounts = new AccountService(db.db, clock, outbox, publicUrl.replace(/\/$/, ""), rateLimits);
   const catalog = new CatalogService(db.db, clock);
   const shows = new ShowService(db.db, clock, outbox);
+  // Link previews (title, Open Graph, Twitter card) of the page routes, by route pattern: each page's module registers its own.
+  const pageMeta = new PageMetaRegistry(clock);
   const offers = new OfferService(db.db, clock, bus, outbox);
   const memberships = new Memberships(db.db, clock);
   const commissions = new CommissionService(db.db, clock, { bus, displayNames: (ids) => memberships.displayNames(ids) });
@@ -565,6 +568,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     firstRunNeeded: () => firstRun.needed(),
     embedFrameAncestors: async (slug) => (await embed.embeddable(slug))?.origins ?? [],
     publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null,
+    pageMeta,
   });
 
   await app.listen({ port: config.PORT, host: config.HOST });

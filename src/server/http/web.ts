@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ownOrigin } from "./origin.js";
+import type { PageMetaRegistry, ResolvedPageMeta } from "./page-meta.js";
 
 export interface WebRoutesOptions {
   /** Output of `npm run build:web`: holds manifest.json and assets/. */
@@ -16,6 +17,8 @@ export interface WebRoutesOptions {
   embedFrameAncestors?: (slug: string) => Promise<string[]>;
   /** PUBLIC_URL's origin, for absolute links in the shell (oEmbed discovery); else the request's own origin. */
   publicOrigin?: string | null;
+  /** Link-preview tags (title, Open Graph, Twitter card) by page route pattern; pages without an entry get the generic shell. */
+  pageMeta?: PageMetaRegistry;
 }
 
 interface PageAssets {
@@ -113,7 +116,27 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
     return cached.manifest;
   }
 
-  function sendPage(page: Page, req: FastifyRequest, reply: FastifyReply, extra: { csp?: string; head?: string[] } = {}) {
+  /** The page's preview tags from the registry, by the route Fastify matched (never the raw URL). */
+  async function pageMetaFor(req: FastifyRequest): Promise<ResolvedPageMeta | null> {
+    const pattern = req.routeOptions.url;
+    const origin = opts.publicOrigin ?? ownOrigin(req);
+    if (!opts.pageMeta || !pattern || !origin || !opts.pageMeta.has(pattern)) return null;
+    try {
+      return await opts.pageMeta.resolve(pattern, {
+        params: (req.params ?? {}) as Record<string, string>,
+        lang: langFromHeader(req.headers["accept-language"]),
+        origin,
+        query: new URL(req.url, "http://x").searchParams,
+      });
+    } catch (err) {
+      // A preview is never worth a failed page: the generic shell, and the bug in the log.
+      req.log.error({ err, route: pattern }, "page meta failed");
+      return null;
+    }
+  }
+
+  async function sendPage(page: Page, req: FastifyRequest, reply: FastifyReply, extra: { csp?: string; head?: string[] } = {}) {
+    const meta = await pageMetaFor(req);
     const assets = manifest()?.entries[page];
     reply
       .header("Cache-Control", "no-cache")
@@ -128,7 +151,9 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
       req.log.error({ manifestPath }, "web assets missing: run `npm run build:web`");
       return reply.status(503).send("<!doctype html><title>Showcart</title><p>The web app is not built yet. Run <code>npm run build:web</code>.</p>");
     }
+    if (meta?.status === 404) reply.status(404);
     const head = [
+      ...(meta?.head ?? ["<title>Showcart</title>"]),
       ...(extra.head ?? []),
       ...assets.css.map((href) => `<link rel="stylesheet" href="${escapeAttr(href)}">`),
       ...assets.preload.map((href) => `<link rel="modulepreload" href="${escapeAttr(href)}">`),
@@ -140,7 +165,6 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="theme-color" content="#e4245b">
-<title>Showcart</title>
 <link rel="icon" href="${FAVICON}">
 ${head}
 </head>
