@@ -57,6 +57,10 @@ describe("chat moderation in the browser", () => {
     await context.addCookies([{ name, value, url: server.url }]);
     const host = await context.newPage();
     await host.goto(`/studio/${server.demo.showId}`);
+    // Moderation sits in the control room's side tabs beside the chat; its label counts open reports.
+    const modTab = host.getByTestId("studio-side-tab-moderation");
+    await expect.poll(() => modTab.textContent(), { timeout: LONG }).toMatch(/1/);
+    await modTab.click();
     const report = host.getByTestId("mod-report").filter({ hasText: "hello all" });
     await report.waitFor({ timeout: LONG });
     await report.getByTestId("mod-delete").click();

@@ -20,7 +20,7 @@ const words = (text: string) => [
  * bans/timeouts. Everything user-written is rendered as text. A new report reloads the queue at once (`reports` counts
  * the studio stream's `chat.reported` events); the view is also refreshed on a timer.
  */
-export function ModerationPanel({ showId, reports = 0 }: { showId: string; reports?: number }) {
+export function ModerationPanel({ showId, reports = 0, onReports }: { showId: string; reports?: number; onReports?(open: number): void }) {
   const { t } = useStudioText();
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
   const [view, setView] = useState<ChatModerationView | null>(null);
@@ -35,6 +35,7 @@ export function ModerationPanel({ showId, reports = 0 }: { showId: string; repor
     api.get<ChatModerationView>(`${base}/moderation`).then(
       (v) => {
         setView(v);
+        onReports?.(v.reports.length);
         return v;
       },
       (err) => {

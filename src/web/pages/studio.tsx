@@ -2,7 +2,16 @@ import { render } from "preact";
 import { StudioFollowers } from "../follows/FollowerCounts.js";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { CommissionShareView, LineupItemView, OfferView, ProductView, ShowView, StudioStats, VariantView } from "../../protocol/api.js";
+import type {
+  ChatModerationView,
+  CommissionShareView,
+  LineupItemView,
+  OfferView,
+  ProductView,
+  ShowView,
+  StudioStats,
+  VariantView,
+} from "../../protocol/api.js";
 import type { Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { ChatPanel, useChatExtras } from "../chat/ChatPanel.js";
@@ -505,7 +514,10 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const { c } = useControlRoomText();
   const { t: g } = useGameText();
   const { show } = data;
+  // Open reports: the tab's count, from the queue at load and after every change; `reportTick` counts the studio
+  // stream's chat.reported events, which reload the queue (the panel's, or only its count before the tab is opened).
   const [reports, setReports] = useState(0);
+  const [reportTick, setReportTick] = useState(0);
   // Until the first stats.updated (when the response carried none) the counters show "—" in their reserved space.
   const [stats, setStats] = useState<StudioStats | null>(data.stats ?? null);
   // By host: from the first answer, then with every commission (earnings.updated); the stats ticks do not carry it.
@@ -539,13 +551,24 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   ];
   const mergeOffer = (offer: OfferView) => setRoom((r) => withOffer(r, offer));
   useEffect(() => {
+    if (moderationSeen) return;
+    let live = true;
+    api.get<ChatModerationView>(`${studioChat}/moderation`).then(
+      (v) => live && setReports(v.reports.length),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [show.id, reportTick, moderationSeen]);
+  useEffect(() => {
     const conn = connectRealtime({
       path: `/ws/studio/${encodeURIComponent(show.id)}`,
       handlers: {
         onSnapshot: () => undefined,
         onEvent: (ev: Envelope) => {
           if (ev.t === "stats.updated") setStats(ev.d as ServerEvents["stats.updated"]);
-          if (ev.t === "chat.reported") setReports((n) => n + 1);
+          if (ev.t === "chat.reported") setReportTick((n) => n + 1);
           // A sale's commission was written: the hosts' pending earnings from this show, at once (before the stats tick).
           if (ev.t === "earnings.updated") {
             const d = ev.d as ServerEvents["earnings.updated"];
@@ -670,7 +693,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
               {moderationSeen && (
                 <div class="panel">
                   <h3 class="sr-only">{t("studio.moderation")}</h3>
-                  <ModerationPanel showId={show.id} reports={reports} />
+                  <ModerationPanel showId={show.id} reports={reportTick} onReports={setReports} />
                 </div>
               )}
             </TabPanel>
