@@ -11,7 +11,7 @@ import { ChatModeration, ChatService, MemoryLimiterStore, RedisLimiterStore, cha
 import { AuctionService, auctionsModule } from "./auctions/index.js";
 import { CouponService, couponsModule } from "./coupons/index.js";
 import { MysteryService, mysteryModule } from "./mystery/index.js";
-import { CommissionService, PayoutScheduler, PayoutService, StripeConnectTransfers, commissionsModule } from "./commissions/index.js";
+import { CommissionService, PayoutScheduler, PayoutService, SHARE_CODE, StripeConnectTransfers, commissionsModule } from "./commissions/index.js";
 import { GiveawayService, giveawaysModule } from "./giveaways/index.js";
 import { PollService, pollsModule } from "./polls/index.js";
 import type { Config } from "./config.js";
@@ -42,7 +42,7 @@ import { systemClock, type Clock } from "./platform/clock.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub, RealtimeMetrics, RedisRoomStream, realtimeModule } from "./realtime/index.js";
-import { ShowPlanner, ShowService, showCoverUrl, showsModule } from "./shows/index.js";
+import { ShowPlanner, ShowService, showCoverUrl, showPageMeta, showsModule } from "./shows/index.js";
 import { PushService, PushSubscriptionAccess, loadVapidKeys, pushModule } from "./push/index.js";
 import { WebhookService, enqueueOrderWebhooks, webhooksModule } from "./webhooks/index.js";
 
@@ -562,6 +562,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   app.register(metricsRoute, { token: config.METRICS_TOKEN, listen: config.METRICS_LISTEN, source: metricsSource });
   app.register(healthRoute, { db: { kind: db.kind, ping: () => pingDb(db.db) }, media: () => media.status(), bus: busKind });
   app.register(demoModule);
+  pageMeta.registerPageMeta(
+    "/shows/:slug",
+    showPageMeta({
+      shows,
+      activeOffers: (showId) => offers.activeOffers(showId),
+      merchantName: (merchantId) => catalog.merchantName(merchantId),
+      replay: (show) => recordings.replay(show),
+      timeZoneOf: (merchantId) => merchants.timeZoneOf(merchantId),
+    }),
+    // A host's share code stays on og:url: Facebook links the preview to og:url, and the sale should stay theirs.
+    { keepQuery: { ref: SHARE_CODE } },
+  );
   app.register(webRoutes, {
     distDir: path.resolve("dist/web"),
     stripe: payments.name === "stripe",

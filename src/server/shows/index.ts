@@ -4,3 +4,4 @@ export { registerShowRoutes, showCoverUrl } from "./routes.js";
 export { registerShowAdminRoutes } from "./admin-routes.js";
 export { showsModule } from "./plugin.js";
 export { ShowPlanner, slugFrom } from "./planner.js";
+export { showPageMeta } from "./page-meta.js";
