@@ -224,10 +224,10 @@ describe("accessibility (axe-core: no serious or critical violations)", () => {
         .waitFor({ timeout: LONG })
         .catch(async (err: Error) => {
           const text = (
-            await page
+            (await page
               .locator("body")
-              .innerText()
-              .catch(() => "")
+              .textContent()
+              .catch(() => "")) ?? ""
           ).slice(0, 500);
           throw new Error(`${entry.name}: ${entry.ready} never showed (${err.message}); page errors: ${JSON.stringify(visitor.errors)}; page text: ${text}`);
         });

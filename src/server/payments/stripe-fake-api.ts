@@ -117,7 +117,7 @@ export class FakeStripeApi {
   /** The buyer passes 3-D Secure while saving the card (Stripe.js): the SetupIntent succeeds, the card is attached. */
   completeSetupAction(setupIntentId: string): Intent {
     const si = this.setupIntents.get(setupIntentId);
-    if (!si || si.status !== "requires_action") throw new Error(`no SetupIntent ${setupIntentId} awaiting action`);
+    if (si?.status !== "requires_action") throw new Error(`no SetupIntent ${setupIntentId} awaiting action`);
     const saved = this.savedMethods.get(si.payment_method)!;
     saved.customer = si.customer;
     Object.assign(si, { status: "succeeded", next_action: null });

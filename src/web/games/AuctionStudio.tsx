@@ -6,7 +6,7 @@ import { connectRealtime } from "../realtime/connectRealtime.js";
 import { type StudioKey, useStudioText } from "../shows/studioText.js";
 import { useServerNow } from "../platform/useServerNow.js";
 import { formatCountdown } from "../components/OfferCard.js";
-import { Field, ProductOptions, StudioCall, StudioNotice, useStudioGames } from "./StudioForm.js";
+import { Field, ProductOptions, StudioCall, useStudioGames } from "./StudioForm.js";
 
 interface AuditEvent {
   seq: number;
@@ -66,7 +66,10 @@ export function AuctionStudio({ showId, products }: { showId: string; products: 
         },
       },
     });
-    return () => conn.close();
+    return () => {
+      if (timer) clearTimeout(timer);
+      conn.close();
+    };
   }, [showId]);
 
   useEffect(() => {
