@@ -85,7 +85,7 @@ function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChang
           ({t("orders.vat", { rate: percent(o.vatRateBp, locale) })}: {money(o.vat)})
         </span>
       </p>
-      {o.refundedQuantity > 0 && <p>{t("orders.refunded", { qty: o.refundedQuantity, amount: money(o.refundedAmount) })}</p>}
+      {o.refundedQuantity > 0 && <p>{t("orders.refunded", { n: o.refundedQuantity, amount: money(o.refundedAmount) })}</p>}
       <p>
         {o.buyer.name} &lt;{o.buyer.email}&gt;
       </p>

@@ -35,7 +35,7 @@ const en = {
   "orders.shipTo": "Ships to",
   "orders.gift": "Gift — message: {message}",
   "orders.vat": "incl. {rate} % VAT",
-  "orders.refunded": "Refunded: {qty} unit(s), {amount}",
+  "orders.refunded": { one: "Refunded: {n} unit, {amount}", other: "Refunded: {n} units, {amount}" },
   "orders.shipment": "Shipped with {carrier}, tracking {tracking}",
   "orders.history": "History",
   "history.created": "Order placed",
@@ -140,7 +140,7 @@ const de: Record<AdminKey, Message> = {
   "orders.shipTo": "Lieferadresse",
   "orders.gift": "Geschenk — Nachricht: {message}",
   "orders.vat": "inkl. {rate} % MwSt.",
-  "orders.refunded": "Erstattet: {qty} Stück, {amount}",
+  "orders.refunded": "Erstattet: {n} Stück, {amount}",
   "orders.shipment": "Versandt mit {carrier}, Sendungsnummer {tracking}",
   "orders.history": "Verlauf",
   "history.created": "Bestellung aufgegeben",
@@ -210,7 +210,7 @@ const de: Record<AdminKey, Message> = {
   "shows.studio": "Studio",
 };
 
-const adminMessages = defineMessages(en, de);
+export const adminMessages = defineMessages(en, de);
 
 export type AdminT = MessageFormat<AdminKey>;
 

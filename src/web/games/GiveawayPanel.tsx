@@ -143,7 +143,7 @@ export function GiveawayPanel({ showId, account, subscribe }: GamePanelProps) {
       {!open && g.status !== "drawn" && <p data-testid="giveaway-closed">{t("giveaway.closed")}</p>}
       {g.status === "drawn" && (
         <>
-          <h3>{t("giveaway.drawn")}</h3>
+          <h3>{t("giveaway.drawn", { n: g.winners.length })}</h3>
           {g.winners.length ? (
             <ul class="giveaway-winners" data-testid="giveaway-winners">
               {g.winners.map((w) => (

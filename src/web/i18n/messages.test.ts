@@ -8,6 +8,7 @@ let auction: typeof import("../games/AuctionText.js");
 let game: typeof import("../games/GiveawayText.js");
 let core: typeof import("./coreText.js");
 let order: typeof import("../orders/orderText.js");
+let admin: typeof import("../admin/adminText.js");
 
 beforeAll(async () => {
   // lang.ts reads the browser's language and storage when loaded.
@@ -15,11 +16,12 @@ beforeAll(async () => {
   vi.stubGlobal("localStorage", { getItem: () => null, setItem: () => undefined });
   vi.stubGlobal("navigator", { languages: ["en-GB"], language: "en-GB" });
   m = await import("./messages.js");
-  [auction, game, core, order] = await Promise.all([
+  [auction, game, core, order, admin] = await Promise.all([
     import("../games/AuctionText.js"),
     import("../games/GiveawayText.js"),
     import("./coreText.js"),
     import("../orders/orderText.js"),
+    import("../admin/adminText.js"),
   ]);
 });
 
@@ -52,12 +54,21 @@ const webRoot = path.resolve(import.meta.dirname, "..");
 
 /** Every dictionary of the web client: the `*Text.ts(x)` files and the shared one. */
 function dictionaryFiles(): string[] {
+  return webFiles().filter((file) => /Text\.tsx?$/.test(file));
+}
+
+/** Every web source that defines messages: the dictionaries and the panels that keep theirs inline. */
+function filesWithMessages(): string[] {
+  return webFiles().filter((file) => readFileSync(file, "utf8").includes("defineMessages("));
+}
+
+function webFiles(): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (/Text\.tsx?$/.test(entry.name) && !entry.name.endsWith(".test.ts")) found.push(file);
+      else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith(".test.ts")) found.push(file);
     }
   };
   walk(webRoot);
@@ -75,12 +86,14 @@ describe("the web client's dictionaries", () => {
     }
   });
 
-  it("give a count of {n} things plural forms instead of one text for every count", () => {
-    // "{n} bids" as a plain string would read "1 bids"; such a message must be { one, other }.
-    for (const file of dictionaryFiles()) {
+  it("give a count of things plural forms instead of one text for every count", () => {
+    // "{n} bids" as a plain string would read "1 bids", "unit(s)" hedges; such a message must be { one, other } on n.
+    const files = filesWithMessages();
+    expect(files.length).toBeGreaterThan(dictionaryFiles().length);
+    for (const file of files) {
       const plainPlural = readFileSync(file, "utf8")
         .split("\n")
-        .filter((line) => /^\s*"[\w.]+": "[^"]*\{n\} [a-z]+s\b/.test(line));
+        .filter((line) => /^\s*"?[\w.]+"?: "[^"]*(\{(n|qty|quantity|\w*[cC]ount)\} [a-z]+s\b|\w\((s|e|en|n)\))/.test(line));
       expect(plainPlural, path.relative(webRoot, file)).toEqual([]);
     }
   });
@@ -94,6 +107,10 @@ describe("counted messages", () => {
     expect(game.gameMessages.format("en", "poll.votes", { n: 0 })).toBe("0 votes");
     expect(order.orderMessages.format("en", "order.refundedAmount", { n: 1, amount: "5 €" })).toBe("Refunded: 1 unit, 5 €");
     expect(order.orderMessages.format("en", "order.refundedAmount", { n: 2, amount: "9 €" })).toBe("Refunded: 2 units, 9 €");
+    expect(admin.adminMessages.format("en", "orders.refunded", { n: 1, amount: "5 €" })).toBe("Refunded: 1 unit, 5 €");
+    expect(admin.adminMessages.format("en", "orders.refunded", { n: 3, amount: "5 €" })).toBe("Refunded: 3 units, 5 €");
+    expect(game.gameMessages.format("en", "giveaway.drawn", { n: 1 })).toBe("Winner");
+    expect(game.gameMessages.format("de", "giveaway.drawn", { n: 2 })).toBe("Gewinner:innen");
   });
 
   it("say 1 Gebot, 1 Stimme, 1 nimmt teil, 1 schaut zu in German", () => {
