@@ -21,6 +21,7 @@ import { EmbedService, embedModule } from "./embed/index.js";
 import type { GameKind } from "../protocol/api.js";
 import { createHttpApp } from "./http/app.js";
 import { healthRoute } from "./http/health.js";
+import { openApiRoutes } from "./http/openapi/plugin.js";
 import { idempotencyRule } from "./http/idempotency.js";
 import { metricsRoute, startMetricsListener, type MetricsListener } from "./http/metrics-endpoint.js";
 import { Sweepers } from "./http/sweepers.js";
@@ -560,6 +561,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   });
   // Main port only with METRICS_TOKEN; METRICS_LISTEN adds a listener of its own (docs/operations.md, Security).
   app.register(metricsRoute, { token: config.METRICS_TOKEN, listen: config.METRICS_LISTEN, source: metricsSource });
+  app.register(openApiRoutes);
   app.register(healthRoute, { db: { kind: db.kind, ping: () => pingDb(db.db) }, media: () => media.status(), bus: busKind });
   app.register(demoModule);
   pageMeta.registerPageMeta(

@@ -62,6 +62,9 @@ const PUBLIC = new Set([
   "GET /images/demo/:name",
   "GET /healthz",
   "GET /api/ping",
+  // The API's description (OpenAPI document and its page) names routes, never data.
+  "GET /api/openapi.json",
+  "GET /api/docs",
   "GET /ws/shows/:showId",
   // Web pages: the page asks for a login where it needs one; the data behind it is guarded by the API routes.
   "GET /",
