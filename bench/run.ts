@@ -38,7 +38,12 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       databaseUrl: a["database-url"],
       redisUrl: a["redis-url"],
     }),
-  auction: (a) => auctionBench({ bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) }),
+  // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
+  auction: async (a) => {
+    const common = { bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) };
+    const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
+    return pg ? [await auctionBench(common), await auctionBench({ ...common, databaseUrl: pg })] : auctionBench(common);
+  },
 };
 
 function num(v: unknown): number | undefined {

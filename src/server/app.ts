@@ -236,7 +236,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     orders,
   });
   const chatModeration = new ChatModeration({ db: db.db, clock, bus, rules: chat.rules });
-  const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders });
+  const auctions = new AuctionService({ db: db.db, clock, outbox, shows, offers, orders, bus });
   const coupons = new CouponService(db.db, clock, outbox);
   const mystery = new MysteryService(db.db, clock, outbox, offers);
   // Order subscribers (orders.on), run inside the order's transactions in this order: coupons (discount when placed),

@@ -58,7 +58,7 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
   beforeAll(async () => {
     handle = await openTestDb(backend);
     f = await commerceFixture(handle);
-    auctions = new AuctionService({ db: f.db, clock: f.clock, outbox: f.outbox, shows: f.shows, offers: f.offers, orders: f.orders });
+    auctions = new AuctionService({ db: f.db, clock: f.clock, outbox: f.outbox, shows: f.shows, offers: f.offers, orders: f.orders, bus: f.bus });
     for (const name of ["Anna", "Ben", "Cleo"]) {
       const a = await f.accounts.createAccount({
         email: `${name.toLowerCase()}-${Math.random()}@t.test`,

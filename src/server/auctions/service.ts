@@ -7,14 +7,21 @@ import { type Db, scoped } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderService } from "../orders/index.js";
 import type { Outbox } from "../outbox/index.js";
+import { type Bus, type BusRequests, BusTimeout } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { GroupCommit } from "../platform/group-commit.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
-import { type AuctionRow, type AuctionsDb, auctionStore as store } from "./store.js";
+import { AuctionOwners } from "./owner.js";
+import { type AuctionEventInput, type AuctionRow, type AuctionsDb, type BidRow, auctionStore as store } from "./store.js";
 
 export const DEFAULT_SOFT_CLOSE_SECONDS = 10;
 export const DEFAULT_AUCTION_HOLD_SECONDS = 300;
+/** A forwarded bid waits this long for the owner's answer before the owner is looked up again. */
+const FORWARD_TIMEOUT_MS = 2000;
+/** Forwards before giving up (`unavailable`): enough to outlast a dead owner's lease (auctions/owner.ts). */
+const FORWARD_ATTEMPTS = 4;
 
 /** "Mia Bauer" → "M***r": enough to tell bidders apart on screen, not to identify them. */
 export function maskName(name: string): string {
@@ -93,9 +100,13 @@ export interface AuctionDeps {
   orders: OrderService;
   /** Events leave as outbox rows written with the change (relayed after the commit, swept after a crash). */
   outbox: Outbox;
+  /** Who owns an auction's bids (a lease) and the forwarding of bids to that node (request/reply). */
+  bus: Bus;
 }
 
 type Bidder = Pick<Account, "id" | "displayName" | "email" | "role" | "merchantId">;
+/** A bid waiting for its auction's next tick (also the body of a bid forwarded to the owner). */
+type QueuedBid = BusRequests["auction.bid"]["body"];
 
 /**
  * Live auctions: server-authoritative with the injected clock. Bids on one auction are serialised by its row lock
@@ -109,9 +120,14 @@ export class AuctionService {
   readonly #showOf = new Map<string, string>();
 
   readonly #db: AuctionsDb;
+  readonly #owners: AuctionOwners;
+  readonly #ticks: GroupCommit<QueuedBid, AuctionBidResult & { replayed: boolean }>;
 
   constructor(private readonly deps: AuctionDeps) {
     this.#db = scoped(deps.db);
+    this.#owners = new AuctionOwners(deps.bus);
+    this.#ticks = new GroupCommit((id, bids) => this.#commitBids(id, bids));
+    deps.bus.serve("auction.bid", (bid) => this.#forwarded(bid));
   }
 
   /** The show's hosts (its host, and hosts of its merchant) and the merchant's owner and staff cannot bid. */
@@ -256,8 +272,9 @@ export class AuctionService {
   }
 
   /**
-   * A bid: `maxAmount` is the bidder's secret maximum. Before the auction starts it is a pre-bid. Accepted and refused
-   * bids both land in the audit log, in the same transaction as the decision. Same key + same amount → same answer.
+   * A bid: `maxAmount` is the bidder's secret maximum. Before the auction starts it is a pre-bid. The bid queues on the
+   * node that owns the auction (forwarded over the bus when that is another node) and is decided in that auction's
+   * next tick (#commitBids). Same key + same amount → same answer, so a forward retried after a timeout is harmless.
    */
   async placeBid(
     id: string,
@@ -266,113 +283,195 @@ export class AuctionService {
     idempotencyKey: string,
     opts: { preBidOnly?: boolean } = {},
   ): Promise<AuctionBidResult & { replayed: boolean }> {
-    const { clock } = this.deps;
-    const db = this.#db;
     let showId = this.#showOf.get(id);
     if (!showId) {
-      const first = await store.auction(db, id);
+      const first = await store.auction(this.#db, id);
       if (!first) throw new AppError("not_found", "No such auction.");
       showId = first.show_id;
       if (this.#showOf.size > 10_000) this.#showOf.clear();
       this.#showOf.set(id, showId);
     }
-    const allowed = await this.#mayBid(showId, account);
+    const bid: QueuedBid = {
+      auctionId: id,
+      account: { id: account.id, displayName: account.displayName, email: account.email, role: account.role, merchantId: account.merchantId },
+      maxAmount,
+      idempotencyKey,
+      preBidOnly: opts.preBidOnly === true,
+      allowed: await this.#mayBid(showId, account),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const owner = await this.#owners.ownerOf(id);
+      if (owner === this.#owners.self) return this.#ticks.submit(id, bid);
+      try {
+        return (await this.deps.bus.request(owner, "auction.bid", bid, FORWARD_TIMEOUT_MS)) as AuctionBidResult & { replayed: boolean };
+      } catch (err) {
+        if (!(err instanceof BusTimeout)) throw err;
+        // The owner is gone (or too slow): ask again; once its lease lapses this node or another takes the auction.
+        this.#owners.forget(id);
+        if (attempt >= FORWARD_ATTEMPTS) throw new AppError("unavailable", "The auction's bids could not be placed right now; try again.");
+      }
+    }
+  }
+
+  /** A bid forwarded by another node: this node owns the auction (or did when it was sent; the tick's lock decides). */
+  async #forwarded(bid: QueuedBid): Promise<AuctionBidResult & { replayed: boolean }> {
+    await this.#owners.ownerOf(bid.auctionId); // renews the lease while bids reach the owner only through others
+    return this.#ticks.submit(bid.auctionId, bid);
+  }
+
+  /**
+   * One tick of an auction: every queued bid decided in one transaction, in arrival order, against the state read under
+   * the row lock (so a tick on another node, a start, a cancel or a close can never interleave). Proxy bidding runs in
+   * memory (applyBid per bid, as one bid at a time would); every accepted and refused bid goes to the audit log in
+   * decision order; the auction row is written once and one `auction.bid` (the state after the tick) is broadcast.
+   * The clock is read once, after the lock: every bid of the tick is decided at that instant.
+   */
+  async #commitBids(id: string, bids: QueuedBid[]): Promise<(Error | (AuctionBidResult & { replayed: boolean }))[]> {
+    const { clock } = this.deps;
     const events = this.deps.outbox.batch();
-    const outcome = await db.transaction().execute(async (tx) => {
+    const decided = await this.#db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
-      // Read after the lock: this instant decides whether the bid is in time.
       const now = clock.now();
-      const prior = await store.bidByKey(tx, id, account.id, idempotencyKey);
-      if (prior) {
-        if (Number(prior.max_amount) !== maxAmount) throw new AppError("idempotency_mismatch");
-        return { kind: "replay" as const, a, bid: prior };
-      }
-      const refuse = async (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
-        await store.event(tx, { auctionId: id, type: "bid_refused", at: now, accountId: account.id, amount: maxAmount, reason: code, data: details });
-        return { kind: "refused" as const, code, message, details };
-      };
-      if (!allowed) return refuse("cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
-      const preBid = a.status === "scheduled";
-      if (opts.preBidOnly && !preBid) return refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
-      if (!preBid && a.status !== "live") return refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
-      const endsAt = a.ends_at ? new Date(a.ends_at) : null;
-      if (!preBid && endsAt && now.getTime() >= endsAt.getTime())
-        return refuse("auction_closed", "Bidding ended.", { endsAt: endsAt.toISOString(), at: now.toISOString() });
-      const price = Number(a.current_price);
-      const step = applyBid(
-        {
-          startPrice: Number(a.start_price),
-          increment: Number(a.min_increment),
-          price,
-          leaderId: a.leader_account_id,
-          leaderMax: a.leader_max === null ? null : Number(a.leader_max),
-        },
-        { accountId: account.id, max: maxAmount },
+      const priors = await store.bidsByKeys(
+        tx,
+        id,
+        bids.map((b) => b.idempotencyKey),
       );
-      if (!step.ok) return refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
-      // Soft close: a bid with N seconds or less left sets the remaining time back to N.
-      let newEnds = endsAt;
-      if (!preBid && endsAt && a.soft_close_ms > 0 && endsAt.getTime() - now.getTime() <= a.soft_close_ms) {
-        newEnds = new Date(now.getTime() + a.soft_close_ms);
+      const priorOf = new Map(priors.map((p) => [`${p.account_id} ${p.idempotency_key}`, p]));
+      const startPrice = Number(a.start_price);
+      const increment = Number(a.min_increment);
+      const s = {
+        price: Number(a.current_price),
+        leaderId: a.leader_account_id,
+        leaderName: a.leader_name,
+        leaderMax: a.leader_max === null ? null : Number(a.leader_max),
+        endsAt: a.ends_at ? new Date(a.ends_at) : null,
+        bidCount: a.bid_count,
+      };
+      const preBid = a.status === "scheduled";
+      const newBids: Omit<BidRow, "seq">[] = [];
+      const audit: AuctionEventInput[] = [];
+      type Decision =
+        | { kind: "accepted"; bidId: string; max: number; preBid: boolean }
+        | { kind: "replay"; bid: { id: string; max: number; preBid: boolean } }
+        | { kind: "error"; error: AppError };
+      const out: Decision[] = [];
+      let extendedTo: Date | null = null;
+      for (const b of bids) {
+        const idKey = `${b.account.id} ${b.idempotencyKey}`;
+        const prior = priorOf.get(idKey);
+        if (prior) {
+          if (Number(prior.max_amount) !== b.maxAmount) out.push({ kind: "error", error: new AppError("idempotency_mismatch") });
+          else out.push({ kind: "replay", bid: { id: prior.id, max: Number(prior.max_amount), preBid: prior.pre_bid } });
+          continue;
+        }
+        const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
+          audit.push({ auctionId: id, type: "bid_refused", at: now, accountId: b.account.id, amount: b.maxAmount, reason: code, data: details });
+          out.push({ kind: "error", error: AppError.expected(code, message, details) });
+        };
+        if (!b.allowed) {
+          refuse("cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
+          continue;
+        }
+        if (b.preBidOnly && !preBid) {
+          refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
+          continue;
+        }
+        if (!preBid && a.status !== "live") {
+          refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
+          continue;
+        }
+        if (!preBid && s.endsAt && now.getTime() >= s.endsAt.getTime()) {
+          refuse("auction_closed", "Bidding ended.", { endsAt: s.endsAt.toISOString(), at: now.toISOString() });
+          continue;
+        }
+        const step = applyBid(
+          { startPrice, increment, price: s.price, leaderId: s.leaderId, leaderMax: s.leaderMax },
+          { accountId: b.account.id, max: b.maxAmount },
+        );
+        if (!step.ok) {
+          refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
+          continue;
+        }
+        const bidId = randomId("bid");
+        newBids.push({
+          id: bidId,
+          auction_id: id,
+          account_id: b.account.id,
+          bidder_name: b.account.displayName,
+          bidder_email: b.account.email,
+          max_amount: b.maxAmount,
+          pre_bid: preBid,
+          idempotency_key: b.idempotencyKey,
+          created_at: now,
+        });
+        const previousPrice = s.price;
+        s.price = step.price;
+        if (step.leaderId === b.account.id) s.leaderName = b.account.displayName;
+        s.leaderId = step.leaderId;
+        s.leaderMax = step.leaderMax;
+        s.bidCount++;
+        // Later bids of this tick with the same key are replays of this one.
+        priorOf.set(idKey, { id: bidId, account_id: b.account.id, idempotency_key: b.idempotencyKey, max_amount: b.maxAmount, pre_bid: preBid } as BidRow);
+        audit.push({
+          auctionId: id,
+          type: "bid_accepted",
+          at: now,
+          accountId: b.account.id,
+          amount: b.maxAmount,
+          data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice },
+        });
+        // Soft close: a bid with N seconds or less left sets the remaining time back to N.
+        if (!preBid && s.endsAt && a.soft_close_ms > 0 && s.endsAt.getTime() - now.getTime() <= a.soft_close_ms) {
+          const to = new Date(now.getTime() + a.soft_close_ms);
+          if (to.getTime() > s.endsAt.getTime()) {
+            audit.push({ auctionId: id, type: "extended", at: now, data: { from: s.endsAt.toISOString(), to: to.toISOString(), bidId } });
+            s.endsAt = to;
+            extendedTo = to;
+          }
+        }
+        out.push({ kind: "accepted", bidId, max: b.maxAmount, preBid });
       }
-      const extended = newEnds !== null && endsAt !== null && newEnds.getTime() > endsAt.getTime();
-      const bidId = randomId("bid");
-      await store.insertBid(tx, {
-        id: bidId,
-        auction_id: id,
-        account_id: account.id,
-        bidder_name: account.displayName,
-        bidder_email: account.email,
-        max_amount: maxAmount,
-        pre_bid: preBid,
-        idempotency_key: idempotencyKey,
-        created_at: now,
-      });
-      const leaderName = step.leaderId === account.id ? account.displayName : a.leader_name;
-      const u = await store.updateAuction(tx, id, a.version, {
-        current_price: step.price,
-        leader_account_id: step.leaderId,
-        leader_name: leaderName,
-        leader_max: step.leaderMax,
-        bid_count: a.bid_count + 1,
-        ...(extended ? { ends_at: newEnds } : {}),
-      });
-      if (!u) throw new AppError("conflict"); // unreachable under the row lock
-      await store.event(tx, {
-        auctionId: id,
-        type: "bid_accepted",
-        at: now,
-        accountId: account.id,
-        amount: maxAmount,
-        data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice: price },
-      });
-      if (extended)
-        await store.event(tx, { auctionId: id, type: "extended", at: now, data: { from: endsAt?.toISOString(), to: newEnds?.toISOString(), bidId } });
-      const view = auctionView(u);
-      await events.emit(tx, "auction.bid", {
-        showId: u.show_id,
-        auctionId: id,
-        price: view.currentPrice,
-        minimumBid: view.minimumBid,
-        leader: view.leader ?? "",
-        leaderKey: view.leaderKey ?? "",
-        bidCount: view.bidCount,
-        endsAt: view.endsAt,
-        at: now.toISOString(),
-      });
-      if (extended && view.endsAt) await events.emit(tx, "auction.extended", { showId: u.show_id, auctionId: id, endsAt: view.endsAt });
-      return { kind: "accepted" as const, a: u, bid: { id: bidId, max_amount: maxAmount, pre_bid: preBid } };
+      await store.insertBids(tx, newBids);
+      await store.insertEvents(tx, audit);
+      let row = a;
+      if (newBids.length > 0) {
+        const u = await store.updateAuction(tx, id, a.version, {
+          current_price: s.price,
+          leader_account_id: s.leaderId,
+          leader_name: s.leaderName,
+          leader_max: s.leaderMax,
+          bid_count: s.bidCount,
+          ...(extendedTo ? { ends_at: extendedTo } : {}),
+        });
+        if (!u) throw new AppError("conflict"); // unreachable under the row lock
+        row = u;
+        const view = auctionView(u);
+        await events.emit(tx, "auction.bid", {
+          showId: u.show_id,
+          auctionId: id,
+          price: view.currentPrice,
+          minimumBid: view.minimumBid,
+          leader: view.leader ?? "",
+          leaderKey: view.leaderKey ?? "",
+          bidCount: view.bidCount,
+          endsAt: view.endsAt,
+          at: now.toISOString(),
+        });
+        if (extendedTo && view.endsAt) await events.emit(tx, "auction.extended", { showId: u.show_id, auctionId: id, endsAt: view.endsAt });
+      }
+      return { row, out };
     });
-    if (outcome.kind === "refused") throw AppError.expected(outcome.code, outcome.message, outcome.details);
-    const view = auctionView(outcome.a);
-    const result = {
-      auction: view,
-      bid: { id: outcome.bid.id, maxAmount: Number(outcome.bid.max_amount), preBid: outcome.bid.pre_bid, leading: outcome.a.leader_account_id === account.id },
-    };
-    if (outcome.kind === "replay") return { ...result, replayed: true };
-    await events.publish();
-    return { ...result, replayed: false };
+    if (events.size > 0) await events.publish();
+    // Every answer carries the auction as it stands after the tick: what the broadcast of the same tick shows.
+    const view = auctionView(decided.row);
+    return decided.out.map((d, i) => {
+      if (d.kind === "error") return d.error;
+      const leading = decided.row.leader_account_id === bids[i]!.account.id;
+      if (d.kind === "replay") return { auction: view, bid: { id: d.bid.id, maxAmount: d.bid.max, preBid: d.bid.preBid, leading }, replayed: true };
+      return { auction: view, bid: { id: d.bidId, maxAmount: d.max, preBid: d.preBid, leading }, replayed: false };
+    });
   }
 
   /**

@@ -23,6 +23,28 @@ export type AuctionEventType =
   | "unsold"
   | "cancelled";
 
+/** One row of the audit log, as written. */
+export interface AuctionEventInput {
+  auctionId: string;
+  type: AuctionEventType;
+  at: Date;
+  accountId?: string | null;
+  amount?: number | null;
+  reason?: string | null;
+  data?: Record<string, unknown>;
+}
+
+const eventRow = (e: AuctionEventInput) => ({
+  id: randomId("aev"),
+  auction_id: e.auctionId,
+  type: e.type,
+  account_id: e.accountId ?? null,
+  amount: e.amount ?? null,
+  reason: e.reason ?? null,
+  data: JSON.stringify(e.data ?? {}),
+  at: e.at,
+});
+
 /** Still of interest to viewers: open for (pre-)bids, or waiting for a winner's payment. */
 export const OPEN_STATUSES = ["scheduled", "live", "awarded"] as const;
 
@@ -52,44 +74,28 @@ export const auctionStore = {
       .executeTakeFirst();
   },
 
-  async bidByKey(tx: Tx, auctionId: string, accountId: string, key: string): Promise<BidRow | undefined> {
+  async event(db: Db | Tx, e: AuctionEventInput): Promise<void> {
+    await db.insertInto("auction_events").values(eventRow(e)).execute();
+  },
+
+  /** A tick's audit rows in one statement; their seq follows the array's order (the order of decision). */
+  async insertEvents(tx: Tx, events: AuctionEventInput[]): Promise<void> {
+    if (events.length > 0) await tx.insertInto("auction_events").values(events.map(eventRow)).execute();
+  },
+
+  /** A tick's accepted bids in one statement; seq follows the array's order (ties go to the lower seq). */
+  async insertBids(tx: Tx, bids: Omit<BidRow, "seq">[]): Promise<void> {
+    if (bids.length > 0) await tx.insertInto("auction_bids").values(bids).execute();
+  },
+
+  /** Earlier bids under any of these idempotency keys (the caller matches the account too). */
+  async bidsByKeys(tx: Tx, auctionId: string, keys: string[]): Promise<BidRow[]> {
+    if (keys.length === 0) return [];
     return tx
       .selectFrom("auction_bids")
       .selectAll()
       .where("auction_id", "=", auctionId)
-      .where("account_id", "=", accountId)
-      .where("idempotency_key", "=", key)
-      .executeTakeFirst();
-  },
-
-  async insertBid(tx: Tx, bid: Omit<BidRow, "seq">): Promise<void> {
-    await tx.insertInto("auction_bids").values(bid).execute();
-  },
-
-  async event(
-    db: Db | Tx,
-    e: {
-      auctionId: string;
-      type: AuctionEventType;
-      at: Date;
-      accountId?: string | null;
-      amount?: number | null;
-      reason?: string | null;
-      data?: Record<string, unknown>;
-    },
-  ): Promise<void> {
-    await db
-      .insertInto("auction_events")
-      .values({
-        id: randomId("aev"),
-        auction_id: e.auctionId,
-        type: e.type,
-        account_id: e.accountId ?? null,
-        amount: e.amount ?? null,
-        reason: e.reason ?? null,
-        data: JSON.stringify(e.data ?? {}),
-        at: e.at,
-      })
+      .where("idempotency_key", "in", [...new Set(keys)])
       .execute();
   },
 
