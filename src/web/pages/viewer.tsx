@@ -10,9 +10,11 @@ import { Centered, Header, LoadError, StatusBadge, formatStart } from "../compon
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
-import { WaitlistButton, entryKeyOf, storedEntryId, waitlistHeaders } from "../waitlist/WaitlistButton.js";
 import { replayOfferAt } from "../recordings/replayOffer.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
+// The waitlist's button shows on a sold-out card only; its code also answers a `waitlist.offered` event.
+const waitlist = () => import("../waitlist/WaitlistButton.js");
+const WaitlistButton = lazyComponent(() => waitlist().then((m) => m.WaitlistButton));
 const CheckoutSheet = lazyComponent(() => import("../checkout/CheckoutSheet.js").then((m) => m.CheckoutSheet));
 const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js").then((m) => m.ReplayPlayer));
 // A scheduled show's countdown, "Remind me", follows and line-up: only for a show that has not started.
@@ -118,10 +120,9 @@ function LiveShow({ show }: { show: ShowView }) {
         for (const fn of listeners.current) fn(ev);
         if (ev.t !== "waitlist.offered") return;
         const d = ev.d as { offerId: string; entryKey: string };
-        const entryId = storedEntryId(d.offerId);
-        if (!entryId) return;
-        void entryKeyOf(entryId).then(async (key) => {
-          if (key !== d.entryKey) return;
+        void waitlist().then(async ({ entryKeyOf, storedEntryId, waitlistHeaders }) => {
+          const entryId = storedEntryId(d.offerId);
+          if (!entryId || (await entryKeyOf(entryId)) !== d.entryKey) return;
           const r = await api.get<{ entry: WaitlistEntryView }>(`/api/waitlist/${encodeURIComponent(entryId)}`, waitlistHeaders(d.offerId));
           if (r.entry.claim) setClaim({ offerId: d.offerId, orderId: r.entry.claim.orderId, token: r.entry.claim.accessToken });
         });

@@ -1,8 +1,28 @@
 import { useEffect, useState } from "preact/hooks";
 import type { JoinWaitlistAnswer, OfferView, WaitlistEntryView } from "../../protocol/api.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
-import { useI18n } from "../i18n/coreText.js";
+import { coreMessages } from "../i18n/coreText.js";
 import { getLang } from "../i18n/lang.js";
+import { combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
+
+// Loaded with the button, on a sold-out card only (see the viewer page). Keys not found here are the shared ones.
+const waitlistMessages = combineMessages(
+  defineMessages(
+    {
+      "waitlist.join": "Join the waitlist",
+      "waitlist.joined": "You're on the waitlist (#{n}). We'll email you if units come back.",
+      "waitlist.linkSent": "This email is already on the waitlist. We've sent it a link to its place in line.",
+      "waitlist.email": "Email for the waitlist",
+    },
+    {
+      "waitlist.join": "Auf die Warteliste",
+      "waitlist.joined": "Du stehst auf der Warteliste (Nr. {n}). Wir schreiben dir, wenn Stücke frei werden.",
+      "waitlist.linkSent": "Diese E-Mail steht schon auf der Warteliste. Wir haben ihr einen Link zu ihrem Platz geschickt.",
+      "waitlist.email": "E-Mail für die Warteliste",
+    },
+  ),
+  coreMessages,
+);
 
 const storageKey = (offerId: string) => `showcart.waitlist.${offerId}`;
 
@@ -55,7 +75,7 @@ export async function entryKeyOf(entryId: string): Promise<string> {
 
 /** On a sold-out card: join the waitlist (email, or the signed-in account's), then show the place in line. */
 export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; accountEmail?: string }) {
-  const { t } = useI18n();
+  const { t } = useMessages(waitlistMessages);
   const [entry, setEntry] = useState<WaitlistEntryView | null>(null);
   const [email, setEmail] = useState("");
   const [asking, setAsking] = useState(false);
