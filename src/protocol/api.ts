@@ -4,6 +4,7 @@ export * from "./api/common.js";
 export * from "./api/orders.js";
 export * from "./api/accounts.js";
 export * from "./api/shows.js";
+export * from "./api/discover.js";
 export * from "./api/offers.js";
 export * from "./api/lineup.js";
 export * from "./api/chat.js";

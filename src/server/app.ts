@@ -43,7 +43,7 @@ import { systemClock, type Clock } from "./platform/clock.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RealtimeHub, RealtimeMetrics, RedisRoomStream, realtimeModule } from "./realtime/index.js";
-import { ShowPlanner, ShowService, showCoverUrl, showPageMeta, showsModule } from "./shows/index.js";
+import { ShowDiscovery, ShowPlanner, ShowService, showCoverUrl, showPageMeta, showsModule } from "./shows/index.js";
 import { PushService, PushSubscriptionAccess, loadVapidKeys, pushModule } from "./push/index.js";
 import { WebhookService, enqueueOrderWebhooks, webhooksModule } from "./webhooks/index.js";
 
@@ -472,6 +472,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     rtmpUrl,
     games: gamesOf,
     replay: (show) => recordings.replay(show),
+    discovery: new ShowDiscovery(db.db, clock),
+    replayCard: (showId) => recordings.replayCard(showId),
     // The studio's first figures carry the commission by host; the ticks after it do not (earnings.updated does).
     studioStats: async (showId) => ({ ...(await studioStats(showId, hub.viewers(showId))), commissionSplit: await commissions.showEarningsSplit(showId) }),
     onStreamKeyRotated: (showId) => media.disconnectShow(showId),
@@ -529,7 +531,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   });
   app.register(webhooksModule, { webhooks });
   app.register(pushModule, { push, distDir: path.resolve("dist/web") });
-  app.register(followsModule, { follows, shows });
+  app.register(followsModule, { follows, shows, shopBySlug: (slug) => merchants.bySlug(slug) });
   app.register(notificationsModule, {
     reminders,
     shows,

@@ -49,6 +49,8 @@ export const shopIdParam = idSchema;
 export interface ShopView {
   id: string;
   name: string;
+  /** The public shop page: /shops/<slug>. */
+  slug: string;
   legalName: string;
   address: { line1: string; line2: string; postalCode: string; city: string; country: string };
   vatId: string;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { idSchema } from "./common.js";
+import { type ShowCategory, showCategorySchema } from "./discover.js";
 import { type LineupItemView, lineupItemBody } from "./lineup.js";
 import type { OfferView } from "./offers.js";
 
@@ -29,6 +30,8 @@ const showFormFields = {
     .refine((h) => new Set(h.map((x) => x.accountId)).size === h.length, "each co-host once"),
   /** The planned items (replaces those not on sale yet), in order. */
   lineup: z.array(lineupItemBody).max(200),
+  /** Where the show is listed (GET /api/discover's category chips). */
+  category: showCategorySchema,
 };
 
 export const createShowBody = z
@@ -42,6 +45,7 @@ export const createShowBody = z
     plannedGames: showFormFields.plannedGames.optional(),
     coHosts: showFormFields.coHosts.optional(),
     lineup: showFormFields.lineup.optional(),
+    category: showFormFields.category.optional(),
     /** Made from the title when absent. */
     slug: slugSchema.optional(),
     /** Platform admins name the shop (owners and staff act for their own). */
@@ -62,6 +66,7 @@ export const updateShowBody = z
     plannedGames: showFormFields.plannedGames.optional(),
     coHosts: showFormFields.coHosts.optional(),
     lineup: showFormFields.lineup.optional(),
+    category: showFormFields.category.optional(),
     slug: slugSchema.optional(),
   })
   .refine((b) => !(b.scheduledAt && b.startsAtLocal), "give scheduledAt or startsAtLocal, not both");
@@ -98,6 +103,7 @@ export interface AdminShowView {
   timeZone: string;
   language: string;
   plannedGames: GameKind[];
+  category: ShowCategory;
   coverUrl: string | null;
   coverThumbUrl: string | null;
   hostAccountId: string;
@@ -133,6 +139,7 @@ export interface ShowView {
   language?: string;
   coverUrl?: string | null;
   plannedGames?: GameKind[];
+  category?: ShowCategory;
 }
 
 export type GameKind = "auction" | "giveaway" | "poll" | "mystery" | "coupon";

@@ -1,3 +1,4 @@
+export type { CatalogTables } from "./schema.js";
 export { CatalogService, productView, productImageUrl, variantLabel, type Product, type Variant } from "./service.js";
 export { vatIncluded } from "./vat.js";
 export { storeProductImage, storeImage, ownedImageUrl, MAX_IMAGE_BYTES, IMAGE_CONTENT_TYPES } from "./images.js";

@@ -14,6 +14,35 @@ type MerchantRow = CatalogTables["merchants"] extends infer T
 
 export const DEFAULT_TIME_ZONE = "Europe/Berlin";
 
+/** "Käthe's Döner & Co." → "kathe-s-doner-co": the rule of migration 96's backfill (accents folded, ß → ss). */
+export function shopSlugBase(name: string): string {
+  const base = name
+    .toLowerCase()
+    .replace(/ß/g, "ss")
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 50)
+    .replace(/-+$/, "");
+  return base || "shop";
+}
+
+/**
+ * A free slug for a new shop: its name's, or with the tail of its id when another shop has that name's. A race
+ * between two shops of one name ends at the unique index (the second create fails and is retried by its caller).
+ */
+export async function freeShopSlug(q: Kysely<CatalogTables>, name: string, id: string): Promise<string> {
+  const base = shopSlugBase(name);
+  const taken = await q.selectFrom("merchants").select("id").where("slug", "=", base).executeTakeFirst();
+  return taken
+    ? `${base}-${id
+        .slice(-8)
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, "")}`
+    : base;
+}
+
 /** Shops: their legal details, address, VAT id, currency, time zone and logo (the merchants table). */
 export class MerchantService {
   private readonly db: Kysely<CatalogTables>;
@@ -39,6 +68,7 @@ export class MerchantService {
     const row = {
       id,
       name: input.name,
+      slug: await freeShopSlug(q, input.name, id),
       created_at: this.clock.now(),
       legal_name: input.legalName,
       address_line1: input.address.line1,
@@ -59,6 +89,12 @@ export class MerchantService {
     const row = await this.db.selectFrom("merchants").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such shop.");
     return toShop(row as MerchantRow);
+  }
+
+  /** The shop with this slug (its public page), or null. */
+  async bySlug(slug: string): Promise<ShopView | null> {
+    const row = await this.db.selectFrom("merchants").selectAll().where("slug", "=", slug).executeTakeFirst();
+    return row ? toShop(row as MerchantRow) : null;
   }
 
   async list(): Promise<ShopView[]> {
@@ -99,6 +135,7 @@ function toShop(r: MerchantRow): ShopView {
   return {
     id: r.id,
     name: r.name,
+    slug: r.slug,
     legalName: r.legal_name,
     address: { line1: r.address_line1, line2: r.address_line2, postalCode: r.postal_code, city: r.city, country: r.country },
     vatId: r.vat_id,

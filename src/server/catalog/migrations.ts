@@ -65,4 +65,20 @@ alter table merchants add column time_zone text not null default 'Europe/Berlin'
 alter table merchants add column logo_image_id text;
 `,
   },
+  {
+    id: 96,
+    name: "discovery: shop slugs, show categories",
+    sql: `
+alter table merchants add column slug text;
+-- The same rule as shopSlugBase (merchants.ts): lower case, common accents folded, every other run of characters one dash.
+update merchants set slug = trim(both '-' from regexp_replace(translate(replace(lower(name), 'ß', 'ss'), 'äöüáàâãåéèêëíìîïóòôõúùûçñ', 'aouaaaaaeeeeiiiiooooouuucn'), '[^a-z0-9]+', '-', 'g'));
+update merchants set slug = rtrim(left(slug, 50), '-');
+update merchants set slug = 'shop' where slug = '';
+-- A name taken by an older shop: its slug gets the tail of the shop's id.
+update merchants m set slug = m.slug || '-' || regexp_replace(lower(right(m.id, 8)), '[^a-z0-9]', '', 'g')
+  where exists (select 1 from merchants o where o.slug = m.slug and o.id < m.id);
+alter table merchants alter column slug set not null;
+create unique index merchants_slug_key on merchants (slug);
+`,
+  },
 ];

@@ -7,6 +7,8 @@ export interface CatalogTables {
   merchants: {
     id: string;
     name: string;
+    /** The shop's public page: /shops/<slug> (made from the name when the shop is created; unique). */
+    slug: string;
     created_at: Timestamp;
     legal_name: ColumnType<string, string | undefined, string>;
     address_line1: ColumnType<string, string | undefined, string>;

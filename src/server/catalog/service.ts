@@ -5,6 +5,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { isUniqueViolation } from "../db/index.js";
+import { freeShopSlug } from "./merchants.js";
 import type { CatalogTables } from "./schema.js";
 
 export interface Product extends ProductView {
@@ -65,7 +66,10 @@ export class CatalogService {
 
   async createMerchant(name: string): Promise<{ id: string; name: string }> {
     const id = randomId("mer");
-    await this.db.insertInto("merchants").values({ id, name, created_at: this.clock.now() }).execute();
+    await this.db
+      .insertInto("merchants")
+      .values({ id, name, slug: await freeShopSlug(this.db, name, id), created_at: this.clock.now() })
+      .execute();
     return { id, name };
   }
 

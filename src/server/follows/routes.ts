@@ -1,5 +1,14 @@
 import type { FastifyInstance } from "fastify";
-import { adminMerchantQuery, type FollowView, type FollowerCounts, followParams } from "../../protocol/api.js";
+import {
+  type FollowView,
+  type FollowerCounts,
+  type HostProfile,
+  type ShopProfile,
+  adminMerchantQuery,
+  followParams,
+  idSchema,
+  shopSlugSchema,
+} from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
@@ -9,13 +18,15 @@ import type { FollowService } from "./service.js";
 export interface FollowRouteDeps {
   follows: FollowService;
   shows: ShowService;
+  /** The shop of a public shop page (catalog's merchants), or null. */
+  shopBySlug(slug: string): Promise<{ id: string; slug: string; name: string; logoUrl: string | null } | null>;
 }
 
 /**
  * Following a host or a shop (signed in), and the follower counts: a show's in the studio (its managers), the shop's
  * in the admin (its owner and staff; a platform admin names the merchant).
  */
-export function registerFollowRoutes(app: FastifyInstance, { follows, shows }: FollowRouteDeps) {
+export function registerFollowRoutes(app: FastifyInstance, { follows, shows, shopBySlug }: FollowRouteDeps) {
   type P = { Params: { target: string; targetId: string } };
   const view = (target: FollowView["target"], targetId: string, following: boolean): { follow: FollowView } => ({ follow: { target, targetId, following } });
 
@@ -37,6 +48,22 @@ export function registerFollowRoutes(app: FastifyInstance, { follows, shows }: F
     const { target, targetId } = parseWith(followParams, req.params, "invalid_query");
     await follows.unfollow(account.id, target, targetId);
     return view(target, targetId, false);
+  });
+
+  // The public shop and host pages' heads: name and follower count (their shows come from GET /api/discover).
+  app.get<{ Params: { slug: string } }>("/api/shops/:slug", async (req): Promise<{ shop: ShopProfile }> => {
+    const slug = parseWith(shopSlugSchema, req.params.slug, "invalid_query");
+    const shop = await shopBySlug(slug);
+    if (!shop) throw new AppError("not_found", "No such shop.");
+    return { shop: { id: shop.id, slug: shop.slug, name: shop.name, logoUrl: shop.logoUrl, followers: await follows.count("shop", shop.id) } };
+  });
+
+  app.get<{ Params: { id: string } }>("/api/hosts/:id", async (req): Promise<{ host: HostProfile }> => {
+    const id = parseWith(idSchema, req.params.id, "invalid_query");
+    // Only an account that hosts (or hosted) a show has a public page: other accounts stay unknown.
+    const name = await shows.hostName(id);
+    if (name === null) throw new AppError("not_found", "No such host.");
+    return { host: { id, name, followers: await follows.count("host", id) } };
   });
 
   app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/followers", async (req): Promise<{ followers: FollowerCounts }> => {

@@ -233,6 +233,14 @@ export class RecordingService {
     return session;
   }
 
+  /** A listing card's picture of a show's replay: its latest session's poster and preview clip, and its length. */
+  async replayCard(showId: string): Promise<{ posterUrl: string | null; previewUrl: string | null; durationSeconds: number } | null> {
+    const parts = await this.latestSession(showId);
+    if (!parts.length) return null;
+    const first = recordingView(parts[0]!);
+    return { posterUrl: first.posterUrl, previewUrl: first.previewUrl, durationSeconds: parts.reduce((s, p) => s + (p.durationMs ?? 0), 0) / 1000 };
+  }
+
   /**
    * The shoppable replay: the latest session of a show that is not live (one recording, or several played back to
    * back when the encoder reconnected), with a marker for every offer pinned during it (offset on the replay's

@@ -5,3 +5,5 @@ export { registerShowAdminRoutes } from "./admin-routes.js";
 export { showsModule } from "./plugin.js";
 export { ShowPlanner, slugFrom } from "./planner.js";
 export { showPageMeta } from "./page-meta.js";
+export { ShowDiscovery, UPCOMING_GRACE_MS, type DiscoverFilter } from "./discover.js";
+export type { DiscoverReads } from "./schema.js";

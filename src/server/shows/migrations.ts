@@ -40,4 +40,17 @@ alter table shows add column planned_games jsonb not null default '[]';
 alter table shows add column cancelled_at timestamptz;
 `,
   },
+  {
+    id: 96,
+    name: "discovery: shop slugs, show categories",
+    sql: `
+alter table shows add column category text not null default 'other'
+  check (category in ('fashion', 'beauty', 'home', 'electronics', 'collectibles', 'food', 'kids', 'sports', 'art', 'other'));
+-- GET /api/discover: a section is a status filter read in its sort order (start time, then id: the keyset cursor).
+create index shows_discover_idx on shows (status, (coalesce(scheduled_at, created_at)), id);
+create index shows_discover_category_idx on shows (category, status, (coalesce(scheduled_at, created_at)), id);
+create index shows_merchant_idx on shows (merchant_id);
+create index shows_host_idx on shows (host_account_id);
+`,
+  },
 ];

@@ -107,6 +107,7 @@ export class ShowPlanner {
             description: body.description ?? "",
             language: body.language ?? "de",
             planned_games: JSON.stringify(body.plannedGames ?? []),
+            category: body.category ?? "other",
           })
           .execute();
         if (hosts) await this.deps.hosts.setShowHosts(id, merchantId, hosts, tx);
@@ -146,6 +147,7 @@ export class ShowPlanner {
     if (body.description !== undefined) set.description = body.description;
     if (body.language !== undefined) set.language = body.language;
     if (body.plannedGames !== undefined) set.planned_games = JSON.stringify(body.plannedGames);
+    if (body.category !== undefined) set.category = body.category;
     if (body.commissionRateBp !== undefined) set.commission_rate_bp = body.commissionRateBp;
     if (body.hostAccountId !== undefined) set.host_account_id = body.hostAccountId;
     if (body.slug !== undefined) set.slug = body.slug;
@@ -209,6 +211,7 @@ export class ShowPlanner {
             description: show.description,
             language: show.language,
             planned_games: JSON.stringify(show.plannedGames),
+            category: show.category,
             cover_image_id: null,
           })
           .execute();
@@ -285,6 +288,7 @@ export class ShowPlanner {
       timeZone,
       language: show.language,
       plannedGames: show.plannedGames as GameKind[],
+      category: show.category,
       coverUrl: show.coverImageId ? showCoverUrl(show.id, show.coverImageId, 800) : null,
       coverThumbUrl: show.coverImageId ? showCoverUrl(show.id, show.coverImageId, 400) : null,
       hostAccountId: show.hostAccountId,

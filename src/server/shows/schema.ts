@@ -1,6 +1,9 @@
 import type { ColumnType } from "kysely";
+import type { ShowCategory } from "../../protocol/api.js";
 import type { AccountsTables } from "../accounts/index.js";
+import type { CatalogTables } from "../catalog/index.js";
 import type { Timestamp } from "../db/column-types.js";
+import type { RecordingsTables } from "../recordings/index.js";
 
 // Shows: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
@@ -11,6 +14,16 @@ import type { Timestamp } from "../db/column-types.js";
  */
 export interface ShowsReads {
   accounts: Pick<AccountsTables["accounts"], "id" | "display_name">;
+}
+
+/**
+ * Discovery's declared reads (GET /api/discover, shows/discover.ts): the shop's name and slug and whether a show has a
+ * finished recording. Search by shop name, the shop filter and the replays section filter and page in the same
+ * statement as the shows; door calls per show could neither filter before paging nor keep the cursor's order.
+ */
+export interface DiscoverReads extends ShowsReads {
+  merchants: Pick<CatalogTables["merchants"], "id" | "name" | "slug">;
+  recordings: Pick<RecordingsTables["recordings"], "show_id" | "status">;
 }
 
 export interface ShowsTables {
@@ -34,5 +47,7 @@ export interface ShowsTables {
     planned_games: ColumnType<string[], string | undefined, string>;
     /** Set when the merchant cancelled the show (its status is then "ended"). */
     cancelled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    /** One of SHOW_CATEGORIES (protocol/api/discover.ts); "other" until the show form names one. */
+    category: ColumnType<ShowCategory, ShowCategory | undefined, ShowCategory>;
   };
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { GameKind, ShowStatus } from "../../protocol/api.js";
+import type { GameKind, ShowCategory, ShowStatus } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
@@ -23,6 +23,7 @@ export interface Show {
   coverImageId: string | null;
   plannedGames: GameKind[];
   cancelledAt: Date | null;
+  category: ShowCategory;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -91,6 +92,7 @@ export class ShowService {
         "shows.cover_image_id",
         "shows.planned_games",
         "shows.cancelled_at",
+        "shows.category",
       ]);
   }
 
@@ -234,6 +236,7 @@ function toShow(r: {
   cover_image_id: string | null;
   planned_games: string[] | string;
   cancelled_at: Date | string | null;
+  category: ShowCategory;
 }): Show {
   return {
     id: r.id,
@@ -251,5 +254,6 @@ function toShow(r: {
     // jsonb arrives parsed from pg and PGlite alike; a string would be an older driver's raw text.
     plannedGames: (typeof r.planned_games === "string" ? JSON.parse(r.planned_games) : r.planned_games) as GameKind[],
     cancelledAt: r.cancelled_at ? new Date(r.cancelled_at) : null,
+    category: r.category,
   };
 }

@@ -135,6 +135,7 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /media/shows/:showId/:file": { summary: "A show's cover picture", tag: "shows", access: "public", produces: "image/webp" },
   "GET /api/shows": { summary: "Live, upcoming and recent shows", tag: "shows", access: "public" },
   "GET /api/shows/:idOrSlug": { summary: "A show for its viewers (offers, status, playback)", tag: "shows", access: "public" },
+  "GET /api/discover": { summary: "Live now, upcoming and replays: search, categories, pages", tag: "shows", access: "public", query: api.discoverQuery },
   "GET /api/studio/shows/:showId": { summary: "A show for its studio", tag: "shows", access: "host" },
   "POST /api/studio/shows/:showId/stream-key/reveal": { summary: "Reveal the RTMP stream key", tag: "shows", access: "host" },
   "POST /api/studio/shows/:showId/stream-key/rotate": { summary: "Revoke the stream key and make a new one", tag: "shows", access: "host" },
@@ -260,6 +261,8 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /api/follows/:target/:targetId": { summary: "Whether the viewer follows a host or shop", tag: "follows", access: "signed-in" },
   "PUT /api/follows/:target/:targetId": { summary: "Follow a host or shop", tag: "follows", access: "signed-in" },
   "DELETE /api/follows/:target/:targetId": { summary: "Unfollow", tag: "follows", access: "signed-in" },
+  "GET /api/shops/:slug": { summary: "A shop's public page: name, logo, followers", tag: "follows", access: "public" },
+  "GET /api/hosts/:id": { summary: "A host's public page: name, followers", tag: "follows", access: "public" },
   "GET /api/studio/shows/:showId/followers": { summary: "Follower counts of the show's host and shop", tag: "follows", access: "host" },
   "GET /api/admin/followers": { summary: "The shop's follower count", tag: "follows", access: "staff", query: api.adminMerchantQuery },
   "POST /api/shows/:idOrSlug/reminders": {
