@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import type { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as api from "../../src/protocol/api.js";
@@ -50,8 +51,11 @@ describe.each(backends)("the OpenAPI document on %s", (backend) => {
     expect([...documented].filter((op) => !registeredAsOpenApi.has(op))).toEqual([]);
   });
 
-  it("is OpenAPI 3.1 with a path parameter for every :param of a route", () => {
+  it("is a valid OpenAPI 3.1 document (the OpenAPI Initiative's schema) with a path parameter for every :param of a route", async () => {
     expect(doc.openapi).toBe("3.1.0");
+    const result = await new Validator().validate(doc as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
     expect(doc.info.license.identifier).toBe("MIT");
     for (const [p, ops] of Object.entries(doc.paths)) {
       const names = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
