@@ -18,10 +18,15 @@ import { type AuctionEventInput, type AuctionRow, type AuctionsDb, type BidRow, 
 
 export const DEFAULT_SOFT_CLOSE_SECONDS = 10;
 export const DEFAULT_AUCTION_HOLD_SECONDS = 300;
-/** A forwarded bid waits this long for the owner's answer before the owner is looked up again. */
-const FORWARD_TIMEOUT_MS = 2000;
-/** Forwards before giving up (`unavailable`): enough to outlast a dead owner's lease (auctions/owner.ts). */
-const FORWARD_ATTEMPTS = 4;
+/**
+ * A forwarded bid waits this long for the owner's answer before the owner is looked up again. Long, because the
+ * owner was alive when it took the request (a node that is gone fails at once: nobody received it), and a retry of a
+ * bid it is still deciding only adds work (a replay; a refusal is decided and audited again).
+ */
+const FORWARD_TIMEOUT_MS = 10_000;
+/** Forwards before giving up (`unavailable`), with a pause after each silence: together they outlast a dead owner's lease. */
+const FORWARD_ATTEMPTS = 8;
+const FORWARD_PAUSE_MS = 500;
 
 /** "Mia Bauer" → "M***r": enough to tell bidders apart on screen, not to identify them. */
 export function maskName(name: string): string {
@@ -306,9 +311,11 @@ export class AuctionService {
         return (await this.deps.bus.request(owner, "auction.bid", bid, FORWARD_TIMEOUT_MS)) as AuctionBidResult & { replayed: boolean };
       } catch (err) {
         if (!(err instanceof BusTimeout)) throw err;
-        // The owner is gone (or too slow): ask again; once its lease lapses this node or another takes the auction.
+        // The owner is gone (or too slow): ask again after a pause; once its lease lapses this node or another takes
+        // the auction. A dead node's silence is immediate (nobody subscribed), so the pauses outlast its lease.
         this.#owners.forget(id);
         if (attempt >= FORWARD_ATTEMPTS) throw new AppError("unavailable", "The auction's bids could not be placed right now; try again.");
+        await new Promise((r) => setTimeout(r, FORWARD_PAUSE_MS));
       }
     }
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBus, RedisBus, type Bus, type BusEvents } from "./bus.js";
+import { BusTimeout, MemoryBus, RedisBus, type Bus, type BusEvents, type BusRequests } from "./bus.js";
+import { AppError } from "./errors.js";
 
 const redisUrl = process.env.TEST_REDIS_URL;
 const kinds: ("memory" | "redis")[] = redisUrl ? ["memory", "redis"] : ["memory"];
@@ -56,5 +57,43 @@ describe.each(kinds)("%s bus", (kind) => {
     await seen;
     expect(n).toBe(0);
     expect(other).toBe(1);
+  });
+
+  const bid = (maxAmount: number): BusRequests["auction.bid"]["body"] => ({
+    auctionId: "auc_1",
+    account: { id: "acc_1", displayName: "Ann", email: "ann@example.com", role: "buyer", merchantId: null },
+    maxAmount,
+    idempotencyKey: `key-${maxAmount}`,
+    preBidOnly: false,
+    allowed: true,
+  });
+
+  it("request/reply: the serving node answers, its AppError reaches the requester as itself", async () => {
+    const [a, b] = pair();
+    b.serve("auction.bid", async (body) => {
+      if (body.maxAmount < 100) throw new AppError("bid_too_low", "too low", { minimum: 100 });
+      return { echoed: body.maxAmount, by: b.nodeId };
+    });
+    expect(await a.request(b.nodeId, "auction.bid", bid(150), 2000)).toEqual({ echoed: 150, by: b.nodeId });
+    const err = await a.request(b.nodeId, "auction.bid", bid(50), 2000).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: "bid_too_low", status: 409, details: { minimum: 100 } });
+  });
+
+  it("a request to a node that is not there fails with BusTimeout", async () => {
+    const [a] = pair();
+    await expect(a.request("node_gone", "auction.bid", bid(150), 300)).rejects.toBeInstanceOf(BusTimeout);
+  });
+
+  it("a lease is its holder's until it lapses, then the next asker's", async () => {
+    const [a, b] = pair();
+    const key = `lease-test-${Math.random()}`;
+    expect(await a.lease(key, 300)).toBe(a.nodeId);
+    expect(await b.lease(key, 300)).toBe(a.nodeId); // memory: one process, one node
+    if (kind === "memory") return;
+    expect(await a.lease(key, 300)).toBe(a.nodeId); // renewed
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await b.lease(key, 300)).toBe(b.nodeId);
+    expect(await a.lease(key, 300)).toBe(b.nodeId);
   });
 });

@@ -222,6 +222,9 @@ export class RedisBus implements Bus {
       }, timeoutMs);
       this.#waiting.set(id, { resolve, reject, timer });
     });
+    // The answer may come back before PUBLISH's own reply: marked handled now, so an early refusal is not an
+    // unhandled rejection (the caller still gets it from the promise returned below).
+    answer.catch(() => undefined);
     const message: RpcMessage = { kind: "req", id, from: this.nodeId, name, body };
     // PUBLISH answers how many subscribers got it: none means the node is gone (no need to wait out the timeout).
     const settle = (err: unknown) => {
