@@ -2,12 +2,14 @@ import { useState } from "preact/hooks";
 import type { CardSetupView, SavedBuyerDetails } from "../../protocol/api.js";
 import { useStripeCard } from "../checkout/useStripeCard.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
-import { coreMessages, getLang, setLang, type Lang } from "../i18n/coreText.js";
+import { getLang, setLang, type Lang } from "../i18n/coreText.js";
+import { orderMessages } from "../orders/orderText.js";
 import { combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 import type { BuyerAccount, BuyerState } from "../buyers/useBuyer.js";
 
 // The account popover's strings (sign-up, saved address and card, language): they load with the popover, so the
-// viewer page's first load (whose weight is benchmarked) does not carry them. Keys not found here are the shared ones.
+// viewer page's first load (whose weight is benchmarked) does not carry them. Keys not found here are the order's (the
+// address and card fields, as in the checkout) and the shared ones.
 const buyerMessages = combineMessages(
   defineMessages(
     {
@@ -61,7 +63,7 @@ const buyerMessages = combineMessages(
       "buyer.cardNotSaved": "Die Karte konnte nicht gespeichert werden.",
     },
   ),
-  coreMessages,
+  orderMessages,
 );
 const useBuyerText = () => useMessages(buyerMessages);
 

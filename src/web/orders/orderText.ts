@@ -1,7 +1,8 @@
 import { type MessageKey, coreMessages } from "../i18n/coreText.js";
 import { type Message, type MessageFormat, combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
 
-// Strings of the buyer's order page, the account's order list and the card payment step of the checkout. They live
+// Strings of the buyer's order page, the account's order list, and the checkout's address and payment fields (the
+// account popover's saved address and card use those too). They live
 // here rather than in i18n/coreText.ts so the viewer's first load (benchmarked) does not carry them: the checkout sheet that
 // uses some of them is a lazy chunk. Keys not found here are the shared ones from i18n/coreText.ts.
 const en = {
@@ -89,6 +90,16 @@ const en = {
   "checkout.giftFor": "Gift for",
   "buyer.payWith": "Pay with",
   "buyer.shipTo": "Ship to",
+  "checkout.name": "Full name",
+  "checkout.shipping": "Shipping address",
+  "checkout.line1": "Street and number",
+  "checkout.line2": "Address line 2 (optional)",
+  "checkout.postalCode": "Postal code",
+  "checkout.city": "City",
+  "checkout.country": "Country",
+  "checkout.payment": "Payment",
+  "checkout.card": "Card number",
+  "checkout.testNote": "This is a test shop — no money moves. 4242 4242 4242 4242 is accepted, 4000 0000 0000 0002 is declined.",
 } as const;
 
 export type OrderKey = keyof typeof en;
@@ -178,6 +189,16 @@ const de: Record<OrderKey, Message> = {
   "checkout.giftFor": "Geschenk für",
   "buyer.payWith": "Bezahlen mit",
   "buyer.shipTo": "Lieferung an",
+  "checkout.name": "Vollständiger Name",
+  "checkout.shipping": "Lieferadresse",
+  "checkout.line1": "Straße und Hausnummer",
+  "checkout.line2": "Adresszusatz (optional)",
+  "checkout.postalCode": "PLZ",
+  "checkout.city": "Ort",
+  "checkout.country": "Land",
+  "checkout.payment": "Zahlung",
+  "checkout.card": "Kartennummer",
+  "checkout.testNote": "Dies ist ein Testshop — es fließt kein Geld. 4242 4242 4242 4242 wird akzeptiert, 4000 0000 0000 0002 abgelehnt.",
 };
 
 export const orderMessages = combineMessages(defineMessages(en, de), coreMessages);
