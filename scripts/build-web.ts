@@ -1,5 +1,6 @@
 // Builds the web app into dist/web: hashed, minified ES modules + one stylesheet, pre-compressed (br, gz),
 // and manifest.json, which src/server/http/web.ts reads to write the <script>/<link> tags of each page.
+import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +17,27 @@ export interface WebManifest {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PAGES = ["home", "viewer", "studio", "login", "account", "admin", "order", "verify", "earnings", "setup"] as const;
 
+/**
+ * hls.js as its authors minified it (terser): esbuild re-minifying the unminified build compresses 1.6 KB (br) worse,
+ * and the player code is most of what the viewer page loads. The file is copied as it is under a content hash and
+ * the players' `import("hls.js/light")` points at its URL (external to the bundle, so never preloaded).
+ */
+async function copyHlsLight(assetsDir: string): Promise<{ url: string; file: string }> {
+  const dist = path.join(root, "node_modules/hls.js/dist");
+  const code = await readFile(path.join(dist, "hls.light.min.mjs"), "utf8");
+  const hash = createHash("sha256").update(code).digest("hex").slice(0, 8).toUpperCase();
+  const name = `hls.light-${hash}.js`;
+  await mkdir(path.join(assetsDir, "vendor"), { recursive: true });
+  await writeFile(path.join(assetsDir, "vendor", name), code.replace(/sourceMappingURL=hls\.light\.min\.mjs\.map\s*$/, `sourceMappingURL=${name}.map`));
+  await writeFile(path.join(assetsDir, "vendor", `${name}.map`), await readFile(path.join(dist, "hls.light.min.mjs.map")));
+  return { url: `/assets/vendor/${name}`, file: path.join(assetsDir, "vendor", name) };
+}
+
 export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<WebManifest> {
   const assetsDir = path.join(outDir, "assets");
   await rm(outDir, { recursive: true, force: true });
   await mkdir(assetsDir, { recursive: true });
+  const hls = await copyHlsLight(assetsDir);
 
   const result = await esbuild.build({
     absWorkingDir: root,
@@ -40,6 +58,7 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
     legalComments: "linked",
     define: { __CHAT_MAX_LENGTH__: String(CHAT_MAX_LENGTH) },
     logLevel: "warning",
+    plugins: [{ name: "hls-light", setup: (b) => b.onResolve({ filter: /^hls\.js\/light$/ }, () => ({ path: hls.url, external: true })) }],
   });
 
   // The service worker (Web Push): one classic script at a fixed name, since its URL is what browsers register.
@@ -78,7 +97,7 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
   for (const page of PAGES) {
     const jsFile = byEntry.get(`src/web/pages/${page}.tsx`);
     if (!jsFile) throw new Error(`build-web: no output for page ${page}`);
-    // Static imports only; hls.js is a dynamic import and must not be preloaded on pages without video.
+    // Static imports only; hls.js is a dynamic import (and external) and must not be preloaded on pages without video.
     const preload = new Set<string>();
     const visit = (file: string) => {
       for (const imp of outputs[file]?.imports ?? []) {
@@ -95,7 +114,7 @@ export async function buildWeb(outDir = path.join(root, "dist/web")): Promise<We
   const brotli = promisify(zlib.brotliCompress);
   const gzip = promisify(zlib.gzip);
   await Promise.all(
-    [...Object.keys(outputs).filter((f) => /\.(js|css)$/.test(f)), path.join(outDir, "embed.js")].map(async (f) => {
+    [...Object.keys(outputs).filter((f) => /\.(js|css)$/.test(f)), path.join(outDir, "embed.js"), hls.file].map(async (f) => {
       const abs = path.resolve(root, f);
       const data = await readFile(abs);
       const [br, gz] = await Promise.all([
