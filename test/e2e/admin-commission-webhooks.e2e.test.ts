@@ -102,6 +102,19 @@ describe("/admin: commission rules form and webhooks", () => {
     expect(placed.status).toBe(201);
     await expect.poll(showCommission, { timeout: LONG }).toBe(before + expected);
 
+    // The shop's bank account for SEPA payouts is saved with the API client's PUT: a wrong IBAN comes back as the
+    // server's message, a right one is saved.
+    await page.getByLabel("Account holder").fill("Demo Shop GmbH");
+    await page.getByLabel("IBAN", { exact: true }).fill("DE89370400440532013001"); // check digits do not match
+    await page.getByLabel("BIC", { exact: true }).fill("COBADEFFXXX");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByTestId("payouts-note").filter({ hasText: /IBAN/ }).waitFor({ timeout: LONG });
+    await page.getByLabel("IBAN", { exact: true }).fill("DE89370400440532013000");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByTestId("payouts-note").filter({ hasText: "Saved." }).waitFor({ timeout: LONG });
+    const saved = await request(server.url, "GET", "/api/admin/payout-settings", { cookie: merchant });
+    expect(saved.body.settings).toMatchObject({ debtorName: "Demo Shop GmbH", iban: "DE89370400440532013000" });
+
     await page.screenshot({ path: "/tmp/showcart-admin-commission.png", fullPage: true });
     expect(errors).toEqual([]);
     await context.close();

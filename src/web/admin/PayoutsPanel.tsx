@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { PainVersion, PayoutView } from "../../protocol/api.js";
-import { ApiError, type ErrorCode, api } from "../platform/apiClient.js";
+import { ApiError, api } from "../platform/apiClient.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../platform/money.js";
 import { CommissionRulesPanel } from "./CommissionRulesPanel.js";
@@ -57,18 +57,6 @@ function usePayoutText() {
   return { locale, p: t };
 }
 
-async function putJson(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(path, {
-    method: "PUT",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/json", "x-showcart-csrf": "1" },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json().catch(() => null)) as { error?: { code?: ErrorCode; message?: string } } | null;
-  if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
-  return json;
-}
-
 const message = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
 
 export function PayoutsPanel() {
@@ -100,7 +88,7 @@ export function PayoutsPanel() {
   const saveBank = async (e: Event) => {
     e.preventDefault();
     try {
-      await putJson(scoped("/api/admin/payout-settings"), bank);
+      await api.put(scoped("/api/admin/payout-settings"), bank);
       setNote(p("saved"));
     } catch (err) {
       setNote(message(err));
@@ -113,7 +101,7 @@ export function PayoutsPanel() {
       const r = await api.post<{ payouts: PayoutView[]; skipped: { hostAccountId: string; reason: string }[] }>(
         scoped("/api/admin/payouts"),
         { method: "sepa" },
-        { "idempotency-key": `payout-run-${Date.now()}` },
+        { "idempotency-key": crypto.randomUUID() },
       );
       setNote([p("ran", { n: r.payouts.length }), ...r.skipped.map((s) => p("skipped", { host: s.hostAccountId, reason: s.reason }))].join(" "));
       await load();

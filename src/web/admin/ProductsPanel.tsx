@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, VariantView } from "../../protocol/api.js";
-import { ApiError, type ErrorCode, NetworkError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { percent, useAdminText } from "./adminText.js";
 import { errorText } from "./OrdersPanel.js";
@@ -8,24 +8,6 @@ import { scoped } from "./merchantScope.js";
 
 // German rates as the presets (standard, reduced, zero); any other EU rate can be typed in.
 const VAT_PRESETS = [1900, 700, 0];
-
-/** Sends the file as the raw body with its own type; the server decodes, resizes and answers with the product. */
-async function uploadImage(productId: string, file: File): Promise<AdminProductView> {
-  let res: Response;
-  try {
-    res = await fetch(`/api/admin/products/${encodeURIComponent(productId)}/image`, {
-      method: "POST",
-      headers: { "content-type": file.type || "application/octet-stream", "x-showcart-csrf": "1", accept: "application/json" },
-      body: file,
-      credentials: "same-origin",
-    });
-  } catch (err) {
-    throw new NetworkError(String(err));
-  }
-  const json = (await res.json().catch(() => null)) as { product?: AdminProductView; error?: { code: ErrorCode; message: string } } | null;
-  if (!res.ok || !json?.product) throw new ApiError(res.status, json?.error?.code ?? "internal", json?.error?.message ?? res.statusText);
-  return json.product;
-}
 
 function VatField({ value, onChange }: { value: number; onChange(bp: number): void }) {
   const { t, locale } = useAdminText();
@@ -202,7 +184,8 @@ function ProductEditor({ product, onSaved, onClose }: { product: AdminProductVie
     setBusy(true);
     setMessage({ ok: true, text: t("products.uploading") });
     try {
-      await onSaved(await uploadImage(product.id, file));
+      // The server decodes and resizes the picture and answers with the product.
+      await onSaved((await api.upload<{ product: AdminProductView }>(`/api/admin/products/${encodeURIComponent(product.id)}/image`, file)).product);
       setMessage({ ok: true, text: t("admin.saved") });
     } catch (err) {
       setMessage({ ok: false, text: errorText(err, t) });

@@ -87,17 +87,4 @@ export function ShopFields({ value, onChange, idPrefix }: { value: ShopFieldsVal
   );
 }
 
-/** Uploads a picture as the raw body (the API's image routes), answering with the JSON body or throwing its message. */
-export async function uploadImage<T>(path: string, file: File): Promise<T> {
-  const res = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": file.type || "application/octet-stream", "x-showcart-csrf": "1", accept: "application/json" },
-    body: file,
-    credentials: "same-origin",
-  });
-  const json = (await res.json().catch(() => null)) as (T & { error?: { message?: string } }) | null;
-  if (!res.ok) throw new Error(json?.error?.message ?? res.statusText);
-  return json as T;
-}
-
 export type { ShopView };

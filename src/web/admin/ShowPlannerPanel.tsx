@@ -2,7 +2,6 @@ import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, AdminShowView, GameKind, ShopView } from "../../protocol/api.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { parsePriceToCents } from "../platform/money.js";
-import { uploadImage } from "./ShopForm.js";
 import { EmailReminder } from "./TeamPanel.js";
 import { scoped } from "./merchantScope.js";
 import { type MerchantT, useMerchantText } from "./merchantText.js";
@@ -160,7 +159,7 @@ function ShowForm({
         : (await api.post<{ show: AdminShowView }>("/api/admin/shows", { ...body, ...merchantField() })).show;
       if (cover) {
         try {
-          saved = (await uploadImage<{ show: AdminShowView }>(`/api/admin/shows/${encodeURIComponent(saved.id)}/cover`, cover)).show;
+          saved = (await api.upload<{ show: AdminShowView }>(`/api/admin/shows/${encodeURIComponent(saved.id)}/cover`, cover)).show;
         } catch (err) {
           setError(t("form.coverFailed", { message: (err as Error).message }));
         }

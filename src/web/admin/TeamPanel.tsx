@@ -10,7 +10,7 @@ interface InviteView {
 }
 import { api } from "../platform/apiClient.js";
 import type { ShopView } from "../../protocol/api.js";
-import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf, uploadImage } from "./ShopForm.js";
+import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf } from "./ShopForm.js";
 import { scoped } from "./merchantScope.js";
 import { useMerchantText } from "./merchantText.js";
 
@@ -228,7 +228,7 @@ export function ShopDetails() {
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
     if (!file) return;
     try {
-      show((await uploadImage<{ shop: ShopView }>(scoped("/api/admin/shop/logo"), file)).shop);
+      show((await api.upload<{ shop: ShopView }>(scoped("/api/admin/shop/logo"), file)).shop);
     } catch (err) {
       setError(t("shop.logoFailed", { message: (err as Error).message }));
     }

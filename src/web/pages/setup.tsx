@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { ShopView } from "../../protocol/api.js";
-import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf, uploadImage } from "../admin/ShopForm.js";
+import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf } from "../admin/ShopForm.js";
 import { useMerchantText } from "../admin/merchantText.js";
 import { Centered, Header } from "../components/Layout.js";
 import { ApiError, api } from "../platform/apiClient.js";
@@ -40,7 +40,7 @@ function SetupForm() {
       let warning: string | null = null;
       if (logo) {
         // The account and shop exist now; a logo that fails is reported, not a reason to undo them.
-        await uploadImage(`/api/admin/shop/logo?merchantId=${encodeURIComponent(r.shop.id)}`, logo).catch((err: Error) => {
+        await api.upload(`/api/admin/shop/logo?merchantId=${encodeURIComponent(r.shop.id)}`, logo).catch((err: Error) => {
           warning = t("shop.logoFailed", { message: err.message });
         });
       }

@@ -21,6 +21,8 @@ export class NetworkError extends Error {}
 
 interface RequestOptions {
   body?: unknown;
+  /** Sent as it is, with its own type, instead of JSON: a picture for the image routes. */
+  file?: Blob;
   headers?: Record<string, string>;
 }
 
@@ -29,7 +31,8 @@ async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", p
   if (method !== "GET") {
     // The server's CSRF guard for cookie-authenticated requests: a custom header a cross-site form cannot send.
     headers["x-showcart-csrf"] = "1";
-    if (opts.body !== undefined) headers["content-type"] = "application/json";
+    if (opts.file) headers["content-type"] = opts.file.type || "application/octet-stream";
+    else if (opts.body !== undefined) headers["content-type"] = "application/json";
   }
   const sentAt = Date.now();
   let res: Response;
@@ -37,7 +40,7 @@ async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", p
     res = await fetch(path, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.file ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       credentials: "same-origin",
     });
   } catch (err) {
@@ -64,4 +67,6 @@ export const api = {
   del: <T>(path: string, headers?: Record<string, string>) => request<T>("DELETE", path, { headers }),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
   put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }),
+  /** POSTs a file as the raw body (the image routes: product pictures, show covers, shop logos). */
+  upload: <T>(path: string, file: Blob) => request<T>("POST", path, { file }),
 };
