@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ShowSalesView } from "../../protocol/api.js";
 import type { EmbedSettingsView } from "../../protocol/embed.js";
+import { CopyButton } from "../components/CopyButton.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { scoped } from "./merchantScope.js";
@@ -18,8 +19,6 @@ const embedMessages = defineMessages(
     ownerOnly: "Only the shop's owner can change this list.",
     snippet: "Code for your site",
     show: "Show",
-    copy: "Copy",
-    copied: "Copied",
     events:
       "The element fires showcart:ready, showcart:live, showcart:ended, showcart:purchase and showcart:error (order id, amounts and offers, never the buyer's details) for your analytics.",
     guests:
@@ -35,8 +34,6 @@ const embedMessages = defineMessages(
     ownerOnly: "Nur die Inhaberin oder der Inhaber des Shops kann diese Liste ändern.",
     snippet: "Code für deine Website",
     show: "Show",
-    copy: "Kopieren",
-    copied: "Kopiert",
     events:
       "Das Element meldet showcart:ready, showcart:live, showcart:ended, showcart:purchase und showcart:error (Bestellnummer, Beträge und Angebote, nie die Daten der Käufer) für deine Auswertung.",
     guests:
@@ -50,7 +47,6 @@ export function EmbedPanel({ shows, canEdit }: { shows: ShowSalesView[]; canEdit
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [slug, setSlug] = useState(shows[0]?.slug ?? "");
-  const [copied, setCopied] = useState(false);
   useEffect(() => {
     api.get<EmbedSettingsView>(scoped("/api/admin/shop/embed")).then(
       (r) => setText(r.origins.join("\n")),
@@ -129,21 +125,7 @@ export function EmbedPanel({ shows, canEdit }: { shows: ShowSalesView[]; canEdit
       <pre class="code" data-testid="embed-snippet">
         {snippet}
       </pre>
-      <button
-        type="button"
-        class="btn btn-small"
-        onClick={() =>
-          navigator.clipboard?.writeText(snippet).then(
-            () => {
-              setCopied(true);
-              setTimeout(() => setCopied(false), 1500);
-            },
-            () => undefined,
-          )
-        }
-      >
-        {copied ? t("copied") : t("copy")}
-      </button>
+      <CopyButton value={snippet} />
       <p class="muted">{t("events")}</p>
       <p class="muted">{t("guests")}</p>
     </section>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { WebhookDeliveryView, WebhookEndpointView, WebhookEventType } from "../../protocol/webhooks.js";
+import { CopyButton } from "../components/CopyButton.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { scoped } from "./merchantScope.js";
@@ -28,8 +29,6 @@ const hookMessages = defineMessages(
     remove: "Delete endpoint",
     removeConfirm: "Nothing more is sent to {url}, queued retries included. Delete?",
     removeYes: "Yes, delete",
-    copy: "Copy",
-    copied: "Copied",
     log: "Delivery log",
     hideLog: "Hide log",
     noDeliveries: "Nothing delivered yet.",
@@ -67,8 +66,6 @@ const hookMessages = defineMessages(
     remove: "Endpunkt löschen",
     removeConfirm: "An {url} wird nichts mehr gesendet, auch keine geplanten Wiederholungen. Löschen?",
     removeYes: "Ja, löschen",
-    copy: "Kopieren",
-    copied: "Kopiert",
     log: "Zustellprotokoll",
     hideLog: "Protokoll ausblenden",
     noDeliveries: "Noch nichts zugestellt.",
@@ -95,28 +92,6 @@ const EVENT_TYPES = Object.keys({ "order.paid": 1, "order.refunded": 1, "order.f
 >) as WebhookEventType[];
 
 const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
-
-function CopyButton({ value }: { value: string }) {
-  const { t } = useMessages(hookMessages);
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      type="button"
-      class="btn btn-small"
-      onClick={() =>
-        navigator.clipboard?.writeText(value).then(
-          () => {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1500);
-          },
-          () => undefined,
-        )
-      }
-    >
-      {copied ? t("copied") : t("copy")}
-    </button>
-  );
-}
 
 function DeliveryLog({ endpointId }: { endpointId: string }) {
   const { t, locale } = useMessages(hookMessages);

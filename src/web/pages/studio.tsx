@@ -17,6 +17,7 @@ import { ApiError, api } from "../platform/apiClient.js";
 import { ChatPanel, useChatExtras } from "../chat/ChatPanel.js";
 import { lazyComponent } from "../platform/lazy.js";
 import { Header, LoadError, StatusBadge } from "../components/Layout.js";
+import { CopyButton } from "../components/CopyButton.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
 import { BrowserPublisher } from "../media/BrowserPublisher.js";
@@ -120,24 +121,6 @@ function ShareLink({ showId }: { showId: string }) {
       </span>
       <CopyButton value={url} label={c("copyShareLink")} />
     </span>
-  );
-}
-
-function CopyButton({ value, label }: { value: string; label?: string }) {
-  const { t } = useStudioText();
-  const [copied, setCopied] = useState(false);
-  const copy = () =>
-    navigator.clipboard?.writeText(value).then(
-      () => {
-        setCopied(true);
-        setTimeout(() => setCopied(false), 1500);
-      },
-      () => undefined,
-    );
-  return (
-    <button type="button" class="btn btn-small" onClick={copy}>
-      {copied ? t("studio.copied") : (label ?? t("studio.copy"))}
-    </button>
   );
 }
 
