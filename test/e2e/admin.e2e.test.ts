@@ -13,7 +13,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false }), launchChromium()]);
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
