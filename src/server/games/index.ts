@@ -2,6 +2,7 @@
 export { GameAuditLog, type GameAuditEntry, type SqlHandle } from "./audit-log.js";
 export { closeDueGames } from "./close-sweeper.js";
 export { LiveCounts } from "./live-counts.js";
+export { showGameIds } from "./show-games.js";
 export {
   type GameRouteSpec,
   type StagedGameService,

@@ -5,7 +5,7 @@ import type { Account, AccountService } from "../accounts/index.js";
 import type { BuyerService } from "../buyers/index.js";
 import type { ChatService } from "../chat/index.js";
 import { type Db, scoped } from "../db/index.js";
-import { GameAuditLog, LiveCounts, closeDueGames, commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
+import { GameAuditLog, LiveCounts, closeDueGames, commitSeed, nodeFairnessCrypto, randomSeed, showGameIds } from "../games/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
 import type { Clock } from "../platform/clock.js";
@@ -356,28 +356,12 @@ export class GiveawayService {
 
   /** What viewers see: the latest giveaway of the show that is not a draft. */
   async current(showId: string): Promise<GiveawayView | null> {
-    const r = await this.#db
-      .selectFrom("giveaways")
-      .select("id")
-      .where("show_id", "=", showId)
-      .where("status", "!=", "draft")
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    return r ? this.view(r.id) : null;
+    const [id] = await showGameIds(this.#db, "giveaways", showId, { limit: 1, shown: true });
+    return id ? this.view(id) : null;
   }
 
   async list(showId: string): Promise<GiveawayView[]> {
-    const rows = await this.#db
-      .selectFrom("giveaways")
-      .select("id")
-      .where("show_id", "=", showId)
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(50)
-      .execute();
-    return Promise.all(rows.map((r) => this.view(r.id)));
+    return Promise.all((await showGameIds(this.#db, "giveaways", showId, { limit: 50 })).map((id) => this.view(id)));
   }
 
   async myEntry(id: string, accountId: string): Promise<GiveawayEntryView | null> {

@@ -3,7 +3,7 @@ import type { PollView } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
 import { type Db, scoped } from "../db/index.js";
-import { GameAuditLog, LiveCounts, closeDueGames } from "../games/index.js";
+import { GameAuditLog, LiveCounts, closeDueGames, showGameIds } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Bus } from "../platform/bus.js";
@@ -312,28 +312,12 @@ export class PollService {
   }
 
   async current(showId: string): Promise<PollView | null> {
-    const r = await this.#db
-      .selectFrom("polls")
-      .select("id")
-      .where("show_id", "=", showId)
-      .where("status", "!=", "draft")
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(1)
-      .executeTakeFirst();
-    return r ? this.view(r.id, { reveal: false }) : null;
+    const [id] = await showGameIds(this.#db, "polls", showId, { limit: 1, shown: true });
+    return id ? this.view(id, { reveal: false }) : null;
   }
 
   async list(showId: string): Promise<PollView[]> {
-    const rows = await this.#db
-      .selectFrom("polls")
-      .select("id")
-      .where("show_id", "=", showId)
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(50)
-      .execute();
-    return Promise.all(rows.map((r) => this.view(r.id, { reveal: true })));
+    return Promise.all((await showGameIds(this.#db, "polls", showId, { limit: 50 })).map((id) => this.view(id, { reveal: true })));
   }
 
   async myVote(id: string, accountId: string): Promise<{ optionId: string } | null> {
