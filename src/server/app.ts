@@ -527,6 +527,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     clock,
     secureCookie: config.cookieSecure,
     publicUrl: publicUrl.replace(/\/$/, ""),
+    publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null,
     sweepers,
   });
   app.register(webhooksModule, { webhooks });

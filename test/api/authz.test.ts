@@ -41,6 +41,8 @@ const PUBLIC = new Set([
   "GET /api/shows",
   "GET /api/shows/:idOrSlug",
   "GET /api/shows/:idOrSlug/recordings",
+  // The share sheet's link: anyone; a signed-in host or co-host of the show gets their share code in it.
+  "GET /api/shows/:idOrSlug/share",
   "GET /api/shows/:showId/chat",
   "GET /api/shows/:showId/giveaways/current",
   "GET /api/giveaways/:giveawayId/verification",

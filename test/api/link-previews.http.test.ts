@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/server/platform/clock.js";
+import { createBuyer } from "../support/accounts.js";
 import { backends } from "../support/db.js";
 import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -154,6 +155,29 @@ describe.each(backends)("link previews of show pages on %s", (backend) => {
     const t = tags((await page(`/shows/${slug}?ref=${link.body.code}&utm_source=x`)).html);
     expect(t["og:url"]).toBe(`${PUBLIC}/shows/${slug}?ref=${link.body.code}`);
     expect(t.canonical).toBe(`${PUBLIC}/shows/${slug}`);
+  });
+
+  it("gives the share sheet the host's share link, and everyone else the show's plain address", async () => {
+    const slug = (await server.services.shows.show(server.demo.showId)).slug;
+    const plain = `${PUBLIC}/shows/${slug}`;
+    const anon = await request(server.url, "GET", `/api/shows/${slug}/share`);
+    expect(anon.status).toBe(200);
+    expect(anon.body.share).toEqual({ url: plain, code: null, title: expect.any(String) });
+    expect(anon.headers.get("cache-control")).toBe("private, no-store");
+
+    const hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    const studio = await request(server.url, "GET", `/api/studio/shows/${server.demo.showId}/share-link`, { cookie: hostCookie });
+    const host = await request(server.url, "GET", `/api/shows/${server.demo.showId}/share`, { cookie: hostCookie });
+    expect(host.body.share).toMatchObject({ url: `${plain}?ref=${studio.body.code}`, code: studio.body.code });
+
+    // The shop's owner and a buyer host nothing: no code of theirs to carry.
+    const merchantCookie = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+    expect((await request(server.url, "GET", `/api/shows/${slug}/share`, { cookie: merchantCookie })).body.share.url).toBe(plain);
+    const buyer = await createBuyer(server, "sharer@example.com", "share-password-1");
+    expect((await request(server.url, "GET", `/api/shows/${slug}/share`, { cookie: buyer.cookie })).body.share).toMatchObject({ url: plain, code: null });
+
+    const missing = await request(server.url, "GET", "/api/shows/no-such-show/share");
+    expect([missing.status, missing.body.error.code]).toEqual([404, "not_found"]);
   });
 
   it("answers an unknown show with the plain shell, 404 and noindex", async () => {

@@ -142,6 +142,13 @@ export interface ShowView {
   category?: ShowCategory;
 }
 
+/** `GET /api/shows/:idOrSlug/share`: the link a viewer's share sheet passes on; `code` is the caller's share code when they host the show. */
+export interface ShowShareView {
+  url: string;
+  code: string | null;
+  title: string;
+}
+
 export type GameKind = "auction" | "giveaway" | "poll" | "mystery" | "coupon";
 
 export interface ReplayMarker {

@@ -11,6 +11,7 @@ import {
   showHostsBody,
 } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
+import { ownOrigin } from "../http/origin.js";
 import { parseWith } from "../http/validate.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -26,6 +27,8 @@ export interface CommissionRouteDeps {
   clock: Clock;
   secureCookie: boolean;
   publicUrl: string;
+  /** PUBLIC_URL's origin when set: the viewer's share link is on it, else on the request's own origin. */
+  publicOrigin?: string | null;
 }
 
 const STATEMENT_FILE = /^(\d{4}-\d{2})\.(csv|pdf)$/;
@@ -167,6 +170,23 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
       throw new AppError("forbidden", "Only a host of the show has a share link.");
     const code = await commissions.shareCode(show.id, account.id);
     return { code, url: `${deps.publicUrl}/shows/${encodeURIComponent(show.slug)}?ref=${code}` };
+  });
+  // ── Viewer page: the link its share sheet passes on ──
+  // Anyone: a host or co-host of the show, signed in, shares their own share link (the sales it brings are theirs,
+  // as with the studio's link); everyone else shares the show's plain address.
+  app.get<{ Params: { idOrSlug: string } }>("/api/shows/:idOrSlug/share", async (req, reply) => {
+    const show = await shows.show(req.params.idOrSlug);
+    const base = deps.publicOrigin ?? ownOrigin(req) ?? deps.publicUrl;
+    const url = `${base}/shows/${encodeURIComponent(show.slug)}`;
+    const account = req.account;
+    let code: string | null = null;
+    if (account) {
+      const host = account.id === show.hostAccountId || (await commissions.showHosts(show.id)).some((h) => h.accountId === account.id);
+      if (host) code = await commissions.shareCode(show.id, account.id);
+    }
+    // The answer depends on who asks: never from a shared cache.
+    reply.header("Cache-Control", "private, no-store");
+    return { share: { url: code ? `${url}?ref=${code}` : url, code, title: show.title } };
   });
   app.get<{ Params: { showId: string } }>("/api/studio/shows/:showId/earnings", async (req) => {
     const show = await shows.requireManager(requireAccount(req), req.params.showId);

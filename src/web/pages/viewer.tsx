@@ -11,6 +11,7 @@ import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
 import { OfferCard } from "../components/OfferCard.js";
 import { replayOfferAt } from "../recordings/replayOffer.js";
+import { ShareButton } from "../shows/ShareButton.js";
 // Loaded when first shown: most viewers never open the checkout, and live viewers never see the replay player.
 // The waitlist's button shows on a sold-out card only; its code also answers a `waitlist.offered` event.
 const waitlist = () => import("../waitlist/WaitlistButton.js");
@@ -210,6 +211,7 @@ function LiveShow({ show }: { show: ShowView }) {
           <span class="viewers" data-testid="viewer-count">
             <Icon name="eye" /> {t("show.viewers", { n: room.viewers })}
           </span>
+          <ShareButton show={show} />
           <AccountMenu buyer={buyer} />
         </Header>
       )}
