@@ -237,6 +237,11 @@ export const routeCatalogue: Record<string, RouteDoc> = {
     produces: "text/csv, application/pdf",
   },
   "GET /api/studio/shows/:showId/share-link": { summary: "The host's attributed share link", tag: "commissions", access: "host" },
+  "GET /api/shows/:idOrSlug/share": {
+    summary: "The link the show page's share sheet passes on (a signed-in host's carries their share code)",
+    tag: "commissions",
+    access: "public",
+  },
   "GET /api/studio/shows/:showId/earnings": { summary: "The show's live earnings", tag: "commissions", access: "host" },
 
   // webhooks
