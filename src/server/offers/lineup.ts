@@ -1,18 +1,17 @@
-import type { Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { LineupItemBody, LineupItemState, LineupItemView, OfferView } from "../../protocol/api.js";
 import { type CatalogService, type Product, type Variant, variantLabel } from "../catalog/index.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { OffersTables } from "./schema.js";
 import type { OfferService } from "./service.js";
 
-type Tx = Transaction<Database>;
-type Q = Db | Tx;
-type ItemRow = Database["lineup_items"] extends infer T
-  ? { [K in keyof T]: T[K] extends import("kysely").ColumnType<infer S, unknown, unknown> ? S : T[K] }
-  : never;
+type Tx = Transaction<OffersTables>;
+type Q = Kysely<OffersTables>;
+type ItemRow = Selectable<OffersTables["lineup_items"]>;
 
 /** An offer made from a line-up item stays open this long unless the item says otherwise. */
 export const DEFAULT_LINEUP_DURATION_SECONDS = 4 * 3600;
@@ -29,13 +28,17 @@ interface ShowRef {
  * reserved, so the shelf stock is checked when the item is saved and again when it goes on sale.
  */
 export class LineupService {
+  private readonly db: Kysely<OffersTables>;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     private readonly offers: OfferService,
     private readonly catalog: CatalogService,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   /**
    * The show's offers on sale that come from its line-up, in line-up order: the viewers' shop tab lists them so
@@ -157,7 +160,8 @@ export class LineupService {
    * transaction, after the items already on sale. The caller checks each item first (check(), outside the
    * transaction: PGlite's one connection is the transaction's), so an error writes nothing.
    */
-  async replacePlanned(tx: Tx, show: ShowRef, items: LineupItemBody[]): Promise<void> {
+  async replacePlanned(showTx: SharedTx, show: ShowRef, items: LineupItemBody[]): Promise<void> {
+    const tx: Tx = scoped(showTx);
     await tx.deleteFrom("lineup_items").where("show_id", "=", show.id).where("offer_id", "is", null).execute();
     const kept = Number(
       (
@@ -177,7 +181,8 @@ export class LineupService {
   }
 
   /** Copies a show's items as planned ones of another show (duplicating a show): nothing on sale, nothing reserved. */
-  async copyPlanned(tx: Tx, fromShowId: string, toShowId: string): Promise<void> {
+  async copyPlanned(showTx: SharedTx, fromShowId: string, toShowId: string): Promise<void> {
+    const tx: Tx = scoped(showTx);
     const rows = await tx.selectFrom("lineup_items").selectAll().where("show_id", "=", fromShowId).orderBy("position").orderBy("id").execute();
     if (!rows.length) return;
     const now = this.clock.now();

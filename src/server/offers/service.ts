@@ -1,6 +1,6 @@
-import { sql, type Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { OfferView } from "../../protocol/api.js";
-import type { Database, Db } from "../db/index.js";
+import { type Db, type SharedTx, scoped } from "../db/index.js";
 import { type Product, type Variant, variantLabel } from "../catalog/index.js";
 import { Inventory } from "../inventory/index.js";
 import type { Bus } from "../platform/bus.js";
@@ -8,8 +8,10 @@ import type { Outbox } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { OffersTables } from "./schema.js";
 
-type OfferRow = Database["offers"] extends infer T ? { [K in keyof T]: T[K] extends import("kysely").ColumnType<infer S, unknown, unknown> ? S : T[K] } : never;
+type OfferRow = Selectable<OffersTables["offers"]>;
+type Tx = Transaction<OffersTables>;
 
 export function offerView(r: OfferRow, now: Date): OfferView {
   const endsAt = new Date(r.ends_at);
@@ -35,7 +37,7 @@ export function offerView(r: OfferRow, now: Date): OfferView {
   };
 }
 
-async function recordPinEvents(tx: Transaction<Database>, showId: string, events: { offerId: string; pinned: boolean }[], at: Date): Promise<void> {
+async function recordPinEvents(tx: Tx, showId: string, events: { offerId: string; pinned: boolean }[], at: Date): Promise<void> {
   if (!events.length) return;
   await tx
     .insertInto("offer_pin_events")
@@ -55,14 +57,18 @@ export interface PinEvent {
  * closing it (ended or expired) moves the unsold units back (Inventory.returnUnsold).
  */
 export class OfferService {
+  private readonly db: Kysely<OffersTables>;
+
   /** Every event leaves through the outbox (written with the change, relayed after commit). */
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
     bus: Bus,
     private readonly outbox: Outbox,
     readonly inventory: Inventory = new Inventory(clock, bus),
-  ) {}
+  ) {
+    this.db = scoped(db);
+  }
 
   async create(
     showId: string,
@@ -70,7 +76,7 @@ export class OfferService {
     input: { showPrice: number; quantity: number; durationSeconds: number; pin?: boolean; perBuyerLimit?: number | null; sellsOnlyWhilePinned?: boolean },
     variant?: Variant,
     /** Runs in the creating transaction after the insert (the line-up links its item to the offer there). */
-    inTransaction?: (tx: Transaction<Database>, offerId: string) => Promise<void>,
+    inTransaction?: (tx: Tx, offerId: string) => Promise<void>,
   ): Promise<OfferView> {
     const now = this.clock.now();
     const id = randomId("ofr");
@@ -115,8 +121,9 @@ export class OfferService {
     return this.offer(id);
   }
 
-  async row(offerId: string, db: Db | Transaction<Database> = this.db): Promise<OfferRow> {
-    const row = await db.selectFrom("offers").selectAll().where("id", "=", offerId).executeTakeFirst();
+  /** The offer's row; `tx`: the caller's transaction (orders read it in the order's). */
+  async row(offerId: string, tx?: SharedTx): Promise<OfferRow> {
+    const row = await (tx ? scoped<OffersTables>(tx) : this.db).selectFrom("offers").selectAll().where("id", "=", offerId).executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such offer.");
     return row as OfferRow;
   }
@@ -234,7 +241,7 @@ export class OfferService {
   }
 
   /** Runs inside the transaction that sold the last unit (outgoing webhook offer.sold_out). */
-  onSoldOut(fn: (tx: Transaction<Database>, offer: OfferView) => Promise<unknown>): void {
+  onSoldOut(fn: (tx: SharedTx, offer: OfferView) => Promise<unknown>): void {
     this.inventory.onSoldOut(async (tx, offerId, now) => fn(tx, offerView(await this.row(offerId, tx), now)));
   }
 

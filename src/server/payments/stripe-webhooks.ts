@@ -1,7 +1,9 @@
+import type { Kysely } from "kysely";
 import Stripe from "stripe";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import type { PaymentsTables } from "./schema.js";
 
 /** What a verified Stripe event means for an order; the orders module implements it (idempotently). */
 export interface StripePaymentEvents {
@@ -25,14 +27,14 @@ const STALE_CLAIM_MS = 5 * 60_000;
  * after; a handler that fails drops the claim and answers 500, so Stripe delivers the event again.
  */
 export class StripeWebhooks {
-  readonly #db: Db;
+  readonly #db: Kysely<PaymentsTables>;
   readonly #clock: Clock;
   readonly #secret: string;
   readonly #events: StripePaymentEvents;
   readonly #log: Log | null;
 
   constructor(deps: { db: Db; clock: Clock; signingSecret: string; events: StripePaymentEvents; log?: Log }) {
-    this.#db = deps.db;
+    this.#db = scoped(deps.db);
     this.#clock = deps.clock;
     this.#secret = deps.signingSecret;
     this.#events = deps.events;
