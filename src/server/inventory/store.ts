@@ -1,11 +1,12 @@
 import { sql, type Transaction } from "kysely";
-import type { Database } from "../db/index.js";
+import type { InventoryReads } from "./schema.js";
 
 // The stock columns: offers.remaining (+ stock_version), product_variants.stock, mystery_pool_items.remaining. Each
 // write is one statement; every take is a conditional UPDATE … WHERE left >= $n RETURNING, so no interleaving of
 // transactions can take a unit twice (check constraints >= 0 back it). Never read-then-write here (STYLE.md, PGlite).
 
-type Tx = Transaction<Database>;
+// The caller's transaction (a SharedTx: orders, offers, mystery, auctions…), typed to the stock columns it may touch.
+type Tx = Transaction<InventoryReads>;
 
 // Show states in which the replay sells every open offer, pinned or not. A scheduled show sells only what is pinned.
 export const AFTER_SHOW: ("offline" | "ended")[] = ["offline", "ended"];
