@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { isUniqueViolation } from "../db/index.js";
 import { canonicalJson } from "../platform/canonical-json.js";
 import { appWide } from "./app-wide.js";
 import { matchedRoute, requestPath } from "./request-path.js";
+import type { HttpTables } from "./schema.js";
 import type { Sweepers } from "./sweepers.js";
 
 /** Keys live 24 hours, as Stripe's do; after that the same key counts as new. */
@@ -28,7 +29,8 @@ declare module "fastify" {
  * Registered after the session hook, so `req.account` is known.
  */
 export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock; skip: (method: string, route: string) => boolean }): void {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const db = scoped<HttpTables>(deps.db);
   app.decorateRequest("idempotency", null);
 
   app.addHook("preHandler", async (req, reply) => {
@@ -93,7 +95,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
 /** Forgets keys older than 24 hours (run hourly). Returns how many. */
 export async function expireIdempotencyKeys(db: Db, clock: Clock): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - IDEMPOTENCY_TTL_MS);
-  const res = await db.deleteFrom("idempotency_requests").where("created_at", "<=", cutoff).executeTakeFirst();
+  const res = await scoped<HttpTables>(db).deleteFrom("idempotency_requests").where("created_at", "<=", cutoff).executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 

@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Kysely } from "kysely";
 import type { OrderView } from "../../protocol/api.js";
 import type { Account } from "../accounts/index.js";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
+import type { OrdersReads, OrdersTables } from "./schema.js";
 import { viewsWithLines } from "./store.js";
 
 /** Header that carries an order access token; headers are not part of the request log line (the URL is). */
@@ -19,11 +21,10 @@ export type OrderAccessKind = "owner" | "token" | "staff";
  */
 export class OrderAccess {
   readonly #key: Buffer;
+  private readonly db: Kysely<OrdersTables>;
 
-  constructor(
-    private readonly db: Db,
-    key: Buffer,
-  ) {
+  constructor(db: Db, key: Buffer) {
+    this.db = scoped(db);
     this.#key = key;
   }
 
@@ -49,8 +50,9 @@ export class OrderAccess {
    * X-Order-Token, the session of the account that placed it, or the session of the merchant's staff (or an admin).
    * A token that is sent must be right: a wrong one is refused even with a session, so a broken link says so.
    */
+  /** The shows join is declared (OrdersReads): one statement per request, on every order route. */
   async require(req: { headers: Record<string, string | string[] | undefined>; account?: Account | null }, orderId: string): Promise<OrderAccessKind> {
-    const row = await this.db
+    const row = await scoped<OrdersTables & OrdersReads>(this.db)
       .selectFrom("orders")
       .innerJoin("shows", "shows.id", "orders.show_id")
       .select(["orders.account_id", "shows.merchant_id"])

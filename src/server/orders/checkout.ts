@@ -1,10 +1,11 @@
 import type { Transaction } from "kysely";
 import type { CreateOrderBody, NextAction, OrderView, PayOrderBody } from "../../protocol/api.js";
-import { type Database, isUniqueViolation } from "../db/index.js";
+import { isUniqueViolation, scoped } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { requestHash } from "./idempotency.js";
 import { type CardInput, type ChargeOutcome, type OrderPayment, cardInput } from "./payment.js";
+import type { OrdersReads, OrdersTables } from "./schema.js";
 import type { OrderContext } from "./service.js";
 import { type BuyerKeys, NO_ADDRESS, type NewOrder, bagLines, buyerUnits, insertOrder, newOrderRow, orderRow, orderView, recordOrderEvent } from "./store.js";
 
@@ -47,7 +48,7 @@ interface PlaceRequest {
  * UPDATE, or FOR UPDATE), so concurrent buys by one buyer are counted one after the other.
  */
 export async function checkLimit(
-  tx: Transaction<Database>,
+  tx: Transaction<OrdersTables>,
   offerId: string,
   limit: number | null,
   quantity: number,
@@ -258,7 +259,13 @@ export class Checkout {
       // A bag is checked line by line, its offers locked in the order its placing took them (offer id).
       const lines = row.line_count > 1 ? (await bagLines(tx, row.id)).sort((a, b) => (a.offer_id < b.offer_id ? -1 : 1)) : [row];
       for (const line of lines) {
-        const offer = await tx.selectFrom("offers").select("per_buyer_limit").where("id", "=", line.offer_id).forUpdate().executeTakeFirstOrThrow();
+        // A declared read (OrdersReads): the offer's row lock orders one buyer's concurrent payments.
+        const offer = await scoped<OrdersReads>(tx)
+          .selectFrom("offers")
+          .select("per_buyer_limit")
+          .where("id", "=", line.offer_id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
         await checkLimit(
           tx,
           line.offer_id,

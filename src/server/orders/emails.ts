@@ -1,6 +1,6 @@
 import type { OrderView } from "../../protocol/api.js";
-import type { Transaction } from "kysely";
-import type { Database } from "../db/index.js";
+import { type SharedTx, scoped } from "../db/index.js";
+import type { OrdersReads, OrdersTables } from "./schema.js";
 import { type EmailBody, type EmailLang, type EmailMessage, emailMoney, renderEmail } from "../mail/index.js";
 
 type Kind = "confirmation" | "shipped" | "refunded" | "gift_notice";
@@ -137,7 +137,7 @@ type Line = { offerId: string; quantity: number; unitPrice: number };
  * language unless the caller has the order's row (`lang`) at hand.
  */
 export async function orderEmailIn(
-  tx: Transaction<Database>,
+  orderTx: SharedTx,
   kind: Kind,
   order: OrderView,
   extra: { amount?: number; link?: string; lang?: EmailLang } = {},
@@ -145,6 +145,8 @@ export async function orderEmailIn(
   // A bag's view lists its lines; an order of one offer is its own line.
   const listed = (order as unknown as { lines?: Line[] }).lines;
   const lines: Line[] = listed?.length ? listed : [{ offerId: order.offerId, quantity: order.quantity, unitPrice: order.unitPrice }];
+  // The titles are a declared read (OrdersReads), in the transaction that writes the email.
+  const tx = scoped<OrdersTables & OrdersReads>(orderTx);
   const lang = extra.lang ?? (await tx.selectFrom("orders").select("lang").where("id", "=", order.id).executeTakeFirst())?.lang ?? "en";
   const offerIds = lines.map((l) => l.offerId);
   const titles = await tx.selectFrom("offers").select(["id", "title"]).where("id", "in", offerIds).execute();

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { CreateBagOrderBody, CreateOrderBody } from "../../protocol/api.js";
-import type { Db } from "../db/index.js";
 import { canonicalJson } from "../platform/canonical-json.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
-import { type OrderRow, orderView } from "./store.js";
+import { type OrderRow, type OrdersDb, orderView } from "./store.js";
 import type { PlaceOrderResult } from "./checkout.js";
 
 // Idempotency keys are kept this long; afterwards the same key starts a new request. Retired keys are renamed to
@@ -39,7 +38,7 @@ export class IdempotencyKeys {
   #complete = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: OrdersDb,
     private readonly clock: Clock,
   ) {}
 

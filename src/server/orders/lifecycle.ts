@@ -1,9 +1,9 @@
 import type { Transaction } from "kysely";
 import type { OrderView } from "../../protocol/api.js";
-import type { Database } from "../db/index.js";
 import type { EventBatch } from "../outbox/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { OrdersTables } from "./schema.js";
 import type { OrderContext } from "./service.js";
 import { NO_ADDRESS, type OrderRow, bagLines, insertOrder, orderRow, orderView, recordOrderEvent } from "./store.js";
 
@@ -40,7 +40,7 @@ export class OrderLifecycle {
   }
 
   /** Every unit of the order back: an order of one offer its quantity, a bag each line's (the waitlist sees each line's offer). */
-  async #restockOrder(tx: Transaction<Database>, order: OrderRow, now: Date, events: EventBatch): Promise<void> {
+  async #restockOrder(tx: Transaction<OrdersTables>, order: OrderRow, now: Date, events: EventBatch): Promise<void> {
     if (order.line_count === 1) return this.#restock(tx, order, order.quantity - order.refunded_quantity, now, events);
     for (const l of await bagLines(tx, order.id)) {
       const line: OrderRow = {
@@ -61,7 +61,7 @@ export class OrderLifecycle {
    * for them) — the units move from one reservation to the next, so sold + held + available = quantity holds
    * throughout. What nobody keeps goes back on sale.
    */
-  async #restock(tx: Transaction<Database>, source: OrderRow, quantity: number, now: Date, events: EventBatch): Promise<void> {
+  async #restock(tx: Transaction<OrdersTables>, source: OrderRow, quantity: number, now: Date, events: EventBatch): Promise<void> {
     let left = quantity;
     const { offers, inventory, subscribers, claimMs } = this.ctx;
     if (subscribers.has("returned")) {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { NextAction, OrderView, PaymentBody } from "../../protocol/api.js";
-import type { Database } from "../db/index.js";
 import type { EventBatch } from "../outbox/index.js";
 import type { ChargeResult } from "../payments/index.js";
 import { AppError } from "../platform/errors.js";
 import type { OrderLifecycle } from "./lifecycle.js";
+import type { OrdersTables } from "./schema.js";
 import type { OrderContext } from "./service.js";
 import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent } from "./store.js";
 
@@ -129,7 +129,7 @@ export class OrderPayment {
    * the host's commission last) and the order.paid event with the commission they reported. Null if the order was not pending.
    */
   async paidIn(
-    tx: Transaction<Database>,
+    tx: Transaction<OrdersTables>,
     orderId: string,
     ref: string,
     total: number,

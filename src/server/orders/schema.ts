@@ -1,8 +1,22 @@
 import type { ColumnType } from "kysely";
 import type { Timestamp } from "../db/column-types.js";
+import type { OffersTables } from "../offers/index.js";
+import type { ShowsTables } from "../shows/index.js";
 
 // Orders and their event history: the tables this module writes.
 // db/schema.ts composes every module's tables into `Database`.
+/**
+ * The foreign columns orders reads, declared (docs/architecture.md, "Declared joins"). Paying a hold locks each line's
+ * offer row (`FOR UPDATE`) and reads its per-buyer limit in the order's transaction, so one buyer's concurrent payments
+ * are counted one after the other; the buyer's emails name what was bought, read in the transaction that writes them
+ * (PGlite's one connection is that transaction's); the access rule of every /api/orders/:id… route finds the order's
+ * owner and its show's merchant in one statement.
+ */
+export interface OrdersReads {
+  offers: Pick<OffersTables["offers"], "id" | "title" | "per_buyer_limit">;
+  shows: Pick<ShowsTables["shows"], "id" | "merchant_id">;
+}
+
 export interface OrdersTables {
   orders: {
     id: string;

@@ -1,5 +1,5 @@
 import type { CreateBagOrderBody, CreateOrderBody, OrderView, PayOrderBody } from "../../protocol/api.js";
-import type { Db } from "../db/index.js";
+import { type Db, scoped } from "../db/index.js";
 import type { Inventory } from "../inventory/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { Outbox } from "../outbox/index.js";
@@ -12,7 +12,18 @@ import { OrderEvents, type OrderEventName, type OrderSubscribers } from "./event
 import { IdempotencyKeys } from "./idempotency.js";
 import { OrderLifecycle } from "./lifecycle.js";
 import { type CardInput, type ChargeOutcome, OrderPayment, defaultCardFingerprint } from "./payment.js";
-import { type ShowSalesSummary, hasPaidOrder, listOrders, orderHistory, orderRow, orderView, salesByShow, showSales, withLines } from "./store.js";
+import {
+  type OrdersDb,
+  type ShowSalesSummary,
+  hasPaidOrder,
+  listOrders,
+  orderHistory,
+  orderRow,
+  orderView,
+  salesByShow,
+  showSales,
+  withLines,
+} from "./store.js";
 
 export { cardInput, defaultCardFingerprint, type CardInput, type ChargeOutcome } from "./payment.js";
 export type { BuyerContext, PlaceOrderResult } from "./checkout.js";
@@ -41,7 +52,8 @@ export interface OrderDeps {
 
 /** What the parts of the orders module share: the dependencies, resolved, plus the subscribers and the key set. */
 export interface OrderContext {
-  db: Db;
+  /** The orders module's own tables (a foreign read is declared in OrdersReads and typed where it is made). */
+  db: OrdersDb;
   clock: Clock;
   offers: OfferService;
   inventory: Inventory;
@@ -68,7 +80,7 @@ export class OrderService {
 
   constructor(deps: OrderDeps) {
     this.#ctx = {
-      db: deps.db,
+      db: scoped(deps.db),
       clock: deps.clock,
       offers: deps.offers,
       inventory: deps.inventory ?? deps.offers.inventory,
@@ -79,7 +91,7 @@ export class OrderService {
       fingerprint: deps.cardFingerprint ?? defaultCardFingerprint,
       orderUrl: deps.orderUrl ?? (() => undefined),
       subscribers: new OrderEvents(),
-      keys: new IdempotencyKeys(deps.db, deps.clock),
+      keys: new IdempotencyKeys(scoped(deps.db), deps.clock),
     };
     this.#lifecycle = new OrderLifecycle(this.#ctx);
     this.#payment = new OrderPayment(this.#ctx, this.#lifecycle);

@@ -1,18 +1,21 @@
-import { type ExpressionBuilder, sql, type Selectable, type Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql, type Selectable, type Transaction } from "kysely";
 import type { OrderView } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
-import type { Database, Db } from "../db/index.js";
+import type { OrdersTables } from "./schema.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 
-export type OrderRow = Omit<Selectable<Database["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
+export type OrderRow = Omit<Selectable<OrdersTables["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
   updated_at: Date | string;
   hold_expires_at: Date | string | null;
   payment_lock_until: Date | string | null;
 };
 
-type Tx = Transaction<Database>;
+type Tx = Transaction<OrdersTables>;
+/** The orders module's handle: its own tables (OrderService narrows the composition root's database once). */
+export type OrdersDb = Kysely<OrdersTables>;
+type Db = OrdersDb;
 
 // A hold placed before the buyer typed anything: filled in when it is paid.
 export const NO_ADDRESS = { name: "", line1: "", postalCode: "", city: "", country: "" };
@@ -119,7 +122,7 @@ export async function orderRow(db: Db | Tx, orderId: string): Promise<OrderRow> 
   return row;
 }
 
-export type OrderLineRow = Selectable<Database["order_lines"]>;
+export type OrderLineRow = Selectable<OrdersTables["order_lines"]>;
 
 /**
  * The order as the API shows it. `lines`: an order of one offer is its own one line; a bag's lines come from
@@ -270,7 +273,7 @@ export interface BuyerKeys {
  * One statement, so a purchase of one offer runs no more statements than before bags.
  */
 export async function buyerUnits(tx: Tx, offerId: string, who: BuyerKeys & { email: string | null }, excludeOrderId?: string): Promise<number> {
-  const ofBuyer = (eb: ExpressionBuilder<Database, "orders">) =>
+  const ofBuyer = (eb: ExpressionBuilder<OrdersTables, "orders">) =>
     eb.and([
       eb("orders.status", "in", [...LIMIT_STATUSES]),
       eb.or([
@@ -286,7 +289,7 @@ export async function buyerUnits(tx: Tx, offerId: string, who: BuyerKeys & { ema
     .innerJoin("orders", "orders.id", "order_lines.order_id")
     .select(sql<number>`coalesce(sum(order_lines.quantity), 0)`.as("units"))
     .where("order_lines.offer_id", "=", offerId)
-    .where((eb) => ofBuyer(eb as unknown as ExpressionBuilder<Database, "orders">));
+    .where((eb) => ofBuyer(eb as unknown as ExpressionBuilder<OrdersTables, "orders">));
   const row = await tx
     .selectFrom("orders")
     .select([sql<number>`coalesce(sum(quantity - refunded_quantity), 0)`.as("units"), inBags.as("in_bags")])
