@@ -7,4 +7,3 @@ export { registerMerchantListRoute } from "./merchants-routes.js";
 export { catalogModule } from "./plugin.js";
 export { MerchantService, DEFAULT_TIME_ZONE } from "./merchants.js";
 export { registerShopRoutes } from "./shop-routes.js";
-export type { CatalogTables } from "./schema.js";
