@@ -28,7 +28,7 @@ import { Sweepers } from "./http/sweepers.js";
 import { createMailer, mailModule, type Mailer } from "./mail/index.js";
 import { Outbox, outboxModule } from "./outbox/index.js";
 import { EmailChannel, Notifier, ReminderService, UnsubscribeTokens, notificationsModule } from "./notifications/index.js";
-import { FollowService, followsModule } from "./follows/index.js";
+import { FollowService, followsModule, hostPageMeta, shopPageMeta } from "./follows/index.js";
 import { PageMetaRegistry } from "./http/page-meta.js";
 import { webRoutes } from "./http/web.js";
 import { createBrowserIngest, createMedia, loopbackRtmpUrl, mediaModule, parseLadder, startSyntheticSource, type Media } from "./media/index.js";
@@ -579,6 +579,13 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     // A host's share code stays on og:url: Facebook links the preview to og:url, and the sale should stay theirs.
     { keepQuery: { ref: SHARE_CODE } },
   );
+  const profileMeta = {
+    shopBySlug: (slug: string) => merchants.bySlug(slug),
+    hostName: (id: string) => shows.hostName(id),
+    followers: (target: "shop" | "host", id: string) => follows.count(target, id),
+  };
+  pageMeta.registerPageMeta("/shops/:slug", shopPageMeta(profileMeta));
+  pageMeta.registerPageMeta("/hosts/:id", hostPageMeta(profileMeta));
   app.register(webRoutes, {
     distDir: path.resolve("dist/web"),
     stripe: payments.name === "stripe",

@@ -184,6 +184,24 @@ describe.each(backends)("discovery on %s", (backend) => {
     expect([bad.status, bad.body.error.code]).toEqual([400, "invalid_query"]);
   });
 
+  it("serves the shop and host pages' web shells with their link previews, and 404 for one that does not exist", async () => {
+    const shop = await request(server.url, "GET", `/shops/${doenerSlug}`, { headers: { "accept-language": "de" } });
+    expect([shop.status, shop.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(shop.body).toContain("<title>Käthe&#39;s Döner &amp; Co. · Showcart</title>");
+    expect(shop.body).toContain(`<meta property="og:url" content="${server.url}/shops/${doenerSlug}">`);
+    expect(shop.body).toContain("Live-Shopping-Shows von Käthe&#39;s Döner &amp; Co. auf Showcart");
+    const host = await request(server.url, "GET", `/hosts/${hostId}`);
+    expect([
+      host.status,
+      host.body.includes("<title>Mia (Host) · Showcart</title>"),
+      host.body.includes('<meta property="og:type" content="profile">'),
+    ]).toEqual([200, true, true]);
+    for (const path of ["/shops/no-such-shop", "/hosts/acc_nobody"]) {
+      const res = await request(server.url, "GET", path);
+      expect([path, res.status, res.body.includes('<meta name="robots" content="noindex">')]).toEqual([path, 404, true]);
+    }
+  });
+
   it("refuses bad queries with 400 invalid_query", async () => {
     const notOurs = Buffer.from(JSON.stringify({ at: 1 })).toString("base64url");
     const cases = [

@@ -126,6 +126,8 @@ export interface ShowView {
   /** The host's account id and the shop's merchant id: what a viewer follows (absent on older servers' answers). */
   hostId?: string;
   merchantId?: string;
+  /** The shop's page: /shops/<merchantSlug> (absent on older servers' answers). */
+  merchantSlug?: string;
   playbackUrl: string;
   scheduledAt: string | null;
   commissionRateBp: number;

@@ -73,6 +73,12 @@ export class CatalogService {
     return { id, name };
   }
 
+  /** The shop's name and the slug of its public page (/shops/<slug>); empty strings for an unknown id. */
+  async merchantLink(id: string): Promise<{ name: string; slug: string }> {
+    const row = await this.db.selectFrom("merchants").select(["name", "slug"]).where("id", "=", id).executeTakeFirst();
+    return { name: row?.name ?? "", slug: row?.slug ?? "" };
+  }
+
   async merchantName(id: string): Promise<string> {
     const row = await this.db.selectFrom("merchants").select("name").where("id", "=", id).executeTakeFirst();
     return row?.name ?? "";

@@ -30,7 +30,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup" | "profile";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -208,6 +208,9 @@ ${head}
     const discovery = base ? [`<link rel="alternate" type="application/json+oembed" href="${escapeAttr(oembed)}">`] : [];
     return sendPage("viewer", req, reply, { head: discovery });
   });
+  // A shop's and a host's public page: their shows and follow button (the profile bundle; link previews when registered).
+  app.get<{ Params: { slug: string } }>("/shops/:slug", (req, reply) => sendPage("profile", req, reply));
+  app.get<{ Params: { id: string } }>("/hosts/:id", (req, reply) => sendPage("profile", req, reply));
   // The embeddable player: the viewer page in its compact layout, framed only by the sites the show's shop allows.
   app.get<{ Params: { slug: string } }>("/embed/:slug", async (req, reply) => {
     const ancestors = opts.embedFrameAncestors ? await opts.embedFrameAncestors(req.params.slug) : [];

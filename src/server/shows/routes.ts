@@ -27,9 +27,9 @@ export async function showView(
   show: Show,
   deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null>; games?: (showId: string) => Promise<GameKind[]> },
 ): Promise<ShowView> {
-  const [offers, merchantName, replay, games] = await Promise.all([
+  const [offers, shop, replay, games] = await Promise.all([
     deps.offers.activeOffers(show.id),
-    deps.catalog.merchantName(show.merchantId),
+    deps.catalog.merchantLink(show.merchantId),
     deps.replay ? deps.replay(show) : null,
     deps.games ? deps.games(show.id) : [],
   ]);
@@ -39,7 +39,8 @@ export async function showView(
     title: show.title,
     status: show.status,
     hostName: show.hostName,
-    merchantName,
+    merchantName: shop.name,
+    merchantSlug: shop.slug,
     hostId: show.hostAccountId,
     merchantId: show.merchantId,
     playbackUrl: playbackUrl(show.id),

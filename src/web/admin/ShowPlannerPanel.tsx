@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import type { AdminProductView, AdminShowView, GameKind, ShopView } from "../../protocol/api.js";
+import { type AdminProductView, type AdminShowView, type GameKind, SHOW_CATEGORIES, type ShopView, type ShowCategory } from "../../protocol/api.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { parsePriceToCents } from "../platform/money.js";
+import { categoryKey, useCategoryText } from "../shows/categoryText.js";
 import { EmailReminder } from "./TeamPanel.js";
 import { scoped } from "./merchantScope.js";
 import { type MerchantT, useMerchantText } from "./merchantText.js";
@@ -28,6 +29,7 @@ interface Draft {
   description: string;
   startsAtLocal: string;
   language: string;
+  category: ShowCategory;
   hostAccountId: string;
   commission: string;
   coHosts: { key: number; accountId: string; share: string }[];
@@ -46,6 +48,7 @@ function draftOf(show: AdminShowView | null, hosts: Host[]): Draft {
       description: "",
       startsAtLocal: "",
       language: "de",
+      category: "other",
       hostAccountId: hosts[0]?.id ?? "",
       commission: "10",
       coHosts: [],
@@ -57,6 +60,7 @@ function draftOf(show: AdminShowView | null, hosts: Host[]): Draft {
     description: show.description,
     startsAtLocal: show.startsAtLocal ?? "",
     language: show.language,
+    category: show.category,
     hostAccountId: show.hostAccountId,
     commission: pct(show.commissionRateBp),
     coHosts: show.hosts.filter((h) => h.accountId !== show.hostAccountId).map((h) => ({ key: ++keys, accountId: h.accountId, share: pct(h.shareBp) })),
@@ -104,6 +108,7 @@ function ShowForm({
   onClose(): void;
 }) {
   const { t } = useMerchantText();
+  const { t: categoryText } = useCategoryText();
   const [d, setD] = useState<Draft>(() => draftOf(show, hosts));
   const [cover, setCover] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
@@ -141,6 +146,7 @@ function ShowForm({
       description: d.description.trim(),
       ...(d.startsAtLocal ? { startsAtLocal: d.startsAtLocal } : show ? { scheduledAt: null } : {}),
       language: d.language,
+      category: d.category,
       ...(show && show.status !== "scheduled"
         ? {}
         : {
@@ -192,6 +198,14 @@ function ShowForm({
         <select value={d.language} onChange={(e) => set({ language: e.currentTarget.value })} data-testid="show-language">
           <option value="de">{t("form.lang.de")}</option>
           <option value="en">{t("form.lang.en")}</option>
+        </select>
+      </label>
+      <label class="field">
+        <span>{t("form.category")}</span>
+        <select value={d.category} onChange={(e) => set({ category: e.currentTarget.value as ShowCategory })} data-testid="show-category">
+          {SHOW_CATEGORIES.map((c) => (
+            <option value={c}>{categoryText(categoryKey(c))}</option>
+          ))}
         </select>
       </label>
       <label class="field">

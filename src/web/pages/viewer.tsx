@@ -242,7 +242,21 @@ function LiveShow({ show }: { show: ShowView }) {
           <div class="stage-info">
             <StatusBadge status={room.status} />
             <h1 data-testid="show-title">{show.title}</h1>
-            <p class="muted">{t("home.by", { host: show.hostName, merchant: show.merchantName })}</p>
+            {embedded || !show.hostId || !show.merchantSlug ? (
+              <p class="muted">{t("home.by", { host: show.hostName, merchant: show.merchantName })}</p>
+            ) : (
+              // The host's and the shop's pages (their other shows, follow).
+              <p class="muted show-by">
+                {t("show.with")}{" "}
+                <a href={`/hosts/${encodeURIComponent(show.hostId)}`} data-testid="host-link">
+                  {show.hostName}
+                </a>
+                {" · "}
+                <a href={`/shops/${encodeURIComponent(show.merchantSlug)}`} data-testid="shop-link">
+                  {show.merchantName}
+                </a>
+              </p>
+            )}
           </div>
         </div>
         <aside class="sidebar">

@@ -5,7 +5,7 @@ import type { ReplayView } from "../../protocol/api.js";
  * A show card's picture after the show: the recording's poster, and its short muted preview clip while the card is
  * hovered or focused (the clip is only fetched then: preload="none").
  */
-export function ReplayThumb({ replay, active }: { replay: ReplayView; active: boolean }) {
+export function ReplayThumb({ replay, active }: { replay: Pick<ReplayView, "posterUrl" | "previewUrl">; active: boolean }) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const [playing, setPlaying] = useState(false);
 

@@ -414,6 +414,8 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /confirm-signup": { summary: "Sign-up confirmation page", tag: "pages", access: "public", produces: "text/html" },
   "GET /unsubscribe": { summary: "Unsubscribe page (ends it by POST)", tag: "pages", access: "public", produces: "text/html" },
   "GET /shows/:slug": { summary: "Show page: upcoming, live room or replay (Open Graph tags)", tag: "pages", access: "public", produces: "text/html" },
+  "GET /shops/:slug": { summary: "A shop's page: its shows, follow (Open Graph tags)", tag: "pages", access: "public", produces: "text/html" },
+  "GET /hosts/:id": { summary: "A host's page: their shows, follow (Open Graph tags)", tag: "pages", access: "public", produces: "text/html" },
   "GET /embed/:slug": { summary: "The embeddable player (CSP frame-ancestors per shop)", tag: "pages", access: "public", produces: "text/html" },
   "GET /studio/:showId": { summary: "Host studio", tag: "pages", access: "public", produces: "text/html" },
   "GET /verify/giveaway/:giveawayId": { summary: "Giveaway verification page", tag: "pages", access: "public", produces: "text/html" },
