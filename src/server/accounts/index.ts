@@ -7,3 +7,4 @@ export { accountsModule } from "./plugin.js";
 export { Memberships, type Member, type MemberRole } from "./members.js";
 export { FirstRun } from "./setup.js";
 export { registerSetupRoutes } from "./setup-routes.js";
+export { createAccountsModule } from "./factory.js";

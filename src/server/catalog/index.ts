@@ -7,3 +7,4 @@ export { registerMerchantListRoute } from "./merchants-routes.js";
 export { catalogModule } from "./plugin.js";
 export { MerchantService, DEFAULT_TIME_ZONE } from "./merchants.js";
 export { registerShopRoutes } from "./shop-routes.js";
+export { createCatalogModule } from "./factory.js";

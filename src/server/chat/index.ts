@@ -14,3 +14,4 @@ export { MemoryLimiterStore, RedisLimiterStore, type LimiterStore } from "./limi
 export { registerChatRoutes } from "./routes.js";
 export { chatSocket, chatErrorFrame, chatReportCommand } from "./socket.js";
 export { chatModule } from "./plugin.js";
+export { createChatModule } from "./factory.js";

@@ -5,3 +5,4 @@ export { StripeConnectTransfers, type PayoutTransfers } from "./stripe-connect.j
 export { registerCommissionRoutes } from "./routes.js";
 export { REF_COOKIE, SHARE_CODE } from "./attribution.js";
 export { commissionsModule } from "./plugin.js";
+export { createCommissionsModule } from "./factory.js";

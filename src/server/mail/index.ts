@@ -2,3 +2,4 @@ export { createMailer, type Mailer, type MailMessage, type StoredMail } from "./
 export { registerDevMailbox } from "./routes.js";
 export { type EmailBody, type EmailLang, type EmailMessage, type EmailPart, emailMoney, escapeHtml, renderEmail } from "./template.js";
 export { mailModule } from "./plugin.js";
+export { createMailModule } from "./factory.js";

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { createBrowserIngest } from "./browser-ingest.js";
-import type { Media } from "./index.js";
+import type { Media } from "./service.js";
 
 /** Browser publishing, the LL-HLS origin, and RTMP ingest listening once the app is ready. */
 export const mediaModule: FastifyPluginAsync<{ media: Media; browserIngest: ReturnType<typeof createBrowserIngest> }> = async (app, opts) => {

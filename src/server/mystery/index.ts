@@ -2,3 +2,4 @@ export { MysteryService, nodeFairnessCrypto, type PoolItemInput } from "./servic
 export { registerMysteryRoutes } from "./routes.js";
 export { mysteryModule } from "./plugin.js";
 export type { MysteryTables } from "./schema.js";
+export { createMysteryModule } from "./factory.js";

@@ -4,3 +4,4 @@ export { EmailChannel } from "./email-channel.js";
 export { ReminderService, REMINDER_LEAD_MS } from "./service.js";
 export { UnsubscribeTokens } from "./tokens.js";
 export { notificationsModule } from "./plugin.js";
+export { createNotificationsModule } from "./factory.js";

@@ -27,8 +27,6 @@ export interface ReminderDeps {
   tokens: UnsubscribeTokens;
   /** The shop's name and time zone (the notice names the shop and writes the start in its zone). */
   shop(merchantId: string): Promise<{ name: string; timeZone: string }>;
-  /** A guest's reminder ended (its unsubscribe link), in that transaction: what hangs on it goes too (push subscriptions). */
-  reminderRemoved?: (tx: SharedTx, reminderId: string) => Promise<void>;
   urls: {
     /** The show's viewer page. */
     show(slug: string): string;
@@ -53,9 +51,15 @@ interface Due {
  */
 export class ReminderService {
   private readonly db: Kysely<NotificationsTables>;
+  readonly #removedListeners: ((tx: SharedTx, reminderId: string) => Promise<void>)[] = [];
 
   constructor(private readonly deps: ReminderDeps) {
     this.db = scoped(deps.db);
+  }
+
+  /** A guest's reminder ended (its unsubscribe link), in that transaction: what hangs on it goes too (push subscriptions). */
+  onReminderRemoved(listener: (tx: SharedTx, reminderId: string) => Promise<void>): void {
+    this.#removedListeners.push(listener);
   }
 
   /** A reminder for the show: the account's, or a guest's address (lower-cased). An existing one is returned without its token. */
@@ -104,7 +108,7 @@ export class ReminderService {
     if (id.startsWith("rem_")) {
       const row = await this.db.transaction().execute(async (tx) => {
         const gone = await tx.deleteFrom("show_reminders").where("id", "=", id).returning("show_id").executeTakeFirst();
-        await this.deps.reminderRemoved?.(tx, id);
+        for (const listener of this.#removedListeners) await listener(tx, id);
         return gone;
       });
       const name = row ? (await this.deps.shows.show(row.show_id).catch(() => null))?.title : undefined;

@@ -5,3 +5,4 @@ export type { OffersTables } from "./schema.js";
 export { LineupService, DEFAULT_LINEUP_DURATION_SECONDS } from "./lineup.js";
 export { registerLineupRoutes } from "./lineup-routes.js";
 export { offersModule } from "./plugin.js";
+export { createOffersModule } from "./factory.js";

@@ -92,8 +92,18 @@ export class OrderEvents implements OrderSubscriptions {
     returned: [],
   };
 
+  #sealed = false;
+
   on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void {
+    // A late subscriber would miss the orders placed before it and run after the commission (whose figures it could
+    // no longer change): every module subscribes in its factory, before the routes serve.
+    if (this.#sealed) throw new Error(`orders: a "${event}" subscriber came after the app was ready; subscribe in the module's factory`);
     this.#subs[event].push(subscriber);
+  }
+
+  /** No subscriber may be added any more (the app is ready: orders are being placed). */
+  seal(): void {
+    this.#sealed = true;
   }
 
   has(event: OrderEventName): boolean {

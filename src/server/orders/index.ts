@@ -18,3 +18,4 @@ export { registerOrderRoutes } from "./routes.js";
 export { registerOrderAdminRoutes } from "./admin-routes.js";
 export { OrderAccess } from "./buyer-access.js";
 export { ordersModule, orderAccessRule } from "./plugin.js";
+export { createOrdersModule } from "./factory.js";

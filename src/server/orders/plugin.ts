@@ -18,6 +18,7 @@ export const ordersModule: FastifyPluginAsync<OrdersModuleOptions> = async (app,
   registerOrderRoutes(app, opts);
   registerOrderAdminRoutes(app, opts);
   app.addHook("onReady", async () => {
+    orders.sealSubscribers();
     if (opts.ownsIdempotencyKeys) await orders.loadIdempotencyKeys();
   });
   opts.sweepers.install(app, async (every) => {

@@ -105,6 +105,11 @@ export class OrderService {
     this.#ctx.subscribers.on(event, subscriber);
   }
 
+  /** Ends subscribing (the orders plugin, when the app is ready): `on` throws from then on. */
+  sealSubscribers(): void {
+    this.#ctx.subscribers.seal();
+  }
+
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
   loadIdempotencyKeys(): Promise<number> {
     return this.#ctx.keys.load();

@@ -5,3 +5,4 @@ export { StripeWebhooks, type StripePaymentEvents } from "./stripe-webhooks.js";
 export { registerStripeWebhookRoute } from "./stripe-routes.js";
 export { registerPaymentsConfigRoute } from "./config-routes.js";
 export { paymentsModule } from "./plugin.js";
+export { createPaymentsModule } from "./factory.js";

@@ -3,3 +3,4 @@ export { PushSubscriptionAccess, PUSH_TOKEN_HEADER } from "./access.js";
 export { loadVapidKeys, VAPID_FILE, type VapidKeys, type Sealer } from "./vapid.js";
 export { pushModule } from "./plugin.js";
 export type { PushTables } from "./schema.js";
+export { createPushModule } from "./factory.js";

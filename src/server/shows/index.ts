@@ -7,3 +7,4 @@ export { ShowPlanner, slugFrom } from "./planner.js";
 export { showPageMeta } from "./page-meta.js";
 export { ShowDiscovery, UPCOMING_GRACE_MS, type DiscoverFilter } from "./discover.js";
 export type { DiscoverReads } from "./schema.js";
+export { createShowsModule, type ShowsLaterDoors } from "./factory.js";

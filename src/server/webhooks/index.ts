@@ -3,3 +3,4 @@ export { registerWebhookRoutes } from "./routes.js";
 export { SIGNATURE_HEADER, EVENT_ID_HEADER, signatureHeader, verifySignature } from "./signer.js";
 export { enqueueOrderWebhooks } from "./order-events.js";
 export { webhooksModule } from "./plugin.js";
+export { createWebhooksModule } from "./factory.js";
