@@ -1,25 +1,15 @@
-import type { CreateBagOrderBody, CreateOrderBody, OrderView } from "../../protocol/api.js";
-import { isUniqueViolation } from "../db/index.js";
+import type { CreateBagOrderBody, CreateOrderBody } from "../../protocol/api.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
-import { type BuyerContext, type Checkout, PAYMENT_LOCK_MS, type PlaceOrderResult, checkLimit } from "./checkout.js";
+import { type BuyerContext, type Checkout, type PlaceOrderResult, checkLimit } from "./checkout.js";
 import { requestHash } from "./idempotency.js";
 import { type CardInput, type OrderPayment, cardInput } from "./payment.js";
+import { type PlaceRequest, attemptPlace } from "./placing.js";
 import type { OrderContext } from "./service.js";
-import { NO_ADDRESS, type NewOrder, type OrderLineRow, insertBagLines, insertOrder, newOrderRow, orderView, recordOrderEvent } from "./store.js";
+import { NO_ADDRESS, type NewOrder, type OrderLineRow, insertBagLines, insertOrder, orderView, recordOrderEvent } from "./store.js";
 
-interface BagRequest {
-  body: CreateBagOrderBody;
-  idempotencyKey: string;
-  ctx: BuyerContext;
-  accountId: string | null;
-  card: CardInput | null;
-  hash: string;
-  fingerprint: string | null;
-  buyer: { name: string; email: string };
-  shipping: string;
-  showId: string;
-}
+/** A bag's request: as for one offer, plus the one show all its offers are of. */
+type BagRequest = PlaceRequest<CreateBagOrderBody> & { showId: string };
 
 /**
  * A bag: several offers of one show in one order and one payment. Each line reserves its own units through the
@@ -81,19 +71,17 @@ export class BagCheckout {
   }
 
   /** One try at placing the bag: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
-  async #place(req: BagRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
-    const { db, clock, keys, inventory, outbox, subscribers, payments } = this.ctx;
+  #place(req: BagRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
+    const { inventory, subscribers } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
-    const fresh = keys.claim(idempotencyKey);
-    const now = clock.now();
-    const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.ctx.holdMs));
-    const events = outbox.batch();
     const orderId = randomId("ord");
-    let order: NewOrder | null = null;
     let lines: OrderLineRow[] = [];
-    let paidInTx: OrderView | null = null;
-    try {
-      order = await db.transaction().execute(async (tx) => {
+    return attemptPlace(
+      this.ctx,
+      this.payment,
+      req,
+      inTxCharge,
+      async (tx, events, { now, holdExpiresAt }) => {
         const taken = new Map<string, { unitPrice: number; vatRateBp: number; currency: string; showId: string }>();
         for (const l of [...body.lines].sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0))) {
           if (inventory.knownShort(l.offerId, l.quantity)) throw AppError.expected("sold_out", undefined, { offerId: l.offerId });
@@ -175,41 +163,10 @@ export class BagCheckout {
           const discount = await subscribers.placed(tx, placed, lineBody, events);
           if (discount > 0) throw new AppError("invalid_body", "A bag takes no discounts.");
         }
-        if (inTxCharge && card) {
-          const charge = await payments.charge({
-            amount: o.total,
-            currency,
-            cardNumber: "number" in card ? card.number : "",
-            ...("token" in card ? { paymentMethod: card.token } : {}),
-            idempotencyKey,
-            description: `Showcart order ${o.id}`,
-            orderId: o.id,
-            ref: null,
-          });
-          if (!charge.ok) throw new ChargeNotApproved();
-          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, events);
-          if (!paidInTx) throw new ChargeNotApproved();
-        }
         return o;
-      });
-    } catch (err) {
-      if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
-      if (err instanceof ChargeNotApproved) return null;
-      if (isUniqueViolation(err)) {
-        const again = await keys.replay(idempotencyKey, req.hash, card !== null);
-        if (again) return again;
-      }
-      throw err;
-    }
-    await events.publish();
-    // paidIn read the bag's lines in its transaction; the view it made has them.
-    if (paidInTx) return { order: paidInTx, replayed: false };
-    const row = newOrderRow(order);
-    row.payment_lock_until = null;
-    if (!card) return { order: orderView(row, lines), replayed: false };
-    return { ...(await this.payment.charge(row, card, idempotencyKey, "one_tap")), replayed: false };
+      },
+      // A hold's view lists its lines (a bag paid in the transaction got its view from paidIn, which read them there).
+      (row) => orderView(row, lines),
+    );
   }
 }
-
-/** The in-transaction charge was not approved at once: roll back and take the two-step path. */
-class ChargeNotApproved extends Error {}

@@ -6,11 +6,9 @@ import { randomId } from "../platform/ids.js";
 import { requestHash } from "./idempotency.js";
 import { type CardInput, type ChargeOutcome, type OrderPayment, cardInput } from "./payment.js";
 import type { OrdersReads, OrdersTables } from "./schema.js";
+import { PAYMENT_LOCK_MS, type PlaceRequest, attemptPlace } from "./placing.js";
 import type { OrderContext } from "./service.js";
 import { type BuyerKeys, NO_ADDRESS, type NewOrder, bagLines, buyerUnits, insertOrder, newOrderRow, orderRow, orderView, recordOrderEvent } from "./store.js";
-
-// How long one charge may take before the order is considered abandoned by a crashed process.
-export const PAYMENT_LOCK_MS = 60_000;
 
 /** Who is buying, beyond the body: the signed-in account and, for one-tap with saved details, the saved card. */
 export interface BuyerContext {
@@ -27,19 +25,6 @@ export interface PlaceOrderResult {
   replayed: boolean;
   /** The payment needs the buyer (3-D Secure): the order stays pending_payment with its hold. */
   nextAction?: NextAction;
-}
-
-/** What one placing request resolved before its attempt(s): the same for the in-transaction try and the two-step path. */
-interface PlaceRequest {
-  body: CreateOrderBody;
-  idempotencyKey: string;
-  ctx: BuyerContext;
-  accountId: string | null;
-  card: CardInput | null;
-  hash: string;
-  fingerprint: string | null;
-  buyer: { name: string; email: string };
-  shipping: string;
 }
 
 /**
@@ -96,7 +81,7 @@ export class Checkout {
     }
     // Most attempts in a flash sale end here, without a database round trip.
     if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
-    const req: PlaceRequest = {
+    const req: PlaceRequest<CreateOrderBody> = {
       body,
       idempotencyKey,
       ctx,
@@ -118,20 +103,15 @@ export class Checkout {
   }
 
   /** One try at placing: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
-  async #attempt(req: PlaceRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
-    const { db, clock, keys, inventory, outbox, subscribers, payments } = this.ctx;
+  #attempt(req: PlaceRequest<CreateOrderBody>, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
+    const { inventory, subscribers } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
-    // Claimed before the transaction so a concurrent request with the same key goes to the database and finds it.
-    const fresh = keys.claim(idempotencyKey);
-    const now = clock.now();
-    // A one-tap order holds its units only for the charge; a hold for the checkout timer.
-    const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : this.ctx.holdMs));
-    const events = outbox.batch();
-    let order: NewOrder | null = null;
-    let paidInTx: OrderView | null = null;
-    let notApproved = false;
-    try {
-      order = await db.transaction().execute(async (tx) => {
+    return attemptPlace(
+      this.ctx,
+      this.payment,
+      req,
+      inTxCharge,
+      async (tx, events, { now, holdExpiresAt }) => {
         // Requests queued behind the one that sold the last unit learn it here, before any statement of theirs runs.
         if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
         const r = await inventory.reserve(tx, { kind: "offer", offerId: body.offerId }, body.quantity, events);
@@ -187,41 +167,10 @@ export class Checkout {
           o.total = gross - discount;
           await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
         }
-        if (inTxCharge && card) {
-          const charge = await payments.charge({
-            amount: o.total,
-            currency: r.currency,
-            cardNumber: "number" in card ? card.number : "",
-            ...("token" in card ? { paymentMethod: card.token } : {}),
-            idempotencyKey,
-            description: `Showcart order ${o.id}`,
-            orderId: o.id,
-            ref: null,
-          });
-          if (!charge.ok) throw new ChargeNotApproved();
-          paidInTx = await this.payment.paidIn(tx, o.id, charge.ref, o.total, events);
-          if (!paidInTx) throw new ChargeNotApproved();
-        }
         return o;
-      });
-    } catch (err) {
-      notApproved = err instanceof ChargeNotApproved;
-      if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
-      if (notApproved) return null;
-      // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
-      if (isUniqueViolation(err)) {
-        const again = await keys.replay(idempotencyKey, req.hash, card !== null);
-        if (again) return again;
-      }
-      throw err;
-    }
-    await events.publish();
-    if (paidInTx) return { order: paidInTx, replayed: false };
-    // The row as written, with payment_lock_until as the charge below expects it (it runs under the lock).
-    const row = newOrderRow(order);
-    row.payment_lock_until = null;
-    if (!card) return { order: orderView(row), replayed: false };
-    return { ...(await this.payment.charge(row, card, idempotencyKey, "one_tap")), replayed: false };
+      },
+      (row) => orderView(row),
+    );
   }
 
   /** pay(), with the provider's next action when the buyer has to authenticate (3-D Secure). */
@@ -347,6 +296,3 @@ export class Checkout {
     }
   }
 }
-
-/** The in-transaction charge was not approved at once: roll back and take the two-step path. */
-class ChargeNotApproved extends Error {}
