@@ -97,6 +97,13 @@ const PUBLIC = new Set([
   "GET /api/shows/:idOrSlug/lineup",
   "GET /api/shows/:idOrSlug/calendar.ics",
   "POST /api/shows/:idOrSlug/reminders",
+  // Discovery: the home page's sections and search, the public shop and host pages (a host page only for an account
+  // that hosts a show: test/api/discover.http.test.ts).
+  "GET /api/discover",
+  "GET /api/shops/:slug",
+  "GET /api/hosts/:id",
+  "GET /shops/:slug",
+  "GET /hosts/:id",
   // Unsubscribe links open with their own token, not a role: test/api/reminders.http.test.ts.
   "POST /api/unsubscribe",
   "POST /api/unsubscribe/:token",
