@@ -1,14 +1,19 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { buildOpenApiDocument } from "./document.js";
 import { referencePage } from "./page.js";
 
+// The nearest package.json above this file: four folders up from src/server/http/openapi, one from dist/server.mjs.
 const version = (): string => {
-  try {
-    return (JSON.parse(fs.readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  } catch {
-    return "0.0.0";
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
+    } catch {
+      if (path.dirname(dir) === dir) return "0.0.0";
+    }
   }
 };
 
