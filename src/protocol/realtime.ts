@@ -28,6 +28,11 @@ export interface ChatPinned {
 
 export interface ServerEvents {
   "chat.posted": ChatPosted;
+  /**
+   * A frame left out `skipped` viewer messages (more than anyone can read in one frame's time); `before` is the id of
+   * the next message the frame carries. A resume from history is trimmed the same way.
+   */
+  "chat.trimmed": { skipped: number; before: string };
   /** Reactions of the last tick, counted per emoji (one event per node per tick; clients add them up). */
   "reactions.counted": { counts: Partial<Record<Reaction, number>> };
   "offer.pinned": { offer: OfferView };

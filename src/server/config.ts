@@ -34,6 +34,10 @@ export const configSchema = z.object({
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),
+  // Viewer chat messages per room frame; beyond it the oldest are replaced by a `chat.trimmed` marker (bounds the frame,
+  // so a room that fell behind catches up instead of writing ever bigger frames). Sockets written per event-loop turn.
+  REALTIME_CHAT_PER_FRAME: z.coerce.number().int().min(1).max(10_000).default(50),
+  REALTIME_FLUSH_SLICE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
   // permessage-deflate for WebSocket frames, compressed once per batch for every socket (src/server/realtime/deflate.ts).
   REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.

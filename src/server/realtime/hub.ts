@@ -3,7 +3,7 @@ import type { StudioStats } from "../../protocol/api.js";
 import type { Envelope, Snapshot } from "../../protocol/realtime.js";
 import type { Bus, BusEvents } from "../platform/bus.js";
 import type { RealtimeMetrics } from "./metrics.js";
-import { type DeflatedWriter, type FlushStats, Room, TEXT, type RoomSocket } from "./room.js";
+import { DEFAULT_ROOM_LIMITS, type DeflatedWriter, type FlushStats, Room, type RoomLimits, TEXT, type RoomSocket } from "./room.js";
 import { LocalRoomStream, type RoomStream } from "./stream.js";
 
 export interface HubDeps {
@@ -24,6 +24,8 @@ export interface HubDeps {
    * counts (merged over nodes in Redis) this often.
    */
   presenceMs?: number;
+  /** Chat per frame and sockets per slice (DEFAULT_ROOM_LIMITS). */
+  roomLimits?: Partial<RoomLimits>;
 }
 
 /** Bus topics about one show (the ones a room can carry). */
@@ -147,7 +149,7 @@ export class RealtimeHub {
   room(id: string): Room {
     let r = this.rooms.get(id);
     if (!r) {
-      r = new Room(id);
+      r = new Room(id, 1000, { ...DEFAULT_ROOM_LIMITS, ...this.deps.roomLimits });
       this.rooms.set(id, r);
     }
     return r;
@@ -264,16 +266,21 @@ export class RealtimeHub {
     const m = this.deps.metrics;
     for (const room of this.rooms.values()) {
       const started = performance.now();
-      room.flush((s: FlushStats) => {
-        if (!m || s.events === 0) return;
-        m.batchSize.observe(s.events);
-        m.eventsOut.inc(s.delivered);
-        m.framesOut.inc(s.frames);
-        if (s.frames) m.flushSeconds.observe((performance.now() - started) / 1000);
-        if (s.deflated) m.framesDeflated.inc(s.deflated);
-        if (s.dropped) m.dropped.inc(s.dropped);
-        if (s.closed) m.slowClosed.inc(s.closed);
-      });
+      room.flush(
+        (s: FlushStats) => {
+          if (!m || s.events === 0) return;
+          m.batchSize.observe(s.events);
+          m.eventsOut.inc(s.delivered);
+          m.framesOut.inc(s.frames);
+          if (s.frames) m.flushSeconds.observe((performance.now() - started) / 1000);
+          if (s.deflated) m.framesDeflated.inc(s.deflated);
+          if (s.dropped) m.dropped.inc(s.dropped);
+          if (s.closed) m.slowClosed.inc(s.closed);
+          if (s.trimmed) m.chatTrimmed.inc(s.trimmed);
+        },
+        undefined,
+        now,
+      );
     }
   }
 
@@ -300,8 +307,7 @@ export class RealtimeHub {
   }
 
   remove(room: Room, socket: RoomSocket): void {
-    room.sockets.delete(socket);
-    room.deflaters.delete(socket);
+    room.forget(socket);
     this.#staff.get(room.id)?.delete(socket);
   }
 

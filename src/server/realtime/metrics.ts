@@ -47,6 +47,11 @@ export class RealtimeMetrics {
     help: "Sockets closed for falling too far behind",
     registers: [this.registry],
   });
+  readonly chatTrimmed = new Counter({
+    name: "showcart_realtime_chat_trimmed_total",
+    help: "Viewer chat messages left out of frames (over the per-frame limit) for a chat.trimmed marker",
+    registers: [this.registry],
+  });
   readonly reaped = new Counter({
     name: "showcart_realtime_sockets_reaped_total",
     help: "Sockets closed for not answering heartbeats",

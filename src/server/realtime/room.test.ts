@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MAX_BUFFERED_BYTES, Room, SOFT_BUFFERED_BYTES, type RoomSocket } from "./room.js";
+import { DEFAULT_ROOM_LIMITS, MAX_BUFFERED_BYTES, Room, SLOW_CLOSE, SLOW_LAG_MS, SOFT_BUFFERED_BYTES, type RoomSocket } from "./room.js";
 
 class FakeSocket implements RoomSocket {
   frames: string[] = [];
   bufferedAmount = 0;
   closed: [number | undefined, string | undefined] | null = null;
+  terminated = false;
   send(data: string | Buffer, opts: { binary: boolean }) {
     expect(opts.binary).toBe(false);
     this.frames.push(String(data));
@@ -12,7 +13,12 @@ class FakeSocket implements RoomSocket {
   close(code?: number, reason?: string) {
     this.closed = [code, reason];
   }
+  terminate() {
+    this.terminated = true;
+  }
 }
+
+const chat = (i: number, role = "viewer") => ({ id: `m${i}`, author: "A", role, text: `line ${i}`, at: "2026-12-03T18:00:00Z" });
 
 describe("Room", () => {
   it("numbers events 1, 2, 3… and sends one serialised batch per tick to every socket", () => {
@@ -50,6 +56,72 @@ describe("Room", () => {
     ]);
     // History keeps every event: a client resuming on another node, whose batches were cut elsewhere, misses none.
     expect(room.since(room.epoch, 0)!.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("keeps only the latest stock figure per offer and sums a frame's reactions, however far the room fell behind", () => {
+    const room = new Room("s1");
+    const s = new FakeSocket();
+    room.sockets.add(s);
+    // 200 ticks' worth of stock changes and reactions pending at once (the room could not flush meanwhile).
+    for (let v = 1; v <= 200; v++) {
+      room.push("offer.updated", { offerId: "o1", remaining: 1000 - v, version: v });
+      room.push("reactions.counted", { counts: { "🔥": 1, "❤️": v % 2 } });
+    }
+    room.push("poll.counted", { pollId: "p1", counts: { a: 1 }, total: 1 });
+    room.push("poll.counted", { pollId: "p1", counts: { a: 2 }, total: 2 });
+    room.flush();
+    const events = JSON.parse(s.frames[0]!).d as { t: string; seq: number; d: Record<string, unknown> }[];
+    expect(events.map((e) => e.t)).toEqual(["offer.updated", "reactions.counted", "poll.counted"]);
+    expect(events[0]!.d).toEqual({ offerId: "o1", remaining: 800, version: 200 });
+    expect(events[1]).toEqual({ t: "reactions.counted", seq: 400, d: { counts: { "🔥": 200, "❤️": 100 } } });
+    expect(events[2]!.d).toMatchObject({ total: 2 });
+    // History is untouched: every figure is still there for a resume (which is shaped the same way).
+    expect(room.since(room.epoch, 0)).toHaveLength(402);
+    expect(room.frame(room.since(room.epoch, 0)!)).toEqual(events);
+  });
+
+  it("trims viewer chat beyond the per-frame limit into one marker that counts the messages left out", () => {
+    const room = new Room("s1", 1000, { ...DEFAULT_ROOM_LIMITS, chatPerFrame: 5 });
+    const s = new FakeSocket();
+    room.sockets.add(s);
+    for (let i = 1; i <= 12; i++) room.push("chat.posted", chat(i)); // seq 1–12
+    room.push("chat.posted", chat(13, "host")); // seq 13
+    room.push("offer.updated", { offerId: "o1", remaining: 3, version: 1 }); // seq 14
+    for (let i = 14; i <= 16; i++) room.push("chat.posted", chat(i)); // seq 15–17
+    const stats = room.flush();
+    const events = JSON.parse(s.frames[0]!).d as { t: string; seq: number; d: { id?: string; skipped?: number; before?: string } }[];
+    // 15 viewer messages, 5 shown: the 10 oldest are left out; the host's message always goes out.
+    expect(events.map((e) => (e.t === "chat.posted" ? e.d.id : e.t))).toEqual(["chat.trimmed", "m11", "m12", "m13", "offer.updated", "m14", "m15", "m16"]);
+    expect(events[0]).toEqual({ t: "chat.trimmed", seq: 10, d: { skipped: 10, before: "m11" } });
+    // Seq still only grows within the frame (the marker takes the last skipped message's place).
+    expect(events.map((e) => e.seq)).toEqual([10, 11, 12, 13, 14, 15, 16, 17]);
+    expect(stats).toMatchObject({ events: 8, trimmed: 10 });
+    // At or under the limit nothing is trimmed.
+    for (let i = 17; i <= 21; i++) room.push("chat.posted", chat(i));
+    expect(room.flush().trimmed).toBe(0);
+    expect(JSON.parse(s.frames[1]!).d).toHaveLength(5);
+  });
+
+  it("closes a socket that stays behind for too long, even under the hard limit", () => {
+    const room = new Room("s1");
+    const behind = new FakeSocket();
+    const recovering = new FakeSocket();
+    behind.bufferedAmount = recovering.bufferedAmount = SOFT_BUFFERED_BYTES + 1;
+    room.sockets.add(behind);
+    room.sockets.add(recovering);
+    room.push("offer.updated", { offerId: "o1", remaining: 5 });
+    room.flush(undefined, undefined, 1000);
+    expect(behind.closed).toBeNull();
+    recovering.bufferedAmount = 0; // it caught up: its clock starts again
+    room.push("offer.updated", { offerId: "o1", remaining: 4 });
+    room.flush(undefined, undefined, 1000 + SLOW_LAG_MS - 1);
+    recovering.bufferedAmount = SOFT_BUFFERED_BYTES + 1;
+    room.push("offer.updated", { offerId: "o1", remaining: 3 });
+    room.flush(undefined, undefined, 1000 + SLOW_LAG_MS);
+    expect(behind.closed).toEqual([SLOW_CLOSE.code, SLOW_CLOSE.reason]);
+    expect(recovering.closed).toBeNull();
+    expect(room.sockets.has(behind)).toBe(false);
+    expect(recovering.frames).toHaveLength(3);
   });
 
   it("resumes a client with exactly the events it missed, in order", () => {
@@ -102,7 +174,8 @@ describe("Room", () => {
     room.sockets.add(fast);
     room.push("offer.updated", { offerId: "o1", remaining: 1 });
     room.flush();
-    expect(slow.closed).toEqual([4008, "too slow"]);
+    expect(slow.closed).toEqual([SLOW_CLOSE.code, SLOW_CLOSE.reason]);
+    expect(SLOW_CLOSE.code).toBeLessThan(4400); // 44xx tells clients not to come back
     expect(room.sockets.has(slow)).toBe(false);
     expect(fast.frames).toHaveLength(1);
   });

@@ -18,20 +18,47 @@ export interface RoomSocket {
   send(data: string | Buffer, opts: { binary: boolean }): void;
   readonly bufferedAmount: number;
   close(code?: number, reason?: string): void;
+  /** Drop the connection without the closing handshake (ws has it; a slow socket's close frame waits behind its backlog). */
+  terminate?(): void;
 }
 
-// Event types of which only the latest per key matters: within one tick's frame the earlier ones are left out (their
-// seq is simply skipped; clients only require seq to grow). History keeps them all.
-const COALESCED = new Set(["offer.updated", "viewers.counted", "stats.updated"]);
-const coalesceKey = (e: Envelope) => (e.t === "offer.updated" ? `${e.t}:${(e.d as { offerId: string }).offerId}` : e.t);
+/**
+ * Counters of which only the latest value per key matters: within one frame the earlier ones are left out (their seq
+ * is simply skipped; clients only require seq to grow). History keeps them all.
+ */
+const LATEST_BY: Record<string, (d: Record<string, unknown>) => unknown> = {
+  "offer.updated": (d) => d.offerId,
+  "viewers.counted": () => "",
+  "stats.updated": () => "",
+  "poll.counted": (d) => d.pollId,
+  "giveaway.entries": (d) => d.giveawayId,
+  "coupon.claimed": (d) => d.couponId,
+};
+// Deltas (each node's reactions of one tick): summed into the last one of the frame.
+const SUMMED = "reactions.counted";
 
-// A socket further behind than this is closed: it would otherwise hold an ever-growing buffer.
-export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Where the web client, Centrifugo-style, reads "reconnect and resume" from the close code (40xx; 44xx: do not). */
+export const SLOW_CLOSE = { code: 4008, reason: "slow: reconnect with since/epoch" } as const;
+// A socket whose send buffer (what the kernel would not take: its socket buffer, ~4 MB on loopback, is already full)
+// holds more than this is closed at once; memory per socket stays bounded and the client resumes from history.
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
 // A socket further behind than this gets only the events that must never be lost (stock, offers, status): chat and
-// the like are dropped for it (counted) until it catches up.
-export const SOFT_BUFFERED_BYTES = 256 * 1024;
+// the like are dropped for it (counted) until it catches up; if it stays behind for SLOW_LAG_MS it is closed.
+export const SOFT_BUFFERED_BYTES = 64 * 1024;
+export const SLOW_LAG_MS = 5000;
+// A closed slow socket's close frame sits behind its backlog: the connection is dropped this long after close().
+const SLOW_TERMINATE_MS = 1000;
 // Events a slow socket may lose. Everything else (offer.*, show.status, counters) always goes out.
-const DROPPABLE = new Set(["chat.posted", "reactions.counted"]);
+const DROPPABLE = new Set(["chat.posted", "chat.trimmed", "reactions.counted"]);
+
+export interface RoomLimits {
+  /** Viewer chat messages per frame; the oldest beyond it are left out for one `chat.trimmed` marker. */
+  chatPerFrame: number;
+  /** Sockets written per turn of the event loop. */
+  slice: number;
+}
+
+export const DEFAULT_ROOM_LIMITS: RoomLimits = { chatPerFrame: 50, slice: FLUSH_SLICE };
 
 export interface FlushStats {
   /** Events in the batch (after coalescing). */
@@ -44,6 +71,8 @@ export interface FlushStats {
   dropped: number;
   /** Sockets closed for being too far behind. */
   closed: number;
+  /** Viewer chat messages left out of the frame for a `chat.trimmed` marker. */
+  trimmed: number;
   /** Bytes of the full frame. */
   bytes: number;
   /** Frames that went out compressed (shared compression). */
@@ -71,10 +100,13 @@ export class Room {
   #history: Envelope[] = [];
   #positioned = false;
   #writing = false;
+  // Sockets over SOFT_BUFFERED_BYTES, since when (flush time).
+  #lagging = new Map<RoomSocket, number>();
 
   constructor(
     readonly id: string,
     private readonly historySize = 1000,
+    readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
   ) {
     this.#epoch = randomBytes(6).toString("base64url");
   }
@@ -152,26 +184,35 @@ export class Room {
     return this.#writing;
   }
 
+  /** What a frame of these events carries: counters at their latest value, chat trimmed to `chatPerFrame`. */
+  frame(events: Envelope[]): Envelope[] {
+    return trimChat(coalesce(events), this.limits.chatPerFrame);
+  }
+
   /**
    * Serialise pending events once and write them to every socket. Sockets that fell behind (SOFT_BUFFERED_BYTES)
-   * get a second variant without droppable events — also serialised once — and those far behind are closed. Sockets
-   * that negotiated compression get the same frame compressed once. `at` (server time of the oldest event's arrival
-   * in this room) lets clients measure delivery latency.
+   * get a second variant without droppable events — also serialised once — and those far behind (MAX_BUFFERED_BYTES,
+   * or behind for SLOW_LAG_MS) are closed with SLOW_CLOSE. Sockets that negotiated compression get the same frame
+   * compressed once. `at` (server time of the oldest event's arrival in this room) lets clients measure delivery latency.
+   *
+   * A frame's size is bounded (counters coalesced, chat trimmed), so a flush costs at most sockets × one bounded write
+   * however far the room fell behind: the delay cannot feed on itself (a bigger backlog, a bigger frame, a slower flush).
    *
    * Up to `slice` sockets are written at once; the rest follow in later turns of the event loop, and a flush called
    * meanwhile waits (its events stay pending). The stats are complete when `done` is called (at once for a room of at
-   * most `slice` sockets, and then also in the returned object).
+   * most `slice` sockets, and then also in the returned object). `now` times how long a socket stays behind.
    */
-  flush(done?: (stats: FlushStats) => void, slice = FLUSH_SLICE): FlushStats {
-    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, bytes: 0, deflated: 0 };
+  flush(done?: (stats: FlushStats) => void, slice = this.limits.slice, now = Date.now()): FlushStats {
+    const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, trimmed: 0, bytes: 0, deflated: 0 };
     if (this.#pending.length === 0 || this.#writing) return stats;
     const pending = this.#pending;
     this.#pending = [];
     this.#flushedSeq = this.#seq;
     for (const e of pending) this.#history.push(e);
     if (this.#history.length > this.historySize) this.#history.splice(0, this.#history.length - this.historySize);
-    const batch = coalesce(pending);
+    const batch = this.frame(pending);
     stats.events = batch.length;
+    stats.trimmed = batch.reduce((n, e) => n + (e.t === "chat.trimmed" ? (e.d as { skipped: number }).skipped : 0), 0);
     if (this.sockets.size === 0) {
       done?.(stats);
       return stats;
@@ -186,15 +227,15 @@ export class Room {
         const s = targets[i]!;
         if (!this.sockets.has(s)) continue;
         const buffered = s.bufferedAmount;
-        if (buffered > MAX_BUFFERED_BYTES) {
-          this.sockets.delete(s);
-          this.deflaters.delete(s);
-          s.close(4008, "too slow");
-          stats.closed++;
-          continue;
-        }
         let variant = full;
         if (buffered > SOFT_BUFFERED_BYTES) {
+          const since = this.#lagging.get(s);
+          if (since === undefined) this.#lagging.set(s, now);
+          if (buffered > MAX_BUFFERED_BYTES || (since !== undefined && now - since >= SLOW_LAG_MS)) {
+            this.#closeSlow(s);
+            stats.closed++;
+            continue;
+          }
           essential ??= new FrameVariant(
             batch.filter((e) => !DROPPABLE.has(e.t)),
             full.at,
@@ -202,7 +243,7 @@ export class Room {
           stats.dropped += batch.length - essential.events;
           variant = essential;
           if (variant.events === 0) continue;
-        }
+        } else if (this.#lagging.size) this.#lagging.delete(s);
         const deflater = this.deflaters.get(s);
         if (deflater?.(variant.deflated())) stats.deflated++;
         else s.send(variant.plain, TEXT);
@@ -219,6 +260,22 @@ export class Room {
     };
     write(0);
     return stats;
+  }
+
+  /** Leaves the room: close with the reconnect hint, then drop the connection if the close frame cannot get out. */
+  #closeSlow(s: RoomSocket): void {
+    this.sockets.delete(s);
+    this.deflaters.delete(s);
+    this.#lagging.delete(s);
+    s.close(SLOW_CLOSE.code, SLOW_CLOSE.reason);
+    if (s.terminate) setTimeout(() => s.terminate?.(), SLOW_TERMINATE_MS).unref();
+  }
+
+  /** A socket left the room (closed by its client). */
+  forget(s: RoomSocket): void {
+    this.sockets.delete(s);
+    this.deflaters.delete(s);
+    this.#lagging.delete(s);
   }
 }
 
@@ -242,12 +299,64 @@ class FrameVariant {
   }
 }
 
-/** Leaves out counter events superseded later in the same batch (same key); order is kept. */
+/**
+ * Leaves out counters superseded later in the same batch (same key) and sums the reactions of several ticks into the
+ * last one; order is kept. The events kept are the history's own objects (a summed reaction is a new one).
+ */
 export function coalesce(batch: Envelope[]): Envelope[] {
-  if (!batch.some((e) => COALESCED.has(e.t))) return batch;
+  const keyOf = (e: Envelope): string | null => {
+    if (e.t === SUMMED) return SUMMED;
+    const by = LATEST_BY[e.t];
+    return by ? `${e.t}:${String(by(e.d as Record<string, unknown>))}` : null;
+  };
   const last = new Map<string, number>();
+  let reactions = 0;
   batch.forEach((e, i) => {
-    if (COALESCED.has(e.t)) last.set(coalesceKey(e), i);
+    const k = keyOf(e);
+    if (k !== null) last.set(k, i);
+    if (e.t === SUMMED) reactions++;
   });
-  return batch.filter((e, i) => !COALESCED.has(e.t) || last.get(coalesceKey(e)) === i);
+  if (last.size === 0) return batch;
+  const sum: Record<string, number> = {};
+  if (reactions > 1)
+    for (const e of batch) {
+      if (e.t !== SUMMED) continue;
+      for (const [emoji, n] of Object.entries((e.d as { counts: Record<string, number> }).counts)) sum[emoji] = (sum[emoji] ?? 0) + n;
+    }
+  const out: Envelope[] = [];
+  batch.forEach((e, i) => {
+    const k = keyOf(e);
+    if (k !== null && last.get(k) !== i) return;
+    out.push(e.t === SUMMED && reactions > 1 ? { t: e.t, seq: e.seq, d: { counts: sum } } : e);
+  });
+  return out;
+}
+
+const isViewerChat = (e: Envelope) => e.t === "chat.posted" && (e.d as { role?: string }).role !== "host" && (e.d as { role?: string }).role !== "moderator";
+
+/**
+ * More viewer chat than `max` in one frame is more than anyone can read in a frame's time: the oldest are left out and
+ * one `chat.trimmed` marker `{ skipped, before }` takes the place (and seq) of the last one left out; `before` is the
+ * id of the next message shown. The host's and moderators' messages always go out. History keeps every message.
+ */
+export function trimChat(batch: Envelope[], max: number): Envelope[] {
+  let viewerChat = 0;
+  for (const e of batch) if (isViewerChat(e)) viewerChat++;
+  const skip = viewerChat - Math.max(1, max);
+  if (skip <= 0) return batch;
+  const out: Envelope[] = [];
+  let skipped = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch[i]!;
+    if (skipped < skip && isViewerChat(e)) {
+      skipped++;
+      if (skipped < skip) continue;
+      // At least one viewer message follows (max ≥ 1 are kept).
+      const next = batch.slice(i + 1).find((n) => n.t === "chat.posted")!;
+      out.push({ t: "chat.trimmed", seq: e.seq, d: { skipped, before: (next.d as { id: string }).id } });
+      continue;
+    }
+    out.push(e);
+  }
+  return out;
 }

@@ -89,7 +89,9 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
     if (missed) {
       hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket) });
       sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: room.seq, resumed: true } });
-      if (missed.length) sendFrame(socket, { t: "batch", d: missed });
+      // Shaped like a live frame (counters at their latest, chat trimmed): a client back from a slow close or a long
+      // drop gets up to the whole history at once.
+      if (missed.length) sendFrame(socket, { t: "batch", d: room.frame(missed) });
       return;
     }
     const snap = await hub.snapshot(room, showId);
@@ -104,7 +106,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       // The room started a new epoch meanwhile: start over.
       sendFrame(socket, { t: "reconnect", d: { afterMs: 0 } });
       socket.close(1012, "server restarting");
-    } else if (during.length) sendFrame(socket, { t: "batch", d: during });
+    } else if (during.length) sendFrame(socket, { t: "batch", d: room.frame(during) });
   }
 
   app.get<{ Params: { showId: string }; Querystring: Record<string, string> }>("/ws/shows/:showId", { websocket: true }, (socket, req) => {

@@ -5,6 +5,7 @@ import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../proto
 import { api } from "../platform/apiClient.js";
 import { type MessageKey, useI18n } from "../i18n/coreText.js";
 import type { RoomError } from "../realtime/useRoom.js";
+import { CHAT_HISTORY_LIMIT } from "../realtime/showState.js";
 
 /** A refused command as the socket reported it; `retryAfterMs` for slow mode, timeouts and limits. */
 export type ChatError = RoomError;
@@ -64,11 +65,13 @@ interface Props {
   onReport?: (messageId: string, reason: (typeof REPORT_REASONS)[number]) => void;
   /** Moderation buttons per viewer message (studio, moderators). */
   actions?: ChatAction[];
+  /** Messages the server left out before a message (a busy room's frame: `chat.trimmed`), by that message's id. */
+  skippedBefore?: ReadonlyMap<string, number>;
 }
 
 const NAME_MAX_LENGTH = 40;
 
-export function ChatPanel({ messages, connected, onSend, name, onNameChange, notice, error, pinned, onReport, actions }: Props) {
+export function ChatPanel({ messages, connected, onSend, name, onNameChange, notice, error, pinned, onReport, actions, skippedBefore }: Props) {
   const { t, locale } = useI18n();
   const [reporting, setReporting] = useState<string | null>(null);
   const [reported, setReported] = useState<ReadonlySet<string>>(new Set());
@@ -163,7 +166,12 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
       )}
       <ol class="chat-list" ref={listRef} onScroll={onScroll} data-testid="chat-messages" aria-live="polite">
         {messages.length === 0 && <li class="chat-empty">{t("chat.empty")}</li>}
-        {messages.map((m) => (
+        {messages.map((m) => [
+          skippedBefore?.has(m.id) && (
+            <li key={`skipped-${m.id}`} class="chat-skipped" data-testid="chat-skipped">
+              {t("chat.skipped", { n: skippedBefore.get(m.id)! })}
+            </li>
+          ),
           // Author and text are rendered as text nodes only: chat is untrusted input.
           <li key={m.id} class={`chat-msg${m.role === "host" ? " is-host" : ""}`} data-testid="chat-message">
             <span class="chat-author">
@@ -215,8 +223,8 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
                   ))}
               </span>
             ) : null}
-          </li>
-        ))}
+          </li>,
+        ])}
       </ol>
       {errorText && (
         <p class="chat-notice" role="status" data-testid="chat-error" data-code={error?.code}>
@@ -286,6 +294,7 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
   const { t } = useI18n();
   const [pinned, setPinned] = useState<ChatPinned | null>(null);
   const [deleted, setDeleted] = useState<ReadonlySet<string>>(new Set());
+  const [skipped, setSkipped] = useState<ReadonlyMap<string, number>>(new Map());
   const [canModerate, setCanModerate] = useState(false);
   const base = `/api/shows/${encodeURIComponent(showId)}/chat`;
   const studio = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
@@ -308,6 +317,10 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
     if (ev.t === "chat.deleted") {
       const { ids } = ev.d as ServerEvents["chat.deleted"];
       setDeleted((s) => new Set([...s, ...ids]));
+    } else if (ev.t === "chat.trimmed") {
+      const { skipped: n, before } = ev.d as ServerEvents["chat.trimmed"];
+      // The list keeps the last CHAT_HISTORY_LIMIT messages; markers of messages long gone are let go with them.
+      setSkipped((m) => new Map([...[...m].slice(-CHAT_HISTORY_LIMIT), [before, n]]));
     } else if (ev.t === "chat.pinned") setPinned(ev.d as ChatPinned);
     else if (ev.t === "chat.unpinned") setPinned(null);
     else return false;
@@ -323,5 +336,11 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
         },
       ]
     : undefined;
-  return { pinned, onEvent, actions, visible: (messages: ChatPosted[]) => (deleted.size ? messages.filter((m) => !deleted.has(m.id)) : messages) };
+  return {
+    pinned,
+    onEvent,
+    actions,
+    skippedBefore: skipped,
+    visible: (messages: ChatPosted[]) => (deleted.size ? messages.filter((m) => !deleted.has(m.id)) : messages),
+  };
 }

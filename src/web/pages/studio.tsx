@@ -667,6 +667,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
                 error={error}
                 notice={connected ? undefined : c("chatConnecting")}
                 pinned={chatExtras.pinned}
+                skippedBefore={chatExtras.skippedBefore}
                 actions={chatActions}
                 onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
               />

@@ -153,6 +153,22 @@ describe("connectRealtime", () => {
     expect(last().url).toContain("epoch=e1");
   });
 
+  it("comes back after a slow-socket close (4008) and resumes from the last seq, trimmed frames and all", () => {
+    const { events, last } = connect();
+    last().open();
+    last().frame({ t: "snapshot", d: snapshot("e1", 4) });
+    // A trimmed frame: the marker takes the place (and seq) of the last message left out, so seq only grows.
+    last().frame({ t: "batch", d: [{ t: "chat.trimmed", seq: 9, d: { skipped: 5, before: "m10" } }, ev(10)] });
+    last().drop(4008);
+    vi.advanceTimersByTime(1000);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(last().url).toBe("ws://test/ws/shows/s1?since=10&epoch=e1&name=Ann");
+    last().open();
+    last().frame({ t: "hello", d: { v: 1, epoch: "e1", seq: 12, resumed: true } });
+    last().frame({ t: "batch", d: [ev(11), ev(12)] });
+    expect(events).toEqual([9, 10, 11, 12]);
+  });
+
   it("sends commands only while open and never reconnects after close()", () => {
     const { conn, last } = connect();
     expect(conn.send({ t: "chat.send", d: { text: "hi" } })).toBe(false);
