@@ -17,6 +17,11 @@ interface FlashSaleArgs {
   crash?: boolean;
   /** Bags: each checkout buys one unit each of two offers of the live show (two lines, one order, one payment). */
   bag?: boolean;
+  /**
+   * How long the payment provider takes to answer a charge (ms, default 100). The built-in test provider stands in
+   * for Stripe with this latency; orders pay it the way they pay Stripe (hold, charge outside the transaction, confirm).
+   */
+  providerLatencyMs?: number;
 }
 
 const buyerBody = (offerId: string, i: number) =>
@@ -91,7 +96,9 @@ export async function flashSale(args: FlashSaleArgs) {
   const attempts = args.attempts ?? 10_000;
   const units = args.units ?? 100;
   const concurrency = args.concurrency ?? 500;
+  const providerLatencyMs = args.providerLatencyMs ?? 100;
   const env: Record<string, string> = {
+    PAYMENT_TEST_LATENCY_MS: String(providerLatencyMs),
     ...(args.databaseUrl ? { DATABASE_URL: args.databaseUrl, DATABASE_SCHEMA: `bench_${Date.now()}` } : {}),
     // Bags: the show is live (every open offer sells, the second line is not pinned), without a video encoder.
     ...(args.bag ? { BENCH_SHOW_LIVE: "1" } : {}),
@@ -174,6 +181,9 @@ export async function flashSale(args: FlashSaleArgs) {
     return {
       bench: `flash-sale${args.bag ? "-bag" : ""}${args.crash ? "-crash" : ""}`,
       backend: args.databaseUrl ? "postgres" : "pglite",
+      // The path every payment takes: hold in one transaction, the provider's charge outside it, confirm in a second.
+      payment: "provider",
+      provider_latency_ms: providerLatencyMs,
       attempts,
       units,
       lines_per_checkout: offerIds.length,

@@ -8,17 +8,18 @@ import { auctionBench } from "./auction.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
+  // `--attempts 10000 --units 100 --concurrency 500 --provider-latency 100 --variants single,bag,crash --database-url postgres://…`
   "flash-sale": async (a) => {
-    const common = { attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency) };
+    const common = { attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency), providerLatencyMs: num(a["provider-latency"]) };
     // The bag variant (two lines per checkout) runs beside the single-offer sale, each with its same-run baselines.
-    const out = [await flashSale(common), await flashSale({ ...common, bag: true }), await flashSale({ ...common, crash: true })];
+    const variants = new Set(String(a.variants ?? "single,bag,crash").split(","));
     const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
-    if (pg)
-      out.push(
-        await flashSale({ ...common, databaseUrl: pg }),
-        await flashSale({ ...common, databaseUrl: pg, bag: true }),
-        await flashSale({ ...common, databaseUrl: pg, crash: true }),
-      );
+    const out = [];
+    for (const databaseUrl of pg ? [undefined, pg] : [undefined]) {
+      if (variants.has("single")) out.push(await flashSale({ ...common, databaseUrl }));
+      if (variants.has("bag")) out.push(await flashSale({ ...common, databaseUrl, bag: true }));
+      if (variants.has("crash")) out.push(await flashSale({ ...common, databaseUrl, crash: true }));
+    }
     return out;
   },
   "viewer-weight": () => viewerWeight(),

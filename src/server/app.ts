@@ -219,10 +219,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // Whole-app rules come first (a plugin's scope copies the app's hooks when it loads): sessions and cross-site checks,
   // then idempotency, then the order access rule. Ready hooks run in this order too (whole-app plugins' first): the
   // outbox's recovery before any sweeper writes, recordings closing interrupted ones before media's ingest listens.
-  // Every other creating POST honours Idempotency-Key. Orders and bids keep their own (the key is part of the row
-  // they write); sign-in answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
+  // Every other creating POST honours Idempotency-Key. Orders, bags and bids keep their own (the key is part of the row
+  // they write; the generic layer on top cost a bag two more writes per attempt, sold-out ones included); sign-in
+  // answers set cookies and are never replayed; Stripe's webhook is deduplicated by event id.
   // Matched against the route the router chose (its pattern), not the raw URL.
-  const ownIdempotency = [/^\/api\/orders$/, /^\/api\/auctions\/[^/]+\/(pre-)?bids$/, /^\/api\/auth\//, /^\/api\/payments\/stripe\/webhook$/];
+  const ownIdempotency = [
+    /^\/api\/orders$/,
+    /^\/api\/orders\/bag$/,
+    /^\/api\/auctions\/[^/]+\/(pre-)?bids$/,
+    /^\/api\/auth\//,
+    /^\/api\/payments\/stripe\/webhook$/,
+  ];
   const publicOrigin = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null;
   const plugins: ModulePlugin[] = [
     accounts.plugin,

@@ -91,6 +91,8 @@ export const configSchema = z.object({
   SECRETS_KEY: z.string().optional(),
   // Payments: the built-in test provider (no network) unless PAYMENT_PROVIDER=stripe with a secret key.
   PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
+  // The test provider answers each charge this much later, as a provider across the network would (benches: 100).
+  PAYMENT_TEST_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   // Stripe.js in the browser checkout (pk_live_… / pk_test_…); public, unlike the secret key.

@@ -60,18 +60,12 @@ export class BagCheckout {
       shipping: JSON.stringify(body.shipping ?? NO_ADDRESS),
       showId: [...shows][0]!,
     };
-    // As for one offer: an in-process provider (the test provider) is asked inside the transaction, so an approved
-    // bag commits paid in one transaction; any other answer rolls it back and the bag takes the two-step path (charged
-    // after commit under the same key, released whole on a decline).
-    if (card !== null && this.ctx.payments.inProcess === true) {
-      const paid = await this.#place(req, true);
-      if (paid) return paid;
-    }
-    return (await this.#place(req, false)) as PlaceOrderResult;
+    // As for one offer: held in one transaction, charged after commit, confirmed (or released whole on a decline).
+    return this.#place(req);
   }
 
-  /** One try at placing the bag: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
-  #place(req: BagRequest, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
+  /** Placing the bag: its lines' units and the order in one transaction, then the charge and its confirmation. */
+  #place(req: BagRequest): Promise<PlaceOrderResult> {
     const { inventory, subscribers } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
     const orderId = randomId("ord");
@@ -80,7 +74,6 @@ export class BagCheckout {
       this.ctx,
       this.payment,
       req,
-      inTxCharge,
       async (tx, events, { now, holdExpiresAt }) => {
         const taken = new Map<string, { unitPrice: number; vatRateBp: number; currency: string; showId: string }>();
         for (const l of [...body.lines].sort((a, b) => (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0))) {
@@ -165,7 +158,7 @@ export class BagCheckout {
         }
         return o;
       },
-      // A hold's view lists its lines (a bag paid in the transaction got its view from paidIn, which read them there).
+      // A hold's view lists its lines (a paid bag's view comes from paidIn, which reads them).
       (row) => orderView(row, lines),
     );
   }

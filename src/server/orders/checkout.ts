@@ -52,8 +52,7 @@ export async function checkLimit(
 /**
  * Checkout for a pinned show offer. Transaction 1 takes the stock with a conditional UPDATE and inserts the order
  * (pending_payment) under a unique idempotency key; the charge runs outside any transaction; transaction 2 marks the
- * order paid and writes the host's commission, or marks it failed and gives the units back. An in-process provider
- * is asked inside transaction 1 instead, so an approved one-tap order commits paid in one transaction.
+ * order paid and writes the host's commission, or marks it failed and gives the units back. The same for every provider.
  */
 export class Checkout {
   constructor(
@@ -67,7 +66,7 @@ export class Checkout {
    * `holdExpiresAt`, and `pay()` confirms it.
    */
   async placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
-    const { keys, inventory, payments } = this.ctx;
+    const { keys, inventory } = this.ctx;
     const accountId = ctx.accountId ?? null;
     // One-tap: a typed card, or the signed-in buyer's saved one.
     if (body.payment) this.payment.assertPaymentMethod(body.payment.method);
@@ -92,25 +91,17 @@ export class Checkout {
       buyer: body.buyer ?? { name: "", email: "" },
       shipping: JSON.stringify(body.shipping ?? NO_ADDRESS),
     };
-    // An in-process provider (the test provider) is asked inside the transaction: approved, the order commits paid in
-    // one transaction. Any other answer rolls it back (nothing was written) and the order takes the two-step path,
-    // charged again under the same key (the provider answers alike).
-    if (card !== null && payments.inProcess === true) {
-      const paid = await this.#attempt(req, true);
-      if (paid) return paid;
-    }
-    return (await this.#attempt(req, false)) as PlaceOrderResult;
+    return this.#attempt(req);
   }
 
-  /** One try at placing: null when `inTxCharge` and the charge was not approved in the transaction (rolled back). */
-  #attempt(req: PlaceRequest<CreateOrderBody>, inTxCharge: boolean): Promise<PlaceOrderResult | null> {
+  /** Placing: the hold's transaction (what this checkout reserves and inserts), then the charge and its confirmation. */
+  #attempt(req: PlaceRequest<CreateOrderBody>): Promise<PlaceOrderResult> {
     const { inventory, subscribers } = this.ctx;
     const { body, idempotencyKey, card, accountId } = req;
     return attemptPlace(
       this.ctx,
       this.payment,
       req,
-      inTxCharge,
       async (tx, events, { now, holdExpiresAt }) => {
         // Requests queued behind the one that sold the last unit learn it here, before any statement of theirs runs.
         if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");

@@ -11,7 +11,7 @@ import type { OrdersTables } from "./schema.js";
 // How long one charge may take before the order is considered abandoned by a crashed process.
 export const PAYMENT_LOCK_MS = 60_000;
 
-/** What one placing request (one offer, or a bag) resolved before its attempt(s): the same for the in-transaction try and the two-step path. */
+/** What one placing request (one offer, or a bag) resolved before its attempt. */
 export interface PlaceRequest<Body> {
   body: Body;
   idempotencyKey: string;
@@ -28,50 +28,31 @@ export interface PlaceRequest<Body> {
 export type ReserveAndInsert = (tx: Transaction<OrdersTables>, events: EventBatch, hold: { now: Date; holdExpiresAt: Date }) => Promise<NewOrder>;
 
 /**
- * One try at placing an order (one offer or a bag) under its idempotency key: null when `inTxCharge` and the charge
- * was not approved in the transaction (rolled back, nothing written). The key is claimed before the transaction so a
- * concurrent request with the same key goes to the database and finds it; a one-tap order holds its units only for the
- * charge, a hold for the checkout timer. `view` makes the answer from the row as written.
+ * Placing an order (one offer or a bag) under its idempotency key, the way every provider is paid: one transaction
+ * holds the units and inserts the order; a one-tap order is then charged outside any transaction (a provider across
+ * the network takes tens to hundreds of ms, and no row lock may wait for it) and confirmed in a second one
+ * (OrderPayment.charge). The key is claimed before the transaction so a concurrent request with the same key goes to
+ * the database and finds it; a one-tap order holds its units only for the charge, a hold for the checkout timer.
+ * `view` makes the answer from the row as written.
  */
 export async function attemptPlace(
   ctx: OrderContext,
   payment: OrderPayment,
   req: PlaceRequest<unknown>,
-  inTxCharge: boolean,
   reserve: ReserveAndInsert,
   view: (row: OrderRow) => OrderView,
-): Promise<PlaceOrderResult | null> {
-  const { db, clock, keys, outbox, payments } = ctx;
+): Promise<PlaceOrderResult> {
+  const { db, clock, keys, outbox } = ctx;
   const { idempotencyKey, card } = req;
   const fresh = keys.claim(idempotencyKey);
   const now = clock.now();
   const holdExpiresAt = new Date(now.getTime() + (card ? PAYMENT_LOCK_MS : ctx.holdMs));
   const events = outbox.batch();
-  let order: NewOrder | null = null;
-  let paidInTx: OrderView | null = null;
+  let order: NewOrder;
   try {
-    order = await db.transaction().execute(async (tx) => {
-      const o = await reserve(tx, events, { now, holdExpiresAt });
-      if (inTxCharge && card) {
-        const charge = await payments.charge({
-          amount: o.total,
-          currency: o.currency,
-          cardNumber: "number" in card ? card.number : "",
-          ...("token" in card ? { paymentMethod: card.token } : {}),
-          idempotencyKey,
-          description: `Showcart order ${o.id}`,
-          orderId: o.id,
-          ref: null,
-        });
-        if (!charge.ok) throw new ChargeNotApproved();
-        paidInTx = await payment.paidIn(tx, o.id, charge.ref, o.total, events);
-        if (!paidInTx) throw new ChargeNotApproved();
-      }
-      return o;
-    });
+    order = await db.transaction().execute((tx) => reserve(tx, events, { now, holdExpiresAt }));
   } catch (err) {
     if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
-    if (err instanceof ChargeNotApproved) return null;
     // A concurrent request with the same key won the insert; our stock decrement rolled back with it.
     if (isUniqueViolation(err)) {
       const again = await keys.replay(idempotencyKey, req.hash, card !== null);
@@ -80,13 +61,9 @@ export async function attemptPlace(
     throw err;
   }
   await events.publish();
-  if (paidInTx) return { order: paidInTx, replayed: false };
   // The row as written, with payment_lock_until as the charge below expects it (it runs under the lock).
   const row = newOrderRow(order);
   row.payment_lock_until = null;
   if (!card) return { order: view(row), replayed: false };
   return { ...(await payment.charge(row, card, idempotencyKey, "one_tap")), replayed: false };
 }
-
-/** The in-transaction charge was not approved at once: roll back and take the two-step path. */
-class ChargeNotApproved extends Error {}

@@ -15,7 +15,9 @@ export function createPaymentsModule(
   doors: { provider?: PaymentProvider },
 ): { payments: PaymentProvider; cardFingerprint(cardNumber: string): string; plugin(events: StripePaymentEvents): ModulePlugin } {
   const { config } = ctx;
-  const payments = doors.provider ?? (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider());
+  const payments =
+    doors.provider ??
+    (config.PAYMENT_PROVIDER === "stripe" ? stripeProviderFromConfig(config) : new TestPaymentProvider({ latencyMs: config.PAYMENT_TEST_LATENCY_MS }));
   // Per-buyer limits match guests by card: a keyed hash, so the stored value says nothing without the server's key.
   const cardFingerprint = (n: string) =>
     createHmac("sha256", ctx.secretsKey)

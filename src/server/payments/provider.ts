@@ -62,11 +62,6 @@ export interface PaymentProvider {
   readonly methods?: readonly PaymentBody["method"][];
   /** Gives up a pending payment (a hold that ended), so the buyer can no longer complete it. Best effort. */
   cancel?(req: { ref: string; idempotencyKey: string }): Promise<void>;
-  /**
-   * Answers charges in-process without I/O: an approved one-tap charge may then run inside the order's transaction
-   * (one transaction instead of two). Never set for a provider that calls out over the network.
-   */
-  readonly inProcess?: boolean;
   /** The provider's fingerprint of a payment method's card (same card, same value): per-buyer limits for guests. */
   cardFingerprint?(paymentMethodId: string): Promise<string | null>;
 }

@@ -19,11 +19,21 @@ export function luhnValid(digits: string): boolean {
 
 // Built-in provider: no network. 4242… succeeds, 4000…0002 is declined, any other number is declined as unknown.
 // The reference is derived from the idempotency key, as a real provider would return the same charge on retry.
+// Orders treat it as any provider (hold, charge outside the transaction, confirm): with `latencyMs` it answers a charge
+// that much later, as a provider across the network would (the flash-sale bench's stand-in for Stripe).
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
   readonly methods = ["test_card"] as const;
-  readonly inProcess = true;
+
+  constructor(private readonly opts: { latencyMs?: number } = {}) {}
+
   async charge(req: ChargeRequest): Promise<ChargeResult> {
+    const latency = this.opts.latencyMs ?? 0;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    return this.#answer(req);
+  }
+
+  #answer(req: ChargeRequest): ChargeResult {
     if (req.paymentMethod) {
       if (!req.paymentMethod.startsWith("pm_test_")) return { ok: false, reason: "invalid_card" };
       if (!req.paymentMethod.startsWith("pm_test_ok_")) return { ok: false, reason: "card_declined" };
