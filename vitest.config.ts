@@ -10,5 +10,7 @@ export default defineConfig({
     // Media and browser tests spawn ffmpeg/Chromium; two cores do not gain from many parallel files.
     maxWorkers: 2,
     pool: "forks",
+    // One migrated PGlite data directory that every test database starts from (initdb is the slow part).
+    globalSetup: ["test/support/pglite-template.ts"],
   },
 });

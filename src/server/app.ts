@@ -128,7 +128,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   });
   const log = app.log;
 
-  const db = await openDb({ databaseUrl: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, dataDir: path.join(config.dataDir, "pglite") });
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    dataDir: path.join(config.dataDir, "pglite"),
+    pgliteTemplate: config.PGLITE_TEMPLATE,
+  });
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();
   // Abuse limits (sign-in, sign-up, resets, holds, telemetry, chat by address): shared in Redis across nodes.

@@ -11,6 +11,8 @@ export const configSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
+  // A PGlite data-directory tarball a new embedded database starts from instead of initdb (the test suite makes one).
+  PGLITE_TEMPLATE: z.string().optional(),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)

@@ -22,7 +22,7 @@ export async function openTestDb(backend: Backend): Promise<DbHandle> {
       },
     };
   }
-  return openDb({ dataDir: "memory://" });
+  return openDb({ dataDir: "memory://", pgliteTemplate: process.env.PGLITE_TEMPLATE });
 }
 
 export async function dropSchema(schema: string): Promise<void> {

@@ -20,6 +20,8 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     RTMP_PORT: "0",
     RTMP_HOST: "127.0.0.1",
     DATA_DIR: dataDir,
+    // The suite's migrated template (test/support/pglite-template.ts), so a test server skips initdb.
+    ...(process.env.PGLITE_TEMPLATE ? { PGLITE_TEMPLATE: process.env.PGLITE_TEMPLATE } : {}),
     DEMO: opts.demo === false ? "0" : "1",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
     // Tests place many orders from one address; the hold rate limits have their own tests (order-attacks).

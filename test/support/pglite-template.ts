@@ -1,0 +1,34 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely } from "kysely";
+import { migrate } from "../../src/server/db/index.js";
+import { migrationPlan } from "../../src/server/db/migrations.js";
+import { PGliteDialect } from "../../src/server/db/pglite-driver.js";
+
+// vitest globalSetup: every PGlite the suite opens (test databases, test servers, child servers through the
+// environment) starts from one migrated data directory instead of running initdb and ~100 migrations again. The file
+// is keyed by the migrations' text, so a changed migration makes a new template; the migrations test still builds
+// from scratch.
+export default async function setup(): Promise<void> {
+  const plan = migrationPlan();
+  const key = createHash("sha256")
+    .update(JSON.stringify(plan.map((m) => [m.id, m.parts.map((p) => p.sql)])))
+    .digest("hex")
+    .slice(0, 16);
+  const file = path.join(os.tmpdir(), `showcart-pglite-template-${key}.tar`);
+  if (!fs.existsSync(file)) {
+    const client = new PGlite("memory://");
+    await client.waitReady;
+    const db = new Kysely<any>({ dialect: new PGliteDialect(client) });
+    await migrate(db);
+    const tar = Buffer.from(await (await client.dumpDataDir("none")).arrayBuffer());
+    await db.destroy();
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, tar);
+    fs.renameSync(partial, file);
+  }
+  process.env.PGLITE_TEMPLATE = file;
+}
