@@ -6,7 +6,9 @@ import { Agent, request } from "undici";
 
 export interface ChildServer {
   url: string;
-  demo: { showId: string; hostEmail: string; hostPassword: string };
+  /** The node's RTMP ingest port. */
+  rtmpPort: number;
+  demo: { showId: string; hostEmail: string; hostPassword: string; streamKey: string };
   proc: ChildProcess;
   dataDir: string;
   /** SIGKILL, no shutdown: the data dir stays for a restart. */
@@ -36,7 +38,7 @@ export async function startChildServer(env: Record<string, string> = {}, opts: {
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const info = await new Promise<{ url: string; demo: ChildServer["demo"] }>((resolve, reject) => {
+  const info = await new Promise<{ url: string; rtmpPort: number; demo: ChildServer["demo"] }>((resolve, reject) => {
     let buf = "";
     proc.stdout!.on("data", (c: Buffer) => {
       buf += c.toString();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import os from "node:os";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { type AccountService, createAccountsModule } from "./accounts/index.js";
@@ -299,6 +300,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   if (metricsListener) log.info({ listen: config.METRICS_LISTEN, port: metricsListener.port }, "/metrics listener");
   const port = (app.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  media.listening(config.NODE_URL ?? defaultNodeUrl(config.HOST, port));
   const rtmpPort = media.media.rtmpPort();
 
   let demo: DemoInfo | null = null;
@@ -378,10 +380,17 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       // Recorders first: a graceful stop writes each recording's ENDLIST before the ingest goes away.
       await Promise.all([recordings.recordings.stop(), simulcast.simulcast.stop()]);
       await media.media.stop();
+      await media.close();
       await chat.stop();
       await rateLimits.close();
       await bus.close();
       await db.close();
     },
   };
+}
+
+// How the other nodes reach this one when NODE_URL is not set: the listen address, or the host name for a wildcard.
+function defaultNodeUrl(host: string, port: number): string {
+  const h = host === "" || host === "0.0.0.0" || host === "::" ? os.hostname() : host;
+  return `http://${h.includes(":") ? `[${h}]` : h}:${port}`;
 }

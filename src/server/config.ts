@@ -33,6 +33,11 @@ export const configSchema = z.object({
     .default("720,480,240"),
   HLS_PART_TARGET_SECONDS: z.coerce.number().min(0.1).max(2).default(0.3),
   RECONNECT_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(30),
+  // Several nodes: this node's base URL as the other nodes reach it (they fetch its live video from there). Default:
+  // http://<HOST>:<port>, or http://<hostname>:<port> when HOST is a wildcard (0.0.0.0, ::).
+  NODE_URL: z.string().url().optional(),
+  // Several nodes: memory for live parts and segments fetched from other nodes (each kept until evicted, LRU).
+  HLS_EDGE_CACHE_MB: z.coerce.number().int().min(8).max(16_384).default(256),
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),

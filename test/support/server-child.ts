@@ -5,5 +5,5 @@ import { loadConfig } from "../../src/server/config.js";
 const server = await startServer(loadConfig(), { synthetic: process.env.BENCH_SYNTHETIC === "1" });
 // A live show without its video (the bag bench: live, every open offer sells), so no encoder shares the cores.
 if (process.env.BENCH_SHOW_LIVE === "1" && server.demo) await server.services.shows.setStatus(server.demo.showId, "live");
-process.stdout.write(JSON.stringify({ url: server.url, demo: server.demo }) + "\n");
+process.stdout.write(JSON.stringify({ url: server.url, rtmpPort: server.rtmpPort, demo: server.demo }) + "\n");
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));

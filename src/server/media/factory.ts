@@ -1,6 +1,9 @@
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.js";
 import type { ShowService } from "../shows/index.js";
 import { type BrowserIngest, createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
+import { MediaCluster, ORPHAN_SWEEP_MS, REFRESH_MS } from "./cluster.js";
+import { EdgeOrigin, nodeToken } from "./edge-origin.js";
+import { LiveDirectory } from "./live-directory.js";
 import { parseLadder } from "./ll-hls/ladder.js";
 import { mediaModule } from "./plugin.js";
 import { type Media, createMedia } from "./service.js";
@@ -19,6 +22,10 @@ export function createMediaModule(
   browserIngest: BrowserIngest;
   onLive(listener: ShowListener): void;
   onOffline(listener: ShowListener): void;
+  /** Several nodes: this node's base URL for the others, once the HTTP server listens (NODE_URL or the listen address). */
+  listening(nodeUrl: string): void;
+  /** After media.stop(): the live directory's connection (its last withdrawals sent). */
+  close(): Promise<void>;
   plugin: ModulePlugin;
 } {
   const { config, log } = ctx;
@@ -27,6 +34,22 @@ export function createMediaModule(
   const offline: ShowListener[] = [];
   const setStatus = (showId: string, status: "live" | "reconnecting" | "offline") =>
     void shows.setStatus(showId, status).catch((err) => log.error({ err, showId }, `set ${status} failed`));
+  // Several nodes (Redis): any node serves any live show, fetching it from the node that ingests it.
+  const directory = ctx.busKind === "redis" && config.REDIS_URL ? new LiveDirectory(config.REDIS_URL) : null;
+  const remote = directory
+    ? {
+        token: nodeToken(ctx.secretsKey),
+        edge: new EdgeOrigin({
+          lookup: (showId) => directory.lookup(showId),
+          self: ctx.bus.nodeId,
+          token: nodeToken(ctx.secretsKey),
+          cacheBytes: config.HLS_EDGE_CACHE_MB * 1024 * 1024,
+          metrics: ctx.metrics,
+          log: log.child({ module: "media-edge" }),
+        }),
+      }
+    : undefined;
+  let cluster: MediaCluster | null = null;
   const media = createMedia({
     ffmpegPath: config.ffmpegPath,
     mediaDir: config.mediaDir,
@@ -38,20 +61,35 @@ export function createMediaModule(
     partTargetSeconds: config.HLS_PART_TARGET_SECONDS,
     reconnectGraceSeconds: config.RECONNECT_GRACE_SECONDS,
     log: log.child({ module: "media" }),
+    remote,
+    metrics: ctx.metrics,
     resolveStreamKey: async (key) => {
       const showId = await shows.showIdForStreamKey(key);
       return showId ? { showId } : null;
     },
     onLive: (showId) => {
-      setStatus(showId, "live");
+      // Registered before the status says live, so no node takes the show for one whose ingest died.
+      if (cluster) void cluster.announce(showId).then(() => setStatus(showId, "live"));
+      else setStatus(showId, "live");
       for (const listener of live) listener(showId);
     },
     onReconnecting: (showId) => setStatus(showId, "reconnecting"),
     onOffline: (showId) => {
+      cluster?.withdraw(showId);
       setStatus(showId, "offline");
       for (const listener of offline) listener(showId);
     },
   });
+  if (directory)
+    cluster = new MediaCluster({
+      directory,
+      bus: ctx.bus,
+      log: log.child({ module: "media-cluster" }),
+      onAir: () => media.onAir(),
+      reconnectGraceMs: config.RECONNECT_GRACE_SECONDS * 1000,
+      setStatus: (showId, status) => shows.setStatus(showId, status),
+      now: () => ctx.clock.now().getTime(),
+    });
   const browserIngest = createBrowserIngest({
     ffmpegPath: config.ffmpegPath,
     requireManager: (account, showId) => shows.requireManager(account, showId),
@@ -67,7 +105,21 @@ export function createMediaModule(
     browserIngest,
     onLive: (listener) => void live.push(listener),
     onOffline: (listener) => void offline.push(listener),
-    plugin: modulePlugin("media", mediaModule, { media, browserIngest }),
+    listening: (nodeUrl) => cluster?.listening(nodeUrl),
+    close: async () => cluster?.close(),
+    plugin: modulePlugin("media", mediaModule, {
+      media,
+      browserIngest,
+      cluster: cluster
+        ? {
+            install: (app) => {
+              // Registrations are kept fresh even with sweepers off (tests): a lapsed one would end the show elsewhere.
+              ctx.sweepers.always(app, REFRESH_MS, () => cluster.refresh());
+              ctx.sweepers.install(app, (every) => every(ORPHAN_SWEEP_MS, () => cluster.sweepOrphans()));
+            },
+          }
+        : undefined,
+    }),
   };
 }
 

@@ -1,6 +1,8 @@
 import path from "node:path";
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { Counter, type Registry } from "prom-client";
 import { AppError } from "../platform/errors.js";
+import { type EdgeOrigin, type MediaKind, NODE_TOKEN_HEADER, sameToken } from "./edge-origin.js";
 import type { LlHlsPackager } from "./ll-hls/packager.js";
 
 const SHOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -26,6 +28,13 @@ export interface OriginShows {
   whenReady(showId: string, timeoutMs: number): Promise<void>;
   /** Every show's renditions, to release held requests when the HTTP server closes. */
   all(): OriginRendition[];
+}
+
+/** Serving shows live on other nodes (several nodes on Redis); absent on a single node. */
+export interface OriginEdge {
+  edge: EdgeOrigin;
+  /** Requests carrying this token come from another node: answered from this node's renditions only, never forwarded. */
+  token: string;
 }
 
 export function liveDir(mediaDir: string, showId: string): string {
@@ -73,13 +82,45 @@ function heldTooLong(reply: FastifyReply) {
 }
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
+function kindOf(file: string): MediaKind {
+  const letter = /-([psi])\d/.exec(file)?.[1];
+  return letter === "p" ? "part" : letter === "s" ? "segment" : "init";
+}
+
 /**
  * LL-HLS origin, all from memory:
  *   GET /live/:showId/index.m3u8                       master playlist
  *   GET /live/:showId/:rendition/index.m3u8            media playlist; `_HLS_msn`/`_HLS_part` block (RFC 8216bis)
  *   GET /live/:showId/:rendition/<tag>-{i,p,s}<n>.*    init section, part, segment; the hinted next part blocks
  */
-export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
+export function hlsOriginRoutes(shows: OriginShows, opts: { remote?: OriginEdge; metrics?: Registry } = {}): FastifyPluginAsync {
+  const remote = opts.remote;
+  const served = opts.metrics
+    ? new Counter({
+        name: "showcart_hls_requests_total",
+        help: "Live HLS requests answered by this node: role origin (a viewer, from this node's renditions), edge (a viewer, for a show ingested on another node), node (another node's edge fetch).",
+        labelNames: ["role", "kind", "rendition"],
+        registers: [opts.metrics],
+      })
+    : undefined;
+  // Another node's request (valid token): local only. A wrong token is a misconfigured node (SECRETS_KEY differs).
+  const fromNode = (request: FastifyRequest): boolean => {
+    const given = request.headers[NODE_TOKEN_HEADER];
+    if (given === undefined || !remote) return false;
+    if (typeof given !== "string" || !sameToken(given, remote.token)) throw new AppError("forbidden", "Unknown node token.");
+    return true;
+  };
+  // The show is not on air here: another node may have it.
+  const viaEdge = async (reply: FastifyReply, showId: string, path: string, kind: MediaKind, rendition: string, directive?: { msn: number; part?: number }) => {
+    const res = await remote!.edge.fetch(showId, path, kind, directive);
+    if (!res) throw new AppError("not_found");
+    served?.inc({ role: "edge", kind, rendition });
+    reply.status(res.status);
+    if (res.contentType) reply.header("content-type", res.contentType);
+    if (res.cacheControl) reply.header("cache-control", res.cacheControl);
+    if (res.retryAfter) reply.header("retry-after", res.retryAfter);
+    return reply.send(res.body);
+  };
   const renditionOf = async (showId: string, name: string, holdMs: number): Promise<OriginRendition> => {
     if (!SHOW_ID.test(showId) || !RENDITION.test(name)) throw new AppError("not_found");
     // Between go-live and the probe of the source (which decides the rungs) an on-air show has none yet: a player
@@ -99,12 +140,24 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
       for (const r of shows.all()) r.packager.releaseHeld();
     });
     const hold = (ms: number) => (closing ? 0 : ms);
+    // A 404 while a show is going live, a 503 while held too long: neither may be cached by a CDN in front.
+    app.addHook("onSend", async (_request, reply, payload) => {
+      if (reply.statusCode >= 400) reply.header("cache-control", "no-store");
+      return payload;
+    });
+    if (remote) app.addHook("preClose", async () => remote.edge.close());
 
     app.get<{ Params: { showId: string } }>(`/live/:showId/${PLAYLIST}`, async (request, reply) => {
       // The player embeds on merchants' sites, so media is readable cross-origin (errors included).
       cors(reply);
       const { showId } = request.params;
-      if (!SHOW_ID.test(showId) || !shows.renditions(showId)) throw new AppError("not_found");
+      if (!SHOW_ID.test(showId)) throw new AppError("not_found");
+      const node = fromNode(request);
+      if (!shows.renditions(showId)) {
+        if (remote && !node) return viaEdge(reply, showId, PLAYLIST, "master", "");
+        throw new AppError("not_found");
+      }
+      served?.inc({ role: node ? "node" : "origin", kind: "master", rendition: "" });
       await shows.whenReady(showId, hold(MASTER_WAIT_MS));
       const renditions = shows.renditions(showId);
       if (!renditions) throw new AppError("not_found");
@@ -117,10 +170,16 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
       `/live/:showId/:rendition/${PLAYLIST}`,
       async (request, reply) => {
         cors(reply);
-        const { packager } = await renditionOf(request.params.showId, request.params.rendition, hold(MASTER_WAIT_MS));
+        const { showId, rendition } = request.params;
         const msn = parseDirective(request.query._HLS_msn);
         const part = parseDirective(request.query._HLS_part);
         if (part !== undefined && msn === undefined) throw new AppError("invalid_query");
+        const node = fromNode(request);
+        if (remote && !node && SHOW_ID.test(showId) && RENDITION.test(rendition) && !shows.renditions(showId)) {
+          return viaEdge(reply, showId, `${rendition}/${PLAYLIST}`, "playlist", rendition, msn === undefined ? undefined : { msn, part });
+        }
+        const { packager } = await renditionOf(showId, rendition, hold(MASTER_WAIT_MS));
+        served?.inc({ role: node ? "node" : "origin", kind: "playlist", rendition });
         const holdMs = hold(packager.targetDuration * 3 * 1000);
         if (msn !== undefined) {
           if (packager.checkBlocking(msn, part) === "bad_request") throw new AppError("invalid_query");
@@ -152,7 +211,13 @@ export function hlsOriginRoutes(shows: OriginShows): FastifyPluginAsync {
       const { file } = request.params;
       const match = MEDIA_FILE.exec(file);
       if (!match) throw new AppError("not_found");
-      const { packager } = await renditionOf(request.params.showId, request.params.rendition, hold(MASTER_WAIT_MS));
+      const { showId, rendition } = request.params;
+      const node = fromNode(request);
+      if (remote && !node && SHOW_ID.test(showId) && RENDITION.test(rendition) && !shows.renditions(showId)) {
+        return viaEdge(reply, showId, `${rendition}/${file}`, kindOf(file), rendition);
+      }
+      const { packager } = await renditionOf(showId, rendition, hold(MASTER_WAIT_MS));
+      served?.inc({ role: node ? "node" : "origin", kind: kindOf(file), rendition });
       const found = packager.resource(file);
       let bytes: Buffer | undefined;
       if (found === "pending") {

@@ -1,10 +1,16 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { createBrowserIngest } from "./browser-ingest.js";
 import type { Media } from "./service.js";
 
 /** Browser publishing, the LL-HLS origin, and RTMP ingest listening once the app is ready. */
-export const mediaModule: FastifyPluginAsync<{ media: Media; browserIngest: ReturnType<typeof createBrowserIngest> }> = async (app, opts) => {
+export const mediaModule: FastifyPluginAsync<{
+  media: Media;
+  browserIngest: ReturnType<typeof createBrowserIngest>;
+  /** Several nodes: the live directory's refresh and the orphaned-show sweep. */
+  cluster?: { install(app: FastifyInstance): void };
+}> = async (app, opts) => {
   opts.browserIngest.register(app);
+  opts.cluster?.install(app);
   await app.register(opts.media.routes);
   app.addHook("onReady", async () => opts.media.start());
 };

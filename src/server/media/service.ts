@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
+import type { Registry } from "prom-client";
 import { RtmpIngest } from "./rtmp-ingest.js";
 import { ShowTranscoder } from "./transcoder.js";
-import { hlsOriginRoutes, type OriginRendition } from "./hls-origin.js";
+import { hlsOriginRoutes, type OriginEdge, type OriginRendition } from "./hls-origin.js";
 import { LlHlsPackager } from "./ll-hls/packager.js";
 import { ladderFor, type InputInfo, type Rung } from "./ll-hls/ladder.js";
 
@@ -32,6 +33,10 @@ export interface MediaDeps {
   reconnectGraceSeconds?: number;
   /** A running ffmpeg that produced nothing for this long is restarted (default 6). */
   stallSeconds?: number;
+  /** Several nodes: /live/* of a show on air elsewhere is fetched from its ingest node. */
+  remote?: OriginEdge;
+  /** Where the origin counts the requests it answers (showcart_hls_requests_total). */
+  metrics?: Registry;
 }
 
 export interface Media {
@@ -54,6 +59,8 @@ export interface Media {
   endShowNow(showId: string): void;
   /** "live" (publisher connected), "reconnecting" (inside the grace period), or undefined (not on air). */
   showState(showId: string): "live" | "reconnecting" | undefined;
+  /** Shows on air on this node (live or inside their reconnect grace period). */
+  onAir(): string[];
   /** The show's renditions and whether the top one is passed through (tests, diagnostics, benches). */
   renditions(showId: string): Array<{ name: string; copy: boolean }>;
   /** Recent parts of one rendition: when each became available and its PDT capture estimate (benches). */
@@ -228,6 +235,7 @@ export function createMedia(deps: MediaDeps): Media {
       if (show.graceTimer) return endShow(showId);
       endOnUnpublish.add(showId);
     },
+    onAir: () => [...shows.keys()],
     showState: (showId) => (!shows.has(showId) ? undefined : shows.get(showId)!.graceTimer ? "reconnecting" : "live"),
     renditions: (showId) => {
       const rungs = transcoders.get(showId)?.rungs() ?? [];
@@ -240,20 +248,23 @@ export function createMedia(deps: MediaDeps): Media {
       (shows.get(showId)?.packagers.get(rendition)?.segments() ?? []).flatMap((s) =>
         s.parts.map((p) => ({ n: p.n, availableAt: p.availableAt, capturedAt: p.capturedAt, duration: p.duration })),
       ),
-    routes: hlsOriginRoutes({
-      renditions: (showId) => shows.get(showId)?.renditions,
-      all: () => [...shows.values()].flatMap((s) => s.renditions),
-      async whenReady(showId, timeoutMs) {
-        const show = shows.get(showId);
-        if (!show) return;
-        const deadline = performance.now() + timeoutMs;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([show.laddered, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-        clearTimeout(timer);
-        const left = Math.max(0, deadline - performance.now());
-        await Promise.all(show.renditions.map((r) => r.packager.waitForPlaylist(0, 0, left)));
+    routes: hlsOriginRoutes(
+      {
+        renditions: (showId) => shows.get(showId)?.renditions,
+        all: () => [...shows.values()].flatMap((s) => s.renditions),
+        async whenReady(showId, timeoutMs) {
+          const show = shows.get(showId);
+          if (!show) return;
+          const deadline = performance.now() + timeoutMs;
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([show.laddered, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+          clearTimeout(timer);
+          const left = Math.max(0, deadline - performance.now());
+          await Promise.all(show.renditions.map((r) => r.packager.waitForPlaylist(0, 0, left)));
+        },
       },
-    }),
+      { remote: deps.remote, metrics: deps.metrics },
+    ),
   };
 }
 

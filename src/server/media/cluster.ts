@@ -1,0 +1,93 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { Bus } from "../platform/bus.js";
+import type { LiveDirectory } from "./live-directory.js";
+
+// This node's part in "video on every node": it registers the shows it ingests (refreshed while on air, withdrawn when
+// they end), and, with every other node, watches for an ingest node that died: its registration expires while the
+// show was never withdrawn. One node (a lease per show) then ends that show as an encoder drop ends it: reconnecting
+// for the grace period, offline unless a new ingest (on any node) took it meanwhile.
+
+// A registration lives this long unless refreshed; refreshed every REFRESH_MS (three chances before it lapses).
+export const ENTRY_TTL_MS = 6000;
+export const REFRESH_MS = 2000;
+export const ORPHAN_SWEEP_MS = 2000;
+
+export interface MediaClusterDeps {
+  directory: LiveDirectory;
+  bus: Bus;
+  log: FastifyBaseLogger;
+  /** Shows on air on this node (live or inside their grace period). */
+  onAir(): string[];
+  reconnectGraceMs: number;
+  setStatus(showId: string, status: "reconnecting" | "offline"): Promise<void>;
+  now(): number;
+}
+
+export class MediaCluster {
+  readonly #d: MediaClusterDeps;
+  #url: string | null = null;
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(deps: MediaClusterDeps) {
+    this.#d = deps;
+  }
+
+  /** This node's base URL for other nodes, known once the HTTP server listens. */
+  listening(url: string): void {
+    this.#url = url.replace(/\/$/, "");
+  }
+
+  url(): string | null {
+    return this.#url;
+  }
+
+  /** Registers a show this node just took on air (before its status says live, so no node finds it orphaned). */
+  announce(showId: string): Promise<void> {
+    if (!this.#url) return Promise.resolve();
+    return this.#track(
+      this.#d.directory
+        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId }, ENTRY_TTL_MS)
+        .catch((err: unknown) => this.#d.log.warn({ err, showId }, "live directory: announce failed")),
+    );
+  }
+
+  refresh(): void {
+    for (const showId of this.#d.onAir()) void this.announce(showId);
+  }
+
+  withdraw(showId: string): void {
+    void this.#track(
+      this.#d.directory.withdraw(showId, this.#d.bus.nodeId).catch((err: unknown) => this.#d.log.warn({ err, showId }, "live directory: withdraw failed")),
+    );
+  }
+
+  /** Shows whose ingest node is gone: reconnecting now, offline once the grace period passed without a new ingest. */
+  async sweepOrphans(): Promise<void> {
+    const mine = new Set(this.#d.onAir());
+    for (const [showId, record] of await this.#d.directory.orphans()) {
+      if (mine.has(showId)) continue;
+      if ((await this.#d.bus.lease(`media-orphan:${showId}`, ORPHAN_SWEEP_MS * 5)) !== this.#d.bus.nodeId) continue;
+      const now = this.#d.now();
+      if (record.graceUntil === undefined) {
+        if (!(await this.#d.directory.markGrace(showId, { node: record.node, graceUntil: now + this.#d.reconnectGraceMs }))) continue;
+        this.#d.log.warn({ showId }, "the show's ingest node is gone; waiting for the encoder to reconnect to any node");
+        await this.#d.setStatus(showId, this.#d.reconnectGraceMs > 0 ? "reconnecting" : "offline");
+        if (this.#d.reconnectGraceMs <= 0) await this.#d.directory.forgetOrphan(showId);
+      } else if (record.graceUntil <= now && (await this.#d.directory.forgetOrphan(showId))) {
+        this.#d.log.info({ showId }, "no encoder came back within the grace period after its ingest node went away");
+        await this.#d.setStatus(showId, "offline");
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+    await this.#d.directory.close();
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+    return p;
+  }
+}
