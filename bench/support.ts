@@ -8,7 +8,7 @@ export interface ChildServer {
   url: string;
   /** The node's RTMP ingest port. */
   rtmpPort: number;
-  demo: { showId: string; hostEmail: string; hostPassword: string; streamKey: string };
+  demo: { showId: string; slug: string; hostEmail: string; hostPassword: string; streamKey: string };
   proc: ChildProcess;
   dataDir: string;
   /** SIGKILL, no shutdown: the data dir stays for a restart. */

@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { Counter, Gauge, type Registry } from "prom-client";
-import { Agent, request } from "undici";
 import type { LiveEntry } from "./live-directory.js";
 
 // The edge half of "video on every node": a node that does not hold a show's live renditions serves /live/<show>/…
@@ -49,7 +48,7 @@ export interface EdgeOptions {
 
 // Blocking reloads hold up to three target durations at the ingest (6 s with 2 s segments); the master playlist up
 // to 10 s while the first renditions appear.
-const UPSTREAM_HEADERS_TIMEOUT_MS = 15_000;
+const UPSTREAM_TIMEOUT_MS = 20_000;
 const LOOKUP_TTL_MS = 1000;
 const LOOKUP_MISS_TTL_MS = 300;
 // How long an answered blocking reload (one directive) or the master playlist is reused for later askers.
@@ -59,7 +58,8 @@ const MAX_SHORT_ENTRIES = 2000;
 
 export class EdgeOrigin {
   readonly #o: EdgeOptions;
-  readonly #agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, headersTimeout: UPSTREAM_HEADERS_TIMEOUT_MS, bodyTimeout: 10_000 });
+  // Node's fetch (its built-in undici, keep-alive); aborted all at once when the server closes.
+  readonly #abort = new AbortController();
   readonly #lookups = new Map<string, { at: number; value: Promise<LiveEntry | null> }>();
   readonly #inflight = new Map<string, Promise<Upstream>>();
   // Immutable media, least recently used first (Map keeps insertion order; a hit moves the entry to the end).
@@ -143,16 +143,16 @@ export class EdgeOrigin {
   async #get(url: string, showId: string): Promise<Upstream> {
     if (this.#closed) return unavailable();
     try {
-      const res = await request(url, { method: "GET", headers: { [NODE_TOKEN_HEADER]: this.#o.token }, dispatcher: this.#agent });
-      const body = Buffer.from(await res.body.arrayBuffer());
+      const res = await fetch(url, {
+        headers: { [NODE_TOKEN_HEADER]: this.#o.token },
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(UPSTREAM_TIMEOUT_MS)]),
+      });
+      const body = Buffer.from(await res.arrayBuffer());
       // The ingest no longer has it (the show ended, a new ingest elsewhere): look again next time.
-      if (res.statusCode === 404) this.#lookups.delete(showId);
-      const header = (name: string) => {
-        const v = res.headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      };
+      if (res.status === 404) this.#lookups.delete(showId);
+      const header = (name: string) => res.headers.get(name) ?? undefined;
       return {
-        status: res.statusCode,
+        status: res.status,
         contentType: header("content-type"),
         cacheControl: header("cache-control"),
         retryAfter: header("retry-after"),
@@ -223,7 +223,7 @@ export class EdgeOrigin {
   /** Ends requests held upstream (the HTTP server is closing): their viewers get 503 and retry elsewhere. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#agent.destroy().catch(() => undefined);
+    this.#abort.abort();
   }
 }
 
