@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   adminMerchantQuery,
@@ -12,6 +10,7 @@ import {
 } from "../../protocol/api.js";
 import { SESSION_COOKIE, requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
+import { imageUploadRoute, publicImageFiles } from "../http/image-routes.js";
 import { AppError } from "../platform/errors.js";
 import { requireMerchantStaff, type ShowService } from "../shows/index.js";
 import type { OfferService } from "../offers/index.js";
@@ -30,7 +29,6 @@ export interface CatalogRouteDeps {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const IMAGE_FILE = /^img_[A-Za-z0-9_-]{1,64}-(400|800)\.webp$/;
 
 /** The merchant the request acts for: the account's own (owner/staff), or `?merchantId=` for a platform admin. */
 function merchantOf(req: FastifyRequest, query: { merchantId?: string } = parseWith(adminMerchantQuery, req.query ?? {}, "invalid_query")): string {
@@ -105,40 +103,20 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: CatalogRouteDe
     return { ok: true };
   });
 
-  // The picture is the raw request body (Content-Type image/jpeg, image/png or image/webp), at most 10 MB.
-  // Its own plugin scope, so the image parsers and the larger body limit apply to this route only.
-  app.register(async (scope) => {
-    // Sessions are resolved after the body is read; without a session cookie there is no point buffering 10 MB.
-    scope.addHook("onRequest", async (req) => {
-      if (!req.cookies[SESSION_COOKIE]) throw new AppError("unauthenticated");
-    });
-    scope.addContentTypeParser([...IMAGE_CONTENT_TYPES], { parseAs: "buffer", bodyLimit: MAX_IMAGE_BYTES }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser("*", (_req, _payload, done) =>
-      done(new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp)."), undefined),
-    );
-    scope.post<{ Params: { id: string } }>("/api/admin/products/:id/image", { bodyLimit: MAX_IMAGE_BYTES }, async (req) => {
+  // The picture is the raw request body (image/jpeg, image/png or image/webp), at most 10 MB.
+  imageUploadRoute<{ id: string }>(app, {
+    url: "/api/admin/products/:id/image",
+    contentTypes: IMAGE_CONTENT_TYPES,
+    maxBytes: MAX_IMAGE_BYTES,
+    sessionCookie: SESSION_COOKIE,
+    handle: async (req, image) => {
       await productForStaff(req, req.params.id);
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
-        throw new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp).");
-      const { imageId } = await storeProductImage(deps.mediaDir, req.params.id, req.body);
+      const { imageId } = await storeProductImage(deps.mediaDir, req.params.id, image);
       return { product: await catalog.setImage(req.params.id, imageId) };
-    });
+    },
   });
 
-  // Pictures are named by a random id per upload, so they can be cached forever.
-  app.get<{ Params: { productId: string; file: string } }>("/media/products/:productId/:file", async (req, reply) => {
-    const { productId, file } = req.params;
-    if (!ID.test(productId) || !IMAGE_FILE.test(file)) throw new AppError("not_found");
-    const abs = path.join(deps.mediaDir, "products", productId, file);
-    const stat = await fs.promises.stat(abs).catch(() => null);
-    if (!stat?.isFile()) throw new AppError("not_found");
-    return reply
-      .type("image/webp")
-      .header("Content-Length", stat.size)
-      .header("Cache-Control", "public, max-age=31536000, immutable")
-      .header("X-Content-Type-Options", "nosniff")
-      .send(fs.createReadStream(abs));
-  });
+  publicImageFiles(app, "products", "productId", deps.mediaDir);
 
   /** The merchant's shows with their sales: units and revenue net of refunds, the refunds, and the host's commission. */
   app.get("/api/admin/sales", async (req) => {

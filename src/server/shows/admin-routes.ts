@@ -1,9 +1,8 @@
-import fs from "node:fs";
-import path from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { adminMerchantQuery, adminShowsQuery, createShowBody, duplicateShowBody, updateShowBody } from "../../protocol/api.js";
 import { SESSION_COOKIE, requireAccount } from "../accounts/index.js";
 import { parseWith } from "../http/validate.js";
+import { imageUploadRoute, publicImageFiles } from "../http/image-routes.js";
 import { AppError } from "../platform/errors.js";
 import type { ShowPlanner } from "./planner.js";
 import { requireMerchantStaff, type ShowService } from "./service.js";
@@ -23,7 +22,6 @@ export interface ShowAdminRouteDeps {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const IMAGE_FILE = /^img_[A-Za-z0-9_-]{1,64}-(400|800)\.webp$/;
 
 /**
  * The merchant's shows: list, the show form (create, edit, schedule, cancel, duplicate, cover), its hosts. The
@@ -97,37 +95,18 @@ export function registerShowAdminRoutes(app: FastifyInstance, deps: ShowAdminRou
     return reply.status(201).send({ show: await planner.duplicate(show, body) });
   });
 
-  // The cover is the raw request body (image/jpeg, image/png or image/webp), at most 10 MB, stored like product
-  // pictures. Its own plugin scope, so the image parsers and the larger body limit apply to this route only.
-  app.register(async (scope) => {
-    scope.addHook("onRequest", async (req) => {
-      if (!req.cookies[SESSION_COOKIE]) throw new AppError("unauthenticated");
-    });
-    scope.addContentTypeParser([...deps.images.contentTypes], { parseAs: "buffer", bodyLimit: deps.images.maxBytes }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser("*", (_req, _payload, done) =>
-      done(new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp)."), undefined),
-    );
-    scope.post<{ Params: { showId: string } }>("/api/admin/shows/:showId/cover", { bodyLimit: deps.images.maxBytes }, async (req) => {
+  // The cover is the raw request body (image/jpeg, image/png or image/webp), stored like product pictures.
+  imageUploadRoute<{ showId: string }>(app, {
+    url: "/api/admin/shows/:showId/cover",
+    contentTypes: deps.images.contentTypes,
+    maxBytes: deps.images.maxBytes,
+    sessionCookie: SESSION_COOKIE,
+    handle: async (req, image) => {
       const show = await showForStaff(req, req.params.showId);
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0)
-        throw new AppError("unsupported_media_type", "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, image/png or image/webp).");
-      const { imageId } = await deps.images.store("shows", show.id, req.body);
+      const { imageId } = await deps.images.store("shows", show.id, image);
       return { show: await planner.setCover(show, imageId) };
-    });
+    },
   });
 
-  // Covers are named by a random id per upload, so they can be cached forever (public, like product pictures).
-  app.get<{ Params: { showId: string; file: string } }>("/media/shows/:showId/:file", async (req, reply) => {
-    const { showId, file } = req.params;
-    if (!ID.test(showId) || !IMAGE_FILE.test(file)) throw new AppError("not_found");
-    const abs = path.join(deps.mediaDir, "shows", showId, file);
-    const stat = await fs.promises.stat(abs).catch(() => null);
-    if (!stat?.isFile()) throw new AppError("not_found");
-    return reply
-      .type("image/webp")
-      .header("Content-Length", stat.size)
-      .header("Cache-Control", "public, max-age=31536000, immutable")
-      .header("X-Content-Type-Options", "nosniff")
-      .send(fs.createReadStream(abs));
-  });
+  publicImageFiles(app, "shows", "showId", deps.mediaDir);
 }
