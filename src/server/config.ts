@@ -49,6 +49,9 @@ export const configSchema = z.object({
   REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.
   CHAT_IP_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  // How long a node keeps a session it read (0: read it on every request). Sign-out and password resets reach every
+  // node through the bus; a node that misses that message stops honouring the session after this long at worst.
+  SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   // Orders and holds placed per minute (0: off), per client address (loose: carrier NAT puts many buyers behind one)
   // and per device (the X-Device-Id a browser sends). Load tests and benches from one machine raise or turn them off.
   HOLDS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),

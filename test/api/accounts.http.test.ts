@@ -70,6 +70,8 @@ describe("accounts over HTTP", () => {
     const email = "forgetful@example.com";
     await createBuyer(server, email, "first password!", "Forgetful");
     const oldCookie = await login(server.url, email, "first password!");
+    // Read once, so the session sits in the server's session cache when the reset ends it.
+    expect((await request(server.url, "GET", "/api/auth/me", { cookie: oldCookie })).status).toBe(200);
     const unknown = await request(server.url, "POST", "/api/auth/password-reset", { body: { email: "nobody@example.com" } });
     expect(unknown.status).toBe(202); // same answer for unknown emails
     const asked = await request(server.url, "POST", "/api/auth/password-reset", { body: { email, lang: "de" } });
@@ -84,6 +86,14 @@ describe("accounts over HTTP", () => {
     const reused = await request(server.url, "POST", "/api/auth/password-reset/confirm", { body: { token, password: "third password!!" } });
     expect([reused.status, reused.body.error.code]).toEqual([400, "invalid_body"]);
     expect((await mailTo(server, "nobody@example.com", 300)).length).toBe(0);
+  });
+
+  it("ends a session at once when it signs out, though the server had it cached", async () => {
+    const { cookie } = await createBuyer(server, "leaving@example.com", "a long password", "Leaving");
+    expect((await request(server.url, "GET", "/api/auth/me", { cookie })).status).toBe(200);
+    expect((await request(server.url, "POST", "/api/auth/logout", { cookie })).status).toBe(200);
+    const after = await request(server.url, "GET", "/api/auth/me", { cookie });
+    expect([after.status, after.body.error.code]).toEqual([401, "unauthenticated"]);
   });
 
   it("lets a signed-in account choose its language, which its emails then use whatever page asks", async () => {

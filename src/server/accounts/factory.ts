@@ -17,7 +17,7 @@ export function createAccountsModule(
 ): { accounts: AccountService; memberships: Memberships; firstRun: FirstRun; plugin: ModulePlugin } {
   const { db, clock, config, publicUrl } = ctx;
   const { outbox, shops } = doors;
-  const accounts = new AccountService(db, clock, outbox, publicUrl, ctx.rateLimits);
+  const accounts = new AccountService(db, clock, outbox, publicUrl, ctx.rateLimits, { ttlMs: config.SESSION_CACHE_SECONDS * 1000, bus: ctx.bus });
   const memberships = new Memberships(db, clock);
   const firstRun = new FirstRun({ db, clock, accounts, outbox, publicUrl, shops });
   const plugin = modulePlugin("accounts", accountsModule, {

@@ -10,6 +10,8 @@ import type { AccountsTables } from "./schema.js";
 import { AppError } from "../platform/errors.js";
 import { randomId, secretToken } from "../platform/ids.js";
 import { type RateLimit, type RateRule, RateLimits, rateLimited } from "../platform/rate-limit.js";
+import type { Bus } from "../platform/bus.js";
+import { type CachedSession, SessionCache } from "./session-cache.js";
 
 export interface Account {
   id: string;
@@ -69,6 +71,7 @@ export function hashPassword(password: string): Promise<string> {
 
 export class AccountService {
   readonly #limits: AccountLimits;
+  readonly #sessions: SessionCache;
   private readonly db: Kysely<AccountsTables>;
 
   constructor(
@@ -77,9 +80,12 @@ export class AccountService {
     private readonly outbox?: Outbox,
     private readonly publicUrl: string = "http://localhost:3000",
     rateLimits: RateLimits = new RateLimits(),
+    /** Sessions kept this long in memory (0: read every time; lookups are still grouped), dropped across nodes via the bus. */
+    sessionCache: { ttlMs: number; bus?: Bus } = { ttlMs: 0 },
   ) {
     this.db = scoped(db);
     this.#limits = Object.fromEntries(Object.entries(ACCOUNT_LIMITS).map(([k, rule]) => [k, rateLimits.limit(rule)])) as AccountLimits;
+    this.#sessions = new SessionCache((hashes) => this.#readSessions(hashes), sessionCache);
   }
 
   /**
@@ -209,12 +215,13 @@ export class AccountService {
         .where("expires_at", ">", now)
         .returning("account_id")
         .executeTakeFirst();
-      if (!reset) return false;
+      if (!reset) return null;
       await tx.updateTable("accounts").set({ password_hash: hashed }).where("id", "=", reset.account_id).execute();
       await tx.deleteFrom("sessions").where("account_id", "=", reset.account_id).execute();
-      return true;
+      return reset.account_id;
     });
     if (!done) throw new AppError("invalid_body", "token: the link is invalid, used or expired; request a new one");
+    await this.#sessions.changed(done);
     // The owner proved the mailbox: sign-in delays on the account end.
     await Promise.all([this.#limits.loginAccount.reset(valid.email), this.#limits.loginSlot.reset(valid.email)]);
   }
@@ -323,7 +330,8 @@ export class AccountService {
   }
 
   async logout(token: string): Promise<void> {
-    await this.db.deleteFrom("sessions").where("token_hash", "=", tokenHash(token)).execute();
+    const gone = await this.db.deleteFrom("sessions").where("token_hash", "=", tokenHash(token)).returning("account_id").executeTakeFirst();
+    if (gone) await this.#sessions.changed(gone.account_id);
   }
 
   /** The account by its id, or null. */
@@ -345,6 +353,7 @@ export class AccountService {
       .returning(["id", "email", "display_name", "role", "merchant_id", "lang"])
       .executeTakeFirst();
     if (!row) throw new AppError("not_found", "No such account.");
+    await this.#sessions.changed(accountId);
     return toAccount(row);
   }
 
@@ -365,17 +374,24 @@ export class AccountService {
     return row ? { displayName: row.display_name, lang: row.lang } : null;
   }
 
+  /** The signed-in account of a session cookie, or null (no such session, or it ended). Cached: see SessionCache. */
   async accountForSession(token: string | undefined): Promise<Account | null> {
     if (!token || token.length > 100) return null;
-    const row = await this.db
+    const s = await this.#sessions.get(tokenHash(token));
+    if (!s || s.expiresAt <= this.clock.now().getTime()) return null;
+    return s.account;
+  }
+
+  /** The sessions of these token hashes, in one query (those that exist; expiry is the caller's check). */
+  async #readSessions(hashes: string[]): Promise<Map<string, CachedSession>> {
+    const rows = await this.db
       .selectFrom("sessions")
       .innerJoin("accounts", "accounts.id", "sessions.account_id")
-      .selectAll("accounts")
-      .select("sessions.expires_at")
-      .where("sessions.token_hash", "=", tokenHash(token))
-      .executeTakeFirst();
-    if (!row || new Date(row.expires_at).getTime() <= this.clock.now().getTime()) return null;
-    return toAccount(row);
+      .select(["accounts.id", "accounts.email", "accounts.display_name", "accounts.role", "accounts.merchant_id", "accounts.lang"])
+      .select(["sessions.token_hash", "sessions.expires_at"])
+      .where("sessions.token_hash", "in", hashes)
+      .execute();
+    return new Map(rows.map((r) => [r.token_hash, { account: toAccount(r), expiresAt: new Date(r.expires_at).getTime() }]));
   }
 }
 

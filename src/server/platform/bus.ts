@@ -49,6 +49,8 @@ export interface BusEvents {
   "mystery.opened": { showId: string } & ServerEvents["mystery.opened"];
   "mystery.odds": { showId: string } & ServerEvents["mystery.odds"];
   "mystery.closed": { showId: string } & ServerEvents["mystery.closed"];
+  /** An account's sessions or its row changed (sign-out, password reset, language): every node drops its cached sessions of it. */
+  "account.changed": { accountId: string };
 }
 export type BusTopic = keyof BusEvents;
 
