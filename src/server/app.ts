@@ -35,6 +35,7 @@ import { type Outbox, createOutboxModule } from "./outbox/index.js";
 import { type PaymentProvider, createPaymentsModule } from "./payments/index.js";
 import { MemoryBus, RedisBus, type Bus } from "./platform/bus.js";
 import { systemClock, type Clock } from "./platform/clock.js";
+import { ffmpegVersion } from "./platform/ffmpeg-process.js";
 import type { ResolveHost } from "./platform/public-address.js";
 import { RateLimits } from "./platform/rate-limit.js";
 import { type PollService, createPollsModule } from "./polls/index.js";
@@ -140,6 +141,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   // Abuse limits (sign-in, sign-up, resets, holds, telemetry, chat by address): shared in Redis across nodes.
   const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL, onError: (err) => log.warn({ err }, "rate limits (redis) error") });
   const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
+  log.info({ ffmpeg: config.ffmpegPath, source: config.ffmpegSource, version: await ffmpegVersion(config.ffmpegPath) }, `ffmpeg from ${config.ffmpegSource}`);
   if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");
   const sweepers = new Sweepers({ enabled: overrides.sweepers !== false, onError: (err) => log.error({ err }, "sweeper failed") });
   // The server's one registry: realtime's figures and every module's (the outbox's pending rows).

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { createRequire } from "node:module";
@@ -129,6 +130,8 @@ export interface Config extends RawConfig {
   dataDir: string;
   mediaDir: string;
   ffmpegPath: string;
+  /** Where ffmpegPath came from, for the start log: FFMPEG_PATH, the npm package for this platform, or PATH. */
+  ffmpegSource: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean)
       .map(originOf),
   ].filter((o): o is string => !!o);
+  const ffmpeg = chooseFfmpeg({ FFMPEG_PATH: raw.FFMPEG_PATH, PATH: env.PATH });
   return {
     ...raw,
     cookieSecure: raw.COOKIE_SECURE ?? publicOrigin?.startsWith("https:") ?? false,
@@ -155,7 +159,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins: [...new Set(allowedOrigins)],
     dataDir,
     mediaDir: path.join(dataDir, "media"),
-    ffmpegPath: raw.FFMPEG_PATH ?? defaultFfmpegPath(),
+    ffmpegPath: ffmpeg.path,
+    ffmpegSource: ffmpeg.source,
   };
 }
 
@@ -178,11 +183,74 @@ function parseTrustProxy(raw: string | undefined): number | string[] | false {
 
 const require = createRequire(import.meta.url);
 
-// The npm-shipped binaries (ffmpeg 4.1); FFMPEG_PATH / FFPROBE_PATH point at a newer build.
-export function defaultFfmpegPath(): string {
-  return path.join(path.dirname(require.resolve("@ffmpeg-installer/linux-x64/package.json")), "ffmpeg");
+export interface FfmpegChoice {
+  path: string;
+  /** "FFMPEG_PATH", "npm @ffmpeg-installer/<platform>-<arch>" or "PATH". */
+  source: string;
 }
 
+/**
+ * The binary inside the npm package built for this platform (`@ffmpeg-installer/ffmpeg`'s optional packages, or
+ * `@ffprobe-installer/ffprobe`'s): shipped in the package, nothing downloaded. Null where npm installed none
+ * (an unsupported platform, or `npm ci --omit=optional`).
+ */
+function npmBinary(scope: "@ffmpeg-installer" | "@ffprobe-installer", name: string, platform: string, arch: string): { path: string; pkg: string } | null {
+  const pkg = `${scope}/${platform}-${arch}`;
+  try {
+    const file = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), platform === "win32" ? `${name}.exe` : name);
+    return fs.existsSync(file) ? { path: file, pkg } : null;
+  } catch {
+    return null;
+  }
+}
+
+function executable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Which ffmpeg runs the transcoders, recorders and relays, decided once at start: FFMPEG_PATH when set (it must be an
+ * executable file), else the npm-shipped binary for this platform (ffmpeg 4.1, linux/darwin/win32 on x64 and arm64),
+ * else `ffmpeg` on PATH. Throws a message naming the fix when there is none.
+ */
+export function chooseFfmpeg(
+  env: { FFMPEG_PATH?: string; PATH?: string } = process.env,
+  { platform = process.platform as string, arch = process.arch as string } = {},
+): FfmpegChoice {
+  if (env.FFMPEG_PATH) {
+    if (!executable(env.FFMPEG_PATH)) throw new Error(`Invalid configuration: FFMPEG_PATH: ${env.FFMPEG_PATH} is not an executable file`);
+    return { path: env.FFMPEG_PATH, source: "FFMPEG_PATH" };
+  }
+  const npm = npmBinary("@ffmpeg-installer", "ffmpeg", platform, arch);
+  if (npm && executable(npm.path)) return { path: npm.path, source: `npm ${npm.pkg}` };
+  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, platform === "win32" ? "ffmpeg.exe" : "ffmpeg");
+    if (executable(file)) return { path: file, source: "PATH" };
+  }
+  const npmState = npm
+    ? `npm's ${npm.path} is not executable (installed with --ignore-scripts? chmod u+x it)`
+    : `npm installed no @ffmpeg-installer package for ${platform}-${arch}`;
+  throw new Error(
+    `No ffmpeg found: ${npmState} and none is on PATH. ` +
+      "Install ffmpeg from your system's packages (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) " +
+      "and set FFMPEG_PATH to it, e.g. FFMPEG_PATH=/usr/bin/ffmpeg",
+  );
+}
+
+/** The ffmpeg the server would choose from this process's environment (tests and benches spawn it directly). */
+export function defaultFfmpegPath(): string {
+  return chooseFfmpeg(process.env).path;
+}
+
+/** ffprobe, for tests only: FFPROBE_PATH, else the npm binary for this platform (a dev dependency). */
 export function defaultFfprobePath(): string {
-  return process.env.FFPROBE_PATH ?? path.join(path.dirname(require.resolve("@ffprobe-installer/linux-x64/package.json")), "ffprobe");
+  if (process.env.FFPROBE_PATH) return process.env.FFPROBE_PATH;
+  const npm = npmBinary("@ffprobe-installer", "ffprobe", process.platform, process.arch);
+  if (!npm) throw new Error(`No ffprobe: npm installed no @ffprobe-installer package for ${process.platform}-${process.arch}; set FFPROBE_PATH`);
+  return npm.path;
 }

@@ -78,5 +78,7 @@ describe("the production build (npm run build → node dist/server.mjs)", () => 
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
     expect(doc.info.version).toBe(pkg.version); // package.json found from dist/ as from src/
     expect(out).not.toMatch(/build-web|esbuild|tsx/);
+    // The start log names the ffmpeg it chose and where from (the npm binary here, unless FFMPEG_PATH is set).
+    expect(out).toMatch(process.env.FFMPEG_PATH ? /"msg":"ffmpeg from FFMPEG_PATH"/ : /"msg":"ffmpeg from npm @ffmpeg-installer\/[a-z0-9]+-[a-z0-9]+"/);
   });
 });

@@ -166,6 +166,7 @@ describe("the container image (Dockerfile, .dockerignore, deploy/compose.yaml, .
           });
         });
         expect((await fetch(`${base}/healthz`)).status).toBe(200);
+        if (hasDebianFfmpeg) expect(log).toMatch(/"source":"FFMPEG_PATH","version":"\d[^"]*","msg":"ffmpeg from FFMPEG_PATH"/);
         if (!hasDebianFfmpeg) {
           console.warn(`image test: ${env.FFMPEG_PATH} missing (apt-get install ffmpeg): checked health only, not the demo going live`);
           return;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 
 // Every ffmpeg this process started and that has not exited yet.
@@ -35,6 +35,15 @@ export interface FfmpegRun {
 }
 
 const STDERR_TAIL_LINES = 12;
+
+/** `ffmpeg -version`'s version word ("4.1", "5.1.9-0+deb12u1"), for the start log; null when it does not run. */
+export function ffmpegVersion(ffmpegPath: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(ffmpegPath, ["-hide_banner", "-version"], { timeout: 10_000 }, (err, stdout) => {
+      resolve(err ? null : (stdout.match(/^ffmpeg version (\S+)/)?.[1] ?? null));
+    });
+  });
+}
 
 export function spawnFfmpeg(ffmpegPath: string, args: string[], opts: { stdin?: boolean; pipes?: number } = {}): FfmpegRun {
   const extra = Array.from({ length: opts.pipes ?? 0 }, () => "pipe" as const);
