@@ -21,3 +21,4 @@ export * from "./api/coupons.js";
 export * from "./api/mystery.js";
 export * from "./api/push.js";
 export * from "./api/notifications.js";
+export * from "./api/analytics.js";

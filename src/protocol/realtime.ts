@@ -1,4 +1,4 @@
-import type { AuctionView, CommissionShareView, OfferView, ShowStatus, StudioStats } from "./api.js";
+import type { AuctionView, CommissionShareView, LiveAnalytics, OfferView, ShowStatus, StudioStats } from "./api.js";
 import type { CouponView, MysteryPoolView } from "./api.js";
 import type { GiveawayView, PollView } from "./api.js";
 import type { ErrorCode } from "./errors.js";
@@ -46,6 +46,8 @@ export interface ServerEvents {
   "viewers.counted": { viewers: number };
   "show.status": { status: ShowStatus };
   "stats.updated": StudioStats;
+  /** Studio only, every 10 s: the live chart's last 30 minutes and the pinned offer's funnel (analytics). */
+  "analytics.live": LiveAnalytics;
   /** Units came back for a waitlisted viewer: the one whose entry id hashes to `entryKey` claims them. */
   "waitlist.offered": { offerId: string; entryKey: string };
   /** Chat messages removed by a moderator (or by a ban): clients drop them. */

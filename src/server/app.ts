@@ -4,6 +4,7 @@ import os from "node:os";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { type AccountService, createAccountsModule } from "./accounts/index.js";
+import { type AnalyticsRecorder, type AnalyticsReports, createAnalyticsModule } from "./analytics/index.js";
 import { type AuctionService, createAuctionsModule } from "./auctions/index.js";
 import { createBuyersModule } from "./buyers/index.js";
 import { type CatalogService, IMAGE_CONTENT_TYPES, MAX_IMAGE_BYTES, createCatalogModule, storeImage } from "./catalog/index.js";
@@ -100,6 +101,10 @@ export interface RunningServer {
     mystery: MysteryService;
     push: PushService;
     embed: EmbedService;
+    analytics: AnalyticsRecorder;
+    reports: AnalyticsReports;
+    /** Analytics' 10 s step (sample, write, studios' live chart), for tests with the sweepers off. */
+    analyticsTick(): Promise<void>;
   };
   /** The plugins registered, in order (each once): the module plugins and http's. */
   plugins: string[];
@@ -211,6 +216,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const push = await createPushModule(ctx, { outbox, notifier: notifications.notifier, reminders: notifications.reminders, ca: overrides.pushCa });
   const embed = createEmbedModule(ctx, { shows: shows.shows, merchants });
   const telemetry = createTelemetryModule(ctx, { media: media.media });
+  const analytics = createAnalyticsModule(ctx, {
+    outbox,
+    orders: orders.orders,
+    shows: shows.shows,
+    offers: offers.offers,
+    telemetry,
+    memberships,
+    accounts: accounts.accounts,
+  });
   const realtime = createRealtimeModule(ctx, {
     metrics: realtimeMetrics,
     shows: shows.shows,
@@ -221,6 +235,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     orders: orders.orders,
     commissions: commissions.commissions,
     telemetry,
+    analytics: analytics.recorder,
   });
 
   // Each plugin registers its module's routes, starts its sweepers when the app is ready and stops them when it closes.
@@ -279,6 +294,14 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     media.plugin,
     realtime.plugin,
     telemetry.plugin,
+    analytics.plugin({
+      rooms: {
+        showRooms: () => realtime.hub.showRoomIds(),
+        localViewers: (showId) => realtime.hub.localViewers(showId),
+        openStudios: () => realtime.hub.openStudios(),
+        toStudio: (showId, live) => realtime.hub.toStudio(showId, "analytics.live", live),
+      },
+    }),
     // Main port only with METRICS_TOKEN; METRICS_LISTEN adds a listener of its own (docs/operations.md, Security).
     modulePlugin("metrics", metricsRoute, { token: config.METRICS_TOKEN, listen: config.METRICS_LISTEN, source: realtime.metricsSource }),
     modulePlugin("openapi", openApiRoutes, {}),
@@ -363,6 +386,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       mystery: mystery.mystery,
       push: push.push,
       embed: embed.embed,
+      analytics: analytics.recorder,
+      reports: analytics.reports,
+      analyticsTick: analytics.tick,
     },
     // The services' own shutdown crosses modules, so its order is spelled out here rather than left to onClose hooks.
     async close() {

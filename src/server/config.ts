@@ -88,6 +88,11 @@ export const configSchema = z.object({
     .optional(),
   // Monthly host payouts: on the 1st (UTC) every merchant with payout settings gets one run (docs/operations.md).
   PAYOUTS_MONTHLY: bool.default(true),
+  // Analytics (src/server/analytics): recording on or off, how often what gathered in memory is written, and how many
+  // days events, rollups and viewer samples are kept (0: forever). docs/operations.md, "Analytics".
+  ANALYTICS: bool.default(true),
+  ANALYTICS_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(730),
   CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Showcart <no-reply@showcart.local>"),

@@ -56,6 +56,9 @@ const PUBLIC = new Set([
   "POST /api/orders/bag",
   "GET /api/payments/config",
   "POST /api/shows/:showId/telemetry",
+  // Analytics beacons from viewers' pages (cards shown, checkout opened): counted, rate limited per address.
+  "POST /api/shows/:showId/impressions",
+  "POST /api/shows/:showId/checkout-opened",
   "GET /media/products/:productId/:file",
   "GET /vod/:showId/:recordingId/:file",
   "GET /live/:showId/index.m3u8",
@@ -152,6 +155,7 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     const { accounts, catalog, shows } = server.services;
     const showId = server.demo.showId;
     const demoMerchant = (await shows.show(showId)).merchantId;
+    ids.merchant = demoMerchant;
     const other = await catalog.createMerchant("Other Shop");
     const pw = "authz-password-1";
     await accounts.createAccount({ email: "staff@demo.test", password: pw, displayName: "Staff", role: "staff", merchantId: demoMerchant });
@@ -471,6 +475,16 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "DELETE /api/follows/:target/:targetId", allowed: SIGNED_IN, path: () => "/api/follows/shop/mch_nope" },
     { route: "GET /api/studio/shows/:showId/followers", allowed: STUDIO, path: () => `${s()}/followers` },
     { route: "GET /api/admin/followers", allowed: ANY_MERCHANT, path: () => "/api/admin/followers" },
+    // Analytics: a show's report for its managers (as the studio); the shop overview for its owner and staff.
+    { route: "GET /api/analytics/shows/:showId/report", allowed: STUDIO, path: () => `/api/analytics/shows/${ids.show}/report` },
+    { route: "GET /api/analytics/shows/:showId/report.csv", allowed: STUDIO, path: () => `/api/analytics/shows/${ids.show}/report.csv?chart=viewers` },
+    { route: "GET /api/analytics/shows/:showId/live", allowed: STUDIO, path: () => `/api/analytics/shows/${ids.show}/live` },
+    { route: "GET /api/analytics/shops/:merchantId/overview", allowed: MERCHANT, path: () => `/api/analytics/shops/${ids.merchant}/overview` },
+    {
+      route: "GET /api/analytics/shops/:merchantId/overview.csv",
+      allowed: MERCHANT,
+      path: () => `/api/analytics/shops/${ids.merchant}/overview.csv?chart=shows`,
+    },
     // Earnings: every signed-in account sees its own (none for most).
     { route: "GET /api/earnings", allowed: SIGNED_IN, path: () => "/api/earnings" },
     { route: "PUT /api/earnings/payout-account", allowed: SIGNED_IN, path: () => "/api/earnings/payout-account", body: {} },

@@ -34,6 +34,7 @@ const PLUGINS = [
   "media",
   "realtime",
   "telemetry",
+  "analytics",
   "metrics",
   "openapi",
   "health",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { trafficSourceSchema } from "./analytics.js";
 import { idSchema, trimmedText } from "./common.js";
 
 const testCardPayment = z.strictObject({ method: z.literal("test_card"), number: z.string().regex(/^[0-9 ]{12,23}$/) });
@@ -45,6 +46,8 @@ export const createOrderBody = z
     ageConfirmed: z.literal(true).optional(),
     /** The buyer's page language: the order's emails are written in it (default English). */
     lang: z.enum(["de", "en"]).optional(),
+    /** The page the order was placed from (analytics: where buyers came from); a host's share link counts as "share". */
+    source: trafficSourceSchema.optional(),
   })
   .superRefine((b, ctx) => {
     if (b.payment && b.useSaved) ctx.addIssue({ code: "custom", path: ["useSaved"], message: "either payment or useSaved" });

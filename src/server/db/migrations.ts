@@ -1,4 +1,5 @@
 import { accountsMigrations } from "../accounts/migrations.js";
+import { analyticsMigrations } from "../analytics/migrations.js";
 import { auctionsMigrations } from "../auctions/migrations.js";
 import { buyersMigrations } from "../buyers/migrations.js";
 import { catalogMigrations } from "../catalog/migrations.js";
@@ -52,6 +53,7 @@ export const moduleMigrations: { module: string; migrations: Migration[] }[] = [
   { module: "embed", migrations: embedMigrations },
   { module: "outbox", migrations: outboxMigrations },
   { module: "http", migrations: httpMigrations },
+  { module: "analytics", migrations: analyticsMigrations },
 ];
 
 /** One numbered migration as the runner applies it: its modules' parts in module order, in one transaction. */

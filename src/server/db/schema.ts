@@ -1,4 +1,5 @@
 import type { AccountsTables } from "../accounts/schema.js";
+import type { AnalyticsTables } from "../analytics/schema.js";
 import type { AuctionsTables } from "../auctions/schema.js";
 import type { BuyersTables } from "../buyers/schema.js";
 import type { CatalogTables } from "../catalog/schema.js";
@@ -35,6 +36,7 @@ export interface MigrationTables {
  */
 export interface Database
   extends AccountsTables,
+    AnalyticsTables,
     AuctionsTables,
     BuyersTables,
     CatalogTables,

@@ -204,4 +204,11 @@ export class OrderService {
   salesByShow(showIds: string[]): Promise<Map<string, ShowSalesSummary>> {
     return salesByShow(this.#ctx.db, showIds);
   }
+
+  /** Orders' committed statuses by id (unknown ids left out): analytics waits for what an order's transaction told it to commit. */
+  async statuses(orderIds: string[]): Promise<Map<string, OrderView["status"]>> {
+    if (orderIds.length === 0) return new Map();
+    const rows = await this.#ctx.db.selectFrom("orders").select(["id", "status"]).where("id", "in", orderIds).execute();
+    return new Map(rows.map((r) => [r.id, r.status]));
+  }
 }

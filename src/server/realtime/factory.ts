@@ -1,4 +1,5 @@
 import type { StudioStats } from "../../protocol/api.js";
+import type { AnalyticsRecorder } from "../analytics/index.js";
 import type { AuctionService } from "../auctions/index.js";
 import type { ChatService } from "../chat/index.js";
 import type { CommissionService } from "../commissions/index.js";
@@ -28,6 +29,8 @@ export function createRealtimeModule(
     orders: Pick<OrderService, "showSales">;
     commissions: Pick<CommissionService, "showPendingEarnings">;
     telemetry: { playback: Pick<PlaybackAggregator, "summary">; onStatsChanged(listener: (showId: string) => void): void };
+    /** Analytics' recorder: viewers joining and reactions (memory only; it writes off this path). */
+    analytics?: Pick<AnalyticsRecorder, "viewerJoined" | "reactions">;
   },
 ): {
   hub: RealtimeHub;
@@ -69,6 +72,7 @@ export function createRealtimeModule(
     },
     offerView: (offerId) => offers.offer(offerId),
     studioStats: stats,
+    reacted: (showId, n) => doors.analytics?.reactions(showId, n),
   });
   doors.telemetry.onStatsChanged((showId) => hub.markStatsDirty(showId));
   return {
@@ -81,6 +85,14 @@ export function createRealtimeModule(
         return metrics.registry.metrics();
       },
     },
-    plugin: modulePlugin("realtime", realtimeModule, { hub, shows, chat, clock, metrics, heartbeatMs: config.REALTIME_HEARTBEAT_MS }),
+    plugin: modulePlugin("realtime", realtimeModule, {
+      hub,
+      shows,
+      chat,
+      clock,
+      metrics,
+      heartbeatMs: config.REALTIME_HEARTBEAT_MS,
+      viewerJoined: (showId, who, source) => doors.analytics?.viewerJoined(showId, who, source),
+    }),
   };
 }

@@ -26,6 +26,8 @@ export interface HubDeps {
   presenceMs?: number;
   /** Chat per frame and sockets per slice (DEFAULT_ROOM_LIMITS). */
   roomLimits?: Partial<RoomLimits>;
+  /** Reactions counted on this node in a tick, per show (analytics). */
+  reacted?(showId: string, n: number): void;
 }
 
 /** Bus topics about one show (the ones a room can carry). */
@@ -199,6 +201,23 @@ export class RealtimeHub {
     return this.#merged.get(showId) ?? this.localViewers(showId);
   }
 
+  /** Shows with a room on this node (analytics samples each one's local viewers). */
+  showRoomIds(): string[] {
+    return [...this.rooms.keys()].filter((id) => !isStudioRoom(id));
+  }
+
+  /** Shows whose studio has a socket on this node. */
+  openStudios(): string[] {
+    const out: string[] = [];
+    for (const [id, room] of this.rooms) if (isStudioRoom(id) && room.sockets.size > 0) out.push(id.slice("studio:".length));
+    return out;
+  }
+
+  /** An event for a show's studio sockets on this node only (each node pushes to the studio sockets it holds). */
+  toStudio(showId: string, t: string, d: unknown): void {
+    this.rooms.get(studioRoomId(showId))?.push(t, d, this.#now());
+  }
+
   get draining(): boolean {
     return this.#draining;
   }
@@ -235,7 +254,13 @@ export class RealtimeHub {
   tick(): void {
     const warn = (msg: string) => (err: unknown) => this.deps.log.warn({ err }, msg);
     // Reactions are summed per node and tick, then numbered like any event (one event per node per tick).
-    for (const [showId, counts] of this.#reactions) this.toShow(showId, "reactions.counted", { counts });
+    for (const [showId, counts] of this.#reactions) {
+      this.toShow(showId, "reactions.counted", { counts });
+      this.deps.reacted?.(
+        showId,
+        Object.values(counts).reduce((a, b) => a + b, 0),
+      );
+    }
     this.#reactions.clear();
     const now = this.#now();
     const presenceMs = this.deps.presenceMs ?? 1000;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { chatSendSchema } from "../../protocol/api.js";
+import { type TrafficSource, chatSendSchema, trafficSourceSchema } from "../../protocol/api.js";
 import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/realtime.js";
 import { chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
@@ -20,6 +20,8 @@ const connectQuery = z.object({
   name: z.string().max(200).optional(),
   /** Random id the browser keeps (localStorage) so a guest can be banned or timed out by device. */
   device: z.string().max(100).optional(),
+  /** Where the viewer came from (analytics): the viewer page says live, replay, share (a ?ref= link) or embed. */
+  src: trafficSourceSchema.optional(),
 });
 
 const command = z.discriminatedUnion("t", [
@@ -43,6 +45,8 @@ export interface RealtimeRouteDeps {
   metrics?: RealtimeMetrics;
   /** WebSocket ping interval; a socket that missed the previous ping's pong is terminated (dead-connection reaping). */
   heartbeatMs?: number;
+  /** A viewer (not the show's staff) joined a show's room (analytics: unique viewers and where they came from). */
+  viewerJoined?(showId: string, who: { accountId: string | null; device: string | null }, source: TrafficSource): void;
 }
 
 export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRouteDeps) {
@@ -128,6 +132,10 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       room = hub.showRoom(show.id);
       if (socket.readyState !== socket.OPEN) return;
       await join(socket, room, show.id, q.data, isHost);
+      if (!isHost && socket.readyState === socket.OPEN) {
+        const source = q.data.src ?? (show.status === "ended" || show.status === "offline" ? "replay" : "live");
+        deps.viewerJoined?.(show.id, { accountId: req.account?.id ?? null, device: q.data.device ?? null }, source);
+      }
 
       handle = (raw, isBinary) => {
         if (isBinary || raw.length > MAX_FRAME_BYTES)

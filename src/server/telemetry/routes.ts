@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { idSchema, playbackReportBody } from "../../protocol/api.js";
+import { idSchema, type PlaybackReport, playbackReportBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { RateLimits, RateRule } from "../platform/rate-limit.js";
@@ -10,6 +10,8 @@ export interface TelemetryRouteDeps {
   rateLimits: RateLimits;
   /** Reports for shows that are not live are accepted and dropped (no database lookup per report). */
   isLive(showId: string): boolean;
+  /** A live show's report was accepted (analytics: watch time and quality per minute). */
+  reported?(showId: string, report: PlaybackReport): void;
 }
 
 // A player reports every ~5 s: 40 per 10 s per client address lets ~20 players share one address (NAT, offices)
@@ -24,7 +26,10 @@ export function registerTelemetryRoutes(app: FastifyInstance, deps: TelemetryRou
     const showId = req.params.showId;
     if (!idSchema.safeParse(showId).success) throw new AppError("not_found", "No such show.");
     const report = parseWith(playbackReportBody, req.body);
-    if (deps.isLive(showId)) deps.aggregator.record(showId, report);
+    if (deps.isLive(showId)) {
+      deps.aggregator.record(showId, report);
+      deps.reported?.(showId, report);
+    }
     return reply.status(204).send();
   });
 }

@@ -397,6 +397,51 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /ws/shows/:showId": { summary: "The show's room: realtime events (docs/api.md, WebSocket)", tag: "realtime", access: "public", produces: "WebSocket" },
   "GET /ws/studio/:showId": { summary: "The studio's room", tag: "realtime", access: "host", produces: "WebSocket" },
   "POST /api/shows/:showId/telemetry": { summary: "A player's playback report", tag: "telemetry", access: "public", body: api.playbackReportBody },
+
+  // analytics
+  "POST /api/shows/:showId/impressions": {
+    summary: "Offer cards a viewer's page showed (batched; 204)",
+    tag: "analytics",
+    access: "public",
+    body: api.impressionsBody,
+  },
+  "POST /api/shows/:showId/checkout-opened": {
+    summary: "A checkout sheet was opened for an offer (204)",
+    tag: "analytics",
+    access: "public",
+    body: api.checkoutOpenedBody,
+  },
+  "GET /api/analytics/shows/:showId/report": {
+    summary: "A show's report: viewers every 10 s, pins, sales per minute, funnel per offer, buyers, sources, QoE",
+    tag: "analytics",
+    access: "host",
+    query: api.showReportQuery,
+  },
+  "GET /api/analytics/shows/:showId/report.csv": {
+    summary: "One chart of the show's report as CSV",
+    tag: "analytics",
+    access: "host",
+    query: api.showReportCsvQuery,
+    produces: "text/csv",
+  },
+  "GET /api/analytics/shows/:showId/live": {
+    summary: "The studio's live chart: the last 30 minutes and the pinned offer's funnel",
+    tag: "analytics",
+    access: "host",
+  },
+  "GET /api/analytics/shops/:merchantId/overview": {
+    summary: "The shop across shows: GMV per show, per host, per day",
+    tag: "analytics",
+    access: "staff",
+    query: api.shopOverviewQuery,
+  },
+  "GET /api/analytics/shops/:merchantId/overview.csv": {
+    summary: "One chart of the shop overview as CSV",
+    tag: "analytics",
+    access: "staff",
+    query: api.shopOverviewCsvQuery,
+    produces: "text/csv",
+  },
   "GET /images/demo/:name": { summary: "The demo's product pictures", tag: "demo", access: "public", produces: "image/svg+xml" },
 
   // pages (the web client's shells) and static files
