@@ -27,6 +27,8 @@ export interface FanoutArgs {
   baseline?: boolean;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Processes that each keep one core busy for the whole run (the server's and the baseline's alike). */
+  cpuHog?: number;
 }
 
 type Mode = "showcart" | "baseline";
@@ -45,6 +47,10 @@ interface WorkerStart {
 interface WorkerResult {
   connected: number;
   closed: number;
+  /** Sockets the server closed (slow, restart) that came back with since/epoch. */
+  reconnects: number;
+  /** Chat messages left out of frames for `chat.trimmed` markers, summed over sockets. */
+  skipped: number;
   frames: number;
   /** Of those, frames that arrived compressed. */
   deflated: number;
@@ -79,13 +85,18 @@ async function worker() {
   const send = (m: unknown) => process.send!(m);
   const cfg = await new Promise<WorkerStart>((r) => process.once("message", (m) => r(m as WorkerStart)));
   const sockets: RawWs[] = [];
-  const stats = { frames: 0, deflated: 0, events: 0, closed: 0 };
+  const stats = { frames: 0, deflated: 0, events: 0, closed: 0, reconnects: 0, skipped: 0 };
+  // Per socket: the room position it has seen (a socket closed by the server comes back with since/epoch, as the web
+  // client does); the parent stops reconnects when it asks for the report.
+  const seqOf: number[] = [];
+  const epochOf: string[] = [];
+  let stopping = false;
   const hist = new Array<number>(HIST).fill(0);
   const errors: Record<string, number> = {};
   let measuring = false;
   let loading = false;
   // Every socket gets the same bytes for a batch: parse a frame once, keyed by its length and head (`at` is in it).
-  const cache = new Map<string, { events: number; at: number; versions?: [string, number][] }>();
+  const cache = new Map<string, { events: number; at: number; last: number; skipped: number; versions?: [string, number][] }>();
   // Per socket and offer: [first, last, received] stock versions while the load runs.
   const stockOf: Map<string, [number, number, number]>[] = [];
   let stockBackwards = 0;
@@ -96,28 +107,45 @@ async function worker() {
     if (!s) {
       const f = JSON.parse((compressed ? inflateMessage(raw) : raw).toString()) as { t: string; at?: number; d: unknown };
       if (f.t === "batch") {
-        const d = f.d as { t: string; d: { offerId?: string; version?: number; remaining?: number } }[];
+        const d = f.d as { t: string; seq: number; d: { offerId?: string; version?: number; remaining?: number; skipped?: number } }[];
         const stock = d.filter((e) => e.t === "offer.updated");
-        s = { events: d.length, at: f.at ?? 0, versions: stock.map((e) => [e.d.offerId!, e.d.version!] as [string, number]) };
+        s = {
+          events: d.length,
+          at: f.at ?? 0,
+          last: d.reduce((m, e) => Math.max(m, e.seq), 0),
+          skipped: d.reduce((n, e) => n + (e.t === "chat.trimmed" ? (e.d.skipped ?? 0) : 0), 0),
+          versions: stock.map((e) => [e.d.offerId!, e.d.version!] as [string, number]),
+        };
       } else if (f.t === "error") {
         const code = (f.d as { code: string }).code;
         errors[code] = (errors[code] ?? 0) + 1;
         return null;
       } else if (cfg.mode === "baseline") {
         const e = f.d as { offerId?: string; version?: number };
-        s = { events: 1, at: f.at ?? 0, versions: f.t === "offer.updated" ? [[e.offerId!, e.version!]] : undefined };
-      } else return f as never;
+        s = { events: 1, at: f.at ?? 0, last: 0, skipped: 0, versions: f.t === "offer.updated" ? [[e.offerId!, e.version!]] : undefined };
+      } else return { frame: f };
       if (cache.size > 5000) cache.clear();
       cache.set(key, s);
     }
     return s;
   };
   let first: { epoch: string; seq: number } | null = null;
-  const open = (i: number) =>
+  const see = (i: number, offer: string, v: number) => {
+    const mine = stockOf[i] ?? new Map<string, [number, number, number]>();
+    stockOf[i] = mine;
+    const had = mine.get(offer);
+    if (!had) mine.set(offer, [v, v, 1]);
+    else if (v < had[1]) stockBackwards++;
+    // The same figure again (a snapshot, then the events flushed while it was read) is not a change.
+    else if (v > had[1]) mine.set(offer, [had[0], v, had[2] + 1]);
+  };
+  const open = (i: number, resume = false) =>
     new Promise<void>((resolve) => {
       const url = cfg.urls[(cfg.offset + i) % cfg.urls.length]!;
-      // The first socket takes a snapshot; the rest resume from its position (no database read per join).
-      const q = cfg.mode === "showcart" && first ? `?epoch=${first.epoch}&since=${first.seq}&device=b${cfg.offset + i}` : `?device=b${cfg.offset + i}`;
+      // The first socket takes a snapshot; the rest resume from its position (no database read per join). A socket
+      // the server closed resumes from its own position.
+      const from = resume ? { epoch: epochOf[i]!, seq: seqOf[i]! } : first;
+      const q = cfg.mode === "showcart" && from ? `?epoch=${from.epoch}&since=${from.seq}&device=b${cfg.offset + i}` : `?device=b${cfg.offset + i}`;
       // Offers permessage-deflate, as browsers do (the server decides).
       const ws = new RawWs(url + q, { deflate: true });
       let done = false;
@@ -128,28 +156,29 @@ async function worker() {
         }
       };
       ws.onmessage = (raw, compressed) => {
-        if (!first && cfg.mode === "showcart" && !compressed && raw.includes("snapshot")) {
-          const f = JSON.parse(raw.toString()) as { t: string; d: { epoch: string; seq: number } };
-          if (f.t === "snapshot") first = { epoch: f.d.epoch, seq: f.d.seq };
+        const s = summarise(raw, compressed);
+        if (s && "frame" in s) {
+          const f = s.frame as { t: string; d: { epoch: string; seq: number; resumed?: boolean; offers?: { id: string; stockVersion?: number }[] } };
+          if (f.t === "hello") {
+            epochOf[i] = f.d.epoch;
+            seqOf[i] ??= from?.seq ?? f.d.seq;
+          } else if (f.t === "snapshot") {
+            if (!first) first = { epoch: f.d.epoch, seq: f.d.seq };
+            epochOf[i] = f.d.epoch;
+            seqOf[i] = f.d.seq;
+            if (loading) for (const o of f.d.offers ?? []) if (typeof o.stockVersion === "number") see(i, o.id, o.stockVersion);
+          }
         }
         // The first socket waits for its snapshot (the others resume from it); the rest are in at `hello`.
         if (first || cfg.mode !== "showcart") finish();
-        const s = summarise(raw, compressed);
         if (!s || !("events" in s)) return;
-        if (loading && s.versions?.length) {
-          const mine = stockOf[i] ?? new Map<string, [number, number, number]>();
-          stockOf[i] = mine;
-          for (const [offer, v] of s.versions) {
-            const had = mine.get(offer);
-            if (!had) mine.set(offer, [v, v, 1]);
-            else if (v <= had[1]) stockBackwards++;
-            else mine.set(offer, [had[0], v, had[2] + 1]);
-          }
-        }
+        if (s.last > (seqOf[i] ?? 0)) seqOf[i] = s.last;
+        if (loading && s.versions?.length) for (const [offer, v] of s.versions) see(i, offer, v);
         if (!measuring) return;
         stats.frames++;
         if (compressed) stats.deflated++;
         stats.events += s.events;
+        stats.skipped += s.skipped;
         if (s.at) hist[Math.max(0, Math.min(HIST - 1, Date.now() - s.at))]!++;
       };
       ws.onopen = () => {
@@ -159,6 +188,12 @@ async function worker() {
       ws.onclose = () => {
         stats.closed++;
         finish();
+        // 40xx (slow) and 1012 (restart) ask the client to come back and resume; 44xx not.
+        const code = ws.closeCode;
+        if (cfg.mode === "showcart" && !stopping && epochOf[i] !== undefined && ((code >= 4000 && code < 4400) || code === 1012)) {
+          stats.reconnects++;
+          setTimeout(() => void open(i, true), 100 + Math.random() * 400);
+        }
       };
       ws.onerror = () => {
         errors.connect = (errors.connect ?? 0) + 1;
@@ -198,6 +233,7 @@ async function worker() {
       measuring = false;
     } else if (m.t === "report") {
       loading = false;
+      stopping = true;
       const finals: WorkerResult["finals"] = {};
       const firsts: WorkerResult["firsts"] = {};
       let stockReceived = 0;
@@ -215,6 +251,8 @@ async function worker() {
       const result: WorkerResult = {
         connected: sockets.filter(Boolean).length,
         closed: stats.closed,
+        reconnects: stats.reconnects,
+        skipped: stats.skipped,
         frames: stats.frames,
         deflated: stats.deflated,
         events: stats.events,
@@ -285,10 +323,12 @@ const quantileOf = (hist: number[], q: number) => {
 async function runClients(
   mode: Mode,
   urls: string[],
-  a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl">>,
+  a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl" | "cpuHog">>,
   stock: (stop: AbortSignal) => Promise<number>,
   pids: number[],
   onWindowEnd?: () => void,
+  /** The figure every socket must end on, per offer (stock version), read from the server once the orders are done. */
+  finalStock?: () => Promise<Record<string, number>>,
 ) {
   const per = Math.ceil(a.sockets / a.workers);
   const senders = Math.min(per, Math.ceil(600 / a.workers));
@@ -338,6 +378,7 @@ async function runClients(
   const ordersOk = await stockDone;
   // In-flight frames arrive (an overloaded server may still be flushing its last ticks).
   await new Promise((r) => setTimeout(r, mode === "showcart" ? 10_000 : 3000));
+  const expected = finalStock ? await finalStock() : null;
   const results = procs.map((p) => wait(p, "result"));
   for (const p of procs) p.send({ t: "report" });
   const all = (await Promise.all(results)).map((m) => m.result as WorkerResult);
@@ -373,6 +414,9 @@ async function runClients(
   const changes = [...newest].reduce((s, [offer, top]) => s + top - oldest.get(offer)! + 1, 0);
   // Orders that succeeded but whose change no socket ever saw.
   lost += Math.max(0, ordersOk - changes) * sockets;
+  // Every socket must end on the database's final figure (a socket closed for being slow must have come back for it).
+  let finalCorrect = 0;
+  for (const [offer, version] of Object.entries(expected ?? {})) for (const r of all) finalCorrect += r.finals[offer]?.[version] ?? 0;
   const received = all.reduce((s, r) => s + r.stockReceived, 0);
   const span = all.reduce((s, r) => s + r.stockSpan, 0);
   const errors: Record<string, number> = {};
@@ -393,7 +437,17 @@ async function runClients(
     stock_backwards: all.reduce((s, r) => s + r.stockBackwards, 0),
     // Share of the changes (per socket) that arrived as their own event rather than superseded within a frame.
     stock_changes_delivered_share: round(received / Math.max(1, span), 3),
+    stock_final: expected && {
+      version: Object.values(expected)[0],
+      sockets_correct: finalCorrect,
+      sockets_wrong: sockets * Object.keys(expected).length - finalCorrect,
+    },
     sockets_closed: all.reduce((s, r) => s + r.closed, 0),
+    // Of those, closed by the server with a reconnect code (slow: 4008) and come back with since/epoch.
+    reconnects: all.reduce((s, r) => s + r.reconnects, 0),
+    // Viewer chat left out of frames for `chat.trimmed` markers, per second summed over sockets (events_delivered_per_s
+    // counts a marker as one event).
+    chat_trimmed_per_s: Math.round(all.reduce((s, r) => s + r.skipped, 0) / seconds),
     errors,
     // Growth of the server's RSS from before the first socket to the peak; RSS also moves with GC, so the absolute
     // figures are given too.
@@ -414,6 +468,10 @@ export async function fanout(args: FanoutArgs = {}) {
     workers: args.workers ?? 4,
     baseline: args.baseline ?? true,
   };
+  const cpuHog = args.cpuHog ?? 0;
+  const load = { start: os.loadavg().map((l) => round(l, 1)), end: [] as number[] };
+  // Another process spinning on one core from before the server starts until the end (as another tenant would).
+  const hogs = Array.from({ length: cpuHog }, () => spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
   const env: Record<string, string> = {
     REALTIME_DEFLATE: a.deflate ? "1" : "0",
     // All bench clients share one address: the per-address chat limit would refuse them (per-socket limits stay on).
@@ -477,6 +535,8 @@ export async function fanout(args: FanoutArgs = {}) {
     }
     const wsUrls = nodes.map((n) => `${n.url.replace("http", "ws")}/ws/shows/${showId}`);
     const orderRefusals: Record<string, number> = {};
+    // Answer times of the orders (the room's writes must not hold them up: flush slices).
+    const orderMs: number[] = [];
     const showcartStock = async (signal: AbortSignal) => {
       let ok = 0;
       let i = 0;
@@ -484,6 +544,7 @@ export async function fanout(args: FanoutArgs = {}) {
       while (!signal.aborted) {
         const n = i++;
         const node = nodes[n % nodes.length]!;
+        const sent = performance.now();
         inflight.push(
           request(`${node.url}/api/orders`, {
             method: "POST",
@@ -499,6 +560,7 @@ export async function fanout(args: FanoutArgs = {}) {
           }).then(
             async (res) => {
               const text = await res.body.text();
+              orderMs.push(performance.now() - sent);
               if (res.statusCode === 201) ok++;
               else {
                 const code = `${res.statusCode} ${(JSON.parse(text) as { error?: { code?: string } }).error?.code ?? ""}`.trim();
@@ -516,7 +578,14 @@ export async function fanout(args: FanoutArgs = {}) {
       return ok;
     };
     const pids = nodes.map((n) => n.proc.pid!);
-    const showcart = await runClients("showcart", wsUrls, a, showcartStock, pids);
+    const finalStock = async () => {
+      const res = await request(`${server.url}/api/shows/${showId}`, { dispatcher });
+      const body = (await res.body.json()) as { show: { offers: { id: string; stockVersion?: number }[] } };
+      return Object.fromEntries(offers.map((id) => [id, body.show.offers.find((o) => o.id === id)?.stockVersion ?? -1]));
+    };
+    const showcart = await runClients("showcart", wsUrls, a, showcartStock, pids, undefined, finalStock);
+    orderMs.sort((x, y) => x - y);
+    const orderQ = (q: number) => Math.round(orderMs[Math.min(orderMs.length - 1, Math.floor(orderMs.length * q))] ?? 0);
     for (const n of nodes) await n.stop();
     nodes.length = 0;
 
@@ -555,10 +624,15 @@ export async function fanout(args: FanoutArgs = {}) {
       nodes: a.nodes,
       database: env.DATABASE_URL ? "postgres" : "pglite",
       deflate: a.deflate,
+      cpu_hog: cpuHog,
+      chat_per_frame: Number(process.env.REALTIME_CHAT_PER_FRAME ?? 50),
+      flush_slice: Number(process.env.REALTIME_FLUSH_SLICE ?? 1000),
       seconds: a.seconds,
       offered_per_s: { chat: a.chatPerSecond, reactions: a.reactionsPerSecond, stock: a.stockPerSecond },
       ...showcart,
       order_refusals: orderRefusals,
+      order_p50_ms: orderQ(0.5),
+      order_p99_ms: orderQ(0.99),
       baseline: baseline && {
         events_delivered_per_s: baseline.events_delivered_per_s,
         frames_per_s: baseline.frames_per_s,
@@ -569,8 +643,11 @@ export async function fanout(args: FanoutArgs = {}) {
       },
       ratio: baseline ? round(showcart.events_delivered_per_s / Math.max(1, baseline.events_delivered_per_s), 2) : null,
       cpus: os.cpus().length,
+      // uptime's load averages (1, 5, 15 min) when the bench started and ended: the machine is shared.
+      load: { ...load, end: os.loadavg().map((l) => round(l, 1)) },
     };
   } finally {
+    for (const h of hogs) h.kill("SIGKILL");
     for (const n of nodes) await n.stop().catch(() => {});
     if (schema) {
       const pg = await import("pg");

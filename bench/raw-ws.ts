@@ -15,6 +15,8 @@ export class RawWs {
   readyState = RawWs.CONNECTING;
   /** Whether the server accepted permessage-deflate. */
   deflate = false;
+  /** The server's close code (1006 when the connection ended without a close frame). */
+  closeCode = 1006;
   onopen: () => void = () => {};
   onmessage: (payload: Buffer, compressed: boolean) => void = () => {};
   onclose: () => void = () => {};
@@ -116,6 +118,7 @@ export class RawWs {
       const fin = (b0 & 0x80) !== 0;
       if (opcode === 0x9) this.#frame(0xa, Buffer.from(payload));
       else if (opcode === 0x8) {
+        if (payload.length >= 2) this.closeCode = payload.readUInt16BE(0);
         this.readyState = RawWs.CLOSED;
         this.#socket.end();
         this.onclose();

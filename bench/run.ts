@@ -26,7 +26,7 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
   latency: (a) => latency({ seconds: num(a.seconds) }),
   "first-frame": (a) => firstFrame({ runs: num(a.runs) }),
   transcode: (a) => transcode({ seconds: num(a.seconds) }),
-  // `--sockets 10000 --seconds 30 --nodes 1|3 --deflate 1|0 --workers 4 --baseline 1|0 --database-url postgres://…`
+  // `--sockets 10000 --seconds 30 --nodes 1|3 --deflate 1|0 --workers 4 --baseline 1|0 --cpu-hog 0|1 --database-url postgres://…`
   // (3 nodes: PostgreSQL + Redis; one node: PGlite unless --database-url).
   fanout: (a) =>
     fanout({
@@ -38,6 +38,7 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       baseline: a.baseline !== "0",
       databaseUrl: a["database-url"],
       redisUrl: a["redis-url"],
+      cpuHog: num(a["cpu-hog"]),
     }),
   // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
   auction: async (a) => {
