@@ -5,6 +5,7 @@ import { firstFrame } from "./first-frame.js";
 import { transcode } from "./transcode.js";
 import { fanout } from "./fanout.js";
 import { auctionBench } from "./auction.js";
+import { socketWrites } from "./socket-writes.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -40,6 +41,8 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       redisUrl: a["redis-url"],
       cpuHog: num(a["cpu-hog"]),
     }),
+  // One socket's share of a flush: one pre-framed write (baseline) vs header + payload, plain and corked.
+  "socket-writes": (a) => socketWrites({ sockets: num(a.sockets), rounds: num(a.rounds), frameBytes: num(a["frame-bytes"]) }),
   // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
   auction: async (a) => {
     const common = { bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) };
