@@ -104,15 +104,15 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: CatalogRouteDe
   });
 
   // The picture is the raw request body (image/jpeg, image/png or image/webp), at most 10 MB.
-  imageUploadRoute<{ id: string }>(app, {
+  imageUploadRoute(app, {
     url: "/api/admin/products/:id/image",
     contentTypes: IMAGE_CONTENT_TYPES,
     maxBytes: MAX_IMAGE_BYTES,
     sessionCookie: SESSION_COOKIE,
-    handle: async (req, image) => {
-      await productForStaff(req, req.params.id);
-      const { imageId } = await storeProductImage(deps.mediaDir, req.params.id, image);
-      return { product: await catalog.setImage(req.params.id, imageId) };
+    authorize: async (req: FastifyRequest<{ Params: { id: string } }>) => (await productForStaff(req, req.params.id)).id,
+    store: async (productId, image) => {
+      const { imageId } = await storeProductImage(deps.mediaDir, productId, image);
+      return { product: await catalog.setImage(productId, imageId) };
     },
   });
 

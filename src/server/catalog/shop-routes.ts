@@ -44,9 +44,12 @@ export function registerShopRoutes(app: FastifyInstance, deps: { merchants: Merc
     contentTypes: IMAGE_CONTENT_TYPES,
     maxBytes: MAX_IMAGE_BYTES,
     sessionCookie: SESSION_COOKIE,
-    handle: async (req, image) => {
+    authorize: async (req) => {
       const merchantId = shopOf(req, true);
       await merchants.shop(merchantId);
+      return merchantId;
+    },
+    store: async (merchantId, image) => {
       const { imageId } = await storeImage(deps.mediaDir, "merchants", merchantId, image);
       return { shop: await merchants.setLogo(merchantId, imageId) };
     },

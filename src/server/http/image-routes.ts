@@ -7,22 +7,24 @@ const NOT_AN_IMAGE = "Send a JPEG, PNG or WebP image (Content-Type image/jpeg, i
 const OWNER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const IMAGE_FILE = /^img_[A-Za-z0-9_-]{1,64}-(400|800)\.webp$/;
 
-export interface ImageUploadRoute<P> {
+export interface ImageUploadRoute<P, A> {
   /** The upload's path, e.g. "/api/admin/products/:id/image". */
   url: string;
   contentTypes: readonly string[];
   maxBytes: number;
   /** Without this cookie the request is refused before its body is read (no point buffering 10 MB for nobody). */
   sessionCookie: string;
-  /** The access check and the store; `image` is the non-empty raw body. */
-  handle(req: FastifyRequest<{ Params: P }>, image: Buffer): Promise<unknown>;
+  /** Who may upload here; runs before the body is looked at, so a stranger learns nothing about it. */
+  authorize(req: FastifyRequest<{ Params: P }>): Promise<A>;
+  /** Stores the picture (the non-empty raw body) for what authorize returned; the answer is the reply. */
+  store(owner: A, image: Buffer): Promise<unknown>;
 }
 
 /**
  * An upload whose body is the picture itself (product pictures, show covers, shop logos), at most `maxBytes`. Its own
  * plugin scope, so the image parsers and the larger body limit apply to this route only; any other Content-Type is 415.
  */
-export function imageUploadRoute<P>(app: FastifyInstance, route: ImageUploadRoute<P>): void {
+export function imageUploadRoute<P, A>(app: FastifyInstance, route: ImageUploadRoute<P, A>): void {
   app.register(async (scope) => {
     scope.addHook("onRequest", async (req) => {
       if (!req.cookies[route.sessionCookie]) throw new AppError("unauthenticated");
@@ -30,8 +32,9 @@ export function imageUploadRoute<P>(app: FastifyInstance, route: ImageUploadRout
     scope.addContentTypeParser([...route.contentTypes], { parseAs: "buffer", bodyLimit: route.maxBytes }, (_req, body, done) => done(null, body));
     scope.addContentTypeParser("*", (_req, _payload, done) => done(new AppError("unsupported_media_type", NOT_AN_IMAGE), undefined));
     scope.post<{ Params: P }>(route.url, { bodyLimit: route.maxBytes }, async (req) => {
+      const owner = await route.authorize(req);
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new AppError("unsupported_media_type", NOT_AN_IMAGE);
-      return route.handle(req, req.body);
+      return route.store(owner, req.body);
     });
   });
 }

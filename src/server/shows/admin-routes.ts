@@ -96,13 +96,13 @@ export function registerShowAdminRoutes(app: FastifyInstance, deps: ShowAdminRou
   });
 
   // The cover is the raw request body (image/jpeg, image/png or image/webp), stored like product pictures.
-  imageUploadRoute<{ showId: string }>(app, {
+  imageUploadRoute(app, {
     url: "/api/admin/shows/:showId/cover",
     contentTypes: deps.images.contentTypes,
     maxBytes: deps.images.maxBytes,
     sessionCookie: SESSION_COOKIE,
-    handle: async (req, image) => {
-      const show = await showForStaff(req, req.params.showId);
+    authorize: (req: FastifyRequest<{ Params: { showId: string } }>) => showForStaff(req, req.params.showId),
+    store: async (show, image) => {
       const { imageId } = await deps.images.store("shows", show.id, image);
       return { show: await planner.setCover(show, imageId) };
     },
