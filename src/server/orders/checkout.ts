@@ -161,6 +161,13 @@ export class Checkout {
         return o;
       },
       (row) => orderView(row),
+      // Attempts queued behind the tick that sold the last unit are answered without a statement of theirs.
+      {
+        key: `offer:${body.offerId}`,
+        check: () => {
+          if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
+        },
+      },
     );
   }
 

@@ -112,7 +112,8 @@ export class OrderPayment {
     const total = Number(row.total);
     const paidAt = this.ctx.clock.now();
     const events = this.ctx.outbox.batch();
-    const done = await this.ctx.db.transaction().execute((tx) => this.paidIn(tx, row.id, ref, total, events, paidAt));
+    // Confirmations of one show share a transaction (group commit): a flash sale's paid orders come back together.
+    const done = await this.ctx.ticks.run(`paid:${row.show_id}`, (tx) => this.paidIn(tx, row.id, ref, total, events, paidAt));
     if (!done) {
       const current = await orderRow(this.ctx.db, row.id);
       if (current.payment_ref === ref && SETTLED_STATUSES.includes(current.status)) return orderView(current);

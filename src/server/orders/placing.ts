@@ -31,7 +31,8 @@ export type ReserveAndInsert = (tx: Transaction<OrdersTables>, events: EventBatc
  * Placing an order (one offer or a bag) under its idempotency key, the way every provider is paid: one transaction
  * holds the units and inserts the order; a one-tap order is then charged outside any transaction (a provider across
  * the network takes tens to hundreds of ms, and no row lock may wait for it) and confirmed in a second one
- * (OrderPayment.charge). The key is claimed before the transaction so a concurrent request with the same key goes to
+ * (OrderPayment.charge). Holds of one offer are group-committed (OrderTicks): a flash sale's attempts share a few
+ * transactions instead of queueing one by one for the offer's row lock. The key is claimed before the transaction so a concurrent request with the same key goes to
  * the database and finds it; a one-tap order holds its units only for the charge, a hold for the checkout timer.
  * `view` makes the answer from the row as written.
  */
@@ -41,6 +42,8 @@ export async function attemptPlace(
   req: PlaceRequest<unknown>,
   reserve: ReserveAndInsert,
   view: (row: OrderRow) => OrderView,
+  /** Group-commits the hold with others of the same key (an order of one offer: the offer); null: its own transaction. */
+  tick: { key: string; check: () => void } | null = null,
 ): Promise<PlaceOrderResult> {
   const { db, clock, keys, outbox } = ctx;
   const { idempotencyKey, card } = req;
@@ -50,7 +53,8 @@ export async function attemptPlace(
   const events = outbox.batch();
   let order: NewOrder;
   try {
-    order = await db.transaction().execute((tx) => reserve(tx, events, { now, holdExpiresAt }));
+    const hold = (tx: Transaction<OrdersTables>) => reserve(tx, events, { now, holdExpiresAt });
+    order = await (tick ? ctx.ticks.run(tick.key, hold, tick.check) : db.transaction().execute(hold));
   } catch (err) {
     if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
     // A concurrent request with the same key won the insert; our stock decrement rolled back with it.

@@ -11,6 +11,7 @@ import { type BuyerContext, Checkout, type PlaceOrderResult } from "./checkout.j
 import { OrderEvents, type OrderEventName, type OrderSubscribers } from "./events.js";
 import { IdempotencyKeys } from "./idempotency.js";
 import { OrderLifecycle } from "./lifecycle.js";
+import { OrderTicks } from "./ticks.js";
 import { type CardInput, type ChargeOutcome, OrderPayment, defaultCardFingerprint } from "./payment.js";
 import {
   type OrdersDb,
@@ -65,6 +66,8 @@ export interface OrderContext {
   orderUrl: (orderId: string) => string | undefined;
   subscribers: OrderEvents;
   keys: IdempotencyKeys;
+  /** Group commit of holds (per offer) and confirmations (per show). */
+  ticks: OrderTicks;
 }
 
 /**
@@ -92,6 +95,7 @@ export class OrderService {
       orderUrl: deps.orderUrl ?? (() => undefined),
       subscribers: new OrderEvents(),
       keys: new IdempotencyKeys(scoped(deps.db), deps.clock),
+      ticks: new OrderTicks(scoped(deps.db)),
     };
     this.#lifecycle = new OrderLifecycle(this.#ctx);
     this.#payment = new OrderPayment(this.#ctx, this.#lifecycle);
