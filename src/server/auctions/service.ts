@@ -440,11 +440,11 @@ export class AuctionService {
         }
         out.push({ kind: "accepted", bidId, max: b.maxAmount, preBid });
       }
-      await store.insertBids(tx, newBids);
-      await store.insertEvents(tx, audit);
       let row = a;
-      if (newBids.length > 0) {
-        const u = await store.updateAuction(tx, id, a.version, {
+      // Refusals only: their audit rows. Else bids, audit rows and the auction row in one statement.
+      if (newBids.length === 0) await store.insertEvents(tx, audit);
+      else {
+        const u = await store.writeTick(tx, id, a.version, newBids, audit, {
           current_price: s.price,
           leader_account_id: s.leaderId,
           leader_name: s.leaderName,
