@@ -52,6 +52,8 @@ export interface Nginx {
   url: string;
   config: string;
   proc: ChildProcess;
+  /** The last lines of nginx's access log (request, status, upstream, cache status, time) and error log. */
+  logTail(lines?: number): string;
   stop(): Promise<void>;
 }
 
@@ -88,7 +90,7 @@ export function nginxConfigFor(shipped: string, upstreams: string[], port: numbe
   swap(/\/var\/cache\/nginx\/showcart-hls/, `${dir}/cache`);
   swap(
     /^http \{\n/m,
-    `http {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fastcgi;\n  uwsgi_temp_path ${dir}/uwsgi;\n  scgi_temp_path ${dir}/scgi;\n  access_log ${dir}/access.log;\n`,
+    `http {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fastcgi;\n  uwsgi_temp_path ${dir}/uwsgi;\n  scgi_temp_path ${dir}/scgi;\n  log_format edge '$msec $request $status up=$upstream_addr/$upstream_status cache=$upstream_cache_status $request_time';\n  access_log ${dir}/access.log edge;\n`,
   );
   conf = conf.replace(/^(\s*)access_log off;\n/m, "");
   return conf;
@@ -121,6 +123,8 @@ export async function startNginx(nodeUrls: string[]): Promise<Nginx> {
     url,
     config,
     proc,
+    logTail: (lines = 40) =>
+      `${readIf(path.join(dir, "access.log")).split("\n").slice(-lines).join("\n")}\n--- error.log\n${readIf(path.join(dir, "error.log"))}`,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once("exit", r));
@@ -134,7 +138,7 @@ export async function startNginx(nodeUrls: string[]): Promise<Nginx> {
 
 function readIf(file: string): string {
   try {
-    return fs.readFileSync(file, "utf8").slice(-2000);
+    return fs.readFileSync(file, "utf8").slice(-20_000);
   } catch {
     return "";
   }
