@@ -1,3 +1,4 @@
+import type { Browser } from "playwright-core";
 import { playerUrl, quantile, r0, startLiveRig, type LiveRig } from "./live-video.js";
 
 // Glass-to-glass latency: the source paints its capture wall clock into each frame; Chromium (hls.js) reads it back
@@ -10,9 +11,14 @@ interface Sample {
   level: number;
 }
 
-async function measure(rig: LiveRig, ll: boolean, seconds: number) {
-  const page = await rig.browser.newPage();
-  await page.goto(playerUrl(rig, ll));
+function measure(rig: LiveRig, ll: boolean, seconds: number) {
+  return measureGlassToGlass(rig.browser, playerUrl(rig, ll), seconds);
+}
+
+/** Glass-to-glass figures of the bench player page at `url` (live-video.ts), over `seconds` once settled. */
+export async function measureGlassToGlass(browser: Browser, url: string, seconds: number) {
+  const page = await browser.newPage();
+  await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { samples: unknown[] }).samples.length > 0, undefined, { timeout: 30_000 });
   // Let the player settle at its live position before measuring.
   await page.waitForTimeout(5_000);

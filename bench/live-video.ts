@@ -143,6 +143,14 @@ function onFrame(_now, meta) {
 v.requestVideoFrameCallback(onFrame);
 </script></body></html>`;
 
+/** The bench player page and hls.js on `app` (/bench/player.html, /bench/hls.js, /bench/blank.html). */
+export function registerPlayerPage(app: FastifyInstance): void {
+  const hlsJs = readFileSync(require.resolve("hls.js/dist/hls.light.min.js"));
+  app.get("/bench/hls.js", (_req, reply) => reply.header("content-type", "text/javascript").send(hlsJs));
+  app.get("/bench/player.html", (_req, reply) => reply.header("content-type", "text/html").send(PLAYER_HTML));
+  app.get("/bench/blank.html", (_req, reply) => reply.header("content-type", "text/html").send("<!doctype html><title>blank</title><p>ok</p>"));
+}
+
 export async function startLiveRig(opts: { ladder?: number[]; browser?: boolean } = {}): Promise<LiveRig> {
   const ffmpegPath = defaultFfmpegPath();
   const app: FastifyInstance = fastify({ logger: false });
@@ -160,10 +168,7 @@ export async function startLiveRig(opts: { ladder?: number[]; browser?: boolean 
     onOffline: () => undefined,
   });
   await app.register(media.routes);
-  const hlsJs = readFileSync(require.resolve("hls.js/dist/hls.light.min.js"));
-  app.get("/bench/hls.js", (_req, reply) => reply.header("content-type", "text/javascript").send(hlsJs));
-  app.get("/bench/player.html", (_req, reply) => reply.header("content-type", "text/html").send(PLAYER_HTML));
-  app.get("/bench/blank.html", (_req, reply) => reply.header("content-type", "text/html").send("<!doctype html><title>blank</title><p>ok</p>"));
+  registerPlayerPage(app);
   await media.start();
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

@@ -6,6 +6,7 @@ import { transcode } from "./transcode.js";
 import { fanout } from "./fanout.js";
 import { auctionBench } from "./auction.js";
 import { socketWrites } from "./socket-writes.js";
+import { edgeBench } from "./edge.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -43,6 +44,15 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
     }),
   // One socket's share of a flush: one pre-framed write (baseline) vs header + payload, plain and corked.
   "socket-writes": (a) => socketWrites({ sockets: num(a.sockets), rounds: num(a.rounds), frameBytes: num(a["frame-bytes"]) }),
+  // Three nodes behind nginx on PostgreSQL + Redis (`--database-url`/`--redis-url`, else BENCH_/TEST_ variables, else
+  // the local defaults): `--seconds 20 --viewers 3,30`.
+  edge: (a) =>
+    edgeBench({
+      seconds: num(a.seconds),
+      viewers: a.viewers ? String(a.viewers).split(",").map(Number) : undefined,
+      databaseUrl: a["database-url"],
+      redisUrl: a["redis-url"],
+    }),
   // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
   auction: async (a) => {
     const common = { bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) };
