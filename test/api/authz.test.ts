@@ -75,6 +75,8 @@ const PUBLIC = new Set([
   "GET /",
   "GET /login",
   "GET /admin",
+  "GET /admin/analytics",
+  "GET /admin/analytics/:showId",
   "GET /orders/:orderId",
   "GET /account",
   "GET /earnings",

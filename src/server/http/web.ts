@@ -30,7 +30,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup" | "profile";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup" | "profile" | "analytics";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -189,6 +189,9 @@ ${head}
   app.get("/", (req, reply) => sendPage("home", req, reply));
   app.get("/login", (req, reply) => sendPage("login", req, reply));
   app.get("/admin", (req, reply) => sendPage("admin", req, reply));
+  // Analytics: the shop overview and a show's report (the page asks for a login; the API routes guard the data).
+  app.get("/admin/analytics", (req, reply) => sendPage("analytics", req, reply));
+  app.get("/admin/analytics/:showId", (req, reply) => sendPage("analytics", req, reply));
   // The first run of an empty installation, and the admin's emailed confirmation link (token in the fragment).
   app.get("/setup", (req, reply) => sendPage("setup", req, reply));
   app.get("/verify-email", (req, reply) => sendPage("setup", req, reply));

@@ -142,9 +142,15 @@ export function ShowsPanel({ shows, products, onChanged }: { shows: ShowSalesVie
           <section class="panel" data-testid="show-summary" data-show-id={s.id}>
             <div class="panel-head">
               <h2>{s.title}</h2>
-              <a class="link" href={`/studio/${encodeURIComponent(s.id)}`}>
-                {t("shows.studio")}
-              </a>
+              <span>
+                <a class="link" href={`/studio/${encodeURIComponent(s.id)}`}>
+                  {t("shows.studio")}
+                </a>{" "}
+                ·{" "}
+                <a class="link" href={`/admin/analytics/${encodeURIComponent(s.id)}`} data-testid="show-report-link">
+                  {t("shows.report")}
+                </a>
+              </span>
             </div>
             <dl class="admin-stats">
               <div>

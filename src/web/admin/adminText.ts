@@ -103,6 +103,8 @@ const en = {
   "shows.ended": "ended",
   "shows.active": "on sale",
   "shows.studio": "Studio",
+  "shows.report": "Report",
+  "admin.analytics": "Shop overview (analytics)",
 } as const;
 
 export type AdminKey = keyof typeof en;
@@ -208,6 +210,8 @@ const de: Record<AdminKey, Message> = {
   "shows.ended": "beendet",
   "shows.active": "im Verkauf",
   "shows.studio": "Studio",
+  "shows.report": "Bericht",
+  "admin.analytics": "Shop-Übersicht (Analyse)",
 };
 
 export const adminMessages = defineMessages(en, de);

@@ -1,5 +1,5 @@
 import { useEffect, useReducer, useRef } from "preact/hooks";
-import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails } from "../../protocol/api.js";
+import type { OfferView, OrderView, PayOrderBody, SavedBuyerDetails, TrafficSource } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { offerAvailability } from "../components/OfferCard.js";
 import { formatMoney } from "../platform/money.js";
@@ -34,7 +34,7 @@ interface Props {
   /** The claim order's access token (from the waitlist entry or the claim link): shows the waitlister's details. */
   claimToken?: string;
   /** Sent with the order: a claimed coupon code, the 18+ confirmation for a mystery offer (coupons, mystery modules). */
-  orderExtras?: { coupon?: string; ageConfirmed?: true };
+  orderExtras?: { coupon?: string; ageConfirmed?: true; source?: TrafficSource };
   /** A bag from the shop tab: these offers of the show are held and paid as one order (`offer` is its first line's). */
   bag?: { offer: OfferView; quantity: number }[];
   /** Called once the order is paid (the viewer empties the bag). */

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { OfferView, OrderView } from "../../protocol/api.js";
+import type { OfferView, OrderView, TrafficSource } from "../../protocol/api.js";
 import { ApiError, type ClientErrorCode, NetworkError, api } from "../platform/apiClient.js";
 import { chatDeviceId } from "../chat/ChatPanel.js";
 import { getLang } from "../i18n/lang.js";
@@ -14,7 +14,7 @@ export type HoldState =
 interface HoldOptions {
   offer: OfferView;
   /** Sent with the order: a claimed coupon code, the 18+ confirmation for a mystery offer. */
-  orderExtras?: { coupon?: string; ageConfirmed?: true };
+  orderExtras?: { coupon?: string; ageConfirmed?: true; source?: TrafficSource };
   /** A waitlist claim: the units are already held for this order (one unit, for the claim's time). */
   claimOrderId?: string;
   claimToken?: string;

@@ -124,6 +124,9 @@ function Dashboard({ account }: { account: Account }) {
     <main class="page admin" data-testid="admin">
       <div class="panel-head">
         <h1>{t("admin.title")}</h1>
+        <a class="link" href={scoped("/admin/analytics")} data-testid="admin-analytics-link">
+          {t("admin.analytics")}
+        </a>
         <span class="muted">{account.email}</span>
       </div>
       <div class="admin-tabs" role="tablist">

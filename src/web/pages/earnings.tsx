@@ -1,6 +1,6 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import type { EarningsBalances, PayoutView } from "../../protocol/api.js";
+import type { DiscoverOverview, DiscoverShow, EarningsBalances, PayoutView } from "../../protocol/api.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
@@ -32,6 +32,7 @@ const earningsMessages = defineMessages(
     status_pending: "prepared",
     status_sent: "sent",
     status_failed: "failed",
+    reports: "Your shows' reports",
   },
   {
     title: "Deine Einnahmen",
@@ -56,6 +57,7 @@ const earningsMessages = defineMessages(
     status_pending: "vorbereitet",
     status_sent: "überwiesen",
     status_failed: "fehlgeschlagen",
+    reports: "Berichte deiner Shows",
   },
 );
 
@@ -127,6 +129,33 @@ function PayoutAccountForm({ current, onSaved }: { current: Earnings["payoutAcco
         {e("save")}
       </button>
     </form>
+  );
+}
+
+/** The host's shows (live and with a replay) with a link to each one's report (/admin/analytics/<id>). */
+function ShowReports({ hostId }: { hostId: string }) {
+  const { e } = useText();
+  const [shows, setShows] = useState<DiscoverShow[]>([]);
+  useEffect(() => {
+    api.get<DiscoverOverview>(`/api/discover?host=${encodeURIComponent(hostId)}`).then(
+      (r) => setShows([...r.sections.live.shows, ...r.sections.replays.shows]),
+      () => undefined,
+    );
+  }, [hostId]);
+  if (shows.length === 0) return null;
+  return (
+    <>
+      <h2>{e("reports")}</h2>
+      <ul data-testid="earnings-reports">
+        {shows.map((s) => (
+          <li>
+            <a class="link" href={`/admin/analytics/${encodeURIComponent(s.id)}`}>
+              {s.title}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -235,6 +264,7 @@ function EarningsView() {
               </tbody>
             </table>
           )}
+          <ShowReports hostId={account.id} />
           <PayoutAccountForm current={data.payoutAccount} onSaved={load} />
         </>
       )}

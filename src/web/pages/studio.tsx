@@ -37,6 +37,8 @@ import { useRoom } from "../realtime/useRoom.js";
 import { LineupPanel, PinnedNow } from "../shows/LineupPanel.js";
 import { useControlRoomText } from "../shows/controlRoomText.js";
 // Chat moderation: its own chunk, loaded when the studio opens its tab.
+// The live chart (uPlot) loads on its own, after the studio: the viewer page never carries it.
+const LiveChart = lazyComponent(() => import("../analytics/LiveChart.js").then((m) => m.LiveChart));
 const ModerationPanel = lazyComponent(() => import("../chat/ModerationPanel.js").then((m) => m.ModerationPanel));
 
 interface StudioData {
@@ -503,6 +505,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const [reportTick, setReportTick] = useState(0);
   // Until the first stats.updated (when the response carried none) the counters show "—" in their reserved space.
   const [stats, setStats] = useState<StudioStats | null>(data.stats ?? null);
+  const [liveChart, setLiveChart] = useState<ServerEvents["analytics.live"] | null>(null);
   // By host: from the first answer, then with every commission (earnings.updated); the stats ticks do not carry it.
   const [split, setSplit] = useState<CommissionShareView[]>(data.stats?.commissionSplit ?? []);
   const [work, setWork] = useState<WorkTab>("lineup");
@@ -551,6 +554,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
         onSnapshot: () => undefined,
         onEvent: (ev: Envelope) => {
           if (ev.t === "stats.updated") setStats(ev.d as ServerEvents["stats.updated"]);
+          if (ev.t === "analytics.live") setLiveChart(ev.d as ServerEvents["analytics.live"]);
           if (ev.t === "chat.reported") setReportTick((n) => n + 1);
           // A sale's commission was written: the hosts' pending earnings from this show, at once (before the stats tick).
           if (ev.t === "earnings.updated") {
@@ -629,6 +633,12 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
               <ShareLink showId={show.id} />
             </p>
             <CommissionSplit split={split} currency={stats?.currency ?? "EUR"} />
+            <LiveChart showId={show.id} latest={liveChart} />
+            <p>
+              <a class="link" href={`/admin/analytics/${encodeURIComponent(show.id)}`} data-testid="studio-report-link">
+                {c("reportLink")}
+              </a>
+            </p>
           </section>
           <section class="cr-work panel" aria-label={c("workArea")}>
             <Tabs<WorkTab> id="studio" tabs={workTabs} active={work} onChange={setWork} label={c("workArea")} />

@@ -34,6 +34,7 @@ import { pinnedOffer } from "../realtime/showState.js";
 import { useBuyer } from "../buyers/useBuyer.js";
 import { useReplay } from "../recordings/useReplay.js";
 import { useRoom } from "../realtime/useRoom.js";
+import { checkoutOpened, offerShown, trafficSource } from "../analytics/beacons.js";
 // The embed (/embed/<slug>, framed by a merchant's site) talks to the host page through embed/bridge.ts, loaded
 // only there: the show page's viewers do not download it.
 const embedded = location.pathname.startsWith("/embed/");
@@ -113,7 +114,7 @@ function LiveShow({ show }: { show: ShowView }) {
     `/ws/shows/${encodeURIComponent(show.id)}`,
     { status: show.status, viewers: 0, offers: show.offers, chat: [] },
     {
-      params: () => ({ name: name ?? undefined, device: chatDeviceId() }),
+      params: () => ({ name: name ?? undefined, device: chatDeviceId(), src: trafficSource(show.status === "ended" || show.status === "offline") }),
       onEvent: (ev) => {
         if (chatExtras.onEvent(ev)) return;
         const kind = ev.t.slice(0, ev.t.indexOf(".")) as GameKind;
@@ -185,6 +186,14 @@ function LiveShow({ show }: { show: ShowView }) {
   const replay = useReplay(show, room.status);
   const [replayTime, setReplayTime] = useState(0);
   const pinned = replay ? replayOfferAt(replay.markers, replayTime, room.offers) : pinnedOffer(room);
+  const source = trafficSource(!!replay);
+  useEffect(() => {
+    if (pinned) offerShown(show.id, pinned.id);
+  }, [pinned?.id]);
+  const buy = (offer: OfferView) => {
+    checkoutOpened(show.id, offer.id, source);
+    setCheckout(offer);
+  };
   // While the sheet is open it follows the live offer (stock, end) even if the host pins something else.
   const checkoutOffer = checkout ? (room.offers.find((o) => o.id === checkout.id) ?? checkout) : null;
   const closeCheckout = useCallback(() => {
@@ -262,7 +271,7 @@ function LiveShow({ show }: { show: ShowView }) {
         <aside class="sidebar">
           {upcoming && <UpcomingDetails show={show} account={embedded ? null : buyer.account} follows={!embedded} />}
           {pinned ? (
-            <OfferCard offer={pinned} onBuy={setCheckout} soldOut={<WaitlistButton offer={pinned} accountEmail={buyer.account?.email} />} />
+            <OfferCard offer={pinned} onBuy={buy} soldOut={<WaitlistButton offer={pinned} accountEmail={buyer.account?.email} />} />
           ) : upcoming ? null : (
             <div class="panel offer-empty" data-testid="no-offer">
               {t("offer.none")}
@@ -358,7 +367,7 @@ function LiveShow({ show }: { show: ShowView }) {
           onClose={closeCheckout}
           account={buyer.account}
           saved={buyer.saved}
-          orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}) }}
+          orderExtras={{ ...(coupon && buyer.account ? { coupon } : {}), ...(ageConfirmed ? { ageConfirmed: true as const } : {}), source }}
           onPaid={purchased}
         />
       ) : (

@@ -448,6 +448,8 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /": { summary: "Home: live, upcoming and replays", tag: "pages", access: "public", produces: "text/html" },
   "GET /login": { summary: "Sign-in page", tag: "pages", access: "public", produces: "text/html" },
   "GET /admin": { summary: "Merchant admin", tag: "pages", access: "public", produces: "text/html" },
+  "GET /admin/analytics": { summary: "The shop overview (analytics)", tag: "pages", access: "public", produces: "text/html" },
+  "GET /admin/analytics/:showId": { summary: "A show's report (analytics)", tag: "pages", access: "public", produces: "text/html" },
   "GET /setup": { summary: "First-run setup", tag: "pages", access: "public", produces: "text/html" },
   "GET /verify-email": { summary: "Email verification page", tag: "pages", access: "public", produces: "text/html" },
   "GET /orders/:orderId": { summary: "Order page (the token is in the fragment)", tag: "pages", access: "public", produces: "text/html" },
