@@ -106,6 +106,22 @@ export const configSchema = z.object({
     .min(1)
     .max(24 * 60)
     .default(240),
+  // Where finished recordings live: this node's disk (DATA_DIR/media), or S3-compatible object storage that every
+  // node reads replays from (docs/operations.md, Deployment).
+  RECORDINGS_STORAGE: z.enum(["local", "s3"]).default("local"),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  // An S3-compatible service (MinIO, R2, Ceph…); unset: AWS.
+  S3_ENDPOINT: z.string().url().optional(),
+  // Path-style URLs (endpoint/bucket/key); default: on with S3_ENDPOINT, off for AWS.
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  // Both or neither; neither: the AWS SDK's default chain (environment, shared files, instance/task role).
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, "empty, or folder names each ending in / (e.g. showcart/)")
+    .default(""),
   SECRETS_KEY: z.string().optional(),
   // Payments: the built-in test provider (no network) unless PAYMENT_PROVIDER=stripe with a secret key.
   PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
@@ -148,6 +164,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration: ${issues}`);
   }
   const raw = parsed.data;
+  if (raw.RECORDINGS_STORAGE === "s3" && !raw.S3_BUCKET) throw new Error("Invalid configuration: RECORDINGS_STORAGE=s3 needs S3_BUCKET");
+  if (!raw.S3_ACCESS_KEY_ID !== !raw.S3_SECRET_ACCESS_KEY) {
+    throw new Error("Invalid configuration: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together (or neither: the AWS SDK's default chain)");
+  }
   const dataDir = path.resolve(raw.DATA_DIR);
   const publicOrigin = raw.PUBLIC_URL ? new URL(raw.PUBLIC_URL).origin : null;
   const allowedOrigins = [

@@ -8,6 +8,7 @@ import type { OfferService } from "../offers/index.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
 import { finalisePlaylist } from "./playlist.js";
+import type { RecordingStorage } from "./storage.js";
 import { RecordingStore, type RecordingRow } from "./store.js";
 
 export interface RecordingDeps {
@@ -16,6 +17,8 @@ export interface RecordingDeps {
   offers: OfferService;
   ffmpegPath: string;
   mediaDir: string;
+  /** Where finished recordings go (local disk unless RECORDINGS_STORAGE=s3); none: they stay on this node's disk. */
+  storage?: RecordingStorage;
   log: FastifyBaseLogger;
   /** Target segment length; with -c copy segments are cut at the source's keyframes (OBS: every 2 s). */
   segmentSeconds?: number;
@@ -198,7 +201,7 @@ export class RecordingService {
       const dir = path.join(this.#d.mediaDir, r.path);
       // Not on this node's disk: another node (shared PostgreSQL) may be recording it right now.
       if (!(await stat(dir).catch(() => null))) continue;
-      await this.#finalise(r.id, dir, r.startedAt, false);
+      await this.#finalise(r.id, r.path, r.startedAt, false);
       recovered += 1;
     }
     return recovered;
@@ -303,7 +306,7 @@ export class RecordingService {
     await mkdir(dir, { recursive: true });
     await this.#store.insert({ id, showId, startedAt, path: rel });
     if (!session.live || this.#stopped) {
-      await this.#finalise(id, dir, startedAt, false);
+      await this.#finalise(id, rel, startedAt, false);
       return;
     }
     const args = recorderArgs(inputUrl, dir, this.#d.segmentSeconds ?? 4, this.#d.maxSeconds);
@@ -315,7 +318,7 @@ export class RecordingService {
     const exit = await run.exited;
     log.info({ ...exit, stderr: exit.code ? run.stderrTail().map(redactToken) : undefined }, "recording ended");
     // Finalised on its own task so a restart below does not wait for poster and preview.
-    this.#track(this.#finalise(id, dir, startedAt, !this.#stopped));
+    this.#track(this.#finalise(id, rel, startedAt, !this.#stopped));
     if (!session.live || this.#stopped || this.#sessions.get(showId) !== session) return;
     if (exit.code === 0 && this.#d.maxSeconds && performance.now() - startedRun >= (this.#d.maxSeconds - 5) * 1000) {
       log.warn({ maxSeconds: this.#d.maxSeconds }, "recording reached its maximum length; not recording the rest of this session");
@@ -333,7 +336,8 @@ export class RecordingService {
     }, delay);
   }
 
-  async #finalise(id: string, dir: string, startedAt: Date, derivatives: boolean): Promise<void> {
+  async #finalise(id: string, rel: string, startedAt: Date, derivatives: boolean): Promise<void> {
+    const dir = path.join(this.#d.mediaDir, rel);
     const summary = await finalisePlaylist(path.join(dir, PLAYLIST));
     if (!summary?.segments) {
       await this.#store.finish(id, { status: "failed", endedAt: this.#d.clock.now(), durationMs: null });
@@ -343,6 +347,14 @@ export class RecordingService {
     const endedAt = derivatives ? this.#d.clock.now() : new Date(startedAt.getTime() + summary.durationMs);
     await this.#store.finish(id, { status: "ready", endedAt, durationMs: summary.durationMs });
     if (derivatives && !this.#stopped) await this.#makeDerivatives(id, dir, summary.durationMs / 1000);
+    const storage = this.#d.storage;
+    if (storage && storage.kind !== "local") {
+      // On failure the files stay on this disk, where this node still serves them (routes look here first).
+      await storage.keep(rel, dir).then(
+        () => this.#d.log.info({ recordingId: id, storage: storage.kind }, "recording stored"),
+        (err: unknown) => this.#d.log.error({ err, recordingId: id, storage: storage.kind }, "recording not stored; kept on this node's disk"),
+      );
+    }
   }
 
   /** A JPEG frame at ~5 s and a short muted H.264 clip for the show cards, cut from the finished recording. */
