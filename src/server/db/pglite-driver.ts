@@ -14,12 +14,19 @@ import {
 // PGlite is a single connection. Kysely may ask for several connections at once (concurrent transactions), so
 // acquire/release is serialised: a caller waits until the previous holder released. Without this, concurrent
 // read-check-write transactions interleave on the one connection and oversell (see STYLE.md, known traps).
+//
+// The next holder gets the connection on a later turn of the event loop (setImmediate), not in the releasing holder's
+// microtask chain: PGlite runs in this thread, and with a promise hand-over a backlog of queued transactions ran
+// back to back in one turn (seconds under load), while a room flush — written in slices, one per turn — waited for
+// each such turn (bench fanout on PGlite, docs/operations.md). Now each turn runs at most one transaction's hand-over.
+const FAIR = process.env.PGLITE_FAIR_HANDOVER !== "0";
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 class Mutex {
   #tail: Promise<void> = Promise.resolve();
   lock(): Promise<() => void> {
     let release!: () => void;
     const next = new Promise<void>((r) => (release = r));
-    const acquired = this.#tail.then(() => release);
+    const acquired = (FAIR ? this.#tail.then(nextTurn) : this.#tail).then(() => release);
     this.#tail = this.#tail.then(() => next);
     return acquired;
   }
