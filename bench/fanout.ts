@@ -627,9 +627,6 @@ export async function fanout(args: FanoutArgs = {}) {
       cpu_hog: cpuHog,
       chat_per_frame: Number(process.env.REALTIME_CHAT_PER_FRAME ?? 50),
       flush_slice: Number(process.env.REALTIME_FLUSH_SLICE ?? 1000),
-      flush_duty: Number(process.env.REALTIME_FLUSH_DUTY ?? 1),
-      // PGlite's connection handed to the next transaction on a later event-loop turn (src/server/db/pglite-driver.ts).
-      ...(env.DATABASE_URL ? {} : { pglite_fair_handover: process.env.PGLITE_FAIR_HANDOVER !== "0" }),
       seconds: a.seconds,
       offered_per_s: { chat: a.chatPerSecond, reactions: a.reactionsPerSecond, stock: a.stockPerSecond },
       ...showcart,

@@ -46,8 +46,6 @@ export const configSchema = z.object({
   // so a room that fell behind catches up instead of writing ever bigger frames). Sockets written per event-loop turn.
   REALTIME_CHAT_PER_FRAME: z.coerce.number().int().min(1).max(10_000).default(50),
   REALTIME_FLUSH_SLICE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
-  // Share of wall time one room's sliced flush may take (1: it may flush back to back; 0.5: it rests as long as it wrote).
-  REALTIME_FLUSH_DUTY: z.coerce.number().min(0.1).max(1).default(1),
   // permessage-deflate for WebSocket frames, compressed once per batch for every socket (src/server/realtime/deflate.ts).
   REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.

@@ -52,7 +52,7 @@ export function createRealtimeModule(
     metrics,
     log: log.child({ module: "realtime" }),
     tickMs: config.REALTIME_TICK_MS,
-    roomLimits: { chatPerFrame: config.REALTIME_CHAT_PER_FRAME, slice: config.REALTIME_FLUSH_SLICE, duty: config.REALTIME_FLUSH_DUTY },
+    roomLimits: { chatPerFrame: config.REALTIME_CHAT_PER_FRAME, slice: config.REALTIME_FLUSH_SLICE },
     now: () => clock.now().getTime(),
     // Several nodes: room seq numbers and viewer counts live in Redis (see docs/operations.md, "Several nodes").
     stream:

@@ -56,14 +56,9 @@ export interface RoomLimits {
   chatPerFrame: number;
   /** Sockets written per turn of the event loop. */
   slice: number;
-  /**
-   * Share of wall time a room's sliced flush may take (0–1]: after a flush that took W ms over several slices, the room
-   * rests W × (1 − duty) / duty ms before the next one, so orders and chat get the rest of the loop. 1: no rest.
-   */
-  duty: number;
 }
 
-export const DEFAULT_ROOM_LIMITS: RoomLimits = { chatPerFrame: 50, slice: FLUSH_SLICE, duty: 1 };
+export const DEFAULT_ROOM_LIMITS: RoomLimits = { chatPerFrame: 50, slice: FLUSH_SLICE };
 
 export interface FlushStats {
   /** Events in the batch (after coalescing). */
@@ -107,8 +102,6 @@ export class Room {
   #writing = false;
   // Sockets over SOFT_BUFFERED_BYTES, since when (flush time).
   #lagging = new Map<RoomSocket, number>();
-  // performance.now() before which a sliced flush waits (RoomLimits.duty).
-  #restUntil = 0;
 
   constructor(
     readonly id: string,
@@ -211,8 +204,7 @@ export class Room {
    */
   flush(done?: (stats: FlushStats) => void, slice = this.limits.slice, now = Date.now()): FlushStats {
     const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, trimmed: 0, bytes: 0, deflated: 0 };
-    // A whole-room flush (slice Infinity: shutdown) never rests.
-    if (this.#pending.length === 0 || this.#writing || (slice !== Number.POSITIVE_INFINITY && performance.now() < this.#restUntil)) return stats;
+    if (this.#pending.length === 0 || this.#writing) return stats;
     const pending = this.#pending;
     this.#pending = [];
     this.#flushedSeq = this.#seq;
@@ -229,7 +221,6 @@ export class Room {
     stats.bytes = full.plain.length;
     let essential: FrameVariant | null = null;
     const targets = [...this.sockets];
-    const started = performance.now();
     const write = (from: number) => {
       const to = Math.min(targets.length, from + slice);
       for (let i = from; i < to; i++) {
@@ -265,11 +256,6 @@ export class Room {
         return;
       }
       this.#writing = false;
-      const { duty } = this.limits;
-      if (from > 0 && duty < 1) {
-        const took = performance.now() - started;
-        this.#restUntil = performance.now() + (took * (1 - duty)) / duty;
-      }
       done?.(stats);
     };
     write(0);
