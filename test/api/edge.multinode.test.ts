@@ -93,6 +93,9 @@ describe.skipIf(missing)(title, () => {
     const [a, b] = [await metricsOf(cluster.nodes[0]!), await metricsOf(cluster.nodes[1]!)];
     const fromNodes = counter(a, "showcart_hls_requests_total", { role: "node", kind: "part" });
     const upstream = counter(b, "showcart_hls_edge_requests_total", { kind: "part", result: "upstream" });
+    const shared =
+      counter(b, "showcart_hls_edge_requests_total", { kind: "part", result: "coalesced" }) +
+      counter(b, "showcart_hls_edge_requests_total", { kind: "part", result: "hit" });
     // 30 viewers on B ask for the part before it exists (the preload hint): one request from B to A.
     const answers = await Promise.all(Array.from({ length: 30 }, () => get(`${live(1)}/240p/${hint}`)));
     expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
@@ -102,8 +105,11 @@ describe.skipIf(missing)(title, () => {
     expect((await get(`${live(1)}/240p/${hint}`)).status).toBe(200);
     const [a2, b2] = [await metricsOf(cluster.nodes[0]!), await metricsOf(cluster.nodes[1]!)];
     expect(counter(b2, "showcart_hls_edge_requests_total", { kind: "part", result: "upstream" }) - upstream).toBe(1);
-    expect(counter(b2, "showcart_hls_edge_requests_total", { kind: "part", result: "coalesced" })).toBeGreaterThanOrEqual(29);
-    expect(counter(b2, "showcart_hls_edge_requests_total", { kind: "part", result: "hit" })).toBeGreaterThanOrEqual(1);
+    // The other 30 joined that request or (once it was answered) read B's memory; how many of each depends on timing.
+    const shared2 =
+      counter(b2, "showcart_hls_edge_requests_total", { kind: "part", result: "coalesced" }) +
+      counter(b2, "showcart_hls_edge_requests_total", { kind: "part", result: "hit" });
+    expect(shared2 - shared).toBe(30);
     expect(counter(a2, "showcart_hls_requests_total", { role: "node", kind: "part" }) - fromNodes).toBe(1);
     // The same bytes as the ingest node's own.
     expect((await get(`${live(0)}/240p/${hint}`)).body.toString("base64")).toBe(answers[0]!.body.toString("base64"));
