@@ -7,6 +7,7 @@ import { fanout } from "./fanout.js";
 import { auctionBench } from "./auction.js";
 import { socketWrites } from "./socket-writes.js";
 import { edgeBench } from "./edge.js";
+import { webrtcIngest } from "./webrtc-ingest.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -53,6 +54,8 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       databaseUrl: a["database-url"],
       redisUrl: a["redis-url"],
     }),
+  // `--streams 1 --seconds 15`: CPU of the WHIP receiver (werift) per stream Chromium publishes, vs idle in the same run.
+  "webrtc-ingest": (a) => webrtcIngest({ streams: num(a.streams), seconds: num(a.seconds) }),
   // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
   auction: async (a) => {
     const common = { bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) };

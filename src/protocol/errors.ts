@@ -4,6 +4,7 @@ export const errorCodes = {
   invalid_body: { status: 400, message: "The request body is not valid." },
   invalid_json: { status: 400, message: "The request body is not valid JSON." },
   invalid_query: { status: 400, message: "The query string is not valid." },
+  invalid_sdp: { status: 400, message: "The SDP offer is not valid: send one offer with a video section (H.264 or VP8)." },
   invalid_range: { status: 400, message: "The date range is reversed or empty: `to` must be after `from`." },
   range_too_large: { status: 400, message: "The date range is longer than this report allows." },
   idempotency_key_required: { status: 400, message: "This request needs an Idempotency-Key header." },
