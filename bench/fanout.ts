@@ -601,9 +601,16 @@ export async function fanout(args: FanoutArgs = {}) {
         const baselineStock = async (signal: AbortSignal) => {
           const ctl = new WebSocket(wsUrl);
           ctl.on("error", () => {});
-          await new Promise((r) => ctl.once("open", r));
+          // A saturated baseline server (--cpu-hog) may not accept this socket before the window ends: then it sends
+          // nothing (a run used to hang here waiting for "open").
+          await new Promise((r) => {
+            ctl.once("open", r);
+            ctl.once("close", r);
+            signal.addEventListener("abort", r, { once: true });
+          });
           let n = 0;
           while (!signal.aborted) {
+            if (ctl.readyState !== WebSocket.OPEN) break;
             ctl.send(JSON.stringify({ t: "stock", d: { offerId: offers[n % offers.length], remaining: 100_000 - n, version: n } }));
             n++;
             await new Promise((r) => setTimeout(r, 1000 / a.stockPerSecond));
