@@ -1,9 +1,16 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_MEDIA_ARGS, launchChromium } from "../../../test/e2e/browser.js";
 import { AppError } from "../platform/errors.js";
+import { defaultFfmpegPath, defaultFfprobePath } from "../config.js";
+import { feedWhipToFfmpeg } from "./whip-ffmpeg.js";
 import { answerWhipOffer, checkWhipOffer, type WhipPeer } from "./whip-peer.js";
 
 // A bare HTTP server speaking the WHIP exchange (POST offer → 201 + answer) around answerWhipOffer, and Debian's
@@ -105,5 +112,24 @@ describe("WHIP peer (werift) with Chromium", () => {
     // Two video sections (a second camera) are refused too: the program takes one picture per publisher.
     const video = offers[0]!.slice(offers[0]!.indexOf("m=video"));
     expect(() => checkWhipOffer(`${offers[0]!}${video}`)).toThrowError(expect.objectContaining({ code: "invalid_sdp" }));
+  });
+
+  it("feeds the publish to ffmpeg as RTP: the FLV it writes has Chromium's H.264 (copied) and AAC", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whip-ffmpeg-"));
+    const file = path.join(dir, "out.flv");
+    const page = await browser.newPage();
+    expect((await publish(page, { video: true, audio: true })).status).toBe(201);
+    const feed = await feedWhipToFfmpeg(peers.at(-1)!, { ffmpegPath: defaultFfmpegPath(), publishUrl: file });
+    const t0 = Date.now();
+    while ((!fs.existsSync(file) || fs.statSync(file).size < 100_000) && Date.now() - t0 < 60_000 && !feed.run.hasExited())
+      await new Promise((r) => setTimeout(r, 500));
+    await feed.stop();
+    await page.close();
+    expect(feed.run.stderrTail().join("\n")).not.toMatch(/Invalid data|could not find codec/i);
+    const probe = await promisify(execFile)(defaultFfprobePath(), ["-v", "error", "-show_entries", "stream=codec_name,width", "-of", "json", file]);
+    const streams = (JSON.parse(probe.stdout) as { streams: { codec_name: string; width?: number }[] }).streams;
+    expect(streams.map((s) => s.codec_name).sort()).toEqual(["aac", "h264"]);
+    expect(streams.find((s) => s.codec_name === "h264")!.width).toBeGreaterThan(0);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

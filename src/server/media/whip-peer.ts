@@ -21,6 +21,8 @@ export interface WhipPeer {
   answer: string;
   /** The negotiated video codec, e.g. `{ mimeType: "video/H264", payloadType: 102, clockRate: 90000 }`. */
   video: { mimeType: string; payloadType: number; clockRate: number; fmtp?: string };
+  /** The negotiated audio (Opus) payload type, or null when the offer sent no audio. */
+  audio: { payloadType: number } | null;
   /** Every RTP packet the publisher sends, still encoded (audio and video). */
   onRtp(listener: (kind: "audio" | "video", packet: RtpPacket) => void): void;
   /** Asks the publisher for a key frame (PLI): a new consumer needs one to start decoding. */
@@ -110,8 +112,10 @@ export async function answerWhipOffer(offer: string, opts: WhipPeerOptions = {})
     await pc.close().catch(() => {});
     throw new AppError("invalid_sdp", "No video codec in common with the offer (H.264 or VP8).");
   }
+  const audio = pc.getTransceivers().find((t) => t.kind === "audio")?.codecs[0];
   return {
     answer,
+    audio: audio ? { payloadType: audio.payloadType } : null,
     video: { mimeType: video.mimeType, payloadType: video.payloadType, clockRate: video.clockRate, fmtp: video.parameters },
     onRtp: (l) => void listeners.push(l),
     requestKeyFrame: () => {
