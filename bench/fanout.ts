@@ -29,6 +29,8 @@ export interface FanoutArgs {
   redisUrl?: string;
   /** Processes that each keep one core busy for the whole run (the server's and the baseline's alike). */
   cpuHog?: number;
+  /** More settings for the servers (the analytics bench turns recording on and off with ANALYTICS). */
+  env?: Record<string, string>;
 }
 
 type Mode = "showcart" | "baseline";
@@ -323,7 +325,7 @@ const quantileOf = (hist: number[], q: number) => {
 async function runClients(
   mode: Mode,
   urls: string[],
-  a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl" | "cpuHog">>,
+  a: Required<Omit<FanoutArgs, "databaseUrl" | "redisUrl" | "cpuHog" | "env">>,
   stock: (stop: AbortSignal) => Promise<number>,
   pids: number[],
   onWindowEnd?: () => void,
@@ -477,6 +479,7 @@ export async function fanout(args: FanoutArgs = {}) {
     // All bench clients share one address: the per-address chat limit would refuse them (per-socket limits stay on).
     CHAT_IP_LIMIT: "0",
     SECRETS_KEY: randomBytes(32).toString("hex"),
+    ...args.env,
   };
   const nodes: ChildServer[] = [];
   let schema: string | null = null;

@@ -22,6 +22,8 @@ interface FlashSaleArgs {
    * for Stripe with this latency; orders pay it the way they pay Stripe (hold, charge outside the transaction, confirm).
    */
   providerLatencyMs?: number;
+  /** More settings for the server (the analytics bench turns recording on and off with ANALYTICS). */
+  env?: Record<string, string>;
 }
 
 const buyerBody = (offerId: string, i: number) =>
@@ -102,6 +104,7 @@ export async function flashSale(args: FlashSaleArgs) {
     ...(args.databaseUrl ? { DATABASE_URL: args.databaseUrl, DATABASE_SCHEMA: `bench_${Date.now()}` } : {}),
     // Bags: the show is live (every open offer sells, the second line is not pinned), without a video encoder.
     ...(args.bag ? { BENCH_SHOW_LIVE: "1" } : {}),
+    ...args.env,
   };
   let server = await startChildServer(env);
   try {

@@ -5,6 +5,7 @@ import { firstFrame } from "./first-frame.js";
 import { transcode } from "./transcode.js";
 import { fanout } from "./fanout.js";
 import { auctionBench } from "./auction.js";
+import { analyticsBench } from "./analytics.js";
 import { socketWrites } from "./socket-writes.js";
 import { edgeBench } from "./edge.js";
 import { webrtcIngest } from "./webrtc-ingest.js";
@@ -56,6 +57,17 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
     }),
   // `--streams 1 --seconds 15`: CPU of the WHIP receiver (werift) per stream Chromium publishes, vs idle in the same run.
   "webrtc-ingest": (a) => webrtcIngest({ streams: num(a.streams), seconds: num(a.seconds) }),
+  // `--attempts 3000 --sockets 2000 --seconds 15 --viewers 10000 --orders 5000 --database-url postgres://…` (the report's
+  // database; the flash sale and fan-out run on PGlite).
+  analytics: (a) =>
+    analyticsBench({
+      attempts: num(a.attempts),
+      sockets: num(a.sockets),
+      seconds: num(a.seconds),
+      viewers: num(a.viewers),
+      orders: num(a.orders),
+      databaseUrl: a["database-url"] ?? process.env.BENCH_DATABASE_URL,
+    }),
   // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
   auction: async (a) => {
     const common = { bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) };

@@ -144,6 +144,19 @@ describe("show report", () => {
     fs.writeFileSync(path.join(dir, "analytics-report.png"), shot);
     console.log(`report screenshot: ${path.join(dir, "analytics-report.png")}`);
 
+    // The host's studio: the live chart and the pinned offer's funnel, updated through the studio socket.
+    const h = await signedInVisitor(browser, server.url, host);
+    const sp = await h.context.newPage();
+    await sp.goto(`/studio/${showId}`);
+    await sp.getByTestId("studio-live-funnel").waitFor({ timeout: LONG });
+    expect(await sp.getByTestId("live-paid").textContent()).toBe("1");
+    expect((await postOrder(server.url, orderBody(offerB))).status).toBe(201);
+    await until("studio socket open", () => services.hub.openStudios().includes(showId), 30_000);
+    await services.analyticsTick();
+    await sp.waitForFunction(() => document.querySelector("[data-testid=live-paid]")?.textContent === "2", undefined, { timeout: LONG });
+    await sp.getByTestId("uplot-live").locator("canvas").waitFor({ timeout: LONG });
+    expect(await seriousAxeFindings(sp)).toBe("");
+
     // The shop overview, axe clean too.
     const overview = await m.context.newPage();
     await overview.goto("/admin/analytics");
