@@ -68,6 +68,16 @@ export function browserIngestArgs(mimeType: string, publishUrl: string): string[
     "2000000",
     "-i",
     "pipe:0",
+    ...flvPublishArgs(h264, publishUrl),
+  ];
+}
+
+/**
+ * The output half of every browser publish (MediaRecorder or WHIP): the first video and audio stream to FLV on our RTMP
+ * ingest, H.264 copied (else encoded with a key frame every 2 s), audio as 48 kHz stereo AAC.
+ */
+export function flvPublishArgs(h264: boolean, publishUrl: string): string[] {
+  return [
     "-map",
     "0:v:0",
     "-map",

@@ -1,6 +1,7 @@
 import dgram from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { type FfmpegRun, spawnFfmpeg } from "../platform/ffmpeg-process.js";
+import { flvPublishArgs } from "./browser-ingest.js";
 import type { WhipPeer } from "./whip-peer.js";
 
 // A WHIP publish fed to ffmpeg: werift's RTP packets are sent, unchanged, to UDP ports ffmpeg reads through an SDP
@@ -50,24 +51,7 @@ export function whipFfmpegArgs(publishUrl: string, h264: boolean): string[] {
     "sdp",
     "-i",
     "pipe:0",
-    "-map",
-    "0:v:0",
-    "-map",
-    "0:a:0?",
-    ...(h264
-      ? ["-c:v", "copy"]
-      : ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced*2)"]),
-    "-c:a",
-    "aac",
-    "-b:a",
-    "128k",
-    "-ar",
-    "48000",
-    "-ac",
-    "2",
-    "-f",
-    "flv",
-    publishUrl,
+    ...flvPublishArgs(h264, publishUrl),
   ];
 }
 
