@@ -148,6 +148,7 @@ describe("show report", () => {
     const h = await signedInVisitor(browser, server.url, host);
     const sp = await h.context.newPage();
     await sp.goto(`/studio/${showId}`);
+    await sp.getByTestId("studio-side-tab-stats").click({ timeout: LONG });
     await sp.getByTestId("studio-live-funnel").waitFor({ timeout: LONG });
     expect(await sp.getByTestId("live-paid").textContent()).toBe("1");
     expect((await postOrder(server.url, orderBody(offerB))).status).toBe(201);

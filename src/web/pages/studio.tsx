@@ -398,6 +398,8 @@ type WorkTab = "lineup" | "auction" | "mystery" | "coupon" | "giveaway" | "poll"
  * Tabs whose panels all stay mounted (hidden when not chosen): a half-filled game form survives a look at the line-up,
  * and the line-up's keyboard shortcuts work from any tab.
  */
+type SideTab = "chat" | "stats" | "moderation";
+
 function Tabs<K extends string>({
   id,
   tabs,
@@ -509,7 +511,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   // By host: from the first answer, then with every commission (earnings.updated); the stats ticks do not carry it.
   const [split, setSplit] = useState<CommissionShareView[]>(data.stats?.commissionSplit ?? []);
   const [work, setWork] = useState<WorkTab>("lineup");
-  const [side, setSide] = useState<"chat" | "moderation">("chat");
+  const [side, setSide] = useState<SideTab>("chat");
   const [moderationSeen, setModerationSeen] = useState(false);
   const [setupOpen, setSetupOpen] = useState(false);
   const [lineupKey, setLineupKey] = useState(0);
@@ -576,11 +578,12 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
     { key: "giveaway", label: c("tabGiveaway") },
     { key: "poll", label: c("tabPoll") },
   ];
-  const sideTabs: { key: "chat" | "moderation"; label: string }[] = [
+  const sideTabs: { key: SideTab; label: string }[] = [
     { key: "chat", label: c("chat") },
+    { key: "stats", label: c("liveStats") },
     { key: "moderation", label: reports > 0 ? c("moderation", { n: reports }) : c("moderationNoReports") },
   ];
-  const chooseSide = (key: "chat" | "moderation") => {
+  const chooseSide = (key: SideTab) => {
     setSide(key);
     if (key === "moderation") setModerationSeen(true);
   };
@@ -633,12 +636,6 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
               <ShareLink showId={show.id} />
             </p>
             <CommissionSplit split={split} currency={stats?.currency ?? "EUR"} />
-            <LiveChart showId={show.id} latest={liveChart} />
-            <p>
-              <a class="link" href={`/admin/analytics/${encodeURIComponent(show.id)}`} data-testid="studio-report-link">
-                {c("reportLink")}
-              </a>
-            </p>
           </section>
           <section class="cr-work panel" aria-label={c("workArea")}>
             <Tabs<WorkTab> id="studio" tabs={workTabs} active={work} onChange={setWork} label={c("workArea")} />
@@ -681,6 +678,17 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
                 actions={chatActions}
                 onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
               />
+            </TabPanel>
+            <TabPanel id="studio-side" tab="stats" active={side === "stats"}>
+              {/* A tab of its own: on a tablet held upright the chart and its tables would push the line-up off screen. */}
+              <div class="panel">
+                <LiveChart showId={show.id} latest={liveChart} />
+                <p>
+                  <a class="link" href={`/admin/analytics/${encodeURIComponent(show.id)}`} data-testid="studio-report-link">
+                    {c("reportLink")}
+                  </a>
+                </p>
+              </div>
             </TabPanel>
             <TabPanel id="studio-side" tab="moderation" active={side === "moderation"}>
               {/* Its own chunk: loaded the first time the tab is opened, then kept. */}
