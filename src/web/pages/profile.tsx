@@ -1,5 +1,5 @@
 import { type ComponentChildren, render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { HostProfile, ShopProfile } from "../../protocol/api.js";
 import { useSignedIn } from "../accounts/useSignedIn.js";
 import { Centered, Header, LoadError } from "../components/Layout.js";
@@ -26,7 +26,9 @@ function ProfilePage() {
   const [error, setError] = useState<string | null>(null);
   // The count follows the viewer's own toggle (the server's figure is read once, with the page).
   const [followDelta, setFollowDelta] = useState(0);
-  const [followingAtLoad, setFollowingAtLoad] = useState<boolean | null>(null);
+  // A ref, not state: a click right after the button's first answer reaches onFollowing before a state update would
+  // have re-rendered this page, and would be taken for the state at load (the count stayed at 0).
+  const followingAtLoad = useRef<boolean | null>(null);
   const which = target();
 
   const load = () => {
@@ -48,8 +50,8 @@ function ProfilePage() {
   useEffect(load, []);
 
   const onFollowing = (following: boolean) => {
-    if (followingAtLoad === null) setFollowingAtLoad(following);
-    else setFollowDelta(following === followingAtLoad ? 0 : following ? 1 : -1);
+    if (followingAtLoad.current === null) followingAtLoad.current = following;
+    else setFollowDelta(following === followingAtLoad.current ? 0 : following ? 1 : -1);
   };
 
   let body: ComponentChildren;
