@@ -6,6 +6,7 @@ import { ApiError, api } from "../platform/apiClient.js";
 import { formatMoney } from "../platform/money.js";
 import { useAnalyticsText } from "./analyticsText.js";
 import { type ChartMarker, type ChartSeries, TimeChart } from "./TimeChart.js";
+import { Counter } from "../components/Counter.js";
 
 const secs = (iso: string) => Date.parse(iso) / 1000;
 
@@ -67,17 +68,6 @@ function Table({ head, rows, testId }: { head: string[]; rows: (string | number)
           ))}
         </tbody>
       </table>
-    </div>
-  );
-}
-
-function Counter({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div class="counter">
-      <span class="counter-value" data-testid={testId}>
-        {value}
-      </span>
-      <span class="counter-label">{label}</span>
     </div>
   );
 }

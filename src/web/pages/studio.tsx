@@ -36,6 +36,7 @@ import { withOffer } from "../realtime/showState.js";
 import { useRoom } from "../realtime/useRoom.js";
 import { LineupPanel, PinnedNow } from "../shows/LineupPanel.js";
 import { useControlRoomText } from "../shows/controlRoomText.js";
+import { Counter } from "../components/Counter.js";
 // Chat moderation: its own chunk, loaded when the studio opens its tab.
 // The live chart (uPlot) loads on its own, after the studio: the viewer page never carries it.
 const LiveChart = lazyComponent(() => import("../analytics/LiveChart.js").then((m) => m.LiveChart));
@@ -58,22 +59,14 @@ const EMPTY_STATS: StudioStats = { viewers: 0, unitsSold: 0, revenue: 0, commiss
 function Counters({ stats }: { stats: StudioStats | null }) {
   const { t, locale } = useStudioText();
   const { c } = useControlRoomText();
-  const item = (label: string, value: string, testId: string) => (
-    <div class="counter">
-      <span class="counter-value" data-testid={testId}>
-        {value}
-      </span>
-      <span class="counter-label">{label}</span>
-    </div>
-  );
   const n = new Intl.NumberFormat(locale);
   const money = (v: number) => (stats ? formatMoney(v, stats.currency, locale) : "—");
   return (
     <section class="counters" data-testid="studio-counters" aria-label={c("counters")} aria-live="off">
-      {item(t("studio.viewers"), stats ? n.format(stats.viewers) : "—", "stat-viewers")}
-      {item(t("studio.unitsSold"), stats ? n.format(stats.unitsSold) : "—", "stat-units")}
-      {item(t("studio.revenue"), money(stats?.revenue ?? 0), "stat-revenue")}
-      {item(t("studio.commission"), money(stats?.commission ?? 0), "stat-commission")}
+      <Counter label={t("studio.viewers")} value={stats ? n.format(stats.viewers) : "—"} testId="stat-viewers" />
+      <Counter label={t("studio.unitsSold")} value={stats ? n.format(stats.unitsSold) : "—"} testId="stat-units" />
+      <Counter label={t("studio.revenue")} value={money(stats?.revenue ?? 0)} testId="stat-revenue" />
+      <Counter label={t("studio.commission")} value={money(stats?.commission ?? 0)} testId="stat-commission" />
     </section>
   );
 }
