@@ -31,7 +31,20 @@ afterAll(async () => {
   await server?.close();
 });
 
-const box = async (page: Page, testId: string) => (await page.getByTestId(testId).first().boundingBox())!;
+// Measured at rest: a sheet rises into place over 0.2 s (styles.css "rise"), so on a busy machine a box read right after
+// it appeared was up to 30 px lower than where it settles (CI: 851 for 844).
+const box = async (page: Page, testId: string) => {
+  const el = page.getByTestId(testId).first();
+  await el.evaluate((node) =>
+    Promise.all(
+      node
+        .getAnimations({ subtree: true })
+        .filter((a) => Number.isFinite(a.effect?.getComputedTiming().iterations ?? Number.POSITIVE_INFINITY))
+        .map((a) => a.finished),
+    ),
+  );
+  return (await el.boundingBox())!;
+};
 
 /** A finger drawn across the screen from (x1, y1) to (x2, y2): real touch events through the DevTools protocol. */
 async function swipe(page: Page, x1: number, y1: number, x2: number, y2: number): Promise<void> {
