@@ -33,19 +33,20 @@ function objects(pdf: Buffer): Map<number, PdfObject> {
   return out;
 }
 
-const utf16 = (hex: string) => Buffer.from(hex, "hex").swap16().toString("utf16le");
+// One destination may be several UTF-16 units: pdfkit writes a ligature glyph (DejaVu's "fi", "ffl") as "<0066 0069>".
+const utf16 = (hex: string) => Buffer.from(hex.replace(/\s+/g, ""), "hex").swap16().toString("utf16le");
 
 function parseCMap(cmap: string): Map<number, string> {
   const map = new Map<number, string>();
   for (const block of cmap.matchAll(/beginbfchar([\s\S]*?)endbfchar/g))
-    for (const [, code, uni] of block[1]!.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>/g)) map.set(Number.parseInt(code!, 16), utf16(uni!));
+    for (const [, code, uni] of block[1]!.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F\s]+)>/g)) map.set(Number.parseInt(code!, 16), utf16(uni!));
   for (const block of cmap.matchAll(/beginbfrange([\s\S]*?)endbfrange/g)) {
     for (const [, lo, hi, rest] of block[1]!.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\[[^\]]*\]|<[0-9a-fA-F]+>)/g)) {
       const from = Number.parseInt(lo!, 16);
       const to = Number.parseInt(hi!, 16);
       if (rest!.startsWith("[")) {
         let code = from;
-        for (const u of rest!.matchAll(/<([0-9a-fA-F]+)>/g)) map.set(code++, utf16(u[1]!));
+        for (const u of rest!.matchAll(/<([0-9a-fA-F\s]+)>/g)) map.set(code++, utf16(u[1]!));
       } else {
         const base = Number.parseInt(rest!.slice(1, -1), 16);
         for (let c = from; c <= to; c++) map.set(c, String.fromCharCode(base + c - from));

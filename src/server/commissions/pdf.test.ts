@@ -41,6 +41,14 @@ describe("statement PDF", () => {
     expect(texts.join("\n")).not.toContain("\uFFFD");
   });
 
+  it("reads back an order id drawn with ligatures (DejaVu's fi, ffl), and every glyph after it", async () => {
+    const s = statement(2);
+    s.lines[0] = { ...s.lines[0]!, orderId: "ord_xfiffl" };
+    const texts = plain(pdfTextRuns(await statementPdf(s, "de"))).map((r) => r.text);
+    expect(texts).toEqual(expect.arrayContaining(["ord_xfiffl", "Auszahlung", "verfügbar"]));
+    expect(texts.join("\n")).not.toContain("\uFFFD");
+  });
+
   it("is in English when asked, with English amounts", async () => {
     const texts = plain(pdfTextRuns(await statementPdf(statement(2), "en"))).map((r) => r.text);
     expect(texts).toEqual(
