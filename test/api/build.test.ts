@@ -1,9 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SpawnedServer, spawnServer } from "../support/spawn-server.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -13,42 +14,22 @@ const root = path.resolve(import.meta.dirname, "../..");
 describe("the production build (npm run build → node dist/server.mjs)", () => {
   let dir = "";
   let base = "";
-  let out = "";
-  let proc: ReturnType<typeof spawn> | null = null;
+  let server: SpawnedServer | null = null;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-build-"));
     await run(process.execPath, ["--import", "tsx", "scripts/build.ts", "--out", path.join(dir, "dist")], { cwd: root });
     fs.copyFileSync(path.join(root, "package.json"), path.join(dir, "package.json"));
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
-    proc = spawn(process.execPath, ["dist/server.mjs"], {
+    server = await spawnServer(process.execPath, ["dist/server.mjs"], {
       cwd: dir,
       env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: path.join(dir, "data"), DEMO: "0", LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
     });
-    proc.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-    proc.stderr?.on("data", (c: Buffer) => (out += c.toString()));
-    base = await new Promise<string>((resolve, reject) => {
-      const t = setInterval(() => {
-        const m = out.match(/Showcart is running: (http:\/\/localhost:\d+)\//);
-        if (m) {
-          clearInterval(t);
-          resolve(m[1]!);
-        }
-      }, 100);
-      proc!.once("exit", (code) => {
-        clearInterval(t);
-        reject(new Error(`dist/server.mjs exited ${code}: ${out}`));
-      });
-    });
+    base = server.base;
   });
 
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once("exit", r));
-      proc.kill("SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -77,8 +58,10 @@ describe("the production build (npm run build → node dist/server.mjs)", () => 
     const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { info: { version: string } };
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
     expect(doc.info.version).toBe(pkg.version); // package.json found from dist/ as from src/
-    expect(out).not.toMatch(/build-web|esbuild|tsx/);
+    expect(server!.output()).not.toMatch(/build-web|esbuild|tsx/);
     // The start log names the ffmpeg it chose and where from (the npm binary here, unless FFMPEG_PATH is set).
-    expect(out).toMatch(process.env.FFMPEG_PATH ? /"msg":"ffmpeg from FFMPEG_PATH"/ : /"msg":"ffmpeg from npm @ffmpeg-installer\/[a-z0-9]+-[a-z0-9]+"/);
+    expect(server!.output()).toMatch(
+      process.env.FFMPEG_PATH ? /"msg":"ffmpeg from FFMPEG_PATH"/ : /"msg":"ffmpeg from npm @ffmpeg-installer\/[a-z0-9]+-[a-z0-9]+"/,
+    );
   });
 });

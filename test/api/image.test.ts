@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,6 +7,7 @@ import { validate } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { configSchema } from "../../src/server/config.js";
+import { spawnServer } from "../support/spawn-server.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -135,7 +136,7 @@ describe("the container image (Dockerfile, .dockerignore, deploy/compose.yaml, .
         for (const m of step.args.matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
       }
       const hasDebianFfmpeg = fs.existsSync(env.FFMPEG_PATH!);
-      const proc = spawn(process.execPath, ["dist/server.mjs"], {
+      const server = await spawnServer(process.execPath, ["dist/server.mjs"], {
         cwd: app,
         env: {
           PATH: process.env.PATH,
@@ -146,27 +147,11 @@ describe("the container image (Dockerfile, .dockerignore, deploy/compose.yaml, .
           DATA_DIR: path.join(out, "data"),
           DEMO: hasDebianFfmpeg ? "1" : "0",
         },
-        stdio: ["ignore", "pipe", "pipe"],
       });
-      let log = "";
-      proc.stdout.on("data", (c: Buffer) => (log += c.toString()));
-      proc.stderr.on("data", (c: Buffer) => (log += c.toString()));
+      const { base } = server;
       try {
-        const base = await new Promise<string>((resolve, reject) => {
-          const t = setInterval(() => {
-            const m = log.match(/Showcart is running: (http:\/\/localhost:\d+)\//);
-            if (m) {
-              clearInterval(t);
-              resolve(m[1]!);
-            }
-          }, 100);
-          proc.once("exit", (code) => {
-            clearInterval(t);
-            reject(new Error(`the image's server exited ${code}: ${log}`));
-          });
-        });
         expect((await fetch(`${base}/healthz`)).status).toBe(200);
-        if (hasDebianFfmpeg) expect(log).toMatch(/"source":"FFMPEG_PATH","version":"\d[^"]*","msg":"ffmpeg from FFMPEG_PATH"/);
+        if (hasDebianFfmpeg) expect(server.output()).toMatch(/"source":"FFMPEG_PATH","version":"\d[^"]*","msg":"ffmpeg from FFMPEG_PATH"/);
         if (!hasDebianFfmpeg) {
           console.warn(`image test: ${env.FFMPEG_PATH} missing (apt-get install ffmpeg): checked health only, not the demo going live`);
           return;
@@ -180,11 +165,7 @@ describe("the container image (Dockerfile, .dockerignore, deploy/compose.yaml, .
         }
         expect(playlist).toContain("#EXT-X-STREAM-INF");
       } finally {
-        if (proc.exitCode === null && proc.signalCode === null) {
-          const exited = new Promise((r) => proc.once("exit", r));
-          proc.kill("SIGTERM");
-          await exited;
-        }
+        await server.stop();
       }
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

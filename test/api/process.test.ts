@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { spawnServer } from "../support/spawn-server.js";
 
 function childPids(pid: number): number[] {
   try {
@@ -28,27 +29,14 @@ const alive = (pid: number) => {
 describe("the server process (npm start)", () => {
   it("goes live with the demo, keeps the stream key out of its output, and leaves no ffmpeg behind on SIGTERM", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-proc-"));
-    const proc = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    const server = await spawnServer(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
       env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
+    }).catch((err) => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      throw err;
     });
-    let out = "";
-    proc.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    proc.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const { proc, base } = server;
     try {
-      const base = await new Promise<string>((resolve, reject) => {
-        const t = setInterval(() => {
-          const m = out.match(/Showcart is running: (http:\/\/localhost:\d+)\//);
-          if (m) {
-            clearInterval(t);
-            resolve(m[1]!);
-          }
-        }, 100);
-        proc.once("exit", (code) => {
-          clearInterval(t);
-          reject(new Error(`exited ${code}: ${out}`));
-        });
-      });
       // Live: the demo source published, a transcoder runs and the master playlist lists the renditions.
       const demo = (await (await fetch(`${base}/api/shows/demo`)).json()) as { show: { id: string; playbackUrl: string } };
       let playlist = "";
@@ -62,15 +50,13 @@ describe("the server process (npm start)", () => {
       expect(show.show.status).toBe("live");
 
       const creds = JSON.parse(fs.readFileSync(path.join(dataDir, "demo-login.json"), "utf8")) as { password: string };
-      expect(out).toContain(creds.password); // printed on purpose, for the local demo
-      const streamKey = out.match(/sk_[A-Za-z0-9_-]{20,}/);
+      expect(server.output()).toContain(creds.password); // printed on purpose, for the local demo
+      const streamKey = server.output().match(/sk_[A-Za-z0-9_-]{20,}/);
       expect(streamKey).toBeNull(); // never a full stream key in logs
 
       const children = childPids(proc.pid!);
       expect(children.length).toBeGreaterThanOrEqual(2); // synthetic source + transcoder
-      const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
-      proc.kill("SIGTERM");
-      expect(await exited).toBe(0);
+      expect(await server.stop()).toBe(0);
       await new Promise((r) => setTimeout(r, 200));
       expect(children.filter(alive).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").slice(0, 120))).toEqual([]);
     } finally {
