@@ -396,6 +396,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       closed = true;
       // Every module's timers first, before anything they use goes away (their own onClose hooks find them stopped).
       await sweepers.stop();
+      // Recorders next: a graceful stop writes each recording's ENDLIST while the ingest is still there, and a recorder
+      // that saw its input end (the demo source stopping below) is not restarted as if the show had dropped.
+      await Promise.all([recordings.recordings.stop(), simulcast.simulcast.stop()]);
       await synthetic?.stop();
       await media.browserIngest.stop();
       await realtime.hub.close();
@@ -405,8 +408,6 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await app.close();
       // After the last request: what it relayed is marked sent before the database closes.
       await outbox.stop();
-      // Recorders first: a graceful stop writes each recording's ENDLIST before the ingest goes away.
-      await Promise.all([recordings.recordings.stop(), simulcast.simulcast.stop()]);
       await media.media.stop();
       await media.close();
       await chat.stop();
