@@ -15,7 +15,8 @@ const STREAM_SECONDS = 7;
 describe("recordings", () => {
   let server: TestServer;
   let source: SyntheticSource;
-  let pinnedAtSeconds = 0;
+  let pinnedFrom = 0;
+  let pinnedTo = 0;
   let pinnedOfferId = "";
   let unpinnedOfferId = "";
 
@@ -33,9 +34,11 @@ describe("recordings", () => {
     await until("recording", () => recordings.isRecording(show.id));
     const rec = await until("recording row", async () => (await recordings.recordings(show.id))[0]);
     await new Promise((r) => setTimeout(r, 2500));
+    // The pin happens somewhere inside the create call (which took 1.8 s once on a loaded machine): bracket it.
+    pinnedFrom = (Date.now() - Date.parse(rec.startedAt)) / 1000;
     const pinned = await offers.create(show.id, products[1], { showPrice: 999, quantity: 5, durationSeconds: 3600, pin: true });
     pinnedOfferId = pinned.id;
-    pinnedAtSeconds = (Date.now() - Date.parse(rec.startedAt)) / 1000;
+    pinnedTo = (Date.now() - Date.parse(rec.startedAt)) / 1000;
     // Created, never pinned: sold only once the show is over.
     unpinnedOfferId = (await offers.create(show.id, products[2], { showPrice: 500, quantity: 3, durationSeconds: 3600 })).id;
     await until("offline", async () => (await shows.show(show.id)).status === "offline", 60_000);
@@ -94,7 +97,8 @@ describe("recordings", () => {
     expect(show.replay.posterUrl).toMatch(/poster\.jpg$/);
     const marker = show.replay.markers.find((m) => m.offerId === pinnedOfferId);
     expect(marker).toBeDefined();
-    expect(Math.abs(marker!.atSeconds - pinnedAtSeconds)).toBeLessThan(1.5);
+    expect(marker!.atSeconds).toBeGreaterThan(pinnedFrom - 1);
+    expect(marker!.atSeconds).toBeLessThan(pinnedTo + 1);
     // The demo offer was pinned before the show went live: it is on screen from the first second.
     expect(show.replay.markers[0].atSeconds).toBe(0);
   });
