@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import nodemailer from "nodemailer";
@@ -57,8 +58,11 @@ export function createMailer(opts: { smtpUrl?: string; from: string; dir: string
       await transport.sendMail({ from: opts.from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers });
       const stored: StoredMail = { id, from: opts.from, ...msg, at: opts.clock.now().toISOString() };
       const file = path.join(opts.dir, `${id}.json`);
-      fs.writeFileSync(`${file}.tmp`, JSON.stringify(stored));
-      fs.renameSync(`${file}.tmp`, file);
+      // Off the event loop: an order's confirmation is written while the node is busy with the next orders.
+      // A temporary name of its own: two deliveries of one id in flight never write into each other's file.
+      const tmp = `${file}.${randomUUID()}.tmp`;
+      await fs.promises.writeFile(tmp, JSON.stringify(stored));
+      await fs.promises.rename(tmp, file);
     },
     list() {
       return fs
