@@ -29,6 +29,7 @@ export const errorCodes = {
   insufficient_stock: { status: 409, message: "Not enough stock of this variant." },
   lineup_exhausted: { status: 409, message: "Nothing further in the show's line-up can be pinned." },
   setup_done: { status: 409, message: "Showcart is set up already: sign in instead." },
+  show_not_live: { status: 409, message: "This show is not live: there is nothing to play in real time." },
   show_not_upcoming: { status: 409, message: "This show is not upcoming (live, over, cancelled or without a start time)." },
   cannot_follow_self: { status: 422, message: "You cannot follow yourself." },
   unsubscribe_link_invalid: { status: 403, message: "This unsubscribe link is not valid." },
@@ -62,6 +63,8 @@ export const errorCodes = {
   oembed_format_unsupported: { status: 501, message: "oEmbed answers in JSON only (format=json)." },
   internal: { status: 500, message: "Something went wrong on our side." },
   unavailable: { status: 503, message: "Temporarily unavailable." },
+  whep_full: { status: 503, message: "Sub-second playback is full on this server: play LL-HLS instead." },
+  whep_unavailable: { status: 503, message: "Sub-second playback of this show is not served by this server: play LL-HLS instead." },
   payment_pending: { status: 503, message: "The payment provider has not confirmed the payment yet; the units stay reserved." },
 } as const;
 

@@ -26,7 +26,7 @@ import { PageMetaRegistry } from "./http/page-meta.js";
 import { Sweepers } from "./http/sweepers.js";
 import { webRoutes } from "./http/web.js";
 import { type Mailer, createMailModule } from "./mail/index.js";
-import { type Media, createMediaModule, startSyntheticSource } from "./media/index.js";
+import { type Media, type Whep, createMediaModule, startSyntheticSource } from "./media/index.js";
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "./modules.js";
 import { type MysteryService, createMysteryModule } from "./mystery/index.js";
 import { type Notifier, type ReminderService, createNotificationsModule } from "./notifications/index.js";
@@ -90,6 +90,7 @@ export interface RunningServer {
     chatModeration: ChatModeration;
     hub: RealtimeHub;
     media: Media;
+    whep: Whep;
     bus: Bus;
     recordings: RecordingService;
     simulcast: SimulcastService;
@@ -375,6 +376,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       chatModeration: chat.moderation,
       hub: realtime.hub,
       media: media.media,
+      whep: media.whep,
       bus,
       recordings: recordings.recordings,
       simulcast: simulcast.simulcast,
@@ -401,6 +403,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await Promise.all([recordings.recordings.stop(), simulcast.simulcast.stop()]);
       await synthetic?.stop();
       await media.browserIngest.stop();
+      await media.whep.stop();
       await realtime.hub.close();
       await metricsListener?.close();
       giveaways.giveaways.stop();

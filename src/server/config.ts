@@ -39,6 +39,15 @@ export const configSchema = z.object({
   NODE_URL: z.string().url().optional(),
   // Several nodes: memory for live parts and segments fetched from other nodes (each kept until evicted, LRU).
   HLS_EDGE_CACHE_MB: z.coerce.number().int().min(8).max(16_384).default(256),
+  // WebRTC (WHIP ingest, WHEP playback): STUN/TURN servers the server's peer connections use, as a JSON array of
+  // RTCIceServer ({ urls, username?, credential? }) or comma-separated stun:/turn: URLs. Unset: host candidates only
+  // (loopback and LAN work without any).
+  ICE_SERVERS: z.string().optional(),
+  // Addresses announced as extra host candidates (a public address in front of 1:1 NAT), comma-separated.
+  WEBRTC_PUBLIC_ADDRESSES: z.string().optional(),
+  // WHEP (sub-second) viewers one node serves; beyond it POST /whep answers 503 whep_full and players use LL-HLS.
+  // 0 turns WHEP off. docs/operations.md, "WHEP capacity".
+  WHEP_MAX_VIEWERS_PER_NODE: z.coerce.number().int().min(0).max(10_000).default(20),
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),
   REALTIME_TICK_MS: z.coerce.number().int().min(5).max(1000).default(50),

@@ -64,6 +64,9 @@ const PUBLIC = new Set([
   "GET /live/:showId/index.m3u8",
   "GET /live/:showId/:rendition/index.m3u8",
   "GET /live/:showId/:rendition/:file",
+  // WHEP playback: public like the playlists; a session is ended by whoever holds its random URL (whep.http.test.ts).
+  "POST /api/shows/:showId/whep",
+  "DELETE /api/shows/:showId/whep/:sessionId",
   "GET /images/demo/:name",
   "GET /healthz",
   "GET /api/ping",

@@ -27,6 +27,8 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     // Tests place many orders from one address; the hold rate limits have their own tests (order-attacks).
     HOLDS_PER_ADDRESS_PER_MINUTE: "0",
     HOLDS_PER_DEVICE_PER_MINUTE: "0",
+    // WHEP off unless a test turns it on: every viewer page would otherwise start a WebRTC encode of the demo show.
+    WHEP_MAX_VIEWERS_PER_NODE: "0",
     // CI's second run of the media tests on Debian's ffmpeg (.ci/run) sets it.
     ...(process.env.FFMPEG_PATH ? { FFMPEG_PATH: process.env.FFMPEG_PATH } : {}),
     ...(backend === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: schema! } : {}),

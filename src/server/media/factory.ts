@@ -2,6 +2,9 @@ import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.
 import type { ShowService } from "../shows/index.js";
 import { type BrowserIngest, createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
 import { MediaCluster, ORPHAN_SWEEP_MS, REFRESH_MS } from "./cluster.js";
+import { webRtcNetwork } from "./ice-config.js";
+import { type Whep, createWhep } from "./whep.js";
+import { whepRoutes } from "./whep-routes.js";
 import { EdgeOrigin, nodeToken } from "./edge-origin.js";
 import { LiveDirectory } from "./live-directory.js";
 import { parseLadder } from "./ll-hls/ladder.js";
@@ -20,6 +23,8 @@ export function createMediaModule(
 ): {
   media: Media;
   browserIngest: BrowserIngest;
+  /** WHEP (sub-second WebRTC) playback of the shows live on this node. */
+  whep: Whep;
   onLive(listener: ShowListener): void;
   onOffline(listener: ShowListener): void;
   /** Several nodes: this node's base URL for the others, once the HTTP server listens (NODE_URL or the listen address). */
@@ -75,10 +80,19 @@ export function createMediaModule(
     },
     onReconnecting: (showId) => setStatus(showId, "reconnecting"),
     onOffline: (showId) => {
+      whep.endShow(showId);
       cluster?.withdraw(showId);
       setStatus(showId, "offline");
       for (const listener of offline) listener(showId);
     },
+  });
+  // Only the node that ingests a show serves its WHEP (the encode pulls from the local ingest).
+  const whep: Whep = createWhep({
+    ffmpegPath: config.ffmpegPath,
+    network: webRtcNetwork(config),
+    maxViewers: config.WHEP_MAX_VIEWERS_PER_NODE,
+    playUrl: (showId) => media.playUrl(showId),
+    log: log.child({ module: "whep" }),
   });
   if (directory)
     cluster = new MediaCluster({
@@ -103,6 +117,7 @@ export function createMediaModule(
   return {
     media,
     browserIngest,
+    whep,
     onLive: (listener) => void live.push(listener),
     onOffline: (listener) => void offline.push(listener),
     listening: (nodeUrl) => cluster?.listening(nodeUrl),
@@ -110,6 +125,7 @@ export function createMediaModule(
     plugin: modulePlugin("media", mediaModule, {
       media,
       browserIngest,
+      whep: whepRoutes({ whep, show: (showId) => shows.show(showId) }),
       cluster: cluster
         ? {
             install: (app) => {

@@ -7,3 +7,4 @@ export { ladderFor, parseLadder, ladderTranscodeArgs, frameFor, type Rung } from
 export { createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
 export { mediaModule } from "./plugin.js";
 export { createMediaModule, type MediaModule } from "./factory.js";
+export { type Whep } from "./whep.js";

@@ -6,11 +6,14 @@ import type { Media } from "./service.js";
 export const mediaModule: FastifyPluginAsync<{
   media: Media;
   browserIngest: ReturnType<typeof createBrowserIngest>;
+  /** POST/DELETE /api/shows/:showId/whep (its own scope: the application/sdp body parser). */
+  whep: FastifyPluginAsync;
   /** Several nodes: the live directory's refresh and the orphaned-show sweep. */
   cluster?: { install(app: FastifyInstance): void };
 }> = async (app, opts) => {
   opts.browserIngest.register(app);
   opts.cluster?.install(app);
   await app.register(opts.media.routes);
+  await app.register(opts.whep);
   app.addHook("onReady", async () => opts.media.start());
 };

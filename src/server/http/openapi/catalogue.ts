@@ -394,6 +394,13 @@ export const routeCatalogue: Record<string, RouteDoc> = {
     produces: "application/vnd.apple.mpegurl",
   },
   "GET /live/:showId/:rendition/:file": { summary: "An init section, part or segment", tag: "media", access: "public", produces: "video/mp4" },
+  "POST /api/shows/:showId/whep": {
+    summary: "Sub-second playback (WHEP): an application/sdp recvonly offer in, 201 + SDP answer + Location out; 503 whep_full: play LL-HLS",
+    tag: "media",
+    access: "public",
+    produces: "application/sdp",
+  },
+  "DELETE /api/shows/:showId/whep/:sessionId": { summary: "End a WHEP session (its Location)", tag: "media", access: "public" },
   "GET /ws/shows/:showId": { summary: "The show's room: realtime events (docs/api.md, WebSocket)", tag: "realtime", access: "public", produces: "WebSocket" },
   "GET /ws/studio/:showId": { summary: "The studio's room", tag: "realtime", access: "host", produces: "WebSocket" },
   "POST /api/shows/:showId/telemetry": { summary: "A player's playback report", tag: "telemetry", access: "public", body: api.playbackReportBody },
