@@ -22,3 +22,4 @@ export * from "./api/mystery.js";
 export * from "./api/push.js";
 export * from "./api/notifications.js";
 export * from "./api/analytics.js";
+export * from "./api/stage.js";

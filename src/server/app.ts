@@ -27,6 +27,7 @@ import { Sweepers } from "./http/sweepers.js";
 import { webRoutes } from "./http/web.js";
 import { type Mailer, createMailModule } from "./mail/index.js";
 import { type Media, type Whep, createMediaModule, startSyntheticSource } from "./media/index.js";
+import { type StageMedia, type StageService, createStageModule } from "./stage/index.js";
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "./modules.js";
 import { type MysteryService, createMysteryModule } from "./mystery/index.js";
 import { type Notifier, type ReminderService, createNotificationsModule } from "./notifications/index.js";
@@ -106,6 +107,8 @@ export interface RunningServer {
     reports: AnalyticsReports;
     /** Analytics' 10 s step (sample, write, studios' live chart), for tests with the sweepers off. */
     analyticsTick(): Promise<void>;
+    stage: StageService;
+    stageMedia: StageMedia;
   };
   /** The plugins registered, in order (each once): the module plugins and http's. */
   plugins: string[];
@@ -217,6 +220,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const push = await createPushModule(ctx, { outbox, notifier: notifications.notifier, reminders: notifications.reminders, ca: overrides.pushCa });
   const embed = createEmbedModule(ctx, { shows: shows.shows, merchants });
   const telemetry = createTelemetryModule(ctx, { media: media.media });
+  const stage = createStageModule(ctx, { shows: shows.shows, chat: chat.chat, memberships, media });
   const analytics = createAnalyticsModule(ctx, {
     outbox,
     orders: orders.orders,
@@ -293,6 +297,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     recordings.plugin,
     simulcast.plugin,
     media.plugin,
+    stage.plugin,
     realtime.plugin,
     telemetry.plugin,
     analytics.plugin({
@@ -391,6 +396,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       analytics: analytics.recorder,
       reports: analytics.reports,
       analyticsTick: analytics.tick,
+      stage: stage.stage,
+      stageMedia: stage.stageMedia,
     },
     // The services' own shutdown crosses modules, so its order is spelled out here rather than left to onClose hooks.
     async close() {

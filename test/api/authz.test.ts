@@ -125,6 +125,12 @@ const PUBLIC = new Set([
   // WebSocket upgrades, checked by session and Origin at the upgrade: test/api/realtime.ws.test.ts, moderation.ws.test.ts.
   "GET /ws/studio/:showId",
   "GET /ws/ingest/:showId",
+  // Stage participants' routes take the participant's stage token (Authorization: Bearer), not a session:
+  // test/api/stage.http.test.ts.
+  "GET /api/shows/:showId/stage/room",
+  "POST /api/shows/:showId/stage/whip",
+  "DELETE /api/shows/:showId/stage/whip",
+  "POST /api/shows/:showId/stage/feeds/:participantId",
 ]);
 
 /** A browser's push subscription (valid keys) at a public address: the authz server refuses internal endpoints. */
@@ -359,6 +365,34 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "POST /api/shows/:showId/coupons/claim", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/coupons/claim`, body: { code: "NOSUCH" } },
     { route: "GET /api/shows/:showId/coupons/mine", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/coupons/mine` },
     { route: "GET /api/offers/:offerId/coupon-preview", allowed: SIGNED_IN, path: () => `/api/offers/${ids.offer}/coupon-preview?code=NOSUCH&quantity=1` },
+
+    // The stage: the show's team runs it; any signed-in viewer may be asked on and accept.
+    { route: "GET /api/studio/shows/:showId/stage", allowed: STUDIO, path: () => `${s()}/stage` },
+    { route: "POST /api/studio/shows/:showId/stage/invites", allowed: STUDIO, path: () => `${s()}/stage/invites`, body: {} },
+    { route: "POST /api/studio/shows/:showId/stage/requests", allowed: STUDIO, path: () => `${s()}/stage/requests`, body: { messageId: "msg_nope" } },
+    {
+      route: "POST /api/studio/shows/:showId/stage/participants/:participantId/bring-on",
+      allowed: STUDIO,
+      path: () => `${s()}/stage/participants/stp_nope/bring-on`,
+    },
+    {
+      route: "POST /api/studio/shows/:showId/stage/participants/:participantId/take-off",
+      allowed: STUDIO,
+      path: () => `${s()}/stage/participants/stp_nope/take-off`,
+    },
+    {
+      route: "POST /api/studio/shows/:showId/stage/participants/:participantId/mute",
+      allowed: STUDIO,
+      path: () => `${s()}/stage/participants/stp_nope/mute`,
+      body: { muted: true },
+    },
+    { route: "PUT /api/studio/shows/:showId/stage/layout", allowed: STUDIO, path: () => `${s()}/stage/layout`, body: { layout: "host" } },
+    // Without an SDP body: the team gets unsupported_media_type, everyone else 401/403 first.
+    { route: "POST /api/studio/shows/:showId/stage/whip", allowed: STUDIO, path: () => `${s()}/stage/whip` },
+    { route: "DELETE /api/studio/shows/:showId/stage/whip", allowed: STUDIO, path: () => `${s()}/stage/whip` },
+    { route: "POST /api/studio/shows/:showId/stage/feeds/:participantId", allowed: STUDIO, path: () => `${s()}/stage/feeds/stp_nope` },
+    { route: "GET /api/shows/:showId/stage/invitation", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/stage/invitation` },
+    { route: "POST /api/stage/accept", allowed: SIGNED_IN, path: () => "/api/stage/accept", body: { token: "sti_nope.nope-nope-nope" } },
 
     // Simulcast destinations: the show's team.
     { route: "GET /api/studio/shows/:showId/destinations", allowed: STUDIO, path: () => `${s()}/destinations` },

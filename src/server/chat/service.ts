@@ -216,6 +216,12 @@ export class ChatService {
     return row?.account_id ?? null;
   }
 
+  /** A message's signed-in author and show (the stage brings a chat viewer on), or null for a guest's message. */
+  async messageAuthor(messageId: string): Promise<{ accountId: string; showId: string } | null> {
+    const row = await this.db.selectFrom("chat_messages").select(["account_id", "show_id"]).where("id", "=", messageId).executeTakeFirst();
+    return row?.account_id ? { accountId: row.account_id, showId: row.show_id } : null;
+  }
+
   async recent(showId: string, limit = 50): Promise<ChatPosted[]> {
     const rows = await this.db
       .selectFrom("chat_messages")

@@ -21,6 +21,7 @@ import { pushMigrations } from "../push/migrations.js";
 import { recordingsMigrations } from "../recordings/migrations.js";
 import { showsMigrations } from "../shows/migrations.js";
 import { simulcastMigrations } from "../simulcast/migrations.js";
+import { stageMigrations } from "../stage/migrations.js";
 import { waitlistMigrations } from "../waitlist/migrations.js";
 import { webhooksMigrations } from "../webhooks/migrations.js";
 import type { Migration } from "./migration.js";
@@ -54,6 +55,7 @@ export const moduleMigrations: { module: string; migrations: Migration[] }[] = [
   { module: "outbox", migrations: outboxMigrations },
   { module: "http", migrations: httpMigrations },
   { module: "analytics", migrations: analyticsMigrations },
+  { module: "stage", migrations: stageMigrations },
 ];
 
 /** One numbered migration as the runner applies it: its modules' parts in module order, in one transaction. */

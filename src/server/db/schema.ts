@@ -21,6 +21,7 @@ import type { PushTables } from "../push/schema.js";
 import type { RecordingsTables } from "../recordings/schema.js";
 import type { ShowsTables } from "../shows/schema.js";
 import type { SimulcastTables } from "../simulcast/schema.js";
+import type { StageTables } from "../stage/schema.js";
 import type { WaitlistTables } from "../waitlist/schema.js";
 import type { WebhooksTables } from "../webhooks/schema.js";
 import type { Timestamp } from "./column-types.js";
@@ -58,6 +59,7 @@ export interface Database
     RecordingsTables,
     ShowsTables,
     SimulcastTables,
+    StageTables,
     WaitlistTables,
     WebhooksTables,
     MigrationTables {}

@@ -7,4 +7,7 @@ export { ladderFor, parseLadder, ladderTranscodeArgs, frameFor, type Rung } from
 export { createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
 export { mediaModule } from "./plugin.js";
 export { createMediaModule, type MediaModule } from "./factory.js";
-export { type Whep } from "./whep.js";
+export type { Whep } from "./whep.js";
+export { answerWhipOffer, checkWhipOffer, type WhipPeer, type WhipPeerOptions } from "./whip-peer.js";
+export { ffmpegSdpFor, freeUdpPortPair } from "./whip-ffmpeg.js";
+export { webRtcNetwork, type WebRtcNetwork } from "./ice-config.js";

@@ -91,7 +91,7 @@ export async function feedWhipToFfmpeg(peer: WhipPeer, opts: { ffmpegPath: strin
  * A port p with p and p + 1 free right now on loopback (ffmpeg's RTP input binds p + 1 for RTCP), not in `taken`;
  * ffmpeg binds them a moment later.
  */
-async function freeUdpPortPair(taken: number[]): Promise<number> {
+export async function freeUdpPortPair(taken: number[]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const first = await bindUdp(0);
     const port = (first.address() as AddressInfo).port;

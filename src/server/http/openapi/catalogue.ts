@@ -18,6 +18,7 @@ export type Access =
   | "push-subscription" // the sign-in that made it or its token (a guest's reminder token when subscribing)
   | "link-token" // a token in the path (unsubscribe links)
   | "stripe-signature" // Stripe's Stripe-Signature header
+  | "stage-token" // Authorization: Bearer <stage token> of a stage participant (accepting an invite gives it)
   | "metrics-token"; // Authorization: Bearer METRICS_TOKEN
 
 export interface RouteDoc {
@@ -139,6 +140,77 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /api/studio/shows/:showId": { summary: "A show for its studio", tag: "shows", access: "host" },
   "POST /api/studio/shows/:showId/stream-key/reveal": { summary: "Reveal the RTMP stream key", tag: "shows", access: "host" },
   "POST /api/studio/shows/:showId/stream-key/rotate": { summary: "Revoke the stream key and make a new one", tag: "shows", access: "host" },
+
+  // the stage: co-hosts and guests (studio: the show's managers; participants: their stage token)
+  "GET /api/studio/shows/:showId/stage": { summary: "Who is on the stage, waiting or invited, and the program's layout", tag: "stage", access: "host" },
+  "POST /api/studio/shows/:showId/stage/invites": {
+    summary: "A single-use, expiring invite link to the stage",
+    tag: "stage",
+    access: "host",
+    body: api.stageInviteBody,
+  },
+  "POST /api/studio/shows/:showId/stage/requests": {
+    summary: "Ask a chat message's signed-in author on stage",
+    tag: "stage",
+    access: "host",
+    body: api.stageRequestBody,
+  },
+  "POST /api/studio/shows/:showId/stage/participants/:participantId/bring-on": {
+    summary: "Bring a waiting participant on stage",
+    tag: "stage",
+    access: "host",
+  },
+  "POST /api/studio/shows/:showId/stage/participants/:participantId/take-off": {
+    summary: "Take a participant off stage (back to waiting)",
+    tag: "stage",
+    access: "host",
+  },
+  "POST /api/studio/shows/:showId/stage/participants/:participantId/mute": {
+    summary: "Mute or unmute a participant in the program",
+    tag: "stage",
+    access: "host",
+    body: api.stageMuteBody,
+  },
+  "PUT /api/studio/shows/:showId/stage/layout": {
+    summary: "Switch the program's layout (host only, side by side, picture-in-picture)",
+    tag: "stage",
+    access: "host",
+    body: api.stageLayoutBody,
+  },
+  "POST /api/studio/shows/:showId/stage/whip": {
+    summary: "The host publishes to the stage by WHIP (SDP offer in, answer out); the program goes live",
+    tag: "stage",
+    access: "host",
+    produces: "application/sdp",
+  },
+  "DELETE /api/studio/shows/:showId/stage/whip": { summary: "The host stops publishing to the stage", tag: "stage", access: "host" },
+  "POST /api/studio/shows/:showId/stage/feeds/:participantId": {
+    summary: "Watch a participant's camera (receive-only SDP offer in, answer out)",
+    tag: "stage",
+    access: "host",
+    produces: "application/sdp",
+  },
+  "GET /api/shows/:showId/stage/invitation": { summary: "The signed-in viewer's open request to come on stage, if any", tag: "stage", access: "signed-in" },
+  "POST /api/stage/accept": {
+    summary: "Accept a stage invite: the participant and its stage token",
+    tag: "stage",
+    access: "signed-in",
+    body: api.stageAcceptBody,
+  },
+  "GET /api/shows/:showId/stage/room": { summary: "The stage as its participant sees it", tag: "stage", access: "stage-token" },
+  "POST /api/shows/:showId/stage/whip": {
+    summary: "A participant publishes camera and microphone by WHIP",
+    tag: "stage",
+    access: "stage-token",
+    produces: "application/sdp",
+  },
+  "DELETE /api/shows/:showId/stage/whip": { summary: "A participant leaves the stage", tag: "stage", access: "stage-token" },
+  "POST /api/shows/:showId/stage/feeds/:participantId": {
+    summary: "A participant watches another (receive-only SDP offer in, answer out)",
+    tag: "stage",
+    access: "stage-token",
+    produces: "application/sdp",
+  },
 
   // offers and line-up
   "POST /api/studio/shows/:showId/offers": { summary: "Create an offer in the show", tag: "offers", access: "host", body: api.createOfferBody },

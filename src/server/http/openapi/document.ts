@@ -38,6 +38,7 @@ const accessErrors: Record<Access, ErrorCode[]> = {
   "push-subscription": ["push_access_denied"],
   "link-token": ["unsubscribe_link_invalid"],
   "stripe-signature": ["invalid_signature"],
+  "stage-token": ["stage_token_invalid"],
   "metrics-token": [],
 };
 

@@ -14,6 +14,7 @@ const accessText: Record<Operation["x-access"], string> = {
   "push-subscription": "the sign-in that made it or its token",
   "link-token": "the token from the email",
   "stripe-signature": "Stripe (Stripe-Signature header)",
+  "stage-token": "a stage participant (Authorization: Bearer <stage token>)",
   "metrics-token": "Authorization: Bearer METRICS_TOKEN",
 };
 

@@ -1,0 +1,140 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { stageAcceptBody, stageInviteBody, stageLayoutBody, stageMuteBody, stageRequestBody } from "../../protocol/api.js";
+import { requireAccount } from "../accounts/index.js";
+import { checkWhipOffer } from "../media/index.js";
+import { parseWith } from "../http/validate.js";
+import { AppError } from "../platform/errors.js";
+import type { StageMedia } from "./media.js";
+import type { StageParticipant, StageService } from "./service.js";
+
+export interface StageRouteDeps {
+  stage: StageService;
+  media: StageMedia;
+  /** True while the show's ingest has a publisher (OBS or the browser) that is not the stage's program. */
+  publishedElsewhere(showId: string): boolean;
+}
+
+type ShowParams = { Params: { showId: string } };
+type ParticipantParams = { Params: { showId: string; participantId: string } };
+
+const bearer = (req: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+
+/** The stage: studio routes (the show's managers, like every studio route) and the participants' bearer routes. */
+export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) {
+  const { stage, media } = deps;
+
+  app.get<ShowParams>("/api/studio/shows/:showId/stage", async (req) => ({ stage: await stage.studioView(requireAccount(req), req.params.showId) }));
+
+  app.post<ShowParams>("/api/studio/shows/:showId/stage/invites", async (req, reply) => {
+    const body = parseWith(stageInviteBody, req.body ?? {});
+    reply.code(201).header("Cache-Control", "no-store");
+    return { invite: await stage.createInvite(requireAccount(req), req.params.showId, body) };
+  });
+
+  app.post<ShowParams>("/api/studio/shows/:showId/stage/requests", async (req, reply) => {
+    const { messageId } = parseWith(stageRequestBody, req.body);
+    reply.code(201);
+    return { participant: await stage.requestViewer(requireAccount(req), req.params.showId, messageId) };
+  });
+
+  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/bring-on", async (req) => ({
+    participant: await stage.bringOn(requireAccount(req), req.params.showId, req.params.participantId),
+  }));
+
+  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/take-off", async (req) => ({
+    participant: await stage.takeOff(requireAccount(req), req.params.showId, req.params.participantId),
+  }));
+
+  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/mute", async (req) => {
+    const { muted } = parseWith(stageMuteBody, req.body);
+    return { participant: await stage.mute(requireAccount(req), req.params.showId, req.params.participantId, muted) };
+  });
+
+  app.put<ShowParams>("/api/studio/shows/:showId/stage/layout", async (req) => {
+    const { layout } = parseWith(stageLayoutBody, req.body);
+    return { stage: await stage.setLayout(requireAccount(req), req.params.showId, layout) };
+  });
+
+  app.get<ShowParams>("/api/shows/:showId/stage/invitation", async (req) => ({ invitation: await stage.invitation(requireAccount(req), req.params.showId) }));
+
+  app.post("/api/stage/accept", async (req, reply) => {
+    const body = parseWith(stageAcceptBody, req.body);
+    reply.code(201).header("Cache-Control", "no-store");
+    return await stage.accept(requireAccount(req), body.token, body.displayName);
+  });
+
+  app.get<ShowParams>("/api/shows/:showId/stage/room", async (req) => {
+    const me = await stage.byToken(req.params.showId, bearer(req));
+    const view = await stage.view(req.params.showId);
+    return { stage: view, me: view.participants.find((p) => p.id === me.id) ?? null };
+  });
+
+  // WHIP and the feeds take SDP bodies (RFC 9725: application/sdp in, application/sdp out with a Location).
+  app.register(async (scope) => {
+    scope.addContentTypeParser("application/sdp", { parseAs: "string", bodyLimit: 32 * 1024 }, (_req, body, done) => done(null, body));
+    const sdpOf = (req: FastifyRequest): string => {
+      if (typeof req.body !== "string" || !/^application\/sdp\b/i.test(req.headers["content-type"] ?? ""))
+        throw new AppError("unsupported_media_type", "Send the SDP offer as application/sdp.");
+      return req.body;
+    };
+    const answer = (reply: FastifyReply, sdp: string, location?: string) => {
+      reply.code(201).type("application/sdp").header("Cache-Control", "no-store");
+      if (location) reply.header("Location", location);
+      return reply.send(sdp);
+    };
+
+    scope.post<ShowParams>("/api/studio/shows/:showId/stage/whip", async (req, reply) => {
+      const account = requireAccount(req);
+      await stage.requireManager(account, req.params.showId);
+      const offer = sdpOf(req);
+      checkWhipOffer(offer);
+      if (deps.publishedElsewhere(req.params.showId)) throw new AppError("already_publishing");
+      const host = await stage.hostParticipant(account, req.params.showId, true);
+      const { answer: sdp } = await publishOrLeave(host, offer, false);
+      return answer(reply, sdp, `/api/studio/shows/${req.params.showId}/stage/whip`);
+    });
+
+    scope.delete<ShowParams>("/api/studio/shows/:showId/stage/whip", async (req, reply) => {
+      const host = await stage.hostParticipant(requireAccount(req), req.params.showId, false);
+      await media.unpublish(host.id);
+      await stage.leave(host.id);
+      return reply.code(204).send();
+    });
+
+    scope.post<ParticipantParams>("/api/studio/shows/:showId/stage/feeds/:participantId", async (req, reply) => {
+      const view = await stage.studioView(requireAccount(req), req.params.showId);
+      const offer = sdpOf(req);
+      const target = await stage.participant(req.params.participantId, view.showId);
+      return answer(reply, await media.feed(view.showId, target.id, offer));
+    });
+
+    scope.post<ShowParams>("/api/shows/:showId/stage/whip", async (req, reply) => {
+      const me = await stage.byToken(req.params.showId, bearer(req));
+      const offer = sdpOf(req);
+      checkWhipOffer(offer);
+      const { answer: sdp } = await publishOrLeave(me, offer, true);
+      return answer(reply, sdp, `/api/shows/${req.params.showId}/stage/whip`);
+    });
+
+    scope.delete<ShowParams>("/api/shows/:showId/stage/whip", async (req, reply) => {
+      const me = await stage.byToken(req.params.showId, bearer(req));
+      await media.unpublish(me.id);
+      await stage.leave(me.id);
+      return reply.code(204).send();
+    });
+
+    scope.post<ParticipantParams>("/api/shows/:showId/stage/feeds/:participantId", async (req, reply) => {
+      const me = await stage.byToken(req.params.showId, bearer(req));
+      const offer = sdpOf(req);
+      const target = await stage.participant(req.params.participantId, me.showId);
+      // Waiting guests see the host (a preview of the show they are about to join); on stage, everyone on it.
+      if (me.state !== "on_stage" && target.role !== "host") throw new AppError("stage_not_ready", "Only people on stage see the other guests.");
+      return answer(reply, await media.feed(me.showId, target.id, offer));
+    });
+  });
+
+  async function publishOrLeave(p: StageParticipant, offer: string, guest: boolean) {
+    if (guest && p.state === "invited") throw new AppError("stage_not_ready", "Accept the invite first.");
+    return media.publish(p, offer);
+  }
+}

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/server/platform/clock.js";
+import { createBuyer } from "../support/accounts.js";
+import { backends } from "../support/db.js";
+import { login, request } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+// A Chromium-shaped offer without a video section (audio only), and one that is not SDP at all.
+const AUDIO_ONLY_OFFER = [
+  "v=0",
+  "o=- 1 2 IN IP4 127.0.0.1",
+  "s=-",
+  "t=0 0",
+  "a=group:BUNDLE 0",
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+  "c=IN IP4 0.0.0.0",
+  "a=mid:0",
+  "a=sendonly",
+  "a=rtpmap:111 opus/48000/2",
+  "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+  "a=setup:actpass",
+  "a=ice-ufrag:abcd",
+  "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+  "",
+].join("\r\n");
+
+describe.each(backends)("the stage's invites, states and errors (%s)", (backend) => {
+  let server: TestServer;
+  const clock = new ManualClock("2026-11-02T10:00:00Z");
+  let host: string;
+  let showId: string;
+  const buyers: { cookie: string; id: string }[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend, clock, synthetic: false, sweepers: false });
+    showId = server.demo.showId;
+    host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    for (const name of ["Ada", "Bo", "Cy"]) {
+      const b = await createBuyer(server, `${name.toLowerCase()}@stage.test`, "stage-password-1", name);
+      buyers.push({ cookie: b.cookie, id: b.account.id });
+    }
+  }, 120_000);
+  afterAll(async () => server?.close());
+
+  const invite = async (body: object = {}) => {
+    const res = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/invites`, { cookie: host, body });
+    expect(res.status).toBe(201);
+    return res.body.invite as { token: string; url: string; expiresAt: string };
+  };
+
+  it("lets one account claim a co-host link; a second person gets invite_used, the first gets their participant back", async () => {
+    const link = await invite({ role: "cohost" });
+    expect(link.url).toContain(`/stage/${showId}?invite=`);
+    const [a, b] = buyers;
+    // Both at once: one conditional update decides.
+    const both = await Promise.all(
+      [a!, b!].map((who) => request(server.url, "POST", "/api/stage/accept", { cookie: who.cookie, body: { token: link.token } })),
+    );
+    const won = both.find((r) => r.status === 201)!;
+    const lost = both.find((r) => r.status !== 201)!;
+    expect(lost.status).toBe(409);
+    expect(lost.body.error.code).toBe("invite_used");
+    expect(won.body.participant).toMatchObject({ role: "cohost", state: "waiting", publishing: false });
+    const winner = won.body.participant.accountId === a!.id ? a! : b!;
+    const again = await request(server.url, "POST", "/api/stage/accept", { cookie: winner.cookie, body: { token: link.token } });
+    expect(again.status).toBe(201);
+    expect(again.body.participant.id).toBe(won.body.participant.id);
+    // The new stage token works; the old one was replaced.
+    const room = await request(server.url, "GET", `/api/shows/${showId}/stage/room`, { headers: { authorization: `Bearer ${again.body.stageToken}` } });
+    expect(room.status).toBe(200);
+    expect(room.body.me.id).toBe(won.body.participant.id);
+    const old = await request(server.url, "GET", `/api/shows/${showId}/stage/room`, { headers: { authorization: `Bearer ${won.body.stageToken}` } });
+    expect(old.body.error.code).toBe("stage_token_invalid");
+  });
+
+  it("refuses an expired invite with invite_expired, and a forged one with not_found", async () => {
+    const link = await invite({ role: "guest", expiresInMinutes: 5 });
+    clock.advance(5 * 60_000);
+    const res = await request(server.url, "POST", "/api/stage/accept", { cookie: buyers[2]!.cookie, body: { token: link.token } });
+    expect(res.status).toBe(410);
+    expect(res.body.error.code).toBe("invite_expired");
+    const forged = await request(server.url, "POST", "/api/stage/accept", {
+      cookie: buyers[2]!.cookie,
+      body: { token: `${link.token.split(".")[0]}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` },
+    });
+    expect(forged.body.error.code).toBe("not_found");
+  });
+
+  it("moves a participant waiting → on stage → waiting, records the interval, and only the show's managers may", async () => {
+    const link = await invite({ role: "guest" });
+    const guest = buyers[2]!;
+    const joined = await request(server.url, "POST", "/api/stage/accept", { cookie: guest.cookie, body: { token: link.token, displayName: "Cy on stage" } });
+    expect(joined.status).toBe(201);
+    const pid = joined.body.participant.id as string;
+    const p = (action: string) => `/api/studio/shows/${showId}/stage/participants/${pid}/${action}`;
+    // A viewer (even the participant) cannot bring anyone on stage: the studio's 403.
+    const self = await request(server.url, "POST", p("bring-on"), { cookie: guest.cookie });
+    expect(self.status).toBe(403);
+    expect(self.body.error.code).toBe("forbidden");
+    const anon = await request(server.url, "POST", p("bring-on"));
+    expect(anon.status).toBe(401);
+
+    const on = await request(server.url, "POST", p("bring-on"), { cookie: host });
+    expect(on.body.participant).toMatchObject({ state: "on_stage", displayName: "Cy on stage" });
+    clock.advance(60_000);
+    const muted = await request(server.url, "POST", p("mute"), { cookie: host, body: { muted: true } });
+    expect(muted.body.participant.muted).toBe(true);
+    const off = await request(server.url, "POST", p("take-off"), { cookie: host });
+    expect(off.body.participant.state).toBe("waiting");
+    const intervals = await server.db.db.selectFrom("stage_intervals").selectAll().where("participant_id", "=", pid).execute();
+    expect(intervals).toHaveLength(1);
+    expect(new Date(intervals[0]!.ended_at!).getTime() - new Date(intervals[0]!.started_at).getTime()).toBe(60_000);
+
+    const view = await request(server.url, "GET", `/api/studio/shows/${showId}/stage`, { cookie: host });
+    expect(view.body.stage.participants.map((x: { id: string; state: string }) => [x.id, x.state])).toContainEqual([pid, "waiting"]);
+    const layout = await request(server.url, "PUT", `/api/studio/shows/${showId}/stage/layout`, { cookie: host, body: { layout: "pip" } });
+    expect(layout.body.stage.layout).toBe("pip");
+    const badLayout = await request(server.url, "PUT", `/api/studio/shows/${showId}/stage/layout`, { cookie: host, body: { layout: "grid" } });
+    expect(badLayout.body.error.code).toBe("invalid_body");
+
+    // Leaving (the guest's DELETE) ends the participation; the token stops working.
+    const token = joined.body.stageToken as string;
+    const left = await request(server.url, "DELETE", `/api/shows/${showId}/stage/whip`, { headers: { authorization: `Bearer ${token}` } });
+    expect(left.status).toBe(204);
+    const after = await request(server.url, "POST", p("bring-on"), { cookie: host });
+    expect(after.body.error.code).toBe("stage_not_ready");
+  });
+
+  it("answers a WHIP offer without video with invalid_sdp (guest and host), and a missing token with stage_token_invalid", async () => {
+    const link = await invite({ role: "guest" });
+    const joined = await request(server.url, "POST", "/api/stage/accept", { cookie: buyers[0]!.cookie, body: { token: link.token } });
+    const auth = { authorization: `Bearer ${joined.body.stageToken}`, "content-type": "application/sdp" };
+    const guest = await request(server.url, "POST", `/api/shows/${showId}/stage/whip`, { raw: AUDIO_ONLY_OFFER, headers: auth });
+    expect(guest.status).toBe(400);
+    expect(guest.body.error.code).toBe("invalid_sdp");
+    const notSdp = await request(server.url, "POST", `/api/shows/${showId}/stage/whip`, { raw: "hello", headers: auth });
+    expect(notSdp.body.error.code).toBe("invalid_sdp");
+    const hostOffer = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/whip`, {
+      cookie: host,
+      raw: AUDIO_ONLY_OFFER,
+      headers: { "content-type": "application/sdp" },
+    });
+    expect(hostOffer.body.error.code).toBe("invalid_sdp");
+    // The refused offer did not put the host on stage.
+    const view = await request(server.url, "GET", `/api/studio/shows/${showId}/stage`, { cookie: host });
+    expect(view.body.stage.participants.filter((x: { role: string }) => x.role === "host")).toEqual([]);
+    const none = await request(server.url, "POST", `/api/shows/${showId}/stage/whip`, {
+      raw: AUDIO_ONLY_OFFER,
+      headers: { "content-type": "application/sdp" },
+    });
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe("stage_token_invalid");
+  });
+
+  it("brings a signed-in chat viewer on stage by request: they see it, accept, and nobody else can take it", async () => {
+    const viewer = buyers[1]!;
+    const account = await server.services.accounts.account(viewer.id);
+    const msg = await server.services.chat.post(
+      showId,
+      { account, name: "Bo", deviceId: null, ip: "127.0.0.1", connectionId: "c1" },
+      "Can I show my unboxing?",
+    );
+    const asked = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/requests`, { cookie: host, body: { messageId: msg.id } });
+    expect(asked.status).toBe(201);
+    expect(asked.body.participant).toMatchObject({ state: "invited", role: "guest", displayName: "Bo" });
+    const other = await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: buyers[0]!.cookie });
+    expect(other.body.invitation).toBeNull();
+    const mine = await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: viewer.cookie });
+    expect(mine.body.invitation.token).toBeTruthy();
+    const stolen = await request(server.url, "POST", "/api/stage/accept", { cookie: buyers[0]!.cookie, body: { token: mine.body.invitation.token } });
+    expect(stolen.status).toBe(403);
+    const accepted = await request(server.url, "POST", "/api/stage/accept", { cookie: viewer.cookie, body: { token: mine.body.invitation.token } });
+    expect(accepted.body.participant).toMatchObject({ id: asked.body.participant.id, state: "waiting" });
+  });
+});
