@@ -65,6 +65,7 @@ export const errorCodes = {
   chat_blocked_word: { status: 422, message: "Your message contains a word that is not allowed here." },
   chat_link_blocked: { status: 422, message: "Links are not allowed in this chat." },
   oembed_format_unsupported: { status: 501, message: "oEmbed answers in JSON only (format=json)." },
+  trickle_ice_unsupported: { status: 501, message: "This WHIP session takes no trickle ICE or ICE restart: send the offer with its candidates." },
   internal: { status: 500, message: "Something went wrong on our side." },
   unavailable: { status: 503, message: "Temporarily unavailable." },
   whep_full: { status: 503, message: "Sub-second playback is full on this server: play LL-HLS instead." },

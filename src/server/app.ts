@@ -26,7 +26,7 @@ import { PageMetaRegistry } from "./http/page-meta.js";
 import { Sweepers } from "./http/sweepers.js";
 import { webRoutes } from "./http/web.js";
 import { type Mailer, createMailModule } from "./mail/index.js";
-import { type Media, type Whep, createMediaModule, startSyntheticSource } from "./media/index.js";
+import { type Media, type Whep, type WhipSessions, createMediaModule, startSyntheticSource } from "./media/index.js";
 import { type StageMedia, type StageService, createStageModule } from "./stage/index.js";
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "./modules.js";
 import { type MysteryService, createMysteryModule } from "./mystery/index.js";
@@ -92,6 +92,8 @@ export interface RunningServer {
     hub: RealtimeHub;
     media: Media;
     whep: Whep;
+    /** This node's WHIP sessions (the host's publish and any other WebRTC publisher). */
+    whipSessions: WhipSessions;
     bus: Bus;
     recordings: RecordingService;
     simulcast: SimulcastService;
@@ -271,6 +273,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       lineup: offers.lineup,
       commissions: commissions.commissions,
       media: media.media,
+      iceServers: media.network.iceServers,
       replay: (show) => recordings.recordings.replay(show),
       replayCard: (showId) => recordings.recordings.replayCard(showId),
       games: { auction: auctions.isOn, giveaway: giveaways.isOn, poll: polls.isOn, mystery: mystery.isOn, coupon: coupons.isOn },
@@ -382,6 +385,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       hub: realtime.hub,
       media: media.media,
       whep: media.whep,
+      whipSessions: media.whipSessions,
       bus,
       recordings: recordings.recordings,
       simulcast: simulcast.simulcast,
@@ -411,6 +415,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       await synthetic?.stop();
       await media.browserIngest.stop();
       await media.whep.stop();
+      await media.whipIngest.stop();
+      await media.whipSessions.stop();
       await realtime.hub.close();
       await metricsListener?.close();
       giveaways.giveaways.stop();

@@ -45,6 +45,12 @@ export const configSchema = z.object({
   ICE_SERVERS: z.string().optional(),
   // Addresses announced as extra host candidates (a public address in front of 1:1 NAT), comma-separated.
   WEBRTC_PUBLIC_ADDRESSES: z.string().optional(),
+  // The UDP ports WebRTC peer connections bind (one per session and address), e.g. 40000-40999 for a firewall rule;
+  // unset: any free port.
+  WEBRTC_PORT_RANGE: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, "low-high, e.g. 40000-40999")
+    .optional(),
   // WHEP (sub-second) viewers one node serves; beyond it POST /whep answers 503 whep_full and players use LL-HLS.
   // 0 turns WHEP off. docs/operations.md, "WHEP capacity".
   WHEP_MAX_VIEWERS_PER_NODE: z.coerce.number().int().min(0).max(10_000).default(20),
@@ -162,6 +168,8 @@ export interface Config extends RawConfig {
   ffmpegPath: string;
   /** Where ffmpegPath came from, for the start log: FFMPEG_PATH, the npm package for this platform, or PATH. */
   ffmpegSource: string;
+  /** WEBRTC_PORT_RANGE parsed, or null. */
+  webrtcPortRange: [number, number] | null;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -195,7 +203,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mediaDir: path.join(dataDir, "media"),
     ffmpegPath: ffmpeg.path,
     ffmpegSource: ffmpeg.source,
+    webrtcPortRange: parsePortRange(raw.WEBRTC_PORT_RANGE),
   };
+}
+
+function parsePortRange(raw: string | undefined): [number, number] | null {
+  if (!raw) return null;
+  const [low, high] = raw.split("-").map(Number) as [number, number];
+  if (low < 1024 || high > 65535 || low > high) throw new Error("Invalid configuration: WEBRTC_PORT_RANGE: low-high within 1024-65535, low ≤ high");
+  return [low, high];
 }
 
 function originOf(raw: string): string {

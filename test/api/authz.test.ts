@@ -152,6 +152,8 @@ interface Row {
   path: () => string;
   body?: unknown;
   headers?: () => Record<string, string>;
+  /** A body sent as it is (not JSON): a WHIP offer's SDP, with its content type in `headers`. */
+  raw?: string;
 }
 
 // Every protected route × every role, as in the access table of docs/api.md. A denied request is 401 or 403; an
@@ -524,6 +526,23 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
       allowed: MERCHANT,
       path: () => `/api/analytics/shops/${ids.merchant}/overview.csv?chart=shows`,
     },
+    // WHIP: the show's team (or its stream key as Bearer: test/api/whip.http.test.ts). A valid role gets invalid_sdp for
+    // this offer, 404 for a session that does not exist, 501 for PATCH.
+    {
+      route: "POST /api/shows/:showId/whip",
+      allowed: STUDIO,
+      path: () => `/api/shows/${ids.show}/whip`,
+      raw: "v=0\r\nnot an offer\r\n",
+      headers: () => ({ "content-type": "application/sdp" }),
+    },
+    { route: "DELETE /api/shows/:showId/whip/:sessionId", allowed: STUDIO, path: () => `/api/shows/${ids.show}/whip/whs_nosuchsession0000000000` },
+    {
+      route: "PATCH /api/shows/:showId/whip/:sessionId",
+      allowed: STUDIO,
+      path: () => `/api/shows/${ids.show}/whip/whs_nosuchsession0000000000`,
+      raw: "a=end-of-candidates\r\n",
+      headers: () => ({ "content-type": "application/trickle-ice-sdpfrag" }),
+    },
     // Earnings: every signed-in account sees its own (none for most).
     { route: "GET /api/earnings", allowed: SIGNED_IN, path: () => "/api/earnings" },
     { route: "PUT /api/earnings/payout-account", allowed: SIGNED_IN, path: () => "/api/earnings/payout-account", body: {} },
@@ -546,7 +565,7 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     // Denied roles first: an allowed call may change state (delete, end, rotate) that a later refusal must not depend on.
     const order = [...ROLES.filter((r) => !row.allowed.includes(r)), ...ROLES.filter((r) => row.allowed.includes(r))];
     for (const role of order) {
-      const res = await request(server.url, method, row.path(), { cookie: cookies.get(role), body: row.body, headers: row.headers?.() });
+      const res = await request(server.url, method, row.path(), { cookie: cookies.get(role), body: row.body, raw: row.raw, headers: row.headers?.() });
       outcome[role] = res.status === 401 || res.status === 403 ? "denied" : "allowed";
       expected[role] = row.allowed.includes(role) ? "allowed" : "denied";
     }

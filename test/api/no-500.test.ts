@@ -72,7 +72,8 @@ describe("no route answers bad input with a 500", () => {
               cookie,
               ...(b.raw !== undefined ? { raw: b.raw } : b.body !== undefined ? { body: b.body } : {}),
             });
-            if (res.status >= 500 && res.status !== 503)
+            // 503 is a known state (a slow provider), 501 a deliberate "not implemented" (WHIP's PATCH): neither a crash.
+            if (res.status >= 500 && res.status !== 503 && res.status !== 501)
               failures.push(`${route.method} ${path} as ${role} with ${b.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
           }
         }

@@ -2,7 +2,7 @@ import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.
 import type { ShowService } from "../shows/index.js";
 import { type BrowserIngest, createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
 import { MediaCluster, ORPHAN_SWEEP_MS, REFRESH_MS } from "./cluster.js";
-import { webRtcNetwork } from "./ice-config.js";
+import { type WebRtcNetwork, webRtcNetwork } from "./ice-config.js";
 import { type Whep, createWhep } from "./whep.js";
 import { whepRoutes } from "./whep-routes.js";
 import { EdgeOrigin, nodeToken } from "./edge-origin.js";
@@ -10,6 +10,8 @@ import { LiveDirectory } from "./live-directory.js";
 import { parseLadder } from "./ll-hls/ladder.js";
 import { mediaModule } from "./plugin.js";
 import { type Media, createMedia } from "./service.js";
+import { createWhipIngest, type WhipIngest } from "./whip-ingest.js";
+import { WhipSessions } from "./whip-sessions.js";
 
 type ShowListener = (showId: string) => void;
 
@@ -25,6 +27,11 @@ export function createMediaModule(
   browserIngest: BrowserIngest;
   /** WHEP (sub-second WebRTC) playback of the shows live on this node. */
   whep: Whep;
+  /** Every WHIP session on this node (the host's publish, and whatever else publishes by WHIP). */
+  whipSessions: WhipSessions;
+  whipIngest: WhipIngest;
+  /** ICE_SERVERS, WEBRTC_PUBLIC_ADDRESSES, WEBRTC_PORT_RANGE as every peer connection uses them (the studio's too). */
+  network: WebRtcNetwork;
   onLive(listener: ShowListener): void;
   onOffline(listener: ShowListener): void;
   /** Several nodes: this node's base URL for the others, once the HTTP server listens (NODE_URL or the listen address). */
@@ -87,9 +94,10 @@ export function createMediaModule(
     },
   });
   // Only the node that ingests a show serves its WHEP (the encode pulls from the local ingest).
+  const network = webRtcNetwork(config);
   const whep: Whep = createWhep({
     ffmpegPath: config.ffmpegPath,
-    network: webRtcNetwork(config),
+    network,
     maxViewers: config.WHEP_MAX_VIEWERS_PER_NODE,
     playUrl: (showId) => media.playUrl(showId),
     log: log.child({ module: "whep" }),
@@ -104,20 +112,49 @@ export function createMediaModule(
       setStatus: (showId, status) => shows.setStatus(showId, status),
       now: () => ctx.clock.now().getTime(),
     });
+  const rtmpPublishing = (showId: string) => media.status().live.includes(showId);
+  const whipSessions = new WhipSessions({
+    peerOptions: {
+      iceServers: network.iceServers,
+      publicAddresses: network.publicAddresses.length > 0 ? network.publicAddresses : undefined,
+      portRange: network.portRange,
+    },
+    log: log.child({ module: "whip" }),
+    clock: ctx.clock,
+  });
+  // One publisher per show, whichever way it comes: each browser path asks the other and the RTMP ingest.
+  let whipIngest: WhipIngest | null = null;
   const browserIngest = createBrowserIngest({
     ffmpegPath: config.ffmpegPath,
     requireManager: (account, showId) => shows.requireManager(account, showId),
     streamKey: (showId) => shows.streamKey(showId),
     rtmpBaseUrl: () => loopbackRtmpUrl(config.RTMP_HOST, media.rtmpPort()),
-    isPublishing: (showId) => media.status().live.includes(showId),
+    isPublishing: (showId) => rtmpPublishing(showId) || !!whipIngest?.publishing(showId),
     endShowNow: (showId) => media.endShowNow(showId),
     log: log.child({ module: "browser-ingest" }),
     clock: ctx.clock,
+  });
+  whipIngest = createWhipIngest({
+    ffmpegPath: config.ffmpegPath,
+    sessions: whipSessions,
+    show: (idOrSlug) => shows.show(idOrSlug),
+    requireManager: (account, showId) => shows.requireManager(account, showId),
+    showIdForStreamKey: (key) => shows.showIdForStreamKey(key),
+    streamKey: (showId) => shows.streamKey(showId),
+    rtmpBaseUrl: () => loopbackRtmpUrl(config.RTMP_HOST, media.rtmpPort()),
+    otherPublisher: (showId) => rtmpPublishing(showId) || browserIngest.stats(showId) !== null,
+    endShowNow: (showId) => media.endShowNow(showId),
+    iceServers: network.iceServers,
+    publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null,
+    log: log.child({ module: "whip-ingest" }),
   });
   return {
     media,
     browserIngest,
     whep,
+    whipSessions,
+    whipIngest,
+    network,
     onLive: (listener) => void live.push(listener),
     onOffline: (listener) => void offline.push(listener),
     listening: (nodeUrl) => cluster?.listening(nodeUrl),
@@ -126,6 +163,7 @@ export function createMediaModule(
       media,
       browserIngest,
       whep: whepRoutes({ whep, show: (showId) => shows.show(showId) }),
+      whipIngest,
       cluster: cluster
         ? {
             install: (app) => {

@@ -1,11 +1,13 @@
 import type { RTCIceServer } from "werift";
 
-// One reading of ICE_SERVERS / WEBRTC_PUBLIC_ADDRESSES for every peer connection the server makes (WHIP, WHEP, stage).
+// One reading of ICE_SERVERS / WEBRTC_PUBLIC_ADDRESSES / WEBRTC_PORT_RANGE for every peer connection the server makes (WHIP, WHEP, stage).
 
 export interface WebRtcNetwork {
   iceServers: RTCIceServer[];
   /** Announced as host candidates besides the interfaces' own (a public address in front of 1:1 NAT). */
   publicAddresses: string[];
+  /** WEBRTC_PORT_RANGE: the UDP ports peer connections bind, for a firewall rule; undefined: any free port. */
+  portRange?: [number, number];
 }
 
 /**
@@ -47,8 +49,9 @@ export function parseIceServers(raw: string | undefined): RTCIceServer[] {
     });
 }
 
-export function webRtcNetwork(config: { ICE_SERVERS?: string; WEBRTC_PUBLIC_ADDRESSES?: string }): WebRtcNetwork {
+export function webRtcNetwork(config: { ICE_SERVERS?: string; WEBRTC_PUBLIC_ADDRESSES?: string; webrtcPortRange?: [number, number] | null }): WebRtcNetwork {
   return {
+    ...(config.webrtcPortRange ? { portRange: config.webrtcPortRange } : {}),
     iceServers: parseIceServers(config.ICE_SERVERS),
     publicAddresses: (config.WEBRTC_PUBLIC_ADDRESSES ?? "")
       .split(",")

@@ -203,6 +203,7 @@ class WhepProgram {
     const pc = new RTCPeerConnection({
       iceServers: this.deps.network.iceServers,
       iceAdditionalHostAddresses: this.deps.network.publicAddresses.length ? this.deps.network.publicAddresses : undefined,
+      icePortRange: this.deps.network.portRange,
       codecs: {
         video: [useH264({ rtcpFeedback: [useNACK(), usePLI()], parameters: H264_FMTP })],
         audio: [useOPUS()],

@@ -12,6 +12,8 @@ export interface WhipPeerOptions {
   iceServers?: RTCIceServer[];
   /** Addresses to announce as host candidates besides the interfaces' own (a public address behind 1:1 NAT). */
   publicAddresses?: string[];
+  /** The UDP ports to bind (WEBRTC_PORT_RANGE), for a firewall rule; any port when unset. */
+  portRange?: [number, number];
   /** How long ICE gathering may take before the answer goes out with what it has. */
   gatherTimeoutMs?: number;
 }
@@ -58,6 +60,7 @@ export async function answerWhipOffer(offer: string, opts: WhipPeerOptions = {})
   const pc = new RTCPeerConnection({
     iceServers: opts.iceServers ?? [],
     iceAdditionalHostAddresses: opts.publicAddresses,
+    icePortRange: opts.portRange,
     codecs: {
       video: [
         useH264({ rtcpFeedback: feedback, parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f" }),

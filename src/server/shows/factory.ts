@@ -19,6 +19,8 @@ export interface ShowsLaterDoors {
   lineup: ShowPlannerDeps["lineup"];
   commissions: ShowPlannerDeps["hosts"] & { showEarningsSplit(showId: string): Promise<CommissionShareView[]> };
   media: { rtmpPort(): number; disconnectShow(showId: string): void };
+  /** STUN/TURN (ICE_SERVERS) for the studio's WHIP publish. */
+  iceServers: ShowRouteDeps["iceServers"];
   /** The shoppable replay of a show that is not live (recordings). */
   replay(show: Show): Promise<ReplayView | null>;
   /** A finished show's replay card (recordings), for the discover lists. */
@@ -84,6 +86,7 @@ export function createShowsModule(
       offers,
       catalog: doors.catalog,
       rtmpUrl: () => `rtmp://${publicHost()}:${later.media.rtmpPort()}/live`,
+      iceServers: later.iceServers,
       games,
       replay: (show) => later.replay(show),
       discovery: new ShowDiscovery(db, clock),

@@ -84,6 +84,8 @@ export interface ShowRouteDeps {
   offers: OfferService;
   catalog: CatalogService;
   rtmpUrl(): string;
+  /** STUN/TURN (ICE_SERVERS) for the studio's WHIP publish; TURN credentials go to the show's team only. */
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   /** The shoppable replay of a show that is not live (recordings module), if any. */
   replay?: (show: Show) => Promise<ReplayView | null>;
   studioStats(showId: string): Promise<StudioStats>;
@@ -141,7 +143,7 @@ export function registerShowRoutes(app: FastifyInstance, deps: ShowRouteDeps) {
       currency,
       variants,
     }));
-    return { show: view, products: studioProducts, ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key) }, stats };
+    return { show: view, products: studioProducts, ingest: { rtmpUrl: deps.rtmpUrl(), streamKeyHint: redact(key), iceServers: deps.iceServers }, stats };
   });
 
   app.post<{ Params: { showId: string } }>("/api/studio/shows/:showId/stream-key/reveal", async (req, reply) => {

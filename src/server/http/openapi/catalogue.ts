@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { ErrorCode } from "../../../protocol/errors.js";
 import * as api from "../../../protocol/api.js";
 import { embedSettingsBody, oembedQuery } from "../../../protocol/embed.js";
 import { createWebhookBody, listWebhooksQuery, webhookDeliveriesQuery } from "../../../protocol/webhooks.js";
@@ -13,6 +14,7 @@ export type Access =
   | "staff" // the shop's owner or staff, or a platform admin (admin routes take ?merchantId=)
   | "admin" // a platform admin
   | "host" // signed in and managing the show (its host, co-host, the shop's staff, an admin)
+  | "host-or-stream-key" // as "host", or the show's stream key as Authorization: Bearer (WHIP encoders such as OBS)
   | "order" // the order's link (access token), the buyer's sign-in or the shop's staff
   | "waitlist-entry" // the entry's token or the sign-in that joined
   | "push-subscription" // the sign-in that made it or its token (a guest's reminder token when subscribing)
@@ -29,6 +31,10 @@ export interface RouteDoc {
   body?: z.ZodType;
   /** The zod schema the handler parses the query string with. */
   query?: z.ZodType;
+  /** The request body's media type when it is not JSON (the body is then a string: a WHIP offer is SDP). */
+  consumes?: string;
+  /** Error codes the route itself answers with, besides those of its access rule, body and path. */
+  errors?: ErrorCode[];
   /** What the answer is when it is not JSON (a page, a playlist, a file, a WebSocket). */
   produces?: string;
   /** The route answers only with this setting (the document lists it anyway). */
@@ -458,6 +464,33 @@ export const routeCatalogue: Record<string, RouteDoc> = {
     access: "host",
     produces: "WebSocket",
   },
+  // WHIP (RFC 9725): the studio's go-live and WHIP encoders (OBS 30+: Bearer token = the stream key).
+  "POST /api/shows/:showId/whip": {
+    summary: "WHIP: publish the show by WebRTC (SDP offer in, 201 with the SDP answer and the session's Location)",
+    tag: "media",
+    access: "host-or-stream-key",
+    consumes: "application/sdp",
+    produces: "application/sdp",
+    errors: ["invalid_sdp", "already_publishing", "conflict", "unavailable"],
+  },
+  "OPTIONS /api/shows/:showId/whip": {
+    summary: "WHIP endpoint CORS preflight (Accept-Post: application/sdp)",
+    tag: "media",
+    access: "public",
+    produces: "text/plain",
+  },
+  "DELETE /api/shows/:showId/whip/:sessionId": {
+    summary: "WHIP: end the publish (the show goes offline without the reconnect grace period)",
+    tag: "media",
+    access: "host-or-stream-key",
+  },
+  "PATCH /api/shows/:showId/whip/:sessionId": {
+    summary: "WHIP trickle ICE / ICE restart: not supported (501)",
+    tag: "media",
+    access: "host-or-stream-key",
+    errors: ["trickle_ice_unsupported"],
+  },
+  "OPTIONS /api/shows/:showId/whip/:sessionId": { summary: "WHIP session CORS preflight", tag: "media", access: "public", produces: "text/plain" },
   "GET /live/:showId/index.m3u8": { summary: "The live master playlist", tag: "media", access: "public", produces: "application/vnd.apple.mpegurl" },
   "GET /live/:showId/:rendition/index.m3u8": {
     summary: "A rendition's LL-HLS playlist (blocking reload with _HLS_msn/_HLS_part)",

@@ -33,6 +33,7 @@ const accessErrors: Record<Access, ErrorCode[]> = {
   staff: ["unauthenticated", "forbidden"],
   admin: ["unauthenticated", "forbidden"],
   host: ["unauthenticated", "forbidden"],
+  "host-or-stream-key": ["unauthenticated", "forbidden"],
   order: ["order_access_denied"],
   "waitlist-entry": ["waitlist_access_denied"],
   "push-subscription": ["push_access_denied"],
@@ -76,6 +77,7 @@ function operation(method: string, url: string, doc: RouteDoc): Operation {
   const parameters = [...params, ...(doc.query ? queryParameters(doc.query) : [])];
   const codes: ErrorCode[] = [];
   if (doc.body) codes.push("invalid_body", "invalid_json");
+  codes.push(...(doc.errors ?? []));
   if (doc.query) codes.push("invalid_query");
   codes.push(...accessErrors[doc.access]);
   if (params.length > 0) codes.push("not_found");
@@ -90,6 +92,7 @@ function operation(method: string, url: string, doc: RouteDoc): Operation {
     ...(doc.onlyWith ? { "x-only-with": doc.onlyWith } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(doc.body ? { requestBody: { required: true, content: { "application/json": { schema: inputSchema(doc.body) } } } } : {}),
+    ...(doc.consumes ? { requestBody: { required: true, content: { [doc.consumes]: { schema: { type: "string" } } } } } : {}),
     responses: {
       [ok]: {
         description: doc.produces === "WebSocket" ? "Switching to the WebSocket protocol" : "Success (201 where a resource is created)",

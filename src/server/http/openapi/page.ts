@@ -9,6 +9,7 @@ const accessText: Record<Operation["x-access"], string> = {
   staff: "the shop's owner or staff, or a platform admin (?merchantId=)",
   admin: "a platform admin",
   host: "whoever manages the show (host, co-host, the shop's staff, an admin)",
+  "host-or-stream-key": "whoever manages the show, or the show's stream key (Authorization: Bearer)",
   order: "the order's link (access token), the buyer's sign-in or the shop's staff",
   "waitlist-entry": "the entry's token or the sign-in that joined",
   "push-subscription": "the sign-in that made it or its token",

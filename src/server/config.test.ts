@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.js";
+import { parseIceServers, webRtcNetwork } from "./media/ice-config.js";
+
+describe("WebRTC settings", () => {
+  it("reads ICE_SERVERS as RTCIceServer JSON (TURN with credentials) or as a comma list of URLs", () => {
+    expect(parseIceServers(undefined)).toEqual([]);
+    expect(parseIceServers("stun:stun.example.com:3478, turn:turn.example.com:3478?transport=udp")).toEqual([
+      { urls: "stun:stun.example.com:3478" },
+      { urls: "turn:turn.example.com:3478?transport=udp" },
+    ]);
+    expect(parseIceServers('[{"urls":"turn:t.example.com:3478","username":"u","credential":"p"}]')).toEqual([
+      { urls: "turn:t.example.com:3478", username: "u", credential: "p" },
+    ]);
+    for (const bad of ["http://stun.example.com", "[{", '[{"username":"u"}]']) expect(() => parseIceServers(bad), bad).toThrow(/ICE_SERVERS/);
+  });
+
+  it("takes WEBRTC_PORT_RANGE as low-high, for every peer connection's network", () => {
+    const c = loadConfig({ WEBRTC_PORT_RANGE: "40000-40999", WEBRTC_PUBLIC_ADDRESSES: "203.0.113.10", DATA_DIR: "/tmp/showcart-config-test" });
+    expect(c.webrtcPortRange).toEqual([40000, 40999]);
+    expect(webRtcNetwork(c)).toEqual({ iceServers: [], publicAddresses: ["203.0.113.10"], portRange: [40000, 40999] });
+    const plain = loadConfig({ DATA_DIR: "/tmp/showcart-config-test" });
+    expect(plain.webrtcPortRange).toBeNull();
+    expect(webRtcNetwork(plain).portRange).toBeUndefined();
+    expect(() => loadConfig({ WEBRTC_PORT_RANGE: "50000-40000" })).toThrow(/WEBRTC_PORT_RANGE/);
+    expect(() => loadConfig({ WEBRTC_PORT_RANGE: "80-90" })).toThrow(/WEBRTC_PORT_RANGE/);
+    expect(() => loadConfig({ WEBRTC_PORT_RANGE: "40000" })).toThrow(/WEBRTC_PORT_RANGE/);
+  });
+});
