@@ -106,6 +106,12 @@ export async function flashSale(args: FlashSaleArgs) {
     ...(args.bag ? { BENCH_SHOW_LIVE: "1" } : {}),
     ...args.env,
   };
+  const counting = process.env.BENCH_COUNT_STATEMENTS === "1";
+  const countFile = path.join(os.tmpdir(), `showcart-statements-${process.pid}-${Date.now()}.jsonl`);
+  if (counting) {
+    env.STATEMENT_COUNT_FILE = countFile;
+    process.env.BENCH_SERVER_NODE_ARGS = `${process.env.BENCH_SERVER_NODE_ARGS ?? ""} --import ${path.resolve("bench/statement-count.mjs")}`;
+  }
   let server = await startChildServer(env);
   try {
     const auth = await hostSession(server);
@@ -135,6 +141,7 @@ export async function flashSale(args: FlashSaleArgs) {
     await runLoad(server.url, 1000, concurrency, () => ({ method: "GET", path: "/api/ping" }));
     const baseline = await runLoad(server.url, attempts, concurrency, () => ({ method: "GET", path: "/api/ping" }));
 
+    const before = counting ? await statementCounts(server, countFile) : null;
     const confirmedIds: string[] = [];
     const accessTokens = new Map<string, string>();
     let lastConfirmedMs = 0;
@@ -165,6 +172,9 @@ export async function flashSale(args: FlashSaleArgs) {
       server = await startChildServer(env, { dataDir: server.dataDir });
     }
     const confirmed = sale.statuses.confirmed ?? 0;
+    // The outbox's deliveries (confirmation emails) run after the answers: counted once they had time to finish.
+    if (before && !killed) await new Promise((r) => setTimeout(r, 3000));
+    const after = before && !killed ? await statementCounts(server, countFile) : null;
     let lost = 0;
     for (const id of confirmedIds) {
       const res = await request(`${server.url}/api/orders/${id}`, { headers: { "x-order-token": accessTokens.get(id) ?? "" } });
@@ -210,11 +220,34 @@ export async function flashSale(args: FlashSaleArgs) {
       ratio: round(sale.perSecond / baseline.perSecond, 3),
       db_tx_per_s: round(dbTx),
       confirmed_ratio: round(confirmedPerS / dbTx, 3),
+      ...(before && after ? statementFigures(before, after, confirmed) : {}),
     };
   } finally {
     await server.stop();
     if (args.databaseUrl) await dropSchema(args.databaseUrl, env.DATABASE_SCHEMA!);
   }
+}
+
+type StatementCounts = { total: number; by: Record<string, number> };
+
+/** The server's statement counts so far (bench/statement-count.mjs, loaded with BENCH_COUNT_STATEMENTS=1). */
+async function statementCounts(server: ChildServer, file: string): Promise<StatementCounts> {
+  const lines = () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
+  const n = lines().length;
+  server.proc.kill("SIGUSR2");
+  for (let i = 0; i < 100 && lines().length === n; i++) await new Promise((r) => setTimeout(r, 50));
+  return JSON.parse(lines().at(-1)!) as StatementCounts;
+}
+
+/** Statements the sale ran per confirmed order, and the ten most frequent (per confirmed order). */
+function statementFigures(before: StatementCounts, after: StatementCounts, confirmed: number) {
+  const per = (n: number) => round(n / Math.max(1, confirmed), 2);
+  const top = Object.entries(after.by)
+    .map(([k, n]) => [k, n - (before.by[k] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12);
+  return { statements_per_confirmed: per(after.total - before.total), statements_top: Object.fromEntries(top.map(([k, n]) => [k, per(n)])) };
 }
 
 async function dropSchema(databaseUrl: string, schema: string) {

@@ -3,12 +3,27 @@ import type { CreateOrderBody, NextAction, OrderView, PayOrderBody } from "../..
 import { isUniqueViolation, scoped } from "../db/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import type { Reservation } from "../inventory/index.js";
 import { requestHash } from "./idempotency.js";
 import { type CardInput, type ChargeOutcome, type OrderPayment, cardInput } from "./payment.js";
 import type { OrdersReads, OrdersTables } from "./schema.js";
 import { PAYMENT_LOCK_MS, type PlaceRequest, attemptPlace } from "./placing.js";
 import type { OrderContext } from "./service.js";
-import { type BuyerKeys, NO_ADDRESS, type NewOrder, bagLines, buyerUnits, insertOrder, newOrderRow, orderRow, orderView, recordOrderEvent } from "./store.js";
+import type { PlacedOrder } from "./events.js";
+import {
+  type BuyerKeys,
+  NO_ADDRESS,
+  type NewOrder,
+  bagLines,
+  buyerUnits,
+  insertOrder,
+  insertOrders,
+  newOrderRow,
+  orderRow,
+  orderView,
+  recordOrderEvent,
+  recordOrderEvents,
+} from "./store.js";
 
 /** Who is buying, beyond the body: the signed-in account and, for one-tap with saved details, the saved card. */
 export interface BuyerContext {
@@ -39,13 +54,15 @@ export async function checkLimit(
   quantity: number,
   who: BuyerKeys,
   excludeOrderId?: string,
+  /** Units of this buyer taken earlier in the same set-wise tick, not yet written. */
+  alsoTaken = 0,
 ): Promise<void> {
   if (limit === null) return;
   if (quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer.`, { limit, already: 0 });
   const email = who.email?.trim().toLowerCase() || null;
   // A hold without buyer details still has its client (device, else address), so one client cannot hold it all.
   if (!who.accountId && !email && !who.fingerprint && !who.clientKey) return;
-  const already = await buyerUnits(tx, offerId, { ...who, email }, excludeOrderId);
+  const already = (await buyerUnits(tx, offerId, { ...who, email }, excludeOrderId)) + alsoTaken;
   if (already + quantity > limit) throw AppError.expected("limit_exceeded", `At most ${limit} per buyer; you have ${already}.`, { limit, already });
 }
 
@@ -96,66 +113,24 @@ export class Checkout {
 
   /** Placing: the hold's transaction (what this checkout reserves and inserts), then the charge and its confirmation. */
   #attempt(req: PlaceRequest<CreateOrderBody>): Promise<PlaceOrderResult> {
-    const { inventory, subscribers } = this.ctx;
-    const { body, idempotencyKey, card, accountId } = req;
+    const { inventory } = this.ctx;
+    const { body } = req;
     return attemptPlace(
       this.ctx,
       this.payment,
       req,
-      async (tx, events, { now, holdExpiresAt }) => {
+      async (tx, events, hold) => {
         // Requests queued behind the one that sold the last unit learn it here, before any statement of theirs runs.
         if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
         const r = await inventory.reserve(tx, { kind: "offer", offerId: body.offerId }, body.quantity, events);
         // The reservation's UPDATE holds the offer's row lock until commit: a concurrent order of the same buyer waits here.
-        await checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, {
-          accountId,
-          email: req.buyer.email,
-          fingerprint: req.fingerprint,
-          clientKey: req.ctx.clientKey,
-        });
-        const gross = r.unitPrice * body.quantity;
-        const o: NewOrder = {
-          id: randomId("ord"),
-          offerId: body.offerId,
-          showId: r.showId,
-          quantity: body.quantity,
-          unitPrice: r.unitPrice,
-          total: gross,
-          currency: r.currency,
-          vatRateBp: r.vatRateBp,
-          buyer: req.buyer,
-          shipping: req.shipping,
-          idempotencyKey,
-          requestHash: req.hash,
-          holdExpiresAt,
-          paymentLockUntil: card ? holdExpiresAt : null,
-          gift: body.gift ? JSON.stringify(body.gift) : null,
-          at: now,
-          accountId,
-          cardFingerprint: req.fingerprint || null,
-          clientKey: req.ctx.clientKey ?? null,
-          lang: body.lang,
-        };
+        await checkLimit(tx, body.offerId, r.perBuyerLimit, body.quantity, buyerKeys(req));
+        const o = newOrderFor(req, r, hold);
         await insertOrder(tx, o);
-        await recordOrderEvent(tx, o.id, card ? "created" : "held", now, { quantity: body.quantity, holdExpiresAt: holdExpiresAt.toISOString() });
-        const discount = await subscribers.placed(
-          tx,
-          {
-            id: o.id,
-            offerId: body.offerId,
-            showId: r.showId,
-            quantity: body.quantity,
-            gross,
-            currency: r.currency,
-            accountId,
-            referral: req.ctx.referral ?? null,
-            at: now,
-          },
-          body,
-          events,
-        );
+        await recordOrderEvent(tx, o.id, req.card ? "created" : "held", hold.now, { quantity: body.quantity, holdExpiresAt: hold.holdExpiresAt.toISOString() });
+        const discount = await this.ctx.subscribers.placed(tx, placedOrder(req, o), body, events);
         if (discount > 0) {
-          o.total = gross - discount;
+          o.total = o.total - discount;
           await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
         }
         return o;
@@ -167,9 +142,70 @@ export class Checkout {
         check: () => {
           if (inventory.knownShort(body.offerId, body.quantity)) throw AppError.expected("sold_out");
         },
+        together: (hold) => ({ run: this.#holdTogether, input: { req, ...hold } }),
       },
     );
   }
+
+  /**
+   * The holds of one offer's tick, set-wise (OrderTicks): one stock UPDATE for all their units, the per-buyer limits
+   * (each attempt counted with the tick's earlier ones of the same buyer, as if they had run one after the other), one
+   * INSERT of the orders, one of their history rows, one offer.updated; the placed subscribers then run per order.
+   * Throws (and the tick runs again item by item) when the units are not there for all, or on any failed statement.
+   */
+  readonly #holdTogether = async (inputs: unknown[]): Promise<unknown[]> => {
+    const holds = inputs as HoldInput[];
+    const { db, inventory, outbox, subscribers } = this.ctx;
+    const offerId = holds[0]!.req.body.offerId;
+    const events = outbox.batch();
+    const results = await db.transaction().execute(async (tx) => {
+      const units = holds.reduce((sum, h) => sum + h.req.body.quantity, 0);
+      const r = await inventory.reserve(tx, { kind: "offer", offerId }, units, events);
+      const out: (NewOrder | Error)[] = [];
+      const taken: { keys: BuyerKeys; quantity: number }[] = [];
+      let refused = 0;
+      for (const h of holds) {
+        const keys = buyerKeys(h.req);
+        const quantity = h.req.body.quantity;
+        try {
+          const earlier = taken.filter((t) => sameBuyer(t.keys, keys)).reduce((sum, t) => sum + t.quantity, 0);
+          await checkLimit(tx, offerId, r.perBuyerLimit, quantity, keys, undefined, earlier);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          refused += quantity;
+          out.push(err);
+          continue;
+        }
+        taken.push({ keys, quantity });
+        out.push(newOrderFor(h.req, r, h));
+      }
+      if (refused > 0) await inventory.release(tx, { kind: "offer", offerId }, refused, events);
+      const placed = holds.flatMap((h, i) => (out[i] instanceof Error ? [] : [{ h, o: out[i] as NewOrder }]));
+      await insertOrders(
+        tx,
+        placed.map((p) => p.o),
+      );
+      await recordOrderEvents(
+        tx,
+        placed.map(({ h, o }) => ({
+          orderId: o.id,
+          type: h.req.card ? "created" : "held",
+          at: h.now,
+          data: { quantity: o.quantity, holdExpiresAt: h.holdExpiresAt.toISOString() },
+        })),
+      );
+      for (const { h, o } of placed) {
+        const discount = await subscribers.placed(tx, placedOrder(h.req, o), h.req.body, events);
+        if (discount > 0) {
+          o.total = o.total - discount;
+          await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();
+        }
+      }
+      return out;
+    });
+    await events.publish();
+    return results;
+  };
 
   /** pay(), with the provider's next action when the buyer has to authenticate (3-D Secure). */
   async payWithOutcome(orderId: string, payment: CardInput, details: Pick<PayOrderBody, "buyer" | "shipping" | "gift"> = {}): Promise<ChargeOutcome> {
@@ -293,4 +329,68 @@ export class Checkout {
       return orderView(existing);
     }
   }
+}
+
+/** A hold of a set-wise tick: the request and its times (placing's). */
+interface HoldInput {
+  req: PlaceRequest<CreateOrderBody>;
+  now: Date;
+  holdExpiresAt: Date;
+}
+
+function buyerKeys(req: PlaceRequest<CreateOrderBody>): BuyerKeys {
+  return { accountId: req.accountId, email: req.buyer.email, fingerprint: req.fingerprint, clientKey: req.ctx.clientKey };
+}
+
+/** Whether buyerUnits would count an order placed with keys `a` for a buyer with keys `b` (any key in common). */
+function sameBuyer(a: BuyerKeys, b: BuyerKeys): boolean {
+  const email = (k: BuyerKeys) => k.email?.trim().toLowerCase() || null;
+  return (
+    (!!b.accountId && a.accountId === b.accountId) ||
+    (!!email(b) && email(a) === email(b)) ||
+    (!!b.fingerprint && a.fingerprint === b.fingerprint) ||
+    (!!b.clientKey && a.clientKey === b.clientKey)
+  );
+}
+
+/** The order a one-offer request makes from its reservation, before any discount. */
+function newOrderFor(req: PlaceRequest<CreateOrderBody>, r: Reservation, hold: { now: Date; holdExpiresAt: Date }): NewOrder {
+  const { body } = req;
+  const gross = r.unitPrice * body.quantity;
+  return {
+    id: randomId("ord"),
+    offerId: body.offerId,
+    showId: r.showId,
+    quantity: body.quantity,
+    unitPrice: r.unitPrice,
+    total: gross,
+    currency: r.currency,
+    vatRateBp: r.vatRateBp,
+    buyer: req.buyer,
+    shipping: req.shipping,
+    idempotencyKey: req.idempotencyKey,
+    requestHash: req.hash,
+    holdExpiresAt: hold.holdExpiresAt,
+    paymentLockUntil: req.card ? hold.holdExpiresAt : null,
+    gift: body.gift ? JSON.stringify(body.gift) : null,
+    at: hold.now,
+    accountId: req.accountId,
+    cardFingerprint: req.fingerprint || null,
+    clientKey: req.ctx.clientKey ?? null,
+    lang: body.lang,
+  };
+}
+
+function placedOrder(req: PlaceRequest<CreateOrderBody>, o: NewOrder): PlacedOrder {
+  return {
+    id: o.id,
+    offerId: o.offerId,
+    showId: o.showId,
+    quantity: o.quantity,
+    gross: o.unitPrice * o.quantity,
+    currency: o.currency,
+    accountId: req.accountId,
+    referral: req.ctx.referral ?? null,
+    at: o.at,
+  };
 }

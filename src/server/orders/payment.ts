@@ -7,7 +7,8 @@ import { AppError } from "../platform/errors.js";
 import type { OrderLifecycle } from "./lifecycle.js";
 import type { OrdersTables } from "./schema.js";
 import type { OrderContext } from "./service.js";
-import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent } from "./store.js";
+import type { BusEvents } from "../platform/bus.js";
+import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent, recordOrderEvents } from "./store.js";
 
 /** A card to charge: typed in, or saved with the provider (token). */
 export type CardInput = { number: string } | { token: string; fingerprint: string; customer?: string };
@@ -113,7 +114,10 @@ export class OrderPayment {
     const paidAt = this.ctx.clock.now();
     const events = this.ctx.outbox.batch();
     // Confirmations of one show share a transaction (group commit): a flash sale's paid orders come back together.
-    const done = await this.ctx.ticks.run(`paid:${row.show_id}`, (tx) => this.paidIn(tx, row.id, ref, total, events, paidAt));
+    const done = await this.ctx.ticks.run<OrderView | null>(`paid:${row.show_id}`, (tx) => this.paidIn(tx, row.id, ref, total, events, paidAt), undefined, {
+      run: this.#paidTogether,
+      input: { orderId: row.id, ref, total, paidAt },
+    });
     if (!done) {
       const current = await orderRow(this.ctx.db, row.id);
       if (current.payment_ref === ref && SETTLED_STATUSES.includes(current.status)) return orderView(current);
@@ -137,28 +141,57 @@ export class OrderPayment {
     events: EventBatch,
     paidAt = this.ctx.clock.now(),
   ): Promise<OrderView | null> {
-    const updated = await tx
+    const updated = await this.#markPaidRow(tx, orderId, ref, paidAt);
+    if (!updated) return null;
+    // A bag's subscribers (the confirmation email, webhooks) see its lines; an order of one offer reads nothing more.
+    const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, orderId)) : orderView(updated);
+    await recordOrderEvent(tx, orderId, "paid", paidAt, { amount: total, paymentRef: ref });
+    const { commission } = await this.ctx.subscribers.paid(tx, updated, view, events);
+    await events.emit(tx, "order.paid", paidEvent(view, total, commission));
+    return view;
+  }
+
+  /**
+   * The confirmations of one show's tick, set-wise (OrderTicks): each order is marked paid and its subscribers run in
+   * turn, as paidIn does (a commission's tier sees the orders paid before it, and no later one); the tick's history
+   * rows and order.paid events are then written with one statement each. Throws (the tick runs again item by item)
+   * on any failed statement.
+   */
+  readonly #paidTogether = async (inputs: unknown[]): Promise<unknown[]> => {
+    const paid = inputs as { orderId: string; ref: string; total: number; paidAt: Date }[];
+    const events = this.ctx.outbox.batch();
+    const results = await this.ctx.db.transaction().execute(async (tx) => {
+      const out: (OrderView | null)[] = [];
+      const history: Parameters<typeof recordOrderEvents>[1][number][] = [];
+      const announced: BusEvents["order.paid"][] = [];
+      for (const p of paid) {
+        const updated = await this.#markPaidRow(tx, p.orderId, p.ref, p.paidAt);
+        if (!updated) {
+          out.push(null);
+          continue;
+        }
+        const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, p.orderId)) : orderView(updated);
+        const { commission } = await this.ctx.subscribers.paid(tx, updated, view, events);
+        history.push({ orderId: p.orderId, type: "paid", at: p.paidAt, data: { amount: p.total, paymentRef: p.ref } });
+        announced.push(paidEvent(view, p.total, commission));
+        out.push(view);
+      }
+      await recordOrderEvents(tx, history);
+      await events.emitMany(tx, "order.paid", announced);
+      return out;
+    });
+    await events.publish();
+    return results;
+  };
+
+  #markPaidRow(tx: Transaction<OrdersTables>, orderId: string, ref: string, paidAt: Date) {
+    return tx
       .updateTable("orders")
       .set({ status: "paid", payment_ref: ref, payment_lock_until: null, updated_at: paidAt })
       .where("id", "=", orderId)
       .where("status", "=", "pending_payment")
       .returningAll()
       .executeTakeFirst();
-    if (!updated) return null;
-    // A bag's subscribers (the confirmation email, webhooks) see its lines; an order of one offer reads nothing more.
-    const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, orderId)) : orderView(updated);
-    await recordOrderEvent(tx, orderId, "paid", paidAt, { amount: total, paymentRef: ref });
-    const { commission } = await this.ctx.subscribers.paid(tx, updated, view, events);
-    await events.emit(tx, "order.paid", {
-      showId: view.showId,
-      orderId,
-      offerId: view.offerId,
-      quantity: view.quantity,
-      total,
-      currency: view.currency,
-      commission,
-    });
-    return view;
   }
 
   /** The buyer must authenticate: the order stays pending with its hold; the provider's reference is kept to resume. */
@@ -231,4 +264,8 @@ export class OrderPayment {
     if (oneTap && (await this.lifecycle.release(p.orderId, "payment_failed", { ignoreLock: true }))) return "released";
     return "hold_kept";
   }
+}
+
+function paidEvent(view: OrderView, total: number, commission: number): BusEvents["order.paid"] {
+  return { showId: view.showId, orderId: view.id, offerId: view.offerId, quantity: view.quantity, total, currency: view.currency, commission };
 }

@@ -7,6 +7,7 @@ import type { CardInput, OrderPayment } from "./payment.js";
 import type { OrderContext } from "./service.js";
 import { type NewOrder, type OrderRow, newOrderRow } from "./store.js";
 import type { OrdersTables } from "./schema.js";
+import type { SetWise } from "./ticks.js";
 
 // How long one charge may take before the order is considered abandoned by a crashed process.
 export const PAYMENT_LOCK_MS = 60_000;
@@ -43,7 +44,7 @@ export async function attemptPlace(
   reserve: ReserveAndInsert,
   view: (row: OrderRow) => OrderView,
   /** Group-commits the hold with others of the same key (an order of one offer: the offer); null: its own transaction. */
-  tick: { key: string; check: () => void } | null = null,
+  tick: { key: string; check: () => void; together?: (hold: { now: Date; holdExpiresAt: Date }) => SetWise<unknown> } | null = null,
 ): Promise<PlaceOrderResult> {
   const { db, clock, keys, outbox } = ctx;
   const { idempotencyKey, card } = req;
@@ -54,7 +55,7 @@ export async function attemptPlace(
   let order: NewOrder;
   try {
     const hold = (tx: Transaction<OrdersTables>) => reserve(tx, events, { now, holdExpiresAt });
-    order = await (tick ? ctx.ticks.run(tick.key, hold, tick.check) : db.transaction().execute(hold));
+    order = await (tick ? ctx.ticks.run(tick.key, hold, tick.check, tick.together?.({ now, holdExpiresAt })) : db.transaction().execute(hold));
   } catch (err) {
     if (fresh && !isUniqueViolation(err)) keys.forget(idempotencyKey);
     // A concurrent request with the same key won the insert; our stock decrement rolled back with it.

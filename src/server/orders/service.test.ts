@@ -32,6 +32,46 @@ describe.each(backends)("orders on %s", (backend) => {
     expect(paid).toHaveLength(10);
   });
 
+  it("decides concurrent one-tap orders of one offer set-wise: every unit, order, history row and commission written once", async () => {
+    const f = await setup(100, 1000);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        f.orders.placeOrder(orderBody(f.offer.id, { buyer: { name: `B${i}`, email: `b${i}@example.com` } }), `key-setwise-${i}`),
+      ),
+    );
+    expect(results.every((r) => r.order.status === "paid")).toBe(true);
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(70);
+    expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
+    expect(f.orders.tickStats().fellBack).toBe(0);
+    const paid = await f.db.selectFrom("orders").select(["id", "total"]).where("status", "=", "paid").execute();
+    expect(paid).toHaveLength(30);
+    for (const r of results) {
+      const history = (await f.orders.history(r.order.id)).map((h) => h.type);
+      expect(history).toEqual(["created", "paid"]);
+    }
+    // 30 × 799 × 10 %, rounded down per order.
+    expect(await f.commissions.showCommission(f.show.id)).toBe(30 * 79);
+  });
+
+  it("holds the per-buyer limit across the attempts of one tick, and gives the refused units back", async () => {
+    const s = await setup(10);
+    const offer = await s.offers.create(s.show.id, s.product, { showPrice: 799, quantity: 20, durationSeconds: 600, pin: true, perBuyerLimit: 2 });
+    // Holds (the one test card would make every one-tap buyer the same): eight by one buyer (same email) and four by
+    // others, in one turn of the event loop: one tick.
+    const bodies = [
+      ...Array.from({ length: 8 }, () => orderBody(offer.id, { payment: undefined })),
+      ...Array.from({ length: 4 }, (_, i) => orderBody(offer.id, { payment: undefined, buyer: { name: `O${i}`, email: `other${i}@example.com` } })),
+    ];
+    const results = await Promise.all(bodies.map((b, i) => code(s.orders.placeOrder(b, `key-limit-tick-${i}`))));
+    expect(results.slice(0, 8).filter((r) => r === "ok")).toHaveLength(2);
+    expect(results.slice(0, 8).filter((r) => r === "limit_exceeded")).toHaveLength(6);
+    expect(results.slice(8)).toEqual(["ok", "ok", "ok", "ok"]);
+    // 12 units taken by the tick's one UPDATE, the 6 refused given back: 20 − 6 held.
+    expect((await s.offers.offer(offer.id)).remaining).toBe(14);
+    expect(s.orders.tickStats()).toMatchObject({ fellBack: 0 });
+    expect(s.orders.tickStats().setWise).toBeGreaterThan(0);
+  });
+
   it("prices the order at the show price and writes the host's commission, rounded down to the cent", async () => {
     const f = await setup(10, 1250);
     const { order } = await f.orders.placeOrder(orderBody(f.offer.id, { quantity: 3 }), "key-commission-1");

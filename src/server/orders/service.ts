@@ -114,6 +114,11 @@ export class OrderService {
     this.#ctx.subscribers.seal();
   }
 
+  /** Ticks of several holds or confirmations decided set-wise, and those of them that ran again item by item. */
+  tickStats(): { setWise: number; fellBack: number } {
+    return { ...this.#ctx.ticks.stats };
+  }
+
   /** Call once at start on a single-process database (PGlite) to make the local key set authoritative. */
   loadIdempotencyKeys(): Promise<number> {
     return this.#ctx.keys.load();

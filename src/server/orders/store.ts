@@ -60,6 +60,11 @@ export async function insertOrder(tx: Tx, o: NewOrder): Promise<void> {
   await tx.insertInto("orders").values(newOrderRow(o)).execute();
 }
 
+/** Several new orders in one statement (a set-wise hold tick); a duplicate idempotency key fails them all. */
+export async function insertOrders(tx: Tx, os: readonly NewOrder[]): Promise<void> {
+  if (os.length > 0) await tx.insertInto("orders").values(os.map(newOrderRow)).execute();
+}
+
 /** The row insertOrder wrote (as the database holds it after `total` was lowered by a discount), without reading it. */
 export function newOrderRow(o: NewOrder): OrderRow {
   return {
@@ -113,6 +118,18 @@ export async function recordOrderEvent(tx: Tx, orderId: string, type: OrderEvent
   await tx
     .insertInto("order_events")
     .values({ id: randomId("oev"), order_id: orderId, type, data: JSON.stringify(data), at })
+    .execute();
+}
+
+/** History rows of several orders in one statement (a set-wise tick), in the given order. */
+export async function recordOrderEvents(
+  tx: Tx,
+  rows: readonly { orderId: string; type: OrderEventType; at: Date; data: Record<string, unknown> }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx
+    .insertInto("order_events")
+    .values(rows.map((r) => ({ id: randomId("oev"), order_id: r.orderId, type: r.type, data: JSON.stringify(r.data), at: r.at })))
     .execute();
 }
 

@@ -49,6 +49,42 @@ describe.each(backends)("order ticks (group commit) on %s", (backend) => {
     expect(rows.rows.map((r) => r.id)).toEqual(["a", "c", "e"]);
   });
 
+  it("decides a tick set-wise when every item can be, and runs it again item by item when the set-wise form throws", async () => {
+    handle = await openTestDb(backend);
+    const db = scoped<OrdersTables>(handle.db);
+    await sql`create table tick_probe (id text primary key, n int not null)`.execute(db);
+    const ticks = new OrderTicks(db);
+    let fail = false;
+    // The set-wise form: one statement for the whole tick (or a failure after a write of its own, rolled back).
+    const run = async (ids: unknown[]) =>
+      db.transaction().execute(async (tx) => {
+        for (const id of ids) await sql`insert into tick_probe values (${id as string}, 2)`.execute(tx);
+        if (fail) throw new Error("set-wise failed");
+        return ids.map((id) => `${id as string}:together`);
+      });
+    const item = (id: string) =>
+      ticks.run(
+        "offer:b",
+        async (tx) => {
+          await sql`insert into tick_probe values (${id}, 1)`.execute(tx);
+          return `${id}:alone`;
+        },
+        undefined,
+        { run, input: id },
+      );
+    expect(await Promise.all([item("a"), item("b")])).toEqual(["a:together", "b:together"]);
+    fail = true;
+    expect(await Promise.all([item("c"), item("d")])).toEqual(["c:alone", "d:alone"]);
+    expect(ticks.stats).toEqual({ setWise: 2, fellBack: 1 });
+    const rows = await sql<{ id: string; n: number }>`select id, n from tick_probe order by id`.execute(db);
+    expect(rows.rows).toEqual([
+      { id: "a", n: 2 },
+      { id: "b", n: 2 },
+      { id: "c", n: 1 },
+      { id: "d", n: 1 },
+    ]);
+  });
+
   it("runs a lone item as a plain transaction: its failure rolls back its writes", async () => {
     handle = await openTestDb(backend);
     const db = scoped<OrdersTables>(handle.db);

@@ -49,6 +49,12 @@ export class EventBatch {
     this.#events.push({ id, topic, event });
   }
 
+  /** Several events of one topic, one outbox row each, in one statement. */
+  async emitMany<K extends BusTopic>(tx: SharedTx, topic: K, events: readonly BusEvents[K][]): Promise<void> {
+    const ids = await this.outbox.insertEvents(tx, topic, events);
+    for (const [i, event] of events.entries()) this.#events.push({ id: ids[i]!, topic, event });
+  }
+
   get size(): number {
     return this.#events.length;
   }
@@ -109,6 +115,21 @@ export class Outbox {
       .values({ id, topic: "bus.publish", payload: JSON.stringify({ topic, event }), created_at: now, available_at: new Date(now.getTime() + RELAY_GRACE_MS) })
       .execute();
     return id;
+  }
+
+  async insertEvents<K extends BusTopic>(tx: SharedTx, topic: K, events: readonly BusEvents[K][]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const now = this.clock.now();
+    const available = new Date(now.getTime() + RELAY_GRACE_MS);
+    const rows = events.map((event) => ({
+      id: randomId("evt"),
+      topic: "bus.publish",
+      payload: JSON.stringify({ topic, event }),
+      created_at: now,
+      available_at: available,
+    }));
+    await scoped<OutboxTables>(tx).insertInto("outbox").values(rows).execute();
+    return rows.map((r) => r.id);
   }
 
   async relay(events: RelayedEvent[]): Promise<void> {
