@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { perTransaction } from "../db/index.js";
 import type { CommissionRules } from "../../protocol/api.js";
 import type { CommissionsTables, CommissionsView } from "./schema.js";
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS, type HostShare, type RuleSet } from "./rules.js";
@@ -34,7 +35,11 @@ export type CommissionsDb = Kysely<CommissionsView>;
 type Q = CommissionsDb;
 
 /** The merchant's rule set in force (highest version), or version 0 when it never made one. */
-export async function currentRuleSet(db: Q, merchantId: string): Promise<RuleSet> {
+export function currentRuleSet(db: Q, merchantId: string): Promise<RuleSet> {
+  return perTransaction(db, `commissions:rule-set:${merchantId}`, () => readCurrentRuleSet(db, merchantId));
+}
+
+async function readCurrentRuleSet(db: Q, merchantId: string): Promise<RuleSet> {
   const row = await db
     .selectFrom("commission_rule_sets")
     .select(["version", "rules"])
@@ -47,6 +52,10 @@ export async function currentRuleSet(db: Q, merchantId: string): Promise<RuleSet
 
 export async function ruleSetVersion(db: Q, merchantId: string, version: number): Promise<RuleSet> {
   if (version === 0) return { version: 0, rules: null };
+  return perTransaction(db, `commissions:rule-set:${merchantId}:${version}`, () => readRuleSetVersion(db, merchantId, version));
+}
+
+async function readRuleSetVersion(db: Q, merchantId: string, version: number): Promise<RuleSet> {
   const row = await db
     .selectFrom("commission_rule_sets")
     .select(["version", "rules"])
@@ -57,7 +66,11 @@ export async function ruleSetVersion(db: Q, merchantId: string, version: number)
 }
 
 /** The show's hosts and their shares: its co-host table, or the show's host alone. */
-export async function showHostShares(db: Q, showId: string, showHost?: string): Promise<HostShare[]> {
+export function showHostShares(db: Q, showId: string, showHost?: string): Promise<HostShare[]> {
+  return perTransaction(db, `commissions:host-shares:${showId}`, () => readShowHostShares(db, showId, showHost));
+}
+
+async function readShowHostShares(db: Q, showId: string, showHost?: string): Promise<HostShare[]> {
   const rows = await db.selectFrom("show_hosts").select(["account_id", "share_bp"]).where("show_id", "=", showId).orderBy("account_id").execute();
   if (rows.length) return rows.map((r) => ({ accountId: r.account_id, shareBp: r.share_bp }));
   const host = showHost ?? (await db.selectFrom("shows").select("host_account_id").where("id", "=", showId).executeTakeFirstOrThrow()).host_account_id;
@@ -75,7 +88,9 @@ export async function attributeOrder(
   tx: Transaction<CommissionsView>,
   input: { orderId: string; showId: string; referral: string | null; at: Date },
 ): Promise<Attribution> {
-  const show = await tx.selectFrom("shows").select(["merchant_id", "status", "host_account_id"]).where("id", "=", input.showId).executeTakeFirstOrThrow();
+  const show = await perTransaction(tx, `commissions:show:${input.showId}`, () =>
+    tx.selectFrom("shows").select(["merchant_id", "status", "host_account_id"]).where("id", "=", input.showId).executeTakeFirstOrThrow(),
+  );
   const set = await currentRuleSet(tx, show.merchant_id);
   const windowMs = (set.rules?.attributionWindowDays ?? DEFAULT_ATTRIBUTION_WINDOW_DAYS) * 24 * 3600 * 1000;
   const ref = parseRefCookie(input.referral);

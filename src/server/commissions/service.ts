@@ -46,7 +46,35 @@ export class CommissionService {
     this.db = scoped(db);
     // order.paid is published after the payment's transaction committed: the commission is in the ledger by then.
     // Local only: the node where the sale happened announces it once; the hub fans it out to every node's studio sockets.
-    opts.bus?.subscribeLocal("order.paid", ({ showId }) => void this.#announce(showId).catch(() => {}));
+    opts.bus?.subscribeLocal("order.paid", ({ showId }) => this.#announceSoon(showId));
+  }
+
+  // Shows whose earnings are being read for an announcement; `again`: an order was paid meanwhile.
+  readonly #announcing = new Map<string, { again: boolean }>();
+
+  /**
+   * One announcement at a time per show, and one more after it when orders were paid meanwhile: a flash sale's
+   * hundreds of paid orders a second cost a few reads of the show's earnings, not five statements each, and the last
+   * figure announced is still the one after the last order.
+   */
+  #announceSoon(showId: string): void {
+    const running = this.#announcing.get(showId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.#announcing.set(showId, state);
+    void (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.#announce(showId).catch(() => {});
+        } while (state.again);
+      } finally {
+        this.#announcing.delete(showId);
+      }
+    })();
   }
 
   async #announce(showId: string): Promise<void> {

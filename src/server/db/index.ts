@@ -30,6 +30,31 @@ export function scoped<T>(db: Kysely<any>): Kysely<T> {
   return db;
 }
 
+const transactionReads = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * A read made once per transaction: the second and later calls with the same key in the same transaction get the
+ * first one's answer. For rows an order's transaction reads and never writes (the show, its hosts, the merchant's rule
+ * set, webhook endpoints): a set-wise tick of 100 orders then reads each once, not 100 times. Outside a transaction
+ * (`Kysely` itself) it reads every time. A failed read is not kept.
+ */
+export function perTransaction<T>(tx: Kysely<any>, key: string, read: () => Promise<T>): Promise<T> {
+  if (!tx.isTransaction) return read();
+  let reads = transactionReads.get(tx);
+  if (!reads) {
+    reads = new Map();
+    transactionReads.set(tx, reads);
+  }
+  let p = reads.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = read();
+    reads.set(key, p);
+    const kept = reads;
+    p.catch(() => kept.delete(key));
+  }
+  return p;
+}
+
 export interface DbHandle {
   db: Db;
   kind: "pglite" | "postgres";

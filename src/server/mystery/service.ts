@@ -3,7 +3,7 @@ import type { CreateMysteryPoolBody, CreateOrderBody, MysteryDrawView, MysteryIt
 import { type FairnessCrypto, fromHex } from "../../protocol/fairness.js";
 import { type OddsItem, displayOdds, drawMysteryUnit, oddsProblem } from "../../protocol/mystery-draw.js";
 import { type Product, type Variant, variantLabel } from "../catalog/index.js";
-import { type Db, scoped } from "../db/index.js";
+import { type Db, perTransaction, scoped } from "../db/index.js";
 import { commitSeed, nodeFairnessCrypto, randomSeed } from "../games/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderRow, OrderSubscriptions } from "../orders/index.js";
@@ -251,13 +251,7 @@ export class MysteryService {
    * before shipping puts the unit back on the offer and its drawn item back in the pool, see #returnUnits).
    */
   async #admit(tx: Transaction<MysteryView>, order: { id: string; offerId: string; quantity: number; bag?: true }, body: CreateOrderBody): Promise<void> {
-    const pool = await tx
-      .selectFrom("mystery_pools")
-      .innerJoin("shows", "shows.id", "mystery_pools.show_id")
-      .leftJoin("mystery_settings", "mystery_settings.merchant_id", "shows.merchant_id")
-      .select(["mystery_pools.id", "mystery_settings.adult_only"])
-      .where("mystery_pools.offer_id", "=", order.offerId)
-      .executeTakeFirst();
+    const pool = await this.#poolOf(tx, order.offerId);
     if (!pool) return;
     // A draw belongs to an order of the pool's offer alone (its units and refunds are the order's own).
     if (order.bag)
@@ -284,7 +278,24 @@ export class MysteryService {
     if (Number(left.n) - Number(held.n) < order.quantity) throw new AppError("sold_out", "Every item of this mystery pool is taken.");
   }
 
+  /**
+   * The offer's pool, if it has one, once per transaction: every order's transaction asks, and a set-wise tick of 100
+   * orders of an offer that is no mystery then asks once. Pools are made and set up outside orders' transactions.
+   */
+  #poolOf(tx: Transaction<MysteryView>, offerId: string) {
+    return perTransaction(tx, `mystery:pool:${offerId}`, () =>
+      tx
+        .selectFrom("mystery_pools")
+        .innerJoin("shows", "shows.id", "mystery_pools.show_id")
+        .leftJoin("mystery_settings", "mystery_settings.merchant_id", "shows.merchant_id")
+        .select(["mystery_pools.id", "mystery_settings.adult_only"])
+        .where("mystery_pools.offer_id", "=", offerId)
+        .executeTakeFirst(),
+    );
+  }
+
   async #drawOrder(tx: Transaction<MysteryView>, order: OrderRow, events: EventBatch): Promise<void> {
+    if (!(await this.#poolOf(tx, order.offer_id))) return;
     const pool = await tx.selectFrom("mystery_pools").selectAll().where("offer_id", "=", order.offer_id).forUpdate().executeTakeFirst();
     if (!pool) return;
     const seed = fromHex(pool.seed_hex);

@@ -1,5 +1,5 @@
 import type { OrderView } from "../../protocol/api.js";
-import { type SharedTx, scoped } from "../db/index.js";
+import { type SharedTx, perTransaction, scoped } from "../db/index.js";
 import type { OrdersReads, OrdersTables } from "./schema.js";
 import { type EmailBody, type EmailLang, type EmailMessage, emailMoney, renderEmail } from "../mail/index.js";
 
@@ -149,7 +149,10 @@ export async function orderEmailIn(
   const tx = scoped<OrdersTables & OrdersReads>(orderTx);
   const lang = extra.lang ?? (await tx.selectFrom("orders").select("lang").where("id", "=", order.id).executeTakeFirst())?.lang ?? "en";
   const offerIds = lines.map((l) => l.offerId);
-  const titles = await tx.selectFrom("offers").select(["id", "title"]).where("id", "in", offerIds).execute();
+  // Once per transaction: a set-wise tick confirms many orders of the same offer.
+  const titles = await perTransaction(tx, `orders:titles:${offerIds.join(",")}`, () =>
+    tx.selectFrom("offers").select(["id", "title"]).where("id", "in", offerIds).execute(),
+  );
   const title = new Map(titles.map((t) => [t.id, t.title]));
   // Lines at their price; the total below them is what was charged (after a coupon, if any).
   const items = lines.map((l) => ({ title: title.get(l.offerId) ?? l.offerId, quantity: l.quantity, amount: l.unitPrice * l.quantity }));

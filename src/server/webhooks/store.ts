@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
+import { perTransaction } from "../db/index.js";
 import type { WebhooksReads, WebhooksTables } from "./schema.js";
 
 export type EndpointRow = Selectable<WebhooksTables["webhook_endpoints"]>;
@@ -28,12 +29,15 @@ export function liveEndpointsOfMerchant(db: Executor, merchantId: string): Promi
  * would wait for the transaction's own connection). One indexed query; no endpoints is the common case.
  */
 export function liveEndpointsForShow(tx: Executor, showId: string): Promise<Pick<EndpointRow, "id" | "events">[]> {
-  return tx
-    .selectFrom("webhook_endpoints")
-    .select(["id", "events"])
-    .where("merchant_id", "=", (eb) => eb.selectFrom("shows").select("shows.merchant_id").where("shows.id", "=", showId))
-    .where("deleted_at", "is", null)
-    .execute();
+  // Once per transaction: a set-wise tick of a show's paid orders asks for each of them.
+  return perTransaction(tx, `webhooks:endpoints:${showId}`, () =>
+    tx
+      .selectFrom("webhook_endpoints")
+      .select(["id", "events"])
+      .where("merchant_id", "=", (eb) => eb.selectFrom("shows").select("shows.merchant_id").where("shows.id", "=", showId))
+      .where("deleted_at", "is", null)
+      .execute(),
+  );
 }
 
 export function endpointById(db: Executor, id: string): Promise<EndpointRow | undefined> {
