@@ -42,10 +42,10 @@ export function compositorGraph(inputs: { audio: boolean; muted: boolean }[], la
     parts.push(`[0:v]${clock},scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v]`);
   } else {
     for (let i = 0; i < n; i++) parts.push(`[${i}:v]${clock}[t${i}]`);
-    parts.push(`[t0]split=3[h0][h1][h2]`);
+    // The host fitted to the full frame once: layout 0 as it is, and the background of layout 2.
+    parts.push(`[t0]split=2[h0][h1]`);
+    parts.push(`${fitInto(0, W, H, "hf").replace("[0:v]", "[h0]")};[hf]split=2[L0][p0]`);
     for (let i = 1; i < n; i++) parts.push(`[t${i}]split=2[g${i}a][g${i}b]`);
-    // Layout 0: the host alone.
-    parts.push(fitInto(0, W, H, "L0").replace("[0:v]", "[h0]"));
     // Layout 1: everyone side by side, equal columns.
     const col = Math.floor(W / n / 2) * 2;
     parts.push(fitInto(0, col, H, "c0").replace("[0:v]", "[h1]"));
@@ -54,7 +54,6 @@ export function compositorGraph(inputs: { audio: boolean; muted: boolean }[], la
     // Layout 2: the host full frame, each guest a quarter-size tile along the bottom right.
     const tw = Math.floor(W / 4 / 2) * 2;
     const th = Math.floor(H / 4 / 2) * 2;
-    parts.push(fitInto(0, W, H, "p0").replace("[0:v]", "[h2]"));
     for (let i = 1; i < n; i++) parts.push(fitInto(i, tw, th, `s${i}`).replace(`[${i}:v]`, `[g${i}b]`));
     let base = "p0";
     for (let i = 1; i < n; i++) {
@@ -100,8 +99,9 @@ export function compositorArgs(sdpFiles: string[], graph: { graph: string; audio
     ...(graph.audio ? ["-map", "[a]"] : []),
     "-c:v",
     "libx264",
+    // ultrafast: the compositor draws every layout each frame and shares two cores with the ladder and the browsers.
     "-preset",
-    "veryfast",
+    "ultrafast",
     "-tune",
     "zerolatency",
     "-b:v",
@@ -115,6 +115,9 @@ export function compositorArgs(sdpFiles: string[], graph: { graph: string; audio
     "-force_key_frames",
     "expr:gte(t,n_forced*2)",
     ...(graph.audio ? ["-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"] : []),
+    // Each packet goes out as it is muxed (RTMP does so anyway; a file output would sit in a 32 KB buffer).
+    "-flush_packets",
+    "1",
     "-f",
     "flv",
     publishUrl,

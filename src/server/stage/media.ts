@@ -95,6 +95,11 @@ export class StageMedia {
     return this.#programs.get(showId)?.compositor != null;
   }
 
+  /** The running compositor's process id (tests: a layout switch must not restart it). */
+  compositorPid(showId: string): number | undefined {
+    return this.#programs.get(showId)?.compositor?.run.pid;
+  }
+
   /** Packets received from a participant so far (tests and the studio's health). */
   stats(participantId: string): { audioPackets: number; videoPackets: number } | null {
     return this.#publishes.get(participantId)?.peer.stats() ?? null;
@@ -123,12 +128,14 @@ export class StageMedia {
       for (const x of inputs) program.compositor.setMuted(x.id, x.muted);
       return;
     }
-    if (program.compositor) {
+    const running = program.compositor;
+    // Cleared first: the exit watcher below must not take this stop for a crash.
+    program.compositor = null;
+    if (running) {
       const started = Date.now();
-      await program.compositor.stop();
+      await running.stop();
       this.deps.log.info({ showId, stopMs: Date.now() - started }, "stage program stopped");
     }
-    program.compositor = null;
     program.key = key;
     if (!key) return;
     program.compositor = await startCompositor({ ffmpegPath: this.deps.ffmpegPath, publishUrl: await this.deps.publishUrl(showId), inputs, layout });

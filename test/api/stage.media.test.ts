@@ -1,0 +1,218 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultFfmpegPath } from "../../src/server/config.js";
+import { createBuyer } from "../support/accounts.js";
+import { login, request } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser.js";
+
+const run = promisify(execFile);
+const ffmpeg = process.env.FFMPEG_PATH ?? defaultFfmpegPath();
+
+/** A solid-colour Y4M file for Chromium's fake camera: each browser's camera is told apart by its colour. */
+async function colourY4m(dir: string, colour: string): Promise<string> {
+  const file = path.join(dir, `${colour}.y4m`);
+  await run(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", `color=c=${colour}:s=640x480:r=15`, "-t", "2", "-pix_fmt", "yuv420p", "-y", file]);
+  return file;
+}
+
+/** The program's latest frame as the audience gets it (LL-HLS), shrunk to 16×9 RGB. */
+async function programFrame(server: TestServer, showId: string): Promise<Buffer> {
+  const { stdout } = await run(
+    ffmpeg,
+    [
+      "-v",
+      "error",
+      "-live_start_index",
+      "-1",
+      "-i",
+      `${server.url}/live/${showId}/index.m3u8`,
+      "-map",
+      "0:v:0",
+      "-frames:v",
+      "1",
+      "-vf",
+      "scale=16:9",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "pipe:1",
+    ],
+    { encoding: "buffer", timeout: 60_000, maxBuffer: 1 << 20 },
+  );
+  return stdout as unknown as Buffer;
+}
+
+type Colour = "red" | "blue" | "dark" | "other";
+function colourAt(frame: Buffer, x: number, y: number): Colour {
+  const i = (y * 16 + x) * 3;
+  const [r, g, b] = [frame[i]!, frame[i + 1]!, frame[i + 2]!];
+  if (r > 150 && g < 90 && b < 90) return "red";
+  if (b > 150 && r < 90 && g < 90) return "blue";
+  if (r < 40 && g < 40 && b < 40) return "dark";
+  return "other";
+}
+
+/** Polls the program until `want` holds for its latest frame (a restart or layout switch takes a few segments). */
+async function waitForProgram(server: TestServer, showId: string, want: (f: Buffer) => boolean, timeoutMs: number): Promise<{ frame: Buffer; ms: number }> {
+  const t0 = Date.now();
+  let last: Buffer | null = null;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await programFrame(server, showId).catch(() => null);
+    if (last && want(last)) return { frame: last, ms: Date.now() - t0 };
+    await new Promise((r) => setTimeout(r, 1_500));
+  }
+  throw new Error(`program never matched; last centre row: ${last ? [2, 4, 8, 12, 14].map((x) => colourAt(last!, x, 4)).join(",") : "no frame"}`);
+}
+
+/** A blank page of the server's origin (fetches carry its cookies) without the app pages' camera-denying policy. */
+async function blankPage(page: Page): Promise<Page> {
+  await page.route("**/stage-media-blank", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>stage</title>" }));
+  await page.goto("/stage-media-blank");
+  return page;
+}
+
+/** The browser's side of WHIP: camera and microphone, one offer with its candidates, POST, apply the answer. */
+async function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
+  return page.evaluate(
+    async ({ url, headers }) => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+      const pc = new RTCPeerConnection();
+      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === "complete") resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+        setTimeout(resolve, 3000);
+      });
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
+      if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      (window as unknown as { publisher: RTCPeerConnection }).publisher = pc;
+      return res.status;
+    },
+    { url, headers },
+  );
+}
+
+/** Watches another participant through the stage's forwarding and reports the centre pixel's colour once it plays. */
+async function watchFeed(page: Page, url: string, headers: Record<string, string>): Promise<{ status: number; rgb: number[] | null; ms: number }> {
+  return page.evaluate(
+    async ({ url, headers }) => {
+      const t0 = performance.now();
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      const video = document.createElement("video");
+      video.muted = true;
+      video.autoplay = true;
+      document.body.append(video);
+      pc.ontrack = (e) => {
+        if (e.track.kind === "video") video.srcObject = new MediaStream([e.track]);
+      };
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === "complete") resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+        setTimeout(resolve, 3000);
+      });
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
+      if (res.status !== 201) return { status: res.status, rgb: null, ms: 0 };
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (video.readyState < 2 || video.videoWidth === 0)) await new Promise((r) => setTimeout(r, 100));
+      const canvas = document.createElement("canvas");
+      canvas.width = 16;
+      canvas.height = 12;
+      const ctx = canvas.getContext("2d")!;
+      ctx.drawImage(video, 0, 0, 16, 12);
+      return { status: 201, rgb: [...ctx.getImageData(8, 6, 1, 1).data.slice(0, 3)], ms: performance.now() - t0 };
+    },
+    { url, headers },
+  );
+}
+
+// The stage's media end to end on one server: two Chromiums with differently coloured fake cameras publish by WHIP,
+// the compositor puts them in the program (checked in the LL-HLS output), the SFU forwards one to the other.
+describe("the stage's media: WHIP publishes, forwarding and the composed program", () => {
+  let server: TestServer;
+  let red: Browser;
+  let blue: Browser;
+  let dir: string;
+  let showId: string;
+  let host: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stage-media-"));
+    const [redFile, blueFile] = await Promise.all([colourY4m(dir, "red"), colourY4m(dir, "blue")]);
+    [server, red, blue] = await Promise.all([
+      startTestServer({ synthetic: false, env: { RECONNECT_GRACE_SECONDS: "30" } }),
+      launchChromium({ args: [...FAKE_MEDIA_ARGS, `--use-file-for-fake-video-capture=${redFile}`] }),
+      launchChromium({ args: [...FAKE_MEDIA_ARGS, `--use-file-for-fake-video-capture=${blueFile}`] }),
+    ]);
+    showId = server.demo.showId;
+    host = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([red?.close(), blue?.close()]);
+    await server?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("composes host and guest side by side, switches layouts without a restart, and drops the guest when taken off", async () => {
+    // The host publishes to the stage: the program goes live through the show's own ingest.
+    const hostPage = await blankPage(await (await signedInVisitor(red, server.url, host)).context.newPage());
+    expect(await whipPublish(hostPage, `/api/studio/shows/${showId}/stage/whip`, { "x-showcart-csrf": "1" })).toBe(201);
+    await waitForProgram(server, showId, (f) => colourAt(f, 8, 4) === "red", 90_000);
+
+    // A guest accepts an invite and publishes: waiting, so not in the program yet.
+    const invite = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/invites`, { cookie: host, body: { role: "guest" } });
+    const guest = await createBuyer(server, "guest@stage-media.test", "stage-password-1", "Gia");
+    const joined = await request(server.url, "POST", "/api/stage/accept", { cookie: guest.cookie, body: { token: invite.body.invite.token } });
+    const guestAuth = { authorization: `Bearer ${joined.body.stageToken}` };
+    const guestPage = await blankPage(await (await blue.newContext({ baseURL: server.url })).newPage());
+    expect(await whipPublish(guestPage, `/api/shows/${showId}/stage/whip`, guestAuth)).toBe(201);
+
+    // Waiting, the guest sees the host through the server (the forwarded feed is the host's red camera).
+    const stage = await request(server.url, "GET", `/api/studio/shows/${showId}/stage`, { cookie: host });
+    const hostPid = stage.body.stage.participants.find((p: { role: string }) => p.role === "host").id as string;
+    const seen = await watchFeed(guestPage, `/api/shows/${showId}/stage/feeds/${hostPid}`, guestAuth);
+    expect(seen.status).toBe(201);
+    expect(seen.rgb![0]).toBeGreaterThan(150);
+    expect(seen.rgb![2]).toBeLessThan(90);
+    // …and the host previews the guest (blue).
+    const preview = await watchFeed(hostPage, `/api/studio/shows/${showId}/stage/feeds/${joined.body.participant.id}`, { "x-showcart-csrf": "1" });
+    expect(preview.rgb![2]).toBeGreaterThan(150);
+
+    // On stage: side by side (the default layout) — host left, guest right.
+    const pid = joined.body.participant.id as string;
+    const broughtAt = Date.now();
+    await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/bring-on`, { cookie: host });
+    const both = await waitForProgram(server, showId, (f) => colourAt(f, 4, 4) === "red" && colourAt(f, 12, 4) === "blue", 90_000);
+    const composeMs = Date.now() - broughtAt;
+    const pidBefore = server.services.stageMedia.compositorPid(showId);
+
+    // Picture-in-picture and host-only: commands to the running ffmpeg, no restart.
+    const pipAt = Date.now();
+    await request(server.url, "PUT", `/api/studio/shows/${showId}/stage/layout`, { cookie: host, body: { layout: "pip" } });
+    await waitForProgram(server, showId, (f) => colourAt(f, 8, 4) === "red" && colourAt(f, 14, 7) === "blue", 60_000);
+    const pipMs = Date.now() - pipAt;
+    await request(server.url, "PUT", `/api/studio/shows/${showId}/stage/layout`, { cookie: host, body: { layout: "host" } });
+    await waitForProgram(server, showId, (f) => colourAt(f, 4, 4) === "red" && colourAt(f, 12, 4) === "red" && colourAt(f, 14, 7) !== "blue", 60_000);
+    expect(server.services.stageMedia.compositorPid(showId)).toBe(pidBefore);
+
+    // Taken off: the program is the host alone again (the compositor restarts with one input).
+    await request(server.url, "PUT", `/api/studio/shows/${showId}/stage/layout`, { cookie: host, body: { layout: "side_by_side" } });
+    await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/take-off`, { cookie: host });
+    await waitForProgram(server, showId, (f) => colourAt(f, 8, 4) === "red" && colourAt(f, 12, 4) === "red", 90_000);
+    expect(server.services.media.status().live).toContain(showId);
+    if (process.env.SHOWCART_E2E_REPORT)
+      console.log(JSON.stringify({ stage: { forwardFirstFrameMs: Math.round(seen.ms), composeMs, pipSwitchMs: pipMs, firstMatchMs: both.ms } }));
+  }, 600_000);
+});
