@@ -218,11 +218,48 @@ describe.each(backends)("analytics: recording and reports (%s)", (backend) => {
     expect([bad.status, bad.body.error.code]).toEqual([400, "invalid_body"]);
   });
 
+  it("counts a bag's lines for their own offers and the bag as one order, from the page it was checked out on", async () => {
+    const { services } = server;
+    at(5);
+    const [offerC, offerD] = [await newOffer(5, false), await newOffer(5, false)];
+    const before = await report();
+    for (const offerId of [offerC, offerD])
+      expect((await request(server.url, "POST", `/api/shows/${showId}/checkout-opened`, { body: { offerId, source: "share" } })).status).toBe(204);
+    const { offerId: _, quantity: __, ...rest } = orderBody(offerC);
+    const bag = await request(server.url, "POST", "/api/orders/bag", {
+      headers: { "idempotency-key": `bag-${backend}` },
+      body: {
+        ...rest,
+        buyer: { name: "Bea Beutel", email: "bea@bag.test" },
+        lines: [
+          { offerId: offerC, quantity: 2 },
+          { offerId: offerD, quantity: 1 },
+        ],
+        source: "share",
+      },
+    });
+    expect(bag.status).toBe(201);
+    expect(bag.body.order.total).toBe(4500);
+    await services.analyticsTick();
+    await services.analyticsTick();
+
+    const r = await report();
+    const delta = (k: keyof ShowReport["totals"]) => Number(r.totals[k]) - Number(before.totals[k]);
+    expect([delta("paidOrders"), delta("units"), delta("gmv"), delta("holds"), delta("checkouts")]).toEqual([1, 3, 4500, 2, 2]);
+    expect(r.funnel.find((f) => f.offerId === offerC)).toMatchObject({ checkouts: 1, holds: 1, paid: 1, units: 2, gmv: 3000 });
+    expect(r.funnel.find((f) => f.offerId === offerD)).toMatchObject({ checkouts: 1, holds: 1, paid: 1, units: 1, gmv: 1500 });
+    const share = (x: ShowReport) => x.sources.find((s) => s.source === "share")!;
+    expect([share(r).orders - share(before).orders, share(r).gmv - share(before).gmv, share(r).buyers - share(before).buyers]).toEqual([1, 4500, 1]);
+    // The sales chart counts orders, not lines.
+    const minute = r.sales.find((m) => m.minute === new Date(START + 5 * 60_000).toISOString());
+    expect(minute).toMatchObject({ orders: 1, units: 3, gmv: 4500 });
+  });
+
   it("never counts an order whose transaction did not commit, and forgets what is older than the retention", async () => {
     const { analytics, reports } = server.services;
     const before = (await reports.showReport(showId)).totals;
     analytics.hold({ orderId: "ord_rolled_back", showId, offerId: "off_x", quantity: 1, accountId: null, source: "live", at: clock.now() });
-    analytics.paid({ orderId: "ord_rolled_back", showId, offerId: "off_x", quantity: 1, total: 999, buyerKey: "b" });
+    analytics.paid({ orderId: "ord_rolled_back", showId, offerId: "off_x", quantity: 1, total: 999, buyer: "b" });
     for (const _ of [1, 2, 3, 4]) await analytics.flush();
     const after = (await reports.showReport(showId)).totals;
     expect([after.holds, after.paidOrders, after.gmv]).toEqual([before.holds, before.paidOrders, before.gmv]);

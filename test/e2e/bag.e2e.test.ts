@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { until } from "../support/until.js";
 import { launchChromium, newVisitor } from "./browser.js";
 
 // The shop tab and the bag: a viewer buys two items of the live show in one checkout with one payment, and another
@@ -20,8 +21,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function openShop(page: Page): Promise<void> {
-  await page.goto(`/shows/${server.demo.slug}`);
+async function openShop(page: Page, query = ""): Promise<void> {
+  await page.goto(`/shows/${server.demo.slug}${query}`);
   await page.getByTestId("tab-shop").click();
   await page.getByTestId("shop-item").first().waitFor({ timeout: LONG });
 }
@@ -56,7 +57,8 @@ describe("shop tab and bag", () => {
     const buyer = await newVisitor(browser, server.url);
     const watcher = await newVisitor(browser, server.url);
     const [page, other] = await Promise.all([buyer.context.newPage(), watcher.context.newPage()]);
-    await Promise.all([openShop(page), openShop(other)]);
+    // The buyer came by a host's share link (analytics: where buyers came from).
+    await Promise.all([openShop(page, "?ref=bag-share-link"), openShop(other)]);
     const before = { pinned: await remainingOf(other, pinned), second: await remainingOf(other, second) };
     expect(before.second).toBe(5);
     await expect(page.locator(`[data-testid=shop-item][data-offer-id="${second}"]`).getAttribute("data-state")).resolves.toBe("open");
@@ -104,6 +106,24 @@ describe("shop tab and bag", () => {
         { offerId: second, quantity: 1 },
       ],
     });
+    // Analytics: the bag's checkout opened for each line, and the order counted once, for the share link, with each
+    // line under its own offer.
+    const report = async () => {
+      await server.services.analytics.flush();
+      return server.services.reports.showReport(showId);
+    };
+    const checkedOut = (r: Awaited<ReturnType<typeof report>>, offerId: string) => (r.funnel.find((f) => f.offerId === offerId)?.checkouts ?? 0) > 0;
+    await until(
+      "the bag in the report",
+      async () => {
+        const r = await report();
+        return r.sources.some((s) => s.source === "share" && s.orders > 0) && checkedOut(r, pinned) && checkedOut(r, second);
+      },
+      LONG,
+    );
+    const r = await report();
+    expect(r.sources.find((s) => s.source === "share")).toMatchObject({ orders: 1, buyers: 1, gmv: order.total });
+    for (const offerId of [pinned, second]) expect(r.funnel.find((f) => f.offerId === offerId)).toMatchObject({ checkouts: 1, holds: 1, paid: 1, units: 1 });
     expect(buyer.errors).toEqual([]);
     expect(watcher.errors).toEqual([]);
     await Promise.all([buyer.context.close(), watcher.context.close()]);

@@ -74,6 +74,8 @@ export const createBagOrderBody = z
     useSaved: z.literal(true).optional(),
     /** The buyer's page language: the order's emails are written in it (default English). */
     lang: z.enum(["de", "en"]).optional(),
+    /** The page the bag was checked out from (analytics: where buyers came from), as for one offer. */
+    source: trafficSourceSchema.optional(),
   })
   .superRefine((b, ctx) => {
     const seen = new Set<string>();

@@ -74,6 +74,7 @@ export function createAnalyticsModule(
 
   // Orders: nothing is written in the order's transaction; the recorder keeps the fact until the order is committed.
   orders.on("placed", async (_tx, order, body) => {
+    if (!recorder.enabled) return undefined;
     recorder.hold({
       orderId: order.id,
       showId: order.showId,
@@ -85,14 +86,17 @@ export function createAnalyticsModule(
     });
     return undefined;
   });
-  orders.on("paid", async (_tx, row) => {
+  orders.on("paid", async (_tx, row, view) => {
+    if (!recorder.enabled) return;
     recorder.paid({
       orderId: row.id,
       showId: row.show_id,
       offerId: row.offer_id,
       quantity: row.quantity,
       total: row.total,
-      buyerKey: recorder.buyerKey(row.account_id, row.buyer_email),
+      buyer: { accountId: row.account_id, email: row.buyer_email },
+      // A bag: each line for its own offer (a bag takes no discount, so its lines add up to its total).
+      lines: view.lines.length > 1 ? view.lines.map((l) => ({ offerId: l.offerId, quantity: l.quantity, amount: l.unitPrice * l.quantity })) : undefined,
     });
   });
   orders.on("refunded", async (_tx, row, _view, refund) => {

@@ -9,8 +9,11 @@ export const SAMPLE_MS = 10_000;
 const MINUTE_MS = 60_000;
 // Rows per multi-row statement (5–11 parameters a row, far below PostgreSQL's 65,535).
 const CHUNK = 1000;
-// An order fact waits this many flushes for its transaction to commit; not visible by then, it was rolled back.
+// An order fact waits at least this many flushes and this long for its transaction to commit; not visible by then,
+// it was rolled back. By time too: under load (a saturated PGlite connection) an order's commit took longer than
+// three 1 s flushes in the fan-out bench, and its facts lapsed uncounted.
 const FACT_TRIES = 3;
+const FACT_WAIT_MS = 120_000;
 // Bounds of what waits in memory between flushes (a database that stays away must not take the process with it).
 const MAX_PENDING_EVENTS = 200_000;
 
@@ -40,6 +43,8 @@ interface EventRow {
   quantity: number;
   amount: number;
   buyerKey: string | null;
+  /** Hashed into buyerKey when written (the keyed hash is not computed inside the order's transaction). */
+  buyer?: { accountId: string | null; email: string };
   source: TrafficSource | null;
 }
 
@@ -47,7 +52,8 @@ interface EventRow {
 interface OrderFact {
   event: EventRow;
   needs: "exists" | "paid";
-  counts: [Metric, number][];
+  /** Counter, value, offer ('' show-wide). */
+  counts: [Metric, number, string][];
   tries: number;
 }
 
@@ -94,7 +100,7 @@ export class AnalyticsRecorder {
   }
 
   #event(e: Omit<EventRow, "at"> & { at?: Date }): EventRow | null {
-    if (!this.enabled || this.#events.length >= MAX_PENDING_EVENTS) return null;
+    if (!this.enabled || this.#events.length + this.#facts.length >= MAX_PENDING_EVENTS) return null;
     return { ...e, at: e.at ?? this.#now() };
   }
 
@@ -179,10 +185,20 @@ export class AnalyticsRecorder {
       buyerKey: o.accountId,
       source: o.source,
     });
-    if (event) this.#facts.push({ event, needs: "exists", counts: [["holds", 1]], tries: 0 });
+    if (event) this.#facts.push({ event, needs: "exists", counts: [["holds", 1, o.offerId]], tries: 0 });
   }
 
-  paid(o: { orderId: string; showId: string; offerId: string; quantity: number; total: number; buyerKey: string }): void {
+  /** A paid order: one order show-wide; paid, units and GMV for each line's offer (a bag has several lines). */
+  paid(o: {
+    orderId: string;
+    showId: string;
+    offerId: string;
+    quantity: number;
+    total: number;
+    /** The buyer: a key made by buyerKey(), or the account and email to make it from when written. */
+    buyer: string | { accountId: string | null; email: string };
+    lines?: readonly { offerId: string; quantity: number; amount: number }[];
+  }): void {
     const event = this.#event({
       showId: o.showId,
       kind: "paid",
@@ -190,15 +206,14 @@ export class AnalyticsRecorder {
       orderId: o.orderId,
       quantity: o.quantity,
       amount: o.total,
-      buyerKey: o.buyerKey,
+      buyerKey: typeof o.buyer === "string" ? o.buyer : null,
+      ...(typeof o.buyer === "string" ? {} : { buyer: o.buyer }),
       source: null,
     });
     if (!event) return;
-    const counts: [Metric, number][] = [
-      ["paid", 1],
-      ["units", o.quantity],
-      ["gmv", o.total],
-    ];
+    const counts: [Metric, number, string][] = [["orders", 1, ""]];
+    for (const l of o.lines ?? [{ offerId: o.offerId, quantity: o.quantity, amount: o.total }])
+      counts.push(["paid", 1, l.offerId], ["units", l.quantity, l.offerId], ["gmv", l.amount, l.offerId]);
     this.#facts.push({ event, needs: "paid", counts, tries: 0 });
   }
 
@@ -214,9 +229,9 @@ export class AnalyticsRecorder {
       source: null,
     });
     if (!event) return;
-    const counts: [Metric, number][] = [
-      ["refunds", 1],
-      ["refunded", o.amount],
+    const counts: [Metric, number, string][] = [
+      ["refunds", 1, o.offerId],
+      ["refunded", o.amount, o.offerId],
     ];
     this.#facts.push({ event, needs: "exists", counts, tries: 0 });
   }
@@ -262,8 +277,8 @@ export class AnalyticsRecorder {
         const ok = status !== undefined && (f.needs === "exists" || PAID_STATUSES.has(status));
         if (ok) {
           this.#events.push(f.event);
-          for (const [metric, value] of f.counts) this.count(f.event.showId, metric, value, f.event.offerId ?? "", f.event.at);
-        } else if (++f.tries < FACT_TRIES) this.#facts.push(f);
+          for (const [metric, value, offerId] of f.counts) this.count(f.event.showId, metric, value, offerId, f.event.at);
+        } else if (++f.tries < FACT_TRIES || this.#now().getTime() - f.event.at.getTime() < FACT_WAIT_MS) this.#facts.push(f);
       }
     }
 
@@ -310,7 +325,7 @@ export class AnalyticsRecorder {
           order_id: e.orderId,
           quantity: e.quantity,
           amount: e.amount,
-          buyer_key: e.buyerKey,
+          buyer_key: e.buyerKey ?? (e.buyer ? this.buyerKey(e.buyer.accountId, e.buyer.email) : null),
           source: e.source,
         });
       }

@@ -120,45 +120,52 @@ export class AnalyticsReports {
         .$if(to !== undefined, (q) => q.where("first_at", "<", to!))
         .groupBy("source")
         .execute(),
-      // A buyer is returning when the same shop had a paid order of theirs in another show before this one's first.
-
+      // A buyer is returning when the same shop had a paid order of theirs in another show before their first here
+      // (one probe of the buyers index per buyer, not per order).
       db
-        .selectFrom("analytics_events as p")
+        .selectFrom(
+          db
+            .selectFrom("analytics_events")
+            .select(["buyer_key", sql<Date>`min(at)`.as("first")])
+            .where("show_id", "=", show.id)
+            .where("kind", "=", "paid")
+            .where("buyer_key", "is not", null)
+            .$if(from !== undefined, (q) => q.where("at", ">=", from!))
+            .$if(to !== undefined, (q) => q.where("at", "<", to!))
+            .groupBy("buyer_key")
+            .as("b"),
+        )
         .select((eb) => [
-          "p.buyer_key",
+          "b.buyer_key",
           eb
             .exists(
               eb
                 .selectFrom("analytics_events as e")
                 .select(sql`1`.as("one"))
                 .where("e.kind", "=", "paid")
-                .whereRef("e.merchant_id", "=", "p.merchant_id")
-                .whereRef("e.buyer_key", "=", "p.buyer_key")
-                .whereRef("e.show_id", "<>", "p.show_id")
-                .whereRef("e.at", "<", "p.at"),
+                .where("e.merchant_id", "=", show.merchantId)
+                .whereRef("e.buyer_key", "=", "b.buyer_key")
+                .whereRef("e.at", "<", "b.first")
+                .where("e.show_id", "<>", show.id),
             )
             .as("returning"),
         ])
-        .where("p.show_id", "=", show.id)
-        .where("p.kind", "=", "paid")
-        .$if(from !== undefined, (q) => q.where("p.at", ">=", from!))
-        .$if(to !== undefined, (q) => q.where("p.at", "<", to!))
         .execute(),
-      // A paid order's source is its hold's (the page it was placed from).
-
+      // A paid order's source is its hold's (the page it was placed from; a bag has a hold per line, all alike).
       db
         .selectFrom("analytics_events as p")
-        .select((eb) => [
-          "p.buyer_key",
-          "p.amount",
-          eb
-            .selectFrom("analytics_events as h")
-            .select("h.source")
-            .whereRef("h.order_id", "=", "p.order_id")
-            .where("h.kind", "=", "hold")
-            .limit(1)
-            .as("source"),
-        ])
+        .leftJoin(
+          db
+            .selectFrom("analytics_events")
+            .select(["order_id", sql<TrafficSource>`min(source)`.as("source")])
+            .where("show_id", "=", show.id)
+            .where("kind", "=", "hold")
+            .groupBy("order_id")
+            .as("h"),
+          "h.order_id",
+          "p.order_id",
+        )
+        .select(["p.buyer_key", "p.amount", "h.source"])
         .where("p.show_id", "=", show.id)
         .where("p.kind", "=", "paid")
         .$if(from !== undefined, (q) => q.where("p.at", ">=", from!))
@@ -186,9 +193,9 @@ export class AnalyticsReports {
         }
         o.set(m.metric, (o.get(m.metric) ?? 0) + value);
       }
-      if (m.metric === "paid" || m.metric === "units" || m.metric === "gmv" || m.metric === "refunded") {
+      if (m.metric === "orders" || m.metric === "units" || m.metric === "gmv" || m.metric === "refunded") {
         const s = sales.get(minute) ?? { orders: 0, units: 0, gmv: 0, refunded: 0 };
-        if (m.metric === "paid") s.orders += value;
+        if (m.metric === "orders") s.orders += value;
         else s[m.metric] += value;
         sales.set(minute, s);
       } else if (m.metric === "chat" || m.metric === "reactions") {
@@ -232,9 +239,7 @@ export class AnalyticsReports {
       s.gmv += Number(r.amount);
       if (r.buyer_key) s.buyers.add(r.buyer_key);
     }
-    const buyerReturning = new Map<string, boolean>();
-    for (const b of buyers) if (b.buyer_key) buyerReturning.set(b.buyer_key, (buyerReturning.get(b.buyer_key) ?? false) || Boolean(b.returning));
-    const returning = [...buyerReturning.values()].filter(Boolean).length;
+    const returning = buyers.filter((b) => Boolean(b.returning)).length;
 
     const watched = t("watch_ms");
     return {
@@ -250,7 +255,7 @@ export class AnalyticsReports {
         impressions: t("impressions"),
         checkouts: t("checkouts"),
         holds: t("holds"),
-        paidOrders: t("paid"),
+        paidOrders: t("orders"),
         units: t("units"),
         gmv: t("gmv"),
         refunds: t("refunds"),
@@ -264,7 +269,7 @@ export class AnalyticsReports {
       engagement: [...engagement.entries()].sort((a, b) => a[0] - b[0]).map(([minute, e]) => ({ minute: iso(minute), ...e })),
       funnel,
       topOffers,
-      buyers: { new: buyerReturning.size - returning, returning },
+      buyers: { new: buyers.length - returning, returning },
       sources: [...bySource.entries()].map(([source, s]) => ({ source, viewers: s.viewers, buyers: s.buyers.size, orders: s.orders, gmv: s.gmv })),
       qoe: {
         avgStartupMs: t("startup_n") ? Math.round(t("startup_ms") / t("startup_n")) : null,
@@ -290,7 +295,7 @@ export class AnalyticsReports {
         .select([
           "show_id",
           sql<number>`sum(case when metric = 'gmv' then value else 0 end)`.as("gmv"),
-          sql<number>`sum(case when metric = 'paid' then value else 0 end)`.as("orders"),
+          sql<number>`sum(case when metric = 'orders' then value else 0 end)`.as("orders"),
           sql<Date>`min(minute)`.as("first"),
         ])
         .where("show_id", "in", showIds)
@@ -325,10 +330,10 @@ export class AnalyticsReports {
         .select([
           sql<string>`to_char(date_trunc('day', minute at time zone 'UTC'), 'YYYY-MM-DD')`.as("day"),
           sql<number>`sum(case when metric = 'gmv' then value else 0 end)`.as("gmv"),
-          sql<number>`sum(case when metric = 'paid' then value else 0 end)`.as("orders"),
+          sql<number>`sum(case when metric = 'orders' then value else 0 end)`.as("orders"),
         ])
         .where("show_id", "in", showIds)
-        .where("metric", "in", ["gmv", "paid"])
+        .where("metric", "in", ["gmv", "orders"])
         .where("minute", ">=", from)
         .where("minute", "<", to)
         .groupBy(sql`1`)
@@ -393,7 +398,7 @@ export class AnalyticsReports {
         .selectFrom("analytics_minutes")
         .select(["minute", "metric", "offer_id", "value"])
         .where("show_id", "=", showId)
-        .where("metric", "in", ["paid", "gmv", "impressions", "checkouts", "holds", "units"])
+        .where("metric", "in", ["orders", "paid", "gmv", "impressions", "checkouts", "holds", "units"])
         .where((eb) => eb.or([eb("minute", ">=", from), ...(pinnedOfferId ? [eb("offer_id", "=", pinnedOfferId)] : [])]))
         .execute(),
       db.selectFrom("analytics_viewers").select(sql<number>`count(*)`.as("n")).where("show_id", "=", showId).executeTakeFirst(),
@@ -403,9 +408,9 @@ export class AnalyticsReports {
     for (const m of minutes) {
       const value = Number(m.value);
       if (pinnedOfferId && m.offer_id === pinnedOfferId) offer.set(m.metric, (offer.get(m.metric) ?? 0) + value);
-      if (m.minute.getTime() < from.getTime() || (m.metric !== "paid" && m.metric !== "gmv")) continue;
+      if (m.minute.getTime() < from.getTime() || (m.metric !== "orders" && m.metric !== "gmv")) continue;
       const s = sales.get(m.minute.getTime()) ?? { orders: 0, gmv: 0 };
-      if (m.metric === "paid") s.orders += value;
+      if (m.metric === "orders") s.orders += value;
       else s.gmv += value;
       sales.set(m.minute.getTime(), s);
     }

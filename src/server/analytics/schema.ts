@@ -6,8 +6,12 @@ import type { Timestamp } from "../db/column-types.js";
 export const EVENT_KINDS = ["pin", "unpin", "checkout", "hold", "paid", "refund", "report_mailed"] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-/** Per-minute counters; `offer_id` is '' for a show-wide figure. */
+/**
+ * Per-minute counters; `offer_id` is '' for a show-wide figure. `paid`, `units` and `gmv` are per offer (a bag counts
+ * once for each of its lines' offers); `orders` is paid orders, show-wide (a bag is one).
+ */
 export const METRICS = [
+  "orders",
   "impressions",
   "checkouts",
   "holds",

@@ -140,7 +140,14 @@ export class BagCheckout {
         });
         // Each line is placed as the order of its offer would be (a mystery pool refuses to be in a bag).
         for (const l of lines) {
-          const lineBody: CreateOrderBody = { offerId: l.offer_id, quantity: l.quantity, buyer: body.buyer, shipping: body.shipping, gift: body.gift };
+          const lineBody: CreateOrderBody = {
+            offerId: l.offer_id,
+            quantity: l.quantity,
+            buyer: body.buyer,
+            shipping: body.shipping,
+            gift: body.gift,
+            source: body.source,
+          };
           const placed = {
             id: o.id,
             offerId: l.offer_id,

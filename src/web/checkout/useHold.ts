@@ -69,7 +69,10 @@ export function useHold({ offer, orderExtras, claimOrderId, claimToken, lines, i
     setHold({ phase: "reserving" });
     // The page's language goes with the order: its emails are written in it.
     const lang = getLang();
-    const [path, body] = lines ? ["/api/orders/bag", { lines, lang }] : ["/api/orders", { offerId: offer.id, quantity: q, ...orderExtras, lang }];
+    // A bag takes no coupon or age check (its lines say so at the server), but where it was bought from counts.
+    const [path, body] = lines
+      ? ["/api/orders/bag", { lines, lang, ...(orderExtras?.source ? { source: orderExtras.source } : {}) }]
+      : ["/api/orders", { offerId: offer.id, quantity: q, ...orderExtras, lang }];
     const p = api.post<{ order: OrderView; accessToken?: string }>(path, body, { "idempotency-key": crypto.randomUUID(), ...deviceHeader() }).then(
       (r) => {
         heldOrder.current = r.order;

@@ -330,7 +330,10 @@ function LiveShow({ show }: { show: ShowView }) {
                 onAdd={(offerId) => setBag((b) => (b.some((l) => l.offerId === offerId) ? b : [...b, { offerId, quantity: 1 }]))}
                 onQuantity={(offerId, quantity) => setBag((b) => b.map((l) => (l.offerId === offerId ? { ...l, quantity } : l)))}
                 onRemove={(offerId) => setBag((b) => b.filter((l) => l.offerId !== offerId))}
-                onCheckout={() => setBagCheckout(bag)}
+                onCheckout={() => {
+                  for (const l of bag) checkoutOpened(show.id, l.offerId, source);
+                  setBagCheckout(bag);
+                }}
               />
             </div>
           )}
@@ -375,6 +378,7 @@ function LiveShow({ show }: { show: ShowView }) {
           <CheckoutSheet
             offer={bagLines[0]!.offer}
             bag={bagLines}
+            orderExtras={{ source }}
             onClose={closeCheckout}
             onPaid={(order) => {
               setBag([]);
