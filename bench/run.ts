@@ -66,6 +66,8 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       seconds: num(a.seconds),
       viewers: num(a.viewers),
       orders: num(a.orders),
+      history: num(a.history),
+      only: a.only,
       databaseUrl: a["database-url"] ?? process.env.BENCH_DATABASE_URL,
     }),
   // PGlite, and PostgreSQL too when `--database-url` (or BENCH_DATABASE_URL) is given.
