@@ -52,7 +52,7 @@ create index analytics_viewers_first_at on analytics_viewers (first_at);
 `,
   },
   {
-    id: 98,
+    id: 99,
     name: "analytics_orders",
     // Paid orders show-wide (a bag was counted as one order of its first offer; now each line counts for its own
     // offer and the order once here). Until now every order was one `paid` row, so their sum is the orders. Every
