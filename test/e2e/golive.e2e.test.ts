@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe("go live from the browser", () => {
-  it("publishes the studio's camera and microphone; a viewer plays it; the studio sees bitrate and audience telemetry", async () => {
+  it("publishes the studio's camera and microphone with the recorder; a viewer plays it; the studio sees bitrate and audience telemetry", async () => {
     const hostVisitor = await newVisitor(browser, server.url);
     const viewer = await newVisitor(browser, server.url);
     const studio = await hostVisitor.context.newPage();
@@ -41,8 +41,11 @@ describe("go live from the browser", () => {
 
     // Going live from the browser is set-up: the control room's drawer (it stays mounted, and live, when closed).
     await studio.getByTestId("studio-setup-open").click();
+    // The recorder path (the fallback where WebRTC is missing or cannot connect); WHIP, the default: whip.e2e.
+    await studio.getByTestId("golive-transport-choice").selectOption("recorder");
     await studio.getByTestId("golive-start").click();
     await studio.locator("[data-testid=golive][data-phase=live]").waitFor({ timeout: LONG });
+    await expect(studio.getByTestId("golive-transport").getAttribute("data-transport")).resolves.toBe("recorder");
     await expect(server.services.shows.show(show.id).then((s) => s.status)).resolves.toBe("live");
     // The fake camera is recorded as H.264 where Chromium can (the server then copies it), VP8 otherwise.
     const mime = await studio.evaluate(() => ["video/webm;codecs=h264,opus", "video/webm;codecs=vp8,opus"].find((m) => MediaRecorder.isTypeSupported(m)));

@@ -132,7 +132,9 @@ export class WhipSessions {
           await sink?.stop().catch((err: unknown) => log.warn({ err, sessionId: id }, "WHIP sink stop failed"));
           await peer?.close().catch(() => undefined);
           this.#sessions.delete(id);
-          log.info({ showId: req.showId, sessionId: id, role: req.role, reason, packets: peer?.stats() }, "WHIP session ended");
+          // Ends nobody asked for are worth a warning: they are what an operator (or a flaky test) needs to see.
+          const asked = reason === "deleted" || reason === "shutdown" || reason === "open_failed";
+          log[asked ? "info" : "warn"]({ showId: req.showId, sessionId: id, role: req.role, reason, packets: peer?.stats() }, "WHIP session ended");
           req.onEnded?.(reason);
         })();
         return ending;

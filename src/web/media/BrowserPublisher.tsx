@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { IngestServerFrame, StudioStats } from "../../protocol/api.js";
+import type { IngestServerFrame, ShowView, StudioStats } from "../../protocol/api.js";
 import { useStudioText } from "../shows/studioText.js";
 import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
 
@@ -12,9 +12,22 @@ const FRAME_BYTES = 16_000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const VIDEO_BITRATE = 2_500_000;
 const KEYFRAME_MS = 2000;
+// ICE gathering before the offer goes out (no trickle ICE): host candidates take milliseconds, a STUN/TURN server longer.
+const GATHER_MS = 3000;
+// From the offer to the show on air: ICE, DTLS, the first key frame, ffmpeg and the RTMP ingest. Past it, the
+// recorder path takes over (UDP blocked, a codec the server could not take).
+const WHIP_LIVE_MS = 30_000;
 
 type Phase = "idle" | "preview" | "connecting" | "live" | "stopping";
 type Source = "camera" | "screen";
+/** How the studio sends: WebRTC to the WHIP endpoint, or MediaRecorder chunks over the ingest WebSocket. */
+export type Transport = "whip" | "recorder";
+
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
 
 export function pickRecorderMime(isSupported: (t: string) => boolean): string | null {
   return MIME_CANDIDATES.find((t) => isSupported(t)) ?? null;
@@ -24,12 +37,50 @@ interface TrackStats {
   discardedFrames?: number;
 }
 
-/** Go live from the studio: camera (or screen) and microphone recorded by MediaRecorder, streamed to /ws/ingest. */
-export function BrowserPublisher({ showId, stats }: { showId: string; stats: StudioStats }) {
+/** The default path: WHIP where the browser has WebRTC, the recorder otherwise. */
+export function defaultTransport(env: { whip: boolean; recorder: boolean }): Transport | null {
+  return env.whip ? "whip" : env.recorder ? "recorder" : null;
+}
+
+function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", () => {
+      if (pc.iceGatheringState !== "complete") return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Bytes sent by every outgoing RTP stream so far (audio and video). */
+async function bytesSent(pc: RTCPeerConnection): Promise<number> {
+  let total = 0;
+  for (const report of (await pc.getStats()).values()) if (report.type === "outbound-rtp") total += (report as { bytesSent?: number }).bytesSent ?? 0;
+  return total;
+}
+
+/**
+ * Go live from the studio: camera (or screen) and microphone, sent by WebRTC to the show's WHIP endpoint where the
+ * browser can (the server forwards the RTP, H.264 copied), else recorded by MediaRecorder and streamed to /ws/ingest.
+ */
+export function BrowserPublisher({
+  showId,
+  stats,
+  showStatus,
+  iceServers = [],
+}: {
+  showId: string;
+  stats: StudioStats;
+  /** The show's status from its room: a WHIP publish is live once the show is. */
+  showStatus: ShowView["status"];
+  iceServers?: IceServerConfig[];
+}) {
   const { t } = useStudioText();
   const videoRef = useRef<HTMLVideoElement>(null);
   const streamRef = useRef<MediaStream | null>(null);
-  const sessionRef = useRef<{ stop(): void } | null>(null);
+  const sessionRef = useRef<{ stop(): void; lost?(): void; onAir?(): void } | null>(null);
   const [phase, setPhase] = useState<Phase>("idle");
   const [error, setError] = useState<string | null>(null);
   const [source, setSource] = useState<Source>("camera");
@@ -41,8 +92,24 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
   const [micMuted, setMicMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(false);
   const [health, setHealth] = useState<PublisherHealth | null>(null);
-  const supported = typeof MediaRecorder !== "undefined" && !!navigator.mediaDevices?.getUserMedia;
+  const [notice, setNotice] = useState<string | null>(null);
+  const can = { whip: typeof RTCPeerConnection !== "undefined", recorder: typeof MediaRecorder !== "undefined" };
+  const [transport, setTransport] = useState<Transport | null>(() => defaultTransport(can));
+  // The path in use while publishing (the recorder after a WHIP fallback), for the indicator.
+  const [active, setActive] = useState<Transport | null>(null);
+  const [whipConnected, setWhipConnected] = useState(false);
+  const supported = transport !== null && !!navigator.mediaDevices?.getUserMedia;
   const publishing = phase === "connecting" || phase === "live" || phase === "stopping";
+
+  // A WHIP publish is on air when the peer connection is up and the server says the show is live; it is lost when the
+  // show leaves the air without our Stop (the server ended the session: timeout, rotated key, encoder exit).
+  useEffect(() => {
+    if (active !== "whip") return;
+    if (phase === "connecting" && whipConnected && showStatus === "live") {
+      sessionRef.current?.onAir?.();
+      setPhase("live");
+    } else if (phase === "live" && showStatus !== "live") sessionRef.current?.lost?.();
+  }, [active, phase, whipConnected, showStatus]);
 
   const setStream = (stream: MediaStream | null) => {
     for (const track of streamRef.current?.getTracks() ?? []) if (!stream?.getTracks().includes(track)) track.stop();
@@ -90,10 +157,114 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
   const start = async () => {
     const stream = streamRef.current ?? (await acquire());
     if (!stream) return;
-    const mimeType = pickRecorderMime((m) => MediaRecorder.isTypeSupported(m));
-    if (!mimeType) return setError(t("golive.unsupported"));
     setError(null);
+    setNotice(null);
+    if (transport === "whip") await startWhip(stream);
+    else startRecorder(stream);
+  };
+
+  const startWhip = async (stream: MediaStream) => {
     setPhase("connecting");
+    setActive("whip");
+    setWhipConnected(false);
+    const pc = new RTCPeerConnection({ iceServers });
+    for (const track of stream.getTracks())
+      pc.addTransceiver(track, { direction: "sendonly", ...(track.kind === "video" ? { sendEncodings: [{ maxBitrate: VIDEO_BITRATE }] } : {}) });
+    // The session's path (same origin as this page, so the cookie goes along even when PUBLIC_URL names another host).
+    let session: string | null = null;
+    let done = false;
+    let stopping = false;
+    let connected = false;
+    const end = async () => {
+      const path = session;
+      session = null;
+      if (path) await fetch(path, { method: "DELETE", headers: { "x-showcart-csrf": "1" }, keepalive: true }).catch(() => undefined);
+    };
+    const finish = async (message: string | null, fallback = false) => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      clearTimeout(liveTimer);
+      sessionRef.current = null;
+      setHealth(null);
+      setWhipConnected(false);
+      await end();
+      pc.close();
+      // The recorder starts only once the WHIP session is gone: the server takes one publisher per show.
+      if (fallback && !stopping && streamRef.current) {
+        setNotice(message);
+        startRecorder(streamRef.current);
+        return;
+      }
+      setActive(null);
+      setPhase(streamRef.current ? "preview" : "idle");
+      if (message) setError(message);
+    };
+    const failed = (reason: string) => void finish(t("golive.whipFailed", { reason }), true);
+    const liveTimer = setTimeout(() => failed("timeout"), WHIP_LIVE_MS);
+    let lastSent = 0;
+    const videoTrack = stream.getVideoTracks()[0];
+    const timer = setInterval(() => {
+      void bytesSent(pc).then((sent) => {
+        if (done) return;
+        const trackStats = (videoTrack as (MediaStreamTrack & { stats?: TrackStats }) | undefined)?.stats;
+        const dropped = typeof trackStats?.discardedFrames === "number" ? trackStats.discardedFrames : null;
+        setHealth({ bytesPerSecond: Math.max(0, sent - lastSent), queuedBytes: 0, dropped, droppedSource: "track" });
+        lastSent = sent;
+      });
+    }, 1000);
+    sessionRef.current = {
+      stop() {
+        stopping = true;
+        setPhase("stopping");
+        void finish(null);
+      },
+      lost: () => void finish(t("golive.disconnected")),
+      onAir: () => clearTimeout(liveTimer),
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "connected") {
+        connected = true;
+        setWhipConnected(true);
+      } else if (pc.connectionState === "failed" || pc.connectionState === "closed") {
+        if (connected) void finish(stopping ? null : t("golive.disconnected"));
+        else failed(pc.connectionState);
+      }
+    };
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc, GATHER_MS);
+      if (done) return;
+      const res = await fetch(`/api/shows/${encodeURIComponent(showId)}/whip`, {
+        method: "POST",
+        headers: { "content-type": "application/sdp", "x-showcart-csrf": "1" },
+        body: pc.localDescription?.sdp ?? "",
+      });
+      if (res.status !== 201) {
+        const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+        const code = body?.error?.code;
+        // The server could not take this browser's offer, or is in trouble: the recorder may still work.
+        if (code === "invalid_sdp" || res.status >= 500) return failed(body?.error?.message ?? String(res.status));
+        return void finish(code === "already_publishing" ? t("golive.busy") : (body?.error?.message ?? t("golive.disconnected")));
+      }
+      const location = res.headers.get("location");
+      session = location ? new URL(location, window.location.href).pathname : null;
+      if (done) return void end();
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+    } catch (err) {
+      failed((err as Error).message || String(err));
+    }
+  };
+
+  const startRecorder = (stream: MediaStream) => {
+    const mimeType = pickRecorderMime((m) => MediaRecorder.isTypeSupported(m));
+    if (!mimeType) {
+      setActive(null);
+      setPhase("preview");
+      return setError(t("golive.unsupported"));
+    }
+    setPhase("connecting");
+    setActive("recorder");
     const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/ingest/${encodeURIComponent(showId)}`);
     // A keyframe every 2 s (Chromium ≥ 127; others ignore it): copied H.264 must be cuttable into 2 s segments.
     const options = { mimeType, videoBitsPerSecond: VIDEO_BITRATE, audioBitsPerSecond: 128_000, videoKeyFrameIntervalDuration: KEYFRAME_MS };
@@ -114,6 +285,7 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
       sessionRef.current = null;
       setHealth(null);
+      setActive(null);
       setPhase(streamRef.current ? "preview" : "idle");
       if (message) setError(message);
     };
@@ -301,6 +473,25 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
           {error}
         </p>
       )}
+      {notice && (
+        <p class="note" role="status" data-testid="golive-notice">
+          {notice}
+        </p>
+      )}
+      {can.whip && can.recorder && (
+        <label class="field golive-transport">
+          <span>{t("golive.transport")}</span>
+          <select
+            value={transport ?? "recorder"}
+            disabled={publishing}
+            onChange={(e) => setTransport(e.currentTarget.value as Transport)}
+            data-testid="golive-transport-choice"
+          >
+            <option value="whip">{t("golive.transportWhip")}</option>
+            <option value="recorder">{t("golive.transportRecorder")}</option>
+          </select>
+        </label>
+      )}
       <div class="golive-actions">
         {publishing ? (
           <button type="button" class="btn btn-danger" disabled={phase === "stopping"} onClick={() => sessionRef.current?.stop()} data-testid="golive-stop">
@@ -314,6 +505,11 @@ export function BrowserPublisher({ showId, stats }: { showId: string; stats: Stu
         <span class="muted" data-testid="golive-status">
           {t(`golive.phase.${phase}`)}
         </span>
+        {active && (
+          <span class="badge" data-testid="golive-transport" data-transport={active}>
+            {t(`golive.via.${active}`)}
+          </span>
+        )}
       </div>
       <StudioHealth stats={stats} publisher={health} />
     </section>

@@ -20,7 +20,7 @@ import { Header, LoadError, StatusBadge } from "../components/Layout.js";
 import { CopyButton } from "../components/CopyButton.js";
 import { Icon } from "../components/Icon.js";
 import { LivePlayer } from "../media/LivePlayer.js";
-import { BrowserPublisher } from "../media/BrowserPublisher.js";
+import { BrowserPublisher, type IceServerConfig } from "../media/BrowserPublisher.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { SimulcastPanel } from "../simulcast/SimulcastPanel.js";
 import { AuctionStudio } from "../games/AuctionStudio.js";
@@ -45,7 +45,7 @@ const ModerationPanel = lazyComponent(() => import("../chat/ModerationPanel.js")
 interface StudioData {
   show: ShowView;
   products: ProductView[];
-  ingest: { rtmpUrl: string; streamKeyHint: string };
+  ingest: { rtmpUrl: string; streamKeyHint: string; iceServers?: IceServerConfig[] };
   stats?: StudioStats;
 }
 
@@ -127,6 +127,8 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/stream-key`;
+  // The WHIP endpoint for OBS 30+ (Bearer token: the stream key), on the origin this studio was opened from.
+  const whipUrl = `${location.origin}/api/shows/${encodeURIComponent(showId)}/whip`;
 
   const reveal = async () => {
     if (key) return setVisible(!visible);
@@ -164,6 +166,11 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
         <span class="kv-label">{t("studio.rtmpUrl")}</span>
         <code data-testid="rtmp-url">{ingest.rtmpUrl}</code>
         <CopyButton value={ingest.rtmpUrl} />
+      </div>
+      <div class="kv">
+        <span class="kv-label">{t("studio.whipUrl")}</span>
+        <code data-testid="whip-url">{whipUrl}</code>
+        <CopyButton value={whipUrl} />
       </div>
       <div class="kv">
         <span class="kv-label">{t("studio.streamKey")}</span>
@@ -695,7 +702,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
           </section>
         </div>
         <SetupDrawer open={setupOpen} onClose={() => setSetupOpen(false)}>
-          <BrowserPublisher showId={show.id} stats={stats ?? EMPTY_STATS} />
+          <BrowserPublisher showId={show.id} stats={stats ?? EMPTY_STATS} showStatus={room.status} iceServers={data.ingest.iceServers} />
           <IngestPanel showId={show.id} ingest={data.ingest} />
           <SimulcastPanel showId={show.id} />
         </SetupDrawer>
