@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/server/platform/clock.js";
 import { createBuyer } from "../support/accounts.js";
 import { backends } from "../support/db.js";
-import { login, request } from "../support/http.js";
+import { orderBody } from "../support/fixtures.js";
+import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 // A Chromium-shaped offer without a video section (audio only), and one that is not SDP at all.
@@ -171,5 +172,48 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
     expect(stolen.status).toBe(403);
     const accepted = await request(server.url, "POST", "/api/stage/accept", { cookie: viewer.cookie, body: { token: mine.body.invitation.token } });
     expect(accepted.body.participant).toMatchObject({ id: asked.body.participant.id, state: "waiting" });
+  });
+
+  it("gives a remote co-host their split only for live orders placed while they are on stage", async () => {
+    const { accounts, shows, commissions } = server.services;
+    const show = await shows.show(showId);
+    const cohost = await accounts.createAccount({
+      email: "cohost@stage.test",
+      password: "stage-password-1",
+      displayName: "Cora",
+      role: "host",
+      merchantId: show.merchantId,
+    });
+    await server.db.db
+      .insertInto("show_hosts")
+      .values([
+        { show_id: showId, account_id: show.hostAccountId, share_bp: 7000 },
+        { show_id: showId, account_id: cohost.id, share_bp: 3000 },
+      ])
+      .execute();
+    await shows.setStatus(showId, "live");
+    const offerId = (await request(server.url, "GET", `/api/shows/${showId}`)).body.show.offers.find((o: { pinned: boolean }) => o.pinned).id as string;
+    const hostsOf = async () => {
+      const placed = await postOrder(server.url, orderBody(offerId));
+      expect(placed.status).toBe(201);
+      return (await commissions.attributionOf(placed.body.order.id))!.hosts.map((h) => [h.accountId === cohost.id ? "cohost" : "host", h.shareBp]).sort();
+    };
+    const link = await invite({ role: "cohost" });
+    const joined = await request(server.url, "POST", "/api/stage/accept", {
+      cookie: await login(server.url, "cohost@stage.test", "stage-password-1"),
+      body: { token: link.token },
+    });
+    const pid = joined.body.participant.id as string;
+    // Waiting in the wings: the whole commission is the host's.
+    expect(await hostsOf()).toEqual([["host", 10_000]]);
+    await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/bring-on`, { cookie: host });
+    clock.advance(1_000);
+    expect(await hostsOf()).toEqual([
+      ["cohost", 3000],
+      ["host", 7000],
+    ]);
+    await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/take-off`, { cookie: host });
+    clock.advance(1_000);
+    expect(await hostsOf()).toEqual([["host", 10_000]]);
   });
 });

@@ -78,6 +78,43 @@ async function readShowHostShares(db: Q, showId: string, showHost?: string): Pro
 }
 
 /**
+ * The stage's rule (issue #19): a co-host who joined the show's stage as a co-host (a remote co-host) earns their
+ * share of a live order only when they were on stage as it was placed; otherwise that share goes to the show's host.
+ * Replay orders keep the planned split.
+ * Co-hosts who never used the stage (in the studio with the host) keep their planned share, as before.
+ */
+export async function presentHosts(db: Q, showId: string, mainHost: string, hosts: HostShare[], at: Date): Promise<HostShare[]> {
+  if (hosts.length < 2) return hosts;
+  const stage = await perTransaction(db, `commissions:stage:${showId}`, async () => {
+    const [remote, intervals] = await Promise.all([
+      db.selectFrom("stage_participants").select("account_id").where("show_id", "=", showId).where("role", "=", "cohost").execute(),
+      db.selectFrom("stage_intervals").select(["account_id", "started_at", "ended_at"]).where("show_id", "=", showId).where("role", "=", "cohost").execute(),
+    ]);
+    return { remote: new Set(remote.map((r) => r.account_id)), intervals };
+  });
+  if (stage.remote.size === 0) return hosts;
+  const t = at.getTime();
+  const onStage = (accountId: string) =>
+    stage.intervals.some(
+      (i) => i.account_id === accountId && new Date(i.started_at).getTime() <= t && (i.ended_at == null || new Date(i.ended_at).getTime() > t),
+    );
+  return onStageShares(hosts, mainHost, (accountId) => !stage.remote.has(accountId) || onStage(accountId));
+}
+
+/** The shares of hosts who are not `present` go to the main host; nothing is created or lost (the sum stays 10 000). */
+export function onStageShares(hosts: HostShare[], mainHost: string, present: (accountId: string) => boolean): HostShare[] {
+  let moved = 0;
+  const kept = hosts.filter((h) => {
+    if (h.accountId === mainHost || present(h.accountId)) return true;
+    moved += h.shareBp;
+    return false;
+  });
+  if (moved === 0) return hosts;
+  const main = kept.find((h) => h.accountId === mainHost);
+  return main ? kept.map((h) => (h === main ? { ...h, shareBp: h.shareBp + moved } : h)) : [...kept, { accountId: mainHost, shareBp: moved }];
+}
+
+/**
  * Who an order belongs to, decided when it is placed. Last touch: a share link of this show opened within the
  * attribution window gives the order to that link's host alone (source `link`); otherwise the order belongs to the
  * show's hosts by their shares, as `live` while the show is on air (live or reconnecting) and `replay` otherwise.
@@ -99,14 +136,20 @@ export async function attributeOrder(
     const code = await tx.selectFrom("host_share_codes").select(["account_id", "show_id"]).where("code", "=", ref.code).executeTakeFirst();
     if (code && code.show_id === input.showId) link = { ...ref, accountId: code.account_id };
   }
+  const source = link ? "link" : show.status === "live" || show.status === "reconnecting" ? "live" : "replay";
+  const planned = link ? [] : await showHostShares(tx, input.showId, show.host_account_id);
   const a: Attribution = {
     orderId: input.orderId,
     showId: input.showId,
     merchantId: show.merchant_id,
-    source: link ? "link" : show.status === "live" || show.status === "reconnecting" ? "live" : "replay",
+    source,
     refCode: link?.code ?? null,
     refAt: link?.at ?? null,
-    hosts: link ? [{ accountId: link.accountId, shareBp: 10_000 }] : await showHostShares(tx, input.showId, show.host_account_id),
+    hosts: link
+      ? [{ accountId: link.accountId, shareBp: 10_000 }]
+      : source === "live"
+        ? await presentHosts(tx, input.showId, show.host_account_id, planned, input.at)
+        : planned,
     ruleVersion: set.version,
   };
   await tx

@@ -4,6 +4,7 @@ import type { Timestamp } from "../db/column-types.js";
 import type { OffersTables } from "../offers/index.js";
 import type { OrdersTables } from "../orders/index.js";
 import type { ShowsTables } from "../shows/index.js";
+import type { StageTables } from "../stage/index.js";
 
 type PainVersion = "pain.001.001.09" | "pain.001.001.03";
 
@@ -38,6 +39,9 @@ export interface CommissionsReads {
   shows: Pick<ShowsTables["shows"], "id" | "merchant_id" | "status" | "host_account_id">;
   accounts: Pick<AccountsTables["accounts"], "id" | "role" | "merchant_id">;
   merchant_members: Pick<AccountsTables["merchant_members"], "account_id" | "merchant_id">;
+  /** The stage (issue #19): a co-host who joined the show's stage earns their split only while on it (attribution). */
+  stage_participants: Pick<StageTables["stage_participants"], "show_id" | "account_id" | "role">;
+  stage_intervals: Pick<StageTables["stage_intervals"], "show_id" | "account_id" | "role" | "started_at" | "ended_at">;
 }
 
 export interface CommissionsTables {
