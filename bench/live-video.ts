@@ -4,9 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import fastify, { type FastifyInstance } from "fastify";
 import { chromium, type Browser } from "playwright-core";
+import { Registry } from "prom-client";
 import { defaultFfmpegPath } from "../src/server/config.js";
 import { createMedia, type Media } from "../src/server/media/index.js";
 import { spawnFfmpeg, type FfmpegRun } from "../src/server/platform/ffmpeg-process.js";
+import { CATCH_UP, keepNearLive, liveHlsSettings, shouldCatchUp } from "../src/web/media/liveHlsSettings.js";
 
 // Shared by the latency and first-frame benches: the real media pipeline (RTMP ingest → ffmpeg ladder → LL-HLS
 // origin) in this process, a "camera" that paints its capture wall clock into every frame, and headless Chromium
@@ -25,6 +27,8 @@ export interface LiveRig {
   media: Media;
   browser: Browser;
   showId: string;
+  /** Requests the origin answered so far, by kind (master, playlist, part, segment, init). */
+  originRequests(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -109,9 +113,17 @@ window.stalls = 0;
 const v = document.getElementById("v");
 v.addEventListener("waiting", () => { if (window.firstFrameMs !== null) window.stalls++; });
 const ctx = document.getElementById("c").getContext("2d", { willReadFrequently: true });
-// The player's own settings (src/web/media/LivePlayer.tsx) for LL; plain HLS: hls.js defaults (3 segments back).
-const hls = new Hls(ll ? { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.1, liveSyncOnStallIncrease: 0.3, backBufferLength: 30 }
-                     : { lowLatencyMode: false });
+// The web player's own settings and catch-up (src/web/media/liveHlsSettings.ts) for LL, with the bench's "cfg"
+// overrides (a JSON object, to try other settings; "catchUp": false turns the catch-up off); plain HLS: hls.js
+// defaults (3 segments back).
+const cfg = JSON.parse(q.get("cfg") || "{}");
+const catchUp = cfg.catchUp === false ? null : Object.assign(${JSON.stringify(CATCH_UP)}, cfg.catchUp || {});
+delete cfg.catchUp;
+const hls = new Hls(ll ? Object.assign(${JSON.stringify(liveHlsSettings)}, cfg) : { lowLatencyMode: false });
+// tsx (esbuild keepNames) wraps the function's inner functions in __name(fn, "name"): give the page one.
+const __name = (f) => f;
+const shouldCatchUp = ${shouldCatchUp.toString()};
+const keepNearLive = ${keepNearLive.toString()};
 hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {
   // Measure on the top rung (what a good connection gets); ABR is not what is being timed here.
   let top = 0;
@@ -121,6 +133,7 @@ hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {
 });
 hls.loadSource(q.get("src"));
 hls.attachMedia(v);
+if (ll && catchUp) keepNearLive(hls, v, catchUp);
 window.hls = hls;
 let frames = 0;
 function onFrame(_now, meta) {
@@ -136,7 +149,10 @@ function onFrame(_now, meta) {
     }
     const shown = performance.timeOrigin + meta.expectedDisplayTime;
     const pdt = hls.playingDate ? hls.playingDate.getTime() : null;
-    window.samples.push({ g2g: shown - (epoch + ms), pdt: pdt === null ? null : shown - pdt, level: v.videoHeight });
+    // hls.js's own view: how far the playhead is behind its estimate of the live edge (edge of the newest part + time
+    // since that playlist arrived), and how much is buffered ahead of it.
+    const b = v.buffered.length ? v.buffered.end(v.buffered.length - 1) - v.currentTime : 0;
+    window.samples.push({ g2g: shown - (epoch + ms), pdt: pdt === null ? null : shown - pdt, level: v.videoHeight, behind: hls.latency * 1000, ahead: b * 1000 });
   }
   v.requestVideoFrameCallback(onFrame);
 }
@@ -151,10 +167,14 @@ export function registerPlayerPage(app: FastifyInstance): void {
   app.get("/bench/blank.html", (_req, reply) => reply.header("content-type", "text/html").send("<!doctype html><title>blank</title><p>ok</p>"));
 }
 
-export async function startLiveRig(opts: { ladder?: number[]; browser?: boolean } = {}): Promise<LiveRig> {
+export async function startLiveRig(
+  opts: { ladder?: number[]; browser?: boolean; partTargetSeconds?: number; partHoldBackParts?: number } = {},
+): Promise<LiveRig> {
   const ffmpegPath = defaultFfmpegPath();
   const app: FastifyInstance = fastify({ logger: false });
+  const metrics = new Registry();
   const media = createMedia({
+    metrics,
     ffmpegPath,
     mediaDir: path.join(os.tmpdir(), "showcart-bench-media"),
     rtmpPort: 0,
@@ -162,6 +182,8 @@ export async function startLiveRig(opts: { ladder?: number[]; browser?: boolean 
     segmentSeconds: 2,
     listSize: 6,
     ladder: opts.ladder,
+    ...(opts.partTargetSeconds ? { partTargetSeconds: opts.partTargetSeconds } : {}),
+    ...(opts.partHoldBackParts ? { partHoldBackParts: opts.partHoldBackParts } : {}),
     log: app.log,
     resolveStreamKey: async (key) => (key === KEY ? { showId: SHOW } : null),
     onLive: () => undefined,
@@ -193,6 +215,12 @@ export async function startLiveRig(opts: { ladder?: number[]; browser?: boolean 
     media,
     browser,
     showId: SHOW,
+    async originRequests() {
+      const counted = (await metrics.getSingleMetric("showcart_hls_requests_total")?.get())?.values ?? [];
+      const byKind: Record<string, number> = {};
+      for (const v of counted) byKind[String(v.labels.kind)] = (byKind[String(v.labels.kind)] ?? 0) + v.value;
+      return byKind;
+    },
     async stop() {
       await browser.close();
       await source.terminate();
@@ -202,9 +230,11 @@ export async function startLiveRig(opts: { ladder?: number[]; browser?: boolean 
   };
 }
 
-export function playerUrl(rig: LiveRig, ll: boolean, top = true): string {
+/** `cfg`: hls.js settings to use instead of the web player's (LL only), to try others. */
+export function playerUrl(rig: LiveRig, ll: boolean, top = true, cfg?: Record<string, unknown>): string {
   const src = `/live/${rig.showId}/index.m3u8`;
-  return `${rig.base}/bench/player.html?ll=${ll ? 1 : 0}&top=${top ? 1 : 0}&epoch=${rig.epoch}&src=${encodeURIComponent(src)}`;
+  const extra = cfg ? `&cfg=${encodeURIComponent(JSON.stringify(cfg))}` : "";
+  return `${rig.base}/bench/player.html?ll=${ll ? 1 : 0}&top=${top ? 1 : 0}&epoch=${rig.epoch}&src=${encodeURIComponent(src)}${extra}`;
 }
 
 export function quantile(values: number[], p: number): number | null {

@@ -27,9 +27,20 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
     return out;
   },
   "viewer-weight": () => viewerWeight(),
-  latency: (a) => latency({ seconds: num(a.seconds) }),
+  // `--seconds 60 --part-target 0.2 --hold-back-parts 2 --player '{"liveSyncOnStallIncrease":0.1}' --ladder 720
+  // --baseline 0` (all but the first to try settings).
+  latency: (a) =>
+    latency({
+      seconds: num(a.seconds),
+      partTarget: num(a["part-target"]),
+      holdBackParts: num(a["hold-back-parts"]),
+      player: a.player as string | undefined,
+      baseline: a.baseline !== "0",
+      ladder: a.ladder?.split(",").map(Number),
+    }),
   "first-frame": (a) => firstFrame({ runs: num(a.runs) }),
-  transcode: (a) => transcode({ seconds: num(a.seconds) }),
+  // `--seconds 10 --part-targets 0.3,0.2` (the latter: the default ladder at each PART-TARGET, alternating).
+  transcode: (a) => transcode({ seconds: num(a.seconds), partTargets: a["part-targets"]?.split(",").map(Number) }),
   // `--sockets 10000 --seconds 30 --nodes 1|3 --deflate 1|0 --workers 4 --baseline 1|0 --cpu-hog 0|1 --database-url postgres://…`
   // (3 nodes: PostgreSQL + Redis; one node: PGlite unless --database-url).
   fanout: (a) =>

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { defaultFfmpegPath } from "../src/server/config.js";
 import { spawnFfmpeg } from "../src/server/platform/ffmpeg-process.js";
 import { ladderFor, ladderTranscodeArgs, parseInputInfo } from "../src/server/media/ll-hls/ladder.js";
+import { DEFAULT_PART_TARGET_SECONDS } from "../src/server/media/service.js";
 
 // CPU cost of the transcoder: core-seconds of ffmpeg CPU (utime + stime from /proc/<pid>/stat) per second of input,
 // in real time (-re, as live), over a window after a warm-up. Baseline in the same run: decoding the same input only.
@@ -36,7 +37,8 @@ async function cost(ffmpegPath: string, inputArgs: string[], outputArgs: string[
   }
 }
 
-export async function transcode(opts: { seconds?: number } = {}) {
+/** `partTargets`: also the default ladder at each of these PART-TARGETs (seconds), interleaved, to compare their cost. */
+export async function transcode(opts: { seconds?: number; partTargets?: number[] } = {}) {
   const windowMs = (opts.seconds ?? 10) * 1000;
   const ffmpegPath = defaultFfmpegPath();
   const dir = mkdtempSync(path.join(os.tmpdir(), "showcart-transcode-"));
@@ -77,13 +79,13 @@ export async function transcode(opts: { seconds?: number } = {}) {
     const { stderr } = await execFileAsync(ffmpegPath, ["-hide_banner", "-i", clip]).catch((e: { stderr: string }) => e);
     const info = parseInputInfo(stderr);
     const input = ["-re", "-stream_loop", "-1", "-i", clip];
-    const ladder = (heights: number[], copy: boolean) => {
+    const ladder = (heights: number[], copy: boolean, partTargetSeconds: number) => {
       const rungs = ladderFor(heights, copy ? info : {});
-      const args = ladderTranscodeArgs({ inputUrl: clip, rungs, segmentSeconds: 2, partTargetSeconds: 0.3, copyAudio: copy && info.audioCodec === "aac" });
+      const args = ladderTranscodeArgs({ inputUrl: clip, rungs, segmentSeconds: 2, partTargetSeconds, copyAudio: copy && info.audioCodec === "aac" });
       return { out: args.slice(args.indexOf(clip) + 1), pipes: rungs.length };
     };
-    const measure = async (heights: number[], copy: boolean) => {
-      const l = ladder(heights, copy);
+    const measure = async (heights: number[], copy: boolean, partTargetSeconds = DEFAULT_PART_TARGET_SECONDS) => {
+      const l = ladder(heights, copy, partTargetSeconds);
       return Math.round((await cost(ffmpegPath, input, l.out, l.pipes, windowMs)) * 1000) / 1000;
     };
     const decode = Math.round((await cost(ffmpegPath, input, ["-f", "null", "-"], 0, windowMs)) * 1000) / 1000;
@@ -91,6 +93,14 @@ export async function transcode(opts: { seconds?: number } = {}) {
     for (const h of [720, 480, 240]) rungs[`${h}p`] = await measure([h], false);
     const ladderCopy = await measure([720, 480, 240], true);
     const ladderEncodeAll = await measure([720, 480, 240], false);
+    // Two rounds, alternating, so a change in the machine's load hits every PART-TARGET alike.
+    const byPartTarget: Record<string, number[]> = {};
+    for (let round = 0; round < 2; round++) {
+      for (const t of opts.partTargets ?? []) {
+        const cpu = await measure([720, 480, 240], true, t);
+        byPartTarget[String(t)] = [...(byPartTarget[String(t)] ?? []), cpu];
+      }
+    }
     return {
       bench: "transcode",
       unit: "CPU core-seconds per second of 720p30 input",
@@ -101,6 +111,13 @@ export async function transcode(opts: { seconds?: number } = {}) {
       ladder_all_encoded: ladderEncodeAll,
       ratio_ladder_vs_decode: Math.round((ladderCopy / decode) * 10) / 10,
       ratio_ladder_all_encoded_vs_decode: Math.round((ladderEncodeAll / decode) * 10) / 10,
+      ...(opts.partTargets
+        ? {
+            ladder_720copy_by_part_target: Object.fromEntries(
+              Object.entries(byPartTarget).map(([t, v]) => [t, Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 1000) / 1000]),
+            ),
+          }
+        : {}),
       targets: { "720p": 0.3, ladder: 0.8 },
       cores: os.cpus().length,
     };

@@ -33,6 +33,8 @@ export const configSchema = z.object({
     .regex(/^\s*\d{3,4}p?\s*(,\s*\d{3,4}p?\s*)*$/)
     .default("720,480,240"),
   HLS_PART_TARGET_SECONDS: z.coerce.number().min(0.1).max(2).default(0.3),
+  // RFC 8216bis: PART-HOLD-BACK at least 2 × PART-TARGET.
+  HLS_PART_HOLD_BACK_PARTS: z.coerce.number().min(2).max(10).default(2),
   RECONNECT_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(30),
   // Several nodes: this node's base URL as the other nodes reach it (they fetch its live video from there). Default:
   // http://<HOST>:<port>, or http://<hostname>:<port> when HOST is a wildcard (0.0.0.0, ::).

@@ -71,6 +71,7 @@ export function createMediaModule(
     listSize: config.HLS_LIST_SIZE,
     ladder: parseLadder(config.HLS_LADDER),
     partTargetSeconds: config.HLS_PART_TARGET_SECONDS,
+    partHoldBackParts: config.HLS_PART_HOLD_BACK_PARTS,
     reconnectGraceSeconds: config.RECONNECT_GRACE_SECONDS,
     log: log.child({ module: "media" }),
     remote,

@@ -140,7 +140,7 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
     transcoderPids.add(media.transcoderPid("shw_good")!);
     expect(media.status().transcoders).toBe(1);
     expect(text).toMatch(/#EXT-X-TARGETDURATION:2\n/);
-    expect(text).toContain("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.9");
+    expect(text).toContain("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.6");
     expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="[a-z0-9]+-p\d+\.m4s"/);
     // Which playlist is this? The 240p one (see playlist() below) reports on the other rung, 720p.
     expect(text).toMatch(/#EXT-X-RENDITION-REPORT:URI="\.\.\/720p\/index\.m3u8",LAST-MSN=\d+,LAST-PART=\d+\n/);

@@ -29,6 +29,8 @@ export interface MediaDeps {
   ladder?: number[];
   /** LL-HLS PART-TARGET in seconds (default 0.3). */
   partTargetSeconds?: number;
+  /** PART-HOLD-BACK in parts (default 2, at least 2). */
+  partHoldBackParts?: number;
   /** How long a dropped publisher may take to come back to the same show (default 0: offline at once). */
   reconnectGraceSeconds?: number;
   /** A running ffmpeg that produced nothing for this long is restarted (default 6). */
@@ -82,7 +84,7 @@ interface LiveShow {
 
 const STOP_GRACE_MS = 3000;
 const DEFAULT_LADDER = [720, 480, 240];
-const DEFAULT_PART_TARGET_SECONDS = 0.3;
+export const DEFAULT_PART_TARGET_SECONDS = 0.3;
 const DEFAULT_STALL_SECONDS = 6;
 
 export function createMedia(deps: MediaDeps): Media {
@@ -133,6 +135,7 @@ export function createMedia(deps: MediaDeps): Media {
       const packager = new LlHlsPackager({
         segmentSeconds: deps.segmentSeconds,
         partTargetSeconds,
+        ...(deps.partHoldBackParts !== undefined ? { partHoldBackParts: deps.partHoldBackParts } : {}),
         listSize: deps.listSize,
         onWarning: (message, details) => log.warn({ showId, rendition: rung.name, ...details }, message),
       });

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useI18n } from "../i18n/coreText.js";
 import { usePlaybackTelemetry } from "../telemetry/playbackTelemetry.js";
 import { Icon } from "../components/Icon.js";
+import { CATCH_UP, keepNearLive, liveHlsSettings } from "./liveHlsSettings.js";
 import { QualityMenu, type QualityLevel } from "./QualityMenu.js";
 
 interface Props {
@@ -56,15 +57,7 @@ export function LivePlayer({ src, testId = "player" }: Props) {
         return;
       }
       const hls = new Hls({
-        // LL-HLS: blocking playlist reloads, parts and preload hints; playback sits PART-HOLD-BACK behind the edge.
-        // No liveSyncDuration(Count) here: hls.js lets either override PART-HOLD-BACK as the target latency.
-        lowLatencyMode: true,
-        // Catch up (up to 10% faster) after a stall instead of staying further behind live for good.
-        maxLiveSyncPlaybackRate: 1.1,
-        // hls.js moves the target latency back by this much per stall (default 1 s, up to a target duration): a
-        // busy phone stalling twice would otherwise sit 2 s further behind for the rest of the show.
-        liveSyncOnStallIncrease: 0.3,
-        backBufferLength: 30,
+        ...liveHlsSettings,
         // An encoder reconnect leaves the playlist unchanged for up to RECONNECT_GRACE_SECONDS (blocking reloads
         // answer 503 meanwhile): keep asking rather than give up, so playback resumes without a reload.
         playlistLoadPolicy: {
@@ -85,7 +78,11 @@ export function LivePlayer({ src, testId = "player" }: Props) {
           },
         },
       });
-      destroyHls = () => hls.destroy();
+      const stopCatchUp = keepNearLive(hls, video, CATCH_UP);
+      destroyHls = () => {
+        stopCatchUp();
+        hls.destroy();
+      };
       telemetryHls.current = hls;
       hls.on(Hls.Events.MANIFEST_PARSED, (_e, data) => {
         setLevels(data.levels.map((l, index) => ({ index, size: Math.min(l.width, l.height) })));
@@ -102,7 +99,7 @@ export function LivePlayer({ src, testId = "player" }: Props) {
           hls.recoverMediaError();
           return;
         }
-        hls.destroy();
+        destroyHls?.();
         destroyHls = undefined;
         if (!disposed) restartTimer = setTimeout(() => void startHls(), RESTART_AFTER_MS);
       });

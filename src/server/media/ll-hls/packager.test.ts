@@ -145,7 +145,8 @@ function parsePlaylist(text: string): ParsedPlaylist {
 function expectConformant(p: ParsedPlaylist): void {
   expect(p.tags["#EXT-X-VERSION"]).toBe("6");
   expect(p.tags["#EXT-X-SERVER-CONTROL"]).toContain("CAN-BLOCK-RELOAD=YES");
-  expect(p.partHoldBack).toBeGreaterThanOrEqual(3 * p.partTarget - 1e-9);
+  // MUST be at least 2 × PART-TARGET (3 × is the RFC's SHOULD, and our default).
+  expect(p.partHoldBack).toBeGreaterThanOrEqual(2 * p.partTarget - 1e-9);
   for (const s of p.segments) {
     expect(Math.round(s.duration), s.uri).toBeLessThanOrEqual(p.targetDuration);
     expect(s.pdt, `PDT on ${s.uri}`).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -242,6 +243,27 @@ describe("LL-HLS packager", () => {
     expect(open.filter((l) => l.startsWith("#EXT-X-PART:"))[0]).toContain("INDEPENDENT=YES");
     // PDT follows the media timeline: segment 1 starts 2 s after segment 0.
     expect(Date.parse(p.segments[1]!.pdt!) - Date.parse(p.segments[0]!.pdt!)).toBeCloseTo(2000, -2);
+  });
+
+  it("tells players to sit PART-HOLD-BACK = 2 parts behind live, or the configured number of parts (never under 2)", () => {
+    const { packager, clock } = makePackager();
+    feed(recording, packager, clock);
+    const p = parsePlaylist(packager.playlist());
+    expect(p.partHoldBack).toBe(0.6);
+    expect(p.tags["#EXT-X-SERVER-CONTROL"]).toBe("CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.6");
+    expect(p.parts.length).toBeGreaterThan(0);
+    expectConformant(p);
+    const roomy = new LlHlsPackager({
+      segmentSeconds: SEGMENT_SECONDS,
+      partTargetSeconds: PART_TARGET,
+      partHoldBackParts: 3,
+      listSize: 6,
+      now: () => clock.t,
+      tag: "t1",
+    });
+    feed(recording, roomy, clock);
+    expect(parsePlaylist(roomy.playlist()).partHoldBack).toBe(0.9);
+    expect(() => new LlHlsPackager({ segmentSeconds: SEGMENT_SECONDS, partTargetSeconds: 0.3, partHoldBackParts: 1.5, listSize: 6 })).toThrow(/at least 2/);
   });
 
   it("never lists a part longer than PART-TARGET: such segments appear whole, and an open one not at all", () => {

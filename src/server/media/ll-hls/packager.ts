@@ -17,6 +17,12 @@ import { BoxSplitter, parseMoof, parseMoov, type TrackInfo } from "./boxes.js";
 export interface PackagerOptions {
   segmentSeconds: number;
   partTargetSeconds: number;
+  /**
+   * PART-HOLD-BACK in parts (default 2): how far behind the live edge players sit. RFC 8216bis §4.4.3.8: at least
+   * 2 × PART-TARGET (MUST), 3 × recommended (SHOULD). 2 is the sub-second choice: 0.6 s at 0.3 s parts; a player
+   * that stalls moves itself back (hls.js: + liveSyncOnStallIncrease per stall).
+   */
+  partHoldBackParts?: number;
   /** Complete segments listed in the playlist. */
   listSize: number;
   /** Wall clock in ms (injected for tests). */
@@ -69,6 +75,7 @@ const EXTRA_SEGMENTS = 3;
 const SEGMENTS_WITH_PARTS = 2;
 // RFC 8216bis §6.2.5.2: _HLS_msn more than two segments ahead, or _HLS_part more than this many parts ahead → 400.
 const ADVANCE_PART_LIMIT = 3;
+export const DEFAULT_PART_HOLD_BACK_PARTS = 2;
 
 export type BlockingCheck = "ok" | "bad_request";
 
@@ -76,6 +83,7 @@ export class LlHlsPackager {
   readonly tag: string;
   readonly targetDuration: number;
   readonly #o: Required<Omit<PackagerOptions, "onWarning" | "tag">> & Pick<PackagerOptions, "onWarning">;
+  readonly #partHoldBack: number;
   readonly #splitter = new BoxSplitter();
   readonly #segments: Segment[] = [];
   readonly #inits = new Map<number, Buffer>();
@@ -97,10 +105,13 @@ export class LlHlsPackager {
     this.#o = {
       segmentSeconds: options.segmentSeconds,
       partTargetSeconds: options.partTargetSeconds,
+      partHoldBackParts: options.partHoldBackParts ?? DEFAULT_PART_HOLD_BACK_PARTS,
       listSize: options.listSize,
       now: options.now ?? Date.now,
       onWarning: options.onWarning,
     };
+    if (!(this.#o.partHoldBackParts >= 2)) throw new Error("PART-HOLD-BACK must be at least 2 × PART-TARGET (RFC 8216bis)");
+    this.#partHoldBack = round3(this.#o.partTargetSeconds * this.#o.partHoldBackParts);
     this.tag = options.tag ?? randomBytes(4).toString("hex");
     // EXTINF rounded to the nearest integer must not exceed TARGETDURATION; segments end on the first keyframe at or
     // after segmentSeconds, which with a GOP of exactly segmentSeconds is segmentSeconds.
@@ -109,6 +120,11 @@ export class LlHlsPackager {
 
   get partTarget(): number {
     return this.#o.partTargetSeconds;
+  }
+
+  /** PART-HOLD-BACK in seconds, as the playlist gives it. */
+  get partHoldBack(): number {
+    return this.#partHoldBack;
   }
 
   /**
@@ -397,13 +413,12 @@ export class LlHlsPackager {
    */
   playlist(others: { uri: string; packager: LlHlsPackager }[] = []): string {
     const listed = this.#listedSegments();
-    const partHoldBack = round3(this.#o.partTargetSeconds * 3);
     const lines = [
       "#EXTM3U",
       // 6: EXT-X-MAP with non-I-frame media; no delta updates (EXT-X-SKIP would need 9) are offered.
       "#EXT-X-VERSION:6",
       `#EXT-X-TARGETDURATION:${this.targetDuration}`,
-      `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${partHoldBack}`,
+      `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${this.#partHoldBack}`,
       `#EXT-X-PART-INF:PART-TARGET=${round3(this.#o.partTargetSeconds)}`,
       `#EXT-X-MEDIA-SEQUENCE:${listed[0]?.msn ?? this.#nextMsn}`,
       `#EXT-X-DISCONTINUITY-SEQUENCE:${listed[0]?.dseq ?? 0}`,
