@@ -96,4 +96,44 @@ describe("go live from the studio by WHIP", () => {
     await hostVisitor.context.close();
     await viewer.context.close();
   }, 180_000);
+
+  it("falls back to the recorder, and says so, when WebRTC finds no path (relay-only ICE, no TURN server)", async () => {
+    // Relay-only ICE with no TURN server: the studio's peer connection has no candidate at all, as behind a firewall
+    // that drops UDP with no TURN configured. (Chromium's --force-webrtc-ip-handling-policy still lets loopback through.)
+    const blocked = await launchChromium({ args: FAKE_MEDIA_ARGS });
+    try {
+      const hostVisitor = await newVisitor(blocked, server.url);
+      await hostVisitor.context.addInitScript(() => {
+        const Native = window.RTCPeerConnection;
+        window.RTCPeerConnection = class extends Native {
+          constructor(config?: RTCConfiguration) {
+            super({ ...config, iceTransportPolicy: "relay" });
+          }
+        };
+      });
+      const studio = await hostVisitor.context.newPage();
+      await studio.goto(`/studio/${show.id}`);
+      await studio.getByTestId("login-email").fill(host.email);
+      await studio.getByTestId("login-password").fill(host.password);
+      await studio.getByTestId("login-submit").click();
+      await studio.getByTestId("studio-title").waitFor({ timeout: LONG });
+      await studio.getByTestId("studio-setup-open").click();
+      await studio.getByTestId("golive-start").click();
+      // WHIP first (the session exists on the server), then the recorder once WHIP is not on air within 30 s.
+      await expect.poll(() => server.services.whipSessions.of(show.id).length, { timeout: LONG, interval: 100 }).toBe(1);
+      await studio.locator("[data-testid=golive-transport][data-transport=recorder]").waitFor({ timeout: 90_000 });
+      await expect(studio.getByTestId("golive-notice").textContent()).resolves.toMatch(/WebRTC could not connect/);
+      expect(server.services.whipSessions.size).toBe(0);
+      await studio.locator("[data-testid=golive][data-phase=live]").waitFor({ timeout: LONG });
+      await expect(server.services.shows.show(show.id).then((s) => s.status)).resolves.toBe("live");
+
+      await studio.getByTestId("golive-stop").click();
+      await studio.locator("[data-testid=golive][data-phase=preview]").waitFor({ timeout: LONG });
+      await expect.poll(async () => (await server.services.shows.show(show.id)).status, { timeout: LONG, interval: 250 }).toBe("offline");
+      expect(hostVisitor.errors).toEqual([]);
+      await hostVisitor.context.close();
+    } finally {
+      await blocked.close();
+    }
+  }, 240_000);
 });
