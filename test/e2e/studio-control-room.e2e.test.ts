@@ -129,6 +129,12 @@ describe("studio control room at 1024×768", () => {
     await page.getByTestId("studio-side-tab-moderation").click();
     await page.getByTestId("studio-side-panel-moderation").locator(".panel").waitFor({ timeout: LONG });
     expect(await seriousAxeFindings(page), "axe: moderation tab").toBe("");
+    // The stage tab: an invite link made from it, and its layout choice (the media are stage.media.test's).
+    await page.getByTestId("studio-side-tab-stage").click();
+    await page.getByTestId("stage-invite").click();
+    await page.getByTestId("stage-invite-link").waitFor({ timeout: LONG });
+    expect(await page.getByTestId("stage-invite-link").textContent()).toContain("/stage/");
+    expect(await seriousAxeFindings(page), "axe: stage tab").toBe("");
     await page.getByTestId("studio-side-tab-chat").click();
     await page.getByTestId("studio-setup-open").click();
     await page.getByTestId("rtmp-url").waitFor({ timeout: LONG });

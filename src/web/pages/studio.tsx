@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { StagePanel } from "../stage/StagePanel.js";
 import { StudioFollowers } from "../follows/FollowerCounts.js";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -398,7 +399,7 @@ type WorkTab = "lineup" | "auction" | "mystery" | "coupon" | "giveaway" | "poll"
  * Tabs whose panels all stay mounted (hidden when not chosen): a half-filled game form survives a look at the line-up,
  * and the line-up's keyboard shortcuts work from any tab.
  */
-type SideTab = "chat" | "stats" | "moderation";
+type SideTab = "chat" | "stats" | "stage" | "moderation";
 
 function Tabs<K extends string>({
   id,
@@ -581,6 +582,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   const sideTabs: { key: SideTab; label: string }[] = [
     { key: "chat", label: c("chat") },
     { key: "stats", label: c("liveStats") },
+    { key: "stage", label: c("stage") },
     { key: "moderation", label: reports > 0 ? c("moderation", { n: reports }) : c("moderationNoReports") },
   ];
   const chooseSide = (key: SideTab) => {
@@ -689,6 +691,9 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
                   </a>
                 </p>
               </div>
+            </TabPanel>
+            <TabPanel id="studio-side" tab="stage" active={side === "stage"}>
+              {side === "stage" && <StagePanel showId={show.id} />}
             </TabPanel>
             <TabPanel id="studio-side" tab="moderation" active={side === "moderation"}>
               {/* Its own chunk: loaded the first time the tab is opened, then kept. */}
