@@ -168,7 +168,13 @@ export function registerPlayerPage(app: FastifyInstance): void {
 }
 
 export async function startLiveRig(
-  opts: { ladder?: number[]; browser?: boolean; partTargetSeconds?: number; partHoldBackParts?: number } = {},
+  opts: {
+    ladder?: number[];
+    browser?: boolean;
+    partTargetSeconds?: number;
+    partHoldBackParts?: number;
+    routes?: (app: FastifyInstance, media: Media) => void;
+  } = {},
 ): Promise<LiveRig> {
   const ffmpegPath = defaultFfmpegPath();
   const app: FastifyInstance = fastify({ logger: false });
@@ -190,6 +196,7 @@ export async function startLiveRig(
     onOffline: () => undefined,
   });
   await app.register(media.routes);
+  opts.routes?.(app, media);
   registerPlayerPage(app);
   await media.start();
   await app.listen({ port: 0, host: "127.0.0.1" });

@@ -54,7 +54,7 @@ export const configSchema = z.object({
     .regex(/^\d{1,5}-\d{1,5}$/, "low-high, e.g. 40000-40999")
     .optional(),
   // WHEP (sub-second) viewers one node serves; beyond it POST /whep answers 503 whep_full and players use LL-HLS.
-  // 0 turns WHEP off. docs/operations.md, "WHEP capacity".
+  // 0 turns WHEP off. docs/operations.md, Benchmarks, rtc-latency.
   WHEP_MAX_VIEWERS_PER_NODE: z.coerce.number().int().min(0).max(10_000).default(20),
   DEFAULT_COMMISSION_BP: z.coerce.number().int().min(0).max(10_000).default(1000),
   REALTIME_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(20_000),

@@ -101,6 +101,10 @@ export function createMediaModule(
     network,
     maxViewers: config.WHEP_MAX_VIEWERS_PER_NODE,
     playUrl: (showId) => media.playUrl(showId),
+    sourceHasAudio: (showId) => {
+      const info = media.sourceInfo(showId);
+      return info ? !!info.audioCodec : null;
+    },
     log: log.child({ module: "whep" }),
   });
   if (directory)

@@ -65,6 +65,8 @@ export interface Media {
   onAir(): string[];
   /** The show's renditions and whether the top one is passed through (tests, diagnostics, benches). */
   renditions(showId: string): Array<{ name: string; copy: boolean }>;
+  /** What the running transcoder's probe found in the show's source (null before it finished, or not on air). */
+  sourceInfo(showId: string): InputInfo | null;
   /** Recent parts of one rendition: when each became available and its PDT capture estimate (benches). */
   partTimings(showId: string, rendition: string): Array<{ n: number; availableAt: number; capturedAt: number; duration: number }>;
   /** GET /live/:showId/index.m3u8 (master), /live/:showId/<rendition>/index.m3u8 (LL-HLS) and its media. */
@@ -240,6 +242,7 @@ export function createMedia(deps: MediaDeps): Media {
     },
     onAir: () => [...shows.keys()],
     showState: (showId) => (!shows.has(showId) ? undefined : shows.get(showId)!.graceTimer ? "reconnecting" : "live"),
+    sourceInfo: (showId) => transcoders.get(showId)?.input() ?? null,
     renditions: (showId) => {
       const rungs = transcoders.get(showId)?.rungs() ?? [];
       return (shows.get(showId)?.renditions ?? []).map((r) => ({

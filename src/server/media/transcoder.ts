@@ -64,12 +64,19 @@ export class ShowTranscoder {
       "transcoder ladder",
     );
     this.#copyAudio = input.audioCodec === "aac";
+    this.#input = input;
     this.#spawn();
     this.#watchdog = setInterval(() => this.#checkStall(), WATCHDOG_MS);
     this.#watchdog.unref();
   }
 
   #copyAudio = false;
+  #input: InputInfo | null = null;
+
+  /** What the start's probe found in the source (null before it finished). */
+  input(): InputInfo | null {
+    return this.#input;
+  }
 
   pid(): number | undefined {
     return this.#run && !this.#run.hasExited() ? this.#run.pid : undefined;

@@ -32,6 +32,8 @@ export interface WhepDeps {
   maxViewers: number;
   /** Loopback RTMP pull URL of a show live on this node (with its play token; never logged), null otherwise. */
   playUrl(showId: string): string | null;
+  /** Whether the show's source has audio, as the transcoder's probe found it (null: not known yet). */
+  sourceHasAudio?(showId: string): boolean | null;
   log: FastifyBaseLogger;
   /** How long ICE gathering may take before the answer goes out with what it has. */
   gatherTimeoutMs?: number;
@@ -90,8 +92,9 @@ export function whepFfmpegArgs(inputUrl: string, ports: { video: number; audio: 
     // Constrained baseline has no B-frames: WebRTC decoders play frames in the order they arrive.
     "-c:v",
     "libx264",
+    // ultrafast: one encode per show must keep up in real time beside the ladder (veryfast fell behind at load 28).
     "-preset",
-    "veryfast",
+    "ultrafast",
     "-tune",
     "zerolatency",
     "-profile:v",
@@ -161,13 +164,15 @@ class WhepProgram {
     if (this.#stopped) return;
     const url = this.deps.playUrl(this.showId);
     if (!url) return this.end("the show is no longer live on this node");
-    // The source's audio decides whether there is an audio output (ffmpeg refuses an output without streams).
-    if (this.#hasAudio === null) this.#hasAudio = !!(await probeInput(this.deps.ffmpegPath, url)).audioCodec;
+    // The source's audio decides whether there is an audio output (ffmpeg refuses an output without streams). The
+    // transcoder probed it at go-live; probing again would cost the first viewer a second or more.
+    this.#hasAudio ??= this.deps.sourceHasAudio?.(this.showId) ?? !!(await probeInput(this.deps.ffmpegPath, url)).audioCodec;
     if (this.#stopped) return;
     const args = whepFfmpegArgs(url, { video: this.#ports!.video, audio: this.#hasAudio ? this.#ports!.audio : null });
     const run = spawnFfmpeg(this.deps.ffmpegPath, args);
     this.#run = run;
     const startedAt = performance.now();
+    this.#firstPacket = () => this.deps.log.info({ showId: this.showId, ms: Math.round(performance.now() - startedAt) }, "WHEP encoder's first video packet");
     void run.exited.then((exit) => {
       if (this.#run !== run || this.#stopped) return;
       this.#run = null;
@@ -183,9 +188,15 @@ class WhepProgram {
     });
   }
 
+  #firstPacket: (() => void) | null = null;
+
   #forward(kind: "video" | "audio", msg: Buffer): void {
     // RTCP from ffmpeg is not for the viewers (werift writes its own sender reports); RTP payload types are < 128.
     if (msg.length < 12 || (msg[1]! & 0x7f) !== (kind === "video" ? VIDEO_PT : AUDIO_PT)) return;
+    if (kind === "video" && this.#firstPacket) {
+      this.#firstPacket();
+      this.#firstPacket = null;
+    }
     this.packets[kind]++;
     for (const viewer of this.viewers.values()) {
       // A track per viewer: werift's sender rewrites the packet's header in place (SSRC, payload type, sequence), so

@@ -7,8 +7,29 @@ import { QualityMenu, type QualityLevel } from "./QualityMenu.js";
 
 interface Props {
   src: string;
+  /** The show's WHEP endpoint: sub-second WebRTC playback is tried first when given (and not turned off). */
+  whepUrl?: string;
   /** Start muted (autoplay policies only allow muted autoplay) and offer an unmute button. */
   testId?: string;
+}
+
+// WebRTC must show a decoded frame within this long, or the player starts LL-HLS (the fallback is then under 5 s).
+const WHEP_DEADLINE_MS = 4_500;
+const MODE_KEY = "showcart.playerMode";
+
+export type PlaybackMode = "connecting" | "webrtc" | "ll-hls";
+
+/** Sub-second mode wanted? `?mode=webrtc|hls` in the page's URL wins, then the viewer's toggle, else on (the server
+ * answers whep_full past its capacity and the player uses LL-HLS). */
+function wantsSubSecond(): boolean {
+  const asked = new URLSearchParams(window.location.search).get("mode");
+  if (asked === "webrtc") return true;
+  if (asked === "hls") return false;
+  try {
+    return window.localStorage.getItem(MODE_KEY) !== "hls";
+  } catch {
+    return true;
+  }
 }
 
 // After a fatal error (the playlist 404s until the first segments exist, the encoder dropped) try again from scratch.
@@ -18,7 +39,7 @@ const RESTART_AFTER_MS = 3000;
  * Plays a live HLS stream: hls.js over MSE where available, the browser's native HLS otherwise (Safari/iOS).
  * hls.js is loaded lazily so the page and its offer card render before ~370 kB of player code arrive.
  */
-export function LivePlayer({ src, testId = "player" }: Props) {
+export function LivePlayer({ src, whepUrl, testId = "player" }: Props) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
   const telemetryHls = usePlaybackTelemetry(videoRef, src);
@@ -28,6 +49,8 @@ export function LivePlayer({ src, testId = "player" }: Props) {
   const [levels, setLevels] = useState<QualityLevel[]>([]);
   const [level, setLevel] = useState(-1);
   const setHlsLevel = useRef<(level: number) => void>(() => undefined);
+  const [subSecond, setSubSecond] = useState(wantsSubSecond);
+  const [mode, setMode] = useState<PlaybackMode>("connecting");
 
   useEffect(() => {
     const video = videoRef.current;
@@ -35,6 +58,7 @@ export function LivePlayer({ src, testId = "player" }: Props) {
     let disposed = false;
     let restartTimer: ReturnType<typeof setTimeout> | undefined;
     let destroyHls: (() => void) | undefined;
+    let closeWhep: (() => void) | undefined;
 
     const tryPlay = () => {
       video.muted = true;
@@ -107,10 +131,38 @@ export function LivePlayer({ src, testId = "player" }: Props) {
       hls.attachMedia(video);
     };
 
-    // Prefer hls.js (MSE gives us retry control); fall back to native HLS where MSE is missing (iPhone Safari).
-    const hasMse = typeof window.MediaSource !== "undefined" || "ManagedMediaSource" in window;
-    if (!hasMse && video.canPlayType("application/vnd.apple.mpegurl")) startNative();
-    else void startHls();
+    const startLlHls = () => {
+      if (disposed) return;
+      closeWhep?.();
+      closeWhep = undefined;
+      video.srcObject = null;
+      setMode("ll-hls");
+      // Prefer hls.js (MSE gives us retry control); fall back to native HLS where MSE is missing (iPhone Safari).
+      const hasMse = typeof window.MediaSource !== "undefined" || "ManagedMediaSource" in window;
+      if (!hasMse && video.canPlayType("application/vnd.apple.mpegurl")) startNative();
+      else void startHls();
+    };
+
+    // Sub-second first when wanted: WHEP must show a frame within WHEP_DEADLINE_MS, and anything going wrong later
+    // (ICE failed, the picture stopped, the show's encode ended) hands over to LL-HLS too.
+    const startWhep = async (url: string) => {
+      setMode("connecting");
+      const since = performance.now();
+      try {
+        const { playWhep } = await import("./whepPlayback.js");
+        const deadlineMs = WHEP_DEADLINE_MS - (performance.now() - since);
+        const playback = await playWhep(video, url, { deadlineMs, onFailure: startLlHls });
+        if (disposed) return playback.close();
+        closeWhep = playback.close;
+        setLevels([]);
+        setMode("webrtc");
+      } catch {
+        startLlHls();
+      }
+    };
+
+    if (whepUrl && subSecond && typeof RTCPeerConnection !== "undefined") void startWhep(whepUrl);
+    else startLlHls();
 
     const onPlaying = () => setPlaying(true);
     const onWaiting = () => setPlaying(false);
@@ -122,13 +174,25 @@ export function LivePlayer({ src, testId = "player" }: Props) {
       disposed = true;
       clearTimeout(restartTimer);
       destroyHls?.();
+      closeWhep?.();
+      video.srcObject = null;
       video.removeEventListener("playing", onPlaying);
       video.removeEventListener("waiting", onWaiting);
       video.removeEventListener("volumechange", onVolume);
       video.removeAttribute("src");
       video.load();
     };
-  }, [src]);
+  }, [src, whepUrl, subSecond]);
+
+  const toggleSubSecond = () => {
+    const next = !subSecond;
+    try {
+      window.localStorage.setItem(MODE_KEY, next ? "webrtc" : "hls");
+    } catch {
+      // Private mode without storage: the choice lasts for this page only.
+    }
+    setSubSecond(next);
+  };
 
   const toggleMute = () => {
     const video = videoRef.current;
@@ -154,6 +218,16 @@ export function LivePlayer({ src, testId = "player" }: Props) {
         <div class="player-overlay" aria-live="polite">
           <span class="spinner" aria-hidden="true" />
           {t("player.loading")}
+        </div>
+      )}
+      {whepUrl && (
+        <div class="player-mode">
+          <span role="status" data-testid="player-mode" data-mode={mode}>
+            {t(mode === "webrtc" ? "player.mode.webrtc" : mode === "ll-hls" ? "player.mode.hls" : "player.mode.connecting")}
+          </span>
+          <button type="button" aria-pressed={subSecond} onClick={toggleSubSecond} data-testid="subsecond-toggle">
+            {t("player.subSecond")}
+          </button>
         </div>
       )}
       <QualityMenu levels={levels} value={level} onChange={(l) => setHlsLevel.current(l)} />
