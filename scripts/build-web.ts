@@ -15,7 +15,7 @@ export interface WebManifest {
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const PAGES = ["home", "viewer", "studio", "login", "account", "admin", "order", "verify", "earnings", "setup", "profile", "analytics"] as const;
+const PAGES = ["home", "viewer", "studio", "login", "account", "admin", "order", "verify", "earnings", "setup", "profile", "analytics", "stage"] as const;
 
 /**
  * hls.js as its authors minified it (terser): esbuild re-minifying the unminified build compresses 1.6 KB (br) worse,

@@ -32,6 +32,7 @@ const PLUGINS = [
   "recordings",
   "simulcast",
   "media",
+  "stage",
   "realtime",
   "telemetry",
   "analytics",

@@ -128,7 +128,7 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
   });
 
   describe("security headers", () => {
-    it("sends nosniff, a referrer policy and a permissions policy on pages; camera and microphone only in the studio", async () => {
+    it("sends nosniff, a referrer policy and a permissions policy on pages; camera and microphone only in the studio and on the stage's join page", async () => {
       for (const path of ["/", "/login", "/shows/demo", "/orders/ord_x", "/account"]) {
         const res = await fetch(a.url + path);
         expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
@@ -138,6 +138,9 @@ describe.each(backends)("HTTP edge on %s", (backend) => {
       }
       const studio = await fetch(`${a.url}/studio/${a.demo.showId}`);
       expect(studio.headers.get("permissions-policy")).toMatch(/camera=\(self\), microphone=\(self\), display-capture=\(self\)/);
+      // A guest's join page: camera and microphone, no screen.
+      const stage = await fetch(`${a.url}/stage/${a.demo.showId}`);
+      expect(stage.headers.get("permissions-policy")).toMatch(/camera=\(self\), microphone=\(self\), display-capture=\(\)/);
     });
 
     it("sends nosniff on JSON answers, errors and media", async () => {

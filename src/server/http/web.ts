@@ -30,7 +30,7 @@ interface WebManifest {
   entries: Record<string, PageAssets>;
 }
 
-type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup" | "profile" | "analytics";
+type Page = "home" | "viewer" | "studio" | "login" | "account" | "admin" | "order" | "verify" | "earnings" | "setup" | "profile" | "analytics" | "stage";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -87,8 +87,10 @@ function contentSecurityPolicy(extra: string[], stripe = false, frameAncestors: 
   ].join("; ");
 }
 
-// Camera, microphone and screen capture only where the host goes live from the browser; no page needs location.
+// Camera, microphone and screen capture only where the host goes live from the browser; camera and microphone also
+// where a guest joins the stage; no page needs location.
 const STUDIO_PERMISSIONS = "camera=(self), microphone=(self), display-capture=(self), geolocation=()";
+const STAGE_PERMISSIONS = "camera=(self), microphone=(self), display-capture=(), geolocation=()";
 const PAGE_PERMISSIONS = "camera=(), microphone=(), display-capture=(), geolocation=()";
 
 /**
@@ -145,7 +147,7 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
       // Other sites learn our origin at most, never a path (order pages carry ids in theirs).
       .header("Referrer-Policy", "strict-origin-when-cross-origin")
       // Decided by the page the route serves, not by the URL.
-      .header("Permissions-Policy", page === "studio" ? STUDIO_PERMISSIONS : PAGE_PERMISSIONS)
+      .header("Permissions-Policy", page === "studio" ? STUDIO_PERMISSIONS : page === "stage" ? STAGE_PERMISSIONS : PAGE_PERMISSIONS)
       .type("text/html; charset=utf-8");
     if (!assets) {
       req.log.error({ manifestPath }, "web assets missing: run `npm run build:web`");
@@ -220,6 +222,8 @@ ${head}
     return sendPage("viewer", req, reply, { csp: contentSecurityPolicy(opts.extraOrigins ?? [], opts.stripe, ancestors) });
   });
   app.get("/studio/:showId", (req, reply) => sendPage("studio", req, reply));
+  // A co-host's or guest's way onto the show's stage (the invite link the host shares from the studio's Stage tab).
+  app.get("/stage/:showId", (req, reply) => sendPage("stage", req, reply));
   // Public recomputation of a giveaway draw (provably fair).
   app.get("/verify/giveaway/:giveawayId", (req, reply) => sendPage("verify", req, reply));
 
