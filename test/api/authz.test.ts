@@ -92,6 +92,7 @@ const PUBLIC = new Set([
   "GET /unsubscribe",
   "GET /shows/:slug",
   "GET /studio/:showId",
+  "GET /stage/:showId",
   "GET /verify/giveaway/:giveawayId",
   "GET /assets/*",
   // Web Push: the VAPID public key and the service worker script are for every browser.

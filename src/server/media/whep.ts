@@ -7,7 +7,7 @@ import { type FfmpegRun, spawnFfmpeg } from "../platform/ffmpeg-process.js";
 import { secretToken } from "../platform/ids.js";
 import type { WebRtcNetwork } from "./ice-config.js";
 import { probeInput, redactPlayToken } from "./transcoder.js";
-import { MAX_OFFER_BYTES } from "./whip-peer.js";
+import { MAX_OFFER_BYTES, gathered } from "./whip-peer.js";
 
 // WHEP playback: per live show one ffmpeg pulls the program from our RTMP ingest, encodes it once for WebRTC (H.264
 // constrained baseline, no B-frames, a key frame every second, Opus) and sends RTP to loopback UDP ports; every
@@ -380,18 +380,6 @@ function bindUdp(port: number): Promise<dgram.Socket> {
       s.removeListener("error", reject);
       s.on("error", () => undefined);
       resolve(s);
-    });
-  });
-}
-
-function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    pc.iceGatheringStateChange.subscribe((state) => {
-      if (state !== "complete") return;
-      clearTimeout(timer);
-      resolve();
     });
   });
 }

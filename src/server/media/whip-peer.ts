@@ -143,7 +143,8 @@ function videoCodecRank(codec: { mimeType: string; parameters?: string }): numbe
   return 4;
 }
 
-function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+/** Resolves once werift has gathered its ICE candidates, or after `timeoutMs` (the answer carries what it has). */
+export function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { IngestServerFrame, ShowView, StudioStats } from "../../protocol/api.js";
 import { useStudioText } from "../shows/studioText.js";
 import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
+import { iceGathered } from "./iceGathering.js";
 
 // H.264 first: the server then copies the video instead of encoding it again (Chromium on Debian records it in WebM).
 const MIME_CANDIDATES = ["video/webm;codecs=h264,opus", "video/mp4;codecs=avc1,mp4a.40.2", "video/mp4;codecs=avc1", "video/webm;codecs=vp8,opus", "video/webm"];
@@ -40,18 +41,6 @@ interface TrackStats {
 /** The default path: WHIP where the browser has WebRTC, the recorder otherwise. */
 export function defaultTransport(env: { whip: boolean; recorder: boolean }): Transport | null {
   return env.whip ? "whip" : env.recorder ? "recorder" : null;
-}
-
-function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    pc.addEventListener("icegatheringstatechange", () => {
-      if (pc.iceGatheringState !== "complete") return;
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** Bytes sent by every outgoing RTP stream so far (audio and video). */
@@ -233,7 +222,7 @@ export function BrowserPublisher({
     };
     try {
       await pc.setLocalDescription(await pc.createOffer());
-      await gathered(pc, GATHER_MS);
+      await iceGathered(pc, GATHER_MS);
       if (done) return;
       const res = await fetch(`/api/shows/${encodeURIComponent(showId)}/whip`, {
         method: "POST",

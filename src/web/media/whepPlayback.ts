@@ -1,6 +1,8 @@
 // WHEP playback in the browser (draft-ietf-wish-whep): a recvonly offer POSTed to the show's WHEP URL, the answer
 // applied, the tracks played in the <video>. Loaded lazily by LivePlayer, only when it tries sub-second mode.
 
+import { iceGathered } from "./iceGathering.js";
+
 /** Why WebRTC playback did not start or stopped; the player falls back to LL-HLS on any of them. */
 export type WhepFailure = "full" | "refused" | "ice" | "no_frames" | "unsupported" | "ended";
 
@@ -50,15 +52,7 @@ export async function playWhep(
     };
     await pc.setLocalDescription(await pc.createOffer());
     // No trickle: the offer carries the candidates gathered within a short wait (host candidates come at once).
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === "complete") return resolve();
-      const timer = setTimeout(resolve, 1_000);
-      pc.addEventListener("icegatheringstatechange", () => {
-        if (pc.iceGatheringState !== "complete") return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await iceGathered(pc, 1_000);
     const left = () => opts.deadlineMs - (performance.now() - started);
     const abort = new AbortController();
     const abortTimer = setTimeout(() => abort.abort(), Math.max(0, left()));

@@ -5,6 +5,7 @@ import type { StageJoinView, StageParticipantView, StageView } from "../../proto
 import { useSignedIn } from "../accounts/useSignedIn.js";
 import { Centered, Header } from "../components/Layout.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
+import { iceGathered } from "../media/iceGathering.js";
 import { adoptCss } from "../platform/adoptCss.js";
 import { ApiError, api } from "../platform/apiClient.js";
 
@@ -79,18 +80,6 @@ const text = defineMessages(
 const POLL_MS = 3000;
 const GATHER_MS = 3000;
 
-function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, GATHER_MS);
-    pc.addEventListener("icegatheringstatechange", () => {
-      if (pc.iceGatheringState !== "complete") return;
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 function stopAll(stream: MediaStream | null): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
@@ -98,7 +87,7 @@ function stopAll(stream: MediaStream | null): void {
 /** An SDP offer/answer exchange on a stage route with the guest's bearer token (not a cookie: the token is the guest). */
 async function exchange(path: string, token: string, pc: RTCPeerConnection): Promise<void> {
   await pc.setLocalDescription(await pc.createOffer());
-  await gathered(pc);
+  await iceGathered(pc, GATHER_MS);
   const res = await fetch(path, {
     method: "POST",
     headers: { "content-type": "application/sdp", authorization: `Bearer ${token}`, "x-showcart-csrf": "1" },

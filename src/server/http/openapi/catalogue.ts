@@ -577,6 +577,7 @@ export const routeCatalogue: Record<string, RouteDoc> = {
   "GET /hosts/:id": { summary: "A host's page: their shows, follow (Open Graph tags)", tag: "pages", access: "public", produces: "text/html" },
   "GET /embed/:slug": { summary: "The embeddable player (CSP frame-ancestors per shop)", tag: "pages", access: "public", produces: "text/html" },
   "GET /studio/:showId": { summary: "Host studio", tag: "pages", access: "public", produces: "text/html" },
+  "GET /stage/:showId": { summary: "Joining a show's stage from an invite link (co-hosts, guests)", tag: "pages", access: "public", produces: "text/html" },
   "GET /verify/giveaway/:giveawayId": { summary: "Giveaway verification page", tag: "pages", access: "public", produces: "text/html" },
   "GET /assets/*": { summary: "The web bundle's files", tag: "pages", access: "public", produces: "text/javascript, text/css, …" },
   "GET /embed.js": { summary: "The embed loader script", tag: "pages", access: "public", produces: "text/javascript" },
