@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RTCPeerConnection as WeriftPeerConnection, useH264, useOPUS } from "werift";
 import { ManualClock } from "../../src/server/platform/clock.js";
 import { createBuyer } from "../support/accounts.js";
 import { backends } from "../support/db.js";
@@ -24,6 +25,15 @@ const AUDIO_ONLY_OFFER = [
   "a=ice-pwd:abcdefghijklmnopqrstuvwx",
   "",
 ].join("\r\n");
+
+/** A real sendonly offer (werift as the client); it never connects, so its session stays "connecting" until ended. */
+async function weriftOffer(): Promise<{ sdp: string; close(): Promise<void> }> {
+  const pc = new WeriftPeerConnection({ codecs: { video: [useH264()], audio: [useOPUS()] } });
+  pc.addTransceiver("audio", { direction: "sendonly" });
+  pc.addTransceiver("video", { direction: "sendonly" });
+  await pc.setLocalDescription(await pc.createOffer());
+  return { sdp: pc.localDescription!.sdp, close: () => pc.close() };
+}
 
 describe.each(backends)("the stage's invites, states and errors (%s)", (backend) => {
   let server: TestServer;
@@ -215,5 +225,51 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
     await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/take-off`, { cookie: host });
     clock.advance(1_000);
     expect(await hostsOf()).toEqual([["host", 10_000]]);
+  });
+
+  // The one-publisher rule across the host's plain WHIP and the stage host's publish, in both orders. Nothing here
+  // connects (werift offers): a session counts from its answer, which is the window the rule has to cover.
+  const sdp = { "content-type": "application/sdp" };
+  const plainWhip = (offer: string) => request(server.url, "POST", `/api/shows/${showId}/whip`, { cookie: host, raw: offer, headers: sdp });
+  const stageWhip = (offer: string) => request(server.url, "POST", `/api/studio/shows/${showId}/stage/whip`, { cookie: host, raw: offer, headers: sdp });
+  const hostOnStage = async () => {
+    const view = await request(server.url, "GET", `/api/studio/shows/${showId}/stage`, { cookie: host });
+    return view.body.stage.participants.find((x: { role: string }) => x.role === "host") as { state: string; publishing: boolean } | undefined;
+  };
+
+  it("refuses the stage host's publish with already_publishing while the host publishes by plain WHIP", async () => {
+    const [first, second] = await Promise.all([weriftOffer(), weriftOffer()]);
+    try {
+      const plain = await plainWhip(first.sdp);
+      expect(plain.status).toBe(201);
+      const stage = await stageWhip(second.sdp);
+      expect(stage.status).toBe(409);
+      expect(stage.body.error.code).toBe("already_publishing");
+      // The plain publish carries on: still the show's one program session, and nothing publishes to the stage.
+      expect(server.services.whipSessions.programOf(showId).map((s) => s.role)).toEqual(["host"]);
+      expect((await hostOnStage())?.publishing ?? false).toBe(false);
+      const location = new URL(plain.headers.get("location")!).pathname;
+      expect((await request(server.url, "DELETE", location, { cookie: host })).status).toBe(200);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("refuses a plain WHIP publish with already_publishing while the host publishes to the stage", async () => {
+    const [first, second] = await Promise.all([weriftOffer(), weriftOffer()]);
+    try {
+      const stage = await stageWhip(first.sdp);
+      expect(stage.status).toBe(201);
+      const plain = await plainWhip(second.sdp);
+      expect(plain.status).toBe(409);
+      expect(plain.body.error.code).toBe("already_publishing");
+      // The stage publish carries on: the host is on stage with a camera, the show's one program session.
+      expect(await hostOnStage()).toMatchObject({ state: "on_stage", publishing: true });
+      expect(server.services.whipSessions.programOf(showId).map((s) => s.role)).toEqual(["stage_host"]);
+      expect((await request(server.url, "DELETE", `/api/studio/shows/${showId}/stage/whip`, { cookie: host })).status).toBe(204);
+      expect(server.services.whipSessions.programOf(showId)).toEqual([]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 });

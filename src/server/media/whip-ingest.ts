@@ -44,7 +44,7 @@ export interface WhipIngestDeps {
 
 export interface WhipIngest {
   register(app: FastifyInstance): void;
-  /** True while a host WHIP session exists for the show (connecting or publishing). */
+  /** True while a program WHIP session exists for the show (the host's, or the stage host's; connecting or publishing). */
   publishing(showId: string): boolean;
   /** Ends every host WHIP publish (shutdown). */
   stop(): Promise<void>;
@@ -102,13 +102,14 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
 
   async function publish(showId: string, offer: string, requestLog: FastifyBaseLogger): Promise<{ session: WhipSession; answer: string }> {
     // Checked and registered with no await in between (sessions.open registers synchronously): two offers at once
-    // cannot both pass.
-    if (sessions.of(showId, HOST_ROLE).length > 0 || deps.otherPublisher(showId)) throw new AppError("already_publishing");
+    // cannot both pass. The stage host's publish is a program session too (it starts the compositor).
+    if (sessions.programOf(showId).length > 0 || deps.otherPublisher(showId)) throw new AppError("already_publishing");
     let key = "";
     const scrub = (line: string) => (key ? line.split(key).join(redact(key)) : line);
     return sessions.open({
       showId,
       role: HOST_ROLE,
+      program: true,
       offer,
       attach: async (peer, session) => {
         key = await deps.streamKey(showId);
@@ -182,7 +183,7 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
         });
       });
     },
-    publishing: (showId) => sessions.of(showId, HOST_ROLE).length > 0,
+    publishing: (showId) => sessions.programOf(showId).length > 0,
     async stop() {
       stopped = true;
       await Promise.all(sessions.all(HOST_ROLE).map((s) => s.end("shutdown")));

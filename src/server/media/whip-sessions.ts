@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Clock } from "../platform/clock.js";
 import { answerWhipOffer, type WhipPeer, type WhipPeerOptions } from "./whip-peer.js";
 
-// Every WHIP publish on this node, whoever it is for: the host's program feed (whip-ingest.ts) and, later, the stage's
+// Every WHIP publish on this node, whoever it is for: the host's program feed (whip-ingest.ts) and the stage's
 // guests. A session is a peer (werift) plus what consumes its RTP (a sink: ffmpeg, a compositor input); the registry
 // ends both together, whichever side goes first, and says why.
 
@@ -34,6 +34,8 @@ export interface WhipSession {
   readonly showId: string;
   /** Who publishes: "host" (the program feed) or a role another module names (a stage guest). */
   readonly role: string;
+  /** This publish is (or makes) the show's program: one such session per show, whichever module opened it. */
+  readonly program: boolean;
   readonly peer: WhipPeer;
   /** A strong entity-tag of the session's ICE session (RFC 9725: returned in the 201's ETag). */
   readonly etag: string;
@@ -56,6 +58,8 @@ export interface WhipSessionsDeps {
 export interface OpenWhipSession {
   showId: string;
   role: string;
+  /** The show's program comes from this publish (the host's WHIP, the stage host's publish that starts the compositor). */
+  program?: boolean;
   offer: string;
   /** Starts the consumer once the answer exists; a throw ends the session before it is returned. */
   attach(peer: WhipPeer, session: WhipSession): Promise<WhipSink>;
@@ -79,6 +83,14 @@ export class WhipSessions {
   /** The show's sessions (optionally of one role), including those still connecting. */
   of(showId: string, role?: string): WhipSession[] {
     return [...this.#sessions.values()].filter((s) => s.showId === showId && (role === undefined || s.role === role));
+  }
+
+  /**
+   * The show's program publishes (connecting included). The one-publisher rule: check this and open with no await in
+   * between, so two offers at once, by whichever route, cannot both pass.
+   */
+  programOf(showId: string): WhipSession[] {
+    return this.of(showId).filter((s) => s.program);
   }
 
   /** Every session on this node (optionally of one role). */
@@ -114,6 +126,7 @@ export class WhipSessions {
       id,
       showId: req.showId,
       role: req.role,
+      program: req.program ?? false,
       get peer() {
         if (!peer) throw new Error("the session has no peer yet");
         return peer;

@@ -37,6 +37,7 @@ export function createStageModule(
       const net = webRtcNetwork(config);
       return { iceServers: net.iceServers, publicAddresses: net.publicAddresses };
     })(),
+    sessions: media.whipSessions,
     log: log.child({ module: "stage" }),
   });
   const sm = stageMedia;
@@ -46,7 +47,12 @@ export function createStageModule(
     plugin: modulePlugin("stage", stageModule, {
       stage,
       media: sm,
-      publishedElsewhere: (showId) => media.media.status().live.includes(showId) && !sm.composing(showId),
+      // One publisher per show: OBS (RTMP live, and not our own compositor), the MediaRecorder ingest or the host's
+      // plain WHIP (connecting included). The stage host's own earlier publish is not "elsewhere": it is replaced.
+      publishedElsewhere: (showId) =>
+        (media.media.status().live.includes(showId) && !sm.composing(showId)) ||
+        media.browserIngest.stats(showId) !== null ||
+        media.whipSessions.of(showId, "host").length > 0,
     }),
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { StageLayout } from "../../protocol/api.js";
-import { answerWhipOffer, type WhipPeer, type WhipPeerOptions } from "../media/index.js";
+import type { WhipPeerOptions, WhipSession, WhipSessions } from "../media/index.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { type Compositor, startCompositor } from "./compositor.js";
@@ -17,6 +17,11 @@ export interface StageMediaDeps {
   /** A participant's publish ended (they closed the page, ICE failed): the stage moves them off. */
   left(participantId: string): Promise<void>;
   peer: WhipPeerOptions;
+  /**
+   * The node's WHIP registry: stage publishes are sessions there like the host's own WHIP (same timeouts), and the
+   * stage host's is a program session, so the one-publisher rule sees it.
+   */
+  sessions: WhipSessions;
   log: FastifyBaseLogger;
 }
 
@@ -25,8 +30,11 @@ interface Publish {
   showId: string;
   participantId: string;
   role: StageParticipant["role"];
-  peer: WhipPeer;
+  session: WhipSession;
 }
+
+// A stage publish has no consumer of its own (feeds and the compositor read the peer): nothing to stop, never exits.
+const NO_SINK = { stop: async () => undefined, exited: new Promise<never>(() => undefined) };
 
 interface Program {
   compositor: Compositor | null;
@@ -47,24 +55,39 @@ export class StageMedia {
   #stopped = false;
   constructor(private readonly deps: StageMediaDeps) {}
 
-  /** Answers a participant's WHIP offer; a second publish by the same participant replaces the first. */
-  async publish(p: StageParticipant, offer: string): Promise<{ answer: string; resourceId: string }> {
-    const peer = await answerWhipOffer(offer, this.deps.peer);
+  /**
+   * Answers a participant's WHIP offer; a second publish by the same participant replaces the first. `refuse` runs
+   * right before the session is registered, with no await in between (the host's publish: throw already_publishing
+   * when the show has another publisher).
+   */
+  async publish(p: StageParticipant, offer: string, refuse?: () => void): Promise<{ answer: string; resourceId: string }> {
     const previous = this.#publishes.get(p.id);
-    const publish: Publish = { resourceId: randomId("stw"), showId: p.showId, participantId: p.id, role: p.role, peer };
-    this.#publishes.set(p.id, publish);
-    if (previous) await previous.peer.close().catch(() => undefined);
-    peer.onClosed(() => {
-      if (this.#publishes.get(p.id) !== publish) return;
-      this.#publishes.delete(p.id);
-      if (this.#stopped) return;
-      void this.deps
-        .left(p.id)
-        .catch((err) => this.deps.log.warn({ err, participantId: p.id }, "stage leave failed"))
-        .finally(() => this.sync(p.showId));
+    const resourceId = randomId("stw");
+    refuse?.();
+    const { answer } = await this.deps.sessions.open({
+      showId: p.showId,
+      role: `stage_${p.role}`,
+      program: p.role === "host",
+      offer,
+      attach: async (_peer, session) => {
+        this.#publishes.set(p.id, { resourceId, showId: p.showId, participantId: p.id, role: p.role, session });
+        return NO_SINK;
+      },
+      onEnded: (reason) => {
+        // Only the participant's current publish moves them off (a replaced one ends quietly); a server shutting down
+        // leaves the stage as it was.
+        if (this.#publishes.get(p.id)?.resourceId !== resourceId) return;
+        this.#publishes.delete(p.id);
+        if (this.#stopped || reason === "shutdown") return;
+        void this.deps
+          .left(p.id)
+          .catch((err) => this.deps.log.warn({ err, participantId: p.id }, "stage leave failed"))
+          .finally(() => this.sync(p.showId));
+      },
     });
+    if (previous) await previous.session.end("deleted");
     this.sync(p.showId);
-    return { answer: peer.answer, resourceId: publish.resourceId };
+    return { answer, resourceId };
   }
 
   /** The participant's publish by its WHIP resource id (DELETE), or null. */
@@ -74,14 +97,14 @@ export class StageMedia {
   }
 
   async unpublish(participantId: string): Promise<void> {
-    await this.#publishes.get(participantId)?.peer.close();
+    await this.#publishes.get(participantId)?.session.end("deleted");
   }
 
   /** Forwards `targetId`'s camera and microphone to whoever sent this receive-only offer. */
   async feed(showId: string, targetId: string, offer: string): Promise<string> {
     const source = this.#publishes.get(targetId);
     if (!source || source.showId !== showId) throw new AppError("stage_not_ready", "This participant has no camera connected right now.");
-    const feed = await answerFeedOffer(offer, source.peer, this.deps.peer);
+    const feed = await answerFeedOffer(offer, source.session.peer, this.deps.peer);
     this.#feeds.add(feed);
     feed.onClosed(() => this.#feeds.delete(feed));
     return feed.answer;
@@ -102,7 +125,7 @@ export class StageMedia {
 
   /** Packets received from a participant so far (tests and the studio's health). */
   stats(participantId: string): { audioPackets: number; videoPackets: number } | null {
-    return this.#publishes.get(participantId)?.peer.stats() ?? null;
+    return this.#publishes.get(participantId)?.session.peer.stats() ?? null;
   }
 
   /**
@@ -120,7 +143,7 @@ export class StageMedia {
     const [onStage, layout] = await Promise.all([this.deps.onStage(showId), this.deps.layout(showId)]);
     const inputs = onStage
       .filter((p) => this.#publishes.has(p.id))
-      .map((p) => ({ id: p.id, muted: p.muted, role: p.role, peer: this.#publishes.get(p.id)!.peer }));
+      .map((p) => ({ id: p.id, muted: p.muted, role: p.role, peer: this.#publishes.get(p.id)!.session.peer }));
     const hostIn = inputs[0]?.role === "host";
     const key = hostIn ? inputs.map((x) => x.id).join(",") : "";
     if (key === program.key && program.compositor && !program.compositor.run.hasExited()) {
@@ -155,6 +178,6 @@ export class StageMedia {
     this.#stopped = true;
     await Promise.all([...this.#programs.values()].map((p) => p.queue.then(() => p.compositor?.stop())));
     await Promise.all([...this.#feeds].map((f) => f.close().catch(() => undefined)));
-    await Promise.all([...this.#publishes.values()].map((p) => p.peer.close().catch(() => undefined)));
+    await Promise.all([...this.#publishes.values()].map((p) => p.session.end("shutdown")));
   }
 }

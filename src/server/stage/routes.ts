@@ -5,7 +5,7 @@ import { checkWhipOffer } from "../media/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { StageMedia } from "./media.js";
-import type { StageParticipant, StageService } from "./service.js";
+import type { StageService } from "./service.js";
 
 export interface StageRouteDeps {
   stage: StageService;
@@ -90,7 +90,10 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
       checkWhipOffer(offer);
       if (deps.publishedElsewhere(req.params.showId)) throw new AppError("already_publishing");
       const host = await stage.hostParticipant(account, req.params.showId, true);
-      const { answer: sdp } = await publishOrLeave(host, offer, false);
+      // Checked again with no await before the session is registered: a plain WHIP publish may have come in meanwhile.
+      const { answer: sdp } = await media.publish(host, offer, () => {
+        if (deps.publishedElsewhere(host.showId)) throw new AppError("already_publishing");
+      });
       return answer(reply, sdp, `/api/studio/shows/${req.params.showId}/stage/whip`);
     });
 
@@ -112,7 +115,8 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
       const me = await stage.byToken(req.params.showId, bearer(req));
       const offer = sdpOf(req);
       checkWhipOffer(offer);
-      const { answer: sdp } = await publishOrLeave(me, offer, true);
+      if (me.state === "invited") throw new AppError("stage_not_ready", "Accept the invite first.");
+      const { answer: sdp } = await media.publish(me, offer);
       return answer(reply, sdp, `/api/shows/${req.params.showId}/stage/whip`);
     });
 
@@ -132,9 +136,4 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
       return answer(reply, await media.feed(me.showId, target.id, offer));
     });
   });
-
-  async function publishOrLeave(p: StageParticipant, offer: string, guest: boolean) {
-    if (guest && p.state === "invited") throw new AppError("stage_not_ready", "Accept the invite first.");
-    return media.publish(p, offer);
-  }
 }
