@@ -1,5 +1,5 @@
 import os from "node:os";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { playerUrl, quantile, r0, startLiveRig, type LiveRig } from "./live-video.js";
 
 // Glass-to-glass latency: the source paints its capture wall clock into each frame; Chromium (hls.js) reads it back
@@ -18,10 +18,23 @@ function measure(rig: LiveRig, ll: boolean, seconds: number, cfg?: Record<string
   return measureGlassToGlass(rig.browser, playerUrl(rig, ll, true, cfg), seconds);
 }
 
-/** Glass-to-glass figures of the bench player page at `url` (live-video.ts), over `seconds` once settled. */
-export async function measureGlassToGlass(browser: Browser, url: string, seconds: number) {
+/**
+ * Glass-to-glass figures of the bench player page at `url` (live-video.ts, or rtc-pages.ts's WebRTC player), over
+ * `seconds` once settled; the page is closed afterwards (a WebRTC page leaves its session first).
+ */
+export async function measureGlassToGlass(browser: Pick<Browser, "newPage">, url: string, seconds: number) {
   const page = await browser.newPage();
   await page.goto(url);
+  try {
+    return await measureOnPage(page, seconds);
+  } finally {
+    await page.evaluate(() => (window as unknown as { leave?: () => Promise<void> }).leave?.());
+    await page.close();
+  }
+}
+
+/** The same figures from a bench player page that is already open (it stays open: a stage feed keeps playing). */
+export async function measureOnPage(page: Page, seconds: number) {
   await page.waitForFunction(() => (window as unknown as { samples: unknown[] }).samples.length > 0, undefined, { timeout: 90_000 });
   // Let the player settle at its live position before measuring.
   await page.waitForTimeout(5_000);
@@ -33,7 +46,6 @@ export async function measureGlassToGlass(browser: Browser, url: string, seconds
     const w = window as unknown as { stalls: number; hls: { targetLatency: number | null } };
     return { stalls: w.stalls, target: w.hls.targetLatency };
   });
-  await page.close();
   // A misread barcode (a frame mid-transition) gives an absurd value; anything outside 0–30 s is discarded.
   const good = samples.filter((s) => s.g2g > 0 && s.g2g < 30_000);
   const pdt = good.map((s) => s.pdt).filter((x): x is number => x !== null);

@@ -9,6 +9,7 @@ import { defaultFfmpegPath } from "../src/server/config.js";
 import { createMedia, type Media } from "../src/server/media/index.js";
 import { spawnFfmpeg, type FfmpegRun } from "../src/server/platform/ffmpeg-process.js";
 import { CATCH_UP, keepNearLive, liveHlsSettings, shouldCatchUp } from "../src/web/media/liveHlsSettings.js";
+import { BITS, BLOCK, barcodeScript } from "./barcode.js";
 
 // Shared by the latency and first-frame benches: the real media pipeline (RTMP ingest → ffmpeg ladder → LL-HLS
 // origin) in this process, a "camera" that paints its capture wall clock into every frame, and headless Chromium
@@ -17,9 +18,6 @@ import { CATCH_UP, keepNearLive, liveHlsSettings, shouldCatchUp } from "../src/w
 const require = createRequire(import.meta.url);
 const SHOW = "shw_bench";
 const KEY = "sk_bench_latency";
-// 24 blocks of 40 px in the top-left corner: bit i = bit i of (capture time − epoch) in ms.
-const BITS = 24;
-const BLOCK = 40;
 
 export interface LiveRig {
   base: string;
@@ -33,7 +31,7 @@ export interface LiveRig {
 }
 
 /**
- * The barcode: setpts stamps each frame with the wall clock (RTCTIME) at the moment -re releases it, geq paints
+ * The barcode (barcode.ts): setpts stamps each frame with the wall clock (RTCTIME) at the moment -re releases it, geq paints
  * that time into a strip, and setpts restores a clean 30 fps timeline before encoding.
  */
 export function clockSourceArgs(rtmpUrl: string, epochMs: number): string[] {
@@ -103,6 +101,7 @@ const PLAYER_HTML = `<!doctype html>
 <style>body{margin:0;background:#000}video{width:640px;height:360px}</style></head>
 <body><video id="v" muted autoplay playsinline></video><canvas id="c" width="${BITS * BLOCK}" height="${BLOCK}" style="display:none"></canvas>
 <script src="/bench/hls.js"></script>
+<script>${barcodeScript()}</script>
 <script>
 const q = new URLSearchParams(location.search);
 const ll = q.get("ll") === "1";
@@ -120,8 +119,7 @@ const cfg = JSON.parse(q.get("cfg") || "{}");
 const catchUp = cfg.catchUp === false ? null : Object.assign(${JSON.stringify(CATCH_UP)}, cfg.catchUp || {});
 delete cfg.catchUp;
 const hls = new Hls(ll ? Object.assign(${JSON.stringify(liveHlsSettings)}, cfg) : { lowLatencyMode: false });
-// tsx (esbuild keepNames) wraps the function's inner functions in __name(fn, "name"): give the page one.
-const __name = (f) => f;
+// (barcodeScript gives the page the __name that tsx's keepNames wraps these functions' inner functions in.)
 const shouldCatchUp = ${shouldCatchUp.toString()};
 const keepNearLive = ${keepNearLive.toString()};
 hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => {
@@ -139,14 +137,7 @@ let frames = 0;
 function onFrame(_now, meta) {
   if (window.firstFrameMs === null) window.firstFrameMs = performance.now();
   if (frames++ % 5 === 0 && v.videoWidth > 0) {
-    const sx = v.videoWidth / 1280;
-    ctx.drawImage(v, 0, 0, ${BITS * BLOCK} * sx, ${BLOCK} * sx, 0, 0, ${BITS * BLOCK}, ${BLOCK});
-    const row = ctx.getImageData(0, ${BLOCK / 2}, ${BITS * BLOCK}, 1).data;
-    let ms = 0;
-    for (let i = 0; i < ${BITS}; i++) {
-      const x = i * ${BLOCK} + ${BLOCK / 2};
-      if (row[x * 4] > 128) ms += 2 ** i;
-    }
+    const ms = readBarcode(ctx, v);
     const shown = performance.timeOrigin + meta.expectedDisplayTime;
     const pdt = hls.playingDate ? hls.playingDate.getTime() : null;
     // hls.js's own view: how far the playhead is behind its estimate of the live edge (edge of the newest part + time
@@ -159,12 +150,18 @@ function onFrame(_now, meta) {
 v.requestVideoFrameCallback(onFrame);
 </script></body></html>`;
 
+/** The bench pages by path: the player page, hls.js and a blank page. */
+export function playerPages(): Record<string, { type: string; body: string | Buffer }> {
+  return {
+    "/bench/hls.js": { type: "text/javascript", body: readFileSync(require.resolve("hls.js/dist/hls.light.min.js")) },
+    "/bench/player.html": { type: "text/html", body: PLAYER_HTML },
+    "/bench/blank.html": { type: "text/html", body: "<!doctype html><title>blank</title><p>ok</p>" },
+  };
+}
+
 /** The bench player page and hls.js on `app` (/bench/player.html, /bench/hls.js, /bench/blank.html). */
 export function registerPlayerPage(app: FastifyInstance): void {
-  const hlsJs = readFileSync(require.resolve("hls.js/dist/hls.light.min.js"));
-  app.get("/bench/hls.js", (_req, reply) => reply.header("content-type", "text/javascript").send(hlsJs));
-  app.get("/bench/player.html", (_req, reply) => reply.header("content-type", "text/html").send(PLAYER_HTML));
-  app.get("/bench/blank.html", (_req, reply) => reply.header("content-type", "text/html").send("<!doctype html><title>blank</title><p>ok</p>"));
+  for (const [url, page] of Object.entries(playerPages())) app.get(url, (_req, reply) => reply.header("content-type", page.type).send(page.body));
 }
 
 export async function startLiveRig(
@@ -238,7 +235,7 @@ export async function startLiveRig(
 }
 
 /** `cfg`: hls.js settings to use instead of the web player's (LL only), to try others. */
-export function playerUrl(rig: LiveRig, ll: boolean, top = true, cfg?: Record<string, unknown>): string {
+export function playerUrl(rig: Pick<LiveRig, "base" | "epoch" | "showId">, ll: boolean, top = true, cfg?: Record<string, unknown>): string {
   const src = `/live/${rig.showId}/index.m3u8`;
   const extra = cfg ? `&cfg=${encodeURIComponent(JSON.stringify(cfg))}` : "";
   return `${rig.base}/bench/player.html?ll=${ll ? 1 : 0}&top=${top ? 1 : 0}&epoch=${rig.epoch}&src=${encodeURIComponent(src)}${extra}`;
