@@ -231,6 +231,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     telemetry,
     memberships,
     accounts: accounts.accounts,
+    commissions: commissions.commissions,
   });
   const realtime = createRealtimeModule(ctx, {
     metrics: realtimeMetrics,

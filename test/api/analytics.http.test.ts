@@ -255,6 +255,25 @@ describe.each(backends)("analytics: recording and reports (%s)", (backend) => {
     expect(minute).toMatchObject({ orders: 1, units: 3, gmv: 4500 });
   });
 
+  it("counts an order as from a share link when the show's link was credited with it, not for any referral cookie", async () => {
+    at(6);
+    const offerE = await newOffer(5, false);
+    const before = await report();
+    const link = await request(server.url, "GET", `/api/studio/shows/${showId}/share-link`, { cookie: host });
+    expect(link.status).toBe(200);
+    const now = clock.now().getTime();
+    const buyer = (name: string) => ({ buyer: { name, email: `${name.replace(" ", ".").toLowerCase()}@ref.test` } });
+    const shared = await postOrder(server.url, orderBody(offerE, buyer("Sha Red")), undefined, { cookie: `sc_ref=${link.body.code}.${now}` });
+    // Well-formed, but no host's code: the order is the show's own (live), as commissions attribute it.
+    const madeUp = await postOrder(server.url, orderBody(offerE, buyer("Made Up")), undefined, { cookie: `sc_ref=zzzzzzzzzzzz.${now}` });
+    expect([shared.status, madeUp.status]).toEqual([201, 201]);
+    await server.services.analyticsTick();
+    await server.services.analyticsTick();
+    const r = await report();
+    const orders = (x: ShowReport, source: string) => x.sources.find((s) => s.source === source)?.orders ?? 0;
+    expect([orders(r, "share") - orders(before, "share"), orders(r, "live") - orders(before, "live")]).toEqual([1, 1]);
+  });
+
   it("never counts an order whose transaction did not commit, and forgets what is older than the retention", async () => {
     const { analytics, reports } = server.services;
     const before = (await reports.showReport(showId)).totals;

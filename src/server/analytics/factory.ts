@@ -1,4 +1,5 @@
 import type { AccountService, Memberships } from "../accounts/index.js";
+import type { CommissionService } from "../commissions/index.js";
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderService } from "../orders/index.js";
@@ -26,6 +27,7 @@ export function createAnalyticsModule(
     telemetry: { onReport(listener: (showId: string, report: import("../../protocol/api.js").PlaybackReport) => void): void };
     memberships: Pick<Memberships, "of">;
     accounts: Pick<AccountService, "contacts">;
+    commissions: Pick<CommissionService, "linkAttributed">;
   },
 ): {
   recorder: AnalyticsRecorder;
@@ -36,7 +38,7 @@ export function createAnalyticsModule(
   plugin(later: AnalyticsLaterDoors): ModulePlugin;
 } {
   const { config, db, clock, bus, log } = ctx;
-  const { orders, shows, offers } = doors;
+  const { orders, shows, offers, commissions } = doors;
   const recorder = new AnalyticsRecorder(
     {
       db,
@@ -45,6 +47,7 @@ export function createAnalyticsModule(
       secretsKey: ctx.secretsKey,
       merchantOf: async (showId) => (await shows.show(showId)).merchantId,
       orderStatuses: (ids) => orders.statuses(ids),
+      linkAttributed: (ids) => commissions.linkAttributed(ids),
       onError: (err) => log.warn({ err }, "analytics: events not written"),
     },
     { enabled: config.ANALYTICS },
@@ -81,7 +84,8 @@ export function createAnalyticsModule(
       offerId: order.offerId,
       quantity: order.quantity,
       accountId: order.accountId,
-      source: order.referral ? "share" : (body.source ?? "live"),
+      source: body.source ?? "live",
+      referral: order.referral !== null,
       at: order.at,
     });
     return undefined;

@@ -31,6 +31,8 @@ export interface RecorderDeps {
   merchantOf(showId: string): Promise<string>;
   /** Orders' statuses as committed (a fact recorded inside an order's transaction waits for its commit). */
   orderStatuses(orderIds: string[]): Promise<Map<string, OrderStatus>>;
+  /** Of these committed orders, those a share link of their show was credited with (commissions' attribution). */
+  linkAttributed?(orderIds: string[]): Promise<Set<string>>;
   onError?(err: unknown): void;
 }
 
@@ -55,6 +57,8 @@ interface OrderFact {
   /** Counter, value, offer ('' show-wide). */
   counts: [Metric, number, string][];
   tries: number;
+  /** The order came with a referral cookie: its source is "share" once commissions credited a valid share link. */
+  referral?: boolean;
 }
 
 /**
@@ -173,7 +177,17 @@ export class AnalyticsRecorder {
     return accountId ?? `e:${this.#hash(email.trim().toLowerCase())}`;
   }
 
-  hold(o: { orderId: string; showId: string; offerId: string; quantity: number; accountId: string | null; source: TrafficSource; at: Date }): void {
+  hold(o: {
+    orderId: string;
+    showId: string;
+    offerId: string;
+    quantity: number;
+    accountId: string | null;
+    source: TrafficSource;
+    at: Date;
+    /** A referral cookie came with the order (valid or not: the flush asks the attribution). */
+    referral?: boolean;
+  }): void {
     const event = this.#event({
       showId: o.showId,
       at: o.at,
@@ -185,7 +199,7 @@ export class AnalyticsRecorder {
       buyerKey: o.accountId,
       source: o.source,
     });
-    if (event) this.#facts.push({ event, needs: "exists", counts: [["holds", 1, o.offerId]], tries: 0 });
+    if (event) this.#facts.push({ event, needs: "exists", counts: [["holds", 1, o.offerId]], tries: 0, referral: o.referral });
   }
 
   /** A paid order: one order show-wide; paid, units and GMV for each line's offer (a bag has several lines). */
@@ -272,10 +286,21 @@ export class AnalyticsRecorder {
         this.#facts.push(...facts);
         throw err;
       }
+      const referred = facts.filter((f) => f.referral && statuses.has(f.event.orderId!)).map((f) => f.event.orderId!);
+      let shared = new Set<string>();
+      if (referred.length && this.deps.linkAttributed) {
+        try {
+          shared = await this.deps.linkAttributed(referred);
+        } catch (err) {
+          this.#facts.push(...facts);
+          throw err;
+        }
+      }
       for (const f of facts) {
         const status = statuses.get(f.event.orderId!);
         const ok = status !== undefined && (f.needs === "exists" || PAID_STATUSES.has(status));
         if (ok) {
+          if (shared.has(f.event.orderId!)) f.event.source = "share";
           this.#events.push(f.event);
           for (const [metric, value, offerId] of f.counts) this.count(f.event.showId, metric, value, offerId, f.event.at);
         } else if (++f.tries < FACT_TRIES || this.#now().getTime() - f.event.at.getTime() < FACT_WAIT_MS) this.#facts.push(f);

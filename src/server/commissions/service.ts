@@ -508,6 +508,13 @@ export class CommissionService {
     return row?.show_id ?? null;
   }
 
+  /** Of these orders, the ones a share link of their show was credited with (source `link`). */
+  async linkAttributed(orderIds: readonly string[]): Promise<Set<string>> {
+    if (orderIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom("order_attributions").select("order_id").where("order_id", "in", orderIds).where("source", "=", "link").execute();
+    return new Set(rows.map((r) => r.order_id));
+  }
+
   async attributionOf(orderId: string): Promise<Attribution | null> {
     const row = await this.db.selectFrom("order_attributions").selectAll().where("order_id", "=", orderId).executeTakeFirst();
     return row ? attributionFromRow(row) : null;
