@@ -275,6 +275,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       commissions: commissions.commissions,
       media: media.media,
       iceServers: media.network.iceServers,
+      // Live (or reconnecting): is it live on this node with a WHEP place left. Before and between airings: would it be
+      // (the page's player mounts when the show goes live, with the view read earlier). An ended show never airs again.
+      webrtcAvailable: (show) => show.status !== "ended" && media.whep.offered(show.id, show.status === "live" || show.status === "reconnecting"),
       replay: (show) => recordings.recordings.replay(show),
       replayCard: (showId) => recordings.recordings.replayCard(showId),
       games: { auction: auctions.isOn, giveaway: giveaways.isOn, poll: polls.isOn, mystery: mystery.isOn, coupon: coupons.isOn },

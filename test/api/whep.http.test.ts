@@ -27,6 +27,10 @@ async function viewerOffer(opts: { video?: boolean; audio?: boolean } = {}): Pro
   return { pc, sdp: pc.localDescription!.sdp };
 }
 
+/** The show view's `webrtc.available`: whether the player should try WHEP at all. */
+const offered = async (server: TestServer, showId: string): Promise<boolean> =>
+  (await request(server.url, "GET", `/api/shows/${showId}`)).body.show.webrtc.available;
+
 const sdpPost = (server: TestServer, showId: string, sdp: string, type = "application/sdp") =>
   request(server.url, "POST", `/api/shows/${showId}/whep`, { raw: sdp, headers: { "content-type": type } });
 
@@ -64,6 +68,22 @@ describe.each(backends)("WHEP playback over HTTP (%s)", (backend) => {
     expect([notLive.status, notLive.body.error.code]).toEqual([409, "show_not_live"]);
   });
 
+  it("offers sub-second playback in the show view only where a WHEP POST would be answered", async () => {
+    // Live here with a place left: yes. Not live yet: it would be, once live (the page's player mounts then).
+    expect(await offered(server, server.demo.showId)).toBe(true);
+    expect(await offered(server, idle)).toBe(true);
+    // Marked live with no publisher on this node (another node's show, or one between publishers): no.
+    const elsewhere = await server.services.shows.createShow({
+      merchantId: (await server.services.shows.show(idle)).merchantId,
+      hostAccountId: (await server.services.shows.show(idle)).hostAccountId,
+      slug: `elsewhere-${backend}`,
+      title: "Live elsewhere",
+      commissionRateBp: 1000,
+    });
+    await server.services.shows.setStatus(elsewhere.id, "live");
+    expect(await offered(server, elsewhere.id)).toBe(false);
+  });
+
   it("takes SDP only (415) and refuses offers it cannot answer (400 invalid_sdp)", async () => {
     const json = await request(server.url, "POST", `/api/shows/${server.demo.showId}/whep`, { body: { sdp: "v=0" } });
 
@@ -93,6 +113,9 @@ describe.each(backends)("WHEP playback over HTTP (%s)", (backend) => {
     expect(res.body).toMatch(/a=rtpmap:\d+ H264\/90000/i);
     expect(res.body).toMatch(/a=candidate:/);
     expect(server.services.whep.viewers()).toEqual({ total: 1, shows: { [server.demo.showId]: 1 } });
+    // The node's one place is taken: the show view tells players not to try (a show not live yet, too).
+    expect(await offered(server, server.demo.showId)).toBe(false);
+    expect(await offered(server, idle)).toBe(false);
 
     // The viewer's connection comes up and the show's encode sends it RTP.
     await first.pc.setRemoteDescription({ type: "answer", sdp: res.body });
@@ -114,6 +137,7 @@ describe.each(backends)("WHEP playback over HTTP (%s)", (backend) => {
     const gone = await request(server.url, "DELETE", location);
     expect(gone.status).toBe(200);
     expect(server.services.whep.viewers().total).toBe(0);
+    expect(await offered(server, server.demo.showId)).toBe(true);
     const again = await request(server.url, "DELETE", location);
     expect([again.status, again.body.error.code]).toEqual([404, "not_found"]);
     // The place is free again.
@@ -144,8 +168,9 @@ describe("WHEP turned off (WHEP_MAX_VIEWERS_PER_NODE=0)", () => {
   }, 60_000);
   afterAll(async () => server?.close());
 
-  it("answers 503 whep_full at once, so players go to LL-HLS", async () => {
+  it("says webrtc.available false in the show view, and answers 503 whep_full at once, so players go to LL-HLS", async () => {
     await server.services.shows.setStatus(server.demo.showId, "live");
+    expect(await offered(server, server.demo.showId)).toBe(false);
     const { pc, sdp } = await viewerOffer();
     const res = await sdpPost(server, server.demo.showId, sdp);
     await pc.close();

@@ -139,22 +139,35 @@ describe("sub-second viewing (WHEP)", () => {
     await context.close();
   }, 180_000);
 
-  it("uses LL-HLS at once when the node is full (whep_full)", async () => {
-    const full = await startTestServer({ demo: true, env: { WHEP_MAX_VIEWERS_PER_NODE: "0" } });
+  it("goes straight to LL-HLS with no WHEP request where the server offers none (WHEP off); ?mode=webrtc still asks", async () => {
+    const off = await startTestServer({ demo: true, env: { WHEP_MAX_VIEWERS_PER_NODE: "0" } });
     try {
-      const { context, errors } = await newVisitor(browser, full.url);
+      await until("the demo show live", () => off.services.media.playUrl(off.demo.showId) !== null, 120_000);
+      const { context, errors } = await newVisitor(browser, off.url);
       const page = await context.newPage();
-      await page.goto(`/shows/${full.demo.slug}`);
+      const whepPosts: string[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && /\/api\/shows\/[^/]+\/whep$/.test(new URL(r.url()).pathname)) whepPosts.push(page.url());
+      });
+      await page.goto(`/shows/${off.demo.slug}`);
       await page.locator("[data-testid=player-mode][data-mode=ll-hls]").waitFor({ timeout: LONG });
+      // The viewer's preference stays "sub-second"; the server's show view said it is not offered here.
       await expect(page.getByTestId("subsecond-toggle").getAttribute("aria-pressed")).resolves.toBe("true");
       await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > 1, undefined, {
         timeout: LONG,
         polling: 250,
       });
+      expect(whepPosts).toEqual([]);
+      expect(await seriousAxeFindings(page), "axe: viewer page, LL-HLS without trying WebRTC").toBe("");
+
+      // Asked for explicitly: one offer, refused with whep_full, and LL-HLS plays.
+      await page.goto(`/shows/${off.demo.slug}?mode=webrtc`);
+      await page.locator("[data-testid=player-mode][data-mode=ll-hls]").waitFor({ timeout: LONG });
+      expect(whepPosts).toHaveLength(1);
       expect(errors).toEqual([]);
       await context.close();
     } finally {
-      await full.close();
+      await off.close();
     }
   }, 180_000);
 });

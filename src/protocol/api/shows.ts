@@ -129,6 +129,14 @@ export interface ShowView {
   /** The shop's page: /shops/<merchantSlug> (absent on older servers' answers). */
   merchantSlug?: string;
   playbackUrl: string;
+  /**
+   * Sub-second (WHEP) playback as the answering node offers it: `available` while WHEP is on
+   * (WHEP_MAX_VIEWERS_PER_NODE > 0), has a place left and the show is live on this node; for a show not live yet,
+   * whether it would be offered once live (on, with a place left). Players go straight to LL-HLS when false. Read at
+   * request time (places change with every viewer; a POST past the limit still answers whep_full). Absent on older
+   * servers' answers.
+   */
+  webrtc?: { available: boolean };
   scheduledAt: string | null;
   commissionRateBp: number;
   offers: OfferView[];

@@ -301,6 +301,11 @@ export interface Whep {
   deleteSession(showId: string, sessionId: string): Promise<boolean>;
   /** The show went off air: its encode and viewers end. */
   endShow(showId: string): void;
+  /**
+   * Whether this node would answer a viewer of the show now (the show view's `webrtc.available`): WHEP on, a place
+   * left, and the show live here. `live: false` asks about a show not live yet: on, with a place left.
+   */
+  offered(showId: string, live?: boolean): boolean;
   /** Viewers on this node, and per show (metrics, tests, benches). */
   viewers(): { total: number; shows: Record<string, number> };
   /** The show's WHEP ffmpeg pid (tests, benches). */
@@ -343,6 +348,10 @@ export function createWhep(deps: WhepDeps): Whep {
     },
     endShow(showId) {
       void programs.get(showId)?.end("the show went off air");
+    },
+    offered(showId, live = true) {
+      if (stopped || deps.maxViewers === 0 || total() + pending >= deps.maxViewers) return false;
+      return !live || deps.playUrl(showId) !== null;
     },
     viewers() {
       const shows: Record<string, number> = {};

@@ -19,6 +19,8 @@ export interface ShowsLaterDoors {
   lineup: ShowPlannerDeps["lineup"];
   commissions: ShowPlannerDeps["hosts"] & { showEarningsSplit(showId: string): Promise<CommissionShareView[]> };
   media: { rtmpPort(): number; disconnectShow(showId: string): void };
+  /** Whether this node offers the show's WHEP playback now (ShowView.webrtc.available). */
+  webrtcAvailable(show: Show): boolean;
   /** STUN/TURN (ICE_SERVERS) for the studio's WHIP publish. */
   iceServers: ShowRouteDeps["iceServers"];
   /** The shoppable replay of a show that is not live (recordings). */
@@ -87,6 +89,7 @@ export function createShowsModule(
       catalog: doors.catalog,
       rtmpUrl: () => `rtmp://${publicHost()}:${later.media.rtmpPort()}/live`,
       iceServers: later.iceServers,
+      webrtcAvailable: later.webrtcAvailable,
       games,
       replay: (show) => later.replay(show),
       discovery: new ShowDiscovery(db, clock),

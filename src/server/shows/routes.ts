@@ -25,7 +25,13 @@ export const showCoverUrl = (showId: string, imageId: string, width: 400 | 800) 
 
 export async function showView(
   show: Show,
-  deps: { offers: OfferService; catalog: CatalogService; replay?: (show: Show) => Promise<ReplayView | null>; games?: (showId: string) => Promise<GameKind[]> },
+  deps: {
+    offers: OfferService;
+    catalog: CatalogService;
+    replay?: (show: Show) => Promise<ReplayView | null>;
+    games?: (showId: string) => Promise<GameKind[]>;
+    webrtcAvailable?: (show: Show) => boolean;
+  },
 ): Promise<ShowView> {
   const [offers, shop, replay, games] = await Promise.all([
     deps.offers.activeOffers(show.id),
@@ -44,6 +50,7 @@ export async function showView(
     hostId: show.hostAccountId,
     merchantId: show.merchantId,
     playbackUrl: playbackUrl(show.id),
+    webrtc: { available: deps.webrtcAvailable?.(show) ?? false },
     scheduledAt: show.scheduledAt?.toISOString() ?? null,
     commissionRateBp: show.commissionRateBp,
     offers,
@@ -89,6 +96,8 @@ export interface ShowRouteDeps {
   /** The shoppable replay of a show that is not live (recordings module), if any. */
   replay?: (show: Show) => Promise<ReplayView | null>;
   studioStats(showId: string): Promise<StudioStats>;
+  /** ShowView.webrtc.available: whether this node offers the show's WHEP playback now (media). */
+  webrtcAvailable?: (show: Show) => boolean;
   /** Which games the show has running (see ShowView.games). */
   games?: (showId: string) => Promise<GameKind[]>;
   onStreamKeyRotated(showId: string): void;

@@ -9,6 +9,11 @@ interface Props {
   src: string;
   /** The show's WHEP endpoint: sub-second WebRTC playback is tried first when given (and not turned off). */
   whepUrl?: string;
+  /**
+   * Whether the server offers WHEP for the show now (ShowView.webrtc.available): when false the player starts LL-HLS
+   * at once instead of spending up to a second on an offer that will be refused; `?mode=webrtc` still tries.
+   */
+  whepOffered?: boolean;
   /** Start muted (autoplay policies only allow muted autoplay) and offer an unmute button. */
   testId?: string;
 }
@@ -19,8 +24,8 @@ const MODE_KEY = "showcart.playerMode";
 
 export type PlaybackMode = "connecting" | "webrtc" | "ll-hls";
 
-/** Sub-second mode wanted? `?mode=webrtc|hls` in the page's URL wins, then the viewer's toggle, else on (the server
- * answers whep_full past its capacity and the player uses LL-HLS). */
+/** Sub-second mode wanted? `?mode=webrtc|hls` in the page's URL wins, then the viewer's toggle, else on (where the
+ * server offers it; past its capacity it answers whep_full and the player uses LL-HLS). */
 function wantsSubSecond(): boolean {
   const asked = new URLSearchParams(window.location.search).get("mode");
   if (asked === "webrtc") return true;
@@ -32,6 +37,9 @@ function wantsSubSecond(): boolean {
   }
 }
 
+/** `?mode=webrtc`: try WHEP even where the show view says it is not offered (support, tests). */
+const forcedWebRtc = () => new URLSearchParams(window.location.search).get("mode") === "webrtc";
+
 // After a fatal error (the playlist 404s until the first segments exist, the encoder dropped) try again from scratch.
 const RESTART_AFTER_MS = 3000;
 
@@ -39,7 +47,7 @@ const RESTART_AFTER_MS = 3000;
  * Plays a live HLS stream: hls.js over MSE where available, the browser's native HLS otherwise (Safari/iOS).
  * hls.js is loaded lazily so the page and its offer card render before ~370 kB of player code arrive.
  */
-export function LivePlayer({ src, whepUrl, testId = "player" }: Props) {
+export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player" }: Props) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
   const telemetryHls = usePlaybackTelemetry(videoRef, src);
@@ -161,7 +169,7 @@ export function LivePlayer({ src, whepUrl, testId = "player" }: Props) {
       }
     };
 
-    if (whepUrl && subSecond && typeof RTCPeerConnection !== "undefined") void startWhep(whepUrl);
+    if (whepUrl && subSecond && (whepOffered || forcedWebRtc()) && typeof RTCPeerConnection !== "undefined") void startWhep(whepUrl);
     else startLlHls();
 
     const onPlaying = () => setPlaying(true);
@@ -182,7 +190,7 @@ export function LivePlayer({ src, whepUrl, testId = "player" }: Props) {
       video.removeAttribute("src");
       video.load();
     };
-  }, [src, whepUrl, subSecond]);
+  }, [src, whepUrl, whepOffered, subSecond]);
 
   const toggleSubSecond = () => {
     const next = !subSecond;

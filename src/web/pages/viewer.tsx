@@ -241,7 +241,7 @@ function LiveShow({ show }: { show: ShowView }) {
           {replay ? (
             <ReplayPlayer replay={replay} onTime={setReplayTime} />
           ) : onAir ? (
-            <LivePlayer src={show.playbackUrl} whepUrl={`/api/shows/${encodeURIComponent(show.id)}/whep`} />
+            <LivePlayer src={show.playbackUrl} whepUrl={`/api/shows/${encodeURIComponent(show.id)}/whep`} whepOffered={show.webrtc?.available ?? true} />
           ) : upcoming ? (
             <UpcomingStage show={show} />
           ) : (
