@@ -119,7 +119,7 @@ export async function latency(
       origin_part_delay_ms: { p50: r0(quantile(delays, 50)), p95: r0(quantile(delays, 95)), parts: delays.length },
       baseline_plain_hls: plain,
       ratio_p50: ll.p50_ms && plain?.p50_ms ? Math.round((ll.p50_ms / plain.p50_ms) * 1000) / 1000 : null,
-      // Issue #19's aim for LL-HLS (issue #5's was 1,500 ms).
+      // Issue #19's aim for LL-HLS (issue #4's was 1,500 ms).
       target_p50_ms: 1000,
     };
   } finally {
