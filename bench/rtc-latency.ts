@@ -6,6 +6,7 @@ import { type FfmpegRun, spawnFfmpeg } from "../src/server/platform/ffmpeg-proce
 import { measureGlassToGlass } from "./latency.js";
 import { clockSourceArgs, playerPages, playerUrl } from "./live-video.js";
 import { rtcPages, rtcPageUrl } from "./rtc-pages.js";
+import { published, stageGuestToHost, waitFor } from "./rtc-stage.js";
 import { type ChildServer, startChildServer } from "./support.js";
 
 // Sub-second viewing, on the real server in its own process: the barcode clock of bench/latency.ts published by WHIP
@@ -18,8 +19,8 @@ type Publish = "whip" | "rtmp";
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** CPU seconds (user + system) of `root` and, apart, of all its descendants alive now, from /proc. */
-export function processTreeCpu(root: number): { self: number; children: number } {
+/** CPU seconds (user + system) so far of `root` and of each of its descendants alive now, by pid, from /proc. */
+export function processTreeCpu(root: number): Map<number, number> {
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
   for (const name of fs.readdirSync("/proc")) {
@@ -33,19 +34,45 @@ export function processTreeCpu(root: number): { self: number; children: number }
       // gone between readdir and read
     }
   }
-  const below = (pid: number): number[] => [...parent].filter(([, pp]) => pp === pid).flatMap(([p]) => [p, ...below(p)]);
-  return { self: cpu.get(root) ?? 0, children: below(root).reduce((sum, p) => sum + (cpu.get(p) ?? 0), 0) };
+  const tree = new Map<number, number>([[root, cpu.get(root) ?? 0]]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, pp] of parent)
+      if (tree.has(pp) && !tree.has(pid)) {
+        tree.set(pid, cpu.get(pid) ?? 0);
+        grew = true;
+      }
+  }
+  return tree;
 }
 
-/** % of a core the server process and its children used over `seconds`. */
-async function cpuWindow(server: ChildServer, seconds: number): Promise<{ server_pct: number; ffmpeg_pct: number }> {
+/** Waits until the server's processes stop changing (an ffmpeg restarted after a change: the compositor, the ladder). */
+async function settled(root: number, quietMs = 8_000, timeoutMs = 90_000): Promise<void> {
+  const key = () => [...processTreeCpu(root).keys()].sort().join(",");
+  let last = key();
+  let since = Date.now();
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && Date.now() - since < quietMs; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = key();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+}
+
+/**
+ * % of a core the server process and its children (ffmpeg) used over `seconds`, once its processes are settled; a
+ * process that started in the window counts whole, one that ended is missing (`changed` says how many did either).
+ */
+async function cpuWindow(server: ChildServer, seconds: number): Promise<{ server_pct: number; ffmpeg_pct: number; changed: number }> {
   const pid = server.proc.pid!;
+  await settled(pid);
   const [a, t0] = [processTreeCpu(pid), performance.now()];
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const [b, wall] = [processTreeCpu(pid), (performance.now() - t0) / 1000];
+  const used = (p: number) => (b.get(p) ?? 0) - (a.get(p) ?? 0);
+  const children = [...b.keys()].filter((p) => p !== pid);
+  const changed = [...a.keys()].filter((p) => !b.has(p)).length + [...b.keys()].filter((p) => !a.has(p)).length;
   const pct = (x: number) => Math.round((x / wall) * 1000) / 10;
-  // Children that ended during the window took their CPU along: clamp, never report negative use.
-  return { server_pct: pct(b.self - a.self), ffmpeg_pct: pct(Math.max(0, b.children - a.children)) };
+  return { server_pct: pct(used(pid)), ffmpeg_pct: pct(children.reduce((sum, p) => sum + used(p), 0)), changed };
 }
 
 /** A browser context whose requests for /bench/* on the server's origin get the bench pages (the rest is the server's). */
@@ -78,22 +105,19 @@ export function launchBenchChromium(): Promise<Browser> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const r2 = (n: number) => Math.round(n * 100) / 100;
+const load = () => os.loadavg().map((l) => Math.round(l * 10) / 10);
 
-export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; publish?: Publish } = {}) {
+/** `guests`: guests brought on stage for the stage line (0: no stage line). */
+export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; publish?: Publish; guests?: number } = {}) {
   const seconds = opts.seconds ?? 30;
   const counts = [...(opts.viewers ?? [1, 10])].sort((a, b) => a - b);
   const publish: Publish = opts.publish ?? "whip";
+  const guests = opts.guests ?? 2;
   if (publish !== "whip" && publish !== "rtmp") throw new Error(`--publish whip|rtmp, not ${String(publish)}`);
-  const loadStart = os.loadavg().map((l) => Math.round(l * 10) / 10);
-  const server = await startChildServer({ WHEP_MAX_VIEWERS_PER_NODE: String(counts.at(-1)! + 4) });
+  const loadStart = load();
+  // DEV_MAILBOX: the stage's guests sign up as viewers do, by the emailed link.
+  const server = await startChildServer({ WHEP_MAX_VIEWERS_PER_NODE: String(counts.at(-1)! + 4), DEV_MAILBOX: "1" });
   const browser = await launchBenchChromium();
   let source: FfmpegRun | null = null;
   try {
@@ -102,32 +126,25 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
     const epoch = Date.now();
     const context = await benchContext(browser, base);
     // The host's camera: the canvas clock by WHIP with the stream key as Bearer (as OBS does), or ffmpeg over RTMP.
+    let camera: Page | null = null;
+    let codec: string | null = "H264 (ffmpeg)";
     if (publish === "whip") {
-      const page = await context.newPage();
-      await page.goto(rtcPageUrl(base, "clock", { epoch, src: `/api/shows/${showId}/whip`, token: streamKey }));
-      await page.waitForFunction(
-        () => (window as unknown as { published?: boolean; failed?: string }).published || (window as unknown as { failed?: string }).failed,
-        undefined,
-        {
-          timeout: 30_000,
-        },
-      );
-      const failed = await page.evaluate(() => (window as unknown as { failed?: string }).failed);
-      if (failed) throw new Error(`WHIP publish failed: ${failed}`);
+      camera = await context.newPage();
+      await camera.goto(rtcPageUrl(base, "clock", { epoch, src: `/api/shows/${showId}/whip`, token: streamKey }));
+      codec = await published(camera);
     } else {
       source = spawnFfmpeg(defaultFfmpegPath(), clockSourceArgs(`rtmp://127.0.0.1:${server.rtmpPort}/live/${streamKey}`, epoch));
     }
     // Live once the master playlist answers (it waits for every rendition's first part).
     await waitFor("the show's master playlist", async () => (await fetch(`${base}/live/${showId}/index.m3u8`)).ok);
 
-    const rig = { base, epoch, showId };
     const whepUrl = (measure: boolean) => rtcPageUrl(base, "rtc", { epoch, src: `/api/shows/${showId}/whep`, measure });
     // The LL-HLS player in the same run: the baseline.
-    const llHls = await measureGlassToGlass(context, playerUrl(rig, true), seconds);
+    const llHls = await measureGlassToGlass(context, playerUrl({ base, epoch, showId }, true), seconds);
     const webrtc = await measureGlassToGlass(context, whepUrl(true), seconds);
 
     const pages: Page[] = [];
-    const cpu: Array<{ viewers: number; server_pct: number; ffmpeg_pct: number }> = [];
+    const cpu: Array<{ viewers: number; server_pct: number; ffmpeg_pct: number; changed: number }> = [];
     for (const n of counts) {
       while (pages.length < n) {
         const page = await context.newPage();
@@ -140,13 +157,12 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
       cpu.push({ viewers: n, ...(await cpuWindow(server, seconds)) });
     }
     await Promise.all(pages.map((p) => p.close()));
-    const lo = cpu[0]!;
-    const hi = cpu.at(-1)!;
-    const perViewer = (k: "server_pct" | "ffmpeg_pct") =>
-      hi.viewers > lo.viewers ? Math.round(((hi[k] - lo[k]) / (hi.viewers - lo.viewers)) * 100) / 100 : null;
-    return {
+    const [lo, hi] = [cpu[0]!, cpu.at(-1)!];
+    const perViewer = (k: "server_pct" | "ffmpeg_pct") => (hi.viewers > lo.viewers ? r2((hi[k] - lo[k]) / (hi.viewers - lo.viewers)) : null);
+    const viewing = {
       bench: "rtc-latency",
       publish,
+      publish_codec: codec,
       seconds,
       webrtc: { p50_ms: webrtc.p50_ms, p95_ms: webrtc.p95_ms, samples: webrtc.samples, stalls: webrtc.stalls, height: webrtc.height },
       baseline_ll_hls: { p50_ms: llHls.p50_ms, p95_ms: llHls.p95_ms, samples: llHls.samples, stalls: llHls.stalls },
@@ -157,8 +173,47 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
       server_cpu_pct_per_viewer: perViewer("server_pct"),
       ffmpeg_cpu_pct_per_viewer: perViewer("ffmpeg_pct"),
       load_start: loadStart,
-      load_end: os.loadavg().map((l) => Math.round(l * 10) / 10),
+      load_end: load(),
     };
+    if (guests === 0) return viewing;
+
+    // The host stops (DELETE of the WHIP session ends the show): its ladder and encodes leave the stage's windows.
+    if (camera)
+      await camera.evaluate(
+        (key) => fetch((window as unknown as { session: string }).session, { method: "DELETE", headers: { authorization: `Bearer ${key}` } }),
+        streamKey,
+      );
+    await source?.terminate();
+    await camera?.close();
+    const stageLoadStart = load();
+    const stage = await stageGuestToHost(server, {
+      epoch,
+      seconds,
+      guests,
+      context: (cookie) => benchContext(browser, base, cookie),
+      cpuWindow: (s) => cpuWindow(server, s),
+    });
+    const g = stage.guestToHost;
+    const [one, all] = [stage.cpu[0]!, stage.cpu.at(-1)!];
+    const perGuest = (k: "server_pct" | "ffmpeg_pct") => (all.guests > one.guests ? r2((all[k] - one[k]) / (all.guests - one.guests)) : null);
+    return [
+      viewing,
+      {
+        bench: "rtc-latency-stage",
+        seconds,
+        publish_codec: stage.codec,
+        guest_to_host: { p50_ms: g.p50_ms, p95_ms: g.p95_ms, samples: g.samples, stalls: g.stalls, height: g.height },
+        // The same run's WebRTC line (the clock published by the host, played by WHEP) as the baseline.
+        baseline_webrtc: { publish, p50_ms: webrtc.p50_ms, p95_ms: webrtc.p95_ms },
+        ratio_p50: g.p50_ms && webrtc.p50_ms ? Math.round((g.p50_ms / webrtc.p50_ms) * 1000) / 1000 : null,
+        target_p50_ms: 400,
+        cpu: stage.cpu,
+        server_cpu_pct_per_participant: perGuest("server_pct"),
+        ffmpeg_cpu_pct_per_participant: perGuest("ffmpeg_pct"),
+        load_start: stageLoadStart,
+        load_end: load(),
+      },
+    ];
   } finally {
     await browser.close();
     await source?.terminate();

@@ -90,9 +90,13 @@ const CLOCK_PUBLISHER = `<!doctype html>
 const cam = document.getElementById("cam");
 const ctx = cam.getContext("2d");
 window.drawn = 0;
-// A moving square below the strip: the encoder sees motion, as it would from a camera.
+// A moving square below the strip: the encoder sees motion, as it would from a camera. Painted at the capture's 30 fps
+// (every other display frame), not 60: the same picture, half the page's CPU on a machine the server shares.
+let last = 0;
 function paint() {
   const now = Date.now();
+  if (now - last < 30) return requestAnimationFrame(paint);
+  last = now;
   ctx.fillStyle = "#345";
   ctx.fillRect(0, 0, cam.width, cam.height);
   ctx.fillStyle = "#fc3";
@@ -123,6 +127,10 @@ requestAnimationFrame(paint);
   await video.setParameters(params).catch(() => {});
   window.publisher = pc;
   window.session = await exchange(pc, q.get("src"), q.get("token"));
+  // The video codec the server answered with (its first payload type): H.264 is copied, VP8 encoded again.
+  const sdp = pc.remoteDescription.sdp;
+  const pt = /m=video \\d+ \\S+ (\\d+)/.exec(sdp)?.[1];
+  window.codec = new RegExp("a=rtpmap:" + pt + " ([^/\\r\\n]+)").exec(sdp)?.[1] ?? null;
   window.published = true;
   if (q.get("watch")) window.watching = await play(document.getElementById("w"), q.get("watch"), q.get("watchToken"));
 })().catch((err) => { window.failed = String(err); });

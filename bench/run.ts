@@ -69,13 +69,14 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
     }),
   // `--streams 1 --seconds 15`: CPU of the WHIP receiver (werift) per stream Chromium publishes, vs idle in the same run.
   "webrtc-ingest": (a) => webrtcIngest({ streams: num(a.streams), seconds: num(a.seconds) }),
-  // `--seconds 30 --viewers 1,10 --publish whip|rtmp`: WHEP glass-to-glass vs LL-HLS in the same run, server CPU per
-  // WHEP viewer.
+  // `--seconds 30 --viewers 1,10 --publish whip|rtmp --guests 2`: WHEP glass-to-glass vs LL-HLS in the same run, server
+  // CPU per WHEP viewer; then the stage's guest-to-host vs that WHEP line, server CPU per guest (`--guests 0`: no stage).
   "rtc-latency": (a) =>
     rtcLatency({
       seconds: num(a.seconds),
       viewers: a.viewers ? String(a.viewers).split(",").map(Number) : undefined,
       publish: a.publish as "whip" | "rtmp" | undefined,
+      guests: num(a.guests),
     }),
   // `--attempts 3000 --sockets 2000 --seconds 15 --viewers 10000 --orders 5000 --database-url postgres://…` (the report's
   // database; the flash sale and fan-out run on PGlite).

@@ -8,7 +8,7 @@ export interface ChildServer {
   url: string;
   /** The node's RTMP ingest port. */
   rtmpPort: number;
-  demo: { showId: string; slug: string; hostEmail: string; hostPassword: string; streamKey: string };
+  demo: { showId: string; slug: string; hostEmail: string; hostPassword: string; merchantEmail: string; streamKey: string };
   proc: ChildProcess;
   dataDir: string;
   /** SIGKILL, no shutdown: the data dir stays for a restart. */
@@ -40,9 +40,13 @@ export async function startChildServer(env: Record<string, string> = {}, opts: {
   });
   const info = await new Promise<{ url: string; rtmpPort: number; demo: ChildServer["demo"] }>((resolve, reject) => {
     let buf = "";
+    // BENCH_SERVER_LOG=<file>: the server's log lines, to see what it did during a run.
+    const log = process.env.BENCH_SERVER_LOG ? fs.createWriteStream(process.env.BENCH_SERVER_LOG, { flags: "a" }) : null;
+    if (log) proc.stdout!.pipe(log);
     proc.stdout!.on("data", (c: Buffer) => {
       buf += c.toString();
-      const line = buf.split("\n").find((l) => l.startsWith("{"));
+      // The server's own JSON log lines (pino, warn and up) go to stdout too: the report is the line that starts with url.
+      const line = buf.split("\n").find((l) => l.startsWith('{"url"'));
       if (line) resolve(JSON.parse(line));
     });
     proc.on("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
