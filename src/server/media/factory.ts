@@ -1,3 +1,4 @@
+import { Gauge } from "prom-client";
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.js";
 import type { ShowService } from "../shows/index.js";
 import { type BrowserIngest, createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
@@ -8,6 +9,7 @@ import { whepRoutes } from "./whep-routes.js";
 import { EdgeOrigin, nodeToken } from "./edge-origin.js";
 import { LiveDirectory } from "./live-directory.js";
 import { parseLadder } from "./ll-hls/ladder.js";
+import { SignallingRelay } from "./signalling-relay.js";
 import { mediaModule } from "./plugin.js";
 import { type Media, createMedia } from "./service.js";
 import { createWhipIngest, type WhipIngest } from "./whip-ingest.js";
@@ -30,6 +32,11 @@ export function createMediaModule(
   /** Every WHIP session on this node (the host's publish, and whatever else publishes by WHIP). */
   whipSessions: WhipSessions;
   whipIngest: WhipIngest;
+  /**
+   * Several nodes: passes WebRTC signalling (WHEP, WHIP, the stage) for a show whose media is on another node to that
+   * node; null with one node.
+   */
+  signalling: SignallingRelay | null;
   /** ICE_SERVERS, WEBRTC_PUBLIC_ADDRESSES, WEBRTC_PORT_RANGE as every peer connection uses them (the studio's too). */
   network: WebRtcNetwork;
   onLive(listener: ShowListener): void;
@@ -107,6 +114,17 @@ export function createMediaModule(
     },
     log: log.child({ module: "whep" }),
   });
+  // Counted where the viewers' peer connections are: with several nodes, the show's media node.
+  new Gauge({
+    name: "showcart_whep_viewers",
+    help: "WHEP (sub-second WebRTC) viewers this node serves now, by show.",
+    labelNames: ["show"],
+    registers: [ctx.metrics],
+    collect() {
+      this.reset();
+      for (const [show, n] of Object.entries(whep.viewers().shows)) this.set({ show }, n);
+    },
+  });
   if (directory)
     cluster = new MediaCluster({
       directory,
@@ -117,6 +135,14 @@ export function createMediaModule(
       setStatus: (showId, status) => shows.setStatus(showId, status),
       now: () => ctx.clock.now().getTime(),
     });
+  const signalling = directory
+    ? new SignallingRelay({
+        directory,
+        self: { node: ctx.bus.nodeId, url: () => cluster?.url() ?? null },
+        token: nodeToken(ctx.secretsKey),
+        log: log.child({ module: "media-signalling" }),
+      })
+    : null;
   const rtmpPublishing = (showId: string) => media.status().live.includes(showId);
   const whipSessions = new WhipSessions({
     peerOptions: {
@@ -127,6 +153,9 @@ export function createMediaModule(
     log: log.child({ module: "whip" }),
     clock: ctx.clock,
   });
+  // The shows on air here and the WHIP publishes connecting here: their signalling is answered on this node.
+  signalling?.holdWhile(() => media.onAir());
+  signalling?.holdWhile(() => whipSessions.all().map((s) => s.showId));
   // One publisher per show, whichever way it comes: each browser path asks the other and the RTMP ingest.
   let whipIngest: WhipIngest | null = null;
   const browserIngest = createBrowserIngest({
@@ -150,6 +179,7 @@ export function createMediaModule(
     otherPublisher: (showId) => rtmpPublishing(showId) || browserIngest.stats(showId) !== null,
     endShowNow: (showId) => media.endShowNow(showId),
     iceServers: network.iceServers,
+    signalling,
     publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null,
     log: log.child({ module: "whip-ingest" }),
   });
@@ -159,21 +189,28 @@ export function createMediaModule(
     whep,
     whipSessions,
     whipIngest,
+    signalling,
     network,
     onLive: (listener) => void live.push(listener),
     onOffline: (listener) => void offline.push(listener),
     listening: (nodeUrl) => cluster?.listening(nodeUrl),
-    close: async () => cluster?.close(),
+    close: async () => {
+      await signalling?.close();
+      await cluster?.close();
+    },
     plugin: modulePlugin("media", mediaModule, {
       media,
       browserIngest,
-      whep: whepRoutes({ whep, show: (showId) => shows.show(showId) }),
+      whep: whepRoutes({ whep, show: (showId) => shows.show(showId), holds: (showId) => media.playUrl(showId) !== null, signalling }),
       whipIngest,
       cluster: cluster
         ? {
             install: (app) => {
               // Registrations are kept fresh even with sweepers off (tests): a lapsed one would end the show elsewhere.
-              ctx.sweepers.always(app, REFRESH_MS, () => cluster.refresh());
+              ctx.sweepers.always(app, REFRESH_MS, () => {
+                cluster.refresh();
+                void signalling?.refresh();
+              });
               ctx.sweepers.install(app, (every) => every(ORPHAN_SWEEP_MS, () => cluster.sweepOrphans()));
             },
           }

@@ -12,3 +12,4 @@ export { createMediaModule, type MediaModule } from "./factory.js";
 export type { Whep } from "./whep.js";
 export { ffmpegSdpFor, freeUdpPortPair } from "./whip-ffmpeg.js";
 export { webRtcNetwork, type WebRtcNetwork } from "./ice-config.js";
+export { SignallingRelay, NODE_ORIGIN_HEADER } from "./signalling-relay.js";

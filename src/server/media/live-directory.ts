@@ -33,6 +33,21 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`;
 
+// A publish claim: taken when nobody holds it, renewed when this node does; answers the holder either way.
+const CLAIM = `
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+  return ARGV[1]
+end
+if cjson.decode(v).node == ARGV[2] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
+return v`;
+
+const RELEASE = `
+local v = redis.call('GET', KEYS[1])
+if v and cjson.decode(v).node == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
+
 // Only while still orphaned: a new ingest's record must not be overwritten by the old one.
 const MARK_GRACE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -50,6 +65,10 @@ export class LiveDirectory {
 
   #key(showId: string): string {
     return `${this.#prefix}live:${showId}`;
+  }
+
+  #claimKey(showId: string): string {
+    return `${this.#prefix}claim:${showId}`;
   }
 
   get #onAir(): string {
@@ -73,6 +92,27 @@ export class LiveDirectory {
   async lookup(showId: string): Promise<LiveEntry | null> {
     const raw = await this.#redis.get(this.#key(showId));
     return raw ? (JSON.parse(raw) as LiveEntry) : null;
+  }
+
+  /**
+   * Where the show's media is: its live ingest, else the node that claimed it for a WebRTC publish not live yet (a
+   * WHIP or stage publish connecting). Null when neither.
+   */
+  async locate(showId: string): Promise<LiveEntry | null> {
+    const [live, claim] = await this.#redis.mget(this.#key(showId), this.#claimKey(showId));
+    const raw = live ?? claim;
+    return raw ? (JSON.parse(raw) as LiveEntry) : null;
+  }
+
+  /** Claims the show's media for `entry`'s node for `ttlMs` (renewed when it already holds it); answers the holder. */
+  async claim(showId: string, entry: LiveEntry, ttlMs: number): Promise<LiveEntry> {
+    const raw = await this.#redis.eval(CLAIM, 1, this.#claimKey(showId), JSON.stringify(entry), entry.node, String(ttlMs));
+    return JSON.parse(String(raw)) as LiveEntry;
+  }
+
+  /** Drops the claim if `node` holds it. */
+  async release(showId: string, node: string): Promise<void> {
+    await this.#redis.eval(RELEASE, 1, this.#claimKey(showId), node);
   }
 
   /** Shows some node had on air, and which of them have no live registration any more (their ingest is gone). */

@@ -4,6 +4,7 @@ import { ownOrigin } from "../http/origin.js";
 import { AppError } from "../platform/errors.js";
 import { redact } from "../platform/ids.js";
 import { feedWhipToFfmpeg } from "./whip-ffmpeg.js";
+import type { SignallingRelay } from "./signalling-relay.js";
 import { checkWhipOffer, MAX_OFFER_BYTES } from "./whip-peer.js";
 import type { WhipEndReason, WhipSession, WhipSessions } from "./whip-sessions.js";
 
@@ -37,6 +38,11 @@ export interface WhipIngestDeps {
   endShowNow(showId: string): void;
   /** STUN/TURN for the Link headers of the answer (RFC 9725 §4.6). */
   iceServers: IceServer[];
+  /**
+   * Several nodes: a publish for a show whose media is on another node (live there, or a publish connecting there) is
+   * answered by that node; with none, this node takes the show (as the RTMP ingest does).
+   */
+  signalling?: SignallingRelay | null;
   /** PUBLIC_URL's origin when set: the Location is absolute on it (else on the request's own origin). */
   publicOrigin: string | null;
   log: FastifyBaseLogger;
@@ -151,8 +157,10 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
           checkWhipOffer(offer);
           if (show.status === "ended") throw new AppError("conflict", "This show has ended; it cannot go live again.");
           if (stopped) throw new AppError("unavailable", "The server is shutting down.");
+          // Checked here first, so only an authorised, well-formed publish claims the show for this node.
+          if (await deps.signalling?.forward(req, reply, show.id, { claim: true })) return reply;
           const { session, answer } = await publish(show.id, offer, req.log);
-          const origin = deps.publicOrigin ?? ownOrigin(req) ?? "";
+          const origin = deps.publicOrigin ?? (deps.signalling ? deps.signalling.origin(req) : ownOrigin(req)) ?? "";
           reply
             .code(201)
             .header("content-type", "application/sdp")
@@ -166,6 +174,7 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
         scope.delete<{ Params: { showId: string; sessionId: string } }>("/api/shows/:showId/whip/:sessionId", async (req, reply) => {
           cors(reply);
           const show = await authorize(req, req.params.showId);
+          if (!sessions.get(req.params.sessionId) && (await deps.signalling?.forward(req, reply, show.id))) return reply;
           const session = sessionOf(show.id, req.params.sessionId);
           // Before and after: the ingest may see the unpublish before or after this mark (as the MediaRecorder Stop).
           deps.endShowNow(show.id);
@@ -178,6 +187,7 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
         scope.patch<{ Params: { showId: string; sessionId: string } }>("/api/shows/:showId/whip/:sessionId", async (req, reply) => {
           cors(reply);
           const show = await authorize(req, req.params.showId);
+          if (!sessions.get(req.params.sessionId) && (await deps.signalling?.forward(req, reply, show.id))) return reply;
           sessionOf(show.id, req.params.sessionId);
           throw new AppError("trickle_ice_unsupported");
         });

@@ -41,6 +41,8 @@ export function createStageModule(
     log: log.child({ module: "stage" }),
   });
   const sm = stageMedia;
+  // The stage's publishes keep the show's media on this node (its claim), and its signalling answered here.
+  media.signalling?.holdWhile(() => sm.shows());
   return {
     stage,
     stageMedia: sm,
@@ -53,6 +55,7 @@ export function createStageModule(
         (media.media.status().live.includes(showId) && !sm.composing(showId)) ||
         media.browserIngest.stats(showId) !== null ||
         media.whipSessions.of(showId, "host").length > 0,
+      signalling: media.signalling,
     }),
   };
 }

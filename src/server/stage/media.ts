@@ -110,6 +110,14 @@ export class StageMedia {
     return feed.answer;
   }
 
+  /** Shows with a publish or a running program on this node. */
+  shows(): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.#publishes.values()) out.add(p.showId);
+    for (const [showId, program] of this.#programs) if (program.compositor) out.add(showId);
+    return out;
+  }
+
   publishing(participantId: string): boolean {
     return this.#publishes.has(participantId);
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { stageAcceptBody, stageInviteBody, stageLayoutBody, stageMuteBody, stageRequestBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
-import { checkWhipOffer } from "../media/index.js";
+import { checkWhipOffer, type SignallingRelay } from "../media/index.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { StageMedia } from "./media.js";
@@ -12,6 +12,11 @@ export interface StageRouteDeps {
   media: StageMedia;
   /** True while the show's ingest has a publisher (OBS or the browser) that is not the stage's program. */
   publishedElsewhere(showId: string): boolean;
+  /**
+   * Several nodes: the stage's media (publishes, feeds, the compositor) lives on the show's media node, so every route
+   * whose work or answer depends on it is answered there; a publish with no media node anywhere takes this one.
+   */
+  signalling?: SignallingRelay | null;
 }
 
 type ShowParams = { Params: { showId: string } };
@@ -22,8 +27,14 @@ const bearer = (req: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(req.headers.aut
 /** The stage: studio routes (the show's managers, like every studio route) and the participants' bearer routes. */
 export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) {
   const { stage, media } = deps;
+  /** True when the show's media node answered (the reply is sent). */
+  const relayed = async (req: FastifyRequest, reply: FastifyReply, showId: string, claim = false): Promise<boolean> =>
+    (await deps.signalling?.forward(req, reply, showId, { claim })) ?? false;
 
-  app.get<ShowParams>("/api/studio/shows/:showId/stage", async (req) => ({ stage: await stage.studioView(requireAccount(req), req.params.showId) }));
+  app.get<ShowParams>("/api/studio/shows/:showId/stage", async (req, reply) => {
+    if (await relayed(req, reply, req.params.showId)) return reply;
+    return { stage: await stage.studioView(requireAccount(req), req.params.showId) };
+  });
 
   app.post<ShowParams>("/api/studio/shows/:showId/stage/invites", async (req, reply) => {
     const body = parseWith(stageInviteBody, req.body ?? {});
@@ -37,20 +48,24 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
     return { participant: await stage.requestViewer(requireAccount(req), req.params.showId, messageId) };
   });
 
-  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/bring-on", async (req) => ({
-    participant: await stage.bringOn(requireAccount(req), req.params.showId, req.params.participantId),
-  }));
+  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/bring-on", async (req, reply) => {
+    if (await relayed(req, reply, req.params.showId)) return reply;
+    return { participant: await stage.bringOn(requireAccount(req), req.params.showId, req.params.participantId) };
+  });
 
-  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/take-off", async (req) => ({
-    participant: await stage.takeOff(requireAccount(req), req.params.showId, req.params.participantId),
-  }));
+  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/take-off", async (req, reply) => {
+    if (await relayed(req, reply, req.params.showId)) return reply;
+    return { participant: await stage.takeOff(requireAccount(req), req.params.showId, req.params.participantId) };
+  });
 
-  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/mute", async (req) => {
+  app.post<ParticipantParams>("/api/studio/shows/:showId/stage/participants/:participantId/mute", async (req, reply) => {
+    if (await relayed(req, reply, req.params.showId)) return reply;
     const { muted } = parseWith(stageMuteBody, req.body);
     return { participant: await stage.mute(requireAccount(req), req.params.showId, req.params.participantId, muted) };
   });
 
-  app.put<ShowParams>("/api/studio/shows/:showId/stage/layout", async (req) => {
+  app.put<ShowParams>("/api/studio/shows/:showId/stage/layout", async (req, reply) => {
+    if (await relayed(req, reply, req.params.showId)) return reply;
     const { layout } = parseWith(stageLayoutBody, req.body);
     return { stage: await stage.setLayout(requireAccount(req), req.params.showId, layout) };
   });
@@ -63,7 +78,8 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
     return await stage.accept(requireAccount(req), body.token, body.displayName);
   });
 
-  app.get<ShowParams>("/api/shows/:showId/stage/room", async (req) => {
+  app.get<ShowParams>("/api/shows/:showId/stage/room", async (req, reply) => {
+    if (await relayed(req, reply, req.params.showId)) return reply;
     const me = await stage.byToken(req.params.showId, bearer(req));
     const view = await stage.view(req.params.showId);
     return { stage: view, me: view.participants.find((p) => p.id === me.id) ?? null };
@@ -88,6 +104,7 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
       await stage.requireManager(account, req.params.showId);
       const offer = sdpOf(req);
       checkWhipOffer(offer);
+      if (await relayed(req, reply, req.params.showId, true)) return reply;
       if (deps.publishedElsewhere(req.params.showId)) throw new AppError("already_publishing");
       const host = await stage.hostParticipant(account, req.params.showId, true);
       // Checked again with no await before the session is registered: a plain WHIP publish may have come in meanwhile.
@@ -98,6 +115,7 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
     });
 
     scope.delete<ShowParams>("/api/studio/shows/:showId/stage/whip", async (req, reply) => {
+      if (await relayed(req, reply, req.params.showId)) return reply;
       const host = await stage.hostParticipant(requireAccount(req), req.params.showId, false);
       await media.unpublish(host.id);
       await stage.leave(host.id);
@@ -105,6 +123,7 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
     });
 
     scope.post<ParticipantParams>("/api/studio/shows/:showId/stage/feeds/:participantId", async (req, reply) => {
+      if (await relayed(req, reply, req.params.showId)) return reply;
       const view = await stage.studioView(requireAccount(req), req.params.showId);
       const offer = sdpOf(req);
       const target = await stage.participant(req.params.participantId, view.showId);
@@ -115,12 +134,14 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
       const me = await stage.byToken(req.params.showId, bearer(req));
       const offer = sdpOf(req);
       checkWhipOffer(offer);
+      if (await relayed(req, reply, req.params.showId, true)) return reply;
       if (me.state === "invited") throw new AppError("stage_not_ready", "Accept the invite first.");
       const { answer: sdp } = await media.publish(me, offer);
       return answer(reply, sdp, `/api/shows/${req.params.showId}/stage/whip`);
     });
 
     scope.delete<ShowParams>("/api/shows/:showId/stage/whip", async (req, reply) => {
+      if (await relayed(req, reply, req.params.showId)) return reply;
       const me = await stage.byToken(req.params.showId, bearer(req));
       await media.unpublish(me.id);
       await stage.leave(me.id);
@@ -128,6 +149,7 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
     });
 
     scope.post<ParticipantParams>("/api/shows/:showId/stage/feeds/:participantId", async (req, reply) => {
+      if (await relayed(req, reply, req.params.showId)) return reply;
       const me = await stage.byToken(req.params.showId, bearer(req));
       const offer = sdpOf(req);
       const target = await stage.participant(req.params.participantId, me.showId);

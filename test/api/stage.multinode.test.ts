@@ -1,0 +1,210 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type Cluster } from "../../bench/edge-cluster.js";
+import { defaultFfmpegPath } from "../../src/server/config.js";
+import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser.js";
+import { dropSchema, uniqueSchema } from "../support/db.js";
+import { login, request } from "../support/http.js";
+import { until } from "../support/until.js";
+
+// The stage on two nodes: the host publishes to the stage on A (A composes the program); the guest's whole side — the
+// room view, the WHIP publish, the host's feed — and the host's bring-on reach B, which passes each to A. Without that,
+// B would keep the guest's publish to itself (the compositor on A would never see it) and B's views would say nobody
+// publishes. Two Chromiums with differently coloured fake cameras; the program is checked in the LL-HLS from B.
+
+const databaseUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.TEST_REDIS_URL;
+const missing = !databaseUrl || !redisUrl;
+const title = `the stage on every node${missing ? " (skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not both set)" : ""}`;
+const run = promisify(execFile);
+const ffmpeg = process.env.FFMPEG_PATH ?? defaultFfmpegPath();
+
+async function colourY4m(dir: string, colour: string): Promise<string> {
+  const file = path.join(dir, `${colour}.y4m`);
+  await run(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", `color=c=${colour}:s=640x480:r=15`, "-t", "2", "-pix_fmt", "yuv420p", "-y", file]);
+  return file;
+}
+
+/** The program's latest frame from a node's LL-HLS, 16×9 RGB. */
+async function programFrame(base: string, showId: string): Promise<Buffer> {
+  const args = ["-v", "error", "-live_start_index", "-1", "-i", `${base}/live/${showId}/index.m3u8`, "-map", "0:v:0", "-frames:v", "1"];
+  const { stdout } = await run(ffmpeg, [...args, "-vf", "scale=16:9", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], {
+    encoding: "buffer",
+    timeout: 60_000,
+    maxBuffer: 1 << 20,
+  });
+  return stdout as unknown as Buffer;
+}
+
+function colourAt(frame: Buffer, x: number, y: number): "red" | "blue" | "other" {
+  const i = (y * 16 + x) * 3;
+  const [r, g, b] = [frame[i]!, frame[i + 1]!, frame[i + 2]!];
+  if (r > 150 && g < 90 && b < 90) return "red";
+  if (b > 150 && r < 90 && g < 90) return "blue";
+  return "other";
+}
+
+async function blankPage(page: Page): Promise<Page> {
+  await page.route("**/stage-multinode-blank", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>stage</title>" }));
+  await page.goto("/stage-multinode-blank");
+  return page;
+}
+
+/** Camera and microphone by WHIP from the page: POST the offer with its candidates, apply the answer. */
+function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
+  return page.evaluate(
+    async ({ url, headers }) => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+      const pc = new RTCPeerConnection();
+      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === "complete") resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+        setTimeout(resolve, 3000);
+      });
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
+      if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      (window as unknown as { publisher: RTCPeerConnection }).publisher = pc;
+      return res.status;
+    },
+    { url, headers },
+  );
+}
+
+/** Watches a participant through the stage's forwarding; the centre pixel once the video plays. */
+function watchFeed(page: Page, url: string, headers: Record<string, string>): Promise<{ status: number; rgb: number[] | null }> {
+  return page.evaluate(
+    async ({ url, headers }) => {
+      const pc = new RTCPeerConnection();
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      const video = document.createElement("video");
+      video.muted = true;
+      video.autoplay = true;
+      document.body.append(video);
+      pc.ontrack = (e) => {
+        if (e.track.kind === "video") video.srcObject = new MediaStream([e.track]);
+      };
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === "complete") resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
+        setTimeout(resolve, 3000);
+      });
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
+      if (res.status !== 201) return { status: res.status, rgb: null };
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (video.readyState < 2 || video.videoWidth === 0)) await new Promise((r) => setTimeout(r, 100));
+      const canvas = document.createElement("canvas");
+      canvas.width = 16;
+      canvas.height = 12;
+      const ctx = canvas.getContext("2d")!;
+      ctx.drawImage(video, 0, 0, 16, 12);
+      return { status: 201, rgb: [...ctx.getImageData(8, 6, 1, 1).data.slice(0, 3)] };
+    },
+    { url, headers },
+  );
+}
+
+describe.skipIf(missing)(title, () => {
+  const schema = uniqueSchema();
+  let cluster: Cluster;
+  let red: Browser;
+  let blue: Browser;
+  let dir: string;
+  let showId: string;
+  let hostCookie: string;
+  let merchantCookie: string;
+  const A = () => cluster.nodes[0]!.url;
+  const B = () => cluster.nodes[1]!.url;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stage-multinode-"));
+    const [redFile, blueFile] = await Promise.all([colourY4m(dir, "red"), colourY4m(dir, "blue")]);
+    [cluster, red, blue] = await Promise.all([
+      startCluster(2, {
+        DATABASE_URL: databaseUrl!,
+        DATABASE_SCHEMA: schema,
+        REDIS_URL: redisUrl!,
+        SECRETS_KEY: randomBytes(32).toString("hex"),
+        RECONNECT_GRACE_SECONDS: "30",
+      }),
+      launchChromium({ args: [...FAKE_MEDIA_ARGS, `--use-file-for-fake-video-capture=${redFile}`] }),
+      launchChromium({ args: [...FAKE_MEDIA_ARGS, `--use-file-for-fake-video-capture=${blueFile}`] }),
+    ]);
+    showId = cluster.showId;
+    const creds = JSON.parse(fs.readFileSync(path.join(cluster.nodes[0]!.dataDir, "demo-login.json"), "utf8")) as { merchantEmail: string; password: string };
+    hostCookie = await login(A(), cluster.nodes[0]!.demo.hostEmail, creds.password);
+    merchantCookie = await login(B(), creds.merchantEmail, creds.password);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([red?.close(), blue?.close()]);
+    await cluster?.stop();
+    await dropSchema(schema);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("answers the guest's room, publish and feed at B from A, and composes host and guest on A when B brings the guest on", async () => {
+    // The host publishes to the stage at A: A composes the program and ingests it.
+    const hostPage = await blankPage(await (await signedInVisitor(red, A(), hostCookie)).context.newPage());
+    expect(await whipPublish(hostPage, `/api/studio/shows/${showId}/stage/whip`, { "x-showcart-csrf": "1" })).toBe(201);
+    await until("the program is live", async () => (await request(B(), "GET", `/api/shows/${showId}`)).body.show.status === "live", 90_000, 500);
+
+    // The guest (the shop's account) accepts an invite at B and does everything at B.
+    const invite = await request(B(), "POST", `/api/studio/shows/${showId}/stage/invites`, { cookie: hostCookie, body: { role: "guest" } });
+    const joined = await request(B(), "POST", "/api/stage/accept", { cookie: merchantCookie, body: { token: invite.body.invite.token } });
+    expect(joined.status).toBe(201);
+    const guestAuth = { authorization: `Bearer ${joined.body.stageToken}` };
+    const pid = joined.body.participant.id as string;
+
+    // B's room view is A's: the host publishes (B itself holds no publish).
+    const room = await request(B(), "GET", `/api/shows/${showId}/stage/room`, { headers: guestAuth });
+    expect(room.status).toBe(200);
+    const host = room.body.stage.participants.find((p: { role: string }) => p.role === "host");
+    expect([host.publishing, room.body.stage.composing, room.body.me.id]).toEqual([true, true, pid]);
+
+    const guestPage = await blankPage(await (await blue.newContext({ baseURL: B() })).newPage());
+    expect(await whipPublish(guestPage, `/api/shows/${showId}/stage/whip`, guestAuth)).toBe(201);
+    await until(
+      "the guest's publish on A, seen from B",
+      async () =>
+        (await request(B(), "GET", `/api/studio/shows/${showId}/stage`, { cookie: hostCookie })).body.stage.participants.find(
+          (p: { id: string }) => p.id === pid,
+        )?.publishing === true,
+      30_000,
+      250,
+    );
+
+    // The guest watches the host through B: the feed is A's forwarding of the host's red camera.
+    const seen = await watchFeed(guestPage, `/api/shows/${showId}/stage/feeds/${host.id}`, guestAuth);
+    expect(seen.status).toBe(201);
+    expect(seen.rgb![0]).toBeGreaterThan(150);
+    expect(seen.rgb![2]).toBeLessThan(90);
+
+    // The host brings the guest on at B: A's compositor puts them side by side (host left, guest right).
+    const on = await request(B(), "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/bring-on`, { cookie: hostCookie });
+    expect([on.status, on.body.participant.state, on.body.participant.publishing]).toEqual([200, "on_stage", true]);
+    const t0 = Date.now();
+    let last: Buffer | null = null;
+    while (Date.now() - t0 < 120_000) {
+      last = await programFrame(B(), showId).catch(() => null);
+      if (last && colourAt(last, 4, 4) === "red" && colourAt(last, 12, 4) === "blue") break;
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    expect(last && [colourAt(last, 4, 4), colourAt(last, 12, 4)]).toEqual(["red", "blue"]);
+
+    // The guest leaves at B: A ends their publish and the stage says so.
+    expect((await request(B(), "DELETE", `/api/shows/${showId}/stage/whip`, { headers: guestAuth })).status).toBe(204);
+    const after = await request(A(), "GET", `/api/studio/shows/${showId}/stage`, { cookie: hostCookie });
+    expect(after.body.stage.participants.find((p: { id: string }) => p.id === pid)).toBeUndefined();
+  }, 600_000);
+});
