@@ -143,7 +143,16 @@ export type ServerFrame =
   | { t: "error"; d: SocketError }
   | { t: "pong"; d: { at: number } }
   /** The server is going away (draining): reconnect after `afterMs`, resuming from the last seq. */
-  | { t: "reconnect"; d: { afterMs: number } };
+  | { t: "reconnect"; d: { afterMs: number } }
+  | PersonalFrame;
+
+/**
+ * Frames for one signed-in account's sockets in a show's room (every node that holds one), never the room's: no seq,
+ * not in its history. A pending one is sent again after every (re)join.
+ */
+export type PersonalFrame =
+  /** The show's host asks this viewer on stage (from the chat); the invite token is fetched on Accept. */
+  { t: "stage.invited"; d: { hostName: string; expiresAt: string } };
 
 // Client → server commands (imperative names).
 /** The reactions a viewer can send; anything else is refused. */

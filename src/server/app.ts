@@ -244,6 +244,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     commissions: commissions.commissions,
     telemetry,
     analytics: analytics.recorder,
+    stage: stage.stage,
   });
 
   // Each plugin registers its module's routes, starts its sweepers when the app is ready and stops them when it closes.

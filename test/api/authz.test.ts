@@ -395,6 +395,7 @@ describe.each(backends)("access rules: every route × every role (%s)", (backend
     { route: "DELETE /api/studio/shows/:showId/stage/whip", allowed: STUDIO, path: () => `${s()}/stage/whip` },
     { route: "POST /api/studio/shows/:showId/stage/feeds/:participantId", allowed: STUDIO, path: () => `${s()}/stage/feeds/stp_nope` },
     { route: "GET /api/shows/:showId/stage/invitation", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/stage/invitation` },
+    { route: "DELETE /api/shows/:showId/stage/invitation", allowed: SIGNED_IN, path: () => `/api/shows/${ids.show}/stage/invitation` },
     { route: "POST /api/stage/accept", allowed: SIGNED_IN, path: () => "/api/stage/accept", body: { token: "sti_nope.nope-nope-nope" } },
 
     // Simulcast destinations: the show's team.

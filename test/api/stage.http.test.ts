@@ -3,6 +3,7 @@ import { RTCPeerConnection as WeriftPeerConnection, useH264, useOPUS } from "wer
 import { ManualClock } from "../../src/server/platform/clock.js";
 import { createBuyer } from "../support/accounts.js";
 import { backends } from "../support/db.js";
+import { ChatClient } from "../support/chat-client.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -270,6 +271,61 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
       expect(server.services.whipSessions.programOf(showId)).toEqual([]);
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("delivers the host's request to the asked viewer's own sockets only, again after a reconnect, and takes a decline", async () => {
+    const [dee, eve] = await Promise.all(["Dee", "Eve"].map((n) => createBuyer(server, `${n.toLowerCase()}@stage.test`, "stage-password-1", n)));
+    const ws = `${server.url.replace(/^http/, "ws")}/ws/shows/${showId}`;
+    const open = (cookie?: string) => ChatClient.open(ws, cookie ? { cookie } : {});
+    const [deeTab, deeOtherTab, eveTab, anonymous] = await Promise.all([open(dee!.cookie), open(dee!.cookie), open(eve!.cookie), open()]);
+    const sockets = [deeTab, deeOtherTab, eveTab, anonymous];
+    try {
+      const account = await server.services.accounts.account(dee!.account.id);
+      const msg = await server.services.chat.post(showId, { account, name: "Dee", deviceId: null, ip: "127.0.0.1", connectionId: "c-dee" }, "Me next!");
+      const asked = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/requests`, { cookie: host, body: { messageId: msg.id } });
+      expect(asked.status).toBe(201);
+      const invited = (f: { t: string }) => f.t === "stage.invited";
+      const frame = await deeTab.waitFor(invited);
+      const hostName = (await server.services.shows.show(showId)).hostName;
+      expect(frame).toMatchObject({ t: "stage.invited", d: { hostName } });
+      // Personal, not a room event: no seq, no token (the page fetches it on Accept).
+      expect(JSON.stringify(frame)).not.toMatch(/token|"seq"/);
+      await deeOtherTab.waitFor(invited);
+      // One synchronous send to the account's sockets on this node: nobody else got it, now or in the room's history.
+      expect(eveTab.frames.filter(invited)).toEqual([]);
+      expect(anonymous.frames.filter(invited)).toEqual([]);
+      expect(JSON.stringify([...eveTab.frames, ...anonymous.frames])).not.toContain("stage.invited");
+
+      // A reconnect (a reload, a dropped phone) shows the pending request again.
+      const back = await open(dee!.cookie);
+      sockets.push(back);
+      expect(await back.waitFor(invited)).toMatchObject({ d: { hostName } });
+
+      // Decline: the invite is used up, the studio sees "declined", a second decline finds nothing.
+      const { token } = (await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie })).body.invitation;
+      const declined = await request(server.url, "DELETE", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie });
+      expect(declined.status).toBe(204);
+      const view = await request(server.url, "GET", `/api/studio/shows/${showId}/stage`, { cookie: host });
+      expect(view.body.stage.participants.find((x: { id: string }) => x.id === asked.body.participant.id)).toMatchObject({ state: "declined" });
+      const again = await request(server.url, "DELETE", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie });
+      expect([again.status, again.body.error.code]).toEqual([404, "not_found"]);
+      expect((await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie })).body.invitation).toBeNull();
+      const late = await request(server.url, "POST", "/api/stage/accept", { cookie: dee!.cookie, body: { token } });
+      expect([late.status, late.body.error.code]).toEqual([409, "stage_not_ready"]);
+
+      // Asked again after declining: a new request reaches the viewer; the declined one is taken off the list.
+      const before = deeTab.frames.filter(invited).length;
+      const reasked = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/requests`, { cookie: host, body: { messageId: msg.id } });
+      expect(reasked.body.participant).toMatchObject({ state: "invited" });
+      expect(reasked.body.participant.id).not.toBe(asked.body.participant.id);
+      await deeTab.waitFor(() => deeTab.frames.filter(invited).length > before);
+      const removed = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${asked.body.participant.id}/take-off`, {
+        cookie: host,
+      });
+      expect(removed.body.participant.state).toBe("off");
+    } finally {
+      for (const c of sockets) c.close();
     }
   });
 });

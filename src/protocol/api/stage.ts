@@ -4,8 +4,11 @@ import { z } from "zod";
 
 export const STAGE_ROLES = ["host", "cohost", "guest"] as const;
 export type StageRole = (typeof STAGE_ROLES)[number];
-/** invited (asked, not yet answered) → waiting (accepted, may publish a camera) → on_stage ⇄ waiting → off (left or removed). */
-export const STAGE_STATES = ["invited", "waiting", "on_stage", "off"] as const;
+/**
+ * invited (asked, not yet answered) → waiting (accepted, may publish a camera) → on_stage ⇄ waiting → off (left or
+ * removed); invited → declined (a viewer said no to the host's request: shown to the studio until taken off).
+ */
+export const STAGE_STATES = ["invited", "waiting", "on_stage", "off", "declined"] as const;
 export type StageState = (typeof STAGE_STATES)[number];
 /** The program's layouts: the host alone, host and the first guest side by side, the guest in a corner of the host. */
 export const STAGE_LAYOUTS = ["host", "side_by_side", "pip"] as const;

@@ -43,6 +43,8 @@ export interface BusEvents {
   "earnings.updated": { showId: string } & ServerEvents["earnings.updated"];
   /** A viewer reported a chat message: the studio's moderation queue reloads (studio rooms only). */
   "chat.reported": { showId: string };
+  /** The host asked a signed-in viewer on stage: their sockets in the show's room get a personal frame (any node). */
+  "stage.invited": { showId: string; accountId: string; hostName: string; expiresAt: string };
   "coupon.dropped": { showId: string } & ServerEvents["coupon.dropped"];
   "coupon.claimed": { showId: string } & ServerEvents["coupon.claimed"];
   "coupon.ended": { showId: string } & ServerEvents["coupon.ended"];

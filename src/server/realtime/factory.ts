@@ -29,6 +29,8 @@ export function createRealtimeModule(
     orders: Pick<OrderService, "showSales">;
     commissions: Pick<CommissionService, "showPendingEarnings">;
     telemetry: { playback: Pick<PlaybackAggregator, "summary">; onStatsChanged(listener: (showId: string) => void): void };
+    /** The stage: a signed-in viewer's pending request to come on stage, sent again when they (re)join. */
+    stage?: { pendingRequest(showId: string, accountId: string): Promise<{ expiresAt: string } | null> };
     /** Analytics' recorder: viewers joining and reactions (memory only; it writes off this path). */
     analytics?: Pick<AnalyticsRecorder, "viewerJoined" | "reactions">;
   },
@@ -93,6 +95,10 @@ export function createRealtimeModule(
       metrics,
       heartbeatMs: config.REALTIME_HEARTBEAT_MS,
       viewerJoined: (showId, who, source) => doors.analytics?.viewerJoined(showId, who, source),
+      pendingFor: async (show, accountId) => {
+        const request = await doors.stage?.pendingRequest(show.id, accountId);
+        return request ? [{ t: "stage.invited", d: { hostName: show.hostName, expiresAt: request.expiresAt } }] : [];
+      },
     }),
   };
 }

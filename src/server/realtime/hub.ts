@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { StudioStats } from "../../protocol/api.js";
-import type { Envelope, Snapshot } from "../../protocol/realtime.js";
+import type { Envelope, PersonalFrame, Snapshot } from "../../protocol/realtime.js";
 import type { Bus, BusEvents } from "../platform/bus.js";
 import type { RealtimeMetrics } from "./metrics.js";
 import { DEFAULT_ROOM_LIMITS, type DeflatedWriter, type FlushStats, Room, type RoomLimits, TEXT, type RoomSocket } from "./room.js";
@@ -108,6 +108,8 @@ export class RealtimeHub {
   #viewersSentAt = new Map<string, number>();
   #statsDirty = new Set<string>();
   #staff = new Map<string, Set<RoomSocket>>();
+  // Signed-in sockets per room and account: where personal frames go (a host's request to come on stage).
+  #accounts = new Map<string, Map<string, Set<RoomSocket>>>();
   // Reactions of the current tick per show, summed here and published once per tick (to every node via the bus).
   #reactions = new Map<string, Record<string, number>>();
   readonly stream: RoomStream;
@@ -122,6 +124,21 @@ export class RealtimeHub {
     this.stream = deps.stream ?? new LocalRoomStream();
     this.stream.onEvent((roomId, epoch, env) => this.#receive(roomId, epoch, env));
     for (const topic of Object.keys(FORWARDED) as ShowTopic[]) this.#unsubscribe.push(this.#forward(topic, FORWARDED[topic] as Forward<ShowTopic>));
+    // Every node's events (subscribe, not subscribeLocal): the account's sockets may be on any node.
+    this.#unsubscribe.push(
+      deps.bus.subscribe("stage.invited", (e) =>
+        this.toAccount(e.showId, e.accountId, { t: "stage.invited", d: { hostName: e.hostName, expiresAt: e.expiresAt } }),
+      ),
+    );
+  }
+
+  /** A personal frame to one account's sockets in a show's room on this node (not numbered, not in the history). */
+  toAccount(showId: string, accountId: string, frame: PersonalFrame): number {
+    const sockets = this.#accounts.get(showId)?.get(accountId);
+    if (!sockets) return 0;
+    const data = JSON.stringify(frame);
+    for (const s of sockets) s.send(data, TEXT);
+    return sockets.size;
   }
 
   #forward(topic: ShowTopic, f: Forward<ShowTopic>): () => void {
@@ -320,9 +337,16 @@ export class RealtimeHub {
     for (const [id, n] of sizes.sort((a, b) => b[1] - a[1]).slice(0, 20)) m.roomSockets.set({ room: id }, n);
   }
 
-  /** `deflate`: the socket's writer of shared compressed frames, when it negotiated them. */
-  add(room: Room, socket: RoomSocket, opts: { staff?: boolean; deflate?: DeflatedWriter | null } = {}): void {
+  /** `deflate`: the socket's writer of shared compressed frames, when it negotiated them; `accountId`: signed in as. */
+  add(room: Room, socket: RoomSocket, opts: { staff?: boolean; deflate?: DeflatedWriter | null; accountId?: string | null } = {}): void {
     room.sockets.add(socket);
+    if (opts.accountId) {
+      const byAccount = this.#accounts.get(room.id) ?? new Map<string, Set<RoomSocket>>();
+      this.#accounts.set(room.id, byAccount);
+      const sockets = byAccount.get(opts.accountId) ?? new Set<RoomSocket>();
+      byAccount.set(opts.accountId, sockets);
+      sockets.add(socket);
+    }
     if (opts.deflate) room.deflaters.set(socket, opts.deflate);
     if (opts.staff) {
       const staff = this.#staff.get(room.id) ?? new Set<RoomSocket>();
@@ -334,6 +358,14 @@ export class RealtimeHub {
   remove(room: Room, socket: RoomSocket): void {
     room.forget(socket);
     this.#staff.get(room.id)?.delete(socket);
+    const byAccount = this.#accounts.get(room.id);
+    if (!byAccount) return;
+    for (const [accountId, sockets] of byAccount) {
+      if (!sockets.delete(socket)) continue;
+      if (sockets.size === 0) byAccount.delete(accountId);
+      break;
+    }
+    if (byAccount.size === 0) this.#accounts.delete(room.id);
   }
 
   /** Tell a room's clients to reconnect after a random delay of up to `spreadMs`, then close with 1012 (restart). */
@@ -345,6 +377,7 @@ export class RealtimeHub {
     room.sockets.clear();
     room.deflaters.clear();
     this.#staff.delete(room.id);
+    this.#accounts.delete(room.id);
   }
 
   /**

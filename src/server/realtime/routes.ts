@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { type TrafficSource, chatSendSchema, trafficSourceSchema } from "../../protocol/api.js";
-import { PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/realtime.js";
+import { type PersonalFrame, PROTOCOL_VERSION, REACTIONS, type ServerFrame } from "../../protocol/realtime.js";
 import { chatErrorFrame, chatReportCommand, chatSocket, type ChatService } from "../chat/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -45,6 +45,11 @@ export interface RealtimeRouteDeps {
   metrics?: RealtimeMetrics;
   /** WebSocket ping interval; a socket that missed the previous ping's pong is terminated (dead-connection reaping). */
   heartbeatMs?: number;
+  /**
+   * Personal frames still pending for a signed-in viewer who (re)joined a show's room (a host's request to come on
+   * stage): sent after the snapshot or resume.
+   */
+  pendingFor?(show: Show, accountId: string): Promise<PersonalFrame[]>;
   /** A viewer (not the show's staff) joined a show's room (analytics: unique viewers and where they came from). */
   viewerJoined?(showId: string, who: { accountId: string | null; device: string | null }, source: TrafficSource): void;
 }
@@ -80,7 +85,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
   const joinCache = new TtlCache<Show>(clock, 1000);
   const showOf = (idOrSlug: string) => joinCache.get(idOrSlug, () => shows.show(idOrSlug));
 
-  async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false) {
+  async function join(socket: WebSocket, room: Room, showId: string, q: z.infer<typeof connectQuery>, staff = false, accountId: string | null = null) {
     // Draining: this node takes no one new; the client goes to another node (or back here once restarted).
     if (hub.draining) {
       sendFrame(socket, { t: "reconnect", d: { afterMs: Math.floor(Math.random() * 1000) } });
@@ -91,7 +96,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
     // With several nodes the client may come from one a few events ahead of this one: nothing to replay then.
     const missed = room.since(q.epoch, q.since, hub.stream.shared);
     if (missed) {
-      hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket) });
+      hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket), accountId });
       sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: room.epoch, seq: room.seq, resumed: true } });
       // Shaped like a live frame (counters at their latest, chat trimmed): a client back from a slow close or a long
       // drop gets up to the whole history at once.
@@ -100,7 +105,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
     }
     const snap = await hub.snapshot(room, showId);
     if (socket.readyState !== socket.OPEN) return;
-    hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket) });
+    hub.add(room, socket, { staff, deflate: sharedDeflateWriter(socket), accountId });
     sendFrame(socket, { t: "hello", d: { v: PROTOCOL_VERSION, epoch: snap.epoch, seq: snap.seq, resumed: false } });
     sendFrame(socket, { t: "snapshot", d: snap });
     // Events flushed while the database was read went out before this socket was in the room: send them now (the
@@ -131,7 +136,17 @@ export function registerRealtimeRoutes(app: FastifyInstance, deps: RealtimeRoute
       const reactionKey = randomId("sock");
       room = hub.showRoom(show.id);
       if (socket.readyState !== socket.OPEN) return;
-      await join(socket, room, show.id, q.data, isHost);
+      await join(socket, room, show.id, q.data, isHost, req.account?.id ?? null);
+      if (!isHost && req.account && deps.pendingFor && socket.readyState === socket.OPEN) {
+        // Registered first, read second: a request made in between arrives twice at worst (the page shows it once).
+        const account = req.account;
+        void deps.pendingFor(show, account.id).then(
+          (frames) => {
+            for (const f of frames) sendFrame(socket, f);
+          },
+          (err: unknown) => req.log.warn({ err, showId: show.id }, "pending personal frames failed"),
+        );
+      }
       if (!isHost && socket.readyState === socket.OPEN) {
         const source = q.data.src ?? (show.status === "ended" || show.status === "offline" ? "replay" : "live");
         deps.viewerJoined?.(show.id, { accountId: req.account?.id ?? null, device: q.data.device ?? null }, source);

@@ -26,6 +26,7 @@ export function createStageModule(
     publishing: (participantId) => stageMedia?.publishing(participantId) ?? false,
     composing: (showId) => stageMedia?.composing(showId) ?? false,
     changed: (showId) => stageMedia?.sync(showId),
+    requested: (e) => void ctx.bus.publish("stage.invited", e).catch((err: unknown) => log.warn({ err, showId: e.showId }, "stage request not announced")),
   });
   stageMedia = new StageMedia({
     ffmpegPath: config.ffmpegPath,

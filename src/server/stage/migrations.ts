@@ -51,4 +51,14 @@ create table stage_intervals (
 create index stage_intervals_show_idx on stage_intervals (show_id, account_id, started_at);
 `,
   },
+  // A viewer may decline the host's request from the chat: the studio shows it until the host takes it off.
+  {
+    id: 100,
+    name: "stage: a declined request is a participant state",
+    sql: `
+alter table stage_participants drop constraint stage_participants_state_check;
+alter table stage_participants add constraint stage_participants_state_check
+  check (state in ('invited', 'waiting', 'on_stage', 'off', 'declined'));
+`,
+  },
 ];

@@ -72,6 +72,12 @@ export function registerStageRoutes(app: FastifyInstance, deps: StageRouteDeps) 
 
   app.get<ShowParams>("/api/shows/:showId/stage/invitation", async (req) => ({ invitation: await stage.invitation(requireAccount(req), req.params.showId) }));
 
+  // The viewer declines the host's request (the show page's dialog): the studio's stage tab shows them as declined.
+  app.delete<ShowParams>("/api/shows/:showId/stage/invitation", async (req, reply) => {
+    await stage.decline(requireAccount(req), req.params.showId);
+    return reply.code(204).send();
+  });
+
   app.post("/api/stage/accept", async (req, reply) => {
     const body = parseWith(stageAcceptBody, req.body);
     reply.code(201).header("Cache-Control", "no-store");

@@ -25,6 +25,8 @@ export interface StageServiceDeps {
   composing?(showId: string): boolean;
   /** Called after every change of who is on stage, their mute or the layout: the media half follows. */
   changed?(showId: string): void;
+  /** A signed-in viewer was asked on stage: their show page is told (realtime, on whichever node holds their socket). */
+  requested?(e: { showId: string; accountId: string; hostName: string; expiresAt: string }): void;
   ids?: IdGenerator;
 }
 
@@ -109,14 +111,18 @@ export class StageService {
     if (!author || author.showId !== show.id) throw new AppError("not_found", "No signed-in viewer wrote that message in this show.");
     if (author.accountId === show.hostAccountId) throw new AppError("stage_not_ready", "The host is on stage already.");
     const db = this.deps.db;
+    // Someone who declined earlier can be asked again (a new request); one already asked is reminded.
     const open = await db
       .selectFrom("stage_participants")
       .selectAll()
       .where("show_id", "=", show.id)
       .where("account_id", "=", author.accountId)
-      .where("state", "<>", "off")
+      .where("state", "not in", ["off", "declined"])
       .executeTakeFirst();
-    if (open) return this.#view(open);
+    if (open) {
+      if (open.state === "invited") await this.#announce(show, author.accountId);
+      return this.#view(open);
+    }
     const now = this.deps.clock.now();
     const participant = {
       id: this.#ids("stp"),
@@ -149,21 +155,60 @@ export class StageService {
         .execute();
     });
     this.deps.changed?.(show.id);
+    await this.#announce(show, author.accountId);
     return this.#view(participant);
   }
 
-  /** The signed-in viewer's open request to come on stage in this show, if the host sent one: its token to accept. */
-  async invitation(account: Account, showId: string): Promise<{ token: string; expiresAt: string } | null> {
+  async #announce(show: { id: string; hostName: string }, accountId: string): Promise<void> {
+    const pending = await this.pendingRequest(show.id, accountId);
+    if (pending) this.deps.requested?.({ showId: show.id, accountId, hostName: show.hostName, expiresAt: pending.expiresAt });
+  }
+
+  /** The host's open request to this account to come on stage (unanswered, unexpired), newest first. */
+  async pendingRequest(showId: string, accountId: string): Promise<{ inviteId: string; expiresAt: string } | null> {
     const row = await this.deps.db
       .selectFrom("stage_invites")
       .select(["id", "expires_at"])
       .where("show_id", "=", showId)
-      .where("for_account_id", "=", account.id)
+      .where("for_account_id", "=", accountId)
       .where("used_by", "is", null)
       .where("expires_at", ">", this.deps.clock.now())
       .orderBy("created_at", "desc")
       .executeTakeFirst();
-    return row ? { token: this.#inviteToken(row.id), expiresAt: new Date(row.expires_at).toISOString() } : null;
+    return row ? { inviteId: row.id, expiresAt: new Date(row.expires_at).toISOString() } : null;
+  }
+
+  /**
+   * The viewer says no to the host's request: the invite is used up (one conditional UPDATE, so it cannot be accepted
+   * afterwards) and the participant shows as `declined` in the studio. `not_found` when nothing is pending.
+   */
+  async decline(account: Account, showId: string): Promise<void> {
+    const pending = await this.pendingRequest(showId, account.id);
+    const now = this.deps.clock.now();
+    const claimed = pending
+      ? await this.deps.db
+          .updateTable("stage_invites")
+          .set({ used_by: account.id, used_at: now })
+          .where("id", "=", pending.inviteId)
+          .where("used_by", "is", null)
+          .returning(["participant_id"])
+          .executeTakeFirst()
+      : undefined;
+    if (!claimed) throw new AppError("not_found", "No open request to come on stage in this show.");
+    if (claimed.participant_id)
+      await this.deps.db
+        .updateTable("stage_participants")
+        .set({ state: "declined", updated_at: now })
+        .where("id", "=", claimed.participant_id)
+        .where("state", "=", "invited")
+        .execute();
+    this.deps.changed?.(showId);
+  }
+
+  /** The signed-in viewer's open request to come on stage in this show, if the host sent one: its token to accept. */
+  async invitation(account: Account, showId: string): Promise<{ token: string; expiresAt: string } | null> {
+    const pending = await this.pendingRequest(showId, account.id);
+    return pending ? { token: this.#inviteToken(pending.inviteId), expiresAt: pending.expiresAt } : null;
   }
 
   /**
@@ -190,7 +235,8 @@ export class StageService {
       if (!invite) throw new AppError("not_found", "No such stage invite.");
       if (invite.used_by === account.id && invite.participant_id) {
         const p = await this.#participant(invite.participant_id);
-        if (p.state === "off") throw new AppError("stage_not_ready", "You left this stage; ask the host for a new invite.");
+        if (p.state === "off" || p.state === "declined")
+          throw new AppError("stage_not_ready", "You left this stage or declined the request; ask the host for a new invite.");
         await db
           .updateTable("stage_participants")
           .set({ token_hash: hashToken(stageToken), updated_at: now })
@@ -339,7 +385,8 @@ export class StageService {
     const show = await this.deps.requireManager(account, showId);
     const p = await this.#participant(participantId, show.id);
     if (p.role === "host") throw new AppError("stage_not_ready", "The host leaves the stage by ending the publish.");
-    return this.#move(p, p.state === "invited" ? "off" : "waiting");
+    // An unanswered or declined request is withdrawn (off, gone from the list); anyone else goes back to waiting.
+    return this.#move(p, p.state === "invited" || p.state === "declined" ? "off" : "waiting");
   }
 
   async mute(account: Account, showId: string, participantId: string, muted: boolean): Promise<StageParticipantView> {

@@ -530,8 +530,19 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   );
   const chatExtras = useChatExtras(show.id, connected, true);
   const studioChat = `/api/studio/shows/${encodeURIComponent(show.id)}/chat`;
+  // The host's answer to "Ask on stage": who was asked, or why not (a guest's message has no account to ask).
+  const [stageNotice, setStageNotice] = useState<string | null>(null);
   const chatActions = [
     ...(chatExtras.actions ?? []),
+    {
+      label: t("mod.stageRequest"),
+      testId: "chat-stage-request",
+      run: (m: { id: string; author: string }) =>
+        void api.post(`/api/studio/shows/${encodeURIComponent(show.id)}/stage/requests`, { messageId: m.id }).then(
+          () => setStageNotice(t("mod.stageRequested", { name: m.author })),
+          () => setStageNotice(t("mod.stageRequestFailed")),
+        ),
+    },
     {
       label: t("mod.ban"),
       testId: "chat-ban",
@@ -674,7 +685,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
                 messages={chatExtras.visible(room.chat)}
                 connected={connected}
                 error={error}
-                notice={connected ? undefined : c("chatConnecting")}
+                notice={connected ? stageNotice : c("chatConnecting")}
                 pinned={chatExtras.pinned}
                 skippedBefore={chatExtras.skippedBefore}
                 actions={chatActions}

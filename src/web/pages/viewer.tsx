@@ -21,13 +21,17 @@ const ReplayPlayer = lazyComponent(() => import("../recordings/ReplayPlayer.js")
 // A scheduled show's countdown, "Remind me", follows and line-up: only for a show that has not started.
 const UpcomingStage = lazyComponent(() => import("../shows/UpcomingShow.js").then((m) => m.UpcomingStage));
 const UpcomingDetails = lazyComponent(() => import("../shows/UpcomingShow.js").then((m) => m.UpcomingDetails));
+// The host's request to come on stage: only the asked viewer ever sees it.
+const StageInviteDialog = lazyComponent(() => import("../stage/StageInviteDialog.js").then((m) => m.StageInviteDialog));
 // The shop tab (every offer of the show, and the bag): loaded when first opened.
 const ShopTab = lazyComponent(() => import("../checkout/ShopTab.js").then((m) => m.ShopTab));
 import type { BagLine } from "../checkout/ShopTab.js";
 // Auctions, giveaways, polls, mystery pools and coupon drops: after the first paint (see GamePanels).
 const GAME_KINDS: readonly GameKind[] = ["auction", "giveaway", "poll", "mystery", "coupon"];
 const GamePanels = lazyComponent(() => import("../games/GamePanels.js").then((m) => m.GamePanels));
-import type { Envelope } from "../../protocol/realtime.js";
+import type { Envelope, PersonalFrame } from "../../protocol/realtime.js";
+
+type StageInvited = Extract<PersonalFrame, { t: "stage.invited" }>["d"];
 import { useI18n } from "../i18n/coreText.js";
 import { serverNow } from "../platform/serverClock.js";
 import { pinnedOffer } from "../realtime/showState.js";
@@ -105,6 +109,8 @@ function LiveShow({ show }: { show: ShowView }) {
   const [bagCheckout, setBagCheckout] = useState<BagLine[] | null>(null);
   // The games' code loads only for a show that has one running, or once one starts.
   const [games, setGames] = useState<ReadonlySet<GameKind>>(() => new Set(show.games ?? []));
+  // The host asked this (signed-in) viewer on stage: a personal frame, sent again after every reconnect while pending.
+  const [stageInvite, setStageInvite] = useState<StageInvited | null>(null);
   const listeners = useRef(new Set<(ev: Envelope) => void>());
   const subscribe = useCallback((fn: (ev: Envelope) => void) => {
     listeners.current.add(fn);
@@ -115,6 +121,9 @@ function LiveShow({ show }: { show: ShowView }) {
     { status: show.status, viewers: 0, offers: show.offers, chat: [] },
     {
       params: () => ({ name: name ?? undefined, device: chatDeviceId(), src: trafficSource(show.status === "ended" || show.status === "offline") }),
+      onPersonal: (frame) => {
+        if (frame.t === "stage.invited") setStageInvite(frame.d);
+      },
       onEvent: (ev) => {
         if (chatExtras.onEvent(ev)) return;
         const kind = ev.t.slice(0, ev.t.indexOf(".")) as GameKind;
@@ -353,6 +362,7 @@ function LiveShow({ show }: { show: ShowView }) {
           </div>
         </aside>
       </main>
+      {stageInvite && !embedded && <StageInviteDialog showId={show.id} hostName={stageInvite.hostName} onClose={() => setStageInvite(null)} />}
       {claim && claimOffer ? (
         <CheckoutSheet
           key={claim.orderId}

@@ -1,4 +1,4 @@
-import type { ClientCommand, Envelope, ServerFrame, Snapshot, SocketError } from "../../protocol/realtime.js";
+import type { ClientCommand, Envelope, PersonalFrame, ServerFrame, Snapshot, SocketError } from "../../protocol/realtime.js";
 
 export type ConnectionState = "connecting" | "open" | "closed";
 
@@ -10,6 +10,8 @@ export interface RealtimeHandlers {
   /** A refusal from the server, in the same catalogue as the REST answers. */
   onError?(error: SocketError): void;
   onState?(state: ConnectionState): void;
+  /** A frame for this signed-in viewer only (a host's request to come on stage); sent again after each rejoin. */
+  onPersonal?(frame: PersonalFrame): void;
 }
 
 export interface RealtimeOptions {
@@ -99,6 +101,9 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
       case "reconnect":
         // The server is draining: come back after its suggested delay (spread across clients), resuming.
         drainDelayMs = Math.max(0, Math.min(frame.d.afterMs, BACKOFF_MAX_MS));
+        return;
+      case "stage.invited":
+        opts.handlers.onPersonal?.(frame);
         return;
     }
   }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Envelope, SocketError } from "../../protocol/realtime.js";
+import type { Envelope, PersonalFrame, SocketError } from "../../protocol/realtime.js";
 import { type RealtimeConnection, connectRealtime } from "./connectRealtime.js";
 import { type RoomState, applyRoomEvent, roomFromSnapshot } from "./showState.js";
 
@@ -7,6 +7,8 @@ interface Options {
   params?: () => Record<string, string | undefined>;
   /** Events beyond the room state (e.g. `stats.updated` in the studio). */
   onEvent?: (ev: Envelope) => void;
+  /** Frames for this signed-in viewer only (see PersonalFrame). */
+  onPersonal?: (frame: PersonalFrame) => void;
 }
 
 /** A refusal the room's socket reported, and when (device time) it arrived. */
@@ -35,6 +37,7 @@ export function useRoom(path: string, initial: RoomState, opts: Options = {}) {
         },
         onError: (e) => setError({ ...e, at: Date.now() }),
         onState: (s) => setConnected(s === "open"),
+        onPersonal: (f) => optsRef.current.onPersonal?.(f),
       },
     });
     connection.current = conn;

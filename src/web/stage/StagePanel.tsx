@@ -25,6 +25,7 @@ const stageMessages = defineMessages(
     state_waiting: "waiting",
     state_on_stage: "on stage",
     state_off: "left",
+    state_declined: "declined",
     camera: "camera connected",
     noCamera: "no camera yet",
     muted: "muted",
@@ -52,6 +53,7 @@ const stageMessages = defineMessages(
     state_waiting: "wartet",
     state_on_stage: "auf der Bühne",
     state_off: "gegangen",
+    state_declined: "abgelehnt",
     camera: "Kamera verbunden",
     noCamera: "noch keine Kamera",
     muted: "stumm",
@@ -124,7 +126,7 @@ export function StagePanel({ showId }: { showId: string }) {
                 {t("bringOn")}
               </button>
             )}
-            {p.role !== "host" && (p.state === "on_stage" || p.state === "invited") && (
+            {p.role !== "host" && (p.state === "on_stage" || p.state === "invited" || p.state === "declined") && (
               <button type="button" class="btn btn-small" data-testid="stage-take-off" onClick={() => participantAction(p, "take-off")}>
                 {t("takeOff")}
               </button>

@@ -197,6 +197,12 @@ export const routeCatalogue: Record<string, RouteDoc> = {
     produces: "application/sdp",
   },
   "GET /api/shows/:showId/stage/invitation": { summary: "The signed-in viewer's open request to come on stage, if any", tag: "stage", access: "signed-in" },
+  "DELETE /api/shows/:showId/stage/invitation": {
+    summary: "Decline the host's request to come on stage (the studio shows it as declined)",
+    tag: "stage",
+    access: "signed-in",
+    errors: ["not_found"],
+  },
   "POST /api/stage/accept": {
     summary: "Accept a stage invite: the participant and its stage token",
     tag: "stage",

@@ -1,0 +1,88 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBuyer } from "../support/accounts.js";
+import { login } from "../support/http.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { seriousAxeFindings } from "./axe.js";
+import { launchChromium, signedInVisitor } from "./browser.js";
+
+// A viewer brought on stage from the chat: the host asks from the studio's chat, the viewer's show page shows the
+// request (a personal realtime frame), Decline shows in the studio's Stage tab, a reload shows a pending request again,
+// and Accept lands on the guest's join page. Two browser contexts, one per person.
+const LONG = 60_000;
+
+describe("asking a chatting viewer on stage", () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false }), launchChromium()]);
+    await server.services.shows.setStatus(server.demo.showId, "live");
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** The studio's chat action on the viewer's message: "Ask on stage". */
+  async function askOnStage(studio: Page, text: string) {
+    const message = studio.getByTestId("chat-message").filter({ hasText: text });
+    await message.getByTestId("chat-stage-request").click();
+    await studio.getByTestId("chat-notice").filter({ hasText: "is asked on stage" }).waitFor({ timeout: LONG });
+  }
+
+  it("shows the host's request to that viewer only; Decline reaches the studio, a reload shows it again, Accept opens the join page", async () => {
+    const showId = server.demo.showId;
+    const hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    const hostName = (await server.services.shows.show(showId)).hostName;
+    const viewerAccount = await createBuyer(server, "vera@stage-request.test", "stage-password-1", "Vera");
+    const bystanderAccount = await createBuyer(server, "bo@stage-request.test", "stage-password-1", "Bo");
+
+    const host = await signedInVisitor(browser, server.url, hostCookie);
+    const viewer = await signedInVisitor(browser, server.url, viewerAccount.cookie);
+    const bystander = await signedInVisitor(browser, server.url, bystanderAccount.cookie);
+    const [studio, page, other] = await Promise.all([host.context.newPage(), viewer.context.newPage(), bystander.context.newPage()]);
+
+    for (const p of [page, other]) {
+      await p.goto(`/shows/${server.demo.slug}`);
+      await p.getByTestId("chat-name-input").fill(p === page ? "Vera" : "Bo");
+      await p.getByTestId("chat-name-submit").click();
+    }
+    await page.getByTestId("chat-input").fill("Can I show my unboxing?");
+    await page.getByTestId("chat-input").press("Enter");
+
+    await studio.goto(`/studio/${showId}`);
+    await studio.getByTestId("chat-message").filter({ hasText: "Can I show my unboxing?" }).waitFor({ timeout: LONG });
+    await askOnStage(studio, "Can I show my unboxing?");
+
+    // The asked viewer's page: an alert dialog named after the host, focus on Accept; axe clean with it open.
+    const dialog = page.getByTestId("stage-request");
+    await dialog.waitFor({ timeout: LONG });
+    expect(await dialog.getByRole("heading").textContent()).toBe(`${hostName} invites you on stage`);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe("stage-request-accept");
+    expect(await seriousAxeFindings(page), "axe: show page with the stage request").toBe("");
+
+    // Decline: the dialog closes and the studio's Stage tab says so.
+    await page.getByTestId("stage-request-decline").click();
+    await dialog.waitFor({ state: "detached", timeout: LONG });
+    await studio.getByTestId("studio-side-tab-stage").click();
+    await studio.locator("[data-testid=stage-participant][data-state=declined]").filter({ hasText: "Vera" }).waitFor({ timeout: LONG });
+
+    // Asked again; the viewer reloads before answering (a dropped phone): the pending request is shown again.
+    await studio.getByTestId("studio-side-tab-chat").click();
+    await askOnStage(studio, "Can I show my unboxing?");
+    await dialog.waitFor({ timeout: LONG });
+    await page.reload();
+    await dialog.waitFor({ timeout: LONG });
+
+    await page.getByTestId("stage-request-accept").click();
+    await page.waitForURL((url) => url.pathname === `/stage/${showId}`, { timeout: LONG });
+    await page.getByTestId("stage-accept").waitFor({ timeout: LONG });
+    expect(new URL(page.url()).searchParams.get("invite")).toBeTruthy();
+
+    // The bystander in the same room never saw a request.
+    expect(await other.getByTestId("stage-request").count()).toBe(0);
+    expect([...host.errors, ...viewer.errors, ...bystander.errors]).toEqual([]);
+  }, 240_000);
+});
