@@ -276,9 +276,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       commissions: commissions.commissions,
       media: media.media,
       iceServers: media.network.iceServers,
-      // Live (or reconnecting): is it live on this node with a WHEP place left. Before and between airings: would it be
-      // (the page's player mounts when the show goes live, with the view read earlier). An ended show never airs again.
-      webrtcAvailable: (show) => show.status !== "ended" && media.whep.offered(show.id, show.status === "live" || show.status === "reconnecting"),
+      // Live (or reconnecting): is it live on this node with a WHEP place left, or (several nodes) live on another node
+      // that had one at its last refresh (the offer is passed there). Before and between airings: would it be (the
+      // page's player mounts when the show goes live, with the view read earlier). An ended show never airs again.
+      webrtcAvailable: (show) => {
+        if (show.status === "ended") return false;
+        const live = show.status === "live" || show.status === "reconnecting";
+        if (media.whep.offered(show.id, live)) return true;
+        return show.status === "live" && media.media.playUrl(show.id) === null && media.signalling ? media.signalling.whepOffered(show.id) : false;
+      },
       replay: (show) => recordings.recordings.replay(show),
       replayCard: (showId) => recordings.recordings.replayCard(showId),
       games: { auction: auctions.isOn, giveaway: giveaways.isOn, poll: polls.isOn, mystery: mystery.isOn, coupon: coupons.isOn },

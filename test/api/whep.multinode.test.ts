@@ -70,6 +70,9 @@ describe.skipIf(missing)(title, () => {
   const node = (i: number) => cluster.nodes[i]!.url;
   const whep = (i: number) => `${node(i)}/api/shows/${cluster.showId}/whep`;
   const viewers = async (i: number) => counter(await metricsOf(cluster.nodes[i]!), "showcart_whep_viewers");
+  /** The show view's `webrtc.available` as node i answers it (the player tries WHEP only when true). */
+  const available = async (i: number) =>
+    ((await (await fetch(`${node(i)}/api/shows/${cluster.showId}`)).json()) as { show: { webrtc: { available: boolean } } }).show.webrtc.available;
 
   beforeAll(async () => {
     cluster = await startCluster(2, {
@@ -106,6 +109,8 @@ describe.skipIf(missing)(title, () => {
   let location = "";
 
   it("answers an offer POSTed to B from A: the viewer's peer receives video frames from A, counted on A", async () => {
+    // B offers WHEP for a show live on A while A has a place (A writes its places with its live registration).
+    await until("B's show view offers WHEP", () => available(1), 10_000, 200);
     const viewer = await viewerOffer();
     peers.push(viewer.pc);
     const res = await post(whep(1), viewer.sdp);
@@ -137,8 +142,9 @@ describe.skipIf(missing)(title, () => {
     expect([viaB.status, JSON.parse(viaB.text).error.code]).toEqual([503, "whep_full"]);
     expect(viaB.text).toBe(atA.text);
     expect(viaB.headers.get("content-type")).toBe(atA.headers.get("content-type"));
-    // B has places of its own, but the show's viewers are A's.
+    // B has places of its own, but the show's viewers are A's: B's show view stops offering WHEP once A is full.
     expect(await viewers(1)).toBe(0);
+    await until("B's show view says A is full", async () => !(await available(1)), 10_000, 200);
   });
 
   it("refuses a forged node token and node headers without one (403), on either node", async () => {

@@ -21,6 +21,8 @@ export interface MediaClusterDeps {
   reconnectGraceMs: number;
   setStatus(showId: string, status: "reconnecting" | "offline"): Promise<void>;
   now(): number;
+  /** WHEP places this node has left, written with each registration. */
+  whepPlaces?(): number;
 }
 
 export class MediaCluster {
@@ -46,7 +48,7 @@ export class MediaCluster {
     if (!this.#url) return Promise.resolve();
     return this.#track(
       this.#d.directory
-        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId }, ENTRY_TTL_MS)
+        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId, whepPlaces: this.#d.whepPlaces?.() }, ENTRY_TTL_MS)
         .catch((err: unknown) => this.#d.log.warn({ err, showId }, "live directory: announce failed")),
     );
   }

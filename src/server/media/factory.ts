@@ -134,6 +134,7 @@ export function createMediaModule(
       reconnectGraceMs: config.RECONNECT_GRACE_SECONDS * 1000,
       setStatus: (showId, status) => shows.setStatus(showId, status),
       now: () => ctx.clock.now().getTime(),
+      whepPlaces: () => whep.places(),
     });
   const signalling = directory
     ? new SignallingRelay({

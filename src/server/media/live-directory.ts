@@ -10,6 +10,8 @@ export interface LiveEntry {
   url: string;
   /** The ingest node's bus id. */
   node: string;
+  /** WHEP places the node had left at its last refresh (other nodes' show views say `webrtc.available` from it). */
+  whepPlaces?: number;
 }
 
 export interface OnAirRecord {

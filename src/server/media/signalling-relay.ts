@@ -24,6 +24,8 @@ const REQUEST_HEADERS = ["content-type", "authorization", "cookie", "x-showcart-
 const ANSWER_HEADERS = ["content-type", "location", "etag", "link", "accept-patch", "accept-post", "cache-control", "retry-after"];
 // The media node answers within its ICE gathering limit (3 s) and the publish's ffmpeg start; this bounds a hung node.
 const FORWARD_TIMEOUT_MS = 30_000;
+// How long a node reuses another node's WHEP places for its show views (the media node refreshes them every 2 s).
+const PLACES_TTL_MS = 1000;
 /** A claim lives this long unless renewed (renewed with the live directory's entries, every 2 s). */
 export const CLAIM_TTL_MS = 6000;
 
@@ -41,6 +43,7 @@ export class SignallingRelay {
   // Sources of "shows whose WebRTC media is on this node" (the host's WHIP sessions, the stage's publishes, shows on air).
   readonly #holders: (() => Iterable<string>)[] = [];
   readonly #claimed = new Set<string>();
+  readonly #places = new Map<string, { at: number; value: Promise<boolean> }>();
 
   constructor(options: SignallingRelayOptions) {
     this.#o = options;
@@ -92,6 +95,23 @@ export class SignallingRelay {
     if (!target || target.node === this.#o.self.node) return false;
     await this.#pass(req, reply, target, showId);
     return true;
+  }
+
+  /**
+   * Whether the show's media node (another node) had a WHEP place left at its last refresh: the show view's
+   * `webrtc.available` on a node that does not hold the show (its offer would be passed there).
+   */
+  whepOffered(showId: string): Promise<boolean> {
+    const now = Date.now();
+    const hit = this.#places.get(showId);
+    if (hit && now - hit.at < PLACES_TTL_MS) return hit.value;
+    const value = this.#o.directory.locate(showId).then(
+      (entry) => !!entry && entry.node !== this.#o.self.node && (entry.whepPlaces ?? 0) > 0,
+      () => false,
+    );
+    if (this.#places.size > 1000) this.#places.clear();
+    this.#places.set(showId, { at: now, value });
+    return value;
   }
 
   async #locate(showId: string): Promise<LiveEntry | null> {

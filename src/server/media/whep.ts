@@ -306,6 +306,8 @@ export interface Whep {
    * left, and the show live here. `live: false` asks about a show not live yet: on, with a place left.
    */
   offered(showId: string, live?: boolean): boolean;
+  /** Places this node has left for new viewers (0 when WHEP is off or stopping); published with its live shows. */
+  places(): number;
   /** Viewers on this node, and per show (metrics, tests, benches). */
   viewers(): { total: number; shows: Record<string, number> };
   /** The show's WHEP ffmpeg pid (tests, benches). */
@@ -352,6 +354,9 @@ export function createWhep(deps: WhepDeps): Whep {
     offered(showId, live = true) {
       if (stopped || deps.maxViewers === 0 || total() + pending >= deps.maxViewers) return false;
       return !live || deps.playUrl(showId) !== null;
+    },
+    places() {
+      return stopped ? 0 : Math.max(0, deps.maxViewers - total() - pending);
     },
     viewers() {
       const shows: Record<string, number> = {};

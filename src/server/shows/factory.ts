@@ -20,7 +20,7 @@ export interface ShowsLaterDoors {
   commissions: ShowPlannerDeps["hosts"] & { showEarningsSplit(showId: string): Promise<CommissionShareView[]> };
   media: { rtmpPort(): number; disconnectShow(showId: string): void };
   /** Whether this node offers the show's WHEP playback now (ShowView.webrtc.available). */
-  webrtcAvailable(show: Show): boolean;
+  webrtcAvailable(show: Show): boolean | Promise<boolean>;
   /** STUN/TURN (ICE_SERVERS) for the studio's WHIP publish. */
   iceServers: ShowRouteDeps["iceServers"];
   /** The shoppable replay of a show that is not live (recordings). */

@@ -30,7 +30,7 @@ export async function showView(
     catalog: CatalogService;
     replay?: (show: Show) => Promise<ReplayView | null>;
     games?: (showId: string) => Promise<GameKind[]>;
-    webrtcAvailable?: (show: Show) => boolean;
+    webrtcAvailable?: (show: Show) => boolean | Promise<boolean>;
   },
 ): Promise<ShowView> {
   const [offers, shop, replay, games] = await Promise.all([
@@ -50,7 +50,7 @@ export async function showView(
     hostId: show.hostAccountId,
     merchantId: show.merchantId,
     playbackUrl: playbackUrl(show.id),
-    webrtc: { available: deps.webrtcAvailable?.(show) ?? false },
+    webrtc: { available: (await deps.webrtcAvailable?.(show)) ?? false },
     scheduledAt: show.scheduledAt?.toISOString() ?? null,
     commissionRateBp: show.commissionRateBp,
     offers,
@@ -97,7 +97,7 @@ export interface ShowRouteDeps {
   replay?: (show: Show) => Promise<ReplayView | null>;
   studioStats(showId: string): Promise<StudioStats>;
   /** ShowView.webrtc.available: whether this node offers the show's WHEP playback now (media). */
-  webrtcAvailable?: (show: Show) => boolean;
+  webrtcAvailable?: (show: Show) => boolean | Promise<boolean>;
   /** Which games the show has running (see ShowView.games). */
   games?: (showId: string) => Promise<GameKind[]>;
   onStreamKeyRotated(showId: string): void;
