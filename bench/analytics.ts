@@ -11,6 +11,8 @@ import { round } from "./support.js";
 
 export interface AnalyticsBenchArgs {
   attempts?: number;
+  /** Attempts of the `paid` part (600): each one an order, so stock is as large. */
+  paidAttempts?: number;
   sockets?: number;
   seconds?: number;
   viewers?: number;
@@ -60,7 +62,7 @@ export async function analyticsBench(args: AnalyticsBenchArgs = {}) {
     out.flash_sale = { attempts, units: 100, measure: "attempts_per_s / ping", ...r };
   }
   if (parts.has("paid")) {
-    const n = Math.min(attempts, 600);
+    const n = args.paidAttempts ?? Math.min(attempts, 600);
     const r = await pairsOf(pairs, async (on) => (await flashSale({ attempts: n, units: n, concurrency: 200, env: env(on) })).confirmed_per_s);
     out.flash_sale_paid = { attempts: n, units: n, measure: "confirmed_per_s", ...r };
   }

@@ -88,6 +88,8 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       viewers: num(a.viewers),
       orders: num(a.orders),
       history: num(a.history),
+      pairs: num(a.pairs),
+      paidAttempts: num(a["paid-attempts"]),
       only: a.only,
       databaseUrl: a["database-url"] ?? process.env.BENCH_DATABASE_URL,
     }),
