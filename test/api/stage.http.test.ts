@@ -324,6 +324,16 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
         cookie: host,
       });
       expect(removed.body.participant.state).toBe("off");
+
+      // The host withdraws the new request before it is answered: nothing pending any more, Accept finds it expired.
+      const { token: newToken } = (await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie })).body.invitation;
+      const withdrawn = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${reasked.body.participant.id}/take-off`, {
+        cookie: host,
+      });
+      expect(withdrawn.body.participant.state).toBe("off");
+      expect((await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie })).body.invitation).toBeNull();
+      const tooLate = await request(server.url, "POST", "/api/stage/accept", { cookie: dee!.cookie, body: { token: newToken } });
+      expect([tooLate.status, tooLate.body.error.code]).toEqual([410, "invite_expired"]);
     } finally {
       for (const c of sockets) c.close();
     }

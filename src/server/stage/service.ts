@@ -386,7 +386,16 @@ export class StageService {
     const p = await this.#participant(participantId, show.id);
     if (p.role === "host") throw new AppError("stage_not_ready", "The host leaves the stage by ending the publish.");
     // An unanswered or declined request is withdrawn (off, gone from the list); anyone else goes back to waiting.
-    return this.#move(p, p.state === "invited" || p.state === "declined" ? "off" : "waiting");
+    if (p.state !== "invited" && p.state !== "declined") return this.#move(p, "waiting");
+    // The withdrawn request's invite ends with it: the viewer's page no longer shows it after a reconnect, and its
+    // Accept finds nothing (before, the open invite would have brought the participant back from off to waiting).
+    await this.deps.db
+      .updateTable("stage_invites")
+      .set({ expires_at: this.deps.clock.now() })
+      .where("participant_id", "=", p.id)
+      .where("used_by", "is", null)
+      .execute();
+    return this.#move(p, "off");
   }
 
   async mute(account: Account, showId: string, participantId: string, muted: boolean): Promise<StageParticipantView> {
