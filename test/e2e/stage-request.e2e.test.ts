@@ -1,10 +1,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuyer } from "../support/accounts.js";
-import { login } from "../support/http.js";
+import { login, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { seriousAxeFindings } from "./axe.js";
-import { launchChromium, signedInVisitor } from "./browser.js";
+import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
 // A viewer brought on stage from the chat: the host asks from the studio's chat, the viewer's show page shows the
 // request (a personal realtime frame), Decline shows in the studio's Stage tab, a reload shows a pending request again,
@@ -85,4 +85,33 @@ describe("asking a chatting viewer on stage", () => {
     expect(await other.getByTestId("stage-request").count()).toBe(0);
     expect([...host.errors, ...viewer.errors, ...bystander.errors]).toEqual([]);
   }, 240_000);
+
+  it("asks in German on a German page (Annehmen / Ablehnen), axe clean", async () => {
+    const showId = server.demo.showId;
+    const hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    const hostName = (await server.services.shows.show(showId)).hostName;
+    const account = await createBuyer(server, "lena@stage-request.test", "stage-password-1", "Lena");
+    const { context, errors } = await newVisitor(browser, server.url, { locale: "de-DE" });
+    const [name, value] = account.cookie.split("=") as [string, string];
+    await context.addCookies([{ name, value, url: server.url }]);
+    const page = await context.newPage();
+    await page.goto(`/shows/${server.demo.slug}`);
+    await page.getByTestId("chat-name-input").fill("Lena");
+    await page.getByTestId("chat-name-submit").click();
+    await page.getByTestId("chat-input").fill("Darf ich?");
+    await page.getByTestId("chat-input").press("Enter");
+    await page.getByTestId("chat-message").filter({ hasText: "Darf ich?" }).waitFor({ timeout: LONG });
+    // The host asks from the studio's API (the studio's own button is the first test's).
+    const message = await server.services.chat.recent(showId).then((list) => list.find((m) => m.text === "Darf ich?"));
+    const asked = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/requests`, { cookie: hostCookie, body: { messageId: message!.id } });
+    expect(asked.status).toBe(201);
+    const dialog = page.getByTestId("stage-request");
+    await dialog.waitFor({ timeout: LONG });
+    expect(await dialog.getByRole("heading").textContent()).toBe(`${hostName} lädt dich auf die Bühne ein`);
+    expect(await page.getByTestId("stage-request-accept").textContent()).toBe("Annehmen");
+    expect(await page.getByTestId("stage-request-decline").textContent()).toBe("Ablehnen");
+    expect(await seriousAxeFindings(page), "axe: German show page with the stage request").toBe("");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 180_000);
 });
