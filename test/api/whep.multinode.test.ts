@@ -193,4 +193,11 @@ describe.skipIf(missing)(title, () => {
     expect([viaB.status, JSON.parse(viaB.text).error.code]).toEqual([409, "show_not_live"]);
     expect(viaB.text).toBe(atA.text);
   }, 60_000);
+
+  it("answers 503 unavailable with Retry-After at B, at once, while the registration of a media node that died lapses", async () => {
+    const sdp = await offerSdp(peers);
+    await cluster.nodes[0]!.kill();
+    const res = await post(whep(1), sdp);
+    expect([res.status, JSON.parse(res.text).error.code, res.headers.get("retry-after")]).toEqual([503, "unavailable", "1"]);
+  }, 30_000);
 });
