@@ -355,6 +355,8 @@ async function runClients(
   const connectSeconds = (performance.now() - connectStart) / 1000;
   const rssConnected = pids.reduce((s, pid) => s + rssKb(pid), 0);
   for (const p of procs) p.send({ t: "load" });
+  // The stock versions before the orders start: the database's own count of changes is the difference at the end.
+  const startStock = finalStock ? await finalStock() : null;
   const stop = new AbortController();
   const stockDone = stock(stop.signal);
   progress(`${mode}: load on`);
@@ -388,7 +390,8 @@ async function runClients(
   for (const r of all) for (const [i, n] of r.hist.entries()) hist[i]! += n;
   const events = all.reduce((s, r) => s + r.events, 0);
   const frames = all.reduce((s, r) => s + r.frames, 0);
-  // Stock versions grow by one per sold unit. Per offer, the changes made while the load ran are the versions from the
+  // Stock versions grow by one per change of the offer's stock in the database (one per hold tick since set-wise ticks:
+  // several orders of one tick make one change). Per offer, the changes made while the load ran are the versions from the
   // lowest any socket saw to the newest any socket saw. A socket loses a change when it never receives that version
   // nor a newer one (it ends on an older figure, or never hears of the offer). A change superseded by a newer one in
   // the same frame is coalesced, not lost (the issue's rule: counters go out at their latest value per tick).
@@ -414,8 +417,9 @@ async function runClients(
     lost += (sockets - reached) * (top - oldest.get(offer)! + 1);
   }
   const changes = [...newest].reduce((s, [offer, top]) => s + top - oldest.get(offer)! + 1, 0);
-  // Orders that succeeded but whose change no socket ever saw.
-  lost += Math.max(0, ordersOk - changes) * sockets;
+  // Changes the database made that no socket ever saw (the raw baseline has no database: one change per update).
+  const dbChanges = expected && startStock ? Object.entries(expected).reduce((sum, [offer, v]) => sum + v - (startStock[offer] ?? v), 0) : ordersOk;
+  lost += Math.max(0, dbChanges - changes) * sockets;
   // Every socket must end on the database's final figure (a socket closed for being slow must have come back for it).
   let finalCorrect = 0;
   for (const [offer, version] of Object.entries(expected ?? {})) for (const r of all) finalCorrect += r.finals[offer]?.[version] ?? 0;
@@ -432,6 +436,8 @@ async function runClients(
     p50_ms: quantileOf(hist, 0.5),
     p99_ms: quantileOf(hist, 0.99),
     stock_updates: ordersOk,
+    // The database's stock changes in the run (≤ stock_updates: one tick's orders make one change).
+    stock_changes: dbChanges,
     stock_events_lost: lost,
     // Sockets left showing an older stock figure than the newest one at the end.
     stock_stale_at_end: stale,
