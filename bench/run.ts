@@ -10,6 +10,7 @@ import { socketWrites } from "./socket-writes.js";
 import { edgeBench } from "./edge.js";
 import { webrtcIngest } from "./webrtc-ingest.js";
 import { rtcLatency } from "./rtc-latency.js";
+import { whepForward } from "./whep-forward.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -67,6 +68,8 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       databaseUrl: a["database-url"],
       redisUrl: a["redis-url"],
     }),
+  // `--rounds 20`: a WHEP answer's time at the show's media node vs through another node that passes the offer on.
+  "whep-forward": (a) => whepForward({ rounds: num(a.rounds), databaseUrl: a["database-url"], redisUrl: a["redis-url"] }),
   // `--streams 1 --seconds 15`: CPU of the WHIP receiver (werift) per stream Chromium publishes, vs idle in the same run.
   "webrtc-ingest": (a) => webrtcIngest({ streams: num(a.streams), seconds: num(a.seconds) }),
   // `--seconds 30 --viewers 1,10 --publish whip|rtmp --guests 2`: WHEP glass-to-glass vs LL-HLS in the same run, server
