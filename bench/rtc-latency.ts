@@ -6,7 +6,7 @@ import { type FfmpegRun, spawnFfmpeg } from "../src/server/platform/ffmpeg-proce
 import { measureGlassToGlass } from "./latency.js";
 import { clockSourceArgs, playerPages, playerUrl } from "./live-video.js";
 import { rtcPages, rtcPageUrl } from "./rtc-pages.js";
-import { published, stageGuestToHost, waitFor } from "./rtc-stage.js";
+import { published, publishedFps, stageGuestToHost, waitFor } from "./rtc-stage.js";
 import { type ChildServer, startChildServer } from "./support.js";
 
 // Sub-second viewing, on the real server in its own process: the barcode clock of bench/latency.ts published by WHIP
@@ -129,7 +129,8 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
     let camera: Page | null = null;
     let codec: string | null = "H264 (ffmpeg)";
     if (publish === "whip") {
-      camera = await context.newPage();
+      // A context of its own: a page behind others in its window gets no animation frames, and the canvas stops.
+      camera = await (await benchContext(browser, base)).newPage();
       await camera.goto(rtcPageUrl(base, "clock", { epoch, src: `/api/shows/${showId}/whip`, token: streamKey }));
       codec = await published(camera);
     } else {
@@ -141,7 +142,7 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
     const whepUrl = (measure: boolean) => rtcPageUrl(base, "rtc", { epoch, src: `/api/shows/${showId}/whep`, measure });
     // The LL-HLS player in the same run: the baseline.
     const llHls = await measureGlassToGlass(context, playerUrl({ base, epoch, showId }, true), seconds);
-    const webrtc = await measureGlassToGlass(context, whepUrl(true), seconds);
+    const { result: webrtc, fps } = await publishedFps(camera, () => measureGlassToGlass(context, whepUrl(true), seconds));
 
     const pages: Page[] = [];
     const cpu: Array<{ viewers: number; server_pct: number; ffmpeg_pct: number; changed: number }> = [];
@@ -163,6 +164,8 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
       bench: "rtc-latency",
       publish,
       publish_codec: codec,
+      // The canvas's frames per second sent while WHEP was measured (30 when the page keeps up; null: ffmpeg's clock).
+      publish_fps: fps,
       seconds,
       webrtc: { p50_ms: webrtc.p50_ms, p95_ms: webrtc.p95_ms, samples: webrtc.samples, stalls: webrtc.stalls, height: webrtc.height },
       baseline_ll_hls: { p50_ms: llHls.p50_ms, p95_ms: llHls.p95_ms, samples: llHls.samples, stalls: llHls.stalls },
@@ -186,13 +189,16 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
     await source?.terminate();
     await camera?.close();
     const stageLoadStart = load();
+    // A stage that fails (a starved machine: pages that never load, publishes that time out) still leaves the WHEP line.
     const stage = await stageGuestToHost(server, {
       epoch,
       seconds,
       guests,
       context: (cookie) => benchContext(browser, base, cookie),
       cpuWindow: (s) => cpuWindow(server, s),
-    });
+    }).catch((err: Error) => err);
+    if (stage instanceof Error)
+      return [viewing, { bench: "rtc-latency-stage", seconds, error: stage.message.split("\n")[0], load_start: stageLoadStart, load_end: load() }];
     const g = stage.guestToHost;
     const [one, all] = [stage.cpu[0]!, stage.cpu.at(-1)!];
     const perGuest = (k: "server_pct" | "ffmpeg_pct") => (all.guests > one.guests ? r2((all[k] - one[k]) / (all.guests - one.guests)) : null);
@@ -202,6 +208,7 @@ export async function rtcLatency(opts: { seconds?: number; viewers?: number[]; p
         bench: "rtc-latency-stage",
         seconds,
         publish_codec: stage.codec,
+        publish_fps: stage.fps,
         guest_to_host: { p50_ms: g.p50_ms, p95_ms: g.p95_ms, samples: g.samples, stalls: g.stalls, height: g.height },
         // The same run's WebRTC line (the clock published by the host, played by WHEP) as the baseline.
         baseline_webrtc: { publish, p50_ms: webrtc.p50_ms, p95_ms: webrtc.p95_ms },

@@ -6,7 +6,8 @@ import { BITS, BLOCK, FRAME_WIDTH, barcodeScript } from "./barcode.js";
 //   reads the clock off its frames like the LL-HLS bench player (same `samples`, `stalls`, `firstFrameMs`);
 // - /bench/clock.html is a camera made of a canvas: it draws the clock into every frame it paints and publishes
 //   `canvas.captureStream(30)` with a silent microphone by WHIP to `src`, as the studio's go-live and the stage page
-//   do; `watch` also plays a feed (the stage page's guest watching the host). Glass = the canvas draw.
+//   do; `watch` also plays a feed (the stage page's guest watching the host). Glass = the canvas draw. It paints on
+//   animation frames, which a page behind another in its window does not get: give it a browser context of its own.
 
 /** Query string shared by both pages: the run's epoch, the endpoint and an optional bearer token. */
 export function rtcPageUrl(
@@ -126,6 +127,12 @@ requestAnimationFrame(paint);
   params.degradationPreference = "maintain-resolution";
   await video.setParameters(params).catch(() => {});
   window.publisher = pc;
+  // Frames the encoder sent so far: a starved page sends fewer than 30 a second, and every later figure shows it.
+  window.framesSent = async () => {
+    let n = 0;
+    (await pc.getStats()).forEach((r) => { if (r.type === "outbound-rtp" && r.kind === "video") n += r.framesSent || 0; });
+    return n;
+  };
   window.session = await exchange(pc, q.get("src"), q.get("token"));
   // The video codec the server answered with (its first payload type): H.264 is copied, VP8 encoded again.
   const sdp = pc.remoteDescription.sdp;

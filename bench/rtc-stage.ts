@@ -14,8 +14,9 @@ import type { ChildServer } from "./support.js";
 export interface StageRun {
   /** Guest-to-host glass-to-glass of the first guest, as the host's page shows it. */
   guestToHost: Awaited<ReturnType<typeof measureOnPage>>;
-  /** The video codec of the first guest's publish. */
+  /** The video codec of the first guest's publish, and the frames per second it sent while guest-to-host was measured. */
   codec: string | null;
+  fps: number | null;
   cpu: Array<{ guests: number; server_pct: number; ffmpeg_pct: number; changed: number }>;
 }
 
@@ -42,6 +43,15 @@ export async function published(page: Page): Promise<string | null> {
   const { failed, codec } = await page.evaluate(() => ({ failed: (window as unknown as W).failed, codec: (window as unknown as W).codec }));
   if (failed) throw new Error(`WHIP publish failed: ${failed}`);
   return codec;
+}
+
+/** Frames per second the clock page at `page` sent while `during` ran. */
+export async function publishedFps<T>(page: Page | null, during: () => Promise<T>): Promise<{ result: T; fps: number | null }> {
+  const sent = () => page?.evaluate(() => (window as unknown as { framesSent(): Promise<number> }).framesSent()) ?? Promise.resolve(null);
+  const [n0, t0] = [await sent(), performance.now()];
+  const result = await during();
+  const n1 = await sent();
+  return { result, fps: n0 === null || n1 === null ? null : Math.round(((n1 - n0) / ((performance.now() - t0) / 1000)) * 10) / 10 };
 }
 
 /** A guest account as a viewer makes one: sign up, the emailed link (read from the dev mailbox), sign in. */
@@ -81,8 +91,9 @@ export async function stageGuestToHost(
   const studio = `/api/studio/shows/${showId}/stage`;
 
   // The host on stage: the program compositor starts and the show goes live through its own ingest.
+  // The camera in a window of its own (a page behind others gets no animation frames), the host's feeds in another.
+  const hostCamera = await (await opts.context(hostCookie)).newPage();
   const host = await opts.context(hostCookie);
-  const hostCamera = await host.newPage();
   await hostCamera.goto(rtcPageUrl(base, "clock", { epoch, src: `${studio}/whip` }));
   await published(hostCamera);
   await waitFor("the stage program", async () => (await fetch(`${base}/live/${showId}/index.m3u8`)).ok, 90_000);
@@ -93,6 +104,8 @@ export async function stageGuestToHost(
   let codec: string | null = null;
   const cpu: StageRun["cpu"] = [];
   let guestToHost: StageRun["guestToHost"] | null = null;
+  let fps: number | null = null;
+  let firstGuest: Page | null = null;
   for (let i = 1; i <= opts.guests; i++) {
     const email = `guest${i}.${epoch}@bench.showcart.test`;
     const password = "bench-guest-password-1";
@@ -112,14 +125,15 @@ export async function stageGuestToHost(
       }),
     );
     codec ??= await published(guest);
+    firstGuest ??= guest;
     await step("bring on", 200, request(base, "POST", `${studio}/participants/${pid}/bring-on`, { cookie: hostCookie }));
     // The host watches the guest: the studio's feed of a participant.
     const feed = await host.newPage();
     await feed.goto(rtcPageUrl(base, "rtc", { epoch, src: `${studio}/feeds/${pid}`, measure: i === 1 }));
     feeds.push(feed);
     await feed.waitForFunction(() => (window as unknown as { firstFrameMs: number | null }).firstFrameMs !== null, undefined, { timeout: 60_000 });
-    if (i === 1) guestToHost = await measureOnPage(feed, seconds);
+    if (i === 1) ({ result: guestToHost, fps } = await publishedFps(firstGuest, () => measureOnPage(feed, seconds)));
     if (i === 1 || i === opts.guests) cpu.push({ guests: i, ...(await opts.cpuWindow(seconds)) });
   }
-  return { guestToHost: guestToHost!, codec, cpu };
+  return { guestToHost: guestToHost!, codec, fps, cpu };
 }
