@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultFfmpegPath } from "../../src/server/config.js";
 import { createBuyer } from "../support/accounts.js";
 import { login, request } from "../support/http.js";
+import { whipPublishFrom } from "../support/whip-browser.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser.js";
 
@@ -78,26 +79,9 @@ async function blankPage(page: Page): Promise<Page> {
   return page;
 }
 
-/** The browser's side of WHIP: camera and microphone, one offer with its candidates, POST, apply the answer. */
+/** The browser's side of WHIP at 640×480 with a microphone; its status. */
 async function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
-  return page.evaluate(
-    async ({ url, headers }) => {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
-      const pc = new RTCPeerConnection();
-      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === "complete") resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-        setTimeout(resolve, 3000);
-      });
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
-      if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-      (window as unknown as { publisher: RTCPeerConnection }).publisher = pc;
-      return res.status;
-    },
-    { url, headers },
-  );
+  return (await whipPublishFrom(page, url, { headers, media: { video: { width: 640, height: 480 }, audio: true } })).status;
 }
 
 /** Watches another participant through the stage's forwarding and reports the centre pixel's colour once it plays. */

@@ -12,6 +12,7 @@ import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser
 import { dropSchema, uniqueSchema } from "../support/db.js";
 import { login, request } from "../support/http.js";
 import { until } from "../support/until.js";
+import { whipPublishFrom } from "../support/whip-browser.js";
 
 // The stage on two nodes: the host publishes to the stage on A (A composes the program); the guest's whole side — the
 // room view, the WHIP publish, the host's feed — and the host's bring-on reach B, which passes each to A. Without that,
@@ -56,26 +57,9 @@ async function blankPage(page: Page): Promise<Page> {
   return page;
 }
 
-/** Camera and microphone by WHIP from the page: POST the offer with its candidates, apply the answer. */
-function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
-  return page.evaluate(
-    async ({ url, headers }) => {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
-      const pc = new RTCPeerConnection();
-      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === "complete") resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-        setTimeout(resolve, 3000);
-      });
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
-      if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-      (window as unknown as { publisher: RTCPeerConnection }).publisher = pc;
-      return res.status;
-    },
-    { url, headers },
-  );
+/** Camera and microphone by WHIP from the page at 640×480; its status. */
+async function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
+  return (await whipPublishFrom(page, url, { headers, media: { video: { width: 640, height: 480 }, audio: true } })).status;
 }
 
 /** Watches a participant through the stage's forwarding; the centre pixel once the video plays. */

@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { FAKE_MEDIA_ARGS, launchChromium } from "../e2e/browser.js";
 import { backends } from "../support/db.js";
 import { login } from "../support/http.js";
+import { whipPublishFrom } from "../support/whip-browser.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 // POST /api/shows/:showId/whip and its session resource (RFC 9725) on a whole server: who may publish, what is refused
@@ -200,29 +201,7 @@ describe.each(backends)("WHIP ingest on %s", (backend) => {
         browser = await launchChromium({ args: FAKE_MEDIA_ARGS });
         const page = await browser.newPage();
         await page.goto(`${server.url}/api/ping`);
-        const result = await page.evaluate(
-          async ({ path, key }) => {
-            const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-            const pc = new RTCPeerConnection();
-            for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-            await pc.setLocalDescription(await pc.createOffer());
-            await new Promise<void>((resolve) => {
-              if (pc.iceGatheringState === "complete") resolve();
-              pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-              setTimeout(resolve, 3000);
-            });
-            const res = await fetch(path, {
-              method: "POST",
-              headers: { "content-type": "application/sdp", authorization: `Bearer ${key}` },
-              body: pc.localDescription!.sdp,
-            });
-            const body = await res.text();
-            if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: body });
-            (window as unknown as { pc: RTCPeerConnection }).pc = pc;
-            return { status: res.status, location: res.headers.get("location") };
-          },
-          { path: endpoint(), key: show.streamKey },
-        );
+        const result = await whipPublishFrom(page, endpoint(), { headers: { authorization: `Bearer ${show.streamKey}` } });
         expect(result.status).toBe(201);
         await expect.poll(async () => (await server.services.shows.show(show.id)).status, { timeout: LONG, interval: 250 }).toBe("live");
         expect(server.services.media.status().live).toContain(show.id);

@@ -7,6 +7,7 @@ import { startCluster, type Cluster } from "../../bench/edge-cluster.js";
 import { FAKE_MEDIA_ARGS, launchChromium } from "../e2e/browser.js";
 import { dropSchema, uniqueSchema } from "../support/db.js";
 import { until } from "../support/until.js";
+import { whipPublishFrom } from "../support/whip-browser.js";
 
 // The host's WHIP on several nodes: the node a publish lands on takes the show when no node has it (and claims it, so a
 // second publish at another node at the same moment is refused), and every later request — another publish, the
@@ -99,29 +100,7 @@ describe.skipIf(missing)(title, () => {
       browser = await launchChromium({ args: FAKE_MEDIA_ARGS });
       const page = await browser.newPage();
       await page.goto(`${node(1)}/api/ping`);
-      const result = await page.evaluate(
-        async ({ path, key }) => {
-          const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-          const pc = new RTCPeerConnection();
-          for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-          await pc.setLocalDescription(await pc.createOffer());
-          await new Promise<void>((resolve) => {
-            if (pc.iceGatheringState === "complete") resolve();
-            pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-            setTimeout(resolve, 3000);
-          });
-          const res = await fetch(path, {
-            method: "POST",
-            headers: { "content-type": "application/sdp", authorization: `Bearer ${key}` },
-            body: pc.localDescription!.sdp,
-          });
-          const body = await res.text();
-          if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: body });
-          (window as unknown as { pc: RTCPeerConnection }).pc = pc;
-          return { status: res.status, location: res.headers.get("location"), body };
-        },
-        { path: `/api/shows/${cluster.showId}/whip`, key: cluster.streamKey },
-      );
+      const result = await whipPublishFrom(page, `/api/shows/${cluster.showId}/whip`, { headers: { authorization: `Bearer ${cluster.streamKey}` } });
       expect(result.status, result.body).toBe(201);
       await until("the show is live", async () => (await status()) === "live", 90_000, 250);
       // B ingests it: the live directory names B.

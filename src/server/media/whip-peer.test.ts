@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_MEDIA_ARGS, launchChromium } from "../../../test/e2e/browser.js";
+import { whipPublishFrom } from "../../../test/support/whip-browser.js";
 import { AppError } from "../platform/errors.js";
 import { defaultFfmpegPath, defaultFfprobePath } from "../config.js";
 import { feedWhipToFfmpeg } from "./whip-ffmpeg.js";
@@ -53,25 +54,10 @@ describe("WHIP peer (werift) with Chromium", () => {
     await new Promise((r) => server?.close(r));
   });
 
-  /** The browser's side of WHIP: offer with gathered candidates, POST it, apply the answer. */
+  /** The browser's side of WHIP against this test's /whip route. */
   async function publish(page: Page, media: { video: boolean; audio: boolean }): Promise<{ status: number; body: string }> {
     await page.goto(`${base}/`);
-    return page.evaluate(async (m) => {
-      const stream = await navigator.mediaDevices.getUserMedia(m);
-      const pc = new RTCPeerConnection();
-      for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === "complete") resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-        setTimeout(resolve, 3000);
-      });
-      const res = await fetch("/whip", { method: "POST", headers: { "content-type": "application/sdp" }, body: pc.localDescription!.sdp });
-      const body = await res.text();
-      if (res.status === 201) await pc.setRemoteDescription({ type: "answer", sdp: body });
-      (window as unknown as { pc: RTCPeerConnection }).pc = pc;
-      return { status: res.status, body };
-    }, media);
+    return whipPublishFrom(page, "/whip", { media });
   }
 
   it("answers Chromium's WHIP offer and receives its camera's RTP video (H.264) and audio", async () => {
@@ -90,7 +76,7 @@ describe("WHIP peer (werift) with Chromium", () => {
     expect(peer.stats().videoPackets).toBeGreaterThanOrEqual(50);
     expect(peer.stats().audioPackets).toBeGreaterThan(0);
     expect(packets.some((p) => p.kind === "video" && p.pt === peer.video.payloadType)).toBe(true);
-    const state = await page.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState);
+    const state = await page.evaluate(() => (window as unknown as { publisher: RTCPeerConnection }).publisher.connectionState);
     expect(state).toBe("connected");
     await page.close();
   });
