@@ -76,6 +76,67 @@ describe("joining the stage from an invite link", () => {
     expect(errors).toEqual([]);
   });
 
+  it("the studio goes live through the stage, sees and hears a waiting guest in its Stage tab, and brings them into the program", async () => {
+    const showId = server.demo.showId;
+    const hostVisitor = await signedInVisitor(browser, server.url, host);
+    const studio = await hostVisitor.context.newPage();
+    await studio.goto(`/studio/${showId}`);
+    await studio.getByTestId("studio-setup-open").click();
+    await studio.getByTestId("golive-camera-on").click();
+    await studio.getByTestId("golive-transport-choice").selectOption("stage");
+    await studio.getByTestId("golive-start").click();
+    // On air through the stage: the server composes the program from the host's publish (host only for now).
+    await studio.locator("[data-testid=golive][data-phase=live]").waitFor({ timeout: 120_000 });
+    const stageView = async () =>
+      (await request(server.url, "GET", `/api/studio/shows/${showId}/stage`, { cookie: host })).body.stage as {
+        composing: boolean;
+        participants: { id: string; role: string; state: string; displayName: string; publishing: boolean }[];
+      };
+    expect((await stageView()).composing).toBe(true);
+    expect((await stageView()).participants.find((p) => p.role === "host")).toMatchObject({ state: "on_stage", publishing: true });
+
+    // The invite link from the Stage tab (the set-up drawer closed; it stays mounted, so the publish goes on).
+    await studio.getByTestId("studio-setup-close").click();
+    await studio.getByTestId("studio-side-tab-stage").click();
+    await studio.getByTestId("stage-invite-guest").click();
+    const url = new URL((await studio.getByTestId("stage-invite-link").locator("code").textContent({ timeout: LONG }))!);
+    const guest = await createBuyer(server, "gus@stage-studio.test", "stage-password-1", "Gus");
+    const guestVisitor = await signedInVisitor(browser, server.url, guest.cookie);
+    const page = await guestVisitor.context.newPage();
+    await page.goto(url.pathname + url.search);
+    await page.getByTestId("stage-name").fill("Gus in Hamburg");
+    await page.getByTestId("stage-accept").click();
+    await page.getByTestId("stage-join").click({ timeout: LONG });
+    await page.locator("[data-testid=stage-my-state][data-state=waiting]").waitFor({ timeout: LONG });
+
+    // The host sees the waiting guest's camera in the Stage tab (through the server), before bringing them on.
+    const row = studio.getByTestId("stage-participant").filter({ hasText: "Gus in Hamburg" });
+    await row.getByTestId("stage-feed-video").waitFor({ timeout: LONG });
+    await studio.waitForFunction(
+      () => [...document.querySelectorAll<HTMLVideoElement>("[data-testid=stage-feed-video]")].some((v) => v.videoWidth > 0 && v.currentTime > 0),
+      undefined,
+      { timeout: LONG },
+    );
+    expect(await seriousAxeFindings(studio)).toBe("");
+    await row.getByTestId("stage-bring-on").click();
+    await page.locator("[data-testid=stage-my-state][data-state=on_stage]").waitFor({ timeout: LONG });
+    await expect.poll(async () => (await stageView()).participants.find((p) => p.displayName === "Gus in Hamburg")?.state, { timeout: LONG }).toBe("on_stage");
+    // The guest hears and sees the host through the server too.
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>("[data-testid=stage-host-video]")?.videoWidth ?? 0) > 0, undefined, {
+      timeout: LONG,
+    });
+
+    await page.getByTestId("stage-leave").click();
+    await studio.getByTestId("studio-setup-open").click();
+    // Bringing the guest on restarted the program's feed: the host's publish went on through it.
+    expect(await studio.getByTestId("golive").getAttribute("data-phase")).toBe("live");
+    await studio.getByTestId("golive-stop").click();
+    await studio.locator("[data-testid=golive][data-phase=preview]").waitFor({ timeout: LONG });
+    expect(hostVisitor.errors).toEqual([]);
+    expect(guestVisitor.errors).toEqual([]);
+    await Promise.all([hostVisitor.context.close(), guestVisitor.context.close()]);
+  }, 300_000);
+
   it("asks a signed-out visitor to sign in first, and says so when the link has no invite", async () => {
     const page = await browser.newPage({ baseURL: server.url });
     await page.goto(`/stage/${server.demo.showId}?invite=whatever-token-1`);

@@ -21,8 +21,11 @@ const WHIP_LIVE_MS = 30_000;
 
 type Phase = "idle" | "preview" | "connecting" | "live" | "stopping";
 type Source = "camera" | "screen";
-/** How the studio sends: WebRTC to the WHIP endpoint, or MediaRecorder chunks over the ingest WebSocket. */
-export type Transport = "whip" | "recorder";
+/**
+ * How the studio sends: WebRTC to the WHIP endpoint, WebRTC to the stage (the server composes the host with the guests
+ * brought on, see the Stage tab), or MediaRecorder chunks over the ingest WebSocket.
+ */
+export type Transport = "whip" | "stage" | "recorder";
 
 export interface IceServerConfig {
   urls: string | string[];
@@ -85,19 +88,22 @@ export function BrowserPublisher({
   const can = { whip: typeof RTCPeerConnection !== "undefined", recorder: typeof MediaRecorder !== "undefined" };
   const [transport, setTransport] = useState<Transport | null>(() => defaultTransport(can));
   // The path in use while publishing (the recorder after a WHIP fallback), for the indicator.
-  const [active, setActive] = useState<Transport | null>(null);
+  const [active, setActive] = useState<Exclude<Transport, "stage"> | null>(null);
   const [whipConnected, setWhipConnected] = useState(false);
+  const viaStage = useRef(false);
   const supported = transport !== null && !!navigator.mediaDevices?.getUserMedia;
   const publishing = phase === "connecting" || phase === "live" || phase === "stopping";
 
   // A WHIP publish is on air when the peer connection is up and the server says the show is live; it is lost when the
-  // show leaves the air without our Stop (the server ended the session: timeout, rotated key, encoder exit).
+  // show leaves the air without our Stop (the server ended the session: timeout, rotated key, encoder exit). Through
+  // the stage, "reconnecting" is not an end: the server's program restarts its feed to the ingest whenever someone is
+  // brought on or taken off, while our publish to the stage goes on (its own failure still ends it).
   useEffect(() => {
     if (active !== "whip") return;
     if (phase === "connecting" && whipConnected && showStatus === "live") {
       sessionRef.current?.onAir?.();
       setPhase("live");
-    } else if (phase === "live" && showStatus !== "live") sessionRef.current?.lost?.();
+    } else if (phase === "live" && showStatus !== "live" && !(viaStage.current && showStatus === "reconnecting")) sessionRef.current?.lost?.();
   }, [active, phase, whipConnected, showStatus]);
 
   const setStream = (stream: MediaStream | null) => {
@@ -148,11 +154,13 @@ export function BrowserPublisher({
     if (!stream) return;
     setError(null);
     setNotice(null);
-    if (transport === "whip") await startWhip(stream);
+    viaStage.current = transport === "stage";
+    if (transport === "whip" || transport === "stage")
+      await startWhip(stream, `/api/${transport === "stage" ? "studio/" : ""}shows/${encodeURIComponent(showId)}/${transport === "stage" ? "stage/" : ""}whip`);
     else startRecorder(stream);
   };
 
-  const startWhip = async (stream: MediaStream) => {
+  const startWhip = async (stream: MediaStream, path: string) => {
     setPhase("connecting");
     setActive("whip");
     setWhipConnected(false);
@@ -224,7 +232,7 @@ export function BrowserPublisher({
       await pc.setLocalDescription(await pc.createOffer());
       await iceGathered(pc, GATHER_MS);
       if (done) return;
-      const res = await fetch(`/api/shows/${encodeURIComponent(showId)}/whip`, {
+      const res = await fetch(path, {
         method: "POST",
         headers: { "content-type": "application/sdp", "x-showcart-csrf": "1" },
         body: pc.localDescription?.sdp ?? "",
@@ -477,6 +485,7 @@ export function BrowserPublisher({
             data-testid="golive-transport-choice"
           >
             <option value="whip">{t("golive.transportWhip")}</option>
+            <option value="stage">{t("golive.transportStage")}</option>
             <option value="recorder">{t("golive.transportRecorder")}</option>
           </select>
         </label>

@@ -1,12 +1,11 @@
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ErrorCode } from "../../protocol/errors.js";
 import type { StageJoinView, StageParticipantView, StageView } from "../../protocol/api.js";
 import { useSignedIn } from "../accounts/useSignedIn.js";
 import { Centered, Header } from "../components/Layout.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { iceGathered } from "../media/iceGathering.js";
 import { adoptCss } from "../platform/adoptCss.js";
+import { exchangeStageSdp, watchStageFeed } from "../stage/stageSdp.js";
 import { ApiError, api } from "../platform/apiClient.js";
 
 // The guest's side of the stage (issue #19): accept the host's invite link, pick camera and microphone, look at the
@@ -80,26 +79,14 @@ const text = defineMessages(
 );
 
 const POLL_MS = 3000;
-const GATHER_MS = 3000;
 
 function stopAll(stream: MediaStream | null): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
 
-/** An SDP offer/answer exchange on a stage route with the guest's bearer token (not a cookie: the token is the guest). */
-async function exchange(path: string, token: string, pc: RTCPeerConnection): Promise<void> {
-  await pc.setLocalDescription(await pc.createOffer());
-  await iceGathered(pc, GATHER_MS);
-  const res = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": "application/sdp", authorization: `Bearer ${token}`, "x-showcart-csrf": "1" },
-    body: pc.localDescription?.sdp ?? "",
-  });
-  if (res.status !== 201) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new ApiError(res.status, (body?.error?.code ?? "internal") as ErrorCode, body?.error?.message ?? String(res.status));
-  }
-  await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+/** An SDP exchange on a stage route with the guest's bearer token (not a cookie: the token is the guest). */
+function exchange(path: string, token: string, pc: RTCPeerConnection): Promise<void> {
+  return exchangeStageSdp(path, pc, { authorization: `Bearer ${token}` });
 }
 
 function StagePage() {
@@ -187,16 +174,16 @@ function StagePage() {
   const host = room?.stage.participants.find((p) => p.role === "host");
   useEffect(() => {
     if (!joined || phase !== "joined" || !host?.publishing || hostPcRef.current) return;
-    const pc = new RTCPeerConnection();
+    const { pc, ready } = watchStageFeed(
+      `/api/shows/${encodeURIComponent(showId)}/stage/feeds/${encodeURIComponent(host.id)}`,
+      (stream) => {
+        if (hostRef.current) hostRef.current.srcObject = stream;
+        setHostSeen(true);
+      },
+      { authorization: `Bearer ${joined.stageToken}` },
+    );
     hostPcRef.current = pc;
-    pc.addTransceiver("video", { direction: "recvonly" });
-    pc.addTransceiver("audio", { direction: "recvonly" });
-    pc.ontrack = (e) => {
-      if (hostRef.current && e.streams[0]) hostRef.current.srcObject = e.streams[0];
-      else if (hostRef.current) hostRef.current.srcObject = new MediaStream([e.track]);
-      setHostSeen(true);
-    };
-    exchange(`/api/shows/${encodeURIComponent(showId)}/stage/feeds/${encodeURIComponent(host.id)}`, joined.stageToken, pc).catch(() => {
+    ready.catch(() => {
       pc.close();
       hostPcRef.current = null;
     });
