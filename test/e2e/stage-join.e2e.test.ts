@@ -76,7 +76,7 @@ describe("joining the stage from an invite link", () => {
     expect(errors).toEqual([]);
   });
 
-  it("the studio goes live through the stage, sees and hears a waiting guest in its Stage tab, and brings them into the program", async () => {
+  it("the studio goes live through the stage, sees and hears a waiting guest in its Stage tab, brings them and a second guest on, and the guests see each other", async () => {
     const showId = server.demo.showId;
     const hostVisitor = await signedInVisitor(browser, server.url, host);
     const studio = await hostVisitor.context.newPage();
@@ -126,6 +126,27 @@ describe("joining the stage from an invite link", () => {
       timeout: LONG,
     });
 
+    // A second guest on stage: the two guests see each other through the server as well.
+    const invite2 = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/invites`, { cookie: host, body: { role: "guest" } });
+    const link2 = new URL(invite2.body.invite.url);
+    const guest2 = await createBuyer(server, "gil@stage-studio.test", "stage-password-1", "Gil");
+    const guest2Visitor = await signedInVisitor(browser, server.url, guest2.cookie);
+    const page2 = await guest2Visitor.context.newPage();
+    await page2.goto(link2.pathname + link2.search);
+    await page2.getByTestId("stage-name").fill("Gil in Köln");
+    await page2.getByTestId("stage-accept").click();
+    await page2.getByTestId("stage-join").click({ timeout: LONG });
+    await page2.locator("[data-testid=stage-my-state][data-state=waiting]").waitFor({ timeout: LONG });
+    await studio.getByTestId("stage-participant").filter({ hasText: "Gil in Köln" }).getByTestId("stage-bring-on").click({ timeout: LONG });
+    await page2.locator("[data-testid=stage-my-state][data-state=on_stage]").waitFor({ timeout: LONG });
+    const seesOtherGuest = () =>
+      [...document.querySelectorAll<HTMLVideoElement>("[data-testid=stage-feed-video]")].some((v) => v.videoWidth > 0 && v.currentTime > 0);
+    await page.waitForFunction(seesOtherGuest, undefined, { timeout: LONG });
+    await page2.waitForFunction(seesOtherGuest, undefined, { timeout: LONG });
+    expect(await page.getByTestId("stage-feed-video").getAttribute("aria-label")).toBe("Gil in Köln's camera");
+    expect(await seriousAxeFindings(page)).toBe("");
+
+    await page2.getByTestId("stage-leave").click();
     await page.getByTestId("stage-leave").click();
     await studio.getByTestId("studio-setup-open").click();
     // Bringing the guest on restarted the program's feed: the host's publish went on through it.
@@ -134,7 +155,8 @@ describe("joining the stage from an invite link", () => {
     await studio.locator("[data-testid=golive][data-phase=preview]").waitFor({ timeout: LONG });
     expect(hostVisitor.errors).toEqual([]);
     expect(guestVisitor.errors).toEqual([]);
-    await Promise.all([hostVisitor.context.close(), guestVisitor.context.close()]);
+    expect(guest2Visitor.errors).toEqual([]);
+    await Promise.all([hostVisitor.context.close(), guestVisitor.context.close(), guest2Visitor.context.close()]);
   }, 300_000);
 
   it("asks a signed-out visitor to sign in first, and says so when the link has no invite", async () => {

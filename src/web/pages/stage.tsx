@@ -5,6 +5,7 @@ import { useSignedIn } from "../accounts/useSignedIn.js";
 import { Centered, Header } from "../components/Layout.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { adoptCss } from "../platform/adoptCss.js";
+import { StageFeed } from "../stage/StageFeed.js";
 import { exchangeStageSdp, watchStageFeed } from "../stage/stageSdp.js";
 import { ApiError, api } from "../platform/apiClient.js";
 
@@ -300,6 +301,20 @@ function StagePage() {
               <figcaption>{hostSeen ? t("host") : t("hostNotYet")}</figcaption>
             </figure>
           )}
+          {/* On stage, the other guests too (the server forwards everyone on stage to everyone on it). */}
+          {phase === "joined" &&
+            joined &&
+            me?.state === "on_stage" &&
+            room?.stage.participants
+              .filter((p) => p.id !== me.id && p.role !== "host" && p.state === "on_stage" && p.publishing)
+              .map((p) => (
+                <StageFeed
+                  key={p.id}
+                  path={`/api/shows/${encodeURIComponent(showId)}/stage/feeds/${encodeURIComponent(p.id)}`}
+                  name={p.displayName}
+                  headers={{ authorization: `Bearer ${joined.stageToken}` }}
+                />
+              ))}
         </div>
         <div aria-live="polite">
           {phase === "joined" && <p data-testid="stage-connected">{t("connected")}</p>}

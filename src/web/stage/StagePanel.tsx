@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { StageInviteView, StageLayout, StageParticipantView, StageView } from "../../protocol/api.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { ApiError, api } from "../platform/apiClient.js";
-import { watchStageFeed } from "./stageSdp.js";
+import { StageFeed } from "./StageFeed.js";
 
 const stageMessages = defineMessages(
   {
@@ -31,8 +31,6 @@ const stageMessages = defineMessages(
     noCamera: "no camera yet",
     muted: "muted",
     composing: "The program is composed from the stage.",
-    feed: "{name}'s camera",
-    feedWaiting: "Connecting to {name}'s camera…",
     error: "That did not work.",
   },
   {
@@ -61,8 +59,6 @@ const stageMessages = defineMessages(
     noCamera: "noch keine Kamera",
     muted: "stumm",
     composing: "Die Sendung wird aus der Bühne zusammengesetzt.",
-    feed: "Kamera von {name}",
-    feedWaiting: "Verbinde mit der Kamera von {name} …",
     error: "Das hat nicht geklappt.",
   },
 );
@@ -70,36 +66,6 @@ const stageMessages = defineMessages(
 // Who waits and who is on stage changes on the guests' side (they accept, connect a camera): a poll keeps it current.
 const POLL_MS = 3000;
 const LAYOUTS: StageLayout[] = ["host", "side_by_side", "pip"];
-
-/**
- * A guest's picture and sound as the host sees and hears them: the stage's forwarding through the server (the same
- * path the guests use for the host), so the host can talk with a waiting guest before bringing them on.
- */
-function StageFeed({ path, name }: { path: string; name: string }) {
-  const { t } = useMessages(stageMessages);
-  const video = useRef<HTMLVideoElement>(null);
-  const [playing, setPlaying] = useState(false);
-  useEffect(() => {
-    const { pc, ready } = watchStageFeed(path, (stream) => {
-      const v = video.current;
-      if (!v) return;
-      v.srcObject = stream;
-      // Sound on where the browser allows it (the host clicked in the studio); else muted rather than no picture.
-      v.play().catch(() => {
-        v.muted = true;
-        return v.play().catch(() => undefined);
-      });
-    });
-    ready.catch(() => pc.close());
-    return () => pc.close();
-  }, [path]);
-  return (
-    <figure class="stage-feed">
-      <video ref={video} autoplay playsinline aria-label={t("feed", { name })} data-testid="stage-feed-video" onPlaying={() => setPlaying(true)} />
-      {!playing && <figcaption class="muted">{t("feedWaiting", { name })}</figcaption>}
-    </figure>
-  );
-}
 
 /** Studio side tab: the stage's participants (bring on, take off, mute), the program's layout and invite links. */
 export function StagePanel({ showId }: { showId: string }) {
