@@ -1,124 +1,24 @@
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultFfmpegPath } from "../../src/server/config.js";
 import { createBuyer } from "../support/accounts.js";
 import { login, request } from "../support/http.js";
-import { whipPublishFrom } from "../support/whip-browser.js";
+import { blankPage, colourAt, colourY4m, programFrame, watchFeed, whipPublish } from "../support/stage-media.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser.js";
-
-const run = promisify(execFile);
-const ffmpeg = process.env.FFMPEG_PATH ?? defaultFfmpegPath();
-
-/** A solid-colour Y4M file for Chromium's fake camera: each browser's camera is told apart by its colour. */
-async function colourY4m(dir: string, colour: string): Promise<string> {
-  const file = path.join(dir, `${colour}.y4m`);
-  await run(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", `color=c=${colour}:s=640x480:r=15`, "-t", "2", "-pix_fmt", "yuv420p", "-y", file]);
-  return file;
-}
-
-/** The program's latest frame as the audience gets it (LL-HLS), shrunk to 16×9 RGB. */
-async function programFrame(server: TestServer, showId: string): Promise<Buffer> {
-  const { stdout } = await run(
-    ffmpeg,
-    [
-      "-v",
-      "error",
-      "-live_start_index",
-      "-1",
-      "-i",
-      `${server.url}/live/${showId}/index.m3u8`,
-      "-map",
-      "0:v:0",
-      "-frames:v",
-      "1",
-      "-vf",
-      "scale=16:9",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "rgb24",
-      "pipe:1",
-    ],
-    { encoding: "buffer", timeout: 60_000, maxBuffer: 1 << 20 },
-  );
-  return stdout as unknown as Buffer;
-}
-
-type Colour = "red" | "blue" | "dark" | "other";
-function colourAt(frame: Buffer, x: number, y: number): Colour {
-  const i = (y * 16 + x) * 3;
-  const [r, g, b] = [frame[i]!, frame[i + 1]!, frame[i + 2]!];
-  if (r > 150 && g < 90 && b < 90) return "red";
-  if (b > 150 && r < 90 && g < 90) return "blue";
-  if (r < 40 && g < 40 && b < 40) return "dark";
-  return "other";
-}
 
 /** Polls the program until `want` holds for its latest frame (a restart or layout switch takes a few segments). */
 async function waitForProgram(server: TestServer, showId: string, want: (f: Buffer) => boolean, timeoutMs: number): Promise<{ frame: Buffer; ms: number }> {
   const t0 = Date.now();
   let last: Buffer | null = null;
   while (Date.now() - t0 < timeoutMs) {
-    last = await programFrame(server, showId).catch(() => null);
+    last = await programFrame(server.url, showId).catch(() => null);
     if (last && want(last)) return { frame: last, ms: Date.now() - t0 };
     await new Promise((r) => setTimeout(r, 1_500));
   }
   throw new Error(`program never matched; last centre row: ${last ? [2, 4, 8, 12, 14].map((x) => colourAt(last!, x, 4)).join(",") : "no frame"}`);
-}
-
-/** A blank page of the server's origin (fetches carry its cookies) without the app pages' camera-denying policy. */
-async function blankPage(page: Page): Promise<Page> {
-  await page.route("**/stage-media-blank", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>stage</title>" }));
-  await page.goto("/stage-media-blank");
-  return page;
-}
-
-/** The browser's side of WHIP at 640×480 with a microphone; its status. */
-async function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
-  return (await whipPublishFrom(page, url, { headers, media: { video: { width: 640, height: 480 }, audio: true } })).status;
-}
-
-/** Watches another participant through the stage's forwarding and reports the centre pixel's colour once it plays. */
-async function watchFeed(page: Page, url: string, headers: Record<string, string>): Promise<{ status: number; rgb: number[] | null; ms: number }> {
-  return page.evaluate(
-    async ({ url, headers }) => {
-      const t0 = performance.now();
-      const pc = new RTCPeerConnection();
-      pc.addTransceiver("video", { direction: "recvonly" });
-      pc.addTransceiver("audio", { direction: "recvonly" });
-      const video = document.createElement("video");
-      video.muted = true;
-      video.autoplay = true;
-      document.body.append(video);
-      pc.ontrack = (e) => {
-        if (e.track.kind === "video") video.srcObject = new MediaStream([e.track]);
-      };
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === "complete") resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-        setTimeout(resolve, 3000);
-      });
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
-      if (res.status !== 201) return { status: res.status, rgb: null, ms: 0 };
-      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && (video.readyState < 2 || video.videoWidth === 0)) await new Promise((r) => setTimeout(r, 100));
-      const canvas = document.createElement("canvas");
-      canvas.width = 16;
-      canvas.height = 12;
-      const ctx = canvas.getContext("2d")!;
-      ctx.drawImage(video, 0, 0, 16, 12);
-      return { status: 201, rgb: [...ctx.getImageData(8, 6, 1, 1).data.slice(0, 3)], ms: performance.now() - t0 };
-    },
-    { url, headers },
-  );
 }
 
 // The stage's media end to end on one server: two Chromiums with differently coloured fake cameras publish by WHIP,

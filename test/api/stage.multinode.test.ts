@@ -1,18 +1,15 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type Cluster } from "../../bench/edge-cluster.js";
-import { defaultFfmpegPath } from "../../src/server/config.js";
 import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser.js";
 import { dropSchema, uniqueSchema } from "../support/db.js";
 import { login, request } from "../support/http.js";
 import { until } from "../support/until.js";
-import { whipPublishFrom } from "../support/whip-browser.js";
+import { blankPage, colourAt, colourY4m, programFrame, watchFeed, whipPublish } from "../support/stage-media.js";
 
 // The stage on two nodes: the host publishes to the stage on A (A composes the program); the guest's whole side — the
 // room view, the WHIP publish, the host's feed — and the host's bring-on reach B, which passes each to A. Without that,
@@ -23,80 +20,6 @@ const databaseUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
 const missing = !databaseUrl || !redisUrl;
 const title = `the stage on every node${missing ? " (skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not both set)" : ""}`;
-const run = promisify(execFile);
-const ffmpeg = process.env.FFMPEG_PATH ?? defaultFfmpegPath();
-
-async function colourY4m(dir: string, colour: string): Promise<string> {
-  const file = path.join(dir, `${colour}.y4m`);
-  await run(ffmpeg, ["-v", "error", "-f", "lavfi", "-i", `color=c=${colour}:s=640x480:r=15`, "-t", "2", "-pix_fmt", "yuv420p", "-y", file]);
-  return file;
-}
-
-/** The program's latest frame from a node's LL-HLS, 16×9 RGB. */
-async function programFrame(base: string, showId: string): Promise<Buffer> {
-  const args = ["-v", "error", "-live_start_index", "-1", "-i", `${base}/live/${showId}/index.m3u8`, "-map", "0:v:0", "-frames:v", "1"];
-  const { stdout } = await run(ffmpeg, [...args, "-vf", "scale=16:9", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], {
-    encoding: "buffer",
-    timeout: 60_000,
-    maxBuffer: 1 << 20,
-  });
-  return stdout as unknown as Buffer;
-}
-
-function colourAt(frame: Buffer, x: number, y: number): "red" | "blue" | "other" {
-  const i = (y * 16 + x) * 3;
-  const [r, g, b] = [frame[i]!, frame[i + 1]!, frame[i + 2]!];
-  if (r > 150 && g < 90 && b < 90) return "red";
-  if (b > 150 && r < 90 && g < 90) return "blue";
-  return "other";
-}
-
-async function blankPage(page: Page): Promise<Page> {
-  await page.route("**/stage-multinode-blank", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>stage</title>" }));
-  await page.goto("/stage-multinode-blank");
-  return page;
-}
-
-/** Camera and microphone by WHIP from the page at 640×480; its status. */
-async function whipPublish(page: Page, url: string, headers: Record<string, string>): Promise<number> {
-  return (await whipPublishFrom(page, url, { headers, media: { video: { width: 640, height: 480 }, audio: true } })).status;
-}
-
-/** Watches a participant through the stage's forwarding; the centre pixel once the video plays. */
-function watchFeed(page: Page, url: string, headers: Record<string, string>): Promise<{ status: number; rgb: number[] | null }> {
-  return page.evaluate(
-    async ({ url, headers }) => {
-      const pc = new RTCPeerConnection();
-      pc.addTransceiver("video", { direction: "recvonly" });
-      pc.addTransceiver("audio", { direction: "recvonly" });
-      const video = document.createElement("video");
-      video.muted = true;
-      video.autoplay = true;
-      document.body.append(video);
-      pc.ontrack = (e) => {
-        if (e.track.kind === "video") video.srcObject = new MediaStream([e.track]);
-      };
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === "complete") resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve();
-        setTimeout(resolve, 3000);
-      });
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/sdp", ...headers }, body: pc.localDescription!.sdp });
-      if (res.status !== 201) return { status: res.status, rgb: null };
-      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && (video.readyState < 2 || video.videoWidth === 0)) await new Promise((r) => setTimeout(r, 100));
-      const canvas = document.createElement("canvas");
-      canvas.width = 16;
-      canvas.height = 12;
-      const ctx = canvas.getContext("2d")!;
-      ctx.drawImage(video, 0, 0, 16, 12);
-      return { status: 201, rgb: [...ctx.getImageData(8, 6, 1, 1).data.slice(0, 3)] };
-    },
-    { url, headers },
-  );
-}
 
 describe.skipIf(missing)(title, () => {
   const schema = uniqueSchema();
