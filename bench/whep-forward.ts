@@ -1,8 +1,8 @@
 import os from "node:os";
 import pg from "pg";
-import { RTCPeerConnection, useH264, useOPUS } from "werift";
 import { defaultFfmpegPath } from "../src/server/config.js";
 import { startSyntheticSource } from "../src/server/media/synthetic-source.js";
+import { viewerOffer } from "../test/support/whep-viewer.js";
 import { startCluster } from "./edge-cluster.js";
 import { round } from "./support.js";
 
@@ -10,23 +10,6 @@ import { round } from "./support.js";
 // same werift offers POSTed to A (baseline: the media node itself) and to B (passed to A), alternating, each session
 // ended again. Reported: the answer's time (POST to 201) at each, p50/p90, and the ratio of the p50s; the offers are
 // made before the clock starts (gathering is the viewer's, not the server's).
-
-async function viewerOffer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({ codecs: { video: [useH264()], audio: [useOPUS()] } });
-  pc.addTransceiver("video", { direction: "recvonly" });
-  pc.addTransceiver("audio", { direction: "recvonly" });
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === "complete") return resolve();
-    const t = setTimeout(resolve, 3000);
-    pc.iceGatheringStateChange.subscribe((s) => {
-      if (s !== "complete") return;
-      clearTimeout(t);
-      resolve();
-    });
-  });
-  return { pc, sdp: pc.localDescription!.sdp };
-}
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,31 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RTCPeerConnection, useH264, useOPUS } from "werift";
+import type { RTCPeerConnection } from "werift";
 import { backends } from "../support/db.js";
 import { request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { viewerOffer } from "../support/whep-viewer.js";
 import { until } from "../support/until.js";
 
 // WHEP's HTTP answers with the demo show live: the refusals (unknown, not live, full, not SDP, bad offers) and a real
 // session's life (201 + Location, the DELETE, the node's count). The offers come from werift acting as the viewer,
 // so no browser is needed here; test/e2e/whep.e2e.test.ts plays one in Chromium.
-
-/** A viewer's recvonly offer (video H.264, audio Opus) with its ICE candidates, as a WHEP player sends it. */
-async function viewerOffer(opts: { video?: boolean; audio?: boolean } = {}): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({ codecs: { video: [useH264()], audio: [useOPUS()] } });
-  if (opts.video !== false) pc.addTransceiver("video", { direction: "recvonly" });
-  if (opts.audio !== false) pc.addTransceiver("audio", { direction: "recvonly" });
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === "complete") return resolve();
-    const t = setTimeout(resolve, 3000);
-    pc.iceGatheringStateChange.subscribe((s) => {
-      if (s !== "complete") return;
-      clearTimeout(t);
-      resolve();
-    });
-  });
-  return { pc, sdp: pc.localDescription!.sdp };
-}
 
 /** The show view's `webrtc.available`: whether the player should try WHEP at all. */
 const offered = async (server: TestServer, showId: string): Promise<boolean> =>

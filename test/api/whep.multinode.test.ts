@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { H264RtpPayload, RTCPeerConnection, useH264, useOPUS } from "werift";
+import { H264RtpPayload, type RTCPeerConnection } from "werift";
 import { counter, metricsOf, startCluster, type Cluster } from "../../bench/edge-cluster.js";
 import { defaultFfmpegPath } from "../../src/server/config.js";
 import { nodeToken } from "../../src/server/media/edge-origin.js";
 import { startSyntheticSource, type SyntheticSource } from "../../src/server/media/synthetic-source.js";
 import { dropSchema, uniqueSchema } from "../support/db.js";
 import { until } from "../support/until.js";
+import { viewerOffer } from "../support/whep-viewer.js";
 
 // WebRTC on every node: the show is published to node A; a WHEP offer POSTed to node B is answered by A through B (the
 // signalling travels between the nodes with the node token, the media flows between the viewer and A), and A's answers,
@@ -16,24 +17,6 @@ const databaseUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
 const missing = !databaseUrl || !redisUrl;
 const title = `WHEP on every node${missing ? " (skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not both set)" : ""}`;
-
-/** A werift viewer: recvonly H.264 + Opus, with its candidates (no trickle in WHEP). */
-async function viewerOffer(): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({ codecs: { video: [useH264()], audio: [useOPUS()] } });
-  pc.addTransceiver("video", { direction: "recvonly" });
-  pc.addTransceiver("audio", { direction: "recvonly" });
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise<void>((resolve) => {
-    if (pc.iceGatheringState === "complete") return resolve();
-    const t = setTimeout(resolve, 3000);
-    pc.iceGatheringStateChange.subscribe((s) => {
-      if (s !== "complete") return;
-      clearTimeout(t);
-      resolve();
-    });
-  });
-  return { pc, sdp: pc.localDescription!.sdp };
-}
 
 /** An offer whose peer is closed with the others after the file. */
 async function offerSdp(peers: RTCPeerConnection[]): Promise<string> {
