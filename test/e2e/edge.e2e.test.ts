@@ -10,8 +10,9 @@ import { launchChromium, newVisitor, waitForPlayback } from "./browser.js";
 
 // Three nodes on PostgreSQL + Redis behind a real nginx started from deploy/nginx.conf (load balancer + LL-HLS
 // cache). The encoder publishes to node A; a viewer's Chromium plays the show page through nginx, which spreads the
-// player's requests over all three nodes (B and C fetch A's video). Killing B costs the viewer at most a few seconds;
-// killing A ends the show as an encoder drop (reconnecting), and the encoder publishing to C resumes it.
+// player's requests over the nodes (B or C, or both, fetch A's video as edges). Killing an edge that served the
+// player costs the viewer at most a few seconds; killing A ends the show as an encoder drop (reconnecting), and the
+// encoder publishing to the node still up resumes it.
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -61,6 +62,8 @@ describe.skipIf(why !== null)(title, () => {
   let browser: Browser;
   let source: SyntheticSource | null = null;
   let page: Page;
+  /** A node other than the ingest that served the player's video (B or C: the one holding its socket may serve none). */
+  let edgeNode = 1;
   const publish = (i: number) => {
     // One 240p rendition passed through: the nodes spend no core on encoding (the test is about the edge).
     source = startSyntheticSource({
@@ -123,10 +126,15 @@ describe.skipIf(why !== null)(title, () => {
     ).catch(async (err: Error) => {
       throw new Error(`${err.message}: served ${await Promise.all([0, 1, 2].map(served))}\n${nginx.logTail()}`);
     });
-    // B and C served A's show as edges: from A, through the node-to-node requests A counts.
+    // Whichever of B and C served the player's video did so as an edge of A's show: through the node-to-node requests
+    // A counts. (The node holding the socket may have served no video at all: CI had it on C, so C served none.)
+    const after = await Promise.all([0, 1, 2].map(served));
+    const edges = [1, 2].filter((i) => after[i]! > before[i]!);
+    expect(edges.length).toBeGreaterThan(0);
+    edgeNode = edges[0]!;
     const a = await metricsOf(cluster.nodes[0]!);
     expect(counter(a, "showcart_hls_requests_total", { role: "node" })).toBeGreaterThan(0);
-    for (const i of [1, 2]) expect(counter(await metricsOf(cluster.nodes[i]!), "showcart_hls_requests_total", { role: "edge" })).toBeGreaterThan(0);
+    for (const i of edges) expect(counter(await metricsOf(cluster.nodes[i]!), "showcart_hls_requests_total", { role: "edge" })).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 
@@ -171,17 +179,16 @@ describe.skipIf(why !== null)(title, () => {
   });
 
   it("keeps playing when a node the viewer was playing from (not the ingest) is killed", async () => {
-    const b = await served(1);
-    expect(b).toBeGreaterThan(0);
+    expect(await served(edgeNode)).toBeGreaterThan(0);
     await page.evaluate(() => {
       (window as unknown as { freeze: { longest: number } }).freeze.longest = 0;
     });
-    await cluster.nodes[1]!.kill();
+    await cluster.nodes[edgeNode]!.kill();
     const from = (await freeze(page)).progress;
     await until("12 s of video after the kill", async () => (await freeze(page)).progress > from + 12, LONG, 500);
     // "A few seconds" at most: the player's held requests on B were reset, nginx sent the retries elsewhere.
     const { longest } = await freeze(page);
-    console.info(`edge e2e: longest freeze after killing node B: ${Math.round(longest)} ms`);
+    console.info(`edge e2e: longest freeze after killing node ${"ABC"[edgeNode]}: ${Math.round(longest)} ms`);
     expect(longest).toBeLessThan(5000);
   }, 120_000);
 
@@ -190,8 +197,8 @@ describe.skipIf(why !== null)(title, () => {
     await source!.stop();
     source = null;
     await until("the show is reconnecting", async () => (await status()) === "reconnecting", LONG, 300);
-    // The encoder comes back on node C (as a load balancer in front of RTMP would send it).
-    publish(2);
+    // The encoder comes back on the node still up (as a load balancer in front of RTMP would send it).
+    publish(3 - edgeNode);
     await until("the show is live again", async () => (await status()) === "live", LONG, 300);
     const resumedAt = (await freeze(page)).progress;
     await until("the viewer's video moves on again", async () => (await freeze(page)).progress > resumedAt + 3, 90_000, 500);
