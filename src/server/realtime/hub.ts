@@ -110,6 +110,8 @@ export class RealtimeHub {
   #staff = new Map<string, Set<RoomSocket>>();
   // Signed-in sockets per room and account: where personal frames go (a host's request to come on stage).
   #accounts = new Map<string, Map<string, Set<RoomSocket>>>();
+  // Which account a signed-in socket is, so leaving finds its set at once (not a scan of the room's accounts).
+  #accountOf = new WeakMap<RoomSocket, string>();
   // Reactions of the current tick per show, summed here and published once per tick (to every node via the bus).
   #reactions = new Map<string, Record<string, number>>();
   readonly stream: RoomStream;
@@ -346,6 +348,7 @@ export class RealtimeHub {
       const sockets = byAccount.get(opts.accountId) ?? new Set<RoomSocket>();
       byAccount.set(opts.accountId, sockets);
       sockets.add(socket);
+      this.#accountOf.set(socket, opts.accountId);
     }
     if (opts.deflate) room.deflaters.set(socket, opts.deflate);
     if (opts.staff) {
@@ -358,13 +361,13 @@ export class RealtimeHub {
   remove(room: Room, socket: RoomSocket): void {
     room.forget(socket);
     this.#staff.get(room.id)?.delete(socket);
+    const accountId = this.#accountOf.get(socket);
     const byAccount = this.#accounts.get(room.id);
-    if (!byAccount) return;
-    for (const [accountId, sockets] of byAccount) {
-      if (!sockets.delete(socket)) continue;
-      if (sockets.size === 0) byAccount.delete(accountId);
-      break;
-    }
+    if (accountId === undefined || !byAccount) return;
+    this.#accountOf.delete(socket);
+    const sockets = byAccount.get(accountId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) byAccount.delete(accountId);
     if (byAccount.size === 0) this.#accounts.delete(room.id);
   }
 
