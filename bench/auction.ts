@@ -7,7 +7,7 @@ import { request } from "undici";
 import WebSocket from "ws";
 import { hashPassword } from "../src/server/accounts/index.js";
 import { openDb } from "../src/server/db/index.js";
-import { percentile, round, runLoad, startChildServer } from "./support.js";
+import { cpuMs, percentile, round, runLoad, startChildServer, statementCounts, statementFigures } from "./support.js";
 
 interface AuctionBenchArgs {
   bidders?: number;
@@ -80,7 +80,18 @@ export async function auctionBench(args: AuctionBenchArgs) {
   const schema = args.databaseUrl ? `bench_auction_${Date.now()}` : null;
   const cookies = await seedBidders(args.databaseUrl && schema ? { databaseUrl: args.databaseUrl, schema } : { dataDir }, bidders + WARMUP);
   const env: Record<string, string> = args.databaseUrl && schema ? { DATABASE_URL: args.databaseUrl, DATABASE_SCHEMA: schema } : {};
-  const server = await startChildServer(env, { dataDir });
+  // BENCH_COUNT_STATEMENTS=1: the statements the measured bids ran, per accepted bid (bench/statement-count.mjs).
+  const counting = process.env.BENCH_COUNT_STATEMENTS === "1";
+  const countFile = path.join(os.tmpdir(), `showcart-statements-${process.pid}-${Date.now()}.jsonl`);
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS;
+  if (counting) {
+    env.STATEMENT_COUNT_FILE = countFile;
+    process.env.BENCH_SERVER_NODE_ARGS = `${nodeArgs ?? ""} --import ${path.resolve("bench/statement-count.mjs")}`;
+  }
+  const server = await startChildServer(env, { dataDir }).finally(() => {
+    if (nodeArgs === undefined) delete process.env.BENCH_SERVER_NODE_ARGS;
+    else process.env.BENCH_SERVER_NODE_ARGS = nodeArgs;
+  });
   let ws: WebSocket | null = null;
   try {
     const login = await request(`${server.url}/api/auth/login`, {
@@ -128,12 +139,16 @@ export async function auctionBench(args: AuctionBenchArgs) {
     // the measured bidders' sessions are still unread (no cache helps them).
     await runLoad(server.url, WARMUP, concurrency, (i) => bidRequest(warmupAuctionId, cookies[bidders + i]!, i));
     await runLoad(server.url, WARMUP, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    const pingCpu0 = cpuMs(server.proc.pid);
     const baseline = await runLoad(server.url, total, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    const pingCpu1 = cpuMs(server.proc.pid);
 
     // Maxima rise with the request number (increment 1), so most bids beat the price and a bid overtaken in flight
     // by a later one is refused as too low: both paths are measured.
     const sentAt: number[] = [];
     const countOf: (number | null)[] = [];
+    const before = counting ? await statementCounts(server, countFile) : null;
+    const bidCpu0 = cpuMs(server.proc.pid);
     const t0 = performance.now();
     const load = await runLoad(
       server.url,
@@ -148,7 +163,9 @@ export async function auctionBench(args: AuctionBenchArgs) {
         countOf[i] = status === 201 ? (JSON.parse(text) as { auction: { bidCount: number } }).auction.bidCount : null;
       },
     );
+    const bidCpu1 = cpuMs(server.proc.pid);
     const accepted = load.statuses.accepted ?? 0;
+    const after = before ? await statementCounts(server, countFile) : null;
     // Let the last events arrive (one realtime tick, generously).
     const deadline = performance.now() + 5000;
     const maxCount = () => Math.max(0, ...eventAt.keys());
@@ -192,10 +209,22 @@ export async function auctionBench(args: AuctionBenchArgs) {
       ratio: round(load.perSecond / baseline.perSecond, 3),
       accepted_ratio: round(acceptedPerS / baseline.perSecond, 3),
       seconds: round((performance.now() - t0) / 1000, 1),
+      // The server process's CPU per bid and per ping (µs; PostgreSQL's own processes not included): the ratio the
+      // accepted_ratio tends to when the server's CPU is the limit, and steady under other load.
+      ...(bidCpu0 !== null && bidCpu1 !== null && pingCpu0 !== null && pingCpu1 !== null
+        ? {
+            server_cpu_us_per_bid: round(((bidCpu1 - bidCpu0) * 1000) / total),
+            server_cpu_us_per_ping: round(((pingCpu1 - pingCpu0) * 1000) / total),
+            cpu_ratio: round((pingCpu1 - pingCpu0) / (bidCpu1 - bidCpu0), 3),
+          }
+        : {}),
+      load: os.loadavg().map((l) => round(l, 1)),
+      ...(before && after ? statementFigures(before, after, accepted, "accepted") : {}),
     };
   } finally {
     ws?.close();
     await server.stop();
+    fs.rmSync(countFile, { force: true });
     if (args.databaseUrl && schema) {
       const client = new pg.Client({ connectionString: args.databaseUrl });
       await client.connect();

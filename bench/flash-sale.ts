@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { request } from "undici";
 import { openDb } from "../src/server/db/index.js";
-import { round, runLoad, startChildServer, type ChildServer } from "./support.js";
+import { type ChildServer, round, runLoad, startChildServer, statementCounts, statementFigures } from "./support.js";
 
 interface FlashSaleArgs {
   attempts?: number;
@@ -226,28 +226,6 @@ export async function flashSale(args: FlashSaleArgs) {
     await server.stop();
     if (args.databaseUrl) await dropSchema(args.databaseUrl, env.DATABASE_SCHEMA!);
   }
-}
-
-type StatementCounts = { total: number; by: Record<string, number> };
-
-/** The server's statement counts so far (bench/statement-count.mjs, loaded with BENCH_COUNT_STATEMENTS=1). */
-async function statementCounts(server: ChildServer, file: string): Promise<StatementCounts> {
-  const lines = () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
-  const n = lines().length;
-  server.proc.kill("SIGUSR2");
-  for (let i = 0; i < 100 && lines().length === n; i++) await new Promise((r) => setTimeout(r, 50));
-  return JSON.parse(lines().at(-1)!) as StatementCounts;
-}
-
-/** Statements the sale ran per confirmed order, and the ten most frequent (per confirmed order). */
-function statementFigures(before: StatementCounts, after: StatementCounts, confirmed: number) {
-  const per = (n: number) => round(n / Math.max(1, confirmed), 2);
-  const top = Object.entries(after.by)
-    .map(([k, n]) => [k, n - (before.by[k] ?? 0)] as const)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 12);
-  return { statements_per_confirmed: per(after.total - before.total), statements_top: Object.fromEntries(top.map(([k, n]) => [k, per(n)])) };
 }
 
 async function dropSchema(databaseUrl: string, schema: string) {

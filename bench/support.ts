@@ -127,3 +127,41 @@ export async function runLoad(
 }
 
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+export type StatementCounts = { total: number; by: Record<string, number> };
+
+/** The server's statement counts so far (bench/statement-count.mjs, loaded with BENCH_COUNT_STATEMENTS=1). */
+export async function statementCounts(server: ChildServer, file: string): Promise<StatementCounts> {
+  const lines = () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
+  const n = lines().length;
+  server.proc.kill("SIGUSR2");
+  for (let i = 0; i < 100 && lines().length === n; i++) await new Promise((r) => setTimeout(r, 50));
+  return JSON.parse(lines().at(-1)!) as StatementCounts;
+}
+
+/** Statements run per unit of work (a confirmed order, an accepted bid), and the twelve most frequent (per unit). */
+export function statementFigures(before: StatementCounts, after: StatementCounts, units: number, unit = "confirmed") {
+  const per = (n: number) => round(n / Math.max(1, units), 2);
+  const top = Object.entries(after.by)
+    .map(([k, n]) => [k, n - (before.by[k] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12);
+  return { [`statements_per_${unit}`]: per(after.total - before.total), statements_top: Object.fromEntries(top.map(([k, n]) => [k, per(n)])) };
+}
+
+/**
+ * CPU milliseconds (user + system) the process has used so far, from /proc (Linux; null elsewhere). Read around a
+ * phase of a bench, it gives the server's CPU per request: unlike req/s it hardly moves when other work shares the
+ * machine, so two runs under different load can still be compared.
+ */
+export function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return null;
+  }
+}

@@ -164,6 +164,30 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
     expect(await codeOf(auctions.placeBid(a.id, anna(), 2500, "same-key-1"))).toBe("idempotency_mismatch");
   });
 
+  it("a retried key among new bids of one tick: answered as the first time, audited once, the new bids decided as usual", async () => {
+    const a = await make();
+    await auctions.start(a.id, f.host.id);
+    const first = await auctions.placeBid(a.id, anna(), 2000, "mixed-anna-1");
+    // Submitted together, so they share a tick: a replay (decided as refused before any look-up, since anna's 2000 is
+    // in the price already: its key is then found and the whole tick decided again with every key looked up), the same
+    // key with another amount, two new bids. (A lone key reused with another amount takes the other way back: decided
+    // as accepted, refused by the unique index, the tick run again; the test above.)
+    const [ben1, replay, mismatch, cleo1] = await Promise.allSettled([
+      auctions.placeBid(a.id, ben(), 2500, "mixed-ben-1"),
+      auctions.placeBid(a.id, anna(), 2000, "mixed-anna-1"),
+      auctions.placeBid(a.id, anna(), 2600, "mixed-anna-1"),
+      auctions.placeBid(a.id, cleo(), 3000, "mixed-cleo-1"),
+    ]);
+    expect(replay.status === "fulfilled" && replay.value).toMatchObject({ replayed: true, bid: { id: first.bid.id, maxAmount: 2000 } });
+    expect(mismatch.status === "rejected" && (mismatch.reason as AppError).code).toBe("idempotency_mismatch");
+    expect(ben1.status === "fulfilled" && ben1.value.replayed).toBe(false);
+    expect(cleo1.status === "fulfilled" && cleo1.value.replayed).toBe(false);
+    expect(await auctions.auction(a.id)).toMatchObject({ bidCount: 3, leader: "C***o", currentPrice: 2600 });
+    const log = await auctions.events(a.id);
+    expect(log.filter((e) => e.type === "bid_accepted").map((e) => e.amount)).toEqual([2000, 2500, 3000]);
+    expect(log.filter((e) => e.type === "bid_refused")).toEqual([]);
+  });
+
   it("pre-bids before the start count with proxy bidding; the live timer starts at start()", async () => {
     const a = await make();
     const p1 = await auctions.placeBid(a.id, anna(), 1500, "pre-1", { preBidOnly: true });

@@ -3,7 +3,7 @@ import type { AuctionBidResult, AuctionView, CreateAuctionBody } from "../../pro
 import type { ErrorCode } from "../../protocol/errors.js";
 import type { Account } from "../accounts/index.js";
 import type { Product, Variant } from "../catalog/index.js";
-import { type Db, scoped } from "../db/index.js";
+import { type Db, isUniqueViolation, scoped } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderService } from "../orders/index.js";
 import type { Outbox } from "../outbox/index.js";
@@ -14,7 +14,7 @@ import { GroupCommit } from "../platform/group-commit.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
 import { AuctionOwners } from "./owner.js";
-import { type AuctionEventInput, type AuctionRow, type AuctionsDb, type BidRow, auctionStore as store } from "./store.js";
+import { type AuctionEventInput, type AuctionRow, type AuctionsDb, type BidRow, type TickBid, auctionStore as store } from "./store.js";
 
 export const DEFAULT_SOFT_CLOSE_SECONDS = 10;
 export const DEFAULT_AUCTION_HOLD_SECONDS = 300;
@@ -332,126 +332,59 @@ export class AuctionService {
    * memory (applyBid per bid, as one bid at a time would); every accepted and refused bid goes to the audit log in
    * decision order; the auction row is written once and one `auction.bid` (the state after the tick) is broadcast.
    * The clock is read once, after the lock: every bid of the tick is decided at that instant.
+   *
+   * Idempotency without a look-up per bid: a bid sent again under its key (a client's retry) is rare, so a tick first
+   * decides as if no key had been used before. A retried bid decided as accepted would insert a second row under its
+   * (auction, account, key): the unique index refuses it, the transaction rolls back and the tick runs again with every
+   * key looked up. One decided as refused is looked up (refused bids only, a few per tick): if it was accepted before,
+   * the tick is decided again with every key looked up. Either way a retry gets the first answer.
    */
   async #commitBids(id: string, bids: QueuedBid[]): Promise<(Error | (AuctionBidResult & { replayed: boolean }))[]> {
+    try {
+      return await this.#commitTick(id, bids, false);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return this.#commitTick(id, bids, true);
+    }
+  }
+
+  async #commitTick(id: string, bids: QueuedBid[], lookUpEveryKey: boolean): Promise<(Error | (AuctionBidResult & { replayed: boolean }))[]> {
     const { clock } = this.deps;
     const events = this.deps.outbox.batch();
+    const everyKey = (tx: Parameters<typeof store.bidsByKeys>[0], of: QueuedBid[]) =>
+      store.bidsByKeys(
+        tx,
+        id,
+        of.map((b) => ({ accountId: b.account.id, idempotencyKey: b.idempotencyKey })),
+      );
     const decided = await this.#db.transaction().execute(async (tx) => {
       const a = await store.lockAuction(tx, id);
       if (!a) throw new AppError("not_found", "No such auction.");
       const now = clock.now();
-      const priors = await store.bidsByKeys(
-        tx,
-        id,
-        bids.map((b) => b.idempotencyKey),
-      );
-      const priorOf = new Map(priors.map((p) => [`${p.account_id} ${p.idempotency_key}`, p]));
-      const startPrice = Number(a.start_price);
-      const increment = Number(a.min_increment);
-      const s = {
-        price: Number(a.current_price),
-        leaderId: a.leader_account_id,
-        leaderName: a.leader_name,
-        leaderMax: a.leader_max === null ? null : Number(a.leader_max),
-        endsAt: a.ends_at ? new Date(a.ends_at) : null,
-        bidCount: a.bid_count,
-      };
-      const preBid = a.status === "scheduled";
-      const newBids: Omit<BidRow, "seq">[] = [];
-      const audit: AuctionEventInput[] = [];
-      type Decision =
-        | { kind: "accepted"; bidId: string; max: number; preBid: boolean }
-        | { kind: "replay"; bid: { id: string; max: number; preBid: boolean } }
-        | { kind: "error"; error: AppError };
-      const out: Decision[] = [];
-      let extendedTo: Date | null = null;
-      for (const b of bids) {
-        const idKey = `${b.account.id} ${b.idempotencyKey}`;
-        const prior = priorOf.get(idKey);
-        if (prior) {
-          if (Number(prior.max_amount) !== b.maxAmount) out.push({ kind: "error", error: new AppError("idempotency_mismatch") });
-          else out.push({ kind: "replay", bid: { id: prior.id, max: Number(prior.max_amount), preBid: prior.pre_bid } });
-          continue;
-        }
-        const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
-          audit.push({ auctionId: id, type: "bid_refused", at: now, accountId: b.account.id, amount: b.maxAmount, reason: code, data: details });
-          out.push({ kind: "error", error: AppError.expected(code, message, details) });
-        };
-        if (!b.allowed) {
-          refuse("cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
-          continue;
-        }
-        if (b.preBidOnly && !preBid) {
-          refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
-          continue;
-        }
-        if (!preBid && a.status !== "live") {
-          refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
-          continue;
-        }
-        if (!preBid && s.endsAt && now.getTime() >= s.endsAt.getTime()) {
-          refuse("auction_closed", "Bidding ended.", { endsAt: s.endsAt.toISOString(), at: now.toISOString() });
-          continue;
-        }
-        const step = applyBid(
-          { startPrice, increment, price: s.price, leaderId: s.leaderId, leaderMax: s.leaderMax },
-          { accountId: b.account.id, max: b.maxAmount },
-        );
-        if (!step.ok) {
-          refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
-          continue;
-        }
-        const bidId = randomId("bid");
-        newBids.push({
-          id: bidId,
-          auction_id: id,
-          account_id: b.account.id,
-          bidder_name: b.account.displayName,
-          bidder_email: b.account.email,
-          max_amount: b.maxAmount,
-          pre_bid: preBid,
-          idempotency_key: b.idempotencyKey,
-          created_at: now,
-        });
-        const previousPrice = s.price;
-        s.price = step.price;
-        if (step.leaderId === b.account.id) s.leaderName = b.account.displayName;
-        s.leaderId = step.leaderId;
-        s.leaderMax = step.leaderMax;
-        s.bidCount++;
-        // Later bids of this tick with the same key are replays of this one.
-        priorOf.set(idKey, { id: bidId, account_id: b.account.id, idempotency_key: b.idempotencyKey, max_amount: b.maxAmount, pre_bid: preBid } as BidRow);
-        audit.push({
-          auctionId: id,
-          type: "bid_accepted",
-          at: now,
-          accountId: b.account.id,
-          amount: b.maxAmount,
-          data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice },
-        });
-        // Soft close: a bid with N seconds or less left sets the remaining time back to N.
-        if (!preBid && s.endsAt && a.soft_close_ms > 0 && s.endsAt.getTime() - now.getTime() <= a.soft_close_ms) {
-          const to = new Date(now.getTime() + a.soft_close_ms);
-          if (to.getTime() > s.endsAt.getTime()) {
-            audit.push({ auctionId: id, type: "extended", at: now, data: { from: s.endsAt.toISOString(), to: to.toISOString(), bidId } });
-            s.endsAt = to;
-            extendedTo = to;
-          }
-        }
-        out.push({ kind: "accepted", bidId, max: b.maxAmount, preBid });
+      let d = this.#decide(a, id, now, bids, lookUpEveryKey ? await everyKey(tx, bids) : []);
+      if (!lookUpEveryKey) {
+        const refused = bids.filter((_, i) => d.out[i]!.kind === "error");
+        if (refused.length > 0 && (await everyKey(tx, refused)).length > 0) d = this.#decide(a, id, now, bids, await everyKey(tx, bids));
       }
+      const { newBids, audit, out, s, extendedTo, preBid } = d;
       let row = a;
       // Refusals only: their audit rows. Else bids, audit rows and the auction row in one statement.
-      if (newBids.length === 0) await store.insertEvents(tx, audit);
+      if (newBids.length === 0) await store.insertTickEvents(tx, id, now, audit);
       else {
-        const u = await store.writeTick(tx, id, a.version, newBids, audit, {
-          current_price: s.price,
-          leader_account_id: s.leaderId,
-          leader_name: s.leaderName,
-          leader_max: s.leaderMax,
-          bid_count: s.bidCount,
-          ...(extendedTo ? { ends_at: extendedTo } : {}),
-        });
+        const u = await store.writeTick(
+          tx,
+          id,
+          a.version,
+          { at: now, preBid, bids: newBids, events: audit },
+          {
+            current_price: s.price,
+            leader_account_id: s.leaderId,
+            leader_name: s.leaderName,
+            leader_max: s.leaderMax,
+            bid_count: s.bidCount,
+            ...(extendedTo ? { ends_at: extendedTo } : {}),
+          },
+        );
         if (!u) throw new AppError("conflict"); // unreachable under the row lock
         row = u;
         const view = auctionView(u);
@@ -479,6 +412,103 @@ export class AuctionService {
       if (d.kind === "replay") return { auction: view, bid: { id: d.bid.id, maxAmount: d.bid.max, preBid: d.bid.preBid, leading }, replayed: true };
       return { auction: view, bid: { id: d.bidId, maxAmount: d.max, preBid: d.preBid, leading }, replayed: false };
     });
+  }
+
+  /** A tick's decisions in arrival order, in memory, against the locked row `a` and the earlier bids under the tick's keys. */
+  #decide(a: AuctionRow, id: string, now: Date, bids: QueuedBid[], priors: BidRow[]) {
+    const priorOf = new Map(priors.map((p) => [`${p.account_id} ${p.idempotency_key}`, p]));
+    const startPrice = Number(a.start_price);
+    const increment = Number(a.min_increment);
+    const s = {
+      price: Number(a.current_price),
+      leaderId: a.leader_account_id,
+      leaderName: a.leader_name,
+      leaderMax: a.leader_max === null ? null : Number(a.leader_max),
+      endsAt: a.ends_at ? new Date(a.ends_at) : null,
+      bidCount: a.bid_count,
+    };
+    const preBid = a.status === "scheduled";
+    const newBids: TickBid[] = [];
+    const audit: AuctionEventInput[] = [];
+    type Decision =
+      | { kind: "accepted"; bidId: string; max: number; preBid: boolean }
+      | { kind: "replay"; bid: { id: string; max: number; preBid: boolean } }
+      | { kind: "error"; error: AppError };
+    const out: Decision[] = [];
+    let extendedTo: Date | null = null;
+    for (const b of bids) {
+      const idKey = `${b.account.id} ${b.idempotencyKey}`;
+      const prior = priorOf.get(idKey);
+      if (prior) {
+        if (Number(prior.max_amount) !== b.maxAmount) out.push({ kind: "error", error: new AppError("idempotency_mismatch") });
+        else out.push({ kind: "replay", bid: { id: prior.id, max: Number(prior.max_amount), preBid: prior.pre_bid } });
+        continue;
+      }
+      const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
+        audit.push({ auctionId: id, type: "bid_refused", at: now, accountId: b.account.id, amount: b.maxAmount, reason: code, data: details });
+        out.push({ kind: "error", error: AppError.expected(code, message, details) });
+      };
+      if (!b.allowed) {
+        refuse("cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
+        continue;
+      }
+      if (b.preBidOnly && !preBid) {
+        refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
+        continue;
+      }
+      if (!preBid && a.status !== "live") {
+        refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
+        continue;
+      }
+      if (!preBid && s.endsAt && now.getTime() >= s.endsAt.getTime()) {
+        refuse("auction_closed", "Bidding ended.", { endsAt: s.endsAt.toISOString(), at: now.toISOString() });
+        continue;
+      }
+      const step = applyBid(
+        { startPrice, increment, price: s.price, leaderId: s.leaderId, leaderMax: s.leaderMax },
+        { accountId: b.account.id, max: b.maxAmount },
+      );
+      if (!step.ok) {
+        refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
+        continue;
+      }
+      const bidId = randomId("bid");
+      newBids.push({
+        id: bidId,
+        accountId: b.account.id,
+        name: b.account.displayName,
+        email: b.account.email,
+        maxAmount: b.maxAmount,
+        idempotencyKey: b.idempotencyKey,
+      });
+      const previousPrice = s.price;
+      s.price = step.price;
+      if (step.leaderId === b.account.id) s.leaderName = b.account.displayName;
+      s.leaderId = step.leaderId;
+      s.leaderMax = step.leaderMax;
+      s.bidCount++;
+      // Later bids of this tick with the same key are replays of this one.
+      priorOf.set(idKey, { id: bidId, account_id: b.account.id, idempotency_key: b.idempotencyKey, max_amount: b.maxAmount, pre_bid: preBid } as BidRow);
+      audit.push({
+        auctionId: id,
+        type: "bid_accepted",
+        at: now,
+        accountId: b.account.id,
+        amount: b.maxAmount,
+        data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice },
+      });
+      // Soft close: a bid with N seconds or less left sets the remaining time back to N.
+      if (!preBid && s.endsAt && a.soft_close_ms > 0 && s.endsAt.getTime() - now.getTime() <= a.soft_close_ms) {
+        const to = new Date(now.getTime() + a.soft_close_ms);
+        if (to.getTime() > s.endsAt.getTime()) {
+          audit.push({ auctionId: id, type: "extended", at: now, data: { from: s.endsAt.toISOString(), to: to.toISOString(), bidId } });
+          s.endsAt = to;
+          extendedTo = to;
+        }
+      }
+      out.push({ kind: "accepted", bidId, max: b.maxAmount, preBid });
+    }
+    return { newBids, audit, out, s, extendedTo, preBid };
   }
 
   /**

@@ -1,9 +1,22 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomFillSync } from "node:crypto";
 
 // Prefixed, URL-safe, sortable-enough random ids: `ord_3kT9…`. Injected where tests need determinism.
 export type IdGenerator = (prefix: string) => string;
 
-export const randomId: IdGenerator = (prefix) => `${prefix}_${randomBytes(12).toString("base64url")}`;
+// Ids draw their 12 random bytes from a pool refilled 4 KB at a time (the same CSPRNG): one call into OpenSSL per
+// 341 ids instead of one per id, which showed in the profile of an auction tick (two ids per bid).
+const POOL = Buffer.alloc(4092);
+let poolAt = POOL.length;
+
+export const randomId: IdGenerator = (prefix) => {
+  if (poolAt + 12 > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const id = `${prefix}_${POOL.toString("base64url", poolAt, poolAt + 12)}`;
+  poolAt += 12;
+  return id;
+};
 
 export function secretToken(bytes = 24): string {
   return randomBytes(bytes).toString("base64url");
