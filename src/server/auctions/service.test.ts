@@ -164,6 +164,11 @@ describe.each(backends)("auctions with the manual clock (%s)", (backend) => {
     expect(await codeOf(auctions.placeBid(a.id, anna(), 2500, "same-key-1"))).toBe("idempotency_mismatch");
   });
 
+  it("a bid on an unknown auction is not_found, every time (the failed look-up of its show is not remembered)", async () => {
+    expect(await codeOf(auctions.placeBid("auc_missing", anna(), 2000, "missing-1"))).toBe("not_found");
+    expect(await codeOf(auctions.placeBid("auc_missing", anna(), 2000, "missing-2"))).toBe("not_found");
+  });
+
   it("a retried key among new bids of one tick: answered as the first time, audited once, the new bids decided as usual", async () => {
     const a = await make();
     await auctions.start(a.id, f.host.id);

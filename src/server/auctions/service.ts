@@ -121,8 +121,9 @@ type QueuedBid = BusRequests["auction.bid"]["body"];
  */
 export class AuctionService {
   readonly #staff = new Map<string, { hostAccountId: string; merchantId: string }>();
-  // An auction's show never changes: remembered so a bid needs no read before its transaction.
-  readonly #showOf = new Map<string, string>();
+  // An auction's show never changes: remembered so a bid needs no read before its transaction. The read itself is
+  // shared: the first seconds of a bid storm on a new auction would otherwise send one read per concurrent bid.
+  readonly #showOf = new Map<string, Promise<string>>();
 
   readonly #db: AuctionsDb;
   readonly #owners: AuctionOwners;
@@ -288,14 +289,18 @@ export class AuctionService {
     idempotencyKey: string,
     opts: { preBidOnly?: boolean } = {},
   ): Promise<AuctionBidResult & { replayed: boolean }> {
-    let showId = this.#showOf.get(id);
-    if (!showId) {
-      const first = await store.auction(this.#db, id);
-      if (!first) throw new AppError("not_found", "No such auction.");
-      showId = first.show_id;
+    let showOf = this.#showOf.get(id);
+    if (!showOf) {
+      showOf = store.auction(this.#db, id).then((first) => {
+        if (!first) throw new AppError("not_found", "No such auction.");
+        return first.show_id;
+      });
       if (this.#showOf.size > 10_000) this.#showOf.clear();
-      this.#showOf.set(id, showId);
+      this.#showOf.set(id, showOf);
+      const read = showOf;
+      read.catch(() => this.#showOf.get(id) === read && this.#showOf.delete(id)); // an unknown auction, a failed read: not remembered
     }
+    const showId = await showOf;
     const bid: QueuedBid = {
       auctionId: id,
       account: { id: account.id, displayName: account.displayName, email: account.email, role: account.role, merchantId: account.merchantId },
