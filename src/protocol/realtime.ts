@@ -152,7 +152,9 @@ export type ServerFrame =
  */
 export type PersonalFrame =
   /** The show's host asks this viewer on stage (from the chat); the invite token is fetched on Accept. */
-  { t: "stage.invited"; d: { hostName: string; expiresAt: string } };
+  | { t: "stage.invited"; d: { hostName: string; expiresAt: string } }
+  /** The host withdrew that request before it was answered: the page shows the invitation as no longer open. */
+  | { t: "stage.withdrawn"; d: Record<string, never> };
 
 // Client → server commands (imperative names).
 /** The reactions a viewer can send; anything else is refused. */

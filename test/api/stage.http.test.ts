@@ -331,6 +331,14 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
         cookie: host,
       });
       expect(withdrawn.body.participant.state).toBe("off");
+      // The viewer's open dialog is told (a personal frame to the asked account's sockets, nobody else's).
+      const gone = (f: { t: string }) => f.t === "stage.withdrawn";
+      expect(await deeTab.waitFor(gone)).toEqual({ t: "stage.withdrawn", d: {} });
+      await deeOtherTab.waitFor(gone);
+      // One: taking the declined request off the list above told the viewer nothing (they had answered it; frames
+      // arrive in the order they were published, so an earlier one would be here by now).
+      expect(deeTab.frames.filter(gone)).toHaveLength(1);
+      expect([...eveTab.frames, ...anonymous.frames].filter(gone)).toEqual([]);
       expect((await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: dee!.cookie })).body.invitation).toBeNull();
       const tooLate = await request(server.url, "POST", "/api/stage/accept", { cookie: dee!.cookie, body: { token: newToken } });
       expect([tooLate.status, tooLate.body.error.code]).toEqual([410, "invite_expired"]);

@@ -8,7 +8,8 @@ import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
 // A viewer brought on stage from the chat: the host asks from the studio's chat, the viewer's show page shows the
 // request (a personal realtime frame), Decline shows in the studio's Stage tab, a reload shows a pending request again,
-// and Accept lands on the guest's join page. Two browser contexts, one per person.
+// and Accept lands on the guest's join page; a request the host withdraws says so in the open dialog. Two browser
+// contexts, one per person.
 const LONG = 60_000;
 
 describe("asking a chatting viewer on stage", () => {
@@ -86,7 +87,7 @@ describe("asking a chatting viewer on stage", () => {
     expect([...host.errors, ...viewer.errors, ...bystander.errors]).toEqual([]);
   }, 240_000);
 
-  it("asks in German on a German page (Annehmen / Ablehnen), axe clean", async () => {
+  it("asks in German on a German page (Annehmen / Ablehnen), axe clean; a withdrawn request says so", async () => {
     const showId = server.demo.showId;
     const hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
     const hostName = (await server.services.shows.show(showId)).hostName;
@@ -111,6 +112,15 @@ describe("asking a chatting viewer on stage", () => {
     expect(await page.getByTestId("stage-request-accept").textContent()).toBe("Annehmen");
     expect(await page.getByTestId("stage-request-decline").textContent()).toBe("Ablehnen");
     expect(await seriousAxeFindings(page), "axe: German show page with the stage request").toBe("");
+    // The host withdraws it unanswered: the open dialog says it no longer stands, focus on its one button, Close.
+    const participantId = asked.body.participant.id as string;
+    const off = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${participantId}/take-off`, { cookie: hostCookie });
+    expect(off.status).toBe(200);
+    await dialog.getByText("Diese Einladung gilt nicht mehr.").waitFor({ timeout: LONG });
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe("stage-request-close");
+    expect(await seriousAxeFindings(page), "axe: German show page with the withdrawn request").toBe("");
+    await page.getByTestId("stage-request-close").click();
+    await dialog.waitFor({ state: "detached", timeout: LONG });
     expect(errors).toEqual([]);
     await context.close();
   }, 180_000);

@@ -45,6 +45,8 @@ export interface BusEvents {
   "chat.reported": { showId: string };
   /** The host asked a signed-in viewer on stage: their sockets in the show's room get a personal frame (any node). */
   "stage.invited": { showId: string; accountId: string; hostName: string; expiresAt: string };
+  /** The host withdrew that request unanswered: the same sockets are told (any node). */
+  "stage.withdrawn": { showId: string; accountId: string };
   "coupon.dropped": { showId: string } & ServerEvents["coupon.dropped"];
   "coupon.claimed": { showId: string } & ServerEvents["coupon.claimed"];
   "coupon.ended": { showId: string } & ServerEvents["coupon.ended"];

@@ -131,6 +131,7 @@ export class RealtimeHub {
       deps.bus.subscribe("stage.invited", (e) =>
         this.toAccount(e.showId, e.accountId, { t: "stage.invited", d: { hostName: e.hostName, expiresAt: e.expiresAt } }),
       ),
+      deps.bus.subscribe("stage.withdrawn", (e) => this.toAccount(e.showId, e.accountId, { t: "stage.withdrawn", d: {} })),
     );
   }
 

@@ -27,6 +27,8 @@ export function createStageModule(
     composing: (showId) => stageMedia?.composing(showId) ?? false,
     changed: (showId) => stageMedia?.sync(showId),
     requested: (e) => void ctx.bus.publish("stage.invited", e).catch((err: unknown) => log.warn({ err, showId: e.showId }, "stage request not announced")),
+    withdrawn: (e) =>
+      void ctx.bus.publish("stage.withdrawn", e).catch((err: unknown) => log.warn({ err, showId: e.showId }, "stage request withdrawal not announced")),
   });
   stageMedia = new StageMedia({
     ffmpegPath: config.ffmpegPath,

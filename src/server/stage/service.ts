@@ -27,6 +27,8 @@ export interface StageServiceDeps {
   changed?(showId: string): void;
   /** A signed-in viewer was asked on stage: their show page is told (realtime, on whichever node holds their socket). */
   requested?(e: { showId: string; accountId: string; hostName: string; expiresAt: string }): void;
+  /** The host withdrew a request the viewer had not answered: their show page is told the same way. */
+  withdrawn?(e: { showId: string; accountId: string }): void;
   ids?: IdGenerator;
 }
 
@@ -395,7 +397,9 @@ export class StageService {
       .where("participant_id", "=", p.id)
       .where("used_by", "is", null)
       .execute();
-    return this.#move(p, "off");
+    const off = await this.#move(p, "off");
+    if (p.state === "invited" && p.account_id) this.deps.withdrawn?.({ showId: show.id, accountId: p.account_id });
+    return off;
   }
 
   async mute(account: Account, showId: string, participantId: string, muted: boolean): Promise<StageParticipantView> {

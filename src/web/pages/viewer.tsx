@@ -110,7 +110,7 @@ function LiveShow({ show }: { show: ShowView }) {
   // The games' code loads only for a show that has one running, or once one starts.
   const [games, setGames] = useState<ReadonlySet<GameKind>>(() => new Set(show.games ?? []));
   // The host asked this (signed-in) viewer on stage: a personal frame, sent again after every reconnect while pending.
-  const [stageInvite, setStageInvite] = useState<StageInvited | null>(null);
+  const [stageInvite, setStageInvite] = useState<(StageInvited & { withdrawn?: boolean }) | null>(null);
   const listeners = useRef(new Set<(ev: Envelope) => void>());
   const subscribe = useCallback((fn: (ev: Envelope) => void) => {
     listeners.current.add(fn);
@@ -123,6 +123,8 @@ function LiveShow({ show }: { show: ShowView }) {
       params: () => ({ name: name ?? undefined, device: chatDeviceId(), src: trafficSource(show.status === "ended" || show.status === "offline") }),
       onPersonal: (frame) => {
         if (frame.t === "stage.invited") setStageInvite(frame.d);
+        // Withdrawn unanswered: the open dialog says so (and is closed by the viewer), none opens later.
+        else if (frame.t === "stage.withdrawn") setStageInvite((s) => s && { ...s, withdrawn: true });
       },
       onEvent: (ev) => {
         if (chatExtras.onEvent(ev)) return;
@@ -362,7 +364,15 @@ function LiveShow({ show }: { show: ShowView }) {
           </div>
         </aside>
       </main>
-      {stageInvite && !embedded && <StageInviteDialog showId={show.id} hostName={stageInvite.hostName} onClose={() => setStageInvite(null)} />}
+      {stageInvite && !embedded && (
+        <StageInviteDialog
+          showId={show.id}
+          hostName={stageInvite.hostName}
+          expiresAt={stageInvite.expiresAt}
+          withdrawn={stageInvite.withdrawn ?? false}
+          onClose={() => setStageInvite(null)}
+        />
+      )}
       {claim && claimOffer ? (
         <CheckoutSheet
           key={claim.orderId}

@@ -103,6 +103,7 @@ export function connectRealtime(opts: RealtimeOptions): RealtimeConnection {
         drainDelayMs = Math.max(0, Math.min(frame.d.afterMs, BACKOFF_MAX_MS));
         return;
       case "stage.invited":
+      case "stage.withdrawn":
         opts.handlers.onPersonal?.(frame);
         return;
     }

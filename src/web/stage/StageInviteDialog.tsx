@@ -28,12 +28,40 @@ const inviteMessages = defineMessages(
  * The host's request to come on stage, on the show page of the viewer it is for: Accept opens the guest's join page
  * (accept → camera and microphone → preview → join), Decline tells the server (the studio shows it as declined).
  */
-export function StageInviteDialog({ showId, hostName, onClose }: { showId: string; hostName: string; onClose(): void }) {
+export function StageInviteDialog({
+  showId,
+  hostName,
+  expiresAt,
+  withdrawn,
+  onClose,
+}: {
+  showId: string;
+  hostName: string;
+  /** When the request lapses unanswered (server time): the dialog says it is no longer open. */
+  expiresAt: string;
+  /** The host withdrew it (personal frame `stage.withdrawn`). */
+  withdrawn: boolean;
+  onClose(): void;
+}) {
   const { t } = useMessages(inviteMessages);
   const [state, setState] = useState<"open" | "busy" | "gone" | "error">("open");
   const acceptRef = useRef<HTMLButtonElement>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
   // An alert dialog takes focus: keyboard and screen-reader users land on its first action.
   useEffect(() => acceptRef.current?.focus(), []);
+  useEffect(() => {
+    if (withdrawn) setState("gone");
+  }, [withdrawn]);
+  useEffect(() => {
+    const left = Date.parse(expiresAt) - Date.now();
+    if (!Number.isFinite(left)) return;
+    const timer = setTimeout(() => setState("gone"), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+    return () => clearTimeout(timer);
+  }, [expiresAt]);
+  // Focus follows the dialog's one remaining action once the invitation is gone.
+  useEffect(() => {
+    if (state === "gone") closeRef.current?.focus();
+  }, [state]);
   const base = `/api/shows/${encodeURIComponent(showId)}/stage/invitation`;
 
   const accept = async () => {
@@ -68,7 +96,7 @@ export function StageInviteDialog({ showId, hostName, onClose }: { showId: strin
       )}
       <div class="stage-invite-actions">
         {state === "gone" ? (
-          <button type="button" class="btn" onClick={onClose} data-testid="stage-request-close">
+          <button ref={closeRef} type="button" class="btn" onClick={onClose} data-testid="stage-request-close">
             {t("close")}
           </button>
         ) : (
