@@ -46,44 +46,60 @@ export function assertBalanced(postings: readonly Posting[]): void {
  * (kind, order) and (reversal, refund): a transaction that already exists is not written again and null is returned.
  */
 export async function postTransaction(tx: Transaction<CommissionsView>, at: Date, t: LedgerTransaction, postings: readonly Posting[]): Promise<string | null> {
-  assertBalanced(postings);
-  const id = randomId("ltx");
-  const row = await tx
+  return (await postTransactions(tx, at, [{ t, postings }]))[0]!;
+}
+
+/** postTransaction for several transactions, with one INSERT of the transactions and one of their postings. */
+export async function postTransactions(
+  tx: Transaction<CommissionsView>,
+  at: Date,
+  items: readonly { t: LedgerTransaction; postings: readonly Posting[] }[],
+): Promise<(string | null)[]> {
+  if (items.length === 0) return [];
+  for (const { postings } of items) assertBalanced(postings);
+  const ids = items.map(() => randomId("ltx"));
+  const rows = await tx
     .insertInto("ledger_transactions")
-    .values({
-      id,
-      kind: t.kind,
-      merchant_id: t.merchantId,
-      order_id: t.orderId ?? null,
-      refund_id: t.refundId ?? null,
-      payout_id: t.payoutId ?? null,
-      rule_version: t.ruleVersion ?? null,
-      rate_bp: t.rateBp ?? null,
-      fixed_per_unit: t.fixedPerUnit ?? null,
-      matures_at: t.maturesAt ?? null,
-      memo: t.memo ?? "",
-      created_at: at,
-    })
+    .values(
+      items.map(({ t }, i) => ({
+        id: ids[i]!,
+        kind: t.kind,
+        merchant_id: t.merchantId,
+        order_id: t.orderId ?? null,
+        refund_id: t.refundId ?? null,
+        payout_id: t.payoutId ?? null,
+        rule_version: t.ruleVersion ?? null,
+        rate_bp: t.rateBp ?? null,
+        fixed_per_unit: t.fixedPerUnit ?? null,
+        matures_at: t.maturesAt ?? null,
+        memo: t.memo ?? "",
+        created_at: at,
+      })),
+    )
     .onConflict((oc) => oc.doNothing())
     .returning("id")
-    .executeTakeFirst();
-  if (!row) return null;
-  const rows = postings
-    .filter((p) => p.amount !== 0)
-    .map((p) => ({
-      id: randomId("lp"),
-      transaction_id: id,
-      account: p.account,
-      host_account_id: p.hostAccountId ?? null,
-      merchant_id: t.merchantId,
-      show_id: p.showId ?? null,
-      order_id: p.orderId ?? t.orderId ?? null,
-      amount: p.amount,
-      currency: p.currency,
-      created_at: at,
-    }));
-  if (rows.length) await tx.insertInto("ledger_postings").values(rows).execute();
-  return id;
+    .execute();
+  const written = new Set(rows.map((r) => r.id));
+  const postingRows = items.flatMap(({ t, postings }, i) =>
+    written.has(ids[i]!)
+      ? postings
+          .filter((p) => p.amount !== 0)
+          .map((p) => ({
+            id: randomId("lp"),
+            transaction_id: ids[i]!,
+            account: p.account,
+            host_account_id: p.hostAccountId ?? null,
+            merchant_id: t.merchantId,
+            show_id: p.showId ?? null,
+            order_id: p.orderId ?? t.orderId ?? null,
+            amount: p.amount,
+            currency: p.currency,
+            created_at: at,
+          }))
+      : [],
+  );
+  if (postingRows.length) await tx.insertInto("ledger_postings").values(postingRows).execute();
+  return ids.map((id) => (written.has(id) ? id : null));
 }
 
 /** A host's balances per currency, summed from postings (there are no stored totals). */

@@ -10,13 +10,33 @@ import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
 import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution, type CommissionsDb } from "./attribution.js";
-import { hostAccount, hostBalances, merchantExpense, orderHostBalances, postTransaction, type Posting } from "./ledger.js";
+import {
+  type LedgerTransaction,
+  type Posting,
+  hostAccount,
+  hostBalances,
+  merchantExpense,
+  orderHostBalances,
+  postTransaction,
+  postTransactions,
+} from "./ledger.js";
 import { DEFAULT_RETURN_WINDOW_DAYS, lineCommission, splitBetweenHosts, type HostShare } from "./rules.js";
 import type { CommissionsView } from "./schema.js";
 
 type Tx = Transaction<CommissionsView>;
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** A paid order's figures for its commission; `rateBp` is the show's own rate, used only under no rule set (version 0). */
+export interface CommissionInput {
+  orderId: string;
+  showId: string;
+  hostAccountId: string;
+  total: number;
+  currency: string;
+  rateBp: number;
+  discount?: number;
+}
 
 /** Legacy helper (version 0 rules): floor(total × rate_bp / 10 000). */
 export function commissionFor(total: number, rateBp: number): number {
@@ -29,6 +49,9 @@ export interface CommissionOptions {
   /** Accounts' display names (the studio's commission split names each host); without it the ids stand in. */
   displayNames?: (accountIds: string[]) => Promise<Map<string, string>>;
 }
+
+// Pacing of the studio's earnings.updated during a sale (a figure four times a second is live enough for a host).
+const ANNOUNCE_GAP_MS = 250;
 
 /**
  * Host commissions on a double-entry ledger (see ledger.ts and docs/api.md "Host commissions"): merchant rule sets
@@ -53,9 +76,10 @@ export class CommissionService {
   readonly #announcing = new Map<string, { again: boolean }>();
 
   /**
-   * One announcement at a time per show, and one more after it when orders were paid meanwhile: a flash sale's
-   * hundreds of paid orders a second cost a few reads of the show's earnings, not five statements each, and the last
-   * figure announced is still the one after the last order.
+   * One announcement at a time per show, and one more after it when orders were paid meanwhile, at most one every
+   * ANNOUNCE_GAP_MS: a flash sale's hundreds of paid orders a second cost a few reads of the show's earnings, not five
+   * statements each, and the last figure announced is still the one after the last order. The reads sum every posting
+   * of the show: back to back they took a growing share of the database during a sale (one round per paid order).
    */
   #announceSoon(showId: string): void {
     const running = this.#announcing.get(showId);
@@ -69,7 +93,10 @@ export class CommissionService {
       try {
         do {
           state.again = false;
+          const started = performance.now();
           await this.#announce(showId).catch(() => {});
+          const wait = ANNOUNCE_GAP_MS - (performance.now() - started);
+          if (state.again && wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
         } while (state.again);
       } finally {
         this.#announcing.delete(showId);
@@ -93,19 +120,19 @@ export class CommissionService {
       await this.attribute(tx, { orderId: order.id, showId: order.showId, referral: order.referral, at: order.at });
       return undefined;
     });
-    orders.on("paid", async (tx, order, view) => {
-      // Cached by the shows module; read in the order's transaction when it is not.
+    // Cached by the shows module; read in the order's transaction when it is not.
+    const input = async (tx: SharedTx, order: { id: string; total: number | string }, view: { showId: string; currency: string }) => {
       const terms = await shows.commissionTerms(view.showId, tx);
-      const commission = await this.recordForOrder(tx, {
-        orderId: order.id,
-        showId: view.showId,
-        hostAccountId: terms.hostAccountId,
-        total: Number(order.total),
-        currency: view.currency,
-        rateBp: terms.rateBp,
-      });
-      return { commission };
-    });
+      return { orderId: order.id, showId: view.showId, hostAccountId: terms.hostAccountId, total: Number(order.total), currency: view.currency, rateBp: terms.rateBp };
+    };
+    orders.onPaid(
+      async (tx, order, view) => ({ commission: await this.recordForOrder(tx, await input(tx, order, view)) }),
+      async (tx, paid) => {
+        const inputs: CommissionInput[] = [];
+        for (const p of paid) inputs.push(await input(tx, p.order, p.view));
+        return (await this.recordForOrders(tx, inputs)).map((commission) => ({ commission }));
+      },
+    );
     orders.on("refunding", async (tx, order, refund) => ({
       commissionReversed: await this.reverseForRefund(tx, {
         orderId: order.id,
@@ -126,10 +153,7 @@ export class CommissionService {
    * commission expense against each attributed host's pending account, under the rule version stored on the order.
    * `rateBp` is the show's own rate, used only when the order falls under no rule set (version 0).
    */
-  async recordForOrder(
-    orderTx: SharedTx,
-    input: { orderId: string; showId: string; hostAccountId: string; total: number; currency: string; rateBp: number; discount?: number },
-  ): Promise<number> {
+  async recordForOrder(orderTx: SharedTx, input: CommissionInput): Promise<number> {
     const tx: Tx = scoped(orderTx);
     const order = await tx
       .selectFrom("orders")
@@ -139,6 +163,56 @@ export class CommissionService {
       .executeTakeFirstOrThrow();
     const attribution = await this.#attribution(tx, input.orderId, input.showId, new Date(order.created_at));
     const set = await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion);
+    const entry = await this.#commissionEntry(tx, input, order, attribution, set);
+    await postTransaction(tx, entry.at, entry.t, entry.postings);
+    return entry.amount;
+  }
+
+  /**
+   * recordForOrder for the orders of a confirmation tick, in their order: one read of the orders, one of their
+   * attributions, one INSERT of the ledger transactions and one of their postings. A tiered rule (each order's tier
+   * depends on the show's revenue before it) or a bag is written order by order, as recordForOrder does.
+   */
+  async recordForOrders(orderTx: SharedTx, inputs: readonly CommissionInput[]): Promise<number[]> {
+    const tx: Tx = scoped(orderTx);
+    if (inputs.length === 0) return [];
+    const ids = inputs.map((i) => i.orderId);
+    const orders = await tx
+      .selectFrom("orders")
+      .innerJoin("offers", "offers.id", "orders.offer_id")
+      .select(["orders.id", "orders.quantity", "orders.vat_rate_bp", "orders.created_at", "orders.line_count", "offers.product_id"])
+      .where("orders.id", "in", ids)
+      .execute();
+    const byId = new Map(orders.map((o) => [o.id, o]));
+    const attributed = await tx.selectFrom("order_attributions").selectAll().where("order_id", "in", ids).execute();
+    const attributions = new Map(attributed.map((r) => [r.order_id, attributionFromRow(r)]));
+    const planned: { order: (typeof orders)[number]; attribution: Attribution; set: Awaited<ReturnType<typeof ruleSetVersion>> }[] = [];
+    for (const input of inputs) {
+      const order = byId.get(input.orderId);
+      const attribution = attributions.get(input.orderId);
+      const set = order && attribution ? await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion) : null;
+      // Not attributed yet (a waitlist hold), a tier or a bag: order by order.
+      if (!order || !attribution || !set || set.rules?.tiers.length || order.line_count > 1) {
+        const out: number[] = [];
+        for (const i of inputs) out.push(await this.recordForOrder(tx, i));
+        return out;
+      }
+      planned.push({ order, attribution, set });
+    }
+    const entries = [];
+    for (const [i, p] of planned.entries()) entries.push(await this.#commissionEntry(tx, inputs[i]!, p.order, p.attribution, p.set));
+    await postTransactions(tx, entries[0]!.at, entries);
+    return entries.map((e) => e.amount);
+  }
+
+  /** An order's commission as a ledger transaction: the merchant's expense against each attributed host's pending account. */
+  async #commissionEntry(
+    tx: Tx,
+    input: CommissionInput,
+    order: { quantity: number; vat_rate_bp: number; line_count: number; product_id: string },
+    attribution: Attribution,
+    set: Awaited<ReturnType<typeof ruleSetVersion>>,
+  ): Promise<{ amount: number; at: Date; t: LedgerTransaction; postings: Posting[] }> {
     const showRevenueBefore = set.rules?.tiers.length ? await this.#showRevenue(tx, input.showId, input.orderId) : 0;
     const line = {
       productId: order.product_id,
@@ -157,22 +231,17 @@ export class CommissionService {
       postings.push({ account: hostAccount(hostId, "pending"), hostAccountId: hostId, showId: input.showId, amount, currency: input.currency });
     const now = this.clock.now();
     const returnDays = set.rules?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
-    await postTransaction(
-      tx,
-      now,
-      {
-        kind: "commission",
-        merchantId: attribution.merchantId,
-        orderId: input.orderId,
-        ruleVersion: set.version,
-        rateBp: c.rateBp,
-        fixedPerUnit: c.fixedPerUnit,
-        maturesAt: new Date(now.getTime() + returnDays * DAY_MS),
-        memo: `${attribution.source} sale`,
-      },
-      postings,
-    );
-    return c.amount;
+    const t: LedgerTransaction = {
+      kind: "commission",
+      merchantId: attribution.merchantId,
+      orderId: input.orderId,
+      ruleVersion: set.version,
+      rateBp: c.rateBp,
+      fixedPerUnit: c.fixedPerUnit,
+      maturesAt: new Date(now.getTime() + returnDays * DAY_MS),
+      memo: `${attribution.source} sale`,
+    };
+    return { amount: c.amount, at: now, t, postings };
   }
 
   /**

@@ -41,8 +41,17 @@ export function escapeHtml(s: string): string {
 }
 
 /** Minor units as the language writes money: "12,34 €" in German, "€12.34" in English. */
+// Building a NumberFormat per amount was 1.4 s of the server CPU of a 4,000-order flash sale: one per language and currency.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function emailMoney(cents: number, currency: string, lang: EmailLang): string {
-  return new Intl.NumberFormat(LOCALE[lang], { style: "currency", currency }).format(cents / 100);
+  const key = `${lang}:${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(LOCALE[lang], { style: "currency", currency });
+    if (moneyFormats.size < 1000) moneyFormats.set(key, format);
+  }
+  return format.format(cents / 100);
 }
 
 function safeUrl(url: string): string {

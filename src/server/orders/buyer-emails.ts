@@ -1,6 +1,9 @@
 import type { Outbox } from "../outbox/index.js";
 import { orderEmailIn } from "./emails.js";
+import type { OrderView } from "../../protocol/api.js";
+import type { SharedTx } from "../db/index.js";
 import type { OrderSubscriptions } from "./events.js";
+import type { OrderRow } from "./store.js";
 
 /**
  * The buyer's emails, enqueued through the outbox in the transaction of the transition that causes them. OrderService
@@ -8,9 +11,18 @@ import type { OrderSubscriptions } from "./events.js";
  */
 export function sendBuyerEmails(orders: OrderSubscriptions, outbox: Outbox, orderUrl: (orderId: string) => string | undefined): void {
   // In the checkout's language (the order row's lang); the emails read only the titles of what was bought.
-  orders.on("paid", async (tx, row, view) => {
-    await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "confirmation", view, { link: orderUrl(view.id), lang: row.lang }));
-  });
+  const confirmation = (tx: SharedTx, row: OrderRow, view: OrderView) => orderEmailIn(tx, "confirmation", view, { link: orderUrl(view.id), lang: row.lang });
+  orders.onPaid(
+    async (tx, row, view) => {
+      await outbox.enqueue(tx, "email.send", await confirmation(tx, row, view));
+    },
+    async (tx, paid) => {
+      const emails = [];
+      for (const p of paid) emails.push(await confirmation(tx, p.order, p.view));
+      await outbox.enqueueMany(tx, "email.send", emails);
+      return [];
+    },
+  );
   orders.on("fulfilled", async (tx, row, view) => {
     await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "shipped", view, { link: orderUrl(view.id), lang: row.lang }));
     if (view.gift?.notifyEmail) await outbox.enqueue(tx, "email.send", await orderEmailIn(tx, "gift_notice", view, { lang: row.lang }));

@@ -160,11 +160,35 @@ export class Checkout {
     const events = outbox.batch();
     const results = await db.transaction().execute(async (tx) => {
       const units = holds.reduce((sum, h) => sum + h.req.body.quantity, 0);
-      const r = await inventory.reserve(tx, { kind: "offer", offerId }, units, events);
+      // The last units of a sale: the tick wants more than are left. Item by item, each hold in turn would take its
+      // units while they last and the others would be refused sold_out; the same, decided here with one UPDATE.
+      let short: (AppError | null)[] | null = null;
+      let r: Reservation;
+      try {
+        r = await inventory.reserve(tx, { kind: "offer", offerId }, units, events);
+      } catch (err) {
+        const left = soldOutLeft(err);
+        if (left === null) throw err;
+        short = [];
+        let take = 0;
+        for (const h of holds) {
+          const quantity = h.req.body.quantity;
+          const still = left - take;
+          if (quantity <= still) take += quantity;
+          short.push(quantity <= still ? null : AppError.expected("sold_out", still === 0 ? "Sold out." : `Only ${still} left.`, { remaining: still }));
+        }
+        if (take === 0) return short as AppError[];
+        r = await inventory.reserve(tx, { kind: "offer", offerId }, take, events);
+      }
       const out: (NewOrder | Error)[] = [];
       const taken: { keys: BuyerKeys; quantity: number }[] = [];
       let refused = 0;
-      for (const h of holds) {
+      for (const [i, h] of holds.entries()) {
+        const cut = short?.[i];
+        if (cut) {
+          out.push(cut);
+          continue;
+        }
         const keys = buyerKeys(h.req);
         const quantity = h.req.body.quantity;
         try {
@@ -179,6 +203,8 @@ export class Checkout {
         taken.push({ keys, quantity });
         out.push(newOrderFor(h.req, r, h));
       }
+      // Units a buyer's limit refused would go to a hold cut off above, item by item: that tick runs item by item.
+      if (refused > 0 && short?.some(Boolean)) throw new Error("the last units and a per-buyer limit in one tick");
       if (refused > 0) await inventory.release(tx, { kind: "offer", offerId }, refused, events);
       const placed = holds.flatMap((h, i) => (out[i] instanceof Error ? [] : [{ h, o: out[i] as NewOrder }]));
       await insertOrders(
@@ -329,6 +355,13 @@ export class Checkout {
       return orderView(existing);
     }
   }
+}
+
+/** How many units were left when a reservation was refused sold_out (its details), else null (any other refusal). */
+function soldOutLeft(err: unknown): number | null {
+  if (!(err instanceof AppError) || err.code !== "sold_out") return null;
+  const left = (err.details as { remaining?: unknown } | undefined)?.remaining;
+  return typeof left === "number" && left >= 0 ? left : null;
 }
 
 /** A hold of a set-wise tick: the request and its times (placing's). */

@@ -75,9 +75,18 @@ export interface OrderSubscribers {
 
 export type OrderEventName = keyof OrderSubscribers;
 
+/**
+ * A `paid` subscriber's set-wise form, for a confirmation tick of several orders (OrderPayment): the effects the
+ * subscriber would have for each order in turn, made with a statement per table for them all where it can; answers
+ * each order's facts, in their order.
+ */
+export type PaidSetWise = (tx: Tx, paid: readonly { order: OrderRow; view: OrderView }[], events: EventBatch) => Promise<readonly (PaidFacts | undefined)[]>;
+
 /** What a module needs to subscribe (OrderService has it). */
 export interface OrderSubscriptions {
   on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void;
+  /** A `paid` subscriber with its set-wise form (used for a tick of several orders; `one` for a single order). */
+  onPaid(one: OrderSubscribers["paid"], setWise: PaidSetWise): void;
 }
 
 /** The one extension point of orders: `orders.on("paid", (tx, order) => …)`. */
@@ -92,6 +101,9 @@ export class OrderEvents implements OrderSubscriptions {
     returned: [],
   };
 
+  /** The set-wise form of each `paid` subscriber, by its place in #subs.paid (null: it has none). */
+  readonly #paidSetWise: (PaidSetWise | null)[] = [];
+
   #sealed = false;
 
   on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void {
@@ -99,6 +111,12 @@ export class OrderEvents implements OrderSubscriptions {
     // no longer change): every module subscribes in its factory, before the routes serve.
     if (this.#sealed) throw new Error(`orders: a "${event}" subscriber came after the app was ready; subscribe in the module's factory`);
     this.#subs[event].push(subscriber);
+    if (event === "paid") this.#paidSetWise.push(null);
+  }
+
+  onPaid(one: OrderSubscribers["paid"], setWise: PaidSetWise): void {
+    this.on("paid", one);
+    this.#paidSetWise[this.#paidSetWise.length - 1] = setWise;
   }
 
   /** No subscriber may be added any more (the app is ready: orders are being placed). */
@@ -122,6 +140,24 @@ export class OrderEvents implements OrderSubscriptions {
     let commission = 0;
     for (const s of this.#subs.paid) commission += (await s(tx, order, view, events))?.commission ?? 0;
     return { commission };
+  }
+
+  /**
+   * The paid subscribers for several orders of one transaction: each subscriber in turn (in the order they were
+   * registered) for every order, in the orders' order, set-wise where it has that form; returns each order's commission.
+   */
+  async paidMany(tx: Tx, paid: readonly { order: OrderRow; view: OrderView }[], events: EventBatch): Promise<number[]> {
+    const commission = paid.map(() => 0);
+    for (const [k, one] of this.#subs.paid.entries()) {
+      const setWise = this.#paidSetWise[k];
+      if (setWise) {
+        const facts = await setWise(tx, paid, events);
+        for (const [i, f] of facts.entries()) commission[i]! += f?.commission ?? 0;
+      } else {
+        for (const [i, p] of paid.entries()) commission[i]! += (await one(tx, p.order, p.view, events))?.commission ?? 0;
+      }
+    }
+    return commission;
   }
 
   async fulfilled(tx: Tx, order: OrderRow, view: OrderView): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Transaction } from "kysely";
+import { type Transaction, sql } from "kysely";
 import type { NextAction, OrderView, PaymentBody } from "../../protocol/api.js";
 import type { EventBatch } from "../outbox/index.js";
 import type { ChargeResult } from "../payments/index.js";
@@ -152,37 +152,57 @@ export class OrderPayment {
   }
 
   /**
-   * The confirmations of one show's tick, set-wise (OrderTicks): each order is marked paid and its subscribers run in
-   * turn, as paidIn does (a commission's tier sees the orders paid before it, and no later one); the tick's history
-   * rows and order.paid events are then written with one statement each. Throws (the tick runs again item by item)
-   * on any failed statement.
+   * The confirmations of one show's tick, set-wise (OrderTicks): one UPDATE marks the tick's pending orders paid, the
+   * paid subscribers run for them all (each subscriber in turn, set-wise where it can: a commission's tier still sees
+   * the orders paid before it and no later one), then the tick's history rows and order.paid events are written with
+   * one statement each. Throws (the tick runs again item by item) on any failed statement.
    */
   readonly #paidTogether = async (inputs: unknown[]): Promise<unknown[]> => {
     const paid = inputs as { orderId: string; ref: string; total: number; paidAt: Date }[];
     const events = this.ctx.outbox.batch();
     const results = await this.ctx.db.transaction().execute(async (tx) => {
+      const rows = new Map((await this.#markPaidRows(tx, paid)).map((r) => [r.id, r]));
       const out: (OrderView | null)[] = [];
-      const history: Parameters<typeof recordOrderEvents>[1][number][] = [];
-      const announced: BusEvents["order.paid"][] = [];
+      const confirmed: { order: OrderRow; view: OrderView; p: (typeof paid)[number] }[] = [];
       for (const p of paid) {
-        const updated = await this.#markPaidRow(tx, p.orderId, p.ref, p.paidAt);
+        const updated = rows.get(p.orderId);
+        // The same order twice in a tick (the charge's answer and the provider's webhook): paid by the first.
+        rows.delete(p.orderId);
         if (!updated) {
           out.push(null);
           continue;
         }
         const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, p.orderId)) : orderView(updated);
-        const { commission } = await this.ctx.subscribers.paid(tx, updated, view, events);
-        history.push({ orderId: p.orderId, type: "paid", at: p.paidAt, data: { amount: p.total, paymentRef: p.ref } });
-        announced.push(paidEvent(view, p.total, commission));
+        confirmed.push({ order: updated, view, p });
         out.push(view);
       }
-      await recordOrderEvents(tx, history);
-      await events.emitMany(tx, "order.paid", announced);
+      const commissions = await this.ctx.subscribers.paidMany(tx, confirmed, events);
+      await recordOrderEvents(
+        tx,
+        confirmed.map(({ p }) => ({ orderId: p.orderId, type: "paid", at: p.paidAt, data: { amount: p.total, paymentRef: p.ref } })),
+      );
+      await events.emitMany(
+        tx,
+        "order.paid",
+        confirmed.map(({ view, p }, i) => paidEvent(view, p.total, commissions[i]!)),
+      );
       return out;
     });
     await events.publish();
     return results;
   };
+
+  /** pending_payment → paid for several orders in one UPDATE, each with its own payment reference and time. */
+  async #markPaidRows(tx: Transaction<OrdersTables>, paid: readonly { orderId: string; ref: string; paidAt: Date }[]): Promise<OrderRow[]> {
+    if (paid.length === 0) return [];
+    const values = sql.join(paid.map((p) => sql`(${p.orderId}, ${p.ref}, ${p.paidAt.toISOString()})`));
+    const res = await sql<OrderRow>`
+      update orders set status = 'paid', payment_ref = v.ref, payment_lock_until = null, updated_at = v.at::timestamptz
+      from (values ${values}) as v(id, ref, at)
+      where orders.id = v.id and orders.status = 'pending_payment'
+      returning orders.*`.execute(tx);
+    return res.rows;
+  }
 
   #markPaidRow(tx: Transaction<OrdersTables>, orderId: string, ref: string, paidAt: Date) {
     return tx

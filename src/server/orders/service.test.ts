@@ -53,6 +53,23 @@ describe.each(backends)("orders on %s", (backend) => {
     expect(await f.commissions.showCommission(f.show.id)).toBe(30 * 79);
   });
 
+  it("sells the last units of a tick that wants more than are left set-wise, in the order the attempts came", async () => {
+    const f = await setup(5);
+    // One tick: quantities 2, 2, 2, 1, 1 on 5 units → the first two take 4, the third finds 1 left, the fourth takes it.
+    const quantities = [2, 2, 2, 1, 1];
+    const results = await Promise.all(
+      quantities.map((quantity, i) =>
+        code(f.orders.placeOrder(orderBody(f.offer.id, { quantity, buyer: { name: `L${i}`, email: `last${i}@example.com` } }), `key-last-${i}`)),
+      ),
+    );
+    expect(results).toEqual(["ok", "ok", "sold_out", "ok", "sold_out"]);
+    expect((await f.offers.offer(f.offer.id)).remaining).toBe(0);
+    expect(f.orders.tickStats()).toMatchObject({ fellBack: 0 });
+    expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
+    const paid = await f.db.selectFrom("orders").select(["quantity"]).where("status", "=", "paid").execute();
+    expect(paid.map((o) => o.quantity).sort()).toEqual([1, 2, 2]);
+  });
+
   it("holds the per-buyer limit across the attempts of one tick, and gives the refused units back", async () => {
     const s = await setup(10);
     const offer = await s.offers.create(s.show.id, s.product, { showPrice: 799, quantity: 20, durationSeconds: 600, pin: true, perBuyerLimit: 2 });

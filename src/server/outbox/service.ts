@@ -195,6 +195,16 @@ export class Outbox {
     return id;
   }
 
+  /** Several rows of one topic in one statement (a confirmation tick's emails), due now; answers their ids. */
+  async enqueueMany<K extends OutboxTopic>(tx: SharedDb, topic: K, payloads: readonly OutboxTopics[K][]): Promise<string[]> {
+    if (payloads.length === 0) return [];
+    const now = this.clock.now();
+    const rows = payloads.map((payload) => ({ id: randomId("obx"), topic, payload: JSON.stringify(payload), created_at: now, available_at: now }));
+    await scoped<OutboxTables>(tx).insertInto("outbox").values(rows).execute();
+    this.kick();
+    return rows.map((r) => r.id);
+  }
+
   /**
    * Runs a row's payload again now (a merchant's "retry" in the webhook delivery log): the row of `topic` created in
    * [from, to] whose payload contains `needle` and passes `match` is made due at once while it is still being retried;

@@ -151,7 +151,16 @@ export class WaitlistService {
   subscribeToOrders(orders: OrderSubscriptions): void {
     orders.on("released", (tx, order) => this.released(tx, order.id));
     orders.on("returned", (tx, units, events) => this.offerReturned(tx, units, events));
-    orders.on("paid", (tx, order) => this.claimed(tx, order.id));
+    orders.onPaid(
+      (tx, order) => this.claimed(tx, order.id),
+      async (tx, paid) => {
+        await this.claimedMany(
+          tx,
+          paid.map((p) => p.order.id),
+        );
+        return [];
+      },
+    );
   }
 
   /** One unit per waiting buyer, longest-waiting first, as a hold of their own; returns how many units were offered. */
@@ -236,5 +245,11 @@ export class WaitlistService {
 
   async claimed(tx: Tx, orderId: string): Promise<void> {
     await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "=", orderId).where("status", "=", "offered").execute();
+  }
+
+  /** claimed() for the orders of a confirmation tick, in one statement. */
+  async claimedMany(tx: Tx, orderIds: string[]): Promise<void> {
+    if (orderIds.length === 0) return;
+    await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "in", orderIds).where("status", "=", "offered").execute();
   }
 }
