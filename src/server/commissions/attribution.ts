@@ -125,6 +125,41 @@ export async function attributeOrder(
   tx: Transaction<CommissionsView>,
   input: { orderId: string; showId: string; referral: string | null; at: Date },
 ): Promise<Attribution> {
+  return (await attributeOrders(tx, [input]))[0]!;
+}
+
+/** attributeOrder for the orders of a hold tick, in their order: the reads (once per transaction where they can be), one INSERT. */
+export async function attributeOrders(
+  tx: Transaction<CommissionsView>,
+  inputs: readonly { orderId: string; showId: string; referral: string | null; at: Date }[],
+): Promise<Attribution[]> {
+  const out: Attribution[] = [];
+  for (const input of inputs) out.push(await planAttribution(tx, input));
+  if (out.length === 0) return out;
+  await tx
+    .insertInto("order_attributions")
+    .values(
+      out.map((a, i) => ({
+        order_id: a.orderId,
+        show_id: a.showId,
+        merchant_id: a.merchantId,
+        source: a.source,
+        ref_code: a.refCode,
+        ref_at: a.refAt,
+        hosts: JSON.stringify(a.hosts),
+        rule_version: a.ruleVersion,
+        created_at: inputs[i]!.at,
+      })),
+    )
+    .onConflict((oc) => oc.column("order_id").doNothing())
+    .execute();
+  return out;
+}
+
+async function planAttribution(
+  tx: Transaction<CommissionsView>,
+  input: { orderId: string; showId: string; referral: string | null; at: Date },
+): Promise<Attribution> {
   const show = await perTransaction(tx, `commissions:show:${input.showId}`, () =>
     tx.selectFrom("shows").select(["merchant_id", "status", "host_account_id"]).where("id", "=", input.showId).executeTakeFirstOrThrow(),
   );
@@ -152,21 +187,6 @@ export async function attributeOrder(
         : planned,
     ruleVersion: set.version,
   };
-  await tx
-    .insertInto("order_attributions")
-    .values({
-      order_id: a.orderId,
-      show_id: a.showId,
-      merchant_id: a.merchantId,
-      source: a.source,
-      ref_code: a.refCode,
-      ref_at: a.refAt,
-      hosts: JSON.stringify(a.hosts),
-      rule_version: a.ruleVersion,
-      created_at: input.at,
-    })
-    .onConflict((oc) => oc.column("order_id").doNothing())
-    .execute();
   return a;
 }
 

@@ -9,7 +9,7 @@ import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
-import { attributeOrder, attributionFromRow, ruleSetVersion, showHostShares, type Attribution, type CommissionsDb } from "./attribution.js";
+import { attributeOrder, attributeOrders, attributionFromRow, ruleSetVersion, showHostShares, type Attribution, type CommissionsDb } from "./attribution.js";
 import {
   type LedgerTransaction,
   type Posting,
@@ -116,10 +116,19 @@ export class CommissionService {
    * the refund's history row). Subscribed after the other order subscribers, as their effects came first before.
    */
   subscribeToOrders(orders: OrderSubscriptions, shows: Pick<ShowService, "commissionTerms">): void {
-    orders.on("placed", async (tx, order) => {
-      await this.attribute(tx, { orderId: order.id, showId: order.showId, referral: order.referral, at: order.at });
-      return undefined;
-    });
+    orders.onPlaced(
+      async (tx, order) => {
+        await this.attribute(tx, { orderId: order.id, showId: order.showId, referral: order.referral, at: order.at });
+        return undefined;
+      },
+      async (tx, placed) => {
+        await attributeOrders(
+          scoped(tx),
+          placed.map(({ order }) => ({ orderId: order.id, showId: order.showId, referral: order.referral, at: order.at })),
+        );
+        return [];
+      },
+    );
     // Cached by the shows module; read in the order's transaction when it is not.
     const input = async (tx: SharedTx, order: { id: string; total: number | string }, view: { showId: string; currency: string }) => {
       const terms = await shows.commissionTerms(view.showId, tx);

@@ -220,8 +220,13 @@ export class Checkout {
           data: { quantity: o.quantity, holdExpiresAt: h.holdExpiresAt.toISOString() },
         })),
       );
-      for (const { h, o } of placed) {
-        const discount = await subscribers.placed(tx, placedOrder(h.req, o), h.req.body, events);
+      const discounts = await subscribers.placedMany(
+        tx,
+        placed.map(({ h, o }) => ({ order: placedOrder(h.req, o), body: h.req.body })),
+        events,
+      );
+      for (const [i, { o }] of placed.entries()) {
+        const discount = discounts[i]!;
         if (discount > 0) {
           o.total = o.total - discount;
           await tx.updateTable("orders").set({ total: o.total }).where("id", "=", o.id).execute();

@@ -82,11 +82,20 @@ export type OrderEventName = keyof OrderSubscribers;
  */
 export type PaidSetWise = (tx: Tx, paid: readonly { order: OrderRow; view: OrderView }[], events: EventBatch) => Promise<readonly (PaidFacts | undefined)[]>;
 
+/** A `placed` subscriber's set-wise form, for a hold tick of several orders (Checkout): answers each order's discount. */
+export type PlacedSetWise = (
+  tx: Tx,
+  placed: readonly { order: PlacedOrder; body: CreateOrderBody }[],
+  events: EventBatch,
+) => Promise<readonly ({ discount: number } | undefined)[]>;
+
 /** What a module needs to subscribe (OrderService has it). */
 export interface OrderSubscriptions {
   on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void;
   /** A `paid` subscriber with its set-wise form (used for a tick of several orders; `one` for a single order). */
   onPaid(one: OrderSubscribers["paid"], setWise: PaidSetWise): void;
+  /** A `placed` subscriber with its set-wise form (used for a hold tick of several orders; `one` for a single order). */
+  onPlaced(one: OrderSubscribers["placed"], setWise: PlacedSetWise): void;
 }
 
 /** The one extension point of orders: `orders.on("paid", (tx, order) => …)`. */
@@ -104,6 +113,9 @@ export class OrderEvents implements OrderSubscriptions {
   /** The set-wise form of each `paid` subscriber, by its place in #subs.paid (null: it has none). */
   readonly #paidSetWise: (PaidSetWise | null)[] = [];
 
+  /** The set-wise form of each `placed` subscriber, by its place in #subs.placed (null: it has none). */
+  readonly #placedSetWise: (PlacedSetWise | null)[] = [];
+
   #sealed = false;
 
   on<K extends OrderEventName>(event: K, subscriber: OrderSubscribers[K]): void {
@@ -112,6 +124,12 @@ export class OrderEvents implements OrderSubscriptions {
     if (this.#sealed) throw new Error(`orders: a "${event}" subscriber came after the app was ready; subscribe in the module's factory`);
     this.#subs[event].push(subscriber);
     if (event === "paid") this.#paidSetWise.push(null);
+    if (event === "placed") this.#placedSetWise.push(null);
+  }
+
+  onPlaced(one: OrderSubscribers["placed"], setWise: PlacedSetWise): void {
+    this.on("placed", one);
+    this.#placedSetWise[this.#placedSetWise.length - 1] = setWise;
   }
 
   onPaid(one: OrderSubscribers["paid"], setWise: PaidSetWise): void {
@@ -132,6 +150,24 @@ export class OrderEvents implements OrderSubscriptions {
   async placed(tx: Tx, order: PlacedOrder, body: CreateOrderBody, events: EventBatch): Promise<number> {
     let discount = 0;
     for (const s of this.#subs.placed) discount += (await s(tx, order, body, events))?.discount ?? 0;
+    return discount;
+  }
+
+  /**
+   * The placed subscribers for several orders of one hold tick: each subscriber in turn for every order, in the
+   * orders' order, set-wise where it has that form; returns each order's discount.
+   */
+  async placedMany(tx: Tx, placed: readonly { order: PlacedOrder; body: CreateOrderBody }[], events: EventBatch): Promise<number[]> {
+    const discount = placed.map(() => 0);
+    for (const [k, one] of this.#subs.placed.entries()) {
+      const setWise = this.#placedSetWise[k];
+      if (setWise) {
+        const answers = await setWise(tx, placed, events);
+        for (const [i, a] of answers.entries()) discount[i]! += a?.discount ?? 0;
+      } else {
+        for (const [i, p] of placed.entries()) discount[i]! += (await one(tx, p.order, p.body, events))?.discount ?? 0;
+      }
+    }
     return discount;
   }
 

@@ -8,7 +8,7 @@ import type { Clock } from "../platform/clock.js";
 import { BagCheckout } from "./bag.js";
 import { sendBuyerEmails } from "./buyer-emails.js";
 import { type BuyerContext, Checkout, type PlaceOrderResult } from "./checkout.js";
-import { OrderEvents, type OrderEventName, type OrderSubscribers, type PaidSetWise } from "./events.js";
+import { OrderEvents, type OrderEventName, type OrderSubscribers, type PaidSetWise, type PlacedSetWise } from "./events.js";
 import { IdempotencyKeys } from "./idempotency.js";
 import { OrderLifecycle } from "./lifecycle.js";
 import { OrderTicks } from "./ticks.js";
@@ -112,6 +112,11 @@ export class OrderService {
   /** A `paid` subscriber with its set-wise form, for confirmation ticks of several orders (see PaidSetWise). */
   onPaid(one: OrderSubscribers["paid"], setWise: PaidSetWise): void {
     this.#ctx.subscribers.onPaid(one, setWise);
+  }
+
+  /** A `placed` subscriber with its set-wise form, for hold ticks of several orders (see PlacedSetWise). */
+  onPlaced(one: OrderSubscribers["placed"], setWise: PlacedSetWise): void {
+    this.#ctx.subscribers.onPlaced(one, setWise);
   }
 
   /** Ends subscribing (the orders plugin, when the app is ready): `on` throws from then on. */
