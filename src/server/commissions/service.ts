@@ -132,7 +132,14 @@ export class CommissionService {
     // Cached by the shows module; read in the order's transaction when it is not.
     const input = async (tx: SharedTx, order: { id: string; total: number | string }, view: { showId: string; currency: string }) => {
       const terms = await shows.commissionTerms(view.showId, tx);
-      return { orderId: order.id, showId: view.showId, hostAccountId: terms.hostAccountId, total: Number(order.total), currency: view.currency, rateBp: terms.rateBp };
+      return {
+        orderId: order.id,
+        showId: view.showId,
+        hostAccountId: terms.hostAccountId,
+        total: Number(order.total),
+        currency: view.currency,
+        rateBp: terms.rateBp,
+      };
     };
     orders.onPaid(
       async (tx, order, view) => ({ commission: await this.recordForOrder(tx, await input(tx, order, view)) }),

@@ -10,7 +10,18 @@ export {
   type CardInput,
   type PlaceOrderResult,
 } from "./service.js";
-export type { OrderSubscribers, OrderSubscriptions, OrderEventName, PlacedOrder, OrderRefund, ReturnedUnits, PaidFacts, PaidSetWise, PlacedSetWise, RefundFacts } from "./events.js";
+export type {
+  OrderSubscribers,
+  OrderSubscriptions,
+  OrderEventName,
+  PlacedOrder,
+  OrderRefund,
+  ReturnedUnits,
+  PaidFacts,
+  PaidSetWise,
+  PlacedSetWise,
+  RefundFacts,
+} from "./events.js";
 export { orderView, type OrderRow } from "./store.js";
 export type { OrdersTables } from "./schema.js";
 export { requestHash } from "./idempotency.js";

@@ -30,6 +30,19 @@ const deviceId = (req: FastifyRequest): string | null => {
   return typeof raw === "string" && /^[\x21-\x7e]{8,100}$/.test(raw) ? raw : null;
 };
 
+/** The buyer's context of a placing request; the client key (an HMAC) is computed the first time it is read. */
+function buyerContext(req: FastifyRequest, clientKey: () => string | null): BuyerContext {
+  let key: string | null | undefined;
+  return {
+    accountId: req.account?.id ?? null,
+    referral: req.cookies?.sc_ref ?? null,
+    get clientKey() {
+      if (key === undefined) key = clientKey();
+      return key;
+    },
+  };
+}
+
 export interface OrderRouteDeps {
   orders: OrderService;
   buyers?: BuyerService;
@@ -79,8 +92,8 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
     await deps.placementLimit?.(req.ip, device);
     // A signed-in buyer's orders count towards per-buyer limits by account; their name and email fill in the buyer.
     // A guest's hold belongs to its device (else its address) for per-buyer limits, even before any details are typed.
-    const clientKey = deps.clientKey ? deps.clientKey(device ? `device:${device}` : `address:${req.ip}`) : null;
-    const ctx: BuyerContext = { accountId: req.account?.id ?? null, referral: req.cookies?.sc_ref ?? null, clientKey };
+    // Keyed lazily: a sold-out attempt (most of a flash sale's) never needs it.
+    const ctx = buyerContext(req, () => (deps.clientKey ? deps.clientKey(device ? `device:${device}` : `address:${req.ip}`) : null));
     if (req.account && !body.buyer) body = { ...body, buyer: { name: req.account.displayName, email: req.account.email } };
     if (body.useSaved) {
       const account = requireAccount(req);
@@ -104,8 +117,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
     let body = parseWith(createBagOrderBody, req.body);
     const device = deviceId(req);
     await deps.placementLimit?.(req.ip, device);
-    const clientKey = deps.clientKey ? deps.clientKey(device ? `device:${device}` : `address:${req.ip}`) : null;
-    const ctx: BuyerContext = { accountId: req.account?.id ?? null, referral: req.cookies?.sc_ref ?? null, clientKey };
+    const ctx = buyerContext(req, () => (deps.clientKey ? deps.clientKey(device ? `device:${device}` : `address:${req.ip}`) : null));
     if (req.account && !body.buyer) body = { ...body, buyer: { name: req.account.displayName, email: req.account.email } };
     if (body.useSaved) {
       const account = requireAccount(req);
