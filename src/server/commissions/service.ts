@@ -169,7 +169,7 @@ export class CommissionService {
    * commission expense against each attributed host's pending account, under the rule version stored on the order.
    * `rateBp` is the show's own rate, used only when the order falls under no rule set (version 0).
    */
-  async recordForOrder(orderTx: SharedTx, input: CommissionInput): Promise<number> {
+  async recordForOrder(orderTx: SharedTx, input: CommissionInput, paidLater: readonly string[] = []): Promise<number> {
     const tx: Tx = scoped(orderTx);
     const order = await tx
       .selectFrom("orders")
@@ -179,7 +179,7 @@ export class CommissionService {
       .executeTakeFirstOrThrow();
     const attribution = await this.#attribution(tx, input.orderId, input.showId, new Date(order.created_at));
     const set = await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion);
-    const entry = await this.#commissionEntry(tx, input, order, attribution, set);
+    const entry = await this.#commissionEntry(tx, input, order, attribution, set, paidLater);
     await postTransaction(tx, entry.at, entry.t, entry.postings);
     return entry.amount;
   }
@@ -209,8 +209,9 @@ export class CommissionService {
       const set = order && attribution ? await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion) : null;
       // Not attributed yet (a waitlist hold), a tier or a bag: order by order.
       if (!order || !attribution || !set || set.rules?.tiers.length || order.line_count > 1) {
+        // The tick's orders were all marked paid in one statement: each order's tier counts only those before it.
         const out: number[] = [];
-        for (const i of inputs) out.push(await this.recordForOrder(tx, i));
+        for (const [k, i] of inputs.entries()) out.push(await this.recordForOrder(tx, i, ids.slice(k + 1)));
         return out;
       }
       planned.push({ order, attribution, set });
@@ -228,8 +229,9 @@ export class CommissionService {
     order: { quantity: number; vat_rate_bp: number; line_count: number; product_id: string },
     attribution: Attribution,
     set: Awaited<ReturnType<typeof ruleSetVersion>>,
+    paidLater: readonly string[] = [],
   ): Promise<{ amount: number; at: Date; t: LedgerTransaction; postings: Posting[] }> {
-    const showRevenueBefore = set.rules?.tiers.length ? await this.#showRevenue(tx, input.showId, input.orderId) : 0;
+    const showRevenueBefore = set.rules?.tiers.length ? await this.#showRevenue(tx, input.showId, [input.orderId, ...paidLater]) : 0;
     const line = {
       productId: order.product_id,
       units: order.quantity,
@@ -285,12 +287,13 @@ export class CommissionService {
     return row ? attributionFromRow(row) : attributeOrder(tx, { orderId, showId, referral: null, at });
   }
 
-  async #showRevenue(tx: Tx, showId: string, exceptOrderId: string): Promise<number> {
+  /** The show's revenue from paid orders other than these (the order itself, and those of its tick paid after it). */
+  async #showRevenue(tx: Tx, showId: string, except: readonly string[]): Promise<number> {
     const row = await tx
       .selectFrom("orders")
       .select(sql<string>`coalesce(sum(total - refunded_amount), 0)`.as("revenue"))
       .where("show_id", "=", showId)
-      .where("id", "!=", exceptOrderId)
+      .where("id", "not in", except)
       .where("status", "in", ["paid", "fulfilled", "delivered", "refunded"])
       .executeTakeFirstOrThrow();
     return Number(row.revenue);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backends, openTestDb } from "../../../test/support/db.js";
 import { commerceFixture, orderBody } from "../../../test/support/fixtures.js";
+import { commissionRulesBody } from "../../protocol/api.js";
 import type { DbHandle } from "../db/index.js";
 import { TEST_CARD_DECLINED } from "../payments/index.js";
 import { AppError } from "../platform/errors.js";
@@ -51,6 +52,26 @@ describe.each(backends)("orders on %s", (backend) => {
     }
     // 30 × 799 × 10 %, rounded down per order.
     expect(await f.commissions.showCommission(f.show.id)).toBe(30 * 79);
+  });
+
+  it("gives each order of a confirmation tick the commission tier of the revenue paid before it, not after", async () => {
+    const f = await setup(100, 1000);
+    // 10 % until the show has taken 10 × 799, then 20 %, of the net (799 less 19 % VAT included = 671): of 20 orders,
+    // the first ten in confirmation order earn 67 each and the last ten 134, however the ticks group them (one
+    // statement marks a tick's orders paid).
+    await f.commissions.publishRuleSet(
+      f.merchant.id,
+      commissionRulesBody.parse({ percentBp: 1000, tiers: [{ fromRevenue: 10 * 799, percentBp: 2000 }], payoutMinimum: 1 }),
+      null,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        f.orders.placeOrder(orderBody(f.offer.id, { buyer: { name: `T${i}`, email: `t${i}@example.com` } }), `key-tier-${i}`),
+      ),
+    );
+    expect(results.every((r) => r.order.status === "paid")).toBe(true);
+    expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
+    expect(await f.commissions.showCommission(f.show.id)).toBe(10 * 67 + 10 * 134);
   });
 
   it("sells the last units of a tick that wants more than are left set-wise: each attempt in turn while they last", async () => {
