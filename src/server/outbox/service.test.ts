@@ -33,7 +33,10 @@ describe.each(backends)("outbox on %s", (backend) => {
         throw new Error("abort");
       })
       .catch(() => undefined);
-    expect(await outbox.processDue()).toBe(1);
+    // enqueue's own kick may have delivered it already (a pass right after the commit): the count is not asserted,
+    // what was sent is, once, after a pass and another.
+    await outbox.processDue();
+    expect(sent).toEqual(["kept"]);
     expect(await outbox.processDue()).toBe(0);
     expect(sent).toEqual(["kept"]);
     expect(await outbox.pending()).toBe(0);
