@@ -7,9 +7,9 @@ export default defineConfig({
     // run should be slow, not red. A hung test still fails, just later.
     testTimeout: 120_000,
     hookTimeout: 240_000,
-    // Three files at a time on two cores: many files spend much of their time waiting (on ffmpeg producing real-time
-    // video, a browser, npm, a sweep's interval), so a third overlaps those waits (docs/operations.md, "Test suite").
-    maxWorkers: 3,
+    // Two files at a time on two cores. Three were faster (857 s against ~975 s) but left the machine at load 7–8, and
+    // a clean-clone CI run had whep.e2e's LL-HLS never start within 60 s (docs/operations.md, "Test suite").
+    maxWorkers: 2,
     pool: "forks",
     // One migrated PGlite data directory that every test database starts from (initdb is the slow part).
     globalSetup: ["test/support/pglite-template.ts"],
