@@ -66,7 +66,7 @@ describe("share sheet", () => {
     const shared = `${server.url}/shows/${slug}?ref=${hostCode}`;
     expect(await page.getByTestId("share-url").inputValue()).toBe(shared);
     // Focus starts in the sheet, on the link field.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("share-url");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-testid")), { timeout: 5_000 }).toBe("share-url");
     expect(await page.getByTestId("share-sheet").textContent()).toContain("sales through it are credited to you");
 
     await page.getByTestId("share-copy").click();

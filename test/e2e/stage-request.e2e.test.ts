@@ -61,7 +61,9 @@ describe("asking a chatting viewer on stage", () => {
     const dialog = page.getByTestId("stage-request");
     await dialog.waitFor({ timeout: LONG });
     expect(await dialog.getByRole("heading").textContent()).toBe(`${hostName} invites you on stage`);
-    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe("stage-request-accept");
+    await expect
+      .poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid), { timeout: 5_000 })
+      .toBe("stage-request-accept");
     expect(await seriousAxeFindings(page), "axe: show page with the stage request").toBe("");
 
     // Decline: the dialog closes and the studio's Stage tab says so.
@@ -117,7 +119,9 @@ describe("asking a chatting viewer on stage", () => {
     const off = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${participantId}/take-off`, { cookie: hostCookie });
     expect(off.status).toBe(200);
     await dialog.getByText("Diese Einladung gilt nicht mehr.").waitFor({ timeout: LONG });
-    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)).toBe("stage-request-close");
+    await expect
+      .poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid), { timeout: 5_000 })
+      .toBe("stage-request-close");
     expect(await seriousAxeFindings(page), "axe: German show page with the withdrawn request").toBe("");
     await page.getByTestId("stage-request-close").click();
     await dialog.waitFor({ state: "detached", timeout: LONG });

@@ -1,5 +1,5 @@
 import { render } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ShowShareView, ShowView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { useShareText } from "./shareText.js";
@@ -108,7 +108,8 @@ export function ShareSheet({ show, onClose }: ShareSheetProps) {
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, [onClose]);
-  useEffect(() => {
+  // In the same commit as the link appears (an effect would run after paint, a moment with focus nowhere).
+  useLayoutEffect(() => {
     if (link) field.current?.focus();
   }, [link]);
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { api } from "../platform/apiClient.js";
 
@@ -48,7 +48,7 @@ export function StageInviteDialog({
   const acceptRef = useRef<HTMLButtonElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
   // An alert dialog takes focus: keyboard and screen-reader users land on its first action.
-  useEffect(() => acceptRef.current?.focus(), []);
+  useLayoutEffect(() => acceptRef.current?.focus(), []);
   useEffect(() => {
     if (withdrawn) setState("gone");
   }, [withdrawn]);
@@ -58,8 +58,9 @@ export function StageInviteDialog({
     const timer = setTimeout(() => setState("gone"), Math.max(0, Math.min(left, 2 ** 31 - 1)));
     return () => clearTimeout(timer);
   }, [expiresAt]);
-  // Focus follows the dialog's one remaining action once the invitation is gone.
-  useEffect(() => {
+  // Focus follows the dialog's one remaining action once the invitation is gone: in the same commit as the text, so a
+  // screen reader never reads "no longer open" with focus on a button that has just been removed.
+  useLayoutEffect(() => {
     if (state === "gone") closeRef.current?.focus();
   }, [state]);
   const base = `/api/shows/${encodeURIComponent(showId)}/stage/invitation`;
