@@ -16,6 +16,8 @@ export interface ChatPosted {
   role: "viewer" | "host" | "moderator";
   text: string;
   at: string;
+  /** Set when the author was signed in (an account the studio can ask on stage); absent for a guest's message. */
+  member?: true;
 }
 
 /** The host's pinned chat message (one per show). */

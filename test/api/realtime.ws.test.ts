@@ -102,9 +102,14 @@ describe("realtime over WebSocket", () => {
     a.send({ t: "chat.send", d: { text: evil } });
     const got = await b.waitEvent((e) => e.t === "chat.posted" && (e.d as { text: string }).text === evil);
     expect(got.d).toMatchObject({ author: "Ann", role: "viewer", text: evil });
+    // A guest's message carries no member flag (the studio cannot ask a guest on stage); a signed-in author's does.
+    expect((got.d as { member?: true }).member).toBeUndefined();
     host.send({ t: "chat.send", d: { text: "Welcome!" } });
     const hostMsg = await a.waitEvent((e) => e.t === "chat.posted" && (e.d as { text: string }).text === "Welcome!");
-    expect(hostMsg.d).toMatchObject({ role: "host", author: "Mia (Host)" });
+    expect(hostMsg.d).toMatchObject({ role: "host", author: "Mia (Host)", member: true });
+    const history = await server.services.chat.recent(server.demo.showId);
+    expect(history.find((m) => m.text === evil)?.member).toBeUndefined();
+    expect(history.find((m) => m.text === "Welcome!")?.member).toBe(true);
   });
 
   it("refuses oversize, malformed and too-fast chat with an error frame, and keeps the socket", async () => {

@@ -53,8 +53,22 @@ describe("asking a chatting viewer on stage", () => {
     await page.getByTestId("chat-input").fill("Can I show my unboxing?");
     await page.getByTestId("chat-input").press("Enter");
 
+    // A guest (no account) chats too: the studio offers "Ask on stage" only on the signed-in viewer's message.
+    const guest = await newVisitor(browser, server.url);
+    const guestPage = await guest.context.newPage();
+    await guestPage.goto(`/shows/${server.demo.slug}`);
+    await guestPage.getByTestId("chat-name-input").fill("Gast");
+    await guestPage.getByTestId("chat-name-submit").click();
+    await guestPage.getByTestId("chat-input").fill("Just a guest here");
+    await guestPage.getByTestId("chat-input").press("Enter");
+
     await studio.goto(`/studio/${showId}`);
     await studio.getByTestId("chat-message").filter({ hasText: "Can I show my unboxing?" }).waitFor({ timeout: LONG });
+    const guestMessage = studio.getByTestId("chat-message").filter({ hasText: "Just a guest here" });
+    await guestMessage.waitFor({ timeout: LONG });
+    expect(await guestMessage.getByTestId("chat-ban").count()).toBe(1);
+    expect(await guestMessage.getByTestId("chat-stage-request").count()).toBe(0);
+    await guest.context.close();
     await askOnStage(studio, "Can I show my unboxing?");
 
     // The asked viewer's page: an alert dialog named after the host, focus on Accept; axe clean with it open.

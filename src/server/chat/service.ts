@@ -182,6 +182,7 @@ export class ChatService {
     }
     const role: ChatPosted["role"] = power === "manage" ? "host" : power === "moderate" ? "moderator" : "viewer";
     const msg: ChatPosted = { id: randomId("msg"), author: sender.name, role, text, at: this.clock.now().toISOString() };
+    if (sender.account) msg.member = true;
     await this.#log.add({
       id: msg.id,
       show_id: showId,
@@ -225,16 +226,18 @@ export class ChatService {
   async recent(showId: string, limit = 50): Promise<ChatPosted[]> {
     const rows = await this.db
       .selectFrom("chat_messages")
-      .select(["id", "author", "role", "text", "created_at"])
+      .select(["id", "author", "role", "text", "created_at", "account_id"])
       .where("show_id", "=", showId)
       .where("deleted_at", "is", null)
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .limit(limit)
       .execute();
-    return rows
-      .reverse()
-      .map((r) => ({ id: r.id, author: r.author, role: r.role as ChatPosted["role"], text: r.text, at: new Date(r.created_at).toISOString() }));
+    return rows.reverse().map((r) => {
+      const m: ChatPosted = { id: r.id, author: r.author, role: r.role as ChatPosted["role"], text: r.text, at: new Date(r.created_at).toISOString() };
+      if (r.account_id) m.member = true;
+      return m;
+    });
   }
 
   /** A viewer flags a message for the studio's moderation queue; one report per message and reporter counts. */

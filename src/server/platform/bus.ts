@@ -17,7 +17,7 @@ export interface BusEvents {
   "offer.ended": { showId: string; offerId: string; reason: "expired" | "sold_out" | "closed" };
   "order.paid": { showId: string; orderId: string; offerId: string; quantity: number; total: number; currency: string; commission: number };
   "show.status": { showId: string; status: "scheduled" | "live" | "reconnecting" | "offline" | "ended" };
-  "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host" | "moderator"; text: string; at: string };
+  "chat.posted": { showId: string; id: string; author: string; role: "viewer" | "host" | "moderator"; text: string; at: string; member?: true };
   "chat.deleted": { showId: string; ids: string[] };
   "chat.pinned": { showId: string; id: string; text: string; author: string; at: string };
   "chat.unpinned": { showId: string; id: string };

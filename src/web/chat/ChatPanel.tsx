@@ -15,6 +15,8 @@ export interface ChatAction {
   label: string;
   testId: string;
   run(message: ChatPosted): void;
+  /** Shown only on the messages it applies to (e.g. "Ask on stage" needs a signed-in author); every message if absent. */
+  applies?(message: ChatPosted): boolean;
 }
 
 const REPORT_REASONS = ["spam", "abuse", "scam"] as const;
@@ -190,11 +192,13 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
             </time>
             {m.role === "viewer" && (onReport || actions?.length) ? (
               <span style={{ gridColumn: "1 / -1", display: "flex", gap: "8px", fontSize: "0.75rem" }}>
-                {actions?.map((a) => (
-                  <button key={a.testId} type="button" class="link" onClick={() => a.run(m)} data-testid={a.testId}>
-                    {a.label}
-                  </button>
-                ))}
+                {actions
+                  ?.filter((a) => !a.applies || a.applies(m))
+                  .map((a) => (
+                    <button key={a.testId} type="button" class="link" onClick={() => a.run(m)} data-testid={a.testId}>
+                      {a.label}
+                    </button>
+                  ))}
                 {onReport &&
                   (reported.has(m.id) ? (
                     <span class="muted" data-testid="chat-reported">

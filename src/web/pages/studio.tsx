@@ -530,13 +530,15 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
   );
   const chatExtras = useChatExtras(show.id, connected, true);
   const studioChat = `/api/studio/shows/${encodeURIComponent(show.id)}/chat`;
-  // The host's answer to "Ask on stage": who was asked, or why not (a guest's message has no account to ask).
+  // The host's answer to "Ask on stage": who was asked, or why not. Offered only on a signed-in author's messages (a
+  // guest's message has no account to ask).
   const [stageNotice, setStageNotice] = useState<string | null>(null);
   const chatActions = [
     ...(chatExtras.actions ?? []),
     {
       label: t("mod.stageRequest"),
       testId: "chat-stage-request",
+      applies: (m: { member?: true }) => m.member === true,
       run: (m: { id: string; author: string }) =>
         void api.post(`/api/studio/shows/${encodeURIComponent(show.id)}/stage/requests`, { messageId: m.id }).then(
           () => setStageNotice(t("mod.stageRequested", { name: m.author })),
