@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 import type { Kysely, Transaction } from "kysely";
 import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
@@ -63,7 +63,8 @@ export const ACCOUNT_LIMITS = {
 const LOGIN_MAX_DELAY_SECONDS = 60;
 type AccountLimits = { [K in keyof typeof ACCOUNT_LIMITS]: RateLimit };
 
-const tokenHash = (token: string) => createHash("sha256").update(token).digest("base64url");
+// crypto.hash: one call, no Hash object (~4× cheaper than createHash…digest; runs on every signed-in request).
+const tokenHash = (token: string) => digest("sha256", token, "base64url");
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
