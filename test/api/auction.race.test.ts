@@ -118,4 +118,37 @@ describe.each(backends)("auction race at the closing millisecond (%s)", (backend
     await server.services.auctions.sweep();
     expect(await server.db.db.selectFrom("orders").select("id").where("idempotency_key", "like", `auction:${auctionId}:%`).execute()).toHaveLength(1);
   }, 600_000);
+
+  it("an accepted bid answers the auction as the bidder reads it afterwards, `you` last, as plain JSON", async () => {
+    const products = await server.services.catalog.productsOf((await server.services.shows.show(server.demo.showId)).merchantId);
+    const created = await request(server.url, "POST", `/api/studio/shows/${server.demo.showId}/auctions`, {
+      cookie: hostCookie,
+      body: { productId: (products[2] ?? products[1])!.id, startPrice: START, minIncrement: INCREMENT, durationSeconds: 60, softCloseSeconds: 0 },
+    });
+    const auctionId: string = created.body.auction.id;
+    await request(server.url, "POST", `/api/studio/auctions/${auctionId}/start`, { cookie: hostCookie });
+    const [a, b] = [bidders[0]!, bidders[1]!];
+    for (const [bidder, max, expectLeading] of [
+      [a, START + 5 * INCREMENT, true],
+      [b, START + 2 * INCREMENT, false],
+    ] as const) {
+      const res = await undiciRequest(`${server.url}/api/auctions/${auctionId}/bids`, {
+        method: "POST",
+        headers: { cookie: bidder.cookie, "x-showcart-csrf": "1", "content-type": "application/json", "idempotency-key": `shape-${max}-${Math.random()}` },
+        body: JSON.stringify({ maxAmount: max }),
+      });
+      const text = await res.body.text();
+      expect(res.statusCode).toBe(201);
+      expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+      const answer = JSON.parse(text);
+      // No key twice, nothing but JSON.stringify's own output.
+      expect(text).toBe(JSON.stringify(answer));
+      expect(Object.keys(answer)).toEqual(["auction", "bid"]);
+      expect(Object.keys(answer.auction).at(-1)).toBe("you");
+      const read = (await request(server.url, "GET", `/api/auctions/${auctionId}`, { cookie: bidder.cookie })).body.auction;
+      expect(answer.auction).toEqual(read);
+      expect(answer.auction.you).toEqual({ key: bidderKey(auctionId, bidder.id), maxAmount: max, leading: expectLeading, awardOrderId: null, canBid: true });
+      expect(answer.bid).toMatchObject({ maxAmount: max, preBid: false, leading: expectLeading });
+    }
+  }, 120_000);
 });

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { z } from "zod";
-import { createAuctionBody, placeBidBody } from "../../protocol/api.js";
+import { type AuctionView, createAuctionBody, placeBidBody } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
 import { merchantProduct, registerGameRoutes, registerStudioActions } from "../games/index.js";
@@ -9,18 +8,28 @@ import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
 import { type AuctionService, bidderKey } from "./service.js";
 
-const idempotencyKey = z
-  .string()
-  .min(8)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/);
+/** 8–200 visible ASCII characters (the rule of http/idempotency.ts). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
 
 function keyOf(req: FastifyRequest): string {
   const raw = req.headers["idempotency-key"];
   if (raw === undefined) throw new AppError("idempotency_key_required");
-  const key = idempotencyKey.safeParse(raw);
-  if (!key.success) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
-  return key.data;
+  if (typeof raw !== "string" || !IDEMPOTENCY_KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+  return raw;
+}
+
+// Every accepted bid of one tick answers with the same auction object (the state after the tick): it is serialised
+// once per tick, and each answer adds its own `you` and `bid`. The bytes are JSON.stringify({ auction: { ...auction,
+// you }, bid }) (route.test / the auction API tests read these answers).
+const auctionHead = new WeakMap<AuctionView, string>();
+function acceptedBody(auction: AuctionView, you: NonNullable<AuctionView["you"]>, bid: unknown): string {
+  let head = auctionHead.get(auction);
+  if (head === undefined) {
+    const { you: _ignored, ...rest } = auction;
+    head = JSON.stringify(rest).slice(0, -1);
+    auctionHead.set(auction, head);
+  }
+  return `{"auction":${head},"you":${JSON.stringify(you)}},"bid":${JSON.stringify(bid)}}`;
 }
 
 export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: AuctionService; shows: ShowService; catalog: CatalogService }) {
@@ -72,7 +81,10 @@ export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: Au
     // An accepted bid is the bidder's new maximum (it must beat the price, which is at least every other maximum but
     // the leader's), so `you` needs no second read on the hot path.
     const you = { key: bidderKey(res.auction.id, account.id), maxAmount: res.bid.maxAmount, leading: res.bid.leading, awardOrderId: null, canBid: true };
-    return reply.status(201).send({ auction: { ...res.auction, you }, bid: res.bid });
+    return reply
+      .status(201)
+      .type("application/json; charset=utf-8")
+      .send(acceptedBody(res.auction, you, res.bid));
   };
   app.post<{ Params: { auctionId: string } }>("/api/auctions/:auctionId/bids", bid(false));
   app.post<{ Params: { auctionId: string } }>("/api/auctions/:auctionId/pre-bids", bid(true));

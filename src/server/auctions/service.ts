@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { AuctionBidResult, AuctionView, CreateAuctionBody } from "../../protocol/api.js";
 import type { ErrorCode } from "../../protocol/errors.js";
 import type { Account } from "../accounts/index.js";
@@ -38,7 +38,7 @@ export function maskName(name: string): string {
 
 /** A per-auction pseudonym of an account: lets a client recognise itself in events without ids on the wire. */
 export function bidderKey(auctionId: string, accountId: string): string {
-  return createHash("sha256").update(`auction:${auctionId}:${accountId}`).digest("base64url").slice(0, 16);
+  return hash("sha256", `auction:${auctionId}:${accountId}`, "base64url").slice(0, 16);
 }
 
 /**
@@ -441,6 +441,11 @@ export class AuctionService {
       | { kind: "error"; error: AppError };
     const out: Decision[] = [];
     let extendedTo: Date | null = null;
+    // One closure per tick, not per bid.
+    const refuse = (b: QueuedBid, code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
+      audit.push({ auctionId: id, type: "bid_refused", at: now, accountId: b.account.id, amount: b.maxAmount, reason: code, data: details });
+      out.push({ kind: "error", error: AppError.expected(code, message, details) });
+    };
     for (const b of bids) {
       const idKey = `${b.account.id} ${b.idempotencyKey}`;
       const prior = priorOf.get(idKey);
@@ -449,24 +454,20 @@ export class AuctionService {
         else out.push({ kind: "replay", bid: { id: prior.id, max: Number(prior.max_amount), preBid: prior.pre_bid } });
         continue;
       }
-      const refuse = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) => {
-        audit.push({ auctionId: id, type: "bid_refused", at: now, accountId: b.account.id, amount: b.maxAmount, reason: code, data: details });
-        out.push({ kind: "error", error: AppError.expected(code, message, details) });
-      };
       if (!b.allowed) {
-        refuse("cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
+        refuse(b, "cannot_bid_own_show", "The show's hosts and the merchant's staff cannot bid.");
         continue;
       }
       if (b.preBidOnly && !preBid) {
-        refuse("auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
+        refuse(b, "auction_closed", "Pre-bids close when the auction starts; bid live instead.", { status: a.status });
         continue;
       }
       if (!preBid && a.status !== "live") {
-        refuse("auction_closed", `The auction is ${a.status}.`, { status: a.status });
+        refuse(b, "auction_closed", `The auction is ${a.status}.`, { status: a.status });
         continue;
       }
       if (!preBid && s.endsAt && now.getTime() >= s.endsAt.getTime()) {
-        refuse("auction_closed", "Bidding ended.", { endsAt: s.endsAt.toISOString(), at: now.toISOString() });
+        refuse(b, "auction_closed", "Bidding ended.", { endsAt: s.endsAt.toISOString(), at: now.toISOString() });
         continue;
       }
       const step = applyBid(
@@ -474,7 +475,7 @@ export class AuctionService {
         { accountId: b.account.id, max: b.maxAmount },
       );
       if (!step.ok) {
-        refuse("bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
+        refuse(b, "bid_too_low", `The least you can bid is ${step.minimum}.`, { minimum: step.minimum });
         continue;
       }
       const bidId = randomId("bid");

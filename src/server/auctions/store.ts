@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, type Selectable, type Transaction, sql } from "kysely";
+import { integerArrayLiteral as ints, textArrayLiteral as texts } from "../db/array-literal.js";
 import { randomId } from "../platform/ids.js";
 import type { AuctionsTables } from "./schema.js";
 
@@ -63,8 +64,8 @@ function insertEventsSql(auctionId: string, at: Date, events: AuctionEventInput[
   });
   return sql<Record<string, unknown>>`insert into auction_events (id, auction_id, type, account_id, amount, reason, data, at)
     select e.id, ${auctionId}, e.type, e.account_id, e.amount, e.reason, e.data, ${at}::timestamptz
-    from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.account_id)}::text[],
-      ${rows.map((r) => r.amount)}::bigint[], ${rows.map((r) => r.reason)}::text[], ${rows.map((r) => r.data)}::text[])
+    from unnest(${texts(rows.map((r) => r.id))}::text[], ${texts(rows.map((r) => r.type))}::text[], ${texts(rows.map((r) => r.account_id))}::text[],
+      ${ints(rows.map((r) => r.amount))}::bigint[], ${texts(rows.map((r) => r.reason))}::text[], ${texts(rows.map((r) => r.data))}::text[])
       with ordinality as e(id, type, account_id, amount, reason, data, ord)
     order by e.ord`;
 }
@@ -108,7 +109,8 @@ export const auctionStore = {
    * three: on PGlite every statement costs the one connection, and a tick is the auction's critical section. The rows
    * travel as one array per column (`unnest … with ordinality … order by`: inserted in array order), not as a VALUES
    * list of ~9 parameters per row: a tick of 300 bids binds 15 parameters instead of ~5,000, so neither the query
-   * builder, the driver nor the database parses, binds and plans thousands of them.
+   * builder, the driver nor the database parses, binds and plans thousands of them. Each array goes as one literal
+   * string (db/array-literal.ts), not a JS array for the driver to escape element by element.
    */
   async writeTick(
     tx: Tx,
@@ -125,8 +127,8 @@ export const auctionStore = {
           Record<string, unknown>
         >`(insert into auction_bids (id, auction_id, account_id, bidder_name, bidder_email, max_amount, pre_bid, idempotency_key, created_at)
           select b.id, ${id}, b.account_id, b.bidder_name, b.bidder_email, b.max_amount, ${tick.preBid}, b.idempotency_key, ${at}::timestamptz
-          from unnest(${bids.map((b) => b.id)}::text[], ${bids.map((b) => b.accountId)}::text[], ${bids.map((b) => b.name)}::text[],
-            ${bids.map((b) => b.email)}::text[], ${bids.map((b) => b.maxAmount)}::bigint[], ${bids.map((b) => b.idempotencyKey)}::text[])
+          from unnest(${texts(bids.map((b) => b.id))}::text[], ${texts(bids.map((b) => b.accountId))}::text[], ${texts(bids.map((b) => b.name))}::text[],
+            ${texts(bids.map((b) => b.email))}::text[], ${ints(bids.map((b) => b.maxAmount))}::bigint[], ${texts(bids.map((b) => b.idempotencyKey))}::text[])
             with ordinality as b(id, account_id, bidder_name, bidder_email, max_amount, idempotency_key, ord)
           order by b.ord)`,
       )
@@ -150,7 +152,7 @@ export const auctionStore = {
    */
   async bidsByKeys(tx: Tx, auctionId: string, keys: { accountId: string; idempotencyKey: string }[]): Promise<BidRow[]> {
     if (keys.length === 0) return [];
-    const r = await sql<BidRow>`select b.* from unnest(${keys.map((k) => k.accountId)}::text[], ${keys.map((k) => k.idempotencyKey)}::text[])
+    const r = await sql<BidRow>`select b.* from unnest(${texts(keys.map((k) => k.accountId))}::text[], ${texts(keys.map((k) => k.idempotencyKey))}::text[])
         as k(account_id, idempotency_key)
       join auction_bids b on b.auction_id = ${auctionId} and b.account_id = k.account_id and b.idempotency_key = k.idempotency_key`.execute(tx);
     return r.rows;
