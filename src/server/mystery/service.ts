@@ -163,7 +163,13 @@ export class MysteryService {
 
   /** What a buyer got: one row per unit, with everything needed to re-run the draw once the seed is revealed. */
   async drawsOfOrder(orderId: string): Promise<MysteryDrawView[]> {
-    const rows = await this.db
+    const rows = await this.#draws().where("mystery_draws.order_id", "=", orderId).orderBy("mystery_draws.unit").execute();
+    return rows.map(drawView);
+  }
+
+  /** Draws with their item and whether the unit came back: what a buyer's order and a pool's audit both show. */
+  #draws() {
+    return this.db
       .selectFrom("mystery_draws")
       .innerJoin("mystery_pool_items", "mystery_pool_items.id", "mystery_draws.item_id")
       .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
@@ -178,61 +184,14 @@ export class MysteryService {
         "mystery_pool_items.title",
         "mystery_pool_items.image_url",
         "mystery_returns.returned_at",
-      ])
-      .where("mystery_draws.order_id", "=", orderId)
-      .orderBy("mystery_draws.unit")
-      .execute();
-    return rows.map((r) => ({
-      orderId: r.order_id,
-      unit: r.unit,
-      itemId: r.item_id,
-      title: r.title,
-      imageUrl: r.image_url,
-      oddsVersion: r.odds_version,
-      ticket: r.ticket,
-      hmac: r.hmac,
-      drawnAt: new Date(r.drawn_at).toISOString(),
-      returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null,
-    }));
+      ]);
   }
 
   /** The audit log of a pool with the item set of every odds version: with the revealed seed, anyone re-runs each draw. */
   async audit(poolId: string): Promise<{ versions: { version: number; items: OddsItem[] }[]; draws: MysteryDrawView[] }> {
     const versions = await this.db.selectFrom("mystery_odds_versions").select(["version", "items"]).where("pool_id", "=", poolId).orderBy("version").execute();
-    const draws = await this.db
-      .selectFrom("mystery_draws")
-      .innerJoin("mystery_pool_items", "mystery_pool_items.id", "mystery_draws.item_id")
-      .leftJoin("mystery_returns", "mystery_returns.draw_seq", "mystery_draws.seq")
-      .select([
-        "mystery_draws.order_id",
-        "mystery_draws.unit",
-        "mystery_draws.item_id",
-        "mystery_draws.odds_version",
-        "mystery_draws.ticket",
-        "mystery_draws.hmac",
-        "mystery_draws.drawn_at",
-        "mystery_pool_items.title",
-        "mystery_pool_items.image_url",
-        "mystery_returns.returned_at",
-      ])
-      .where("mystery_draws.pool_id", "=", poolId)
-      .orderBy("mystery_draws.seq")
-      .execute();
-    return {
-      versions: versions.map((v) => ({ version: v.version, items: JSON.parse(v.items) as OddsItem[] })),
-      draws: draws.map((r) => ({
-        orderId: r.order_id,
-        unit: r.unit,
-        itemId: r.item_id,
-        title: r.title,
-        imageUrl: r.image_url,
-        oddsVersion: r.odds_version,
-        ticket: r.ticket,
-        hmac: r.hmac,
-        drawnAt: new Date(r.drawn_at).toISOString(),
-        returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null,
-      })),
-    };
+    const draws = await this.#draws().where("mystery_draws.pool_id", "=", poolId).orderBy("mystery_draws.seq").execute();
+    return { versions: versions.map((v) => ({ version: v.version, items: JSON.parse(v.items) as OddsItem[] })), draws: draws.map(drawView) };
   }
 
   /** Placing: the 18+ check and room in the pool; paid: the draw; refunded before shipping: the items go back. */
@@ -467,4 +426,30 @@ export class MysteryService {
       seed,
     };
   }
+}
+
+function drawView(r: {
+  order_id: string;
+  unit: number;
+  item_id: string;
+  odds_version: number;
+  ticket: number;
+  hmac: string;
+  drawn_at: Date;
+  title: string;
+  image_url: string;
+  returned_at: Date | null;
+}): MysteryDrawView {
+  return {
+    orderId: r.order_id,
+    unit: r.unit,
+    itemId: r.item_id,
+    title: r.title,
+    imageUrl: r.image_url,
+    oddsVersion: r.odds_version,
+    ticket: r.ticket,
+    hmac: r.hmac,
+    drawnAt: new Date(r.drawn_at).toISOString(),
+    returnedAt: r.returned_at ? new Date(r.returned_at).toISOString() : null,
+  };
 }
