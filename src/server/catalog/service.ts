@@ -106,7 +106,12 @@ export class CatalogService {
 
   /** The merchant's products that are not archived, oldest first. */
   async productsOf(merchantId: string): Promise<Product[]> {
-    const rows = await this.db
+    return (await this.#liveProductRows(merchantId)).map(toProduct);
+  }
+
+  /** The rows of a merchant's products that are not archived, oldest first (the shop's list and the admin's). */
+  #liveProductRows(merchantId: string) {
+    return this.db
       .selectFrom("products")
       .selectAll()
       .where("merchant_id", "=", merchantId)
@@ -114,7 +119,6 @@ export class CatalogService {
       .orderBy("created_at")
       .orderBy("id")
       .execute();
-    return rows.map(toProduct);
   }
 
   async product(id: string): Promise<Product> {
@@ -126,14 +130,7 @@ export class CatalogService {
   // --- merchant admin ---
 
   async adminProducts(merchantId: string): Promise<AdminProductView[]> {
-    const rows = await this.db
-      .selectFrom("products")
-      .selectAll()
-      .where("merchant_id", "=", merchantId)
-      .where("archived_at", "is", null)
-      .orderBy("created_at")
-      .orderBy("id")
-      .execute();
+    const rows = await this.#liveProductRows(merchantId);
     if (rows.length === 0) return [];
     const variants = await this.db
       .selectFrom("product_variants")
