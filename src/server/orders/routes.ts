@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
 import { type OrderItemView, type OrderView, createBagOrderBody, createOrderBody, payOrderBody } from "../../protocol/api.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
@@ -8,11 +7,15 @@ import { requireAccount } from "../accounts/index.js";
 import type { OrderAccess, OrderAccessKind } from "./buyer-access.js";
 import { type BuyerContext, type CardInput, type OrderService, cardInput } from "./service.js";
 
-const idempotencyKey = z
-  .string()
-  .min(8)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/);
+// Checked by one regex, not a zod chain (every attempt of a flash sale passes here, most to be refused sold out).
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
+/** The request's Idempotency-Key: 8–200 visible ASCII characters, else idempotency_key_required. */
+function idempotencyKeyOf(req: FastifyRequest): string {
+  const raw = req.headers["idempotency-key"];
+  if (raw === undefined) throw new AppError("idempotency_key_required");
+  if (typeof raw !== "string" || !IDEMPOTENCY_KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+  return raw;
+}
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -83,10 +86,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
   };
 
   app.post("/api/orders", async (req, reply) => {
-    const rawKey = req.headers["idempotency-key"];
-    if (rawKey === undefined) throw new AppError("idempotency_key_required");
-    const key = idempotencyKey.safeParse(rawKey);
-    if (!key.success) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+    const key = idempotencyKeyOf(req);
     let body = parseWith(createOrderBody, req.body);
     const device = deviceId(req);
     await deps.placementLimit?.(req.ip, device);
@@ -102,7 +102,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
       body = { ...body, shipping: body.shipping ?? saved.address };
       ctx.savedCard = saved.card;
     }
-    const { order, replayed, nextAction } = await deps.orders.placeOrder(body, key.data, ctx).catch(tokenInError);
+    const { order, replayed, nextAction } = await deps.orders.placeOrder(body, key, ctx).catch(tokenInError);
     if (replayed) reply.header("Idempotent-Replayed", "true");
     // 202: the order exists and holds its units, but the payment waits for the buyer (3-D Secure).
     return nextAction ? reply.status(202).send(withToken({ order, nextAction })) : reply.status(201).send(withToken({ order }));
@@ -110,10 +110,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
 
   // A bag: several offers of one show, one order, one payment (or one hold, paid with /pay like any other).
   app.post("/api/orders/bag", async (req, reply) => {
-    const rawKey = req.headers["idempotency-key"];
-    if (rawKey === undefined) throw new AppError("idempotency_key_required");
-    const key = idempotencyKey.safeParse(rawKey);
-    if (!key.success) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+    const key = idempotencyKeyOf(req);
     let body = parseWith(createBagOrderBody, req.body);
     const device = deviceId(req);
     await deps.placementLimit?.(req.ip, device);
@@ -126,7 +123,7 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
       body = { ...body, shipping: body.shipping ?? saved.address };
       ctx.savedCard = saved.card;
     }
-    const { order, replayed, nextAction } = await deps.orders.placeBagOrder(body, key.data, ctx).catch(tokenInError);
+    const { order, replayed, nextAction } = await deps.orders.placeBagOrder(body, key, ctx).catch(tokenInError);
     if (replayed) reply.header("Idempotent-Replayed", "true");
     return nextAction ? reply.status(202).send(withToken({ order, nextAction })) : reply.status(201).send(withToken({ order }));
   });
