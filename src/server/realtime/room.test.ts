@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ROOM_LIMITS, MAX_BUFFERED_BYTES, Room, SLOW_CLOSE, SLOW_LAG_MS, SOFT_BUFFERED_BYTES, type RoomSocket } from "./room.js";
+import { DEFAULT_ROOM_LIMITS, type FlushStats, MAX_BUFFERED_BYTES, Room, SLOW_CLOSE, SLOW_LAG_MS, SOFT_BUFFERED_BYTES, type RoomSocket } from "./room.js";
 
 class FakeSocket implements RoomSocket {
   frames: string[] = [];
@@ -211,5 +211,54 @@ describe("Room", () => {
     room.push("chat.posted", { i: 2 }, 1030);
     room.flush();
     expect(JSON.parse(s.frames[0]!).at).toBe(1000);
+  });
+
+  it("writes events that arrive during a flush with the next slice, and owes them to the earlier slices", async () => {
+    const room = new Room("s1", 1000, { ...DEFAULT_ROOM_LIMITS, slice: 1 });
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    room.sockets.add(a);
+    room.sockets.add(b);
+    room.push("chat.posted", { i: 1 }, 1000);
+    const done = new Promise<FlushStats>((r) => room.flush(r));
+    // `a` is written at once; `b` waits for the next turn of the event loop, and this event comes in meanwhile.
+    expect(a.frames).toHaveLength(1);
+    room.push("offer.updated", { offerId: "o1", remaining: 3, version: 2 }, 1010);
+    // A socket joining now has been given everything flushed so far (seq 1): it starts from there.
+    const late = new FakeSocket();
+    room.sockets.add(late);
+    expect(await done).toMatchObject({ frames: 2, delivered: 3 });
+    const seqs = (s: FakeSocket) => s.frames.map((f) => (JSON.parse(f) as { d: { seq: number }[] }).d.map((e) => e.seq));
+    expect(seqs(b)).toEqual([[1, 2]]);
+    expect(JSON.parse(b.frames[0]!).at).toBe(1000);
+    // Nothing pending, but `a` has not had seq 2 yet: the next flush writes it (and `late`), and not `b` again.
+    await new Promise<FlushStats>((r) => room.flush(r));
+    expect(seqs(a)).toEqual([[1], [2]]);
+    expect(JSON.parse(a.frames[1]!).at).toBe(1010);
+    expect(seqs(late)).toEqual([[2]]);
+    expect(b.frames).toHaveLength(1);
+    expect(room.flush().frames).toBe(0);
+  });
+
+  it("keeps history a socket still has to be written beyond the history size", () => {
+    const room = new Room("s1", 3, { ...DEFAULT_ROOM_LIMITS, slice: 1 });
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    room.sockets.add(a);
+    room.sockets.add(b);
+    for (let i = 1; i <= 5; i++) room.push("chat.posted", { i });
+    room.flush();
+    // The flush is still writing `b` (next turn): more events, more than the history holds.
+    for (let i = 6; i <= 10; i++) room.push("chat.posted", { i });
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        room.flush((stats) => {
+          expect(stats.frames).toBe(1);
+          expect(JSON.parse(a.frames[1]!).d.map((e: { seq: number }) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+          expect(room.since(room.epoch, 7)!.map((e) => e.seq)).toEqual([8, 9, 10]);
+          resolve();
+        });
+      }),
+    );
   });
 });

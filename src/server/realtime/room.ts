@@ -79,6 +79,34 @@ export interface FlushStats {
   deflated: number;
 }
 
+/**
+ * A room's sockets, each with the last seq it was written (its cursor): a socket added now has been given everything up
+ * to the room's flushed seq (a resume's missed events or a snapshot, then the events flushed meanwhile), so that is
+ * where its cursor starts.
+ */
+export class RoomSockets extends Set<RoomSocket> {
+  readonly cursor = new Map<RoomSocket, number>();
+
+  constructor(private readonly head: () => number) {
+    super();
+  }
+
+  override add(s: RoomSocket): this {
+    if (!this.has(s)) this.cursor.set(s, this.head());
+    return super.add(s);
+  }
+
+  override delete(s: RoomSocket): boolean {
+    this.cursor.delete(s);
+    return super.delete(s);
+  }
+
+  override clear(): void {
+    this.cursor.clear();
+    super.clear();
+  }
+}
+
 /** What `accept` did with an event numbered elsewhere. */
 export type AcceptResult = "ok" | "duplicate" | "reset";
 
@@ -89,15 +117,19 @@ export type AcceptResult = "ok" | "duplicate" | "reset";
  * reconnecting client resume from its last seq.
  */
 export class Room {
-  readonly sockets = new Set<RoomSocket>();
+  readonly sockets: RoomSockets = new RoomSockets(() => this.#flushedSeq);
   /** Sockets that take shared compressed frames, with their writer. */
   readonly deflaters = new Map<RoomSocket, DeflatedWriter>();
   #epoch: string;
   #seq = 0;
   #flushedSeq = 0;
   #pending: Envelope[] = [];
-  #pendingSince = 0;
+  #pendingTimes: number[] = [];
   #history: Envelope[] = [];
+  // When each event of the history arrived in this room (server time), index for index.
+  #arrived: number[] = [];
+  // Some sockets were last written at an older seq than the flushed one (events came in while a flush was writing).
+  #behind = false;
   #positioned = false;
   #writing = false;
   // Sockets over SOFT_BUFFERED_BYTES, since when (flush time).
@@ -136,7 +168,7 @@ export class Room {
     if (this.#positioned) return;
     this.#positioned = true;
     this.#epoch = epoch;
-    this.#seq = this.#flushedSeq = seq;
+    this.#seq = this.#flushedSeq = this.#startSeq = seq;
   }
 
   /**
@@ -150,8 +182,12 @@ export class Room {
     if (epoch !== this.#epoch || env.seq > this.#seq + 1) {
       this.#epoch = epoch;
       this.#history = [];
+      this.#arrived = [];
       this.#pending = [];
-      this.#seq = this.#flushedSeq = env.seq - 1;
+      this.#pendingTimes = [];
+      this.#seq = this.#flushedSeq = this.#startSeq = env.seq - 1;
+      for (const sock of this.sockets.cursor.keys()) this.sockets.cursor.set(sock, this.#flushedSeq);
+      this.#behind = false;
       result = "reset";
     } else if (env.seq <= this.#seq) return "duplicate";
     this.#seq = env.seq;
@@ -160,8 +196,8 @@ export class Room {
   }
 
   #enqueue(env: Envelope, now: number): void {
-    if (this.#pending.length === 0) this.#pendingSince = now;
     this.#pending.push(env);
+    this.#pendingTimes.push(now);
   }
 
   /**
@@ -190,44 +226,70 @@ export class Room {
   }
 
   /**
-   * Serialise pending events once and write them to every socket. Sockets that fell behind (SOFT_BUFFERED_BYTES)
-   * get a second variant without droppable events — also serialised once — and those far behind (MAX_BUFFERED_BYTES,
-   * or behind for SLOW_LAG_MS) are closed with SLOW_CLOSE. Sockets that negotiated compression get the same frame
-   * compressed once. `at` (server time of the oldest event's arrival in this room) lets clients measure delivery latency.
+   * Write the room's new events to every socket. Each socket has a cursor (the last seq it was written) and gets the
+   * events after it, up to the room's flushed seq at the moment its slice is written: events that arrive while a flush
+   * is still writing join the next slice's frame instead of waiting for the whole room to be written first, so a
+   * socket's delay is about one flush, not one and a half flushes plus a tick (measured in docs/operations.md,
+   * "Rolling flush"). Sockets of a slice with the same cursor share one frame, serialised once (and compressed once
+   * for those that negotiated compression); a room of one slice writes one frame per flush. Sockets that fell behind
+   * (SOFT_BUFFERED_BYTES) get a variant without droppable events — also serialised once — and those far behind
+   * (MAX_BUFFERED_BYTES, or behind for SLOW_LAG_MS) are closed with SLOW_CLOSE. `at` (server time of the arrival in
+   * this room of the frame's oldest event) lets clients measure delivery latency.
    *
    * A frame's size is bounded (counters coalesced, chat trimmed), so a flush costs at most sockets × one bounded write
    * however far the room fell behind: the delay cannot feed on itself (a bigger backlog, a bigger frame, a slower flush).
    *
    * Up to `slice` sockets are written at once; the rest follow in later turns of the event loop, and a flush called
-   * meanwhile waits (its events stay pending). The stats are complete when `done` is called (at once for a room of at
-   * most `slice` sockets, and then also in the returned object). `now` times how long a socket stays behind.
+   * meanwhile does nothing (its events stay pending). Events that reached only the later slices are owed to the earlier
+   * ones: the next flush writes them even with nothing pending. The stats (`events`, `trimmed`, `bytes`:
+   * of the first frame) are complete when `done` is called (at once for a room of at most `slice` sockets, and then
+   * also in the returned object). `now` times how long a socket stays behind.
    */
   flush(done?: (stats: FlushStats) => void, slice = this.limits.slice, now = Date.now()): FlushStats {
     const stats: FlushStats = { events: 0, frames: 0, delivered: 0, dropped: 0, closed: 0, trimmed: 0, bytes: 0, deflated: 0 };
-    if (this.#pending.length === 0 || this.#writing) return stats;
-    const pending = this.#pending;
-    this.#pending = [];
-    this.#flushedSeq = this.#seq;
-    for (const e of pending) this.#history.push(e);
-    if (this.#history.length > this.historySize) this.#history.splice(0, this.#history.length - this.historySize);
-    const batch = this.frame(pending);
-    stats.events = batch.length;
-    stats.trimmed = batch.reduce((n, e) => n + (e.t === "chat.trimmed" ? (e.d as { skipped: number }).skipped : 0), 0);
+    if (this.#writing || (this.#pending.length === 0 && !this.#behind)) return stats;
+    this.#advance();
+    this.#trimHistory();
+    this.#behind = false;
+    let first = true;
+    const note = (v: FrameVariant) => {
+      if (!first) return;
+      first = false;
+      stats.events = v.events;
+      stats.trimmed = v.trimmed;
+      stats.bytes = v.plain.length;
+    };
     if (this.sockets.size === 0) {
+      const oldest = this.#history[0]?.seq ?? this.#flushedSeq + 1;
+      // Nobody to write to; the stats still describe the frame (what a socket joining later would not get: it resumes).
+      const since = Math.max(this.#startSeq, oldest - 1);
+      if (since < this.#flushedSeq) note(this.#variant(since));
+      this.#startSeq = this.#flushedSeq;
       done?.(stats);
       return stats;
     }
-    const full = new FrameVariant(batch, this.#pendingSince);
-    stats.bytes = full.plain.length;
-    let essential: FrameVariant | null = null;
+    this.#startSeq = this.#flushedSeq;
     const targets = [...this.sockets];
+    const cursors = this.sockets.cursor;
+    const startHead = this.#flushedSeq;
     const write = (from: number) => {
+      if (from > 0) this.#advance();
+      const head = this.#flushedSeq;
+      const frames = new Map<number, { full: FrameVariant; essential?: FrameVariant }>();
       const to = Math.min(targets.length, from + slice);
       for (let i = from; i < to; i++) {
         const s = targets[i]!;
         if (!this.sockets.has(s)) continue;
+        const cursor = cursors.get(s) ?? head;
+        if (cursor >= head) continue;
+        let pair = frames.get(cursor);
+        if (!pair) {
+          pair = { full: this.#variant(cursor) };
+          frames.set(cursor, pair);
+          note(pair.full);
+        }
         const buffered = s.bufferedAmount;
-        let variant = full;
+        let variant = pair.full;
         if (buffered > SOFT_BUFFERED_BYTES) {
           const since = this.#lagging.get(s);
           if (since === undefined) this.#lagging.set(s, now);
@@ -236,14 +298,18 @@ export class Room {
             stats.closed++;
             continue;
           }
-          essential ??= new FrameVariant(
-            batch.filter((e) => !DROPPABLE.has(e.t)),
-            full.at,
+          pair.essential ??= new FrameVariant(
+            pair.full.batch.filter((e) => !DROPPABLE.has(e.t)),
+            pair.full.at,
           );
-          stats.dropped += batch.length - essential.events;
-          variant = essential;
+          variant = pair.essential;
+          stats.dropped += pair.full.events - variant.events;
+          cursors.set(s, head);
           if (variant.events === 0) continue;
-        } else if (this.#lagging.size) this.#lagging.delete(s);
+        } else {
+          if (this.#lagging.size) this.#lagging.delete(s);
+          cursors.set(s, head);
+        }
         const deflater = this.deflaters.get(s);
         if (deflater?.(variant.deflated())) stats.deflated++;
         else s.send(variant.plain, TEXT);
@@ -256,10 +322,49 @@ export class Room {
         return;
       }
       this.#writing = false;
+      // Events that came in after the first slice reached only the later slices: the next flush owes them to the rest.
+      if (this.#flushedSeq > startHead) this.#behind = true;
       done?.(stats);
     };
     write(0);
     return stats;
+  }
+
+  /** Pending events join the history: what a flush writes from here on includes them. */
+  #advance(): void {
+    if (this.#pending.length === 0) return;
+    for (const e of this.#pending) this.#history.push(e);
+    for (const t of this.#pendingTimes) this.#arrived.push(t);
+    this.#pending = [];
+    this.#pendingTimes = [];
+    this.#flushedSeq = this.#seq;
+  }
+
+  // The flushed seq when the last flush started (what a room without sockets has already described in its stats).
+  #startSeq = 0;
+
+  /** A frame of the history's events after `cursor` (up to the flushed seq), stamped with the oldest one's arrival. */
+  #variant(cursor: number): FrameVariant {
+    const oldest = this.#history[0]!.seq;
+    const from = Math.max(0, cursor + 1 - oldest);
+    return new FrameVariant(this.frame(this.#history.slice(from)), this.#arrived[from]!);
+  }
+
+  /**
+   * History beyond `historySize` is dropped, but never an event a socket still has to be written: every socket's
+   * cursor is at least the flushed seq of the flush before, so that much stays.
+   */
+  #trimHistory(): void {
+    const excess = this.#history.length - this.historySize;
+    if (excess <= 0) return;
+    let min = this.#flushedSeq;
+    for (const c of this.sockets.cursor.values()) if (c < min) min = c;
+    const oldest = this.#history[0]!.seq;
+    const drop = Math.min(excess, Math.max(0, min + 1 - oldest));
+    if (drop > 0) {
+      this.#history.splice(0, drop);
+      this.#arrived.splice(0, drop);
+    }
   }
 
   /** Leaves the room: close with the reconnect hint, then drop the connection if the close frame cannot get out. */
@@ -283,13 +388,17 @@ export class Room {
 class FrameVariant {
   readonly plain: Buffer;
   readonly events: number;
+  /** Viewer chat left out of this frame for a `chat.trimmed` marker. */
+  readonly trimmed: number;
   #deflated: Buffer | null = null;
 
   constructor(
-    events: Envelope[],
+    readonly batch: Envelope[],
     readonly at: number,
   ) {
+    const events = batch;
     this.events = events.length;
+    this.trimmed = events.reduce((n, e) => n + (e.t === "chat.trimmed" ? (e.d as { skipped: number }).skipped : 0), 0);
     this.plain = Buffer.from(JSON.stringify({ t: "batch", at, d: events }));
   }
 
