@@ -114,13 +114,26 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
 }
 
 // initdb in WebAssembly costs seconds of CPU (tens on a loaded machine); unpacking a migrated template costs a
-// fraction of that. A missing or unreadable template only means the slow start.
+// fraction of that. A missing or unreadable template only means the slow start. The last template read is kept (a
+// Blob is immutable, so every PGlite may start from the same one): a test file opens dozens of databases from the
+// suite's ~44 MB tarball, and reading it again cost 50–150 ms of CPU each time on this VM.
+let lastTemplate: { key: string; blob: Promise<Blob | undefined> } | undefined;
 async function loadTemplate(file: string): Promise<Blob | undefined> {
+  let key: string;
   try {
-    return new Blob([await fs.promises.readFile(file)]);
+    const st = await fs.promises.stat(file);
+    key = `${path.resolve(file)}\0${st.size}\0${st.mtimeMs}`;
   } catch {
     return undefined;
   }
+  if (lastTemplate?.key !== key) {
+    const blob = fs.promises.readFile(file).then(
+      (bytes) => new Blob([bytes]),
+      () => undefined,
+    );
+    lastTemplate = { key, blob };
+  }
+  return lastTemplate.blob;
 }
 
 // Applies pending migrations in id order under an advisory lock, so several nodes starting together against one
