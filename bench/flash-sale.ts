@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { request } from "undici";
 import { openDb } from "../src/server/db/index.js";
-import { type ChildServer, round, runLoad, startChildServer, statementCounts, statementFigures } from "./support.js";
+import { type ChildServer, cpuMs, round, runLoad, startChildServer, statementCounts, statementFigures } from "./support.js";
 
 interface FlashSaleArgs {
   attempts?: number;
@@ -139,13 +139,16 @@ export async function flashSale(args: FlashSaleArgs) {
 
     // Warm up (JIT, connections) before measuring.
     await runLoad(server.url, 1000, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    const pingCpu0 = cpuMs(server.proc.pid);
     const baseline = await runLoad(server.url, attempts, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    const pingCpu1 = cpuMs(server.proc.pid);
 
     const before = counting ? await statementCounts(server, countFile) : null;
     const confirmedIds: string[] = [];
     const accessTokens = new Map<string, string>();
     let lastConfirmedMs = 0;
     let killed: Promise<void> | null = null;
+    const saleCpu0 = cpuMs(server.proc.pid);
     const sale = await runLoad(
       server.url,
       attempts,
@@ -167,6 +170,8 @@ export async function flashSale(args: FlashSaleArgs) {
         if (args.crash && !killed && confirmedIds.length >= units / 3) killed = server.kill();
       },
     );
+    // The server's CPU over the sale (not PostgreSQL's processes): steadier than req/s when other work shares the machine.
+    const saleCpu1 = killed ? null : cpuMs(server.proc.pid);
     if (killed) {
       await killed;
       server = await startChildServer(env, { dataDir: server.dataDir });
@@ -220,6 +225,9 @@ export async function flashSale(args: FlashSaleArgs) {
       ratio: round(sale.perSecond / baseline.perSecond, 3),
       db_tx_per_s: round(dbTx),
       confirmed_ratio: round(confirmedPerS / dbTx, 3),
+      server_cpu_us_per_attempt: saleCpu0 !== null && saleCpu1 !== null ? Math.round(((saleCpu1 - saleCpu0) * 1000) / attempts) : null,
+      server_cpu_us_per_ping: pingCpu0 !== null && pingCpu1 !== null ? Math.round(((pingCpu1 - pingCpu0) * 1000) / attempts) : null,
+      load: os.loadavg().map((l) => round(l, 1)),
       ...(before && after ? statementFigures(before, after, confirmed) : {}),
     };
   } finally {
