@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import type { PlaybackReport, TrafficSource } from "../../protocol/api.js";
 import { type Db, scoped } from "../db/index.js";
+import { insertArrays } from "../db/array-insert.js";
 import type { Clock } from "../platform/clock.js";
 import type { AnalyticsTables, EventKind, Metric } from "./schema.js";
 
@@ -9,6 +10,18 @@ export const SAMPLE_MS = 10_000;
 const MINUTE_MS = 60_000;
 // Rows per multi-row statement (5–11 parameters a row, far below PostgreSQL's 65,535).
 const CHUNK = 1000;
+const EVENT_COLUMNS = {
+  show_id: "text",
+  merchant_id: "text",
+  at: "timestamptz",
+  kind: "text",
+  offer_id: "text",
+  order_id: "text",
+  quantity: "integer",
+  amount: "bigint",
+  buyer_key: "text",
+  source: "text",
+} as const;
 // An order fact waits at least this many flushes and this long for its transaction to commit; not visible by then,
 // it was rolled back. By time too: under load (a saturated PGlite connection) an order's commit took longer than
 // three 1 s flushes in the fan-out bench, and its facts lapsed uncounted.
@@ -354,11 +367,8 @@ export class AnalyticsRecorder {
           source: e.source,
         });
       }
-      for (let i = 0; i < rows.length; i += CHUNK)
-        await this.#db
-          .insertInto("analytics_events")
-          .values(rows.slice(i, i + CHUNK))
-          .execute();
+      // One array per column (insertArrays): a flush during a flash sale writes hundreds of events.
+      for (let i = 0; i < rows.length; i += CHUNK) await insertArrays("analytics_events", EVENT_COLUMNS, rows.slice(i, i + CHUNK)).execute(this.#db);
       for (let i = 0; i < samples.length; i += CHUNK) {
         const rows = samples.slice(i, i + CHUNK).map((s) => ({ show_id: s.showId, at: new Date(s.at), node_id: this.nodeId, viewers: s.viewers }));
         await this.#db

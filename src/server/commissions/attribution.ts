@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, type Transaction, sql } from "kysely";
 import { perTransaction } from "../db/index.js";
+import { insertArrays } from "../db/array-insert.js";
 import type { CommissionRules } from "../../protocol/api.js";
 import type { CommissionsTables, CommissionsView } from "./schema.js";
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS, type HostShare, type RuleSet } from "./rules.js";
@@ -136,23 +137,32 @@ export async function attributeOrders(
   const out: Attribution[] = [];
   for (const input of inputs) out.push(await planAttribution(tx, input));
   if (out.length === 0) return out;
-  await tx
-    .insertInto("order_attributions")
-    .values(
-      out.map((a, i) => ({
-        order_id: a.orderId,
-        show_id: a.showId,
-        merchant_id: a.merchantId,
-        source: a.source,
-        ref_code: a.refCode,
-        ref_at: a.refAt,
-        hosts: JSON.stringify(a.hosts),
-        rule_version: a.ruleVersion,
-        created_at: inputs[i]!.at,
-      })),
-    )
-    .onConflict((oc) => oc.column("order_id").doNothing())
-    .execute();
+  await insertArrays(
+    "order_attributions",
+    {
+      order_id: "text",
+      show_id: "text",
+      merchant_id: "text",
+      source: "text",
+      ref_code: "text",
+      ref_at: "timestamptz",
+      hosts: "text",
+      rule_version: "integer",
+      created_at: "timestamptz",
+    },
+    out.map((a, i) => ({
+      order_id: a.orderId,
+      show_id: a.showId,
+      merchant_id: a.merchantId,
+      source: a.source,
+      ref_code: a.refCode,
+      ref_at: a.refAt,
+      hosts: JSON.stringify(a.hosts),
+      rule_version: a.ruleVersion,
+      created_at: inputs[i]!.at,
+    })),
+    sql`on conflict (order_id) do nothing`,
+  ).execute(tx);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { CommissionsTables, CommissionsView } from "./schema.js";
 import { randomId } from "../platform/ids.js";
+import { insertArrays } from "../db/array-insert.js";
 
 export type HostBucket = "pending" | "available" | "paid";
 export const hostAccount = (hostId: string, bucket: HostBucket) => `host:${hostId}:${bucket}`;
@@ -31,6 +32,33 @@ export interface LedgerTransaction {
 
 export class UnbalancedTransaction extends Error {}
 
+const TRANSACTION_COLUMNS = {
+  id: "text",
+  kind: "text",
+  merchant_id: "text",
+  order_id: "text",
+  refund_id: "text",
+  payout_id: "text",
+  rule_version: "integer",
+  rate_bp: "integer",
+  fixed_per_unit: "integer",
+  matures_at: "timestamptz",
+  memo: "text",
+  created_at: "timestamptz",
+} as const;
+const POSTING_COLUMNS = {
+  id: "text",
+  transaction_id: "text",
+  account: "text",
+  host_account_id: "text",
+  merchant_id: "text",
+  show_id: "text",
+  order_id: "text",
+  amount: "bigint",
+  currency: "text",
+  created_at: "timestamptz",
+} as const;
+
 /** Double entry: every posting is a whole number of cents and the postings of one transaction sum to zero per currency. */
 export function assertBalanced(postings: readonly Posting[]): void {
   const sums = new Map<string, number>();
@@ -58,27 +86,26 @@ export async function postTransactions(
   if (items.length === 0) return [];
   for (const { postings } of items) assertBalanced(postings);
   const ids = items.map(() => randomId("ltx"));
-  const rows = await tx
-    .insertInto("ledger_transactions")
-    .values(
-      items.map(({ t }, i) => ({
-        id: ids[i]!,
-        kind: t.kind,
-        merchant_id: t.merchantId,
-        order_id: t.orderId ?? null,
-        refund_id: t.refundId ?? null,
-        payout_id: t.payoutId ?? null,
-        rule_version: t.ruleVersion ?? null,
-        rate_bp: t.rateBp ?? null,
-        fixed_per_unit: t.fixedPerUnit ?? null,
-        matures_at: t.maturesAt ?? null,
-        memo: t.memo ?? "",
-        created_at: at,
-      })),
-    )
-    .onConflict((oc) => oc.doNothing())
-    .returning("id")
-    .execute();
+  // One array per column (insertArrays): a confirmation tick writes a transaction and its postings per order.
+  const { rows } = await insertArrays<Record<string, unknown>, { id: string }>(
+    "ledger_transactions",
+    TRANSACTION_COLUMNS,
+    items.map(({ t }, i) => ({
+      id: ids[i]!,
+      kind: t.kind,
+      merchant_id: t.merchantId,
+      order_id: t.orderId ?? null,
+      refund_id: t.refundId ?? null,
+      payout_id: t.payoutId ?? null,
+      rule_version: t.ruleVersion ?? null,
+      rate_bp: t.rateBp ?? null,
+      fixed_per_unit: t.fixedPerUnit ?? null,
+      matures_at: t.maturesAt ?? null,
+      memo: t.memo ?? "",
+      created_at: at,
+    })),
+    sql`on conflict do nothing returning id`,
+  ).execute(tx);
   const written = new Set(rows.map((r) => r.id));
   const postingRows = items.flatMap(({ t, postings }, i) =>
     written.has(ids[i]!)
@@ -98,7 +125,7 @@ export async function postTransactions(
           }))
       : [],
   );
-  if (postingRows.length) await tx.insertInto("ledger_postings").values(postingRows).execute();
+  if (postingRows.length) await insertArrays("ledger_postings", POSTING_COLUMNS, postingRows).execute(tx);
   return ids.map((id) => (written.has(id) ? id : null));
 }
 

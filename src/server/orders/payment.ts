@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Transaction, sql } from "kysely";
 import type { NextAction, OrderView, PaymentBody } from "../../protocol/api.js";
+import { textArrayLiteral } from "../db/array-literal.js";
 import type { EventBatch } from "../outbox/index.js";
 import type { ChargeResult } from "../payments/index.js";
 import { AppError } from "../platform/errors.js";
@@ -195,10 +196,11 @@ export class OrderPayment {
   /** pending_payment → paid for several orders in one UPDATE, each with its own payment reference and time. */
   async #markPaidRows(tx: Transaction<OrdersTables>, paid: readonly { orderId: string; ref: string; paidAt: Date }[]): Promise<OrderRow[]> {
     if (paid.length === 0) return [];
-    const values = sql.join(paid.map((p) => sql`(${p.orderId}, ${p.ref}, ${p.paidAt.toISOString()})`));
+    // One array literal per column (as insertArrays binds them), not three parameters per order.
     const res = await sql<OrderRow>`
-      update orders set status = 'paid', payment_ref = v.ref, payment_lock_until = null, updated_at = v.at::timestamptz
-      from (values ${values}) as v(id, ref, at)
+      update orders set status = 'paid', payment_ref = v.ref, payment_lock_until = null, updated_at = v.at
+      from unnest(${textArrayLiteral(paid.map((p) => p.orderId))}::text[], ${textArrayLiteral(paid.map((p) => p.ref))}::text[],
+        ${textArrayLiteral(paid.map((p) => p.paidAt.toISOString()))}::timestamptz[]) as v(id, ref, at)
       where orders.id = v.id and orders.status = 'pending_payment'
       returning orders.*`.execute(tx);
     return res.rows;

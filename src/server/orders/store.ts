@@ -4,6 +4,7 @@ import { vatIncluded } from "../catalog/index.js";
 import type { OrdersTables } from "./schema.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
+import { type ArrayColumnTypes, insertArrays } from "../db/array-insert.js";
 
 export type OrderRow = Omit<Selectable<OrdersTables["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
@@ -62,8 +63,41 @@ export async function insertOrder(tx: Tx, o: NewOrder): Promise<void> {
 
 /** Several new orders in one statement (a set-wise hold tick); a duplicate idempotency key fails them all. */
 export async function insertOrders(tx: Tx, os: readonly NewOrder[]): Promise<void> {
-  if (os.length > 0) await tx.insertInto("orders").values(os.map(newOrderRow)).execute();
+  if (os.length > 0) await insertArrays("orders", ORDER_COLUMNS, os.map(newOrderRow)).execute(tx);
 }
+
+/** Every column newOrderRow fills, with its SQL type (insertArrays). */
+const ORDER_COLUMNS: ArrayColumnTypes<OrderRow> = {
+  id: "text",
+  offer_id: "text",
+  show_id: "text",
+  quantity: "integer",
+  unit_price: "bigint",
+  total: "bigint",
+  currency: "text",
+  vat_rate_bp: "integer",
+  buyer_name: "text",
+  buyer_email: "text",
+  shipping: "text",
+  status: "text",
+  payment_ref: "text",
+  idempotency_key: "text",
+  request_hash: "text",
+  hold_expires_at: "timestamptz",
+  payment_lock_until: "timestamptz",
+  gift: "text",
+  carrier: "text",
+  tracking_number: "text",
+  refunded_quantity: "integer",
+  refunded_amount: "bigint",
+  created_at: "timestamptz",
+  updated_at: "timestamptz",
+  account_id: "text",
+  card_fingerprint: "text",
+  client_key: "text",
+  lang: "text",
+  line_count: "integer",
+};
 
 /** The row insertOrder wrote (as the database holds it after `total` was lowered by a discount), without reading it. */
 export function newOrderRow(o: NewOrder): OrderRow {
@@ -127,10 +161,11 @@ export async function recordOrderEvents(
   rows: readonly { orderId: string; type: OrderEventType; at: Date; data: Record<string, unknown> }[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  await tx
-    .insertInto("order_events")
-    .values(rows.map((r) => ({ id: randomId("oev"), order_id: r.orderId, type: r.type, data: JSON.stringify(r.data), at: r.at })))
-    .execute();
+  await insertArrays(
+    "order_events",
+    { id: "text", order_id: "text", type: "text", data: "text", at: "timestamptz" },
+    rows.map((r) => ({ id: randomId("oev"), order_id: r.orderId, type: r.type, data: JSON.stringify(r.data), at: r.at })),
+  ).execute(tx);
 }
 
 export async function orderRow(db: Db | Tx, orderId: string): Promise<OrderRow> {
