@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import { LongestFirstSequencer } from "./test/support/sequencer.js";
 
 // Files that change process-wide state for their own tests (vi.mock of a module the server imports, stubbed
 // globals): each runs in a fresh process. Every other file shares its worker process with the files
@@ -18,6 +19,7 @@ export default defineConfig({
     pool: "forks",
     // One migrated PGlite data directory that every test database starts from (initdb is the slow part).
     globalSetup: ["test/support/pglite-template.ts"],
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       { extends: true, test: { name: "isolated", include: ISOLATED } },
       {
