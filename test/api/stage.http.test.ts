@@ -165,16 +165,18 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
   });
 
   it("brings a signed-in chat viewer on stage by request: they see it, accept, and nobody else can take it", async () => {
-    const viewer = buyers[1]!;
+    // An account with no stage participation yet: the first test's co-host race may have been won by Ada or by Bo.
+    const flo = await createBuyer(server, "flo@stage.test", "stage-password-1", "Flo");
+    const viewer = { cookie: flo.cookie, id: flo.account.id };
     const account = await server.services.accounts.account(viewer.id);
     const msg = await server.services.chat.post(
       showId,
-      { account, name: "Bo", deviceId: null, ip: "127.0.0.1", connectionId: "c1" },
+      { account, name: "Flo", deviceId: null, ip: "127.0.0.1", connectionId: "c1" },
       "Can I show my unboxing?",
     );
     const asked = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/requests`, { cookie: host, body: { messageId: msg.id } });
     expect(asked.status).toBe(201);
-    expect(asked.body.participant).toMatchObject({ state: "invited", role: "guest", displayName: "Bo" });
+    expect(asked.body.participant).toMatchObject({ state: "invited", role: "guest", displayName: "Flo" });
     const other = await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: buyers[0]!.cookie });
     expect(other.body.invitation).toBeNull();
     const mine = await request(server.url, "GET", `/api/shows/${showId}/stage/invitation`, { cookie: viewer.cookie });
@@ -282,7 +284,7 @@ describe.each(backends)("the stage's invites, states and errors (%s)", (backend)
     const sockets = [deeTab, deeOtherTab, eveTab, anonymous];
     try {
       const account = await server.services.accounts.account(dee!.account.id);
-      const msg = await server.services.chat.post(showId, { account, name: "Dee", deviceId: null, ip: "127.0.0.1", connectionId: "c-dee" }, "Me next!");
+      const msg = await server.services.chat.post(showId, { account, name: "Flo", deviceId: null, ip: "127.0.0.1", connectionId: "c-dee" }, "Me next!");
       const asked = await request(server.url, "POST", `/api/studio/shows/${showId}/stage/requests`, { cookie: host, body: { messageId: msg.id } });
       expect(asked.status).toBe(201);
       const invited = (f: { t: string }) => f.t === "stage.invited";

@@ -1,18 +1,16 @@
-import { createRequire } from "node:module";
-import fs from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../support/fixtures.js";
 import { createBuyer } from "../support/accounts.js";
 import { login, postOrder, request } from "../support/http.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { AXE_SOURCE, describeViolations, seriousViolations } from "./axe.js";
 import { launchChromium, newVisitor, signedInVisitor } from "./browser.js";
 
 // Every page passes axe-core with no serious or critical finding (issue #14): contrast, labels, names. axe's source is
 // evaluated in the page (no network, and Runtime.evaluate is not subject to the pages' CSP), and runs on the page as a
 // visitor sees it once its `ready` element is there. A new page is one entry in PAGES.
 const LONG = 30_000;
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server: TestServer;
 /** A second server on an empty database (DEMO=0), started only when an entry asks for it. */
@@ -113,32 +111,6 @@ const PAGES: A11yPage[] = [
   },
   { name: "unsubscribe page (a link that is not valid)", path: () => "/unsubscribe#t=rem_nope.nope", ready: "unsubscribe-state" },
 ];
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** axe's serious and critical violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
-    }));
-  });
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
-
-const describeViolations = (vs: AxeViolation[]) =>
-  vs.map((v) => `${v.impact} ${v.id} (${v.help}):\n${v.nodes.map((n) => `  ${JSON.stringify(n.target)} — ${n.failureSummary ?? ""}`).join("\n")}`).join("\n");
 
 beforeAll(async () => {
   [server, browser, emptyServer] = await Promise.all([
