@@ -147,7 +147,20 @@ describe.skipIf(missing)(title, () => {
     await source!.stop();
     source = null;
     // The registration lapses (6 s) and a sweep (2 s) finds the show orphaned: reconnecting, not offline.
-    await until("B sees the show reconnecting", async () => (await status(1)) === "reconnecting", 30_000, 250);
+    // What B said, in order: if the show went straight to offline, the orphan was found only after the grace.
+    const seen: string[] = [];
+    await until(
+      "B sees the show reconnecting",
+      async () => {
+        const now = await status(1);
+        if (seen.at(-1) !== now) seen.push(now);
+        return now === "reconnecting";
+      },
+      60_000,
+      250,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; B said ${seen.join(" → ")}`);
+    });
     expect(await status(2)).toBe("reconnecting");
     publish(1);
     await until("B is the new ingest: live", async () => (await status(2)) === "live", 60_000, 300);
