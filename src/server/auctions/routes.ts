@@ -3,20 +3,10 @@ import { type AuctionView, createAuctionBody, placeBidBody } from "../../protoco
 import { requireAccount } from "../accounts/index.js";
 import type { CatalogService } from "../catalog/index.js";
 import { merchantProduct, registerGameRoutes, registerStudioActions } from "../games/index.js";
+import { idempotencyKeyOf } from "../http/idempotency.js";
 import { parseWith } from "../http/validate.js";
-import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
 import { type AuctionService, bidderKey } from "./service.js";
-
-/** 8–200 visible ASCII characters (the rule of http/idempotency.ts). */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
-
-function keyOf(req: FastifyRequest): string {
-  const raw = req.headers["idempotency-key"];
-  if (raw === undefined) throw new AppError("idempotency_key_required");
-  if (typeof raw !== "string" || !IDEMPOTENCY_KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
-  return raw;
-}
 
 // Every accepted bid of one tick answers with the same auction object (the state after the tick): it is serialised
 // once per tick, and each answer adds its own `you` and `bid`. The bytes are JSON.stringify({ auction: { ...auction,
@@ -73,7 +63,7 @@ export function registerAuctionRoutes(app: FastifyInstance, deps: { auctions: Au
 
   const bid = (preBidOnly: boolean) => async (req: FastifyRequest<{ Params: { auctionId: string } }>, reply: FastifyReply) => {
     const account = requireAccount(req);
-    const key = keyOf(req);
+    const key = idempotencyKeyOf(req);
     const body = parseWith(placeBidBody, req.body);
     const res = await auctions.placeBid(req.params.auctionId, account, body.maxAmount, key, { preBidOnly });
     if (res.replayed) reply.header("Idempotent-Replayed", "true");

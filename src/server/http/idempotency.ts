@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -13,6 +13,19 @@ import type { Sweepers } from "./sweepers.js";
 /** Keys live 24 hours, as Stripe's do; after that the same key counts as new. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const KEY = /^[\x21-\x7e]{8,200}$/;
+
+/** An Idempotency-Key header that holds 8–200 visible ASCII characters, else idempotency_key_required. */
+function checkedKey(raw: string | string[] | undefined): string {
+  if (raw === undefined) throw new AppError("idempotency_key_required");
+  if (typeof raw !== "string" || !KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+  return raw;
+}
+
+/**
+ * The Idempotency-Key of a route that requires one and keeps its own rule (orders, auction bids): one regex, not a zod
+ * chain (every attempt of a flash sale or a bid storm passes here).
+ */
+export const idempotencyKeyOf = (req: FastifyRequest): string => checkedKey(req.headers["idempotency-key"]);
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -35,12 +48,12 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; clock:
 
   app.addHook("preHandler", async (req, reply) => {
     if (req.method !== "POST") return;
-    const raw = req.headers["idempotency-key"];
+    const header = req.headers["idempotency-key"];
     // Decided on the matched route (`/api/orders/:orderId/pay`), so `/%61pi/…` is the same request as `/api/…`.
     const route = matchedRoute(req);
-    if (raw === undefined || !route?.startsWith("/api/") || deps.skip(req.method, route)) return;
+    if (header === undefined || !route?.startsWith("/api/") || deps.skip(req.method, route)) return;
     const path = requestPath(req);
-    if (typeof raw !== "string" || !KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
+    const raw = checkedKey(header);
     // Multipart uploads are not buffered as a body we could compare: the key is refused rather than half-honoured.
     if (req.body !== undefined && (typeof req.body !== "object" || Buffer.isBuffer(req.body)))
       throw new AppError("invalid_body", "Idempotency-Key is supported on JSON requests only.");

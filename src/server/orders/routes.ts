@@ -1,21 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type OrderItemView, type OrderView, createBagOrderBody, createOrderBody, payOrderBody } from "../../protocol/api.js";
+import { idempotencyKeyOf } from "../http/idempotency.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
 import type { BuyerService } from "../buyers/index.js";
 import { requireAccount } from "../accounts/index.js";
 import type { OrderAccess, OrderAccessKind } from "./buyer-access.js";
 import { type BuyerContext, type CardInput, type OrderService, cardInput } from "./service.js";
-
-// Checked by one regex, not a zod chain (every attempt of a flash sale passes here, most to be refused sold out).
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,200}$/;
-/** The request's Idempotency-Key: 8–200 visible ASCII characters, else idempotency_key_required. */
-function idempotencyKeyOf(req: FastifyRequest): string {
-  const raw = req.headers["idempotency-key"];
-  if (raw === undefined) throw new AppError("idempotency_key_required");
-  if (typeof raw !== "string" || !IDEMPOTENCY_KEY.test(raw)) throw new AppError("idempotency_key_required", "Idempotency-Key: 8–200 visible ASCII characters.");
-  return raw;
-}
 
 declare module "fastify" {
   interface FastifyRequest {
