@@ -60,6 +60,8 @@ export interface ServerOverrides {
   synthetic?: boolean;
   /** DNS for simulcast destinations (a stand-in in tests). */
   resolveHost?: ResolveHost;
+  /** Simulcast's restart delays after a relay fails (tests: short, so a retry is seen without waiting seconds). */
+  simulcastBackoffMs?: number[];
   /** An extra CA trusted for Web Push endpoints (tests: the local push endpoint's self-signed certificate). */
   pushCa?: string | Buffer;
 }
@@ -209,7 +211,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const polls = createPollsModule(ctx, { outbox, catalog: catalog.catalog, offers: offers.offers, shows: shows.shows });
   const media = createMediaModule(ctx, { shows: shows.shows });
   const recordings = createRecordingsModule(ctx, { offers: offers.offers, shows: shows.shows, media });
-  const simulcast = createSimulcastModule(ctx, { shows: shows.shows, media, resolveHost: overrides.resolveHost });
+  const simulcast = createSimulcastModule(ctx, { shows: shows.shows, media, resolveHost: overrides.resolveHost, backoffMs: overrides.simulcastBackoffMs });
   const follows = createFollowsModule(ctx, { shows: shows.shows, catalog: catalog.catalog, merchants });
   const notifications = createNotificationsModule(ctx, {
     outbox,

@@ -14,6 +14,8 @@ export function createSimulcastModule(
     media: Pick<MediaModule, "media" | "onLive" | "onOffline">;
     /** DNS for destinations (a stand-in in tests). */
     resolveHost?: ResolveHost;
+    /** Restart delays after a relay fails (the service's default when unset). */
+    backoffMs?: number[];
   },
 ): { simulcast: SimulcastService; plugin: ModulePlugin } {
   const { config } = ctx;
@@ -28,6 +30,7 @@ export function createSimulcastModule(
     isLive: (showId) => media.showState(showId) !== undefined,
     allowInternalHosts: config.SIMULCAST_ALLOW_PRIVATE,
     resolveHost: doors.resolveHost,
+    backoffMs: doors.backoffMs,
   });
   doors.media.onLive((showId) => simulcast.onLive(showId));
   doors.media.onOffline((showId) => simulcast.onOffline(showId));

@@ -176,7 +176,8 @@ describe.each(backends)("simulcast SSRF guard at connect time (%s)", (backend) =
 
   beforeAll(async () => {
     // SIMULCAST_ALLOW_PRIVATE off; the demo show is live (synthetic source), so a new destination starts relaying at once.
-    server = await startTestServer({ backend, demo: true, resolveHost: dns });
+    // Retries after 0.2–0.8 s instead of the default 2, 4, 8 s: the test waits for three of them, each a DNS check.
+    server = await startTestServer({ backend, demo: true, resolveHost: dns, simulcastBackoffMs: [200, 400, 800] });
     trap = net.createServer((socket) => {
       connections += 1;
       socket.destroy();
