@@ -113,12 +113,18 @@ describe("go live from the studio by WHIP", () => {
       const hostVisitor = await newVisitor(blocked, server.url);
       await hostVisitor.context.addInitScript(() => {
         const Native = window.RTCPeerConnection;
+        const made: RTCPeerConnection[] = [];
+        (window as unknown as { peers: RTCPeerConnection[] }).peers = made;
         window.RTCPeerConnection = class extends Native {
           constructor(config?: RTCConfiguration) {
             super({ ...config, iceTransportPolicy: "relay" });
+            made.push(this);
           }
         };
       });
+      // The studio's own clock (Playwright's fake timers, running at real speed until moved on): its 30 s wait for
+      // WHIP to go on air is skipped forward below instead of waited out in real time.
+      await hostVisitor.context.clock.install();
       const studio = await hostVisitor.context.newPage();
       await studio.goto(`/studio/${show.id}`);
       await studio.getByTestId("login-email").fill(host.email);
@@ -127,9 +133,15 @@ describe("go live from the studio by WHIP", () => {
       await studio.getByTestId("studio-title").waitFor({ timeout: LONG });
       await studio.getByTestId("studio-setup-open").click();
       await studio.getByTestId("golive-start").click();
-      // WHIP first (the session exists on the server), then the recorder once WHIP is not on air within 30 s.
+      // WHIP first (the session exists on the server and the studio holds its answer), then the recorder once WHIP is
+      // not on air within 30 s (BrowserPublisher's WHIP_LIVE_MS, started before the offer): the studio's clock jumps
+      // past it. Without the answer in hand the studio could not yet DELETE the session it gives up on.
       await expect.poll(() => server.services.whipSessions.of(show.id).length, { timeout: LONG, interval: 100 }).toBe(1);
-      // The server drops the session after 20 s without a connection, the studio gives WHIP 30 s: ~50 s when quiet.
+      await studio.waitForFunction(() => (window as unknown as { peers: RTCPeerConnection[] }).peers.some((pc) => pc.remoteDescription), undefined, {
+        timeout: LONG,
+        polling: 100,
+      });
+      await studio.clock.fastForward(31_000);
       await studio.locator("[data-testid=golive-transport][data-transport=recorder]").waitFor({ timeout: 150_000 });
       await expect(studio.getByTestId("golive-notice").textContent()).resolves.toMatch(/WebRTC could not connect/);
       expect(server.services.whipSessions.size).toBe(0);
