@@ -110,6 +110,8 @@ export const configSchema = z.object({
   ANALYTICS: bool.default(true),
   ANALYTICS_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(730),
+  // How often every node looks for notices due (a show starting within 15 minutes, a show gone live).
+  NOTICES_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   CART_HOLD_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Showcart <no-reply@showcart.local>"),

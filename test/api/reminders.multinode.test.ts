@@ -15,12 +15,21 @@ const redisUrl = process.env.TEST_REDIS_URL;
 const missing = !databaseUrl || !redisUrl;
 const title = `reminders and go-live notices with two server processes on PostgreSQL and Redis${missing ? " (skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not both set)" : ""}`;
 
-// Real processes on the real clock, each sweeping every 5 seconds: the show starts 15 minutes and a few seconds
-// after it is made, so its reminder falls due while both nodes sweep; one node is killed and another started in its
-// place before the show goes live. Every email any node sent is read from the nodes' mail directories.
+// Real processes on the real clock, each sweeping every second (NOTICES_SWEEP_MS; 5 s by default): the show starts 15
+// minutes and a few seconds after it is made, so its reminder falls due while both nodes sweep; one node is killed and
+// another started in its place before the show goes live. Every email any node sent is read from the nodes' mail
+// directories.
+const SWEEP_MS = 1000;
 describe.skipIf(missing)(title, () => {
   const schema = uniqueSchema();
-  const env = { DATABASE_URL: databaseUrl!, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl!, BUS: "redis", SECRETS_KEY: randomBytes(32).toString("hex") };
+  const env = {
+    DATABASE_URL: databaseUrl!,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: redisUrl!,
+    BUS: "redis",
+    SECRETS_KEY: randomBytes(32).toString("hex"),
+    NOTICES_SWEEP_MS: String(SWEEP_MS),
+  };
   const nodes: ChildServer[] = [];
   const dataDirs: string[] = [];
   let db: pg.Client;
@@ -90,8 +99,8 @@ describe.skipIf(missing)(title, () => {
 
     const soon = /^(Starting in 15 minutes|In 15 Minuten geht es los): Two-node special$/;
     await until("every guest reminded", () => guests.every((g) => count(g, soon) >= 1), 60_000);
-    // Two more sweeps on each node: nothing further.
-    await new Promise((r) => setTimeout(r, 11_000));
+    // Three more sweeps on each node (two at 5 s before NOTICES_SWEEP_MS): nothing further.
+    await new Promise((r) => setTimeout(r, 3 * SWEEP_MS));
     expect(Object.fromEntries(guests.map((g) => [g, count(g, soon)]))).toEqual(Object.fromEntries(guests.map((g) => [g, 1])));
     expect(count(followerEmail, soon)).toBe(0);
     expect(count("cleo@example.de", /^In 15 Minuten geht es los/)).toBe(1);
@@ -103,13 +112,13 @@ describe.skipIf(missing)(title, () => {
     nodes.push(await startChildServer(env, { dataDir: dir }));
     dataDirs.push(dir);
     // The stream is not what is under test: the show's row turns live as media's onLive would have it, and the nodes'
-    // sweeps (every 5 s) find it on air.
+    // sweeps find it on air.
     await db.query("update shows set status = 'live' where id = $1", [showId]);
 
     const live = /^(Live now|Jetzt live): Two-node special$/;
     const everyone = [...guests, followerEmail];
     await until("everyone told it is live", () => everyone.every((to) => count(to, live) >= 1), 60_000);
-    await new Promise((r) => setTimeout(r, 11_000));
+    await new Promise((r) => setTimeout(r, 3 * SWEEP_MS));
     expect(Object.fromEntries(everyone.map((to) => [to, count(to, live)]))).toEqual(Object.fromEntries(everyone.map((to) => [to, 1])));
 
     // The database agrees: one notice row per notice, one outbox email per recipient and notice, all delivered.

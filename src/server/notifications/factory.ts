@@ -54,7 +54,7 @@ export function createNotificationsModule(
     guestLimit: (req) => guestReminders.take(req.ip),
     sweepers: ctx.sweepers,
     bus: ctx.bus,
-    sweepMs: 5000,
+    sweepMs: ctx.config.NOTICES_SWEEP_MS,
   });
   return { notifier, reminders, plugin };
 }
