@@ -5,10 +5,13 @@ import { startTestServer, type TestServer } from "../support/server.js";
 import { until } from "../support/until.js";
 import { launchChromium, newVisitor } from "./browser.js";
 
-// A guest presses "Remind me" on an upcoming show; the server's sweeper (real clock, every 5 s) emails the reminder
-// 15 minutes before the start — before the show goes live — and the email's link opens the show once it is live.
-// The show starts 15 minutes and 25 seconds after it is made, so the reminder falls due within the test.
+// A guest presses "Remind me" on an upcoming show; the server's sweeper (every second here, NOTICES_SWEEP_MS) emails
+// the reminder 15 minutes before the start — before the show goes live — and the email's link opens the show once it
+// is live. The show starts 15 minutes and 25 seconds after it is made; once the guest's reminder is set, the server's
+// clock (real time plus `ahead`) moves on those 25 s, so the reminder falls due then instead of 25 s later.
 const LONG = 30_000;
+const ahead = { ms: 0 };
+const clock = { now: () => new Date(Date.now() + ahead.ms) };
 
 let server: TestServer;
 let browser: Browser;
@@ -24,7 +27,7 @@ interface Mail {
 const mailbox = async (): Promise<Mail[]> => (await request(server.url, "GET", "/api/dev/mailbox")).body.messages;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ synthetic: false, env: { DEV_MAILBOX: "1" } }), launchChromium()]);
+  [server, browser] = await Promise.all([startTestServer({ synthetic: false, clock, env: { DEV_MAILBOX: "1", NOTICES_SWEEP_MS: "1000" } }), launchChromium()]);
   const merchant = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
   const hosts = await request(server.url, "GET", "/api/admin/hosts", { cookie: merchant });
   const products = await request(server.url, "GET", "/api/admin/products", { cookie: merchant });
@@ -71,6 +74,9 @@ describe("reminder journey", () => {
     // The page remembers it (localStorage) after a reload.
     await page.reload();
     await page.getByTestId("remind-set").waitFor({ timeout: LONG });
+    // Not due before this: the show was made to start 15 min 25 s after it was made, by this same clock.
+    expect((await mailbox()).some((m) => m.to === guest)).toBe(false);
+    ahead.ms = 25_000;
 
     const reminder = await until(
       "the reminder email",
