@@ -19,6 +19,8 @@ export default defineConfig({
     pool: "forks",
     // One migrated PGlite data directory that every test database starts from (initdb is the slow part).
     globalSetup: ["test/support/pglite-template.ts"],
+    // SUITE_CPU_LOG=<file>: wall and CPU per test file, to see which files wait rather than work (docs/operations.md).
+    setupFiles: process.env.SUITE_CPU_LOG ? ["test/support/suite-cpu-log.ts"] : [],
     sequence: { sequencer: LongestFirstSequencer },
     projects: [
       { extends: true, test: { name: "isolated", include: ISOLATED } },
