@@ -71,4 +71,28 @@ create table auction_events (
 create index auction_events_auction_idx on auction_events (auction_id, seq);
 `,
   },
+  {
+    id: 101,
+    name: "auctions: an accepted bid is its bid_accepted audit row (auction_bids folded into auction_events)",
+    // One row per accepted bid instead of two (a bid row and its audit row): the audit row carries what awarding and
+    // idempotency read. Rows already written keep their order; a bid without its audit row (never written that way)
+    // is appended rather than lost.
+    sql: `
+alter table auction_events add column bidder_name text;
+alter table auction_events add column bidder_email text;
+alter table auction_events add column idempotency_key text;
+update auction_events e set bidder_name = b.bidder_name, bidder_email = b.bidder_email, idempotency_key = b.idempotency_key
+  from auction_bids b where e.type = 'bid_accepted' and e.auction_id = b.auction_id and b.id = e.data::jsonb ->> 'bidId';
+insert into auction_events (id, auction_id, type, account_id, amount, reason, data, at, bidder_name, bidder_email, idempotency_key)
+  select 'aev_' || b.id, b.auction_id, 'bid_accepted', b.account_id, b.max_amount, null,
+    json_build_object('bidId', b.id, 'preBid', b.pre_bid, 'migrated', true)::text, b.created_at, b.bidder_name, b.bidder_email, b.idempotency_key
+  from auction_bids b
+  where not exists (select 1 from auction_events e where e.type = 'bid_accepted' and e.auction_id = b.auction_id and e.data::jsonb ->> 'bidId' = b.id)
+  order by b.seq;
+alter table auction_events add constraint auction_events_bid_check
+  check (type <> 'bid_accepted' or (account_id is not null and amount > 0 and bidder_name is not null and bidder_email is not null and idempotency_key is not null));
+create unique index auction_events_bid_key on auction_events (auction_id, account_id, idempotency_key) where type = 'bid_accepted';
+drop table auction_bids;
+`,
+  },
 ];

@@ -38,19 +38,10 @@ export interface AuctionsTables {
     created_at: Timestamp;
     closed_at: Timestamp | null;
   };
-  auction_bids: {
-    id: string;
-    seq: ColumnType<number, never, never>;
-    auction_id: string;
-    account_id: string;
-    bidder_name: string;
-    bidder_email: string;
-    max_amount: number;
-    pre_bid: boolean;
-    idempotency_key: string;
-    created_at: Timestamp;
-  };
-  /** Append-only: every accepted and refused bid and every step of the auction, with the reason. */
+  /**
+   * Append-only: every accepted and refused bid and every step of the auction, with the reason. A `bid_accepted` row is
+   * the bid itself (amount: the bidder's secret maximum; data.bidId its id) and carries the bidder's name, e-mail and key.
+   */
   auction_events: {
     id: string;
     seq: ColumnType<number, never, never>;
@@ -61,5 +52,8 @@ export interface AuctionsTables {
     reason: string | null;
     data: string;
     at: Timestamp;
+    bidder_name: string | null;
+    bidder_email: string | null;
+    idempotency_key: string | null;
   };
 }

@@ -14,7 +14,7 @@ import { GroupCommit } from "../platform/group-commit.js";
 import { randomId } from "../platform/ids.js";
 import type { ShowService } from "../shows/index.js";
 import { AuctionOwners } from "./owner.js";
-import { type AuctionEventInput, type AuctionRow, type AuctionsDb, type BidRow, type TickBid, auctionStore as store } from "./store.js";
+import { type AuctionEventInput, type AuctionRow, type AuctionsDb, type PriorBid, auctionStore as store } from "./store.js";
 
 export const DEFAULT_SOFT_CLOSE_SECONDS = 10;
 export const DEFAULT_AUCTION_HOLD_SECONDS = 300;
@@ -371,16 +371,16 @@ export class AuctionService {
         const refused = bids.filter((_, i) => d.out[i]!.kind === "error");
         if (refused.length > 0 && (await everyKey(tx, refused)).length > 0) d = this.#decide(a, id, now, bids, await everyKey(tx, bids));
       }
-      const { newBids, audit, out, s, extendedTo, preBid } = d;
+      const { accepted, audit, out, s, extendedTo } = d;
       let row = a;
-      // Refusals only: their audit rows. Else bids, audit rows and the auction row in one statement.
-      if (newBids.length === 0) await store.insertTickEvents(tx, id, now, audit);
+      // Refusals only: their audit rows. Else the audit rows (an accepted bid's is the bid) and the auction row in one statement.
+      if (accepted === 0) await store.insertTickEvents(tx, id, now, audit);
       else {
         const u = await store.writeTick(
           tx,
           id,
           a.version,
-          { at: now, preBid, bids: newBids, events: audit },
+          { at: now, events: audit },
           {
             current_price: s.price,
             leader_account_id: s.leaderId,
@@ -420,8 +420,8 @@ export class AuctionService {
   }
 
   /** A tick's decisions in arrival order, in memory, against the locked row `a` and the earlier bids under the tick's keys. */
-  #decide(a: AuctionRow, id: string, now: Date, bids: QueuedBid[], priors: BidRow[]) {
-    const priorOf = new Map(priors.map((p) => [`${p.account_id} ${p.idempotency_key}`, p]));
+  #decide(a: AuctionRow, id: string, now: Date, bids: QueuedBid[], priors: PriorBid[]) {
+    const priorOf = new Map(priors.map((p) => [`${p.accountId} ${p.idempotencyKey}`, p]));
     const startPrice = Number(a.start_price);
     const increment = Number(a.min_increment);
     const s = {
@@ -433,7 +433,7 @@ export class AuctionService {
       bidCount: a.bid_count,
     };
     const preBid = a.status === "scheduled";
-    const newBids: TickBid[] = [];
+    let accepted = 0;
     const audit: AuctionEventInput[] = [];
     type Decision =
       | { kind: "accepted"; bidId: string; max: number; preBid: boolean }
@@ -450,8 +450,8 @@ export class AuctionService {
       const idKey = `${b.account.id} ${b.idempotencyKey}`;
       const prior = priorOf.get(idKey);
       if (prior) {
-        if (Number(prior.max_amount) !== b.maxAmount) out.push({ kind: "error", error: new AppError("idempotency_mismatch") });
-        else out.push({ kind: "replay", bid: { id: prior.id, max: Number(prior.max_amount), preBid: prior.pre_bid } });
+        if (prior.maxAmount !== b.maxAmount) out.push({ kind: "error", error: new AppError("idempotency_mismatch") });
+        else out.push({ kind: "replay", bid: { id: prior.id, max: prior.maxAmount, preBid: prior.preBid } });
         continue;
       }
       if (!b.allowed) {
@@ -479,14 +479,7 @@ export class AuctionService {
         continue;
       }
       const bidId = randomId("bid");
-      newBids.push({
-        id: bidId,
-        accountId: b.account.id,
-        name: b.account.displayName,
-        email: b.account.email,
-        maxAmount: b.maxAmount,
-        idempotencyKey: b.idempotencyKey,
-      });
+      accepted++;
       const previousPrice = s.price;
       s.price = step.price;
       if (step.leaderId === b.account.id) s.leaderName = b.account.displayName;
@@ -494,7 +487,7 @@ export class AuctionService {
       s.leaderMax = step.leaderMax;
       s.bidCount++;
       // Later bids of this tick with the same key are replays of this one.
-      priorOf.set(idKey, { id: bidId, account_id: b.account.id, idempotency_key: b.idempotencyKey, max_amount: b.maxAmount, pre_bid: preBid } as BidRow);
+      priorOf.set(idKey, { id: bidId, accountId: b.account.id, idempotencyKey: b.idempotencyKey, maxAmount: b.maxAmount, preBid });
       audit.push({
         auctionId: id,
         type: "bid_accepted",
@@ -502,6 +495,7 @@ export class AuctionService {
         accountId: b.account.id,
         amount: b.maxAmount,
         data: { bidId, price: step.price, leader: step.leaderId, preBid, previousPrice },
+        bid: { id: bidId, name: b.account.displayName, email: b.account.email, idempotencyKey: b.idempotencyKey },
       });
       // Soft close: a bid with N seconds or less left sets the remaining time back to N.
       if (!preBid && s.endsAt && a.soft_close_ms > 0 && s.endsAt.getTime() - now.getTime() <= a.soft_close_ms) {
@@ -514,7 +508,7 @@ export class AuctionService {
       }
       out.push({ kind: "accepted", bidId, max: b.maxAmount, preBid });
     }
-    return { newBids, audit, out, s, extendedTo, preBid };
+    return { accepted, audit, out, s, extendedTo };
   }
 
   /**

@@ -4,7 +4,14 @@ import { randomId } from "../platform/ids.js";
 import type { AuctionsTables } from "./schema.js";
 
 export type AuctionRow = Selectable<AuctionsTables["auctions"]>;
-export type BidRow = Selectable<AuctionsTables["auction_bids"]>;
+/** An accepted bid as its `bid_accepted` audit row records it: what an idempotent retry is answered with. */
+export interface PriorBid {
+  id: string;
+  accountId: string;
+  idempotencyKey: string;
+  maxAmount: number;
+  preBid: boolean;
+}
 /** Auctions' view of the database: its own tables. */
 export type AuctionsDb = Kysely<AuctionsTables>;
 type Db = AuctionsDb;
@@ -33,10 +40,12 @@ export interface AuctionEventInput {
   amount?: number | null;
   reason?: string | null;
   data?: Record<string, unknown>;
+  /** An accepted bid's row: its id is the bid's, and it carries what awarding and idempotency read. */
+  bid?: { id: string; name: string; email: string; idempotencyKey: string };
 }
 
 const eventRow = (e: AuctionEventInput) => ({
-  id: randomId("aev"),
+  id: e.bid?.id ?? randomId("aev"),
   auction_id: e.auctionId,
   type: e.type,
   account_id: e.accountId ?? null,
@@ -44,17 +53,10 @@ const eventRow = (e: AuctionEventInput) => ({
   reason: e.reason ?? null,
   data: JSON.stringify(e.data ?? {}),
   at: e.at,
+  bidder_name: e.bid?.name ?? null,
+  bidder_email: e.bid?.email ?? null,
+  idempotency_key: e.bid?.idempotencyKey ?? null,
 });
-
-/** An accepted bid of a tick (its auction, time and pre-bid flag are the tick's). */
-export interface TickBid {
-  id: string;
-  accountId: string;
-  name: string;
-  email: string;
-  maxAmount: number;
-  idempotencyKey: string;
-}
 
 /** Audit rows of one auction and instant, one array per column, inserted in array order (their seq follows it). */
 function insertEventsSql(auctionId: string, at: Date, events: AuctionEventInput[]) {
@@ -62,11 +64,14 @@ function insertEventsSql(auctionId: string, at: Date, events: AuctionEventInput[
     if (e.auctionId !== auctionId || e.at.getTime() !== at.getTime()) throw new Error("a tick's audit rows share its auction and instant");
     return eventRow(e);
   });
-  return sql<Record<string, unknown>>`insert into auction_events (id, auction_id, type, account_id, amount, reason, data, at)
-    select e.id, ${auctionId}, e.type, e.account_id, e.amount, e.reason, e.data, ${at}::timestamptz
+  return sql<
+    Record<string, unknown>
+  >`insert into auction_events (id, auction_id, type, account_id, amount, reason, data, at, bidder_name, bidder_email, idempotency_key)
+    select e.id, ${auctionId}, e.type, e.account_id, e.amount, e.reason, e.data, ${at}::timestamptz, e.bidder_name, e.bidder_email, e.idempotency_key
     from unnest(${texts(rows.map((r) => r.id))}::text[], ${texts(rows.map((r) => r.type))}::text[], ${texts(rows.map((r) => r.account_id))}::text[],
-      ${ints(rows.map((r) => r.amount))}::bigint[], ${texts(rows.map((r) => r.reason))}::text[], ${texts(rows.map((r) => r.data))}::text[])
-      with ordinality as e(id, type, account_id, amount, reason, data, ord)
+      ${ints(rows.map((r) => r.amount))}::bigint[], ${texts(rows.map((r) => r.reason))}::text[], ${texts(rows.map((r) => r.data))}::text[],
+      ${texts(rows.map((r) => r.bidder_name))}::text[], ${texts(rows.map((r) => r.bidder_email))}::text[], ${texts(rows.map((r) => r.idempotency_key))}::text[])
+      with ordinality as e(id, type, account_id, amount, reason, data, bidder_name, bidder_email, idempotency_key, ord)
     order by e.ord`;
 }
 
@@ -104,35 +109,21 @@ export const auctionStore = {
   },
 
   /**
-   * A tick's writes in one statement: its accepted bids (seq in array order: ties go to the lower seq), its audit rows
-   * (seq in decision order) and the auction row, guarded by the version read under the lock. One round trip instead of
-   * three: on PGlite every statement costs the one connection, and a tick is the auction's critical section. The rows
-   * travel as one array per column (`unnest … with ordinality … order by`: inserted in array order), not as a VALUES
-   * list of ~9 parameters per row: a tick of 300 bids binds 15 parameters instead of ~5,000, so neither the query
-   * builder, the driver nor the database parses, binds and plans thousands of them. Each array goes as one literal
-   * string (db/array-literal.ts), not a JS array for the driver to escape element by element.
+   * A tick's writes in one statement: its audit rows in decision order (an accepted bid's row is the bid; ties go to
+   * the lower seq) and the auction row, guarded by the version read under the lock. One round trip: on PGlite every
+   * statement costs the one connection, and a tick is the auction's critical section. The rows travel as one array per
+   * column (`unnest … with ordinality … order by`: inserted in array order), not as a VALUES list of ~11 parameters per
+   * row, and each array as one literal string (db/array-literal.ts) the driver does not walk element by element.
    */
   async writeTick(
     tx: Tx,
     id: string,
     version: number,
-    tick: { at: Date; preBid: boolean; bids: TickBid[]; events: AuctionEventInput[] },
+    tick: { at: Date; events: AuctionEventInput[] },
     set: Partial<Omit<AuctionRow, "id" | "version">>,
   ): Promise<AuctionRow | undefined> {
-    const { at, bids } = tick;
     return tx
-      .with(
-        "tick_bids",
-        () => sql<
-          Record<string, unknown>
-        >`(insert into auction_bids (id, auction_id, account_id, bidder_name, bidder_email, max_amount, pre_bid, idempotency_key, created_at)
-          select b.id, ${id}, b.account_id, b.bidder_name, b.bidder_email, b.max_amount, ${tick.preBid}, b.idempotency_key, ${at}::timestamptz
-          from unnest(${texts(bids.map((b) => b.id))}::text[], ${texts(bids.map((b) => b.accountId))}::text[], ${texts(bids.map((b) => b.name))}::text[],
-            ${texts(bids.map((b) => b.email))}::text[], ${ints(bids.map((b) => b.maxAmount))}::bigint[], ${texts(bids.map((b) => b.idempotencyKey))}::text[])
-            with ordinality as b(id, account_id, bidder_name, bidder_email, max_amount, idempotency_key, ord)
-          order by b.ord)`,
-      )
-      .with("tick_events", () => sql<Record<string, unknown>>`(${insertEventsSql(id, at, tick.events)})`)
+      .with("tick_events", () => sql<Record<string, unknown>>`(${insertEventsSql(id, tick.at, tick.events)})`)
       .updateTable("auctions")
       .set({ ...set, version: version + 1 } as never)
       .where("id", "=", id)
@@ -147,15 +138,20 @@ export const auctionStore = {
   },
 
   /**
-   * Earlier bids under any of these (account, idempotency key) pairs: found through the unique index
-   * (auction_id, account_id, idempotency_key), not by scanning the auction's bids for the key.
+   * Earlier bids under any of these (account, idempotency key) pairs: found through the partial unique index
+   * auction_events_bid_key (auction_id, account_id, idempotency_key) of the `bid_accepted` rows.
    */
-  async bidsByKeys(tx: Tx, auctionId: string, keys: { accountId: string; idempotencyKey: string }[]): Promise<BidRow[]> {
+  async bidsByKeys(tx: Tx, auctionId: string, keys: { accountId: string; idempotencyKey: string }[]): Promise<PriorBid[]> {
     if (keys.length === 0) return [];
-    const r = await sql<BidRow>`select b.* from unnest(${texts(keys.map((k) => k.accountId))}::text[], ${texts(keys.map((k) => k.idempotencyKey))}::text[])
-        as k(account_id, idempotency_key)
-      join auction_bids b on b.auction_id = ${auctionId} and b.account_id = k.account_id and b.idempotency_key = k.idempotency_key`.execute(tx);
-    return r.rows;
+    const r = await sql<{ account_id: string; idempotency_key: string; amount: number; data: string }>`select e.account_id, e.idempotency_key, e.amount, e.data
+      from unnest(${texts(keys.map((k) => k.accountId))}::text[], ${texts(keys.map((k) => k.idempotencyKey))}::text[]) as k(account_id, idempotency_key)
+      join auction_events e on e.auction_id = ${auctionId} and e.type = 'bid_accepted' and e.account_id = k.account_id and e.idempotency_key = k.idempotency_key`.execute(
+      tx,
+    );
+    return r.rows.map((row) => {
+      const data = JSON.parse(row.data) as { bidId: string; preBid: boolean };
+      return { id: data.bidId, accountId: row.account_id, idempotencyKey: row.idempotency_key, maxAmount: Number(row.amount), preBid: data.preBid };
+    });
   },
 
   async events(
@@ -178,9 +174,10 @@ export const auctionStore = {
   /** The account's highest maximum in this auction (null: no bid yet). */
   async maxOf(db: Db, auctionId: string, accountId: string): Promise<number | null> {
     const row = await db
-      .selectFrom("auction_bids")
-      .select((eb) => eb.fn.max("max_amount").as("m"))
+      .selectFrom("auction_events")
+      .select((eb) => eb.fn.max("amount").as("m"))
       .where("auction_id", "=", auctionId)
+      .where("type", "=", "bid_accepted")
       .where("account_id", "=", accountId)
       .executeTakeFirst();
     return row?.m == null ? null : Number(row.m);
@@ -188,22 +185,26 @@ export const auctionStore = {
 
   /**
    * Bidders best first: by their highest maximum, ties by who reached it first (lower seq). Same order as the
-   * incremental rule in placeBid, where an equal maximum never takes the lead.
+   * incremental rule in placeBid, where an equal maximum never takes the lead. Read once per award step, so the
+   * auction's bids are sorted here rather than kept in a rank index that every bid would pay for.
    */
   async rankedBidders(db: Db | Tx, auctionId: string): Promise<{ accountId: string; name: string; email: string; max: number; seq: number }[]> {
     const rows = await db
-      .selectFrom("auction_bids")
-      .select(["account_id", "bidder_name", "bidder_email", "max_amount", "seq"])
+      .selectFrom("auction_events")
+      .select(["account_id", "bidder_name", "bidder_email", "amount", "seq"])
       .where("auction_id", "=", auctionId)
-      .orderBy("max_amount", "desc")
+      .where("type", "=", "bid_accepted")
+      .orderBy("amount", "desc")
       .orderBy("seq", "asc")
       .execute();
     const seen = new Set<string>();
     const out: { accountId: string; name: string; email: string; max: number; seq: number }[] = [];
     for (const r of rows) {
-      if (seen.has(r.account_id)) continue;
-      seen.add(r.account_id);
-      out.push({ accountId: r.account_id, name: r.bidder_name, email: r.bidder_email, max: Number(r.max_amount), seq: Number(r.seq) });
+      // bid_accepted rows carry these (auction_events_bid_check)
+      const accountId = r.account_id!;
+      if (seen.has(accountId)) continue;
+      seen.add(accountId);
+      out.push({ accountId, name: r.bidder_name!, email: r.bidder_email!, max: Number(r.amount), seq: Number(r.seq) });
     }
     return out;
   },
