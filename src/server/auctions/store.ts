@@ -138,16 +138,17 @@ export const auctionStore = {
   },
 
   /**
-   * Earlier bids under any of these (account, idempotency key) pairs: found through the partial unique index
-   * auction_events_bid_key (auction_id, account_id, idempotency_key) of the `bid_accepted` rows.
+   * Earlier bids under any of these (account, idempotency key) pairs, one look-up per pair in the partial unique index
+   * auction_events_bid_key. The `lateral … limit 1` keeps the keys outermost: as a plain join the planner (no
+   * statistics on a fresh auction) walked every bid of the auction through the index's auction_id prefix instead.
    */
   async bidsByKeys(tx: Tx, auctionId: string, keys: { accountId: string; idempotencyKey: string }[]): Promise<PriorBid[]> {
     if (keys.length === 0) return [];
-    const r = await sql<{ account_id: string; idempotency_key: string; amount: number; data: string }>`select e.account_id, e.idempotency_key, e.amount, e.data
+    const r = await sql<{ account_id: string; idempotency_key: string; amount: number; data: string }>`select k.account_id, k.idempotency_key, e.amount, e.data
       from unnest(${texts(keys.map((k) => k.accountId))}::text[], ${texts(keys.map((k) => k.idempotencyKey))}::text[]) as k(account_id, idempotency_key)
-      join auction_events e on e.auction_id = ${auctionId} and e.type = 'bid_accepted' and e.account_id = k.account_id and e.idempotency_key = k.idempotency_key`.execute(
-      tx,
-    );
+      cross join lateral (select e.amount, e.data from auction_events e
+        where e.auction_id = ${auctionId} and e.type = 'bid_accepted' and e.account_id = k.account_id and e.idempotency_key = k.idempotency_key
+        limit 1) e`.execute(tx);
     return r.rows.map((row) => {
       const data = JSON.parse(row.data) as { bidId: string; preBid: boolean };
       return { id: data.bidId, accountId: row.account_id, idempotencyKey: row.idempotency_key, maxAmount: Number(row.amount), preBid: data.preBid };
