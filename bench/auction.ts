@@ -58,6 +58,16 @@ async function seedBidders(db: { dataDir: string } | { databaseUrl: string; sche
 
 const WARMUP = 1000;
 
+function peakRssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb === undefined ? null : round(Number(kb) / 1024);
+  } catch {
+    return null;
+  }
+}
+
 /** Bid number `i` of a run: maxima rise with it (see below). */
 function bidRequest(auctionId: string, cookie: string, i: number) {
   return {
@@ -218,6 +228,8 @@ export async function auctionBench(args: AuctionBenchArgs) {
             cpu_ratio: round((pingCpu1 - pingCpu0) / (bidCpu1 - bidCpu0), 3),
           }
         : {}),
+      // The server's peak resident memory (VmHWM), to weigh memory-for-CPU trades such as a larger young generation.
+      server_peak_rss_mb: peakRssMb(server.proc.pid),
       load: os.loadavg().map((l) => round(l, 1)),
       ...(before && after ? statementFigures(before, after, accepted, "accepted") : {}),
     };
