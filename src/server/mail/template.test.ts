@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orderEmail } from "../orders/emails.js";
+import { type EmailDraft, orderEmail, orderEmailDraft, renderDraft } from "../orders/emails.js";
 import { emailMoney, renderEmail } from "./template.js";
 
 describe("email template", () => {
@@ -92,6 +92,17 @@ describe("order emails", () => {
     expect(gift.text).toContain("> Für dich <3");
     expect(gift.html).toContain("Für dich &lt;3");
     expect(orderEmail("gift_notice", order, { items }).subject).toBe("A present is on its way to you");
+  });
+
+  it("lays out a draft after the outbox's JSON round trip into the same bytes as the email rendered at once", () => {
+    const link = "https://shop.example/orders/ord_abc12345#t=x";
+    for (const kind of ["confirmation", "shipped", "refunded", "gift_notice"] as const) {
+      for (const lang of ["de", "en"] as const) {
+        const extra = { lang, items, link, amount: 1500 };
+        const stored = JSON.parse(JSON.stringify(orderEmailDraft(kind, order, extra))) as EmailDraft;
+        expect(renderDraft(stored)).toStrictEqual(orderEmail(kind, order, extra));
+      }
+    }
   });
 });
 

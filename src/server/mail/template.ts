@@ -54,7 +54,8 @@ export function emailMoney(cents: number, currency: string, lang: EmailLang): st
   return format.format(cents / 100);
 }
 
-function safeUrl(url: string): string {
+/** A link as an email may carry it (http(s) only), or an error: renderEmail checks every link with it. */
+export function safeUrl(url: string): string {
   const u = new URL(url);
   if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error(`email link must be http(s), got ${u.protocol}`);
   return u.href;

@@ -1,7 +1,7 @@
 import type { OrderView } from "../../protocol/api.js";
 import { type SharedTx, perTransaction, scoped } from "../db/index.js";
 import type { OrdersReads, OrdersTables } from "./schema.js";
-import { type EmailBody, type EmailLang, type EmailMessage, emailMoney, renderEmail } from "../mail/index.js";
+import { type EmailBody, type EmailLang, type EmailMessage, emailMoney, renderEmail, safeUrl } from "../mail/index.js";
 
 type Kind = "confirmation" | "shipped" | "refunded" | "gift_notice";
 
@@ -111,12 +111,27 @@ function itemsTitle(items: EmailItem[], lang: EmailLang): string {
   return lang === "de" ? `${first} und ${more} weitere${more === 1 ? "r Artikel" : " Artikel"}` : `${first} and ${more} more item${more === 1 ? "" : "s"}`;
 }
 
+/** An email before its layout: what renderEmail turns into the subject, text and HTML that are sent. */
+export interface EmailDraft {
+  to: string;
+  lang: EmailLang;
+  body: EmailBody;
+}
+
+export const renderDraft = (d: EmailDraft): EmailMessage => renderEmail(d.to, d.lang, d.body);
+
 /**
  * The buyer's emails for an order (the gift notice goes to the gift's recipient), in the language of the checkout.
  * `items` name what was bought; without them the order's offer is named by its id.
  */
 export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: number; link?: string; lang?: EmailLang; items?: EmailItem[] } = {}): EmailMessage {
+  return renderDraft(orderEmailDraft(kind, order, extra));
+}
+
+export function orderEmailDraft(kind: Kind, order: OrderView, extra: { amount?: number; link?: string; lang?: EmailLang; items?: EmailItem[] }): EmailDraft {
   const lang = extra.lang ?? "en";
+  // A bad link fails where it is written (the order's transaction), as when the email was rendered there.
+  if (extra.link !== undefined) safeUrl(extra.link);
   const s = order.shipping;
   const facts: Facts = {
     order,
@@ -127,13 +142,13 @@ export function orderEmail(kind: Kind, order: OrderView, extra: { amount?: numbe
     link: extra.link,
   };
   const to = kind === "gift_notice" ? (order.gift?.notifyEmail ?? order.buyer.email) : order.buyer.email;
-  return renderEmail(to, lang, TEXT[lang][kind](facts));
+  return { to, lang, body: TEXT[lang][kind](facts) };
 }
 
 type Line = { offerId: string; quantity: number; unitPrice: number };
 
 /**
- * orderEmail with what it reads from the order's transaction: the titles of what was bought, and the checkout's
+ * orderEmailDraft with what it reads from the order's transaction: the titles of what was bought, and the checkout's
  * language unless the caller has the order's row (`lang`) at hand.
  */
 export async function orderEmailIn(
@@ -141,7 +156,7 @@ export async function orderEmailIn(
   kind: Kind,
   order: OrderView,
   extra: { amount?: number; link?: string; lang?: EmailLang } = {},
-): Promise<EmailMessage> {
+): Promise<EmailDraft> {
   // A bag's view lists its lines; an order of one offer is its own line.
   const listed = (order as unknown as { lines?: Line[] }).lines;
   const lines: Line[] = listed?.length ? listed : [{ offerId: order.offerId, quantity: order.quantity, unitPrice: order.unitPrice }];
@@ -156,5 +171,5 @@ export async function orderEmailIn(
   const title = new Map(titles.map((t) => [t.id, t.title]));
   // Lines at their price; the total below them is what was charged (after a coupon, if any).
   const items = lines.map((l) => ({ title: title.get(l.offerId) ?? l.offerId, quantity: l.quantity, amount: l.unitPrice * l.quantity }));
-  return orderEmail(kind, order, { ...extra, lang, items });
+  return orderEmailDraft(kind, order, { ...extra, lang, items });
 }

@@ -110,4 +110,27 @@ describe.each(backends)("outbox on %s", (backend) => {
     expect(heard).toEqual(["ord_1"]);
     expect(await restarted.pending()).toBe(0);
   });
+
+  it("hands a packed row to its handler expanded, and keeps a row whose unpacker is unknown until one is registered", async () => {
+    handle = await openTestDb(backend);
+    const clock = new ManualClock();
+    const outbox = new Outbox(handle.db, clock, silent, new MemoryBus());
+    const sent: { to: string; subject: string; text: string }[] = [];
+    outbox.handle("email.send", async (m) => void sent.push(m));
+    const shout = (name: string) => ({ to: "a@b.de", subject: `Hello ${name}`, text: `Hello ${name}!\n` });
+    const greetings = outbox.packed("email.send", "test.greeting", shout);
+    await handle.db.transaction().execute((tx) => greetings.enqueueMany(tx, ["Ada", "Łucja"]));
+    await outbox.processDue();
+    expect(sent).toEqual([shout("Ada"), shout("Łucja")]);
+
+    // Written by a node that knew an unpacker this one does not (yet): not delivered, retried later.
+    const other = new Outbox(handle.db, clock, silent, new MemoryBus());
+    await other.packed("email.send", "test.farewell", (name: string) => ({ to: "a@b.de", subject: `Bye ${name}`, text: "" })).enqueue(handle.db, "Ada");
+    expect(await outbox.processDue()).toBe(0);
+    expect(await outbox.pending()).toBe(1);
+    outbox.packed("email.send", "test.farewell", (name: string) => ({ to: "a@b.de", subject: `Bye ${name}`, text: "" }));
+    clock.advance(retryDelayMs(1));
+    expect(await outbox.processDue()).toBe(1);
+    expect(sent.map((m) => m.subject)).toEqual(["Hello Ada", "Hello Łucja", "Bye Ada"]);
+  });
 });

@@ -21,6 +21,20 @@ export interface OutboxTopics {
 export type OutboxTopic = keyof OutboxTopics;
 type Handler<K extends OutboxTopic> = (payload: OutboxTopics[K], meta: { id: string; attempts: number }) => Promise<void>;
 
+/** How a packed row is stored: the name of its unpacker and what that unpacker expands into the topic's payload. */
+interface PackedRow {
+  "@unpack": string;
+  v: unknown;
+}
+const isPacked = (stored: unknown): stored is PackedRow =>
+  typeof stored === "object" && stored !== null && typeof (stored as Partial<PackedRow>)["@unpack"] === "string";
+
+/** Rows of one topic written in a smaller form (see Outbox.packed); the handler sees the expanded payload. */
+export interface PackedTopic<V> {
+  enqueue(tx: SharedDb, value: V): Promise<string>;
+  enqueueMany(tx: SharedDb, values: readonly V[]): Promise<string[]>;
+}
+
 const MAX_ATTEMPTS = 8;
 /**
  * A domain event row is published by the node that committed it right after the commit, then marked in a batch. The
@@ -75,6 +89,7 @@ export const retryDelayMs = (attempts: number) => Math.min(30 * 60_000, 5_000 * 
  */
 export class Outbox {
   readonly #handlers = new Map<string, Handler<OutboxTopic>>();
+  readonly #unpackers = new Map<string, (value: unknown) => unknown>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<number> | null = null;
   #toMark: string[] = [];
@@ -197,12 +212,40 @@ export class Outbox {
 
   /** Several rows of one topic in one statement (a confirmation tick's emails), due now; answers their ids. */
   async enqueueMany<K extends OutboxTopic>(tx: SharedDb, topic: K, payloads: readonly OutboxTopics[K][]): Promise<string[]> {
-    if (payloads.length === 0) return [];
+    return this.#insertMany(tx, topic, payloads);
+  }
+
+  async #insertMany(tx: SharedDb, topic: OutboxTopic, stored: readonly unknown[]): Promise<string[]> {
+    if (stored.length === 0) return [];
     const now = this.clock.now();
-    const rows = payloads.map((payload) => ({ id: randomId("obx"), topic, payload: JSON.stringify(payload), created_at: now, available_at: now }));
+    const rows = stored.map((payload) => ({ id: randomId("obx"), topic, payload: JSON.stringify(payload), created_at: now, available_at: now }));
     await scoped<OutboxTables>(tx).insertInto("outbox").values(rows).execute();
     this.kick();
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Rows of `topic` stored as `V` and expanded by `unpack` when delivered, so the handler sees the same payload as if
+   * it had been enqueued whole. For payloads that are large and derived (an email's HTML from its words: ~3 KB per
+   * confirmation written into, and read back out of, the order's transaction); `unpack` must be pure. Every node
+   * registers the same name at start (a later registration replaces an earlier one): a row whose unpacker is unknown
+   * fails its delivery and is retried.
+   */
+  packed<K extends OutboxTopic, V>(topic: K, name: string, unpack: (value: V) => OutboxTopics[K]): PackedTopic<V> {
+    this.#unpackers.set(name, unpack as (value: unknown) => unknown);
+    const pack = (v: V): PackedRow => ({ "@unpack": name, v });
+    return {
+      enqueue: async (tx, value) => (await this.#insertMany(tx, topic, [pack(value)]))[0]!,
+      enqueueMany: (tx, values) => this.#insertMany(tx, topic, values.map(pack)),
+    };
+  }
+
+  /** A stored payload as its handler sees it. */
+  #unpacked(stored: unknown): unknown {
+    if (!isPacked(stored)) return stored;
+    const unpack = this.#unpackers.get(stored["@unpack"]);
+    if (!unpack) throw new Error(`no outbox unpacker ${stored["@unpack"]}`);
+    return unpack(stored.v);
   }
 
   /**
@@ -224,7 +267,7 @@ export class Outbox {
       .where("payload", "like", `%${find.needle.replace(/[\\%_]/g, "\\$&")}%`)
       .orderBy("created_at", "desc")
       .execute();
-    const row = rows.find((r) => find.match(JSON.parse(r.payload) as OutboxTopics[K]));
+    const row = rows.find((r) => find.match(this.#unpacked(JSON.parse(r.payload)) as OutboxTopics[K]));
     if (!row) return false;
     const now = this.clock.now();
     const pending = await this.db
@@ -303,7 +346,7 @@ export class Outbox {
       const handler = this.#handlers.get(row.topic);
       try {
         if (!handler) throw new Error(`no handler for ${row.topic}`);
-        await handler(JSON.parse(row.payload), { id: row.id, attempts });
+        await handler(this.#unpacked(JSON.parse(row.payload)) as OutboxTopics[OutboxTopic], { id: row.id, attempts });
         await this.db.updateTable("outbox").set({ processed_at: this.clock.now(), last_error: null }).where("id", "=", row.id).execute();
         delivered++;
       } catch (err) {
