@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import type { CommissionRuleSetView, CommissionRules, CommissionShareView, EarningsBalances } from "../../protocol/api.js";
 import { vatIncluded } from "../catalog/index.js";
+import { anyText } from "../db/array-literal.js";
 import { type Db, type SharedTx, scoped } from "../db/index.js";
 import type { OrderSubscriptions } from "../orders/index.js";
 import type { Bus } from "../platform/bus.js";
@@ -197,10 +198,10 @@ export class CommissionService {
       .selectFrom("orders")
       .innerJoin("offers", "offers.id", "orders.offer_id")
       .select(["orders.id", "orders.quantity", "orders.vat_rate_bp", "orders.created_at", "orders.line_count", "offers.product_id"])
-      .where("orders.id", "in", ids)
+      .where("orders.id", "=", anyText(ids))
       .execute();
     const byId = new Map(orders.map((o) => [o.id, o]));
-    const attributed = await tx.selectFrom("order_attributions").selectAll().where("order_id", "in", ids).execute();
+    const attributed = await tx.selectFrom("order_attributions").selectAll().where("order_id", "=", anyText(ids)).execute();
     const attributions = new Map(attributed.map((r) => [r.order_id, attributionFromRow(r)]));
     const planned: { order: (typeof orders)[number]; attribution: Attribution; set: Awaited<ReturnType<typeof ruleSetVersion>> }[] = [];
     for (const input of inputs) {

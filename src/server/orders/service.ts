@@ -1,4 +1,5 @@
 import type { CreateBagOrderBody, CreateOrderBody, OrderView, PayOrderBody } from "../../protocol/api.js";
+import { anyText } from "../db/array-literal.js";
 import { type Db, scoped } from "../db/index.js";
 import type { Inventory } from "../inventory/index.js";
 import type { OfferService } from "../offers/index.js";
@@ -227,7 +228,7 @@ export class OrderService {
   /** Orders' committed statuses by id (unknown ids left out): analytics waits for what an order's transaction told it to commit. */
   async statuses(orderIds: string[]): Promise<Map<string, OrderView["status"]>> {
     if (orderIds.length === 0) return new Map();
-    const rows = await this.#ctx.db.selectFrom("orders").select(["id", "status"]).where("id", "in", orderIds).execute();
+    const rows = await this.#ctx.db.selectFrom("orders").select(["id", "status"]).where("id", "=", anyText(orderIds)).execute();
     return new Map(rows.map((r) => [r.id, r.status]));
   }
 }

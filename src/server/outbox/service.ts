@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
 import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
+import { anyText } from "../db/array-literal.js";
 import type { OutboxTables } from "./schema.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
@@ -173,7 +174,7 @@ export class Outbox {
         await this.db
           .updateTable("outbox")
           .set({ processed_at: this.clock.now() })
-          .where("id", "in", ids)
+          .where("id", "=", anyText(ids))
           .where("processed_at", "is", null)
           .execute()
           .catch((err) => this.log.warn({ err }, "marking relayed events failed; they may be sent twice"));

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { WaitlistEntryView } from "../../protocol/api.js";
+import { anyText } from "../db/array-literal.js";
 import { type Db, isUniqueViolation, scoped } from "../db/index.js";
 import type { OfferService } from "../offers/index.js";
 import type { OrderSubscriptions, ReturnedUnits } from "../orders/index.js";
@@ -250,6 +251,6 @@ export class WaitlistService {
   /** claimed() for the orders of a confirmation tick, in one statement. */
   async claimedMany(tx: Tx, orderIds: string[]): Promise<void> {
     if (orderIds.length === 0) return;
-    await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "in", orderIds).where("status", "=", "offered").execute();
+    await tx.updateTable("waitlist_entries").set({ status: "claimed" }).where("order_id", "=", anyText(orderIds)).where("status", "=", "offered").execute();
   }
 }
