@@ -10,8 +10,8 @@ import type { OrderRow } from "./store.js";
  * subscribes this before anyone else can, so an email is enqueued ahead of every other module's subscriber.
  */
 export function sendBuyerEmails(orders: OrderSubscriptions, outbox: Outbox, orderUrl: (orderId: string) => string | undefined): void {
-  // Written as drafts and laid out when sent: the same email, but ~0.8 KB per row in the order's transaction instead
-  // of ~3 KB of HTML and text (PGlite's serialisation of it was ~10 % of a flash sale's server CPU).
+  // Written as drafts and laid out when sent: the same email, but ~0.6 KB per row in the order's transaction instead
+  // of ~2 KB of HTML and text (writing those rows was ~10 % of a flash sale's server CPU on PGlite).
   const emails = outbox.packed("email.send", "orders.email", (draft: EmailDraft) => renderDraft(draft));
   // In the checkout's language (the order row's lang); the emails read only the titles of what was bought.
   const confirmation = (tx: SharedTx, row: OrderRow, view: OrderView) => orderEmailIn(tx, "confirmation", view, { link: orderUrl(view.id), lang: row.lang });
