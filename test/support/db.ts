@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { sql } from "kysely";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { openDb, type DbHandle } from "../../src/server/db/index.js";
+import { type Db, type DbHandle, openDb } from "../../src/server/db/index.js";
+import { PGliteDialect } from "../../src/server/db/pglite-driver.js";
 
 export type Backend = "pglite" | "postgres";
 
@@ -33,4 +35,26 @@ export async function dropSchema(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** An empty database (openDb would run every migration first). */
+export async function emptyDb(backend: Backend): Promise<{ db: Db; close(): Promise<void> }> {
+  if (backend === "postgres") {
+    const schema = uniqueSchema();
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const pool = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
+    const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      close: async () => {
+        await db.destroy();
+        await dropSchema(schema);
+      },
+    };
+  }
+  const db: Db = new Kysely({ dialect: new PGliteDialect(new PGlite("memory://")) });
+  return { db, close: () => db.destroy() };
 }

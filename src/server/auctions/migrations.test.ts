@@ -1,33 +1,9 @@
-import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, backends, dropSchema, uniqueSchema } from "../../../test/support/db.js";
+import { backends, emptyDb } from "../../../test/support/db.js";
 import { type Db, migrate, scoped } from "../db/index.js";
 import { migrationPlan } from "../db/migrations.js";
-import { PGliteDialect } from "../db/pglite-driver.js";
 import { type AuctionsDb, auctionStore } from "./store.js";
-
-async function emptyDb(backend: Backend): Promise<{ db: Db; close(): Promise<void> }> {
-  if (backend === "postgres") {
-    const schema = uniqueSchema();
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const pool = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
-    const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-    return {
-      db,
-      close: async () => {
-        await db.destroy();
-        await dropSchema(schema);
-      },
-    };
-  }
-  const db: Db = new Kysely({ dialect: new PGliteDialect(new PGlite("memory://")) });
-  return { db, close: () => db.destroy() };
-}
 
 describe.each(backends)("migration 101: bids folded into their audit rows (%s)", (backend) => {
   let handle: { db: Db; close(): Promise<void> } | undefined;

@@ -1,11 +1,8 @@
-import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, backends, dropSchema, uniqueSchema } from "../../../test/support/db.js";
+import { backends, emptyDb } from "../../../test/support/db.js";
 import { type Db, migrate } from "./index.js";
 import { migrationPlan, moduleMigrations } from "./migrations.js";
-import { PGliteDialect } from "./pglite-driver.js";
 
 describe("migrationPlan", () => {
   it("groups the modules' parts by id, in id order, each id's parts in module order", () => {
@@ -62,28 +59,6 @@ describe("migrationPlan", () => {
     expect(new Set(moduleMigrations.map((m) => m.module)).size).toBe(moduleMigrations.length);
   });
 });
-
-/** An empty database (openDb would run every migration first). */
-async function emptyDb(backend: Backend): Promise<{ db: Db; close(): Promise<void> }> {
-  if (backend === "postgres") {
-    const schema = uniqueSchema();
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const pool = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
-    const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-    return {
-      db,
-      close: async () => {
-        await db.destroy();
-        await dropSchema(schema);
-      },
-    };
-  }
-  const db: Db = new Kysely({ dialect: new PGliteDialect(new PGlite("memory://")) });
-  return { db, close: () => db.destroy() };
-}
 
 describe.each(backends)("migrate (%s)", (backend) => {
   // One empty database for both tests (a PGlite takes seconds to start): their ids and tables differ.
