@@ -68,7 +68,7 @@ async function hostSession(server: ChildServer) {
 }
 
 /** The database's raw rate of single-row update transactions, measured beside the server in the same run. */
-async function dbTxPerSecond(databaseUrl: string | undefined, concurrency: number): Promise<number> {
+export async function dbTxPerSecond(databaseUrl: string | undefined, concurrency: number): Promise<number> {
   const dir = databaseUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "showcart-dbtx-"));
   const schema = `bench_tx_${Date.now()}`;
   const h = await openDb(databaseUrl ? { databaseUrl, schema } : { dataDir: path.join(dir!, "pglite") });

@@ -11,6 +11,7 @@ import { edgeBench } from "./edge.js";
 import { webrtcIngest } from "./webrtc-ingest.js";
 import { rtcLatency } from "./rtc-latency.js";
 import { whepForward } from "./whep-forward.js";
+import { outboxBench } from "./outbox.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
@@ -101,6 +102,13 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
     const common = { bidders: num(a.bidders), bids: num(a.bids), concurrency: num(a.concurrency) };
     const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
     return pg ? [await auctionBench(common), await auctionBench({ ...common, databaseUrl: pg })] : auctionBench(common);
+  },
+  // `--emails 4000 --database-url postgres://…`: a flash sale's confirmation emails drained by the outbox (PGlite, then
+  // PostgreSQL when a URL or BENCH_DATABASE_URL is given).
+  outbox: async (a) => {
+    const pg = a["database-url"] ?? process.env.BENCH_DATABASE_URL;
+    const emails = num(a.emails);
+    return pg ? [await outboxBench({ emails }), await outboxBench({ emails, databaseUrl: pg })] : outboxBench({ emails });
   },
 };
 
