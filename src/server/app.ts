@@ -64,6 +64,11 @@ export interface ServerOverrides {
   simulcastBackoffMs?: number[];
   /** An extra CA trusted for Web Push endpoints (tests: the local push endpoint's self-signed certificate). */
   pushCa?: string | Buffer;
+  /**
+   * PGlite in memory instead of in DATA_DIR/pglite: for test servers nothing restarts on. Unpacking the template onto
+   * disk (~560 files written, then removed) was ~2/3 of a test server's start: 1.4–1.7 s of CPU per start and close.
+   */
+  pgliteInMemory?: boolean;
 }
 
 export interface RunningServer {
@@ -146,7 +151,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const db = await openDb({
     databaseUrl: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
-    dataDir: path.join(config.dataDir, "pglite"),
+    dataDir: overrides.pgliteInMemory ? "memory://" : path.join(config.dataDir, "pglite"),
     pgliteTemplate: config.PGLITE_TEMPLATE,
   });
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");

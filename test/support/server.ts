@@ -34,7 +34,8 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     ...(backend === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: schema! } : {}),
     ...opts.env,
   });
-  const server = await startServer(config, opts);
+  // A caller that names its DATA_DIR starts on it again (a restart, an upgrade): its database stays on disk there.
+  const server = await startServer(config, { pgliteInMemory: opts.env?.DATA_DIR === undefined, ...opts });
   const close = server.close.bind(server);
   return {
     ...server,
