@@ -36,13 +36,22 @@ export interface FfmpegRun {
 
 const STDERR_TAIL_LINES = 12;
 
+// A binary's version, asked once per process: a process that starts several servers (the test suite) spawned
+// `ffmpeg -version` for each.
+const versions = new Map<string, Promise<string | null>>();
+
 /** `ffmpeg -version`'s version word ("4.1", "5.1.9-0+deb12u1"), for the start log; null when it does not run. */
 export function ffmpegVersion(ffmpegPath: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(ffmpegPath, ["-hide_banner", "-version"], { timeout: 10_000 }, (err, stdout) => {
-      resolve(err ? null : (stdout.match(/^ffmpeg version (\S+)/)?.[1] ?? null));
+  let version = versions.get(ffmpegPath);
+  if (!version) {
+    version = new Promise((resolve) => {
+      execFile(ffmpegPath, ["-hide_banner", "-version"], { timeout: 10_000 }, (err, stdout) => {
+        resolve(err ? null : (stdout.match(/^ffmpeg version (\S+)/)?.[1] ?? null));
+      });
     });
-  });
+    versions.set(ffmpegPath, version);
+  }
+  return version;
 }
 
 export function spawnFfmpeg(ffmpegPath: string, args: string[], opts: { stdin?: boolean; pipes?: number } = {}): FfmpegRun {
