@@ -76,22 +76,29 @@ describe.each(backends)("orders on %s", (backend) => {
 
   it("sells the last units of a tick that wants more than are left set-wise: each attempt in turn while they last", async () => {
     const f = await setup(5);
-    // Attempts wanting more in all than the 5 units; on PostgreSQL they reach the tick in any order (each looks its key up first).
-    const quantities = [2, 2, 2, 1, 1, 1];
-    const results = await Promise.all(
-      quantities.map((quantity, i) =>
-        code(f.orders.placeOrder(orderBody(f.offer.id, { quantity, buyer: { name: `L${i}`, email: `last${i}@example.com` } }), `key-last-${i}`)),
-      ),
-    );
-    expect(results.every((r) => r === "ok" || r === "sold_out")).toBe(true);
-    const sold = quantities.reduce((sum, q, i) => sum + (results[i] === "ok" ? q : 0), 0);
-    const { remaining } = await f.offers.offer(f.offer.id);
-    expect(sold + remaining).toBe(5);
-    // In turn: an attempt was refused only when fewer units were left than it wanted, and units only ever decrease.
-    for (const [i, q] of quantities.entries()) if (results[i] === "sold_out") expect(q).toBeGreaterThan(remaining);
-    const paid = await f.db.selectFrom("orders").select(["quantity"]).where("status", "=", "paid").execute();
-    expect(paid.reduce((sum, o) => sum + o.quantity, 0)).toBe(sold);
-    expect(f.orders.tickStats()).toMatchObject({ fellBack: 0 });
+    // Attempts wanting more in all than the 5 units; on PostgreSQL they reach the tick in any order (each looks its key
+    // up first), and on a loaded machine they may even reach it one at a time: rounds on a fresh offer, each checked in
+    // full, until one had several attempts in a tick (the set-wise case this is about).
+    for (let round = 0; round < 6 && f.orders.tickStats().setWise === 0; round++) {
+      const offer = round === 0 ? f.offer : await f.offers.create(f.show.id, f.product, { showPrice: 799, quantity: 5, durationSeconds: 600, pin: true });
+      const quantities = [2, 2, 2, 1, 1, 1];
+      const results = await Promise.all(
+        quantities.map((quantity, i) =>
+          code(
+            f.orders.placeOrder(orderBody(offer.id, { quantity, buyer: { name: `L${i}`, email: `last${round}-${i}@example.com` } }), `key-last-${round}-${i}`),
+          ),
+        ),
+      );
+      expect(results.every((r) => r === "ok" || r === "sold_out")).toBe(true);
+      const sold = quantities.reduce((sum, q, i) => sum + (results[i] === "ok" ? q : 0), 0);
+      const { remaining } = await f.offers.offer(offer.id);
+      expect(sold + remaining).toBe(5);
+      // In turn: an attempt was refused only when fewer units were left than it wanted, and units only ever decrease.
+      for (const [i, q] of quantities.entries()) if (results[i] === "sold_out") expect(q).toBeGreaterThan(remaining);
+      const paid = await f.db.selectFrom("orders").select(["quantity"]).where("status", "=", "paid").where("offer_id", "=", offer.id).execute();
+      expect(paid.reduce((sum, o) => sum + o.quantity, 0)).toBe(sold);
+      expect(f.orders.tickStats()).toMatchObject({ fellBack: 0 });
+    }
     expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
   });
 
