@@ -25,6 +25,19 @@ export interface Mailer {
   send(msg: MailMessage, id: string): Promise<void>;
   /** The dev mailbox (file transport only). */
   list?(): StoredMail[];
+  /** Closes SMTP connections kept open for the next messages. */
+  close?(): void;
+}
+
+/**
+ * SMTP_URL with nodemailer's connection pool unless the URL sets `pool` itself: the outbox hands over up to 16 emails
+ * at once, which unpooled would be 16 SMTP connections (a TLS handshake and login each) that a provider may refuse
+ * over its per-client limit. Pooled, at most `maxConnections` (nodemailer's default 5) carry every message.
+ */
+export function pooledSmtpUrl(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  if (!url.searchParams.has("pool")) url.searchParams.set("pool", "true");
+  return url.toString();
 }
 
 /**
@@ -33,9 +46,10 @@ export interface Mailer {
  */
 export function createMailer(opts: { smtpUrl?: string; from: string; dir: string; clock: Clock }): Mailer {
   if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport(opts.smtpUrl);
+    const transport = nodemailer.createTransport(pooledSmtpUrl(opts.smtpUrl));
     return {
       kind: "smtp",
+      close: () => transport.close(),
       async send(msg, id) {
         await transport.sendMail({
           from: opts.from,
