@@ -208,8 +208,8 @@ export class CommissionService {
       const order = byId.get(input.orderId);
       const attribution = attributions.get(input.orderId);
       const set = order && attribution ? await ruleSetVersion(tx, attribution.merchantId, attribution.ruleVersion) : null;
-      // Not attributed yet (a waitlist hold), a tier or a bag: order by order.
-      if (!order || !attribution || !set || set.rules?.tiers.length || order.line_count > 1) {
+      // Not attributed yet (a waitlist hold) or a tier: order by order.
+      if (!order || !attribution || !set || set.rules?.tiers.length) {
         // The tick's orders were all marked paid in one statement: each order's tier counts only those before it.
         const out: number[] = [];
         for (const [k, i] of inputs.entries()) out.push(await this.recordForOrder(tx, i, ids.slice(k + 1)));
@@ -217,8 +217,16 @@ export class CommissionService {
       }
       planned.push({ order, attribution, set });
     }
+    // The bags' lines, one read for the tick's bags.
+    const bags = planned.filter((p) => p.order.line_count > 1).map((p) => p.order.id);
+    const lines = new Map<string, BagLine[]>();
+    for (const l of bags.length > 0 ? await bagLinesQuery(tx).where("order_lines.order_id", "=", anyText(bags)).execute() : []) {
+      const of = lines.get(l.order_id);
+      if (of) of.push(l);
+      else lines.set(l.order_id, [l]);
+    }
     const entries = [];
-    for (const [i, p] of planned.entries()) entries.push(await this.#commissionEntry(tx, inputs[i]!, p.order, p.attribution, p.set));
+    for (const [i, p] of planned.entries()) entries.push(await this.#commissionEntry(tx, inputs[i]!, p.order, p.attribution, p.set, [], lines.get(p.order.id)));
     await postTransactions(tx, entries[0]!.at, entries);
     return entries.map((e) => e.amount);
   }
@@ -231,6 +239,8 @@ export class CommissionService {
     attribution: Attribution,
     set: Awaited<ReturnType<typeof ruleSetVersion>>,
     paidLater: readonly string[] = [],
+    /** A bag's lines when the caller read them (a confirmation tick reads its bags' at once). */
+    bagLines?: readonly BagLine[],
   ): Promise<{ amount: number; at: Date; t: LedgerTransaction; postings: Posting[] }> {
     const showRevenueBefore = set.rules?.tiers.length ? await this.#showRevenue(tx, input.showId, [input.orderId, ...paidLater]) : 0;
     const line = {
@@ -242,7 +252,7 @@ export class CommissionService {
     };
     const c =
       order.line_count > 1
-        ? await this.#bagCommission(tx, input.orderId, set, { showRevenueBefore, showRateBp: input.rateBp })
+        ? await this.#bagCommission(tx, input.orderId, set, { showRevenueBefore, showRateBp: input.rateBp }, bagLines)
         : lineCommission(set, line, { showRevenueBefore, showRateBp: input.rateBp });
     const parts = splitBetweenHosts(c.amount, attribution.hosts);
     const postings: Posting[] = [{ account: merchantExpense(attribution.merchantId), showId: input.showId, amount: -c.amount, currency: input.currency }];
@@ -267,14 +277,14 @@ export class CommissionService {
    * A bag (several offers in one order, no discount): each line under the rule of its own product, the amounts added
    * up; the rate and fixed amount recorded are the first line's (a bag is refunded whole, which reverses exactly what is left).
    */
-  async #bagCommission(tx: Tx, orderId: string, set: Parameters<typeof lineCommission>[0], ctx: Parameters<typeof lineCommission>[2]) {
-    const lines = await tx
-      .selectFrom("order_lines")
-      .innerJoin("offers", "offers.id", "order_lines.offer_id")
-      .select(["order_lines.quantity", "order_lines.unit_price", "order_lines.vat_rate_bp", "offers.product_id"])
-      .where("order_lines.order_id", "=", orderId)
-      .orderBy("order_lines.line_no")
-      .execute();
+  async #bagCommission(
+    tx: Tx,
+    orderId: string,
+    set: Parameters<typeof lineCommission>[0],
+    ctx: Parameters<typeof lineCommission>[2],
+    read?: readonly BagLine[],
+  ) {
+    const lines = read ?? (await bagLinesQuery(tx).where("order_lines.order_id", "=", orderId).execute());
     const each = lines.map((l) => {
       const gross = Number(l.unit_price) * l.quantity;
       return lineCommission(set, { productId: l.product_id, units: l.quantity, gross, vat: vatIncluded(gross, l.vat_rate_bp), discount: 0 }, ctx);
@@ -618,3 +628,15 @@ function ruleSetView(r: { version: number; rules: string | null; created_at: Dat
     createdBy: r.created_by,
   };
 }
+
+/** A bag's lines with their products, in line order (by order, for several bags): what a bag's commission is made of. */
+function bagLinesQuery(tx: Tx) {
+  return tx
+    .selectFrom("order_lines")
+    .innerJoin("offers", "offers.id", "order_lines.offer_id")
+    .select(["order_lines.order_id", "order_lines.quantity", "order_lines.unit_price", "order_lines.vat_rate_bp", "offers.product_id"])
+    .orderBy("order_lines.order_id")
+    .orderBy("order_lines.line_no");
+}
+
+type BagLine = { order_id: string; quantity: number; unit_price: number | string; vat_rate_bp: number; product_id: string };

@@ -128,6 +128,15 @@ export class Inventory {
     }
   }
 
+  /**
+   * Locks offers' rows in offer-id order inside the caller's transaction and answers each one's units left and
+   * per-buyer limit (a tick of bags splits the units with it before reserve takes them). Unknown ids are missing.
+   */
+  async lockOffers(tx: Tx, offerIds: readonly string[]): Promise<Map<string, { remaining: number; perBuyerLimit: number | null }>> {
+    const rows = await store.lockOffers(tx, offerIds);
+    return new Map(rows.map((r) => [r.id, { remaining: r.remaining, perBuyerLimit: r.per_buyer_limit }]));
+  }
+
   /** True when we know for sure there is not enough stock; false means "ask the database". */
   knownShort(offerId: string, quantity: number): boolean {
     const hint = this.#remainingHint.get(offerId);

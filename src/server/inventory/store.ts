@@ -1,4 +1,5 @@
 import { sql, type Transaction } from "kysely";
+import { textArrayLiteral } from "../db/array-literal.js";
 import type { InventoryReads } from "./schema.js";
 
 // The stock columns: offers.remaining (+ stock_version), product_variants.stock, mystery_pool_items.remaining. Each
@@ -45,6 +46,24 @@ export function takeOnSale(tx: Tx, offerId: string, quantity: number, now: Date)
       .where("ends_at", ">", now)
       .returning(["id", "show_id", "remaining", "show_price", "currency", "per_buyer_limit", "vat_rate_bp", "stock_version"])
       .executeTakeFirst()
+  );
+}
+
+/**
+ * The offers' units left and per-buyer limits, each row locked until commit, taken in offer-id order (the order every
+ * multi-offer writer locks them in). A read under the lock only decides how a tick of bags splits the units; the take
+ * is still takeOnSale's conditional UPDATE.
+ */
+export function lockOffers(tx: Tx, offerIds: readonly string[]) {
+  return (
+    tx
+      .selectFrom("offers")
+      .select(["id", "remaining", "per_buyer_limit"])
+      .where("id", "=", sql<string>`any(${textArrayLiteral(offerIds)}::text[])`)
+      // Byte order, as the orders module sorts offer ids in JS (a locale's collation could order them otherwise).
+      .orderBy(sql`id collate "C"`)
+      .forUpdate()
+      .execute()
   );
 }
 

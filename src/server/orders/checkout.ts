@@ -377,12 +377,12 @@ interface HoldInput {
   holdExpiresAt: Date;
 }
 
-function buyerKeys(req: PlaceRequest<CreateOrderBody>): BuyerKeys {
+export function buyerKeys(req: PlaceRequest<unknown>): BuyerKeys {
   return { accountId: req.accountId, email: req.buyer.email, fingerprint: req.fingerprint, clientKey: req.ctx.clientKey };
 }
 
 /** Whether buyerUnits would count an order placed with keys `a` for a buyer with keys `b` (any key in common). */
-function sameBuyer(a: BuyerKeys, b: BuyerKeys): boolean {
+export function sameBuyer(a: BuyerKeys, b: BuyerKeys): boolean {
   const email = (k: BuyerKeys) => k.email?.trim().toLowerCase() || null;
   return (
     (!!b.accountId && a.accountId === b.accountId) ||

@@ -9,7 +9,7 @@ import type { OrderLifecycle } from "./lifecycle.js";
 import type { OrdersTables } from "./schema.js";
 import type { OrderContext } from "./service.js";
 import type { BusEvents } from "../platform/bus.js";
-import { type OrderRow, SETTLED_STATUSES, bagLines, orderRow, orderView, recordOrderEvent, recordOrderEvents } from "./store.js";
+import { type OrderRow, SETTLED_STATUSES, bagLines, bagsLines, orderRow, orderView, recordOrderEvent, recordOrderEvents } from "./store.js";
 
 /** A card to charge: typed in, or saved with the provider (token). */
 export type CardInput = { number: string } | { token: string; fingerprint: string; customer?: string };
@@ -163,6 +163,11 @@ export class OrderPayment {
     const events = this.ctx.outbox.batch();
     const results = await this.ctx.db.transaction().execute(async (tx) => {
       const rows = new Map((await this.#markPaidRows(tx, paid)).map((r) => [r.id, r]));
+      // The bags' lines (their subscribers see them), one read for the tick's bags.
+      const lines = await bagsLines(
+        tx,
+        [...rows.values()].filter((r) => r.line_count > 1).map((r) => r.id),
+      );
       const out: (OrderView | null)[] = [];
       const confirmed: { order: OrderRow; view: OrderView; p: (typeof paid)[number] }[] = [];
       for (const p of paid) {
@@ -173,7 +178,7 @@ export class OrderPayment {
           out.push(null);
           continue;
         }
-        const view = updated.line_count > 1 ? orderView(updated, await bagLines(tx, p.orderId)) : orderView(updated);
+        const view = updated.line_count > 1 ? orderView(updated, lines.get(p.orderId) ?? []) : orderView(updated);
         confirmed.push({ order: updated, view, p });
         out.push(view);
       }

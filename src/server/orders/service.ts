@@ -79,6 +79,8 @@ export interface OrderContext {
 export class OrderService {
   readonly #ctx: OrderContext;
   readonly #checkout: Checkout;
+  // One for the service: its set-wise form is how OrderTicks knows a tick's bags can be decided together.
+  readonly #bags: BagCheckout;
   readonly #payment: OrderPayment;
   readonly #lifecycle: OrderLifecycle;
 
@@ -101,6 +103,7 @@ export class OrderService {
     this.#lifecycle = new OrderLifecycle(this.#ctx);
     this.#payment = new OrderPayment(this.#ctx, this.#lifecycle);
     this.#checkout = new Checkout(this.#ctx, this.#payment);
+    this.#bags = new BagCheckout(this.#ctx, this.#payment, this.#checkout);
     // The buyer's emails are the first subscriber of every event they follow: enqueued before any other module's effects.
     sendBuyerEmails(this, this.#ctx.outbox, this.#ctx.orderUrl);
   }
@@ -146,7 +149,7 @@ export class OrderService {
 
   /** A bag: several offers of one show in one order and one payment; every line's units or none (see BagCheckout). */
   async placeBagOrder(body: CreateBagOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
-    const res = await new BagCheckout(this.#ctx, this.#payment, this.#checkout).placeBagOrder(body, idempotencyKey, ctx);
+    const res = await this.#bags.placeBagOrder(body, idempotencyKey, ctx);
     return { ...res, order: await withLines(this.#ctx.db, res.order) };
   }
 

@@ -5,6 +5,7 @@ import type { OrdersTables } from "./schema.js";
 import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import { type ArrayColumnTypes, insertArrays } from "../db/array-insert.js";
+import { anyText } from "../db/array-literal.js";
 
 export type OrderRow = Omit<Selectable<OrdersTables["orders"]>, "created_at" | "updated_at" | "hold_expires_at" | "payment_lock_until"> & {
   created_at: Date | string;
@@ -230,6 +231,29 @@ export async function insertBagLines(tx: Tx, orderId: string, lines: readonly { 
       })),
     )
     .execute();
+}
+
+/** The lines of a hold tick's bags, one INSERT for them all (line_no from 1 within each bag). */
+export async function insertBagsLines(tx: Tx, rows: readonly OrderLineRow[]) {
+  if (rows.length === 0) return;
+  await insertArrays(
+    "order_lines",
+    { order_id: "text", line_no: "integer", offer_id: "text", quantity: "integer", unit_price: "bigint", vat_rate_bp: "integer" },
+    rows,
+  ).execute(tx);
+}
+
+/** The lines of several bags, one read, by order id (each bag's in line order). */
+export async function bagsLines(db: Db | Tx, orderIds: readonly string[]): Promise<Map<string, OrderLineRow[]>> {
+  const byOrder = new Map<string, OrderLineRow[]>();
+  if (orderIds.length === 0) return byOrder;
+  const lines = await db.selectFrom("order_lines").selectAll().where("order_id", "=", anyText(orderIds)).orderBy("order_id").orderBy("line_no").execute();
+  for (const l of lines) {
+    const of = byOrder.get(l.order_id);
+    if (of) of.push(l);
+    else byOrder.set(l.order_id, [l]);
+  }
+  return byOrder;
 }
 
 /** Views of orders with their lines: bags' lines read in one query; orders of one offer need none. */
