@@ -254,14 +254,28 @@ export class OfferService {
   }
 
   readonly #showOf = new Map<string, string>();
+  // Reads under way: a sale's first few hundred bags asking at once share one (each read its own before).
+  readonly #showOfReads = new Map<string, Promise<string | null>>();
 
   /** The show an offer belongs to (never changes, so cached); null for an unknown offer. */
   async offerShow(offerId: string): Promise<string | null> {
     const known = this.#showOf.get(offerId);
     if (known) return known;
-    const row = await this.db.selectFrom("offers").select("show_id").where("id", "=", offerId).executeTakeFirst();
-    if (row) this.#showOf.set(offerId, row.show_id);
-    return row?.show_id ?? null;
+    let read = this.#showOfReads.get(offerId);
+    if (!read) {
+      read = this.db
+        .selectFrom("offers")
+        .select("show_id")
+        .where("id", "=", offerId)
+        .executeTakeFirst()
+        .then((row) => {
+          if (row) this.#showOf.set(offerId, row.show_id);
+          return row?.show_id ?? null;
+        })
+        .finally(() => this.#showOfReads.delete(offerId));
+      this.#showOfReads.set(offerId, read);
+    }
+    return read;
   }
 
   /** Every offer of these shows (open and ended), newest first, with the variant it was made from. */
