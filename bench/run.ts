@@ -15,7 +15,7 @@ import { outboxBench } from "./outbox.js";
 
 // `npm run bench -- <name> [--key value …]`: one JSON line per bench on stdout.
 const benches: Record<string, (args: Record<string, any>) => Promise<object | object[]>> = {
-  // `--attempts 10000 --units 100 --concurrency 500 --provider-latency 100 --variants single,bag,crash --database-url postgres://…`
+  // `--attempts 10000 --units 100 --concurrency 500 --provider-latency 100 --variants single,bag,crash,bag-crash --database-url postgres://…`
   "flash-sale": async (a) => {
     const common = { attempts: num(a.attempts), units: num(a.units), concurrency: num(a.concurrency), providerLatencyMs: num(a["provider-latency"]) };
     // The bag variant (two lines per checkout) runs beside the single-offer sale, each with its same-run baselines.
@@ -26,6 +26,8 @@ const benches: Record<string, (args: Record<string, any>) => Promise<object | ob
       if (variants.has("single")) out.push(await flashSale({ ...common, databaseUrl }));
       if (variants.has("bag")) out.push(await flashSale({ ...common, databaseUrl, bag: true }));
       if (variants.has("crash")) out.push(await flashSale({ ...common, databaseUrl, crash: true }));
+      // Bags with the server killed once a third of the units sold: every paid bag kept, both lines' stock adding up.
+      if (variants.has("bag-crash")) out.push(await flashSale({ ...common, databaseUrl, bag: true, crash: true }));
     }
     return out;
   },
