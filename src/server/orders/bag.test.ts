@@ -65,7 +65,8 @@ describe.each(backends)("bags group-committed on %s", (backend) => {
       ...Array.from({ length: 5 }, (_, i) => f.orders.placeOrder(orderBody(a.id, { buyer: { name: `S${i}`, email: `s${i}@example.com` } }), `key-single-${i}`)),
     ]);
     expect(results.map((r) => r.order.status)).toEqual(Array(25).fill("paid"));
-    expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
+    // On PostgreSQL the bags may reach the ticks one at a time on a loaded machine (the limit test below makes sure of a set-wise one).
+    if (backend === "pglite") expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
     expect(f.orders.tickStats().fellBack).toBe(0);
     expect((await f.offers.offer(a.id)).remaining).toBe(100 - 21 - 5);
     expect((await f.offers.offer(b.id)).remaining).toBe(100 - 42);
@@ -129,30 +130,42 @@ describe.each(backends)("bags group-committed on %s", (backend) => {
     expect((await f.offers.offer(b.id)).remaining).toBe(0);
     expect((await f.offers.offer(a.id)).remaining).toBe(50 - 3 * 2);
     expect(await f.db.selectFrom("orders").select("id").execute()).toHaveLength(3);
-    expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
+    if (backend === "pglite") expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
   });
 
   it("holds a line's per-buyer limit across the bags of one tick; a refused bag takes none of its lines", async () => {
     const f = await setup([20, 20], 2);
-    const [a, b] = f.lineOffers;
-    const lines = [
-      { offerId: a.id, quantity: 1 },
-      { offerId: b.id, quantity: 3 },
-    ];
-    // Holds (the one test card would make every one-tap buyer the same): five by one buyer, three by others.
-    const results = await Promise.all([
-      ...Array.from({ length: 5 }, (_, i) => outcome(f.orders.placeBagOrder(bag(lines, "same@example.com", false), `key-limit-${i}`))),
-      ...Array.from({ length: 3 }, (_, i) => outcome(f.orders.placeBagOrder(bag(lines, `other${i}@example.com`, false), `key-other-${i}`))),
-    ]);
-    const same = results.slice(0, 5);
-    expect(same.filter((r) => r.code === "pending_payment")).toHaveLength(2);
-    expect(same.filter((r) => r.code === "limit_exceeded")).toHaveLength(3);
-    expect(same.filter((r) => r.code === "limit_exceeded").every((r) => r.offerId === a.id)).toBe(true);
-    expect(results.slice(5).map((r) => r.code)).toEqual(["pending_payment", "pending_payment", "pending_payment"]);
-    // Five bags held: five units of A and fifteen of B; the three refused took nothing.
-    expect((await f.offers.offer(a.id)).remaining).toBe(15);
-    expect((await f.offers.offer(b.id)).remaining).toBe(5);
-    expect(f.orders.tickStats().fellBack).toBe(0);
+    // Holds only (no confirmation ticks), so a set-wise tick here is a tick of bags. On PostgreSQL each bag first looks
+    // its key up, and on a loaded machine they may reach the tick one at a time: rounds on fresh offers, each checked
+    // in full, until one had several bags in a tick (the case this is about).
+    for (let round = 0; round < 6 && f.orders.tickStats().setWise === 0; round++) {
+      const [a, b] =
+        round === 0
+          ? f.lineOffers
+          : [
+              await f.offers.create(f.show.id, f.product, { showPrice: 799, quantity: 20, durationSeconds: 600, perBuyerLimit: 2 }),
+              await f.offers.create(f.show.id, f.product, { showPrice: 499, quantity: 20, durationSeconds: 600 }),
+            ];
+      for (const o of [a, b]) await f.offers.offerShow(o.id);
+      const lines = [
+        { offerId: a.id, quantity: 1 },
+        { offerId: b.id, quantity: 3 },
+      ];
+      // Holds (the one test card would make every one-tap buyer the same): five by one buyer, three by others.
+      const results = await Promise.all([
+        ...Array.from({ length: 5 }, (_, i) => outcome(f.orders.placeBagOrder(bag(lines, `same${round}@example.com`, false), `key-limit-${round}-${i}`))),
+        ...Array.from({ length: 3 }, (_, i) => outcome(f.orders.placeBagOrder(bag(lines, `other${round}-${i}@example.com`, false), `key-other-${round}-${i}`))),
+      ]);
+      const same = results.slice(0, 5);
+      expect(same.filter((r) => r.code === "pending_payment")).toHaveLength(2);
+      expect(same.filter((r) => r.code === "limit_exceeded")).toHaveLength(3);
+      expect(same.filter((r) => r.code === "limit_exceeded").every((r) => r.offerId === a.id)).toBe(true);
+      expect(results.slice(5).map((r) => r.code)).toEqual(["pending_payment", "pending_payment", "pending_payment"]);
+      // Five bags held: five units of A and fifteen of B; the three refused took nothing.
+      expect((await f.offers.offer(a.id)).remaining).toBe(15);
+      expect((await f.offers.offer(b.id)).remaining).toBe(5);
+      expect(f.orders.tickStats().fellBack).toBe(0);
+    }
     expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
   });
 });
