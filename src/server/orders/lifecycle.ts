@@ -42,7 +42,10 @@ export class OrderLifecycle {
   /** Every unit of the order back: an order of one offer its quantity, a bag each line's (the waitlist sees each line's offer). */
   async #restockOrder(tx: Transaction<OrdersTables>, order: OrderRow, now: Date, events: EventBatch): Promise<void> {
     if (order.line_count === 1) return this.#restock(tx, order, order.quantity - order.refunded_quantity, now, events);
-    for (const l of await bagLines(tx, order.id)) {
+    // In offer-id order (byte order), the order every multi-offer writer locks offers in: a release taking a bag's
+    // offers in line order could deadlock with a tick of bags (inventory.lockOffers) on PostgreSQL.
+    const lines = (await bagLines(tx, order.id)).sort((a, b) => (a.offer_id < b.offer_id ? -1 : a.offer_id > b.offer_id ? 1 : 0));
+    for (const l of lines) {
       const line: OrderRow = {
         ...order,
         offer_id: l.offer_id,
