@@ -13,6 +13,7 @@ import {
   NO_ADDRESS,
   type NewOrder,
   type OrderLineRow,
+  compareIds,
   insertBagLines,
   insertBagsLines,
   insertOrder,
@@ -239,8 +240,6 @@ interface BagHold {
 
 /** What a line's reservation tells the order: its price, VAT rate and currency. */
 type LineTerms = Pick<Reservation, "unitPrice" | "vatRateBp" | "currency">;
-
-const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A bag's lines in offer-id order: the order their rows are locked in, by every path. */
 function byOfferId<L extends { offerId: string }>(lines: readonly L[]): L[] {

@@ -14,7 +14,7 @@ import {
   type BuyerKeys,
   NO_ADDRESS,
   type NewOrder,
-  bagLines,
+  bagLinesByOffer,
   buyerUnits,
   insertOrder,
   insertOrders,
@@ -272,7 +272,7 @@ export class Checkout {
         ]);
       }
       // A bag is checked line by line, its offers locked in the order its placing took them (offer id).
-      const lines = row.line_count > 1 ? (await bagLines(tx, row.id)).sort((a, b) => (a.offer_id < b.offer_id ? -1 : 1)) : [row];
+      const lines = row.line_count > 1 ? await bagLinesByOffer(tx, row.id) : [row];
       for (const line of lines) {
         // A declared read (OrdersReads): the offer's row lock orders one buyer's concurrent payments.
         const offer = await scoped<OrdersReads>(tx)

@@ -5,7 +5,7 @@ import { AppError } from "../platform/errors.js";
 import { randomId } from "../platform/ids.js";
 import type { OrdersTables } from "./schema.js";
 import type { OrderContext } from "./service.js";
-import { NO_ADDRESS, type OrderRow, bagLines, insertOrder, orderRow, orderView, recordOrderEvent } from "./store.js";
+import { NO_ADDRESS, type OrderRow, bagLinesByOffer, insertOrder, orderRow, orderView, recordOrderEvent } from "./store.js";
 
 /**
  * What happens to an order after it was placed: a hold released (expired, cancelled, declined one-tap), shipped,
@@ -44,8 +44,7 @@ export class OrderLifecycle {
     if (order.line_count === 1) return this.#restock(tx, order, order.quantity - order.refunded_quantity, now, events);
     // In offer-id order (byte order), the order every multi-offer writer locks offers in: a release taking a bag's
     // offers in line order could deadlock with a tick of bags (inventory.lockOffers) on PostgreSQL.
-    const lines = (await bagLines(tx, order.id)).sort((a, b) => (a.offer_id < b.offer_id ? -1 : a.offer_id > b.offer_id ? 1 : 0));
-    for (const l of lines) {
+    for (const l of await bagLinesByOffer(tx, order.id)) {
       const line: OrderRow = {
         ...order,
         offer_id: l.offer_id,

@@ -211,6 +211,14 @@ export function orderView(r: OrderRow, bagLines?: readonly OrderLineRow[]): Orde
   };
 }
 
+/** Offer ids in byte order: the order every writer that takes several offers' rows locks them in (no deadlock on PostgreSQL). */
+export const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A bag's lines in offer-id order (compareIds): for a writer about to lock their offers' rows. */
+export async function bagLinesByOffer(db: Db | Tx, orderId: string): Promise<OrderLineRow[]> {
+  return (await bagLines(db, orderId)).sort((a, b) => compareIds(a.offer_id, b.offer_id));
+}
+
 /** A bag's lines, in order. */
 export function bagLines(db: Db | Tx, orderId: string): Promise<OrderLineRow[]> {
   return db.selectFrom("order_lines").selectAll().where("order_id", "=", orderId).orderBy("line_no").execute();
