@@ -268,9 +268,7 @@ export async function bagsLines(db: Db | Tx, orderIds: readonly string[]): Promi
 export async function viewsWithLines(db: Db | Tx, rows: readonly OrderRow[]): Promise<OrderView[]> {
   const bagIds = rows.filter((r) => (r.line_count ?? 1) > 1).map((r) => r.id);
   if (bagIds.length === 0) return rows.map((r) => orderView(r));
-  const lines = await db.selectFrom("order_lines").selectAll().where("order_id", "in", bagIds).orderBy("order_id").orderBy("line_no").execute();
-  const byOrder = new Map<string, OrderLineRow[]>();
-  for (const l of lines) byOrder.set(l.order_id, [...(byOrder.get(l.order_id) ?? []), l]);
+  const byOrder = await bagsLines(db, bagIds);
   return rows.map((r) => orderView(r, byOrder.get(r.id)));
 }
 
