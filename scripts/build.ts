@@ -2,7 +2,7 @@
 // one ES module, dist/server.mjs, run with plain `node` (no tsx, no web build at start). npm packages stay external:
 // they are installed beside it (`npm ci --omit=dev`), and some are read as files at run time (node-media-server's
 // session class, the DejaVu fonts, the ffmpeg binaries).
-import { rm, stat } from "node:fs/promises";
+import { copyFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -25,6 +25,8 @@ export async function buildServer(outFile = path.join(root, "dist/server.mjs")):
     legalComments: "none",
     logLevel: "warning",
   });
+  // The embedded database's worker thread (db/pglite-thread.ts starts it from beside the module that imports it).
+  await copyFile(path.join(root, "src/server/db/pglite-worker.mjs"), path.join(path.dirname(outFile), "pglite-worker.mjs"));
   return { bytes: (await stat(outFile)).size };
 }
 

@@ -153,6 +153,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     schema: config.DATABASE_SCHEMA,
     dataDir: overrides.pgliteInMemory ? "memory://" : path.join(config.dataDir, "pglite"),
     pgliteTemplate: config.PGLITE_TEMPLATE,
+    pgliteThread: config.PGLITE_THREAD,
   });
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
   const bus: Bus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : new MemoryBus();

@@ -14,6 +14,9 @@ export const configSchema = z.object({
   DATABASE_URL: z.string().optional(),
   // A PGlite data-directory tarball a new embedded database starts from instead of initdb (the test suite makes one).
   PGLITE_TEMPLATE: z.string().optional(),
+  // The embedded database in a worker thread: its CPU off the event loop, but every statement's answer waits for a turn
+  // of that loop (off by default: orders starve behind a busy room; docs/operations.md, "PGlite in a worker thread").
+  PGLITE_THREAD: bool.default(false),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)

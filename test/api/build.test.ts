@@ -23,7 +23,8 @@ describe("the production build (npm run build → node dist/server.mjs)", () => 
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
     server = await spawnServer(process.execPath, ["dist/server.mjs"], {
       cwd: dir,
-      env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: path.join(dir, "data"), DEMO: "0", LOG_LEVEL: "info" },
+      // PGlite in its worker thread: the bundle must find pglite-worker.mjs beside it (the default needs no file).
+      env: { ...process.env, PORT: "0", RTMP_PORT: "0", HOST: "127.0.0.1", DATA_DIR: path.join(dir, "data"), DEMO: "0", LOG_LEVEL: "info", PGLITE_THREAD: "1" },
     });
     base = server.base;
   });
@@ -39,6 +40,7 @@ describe("the production build (npm run build → node dist/server.mjs)", () => 
     expect(bundle).not.toMatch(/node_modules\/fastify/);
     expect(bundle).not.toContain('src/server/main.ts"'); // a bundle, not a loader of the sources
     expect(fs.existsSync(path.join(dir, "dist/web/manifest.json"))).toBe(true);
+    expect(fs.existsSync(path.join(dir, "dist/pglite-worker.mjs"))).toBe(true);
   });
 
   it("answers health, serves a page with its built assets, and did not build the web at start", async () => {

@@ -4,7 +4,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, type Transaction, sql } from "kysely";
 import pg from "pg";
 import { type PlannedMigration, migrationPlan, statementsOf } from "./migrations.js";
-import { PGliteDialect } from "./pglite-driver.js";
+import { type PGliteClient, PGliteDialect } from "./pglite-driver.js";
+import { PGliteThread } from "./pglite-thread.js";
 import type { Database } from "./schema.js";
 
 export type { Database } from "./schema.js";
@@ -79,6 +80,11 @@ export interface OpenDbOptions {
    * running initdb; migrations it already holds are skipped, later ones run. Ignored for an existing database.
    */
   pgliteTemplate?: string;
+  /**
+   * PGlite only: run the database in a worker thread (db/pglite-thread.ts), so its CPU is not spent on the event loop
+   * that serves requests (PGLITE_THREAD; off by default, measured in docs/operations.md).
+   */
+  pgliteThread?: boolean;
 }
 
 export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
@@ -102,12 +108,20 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
   const dir = opts.dataDir ?? "memory://";
   if (!dir.startsWith("memory://")) fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
   const fresh = dir.startsWith("memory://") || !fs.existsSync(path.join(path.resolve(dir), "PG_VERSION"));
-  const template = fresh && opts.pgliteTemplate ? await loadTemplate(opts.pgliteTemplate) : undefined;
-  const client = new PGlite(dir, {
-    ...(template ? { loadDataDir: template } : {}),
-    parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
-  });
-  await client.waitReady;
+  // Each database gets its own copy of the template's bytes (PGlite unpacks them; a thread takes them over).
+  const template = fresh && opts.pgliteTemplate ? (await loadTemplate(opts.pgliteTemplate))?.slice(0) : undefined;
+  const client: PGliteClient = opts.pgliteThread
+    ? new PGliteThread(dir, template)
+    : new PGlite(dir, {
+        ...(template ? { loadDataDir: templateBlob(template) } : {}),
+        parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
+      });
+  try {
+    await client.waitReady;
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   await migrate(db);
   return { db, kind: "pglite", close: () => db.destroy() };
@@ -117,8 +131,8 @@ export async function openDb(opts: OpenDbOptions): Promise<DbHandle> {
 // fraction of that. A missing or unreadable template only means the slow start. The last template read is kept (its
 // bytes are never written; each PGlite gets its own copy of them): a test file opens dozens of databases from the
 // suite's tarball, and reading it again cost 50–150 ms of CPU each time on this VM.
-let lastTemplate: { key: string; blob: Promise<Blob | undefined> } | undefined;
-async function loadTemplate(file: string): Promise<Blob | undefined> {
+let lastTemplate: { key: string; bytes: Promise<ArrayBuffer | undefined> } | undefined;
+async function loadTemplate(file: string): Promise<ArrayBuffer | undefined> {
   let key: string;
   try {
     const st = await fs.promises.stat(file);
@@ -127,21 +141,21 @@ async function loadTemplate(file: string): Promise<Blob | undefined> {
     return undefined;
   }
   if (lastTemplate?.key !== key) {
-    const blob = fs.promises.readFile(file).then(
-      (bytes) => templateBlob(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    const bytes = fs.promises.readFile(file).then(
+      (b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength),
       () => undefined,
     );
-    lastTemplate = { key, blob };
+    lastTemplate = { key, bytes };
   }
-  return lastTemplate.blob;
+  return lastTemplate.bytes;
 }
 
 /**
- * The template as PGlite reads it (it only calls `arrayBuffer()` and looks at `type`): a copy of bytes already in memory
- * each time. A Blob hands its bytes out through a stream of chunks joined again, ~10 % of a start's CPU for 44 MB.
+ * The template as PGlite reads it (it only calls `arrayBuffer()` and looks at `type`): bytes already in memory (the
+ * caller's own copy). A Blob hands its bytes out through a stream of chunks joined again, ~10 % of a start's CPU for 44 MB.
  */
 function templateBlob(bytes: ArrayBuffer): Blob {
-  return { type: "", size: bytes.byteLength, arrayBuffer: async () => bytes.slice(0) } as Pick<Blob, "type" | "size" | "arrayBuffer"> as Blob;
+  return { type: "", size: bytes.byteLength, arrayBuffer: async () => bytes } as Pick<Blob, "type" | "size" | "arrayBuffer"> as Blob;
 }
 
 // Applies pending migrations in id order under an advisory lock, so several nodes starting together against one

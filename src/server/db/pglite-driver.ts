@@ -1,4 +1,3 @@
-import type { PGlite } from "@electric-sql/pglite";
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -10,6 +9,14 @@ import {
   type Kysely,
   type QueryResult,
 } from "kysely";
+
+/** What the driver needs of PGlite: PGlite itself, or PGliteThread (the same database in a worker thread). */
+export interface PGliteClient {
+  readonly waitReady: Promise<void>;
+  readonly closed: boolean;
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  close(): Promise<void>;
+}
 
 // PGlite is a single connection. Kysely may ask for several connections at once (concurrent transactions), so
 // acquire/release is serialised: a caller waits until the previous holder released. Without this, concurrent
@@ -33,7 +40,7 @@ class Mutex {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteClient) {}
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
     const res = await this.pg.query<R>(q.sql, [...q.parameters] as unknown[]);
@@ -54,7 +61,7 @@ class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
   #release: (() => void) | null = null;
 
-  constructor(private readonly pg: PGlite) {
+  constructor(private readonly pg: PGliteClient) {
     this.#connection = new PGliteConnection(pg);
   }
 
@@ -96,7 +103,7 @@ class PGliteDriver implements Driver {
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteClient) {}
   createAdapter() {
     return new PostgresAdapter();
   }
