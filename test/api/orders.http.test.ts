@@ -42,6 +42,35 @@ describe.each(backends)("orders over HTTP on %s", (backend) => {
     expect(show.body.show.offers.find((o: { id: string }) => o.id === offer.id).remaining).toBe(0);
   });
 
+  it("answers a sold-out offer early with the checkout's own 409, yet replays a key that bought before the sell-out", async () => {
+    const offer = await newOffer(1);
+    const bought = await postOrder(server.url, orderBody(offer.id), "early-sold-out-key-1");
+    expect(bought.status).toBe(201);
+    // Stock is known to be gone: the answer comes before the rest of the body is read, and is the same 409.
+    const late = await postOrder(server.url, orderBody(offer.id));
+    expect(late.status).toBe(409);
+    expect(late.body).toEqual({ error: { code: "sold_out", message: "Sold out." } });
+    expect(late.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(late.headers.get("x-content-type-options")).toBe("nosniff");
+    // The early answer ran (the full schema would have refused this buyer's email with 400): sold out is sold out.
+    const sloppy = await postOrder(server.url, orderBody(offer.id, { buyer: { name: "", email: "not-an-email" } }));
+    expect(sloppy.status).toBe(409);
+    expect(sloppy.body.error.code).toBe("sold_out");
+    // A retry of the buyer who got the unit replays their order, not sold_out.
+    const retry = await postOrder(server.url, orderBody(offer.id), "early-sold-out-key-1");
+    expect(retry.status).toBe(201);
+    expect(retry.body.order.id).toBe(bought.body.order.id);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    // What the early answer does not read is still checked when it does not apply: a bad quantity is a 400.
+    const bad = await postOrder(server.url, orderBody(offer.id, { quantity: 0 }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid_body");
+    // Without an Idempotency-Key the route refuses before anything else, sold out or not.
+    const noKey = await request(server.url, "POST", "/api/orders", { body: orderBody(offer.id) });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.error.code).toBe("idempotency_key_required");
+  });
+
   it("answers a declined card with 402 payment_declined and gives the unit back", async () => {
     const offer = await newOffer(1);
     const res = await postOrder(server.url, orderBody(offer.id, { payment: { method: "test_card", number: "4000000000000002" } }));

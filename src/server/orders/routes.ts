@@ -3,6 +3,7 @@ import { type OrderItemView, type OrderView, createBagOrderBody, createOrderBody
 import { idempotencyKeyOf } from "../http/idempotency.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
+import { errorBody } from "../http/app.js";
 import type { BuyerService } from "../buyers/index.js";
 import { requireAccount } from "../accounts/index.js";
 import type { OrderAccess, OrderAccessKind } from "./buyer-access.js";
@@ -17,6 +18,9 @@ declare module "fastify" {
 
 /** Every route below /api/orders/:<param>, whichever module registers it (coupons' discount, mystery draws…). */
 const ORDER_ROUTE = /^\/api\/orders\/:(\w+)/;
+
+/** The checkout's sold_out answer, serialised once (the error handler would build the same body for AppError("sold_out")). */
+const SOLD_OUT_BODY = JSON.stringify(errorBody("sold_out"));
 
 /** The browser's device id (the web client sends the one its chat uses); anything else is ignored. */
 const deviceId = (req: FastifyRequest): string | null => {
@@ -78,6 +82,17 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
 
   app.post("/api/orders", async (req, reply) => {
     const key = idempotencyKeyOf(req);
+    // Most attempts of a flash sale: an offer the stock hint knows is sold out, under a key never used here. Answered
+    // with the same 409 the checkout would give, before the rest of the body is validated (it would change nothing).
+    const early = req.body as { offerId?: unknown; quantity?: unknown } | undefined;
+    if (
+      typeof early?.offerId === "string" &&
+      Number.isSafeInteger(early.quantity) &&
+      (early.quantity as number) > 0 &&
+      deps.orders.knownSoldOut(early.offerId, early.quantity as number, key)
+    ) {
+      return reply.status(409).type("application/json; charset=utf-8").send(SOLD_OUT_BODY);
+    }
     let body = parseWith(createOrderBody, req.body);
     const device = deviceId(req);
     await deps.placementLimit?.(req.ip, device);

@@ -143,6 +143,11 @@ export class OrderService {
     return this.#ctx.keys.retireOld();
   }
 
+  /** An attempt the stock hint already answers sold_out (a flash sale's most common answer); see Checkout.knownSoldOut. */
+  knownSoldOut(offerId: string, quantity: number, idempotencyKey: string): boolean {
+    return this.#checkout.knownSoldOut(offerId, quantity, idempotencyKey);
+  }
+
   placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
     return this.#checkout.placeOrder(body, idempotencyKey, ctx);
   }
