@@ -206,6 +206,32 @@ describe.each(backends)("bags over HTTP on %s", (backend) => {
     expect([await remaining(a.id), await remaining(b.id)]).toEqual([4, 4]);
   });
 
+  it("answers a bag with a sold-out line early with the checkout's 409 naming that offer; a key that bought still replays", async () => {
+    const a = await newOffer(5);
+    const b = await newOffer(1);
+    const body = {
+      lines: [
+        { offerId: a.id, quantity: 1 },
+        { offerId: b.id, quantity: 1 },
+      ],
+      buyer: buyer("early@example.com"),
+      shipping,
+      payment: pay,
+    };
+    const bought = await postBag(body, "bag-early-key-1");
+    expect(bought.status).toBe(201);
+    // B is gone: the answer names it, and comes before the schema (which would refuse this email with 400).
+    const late = await postBag({ ...body, buyer: { name: "", email: "not-an-email" } });
+    expect(late.status).toBe(409);
+    expect(late.body).toEqual({ error: { code: "sold_out", message: "Sold out.", details: { offerId: b.id } } });
+    const retry = await postBag(body, "bag-early-key-1");
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body.order.id).toBe(bought.body.order.id);
+    // Nothing was taken by the refused bag: A lost only the bought unit.
+    expect([await remaining(a.id), await remaining(b.id)]).toEqual([4, 0]);
+  });
+
   it("sells any open offer of the live show, except one that sells only while pinned (offer_not_pinned) until it is pinned", async () => {
     const open = await newOffer(3);
     const single = await postOrder(server.url, orderBody(open.id));

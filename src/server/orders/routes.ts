@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type OrderItemView, type OrderView, createBagOrderBody, createOrderBody, payOrderBody } from "../../protocol/api.js";
+import { MAX_BAG_LINES, type OrderItemView, type OrderView, createBagOrderBody, createOrderBody, payOrderBody } from "../../protocol/api.js";
 import { idempotencyKeyOf } from "../http/idempotency.js";
 import { parseWith } from "../http/validate.js";
 import { AppError } from "../platform/errors.js";
@@ -21,6 +21,7 @@ const ORDER_ROUTE = /^\/api\/orders\/:(\w+)/;
 
 /** The checkout's sold_out answer, serialised once (the error handler would build the same body for AppError("sold_out")). */
 const SOLD_OUT_BODY = JSON.stringify(errorBody("sold_out"));
+const JSON_TYPE = "application/json; charset=utf-8";
 
 /** The browser's device id (the web client sends the one its chat uses); anything else is ignored. */
 const deviceId = (req: FastifyRequest): string | null => {
@@ -80,19 +81,23 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
     throw err;
   };
 
+  /**
+   * Most attempts of a flash sale: a line whose offer the stock hint knows has too few units left, under a key never
+   * used here. Answered with the 409 the checkout would give, before the rest of the body is validated or counted
+   * against the hold limits (neither would change the answer). The first such line's offer, else null.
+   */
+  const soldOutEarly = (lines: unknown[], key: string): string | null => {
+    for (const raw of lines) {
+      const l = raw as { offerId?: unknown; quantity?: unknown } | null;
+      if (typeof l?.offerId !== "string" || !Number.isSafeInteger(l.quantity) || (l.quantity as number) < 1) continue;
+      if (deps.orders.knownSoldOut(l.offerId, l.quantity as number, key)) return l.offerId;
+    }
+    return null;
+  };
+
   app.post("/api/orders", async (req, reply) => {
     const key = idempotencyKeyOf(req);
-    // Most attempts of a flash sale: an offer the stock hint knows is sold out, under a key never used here. Answered
-    // with the same 409 the checkout would give, before the rest of the body is validated (it would change nothing).
-    const early = req.body as { offerId?: unknown; quantity?: unknown } | undefined;
-    if (
-      typeof early?.offerId === "string" &&
-      Number.isSafeInteger(early.quantity) &&
-      (early.quantity as number) > 0 &&
-      deps.orders.knownSoldOut(early.offerId, early.quantity as number, key)
-    ) {
-      return reply.status(409).type("application/json; charset=utf-8").send(SOLD_OUT_BODY);
-    }
+    if (soldOutEarly([req.body], key) !== null) return reply.status(409).type(JSON_TYPE).send(SOLD_OUT_BODY);
     let body = parseWith(createOrderBody, req.body);
     const device = deviceId(req);
     await deps.placementLimit?.(req.ip, device);
@@ -117,6 +122,14 @@ export function registerOrderRoutes(app: FastifyInstance, deps: OrderRouteDeps) 
   // A bag: several offers of one show, one order, one payment (or one hold, paid with /pay like any other).
   app.post("/api/orders/bag", async (req, reply) => {
     const key = idempotencyKeyOf(req);
+    const lines = (req.body as { lines?: unknown } | undefined)?.lines;
+    const short = Array.isArray(lines) && lines.length <= MAX_BAG_LINES ? soldOutEarly(lines, key) : null;
+    // The checkout's own answer for a bag names the line's offer that is short.
+    if (short !== null)
+      return reply
+        .status(409)
+        .type(JSON_TYPE)
+        .send(errorBody("sold_out", undefined, { offerId: short }));
     let body = parseWith(createBagOrderBody, req.body);
     const device = deviceId(req);
     await deps.placementLimit?.(req.ip, device);
