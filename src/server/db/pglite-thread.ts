@@ -23,8 +23,10 @@ function threadError(fields: Record<string, unknown>): PGliteThreadError {
 /**
  * PGlite in a worker thread (db/pglite-worker.mjs), with the part of PGlite's interface the Kysely driver uses. Every
  * query is a message there and its rows a message back (structured clone: Dates, Uint8Arrays, parsed JSON survive).
- * What it buys: the database's CPU (WebAssembly) runs on another core than HTTP, WebSockets and the modules' code; a
- * query costs two messages more. Transactions are still serialised by the driver (one connection, as before).
+ * What it buys: the database's CPU (WebAssembly) runs on another core than HTTP, WebSockets and the modules' code. What
+ * it costs: two messages per query, and each answer waits for a turn of this thread's event loop, so a transaction
+ * takes one turn per statement (off by default for that: docs/operations.md). Transactions are still serialised by
+ * the driver (one connection, as before).
  */
 export class PGliteThread implements PGliteClient {
   readonly waitReady: Promise<void>;

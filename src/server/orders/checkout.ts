@@ -78,11 +78,6 @@ export class Checkout {
   ) {}
 
   /**
-   * Takes the units and creates the order. With `payment` it is charged at once (one-tap buy): paid, or
-   * payment_failed with the units back. Without, the order is a hold: the units stay reserved for the buyer until
-   * `holdExpiresAt`, and `pay()` confirms it.
-   */
-  /**
    * Whether an attempt on this offer would be answered sold_out before anything else of it is looked at: the stock
    * hint says too few units are left and the key was never used here (a retry of an earlier attempt must replay it).
    */
@@ -90,6 +85,11 @@ export class Checkout {
     return !this.ctx.keys.mayExist(idempotencyKey) && this.ctx.inventory.knownShort(offerId, quantity);
   }
 
+  /**
+   * Takes the units and creates the order. With `payment` it is charged at once (one-tap buy): paid, or
+   * payment_failed with the units back. Without, the order is a hold: the units stay reserved for the buyer until
+   * `holdExpiresAt`, and `pay()` confirms it.
+   */
   async placeOrder(body: CreateOrderBody, idempotencyKey: string, ctx: BuyerContext = {}): Promise<PlaceOrderResult> {
     const { keys, inventory } = this.ctx;
     const accountId = ctx.accountId ?? null;
