@@ -17,8 +17,9 @@ export default defineConfig({
     // a clean-clone CI run had whep.e2e's LL-HLS never start within 60 s (docs/operations.md, "Test suite").
     maxWorkers: 2,
     pool: "forks",
-    // One migrated PGlite data directory that every test database starts from (initdb is the slow part).
-    globalSetup: ["test/support/pglite-template.ts"],
+    // One migrated PGlite data directory that every test database starts from (initdb is the slow part), and with
+    // TEST_DATABASE_URL one migrated PostgreSQL database that every PostgreSQL test database is copied from.
+    globalSetup: ["test/support/pglite-template.ts", "test/support/pg-template.ts"],
     // SUITE_CPU_LOG=<file>: wall and CPU per test file, to see which files wait rather than work (docs/operations.md).
     setupFiles: process.env.SUITE_CPU_LOG ? ["test/support/suite-cpu-log.ts"] : [],
     sequence: { sequencer: LongestFirstSequencer },

@@ -12,8 +12,23 @@ export const backends: Backend[] = process.env.TEST_DATABASE_URL ? ["pglite", "p
 
 export const uniqueSchema = () => `t_${randomBytes(6).toString("hex")}`;
 
-export async function openTestDb(backend: Backend): Promise<DbHandle> {
+/** A test's database: on PostgreSQL also the URL that reaches it (a second node's pool, a child server). */
+export type TestDb = DbHandle & { url?: string };
+
+export async function openTestDb(backend: Backend): Promise<TestDb> {
   if (backend === "postgres") {
+    const copy = await copyTestDatabase();
+    if (copy) {
+      const handle = await openDb({ databaseUrl: copy.url });
+      return {
+        ...handle,
+        url: copy.url,
+        close: async () => {
+          await handle.close();
+          await copy.drop();
+        },
+      };
+    }
     const schema = uniqueSchema();
     const handle = await openDb({ databaseUrl: process.env.TEST_DATABASE_URL, schema });
     return {
@@ -25,6 +40,37 @@ export async function openTestDb(backend: Backend): Promise<DbHandle> {
     };
   }
   return openDb({ dataDir: "memory://", pgliteTemplate: process.env.PGLITE_TEMPLATE });
+}
+
+/** The URL of another database on the same server. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A new PostgreSQL database for one test, copied from the suite's migrated template (test/support/pg-template.ts):
+ * ~0.1 s instead of ~1.5–2 s of migrations. Null when there is no template (then a migrated schema stands in).
+ * drop() removes it, ending whatever connections are still open to it.
+ */
+export async function copyTestDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const template = process.env.TEST_PG_TEMPLATE;
+  const base = process.env.TEST_DATABASE_URL;
+  if (!template || !base) return null;
+  const name = uniqueSchema();
+  await adminQuery(`create database ${name} template ${template}`);
+  return { url: withDatabase(base, name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }
 
 export async function dropSchema(schema: string): Promise<void> {

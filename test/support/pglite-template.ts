@@ -25,12 +25,17 @@ const SETTINGS = [
   "drop database template1",
 ];
 
-export default async function setup(): Promise<void> {
+/** A name for the migrations' text (and the template's settings): a changed migration makes a new template. */
+export function migrationKey(): string {
   const plan = migrationPlan();
-  const key = createHash("sha256")
+  return createHash("sha256")
     .update(JSON.stringify([SETTINGS, plan.map((m) => [m.id, m.parts.map((p) => p.sql)])]))
     .digest("hex")
     .slice(0, 16);
+}
+
+export default async function setup(): Promise<void> {
+  const key = migrationKey();
   const file = path.join(os.tmpdir(), `showcart-pglite-template-${key}.tar`);
   if (!fs.existsSync(file)) {
     const client = new PGlite("memory://");

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { startServer, type RunningServer, type ServerOverrides } from "../../src/server/app.js";
 import { loadConfig } from "../../src/server/config.js";
-import { dropSchema, uniqueSchema, type Backend } from "./db.js";
+import { copyTestDatabase, dropSchema, uniqueSchema, type Backend } from "./db.js";
 
 export interface TestServer extends RunningServer {
   demo: NonNullable<RunningServer["demo"]>;
@@ -13,7 +13,9 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(opts: { demo?: boolean; backend?: Backend; env?: Record<string, string> } & ServerOverrides = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-test-"));
   const backend = opts.backend ?? "pglite";
-  const schema = backend === "postgres" ? uniqueSchema() : null;
+  // PostgreSQL: a copy of the suite's migrated template database, else a schema of TEST_DATABASE_URL migrated afresh.
+  const copy = backend === "postgres" ? await copyTestDatabase() : null;
+  const schema = backend === "postgres" && !copy ? uniqueSchema() : null;
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -31,7 +33,8 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     WHEP_MAX_VIEWERS_PER_NODE: "0",
     // CI's second run of the media tests on Debian's ffmpeg (.ci/run) sets it.
     ...(process.env.FFMPEG_PATH ? { FFMPEG_PATH: process.env.FFMPEG_PATH } : {}),
-    ...(backend === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: schema! } : {}),
+    ...(copy ? { DATABASE_URL: copy.url } : {}),
+    ...(schema ? { DATABASE_URL: process.env.TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}),
     ...opts.env,
   });
   // A caller that names its DATA_DIR starts on it again (a restart, an upgrade): its database stays on disk there.
@@ -42,6 +45,7 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
     demo: server.demo as TestServer["demo"],
     async close() {
       await close();
+      if (copy) await copy.drop();
       if (schema) await dropSchema(schema);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

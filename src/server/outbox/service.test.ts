@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { backends, openTestDb } from "../../../test/support/db.js";
+import { backends, openTestDb, type TestDb } from "../../../test/support/db.js";
 import { type DbHandle, openDb } from "../db/index.js";
 import { MemoryBus } from "../platform/bus.js";
 import { ManualClock } from "../platform/clock.js";
@@ -19,7 +19,7 @@ const silent = {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe.each(backends)("outbox on %s", (backend) => {
-  let handle: DbHandle;
+  let handle: TestDb;
   let second: DbHandle | undefined;
   afterEach(async () => {
     await second?.close();
@@ -30,8 +30,11 @@ describe.each(backends)("outbox on %s", (backend) => {
   /** A second node's own connection(s) to the same database: its own pool on PostgreSQL, PGlite's one connection shared. */
   async function otherNode(): Promise<DbHandle> {
     if (backend === "pglite") return handle;
-    const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(handle.db)).rows[0]!.s;
-    second = await openDb({ databaseUrl: process.env.TEST_DATABASE_URL, schema });
+    if (handle.url) second = await openDb({ databaseUrl: handle.url });
+    else {
+      const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(handle.db)).rows[0]!.s;
+      second = await openDb({ databaseUrl: process.env.TEST_DATABASE_URL, schema });
+    }
     return second;
   }
 
