@@ -62,7 +62,7 @@ async function adminQuery(text: string): Promise<void> {
 /**
  * A new PostgreSQL database for one test, copied from the suite's migrated template (test/support/pg-template.ts):
  * ~0.1 s instead of ~1.5–2 s of migrations. Null when there is no template (then a migrated schema stands in).
- * drop() removes it, ending whatever connections are still open to it.
+ * drop() removes it once the test's connections to it have closed.
  */
 export async function copyTestDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
   const template = process.env.TEST_PG_TEMPLATE;
@@ -70,7 +70,22 @@ export async function copyTestDatabase(): Promise<{ url: string; drop(): Promise
   if (!template || !base) return null;
   const name = uniqueSchema();
   await adminQuery(`create database ${name} template ${template}`);
-  return { url: withDatabase(base, name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+  return { url: withDatabase(base, name), drop: () => dropDatabase(name) };
+}
+
+/**
+ * Drops a test database once its pools have closed. A pool's end() returns before its sessions have gone, and PostgreSQL
+ * waits up to 5 s for sessions that are leaving; WITH (FORCE) would end them itself, and the FATAL it sends reaches
+ * clients that are still closing as an unhandled error. Sessions still there after the wait (a pool nobody closed)
+ * are ended by force.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  try {
+    await adminQuery(`drop database if exists ${name}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "55006") throw err; // object_in_use
+    await adminQuery(`drop database if exists ${name} with (force)`);
+  }
 }
 
 export async function dropSchema(schema: string): Promise<void> {

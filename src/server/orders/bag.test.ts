@@ -137,8 +137,12 @@ describe.each(backends)("bags group-committed on %s", (backend) => {
     const f = await setup([20, 20], 2);
     // Holds only (no confirmation ticks), so a set-wise tick here is a tick of bags. On PostgreSQL each bag first looks
     // its key up, and on a loaded machine they may reach the tick one at a time: rounds on fresh offers, each checked
-    // in full, until one had several bags in a tick (the case this is about).
-    for (let round = 0; round < 6 && f.orders.tickStats().setWise === 0; round++) {
+    // in full, until one had several bags in a tick (the case this is about) that did not fall back to bag by bag. A
+    // tick may fall back by design: when its bags are all refused (the same buyer's last three, arriving together),
+    // an offer went to none of them.
+    let shown = false;
+    for (let round = 0; round < 6 && !shown; round++) {
+      const before = { ...f.orders.tickStats() };
       const [a, b] =
         round === 0
           ? f.lineOffers
@@ -164,8 +168,9 @@ describe.each(backends)("bags group-committed on %s", (backend) => {
       // Five bags held: five units of A and fifteen of B; the three refused took nothing.
       expect((await f.offers.offer(a.id)).remaining).toBe(15);
       expect((await f.offers.offer(b.id)).remaining).toBe(5);
-      expect(f.orders.tickStats().fellBack).toBe(0);
+      const after = f.orders.tickStats();
+      shown = after.setWise > before.setWise && after.fellBack === before.fellBack;
     }
-    expect(f.orders.tickStats().setWise).toBeGreaterThan(0);
+    expect(shown).toBe(true);
   });
 });
