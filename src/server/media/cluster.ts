@@ -20,6 +20,11 @@ export interface MediaClusterDeps {
   onAir(): string[];
   reconnectGraceMs: number;
   setStatus(showId: string, status: "reconnecting" | "offline"): Promise<void>;
+  /**
+   * Whether this deployment's database has the show. Another deployment sharing the Redis (or a test's second cluster)
+   * lists its shows in the same directory: their orphans are left to that deployment's nodes.
+   */
+  hasShow(showId: string): Promise<boolean>;
   now(): number;
   /** WHEP places this node has left, written with each registration. */
   whepPlaces?(): number;
@@ -68,6 +73,7 @@ export class MediaCluster {
     const mine = new Set(this.#d.onAir());
     for (const [showId, record] of await this.#d.directory.orphans()) {
       if (mine.has(showId)) continue;
+      if (!(await this.#d.hasShow(showId))) continue;
       if ((await this.#d.bus.lease(`media-orphan:${showId}`, ORPHAN_SWEEP_MS * 5)) !== this.#d.bus.nodeId) continue;
       const now = this.#d.now();
       if (record.graceUntil === undefined) {

@@ -1,5 +1,6 @@
 import { Gauge } from "prom-client";
 import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.js";
+import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
 import { type BrowserIngest, createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
 import { MediaCluster, ORPHAN_SWEEP_MS, REFRESH_MS } from "./cluster.js";
@@ -133,6 +134,11 @@ export function createMediaModule(
       onAir: () => media.onAir(),
       reconnectGraceMs: config.RECONNECT_GRACE_SECONDS * 1000,
       setStatus: (showId, status) => shows.setStatus(showId, status),
+      hasShow: (showId) =>
+        shows.show(showId).then(
+          () => true,
+          (err: unknown) => (err instanceof AppError && err.code === "not_found" ? false : Promise.reject(err)),
+        ),
       now: () => ctx.clock.now().getTime(),
       whepPlaces: () => whep.places(),
     });
