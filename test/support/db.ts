@@ -49,6 +49,7 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** One statement on its own connection to TEST_DATABASE_URL (CREATE/DROP DATABASE refuse a transaction block). */
 async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
   await client.connect();
@@ -88,24 +89,15 @@ async function dropDatabase(name: string): Promise<void> {
   }
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await client.end();
-  }
+export function dropSchema(schema: string): Promise<void> {
+  return adminQuery(`drop schema if exists ${schema} cascade`);
 }
 
 /** An empty database (openDb would run every migration first). */
 export async function emptyDb(backend: Backend): Promise<{ db: Db; close(): Promise<void> }> {
   if (backend === "postgres") {
     const schema = uniqueSchema();
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
+    await adminQuery(`create schema ${schema}`);
     const pool = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2, options: `-c search_path=${schema}` });
     const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     return {
