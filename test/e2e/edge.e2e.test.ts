@@ -156,13 +156,17 @@ describe.skipIf(why !== null)(title, () => {
     expect(again.status).toBe(200);
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(again.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
-    // The same directive twice: the second comes from nginx's cache (the node answered it cacheable for a moment).
+    // The same directive twice: the second comes from nginx's cache (the node answered it cacheable for one target
+    // duration). A loaded machine can let that expire between the two, so up to three pairs, each on the next segment.
     const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)![1]);
-    const directive = `${live}/index.m3u8?_HLS_msn=${msn}&_HLS_part=0`;
-    expect((await fetch(directive)).status).toBe(200);
-    const cached = await fetch(directive);
-    expect(cached.status).toBe(200);
-    expect(cached.headers.get("x-cache")).toBe("HIT");
+    let cached: Response | undefined;
+    for (let pair = 0; pair < 3 && cached?.headers.get("x-cache") !== "HIT"; pair++) {
+      const directive = `${live}/index.m3u8?_HLS_msn=${msn + pair}&_HLS_part=0`;
+      expect((await fetch(directive)).status).toBe(200);
+      cached = await fetch(directive);
+      expect(cached.status).toBe(200);
+    }
+    expect(cached!.headers.get("x-cache")).toBe("HIT");
     // A node token from outside never reaches a node (were it passed on, the wrong one would be refused with 403).
     const spoofed = await fetch(`${live}/index.m3u8`, { headers: { "x-showcart-node": "guess" } });
     expect(spoofed.status).toBe(200);
