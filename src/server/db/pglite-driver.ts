@@ -9,6 +9,7 @@ import {
   type Kysely,
   type QueryResult,
 } from "kysely";
+import { slicedWork } from "../platform/sliced-work.js";
 
 /** What the driver needs of PGlite: PGlite itself, or PGliteThread (the same database in a worker thread). */
 export interface PGliteClient {
@@ -22,20 +23,46 @@ export interface PGliteClient {
 // acquire/release is serialised: a caller waits until the previous holder released. Without this, concurrent
 // read-check-write transactions interleave on the one connection and oversell (see STYLE.md, known traps).
 //
-// The next holder gets the connection on a later turn of the event loop (setImmediate), not in the releasing holder's
-// microtask chain: PGlite runs in this thread, and with a promise hand-over a backlog of queued transactions ran
-// back to back in one turn (seconds under load), while a room flush — written in slices, one per turn — waited for
-// each such turn. Now each turn runs at most one transaction's hand-over: bench fanout on PGlite, 10,000 sockets, back
-// to back at load ~20 (docs/operations.md): 190,134 events/s and 14,895 frames/s, against 200 and 200 before.
+// Who gets the connection next, and when. PGlite runs in this thread, so this decides how its work and the rest of
+// the server's share the event loop:
+// - Every hand-over in the releasing holder's turn (a promise): a backlog of queued transactions ran back to back for
+//   seconds under load, while a room flush, written in slices of one per turn, waited for every such turn.
+// - Every hand-over on a later turn (setImmediate), the rule since then: one transaction per turn. It is also what
+//   group commit lives on (a flash sale's hold and confirm ticks fill up while the next turn comes): handing over in
+//   the same turn whenever there was time left cost a sale 2.3 → 3.0–3.3 ms of server CPU per paid order (3 of 4 runs,
+//   2026-12-06). But while a 10,000-socket room flushes, every turn also writes a slice of ~1,000 sockets (6–20 ms):
+//   the database got ~50 turns a second, its queue grew for as long as the room was busy, and the one-tap orders of
+//   the fan-out bench waited 8–14 s for the connection.
+// So while sliced work runs (platform/sliced-work.ts), a turn hands the connection on for up to HANDOVER_BUDGET_MS
+// before it lets I/O and the next slice in; otherwise one hand-over per turn, as before (docs/operations.md).
+export const HANDOVER_BUDGET_MS = 8;
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
-class Mutex {
+
+/** Serialises holders of the one connection; see above for when the next holder gets it. */
+export class Mutex {
   #tail: Promise<void> = Promise.resolve();
+  /** When the turn that last handed over on a later turn started it (performance.now()); null before the first. */
+  #turnStartedAt: number | null = null;
+
+  constructor(
+    private readonly shareTurns: () => boolean = () => slicedWork.active,
+    private readonly budgetMs = HANDOVER_BUDGET_MS,
+  ) {}
+
   lock(): Promise<() => void> {
     let release!: () => void;
     const next = new Promise<void>((r) => (release = r));
-    const acquired = this.#tail.then(nextTurn).then(() => release);
+    const acquired = this.#tail.then(() => this.#handOver()).then(() => release);
     this.#tail = this.#tail.then(() => next);
     return acquired;
+  }
+
+  /** At once while turns are shared and this one is within its budget; else on the next turn (a new budget). */
+  #handOver(): Promise<void> | void {
+    if (this.#turnStartedAt !== null && performance.now() - this.#turnStartedAt < this.budgetMs && this.shareTurns()) return;
+    return nextTurn().then(() => {
+      this.#turnStartedAt = performance.now();
+    });
   }
 }
 

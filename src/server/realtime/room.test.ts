@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { slicedWork } from "../platform/sliced-work.js";
 import { DEFAULT_ROOM_LIMITS, type FlushStats, MAX_BUFFERED_BYTES, Room, SLOW_CLOSE, SLOW_LAG_MS, SOFT_BUFFERED_BYTES, type RoomSocket } from "./room.js";
 
 class FakeSocket implements RoomSocket {
@@ -238,6 +239,23 @@ describe("Room", () => {
     expect(seqs(late)).toEqual([[2]]);
     expect(b.frames).toHaveLength(1);
     expect(room.flush().frames).toBe(0);
+  });
+
+  it("says it is sliced work while a flush is spread over turns, and not once it is done", async () => {
+    const room = new Room("s1", 1000, { ...DEFAULT_ROOM_LIMITS, slice: 2 });
+    for (let i = 0; i < 5; i++) room.sockets.add(new FakeSocket());
+    room.push("chat.posted", { i: 1 }, 1000);
+    expect(slicedWork.active).toBe(false);
+    const done = new Promise<FlushStats>((r) => room.flush(r));
+    expect(slicedWork.active).toBe(true);
+    expect(await done).toMatchObject({ frames: 5 });
+    expect(slicedWork.active).toBe(false);
+    // A flush of one slice is written in its own turn: nothing to say.
+    const small = new Room("s2", 1000, { ...DEFAULT_ROOM_LIMITS, slice: 2 });
+    small.sockets.add(new FakeSocket());
+    small.push("chat.posted", { i: 1 }, 1000);
+    small.flush();
+    expect(slicedWork.active).toBe(false);
   });
 
   it("keeps history a socket still has to be written beyond the history size", () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Envelope } from "../../protocol/realtime.js";
 import { deflatedFrame } from "../platform/deflate.js";
+import { slicedWork } from "../platform/sliced-work.js";
 
 // Frames are text: a Buffer is sent with `{ binary: false }` (ws's own option), so it is encoded once for all sockets.
 // ws never compresses one itself (`compress: false`): compression, when negotiated, is shared (see deflate.ts).
@@ -317,10 +318,12 @@ export class Room {
         stats.delivered += variant.events;
       }
       if (to < targets.length) {
+        if (!this.#writing) slicedWork.begin();
         this.#writing = true;
         setImmediate(() => write(to));
         return;
       }
+      if (this.#writing) slicedWork.end();
       this.#writing = false;
       // Events that came in after the first slice reached only the later slices: the next flush owes them to the rest.
       if (this.#flushedSeq > startHead) this.#behind = true;
