@@ -33,8 +33,10 @@ export interface PGliteClient {
 //   2026-12-06). But while a 10,000-socket room flushes, every turn also writes a slice of ~1,000 sockets (6–20 ms):
 //   the database got ~50 turns a second, its queue grew for as long as the room was busy, and the one-tap orders of
 //   the fan-out bench waited 8–14 s for the connection.
-// So while sliced work runs (platform/sliced-work.ts), a turn hands the connection on for up to HANDOVER_BUDGET_MS
-// before it lets I/O and the next slice in; otherwise one hand-over per turn, as before (docs/operations.md).
+// So while sliced work runs (platform/sliced-work.ts), a turn hands the connection on for as long as the latest slice
+// took (at least HANDOVER_BUDGET_MS) before it lets I/O and the next slice in: while both are backlogged, each gets
+// about half of the loop (the room coalesces what it could not write; the database's queue has nothing to coalesce).
+// Otherwise one hand-over per turn, as before (docs/operations.md).
 export const HANDOVER_BUDGET_MS = 8;
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -44,9 +46,10 @@ export class Mutex {
   /** When the turn that last handed over on a later turn started it (performance.now()); null before the first. */
   #turnStartedAt: number | null = null;
 
+  /** `shareTurns` answers the budget of a turn in ms while turns are shared, else null (one hand-over per turn). */
   constructor(
-    private readonly shareTurns: () => boolean = () => slicedWork.active,
-    private readonly budgetMs = HANDOVER_BUDGET_MS,
+    private readonly shareTurns: () => number | null = () => (slicedWork.active ? Math.max(HANDOVER_BUDGET_MS, slicedWork.lastSliceMs) : null),
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   lock(): Promise<() => void> {
@@ -59,9 +62,12 @@ export class Mutex {
 
   /** At once while turns are shared and this one is within its budget; else on the next turn (a new budget). */
   #handOver(): Promise<void> | void {
-    if (this.#turnStartedAt !== null && performance.now() - this.#turnStartedAt < this.budgetMs && this.shareTurns()) return;
+    if (this.#turnStartedAt !== null) {
+      const budget = this.shareTurns();
+      if (budget !== null && this.now() - this.#turnStartedAt < budget) return;
+    }
     return nextTurn().then(() => {
-      this.#turnStartedAt = performance.now();
+      this.#turnStartedAt = this.now();
     });
   }
 }

@@ -274,6 +274,7 @@ export class Room {
     const cursors = this.sockets.cursor;
     const startHead = this.#flushedSeq;
     const write = (from: number) => {
+      const sliceStartedAt = performance.now();
       if (from > 0) this.#advance();
       const head = this.#flushedSeq;
       const frames = new Map<number, { full: FrameVariant; essential?: FrameVariant }>();
@@ -317,6 +318,7 @@ export class Room {
         stats.frames++;
         stats.delivered += variant.events;
       }
+      if (to < targets.length || this.#writing) slicedWork.noteSlice(performance.now() - sliceStartedAt);
       if (to < targets.length) {
         if (!this.#writing) slicedWork.begin();
         this.#writing = true;
