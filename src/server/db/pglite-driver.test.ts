@@ -54,7 +54,10 @@ describe("the PGlite connection's mutex", () => {
 
   it("lets the next turn's work in once a turn has used up its budget", async () => {
     let now = 0; // the mutex's clock: each holder's transaction takes 3 ms of it
-    const mutex = new Mutex(() => 4, () => now);
+    const mutex = new Mutex(
+      () => 4,
+      () => now,
+    );
     const seen: string[] = [];
     const holders = Array.from({ length: 4 }, async (_, i) => {
       const release = await mutex.lock();
