@@ -12,7 +12,8 @@ describe.each(kinds)("%s bus", (kind) => {
   });
 
   // Two nodes on Redis share events; on memory both handles are the same in-process bus.
-  function pair(): [Bus, Bus] {
+  // On Redis, once each node's request channel is subscribed (else a request to it finds no one: red once in CI).
+  async function pair(): Promise<[Bus, Bus]> {
     if (kind === "memory") {
       const b = new MemoryBus();
       open.push(b);
@@ -22,11 +23,12 @@ describe.each(kinds)("%s bus", (kind) => {
     const a = new RedisBus(redisUrl!, prefix);
     const b = new RedisBus(redisUrl!, prefix);
     open.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
     return [a, b];
   }
 
   it("delivers every published event, in order, to subscribers on the other node", async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     const got: BusEvents["offer.updated"][] = [];
     const done = new Promise<void>((resolve) =>
       b.subscribe("offer.updated", (e) => {
@@ -41,7 +43,7 @@ describe.each(kinds)("%s bus", (kind) => {
   });
 
   it("stops delivering after unsubscribe", async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     let n = 0;
     const off = b.subscribe("show.status", () => n++);
     off();
@@ -69,7 +71,7 @@ describe.each(kinds)("%s bus", (kind) => {
   });
 
   it("request/reply: the serving node answers, its AppError reaches the requester as itself", async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     b.serve("auction.bid", async (body) => {
       if (body.maxAmount < 100) throw new AppError("bid_too_low", "too low", { minimum: 100 });
       return { echoed: body.maxAmount, by: b.nodeId };
@@ -81,12 +83,12 @@ describe.each(kinds)("%s bus", (kind) => {
   });
 
   it("a request to a node that is not there fails with BusTimeout", async () => {
-    const [a] = pair();
+    const [a] = await pair();
     await expect(a.request("node_gone", "auction.bid", bid(150), 300)).rejects.toBeInstanceOf(BusTimeout);
   });
 
   it("a lease is its holder's until it lapses, then the next asker's", async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     const key = `lease-test-${Math.random()}`;
     expect(await a.lease(key, 300)).toBe(a.nodeId);
     expect(await b.lease(key, 300)).toBe(a.nodeId); // memory: one process, one node

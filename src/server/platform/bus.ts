@@ -209,6 +209,11 @@ export class RedisBus implements Bus {
     await this.#pub.publish(`${this.#prefix}rpc:${m.from}`, JSON.stringify(reply)).catch(() => undefined);
   }
 
+  /** Resolves once this node's request channel is subscribed: before that, a request to this node finds no one. */
+  async ready(): Promise<void> {
+    await this.#rpcReady;
+  }
+
   async lease(key: string, ttlMs: number): Promise<string> {
     return String(await this.#pub.eval(LEASE_SCRIPT, 1, `${this.#prefix}lease:${key}`, this.nodeId, String(ttlMs)));
   }
