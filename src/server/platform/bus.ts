@@ -224,7 +224,7 @@ export class RedisBus implements Bus {
   }
 
   async request<K extends BusRequestName>(nodeId: string, name: K, body: BusRequests[K]["body"], timeoutMs: number): Promise<BusRequests[K]["answer"]> {
-    await this.#rpcReady; // our answer channel is subscribed before anyone can answer on it
+    await this.ready(); // our answer channel is subscribed before anyone can answer on it
     const id = randomId("rpc");
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
