@@ -76,22 +76,34 @@ describe("studio control room at 1024×768", () => {
     expect(await stateOf(page, items[1]!.id)).toBe("planned");
     await page.getByTestId("chat-input").fill("");
 
-    // 2 pins the second item; the viewers' card follows (offer.updated), and "now pinned" names it.
+    // 2 pins the second item; the viewers' card follows (offer.updated), and "now pinned" names it. N pressed while
+    // that pin is still on its way is kept, said in the status line, and run once the pin is done: it pins the next
+    // one, and the second stays on sale. (The pin's request is held until N has been pressed and announced.)
     await page.getByTestId("studio-title").click();
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route("**/api/studio/shows/*/lineup/*/pin", async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.keyboard.press("2");
-    await page.locator(`[data-testid=lineup-item][data-item-id="${items[1]!.id}"][data-state=pinned]`).waitFor({ timeout: LONG });
-    await expect(page.getByTestId("pinned-now").textContent()).resolves.toContain(items[1]!.title);
-    // N pins the next one; the second stays on sale. A key pressed while the panel is still busy with the last pin
-    // (it reloads the line-up after the pinned state shows) does nothing (red once in CI): wait for it as a host would.
-    const idle = () => page.locator("[data-testid=lineup-pin-next]:not([disabled])").waitFor({ timeout: LONG });
-    await idle();
     await page.keyboard.press("n");
+    await page.waitForFunction(() => document.querySelector("[data-testid=lineup-message]")?.textContent?.startsWith("N:"), null, { timeout: LONG });
+    expect(await stateOf(page, items[1]!.id)).toBe("planned");
+    release();
+    // The third is pinned only if the second was first (pin-next pins the item after the pinned one, else the first).
     await page.locator(`[data-testid=lineup-item][data-item-id="${items[2]!.id}"][data-state=pinned]`).waitFor({ timeout: LONG });
+    await page.unroute("**/api/studio/shows/*/lineup/*/pin");
+    await expect(page.getByTestId("pinned-now").textContent()).resolves.toContain(items[2]!.title);
     expect(await stateOf(page, items[1]!.id)).toBe("open");
+    expect(await stateOf(page, items[0]!.id)).toBe("planned");
     const shown = await request(server.url, "GET", `/api/shows/${server.demo.showId}`);
     const pinned = shown.body.show.offers.find((o: { pinned: boolean }) => o.pinned);
     expect(pinned.title).toBe(items[2]!.title);
     // U unpins.
+    const idle = () => page.locator("[data-testid=lineup-pin-next]:not([disabled])").waitFor({ timeout: LONG });
     await idle();
     await page.keyboard.press("u");
     await page.locator(`[data-testid=lineup-item][data-item-id="${items[2]!.id}"][data-state=open]`).waitFor({ timeout: LONG });

@@ -38,6 +38,11 @@ export function LineupPanel({
   const [loadFailed, setLoadFailed] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  // `busy` as of now, not as of the last render: two taps in one frame start one step, not two.
+  const busyNow = useRef(false);
+  // A key pressed while a step runs is kept (the latest one) and run when the panel is free again, so a host who
+  // presses N right after a pin is not ignored; the status line says it is waiting.
+  const pendingKey = useRef<string | null>(null);
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/lineup`;
 
   const load = () =>
@@ -65,7 +70,8 @@ export function LineupPanel({
   const pinnedRow = rows.find((r) => r.state === "pinned");
 
   const run = async (work: () => Promise<unknown>) => {
-    if (busy) return;
+    if (busyNow.current) return;
+    busyNow.current = true;
     setBusy(true);
     setMessage(null);
     try {
@@ -73,6 +79,7 @@ export function LineupPanel({
     } catch (err) {
       setMessage({ ok: false, text: err instanceof ApiError && err.code === "lineup_exhausted" ? c("exhausted") : errorText(err, t("common.error")) });
     } finally {
+      busyNow.current = false;
       setBusy(false);
     }
   };
@@ -124,23 +131,39 @@ export function LineupPanel({
     });
 
   // Keyboard: N pin next, 1–9 pin row n, U unpin. The latest handlers through a ref: one listener for the page.
-  const keys = useRef({ pinNext, unpin, pinRow, rows });
-  keys.current = { pinNext, unpin, pinRow, rows };
+  const keys = useRef({ pinNext, unpin, pinRow, rows, c });
+  keys.current = { pinNext, unpin, pinRow, rows, c };
+  const pressKey = (key: string) => {
+    const k = keys.current;
+    if (key === "n") void k.pinNext();
+    else if (key === "u") void k.unpin();
+    else {
+      // The row as it is now: a step that ran meanwhile may have pinned or ended it.
+      const row = k.rows[Number(key) - 1];
+      if (row && (row.state === "planned" || row.state === "open")) void k.pinRow(row);
+    }
+  };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.repeat || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      const k = keys.current;
-      if (e.key === "n" || e.key === "N") void k.pinNext();
-      else if (e.key === "u" || e.key === "U") void k.unpin();
-      else if (/^[1-9]$/.test(e.key)) {
-        const row = k.rows[Number(e.key) - 1];
-        if (row && (row.state === "planned" || row.state === "open")) void k.pinRow(row);
-      } else return;
+      const key = e.key.toLowerCase();
+      if (key !== "n" && key !== "u" && !/^[1-9]$/.test(key)) return;
       e.preventDefault();
+      if (busyNow.current) {
+        pendingKey.current = key;
+        setMessage({ ok: true, text: keys.current.c("keyQueued", { key: key.toUpperCase() }) });
+      } else pressKey(key);
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, []);
+  // The panel is free again (and has rendered what the last step changed): the kept key runs now.
+  useEffect(() => {
+    if (busy || pendingKey.current === null) return;
+    const key = pendingKey.current;
+    pendingKey.current = null;
+    pressKey(key);
+  }, [busy]);
 
   const stateLabel = (s: ItemState) => c(s === "pinned" ? "pinned" : s === "open" ? "open" : s === "ended" ? "ended" : "planned");
   const planned = (items ?? []).filter((i) => i.state === "planned").length;
