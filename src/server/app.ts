@@ -156,12 +156,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     pgliteThread: config.PGLITE_THREAD,
   });
   const busKind = config.BUS ?? (config.REDIS_URL ? "redis" : "memory");
-  const redisBus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL) : null;
+  const redisBus = busKind === "redis" && config.REDIS_URL ? new RedisBus(config.REDIS_URL, config.REDIS_PREFIX) : null;
   const bus: Bus = redisBus ?? new MemoryBus();
   // Other nodes may send this node requests as soon as it holds a lease: its request channel is subscribed first.
   await redisBus?.ready();
   // Abuse limits (sign-in, sign-up, resets, holds, telemetry, chat by address): shared in Redis across nodes.
-  const rateLimits = new RateLimits({ redisUrl: config.REDIS_URL, onError: (err) => log.warn({ err }, "rate limits (redis) error") });
+  const rateLimits = new RateLimits({
+    redisUrl: config.REDIS_URL,
+    prefix: `${config.REDIS_PREFIX}rl`,
+    onError: (err) => log.warn({ err }, "rate limits (redis) error"),
+  });
   const secrets = loadSecretsKey({ secretsKey: config.SECRETS_KEY, dataDir: config.dataDir });
   log.info({ ffmpeg: config.ffmpegPath, source: config.ffmpegSource, version: await ffmpegVersion(config.ffmpegPath) }, `ffmpeg from ${config.ffmpegSource}`);
   if (secrets.source === "generated") log.info({ file: secrets.file }, "generated the secrets key (mode 600); back it up with the database");

@@ -27,3 +27,12 @@ describe("WebRTC settings", () => {
     expect(() => loadConfig({ WEBRTC_PORT_RANGE: "40000" })).toThrow(/WEBRTC_PORT_RANGE/);
   });
 });
+
+describe("REDIS_PREFIX", () => {
+  it("defaults to showcart: and takes a deployment's own, refusing one that would not end its keys' first part", () => {
+    expect(loadConfig({ DATA_DIR: "/tmp/showcart-config-test" }).REDIS_PREFIX).toBe("showcart:");
+    expect(loadConfig({ DATA_DIR: "/tmp/showcart-config-test", REDIS_PREFIX: "shop-a.eu_1:" }).REDIS_PREFIX).toBe("shop-a.eu_1:");
+    for (const bad of ["shop-a", "", ":", "shop a:", "shop*:", `${"x".repeat(49)}:`])
+      expect(() => loadConfig({ DATA_DIR: "/tmp/showcart-config-test", REDIS_PREFIX: bad }), bad).toThrow(/REDIS_PREFIX/);
+  });
+});

@@ -22,6 +22,12 @@ export const configSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)
     .optional(),
   REDIS_URL: z.string().optional(),
+  // Every Redis key and channel this deployment uses starts with it: deployments (or test clusters) sharing one Redis
+  // keep apart by giving each its own (docs/operations.md, "Several nodes").
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,48}:$/, "1–48 letters, digits, _ . - and a final colon, e.g. shop-a:")
+    .default("showcart:"),
   BUS: z.enum(["memory", "redis"]).optional(),
   RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
   RTMP_HOST: z.string().default("0.0.0.0"),

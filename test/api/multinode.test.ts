@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import WebSocket from "ws";
 import type { Envelope, ServerFrame } from "../../src/protocol/realtime.js";
 import { startChildServer, type ChildServer } from "../../bench/support.js";
@@ -75,13 +76,22 @@ const text = (e: Envelope) => (e.d as { text?: string }).text;
 
 describe.skipIf(missing)(title, () => {
   const schema = uniqueSchema();
+  // This cluster's own Redis prefix, as a deployment sharing a Redis with others sets it.
+  const prefix = `${schema}:`;
   const nodes: ChildServer[] = [];
   const viewers: Viewer[] = [];
   let showId = "";
   let offer: { id: string; remaining: number };
 
   beforeAll(async () => {
-    const env = { DATABASE_URL: databaseUrl!, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl!, BUS: "redis", SECRETS_KEY: randomBytes(32).toString("hex") };
+    const env = {
+      DATABASE_URL: databaseUrl!,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL: redisUrl!,
+      REDIS_PREFIX: prefix,
+      BUS: "redis",
+      SECRETS_KEY: randomBytes(32).toString("hex"),
+    };
     // The first node migrates and seeds the demo show; the others join the same database with its demo login file.
     nodes.push(await startChildServer(env));
     const others = [0, 1].map(() => {
@@ -145,6 +155,28 @@ describe.skipIf(missing)(title, () => {
     expect(a.event((e) => text(e) === "am I still here?")).toBeUndefined();
     expect(c.event((e) => text(e) === "am I still here?")).toBeUndefined();
   }, 180_000);
+
+  it("keeps every Redis key and channel of the show under the deployment's REDIS_PREFIX", async () => {
+    const redis = new Redis(redisUrl!);
+    try {
+      const keys: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, batch] = await redis.scan(cursor, "MATCH", `*${showId}*`, "COUNT", 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== "0");
+      // The room's seq, the viewer counts: under the prefix, and nothing of this show outside it.
+      expect(keys).toEqual(expect.arrayContaining([`${prefix}room:${showId}`, `${prefix}presence:${showId}`]));
+      expect(keys.filter((k) => !k.startsWith(prefix))).toEqual([]);
+      // The rooms' channel and each node's request channel (pub/sub is not per Redis database: only the prefix parts it).
+      const channels = await redis.pubsub("CHANNELS", `${prefix}*`);
+      expect(channels).toContain(`${prefix}rooms`);
+      expect(channels.filter((c) => String(c).startsWith(`${prefix}rpc:`))).toHaveLength(3);
+    } finally {
+      redis.disconnect();
+    }
+  });
 
   it("loses no event for a client that resumes on another node after its node is killed", async () => {
     const [a, , c] = viewers as [Viewer, Viewer, Viewer];

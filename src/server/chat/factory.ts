@@ -12,7 +12,7 @@ export function createChatModule(
 ): { chat: ChatService; moderation: ChatModeration; plugin: ModulePlugin; stop(): Promise<void> } {
   const { db, clock, bus, config } = ctx;
   // Chat limits are counted in Redis when there is one (shared by every node), else in this process.
-  const limiter = config.REDIS_URL ? new RedisLimiterStore(config.REDIS_URL) : new MemoryLimiterStore();
+  const limiter = config.REDIS_URL ? new RedisLimiterStore(config.REDIS_URL, `${config.REDIS_PREFIX}chat-limit:`) : new MemoryLimiterStore();
   const clientKey = (ip: string) => createHmac("sha256", ctx.secretsKey).update(`chat-ip:${ip}`).digest("base64url").slice(0, 24);
   const chat = new ChatService({
     db,

@@ -55,7 +55,7 @@ export function createMediaModule(
   const setStatus = (showId: string, status: "live" | "reconnecting" | "offline") =>
     void shows.setStatus(showId, status).catch((err) => log.error({ err, showId }, `set ${status} failed`));
   // Several nodes (Redis): any node serves any live show, fetching it from the node that ingests it.
-  const directory = ctx.busKind === "redis" && config.REDIS_URL ? new LiveDirectory(config.REDIS_URL) : null;
+  const directory = ctx.busKind === "redis" && config.REDIS_URL ? new LiveDirectory(config.REDIS_URL, `${config.REDIS_PREFIX}media:`) : null;
   const remote = directory
     ? {
         token: nodeToken(ctx.secretsKey),

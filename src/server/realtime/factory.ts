@@ -59,7 +59,7 @@ export function createRealtimeModule(
     // Several nodes: room seq numbers and viewer counts live in Redis (see docs/operations.md, "Several nodes").
     stream:
       ctx.busKind === "redis" && config.REDIS_URL
-        ? new RedisRoomStream(config.REDIS_URL, { onError: (err) => log.warn({ err }, "realtime stream (redis) error") })
+        ? new RedisRoomStream(config.REDIS_URL, { prefix: config.REDIS_PREFIX, onError: (err) => log.warn({ err }, "realtime stream (redis) error") })
         : undefined,
     snapshot: async (showId) => {
       const [show, list, order, recent, open] = await Promise.all([
