@@ -17,6 +17,8 @@ export interface Cluster {
   nodes: ChildServer[];
   showId: string;
   streamKey: string;
+  /** The cluster's REDIS_PREFIX: its own unless `env` names one, so clusters sharing a Redis never see each other. */
+  redisPrefix: string;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startCluster(count: number, env: Record<string, string>): 
     METRICS_TOKEN,
     // nginx on loopback is the one proxy in front.
     TRUST_PROXY: "127.0.0.1",
+    REDIS_PREFIX: `cluster-${randomBytes(6).toString("hex")}:`,
     ...env,
   };
   const nodes: ChildServer[] = [await startChildServer(common)];
@@ -41,6 +44,7 @@ export async function startCluster(count: number, env: Record<string, string>): 
     nodes,
     showId: nodes[0]!.demo.showId,
     streamKey: nodes[0]!.demo.streamKey,
+    redisPrefix: common.REDIS_PREFIX,
     async stop() {
       // A killed node has no exit code (it has a signal): only its data dir goes.
       await Promise.all(nodes.map((n) => (n.proc.signalCode === null ? n.stop() : fs.rmSync(n.dataDir, { recursive: true, force: true }))));

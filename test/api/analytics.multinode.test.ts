@@ -39,6 +39,7 @@ describe.skipIf(missing)(title, () => {
       DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: schema,
       REDIS_URL: redisUrl,
+      REDIS_PREFIX: `${schema}:`,
       SECRETS_KEY: "a1".repeat(32),
     });
     const server = await startServer(config, { clock, sweepers: false, synthetic: false });

@@ -26,7 +26,14 @@ const INCREMENT = 50;
 // reached, and the audit log replayed through the reference model gives each decision, the price and the leader.
 describe.skipIf(missing)(title, () => {
   const schema = uniqueSchema();
-  const env = { DATABASE_URL: databaseUrl!, DATABASE_SCHEMA: schema, REDIS_URL: redisUrl!, BUS: "redis", SECRETS_KEY: randomBytes(32).toString("hex") };
+  const env = {
+    DATABASE_URL: databaseUrl!,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: redisUrl!,
+    REDIS_PREFIX: `${schema}:`,
+    BUS: "redis",
+    SECRETS_KEY: randomBytes(32).toString("hex"),
+  };
   let a: ChildServer;
   let b: ChildServer;
   let db: pg.Client;

@@ -26,6 +26,7 @@ describe.skipIf(missing)(title, () => {
     DATABASE_URL: databaseUrl!,
     DATABASE_SCHEMA: schema,
     REDIS_URL: redisUrl!,
+    REDIS_PREFIX: `${schema}:`,
     BUS: "redis",
     SECRETS_KEY: randomBytes(32).toString("hex"),
     NOTICES_SWEEP_MS: String(SWEEP_MS),

@@ -72,7 +72,7 @@ describe.skipIf(missing)(title, () => {
     // The Location is on the origin the publisher used, whichever node answered.
     const location = answers[winner]!.headers.get("location")!;
     expect(location.startsWith(`${node(winner)}/api/shows/${cluster.showId}/whip/whs_`)).toBe(true);
-    expect(JSON.parse((await redis.get(`showcart:media:claim:${cluster.showId}`))!).node).toBeTruthy();
+    expect(JSON.parse((await redis.get(`${cluster.redisPrefix}media:claim:${cluster.showId}`))!).node).toBeTruthy();
 
     // A publish at the other node while the first holds the show is passed to it and refused there too.
     const again = await whip(loser, undefined, { sdp: await publisherOffer(closers) });
@@ -94,7 +94,7 @@ describe.skipIf(missing)(title, () => {
 
   it("takes the show live on B for a Chromium publish POSTed to B; A passes a second publish and the DELETE to B", async () => {
     // The claims of the first test lapse (or are released) before this publish.
-    await until("no claim on the show", async () => (await redis.get(`showcart:media:claim:${cluster.showId}`)) === null, 20_000, 250);
+    await until("no claim on the show", async () => (await redis.get(`${cluster.redisPrefix}media:claim:${cluster.showId}`)) === null, 20_000, 250);
     let browser: Browser | undefined;
     try {
       browser = await launchChromium({ args: FAKE_MEDIA_ARGS });
@@ -104,7 +104,7 @@ describe.skipIf(missing)(title, () => {
       expect(result.status, result.body).toBe(201);
       await until("the show is live", async () => (await status()) === "live", 90_000, 250);
       // B ingests it: the live directory names B.
-      const entry = JSON.parse((await redis.get(`showcart:media:live:${cluster.showId}`))!) as { url: string };
+      const entry = JSON.parse((await redis.get(`${cluster.redisPrefix}media:live:${cluster.showId}`))!) as { url: string };
       expect(entry.url).toBe(node(1));
       // A's LL-HLS comes from B, as for an RTMP publish.
       await until("A serves the master playlist", async () => (await fetch(`${node(0)}/live/${cluster.showId}/index.m3u8`)).status === 200, 60_000, 500);
