@@ -394,7 +394,9 @@ async function runClients(
   // several orders of one tick make one change). Per offer, the changes made while the load ran are the versions from the
   // lowest any socket saw to the newest any socket saw. A socket loses a change when it never receives that version
   // nor a newer one (it ends on an older figure, or never hears of the offer). A change superseded by a newer one in
-  // the same frame is coalesced, not lost (the rule: counters go out at their latest value per tick).
+  // the same frame is coalesced, not lost (the rule: counters go out at their latest value per tick) — the
+  // first changes of the window too: with the database's figures (start and end), a change no socket saw counts as
+  // lost only when it is newer than the newest any socket saw.
   const newest = new Map<string, number>();
   const oldest = new Map<string, number>();
   for (const r of all)
@@ -414,12 +416,18 @@ async function runClients(
         }
       }
     }
-    lost += (sockets - reached) * (top - oldest.get(offer)! + 1);
+    const start = startStock?.[offer];
+    lost += (sockets - reached) * (top - (expected && start !== undefined ? start : oldest.get(offer)! - 1));
   }
   const changes = [...newest].reduce((s, [offer, top]) => s + top - oldest.get(offer)! + 1, 0);
   // Changes the database made that no socket ever saw (the raw baseline has no database: one change per update).
   const dbChanges = expected && startStock ? Object.entries(expected).reduce((sum, [offer, v]) => sum + v - (startStock[offer] ?? v), 0) : ordersOk;
-  lost += Math.max(0, dbChanges - changes) * sockets;
+  if (expected && startStock) {
+    for (const [offer, v] of Object.entries(expected)) {
+      const seen = newest.get(offer);
+      lost += Math.max(0, v - (seen ?? startStock[offer] ?? v)) * sockets;
+    }
+  } else lost += Math.max(0, dbChanges - changes) * sockets;
   // Every socket must end on the database's final figure (a socket closed for being slow must have come back for it).
   let finalCorrect = 0;
   for (const [offer, version] of Object.entries(expected ?? {})) for (const r of all) finalCorrect += r.finals[offer]?.[version] ?? 0;
@@ -643,6 +651,7 @@ export async function fanout(args: FanoutArgs = {}) {
       cpu_hog: cpuHog,
       chat_per_frame: Number(process.env.REALTIME_CHAT_PER_FRAME ?? 50),
       flush_slice: Number(process.env.REALTIME_FLUSH_SLICE ?? 1000),
+      flush_slice_ms: Number(process.env.REALTIME_FLUSH_SLICE_MS ?? (env.DATABASE_URL || process.env.PGLITE_THREAD === "1" ? 8 : 0)),
       seconds: a.seconds,
       offered_per_s: { chat: a.chatPerSecond, reactions: a.reactionsPerSecond, stock: a.stockPerSecond },
       ...showcart,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.js";
 import { parseIceServers, webRtcNetwork } from "./media/ice-config.js";
+import { flushSliceMs } from "./realtime/factory.js";
+import { FLUSH_SLICE_MS } from "./realtime/room.js";
 
 describe("WebRTC settings", () => {
   it("reads ICE_SERVERS as RTCIceServer JSON (TURN with credentials) or as a comma list of URLs", () => {
@@ -34,5 +36,17 @@ describe("REDIS_PREFIX", () => {
     expect(loadConfig({ DATA_DIR: "/tmp/showcart-config-test", REDIS_PREFIX: "shop-a.eu_1:" }).REDIS_PREFIX).toBe("shop-a.eu_1:");
     for (const bad of ["shop-a", "", ":", "shop a:", "shop*:", `${"x".repeat(49)}:`])
       expect(() => loadConfig({ DATA_DIR: "/tmp/showcart-config-test", REDIS_PREFIX: bad }), bad).toThrow(/REDIS_PREFIX/);
+  });
+});
+
+describe("REALTIME_FLUSH_SLICE_MS", () => {
+  it("defaults to 8 ms where statements' answers wait for a turn (PostgreSQL, PGLITE_THREAD) and to none on the embedded PGlite", () => {
+    const at = (env: Record<string, string>) => flushSliceMs(loadConfig({ DATA_DIR: "/tmp/showcart-config-test", ...env }));
+    expect(at({})).toBe(0);
+    expect(at({ DATABASE_URL: "postgres://127.0.0.1/x" })).toBe(FLUSH_SLICE_MS);
+    expect(at({ PGLITE_THREAD: "1" })).toBe(FLUSH_SLICE_MS);
+    expect(at({ DATABASE_URL: "postgres://127.0.0.1/x", REALTIME_FLUSH_SLICE_MS: "0" })).toBe(0);
+    expect(at({ REALTIME_FLUSH_SLICE_MS: "12.5" })).toBe(12.5);
+    expect(() => at({ REALTIME_FLUSH_SLICE_MS: "-1" })).toThrow(/REALTIME_FLUSH_SLICE_MS/);
   });
 });

@@ -72,6 +72,10 @@ export const configSchema = z.object({
   // so a room that fell behind catches up instead of writing ever bigger frames). Sockets written per event-loop turn.
   REALTIME_CHAT_PER_FRAME: z.coerce.number().int().min(1).max(10_000).default(50),
   REALTIME_FLUSH_SLICE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
+  // …and milliseconds a slice may write for before the next turn (0: by count only). Default: 8 where every statement's
+  // answer waits for a turn (PostgreSQL, PGLITE_THREAD), 0 on the embedded PGlite, whose connection is handed over
+  // while a flush is sliced (db/pglite-driver.ts); docs/operations.md, "Slices by time".
+  REALTIME_FLUSH_SLICE_MS: z.coerce.number().min(0).max(1000).optional(),
   // permessage-deflate for WebSocket frames, compressed once per batch for every socket (src/server/realtime/deflate.ts).
   REALTIME_DEFLATE: bool.default(true),
   // Chat messages per client address per 10 s (0: off); loose because offices and carriers share addresses.

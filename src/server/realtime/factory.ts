@@ -8,10 +8,21 @@ import type { LineupService, OfferService } from "../offers/index.js";
 import type { OrderService } from "../orders/index.js";
 import type { ShowService } from "../shows/index.js";
 import type { PlaybackAggregator } from "../telemetry/index.js";
+import type { Config } from "../config.js";
 import { RealtimeHub } from "./hub.js";
 import type { RealtimeMetrics } from "./metrics.js";
 import { realtimeModule } from "./plugin.js";
+import { FLUSH_SLICE_MS } from "./room.js";
 import { RedisRoomStream } from "./stream.js";
+
+/**
+ * Milliseconds a room's slice may write for: REALTIME_FLUSH_SLICE_MS, else FLUSH_SLICE_MS where each statement's
+ * answer waits for a turn of the event loop (PostgreSQL, PGlite in a worker thread) and 0 on the embedded PGlite, whose
+ * connection the driver hands over while a flush is sliced. Measured: docs/operations.md, "Slices by time".
+ */
+export function flushSliceMs(config: Pick<Config, "REALTIME_FLUSH_SLICE_MS" | "DATABASE_URL" | "PGLITE_THREAD">): number {
+  return config.REALTIME_FLUSH_SLICE_MS ?? (config.DATABASE_URL || config.PGLITE_THREAD ? FLUSH_SLICE_MS : 0);
+}
 
 /**
  * The rooms: built last among the services, since a room's snapshot and a studio's figures read most modules. A
@@ -54,7 +65,7 @@ export function createRealtimeModule(
     metrics,
     log: log.child({ module: "realtime" }),
     tickMs: config.REALTIME_TICK_MS,
-    roomLimits: { chatPerFrame: config.REALTIME_CHAT_PER_FRAME, slice: config.REALTIME_FLUSH_SLICE },
+    roomLimits: { chatPerFrame: config.REALTIME_CHAT_PER_FRAME, slice: config.REALTIME_FLUSH_SLICE, sliceMs: flushSliceMs(config) },
     now: () => clock.now().getTime(),
     // Several nodes: room seq numbers and viewer counts live in Redis (see docs/operations.md, "Several nodes").
     stream:

@@ -258,6 +258,35 @@ describe("Room", () => {
     expect(slicedWork.active).toBe(false);
   });
 
+  it("ends a slice early when writing it takes longer than sliceMs, and still writes every socket once, in turns", async () => {
+    // Each write takes 1 ms of the room's clock: a slice of up to 1,000 sockets with an 8 ms budget stops at the first
+    // check past 8 ms (every 64 sockets), so 200 sockets go out in 64 + 64 + 64 + 8, one slice per turn.
+    let ms = 0;
+    class SlowSocket extends FakeSocket {
+      override send(data: string | Buffer, opts: { binary: boolean }) {
+        ms += 1;
+        super.send(data, opts);
+      }
+    }
+    const room = new Room("s1", 1000, { ...DEFAULT_ROOM_LIMITS, slice: 1000, sliceMs: 8 }, () => ms);
+    const sockets = Array.from({ length: 200 }, () => new SlowSocket());
+    for (const s of sockets) room.sockets.add(s);
+    room.push("chat.posted", chat(1), 1000);
+    const done = new Promise<FlushStats>((r) => room.flush(r));
+    expect(sockets.filter((s) => s.frames.length === 1)).toHaveLength(64);
+    expect(room.writing).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(sockets.filter((s) => s.frames.length === 1)).toHaveLength(128);
+    expect(await done).toMatchObject({ frames: 200, delivered: 200 });
+    expect(sockets.every((s) => s.frames.length === 1)).toBe(true);
+    // sliceMs 0: by count only, the whole room in one turn however long it takes.
+    const byCount = new Room("s2", 1000, { ...DEFAULT_ROOM_LIMITS, slice: 1000, sliceMs: 0 }, () => ms);
+    const more = Array.from({ length: 200 }, () => new SlowSocket());
+    for (const s of more) byCount.sockets.add(s);
+    byCount.push("chat.posted", chat(1), 1000);
+    expect(byCount.flush().frames).toBe(200);
+  });
+
   it("keeps history a socket still has to be written beyond the history size", () => {
     const room = new Room("s1", 3, { ...DEFAULT_ROOM_LIMITS, slice: 1 });
     const a = new FakeSocket();

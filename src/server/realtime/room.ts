@@ -14,6 +14,11 @@ export type DeflatedWriter = (frame: Buffer) => boolean;
 // 10,000-viewer room would otherwise hold the loop for the whole write. The room's next flush waits for the last slice,
 // so every socket still gets the batches in order.
 export const FLUSH_SLICE = 1000;
+// …and for at most about this long (checked every SLICE_CHECK sockets): on a loaded machine a slice of 1,000 writes
+// takes 40 ms and more, and an order's database round trips each wait for a turn (docs/operations.md, "Slices by
+// time"). 0: by count only.
+export const FLUSH_SLICE_MS = 8;
+const SLICE_CHECK = 64;
 
 export interface RoomSocket {
   send(data: string | Buffer, opts: { binary: boolean }): void;
@@ -55,11 +60,13 @@ const DROPPABLE = new Set(["chat.posted", "chat.trimmed", "reactions.counted"]);
 export interface RoomLimits {
   /** Viewer chat messages per frame; the oldest beyond it are left out for one `chat.trimmed` marker. */
   chatPerFrame: number;
-  /** Sockets written per turn of the event loop. */
+  /** Sockets written per turn of the event loop, at most. */
   slice: number;
+  /** Milliseconds a slice may write for before it leaves the rest to the next turn (0: no limit). */
+  sliceMs: number;
 }
 
-export const DEFAULT_ROOM_LIMITS: RoomLimits = { chatPerFrame: 50, slice: FLUSH_SLICE };
+export const DEFAULT_ROOM_LIMITS: RoomLimits = { chatPerFrame: 50, slice: FLUSH_SLICE, sliceMs: FLUSH_SLICE_MS };
 
 export interface FlushStats {
   /** Events in the batch (after coalescing). */
@@ -140,6 +147,8 @@ export class Room {
     readonly id: string,
     private readonly historySize = 1000,
     readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+    /** Milliseconds, for the length of a slice (tests step it). */
+    private readonly elapsed: () => number = () => performance.now(),
   ) {
     this.#epoch = randomBytes(6).toString("base64url");
   }
@@ -240,7 +249,8 @@ export class Room {
    * A frame's size is bounded (counters coalesced, chat trimmed), so a flush costs at most sockets × one bounded write
    * however far the room fell behind: the delay cannot feed on itself (a bigger backlog, a bigger frame, a slower flush).
    *
-   * Up to `slice` sockets are written at once; the rest follow in later turns of the event loop, and a flush called
+   * Up to `slice` sockets are written at once, fewer when writing them takes longer than `sliceMs` (it is checked every
+   * SLICE_CHECK sockets); the rest follow in later turns of the event loop, and a flush called
    * meanwhile does nothing (its events stay pending). Events that reached only the later slices are owed to the earlier
    * ones: the next flush writes them even with nothing pending. The stats (`events`, `trimmed`, `bytes`:
    * of the first frame) are complete when `done` is called (at once for a room of at most `slice` sockets, and then
@@ -274,12 +284,17 @@ export class Room {
     const cursors = this.sockets.cursor;
     const startHead = this.#flushedSeq;
     const write = (from: number) => {
-      const sliceStartedAt = performance.now();
+      const sliceStartedAt = this.elapsed();
+      const budget = this.limits.sliceMs;
       if (from > 0) this.#advance();
       const head = this.#flushedSeq;
       const frames = new Map<number, { full: FrameVariant; essential?: FrameVariant }>();
-      const to = Math.min(targets.length, from + slice);
+      let to = Math.min(targets.length, from + slice);
       for (let i = from; i < to; i++) {
+        if (budget > 0 && i > from && (i - from) % SLICE_CHECK === 0 && this.elapsed() - sliceStartedAt >= budget) {
+          to = i;
+          break;
+        }
         const s = targets[i]!;
         if (!this.sockets.has(s)) continue;
         const cursor = cursors.get(s) ?? head;
@@ -318,7 +333,7 @@ export class Room {
         stats.frames++;
         stats.delivered += variant.events;
       }
-      if (to < targets.length || this.#writing) slicedWork.noteSlice(performance.now() - sliceStartedAt);
+      if (to < targets.length || this.#writing) slicedWork.noteSlice(this.elapsed() - sliceStartedAt);
       if (to < targets.length) {
         if (!this.#writing) slicedWork.begin();
         this.#writing = true;
