@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChildServer, startChildServer } from "../../bench/support.js";
 import { bidderKey } from "../../src/server/auctions/index.js";
 import { referenceAuction } from "../support/auction-reference.js";
-import { dropSchema, uniqueSchema } from "../support/db.js";
+import { clusterEnv, dropSchema, uniqueSchema } from "../support/db.js";
 import { login, request } from "../support/http.js";
 
 const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -26,14 +26,7 @@ const INCREMENT = 50;
 // reached, and the audit log replayed through the reference model gives each decision, the price and the leader.
 describe.skipIf(missing)(title, () => {
   const schema = uniqueSchema();
-  const env = {
-    DATABASE_URL: databaseUrl!,
-    DATABASE_SCHEMA: schema,
-    REDIS_URL: redisUrl!,
-    REDIS_PREFIX: `${schema}:`,
-    BUS: "redis",
-    SECRETS_KEY: randomBytes(32).toString("hex"),
-  };
+  const env = clusterEnv(schema);
   let a: ChildServer;
   let b: ChildServer;
   let db: pg.Client;

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import WebSocket from "ws";
 import type { Envelope, ServerFrame } from "../../src/protocol/realtime.js";
 import { startChildServer, type ChildServer } from "../../bench/support.js";
-import { dropSchema, uniqueSchema } from "../support/db.js";
+import { clusterEnv, dropSchema, uniqueSchema } from "../support/db.js";
 import { orderBody } from "../support/fixtures.js";
 import { login, postOrder, request } from "../support/http.js";
 import { until } from "../support/until.js";
@@ -84,14 +84,8 @@ describe.skipIf(missing)(title, () => {
   let offer: { id: string; remaining: number };
 
   beforeAll(async () => {
-    const env = {
-      DATABASE_URL: databaseUrl!,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL: redisUrl!,
-      REDIS_PREFIX: prefix,
-      BUS: "redis",
-      SECRETS_KEY: randomBytes(32).toString("hex"),
-    };
+    const env = clusterEnv(schema);
+    expect(env.REDIS_PREFIX).toBe(prefix);
     // The first node migrates and seeds the demo show; the others join the same database with its demo login file.
     nodes.push(await startChildServer(env));
     const others = [0, 1].map(() => {

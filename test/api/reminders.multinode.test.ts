@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,7 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChildServer, type ChildServer } from "../../bench/support.js";
 import type { StoredMail } from "../../src/server/mail/index.js";
-import { dropSchema, uniqueSchema } from "../support/db.js";
+import { clusterEnv, dropSchema, uniqueSchema } from "../support/db.js";
 import { login, request } from "../support/http.js";
 import { until } from "../support/until.js";
 
@@ -22,15 +21,7 @@ const title = `reminders and go-live notices with two server processes on Postgr
 const SWEEP_MS = 1000;
 describe.skipIf(missing)(title, () => {
   const schema = uniqueSchema();
-  const env = {
-    DATABASE_URL: databaseUrl!,
-    DATABASE_SCHEMA: schema,
-    REDIS_URL: redisUrl!,
-    REDIS_PREFIX: `${schema}:`,
-    BUS: "redis",
-    SECRETS_KEY: randomBytes(32).toString("hex"),
-    NOTICES_SWEEP_MS: String(SWEEP_MS),
-  };
+  const env = { ...clusterEnv(schema), NOTICES_SWEEP_MS: String(SWEEP_MS) };
   const nodes: ChildServer[] = [];
   const dataDirs: string[] = [];
   let db: pg.Client;

@@ -12,6 +12,22 @@ export const backends: Backend[] = process.env.TEST_DATABASE_URL ? ["pglite", "p
 
 export const uniqueSchema = () => `t_${randomBytes(6).toString("hex")}`;
 
+/**
+ * The settings every node of a test cluster shares: TEST_DATABASE_URL in `schema`, TEST_REDIS_URL under a Redis prefix
+ * of the schema's name (clusters sharing the Redis never see each other's keys or channels), the Redis bus, one
+ * SECRETS_KEY.
+ */
+export function clusterEnv(schema: string): Record<string, string> {
+  return {
+    DATABASE_URL: process.env.TEST_DATABASE_URL!,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: process.env.TEST_REDIS_URL!,
+    REDIS_PREFIX: `${schema}:`,
+    BUS: "redis",
+    SECRETS_KEY: randomBytes(32).toString("hex"),
+  };
+}
+
 /** A test's database: on PostgreSQL also the URL that reaches it (a second node's pool, a child server). */
 export type TestDb = DbHandle & { url?: string };
 
