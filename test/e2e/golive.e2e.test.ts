@@ -62,11 +62,12 @@ describe("go live from the browser", () => {
       polling: 500,
     });
 
-    // Live delay is null until the playlists carry PROGRAM-DATE-TIME; when present it must be plausible.
+    // Live delay is null until the playlists carry PROGRAM-DATE-TIME; when present it must be plausible (0 at the live
+    // edge: a reading below 0 is measurement error and is sent as 0; it was −952 ms once in CI on the recorder path).
     const { stats } = await studio.evaluate(() => fetch(`/api/studio/shows/${location.pathname.split("/")[2]}`).then((r) => r.json()));
     expect(stats.viewersReporting).toBeGreaterThanOrEqual(1);
     if (stats.medianDelayMs !== null) {
-      expect(stats.medianDelayMs).toBeGreaterThan(0);
+      expect(stats.medianDelayMs).toBeGreaterThanOrEqual(0);
       expect(stats.medianDelayMs).toBeLessThan(60_000);
     }
     if (process.env.SHOWCART_E2E_REPORT) console.log(JSON.stringify({ golive: { mime, stats } }));

@@ -23,7 +23,7 @@ function showIdOf(src: string): string | null {
 }
 
 /** Wall clock (the server's, so phone drift does not count) minus the PROGRAM-DATE-TIME being played; null without PDT. */
-function liveDelayMs(video: HTMLVideoElement, hls: PlayheadDateSource | null): number | null {
+export function liveDelayMs(video: HTMLVideoElement, hls: PlayheadDateSource | null): number | null {
   let playing: number | null = null;
   if (hls) playing = hls.playingDate?.getTime() ?? null;
   else {
@@ -33,7 +33,11 @@ function liveDelayMs(video: HTMLVideoElement, hls: PlayheadDateSource | null): n
   }
   if (playing === null || !Number.isFinite(playing)) return null;
   const delay = Math.round(serverNow() - playing);
-  return delay >= -60_000 && delay <= MAX_DELAY_MS ? delay : null;
+  if (delay < -60_000 || delay > MAX_DELAY_MS) return null;
+  // The playhead cannot be ahead of real time: a reading below 0 is measurement error (the device's estimate of the
+  // server's clock is good to about ±0.5 s, and a bursty ingest such as the studio's recorder can have its first
+  // segments stamped up to one chunk late), sent as 0, at the live edge, rather than as a negative delay.
+  return Math.max(0, delay);
 }
 
 function send(url: string, report: PlaybackReport, leaving: boolean): void {
