@@ -30,9 +30,10 @@ export interface PGliteClient {
 // - Every hand-over on a later turn (setImmediate), the rule since then: one transaction per turn. It is also what
 //   group commit lives on (a flash sale's hold and confirm ticks fill up while the next turn comes): handing over in
 //   the same turn whenever there was time left had a sale at 3.0–3.3 ms of server CPU per paid order in 3 of 4 runs,
-//   against 2.2–2.5 in 3 of 4 before (2026-12-06; thin evidence on a noisy VM). But while a 10,000-socket room flushes, every turn also writes a slice of ~1,000 sockets (6–20 ms):
-//   the database got ~50 turns a second, its queue grew for as long as the room was busy, and the one-tap orders of
-//   the fan-out bench waited 8–14 s for the connection.
+//   against 2.2–2.5 in 3 of 4 before (2026-12-06; thin evidence on a noisy VM). But while a 10,000-socket room
+//   flushes, every turn also writes a slice of ~1,000 sockets (6–20 ms): the database got ~50 turns a second, its
+//   queue grew for as long as the room was busy, and the one-tap orders of the fan-out bench waited 8–14 s for the
+//   connection.
 // So while sliced work runs (platform/sliced-work.ts), a turn hands the connection on for as long as the latest slice
 // took (at least HANDOVER_BUDGET_MS) before it lets I/O and the next slice in: while both are backlogged, each gets
 // about half of the loop (the room coalesces what it could not write; the database's queue has nothing to coalesce).
