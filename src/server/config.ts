@@ -48,6 +48,9 @@ export const configSchema = z.object({
   // Several nodes: this node's base URL as the other nodes reach it (they fetch its live video from there). Default:
   // http://<HOST>:<port>, or http://<hostname>:<port> when HOST is a wildcard (0.0.0.0, ::).
   NODE_URL: z.string().url().optional(),
+  // Several nodes: how long an ingest node's registration of a show lives unless refreshed (every third of it; every
+  // node sweeps for lapsed ones as often): a dead ingest node's shows go reconnecting within about 4/3 of this.
+  LIVE_DIRECTORY_TTL_MS: z.coerce.number().int().min(300).max(60_000).default(6000),
   // Several nodes: memory for live parts and segments fetched from other nodes (each kept until evicted, LRU).
   HLS_EDGE_CACHE_MB: z.coerce.number().int().min(8).max(16_384).default(256),
   // WebRTC (WHIP ingest, WHEP playback): STUN/TURN servers the server's peer connections use, as a JSON array of

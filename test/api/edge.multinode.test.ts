@@ -13,7 +13,11 @@ const redisUrl = process.env.TEST_REDIS_URL;
 const missing = !databaseUrl || !redisUrl;
 const title = `live video on every node${missing ? " (skipped: TEST_DATABASE_URL and TEST_REDIS_URL are not both set)" : ""}`;
 
-const GRACE_SECONDS = 10;
+// Long enough for the new ingest to publish inside it (well under a second here), short enough not to wait for long.
+const GRACE_SECONDS = 6;
+// A dead ingest is found within about 4 s (registrations live 3 s, refreshed and swept every second) instead of
+// production's 8 (6 s, every 2 s): still three refreshes before one lapses.
+const DIRECTORY_TTL_MS = 3000;
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
@@ -57,6 +61,7 @@ describe.skipIf(missing)(title, () => {
       REDIS_URL: redisUrl!,
       HLS_LADDER: "240",
       RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+      LIVE_DIRECTORY_TTL_MS: String(DIRECTORY_TTL_MS),
     });
     publish(0);
     await until("node A is live", async () => (await status(0)) === "live", 60_000, 300);
@@ -146,7 +151,7 @@ describe.skipIf(missing)(title, () => {
     await cluster.nodes[0]!.kill();
     await source!.stop();
     source = null;
-    // The registration lapses (6 s) and a sweep (2 s) finds the show orphaned: reconnecting, not offline.
+    // The registration lapses (3 s here) and a sweep (every second) finds the show orphaned: reconnecting, not offline.
     // What B said, in order: if the show went straight to offline, the orphan was found only after the grace.
     const seen: string[] = [];
     await until(

@@ -84,6 +84,11 @@ describe.skipIf(why !== null)(title, () => {
         REDIS_URL: redisUrl!,
         HLS_LADDER: "240",
         RECONNECT_GRACE_SECONDS: "60",
+        // The dead ingest is found within about 4 s instead of 8 (registrations live 3 s, refreshed every second).
+        LIVE_DIRECTORY_TTL_MS: "3000",
+        // No recorder on the ingest: its shutdown at the end waited ~4 s for the recorder ffmpeg (the test is about
+        // the edge; recordings have their own tests).
+        RECORDINGS: "0",
       }),
       launchChromium(),
     ]);

@@ -7,10 +7,9 @@ import type { LiveDirectory } from "./live-directory.js";
 // show was never withdrawn. One node (a lease per show) then ends that show as an encoder drop ends it: reconnecting
 // for the grace period, offline unless a new ingest (on any node) took it meanwhile.
 
-// A registration lives this long unless refreshed; refreshed every REFRESH_MS (three chances before it lapses).
+// A registration lives this long unless refreshed (LIVE_DIRECTORY_TTL_MS); refreshed every third of it (three chances
+// before it lapses), and every node sweeps for lapsed ones as often.
 export const ENTRY_TTL_MS = 6000;
-export const REFRESH_MS = 2000;
-export const ORPHAN_SWEEP_MS = 2000;
 
 export interface MediaClusterDeps {
   directory: LiveDirectory;
@@ -28,15 +27,22 @@ export interface MediaClusterDeps {
   now(): number;
   /** WHEP places this node has left, written with each registration. */
   whepPlaces?(): number;
+  /** How long a registration lives unless refreshed (default ENTRY_TTL_MS). */
+  entryTtlMs?: number;
 }
 
 export class MediaCluster {
   readonly #d: MediaClusterDeps;
   #url: string | null = null;
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #ttlMs: number;
+  /** How often this node refreshes its registrations, and sweeps for other nodes' lapsed ones. */
+  readonly everyMs: number;
 
   constructor(deps: MediaClusterDeps) {
     this.#d = deps;
+    this.#ttlMs = deps.entryTtlMs ?? ENTRY_TTL_MS;
+    this.everyMs = Math.round(this.#ttlMs / 3);
   }
 
   /** This node's base URL for other nodes, known once the HTTP server listens. */
@@ -53,7 +59,7 @@ export class MediaCluster {
     if (!this.#url) return Promise.resolve();
     return this.#track(
       this.#d.directory
-        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId, whepPlaces: this.#d.whepPlaces?.() }, ENTRY_TTL_MS)
+        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId, whepPlaces: this.#d.whepPlaces?.() }, this.#ttlMs)
         .catch((err: unknown) => this.#d.log.warn({ err, showId }, "live directory: announce failed")),
     );
   }
@@ -74,7 +80,7 @@ export class MediaCluster {
     for (const [showId, record] of await this.#d.directory.orphans()) {
       if (mine.has(showId)) continue;
       if (!(await this.#d.hasShow(showId))) continue;
-      if ((await this.#d.bus.lease(`media-orphan:${showId}`, ORPHAN_SWEEP_MS * 5)) !== this.#d.bus.nodeId) continue;
+      if ((await this.#d.bus.lease(`media-orphan:${showId}`, this.everyMs * 5)) !== this.#d.bus.nodeId) continue;
       const now = this.#d.now();
       if (record.graceUntil === undefined) {
         if (!(await this.#d.directory.markGrace(showId, { node: record.node, graceUntil: now + this.#d.reconnectGraceMs }))) continue;

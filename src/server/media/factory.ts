@@ -3,14 +3,14 @@ import { type ModuleContext, type ModulePlugin, modulePlugin } from "../modules.
 import { AppError } from "../platform/errors.js";
 import type { ShowService } from "../shows/index.js";
 import { type BrowserIngest, createBrowserIngest, loopbackRtmpUrl } from "./browser-ingest.js";
-import { MediaCluster, ORPHAN_SWEEP_MS, REFRESH_MS } from "./cluster.js";
+import { MediaCluster } from "./cluster.js";
 import { type WebRtcNetwork, webRtcNetwork } from "./ice-config.js";
 import { type Whep, createWhep } from "./whep.js";
 import { whepRoutes } from "./whep-routes.js";
 import { EdgeOrigin, nodeToken } from "./edge-origin.js";
 import { LiveDirectory } from "./live-directory.js";
 import { parseLadder } from "./ll-hls/ladder.js";
-import { SignallingRelay } from "./signalling-relay.js";
+import { CLAIM_TTL_MS, SignallingRelay } from "./signalling-relay.js";
 import { mediaModule } from "./plugin.js";
 import { type Media, createMedia } from "./service.js";
 import { createWhipIngest, type WhipIngest } from "./whip-ingest.js";
@@ -141,6 +141,7 @@ export function createMediaModule(
         ),
       now: () => ctx.clock.now().getTime(),
       whepPlaces: () => whep.places(),
+      entryTtlMs: config.LIVE_DIRECTORY_TTL_MS,
     });
   const signalling = directory
     ? new SignallingRelay({
@@ -214,11 +215,12 @@ export function createMediaModule(
         ? {
             install: (app) => {
               // Registrations are kept fresh even with sweepers off (tests): a lapsed one would end the show elsewhere.
-              ctx.sweepers.always(app, REFRESH_MS, () => {
+              // WHEP claims are renewed with them, at least three times in their own lifetime.
+              ctx.sweepers.always(app, Math.min(cluster.everyMs, CLAIM_TTL_MS / 3), () => {
                 cluster.refresh();
                 void signalling?.refresh();
               });
-              ctx.sweepers.install(app, (every) => every(ORPHAN_SWEEP_MS, () => cluster.sweepOrphans()));
+              ctx.sweepers.install(app, (every) => every(cluster.everyMs, () => cluster.sweepOrphans()));
             },
           }
         : undefined,

@@ -26,7 +26,7 @@ const ANSWER_HEADERS = ["content-type", "location", "etag", "link", "accept-patc
 const FORWARD_TIMEOUT_MS = 30_000;
 // How long a node reuses another node's WHEP places for its show views (the media node refreshes them every 2 s).
 const PLACES_TTL_MS = 1000;
-/** A claim lives this long unless renewed (renewed with the live directory's entries, every 2 s). */
+/** A claim lives this long unless renewed (renewed with the live directory's entries, every 2 s at most). */
 export const CLAIM_TTL_MS = 6000;
 
 export interface SignallingRelayOptions {
@@ -162,7 +162,7 @@ export class SignallingRelay {
     reply.send(bytes);
   }
 
-  /** Renews this node's claims on shows it still holds and drops the others (every REFRESH_MS). */
+  /** Renews this node's claims on shows it still holds and drops the others (with the live directory's entries). */
   async refresh(): Promise<void> {
     const url = this.#o.self.url();
     if (!url) return;
