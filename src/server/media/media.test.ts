@@ -111,7 +111,8 @@ describe("media pipeline (real ffmpeg, real sockets)", () => {
 
   it("turns an RTMP publish into an LL-HLS ladder: master playlist, renditions, parts that decode as H.264 + AAC", async () => {
     expect(media.rtmpPort()).toBeGreaterThan(0);
-    source = startSyntheticSource({ ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${GOOD_KEY}`, log: app.log });
+    // Republishes 0.1 s after its ffmpeg dies (default 1 s): the disconnect test below waits for that.
+    source = startSyntheticSource({ ffmpegPath, rtmpUrl: `rtmp://127.0.0.1:${media.rtmpPort()}/live/${GOOD_KEY}`, log: app.log, restartDelayMs: 100 });
     await waitFor("onLive", () => events.includes("live:shw_good"), 10_000);
     expect(media.status().live).toEqual(["shw_good"]);
 
