@@ -9,14 +9,17 @@ import { blankPage, colourAt, colourY4m, programFrame, watchFeed, whipPublish } 
 import { startTestServer, type TestServer } from "../support/server.js";
 import { FAKE_MEDIA_ARGS, launchChromium, signedInVisitor } from "../e2e/browser.js";
 
-/** Polls the program until `want` holds for its latest frame (a restart or layout switch takes a few segments). */
+/**
+ * Polls the program until `want` holds for its latest frame (a restart or layout switch takes a few segments). A look
+ * costs a playlist, one part and one small decode, so it looks twice a second.
+ */
 async function waitForProgram(server: TestServer, showId: string, want: (f: Buffer) => boolean, timeoutMs: number): Promise<{ frame: Buffer; ms: number }> {
   const t0 = Date.now();
   let last: Buffer | null = null;
   while (Date.now() - t0 < timeoutMs) {
     last = await programFrame(server.url, showId).catch(() => null);
     if (last && want(last)) return { frame: last, ms: Date.now() - t0 };
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`program never matched; last centre row: ${last ? [2, 4, 8, 12, 14].map((x) => colourAt(last!, x, 4)).join(",") : "no frame"}`);
 }

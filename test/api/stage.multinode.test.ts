@@ -108,7 +108,7 @@ describe.skipIf(missing)(title, () => {
     while (Date.now() - t0 < 120_000) {
       last = await programFrame(B(), showId).catch(() => null);
       if (last && colourAt(last, 4, 4) === "red" && colourAt(last, 12, 4) === "blue") break;
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 500));
     }
     expect(last && [colourAt(last, 4, 4), colourAt(last, 12, 4)]).toEqual(["red", "blue"]);
 

@@ -7,14 +7,21 @@ import { until } from "../support/until.js";
 import { launchChromium, newVisitor } from "./browser.js";
 
 // A host runs an auction from the studio to the end; a signed-in viewer bids on the viewer page, wins, and pays in
-// the checkout sheet. Real server clock and sweeper (the auction is a few seconds long); waits are generous.
+// the checkout sheet. The server's clock is the real one, put ahead by the test when the auction's time is to run
+// out; the real sweeper closes it. Waits are generous.
 const LONG = 45_000;
+const DURATION_S = 8;
 
 let server: TestServer;
 let browser: Browser;
+/** How far the server's clock runs ahead of the real one. */
+let ahead = 0;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ demo: true, synthetic: false }), launchChromium()]);
+  [server, browser] = await Promise.all([
+    startTestServer({ demo: true, synthetic: false, clock: { now: () => new Date(Date.now() + ahead) } }),
+    launchChromium(),
+  ]);
 }, 90_000);
 
 afterAll(async () => {
@@ -55,7 +62,7 @@ describe("auction journey", () => {
     await studio.getByTestId("auction-studio").waitFor({ timeout: LONG });
     await studio.getByTestId("auction-start-price").fill("20");
     await studio.getByTestId("auction-increment").fill("2");
-    await studio.getByTestId("auction-duration").fill("8");
+    await studio.getByTestId("auction-duration").fill(String(DURATION_S));
     await studio.getByTestId("auction-soft-close").fill("3");
     await studio.getByTestId("auction-create").click();
     await studio.locator("[data-testid=studio-auction][data-status=scheduled]").waitFor({ timeout: LONG });
@@ -80,9 +87,11 @@ describe("auction journey", () => {
     await page.waitForFunction(() => document.querySelector("[data-testid=auction-price]")?.getAttribute("data-amount") === "2700", null, { timeout: LONG });
     await page.getByTestId("auction-winning").waitFor({ timeout: LONG });
 
-    // The host starts it; the countdown runs on server time and the sweeper closes it.
+    // The host starts it; the countdown runs on server time and the sweeper closes it once the server's clock is past
+    // the end (put ahead by the auction's duration rather than waited out).
     await studio.getByTestId("auction-start").click();
     await page.getByTestId("auction-countdown").waitFor({ timeout: LONG });
+    ahead += DURATION_S * 1000;
     await page.getByTestId("auction-won").waitFor({ timeout: LONG });
     await expect(page.getByTestId("auction-won").textContent()).resolves.toMatch(/27/);
 

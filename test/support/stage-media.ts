@@ -18,15 +18,60 @@ export async function colourY4m(dir: string, colour: string): Promise<string> {
   return file;
 }
 
-/** The program's latest frame as the audience gets it from a node's LL-HLS, shrunk to 16×9 RGB. */
+/**
+ * The program's latest frame as the audience gets it from a node's LL-HLS, shrunk to 16×9 RGB: the key frame that
+ * starts the last independent part of the first rendition (else the last complete segment that starts with one).
+ * The media is fetched here and handed to ffmpeg whole; ffmpeg's own HLS reader opened every rendition and, probing,
+ * waited for the next segment (~1.4–2 s a look).
+ */
 export async function programFrame(base: string, showId: string): Promise<Buffer> {
-  const args = ["-v", "error", "-live_start_index", "-1", "-i", `${base}/live/${showId}/index.m3u8`, "-map", "0:v:0", "-frames:v", "1"];
-  const { stdout } = await run(ffmpeg, [...args, "-vf", "scale=16:9", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"], {
-    encoding: "buffer",
-    timeout: 60_000,
-    maxBuffer: 1 << 20,
-  });
-  return stdout as unknown as Buffer;
+  const get = async (url: URL) => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`${url}: ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  };
+  const master = new URL(`${base}/live/${showId}/index.m3u8`);
+  const rendition = (await get(master))
+    .toString()
+    .split("\n")
+    .find((l) => l.trim() && !l.startsWith("#"));
+  if (!rendition) throw new Error("no rendition in the master playlist");
+  const playlistUrl = new URL(rendition.trim(), master);
+  // Each part or segment with the init section (EXT-X-MAP) in force where it is listed: a restart brings a new one.
+  let map: string | null = null;
+  let part: { map: string; uri: string } | null = null;
+  const segments: { map: string; uri: string }[] = [];
+  let segmentNext = false;
+  for (const line of (await get(playlistUrl))
+    .toString()
+    .split("\n")
+    .map((l) => l.trim())) {
+    if (line.startsWith("#EXT-X-MAP:")) map = line.match(/URI="([^"]+)"/)?.[1] ?? null;
+    else if (line.startsWith("#EXT-X-PART:") && line.includes("INDEPENDENT=YES") && map) part = { map, uri: line.match(/URI="([^"]+)"/)![1]! };
+    else if (line.startsWith("#EXTINF:")) segmentNext = true;
+    else if (segmentNext && line && !line.startsWith("#")) {
+      if (map) segments.push({ map, uri: line });
+      segmentNext = false;
+    }
+  }
+  // A segment may start without a key frame (the packager cuts one when the encoder's GOP overruns); it decodes to nothing.
+  for (const media of [...(part ? [part] : []), ...segments.reverse()]) {
+    const input = Buffer.concat([await get(new URL(media.map, playlistUrl)), await get(new URL(media.uri, playlistUrl))]);
+    const decode = run(
+      ffmpeg,
+      ["-v", "error", "-f", "mp4", "-i", "pipe:0", "-map", "0:v:0", "-frames:v", "1", "-vf", "scale=16:9", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+      {
+        encoding: "buffer",
+        timeout: 60_000,
+        maxBuffer: 1 << 20,
+      },
+    );
+    decode.child.stdin!.on("error", () => undefined);
+    decode.child.stdin!.end(input);
+    const frame = (await decode).stdout as unknown as Buffer;
+    if (frame.length === 16 * 9 * 3) return frame;
+  }
+  throw new Error("no decodable part or segment yet");
 }
 
 export type Colour = "red" | "blue" | "dark" | "other";

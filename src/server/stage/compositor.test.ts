@@ -82,6 +82,31 @@ function colourAt(frame: Buffer, x: number, y: number): string {
   return `rgb(${r},${g},${b})`;
 }
 
+/**
+ * How many seconds of program the FLV holds so far: its last video packet's timestamp (the compositor flushes packet by
+ * packet), 0 before there is one. The phases below are measured in program time, so a slow machine only makes them
+ * take longer.
+ */
+async function writtenSeconds(file: string): Promise<number> {
+  if (!fs.existsSync(file)) return 0;
+  const probe = await run(defaultFfprobePath(), ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", file]).catch(
+    () => null,
+  );
+  const last = probe?.stdout.trim().split("\n").pop();
+  return last ? Number(last) || 0 : 0;
+}
+
+/** Waits until the FLV holds `seconds` of program; returns how many it holds then. */
+async function untilWritten(file: string, seconds: number, timeoutMs = 90_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const at = await writtenSeconds(file);
+    if (at >= seconds) return at;
+    if (Date.now() > end) throw new Error(`the program never reached ${seconds} s (at ${at} s)`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function duration(file: string): Promise<number> {
   const probe = await run(defaultFfprobePath(), ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).catch(() => null);
   return probe ? Number(probe.stdout.trim()) : Number.NaN;
@@ -103,17 +128,21 @@ describe("the stage's compositor (real ffmpeg)", () => {
       ],
       layout: "side_by_side",
     });
-    // Solid colours encode to a few KB per second: the FLV's write buffer hides progress, so the test waits by the clock.
-    await new Promise((r) => setTimeout(r, 8_000));
+    // Each layout holds for PHASE_S seconds of program (read back from the growing FLV), so every frame checked below
+    // sits a second or more away from a switch.
+    const PHASE_S = 2;
+    await untilWritten(file, PHASE_S);
     const cpuBefore = cpuSeconds(compositor.run.pid!);
     const marks: { layout: string; at: number }[] = [];
     const t0 = Date.now();
+    const pipAt = await writtenSeconds(file);
     compositor.setLayout("pip");
     marks.push({ layout: "pip", at: Date.now() - t0 });
-    await new Promise((r) => setTimeout(r, 4_000));
+    await untilWritten(file, pipAt + PHASE_S);
+    const hostAt = await writtenSeconds(file);
     compositor.setLayout("host");
     marks.push({ layout: "host", at: Date.now() - t0 });
-    await new Promise((r) => setTimeout(r, 4_000));
+    await untilWritten(file, hostAt + PHASE_S);
     const pid = compositor.run.pid;
     const cpu = (cpuSeconds(pid!) - cpuBefore) / ((Date.now() - t0) / 1000);
     await compositor.stop();
@@ -122,23 +151,23 @@ describe("the stage's compositor (real ffmpeg)", () => {
     expect(compositor.run.stderrTail().join("\n")).not.toMatch(/Error initializing|Invalid argument|No such filter/);
     expect(compositor.run.pid).toBe(pid);
     const total = await duration(file);
-    if (!(total > 8))
+    if (!(total > hostAt + PHASE_S - 0.5))
       console.log(
         total,
         fs.existsSync(file) && fs.statSync(file).size,
         compositor.run.stderrTail(),
         await run(defaultFfprobePath(), ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).catch((e) => String(e)),
       );
-    expect(total).toBeGreaterThan(8);
+    expect(total).toBeGreaterThan(hostAt + PHASE_S - 0.5);
     // The first frames: host left, guest right.
     const first = await frameAt(file, 0.5);
     expect([colourAt(first, 4, 4), colourAt(first, 12, 4)]).toEqual(["red", "blue"]);
-    // The last second: host only (no blue anywhere in the row or the corner).
+    // The last half second: host only (no blue anywhere in the row or the corner).
     const last = await frameAt(file, total - 0.5);
     expect([colourAt(last, 4, 4), colourAt(last, 8, 4), colourAt(last, 12, 4)]).toEqual(["red", "red", "red"]);
     expect(colourAt(last, 14, 7)).not.toBe("blue");
-    // Between the two commands: picture-in-picture (red behind, the blue tile bottom right).
-    const mid = await frameAt(file, total - 4.5);
+    // Halfway between the two commands: picture-in-picture (red behind, the blue tile bottom right).
+    const mid = await frameAt(file, (pipAt + hostAt) / 2);
     expect([colourAt(mid, 8, 4), colourAt(mid, 14, 7)]).toEqual(["red", "blue"]);
     expect(red.keyFrames()).toBeGreaterThan(0);
     if (process.env.SHOWCART_E2E_REPORT)
