@@ -19,6 +19,10 @@ const GRACE_SECONDS = 6;
 // production's 8 (6 s, every 2 s): still three refreshes before one lapses.
 const DIRECTORY_TTL_MS = 3000;
 
+const sequence = (playlist: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1]);
+/** The session tag that prefixes a playlist's segment names (`<tag>-s<msn>.m4s`). */
+const segmentTag = (playlist: string) => /^([0-9a-f]+)-s\d+\.m4s$/m.exec(playlist)?.[1] ?? null;
+
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
@@ -148,6 +152,9 @@ describe.skipIf(missing)(title, () => {
   });
 
   it("ends the show as an encoder drop when the ingest node dies, and a new ingest on another node resumes it", async () => {
+    // The last segment number a viewer had from A: B's numbers must go on past it (a player waits for new numbers).
+    const before = (await get(`${live(2)}/240p/index.m3u8`)).body.toString();
+    const lastFromA = sequence(before) + (before.match(/#EXTINF/g) ?? []).length - 1;
     await cluster.nodes[0]!.kill();
     await source!.stop();
     source = null;
@@ -170,6 +177,18 @@ describe.skipIf(missing)(title, () => {
     publish(1);
     await until("B is the new ingest: live", async () => (await status(2)) === "live", 60_000, 300);
     await until("C serves the resumed show from B", async () => (await get(`${live(2)}/240p/index.m3u8`)).status === 200, 60_000, 300);
+    // B's own playlist (its segments carry a new session tag), not one C still had from A.
+    let resumed = "";
+    await until(
+      "C serves B's segments",
+      async () => {
+        resumed = (await get(`${live(2)}/240p/index.m3u8`)).body.toString();
+        return segmentTag(resumed) !== null && segmentTag(resumed) !== segmentTag(before);
+      },
+      60_000,
+      300,
+    );
+    expect(sequence(resumed)).toBeGreaterThan(lastFromA);
     // B dies too and no encoder comes back: offline once the grace period has passed.
     await cluster.nodes[1]!.kill();
     await source!.stop();

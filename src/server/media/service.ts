@@ -3,7 +3,7 @@ import type { Registry } from "prom-client";
 import { RtmpIngest } from "./rtmp-ingest.js";
 import { ShowTranscoder } from "./transcoder.js";
 import { hlsOriginRoutes, type OriginEdge, type OriginRendition } from "./hls-origin.js";
-import { LlHlsPackager } from "./ll-hls/packager.js";
+import { LlHlsPackager, firstMsnAt } from "./ll-hls/packager.js";
 import { ladderFor, type InputInfo, type Rung } from "./ll-hls/ladder.js";
 
 export interface MediaDeps {
@@ -82,6 +82,8 @@ interface LiveShow {
   /** Resolves once the renditions are known (or the show ended). */
   laddered: Promise<void>;
   ladderKnown(): void;
+  /** Media sequence number of the show's first segment on this node (firstMsnAt): every rung starts from it. */
+  firstMsn: number;
 }
 
 const STOP_GRACE_MS = 3000;
@@ -125,7 +127,7 @@ export function createMedia(deps: MediaDeps): Media {
   const newShow = (): LiveShow => {
     let ladderKnown = () => {};
     const laddered = new Promise<void>((resolve) => (ladderKnown = resolve));
-    return { renditions: [], sizes: [], packagers: new Map(), graceTimer: null, laddered, ladderKnown };
+    return { renditions: [], sizes: [], packagers: new Map(), graceTimer: null, laddered, ladderKnown, firstMsn: firstMsnAt(Date.now(), deps.segmentSeconds) };
   };
 
   // The first publish's probe fixes the show's renditions; a reconnect continues them (same names, same playlists),
@@ -139,6 +141,7 @@ export function createMedia(deps: MediaDeps): Media {
         partTargetSeconds,
         ...(deps.partHoldBackParts !== undefined ? { partHoldBackParts: deps.partHoldBackParts } : {}),
         listSize: deps.listSize,
+        firstMsn: show.firstMsn,
         onWarning: (message, details) => log.warn({ showId, rendition: rung.name, ...details }, message),
       });
       show.packagers.set(rung.name, packager);

@@ -4,7 +4,9 @@ import { promisify } from "node:util";
 import { defaultFfmpegPath } from "../../config.js";
 import { BoxSplitter, parseMoof, parseMoov, type Box } from "./boxes.js";
 import { ladderFor, ladderTranscodeArgs, parseInputInfo, parseLadder } from "./ladder.js";
-import { LlHlsPackager } from "./packager.js";
+import { LlHlsPackager, firstMsnAt } from "./packager.js";
+
+const clock0 = Date.parse("2026-11-25T12:00:00Z");
 
 const execFileAsync = promisify(execFile);
 const SEGMENT_SECONDS = 2;
@@ -72,7 +74,7 @@ function feed(bytes: Buffer, packager: LlHlsPackager, clock: { t: number }, chun
   }
 }
 
-function makePackager(listSize = 6): Fed {
+function makePackager(listSize = 6, firstMsn?: number): Fed {
   const clock = { t: Date.parse("2026-11-25T12:00:00Z") };
   const packager = new LlHlsPackager({
     segmentSeconds: SEGMENT_SECONDS,
@@ -80,6 +82,7 @@ function makePackager(listSize = 6): Fed {
     listSize,
     now: () => clock.t,
     tag: "t1",
+    ...(firstMsn !== undefined ? { firstMsn } : {}),
   });
   return { packager, clock };
 }
@@ -280,6 +283,17 @@ describe("LL-HLS packager", () => {
     for (const s of p.segments) expect(s.pdt).toBeDefined();
     // Nothing dangles after the last complete segment (no PDT or map of the hidden open segment).
     expect(p.lines.at(-1)).toBe("t1-s1.m4s");
+  });
+
+  it("starts its media sequence from the wall clock, so a later ingest of the show goes on past an earlier one's", () => {
+    const { packager, clock } = makePackager(6, firstMsnAt(clock0, SEGMENT_SECONDS));
+    feed(recording, packager, clock);
+    const p = parsePlaylist(packager.playlist());
+    expectConformant(p);
+    expect(p.mediaSequence).toBe(Math.floor(clock0 / 2000));
+    expect(p.segments[0]!.uri).toBe(`t1-s${Math.floor(clock0 / 2000)}.m4s`);
+    // An ingest that started 2,000 s earlier had room for at most 1,000 segments of 2 s: its last number is below.
+    expect(firstMsnAt(clock0 - 2_000_000, SEGMENT_SECONDS) + 999).toBeLessThan(firstMsnAt(clock0, SEGMENT_SECONDS));
   });
 
   it("keeps the media sequence going and marks a discontinuity with a new map when ffmpeg restarts", () => {

@@ -29,6 +29,12 @@ export interface PackagerOptions {
   now?: () => number;
   /** Prefix of every resource name; unique per live session so immutable caching never serves an old stream. */
   tag?: string;
+  /**
+   * Media sequence number of the first segment (default 0). A show's packagers on a node start from the wall clock
+   * (firstMsnAt), so the numbers a viewer's player sees go on when another node takes over the show's ingest, or this
+   * node starts it again: players align a live playlist's reloads by these numbers, and they must not go back.
+   */
+  firstMsn?: number;
   /** A part longer than PART-TARGET (a source with odd timing) — reported, the playlist stays as it is. */
   onWarning?(message: string, details: Record<string, unknown>): void;
 }
@@ -77,12 +83,22 @@ const SEGMENTS_WITH_PARTS = 2;
 const ADVANCE_PART_LIMIT = 3;
 export const DEFAULT_PART_HOLD_BACK_PARTS = 2;
 
+/**
+ * A first media sequence number from the wall clock: one per segment duration since the epoch. One ingest's run
+ * numbers one segment per at least segmentSeconds (segments end on the first key frame at or after it), plus a short
+ * one per reconnect, so a later ingest of the show (another node taking over once the registration lapsed, seconds
+ * later) starts above the numbers it gave.
+ */
+export function firstMsnAt(nowMs: number, segmentSeconds: number): number {
+  return Math.floor(nowMs / (segmentSeconds * 1000));
+}
+
 export type BlockingCheck = "ok" | "bad_request";
 
 export class LlHlsPackager {
   readonly tag: string;
   readonly targetDuration: number;
-  readonly #o: Required<Omit<PackagerOptions, "onWarning" | "tag">> & Pick<PackagerOptions, "onWarning">;
+  readonly #o: Required<Omit<PackagerOptions, "onWarning" | "tag" | "firstMsn">> & Pick<PackagerOptions, "onWarning">;
   readonly #partHoldBack: number;
   readonly #splitter = new BoxSplitter();
   readonly #segments: Segment[] = [];
@@ -93,7 +109,7 @@ export class LlHlsPackager {
   #tracks: TrackInfo[] = [];
   #pendingMoof: { bytes: Buffer; at: number } | null = null;
   #nextPart = 0;
-  #nextMsn = 0;
+  #nextMsn: number;
   #discontinuityNext = false;
   #runOffset: number | null = null;
   #runStarted = false;
@@ -113,6 +129,7 @@ export class LlHlsPackager {
     if (!(this.#o.partHoldBackParts >= 2)) throw new Error("PART-HOLD-BACK must be at least 2 × PART-TARGET (RFC 8216bis)");
     this.#partHoldBack = round3(this.#o.partTargetSeconds * this.#o.partHoldBackParts);
     this.tag = options.tag ?? randomBytes(4).toString("hex");
+    this.#nextMsn = options.firstMsn ?? 0;
     // EXTINF rounded to the nearest integer must not exceed TARGETDURATION; segments end on the first keyframe at or
     // after segmentSeconds, which with a GOP of exactly segmentSeconds is segmentSeconds.
     this.targetDuration = Math.max(1, Math.ceil(options.segmentSeconds));
