@@ -20,6 +20,7 @@ const GRACE_SECONDS = 6;
 const DIRECTORY_TTL_MS = 3000;
 
 const sequence = (playlist: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1]);
+const discontinuity = (playlist: string) => Number(/#EXT-X-DISCONTINUITY-SEQUENCE:(\d+)/.exec(playlist)?.[1] ?? 0);
 /** The session tag that prefixes a playlist's segment names (`<tag>-s<msn>.m4s`). */
 const segmentTag = (playlist: string) => /^([0-9a-f]+)-s\d+\.m4s$/m.exec(playlist)?.[1] ?? null;
 
@@ -155,6 +156,8 @@ describe.skipIf(missing)(title, () => {
     // The last segment number a viewer had from A: B's numbers must go on past it (a player waits for new numbers).
     const before = (await get(`${live(2)}/240p/index.m3u8`)).body.toString();
     const lastFromA = sequence(before) + (before.match(/#EXTINF/g) ?? []).length - 1;
+    // And its discontinuity numbers: under A's, hls.js would place B's timestamps (which start again near 0) as A's.
+    const lastDiscontinuityFromA = discontinuity(before) + (before.match(/#EXT-X-DISCONTINUITY\n/g) ?? []).length;
     await cluster.nodes[0]!.kill();
     await source!.stop();
     source = null;
@@ -189,6 +192,7 @@ describe.skipIf(missing)(title, () => {
       300,
     );
     expect(sequence(resumed)).toBeGreaterThan(lastFromA);
+    expect(discontinuity(resumed)).toBeGreaterThan(lastDiscontinuityFromA);
     // B dies too and no encoder comes back: offline once the grace period has passed.
     await cluster.nodes[1]!.kill();
     await source!.stop();

@@ -27,6 +27,8 @@ export interface MediaClusterDeps {
   now(): number;
   /** WHEP places this node has left, written with each registration. */
   whepPlaces?(): number;
+  /** The show's discontinuity sequence number here, written with each registration (see priorDiscontinuity). */
+  discontinuityOf?(showId: string): number | undefined;
   /** How long a registration lives unless refreshed (default ENTRY_TTL_MS). */
   entryTtlMs?: number;
 }
@@ -59,9 +61,19 @@ export class MediaCluster {
     if (!this.#url) return Promise.resolve();
     return this.#track(
       this.#d.directory
-        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId, whepPlaces: this.#d.whepPlaces?.() }, this.#ttlMs)
+        .announce(showId, { url: this.#url, node: this.#d.bus.nodeId, whepPlaces: this.#d.whepPlaces?.() }, this.#ttlMs, this.#d.discontinuityOf?.(showId))
         .catch((err: unknown) => this.#d.log.warn({ err, showId }, "live directory: announce failed")),
     );
+  }
+
+  /**
+   * Where a new ingest of the show on this node starts its discontinuity sequence: past the number the show's last
+   * ingest node registered, with one to spare for a reconnect there since its last refresh; 0 when none is known.
+   * Asked before this node's own registration replaces that record (the same connection keeps the order).
+   */
+  async priorDiscontinuity(showId: string): Promise<number> {
+    const record = await this.#d.directory.onAirRecord(showId);
+    return record?.discontinuity !== undefined ? record.discontinuity + 2 : 0;
   }
 
   refresh(): void {
@@ -83,7 +95,7 @@ export class MediaCluster {
       if ((await this.#d.bus.lease(`media-orphan:${showId}`, this.everyMs * 5)) !== this.#d.bus.nodeId) continue;
       const now = this.#d.now();
       if (record.graceUntil === undefined) {
-        if (!(await this.#d.directory.markGrace(showId, { node: record.node, graceUntil: now + this.#d.reconnectGraceMs }))) continue;
+        if (!(await this.#d.directory.markGrace(showId, { ...record, graceUntil: now + this.#d.reconnectGraceMs }))) continue;
         this.#d.log.warn({ showId }, "the show's ingest node is gone; waiting for the encoder to reconnect to any node");
         await this.#d.setStatus(showId, this.#d.reconnectGraceMs > 0 ? "reconnecting" : "offline");
         if (this.#d.reconnectGraceMs <= 0) await this.#d.directory.forgetOrphan(showId);

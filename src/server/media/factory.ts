@@ -84,6 +84,7 @@ export function createMediaModule(
     log: log.child({ module: "media" }),
     remote,
     metrics: ctx.metrics,
+    ...(directory ? { priorDiscontinuity: (showId: string) => cluster?.priorDiscontinuity(showId) ?? Promise.resolve(0) } : {}),
     resolveStreamKey: async (key) => {
       const showId = await shows.showIdForStreamKey(key);
       return showId ? { showId } : null;
@@ -141,6 +142,7 @@ export function createMediaModule(
         ),
       now: () => ctx.clock.now().getTime(),
       whepPlaces: () => whep.places(),
+      discontinuityOf: (showId) => media.discontinuitySequence(showId),
       entryTtlMs: config.LIVE_DIRECTORY_TTL_MS,
     });
   const signalling = directory

@@ -16,6 +16,8 @@ export interface LiveEntry {
 
 export interface OnAirRecord {
   node: string;
+  /** The show's discontinuity sequence number on that node at its last refresh: a new ingest elsewhere goes on past it. */
+  discontinuity?: number;
   /** Set by the node that found the ingest gone: when the show ends unless a new ingest took it (epoch ms). */
   graceUntil?: number;
 }
@@ -78,12 +80,15 @@ export class LiveDirectory {
   }
 
   /** Registers (or refreshes) this node as the show's ingest for `ttlMs`. */
-  async announce(showId: string, entry: LiveEntry, ttlMs: number): Promise<void> {
-    await this.#redis
-      .multi()
-      .set(this.#key(showId), JSON.stringify(entry), "PX", ttlMs)
-      .hset(this.#onAir, showId, JSON.stringify({ node: entry.node } satisfies OnAirRecord))
-      .exec();
+  async announce(showId: string, entry: LiveEntry, ttlMs: number, discontinuity?: number): Promise<void> {
+    const record: OnAirRecord = { node: entry.node, ...(discontinuity !== undefined ? { discontinuity } : {}) };
+    await this.#redis.multi().set(this.#key(showId), JSON.stringify(entry), "PX", ttlMs).hset(this.#onAir, showId, JSON.stringify(record)).exec();
+  }
+
+  /** The show's on-air record: which node had it on air last, while it is on air or orphaned. */
+  async onAirRecord(showId: string): Promise<OnAirRecord | null> {
+    const raw = await this.#redis.hget(this.#onAir, showId);
+    return raw ? (JSON.parse(raw) as OnAirRecord) : null;
   }
 
   /** The show ended here: its records go, if they are still ours. */

@@ -39,6 +39,11 @@ export interface MediaDeps {
   remote?: OriginEdge;
   /** Where the origin counts the requests it answers (showcart_hls_requests_total). */
   metrics?: Registry;
+  /**
+   * Several nodes: the discontinuity sequence number a show's first ingest on this node starts from, past the one
+   * its previous ingest node used (MediaCluster.priorDiscontinuity). Asked before onLive.
+   */
+  priorDiscontinuity?(showId: string): Promise<number>;
 }
 
 export interface Media {
@@ -63,6 +68,8 @@ export interface Media {
   showState(showId: string): "live" | "reconnecting" | undefined;
   /** Shows on air on this node (live or inside their reconnect grace period). */
   onAir(): string[];
+  /** The show's discontinuity sequence number here (the highest of its rungs'), undefined when not on air here. */
+  discontinuitySequence(showId: string): number | undefined;
   /** The show's renditions and whether the top one is passed through (tests, diagnostics, benches). */
   renditions(showId: string): Array<{ name: string; copy: boolean }>;
   /** What the running transcoder's probe found in the show's source (null before it finished, or not on air). */
@@ -84,6 +91,8 @@ interface LiveShow {
   ladderKnown(): void;
   /** Media sequence number of the show's first segment on this node (firstMsnAt): every rung starts from it. */
   firstMsn: number;
+  /** Discontinuity sequence number of its first segment (priorDiscontinuity; known before the transcoder starts). */
+  firstDiscontinuity: number;
 }
 
 const STOP_GRACE_MS = 3000;
@@ -127,7 +136,16 @@ export function createMedia(deps: MediaDeps): Media {
   const newShow = (): LiveShow => {
     let ladderKnown = () => {};
     const laddered = new Promise<void>((resolve) => (ladderKnown = resolve));
-    return { renditions: [], sizes: [], packagers: new Map(), graceTimer: null, laddered, ladderKnown, firstMsn: firstMsnAt(Date.now(), deps.segmentSeconds) };
+    return {
+      renditions: [],
+      sizes: [],
+      packagers: new Map(),
+      graceTimer: null,
+      laddered,
+      ladderKnown,
+      firstMsn: firstMsnAt(Date.now(), deps.segmentSeconds),
+      firstDiscontinuity: 0,
+    };
   };
 
   // The first publish's probe fixes the show's renditions; a reconnect continues them (same names, same playlists),
@@ -142,6 +160,7 @@ export function createMedia(deps: MediaDeps): Media {
         ...(deps.partHoldBackParts !== undefined ? { partHoldBackParts: deps.partHoldBackParts } : {}),
         listSize: deps.listSize,
         firstMsn: show.firstMsn,
+        firstDiscontinuity: show.firstDiscontinuity,
         onWarning: (message, details) => log.warn({ showId, rendition: rung.name, ...details }, message),
       });
       show.packagers.set(rung.name, packager);
@@ -179,9 +198,16 @@ export function createMedia(deps: MediaDeps): Media {
         show.graceTimer = null;
         log.info({ showId }, "publisher reconnected within the grace period; the show continues");
       }
+      let prior: Promise<unknown> = Promise.resolve();
       if (!show) {
-        show = newShow();
+        const fresh = newShow();
+        show = fresh;
         shows.set(showId, show);
+        // Bounded: a slow directory delays the go-live by a second at most (then numbers start from 0, as before).
+        if (deps.priorDiscontinuity)
+          prior = Promise.race([deps.priorDiscontinuity(showId), new Promise<number>((r) => setTimeout(() => r(0), 1000).unref())])
+            .then((n) => (fresh.firstDiscontinuity = n))
+            .catch((err: unknown) => log.warn({ err, showId }, "the show's previous discontinuity sequence is not known"));
       }
       const onAir = show;
       const transcoder = new ShowTranscoder({
@@ -196,7 +222,9 @@ export function createMedia(deps: MediaDeps): Media {
       });
       transcoders.set(showId, transcoder);
       const previous = stopping.get(showId) ?? Promise.resolve();
-      void previous.then(() => transcoder.start()).catch((err: unknown) => log.error({ err, showId }, "transcoder failed to start"));
+      void Promise.all([previous, prior])
+        .then(() => transcoder.start())
+        .catch((err: unknown) => log.error({ err, showId }, "transcoder failed to start"));
       live.add(showId);
       notify("onLive", showId);
     },
@@ -244,6 +272,11 @@ export function createMedia(deps: MediaDeps): Media {
       endOnUnpublish.add(showId);
     },
     onAir: () => [...shows.keys()],
+    discontinuitySequence: (showId) => {
+      const show = shows.get(showId);
+      if (!show) return undefined;
+      return Math.max(show.firstDiscontinuity, ...[...show.packagers.values()].map((p) => p.discontinuitySequence));
+    },
     showState: (showId) => (!shows.has(showId) ? undefined : shows.get(showId)!.graceTimer ? "reconnecting" : "live"),
     sourceInfo: (showId) => transcoders.get(showId)?.input() ?? null,
     renditions: (showId) => {

@@ -125,6 +125,23 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
         hls.currentLevel = next;
         setLevel(next);
       };
+      // A rendition's segment names start with its packager's tag (<tag>-s<msn>.m4s), new with every ingest. When
+      // another node takes over the show's ingest, the stream's timestamps start again near 0 and hls.js, mapping them
+      // as the old stream's, waited for as long as the old one had been live: a new tag is played from scratch.
+      const tags = new Map<number, string>();
+      hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
+        const name = data.details.fragments[0]?.relurl?.split("/").pop() ?? "";
+        const tag = /^(.+)-s\d+\.m4s$/.exec(name)?.[1];
+        if (!tag) return;
+        const known = tags.get(data.level);
+        if (known === undefined || tag === known) {
+          tags.set(data.level, tag);
+          return;
+        }
+        destroyHls?.();
+        destroyHls = undefined;
+        if (!disposed) void startHls();
+      });
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {

@@ -35,6 +35,14 @@ export interface PackagerOptions {
    * node starts it again: players align a live playlist's reloads by these numbers, and they must not go back.
    */
   firstMsn?: number;
+  /**
+   * Discontinuity sequence number of the first segment (default 0). When another node takes over a show's ingest, the
+   * new ingest's media timestamps start again near 0: under the earlier ingest's number, hls.js maps them as that
+   * ingest's and places them before its playhead (the player froze for as long as the first ingest had been live). The
+   * media service passes the earlier ingest's number plus a margin (the live directory keeps it), never a clock value:
+   * hls.js walks its per-discontinuity timestamps from 0 up to the number on every playlist load.
+   */
+  firstDiscontinuity?: number;
   /** A part longer than PART-TARGET (a source with odd timing) — reported, the playlist stays as it is. */
   onWarning?(message: string, details: Record<string, unknown>): void;
 }
@@ -98,7 +106,7 @@ export type BlockingCheck = "ok" | "bad_request";
 export class LlHlsPackager {
   readonly tag: string;
   readonly targetDuration: number;
-  readonly #o: Required<Omit<PackagerOptions, "onWarning" | "tag" | "firstMsn">> & Pick<PackagerOptions, "onWarning">;
+  readonly #o: Required<Omit<PackagerOptions, "onWarning" | "tag" | "firstMsn" | "firstDiscontinuity">> & Pick<PackagerOptions, "onWarning">;
   readonly #partHoldBack: number;
   readonly #splitter = new BoxSplitter();
   readonly #segments: Segment[] = [];
@@ -111,6 +119,7 @@ export class LlHlsPackager {
   #nextPart = 0;
   #nextMsn: number;
   #discontinuityNext = false;
+  readonly #firstDseq: number;
   #runOffset: number | null = null;
   #runStarted = false;
   #lastPartAt: number | null = null;
@@ -130,9 +139,15 @@ export class LlHlsPackager {
     this.#partHoldBack = round3(this.#o.partTargetSeconds * this.#o.partHoldBackParts);
     this.tag = options.tag ?? randomBytes(4).toString("hex");
     this.#nextMsn = options.firstMsn ?? 0;
+    this.#firstDseq = options.firstDiscontinuity ?? 0;
     // EXTINF rounded to the nearest integer must not exceed TARGETDURATION; segments end on the first keyframe at or
     // after segmentSeconds, which with a GOP of exactly segmentSeconds is segmentSeconds.
     this.targetDuration = Math.max(1, Math.ceil(options.segmentSeconds));
+  }
+
+  /** The discontinuity sequence number of the newest segment (the first one's before any), one more once a new run began. */
+  get discontinuitySequence(): number {
+    return (this.#segments.at(-1)?.dseq ?? this.#firstDseq) + (this.#discontinuityNext ? 1 : 0);
   }
 
   get partTarget(): number {
@@ -238,7 +253,7 @@ export class LlHlsPackager {
         duration: 0,
         independent,
         discontinuity,
-        dseq: (previous?.dseq ?? 0) + (discontinuity ? 1 : 0),
+        dseq: (previous?.dseq ?? this.#firstDseq) + (discontinuity ? 1 : 0),
         initId: this.#initId,
         pdt: capturedAt,
       };
@@ -438,7 +453,7 @@ export class LlHlsPackager {
       `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${this.#partHoldBack}`,
       `#EXT-X-PART-INF:PART-TARGET=${round3(this.#o.partTargetSeconds)}`,
       `#EXT-X-MEDIA-SEQUENCE:${listed[0]?.msn ?? this.#nextMsn}`,
-      `#EXT-X-DISCONTINUITY-SEQUENCE:${listed[0]?.dseq ?? 0}`,
+      `#EXT-X-DISCONTINUITY-SEQUENCE:${listed[0]?.dseq ?? this.#firstDseq}`,
     ];
     if (listed.length > 0 && listed.every((s) => s.independent)) lines.push("#EXT-X-INDEPENDENT-SEGMENTS");
     const withParts = new Set(
