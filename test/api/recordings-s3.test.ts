@@ -8,9 +8,9 @@ import { defaultFfmpegPath } from "../../src/server/config.js";
 import { startSyntheticSource, type SyntheticSource } from "../../src/server/media/index.js";
 import { backends } from "../support/db.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { untilRecorded } from "../support/recording.js";
 import { until } from "../support/until.js";
 
-const STREAM_SECONDS = 6;
 const BUCKET = "showcart-recordings";
 
 // Recordings to S3-compatible storage: a real S3-protocol server (s3rver, from npm) on a loopback port, the official
@@ -45,18 +45,30 @@ describe.each(backends)("recordings in S3-compatible storage (%s)", (backend) =>
     s3 = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "showcart-s3-node-"));
-    recorder = await startTestServer({ demo: true, synthetic: false, backend, env: { ...env, DATA_DIR: dataDir, RECONNECT_GRACE_SECONDS: "1" } });
+    // Short recording segments and preview clip: the assertions need one finished segment and a preview, not seconds.
+    // DATA_DIR is named only to look into its media folder: the database stays in memory (on disk, unpacking PGlite's
+    // template there took 12 s more on a loaded machine), as nothing here restarts the node. One rung (240p) in the live
+    // ladder instead of three: nothing here watches the live HLS.
+    recorder = await startTestServer({
+      demo: true,
+      synthetic: false,
+      backend,
+      pgliteInMemory: true,
+      env: { ...env, DATA_DIR: dataDir, RECONNECT_GRACE_SECONDS: "1", RECORDING_SEGMENT_SECONDS: "2", PREVIEW_SECONDS: "3", HLS_LADDER: "240" },
+    });
     other = await startTestServer({ demo: false, env });
     const { shows, recordings } = recorder.services;
     source = startSyntheticSource({
       ffmpegPath: defaultFfmpegPath(),
       rtmpUrl: `${recorder.rtmpUrl}/${recorder.demo.streamKey}`,
-      durationSeconds: STREAM_SECONDS,
+      // A cap only: the source is stopped as soon as the recording has a finished segment.
+      durationSeconds: 60,
       restartDelayMs: 600_000,
     });
     await until("recording", () => recordings.isRecording(recorder.demo.showId));
-    await until("offline", async () => (await shows.show(recorder.demo.showId)).status === "offline", 60_000);
+    await untilRecorded(recorder, recorder.demo.showId, 1);
     await source.stop();
+    await until("offline", async () => (await shows.show(recorder.demo.showId)).status === "offline", 60_000);
     await until("recording finalised", async () => (await recordings.recordings(recorder.demo.showId))[0]?.status === "ready");
     await recordings.idle();
     const [rec] = await recordings.recordings(recorder.demo.showId);

@@ -4,22 +4,30 @@ import { defaultFfmpegPath } from "../../src/server/config.js";
 import { startSyntheticSource, type SyntheticSource } from "../../src/server/media/index.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { launchChromium, newVisitor } from "./browser.js";
+import { untilRecorded } from "../support/recording.js";
 import { until } from "../support/until.js";
 
-// A show that was live for ~8 s with an offer pinned during it, then its publisher stopped: the viewer page is a
-// shoppable replay. Waits are generous (2 shared cores); nothing asserts on elapsed time.
+// A show that was live for a few seconds with an offer pinned during it, then its publisher stopped: the viewer page is
+// a shoppable replay. Waits are generous (2 shared cores); nothing asserts on elapsed time.
 const LONG = 45_000;
-const STREAM_SECONDS = 8;
 
 let server: TestServer;
 let browser: Browser;
 let source: SyntheticSource | undefined;
 let offerId = "";
 let offerTitle = "";
+// How long the show was live from its recording's start (the source is stopped once the recording is past the pin).
+let streamedSeconds = 0;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([
-    startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1" } }),
+    // 2 s recording segments: the playlist shows the recording's progress sooner; the shortest preview clip (3 s). One
+    // rung (240p) in the live ladder instead of three: the page plays the replay, not the live HLS.
+    startTestServer({
+      demo: true,
+      synthetic: false,
+      env: { RECONNECT_GRACE_SECONDS: "1", SIMULCAST_ALLOW_PRIVATE: "1", RECORDING_SEGMENT_SECONDS: "2", PREVIEW_SECONDS: "3", HLS_LADDER: "240" },
+    }),
     launchChromium(),
   ]);
   const { shows, offers, catalog, recordings } = server.services;
@@ -27,17 +35,24 @@ beforeAll(async () => {
   source = startSyntheticSource({
     ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(),
     rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`,
-    durationSeconds: STREAM_SECONDS,
+    // A cap only: the source is stopped once the recording has gone past the pin.
+    durationSeconds: 60,
     restartDelayMs: 600_000,
   });
   await until("recording", async () => recordings.isRecording(showId));
-  await new Promise((r) => setTimeout(r, 3000));
+  const rec = await until("recording row", async () => (await recordings.recordings(showId))[0]);
+  // Pinned a while into the recording, so its marker sits clearly after the start.
+  await new Promise((r) => setTimeout(r, 2000));
   const products = await catalog.productsOf((await shows.show(showId)).merchantId);
   const offer = await offers.create(showId, products[2], { showPrice: 1234, quantity: 5, durationSeconds: 3600, pin: true });
   offerId = offer.id;
   offerTitle = offer.title;
-  await until("show offline", async () => (await shows.show(showId)).status === "offline", 60_000);
+  const pinnedAt = (Date.now() - Date.parse(rec.startedAt)) / 1000;
+  // Recorded past the pin, with room to play on from its marker.
+  await untilRecorded(server, showId, pinnedAt + 1.5);
   await source.stop();
+  streamedSeconds = (Date.now() - Date.parse(rec.startedAt)) / 1000;
+  await until("show offline", async () => (await shows.show(showId)).status === "offline", 60_000);
   await until("recording ready", async () => (await recordings.recordings(showId))[0]?.status === "ready");
   await recordings.idle();
 }, 120_000);
@@ -70,7 +85,7 @@ describe("shoppable replay", () => {
     await marker.waitFor({ timeout: LONG });
     const at = Number(await marker.getAttribute("data-at"));
     expect(at).toBeGreaterThan(1);
-    expect(at).toBeLessThan(STREAM_SECONDS + 1);
+    expect(at).toBeLessThan(streamedSeconds + 1);
 
     // Move away from the marker first, so the click has somewhere to go.
     await page.getByTestId("replay-video").evaluate((v: HTMLVideoElement) => {

@@ -7,10 +7,11 @@ import { startTestServer, type TestServer } from "../../../test/support/server.j
 import { defaultFfmpegPath } from "../config.js";
 import { startSyntheticSource, type SyntheticSource } from "../media/index.js";
 import { finalisePlaylist, summarisePlaylist } from "./playlist.js";
+import { untilRecorded } from "../../../test/support/recording.js";
 import { until } from "../../../test/support/until.js";
 
-// One real live session (synthetic ffmpeg source → our RTMP ingest → recorder) shared by the tests below.
-const STREAM_SECONDS = 7;
+// One real live session (synthetic ffmpeg source → our RTMP ingest → recorder) shared by the tests below. The source
+// is stopped once the recording reaches past the pin; streamedSeconds is how long it was live from the recording's start.
 
 describe("recordings", () => {
   let server: TestServer;
@@ -19,21 +20,31 @@ describe("recordings", () => {
   let pinnedTo = 0;
   let pinnedOfferId = "";
   let unpinnedOfferId = "";
+  let streamedSeconds = 0;
 
   beforeAll(async () => {
-    server = await startTestServer({ demo: true, synthetic: false, env: { RECONNECT_GRACE_SECONDS: "1" } });
+    // 2 s recording segments: the playlist shows the recording's progress sooner (the source is stopped on it below); a
+    // 3 s preview clip, as short as allowed: the test looks at its container, not its length. One rung (240p) in the
+    // live ladder instead of three: nothing here watches the live HLS.
+    server = await startTestServer({
+      demo: true,
+      synthetic: false,
+      env: { RECONNECT_GRACE_SECONDS: "1", RECORDING_SEGMENT_SECONDS: "2", PREVIEW_SECONDS: "3", HLS_LADDER: "240" },
+    });
     const { shows, offers, catalog, recordings } = server.services;
     const show = await shows.show(server.demo.showId);
     const products = await catalog.productsOf(show.merchantId);
     source = startSyntheticSource({
       ffmpegPath: process.env.FFMPEG_PATH ?? defaultFfmpegPath(),
       rtmpUrl: `${server.rtmpUrl}/${server.demo.streamKey}`,
-      durationSeconds: STREAM_SECONDS,
+      // A cap only: the source is stopped once the recording has gone past the pin.
+      durationSeconds: 60,
       restartDelayMs: 600_000,
     });
     await until("recording", () => recordings.isRecording(show.id));
     const rec = await until("recording row", async () => (await recordings.recordings(show.id))[0]);
-    await new Promise((r) => setTimeout(r, 2500));
+    // Pinned well after the recording's start, so its marker cannot pass for the at-start one (0 s).
+    await new Promise((r) => setTimeout(r, 2000));
     // The pin happens somewhere inside the create call (which took 1.8 s once on a loaded machine): bracket it.
     pinnedFrom = (Date.now() - Date.parse(rec.startedAt)) / 1000;
     const pinned = await offers.create(show.id, products[1], { showPrice: 999, quantity: 5, durationSeconds: 3600, pin: true });
@@ -41,8 +52,11 @@ describe("recordings", () => {
     pinnedTo = (Date.now() - Date.parse(rec.startedAt)) / 1000;
     // Created, never pinned: sold only once the show is over.
     unpinnedOfferId = (await offers.create(show.id, products[2], { showPrice: 500, quantity: 3, durationSeconds: 3600 })).id;
-    await until("offline", async () => (await shows.show(show.id)).status === "offline", 60_000);
+    // The pin inside the recording with time to spare: finished segments reaching a second past it.
+    await untilRecorded(server, show.id, pinnedTo + 1);
     await source.stop();
+    streamedSeconds = (Date.now() - Date.parse(rec.startedAt)) / 1000;
+    await until("offline", async () => (await shows.show(show.id)).status === "offline", 60_000);
     await until("recording finalised", async () => (await recordings.recordings(show.id))[0]?.status === "ready");
     await recordings.idle();
   }, 120_000);
@@ -55,8 +69,8 @@ describe("recordings", () => {
   it("records the live session as a finished VOD playlist with a poster and a preview clip", async () => {
     const [rec] = await server.services.recordings.recordings(server.demo.showId);
     expect(rec.status).toBe("ready");
-    expect(rec.durationSeconds).toBeGreaterThan(STREAM_SECONDS - 3);
-    expect(rec.durationSeconds).toBeLessThan(STREAM_SECONDS + 3);
+    expect(rec.durationSeconds).toBeGreaterThan(streamedSeconds - 3);
+    expect(rec.durationSeconds).toBeLessThan(streamedSeconds + 3);
     const res = await fetch(`${server.url}${rec.playbackUrl}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
