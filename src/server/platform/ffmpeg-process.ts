@@ -30,8 +30,12 @@ export interface FfmpegRun {
   stderrTail(): string[];
   /** Readable ends of the extra output pipes (`pipe:3`, `pipe:4`, …) requested with `pipes`. */
   readonly pipes: Readable[];
-  /** SIGTERM (ffmpeg finishes its outputs, e.g. writes #EXT-X-ENDLIST), SIGKILL after graceMs; resolves on exit. */
-  terminate(graceMs?: number): Promise<FfmpegExit>;
+  /**
+   * SIGTERM (ffmpeg finishes its outputs, e.g. writes #EXT-X-ENDLIST), SIGKILL after graceMs; resolves on exit. With
+   * `againMs`, a second SIGTERM after that long: it interrupts an input read that would otherwise block until the
+   * SIGKILL (an RTP input nobody sends to any more).
+   */
+  terminate(graceMs?: number, againMs?: number): Promise<FfmpegExit>;
 }
 
 const STDERR_TAIL_LINES = 12;
@@ -96,14 +100,21 @@ export function spawnFfmpeg(ffmpegPath: string, args: string[], opts: { stdin?: 
     exited,
     hasExited: () => done,
     stderrTail: () => (partial ? [...tail, partial] : [...tail]),
-    async terminate(graceMs = 3000) {
+    async terminate(graceMs = 3000, againMs?: number) {
       if (done) return exited;
       child.kill("SIGTERM");
+      const again =
+        againMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              if (!done) child.kill("SIGTERM");
+            }, againMs);
       const timer = setTimeout(() => {
         if (!done) child.kill("SIGKILL");
       }, graceMs);
       const exit = await exited;
       clearTimeout(timer);
+      clearTimeout(again);
       return exit;
     },
   };

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { defaultFfmpegPath, defaultFfprobePath } from "../config.js";
 import type { WhipPeer } from "../media/index.js";
 import { startCompositor } from "./compositor.js";
+import { until } from "../../../test/support/until.js";
 
 const run = promisify(execFile);
 const ffmpeg = process.env.FFMPEG_PATH ?? defaultFfmpegPath();
@@ -97,14 +98,16 @@ async function writtenSeconds(file: string): Promise<number> {
 }
 
 /** Waits until the FLV holds `seconds` of program; returns how many it holds then. */
-async function untilWritten(file: string, seconds: number, timeoutMs = 90_000): Promise<number> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const at = await writtenSeconds(file);
-    if (at >= seconds) return at;
-    if (Date.now() > end) throw new Error(`the program never reached ${seconds} s (at ${at} s)`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function untilWritten(file: string, seconds: number, timeoutMs = 90_000): Promise<number> {
+  return until(
+    `${seconds} s of program in the FLV`,
+    async () => {
+      const at = await writtenSeconds(file);
+      return at >= seconds ? at : null;
+    },
+    timeoutMs,
+    200,
+  );
 }
 
 async function duration(file: string): Promise<number> {

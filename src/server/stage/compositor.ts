@@ -176,18 +176,9 @@ export async function startCompositor(opts: { ffmpegPath: string; publishUrl: st
     stopping ??= (async () => {
       clearInterval(keyFrames);
       // ffmpeg ends on SIGTERM once each input's reader thread returns from its socket, so the RTP keeps flowing until
-      // it has exited; a participant who has gone sends nothing, and only a second signal interrupts that read
-      // (without these, every stop waited out the grace below and ended by SIGKILL, the program's trailer unwritten).
-      const again = setTimeout(() => {
-        if (run.hasExited() || run.pid === undefined) return;
-        try {
-          process.kill(run.pid, "SIGTERM");
-        } catch {
-          // exited in between
-        }
-      }, 500);
-      await run.terminate(3_000);
-      clearTimeout(again);
+      // it has exited; a participant who has gone sends nothing, and only a second signal (after 0.5 s) interrupts that
+      // read (without these, every stop waited out the grace and ended by SIGKILL, the program's trailer unwritten).
+      await run.terminate(3_000, 500);
       stopped = true;
       out.close();
       await fs.rm(dir, { recursive: true, force: true });
