@@ -10,7 +10,7 @@ import fastify, { type FastifyInstance } from "fastify";
 import { defaultFfmpegPath, defaultFfprobePath } from "../config.js";
 import { AppError } from "../platform/errors.js";
 import { createMedia, startSyntheticSource, type Media, type SyntheticSource } from "./index.js";
-import { isAlive } from "../platform/ffmpeg-process.js";
+import { type FfmpegRun, isAlive, spawnFfmpeg } from "../platform/ffmpeg-process.js";
 import { until as waitFor } from "../../../test/support/until.js";
 
 const execFileAsync = promisify(execFile);
@@ -367,6 +367,8 @@ describe("encoder reconnects (real ffmpeg)", () => {
   let media: Media;
   let base: string;
   let source: SyntheticSource | null = null;
+  // Plays the first publish as the recorder does, waiting a minute for data before it gives up on its own.
+  let player: FfmpegRun | null = null;
   const events: string[] = [];
 
   beforeAll(async () => {
@@ -394,6 +396,7 @@ describe("encoder reconnects (real ffmpeg)", () => {
   });
 
   afterAll(async () => {
+    await player?.terminate(1_000);
     await source?.stop();
     await media?.stop();
     await app?.close();
@@ -415,8 +418,11 @@ describe("encoder reconnects (real ffmpeg)", () => {
       },
       25_000,
     );
+    player = spawnFfmpeg(ffmpegPath, ["-nostdin", "-rw_timeout", "60000000", "-i", media.playUrl("shw_rc")!, "-c", "copy", "-f", "null", "-"]);
+    await waitFor("the player to play", () => player!.stderrTail().some((l) => l.startsWith("Stream mapping")), 15_000);
     await source.stop();
     await waitFor("reconnecting", () => events.includes("reconnecting:shw_rc"), 5_000);
+    expect(player.hasExited()).toBe(false);
     expect(media.showState("shw_rc")).toBe("reconnecting");
     // Viewers keep their playlist during the gap: same URL, same segments, no end.
     const gap = (await playlist())!;
@@ -450,7 +456,11 @@ describe("encoder reconnects (real ffmpeg)", () => {
     await waitFor("offline", () => events.includes("offline:shw_rc"), 10_000);
     expect(media.showState("shw_rc")).toBeUndefined();
     expect(await playlist()).toBeUndefined();
-  }, 15_000);
+    // A player of the show's publishes is ended with it: its ffmpeg sees the end of its input and finishes (exit 0)
+    // instead of waiting out its one-minute read timeout.
+    const exit = await waitFor("the player to end", () => (player!.hasExited() ? player!.exited : undefined), 15_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+  }, 30_000);
 });
 
 describe("a portrait source (a phone held upright, real ffmpeg over RTMP)", () => {

@@ -69,7 +69,12 @@ interface Publisher {
   socket: net.Socket;
   // Internal pull credential for our transcoder; the stream key is never used after the publish is authorised.
   playToken: string;
+  // Connections playing this publish (transcoder, recorder, simulcast relays).
+  players: Set<net.Socket>;
 }
+
+// How long a player told to end may take to read what it was already sent before its connection is cut.
+const PLAYER_DRAIN_MS = 2000;
 
 /** RTMP ingest: rtmp://host:port/live/<streamKey>; only the `live` app, only known keys, one publisher per show. */
 export class RtmpIngest {
@@ -77,6 +82,9 @@ export class RtmpIngest {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   readonly #publishers = new Map<string, Publisher>();
+  // Players of a show's ended publishes. NMS keeps them attached for a next publisher (a reconnect within the grace
+  // period reaches them); endPlayers() ends them once the show is off air.
+  readonly #leftOver = new Map<string, Set<net.Socket>>();
   #port = 0;
   #listening = false;
 
@@ -120,6 +128,20 @@ export class RtmpIngest {
     if (!publisher) return null;
     const h = host.includes(":") ? `[${host}]` : host;
     return `rtmp://${h}:${this.#port}/live/${showId}?token=${publisher.playToken}`;
+  }
+
+  /**
+   * The show is off air: end the connections still playing its earlier publishes (FIN after what they were sent), so
+   * their ffmpeg sees the end of its input and finishes its output now instead of blocking in a read until its own
+   * timeout.
+   */
+  endPlayers(showId: string): void {
+    const players = this.#leftOver.get(showId);
+    this.#leftOver.delete(showId);
+    for (const player of players ?? []) {
+      player.end();
+      setTimeout(() => player.destroy(), PLAYER_DRAIN_MS).unref();
+    }
   }
 
   kick(showId: string): void {
@@ -205,11 +227,14 @@ export class RtmpIngest {
           // NMS keeps a finished publish "resumable" for 30 s; we report offline at once, so end it at once.
           session.broadcast.publishGraceMs = 0;
           publishState = "publishing";
-          const publisher: Publisher = { socket, playToken: secretToken(16) };
+          const publisher: Publisher = { socket, playToken: secretToken(16), players: new Set() };
           this.#publishers.set(showId, publisher);
           socket.once("close", () => {
             if (this.#publishers.get(showId) !== publisher) return;
             this.#publishers.delete(showId);
+            const leftOver = this.#leftOver.get(showId) ?? new Set();
+            for (const player of publisher.players) leftOver.add(player);
+            if (leftOver.size) this.#leftOver.set(showId, leftOver);
             log.info({ showId, ip }, "rtmp publish ended");
             this.#o.onUnpublish(showId);
           });
@@ -230,6 +255,11 @@ export class RtmpIngest {
       if (!publisher || typeof token !== "string" || !sameSecret(token, publisher.playToken)) {
         return refuse("play refused", { showId: SHOW_ID.test(name) ? name : undefined });
       }
+      publisher.players.add(socket);
+      socket.once("close", () => {
+        publisher.players.delete(socket);
+        this.#leftOver.get(name)?.delete(socket);
+      });
       play(invoke);
     };
 

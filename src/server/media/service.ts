@@ -181,6 +181,7 @@ export function createMedia(deps: MediaDeps): Media {
     shows.delete(showId);
     show?.ladderKnown();
     for (const r of show?.renditions ?? []) r.packager.close();
+    ingest.endPlayers(showId);
     if (live.delete(showId)) notify("onOffline", showId);
   };
 

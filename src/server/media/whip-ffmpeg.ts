@@ -77,7 +77,9 @@ export async function feedWhipToFfmpeg(peer: WhipPeer, opts: { ffmpegPath: strin
   const stop = () => {
     stopping ??= (async () => {
       clearInterval(keyFrames);
-      await run.terminate(3_000);
+      // After the peer closed no RTP comes, and ffmpeg's first SIGTERM waits for a packet that never does: a second
+      // one after 0.5 s interrupts the read (as the stage compositor does).
+      await run.terminate(3_000, 500);
       out.close();
     })();
     return stopping;
