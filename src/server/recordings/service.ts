@@ -162,7 +162,8 @@ export class RecordingService {
     if (session.timer) clearTimeout(session.timer);
     const run = session.run;
     if (!run) return;
-    // The input ends by itself INPUT_TIMEOUT_SECONDS after the last packet; signal only if it did not.
+    // The ingest ends its players when the show goes off air (the input ends at once, ffmpeg writes the ENDLIST), and a
+    // silent input ends INPUT_TIMEOUT_SECONDS after its last packet anyway; signal only if neither happened.
     const timer = setTimeout(() => void stopGracefully(run), (INPUT_TIMEOUT_SECONDS + 2) * 1000);
     void run.exited.then(() => clearTimeout(timer));
   }
