@@ -94,10 +94,13 @@ describe("the stage's media: WHIP publishes, forwarding and the composed program
     await waitForProgram(server, showId, (f) => colourAt(f, 4, 4) === "red" && colourAt(f, 12, 4) === "red" && colourAt(f, 14, 7) !== "blue", 60_000);
     expect(server.services.stageMedia.compositorPid(showId)).toBe(pidBefore);
 
-    // Taken off: the program is the host alone again (the compositor restarts with one input).
+    // Side by side again: the guest is back on the right, so the host-only frames above cannot answer the next wait.
     await request(server.url, "PUT", `/api/studio/shows/${showId}/stage/layout`, { cookie: host, body: { layout: "side_by_side" } });
+    await waitForProgram(server, showId, (f) => colourAt(f, 4, 4) === "red" && colourAt(f, 12, 4) === "blue", 60_000);
+    // Taken off: the program is the host alone again (the compositor restarts with one input).
     await request(server.url, "POST", `/api/studio/shows/${showId}/stage/participants/${pid}/take-off`, { cookie: host });
     await waitForProgram(server, showId, (f) => colourAt(f, 8, 4) === "red" && colourAt(f, 12, 4) === "red", 90_000);
+    expect(server.services.stageMedia.compositorPid(showId)).not.toBe(pidBefore);
     // The restart reconnects the program to the ingest (within its grace period); under load the new publisher may
     // itself be refused once and retried a second later, so the show is live again rather than live at every instant.
     await expect.poll(() => server.services.media.status().live, { timeout: 60_000, interval: 250 }).toContain(showId);
