@@ -69,8 +69,6 @@ interface Publisher {
   socket: net.Socket;
   // Internal pull credential for our transcoder; the stream key is never used after the publish is authorised.
   playToken: string;
-  // Connections playing this publish (transcoder, recorder, simulcast relays).
-  players: Set<net.Socket>;
 }
 
 // How long a player told to end may take to read what it was already sent before its connection is cut.
@@ -82,9 +80,9 @@ export class RtmpIngest {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   readonly #publishers = new Map<string, Publisher>();
-  // Players of a show's ended publishes. NMS keeps them attached for a next publisher (a reconnect within the grace
-  // period reaches them); endPlayers() ends them once the show is off air.
-  readonly #leftOver = new Map<string, Set<net.Socket>>();
+  // Connections playing each show (transcoder, recorder, simulcast relays). NMS keeps a player attached when its
+  // publisher leaves, for a next publisher (a reconnect within the grace period reaches it); endPlayers() ends them.
+  readonly #players = new Map<string, Set<net.Socket>>();
   #port = 0;
   #listening = false;
 
@@ -131,13 +129,14 @@ export class RtmpIngest {
   }
 
   /**
-   * The show is off air: end the connections still playing its earlier publishes (FIN after what they were sent), so
+   * The show is off air (no publisher now): end the connections still playing it (FIN after what they were sent), so
    * their ffmpeg sees the end of its input and finishes its output now instead of blocking in a read until its own
    * timeout.
    */
   endPlayers(showId: string): void {
-    const players = this.#leftOver.get(showId);
-    this.#leftOver.delete(showId);
+    if (this.#publishers.has(showId)) return;
+    const players = this.#players.get(showId);
+    this.#players.delete(showId);
     for (const player of players ?? []) {
       player.end();
       setTimeout(() => player.destroy(), PLAYER_DRAIN_MS).unref();
@@ -227,14 +226,11 @@ export class RtmpIngest {
           // NMS keeps a finished publish "resumable" for 30 s; we report offline at once, so end it at once.
           session.broadcast.publishGraceMs = 0;
           publishState = "publishing";
-          const publisher: Publisher = { socket, playToken: secretToken(16), players: new Set() };
+          const publisher: Publisher = { socket, playToken: secretToken(16) };
           this.#publishers.set(showId, publisher);
           socket.once("close", () => {
             if (this.#publishers.get(showId) !== publisher) return;
             this.#publishers.delete(showId);
-            const leftOver = this.#leftOver.get(showId) ?? new Set();
-            for (const player of publisher.players) leftOver.add(player);
-            if (leftOver.size) this.#leftOver.set(showId, leftOver);
             log.info({ showId, ip }, "rtmp publish ended");
             this.#o.onUnpublish(showId);
           });
@@ -255,11 +251,9 @@ export class RtmpIngest {
       if (!publisher || typeof token !== "string" || !sameSecret(token, publisher.playToken)) {
         return refuse("play refused", { showId: SHOW_ID.test(name) ? name : undefined });
       }
-      publisher.players.add(socket);
-      socket.once("close", () => {
-        publisher.players.delete(socket);
-        this.#leftOver.get(name)?.delete(socket);
-      });
+      const players = this.#players.get(name) ?? new Set<net.Socket>();
+      this.#players.set(name, players.add(socket));
+      socket.once("close", () => players.delete(socket));
       play(invoke);
     };
 
