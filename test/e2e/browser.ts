@@ -64,10 +64,31 @@ function fileView(browser: Browser): Browser {
   });
 }
 
+const recentRequests = new WeakMap<BrowserContext, string[]>();
+
 /** A fresh visitor: own cookies and localStorage, English UI, and page errors collected for the assertions. */
 export async function newVisitor(browser: Browser, baseURL: string, opts: BrowserContextOptions = {}): Promise<{ context: BrowserContext; errors: string[] }> {
   const context = await browser.newContext({ baseURL, locale: "en-GB", ...opts });
   const errors: string[] = [];
+  // The last requests for playlists, media and the API, for a playback failure's message (waitForPlayback).
+  const requests: string[] = [];
+  recentRequests.set(context, requests);
+  const keep = (line: string) => {
+    requests.push(line);
+    if (requests.length > 40) requests.shift();
+  };
+  const since = Date.now();
+  const at = () => `+${((Date.now() - since) / 1000).toFixed(1)}s`;
+  const path = (url: string) => {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  };
+  context.on("response", (r) => {
+    if (/\/(live|api)\//.test(r.url())) keep(`${at()} ${r.status()} ${path(r.url())}`);
+  });
+  context.on("requestfailed", (r) => {
+    if (/\/(live|api)\//.test(r.url())) keep(`${at()} failed ${path(r.url())}: ${r.failure()?.errorText}`);
+  });
   context.on("page", (page) => {
     page.on("pageerror", (err) => errors.push(err.message));
     // An alert means script ran from user content — the chat XSS check relies on this.
@@ -89,17 +110,66 @@ export async function signedInVisitor(browser: Browser, baseURL: string, cookie:
 
 /** Live playback starts mid-stream, so "plays" means currentTime moved on by over a second once playing. */
 export async function waitForPlayback(page: Page, timeoutMs: number): Promise<void> {
-  const started = await page.waitForFunction(
-    () => {
-      const v = document.querySelector<HTMLVideoElement>("[data-testid=player-video]");
-      return v && !v.paused && v.readyState >= 3 ? { t: v.currentTime } : null;
-    },
-    undefined,
-    { timeout: timeoutMs, polling: 250 },
-  );
-  const { t } = (await started.jsonValue()) as { t: number };
-  await page.waitForFunction((from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1, t, {
-    timeout: timeoutMs,
-    polling: 250,
+  try {
+    const started = await page.waitForFunction(
+      () => {
+        const v = document.querySelector<HTMLVideoElement>("[data-testid=player-video]");
+        return v && !v.paused && v.readyState >= 3 ? { t: v.currentTime } : null;
+      },
+      undefined,
+      { timeout: timeoutMs, polling: 250 },
+    );
+    const { t } = (await started.jsonValue()) as { t: number };
+    await page.waitForFunction((from) => (document.querySelector<HTMLVideoElement>("[data-testid=player-video]")?.currentTime ?? 0) > from + 1, t, {
+      timeout: timeoutMs,
+      polling: 250,
+    });
+  } catch (err) {
+    // A timeout alone says nothing of why: say what the player and the stream were doing (the failure is rare and only
+    // seen in whole-suite runs, where nothing else is kept).
+    const state = await playbackState(page).catch((e: unknown) => ({ unreadable: String(e) }));
+    const requests = recentRequests.get(page.context()) ?? [];
+    throw new Error(`${(err as Error).message}\nplayer state: ${JSON.stringify(state)}\nlast requests:\n${requests.join("\n")}`, { cause: err });
+  }
+}
+
+/** The page's player, its video element and the playlists it plays, for a failure message. */
+export function playbackState(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    const v = document.querySelector<HTMLVideoElement>("[data-testid=player-video]");
+    const ranges = (r: TimeRanges | undefined) => (r ? Array.from({ length: r.length }, (_, i) => [r.start(i), r.end(i)]) : null);
+    const video = v && {
+      paused: v.paused,
+      readyState: v.readyState,
+      networkState: v.networkState,
+      currentTime: v.currentTime,
+      buffered: ranges(v.buffered),
+      error: v.error && { code: v.error.code, message: v.error.message },
+      srcObject: v.srcObject !== null,
+    };
+    const text = async (url: string) => {
+      try {
+        const r = await fetch(url, { cache: "no-store" });
+        return `${r.status} ${(await r.text()).slice(-1200)}`;
+      } catch (e) {
+        return String(e);
+      }
+    };
+    const view = await fetch(`/api/shows/${location.pathname.split("/").pop()}`)
+      .then((r) => r.json())
+      .catch(() => null);
+    const master: string | null = view?.show?.playbackUrl ?? null;
+    const masterText = master ? await text(master) : null;
+    const media = masterText?.split("\n").find((l) => l && !l.startsWith("#") && !/^\d{3} /.test(l));
+    return {
+      url: location.href,
+      mode: document.querySelector("[data-testid=player-mode]")?.getAttribute("data-mode") ?? null,
+      status: document.querySelector(".stage-info")?.textContent?.slice(0, 120) ?? null,
+      player: v !== null,
+      video,
+      master,
+      masterText,
+      mediaText: master && media ? await text(new URL(media, new URL(master, location.href)).href) : null,
+    };
   });
 }
