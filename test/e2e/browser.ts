@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Request, chromium } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -64,31 +64,113 @@ function fileView(browser: Browser): Browser {
   });
 }
 
-const recentRequests = new WeakMap<BrowserContext, string[]>();
+/** A visitor's playlist, media and API requests, for a playback failure's message (waitForPlayback). */
+interface RequestLog {
+  /** Finished or failed, oldest first; playlist reloads only as the last few. */
+  done: string[];
+  pending: Map<Request, string>;
+  at(): string;
+}
+const requestLogs = new WeakMap<BrowserContext, RequestLog>();
+
+function logRequests(context: BrowserContext): void {
+  const since = Date.now();
+  const log: RequestLog = { done: [], pending: new Map(), at: () => `+${((Date.now() - since) / 1000).toFixed(1)}s` };
+  requestLogs.set(context, log);
+  const watched = (r: Request) => /\/(live|api)\//.test(r.url());
+  const path = (r: Request) => {
+    const u = new URL(r.url());
+    return u.pathname + u.search;
+  };
+  const keep = (line: string) => {
+    log.done.push(line);
+    if (log.done.length > 200) log.done.splice(0, 100);
+  };
+  context.on("request", (r) => {
+    if (watched(r)) log.pending.set(r, `${log.at()} ${path(r)}`);
+  });
+  context.on("requestfinished", (r) => {
+    if (!watched(r)) return;
+    log.pending.delete(r);
+    // The context may close before the answer is read (a test ending): then the line is not kept.
+    void r.response().then(
+      (res) => keep(`${log.at()} ${res?.status() ?? "?"} ${path(r)}`),
+      () => undefined,
+    );
+  });
+  context.on("requestfailed", (r) => {
+    if (!watched(r)) return;
+    log.pending.delete(r);
+    keep(`${log.at()} failed ${path(r)}: ${r.failure()?.errorText}`);
+  });
+}
+
+/**
+ * Runs in every page: a short trace of Media Source Extensions and media element events (window.__mediaTrace), read by
+ * playbackState when playback did not start. No behaviour changes: the wrappers call through.
+ */
+function traceMedia(): void {
+  const trace: string[] = [];
+  (window as unknown as { __mediaTrace: string[] }).__mediaTrace = trace;
+  const t0 = performance.now();
+  const note = (line: string) => {
+    trace.push(`+${((performance.now() - t0) / 1000).toFixed(1)}s ${line}`);
+    if (trace.length > 80) trace.splice(10, 20);
+  };
+  if (typeof MediaSource !== "undefined") {
+    const addSourceBuffer = MediaSource.prototype.addSourceBuffer;
+    MediaSource.prototype.addSourceBuffer = function (this: MediaSource, type: string) {
+      note(`addSourceBuffer ${type} (${this.readyState})`);
+      const sb = addSourceBuffer.call(this, type);
+      let appends = 0;
+      const append = sb.appendBuffer;
+      sb.appendBuffer = function (this: SourceBuffer, data: BufferSource) {
+        appends += 1;
+        if (appends <= 3 || appends % 20 === 0) note(`append #${appends} ${type.split(";")[0]} ${data.byteLength} B`);
+        return append.call(this, data);
+      };
+      sb.addEventListener("error", () => note(`sourcebuffer error ${type}`));
+      return sb;
+    };
+    const endOfStream = MediaSource.prototype.endOfStream;
+    MediaSource.prototype.endOfStream = function (this: MediaSource, error?: EndOfStreamError) {
+      note(`endOfStream ${error ?? ""}`);
+      return endOfStream.call(this, error);
+    };
+    const createObjectURL = URL.createObjectURL;
+    URL.createObjectURL = (obj: Blob | MediaSource) => {
+      if (obj instanceof MediaSource) {
+        note("MediaSource attached");
+        for (const event of ["sourceopen", "sourceended", "sourceclose"]) obj.addEventListener(event, () => note(event));
+      }
+      return createObjectURL(obj);
+    };
+  }
+  for (const event of ["loadstart", "emptied", "loadedmetadata", "canplay", "playing", "waiting", "stalled", "pause", "seeking", "error", "abort"]) {
+    document.addEventListener(
+      event,
+      (e) => (e.target instanceof HTMLMediaElement ? note(`video ${event} t=${e.target.currentTime.toFixed(2)}`) : undefined),
+      true,
+    );
+  }
+}
+
+/** What a visitor's requests were: the non-playlist ones and the last playlist loads, then those still pending. */
+function describeRequests(context: BrowserContext): string {
+  const log = requestLogs.get(context);
+  if (!log) return "(not logged)";
+  const playlist = (line: string) => /\.m3u8/.test(line);
+  const lines = log.done.filter((line, i) => !playlist(line) || i >= log.done.length - 12);
+  const pending = [...log.pending.values()].map((line) => `pending since ${line}`);
+  return `${[...lines, ...pending].join("\n")}\n(now ${log.at()})`;
+}
 
 /** A fresh visitor: own cookies and localStorage, English UI, and page errors collected for the assertions. */
 export async function newVisitor(browser: Browser, baseURL: string, opts: BrowserContextOptions = {}): Promise<{ context: BrowserContext; errors: string[] }> {
   const context = await browser.newContext({ baseURL, locale: "en-GB", ...opts });
   const errors: string[] = [];
-  // The last requests for playlists, media and the API, for a playback failure's message (waitForPlayback).
-  const requests: string[] = [];
-  recentRequests.set(context, requests);
-  const keep = (line: string) => {
-    requests.push(line);
-    if (requests.length > 40) requests.shift();
-  };
-  const since = Date.now();
-  const at = () => `+${((Date.now() - since) / 1000).toFixed(1)}s`;
-  const path = (url: string) => {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  };
-  context.on("response", (r) => {
-    if (/\/(live|api)\//.test(r.url())) keep(`${at()} ${r.status()} ${path(r.url())}`);
-  });
-  context.on("requestfailed", (r) => {
-    if (/\/(live|api)\//.test(r.url())) keep(`${at()} failed ${path(r.url())}: ${r.failure()?.errorText}`);
-  });
+  logRequests(context);
+  await context.addInitScript(traceMedia);
   context.on("page", (page) => {
     page.on("pageerror", (err) => errors.push(err.message));
     // An alert means script ran from user content — the chat XSS check relies on this.
@@ -128,8 +210,7 @@ export async function waitForPlayback(page: Page, timeoutMs: number): Promise<vo
     // A timeout alone says nothing of why: say what the player and the stream were doing (the failure is rare and only
     // seen in whole-suite runs, where nothing else is kept).
     const state = await playbackState(page).catch((e: unknown) => ({ unreadable: String(e) }));
-    const requests = recentRequests.get(page.context()) ?? [];
-    throw new Error(`${(err as Error).message}\nplayer state: ${JSON.stringify(state)}\nlast requests:\n${requests.join("\n")}`, { cause: err });
+    throw new Error(`${(err as Error).message}\nplayer state: ${JSON.stringify(state)}\nrequests:\n${describeRequests(page.context())}`, { cause: err });
   }
 }
 
@@ -162,6 +243,7 @@ export function playbackState(page: Page): Promise<unknown> {
     const masterText = master ? await text(master) : null;
     const media = masterText?.split("\n").find((l) => l && !l.startsWith("#") && !/^\d{3} /.test(l));
     return {
+      trace: (window as unknown as { __mediaTrace?: string[] }).__mediaTrace ?? null,
       url: location.href,
       mode: document.querySelector("[data-testid=player-mode]")?.getAttribute("data-mode") ?? null,
       status: document.querySelector(".stage-info")?.textContent?.slice(0, 120) ?? null,

@@ -412,7 +412,9 @@ export class RecordingService {
       this.#helpers.delete(run);
     });
     if (exit.code !== 0) {
-      this.#d.log.warn({ ...exit, output: path.basename(output), stderr: run.stderrTail() }, "recording derivative failed");
+      // Stopped with the server (stop() ends helpers): not a failure of the recording, and said as such.
+      if (this.#stopped) this.#d.log.info({ ...exit, output: path.basename(output) }, "recording derivative cut short by shutdown");
+      else this.#d.log.warn({ ...exit, output: path.basename(output), stderr: run.stderrTail() }, "recording derivative failed");
       return false;
     }
     return (await stat(output).catch(() => null))?.isFile() ?? false;
