@@ -69,13 +69,15 @@ interface RequestLog {
   /** Finished or failed, oldest first; playlist reloads only as the last few. */
   done: string[];
   pending: Map<Request, string>;
+  /** The last console lines: hls.js's own log (showcart.playerDebug, set for every visitor). */
+  console: string[];
   at(): string;
 }
 const requestLogs = new WeakMap<BrowserContext, RequestLog>();
 
 function logRequests(context: BrowserContext): void {
   const since = Date.now();
-  const log: RequestLog = { done: [], pending: new Map(), at: () => `+${((Date.now() - since) / 1000).toFixed(1)}s` };
+  const log: RequestLog = { done: [], pending: new Map(), console: [], at: () => `+${((Date.now() - since) / 1000).toFixed(1)}s` };
   requestLogs.set(context, log);
   const watched = (r: Request) => /\/(live|api)\//.test(r.url());
   const path = (r: Request) => {
@@ -86,6 +88,10 @@ function logRequests(context: BrowserContext): void {
     log.done.push(line);
     if (log.done.length > 200) log.done.splice(0, 100);
   };
+  context.on("console", (m) => {
+    log.console.push(`${log.at()} ${m.type()} ${m.text().slice(0, 300)}`);
+    if (log.console.length > 120) log.console.splice(0, 60);
+  });
   context.on("request", (r) => {
     if (watched(r)) log.pending.set(r, `${log.at()} ${path(r)}`);
   });
@@ -162,7 +168,7 @@ function describeRequests(context: BrowserContext): string {
   const playlist = (line: string) => /\.m3u8/.test(line);
   const lines = log.done.filter((line, i) => !playlist(line) || i >= log.done.length - 12);
   const pending = [...log.pending.values()].map((line) => `pending since ${line}`);
-  return `${[...lines, ...pending].join("\n")}\n(now ${log.at()})`;
+  return `${[...lines, ...pending].join("\n")}\n(now ${log.at()})\nconsole:\n${log.console.slice(-60).join("\n")}`;
 }
 
 /** A fresh visitor: own cookies and localStorage, English UI, and page errors collected for the assertions. */
@@ -171,6 +177,13 @@ export async function newVisitor(browser: Browser, baseURL: string, opts: Browse
   const errors: string[] = [];
   logRequests(context);
   await context.addInitScript(traceMedia);
+  await context.addInitScript(() => {
+    try {
+      localStorage.setItem("showcart.playerDebug", "1");
+    } catch {
+      // about:blank and opaque origins have no storage.
+    }
+  });
   context.on("page", (page) => {
     page.on("pageerror", (err) => errors.push(err.message));
     // An alert means script ran from user content — the chat XSS check relies on this.

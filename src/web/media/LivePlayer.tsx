@@ -37,6 +37,18 @@ function wantsSubSecond(): boolean {
   }
 }
 
+/**
+ * hls.js's own log in the browser console, for support ("set showcart.playerDebug to 1 and send us the console") and for
+ * e2e failure messages. Off unless asked for.
+ */
+function playerDebug(): boolean {
+  try {
+    return window.localStorage.getItem("showcart.playerDebug") === "1";
+  } catch {
+    return false;
+  }
+}
+
 /** `?mode=webrtc`: try WHEP even where the show view says it is not offered (support, tests). */
 const forcedWebRtc = () => new URLSearchParams(window.location.search).get("mode") === "webrtc";
 
@@ -90,6 +102,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
       }
       const hls = new Hls({
         ...liveHlsSettings,
+        debug: playerDebug(),
         // An encoder reconnect leaves the playlist unchanged for up to RECONNECT_GRACE_SECONDS (blocking reloads
         // answer 503 meanwhile): keep asking rather than give up, so playback resumes without a reload.
         playlistLoadPolicy: {
