@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useI18n } from "../i18n/coreText.js";
 import { usePlaybackTelemetry } from "../telemetry/playbackTelemetry.js";
 import { Icon } from "../components/Icon.js";
-import { CATCH_UP, keepNearLive, liveHlsSettings } from "./liveHlsSettings.js";
+import { CATCH_UP, keepNearLive, liveHlsSettings, stuckWatch } from "./liveHlsSettings.js";
 import { QualityMenu, type QualityLevel } from "./QualityMenu.js";
 
 interface Props {
@@ -71,6 +71,8 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
   const setHlsLevel = useRef<(level: number) => void>(() => undefined);
   const [subSecond, setSubSecond] = useState(wantsSubSecond);
   const [mode, setMode] = useState<PlaybackMode>("connecting");
+  // How often LL-HLS started over after a fatal error or getting stuck (data-restarts: support, tests).
+  const [restarts, setRestarts] = useState(0);
 
   useEffect(() => {
     const video = videoRef.current;
@@ -124,7 +126,18 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
         },
       });
       const stopCatchUp = keepNearLive(hls, video, CATCH_UP);
+      // Playlists moving on while nothing is appended: start over (a new hls.js), as after a fatal error.
+      const stuck = stuckWatch(video);
+      const stuckTimer = setInterval(() => {
+        if (!stuck.check()) return;
+        console.warn("live player: the playlist moves on but no media arrives; starting over");
+        setRestarts((n) => n + 1);
+        destroyHls?.();
+        destroyHls = undefined;
+        if (!disposed) void startHls();
+      }, 1000);
       destroyHls = () => {
+        clearInterval(stuckTimer);
         stopCatchUp();
         hls.destroy();
       };
@@ -142,7 +155,12 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
       // another node takes over the show's ingest, the stream's timestamps start again near 0 and hls.js, mapping them
       // as the old stream's, waited for as long as the old one had been live: a new tag is played from scratch.
       const tags = new Map<number, string>();
+      let edge = "";
+      hls.on(Hls.Events.FRAG_LOADING, () => stuck.loading());
       hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
+        const at = `${data.level}:${data.details.endSN}:${data.details.lastPartIndex}`;
+        if (at !== edge) stuck.advanced();
+        edge = at;
         const name = data.details.fragments[0]?.relurl?.split("/").pop() ?? "";
         const tag = /^(.+)-s\d+\.m4s$/.exec(name)?.[1];
         if (!tag) return;
@@ -161,6 +179,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
           hls.recoverMediaError();
           return;
         }
+        setRestarts((n) => n + 1);
         destroyHls?.();
         destroyHls = undefined;
         if (!disposed) restartTimer = setTimeout(() => void startHls(), RESTART_AFTER_MS);
@@ -240,7 +259,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
   };
 
   return (
-    <div class="player" data-testid={testId}>
+    <div class="player" data-testid={testId} data-restarts={restarts}>
       <video
         ref={videoRef}
         muted

@@ -64,3 +64,59 @@ export function keepNearLive(hls: LatencySource, video: HTMLMediaElement, o: typ
     if (video.playbackRate !== 1) video.playbackRate = 1;
   };
 }
+
+export const STUCK = {
+  /** Nothing requested, nothing new buffered and the playhead still for this long... */
+  idleMs: 12_000,
+  /** ...while the playlist announced this many new parts or segments (~6 s of a live show at 0.3 s parts). */
+  advances: 20,
+};
+
+/** What the stuck watch reads of the video element. */
+export interface MediaProgress {
+  readonly currentTime: number;
+  readonly buffered: TimeRanges;
+}
+
+/**
+ * Spots a player that keeps loading playlists but appends nothing (seen once in a loaded CI run: hls.js reloading the
+ * 240p playlist part by part for 40 s without a media request, the video empty). An encoder reconnect is not that
+ * (the playlist stands still meanwhile), nor a slow start (fragments are being requested). `advanced()` on every
+ * playlist that moved on, `loading()` on every fragment request; `check()` every second returns true when the player
+ * should start over (then the watch starts afresh).
+ */
+export function stuckWatch(video: MediaProgress, o: typeof STUCK = STUCK, now: () => number = () => performance.now()) {
+  let end = -1;
+  let time = -1;
+  let since = now();
+  let advances = 0;
+  const progressed = () => {
+    const b = video.buffered;
+    const e = b.length > 0 ? b.end(b.length - 1) : 0;
+    if (e === end && video.currentTime === time) return false;
+    end = e;
+    time = video.currentTime;
+    return true;
+  };
+  progressed();
+  return {
+    advanced(): void {
+      advances += 1;
+    },
+    loading(): void {
+      since = now();
+      advances = 0;
+    },
+    check(): boolean {
+      if (progressed()) {
+        since = now();
+        advances = 0;
+        return false;
+      }
+      if (now() - since < o.idleMs || advances < o.advances) return false;
+      since = now();
+      advances = 0;
+      return true;
+    },
+  };
+}
