@@ -83,7 +83,7 @@ describe("live player", () => {
     });
     const page = await context.newPage();
     await page.goto(`/shows/${server.demo.slug}`);
-    await waitForPlayback(page, LONG);
+    await waitForPlayback(page, LONG, { restartExpected: true });
     await expect(page.getByTestId("player").getAttribute("data-restarts")).resolves.toBe("1");
     expect(errors).toEqual([]);
     await context.close();
