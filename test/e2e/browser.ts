@@ -222,7 +222,8 @@ export async function waitForPlayback(page: Page, timeoutMs: number, o: { restar
     // Playing, but maybe only after the player started over (a fatal error, or stuck: LivePlayer's stuckWatch): say so
     // in the run's output with what led to it, since the test passes either way.
     const restarts = Number(await page.getAttribute("[data-testid=player]", "data-restarts", { timeout: 1000 }).catch(() => null));
-    if (restarts > 0 && !o.restartExpected) console.warn(`waitForPlayback: the player started over ${restarts} time(s) before playing\n${describeRequests(page.context())}`);
+    if (restarts > 0 && !o.restartExpected)
+      console.warn(`waitForPlayback: the player started over ${restarts} time(s) before playing\n${describeRequests(page.context())}`);
   } catch (err) {
     // A timeout alone says nothing of why: say what the player and the stream were doing (the failure is rare and only
     // seen in whole-suite runs, where nothing else is kept).
