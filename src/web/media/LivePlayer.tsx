@@ -156,7 +156,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
       // as the old stream's, waited for as long as the old one had been live: a new tag is played from scratch.
       const tags = new Map<number, string>();
       let edge = "";
-      hls.on(Hls.Events.FRAG_LOADING, () => stuck.loading());
+      hls.on(Hls.Events.FRAG_LOADING, () => stuck.reset());
       hls.on(Hls.Events.LEVEL_LOADED, (_e, data) => {
         const at = `${data.level}:${data.details.endSN}:${data.details.lastPartIndex}`;
         if (at !== edge) stuck.advanced();

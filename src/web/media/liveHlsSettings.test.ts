@@ -34,8 +34,14 @@ describe("the live player's stuck watch", () => {
   });
   const setup = () => {
     let t = 0;
-    const video = { currentTime: 0, buffered: ranges(null) };
-    const watch = stuckWatch(video, STUCK, () => t);
+    const video = { currentTime: 0, buffered: ranges(null), paused: false, readyState: 0 };
+    const page = { hidden: false };
+    const watch = stuckWatch(
+      video,
+      STUCK,
+      () => t,
+      () => page.hidden,
+    );
     const tick = (ms: number, advances: number) => {
       let fired = false;
       const steps = ms / 1000;
@@ -47,7 +53,7 @@ describe("the live player's stuck watch", () => {
       }
       return fired;
     };
-    return { video, watch, tick };
+    return { video, page, watch, tick };
   };
 
   it("starts over when the playlist moves on for 12 s and nothing is buffered or played", () => {
@@ -73,9 +79,22 @@ describe("the live player's stuck watch", () => {
   it("does not while fragments are requested, however slowly they come", () => {
     const { watch, tick } = setup();
     for (let s = 0; s < 6; s++) {
-      watch.loading();
+      watch.reset();
       expect(tick(10_000, 40)).toBe(false);
     }
+  });
+
+  it("does not in a hidden tab, nor while paused with data to play (autoplay refused)", () => {
+    const { video, page, tick } = setup();
+    page.hidden = true;
+    expect(tick(60_000, 200)).toBe(false);
+    page.hidden = false;
+    video.paused = true;
+    video.readyState = 4;
+    expect(tick(60_000, 200)).toBe(false);
+    // Paused with nothing to play (before any data arrived) is still watched.
+    video.readyState = 0;
+    expect(tick(12_000, 40)).toBe(true);
   });
 
   it("does not while the playlist stands still (an encoder reconnect), nor with a few late parts", () => {

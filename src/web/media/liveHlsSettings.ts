@@ -76,16 +76,23 @@ export const STUCK = {
 export interface MediaProgress {
   readonly currentTime: number;
   readonly buffered: TimeRanges;
+  readonly paused: boolean;
+  readonly readyState: number;
 }
 
 /**
  * Spots a player that keeps loading playlists but appends nothing (seen once in a loaded CI run: hls.js reloading the
  * 240p playlist part by part for 40 s without a media request, the video empty). An encoder reconnect is not that
  * (the playlist stands still meanwhile), nor a slow start (fragments are being requested). `advanced()` on every
- * playlist that moved on, `loading()` on every fragment request; `check()` every second returns true when the player
+ * playlist that moved on, `reset()` on every fragment request; `check()` every second returns true when the player
  * should start over (then the watch starts afresh).
  */
-export function stuckWatch(video: MediaProgress, o: typeof STUCK = STUCK, now: () => number = () => performance.now()) {
+export function stuckWatch(
+  video: MediaProgress,
+  o: typeof STUCK = STUCK,
+  now: () => number = () => performance.now(),
+  hidden: () => boolean = () => document.hidden,
+) {
   let end = -1;
   let time = -1;
   let since = now();
@@ -103,12 +110,15 @@ export function stuckWatch(video: MediaProgress, o: typeof STUCK = STUCK, now: (
     advanced(): void {
       advances += 1;
     },
-    loading(): void {
+    /** A fragment is being requested, or the player is not expected to progress now: the watch starts afresh. */
+    reset(): void {
       since = now();
       advances = 0;
     },
     check(): boolean {
-      if (progressed()) {
+      // A hidden tab (timers throttled, a muted video may be paused to save power) or a paused video with data to play
+      // (autoplay refused) is not stuck.
+      if (progressed() || hidden() || (video.paused && video.readyState >= 3)) {
         since = now();
         advances = 0;
         return false;
