@@ -64,8 +64,8 @@ function fileView(browser: Browser): Browser {
   });
 }
 
-/** A visitor's playlist, media and API requests, for a playback failure's message (waitForPlayback). */
-interface RequestLog {
+/** A visitor's playlist, media and API requests and its console, for a playback failure's message (waitForPlayback). */
+interface VisitorLog {
   /** Finished or failed, oldest first; playlist reloads only as the last few. */
   done: string[];
   pending: Map<Request, string>;
@@ -73,12 +73,12 @@ interface RequestLog {
   console: string[];
   at(): string;
 }
-const requestLogs = new WeakMap<BrowserContext, RequestLog>();
+const visitorLogs = new WeakMap<BrowserContext, VisitorLog>();
 
-function logRequests(context: BrowserContext): void {
+function logVisitor(context: BrowserContext): void {
   const since = Date.now();
-  const log: RequestLog = { done: [], pending: new Map(), console: [], at: () => `+${((Date.now() - since) / 1000).toFixed(1)}s` };
-  requestLogs.set(context, log);
+  const log: VisitorLog = { done: [], pending: new Map(), console: [], at: () => `+${((Date.now() - since) / 1000).toFixed(1)}s` };
+  visitorLogs.set(context, log);
   const watched = (r: Request) => /\/(live|api)\//.test(r.url());
   const path = (r: Request) => {
     const u = new URL(r.url());
@@ -163,7 +163,7 @@ function traceMedia(): void {
 
 /** What a visitor's requests were: the non-playlist ones and the last playlist loads, then those still pending. */
 function describeRequests(context: BrowserContext): string {
-  const log = requestLogs.get(context);
+  const log = visitorLogs.get(context);
   if (!log) return "(not logged)";
   const playlist = (line: string) => /\.m3u8/.test(line);
   const lines = log.done.filter((line, i) => !playlist(line) || i >= log.done.length - 12);
@@ -175,7 +175,7 @@ function describeRequests(context: BrowserContext): string {
 export async function newVisitor(browser: Browser, baseURL: string, opts: BrowserContextOptions = {}): Promise<{ context: BrowserContext; errors: string[] }> {
   const context = await browser.newContext({ baseURL, locale: "en-GB", ...opts });
   const errors: string[] = [];
-  logRequests(context);
+  logVisitor(context);
   await context.addInitScript(traceMedia);
   await context.addInitScript(() => {
     try {

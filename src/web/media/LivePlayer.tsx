@@ -95,6 +95,15 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
       video.load();
     };
 
+    // A new hls.js from scratch (the old one destroyed), now or after a pause.
+    const startOver = (afterMs = 0) => {
+      destroyHls?.();
+      destroyHls = undefined;
+      if (disposed) return;
+      if (afterMs > 0) restartTimer = setTimeout(() => void startHls(), afterMs);
+      else void startHls();
+    };
+
     const startHls = async () => {
       const { default: Hls } = await import("hls.js/light");
       if (disposed) return;
@@ -132,9 +141,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
         if (!stuck.check()) return;
         console.warn("live player: the playlist moves on but no media arrives; starting over");
         setRestarts((n) => n + 1);
-        destroyHls?.();
-        destroyHls = undefined;
-        if (!disposed) void startHls();
+        startOver();
       }, 1000);
       destroyHls = () => {
         clearInterval(stuckTimer);
@@ -169,9 +176,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
           tags.set(data.level, tag);
           return;
         }
-        destroyHls?.();
-        destroyHls = undefined;
-        if (!disposed) void startHls();
+        startOver();
       });
       hls.on(Hls.Events.ERROR, (_e, data) => {
         if (!data.fatal) return;
@@ -180,9 +185,7 @@ export function LivePlayer({ src, whepUrl, whepOffered = true, testId = "player"
           return;
         }
         setRestarts((n) => n + 1);
-        destroyHls?.();
-        destroyHls = undefined;
-        if (!disposed) restartTimer = setTimeout(() => void startHls(), RESTART_AFTER_MS);
+        startOver(RESTART_AFTER_MS);
       });
       hls.loadSource(src);
       hls.attachMedia(video);

@@ -105,27 +105,26 @@ export function stuckWatch(
     time = video.currentTime;
     return true;
   };
+  /** A fragment is being requested, or the player is not expected to progress now: the watch starts afresh. */
+  const reset = () => {
+    since = now();
+    advances = 0;
+  };
   progressed();
   return {
     advanced(): void {
       advances += 1;
     },
-    /** A fragment is being requested, or the player is not expected to progress now: the watch starts afresh. */
-    reset(): void {
-      since = now();
-      advances = 0;
-    },
+    reset,
     check(): boolean {
       // A hidden tab (timers throttled, a muted video may be paused to save power) or a paused video with data to play
       // (autoplay refused) is not stuck.
       if (progressed() || hidden() || (video.paused && video.readyState >= 3)) {
-        since = now();
-        advances = 0;
+        reset();
         return false;
       }
       if (now() - since < o.idleMs || advances < o.advances) return false;
-      since = now();
-      advances = 0;
+      reset();
       return true;
     },
   };
