@@ -54,8 +54,13 @@ export function recordEvents(bus: Bus, topics: readonly BusTopic[]): { topic: Bu
   return events;
 }
 
-/** The topics of the lifecycle events written as outbox rows (topic bus.publish) that start with `prefix`. */
+/** The topics of the lifecycle events written as outbox rows (bus.publish, one per event of bus.publishMany) that start with `prefix`. */
 export async function outboxedTopics(db: Db, prefix: string): Promise<string[]> {
-  const rows = await db.selectFrom("outbox").select("payload").where("topic", "=", "bus.publish").execute();
-  return rows.map((r) => (JSON.parse(r.payload) as { topic: string }).topic).filter((t) => t.startsWith(prefix));
+  const rows = await db.selectFrom("outbox").select(["topic", "payload"]).where("topic", "in", ["bus.publish", "bus.publishMany"]).execute();
+  return rows
+    .flatMap((r) => {
+      const p = JSON.parse(r.payload) as { topic: string; events?: unknown[] };
+      return r.topic === "bus.publishMany" ? (p.events ?? []).map(() => p.topic) : [p.topic];
+    })
+    .filter((t) => t.startsWith(prefix));
 }

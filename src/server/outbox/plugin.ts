@@ -10,13 +10,14 @@ import type { Outbox } from "./service.js";
 export const outboxModule: FastifyPluginAsync<{ outbox: Outbox; sweepers: Sweepers; metrics: Registry }> = async (app, { outbox, sweepers, metrics }) => {
   new Gauge({
     name: "showcart_outbox_pending",
-    help: "Outbox rows not yet delivered, by topic (bus.publish: domain events; email.send; webhook.deliver)",
+    help: "Outbox rows not yet delivered, by topic (bus.publish, bus.publishMany: domain events; email.send; webhook.deliver; push.send)",
     labelNames: ["topic"],
     registers: [metrics],
     async collect() {
       this.reset();
       const pending = await outbox.pendingByTopic().catch(() => ({}) as Record<string, number>);
-      for (const topic of ["bus.publish", "email.send", "webhook.deliver"]) this.set({ topic }, pending[topic] ?? 0);
+      const topics = new Set(["bus.publish", "bus.publishMany", "email.send", "webhook.deliver", "push.send", ...Object.keys(pending)]);
+      for (const topic of topics) this.set({ topic }, pending[topic] ?? 0);
     },
   });
   app.addHook("onReady", async () => void (await outbox.recoverUnrelayed()));

@@ -242,6 +242,33 @@ describe.each(backends)("outbox on %s", (backend) => {
     expect(await restarted.pending()).toBe(0);
   });
 
+  it("writes several events of one statement as one row, relays them in order, and a restarted node sends them all", async () => {
+    handle = await openTestDb(backend);
+    const clock = new ManualClock();
+    const paid = (orderId: string) => ({ showId: "s", orderId, offerId: "o", quantity: 1, total: 100, currency: "EUR", commission: 10 });
+    const bus = new MemoryBus();
+    const outbox = new Outbox(handle.db, clock, silent, bus);
+    const heard: string[] = [];
+    bus.subscribe("order.paid", (e) => void heard.push(e.orderId));
+    const batch = outbox.batch();
+    await handle.db.transaction().execute((tx) => batch.emitMany(tx, "order.paid", ["ord_1", "ord_2", "ord_3"].map(paid)));
+    const rows = await handle.db.selectFrom("outbox").select(["topic"]).execute();
+    expect(rows).toEqual([{ topic: "bus.publishMany" }]);
+    await batch.publish();
+    expect(heard).toEqual(["ord_1", "ord_2", "ord_3"]);
+    await outbox.flushMarks();
+    expect(await outbox.pending()).toBe(0);
+
+    // Committed, then the node died before relaying: the next one sends every event of the row, in order.
+    const lost = new Outbox(handle.db, clock, silent, new MemoryBus()).batch();
+    await handle.db.transaction().execute((tx) => lost.emitMany(tx, "order.paid", ["ord_4", "ord_5"].map(paid)));
+    const restarted = new Outbox(handle.db, clock, silent, bus);
+    expect(await restarted.recoverUnrelayed()).toBe(1);
+    expect(await restarted.processDue()).toBe(1);
+    expect(heard).toEqual(["ord_1", "ord_2", "ord_3", "ord_4", "ord_5"]);
+    expect(await restarted.pending()).toBe(0);
+  });
+
   it("hands a packed row to its handler expanded, and keeps a row whose unpacker is unknown until one is registered", async () => {
     handle = await openTestDb(backend);
     const clock = new ManualClock();

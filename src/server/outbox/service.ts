@@ -18,6 +18,12 @@ export interface OutboxTopics {
   "push.send": { subscriptionId: string; payload: PushNoticePayload; ttlSeconds: number; topic: string };
   /** A domain event for the bus (offer.updated, order.paid…), written with the change it reports. */
   "bus.publish": { topic: BusTopic; event: BusEvents[BusTopic] };
+  /**
+   * Several domain events of one topic from one statement of one transaction (a confirmation tick's order.paid), in one
+   * row: published in their order. A node on code from before this topic fails such a row (no handler) and leaves it
+   * to be retried by one that has it.
+   */
+  "bus.publishMany": { topic: BusTopic; events: BusEvents[BusTopic][] };
 }
 export type OutboxTopic = keyof OutboxTopics;
 type Handler<K extends OutboxTopic> = (payload: OutboxTopics[K], meta: { id: string; attempts: number }) => Promise<void>;
@@ -68,16 +74,18 @@ function laneKey(row: ClaimedRow, payload: unknown): string {
     case "push.send":
       return `push:${(payload as OutboxTopics["push.send"]).subscriptionId}`;
     case "bus.publish":
+    case "bus.publishMany":
       return "bus";
     default:
       return `row:${row.id}`;
   }
 }
 
+/** The events of one outbox row, relayed after commit: the row is marked once all of them reached the bus. */
 interface RelayedEvent {
   id: string;
   topic: BusTopic;
-  event: BusEvents[BusTopic];
+  events: BusEvents[BusTopic][];
 }
 
 /**
@@ -91,13 +99,15 @@ export class EventBatch {
 
   async emit<K extends BusTopic>(tx: SharedTx, topic: K, event: BusEvents[K]): Promise<void> {
     const id = await this.outbox.insertEvent(tx, topic, event);
-    this.#events.push({ id, topic, event });
+    this.#events.push({ id, topic, events: [event] });
   }
 
-  /** Several events of one topic, one outbox row each, in one statement. */
+  /** Several events of one topic in one outbox row (published in their order); one of them is written as `emit` does. */
   async emitMany<K extends BusTopic>(tx: SharedTx, topic: K, events: readonly BusEvents[K][]): Promise<void> {
-    const ids = await this.outbox.insertEvents(tx, topic, events);
-    for (const [i, event] of events.entries()) this.#events.push({ id: ids[i]!, topic, event });
+    if (events.length === 0) return;
+    if (events.length === 1) return this.emit(tx, topic, events[0]!);
+    const id = await this.outbox.insertEvents(tx, topic, events);
+    this.#events.push({ id, topic, events: [...events] });
   }
 
   get size(): number {
@@ -139,6 +149,9 @@ export class Outbox {
     this.db = scoped(db);
     // Rows the committing node did not get to mark (it crashed): sent by whichever node sweeps them first.
     this.handle("bus.publish", (p) => bus.publish(p.topic, p.event));
+    this.handle("bus.publishMany", async (p) => {
+      for (const event of p.events) await bus.publish(p.topic, event);
+    });
   }
 
   /** Events of one transaction, relayed to the bus after its commit (see EventBatch). */
@@ -163,25 +176,27 @@ export class Outbox {
     return id;
   }
 
-  async insertEvents<K extends BusTopic>(tx: SharedTx, topic: K, events: readonly BusEvents[K][]): Promise<string[]> {
-    if (events.length === 0) return [];
+  /** Events of one topic as one row (bus.publishMany); answers its id. */
+  async insertEvents<K extends BusTopic>(tx: SharedTx, topic: K, events: readonly BusEvents[K][]): Promise<string> {
+    const id = randomId("evt");
     const now = this.clock.now();
-    const available = new Date(now.getTime() + RELAY_GRACE_MS);
-    const rows = events.map((event) => ({
-      id: randomId("evt"),
-      topic: "bus.publish",
-      payload: JSON.stringify({ topic, event }),
-      created_at: now,
-      available_at: available,
-    }));
-    await scoped<OutboxTables>(tx).insertInto("outbox").values(rows).execute();
-    return rows.map((r) => r.id);
+    await scoped<OutboxTables>(tx)
+      .insertInto("outbox")
+      .values({
+        id,
+        topic: "bus.publishMany",
+        payload: JSON.stringify({ topic, events }),
+        created_at: now,
+        available_at: new Date(now.getTime() + RELAY_GRACE_MS),
+      })
+      .execute();
+    return id;
   }
 
-  async relay(events: RelayedEvent[]): Promise<void> {
-    for (const e of events) {
+  async relay(rows: RelayedEvent[]): Promise<void> {
+    for (const e of rows) {
       try {
-        await this.bus.publish(e.topic, e.event);
+        for (const event of e.events) await this.bus.publish(e.topic, event);
         this.#toMark.push(e.id);
       } catch (err) {
         this.log.warn({ err, topic: e.topic }, "bus publish failed; the outbox sweeper retries it");
@@ -221,7 +236,7 @@ export class Outbox {
     const res = await this.db
       .updateTable("outbox")
       .set({ available_at: this.clock.now() })
-      .where("topic", "=", "bus.publish")
+      .where("topic", "in", ["bus.publish", "bus.publishMany"])
       .where("processed_at", "is", null)
       .where("available_at", ">", this.clock.now())
       .executeTakeFirst();
