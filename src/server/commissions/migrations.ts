@@ -205,4 +205,19 @@ alter table merchant_payout_settings add column pain_version text not null defau
   check (pain_version in ('pain.001.001.09', 'pain.001.001.03'));
 `,
   },
+  {
+    id: 103,
+    name: "orders and ledger: no per-row foreign key check that the order's own keys already make",
+    // A posting's and an attribution's merchant, show and order are those of the order the same transaction has just
+    // read (the ledger transaction keeps its keys to the merchant and the order; attributions keep theirs to the
+    // order; postings keep theirs to the ledger transaction and the host). Nothing deletes a merchant, a show or an order.
+    // A paid order writes two postings and an attribution: 8 lookups fewer per paid order.
+    sql: `
+alter table ledger_postings drop constraint ledger_postings_merchant_id_fkey;
+alter table ledger_postings drop constraint ledger_postings_show_id_fkey;
+alter table ledger_postings drop constraint ledger_postings_order_id_fkey;
+alter table order_attributions drop constraint order_attributions_merchant_id_fkey;
+alter table order_attributions drop constraint order_attributions_show_id_fkey;
+`,
+  },
 ];
