@@ -5,9 +5,18 @@ import type { Outbox } from "./service.js";
 
 /**
  * The outbox's relay: what a crash left unrelayed is made due when the app is ready (before any sweeper writes), then
- * the relay loop runs with the sweepers. Its metric: rows not yet delivered, by topic.
+ * the relay loop runs with the sweepers, and hourly the retention of rows done with. Its metric: rows not yet delivered,
+ * by topic.
  */
-export const outboxModule: FastifyPluginAsync<{ outbox: Outbox; sweepers: Sweepers; metrics: Registry }> = async (app, { outbox, sweepers, metrics }) => {
+export const outboxModule: FastifyPluginAsync<{
+  outbox: Outbox;
+  sweepers: Sweepers;
+  metrics: Registry;
+  /** OUTBOX_RETENTION_DAYS: done rows older than this are deleted hourly (0 keeps them). */
+  retentionDays: number;
+  /** The embedded PGlite runs no autovacuum: the table is vacuumed after a prune. */
+  vacuum: boolean;
+}> = async (app, { outbox, sweepers, metrics, retentionDays, vacuum }) => {
   new Gauge({
     name: "showcart_outbox_pending",
     help: "Outbox rows not yet delivered, by topic (bus.publish, bus.publishMany: domain events; email.send; webhook.deliver; push.send)",
@@ -21,5 +30,8 @@ export const outboxModule: FastifyPluginAsync<{ outbox: Outbox; sweepers: Sweepe
     },
   });
   app.addHook("onReady", async () => void (await outbox.recoverUnrelayed()));
-  sweepers.install(app, () => outbox.start());
+  sweepers.install(app, (every) => {
+    outbox.start();
+    every(3600_000, () => outbox.prune(retentionDays, { vacuum }));
+  });
 };

@@ -242,6 +242,47 @@ describe.each(backends)("outbox on %s", (backend) => {
     expect(await restarted.pending()).toBe(0);
   });
 
+  it("prunes rows done with for longer than the retention, in batches, and keeps every row still to be delivered", async () => {
+    handle = await openTestDb(backend);
+    const clock = new ManualClock();
+    const outbox = new Outbox(handle.db, clock, silent, new MemoryBus());
+    const day = 24 * 3600_000;
+    const now = clock.now().getTime();
+    const row = (id: string, ageDays: number, state: { processed?: boolean; attempts?: number }) => ({
+      id,
+      topic: "email.send",
+      payload: "{}",
+      created_at: new Date(now - ageDays * day),
+      available_at: new Date(now - ageDays * day),
+      attempts: state.attempts ?? 1,
+      processed_at: state.processed ? new Date(now - ageDays * day + 1000) : null,
+    });
+    // 1,500 delivered 40 days ago (more than one batch), and the rows that must stay.
+    const old = Array.from({ length: 1500 }, (_, i) => row(`obx_old_${i}`, 40, { processed: true }));
+    for (let i = 0; i < old.length; i += 500)
+      await handle.db
+        .insertInto("outbox")
+        .values(old.slice(i, i + 500))
+        .execute();
+    await handle.db
+      .insertInto("outbox")
+      .values([
+        row("obx_given_up", 40, { attempts: 8 }),
+        row("obx_still_retrying", 40, { attempts: 3 }),
+        row("obx_never_tried", 40, { attempts: 0 }),
+        row("obx_recent_done", 10, { processed: true }),
+        row("obx_recent_given_up", 10, { attempts: 8 }),
+      ])
+      .execute();
+    expect(await outbox.prune(0)).toBe(0);
+    expect(await outbox.prune(30, { vacuum: true })).toBe(1501);
+    const left = (await handle.db.selectFrom("outbox").select("id").orderBy("id").execute()).map((r) => r.id);
+    expect(left).toEqual(["obx_never_tried", "obx_recent_done", "obx_recent_given_up", "obx_still_retrying"]);
+    clock.advance(30 * day);
+    expect(await outbox.prune(30)).toBe(2);
+    expect(await outbox.pending()).toBe(2);
+  });
+
   it("writes several events of one statement as one row, relays them in order, and a restarted node sends them all", async () => {
     handle = await openTestDb(backend);
     const clock = new ManualClock();

@@ -43,6 +43,8 @@ export interface PackedTopic<V> {
 }
 
 const MAX_ATTEMPTS = 8;
+/** Rows deleted per statement by prune (~100 ms on PGlite for a table bloated by updates, measured 2026-12-07). */
+const PRUNE_BATCH = 1000;
 /**
  * A domain event row is published by the node that committed it right after the commit, then marked in a batch. The
  * sweeper takes it over only when it is still unmarked this long after commit: the node died in between.
@@ -467,6 +469,41 @@ export class Outbox {
         .execute();
     }
     return done.length;
+  }
+
+  /**
+   * Retention: deletes rows created more than `days` ago that are done (delivered, or given up after MAX_ATTEMPTS),
+   * PRUNE_BATCH at a time so no statement holds the database for long; rows still to be delivered are kept whatever
+   * their age. `vacuum` (the embedded PGlite, which runs no autovacuum) then vacuums the table, so the space of the
+   * deleted rows and of their updates' dead versions is used again instead of the file growing with every order.
+   * Answers the rows deleted. A webhook delivery whose row is gone can no longer be retried from the delivery log.
+   */
+  async prune(days: number, opts: { vacuum?: boolean } = {}): Promise<number> {
+    if (days <= 0) return 0;
+    const before = new Date(this.clock.now().getTime() - days * 24 * 3600_000);
+    let deleted = 0;
+    for (;;) {
+      const res = await this.db
+        .deleteFrom("outbox")
+        .where(
+          "id",
+          "in",
+          this.db
+            .selectFrom("outbox")
+            .select("id")
+            .where("created_at", "<", before)
+            .where((eb) => eb.or([eb("processed_at", "is not", null), eb("attempts", ">=", MAX_ATTEMPTS)]))
+            .limit(PRUNE_BATCH),
+        )
+        .executeTakeFirst();
+      const n = Number(res.numDeletedRows);
+      deleted += n;
+      if (n < PRUNE_BATCH || this.#stopped) break;
+      // Orders waiting for the connection go between two batches.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (opts.vacuum && deleted > 0 && !this.#stopped) await sql`vacuum outbox`.execute(this.db);
+    return deleted;
   }
 
   /** Rows not yet delivered, per topic (for /metrics: a growing count means a stuck handler or a dead bus). */
