@@ -7,6 +7,8 @@ import { copyTestDatabase, dropSchema, uniqueSchema, type Backend } from "./db.j
 
 export interface TestServer extends RunningServer {
   demo: NonNullable<RunningServer["demo"]>;
+  /** The server's media folder (DATA_DIR/media): recordings, images. */
+  mediaDir: string;
 }
 
 /** The whole server on port 0 (HTTP and RTMP) with a temporary data dir; the demo seed and live source by default. */
@@ -43,6 +45,7 @@ export async function startTestServer(opts: { demo?: boolean; backend?: Backend;
   return {
     ...server,
     demo: server.demo as TestServer["demo"],
+    mediaDir: config.mediaDir,
     async close() {
       await close();
       if (copy) await copy.drop();

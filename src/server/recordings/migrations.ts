@@ -21,4 +21,13 @@ create table recordings (
 create index recordings_show_idx on recordings (show_id, started_at);
 `,
   },
+  {
+    id: 104,
+    name: "recordings: when a poster and preview were last attempted, so one cut short by a shutdown is made at the next start",
+    // Rows that have either already had their attempt; the others (never attempted, or cut short) get one at start.
+    sql: `
+alter table recordings add column derivatives_at timestamptz;
+update recordings set derivatives_at = coalesce(ended_at, started_at) where status = 'ready' and (has_poster or has_preview);
+`,
+  },
 ];

@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backends, openTestDb } from "../../../test/support/db.js";
@@ -96,6 +96,23 @@ describe("recordings", () => {
         .subarray(4, 8)
         .toString(),
     ).toBe("ftyp");
+  });
+
+  it("makes a poster and preview at start for a recording a shutdown left without them, and only once", async () => {
+    const { recordings } = server.services;
+    const [rec] = await recordings.recordings(server.demo.showId);
+    const dir = path.join(server.mediaDir, "recordings", server.demo.showId, rec.id);
+    // As a server stopped while cutting them leaves it: no files, no flags, no attempt recorded.
+    rmSync(path.join(dir, "poster.jpg"), { force: true });
+    rmSync(path.join(dir, "preview.mp4"), { force: true });
+    await server.db.db.updateTable("recordings").set({ has_poster: false, has_preview: false, derivatives_at: null }).where("id", "=", rec.id).execute();
+    expect((await recordings.recordings(server.demo.showId))[0]).toMatchObject({ posterUrl: null, previewUrl: null });
+    expect(await recordings.makeMissingDerivatives()).toBe(1);
+    const again = (await recordings.recordings(server.demo.showId))[0]!;
+    expect(again.posterUrl).toMatch(/poster\.jpg$/);
+    expect(again.previewUrl).toMatch(/preview\.mp4$/);
+    expect(existsSync(path.join(dir, "poster.jpg")) && existsSync(path.join(dir, "preview.mp4"))).toBe(true);
+    expect(await recordings.makeMissingDerivatives()).toBe(0);
   });
 
   it("gives the show a replay with a marker where the offer was pinned", async () => {
@@ -209,6 +226,11 @@ describe.each(backends)("pin timeline and recovery on %s (no ffmpeg)", (backend)
       const [rec] = await recordings.recordings(f.show.id);
       expect(rec).toMatchObject({ status: "ready", durationSeconds: 8 });
       expect(readFileSync(path.join(mediaDir, rel, "index.m3u8"), "utf8")).toMatch(/#EXT-X-ENDLIST\n$/);
+      // Its poster and preview are attempted once after the recovery; without an ffmpeg to cut them there are none,
+      // and a recording whose attempt ran to the end is not tried again.
+      expect(await recordings.makeMissingDerivatives()).toBe(1);
+      expect((await recordings.recordings(f.show.id))[0]).toMatchObject({ posterUrl: null, previewUrl: null });
+      expect(await recordings.makeMissingDerivatives()).toBe(0);
 
       expect(await recordings.replay({ id: f.show.id, status: "live" })).toBeNull();
       const replay = await recordings.replay({ id: f.show.id, status: "offline" });

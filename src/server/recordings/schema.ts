@@ -14,5 +14,7 @@ export interface RecordingsTables {
     path: string;
     has_poster: boolean;
     has_preview: boolean;
+    /** When the poster and preview were last attempted to the end (null: never, or cut short by a shutdown). */
+    derivatives_at: Timestamp | null;
   };
 }

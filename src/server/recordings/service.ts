@@ -209,6 +209,33 @@ export class RecordingService {
   }
 
   /**
+   * At start: finished recordings on this node's disk whose poster and preview were never made to the end (the server
+   * stopped while they were being cut, or before: a recording closed by a shutdown or by recoverInterrupted) get them
+   * now, one recording at a time. A recording whose attempt ran to the end is not tried again, whatever it produced.
+   * Answers how many were attempted. Recordings already moved to object storage are not on this disk and are skipped.
+   */
+  async makeMissingDerivatives(): Promise<number> {
+    let attempted = 0;
+    for (const r of await this.#store.withoutDerivatives()) {
+      if (this.#stopped) break;
+      const dir = path.join(this.#d.mediaDir, r.path);
+      if (!(await stat(path.join(dir, PLAYLIST)).catch(() => null))) continue;
+      await this.#makeDerivatives(r.id, dir, (r.durationMs ?? 0) / 1000);
+      attempted += 1;
+    }
+    return attempted;
+  }
+
+  /** makeMissingDerivatives as a background task (stop() and idle() wait for it). */
+  startMissingDerivatives(): void {
+    this.#track(
+      this.makeMissingDerivatives().then((n) => {
+        if (n > 0) this.#d.log.info({ recordings: n }, "posters and previews made for recordings left without them");
+      }),
+    );
+  }
+
+  /**
    * The shoppable replay: the latest finished recording of a show that is not live, with a marker for every offer
    * pinned during it (offset from the recording's start; an offer already pinned when it began sits at 0).
    */
@@ -399,7 +426,9 @@ export class RecordingService {
       ],
       path.join(dir, PREVIEW),
     );
-    await this.#store.setDerivatives(id, { hasPoster, hasPreview });
+    // Cut short by a shutdown: left unattempted, so the next start makes them (makeMissingDerivatives).
+    if (this.#stopped) return;
+    await this.#store.setDerivatives(id, { hasPoster, hasPreview, at: this.#d.clock.now() });
   }
 
   async #helper(args: string[], output: string): Promise<boolean> {

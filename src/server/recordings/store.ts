@@ -50,6 +50,7 @@ export class RecordingStore {
         path: r.path,
         has_poster: false,
         has_preview: false,
+        derivatives_at: null,
       })
       .execute();
   }
@@ -58,8 +59,21 @@ export class RecordingStore {
     await this.db.updateTable("recordings").set({ status: r.status, ended_at: r.endedAt, duration_ms: r.durationMs }).where("id", "=", id).execute();
   }
 
-  async setDerivatives(id: string, d: { hasPoster: boolean; hasPreview: boolean }): Promise<void> {
-    await this.db.updateTable("recordings").set({ has_poster: d.hasPoster, has_preview: d.hasPreview }).where("id", "=", id).execute();
+  async setDerivatives(id: string, d: { hasPoster: boolean; hasPreview: boolean; at: Date }): Promise<void> {
+    await this.db.updateTable("recordings").set({ has_poster: d.hasPoster, has_preview: d.hasPreview, derivatives_at: d.at }).where("id", "=", id).execute();
+  }
+
+  /** Finished recordings whose poster and preview were never attempted to the end, oldest first. */
+  async withoutDerivatives(): Promise<RecordingRow[]> {
+    const rows = await this.db
+      .selectFrom("recordings")
+      .selectAll()
+      .where("status", "=", "ready")
+      .where("derivatives_at", "is", null)
+      .orderBy("started_at")
+      .limit(500)
+      .execute();
+    return rows.map(toRow);
   }
 
   async byShow(showId: string): Promise<RecordingRow[]> {
