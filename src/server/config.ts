@@ -126,8 +126,8 @@ export const configSchema = z.object({
   ANALYTICS: bool.default(true),
   ANALYTICS_FLUSH_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(730),
-  // Days an outbox row (an email, a webhook delivery, a domain event) is kept once delivered or given up; 0: forever.
-  // A webhook delivery can be retried from the merchant's delivery log for as long as its row is kept.
+  // Days an outbox row (an email, a webhook delivery, a domain event) is kept once delivered or given up, and a webhook
+  // delivery log entry after its attempt; 0: forever. A delivery can be retried from the log while its row is kept.
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // How often every node looks for notices due (a show starting within 15 minutes, a show gone live).
   NOTICES_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(5000),

@@ -26,5 +26,5 @@ export function createWebhooksModule(
   outbox.handle("webhook.deliver", (payload, meta) => webhooks.deliver(payload, meta.attempts));
   offers.onSoldOut((tx, offer) => webhooks.enqueueForShow(tx, offer.showId, "offer.sold_out", { offer }));
   enqueueOrderWebhooks(orders, webhooks);
-  return { webhooks, plugin: modulePlugin("webhooks", webhooksModule, { webhooks }) };
+  return { webhooks, plugin: modulePlugin("webhooks", webhooksModule, { webhooks, sweepers: ctx.sweepers, retentionDays: ctx.config.OUTBOX_RETENTION_DAYS }) };
 }

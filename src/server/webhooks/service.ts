@@ -132,6 +132,23 @@ export class WebhookService implements WebhookEvents {
     if (!found) throw new AppError("conflict", "This event is no longer kept and cannot be sent again.");
   }
 
+  /**
+   * Retention of the delivery log: attempts older than `days` are deleted, 1,000 per statement (0 keeps them). Run
+   * with the outbox's retention (OUTBOX_RETENTION_DAYS): an attempt that old can no longer be retried anyway, and the
+   * log shows an endpoint's latest 100. Answers the rows deleted.
+   */
+  async pruneDeliveries(days: number): Promise<number> {
+    if (days <= 0) return 0;
+    const before = new Date(this.deps.clock.now().getTime() - days * 24 * 3600_000);
+    let deleted = 0;
+    for (;;) {
+      const n = await store.deleteDeliveriesBefore(this.#db, before, 1000);
+      deleted += n;
+      if (n < 1000) return deleted;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
   async deliveries(endpointId: string, limit = 100): Promise<WebhookDeliveryView[]> {
     return (await store.deliveriesOfEndpoint(this.#db, endpointId, limit)).map(deliveryView);
   }

@@ -74,6 +74,15 @@ export async function updateSecret(db: Executor, id: string, secretEnc: string, 
   return Number(res.numUpdatedRows) > 0;
 }
 
+/** Deletes up to `limit` delivery log rows attempted before `before`; answers how many. */
+export async function deleteDeliveriesBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  const res = await db
+    .deleteFrom("webhook_deliveries")
+    .where("id", "in", db.selectFrom("webhook_deliveries").select("id").where("attempted_at", "<", before).limit(limit))
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
 export function deliveryById(db: Executor, id: string): Promise<DeliveryRow | undefined> {
   return db.selectFrom("webhook_deliveries").selectAll().where("id", "=", id).executeTakeFirst();
 }

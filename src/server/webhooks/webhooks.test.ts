@@ -358,4 +358,43 @@ describe.each(backends)("merchant webhooks over HTTP on %s", (backend) => {
       [404, "not_found"],
     ]);
   });
+
+  // Last in this block: it moves the shared clock 31 days on.
+  it("forgets a delivery past the retention: its log entry and its outbox row go, recent ones stay", async () => {
+    const r = await receiver();
+    try {
+      const id = (await create(merchant, { url: r.url, events: ["order.paid"] })).body.endpoint.id;
+      // The demo's pinned offer was sold out above: a new one.
+      const [product] = await server.services.catalog.productsOf(merchantId);
+      const offer = await server.services.offers.create(server.demo.showId, product!, { showPrice: 500, quantity: 5, durationSeconds: 600, pin: true });
+      expect((await postOrder(server.url, orderBody(offer.id))).status).toBe(201);
+      await server.services.outbox.processDue();
+      // The log as the merchant's page reads it (a new sign-in after the clock moved past the session's lifetime).
+      const log = async () => {
+        const cookie = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+        return (await request(server.url, "GET", `/api/admin/webhooks/${id}/deliveries`, { cookie })).body.deliveries;
+      };
+      const [sent] = await log();
+      expect(sent).toMatchObject({ attempt: 1, ok: true });
+      const outboxRows = () =>
+        server.db.db.selectFrom("outbox").select("id").where("topic", "=", "webhook.deliver").where("payload", "like", `%${sent.eventId}%`).execute();
+      expect(await outboxRows()).toHaveLength(1);
+      // Within the retention nothing goes.
+      clock.advance(29 * 24 * 3600_000);
+      await server.services.outbox.prune(30);
+      await server.services.webhooks.pruneDeliveries(30);
+      expect(await log()).toHaveLength(1);
+      expect(await outboxRows()).toHaveLength(1);
+      clock.advance(2 * 24 * 3600_000);
+      expect(await server.services.outbox.prune(30)).toBeGreaterThanOrEqual(1);
+      expect(await server.services.webhooks.pruneDeliveries(30)).toBeGreaterThanOrEqual(1);
+      expect(await log()).toEqual([]);
+      expect(await outboxRows()).toEqual([]);
+      const cookie = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+      const retried = await request(server.url, "POST", `/api/admin/webhooks/${id}/deliveries/${sent.id}/retry`, { cookie });
+      expect([retried.status, retried.body.error.code]).toEqual([404, "not_found"]);
+    } finally {
+      await r.close();
+    }
+  });
 });
