@@ -213,11 +213,11 @@ alter table merchant_payout_settings add column pain_version text not null defau
     // order; postings keep theirs to the ledger transaction and the host). Nothing deletes a merchant, a show or an order.
     // A paid order writes two postings and an attribution: 8 lookups fewer per paid order.
     sql: `
-alter table ledger_postings drop constraint ledger_postings_merchant_id_fkey;
-alter table ledger_postings drop constraint ledger_postings_show_id_fkey;
-alter table ledger_postings drop constraint ledger_postings_order_id_fkey;
-alter table order_attributions drop constraint order_attributions_merchant_id_fkey;
-alter table order_attributions drop constraint order_attributions_show_id_fkey;
+alter table ledger_postings drop constraint if exists ledger_postings_merchant_id_fkey;
+alter table ledger_postings drop constraint if exists ledger_postings_show_id_fkey;
+alter table ledger_postings drop constraint if exists ledger_postings_order_id_fkey;
+alter table order_attributions drop constraint if exists order_attributions_merchant_id_fkey;
+alter table order_attributions drop constraint if exists order_attributions_show_id_fkey;
 `,
   },
 ];

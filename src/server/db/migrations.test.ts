@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends, emptyDb } from "../../../test/support/db.js";
+import { backends, emptyDb, openTestDb } from "../../../test/support/db.js";
 import { type Db, migrate } from "./index.js";
 import { migrationPlan, moduleMigrations } from "./migrations.js";
 
@@ -113,5 +113,26 @@ describe.each(backends)("migrate (%s)", (backend) => {
     ).rejects.toThrow();
     expect(await exists("t_first")).toBe(false);
     expect(await handle!.db.selectFrom("schema_migrations").select("id").where("id", "=", 100_002).execute()).toEqual([]);
+  });
+});
+
+describe.each(backends)("the migrated schema (%s)", (backend) => {
+  it("checks a paid order's rows only against the keys the order itself does not already make (migration 103)", async () => {
+    const handle = await openTestDb(backend);
+    try {
+      const { rows } = await sql<{ name: string }>`
+        select c.conname as name from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+        where c.contype = 'f' and n.nspname = current_schema() and t.relname in ('orders', 'ledger_postings', 'order_attributions')
+        order by 1`.execute(handle.db);
+      expect(rows.map((r) => r.name)).toEqual([
+        "ledger_postings_host_account_id_fkey",
+        "ledger_postings_transaction_id_fkey",
+        "order_attributions_order_id_fkey",
+        "orders_account_id_fkey",
+        "orders_offer_id_fkey",
+      ]);
+    } finally {
+      await handle.close();
+    }
   });
 });

@@ -129,7 +129,7 @@ alter table orders add column lang text not null default 'en' check (lang in ('d
     // offer or an order. Each foreign key is a locking lookup per inserted row (~7 µs each on PGlite, measured in
     // docs/operations.md). Old code runs on the new schema unchanged: nodes may be upgraded one by one across it.
     sql: `
-alter table orders drop constraint orders_show_id_fkey;
+alter table orders drop constraint if exists orders_show_id_fkey;
 `,
   },
 ];
