@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
 import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
 import { anyText, integerArrayLiteral } from "../db/array-literal.js";
+import { deleteInBatches } from "../db/batches.js";
 import type { OutboxTables } from "./schema.js";
 import type { Clock } from "../platform/clock.js";
 import { randomId } from "../platform/ids.js";
@@ -481,27 +482,25 @@ export class Outbox {
   async prune(days: number, opts: { vacuum?: boolean } = {}): Promise<number> {
     if (days <= 0) return 0;
     const before = new Date(this.clock.now().getTime() - days * 24 * 3600_000);
-    let deleted = 0;
-    for (;;) {
-      const res = await this.db
-        .deleteFrom("outbox")
-        .where(
-          "id",
-          "in",
-          this.db
-            .selectFrom("outbox")
-            .select("id")
-            .where("created_at", "<", before)
-            .where((eb) => eb.or([eb("processed_at", "is not", null), eb("attempts", ">=", MAX_ATTEMPTS)]))
-            .limit(PRUNE_BATCH),
-        )
-        .executeTakeFirst();
-      const n = Number(res.numDeletedRows);
-      deleted += n;
-      if (n < PRUNE_BATCH || this.#stopped) break;
-      // Orders waiting for the connection go between two batches.
-      await new Promise((r) => setImmediate(r));
-    }
+    const deleted = await deleteInBatches(
+      async (limit) => {
+        const res = await this.db
+          .deleteFrom("outbox")
+          .where(
+            "id",
+            "in",
+            this.db
+              .selectFrom("outbox")
+              .select("id")
+              .where("created_at", "<", before)
+              .where((eb) => eb.or([eb("processed_at", "is not", null), eb("attempts", ">=", MAX_ATTEMPTS)]))
+              .limit(limit),
+          )
+          .executeTakeFirst();
+        return Number(res.numDeletedRows);
+      },
+      { batch: PRUNE_BATCH, stop: () => this.#stopped },
+    );
     if (opts.vacuum && deleted > 0 && !this.#stopped) await sql`vacuum outbox`.execute(this.db);
     return deleted;
   }

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { CreateWebhookBody, WebhookDeliveryView, WebhookEndpointView, WebhookEvent, WebhookEventData, WebhookEventType } from "../../protocol/webhooks.js";
+import { deleteInBatches } from "../db/batches.js";
 import { type Db, type SharedDb, type SharedTx, scoped } from "../db/index.js";
 import type { OutboxTopics } from "../outbox/index.js";
 import type { Clock } from "../platform/clock.js";
@@ -140,13 +141,7 @@ export class WebhookService implements WebhookEvents {
   async pruneDeliveries(days: number): Promise<number> {
     if (days <= 0) return 0;
     const before = new Date(this.deps.clock.now().getTime() - days * 24 * 3600_000);
-    let deleted = 0;
-    for (;;) {
-      const n = await store.deleteDeliveriesBefore(this.#db, before, 1000);
-      deleted += n;
-      if (n < 1000) return deleted;
-      await new Promise((r) => setImmediate(r));
-    }
+    return deleteInBatches((limit) => store.deleteDeliveriesBefore(this.#db, before, limit));
   }
 
   async deliveries(endpointId: string, limit = 100): Promise<WebhookDeliveryView[]> {
