@@ -24,6 +24,35 @@ while (p && !Object.hasOwn(p, "query")) p = Object.getPrototypeOf(p);
 if (p) wrap(p);
 wrap(pg.Client.prototype);
 
+// The PGlite driver runs most statements prepared by name over the wire protocol (src/server/db/pglite-prepared.ts):
+// a Parse names a text once, each Bind runs it, a simple Query ('Q') carries begin/commit/rollback.
+const texts = new Map();
+const decoder = new TextDecoder();
+const cString = (bytes, at) => {
+  let end = at;
+  while (bytes[end] !== 0) end++;
+  return [decoder.decode(bytes.subarray(at, end)), end + 1];
+};
+let e = PGlite.prototype;
+while (e && !Object.hasOwn(e, "execProtocol")) e = Object.getPrototypeOf(e);
+if (e) {
+  const original = e.execProtocol;
+  e.execProtocol = function (message, ...rest) {
+    const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+    for (let at = 0; at < message.length; at += 1 + view.getInt32(at + 1)) {
+      const type = String.fromCharCode(message[at]);
+      if (type === "P") {
+        const [name, next] = cString(message, at + 5);
+        texts.set(name, cString(message, next)[0]);
+      } else if (type === "B") {
+        const [, next] = cString(message, at + 5);
+        note(texts.get(cString(message, next)[0]) ?? "(unknown statement)");
+      } else if (type === "Q") note(cString(message, at + 5)[0]);
+    }
+    return original.call(this, message, ...rest);
+  };
+}
+
 process.on("SIGUSR2", () => {
   const file = process.env.STATEMENT_COUNT_FILE;
   if (file) fs.appendFileSync(file, `${JSON.stringify({ total, by: Object.fromEntries(counts) })}\n`);

@@ -1,5 +1,5 @@
 import {
-  CompiledQuery,
+  type CompiledQuery,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
@@ -10,6 +10,7 @@ import {
   type QueryResult,
 } from "kysely";
 import { slicedWork } from "../platform/sliced-work.js";
+import { PreparedStatements, type PGliteWire } from "./pglite-prepared.js";
 
 /** What the driver needs of PGlite: PGlite itself, or PGliteThread (the same database in a worker thread). */
 export interface PGliteClient {
@@ -74,10 +75,22 @@ export class Mutex {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGliteClient) {}
+  // PGlite in this thread runs statements prepared once by name (db/pglite-prepared.ts); PGliteThread by its query.
+  readonly #prepared: PreparedStatements | null;
+
+  constructor(private readonly pg: PGliteClient) {
+    this.#prepared = "execProtocol" in pg ? new PreparedStatements(pg as unknown as PGliteWire) : null;
+  }
+
+  /** Transaction control (begin, commit, rollback): one simple Query message where PGlite runs in this thread. */
+  async control(sql: string): Promise<void> {
+    if (this.#prepared) await this.#prepared.simple(sql);
+    else await this.pg.query(sql);
+  }
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
-    const res = await this.pg.query<R>(q.sql, [...q.parameters] as unknown[]);
+    const params = q.parameters as readonly unknown[];
+    const res = this.#prepared ? await this.#prepared.query<R>(q.sql, params) : await this.pg.query<R>(q.sql, [...params]);
     const affected = res.affectedRows;
     return {
       rows: res.rows,
@@ -109,15 +122,15 @@ class PGliteDriver implements Driver {
   }
 
   async beginTransaction(c: DatabaseConnection): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw("begin"));
+    await (c as PGliteConnection).control("begin");
   }
 
   async commitTransaction(c: DatabaseConnection): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw("commit"));
+    await (c as PGliteConnection).control("commit");
   }
 
   async rollbackTransaction(c: DatabaseConnection): Promise<void> {
-    await c.executeQuery(CompiledQuery.raw("rollback"));
+    await (c as PGliteConnection).control("rollback");
   }
 
   async releaseConnection(): Promise<void> {
