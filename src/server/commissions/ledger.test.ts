@@ -10,6 +10,9 @@ import { refCookieValue } from "./attribution.js";
 import { PayoutService, statementCsv } from "./payouts.js";
 import { StripeConnectTransfers } from "./stripe-connect.js";
 import { FakeTransfersApi } from "./stripe-connect-fake.js";
+import { MemoryBus } from "../platform/bus.js";
+import { until } from "../../../test/support/until.js";
+import { CommissionService } from "./service.js";
 
 const DAY = 24 * 3600 * 1000;
 const IBANS = ["DE89370400440532013000", "GB82WEST12345698765432", "FR1420041010050500013M02606"];
@@ -103,6 +106,42 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
     handle = await openTestDb(backend);
   }, 300_000);
   afterAll(async () => handle?.close());
+
+  it("announces a show's earnings at most once a gap, at once after a quiet gap, and again after the last order", async () => {
+    const f = await setup(handle);
+    const gapMs = 300;
+    const bus = new MemoryBus();
+    // It listens for order.paid on this bus from its construction on (as the server's does).
+    new CommissionService(f.db, f.clock, { bus, announceGapMs: gapMs });
+    const announced: { at: number; pending: number }[] = [];
+    bus.subscribe("earnings.updated", (e) => announced.push({ at: performance.now(), pending: e.pending }));
+    await f.shows.setStatus(f.show.id, "live");
+    const offer = await f.newOffer();
+    const paid = (orderId: string) =>
+      bus.publish("order.paid", { showId: f.show.id, orderId, offerId: offer.id, quantity: 1, total: 1199, currency: "EUR", commission: 0 });
+    // Five orders paid 60 ms apart (a trickle: each one's reads are done long before the next), the last one a real
+    // order whose commission is in the ledger when it is announced.
+    const paidAt: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      paidAt.push(performance.now());
+      await paid(`ord_${i}`);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    const { order } = await f.orders.placeOrder(orderBody(offer.id), `k-announce-${backend}`);
+    paidAt.push(performance.now());
+    await paid(order.id);
+    const expected = await f.commissions.showPendingEarnings(f.show.id);
+    expect(expected).toBeGreaterThan(0);
+    await until("the announcement after the last order", () => announced.some((a) => a.at > paidAt[4]! && a.pending === expected));
+    await new Promise((r) => setTimeout(r, gapMs * 2));
+    // The first at once; then one per gap at most (a slow machine stretches the five orders over more gaps).
+    expect(announced[0]!.at - paidAt[0]!).toBeLessThan(gapMs);
+    expect(announced.length).toBeLessThanOrEqual(Math.floor((paidAt[4]! - paidAt[0]!) / gapMs) + 2);
+    expect(announced.length).toBeLessThan(5);
+    // Gaps are kept from the start of one announcement's reads to the next's; these are the times they were published.
+    for (let i = 1; i < announced.length; i++) expect(announced[i]!.at - announced[i - 1]!.at).toBeGreaterThan(gapMs / 2);
+    expect(announced.at(-1)!.pending).toBe(expected);
+  });
 
   it("splits by co-host shares under the merchant's rule version and stores the attribution", async () => {
     const f = await setup(handle);
