@@ -3,11 +3,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { request } from "undici";
+import { type Agent, request } from "undici";
 import WebSocket from "ws";
 import { hashPassword } from "../src/server/accounts/index.js";
 import { openDb } from "../src/server/db/index.js";
-import { cpuMs, percentile, round, runLoad, startChildServer, statementCounts, statementFigures } from "./support.js";
+import { cpuMs, loadClients, percentile, round, runLoad, startChildServer, statementCounts, statementFigures } from "./support.js";
 
 interface AuctionBenchArgs {
   bidders?: number;
@@ -103,6 +103,7 @@ export async function auctionBench(args: AuctionBenchArgs) {
     else process.env.BENCH_SERVER_NODE_ARGS = nodeArgs;
   });
   let ws: WebSocket | null = null;
+  let clients: Agent | null = null;
   try {
     const login = await request(`${server.url}/api/auth/login`, {
       method: "POST",
@@ -146,11 +147,15 @@ export async function auctionBench(args: AuctionBenchArgs) {
 
     // Both paths warmed up the same way before they are measured (the JIT, the first use of each statement): the
     // ping route by 1,000 requests, the bid route by as many bids on another auction from bidders of their own, so
-    // the measured bidders' sessions are still unread (no cache helps them).
-    await runLoad(server.url, WARMUP, concurrency, (i) => bidRequest(warmupAuctionId, cookies[bidders + i]!, i));
-    await runLoad(server.url, WARMUP, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    // the measured bidders' sessions are still unread (no cache helps them). Both measured runs use the connections
+    // the warm-up opened, as bidders on a show's page are already connected: until 2026-12-07 each run opened its
+    // 500 at once, and the last ~90 of the bids' first wave waited 300–500 ms for their connection while the first
+    // ticks ran (those were the bid p99).
+    clients = loadClients(concurrency);
+    await runLoad(server.url, WARMUP, concurrency, (i) => bidRequest(warmupAuctionId, cookies[bidders + i]!, i), undefined, undefined, clients);
+    await runLoad(server.url, WARMUP, concurrency, () => ({ method: "GET", path: "/api/ping" }), undefined, undefined, clients);
     const pingCpu0 = cpuMs(server.proc.pid);
-    const baseline = await runLoad(server.url, total, concurrency, () => ({ method: "GET", path: "/api/ping" }));
+    const baseline = await runLoad(server.url, total, concurrency, () => ({ method: "GET", path: "/api/ping" }), undefined, undefined, clients);
     const pingCpu1 = cpuMs(server.proc.pid);
 
     // Maxima rise with the request number (increment 1), so most bids beat the price and a bid overtaken in flight
@@ -172,6 +177,7 @@ export async function auctionBench(args: AuctionBenchArgs) {
       (i, status, text) => {
         countOf[i] = status === 201 ? (JSON.parse(text) as { auction: { bidCount: number } }).auction.bidCount : null;
       },
+      clients,
     );
     const bidCpu1 = cpuMs(server.proc.pid);
     const accepted = load.statuses.accepted ?? 0;
@@ -235,6 +241,7 @@ export async function auctionBench(args: AuctionBenchArgs) {
     };
   } finally {
     ws?.close();
+    await clients?.close();
     await server.stop();
     fs.rmSync(countFile, { force: true });
     if (args.databaseUrl && schema) {

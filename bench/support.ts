@@ -79,12 +79,21 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
+/** Keep-alive connections for runLoad, to be warmed up by one run and reused by the next (close them when done). */
+export function loadClients(concurrency: number): Agent {
+  return new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** `total` requests from `concurrency` keep-alive clients; `make(i)` builds request i; `classify` names the outcome. */
+/**
+ * `total` requests from `concurrency` keep-alive clients; `make(i)` builds request i; `classify` names the outcome.
+ * `clients`: connections opened by an earlier run (`loadClients`), so the measured run does not open them; without it
+ * the run opens its own and closes them at the end.
+ */
 export async function runLoad(
   url: string,
   total: number,
@@ -92,8 +101,9 @@ export async function runLoad(
   make: (i: number) => { method: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string },
   classify: (status: number, body: string) => string = (s) => String(s),
   onResponse?: (i: number, status: number, body: string, atMs: number) => void,
+  clients?: Agent,
 ): Promise<LoadResult> {
-  const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const dispatcher = clients ?? loadClients(concurrency);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -121,7 +131,7 @@ export async function runLoad(
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  await dispatcher.close();
+  if (!clients) await dispatcher.close();
   latencies.sort((a, b) => a - b);
   return { count: total, seconds, perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses };
 }
