@@ -13,6 +13,8 @@ export const PREPARED_MAX = 500;
 const CACHEABLE = /^\s*(select|insert|update|delete|with)\b/i;
 // Statement names are unique in the process, so two sets of statements on one PGlite never collide.
 let nextName = 0;
+// Command tags whose row count is affectedRows (as PGlite's parseResults).
+const COUNTED_COMMANDS = new Set(["INSERT", "UPDATE", "DELETE", "COPY", "MERGE"]);
 // Text-format parameters, text-format results (as PGlite's own query path).
 const encoder = new TextEncoder();
 
@@ -31,16 +33,9 @@ export type PGliteWire = Pick<PGlite, "execProtocol" | "serializers" | "parsers"
 
 /** A frontend message: type byte, length (itself included), body. */
 function message(type: string, parts: Uint8Array[]): Uint8Array {
-  let length = 4;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(1 + length);
+  const out = concat(parts, 5);
   out[0] = type.charCodeAt(0);
-  new DataView(out.buffer).setInt32(1, length);
-  let at = 5;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  new DataView(out.buffer).setInt32(1, out.length - 1);
   return out;
 }
 function cString(s: string): Uint8Array {
@@ -59,11 +54,12 @@ function int32(n: number): Uint8Array {
   new DataView(b.buffer).setInt32(0, n);
   return b;
 }
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
+/** The parts one after another, after `reserved` bytes left for the caller (a message's header). */
+function concat(parts: Uint8Array[], reserved = 0): Uint8Array {
+  let length = reserved;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);
-  let at = 0;
+  let at = reserved;
   for (const p of parts) {
     out.set(p, at);
     at += p.length;
@@ -204,7 +200,7 @@ export class PreparedStatements {
       } else if (m.name === "commandComplete") {
         const words = (m as { text: string }).text.split(" ");
         const count = Number.parseInt(words[words.length - 1]!, 10);
-        if (["INSERT", "UPDATE", "DELETE", "COPY", "MERGE"].includes(words[0]!) && !Number.isNaN(count)) affectedRows += count;
+        if (COUNTED_COMMANDS.has(words[0]!) && !Number.isNaN(count)) affectedRows += count;
       }
     }
     return { rows, affectedRows };
