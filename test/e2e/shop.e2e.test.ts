@@ -55,6 +55,12 @@ describe("viewer and studio journeys", () => {
     const alice = await newVisitor(browser, server.url);
     const bob = await newVisitor(browser, server.url);
     const [a, b] = await Promise.all([alice.context.newPage(), bob.context.newPage()]);
+    // Alice's sockets pass through a gate the test can close, to hold a reconnect open.
+    let hold: Promise<void> | null = null;
+    await a.routeWebSocket(/\/ws\//, async (ws) => {
+      if (hold) await hold;
+      ws.connectToServer();
+    });
     await Promise.all([openShow(a), openShow(b)]);
     await joinChat(a, "Alice");
 
@@ -76,6 +82,24 @@ describe("viewer and studio journeys", () => {
     // The name is remembered for the next visit.
     await a.reload();
     await a.getByTestId("chat-input").waitFor({ timeout: LONG });
+
+    // A new name reopens the socket; a message sent (Enter) before it is back waits, says so, and goes out after.
+    let release = () => {};
+    hold = new Promise((r) => {
+      release = r;
+    });
+    await a.getByTestId("chat-change-name").click();
+    await joinChat(a, "Alicia");
+    await a.getByTestId("chat-input").fill("sent while reconnecting");
+    await a.getByTestId("chat-input").press("Enter");
+    await a.getByTestId("chat-offline").filter({ hasText: "as soon as the chat is back" }).waitFor({ timeout: LONG });
+    await expect(a.getByTestId("chat-input").inputValue()).resolves.toBe("sent while reconnecting");
+    hold = null;
+    release();
+    const queued = b.getByTestId("chat-message").filter({ hasText: "sent while reconnecting" });
+    await queued.waitFor({ timeout: LONG });
+    await expect(queued.locator(".chat-author").textContent()).resolves.toBe("Alicia");
+    await expect(a.getByTestId("chat-input").inputValue()).resolves.toBe("");
     expect(alice.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
     await Promise.all([alice.context.close(), bob.context.close()]);

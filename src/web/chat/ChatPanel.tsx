@@ -123,8 +123,9 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
     if (el) stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
   };
 
-  const submit = (e: Event) => {
-    e.preventDefault();
+  // A message sent while the socket reconnects (a new chat name reopens it) waits and goes out once it is back.
+  const [queued, setQueued] = useState(false);
+  const send = () => {
     const text = draft.trim();
     if (!text || text.length > CHAT_MAX_LENGTH) return;
     if (onSend(text)) {
@@ -132,6 +133,17 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
       stickToBottom.current = true;
     }
   };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!draft.trim() || slowWait) return;
+    if (connected) send();
+    else setQueued(true);
+  };
+  useEffect(() => {
+    if (!connected || !queued) return;
+    setQueued(false);
+    send();
+  }, [connected, queued]);
 
   const submitName = (e: Event) => {
     e.preventDefault();
@@ -240,9 +252,9 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
           {notice}
         </p>
       )}
-      {showOffline && (
-        <p class="chat-notice" data-testid="chat-offline">
-          {t("chat.offline")}
+      {(showOffline || queued) && (
+        <p class="chat-notice" role="status" data-testid="chat-offline">
+          {t(queued ? "chat.queued" : "chat.offline")}
         </p>
       )}
       {needsName ? (
@@ -280,7 +292,7 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
           <span class={`chat-count${remaining < 20 ? " is-low" : ""}`} data-testid="chat-count" aria-live="polite">
             {remaining}
           </span>
-          <button type="submit" class="btn" disabled={!connected || !draft.trim() || slowWait} data-testid="chat-send">
+          <button type="submit" class="btn" disabled={queued || !draft.trim() || slowWait} data-testid="chat-send">
             {slowWait ? `${waitSeconds} s` : t("chat.send")}
           </button>
         </form>
