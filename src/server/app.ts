@@ -13,6 +13,7 @@ import { type CommissionService, type PayoutService, SHARE_CODE, createCommissio
 import type { Config } from "./config.js";
 import { type CouponService, createCouponsModule } from "./coupons/index.js";
 import { type DbHandle, openDb, pingDb } from "./db/index.js";
+import { EmbeddedMaintenance, embeddedMaintenanceModule, maintenanceCounter } from "./db/maintenance.js";
 import { type DemoInfo, demoModule, seedDemo } from "./demo/index.js";
 import { type EmbedService, createEmbedModule } from "./embed/index.js";
 import { type FollowService, createFollowsModule } from "./follows/index.js";
@@ -283,6 +284,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     modulePlugin("idempotency", idempotencyRule, { db: db.db, clock, skip: (_method, p) => ownIdempotency.some((re) => re.test(p)), sweepers }),
     orders.accessRule,
     outboxPlugin,
+    // PGlite has no autovacuum: the node vacuums and analyses its tables as autovacuum would.
+    ...(db.kind === "pglite"
+      ? [
+          modulePlugin("db-maintenance", embeddedMaintenanceModule, {
+            maintenance: new EmbeddedMaintenance(db.db, log.child({ module: "db" }), maintenanceCounter(ctx.metrics)),
+            sweepers,
+          }),
+        ]
+      : []),
     mail.plugin,
     catalog.plugin({ shows: shows.shows, offers: offers.offers, orders: orders.orders, commissions: commissions.commissions }),
     shows.plugin({

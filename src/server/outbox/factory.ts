@@ -12,7 +12,6 @@ export function createOutboxModule(ctx: ModuleContext): { outbox: Outbox; plugin
       sweepers: ctx.sweepers,
       metrics: ctx.metrics,
       retentionDays: ctx.config.OUTBOX_RETENTION_DAYS,
-      vacuum: ctx.dbKind === "pglite",
     }),
   };
 }

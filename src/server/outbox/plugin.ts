@@ -14,9 +14,7 @@ export const outboxModule: FastifyPluginAsync<{
   metrics: Registry;
   /** OUTBOX_RETENTION_DAYS: done rows older than this are deleted hourly (0 keeps them). */
   retentionDays: number;
-  /** The embedded PGlite runs no autovacuum: the table is vacuumed after a prune. */
-  vacuum: boolean;
-}> = async (app, { outbox, sweepers, metrics, retentionDays, vacuum }) => {
+}> = async (app, { outbox, sweepers, metrics, retentionDays }) => {
   new Gauge({
     name: "showcart_outbox_pending",
     help: "Outbox rows not yet delivered, by topic (bus.publish, bus.publishMany: domain events; email.send; webhook.deliver; push.send)",
@@ -32,6 +30,6 @@ export const outboxModule: FastifyPluginAsync<{
   app.addHook("onReady", async () => void (await outbox.recoverUnrelayed()));
   sweepers.install(app, (every) => {
     outbox.start();
-    every(3600_000, () => outbox.prune(retentionDays, { vacuum }));
+    every(3600_000, () => outbox.prune(retentionDays));
   });
 };

@@ -475,11 +475,10 @@ export class Outbox {
   /**
    * Retention: deletes rows created more than `days` ago that are done (delivered, or given up after MAX_ATTEMPTS),
    * PRUNE_BATCH at a time so no statement holds the database for long; rows still to be delivered are kept whatever
-   * their age. `vacuum` (the embedded PGlite, which runs no autovacuum) then vacuums the table, so the space of the
-   * deleted rows and of their updates' dead versions is used again instead of the file growing with every order.
-   * Answers the rows deleted. A webhook delivery whose row is gone can no longer be retried from the delivery log.
+   * their age. The space of the deleted rows and of their updates' dead versions is used again after the table's next
+   * vacuum (autovacuum's, or on the embedded PGlite db/maintenance.ts's). Answers the rows deleted. A webhook delivery whose row is gone can no longer be retried from the delivery log.
    */
-  async prune(days: number, opts: { vacuum?: boolean } = {}): Promise<number> {
+  async prune(days: number): Promise<number> {
     if (days <= 0) return 0;
     const before = new Date(this.clock.now().getTime() - days * 24 * 3600_000);
     const deleted = await deleteInBatches(
@@ -501,7 +500,6 @@ export class Outbox {
       },
       { batch: PRUNE_BATCH, stop: () => this.#stopped },
     );
-    if (opts.vacuum && deleted > 0 && !this.#stopped) await sql`vacuum outbox`.execute(this.db);
     return deleted;
   }
 
