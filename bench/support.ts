@@ -11,6 +11,8 @@ export interface ChildServer {
   demo: { showId: string; slug: string; hostEmail: string; hostPassword: string; merchantEmail: string; streamKey: string };
   proc: ChildProcess;
   dataDir: string;
+  /** A full garbage collection in the server (started with `{ gc: true }`), resolved once it is done. */
+  gc(): Promise<void>;
   /** SIGKILL, no shutdown: the data dir stays for a restart. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -20,9 +22,9 @@ export interface ChildServer {
  * The real server in its own process (so the load generator does not share its event loop), embedded defaults.
  * `BENCH_SERVER_NODE_ARGS` adds node flags to the server only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
-export async function startChildServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string> = {}, opts: { dataDir?: string; gc?: boolean } = {}): Promise<ChildServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "showcart-bench-"));
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const nodeArgs = [...(opts.gc ? ["--expose-gc"] : []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [])];
   const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.resolve("test/support/server-child.ts")], {
     env: {
       ...process.env,
@@ -55,6 +57,20 @@ export async function startChildServer(env: Record<string, string> = {}, opts: {
     ...info,
     proc,
     dataDir,
+    gc() {
+      if (!opts.gc) return Promise.reject(new Error("the server was started without { gc: true }"));
+      return new Promise<void>((resolve) => {
+        let buf = "";
+        const onData = (c: Buffer) => {
+          buf += c.toString();
+          if (!buf.split("\n").some((l) => l.startsWith('{"gc"'))) return;
+          proc.stdout!.off("data", onData);
+          resolve();
+        };
+        proc.stdout!.on("data", onData);
+        proc.kill("SIGHUP");
+      });
+    },
     kill() {
       proc.kill("SIGKILL");
       return new Promise((r) => proc.once("exit", () => r()));

@@ -7,3 +7,11 @@ const server = await startServer(loadConfig(), { synthetic: process.env.BENCH_SY
 if (process.env.BENCH_SHOW_LIVE === "1" && server.demo) await server.services.shows.setStatus(server.demo.showId, "live");
 process.stdout.write(JSON.stringify({ url: server.url, rtmpPort: server.rtmpPort, demo: server.demo }) + "\n");
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
+// Started with --expose-gc (startChildServer's `gc`): SIGHUP runs a full collection and says so, so a bench can read
+// memory that is held (sockets) apart from start-up's garbage.
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc)
+  process.on("SIGHUP", () => {
+    gc();
+    process.stdout.write(`${JSON.stringify({ gc: "done" })}\n`);
+  });
