@@ -5,7 +5,6 @@ import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../proto
 import { api } from "../platform/apiClient.js";
 import { type MessageKey, useI18n } from "../i18n/coreText.js";
 import type { RoomError } from "../realtime/useRoom.js";
-import { CHAT_HISTORY_LIMIT } from "../realtime/showState.js";
 
 /** A refused command as the socket reported it; `retryAfterMs` for slow mode, timeouts and limits. */
 export type ChatError = RoomError;
@@ -310,7 +309,6 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
   const { t } = useI18n();
   const [pinned, setPinned] = useState<ChatPinned | null>(null);
   const [deleted, setDeleted] = useState<ReadonlySet<string>>(new Set());
-  const [skipped, setSkipped] = useState<ReadonlyMap<string, number>>(new Map());
   const [canModerate, setCanModerate] = useState(false);
   const base = `/api/shows/${encodeURIComponent(showId)}/chat`;
   const studio = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
@@ -333,10 +331,6 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
     if (ev.t === "chat.deleted") {
       const { ids } = ev.d as ServerEvents["chat.deleted"];
       setDeleted((s) => new Set([...s, ...ids]));
-    } else if (ev.t === "chat.trimmed") {
-      const { skipped: n, before } = ev.d as ServerEvents["chat.trimmed"];
-      // The list keeps the last CHAT_HISTORY_LIMIT messages; markers of messages long gone are let go with them.
-      setSkipped((m) => new Map([...[...m].slice(-CHAT_HISTORY_LIMIT), [before, n]]));
     } else if (ev.t === "chat.pinned") setPinned(ev.d as ChatPinned);
     else if (ev.t === "chat.unpinned") setPinned(null);
     else return false;
@@ -356,7 +350,6 @@ export function useChatExtras(showId: string, connected: boolean, signedIn: bool
     pinned,
     onEvent,
     actions,
-    skippedBefore: skipped,
     visible: (messages: ChatPosted[]) => (deleted.size ? messages.filter((m) => !deleted.has(m.id)) : messages),
   };
 }

@@ -689,7 +689,7 @@ function Studio({ data, account, onSignOut }: { data: StudioData; account: Accou
                 error={error}
                 notice={connected ? stageNotice : c("chatConnecting")}
                 pinned={chatExtras.pinned}
-                skippedBefore={chatExtras.skippedBefore}
+                skippedBefore={room.chatSkipped}
                 actions={chatActions}
                 onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}
               />

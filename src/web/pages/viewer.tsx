@@ -356,7 +356,7 @@ function LiveShow({ show }: { show: ShowView }) {
               onNameChange={changeName}
               error={error}
               pinned={chatExtras.pinned}
-              skippedBefore={chatExtras.skippedBefore}
+              skippedBefore={room.chatSkipped}
               actions={chatExtras.actions}
               onReport={(messageId, reason) => connection.current?.send({ t: "chat.report", d: { messageId, reason } })}
               onSend={(text) => connection.current?.send({ t: "chat.send", d: { text } }) ?? false}

@@ -72,4 +72,19 @@ describe("applyRoomEvent", () => {
     expect(s.chat).toHaveLength(CHAT_HISTORY_LIMIT);
     expect(s.chat[0].id).toBe("m5");
   });
+
+  it("shows a message once when the snapshot had it and it arrives again, and drops the marker before it", () => {
+    const msg = (id: string) => ({ id, author: "a", role: "viewer" as const, text: id, at: "" });
+    // Posted while the joining client's snapshot was read: in the snapshot, and again as events (higher seq).
+    let s = roomFromSnapshot({ epoch: "e", seq: 5, status: "live", viewers: 0, offers: [], chat: [msg("m1"), msg("m2"), msg("m3")] });
+    s = applyRoomEvent(s, e("chat.trimmed", { skipped: 2, before: "m3" }));
+    s = applyRoomEvent(s, e("chat.posted", msg("m3")));
+    expect(s.chat.map((m) => m.id)).toEqual(["m1", "m2", "m3"]);
+    expect(s.chatSkipped?.size ?? 0).toBe(0);
+    // A frame trimmed before a message the client did not have: the marker stays, before that message.
+    s = applyRoomEvent(s, e("chat.trimmed", { skipped: 4, before: "m9" }));
+    s = applyRoomEvent(s, e("chat.posted", msg("m9")));
+    expect(s.chat.map((m) => m.id)).toEqual(["m1", "m2", "m3", "m9"]);
+    expect([...(s.chatSkipped ?? [])]).toEqual([["m9", 4]]);
+  });
 });

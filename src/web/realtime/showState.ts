@@ -12,6 +12,8 @@ export interface RoomState {
   /** The show's line-up offers on sale, in line-up order (the shop tab's order; absent before the first snapshot). */
   lineupOrder?: string[];
   chat: ChatPosted[];
+  /** Messages the server left out of a busy room's frame (`chat.trimmed`), by the id of the message they came before. */
+  chatSkipped?: ReadonlyMap<string, number>;
   /** The latest batch of reactions (seq tells two equal batches apart), for the floating animation. */
   reactions?: { seq: number; counts: ServerEvents["reactions.counted"]["counts"] };
 }
@@ -20,17 +22,33 @@ export function roomFromSnapshot(s: Snapshot): RoomState {
   return { status: s.status, viewers: s.viewers, offers: s.offers, lineupOrder: s.lineup, chat: s.chat.slice(-CHAT_HISTORY_LIMIT) };
 }
 
+function hasMessage(state: RoomState, id: string): boolean {
+  // Newest first: a repeat is one of the last few.
+  for (let i = state.chat.length - 1; i >= 0; i--) if (state.chat[i]!.id === id) return true;
+  return false;
+}
+
 function mapOffer(state: RoomState, offerId: string, fn: (o: OfferView) => OfferView): OfferView[] {
   return state.offers.map((o) => (o.id === offerId ? fn(o) : o));
 }
 
 export function applyRoomEvent(state: RoomState, ev: Envelope): RoomState {
   switch (ev.t as keyof ServerEvents) {
+    // A joining client's snapshot is read after its seq is taken, so a message posted meanwhile is in the snapshot and
+    // arrives again as an event: once is enough. Likewise a marker before a message the snapshot already had (what it
+    // counts was in the snapshot too).
     case "chat.posted": {
       const msg = ev.d as ServerEvents["chat.posted"];
+      if (hasMessage(state, msg.id)) return state;
       const chat = state.chat.length >= CHAT_HISTORY_LIMIT ? state.chat.slice(1) : state.chat.slice();
       chat.push(msg);
       return { ...state, chat };
+    }
+    case "chat.trimmed": {
+      const { skipped, before } = ev.d as ServerEvents["chat.trimmed"];
+      if (hasMessage(state, before)) return state;
+      // The list keeps the last CHAT_HISTORY_LIMIT messages; markers of messages long gone are let go with them.
+      return { ...state, chatSkipped: new Map([...[...(state.chatSkipped ?? [])].slice(-CHAT_HISTORY_LIMIT), [before, skipped]]) };
     }
     case "offer.pinned": {
       const { offer } = ev.d as ServerEvents["offer.pinned"];
