@@ -9,6 +9,17 @@ src="$(cd "$(dirname "$0")/.." && pwd)"
 out="$(mkdir -p "${1:?usage: image-steps.sh OUT}" && cd "$1" && pwd)"
 rm -rf "$out/build" "$out/deps" "$out/runtime"
 
+# Stage deps: production packages only, without the npm ffmpeg. It needs nothing of the build stage, so it runs beside
+# it, as BuildKit runs independent stages.
+(
+  mkdir -p "$out/deps/app"
+  cd "$out/deps/app"
+  cp "$src/package.json" "$src/package-lock.json" .
+  npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/@ffmpeg-installer
+) &
+deps=$!
+trap 'kill "$deps" 2>/dev/null || true' EXIT
+
 # Stage build: COPY package.json package-lock.json; RUN npm ci; COPY . . (minus .dockerignore); RUN npm run build
 mkdir -p "$out/build/app"
 cd "$out/build/app"
@@ -19,11 +30,7 @@ grep -v '^\s*#' "$src/.dockerignore" | grep -v '^\s*$' | grep -v '^!' | sed 's#^
 tar -C "$src" --anchored --exclude-from="$out/dockerignore.tar" -cf - . | tar -xf -
 npm run build
 
-# Stage deps: production packages only, without the npm ffmpeg.
-mkdir -p "$out/deps/app"
-cd "$out/deps/app"
-cp "$src/package.json" "$src/package-lock.json" .
-npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/@ffmpeg-installer
+wait "$deps"
 
 # Stage runtime: COPY --from=deps node_modules, --from=build dist, package.json.
 mkdir -p "$out/runtime/app"
