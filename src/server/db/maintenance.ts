@@ -1,7 +1,6 @@
-import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync } from "fastify";
 import { type Kysely, sql } from "kysely";
 import { Counter, type Registry } from "prom-client";
-import type { Sweepers } from "../http/sweepers.js";
 
 /**
  * The embedded PGlite runs no autovacuum (a single-user backend has no launcher): without this, every UPDATE's and
@@ -84,8 +83,13 @@ export class EmbeddedMaintenance {
   }
 }
 
+/** The part of http/sweepers.ts's Sweepers this needs (db/ imports nothing of the modules but their schemas). */
+interface SweeperInstall {
+  install(app: FastifyInstance, start: (every: (ms: number, job: () => Promise<unknown>) => void) => void): void;
+}
+
 /** Runs the maintenance every MAINTENANCE_EVERY_MS with the sweepers (the embedded database only). */
-export const embeddedMaintenanceModule: FastifyPluginAsync<{ maintenance: EmbeddedMaintenance; sweepers: Sweepers }> = async (
+export const embeddedMaintenanceModule: FastifyPluginAsync<{ maintenance: EmbeddedMaintenance; sweepers: SweeperInstall }> = async (
   app,
   { maintenance, sweepers },
 ) => {
