@@ -13,9 +13,11 @@ export default defineConfig({
     // run should be slow, not red. A hung test still fails, just later.
     testTimeout: 120_000,
     hookTimeout: 240_000,
-    // Two files at a time on two cores. Three were faster (857 s against ~975 s) but left the machine at load 7–8, and
-    // a clean-clone CI run had whep.e2e's LL-HLS never start within 60 s (docs/operations.md, "Test suite").
-    maxWorkers: 2,
+    // Three files at a time on two cores: most files wait on browsers, ffmpeg and servers more than they work. On
+    // 2026-12-07: 523.5 s quiet against 600.6–609.6 s with two, and green with one core hogged (626.6 s; its one red,
+    // a test of real-time gaps, fixed). Tried on 2026-12-05 too, when a clean-clone CI run had whep.e2e's LL-HLS never
+    // start within 60 s (docs/operations.md, "Test suite").
+    maxWorkers: 3,
     pool: "forks",
     // One migrated PGlite data directory that every test database starts from (initdb is the slow part), and with
     // TEST_DATABASE_URL one migrated PostgreSQL database that every PostgreSQL test database is copied from.
