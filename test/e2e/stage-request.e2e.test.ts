@@ -45,8 +45,9 @@ describe("asking a chatting viewer on stage", () => {
     const bystander = await signedInVisitor(browser, server.url, bystanderAccount.cookie);
     const [studio, page, other] = await Promise.all([host.context.newPage(), viewer.context.newPage(), bystander.context.newPage()]);
 
-    // A new chat name reconnects the room's socket (the server reads the name from its URL), and the chat's send button
-    // stays disabled until it is open again, so Enter in between submits nothing. Clicking Send waits for the button.
+    // A new chat name reconnects the room's socket (the server reads the name from its URL). Until c3eda9a the chat's
+    // send button stayed disabled until it was open again, so Enter in between submitted nothing (a message sent then
+    // now waits for the socket: shop.e2e). Clicking Send waits for the button.
     // The guest's message never reached the studio once, in a clean-clone CI run (2026-12-07), with Enter pressed here:
     // the likely cause, not reproduced alone (six runs, one with both cores hogged).
     for (const p of [page, other]) {

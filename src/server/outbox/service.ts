@@ -476,7 +476,8 @@ export class Outbox {
    * Retention: deletes rows created more than `days` ago that are done (delivered, or given up after MAX_ATTEMPTS),
    * PRUNE_BATCH at a time so no statement holds the database for long; rows still to be delivered are kept whatever
    * their age. The space of the deleted rows and of their updates' dead versions is used again after the table's next
-   * vacuum (autovacuum's, or on the embedded PGlite db/maintenance.ts's). Answers the rows deleted. A webhook delivery whose row is gone can no longer be retried from the delivery log.
+   * vacuum (autovacuum's, or on the embedded PGlite db/maintenance.ts's). Answers the rows deleted. A webhook delivery
+   * whose row is gone can no longer be retried from the delivery log.
    */
   async prune(days: number): Promise<number> {
     if (days <= 0) return 0;
