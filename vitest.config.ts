@@ -15,8 +15,8 @@ export default defineConfig({
     hookTimeout: 240_000,
     // Three files at a time on two cores: most files wait on browsers, ffmpeg and servers more than they work. On
     // 2026-12-07: 523.5 s quiet against 600.6–609.6 s with two, and green with one core hogged (659.4 s, after a test
-    // of real-time gaps that was red once under it was fixed). Tried on 2026-12-05 too, when a clean-clone CI run had whep.e2e's LL-HLS never
-    // start within 60 s (docs/operations.md, "Test suite").
+    // of real-time gaps that was red once under it was fixed). Tried on 2026-12-05 too, when a clean-clone CI run had
+    // whep.e2e's LL-HLS never start within 60 s (docs/operations.md, "Test suite").
     maxWorkers: 3,
     pool: "forks",
     // One migrated PGlite data directory that every test database starts from (initdb is the slow part), and with
