@@ -74,13 +74,16 @@ describe("host earnings", () => {
     expect(csv).toContain(order.id);
 
     // The payout account is saved with the API client's PUT: a wrong IBAN comes back as the server's message, a right
-    // one is kept and shown masked.
+    // one is kept and shown masked. The page is switched to German: the refusal is said in German, with the server's
+    // specifics (which field) after it.
+    await earnings.getByTestId("lang-de").click();
     const form = earnings.getByTestId("payout-account-form");
     await earnings.getByTestId("payout-holder").fill("Demo Host");
     await earnings.getByTestId("payout-iban").fill("DE89370400440532013001"); // check digits do not match
     await earnings.getByTestId("payout-bic").fill("COBADEFFXXX");
     await form.getByRole("button").click();
     await earnings.getByTestId("payout-error").waitFor({ timeout: LONG });
+    expect(await earnings.getByTestId("payout-error").textContent()).toMatch(/^Die Eingabe ist nicht gültig\. \(iban: /);
     await earnings.getByTestId("payout-iban").fill("DE89370400440532013000");
     await form.getByRole("button").click();
     await form.getByRole("status").waitFor({ timeout: LONG });

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { errorText } from "../i18n/apiErrors.js";
 import type { CardSetupView, SavedBuyerDetails } from "../../protocol/api.js";
 import { useStripeCard } from "../checkout/useStripeCard.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
@@ -72,19 +73,19 @@ const COUNTRIES = ["DE", "AT", "CH", "NL", "BE", "LU", "FR", "DK", "PL", "CZ"];
 /** Stripe.js could not confirm the card setup (declined, 3-D Secure failed): its message is already in the buyer's language. */
 class CardSetupFailed extends Error {}
 
-function messageFor(err: unknown, t: ReturnType<typeof useBuyerText>["t"]): string {
+function messageFor(err: unknown, t: ReturnType<typeof useBuyerText>["t"], lang: Lang): string {
   if (err instanceof CardSetupFailed) return err.message || t("buyer.cardNotSaved");
   if (err instanceof ApiError) {
     if (err.code === "payment_declined" || err.code === "conflict") return t("buyer.cardNotSaved");
     if (err.code === "invalid_credentials") return t("login.invalid");
-    if (err.code === "invalid_body" || err.code === "rate_limited") return err.message;
+    if (err.code === "invalid_body" || err.code === "rate_limited") return errorText(err, lang);
   }
   if (err instanceof NetworkError) return t("common.network");
   return t("common.error");
 }
 
 function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
-  const { t } = useBuyerText();
+  const { t, lang } = useBuyerText();
   const [mode, setMode] = useState<"signin" | "signup">("signin");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -105,7 +106,7 @@ function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
         setPassword("");
       } else onSignedIn((await api.post<{ account: BuyerAccount }>("/api/auth/login", { email: email.trim(), password })).account);
     } catch (err) {
-      setError(messageFor(err, t));
+      setError(messageFor(err, t, lang));
     } finally {
       setBusy(false);
     }
@@ -178,7 +179,7 @@ function AuthForms({ onSignedIn }: { onSignedIn(a: BuyerAccount): void }) {
 }
 
 function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null; onSaved(d: SavedBuyerDetails): void }) {
-  const { t, locale } = useBuyerText();
+  const { t, locale, lang } = useBuyerText();
   const a = saved?.address;
   const [address, setAddress] = useState({
     name: a?.name ?? "",
@@ -205,7 +206,7 @@ function SavedDetailsForm({ saved, onSaved }: { saved: SavedBuyerDetails | null;
       onSaved((await fn()).details);
       setDone(ok);
     } catch (err) {
-      setError(messageFor(err, t));
+      setError(messageFor(err, t, lang));
     } finally {
       setBusy(false);
     }
@@ -339,7 +340,7 @@ function AccountLanguage({ account, onChanged }: { account: BuyerAccount; onChan
       onChanged(r.account);
       setStatus("saved");
     } catch (err) {
-      setStatus({ error: messageFor(err, t) });
+      setStatus({ error: messageFor(err, t, lang) });
     } finally {
       setBusy(false);
     }

@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { errorText } from "../i18n/apiErrors.js";
 import { ApiError, NetworkError, api } from "../platform/apiClient.js";
 import { useI18n } from "../i18n/coreText.js";
 
@@ -10,7 +11,7 @@ export interface Account {
 }
 
 export function LoginForm({ onSignedIn }: { onSignedIn(account: Account): void }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -26,7 +27,7 @@ export function LoginForm({ onSignedIn }: { onSignedIn(account: Account): void }
     } catch (err) {
       if (err instanceof ApiError && (err.code === "invalid_credentials" || err.code === "invalid_body")) {
         setError(t("login.invalid"));
-      } else if (err instanceof ApiError && err.code === "rate_limited") setError(err.message);
+      } else if (err instanceof ApiError && err.code === "rate_limited") setError(errorText(err, lang));
       else if (err instanceof NetworkError) setError(t("common.network"));
       else setError(t("common.error"));
     } finally {

@@ -1,9 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { AdminProductView, CommissionRuleSetView, CommissionRules, ShowSalesView } from "../../protocol/api.js";
 import { type HostShare, lineCommission, splitBetweenHosts } from "../../protocol/commission.js";
 import { vatIncluded } from "../../protocol/vat.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { formatMoney } from "../platform/money.js";
 import { type Draft, draftFrom, draftRulesDefaults, euroText, money, pctText, percentToBp, ruleUsed, toRules } from "./commissionDraft.js";
 import { scoped } from "./merchantScope.js";
@@ -172,7 +173,7 @@ export function CommissionRulesPanel() {
   const [showId, setShowId] = useState("");
   const [split, setSplit] = useState<{ accountId: string; share: string }[]>([]);
 
-  const message = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
+  const message = useErrorText();
   const load = async () => {
     try {
       const r = await api.get<{ current: CommissionRuleSetView | null }>(scoped("/api/admin/commission-rules"));

@@ -1,9 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { ShowSalesView } from "../../protocol/api.js";
 import type { EmbedSettingsView } from "../../protocol/embed.js";
 import { CopyButton } from "../components/CopyButton.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { scoped } from "./merchantScope.js";
 
 // The embeddable player in /admin: which sites may frame the shop's shows (CSP frame-ancestors of /embed/<slug>) and
@@ -43,6 +44,7 @@ const embedMessages = defineMessages(
 
 export function EmbedPanel({ shows, canEdit }: { shows: ShowSalesView[]; canEdit: boolean }) {
   const { t } = useMessages(embedMessages);
+  const errorText = useErrorText();
   const [text, setText] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -50,7 +52,7 @@ export function EmbedPanel({ shows, canEdit }: { shows: ShowSalesView[]; canEdit
   useEffect(() => {
     api.get<EmbedSettingsView>(scoped("/api/admin/shop/embed")).then(
       (r) => setText(r.origins.join("\n")),
-      (err) => setError(err instanceof ApiError ? err.message : String(err)),
+      (err) => setError(errorText(err)),
     );
   }, []);
   useEffect(() => {
@@ -70,7 +72,7 @@ export function EmbedPanel({ shows, canEdit }: { shows: ShowSalesView[]; canEdit
       setError(null);
     } catch (err) {
       setNote(null);
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(errorText(err));
     }
   };
   const snippet = `<script src="${location.origin}/embed.js" async></script>\n<showcart-show show="${slug}"></showcart-show>`;

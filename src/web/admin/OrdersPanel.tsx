@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { OrderView, ShowSalesView } from "../../protocol/api.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { formatMoney } from "../platform/money.js";
 import { type AdminT, percent, useAdminText } from "./adminText.js";
 import { scoped } from "./merchantScope.js";
@@ -13,7 +14,12 @@ interface HistoryEntry {
   data: unknown;
 }
 
-export const errorText = (err: unknown, t: AdminT) => t("admin.error", { message: err instanceof ApiError ? err.message : String(err) });
+/** An error from `api` for the admin's panels, in the page's language ("Something went wrong: …"). */
+export function useAdminErrorText(): (err: unknown) => string {
+  const { t } = useAdminText();
+  const text = useErrorText();
+  return (err) => t("admin.error", { message: text(err, String(err)) });
+}
 
 function historyLabel(type: string, t: AdminT): string {
   if (type === "created" || type === "held") return t(`history.${type}`);
@@ -26,6 +32,7 @@ function formatDate(iso: string, locale: string) {
 
 function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChanged(): void; onClose(): void }) {
   const { t, locale } = useAdminText();
+  const errorText = useAdminErrorText();
   const [data, setData] = useState<{ order: OrderView; history: HistoryEntry[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -38,7 +45,7 @@ function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChang
   const load = () =>
     api.get<{ order: OrderView; history: HistoryEntry[] }>(base).then(
       (d) => setData(d),
-      (err) => setError(errorText(err, t)),
+      (err) => setError(errorText(err)),
     );
   useEffect(() => void load(), [orderId]);
 
@@ -50,7 +57,7 @@ function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChang
       await load();
       onChanged();
     } catch (err) {
-      setError(errorText(err, t));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -168,6 +175,7 @@ function OrderDetail({ orderId, onChanged, onClose }: { orderId: string; onChang
 
 export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
   const { t, locale } = useAdminText();
+  const errorText = useAdminErrorText();
   const [status, setStatus] = useState("");
   const [showId, setShowId] = useState("");
   const [orders, setOrders] = useState<OrderView[] | null>(null);
@@ -182,7 +190,7 @@ export function OrdersPanel({ shows }: { shows: ShowSalesView[] }) {
         setOrders(r.orders);
         setError(null);
       },
-      (err) => setError(errorText(err, t)),
+      (err) => setError(errorText(err)),
     );
   useEffect(() => void load(), [suffix]);
 

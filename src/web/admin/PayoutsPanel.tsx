@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { PainVersion, PayoutView } from "../../protocol/api.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../platform/money.js";
 import { CommissionRulesPanel } from "./CommissionRulesPanel.js";
@@ -57,10 +58,9 @@ function usePayoutText() {
   return { locale, p: t };
 }
 
-const message = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
-
 export function PayoutsPanel() {
   const { p, locale } = usePayoutText();
+  const message = useErrorText();
   const [payouts, setPayouts] = useState<PayoutView[]>([]);
   const [available, setAvailable] = useState<{ hostAccountId: string; amount: number; currency: string }[]>([]);
   const [bank, setBank] = useState<{ debtorName: string; iban: string; bic: string; painVersion: PainVersion }>({

@@ -3,7 +3,7 @@ import type { AdminProductView, VariantView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { percent, useAdminText } from "./adminText.js";
-import { errorText } from "./OrdersPanel.js";
+import { useAdminErrorText } from "./OrdersPanel.js";
 import { scoped } from "./merchantScope.js";
 
 // German rates as the presets (standard, reduced, zero); any other EU rate can be typed in.
@@ -42,6 +42,7 @@ function VatField({ value, onChange }: { value: number; onChange(bp: number): vo
 
 function VariantRow({ productId, variant, onSaved }: { productId: string; variant: VariantView; onSaved(v: VariantView): void }) {
   const { t } = useAdminText();
+  const errorText = useAdminErrorText();
   const [stock, setStock] = useState(String(variant.stock));
   const [error, setError] = useState<string | null>(null);
   useEffect(() => setStock(String(variant.stock)), [variant.stock]);
@@ -51,7 +52,7 @@ function VariantRow({ productId, variant, onSaved }: { productId: string; varian
       onSaved(r.variant);
       setError(null);
     } catch (err) {
-      setError(errorText(err, t));
+      setError(errorText(err));
     }
   };
   return (
@@ -82,6 +83,7 @@ function VariantRow({ productId, variant, onSaved }: { productId: string; varian
 
 function AddVariantForm({ productId, onAdded }: { productId: string; onAdded(): void }) {
   const { t } = useAdminText();
+  const errorText = useAdminErrorText();
   const [sku, setSku] = useState("");
   const [size, setSize] = useState("");
   const [colour, setColour] = useState("");
@@ -98,7 +100,7 @@ function AddVariantForm({ productId, onAdded }: { productId: string; onAdded(): 
       setError(null);
       onAdded();
     } catch (err) {
-      setError(errorText(err, t));
+      setError(errorText(err));
     }
   };
   return (
@@ -149,6 +151,7 @@ function AddVariantForm({ productId, onAdded }: { productId: string; onAdded(): 
 /** Create (product null) or edit a product: fields, then — once it exists — variants and the picture. */
 function ProductEditor({ product, onSaved, onClose }: { product: AdminProductView | null; onSaved(p: AdminProductView): Promise<void>; onClose(): void }) {
   const { t, locale } = useAdminText();
+  const errorText = useAdminErrorText();
   const [title, setTitle] = useState(product?.title ?? "");
   const [description, setDescription] = useState(product?.description ?? "");
   const [price, setPrice] = useState(product ? (product.price / 100).toFixed(2) : "");
@@ -169,7 +172,7 @@ function ProductEditor({ product, onSaved, onClose }: { product: AdminProductVie
       await onSaved(r.product);
       setMessage({ ok: true, text: t("admin.saved") });
     } catch (err) {
-      setMessage({ ok: false, text: errorText(err, t) });
+      setMessage({ ok: false, text: errorText(err) });
     } finally {
       setBusy(false);
     }
@@ -188,7 +191,7 @@ function ProductEditor({ product, onSaved, onClose }: { product: AdminProductVie
       await onSaved((await api.upload<{ product: AdminProductView }>(`/api/admin/products/${encodeURIComponent(product.id)}/image`, file)).product);
       setMessage({ ok: true, text: t("admin.saved") });
     } catch (err) {
-      setMessage({ ok: false, text: errorText(err, t) });
+      setMessage({ ok: false, text: errorText(err) });
     } finally {
       setBusy(false);
       input.value = "";

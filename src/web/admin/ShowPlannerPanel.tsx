@@ -1,4 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
+import { errorText } from "../i18n/apiErrors.js";
+import type { Lang } from "../i18n/lang.js";
 import { type AdminProductView, type AdminShowView, type GameKind, SHOW_CATEGORIES, type ShopView, type ShowCategory } from "../../protocol/api.js";
 import { ApiError, api } from "../platform/apiClient.js";
 import { parsePriceToCents } from "../platform/money.js";
@@ -80,15 +82,14 @@ function draftOf(show: AdminShowView | null, hosts: Host[]): Draft {
   };
 }
 
-function formError(err: unknown, t: MerchantT): string {
+function formError(err: unknown, t: MerchantT, lang: Lang): string {
   if (err instanceof ApiError) {
     const d = (err.details ?? {}) as { index?: number; stock?: number; sharedBp?: number };
     if (err.code === "scheduled_in_past") return t("form.pastStart");
     if (err.code === "insufficient_stock" && d.index !== undefined) return t("form.tooMany", { n: d.index + 1, stock: d.stock ?? 0 });
     if (err.code === "split_too_high" && d.sharedBp !== undefined) return t("form.splitTooHigh", { share: d.sharedBp / 100 });
-    return err.message;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err, lang);
 }
 
 /** The show form: details, start time in the shop's zone, host and co-hosts' split, planned games, the line-up, cover. */
@@ -107,7 +108,7 @@ function ShowForm({
   onSaved(show: AdminShowView): void;
   onClose(): void;
 }) {
-  const { t } = useMerchantText();
+  const { t, lang } = useMerchantText();
   const { t: categoryText } = useCategoryText();
   const [d, setD] = useState<Draft>(() => draftOf(show, hosts));
   const [cover, setCover] = useState<File | null>(null);
@@ -167,12 +168,12 @@ function ShowForm({
         try {
           saved = (await api.upload<{ show: AdminShowView }>(`/api/admin/shows/${encodeURIComponent(saved.id)}/cover`, cover)).show;
         } catch (err) {
-          setError(t("form.coverFailed", { message: (err as Error).message }));
+          setError(t("form.coverFailed", { message: errorText(err, lang) }));
         }
       }
       onSaved(saved);
     } catch (err) {
-      setError(formError(err, t));
+      setError(formError(err, t, lang));
     } finally {
       setBusy(false);
     }
@@ -435,7 +436,7 @@ function merchantField(): { merchantId?: string } {
 
 /** The merchant's shows: filters, search, and per show edit, duplicate, cancel (confirmed); the form above the list. */
 export function ShowPlannerPanel({ products, onChanged }: { products: AdminProductView[]; onChanged(): void }) {
-  const { t, locale } = useMerchantText();
+  const { t, locale, lang } = useMerchantText();
   const [shows, setShows] = useState<AdminShowView[]>([]);
   const [hosts, setHosts] = useState<Host[]>([]);
   const [shop, setShop] = useState<ShopView | null>(null);
@@ -456,7 +457,7 @@ export function ShowPlannerPanel({ products, onChanged }: { products: AdminProdu
       setHosts(h.hosts);
       setError(null);
     } catch (err) {
-      setError(formError(err, t));
+      setError(formError(err, t, lang));
     }
   };
   useEffect(() => void load(), [filter, q]);
@@ -471,7 +472,7 @@ export function ShowPlannerPanel({ products, onChanged }: { products: AdminProdu
     try {
       setEditing((await api.get<{ show: AdminShowView }>(`/api/admin/shows/${encodeURIComponent(id)}`)).show);
     } catch (err) {
-      setError(formError(err, t));
+      setError(formError(err, t, lang));
     }
   };
   const act = async (fn: () => Promise<unknown>) => {
@@ -480,7 +481,7 @@ export function ShowPlannerPanel({ products, onChanged }: { products: AdminProdu
       await load();
       onChanged();
     } catch (err) {
-      setError(formError(err, t));
+      setError(formError(err, t, lang));
     }
   };
   const when = (s: AdminShowView) =>

@@ -4,7 +4,7 @@ import type { AdminProductView, OfferView, ShowSalesView } from "../../protocol/
 import { api } from "../platform/apiClient.js";
 import { formatMoney, parsePriceToCents } from "../platform/money.js";
 import { percent, useAdminText } from "./adminText.js";
-import { errorText } from "./OrdersPanel.js";
+import { useAdminErrorText } from "./OrdersPanel.js";
 import { ShowPlannerPanel } from "./ShowPlannerPanel.js";
 import { scoped } from "./merchantScope.js";
 
@@ -12,6 +12,7 @@ type AdminOffer = OfferView & { variantId: string | null; vatRateBp: number };
 
 function NewOfferForm({ showId, products, onCreated }: { showId: string; products: AdminProductView[]; onCreated(): void }) {
   const { t } = useAdminText();
+  const errorText = useAdminErrorText();
   const [productId, setProductId] = useState(products[0]?.id ?? "");
   const [variantId, setVariantId] = useState("");
   const [price, setPrice] = useState("");
@@ -39,7 +40,7 @@ function NewOfferForm({ showId, products, onCreated }: { showId: string; product
       setPrice("");
       onCreated();
     } catch (err) {
-      setError(errorText(err, t));
+      setError(errorText(err));
     }
   };
 
@@ -97,12 +98,13 @@ function NewOfferForm({ showId, products, onCreated }: { showId: string; product
 
 export function ShowsPanel({ shows, products, onChanged }: { shows: ShowSalesView[]; products: AdminProductView[]; onChanged(): Promise<void> }) {
   const { t, locale } = useAdminText();
+  const errorText = useAdminErrorText();
   const [offers, setOffers] = useState<AdminOffer[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = () =>
     api.get<{ offers: AdminOffer[] }>(scoped("/api/admin/offers")).then(
       (r) => setOffers(r.offers),
-      (err) => setError(errorText(err, t)),
+      (err) => setError(errorText(err)),
     );
   useEffect(() => void load(), []);
   const refresh = async () => {
@@ -113,7 +115,7 @@ export function ShowsPanel({ shows, products, onChanged }: { shows: ShowSalesVie
       await api.post(`/api/studio/offers/${encodeURIComponent(offerId)}/end`);
       await refresh();
     } catch (err) {
-      setError(errorText(err, t));
+      setError(errorText(err));
     }
   };
 

@@ -8,6 +8,7 @@ interface InviteView {
   createdAt: string;
   expiresAt: string;
 }
+import { useErrorText } from "../i18n/apiErrors.js";
 import { api } from "../platform/apiClient.js";
 import type { ShopView } from "../../protocol/api.js";
 import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf } from "./ShopForm.js";
@@ -28,6 +29,7 @@ function merchantField(): { merchantId?: string } {
 /** The shop's people: hosts, and invites (list with status, revoke with confirmation, the invite form). Owners and admins. */
 export function TeamPanel({ canInvite }: { canInvite: boolean }) {
   const { t, locale, lang } = useMerchantText();
+  const errorText = useErrorText();
   const [invites, setInvites] = useState<InviteView[]>([]);
   const [hosts, setHosts] = useState<Host[]>([]);
   const [email, setEmail] = useState("");
@@ -44,7 +46,7 @@ export function TeamPanel({ canInvite }: { canInvite: boolean }) {
       setHosts(h.hosts);
       setInvites(i.invites);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
   useEffect(() => void load(), []);
@@ -58,7 +60,7 @@ export function TeamPanel({ canInvite }: { canInvite: boolean }) {
       setEmail("");
       await load();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
   const revoke = async (inv: InviteView) => {
@@ -67,7 +69,7 @@ export function TeamPanel({ canInvite }: { canInvite: boolean }) {
       await api.del(`/api/admin/invites/${encodeURIComponent(inv.id)}`);
       await load();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
   const date = (iso: string) => new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(iso));
@@ -188,6 +190,7 @@ export function EmailReminder() {
 /** The shop's details and logo (owner and admins). */
 export function ShopDetails() {
   const { t } = useMerchantText();
+  const errorText = useErrorText();
   const [shop, setShop] = useState<ShopView | null>(null);
   const [value, setValue] = useState<ShopFieldsValue | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -209,7 +212,7 @@ export function ShopDetails() {
   useEffect(() => {
     api.get<{ shop: ShopView }>(scoped("/api/admin/shop")).then(
       (r) => show(r.shop),
-      (err) => setError((err as Error).message),
+      (err) => setError(errorText(err)),
     );
   }, []);
   if (!value || !shop) return error ? <p class="alert">{error}</p> : null;
@@ -221,7 +224,7 @@ export function ShopDetails() {
       setNote(t("shop.saved"));
       setError(null);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
   const onLogo = async (e: Event) => {
@@ -230,7 +233,7 @@ export function ShopDetails() {
     try {
       show((await api.upload<{ shop: ShopView }>(scoped("/api/admin/shop/logo"), file)).shop);
     } catch (err) {
-      setError(t("shop.logoFailed", { message: (err as Error).message }));
+      setError(t("shop.logoFailed", { message: errorText(err) }));
     }
   };
   return (
@@ -262,6 +265,7 @@ export function ShopDetails() {
 /** A platform admin creates a further shop (then picks it in the merchant picker). */
 export function NewShopForm({ onCreated }: { onCreated(id: string): void }) {
   const { t } = useMerchantText();
+  const errorText = useErrorText();
   const [open, setOpen] = useState(false);
   const [shop, setShop] = useState<ShopFieldsValue>(emptyShop);
   const [error, setError] = useState<string | null>(null);
@@ -279,7 +283,7 @@ export function NewShopForm({ onCreated }: { onCreated(id: string): void }) {
       setShop(emptyShop());
       onCreated(r.shop.id);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(err));
     }
   };
   return (

@@ -1,8 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { WebhookDeliveryView, WebhookEndpointView, WebhookEventType } from "../../protocol/webhooks.js";
 import { CopyButton } from "../components/CopyButton.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { scoped } from "./merchantScope.js";
 
 // Outgoing webhooks in /admin: endpoints, the events they get, the signing secret (reveal, rotate) and each endpoint's
@@ -91,10 +92,9 @@ const EVENT_TYPES = Object.keys({ "order.paid": 1, "order.refunded": 1, "order.f
   1
 >) as WebhookEventType[];
 
-const errorText = (err: unknown) => (err instanceof ApiError ? err.message : String(err));
-
 function DeliveryLog({ endpointId }: { endpointId: string }) {
   const { t, locale } = useMessages(hookMessages);
+  const errorText = useErrorText();
   const [rows, setRows] = useState<WebhookDeliveryView[] | null>(null);
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
   const base = `/api/admin/webhooks/${encodeURIComponent(endpointId)}`;
@@ -171,6 +171,7 @@ function DeliveryLog({ endpointId }: { endpointId: string }) {
 
 function EndpointRow({ endpoint, freshSecret, onChanged }: { endpoint: WebhookEndpointView; freshSecret: string | null; onChanged(): void }) {
   const { t, locale } = useMessages(hookMessages);
+  const errorText = useErrorText();
   const [secret, setSecret] = useState<string | null>(freshSecret);
   const [confirm, setConfirm] = useState<"rotate" | "remove" | null>(null);
   const [showLog, setShowLog] = useState(false);
@@ -260,6 +261,7 @@ function EndpointRow({ endpoint, freshSecret, onChanged }: { endpoint: WebhookEn
 
 export function WebhooksPanel() {
   const { t } = useMessages(hookMessages);
+  const errorText = useErrorText();
   const [endpoints, setEndpoints] = useState<WebhookEndpointView[] | null>(null);
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from "preact";
+import { useErrorText } from "../i18n/apiErrors.js";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { FunnelRow, ShopOverview, ShowReport } from "../../protocol/api.js";
 import { adoptCss } from "../platform/adoptCss.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { formatMoney } from "../platform/money.js";
 import { useAnalyticsText } from "./analyticsText.js";
 import { type ChartMarker, type ChartSeries, TimeChart } from "./TimeChart.js";
@@ -72,12 +73,9 @@ function Table({ head, rows, testId }: { head: string[]; rows: (string | number)
   );
 }
 
-function errorText(err: unknown): string {
-  return err instanceof ApiError ? err.message : String(err);
-}
-
 export function ShowReportView({ showId }: { showId: string }) {
   const { t, locale } = useAnalyticsText();
+  const errorText = useErrorText();
   const [report, setReport] = useState<ShowReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -266,6 +264,7 @@ export function ShowReportView({ showId }: { showId: string }) {
 
 export function ShopOverviewView({ merchantId }: { merchantId: string }) {
   const { t, locale } = useAnalyticsText();
+  const errorText = useErrorText();
   const today = new Date().toISOString().slice(0, 10);
   const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
   const [range, setRange] = useState({ from: monthAgo, to: today });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { ChatMode, ChatModerationView, ChatReportView } from "../../protocol/api.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { useStudioText } from "../shows/studioText.js";
 
 const SLOW_MODE_CHOICES = [0, 5, 10, 30, 60, 120, 300];
@@ -22,6 +23,7 @@ const words = (text: string) => [
  */
 export function ModerationPanel({ showId, reports = 0, onReports }: { showId: string; reports?: number; onReports?(open: number): void }) {
   const { t } = useStudioText();
+  const errorText = useErrorText();
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/chat`;
   const [view, setView] = useState<ChatModerationView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -39,7 +41,7 @@ export function ModerationPanel({ showId, reports = 0, onReports }: { showId: st
         return v;
       },
       (err) => {
-        setError(err instanceof ApiError ? err.message : t("common.error"));
+        setError(errorText(err));
         return null;
       },
     );
@@ -64,7 +66,7 @@ export function ModerationPanel({ showId, reports = 0, onReports }: { showId: st
       if (okText) setSaved(okText);
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : t("common.error"));
+      setError(errorText(err));
     }
   };
   useEffect(() => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { FollowTarget, FollowView } from "../../protocol/api.js";
-import { ApiError, NetworkError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { useFollowText } from "./followText.js";
 
 export interface FollowButtonProps {
@@ -23,6 +24,7 @@ const followPath = (target: FollowTarget, id: string) => `/api/follows/${target}
  */
 export function FollowButton({ target, targetId, name, account, onFollowing }: FollowButtonProps) {
   const { t } = useFollowText();
+  const errorText = useErrorText();
   const [following, setFollowing] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -57,7 +59,7 @@ export function FollowButton({ target, targetId, name, account, onFollowing }: F
         : await api.put<{ follow: FollowView }>(followPath(target, targetId), {});
       setFollowing(r.follow.following);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : err instanceof NetworkError ? t("common.network") : t("common.error"));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

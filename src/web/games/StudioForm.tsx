@@ -1,7 +1,8 @@
 import type { ComponentChildren, InputHTMLAttributes } from "preact";
+import { useErrorText } from "../i18n/apiErrors.js";
 import { useEffect, useState } from "preact/hooks";
 import type { ProductView } from "../../protocol/api.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 
 // What the five game studios (giveaway, poll, mystery, coupon, auction) share: the show's list of games kept fresh, one
 // studio call at a time with its outcome, and the form's labelled inputs.
@@ -25,6 +26,7 @@ export function useStudioGames<T>(showId: string, path: string, key: string, opt
   const [list, setList] = useState<T[]>([]);
   const [message, setMessage] = useState<StudioMessage | null>(null);
   const [busy, setBusy] = useState(false);
+  const errorText = useErrorText();
 
   const load = () =>
     api.get<Record<string, T[]>>(`/api/studio/shows/${encodeURIComponent(showId)}/${path}`).then(
@@ -48,7 +50,7 @@ export function useStudioGames<T>(showId: string, path: string, key: string, opt
       if (ok) setMessage({ kind: "ok", text: ok });
       await load();
     } catch (err) {
-      setMessage({ kind: "error", text: err instanceof ApiError ? err.message : (opts.fallbackError ?? String(err)) });
+      setMessage({ kind: "error", text: errorText(err, opts.fallbackError) });
     } finally {
       setBusy(false);
     }

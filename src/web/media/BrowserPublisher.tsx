@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { ErrorCode } from "../../protocol/errors.js";
+import { refusalText } from "../i18n/apiErrors.js";
 import type { IngestServerFrame, ShowView, StudioStats } from "../../protocol/api.js";
 import { useStudioText } from "../shows/studioText.js";
 import { type PublisherHealth, StudioHealth } from "./StudioHealth.js";
@@ -69,7 +71,7 @@ export function BrowserPublisher({
   showStatus: ShowView["status"];
   iceServers?: IceServerConfig[];
 }) {
-  const { t } = useStudioText();
+  const { t, lang } = useStudioText();
   const videoRef = useRef<HTMLVideoElement>(null);
   const streamRef = useRef<MediaStream | null>(null);
   const sessionRef = useRef<{ stop(): void; lost?(): void; onAir?(): void } | null>(null);
@@ -242,7 +244,13 @@ export function BrowserPublisher({
         const code = body?.error?.code;
         // The server could not take this browser's offer, or is in trouble: the recorder may still work.
         if (code === "invalid_sdp" || res.status >= 500) return failed(body?.error?.message ?? String(res.status));
-        return void finish(code === "already_publishing" ? t("golive.busy") : (body?.error?.message ?? t("golive.disconnected")));
+        return void finish(
+          code === "already_publishing"
+            ? t("golive.busy")
+            : code
+              ? refusalText({ code: code as ErrorCode, message: body?.error?.message }, lang)
+              : t("golive.disconnected"),
+        );
       }
       const location = res.headers.get("location");
       session = location ? new URL(location, window.location.href).pathname : null;
@@ -315,7 +323,7 @@ export function BrowserPublisher({
       else if (frame.t === "ingest.live") setPhase("live");
       else if (frame.t === "error") {
         refused = true;
-        setError(frame.d.code === "already_publishing" ? t("golive.busy") : frame.d.message);
+        setError(frame.d.code === "already_publishing" ? t("golive.busy") : refusalText(frame.d, lang));
       }
     };
     // The server's own error frame says more than "connection lost"; keep it.

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from "preact";
+import { useErrorText } from "../i18n/apiErrors.js";
 import { useEffect, useState } from "preact/hooks";
 import type { ReminderView, ShowView } from "../../protocol/api.js";
 import { getLang } from "../i18n/lang.js";
-import { ApiError, NetworkError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { useReminderText } from "./reminderText.js";
 
 const storageKey = (showId: string) => `showcart.reminder.${showId}`;
@@ -41,6 +42,7 @@ type State = { kind: "idle" } | { kind: "asking" } | { kind: "set"; id?: string;
 /** "Remind me": a guest gives an address, a signed-in viewer one click; either can cancel again here. */
 export function RemindButton({ show, account, onReminded, whenSet }: RemindButtonProps) {
   const { t } = useReminderText();
+  const errorText = useErrorText();
   const [state, setState] = useState<State>({ kind: "idle" });
   const [email, setEmail] = useState("");
   const [busy, setBusy] = useState(false);
@@ -59,7 +61,7 @@ export function RemindButton({ show, account, onReminded, whenSet }: RemindButto
     if (stored) setState({ kind: "set", id: stored.id, token: stored.token });
   }, [account === undefined, account?.email, show.id]);
 
-  const fail = (err: unknown) => setError(err instanceof ApiError ? err.message : err instanceof NetworkError ? t("common.network") : t("common.error"));
+  const fail = (err: unknown) => setError(errorText(err));
 
   const remind = async (e?: Event) => {
     e?.preventDefault();

@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { useErrorText } from "../i18n/apiErrors.js";
 import { UnsubscribePage } from "../notifications/UnsubscribePage.js";
 import { useEffect, useState } from "preact/hooks";
 import type { OrderView } from "../../protocol/api.js";
@@ -17,6 +18,7 @@ const token = new URLSearchParams(location.hash.slice(1)).get("token");
 
 function useSubmit(action: () => Promise<void>) {
   const { t } = useAccountText();
+  const errorText = useErrorText();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
@@ -27,7 +29,7 @@ function useSubmit(action: () => Promise<void>) {
       await action();
     } catch (err) {
       if (err instanceof ApiError && err.code === "invalid_body" && err.message.startsWith("token")) setError(t("account.token.invalid"));
-      else setError(err instanceof ApiError ? err.message : t("common.error"));
+      else setError(errorText(err));
     } finally {
       setBusy(false);
     }

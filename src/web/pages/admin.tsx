@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { AdminProductView, ShowSalesView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { useAdminText } from "../admin/adminText.js";
-import { OrdersPanel, errorText } from "../admin/OrdersPanel.js";
+import { OrdersPanel, useAdminErrorText } from "../admin/OrdersPanel.js";
 import { PayoutsPanel } from "../admin/PayoutsPanel.js";
 import { ProductsPanel } from "../admin/ProductsPanel.js";
 import { ShowsPanel } from "../admin/ShowsPanel.js";
@@ -27,6 +27,7 @@ const PICKED_KEY = "showcart-admin-merchant";
 /** A platform admin's /admin: pick a merchant, then the same dashboard acts for it (every list and creation). */
 function AdminDashboard({ account }: { account: Account }) {
   const { t } = useAdminText();
+  const errorText = useAdminErrorText();
   const [merchants, setMerchants] = useState<MerchantChoice[] | null>(null);
   const [picked, setPicked] = useState<string>("");
   const [error, setError] = useState<string | null>(null);
@@ -42,7 +43,7 @@ function AdminDashboard({ account }: { account: Account }) {
         }
         if (remembered && r.merchants.some((m) => m.id === remembered)) pick(remembered);
       },
-      (err) => setError(errorText(err, t)),
+      (err) => setError(errorText(err)),
     );
   }, []);
   const shopCreated = (id: string) => {
@@ -93,6 +94,7 @@ function AdminDashboard({ account }: { account: Account }) {
 
 function Dashboard({ account }: { account: Account }) {
   const { t } = useAdminText();
+  const errorText = useAdminErrorText();
   const merchantText = useMerchantText();
   const [tab, setTab] = useState<Tab | "team">("orders");
   const [products, setProducts] = useState<AdminProductView[]>([]);
@@ -109,7 +111,7 @@ function Dashboard({ account }: { account: Account }) {
       setShows(s.shows);
       setError(null);
     } catch (err) {
-      setError(errorText(err, t));
+      setError(errorText(err));
     }
   };
   useEffect(() => void load(), []);

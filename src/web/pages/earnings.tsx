@@ -1,7 +1,8 @@
 import { render } from "preact";
+import { useErrorText } from "../i18n/apiErrors.js";
 import { useEffect, useState } from "preact/hooks";
 import type { DiscoverOverview, DiscoverShow, EarningsBalances, PayoutView } from "../../protocol/api.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { Header } from "../components/Layout.js";
 import { type Account, LoginForm } from "../accounts/LoginForm.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
@@ -75,6 +76,7 @@ interface Earnings {
 
 function PayoutAccountForm({ current, onSaved }: { current: Earnings["payoutAccount"]; onSaved: () => void }) {
   const { e } = useText();
+  const errorText = useErrorText();
   const [holderName, setHolder] = useState(current?.holderName ?? "");
   const [iban, setIban] = useState("");
   const [bic, setBic] = useState(current?.bic ?? "");
@@ -88,7 +90,7 @@ function PayoutAccountForm({ current, onSaved }: { current: Earnings["payoutAcco
       setIban("");
       onSaved();
     } catch (err) {
-      setState({ busy: false, error: err instanceof ApiError ? err.message : String(err), saved: false });
+      setState({ busy: false, error: errorText(err), saved: false });
     }
   };
   return (
@@ -161,6 +163,7 @@ function ShowReports({ hostId }: { hostId: string }) {
 
 function EarningsView() {
   const { e, locale } = useText();
+  const errorText = useErrorText();
   const [account, setAccount] = useState<Account | null | undefined>(undefined);
   const [data, setData] = useState<Earnings | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -170,7 +173,7 @@ function EarningsView() {
       () => setAccount(null),
     );
   }, []);
-  const load = () => api.get<Earnings>("/api/earnings").then(setData, (err) => setError(err instanceof ApiError ? err.message : String(err)));
+  const load = () => api.get<Earnings>("/api/earnings").then(setData, (err) => setError(errorText(err)));
   useEffect(() => {
     if (account) void load();
   }, [account]);

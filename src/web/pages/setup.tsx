@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { errorText } from "../i18n/apiErrors.js";
 import { useEffect, useState } from "preact/hooks";
 import type { ShopView } from "../../protocol/api.js";
 import { ShopFields, type ShopFieldsValue, emptyShop, shopBodyOf } from "../admin/ShopForm.js";
@@ -41,13 +42,13 @@ function SetupForm() {
       if (logo) {
         // The account and shop exist now; a logo that fails is reported, not a reason to undo them.
         await api.upload(`/api/admin/shop/logo?merchantId=${encodeURIComponent(r.shop.id)}`, logo).catch((err: Error) => {
-          warning = t("shop.logoFailed", { message: err.message });
+          warning = t("shop.logoFailed", { message: errorText(err, lang) });
         });
       }
       setDone({ email: r.account.email, warning });
     } catch (err) {
       if (err instanceof ApiError && err.code === "setup_done") setNeeded(false);
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err, lang));
     } finally {
       setBusy(false);
     }
@@ -143,14 +144,14 @@ function SetupForm() {
 }
 
 function VerifyEmail() {
-  const { t } = useMerchantText();
+  const { t, lang } = useMerchantText();
   const token = new URLSearchParams(location.hash.slice(1)).get("token");
   const [state, setState] = useState<"busy" | "ok" | string>("busy");
   useEffect(() => {
     if (!token) return setState(t("verify.missing"));
     api.post("/api/auth/verify-email", { token }).then(
       () => setState("ok"),
-      (err) => setState(err instanceof Error ? err.message : String(err)),
+      (err) => setState(errorText(err, lang)),
     );
   }, []);
   return (

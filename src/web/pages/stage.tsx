@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { errorText } from "../i18n/apiErrors.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { StageJoinView, StageParticipantView, StageView } from "../../protocol/api.js";
 import { useSignedIn } from "../accounts/useSignedIn.js";
@@ -91,7 +92,7 @@ function exchange(path: string, token: string, pc: RTCPeerConnection): Promise<v
 }
 
 function StagePage() {
-  const { t } = useMessages(text);
+  const { t, lang } = useMessages(text);
   const showId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
   const [invite] = useState(() => new URLSearchParams(location.search).get("invite"));
   const account = useSignedIn();
@@ -113,8 +114,8 @@ function StagePage() {
   const say = (err: unknown, wrap?: (reason: string) => string) => {
     const code = err instanceof ApiError ? err.code : null;
     if (code === "invite_used" || code === "invite_expired") return setError(t(code));
-    const reason = err instanceof Error ? err.message : String(err);
-    setError(wrap ? wrap(reason) : err instanceof ApiError ? err.message : t("error"));
+    const reason = errorText(err, lang, err instanceof Error ? err.message : String(err));
+    setError(wrap ? wrap(reason) : errorText(err, lang, t("error")));
   };
 
   const accept = async (e: Event) => {

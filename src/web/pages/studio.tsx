@@ -1,4 +1,5 @@
 import { render } from "preact";
+import { errorText } from "../i18n/apiErrors.js";
 import { StagePanel } from "../stage/StagePanel.js";
 import { StudioFollowers } from "../follows/FollowerCounts.js";
 import type { ComponentChildren } from "preact";
@@ -48,10 +49,6 @@ interface StudioData {
   products: ProductView[];
   ingest: { rtmpUrl: string; streamKeyHint: string; iceServers?: IceServerConfig[] };
   stats?: StudioStats;
-}
-
-function errorMessage(err: unknown, fallback: string): string {
-  return err instanceof ApiError ? err.message : fallback;
 }
 
 const EMPTY_STATS: StudioStats = { viewers: 0, unitsSold: 0, revenue: 0, commission: 0, currency: "EUR" };
@@ -121,7 +118,7 @@ function ShareLink({ showId }: { showId: string }) {
 }
 
 function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["ingest"] }) {
-  const { t } = useStudioText();
+  const { t, lang } = useStudioText();
   const [key, setKey] = useState<string | null>(null);
   const [visible, setVisible] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -139,7 +136,7 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
       setKey(r.streamKey);
       setVisible(true);
     } catch (err) {
-      setMessage(errorMessage(err, t("common.error")));
+      setMessage(errorText(err, lang));
     } finally {
       setBusy(false);
     }
@@ -153,7 +150,7 @@ function IngestPanel({ showId, ingest }: { showId: string; ingest: StudioData["i
       setVisible(true);
       setMessage(t("studio.rotated"));
     } catch (err) {
-      setMessage(errorMessage(err, t("common.error")));
+      setMessage(errorText(err, lang));
     } finally {
       setBusy(false);
     }
@@ -220,7 +217,7 @@ function CreateOfferForm({
   onOffer(offer: OfferView): void;
   onLineupChanged(): void;
 }) {
-  const { t, locale } = useStudioText();
+  const { t, locale, lang } = useStudioText();
   const { c } = useControlRoomText();
   // On: the item joins the show's line-up (planned, or pinned at once with "pin now") instead of becoming a loose offer.
   const [toLineup, setToLineup] = useState(false);
@@ -276,7 +273,7 @@ function CreateOfferForm({
       setPrice("");
       setVariantUnits({});
     } catch (err) {
-      setMessage({ ok: false, text: errorMessage(err, t("common.error")) });
+      setMessage({ ok: false, text: errorText(err, lang) });
     } finally {
       setBusy(false);
     }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { LineupItemView, LineupView, OfferView } from "../../protocol/api.js";
 import { formatCountdown } from "../components/OfferCard.js";
 import { ApiError, api } from "../platform/apiClient.js";
@@ -12,8 +13,6 @@ import { useStudioText } from "./studioText.js";
 function Thumb({ src }: { src: string }) {
   return src ? <img src={src} alt="" width={40} height={40} loading="lazy" /> : <span class="lineup-thumb" aria-hidden="true" />;
 }
-
-const errorText = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
 
 /**
  * The show's line-up for the host on camera: one tap (or N, 1–9, U) pins; planned items can be reordered and removed;
@@ -33,6 +32,7 @@ export function LineupPanel({
 }) {
   const { t, locale } = useStudioText();
   const { c } = useControlRoomText();
+  const errorText = useErrorText();
   const now = useServerNow();
   const [items, setItems] = useState<LineupItemView[] | null>(null);
   const [loadFailed, setLoadFailed] = useState(false);

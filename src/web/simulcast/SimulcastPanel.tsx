@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { DestinationView } from "../../protocol/api.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { useStudioText } from "../shows/studioText.js";
 
 // Relay status lives in the server process only; a slow poll keeps the badges current without a socket event.
@@ -9,6 +10,7 @@ const POLL_MS = 5000;
 /** Studio: RTMP destinations this show is restreamed to while live (the stream key is write-only). */
 export function SimulcastPanel({ showId }: { showId: string }) {
   const { t } = useStudioText();
+  const errorText = useErrorText();
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/destinations`;
   const [list, setList] = useState<DestinationView[] | null>(null);
   const [name, setName] = useState("");
@@ -28,7 +30,7 @@ export function SimulcastPanel({ showId }: { showId: string }) {
     return () => clearInterval(id);
   }, [showId]);
 
-  const fail = (err: unknown) => setMessage({ ok: false, text: err instanceof ApiError ? err.message : t("common.error") });
+  const fail = (err: unknown) => setMessage({ ok: false, text: errorText(err) });
 
   const add = async (e: Event) => {
     e.preventDefault();

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { StageInviteView, StageLayout, StageParticipantView, StageView } from "../../protocol/api.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
-import { ApiError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { StageFeed } from "./StageFeed.js";
 
 const stageMessages = defineMessages(
@@ -70,6 +71,7 @@ const LAYOUTS: StageLayout[] = ["host", "side_by_side", "pip"];
 /** Studio side tab: the stage's participants (bring on, take off, mute), the program's layout and invite links. */
 export function StagePanel({ showId }: { showId: string }) {
   const { t } = useMessages(stageMessages);
+  const errorText = useErrorText();
   const base = `/api/studio/shows/${encodeURIComponent(showId)}/stage`;
   const [stage, setStage] = useState<StageView | null>(null);
   const [invite, setInvite] = useState<StageInviteView | null>(null);
@@ -92,7 +94,7 @@ export function StagePanel({ showId }: { showId: string }) {
       await action();
       await load();
     } catch (err) {
-      setMessage(err instanceof ApiError ? err.message : t("error"));
+      setMessage(errorText(err, t("error")));
     }
   };
   const participantAction = (p: StageParticipantView, action: "bring-on" | "take-off" | "mute") =>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
+import { useErrorText } from "../i18n/apiErrors.js";
 import type { JoinWaitlistAnswer, OfferView, WaitlistEntryView } from "../../protocol/api.js";
-import { ApiError, NetworkError, api } from "../platform/apiClient.js";
+import { api } from "../platform/apiClient.js";
 import { coreMessages } from "../i18n/coreText.js";
 import { getLang } from "../i18n/lang.js";
 import { combineMessages, defineMessages, useMessages } from "../i18n/messages.js";
@@ -76,6 +77,7 @@ export async function entryKeyOf(entryId: string): Promise<string> {
 /** On a sold-out card: join the waitlist (email, or the signed-in account's), then show the place in line. */
 export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; accountEmail?: string }) {
   const { t } = useMessages(waitlistMessages);
+  const errorText = useErrorText();
   const [entry, setEntry] = useState<WaitlistEntryView | null>(null);
   const [email, setEmail] = useState("");
   const [asking, setAsking] = useState(false);
@@ -124,7 +126,7 @@ export function WaitlistButton({ offer, accountEmail }: { offer: OfferView; acco
       storeEntry(offer.id, { id: r.entry.id, token: r.entryToken ?? undefined });
       setEntry(r.entry);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : err instanceof NetworkError ? t("common.network") : t("common.error"));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
