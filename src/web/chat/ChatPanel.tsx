@@ -3,6 +3,7 @@ import { CHAT_MAX_LENGTH } from "../platform/protocolConstants.js";
 import type { ErrorCode } from "../../protocol/errors.js";
 import type { ChatPinned, ChatPosted, Envelope, ServerEvents } from "../../protocol/realtime.js";
 import { api } from "../platform/apiClient.js";
+import { refusalText } from "../i18n/apiErrors.js";
 import { type MessageKey, useI18n } from "../i18n/coreText.js";
 import type { RoomError } from "../realtime/useRoom.js";
 
@@ -73,7 +74,7 @@ interface Props {
 const NAME_MAX_LENGTH = 40;
 
 export function ChatPanel({ messages, connected, onSend, name, onNameChange, notice, error, pinned, onReport, actions, skippedBefore }: Props) {
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
   const [reporting, setReporting] = useState<string | null>(null);
   const [reported, setReported] = useState<ReadonlySet<string>>(new Set());
   // Refusals stay for 5 s, or until the wait they announce is over (ticking once a second).
@@ -91,7 +92,11 @@ export function ChatPanel({ messages, connected, onSend, name, onNameChange, not
   const waitSeconds = error?.retryAfterMs ? Math.ceil((error.at + error.retryAfterMs - now) / 1000) : 0;
   const errorText =
     error && now < until
-      ? t(ERROR_TEXT[error.code] ?? "chat.error", { message: error.message, s: Math.max(waitSeconds, 0), min: Math.max(Math.ceil(waitSeconds / 60), 1) })
+      ? t(ERROR_TEXT[error.code] ?? "chat.error", {
+          message: refusalText(error, lang),
+          s: Math.max(waitSeconds, 0),
+          min: Math.max(Math.ceil(waitSeconds / 60), 1),
+        })
       : null;
   const slowWait = error?.code === "chat_slow_mode" && waitSeconds > 0;
   const [draft, setDraft] = useState("");
