@@ -72,6 +72,8 @@ describe("buyer order page", () => {
         .locator("li")
         .evaluateAll((items) => items.map((li) => li.getAttribute("data-type")));
     await expect(history()).resolves.toEqual(["held", "paid"]);
+    // Every entry says what happened in words (the reservation said "held", its type, until 2026-12-07).
+    await expect(orderPage.getByTestId("order-page-history").locator("li[data-type=held]").textContent()).resolves.toMatch(/1 unit reserved for you$/);
     expect(apiCalls.length).toBeGreaterThan(0);
     expect(apiCalls.every((c) => !c.url.includes("#") && !c.url.includes("?") && c.token === href.split("#t=")[1])).toBe(true);
     // The token leaves the address bar once read.

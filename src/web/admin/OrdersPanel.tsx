@@ -22,7 +22,7 @@ export function useAdminErrorText(): (err: unknown) => string {
 }
 
 function historyLabel(type: string, t: AdminT): string {
-  if (type === "created" || type === "held") return t(`history.${type}`);
+  if (type === "created" || type === "held" || type === "payment_action_required" || type === "late_payment_refunded") return t(`history.${type}`);
   return (STATUSES as string[]).includes(type) ? t(`status.${type as OrderView["status"]}`) : type;
 }
 

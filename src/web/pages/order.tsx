@@ -52,6 +52,12 @@ function eventLabel(e: HistoryEntry, order: OrderView, t: OrderT, locale: string
       return t("order.event.fulfilled", { carrier: String(d.carrier ?? ""), tracking: String(d.trackingNumber ?? "") });
     case "refunded":
       return t("order.event.refunded", { n: Number(d.quantity ?? 0), amount: formatMoney(Number(d.amount ?? 0), order.currency, locale) });
+    case "held":
+      return t("order.event.held", { n: Number(d.quantity ?? order.quantity) });
+    case "payment_action_required":
+      return t("order.event.payment_action_required");
+    case "late_payment_refunded":
+      return t("order.event.late_payment_refunded", { amount: formatMoney(Number(d.amount ?? 0), order.currency, locale) });
     default:
       return t("order.event.other", { type: e.type.replace(/_/g, " ") });
   }
