@@ -165,10 +165,15 @@ describe.each(backends)("commissions and payouts over HTTP on %s", (backend) => 
     const before = (await request(server.url, "GET", "/api/earnings", { cookie: host })).body.balances[0];
     expect(before.pending).toBe(0);
     expect(before.available).toBeGreaterThan(0);
+    // The merchant's list names the host, as the host's account does.
+    const me = (await request(server.url, "GET", "/api/auth/me", { cookie: host })).body.account;
+    expect((await request(server.url, "GET", "/api/admin/payouts", { cookie: merchant })).body.available).toEqual([
+      { hostAccountId: me.id, hostName: me.displayName, amount: before.available, currency: "EUR" },
+    ]);
     const run = await request(server.url, "POST", "/api/admin/payouts", { cookie: merchant, body: { method: "sepa" } });
     expect(run.status).toBe(201);
     expect(run.body.payouts).toHaveLength(1);
-    expect(run.body.payouts[0]).toMatchObject({ amount: before.available, method: "sepa", status: "pending" });
+    expect(run.body.payouts[0]).toMatchObject({ amount: before.available, method: "sepa", status: "pending", hostAccountId: me.id, hostName: me.displayName });
     const after = (await request(server.url, "GET", "/api/earnings", { cookie: host })).body;
     expect(after.balances[0]).toMatchObject({ pending: 0, available: 0, paid: before.available });
     expect(after.payouts).toHaveLength(1);

@@ -92,4 +92,38 @@ describe("host earnings", () => {
     expect([...host.errors, ...buyer.errors]).toEqual([]);
     await Promise.all([host.context.close(), buyer.context.close()]);
   }, 300_000);
+
+  it("the shop pays its host from /admin in German: the host by name, the payout's status in words", async () => {
+    const merchantCookie = await login(server.url, server.demo.merchantEmail, server.demo.hostPassword);
+    const hostCookie = await login(server.url, server.demo.hostEmail, server.demo.hostPassword);
+    const me = (await request(server.url, "GET", "/api/auth/me", { cookie: hostCookie })).body.account as { id: string; displayName: string };
+    // No return window and a minimum of one cent: a sale's commission can be paid out at once.
+    const rules = { percentBp: 1000, returnWindowDays: 0, payoutMinimum: 1 };
+    expect((await request(server.url, "POST", "/api/admin/commission-rules", { cookie: merchantCookie, body: rules })).status).toBe(201);
+    const bank = { debtorName: "Demo Shop GmbH", iban: "DE89370400440532013000", bic: "COBADEFFXXX" };
+    expect((await request(server.url, "PUT", "/api/admin/payout-settings", { cookie: merchantCookie, body: bank })).status).toBe(200);
+    const show = await request(server.url, "GET", "/api/shows/demo");
+    const offerId = show.body.show.offers.find((o: { pinned: boolean }) => o.pinned).id;
+    expect(
+      (await request(server.url, "POST", "/api/orders", { body: orderBody(offerId), headers: { "idempotency-key": `e2e-payout-${Date.now()}` } })).status,
+    ).toBe(201);
+    await server.services.commissions.matureDue();
+
+    const admin = await signedIn(merchantCookie);
+    const page = await admin.context.newPage();
+    await page.goto("/admin");
+    await page.getByTestId("lang-de").click();
+    await page.getByTestId("tab-payouts").click();
+    const available = page.getByTestId("payouts-available");
+    await available.waitFor({ timeout: LONG });
+    // The host by name, not by account id.
+    expect(await available.locator("tbody td").first().textContent()).toBe(me.displayName);
+    await page.getByTestId("payouts-run").click();
+    await page.getByTestId("payouts-note").filter({ hasText: "1 Auszahlung erstellt." }).waitFor({ timeout: LONG });
+    const history = page.getByTestId("payouts-history");
+    await history.waitFor({ timeout: LONG });
+    expect(await history.locator("tbody tr").first().locator("td").allTextContents()).toEqual([me.displayName, expect.stringMatching(/€/), "vorbereitet"]);
+    expect(admin.errors).toEqual([]);
+    await admin.context.close();
+  }, 300_000);
 });

@@ -92,6 +92,8 @@ export interface EarningsBalances {
 export interface PayoutView {
   id: string;
   hostAccountId: string;
+  /** The host's display name (the merchant's lists only: GET and POST /api/admin/payouts). */
+  hostName?: string;
   amount: number;
   currency: string;
   method: "sepa" | "stripe";
@@ -100,4 +102,26 @@ export interface PayoutView {
   periodEnd: string;
   batchId: string;
   createdAt: string;
+}
+
+/** Why a payout run left a host out: too little available, or no bank account / Stripe account for the method. */
+export type PayoutSkipCode = "below_minimum" | "no_bank_account" | "no_stripe_account";
+export interface PayoutSkip {
+  hostAccountId: string;
+  /** The host's display name (as in the payouts list). */
+  hostName?: string;
+  /** Minor units available to the host. */
+  available: number;
+  code: PayoutSkipCode;
+  /** The run's minimum (minor units), with `below_minimum`. */
+  minimum?: number;
+  /** The same in English words (kept for clients written before `code`). */
+  reason: string;
+}
+/** What a merchant sees available per host before a run. */
+export interface PayoutAvailableView {
+  hostAccountId: string;
+  hostName: string;
+  amount: number;
+  currency: string;
 }

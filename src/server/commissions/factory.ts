@@ -44,6 +44,7 @@ export function createCommissionsModule(
     publicUrl: ctx.publicUrl,
     publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null,
     sweepers: ctx.sweepers,
+    displayNames: (ids: string[]) => memberships.displayNames(ids),
   });
   return { commissions, payouts, plugin };
 }

@@ -265,7 +265,7 @@ describe.each(backends)("commission ledger on %s", (backend: Backend) => {
     await f.commissions.matureDue();
     const onDemand = await f.payouts.run(f.merchant.id, { method: "sepa", currency: "EUR", hostAccountId: f.host.id });
     expect(onDemand.payouts).toEqual([]);
-    expect(onDemand.skipped[0]).toMatchObject({ hostAccountId: f.host.id, available: -403 + 201 });
+    expect(onDemand.skipped[0]).toMatchObject({ hostAccountId: f.host.id, available: -403 + 201, code: "below_minimum", minimum: 300 });
     await checkLedger(f, [order.id, second.order.id]);
   }, 400_000);
 

@@ -1,5 +1,5 @@
 import { type Selectable, sql } from "kysely";
-import type { PainVersion, PayoutView } from "../../protocol/api.js";
+import type { PainVersion, PayoutSkip, PayoutView } from "../../protocol/api.js";
 import type { AccountService } from "../accounts/index.js";
 import { type Db, scoped } from "../db/index.js";
 import type { Clock } from "../platform/clock.js";
@@ -143,7 +143,7 @@ export class PayoutService {
   async run(
     merchantId: string,
     opts: { method: "sepa" | "stripe"; currency: string; hostAccountId?: string },
-  ): Promise<{ payouts: PayoutView[]; skipped: { hostAccountId: string; available: number; reason: string }[] }> {
+  ): Promise<{ payouts: PayoutView[]; skipped: PayoutSkip[] }> {
     if (opts.method === "sepa" && opts.currency !== "EUR") throw new AppError("invalid_body", "currency: SEPA transfers are in EUR");
     if (opts.method === "stripe" && !this.transfers) throw new AppError("conflict", "Stripe Connect is not configured on this server.");
     if (opts.method === "sepa" && !(await this.merchantSettings(merchantId)))
@@ -152,7 +152,7 @@ export class PayoutService {
     const minimum = Math.max(1, set.rules?.payoutMinimum ?? DEFAULT_PAYOUT_MINIMUM);
     const now = this.clock.now();
     const batchId = randomId("pob");
-    const skipped: { hostAccountId: string; available: number; reason: string }[] = [];
+    const skipped: PayoutSkip[] = [];
     const created = await this.db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(hashtext(${`payout:${merchantId}`}))`.execute(tx);
       let q = tx
@@ -169,16 +169,17 @@ export class PayoutService {
         const hostId = b.host_account_id!;
         const amount = Number(b.balance);
         if (amount < minimum) {
-          if (opts.hostAccountId) skipped.push({ hostAccountId: hostId, available: amount, reason: `below the minimum of ${minimum}` });
+          if (opts.hostAccountId)
+            skipped.push({ hostAccountId: hostId, available: amount, code: "below_minimum", minimum, reason: `below the minimum of ${minimum}` });
           continue;
         }
         const details = await tx.selectFrom("host_payout_accounts").selectAll().where("account_id", "=", hostId).executeTakeFirst();
         if (opts.method === "sepa" && !(details?.iban && details.bic)) {
-          skipped.push({ hostAccountId: hostId, available: amount, reason: "no IBAN/BIC" });
+          skipped.push({ hostAccountId: hostId, available: amount, code: "no_bank_account", reason: "no IBAN/BIC" });
           continue;
         }
         if (opts.method === "stripe" && !details?.stripe_account_id) {
-          skipped.push({ hostAccountId: hostId, available: amount, reason: "no Stripe account" });
+          skipped.push({ hostAccountId: hostId, available: amount, code: "no_stripe_account", reason: "no Stripe account" });
           continue;
         }
         const last = await tx

@@ -9,6 +9,8 @@ import {
   payoutAccountBody,
   runPayoutBody,
   showHostsBody,
+  type PayoutAvailableView,
+  type PayoutView,
 } from "../../protocol/api.js";
 import { requireAccount } from "../accounts/index.js";
 import { ownOrigin } from "../http/origin.js";
@@ -29,6 +31,8 @@ export interface CommissionRouteDeps {
   publicUrl: string;
   /** PUBLIC_URL's origin when set: the viewer's share link is on it, else on the request's own origin. */
   publicOrigin?: string | null;
+  /** Accounts' display names by id (the payouts lists name their hosts). */
+  displayNames(accountIds: string[]): Promise<Map<string, string>>;
 }
 
 const STATEMENT_FILE = /^(\d{4}-\d{2})\.(csv|pdf)$/;
@@ -111,15 +115,24 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
     await payouts.setMerchantSettings(merchantId, parseWith(merchantPayoutSettingsBody, req.body));
     return { settings: await payouts.merchantSettings(merchantId) };
   });
-  app.get("/api/admin/payouts", async (req) => {
+  // The merchant's lists name each host (a host who left the team keeps the name of the account).
+  const named = async <T extends { hostAccountId: string }>(rows: T[]): Promise<(T & { hostName: string })[]> => {
+    const names = await deps.displayNames([...new Set(rows.map((r) => r.hostAccountId))]);
+    return rows.map((r) => ({ ...r, hostName: names.get(r.hostAccountId) ?? r.hostAccountId }));
+  };
+  app.get("/api/admin/payouts", async (req): Promise<{ payouts: PayoutView[]; available: PayoutAvailableView[] }> => {
     const merchantId = merchantOf(req);
     const [list, available] = await Promise.all([payouts.list({ merchantId }), payouts.available(merchantId, "EUR")]);
-    return { payouts: list, available: [...available].map(([hostAccountId, amount]) => ({ hostAccountId, amount, currency: "EUR" })) };
+    return {
+      payouts: await named(list),
+      available: await named([...available].map(([hostAccountId, amount]) => ({ hostAccountId, amount, currency: "EUR" }))),
+    };
   });
   app.post("/api/admin/payouts", async (req, reply) => {
     const merchantId = merchantOf(req);
     const body = parseWith(runPayoutBody, req.body ?? {});
-    return reply.status(201).send(await payouts.run(merchantId, body));
+    const run = await payouts.run(merchantId, body);
+    return reply.status(201).send({ payouts: await named(run.payouts), skipped: await named(run.skipped) });
   });
   app.get<{ Params: { batchId: string } }>("/api/admin/payouts/batches/:batchId/pain.001.xml", async (req, reply) => {
     const query = parseWith(painExportQuery, req.query ?? {}, "invalid_query");

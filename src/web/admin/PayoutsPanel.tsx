@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { useErrorText } from "../i18n/apiErrors.js";
-import type { PainVersion, PayoutView } from "../../protocol/api.js";
+import type { PainVersion, PayoutAvailableView, PayoutSkip, PayoutView } from "../../protocol/api.js";
 import { api } from "../platform/apiClient.js";
 import { defineMessages, useMessages } from "../i18n/messages.js";
 import { formatMoney } from "../platform/money.js";
@@ -19,6 +19,12 @@ const payoutMessages = defineMessages(
     run: "Run SEPA payout",
     ran: { one: "{n} payout created.", other: "{n} payouts created." },
     skipped: "Skipped {host}: {reason}",
+    skip_below_minimum: "{amount} available, below the minimum of {minimum}",
+    skip_no_bank_account: "no bank account (IBAN and BIC) on their earnings page yet",
+    skip_no_stripe_account: "no Stripe account connected yet",
+    status_pending: "prepared",
+    status_sent: "sent",
+    status_failed: "failed",
     history: "Payouts",
     noPayouts: "No payouts yet.",
     download: "pain.001 file",
@@ -40,6 +46,12 @@ const payoutMessages = defineMessages(
     run: "SEPA-Auszahlung ausführen",
     ran: { one: "{n} Auszahlung erstellt.", other: "{n} Auszahlungen erstellt." },
     skipped: "{host} übersprungen: {reason}",
+    skip_below_minimum: "{amount} auszahlbar, unter dem Mindestbetrag von {minimum}",
+    skip_no_bank_account: "noch kein Bankkonto (IBAN und BIC) auf der Einnahmen-Seite",
+    skip_no_stripe_account: "noch kein Stripe-Konto verbunden",
+    status_pending: "vorbereitet",
+    status_sent: "überwiesen",
+    status_failed: "fehlgeschlagen",
     history: "Auszahlungen",
     noPayouts: "Noch keine Auszahlungen.",
     download: "pain.001-Datei",
@@ -62,7 +74,7 @@ export function PayoutsPanel() {
   const { p, locale } = usePayoutText();
   const message = useErrorText();
   const [payouts, setPayouts] = useState<PayoutView[]>([]);
-  const [available, setAvailable] = useState<{ hostAccountId: string; amount: number; currency: string }[]>([]);
+  const [available, setAvailable] = useState<PayoutAvailableView[]>([]);
   const [bank, setBank] = useState<{ debtorName: string; iban: string; bic: string; painVersion: PainVersion }>({
     debtorName: "",
     iban: "",
@@ -71,10 +83,14 @@ export function PayoutsPanel() {
   });
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const skipReason = (s: PayoutSkip) =>
+    s.code === "below_minimum"
+      ? p("skip_below_minimum", { amount: formatMoney(s.available, "EUR", locale), minimum: formatMoney(s.minimum ?? 0, "EUR", locale) })
+      : p(`skip_${s.code}`);
   const load = async () => {
     try {
       const [list, settings] = await Promise.all([
-        api.get<{ payouts: PayoutView[]; available: { hostAccountId: string; amount: number; currency: string }[] }>(scoped("/api/admin/payouts")),
+        api.get<{ payouts: PayoutView[]; available: PayoutAvailableView[] }>(scoped("/api/admin/payouts")),
         api.get<{ settings: { debtorName: string; iban: string; bic: string; painVersion: PainVersion } | null }>(scoped("/api/admin/payout-settings")),
       ]);
       setPayouts(list.payouts);
@@ -98,12 +114,14 @@ export function PayoutsPanel() {
     setBusy(true);
     setNote(null);
     try {
-      const r = await api.post<{ payouts: PayoutView[]; skipped: { hostAccountId: string; reason: string }[] }>(
+      const r = await api.post<{ payouts: PayoutView[]; skipped: PayoutSkip[] }>(
         scoped("/api/admin/payouts"),
         { method: "sepa" },
         { "idempotency-key": crypto.randomUUID() },
       );
-      setNote([p("ran", { n: r.payouts.length }), ...r.skipped.map((s) => p("skipped", { host: s.hostAccountId, reason: s.reason }))].join(" "));
+      setNote(
+        [p("ran", { n: r.payouts.length }), ...r.skipped.map((s) => p("skipped", { host: s.hostName ?? s.hostAccountId, reason: skipReason(s) }))].join(" "),
+      );
       await load();
     } catch (err) {
       setNote(message(err));
@@ -123,10 +141,16 @@ export function PayoutsPanel() {
           <p class="muted">{p("nothing")}</p>
         ) : (
           <table class="admin-table" data-testid="payouts-available">
+            <thead>
+              <tr>
+                <th>{p("host")}</th>
+                <th>{p("amount")}</th>
+              </tr>
+            </thead>
             <tbody>
               {available.map((a) => (
                 <tr>
-                  <td>{a.hostAccountId}</td>
+                  <td>{a.hostName}</td>
                   <td>{formatMoney(a.amount, a.currency, locale)}</td>
                 </tr>
               ))}
@@ -187,9 +211,9 @@ export function PayoutsPanel() {
             <tbody>
               {payouts.map((x) => (
                 <tr>
-                  <td>{x.hostAccountId}</td>
+                  <td>{x.hostName ?? x.hostAccountId}</td>
                   <td>{formatMoney(x.amount, x.currency, locale)}</td>
-                  <td>{x.status}</td>
+                  <td>{p(`status_${x.status}`)}</td>
                 </tr>
               ))}
             </tbody>
