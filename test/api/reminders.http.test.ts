@@ -250,10 +250,10 @@ describe.each(backends)("reminders, follows and go-live notices on %s", (backend
         .map((r) => r.email)
         .sort();
 
-    // Altered or made-up tokens end nothing.
+    // Altered or made-up tokens end nothing (the last character changed for certain: one MAC in 64 ends in "A").
     const [id, mac] = guestToken.split(".") as [string, string];
     const otherId = tokenIn(gastMail).split(".")[0]!;
-    for (const token of [`${otherId}.${mac}`, `${id}.${mac.slice(0, -1)}A`, `${id}x.${mac}`, "rem_xxxxxxxx", "a".repeat(8)]) {
+    for (const token of [`${otherId}.${mac}`, `${id}.${mac.slice(0, -1)}${mac.endsWith("A") ? "B" : "A"}`, `${id}x.${mac}`, "rem_xxxxxxxx", "a".repeat(8)]) {
       const res = await request(server.url, "POST", "/api/unsubscribe", { body: { token } });
       expect([token, res.status, res.body.error.code]).toEqual([token, 403, "unsubscribe_link_invalid"]);
     }
