@@ -83,9 +83,12 @@ export class SignallingRelay {
   /**
    * Passes the request to the show's media node when that is another node, and sends its answer: true when it did
    * (the reply is sent). `claim`: a request that starts a publish takes the show for this node when no node has it.
+   * `elsewhere`: the request names a session this node does not have (a DELETE or PATCH of a WHIP or WHEP session), so
+   * it goes to the node the directory names even while this node still counts the show as its own: right after a
+   * publish here ended and the next one started on another node, this node is still on air for a moment.
    */
-  async forward(req: FastifyRequest, reply: FastifyReply, showId: string, opts: { claim?: boolean } = {}): Promise<boolean> {
-    if (this.fromNode(req) || this.#holds(showId)) return false;
+  async forward(req: FastifyRequest, reply: FastifyReply, showId: string, opts: { claim?: boolean; elsewhere?: boolean } = {}): Promise<boolean> {
+    if (this.fromNode(req) || (!opts.elsewhere && this.#holds(showId))) return false;
     let target = await this.#locate(showId);
     const url = this.#o.self.url();
     if (!target && opts.claim && url) {

@@ -47,7 +47,7 @@ export function whepRoutes(deps: WhepRouteDeps): FastifyPluginAsync {
       deps.signalling?.fromNode(req);
       if (!(await deps.whep.deleteSession(req.params.showId, req.params.sessionId))) {
         // The session is on the show's media node (the offer was passed there).
-        if (SHOW_ID.test(req.params.showId) && (await deps.signalling?.forward(req, reply, req.params.showId))) return reply;
+        if (SHOW_ID.test(req.params.showId) && (await deps.signalling?.forward(req, reply, req.params.showId, { elsewhere: true }))) return reply;
         throw new AppError("not_found", "No such WHEP session.");
       }
       return reply.status(200).send({ ended: true });

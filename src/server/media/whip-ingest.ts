@@ -174,7 +174,7 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
         scope.delete<{ Params: { showId: string; sessionId: string } }>("/api/shows/:showId/whip/:sessionId", async (req, reply) => {
           cors(reply);
           const show = await authorize(req, req.params.showId);
-          if (!sessions.get(req.params.sessionId) && (await deps.signalling?.forward(req, reply, show.id))) return reply;
+          if (!sessions.get(req.params.sessionId) && (await deps.signalling?.forward(req, reply, show.id, { elsewhere: true }))) return reply;
           const session = sessionOf(show.id, req.params.sessionId);
           // Before and after: the ingest may see the unpublish before or after this mark (as the MediaRecorder Stop).
           deps.endShowNow(show.id);
@@ -187,7 +187,7 @@ export function createWhipIngest(deps: WhipIngestDeps): WhipIngest {
         scope.patch<{ Params: { showId: string; sessionId: string } }>("/api/shows/:showId/whip/:sessionId", async (req, reply) => {
           cors(reply);
           const show = await authorize(req, req.params.showId);
-          if (!sessions.get(req.params.sessionId) && (await deps.signalling?.forward(req, reply, show.id))) return reply;
+          if (!sessions.get(req.params.sessionId) && (await deps.signalling?.forward(req, reply, show.id, { elsewhere: true }))) return reply;
           sessionOf(show.id, req.params.sessionId);
           throw new AppError("trickle_ice_unsupported");
         });
