@@ -115,24 +115,26 @@ export function registerCommissionRoutes(app: FastifyInstance, deps: CommissionR
     await payouts.setMerchantSettings(merchantId, parseWith(merchantPayoutSettingsBody, req.body));
     return { settings: await payouts.merchantSettings(merchantId) };
   });
-  // The merchant's lists name each host (a host who left the team keeps the name of the account).
-  const named = async <T extends { hostAccountId: string }>(rows: T[]): Promise<(T & { hostName: string })[]> => {
+  // The merchant's lists name each host (a host who left the team keeps the name of the account): one lookup for the
+  // hosts of every list of an answer, then `name` adds them to each list.
+  const hostNames = async (rows: { hostAccountId: string }[]) => {
     const names = await deps.displayNames([...new Set(rows.map((r) => r.hostAccountId))]);
-    return rows.map((r) => ({ ...r, hostName: names.get(r.hostAccountId) ?? r.hostAccountId }));
+    return <T extends { hostAccountId: string }>(list: T[]): (T & { hostName: string })[] =>
+      list.map((r) => ({ ...r, hostName: names.get(r.hostAccountId) ?? r.hostAccountId }));
   };
   app.get("/api/admin/payouts", async (req): Promise<{ payouts: PayoutView[]; available: PayoutAvailableView[] }> => {
     const merchantId = merchantOf(req);
-    const [list, available] = await Promise.all([payouts.list({ merchantId }), payouts.available(merchantId, "EUR")]);
-    return {
-      payouts: await named(list),
-      available: await named([...available].map(([hostAccountId, amount]) => ({ hostAccountId, amount, currency: "EUR" }))),
-    };
+    const [list, balances] = await Promise.all([payouts.list({ merchantId }), payouts.available(merchantId, "EUR")]);
+    const available = [...balances].map(([hostAccountId, amount]) => ({ hostAccountId, amount, currency: "EUR" }));
+    const name = await hostNames([...list, ...available]);
+    return { payouts: name(list), available: name(available) };
   });
   app.post("/api/admin/payouts", async (req, reply) => {
     const merchantId = merchantOf(req);
     const body = parseWith(runPayoutBody, req.body ?? {});
     const run = await payouts.run(merchantId, body);
-    return reply.status(201).send({ payouts: await named(run.payouts), skipped: await named(run.skipped) });
+    const name = await hostNames([...run.payouts, ...run.skipped]);
+    return reply.status(201).send({ payouts: name(run.payouts), skipped: name(run.skipped) });
   });
   app.get<{ Params: { batchId: string } }>("/api/admin/payouts/batches/:batchId/pain.001.xml", async (req, reply) => {
     const query = parseWith(painExportQuery, req.query ?? {}, "invalid_query");

@@ -114,8 +114,7 @@ function StagePage() {
   const say = (err: unknown, wrap?: (reason: string) => string) => {
     const code = err instanceof ApiError ? err.code : null;
     if (code === "invite_used" || code === "invite_expired") return setError(t(code));
-    const reason = errorText(err, lang, err instanceof Error ? err.message : String(err));
-    setError(wrap ? wrap(reason) : errorText(err, lang, t("error")));
+    setError(wrap ? wrap(errorText(err, lang, err instanceof Error ? err.message : String(err))) : errorText(err, lang, t("error")));
   };
 
   const accept = async (e: Event) => {
